@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the wire core with clang, AddressSanitizer and UBSan into build-fuzz/,
+# runs the wire-core test suites under the sanitizers, then runs every libFuzzer
+# target for a bounded time from its seeds. Any crash, leak or sanitizer report
+# fails the script.
+#   usage: scripts/fuzz.sh [SECONDS_PER_FUZZER]   (default 20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+jobs=$(nproc 2>/dev/null || echo 2)
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSIPIM_FUZZ=ON -DSIPIM_WITH_NS3=OFF -DSIPIM_BENCH=OFF -DSIPIM_TESTS=ON
+cmake --build build-fuzz -j "$jobs"
+ctest --test-dir build-fuzz --output-on-failure -j "$jobs"
+
+list=build-fuzz/fuzzers.tsv
+if [ ! -s "$list" ]; then
+  echo "fuzz.sh: no fuzz targets are defined" >&2
+  exit 1
+fi
+while IFS=$'\t' read -r binary dict seeds; do
+  name=$(basename "$binary")
+  work=build-fuzz/fuzz-work/$name
+  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts"
+  args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+        -artifact_prefix="$work/artifacts/")
+  [ -n "$dict" ] && args+=(-dict="$dict")
+  # shellcheck disable=SC2086  # seeds is a space-separated list of directories
+  echo "fuzz.sh: $name for ${seconds}s, seeds: ${seeds:-none}"
+  "$binary" "${args[@]}" "$work/corpus" $seeds > "$work/log.txt" 2>&1 || {
+    echo "fuzz.sh: $name FAILED; last lines of $work/log.txt:" >&2
+    tail -n 40 "$work/log.txt" >&2
+    exit 1
+  }
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$work/log.txt" | sed "s/^/  $name /"
+done < "$list"
+echo "fuzz.sh: every fuzzer ran ${seconds}s with no crash"

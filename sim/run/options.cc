@@ -1,0 +1,460 @@
+#include "options.h"
+
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "units.h"
+
+namespace po = boost::program_options;
+
+namespace sipim::run {
+namespace {
+
+// Validators: each returns "" when the value is acceptable.
+std::string AnyString(const std::string&) { return ""; }
+std::string Uint(const std::string& v) {
+  std::uint64_t x;
+  std::string e;
+  return ParseUint(v, &x, &e) ? "" : e;
+}
+std::string PositiveUint(const std::string& v) {
+  std::uint64_t x;
+  std::string e;
+  if (!ParseUint(v, &x, &e)) return e;
+  return x == 0 ? "'" + v + "' must be at least 1" : "";
+}
+std::string Bool(const std::string& v) {
+  bool x;
+  std::string e;
+  return ParseBool(v, &x, &e) ? "" : e;
+}
+std::string Duration(const std::string& v) {
+  double x;
+  std::string e;
+  return ParseDuration(v, &x, &e) ? "" : e;
+}
+std::string Rate(const std::string& v) {
+  double x;
+  std::string e;
+  return ParseRate(v, &x, &e) ? "" : e;
+}
+std::string Probability(const std::string& v) {
+  double x;
+  std::string e;
+  return ParseProbability(v, &x, &e) ? "" : e;
+}
+std::string Mtu(const std::string& v) {
+  std::uint64_t x;
+  std::string e;
+  if (!ParseBytes(v, &x, &e)) return e;
+  return (x < 576 || x > 65535) ? "MTU '" + v + "' is outside 576..65535" : "";
+}
+std::string Sizes(const std::string& v) {
+  SizeDistribution d;
+  std::string e;
+  return ParseSizeDistribution(v, &d, &e) ? "" : e;
+}
+std::string OneOf(const std::string& v, std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return "";
+    list += list.empty() ? "" : ", ";
+    list += a;
+  }
+  return "'" + v + "' is not one of " + list;
+}
+std::string Mode(const std::string& v) { return OneOf(v, {"pager", "session-stripped", "session-msrp"}); }
+std::string Transport(const std::string& v) { return OneOf(v, {"udp", "tcp", "sctp"}); }
+std::string SessionTransport(const std::string& v) { return OneOf(v, {"tcp", "sctp"}); }
+std::string Setup(const std::string& v) { return OneOf(v, {"both", "active", "passive"}); }
+std::string LargeMessage(const std::string& v) { return OneOf(v, {"switch-to-tcp", "fragment", "reject"}); }
+std::string Recipients(const std::string& v) { return OneOf(v, {"remote", "local", "any"}); }
+std::string Think(const std::string& v) { return OneOf(v, {"exponential", "constant"}); }
+std::string Routing(const std::string& v) { return OneOf(v, {"static", "global"}); }
+std::string Cpu(const std::string& v) { return OneOf(v, {"calibrated", "off"}); }
+std::string ScenarioName(const std::string& v) {
+  if (v.find_first_of("/\\ \t") != std::string::npos) return "'" + v + "' must be a plain name";
+  return "";
+}
+
+const std::vector<OptionSpec> kTable = {
+    // The run.
+    {"name", "", "scenario name; default: the scenario file's name without .ini", ScenarioName},
+    {"description", "", "one line saying what the scenario asks", AnyString},
+    {"seed", "1", "seed of every random stream (ns-3 RngSeedManager)", PositiveUint},
+    {"run", "1", "first run number (ns-3 RngRun); replications use run, run+1, ...", PositiveUint},
+    {"replications", "1", "independent runs of each sweep point", PositiveUint},
+    {"stop_time", "3600s", "simulated time limit; IMs still pending then fail as 'timeout'", Duration},
+    {"out", "", "results directory; default results/<name>", AnyString},
+    {"pcap", "false", "write one pcap per link under <out>/pcap/", Bool},
+    {"wire_trace", "false", "write wire.csv: every packet on every link", Bool},
+    {"progress", "true", "show progress on stderr", Bool},
+    // Topology.
+    {"domains", "2", "SIP domains, one proxy each (home.com, office.com, d2.example, ...)", PositiveUint},
+    {"users_per_domain", "1", "users (address-of-record) per domain", PositiveUint},
+    {"devices_per_user", "1", "devices (UAs) registered per user: >1 makes the proxy fork", PositiveUint},
+    {"routing", "static", "static: per-domain aggregate routes; global: Ipv4GlobalRoutingHelper", Routing},
+    {"access.rate", "100Mbps", "UA-proxy link rate", Rate},
+    {"access.delay", "2ms", "UA-proxy link one-way delay", Duration},
+    {"access.loss", "0", "UA-proxy packet loss probability (RateErrorModel, per packet), e.g. 0.01 or 1%",
+     Probability},
+    {"access.mtu", "1500", "UA-proxy link MTU in bytes", Mtu},
+    {"core.rate", "1Gbps", "proxy-proxy (core) link rate", Rate},
+    {"core.delay", "10ms", "proxy-proxy (core) link one-way delay", Duration},
+    {"core.loss", "0", "proxy-proxy packet loss probability", Probability},
+    {"core.mtu", "1500", "proxy-proxy link MTU in bytes", Mtu},
+    // Workload.
+    {"mode", "pager", "pager | session-stripped | session-msrp", Mode},
+    {"transport", "udp", "SIP signalling transport: udp | tcp | sctp", Transport},
+    {"session_transport", "tcp", "transport of the direct session connection: tcp | sctp", SessionTransport},
+    {"conversations", "1", "conversations in the run", PositiveUint},
+    {"concurrent", "1", "conversations running at once; the next starts when one ends", PositiveUint},
+    {"messages_per_conversation", "1", "IMs per conversation", PositiveUint},
+    {"message_size", "100", "IM body size: N | fixed:N | uniform:MIN:MAX | exponential:MEAN (bytes)", Sizes},
+    {"think_time", "1s", "mean time between a conversation's IMs", Duration},
+    {"think_distribution", "exponential", "exponential | constant", Think},
+    {"group_size", "1", "recipients of each conversation (group chat to K users)", PositiveUint},
+    {"recipients", "remote", "where recipients live: remote (other domain) | local | any", Recipients},
+    {"start_time", "1s", "when the first conversation starts (after registration)", Duration},
+    {"answer_pause", "0s", "session mode: the answerer's pause before answering the INVITE", Duration},
+    {"connection_setup", "both", "session connection: both (paper: both sides connect) | active | passive "
+     "(RFC 4145 a=setup of the offerer)", Setup},
+    {"record_route", "false", "proxies add Record-Route", Bool},
+    {"large_message", "switch-to-tcp",
+     "request above MTU-200 over UDP: switch-to-tcp (RFC 3261 18.1.1) | fragment (violate) | reject (513)",
+     LargeMessage},
+    {"t1", "500ms", "RFC 3261 T1", Duration},
+    {"t2", "4s", "RFC 3261 T2", Duration},
+    {"t4", "5s", "RFC 3261 T4", Duration},
+    {"cpu", "calibrated", "per-node CPU charges: calibrated (from results/calibration) | off", Cpu},
+};
+
+// The sweepable keys are all keys except those naming the run itself.
+bool Sweepable(const std::string& key) {
+  static const std::set<std::string> fixed = {"name", "description", "out", "pcap", "wire_trace",
+                                              "progress", "replications", "run"};
+  return fixed.count(key) == 0;
+}
+
+std::string Trim(const std::string& s) {
+  const std::size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  const std::size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+// Validates one sweep list; values are returned expanded.
+std::optional<OptionError> AddSweep(const std::string& key, const std::string& text, const Source& where,
+                                    std::vector<Sweep>* sweeps) {
+  const OptionSpec* spec = FindOption(key);
+  if (spec == nullptr) {
+    return OptionError{where.ToString() + ": unknown key 'sweep." + key + "': no option '" + key + "'"};
+  }
+  if (!Sweepable(key)) {
+    return OptionError{where.ToString() + ": key 'sweep." + key + "': '" + key + "' cannot be swept"};
+  }
+  std::string error;
+  auto values = ExpandSweepValues(text, &error);
+  if (!values) {
+    return OptionError{where.ToString() + ": malformed value of 'sweep." + key + "': " + error};
+  }
+  for (const auto& v : *values) {
+    const std::string why = spec->validate(v);
+    if (!why.empty()) {
+      return OptionError{where.ToString() + ": malformed value of 'sweep." + key + "': " + why};
+    }
+  }
+  for (auto& s : *sweeps) {
+    if (s.key == key) {  // the command line replaces the file's list
+      s = Sweep{key, *values, where};
+      return std::nullopt;
+    }
+  }
+  sweeps->push_back(Sweep{key, *values, where});
+  return std::nullopt;
+}
+
+bool ReadFile(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *text = ss.str();
+  return true;
+}
+
+std::string StemOf(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  const std::size_t dot = base.rfind('.');
+  return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
+}
+
+po::options_description BuildDescription() {
+  po::options_description desc("options (in the scenario file as `key = value`, `[access]` for access.*)",
+                               100, 50);
+  desc.add_options()("help,h", "print this help")("dry-run", "print the resolved configuration and exit");
+  for (const auto& o : kTable) {
+    auto* v = po::value<std::string>();
+    if (o.validate == Bool) v->implicit_value("true");
+    std::string shown = o.default_value[0] ? o.default_value : "\"\"";
+    v->default_value(o.default_value, shown);
+    desc.add_options()(o.key, v, o.help);
+  }
+  return desc;
+}
+
+}  // namespace
+
+std::string Source::ToString() const {
+  if (from_command_line) return "command line";
+  if (file.empty()) return "default";
+  return file + ":" + std::to_string(line);
+}
+
+const std::string& ResolvedOptions::Get(const std::string& key) const {
+  static const std::string empty;
+  const auto it = settings.find(key);
+  return it == settings.end() ? empty : it->second.value;
+}
+
+const std::vector<OptionSpec>& OptionTable() { return kTable; }
+
+const OptionSpec* FindOption(const std::string& key) {
+  for (const auto& o : kTable) {
+    if (key == o.key) return &o;
+  }
+  return nullptr;
+}
+
+std::optional<OptionError> ParseIni(const std::string& text, const std::string& file_name,
+                                    std::vector<IniEntry>* entries) {
+  std::string section;
+  std::uint32_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = Trim(text.substr(pos, nl - pos));
+    pos = nl + 1;
+    ++line_no;
+    const std::string where = file_name + ":" + std::to_string(line_no);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      if (line.back() != ']' || line.size() < 3) {
+        return OptionError{where + ": malformed section header '" + line + "'"};
+      }
+      section = Trim(line.substr(1, line.size() - 2));
+      continue;
+    }
+    const std::size_t eq = line.find('=');
+    if (eq == std::string::npos) {
+      return OptionError{where + ": expected 'key = value', got '" + line + "'"};
+    }
+    std::string key = Trim(line.substr(0, eq));
+    std::string value = Trim(line.substr(eq + 1));
+    // A comment may follow the value after whitespace.
+    for (const char* mark : {" #", "\t#", " ;", "\t;"}) {
+      const std::size_t c = value.find(mark);
+      if (c != std::string::npos) value = Trim(value.substr(0, c));
+    }
+    if (key.empty()) {
+      return OptionError{where + ": missing key before '='"};
+    }
+    if (!section.empty()) key = section + "." + key;
+    entries->push_back(IniEntry{key, value, line_no});
+  }
+  return std::nullopt;
+}
+
+std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions* out) {
+  // Sweeps on the command line (`--sweep.KEY LIST`) have keys Boost cannot
+  // declare in advance; take them out first.
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> cli_sweeps;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--sweep.", 0) == 0) {
+      std::string key = a.substr(8), value;
+      const std::size_t eq = key.find('=');
+      if (eq != std::string::npos) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        return OptionError{"command line: option '" + a + "' needs a value"};
+      }
+      cli_sweeps.emplace_back(key, value);
+    } else {
+      args.push_back(a);
+    }
+  }
+
+  const po::options_description desc = BuildDescription();
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>());
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  } catch (const po::error& e) {
+    return OptionError{std::string("command line: ") + e.what()};
+  }
+  out->help = vm.count("help") > 0;
+  out->dry_run = vm.count("dry-run") > 0;
+  if (out->help) return std::nullopt;
+  if (!vm.count("scenario")) {
+    return OptionError{"command line: no scenario file given (sipim run SCENARIO.ini [--key value ...])"};
+  }
+  out->scenario_file = vm["scenario"].as<std::string>();
+
+  // Defaults first, then the file, then the command line: each later layer wins.
+  for (const auto& o : kTable) {
+    out->settings[o.key] = Setting{o.default_value, Source{}};
+  }
+  std::string text;
+  if (!ReadFile(out->scenario_file, &text)) {
+    return OptionError{out->scenario_file + ": cannot read the scenario file"};
+  }
+  std::vector<IniEntry> entries;
+  if (auto err = ParseIni(text, out->scenario_file, &entries)) return err;
+  std::set<std::string> seen;
+  for (const auto& e : entries) {
+    const Source where{out->scenario_file, e.line, false};
+    if (e.key.rfind("sweep.", 0) == 0) {
+      if (auto err = AddSweep(e.key.substr(6), e.value, where, &out->sweeps)) return err;
+      continue;
+    }
+    const OptionSpec* spec = FindOption(e.key);
+    if (spec == nullptr) {
+      return OptionError{where.ToString() + ": unknown key '" + e.key + "' (sipim run --help lists them)"};
+    }
+    if (!seen.insert(e.key).second) {
+      return OptionError{where.ToString() + ": key '" + e.key + "' is set twice"};
+    }
+    const std::string why = spec->validate(e.value);
+    if (!why.empty()) {
+      return OptionError{where.ToString() + ": malformed value of '" + e.key + "': " + why};
+    }
+    out->settings[e.key] = Setting{e.value, where};
+  }
+  for (const auto& o : kTable) {
+    const auto& v = vm[o.key];
+    if (v.empty() || v.defaulted()) continue;
+    const std::string value = v.as<std::string>();
+    const std::string why = o.validate(value);
+    if (!why.empty()) {
+      return OptionError{std::string("command line: malformed value of '--") + o.key + "': " + why};
+    }
+    Source where;
+    where.from_command_line = true;
+    out->settings[o.key] = Setting{value, where};
+  }
+  for (const auto& [key, value] : cli_sweeps) {
+    Source where;
+    where.from_command_line = true;
+    if (auto err = AddSweep(key, value, where, &out->sweeps)) return err;
+  }
+  // A key fixed on the command line overrides the file's sweep of it.
+  std::vector<Sweep> kept;
+  for (const auto& s : out->sweeps) {
+    const Setting& set = out->settings[s.key];
+    if (set.source.from_command_line && !s.source.from_command_line) continue;
+    kept.push_back(s);
+  }
+  out->sweeps = kept;
+  if (out->settings["name"].value.empty()) {
+    out->settings["name"] = Setting{StemOf(out->scenario_file), Source{}};
+  }
+  if (out->settings["out"].value.empty()) {
+    out->settings["out"] = Setting{"results/" + out->settings["name"].value, Source{}};
+  }
+  return std::nullopt;
+}
+
+std::string HelpText() {
+  std::ostringstream os;
+  os << "usage: sipim run SCENARIO.ini [--key value ...] [--sweep.KEY LIST] [--out DIR]\n\n"
+        "Runs an ns-3 scenario and writes tidy CSVs and metadata.json to --out.\n"
+        "Every key works in the scenario file and on the command line; the command\n"
+        "line wins. A [sweep] section (or --sweep.KEY) runs every combination of the\n"
+        "listed values: `messages_per_conversation = 1,2,5,10` or `100..1000:100`\n"
+        "(linear) or `1..1024*2` (geometric).\n\n"
+     << BuildDescription();
+  return os.str();
+}
+
+std::string DescribeResolved(const ResolvedOptions& options) {
+  std::ostringstream os;
+  os << "# sipim run: resolved configuration of " << options.scenario_file << "\n";
+  for (const auto& o : kTable) {
+    const Setting& s = options.settings.at(o.key);
+    os << o.key << " = " << s.value << "    # " << s.source.ToString() << "\n";
+  }
+  std::size_t points = 1;
+  for (const auto& s : options.sweeps) {
+    os << "sweep." << s.key << " = ";
+    for (std::size_t i = 0; i < s.values.size(); ++i) os << (i ? "," : "") << s.values[i];
+    os << "    # " << s.source.ToString() << "\n";
+    points *= s.values.size();
+  }
+  os << "# " << points << " sweep point(s) x " << options.Get("replications") << " replication(s)\n";
+  return os.str();
+}
+
+std::optional<std::vector<std::string>> ExpandSweepValues(const std::string& text, std::string* error) {
+  std::vector<std::string> values;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = Trim(text.substr(start, comma - start));
+    const std::size_t dots = item.find("..");
+    if (item.empty()) {
+      *error = "empty item in list '" + text + "'";
+      return std::nullopt;
+    }
+    if (dots == std::string::npos) {
+      values.push_back(item);
+    } else {
+      // A..B:STEP or A..B*FACTOR, numbers without units.
+      const std::string a = item.substr(0, dots);
+      std::string rest = item.substr(dots + 2);
+      const std::size_t op = rest.find_first_of(":*");
+      if (op == std::string::npos) {
+        *error = "range '" + item + "' needs :STEP or *FACTOR";
+        return std::nullopt;
+      }
+      const bool geometric = rest[op] == '*';
+      double lo, hi, step;
+      if (!ParseDouble(a, &lo, error) || !ParseDouble(rest.substr(0, op), &hi, error) ||
+          !ParseDouble(rest.substr(op + 1), &step, error)) {
+        return std::nullopt;
+      }
+      if ((geometric && step <= 1.0) || (!geometric && step <= 0.0) || hi < lo || (geometric && lo <= 0)) {
+        *error = "range '" + item + "' does not progress from its start to its end";
+        return std::nullopt;
+      }
+      std::size_t n = 0;
+      for (double v = lo; v <= hi * (1 + 1e-12); v = geometric ? v * step : lo + step * ++n) {
+        if (values.size() > 100000) {
+          *error = "range '" + item + "' has too many values";
+          return std::nullopt;
+        }
+        values.push_back(FormatSeconds(std::round(v * 1e9) / 1e9));
+        if (geometric) ++n;
+      }
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return values;
+}
+
+}  // namespace sipim::run
