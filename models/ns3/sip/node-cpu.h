@@ -1,0 +1,87 @@
+#pragma once
+// One CPU per node, serving work in FIFO order.
+//
+// Every model on a node hands its processing to the node's NodeCpu: a job
+// with a cost starts when the CPU is free (or now), finishes `cost` later,
+// and only then does its continuation run. So a busy node delays the next
+// message and a loaded proxy saturates. Costs come from a CpuCalibration
+// (measured by the benchmarks); Charge() looks them up by (operation,
+// algorithm, size). The SIP models charge parsing as ("parse", "sip" or
+// "msrp", message bytes). Crypto (a later issue) charges ("smime_sign",
+// "rsa2048", bytes) and so on through the same Charge().
+//
+// Implementation: the CPU is one "free at" time; a job's completion is one
+// scheduled event, and ns-3 runs events of equal time in insertion order, so
+// FIFO holds without a queue. A job of zero cost on an idle CPU runs inline.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "ns3/node.h"
+#include "ns3/nstime.h"
+#include "ns3/object.h"
+#include "ns3/ptr.h"
+#include "ns3/sip/cpu-calibration.h"
+#include "ns3/traced-callback.h"
+
+namespace ns3 {
+
+class NodeCpu : public Object {
+ public:
+  static TypeId GetTypeId();
+  NodeCpu();
+
+  // The NodeCpu aggregated to `node`, created (without calibration) if absent.
+  static Ptr<NodeCpu> GetOrCreate(Ptr<Node> node);
+
+  void SetCalibration(Ptr<CpuCalibration> calibration);
+  Ptr<CpuCalibration> GetCalibration() const { return m_calibration; }
+
+  // Queues a job costing `cost` (scaled by the SpeedFactor attribute);
+  // `done` runs when it completes. Returns the completion time.
+  Time Submit(Time cost, std::function<void()> done);
+
+  // Queues the cost of (operation, algorithm, sizeBytes) from the
+  // calibration. A pair the table lacks costs zero and is counted in
+  // GetUncalibratedJobs() (and logged once), so a missing table is visible.
+  Time Charge(const std::string& operation, const std::string& algorithm,
+              std::uint64_t sizeBytes, std::function<void()> done);
+  // The same with a curve looked up once (hot path: parse).
+  Time Charge(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes,
+              std::function<void()> done);
+
+  // What Charge would cost, without queueing anything.
+  Time CostOf(const std::string& operation, const std::string& algorithm,
+              std::uint64_t sizeBytes) const;
+
+  // Counts one message handled by a model on this node (per-node result).
+  void CountMessage() { ++m_messagesHandled; }
+
+  Time GetBusyTime() const { return m_busy; }
+  std::uint64_t GetJobs() const { return m_jobs; }
+  std::uint64_t GetMessagesHandled() const { return m_messagesHandled; }
+  std::uint64_t GetUncalibratedJobs() const { return m_uncalibrated; }
+  // Total and largest time jobs waited for the CPU (queueing delay).
+  Time GetTotalWait() const { return m_totalWait; }
+  Time GetMaxWait() const { return m_maxWait; }
+  // When the CPU will next be idle (<= Now() when idle).
+  Time GetFreeAt() const { return m_freeAt; }
+
+  // Trace "Job": (cost, wait) of every job as it is queued.
+  typedef void (*JobTracedCallback)(Time cost, Time wait);
+
+ private:
+  Ptr<CpuCalibration> m_calibration;
+  double m_speedFactor = 1.0;
+  Time m_freeAt;
+  Time m_busy;
+  Time m_totalWait;
+  Time m_maxWait;
+  std::uint64_t m_jobs = 0;
+  std::uint64_t m_messagesHandled = 0;
+  std::uint64_t m_uncalibrated = 0;
+  bool m_warnedUncalibrated = false;
+  TracedCallback<Time, Time> m_jobTrace;
+};
+
+}  // namespace ns3

@@ -1,0 +1,167 @@
+#pragma once
+// A SIP user agent sending and receiving instant messages (ns-3 Application).
+//
+// - Registers its AOR with its domain's proxy (REGISTER, re-registered
+//   before expiry) unless the Register attribute is false.
+// - Pager mode (RFC 3428): each IM is one MESSAGE sent to the outbound
+//   proxy, answered by 200 OK, with RFC 3261 non-INVITE client transaction
+//   timers (E/F/K) over UDP.
+// - Session mode: the first IM to a peer sends INVITE with SDP through the
+//   proxies; after 200/ACK a direct media connection carries the IMs, as the
+//   paper's stripped MESSAGE (no Via, CSeq, Call-ID) or as MSRP SEND. The
+//   session stays up for later IMs to the same peer until EndSession() (BYE)
+//   or SessionIdleTimeout. One session per (local UA, peer AOR).
+// - Media connection set-up: ConnectionSetup = kBoth is the paper's race
+//   (both ends listen and connect, the first connection up is used, a second
+//   one is a duplicate: closed and counted); kActive/kPassive are RFC 4145
+//   a=setup (the offerer is active / passive). AnswerDelay pauses the callee
+//   before it answers the INVITE.
+//
+// Every message sent carries the bytes the wire core (models/sip, sdp, msrp)
+// built, and every message received is parsed by it; parsing is charged to
+// the node's NodeCpu.
+//
+// Attributes (TypeId "ns3::SipUserAgent"):
+//   Aor                 string  "sip:user@domain" of this UA
+//   ProxyAddress        Ipv4Address  outbound proxy (its domain's proxy)
+//   ProxyPort           uint16  5060
+//   LocalPort           uint16  SIP port (UDP and TCP); 0 = pick a free one
+//   Transport           SipTransportProtocol  UA <-> proxy signalling: Udp | Tcp | Sctp
+//   MediaTransport      SipTransportProtocol  session media: Tcp | Sctp
+//   Register            bool    send REGISTER at start (true)
+//   RegisterExpires     Time    Expires asked for (3600 s); re-registers at 90 %
+//   T1, T2, T4          Time    RFC 3261 timers (500 ms, 4 s, 5 s)
+//   Mtu                 uint32  path MTU for the RFC 3261 18.1.1 rule (1500)
+//   SwitchToTcpAboveMtu bool    requests > Mtu - 200 go over TCP (true)
+//   MessageSizeLimit    uint32  RFC 3428 limit on a pager MESSAGE (1300)
+//   SizeRule            Violate | Refuse | UseTcp  (Violate)
+//   ConnectionSetup     Both | Active | Passive   media connection roles (Both)
+//   AnswerDelay         Time    callee's pause before answering INVITE (0)
+//   SessionIdleTimeout  Time    BYE after this long without IMs; 0 = never (0)
+//   MsrpSuccessReport   bool    ask for REPORT on success (false)
+//   MsrpFailureReport   bool    send 200 to SEND (true; false = "no")
+//   MsrpChunkSize       uint32  split SEND bodies larger than this; 0 = never
+//
+// Trace sources: Tx, Rx (SipWireTracedCallback), Drop (SipDropTracedCallback),
+//   ImSent, ImRetransmitted, ImDelivered, ImOutcome, Session (see
+//   sip-im-types.h for the signatures and exactly when each fires).
+//
+// Many UAs may share a node: give each its own LocalPort (0 picks a free
+// one). A UA that is idle schedules nothing but its re-registration.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "ns3/application.h"
+#include "ns3/event-id.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/nstime.h"
+#include "ns3/ptr.h"
+#include "ns3/sip/sip-im-types.h"
+#include "ns3/traced-callback.h"
+
+namespace ns3 {
+
+class NodeCpu;
+class Socket;
+class Packet;
+
+class SipUserAgent : public Application {
+ public:
+  static TypeId GetTypeId();
+  SipUserAgent();
+  ~SipUserAgent() override;
+
+  // RFC 4145 roles for the media connection.
+  enum class ConnectionSetup : std::uint8_t {
+    kBoth = 0,     // the paper: both listen and connect, first up wins
+    kActive = 1,   // the offerer (caller) connects, the answerer listens
+    kPassive = 2,  // the answerer connects, the offerer listens
+  };
+  // What a pager-mode MESSAGE above MessageSizeLimit does (RFC 3428 sec. 9).
+  enum class SizeRule : std::uint8_t {
+    kViolate = 0,  // send it anyway (over UDP: IP fragments)
+    kRefuse = 1,   // fail it locally (kTooLargeLocal), nothing sent
+    kUseTcp = 2,   // send it over TCP (a congestion-controlled first hop)
+  };
+
+  // Sends one IM of `bodyBytes` bytes of text to `to` ("sip:user@domain" or
+  // "user@domain"). Returns its ImId (> 0). The outcome is reported by the
+  // ImOutcome trace, exactly once. Group chat to K recipients is K calls
+  // (K ImIds; in session mode one session per pair).
+  std::uint64_t SendIm(const std::string& to, std::uint32_t bodyBytes, SipImMode mode);
+  // The same with a given body (its bytes are sent as they are).
+  std::uint64_t SendIm(const std::string& to, const std::string& body, SipImMode mode);
+  // Ends the session with `to` (BYE) once every IM queued on it has been
+  // delivered or failed. No effect without a session.
+  void EndSession(const std::string& to);
+  bool HasSession(const std::string& to) const;
+
+  // Identity and state.
+  const std::string& GetAor() const { return m_aor; }  // "sip:dan@home.com"
+  bool IsRegistered() const { return m_registered; }
+  std::uint16_t GetSipPort() const;  // the port actually bound
+
+  // Counters (also visible through the traces).
+  std::uint64_t GetImsSent() const { return m_imsSent; }
+  std::uint64_t GetImsDelivered() const { return m_imsDelivered; }      // received here
+  std::uint64_t GetImsSucceeded() const { return m_imsSucceeded; }      // own IMs, kDelivered
+  std::uint64_t GetImsFailed() const { return m_imsFailed; }            // own IMs, kFailed
+  std::uint64_t GetRetransmissions() const { return m_retransmissions; }
+  std::uint64_t GetDuplicateConnections() const { return m_duplicateConnections; }
+  std::uint64_t GetSessionsOpened() const { return m_sessionsOpened; }
+
+ protected:
+  void DoDispose() override;
+
+ private:
+  void StartApplication() override;
+  void StopApplication() override;
+
+  // Attributes.
+  std::string m_aor;
+  Ipv4Address m_proxyAddress;
+  std::uint16_t m_proxyPort = 5060;
+  std::uint16_t m_localPort = 0;
+  SipTransportProtocol m_transport = SipTransportProtocol::kUdp;
+  SipTransportProtocol m_mediaTransport = SipTransportProtocol::kTcp;
+  bool m_register = true;
+  Time m_registerExpires;
+  Time m_t1, m_t2, m_t4;
+  std::uint32_t m_mtu = 1500;
+  bool m_switchToTcpAboveMtu = true;
+  std::uint32_t m_messageSizeLimit = 1300;
+  SizeRule m_sizeRule = SizeRule::kViolate;
+  ConnectionSetup m_connectionSetup = ConnectionSetup::kBoth;
+  Time m_answerDelay;
+  Time m_sessionIdleTimeout;
+  bool m_msrpSuccessReport = false;
+  bool m_msrpFailureReport = true;
+  std::uint32_t m_msrpChunkSize = 0;
+
+  // State lives in the implementation (sip-user-agent.cc).
+  struct Impl;
+  friend struct Impl;
+  std::unique_ptr<Impl> m_impl;
+  bool m_registered = false;
+
+  std::uint64_t m_imsSent = 0, m_imsDelivered = 0, m_imsSucceeded = 0, m_imsFailed = 0;
+  std::uint64_t m_retransmissions = 0, m_duplicateConnections = 0, m_sessionsOpened = 0;
+
+  // Traces.
+  TracedCallback<const SipWireEvent&> m_txTrace;
+  TracedCallback<const SipWireEvent&> m_rxTrace;
+  TracedCallback<const SipDropEvent&> m_dropTrace;
+  TracedCallback<std::uint64_t, const std::string&, std::uint32_t, SipImMode> m_imSentTrace;
+  TracedCallback<std::uint64_t, std::uint32_t, std::uint32_t> m_imRetransmittedTrace;
+  TracedCallback<std::uint64_t, const std::string&, std::uint32_t, std::uint32_t, bool>
+      m_imDeliveredTrace;
+  TracedCallback<std::uint64_t, SipImOutcome, SipFailReason, std::uint16_t> m_imOutcomeTrace;
+  TracedCallback<std::uint64_t, SipSessionEvent, const std::string&> m_sessionTrace;
+};
+
+}  // namespace ns3
