@@ -169,7 +169,7 @@ struct Message {
   void Clear();
 
  private:
-  friend ParseError Parse(std::string_view data, Framing framing, Message* out);
+  friend class MessageParser;
   static constexpr std::uint16_t kNone = 0xffff;
   std::array<std::uint16_t, kHeaderIdCount> first_ = MakeEmptyIndex();
   static constexpr std::array<std::uint16_t, kHeaderIdCount> MakeEmptyIndex() {
@@ -183,6 +183,10 @@ struct Message {
 // On success out->size is the number of bytes consumed. On failure *out is
 // unspecified and the error names the reason, line and column.
 ParseError Parse(std::string_view data, Framing framing, Message* out);
+
+// The reason Parse() gives when the body is shorter than Content-Length
+// (compare the pointer): on a stream it means "wait for more bytes".
+extern const char kTruncatedBody[];
 
 // The error for `reason` at pointer `at` (inside msg.input, or at its end).
 ParseError ErrorAt(const Message& msg, const char* reason, const char* at);
