@@ -4,6 +4,11 @@
 // Content-Length. BM_Parse/memchr/<message> is the floor: one memchr pass
 // counting lines. Before timing anything, the three parsers must agree on
 // the fields of every message, or the run stops.
+//
+// BM_Parse/sipim/msrp-send times the MSRP parser (no peer parses MSRP).
+// BM_Build/sipim/<message> times the builders producing the corpus's kinds
+// of message, and BM_ProxyEdit/sipim/<message> the edits a proxy makes when
+// it forwards (push Via, decrement Max-Forwards, add Record-Route).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -14,7 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "msrp/builder.h"
+#include "msrp/message.h"
 #include "peer_parsers.h"
+#include "sip/builder.h"
+#include "sip/message.h"
+#include "sip/proxy_ops.h"
 
 namespace {
 
@@ -60,6 +70,12 @@ struct TouchSink : FieldSink {
   }
 };
 
+void SetCounters(benchmark::State& state, std::size_t bytes) {
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["message_bytes"] = static_cast<double>(bytes);
+}
+
 using Reader = bool (*)(std::string_view, FieldSink&);
 
 void RunReader(benchmark::State& state, Reader read, const std::string* message) {
@@ -71,9 +87,7 @@ void RunReader(benchmark::State& state, Reader read, const std::string* message)
     }
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * message->size()));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  state.counters["message_bytes"] = static_cast<double>(message->size());
+  SetCounters(state, message->size());
 }
 
 void RunMemchr(benchmark::State& state, const std::string* message) {
@@ -87,9 +101,139 @@ void RunMemchr(benchmark::State& state, const std::string* message) {
     }
     benchmark::DoNotOptimize(lines);
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * message->size()));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  state.counters["message_bytes"] = static_cast<double>(message->size());
+  SetCounters(state, message->size());
+}
+
+void ParseMsrp(benchmark::State& state, const std::string* message) {
+  sipim::msrp::Message msg;
+  for (auto _ : state) {
+    if (sipim::msrp::Parse(*message, &msg)) {
+      state.SkipWithError("MSRP parser rejected the message");
+      break;
+    }
+    benchmark::DoNotOptimize(msg.transaction_id.data());
+    benchmark::DoNotOptimize(msg.byte_range.end);
+    benchmark::DoNotOptimize(msg.body.size());
+  }
+  SetCounters(state, message->size());
+}
+
+// The pager-mode MESSAGE as Dan's UA sends it.
+sipim::sip::RequestSpec MessageSpec(std::string_view body) {
+  sipim::sip::RequestSpec spec;
+  spec.method = "MESSAGE";
+  spec.request_uri = "sip:shirley@office.com";
+  spec.via_host = "dan-pc.home.com";
+  spec.branch = "z9hG4bK776sgdkse";
+  spec.via_rport = true;
+  spec.from_display = "Dan";
+  spec.from_uri = "sip:dan@home.com";
+  spec.from_tag = "49583";
+  spec.to_uri = "sip:shirley@office.com";
+  spec.call_id = "asd88asd77a@1.2.3.4";
+  spec.content_type = "text/plain";
+  spec.body = body;
+  return spec;
+}
+
+void BuildRequest(benchmark::State& state, sipim::sip::RequestSpec spec) {
+  std::string out;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    out.clear();
+    if (sipim::sip::BuildRequest(spec, &out)) {
+      state.SkipWithError("builder refused the request");
+      break;
+    }
+    bytes = out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, bytes);
+}
+
+void BuildOk(benchmark::State& state, const std::string* request) {
+  sipim::sip::Message msg;
+  if (sipim::sip::Parse(*request, sipim::sip::Framing::kDatagram, &msg)) {
+    state.SkipWithError("corpus request does not parse");
+    return;
+  }
+  sipim::sip::ResponseSpec spec;
+  spec.status = 200;
+  spec.to_tag = "ab30317f1a784dc4";
+  std::string out;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    out.clear();
+    if (sipim::sip::BuildResponse(msg, spec, &out)) {
+      state.SkipWithError("builder refused the response");
+      break;
+    }
+    bytes = out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, bytes);
+}
+
+void BuildMsrpSend(benchmark::State& state, const std::string* body) {
+  sipim::msrp::SendParams p;
+  p.transaction_id = "a786hjs2";
+  p.to_path = "msrp://shirley-pc.office.com:7777/iau39soe2843z;tcp";
+  p.from_path = "msrp://dan-pc.home.com:7654/jshA7weztas;tcp";
+  p.message_id = "87652491";
+  p.success_report = sipim::msrp::ReportMode::kYes;
+  p.body = *body;
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    sipim::msrp::AppendSend(p, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, out.size());
+}
+
+// What a proxy does to a request it forwards, on a parsed message.
+void ProxyEdit(benchmark::State& state, const std::string* request) {
+  sipim::sip::Message msg;
+  if (sipim::sip::Parse(*request, sipim::sip::Framing::kDatagram, &msg)) {
+    state.SkipWithError("corpus request does not parse");
+    return;
+  }
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    sipim::sip::ProxyEdit edit(msg);
+    edit.PushVia("SIP/2.0/UDP proxy.home.com;branch=z9hG4bK77ef4c.1")
+        .DecrementMaxForwards()
+        .AddRecordRoute("<sip:proxy.home.com;lr>");
+    if (edit.Apply(&out)) {
+      state.SkipWithError("proxy edit failed");
+      break;
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, request->size());
+}
+
+const std::string& Corpus(const std::string& name) {
+  for (const auto& m : SipCorpus()) {
+    if (m.name == name) return m.bytes;
+  }
+  std::fprintf(stderr, "bench_parse: no corpus message %s\n", name.c_str());
+  std::exit(1);
+}
+
+void RegisterWireCoreBenchmarks() {
+  static const std::string msrp_send =
+      ReadFile(std::string(SIPIM_BENCH_CORPUS_DIR) + "/msrp-send.msrp");
+  static const std::string short_body = "Watson, come here.";
+  static const std::string body_4k = std::string(4096, 'x');
+  benchmark::RegisterBenchmark("BM_Parse/sipim/msrp-send", ParseMsrp, &msrp_send);
+  benchmark::RegisterBenchmark("BM_Build/sipim/message", BuildRequest, MessageSpec(short_body));
+  benchmark::RegisterBenchmark("BM_Build/sipim/message-4k", BuildRequest, MessageSpec(body_4k));
+  benchmark::RegisterBenchmark("BM_Build/sipim/ok-200", BuildOk, &Corpus("message-2proxies"));
+  benchmark::RegisterBenchmark("BM_Build/sipim/msrp-send", BuildMsrpSend, &short_body);
+  benchmark::RegisterBenchmark("BM_ProxyEdit/sipim/message-2proxies", ProxyEdit,
+                               &Corpus("message-2proxies"));
 }
 
 // All three parsers must extract the same six fields from every message.
@@ -133,6 +277,7 @@ void RegisterParseBenchmarks() {
 int main(int argc, char** argv) {
   if (!ParsersAgree()) return 1;
   RegisterParseBenchmarks();
+  RegisterWireCoreBenchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   benchmark::RunSpecifiedBenchmarks();
