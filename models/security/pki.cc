@@ -1,0 +1,243 @@
+#include "security/pki.h"
+
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace sipim::security {
+
+const char* KeyAlgName(KeyAlg alg) { return alg == KeyAlg::kRsa2048 ? "rsa2048" : "p256"; }
+
+Result<EvpPkeyPtr> GenerateKey(KeyAlg alg) {
+  EVP_PKEY* raw = alg == KeyAlg::kRsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+  if (raw == nullptr) return CryptoError("key generation");
+  return EvpPkeyPtr(raw);
+}
+
+static bool KeyIsAlg(EVP_PKEY* key, KeyAlg alg) {
+  if (alg == KeyAlg::kRsa2048) return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) == 2048;
+  return EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 256;
+}
+
+Result<EvpPkeyPtr> LoadOrGenerateKey(KeyAlg alg, const std::string& pem_path) {
+  if (FILE* f = std::fopen(pem_path.c_str(), "rb")) {
+    EvpPkeyPtr key(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
+    std::fclose(f);
+    if (key && KeyIsAlg(key.get(), alg)) return key;
+    DrainOpenSslErrors();  // a stale or foreign cache file: regenerate
+  }
+  auto key = GenerateKey(alg);
+  if (!key) return key;
+  if (FILE* f = std::fopen(pem_path.c_str(), "wb")) {
+    if (PEM_write_PrivateKey(f, key->get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+      DrainOpenSslErrors();
+    }
+    std::fclose(f);
+  }
+  return key;
+}
+
+// Adds one v3 extension given in OpenSSL's config syntax.
+static bool AddExt(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+  return ext && X509_add_ext(cert, ext.get(), -1) == 1;
+}
+
+// A certificate over `subject_key` with the common fields filled in.
+static Result<X509Ptr> NewCert(const std::string& cn, EVP_PKEY* subject_key, std::int64_t serial,
+                               const Validity& v) {
+  X509Ptr cert(X509_new());
+  if (!cert) return CryptoError("X509_new");
+  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
+      ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()), serial) != 1 ||
+      X509_gmtime_adj(X509_getm_notBefore(cert.get()), static_cast<long>(v.not_before_s)) == nullptr ||
+      X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(v.not_after_s)) == nullptr ||
+      X509_set_pubkey(cert.get(), subject_key) != 1) {
+    return CryptoError("certificate fields");
+  }
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("sipim test PKI"), -1, -1,
+                                 0) != 1 ||
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                 0) != 1) {
+    return CryptoError("certificate subject");
+  }
+  return cert;
+}
+
+Result<TestCa> TestCa::Create(std::string common_name, EvpPkeyPtr key, KeyAlg alg,
+                              Validity validity) {
+  if (!key) return MakeError(Errc::kCrypto, "TestCa::Create: no key");
+  auto cert = NewCert(common_name, key.get(), 1, validity);
+  if (!cert) return cert.error();
+  X509* c = cert->get();
+  if (X509_set_issuer_name(c, X509_get_subject_name(c)) != 1 ||
+      !AddExt(c, c, NID_basic_constraints, "critical,CA:TRUE") ||
+      !AddExt(c, c, NID_key_usage, "critical,keyCertSign,cRLSign") ||
+      !AddExt(c, c, NID_subject_key_identifier, "hash") ||
+      X509_sign(c, key.get(), EVP_sha256()) <= 0) {
+    return CryptoError("CA certificate");
+  }
+  TestCa ca;
+  ca.self_.key = std::move(key);
+  ca.self_.cert = std::move(*cert);
+  ca.self_.alg = alg;
+  return ca;
+}
+
+Result<Identity> TestCa::Issue(std::string aor, EvpPkeyPtr key, KeyAlg alg,
+                               Validity validity) const {
+  if (!key) return MakeError(Errc::kCrypto, "TestCa::Issue: no key");
+  if (aor.rfind("sip:", 0) != 0 && aor.rfind("sips:", 0) != 0) {
+    return MakeError(Errc::kMalformed, "TestCa::Issue: AOR must be a sip: or sips: URI: " + aor);
+  }
+  auto cert = NewCert(aor, key.get(), next_serial_++, validity);
+  if (!cert) return cert.error();
+  X509* c = cert->get();
+  const std::string san = "URI:" + aor;
+  const char* usage = alg == KeyAlg::kRsa2048 ? "critical,digitalSignature,keyEncipherment"
+                                              : "critical,digitalSignature,keyAgreement";
+  if (X509_set_issuer_name(c, X509_get_subject_name(self_.cert.get())) != 1 ||
+      !AddExt(c, self_.cert.get(), NID_basic_constraints, "critical,CA:FALSE") ||
+      !AddExt(c, self_.cert.get(), NID_key_usage, usage) ||
+      !AddExt(c, self_.cert.get(), NID_ext_key_usage, "emailProtection") ||
+      !AddExt(c, self_.cert.get(), NID_subject_alt_name, san.c_str()) ||
+      !AddExt(c, self_.cert.get(), NID_authority_key_identifier, "keyid:always") ||
+      X509_sign(c, self_.key.get(), EVP_sha256()) <= 0) {
+    return CryptoError("user certificate");
+  }
+  Identity id;
+  id.aor = std::move(aor);
+  id.key = std::move(key);
+  id.cert = std::move(*cert);
+  id.alg = alg;
+  return id;
+}
+
+Result<X509StorePtr> MakeTrustStore(const std::vector<X509*>& cas) {
+  X509StorePtr store(X509_STORE_new());
+  if (!store) return CryptoError("X509_STORE_new");
+  for (X509* ca : cas) {
+    if (X509_STORE_add_cert(store.get(), ca) != 1) return CryptoError("X509_STORE_add_cert");
+  }
+  return store;
+}
+
+std::vector<std::string> CertSipUris(X509* cert) {
+  std::vector<std::string> out;
+  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
+    if (gn->type != GEN_URI) continue;
+    const ASN1_IA5STRING* s = gn->d.uniformResourceIdentifier;
+    std::string uri(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                    static_cast<std::size_t>(ASN1_STRING_length(s)));
+    if (uri.rfind("sip:", 0) == 0 || uri.rfind("sips:", 0) == 0) out.push_back(std::move(uri));
+  }
+  return out;
+}
+
+namespace {
+struct AorParts {
+  std::string scheme, user, host;
+};
+AorParts SplitAor(std::string_view uri) {
+  AorParts p;
+  std::size_t colon = uri.find(':');
+  if (colon == std::string_view::npos) return p;
+  p.scheme = std::string(uri.substr(0, colon));
+  std::string_view rest = uri.substr(colon + 1);
+  rest = rest.substr(0, rest.find_first_of(";?>"));  // drop parameters and headers
+  std::size_t at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    p.user = std::string(rest.substr(0, at));
+    rest = rest.substr(at + 1);
+  }
+  p.host = std::string(rest);
+  auto lower = [](std::string& s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  };
+  lower(p.scheme);
+  lower(p.host);
+  return p;
+}
+}  // namespace
+
+bool SameAor(std::string_view a, std::string_view b) {
+  AorParts x = SplitAor(a), y = SplitAor(b);
+  return !x.scheme.empty() && !x.host.empty() && x.scheme == y.scheme && x.user == y.user &&
+         x.host == y.host;
+}
+
+Result<Bytes> CertToDer(X509* cert) {
+  int n = i2d_X509(cert, nullptr);
+  if (n <= 0) return CryptoError("i2d_X509");
+  Bytes out(static_cast<std::size_t>(n));
+  unsigned char* p = out.data();
+  if (i2d_X509(cert, &p) != n) return CryptoError("i2d_X509");
+  return out;
+}
+
+Result<X509Ptr> CertFromDer(const unsigned char* der, std::size_t len) {
+  const unsigned char* p = der;
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(len)));
+  if (!cert || p != der + len) {
+    DrainOpenSslErrors();
+    return MakeError(Errc::kMalformed, "certificate DER does not parse");
+  }
+  return cert;
+}
+
+}  // namespace sipim::security
+
+namespace sipim::security {
+
+// Maps a certificate-path failure to its Errc.
+static Error CertPathError(int err, X509* cert) {
+  char subject[256] = {0};
+  X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+  std::string msg = "certificate " + std::string(subject) + ": " + X509_verify_cert_error_string(err);
+  switch (err) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return MakeError(Errc::kCertExpired, msg);
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return MakeError(Errc::kCertNotYetValid, msg);
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      return MakeError(Errc::kUnknownCa, msg);
+    default:
+      return MakeError(Errc::kCertInvalid, msg);
+  }
+}
+
+Status VerifyCertChain(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
+                       std::optional<std::time_t> at_time) {
+  if (trust == nullptr) return MakeError(Errc::kUnknownCa, "no trust store configured");
+  X509StoreCtxPtr sc(X509_STORE_CTX_new());
+  if (!sc || X509_STORE_CTX_init(sc.get(), trust, cert, untrusted) != 1 ||
+      (purpose != 0 && X509_STORE_CTX_set_purpose(sc.get(), purpose) != 1)) {
+    return CryptoError("X509_STORE_CTX_init");
+  }
+  if (at_time) X509_STORE_CTX_set_time(sc.get(), 0, *at_time);
+  if (X509_verify_cert(sc.get()) == 1) return {};
+  int err = X509_STORE_CTX_get_error(sc.get());
+  DrainOpenSslErrors();
+  return CertPathError(err, cert);
+}
+
+}  // namespace sipim::security

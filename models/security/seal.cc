@@ -1,0 +1,218 @@
+#include "security/seal.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+
+#include <cstring>
+
+namespace sipim::security {
+
+const char* SealSuiteName(SealSuite s) {
+  return s == SealSuite::kAes128Gcm ? "aes128gcm" : "aescm-hmacsha1-80";
+}
+std::size_t SealTagLen(SealSuite s) { return s == SealSuite::kAes128Gcm ? 16 : 10; }
+
+Status ReplayWindow::Check(std::uint64_t seq) const {
+  if (seq == 0) return MakeError(Errc::kReplay, "sequence number 0 is never sent");
+  if (seq > top_) return {};
+  const std::uint64_t age = top_ - seq;
+  if (age >= kSize) {
+    return MakeError(Errc::kReplay, "sequence number " + std::to_string(seq) +
+                                        " is older than the 64-entry window (highest " +
+                                        std::to_string(top_) + ")");
+  }
+  if (bitmap_ & (std::uint64_t{1} << age)) {
+    return MakeError(Errc::kReplay, "sequence number " + std::to_string(seq) + " already received");
+  }
+  return {};
+}
+
+void ReplayWindow::Accept(std::uint64_t seq) {
+  if (seq > top_) {
+    const std::uint64_t shift = seq - top_;
+    bitmap_ = shift >= kSize ? 0 : bitmap_ << shift;
+    bitmap_ |= 1;
+    top_ = seq;
+  } else {
+    bitmap_ |= std::uint64_t{1} << (top_ - seq);
+  }
+}
+
+Result<SealSession> SealSession::Create(SealSuite suite, const SessionKeys& keys) {
+  const bool gcm = suite == SealSuite::kAes128Gcm;
+  if (keys.tek.size() != 16) return MakeError(Errc::kMalformed, "seal: TEK must be 16 bytes");
+  if (keys.salt.size() < (gcm ? 12u : 14u)) {
+    return MakeError(Errc::kMalformed, "seal: salt too short for the suite");
+  }
+  if (!gcm && keys.auth_key.size() < 20) {
+    return MakeError(Errc::kMalformed, "seal: AES-CM suite needs a 20-byte auth key");
+  }
+  SealSession s;
+  s.suite_ = suite;
+  std::memcpy(s.salt_, keys.salt.data(), gcm ? 12 : 14);
+  const EVP_CIPHER* cipher = gcm ? EVP_aes_128_gcm() : EVP_aes_128_ctr();
+  s.enc_.reset(EVP_CIPHER_CTX_new());
+  s.dec_.reset(EVP_CIPHER_CTX_new());
+  if (!s.enc_ || !s.dec_ ||
+      EVP_EncryptInit_ex(s.enc_.get(), cipher, nullptr, keys.tek.data(), nullptr) != 1 ||
+      EVP_DecryptInit_ex(s.dec_.get(), cipher, nullptr, keys.tek.data(), nullptr) != 1) {
+    return CryptoError("seal: cipher init");
+  }
+  if (!gcm) {
+    s.mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+    if (!s.mac_) return CryptoError("seal: EVP_MAC_fetch");
+    s.hmac_.reset(EVP_MAC_CTX_new(s.mac_.get()));
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA1"), 0),
+        OSSL_PARAM_construct_end()};
+    if (!s.hmac_ || EVP_MAC_init(s.hmac_.get(), keys.auth_key.data(), 20, params) != 1) {
+      return CryptoError("seal: HMAC init");
+    }
+  }
+  return s;
+}
+
+void SealSession::MakeIv(std::uint64_t seq, unsigned char* iv) const {
+  if (suite_ == SealSuite::kAes128Gcm) {
+    std::memcpy(iv, salt_, 12);
+    for (int i = 0; i < 8; ++i) iv[4 + i] ^= static_cast<unsigned char>(seq >> (56 - 8 * i));
+  } else {
+    std::memcpy(iv, salt_, 14);
+    iv[14] = iv[15] = 0;
+    // (seq << 16): seq occupies bytes 6..13 of the 16-byte IV.
+    for (int i = 0; i < 8; ++i) iv[6 + i] ^= static_cast<unsigned char>(seq >> (56 - 8 * i));
+  }
+}
+
+static void PutSeq(unsigned char* p, std::uint64_t seq) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(seq >> (56 - 8 * i));
+}
+
+Status SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
+                          unsigned char* tag) {
+  unsigned char full[20];
+  std::size_t len = 0;
+  // Re-init with a NULL key keeps the key and its precomputed pads.
+  if (EVP_MAC_init(hmac_.get(), nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(hmac_.get(), reinterpret_cast<const unsigned char*>(framing.data()),
+                     framing.size()) != 1 ||
+      EVP_MAC_update(hmac_.get(), hdr_ct, n) != 1 ||
+      EVP_MAC_final(hmac_.get(), full, &len, sizeof full) != 1 || len != 20) {
+    return CryptoError("seal: HMAC-SHA1");
+  }
+  std::memcpy(tag, full, 10);
+  return {};
+}
+
+Status SealSession::Seal(std::string_view framing, std::string_view pt, std::string& out) {
+  if (!enc_) return MakeError(Errc::kCrypto, "seal: session not initialised");
+  if (next_seq_ == 0) return MakeError(Errc::kReplay, "seal: sequence numbers exhausted");
+  if (pt.size() > static_cast<std::size_t>(INT32_MAX)) {
+    return MakeError(Errc::kMalformed, "seal: message too large");
+  }
+  const std::uint64_t seq = next_seq_;
+  const std::size_t tag_len = SealTagLen(suite_);
+  const std::size_t start = out.size();
+  out.resize(start + kSealHeaderLen + pt.size() + tag_len);
+  auto* p = reinterpret_cast<unsigned char*>(&out[start]);
+  p[0] = static_cast<unsigned char>(suite_);
+  PutSeq(p + 1, seq);
+  unsigned char iv[16];
+  MakeIv(seq, iv);
+  const auto* in = reinterpret_cast<const unsigned char*>(pt.data());
+  unsigned char* ct = p + kSealHeaderLen;
+  int len = 0;
+  if (suite_ == SealSuite::kAes128Gcm) {
+    if (EVP_EncryptInit_ex(enc_.get(), nullptr, nullptr, nullptr, iv) != 1 ||
+        (!framing.empty() &&
+         EVP_EncryptUpdate(enc_.get(), nullptr, &len,
+                           reinterpret_cast<const unsigned char*>(framing.data()),
+                           static_cast<int>(framing.size())) != 1) ||
+        EVP_EncryptUpdate(enc_.get(), nullptr, &len, p, kSealHeaderLen) != 1 ||
+        EVP_EncryptUpdate(enc_.get(), ct, &len, in, static_cast<int>(pt.size())) != 1 ||
+        EVP_EncryptFinal_ex(enc_.get(), ct + len, &len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(enc_.get(), EVP_CTRL_AEAD_GET_TAG, 16, ct + pt.size()) != 1) {
+      out.resize(start);
+      return CryptoError("seal: AES-128-GCM");
+    }
+  } else {
+    if (EVP_EncryptInit_ex(enc_.get(), nullptr, nullptr, nullptr, iv) != 1 ||
+        EVP_EncryptUpdate(enc_.get(), ct, &len, in, static_cast<int>(pt.size())) != 1) {
+      out.resize(start);
+      return CryptoError("seal: AES-128-CM");
+    }
+    if (Status st = CmTag(framing, p, kSealHeaderLen + pt.size(), ct + pt.size()); !st) {
+      out.resize(start);
+      return st;
+    }
+  }
+  ++next_seq_;
+  return {};
+}
+
+Status SealSession::Open(std::string_view framing, std::string_view sealed, std::string& out) {
+  if (!dec_) return MakeError(Errc::kCrypto, "open: session not initialised");
+  const std::size_t tag_len = SealTagLen(suite_);
+  if (sealed.size() < kSealHeaderLen + tag_len) {
+    return MakeError(Errc::kMalformed, "open: sealed message of " + std::to_string(sealed.size()) +
+                                           " bytes is shorter than header and tag");
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(sealed.data());
+  if (p[0] != static_cast<unsigned char>(suite_)) {
+    return MakeError(Errc::kMalformed, "open: suite byte " + std::to_string(p[0]) +
+                                           " does not match the session's suite");
+  }
+  std::uint64_t seq = 0;
+  for (int i = 1; i <= 8; ++i) seq = (seq << 8) | p[i];
+  if (Status st = window_.Check(seq); !st) return st;
+  const std::size_t ct_len = sealed.size() - kSealHeaderLen - tag_len;
+  const unsigned char* ct = p + kSealHeaderLen;
+  const unsigned char* tag = ct + ct_len;
+  unsigned char iv[16];
+  MakeIv(seq, iv);
+  const std::size_t start = out.size();
+  out.resize(start + ct_len);
+  auto* pt = reinterpret_cast<unsigned char*>(&out[start]);
+  int len = 0;
+  if (suite_ == SealSuite::kAes128Gcm) {
+    if (EVP_DecryptInit_ex(dec_.get(), nullptr, nullptr, nullptr, iv) != 1 ||
+        (!framing.empty() &&
+         EVP_DecryptUpdate(dec_.get(), nullptr, &len,
+                           reinterpret_cast<const unsigned char*>(framing.data()),
+                           static_cast<int>(framing.size())) != 1) ||
+        EVP_DecryptUpdate(dec_.get(), nullptr, &len, p, kSealHeaderLen) != 1 ||
+        EVP_DecryptUpdate(dec_.get(), pt, &len, ct, static_cast<int>(ct_len)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(dec_.get(), EVP_CTRL_AEAD_SET_TAG, 16, const_cast<unsigned char*>(tag)) !=
+            1) {
+      out.resize(start);
+      return CryptoError("open: AES-128-GCM");
+    }
+    if (EVP_DecryptFinal_ex(dec_.get(), pt + len, &len) != 1) {
+      DrainOpenSslErrors();
+      out.resize(start);
+      return MakeError(Errc::kTampered, "open: GCM tag does not verify (tampered or wrong key), seq " +
+                                            std::to_string(seq));
+    }
+  } else {
+    unsigned char expect[10];
+    if (Status st = CmTag(framing, p, kSealHeaderLen + ct_len, expect); !st) {
+      out.resize(start);
+      return st;
+    }
+    if (CRYPTO_memcmp(expect, tag, 10) != 0) {
+      out.resize(start);
+      return MakeError(Errc::kTampered,
+                       "open: HMAC-SHA1-80 tag does not verify (tampered or wrong key), seq " +
+                           std::to_string(seq));
+    }
+    if (EVP_DecryptInit_ex(dec_.get(), nullptr, nullptr, nullptr, iv) != 1 ||
+        EVP_DecryptUpdate(dec_.get(), pt, &len, ct, static_cast<int>(ct_len)) != 1) {
+      out.resize(start);
+      return CryptoError("open: AES-128-CM");
+    }
+  }
+  window_.Accept(seq);
+  return {};
+}
+
+}  // namespace sipim::security

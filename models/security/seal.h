@@ -1,0 +1,90 @@
+#pragma once
+// Per-message protection inside a session, with keys from MIKEY.
+//
+// Wire format of one sealed message (all integers big-endian):
+//
+//   +--------+----------------------------+-----------------+-----------+
+//   | suite  | sequence number (64 bits)  | ciphertext      | tag       |
+//   | 1 byte | 8 bytes                    | = plaintext len | 16 or 10  |
+//   +--------+----------------------------+-----------------+-----------+
+//
+//   suite 0x01  AES-128-GCM: IV (12 bytes) = salt[0..12) XOR (0x00000000 || seq),
+//               tag 16 bytes, AAD = framing header || suite || seq.
+//   suite 0x02  AES-128-CM + HMAC-SHA1-80 (SRTP-style, MIKEY's default suite):
+//               IV (16 bytes) = (salt[0..14) || 0x0000) XOR (seq << 16),
+//               tag = first 10 bytes of HMAC-SHA1(auth_key,
+//                                 framing header || suite || seq || ciphertext).
+//
+// The "framing header" is the message's own header (e.g. the stripped MESSAGE
+// start line and headers, or the MSRP chunk header): it travels in clear, is
+// authenticated, and is passed to Seal/Open by the caller, not copied here.
+// Sequence numbers start at 1 and never repeat under one key; the receiver
+// keeps a 64-entry sliding replay window.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "security/error.h"
+#include "security/kdf.h"
+#include "security/ossl.h"
+
+namespace sipim::security {
+
+enum class SealSuite : std::uint8_t { kAes128Gcm = 1, kAesCmHmacSha1_80 = 2 };
+const char* SealSuiteName(SealSuite s);  // "aes128gcm" | "aescm-hmacsha1-80"
+constexpr std::size_t kSealHeaderLen = 9;
+std::size_t SealTagLen(SealSuite s);  // 16 | 10
+inline std::size_t SealOverhead(SealSuite s) { return kSealHeaderLen + SealTagLen(s); }
+
+// 64-entry sliding window over 64-bit sequence numbers (RFC 4303 style).
+class ReplayWindow {
+ public:
+  static constexpr std::uint64_t kSize = 64;
+  // kOk if seq is new and inside the window; kReplay otherwise. Does not record.
+  Status Check(std::uint64_t seq) const;
+  // Records seq as received (call only after the message authenticated).
+  void Accept(std::uint64_t seq);
+  std::uint64_t highest() const { return top_; }
+
+ private:
+  std::uint64_t top_ = 0;     // highest accepted sequence number (0: none yet)
+  std::uint64_t bitmap_ = 0;  // bit i set: top_ - i accepted
+};
+
+// One direction's keys and state. The cipher (and HMAC) contexts are keyed
+// once at Create(); each message only sets a new IV.
+class SealSession {
+ public:
+  SealSession() = default;
+  // keys.tek (16 bytes), keys.salt (>= 12 bytes for GCM, 14 for CM),
+  // keys.auth_key (20 bytes, CM only).
+  static Result<SealSession> Create(SealSuite suite, const SessionKeys& keys);
+
+  // Appends one sealed message (header, ciphertext, tag) to `out`.
+  Status Seal(std::string_view framing_header, std::string_view plaintext, std::string& out);
+  // Verifies and decrypts one sealed message; appends the plaintext to `out`.
+  // Errors: kMalformed (short frame, wrong suite), kReplay, kTampered (tag).
+  Status Open(std::string_view framing_header, std::string_view sealed, std::string& out);
+
+  SealSuite suite() const { return suite_; }
+  std::uint64_t next_seq() const { return next_seq_; }
+  // For tests and resynchronisation: the sequence number the next Seal uses.
+  void set_next_seq(std::uint64_t s) { next_seq_ = s; }
+
+ private:
+  void MakeIv(std::uint64_t seq, unsigned char* iv) const;
+  Status CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
+               unsigned char* tag);
+
+  SealSuite suite_ = SealSuite::kAes128Gcm;
+  EvpCipherCtxPtr enc_;
+  EvpCipherCtxPtr dec_;
+  EvpMacPtr mac_;
+  EvpMacCtxPtr hmac_;
+  unsigned char salt_[14] = {};
+  std::uint64_t next_seq_ = 1;
+  ReplayWindow window_;
+};
+
+}  // namespace sipim::security

@@ -1,0 +1,461 @@
+#include "security/smime.h"
+
+#include <openssl/cmserr.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+
+namespace sipim::security {
+
+const char* SmimeCipherName(SmimeCipher c) {
+  return c == SmimeCipher::kAes128Cbc ? "aes128cbc" : "aes128gcm";
+}
+
+namespace {
+
+constexpr const char* kP7mDisposition = "attachment;handling=required;filename=smime.p7m";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// type/subtype (lower case) and parameters (names lower case, values unquoted).
+struct ContentType {
+  std::string type;
+  std::map<std::string, std::string> params;
+  std::string Param(const char* name) const {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  }
+};
+
+Result<ContentType> ParseContentType(std::string_view v) {
+  ContentType ct;
+  std::size_t semi = v.find(';');
+  ct.type = Lower(Trim(v.substr(0, semi)));
+  if (ct.type.find('/') == std::string::npos) {
+    return MakeError(Errc::kMalformed, "Content-Type without type/subtype: " + std::string(v));
+  }
+  while (semi != std::string_view::npos) {
+    v.remove_prefix(semi + 1);
+    std::size_t eq = v.find('=');
+    if (eq == std::string_view::npos) {
+      if (Trim(v).empty()) break;
+      return MakeError(Errc::kMalformed, "Content-Type parameter without '=': " + std::string(v));
+    }
+    std::string name = Lower(Trim(v.substr(0, eq)));
+    v.remove_prefix(eq + 1);
+    v = Trim(v);
+    std::string value;
+    if (!v.empty() && v.front() == '"') {
+      std::size_t close = v.find('"', 1);
+      if (close == std::string_view::npos) {
+        return MakeError(Errc::kMalformed, "unterminated quoted parameter " + name);
+      }
+      value = std::string(v.substr(1, close - 1));
+      v.remove_prefix(close + 1);
+      semi = v.find(';');
+    } else {
+      semi = v.find(';');
+      value = std::string(Trim(v.substr(0, semi)));
+    }
+    ct.params[name] = value;
+  }
+  return ct;
+}
+
+// A MIME entity split into its headers (names lower case) and body.
+struct Entity {
+  std::map<std::string, std::string> headers;
+  std::string_view body;
+};
+
+Result<Entity> ParseEntity(std::string_view e) {
+  Entity out;
+  std::size_t end = e.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    return MakeError(Errc::kMalformed, "MIME entity without an empty line after its headers");
+  }
+  std::string_view head = e.substr(0, end);
+  out.body = e.substr(end + 4);
+  std::size_t line_no = 0;
+  std::string last;
+  while (!head.empty()) {
+    ++line_no;
+    std::size_t eol = head.find("\r\n");
+    std::string_view line = head.substr(0, eol);
+    head.remove_prefix(eol == std::string_view::npos ? head.size() : eol + 2);
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      if (last.empty()) return MakeError(Errc::kMalformed, "MIME header line 1 starts with space");
+      out.headers[last] += " " + std::string(Trim(line));  // folded continuation
+      continue;
+    }
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return MakeError(Errc::kMalformed,
+                       "MIME header line " + std::to_string(line_no) + " has no name: " +
+                           std::string(line.substr(0, 40)));
+    }
+    last = Lower(Trim(line.substr(0, colon)));
+    out.headers[last] = std::string(Trim(line.substr(colon + 1)));
+  }
+  if (out.headers.find("content-type") == out.headers.end()) {
+    return MakeError(Errc::kMalformed, "MIME entity has no Content-Type");
+  }
+  return out;
+}
+
+Result<std::string> CmsToDer(CMS_ContentInfo* cms) {
+  int n = i2d_CMS_ContentInfo(cms, nullptr);
+  if (n <= 0) return CryptoError("i2d_CMS_ContentInfo");
+  std::string out(static_cast<std::size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  if (i2d_CMS_ContentInfo(cms, &p) != n) return CryptoError("i2d_CMS_ContentInfo");
+  return out;
+}
+
+Result<CmsPtr> CmsFromDer(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!cms) {
+    DrainOpenSslErrors();
+    return MakeError(Errc::kMalformed, "CMS DER of " + std::to_string(der.size()) +
+                                           " bytes does not parse");
+  }
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    return MakeError(Errc::kMalformed, "trailing bytes after the CMS structure");
+  }
+  return cms;
+}
+
+BioPtr MemBio(std::string_view s) {
+  return BioPtr(BIO_new_mem_buf(s.data(), static_cast<int>(s.size())));
+}
+
+int LastReason() {
+  unsigned long e = ERR_peek_last_error();  // NOLINT: OpenSSL's type
+  return e ? ERR_GET_REASON(e) : 0;
+}
+
+std::string RandomBoundary() {
+  unsigned char r[12];
+  if (RAND_bytes(r, sizeof r) != 1) {
+    DrainOpenSslErrors();
+    for (std::size_t i = 0; i < sizeof r; ++i) r[i] = static_cast<unsigned char>(i * 37 + 11);
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string b = "sipim-";
+  for (unsigned char c : r) {
+    b.push_back(hex[c >> 4]);
+    b.push_back(hex[c & 15]);
+  }
+  return b;
+}
+
+}  // namespace
+
+std::string MakeMimeEntity(std::string_view content_type, std::string_view body) {
+  std::string e;
+  e.reserve(content_type.size() + body.size() + 20);
+  e.append("Content-Type: ").append(content_type).append("\r\n\r\n").append(body);
+  return e;
+}
+
+std::string SmimeBodyAsEntity(const SmimeBody& b) {
+  std::string e = "Content-Type: " + b.content_type + "\r\n";
+  if (!b.content_disposition.empty()) e += "Content-Disposition: " + b.content_disposition + "\r\n";
+  if (b.content_type.rfind("application/pkcs7-mime", 0) == 0) {
+    e += "Content-Transfer-Encoding: binary\r\n";
+  }
+  e += "\r\n";
+  e += b.body;
+  return e;
+}
+
+Result<SmimeBody> SmimeSign(const Identity& signer, std::string_view entity,
+                            const SignOptions& opts) {
+  if (!signer.key || !signer.cert) return MakeError(Errc::kCrypto, "sign: signer has no key/cert");
+  BioPtr in = MemBio(entity);
+  if (!in) return CryptoError("BIO_new_mem_buf");
+  unsigned int flags = CMS_BINARY;
+  if (!opts.include_cert) flags |= CMS_NOCERTS;
+  if (!opts.signed_attributes) flags |= CMS_NOATTR;
+  if (opts.multipart) flags |= CMS_DETACHED;
+  CmsPtr cms(CMS_sign(signer.cert.get(), signer.key.get(), nullptr, in.get(), flags));
+  if (!cms) return CryptoError("CMS_sign");
+  auto der = CmsToDer(cms.get());
+  if (!der) return der.error();
+  SmimeBody out;
+  if (!opts.multipart) {
+    out.content_type = "application/pkcs7-mime;smime-type=signed-data;name=smime.p7m";
+    out.content_disposition = kP7mDisposition;
+    out.body = std::move(*der);
+    return out;
+  }
+  const std::string boundary = RandomBoundary();
+  out.content_type = "multipart/signed;protocol=\"application/pkcs7-signature\";micalg=sha-256;"
+                     "boundary=" + boundary;
+  std::string& b = out.body;
+  b.reserve(entity.size() + der->size() + 300);
+  b.append("--").append(boundary).append("\r\n").append(entity).append("\r\n");
+  b.append("--").append(boundary).append("\r\n");
+  b.append("Content-Type: application/pkcs7-signature;name=smime.p7s\r\n"
+           "Content-Transfer-Encoding: binary\r\n"
+           "Content-Disposition: attachment;handling=required;filename=smime.p7s\r\n\r\n");
+  b.append(*der).append("\r\n--").append(boundary).append("--\r\n");
+  return out;
+}
+
+Result<SmimeBody> SmimeEncrypt(const std::vector<X509*>& recipients, std::string_view entity,
+                               SmimeCipher cipher) {
+  if (recipients.empty()) return MakeError(Errc::kMalformed, "encrypt: no recipients");
+  BioPtr in = MemBio(entity);
+  if (!in) return CryptoError("BIO_new_mem_buf");
+  const EVP_CIPHER* c = cipher == SmimeCipher::kAes128Cbc ? EVP_aes_128_cbc() : EVP_aes_128_gcm();
+  // CMS_PARTIAL: add recipients one by one so that each KARI can get its KDF.
+  CmsPtr cms(CMS_encrypt(nullptr, in.get(), c, CMS_BINARY | CMS_PARTIAL));
+  if (!cms) return CryptoError("CMS_encrypt");
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms.get(), recipients[i], 0);
+    if (ri == nullptr) {
+      return CryptoError(("CMS_add1_recipient_cert #" + std::to_string(i)).c_str());
+    }
+    if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+      // X9.63 KDF with SHA-256 (dhSinglePass-stdDH-sha256kdf-scheme) instead of
+      // OpenSSL's SHA-1 default; the receiver reads it from the algorithm id.
+      EVP_PKEY_CTX* pctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+      if (pctx == nullptr || EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) <= 0) {
+        return CryptoError("KARI: set SHA-256 KDF");
+      }
+    }
+  }
+  BioPtr again = MemBio(entity);
+  if (!again || CMS_final(cms.get(), again.get(), nullptr, CMS_BINARY) != 1) {
+    return CryptoError("CMS_final (encrypt)");
+  }
+  auto der = CmsToDer(cms.get());
+  if (!der) return der.error();
+  SmimeBody out;
+  out.content_type = cipher == SmimeCipher::kAes128Cbc
+                         ? "application/pkcs7-mime;smime-type=enveloped-data;name=smime.p7m"
+                         : "application/pkcs7-mime;smime-type=authEnveloped-data;name=smime.p7m";
+  out.content_disposition = kP7mDisposition;
+  out.body = std::move(*der);
+  return out;
+}
+
+Result<SmimeBody> SmimeSignAndEncrypt(const Identity& signer, const std::vector<X509*>& recipients,
+                                      std::string_view entity, SmimeCipher cipher,
+                                      const SignOptions& opts) {
+  auto signed_body = SmimeSign(signer, entity, opts);
+  if (!signed_body) return signed_body.error();
+  return SmimeEncrypt(recipients, SmimeBodyAsEntity(*signed_body), cipher);
+}
+
+namespace {
+
+// Verifies SignedData (detached content in `dcont` if non-null); on success
+// appends the signed content to `content` and names the signer.
+Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const ReceiveContext& ctx,
+                    std::string& content, std::string& signer_aor) {
+  if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+    return MakeError(Errc::kMalformed, "signed-data body is not CMS SignedData");
+  }
+  X509StackPtr extra(sk_X509_new_null());
+  if (!extra) return CryptoError("sk_X509_new_null");
+  for (X509* c : ctx.known_certs) {
+    if (!sk_X509_push(extra.get(), c)) return CryptoError("sk_X509_push");
+    X509_up_ref(c);
+  }
+  BioPtr dc;
+  if (dcont) dc = MemBio(*dcont);
+  BioPtr out(BIO_new(BIO_s_mem()));
+  if (!out) return CryptoError("BIO_new");
+  ERR_clear_error();
+  // The chain is checked below by hand so that each failure gets its own code.
+  if (CMS_verify(cms, extra.get(), nullptr, dc.get(), out.get(),
+                 CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+    int reason = LastReason();
+    std::string why = DrainOpenSslErrors();
+    if (reason == CMS_R_SIGNER_CERTIFICATE_NOT_FOUND) {
+      return MakeError(Errc::kNoSignerCert, "signer certificate not in the message nor known: " + why);
+    }
+    if (reason == CMS_R_NO_CONTENT) return MakeError(Errc::kMalformed, "signed data has no content");
+    return MakeError(Errc::kBadSignature, "signature does not verify: " + why);
+  }
+  X509StackPtr signers(CMS_get0_signers(cms));  // the stack only; certs are borrowed
+  if (!signers || sk_X509_num(signers.get()) == 0) {
+    return MakeError(Errc::kNoSignerCert, "no signer");
+  }
+  // CMS_get0_signers returns borrowed certs: up-ref them so the owner frees right.
+  for (int i = 0; i < sk_X509_num(signers.get()); ++i) X509_up_ref(sk_X509_value(signers.get(), i));
+  STACK_OF(X509)* carried = CMS_get1_certs(cms);
+  X509StackPtr untrusted(carried ? carried : sk_X509_new_null());
+  for (int i = 0; i < sk_X509_num(signers.get()); ++i) {
+    X509* s = sk_X509_value(signers.get(), i);
+    if (ctx.trust == nullptr) return MakeError(Errc::kUnknownCa, "no trust store configured");
+    if (Status st = VerifyCertChain(s, untrusted.get(), ctx.trust, X509_PURPOSE_SMIME_SIGN, ctx.at_time);
+        !st)
+      return st;
+    bool named = false;
+    for (const std::string& uri : CertSipUris(s)) {
+      if (SameAor(uri, ctx.from_aor)) {
+        named = true;
+        signer_aor = uri;
+      }
+    }
+    if (!named) {
+      std::string have;
+      for (const std::string& uri : CertSipUris(s)) have += (have.empty() ? "" : ", ") + uri;
+      return MakeError(Errc::kFromMismatch, "signer certificate names [" + have +
+                                                "], not the From AOR " + ctx.from_aor);
+    }
+  }
+  content.append(BioContents(out.get()));
+  return {};
+}
+
+// True if one RecipientInfo names `cert` (issuer and serial, or key id).
+bool IsRecipient(CMS_ContentInfo* cms, X509* cert) {
+  STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms);
+  for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); ++i) {
+    CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
+    const int type = CMS_RecipientInfo_type(ri);
+    if (type == CMS_RECIPINFO_TRANS && CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) return true;
+    if (type == CMS_RECIPINFO_AGREE) {
+      STACK_OF(CMS_RecipientEncryptedKey)* reks = CMS_RecipientInfo_kari_get0_reks(ri);
+      for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); ++j) {
+        if (CMS_RecipientEncryptedKey_cert_cmp(sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0)
+          return true;
+      }
+    }
+  }
+  return false;
+}
+
+Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& content) {
+  const int nid = OBJ_obj2nid(CMS_get0_type(cms));
+  if (nid != NID_pkcs7_enveloped && nid != NID_id_smime_ct_authEnvelopedData) {
+    return MakeError(Errc::kMalformed, "encrypted body is neither EnvelopedData nor "
+                                       "AuthEnvelopedData");
+  }
+  if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) {
+    return MakeError(Errc::kNotRecipient, "no private key to decrypt with");
+  }
+  if (!IsRecipient(cms, ctx.me->cert.get())) {
+    return MakeError(Errc::kNotRecipient, ctx.me->aor + " is not among the recipients");
+  }
+  ERR_clear_error();
+  // peer = NULL: the originator key is ephemeral (KARI) or absent (KTRI).
+  if (CMS_decrypt_set1_pkey_and_peer(cms, ctx.me->key.get(), ctx.me->cert.get(), nullptr) != 1) {
+    std::string why = DrainOpenSslErrors();
+    return MakeError(Errc::kTampered, "content-encryption key does not decrypt: " + why);
+  }
+  BioPtr out(BIO_new(BIO_s_mem()));
+  if (!out) return CryptoError("BIO_new");
+  if (CMS_decrypt(cms, nullptr, nullptr, nullptr, out.get(), CMS_BINARY) != 1) {
+    std::string why = DrainOpenSslErrors();
+    return MakeError(Errc::kTampered, "content does not decrypt or authenticate: " + why);
+  }
+  content = BioContents(out.get());
+  return {};
+}
+
+// Splits a multipart/signed body into the signed entity bytes and the
+// signature part's entity.
+Status SplitMultipartSigned(std::string_view body, const std::string& boundary,
+                            std::string_view& signed_part, std::string_view& sig_part) {
+  if (boundary.empty()) return MakeError(Errc::kMalformed, "multipart/signed without boundary");
+  const std::string open = "--" + boundary + "\r\n";
+  const std::string mid = "\r\n--" + boundary + "\r\n";
+  const std::string close = "\r\n--" + boundary + "--";
+  if (body.substr(0, open.size()) != open) {
+    return MakeError(Errc::kMalformed, "multipart/signed does not start with its boundary");
+  }
+  std::size_t m = body.find(mid, open.size());
+  std::size_t c = body.rfind(close);
+  if (m == std::string_view::npos || c == std::string_view::npos || c < m + mid.size()) {
+    return MakeError(Errc::kMalformed, "multipart/signed is not two parts between boundaries");
+  }
+  signed_part = body.substr(open.size(), m - open.size());
+  sig_part = body.substr(m + mid.size(), c - m - mid.size());
+  return {};
+}
+
+}  // namespace
+
+Result<Received> SmimeReceive(std::string_view content_type, std::string_view body,
+                              const ReceiveContext& ctx) {
+  Received r;
+  std::string ct_value(content_type);
+  std::string current(body);
+  for (int depth = 0; depth < 4; ++depth) {
+    auto ct = ParseContentType(ct_value);
+    if (!ct) return ct.error();
+    std::string next;
+    if (ct->type == "application/pkcs7-mime" || ct->type == "application/x-pkcs7-mime") {
+      auto cms = CmsFromDer(current);
+      if (!cms) return cms.error();
+      const std::string smime_type = Lower(ct->Param("smime-type"));
+      const int nid = OBJ_obj2nid(CMS_get0_type(cms->get()));
+      if (nid == NID_pkcs7_signed) {
+        if (!smime_type.empty() && smime_type != "signed-data") {
+          return MakeError(Errc::kMalformed, "smime-type " + smime_type + " but SignedData inside");
+        }
+        if (Status st = VerifySigned(cms->get(), nullptr, ctx, next, r.signer_aor); !st) return st.error();
+        r.was_signed = true;
+      } else {
+        if (Status st = Decrypt(cms->get(), ctx, next); !st) return st.error();
+        r.was_encrypted = true;
+      }
+    } else if (ct->type == "multipart/signed") {
+      std::string_view signed_part, sig_part;
+      if (Status st = SplitMultipartSigned(current, ct->Param("boundary"), signed_part, sig_part); !st)
+        return st.error();
+      auto sig = ParseEntity(sig_part);
+      if (!sig) return sig.error();
+      std::string sig_der(sig->body);
+      auto cte = sig->headers.find("content-transfer-encoding");
+      if (cte != sig->headers.end() && Lower(cte->second) == "base64") {
+        Bytes raw;
+        if (!Base64Decode(sig->body, raw)) return MakeError(Errc::kMalformed, "bad base64 signature");
+        sig_der = ToString(raw);
+      }
+      auto cms = CmsFromDer(sig_der);
+      if (!cms) return cms.error();
+      std::string ignored;
+      if (Status st = VerifySigned(cms->get(), &signed_part, ctx, ignored, r.signer_aor); !st)
+        return st.error();
+      next = std::string(signed_part);
+      r.was_signed = true;
+    } else {
+      if (ctx.require_signature && !r.was_signed) {
+        return MakeError(Errc::kBadSignature, "message is not signed (content " + ct->type + ")");
+      }
+      r.content_type = ct_value;
+      r.body = std::move(current);
+      return r;
+    }
+    auto entity = ParseEntity(next);
+    if (!entity) return entity.error();
+    ct_value = entity->headers["content-type"];
+    current = std::string(entity->body);
+  }
+  return MakeError(Errc::kMalformed, "S/MIME nesting deeper than 4 levels");
+}
+
+}  // namespace sipim::security

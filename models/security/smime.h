@@ -1,0 +1,81 @@
+#pragma once
+// S/MIME bodies for SIP (RFC 3261 §23, RFC 3428, RFC 5652, RFC 5083/5084,
+// RFC 8551, RFC 8591) on OpenSSL's CMS API.
+//
+// Send side: SignedData (with or without the signer's certificate, with or
+// without signed attributes; encapsulated as application/pkcs7-mime or
+// detached as multipart/signed), EnvelopedData with AES-128-CBC and
+// AuthEnvelopedData with AES-128-GCM for 1..N recipients (KeyTransRecipientInfo
+// for RSA; KeyAgreeRecipientInfo for ECDH P-256 with the X9.63 KDF over SHA-256,
+// not OpenSSL's SHA-1 default), and sign-then-encrypt.
+// Receive side: decrypt, verify the signature and the chain to a trusted CA,
+// and check that the signer's certificate names the From AOR. Every failure is
+// its own Errc.
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "security/error.h"
+#include "security/ossl.h"
+#include "security/pki.h"
+
+namespace sipim::security {
+
+enum class SmimeCipher { kAes128Cbc, kAes128Gcm };
+const char* SmimeCipherName(SmimeCipher c);  // "aes128cbc" | "aes128gcm"
+
+// A SIP body: the Content-Type (and Content-Disposition) header values and the
+// exact body bytes the simulation sends.
+struct SmimeBody {
+  std::string content_type;
+  std::string content_disposition;  // empty for multipart/signed
+  std::string body;
+};
+
+// "Content-Type: <type>\r\n\r\n<body>": the MIME entity that is signed or
+// encrypted.
+std::string MakeMimeEntity(std::string_view content_type, std::string_view body);
+// The entity form of an S/MIME body, for nesting (sign-then-encrypt).
+std::string SmimeBodyAsEntity(const SmimeBody& b);
+
+struct SignOptions {
+  bool include_cert = true;       // carry the signer's certificate
+  bool signed_attributes = true;  // contentType, signingTime, messageDigest, SMIMECapabilities
+  bool multipart = false;         // multipart/signed (detached) instead of pkcs7-mime
+};
+
+Result<SmimeBody> SmimeSign(const Identity& signer, std::string_view entity,
+                            const SignOptions& opts = {});
+// One recipient certificate per entry: RSA -> KTRI, EC P-256 -> KARI (SHA-256 KDF).
+Result<SmimeBody> SmimeEncrypt(const std::vector<X509*>& recipients, std::string_view entity,
+                               SmimeCipher cipher);
+// Sign (per opts), then encrypt the signed entity.
+Result<SmimeBody> SmimeSignAndEncrypt(const Identity& signer, const std::vector<X509*>& recipients,
+                                      std::string_view entity, SmimeCipher cipher,
+                                      const SignOptions& opts = {});
+
+struct ReceiveContext {
+  const Identity* me = nullptr;         // our certificate and key, for decryption
+  X509_STORE* trust = nullptr;          // trusted CAs
+  std::string from_aor;                 // the From header's AOR
+  std::vector<X509*> known_certs;       // signer certificates not carried in the message
+  bool require_signature = true;        // an unsigned message is an error
+  std::optional<std::time_t> at_time;   // verify certificates at this time (default: now)
+};
+
+struct Received {
+  std::string content_type;  // of the innermost entity
+  std::string body;          // innermost payload
+  bool was_signed = false;
+  bool was_encrypted = false;
+  std::string signer_aor;  // the SAN URI that matched From
+};
+
+// Unwraps an S/MIME SIP body (any nesting of enveloped/authEnveloped/signed,
+// up to 4 levels) and applies every check.
+Result<Received> SmimeReceive(std::string_view content_type, std::string_view body,
+                              const ReceiveContext& ctx);
+
+}  // namespace sipim::security
