@@ -26,14 +26,18 @@ inline constexpr const char* kMaxForwardsExhausted = "Max-Forwards is zero (483 
 
 class ProxyEdit {
  public:
+  // `msg` (and the buffer it views) must outlive the edit. The edit keeps
+  // views into itself: do not copy it.
   explicit ProxyEdit(const Message& msg) : msg_(msg) {}
+  ProxyEdit(const ProxyEdit&) = delete;
+  ProxyEdit& operator=(const ProxyEdit&) = delete;
 
   // Adds a Via field with `via_value` above all others.
   ProxyEdit& PushVia(std::string_view via_value);
   // Removes the top via-parm: the whole first Via field if it has one
   // value, else only its first value (RFC 3261 section 16.7 step 3).
   ProxyEdit& PopVia();
-  // Max-Forwards - 1; adds "Max-Forwards: 69" when absent (section 16.6
+  // Max-Forwards - 1; adds "Max-Forwards: 70" when absent (section 16.6
   // step 3); fails with kMaxForwardsExhausted when it is 0.
   ProxyEdit& DecrementMaxForwards();
   // Adds a Record-Route field with `value` ("<sip:proxy;lr>") above others.
@@ -53,12 +57,12 @@ class ProxyEdit {
     std::size_t begin;  // offset into msg.raw
     std::size_t end;
     std::string_view text;   // inserted text (views into the caller or below)
-    std::uint8_t order;      // tie-break for insertions at the same offset
+    std::size_t order;       // call order: insertions at one offset keep it
   };
-  void Add(std::size_t begin, std::size_t end, std::string_view text, std::uint8_t order);
+  void Add(std::size_t begin, std::size_t end, std::string_view text);
   void Fail(const char* reason, const char* at);
 
-  static constexpr std::size_t kMaxSplices = 12;
+  static constexpr std::size_t kMaxSplices = 16;
   const Message& msg_;
   Splice splices_[kMaxSplices];
   std::size_t count_ = 0;

@@ -44,6 +44,7 @@ class StreamFramer {
   std::string buf_;
   std::size_t start_ = 0;  // first byte not yet returned
   std::size_t scan_ = 0;   // where the search for the header end resumes
+  std::size_t need_ = 0;  // bytes from start_ the current message needs
   std::size_t max_;
   std::size_t consumed_ = 0;
   bool failed_ = false;

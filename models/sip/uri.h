@@ -48,6 +48,11 @@ ParseError Unescape(std::string_view in, std::string* out);
 // True if `host` (without brackets) is a valid IPv6 address (RFC 4291 text
 // form, including an embedded IPv4 tail). RFC 5118 section 4.10: ":::" is not.
 bool IsIPv6Address(std::string_view host);
+// What kind of host `host` is: "[IPv6]" (brackets required), a dotted-quad
+// IPv4 address, or a hostname (RFC 3261 hostname: labels of alphanum and
+// '-', the last one starting with a letter, optional trailing '.');
+// kNone when it is none of them.
+HostKind ClassifyHost(std::string_view host);
 // True if `host` is a dotted-quad IPv4 address with each part 0..255.
 bool IsIPv4Address(std::string_view host);
 

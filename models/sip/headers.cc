@@ -1,0 +1,557 @@
+// Typed, lazily parsed header field values; see headers.h.
+#include "sip/headers.h"
+
+#include "sip/text.h"
+#include "sip/uri.h"
+
+namespace sipim::sip {
+namespace {
+
+using text::IEquals;
+using text::IsToken;
+using text::IsWs;
+using text::LwsLength;
+using text::TokenLength;
+
+// Reports errors relative to `base` (the message buffer) when the value
+// lies inside it, else relative to the value itself.
+class Ctx {
+ public:
+  Ctx(std::string_view value, std::string_view base) : base_(base.empty() ? value : base) {
+    if (value.data() < base_.data() || value.data() + value.size() > base_.data() + base_.size())
+      base_ = value;
+  }
+  ParseError Err(const char* reason, const char* at) const {
+    std::size_t off = 0;
+    if (at >= base_.data() && at <= base_.data() + base_.size())
+      off = static_cast<std::size_t>(at - base_.data());
+    return MakeParseError(reason, base_.data(), base_.size(), off);
+  }
+  ParseError Err(const char* reason, std::string_view s, std::size_t i) const {
+    return Err(reason, s.data() + i);
+  }
+  std::string_view base() const { return base_; }
+
+ private:
+  std::string_view base_;
+};
+
+// Length of the quoted string at s[0] == '"', closing quote included;
+// 0 when it is not terminated.
+std::size_t QuotedLength(std::string_view s) {
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+// Parameters whose value may be an IPv6 address written without brackets
+// (RFC 3261 received = IPv4address / IPv6address; RFC 5118 section 4.5).
+bool AllowsBareIPv6(std::string_view name) {
+  return IEquals(name, "received") || IEquals(name, "maddr");
+}
+
+// Length of a parameter value at s[0]: a quoted string, an IPv6
+// reference, or a token (plus ':' for the parameters above). 0 if invalid.
+std::size_t ParamValueLength(std::string_view s, std::string_view name) {
+  if (s.empty()) return 0;
+  if (s[0] == '"') return QuotedLength(s);
+  if (s[0] == '[') {
+    const std::size_t close = s.find(']');
+    if (close == std::string_view::npos || !IsIPv6Address(s.substr(1, close - 1))) return 0;
+    return close + 1;
+  }
+  const bool colon = AllowsBareIPv6(name);
+  std::size_t i = 0;
+  while (i < s.size() && (IsToken(s[i]) || (colon && s[i] == ':'))) ++i;
+  return i;
+}
+
+// Parses *( SEMI generic-param ) at the start of s. *end is where the list
+// ends (before any trailing LWS).
+ParseError ParseParams(std::string_view s, std::size_t* end, const Ctx& ctx) {
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t j = i + LwsLength(s.substr(i));
+    if (j >= s.size() || s[j] != ';') {
+      *end = i;
+      return {};
+    }
+    ++j;
+    j += LwsLength(s.substr(j));
+    const std::size_t name_len = TokenLength(s.substr(j));
+    if (name_len == 0) return ctx.Err("empty or invalid parameter name", s, j);
+    const std::string_view name = s.substr(j, name_len);
+    std::size_t k = j + name_len;
+    std::size_t eq = k + LwsLength(s.substr(k));
+    if (eq < s.size() && s[eq] == '=') {
+      ++eq;
+      eq += LwsLength(s.substr(eq));
+      const std::size_t vlen = ParamValueLength(s.substr(eq), name);
+      if (vlen == 0) return ctx.Err("invalid parameter value", s, eq);
+      k = eq + vlen;
+    }
+    i = k;
+  }
+}
+
+// Splits the parameter list `raw` (validated by ParseParams) at pos.
+bool NextParam(std::string_view raw, std::size_t* pos, Param* out) {
+  std::size_t i = *pos;
+  i += LwsLength(raw.substr(i));
+  if (i >= raw.size() || raw[i] != ';') return false;
+  ++i;
+  i += LwsLength(raw.substr(i));
+  const std::size_t name_len = TokenLength(raw.substr(i));
+  out->name = raw.substr(i, name_len);
+  out->value = {};
+  out->has_value = false;
+  i += name_len;
+  std::size_t eq = i + LwsLength(raw.substr(i));
+  if (eq < raw.size() && raw[eq] == '=') {
+    ++eq;
+    eq += LwsLength(raw.substr(eq));
+    const std::size_t vlen = ParamValueLength(raw.substr(eq), out->name);
+    out->value = raw.substr(eq, vlen);
+    out->has_value = true;
+    i = eq + vlen;
+  }
+  *pos = i;
+  return name_len > 0;
+}
+
+// Checks that nothing but LWS follows position i of s.
+ParseError ExpectEnd(std::string_view s, std::size_t i, const Ctx& ctx, const char* reason) {
+  i += LwsLength(s.substr(i));
+  if (i < s.size()) return ctx.Err(reason, s, i);
+  return {};
+}
+
+// Parses a port: 1*DIGIT, 0..65535.
+bool ParsePort(std::string_view digits, int* out) {
+  std::uint64_t v = 0;
+  if (text::ParseDecimal(digits, 65535, &v) != text::Num::kOk) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+std::size_t DigitsLength(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && text::IsDigit(s[i])) ++i;
+  return i;
+}
+
+// Length of a host at s[0]: "[IPv6]" or hostname / IPv4 characters.
+std::size_t HostLength(std::string_view s) {
+  if (!s.empty() && s[0] == '[') {
+    const std::size_t close = s.find(']');
+    return close == std::string_view::npos ? 0 : close + 1;
+  }
+  std::size_t i = 0;
+  while (i < s.size() && (text::IsAlpha(s[i]) || text::IsDigit(s[i]) || s[i] == '-' || s[i] == '.')) ++i;
+  return i;
+}
+
+ParseError ViaParams(Via* v, const Ctx& ctx) {
+  std::size_t pos = 0;
+  Param p;
+  const std::string_view raw = v->params.raw();
+  while (NextParam(raw, &pos, &p)) {
+    if (IEquals(p.name, "branch")) {
+      if (!p.has_value || p.value[0] == '"') return ctx.Err("Via branch is not a token", p.name.data());
+      v->branch = p.value;
+    } else if (IEquals(p.name, "received")) {
+      std::string_view addr = p.value;
+      if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+      if (!p.has_value || (!IsIPv4Address(addr) && !IsIPv6Address(addr)))
+        return ctx.Err("Via received is not an IP address", p.name.data());
+      v->received = p.value;
+    } else if (IEquals(p.name, "rport")) {
+      v->has_rport = true;
+      if (p.has_value && !ParsePort(p.value, &v->rport)) return ctx.Err("Via rport is not a port", p.value.data());
+    } else if (IEquals(p.name, "maddr")) {
+      if (!p.has_value || ClassifyHost(p.value) == HostKind::kNone)
+        return ctx.Err("Via maddr is not a host", p.name.data());
+      v->maddr = p.value;
+    } else if (IEquals(p.name, "ttl")) {
+      std::uint64_t ttl = 0;
+      if (!p.has_value || p.value.size() > 3 || text::ParseDecimal(p.value, 255, &ttl) != text::Num::kOk)
+        return ctx.Err("Via ttl is not 0-255", p.name.data());
+      v->ttl = static_cast<int>(ttl);
+    }
+  }
+  return {};
+}
+
+// display-name = *(token LWS) / quoted-string, then "<" addr-spec ">".
+// Returns with *i just after the '>'.
+ParseError ParseAngleForm(std::string_view s, std::size_t* i, NameAddr* out, const Ctx& ctx) {
+  std::size_t k = *i;
+  if (s[k] == '"') {
+    const std::size_t q = QuotedLength(s.substr(k));
+    if (q == 0) return ctx.Err("unterminated quoted string in display name", s, k);
+    out->quoted_display = true;
+    out->display_name = s.substr(k + 1, q - 2);
+    k += q;
+    k += LwsLength(s.substr(k));
+  } else if (s[k] != '<') {
+    const std::size_t begin = k;
+    std::size_t last = k;
+    while (k < s.size() && IsToken(s[k])) {
+      k += TokenLength(s.substr(k));
+      last = k;
+      k += LwsLength(s.substr(k));
+    }
+    out->display_name = s.substr(begin, last - begin);
+  }
+  if (k >= s.size() || s[k] != '<') {
+    if (k < s.size() && s[k] == '"') return ctx.Err("unbalanced quote in display name", s, k);
+    return ctx.Err("display name is neither tokens nor a quoted string", s, k);
+  }
+  const std::size_t uri_begin = k + 1;
+  std::size_t close = uri_begin;
+  while (close < s.size() && s[close] != '>') {
+    const char ch = s[close];
+    if (IsWs(ch) || ch == '\r' || ch == '\n') return ctx.Err("whitespace inside <URI>", s, close);
+    if (ch == '<' || ch == '"') return ctx.Err("'<' or '\"' inside <URI>", s, close);
+    ++close;
+  }
+  if (close >= s.size()) return ctx.Err("missing '>' after URI", s, close);
+  if (close == uri_begin) return ctx.Err("empty URI in <>", s, close);
+  out->uri = s.substr(uri_begin, close - uri_begin);
+  out->angle = true;
+  *i = close + 1;
+  return {};
+}
+
+// addr-spec without brackets: the URI ends at ';' (the field's parameters
+// begin there), so a URI with '?' or ',' is not allowed (RFC 3261 20.10).
+ParseError ParseAddrSpecForm(std::string_view s, std::size_t* i, NameAddr* out, const Ctx& ctx) {
+  std::size_t k = *i;
+  const std::size_t begin = k;
+  while (k < s.size() && s[k] != ';' && !IsWs(s[k]) && s[k] != '\r') {
+    const char ch = s[k];
+    if (ch == '?' || ch == ',')
+      return ctx.Err("URI with '?' or ',' must be enclosed in <>", s, k);
+    if (ch == '<' || ch == '>' || ch == '"') return ctx.Err("unexpected character in addr-spec", s, k);
+    ++k;
+  }
+  out->uri = s.substr(begin, k - begin);
+  *i = k;
+  return {};
+}
+
+ParseError ParseErrorFromSplitter(const ValueSplitter& sp, const Ctx& ctx) {
+  return ctx.Err(sp.error(), sp.error_at());
+}
+
+}  // namespace
+
+bool ParamList::Next(std::size_t* pos, Param* out) const { return NextParam(raw_, pos, out); }
+
+bool ParamList::Find(std::string_view name, Param* out) const {
+  std::size_t pos = 0;
+  while (NextParam(raw_, &pos, out))
+    if (IEquals(out->name, name)) return true;
+  return false;
+}
+
+bool ValueSplitter::Next(std::string_view* item) {
+  if (done_) return false;
+  std::size_t i = 0;
+  int angle = 0;
+  const std::size_t n = rest_.size();
+  while (i < n) {
+    const char ch = rest_[i];
+    if (ch == ',' && angle == 0) break;
+    if (ch == '"') {
+      const std::size_t q = QuotedLength(rest_.substr(i));
+      if (q == 0) {
+        error_ = "unterminated quoted string";
+        error_at_ = rest_.data() + i;
+        done_ = true;
+        return false;
+      }
+      i += q;
+      continue;
+    }
+    if (ch == '<') ++angle;
+    if (ch == '>' && --angle < 0) break;
+    ++i;
+  }
+  if (angle != 0) {
+    error_ = angle > 0 ? "unbalanced '<'" : "unbalanced '>'";
+    error_at_ = rest_.data() + i;
+    done_ = true;
+    return false;
+  }
+  *item = text::TrimLws(rest_.substr(0, i));
+  if (i >= n) {
+    done_ = true;
+  } else {
+    rest_ = rest_.substr(i + 1);
+  }
+  if (item->empty()) {
+    error_ = "empty value in comma-separated list";
+    error_at_ = item->data();
+    done_ = true;
+    return false;
+  }
+  return true;
+}
+
+ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  *out = Via();
+  const std::string_view s = value;
+  out->text = s;
+  std::size_t i = LwsLength(s);
+  std::string_view* parts[3] = {&out->protocol, &out->version, &out->transport};
+  for (int k = 0; k < 3; ++k) {
+    if (k > 0) {
+      i += LwsLength(s.substr(i));
+      if (i >= s.size() || s[i] != '/') return ctx.Err("Via: expected '/' in sent-protocol", s, i);
+      ++i;
+      i += LwsLength(s.substr(i));
+    }
+    const std::size_t len = TokenLength(s.substr(i));
+    if (len == 0) return ctx.Err("Via: sent-protocol is not a token", s, i);
+    *parts[k] = s.substr(i, len);
+    i += len;
+  }
+  const std::size_t ws = LwsLength(s.substr(i));
+  if (ws == 0) return ctx.Err("Via: expected whitespace before sent-by", s, i);
+  i += ws;
+  const std::size_t host_len = HostLength(s.substr(i));
+  const std::string_view host = s.substr(i, host_len);
+  if (host_len == 0 || ClassifyHost(host) == HostKind::kNone) return ctx.Err("Via: invalid sent-by host", s, i);
+  out->host = host;
+  i += host_len;
+  std::size_t c = i + LwsLength(s.substr(i));
+  if (c < s.size() && s[c] == ':') {
+    ++c;
+    c += LwsLength(s.substr(c));
+    const std::size_t dl = DigitsLength(s.substr(c));
+    if (!ParsePort(s.substr(c, dl), &out->port) || out->port == 0)
+      return ctx.Err("Via: invalid sent-by port", s, c);
+    i = c + dl;
+  }
+  std::size_t end = 0;
+  const std::string_view rest = s.substr(i);
+  if (ParseError e = ParseParams(rest, &end, ctx)) return e;
+  out->params = ParamList(rest.substr(0, end));
+  if (ParseError e = ExpectEnd(rest, end, ctx, "Via: unexpected character")) return e;
+  return ViaParams(out, ctx);
+}
+
+ParseError TopVia(const Message& msg, Via* out) {
+  const Header* h = msg.Find(HeaderId::kVia);
+  if (h == nullptr) return ErrorAt(msg, "missing Via", msg.raw.data());
+  ValueSplitter sp(h->value);
+  std::string_view item;
+  const Ctx ctx(h->value, msg.input);
+  if (!sp.Next(&item)) {
+    if (sp.error()) return ParseErrorFromSplitter(sp, ctx);
+    return ctx.Err("empty Via", h->value.data());
+  }
+  return ParseVia(item, out, msg.input);
+}
+
+ParseError AllVias(const Message& msg, std::vector<Via>* out) {
+  for (const Header* h = msg.Find(HeaderId::kVia); h != nullptr; h = msg.FindNext(h)) {
+    const Ctx ctx(h->value, msg.input);
+    ValueSplitter sp(h->value);
+    std::string_view item;
+    bool any = false;
+    while (sp.Next(&item)) {
+      Via v;
+      if (ParseError e = ParseVia(item, &v, msg.input)) return e;
+      out->push_back(v);
+      any = true;
+    }
+    if (sp.error()) return ParseErrorFromSplitter(sp, ctx);
+    if (!any) return ctx.Err("empty Via", h->value.data());
+  }
+  return {};
+}
+
+ParseError ParseNameAddr(std::string_view value, NameAddr* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  *out = NameAddr();
+  const std::string_view s = text::TrimLws(value);
+  out->text = s;
+  if (s.empty()) return ctx.Err("empty name-addr", value.data());
+  if (s == "*") {
+    out->star = true;
+    return {};
+  }
+  std::size_t i = 0;
+  // The angle form has a display name or '<'; an addr-spec starts with a
+  // scheme and has no '<' before its parameters.
+  bool angle = s[0] == '"' || s[0] == '<';
+  if (!angle) {
+    std::size_t k = TokenLength(s);
+    // "token LWS ... <", "token<": a display name of tokens.
+    const std::size_t after = k + LwsLength(s.substr(k));
+    angle = (after < s.size() && (s[after] == '<' || (after > k && IsToken(s[after])) || s[after] == '"'));
+    if (k < s.size() && s[k] == ':') angle = false;
+    if (!angle) {
+      // A display name with characters outside token (RFC 4475 baddn)
+      // shows up as text before a '<' that is not an addr-spec.
+      const std::size_t lt = s.find('<');
+      const std::size_t colon = s.find(':');
+      if (lt != std::string_view::npos && (colon == std::string_view::npos || colon > lt))
+        return ctx.Err("display name is neither tokens nor a quoted string", s, k);
+    }
+  }
+  if (angle) {
+    if (ParseError e = ParseAngleForm(s, &i, out, ctx)) return e;
+  } else {
+    if (ParseError e = ParseAddrSpecForm(s, &i, out, ctx)) return e;
+  }
+  if (out->uri.empty()) return ctx.Err("missing URI", s, i);
+  std::size_t end = 0;
+  const std::string_view rest = s.substr(i);
+  if (ParseError e = ParseParams(rest, &end, ctx)) return e;
+  out->params = ParamList(rest.substr(0, end));
+  if (ParseError e = ExpectEnd(rest, end, ctx, "unexpected character after name-addr")) return e;
+  Param tag;
+  if (out->params.Find("tag", &tag)) {
+    if (!tag.has_value || tag.value[0] == '"') return ctx.Err("tag is not a token", tag.name.data());
+    out->tag = tag.value;
+  }
+  return {};
+}
+
+ParseError ParseNameAddrList(std::string_view value, std::vector<NameAddr>* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  ValueSplitter sp(value);
+  std::string_view item;
+  bool any = false;
+  while (sp.Next(&item)) {
+    NameAddr na;
+    if (ParseError e = ParseNameAddr(item, &na, ctx.base())) return e;
+    out->push_back(na);
+    any = true;
+  }
+  if (sp.error()) return ParseErrorFromSplitter(sp, ctx);
+  if (!any) return ctx.Err("empty value", value.data());
+  return {};
+}
+
+ParseError ParseCSeq(std::string_view value, CSeq* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  const std::string_view s = text::TrimLws(value);
+  const std::size_t dl = DigitsLength(s);
+  std::uint64_t n = 0;
+  switch (text::ParseDecimal(s.substr(0, dl), 0x7fffffffu, &n)) {
+    case text::Num::kOk:
+      break;
+    case text::Num::kBad:
+      return ctx.Err("CSeq: sequence number is not a number", s, 0);
+    case text::Num::kTooLarge:
+      return ctx.Err("CSeq: sequence number larger than 2^31-1", s, 0);
+  }
+  const std::size_t ws = LwsLength(s.substr(dl));
+  if (ws == 0) return ctx.Err("CSeq: expected whitespace before method", s, dl);
+  const std::size_t m = dl + ws;
+  const std::size_t ml = TokenLength(s.substr(m));
+  if (ml == 0) return ctx.Err("CSeq: method is not a token", s, m);
+  if (ParseError e = ExpectEnd(s, m + ml, ctx, "CSeq: unexpected character after method")) return e;
+  out->number = static_cast<std::uint32_t>(n);
+  out->method = s.substr(m, ml);
+  return {};
+}
+
+ParseError ParseCallId(std::string_view value, std::string_view* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  const std::string_view s = text::TrimLws(value);
+  if (s.empty()) return ctx.Err("Call-ID is empty", value.data());
+  bool at = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '@') {
+      if (at || i == 0 || i + 1 == s.size()) return ctx.Err("Call-ID: misplaced '@'", s, i);
+      at = true;
+    } else if (!text::Is(s[i], text::kWord)) {
+      return ctx.Err("Call-ID: character not allowed in a word", s, i);
+    }
+  }
+  *out = s;
+  return {};
+}
+
+ParseError ParseMaxForwards(std::string_view value, int* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  const std::string_view s = text::TrimLws(value);
+  std::uint64_t v = 0;
+  switch (text::ParseDecimal(s, 255, &v)) {
+    case text::Num::kOk:
+      *out = static_cast<int>(v);
+      return {};
+    case text::Num::kBad:
+      return ctx.Err("Max-Forwards is not a number", s, 0);
+    case text::Num::kTooLarge:
+      break;
+  }
+  return ctx.Err("Max-Forwards larger than 255", s, 0);
+}
+
+ParseError ParseContentLength(std::string_view value, std::int64_t* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  const std::string_view s = text::TrimLws(value);
+  std::uint64_t v = 0;
+  switch (text::ParseDecimal(s, kMaxMessageSize, &v)) {
+    case text::Num::kOk:
+      *out = static_cast<std::int64_t>(v);
+      return {};
+    case text::Num::kBad:
+      return ctx.Err(!s.empty() && s[0] == '-' ? "negative Content-Length" : "Content-Length is not a number", s, 0);
+    case text::Num::kTooLarge:
+      break;
+  }
+  return ctx.Err("Content-Length too large", s, 0);
+}
+
+ParseError ParseContentType(std::string_view value, ContentType* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  *out = ContentType();
+  const std::string_view s = text::TrimLws(value);
+  const std::size_t tl = TokenLength(s);
+  if (tl == 0) return ctx.Err("Content-Type: type is not a token", s, 0);
+  std::size_t i = tl + LwsLength(s.substr(tl));
+  if (i >= s.size() || s[i] != '/') return ctx.Err("Content-Type: expected '/'", s, i);
+  ++i;
+  i += LwsLength(s.substr(i));
+  const std::size_t sl = TokenLength(s.substr(i));
+  if (sl == 0) return ctx.Err("Content-Type: subtype is not a token", s, i);
+  out->type = s.substr(0, tl);
+  out->subtype = s.substr(i, sl);
+  i += sl;
+  std::size_t end = 0;
+  const std::string_view rest = s.substr(i);
+  if (ParseError e = ParseParams(rest, &end, ctx)) return e;
+  out->params = ParamList(rest.substr(0, end));
+  return ExpectEnd(rest, end, ctx, "Content-Type: unexpected character");
+}
+
+ParseError ParseDeltaSeconds(std::string_view value, std::uint32_t* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  const std::string_view s = text::TrimLws(value);
+  std::uint64_t v = 0;
+  switch (text::ParseDecimal(s, 0xffffffffu, &v)) {
+    case text::Num::kOk:
+      *out = static_cast<std::uint32_t>(v);
+      return {};
+    case text::Num::kBad:
+      return ctx.Err("delta-seconds is not a number", s, 0);
+    case text::Num::kTooLarge:
+      break;
+  }
+  return ctx.Err("delta-seconds larger than 2^32-1", s, 0);
+}
+
+}  // namespace sipim::sip

@@ -1,0 +1,451 @@
+// Zero-copy SIP message parser; see message.h.
+#include "sip/message.h"
+
+#include <cstring>
+
+#include "sip/text.h"
+
+namespace sipim::sip {
+namespace {
+
+using text::IEquals;
+using text::IsToken;
+using text::IsWs;
+using text::Lower;
+
+struct NameEntry {
+  std::string_view name;  // lower case
+  HeaderId id;
+};
+
+// Every name the stack classifies, long and compact forms.
+constexpr NameEntry kNames[] = {
+    {"via", HeaderId::kVia}, {"v", HeaderId::kVia},
+    {"from", HeaderId::kFrom}, {"f", HeaderId::kFrom},
+    {"to", HeaderId::kTo}, {"t", HeaderId::kTo},
+    {"call-id", HeaderId::kCallId}, {"i", HeaderId::kCallId},
+    {"cseq", HeaderId::kCSeq},
+    {"max-forwards", HeaderId::kMaxForwards},
+    {"contact", HeaderId::kContact}, {"m", HeaderId::kContact},
+    {"route", HeaderId::kRoute},
+    {"record-route", HeaderId::kRecordRoute},
+    {"content-type", HeaderId::kContentType}, {"c", HeaderId::kContentType},
+    {"content-length", HeaderId::kContentLength}, {"l", HeaderId::kContentLength},
+    {"expires", HeaderId::kExpires},
+    {"accept", HeaderId::kAccept},
+    {"accept-encoding", HeaderId::kAcceptEncoding},
+    {"accept-language", HeaderId::kAcceptLanguage},
+    {"alert-info", HeaderId::kAlertInfo},
+    {"allow", HeaderId::kAllow},
+    {"authentication-info", HeaderId::kAuthenticationInfo},
+    {"authorization", HeaderId::kAuthorization},
+    {"call-info", HeaderId::kCallInfo},
+    {"content-disposition", HeaderId::kContentDisposition},
+    {"content-encoding", HeaderId::kContentEncoding}, {"e", HeaderId::kContentEncoding},
+    {"content-language", HeaderId::kContentLanguage},
+    {"date", HeaderId::kDate},
+    {"error-info", HeaderId::kErrorInfo},
+    {"in-reply-to", HeaderId::kInReplyTo},
+    {"mime-version", HeaderId::kMimeVersion},
+    {"min-expires", HeaderId::kMinExpires},
+    {"organization", HeaderId::kOrganization},
+    {"priority", HeaderId::kPriority},
+    {"proxy-authenticate", HeaderId::kProxyAuthenticate},
+    {"proxy-authorization", HeaderId::kProxyAuthorization},
+    {"proxy-require", HeaderId::kProxyRequire},
+    {"reply-to", HeaderId::kReplyTo},
+    {"require", HeaderId::kRequire},
+    {"retry-after", HeaderId::kRetryAfter},
+    {"server", HeaderId::kServer},
+    {"subject", HeaderId::kSubject}, {"s", HeaderId::kSubject},
+    {"supported", HeaderId::kSupported}, {"k", HeaderId::kSupported},
+    {"timestamp", HeaderId::kTimestamp},
+    {"unsupported", HeaderId::kUnsupported},
+    {"user-agent", HeaderId::kUserAgent},
+    {"warning", HeaderId::kWarning},
+    {"www-authenticate", HeaderId::kWwwAuthenticate},
+    {"event", HeaderId::kEvent}, {"o", HeaderId::kEvent},
+    {"allow-events", HeaderId::kAllowEvents}, {"u", HeaderId::kAllowEvents},
+    {"refer-to", HeaderId::kReferTo}, {"r", HeaderId::kReferTo},
+    {"referred-by", HeaderId::kReferredBy}, {"b", HeaderId::kReferredBy},
+    {"accept-contact", HeaderId::kAcceptContact}, {"a", HeaderId::kAcceptContact},
+    {"reject-contact", HeaderId::kRejectContact}, {"j", HeaderId::kRejectContact},
+    {"request-disposition", HeaderId::kRequestDisposition}, {"d", HeaderId::kRequestDisposition},
+    {"session-expires", HeaderId::kSessionExpires}, {"x", HeaderId::kSessionExpires},
+    {"identity", HeaderId::kIdentity}, {"y", HeaderId::kIdentity},
+    {"identity-info", HeaderId::kIdentityInfo}, {"n", HeaderId::kIdentityInfo},
+    {"subscription-state", HeaderId::kSubscriptionState},
+    {"rseq", HeaderId::kRSeq},
+    {"rack", HeaderId::kRAck},
+    {"path", HeaderId::kPath},
+    {"service-route", HeaderId::kServiceRoute},
+    {"min-se", HeaderId::kMinSE},
+    {"replaces", HeaderId::kReplaces},
+    {"reason", HeaderId::kReason},
+    {"privacy", HeaderId::kPrivacy},
+    {"p-asserted-identity", HeaderId::kPAssertedIdentity},
+    {"p-preferred-identity", HeaderId::kPPreferredIdentity},
+    {"sip-etag", HeaderId::kSipETag},
+    {"sip-if-match", HeaderId::kSipIfMatch},
+    {"history-info", HeaderId::kHistoryInfo},
+};
+
+constexpr std::string_view kCanonical[kHeaderIdCount] = {
+    "", "Via", "From", "To", "Call-ID", "CSeq", "Max-Forwards", "Contact", "Route",
+    "Record-Route", "Content-Type", "Content-Length", "Expires", "Accept",
+    "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Authentication-Info",
+    "Authorization", "Call-Info", "Content-Disposition", "Content-Encoding",
+    "Content-Language", "Date", "Error-Info", "In-Reply-To", "MIME-Version", "Min-Expires",
+    "Organization", "Priority", "Proxy-Authenticate", "Proxy-Authorization",
+    "Proxy-Require", "Reply-To", "Require", "Retry-After", "Server", "Subject", "Supported",
+    "Timestamp", "Unsupported", "User-Agent", "Warning", "WWW-Authenticate", "Event",
+    "Allow-Events", "Refer-To", "Referred-By", "Accept-Contact", "Reject-Contact",
+    "Request-Disposition", "Session-Expires", "Identity", "Identity-Info",
+    "Subscription-State", "RSeq", "RAck", "Path", "Service-Route", "Min-SE", "Replaces",
+    "Reason", "Privacy", "P-Asserted-Identity", "P-Preferred-Identity", "SIP-ETag",
+    "SIP-If-Match", "History-Info",
+};
+
+// Names bucketed by length and first letter: a lookup compares at most a
+// handful of candidates, usually one.
+constexpr std::size_t kMaxNameLength = 24;
+struct NameIndex {
+  // For each length, the entries of kNames with that length.
+  std::uint8_t begin[kMaxNameLength + 2] = {};
+  std::uint8_t order[sizeof(kNames) / sizeof(kNames[0])] = {};
+  constexpr NameIndex() {
+    std::size_t n = 0;
+    for (std::size_t len = 0; len <= kMaxNameLength; ++len) {
+      begin[len] = static_cast<std::uint8_t>(n);
+      for (std::size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i)
+        if (kNames[i].name.size() == len) order[n++] = static_cast<std::uint8_t>(i);
+    }
+    begin[kMaxNameLength + 1] = static_cast<std::uint8_t>(n);
+  }
+};
+constexpr NameIndex kIndex{};
+
+// Compares `name` (any case) with `lower` (lower case), same length.
+inline bool NameEquals(const char* name, std::string_view lower) {
+  for (std::size_t i = 0; i < lower.size(); ++i)
+    if (Lower(name[i]) != lower[i]) return false;
+  return true;
+}
+
+// What the fast field scan stops at: CR, LF, and any other control byte.
+inline bool StopsScan(char ch) { return text::Is(ch, text::kCtl); }
+
+// A control byte inside a field value is allowed only as a quoted-pair
+// inside a quoted string (RFC 3261: quoted-pair = "\" (%x00-09 / %x0B-0C /
+// %x0E-7F)), as in RFC 4475 intmeth. Decides by rescanning the value up to
+// the byte (a rare path).
+bool IsQuotedPairCtl(const char* value_begin, const char* at) {
+  bool quoted = false;
+  for (const char* p = value_begin; p < at; ++p) {
+    if (*p == '\\' && quoted) {
+      if (p + 1 == at) return *at != '\r' && *at != '\n';
+      ++p;
+    } else if (*p == '"') {
+      quoted = !quoted;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+class MessageParser {
+ public:
+  MessageParser(std::string_view data, Framing framing, Message* out)
+      : d_(data.data()), n_(data.size()), framing_(framing), m_(out) {}
+
+  ParseError Run();
+
+ private:
+  ParseError Fail(const char* reason, std::size_t at) const {
+    return MakeParseError(reason, d_, n_, at);
+  }
+  ParseError StartLine(std::size_t begin, std::size_t end);
+  ParseError RequestLine(std::size_t begin, std::size_t end);
+  ParseError StatusLine(std::size_t begin, std::size_t end);
+  ParseError Fields();
+  ParseError ScanValue(std::size_t value_begin, std::size_t* line_end);
+  ParseError ContentLength(const Header& h);
+  ParseError Body();
+  bool IsVersion(std::size_t begin, std::size_t end) const {
+    return end - begin == 7 && IEquals(std::string_view(d_ + begin, 7), "SIP/2.0");
+  }
+
+  const char* d_;
+  std::size_t n_;
+  Framing framing_;
+  Message* m_;
+  std::size_t pos_ = 0;
+};
+
+ParseError MessageParser::Run() {
+  m_->input = std::string_view(d_, n_);
+  if (framing_ == Framing::kStream) {
+    while (pos_ + 1 < n_ && d_[pos_] == '\r' && d_[pos_ + 1] == '\n') pos_ += 2;
+  }
+  const std::size_t begin = pos_;
+  if (begin >= n_) return Fail("empty message", begin);
+  const void* nl = std::memchr(d_ + begin, '\n', n_ - begin);
+  if (nl == nullptr) return Fail("truncated start line (no CRLF)", n_);
+  const std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(nl) - d_);
+  if (lf == begin || d_[lf - 1] != '\r') return Fail("start line ends with bare LF (CRLF required)", lf);
+  if (ParseError e = StartLine(begin, lf - 1)) return e;
+  pos_ = lf + 1;
+  if (ParseError e = Fields()) return e;
+  if (ParseError e = Body()) return e;
+  m_->raw = std::string_view(d_ + begin, pos_ - begin);
+  m_->size = pos_;
+  return {};
+}
+
+ParseError MessageParser::StartLine(std::size_t begin, std::size_t end) {
+  m_->start_line = std::string_view(d_ + begin, end - begin);
+  for (std::size_t i = begin; i < end; ++i) {
+    if (d_[i] == '\0') return Fail("NUL byte in start line", i);
+    if (text::Is(d_[i], text::kCtl)) return Fail("control character in start line", i);
+  }
+  if (end - begin >= 4 && IEquals(std::string_view(d_ + begin, 4), "SIP/")) return StatusLine(begin, end);
+  return RequestLine(begin, end);
+}
+
+// Request-Line = Method SP Request-URI SP SIP-Version CRLF: exactly one SP
+// between the elements (RFC 4475 lwsstart, trws and lwsruri are rejected).
+ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
+  std::size_t i = begin;
+  while (i < end && IsToken(d_[i])) ++i;
+  if (i == begin) return Fail("request line: method is not a token", begin);
+  if (i == end || d_[i] != ' ') return Fail("request line: expected SP after method", i);
+  m_->method = std::string_view(d_ + begin, i - begin);
+  const std::size_t uri_begin = i + 1;
+  std::size_t last_sp = end;
+  while (last_sp > uri_begin && d_[last_sp - 1] != ' ') --last_sp;
+  if (last_sp == uri_begin) return Fail("request line: expected Request-URI SP SIP-Version", uri_begin);
+  const std::size_t version_begin = last_sp;
+  const std::size_t uri_end = last_sp - 1;
+  if (version_begin == end) return Fail("request line: trailing whitespace", uri_end);
+  if (d_[uri_begin] == ' ') return Fail("request line: more than one SP after method", uri_begin);
+  if (uri_end == uri_begin || d_[uri_end - 1] == ' ')
+    return Fail("request line: more than one SP before SIP-Version", uri_end - 1);
+  for (std::size_t k = uri_begin; k < uri_end; ++k) {
+    const char ch = d_[k];
+    if (ch == ' ' || ch == '\t') return Fail("request line: whitespace inside Request-URI", k);
+    if (ch == '<' || ch == '>' || ch == '"')
+      return Fail("request line: Request-URI contains '<', '>' or '\"'", k);
+  }
+  // absoluteURI / SIP-URI: scheme ":" ...; the full URI grammar is checked
+  // by Validate() (sip/uri.h).
+  std::size_t k = uri_begin;
+  if (!text::IsAlpha(d_[k])) return Fail("request line: Request-URI has no scheme", k);
+  while (k < uri_end && (text::IsAlpha(d_[k]) || text::IsDigit(d_[k]) || d_[k] == '+' ||
+                         d_[k] == '-' || d_[k] == '.'))
+    ++k;
+  if (k == uri_end || d_[k] != ':') return Fail("request line: Request-URI has no scheme", k);
+  m_->request_uri = std::string_view(d_ + uri_begin, uri_end - uri_begin);
+  if (!IsVersion(version_begin, end)) {
+    if (end - version_begin >= 4 && IEquals(std::string_view(d_ + version_begin, 4), "SIP/"))
+      return Fail("unsupported SIP version (505)", version_begin);
+    return Fail("request line: bad SIP-Version", version_begin);
+  }
+  m_->version = std::string_view(d_ + version_begin, 7);
+  m_->is_request = true;
+  return {};
+}
+
+// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF, with a
+// 3-digit code 100..699 (RFC 4475 bigcode and scalarlg are rejected). The
+// SP before an empty reason phrase may be missing (a common liberty).
+ParseError MessageParser::StatusLine(std::size_t begin, std::size_t end) {
+  std::size_t sp = begin;
+  while (sp < end && d_[sp] != ' ') ++sp;
+  if (!IsVersion(begin, sp)) return Fail("unsupported SIP version (505)", begin);
+  m_->version = std::string_view(d_ + begin, 7);
+  if (sp == end) return Fail("status line: expected SP and status code", sp);
+  std::size_t i = sp + 1;
+  std::size_t digits = 0;
+  int code = 0;
+  while (i < end && text::IsDigit(d_[i])) {
+    if (++digits > 3) return Fail("status line: status code longer than 3 digits", i);
+    code = code * 10 + (d_[i] - '0');
+    ++i;
+  }
+  if (digits != 3) return Fail("status line: status code is not 3 digits", sp + 1);
+  if (code < 100 || code > 699) return Fail("status line: status code outside 100-699", sp + 1);
+  if (i < end && d_[i] != ' ') return Fail("status line: expected SP after status code", i);
+  m_->status_code = code;
+  m_->reason = i < end ? std::string_view(d_ + i + 1, end - i - 1) : std::string_view();
+  m_->is_request = false;
+  return {};
+}
+
+// Finds the end of the field value starting at value_begin: the CRLF not
+// followed by SP/HT. Rejects bare CR, bare LF and control bytes (NUL
+// included) except as quoted-pairs.
+ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t* line_end) {
+  std::size_t i = value_begin;
+  for (;;) {
+    while (i < n_ && !StopsScan(d_[i])) ++i;
+    if (i >= n_) return Fail("truncated header field (no CRLF)", n_);
+    const char ch = d_[i];
+    if (ch == '\r') {
+      if (i + 1 >= n_) return Fail("truncated header field (CR without LF)", n_);
+      if (d_[i + 1] != '\n') return Fail("bare CR in header field", i);
+      if (i + 2 < n_ && IsWs(d_[i + 2])) {  // folded continuation line
+        i += 3;
+        continue;
+      }
+      if (i + 2 >= n_) return Fail("truncated message: header section not ended by an empty line", n_);
+      *line_end = i;
+      return {};
+    }
+    if (ch == '\n') return Fail("bare LF in header field (CRLF required)", i);
+    if (!IsQuotedPairCtl(d_ + value_begin, d_ + i))
+      return Fail(ch == '\0' ? "NUL byte in header field" : "control character in header field", i);
+    ++i;
+  }
+}
+
+ParseError MessageParser::Fields() {
+  for (;;) {
+    const std::size_t line = pos_;
+    if (line >= n_) return Fail("truncated message: header section not ended by an empty line", n_);
+    const char first = d_[line];
+    if (first == '\r') {
+      if (line + 1 >= n_) return Fail("truncated message: CR without LF", n_);
+      if (d_[line + 1] != '\n') return Fail("bare CR in header section", line);
+      pos_ = line + 2;
+      return {};
+    }
+    if (first == '\n') return Fail("bare LF in header section (CRLF required)", line);
+    if (IsWs(first)) return Fail("continuation line without a header field", line);
+    if (m_->headers.size() >= kMaxHeaders) return Fail("too many header fields", line);
+    std::size_t i = line;
+    while (i < n_ && IsToken(d_[i])) ++i;
+    if (i == line) {
+      if (d_[i] == '\0') return Fail("NUL byte in header section", i);
+      return Fail("header field name is not a token", i);
+    }
+    const std::size_t name_end = i;
+    while (i < n_ && IsWs(d_[i])) ++i;
+    if (i >= n_) return Fail("truncated header field", n_);
+    if (d_[i] != ':') {
+      if (d_[i] == '\0') return Fail("NUL byte in header section", i);
+      return Fail("expected ':' after header field name", i);
+    }
+    const std::size_t value_begin = i + 1;
+    std::size_t crlf = 0;
+    if (ParseError e = ScanValue(value_begin, &crlf)) return e;
+    Header h;
+    h.name = std::string_view(d_ + line, name_end - line);
+    h.value = text::TrimLws(std::string_view(d_ + value_begin, crlf - value_begin));
+    h.line = std::string_view(d_ + line, crlf + 2 - line);
+    h.id = ClassifyHeader(h.name);
+    const auto idx = static_cast<std::size_t>(h.id);
+    if (m_->first_[idx] == Message::kNone) m_->first_[idx] = static_cast<std::uint16_t>(m_->headers.size());
+    if (h.id == HeaderId::kContentLength) {
+      if (ParseError e = ContentLength(h)) return e;
+    }
+    m_->headers.push_back(h);
+    pos_ = crlf + 2;
+  }
+}
+
+ParseError MessageParser::ContentLength(const Header& h) {
+  const std::size_t at = static_cast<std::size_t>(h.value.data() - d_);
+  if (m_->content_length >= 0) return Fail("duplicate Content-Length", static_cast<std::size_t>(h.name.data() - d_));
+  if (!h.value.empty() && h.value[0] == '-') return Fail("negative Content-Length", at);
+  std::uint64_t v = 0;
+  switch (text::ParseDecimal(h.value, kMaxMessageSize, &v)) {
+    case text::Num::kOk:
+      break;
+    case text::Num::kBad:
+      return Fail("Content-Length is not a number", at);
+    case text::Num::kTooLarge:
+      return Fail("Content-Length too large", at);
+  }
+  m_->content_length = static_cast<std::int64_t>(v);
+  return {};
+}
+
+ParseError MessageParser::Body() {
+  const std::size_t rest = n_ - pos_;
+  if (m_->content_length < 0) {
+    if (framing_ == Framing::kStream) return Fail("missing Content-Length (required on a stream)", pos_);
+    m_->body = std::string_view(d_ + pos_, rest);
+    pos_ = n_;
+    return {};
+  }
+  const auto len = static_cast<std::size_t>(m_->content_length);
+  if (len > rest) return Fail(kTruncatedBody, n_);
+  m_->body = std::string_view(d_ + pos_, len);
+  pos_ += len;
+  return {};
+}
+
+const char kTruncatedBody[] = "truncated body: Content-Length larger than the message";
+
+HeaderId ClassifyHeader(std::string_view name) {
+  const std::size_t len = name.size();
+  if (len == 0 || len > kMaxNameLength) return HeaderId::kUnknown;
+  const char first = Lower(name[0]);
+  for (std::size_t k = kIndex.begin[len]; k < kIndex.begin[len + 1]; ++k) {
+    const NameEntry& e = kNames[kIndex.order[k]];
+    if (e.name[0] == first && NameEquals(name.data(), e.name)) return e.id;
+  }
+  return HeaderId::kUnknown;
+}
+
+std::string_view HeaderName(HeaderId id) {
+  const auto i = static_cast<std::size_t>(id);
+  return i < kHeaderIdCount ? kCanonical[i] : std::string_view();
+}
+
+const Header* Message::FindNext(const Header* h) const {
+  if (h == nullptr) return nullptr;
+  const Header* end = headers.data() + headers.size();
+  for (const Header* p = h + 1; p < end; ++p)
+    if (p->id == h->id && (h->id != HeaderId::kUnknown || IEquals(p->name, h->name))) return p;
+  return nullptr;
+}
+
+const Header* Message::Find(std::string_view name) const {
+  const HeaderId id = ClassifyHeader(name);
+  if (id != HeaderId::kUnknown) return Find(id);
+  for (const Header& h : headers)
+    if (h.id == HeaderId::kUnknown && IEquals(h.name, name)) return &h;
+  return nullptr;
+}
+
+std::size_t Message::Count(HeaderId id) const {
+  std::size_t n = 0;
+  for (const Header& h : headers) n += h.id == id;
+  return n;
+}
+
+void Message::Clear() {
+  is_request = false;
+  method = request_uri = version = reason = start_line = body = raw = input = {};
+  status_code = 0;
+  headers.clear();
+  content_length = -1;
+  size = 0;
+  first_ = MakeEmptyIndex();
+}
+
+ParseError Parse(std::string_view data, Framing framing, Message* out) {
+  out->Clear();
+  return MessageParser(data, framing, out).Run();
+}
+
+ParseError ErrorAt(const Message& msg, const char* reason, const char* at) {
+  const char* base = msg.input.data();
+  std::size_t off = 0;
+  if (base != nullptr && at >= base && at <= base + msg.input.size()) off = static_cast<std::size_t>(at - base);
+  return MakeParseError(reason, base, msg.input.size(), off);
+}
+
+}  // namespace sipim::sip

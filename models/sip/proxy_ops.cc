@@ -1,0 +1,221 @@
+// Proxy edits by splicing the original bytes; see proxy_ops.h.
+#include "sip/proxy_ops.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sip/headers.h"
+
+namespace sipim::sip {
+namespace {
+
+bool HasLineBreak(std::string_view s) {
+  return std::memchr(s.data(), '\r', s.size()) != nullptr || std::memchr(s.data(), '\n', s.size()) != nullptr;
+}
+
+}  // namespace
+
+void ProxyEdit::Add(std::size_t begin, std::size_t end, std::string_view text) {
+  if (count_ == kMaxSplices) {
+    Fail("too many proxy edits on one message", msg_.raw.data());
+    return;
+  }
+  splices_[count_] = Splice{begin, end, text, count_};
+  ++count_;
+}
+
+void ProxyEdit::Fail(const char* reason, const char* at) {
+  if (!error_) error_ = ErrorAt(msg_, reason, at);
+}
+
+// Offset of a view into msg_.raw.
+#define SIPIM_OFF(p) static_cast<std::size_t>((p) - msg_.raw.data())
+
+ProxyEdit& ProxyEdit::PushVia(std::string_view via_value) {
+  if (via_value.empty() || HasLineBreak(via_value)) {
+    Fail("pushed Via value is empty or holds a line break", msg_.raw.data());
+    return *this;
+  }
+  const Header* top = msg_.Find(HeaderId::kVia);
+  // Above the current top Via, or first of all fields when there is none.
+  const char* at = top != nullptr ? top->line.data() : msg_.start_line.data() + msg_.start_line.size() + 2;
+  const std::size_t off = SIPIM_OFF(at);
+  Add(off, off, "Via: ");
+  Add(off, off, via_value);
+  Add(off, off, "\r\n");
+  return *this;
+}
+
+// Removes the first value of the first field with `id`: the whole line if
+// it holds one value, else the value and its comma (and any fold after it).
+static bool FirstValueSpan(const Message& msg, HeaderId id, std::size_t* begin, std::size_t* end,
+                           const char** err_at, const char** reason) {
+  const Header* h = msg.Find(id);
+  if (h == nullptr) {
+    *reason = "no such header field to remove";
+    *err_at = msg.raw.data();
+    return false;
+  }
+  ValueSplitter sp(h->value);
+  std::string_view first, second;
+  if (!sp.Next(&first)) {
+    *reason = sp.error() ? sp.error() : "empty header field";
+    *err_at = sp.error() ? sp.error_at() : h->value.data();
+    return false;
+  }
+  const char* base = msg.raw.data();
+  if (sp.Next(&second)) {
+    *begin = static_cast<std::size_t>(first.data() - base);
+    *end = static_cast<std::size_t>(second.data() - base);
+  } else if (sp.error()) {
+    *reason = sp.error();
+    *err_at = sp.error_at();
+    return false;
+  } else {
+    *begin = static_cast<std::size_t>(h->line.data() - base);
+    *end = *begin + h->line.size();
+  }
+  return true;
+}
+
+ProxyEdit& ProxyEdit::PopVia() {
+  if (popped_via_) {
+    Fail("PopVia applied twice to one message", msg_.raw.data());
+    return *this;
+  }
+  popped_via_ = true;
+  std::size_t b = 0, e = 0;
+  const char* at = nullptr;
+  const char* reason = nullptr;
+  if (!FirstValueSpan(msg_, HeaderId::kVia, &b, &e, &at, &reason)) {
+    Fail(msg_.Find(HeaderId::kVia) == nullptr ? "no Via to pop" : reason, at);
+    return *this;
+  }
+  Add(b, e, {});
+  return *this;
+}
+
+ProxyEdit& ProxyEdit::PopRoute() {
+  if (popped_route_) {
+    Fail("PopRoute applied twice to one message", msg_.raw.data());
+    return *this;
+  }
+  popped_route_ = true;
+  std::size_t b = 0, e = 0;
+  const char* at = nullptr;
+  const char* reason = nullptr;
+  if (!FirstValueSpan(msg_, HeaderId::kRoute, &b, &e, &at, &reason)) {
+    Fail(msg_.Find(HeaderId::kRoute) == nullptr ? "no Route to pop" : reason, at);
+    return *this;
+  }
+  Add(b, e, {});
+  return *this;
+}
+
+ProxyEdit& ProxyEdit::DecrementMaxForwards() {
+  if (!msg_.is_request) {
+    Fail("Max-Forwards is decremented on requests only", msg_.raw.data());
+    return *this;
+  }
+  if (max_forwards_len_ != 0) {
+    Fail("DecrementMaxForwards applied twice to one message", msg_.raw.data());
+    return *this;
+  }
+  const Header* h = msg_.Find(HeaderId::kMaxForwards);
+  if (h == nullptr) {
+    // RFC 3261 16.6 step 3: add one, at the end of the header section.
+    const std::size_t off = SIPIM_OFF(msg_.body.data()) - 2;
+    max_forwards_len_ = 1;
+    Add(off, off, "Max-Forwards: 70\r\n");
+    return *this;
+  }
+  int mf = 0;
+  if (ParseError e = ParseMaxForwards(h->value, &mf, msg_.input)) {
+    if (!error_) error_ = e;
+    return *this;
+  }
+  if (mf == 0) {
+    Fail(kMaxForwardsExhausted, h->value.data());
+    return *this;
+  }
+  --mf;
+  // At most 3 digits (Max-Forwards <= 255).
+  char digits[3];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + mf % 10);
+    mf /= 10;
+  } while (mf != 0);
+  for (std::size_t i = 0; i < n; ++i) max_forwards_[i] = digits[n - 1 - i];
+  max_forwards_len_ = n;
+  const std::size_t b = SIPIM_OFF(h->value.data());
+  Add(b, b + h->value.size(), std::string_view(max_forwards_, n));
+  return *this;
+}
+
+ProxyEdit& ProxyEdit::AddRecordRoute(std::string_view value) {
+  if (!msg_.is_request) {
+    Fail("Record-Route is added to requests only", msg_.raw.data());
+    return *this;
+  }
+  if (value.empty() || HasLineBreak(value)) {
+    Fail("Record-Route value is empty or holds a line break", msg_.raw.data());
+    return *this;
+  }
+  const Header* top = msg_.Find(HeaderId::kRecordRoute);
+  // Above the existing ones, else at the end of the header section.
+  const std::size_t off = top != nullptr ? SIPIM_OFF(top->line.data()) : SIPIM_OFF(msg_.body.data()) - 2;
+  Add(off, off, "Record-Route: ");
+  Add(off, off, value);
+  Add(off, off, "\r\n");
+  return *this;
+}
+
+ProxyEdit& ProxyEdit::SetRequestUri(std::string_view uri) {
+  if (!msg_.is_request) {
+    Fail("a response has no Request-URI", msg_.raw.data());
+    return *this;
+  }
+  if (uri.empty() || HasLineBreak(uri) || uri.find(' ') != std::string_view::npos) {
+    Fail("new Request-URI is empty or holds whitespace", msg_.raw.data());
+    return *this;
+  }
+  const std::size_t b = SIPIM_OFF(msg_.request_uri.data());
+  Add(b, b + msg_.request_uri.size(), uri);
+  return *this;
+}
+
+#undef SIPIM_OFF
+
+ParseError ProxyEdit::Apply(std::string* out) const {
+  if (error_) return error_;
+  Splice sorted[kMaxSplices];
+  std::copy(splices_, splices_ + count_, sorted);
+  // By offset; at one offset insertions come before a removal starting
+  // there, and insertions keep their call order.
+  std::sort(sorted, sorted + count_, [](const Splice& a, const Splice& b) {
+    if (a.begin != b.begin) return a.begin < b.begin;
+    const bool ai = a.begin == a.end, bi = b.begin == b.end;
+    if (ai != bi) return ai;
+    return a.order < b.order;
+  });
+  std::size_t cursor = 0;
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (sorted[i].begin < cursor) return ErrorAt(msg_, "proxy edits overlap", msg_.raw.data() + sorted[i].begin);
+    cursor = std::max(cursor, sorted[i].end);
+  }
+  const std::string_view raw = msg_.raw;
+  std::size_t extra = 0;
+  for (std::size_t i = 0; i < count_; ++i) extra += sorted[i].text.size();
+  out->reserve(out->size() + raw.size() + extra);
+  cursor = 0;
+  for (std::size_t i = 0; i < count_; ++i) {
+    out->append(raw.data() + cursor, sorted[i].begin - cursor);
+    out->append(sorted[i].text);
+    cursor = sorted[i].end;
+  }
+  out->append(raw.data() + cursor, raw.size() - cursor);
+  return {};
+}
+
+}  // namespace sipim::sip

@@ -1,0 +1,122 @@
+#pragma once
+// Character classes and small text helpers shared by the SIP parsers
+// (RFC 3261 section 25.1). Internal to models/sip; not part of the API.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace sipim::sip::text {
+
+enum : std::uint8_t {
+  kToken = 1,       // token: alphanum / "-.!%*_+`'~"
+  kWs = 2,          // SP / HTAB
+  kCtl = 4,         // %x00-1F / %x7F except HTAB: never raw in a field value
+  kDigit = 8,
+  kHex = 16,
+  kAlpha = 32,
+  kUnreserved = 64,  // alphanum / mark  (mark: "-_.!~*'()")
+  kWord = 128,       // word: token chars plus "()<>:\\\"/[]?{}"
+};
+
+struct Table {
+  std::uint8_t c[256];
+  constexpr Table() : c() {
+    for (int i = 0; i < 256; ++i) {
+      std::uint8_t f = 0;
+      const bool alpha = (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z');
+      const bool digit = i >= '0' && i <= '9';
+      if (alpha) f |= kAlpha;
+      if (digit) f |= kDigit;
+      if (digit || (i >= 'a' && i <= 'f') || (i >= 'A' && i <= 'F')) f |= kHex;
+      constexpr const char* token_marks = "-.!%*_+`'~";
+      constexpr const char* marks = "-_.!~*'()";
+      constexpr const char* word_extra = "()<>:\\\"/[]?{}";
+      bool tok = alpha || digit;
+      for (const char* p = token_marks; *p; ++p) tok = tok || i == *p;
+      if (tok) f |= kToken | kWord;
+      bool unres = alpha || digit;
+      for (const char* p = marks; *p; ++p) unres = unres || i == *p;
+      if (unres) f |= kUnreserved;
+      for (const char* p = word_extra; *p; ++p)
+        if (i == *p) f |= kWord;
+      if (i == ' ' || i == '\t') f |= kWs;
+      if ((i < 0x20 && i != '\t') || i == 0x7f) f |= kCtl;
+      c[i] = f;
+    }
+  }
+};
+inline constexpr Table kTable{};
+
+inline bool Is(char ch, std::uint8_t cls) {
+  return (kTable.c[static_cast<unsigned char>(ch)] & cls) != 0;
+}
+inline bool IsToken(char ch) { return Is(ch, kToken); }
+inline bool IsWs(char ch) { return ch == ' ' || ch == '\t'; }
+inline bool IsDigit(char ch) { return ch >= '0' && ch <= '9'; }
+inline bool IsAlpha(char ch) { return Is(ch, kAlpha); }
+inline bool IsHex(char ch) { return Is(ch, kHex); }
+inline char Lower(char ch) {
+  return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch | 0x20) : ch;
+}
+inline int HexValue(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  return (Lower(ch) - 'a') + 10;
+}
+
+inline bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  return true;
+}
+inline bool IStartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
+}
+
+// Length of the linear white space at the start of s: SP/HT, and folds
+// (CRLF followed by SP/HT), which Parse() has already checked.
+inline std::size_t LwsLength(std::string_view s) {
+  std::size_t i = 0;
+  for (;;) {
+    if (i < s.size() && IsWs(s[i])) {
+      ++i;
+    } else if (i + 2 < s.size() && s[i] == '\r' && s[i + 1] == '\n' && IsWs(s[i + 2])) {
+      i += 3;
+    } else {
+      return i;
+    }
+  }
+}
+inline std::string_view SkipLws(std::string_view s) { return s.substr(LwsLength(s)); }
+inline std::string_view TrimLwsRight(std::string_view s) {
+  while (!s.empty() && (IsWs(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+inline std::string_view TrimLws(std::string_view s) { return TrimLwsRight(SkipLws(s)); }
+
+// Length of the token at the start of s (0 if none).
+inline std::size_t TokenLength(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && IsToken(s[i])) ++i;
+  return i;
+}
+
+// Parses 1*DIGIT (the whole of s) into *out if it is at most `max`.
+enum class Num { kOk, kBad, kTooLarge };
+inline Num ParseDecimal(std::string_view s, std::uint64_t max, std::uint64_t* out) {
+  if (s.empty()) return Num::kBad;
+  std::uint64_t v = 0;
+  bool too_large = false;
+  for (char ch : s) {
+    if (!IsDigit(ch)) return Num::kBad;
+    if (!too_large) {
+      v = v * 10 + static_cast<std::uint64_t>(ch - '0');
+      too_large = v > max;
+    }
+  }
+  if (too_large) return Num::kTooLarge;
+  *out = v;
+  return Num::kOk;
+}
+
+}  // namespace sipim::sip::text
