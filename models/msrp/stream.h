@@ -78,15 +78,16 @@ class StreamParser {
   // Where the boundary scan of the current message stands (offsets are from
   // the message's first byte).
   struct Scan {
-    int phase = 0;              // 0 start line, 1 headers, 2 body
-    std::size_t pos = 0;        // next offset to examine
-    std::size_t tid_begin = 0;  // the transaction id within the start line
+    int phase = 0;               // 0 start line, 1 headers, 2 body
+    std::size_t pos = 0;         // next offset to examine
+    std::size_t line_start = 0;  // the header line being completed
+    std::size_t tid_begin = 0;   // the transaction id within the start line
     std::size_t tid_len = 0;
   };
   // kMessage with *len set, kNeedMore, or kError with *err (offset relative
   // to `data`).
   ParseResult ScanBoundary(std::string_view data, std::size_t* len, ParseError* err);
-  ParseResult Fail(ParseError e, std::size_t message_start_in_stream, ParseError* err);
+  ParseResult Fail(ParseError e, ParseError* err);
   ParseResult Emit(std::string_view data, std::size_t len, Message* out, ParseError* err);
 
   Limits limits_;
