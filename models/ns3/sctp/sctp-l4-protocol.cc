@@ -1,0 +1,382 @@
+#include "sctp-l4-protocol.h"
+
+#include "sctp-socket-factory.h"
+#include "sctp-socket.h"
+
+#include "ns3/boolean.h"
+#include "ns3/ipv4-end-point-demux.h"
+#include "ns3/ipv4-end-point.h"
+#include "ns3/ipv4-header.h"
+#include "ns3/ipv4-route.h"
+#include "ns3/ipv4.h"
+#include "ns3/log.h"
+#include "ns3/node.h"
+#include "ns3/packet.h"
+#include "ns3/random-variable-stream.h"
+#include "ns3/trace-source-accessor.h"
+
+#include <algorithm>
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("SctpL4Protocol");
+NS_OBJECT_ENSURE_REGISTERED(SctpL4Protocol);
+
+const uint8_t SctpL4Protocol::PROT_NUMBER;
+
+TypeId
+SctpL4Protocol::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::SctpL4Protocol")
+            .SetParent<IpL4Protocol>()
+            .SetGroupName("Sctp")
+            .AddConstructor<SctpL4Protocol>()
+            .AddAttribute("VerifyChecksum",
+                          "Verify the CRC32c of every received packet and drop bad ones",
+                          BooleanValue(true),
+                          MakeBooleanAccessor(&SctpL4Protocol::m_verifyChecksum),
+                          MakeBooleanChecker())
+            .AddTraceSource("Tx",
+                            "An SCTP packet handed to IPv4 (packet, source, destination)",
+                            MakeTraceSourceAccessor(&SctpL4Protocol::m_txTrace),
+                            "ns3::SctpL4Protocol::PacketTracedCallback")
+            .AddTraceSource("Rx",
+                            "An SCTP packet received from IPv4 with a good checksum",
+                            MakeTraceSourceAccessor(&SctpL4Protocol::m_rxTrace),
+                            "ns3::SctpL4Protocol::PacketTracedCallback")
+            .AddTraceSource("Drop",
+                            "A received packet dropped before any socket saw it, and why "
+                            "(bad checksum, malformed)",
+                            MakeTraceSourceAccessor(&SctpL4Protocol::m_dropTrace),
+                            "ns3::SctpL4Protocol::DropTracedCallback");
+    return tid;
+}
+
+SctpL4Protocol::SctpL4Protocol()
+    : m_endPoints(new Ipv4EndPointDemux())
+{
+    m_rng = CreateObject<UniformRandomVariable>();
+}
+
+SctpL4Protocol::~SctpL4Protocol()
+{
+}
+
+void
+SctpL4Protocol::SetNode(Ptr<Node> node)
+{
+    m_node = node;
+}
+
+int
+SctpL4Protocol::GetProtocolNumber() const
+{
+    return PROT_NUMBER;
+}
+
+void
+SctpL4Protocol::NotifyNewAggregate()
+{
+    // Same dance as TcpL4Protocol: once both Node and Ipv4 are here, register
+    // with IPv4 and give the node a socket factory.
+    Ptr<Node> node = this->GetObject<Node>();
+    Ptr<Ipv4> ipv4 = this->GetObject<Ipv4>();
+    if (!m_node && node && ipv4)
+    {
+        SetNode(node);
+        Ptr<SctpSocketFactory> factory = CreateObject<SctpSocketFactory>();
+        factory->SetSctp(this);
+        node->AggregateObject(factory);
+    }
+    if (ipv4 && m_downTarget.IsNull())
+    {
+        ipv4->Insert(this);
+        SetDownTarget(MakeCallback(&Ipv4::Send, ipv4));
+    }
+    IpL4Protocol::NotifyNewAggregate();
+}
+
+void
+SctpL4Protocol::DoDispose()
+{
+    for (auto& s : m_sockets)
+    {
+        s->Dispose();
+    }
+    m_sockets.clear();
+    m_owners.clear();
+    if (m_endPoints)
+    {
+        delete m_endPoints;
+        m_endPoints = nullptr;
+    }
+    m_node = nullptr;
+    m_downTarget.Nullify();
+    m_downTarget6.Nullify();
+    IpL4Protocol::DoDispose();
+}
+
+Ptr<Socket>
+SctpL4Protocol::CreateSocket()
+{
+    Ptr<SctpSocket> s = CreateObject<SctpSocket>();
+    s->SetNode(m_node);
+    s->SetSctp(this);
+    AddSocket(s);
+    return s;
+}
+
+void
+SctpL4Protocol::AddSocket(Ptr<SctpSocket> socket)
+{
+    m_sockets.push_back(socket);
+}
+
+void
+SctpL4Protocol::RemoveSocket(Ptr<SctpSocket> socket)
+{
+    auto it = std::find(m_sockets.begin(), m_sockets.end(), socket);
+    if (it != m_sockets.end())
+    {
+        m_sockets.erase(it);
+    }
+}
+
+Ipv4EndPoint*
+SctpL4Protocol::Allocate()
+{
+    return m_endPoints->Allocate();
+}
+
+Ipv4EndPoint*
+SctpL4Protocol::Allocate(Ipv4Address address)
+{
+    return m_endPoints->Allocate(address);
+}
+
+Ipv4EndPoint*
+SctpL4Protocol::Allocate(Ptr<NetDevice> boundNetDevice, uint16_t port)
+{
+    return m_endPoints->Allocate(boundNetDevice, port);
+}
+
+Ipv4EndPoint*
+SctpL4Protocol::Allocate(Ptr<NetDevice> boundNetDevice, Ipv4Address address, uint16_t port)
+{
+    return m_endPoints->Allocate(boundNetDevice, address, port);
+}
+
+Ipv4EndPoint*
+SctpL4Protocol::Allocate(Ptr<NetDevice> boundNetDevice,
+                         Ipv4Address localAddress,
+                         uint16_t localPort,
+                         Ipv4Address peerAddress,
+                         uint16_t peerPort)
+{
+    return m_endPoints->Allocate(boundNetDevice, localAddress, localPort, peerAddress, peerPort);
+}
+
+void
+SctpL4Protocol::DeAllocate(Ipv4EndPoint* endPoint)
+{
+    m_owners.erase(endPoint);
+    if (m_endPoints)
+    {
+        m_endPoints->DeAllocate(endPoint);
+    }
+}
+
+void
+SctpL4Protocol::Register(Ipv4EndPoint* endPoint, Ptr<SctpSocket> socket)
+{
+    m_owners[endPoint] = socket;
+}
+
+const std::array<uint8_t, 32>&
+SctpL4Protocol::GetCookieKey()
+{
+    if (!m_haveCookieKey)
+    {
+        // Drawn from the ns-3 RNG so that runs are reproducible.
+        for (size_t i = 0; i < m_cookieKey.size(); i += 4)
+        {
+            uint32_t v = m_rng->GetInteger(0, 0xFFFFFFFFu);
+            sctp::Put32At(m_cookieKey.data() + i, v);
+        }
+        m_haveCookieKey = true;
+    }
+    return m_cookieKey;
+}
+
+uint32_t
+SctpL4Protocol::RandomNonZero()
+{
+    return m_rng->GetInteger(1, 0xFFFFFFFFu);
+}
+
+int64_t
+SctpL4Protocol::AssignStreams(int64_t stream)
+{
+    m_rng->SetStream(stream);
+    return 1;
+}
+
+Ptr<Packet>
+SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes, Ipv4Address saddr, Ipv4Address daddr)
+{
+    Ptr<Packet> p = Create<Packet>(bytes.data(), uint32_t(bytes.size()));
+    m_txTrace(p, saddr, daddr);
+    if (!m_downTarget.IsNull())
+    {
+        m_downTarget(p, saddr, daddr, PROT_NUMBER, nullptr);
+    }
+    return p;
+}
+
+enum IpL4Protocol::RxStatus
+SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interface> incomingInterface)
+{
+    NS_LOG_FUNCTION(this << p << header);
+    m_rxBuf.resize(p->GetSize());
+    p->CopyData(m_rxBuf.data(), uint32_t(m_rxBuf.size()));
+    sctp::WireStatus st =
+        sctp::ParsePacket(m_rxBuf.data(), m_rxBuf.size(), m_rxView, m_verifyChecksum);
+    if (!st.Ok())
+    {
+        if (st.error == sctp::WireError::BadChecksum)
+        {
+            ++m_checksumErrors;
+        }
+        else
+        {
+            ++m_malformed;
+        }
+        NS_LOG_LOGIC("drop from " << header.GetSource() << ": " << st.ToString());
+        m_dropTrace(p, st.ToString());
+        return st.error == sctp::WireError::BadChecksum ? IpL4Protocol::RX_CSUM_FAILED
+                                                        : IpL4Protocol::RX_OK;
+    }
+    m_rxTrace(p, header.GetSource(), header.GetDestination());
+    Ipv4EndPointDemux::EndPoints eps = m_endPoints->Lookup(header.GetDestination(),
+                                                           m_rxView.dstPort,
+                                                           header.GetSource(),
+                                                           m_rxView.srcPort,
+                                                           incomingInterface);
+    Ptr<SctpSocket> owner;
+    if (!eps.empty())
+    {
+        auto it = m_owners.find(eps.front());
+        if (it != m_owners.end())
+        {
+            owner = it->second;
+        }
+    }
+    if (!owner)
+    {
+        HandleOutOfTheBlue(m_rxView, header.GetSource(), header.GetDestination());
+        return IpL4Protocol::RX_OK; // answered by ABORT, not ICMP
+    }
+    // The socket may send while processing; keep the view alive across that.
+    sctp::PacketView view = std::move(m_rxView);
+    std::vector<uint8_t> keep = std::move(m_rxBuf);
+    owner->ReceivePacket(p, view, 0, header.GetSource(), header.GetDestination(), incomingInterface);
+    m_rxBuf = std::move(keep);
+    m_rxView = std::move(view);
+    return IpL4Protocol::RX_OK;
+}
+
+void
+SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt, Ipv4Address src, Ipv4Address dst)
+{
+    ++m_ootb;
+    // RFC 9260 §8.4.
+    bool sendShutdownComplete = false;
+    uint32_t abortTag = pkt.vtag;
+    bool tBit = true;
+    for (const auto& c : pkt.chunks)
+    {
+        switch (c.type)
+        {
+        case sctp::CHUNK_ABORT:
+        case sctp::CHUNK_SHUTDOWN_COMPLETE:
+        case sctp::CHUNK_COOKIE_ACK:
+            return; // never answer these
+        case sctp::CHUNK_ERROR: {
+            std::vector<sctp::ErrorCause> causes;
+            if (sctp::DecodeCauses(c, causes).Ok())
+            {
+                for (const auto& cause : causes)
+                {
+                    if (cause.code == sctp::CAUSE_STALE_COOKIE)
+                    {
+                        return;
+                    }
+                }
+            }
+            break;
+        }
+        case sctp::CHUNK_INIT: {
+            sctp::InitChunk init;
+            if (!sctp::DecodeInit(c, init).Ok())
+            {
+                return;
+            }
+            abortTag = init.initTag;
+            tBit = false;
+            break;
+        }
+        case sctp::CHUNK_SHUTDOWN_ACK:
+            sendShutdownComplete = true;
+            break;
+        default:
+            break;
+        }
+    }
+    sctp::PacketBuilder b;
+    b.Begin(pkt.dstPort, pkt.srcPort, abortTag);
+    if (sendShutdownComplete)
+    {
+        b.AddEmpty(sctp::CHUNK_SHUTDOWN_COMPLETE, sctp::FLAG_T);
+    }
+    else
+    {
+        b.AddEmpty(sctp::CHUNK_ABORT, tBit ? sctp::FLAG_T : 0);
+    }
+    NS_LOG_LOGIC("out of the blue from " << src << ":" << pkt.srcPort << ", answered");
+    SendPacket(b.Finish(), dst, src);
+}
+
+enum IpL4Protocol::RxStatus
+SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv6Header&, Ptr<Ipv6Interface>)
+{
+    m_dropTrace(p, "IPv6 is not supported by this SCTP model");
+    return IpL4Protocol::RX_ENDPOINT_UNREACH;
+}
+
+void
+SctpL4Protocol::SetDownTarget(IpL4Protocol::DownTargetCallback cb)
+{
+    m_downTarget = cb;
+}
+
+void
+SctpL4Protocol::SetDownTarget6(IpL4Protocol::DownTargetCallback6 cb)
+{
+    m_downTarget6 = cb;
+}
+
+IpL4Protocol::DownTargetCallback
+SctpL4Protocol::GetDownTarget() const
+{
+    return m_downTarget;
+}
+
+IpL4Protocol::DownTargetCallback6
+SctpL4Protocol::GetDownTarget6() const
+{
+    return m_downTarget6;
+}
+
+} // namespace ns3

@@ -1,0 +1,134 @@
+// SCTP as an ns-3 IPv4 L4 protocol (IP protocol 132), built like UdpL4Protocol /
+// TcpL4Protocol: aggregated to a node beside Ipv4, demultiplexes through an
+// Ipv4EndPointDemux, makes SctpSockets, verifies the CRC32c of every packet
+// and answers out-of-the-blue packets (RFC 9260 §8.4).
+#pragma once
+
+#include "sctp-wire.h"
+
+#include "ns3/ip-l4-protocol.h"
+#include "ns3/node.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/ptr.h"
+#include "ns3/traced-callback.h"
+
+#include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ns3
+{
+
+class Node;
+class Socket;
+class SctpSocket;
+class Ipv4EndPoint;
+class Ipv4EndPointDemux;
+class NetDevice;
+class Packet;
+class UniformRandomVariable;
+
+class SctpL4Protocol : public IpL4Protocol
+{
+  public:
+    static TypeId GetTypeId();
+    static const uint8_t PROT_NUMBER = 132;
+
+    SctpL4Protocol();
+    ~SctpL4Protocol() override;
+    SctpL4Protocol(const SctpL4Protocol&) = delete;
+    SctpL4Protocol& operator=(const SctpL4Protocol&) = delete;
+
+    void SetNode(Ptr<Node> node);
+    Ptr<Node> GetNode() const
+    {
+        return m_node;
+    }
+
+    /// A new one-to-one SCTP socket on this node.
+    Ptr<Socket> CreateSocket();
+
+    Ipv4EndPoint* Allocate();
+    Ipv4EndPoint* Allocate(Ipv4Address address);
+    Ipv4EndPoint* Allocate(Ptr<NetDevice> boundNetDevice, uint16_t port);
+    Ipv4EndPoint* Allocate(Ptr<NetDevice> boundNetDevice, Ipv4Address address, uint16_t port);
+    Ipv4EndPoint* Allocate(Ptr<NetDevice> boundNetDevice,
+                           Ipv4Address localAddress,
+                           uint16_t localPort,
+                           Ipv4Address peerAddress,
+                           uint16_t peerPort);
+    void DeAllocate(Ipv4EndPoint* endPoint);
+    /// Packets for endPoint go to socket (parsed once, here).
+    void Register(Ipv4EndPoint* endPoint, Ptr<SctpSocket> socket);
+    void AddSocket(Ptr<SctpSocket> socket);
+    void RemoveSocket(Ptr<SctpSocket> socket);
+
+    /// Hands a finished SCTP packet (checksum written) to IPv4; returns it for tracing.
+    Ptr<Packet> SendPacket(const std::vector<uint8_t>& bytes, Ipv4Address saddr, Ipv4Address daddr);
+
+    /// Secret key for the state cookie HMAC, drawn once per node.
+    const std::array<uint8_t, 32>& GetCookieKey();
+    /// A random non-zero 32-bit value (verification tags, initial TSNs).
+    uint32_t RandomNonZero();
+    /// Deterministic random streams (ns-3 convention); returns streams used.
+    int64_t AssignStreams(int64_t stream);
+
+    uint64_t GetChecksumErrors() const
+    {
+        return m_checksumErrors;
+    }
+    uint64_t GetMalformedPackets() const
+    {
+        return m_malformed;
+    }
+    uint64_t GetOutOfTheBlue() const
+    {
+        return m_ootb;
+    }
+
+    /// Answers a packet that belongs to no association (RFC 9260 §8.4).
+    void HandleOutOfTheBlue(const sctp::PacketView& pkt, Ipv4Address src, Ipv4Address dst);
+
+    // IpL4Protocol
+    int GetProtocolNumber() const override;
+    enum IpL4Protocol::RxStatus Receive(Ptr<Packet> p,
+                                        const Ipv4Header& header,
+                                        Ptr<Ipv4Interface> incomingInterface) override;
+    enum IpL4Protocol::RxStatus Receive(Ptr<Packet> p,
+                                        const Ipv6Header& header,
+                                        Ptr<Ipv6Interface> incomingInterface) override;
+    void SetDownTarget(IpL4Protocol::DownTargetCallback cb) override;
+    void SetDownTarget6(IpL4Protocol::DownTargetCallback6 cb) override;
+    IpL4Protocol::DownTargetCallback GetDownTarget() const override;
+    IpL4Protocol::DownTargetCallback6 GetDownTarget6() const override;
+
+  protected:
+    void DoDispose() override;
+    void NotifyNewAggregate() override;
+
+  private:
+
+    Ptr<Node> m_node;
+    Ipv4EndPointDemux* m_endPoints;
+    std::unordered_map<Ipv4EndPoint*, Ptr<SctpSocket>> m_owners;
+    std::vector<Ptr<SctpSocket>> m_sockets;
+    IpL4Protocol::DownTargetCallback m_downTarget;
+    IpL4Protocol::DownTargetCallback6 m_downTarget6;
+    Ptr<UniformRandomVariable> m_rng;
+    std::array<uint8_t, 32> m_cookieKey{};
+    bool m_haveCookieKey = false;
+    bool m_verifyChecksum = true;
+    std::vector<uint8_t> m_rxBuf;
+    sctp::PacketView m_rxView;
+    uint64_t m_checksumErrors = 0;
+    uint64_t m_malformed = 0;
+    uint64_t m_ootb = 0;
+
+    TracedCallback<Ptr<const Packet>, Ipv4Address, Ipv4Address> m_txTrace;
+    TracedCallback<Ptr<const Packet>, Ipv4Address, Ipv4Address> m_rxTrace;
+    /// Packets dropped before reaching a socket, with the reason.
+    TracedCallback<Ptr<const Packet>, const std::string&> m_dropTrace;
+};
+
+} // namespace ns3

@@ -1,0 +1,51 @@
+// Per-destination state (RFC 9260 §6.3, §7, §8.3): congestion control, RTO,
+// T3-rtx and heartbeat. Kept apart from the association so that multihoming
+// (several paths per association) can be added without touching the rest.
+#pragma once
+
+#include "ns3/event-id.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/nstime.h"
+
+#include <cstdint>
+
+namespace ns3
+{
+
+struct SctpPath
+{
+    Ipv4Address address;
+    uint32_t pmtu = 1500;     // IP-level path MTU
+    uint32_t cwnd = 0;        // bytes of user data
+    uint32_t ssthresh = 0;
+    uint32_t partialBytesAcked = 0;
+    uint32_t flightSize = 0;  // user-data bytes sent, not acked, not marked lost
+    Time srtt;
+    Time rttvar;
+    Time rto;
+    bool rttMeasured = false; // false until the first RTT measurement (§6.3.1 C2)
+    // One RTT measurement per round trip (§6.3.1 C4), never on a retransmission (Karn).
+    bool timing = false;
+    uint32_t timedTsn = 0;
+    Time timedSentAt;
+    EventId t3Rtx;
+    EventId hbTimer;
+    bool hbOutstanding = false;
+    uint32_t hbNonce = 0;
+    uint32_t errorCount = 0;
+    bool active = true;
+    Time lastDataSent;        // for idle detection (heartbeat, cwnd decay)
+
+    /// Largest DATA payload that fits one packet: IP(20) + common(12) + DATA(16).
+    uint32_t MaxDataPayload() const
+    {
+        return pmtu - 20 - 12 - 16;
+    }
+    /// cwnd and ssthresh work in MTU units of the SCTP packet (RFC 9260 §7.2).
+    uint32_t Mtu() const
+    {
+        return pmtu - 20;
+    }
+};
+
+} // namespace ns3

@@ -1,0 +1,2375 @@
+#include "sctp-socket.h"
+
+#include "sctp-cookie.h"
+#include "sctp-l4-protocol.h"
+#include "sctp-tags.h"
+
+#include "ns3/boolean.h"
+#include "ns3/double.h"
+#include "ns3/enum.h"
+#include "ns3/inet-socket-address.h"
+#include "ns3/ipv4-end-point.h"
+#include "ns3/ipv4-interface.h"
+#include "ns3/ipv4-route.h"
+#include "ns3/ipv4-routing-protocol.h"
+#include "ns3/ipv4.h"
+#include "ns3/log.h"
+#include "ns3/net-device.h"
+#include "ns3/node.h"
+#include "ns3/nstime.h"
+#include "ns3/packet.h"
+#include "ns3/simulator.h"
+#include "ns3/trace-source-accessor.h"
+#include "ns3/uinteger.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("SctpSocket");
+NS_OBJECT_ENSURE_REGISTERED(SctpSocket);
+
+using namespace sctp;
+
+const char*
+SctpStateName(SctpState s)
+{
+    static const char* names[] = {"CLOSED",
+                                  "LISTEN",
+                                  "COOKIE-WAIT",
+                                  "COOKIE-ECHOED",
+                                  "ESTABLISHED",
+                                  "SHUTDOWN-PENDING",
+                                  "SHUTDOWN-SENT",
+                                  "SHUTDOWN-RECEIVED",
+                                  "SHUTDOWN-ACK-SENT"};
+    return names[s];
+}
+
+TypeId
+SctpSocket::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::SctpSocket")
+            .SetParent<Socket>()
+            .SetGroupName("Sctp")
+            .AddConstructor<SctpSocket>()
+            .AddAttribute("RtoInitial",
+                          "RTO.Initial (RFC 9260 §16)",
+                          TimeValue(Seconds(1)),
+                          MakeTimeAccessor(&SctpSocket::m_rtoInitial),
+                          MakeTimeChecker())
+            .AddAttribute("RtoMin",
+                          "RTO.Min",
+                          TimeValue(Seconds(1)),
+                          MakeTimeAccessor(&SctpSocket::m_rtoMin),
+                          MakeTimeChecker())
+            .AddAttribute("RtoMax",
+                          "RTO.Max",
+                          TimeValue(Seconds(60)),
+                          MakeTimeAccessor(&SctpSocket::m_rtoMax),
+                          MakeTimeChecker())
+            .AddAttribute("RtoAlpha",
+                          "RTO.Alpha: gain of SRTT",
+                          DoubleValue(0.125),
+                          MakeDoubleAccessor(&SctpSocket::m_rtoAlpha),
+                          MakeDoubleChecker<double>(0, 1))
+            .AddAttribute("RtoBeta",
+                          "RTO.Beta: gain of RTTVAR",
+                          DoubleValue(0.25),
+                          MakeDoubleAccessor(&SctpSocket::m_rtoBeta),
+                          MakeDoubleChecker<double>(0, 1))
+            .AddAttribute("MaxBurst",
+                          "Max.Burst: packets sent at most per transmission opportunity",
+                          UintegerValue(4),
+                          MakeUintegerAccessor(&SctpSocket::m_maxBurst),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("AssociationMaxRetrans",
+                          "Association.Max.Retrans: consecutive errors before ABORT",
+                          UintegerValue(10),
+                          MakeUintegerAccessor(&SctpSocket::m_assocMaxRetrans),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("PathMaxRetrans",
+                          "Path.Max.Retrans: errors before the path is marked inactive",
+                          UintegerValue(5),
+                          MakeUintegerAccessor(&SctpSocket::m_pathMaxRetrans),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("MaxInitRetransmits",
+                          "Max.Init.Retransmits: INIT / COOKIE-ECHO retransmissions",
+                          UintegerValue(8),
+                          MakeUintegerAccessor(&SctpSocket::m_maxInitRetrans),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("SackTimeout",
+                          "Delayed SACK timer (at most 500 ms per RFC 9260 §6.2)",
+                          TimeValue(MilliSeconds(200)),
+                          MakeTimeAccessor(&SctpSocket::m_sackTimeout),
+                          MakeTimeChecker(Time(0), MilliSeconds(500)))
+            .AddAttribute("SackFrequency",
+                          "Send a SACK at least for every this many packets with DATA",
+                          UintegerValue(2),
+                          MakeUintegerAccessor(&SctpSocket::m_sackFreq),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("HeartbeatInterval",
+                          "HB.interval",
+                          TimeValue(Seconds(30)),
+                          MakeTimeAccessor(&SctpSocket::m_hbInterval),
+                          MakeTimeChecker())
+            .AddAttribute("HeartbeatEnabled",
+                          "Send HEARTBEAT on an idle path",
+                          BooleanValue(true),
+                          MakeBooleanAccessor(&SctpSocket::m_hbEnabled),
+                          MakeBooleanChecker())
+            .AddAttribute("ValidCookieLife",
+                          "Valid.Cookie.Life",
+                          TimeValue(Seconds(60)),
+                          MakeTimeAccessor(&SctpSocket::m_cookieLife),
+                          MakeTimeChecker())
+            .AddAttribute("SndBufSize",
+                          "Send buffer, bytes of user data",
+                          UintegerValue(131072),
+                          MakeUintegerAccessor(&SctpSocket::m_sndBufSize),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("RcvBufSize",
+                          "Receive buffer, bytes; the advertised a_rwnd is what is free of it",
+                          UintegerValue(131072),
+                          MakeUintegerAccessor(&SctpSocket::m_rcvBufSize),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("OutboundStreams",
+                          "OS: outbound streams requested in INIT",
+                          UintegerValue(10),
+                          MakeUintegerAccessor(&SctpSocket::m_numOutStreams),
+                          MakeUintegerChecker<uint16_t>(1))
+            .AddAttribute("MaxInboundStreams",
+                          "MIS: inbound streams offered in INIT",
+                          UintegerValue(10),
+                          MakeUintegerAccessor(&SctpSocket::m_maxInStreams),
+                          MakeUintegerChecker<uint16_t>(1))
+            .AddAttribute("PathMtu",
+                          "IP MTU of the path; 0 takes the MTU of the outgoing device",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&SctpSocket::m_pathMtuAttr),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("InitialCwnd",
+                          "Initial cwnd in bytes; 0 means min(4*MTU, max(2*MTU, 4380))",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&SctpSocket::m_initialCwndAttr),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("FastRetransmitThreshold",
+                          "Miss indications that trigger fast retransmit",
+                          UintegerValue(3),
+                          MakeUintegerAccessor(&SctpSocket::m_fastRtxThreshold),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddTraceSource("CongestionWindow",
+                            "cwnd of the primary path (old, new)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_cwndTrace),
+                            "ns3::TracedValueCallback::Uint32")
+            .AddTraceSource("SlowStartThreshold",
+                            "ssthresh of the primary path (old, new)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_ssthreshTrace),
+                            "ns3::TracedValueCallback::Uint32")
+            .AddTraceSource("RTO",
+                            "Retransmission timeout (old, new)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_rtoTrace),
+                            "ns3::TracedValueCallback::Time")
+            .AddTraceSource("RTT",
+                            "RTT sample (previous sample, new sample)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_rttTrace),
+                            "ns3::TracedValueCallback::Time")
+            .AddTraceSource("State",
+                            "Association state (old, new)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_state),
+                            "ns3::TracedValueCallback::Int32")
+            .AddTraceSource("Tx",
+                            "An SCTP packet sent by this socket",
+                            MakeTraceSourceAccessor(&SctpSocket::m_txTrace),
+                            "ns3::SctpSocket::PacketTracedCallback")
+            .AddTraceSource("Rx",
+                            "An SCTP packet received by this socket (the raw bytes)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_rxTrace),
+                            "ns3::SctpSocket::PacketTracedCallback")
+            .AddTraceSource("Retransmission",
+                            "A DATA chunk retransmitted (TSN, true if fast retransmit)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_retransmitTrace),
+                            "ns3::SctpSocket::RetransmissionTracedCallback")
+            .AddTraceSource("PeerRwnd",
+                            "The peer's receive window as the sender sees it (old, new)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_peerRwndTrace),
+                            "ns3::TracedValueCallback::Uint32")
+            .AddTraceSource("DataDrop",
+                            "A received DATA chunk dropped for lack of buffer (TSN, bytes)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_dropTrace),
+                            "ns3::SctpSocket::DropTracedCallback");
+    return tid;
+}
+
+SctpSocket::SctpSocket()
+    : m_state(SCTP_CLOSED)
+{
+    NS_LOG_FUNCTION(this);
+}
+
+SctpSocket::~SctpSocket()
+{
+    NS_LOG_FUNCTION(this);
+    if (m_endPoint && m_sctp)
+    {
+        Ipv4EndPoint* ep = m_endPoint;
+        m_endPoint = nullptr;
+        ep->SetDestroyCallback(MakeNullCallback<void>());
+        m_sctp->DeAllocate(ep);
+    }
+}
+
+void
+SctpSocket::DoDispose()
+{
+    CancelTimers();
+    if (m_endPoint && m_sctp)
+    {
+        DeallocateEndPoint();
+    }
+    m_sctp = nullptr;
+    m_node = nullptr;
+    m_rxQueue.clear();
+    m_outQueue.clear();
+    Socket::DoDispose();
+}
+
+void
+SctpSocket::SetNode(Ptr<Node> node)
+{
+    m_node = node;
+}
+
+void
+SctpSocket::SetSctp(Ptr<SctpL4Protocol> sctp)
+{
+    m_sctp = sctp;
+}
+
+enum Socket::SocketErrno
+SctpSocket::GetErrno() const
+{
+    return m_errno;
+}
+
+enum Socket::SocketType
+SctpSocket::GetSocketType() const
+{
+    return NS3_SOCK_SEQPACKET;
+}
+
+Ptr<Node>
+SctpSocket::GetNode() const
+{
+    return m_node;
+}
+
+void
+SctpSocket::SetState(SctpState s)
+{
+    if (s != m_state)
+    {
+        NS_LOG_INFO(this << " " << SctpStateName(m_state) << " -> " << SctpStateName(s));
+        m_state = s;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bind / Listen / Connect
+// ---------------------------------------------------------------------------
+
+int
+SctpSocket::Bind()
+{
+    if (m_endPoint)
+    {
+        m_errno = ERROR_INVAL;
+        return -1;
+    }
+    m_endPoint = m_sctp->Allocate();
+    if (!m_endPoint)
+    {
+        m_errno = ERROR_ADDRNOTAVAIL;
+        return -1;
+    }
+    m_localAddress = m_endPoint->GetLocalAddress();
+    m_localPort = m_endPoint->GetLocalPort();
+    m_endPoint->SetDestroyCallback(MakeCallback(&SctpSocket::EndPointDestroyed, Ptr<SctpSocket>(this)));
+    m_sctp->Register(m_endPoint, this);
+    return 0;
+}
+
+int
+SctpSocket::Bind6()
+{
+    m_errno = ERROR_AFNOSUPPORT; // IPv4 only, see README
+    return -1;
+}
+
+int
+SctpSocket::Bind(const Address& address)
+{
+    if (!InetSocketAddress::IsMatchingType(address))
+    {
+        m_errno = ERROR_AFNOSUPPORT;
+        return -1;
+    }
+    if (m_endPoint)
+    {
+        m_errno = ERROR_INVAL;
+        return -1;
+    }
+    InetSocketAddress a = InetSocketAddress::ConvertFrom(address);
+    Ipv4Address ip = a.GetIpv4();
+    uint16_t port = a.GetPort();
+    if (ip == Ipv4Address::GetAny() && port == 0)
+    {
+        m_endPoint = m_sctp->Allocate();
+    }
+    else if (ip == Ipv4Address::GetAny())
+    {
+        m_endPoint = m_sctp->Allocate(GetBoundNetDevice(), port);
+    }
+    else if (port == 0)
+    {
+        m_endPoint = m_sctp->Allocate(ip);
+    }
+    else
+    {
+        m_endPoint = m_sctp->Allocate(GetBoundNetDevice(), ip, port);
+    }
+    if (!m_endPoint)
+    {
+        m_errno = port ? ERROR_ADDRINUSE : ERROR_ADDRNOTAVAIL;
+        return -1;
+    }
+    m_localAddress = m_endPoint->GetLocalAddress();
+    m_localPort = m_endPoint->GetLocalPort();
+    m_endPoint->SetDestroyCallback(MakeCallback(&SctpSocket::EndPointDestroyed, Ptr<SctpSocket>(this)));
+    m_sctp->Register(m_endPoint, this);
+    return 0;
+}
+
+void
+SctpSocket::EndPointDestroyed()
+{
+    m_endPoint = nullptr;
+}
+
+void
+SctpSocket::DeallocateEndPoint()
+{
+    if (!m_endPoint)
+    {
+        return;
+    }
+    Ipv4EndPoint* ep = m_endPoint;
+    m_endPoint = nullptr;
+    ep->SetDestroyCallback(MakeNullCallback<void>());
+    m_sctp->DeAllocate(ep);
+}
+
+int
+SctpSocket::Listen()
+{
+    if (m_state != SCTP_CLOSED)
+    {
+        m_errno = ERROR_INVAL;
+        return -1;
+    }
+    if (!m_endPoint && Bind() != 0)
+    {
+        return -1;
+    }
+    SetState(SCTP_LISTEN);
+    return 0;
+}
+
+int
+SctpSocket::SetupEndPoint()
+{
+    Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
+    Ipv4Header h;
+    h.SetDestination(m_peerAddress);
+    Socket::SocketErrno err = ERROR_NOTERROR;
+    Ptr<Ipv4Route> route;
+    if (ipv4->GetRoutingProtocol())
+    {
+        route = ipv4->GetRoutingProtocol()->RouteOutput(Ptr<Packet>(), h, GetBoundNetDevice(), err);
+    }
+    if (!route)
+    {
+        m_errno = ERROR_NOROUTETOHOST;
+        return -1;
+    }
+    if (m_endPoint->GetLocalAddress() == Ipv4Address::GetAny())
+    {
+        m_endPoint->SetLocalAddress(route->GetSource());
+    }
+    m_localAddress = m_endPoint->GetLocalAddress();
+    m_endPoint->SetPeer(m_peerAddress, m_peerPort);
+    m_path.address = m_peerAddress;
+    m_path.pmtu = m_pathMtuAttr ? m_pathMtuAttr : route->GetOutputDevice()->GetMtu();
+    return 0;
+}
+
+int
+SctpSocket::Connect(const Address& address)
+{
+    if (!InetSocketAddress::IsMatchingType(address))
+    {
+        m_errno = ERROR_AFNOSUPPORT;
+        return -1;
+    }
+    if (m_state != SCTP_CLOSED)
+    {
+        m_errno = m_state == SCTP_LISTEN ? ERROR_INVAL : ERROR_ISCONN;
+        return -1;
+    }
+    if (!m_endPoint && Bind() != 0)
+    {
+        return -1;
+    }
+    InetSocketAddress a = InetSocketAddress::ConvertFrom(address);
+    m_peerAddress = a.GetIpv4();
+    m_peerPort = a.GetPort();
+    if (SetupEndPoint() != 0)
+    {
+        return -1;
+    }
+    m_localTag = m_sctp->RandomNonZero();
+    m_localInitialTsn = m_sctp->RandomNonZero();
+    m_nextTsn = m_localInitialTsn;
+    m_cumAck = m_localInitialTsn - 1;
+    m_outSsn.assign(m_numOutStreams, 0);
+    SetRto(m_rtoInitial);
+    m_initRetrans = 0;
+    SetState(SCTP_COOKIE_WAIT);
+    SendInit();
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Association set-up (RFC 9260 §5)
+// ---------------------------------------------------------------------------
+
+void
+SctpSocket::SendInit()
+{
+    m_builder.Begin(m_localPort, m_peerPort, 0); // INIT carries tag 0 (§8.5.1)
+    m_builder.AddInit(CHUNK_INIT,
+                      m_localTag,
+                      m_rcvBufSize,
+                      m_numOutStreams,
+                      m_maxInStreams,
+                      m_localInitialTsn,
+                      nullptr,
+                      0);
+    Transmit(m_builder);
+    m_t1Timer.Cancel();
+    m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
+}
+
+void
+SctpSocket::T1Expired()
+{
+    ++m_initRetrans;
+    if (m_initRetrans > m_maxInitRetrans)
+    {
+        NS_LOG_INFO(this << " Max.Init.Retransmits exceeded in " << SctpStateName(m_state));
+        m_errno = ERROR_NOROUTETOHOST;
+        CloseAssociation(CloseReason::ConnectFailed);
+        return;
+    }
+    SetRto(std::min(m_path.rto * 2, m_rtoMax));
+    if (m_state == SCTP_COOKIE_WAIT)
+    {
+        SendInit();
+    }
+    else if (m_state == SCTP_COOKIE_ECHOED)
+    {
+        m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+        m_builder.AddCookieEcho(m_cookieEcho.data(), m_cookieEcho.size());
+        Transmit(m_builder);
+        m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
+    }
+}
+
+void
+SctpSocket::SendInitAck(const InitChunk& init,
+                        uint32_t localTag,
+                        uint32_t localInitialTsn,
+                        uint32_t localTie,
+                        uint32_t peerTie,
+                        Ipv4Address src,
+                        Ipv4Address dst,
+                        uint16_t srcPort)
+{
+    CookieState ck;
+    ck.createdNs = uint64_t(Simulator::Now().GetNanoSeconds());
+    ck.lifetimeMs = uint32_t(m_cookieLife.GetMilliSeconds());
+    ck.localTag = localTag;
+    ck.peerTag = init.initTag;
+    ck.localInitialTsn = localInitialTsn;
+    ck.peerInitialTsn = init.initialTsn;
+    ck.peerRwnd = init.aRwnd;
+    ck.outStreams = std::min(m_numOutStreams, init.inStreams);
+    ck.inStreams = std::min(m_maxInStreams, init.outStreams);
+    ck.localPort = m_localPort;
+    ck.peerPort = srcPort;
+    ck.localAddr = dst.Get();
+    ck.peerAddr = src.Get();
+    ck.localTieTag = localTie;
+    ck.peerTieTag = peerTie;
+    std::vector<uint8_t> cookie;
+    if (!SealCookie(ck, m_sctp->GetCookieKey(), cookie))
+    {
+        NS_LOG_WARN(this << " cannot seal a state cookie: " << CookieErrorName(CookieError::CryptoFailure));
+        ++m_stats.badCookieDrops;
+        return;
+    }
+    PacketBuilder b;
+    b.Begin(m_localPort, srcPort, init.initTag);
+    b.AddInit(CHUNK_INIT_ACK,
+              localTag,
+              m_state == SCTP_LISTEN ? m_rcvBufSize : GetLocalRwnd(),
+              m_numOutStreams,
+              m_maxInStreams,
+              localInitialTsn,
+              cookie.data(),
+              cookie.size(),
+              init.unrecognized);
+    Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), dst, src);
+    ++m_stats.packetsSent;
+    m_txTrace(p, this);
+}
+
+void
+SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, Ipv4Address src, Ipv4Address dst)
+{
+    InitChunk init;
+    if (!DecodeInit(c, init).Ok() || init.initTag == 0 || init.outStreams == 0 ||
+        init.inStreams == 0)
+    {
+        // §3.3.2: invalid mandatory parameter -> ABORT with the peer's tag.
+        PacketBuilder b;
+        b.Begin(pkt.dstPort, pkt.srcPort, init.initTag);
+        b.AddCause(CHUNK_ABORT, 0, CAUSE_INVALID_PARAM, nullptr, 0);
+        m_sctp->SendPacket(b.Finish(), dst, src);
+        return;
+    }
+    switch (m_state)
+    {
+    case SCTP_LISTEN:
+        if (!NotifyConnectionRequest(InetSocketAddress(src, pkt.srcPort)))
+        {
+            PacketBuilder b;
+            b.Begin(pkt.dstPort, pkt.srcPort, init.initTag);
+            b.AddEmpty(CHUNK_ABORT, 0);
+            m_sctp->SendPacket(b.Finish(), dst, src);
+            return;
+        }
+        // Stateless: everything goes into the cookie.
+        SendInitAck(init, m_sctp->RandomNonZero(), m_sctp->RandomNonZero(), 0, 0, src, dst, pkt.srcPort);
+        return;
+    case SCTP_COOKIE_WAIT:
+    case SCTP_COOKIE_ECHOED:
+        // §5.2.1 INIT collision: answer with our own Initiate Tag, unchanged.
+        SendInitAck(init, m_localTag, m_localInitialTsn, 0, 0, src, dst, pkt.srcPort);
+        return;
+    case SCTP_CLOSED:
+        m_sctp->HandleOutOfTheBlue(pkt, src, dst);
+        return;
+    default:
+        // §5.2.2 unexpected INIT in an existing association: new tag, tie-tags.
+        SendInitAck(init,
+                    m_sctp->RandomNonZero(),
+                    m_sctp->RandomNonZero(),
+                    m_localTag,
+                    m_peerTag,
+                    src,
+                    dst,
+                    pkt.srcPort);
+        return;
+    }
+}
+
+void
+SctpSocket::InitAssociation(uint32_t localTag,
+                            uint32_t peerTag,
+                            uint32_t localInitialTsn,
+                            uint32_t peerInitialTsn,
+                            uint32_t peerRwnd,
+                            uint16_t outStreams,
+                            uint16_t inStreams)
+{
+    m_localTag = localTag;
+    m_peerTag = peerTag;
+    if (m_outQueue.empty())
+    {
+        // Data queued before set-up already carries TSNs from localInitialTsn.
+        m_localInitialTsn = localInitialTsn;
+        m_nextTsn = localInitialTsn;
+        m_cumAck = localInitialTsn - 1;
+    }
+    m_rxCumExt = (uint64_t(1) << 32) | uint32_t(peerInitialTsn - 1);
+    m_rxHighestExt = m_rxCumExt;
+    m_rxAbove.clear();
+    m_reasm.clear();
+    m_reasmBytes = 0;
+    m_outStreams = outStreams;
+    m_inStreams = inStreams;
+    m_outSsn.resize(std::max<size_t>(m_outSsn.size(), outStreams), 0);
+    m_inNextSsn.assign(inStreams, 0);
+    m_inPending.assign(inStreams, {});
+    m_pendingBytes = 0;
+    m_peerRwnd = peerRwnd;
+    m_lastAdvertisedRwnd = m_rcvBufSize;
+    uint32_t mtu = m_path.Mtu();
+    SetCwnd(m_initialCwndAttr ? m_initialCwndAttr : std::min(4 * mtu, std::max(2 * mtu, 4380u)));
+    SetSsthresh(peerRwnd);
+    m_path.partialBytesAcked = 0;
+    m_path.flightSize = 0;
+    m_path.errorCount = 0;
+    m_assocErrors = 0;
+}
+
+void
+SctpSocket::HandleInitAck(const ChunkView& c)
+{
+    if (m_state != SCTP_COOKIE_WAIT)
+    {
+        return; // §5.2.3: discard an unexpected INIT ACK
+    }
+    InitChunk ia;
+    WireStatus st = DecodeInit(c, ia);
+    if (!st.Ok() || ia.initTag == 0 || !ia.cookie || ia.outStreams == 0 || ia.inStreams == 0)
+    {
+        NS_LOG_WARN(this << " bad INIT ACK: " << (st.Ok() ? "missing or invalid parameter" : st.ToString()));
+        m_peerTag = ia.initTag;
+        SendAbort(ia.cookie ? CAUSE_INVALID_PARAM : CAUSE_MISSING_PARAM, true);
+        return;
+    }
+    InitAssociation(m_localTag,
+                    ia.initTag,
+                    m_localInitialTsn,
+                    ia.initialTsn,
+                    ia.aRwnd,
+                    std::min(m_numOutStreams, ia.inStreams),
+                    std::min(m_maxInStreams, ia.outStreams));
+    m_cookieEcho.assign(ia.cookie, ia.cookie + ia.cookieLen);
+    m_t1Timer.Cancel();
+    m_initRetrans = 0;
+    SetRto(m_rtoInitial);
+    SetState(SCTP_COOKIE_ECHOED);
+    m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+    m_builder.AddCookieEcho(m_cookieEcho.data(), m_cookieEcho.size());
+    Transmit(m_builder);
+    m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
+}
+
+void
+SctpSocket::InitFromCookie(const CookieState& ck)
+{
+    m_localAddress = Ipv4Address(ck.localAddr);
+    m_peerAddress = Ipv4Address(ck.peerAddr);
+    m_localPort = ck.localPort;
+    m_peerPort = ck.peerPort;
+    m_path.address = m_peerAddress;
+    InitAssociation(ck.localTag,
+                    ck.peerTag,
+                    ck.localInitialTsn,
+                    ck.peerInitialTsn,
+                    ck.peerRwnd,
+                    ck.outStreams,
+                    ck.inStreams);
+}
+
+void
+SctpSocket::CopyConfig(const SctpSocket& o)
+{
+    m_rtoInitial = o.m_rtoInitial;
+    m_rtoMin = o.m_rtoMin;
+    m_rtoMax = o.m_rtoMax;
+    m_rtoAlpha = o.m_rtoAlpha;
+    m_rtoBeta = o.m_rtoBeta;
+    m_maxBurst = o.m_maxBurst;
+    m_assocMaxRetrans = o.m_assocMaxRetrans;
+    m_pathMaxRetrans = o.m_pathMaxRetrans;
+    m_maxInitRetrans = o.m_maxInitRetrans;
+    m_sackTimeout = o.m_sackTimeout;
+    m_sackFreq = o.m_sackFreq;
+    m_hbInterval = o.m_hbInterval;
+    m_hbEnabled = o.m_hbEnabled;
+    m_cookieLife = o.m_cookieLife;
+    m_sndBufSize = o.m_sndBufSize;
+    m_rcvBufSize = o.m_rcvBufSize;
+    m_numOutStreams = o.m_numOutStreams;
+    m_maxInStreams = o.m_maxInStreams;
+    m_pathMtuAttr = o.m_pathMtuAttr;
+    m_initialCwndAttr = o.m_initialCwndAttr;
+    m_fastRtxThreshold = o.m_fastRtxThreshold;
+}
+
+Ptr<SctpSocket>
+SctpSocket::Fork()
+{
+    Ptr<SctpSocket> s = CreateObject<SctpSocket>();
+    s->CopyConfig(*this);
+    s->SetNode(m_node);
+    s->SetSctp(m_sctp);
+    m_sctp->AddSocket(s);
+    return s;
+}
+
+bool
+SctpSocket::HandleCookieEcho(const ChunkView& c,
+                             const PacketView& pkt,
+                             size_t index,
+                             Ipv4Address src,
+                             Ipv4Address dst,
+                             Ptr<Ipv4Interface> incoming)
+{
+    CookieState ck;
+    CookieError ce = OpenCookie(c.value, c.valueLen, m_sctp->GetCookieKey(), ck);
+    if (ce != CookieError::None)
+    {
+        NS_LOG_WARN(this << " COOKIE ECHO from " << src << " dropped: " << CookieErrorName(ce));
+        ++m_stats.badCookieDrops;
+        return false;
+    }
+    bool tagsMatch = ck.localTag == m_localTag && ck.peerTag == m_peerTag;
+    uint64_t ageNs = uint64_t(Simulator::Now().GetNanoSeconds()) - ck.createdNs;
+    if (!tagsMatch && ageNs > uint64_t(ck.lifetimeMs) * 1000000u)
+    {
+        // §5.1.5 step 3: stale; tell the peer by how much (microseconds).
+        uint8_t staleness[4];
+        Put32At(staleness, uint32_t((ageNs - uint64_t(ck.lifetimeMs) * 1000000u) / 1000u));
+        PacketBuilder b;
+        b.Begin(pkt.dstPort, pkt.srcPort, ck.peerTag);
+        b.AddCause(CHUNK_ERROR, 0, CAUSE_STALE_COOKIE, staleness, 4);
+        m_sctp->SendPacket(b.Finish(), dst, src);
+        ++m_stats.badCookieDrops;
+        return false;
+    }
+    if (m_state == SCTP_LISTEN)
+    {
+        if (pkt.vtag != ck.localTag || ck.peerPort != pkt.srcPort || ck.peerAddr != src.Get())
+        {
+            ++m_stats.badVtagDrops;
+            return false;
+        }
+        Ptr<SctpSocket> child = Fork();
+        child->m_endPoint = m_sctp->Allocate(GetBoundNetDevice(), dst, m_localPort, src, pkt.srcPort);
+        if (!child->m_endPoint)
+        {
+            m_sctp->RemoveSocket(child);
+            return false;
+        }
+        child->m_endPoint->SetDestroyCallback(
+            MakeCallback(&SctpSocket::EndPointDestroyed, child));
+        m_sctp->Register(child->m_endPoint, child);
+        Ptr<NetDevice> dev = incoming ? incoming->GetDevice() : nullptr;
+        child->m_path.pmtu = m_pathMtuAttr ? m_pathMtuAttr : (dev ? dev->GetMtu() : 1500);
+        child->InitFromCookie(ck);
+        child->SetRto(m_rtoInitial);
+        child->SendControl(CHUNK_COOKIE_ACK);
+        child->Established();
+        NotifyNewConnectionCreated(child, InetSocketAddress(src, pkt.srcPort));
+        // The rest of the packet (DATA bundled after COOKIE ECHO) is the child's.
+        if (index + 1 < pkt.chunks.size())
+        {
+            child->ReceivePacket(nullptr, pkt, index + 1, src, dst, incoming);
+        }
+        else
+        {
+            child->TrySend();
+        }
+        return false;
+    }
+    // §5.2.4: COOKIE ECHO for an existing association.
+    if (ck.localTag != m_localTag && ck.peerTag != m_peerTag && ck.localTieTag == m_localTag &&
+        ck.peerTieTag == m_peerTag)
+    {
+        // Case A: the peer restarted. Start over with the cookie's parameters.
+        NS_LOG_INFO(this << " peer restart detected");
+        m_outQueue.clear();
+        m_nextUnsent = 0;
+        m_txBufBytes = 0;
+        m_rtxCount = 0;
+        m_path.t3Rtx.Cancel();
+        m_outSsn.clear();
+        InitFromCookie(ck);
+        m_outSsn.assign(m_outStreams, 0);
+        SendControl(CHUNK_COOKIE_ACK);
+        return true;
+    }
+    if (ck.localTag == m_localTag && ck.peerTag != m_peerTag)
+    {
+        // Case B: set-up collision; take the peer's parameters from the cookie.
+        InitAssociation(ck.localTag,
+                        ck.peerTag,
+                        ck.localInitialTsn,
+                        ck.peerInitialTsn,
+                        ck.peerRwnd,
+                        ck.outStreams,
+                        ck.inStreams);
+    }
+    else if (!tagsMatch)
+    {
+        return false; // case C, or no match: silently discard
+    }
+    // Cases B and D.
+    bool wasConnecting = m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED;
+    SendControl(CHUNK_COOKIE_ACK);
+    if (wasConnecting)
+    {
+        Established();
+        NotifyConnectionSucceeded();
+    }
+    return true;
+}
+
+void
+SctpSocket::HandleCookieAck()
+{
+    if (m_state != SCTP_COOKIE_ECHOED)
+    {
+        return; // §5.2.5
+    }
+    Established();
+    NotifyConnectionSucceeded();
+}
+
+void
+SctpSocket::Established()
+{
+    m_t1Timer.Cancel();
+    m_initRetrans = 0;
+    m_cookieEcho.clear();
+    m_connected = true;
+    SetState(SCTP_ESTABLISHED);
+    StartHeartbeat();
+    if (m_closeOnEstablish)
+    {
+        m_closeOnEstablish = false;
+        SetState(SCTP_SHUTDOWN_PENDING);
+        m_shutdownSend = true;
+        CheckShutdown();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Receive path
+// ---------------------------------------------------------------------------
+
+void
+SctpSocket::ReceivePacket(Ptr<const Packet> raw,
+                          const PacketView& pkt,
+                          size_t first,
+                          Ipv4Address src,
+                          Ipv4Address dst,
+                          Ptr<Ipv4Interface> incoming)
+{
+    Ptr<SctpSocket> self = this; // app callbacks may drop their reference
+    ++m_stats.packetsReceived;
+    m_rxTrace(raw, this);
+    if (m_state == SCTP_CLOSED)
+    {
+        m_sctp->HandleOutOfTheBlue(pkt, src, dst);
+        return;
+    }
+    bool gotData = false;
+    bool immediate = false;
+    bool vtagChecked = false;
+    for (size_t i = first; i < pkt.chunks.size(); ++i)
+    {
+        const ChunkView& c = pkt.chunks[i];
+        if (c.type == CHUNK_INIT)
+        {
+            // §8.5.1: INIT alone in its packet with tag 0.
+            if (i == 0 && pkt.chunks.size() == 1 && pkt.vtag == 0)
+            {
+                HandleInit(c, pkt, src, dst);
+            }
+            break;
+        }
+        if (c.type == CHUNK_ABORT || c.type == CHUNK_SHUTDOWN_COMPLETE)
+        {
+            bool ok = pkt.vtag == m_localTag || ((c.flags & FLAG_T) && pkt.vtag == m_peerTag);
+            if (!ok || m_state == SCTP_LISTEN)
+            {
+                ++m_stats.badVtagDrops;
+                break;
+            }
+            if (c.type == CHUNK_ABORT)
+            {
+                HandleAbort();
+            }
+            else
+            {
+                HandleShutdownComplete();
+            }
+            break;
+        }
+        if (c.type == CHUNK_COOKIE_ECHO)
+        {
+            if (!HandleCookieEcho(c, pkt, i, src, dst, incoming))
+            {
+                break;
+            }
+            vtagChecked = true;
+            continue;
+        }
+        if (m_state == SCTP_LISTEN)
+        {
+            m_sctp->HandleOutOfTheBlue(pkt, src, dst);
+            return;
+        }
+        if (!vtagChecked)
+        {
+            if (pkt.vtag != m_localTag)
+            {
+                ++m_stats.badVtagDrops;
+                NS_LOG_LOGIC(this << " bad verification tag " << pkt.vtag);
+                break;
+            }
+            vtagChecked = true;
+        }
+        switch (c.type)
+        {
+        case CHUNK_DATA:
+            if (m_state == SCTP_ESTABLISHED || m_state == SCTP_SHUTDOWN_PENDING ||
+                m_state == SCTP_SHUTDOWN_SENT)
+            {
+                gotData = true;
+                HandleData(c, immediate);
+            }
+            break;
+        case CHUNK_INIT_ACK:
+            HandleInitAck(c);
+            break;
+        case CHUNK_SACK:
+            HandleSack(c);
+            break;
+        case CHUNK_HEARTBEAT:
+            HandleHeartbeat(c);
+            break;
+        case CHUNK_HEARTBEAT_ACK:
+            HandleHeartbeatAck(c);
+            break;
+        case CHUNK_SHUTDOWN:
+            HandleShutdown(c);
+            break;
+        case CHUNK_SHUTDOWN_ACK:
+            HandleShutdownAck();
+            break;
+        case CHUNK_ERROR:
+            HandleError(c);
+            break;
+        case CHUNK_COOKIE_ACK:
+            HandleCookieAck();
+            break;
+        default: {
+            // §3.2: the two high bits of an unknown type say what to do.
+            uint8_t action = c.type >> 6;
+            if (action & 1)
+            {
+                PacketBuilder b;
+                b.Begin(m_localPort, m_peerPort, m_peerTag);
+                b.AddCause(CHUNK_ERROR,
+                           0,
+                           CAUSE_UNRECOGNIZED_CHUNK,
+                           c.value - kChunkHeaderSize,
+                           std::min<size_t>(c.length, 1200));
+                Transmit(b);
+            }
+            if (!(action & 2))
+            {
+                i = pkt.chunks.size(); // stop processing this packet
+            }
+            break;
+        }
+        }
+        if (m_state == SCTP_CLOSED)
+        {
+            return;
+        }
+    }
+    if (m_state == SCTP_CLOSED)
+    {
+        return;
+    }
+    if (gotData)
+    {
+        AfterDataPacket(immediate);
+    }
+    if (m_newDataForApp)
+    {
+        m_newDataForApp = false;
+        NotifyDataRecv();
+    }
+    TrySend();
+}
+
+uint64_t
+SctpSocket::ToExt(uint32_t tsn) const
+{
+    return m_rxCumExt + int64_t(int32_t(tsn - uint32_t(m_rxCumExt)));
+}
+
+uint32_t
+SctpSocket::HeldBytes() const
+{
+    return m_reasmBytes + m_pendingBytes + m_rxQueueBytes;
+}
+
+uint32_t
+SctpSocket::GetLocalRwnd() const
+{
+    uint32_t held = HeldBytes();
+    return held < m_rcvBufSize ? m_rcvBufSize - held : 0;
+}
+
+void
+SctpSocket::HandleData(const ChunkView& c, bool& immediate)
+{
+    DataChunk d;
+    if (!DecodeData(c, d).Ok())
+    {
+        return;
+    }
+    if (d.payloadLen == 0)
+    {
+        SendAbort(CAUSE_NO_USER_DATA, true); // §6.2
+        return;
+    }
+    ++m_stats.dataChunksReceived;
+    if (d.flags & DATA_FLAG_IMMEDIATE)
+    {
+        immediate = true;
+    }
+    uint64_t ext = ToExt(d.tsn);
+    if (ext <= m_rxCumExt || m_rxAbove.count(ext))
+    {
+        // Duplicate: report it, and SACK at once (§6.2).
+        if (m_dupTsns.size() < 64)
+        {
+            m_dupTsns.push_back(d.tsn);
+        }
+        ++m_stats.dupTsnsReceived;
+        immediate = true;
+        return;
+    }
+    if (HeldBytes() + d.payloadLen > m_rcvBufSize && ext > m_rxHighestExt)
+    {
+        // §6.2: no room and it fills no hole: drop and SACK at once.
+        ++m_stats.dataDroppedNoBuffer;
+        m_dropTrace(d.tsn, uint32_t(d.payloadLen));
+        immediate = true;
+        return;
+    }
+    bool hadGaps = !m_rxAbove.empty();
+    if (ext == m_rxCumExt + 1)
+    {
+        ++m_rxCumExt;
+        while (!m_rxAbove.empty() && *m_rxAbove.begin() == m_rxCumExt + 1)
+        {
+            m_rxAbove.erase(m_rxAbove.begin());
+            ++m_rxCumExt;
+        }
+    }
+    else
+    {
+        m_rxAbove.insert(ext);
+    }
+    m_rxHighestExt = std::max(m_rxHighestExt, ext);
+    if (hadGaps || !m_rxAbove.empty())
+    {
+        immediate = true; // a new gap, or a gap being filled: SACK at once
+    }
+    if (d.sid >= m_inStreams)
+    {
+        // §6.5: acknowledge the TSN, drop the data, report the stream.
+        uint8_t info[4] = {uint8_t(d.sid >> 8), uint8_t(d.sid), 0, 0};
+        PacketBuilder b;
+        b.Begin(m_localPort, m_peerPort, m_peerTag);
+        b.AddCause(CHUNK_ERROR, 0, CAUSE_INVALID_STREAM, info, 4);
+        Transmit(b);
+        return;
+    }
+    InChunk ic;
+    ic.sid = d.sid;
+    ic.ssn = d.ssn;
+    ic.ppid = d.ppid;
+    ic.flags = d.flags;
+    ic.data.assign(d.payload, d.payload + d.payloadLen);
+    m_reasmBytes += uint32_t(d.payloadLen);
+    m_reasm.emplace(ext, std::move(ic));
+    TryAssemble(ext);
+}
+
+void
+SctpSocket::TryAssemble(uint64_t ext)
+{
+    auto it = m_reasm.find(ext);
+    uint64_t b = ext;
+    uint64_t e = ext;
+    // A message's fragments carry consecutive TSNs from B to E (§6.9).
+    for (auto cur = it; !(cur->second.flags & DATA_FLAG_BEGIN);)
+    {
+        auto prev = m_reasm.find(b - 1);
+        if (prev == m_reasm.end() || prev->second.sid != it->second.sid)
+        {
+            return;
+        }
+        --b;
+        cur = prev;
+    }
+    for (auto cur = it; !(cur->second.flags & DATA_FLAG_END);)
+    {
+        auto next = m_reasm.find(e + 1);
+        if (next == m_reasm.end() || next->second.sid != it->second.sid)
+        {
+            return;
+        }
+        ++e;
+        cur = next;
+    }
+    RxMessage msg;
+    auto first = m_reasm.find(b);
+    msg.sid = first->second.sid;
+    msg.ssn = first->second.ssn;
+    msg.ppid = first->second.ppid;
+    msg.unordered = first->second.flags & DATA_FLAG_UNORDERED;
+    uint32_t size = 0;
+    if (b == e)
+    {
+        size = uint32_t(first->second.data.size());
+        msg.packet = Create<Packet>(first->second.data.data(), size);
+        m_reasm.erase(first);
+    }
+    else
+    {
+        std::vector<uint8_t> all;
+        for (uint64_t t = b; t <= e; ++t)
+        {
+            auto f = m_reasm.find(t);
+            all.insert(all.end(), f->second.data.begin(), f->second.data.end());
+            m_reasm.erase(f);
+        }
+        size = uint32_t(all.size());
+        msg.packet = Create<Packet>(all.data(), size);
+    }
+    m_reasmBytes -= size;
+    if (msg.unordered)
+    {
+        m_rxQueueBytes += size;
+        m_rxQueue.push_back(std::move(msg));
+        m_newDataForApp = true;
+        return;
+    }
+    uint16_t sid = msg.sid;
+    if (msg.ssn != m_inNextSsn[sid])
+    {
+        m_pendingBytes += size; // head-of-line wait, this stream only
+        m_inPending[sid].emplace(msg.ssn, std::move(msg));
+        return;
+    }
+    m_rxQueueBytes += size;
+    m_rxQueue.push_back(std::move(msg));
+    ++m_inNextSsn[sid];
+    m_newDataForApp = true;
+    DeliverOrdered(sid);
+}
+
+void
+SctpSocket::DeliverOrdered(uint16_t sid)
+{
+    auto& pending = m_inPending[sid];
+    for (auto it = pending.find(m_inNextSsn[sid]); it != pending.end();
+         it = pending.find(m_inNextSsn[sid]))
+    {
+        uint32_t size = it->second.packet->GetSize();
+        m_pendingBytes -= size;
+        m_rxQueueBytes += size;
+        m_rxQueue.push_back(std::move(it->second));
+        pending.erase(it);
+        ++m_inNextSsn[sid];
+    }
+}
+
+void
+SctpSocket::AfterDataPacket(bool immediate)
+{
+    ++m_dataPacketsUnacked;
+    if (m_state == SCTP_SHUTDOWN_SENT)
+    {
+        SendShutdown(); // §9.2: answer DATA with SHUTDOWN, restart T2
+        return;
+    }
+    if (immediate || m_dataPacketsUnacked >= m_sackFreq)
+    {
+        m_sackDue = true;
+    }
+    else if (!m_sackTimer.IsRunning())
+    {
+        m_sackTimer = Simulator::Schedule(m_sackTimeout, &SctpSocket::SackTimerExpired, this);
+    }
+}
+
+void
+SctpSocket::SackTimerExpired()
+{
+    m_sackDue = true;
+    TrySend();
+}
+
+void
+SctpSocket::BuildSack(PacketBuilder& b)
+{
+    // Gap blocks from the TSNs held above the cumulative point (§3.3.4).
+    static thread_local std::vector<std::pair<uint16_t, uint16_t>> gaps;
+    gaps.clear();
+    size_t maxItems = (m_path.pmtu - 20 - kCommonHeaderSize - kSackHeaderSize) / 4;
+    uint64_t start = 0;
+    uint64_t prev = 0;
+    for (uint64_t t : m_rxAbove)
+    {
+        if (start && t == prev + 1)
+        {
+            prev = t;
+            continue;
+        }
+        if (start)
+        {
+            gaps.emplace_back(uint16_t(start - m_rxCumExt), uint16_t(prev - m_rxCumExt));
+        }
+        if (t - m_rxCumExt > 0xFFFF || gaps.size() >= maxItems)
+        {
+            start = 0;
+            break;
+        }
+        start = prev = t;
+    }
+    if (start && gaps.size() < maxItems)
+    {
+        gaps.emplace_back(uint16_t(start - m_rxCumExt), uint16_t(prev - m_rxCumExt));
+    }
+    if (m_dupTsns.size() + gaps.size() > maxItems)
+    {
+        m_dupTsns.resize(maxItems - gaps.size());
+    }
+    uint32_t rwnd = GetLocalRwnd();
+    b.AddSack(uint32_t(m_rxCumExt), rwnd, gaps, m_dupTsns);
+    m_dupTsns.clear();
+    m_sackDue = false;
+    m_dataPacketsUnacked = 0;
+    m_sackTimer.Cancel();
+    m_lastAdvertisedRwnd = rwnd;
+    ++m_stats.sacksSent;
+    m_stats.gapBlocksSent += gaps.size();
+}
+
+void
+SctpSocket::MaybeWindowUpdate()
+{
+    if (m_state != SCTP_ESTABLISHED && m_state != SCTP_SHUTDOWN_PENDING &&
+        m_state != SCTP_SHUTDOWN_SENT)
+    {
+        return;
+    }
+    // Receiver SWS avoidance: only announce a window that grew by
+    // min(rcvbuf/2, one full DATA chunk) since the last advertisement.
+    uint32_t rwnd = GetLocalRwnd();
+    uint32_t step = std::min(m_rcvBufSize / 2, m_path.MaxDataPayload());
+    if (rwnd >= m_lastAdvertisedRwnd + step)
+    {
+        m_sackDue = true;
+        TrySend();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// SACK processing and congestion control (RFC 9260 §6.2.1, §7)
+// ---------------------------------------------------------------------------
+
+void
+SctpSocket::ProcessCumAck(uint32_t cum,
+                          uint32_t& bytesNewlyAcked,
+                          uint32_t& highestNewlyAcked,
+                          bool& haveHighest)
+{
+    uint32_t freed = 0;
+    while (!m_outQueue.empty() && m_nextUnsent > 0 && TsnLe(m_outQueue.front().tsn, cum))
+    {
+        OutChunk& ch = m_outQueue.front();
+        if (!ch.gapAcked)
+        {
+            bytesNewlyAcked += ch.len;
+            highestNewlyAcked = ch.tsn;
+            haveHighest = true;
+            if (m_path.timing && m_path.timedTsn == ch.tsn && ch.txCount == 1)
+            {
+                m_path.timing = false;
+                UpdateRto(Simulator::Now() - m_path.timedSentAt);
+            }
+        }
+        if (ch.inFlight)
+        {
+            m_path.flightSize -= ch.len;
+        }
+        if (ch.markedRtx)
+        {
+            --m_rtxCount;
+        }
+        freed += ch.len;
+        m_outQueue.pop_front();
+        --m_nextUnsent;
+    }
+    m_cumAck = cum;
+    m_txBufBytes -= freed;
+    if (freed && m_connected)
+    {
+        NotifySend(GetTxAvailable());
+    }
+}
+
+void
+SctpSocket::HandleSack(const ChunkView& c)
+{
+    if (!CanSendData() && m_state != SCTP_SHUTDOWN_SENT)
+    {
+        return;
+    }
+    SackChunk s;
+    if (!DecodeSack(c, s).Ok())
+    {
+        return;
+    }
+    ++m_stats.sacksReceived;
+    m_sackSinceT3 = true;
+    if (TsnLt(s.cumTsnAck, m_cumAck))
+    {
+        return; // §6.2.1 D i): an old SACK, out of order
+    }
+    uint32_t highestSent = m_nextUnsent ? m_outQueue[m_nextUnsent - 1].tsn : m_cumAck;
+    if (TsnLt(highestSent, s.cumTsnAck))
+    {
+        NS_LOG_WARN(this << " SACK acknowledges TSN " << s.cumTsnAck << " never sent");
+        SendAbort(CAUSE_PROTOCOL_VIOLATION, true);
+        return;
+    }
+    uint32_t flightBefore = m_path.flightSize;
+    bool cumAdvanced = TsnLt(m_cumAck, s.cumTsnAck);
+    uint32_t bytesNewlyAcked = 0;
+    uint32_t highestNewlyAcked = 0;
+    bool haveHighest = false;
+    ProcessCumAck(s.cumTsnAck, bytesNewlyAcked, highestNewlyAcked, haveHighest);
+
+    // Gap Ack Blocks: chunk at index i has TSN cum+1+i, offset i+1.
+    size_t block = 0;
+    uint32_t highestReported = 0;
+    bool anyGap = false;
+    for (size_t i = 0; i < m_nextUnsent; ++i)
+    {
+        OutChunk& ch = m_outQueue[i];
+        uint32_t off = uint32_t(i + 1);
+        while (block < s.gaps.size() && s.gaps[block].second < off)
+        {
+            ++block;
+        }
+        bool inGap = block < s.gaps.size() && s.gaps[block].first <= off &&
+                     off <= s.gaps[block].second;
+        if (inGap)
+        {
+            highestReported = ch.tsn;
+            anyGap = true;
+            if (!ch.gapAcked)
+            {
+                ch.gapAcked = true;
+                bytesNewlyAcked += ch.len;
+                highestNewlyAcked = ch.tsn;
+                haveHighest = true;
+                if (ch.inFlight)
+                {
+                    ch.inFlight = false;
+                    m_path.flightSize -= ch.len;
+                }
+                if (ch.markedRtx)
+                {
+                    ch.markedRtx = false;
+                    ch.fastRtx = false;
+                    --m_rtxCount;
+                }
+                if (m_path.timing && m_path.timedTsn == ch.tsn && ch.txCount == 1)
+                {
+                    m_path.timing = false;
+                    UpdateRto(Simulator::Now() - m_path.timedSentAt);
+                }
+            }
+        }
+        else if (ch.gapAcked)
+        {
+            // Renege (§6.2.1 D iv): the peer dropped it; T3 will resend it.
+            ch.gapAcked = false;
+        }
+    }
+
+    if (m_inFastRecovery && TsnLe(m_fastRecoveryExit, s.cumTsnAck))
+    {
+        m_inFastRecovery = false;
+    }
+
+    // §7.2.1 / §7.2.2: grow cwnd only on a SACK that advances the cum ack,
+    // outside fast recovery, when cwnd was fully used.
+    uint32_t mtu = m_path.Mtu();
+    if (m_path.cwnd <= m_path.ssthresh)
+    {
+        if (cumAdvanced && !m_inFastRecovery && flightBefore >= m_path.cwnd)
+        {
+            SetCwnd(m_path.cwnd + std::min(bytesNewlyAcked, mtu));
+        }
+    }
+    else
+    {
+        m_path.partialBytesAcked += bytesNewlyAcked;
+        if (m_path.partialBytesAcked >= m_path.cwnd && flightBefore >= m_path.cwnd &&
+            cumAdvanced && !m_inFastRecovery)
+        {
+            m_path.partialBytesAcked -= m_path.cwnd;
+            SetCwnd(m_path.cwnd + mtu);
+        }
+        else if (m_path.partialBytesAcked > m_path.cwnd && flightBefore < m_path.cwnd)
+        {
+            m_path.partialBytesAcked = m_path.cwnd;
+        }
+    }
+
+    // §7.2.4 miss indications, HTNA: only TSNs below the highest newly acked,
+    // or, in fast recovery with the cum ack advancing, all reported missing.
+    bool useAll = m_inFastRecovery && cumAdvanced && anyGap;
+    if (haveHighest || useAll)
+    {
+        uint32_t limit = useAll ? highestReported : highestNewlyAcked;
+        if (haveHighest && useAll && TsnLt(highestReported, highestNewlyAcked))
+        {
+            limit = highestNewlyAcked;
+        }
+        bool newlyMarked = false;
+        for (size_t i = 0; i < m_nextUnsent; ++i)
+        {
+            OutChunk& ch = m_outQueue[i];
+            if (!TsnLt(ch.tsn, limit))
+            {
+                break;
+            }
+            if (ch.gapAcked || ch.markedRtx || ch.wasFastRetransmitted)
+            {
+                continue;
+            }
+            if (++ch.missIndications >= m_fastRtxThreshold)
+            {
+                ch.markedRtx = true;
+                ch.fastRtx = true;
+                ++m_rtxCount;
+                if (ch.inFlight)
+                {
+                    ch.inFlight = false;
+                    m_path.flightSize -= ch.len;
+                }
+                newlyMarked = true;
+            }
+        }
+        if (newlyMarked)
+        {
+            if (!m_inFastRecovery)
+            {
+                m_inFastRecovery = true;
+                m_fastRecoveryExit = highestSent;
+                SetSsthresh(std::max(m_path.cwnd / 2, 4 * mtu));
+                SetCwnd(m_path.ssthresh);
+                m_path.partialBytesAcked = 0;
+            }
+            m_fastRtxPending = true;
+        }
+    }
+
+    // §6.2.1: rwnd = a_rwnd - bytes still outstanding.
+    uint32_t oldRwnd = m_peerRwnd;
+    m_peerRwnd = s.aRwnd > m_path.flightSize ? s.aRwnd - m_path.flightSize : 0;
+    if (oldRwnd != m_peerRwnd)
+    {
+        m_peerRwndTrace(oldRwnd, m_peerRwnd);
+    }
+    if (bytesNewlyAcked)
+    {
+        m_assocErrors = 0;
+        m_path.errorCount = 0;
+    }
+    // §6.3.2 R2/R3: stop T3 when nothing is outstanding, restart it when the
+    // earliest outstanding TSN got acknowledged.
+    bool outstanding = m_path.flightSize > 0 || m_rtxCount > 0;
+    if (!outstanding)
+    {
+        m_path.t3Rtx.Cancel();
+        if (m_nextUnsent == 0)
+        {
+            m_path.partialBytesAcked = 0; // §7.2.2: everything acknowledged
+        }
+    }
+    else if (cumAdvanced)
+    {
+        RestartT3();
+    }
+    CheckShutdown();
+}
+
+void
+SctpSocket::UpdateRto(Time r)
+{
+    // §6.3.1 C2 / C3.
+    Time g = MilliSeconds(1); // clock granularity
+    if (!m_path.rttMeasured)
+    {
+        m_path.srtt = r;
+        m_path.rttvar = r / 2;
+        m_path.rttMeasured = true;
+    }
+    else
+    {
+        Time diff = m_path.srtt > r ? m_path.srtt - r : r - m_path.srtt;
+        m_path.rttvar = Seconds((1 - m_rtoBeta) * m_path.rttvar.GetSeconds() +
+                                m_rtoBeta * diff.GetSeconds());
+        m_path.srtt = Seconds((1 - m_rtoAlpha) * m_path.srtt.GetSeconds() +
+                              m_rtoAlpha * r.GetSeconds());
+    }
+    if (m_path.rttvar.IsZero())
+    {
+        m_path.rttvar = g;
+    }
+    Time rto = m_path.srtt + 4 * m_path.rttvar;
+    rto = std::max(m_rtoMin, std::min(rto, m_rtoMax));
+    static thread_local Time lastSample;
+    m_rttTrace(lastSample, r);
+    lastSample = r;
+    SetRto(rto);
+}
+
+void
+SctpSocket::SetCwnd(uint32_t v)
+{
+    if (v != m_path.cwnd)
+    {
+        uint32_t old = m_path.cwnd;
+        m_path.cwnd = v;
+        m_cwndTrace(old, v);
+    }
+}
+
+void
+SctpSocket::SetSsthresh(uint32_t v)
+{
+    if (v != m_path.ssthresh)
+    {
+        uint32_t old = m_path.ssthresh;
+        m_path.ssthresh = v;
+        m_ssthreshTrace(old, v);
+    }
+}
+
+void
+SctpSocket::SetRto(Time v)
+{
+    if (v != m_path.rto)
+    {
+        Time old = m_path.rto;
+        m_path.rto = v;
+        m_rtoTrace(old, v);
+    }
+}
+
+bool
+SctpSocket::CountError()
+{
+    ++m_assocErrors;
+    ++m_path.errorCount;
+    if (m_path.errorCount > m_pathMaxRetrans)
+    {
+        m_path.active = false; // single-homed: nothing to fail over to
+    }
+    if (m_assocErrors > m_assocMaxRetrans)
+    {
+        NS_LOG_INFO(this << " Association.Max.Retrans exceeded: ABORT");
+        m_errno = ERROR_NOROUTETOHOST;
+        SendAbort(0, true);
+        return true;
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------
+
+bool
+SctpSocket::CanSendData() const
+{
+    return m_state == SCTP_ESTABLISHED || m_state == SCTP_SHUTDOWN_PENDING ||
+           m_state == SCTP_SHUTDOWN_RECEIVED;
+}
+
+void
+SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
+{
+    b.AddData(ch.flags, ch.tsn, ch.sid, ch.ssn, ch.ppid, ch.msg->data() + ch.offset, ch.len);
+    if (ch.sent)
+    {
+        ++m_stats.retransmissions;
+        if (ch.fastRtx)
+        {
+            ch.wasFastRetransmitted = true;
+            ++m_stats.fastRetransmissions;
+        }
+        m_retransmitTrace(ch.tsn, ch.fastRtx);
+        ch.markedRtx = false;
+        ch.fastRtx = false;
+        --m_rtxCount;
+        if (m_path.timing && m_path.timedTsn == ch.tsn)
+        {
+            m_path.timing = false; // Karn: never time a retransmission
+        }
+    }
+    else
+    {
+        ch.sent = true;
+        if (!m_path.timing)
+        {
+            m_path.timing = true;
+            m_path.timedTsn = ch.tsn;
+            m_path.timedSentAt = Simulator::Now();
+        }
+    }
+    if (m_peerRwnd < ch.len)
+    {
+        ++m_stats.zeroWindowProbes;
+    }
+    ++ch.txCount;
+    ch.missIndications = 0;
+    ch.inFlight = true;
+    m_path.flightSize += ch.len;
+    m_peerRwnd = m_peerRwnd > ch.len ? m_peerRwnd - ch.len : 0;
+    ++m_stats.dataChunksSent;
+}
+
+bool
+SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
+{
+    size_t room = m_path.pmtu - 20 - b.Size();
+    bool added = false;
+    // Retransmissions first, lowest TSN first (§6.1 C).
+    for (size_t i = 0; m_rtxCount > 0 && i < m_nextUnsent; ++i)
+    {
+        OutChunk& ch = m_outQueue[i];
+        if (!ch.markedRtx || (fastPacket && !ch.fastRtx))
+        {
+            continue;
+        }
+        size_t need = Pad4(kDataChunkHeaderSize + ch.len);
+        if (need > room)
+        {
+            break;
+        }
+        if (i == 0)
+        {
+            restartT3 = true; // §6.3.2 R4-like: resending the earliest outstanding
+        }
+        AddChunk(b, ch);
+        room -= need;
+        added = true;
+    }
+    if (fastPacket || m_rtxCount > 0)
+    {
+        return added; // new data waits until the losses are repaired
+    }
+    while (m_nextUnsent < m_outQueue.size())
+    {
+        OutChunk& ch = m_outQueue[m_nextUnsent];
+        size_t need = Pad4(kDataChunkHeaderSize + ch.len);
+        if (need > room)
+        {
+            break;
+        }
+        // §6.1 A: respect rwnd, but one chunk may always be in flight (window probe).
+        if (ch.len > m_peerRwnd && m_path.flightSize > 0)
+        {
+            break;
+        }
+        AddChunk(b, ch);
+        ++m_nextUnsent;
+        room -= need;
+        added = true;
+        if (m_peerRwnd == 0)
+        {
+            break;
+        }
+    }
+    return added;
+}
+
+void
+SctpSocket::TrySend()
+{
+    if (!m_endPoint || m_state == SCTP_CLOSED || m_state == SCTP_LISTEN)
+    {
+        return;
+    }
+    bool dataAllowed = CanSendData();
+    uint32_t packets = 0;
+    uint32_t newBytes = 0;
+    while (true)
+    {
+        m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+        if (m_sackDue)
+        {
+            BuildSack(m_builder);
+        }
+        bool added = false;
+        bool restartT3 = false;
+        if (dataAllowed && packets < m_maxBurst)
+        {
+            uint32_t before = m_nextUnsent;
+            if (m_fastRtxPending)
+            {
+                // §7.2.4: the first fast retransmission ignores cwnd.
+                m_fastRtxPending = false;
+                added = FillData(m_builder, true, restartT3);
+            }
+            else if (m_path.flightSize < m_path.cwnd) // §6.1 B
+            {
+                added = FillData(m_builder, false, restartT3);
+            }
+            for (uint32_t i = before; i < m_nextUnsent; ++i)
+            {
+                newBytes += m_outQueue[i].len;
+            }
+        }
+        if (!m_builder.HasChunks())
+        {
+            break;
+        }
+        Transmit(m_builder);
+        ++packets;
+        if (added)
+        {
+            m_path.lastDataSent = Simulator::Now();
+            if (restartT3)
+            {
+                RestartT3();
+            }
+            else
+            {
+                StartT3IfIdle();
+            }
+        }
+        else
+        {
+            break;
+        }
+    }
+    if (newBytes)
+    {
+        NotifyDataSent(newBytes);
+    }
+}
+
+void
+SctpSocket::Transmit(PacketBuilder& b)
+{
+    Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), m_localAddress, m_peerAddress);
+    ++m_stats.packetsSent;
+    m_txTrace(p, this);
+}
+
+void
+SctpSocket::SendControl(uint8_t type, uint8_t flags)
+{
+    m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+    m_builder.AddEmpty(type, flags);
+    Transmit(m_builder);
+}
+
+void
+SctpSocket::StartT3IfIdle()
+{
+    if (!m_path.t3Rtx.IsRunning())
+    {
+        m_path.t3Rtx = Simulator::Schedule(m_path.rto, &SctpSocket::T3Expired, this);
+    }
+}
+
+void
+SctpSocket::RestartT3()
+{
+    m_path.t3Rtx.Cancel();
+    m_path.t3Rtx = Simulator::Schedule(m_path.rto, &SctpSocket::T3Expired, this);
+}
+
+void
+SctpSocket::T3Expired()
+{
+    ++m_stats.t3Expirations;
+    NS_LOG_INFO(this << " T3-rtx expired, rto " << m_path.rto.As(Time::MS));
+    // Probes into a closed window are not errors while SACKs keep coming (§6.1).
+    bool zeroWindowProbe = m_peerRwnd == 0 && m_sackSinceT3;
+    m_sackSinceT3 = false;
+    if (!zeroWindowProbe && CountError())
+    {
+        return;
+    }
+    // §7.2.3 and §6.3.3 E1-E3.
+    uint32_t mtu = m_path.Mtu();
+    SetSsthresh(std::max(m_path.cwnd / 2, 4 * mtu));
+    SetCwnd(mtu);
+    m_path.partialBytesAcked = 0;
+    SetRto(std::min(m_path.rto * 2, m_rtoMax));
+    m_path.timing = false;
+    m_inFastRecovery = false;
+    m_fastRtxPending = false;
+    for (size_t i = 0; i < m_nextUnsent; ++i)
+    {
+        OutChunk& ch = m_outQueue[i];
+        if (ch.gapAcked)
+        {
+            continue;
+        }
+        if (ch.inFlight)
+        {
+            ch.inFlight = false;
+            m_path.flightSize -= ch.len;
+        }
+        if (!ch.markedRtx)
+        {
+            ch.markedRtx = true;
+            ++m_rtxCount;
+        }
+        ch.fastRtx = false;
+    }
+    TrySend();
+    if (!m_path.t3Rtx.IsRunning() && m_nextUnsent > 0)
+    {
+        RestartT3();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Heartbeat (§8.3)
+// ---------------------------------------------------------------------------
+
+void
+SctpSocket::StartHeartbeat()
+{
+    if (!m_hbEnabled)
+    {
+        return;
+    }
+    // HB.interval + RTO, jittered by +-50% of RTO.
+    double jitter = double(m_sctp->RandomNonZero() % 1001) / 1000.0 - 0.5;
+    Time delay = m_hbInterval + Seconds(m_path.rto.GetSeconds() * (1.0 + jitter));
+    m_path.hbTimer.Cancel();
+    m_path.hbTimer = Simulator::Schedule(delay, &SctpSocket::HeartbeatTimer, this);
+}
+
+void
+SctpSocket::HeartbeatTimer()
+{
+    if (m_path.hbOutstanding)
+    {
+        m_path.hbOutstanding = false;
+        if (CountError())
+        {
+            return;
+        }
+    }
+    bool idle = Simulator::Now() - m_path.lastDataSent >= m_hbInterval;
+    if (idle)
+    {
+        uint8_t info[12];
+        m_path.hbNonce = m_sctp->RandomNonZero();
+        uint64_t now = uint64_t(Simulator::Now().GetNanoSeconds());
+        Put32At(info, m_path.hbNonce);
+        Put32At(info + 4, uint32_t(now >> 32));
+        Put32At(info + 8, uint32_t(now));
+        m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+        m_builder.AddHeartbeat(CHUNK_HEARTBEAT, info, sizeof info);
+        Transmit(m_builder);
+        m_path.hbOutstanding = true;
+        ++m_stats.heartbeatsSent;
+    }
+    StartHeartbeat();
+}
+
+void
+SctpSocket::HandleHeartbeat(const ChunkView& c)
+{
+    const uint8_t* info = nullptr;
+    size_t len = 0;
+    if (!DecodeHeartbeat(c, info, len).Ok())
+    {
+        return;
+    }
+    m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+    m_builder.AddHeartbeat(CHUNK_HEARTBEAT_ACK, info, len);
+    Transmit(m_builder);
+}
+
+void
+SctpSocket::HandleHeartbeatAck(const ChunkView& c)
+{
+    const uint8_t* info = nullptr;
+    size_t len = 0;
+    if (!DecodeHeartbeat(c, info, len).Ok() || len != 12 || Get32(info) != m_path.hbNonce ||
+        !m_path.hbOutstanding)
+    {
+        return;
+    }
+    m_path.hbOutstanding = false;
+    m_path.errorCount = 0;
+    m_path.active = true;
+    m_assocErrors = 0;
+    uint64_t sent = uint64_t(Get32(info + 4)) << 32 | Get32(info + 8);
+    UpdateRto(NanoSeconds(int64_t(uint64_t(Simulator::Now().GetNanoSeconds()) - sent)));
+}
+
+// ---------------------------------------------------------------------------
+// Shutdown and abort (§9)
+// ---------------------------------------------------------------------------
+
+void
+SctpSocket::CheckShutdown()
+{
+    if (!AllDataAcked())
+    {
+        return;
+    }
+    if (m_state == SCTP_SHUTDOWN_PENDING)
+    {
+        SetState(SCTP_SHUTDOWN_SENT);
+        m_path.t3Rtx.Cancel();
+        SendShutdown();
+    }
+    else if (m_state == SCTP_SHUTDOWN_RECEIVED)
+    {
+        SetState(SCTP_SHUTDOWN_ACK_SENT);
+        m_path.t3Rtx.Cancel();
+        SendShutdownAck();
+    }
+}
+
+void
+SctpSocket::SendShutdown()
+{
+    m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+    m_builder.AddShutdown(uint32_t(m_rxCumExt));
+    Transmit(m_builder);
+    m_sackDue = false;
+    m_sackTimer.Cancel();
+    m_dataPacketsUnacked = 0;
+    m_t2Timer.Cancel();
+    m_t2Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T2Expired, this);
+}
+
+void
+SctpSocket::SendShutdownAck()
+{
+    SendControl(CHUNK_SHUTDOWN_ACK);
+    m_t2Timer.Cancel();
+    m_t2Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T2Expired, this);
+}
+
+void
+SctpSocket::T2Expired()
+{
+    if (CountError())
+    {
+        return;
+    }
+    SetRto(std::min(m_path.rto * 2, m_rtoMax));
+    if (m_state == SCTP_SHUTDOWN_SENT)
+    {
+        SendShutdown();
+    }
+    else if (m_state == SCTP_SHUTDOWN_ACK_SENT)
+    {
+        SendShutdownAck();
+    }
+}
+
+void
+SctpSocket::HandleShutdown(const ChunkView& c)
+{
+    uint32_t cum = 0;
+    if (!DecodeShutdown(c, cum).Ok())
+    {
+        return;
+    }
+    if (CanSendData() && !TsnLt(cum, m_cumAck))
+    {
+        uint32_t bytes = 0;
+        uint32_t highest = 0;
+        bool have = false;
+        uint32_t highestSent = m_nextUnsent ? m_outQueue[m_nextUnsent - 1].tsn : m_cumAck;
+        if (TsnLe(cum, highestSent))
+        {
+            ProcessCumAck(cum, bytes, highest, have);
+        }
+    }
+    switch (m_state)
+    {
+    case SCTP_ESTABLISHED:
+    case SCTP_SHUTDOWN_PENDING:
+        SetState(SCTP_SHUTDOWN_RECEIVED);
+        m_shutdownSend = true;
+        CheckShutdown();
+        break;
+    case SCTP_SHUTDOWN_SENT:
+        // Both sides closing (§9.2): answer with SHUTDOWN ACK.
+        SetState(SCTP_SHUTDOWN_ACK_SENT);
+        SendShutdownAck();
+        break;
+    default:
+        break;
+    }
+}
+
+void
+SctpSocket::HandleShutdownAck()
+{
+    if (m_state != SCTP_SHUTDOWN_SENT && m_state != SCTP_SHUTDOWN_ACK_SENT)
+    {
+        return;
+    }
+    SendControl(CHUNK_SHUTDOWN_COMPLETE);
+    CloseAssociation(CloseReason::Normal);
+}
+
+void
+SctpSocket::HandleShutdownComplete()
+{
+    if (m_state == SCTP_SHUTDOWN_ACK_SENT)
+    {
+        CloseAssociation(CloseReason::Normal);
+    }
+}
+
+void
+SctpSocket::HandleAbort()
+{
+    NS_LOG_INFO(this << " ABORT received in " << SctpStateName(m_state));
+    bool connecting = m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED;
+    m_errno = ERROR_SHUTDOWN;
+    CloseAssociation(connecting ? CloseReason::ConnectFailed : CloseReason::Error);
+}
+
+void
+SctpSocket::HandleError(const ChunkView& c)
+{
+    std::vector<ErrorCause> causes;
+    if (!DecodeCauses(c, causes).Ok())
+    {
+        return;
+    }
+    for (const auto& cause : causes)
+    {
+        NS_LOG_INFO(this << " ERROR cause " << cause.code << " from peer");
+        if (cause.code == CAUSE_STALE_COOKIE && m_state == SCTP_COOKIE_ECHOED)
+        {
+            // §5.2.6: start over with a fresh INIT (counts against Max.Init.Retransmits).
+            m_t1Timer.Cancel();
+            if (++m_initRetrans > m_maxInitRetrans)
+            {
+                CloseAssociation(CloseReason::ConnectFailed);
+                return;
+            }
+            m_peerTag = 0;
+            SetState(SCTP_COOKIE_WAIT);
+            SendInit();
+            return;
+        }
+    }
+}
+
+void
+SctpSocket::SendAbort(uint16_t cause, bool notifyApp)
+{
+    if (m_endPoint && m_state != SCTP_CLOSED && m_state != SCTP_LISTEN &&
+        m_state != SCTP_COOKIE_WAIT)
+    {
+        m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+        if (cause)
+        {
+            m_builder.AddCause(CHUNK_ABORT, 0, cause, nullptr, 0);
+        }
+        else
+        {
+            m_builder.AddEmpty(CHUNK_ABORT, 0);
+        }
+        Transmit(m_builder);
+    }
+    bool connecting = m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED;
+    CloseAssociation(!notifyApp       ? CloseReason::Local
+                     : connecting     ? CloseReason::ConnectFailed
+                                      : CloseReason::Error);
+}
+
+int
+SctpSocket::Abort()
+{
+    SendAbort(0, false);
+    return 0;
+}
+
+void
+SctpSocket::CancelTimers()
+{
+    m_t1Timer.Cancel();
+    m_t2Timer.Cancel();
+    m_sackTimer.Cancel();
+    m_path.t3Rtx.Cancel();
+    m_path.hbTimer.Cancel();
+}
+
+void
+SctpSocket::CloseAssociation(CloseReason why)
+{
+    Ptr<SctpSocket> self = this;
+    CancelTimers();
+    SetState(SCTP_CLOSED);
+    m_shutdownSend = true;
+    DeallocateEndPoint();
+    m_outQueue.clear();
+    m_nextUnsent = 0;
+    m_txBufBytes = 0;
+    m_rtxCount = 0;
+    m_path.flightSize = 0;
+    switch (why)
+    {
+    case CloseReason::Normal:
+        NotifyNormalClose();
+        break;
+    case CloseReason::Error:
+        NotifyErrorClose();
+        break;
+    case CloseReason::ConnectFailed:
+        NotifyConnectionFailed();
+        break;
+    case CloseReason::Local:
+        break;
+    }
+    if (m_sctp)
+    {
+        m_sctp->RemoveSocket(this);
+    }
+}
+
+int
+SctpSocket::Close()
+{
+    switch (m_state)
+    {
+    case SCTP_CLOSED:
+        DeallocateEndPoint();
+        return 0;
+    case SCTP_LISTEN:
+    case SCTP_COOKIE_WAIT:
+        CloseAssociation(CloseReason::Local);
+        return 0;
+    case SCTP_COOKIE_ECHOED:
+        m_closeOnEstablish = true;
+        return 0;
+    case SCTP_ESTABLISHED:
+        SetState(SCTP_SHUTDOWN_PENDING);
+        m_shutdownSend = true;
+        CheckShutdown();
+        return 0;
+    default:
+        return 0; // already shutting down
+    }
+}
+
+int
+SctpSocket::ShutdownSend()
+{
+    // SCTP has no half-close (§9.2); refuse further Sends.
+    m_shutdownSend = true;
+    return 0;
+}
+
+int
+SctpSocket::ShutdownRecv()
+{
+    m_shutdownRecv = true;
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Send / Recv
+// ---------------------------------------------------------------------------
+
+uint32_t
+SctpSocket::GetTxAvailable() const
+{
+    return m_txBufBytes < m_sndBufSize ? m_sndBufSize - m_txBufBytes : 0;
+}
+
+int
+SctpSocket::SendMsg(Ptr<Packet> p, uint16_t sid, bool unordered, uint32_t ppid)
+{
+    SctpStreamTag tag(sid, unordered, ppid);
+    p->ReplacePacketTag(tag);
+    return Send(p, 0);
+}
+
+int
+SctpSocket::Send(Ptr<Packet> p, uint32_t)
+{
+    bool open = m_state == SCTP_ESTABLISHED || m_state == SCTP_COOKIE_WAIT ||
+                m_state == SCTP_COOKIE_ECHOED;
+    if (!open || m_shutdownSend)
+    {
+        m_errno = m_state == SCTP_CLOSED || m_state == SCTP_LISTEN ? ERROR_NOTCONN : ERROR_SHUTDOWN;
+        return -1;
+    }
+    SctpStreamTag tag;
+    bool tagged = p->PeekPacketTag(tag);
+    uint16_t sid = tagged ? tag.GetStreamId() : 0;
+    bool unordered = tagged && tag.IsUnordered();
+    uint32_t ppid = tagged ? tag.GetPpid() : 0;
+    uint16_t streams = m_state == SCTP_ESTABLISHED ? m_outStreams : m_numOutStreams;
+    uint32_t size = p->GetSize();
+    if (sid >= streams || size == 0)
+    {
+        m_errno = ERROR_INVAL;
+        return -1;
+    }
+    if (size > GetTxAvailable())
+    {
+        m_errno = ERROR_MSGSIZE;
+        return -1;
+    }
+    auto msg = std::make_shared<std::vector<uint8_t>>(size);
+    p->CopyData(msg->data(), size);
+    uint16_t ssn = unordered ? 0 : m_outSsn[sid]++;
+    uint32_t maxFrag = m_path.MaxDataPayload();
+    for (uint32_t off = 0; off < size; off += maxFrag)
+    {
+        OutChunk ch;
+        ch.tsn = m_nextTsn++;
+        ch.sid = sid;
+        ch.ssn = ssn;
+        ch.ppid = ppid;
+        ch.len = std::min(maxFrag, size - off);
+        ch.flags = uint8_t((off == 0 ? DATA_FLAG_BEGIN : 0) |
+                           (off + ch.len == size ? DATA_FLAG_END : 0) |
+                           (unordered ? DATA_FLAG_UNORDERED : 0));
+        ch.msg = msg;
+        ch.offset = off;
+        m_outQueue.push_back(std::move(ch));
+    }
+    m_txBufBytes += size;
+    if (CanSendData())
+    {
+        TrySend();
+    }
+    return int(size);
+}
+
+int
+SctpSocket::SendTo(Ptr<Packet> p, uint32_t flags, const Address&)
+{
+    return Send(p, flags); // one-to-one style: the association's peer
+}
+
+uint32_t
+SctpSocket::GetRxAvailable() const
+{
+    return m_rxQueueBytes;
+}
+
+Ptr<Packet>
+SctpSocket::Recv(uint32_t maxSize, uint32_t)
+{
+    if (m_rxQueue.empty() || maxSize == 0)
+    {
+        m_errno = ERROR_AGAIN;
+        return nullptr;
+    }
+    RxMessage& m = m_rxQueue.front();
+    SctpStreamTag tag(m.sid, m.unordered, m.ppid);
+    tag.SetSsn(m.ssn);
+    Ptr<Packet> out;
+    if (m.packet->GetSize() <= maxSize)
+    {
+        out = m.packet;
+        tag.SetEndOfRecord(true);
+        m_rxQueue.pop_front();
+    }
+    else
+    {
+        // Partial read: the rest of the message stays at the head.
+        out = m.packet->CreateFragment(0, maxSize);
+        m.packet->RemoveAtStart(maxSize);
+        tag.SetEndOfRecord(false);
+    }
+    m_rxQueueBytes -= out->GetSize();
+    out->ReplacePacketTag(tag);
+    MaybeWindowUpdate();
+    return out;
+}
+
+Ptr<Packet>
+SctpSocket::RecvFrom(uint32_t maxSize, uint32_t flags, Address& fromAddress)
+{
+    Ptr<Packet> p = Recv(maxSize, flags);
+    if (p)
+    {
+        fromAddress = InetSocketAddress(m_peerAddress, m_peerPort);
+    }
+    return p;
+}
+
+int
+SctpSocket::GetSockName(Address& address) const
+{
+    address = InetSocketAddress(m_localAddress, m_localPort);
+    return 0;
+}
+
+int
+SctpSocket::GetPeerName(Address& address) const
+{
+    if (!m_connected)
+    {
+        const_cast<SctpSocket*>(this)->m_errno = ERROR_NOTCONN;
+        return -1;
+    }
+    address = InetSocketAddress(m_peerAddress, m_peerPort);
+    return 0;
+}
+
+bool
+SctpSocket::SetAllowBroadcast(bool allowBroadcast)
+{
+    return !allowBroadcast;
+}
+
+bool
+SctpSocket::GetAllowBroadcast() const
+{
+    return false;
+}
+
+} // namespace ns3

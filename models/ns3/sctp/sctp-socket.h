@@ -1,0 +1,401 @@
+// One-to-one style SCTP socket (RFC 9260, RFC 6458 one-to-one semantics) with
+// the ns-3 TCP socket API: Bind / Listen / Connect / Accept (via the accept
+// callback) / Send / Recv / Close and the same callbacks. One Send is one user
+// message; one Recv returns one message (or its first maxSize bytes).
+#pragma once
+
+#include "sctp-path.h"
+#include "sctp-wire.h"
+
+#include "ns3/callback.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/ipv4-header.h"
+#include "ns3/nstime.h"
+#include "ns3/socket.h"
+#include "ns3/traced-callback.h"
+#include "ns3/traced-value.h"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+namespace ns3
+{
+
+class Ipv4EndPoint;
+class Ipv4Interface;
+class Node;
+class Packet;
+class SctpL4Protocol;
+class UniformRandomVariable;
+
+namespace sctp
+{
+struct CookieState;
+}
+
+/// Association states of RFC 9260 §4, plus LISTEN for a socket that accepts.
+enum SctpState
+{
+    SCTP_CLOSED,
+    SCTP_LISTEN,
+    SCTP_COOKIE_WAIT,
+    SCTP_COOKIE_ECHOED,
+    SCTP_ESTABLISHED,
+    SCTP_SHUTDOWN_PENDING,
+    SCTP_SHUTDOWN_SENT,
+    SCTP_SHUTDOWN_RECEIVED,
+    SCTP_SHUTDOWN_ACK_SENT,
+};
+
+const char* SctpStateName(SctpState s);
+
+class SctpSocket : public Socket
+{
+  public:
+    static TypeId GetTypeId();
+
+    SctpSocket();
+    ~SctpSocket() override;
+
+    void SetNode(Ptr<Node> node);
+    void SetSctp(Ptr<SctpL4Protocol> sctp);
+
+    // Socket API (the same as ns-3 TCP)
+    enum SocketErrno GetErrno() const override;
+    enum SocketType GetSocketType() const override;
+    Ptr<Node> GetNode() const override;
+    int Bind() override;
+    int Bind6() override;
+    int Bind(const Address& address) override;
+    int Close() override;
+    int ShutdownSend() override;
+    int ShutdownRecv() override;
+    int Connect(const Address& address) override;
+    int Listen() override;
+    uint32_t GetTxAvailable() const override;
+    /// Queues p as one message. An SctpStreamTag on p picks stream / order / PPID.
+    int Send(Ptr<Packet> p, uint32_t flags) override;
+    int SendTo(Ptr<Packet> p, uint32_t flags, const Address& toAddress) override;
+    uint32_t GetRxAvailable() const override;
+    /// Returns the next message (an SctpStreamTag on it says which stream).
+    Ptr<Packet> Recv(uint32_t maxSize, uint32_t flags) override;
+    Ptr<Packet> RecvFrom(uint32_t maxSize, uint32_t flags, Address& fromAddress) override;
+    int GetSockName(Address& address) const override;
+    int GetPeerName(Address& address) const override;
+    bool SetAllowBroadcast(bool allowBroadcast) override;
+    bool GetAllowBroadcast() const override;
+    using Socket::Recv;
+    using Socket::Send;
+
+    // SCTP extras
+    /// Send p on stream sid, ordered or not, with a payload protocol id.
+    int SendMsg(Ptr<Packet> p, uint16_t sid, bool unordered, uint32_t ppid = 0);
+    /// Tears the association down at once with an ABORT chunk (RFC 9260 §9.1).
+    int Abort();
+    SctpState GetState() const
+    {
+        return m_state;
+    }
+    /// Negotiated outbound / inbound stream counts (0 before establishment).
+    uint16_t GetOutboundStreams() const
+    {
+        return m_outStreams;
+    }
+    uint16_t GetInboundStreams() const
+    {
+        return m_inStreams;
+    }
+    const SctpPath& GetPrimaryPath() const
+    {
+        return m_path;
+    }
+    uint32_t GetPeerRwnd() const
+    {
+        return m_peerRwnd;
+    }
+    /// Our receive window as it would be advertised now.
+    uint32_t GetLocalRwnd() const;
+    bool InFastRecovery() const
+    {
+        return m_inFastRecovery;
+    }
+
+    /// Counters (also visible through trace sources).
+    struct Stats
+    {
+        uint64_t packetsSent = 0;
+        uint64_t packetsReceived = 0;
+        uint64_t dataChunksSent = 0;
+        uint64_t dataChunksReceived = 0;
+        uint64_t retransmissions = 0;
+        uint64_t fastRetransmissions = 0;
+        uint64_t t3Expirations = 0;
+        uint64_t sacksSent = 0;
+        uint64_t sacksReceived = 0;
+        uint64_t dupTsnsReceived = 0;
+        uint64_t gapBlocksSent = 0;
+        uint64_t dataDroppedNoBuffer = 0;
+        uint64_t heartbeatsSent = 0;
+        uint64_t badVtagDrops = 0;
+        uint64_t badCookieDrops = 0;
+        uint64_t zeroWindowProbes = 0;
+    };
+    const Stats& GetStats() const
+    {
+        return m_stats;
+    }
+
+    /// Called by SctpL4Protocol with a parsed, checksum-verified packet.
+    void ReceivePacket(Ptr<const Packet> raw,
+                       const sctp::PacketView& pkt,
+                       size_t firstChunk,
+                       Ipv4Address src,
+                       Ipv4Address dst,
+                       Ptr<Ipv4Interface> incoming);
+    /// Called by the end point when it is destroyed by the L4 protocol.
+    void EndPointDestroyed();
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    // One fragment of a user message waiting for (or awaiting ack of) transmission.
+    struct OutChunk
+    {
+        uint32_t tsn = 0;
+        uint16_t sid = 0;
+        uint16_t ssn = 0;
+        uint32_t ppid = 0;
+        uint8_t flags = 0;
+        std::shared_ptr<const std::vector<uint8_t>> msg;
+        uint32_t offset = 0;
+        uint32_t len = 0;
+        bool sent = false;
+        bool inFlight = false;
+        bool gapAcked = false;
+        bool markedRtx = false;     // lost (T3 or fast retransmit); waits to go again
+        bool fastRtx = false;       // marked by fast retransmit (may skip cwnd once)
+        bool wasFastRetransmitted = false;
+        uint32_t missIndications = 0;
+        uint32_t txCount = 0;
+    };
+    // A received fragment waiting for the rest of its message.
+    struct InChunk
+    {
+        uint16_t sid = 0;
+        uint16_t ssn = 0;
+        uint32_t ppid = 0;
+        uint8_t flags = 0;
+        std::vector<uint8_t> data;
+    };
+    struct RxMessage
+    {
+        Ptr<Packet> packet;
+        uint16_t sid = 0;
+        uint16_t ssn = 0;
+        uint32_t ppid = 0;
+        bool unordered = false;
+    };
+
+    // --- set-up --------------------------------------------------------------
+    void SetState(SctpState s);
+    int SetupEndPoint();
+    void DeallocateEndPoint();
+    void SendInit();
+    void T1Expired();
+    void SendInitAck(const sctp::InitChunk& init,
+                     uint32_t localTag,
+                     uint32_t localInitialTsn,
+                     uint32_t localTie,
+                     uint32_t peerTie,
+                     Ipv4Address src,
+                     Ipv4Address dst,
+                     uint16_t srcPort);
+    void HandleInit(const sctp::ChunkView& c,
+                    const sctp::PacketView& pkt,
+                    Ipv4Address src,
+                    Ipv4Address dst);
+    void HandleInitAck(const sctp::ChunkView& c);
+    /// Returns false if the rest of the packet must be dropped.
+    bool HandleCookieEcho(const sctp::ChunkView& c,
+                          const sctp::PacketView& pkt,
+                          size_t index,
+                          Ipv4Address src,
+                          Ipv4Address dst,
+                          Ptr<Ipv4Interface> incoming);
+    void HandleCookieAck();
+    void InitFromCookie(const sctp::CookieState& ck);
+    void InitAssociation(uint32_t localTag,
+                         uint32_t peerTag,
+                         uint32_t localInitialTsn,
+                         uint32_t peerInitialTsn,
+                         uint32_t peerRwnd,
+                         uint16_t outStreams,
+                         uint16_t inStreams);
+    void Established();
+    Ptr<SctpSocket> Fork();
+    void CopyConfig(const SctpSocket& o);
+
+    // --- data transfer ---------------------------------------------------------
+    void HandleData(const sctp::ChunkView& c, bool& immediate);
+    void TryAssemble(uint64_t ext);
+    void DeliverOrdered(uint16_t sid);
+    uint64_t ToExt(uint32_t tsn) const;
+    uint32_t HeldBytes() const;
+    void AfterDataPacket(bool immediate);
+    void SackTimerExpired();
+    void BuildSack(sctp::PacketBuilder& b);
+    void HandleSack(const sctp::ChunkView& c);
+    void ProcessCumAck(uint32_t cum, uint32_t& bytesNewlyAcked, uint32_t& highestNewlyAcked, bool& haveHighest);
+    void MaybeWindowUpdate();
+
+    // --- output ------------------------------------------------------------------
+    void TrySend();
+    bool FillData(sctp::PacketBuilder& b, bool fastPacket, bool& restartT3);
+    void AddChunk(sctp::PacketBuilder& b, OutChunk& ch);
+    void Transmit(sctp::PacketBuilder& b);
+    void StartT3IfIdle();
+    void RestartT3();
+    void T3Expired();
+    void UpdateRto(Time r);
+    void SetCwnd(uint32_t v);
+    void SetSsthresh(uint32_t v);
+    void SetRto(Time v);
+    /// Counts an error against the association; returns true if it was aborted.
+    bool CountError();
+
+    // --- lifecycle -----------------------------------------------------------------
+    void StartHeartbeat();
+    void HeartbeatTimer();
+    void HandleHeartbeat(const sctp::ChunkView& c);
+    void HandleHeartbeatAck(const sctp::ChunkView& c);
+    void CheckShutdown();
+    void SendShutdown();
+    void SendShutdownAck();
+    void T2Expired();
+    void HandleShutdown(const sctp::ChunkView& c);
+    void HandleShutdownAck();
+    void HandleShutdownComplete();
+    void HandleAbort();
+    void HandleError(const sctp::ChunkView& c);
+    void SendAbort(uint16_t cause, bool notifyApp);
+    void SendControl(uint8_t type, uint8_t flags = 0);
+    /// Closes the association: stops timers, frees the end point, tells the app.
+    enum class CloseReason
+    {
+        Normal,
+        Error,
+        ConnectFailed,
+        Local
+    };
+    void CloseAssociation(CloseReason why);
+    void CancelTimers();
+    bool CanSendData() const;
+    bool AllDataAcked() const
+    {
+        return m_outQueue.empty();
+    }
+
+    // Config (attributes)
+    Time m_rtoInitial;
+    Time m_rtoMin;
+    Time m_rtoMax;
+    double m_rtoAlpha = 0.125;
+    double m_rtoBeta = 0.25;
+    uint32_t m_maxBurst = 4;
+    uint32_t m_assocMaxRetrans = 10;
+    uint32_t m_pathMaxRetrans = 5;
+    uint32_t m_maxInitRetrans = 8;
+    Time m_sackTimeout;
+    uint32_t m_sackFreq = 2;
+    Time m_hbInterval;
+    bool m_hbEnabled = true;
+    Time m_cookieLife;
+    uint32_t m_sndBufSize = 131072;
+    uint32_t m_rcvBufSize = 131072;
+    uint16_t m_numOutStreams = 10;
+    uint16_t m_maxInStreams = 10;
+    uint32_t m_pathMtuAttr = 0;
+    uint32_t m_initialCwndAttr = 0;
+    uint32_t m_fastRtxThreshold = 3;
+
+    // Wiring
+    Ptr<Node> m_node;
+    Ptr<SctpL4Protocol> m_sctp;
+    Ipv4EndPoint* m_endPoint = nullptr;
+    enum SocketErrno m_errno = ERROR_NOTERROR;
+
+    // Association
+    TracedValue<SctpState> m_state;
+    Ipv4Address m_localAddress;
+    uint16_t m_localPort = 0;
+    Ipv4Address m_peerAddress;
+    uint16_t m_peerPort = 0;
+    uint32_t m_localTag = 0;
+    uint32_t m_peerTag = 0;
+    uint32_t m_localInitialTsn = 0;
+    uint16_t m_outStreams = 0;
+    uint16_t m_inStreams = 0;
+    SctpPath m_path;
+    uint32_t m_assocErrors = 0;
+    EventId m_t1Timer;
+    EventId m_t2Timer;
+    uint32_t m_initRetrans = 0;
+    std::vector<uint8_t> m_cookieEcho; // the cookie to echo while COOKIE-ECHOED
+    bool m_closeOnEstablish = false;
+    bool m_shutdownSend = false;
+    bool m_shutdownRecv = false;
+    bool m_connected = false;
+
+    // Sender
+    std::deque<OutChunk> m_outQueue; // TSN order; front = lowest not cum-acked
+    size_t m_nextUnsent = 0;         // index of the first never-sent chunk
+    uint32_t m_nextTsn = 0;
+    uint32_t m_cumAck = 0;           // peer's Cumulative TSN Ack point
+    uint32_t m_txBufBytes = 0;
+    std::vector<uint16_t> m_outSsn;
+    uint32_t m_peerRwnd = 0;
+    bool m_inFastRecovery = false;
+    uint32_t m_fastRecoveryExit = 0;
+    bool m_fastRtxPending = false;
+    uint32_t m_rtxCount = 0;        // chunks marked for retransmission
+    bool m_sackSinceT3 = false;
+
+    // Receiver
+    uint64_t m_rxCumExt = 0;         // Cumulative TSN (64-bit, no wrap)
+    uint64_t m_rxHighestExt = 0;
+    std::set<uint64_t> m_rxAbove;    // received TSNs above the cumulative one
+    std::map<uint64_t, InChunk> m_reasm;
+    uint32_t m_reasmBytes = 0;
+    std::vector<std::map<uint16_t, RxMessage>> m_inPending; // ordered, waiting for SSN
+    std::vector<uint16_t> m_inNextSsn;
+    uint32_t m_pendingBytes = 0;
+    std::deque<RxMessage> m_rxQueue;
+    uint32_t m_rxQueueBytes = 0;
+    std::vector<uint32_t> m_dupTsns;
+    bool m_sackDue = false;
+    uint32_t m_dataPacketsUnacked = 0;
+    EventId m_sackTimer;
+    uint32_t m_lastAdvertisedRwnd = 0;
+    bool m_newDataForApp = false;
+
+    Stats m_stats;
+    sctp::PacketBuilder m_builder;
+
+    // Trace sources
+    TracedCallback<uint32_t, uint32_t> m_cwndTrace;
+    TracedCallback<uint32_t, uint32_t> m_ssthreshTrace;
+    TracedCallback<Time, Time> m_rtoTrace;
+    TracedCallback<Time, Time> m_rttTrace;
+    TracedCallback<Ptr<const Packet>, Ptr<const SctpSocket>> m_txTrace;
+    TracedCallback<Ptr<const Packet>, Ptr<const SctpSocket>> m_rxTrace;
+    TracedCallback<uint32_t, bool> m_retransmitTrace;
+    TracedCallback<uint32_t, uint32_t> m_peerRwndTrace;
+    TracedCallback<uint32_t, uint32_t> m_dropTrace; // TSN, payload size: no buffer
+};
+
+} // namespace ns3

@@ -1,0 +1,281 @@
+// RFC 9260 wire format: the common header, chunk framing and the chunks this
+// model speaks. Plain C++ (no ns-3): the parser returns views into the
+// caller's buffer and a precise error; the builder appends into one buffer
+// and finishes it with the CRC32c.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ns3
+{
+namespace sctp
+{
+
+enum ChunkType : uint8_t
+{
+    CHUNK_DATA = 0,
+    CHUNK_INIT = 1,
+    CHUNK_INIT_ACK = 2,
+    CHUNK_SACK = 3,
+    CHUNK_HEARTBEAT = 4,
+    CHUNK_HEARTBEAT_ACK = 5,
+    CHUNK_ABORT = 6,
+    CHUNK_SHUTDOWN = 7,
+    CHUNK_SHUTDOWN_ACK = 8,
+    CHUNK_ERROR = 9,
+    CHUNK_COOKIE_ECHO = 10,
+    CHUNK_COOKIE_ACK = 11,
+    CHUNK_SHUTDOWN_COMPLETE = 14,
+};
+
+/// Parameter types used in INIT / INIT-ACK / HEARTBEAT (RFC 9260 §3.3).
+enum ParamType : uint16_t
+{
+    PARAM_HEARTBEAT_INFO = 1,
+    PARAM_IPV4_ADDRESS = 5,
+    PARAM_STATE_COOKIE = 7,
+    PARAM_UNRECOGNIZED = 8,
+    PARAM_COOKIE_PRESERVATIVE = 9,
+};
+
+/// Error cause codes (RFC 9260 §3.3.10).
+enum CauseCode : uint16_t
+{
+    CAUSE_INVALID_STREAM = 1,
+    CAUSE_MISSING_PARAM = 2,
+    CAUSE_STALE_COOKIE = 3,
+    CAUSE_OUT_OF_RESOURCE = 4,
+    CAUSE_UNRECOGNIZED_CHUNK = 6,
+    CAUSE_INVALID_PARAM = 7,
+    CAUSE_NO_USER_DATA = 9,
+    CAUSE_PROTOCOL_VIOLATION = 13,
+};
+
+// DATA chunk flags.
+constexpr uint8_t DATA_FLAG_END = 0x01;
+constexpr uint8_t DATA_FLAG_BEGIN = 0x02;
+constexpr uint8_t DATA_FLAG_UNORDERED = 0x04;
+constexpr uint8_t DATA_FLAG_IMMEDIATE = 0x08;
+// ABORT / SHUTDOWN-COMPLETE: the verification tag is reflected.
+constexpr uint8_t FLAG_T = 0x01;
+
+constexpr size_t kCommonHeaderSize = 12;
+constexpr size_t kChunkHeaderSize = 4;
+constexpr size_t kDataChunkHeaderSize = 16;
+constexpr size_t kSackHeaderSize = 16;
+
+inline size_t
+Pad4(size_t n)
+{
+    return (n + 3) & ~size_t(3);
+}
+
+/// What went wrong while parsing, and at which byte offset of the packet.
+enum class WireError
+{
+    None,
+    TooShort,            // shorter than the common header
+    BadChecksum,         // CRC32c mismatch
+    ChunkHeaderTruncated, // fewer than 4 bytes left for a chunk header
+    ChunkLengthTooSmall, // chunk length field < 4
+    ChunkOverrun,        // chunk length runs past the end of the packet
+    NoChunks,            // a packet must hold at least one chunk
+    BadChunkBody,        // a chunk's fixed part is shorter than its type requires
+    BadParameter,        // a TLV parameter is truncated or too small
+};
+
+const char* WireErrorName(WireError e);
+
+struct WireStatus
+{
+    WireError error = WireError::None;
+    size_t offset = 0; // byte offset in the SCTP packet where the problem is
+
+    bool Ok() const
+    {
+        return error == WireError::None;
+    }
+    std::string ToString() const;
+};
+
+/// A chunk as seen on the wire: value points into the packet buffer.
+struct ChunkView
+{
+    uint8_t type = 0;
+    uint8_t flags = 0;
+    uint16_t length = 0;       // chunk length field (header + value, no padding)
+    const uint8_t* value = nullptr;
+    size_t valueLen = 0;
+    size_t offset = 0;         // offset of the chunk header in the packet
+};
+
+struct PacketView
+{
+    uint16_t srcPort = 0;
+    uint16_t dstPort = 0;
+    uint32_t vtag = 0;
+    std::vector<ChunkView> chunks;
+};
+
+/// Checks the CRC32c (unless verifyCrc is false) and splits the chunks.
+WireStatus ParsePacket(const uint8_t* buf, size_t len, PacketView& out, bool verifyCrc = true);
+
+/// True if the checksum field matches the CRC32c of the packet.
+bool VerifyChecksum(const uint8_t* buf, size_t len);
+
+struct DataChunk
+{
+    uint8_t flags = 0;
+    uint32_t tsn = 0;
+    uint16_t sid = 0;
+    uint16_t ssn = 0;
+    uint32_t ppid = 0;
+    const uint8_t* payload = nullptr;
+    size_t payloadLen = 0;
+};
+
+struct InitChunk
+{
+    uint32_t initTag = 0;
+    uint32_t aRwnd = 0;
+    uint16_t outStreams = 0;
+    uint16_t inStreams = 0;
+    uint32_t initialTsn = 0;
+    const uint8_t* cookie = nullptr; // INIT-ACK: the State Cookie parameter value
+    size_t cookieLen = 0;
+    // Parameters with the upper bits of the type asking for a report (§3.2.1).
+    std::vector<std::pair<const uint8_t*, size_t>> unrecognized;
+    bool stopProcessing = false; // an unrecognised parameter with action 00/01
+};
+
+struct SackChunk
+{
+    uint32_t cumTsnAck = 0;
+    uint32_t aRwnd = 0;
+    std::vector<std::pair<uint16_t, uint16_t>> gaps; // offsets from cumTsnAck
+    std::vector<uint32_t> dups;
+};
+
+struct ErrorCause
+{
+    uint16_t code = 0;
+    const uint8_t* info = nullptr;
+    size_t infoLen = 0;
+};
+
+WireStatus DecodeData(const ChunkView& c, DataChunk& out);
+WireStatus DecodeInit(const ChunkView& c, InitChunk& out);
+WireStatus DecodeSack(const ChunkView& c, SackChunk& out);
+WireStatus DecodeShutdown(const ChunkView& c, uint32_t& cumTsnAck);
+/// HEARTBEAT / HEARTBEAT-ACK: the Heartbeat Info parameter's value.
+WireStatus DecodeHeartbeat(const ChunkView& c, const uint8_t*& info, size_t& infoLen);
+/// ERROR / ABORT: the list of causes.
+WireStatus DecodeCauses(const ChunkView& c, std::vector<ErrorCause>& out);
+
+/// Serial number arithmetic on TSNs (RFC 1982, 32 bits).
+inline bool
+TsnLt(uint32_t a, uint32_t b)
+{
+    return a != b && uint32_t(b - a) < 0x80000000u;
+}
+
+inline bool
+TsnLe(uint32_t a, uint32_t b)
+{
+    return a == b || TsnLt(a, b);
+}
+
+inline bool
+SsnLt(uint16_t a, uint16_t b)
+{
+    return a != b && uint16_t(b - a) < 0x8000u;
+}
+
+/// Builds one SCTP packet into a byte buffer.
+class PacketBuilder
+{
+  public:
+    void Begin(uint16_t srcPort, uint16_t dstPort, uint32_t vtag);
+    size_t Size() const
+    {
+        return m_buf.size();
+    }
+    bool HasChunks() const
+    {
+        return m_buf.size() > kCommonHeaderSize;
+    }
+
+    void AddData(uint8_t flags,
+                 uint32_t tsn,
+                 uint16_t sid,
+                 uint16_t ssn,
+                 uint32_t ppid,
+                 const uint8_t* payload,
+                 size_t len);
+    /// INIT or INIT-ACK; cookie only for INIT-ACK. unrecognized: params to report.
+    void AddInit(uint8_t type,
+                 uint32_t initTag,
+                 uint32_t aRwnd,
+                 uint16_t outStreams,
+                 uint16_t inStreams,
+                 uint32_t initialTsn,
+                 const uint8_t* cookie,
+                 size_t cookieLen,
+                 const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized = {});
+    void AddSack(uint32_t cumTsnAck,
+                 uint32_t aRwnd,
+                 const std::vector<std::pair<uint16_t, uint16_t>>& gaps,
+                 const std::vector<uint32_t>& dups);
+    void AddShutdown(uint32_t cumTsnAck);
+    /// HEARTBEAT / HEARTBEAT-ACK with one Heartbeat Info parameter.
+    void AddHeartbeat(uint8_t type, const uint8_t* info, size_t len);
+    void AddCookieEcho(const uint8_t* cookie, size_t len);
+    /// A chunk with an empty value (COOKIE-ACK, SHUTDOWN-ACK, SHUTDOWN-COMPLETE, ABORT).
+    void AddEmpty(uint8_t type, uint8_t flags);
+    /// ERROR or ABORT with one cause.
+    void AddCause(uint8_t type, uint8_t flags, uint16_t code, const uint8_t* info, size_t len);
+
+    /// Writes the CRC32c and returns the finished packet.
+    const std::vector<uint8_t>& Finish();
+
+  private:
+    size_t BeginChunk(uint8_t type, uint8_t flags);
+    void EndChunk(size_t start);
+    void Put8(uint8_t v)
+    {
+        m_buf.push_back(v);
+    }
+    void Put16(uint16_t v);
+    void Put32(uint32_t v);
+    void PutBytes(const uint8_t* p, size_t n);
+
+    std::vector<uint8_t> m_buf;
+};
+
+inline uint16_t
+Get16(const uint8_t* p)
+{
+    return uint16_t(p[0] << 8 | p[1]);
+}
+
+inline uint32_t
+Get32(const uint8_t* p)
+{
+    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
+}
+
+inline void
+Put32At(uint8_t* p, uint32_t v)
+{
+    p[0] = uint8_t(v >> 24);
+    p[1] = uint8_t(v >> 16);
+    p[2] = uint8_t(v >> 8);
+    p[3] = uint8_t(v);
+}
+
+} // namespace sctp
+} // namespace ns3
