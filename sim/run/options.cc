@@ -16,11 +16,6 @@ namespace {
 
 // Validators: each returns "" when the value is acceptable.
 std::string AnyString(const std::string&) { return ""; }
-std::string Uint(const std::string& v) {
-  std::uint64_t x;
-  std::string e;
-  return ParseUint(v, &x, &e) ? "" : e;
-}
 std::string PositiveUint(const std::string& v) {
   std::uint64_t x;
   std::string e;
@@ -71,7 +66,9 @@ std::string Mode(const std::string& v) { return OneOf(v, {"pager", "session-stri
 std::string Transport(const std::string& v) { return OneOf(v, {"udp", "tcp", "sctp"}); }
 std::string SessionTransport(const std::string& v) { return OneOf(v, {"tcp", "sctp"}); }
 std::string Setup(const std::string& v) { return OneOf(v, {"both", "active", "passive"}); }
-std::string LargeMessage(const std::string& v) { return OneOf(v, {"switch-to-tcp", "fragment", "reject"}); }
+std::string LargeMessage(const std::string& v) {
+  return OneOf(v, {"switch-to-tcp", "fragment", "reject", "refuse"});
+}
 std::string Recipients(const std::string& v) { return OneOf(v, {"remote", "local", "any"}); }
 std::string Think(const std::string& v) { return OneOf(v, {"exponential", "constant"}); }
 std::string Routing(const std::string& v) { return OneOf(v, {"static", "global"}); }
@@ -88,11 +85,14 @@ const std::vector<OptionSpec> kTable = {
     {"seed", "1", "seed of every random stream (ns-3 RngSeedManager)", PositiveUint},
     {"run", "1", "first run number (ns-3 RngRun); replications use run, run+1, ...", PositiveUint},
     {"replications", "1", "independent runs of each sweep point", PositiveUint},
-    {"stop_time", "3600s", "simulated time limit; IMs still pending then fail as 'timeout'", Duration},
+    {"stop_time", "3600s", "simulated time limit; IMs still pending then are reported 'unfinished'", Duration},
     {"out", "", "results directory; default results/<name>", AnyString},
     {"pcap", "false", "write one pcap per link under <out>/pcap/", Bool},
     {"wire_trace", "false", "write wire.csv: every packet on every link", Bool},
     {"progress", "true", "show progress on stderr", Bool},
+    {"jobs", "1", "sweep points run in parallel (one process each)", PositiveUint},
+    {"calibration", "results/calibration", "directory of CPU calibration CSVs (cpu = calibrated)", AnyString},
+    {"register", "true", "UAs REGISTER at start; false installs static bindings (large runs)", Bool},
     // Topology.
     {"domains", "2", "SIP domains, one proxy each (home.com, office.com, d2.example, ...)", PositiveUint},
     {"users_per_domain", "1", "users (address-of-record) per domain", PositiveUint},
@@ -125,8 +125,12 @@ const std::vector<OptionSpec> kTable = {
      "(RFC 4145 a=setup of the offerer)", Setup},
     {"record_route", "false", "proxies add Record-Route", Bool},
     {"large_message", "switch-to-tcp",
-     "request above MTU-200 over UDP: switch-to-tcp (RFC 3261 18.1.1) | fragment (violate) | reject (513)",
+     "large request over UDP: switch-to-tcp (RFC 3261 18.1.1) | fragment (violate the limits) | "
+     "reject (proxies answer 513 above message_size_limit) | refuse (the sender refuses it)",
      LargeMessage},
+    {"message_size_limit", "1300", "RFC 3428 size limit used by reject/refuse (bytes)", PositiveUint},
+    {"msrp_success_report", "false", "MSRP: ask for success REPORTs", Bool},
+    {"session_per_conversation", "true", "session mode: BYE when a conversation ends", Bool},
     {"t1", "500ms", "RFC 3261 T1", Duration},
     {"t2", "4s", "RFC 3261 T2", Duration},
     {"t4", "5s", "RFC 3261 T4", Duration},
@@ -135,8 +139,8 @@ const std::vector<OptionSpec> kTable = {
 
 // The sweepable keys are all keys except those naming the run itself.
 bool Sweepable(const std::string& key) {
-  static const std::set<std::string> fixed = {"name", "description", "out", "pcap", "wire_trace",
-                                              "progress", "replications", "run"};
+  static const std::set<std::string> fixed = {"name", "description", "out", "pcap", "wire_trace", "progress",
+                                              "replications", "run", "jobs", "calibration"};
   return fixed.count(key) == 0;
 }
 

@@ -1,0 +1,371 @@
+#include "metrics.h"
+
+#include <algorithm>
+
+#include "ns3/callback.h"
+#include "ns3/ipv4-header.h"
+#include "ns3/net-device.h"
+#include "ns3/simulator.h"
+#include "ns3/sip/node-cpu.h"
+#include "ns3/sip/sip-proxy.h"
+#include "ns3/sip/sip-user-agent.h"
+#include "ns3/tcp-header.h"
+#include "ns3/udp-header.h"
+
+namespace sipim::run {
+
+using namespace ns3;
+
+namespace {
+
+constexpr std::uint8_t kTcp = 6;
+constexpr std::uint8_t kUdp = 17;
+
+double Now() { return Simulator::Now().GetSeconds(); }
+
+std::string TcpFlags(std::uint8_t f) {
+  std::string s;
+  if (f & TcpHeader::SYN) s += "S";
+  if (f & TcpHeader::FIN) s += "F";
+  if (f & TcpHeader::RST) s += "R";
+  if (f & TcpHeader::PSH) s += "P";
+  if (f & TcpHeader::ACK) s += "A";
+  return s;
+}
+
+std::string AttributionText(SipAttribution a) {
+  switch (a.kind) {
+    case SipAttributionKind::kIm: return "im:" + std::to_string(a.id);
+    case SipAttributionKind::kSession: return "session:" + std::to_string(a.id);
+    case SipAttributionKind::kRegistration: return "registration:" + std::to_string(a.id);
+    default: return "";
+  }
+}
+
+// The first line of a payload, if it looks like text, for wire.csv.
+std::string FirstLine(Ptr<Packet> payload) {
+  std::uint8_t buf[160];
+  const std::uint32_t n = payload->CopyData(buf, sizeof buf);
+  std::string line;
+  for (std::uint32_t i = 0; i < n && buf[i] != '\r' && buf[i] != '\n'; ++i) {
+    line += (buf[i] >= 0x20 && buf[i] < 0x7f) ? static_cast<char>(buf[i]) : '?';
+  }
+  return line;
+}
+
+// Bound trace sinks: ns-3 binds leading arguments to free functions.
+void MacTxSink(Collector* c, std::uint32_t link, std::uint32_t node, Ptr<const Packet> p) {
+  c->OnMacTx(link, node, p);
+}
+void ImSentSink(Collector* c, std::size_t ua, std::uint64_t im, const std::string& to, std::uint32_t bytes,
+                SipImMode mode) {
+  c->OnImSent(ua, im, to, bytes, mode);
+}
+void SessionSink(Collector* c, std::size_t ua, std::uint64_t id, SipSessionEvent ev, const std::string& peer) {
+  c->OnSession(ua, id, ev, peer);
+}
+void WireSink(Collector* c, Ptr<NodeCpu> cpu, bool rx, const SipWireEvent& ev) { c->OnWire(cpu, rx, ev); }
+
+}  // namespace
+
+void ByteCount::AddShare(const ByteCount& b, double share) {
+  app += b.app * share;
+  transport += b.transport * share;
+  ip += b.ip * share;
+  packets += b.packets * share;
+  fragments += b.fragments * share;
+  acks += b.acks * share;
+}
+
+Collector::Collector(const RunConfig& config, const Topology& topology) : config_(config), topology_(topology) {
+  ims_.reserve(config.conversations * config.messages_per_conversation * config.group_size + 1);
+  ims_.resize(1);
+  sessions_.resize(1);
+}
+
+void Collector::Attach(const std::vector<Ptr<SipUserAgent>>& uas, const std::vector<Ptr<SipProxy>>& proxies) {
+  for (std::uint32_t l = 0; l < topology_.links.size(); ++l) {
+    for (std::uint32_t end = 0; end < 2; ++end) {
+      Ptr<NetDevice> dev = topology_.links[l].devices.Get(end);
+      dev->TraceConnectWithoutContext("MacTx", MakeBoundCallback(&MacTxSink, this, l, dev->GetNode()->GetId()));
+    }
+  }
+  auto wire = [&](Ptr<Object> app, Ptr<Node> node) {
+    Ptr<NodeCpu> cpu = NodeCpu::GetOrCreate(node);
+    app->TraceConnectWithoutContext("Tx", MakeBoundCallback(&WireSink, this, cpu, false));
+    app->TraceConnectWithoutContext("Rx", MakeBoundCallback(&WireSink, this, cpu, true));
+    app->TraceConnectWithoutContext("Drop", MakeCallback(&Collector::OnDrop, this));
+  };
+  for (std::size_t i = 0; i < uas.size(); ++i) {
+    Ptr<SipUserAgent> ua = uas[i];
+    ua->TraceConnectWithoutContext("ImSent", MakeBoundCallback(&ImSentSink, this, i));
+    ua->TraceConnectWithoutContext("ImRetransmitted", MakeCallback(&Collector::OnImRetransmitted, this));
+    ua->TraceConnectWithoutContext("ImDelivered", MakeCallback(&Collector::OnImDelivered, this));
+    ua->TraceConnectWithoutContext("ImOutcome", MakeCallback(&Collector::OnImOutcome, this));
+    ua->TraceConnectWithoutContext("Session", MakeBoundCallback(&SessionSink, this, i));
+    wire(ua, ua->GetNode());
+  }
+  for (const auto& proxy : proxies) wire(proxy, proxy->GetNode());
+}
+
+ImRecord& Collector::Im(std::uint64_t id) {
+  if (id >= ims_.size()) ims_.resize(id + 1);
+  ImRecord& r = ims_[id];
+  r.id = id;
+  return r;
+}
+
+SessionRecord& Collector::Session(std::uint64_t id) {
+  if (id >= sessions_.size()) sessions_.resize(id + 1);
+  SessionRecord& r = sessions_[id];
+  r.id = id;
+  return r;
+}
+
+ByteCount* Collector::Bucket(SipAttribution attr) {
+  if (attr.id == 0) return nullptr;
+  switch (attr.kind) {
+    case SipAttributionKind::kIm: return &Im(attr.id).bytes;
+    case SipAttributionKind::kSession: {
+      SessionRecord& s = Session(attr.id);
+      return s.bye_sent >= 0 ? &s.teardown_bytes : &s.setup_bytes;
+    }
+    case SipAttributionKind::kRegistration: return &registration_;
+    default: return nullptr;
+  }
+}
+
+void Collector::Charge(const Composition& parts, const ByteCount& packet) {
+  double total = 0;
+  for (const auto& p : parts) total += p.bytes;
+  for (const auto& p : parts) {
+    ByteCount* b = Bucket(p.attr);
+    (b ? *b : unattributed_).AddShare(packet, total > 0 ? p.bytes / total : 1.0 / parts.size());
+  }
+}
+
+void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const Packet> packet) {
+  Ipv4Header ip;
+  const std::uint32_t size = packet->GetSize();
+  ++total_packets_;
+  total_ip_bytes_ += size;
+  ByteCount whole;
+  whole.transport = size;
+  whole.ip = size;
+  whole.packets = 1;
+  if (packet->PeekHeader(ip) == 0 || size < ip.GetSerializedSize()) {
+    unattributed_.AddShare(whole, 1.0);  // not IPv4: nothing here sends such
+    return;
+  }
+  const std::uint32_t ip_header = ip.GetSerializedSize();
+  const bool fragment = !ip.IsLastFragment() || ip.GetFragmentOffset() != 0;
+  const bool has_l4 = ip.GetFragmentOffset() == 0;
+  const std::uint8_t proto = ip.GetProtocol();
+  std::uint32_t l4_header = 0;
+  std::uint8_t flags = 0;
+  ConnKey key{0, 0};
+  int direction = 0;
+  Ptr<Packet> rest;
+  if (has_l4 && (proto == kTcp || config_.wire_trace)) {
+    rest = packet->Copy();
+    rest->RemoveHeader(ip);
+  }
+  if (has_l4 && proto == kTcp) {
+    TcpHeader tcp;
+    rest->RemoveHeader(tcp);
+    l4_header = tcp.GetSerializedSize();
+    flags = tcp.GetFlags();
+    const std::uint64_t src = (std::uint64_t{ip.GetSource().Get()} << 16) | tcp.GetSourcePort();
+    const std::uint64_t dst = (std::uint64_t{ip.GetDestination().Get()} << 16) | tcp.GetDestinationPort();
+    key = src < dst ? ConnKey{src, dst} : ConnKey{dst, src};
+    direction = src < dst ? 0 : 1;
+  } else if (has_l4 && proto == kUdp) {
+    l4_header = 8;
+    if (rest) rest->RemoveAtStart(std::min<std::uint32_t>(8, rest->GetSize()));
+  }
+  whole.transport = size - ip_header;
+  whole.fragments = fragment ? 1 : 0;
+  const std::uint32_t payload = size > ip_header + l4_header ? size - ip_header - l4_header : 0;
+
+  // The attributions of the payload bytes, merged per owner.
+  Composition parts;
+  double tagged = 0;
+  ByteTagIterator it = packet->GetByteTagIterator();
+  while (it.HasNext()) {
+    const ByteTagIterator::Item item = it.Next();
+    if (item.GetTypeId() != SipAttributionTag::GetTypeId()) continue;
+    SipAttributionTag tag;
+    item.GetTag(tag);
+    const std::uint32_t start = std::max(item.GetStart(), ip_header + l4_header);
+    const std::uint32_t end = std::min(item.GetEnd(), size);
+    if (end <= start) continue;
+    const SipAttribution a = tag.Get();
+    auto same = std::find_if(parts.begin(), parts.end(),
+                             [&](const Part& p) { return p.attr.kind == a.kind && p.attr.id == a.id; });
+    if (same == parts.end()) {
+      parts.push_back(Part{a, double(end - start)});
+    } else {
+      same->bytes += end - start;
+    }
+    tagged += end - start;
+  }
+  if (tagged > payload && tagged > 0) {  // overlapping tags: never count a byte twice
+    for (auto& p : parts) p.bytes *= payload / tagged;
+    tagged = payload;
+  }
+
+  if (config_.wire_trace) {
+    WirePacket w{Now(), link, from_node, size, has_l4 ? (proto == kTcp ? "tcp" : proto == kUdp ? "udp" : "other") : "frag",
+                 payload, proto == kTcp ? TcpFlags(flags) : "", "", ""};
+    if (rest && payload > 0) w.first_line = FirstLine(rest);
+    if (!parts.empty()) {
+      w.attribution = AttributionText(
+          std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.bytes < b.bytes; })
+              ->attr);
+    }
+    wire_.push_back(std::move(w));
+  }
+
+  if (payload == 0 && has_l4 && proto == kTcp) {
+    // A pure ACK, SYN or FIN: charged to what it acknowledges.
+    whole.acks = size;
+    Connection& conn = connections_[key];
+    const Composition& acked =
+        !conn.last_data[1 - direction].empty() ? conn.last_data[1 - direction] : conn.last_data[direction];
+    if (acked.empty()) {
+      conn.pending.AddShare(whole, 1.0);
+    } else {
+      Charge(acked, whole);
+    }
+    return;
+  }
+  // Data: each owner its bytes and its share of the headers.
+  const double denominator = payload > 0 ? payload : 1;
+  for (const auto& p : parts) {
+    ByteCount share;
+    share.AddShare(whole, p.bytes / denominator);
+    share.app = p.bytes;
+    ByteCount* b = Bucket(p.attr);
+    (b ? *b : unattributed_).AddShare(share, 1.0);
+  }
+  if (payload > tagged) {  // payload no model claimed (should not happen)
+    ByteCount share;
+    share.AddShare(whole, (payload - tagged) / denominator);
+    share.app = payload - tagged;
+    untagged_.AddShare(share, 1.0);
+  }
+  if (has_l4 && proto == kTcp && !parts.empty()) {
+    Connection& conn = connections_[key];
+    conn.last_data[direction] = parts;
+    if (conn.pending.packets > 0) {
+      Charge(parts, conn.pending);
+      conn.pending = ByteCount{};
+    }
+  }
+}
+
+void Collector::Finish() {
+  for (auto& [key, conn] : connections_) {
+    if (conn.pending.packets > 0) unattributed_.AddShare(conn.pending, 1.0);
+    conn.pending = ByteCount{};
+  }
+  // Untagged payload is unattributed too; it is kept apart to show it.
+  unattributed_.AddShare(untagged_, 1.0);
+}
+
+void Collector::SetConversation(std::uint64_t im_id, std::int64_t conversation) {
+  Im(im_id).conversation = conversation;
+}
+
+bool Collector::HasOutcome(std::uint64_t im_id) const {
+  return im_id < ims_.size() && ims_[im_id].outcomes > 0;
+}
+
+void Collector::OnImSent(std::size_t ua, std::uint64_t im, const std::string& to, std::uint32_t bytes,
+                         SipImMode mode) {
+  ImRecord& r = Im(im);
+  if (r.send_time >= 0) {
+    anomalies_.push_back("IM " + std::to_string(im) + " reported sent twice");
+    return;
+  }
+  r.sender = static_cast<std::int64_t>(ua);
+  r.to = to;
+  r.body_bytes = bytes;
+  r.mode = mode;
+  r.send_time = Now();
+  ++ims_sent_;
+}
+
+void Collector::OnImRetransmitted(std::uint64_t im, std::uint32_t, std::uint32_t) { ++Im(im).retransmissions; }
+
+void Collector::OnImDelivered(std::uint64_t im, const std::string&, std::uint32_t, std::uint32_t hops,
+                              bool duplicate) {
+  ImRecord& r = Im(im);
+  ++r.deliveries;
+  if (duplicate) {
+    ++r.duplicates;
+    ++duplicate_deliveries_;
+  }
+  if (r.first_delivery < 0) r.first_delivery = Now();
+  r.proxy_hops = std::max(r.proxy_hops, hops);
+}
+
+void Collector::OnImOutcome(std::uint64_t im, SipImOutcome outcome, SipFailReason reason, std::uint16_t status) {
+  ImRecord& r = Im(im);
+  if (++r.outcomes > 1) {
+    anomalies_.push_back("IM " + std::to_string(im) + " has " + std::to_string(r.outcomes) + " outcomes");
+    return;
+  }
+  if (r.send_time < 0) anomalies_.push_back("IM " + std::to_string(im) + " has an outcome but was never sent");
+  ++ims_with_outcome_;
+  r.outcome = outcome;
+  r.reason = reason;
+  r.status = status;
+  r.outcome_time = Now();
+  if (on_outcome_) on_outcome_(im);
+}
+
+void Collector::OnSession(std::size_t ua, std::uint64_t id, SipSessionEvent ev, const std::string& peer) {
+  SessionRecord& s = Session(id);
+  auto first = [](double& t) {
+    if (t < 0) t = Now();
+  };
+  switch (ev) {
+    case SipSessionEvent::kInviteSent:
+      first(s.invite_sent);
+      s.caller = static_cast<std::int64_t>(ua);
+      s.peer = peer;
+      break;
+    case SipSessionEvent::kEstablished: first(s.established); break;
+    case SipSessionEvent::kConnected: first(s.connected); break;
+    case SipSessionEvent::kDuplicateConnection: ++s.duplicate_connections; break;
+    case SipSessionEvent::kByeSent: first(s.bye_sent); break;
+    case SipSessionEvent::kClosed: first(s.closed); break;
+    case SipSessionEvent::kFailed: first(s.failed); break;
+    default: break;
+  }
+}
+
+void Collector::OnWire(Ptr<NodeCpu> cpu, bool rx, const SipWireEvent& ev) {
+  if (!rx) ++wire_messages_;
+  const bool msrp = ev.type == SipMsgType::kMsrpSend || ev.type == SipMsgType::kMsrpReport ||
+                    ev.type == SipMsgType::kMsrpResponse;
+  const double cpu_s = rx ? cpu->CostOf("parse", msrp ? "msrp" : "sip", ev.bytes).GetSeconds() : 0.0;
+  if (ev.attr.id == 0) return;
+  if (ev.attr.kind == SipAttributionKind::kIm) {
+    ImRecord& r = Im(ev.attr.id);
+    if (!rx) ++r.messages;
+    r.cpu_s += cpu_s;
+  } else if (ev.attr.kind == SipAttributionKind::kSession) {
+    SessionRecord& s = Session(ev.attr.id);
+    if (!rx) ++s.messages;
+    s.cpu_s += cpu_s;
+  }
+}
+
+void Collector::OnDrop(const SipDropEvent& ev) {
+  ++drops_;
+  ++drop_reasons_[ToString(ev.reason)];
+}
+
+}  // namespace sipim::run

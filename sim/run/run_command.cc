@@ -1,0 +1,285 @@
+// `sipim run SCENARIO.ini [--key value ...] [--out DIR]`.
+//
+// Each sweep point and replication runs in its own child process: ns-3
+// keeps global state (node ids, the automatic random stream counter) that
+// Simulator::Destroy does not reset, so a fresh process gives every point
+// the same results whether it runs alone or in a sweep, and `jobs` points
+// can run at once. The parent merges the children's tables in point order.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "config.h"
+#include "options.h"
+#include "scenario.h"
+#include "writers.h"
+
+#ifndef SIPIM_RUN_VERSION
+#define SIPIM_RUN_VERSION "unknown"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace sipim::cli {
+
+namespace {
+
+using namespace sipim::run;
+
+const char* const kTables[] = {"ims.csv", "sessions.csv", "nodes.csv", "summary.csv", "wire.csv"};
+
+struct Job {
+  std::uint64_t point = 0;
+  std::uint64_t replication = 0;
+  RunConfig config;
+  PointLabel label;
+  std::string dir;
+  pid_t pid = -1;
+  int status = -1;  // 0 ok, 1 accounting mismatch, 2 crashed
+};
+
+std::string PadIndex(std::uint64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%05llu", static_cast<unsigned long long>(i));
+  return buf;
+}
+
+// The child: run, write, report, exit. Never returns.
+[[noreturn]] void RunChild(const Job& job) {
+  double wall = 0;
+  long rss = 0;
+  int code = 0;
+  try {
+    const Accounting acc = RunPoint(job.config, job.label, job.dir, &wall, &rss);
+    std::printf("[%s point %llu run %llu] %s\n", job.config.name.c_str(),
+                static_cast<unsigned long long>(job.point), static_cast<unsigned long long>(job.config.run),
+                acc.ToString().c_str());
+    std::ofstream info(job.dir + "/accounting.txt");
+    info << acc.sent << " " << acc.delivered << " " << acc.failed << " " << acc.unfinished << " " << acc.ok()
+         << " " << wall << " " << rss << "\n";
+    code = acc.ok() ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sipim run: point %llu failed: %s\n", static_cast<unsigned long long>(job.point), e.what());
+    code = 2;
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  _exit(code);
+}
+
+// Appends `from` to `to`, without its header line unless `to` is new.
+bool AppendTable(const std::string& from, const std::string& to, bool first) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) return true;  // a table this run does not write (wire.csv)
+  std::ofstream out(to, std::ios::binary | (first ? std::ios::trunc : std::ios::app));
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header && !first) {
+      header = false;
+      continue;
+    }
+    header = false;
+    out << line << '\n';
+  }
+  return static_cast<bool>(out);
+}
+
+std::string JsonStringArray(const std::vector<std::string>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + JsonString(v[i]);
+  return s + "]";
+}
+
+std::string Metadata(const ResolvedOptions& options, const std::vector<Job>& jobs, const Accounting& total) {
+  JsonObject parameters;
+  for (const auto& spec : OptionTable()) parameters.Set(spec.key, options.Get(spec.key));
+  JsonObject sweeps;
+  for (const auto& s : options.sweeps) sweeps.SetRaw(s.key, JsonStringArray(s.values));
+  std::string points = "[";
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    JsonObject values;
+    for (const auto& kv : jobs[i].label.swept) values.Set(kv.first, kv.second);
+    JsonObject p;
+    p.SetNumber("point", double(jobs[i].point)).SetNumber("run", double(jobs[i].config.run));
+    p.SetRaw("values", values.ToString(8));
+    points += (i ? ",\n    " : "\n    ") + p.ToString(6);
+  }
+  points += "\n  ]";
+  JsonObject acc;
+  acc.SetNumber("sent", double(total.sent)).SetNumber("delivered", double(total.delivered))
+      .SetNumber("failed", double(total.failed)).SetNumber("unfinished", double(total.unfinished))
+      .SetRaw("ok", total.ok() ? "true" : "false");
+  JsonObject tables;
+  tables.Set("ims.csv", "one row per IM: mode, size, times, outcome, bytes per layer (every hop), packets, CPU");
+  tables.Set("sessions.csv", "one row per session: set-up and teardown times and bytes, duplicate connections");
+  tables.Set("nodes.csv", "one row per node: messages handled, CPU busy time and queueing");
+  tables.Set("summary.csv", "one row per sweep point and run");
+  tables.Set("wire.csv", "with wire_trace: one row per packet transmitted on a link");
+  JsonObject meta;
+  meta.Set("scenario", options.Get("name"))
+      .Set("description", options.Get("description"))
+      .Set("scenario_file", options.scenario_file)
+      .Set("code_version", SIPIM_RUN_VERSION)
+      .SetNumber("seed", std::stod(options.Get("seed")))
+      .SetNumber("run", std::stod(options.Get("run")))
+      .SetNumber("replications", std::stod(options.Get("replications")))
+      .SetRaw("parameters", parameters.ToString(4))
+      .SetRaw("sweeps", sweeps.ToString(4))
+      .SetRaw("points", points)
+      .SetRaw("accounting", acc.ToString(4))
+      .SetRaw("tables", tables.ToString(4));
+  return meta.ToString() + "\n";
+}
+
+// Waits for one child and records how it ended.
+void Reap(std::vector<Job>& jobs) {
+  int status = 0;
+  const pid_t pid = wait(&status);
+  for (auto& j : jobs) {
+    if (j.pid == pid) {
+      j.status = WIFEXITED(status) ? (WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 1 ? 1 : 2) : 2;
+      if (!WIFEXITED(status)) {
+        std::fprintf(stderr, "sipim run: point %llu run %llu crashed (signal %d)\n",
+                     static_cast<unsigned long long>(j.point), static_cast<unsigned long long>(j.config.run),
+                     WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      }
+      j.pid = -1;
+    }
+  }
+}
+
+}  // namespace
+
+int RunScenario(int argc, char** argv) {
+  ResolvedOptions options;
+  if (auto error = ResolveOptions(argc, argv, &options)) {
+    std::fprintf(stderr, "sipim run: %s\n", error->message.c_str());
+    return 2;
+  }
+  if (options.help) {
+    std::fputs(HelpText().c_str(), stdout);
+    return 0;
+  }
+  // Typed configuration of every point, checked before anything runs.
+  const std::vector<PointValues> points = ExpandPoints(options);
+  std::uint64_t replications = std::stoull(options.Get("replications"));
+  std::uint64_t first_run = std::stoull(options.Get("run"));
+  const std::string out = options.Get("out");
+  std::vector<Job> jobs;
+  for (std::uint64_t p = 0; p < points.size(); ++p) {
+    RunConfig config;
+    if (auto error = BuildConfig(points[p], &config)) {
+      std::fprintf(stderr, "sipim run: %s: point %llu: %s\n", options.scenario_file.c_str(),
+                   static_cast<unsigned long long>(p), error->c_str());
+      return 2;
+    }
+    for (std::uint64_t r = 0; r < replications; ++r) {
+      Job job;
+      job.point = p;
+      job.replication = r;
+      job.config = config;
+      job.config.run = first_run + r;
+      job.label.point = p;
+      job.label.points = points.size();
+      for (const auto& s : options.sweeps) job.label.swept.emplace_back(s.key, points[p].at(s.key));
+      job.dir = out + "/.work/" + PadIndex(jobs.size());
+      jobs.push_back(std::move(job));
+    }
+  }
+  if (options.dry_run) {
+    std::fputs(DescribeResolved(options).c_str(), stdout);
+    for (const auto& j : jobs) {
+      std::printf("# point %llu run %llu:", static_cast<unsigned long long>(j.point),
+                  static_cast<unsigned long long>(j.config.run));
+      for (const auto& kv : j.label.swept) std::printf(" %s=%s", kv.first.c_str(), kv.second.c_str());
+      std::printf(" (%llu UAs, %llu IMs)\n", static_cast<unsigned long long>(j.config.TotalUas()),
+                  static_cast<unsigned long long>(j.config.conversations * j.config.messages_per_conversation *
+                                                  j.config.group_size));
+    }
+    return 0;
+  }
+
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) {
+    std::fprintf(stderr, "sipim run: cannot create %s: %s\n", out.c_str(), ec.message().c_str());
+    return 2;
+  }
+  for (const char* t : kTables) fs::remove(out + "/" + t, ec);
+  fs::remove_all(out + "/pcap", ec);
+  fs::remove_all(out + "/.work", ec);
+
+  const std::uint64_t parallel = std::stoull(options.Get("jobs"));
+  std::uint64_t running = 0;
+  std::fflush(stdout);
+  std::fflush(stderr);
+  for (auto& job : jobs) {
+    while (running >= parallel) {
+      Reap(jobs);
+      --running;
+    }
+    job.pid = fork();
+    if (job.pid == 0) RunChild(job);
+    if (job.pid < 0) {
+      std::fprintf(stderr, "sipim run: fork failed\n");
+      return 1;
+    }
+    ++running;
+  }
+  while (running > 0) {
+    Reap(jobs);
+    --running;
+  }
+
+  // Merge, in point order.
+  Accounting total;
+  bool all_ok = true;
+  std::ostringstream runtime;
+  runtime << "{\n  \"note\": \"wall-clock cost of each point: differs from run to run, unlike the CSVs\",\n"
+          << "  \"points\": [";
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const Job& j = jobs[i];
+    for (const char* t : kTables) AppendTable(j.dir + "/" + t, out + "/" + t, i == 0);
+    std::ifstream info(j.dir + "/accounting.txt");
+    std::uint64_t sent = 0, delivered = 0, failed = 0, unfinished = 0;
+    int ok = 0;
+    double wall = 0;
+    long rss = 0;
+    if (!(info >> sent >> delivered >> failed >> unfinished >> ok >> wall >> rss) || j.status != 0) {
+      all_ok = false;
+      total.mismatches.push_back("point " + std::to_string(j.point) + " run " + std::to_string(j.config.run) +
+                                 (j.status == 2 ? " did not finish" : " failed its accounting check"));
+    }
+    total.sent += sent;
+    total.delivered += delivered;
+    total.failed += failed;
+    total.unfinished += unfinished;
+    runtime << (i ? "," : "") << "\n    {\"point\": " << j.point << ", \"run\": " << j.config.run
+            << ", \"wall_s\": " << FormatNumber(wall) << ", \"peak_rss_kb\": " << rss << "}";
+    if (fs::exists(j.dir + "/pcap")) {
+      const std::string to = jobs.size() == 1 ? out + "/pcap"
+                                              : out + "/pcap/point-" + std::to_string(j.point) + "-run-" +
+                                                    std::to_string(j.config.run);
+      fs::create_directories(fs::path(to).parent_path(), ec);
+      fs::rename(j.dir + "/pcap", to, ec);
+    }
+  }
+  runtime << "\n  ]\n}\n";
+  fs::remove_all(out + "/.work", ec);
+  WriteTextFile(out + "/metadata.json", Metadata(options, jobs, total));
+  WriteTextFile(out + "/runtime.json", runtime.str());
+  std::printf("sipim run %s: %zu point-run(s) -> %s\n%s\n", options.Get("name").c_str(), jobs.size(), out.c_str(),
+              total.ToString().c_str());
+  return all_ok && total.ok() ? 0 : 1;
+}
+
+}  // namespace sipim::cli

@@ -1,0 +1,425 @@
+#include "scenario.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "metrics.h"
+#include "ns3/boolean.h"
+#include "ns3/core-module.h"
+#include "ns3/enum.h"
+#include "ns3/ipv4.h"
+#include "ns3/point-to-point-helper.h"
+#include "ns3/sip/sip-helper.h"
+#include "ns3/string.h"
+#include "ns3/uinteger.h"
+#include "topology.h"
+#include "workload.h"
+#include "writers.h"
+
+namespace sipim::run {
+
+using namespace ns3;
+
+namespace {
+
+const char* ModeName(SipImMode m) {
+  switch (m) {
+    case SipImMode::kPager: return "pager";
+    case SipImMode::kSessionStripped: return "session-stripped";
+    case SipImMode::kSessionMsrp: return "session-msrp";
+  }
+  return "?";
+}
+
+SipTransportProtocol TransportOf(const std::string& name) {
+  return name == "tcp" ? SipTransportProtocol::kTcp
+         : name == "sctp" ? SipTransportProtocol::kSctp
+                          : SipTransportProtocol::kUdp;
+}
+
+// -1 (empty in the CSV) for "never happened".
+double Time0(double t) { return t < 0 ? NAN : t; }
+double Delta(double from, double to) { return (from < 0 || to < 0) ? NAN : to - from; }
+
+void ConfigureProxies(const RunConfig& c, SipProxyHelper* h) {
+  h->SetAttribute("Transport", EnumValue(static_cast<int>(TransportOf(c.transport))));
+  h->SetAttribute("RecordRoute", BooleanValue(c.record_route));
+  h->SetAttribute("T1", TimeValue(Seconds(c.t1_s)));
+  h->SetAttribute("T2", TimeValue(Seconds(c.t2_s)));
+  h->SetAttribute("T4", TimeValue(Seconds(c.t4_s)));
+  h->SetAttribute("Mtu", UintegerValue(std::min(c.access.mtu, c.core.mtu)));
+  h->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(c.large_message == "switch-to-tcp"));
+  h->SetAttribute("EnforceSizeLimit", BooleanValue(c.large_message == "reject"));
+  h->SetAttribute("MessageSizeLimit", UintegerValue(c.message_size_limit));
+}
+
+void ConfigureUas(const RunConfig& c, SipUserAgentHelper* h) {
+  h->SetAttribute("Transport", EnumValue(static_cast<int>(TransportOf(c.transport))));
+  h->SetAttribute("MediaTransport", EnumValue(static_cast<int>(TransportOf(c.session_transport))));
+  h->SetAttribute("Register", BooleanValue(c.register_uas));
+  h->SetAttribute("LocalPort", UintegerValue(5060));
+  h->SetAttribute("T1", TimeValue(Seconds(c.t1_s)));
+  h->SetAttribute("T2", TimeValue(Seconds(c.t2_s)));
+  h->SetAttribute("T4", TimeValue(Seconds(c.t4_s)));
+  h->SetAttribute("Mtu", UintegerValue(c.access.mtu));
+  h->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(c.large_message == "switch-to-tcp"));
+  h->SetAttribute("MessageSizeLimit", UintegerValue(c.message_size_limit));
+  const SipUserAgent::SizeRule rule = c.large_message == "refuse"          ? SipUserAgent::SizeRule::kRefuse
+                                      : c.large_message == "switch-to-tcp" ? SipUserAgent::SizeRule::kUseTcp
+                                                                           : SipUserAgent::SizeRule::kViolate;
+  h->SetAttribute("SizeRule", EnumValue(static_cast<int>(rule)));
+  const SipUserAgent::ConnectionSetup setup = c.connection_setup == "active"    ? SipUserAgent::ConnectionSetup::kActive
+                                              : c.connection_setup == "passive" ? SipUserAgent::ConnectionSetup::kPassive
+                                                                                : SipUserAgent::ConnectionSetup::kBoth;
+  h->SetAttribute("ConnectionSetup", EnumValue(static_cast<int>(setup)));
+  h->SetAttribute("AnswerDelay", TimeValue(Seconds(c.answer_pause_s)));
+  h->SetAttribute("MsrpSuccessReport", BooleanValue(c.msrp_success_report));
+}
+
+// Prints progress on stderr at most every two wall-clock seconds; checks
+// once per simulated second while work remains.
+struct Progress {
+  const RunConfig* config;
+  const PointLabel* label;
+  const Workload* workload;
+  const Collector* collector;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  void Tick() {
+    if (workload->Done()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last >= std::chrono::seconds(2)) {
+      last = now;
+      std::fprintf(stderr, "[sipim run %s] point %llu/%llu run %llu: t=%.1fs, %llu/%llu conversations, %llu IMs sent\n",
+                   config->name.c_str(), (unsigned long long)label->point + 1, (unsigned long long)label->points,
+                   (unsigned long long)config->run, Simulator::Now().GetSeconds(),
+                   (unsigned long long)workload->conversations_finished(),
+                   (unsigned long long)config->conversations, (unsigned long long)collector->ims_sent());
+    }
+    Simulator::Schedule(Seconds(1), &Progress::Tick, this);
+  }
+};
+
+void WriteByteColumns(CsvWriter& w, const ByteCount& b) {
+  w.Add(b.app).Add(b.transport).Add(b.ip).Add(b.acks).Add(b.packets).Add(b.fragments);
+}
+
+ByteCount Sum(const ByteCount& a, const ByteCount& b) {
+  ByteCount s = a;
+  s.AddShare(b, 1.0);
+  return s;
+}
+
+}  // namespace
+
+std::string Accounting::ToString() const {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "accounting: %llu IMs sent = %llu delivered + %llu failed + %llu unfinished (stop_time) -> %s",
+                (unsigned long long)sent, (unsigned long long)delivered, (unsigned long long)failed,
+                (unsigned long long)unfinished, ok() ? "OK" : "MISMATCH");
+  std::string s = buf;
+  for (const auto& m : mismatches) s += "\n  mismatch: " + m;
+  return s;
+}
+
+const std::vector<std::string>& ImColumns() {
+  static const std::vector<std::string> c = {
+      "point", "run", "im", "conversation", "mode", "transport", "size", "sender", "recipient",
+      "send_time", "delivery_time", "latency", "outcome_time", "outcome", "reason", "status",
+      "deliveries", "duplicates", "proxy_hops", "retransmissions", "messages", "app_bytes",
+      "transport_bytes", "ip_bytes", "ack_bytes", "packets", "fragments", "cpu_s"};
+  return c;
+}
+
+const std::vector<std::string>& SessionColumns() {
+  static const std::vector<std::string> c = {
+      "point", "run", "session", "caller", "peer", "invite_time", "setup_time", "connect_time",
+      "bye_time", "teardown_time", "failed", "duplicate_connections", "messages", "setup_app_bytes",
+      "setup_transport_bytes", "setup_ip_bytes", "setup_ack_bytes", "setup_packets", "setup_fragments",
+      "teardown_app_bytes", "teardown_transport_bytes", "teardown_ip_bytes", "teardown_ack_bytes",
+      "teardown_packets", "teardown_fragments", "cpu_s"};
+  return c;
+}
+
+const std::vector<std::string>& NodeColumns() {
+  static const std::vector<std::string> c = {"point", "run", "node", "role", "domain", "name",
+                                             "messages_handled", "cpu_busy_s", "cpu_jobs", "cpu_wait_total_s",
+                                             "cpu_wait_max_s", "uncalibrated_jobs"};
+  return c;
+}
+
+std::vector<std::string> SummaryColumns(const std::vector<std::string>& swept_keys) {
+  std::vector<std::string> c = {"point", "run"};
+  for (const char* k : {"mode", "transport", "session_transport"}) c.push_back(k);
+  for (const auto& k : swept_keys) {
+    if (std::find(c.begin(), c.end(), k) == c.end()) c.push_back(k);
+  }
+  for (const char* k :
+       {"conversations", "ims_requested", "ims_sent", "delivered", "failed", "unfinished", "delivery_ratio",
+        "received_ratio", "latency_mean", "latency_p50", "latency_p95", "latency_max", "duplicate_deliveries",
+        "failed_reasons", "sessions", "sessions_failed", "duplicate_connections", "im_app_bytes",
+        "im_transport_bytes", "im_ip_bytes", "im_ack_bytes", "im_packets", "im_fragments", "session_setup_ip_bytes",
+        "session_teardown_ip_bytes", "session_ip_bytes", "registration_ip_bytes", "unattributed_ip_bytes",
+        "total_ip_bytes", "total_packets", "ip_bytes_per_im", "app_bytes_per_im", "session_setup_time_mean",
+        "retransmissions", "sip_messages", "proxy_messages_handled", "proxy_messages_per_im",
+        "proxy_cpu_busy_s", "im_cpu_s", "drops", "uncalibrated_jobs", "sim_time", "accounting"}) {
+    c.push_back(k);
+  }
+  return c;
+}
+
+Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::string& dir, double* wall_s,
+                    long* peak_rss_kb) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  RngSeedManager::SetSeed(static_cast<std::uint32_t>(c.seed));
+  RngSeedManager::SetRun(c.run);
+  SipResetIdCounters();
+
+  Topology topo = BuildTopology(c);
+  Ptr<CpuCalibration> calibration = Create<CpuCalibration>();
+  if (c.cpu) {
+    std::string error;
+    if (!calibration->LoadDirectory(c.calibration_dir, &error)) {
+      std::fprintf(stderr, "sipim run: warning: CPU calibration not loaded (%s); parsing costs nothing\n",
+                   error.c_str());
+    }
+  }
+  SipStackHelper stack;
+  stack.SetCalibration(calibration);
+  stack.Install(topo.all_nodes);
+
+  SipProxyHelper proxy_helper;
+  ConfigureProxies(c, &proxy_helper);
+  std::vector<Ptr<SipProxy>> proxies;
+  for (std::uint32_t d = 0; d < c.domains; ++d) {
+    proxies.push_back(proxy_helper.Install(topo.proxies.Get(d), topo.domain_names[d]));
+  }
+  SipProxyHelper::Peer(proxies, topo.proxy_addresses);
+
+  SipUserAgentHelper ua_helper;
+  ConfigureUas(c, &ua_helper);
+  // UAs start (and register) spread over the first half of start_time, so
+  // that registration is not one burst.
+  Ptr<UniformRandomVariable> jitter = CreateObject<UniformRandomVariable>();
+  jitter->SetStream((1 << 20) + 10);
+  std::vector<Ptr<SipUserAgent>> uas;
+  uas.reserve(topo.uas.size());
+  for (const UaPlace& place : topo.uas) {
+    const std::string aor = "sip:" + UserName(place.domain, place.user) + "@" + topo.domain_names[place.domain];
+    ua_helper.SetStartTime(Seconds(jitter->GetValue(0, c.start_time_s / 2)));
+    uas.push_back(ua_helper.Install(place.node, aor, topo.proxy_addresses[place.domain]));
+    if (!c.register_uas) {
+      const Ipv4Address addr = place.node->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal();
+      proxies[place.domain]->AddStaticBinding(aor, addr, 5060, TransportOf(c.transport));
+    }
+  }
+
+  Collector collector(c, topo);
+  collector.Attach(uas, proxies);
+  Workload workload(c, topo, uas, collector);
+  // Once the last conversation is over, let BYEs, retransmissions and
+  // timers run out (64*T1, RFC 3261 timer F), then stop.
+  workload.SetDoneListener([&c]() { Simulator::Stop(Seconds(64 * c.t1_s)); });
+  workload.Start();
+  Simulator::Stop(Seconds(c.stop_time_s));
+
+  std::filesystem::create_directories(dir);
+  if (c.pcap) {
+    std::filesystem::create_directories(dir + "/pcap");
+    PointToPointHelper p2p;
+    for (const auto& link : topo.links) {
+      p2p.EnablePcap(dir + "/pcap/" + link.name + ".pcap", link.devices.Get(0), false, true);
+    }
+  }
+  Progress progress{&c, &label, &workload, &collector};
+  if (c.progress) Simulator::Schedule(Seconds(1), &Progress::Tick, &progress);
+
+  Simulator::Run();
+  collector.Finish();
+  const double sim_time = Simulator::Now().GetSeconds();
+
+  // Per IM.
+  Accounting acc;
+  acc.requested = workload.ims_requested();
+  acc.sent = collector.ims_sent();
+  for (const auto& a : collector.anomalies()) acc.mismatches.push_back(a);
+  if (acc.requested != acc.sent) {
+    acc.mismatches.push_back(std::to_string(acc.requested) + " IMs handed to UAs but " + std::to_string(acc.sent) +
+                             " reported sent");
+  }
+  const std::string transport = c.mode == "pager" ? c.transport : c.session_transport;
+  CsvWriter ims(dir + "/ims.csv", ImColumns());
+  std::vector<double> latencies;
+  std::map<std::string, std::uint64_t> reasons;
+  ByteCount im_total;
+  std::uint64_t received = 0, retransmissions = 0;
+  double im_cpu = 0;
+  for (const ImRecord& r : collector.ims()) {
+    if (r.id == 0) continue;
+    if (r.send_time < 0) {
+      acc.mismatches.push_back("IM " + std::to_string(r.id) + " has events but was never sent");
+      continue;
+    }
+    std::string outcome, reason;
+    if (r.outcomes == 0) {
+      ++acc.unfinished;
+      outcome = "unfinished";
+      reason = "stop_time";
+    } else if (r.outcome == SipImOutcome::kDelivered) {
+      ++acc.delivered;
+      outcome = "delivered";
+      if (r.deliveries == 0) {
+        acc.mismatches.push_back("IM " + std::to_string(r.id) + " reported delivered but no UA received it");
+      }
+    } else {
+      ++acc.failed;
+      outcome = "failed";
+      reason = ToString(r.reason);
+      if (r.reason == SipFailReason::kNone) {
+        acc.mismatches.push_back("IM " + std::to_string(r.id) + " failed without a reason");
+      }
+    }
+    if (!reason.empty()) ++reasons[reason];
+    if (r.deliveries > 0) ++received;
+    const double latency = Delta(r.send_time, r.first_delivery);
+    if (!std::isnan(latency)) latencies.push_back(latency);
+    im_total.AddShare(r.bytes, 1.0);
+    retransmissions += r.retransmissions;
+    im_cpu += r.cpu_s;
+    ims.Add(label.point).Add(c.run).Add(r.id).Add(r.conversation).Add(ModeName(r.mode)).Add(transport)
+        .Add(r.body_bytes).Add(topo.uas.empty() || r.sender < 0 ? std::string() : uas[r.sender]->GetAor())
+        .Add(r.to).Add(r.send_time).Add(Time0(r.first_delivery)).Add(latency).Add(Time0(r.outcome_time))
+        .Add(outcome).Add(reason).Add(std::uint32_t{r.status}).Add(r.deliveries).Add(r.duplicates)
+        .Add(r.proxy_hops).Add(r.retransmissions).Add(r.messages);
+    WriteByteColumns(ims, r.bytes);
+    ims.Add(r.cpu_s).EndRow();
+  }
+  if (acc.sent != acc.delivered + acc.failed + acc.unfinished) {
+    acc.mismatches.push_back("sent != delivered + failed + unfinished");
+  }
+
+  // Per session.
+  CsvWriter sessions(dir + "/sessions.csv", SessionColumns());
+  ByteCount setup_total, teardown_total;
+  std::uint64_t n_sessions = 0, sessions_failed = 0, duplicate_connections = 0;
+  double setup_time_sum = 0;
+  std::uint64_t setup_time_n = 0;
+  for (const SessionRecord& s : collector.sessions()) {
+    if (s.id == 0) continue;
+    ++n_sessions;
+    if (s.failed >= 0) ++sessions_failed;
+    duplicate_connections += s.duplicate_connections;
+    setup_total.AddShare(s.setup_bytes, 1.0);
+    teardown_total.AddShare(s.teardown_bytes, 1.0);
+    const double setup_time = Delta(s.invite_sent, s.established);
+    if (!std::isnan(setup_time)) {
+      setup_time_sum += setup_time;
+      ++setup_time_n;
+    }
+    sessions.Add(label.point).Add(c.run).Add(s.id).Add(s.caller < 0 ? std::string() : uas[s.caller]->GetAor())
+        .Add(s.peer).Add(Time0(s.invite_sent)).Add(setup_time).Add(Delta(s.invite_sent, s.connected))
+        .Add(Time0(s.bye_sent)).Add(Delta(s.bye_sent, s.closed)).Add(s.failed >= 0 ? 1 : 0)
+        .Add(s.duplicate_connections).Add(s.messages);
+    WriteByteColumns(sessions, s.setup_bytes);
+    WriteByteColumns(sessions, s.teardown_bytes);
+    sessions.Add(s.cpu_s).EndRow();
+  }
+
+  // Per node.
+  CsvWriter nodes(dir + "/nodes.csv", NodeColumns());
+  std::uint64_t proxy_handled = 0, uncalibrated = 0;
+  double proxy_busy = 0;
+  auto node_row = [&](Ptr<Node> node, const char* role, const std::string& domain, const std::string& name) {
+    Ptr<NodeCpu> cpu = node->GetObject<NodeCpu>();
+    nodes.Add(label.point).Add(c.run).Add(node->GetId()).Add(role).Add(domain).Add(name);
+    if (cpu) {
+      nodes.Add(cpu->GetMessagesHandled()).Add(cpu->GetBusyTime().GetSeconds()).Add(cpu->GetJobs())
+          .Add(cpu->GetTotalWait().GetSeconds()).Add(cpu->GetMaxWait().GetSeconds()).Add(cpu->GetUncalibratedJobs());
+      uncalibrated += cpu->GetUncalibratedJobs();
+    } else {
+      nodes.Add(std::uint64_t{0}).Add(0.0).Add(std::uint64_t{0}).Add(0.0).Add(0.0).Add(std::uint64_t{0});
+    }
+    nodes.EndRow();
+  };
+  for (std::uint32_t d = 0; d < c.domains; ++d) {
+    Ptr<NodeCpu> cpu = topo.proxies.Get(d)->GetObject<NodeCpu>();
+    proxy_handled += cpu ? cpu->GetMessagesHandled() : 0;
+    proxy_busy += cpu ? cpu->GetBusyTime().GetSeconds() : 0;
+    node_row(topo.proxies.Get(d), "proxy", topo.domain_names[d], "proxy." + topo.domain_names[d]);
+  }
+  if (topo.core_router) node_row(topo.core_router, "router", "", "core");
+  for (std::size_t i = 0; i < topo.uas.size(); ++i) {
+    node_row(topo.uas[i].node, "ua", topo.domain_names[topo.uas[i].domain],
+             uas[i]->GetAor() + ";device=" + std::to_string(topo.uas[i].device));
+  }
+
+  // Bytes must add up to every byte on every link.
+  const ByteCount sessions_total = Sum(setup_total, teardown_total);
+  const double attributed = im_total.ip + sessions_total.ip + collector.registration_bytes().ip +
+                            collector.unattributed_bytes().ip;
+  if (std::fabs(attributed - collector.total_ip_bytes()) > 1e-6 * std::max(1.0, collector.total_ip_bytes())) {
+    acc.mismatches.push_back("bytes: attributed " + FormatNumber(attributed) + " != on the links " +
+                             FormatNumber(collector.total_ip_bytes()));
+  }
+
+  // Summary (one row).
+  std::vector<std::string> swept_keys;
+  for (const auto& kv : label.swept) swept_keys.push_back(kv.first);
+  CsvWriter summary(dir + "/summary.csv", SummaryColumns(swept_keys));
+  summary.Add(label.point).Add(c.run).Add(c.mode).Add(c.transport).Add(c.session_transport);
+  for (const auto& kv : label.swept) {
+    if (kv.first != "mode" && kv.first != "transport" && kv.first != "session_transport") summary.Add(kv.second);
+  }
+  std::sort(latencies.begin(), latencies.end());
+  auto quantile = [&](double q) {
+    if (latencies.empty()) return double(NAN);
+    return latencies[static_cast<std::size_t>(std::min<double>(latencies.size() - 1, std::floor(q * latencies.size())))];
+  };
+  double latency_sum = 0;
+  for (double l : latencies) latency_sum += l;
+  std::string reason_text;
+  for (const auto& [r, n] : reasons) reason_text += (reason_text.empty() ? "" : ";") + r + ":" + std::to_string(n);
+  const double sent = static_cast<double>(acc.sent);
+  const double total_im_ip = im_total.ip + sessions_total.ip;
+  summary.Add(c.conversations).Add(acc.requested).Add(acc.sent).Add(acc.delivered).Add(acc.failed)
+      .Add(acc.unfinished).Add(sent > 0 ? acc.delivered / sent : NAN).Add(sent > 0 ? received / sent : NAN)
+      .Add(latencies.empty() ? NAN : latency_sum / latencies.size()).Add(quantile(0.5)).Add(quantile(0.95))
+      .Add(latencies.empty() ? NAN : latencies.back()).Add(collector.duplicate_deliveries()).Add(reason_text)
+      .Add(n_sessions).Add(sessions_failed).Add(duplicate_connections).Add(im_total.app).Add(im_total.transport)
+      .Add(im_total.ip).Add(im_total.acks).Add(im_total.packets).Add(im_total.fragments).Add(setup_total.ip)
+      .Add(teardown_total.ip).Add(sessions_total.ip).Add(collector.registration_bytes().ip)
+      .Add(collector.unattributed_bytes().ip).Add(collector.total_ip_bytes()).Add(collector.total_packets())
+      .Add(sent > 0 ? total_im_ip / sent : NAN).Add(sent > 0 ? (im_total.app + sessions_total.app) / sent : NAN)
+      .Add(setup_time_n ? setup_time_sum / setup_time_n : NAN).Add(retransmissions).Add(collector.wire_messages())
+      .Add(proxy_handled).Add(sent > 0 ? proxy_handled / sent : NAN).Add(proxy_busy).Add(im_cpu)
+      .Add(collector.drops()).Add(uncalibrated).Add(sim_time).Add(acc.ok() ? "ok" : "mismatch");
+  summary.EndRow();
+
+  if (c.wire_trace) {
+    CsvWriter wire(dir + "/wire.csv", {"point", "run", "time", "link", "link_name", "from_node", "protocol",
+                                       "ip_bytes", "payload", "tcp_flags", "first_line", "attribution"});
+    for (const WirePacket& p : collector.wire()) {
+      wire.Add(label.point).Add(c.run).Add(p.time).Add(p.link).Add(topo.links[p.link].name).Add(p.from_node)
+          .Add(p.protocol).Add(p.ip_bytes).Add(p.payload).Add(p.tcp_flags).Add(p.first_line).Add(p.attribution);
+      wire.EndRow();
+    }
+  }
+  if (!ims.ok() || !sessions.ok() || !nodes.ok() || !summary.ok()) {
+    acc.mismatches.push_back("could not write the tables under " + dir);
+  }
+
+  Simulator::Destroy();
+  *wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  *peak_rss_kb = usage.ru_maxrss;
+  return acc;
+}
+
+}  // namespace sipim::run

@@ -1,0 +1,186 @@
+// Options of `sipim run`: INI with line numbers, precedence, validation,
+// sweeps, help and dry-run text.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "options.h"
+#include "units.h"
+#include "writers.h"
+
+namespace sipim::run {
+namespace {
+
+// A scenario file in the test's temporary directory.
+std::string WriteScenario(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Runs ResolveOptions on `args` (argv without the program and "run").
+std::optional<OptionError> Resolve(std::vector<std::string> args, ResolvedOptions* out) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return ResolveOptions(static_cast<int>(argv.size()), argv.data(), out);
+}
+
+// An unknown key in the file is rejected with the file and its line.
+TEST(SimOptions, UnknownKeyNamesFileAndLine) {
+  const std::string file = WriteScenario("unknown.ini", "# comment\nmode = pager\n\n[access]\nrat = 10Mbps\n");
+  ResolvedOptions o;
+  auto err = Resolve({file}, &o);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find(file + ":5"), std::string::npos) << err->message;
+  EXPECT_NE(err->message.find("access.rat"), std::string::npos) << err->message;
+}
+
+// A malformed value in the file names the key, the file and the line.
+TEST(SimOptions, MalformedValueNamesKeyAndLine) {
+  const std::string file = WriteScenario("bad.ini", "seed = 3\nmessage_size = uniform:9:x\n");
+  ResolvedOptions o;
+  auto err = Resolve({file}, &o);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find(file + ":2"), std::string::npos) << err->message;
+  EXPECT_NE(err->message.find("message_size"), std::string::npos) << err->message;
+}
+
+// A line that is not `key = value` is rejected with its line.
+TEST(SimOptions, GarbageLineRejected) {
+  const std::string file = WriteScenario("garbage.ini", "mode = pager\nthis is not ini\n");
+  ResolvedOptions o;
+  auto err = Resolve({file}, &o);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find(file + ":2"), std::string::npos) << err->message;
+}
+
+// The command line wins over the file, which wins over the default; sources are kept.
+TEST(SimOptions, CommandLineWins) {
+  const std::string file = WriteScenario("prec.ini", "mode = session-msrp\nseed = 7\n[core]\ndelay = 30ms\n");
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({file, "--seed", "9", "--pcap"}, &o));
+  EXPECT_EQ(o.Get("mode"), "session-msrp");
+  EXPECT_EQ(o.settings["mode"].source.ToString(), file + ":1");
+  EXPECT_EQ(o.Get("seed"), "9");
+  EXPECT_TRUE(o.settings["seed"].source.from_command_line);
+  EXPECT_EQ(o.Get("core.delay"), "30ms");
+  EXPECT_EQ(o.Get("pcap"), "true");
+  EXPECT_EQ(o.Get("transport"), "udp");  // default
+  EXPECT_EQ(o.Get("name"), "prec");
+  EXPECT_EQ(o.Get("out"), "results/prec");
+}
+
+// Unknown and malformed command-line options are errors too.
+TEST(SimOptions, BadCommandLine) {
+  const std::string file = WriteScenario("ok.ini", "mode = pager\n");
+  ResolvedOptions o;
+  auto err = Resolve({file, "--no-such-key", "1"}, &o);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find("no-such-key"), std::string::npos) << err->message;
+  ResolvedOptions o2;
+  err = Resolve({file, "--access.loss", "1.5"}, &o2);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find("access.loss"), std::string::npos) << err->message;
+}
+
+// Sweeps expand lists, linear and geometric ranges, and validate each value.
+TEST(SimOptions, Sweeps) {
+  std::string e;
+  auto v = ExpandSweepValues("1,2,5", &e);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, (std::vector<std::string>{"1", "2", "5"}));
+  v = ExpandSweepValues("100..400:100", &e);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, (std::vector<std::string>{"100", "200", "300", "400"}));
+  v = ExpandSweepValues("1..16*2", &e);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, (std::vector<std::string>{"1", "2", "4", "8", "16"}));
+  EXPECT_FALSE(ExpandSweepValues("5..1:1", &e));
+
+  const std::string file =
+      WriteScenario("sweep.ini", "[sweep]\nmessages_per_conversation = 1,10\nmode = pager,session-msrp\n");
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({file}, &o));
+  const auto points = ExpandPoints(o);
+  ASSERT_EQ(points.size(), 4u);
+  EXPECT_EQ(points[1].at("messages_per_conversation"), "1");
+  EXPECT_EQ(points[1].at("mode"), "session-msrp");
+  EXPECT_EQ(points[2].at("messages_per_conversation"), "10");
+
+  const std::string bad = WriteScenario("badsweep.ini", "\n[sweep]\nmode = pager,fax\n");
+  ResolvedOptions o2;
+  auto err = Resolve({bad}, &o2);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find(bad + ":3"), std::string::npos) << err->message;
+}
+
+// --help lists every option with its default; --dry-run shows each value's source.
+TEST(SimOptions, HelpAndDryRunText) {
+  const std::string help = HelpText();
+  for (const auto& spec : OptionTable()) {
+    EXPECT_NE(help.find(std::string("--") + spec.key), std::string::npos) << spec.key;
+  }
+  EXPECT_NE(help.find("(=100Mbps)"), std::string::npos);
+  const std::string file = WriteScenario("dry.ini", "mode = session-stripped\n");
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({file, "--dry-run"}, &o));
+  EXPECT_TRUE(o.dry_run);
+  const std::string text = DescribeResolved(o);
+  EXPECT_NE(text.find("mode = session-stripped    # " + file + ":1"), std::string::npos) << text;
+  EXPECT_NE(text.find("seed = 1    # default"), std::string::npos) << text;
+}
+
+// Units parse as documented, and bad ones say why.
+TEST(SimOptions, Units) {
+  double d = 0;
+  std::string e;
+  ASSERT_TRUE(ParseDuration("20ms", &d, &e));
+  EXPECT_DOUBLE_EQ(d, 0.02);
+  ASSERT_TRUE(ParseRate("10Mbps", &d, &e));
+  EXPECT_DOUBLE_EQ(d, 1e7);
+  ASSERT_TRUE(ParseProbability("2%", &d, &e));
+  EXPECT_DOUBLE_EQ(d, 0.02);
+  EXPECT_FALSE(ParseProbability("1.2", &d, &e));
+  std::uint64_t b = 0;
+  ASSERT_TRUE(ParseBytes("64KiB", &b, &e));
+  EXPECT_EQ(b, 65536u);
+  EXPECT_FALSE(ParseDuration("5 parsecs", &d, &e));
+  EXPECT_NE(e.find("unit"), std::string::npos);
+  SizeDistribution s;
+  ASSERT_TRUE(ParseSizeDistribution("uniform:100:2KiB", &s, &e));
+  EXPECT_EQ(s.b, 2048u);
+}
+
+// Cross-key conflicts are caught before anything runs.
+TEST(SimOptions, CrossKeyChecks) {
+  const std::string file = WriteScenario("cross.ini", "domains = 1\n");
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({file}, &o));
+  RunConfig c;
+  auto err = BuildConfig(ExpandPoints(o)[0], &c);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("recipients"), std::string::npos);
+}
+
+// CSV fields are quoted per RFC 4180 and numbers print the same way every time.
+TEST(SimOptions, CsvWriter) {
+  const std::string path = testing::TempDir() + "/t.csv";
+  {
+    CsvWriter w(path, {"a", "b", "c"});
+    w.Add("x,y").Add(0.1).Add(std::uint64_t{3});
+    EXPECT_TRUE(w.EndRow());
+    w.Add("q\"").Add(-0.0);
+    EXPECT_FALSE(w.EndRow());  // short row detected
+  }
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all, "a,b,c\n\"x,y\",0.1,3\n\"q\"\"\",0\n");
+}
+
+}  // namespace
+}  // namespace sipim::run
