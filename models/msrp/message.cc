@@ -58,7 +58,9 @@ std::size_t SkipMimeToken(std::string_view v, std::size_t i) {
 // media-type = type "/" subtype *( ";" gen-param ), gen-param = pname
 // ["=" (token / quoted-string)]. Liberal: whitespace around ';' is allowed,
 // as most stacks write "text/plain; charset=UTF-8". Returns the offset of the
-// first bad byte within `v`, or v.size().
+// first bad byte within `v` (v.size() when it ends too early), or npos when
+// the value is well formed.
+constexpr std::size_t kOk = std::string_view::npos;
 std::size_t CheckMediaType(std::string_view v) {
   std::size_t i = SkipMimeToken(v, 0);
   if (i == 0 || i >= v.size() || v[i] != '/') return i;
@@ -67,7 +69,7 @@ std::size_t CheckMediaType(std::string_view v) {
   if (i == s) return i;
   for (;;) {
     while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
-    if (i == v.size()) return i;
+    if (i == v.size()) return kOk;
     if (v[i] != ';') return i;
     ++i;
     while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
@@ -87,7 +89,7 @@ std::size_t CheckMediaType(std::string_view v) {
             i += 2;
             continue;
           }
-          if (c < 0x20 && c != '\t') return i;
+          if ((c < 0x20 && c != '\t') || c == 0x7F) return i;
           ++i;
         }
         ++i;
@@ -365,8 +367,7 @@ ParseError ParseHeaderLine(std::string_view d, std::size_t b, std::size_t e, Mes
     case 12:
       if (EqualsNoCase(name, "Content-Type")) {
         std::size_t bad = CheckMediaType(value);
-        if (bad != value.size()) return Err("invalid Content-Type (type/subtype *(;param))", d, vb + bad);
-        if (value.empty()) return Err("empty Content-Type", d, vb);
+        if (bad != kOk) return Err("invalid Content-Type (type/subtype *(;param))", d, vb + bad);
         m->content_type = value;
         return ParseError{};
       }

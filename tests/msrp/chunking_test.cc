@@ -1,0 +1,226 @@
+// Chunking a message into SEND requests and reassembling it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "msrp/chunking.h"
+#include "msrp/stream.h"
+#include "msrp_test_util.h"
+
+namespace sipim::msrp {
+namespace {
+
+SendParams Base() {
+  SendParams p;
+  p.to_path = "msrp://bob.example/s2;tcp";
+  p.from_path = "msrp://alice.example/s1;tcp";
+  p.message_id = "msg00001";
+  p.content_type = "application/octet-stream";
+  return p;
+}
+
+// Parses a stream of chunks into owned copies (text kept alive alongside).
+std::vector<Message> ParseAll(const std::string& wire) {
+  std::vector<Message> out;
+  StreamParser p;
+  ParseError e = p.FeedAll(wire, [&](const Message& m) { out.push_back(m); });
+  EXPECT_FALSE(e) << e.ToString();
+  EXPECT_TRUE(p.at_message_boundary());
+  return out;
+}
+
+std::string Body(std::size_t n) {
+  std::string b(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<char>((i * 131 + 7) & 0xFF);
+  return b;
+}
+
+// 10 000 bytes at 4096 per chunk: three chunks, correct ranges and flags.
+TEST(MsrpChunking, RangesAndFlags) {
+  std::string body = Body(10000), wire;
+  IdGenerator ids(1);
+  EXPECT_EQ(AppendChunkedSend(Base(), body, 4096, &ids, &wire), 3u);
+  std::vector<Message> chunks = ParseAll(wire);
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0].byte_range, (ByteRange{1, 4096, 10000, false, false}));
+  EXPECT_EQ(chunks[1].byte_range, (ByteRange{4097, 8192, 10000, false, false}));
+  EXPECT_EQ(chunks[2].byte_range, (ByteRange{8193, 10000, 10000, false, false}));
+  EXPECT_EQ(chunks[0].flag, EndFlag::kMore);
+  EXPECT_EQ(chunks[1].flag, EndFlag::kMore);
+  EXPECT_EQ(chunks[2].flag, EndFlag::kComplete);
+  EXPECT_NE(chunks[0].transaction_id, chunks[1].transaction_id);
+  for (const Message& m : chunks) EXPECT_EQ(m.message_id, "msg00001");
+}
+
+// Chunk counts at the edges: exact multiple, one byte, empty body.
+TEST(MsrpChunking, EdgeCounts) {
+  IdGenerator ids(2);
+  std::string wire;
+  EXPECT_EQ(AppendChunkedSend(Base(), Body(8192), 4096, &ids, &wire), 2u);
+  wire.clear();
+  EXPECT_EQ(AppendChunkedSend(Base(), Body(1), 4096, &ids, &wire), 1u);
+  wire.clear();
+  EXPECT_EQ(AppendChunkedSend(Base(), "", 4096, &ids, &wire), 1u);
+  std::vector<Message> chunks = ParseAll(wire);
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_FALSE(chunks[0].has_body);
+  EXPECT_EQ(chunks[0].byte_range, (ByteRange{1, 0, 0, false, false}));
+  Reassembler r;
+  std::string whole = "junk";
+  ParseError e;
+  EXPECT_EQ(r.Add(chunks[0], &whole, &e), Reassembler::Result::kComplete);
+  EXPECT_EQ(whole, "");
+}
+
+// Reassembly in order, in reverse, and shuffled gives the original body.
+TEST(MsrpChunking, ReassemblesInAnyOrder) {
+  std::string body = Body(5000), wire;
+  IdGenerator ids(3);
+  AppendChunkedSend(Base(), body, 700, &ids, &wire);
+  std::vector<Message> chunks = ParseAll(wire);
+  ASSERT_EQ(chunks.size(), 8u);
+  std::mt19937 rng(5);
+  for (int order = 0; order < 3; ++order) {
+    std::vector<Message> c = chunks;
+    if (order == 1) std::reverse(c.begin(), c.end());
+    if (order == 2) std::shuffle(c.begin(), c.end(), rng);
+    Reassembler r;
+    std::string whole;
+    ParseError e;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      Reassembler::Result res = r.Add(c[i], &whole, &e);
+      ASSERT_NE(res, Reassembler::Result::kError) << e.ToString();
+      EXPECT_EQ(res == Reassembler::Result::kComplete, i + 1 == c.size()) << order << " " << i;
+    }
+    EXPECT_EQ(whole, body);
+    EXPECT_EQ(r.pending_messages(), 0u);
+  }
+}
+
+// The RFC's two chunks ("1-*/8" then "5-8/8") reassemble to "abcdEFGH".
+TEST(MsrpChunking, RfcChunksReassemble) {
+  Message a, b;
+  ASSERT_FALSE(Parse(testing::kRfcChunk1, &a));
+  ASSERT_FALSE(Parse(testing::kRfcChunk2, &b));
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  EXPECT_EQ(r.Add(a, &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.Add(b, &whole, &e), Reassembler::Result::kComplete);
+  EXPECT_EQ(whole, "abcdEFGH");
+}
+
+// Duplicates are tolerated and counted; an overlap with other bytes is an error.
+TEST(MsrpChunking, DuplicatesAndConflicts) {
+  std::string body = Body(3000), wire;
+  IdGenerator ids(4);
+  AppendChunkedSend(Base(), body, 1000, &ids, &wire);
+  std::vector<Message> c = ParseAll(wire);
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  EXPECT_EQ(r.Add(c[0], &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.Add(c[0], &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.duplicate_bytes(), 1000u);
+  std::string evil(c[1].body);
+  evil[10] ^= 1;
+  Message bad = c[1];
+  bad.body = evil;
+  EXPECT_EQ(r.Add(c[1], &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.Add(bad, &whole, &e), Reassembler::Result::kError);
+  EXPECT_NE(std::string(e.reason).find("different content"), std::string::npos);
+  EXPECT_EQ(r.pending_messages(), 0u);  // the corrupt message is dropped
+}
+
+// Gaps are listed and reported when the stream ends.
+TEST(MsrpChunking, GapDetection) {
+  std::string body = Body(3000), wire;
+  IdGenerator ids(5);
+  AppendChunkedSend(Base(), body, 1000, &ids, &wire);
+  std::vector<Message> c = ParseAll(wire);
+  Reassembler r;
+  std::string whole, detail;
+  ParseError e;
+  EXPECT_EQ(r.Add(c[0], &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.Add(c[2], &whole, &e), Reassembler::Result::kIncomplete);
+  auto gaps = r.Missing("msg00001");
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0], std::make_pair(std::uint64_t{1001}, std::uint64_t{2000}));
+  ParseError fin = r.Finish(&detail);
+  ASSERT_TRUE(fin);
+  EXPECT_EQ(detail, "Message-ID msg00001: missing 1001-2000");
+  EXPECT_EQ(r.Add(c[1], &whole, &e), Reassembler::Result::kComplete);
+  EXPECT_FALSE(r.Finish(&detail));
+}
+
+// '#' aborts: the partial message is dropped.
+TEST(MsrpChunking, AbortDropsMessage) {
+  std::string body = Body(3000), wire;
+  IdGenerator ids(6);
+  AppendChunkedSend(Base(), body, 1000, &ids, &wire);
+  std::vector<Message> c = ParseAll(wire);
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  EXPECT_EQ(r.Add(c[0], &whole, &e), Reassembler::Result::kIncomplete);
+  Message abort = c[1];
+  abort.flag = EndFlag::kAbort;
+  EXPECT_EQ(r.Add(abort, &whole, &e), Reassembler::Result::kAborted);
+  EXPECT_EQ(r.pending_messages(), 0u);
+}
+
+// Inconsistent chunks are errors with a reason.
+TEST(MsrpChunking, RejectsInconsistentChunks) {
+  Message m;
+  ASSERT_FALSE(Parse(testing::kRfcSend, &m));  // Byte-Range 1-25/25, 23-byte body
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  EXPECT_EQ(r.Add(m, &whole, &e), Reassembler::Result::kError);
+  EXPECT_NE(std::string(e.reason).find("body length"), std::string::npos);
+
+  Message a, b;
+  ASSERT_FALSE(Parse(testing::kRfcChunk1, &a));
+  ASSERT_FALSE(Parse(testing::kRfcChunk2, &b));
+  b.byte_range.total = 9;  // the totals disagree
+  b.byte_range.end = 8;
+  Reassembler r2;
+  EXPECT_EQ(r2.Add(a, &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r2.Add(b, &whole, &e), Reassembler::Result::kError);
+
+  Reassembler small(4);
+  EXPECT_EQ(small.Add(a, &whole, &e), Reassembler::Result::kError);  // total 8 > 4
+  Message resp;
+  ASSERT_FALSE(Parse(testing::kRfcOk, &resp));
+  EXPECT_EQ(r.Add(resp, &whole, &e), Reassembler::Result::kError);
+}
+
+// Two messages interleaved chunk by chunk are kept apart by Message-ID.
+TEST(MsrpChunking, InterleavedMessages) {
+  SendParams p1 = Base(), p2 = Base();
+  p2.message_id = "msg00002";
+  std::string b1 = Body(2500), b2 = Body(1700), w1, w2;
+  IdGenerator ids(8);
+  AppendChunkedSend(p1, b1, 500, &ids, &w1);
+  AppendChunkedSend(p2, b2, 500, &ids, &w2);
+  std::vector<Message> c1 = ParseAll(w1), c2 = ParseAll(w2);
+  Reassembler r;
+  std::vector<std::string> done;
+  std::string whole;
+  ParseError e;
+  for (std::size_t i = 0; i < std::max(c1.size(), c2.size()); ++i) {
+    for (auto* c : {&c1, &c2}) {
+      if (i >= c->size()) continue;
+      if (r.Add((*c)[i], &whole, &e) == Reassembler::Result::kComplete) done.push_back(whole);
+    }
+  }
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0], b2);  // the shorter one finishes first
+  EXPECT_EQ(done[1], b1);
+}
+
+}  // namespace
+}  // namespace sipim::msrp
