@@ -1,0 +1,705 @@
+#include "security/mikey.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/dh.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace sipim::security::mikey {
+
+const char* ModeName(Mode m) {
+  switch (m) {
+    case Mode::kPsk: return "psk";
+    case Mode::kPke: return "pke";
+    case Mode::kDhSigned: return "dh";
+    case Mode::kDhhmac: return "dhhmac";
+    case Mode::kEcdhSigned: return "ecdh-ext";
+  }
+  return "?";
+}
+
+std::uint64_t NtpNow() {
+  using namespace std::chrono;
+  const auto ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+  const std::uint64_t secs = static_cast<std::uint64_t>(ns / 1000000000) + 2208988800ULL;
+  const std::uint64_t frac = (static_cast<std::uint64_t>(ns % 1000000000) << 32) / 1000000000ULL;
+  return (secs << 32) | frac;
+}
+
+Status ReplayCache::Check(std::uint64_t ts, std::uint64_t now, std::uint32_t csb_id, const Bytes& rand) {
+  const std::uint64_t diff = ts > now ? ts - now : now - ts;
+  if (diff > window_) {
+    return MakeError(Errc::kReplay, "timestamp " + std::to_string((ts >> 32)) + " is " +
+                                        std::to_string(diff >> 32) + " s from the local clock (window " +
+                                        std::to_string(window_ >> 32) + " s)");
+  }
+  while (!seen_.empty() && seen_.front().ts + window_ < now) seen_.pop_front();
+  for (const Entry& e : seen_) {
+    if (e.ts == ts && e.csb_id == csb_id && e.rand == rand) {
+      return MakeError(Errc::kReplay, "I_MESSAGE already received (same CSB ID, T and RAND)");
+    }
+  }
+  seen_.push_back({ts, csb_id, rand});
+  return {};
+}
+
+namespace {
+
+constexpr std::size_t kRandLen = 16;
+constexpr std::size_t kTgkLen = 16;
+constexpr std::size_t kEnvKeyLen = 16;
+constexpr std::size_t kMacLen = 20;
+
+Result<Bytes> RandomBytes(std::size_t n) {
+  Bytes b(n);
+  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) return CryptoError("RAND_bytes");
+  return b;
+}
+
+std::uint64_t Now(const Config& c) { return c.now_ntp ? c.now_ntp : NtpNow(); }
+
+Bytes ToBytes64(std::uint64_t v) {
+  Bytes b(8);
+  for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (56 - 8 * i));
+  return b;
+}
+
+Hdr MakeHdr(const Config& c, DataType type, bool v_flag) {
+  Hdr h;
+  h.data_type = type;
+  h.v_flag = v_flag;
+  h.prf = c.prf;
+  h.csb_id = c.csb_id;
+  h.cs_id_map_type = 0;
+  h.cs.push_back({0, c.ssrc, 0});
+  return h;
+}
+
+IdPayload UriId(const std::string& uri) { return IdPayload{1, ToBytes(uri)}; }
+
+// SRTP policy: AES-CM, 128-bit key, HMAC-SHA-1, 160-bit auth key, 112-bit salt, 80-bit tag.
+SpPayload DefaultPolicy() {
+  SpPayload sp;
+  sp.policy_no = 0;
+  sp.prot_type = 0;
+  sp.params = {{0, {1}}, {1, {16}}, {2, {1}}, {3, {20}}, {4, {14}}, {7, {1}}, {8, {1}}, {10, {1}}, {11, {10}}};
+  return sp;
+}
+
+// AES-128 in counter mode (encrypts and decrypts), IV per RFC 3830 §4.2.3.
+Result<Bytes> AesCm(const MessageKeys& k, std::uint32_t csb_id, std::uint64_t ts, const Bytes& in) {
+  unsigned char iv[16] = {0};
+  std::memcpy(iv, k.salt.data(), 14);
+  // XOR (0x0000 || CSB ID || T): CSB ID at bytes 2..5, T at bytes 6..13.
+  for (int i = 0; i < 4; ++i) iv[2 + i] ^= static_cast<unsigned char>(csb_id >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i) iv[6 + i] ^= static_cast<unsigned char>(ts >> (56 - 8 * i));
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  Bytes out(in.size());
+  int len = 0;
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ctr(), nullptr, k.encr_key.data(), iv) != 1 ||
+      (!in.empty() && EVP_EncryptUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(in.size())) != 1)) {
+    return CryptoError("AES-CM-128");
+  }
+  return out;
+}
+
+// HMAC-SHA-1 over the message up to its MAC field, plus `extra`. (In PSK,
+// DHHMAC and V messages the MAC payload is last, so this is "the entire
+// message except the MAC field"; in PKE the PKE and SIGN payloads that follow
+// are covered by the signature.)
+Result<Bytes> MacOver(const Bytes& auth_key, const Bytes& msg, std::size_t mac_off, const Bytes& extra = {}) {
+  Bytes in(msg.begin(), msg.begin() + static_cast<long>(mac_off));
+  in.insert(in.end(), extra.begin(), extra.end());
+  return Hmac("SHA1", auth_key, in.data(), in.size());
+}
+
+std::size_t KemacMacOffset(const Message& m, int idx) {
+  const auto& k = std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(idx)]);
+  return m.offsets[static_cast<std::size_t>(idx)] + 4 + k.encr_data.size() + 1;
+}
+std::size_t VMacOffset(const Message& m, int idx) { return m.offsets[static_cast<std::size_t>(idx)] + 2; }
+
+Status CheckMac(const Bytes& auth_key, const Bytes& msg, std::size_t mac_off, const Bytes& got,
+                const char* what, const Bytes& extra = {}) {
+  if (got.size() != kMacLen) return MakeError(Errc::kUnsupported, std::string(what) + ": MAC is not HMAC-SHA-1-160");
+  auto mac = MacOver(auth_key, msg, mac_off, extra);
+  if (!mac) return mac.error();
+  if (CRYPTO_memcmp(mac->data(), got.data(), kMacLen) != 0) {
+    return MakeError(Errc::kMacMismatch, std::string(what) + " MAC does not verify");
+  }
+  return {};
+}
+
+// RSASSA-PKCS1-v1_5 / SHA-256.
+Result<Bytes> RsaSign(EVP_PKEY* key, const unsigned char* data, std::size_t n) {
+  if (!EVP_PKEY_is_a(key, "RSA")) {
+    return MakeError(Errc::kUnsupported, "MIKEY SIGN needs an RSA key (RFC 3830 defines RSA signatures only)");
+  }
+  EvpMdCtxPtr md(EVP_MD_CTX_new());
+  std::size_t len = 0;
+  if (!md || EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+      EVP_DigestSign(md.get(), nullptr, &len, data, n) != 1) {
+    return CryptoError("RSA sign");
+  }
+  Bytes sig(len);
+  if (EVP_DigestSign(md.get(), sig.data(), &len, data, n) != 1) return CryptoError("RSA sign");
+  sig.resize(len);
+  return sig;
+}
+
+Status RsaVerify(EVP_PKEY* key, const unsigned char* data, std::size_t n, const Bytes& sig) {
+  EvpMdCtxPtr md(EVP_MD_CTX_new());
+  if (!md || EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
+    return CryptoError("RSA verify init");
+  }
+  if (EVP_DigestVerify(md.get(), sig.data(), sig.size(), data, n) != 1) {
+    DrainOpenSslErrors();
+    return MakeError(Errc::kBadSignature, "SIGN payload does not verify");
+  }
+  return {};
+}
+
+// Appends a SIGN payload (placeholder of the key's size), encodes, and signs in place.
+Result<Bytes> EncodeSigned(Message& m, EVP_PKEY* key) {
+  SignPayload s;
+  s.s_type = 0;
+  s.signature.assign(static_cast<std::size_t>(EVP_PKEY_get_size(key)), 0);
+  m.payloads.push_back(s);
+  auto bytes = Encode(m);
+  if (!bytes) return bytes;
+  const std::size_t sig_off = m.offsets.back() + 2;
+  auto sig = RsaSign(key, bytes->data(), sig_off);
+  if (!sig) return sig.error();
+  if (sig->size() != s.signature.size()) return MakeError(Errc::kCrypto, "signature length changed");
+  std::memcpy(bytes->data() + sig_off, sig->data(), sig->size());
+  return bytes;
+}
+
+// Verifies the trailing SIGN of `msg` with the certificate carried in CERT
+// (chain to cfg.trust, SAN names `expect_uri` if not empty). Returns the SAN URI.
+Result<std::string> VerifySignedByCert(const Message& m, const Bytes& raw, const Config& cfg,
+                                       const std::string& expect_uri) {
+  const CertPayload* cp = m.Find<CertPayload>();
+  if (cp == nullptr) return MakeError(Errc::kNoSignerCert, "no CERT payload");
+  if (cp->cert_type != 0 && cp->cert_type != 2) {
+    return MakeError(Errc::kUnsupported, "CERT type " + std::to_string(cp->cert_type));
+  }
+  auto cert = CertFromDer(cp->data.data(), cp->data.size());
+  if (!cert) return cert.error();
+  const int si = m.IndexOf(kSign);
+  if (si < 0 || static_cast<std::size_t>(si) + 1 != m.payloads.size()) {
+    return MakeError(Errc::kMalformed, "signed MIKEY message does not end with SIGN");
+  }
+  const auto& sign = std::get<SignPayload>(m.payloads.back());
+  if (sign.s_type != 0) return MakeError(Errc::kUnsupported, "SIGN S type " + std::to_string(sign.s_type));
+  EVP_PKEY* pub = X509_get0_pubkey(cert->get());
+  if (pub == nullptr) return MakeError(Errc::kMalformed, "CERT has no public key");
+  if (Status st = RsaVerify(pub, raw.data(), m.offsets.back() + 2, sign.signature); !st) return st.error();
+  if (Status st = VerifyCertChain(cert->get(), nullptr, cfg.trust, 0); !st) return st.error();
+  std::string named;
+  for (const std::string& uri : CertSipUris(cert->get())) {
+    if (expect_uri.empty() || SameAor(uri, expect_uri)) named = uri;
+  }
+  if (named.empty()) {
+    return MakeError(Errc::kFromMismatch, "CERT does not name " + (expect_uri.empty() ? std::string("a SIP URI") : expect_uri));
+  }
+  return named;
+}
+
+// ------------------------------------------------------------ Diffie-Hellman
+
+Result<EvpPkeyPtr> GenKeyPair(Mode mode) {
+  if (mode == Mode::kEcdhSigned) {
+    EVP_PKEY* k = EVP_EC_gen("P-256");
+    if (!k) return CryptoError("P-256 key generation");
+    return EvpPkeyPtr(k);
+  }
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("modp_1536"), 0),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* k = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_params(ctx.get(), params) != 1 ||
+      EVP_PKEY_generate(ctx.get(), &k) != 1) {
+    return CryptoError("OAKLEY 5 (modp_1536) key generation");
+  }
+  return EvpPkeyPtr(k);
+}
+
+Result<Bytes> PublicValue(Mode mode, EVP_PKEY* key) {
+  if (mode == Mode::kEcdhSigned) {
+    unsigned char buf[65];
+    std::size_t len = 0;
+    if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len) != 1) {
+      return CryptoError("P-256 public point");
+    }
+    return Bytes(buf, buf + len);
+  }
+  BIGNUM* pub = nullptr;
+  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PUB_KEY, &pub) != 1) return CryptoError("DH public value");
+  Bytes out(DhGroupBytes(0));
+  const int ok = BN_bn2binpad(pub, out.data(), static_cast<int>(out.size()));
+  BN_free(pub);
+  if (ok < 0) return CryptoError("DH public value");
+  return out;
+}
+
+// The shared secret with the peer's public value (checked by OpenSSL).
+Result<Bytes> SharedSecret(Mode mode, EVP_PKEY* own, const Bytes& peer_value) {
+  OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
+  OsslPtr<BIGNUM, BN_free> bn;
+  if (!bld) return CryptoError("OSSL_PARAM_BLD_new");
+  const bool ec = mode == Mode::kEcdhSigned;
+  if (ec) {
+    if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, peer_value.data(), peer_value.size()) != 1) {
+      return CryptoError("ECDH peer params");
+    }
+  } else {
+    bn.reset(BN_bin2bn(peer_value.data(), static_cast<int>(peer_value.size()), nullptr));
+    if (!bn || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "modp_1536", 0) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, bn.get()) != 1) {
+      return CryptoError("DH peer params");
+    }
+  }
+  OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, ec ? "EC" : "DH", nullptr));
+  EVP_PKEY* peer_raw = nullptr;
+  if (!params || !fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
+      EVP_PKEY_fromdata(fctx.get(), &peer_raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    std::string why = DrainOpenSslErrors();
+    return MakeError(Errc::kMalformed, std::string(ec ? "ECDH" : "DH") + " public value is not a valid key: " + why);
+  }
+  EvpPkeyPtr peer(peer_raw);
+  EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new(own, nullptr));
+  if (!dctx || EVP_PKEY_derive_init(dctx.get()) != 1 || (!ec && EVP_PKEY_CTX_set_dh_pad(dctx.get(), 1) != 1)) {
+    return CryptoError("derive init");
+  }
+  if (EVP_PKEY_derive_set_peer_ex(dctx.get(), peer.get(), 1) != 1) {
+    std::string why = DrainOpenSslErrors();
+    return MakeError(Errc::kMalformed, "peer public value rejected: " + why);
+  }
+  std::size_t len = 0;
+  if (EVP_PKEY_derive(dctx.get(), nullptr, &len) != 1) return CryptoError("derive");
+  Bytes secret(len);
+  if (EVP_PKEY_derive(dctx.get(), secret.data(), &len) != 1) return CryptoError("derive");
+  secret.resize(len);
+  return secret;
+}
+
+Payload DhPayloadOf(Mode mode, const Bytes& value) {
+  if (mode == Mode::kEcdhSigned) return GeneralExtPayload{kEcdhExtType, value};
+  DhPayload d;
+  d.group = 0;
+  d.value = value;
+  return d;
+}
+
+// The nth DH value (DH payload, or ECDH General Extension) of a message.
+const Bytes* DhValue(const Message& m, Mode mode, std::size_t nth) {
+  if (mode == Mode::kEcdhSigned) {
+    std::size_t k = 0;
+    for (const Payload& p : m.payloads) {
+      if (const auto* g = std::get_if<GeneralExtPayload>(&p); g && g->type == kEcdhExtType) {
+        if (k++ == nth) return &g->data;
+      }
+    }
+    return nullptr;
+  }
+  const DhPayload* d = m.Find<DhPayload>(nth);
+  if (d == nullptr) return nullptr;
+  return d->group == 0 ? &d->value : nullptr;
+}
+
+DataType InitType(Mode m) {
+  switch (m) {
+    case Mode::kPsk: return DataType::kPskInit;
+    case Mode::kPke: return DataType::kPkInit;
+    case Mode::kDhhmac: return DataType::kDhhmacInit;
+    default: return DataType::kDhInit;
+  }
+}
+DataType RespType(Mode m) {
+  switch (m) {
+    case Mode::kPsk: return DataType::kPskResp;
+    case Mode::kPke: return DataType::kPkResp;
+    case Mode::kDhhmac: return DataType::kDhhmacResp;
+    default: return DataType::kDhResp;
+  }
+}
+
+std::string Str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+// Appends a KEMAC with a zero MAC, encodes, and fills in the MAC.
+Result<Bytes> EncodeWithKemacMac(Message& m, KemacPayload kemac, const Bytes& auth_key) {
+  kemac.mac_alg = 1;
+  kemac.mac.assign(kMacLen, 0);
+  m.payloads.push_back(std::move(kemac));
+  const int idx = static_cast<int>(m.payloads.size()) - 1;
+  auto bytes = Encode(m);
+  if (!bytes) return bytes;
+  const std::size_t off = KemacMacOffset(m, idx);
+  Bytes head(bytes->begin(), bytes->begin() + static_cast<long>(off));
+  auto mac = Hmac("SHA1", auth_key, head.data(), head.size());
+  if (!mac) return mac.error();
+  std::memcpy(bytes->data() + off, mac->data(), kMacLen);
+  return bytes;
+}
+
+// MAC input for V: IDi || IDr || T (of the I_MESSAGE).
+Bytes VExtra(const std::string& idi, const std::string& idr, std::uint64_t ts) {
+  Bytes e = ToBytes(idi);
+  Bytes r = ToBytes(idr);
+  e.insert(e.end(), r.begin(), r.end());
+  Bytes t = ToBytes64(ts);
+  e.insert(e.end(), t.begin(), t.end());
+  return e;
+}
+
+Result<Bytes> BuildV(const Config& c, std::uint64_t ts, const Bytes& auth_key, const std::string& idi) {
+  Message r;
+  r.hdr = MakeHdr(c, RespType(c.mode), false);
+  r.payloads.push_back(TPayload{0, ts});
+  r.payloads.push_back(UriId(c.responder_uri));
+  r.payloads.push_back(VPayload{1, Bytes(kMacLen, 0)});
+  auto bytes = Encode(r);
+  if (!bytes) return bytes;
+  const std::size_t off = VMacOffset(r, static_cast<int>(r.payloads.size()) - 1);
+  auto mac = MacOver(auth_key, *bytes, off, VExtra(idi, c.responder_uri, ts));
+  if (!mac) return mac.error();
+  std::memcpy(bytes->data() + off, mac->data(), kMacLen);
+  return bytes;
+}
+
+Status CheckHeader(const Message& m, const Config& c, DataType want) {
+  if (m.hdr.data_type != want) {
+    return MakeError(Errc::kMalformed, "MIKEY data type " + std::to_string(static_cast<int>(m.hdr.data_type)) +
+                                           ", expected " + std::to_string(static_cast<int>(want)));
+  }
+  if (m.hdr.csb_id != c.csb_id && want != InitType(c.mode)) {
+    return MakeError(Errc::kMalformed, "R_MESSAGE CSB ID does not match the I_MESSAGE");
+  }
+  return {};
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ Initiator
+
+Result<Bytes> Initiator::BuildI() {
+  if (built_) return MakeError(Errc::kMalformed, "BuildI called twice");
+  const Mode mode = cfg_.mode;
+  auto rand = RandomBytes(kRandLen);
+  if (!rand) return rand.error();
+  rand_ = std::move(*rand);
+  ts_ = Now(cfg_);
+  Message m;
+  m.hdr = MakeHdr(cfg_, InitType(mode), cfg_.want_verify && (mode == Mode::kPsk || mode == Mode::kPke));
+  m.payloads.push_back(TPayload{0, ts_});
+  m.payloads.push_back(RandPayload{rand_});
+  const bool signs = mode == Mode::kPke || mode == Mode::kDhSigned || mode == Mode::kEcdhSigned;
+  if (signs) {
+    if (cfg_.self == nullptr || !cfg_.self->cert) return MakeError(Errc::kNoSignerCert, "no own certificate");
+    auto der = CertToDer(cfg_.self->cert.get());
+    if (!der) return der.error();
+    m.payloads.push_back(CertPayload{0, std::move(*der)});
+  } else {
+    m.payloads.push_back(UriId(cfg_.initiator_uri));
+  }
+  m.payloads.push_back(UriId(cfg_.responder_uri));
+  m.payloads.push_back(DefaultPolicy());
+  Result<Bytes> bytes = Bytes{};
+  if (mode == Mode::kPsk || mode == Mode::kPke) {
+    auto tgk = RandomBytes(kTgkLen);
+    if (!tgk) return tgk.error();
+    tgk_ = std::move(*tgk);
+    Bytes inkey = cfg_.psk;
+    if (mode == Mode::kPke) {
+      auto env = RandomBytes(kEnvKeyLen);
+      if (!env) return env.error();
+      env_key_ = std::move(*env);
+      inkey = env_key_;
+    }
+    if (inkey.empty()) return MakeError(Errc::kMalformed, "PSK mode without a pre-shared key");
+    auto mk = DeriveMessageKeys(cfg_.prf, inkey, cfg_.csb_id, rand_);
+    if (!mk) return mk.error();
+    KeyDataSet set;
+    if (mode == Mode::kPke) {
+      set.has_id = true;
+      set.id = UriId(cfg_.initiator_uri);
+    }
+    set.keys.push_back(KeyDataPayload{0, 0, tgk_, {}, {}});
+    auto plain = EncodeKeyData(set);
+    if (!plain) return plain.error();
+    auto enc = AesCm(*mk, cfg_.csb_id, ts_, *plain);
+    if (!enc) return enc.error();
+    KemacPayload kemac;
+    kemac.encr_alg = 1;
+    kemac.encr_data = std::move(*enc);
+    if (mode == Mode::kPsk) {
+      bytes = EncodeWithKemacMac(m, std::move(kemac), mk->auth_key);
+    } else {
+      // PKE: MAC the message up to the KEMAC MAC, then PKE and SIGN follow.
+      kemac.mac_alg = 1;
+      kemac.mac.assign(kMacLen, 0);
+      m.payloads.push_back(kemac);
+      const int kidx = static_cast<int>(m.payloads.size()) - 1;
+      if (cfg_.peer_cert == nullptr) return MakeError(Errc::kNotRecipient, "PKE without the responder's certificate");
+      EVP_PKEY* rpub = X509_get0_pubkey(cfg_.peer_cert);
+      EvpPkeyCtxPtr ectx(rpub ? EVP_PKEY_CTX_new(rpub, nullptr) : nullptr);
+      std::size_t elen = 0;
+      if (!ectx || EVP_PKEY_encrypt_init(ectx.get()) != 1 ||
+          EVP_PKEY_CTX_set_rsa_padding(ectx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+          EVP_PKEY_CTX_set_rsa_oaep_md(ectx.get(), EVP_sha256()) != 1 ||
+          EVP_PKEY_encrypt(ectx.get(), nullptr, &elen, env_key_.data(), env_key_.size()) != 1) {
+        return CryptoError("PKE: RSA-OAEP encrypt init (responder key must be RSA)");
+      }
+      Bytes pke(elen);
+      if (EVP_PKEY_encrypt(ectx.get(), pke.data(), &elen, env_key_.data(), env_key_.size()) != 1) {
+        return CryptoError("PKE: RSA-OAEP encrypt");
+      }
+      pke.resize(elen);
+      m.payloads.push_back(PkePayload{0, std::move(pke)});
+      bytes = EncodeSigned(m, cfg_.self->key.get());
+      if (!bytes) return bytes;
+      const std::size_t off = KemacMacOffset(m, kidx);
+      Bytes head(bytes->begin(), bytes->begin() + static_cast<long>(off));
+      auto mac = Hmac("SHA1", mk->auth_key, head.data(), head.size());
+      if (!mac) return mac.error();
+      std::memcpy(bytes->data() + off, mac->data(), kMacLen);
+      // The MAC sits inside the signed range: sign again over the final bytes.
+      const std::size_t sig_off = m.offsets.back() + 2;
+      auto sig = RsaSign(cfg_.self->key.get(), bytes->data(), sig_off);
+      if (!sig) return sig.error();
+      std::memcpy(bytes->data() + sig_off, sig->data(), sig->size());
+    }
+  } else {
+    auto key = GenKeyPair(mode);
+    if (!key) return key.error();
+    dh_key_ = std::move(*key);
+    auto pub = PublicValue(mode, dh_key_.get());
+    if (!pub) return pub.error();
+    own_dh_value_ = *pub;
+    m.payloads.push_back(DhPayloadOf(mode, own_dh_value_));
+    if (mode == Mode::kDhhmac) {
+      if (cfg_.psk.empty()) return MakeError(Errc::kMalformed, "DHHMAC without a pre-shared key");
+      auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
+      if (!mk) return mk.error();
+      bytes = EncodeWithKemacMac(m, KemacPayload{0, {}, 1, {}}, mk->auth_key);
+    } else {
+      if (cfg_.self == nullptr || !cfg_.self->key) return MakeError(Errc::kNoSignerCert, "no own key");
+      bytes = EncodeSigned(m, cfg_.self->key.get());
+    }
+  }
+  if (!bytes) return bytes;
+  i_msg_ = *bytes;
+  built_ = true;
+  return bytes;
+}
+
+Result<KeyMaterial> Initiator::KeysWithoutResponse() const {
+  if (!built_ || tgk_.empty()) return MakeError(Errc::kMalformed, "no keys before the exchange completes");
+  return KeyMaterial{tgk_, rand_, cfg_.csb_id, cfg_.prf};
+}
+
+Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
+  if (!built_) return MakeError(Errc::kMalformed, "ProcessR before BuildI");
+  auto dm = Decode(raw);
+  if (!dm) return dm.error();
+  const Message& m = *dm;
+  const Mode mode = cfg_.mode;
+  if (Status st = CheckHeader(m, cfg_, RespType(mode)); !st) return st.error();
+  const TPayload* t = m.Find<TPayload>();
+  if (t == nullptr) return MakeError(Errc::kMalformed, "R_MESSAGE without T");
+  if (mode == Mode::kPsk || mode == Mode::kPke) {
+    // The verification message echoes the I_MESSAGE timestamp (§5.2).
+    if (t->value != ts_) return MakeError(Errc::kReplay, "V message timestamp differs from the I_MESSAGE's");
+    const int vi = m.IndexOf(kV);
+    if (vi < 0 || static_cast<std::size_t>(vi) + 1 != m.payloads.size()) {
+      return MakeError(Errc::kMalformed, "R_MESSAGE must end with V");
+    }
+    const Bytes inkey = mode == Mode::kPsk ? cfg_.psk : env_key_;
+    auto mk = DeriveMessageKeys(cfg_.prf, inkey, cfg_.csb_id, rand_);
+    if (!mk) return mk.error();
+    const IdPayload* idr = m.Find<IdPayload>();
+    const std::string idr_s = idr ? Str(idr->id) : cfg_.responder_uri;
+    if (Status st = CheckMac(mk->auth_key, raw, VMacOffset(m, vi), std::get<VPayload>(m.payloads[static_cast<std::size_t>(vi)]).mac,
+                             "V", VExtra(cfg_.initiator_uri, idr_s, ts_));
+        !st)
+      return st.error();
+    return KeyMaterial{tgk_, rand_, cfg_.csb_id, cfg_.prf};
+  }
+  const std::uint64_t now = Now(cfg_);
+  const std::uint64_t diff = t->value > now ? t->value - now : now - t->value;
+  if (diff > NtpSeconds(cfg_.window_s)) return MakeError(Errc::kReplay, "R_MESSAGE timestamp outside the window");
+  const Bytes* dhr = DhValue(m, mode, 0);
+  const Bytes* dhi = DhValue(m, mode, 1);
+  if (dhr == nullptr || dhi == nullptr) return MakeError(Errc::kMalformed, "R_MESSAGE lacks DHr or DHi");
+  if (*dhi != own_dh_value_) return MakeError(Errc::kMalformed, "R_MESSAGE DHi is not the value we sent");
+  if (mode == Mode::kDhhmac) {
+    const int ki = m.IndexOf(kKemac);
+    if (ki < 0 || static_cast<std::size_t>(ki) + 1 != m.payloads.size()) {
+      return MakeError(Errc::kMalformed, "DHHMAC R_MESSAGE must end with KEMAC");
+    }
+    auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
+    if (!mk) return mk.error();
+    if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki),
+                             std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(ki)]).mac, "DHHMAC KEMAC");
+        !st)
+      return st.error();
+  } else {
+    auto who = VerifySignedByCert(m, raw, cfg_, cfg_.responder_uri);
+    if (!who) return who.error();
+  }
+  auto secret = SharedSecret(mode, dh_key_.get(), *dhr);
+  if (!secret) return secret.error();
+  return KeyMaterial{std::move(*secret), rand_, cfg_.csb_id, cfg_.prf};
+}
+
+// ------------------------------------------------------------------ Responder
+
+Result<Bytes> Responder::ProcessI(const Bytes& raw) {
+  auto dm = Decode(raw);
+  if (!dm) return dm.error();
+  const Message& m = *dm;
+  const Mode mode = cfg_.mode;
+  if (Status st = CheckHeader(m, cfg_, InitType(mode)); !st) return st.error();
+  cfg_.csb_id = m.hdr.csb_id;  // the responder answers in the initiator's bundle
+  cfg_.prf = m.hdr.prf;
+  if (!m.hdr.cs.empty()) cfg_.ssrc = m.hdr.cs.front().ssrc;
+  const TPayload* t = m.Find<TPayload>();
+  const RandPayload* rp = m.Find<RandPayload>();
+  if (t == nullptr || rp == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without T or RAND");
+  if (rp->rand.size() < 16) return MakeError(Errc::kMalformed, "RAND shorter than 128 bits");
+  if (cache_ == nullptr) return MakeError(Errc::kReplay, "no replay cache");
+  if (Status st = cache_->Check(t->value, Now(cfg_), m.hdr.csb_id, rp->rand); !st) return st.error();
+  // IDr, when present, must be us.
+  const IdPayload* idr = m.Find<IdPayload>(mode == Mode::kPsk || mode == Mode::kDhhmac ? 1 : 0);
+  if (idr != nullptr && !cfg_.responder_uri.empty() && !SameAor(Str(idr->id), cfg_.responder_uri)) {
+    return MakeError(Errc::kNotRecipient, "I_MESSAGE is for " + Str(idr->id) + ", not " + cfg_.responder_uri);
+  }
+  keys_ = KeyMaterial{{}, rp->rand, m.hdr.csb_id, m.hdr.prf};
+  if (mode == Mode::kPsk || mode == Mode::kPke) {
+    const int ki = m.IndexOf(kKemac);
+    if (ki < 0) return MakeError(Errc::kMalformed, "I_MESSAGE without KEMAC");
+    const auto& kemac = std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(ki)]);
+    if (kemac.encr_alg != 1) return MakeError(Errc::kUnsupported, "KEMAC encr alg " + std::to_string(kemac.encr_alg));
+    Bytes inkey = cfg_.psk;
+    if (mode == Mode::kPke) {
+      auto who = VerifySignedByCert(m, raw, cfg_, "");
+      if (!who) return who.error();
+      peer_uri_ = *who;
+      const PkePayload* pke = m.Find<PkePayload>();
+      if (pke == nullptr) return MakeError(Errc::kMalformed, "PKE I_MESSAGE without PKE");
+      if (cfg_.self == nullptr || !cfg_.self->key) return MakeError(Errc::kNotRecipient, "no own key for PKE");
+      EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new(cfg_.self->key.get(), nullptr));
+      Bytes env(512);
+      std::size_t elen = env.size();
+      if (!dctx || EVP_PKEY_decrypt_init(dctx.get()) != 1 ||
+          EVP_PKEY_CTX_set_rsa_padding(dctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+          EVP_PKEY_CTX_set_rsa_oaep_md(dctx.get(), EVP_sha256()) != 1) {
+        return CryptoError("PKE: RSA-OAEP decrypt init");
+      }
+      if (EVP_PKEY_decrypt(dctx.get(), env.data(), &elen, pke->data.data(), pke->data.size()) != 1 ||
+          elen != kEnvKeyLen) {
+        DrainOpenSslErrors();
+        return MakeError(Errc::kTampered, "PKE envelope key does not decrypt with our key");
+      }
+      env.resize(elen);
+      inkey = env;
+    }
+    if (inkey.empty()) return MakeError(Errc::kMalformed, "no pre-shared key configured");
+    auto mk = DeriveMessageKeys(m.hdr.prf, inkey, m.hdr.csb_id, rp->rand);
+    if (!mk) return mk.error();
+    if (mode == Mode::kPsk && static_cast<std::size_t>(ki) + 1 != m.payloads.size()) {
+      return MakeError(Errc::kMalformed, "PSK I_MESSAGE: KEMAC is not the last payload");
+    }
+    if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki), kemac.mac, "KEMAC"); !st) return st.error();
+    auto plain = AesCm(*mk, m.hdr.csb_id, t->value, kemac.encr_data);
+    if (!plain) return plain.error();
+    auto set = DecodeKeyData(plain->data(), plain->size(), mode == Mode::kPke);
+    if (!set) return set.error();
+    if (mode == Mode::kPke && (!set->has_id || !SameAor(Str(set->id.id), peer_uri_))) {
+      return MakeError(Errc::kFromMismatch, "IDi inside KEMAC does not match the signer's certificate");
+    }
+    if (mode == Mode::kPsk) {
+      const IdPayload* idi = m.Find<IdPayload>(0);
+      peer_uri_ = idi ? Str(idi->id) : std::string();
+    }
+    if (set->keys.empty() || set->keys[0].type > 1 || set->keys[0].key.empty()) {
+      return MakeError(Errc::kMalformed, "KEMAC carries no TGK");
+    }
+    keys_.tgk = set->keys[0].key;
+    if (!m.hdr.v_flag) return Bytes{};
+    return BuildV(cfg_, t->value, mk->auth_key, peer_uri_.empty() ? cfg_.initiator_uri : peer_uri_);
+  }
+  // DH family.
+  const Bytes* dhi = DhValue(m, mode, 0);
+  if (dhi == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without a DH value of the expected group");
+  if (mode == Mode::kDhhmac) {
+    const int ki = m.IndexOf(kKemac);
+    if (ki < 0 || static_cast<std::size_t>(ki) + 1 != m.payloads.size()) {
+      return MakeError(Errc::kMalformed, "DHHMAC I_MESSAGE must end with KEMAC");
+    }
+    auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
+    if (!mk) return mk.error();
+    if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki),
+                             std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(ki)]).mac, "DHHMAC KEMAC");
+        !st)
+      return st.error();
+    const IdPayload* idi = m.Find<IdPayload>(0);
+    peer_uri_ = idi ? Str(idi->id) : std::string();
+  } else {
+    auto who = VerifySignedByCert(m, raw, cfg_, "");
+    if (!who) return who.error();
+    peer_uri_ = *who;
+  }
+  auto key = GenKeyPair(mode);
+  if (!key) return key.error();
+  auto secret = SharedSecret(mode, key->get(), *dhi);
+  if (!secret) return secret.error();
+  keys_.tgk = std::move(*secret);
+  auto dhr = PublicValue(mode, key->get());
+  if (!dhr) return dhr.error();
+  Message r;
+  r.hdr = MakeHdr(cfg_, RespType(mode), false);
+  r.payloads.push_back(TPayload{0, Now(cfg_)});
+  if (mode == Mode::kDhhmac) {
+    r.payloads.push_back(UriId(cfg_.responder_uri));
+  } else {
+    if (cfg_.self == nullptr || !cfg_.self->cert) return MakeError(Errc::kNoSignerCert, "no own certificate");
+    auto der = CertToDer(cfg_.self->cert.get());
+    if (!der) return der.error();
+    r.payloads.push_back(CertPayload{0, std::move(*der)});
+  }
+  r.payloads.push_back(UriId(peer_uri_));
+  r.payloads.push_back(DhPayloadOf(mode, *dhr));
+  r.payloads.push_back(DhPayloadOf(mode, *dhi));
+  if (mode == Mode::kDhhmac) {
+    auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
+    if (!mk) return mk.error();
+    return EncodeWithKemacMac(r, KemacPayload{0, {}, 1, {}}, mk->auth_key);
+  }
+  return EncodeSigned(r, cfg_.self->key.get());
+}
+
+std::string KeyMgmtValue(const Bytes& msg) { return "mikey " + Base64Encode(msg.data(), msg.size()); }
+
+Result<Bytes> ParseKeyMgmtValue(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  if (v.substr(0, 6) != "mikey ") {
+    return MakeError(Errc::kMalformed, "key-mgmt protocol is not mikey: " + std::string(v.substr(0, 16)));
+  }
+  v.remove_prefix(6);
+  while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+  Bytes out;
+  if (!Base64Decode(v, out) || out.empty()) return MakeError(Errc::kMalformed, "key-mgmt data is not base64");
+  return out;
+}
+
+}  // namespace sipim::security::mikey

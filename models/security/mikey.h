@@ -1,0 +1,130 @@
+#pragma once
+// MIKEY key exchange (RFC 3830, RFC 4650) on top of the codec:
+//
+//   PSK      I = HDR, T, RAND, IDi, IDr, SP, KEMAC(AES-CM-128{TGK}, HMAC-SHA-1)
+//            R = HDR, T, IDr, V                      (when the V flag is set)
+//   PKE      I = HDR, T, RAND, CERTi, IDr, SP, KEMAC(AES-CM-128{IDi, TGK}), PKE, SIGNi
+//            R = HDR, T, IDr, V                      (when the V flag is set)
+//   DH       I = HDR, T, RAND, CERTi, IDr, SP, DHi, SIGNi       (OAKLEY 5)
+//            R = HDR, T, CERTr, IDi, DHr, DHi, SIGNr
+//   DHHMAC   I = HDR, T, RAND, IDi, IDr, SP, DHi, KEMAC(NULL, HMAC-SHA-1)
+//            R = HDR, T, IDr, IDi, DHr, DHi, KEMAC(NULL, HMAC-SHA-1)
+//   ECDH-ext the DH exchange with P-256 points carried in General Extension
+//            payloads of type 0xFE instead of DH payloads. THIS IS AN EXTENSION:
+//            RFC 3830 registers MODP groups only; no standard peer accepts it.
+//
+// Choices where the RFCs leave room (documented in README.md):
+//   - KEMAC encryption key, MAC key and salt come from the PSK / envelope key
+//     by §4.1.4 with I's RAND; the KEMAC IV is (salt XOR (0x0000||CSB ID||T))||0x0000.
+//   - MACs cover the message from its first byte up to (not including) the MAC
+//     field; the V MAC additionally covers IDi || IDr || T of the I_MESSAGE.
+//   - SIGN (S type 0) is RSASSA-PKCS1-v1_5 with SHA-256 over the message up to
+//     and including the SIGN payload's S type/length bytes.
+//   - The PKE envelope key (16 bytes) is encrypted with RSAES-OAEP (SHA-256).
+//   - The DH TGK is g^(xi*xr), left-padded to the prime's length (192 bytes).
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "security/error.h"
+#include "security/kdf.h"
+#include "security/mikey_codec.h"
+#include "security/ossl.h"
+#include "security/pki.h"
+
+namespace sipim::security::mikey {
+
+enum class Mode { kPsk, kPke, kDhSigned, kDhhmac, kEcdhSigned };
+const char* ModeName(Mode m);  // "psk" | "pke" | "dh" | "dhhmac" | "ecdh-ext"
+constexpr std::uint8_t kEcdhExtType = 0xFE;  // General Extension type of the ECDH extension
+
+// NTP-UTC time (RFC 3830 §6.6): seconds since 1900 in the high 32 bits.
+std::uint64_t NtpNow();
+constexpr std::uint64_t NtpSeconds(std::uint64_t s) { return s << 32; }
+
+// Replay protection for I_MESSAGEs (RFC 3830 §5.4): a timestamp farther than
+// `window_s` from the receiver's clock is refused, and a message seen before
+// within the window (same CSB ID, timestamp and RAND) is a replay.
+class ReplayCache {
+ public:
+  explicit ReplayCache(std::uint64_t window_s = 120) : window_(NtpSeconds(window_s)) {}
+  Status Check(std::uint64_t ts, std::uint64_t now, std::uint32_t csb_id, const Bytes& rand);
+
+ private:
+  struct Entry {
+    std::uint64_t ts;
+    std::uint32_t csb_id;
+    Bytes rand;
+  };
+  std::uint64_t window_;
+  std::deque<Entry> seen_;
+};
+
+struct Config {
+  Mode mode = Mode::kPsk;
+  PrfFunc prf = PrfFunc::kMikey1;
+  std::uint32_t csb_id = 0x0a0b0c0d;
+  std::uint32_t ssrc = 0x12345678;  // one crypto session, SRTP-ID map
+  bool want_verify = true;          // V flag: PSK / PKE responder sends R with V
+  Bytes psk;                        // PSK and DHHMAC
+  std::string initiator_uri;        // IDi, e.g. sip:alice@home.com
+  std::string responder_uri;        // IDr
+  const Identity* self = nullptr;   // own RSA key and certificate (PKE, DH, ECDH)
+  X509* peer_cert = nullptr;        // PKE initiator: the responder's certificate
+  X509_STORE* trust = nullptr;      // CA for the peer's CERT payload
+  std::uint64_t now_ntp = 0;        // 0: the system clock
+  std::uint64_t window_s = 120;     // timestamp window (initiator side check of R)
+};
+
+// What both sides hold when the exchange is done.
+struct KeyMaterial {
+  Bytes tgk;
+  Bytes rand;
+  std::uint32_t csb_id = 0;
+  PrfFunc prf = PrfFunc::kMikey1;
+  Result<SessionKeys> Derive(std::uint8_t cs_id = 0) const {
+    return DeriveSessionKeys(prf, tgk, cs_id, csb_id, rand);
+  }
+};
+
+class Initiator {
+ public:
+  explicit Initiator(Config cfg) : cfg_(std::move(cfg)) {}
+  // Builds the I_MESSAGE. Call once.
+  Result<Bytes> BuildI();
+  // Processes the R_MESSAGE and returns the keys.
+  Result<KeyMaterial> ProcessR(const Bytes& r);
+  // PSK / PKE without the V flag: the keys are known once I is built.
+  Result<KeyMaterial> KeysWithoutResponse() const;
+
+ private:
+  Config cfg_;
+  Bytes i_msg_, rand_, tgk_, env_key_, own_dh_value_;
+  std::uint64_t ts_ = 0;
+  EvpPkeyPtr dh_key_;
+  bool built_ = false;
+};
+
+class Responder {
+ public:
+  Responder(Config cfg, ReplayCache* cache) : cfg_(std::move(cfg)), cache_(cache) {}
+  // Verifies the I_MESSAGE; returns the R_MESSAGE (empty when PSK/PKE without V).
+  Result<Bytes> ProcessI(const Bytes& i);
+  const KeyMaterial& keys() const { return keys_; }
+  // The initiator's identity as authenticated (IDi or the CERTi SAN URI).
+  const std::string& peer_uri() const { return peer_uri_; }
+
+ private:
+  Config cfg_;
+  ReplayCache* cache_;
+  KeyMaterial keys_;
+  std::string peer_uri_;
+};
+
+// RFC 4567: the SDP attribute value "mikey <base64 of the message>".
+std::string KeyMgmtValue(const Bytes& msg);
+// Parses "mikey <base64>" (the part after "a=key-mgmt:"), returning the message bytes.
+Result<Bytes> ParseKeyMgmtValue(std::string_view value);
+
+}  // namespace sipim::security::mikey
