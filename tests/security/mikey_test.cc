@@ -1,0 +1,237 @@
+// MIKEY key exchange: every mode gives both sides the same keys; every verification failure is an error value.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "security/mikey.h"
+#include "test_pki.h"
+
+namespace sipim::security::mikey {
+namespace {
+
+using testing::GetPki;
+using testing::Pki;
+
+struct Pair {
+  Config i, r;
+};
+
+Pair MakeConfigs(Mode mode) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  Pair c;
+  c.i.mode = c.r.mode = mode;
+  c.i.psk = c.r.psk = ToBytes("0123456789abcdef0123456789abcdef");  // 32 bytes: a full PRF chunk
+  c.i.initiator_uri = c.r.initiator_uri = "sip:alice@home.com";
+  c.i.responder_uri = c.r.responder_uri = "sip:bob@home.com";
+  c.i.self = &p.user("sip:alice@home.com");
+  c.r.self = &p.user("sip:bob@home.com");
+  c.i.peer_cert = p.user("sip:bob@home.com").cert.get();
+  c.i.trust = c.r.trust = p.trust.get();
+  return c;
+}
+
+std::string Hex(const Bytes& b) {
+  std::string s;
+  char buf[3];
+  for (unsigned char c : b) {
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    s += buf;
+  }
+  return s;
+}
+
+class MikeyMode : public ::testing::TestWithParam<Mode> {};
+
+// The initiator and responder end with the same TGK, RAND and derived TEK/salt/auth keys.
+TEST_P(MikeyMode, BothSidesDeriveTheSameKeys) {
+  for (PrfFunc prf : {PrfFunc::kMikey1, PrfFunc::kHmacSha256}) {
+    Pair c = MakeConfigs(GetParam());
+    c.i.prf = prf;
+    Initiator ini(c.i);
+    ReplayCache cache;
+    Responder res(c.r, &cache);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+    auto r_msg = res.ProcessI(*i_msg);
+    ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+    ASSERT_FALSE(r_msg->empty());
+    auto keys = ini.ProcessR(*r_msg);
+    ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+    EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+    EXPECT_EQ(Hex(keys->rand), Hex(res.keys().rand));
+    EXPECT_EQ(keys->prf, prf);
+    EXPECT_EQ(res.keys().prf, prf);
+    const std::size_t tgk_len = GetParam() == Mode::kDhSigned || GetParam() == Mode::kDhhmac ? 192u
+                                : GetParam() == Mode::kEcdhSigned                          ? 32u
+                                                                                            : 16u;
+    EXPECT_EQ(keys->tgk.size(), tgk_len);
+    auto a = keys->Derive(0), b = res.keys().Derive(0);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(Hex(a->tek), Hex(b->tek));
+    EXPECT_EQ(Hex(a->salt), Hex(b->salt));
+    EXPECT_EQ(Hex(a->auth_key), Hex(b->auth_key));
+    EXPECT_EQ(res.peer_uri(), "sip:alice@home.com");
+    // The messages decode and carry the data types of their mode.
+    auto di = Decode(*i_msg), dr = Decode(*r_msg);
+    ASSERT_TRUE(di.ok() && dr.ok());
+    EXPECT_EQ(static_cast<int>(dr->hdr.data_type), static_cast<int>(di->hdr.data_type) + 1);
+  }
+}
+
+// A flipped byte anywhere in the I_MESSAGE never yields an accepted exchange.
+TEST_P(MikeyMode, TamperedIMessageRejected) {
+  Pair c = MakeConfigs(GetParam());
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  for (std::size_t at = 0; at < i_msg->size(); at += 7) {
+    Bytes bad = *i_msg;
+    bad[at] ^= 0x04;
+    ReplayCache cache;
+    Responder res(c.r, &cache);
+    auto r = res.ProcessI(bad);
+    EXPECT_FALSE(r.ok()) << ModeName(GetParam()) << ": flip at " << at << " accepted";
+  }
+}
+
+// A flipped byte in the R_MESSAGE is refused by the initiator.
+TEST_P(MikeyMode, TamperedRMessageRejected) {
+  Pair c = MakeConfigs(GetParam());
+  Initiator ini(c.i);
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto i_msg = ini.BuildI();
+  auto r_msg = res.ProcessI(*i_msg);
+  ASSERT_TRUE(r_msg.ok());
+  // The last byte sits in the MAC or signature.
+  Bytes bad = *r_msg;
+  bad.back() ^= 0x01;
+  auto k = ini.ProcessR(bad);
+  EXPECT_TRUE(k.code() == Errc::kMacMismatch || k.code() == Errc::kBadSignature) << k.error().ToString();
+}
+
+// The same I_MESSAGE twice is a replay; a timestamp far from the clock is refused.
+TEST_P(MikeyMode, ReplayRejected) {
+  Pair c = MakeConfigs(GetParam());
+  Initiator ini(c.i);
+  ReplayCache cache;
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  Responder r1(c.r, &cache), r2(c.r, &cache);
+  ASSERT_TRUE(r1.ProcessI(*i_msg).ok());
+  EXPECT_EQ(r2.ProcessI(*i_msg).code(), Errc::kReplay);
+  Pair old = MakeConfigs(GetParam());
+  old.i.now_ntp = NtpNow() - NtpSeconds(3600);
+  Initiator late(old.i);
+  auto stale = late.BuildI();
+  ASSERT_TRUE(stale.ok());
+  Responder r3(c.r, &cache);
+  EXPECT_EQ(r3.ProcessI(*stale).code(), Errc::kReplay);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mode, MikeyMode,
+                         ::testing::Values(Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned),
+                         [](const auto& info) {
+                           std::string n = ModeName(info.param);
+                           for (char& ch : n) if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+// A different pre-shared key is a MAC mismatch (PSK and DHHMAC).
+TEST(Mikey, WrongPskIsMacMismatch) {
+  for (Mode mode : {Mode::kPsk, Mode::kDhhmac}) {
+    Pair c = MakeConfigs(mode);
+    c.r.psk = ToBytes("another key of 32 bytes, exactly");
+    Initiator ini(c.i);
+    ReplayCache cache;
+    Responder res(c.r, &cache);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok());
+    EXPECT_EQ(res.ProcessI(*i_msg).code(), Errc::kMacMismatch) << ModeName(mode);
+  }
+}
+
+// PSK without the V flag: no R_MESSAGE, and the initiator's keys equal the responder's.
+TEST(Mikey, PskWithoutVerification) {
+  Pair c = MakeConfigs(Mode::kPsk);
+  c.i.want_verify = false;
+  Initiator ini(c.i);
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto i_msg = ini.BuildI();
+  auto r = res.ProcessI(*i_msg);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->empty());
+  auto k = ini.KeysWithoutResponse();
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(Hex(k->tgk), Hex(res.keys().tgk));
+}
+
+// PKE: a responder that is not the addressee cannot decrypt the envelope key and is told so.
+TEST(Mikey, PkeForSomeoneElse) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  Pair c = MakeConfigs(Mode::kPke);
+  c.r.self = &p.user("sip:carol@home.com");
+  c.r.responder_uri = "sip:carol@home.com";
+  Initiator ini(c.i);
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  EXPECT_EQ(res.ProcessI(*i_msg).code(), Errc::kNotRecipient);  // IDr names bob
+  c.r.responder_uri = "";  // carol ignores IDr: then the envelope key does not decrypt
+  Responder res2(c.r, &cache);
+  ReplayCache fresh;
+  Responder res3(c.r, &fresh);
+  EXPECT_EQ(res3.ProcessI(*i_msg).code(), Errc::kTampered);
+}
+
+// Signed modes: a certificate from an untrusted CA is refused as unknown CA.
+TEST(Mikey, UntrustedSignerRefused) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  auto mallory = p.rogue_ca.Issue("sip:alice@home.com", testing::CachedKey(KeyAlg::kRsa2048, "mallory"), KeyAlg::kRsa2048);
+  ASSERT_TRUE(mallory.ok());
+  for (Mode mode : {Mode::kPke, Mode::kDhSigned, Mode::kEcdhSigned}) {
+    Pair c = MakeConfigs(mode);
+    c.i.self = &*mallory;
+    Initiator ini(c.i);
+    ReplayCache cache;
+    Responder res(c.r, &cache);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok());
+    EXPECT_EQ(res.ProcessI(*i_msg).code(), Errc::kUnknownCa) << ModeName(mode);
+  }
+}
+
+// DH: an R_MESSAGE signed by someone other than the expected responder is a From mismatch.
+TEST(Mikey, DhResponderIdentityChecked) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  Pair c = MakeConfigs(Mode::kDhSigned);
+  c.r.self = &p.user("sip:carol@home.com");
+  c.r.responder_uri = "";
+  Initiator ini(c.i);
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto i_msg = ini.BuildI();
+  auto r_msg = res.ProcessI(*i_msg);
+  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  EXPECT_EQ(ini.ProcessR(*r_msg).code(), Errc::kFromMismatch);
+}
+
+// RFC 4567 key-mgmt attribute: base64 round trip, and rejection of other protocols and bad base64.
+TEST(Mikey, KeyMgmtAttribute) {
+  Pair c = MakeConfigs(Mode::kPsk);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  std::string v = KeyMgmtValue(*i_msg);
+  EXPECT_EQ(v.rfind("mikey ", 0), 0u);
+  auto back = ParseKeyMgmtValue(v);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, *i_msg);
+  EXPECT_EQ(ParseKeyMgmtValue("kerberos AAAA").code(), Errc::kMalformed);
+  EXPECT_EQ(ParseKeyMgmtValue("mikey !!!!").code(), Errc::kMalformed);
+}
+
+}  // namespace
+}  // namespace sipim::security::mikey
