@@ -77,6 +77,7 @@ class NodeCpu : public Object {
   Time m_busy;
   Time m_totalWait;
   Time m_maxWait;
+  std::uint64_t m_pending = 0;  // jobs queued whose continuation has not run
   std::uint64_t m_jobs = 0;
   std::uint64_t m_messagesHandled = 0;
   std::uint64_t m_uncalibrated = 0;

@@ -30,7 +30,8 @@ enum class SipImMode : std::uint8_t {
 const char* ToString(SipImMode m);
 
 // A transport protocol, for SIP signalling hops and for session media.
-enum class SipTransportProtocol : std::uint8_t { kUdp = 0, kTcp = 1, kSctp = 2 };
+// Unscoped because ns-3 3.37 EnumValue holds an int; write SipTransportProtocol::kUdp.
+enum SipTransportProtocol : std::uint8_t { kUdp = 0, kTcp = 1, kSctp = 2 };
 const char* ToString(SipTransportProtocol t);
 
 // What a message belongs to.

@@ -77,13 +77,14 @@ class SipUserAgent : public Application {
   ~SipUserAgent() override;
 
   // RFC 4145 roles for the media connection.
-  enum class ConnectionSetup : std::uint8_t {
+  // Unscoped (ns-3 3.37 EnumValue holds an int); write ConnectionSetup::kBoth.
+  enum ConnectionSetup : std::uint8_t {
     kBoth = 0,     // the paper: both listen and connect, first up wins
     kActive = 1,   // the offerer (caller) connects, the answerer listens
     kPassive = 2,  // the answerer connects, the offerer listens
   };
   // What a pager-mode MESSAGE above MessageSizeLimit does (RFC 3428 sec. 9).
-  enum class SizeRule : std::uint8_t {
+  enum SizeRule : std::uint8_t {
     kViolate = 0,  // send it anyway (over UDP: IP fragments)
     kRefuse = 1,   // fail it locally (kTooLargeLocal), nothing sent
     kUseTcp = 2,   // send it over TCP (a congestion-controlled first hop)
@@ -121,9 +122,12 @@ class SipUserAgent : public Application {
  private:
   void StartApplication() override;
   void StopApplication() override;
+  void SetAor(std::string aor);
+  std::string GetAorValue() const;
 
   // Attributes.
   std::string m_aor;
+  std::string m_user, m_domain;  // parts of m_aor
   Ipv4Address m_proxyAddress;
   std::uint16_t m_proxyPort = 5060;
   std::uint16_t m_localPort = 0;
@@ -148,6 +152,8 @@ class SipUserAgent : public Application {
   friend struct Impl;
   std::unique_ptr<Impl> m_impl;
   bool m_registered = false;
+  bool m_running = false;
+  std::uint32_t m_cseq = 0;  // out-of-dialog requests
 
   std::uint64_t m_imsSent = 0, m_imsDelivered = 0, m_imsSucceeded = 0, m_imsFailed = 0;
   std::uint64_t m_retransmissions = 0, m_duplicateConnections = 0, m_sessionsOpened = 0;

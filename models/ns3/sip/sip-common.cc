@@ -1,0 +1,117 @@
+#include "ns3/sip/sip-common.h"
+
+#include <sstream>
+
+#include "ns3/sip/sip-internal.h"
+
+namespace ns3 {
+namespace sipns3 {
+
+namespace {
+bool IEq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x | 0x20);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y | 0x20);
+    if (x != y) return false;
+  }
+  return true;
+}
+}  // namespace
+
+SipMsgType TypeOfMethod(std::string_view m) {
+  if (m == "MESSAGE") return SipMsgType::kMessage;
+  if (m == "INVITE") return SipMsgType::kInvite;
+  if (m == "ACK") return SipMsgType::kAck;
+  if (m == "BYE") return SipMsgType::kBye;
+  if (m == "REGISTER") return SipMsgType::kRegister;
+  return SipMsgType::kOtherRequest;
+}
+
+SipMsgType TypeOf(const sipim::sip::Message& msg) {
+  return msg.is_request ? TypeOfMethod(msg.method) : SipMsgType::kResponse;
+}
+
+SipAttribution AttributionOf(const sipim::sip::Message& msg) {
+  const sipim::sip::Header* h = msg.Find(sipim::sip::HeaderId::kCallId);
+  if (!h) return {};
+  return ParseAttributedId(h->value);
+}
+
+std::string_view ViaTransportName(SipTransportProtocol t) {
+  switch (t) {
+    case SipTransportProtocol::kUdp: return "UDP";
+    case SipTransportProtocol::kTcp: return "TCP";
+    case SipTransportProtocol::kSctp: return "SCTP";
+  }
+  return "UDP";
+}
+
+bool TransportFromName(std::string_view name, SipTransportProtocol* out) {
+  if (IEq(name, "udp")) *out = SipTransportProtocol::kUdp;
+  else if (IEq(name, "tcp")) *out = SipTransportProtocol::kTcp;
+  else if (IEq(name, "sctp")) *out = SipTransportProtocol::kSctp;
+  else return false;
+  return true;
+}
+
+bool HostToIpv4(std::string_view host, Ipv4Address* out) {
+  if (!sipim::sip::IsIPv4Address(host)) return false;
+  *out = Ipv4Address(std::string(host).c_str());
+  return true;
+}
+
+bool UriDest(const sipim::sip::Uri& uri, SipTransportProtocol def, Dest* out) {
+  if (!uri.is_sip() || !HostToIpv4(uri.host, &out->address)) return false;
+  out->port = uri.port > 0 ? static_cast<std::uint16_t>(uri.port) : 5060;
+  out->transport = def;
+  sipim::sip::Param p;
+  if (uri.params.Find("transport", &p)) TransportFromName(p.value, &out->transport);
+  out->connId = 0;
+  return true;
+}
+
+std::string AorKey(const sipim::sip::Uri& uri) {
+  if (!uri.is_sip() || !uri.has_user) return std::string();
+  std::string k(uri.user);
+  k += '@';
+  for (char c : uri.host) k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+  return k;
+}
+
+std::uint32_t CountVias(const sipim::sip::Message& msg) {
+  std::uint32_t n = 0;
+  for (const sipim::sip::Header* h = msg.Find(sipim::sip::HeaderId::kVia); h; h = msg.FindNext(h)) {
+    sipim::sip::ValueSplitter sp(h->value);
+    std::string_view item;
+    while (sp.Next(&item)) ++n;
+  }
+  return n;
+}
+
+std::string Ipv4ToString(Ipv4Address a) {
+  std::ostringstream os;
+  a.Print(os);
+  return os.str();
+}
+
+bool NormalizeAor(const std::string& in, std::string* aor, std::string* user, std::string* domain) {
+  std::string s = in;
+  if (s.compare(0, 4, "sip:") == 0) s = s.substr(4);
+  const auto at = s.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == s.size()) return false;
+  *user = s.substr(0, at);
+  *domain = s.substr(at + 1);
+  for (char& c : *domain) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+  *aor = "sip:" + *user + "@" + *domain;
+  return true;
+}
+
+std::unordered_map<std::uint64_t, std::shared_ptr<SharedSession>>& SessionRegistry() {
+  static std::unordered_map<std::uint64_t, std::shared_ptr<SharedSession>> r;
+  return r;
+}
+
+}  // namespace sipns3
+}  // namespace ns3

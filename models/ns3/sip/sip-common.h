@@ -1,0 +1,43 @@
+#pragma once
+// Small helpers shared by the UA and the proxy (internal).
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ns3/ipv4-address.h"
+#include "ns3/sip/sip-endpoint.h"
+#include "ns3/sip/sip-im-types.h"
+#include "sip/headers.h"
+#include "sip/message.h"
+#include "sip/uri.h"
+
+namespace ns3 {
+namespace sipns3 {
+
+SipMsgType TypeOfMethod(std::string_view method);
+// The message's type (requests by method, responses kResponse).
+SipMsgType TypeOf(const sipim::sip::Message& msg);
+// What the message belongs to, from its Call-ID (kNone if foreign).
+SipAttribution AttributionOf(const sipim::sip::Message& msg);
+// "UDP", "TCP", "SCTP" (Via transport names).
+std::string_view ViaTransportName(SipTransportProtocol t);
+bool TransportFromName(std::string_view name, SipTransportProtocol* out);
+// A dotted-quad host as an address; false for names.
+bool HostToIpv4(std::string_view host, Ipv4Address* out);
+// Where a SIP URI with a numeric host points: address, port (5060 when
+// absent) and transport (;transport=, default `def`).
+bool UriDest(const sipim::sip::Uri& uri, SipTransportProtocol def, Dest* out);
+// The user@domain key of a SIP URI ("" if not a SIP URI with a user).
+std::string AorKey(const sipim::sip::Uri& uri);
+// The number of via-parms in the message (all Via fields).
+std::uint32_t CountVias(const sipim::sip::Message& msg);
+// RFC 3261 18.1.1: a request over UDP larger than mtu - 200 goes over TCP.
+inline SipTransportProtocol ApplySizeSwitch(SipTransportProtocol t, std::size_t bytes,
+                                            std::uint32_t mtu, bool enabled) {
+  if (enabled && t == SipTransportProtocol::kUdp && bytes + 200 > mtu) return SipTransportProtocol::kTcp;
+  return t;
+}
+std::string Ipv4ToString(Ipv4Address a);
+
+}  // namespace sipns3
+}  // namespace ns3

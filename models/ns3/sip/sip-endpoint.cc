@@ -1,0 +1,333 @@
+#include "ns3/sip/sip-endpoint.h"
+
+#include "ns3/inet-socket-address.h"
+#include "ns3/ipv4.h"
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+#include "ns3/tcp-socket-factory.h"
+#include "ns3/tcp-socket.h"
+#include "ns3/uinteger.h"
+#include "ns3/udp-socket-factory.h"
+
+namespace ns3 {
+
+NS_LOG_COMPONENT_DEFINE("SipEndpoint");
+
+namespace sipns3 {
+
+bool TransportTypeId(SipTransportProtocol t, TypeId* out) {
+  switch (t) {
+    case SipTransportProtocol::kUdp:
+      *out = UdpSocketFactory::GetTypeId();
+      return true;
+    case SipTransportProtocol::kTcp:
+      *out = TcpSocketFactory::GetTypeId();
+      return true;
+    case SipTransportProtocol::kSctp:
+      // The SCTP model (models/ns3/sctp) registers this factory when it is
+      // linked in; until then SCTP is unavailable.
+      return TypeId::LookupByNameFailSafe("ns3::SctpSocketFactory", out);
+  }
+  return false;
+}
+
+// ---- StreamConn ----
+
+StreamConn::StreamConn(std::uint64_t id, Ptr<Socket> socket, SipTransportProtocol transport,
+                       Ipv4Address peer, std::uint16_t peerPort, bool connected)
+    : m_id(id),
+      m_socket(socket),
+      m_transport(transport),
+      m_peer(peer),
+      m_peerPort(peerPort),
+      m_connected(connected) {
+  m_socket->SetRecvCallback(MakeCallback(&StreamConn::HandleRecv, this));
+  m_socket->SetSendCallback(
+      Callback<void, Ptr<Socket>, uint32_t>([this](Ptr<Socket>, uint32_t) { Flush(); }));
+  m_socket->SetCloseCallbacks(Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { HandleClose(false); }),
+                              Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { HandleClose(true); }));
+  if (!connected) {
+    m_socket->SetConnectCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket>) {
+                                   m_connected = true;
+                                   Flush();
+                                   if (onConnected) onConnected(*this);
+                                 }),
+                                 Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { HandleClose(true); }));
+  }
+}
+
+StreamConn::~StreamConn() { Close(); }
+
+void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
+  if (m_closed || bytes.empty()) return;
+  Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                 static_cast<uint32_t>(bytes.size()));
+  p->AddByteTag(SipAttributionTag(attr));
+  m_queue.push_back(p);
+  m_queuedBytes += bytes.size();
+  Flush();
+}
+
+void StreamConn::Flush() {
+  // ns-3 TCP buffers data given while the SYN is outstanding, so sending
+  // before the connection is up is fine; what does not fit waits for the
+  // send callback.
+  while (!m_closed && m_head < m_queue.size()) {
+    const uint32_t avail = m_socket->GetTxAvailable();
+    if (avail == 0) return;
+    Ptr<Packet> p = m_queue[m_head];
+    if (p->GetSize() <= avail) {
+      if (m_socket->Send(p) < 0) return;
+      m_queuedBytes -= p->GetSize();
+      m_queue[m_head] = nullptr;
+      ++m_head;
+    } else {
+      if (m_socket->Send(p->CreateFragment(0, avail)) < 0) return;
+      m_queue[m_head] = p->CreateFragment(avail, p->GetSize() - avail);
+      m_queuedBytes -= avail;
+    }
+  }
+  if (m_head == m_queue.size()) {
+    m_queue.clear();
+    m_head = 0;
+  }
+}
+
+std::uint64_t StreamConn::UnackedBytes() const {
+  if (m_closed) return 0;
+  Ptr<TcpSocket> tcp = DynamicCast<TcpSocket>(m_socket);
+  std::uint64_t inSocket = 0;
+  if (tcp) {
+    UintegerValue v;
+    tcp->GetAttribute("SndBufSize", v);
+    inSocket = v.Get() - m_socket->GetTxAvailable();
+  }
+  return m_queuedBytes + inSocket;
+}
+
+void StreamConn::HandleRecv(Ptr<Socket> s) {
+  static thread_local std::vector<uint8_t> buf;
+  while (Ptr<Packet> p = s->Recv()) {
+    if (p->GetSize() == 0) break;
+    buf.resize(p->GetSize());
+    p->CopyData(buf.data(), p->GetSize());
+    if (onData) onData(*this, buf.data(), buf.size());
+    if (m_closed) return;
+  }
+}
+
+void StreamConn::HandleClose(bool error) {
+  if (m_closed) return;
+  m_closed = true;
+  m_socket->Close();
+  m_socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+  m_socket->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
+  m_socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
+                              MakeNullCallback<void, Ptr<Socket>>());
+  m_socket->SetConnectCallback(MakeNullCallback<void, Ptr<Socket>>(),
+                               MakeNullCallback<void, Ptr<Socket>>());
+  if (onClosed) onClosed(*this, error);
+}
+
+void StreamConn::Close() {
+  if (m_closed) return;
+  onClosed = nullptr;
+  HandleClose(false);
+}
+
+// ---- SipEndpoint ----
+
+SipEndpoint::SipEndpoint(Ptr<Node> node, Ptr<NodeCpu> cpu) : m_node(node), m_cpu(cpu) {
+  if (m_cpu && m_cpu->GetCalibration()) m_parseCurve = m_cpu->GetCalibration()->Find("parse", "sip");
+}
+
+SipEndpoint::~SipEndpoint() { Stop(); }
+
+bool SipEndpoint::Start(std::uint16_t port, std::string* error) {
+  Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
+  if (!ipv4 || ipv4->GetNInterfaces() < 2) {
+    *error = "node " + std::to_string(m_node->GetId()) + " has no IPv4 interface";
+    return false;
+  }
+  m_address = ipv4->GetAddress(1, 0).GetLocal();
+  m_udp = Socket::CreateSocket(m_node, UdpSocketFactory::GetTypeId());
+  if (m_udp->Bind(InetSocketAddress(Ipv4Address::GetAny(), port)) != 0) {
+    *error = "cannot bind UDP port " + std::to_string(port) + " on node " +
+             std::to_string(m_node->GetId());
+    return false;
+  }
+  Address local;
+  m_udp->GetSockName(local);
+  m_port = InetSocketAddress::ConvertFrom(local).GetPort();
+  m_udp->SetRecvCallback(MakeCallback(&SipEndpoint::HandleUdpRecv, this));
+  for (SipTransportProtocol t : {SipTransportProtocol::kTcp, SipTransportProtocol::kSctp}) {
+    TypeId tid;
+    if (!TransportTypeId(t, &tid)) continue;
+    Ptr<Socket> l = Socket::CreateSocket(m_node, tid);
+    if (l->Bind(InetSocketAddress(Ipv4Address::GetAny(), m_port)) != 0 || l->Listen() != 0) {
+      *error = std::string("cannot listen on ") + ToString(t) + " port " + std::to_string(m_port);
+      return false;
+    }
+    l->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                         Callback<void, Ptr<Socket>, const Address&>(
+                             [this, t](Ptr<Socket> s, const Address& from) { HandleAccept(s, from, t); }));
+    m_listeners.push_back(l);
+  }
+  return true;
+}
+
+void SipEndpoint::Stop() {
+  if (m_udp) {
+    m_udp->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+    m_udp->Close();
+    m_udp = nullptr;
+  }
+  for (auto& l : m_listeners) {
+    l->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                         MakeNullCallback<void, Ptr<Socket>, const Address&>());
+    l->Close();
+  }
+  m_listeners.clear();
+  for (auto& kv : m_conns) kv.second.conn->Close();
+  m_conns.clear();
+  m_byRemote.clear();
+}
+
+bool SipEndpoint::HandleAccept(Ptr<Socket> s, const Address& from, SipTransportProtocol t) {
+  const InetSocketAddress a = InetSocketAddress::ConvertFrom(from);
+  NewConn(s, t, a.GetIpv4(), a.GetPort(), true);
+  return true;
+}
+
+StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Address peer,
+                                 std::uint16_t peerPort, bool connected) {
+  const std::uint64_t id = m_nextConnId++;
+  ConnState& st = m_conns[id];
+  st.conn = std::make_unique<StreamConn>(id, s, t, peer, peerPort, connected);
+  st.conn->onData = [this](StreamConn& c, const std::uint8_t* d, std::size_t n) {
+    OnStreamData(c, d, n);
+  };
+  st.conn->onClosed = [this](StreamConn& c, bool error) { OnStreamClosed(c, error); };
+  m_byRemote[Key(peer, peerPort)] = id;
+  return st.conn.get();
+}
+
+void SipEndpoint::AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port) {
+  auto it = m_conns.find(connId);
+  if (it == m_conns.end() || it->second.conn->closed()) return;
+  m_byRemote[Key(address, port)] = connId;
+}
+
+bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution attr) {
+  if (!m_udp) return false;
+  if (dest.transport == SipTransportProtocol::kUdp) {
+    Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                   static_cast<uint32_t>(bytes.size()));
+    p->AddByteTag(SipAttributionTag(attr));
+    return m_udp->SendTo(p, 0, InetSocketAddress(dest.address, dest.port)) >= 0;
+  }
+  StreamConn* conn = nullptr;
+  if (dest.connId != 0) {
+    auto it = m_conns.find(dest.connId);
+    if (it != m_conns.end() && !it->second.conn->closed() &&
+        it->second.conn->transport() == dest.transport)
+      conn = it->second.conn.get();
+  }
+  if (!conn) {
+    auto r = m_byRemote.find(Key(dest.address, dest.port));
+    if (r != m_byRemote.end()) {
+      auto it = m_conns.find(r->second);
+      if (it != m_conns.end() && !it->second.conn->closed() &&
+          it->second.conn->transport() == dest.transport)
+        conn = it->second.conn.get();
+    }
+  }
+  if (!conn) {
+    TypeId tid;
+    if (!TransportTypeId(dest.transport, &tid)) return false;
+    Ptr<Socket> s = Socket::CreateSocket(m_node, tid);
+    if (s->Bind() != 0) return false;
+    conn = NewConn(s, dest.transport, dest.address, dest.port, false);
+    if (s->Connect(InetSocketAddress(dest.address, dest.port)) != 0) {
+      conn->Close();
+      return false;
+    }
+  }
+  conn->Send(bytes, attr);
+  return true;
+}
+
+void SipEndpoint::HandleUdpRecv(Ptr<Socket> s) {
+  Address from;
+  while (Ptr<Packet> p = s->RecvFrom(from)) {
+    if (p->GetSize() == 0) break;
+    RxMeta meta;
+    meta.transport = SipTransportProtocol::kUdp;
+    const InetSocketAddress a = InetSocketAddress::ConvertFrom(from);
+    meta.from = a.GetIpv4();
+    meta.fromPort = a.GetPort();
+    std::string bytes(p->GetSize(), '\0');
+    p->CopyData(reinterpret_cast<uint8_t*>(&bytes[0]), p->GetSize());
+    Receive(std::move(bytes), meta, sipim::sip::Framing::kDatagram);
+  }
+}
+
+void SipEndpoint::OnStreamData(StreamConn& c, const std::uint8_t* data, std::size_t n) {
+  auto it = m_conns.find(c.id());
+  if (it == m_conns.end()) return;
+  sipim::sip::StreamFramer& framer = it->second.framer;
+  framer.Append(std::string_view(reinterpret_cast<const char*>(data), n));
+  RxMeta meta;
+  meta.transport = c.transport();
+  meta.from = c.peer();
+  meta.fromPort = c.peerPort();
+  meta.connId = c.id();
+  for (;;) {
+    sipim::ParseError err;
+    const auto st = framer.Next(&m_framed, &err);
+    if (st == sipim::sip::StreamFramer::Status::kNeedMore) return;
+    if (st == sipim::sip::StreamFramer::Status::kError) {
+      // The stream cannot be resynchronised: report and close it.
+      if (m_onDrop)
+        m_onDrop(SipDropReason::kFramingError, static_cast<std::uint32_t>(framer.buffered()),
+                 err.ToString(), meta);
+      c.Close();
+      OnStreamClosed(c, true);
+      return;
+    }
+    // The framer's views die at the next Append: keep this message's bytes.
+    Receive(std::string(m_framed.raw), meta, sipim::sip::Framing::kStream);
+  }
+}
+
+void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
+  if (error && m_onConnError) m_onConnError(c);
+  // Forget the remote key (only if it still points at this connection).
+  for (auto it = m_byRemote.begin(); it != m_byRemote.end();) {
+    if (it->second == c.id()) it = m_byRemote.erase(it);
+    else ++it;
+  }
+  // The connection object is in a callback of its own: delete it later.
+  const std::uint64_t id = c.id();
+  Simulator::ScheduleNow([this, id]() { m_conns.erase(id); });
+}
+
+void SipEndpoint::Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing) {
+  const std::size_t size = bytes.size();
+  auto work = [this, b = std::move(bytes), meta, framing]() {
+    if (m_cpu) m_cpu->CountMessage();
+    sipim::ParseError err = sipim::sip::Parse(b, framing, &m_scratch);
+    if (err) {
+      if (m_onDrop)
+        m_onDrop(SipDropReason::kParseError, static_cast<std::uint32_t>(b.size()),
+                 err.ToString(), meta);
+      return;
+    }
+    if (m_onRx) m_onRx(b, m_scratch, meta);
+  };
+  if (m_cpu) m_cpu->Charge(m_parseCurve, size, std::move(work));
+  else work();
+}
+
+}  // namespace sipns3
+}  // namespace ns3

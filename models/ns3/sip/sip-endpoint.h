@@ -1,0 +1,165 @@
+#pragma once
+// The transport layer under a SIP UA or proxy (internal): one UDP socket and
+// one listening TCP (and SCTP, when its model is present) socket on the same
+// port, a table of stream connections reused by remote address (RFC 3261
+// section 18), Content-Length framing with the wire core's StreamFramer,
+// and the CPU charge for parsing every received message.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ns3/ipv4-address.h"
+#include "ns3/node.h"
+#include "ns3/packet.h"
+#include "ns3/ptr.h"
+#include "ns3/sip/cpu-calibration.h"
+#include "ns3/sip/node-cpu.h"
+#include "ns3/sip/sip-im-types.h"
+#include "ns3/socket.h"
+#include "sip/message.h"
+#include "sip/stream_framer.h"
+
+namespace ns3 {
+namespace sipns3 {
+
+// The socket factory TypeId for a transport; false when it does not exist
+// (SCTP before its model is linked in).
+bool TransportTypeId(SipTransportProtocol t, TypeId* out);
+
+// One stream connection: a socket, an ordered queue of tagged bytes still to
+// hand to it, and callbacks. Used for SIP over TCP/SCTP and for session media.
+class StreamConn {
+ public:
+  StreamConn(std::uint64_t id, Ptr<Socket> socket, SipTransportProtocol transport,
+             Ipv4Address peer, std::uint16_t peerPort, bool connected);
+  ~StreamConn();
+  StreamConn(const StreamConn&) = delete;
+  StreamConn& operator=(const StreamConn&) = delete;
+
+  // Queues `bytes` (tagged with `attr`) and hands as much as fits to TCP.
+  void Send(std::string_view bytes, SipAttribution attr);
+  // Closes the socket and forgets the callbacks (no more events).
+  void Close();
+
+  std::uint64_t id() const { return m_id; }
+  bool connected() const { return m_connected; }
+  bool closed() const { return m_closed; }
+  SipTransportProtocol transport() const { return m_transport; }
+  Ipv4Address peer() const { return m_peer; }
+  std::uint16_t peerPort() const { return m_peerPort; }
+  Ptr<Socket> socket() const { return m_socket; }
+  // Bytes queued here or in the socket's send buffer and not yet acknowledged.
+  std::uint64_t UnackedBytes() const;
+
+  std::function<void(StreamConn&, const std::uint8_t*, std::size_t)> onData;
+  std::function<void(StreamConn&)> onConnected;
+  std::function<void(StreamConn&, bool error)> onClosed;
+
+ private:
+  void Flush();
+  void HandleRecv(Ptr<Socket> s);
+  void HandleClose(bool error);
+
+  std::uint64_t m_id;
+  Ptr<Socket> m_socket;
+  SipTransportProtocol m_transport;
+  Ipv4Address m_peer;
+  std::uint16_t m_peerPort;
+  bool m_connected;
+  bool m_closed = false;
+  std::vector<Ptr<Packet>> m_queue;  // FIFO; m_head is the next to send
+  std::size_t m_head = 0;
+  std::uint64_t m_queuedBytes = 0;
+};
+
+// Where a received message came from.
+struct RxMeta {
+  SipTransportProtocol transport = SipTransportProtocol::kUdp;
+  Ipv4Address from;
+  std::uint16_t fromPort = 0;
+  std::uint64_t connId = 0;  // 0 for UDP
+};
+
+// A destination of a SIP message.
+struct Dest {
+  SipTransportProtocol transport = SipTransportProtocol::kUdp;
+  Ipv4Address address;
+  std::uint16_t port = 5060;
+  std::uint64_t connId = 0;  // a connection to use if it is still open
+};
+
+class SipEndpoint {
+ public:
+  // A parsed message; `bytes` owns the text the Message's views point into.
+  using RxHandler =
+      std::function<void(const std::string& bytes, const sipim::sip::Message& msg,
+                         const RxMeta& meta)>;
+  using DropHandler = std::function<void(SipDropReason reason, std::uint32_t bytes,
+                                         const std::string& detail, const RxMeta& meta)>;
+  // A stream connection failed or closed with messages possibly unsent.
+  using ConnErrorHandler = std::function<void(const StreamConn& conn)>;
+
+  SipEndpoint(Ptr<Node> node, Ptr<NodeCpu> cpu);
+  ~SipEndpoint();
+
+  // Binds UDP and TCP (and SCTP when available) on `port` (0: a free one).
+  // False with *error on failure.
+  bool Start(std::uint16_t port, std::string* error);
+  void Stop();
+  std::uint16_t port() const { return m_port; }
+  Ipv4Address address() const { return m_address; }
+
+  // Sends one message. Over a stream transport, reuses dest.connId if it is
+  // open, else a connection to (address, port) or an alias of it, else
+  // connects. Returns false if the transport is unavailable.
+  bool Send(const Dest& dest, std::string_view bytes, SipAttribution attr);
+
+  // RFC 5923-style alias: a request that came on `connId` from a UA whose
+  // Via says host:port lets later requests to host:port reuse it.
+  void AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port);
+
+  void SetRxHandler(RxHandler h) { m_onRx = std::move(h); }
+  void SetDropHandler(DropHandler h) { m_onDrop = std::move(h); }
+  void SetConnErrorHandler(ConnErrorHandler h) { m_onConnError = std::move(h); }
+
+ private:
+  void HandleUdpRecv(Ptr<Socket> s);
+  bool HandleAccept(Ptr<Socket> s, const Address& from, SipTransportProtocol t);
+  StreamConn* NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Address peer,
+                      std::uint16_t peerPort, bool connected);
+  void OnStreamData(StreamConn& c, const std::uint8_t* data, std::size_t n);
+  void OnStreamClosed(StreamConn& c, bool error);
+  // Charges the parse to the CPU, then parses `bytes` and hands it on.
+  void Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing);
+  static std::uint64_t Key(Ipv4Address a, std::uint16_t port) {
+    return (static_cast<std::uint64_t>(a.Get()) << 16) | port;
+  }
+
+  Ptr<Node> m_node;
+  Ptr<NodeCpu> m_cpu;
+  const CpuCalibration::Curve* m_parseCurve = nullptr;
+  Ptr<Socket> m_udp;
+  std::vector<Ptr<Socket>> m_listeners;
+  std::uint16_t m_port = 0;
+  Ipv4Address m_address;
+  std::uint64_t m_nextConnId = 1;
+  struct ConnState {
+    std::unique_ptr<StreamConn> conn;
+    sipim::sip::StreamFramer framer{1u << 20};
+  };
+  std::unordered_map<std::uint64_t, ConnState> m_conns;      // by id
+  std::unordered_map<std::uint64_t, std::uint64_t> m_byRemote;  // Key -> conn id
+  sipim::sip::Message m_scratch;  // the message handed to the RxHandler
+  sipim::sip::Message m_framed;   // the framer's output (copied at once)
+  RxHandler m_onRx;
+  DropHandler m_onDrop;
+  ConnErrorHandler m_onConnError;
+  std::vector<std::uint64_t> m_deadConns;
+};
+
+}  // namespace sipns3
+}  // namespace ns3

@@ -1,0 +1,51 @@
+#pragma once
+// Internals shared by the SIP models (not part of the public API).
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "ns3/sip/sip-im-types.h"
+
+namespace ns3 {
+class SipUserAgent;
+namespace sipns3 {
+
+// Counters behind every id (reset by SipResetIdCounters).
+struct IdCounters {
+  std::uint64_t im = 0;
+  std::uint64_t session = 0;
+  std::uint64_t registration = 0;
+  std::uint64_t branch = 0;  // seeds of the wire core's IdGenerators
+};
+IdCounters& Ids();
+
+// Call-IDs (and MSRP Message-IDs) carry what they belong to: a kind letter
+// and 15 hex digits ("m00000000000002a"), 16 characters like the wire
+// core's IdGenerator ids. This is how a proxy or a recipient attributes a
+// message to an IM or a session without any out-of-band channel.
+void AppendAttributedId(SipAttribution a, std::string* out);
+SipAttribution ParseAttributedId(std::string_view s);
+
+// Simulation bookkeeping shared by the two ends of a session (no bytes):
+// which IM each in-session message is (the stripped MESSAGE has no id), and
+// who to tell when it is delivered.
+struct SharedSession {
+  std::uint64_t id = 0;
+  // [0]: caller -> callee, [1]: callee -> caller. Stripped messages are
+  // delivered in order on one connection, so a FIFO names them.
+  std::deque<std::uint64_t> inFlight[2];
+  SipUserAgent* ends[2] = {nullptr, nullptr};
+  std::uint32_t connectionsUp = 0;
+};
+std::unordered_map<std::uint64_t, std::shared_ptr<SharedSession>>& SessionRegistry();
+
+// "sip:dan@home.com" from "dan@home.com" or "sip:dan@home.com"; splits
+// user and domain. False if there is no '@'.
+bool NormalizeAor(const std::string& in, std::string* aor, std::string* user,
+                  std::string* domain);
+
+}  // namespace sipns3
+}  // namespace ns3

@@ -1,0 +1,653 @@
+#include "ns3/sip/sip-proxy.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include "ns3/boolean.h"
+#include "ns3/enum.h"
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+#include "ns3/sip/node-cpu.h"
+#include "ns3/sip/sip-common.h"
+#include "ns3/sip/sip-endpoint.h"
+#include "ns3/sip/sip-internal.h"
+#include "ns3/sip/sip-transactions.h"
+#include "ns3/string.h"
+#include "ns3/trace-source-accessor.h"
+#include "ns3/uinteger.h"
+#include "sip/builder.h"
+#include "sip/headers.h"
+#include "sip/proxy_ops.h"
+#include "sip/uri.h"
+
+namespace ns3 {
+
+NS_LOG_COMPONENT_DEFINE("SipProxy");
+NS_OBJECT_ENSURE_REGISTERED(SipProxy);
+
+namespace sip = sipim::sip;
+using sipns3::ClientTxn;
+using sipns3::Dest;
+using sipns3::RxMeta;
+using sipns3::ServerTxn;
+
+struct SipProxy::Impl {
+  SipProxy* self;
+  sipns3::TimerConfig timers;
+  std::unique_ptr<sipns3::SipEndpoint> ep;
+  std::unique_ptr<sipns3::ClientTxnTable> ctx;
+  std::unique_ptr<sipns3::ServerTxnTable> stx;
+  sip::IdGenerator ids{0};
+  std::string host;       // "10.0.1.1"
+  std::string recordRoute;  // "<sip:10.0.1.1:5060;lr>"
+  std::uint32_t nodeId = 0;
+
+  struct DomainRoute {
+    Ipv4Address address;
+    std::uint16_t port;
+  };
+  std::unordered_map<std::string, DomainRoute> domains;
+  struct Binding {
+    Dest dest;
+    std::string uri;  // the Contact URI (the retarget)
+    Time expires;     // absolute; Time::Max() for static bindings
+  };
+  std::unordered_map<std::string, std::vector<Binding>> location;  // "user@domain"
+
+  // A request being forwarded: its server transaction and branches.
+  struct Forward {
+    std::string request;  // the original request (to build 408/480 from)
+    bool invite = false;
+    std::uint32_t pending = 0;
+    bool answered = false;  // a 2xx went upstream
+    std::uint16_t bestStatus = 0;
+    std::string bestResponse;  // the best final so far, Via already popped
+  };
+  std::unordered_map<std::uint64_t, Forward> forwards;  // by server txn id
+
+  sip::Message parsed;  // scratch for re-parsing stored messages
+
+  explicit Impl(SipProxy* s) : self(s) {}
+
+  void FireTx(const Dest& d, SipAttribution attr, SipMsgType type, std::uint16_t status,
+              std::size_t bytes, bool retx) {
+    SipWireEvent ev;
+    ev.nodeId = nodeId;
+    ev.attr = attr;
+    ev.type = type;
+    ev.status = status;
+    ev.bytes = static_cast<std::uint32_t>(bytes);
+    ev.transport = d.transport;
+    ev.retransmission = retx;
+    ev.peer = d.address;
+    ev.peerPort = d.port;
+    self->m_txTrace(ev);
+  }
+  void Drop(SipDropReason r, SipAttribution attr, std::size_t bytes, std::string detail) {
+    ++self->m_drops;
+    SipDropEvent ev;
+    ev.nodeId = nodeId;
+    ev.attr = attr;
+    ev.reason = r;
+    ev.bytes = static_cast<std::uint32_t>(bytes);
+    ev.detail = std::move(detail);
+    self->m_dropTrace(ev);
+  }
+  bool SendRaw(const Dest& d, std::string_view bytes, SipAttribution attr, SipMsgType type,
+               std::uint16_t status, bool retx) {
+    const bool ok = ep->Send(d, bytes, attr);
+    if (ok) FireTx(d, attr, type, status, bytes.size(), retx);
+    return ok;
+  }
+
+  void Start() {
+    timers.t1 = self->m_t1;
+    timers.t2 = self->m_t2;
+    timers.t4 = self->m_t4;
+    nodeId = self->GetNode()->GetId();
+    Ptr<NodeCpu> cpu = NodeCpu::GetOrCreate(self->GetNode());
+    ep = std::make_unique<sipns3::SipEndpoint>(self->GetNode(), cpu);
+    std::string err;
+    if (!ep->Start(self->m_port, &err)) NS_FATAL_ERROR("SipProxy " << self->m_domain << ": " << err);
+    host = sipns3::Ipv4ToString(ep->address());
+    recordRoute = "<sip:" + host + ":" + std::to_string(ep->port()) + ";lr>";
+    ids = sip::IdGenerator((0x5157ULL << 48) ^ (++sipns3::Ids().branch));
+    ctx = std::make_unique<sipns3::ClientTxnTable>(
+        &timers,
+        [this](ClientTxn& t, bool retx) {
+          if (retx) ++self->m_retransmissions;
+          return SendRaw(t.dest, t.bytes, t.attr, t.type, 0, retx);
+        },
+        [this](ClientTxn& t) { OnBranchTimeout(t); });
+    stx = std::make_unique<sipns3::ServerTxnTable>(&timers, [this](ServerTxn& t, bool retx) {
+      if (retx) ++self->m_retransmissions;
+      SendRaw(t.replyTo, t.lastResponse, t.attr, SipMsgType::kResponse, t.lastStatus, retx);
+    });
+    ep->SetRxHandler([this](const std::string& b, const sip::Message& m, const RxMeta& meta) {
+      OnMessage(b, m, meta);
+    });
+    ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta&) {
+      Drop(r, SipAttribution{}, bytes, d);
+    });
+  }
+
+  void Stop() {
+    if (ctx) ctx->Clear();
+    if (stx) stx->Clear();
+    if (ep) ep->Stop();
+    forwards.clear();
+  }
+
+  void OnMessage(const std::string& bytes, const sip::Message& msg, const RxMeta& meta) {
+    const SipAttribution attr = sipns3::AttributionOf(msg);
+    SipWireEvent ev;
+    ev.nodeId = nodeId;
+    ev.attr = attr;
+    ev.type = sipns3::TypeOf(msg);
+    ev.status = static_cast<std::uint16_t>(msg.is_request ? 0 : msg.status_code);
+    ev.bytes = static_cast<std::uint32_t>(msg.raw.size());
+    ev.transport = meta.transport;
+    ev.peer = meta.from;
+    ev.peerPort = meta.fromPort;
+    self->m_rxTrace(ev);
+    if (msg.is_request) OnRequest(bytes, msg, meta, attr);
+    else OnResponse(msg, attr);
+  }
+
+  // A stateless response to a request that has no transaction (yet).
+  void RespondStateless(const sip::Message& req, const RxMeta& meta, SipAttribution attr, int status) {
+    std::string out;
+    sip::ResponseSpec spec;
+    spec.status = status;
+    if (sip::BuildResponse(req, spec, &out)) return;  // cannot even answer: already dropped
+    Dest d{meta.transport, meta.from, meta.fromPort, meta.connId};
+    SendRaw(d, out, attr, SipMsgType::kResponse, static_cast<std::uint16_t>(status), false);
+  }
+
+  void Respond(ServerTxn* t, const sip::Message& req, int status, std::string_view toTag = {},
+               std::string_view extra = {}) {
+    std::string out;
+    sip::ResponseSpec spec;
+    spec.status = status;
+    spec.to_tag = toTag;
+    spec.extra_headers = extra;
+    if (auto e = sip::BuildResponse(req, spec, &out)) {
+      Drop(SipDropReason::kParseError, t->attr, req.raw.size(), std::string("cannot answer: ") + e.ToString());
+      return;
+    }
+    stx->Respond(t, std::move(out), static_cast<std::uint16_t>(status));
+  }
+
+  void OnRequest(const std::string& bytes, const sip::Message& msg, const RxMeta& meta,
+                 SipAttribution attr) {
+    ++self->m_requestsReceived;
+    if (auto e = sip::Validate(msg)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      if (msg.method != "ACK") RespondStateless(msg, meta, attr, 400);
+      return;
+    }
+    sip::Via top;
+    if (auto e = sip::TopVia(msg, &top)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      return;
+    }
+    Ipv4Address viaAddr;
+    if (meta.connId != 0 && sipns3::HostToIpv4(top.host, &viaAddr))
+      ep->AddAlias(meta.connId, viaAddr, static_cast<std::uint16_t>(top.port > 0 ? top.port : 5060));
+    const std::string key = sipns3::ServerTxnTable::Key(top.branch, msg.method);
+    if (msg.method == "ACK") {
+      if (stx->Find(key)) return;  // the ACK of a non-2xx we sent: absorbed
+      ForwardStateless(msg, attr);  // ACK for a 2xx through a Record-Route
+      return;
+    }
+    if (ServerTxn* t = stx->Find(key)) {
+      stx->Retransmit(t);
+      Drop(SipDropReason::kRetransmissionAbsorbed, attr, msg.raw.size(), std::string(msg.method));
+      return;
+    }
+    const bool invite = msg.method == "INVITE";
+    ServerTxn* t = stx->Create(key, invite, Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, attr);
+    if (invite) Respond(t, msg, 100);
+
+    // RFC 3428 / 3261 21.5.11: refuse a large MESSAGE that came over UDP.
+    if (self->m_enforceSizeLimit && msg.method == "MESSAGE" &&
+        meta.transport == SipTransportProtocol::kUdp && msg.raw.size() > self->m_messageSizeLimit) {
+      Drop(SipDropReason::kTooLarge, attr, msg.raw.size(), "513");
+      Respond(t, msg, 513);
+      return;
+    }
+    sip::Uri ruri;
+    if (auto e = sip::ParseUri(msg.request_uri, &ruri, msg.input)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      Respond(t, msg, 400);
+      return;
+    }
+    const bool mine = ruri.is_sip() && ruri.host == self->m_domain;
+    if (msg.method == "REGISTER" && mine) {
+      Register(t, msg, meta);
+      return;
+    }
+
+    // Decide where it goes.
+    struct Target {
+      Dest dest;
+      std::string retarget;  // new Request-URI, or ""
+    };
+    std::vector<Target> targets;
+    bool popRoute = false;
+    std::string routeNext;
+    if (const sip::Header* rh = msg.Find(sip::HeaderId::kRoute)) {
+      std::vector<sip::NameAddr> routes;
+      if (!sip::ParseNameAddrList(rh->value, &routes, msg.input) && !routes.empty()) {
+        sip::Uri ru;
+        Ipv4Address a;
+        if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) &&
+            a == ep->address() && (ru.port <= 0 ? 5060 : ru.port) == ep->port()) {
+          popRoute = true;
+          // The next hop: the next Route value (same or next field), else the R-URI.
+          if (routes.size() > 1) routeNext = std::string(routes[1].uri);
+          else if (const sip::Header* r2 = msg.FindNext(rh)) {
+            std::vector<sip::NameAddr> more;
+            if (!sip::ParseNameAddrList(r2->value, &more, msg.input) && !more.empty())
+              routeNext = std::string(more[0].uri);
+          }
+        } else {
+          routeNext = std::string(routes[0].uri);  // strict next hop: the top Route
+        }
+      }
+    }
+    if (!routeNext.empty()) {
+      sip::Uri nu;
+      Target tg;
+      if (sip::ParseUri(routeNext, &nu) || !sipns3::UriDest(nu, self->m_transport, &tg.dest)) {
+        Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "Route " + routeNext);
+        Respond(t, msg, 404);
+        return;
+      }
+      targets.push_back(tg);
+    } else if (mine) {
+      auto it = location.find(sipns3::AorKey(ruri));
+      const Time now = Simulator::Now();
+      if (it != location.end()) {
+        auto& v = it->second;
+        v.erase(std::remove_if(v.begin(), v.end(), [now](const Binding& b) { return b.expires <= now; }),
+                v.end());
+        for (const Binding& b : v) targets.push_back(Target{b.dest, b.uri});
+      }
+      if (targets.empty()) {
+        Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "480 no binding");
+        Respond(t, msg, 480);
+        return;
+      }
+    } else {
+      Target tg;
+      if (sipns3::UriDest(ruri, self->m_transport, &tg.dest)) {
+        targets.push_back(tg);  // a contact address (in-dialog request)
+      } else {
+        auto it = domains.find(std::string(ruri.host));
+        if (it == domains.end()) {
+          Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "404 unknown domain");
+          Respond(t, msg, 404);
+          return;
+        }
+        tg.dest = Dest{self->m_transport, it->second.address, it->second.port, 0};
+        targets.push_back(tg);
+      }
+    }
+
+    Forward& f = forwards[t->id];
+    f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
+    f.invite = invite;
+    if (targets.size() > 1) self->m_forkTrace(attr, static_cast<std::uint32_t>(targets.size()));
+    std::uint32_t index = 0;
+    int failure = 0;
+    const std::uint64_t stxId = t->id;
+    for (const Target& tg : targets) {
+      const int st = ForwardBranch(stxId, msg, attr, tg.dest, tg.retarget, popRoute, index++);
+      if (st == 0) ++f.pending;
+      else if (failure == 0) failure = st;
+    }
+    if (f.pending == 0) {
+      forwards.erase(stxId);
+      if (ServerTxn* st = stx->FindById(stxId)) Respond(st, msg, failure ? failure : 503);
+    }
+  }
+
+  // One branch: edit the request (RFC 3261 16.6) and start a client transaction.
+  // Returns 0, or the status to answer with when the branch cannot start.
+  int ForwardBranch(std::uint64_t stxId, const sip::Message& msg, SipAttribution attr, Dest dest,
+                    const std::string& retarget, bool popRoute, std::uint32_t index) {
+    sip::ProxyEdit edit(msg);
+    edit.DecrementMaxForwards();
+    if (edit.error()) {
+      Drop(SipDropReason::kMaxForwardsExceeded, attr, msg.raw.size(), "483");
+      return 483;
+    }
+    if (popRoute) edit.PopRoute();
+    if (!retarget.empty()) edit.SetRequestUri(retarget);
+    if (self->m_recordRoute && msg.method == "INVITE") edit.AddRecordRoute(recordRoute);
+    // The Via names the transport this hop uses; the 18.1.1 switch is
+    // decided on the size before the Via (a few bytes do not matter).
+    dest.transport = sipns3::ApplySizeSwitch(dest.transport, msg.raw.size() + 64, self->m_mtu,
+                                             self->m_switchToTcpAboveMtu);
+    auto txn = std::make_unique<ClientTxn>();
+    txn->branch = ids.Branch();
+    std::string via = "SIP/2.0/";
+    via += sipns3::ViaTransportName(dest.transport);
+    via += ' ';
+    via += host;
+    via += ':';
+    via += std::to_string(ep->port());
+    via += ";branch=";
+    via += txn->branch;
+    edit.PushVia(via);
+    if (auto e = edit.Apply(&txn->bytes)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      return 500;
+    }
+    txn->dest = dest;
+    txn->invite = msg.method == "INVITE";
+    txn->attr = attr;
+    txn->type = sipns3::TypeOf(msg);
+    txn->cookie = stxId;
+    txn->index = index;
+    if (!ctx->Start(std::move(txn))) {
+      Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "transport unavailable");
+      return 503;
+    }
+    ++self->m_requestsForwarded;
+    return 0;
+  }
+
+  // ACK for a 2xx (its own transaction): forward without state.
+  void ForwardStateless(const sip::Message& msg, SipAttribution attr) {
+    sip::Uri ruri;
+    Dest d;
+    std::string routeNext;
+    bool popRoute = false;
+    if (const sip::Header* rh = msg.Find(sip::HeaderId::kRoute)) {
+      std::vector<sip::NameAddr> routes;
+      if (!sip::ParseNameAddrList(rh->value, &routes, msg.input) && !routes.empty()) {
+        sip::Uri ru;
+        Ipv4Address a;
+        if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) && a == ep->address()) {
+          popRoute = true;
+          if (routes.size() > 1) routeNext = std::string(routes[1].uri);
+        } else {
+          routeNext = std::string(routes[0].uri);
+        }
+      }
+    }
+    const std::string_view target = routeNext.empty() ? msg.request_uri : std::string_view(routeNext);
+    if (sip::ParseUri(target, &ruri) || !sipns3::UriDest(ruri, self->m_transport, &d)) {
+      Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "ACK: no numeric next hop");
+      return;
+    }
+    sip::ProxyEdit edit(msg);
+    edit.DecrementMaxForwards();
+    if (popRoute) edit.PopRoute();
+    std::string via = "SIP/2.0/";
+    via += sipns3::ViaTransportName(d.transport);
+    via += ' ' + host + ':' + std::to_string(ep->port()) + ";branch=" + ids.Branch();
+    edit.PushVia(via);
+    std::string out;
+    if (auto e = edit.Apply(&out)) {
+      Drop(SipDropReason::kMaxForwardsExceeded, attr, msg.raw.size(), e.ToString());
+      return;
+    }
+    SendRaw(d, out, attr, SipMsgType::kAck, 0, false);
+  }
+
+  void Register(ServerTxn* t, const sip::Message& msg, const RxMeta& meta) {
+    ++self->m_registrations;
+    const sip::Header* to = msg.Find(sip::HeaderId::kTo);
+    sip::NameAddr toNa;
+    sip::Uri toUri;
+    if (!to || sip::ParseNameAddr(to->value, &toNa, msg.input) || sip::ParseUri(toNa.uri, &toUri)) {
+      Respond(t, msg, 400);
+      return;
+    }
+    const std::string aor = sipns3::AorKey(toUri);
+    std::uint32_t expires = 3600;
+    if (const sip::Header* e = msg.Find(sip::HeaderId::kExpires)) sip::ParseDeltaSeconds(e->value, &expires);
+    std::string contactText;
+    if (const sip::Header* c = msg.Find(sip::HeaderId::kContact)) {
+      sip::NameAddr na;
+      sip::Uri cu;
+      if (!sip::ParseNameAddr(c->value, &na, msg.input) && !na.star && !sip::ParseUri(na.uri, &cu)) {
+        Dest d;
+        if (!sipns3::UriDest(cu, meta.transport, &d)) {
+          Respond(t, msg, 400);
+          return;
+        }
+        d.transport = meta.transport;  // reach the UA the way it registered
+        d.connId = meta.connId;
+        auto& v = location[aor];
+        v.erase(std::remove_if(v.begin(), v.end(), [&](const Binding& b) { return b.uri == na.uri; }),
+                v.end());
+        if (expires > 0) v.push_back(Binding{d, std::string(na.uri), Simulator::Now() + Seconds(expires)});
+        contactText = "Contact: <" + std::string(na.uri) + ">;expires=" + std::to_string(expires) + "\r\n";
+      }
+    }
+    Respond(t, msg, 200, ids.Tag(), contactText);
+  }
+
+  void OnResponse(const sip::Message& msg, SipAttribution attr) {
+    sip::Via top;
+    if (auto e = sip::TopVia(msg, &top)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      return;
+    }
+    ClientTxn* txn = ctx->Find(top.branch);
+    if (!txn || txn->state == ClientTxn::State::kCompleted) {
+      if (txn) {  // timer K: a retransmitted final response
+        Drop(SipDropReason::kRetransmissionAbsorbed, attr, msg.raw.size(), "response");
+        return;
+      }
+      ForwardResponseStateless(msg, attr);
+      return;
+    }
+    const int status = msg.status_code;
+    const std::uint64_t stxId = txn->cookie;
+    if (status < 200) {
+      ctx->OnProvisional(txn);
+      if (status > 100) Upstream(stxId, msg, attr, false);
+      return;
+    }
+    if (txn->invite && status >= 300) SendAckForFailure(*txn, msg);
+    ctx->OnFinal(txn);
+    auto fit = forwards.find(stxId);
+    if (fit == forwards.end()) return;
+    Forward& f = fit->second;
+    if (f.pending > 0) --f.pending;
+    if (status < 300) {
+      if (!f.answered || f.invite) Upstream(stxId, msg, attr, true);
+      else Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "later 2xx of a forked non-INVITE");
+      f.answered = true;
+    } else if (!f.answered && (f.bestStatus == 0 || status < f.bestStatus)) {
+      std::string popped;
+      if (!sip::ProxyEdit(msg).PopVia().Apply(&popped)) {
+        f.bestStatus = static_cast<std::uint16_t>(status);
+        f.bestResponse = std::move(popped);
+      }
+    }
+    FinishIfDone(stxId);
+  }
+
+  void FinishIfDone(std::uint64_t stxId) {
+    auto fit = forwards.find(stxId);
+    if (fit == forwards.end() || fit->second.pending > 0) return;
+    Forward& f = fit->second;
+    if (!f.answered && !f.bestResponse.empty()) {
+      if (ServerTxn* t = stx->FindById(stxId))
+        stx->Respond(t, std::move(f.bestResponse), f.bestStatus);
+    }
+    forwards.erase(fit);
+  }
+
+  // A provisional or 2xx response going upstream through its server transaction.
+  void Upstream(std::uint64_t stxId, const sip::Message& msg, SipAttribution attr, bool final) {
+    std::string out;
+    if (auto e = sip::ProxyEdit(msg).PopVia().Apply(&out)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      return;
+    }
+    ++self->m_responsesForwarded;
+    if (ServerTxn* t = stx->FindById(stxId)) {
+      stx->Respond(t, std::move(out), static_cast<std::uint16_t>(msg.status_code));
+      return;
+    }
+    (void)final;
+    ForwardResponseStateless(msg, attr);
+  }
+
+  void OnBranchTimeout(ClientTxn& txn) {
+    const std::uint64_t stxId = txn.cookie;
+    auto fit = forwards.find(stxId);
+    if (fit == forwards.end()) return;
+    Forward& f = fit->second;
+    if (f.pending > 0) --f.pending;
+    if (!f.answered && (f.bestStatus == 0 || 408 < f.bestStatus)) {
+      // 408 Request Timeout, built from the original request (its Via stack
+      // is the upstream one already).
+      if (!sip::Parse(f.request, sip::Framing::kDatagram, &parsed)) {
+        std::string out;
+        sip::ResponseSpec spec;
+        spec.status = 408;
+        if (!sip::BuildResponse(parsed, spec, &out)) {
+          f.bestStatus = 408;
+          f.bestResponse = std::move(out);
+        }
+      }
+    }
+    FinishIfDone(stxId);
+  }
+
+  void SendAckForFailure(const ClientTxn& txn, const sip::Message& resp) {
+    sip::Message inv;
+    if (sip::Parse(txn.bytes, sip::Framing::kDatagram, &inv)) return;
+    std::string ack;
+    if (sip::BuildAckForFailure(inv, resp, &ack)) return;
+    SendRaw(txn.dest, ack, txn.attr, SipMsgType::kAck, 0, false);
+  }
+
+  // RFC 3261 16.7 when no transaction matches: pop our Via, send to the next.
+  void ForwardResponseStateless(const sip::Message& msg, SipAttribution attr) {
+    std::vector<sip::Via> vias;
+    if (sip::AllVias(msg, &vias) || vias.size() < 2) {
+      Drop(SipDropReason::kStrayResponse, attr, msg.raw.size(), "no Via below ours");
+      return;
+    }
+    Ipv4Address me;
+    if (!sipns3::HostToIpv4(vias[0].host, &me) || me != ep->address()) {
+      Drop(SipDropReason::kStrayResponse, attr, msg.raw.size(), "top Via is not ours");
+      return;
+    }
+    const sip::Via& next = vias[1];
+    Dest d;
+    Ipv4Address a;
+    if (!sipns3::HostToIpv4(next.received.empty() ? next.host : next.received, &a)) {
+      Drop(SipDropReason::kStrayResponse, attr, msg.raw.size(), "next Via host is not numeric");
+      return;
+    }
+    d.address = a;
+    d.port = static_cast<std::uint16_t>(next.rport > 0 ? next.rport : (next.port > 0 ? next.port : 5060));
+    sipns3::TransportFromName(next.transport, &d.transport);
+    std::string out;
+    if (sip::ProxyEdit(msg).PopVia().Apply(&out)) return;
+    ++self->m_responsesForwarded;
+    SendRaw(d, out, attr, SipMsgType::kResponse, static_cast<std::uint16_t>(msg.status_code), false);
+  }
+};
+
+TypeId SipProxy::GetTypeId() {
+  static TypeId tid =
+      TypeId("ns3::SipProxy")
+          .SetParent<Application>()
+          .SetGroupName("Sipim")
+          .AddConstructor<SipProxy>()
+          .AddAttribute("Domain", "The domain this proxy serves (registrar and location service).",
+                        StringValue("example.com"), MakeStringAccessor(&SipProxy::m_domain),
+                        MakeStringChecker())
+          .AddAttribute("Port", "SIP port (UDP, TCP and SCTP when available).", UintegerValue(5060),
+                        MakeUintegerAccessor(&SipProxy::m_port), MakeUintegerChecker<uint16_t>())
+          .AddAttribute("Transport", "Transport of proxy-to-proxy hops.",
+                        EnumValue(SipTransportProtocol::kUdp),
+                        MakeEnumAccessor(&SipProxy::m_transport),
+                        MakeEnumChecker(SipTransportProtocol::kUdp, "Udp", SipTransportProtocol::kTcp,
+                                        "Tcp", SipTransportProtocol::kSctp, "Sctp"))
+          .AddAttribute("RecordRoute", "Add Record-Route to INVITEs (stay on the dialog path).",
+                        BooleanValue(false), MakeBooleanAccessor(&SipProxy::m_recordRoute),
+                        MakeBooleanChecker())
+          .AddAttribute("T1", "RFC 3261 T1 (RTT estimate).", TimeValue(MilliSeconds(500)),
+                        MakeTimeAccessor(&SipProxy::m_t1), MakeTimeChecker())
+          .AddAttribute("T2", "RFC 3261 T2 (largest non-INVITE retransmit interval).",
+                        TimeValue(Seconds(4)), MakeTimeAccessor(&SipProxy::m_t2), MakeTimeChecker())
+          .AddAttribute("T4", "RFC 3261 T4 (how long a message stays in the network).",
+                        TimeValue(Seconds(5)), MakeTimeAccessor(&SipProxy::m_t4), MakeTimeChecker())
+          .AddAttribute("Mtu", "Path MTU for the RFC 3261 18.1.1 rule.", UintegerValue(1500),
+                        MakeUintegerAccessor(&SipProxy::m_mtu), MakeUintegerChecker<uint32_t>(300))
+          .AddAttribute("SwitchToTcpAboveMtu", "Forward requests larger than Mtu - 200 over TCP.",
+                        BooleanValue(true), MakeBooleanAccessor(&SipProxy::m_switchToTcpAboveMtu),
+                        MakeBooleanChecker())
+          .AddAttribute("EnforceSizeLimit",
+                        "Answer 513 to a MESSAGE larger than MessageSizeLimit received over UDP.",
+                        BooleanValue(false), MakeBooleanAccessor(&SipProxy::m_enforceSizeLimit),
+                        MakeBooleanChecker())
+          .AddAttribute("MessageSizeLimit", "The RFC 3428 limit (bytes of the whole MESSAGE).",
+                        UintegerValue(1300), MakeUintegerAccessor(&SipProxy::m_messageSizeLimit),
+                        MakeUintegerChecker<uint32_t>())
+          .AddTraceSource("Tx", "A SIP message was sent.", MakeTraceSourceAccessor(&SipProxy::m_txTrace),
+                          "ns3::SipWireTracedCallback")
+          .AddTraceSource("Rx", "A SIP message was received and parsed.",
+                          MakeTraceSourceAccessor(&SipProxy::m_rxTrace), "ns3::SipWireTracedCallback")
+          .AddTraceSource("Drop", "A received message was dropped or refused.",
+                          MakeTraceSourceAccessor(&SipProxy::m_dropTrace), "ns3::SipDropTracedCallback")
+          .AddTraceSource("Fork", "A request was forked to several contacts.",
+                          MakeTraceSourceAccessor(&SipProxy::m_forkTrace),
+                          "ns3::SipProxy::ForkTracedCallback");
+  return tid;
+}
+
+SipProxy::SipProxy() : m_impl(std::make_unique<Impl>(this)) {}
+SipProxy::~SipProxy() = default;
+
+void SipProxy::DoDispose() {
+  m_impl->Stop();
+  Application::DoDispose();
+}
+
+void SipProxy::StartApplication() { m_impl->Start(); }
+void SipProxy::StopApplication() { m_impl->Stop(); }
+
+void SipProxy::AddDomainRoute(const std::string& domain, Ipv4Address address, std::uint16_t port) {
+  m_impl->domains[domain] = Impl::DomainRoute{address, port};
+}
+
+void SipProxy::AddStaticBinding(const std::string& aor, Ipv4Address contact, std::uint16_t port,
+                                SipTransportProtocol transport) {
+  std::string norm, user, domain;
+  if (!sipns3::NormalizeAor(aor, &norm, &user, &domain))
+    NS_FATAL_ERROR("SipProxy::AddStaticBinding: not an AOR: " << aor);
+  std::string uri = "sip:" + user + "@" + sipns3::Ipv4ToString(contact) + ":" + std::to_string(port);
+  if (transport != SipTransportProtocol::kUdp) {
+    uri += ";transport=";
+    uri += ToString(transport);
+  }
+  m_impl->location[user + "@" + domain].push_back(
+      Impl::Binding{Dest{transport, contact, port, 0}, uri, Time::Max()});
+}
+
+std::uint32_t SipProxy::GetBindingCount(const std::string& aor) const {
+  std::string norm, user, domain;
+  if (!sipns3::NormalizeAor(aor, &norm, &user, &domain)) return 0;
+  auto it = m_impl->location.find(user + "@" + domain);
+  if (it == m_impl->location.end()) return 0;
+  const Time now = Simulator::Now();
+  std::uint32_t n = 0;
+  for (const auto& b : it->second) n += b.expires > now ? 1 : 0;
+  return n;
+}
+
+}  // namespace ns3

@@ -1,0 +1,164 @@
+#include "ns3/sip/sip-transactions.h"
+
+#include "ns3/simulator.h"
+
+namespace ns3 {
+namespace sipns3 {
+
+ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
+  ClientTxn* txn = owned.get();
+  const bool udp = txn->dest.transport == SipTransportProtocol::kUdp;
+  txn->interval = m_timers->t1;
+  txn->deadline = Simulator::Now() + 64 * m_timers->t1;
+  if (!m_send(*txn, false)) return nullptr;
+  auto res = m_txns.emplace(txn->branch, std::move(owned));
+  if (!res.second) return nullptr;  // duplicate branch: cannot happen with counters
+  Arm(txn, udp ? m_timers->t1 : 64 * m_timers->t1);
+  return txn;
+}
+
+ClientTxn* ClientTxnTable::Find(std::string_view branch) {
+  auto it = m_txns.find(std::string(branch));
+  return it == m_txns.end() ? nullptr : it->second.get();
+}
+
+void ClientTxnTable::Arm(ClientTxn* txn, Time delay) {
+  txn->timer.Cancel();
+  txn->timer = Simulator::Schedule(delay, &ClientTxnTable::Fire, this, txn);
+}
+
+void ClientTxnTable::Fire(ClientTxn* txn) {
+  const Time now = Simulator::Now();
+  if (txn->state == ClientTxn::State::kCompleted) {  // timer K
+    Remove(txn);
+    return;
+  }
+  if (now >= txn->deadline) {  // timer B / F
+    m_timeout(*txn);
+    Remove(txn);
+    return;
+  }
+  // Timer A / E: retransmit (UDP only: over TCP only the deadline is armed).
+  if (txn->dest.transport == SipTransportProtocol::kUdp) {
+    ++txn->attempts;
+    m_send(*txn, true);
+    if (txn->invite) {
+      txn->interval = 2 * txn->interval;
+    } else if (txn->state == ClientTxn::State::kProceeding) {
+      txn->interval = m_timers->t2;
+    } else {
+      txn->interval = std::min(2 * txn->interval, m_timers->t2);
+    }
+  }
+  Time next = txn->deadline - now;
+  if (txn->dest.transport == SipTransportProtocol::kUdp && txn->interval < next) next = txn->interval;
+  Arm(txn, next);
+}
+
+void ClientTxnTable::OnProvisional(ClientTxn* txn) {
+  if (txn->state != ClientTxn::State::kCalling) return;
+  txn->state = ClientTxn::State::kProceeding;
+  if (txn->invite) {
+    // RFC 3261 17.1.1.2: no more retransmissions; timer B applies only to
+    // the Calling state, so the transaction waits for the final response.
+    txn->timer.Cancel();
+  } else if (txn->dest.transport == SipTransportProtocol::kUdp) {
+    txn->interval = m_timers->t2;
+  }
+}
+
+void ClientTxnTable::OnFinal(ClientTxn* txn) {
+  txn->timer.Cancel();
+  if (!txn->invite && txn->dest.transport == SipTransportProtocol::kUdp) {
+    txn->state = ClientTxn::State::kCompleted;  // timer K absorbs retransmitted responses
+    txn->bytes.clear();
+    txn->bytes.shrink_to_fit();
+    Arm(txn, m_timers->t4);
+    return;
+  }
+  Remove(txn);
+}
+
+void ClientTxnTable::Remove(ClientTxn* txn) {
+  txn->timer.Cancel();
+  m_txns.erase(txn->branch);
+}
+
+void ClientTxnTable::Clear() {
+  for (auto& kv : m_txns) kv.second->timer.Cancel();
+  m_txns.clear();
+}
+
+std::string ServerTxnTable::Key(std::string_view branch, std::string_view method) {
+  std::string k(branch);
+  k += (method == "INVITE" || method == "ACK") ? "|I" : (method == "CANCEL" ? "|C" : "|N");
+  return k;
+}
+
+ServerTxn* ServerTxnTable::Find(const std::string& key) {
+  auto it = m_txns.find(key);
+  return it == m_txns.end() ? nullptr : it->second.get();
+}
+
+ServerTxn* ServerTxnTable::FindById(std::uint64_t id) {
+  auto it = m_byId.find(id);
+  return it == m_byId.end() ? nullptr : it->second;
+}
+
+ServerTxn* ServerTxnTable::Create(const std::string& key, bool invite, const Dest& replyTo,
+                                  SipAttribution attr) {
+  auto t = std::make_unique<ServerTxn>();
+  t->key = key;
+  t->invite = invite;
+  t->replyTo = replyTo;
+  t->attr = attr;
+  t->id = m_nextId++;
+  ServerTxn* p = t.get();
+  auto res = m_txns.emplace(key, std::move(t));
+  if (!res.second) return res.first->second.get();
+  m_byId[p->id] = p;
+  return p;
+}
+
+void ServerTxnTable::Respond(ServerTxn* txn, std::string bytes, std::uint16_t status) {
+  txn->lastResponse = std::move(bytes);
+  txn->lastStatus = status;
+  m_send(*txn, false);
+  if (status < 200) return;
+  txn->final = true;
+  const bool udp = txn->replyTo.transport == SipTransportProtocol::kUdp;
+  if (!udp) {
+    Remove(txn);  // stream transports need no absorbing
+    return;
+  }
+  // Timer J (non-INVITE); for INVITE the RFC 6026 Accepted state (2xx: the
+  // UA core retransmits it) or a stand-in for timers G-H-I (non-2xx): stay
+  // 64*T1 to answer retransmissions and absorb the ACK.
+  txn->timer.Cancel();
+  const std::uint64_t id = txn->id;
+  txn->timer = Simulator::Schedule(64 * m_timers->t1, [this, id]() {
+    if (ServerTxn* t = FindById(id)) Remove(t);
+  });
+}
+
+void ServerTxnTable::Retransmit(ServerTxn* txn) {
+  if (txn->lastResponse.empty()) return;
+  if (txn->invite && txn->lastStatus >= 200 && txn->lastStatus < 300) return;  // Accepted
+  m_send(*txn, true);
+}
+
+void ServerTxnTable::Remove(ServerTxn* txn) {
+  txn->timer.Cancel();
+  m_byId.erase(txn->id);
+  const std::string key = txn->key;
+  m_txns.erase(key);
+}
+
+void ServerTxnTable::Clear() {
+  for (auto& kv : m_txns) kv.second->timer.Cancel();
+  m_txns.clear();
+  m_byId.clear();
+}
+
+}  // namespace sipns3
+}  // namespace ns3

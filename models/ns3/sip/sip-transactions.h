@@ -1,0 +1,124 @@
+#pragma once
+// RFC 3261 section 17 transactions shared by the UA and the proxy
+// (internal). Client transactions retransmit over UDP (timer A for INVITE:
+// T1 doubling; timer E for the others: T1 doubling up to T2, T2 once a
+// provisional arrived) and time out at 64*T1 (timers B, F); a completed
+// non-INVITE client transaction lingers T4 over UDP (timer K) to absorb
+// response retransmissions. Server transactions answer request
+// retransmissions with the last response and linger 64*T1 over UDP after a
+// final response (timer J). One timer event per transaction at a time.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "ns3/event-id.h"
+#include "ns3/nstime.h"
+#include "ns3/sip/sip-endpoint.h"
+#include "ns3/sip/sip-im-types.h"
+
+namespace ns3 {
+namespace sipns3 {
+
+struct TimerConfig {
+  Time t1 = MilliSeconds(500);
+  Time t2 = Seconds(4);
+  Time t4 = Seconds(5);
+};
+
+struct ClientTxn {
+  enum class State : std::uint8_t { kCalling, kProceeding, kCompleted };
+  std::string branch;
+  std::string bytes;  // the request as sent, for retransmission
+  Dest dest;
+  bool invite = false;
+  SipAttribution attr;
+  SipMsgType type = SipMsgType::kOtherRequest;
+  State state = State::kCalling;
+  Time interval;
+  Time deadline;
+  std::uint32_t attempts = 1;
+  EventId timer;
+  std::uint64_t cookie = 0;  // the owner's: ImId, server txn id, ...
+  std::uint32_t index = 0;   // the owner's: fork branch index
+};
+
+class ClientTxnTable {
+ public:
+  // Sends txn.bytes to txn.dest; `retransmission` marks timer A/E resends.
+  using SendFn = std::function<bool(ClientTxn& txn, bool retransmission)>;
+  // Timer B/F fired: the transaction is removed right after this returns.
+  using TimeoutFn = std::function<void(ClientTxn& txn)>;
+
+  ClientTxnTable(const TimerConfig* timers, SendFn send, TimeoutFn timeout)
+      : m_timers(timers), m_send(std::move(send)), m_timeout(std::move(timeout)) {}
+  ~ClientTxnTable() { Clear(); }
+
+  // Creates the transaction, sends the request and arms its timers. Returns
+  // nullptr (and creates nothing) if the first send failed.
+  ClientTxn* Start(std::unique_ptr<ClientTxn> txn);
+  ClientTxn* Find(std::string_view branch);
+  // A provisional response: stop timer A; timer E continues at T2.
+  void OnProvisional(ClientTxn* txn);
+  // A final response: completed (timer K over UDP for non-INVITE) or gone.
+  void OnFinal(ClientTxn* txn);
+  void Remove(ClientTxn* txn);
+  void Clear();
+  std::size_t size() const { return m_txns.size(); }
+
+ private:
+  void Arm(ClientTxn* txn, Time delay);
+  void Fire(ClientTxn* txn);
+
+  const TimerConfig* m_timers;
+  SendFn m_send;
+  TimeoutFn m_timeout;
+  std::unordered_map<std::string, std::unique_ptr<ClientTxn>> m_txns;
+};
+
+struct ServerTxn {
+  std::string key;  // branch + method class
+  bool invite = false;
+  Dest replyTo;     // where responses go (the request's source/connection)
+  SipAttribution attr;
+  std::string lastResponse;  // "" until the first response
+  std::uint16_t lastStatus = 0;
+  bool final = false;
+  EventId timer;
+  std::uint64_t id = 0;  // counter, for owners that refer to it
+};
+
+class ServerTxnTable {
+ public:
+  using SendFn = std::function<void(ServerTxn& txn, bool retransmission)>;
+  ServerTxnTable(const TimerConfig* timers, SendFn send)
+      : m_timers(timers), m_send(std::move(send)) {}
+  ~ServerTxnTable() { Clear(); }
+
+  // The key of a request: its top Via branch and method class (ACK matches
+  // the INVITE transaction, RFC 3261 section 17.2.3).
+  static std::string Key(std::string_view branch, std::string_view method);
+  ServerTxn* Find(const std::string& key);
+  ServerTxn* FindById(std::uint64_t id);
+  ServerTxn* Create(const std::string& key, bool invite, const Dest& replyTo, SipAttribution attr);
+  // Records and sends a response. A final response arms timer J (UDP) or
+  // ends the transaction (stream transports, and 2xx to INVITE).
+  void Respond(ServerTxn* txn, std::string bytes, std::uint16_t status);
+  // A retransmitted request: resend the last response, if any.
+  void Retransmit(ServerTxn* txn);
+  void Remove(ServerTxn* txn);
+  void Clear();
+  std::size_t size() const { return m_txns.size(); }
+
+ private:
+  const TimerConfig* m_timers;
+  SendFn m_send;
+  std::uint64_t m_nextId = 1;
+  std::unordered_map<std::string, std::unique_ptr<ServerTxn>> m_txns;
+  std::unordered_map<std::uint64_t, ServerTxn*> m_byId;
+};
+
+}  // namespace sipns3
+}  // namespace ns3
