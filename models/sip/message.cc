@@ -380,7 +380,10 @@ ParseError MessageParser::Body() {
     return {};
   }
   const auto len = static_cast<std::size_t>(m_->content_length);
-  if (len > rest) return Fail(kTruncatedBody, n_);
+  if (len > rest) {
+    m_->body = std::string_view(d_ + pos_, 0);  // where the body would begin
+    return Fail(kTruncatedBody, n_);
+  }
   m_->body = std::string_view(d_ + pos_, len);
   pos_ += len;
   return {};

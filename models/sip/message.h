@@ -185,7 +185,8 @@ struct Message {
 ParseError Parse(std::string_view data, Framing framing, Message* out);
 
 // The reason Parse() gives when the body is shorter than Content-Length
-// (compare the pointer): on a stream it means "wait for more bytes".
+// (compare the pointer): on a stream it means "wait for more bytes". Then
+// out->content_length is set and out->body.data() is where the body begins.
 extern const char kTruncatedBody[];
 
 // The error for `reason` at pointer `at` (inside msg.input, or at its end).

@@ -33,43 +33,46 @@ StreamFramer::Status StreamFramer::Next(Message* out, ParseError* error) {
   const std::size_t avail = buf_.size() - start_;
   if (avail == 0 || (avail == 1 && buf_[start_] == '\r')) return Status::kNeedMore;
   if (avail < need_) return Status::kNeedMore;  // the body is still arriving
-  // The header section ends at the first CRLFCRLF; resume the search where
-  // the last one stopped (minus 3 bytes, which may hold part of it).
   const char* data = buf_.data();
-  std::size_t from = scan_ > start_ + 3 ? scan_ - 3 : start_;
-  std::size_t header_end = std::string::npos;
-  while (from + 4 <= buf_.size()) {
-    const void* cr = std::memchr(data + from, '\r', buf_.size() - from - 3);
-    if (cr == nullptr) break;
-    const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(cr) - data);
-    if (std::memcmp(data + k, "\r\n\r\n", 4) == 0) {
-      header_end = k + 4;
-      break;
+  if (need_ == 0) {
+    // The header section ends at the first CRLFCRLF; resume the search
+    // where the last one stopped (minus 3 bytes, which may hold part of it).
+    std::size_t from = scan_ > start_ + 3 ? scan_ - 3 : start_;
+    std::size_t header_end = std::string::npos;
+    while (from + 4 <= buf_.size()) {
+      const void* cr = std::memchr(data + from, '\r', buf_.size() - from - 3);
+      if (cr == nullptr) break;
+      const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(cr) - data);
+      if (std::memcmp(data + k, "\r\n\r\n", 4) == 0) {
+        header_end = k + 4;
+        break;
+      }
+      from = k + 1;
     }
-    from = k + 1;
-  }
-  if (header_end == std::string::npos) {
-    scan_ = buf_.size();
-    if (avail > max_) {
-      failed_ = true;
-      error_ = MakeParseError("header section larger than the maximum message size", data + start_, avail, max_);
-      *error = error_;
-      return Status::kError;
+    if (header_end == std::string::npos) {
+      scan_ = buf_.size();
+      if (avail > max_) {
+        failed_ = true;
+        error_ = MakeParseError("header section larger than the maximum message size", data + start_, avail, max_);
+        *error = error_;
+        return Status::kError;
+      }
+      return Status::kNeedMore;
     }
-    return Status::kNeedMore;
+    scan_ = header_end;
   }
-  scan_ = header_end;
   const std::string_view msg(data + start_, buf_.size() - start_);
   ParseError e = Parse(msg, Framing::kStream, out);
   if (e.reason == kTruncatedBody) {
-    if (header_end - start_ + static_cast<std::size_t>(out->content_length) > max_) {
+    const std::size_t total = out->body.data() - msg.data() + static_cast<std::size_t>(out->content_length);
+    if (total > max_) {
       failed_ = true;
       error_ = MakeParseError("message larger than the maximum message size", msg.data(), msg.size(),
-                              header_end - start_);
+                              static_cast<std::size_t>(out->body.data() - msg.data()));
       *error = error_;
       return Status::kError;
     }
-    need_ = header_end - start_ + static_cast<std::size_t>(out->content_length);
+    need_ = total;
     return Status::kNeedMore;
   }
   if (e) {

@@ -109,6 +109,12 @@ ParseError Validate(const Message& msg) {
     if (first == nullptr) continue;
     if (const Header* second = msg.FindNext(first)) return ErrorAt(msg, kSingleReason[k], second->name.data());
   }
+  if (msg.is_request) {
+    Uri uri;
+    if (ParseError e = ParseUri(msg.request_uri, &uri, msg.input)) return e;
+    if (uri.is_sip() && !uri.headers.empty())
+      return ErrorAt(msg, "Request-URI must not contain headers", uri.headers.data() - 1);
+  }
   bool vias_checked = false;
   for (const Header& h : msg.headers) {
     if (h.id == HeaderId::kVia) {
@@ -118,13 +124,10 @@ ParseError Validate(const Message& msg) {
     if (ParseError e = CheckField(msg, h)) return e;
   }
   if (msg.is_request) {
-    Uri uri;
-    if (ParseError e = ParseUri(msg.request_uri, &uri, msg.input)) return e;
-    if (uri.is_sip() && !uri.headers.empty())
-      return ErrorAt(msg, "Request-URI must not contain headers", uri.headers.data() - 1);
     CSeq cseq;
     if (ParseError e = ParseCSeq(msg.Find(HeaderId::kCSeq)->value, &cseq, msg.input)) return e;
-    if (cseq.method != msg.method) return ErrorAt(msg, "CSeq method does not match the request method", cseq.method.data());
+    if (cseq.method != msg.method)
+      return ErrorAt(msg, "CSeq method does not match the request method", cseq.method.data());
   }
   if (msg.body.size() > 0 && msg.Find(HeaderId::kContentType) == nullptr)
     return ErrorAt(msg, "body without Content-Type", msg.body.data());

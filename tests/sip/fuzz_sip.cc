@@ -1,0 +1,127 @@
+// libFuzzer target for the SIP message parser, the typed header parsers,
+// Validate, the stream framer, proxy edits and response building.
+// Invariants checked on every input (abort on violation):
+//  - a successful parse's views all lie inside the input;
+//  - the framer gives the same messages fed byte by byte as fed at once;
+//  - a proxy edit that applies yields a message that parses again;
+//  - a response built for a valid request parses and validates.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "sip/builder.h"
+#include "sip/headers.h"
+#include "sip/message.h"
+#include "sip/proxy_ops.h"
+#include "sip/stream_framer.h"
+#include "sip/uri.h"
+
+namespace {
+
+using namespace sipim::sip;
+
+void Check(bool cond) {
+  if (!cond) std::abort();
+}
+
+bool Inside(std::string_view v, std::string_view buf) {
+  return v.empty() || (v.data() >= buf.data() && v.data() + v.size() <= buf.data() + buf.size());
+}
+
+std::vector<std::string> Frame(std::string_view d, std::size_t piece) {
+  StreamFramer f(4096);
+  Message m;
+  sipim::ParseError e;
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < d.size(); k += piece) {
+    f.Append(d.substr(k, piece));
+    for (;;) {
+      const auto st = f.Next(&m, &e);
+      if (st == StreamFramer::Status::kMessage) {
+        out.emplace_back(m.raw);
+        continue;
+      }
+      if (st == StreamFramer::Status::kError) {
+        out.push_back(std::string("error: ") + e.reason);
+        return out;
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+void TypedFields(const Message& m, std::string_view d) {
+  std::vector<Via> vias;
+  if (!AllVias(m, &vias))
+    for (const Via& v : vias) Check(Inside(v.text, d) && Inside(v.branch, d) && Inside(v.host, d));
+  for (const Header& h : m.headers) {
+    if (h.id == HeaderId::kFrom || h.id == HeaderId::kTo || h.id == HeaderId::kContact ||
+        h.id == HeaderId::kRoute || h.id == HeaderId::kRecordRoute) {
+      std::vector<NameAddr> list;
+      if (!ParseNameAddrList(h.value, &list, m.input)) {
+        for (const NameAddr& na : list) {
+          Check(Inside(na.uri, d) && Inside(na.tag, d));
+          Uri u;
+          if (!ParseUri(na.uri, &u)) {
+            std::string user;
+            (void)Unescape(u.user, &user);
+          }
+        }
+      }
+    }
+  }
+}
+
+void ProxyEdits(const Message& m) {
+  std::string out;
+  ProxyEdit edit(m);
+  if (m.is_request) {
+    edit.DecrementMaxForwards().AddRecordRoute("<sip:p.example.com;lr>").PushVia(
+        "SIP/2.0/UDP p.example.com;branch=z9hG4bKf");
+    if (m.Find(HeaderId::kRoute) != nullptr) edit.PopRoute();
+  } else if (m.Find(HeaderId::kVia) != nullptr) {
+    edit.PopVia();
+  }
+  if (!edit.Apply(&out)) {
+    Message again;
+    Check(!Parse(out, Framing::kDatagram, &again));
+  }
+}
+
+void Respond(const Message& m) {
+  if (!m.is_request || Validate(m)) return;
+  std::string out;
+  ResponseSpec r;
+  r.status = 200;
+  r.to_tag = "fz";
+  if (BuildResponse(m, r, &out)) return;  // e.g. a To value that does not parse
+  Message resp;
+  Check(!Parse(out, Framing::kStream, &resp));
+  Check(!Validate(resp));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view d(reinterpret_cast<const char*>(data), size);
+  for (Framing fr : {Framing::kDatagram, Framing::kStream}) {
+    Message m;
+    const sipim::ParseError e = Parse(d, fr, &m);
+    if (e) {
+      Check(e.offset <= size && e.line >= 1 && e.column >= 1);
+      continue;
+    }
+    Check(m.size <= size && Inside(m.raw, d) && Inside(m.body, d));
+    for (const Header& h : m.headers) Check(Inside(h.value, d) && Inside(h.line, d));
+    const sipim::ParseError v = Validate(m);
+    Check(!v || v.offset <= size);
+    TypedFields(m, d);
+    ProxyEdits(m);
+    Respond(m);
+  }
+  if (size <= 2048) Check(Frame(d, 1) == Frame(d, size == 0 ? 1 : size));
+  return 0;
+}

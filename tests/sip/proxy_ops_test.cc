@@ -1,0 +1,142 @@
+// ProxyEdit: Via push/pop, Max-Forwards, Record-Route, Route pop and
+// Request-URI retargeting by splicing, checked by parsing the result.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "corpus_util.h"
+#include "sip/headers.h"
+#include "sip/proxy_ops.h"
+
+namespace sipim::sip {
+namespace {
+
+const char kRequest[] =
+    "MESSAGE sip:bob@b.example.com SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP ua.a.example.com;branch=z9hG4bK0\r\n"
+    "Max-Forwards: 70\r\n"
+    "Route: <sip:p1.a.example.com;lr>, <sip:p2.b.example.com;lr>\r\n"
+    "From: <sip:alice@a.example.com>;tag=1\r\n"
+    "To: <sip:bob@b.example.com>\r\n"
+    "Call-ID: c1\r\n"
+    "CSeq: 1 MESSAGE\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 2\r\n"
+    "\r\n"
+    "hi";
+
+// `s` must outlive the returned Message (it views it).
+Message MustParse(std::string_view s) {
+  Message m;
+  const ParseError e = Parse(s, Framing::kDatagram, &m);
+  EXPECT_FALSE(e) << e.ToString() << "\n" << s;
+  return m;
+}
+
+// The full request path edit of a proxy, in one splice pass.
+TEST(SipProxyOps, ForwardRequest) {
+  const std::string in = kRequest;
+  const Message m = MustParse(in);
+  ProxyEdit edit(m);
+  edit.DecrementMaxForwards().PopRoute().AddRecordRoute("<sip:p1.a.example.com;lr>").PushVia(
+      "SIP/2.0/UDP p1.a.example.com;branch=z9hG4bKp1");
+  std::string out;
+  ASSERT_FALSE(edit.Apply(&out));
+  const Message f = MustParse(out);
+  EXPECT_FALSE(Validate(f)) << out;
+  std::vector<Via> vias;
+  ASSERT_FALSE(AllVias(f, &vias));
+  ASSERT_EQ(vias.size(), 2u);
+  EXPECT_EQ(vias[0].branch, "z9hG4bKp1");
+  EXPECT_EQ(vias[1].branch, "z9hG4bK0");
+  EXPECT_EQ(f.Find(HeaderId::kMaxForwards)->value, "69");
+  EXPECT_EQ(f.Find(HeaderId::kRoute)->value, "<sip:p2.b.example.com;lr>");
+  EXPECT_EQ(f.Find(HeaderId::kRecordRoute)->value, "<sip:p1.a.example.com;lr>");
+  EXPECT_EQ(f.body, "hi");
+  EXPECT_EQ(f.size, out.size());
+}
+
+// Popping the only value removes the line; the next field takes over.
+TEST(SipProxyOps, PopWholeLines) {
+  const std::string resp =
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP p1;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP ua;branch=z9hG4bK0\r\n"
+      "Call-ID: c\r\nl: 0\r\n\r\n";
+  const Message m = MustParse(resp);
+  std::string out;
+  ASSERT_FALSE(ProxyEdit(m).PopVia().Apply(&out));
+  EXPECT_EQ(out, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP ua;branch=z9hG4bK0\r\nCall-ID: c\r\nl: 0\r\n\r\n");
+  // Route with one value in each of two lines.
+  const std::string req =
+      "BYE sip:b@b SIP/2.0\r\nRoute: <sip:p1;lr>\r\nRoute: <sip:p2;lr>\r\nMax-Forwards: 1\r\nl: 0\r\n\r\n";
+  const Message r = MustParse(req);
+  out.clear();
+  ASSERT_FALSE(ProxyEdit(r).PopRoute().DecrementMaxForwards().Apply(&out));
+  EXPECT_EQ(out, "BYE sip:b@b SIP/2.0\r\nRoute: <sip:p2;lr>\r\nMax-Forwards: 0\r\nl: 0\r\n\r\n");
+}
+
+// Max-Forwards 0 fails with the 483 reason; a missing one is added as 70.
+TEST(SipProxyOps, MaxForwards) {
+  const Message zero = MustParse("OPTIONS sip:a@b SIP/2.0\r\nMax-Forwards: 0\r\nl: 0\r\n\r\n");
+  std::string out;
+  const ParseError e = ProxyEdit(zero).DecrementMaxForwards().Apply(&out);
+  ASSERT_TRUE(e);
+  EXPECT_STREQ(e.reason, kMaxForwardsExhausted);
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_TRUE(out.empty());
+  const Message none = MustParse("OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n");
+  ASSERT_FALSE(ProxyEdit(none).DecrementMaxForwards().Apply(&out));
+  EXPECT_EQ(out, "OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\nMax-Forwards: 70\r\n\r\n");
+  const Message bad = MustParse("OPTIONS sip:a@b SIP/2.0\r\nMax-Forwards: many\r\nl: 0\r\n\r\n");
+  EXPECT_TRUE(ProxyEdit(bad).DecrementMaxForwards().Apply(&out));
+  const Message resp = MustParse("SIP/2.0 200 OK\r\nl: 0\r\n\r\n");
+  EXPECT_TRUE(ProxyEdit(resp).DecrementMaxForwards().Apply(&out));
+}
+
+// Request-URI retargeting and errors for edits that cannot apply.
+TEST(SipProxyOps, RetargetAndErrors) {
+  const Message m = MustParse(kRequest);
+  std::string out;
+  ASSERT_FALSE(ProxyEdit(m).SetRequestUri("sip:bob@192.0.2.7:5070").Apply(&out));
+  const Message f = MustParse(out);
+  EXPECT_EQ(f.request_uri, "sip:bob@192.0.2.7:5070");
+  EXPECT_TRUE(ProxyEdit(m).SetRequestUri("sip:a b").Apply(&out));
+  EXPECT_TRUE(ProxyEdit(m).PopVia().PopVia().Apply(&out));
+  EXPECT_TRUE(ProxyEdit(m).PushVia("SIP/2.0/UDP x\r\nEvil: 1").Apply(&out));
+  const Message noroute = MustParse("OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n");
+  const ParseError e = ProxyEdit(noroute).PopRoute().Apply(&out);
+  ASSERT_TRUE(e);
+  EXPECT_STREQ(e.reason, "no Route to pop");
+}
+
+// On torture messages with multi-value and folded Via lines, pop removes
+// exactly the top value and push adds one, and the result still parses.
+TEST(SipProxyOps, TortureViaLines) {
+  for (const char* file : {"wsinv.dat", "longreq.dat", "transports.dat", "bcast.dat", "mult-ip-in-header"}) {
+    SCOPED_TRACE(file);
+    const std::string dir = std::string(file).find('.') == std::string::npos ? "rfc5118/" : "rfc4475/";
+    const std::string in = testing::ReadFile(testing::CorpusPath(dir + file));
+    const Message m = MustParse(in);
+    std::vector<Via> before;
+    ASSERT_FALSE(AllVias(m, &before));
+    std::string popped;
+    ASSERT_FALSE(ProxyEdit(m).PopVia().Apply(&popped));
+    const Message p = MustParse(popped);
+    std::vector<Via> after;
+    ASSERT_FALSE(AllVias(p, &after));
+    ASSERT_EQ(after.size() + 1, before.size());
+    for (std::size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].text, before[i + 1].text);
+    EXPECT_EQ(p.body, m.body);
+    std::string pushed;
+    ASSERT_FALSE(ProxyEdit(m).PushVia("SIP/2.0/TCP proxy.example.com;branch=z9hG4bKnew").Apply(&pushed));
+    const Message q = MustParse(pushed);
+    after.clear();
+    ASSERT_FALSE(AllVias(q, &after));
+    ASSERT_EQ(after.size(), before.size() + 1);
+    EXPECT_EQ(after[0].branch, "z9hG4bKnew");
+    EXPECT_EQ(after[1].text, before[0].text);
+  }
+}
+
+}  // namespace
+}  // namespace sipim::sip
