@@ -17,7 +17,7 @@
 
 namespace {
 
-struct Run {
+struct RunResult {
   int exit_code = -1;  // -1 when the process died by a signal
   int signal = 0;
   std::string out;
@@ -38,7 +38,7 @@ void WriteFile(const std::string& path, const std::string& bytes) {
 }
 
 // Runs `sipim parse ARGS` with stdin from `input`.
-Run Sipim(const std::vector<std::string>& args, const std::string& input = "") {
+RunResult Sipim(const std::vector<std::string>& args, const std::string& input = "") {
   const std::string in = TempPath("stdin"), out = TempPath("stdout"), err = TempPath("stderr");
   WriteFile(in, input);
   pid_t pid = fork();
@@ -56,7 +56,7 @@ Run Sipim(const std::vector<std::string>& args, const std::string& input = "") {
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  Run r;
+  RunResult r;
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   r.out = ReadAll(out);
@@ -110,7 +110,7 @@ TEST(ParseCommand, Rfc4475TortureMessages) {
   ASSERT_EQ(kRfc4475Expected.size(), 49u);
   for (const auto& [file, expected] : kRfc4475Expected) {
     const std::string path = kCorpus + "/rfc4475/" + file;
-    Run r = Sipim({path});
+    RunResult r = Sipim({path});
     EXPECT_EQ(r.signal, 0) << file;
     EXPECT_EQ(r.exit_code, expected) << file << "\n" << r.err;
     if (expected == 0) {
@@ -134,7 +134,7 @@ TEST(ParseCommand, Rfc5118TortureMessages) {
       {"ipv6-in-sdp", 0}, {"mult-ip-in-header", 0}, {"mult-ip-in-sdp", 0},
       {"ipv4-mapped-ipv6", 0}, {"ipv6-bug-abnf-3-colons", 1}, {"ipv6-correct-abnf-2-colons", 0}};
   for (const auto& [file, code] : expected) {
-    Run r = Sipim({kCorpus + "/rfc5118/" + file});
+    RunResult r = Sipim({kCorpus + "/rfc5118/" + file});
     EXPECT_EQ(r.signal, 0) << file;
     EXPECT_EQ(r.exit_code, code) << file << "\n" << r.err;
   }
@@ -143,7 +143,7 @@ TEST(ParseCommand, Rfc5118TortureMessages) {
 // Proves: dblreq's second message is ignored in datagram mode and reported
 // as ignored trailing bytes.
 TEST(ParseCommand, DatagramIgnoresOctetsAfterContentLength) {
-  Run r = Sipim({kCorpus + "/rfc4475/dblreq.dat"});
+  RunResult r = Sipim({kCorpus + "/rfc4475/dblreq.dat"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 1u);
@@ -162,7 +162,7 @@ TEST(ParseCommand, StreamOfSeveralMessages) {
   }
   const std::string path = TempPath("stream.sip");
   WriteFile(path, stream);
-  Run r = Sipim({"--stream", path});
+  RunResult r = Sipim({"--stream", path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 4u);
@@ -185,7 +185,7 @@ TEST(ParseCommand, TruncatedStreamIsMalformed) {
   stream.resize(stream.size() - 5);
   const std::string path = TempPath("truncated.sip");
   WriteFile(path, stream);
-  Run r = Sipim({"--stream", path});
+  RunResult r = Sipim({"--stream", path});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Lines(r.out).size(), 1u);
   EXPECT_EQ(r.err.rfind(path + ":", 0), 0u) << r.err;
@@ -194,7 +194,7 @@ TEST(ParseCommand, TruncatedStreamIsMalformed) {
 // Proves: '-' reads stdin, and MSRP is detected and printed with its
 // end-line flag and byte range.
 TEST(ParseCommand, MsrpFromStdin) {
-  Run r = Sipim({"-"}, ReadAll(kBenchCorpus + "msrp-send.msrp"));
+  RunResult r = Sipim({"-"}, ReadAll(kBenchCorpus + "msrp-send.msrp"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 1u);
@@ -212,7 +212,7 @@ TEST(ParseCommand, MsrpStream) {
   const std::string path = TempPath("two.msrp");
   WriteFile(path, one + one);
   EXPECT_EQ(Sipim({path}).exit_code, 1);
-  Run r = Sipim({"--stream", path});
+  RunResult r = Sipim({"--stream", path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Lines(r.out).size(), 2u);
 }
@@ -221,10 +221,10 @@ TEST(ParseCommand, MsrpStream) {
 TEST(ParseCommand, UsageErrors) {
   EXPECT_EQ(Sipim({}).exit_code, 2);
   EXPECT_EQ(Sipim({"--bogus", kBenchCorpus + "register.sip"}).exit_code, 2);
-  Run missing = Sipim({"/nonexistent/file.sip"});
+  RunResult missing = Sipim({"/nonexistent/file.sip"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("/nonexistent/file.sip"), std::string::npos);
-  Run help = Sipim({"--help"});
+  RunResult help = Sipim({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("usage: sipim parse"), std::string::npos);
 }
@@ -246,7 +246,7 @@ TEST(ParseCommand, DamagedInputNeverCrashes) {
   }
   for (const auto& input : inputs) {
     for (bool stream : {false, true}) {
-      Run r = stream ? Sipim({"--stream", "-"}, input) : Sipim({"-"}, input);
+      RunResult r = stream ? Sipim({"--stream", "-"}, input) : Sipim({"-"}, input);
       ASSERT_EQ(r.signal, 0) << "input of " << input.size() << " bytes";
       ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.exit_code;
       for (const auto& line : Lines(r.out)) ASSERT_TRUE(sipim::testing::IsValidJson(line));
