@@ -52,7 +52,8 @@ ParseError ParseAcceptTypes(std::string_view value, std::vector<std::string_view
     std::string_view t = value.substr(pos, end - pos);
     if (t != "*") {
       std::size_t slash = t.find('/');
-      if (slash == 0 || slash == std::string_view::npos || slash + 1 == t.size())
+      // "*/subtype" is no media range: '*' stands alone or as the subtype.
+      if (slash == 0 || slash == std::string_view::npos || slash + 1 == t.size() || t.substr(0, slash) == "*")
         return Err("accept-types entry must be *, type/* or type/subtype", value, pos);
       for (std::size_t i = 0; i < t.size(); ++i) {
         if (i == slash) continue;

@@ -57,7 +57,12 @@ int MediaRank(char t) {
     default: return -1;
   }
 }
-bool Repeatable(char t) { return t == 'e' || t == 'p' || t == 'c' || t == 'b' || t == 't' || t == 'r' || t == 'a' || t == 'm'; }
+// Lines that may repeat: at session level *e *p *b 1*t *r *a; in a media
+// description *c *b *a (section 9).
+bool Repeatable(char t, bool in_media) {
+  if (in_media) return t == 'c' || t == 'b' || t == 'a';
+  return t == 'e' || t == 'p' || t == 'b' || t == 't' || t == 'r' || t == 'a';
+}
 
 // Splits a line value into fields separated by exactly one space.
 class Fields {
@@ -265,7 +270,7 @@ ParseError Parser::Line(char type, std::string_view v, std::size_t off) {
                                       : "unknown SDP type letter",
                line_off);
   if (r < rank_) return Err("line out of the order RFC 8866 section 9 requires", line_off);
-  if (r == rank_ && !Repeatable(type)) return Err("this line may appear only once here", line_off);
+  if (r == rank_ && !Repeatable(type, in_media_)) return Err("this line may appear only once here", line_off);
   if (!in_media_ && type == 'r' && last_ != 't' && last_ != 'r') return Err("r= must follow t= or r=", line_off);
   if (!in_media_ && r > SessionRank('t') && sd_->timings.empty())
     return Err("missing t= (at least one is required)", line_off);

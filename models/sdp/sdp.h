@@ -133,8 +133,11 @@ ParseError ParsePath(std::string_view value, std::vector<msrp::Uri>* out);
 // "*", "type/*" or "type/subtype" (parameters are not allowed here).
 ParseError ParseAcceptTypes(std::string_view value, std::vector<std::string_view>* out);
 
-// a=setup (RFC 4145 section 4).
-enum class Setup : std::uint8_t { kActive, kPassive, kActpass, kHoldconn };
+// a=setup (RFC 4145 section 4). Named SetupRole because inside a GoogleTest
+// TEST body an unqualified `Setup` means testing::Test::Setup; the alias
+// keeps `sdp::Setup` working everywhere else.
+enum class SetupRole : std::uint8_t { kActive, kPassive, kActpass, kHoldconn };
+using Setup = SetupRole;
 ParseError ParseSetup(std::string_view value, Setup* out);
 std::string_view SetupName(Setup s);
 
