@@ -156,6 +156,11 @@ SctpSocket::GetTypeId()
                           UintegerValue(0),
                           MakeUintegerAccessor(&SctpSocket::m_initialCwndAttr),
                           MakeUintegerChecker<uint32_t>())
+            .AddAttribute("InitialSsthresh",
+                          "Initial ssthresh in bytes; 0 means the peer's a_rwnd (§7.2.1)",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&SctpSocket::m_initialSsthreshAttr),
+                          MakeUintegerChecker<uint32_t>())
             .AddAttribute("FastRetransmitThreshold",
                           "Miss indications that trigger fast retransmit",
                           UintegerValue(3),
@@ -630,7 +635,7 @@ SctpSocket::InitAssociation(uint32_t localTag,
     m_lastAdvertisedRwnd = m_rcvBufSize;
     uint32_t mtu = m_path.Mtu();
     SetCwnd(m_initialCwndAttr ? m_initialCwndAttr : std::min(4 * mtu, std::max(2 * mtu, 4380u)));
-    SetSsthresh(peerRwnd);
+    SetSsthresh(m_initialSsthreshAttr ? m_initialSsthreshAttr : peerRwnd);
     m_path.partialBytesAcked = 0;
     m_path.flightSize = 0;
     m_path.errorCount = 0;
@@ -711,6 +716,7 @@ SctpSocket::CopyConfig(const SctpSocket& o)
     m_maxInStreams = o.m_maxInStreams;
     m_pathMtuAttr = o.m_pathMtuAttr;
     m_initialCwndAttr = o.m_initialCwndAttr;
+    m_initialSsthreshAttr = o.m_initialSsthreshAttr;
     m_fastRtxThreshold = o.m_fastRtxThreshold;
 }
 

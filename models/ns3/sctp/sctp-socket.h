@@ -321,6 +321,7 @@ class SctpSocket : public Socket
     uint16_t m_maxInStreams = 10;
     uint32_t m_pathMtuAttr = 0;
     uint32_t m_initialCwndAttr = 0;
+    uint32_t m_initialSsthreshAttr = 0;
     uint32_t m_fastRtxThreshold = 3;
 
     // Wiring

@@ -1,0 +1,301 @@
+// Small ns-3 topologies for the SCTP tests: two nodes on a point-to-point
+// link, SCTP installed, and an error model that drops SCTP packets chosen by
+// their chunks (so that a test can say "drop the first INIT ACK").
+#pragma once
+
+#include "sctp/sctp-helper.h"
+#include "sctp/sctp-l4-protocol.h"
+#include "sctp/sctp-socket.h"
+#include "sctp/sctp-tags.h"
+#include "sctp/sctp-wire.h"
+
+#include "ns3/core-module.h"
+#include "ns3/error-model.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
+#include "ns3/point-to-point-module.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sipim_test
+{
+
+using namespace ns3;
+
+/// What the error model saw of one SCTP packet.
+struct SeenPacket
+{
+    sctp::PacketView view;
+    std::vector<uint8_t> bytes; // the SCTP packet (views point here)
+    Time at;                    // when it reached the receiving device
+    bool HasChunk(uint8_t type) const
+    {
+        for (const auto& c : view.chunks)
+        {
+            if (c.type == type)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+    /// TSNs of the DATA chunks in the packet.
+    std::vector<uint32_t> Tsns() const
+    {
+        std::vector<uint32_t> out;
+        for (const auto& c : view.chunks)
+        {
+            sctp::DataChunk d;
+            if (c.type == sctp::CHUNK_DATA && sctp::DecodeData(c, d).Ok())
+            {
+                out.push_back(d.tsn);
+            }
+        }
+        return out;
+    }
+};
+
+/// Drops the SCTP packets for which the predicate returns true. The packet
+/// reaching a point-to-point receive error model still carries PPP + IPv4.
+class SctpDropModel : public ErrorModel
+{
+  public:
+    using Predicate = std::function<bool(const SeenPacket&)>;
+    static TypeId GetTypeId()
+    {
+        static TypeId tid = TypeId("sipim_test::SctpDropModel").SetParent<ErrorModel>();
+        return tid;
+    }
+    void SetPredicate(Predicate p)
+    {
+        m_pred = std::move(p);
+    }
+    uint32_t dropped = 0;
+    std::vector<SeenPacket> seen; // every SCTP packet, in arrival order
+
+  private:
+    bool DoCorrupt(Ptr<Packet> p) override
+    {
+        std::vector<uint8_t> raw(p->GetSize());
+        p->CopyData(raw.data(), uint32_t(raw.size()));
+        const size_t ipOff = 2; // PPP protocol field
+        if (raw.size() < ipOff + 20 || raw[ipOff + 9] != 132)
+        {
+            return false;
+        }
+        size_t ihl = (raw[ipOff] & 0x0F) * 4;
+        SeenPacket s;
+        s.at = Simulator::Now();
+        s.bytes.assign(raw.begin() + long(ipOff + ihl), raw.end());
+        if (!sctp::ParsePacket(s.bytes.data(), s.bytes.size(), s.view, false).Ok())
+        {
+            return false;
+        }
+        bool drop = m_pred && m_pred(s);
+        seen.push_back(std::move(s));
+        // Views point into the vector's buffer, which a move keeps intact.
+        if (drop)
+        {
+            ++dropped;
+        }
+        return drop;
+    }
+    void DoReset() override
+    {
+    }
+    Predicate m_pred;
+};
+
+/// Two nodes, one link. Node 0 = client (10.1.1.1), node 1 = server (10.1.1.2).
+struct Link
+{
+    NodeContainer nodes;
+    NetDeviceContainer devices;
+    Ipv4InterfaceContainer ifaces;
+    Ptr<SctpDropModel> toServer; // on the server's device: drops client->server
+    Ptr<SctpDropModel> toClient; // on the client's device: drops server->client
+
+    explicit Link(const std::string& rate = "10Mbps",
+                  const std::string& delay = "10ms",
+                  uint32_t queuePackets = 1000)
+    {
+        nodes.Create(2);
+        PointToPointHelper p2p;
+        p2p.SetDeviceAttribute("DataRate", StringValue(rate));
+        p2p.SetChannelAttribute("Delay", StringValue(delay));
+        p2p.SetQueue("ns3::DropTailQueue",
+                     "MaxSize",
+                     QueueSizeValue(QueueSize(std::to_string(queuePackets) + "p")));
+        devices = p2p.Install(nodes);
+        InternetStackHelper stack;
+        stack.Install(nodes);
+        SctpHelper sctp;
+        sctp.Install(nodes);
+        sctp.AssignStreams(nodes, 1);
+        Ipv4AddressHelper addr;
+        addr.SetBase("10.1.1.0", "255.255.255.0");
+        ifaces = addr.Assign(devices);
+        toServer = CreateObject<SctpDropModel>();
+        toClient = CreateObject<SctpDropModel>();
+        devices.Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(toServer));
+        devices.Get(0)->SetAttribute("ReceiveErrorModel", PointerValue(toClient));
+    }
+    Ptr<Node> Client() const
+    {
+        return nodes.Get(0);
+    }
+    Ptr<Node> Server() const
+    {
+        return nodes.Get(1);
+    }
+    InetSocketAddress ServerAddress(uint16_t port) const
+    {
+        return InetSocketAddress(ifaces.GetAddress(1), port);
+    }
+};
+
+/// A received message, as the application saw it.
+struct Received
+{
+    Time at;
+    uint16_t sid = 0;
+    uint16_t ssn = 0;
+    bool unordered = false;
+    std::vector<uint8_t> data;
+};
+
+/// Server side: listens, accepts, reads every message with its tag.
+struct Sink
+{
+    Ptr<SctpSocket> listener;
+    Ptr<SctpSocket> conn;
+    std::vector<Received> got;
+    bool normalClose = false;
+    bool errorClose = false;
+    bool readEnabled = true;
+
+    void Start(Ptr<Node> node, uint16_t port)
+    {
+        listener = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(node));
+        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+        listener->Listen();
+        listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                                    MakeCallback(&Sink::Accepted, this));
+    }
+    void Accepted(Ptr<Socket> s, const Address&)
+    {
+        conn = DynamicCast<SctpSocket>(s);
+        s->SetRecvCallback(MakeCallback(&Sink::Read, this));
+        s->SetCloseCallbacks(MakeCallback(&Sink::Normal, this), MakeCallback(&Sink::Error, this));
+    }
+    void Read(Ptr<Socket> s)
+    {
+        if (!readEnabled)
+        {
+            return;
+        }
+        while (Ptr<Packet> p = s->Recv())
+        {
+            Received r;
+            r.at = Simulator::Now();
+            SctpStreamTag tag;
+            if (p->PeekPacketTag(tag))
+            {
+                r.sid = tag.GetStreamId();
+                r.ssn = tag.GetSsn();
+                r.unordered = tag.IsUnordered();
+            }
+            r.data.resize(p->GetSize());
+            p->CopyData(r.data.data(), uint32_t(r.data.size()));
+            got.push_back(std::move(r));
+        }
+    }
+    void Normal(Ptr<Socket>)
+    {
+        normalClose = true;
+    }
+    void Error(Ptr<Socket>)
+    {
+        errorClose = true;
+    }
+};
+
+/// Client side: connects and records what happened.
+struct Client
+{
+    Ptr<SctpSocket> sock;
+    bool connected = false;
+    bool failed = false;
+    Time connectedAt;
+    bool normalClose = false;
+    bool errorClose = false;
+
+    void Start(Ptr<Node> node, const Address& to)
+    {
+        sock = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(node));
+        sock->SetConnectCallback(MakeCallback(&Client::Ok, this), MakeCallback(&Client::Fail, this));
+        sock->SetCloseCallbacks(MakeCallback(&Client::Normal, this), MakeCallback(&Client::Error, this));
+        sock->Connect(to);
+    }
+    void Ok(Ptr<Socket>)
+    {
+        connected = true;
+        connectedAt = Simulator::Now();
+    }
+    void Fail(Ptr<Socket>)
+    {
+        failed = true;
+    }
+    void Normal(Ptr<Socket>)
+    {
+        normalClose = true;
+    }
+    void Error(Ptr<Socket>)
+    {
+        errorClose = true;
+    }
+};
+
+/// A message whose bytes encode (tag, index) so that content can be checked.
+inline Ptr<Packet>
+Pattern(uint32_t size, uint32_t seed)
+{
+    std::vector<uint8_t> b(size);
+    for (uint32_t i = 0; i < size; ++i)
+    {
+        b[i] = uint8_t((i * 31 + seed * 17) & 0xFF);
+    }
+    return Create<Packet>(b.data(), size);
+}
+
+/// A message that starts with its index (big endian), then filler.
+inline Ptr<Packet>
+Numbered(uint32_t size, uint32_t index)
+{
+    std::vector<uint8_t> b(std::max<uint32_t>(size, 4), 0xAB);
+    sctp::Put32At(b.data(), index);
+    return Create<Packet>(b.data(), uint32_t(b.size()));
+}
+
+inline uint32_t
+NumberOf(const std::vector<uint8_t>& b)
+{
+    return b.size() >= 4 ? sctp::Get32(b.data()) : 0xFFFFFFFFu;
+}
+
+inline bool
+IsPattern(const std::vector<uint8_t>& b, uint32_t seed)
+{
+    for (uint32_t i = 0; i < b.size(); ++i)
+    {
+        if (b[i] != uint8_t((i * 31 + seed * 17) & 0xFF))
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace sipim_test
