@@ -29,6 +29,15 @@ ParseError ParseStartLine(std::string_view msg, std::size_t line_len, StartLine*
 // the "MSRP " prefix and the characters of the transaction id seen so far.
 ParseError CheckPartialStartLine(std::string_view msg);
 
+// The same check over the first bytes of the start line, msg[0, line_end)
+// (line_end: the LF, or the end of the data when no LF arrived yet). Run
+// before any other start-line check so that the error does not depend on how
+// much of the line has arrived (a stream split anywhere fails the same way).
+constexpr std::size_t kStartLineCheck = 5 + 32 + 1;  // "MSRP ", longest tid, SP
+inline ParseError CheckStartLinePrefix(std::string_view msg, std::size_t line_end) {
+  return CheckPartialStartLine(msg.substr(0, line_end < kStartLineCheck ? line_end : kStartLineCheck));
+}
+
 // The end-line candidate beginning with the CR at data[cr]:
 // CRLF "-------" tid flag CRLF.
 enum class Match { kNo, kPartial, kYes };

@@ -412,11 +412,9 @@ ParseResult ParsePrefix(std::string_view data, Message* out, ParseError* err,
 
   // Start line.
   const void* nl_p = std::memchr(d.data(), '\n', d.size());
-  if (nl_p == nullptr) {
-    if (ParseError e = framing::CheckPartialStartLine(d)) return fail(e);
-    return need_more();
-  }
-  std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(nl_p) - d.data());
+  std::size_t nl = nl_p ? static_cast<std::size_t>(static_cast<const char*>(nl_p) - d.data()) : d.size();
+  if (ParseError e = framing::CheckStartLinePrefix(d, nl)) return fail(e);
+  if (nl_p == nullptr) return need_more();
   if (nl == 0 || d[nl - 1] != '\r') return fail(Err("start line must end in CRLF", d, nl));
   framing::StartLine sl;
   if (ParseError e = framing::ParseStartLine(d, nl - 1, &sl)) return fail(e);

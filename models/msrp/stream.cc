@@ -14,8 +14,6 @@ namespace {
 // How many bytes of a fed piece are copied at a time into the buffer of a
 // split message: bounds the copying of bytes that belong to later messages.
 constexpr std::size_t kCopyStep = 16 * 1024;
-// The start line's "MSRP " and the longest transaction id, plus its space.
-constexpr std::size_t kStartLineCheck = 5 + 32 + 1;
 
 ParseError Err(const char* reason, std::string_view d, std::size_t offset) {
   return MakeParseError(reason, d.data(), d.size(), offset);
@@ -60,13 +58,12 @@ ParseResult StreamParser::ScanBoundary(std::string_view data, std::size_t* len, 
 
   if (scan_.phase == 0) {
     const void* p = std::memchr(d.data() + scan_.pos, '\n', d.size() - scan_.pos);
+    const std::size_t nl = p ? static_cast<std::size_t>(static_cast<const char*>(p) - d.data()) : d.size();
+    if (ParseError e = framing::CheckStartLinePrefix(d, nl)) return fail(e);
     if (p == nullptr) {
-      if (ParseError e = framing::CheckPartialStartLine(d.substr(0, std::min(d.size(), kStartLineCheck))))
-        return fail(e);
       scan_.pos = d.size();
       return need_more();
     }
-    std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(p) - d.data());
     if (nl == 0 || d[nl - 1] != '\r') return fail(Err("start line must end in CRLF", d, nl));
     framing::StartLine sl;
     if (ParseError e = framing::ParseStartLine(d, nl - 1, &sl)) return fail(e);
