@@ -1,0 +1,121 @@
+// Session mode: the stripped MESSAGE and MSRP bytes, connection set-up.
+#include <gtest/gtest.h>
+
+#include "msrp/msrp.h"
+#include "sip/headers.h"
+#include "sip/stream_framer.h"
+#include "testbed.h"
+
+using namespace ns3;
+using sipim_test::Testbed;
+
+// The in-session MESSAGE on the wire has no Via, CSeq or Call-ID and frames by Content-Length.
+TEST(Session, StrippedMessageHasNoViaCSeqCallId) {
+  Testbed tb;
+  tb.Record();
+  std::string stream;
+  sipim_test::SniffTcp(tb.links[2].Get(1), 5060, &stream);
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", 120, SipImMode::kSessionStripped);
+    tb.dan->SendIm("shirley@office.com", 30, SipImMode::kSessionStripped);
+  });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  sipim::sip::StreamFramer framer;
+  framer.Append(stream);
+  sipim::sip::Message m;
+  sipim::ParseError err;
+  std::vector<std::size_t> bodies;
+  while (framer.Next(&m, &err) == sipim::sip::StreamFramer::Status::kMessage) {
+    EXPECT_TRUE(m.is_request);
+    EXPECT_EQ(m.method, "MESSAGE");
+    EXPECT_EQ(m.Find(sipim::sip::HeaderId::kVia), nullptr);
+    EXPECT_EQ(m.Find(sipim::sip::HeaderId::kCSeq), nullptr);
+    EXPECT_EQ(m.Find(sipim::sip::HeaderId::kCallId), nullptr);
+    bodies.push_back(m.body.size());
+  }
+  EXPECT_FALSE(framer.failed()) << err.ToString();
+  EXPECT_EQ(bodies, (std::vector<std::size_t>{120, 30}));
+  EXPECT_EQ(tb.deliveries.size(), 2u);
+}
+
+// MSRP: the SEND Shirley receives and the 200 Dan receives parse with the MSRP parser.
+TEST(Session, MsrpSendAnd200Parse) {
+  Testbed tb;
+  tb.Record();
+  std::string toShirley, toDan;
+  sipim_test::SniffTcp(tb.links[2].Get(1), 5060, &toShirley);
+  sipim_test::SniffTcp(tb.links[0].Get(0), 5060, &toDan);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 500, SipImMode::kSessionMsrp); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  sipim::msrp::StreamParser ps;
+  int sends = 0;
+  ps.FeedAll(toShirley, [&](const sipim::msrp::Message& m) {
+    EXPECT_EQ(m.method, sipim::msrp::Method::kSend);
+    EXPECT_EQ(m.body.size(), 500u);
+    EXPECT_FALSE(m.message_id.empty());
+    ++sends;
+  });
+  EXPECT_EQ(sends, 1);
+  sipim::msrp::StreamParser pd;
+  int oks = 0;
+  pd.FeedAll(toDan, [&](const sipim::msrp::Message& m) {
+    EXPECT_FALSE(m.is_request);
+    EXPECT_EQ(m.status_code, 200);
+    ++oks;
+  });
+  EXPECT_EQ(oks, 1);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 500u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}
+
+// MSRP chunking: a 3000-byte IM in 1000-byte chunks is reassembled and delivered once.
+TEST(Session, MsrpChunksReassemble) {
+  Testbed tb;
+  tb.dan->SetAttribute("MsrpChunkSize", UintegerValue(1000));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 3000, SipImMode::kSessionMsrp); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  int sends = 0;
+  for (const auto& r : tb.TxAfter(1.0)) sends += r.type == "MSRP-SEND";
+  EXPECT_EQ(sends, 3);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 3000u);
+}
+
+// The paper's race (both connect): a second connection comes up and is counted; RFC 4145 active: none.
+TEST(Session, ConnectionRaceCountsDuplicates) {
+  for (auto setup : {SipUserAgent::ConnectionSetup::kBoth, SipUserAgent::ConnectionSetup::kActive}) {
+    Testbed tb;
+    tb.dan->SetAttribute("ConnectionSetup", EnumValue(setup));
+    tb.Record();
+    Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+    Simulator::Schedule(Seconds(1.5), [&]() { tb.shirley->SendIm("dan@home.com", 10, SipImMode::kSessionStripped); });
+    Simulator::Stop(Seconds(3));
+    Simulator::Run();
+    const auto dups = tb.dan->GetDuplicateConnections() + tb.shirley->GetDuplicateConnections();
+    EXPECT_EQ(dups, setup == SipUserAgent::ConnectionSetup::kBoth ? 1u : 0u) << int(setup);
+    EXPECT_EQ(tb.deliveries.size(), 2u) << int(setup);  // both directions on the session
+    EXPECT_EQ(tb.dan->GetSessionsOpened(), 1u);
+    EXPECT_EQ(tb.shirley->GetSessionsOpened(), 1u);
+  }
+}
+
+// An INVITE the callee answers late (AnswerDelay): IMs wait in the queue and still arrive in order.
+TEST(Session, AnswerDelayQueuesIms) {
+  Testbed tb;
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(0.5)));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() {
+    for (int i = 1; i <= 3; ++i) tb.dan->SendIm("shirley@office.com", 10 * i, SipImMode::kSessionStripped);
+  });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 3u);
+  EXPECT_GT(tb.deliveries[0].time, 1.5);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(tb.deliveries[i].bodyBytes, 10u * (i + 1));
+}

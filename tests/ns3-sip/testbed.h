@@ -1,0 +1,89 @@
+#pragma once
+// The paper's topology for the model tests: Dan -- home.com -- office.com --
+// Shirley, point-to-point links, and a recorder of every SIP event.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ns3/core-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
+#include "ns3/point-to-point-module.h"
+#include "ns3/sip/sip-helper.h"
+
+namespace sipim_test {
+
+// One Tx event as the tests compare it: who sent what to whom.
+struct WireRecord {
+  double time;
+  std::string node;  // "dan", "home", "office", "shirley", "dev1", ...
+  std::string type;  // "MESSAGE", "200", "INVITE", "ACK", ...
+  std::string peer;  // the node the message was sent to
+  std::string transport;
+  bool retransmission;
+  std::uint32_t bytes;
+  std::uint64_t attrId;
+};
+
+struct Outcome {
+  std::uint64_t imId;
+  ns3::SipImOutcome outcome;
+  ns3::SipFailReason reason;
+  std::uint16_t status;
+  double time;
+};
+
+struct Delivery {
+  std::uint64_t imId;
+  std::string node;
+  std::uint32_t bodyBytes;
+  std::uint32_t hops;
+  bool duplicate;
+  double time;
+};
+
+class Testbed {
+ public:
+  struct Options {
+    std::string linkRate = "10Mbps";
+    std::string linkDelay = "5ms";
+    std::uint32_t mtu = 1500;
+    std::uint32_t extraShirleyDevices = 0;  // more UAs registered as shirley
+    bool registerUas = true;
+  };
+  explicit Testbed(const Options& o);
+  Testbed() : Testbed(Options{}) {}
+  ~Testbed();
+
+  // Connects the recorders to every UA and proxy.
+  void Record();
+  std::string NameOf(ns3::Ipv4Address a) const;
+  // Tx records from `from` seconds on, excluding REGISTER traffic.
+  std::vector<WireRecord> TxAfter(double from) const;
+
+  ns3::NodeContainer nodes;  // dan, home, office, shirley, [devices...]
+  std::vector<ns3::Ipv4Address> addr;  // one address per node (first interface)
+  ns3::Ptr<ns3::SipProxy> home, office;
+  ns3::Ptr<ns3::SipUserAgent> dan, shirley;
+  std::vector<ns3::Ptr<ns3::SipUserAgent>> devices;  // extra shirley devices
+  std::vector<ns3::NetDeviceContainer> links;  // dan-home, home-office, office-shirley, office-devN
+  ns3::SipUserAgentHelper uaHelper;
+  ns3::SipProxyHelper proxyHelper;
+
+  std::vector<WireRecord> tx;
+  std::vector<Outcome> outcomes;
+  std::vector<Delivery> deliveries;
+  std::vector<ns3::SipDropEvent> drops;
+  std::vector<std::pair<std::uint64_t, ns3::SipSessionEvent>> sessionEvents;
+
+ private:
+  void Connect(ns3::Ptr<ns3::SipUserAgent> ua, const std::string& name);
+  void Connect(ns3::Ptr<ns3::SipProxy> p, const std::string& name);
+  std::vector<std::string> m_names;
+};
+
+// Appends every TCP payload byte seen on `dev` (received) whose source or
+// destination port is `port` (0: any non-SIP port) to `*out`.
+void SniffTcp(ns3::Ptr<ns3::NetDevice> dev, std::uint16_t notPort, std::string* out);
+
+}  // namespace sipim_test

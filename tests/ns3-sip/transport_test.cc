@@ -1,0 +1,206 @@
+// Retransmission, the size rules, fragmentation, CPU queueing, determinism.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "testbed.h"
+
+using namespace ns3;
+using sipim_test::Testbed;
+
+namespace {
+
+// Drops the first `n` packets it sees (n < 0: every packet).
+class DropFirst : public ErrorModel {
+ public:
+  explicit DropFirst(int n) : m_left(n) {}
+
+ private:
+  bool DoCorrupt(Ptr<Packet>) override {
+    if (m_left < 0) return true;
+    if (m_left == 0) return false;
+    --m_left;
+    return true;
+  }
+  void DoReset() override {}
+  int m_left;
+};
+
+// Loses every packet Dan sends to home.com from t = 0.9 s on (after REGISTER).
+void LoseDanToHome(Testbed& tb, int n) {
+  Ptr<NetDevice> homeSide = tb.links[0].Get(1);
+  Simulator::Schedule(Seconds(0.9), [homeSide, n]() {
+    homeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new DropFirst(n))));
+  });
+}
+
+std::string Log(const Testbed& tb) {
+  std::ostringstream os;
+  for (const auto& r : tb.tx)
+    os << r.time << ' ' << r.node << ' ' << r.peer << ' ' << r.type << ' ' << r.bytes << ' '
+       << (r.retransmission ? "R" : "-") << ' ' << r.attrId << '\n';
+  for (const auto& d : tb.deliveries) os << "D " << d.time << ' ' << d.imId << ' ' << d.node << '\n';
+  for (const auto& o : tb.outcomes) os << "O " << o.time << ' ' << o.imId << ' ' << int(o.reason) << '\n';
+  return os.str();
+}
+
+}  // namespace
+
+// Timer E over UDP: retransmissions at T1, 2T1, 4T1 then every T2, timeout (F) at 64*T1.
+TEST(Transport, UdpRetransmissionDoublesUpToT2ThenTimesOut) {
+  Testbed tb;
+  tb.Record();
+  LoseDanToHome(tb, -1);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kPager); });
+  Simulator::Stop(Seconds(40));
+  Simulator::Run();
+  std::vector<double> times;
+  for (const auto& r : tb.TxAfter(1.0))
+    if (r.node == "dan" && r.type == "MESSAGE") times.push_back(r.time);
+  const std::vector<double> expected = {1.0, 1.5, 2.5, 4.5, 8.5, 12.5, 16.5, 20.5, 24.5, 28.5, 32.5};
+  ASSERT_EQ(times.size(), expected.size());
+  for (std::size_t i = 0; i < times.size(); ++i) EXPECT_NEAR(times[i], expected[i], 1e-9) << i;
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kTimeout);
+  EXPECT_NEAR(tb.outcomes[0].time, 33.0, 1e-9);
+  EXPECT_EQ(tb.dan->GetRetransmissions(), 10u);
+  EXPECT_TRUE(tb.deliveries.empty());
+}
+
+// Two lost copies: the third (after T1 + 2T1) gets through and the IM is delivered once.
+TEST(Transport, UdpRetransmissionRecoversFromLoss) {
+  Testbed tb;
+  tb.Record();
+  LoseDanToHome(tb, 2);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kPager); });
+  Simulator::Stop(Seconds(10));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_GT(tb.deliveries[0].time, 2.5);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}
+
+// RFC 3428 rule enforced by the sender: a MESSAGE over 1300 bytes is refused and nothing is sent.
+TEST(SizeRule, RefuseFailsLocally) {
+  Testbed tb;
+  tb.dan->SetAttribute("SizeRule", EnumValue(SipUserAgent::SizeRule::kRefuse));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 1400, SipImMode::kPager); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kTooLargeLocal);
+  EXPECT_TRUE(tb.TxAfter(1.0).empty());
+}
+
+// Rule violated over UDP, a proxy enforcing it answers 513 Message Too Large.
+TEST(SizeRule, ProxyAnswers513) {
+  Testbed tb;
+  tb.dan->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(false));
+  tb.home->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(false));
+  tb.office->SetAttribute("EnforceSizeLimit", BooleanValue(true));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 1400, SipImMode::kPager); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kFinalResponse);
+  EXPECT_EQ(tb.outcomes[0].status, 513);
+  EXPECT_TRUE(tb.deliveries.empty());
+}
+
+// Rule honoured by switching to TCP: every hop of the MESSAGE goes over TCP and it is delivered.
+TEST(SizeRule, UseTcpDelivers) {
+  Testbed tb;
+  tb.dan->SetAttribute("SizeRule", EnumValue(SipUserAgent::SizeRule::kUseTcp));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 1400, SipImMode::kPager); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 1400u);
+  for (const auto& r : tb.TxAfter(1.0)) {
+    if (r.type == "MESSAGE") {
+      EXPECT_EQ(r.transport, "tcp") << r.node;
+    }
+  }
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}
+
+// Rule violated, no switch: the MESSAGE crosses UDP as IP fragments, reassembles and is delivered.
+TEST(SizeRule, ViolateOverUdpFragments) {
+  Testbed tb;
+  for (auto ua : {tb.dan, tb.shirley}) ua->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(false));
+  for (auto p : {tb.home, tb.office}) p->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(false));
+  tb.Record();
+  int ipPackets = 0;
+  Ptr<Ipv4L3Protocol> ip = tb.nodes.Get(0)->GetObject<Ipv4L3Protocol>();
+  ip->TraceConnectWithoutContext(
+      "Tx", Callback<void, Ptr<const Packet>, Ptr<Ipv4>, uint32_t>((
+                [&](Ptr<const Packet>, Ptr<Ipv4>, uint32_t) {
+                  if (Simulator::Now() >= Seconds(1)) ++ipPackets;
+                })));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 2000, SipImMode::kPager); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 2000u);
+  for (const auto& r : tb.TxAfter(1.0)) {
+    if (r.type == "MESSAGE") {
+      EXPECT_EQ(r.transport, "udp");
+    }
+  }
+  EXPECT_EQ(ipPackets, 2);  // one MESSAGE of ~2.3 kB in two fragments
+}
+
+// A busy proxy CPU delays the next message: parse at 20 ms each, two IMs at once arrive >= 20 ms apart.
+TEST(Cpu, QueueingDelaysSecondMessage) {
+  Testbed tb;
+  Ptr<CpuCalibration> cal = Create<CpuCalibration>();
+  cal->Add("parse", "sip", 0, 20e6);
+  for (std::uint32_t i = 0; i < tb.nodes.GetN(); ++i) tb.nodes.Get(i)->GetObject<NodeCpu>()->SetCalibration(cal);
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", 10, SipImMode::kPager);
+    tb.dan->SendIm("shirley@office.com", 10, SipImMode::kPager);
+  });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 2u);
+  EXPECT_GE(tb.deliveries[1].time - tb.deliveries[0].time, 0.020 - 1e-9);
+  Ptr<NodeCpu> homeCpu = tb.nodes.Get(1)->GetObject<NodeCpu>();
+  EXPECT_GT(homeCpu->GetMaxWait(), MilliSeconds(10));
+  EXPECT_GE(homeCpu->GetMessagesHandled(), 4u);  // 2 REGISTER-free MESSAGEs + their 200s
+  EXPECT_EQ(homeCpu->GetUncalibratedJobs(), 0u);
+}
+
+// Same scenario twice (with random loss from the same seed): identical event logs.
+TEST(Determinism, SameSeedSameEvents) {
+  auto run = []() {
+    RngSeedManager::SetSeed(7);
+    RngSeedManager::SetRun(3);
+    Testbed::Options o;
+    o.extraShirleyDevices = 1;
+    Testbed tb(o);
+    Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+    em->SetAttribute("ErrorRate", DoubleValue(0.2));
+    em->SetAttribute("ErrorUnit", StringValue("ERROR_UNIT_PACKET"));
+    em->AssignStreams(11);  // stream numbers are process-global otherwise
+    tb.links[1].Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(em));
+    tb.Record();
+    for (int i = 0; i < 10; ++i)
+      Simulator::Schedule(Seconds(1 + 0.1 * i), [&tb]() {
+        tb.dan->SendIm("shirley@office.com", 300, SipImMode::kPager);
+      });
+    Simulator::Stop(Seconds(60));
+    Simulator::Run();
+    EXPECT_EQ(tb.outcomes.size(), 10u);  // every IM ends, delivered or failed
+    return Log(tb);
+  };
+  const std::string a = run();
+  const std::string b = run();
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.find(" R "), std::string::npos);  // the loss did cause retransmissions
+}
