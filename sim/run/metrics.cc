@@ -5,6 +5,7 @@
 #include "ns3/callback.h"
 #include "ns3/ipv4-header.h"
 #include "ns3/net-device.h"
+#include "ns3/ppp-header.h"
 #include "ns3/simulator.h"
 #include "ns3/sip/node-cpu.h"
 #include "ns3/sip/sip-proxy.h"
@@ -144,7 +145,11 @@ void Collector::Charge(const Composition& parts, const ByteCount& packet) {
   }
 }
 
-void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const Packet> packet) {
+void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const Packet> frame) {
+  // MacTx sees the frame with its 2-byte PPP header; the IP packet follows.
+  Ptr<Packet> packet = frame->Copy();
+  PppHeader ppp;
+  packet->RemoveHeader(ppp);
   Ipv4Header ip;
   const std::uint32_t size = packet->GetSize();
   ++total_packets_;
