@@ -1,0 +1,436 @@
+// security_report: turns bench_security's Google Benchmark JSON into
+//   csv   <bench.json> <out.csv>  the calibration table (results/calibration/security.csv,
+//                                  format in ../shared briefs: operation,algorithm,size_bytes,
+//                                  ns_per_op,output_bytes), and
+//   table <bench.json>            the markdown tables of models/security/README.md:
+//                                  wrapper-vs-primitive ratios, seal+open target, and
+//                                  S/MIME vs MIKEY + sealing for 1, 10, 1000 messages.
+// Every number printed comes from the JSON; nothing is typed in by hand.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+// ------------------------------------------------------------ tiny JSON reader
+
+struct Json {
+  enum Type { kNull, kBool, kNum, kStr, kArr, kObj } type = kNull;
+  double num = 0;
+  bool b = false;
+  std::string str;
+  std::vector<Json> arr;
+  std::vector<std::pair<std::string, Json>> obj;
+  const Json* Get(const std::string& k) const {
+    for (const auto& [key, v] : obj)
+      if (key == k) return &v;
+    return nullptr;
+  }
+};
+
+class Parser {
+ public:
+  explicit Parser(const std::string& s) : s_(s) {}
+  bool Parse(Json& out) {
+    bool ok = Value(out);
+    Ws();
+    return ok && i_ == s_.size();
+  }
+  std::size_t pos() const { return i_; }
+
+ private:
+  void Ws() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  bool Lit(const char* w) {
+    std::size_t n = std::char_traits<char>::length(w);
+    if (s_.compare(i_, n, w) != 0) return false;
+    i_ += n;
+    return true;
+  }
+  bool Str(std::string& out) {
+    if (s_[i_] != '"') return false;
+    ++i_;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      char c = s_[i_++];
+      if (c == '\\') {
+        if (i_ >= s_.size()) return false;
+        char e = s_[i_++];
+        switch (e) {
+          case 'n': out.push_back('\n'); break;
+          case 't': out.push_back('\t'); break;
+          case 'r': out.push_back('\r'); break;
+          case 'b': out.push_back('\b'); break;
+          case 'f': out.push_back('\f'); break;
+          case 'u':
+            if (i_ + 4 > s_.size()) return false;
+            out.push_back('?');  // names and units are ASCII; escapes are not needed here
+            i_ += 4;
+            break;
+          default: out.push_back(e);
+        }
+      } else {
+        out.push_back(c);
+      }
+    }
+    if (i_ >= s_.size()) return false;
+    ++i_;
+    return true;
+  }
+  bool Value(Json& v) {
+    Ws();
+    if (i_ >= s_.size()) return false;
+    char c = s_[i_];
+    if (c == '{') {
+      v.type = Json::kObj;
+      ++i_;
+      Ws();
+      if (s_[i_] == '}') return ++i_, true;
+      for (;;) {
+        Ws();
+        std::string k;
+        if (!Str(k)) return false;
+        Ws();
+        if (s_[i_++] != ':') return false;
+        Json x;
+        if (!Value(x)) return false;
+        v.obj.emplace_back(std::move(k), std::move(x));
+        Ws();
+        if (s_[i_] == ',') { ++i_; continue; }
+        if (s_[i_] == '}') return ++i_, true;
+        return false;
+      }
+    }
+    if (c == '[') {
+      v.type = Json::kArr;
+      ++i_;
+      Ws();
+      if (s_[i_] == ']') return ++i_, true;
+      for (;;) {
+        Json x;
+        if (!Value(x)) return false;
+        v.arr.push_back(std::move(x));
+        Ws();
+        if (s_[i_] == ',') { ++i_; continue; }
+        if (s_[i_] == ']') return ++i_, true;
+        return false;
+      }
+    }
+    if (c == '"') {
+      v.type = Json::kStr;
+      return Str(v.str);
+    }
+    if (Lit("true")) { v.type = Json::kBool; v.b = true; return true; }
+    if (Lit("false")) { v.type = Json::kBool; return true; }
+    if (Lit("null")) return true;
+    const char* start = s_.c_str() + i_;
+    char* end = nullptr;
+    v.num = std::strtod(start, &end);
+    if (end == start) return false;
+    v.type = Json::kNum;
+    i_ += static_cast<std::size_t>(end - start);
+    return true;
+  }
+  const std::string& s_;
+  std::size_t i_ = 0;
+};
+
+// ------------------------------------------------------------ benchmark rows
+
+struct Row {
+  std::string name;  // without the "/min_time:..." suffix
+  double cpu_ns = 0;
+  std::map<std::string, double> counters;
+  double Counter(const char* k) const {
+    auto it = counters.find(k);
+    return it == counters.end() ? 0 : it->second;
+  }
+};
+
+double ToNs(double v, const std::string& unit) {
+  if (unit == "us") return v * 1e3;
+  if (unit == "ms") return v * 1e6;
+  if (unit == "s") return v * 1e9;
+  return v;
+}
+
+std::map<std::string, Row> Load(const char* path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path);
+    std::exit(1);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  Json root;
+  Parser p(text);
+  if (!p.Parse(root) || root.type != Json::kObj) {
+    std::fprintf(stderr, "%s: not JSON (stopped at byte %zu)\n", path, p.pos());
+    std::exit(1);
+  }
+  const Json* benches = root.Get("benchmarks");
+  if (!benches || benches->type != Json::kArr) {
+    std::fprintf(stderr, "%s: no \"benchmarks\" array\n", path);
+    std::exit(1);
+  }
+  static const char* kStd[] = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads",
+                               "iterations", "real_time", "cpu_time", "time_unit", "family_index",
+                               "per_family_instance_index", "aggregate_name", "aggregate_unit", "error_occurred",
+                               "error_message"};
+  std::map<std::string, Row> rows;
+  for (const Json& b : benches->arr) {
+    const Json* name = b.Get("name");
+    const Json* cpu = b.Get("cpu_time");
+    const Json* unit = b.Get("time_unit");
+    const Json* err = b.Get("error_occurred");
+    if (!name || !cpu || (err && err->b)) continue;
+    const Json* rt = b.Get("run_type");
+    if (rt && rt->str == "aggregate") continue;
+    Row r;
+    r.name = name->str.substr(0, name->str.find("/min_time:"));
+    r.cpu_ns = ToNs(cpu->num, unit ? unit->str : "ns");
+    for (const auto& [k, v] : b.obj) {
+      if (v.type != Json::kNum) continue;
+      if (std::find_if(std::begin(kStd), std::end(kStd), [&](const char* s) { return k == s; }) != std::end(kStd))
+        continue;
+      r.counters[k] = v.num;
+    }
+    rows[r.name] = r;
+  }
+  return rows;
+}
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t a = 0;
+  for (std::size_t b; (b = s.find('/', a)) != std::string::npos; a = b + 1) out.push_back(s.substr(a, b - a));
+  out.push_back(s.substr(a));
+  return out;
+}
+
+bool IsNumber(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// ------------------------------------------------------------ csv
+
+int WriteCsv(const std::map<std::string, Row>& rows, const char* out_path) {
+  std::vector<std::tuple<std::string, std::string, long long, double, long long>> out;
+  for (const auto& [name, r] : rows) {
+    std::vector<std::string> p = Split(name);
+    std::string op, alg;
+    long long size = 0, bytes = static_cast<long long>(r.Counter("bytes_out"));
+    if (p[0] == "BM_Smime" && p.size() == 4) {
+      op = "smime_" + p[1];
+      alg = p[2];
+      size = std::atoll(p[3].c_str());
+    } else if (p[0] == "BM_Mikey" && p.size() == 3) {
+      op = "mikey_" + p[2];
+      alg = p[1];
+      if (p[2] == "i_process" || p[2] == "i_decode") size = static_cast<long long>(r.Counter("bytes_i"));
+      if (p[2] == "r_process" || p[2] == "r_decode") size = static_cast<long long>(r.Counter("bytes_r"));
+      if (p[2] == "i_decode" || p[2] == "r_decode" || p[2] == "r_process") bytes = 0;
+    } else if (p[0] == "BM_Kdf" && p.size() == 4) {
+      op = "kdf_" + p[1];
+      alg = p[2];
+      size = std::atoll(p[3].c_str());
+    } else if ((p[0] == "BM_Seal" || p[0] == "BM_Open" || p[0] == "BM_SealOpen") && p.size() == 3) {
+      op = p[0] == "BM_Seal" ? "seal" : p[0] == "BM_Open" ? "open" : "seal_open";
+      alg = p[1];
+      size = std::atoll(p[2].c_str());
+    } else if (p[0] == "BM_Primitive" && p.size() == 3) {
+      op = "primitive_" + p[1];
+      if (IsNumber(p[2])) {
+        alg = p[1];
+        size = std::atoll(p[2].c_str());
+      } else {
+        alg = p[2];
+      }
+    } else {
+      std::fprintf(stderr, "skipping unrecognised benchmark %s\n", name.c_str());
+      continue;
+    }
+    out.emplace_back(op, alg, size, r.cpu_ns, bytes);
+  }
+  std::sort(out.begin(), out.end());
+  std::ofstream f(out_path);
+  if (!f) {
+    std::fprintf(stderr, "cannot write %s\n", out_path);
+    return 1;
+  }
+  f << "operation,algorithm,size_bytes,ns_per_op,output_bytes\n";
+  char buf[64];
+  for (const auto& [op, alg, size, ns, bytes] : out) {
+    std::snprintf(buf, sizeof buf, "%.1f", ns);
+    f << op << ',' << alg << ',' << size << ',' << buf << ',' << bytes << '\n';
+  }
+  std::fprintf(stderr, "wrote %zu rows to %s\n", out.size(), out_path);
+  return 0;
+}
+
+// ------------------------------------------------------------ tables
+
+struct Lookup {
+  const std::map<std::string, Row>& rows;
+  bool missing = false;
+  double Ns(const std::string& name) {
+    auto it = rows.find(name);
+    if (it == rows.end()) {
+      std::fprintf(stderr, "missing benchmark %s\n", name.c_str());
+      missing = true;
+      return 0;
+    }
+    return it->second.cpu_ns;
+  }
+  double Counter(const std::string& name, const char* k) {
+    auto it = rows.find(name);
+    return it == rows.end() ? 0 : it->second.Counter(k);
+  }
+};
+
+std::string Fmt(double ns) {
+  char b[32];
+  if (ns >= 1e6) {
+    std::snprintf(b, sizeof b, "%.2f ms", ns / 1e6);
+  } else if (ns >= 1e3) {
+    std::snprintf(b, sizeof b, "%.1f µs", ns / 1e3);
+  } else {
+    std::snprintf(b, sizeof b, "%.0f ns", ns);
+  }
+  return b;
+}
+
+// One "operation vs the primitives it needs" line.
+struct Term {
+  double times;
+  std::string bench;
+};
+
+void RatioLine(Lookup& L, const std::string& op, const std::vector<Term>& terms) {
+  double sum = 0;
+  std::string formula;
+  for (const Term& t : terms) {
+    sum += t.times * L.Ns(t.bench);
+    if (!formula.empty()) formula += " + ";
+    if (t.times != 1) formula += std::to_string(static_cast<int>(t.times)) + "×";
+    formula += t.bench.substr(std::string("BM_Primitive/").size());
+  }
+  const double ns = L.Ns(op);
+  const double ratio = sum > 0 ? ns / sum : 0;
+  std::printf("| %s | %s | %s | %s | %.2f | %s |\n", op.c_str(), Fmt(ns).c_str(), formula.c_str(), Fmt(sum).c_str(),
+              ratio, ratio <= 1.10 ? "yes" : "**no**");
+}
+
+int WriteTables(const std::map<std::string, Row>& rows) {
+  Lookup L{rows};
+  const std::string P = "BM_Primitive/";
+  std::printf("### Wrapper cost against the OpenSSL primitives it needs (target ≤ 1.10)\n\n");
+  std::printf("| operation | CPU | primitives | sum | ratio | ≤ 1.10 |\n|---|---|---|---|---|---|\n");
+  for (const char* alg : {"rsa2048", "p256"}) {
+    const std::string a = alg;
+    const bool rsa = a == "rsa2048";
+    for (const char* size : {"100", "65536"}) {
+      const std::string s = size;
+      RatioLine(L, "BM_Smime/sign/" + a + "/" + s, {{1, P + "sign/" + a}, {1, P + "sha256/" + s}});
+      RatioLine(L, "BM_Smime/verify/" + a + "/" + s, {{2, P + "verify/" + a}, {1, P + "sha256/" + s}});
+    }
+    for (const char* r : {"1", "16"}) {
+      const double n = std::atof(r);
+      const std::string enc = a + "-aes128gcm-r" + r;
+      std::vector<Term> e = rsa ? std::vector<Term>{{n, P + "encrypt/rsa2048-pkcs1"}}
+                                : std::vector<Term>{{n, P + "keygen/p256"}, {n, P + "derive/p256"}};
+      e.push_back({1, P + "aes128gcm-rekey/100"});
+      RatioLine(L, "BM_Smime/encrypt/" + enc + "/100", e);
+      std::vector<Term> d = {{1, rsa ? P + "decrypt/rsa2048-pkcs1" : P + "derive/p256"}, {1, P + "aes128gcm-rekey/100"}};
+      RatioLine(L, "BM_Smime/decrypt/" + enc + "/100", d);
+      std::vector<Term> se = e;
+      se.push_back({1, P + "sign/" + a});
+      se.push_back({1, P + "sha256/100"});
+      RatioLine(L, "BM_Smime/sign_encrypt/" + enc + "/100", se);
+      std::vector<Term> dv = d;
+      dv.push_back({2, P + "verify/" + a});
+      dv.push_back({1, P + "sha256/100"});
+      RatioLine(L, "BM_Smime/decrypt_verify/" + enc + "/100", dv);
+    }
+  }
+  const std::string rs = P + "sign/rsa2048", rv = P + "verify/rsa2048";
+  RatioLine(L, "BM_Mikey/pke/i_build", {{1, P + "encrypt/rsa2048-oaep"}, {1, rs}});
+  RatioLine(L, "BM_Mikey/pke/i_process", {{2, rv}, {1, P + "decrypt/rsa2048-oaep"}});
+  RatioLine(L, "BM_Mikey/dh/i_build", {{1, P + "keygen/modp1536"}, {1, rs}});
+  RatioLine(L, "BM_Mikey/dh/i_process",
+            {{2, rv}, {1, P + "keygen/modp1536"}, {1, P + "derive/modp1536"}, {1, rs}});
+  RatioLine(L, "BM_Mikey/dh/r_process", {{2, rv}, {1, P + "derive/modp1536"}});
+  RatioLine(L, "BM_Mikey/ecdh-ext/i_build", {{1, P + "keygen/p256"}, {1, rs}});
+  RatioLine(L, "BM_Mikey/ecdh-ext/i_process", {{2, rv}, {1, P + "keygen/p256"}, {1, P + "derive/p256"}, {1, rs}});
+  RatioLine(L, "BM_Mikey/ecdh-ext/r_process", {{2, rv}, {1, P + "derive/p256"}});
+  RatioLine(L, "BM_Mikey/dhhmac/i_build", {{1, P + "keygen/modp1536"}});
+  RatioLine(L, "BM_Mikey/dhhmac/i_process", {{1, P + "keygen/modp1536"}, {1, P + "derive/modp1536"}});
+  RatioLine(L, "BM_Mikey/dhhmac/r_process", {{1, P + "derive/modp1536"}});
+  for (const char* size : {"100", "1300", "65536"}) {
+    const std::string s = size;
+    const std::string hm = P + "hmac-sha1/" + std::to_string(std::atoi(size) + 43);
+    RatioLine(L, "BM_Seal/aes128gcm/" + s, {{1, P + "aes128gcm-aad43/" + s}});
+    RatioLine(L, "BM_Open/aes128gcm/" + s, {{1, P + "aes128gcm-aad43/" + s}});
+    RatioLine(L, "BM_Seal/aescm-hmacsha1-80/" + s, {{1, P + "aes128ctr/" + s}, {1, hm}});
+    RatioLine(L, "BM_Open/aescm-hmacsha1-80/" + s, {{1, P + "aes128ctr/" + s}, {1, hm}});
+  }
+
+  std::printf("\n### Seal + open of one 100-byte message (target ≤ 1 µs)\n\n| suite | seal + open CPU | ≤ 1 µs |\n|---|---|---|\n");
+  for (const char* suite : {"aes128gcm", "aescm-hmacsha1-80"}) {
+    const double ns = L.Ns(std::string("BM_SealOpen/") + suite + "/100");
+    std::printf("| %s | %s | %s |\n", suite, Fmt(ns).c_str(), ns <= 1000 ? "yes" : "**no**");
+  }
+
+  std::printf("\n### S/MIME per message vs MIKEY once + sealing per message (100-byte messages, one session)\n\n");
+  std::printf("CPU is sender + receiver together; bytes are the security payloads only (S/MIME bodies; MIKEY I+R\n"
+              "messages and sealed frames), not the SIP or MSRP framing around them.\n\n");
+  std::printf("| scheme | setup bytes | setup CPU | per-message bytes | per-message CPU | 1 msg: bytes / CPU | 10 msgs: bytes / CPU | 1000 msgs: bytes / CPU |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  auto line = [&](const std::string& scheme, double setup_b, double setup_ns, double msg_b, double msg_ns) {
+    std::printf("| %s | %.0f | %s | %.0f | %s |", scheme.c_str(), setup_b, Fmt(setup_ns).c_str(), msg_b,
+                Fmt(msg_ns).c_str());
+    for (int n : {1, 10, 1000}) {
+      std::printf(" %.0f B / %s |", setup_b + n * msg_b, Fmt(setup_ns + n * msg_ns).c_str());
+    }
+    std::printf("\n");
+  };
+  for (const char* alg : {"rsa2048", "p256"}) {
+    for (const char* cipher : {"aes128gcm", "aes128cbc"}) {
+      const std::string enc = std::string(alg) + "-" + cipher + "-r1/100";
+      const std::string se = "BM_Smime/sign_encrypt/" + enc, dv = "BM_Smime/decrypt_verify/" + enc;
+      line(std::string("S/MIME sign+encrypt ") + alg + " " + cipher, 0, 0, L.Counter(se, "bytes_out"),
+           L.Ns(se) + L.Ns(dv));
+    }
+  }
+  for (const char* mode : {"psk", "pke", "dh", "dhhmac", "ecdh-ext"}) {
+    const std::string m = std::string("BM_Mikey/") + mode + "/";
+    const std::string prf = "BM_Kdf/session_keys/mikey1/";
+    const std::string tgk = std::string(mode) == "dh" || std::string(mode) == "dhhmac" ? "192"
+                            : std::string(mode) == "ecdh-ext"                          ? "32"
+                                                                                       : "16";
+    const double setup_ns = L.Ns(m + "i_build") + L.Ns(m + "i_process") + L.Ns(m + "r_process") + 2 * L.Ns(prf + tgk);
+    const double setup_b = L.Counter(m + "i_build", "bytes_i") + L.Counter(m + "i_build", "bytes_r");
+    for (const char* suite : {"aes128gcm", "aescm-hmacsha1-80"}) {
+      const std::string so = std::string("BM_SealOpen/") + suite + "/100";
+      line(std::string("MIKEY ") + mode + " + " + suite, setup_b, setup_ns, L.Counter(so, "bytes_out"), L.Ns(so));
+    }
+  }
+  return L.missing ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "csv") return WriteCsv(Load(argv[2]), argv[3]);
+  if (argc == 3 && std::string(argv[1]) == "table") return WriteTables(Load(argv[2]));
+  std::fprintf(stderr, "usage: %s csv <bench.json> <out.csv> | table <bench.json>\n", argv[0]);
+  return 2;
+}
