@@ -34,6 +34,7 @@ void AppendHex64(std::uint64_t v, std::string* out) {
 
 // A value that would break the framing of the message it is written into.
 bool HasLineBreak(std::string_view s) {
+  if (s.empty()) return false;  // memchr must not see a null pointer
   return std::memchr(s.data(), '\r', s.size()) != nullptr || std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 

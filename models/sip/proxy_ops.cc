@@ -10,6 +10,7 @@ namespace sipim::sip {
 namespace {
 
 bool HasLineBreak(std::string_view s) {
+  if (s.empty()) return false;  // memchr must not see a null pointer
   return std::memchr(s.data(), '\r', s.size()) != nullptr || std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 
