@@ -1,0 +1,145 @@
+// One bulk transfer over a lossy point-to-point link, by SCTP or by ns-3 TCP,
+// with the stock BulkSendApplication / PacketSink (they only need a socket
+// factory). Shared by the sanity test and the benchmark.
+#pragma once
+
+#include "sctp/sctp-helper.h"
+#include "sctp/sctp-socket-factory.h"
+#include "sctp/sctp-socket.h"
+
+#include "ns3/applications-module.h"
+#include "ns3/core-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
+#include "ns3/point-to-point-module.h"
+
+#include <cmath>
+#include <string>
+
+namespace sipim_test
+{
+
+struct BulkConfig
+{
+    bool sctp = true;
+    double loss = 0.0;         // packet loss rate on the data direction
+    double seconds = 20.0;     // transfer time
+    uint64_t maxBytes = 0;     // 0 = as much as fits in `seconds`
+    std::string rate = "10Mbps";
+    std::string delay = "20ms";
+    uint32_t payload = 1448;   // bytes per Send (one TCP segment / one DATA chunk)
+    uint32_t run = 1;
+};
+
+struct BulkResult
+{
+    double goodputBps = 0;  // application bytes received * 8 / transfer time
+    uint64_t bytes = 0;
+    uint64_t packets = 0;   // packets put on the wire by both devices
+    double completedAt = 0; // when maxBytes arrived (0 if not reached / not set)
+    uint64_t retransmissions = 0; // SCTP only: DATA chunks sent again
+    uint64_t fastRetransmissions = 0;
+    uint64_t timeouts = 0;        // SCTP only: T3-rtx expirations
+};
+
+inline void
+CountPacket(uint64_t* n, ns3::Ptr<const ns3::Packet>)
+{
+    ++*n;
+}
+
+inline BulkResult
+RunBulk(const BulkConfig& c)
+{
+    using namespace ns3;
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(c.run);
+    Config::SetDefault("ns3::TcpL4Protocol::SocketType", TypeIdValue(TcpNewReno::GetTypeId()));
+    Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(c.payload));
+    NodeContainer nodes;
+    nodes.Create(2);
+    PointToPointHelper p2p;
+    p2p.SetDeviceAttribute("DataRate", StringValue(c.rate));
+    p2p.SetChannelAttribute("Delay", StringValue(c.delay));
+    p2p.SetQueue("ns3::DropTailQueue", "MaxSize", QueueSizeValue(QueueSize("100p")));
+    NetDeviceContainer devs = p2p.Install(nodes);
+    InternetStackHelper stack;
+    stack.Install(nodes);
+    if (c.sctp)
+    {
+        SctpHelper().Install(nodes);
+    }
+    Ipv4AddressHelper addr;
+    addr.SetBase("10.1.1.0", "255.255.255.0");
+    Ipv4InterfaceContainer ifs = addr.Assign(devs);
+    Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+    em->SetAttribute("ErrorUnit", EnumValue(RateErrorModel::ERROR_UNIT_PACKET));
+    em->SetAttribute("ErrorRate", DoubleValue(c.loss));
+    em->AssignStreams(7);
+    devs.Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(em));
+
+    TypeId factory = c.sctp ? SctpSocketFactory::GetTypeId() : TcpSocketFactory::GetTypeId();
+    uint16_t port = 9;
+    BulkSendHelper src(factory.GetName(), InetSocketAddress(ifs.GetAddress(1), port));
+    src.SetAttribute("SendSize", UintegerValue(c.payload));
+    src.SetAttribute("MaxBytes", UintegerValue(c.maxBytes));
+    ApplicationContainer sa = src.Install(nodes.Get(0));
+    PacketSinkHelper sink(factory.GetName(), InetSocketAddress(Ipv4Address::GetAny(), port));
+    ApplicationContainer ka = sink.Install(nodes.Get(1));
+    const double start = 0.1;
+    sa.Start(Seconds(start));
+    ka.Start(Seconds(0));
+    Ptr<PacketSink> ps = DynamicCast<PacketSink>(ka.Get(0));
+
+    BulkResult r;
+    devs.Get(0)->TraceConnectWithoutContext("MacTx", MakeBoundCallback(&CountPacket, &r.packets));
+    devs.Get(1)->TraceConnectWithoutContext("MacTx", MakeBoundCallback(&CountPacket, &r.packets));
+    if (c.maxBytes)
+    {
+        // Stop as soon as everything arrived.
+        struct Watch
+        {
+            Ptr<PacketSink> ps;
+            uint64_t target;
+            double* at;
+            static void Rx(Watch* w, Ptr<const Packet>, const Address&)
+            {
+                if (*w->at == 0 && w->ps->GetTotalRx() >= w->target)
+                {
+                    *w->at = Simulator::Now().GetSeconds();
+                    Simulator::Stop();
+                }
+            }
+        };
+        static Watch w;
+        w = Watch{ps, c.maxBytes, &r.completedAt};
+        ps->TraceConnectWithoutContext("Rx", MakeBoundCallback(&Watch::Rx, &w));
+    }
+    Simulator::Stop(Seconds(start + c.seconds));
+    Simulator::Run();
+    r.bytes = ps->GetTotalRx();
+    if (c.sctp)
+    {
+        Ptr<SctpSocket> sock = DynamicCast<SctpSocket>(DynamicCast<BulkSendApplication>(sa.Get(0))->GetSocket());
+        if (sock)
+        {
+            r.retransmissions = sock->GetStats().retransmissions;
+            r.fastRetransmissions = sock->GetStats().fastRetransmissions;
+            r.timeouts = sock->GetStats().t3Expirations;
+        }
+    }
+    double t = r.completedAt > 0 ? r.completedAt - start : c.seconds;
+    r.goodputBps = double(r.bytes) * 8.0 / t;
+    Simulator::Destroy();
+    Config::Reset();
+    return r;
+}
+
+/// Mathis et al. (1997): rate = (MSS / RTT) * sqrt(3/2) / sqrt(p), in bit/s.
+inline double
+MathisBps(double mssBytes, double rttSeconds, double p)
+{
+    return mssBytes * 8.0 / rttSeconds * std::sqrt(1.5) / std::sqrt(p);
+}
+
+} // namespace sipim_test
