@@ -1,18 +1,11 @@
 // MSRP builders: straight appends into one string.
 #include "msrp/builder.h"
 
-#include <charconv>
-
+#include "msrp/chars.h"
 #include "msrp/uri.h"
 
 namespace sipim::msrp {
 namespace {
-
-void AppendU64(std::uint64_t v, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
-}
 
 void AppendHeader(std::string_view name, std::string_view value, std::string* out) {
   out->append(name);
@@ -71,11 +64,11 @@ IdGenerator::Id IdGenerator::Next() {
 }
 
 void AppendByteRange(const ByteRange& r, std::string* out) {
-  AppendU64(r.start, out);
+  wire::AppendDecimal(r.start, out);
   out->push_back('-');
-  if (r.end_unknown) out->push_back('*'); else AppendU64(r.end, out);
+  if (r.end_unknown) out->push_back('*'); else wire::AppendDecimal(r.end, out);
   out->push_back('/');
-  if (r.total_unknown) out->push_back('*'); else AppendU64(r.total, out);
+  if (r.total_unknown) out->push_back('*'); else wire::AppendDecimal(r.total, out);
 }
 
 void AppendSend(const SendParams& p, std::string* out) {
@@ -115,9 +108,7 @@ void AppendResponse(const Message& request, std::uint16_t code, std::string_view
   out->append("MSRP ", 5);
   out->append(request.transaction_id);
   out->push_back(' ');
-  char digits[3] = {static_cast<char>('0' + code / 100 % 10), static_cast<char>('0' + code / 10 % 10),
-                    static_cast<char>('0' + code % 10)};
-  out->append(digits, 3);
+  wire::AppendCode3(code, out);
   if (!comment.empty()) {
     out->push_back(' ');
     out->append(comment);
@@ -134,10 +125,7 @@ void AppendReport(const ReportParams& p, std::string* out) {
   out->append("Byte-Range: ", 12);
   AppendByteRange(p.byte_range, out);
   out->append("\r\nStatus: 000 ", 14);
-  const std::uint16_t c = p.status_code;
-  char digits[3] = {static_cast<char>('0' + c / 100 % 10), static_cast<char>('0' + c / 10 % 10),
-                    static_cast<char>('0' + c % 10)};
-  out->append(digits, 3);
+  wire::AppendCode3(p.status_code, out);
   if (!p.reason.empty()) {
     out->push_back(' ');
     out->append(p.reason);
@@ -153,10 +141,7 @@ void AppendMessage(const Message& m, std::string* out) {
   if (m.is_request) {
     out->append(m.method_name);
   } else {
-    const std::uint16_t c = m.status_code;
-    char digits[3] = {static_cast<char>('0' + c / 100 % 10), static_cast<char>('0' + c / 10 % 10),
-                      static_cast<char>('0' + c % 10)};
-    out->append(digits, 3);
+    wire::AppendCode3(m.status_code, out);
     if (!m.comment.empty()) {
       out->push_back(' ');
       out->append(m.comment);

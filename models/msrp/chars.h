@@ -3,6 +3,8 @@
 // Internal header (not part of the public API).
 #include <cstddef>
 #include <cstdint>
+#include <charconv>
+#include <string>
 #include <string_view>
 
 namespace sipim::wire {
@@ -20,6 +22,44 @@ inline bool EqualsNoCase(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (ToLower(a[i]) != ToLower(b[i])) return false;
   return true;
+}
+
+// RFC 3261 token characters (MSRP header names and URI parameters).
+inline bool IsSipTokenChar(unsigned char c) {
+  if (IsAlnum(c)) return true;
+  switch (c) {
+    case '-': case '.': case '!': case '%': case '*': case '_':
+    case '+': case '`': case '\'': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// RFC 2045 token: printable ASCII but tspecials and space (media types).
+inline bool IsMimeTokenChar(unsigned char c) {
+  if (c <= 0x20 || c >= 0x7F) return false;
+  switch (c) {
+    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
+    case '\\': case '"': case '/': case '[': case ']': case '?': case '=':
+      return false;
+    default:
+      return true;
+  }
+}
+
+// Appends the decimal digits of v.
+inline void AppendDecimal(std::uint64_t v, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+}
+
+// Appends a 3-digit code (status codes), zero-padded.
+inline void AppendCode3(unsigned code, std::string* out) {
+  const char digits[3] = {static_cast<char>('0' + code / 100 % 10), static_cast<char>('0' + code / 10 % 10),
+                          static_cast<char>('0' + code % 10)};
+  out->append(digits, 3);
 }
 
 // Parses 1*DIGIT filling all of `s` into *out; false on empty, non-digit or

@@ -15,35 +15,13 @@ using wire::EqualsNoCase;
 using wire::IsAlnum;
 using wire::IsAlpha;
 using wire::IsDigit;
+using wire::IsMimeTokenChar;
+using wire::IsSipTokenChar;
 
 namespace {
 
 bool IsIdentChar(unsigned char c) {
   return IsAlnum(c) || c == '.' || c == '-' || c == '+' || c == '%' || c == '=';
-}
-
-// RFC 3261 token (RFC 4975 hname = ALPHA *token).
-bool IsSipTokenChar(unsigned char c) {
-  if (IsAlnum(c)) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_':
-    case '+': case '`': case '\'': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-// RFC 2045 token: any printable ASCII but tspecials and space.
-bool IsMimeTokenChar(unsigned char c) {
-  if (c <= 0x20 || c >= 0x7F) return false;
-  switch (c) {
-    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
-    case '\\': case '"': case '/': case '[': case ']': case '?': case '=':
-      return false;
-    default:
-      return true;
-  }
 }
 
 ParseError Err(const char* reason, std::string_view d, std::size_t offset) {

@@ -1,8 +1,6 @@
 // MSRP URI parsing (RFC 4975 section 9, authority from RFC 3986 section 3.2).
 #include "msrp/uri.h"
 
-#include <charconv>
-
 #include "msrp/chars.h"
 
 namespace sipim::wire {
@@ -94,18 +92,6 @@ bool IsSubDelimNoSemi(unsigned char c) {
 bool IsSessionIdChar(unsigned char c) {
   return IsUnreserved(c) || c == '+' || c == '=' || c == '/';
 }
-// RFC 3261 token characters, used by URI-parameter (RFC 4975 refers to 3261).
-bool IsTokenChar(unsigned char c) {
-  if (IsAlnum(c)) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_':
-    case '+': case '`': case '\'': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
 ParseError Err(const char* reason, std::string_view text, std::size_t offset) {
   return MakeParseError(reason, text.data(), text.size(), offset);
 }
@@ -219,11 +205,11 @@ ParseError ParseUri(std::string_view t, Uri* out) {
   while (pos < t.size()) {
     if (t[pos] != ';') return Err("invalid character after the transport of an MSRP URI", t, pos);
     std::size_t name = ++pos;
-    while (pos < t.size() && IsTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
+    while (pos < t.size() && wire::IsSipTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
     if (pos == name) return Err("empty URI parameter name in an MSRP URI", t, name);
     if (pos < t.size() && t[pos] == '=') {
       std::size_t value = ++pos;
-      while (pos < t.size() && IsTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
+      while (pos < t.size() && wire::IsSipTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
       if (pos == value) return Err("empty URI parameter value in an MSRP URI", t, value);
     }
   }
@@ -238,14 +224,6 @@ bool Uri::SameResource(const Uri& o) const {
          session_id == o.session_id && wire::EqualsNoCase(transport, o.transport);
 }
 
-namespace {
-void AppendInt(long long v, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
-}
-}  // namespace
-
 void AppendUri(const Uri& u, std::string* out) {
   out->append(u.scheme == Scheme::kMsrps ? "msrps://" : "msrp://");
   if (!u.userinfo.empty()) {
@@ -255,7 +233,7 @@ void AppendUri(const Uri& u, std::string* out) {
   out->append(u.host);
   if (u.port >= 0) {
     out->push_back(':');
-    AppendInt(u.port, out);
+    wire::AppendDecimal(static_cast<std::uint64_t>(u.port), out);
   }
   if (!u.session_id.empty()) {
     out->push_back('/');

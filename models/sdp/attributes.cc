@@ -11,12 +11,6 @@ ParseError Err(const char* reason, std::string_view v, std::size_t offset) {
   return MakeParseError(reason, v.data(), v.size(), offset);
 }
 
-// RFC 2045 token (media types in accept-types).
-bool IsMimeTokenChar(unsigned char c) {
-  if (c <= 0x20 || c >= 0x7F) return false;
-  return std::strchr("()<>@,;:\\\"/[]?=", c) == nullptr;
-}
-
 int Base64Value(unsigned char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -59,7 +53,7 @@ ParseError ParseAcceptTypes(std::string_view value, std::vector<std::string_view
         if (i == slash) continue;
         unsigned char c = static_cast<unsigned char>(t[i]);
         bool star_subtype = i == slash + 1 && c == '*' && t.size() == slash + 2;
-        if (!IsMimeTokenChar(c) && !star_subtype)
+        if (!wire::IsMimeTokenChar(c) && !star_subtype)
           return Err("invalid character in an accept-types entry", value, pos + i);
       }
     }

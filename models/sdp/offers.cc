@@ -31,6 +31,15 @@ SessionDescription Skeleton(std::string_view username, std::uint64_t sid, std::u
   return sd;
 }
 
+Media MessageMedia(std::uint16_t port, std::string_view proto) {
+  Media m;
+  m.media = "message";
+  m.port = port;
+  m.proto = proto;
+  m.formats.push_back("*");
+  return m;
+}
+
 void AddKeyMgmt(const std::uint8_t* mikey, std::size_t size, OfferText* text, Media* m) {
   if (mikey == nullptr || size == 0) return;
   AppendKeyMgmtValue("mikey", mikey, size, &text->key_mgmt);
@@ -43,11 +52,7 @@ void AppendMsrpOffer(const MsrpOfferParams& p, std::string* out) {
   OfferText text;
   SessionDescription sd = Skeleton(p.username, p.session_id, p.session_version, p.addrtype,
                                    p.address, p.session_name, &text);
-  Media m;
-  m.media = "message";
-  m.port = p.port;
-  m.proto = p.tls ? "TCP/TLS/MSRP" : "TCP/MSRP";
-  m.formats.push_back("*");
+  Media m = MessageMedia(p.port, p.tls ? "TCP/TLS/MSRP" : "TCP/MSRP");
   m.attributes.push_back(Attribute{"accept-types", p.accept_types, true});
   std::string path;
   if (p.addrtype == "IP6") {
@@ -67,11 +72,7 @@ void AppendTcpImOffer(const TcpImOfferParams& p, std::string* out) {
   OfferText text;
   SessionDescription sd = Skeleton(p.username, p.session_id, p.session_version, p.addrtype,
                                    p.address, p.session_name, &text);
-  Media m;
-  m.media = "message";
-  m.port = p.port;
-  m.proto = "TCP";
-  m.formats.push_back("*");
+  Media m = MessageMedia(p.port, "TCP");
   m.attributes.push_back(Attribute{"setup", SetupName(p.setup), true});
   m.attributes.push_back(Attribute{"connection", ConnectionModeName(p.connection), true});
   AddKeyMgmt(p.mikey, p.mikey_size, &text, &m);

@@ -1,7 +1,6 @@
 // SDP parsing and building (RFC 8866 sections 5 and 9).
 #include "sdp/sdp.h"
 
-#include <charconv>
 #include <cstring>
 
 #include "msrp/chars.h"
@@ -389,12 +388,6 @@ ParseError Parser::Run() {
   return ParseError{};
 }
 
-void AppendU64(std::uint64_t v, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
-}
-
 void AppendLine(char type, std::string_view v, std::string* out) {
   out->push_back(type);
   out->push_back('=');
@@ -416,7 +409,7 @@ void AppendBandwidth(const Bandwidth& b, std::string* out) {
   out->append("b=", 2);
   out->append(b.type);
   out->push_back(':');
-  AppendU64(b.value, out);
+  wire::AppendDecimal(b.value, out);
   out->append("\r\n", 2);
 }
 
@@ -439,7 +432,7 @@ ParseError Parse(std::string_view text, SessionDescription* out) {
 
 void Build(const SessionDescription& sd, std::string* out) {
   out->append("v=", 2);
-  AppendU64(sd.version, out);
+  wire::AppendDecimal(sd.version, out);
   out->append("\r\no=", 4);
   const Origin& o = sd.origin;
   for (std::string_view f : {o.username, o.sess_id, o.sess_version, o.nettype, o.addrtype}) {
@@ -457,9 +450,9 @@ void Build(const SessionDescription& sd, std::string* out) {
   for (const Bandwidth& b : sd.bandwidths) AppendBandwidth(b, out);
   for (const Timing& t : sd.timings) {
     out->append("t=", 2);
-    AppendU64(t.start, out);
+    wire::AppendDecimal(t.start, out);
     out->push_back(' ');
-    AppendU64(t.stop, out);
+    wire::AppendDecimal(t.stop, out);
     out->append("\r\n", 2);
     for (std::string_view r : t.repeats) AppendLine('r', r, out);
   }
@@ -470,10 +463,10 @@ void Build(const SessionDescription& sd, std::string* out) {
     out->append("m=", 2);
     out->append(m.media);
     out->push_back(' ');
-    AppendU64(m.port, out);
+    wire::AppendDecimal(m.port, out);
     if (m.port_count != 0) {
       out->push_back('/');
-      AppendU64(m.port_count, out);
+      wire::AppendDecimal(m.port_count, out);
     }
     out->push_back(' ');
     out->append(m.proto);

@@ -1,10 +1,10 @@
 #pragma once
 // Helpers shared by the MSRP tests: RFC 4975 example text and the torture
 // folder's manifest.
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "wire_test_util.h"
 
 namespace sipim::msrp::testing {
 
@@ -56,12 +56,7 @@ inline const std::string kRfcChunk2 =
     "EFGH\r\n"
     "-------dkei38ia$\r\n";
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using wire_testing::ReadFile;
 
 struct TortureCase {
   std::string file;
@@ -76,15 +71,7 @@ inline std::string TortureDir() { return std::string(SIPIM_SOURCE_DIR) + "/tests
 
 inline std::vector<TortureCase> LoadTorture() {
   std::vector<TortureCase> cases;
-  std::ifstream m(TortureDir() + "/MANIFEST.tsv");
-  std::string line;
-  while (std::getline(m, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    std::string col;
-    while (std::getline(ss, col, '\t')) cols.push_back(col);
-    if (cols.size() < 5) continue;
+  for (auto& cols : wire_testing::ReadTsv(TortureDir() + "/MANIFEST.tsv", 5)) {
     TortureCase c;
     c.file = cols[0];
     c.valid = cols[1] == "valid";

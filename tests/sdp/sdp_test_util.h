@@ -1,18 +1,13 @@
 #pragma once
 // Helpers shared by the SDP tests.
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "../msrp/wire_test_util.h"
+
 namespace sipim::sdp::testing {
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using wire_testing::ReadFile;
 
 // The body of a SIP message: what follows the first empty line.
 inline std::string SipBody(const std::string& message) {

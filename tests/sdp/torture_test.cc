@@ -1,8 +1,6 @@
 // The SDP torture folder (tests/sdp/torture, MANIFEST.tsv).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,15 +21,7 @@ struct Case {
 std::vector<Case> Load() {
   const std::string dir = std::string(SIPIM_SOURCE_DIR) + "/tests/sdp/torture";
   std::vector<Case> cases;
-  std::ifstream m(dir + "/MANIFEST.tsv");
-  std::string line;
-  while (std::getline(m, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    std::string col;
-    while (std::getline(ss, col, '\t')) cols.push_back(col);
-    if (cols.size() < 4) continue;
+  for (auto& cols : wire_testing::ReadTsv(dir + "/MANIFEST.tsv", 4)) {
     Case c{cols[0], cols[1] == "valid", static_cast<std::uint32_t>(std::stoul(cols[2])), cols[3], {}};
     c.bytes = testing::ReadFile(dir + "/" + c.file);
     cases.push_back(std::move(c));
