@@ -42,7 +42,7 @@ REPORT = msg(["MSRP dkei38sd REPORT",
 
 CASES = [
     # name, expect, mode, messages, bytes, why
-    ("rfc4975-s4-send", "valid", "one", 1, send(),
+    ("rfc4975-s4-send", "valid", "one", 1, send(br="1-25/25"),
      "RFC 4975 section 4 SEND, as printed (Byte-Range 1-25/25 over a 23-byte body: syntax only)"),
     ("rfc4975-s4-ok", "valid", "one", 1, OK, "RFC 4975 section 4 200 OK"),
     ("rfc4975-report", "valid", "one", 1, REPORT, "REPORT with Message-ID, Byte-Range, Status 000 200 OK"),
