@@ -1,0 +1,66 @@
+// BM_SctpVsTcp: the wall-clock cost of simulating SCTP against ns-3 TCP moving
+// the same bytes over the same link in the same run. Counters:
+//   sctp_pkts_per_s / tcp_pkts_per_s : simulated packets (both directions, as
+//                                       counted at the devices) per wall second
+//   cost_ratio : SCTP wall time per packet / TCP wall time per packet (target <= 1.5)
+#include "sctp_bulk.h"
+
+#include "sctp/crc32c.h"
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+
+using namespace sipim_test;
+
+static void
+BM_SctpVsTcp(benchmark::State& state)
+{
+    BulkConfig c;
+    c.loss = double(state.range(1)) / 1000.0;
+    c.maxBytes = uint64_t(state.range(0));
+    c.seconds = 600;
+    double sctpSec = 0, tcpSec = 0;
+    uint64_t sctpPkts = 0, tcpPkts = 0;
+    for (auto _ : state)
+    {
+        c.sctp = true;
+        auto t0 = std::chrono::steady_clock::now();
+        BulkResult s = RunBulk(c);
+        auto t1 = std::chrono::steady_clock::now();
+        c.sctp = false;
+        BulkResult t = RunBulk(c);
+        auto t2 = std::chrono::steady_clock::now();
+        if (s.bytes < c.maxBytes || t.bytes < c.maxBytes)
+        {
+            state.SkipWithError("a transfer did not complete");
+            return;
+        }
+        sctpSec += std::chrono::duration<double>(t1 - t0).count();
+        tcpSec += std::chrono::duration<double>(t2 - t1).count();
+        sctpPkts += s.packets;
+        tcpPkts += t.packets;
+    }
+    state.counters["sctp_pkts_per_s"] = double(sctpPkts) / sctpSec;
+    state.counters["tcp_pkts_per_s"] = double(tcpPkts) / tcpSec;
+    state.counters["sctp_pkts"] = double(sctpPkts) / double(state.iterations());
+    state.counters["tcp_pkts"] = double(tcpPkts) / double(state.iterations());
+    state.counters["cost_ratio"] = (sctpSec / double(sctpPkts)) / (tcpSec / double(tcpPkts));
+}
+// 4 MB over 10 Mb/s, 20 ms: no loss, and 1 % loss.
+BENCHMARK(BM_SctpVsTcp)->Args({4000000, 0})->Args({4000000, 10})->Unit(benchmark::kMillisecond);
+
+// The CRC32c alone, over a full-size SCTP packet.
+static void
+BM_Crc32c(benchmark::State& state)
+{
+    std::vector<uint8_t> buf(size_t(state.range(0)), 0xA5);
+    for (auto _ : state)
+    {
+        benchmark::DoNotOptimize(ns3::sctp::Crc32c(buf.data(), buf.size()));
+    }
+    state.SetBytesProcessed(int64_t(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_Crc32c)->Arg(1480);
+
+BENCHMARK_MAIN();
