@@ -19,34 +19,60 @@ inline char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(
 
 inline bool EqualsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  if (a == b) return true;  // the usual case: written as the RFC spells it
   for (std::size_t i = 0; i < a.size(); ++i)
     if (ToLower(a[i]) != ToLower(b[i])) return false;
   return true;
 }
 
-// RFC 3261 token characters (MSRP header names and URI parameters).
-inline bool IsSipTokenChar(unsigned char c) {
-  if (IsAlnum(c)) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_':
-    case '+': case '`': case '\'': case '~':
-      return true;
-    default:
-      return false;
-  }
+// Character classes as one 256-entry table, so each test is a load and a
+// mask (the URI and header scanners run them on every byte).
+enum CharClass : std::uint16_t {
+  kClsUnreserved = 1 << 0,  // RFC 3986 unreserved: ALPHA DIGIT - . _ ~
+  kClsSubDelim = 1 << 1,    // RFC 3986 sub-delims without ';' (it ends an MSRP authority)
+  kClsSessionId = 1 << 2,   // RFC 4975 session-id: unreserved + = /
+  kClsSipToken = 1 << 3,    // RFC 3261 token: header names, URI parameters
+  kClsMimeToken = 1 << 4,   // RFC 2045 token: media types
+  kClsIdent = 1 << 5,       // RFC 4975 ident-char: ALPHANUM . - + % =
+  kClsUserinfo = 1 << 6,    // unreserved, sub-delims, ':'
+  kClsHost = 1 << 7,        // reg-name: unreserved, sub-delims
+};
+
+struct CharTable {
+  std::uint16_t bits[256];
+};
+
+constexpr bool InSet(const char* set, unsigned char c) {
+  for (; *set; ++set)
+    if (static_cast<unsigned char>(*set) == c) return true;
+  return false;
 }
 
-// RFC 2045 token: printable ASCII but tspecials and space (media types).
-inline bool IsMimeTokenChar(unsigned char c) {
-  if (c <= 0x20 || c >= 0x7F) return false;
-  switch (c) {
-    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
-    case '\\': case '"': case '/': case '[': case ']': case '?': case '=':
-      return false;
-    default:
-      return true;
+constexpr CharTable MakeCharTable() {
+  CharTable t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    const bool alnum = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9');
+    const bool unreserved = alnum || InSet("-._~", u);
+    const bool sub = InSet("!$&'()*+,=", u);
+    std::uint16_t b = 0;
+    if (unreserved) b |= kClsUnreserved | kClsSessionId | kClsUserinfo | kClsHost;
+    if (sub) b |= kClsSubDelim | kClsUserinfo | kClsHost;
+    if (InSet("+=/", u)) b |= kClsSessionId;
+    if (u == ':') b |= kClsUserinfo;
+    if (alnum || InSet("-.!%*_+`'~", u)) b |= kClsSipToken;
+    if (u > 0x20 && u < 0x7F && !InSet("()<>@,;:\\\"/[]?=", u)) b |= kClsMimeToken;
+    if (alnum || InSet(".-+%=", u)) b |= kClsIdent;
+    t.bits[c] = b;
   }
+  return t;
 }
+
+inline constexpr CharTable kCharTable = MakeCharTable();
+
+inline bool HasClass(unsigned char c, std::uint16_t cls) { return (kCharTable.bits[c] & cls) != 0; }
+inline bool IsSipTokenChar(unsigned char c) { return HasClass(c, kClsSipToken); }
+inline bool IsMimeTokenChar(unsigned char c) { return HasClass(c, kClsMimeToken); }
 
 // Appends the decimal digits of v.
 inline void AppendDecimal(std::uint64_t v, std::string* out) {

@@ -21,8 +21,8 @@ struct StartLine {
   std::string_view comment;  // responses
 };
 
-// Parses the start line msg[0, line_len) (without its CRLF). Errors carry
-// offsets within `msg`.
+// Parses the start line msg[0, line_len) (without its CRLF), after the caller
+// ran CheckStartLinePrefix on it. Errors carry offsets within `msg`.
 ParseError ParseStartLine(std::string_view msg, std::size_t line_len, StartLine* out);
 
 // Checks an incomplete start line (no LF yet) so that garbage fails at once:

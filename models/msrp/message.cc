@@ -20,9 +20,7 @@ using wire::IsSipTokenChar;
 
 namespace {
 
-bool IsIdentChar(unsigned char c) {
-  return IsAlnum(c) || c == '.' || c == '-' || c == '+' || c == '%' || c == '=';
-}
+bool IsIdentChar(unsigned char c) { return wire::HasClass(c, wire::kClsIdent); }
 
 ParseError Err(const char* reason, std::string_view d, std::size_t offset) {
   return MakeParseError(reason, d.data(), d.size(), offset);
@@ -158,8 +156,8 @@ ParseError CheckPartialStartLine(std::string_view msg) {
 }
 
 ParseError ParseStartLine(std::string_view msg, std::size_t line_len, StartLine* out) {
+  // The caller ran CheckStartLinePrefix: "MSRP " and the tid characters.
   std::string_view line = msg.substr(0, line_len);
-  if (ParseError e = CheckPartialStartLine(line)) return e;
   if (line_len < 5) return Err("an MSRP message starts with \"MSRP \"", msg, line_len);
   std::size_t sp = line.find(' ', 5);
   if (sp == std::string_view::npos)

@@ -76,30 +76,13 @@ using wire::IsAlpha;
 using wire::IsDigit;
 using wire::IsHex;
 
-bool IsUnreserved(unsigned char c) {
-  return IsAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-// RFC 3986 sub-delims without ';', which ends the authority in an MSRP URI.
-bool IsSubDelimNoSemi(unsigned char c) {
-  switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')':
-    case '*': case '+': case ',': case '=':
-      return true;
-    default:
-      return false;
-  }
-}
-bool IsSessionIdChar(unsigned char c) {
-  return IsUnreserved(c) || c == '+' || c == '=' || c == '/';
-}
 ParseError Err(const char* reason, std::string_view text, std::size_t offset) {
   return MakeParseError(reason, text.data(), text.size(), offset);
 }
 
 // Checks pct-encoded triplets and the allowed set over [begin, end).
 // Returns the offset of the first bad byte or `end`.
-template <class Allowed>
-std::size_t ScanPct(std::string_view t, std::size_t begin, std::size_t end, Allowed allowed) {
+std::size_t ScanPct(std::string_view t, std::size_t begin, std::size_t end, std::uint16_t allowed) {
   for (std::size_t i = begin; i < end; ++i) {
     unsigned char c = static_cast<unsigned char>(t[i]);
     if (c == '%') {
@@ -109,21 +92,17 @@ std::size_t ScanPct(std::string_view t, std::size_t begin, std::size_t end, Allo
       i += 2;
       continue;
     }
-    if (!allowed(c)) return i;
+    if (!wire::HasClass(c, allowed)) return i;
   }
   return end;
 }
 
-ParseError ParseAuthority(std::string_view t, std::size_t begin, std::size_t end, Uri* out) {
-  // userinfo: up to the last '@' in the authority.
-  std::size_t at = std::string_view::npos;
-  for (std::size_t i = begin; i < end; ++i)
-    if (t[i] == '@') at = i;
+// [begin, end) is the authority; `at` its last '@' (npos when none).
+ParseError ParseAuthority(std::string_view t, std::size_t begin, std::size_t end, std::size_t at,
+                          Uri* out) {
   std::size_t host_begin = begin;
   if (at != std::string_view::npos) {
-    std::size_t bad = ScanPct(t, begin, at, [](unsigned char c) {
-      return IsUnreserved(c) || IsSubDelimNoSemi(c) || c == ':';
-    });
+    std::size_t bad = ScanPct(t, begin, at, wire::kClsUserinfo);
     if (bad != at) return Err("invalid character in the userinfo of an MSRP URI", t, bad);
     out->userinfo = t.substr(begin, at - begin);
     host_begin = at + 1;
@@ -140,16 +119,22 @@ ParseError ParseAuthority(std::string_view t, std::size_t begin, std::size_t end
     if (host_end != end && t[host_end] != ':')
       return Err("expected ':' or the end of the authority after ']'", t, host_end);
   } else {
-    host_end = host_begin;
-    while (host_end < end && t[host_end] != ':') ++host_end;
-    std::size_t bad = ScanPct(t, host_begin, host_end, [](unsigned char c) {
-      return IsUnreserved(c) || IsSubDelimNoSemi(c);
-    });
-    if (bad != host_end) return Err("invalid character in the host of an MSRP URI", t, bad);
-    // A host made of digits and dots must be a valid dotted quad.
+    // One pass: the host's end (':' or the authority's end), its characters,
+    // and whether it is all digits and dots (then it must be a dotted quad).
     bool numeric = true;
-    for (std::size_t i = host_begin; i < host_end; ++i)
-      if (!IsDigit(static_cast<unsigned char>(t[i])) && t[i] != '.') numeric = false;
+    for (host_end = host_begin; host_end < end; ++host_end) {
+      const unsigned char c = static_cast<unsigned char>(t[host_end]);
+      if (c == ':') break;
+      if (IsDigit(c) || c == '.') continue;
+      numeric = false;
+      if (wire::HasClass(c, wire::kClsHost)) continue;
+      if (c == '%' && host_end + 2 < end && IsHex(static_cast<unsigned char>(t[host_end + 1])) &&
+          IsHex(static_cast<unsigned char>(t[host_end + 2]))) {
+        host_end += 2;
+        continue;
+      }
+      return Err("invalid character in the host of an MSRP URI", t, host_end);
+    }
     if (numeric && !wire::IsIPv4Text(t.substr(host_begin, host_end - host_begin)))
       return Err("invalid IPv4 address in an MSRP URI", t, host_begin);
   }
@@ -180,14 +165,19 @@ ParseError ParseUri(std::string_view t, Uri* out) {
     return Err("MSRP URI must start with msrp:// or msrps://", t, 0);
   }
   std::size_t auth_end = pos;
-  while (auth_end < t.size() && t[auth_end] != '/' && t[auth_end] != ';') ++auth_end;
-  if (ParseError e = ParseAuthority(t, pos, auth_end, out)) return e;
+  std::size_t at = std::string_view::npos;
+  for (; auth_end < t.size(); ++auth_end) {
+    const char c = t[auth_end];
+    if (c == '/' || c == ';') break;
+    if (c == '@') at = auth_end;
+  }
+  if (ParseError e = ParseAuthority(t, pos, auth_end, at, out)) return e;
   pos = auth_end;
   if (pos < t.size() && t[pos] == '/') {
     std::size_t sid = pos + 1;
     std::size_t i = sid;
     while (i < t.size() && t[i] != ';') {
-      if (!IsSessionIdChar(static_cast<unsigned char>(t[i])))
+      if (!wire::HasClass(static_cast<unsigned char>(t[i]), wire::kClsSessionId))
         return Err("invalid character in the session-id of an MSRP URI", t, i);
       ++i;
     }
