@@ -47,6 +47,7 @@ Testbed::Testbed(const Options& o) {
     link(2, 4 + i, net.c_str());
   }
   Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+  if (o.beforeApps) o.beforeApps(nodes);
 
   SipStackHelper sipStack;
   sipStack.Install(nodes);

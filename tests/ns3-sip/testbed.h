@@ -2,6 +2,7 @@
 // The paper's topology for the model tests: Dan -- home.com -- office.com --
 // Shirley, point-to-point links, and a recorder of every SIP event.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ class Testbed {
     std::uint32_t mtu = 1500;
     std::uint32_t extraShirleyDevices = 0;  // more UAs registered as shirley
     bool registerUas = true;
+    // Called after the IP stack is installed, before any SIP application
+    // (e.g. to install SCTP).
+    std::function<void(ns3::NodeContainer&)> beforeApps;
   };
   explicit Testbed(const Options& o);
   Testbed() : Testbed(Options{}) {}

@@ -4,6 +4,7 @@
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
+#include "ns3/socket-factory.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/tcp-socket.h"
 #include "ns3/uinteger.h"
@@ -14,6 +15,12 @@ namespace ns3 {
 NS_LOG_COMPONENT_DEFINE("SipEndpoint");
 
 namespace sipns3 {
+
+bool NodeHasTransport(Ptr<Node> node, SipTransportProtocol t, TypeId* out) {
+  // Socket::CreateSocket only asserts the factory exists (and optimised
+  // builds do not assert): check first.
+  return TransportTypeId(t, out) && node->GetObject<SocketFactory>(*out) != nullptr;
+}
 
 bool TransportTypeId(SipTransportProtocol t, TypeId* out) {
   switch (t) {
@@ -162,7 +169,7 @@ bool SipEndpoint::Start(std::uint16_t port, std::string* error) {
   m_udp->SetRecvCallback(MakeCallback(&SipEndpoint::HandleUdpRecv, this));
   for (SipTransportProtocol t : {SipTransportProtocol::kTcp, SipTransportProtocol::kSctp}) {
     TypeId tid;
-    if (!TransportTypeId(t, &tid)) continue;
+    if (!NodeHasTransport(m_node, t, &tid)) continue;
     Ptr<Socket> l = Socket::CreateSocket(m_node, tid);
     if (l->Bind(InetSocketAddress(Ipv4Address::GetAny(), m_port)) != 0 || l->Listen() != 0) {
       *error = std::string("cannot listen on ") + ToString(t) + " port " + std::to_string(m_port);
@@ -244,7 +251,7 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
   }
   if (!conn) {
     TypeId tid;
-    if (!TransportTypeId(dest.transport, &tid)) return false;
+    if (!NodeHasTransport(m_node, dest.transport, &tid)) return false;
     Ptr<Socket> s = Socket::CreateSocket(m_node, tid);
     if (s->Bind() != 0) return false;
     conn = NewConn(s, dest.transport, dest.address, dest.port, false);

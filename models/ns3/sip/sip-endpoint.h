@@ -29,6 +29,8 @@ namespace sipns3 {
 // The socket factory TypeId for a transport; false when it does not exist
 // (SCTP before its model is linked in).
 bool TransportTypeId(SipTransportProtocol t, TypeId* out);
+// The same, and the node has that socket factory installed.
+bool NodeHasTransport(Ptr<Node> node, SipTransportProtocol t, TypeId* out);
 
 // One stream connection: a socket, an ordered queue of tagged bytes still to
 // hand to it, and callbacks. Used for SIP over TCP/SCTP and for session media.

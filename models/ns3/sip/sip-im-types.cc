@@ -59,6 +59,7 @@ const char* ToString(SipFailReason r) {
     case SipFailReason::kSessionSetupFailed: return "session-setup-failed";
     case SipFailReason::kSessionClosed: return "session-closed";
     case SipFailReason::kNotStarted: return "not-started";
+    case SipFailReason::kStopped: return "stopped";
   }
   return "?";
 }

@@ -74,6 +74,7 @@ enum class SipFailReason : std::uint8_t {
   kSessionSetupFailed, // the INVITE failed or no media connection came up
   kSessionClosed,      // the session ended with the IM not yet delivered
   kNotStarted,         // SendIm before the application started / after it stopped
+  kStopped,            // the application stopped with the IM in flight
 };
 const char* ToString(SipFailReason r);
 

@@ -1,5 +1,7 @@
 #include "ns3/sip/sip-transactions.h"
 
+#include <algorithm>
+
 #include "ns3/simulator.h"
 
 namespace ns3 {
@@ -87,6 +89,15 @@ void ClientTxnTable::Remove(ClientTxn* txn) {
 void ClientTxnTable::Clear() {
   for (auto& kv : m_txns) kv.second->timer.Cancel();
   m_txns.clear();
+}
+
+std::vector<std::uint64_t> ClientTxnTable::Cookies(SipMsgType type) const {
+  std::vector<std::uint64_t> out;
+  for (const auto& kv : m_txns)
+    if (kv.second->type == type && kv.second->state != ClientTxn::State::kCompleted)
+      out.push_back(kv.second->cookie);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::string ServerTxnTable::Key(std::string_view branch, std::string_view method) {

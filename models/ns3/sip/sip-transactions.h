@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "ns3/event-id.h"
 #include "ns3/nstime.h"
@@ -67,6 +68,8 @@ class ClientTxnTable {
   void Remove(ClientTxn* txn);
   void Clear();
   std::size_t size() const { return m_txns.size(); }
+  // The cookies of the transactions of one type not yet answered, sorted.
+  std::vector<std::uint64_t> Cookies(SipMsgType type) const;
 
  private:
   void Arm(ClientTxn* txn, Time delay);

@@ -260,8 +260,10 @@ struct SipUserAgent::Impl {
       if (it != sessions.end()) CloseSession(*it->second, SipFailReason::kSessionClosed, false);
     }
     if (ctx) {
-      // Pager IMs still in flight end here, with a reason.
+      // Pager IMs still in flight end here, with a reason, in id order.
+      std::vector<std::uint64_t> pending = ctx->Cookies(SipMsgType::kMessage);
       ctx->Clear();
+      for (std::uint64_t id : pending) Outcome(id, SipImOutcome::kFailed, SipFailReason::kStopped, 0);
     }
     if (stx) stx->Clear();
     if (ep) ep->Stop();
@@ -549,7 +551,7 @@ struct SipUserAgent::Impl {
 
   bool OpenListener(Session& s) {
     TypeId tid;
-    if (!sipns3::TransportTypeId(self->m_mediaTransport, &tid)) return false;
+    if (!sipns3::NodeHasTransport(self->GetNode(), self->m_mediaTransport, &tid)) return false;
     s.listener = Socket::CreateSocket(self->GetNode(), tid);
     if (s.listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), 0)) != 0 || s.listener->Listen() != 0)
       return false;
@@ -882,7 +884,7 @@ struct SipUserAgent::Impl {
   // ---- media connections ----
   void ConnectMedia(Session& s) {
     TypeId tid;
-    if (!sipns3::TransportTypeId(self->m_mediaTransport, &tid)) {
+    if (!sipns3::NodeHasTransport(self->GetNode(), self->m_mediaTransport, &tid)) {
       CloseSession(s, SipFailReason::kTransportError, true);
       return;
     }
