@@ -192,10 +192,17 @@ std::map<std::string, Row> Load(const char* path) {
     const Json* unit = b.Get("time_unit");
     const Json* err = b.Get("error_occurred");
     if (!name || !cpu || (err && err->b)) continue;
+    // With --benchmark_repetitions the median of the repetitions is used.
     const Json* rt = b.Get("run_type");
-    if (rt && rt->str == "aggregate") continue;
+    const Json* agg = b.Get("aggregate_name");
+    std::string full = name->str;
+    if (rt && rt->str == "aggregate") {
+      if (!agg || agg->str != "median") continue;
+      const Json* run = b.Get("run_name");
+      if (run) full = run->str;
+    }
     Row r;
-    r.name = name->str.substr(0, name->str.find("/min_time:"));
+    r.name = full.substr(0, full.find("/min_time:"));
     r.cpu_ns = ToNs(cpu->num, unit ? unit->str : "ns");
     for (const auto& [k, v] : b.obj) {
       if (v.type != Json::kNum) continue;

@@ -119,12 +119,13 @@ Result<Entity> ParseEntity(std::string_view e) {
   return out;
 }
 
+// One encoding pass: with *pp == NULL, i2d allocates the output itself.
 Result<std::string> CmsToDer(CMS_ContentInfo* cms) {
-  int n = i2d_CMS_ContentInfo(cms, nullptr);
-  if (n <= 0) return CryptoError("i2d_CMS_ContentInfo");
-  std::string out(static_cast<std::size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(out.data());
-  if (i2d_CMS_ContentInfo(cms, &p) != n) return CryptoError("i2d_CMS_ContentInfo");
+  unsigned char* der = nullptr;
+  int n = i2d_CMS_ContentInfo(cms, &der);
+  if (n <= 0 || der == nullptr) return CryptoError("i2d_CMS_ContentInfo");
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
   return out;
 }
 
