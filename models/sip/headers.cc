@@ -10,7 +10,9 @@ namespace {
 using text::IEquals;
 using text::IsToken;
 using text::IsWs;
+using text::LwsFrom;
 using text::LwsLength;
+using text::TokenFrom;
 using text::TokenLength;
 
 // Reports errors relative to `base` (the message buffer) when the value
@@ -71,50 +73,60 @@ std::size_t ParamValueLength(std::string_view s, std::string_view name) {
   return i;
 }
 
-// Parses *( SEMI generic-param ) at the start of s. *end is where the list
-// ends (before any trailing LWS).
-ParseError ParseParams(std::string_view s, std::size_t* end, const Ctx& ctx) {
+// Parses *( SEMI generic-param ) at the start of s, calling on(param) for
+// each one as it goes (one pass: checks and lookups together). *end is where
+// the list ends (before any trailing LWS).
+template <typename OnParam>
+ParseError ParseParams(std::string_view s, std::size_t* end, const Ctx& ctx, OnParam&& on) {
   std::size_t i = 0;
   for (;;) {
-    std::size_t j = i + LwsLength(s.substr(i));
+    std::size_t j = i + LwsFrom(s, i);
     if (j >= s.size() || s[j] != ';') {
       *end = i;
       return {};
     }
     ++j;
-    j += LwsLength(s.substr(j));
-    const std::size_t name_len = TokenLength(s.substr(j));
+    j += LwsFrom(s, j);
+    const std::size_t name_len = TokenFrom(s, j);
     if (name_len == 0) return ctx.Err("empty or invalid parameter name", s, j);
-    const std::string_view name = s.substr(j, name_len);
+    Param p;
+    p.name = s.substr(j, name_len);
     std::size_t k = j + name_len;
-    std::size_t eq = k + LwsLength(s.substr(k));
+    std::size_t eq = k + LwsFrom(s, k);
     if (eq < s.size() && s[eq] == '=') {
       ++eq;
-      eq += LwsLength(s.substr(eq));
-      const std::size_t vlen = ParamValueLength(s.substr(eq), name);
+      eq += LwsFrom(s, eq);
+      const std::size_t vlen = ParamValueLength(s.substr(eq), p.name);
       if (vlen == 0) return ctx.Err("invalid parameter value", s, eq);
+      p.value = s.substr(eq, vlen);
+      p.has_value = true;
       k = eq + vlen;
     }
+    if (ParseError e = on(p)) return e;
     i = k;
   }
+}
+
+ParseError ParseParams(std::string_view s, std::size_t* end, const Ctx& ctx) {
+  return ParseParams(s, end, ctx, [](const Param&) { return ParseError(); });
 }
 
 // Splits the parameter list `raw` (validated by ParseParams) at pos.
 bool NextParam(std::string_view raw, std::size_t* pos, Param* out) {
   std::size_t i = *pos;
-  i += LwsLength(raw.substr(i));
+  i += LwsFrom(raw, i);
   if (i >= raw.size() || raw[i] != ';') return false;
   ++i;
-  i += LwsLength(raw.substr(i));
-  const std::size_t name_len = TokenLength(raw.substr(i));
+  i += LwsFrom(raw, i);
+  const std::size_t name_len = TokenFrom(raw, i);
   out->name = raw.substr(i, name_len);
   out->value = {};
   out->has_value = false;
   i += name_len;
-  std::size_t eq = i + LwsLength(raw.substr(i));
+  std::size_t eq = i + LwsFrom(raw, i);
   if (eq < raw.size() && raw[eq] == '=') {
     ++eq;
-    eq += LwsLength(raw.substr(eq));
+    eq += LwsFrom(raw, eq);
     const std::size_t vlen = ParamValueLength(raw.substr(eq), out->name);
     out->value = raw.substr(eq, vlen);
     out->has_value = true;
@@ -126,7 +138,7 @@ bool NextParam(std::string_view raw, std::size_t* pos, Param* out) {
 
 // Checks that nothing but LWS follows position i of s.
 ParseError ExpectEnd(std::string_view s, std::size_t i, const Ctx& ctx, const char* reason) {
-  i += LwsLength(s.substr(i));
+  i += LwsFrom(s, i);
   if (i < s.size()) return ctx.Err(reason, s, i);
   return {};
 }
@@ -156,33 +168,29 @@ std::size_t HostLength(std::string_view s) {
   return i;
 }
 
-ParseError ViaParams(Via* v, const Ctx& ctx) {
-  std::size_t pos = 0;
-  Param p;
-  const std::string_view raw = v->params.raw();
-  while (NextParam(raw, &pos, &p)) {
-    if (IEquals(p.name, "branch")) {
-      if (!p.has_value || p.value[0] == '"') return ctx.Err("Via branch is not a token", p.name.data());
-      v->branch = p.value;
-    } else if (IEquals(p.name, "received")) {
-      std::string_view addr = p.value;
-      if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
-      if (!p.has_value || (!IsIPv4Address(addr) && !IsIPv6Address(addr)))
-        return ctx.Err("Via received is not an IP address", p.name.data());
-      v->received = p.value;
-    } else if (IEquals(p.name, "rport")) {
-      v->has_rport = true;
-      if (p.has_value && !ParsePort(p.value, &v->rport)) return ctx.Err("Via rport is not a port", p.value.data());
-    } else if (IEquals(p.name, "maddr")) {
-      if (!p.has_value || ClassifyHost(p.value) == HostKind::kNone)
-        return ctx.Err("Via maddr is not a host", p.name.data());
-      v->maddr = p.value;
-    } else if (IEquals(p.name, "ttl")) {
-      std::uint64_t ttl = 0;
-      if (!p.has_value || p.value.size() > 3 || text::ParseDecimal(p.value, 255, &ttl) != text::Num::kOk)
-        return ctx.Err("Via ttl is not 0-255", p.name.data());
-      v->ttl = static_cast<int>(ttl);
-    }
+// The via-params RFC 3261 gives meaning to, checked as they are parsed.
+ParseError ViaParam(const Param& p, Via* v, const Ctx& ctx) {
+  if (IEquals(p.name, "branch")) {
+    if (!p.has_value || p.value[0] == '"') return ctx.Err("Via branch is not a token", p.name.data());
+    v->branch = p.value;
+  } else if (IEquals(p.name, "received")) {
+    std::string_view addr = p.value;
+    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+    if (!p.has_value || (!IsIPv4Address(addr) && !IsIPv6Address(addr)))
+      return ctx.Err("Via received is not an IP address", p.name.data());
+    v->received = p.value;
+  } else if (IEquals(p.name, "rport")) {
+    v->has_rport = true;
+    if (p.has_value && !ParsePort(p.value, &v->rport)) return ctx.Err("Via rport is not a port", p.value.data());
+  } else if (IEquals(p.name, "maddr")) {
+    if (!p.has_value || ClassifyHost(p.value) == HostKind::kNone)
+      return ctx.Err("Via maddr is not a host", p.name.data());
+    v->maddr = p.value;
+  } else if (IEquals(p.name, "ttl")) {
+    std::uint64_t ttl = 0;
+    if (!p.has_value || p.value.size() > 3 || text::ParseDecimal(p.value, 255, &ttl) != text::Num::kOk)
+      return ctx.Err("Via ttl is not 0-255", p.name.data());
+    v->ttl = static_cast<int>(ttl);
   }
   return {};
 }
@@ -197,14 +205,14 @@ ParseError ParseAngleForm(std::string_view s, std::size_t* i, NameAddr* out, con
     out->quoted_display = true;
     out->display_name = s.substr(k + 1, q - 2);
     k += q;
-    k += LwsLength(s.substr(k));
+    k += LwsFrom(s, k);
   } else if (s[k] != '<') {
     const std::size_t begin = k;
     std::size_t last = k;
     while (k < s.size() && IsToken(s[k])) {
-      k += TokenLength(s.substr(k));
+      k += TokenFrom(s, k);
       last = k;
-      k += LwsLength(s.substr(k));
+      k += LwsFrom(s, k);
     }
     out->display_name = s.substr(begin, last - begin);
   }
@@ -245,6 +253,18 @@ ParseError ParseAddrSpecForm(std::string_view s, std::size_t* i, NameAddr* out, 
   return {};
 }
 
+// The bytes ValueSplitter must look at: the rest it skips in one test.
+struct SplitStop {
+  bool c[256] = {};
+  constexpr SplitStop() {
+    c[static_cast<unsigned char>(',')] = true;
+    c[static_cast<unsigned char>('"')] = true;
+    c[static_cast<unsigned char>('<')] = true;
+    c[static_cast<unsigned char>('>')] = true;
+  }
+};
+constexpr SplitStop kSplitStop{};
+
 ParseError ParseErrorFromSplitter(const ValueSplitter& sp, const Ctx& ctx) {
   return ctx.Err(sp.error(), sp.error_at());
 }
@@ -267,6 +287,10 @@ bool ValueSplitter::Next(std::string_view* item) {
   const std::size_t n = rest_.size();
   while (i < n) {
     const char ch = rest_[i];
+    if (!kSplitStop.c[static_cast<unsigned char>(ch)]) {  // most bytes
+      ++i;
+      continue;
+    }
     if (ch == ',' && angle == 0) break;
     if (ch == '"') {
       const std::size_t q = QuotedLength(rest_.substr(i));
@@ -313,17 +337,17 @@ ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
   std::string_view* parts[3] = {&out->protocol, &out->version, &out->transport};
   for (int k = 0; k < 3; ++k) {
     if (k > 0) {
-      i += LwsLength(s.substr(i));
+      i += LwsFrom(s, i);
       if (i >= s.size() || s[i] != '/') return ctx.Err("Via: expected '/' in sent-protocol", s, i);
       ++i;
-      i += LwsLength(s.substr(i));
+      i += LwsFrom(s, i);
     }
-    const std::size_t len = TokenLength(s.substr(i));
+    const std::size_t len = TokenFrom(s, i);
     if (len == 0) return ctx.Err("Via: sent-protocol is not a token", s, i);
     *parts[k] = s.substr(i, len);
     i += len;
   }
-  const std::size_t ws = LwsLength(s.substr(i));
+  const std::size_t ws = LwsFrom(s, i);
   if (ws == 0) return ctx.Err("Via: expected whitespace before sent-by", s, i);
   i += ws;
   const std::size_t host_len = HostLength(s.substr(i));
@@ -331,10 +355,10 @@ ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
   if (host_len == 0 || ClassifyHost(host) == HostKind::kNone) return ctx.Err("Via: invalid sent-by host", s, i);
   out->host = host;
   i += host_len;
-  std::size_t c = i + LwsLength(s.substr(i));
+  std::size_t c = i + LwsFrom(s, i);
   if (c < s.size() && s[c] == ':') {
     ++c;
-    c += LwsLength(s.substr(c));
+    c += LwsFrom(s, c);
     const std::size_t dl = DigitsLength(s.substr(c));
     if (!ParsePort(s.substr(c, dl), &out->port) || out->port == 0)
       return ctx.Err("Via: invalid sent-by port", s, c);
@@ -342,10 +366,10 @@ ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
   }
   std::size_t end = 0;
   const std::string_view rest = s.substr(i);
-  if (ParseError e = ParseParams(rest, &end, ctx)) return e;
+  if (ParseError e = ParseParams(rest, &end, ctx, [&](const Param& p) { return ViaParam(p, out, ctx); }))
+    return e;
   out->params = ParamList(rest.substr(0, end));
-  if (ParseError e = ExpectEnd(rest, end, ctx, "Via: unexpected character")) return e;
-  return ViaParams(out, ctx);
+  return ExpectEnd(rest, end, ctx, "Via: unexpected character");
 }
 
 ParseError TopVia(const Message& msg, Via* out) {
@@ -396,7 +420,7 @@ ParseError ParseNameAddr(std::string_view value, NameAddr* out, std::string_view
   if (!angle) {
     std::size_t k = TokenLength(s);
     // "token LWS ... <", "token<": a display name of tokens.
-    const std::size_t after = k + LwsLength(s.substr(k));
+    const std::size_t after = k + LwsFrom(s, k);
     angle = (after < s.size() && (s[after] == '<' || (after > k && IsToken(s[after])) || s[after] == '"'));
     if (k < s.size() && s[k] == ':') angle = false;
     if (!angle) {
@@ -416,15 +440,16 @@ ParseError ParseNameAddr(std::string_view value, NameAddr* out, std::string_view
   if (out->uri.empty()) return ctx.Err("missing URI", s, i);
   std::size_t end = 0;
   const std::string_view rest = s.substr(i);
-  if (ParseError e = ParseParams(rest, &end, ctx)) return e;
+  const auto on_param = [&](const Param& p) {
+    if (out->tag.empty() && IEquals(p.name, "tag")) {
+      if (!p.has_value || p.value[0] == '"') return ctx.Err("tag is not a token", p.name.data());
+      out->tag = p.value;
+    }
+    return ParseError();
+  };
+  if (ParseError e = ParseParams(rest, &end, ctx, on_param)) return e;
   out->params = ParamList(rest.substr(0, end));
-  if (ParseError e = ExpectEnd(rest, end, ctx, "unexpected character after name-addr")) return e;
-  Param tag;
-  if (out->params.Find("tag", &tag)) {
-    if (!tag.has_value || tag.value[0] == '"') return ctx.Err("tag is not a token", tag.name.data());
-    out->tag = tag.value;
-  }
-  return {};
+  return ExpectEnd(rest, end, ctx, "unexpected character after name-addr");
 }
 
 ParseError ParseNameAddrList(std::string_view value, std::vector<NameAddr>* out, std::string_view base) {
@@ -456,10 +481,10 @@ ParseError ParseCSeq(std::string_view value, CSeq* out, std::string_view base) {
     case text::Num::kTooLarge:
       return ctx.Err("CSeq: sequence number larger than 2^31-1", s, 0);
   }
-  const std::size_t ws = LwsLength(s.substr(dl));
+  const std::size_t ws = LwsFrom(s, dl);
   if (ws == 0) return ctx.Err("CSeq: expected whitespace before method", s, dl);
   const std::size_t m = dl + ws;
-  const std::size_t ml = TokenLength(s.substr(m));
+  const std::size_t ml = TokenFrom(s, m);
   if (ml == 0) return ctx.Err("CSeq: method is not a token", s, m);
   if (ParseError e = ExpectEnd(s, m + ml, ctx, "CSeq: unexpected character after method")) return e;
   out->number = static_cast<std::uint32_t>(n);
@@ -522,11 +547,11 @@ ParseError ParseContentType(std::string_view value, ContentType* out, std::strin
   const std::string_view s = text::TrimLws(value);
   const std::size_t tl = TokenLength(s);
   if (tl == 0) return ctx.Err("Content-Type: type is not a token", s, 0);
-  std::size_t i = tl + LwsLength(s.substr(tl));
+  std::size_t i = tl + LwsFrom(s, tl);
   if (i >= s.size() || s[i] != '/') return ctx.Err("Content-Type: expected '/'", s, i);
   ++i;
-  i += LwsLength(s.substr(i));
-  const std::size_t sl = TokenLength(s.substr(i));
+  i += LwsFrom(s, i);
+  const std::size_t sl = TokenFrom(s, i);
   if (sl == 0) return ctx.Err("Content-Type: subtype is not a token", s, i);
   out->type = s.substr(0, tl);
   out->subtype = s.substr(i, sl);

@@ -106,34 +106,64 @@ constexpr std::string_view kCanonical[kHeaderIdCount] = {
     "SIP-If-Match", "History-Info",
 };
 
-// Names bucketed by length and first letter: a lookup compares at most a
-// handful of candidates, usually one.
+// Names bucketed by length and first character: a lookup compares with
+// one candidate, rarely two.
 constexpr std::size_t kMaxNameLength = 24;
+constexpr std::size_t kSlots = 4;
 struct NameIndex {
-  // For each length, the entries of kNames with that length.
-  std::uint8_t begin[kMaxNameLength + 2] = {};
-  std::uint8_t order[sizeof(kNames) / sizeof(kNames[0])] = {};
+  // entry + 1 of kNames, 0 when empty; first character folded to 0..31.
+  std::uint8_t slot[kMaxNameLength + 1][32][kSlots] = {};
   constexpr NameIndex() {
-    std::size_t n = 0;
-    for (std::size_t len = 0; len <= kMaxNameLength; ++len) {
-      begin[len] = static_cast<std::uint8_t>(n);
-      for (std::size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i)
-        if (kNames[i].name.size() == len) order[n++] = static_cast<std::uint8_t>(i);
+    for (std::size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) {
+      const std::string_view n = kNames[i].name;
+      auto& s = slot[n.size()][static_cast<unsigned char>(n[0]) & 31];
+      std::size_t k = 0;
+      while (s[k] != 0) ++k;  // a bucket overflow fails constant evaluation
+      s[k] = static_cast<std::uint8_t>(i + 1);
     }
-    begin[kMaxNameLength + 1] = static_cast<std::uint8_t>(n);
   }
 };
 constexpr NameIndex kIndex{};
 
-// Compares `name` (any case) with `lower` (lower case), same length.
+// Compares `name` (a token, any case) with `lower` (lower case), same
+// length. For token characters, c | 0x20 folds exactly the letters.
 inline bool NameEquals(const char* name, std::string_view lower) {
-  for (std::size_t i = 0; i < lower.size(); ++i)
-    if (Lower(name[i]) != lower[i]) return false;
-  return true;
+  const std::size_t n = lower.size();
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+    return true;
+  }
+  // Eight bytes at a time; the last word may overlap the one before.
+  constexpr std::uint64_t kFold = 0x2020202020202020ull;
+  const auto word_equal = [&](std::size_t at) {
+    std::uint64_t a, b;
+    std::memcpy(&a, name + at, 8);
+    std::memcpy(&b, lower.data() + at, 8);
+    return (a | kFold) == b;
+  };
+  for (std::size_t i = 0; i + 8 < n; i += 8)
+    if (!word_equal(i)) return false;
+  return word_equal(n - 8);
 }
 
-// What the fast field scan stops at: CR, LF, and any other control byte.
-inline bool StopsScan(char ch) { return text::Is(ch, text::kCtl); }
+// Bytes the Request-URI may not hold raw (RFC 4475 lwsruri, ltgtruri).
+struct UriStop {
+  bool c[256] = {};
+  constexpr UriStop() {
+    for (unsigned char ch : {' ', '\t', '<', '>', '"'}) c[ch] = true;
+  }
+};
+constexpr UriStop kUriStop{};
+
+// A field value without the LWS around it; the common case (spaces, no
+// fold at either end) without the general LWS loop.
+inline std::string_view TrimValue(const char* b, const char* e) {
+  while (b < e && IsWs(*b)) ++b;
+  if (b < e && *b == '\r') return text::TrimLws(std::string_view(b, static_cast<std::size_t>(e - b)));
+  while (e > b && (IsWs(e[-1]) || e[-1] == '\n' || e[-1] == '\r')) --e;
+  return std::string_view(b, static_cast<std::size_t>(e - b));
+}
 
 // A control byte inside a field value is allowed only as a quoted-pair
 // inside a quoted string (RFC 3261: quoted-pair = "\" (%x00-09 / %x0B-0C /
@@ -169,7 +199,8 @@ class MessageParser {
   ParseError RequestLine(std::size_t begin, std::size_t end);
   ParseError StatusLine(std::size_t begin, std::size_t end);
   ParseError Fields();
-  ParseError ScanValue(std::size_t value_begin, std::size_t* line_end);
+  ParseError ScanValue(std::size_t value_begin, std::size_t from, std::size_t* line_end);
+  ParseError NameError(std::size_t line) const;
   ParseError ContentLength(const Header& h);
   ParseError Body();
   bool IsVersion(std::size_t begin, std::size_t end) const {
@@ -190,11 +221,15 @@ ParseError MessageParser::Run() {
   }
   const std::size_t begin = pos_;
   if (begin >= n_) return Fail("empty message", begin);
-  const void* nl = std::memchr(d_ + begin, '\n', n_ - begin);
-  if (nl == nullptr) return Fail("truncated start line (no CRLF)", n_);
-  const std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(nl) - d_);
-  if (lf == begin || d_[lf - 1] != '\r') return Fail("start line ends with bare LF (CRLF required)", lf);
-  if (ParseError e = StartLine(begin, lf - 1)) return e;
+  // The start line ends at the first control byte, which must be CRLF.
+  const std::size_t cr = static_cast<std::size_t>(text::FindCtl(d_ + begin, d_ + n_) - d_);
+  if (cr >= n_) return Fail("truncated start line (no CRLF)", n_);
+  if (d_[cr] == '\n') return Fail("start line ends with bare LF (CRLF required)", cr);
+  if (d_[cr] != '\r') return Fail(d_[cr] == '\0' ? "NUL byte in start line" : "control character in start line", cr);
+  if (cr + 1 >= n_) return Fail("truncated start line (no CRLF)", n_);
+  if (d_[cr + 1] != '\n') return Fail("bare CR in start line", cr);
+  const std::size_t lf = cr + 1;
+  if (ParseError e = StartLine(begin, cr)) return e;
   pos_ = lf + 1;
   if (ParseError e = Fields()) return e;
   if (ParseError e = Body()) return e;
@@ -205,10 +240,6 @@ ParseError MessageParser::Run() {
 
 ParseError MessageParser::StartLine(std::size_t begin, std::size_t end) {
   m_->start_line = std::string_view(d_ + begin, end - begin);
-  for (std::size_t i = begin; i < end; ++i) {
-    if (d_[i] == '\0') return Fail("NUL byte in start line", i);
-    if (text::Is(d_[i], text::kCtl)) return Fail("control character in start line", i);
-  }
   if (end - begin >= 4 && IEquals(std::string_view(d_ + begin, 4), "SIP/")) return StatusLine(begin, end);
   return RequestLine(begin, end);
 }
@@ -222,9 +253,9 @@ ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
   if (i == end || d_[i] != ' ') return Fail("request line: expected SP after method", i);
   m_->method = std::string_view(d_ + begin, i - begin);
   const std::size_t uri_begin = i + 1;
-  std::size_t last_sp = end;
-  while (last_sp > uri_begin && d_[last_sp - 1] != ' ') --last_sp;
-  if (last_sp == uri_begin) return Fail("request line: expected Request-URI SP SIP-Version", uri_begin);
+  const void* sp = memrchr(d_ + uri_begin, ' ', end - uri_begin);
+  if (sp == nullptr) return Fail("request line: expected Request-URI SP SIP-Version", uri_begin);
+  const std::size_t last_sp = static_cast<std::size_t>(static_cast<const char*>(sp) - d_) + 1;
   const std::size_t version_begin = last_sp;
   const std::size_t uri_end = last_sp - 1;
   if (version_begin == end) return Fail("request line: trailing whitespace", uri_end);
@@ -232,10 +263,9 @@ ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
   if (uri_end == uri_begin || d_[uri_end - 1] == ' ')
     return Fail("request line: more than one SP before SIP-Version", uri_end - 1);
   for (std::size_t k = uri_begin; k < uri_end; ++k) {
-    const char ch = d_[k];
-    if (ch == ' ' || ch == '\t') return Fail("request line: whitespace inside Request-URI", k);
-    if (ch == '<' || ch == '>' || ch == '"')
-      return Fail("request line: Request-URI contains '<', '>' or '\"'", k);
+    if (!kUriStop.c[static_cast<unsigned char>(d_[k])]) continue;
+    if (d_[k] == ' ' || d_[k] == '\t') return Fail("request line: whitespace inside Request-URI", k);
+    return Fail("request line: Request-URI contains '<', '>' or '\"'", k);
   }
   // absoluteURI / SIP-URI: scheme ":" ...; the full URI grammar is checked
   // by Validate() (sip/uri.h).
@@ -285,10 +315,10 @@ ParseError MessageParser::StatusLine(std::size_t begin, std::size_t end) {
 // Finds the end of the field value starting at value_begin: the CRLF not
 // followed by SP/HT. Rejects bare CR, bare LF and control bytes (NUL
 // included) except as quoted-pairs.
-ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t* line_end) {
-  std::size_t i = value_begin;
+ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t from, std::size_t* line_end) {
+  std::size_t i = from;
   for (;;) {
-    while (i < n_ && !StopsScan(d_[i])) ++i;
+    i = static_cast<std::size_t>(text::FindCtl(d_ + i, d_ + n_) - d_);
     if (i >= n_) return Fail("truncated header field (no CRLF)", n_);
     const char ch = d_[i];
     if (ch == '\r') {
@@ -323,35 +353,52 @@ ParseError MessageParser::Fields() {
     if (first == '\n') return Fail("bare LF in header section (CRLF required)", line);
     if (IsWs(first)) return Fail("continuation line without a header field", line);
     if (m_->headers.size() >= kMaxHeaders) return Fail("too many header fields", line);
-    std::size_t i = line;
-    while (i < n_ && IsToken(d_[i])) ++i;
-    if (i == line) {
-      if (d_[i] == '\0') return Fail("NUL byte in header section", i);
-      return Fail("header field name is not a token", i);
+    // The first control byte ends the field's first line; the name and its
+    // ':' come before it (HCOLON allows no fold).
+    const std::size_t stop = static_cast<std::size_t>(text::FindCtl(d_ + line, d_ + n_) - d_);
+    const void* colon_p = std::memchr(d_ + line, ':', stop - line);
+    if (colon_p == nullptr) return NameError(line);
+    const std::size_t colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d_);
+    std::size_t name_end = colon;
+    while (name_end > line && IsWs(d_[name_end - 1])) --name_end;
+    if (name_end == line) return NameError(line);
+    const HeaderId id = ClassifyHeader(std::string_view(d_ + line, name_end - line));
+    // A known name has matched a token; any other must be checked.
+    if (id == HeaderId::kUnknown) {
+      for (std::size_t k = line; k < name_end; ++k)
+        if (!IsToken(d_[k])) return NameError(line);
     }
-    const std::size_t name_end = i;
-    while (i < n_ && IsWs(d_[i])) ++i;
-    if (i >= n_) return Fail("truncated header field", n_);
-    if (d_[i] != ':') {
-      if (d_[i] == '\0') return Fail("NUL byte in header section", i);
-      return Fail("expected ':' after header field name", i);
-    }
-    const std::size_t value_begin = i + 1;
+    const std::size_t value_begin = colon + 1;
     std::size_t crlf = 0;
-    if (ParseError e = ScanValue(value_begin, &crlf)) return e;
-    Header h;
-    h.name = std::string_view(d_ + line, name_end - line);
-    h.value = text::TrimLws(std::string_view(d_ + value_begin, crlf - value_begin));
-    h.line = std::string_view(d_ + line, crlf + 2 - line);
-    h.id = ClassifyHeader(h.name);
-    const auto idx = static_cast<std::size_t>(h.id);
+    if (ParseError e = ScanValue(value_begin, stop, &crlf)) return e;
+    // Built in place: a Header assembled on the stack and copied costs a
+    // store-forwarding stall per field.
+    const auto idx = static_cast<std::size_t>(id);
     if (m_->first_[idx] == Message::kNone) m_->first_[idx] = static_cast<std::uint16_t>(m_->headers.size());
-    if (h.id == HeaderId::kContentLength) {
+    Header& h = m_->headers.emplace_back();
+    h.id = id;
+    h.name = std::string_view(d_ + line, name_end - line);
+    h.value = TrimValue(d_ + value_begin, d_ + crlf);
+    h.line = std::string_view(d_ + line, crlf + 2 - line);
+    if (id == HeaderId::kContentLength) {
       if (ParseError e = ContentLength(h)) return e;
     }
-    m_->headers.push_back(h);
     pos_ = crlf + 2;
   }
+}
+
+// The precise error for a field line whose name or ':' is malformed.
+ParseError MessageParser::NameError(std::size_t line) const {
+  std::size_t i = line;
+  while (i < n_ && IsToken(d_[i])) ++i;
+  if (i == line) {
+    if (d_[i] == '\0') return Fail("NUL byte in header section", i);
+    return Fail("header field name is not a token", i);
+  }
+  while (i < n_ && IsWs(d_[i])) ++i;
+  if (i >= n_) return Fail("truncated header field", n_);
+  if (d_[i] == '\0') return Fail("NUL byte in header section", i);
+  return Fail("expected ':' after header field name", i);
 }
 
 ParseError MessageParser::ContentLength(const Header& h) {
@@ -395,9 +442,11 @@ HeaderId ClassifyHeader(std::string_view name) {
   const std::size_t len = name.size();
   if (len == 0 || len > kMaxNameLength) return HeaderId::kUnknown;
   const char first = Lower(name[0]);
-  for (std::size_t k = kIndex.begin[len]; k < kIndex.begin[len + 1]; ++k) {
-    const NameEntry& e = kNames[kIndex.order[k]];
-    if (e.name[0] == first && NameEquals(name.data(), e.name)) return e.id;
+  if (!text::IsAlpha(first)) return HeaderId::kUnknown;
+  const auto& bucket = kIndex.slot[len][static_cast<unsigned char>(first) & 31];
+  for (std::size_t k = 0; k < kSlots && bucket[k] != 0; ++k) {
+    const NameEntry& e = kNames[bucket[k] - 1];
+    if (NameEquals(name.data(), e.name)) return e.id;
   }
   return HeaderId::kUnknown;
 }

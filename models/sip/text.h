@@ -3,7 +3,11 @@
 // (RFC 3261 section 25.1). Internal to models/sip; not part of the API.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace sipim::sip::text {
 
@@ -87,6 +91,25 @@ inline std::size_t LwsLength(std::string_view s) {
     }
   }
 }
+// LwsLength / TokenLength of s from position i (i <= s.size()).
+inline std::size_t LwsFrom(std::string_view s, std::size_t i) {
+  const std::size_t begin = i;
+  const std::size_t n = s.size();
+  for (;;) {
+    if (i < n && IsWs(s[i])) {
+      ++i;
+    } else if (i + 2 < n && s[i] == '\r' && s[i + 1] == '\n' && IsWs(s[i + 2])) {
+      i += 3;
+    } else {
+      return i - begin;
+    }
+  }
+}
+inline std::size_t TokenFrom(std::string_view s, std::size_t i) {
+  const std::size_t begin = i;
+  while (i < s.size() && IsToken(s[i])) ++i;
+  return i - begin;
+}
 inline std::string_view SkipLws(std::string_view s) { return s.substr(LwsLength(s)); }
 inline std::string_view TrimLwsRight(std::string_view s) {
   while (!s.empty() && (IsWs(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
@@ -99,6 +122,57 @@ inline std::size_t TokenLength(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size() && IsToken(s[i])) ++i;
   return i;
+}
+
+// The bytes of the 8-byte word w that are below 0x20 or DEL (0x7f), as
+// their high bits (the "hasless" bit trick). Borrows only run upwards, so
+// the lowest set bit always marks a real match; that is all callers use.
+inline std::uint64_t CtlMask(std::uint64_t w) {
+  constexpr std::uint64_t k01 = 0x0101010101010101ull;
+  constexpr std::uint64_t k80 = 0x8080808080808080ull;
+  const std::uint64_t below_space = (w - k01 * 0x20) & ~w & k80;
+  const std::uint64_t x = w ^ (k01 * 0x7f);
+  const std::uint64_t del = (x - k01) & ~x & k80;
+  return below_space | del;
+}
+
+// The first control byte (kCtl: CR, LF, NUL, ...; not HT) in [p, end), or
+// end. Eight bytes per step: SIP lines are long runs of ordinary bytes.
+// Little-endian byte order puts the first byte of a word lowest.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "FindCtl assumes little-endian");
+inline const char* FindCtl(const char* p, const char* end) {
+#ifdef __SSE2__
+  // Sixteen bytes per step: byte <= 0x1f (unsigned) or == 0x7f.
+  const __m128i k1f = _mm_set1_epi8(0x1f);
+  const __m128i k7f = _mm_set1_epi8(0x7f);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, k1f), v), _mm_cmpeq_epi8(v, k7f));
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(ctl));
+    if (m == 0) {
+      p += 16;
+      continue;
+    }
+    const char* hit = p + __builtin_ctz(m);
+    if (*hit != '\t') return hit;
+    p = hit + 1;  // HT is allowed: look on after it
+  }
+#endif
+  while (end - p >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t m = CtlMask(w);
+    if (m == 0) {
+      p += 8;
+      continue;
+    }
+    const char* hit = p + (__builtin_ctzll(m) >> 3);
+    if (*hit != '\t') return hit;
+    p = hit + 1;
+  }
+  for (; p < end; ++p)
+    if (Is(*p, kCtl)) return p;
+  return end;
 }
 
 // Parses 1*DIGIT (the whole of s) into *out if it is at most `max`.

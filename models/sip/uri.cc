@@ -46,20 +46,27 @@ constexpr std::string_view kHeaderExtra = "[]/?:+$";
 
 bool IsHostnameChar(char ch) { return IsAlnum(ch) || ch == '-' || ch == '.'; }
 
+// RFC 3261 hostname = *( domainlabel "." ) toplabel [ "." ]: labels of
+// alphanum and '-' that neither start nor end with '-', the last one
+// starting with a letter. One pass.
 bool IsHostname(std::string_view h) {
-  if (h.empty()) return false;
-  if (h.back() == '.') h.remove_suffix(1);
-  if (h.empty()) return false;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t dot = h.find('.', start);
-    const std::string_view label = h.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (label.empty() || !IsAlnum(label.front()) || !IsAlnum(label.back())) return false;
-    for (char ch : label)
-      if (!IsAlnum(ch) && ch != '-') return false;
-    if (dot == std::string_view::npos) return IsAlpha(label.front());  // toplabel
-    start = dot + 1;
+  char prev = '.';
+  char top_first = 0;  // first character of the latest label
+  for (const char ch : h) {
+    if (ch == '.') {
+      if (prev == '.' || prev == '-') return false;
+    } else if (IsAlnum(ch)) {
+      if (prev == '.') top_first = ch;
+    } else if (ch == '-') {
+      if (prev == '.') return false;
+    } else {
+      return false;
+    }
+    prev = ch;
   }
+  if (prev == '-' || top_first == 0) return false;
+  if (h.size() >= 2 && h[h.size() - 1] == '.' && h[h.size() - 2] == '.') return false;
+  return IsAlpha(top_first);
 }
 
 class UriParser {
