@@ -123,6 +123,36 @@ TEST(MsrpStream, RandomSplitsOfNastyBodies) {
   }
 }
 
+// Messages larger than the parser's copy step (16 KiB), split so that one
+// piece ends a big message and starts the next: same result as at once.
+TEST(MsrpStream, LargeMessagesAcrossPieces) {
+  std::string stream;
+  IdGenerator ids(11);
+  std::vector<std::string> bodies;
+  for (std::size_t n : {50000u, 17u, 40000u, 0u, 65000u}) {
+    std::string body(n, 'b');
+    for (std::size_t i = 0; i < n; i += 1000) body[i] = '\r';
+    bodies.push_back(body);
+  }
+  for (const std::string& body : bodies) {
+    SendParams p;
+    IdGenerator::Id tid = ids.Next();
+    p.transaction_id = tid.view();
+    p.to_path = "msrp://a.example/s1;tcp";
+    p.from_path = "msrp://b.example/s2;tcp";
+    p.message_id = "mid0001";
+    p.body = body;
+    AppendSend(p, &stream);
+  }
+  const Outcome whole = FeedAtOnce(stream);
+  ASSERT_EQ(whole.messages.size(), bodies.size()) << whole.error;
+  for (std::size_t piece : {1000u, 16384u, 20000u, 70000u}) {
+    std::vector<std::size_t> cuts;
+    for (std::size_t c = piece; c < stream.size(); c += piece) cuts.push_back(c);
+    EXPECT_EQ(FeedPieces(stream, cuts), whole) << "pieces of " << piece;
+  }
+}
+
 // A message larger than the limit is rejected, however it is fed, and the
 // buffer never grows past the limit.
 TEST(MsrpStream, OversizedChunkRejected) {
