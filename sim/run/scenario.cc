@@ -180,6 +180,10 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   RngSeedManager::SetSeed(static_cast<std::uint32_t>(c.seed));
   RngSeedManager::SetRun(c.run);
   SipResetIdCounters();
+  // TCP segments fill the path MTU (IP 20 + TCP 20 + timestamps 12 bytes of
+  // headers), not ns-3's 536-byte default, as a real stack would.
+  Config::SetDefault("ns3::TcpSocket::SegmentSize",
+                     UintegerValue(std::min(c.access.mtu, c.core.mtu) - 52));
 
   Topology topo = BuildTopology(c);
   Ptr<CpuCalibration> calibration = Create<CpuCalibration>();
