@@ -7,15 +7,80 @@
 namespace ns3 {
 namespace sipns3 {
 
+void DeadlineQueue::Push(Time due, std::uint64_t id) {
+  m_q.emplace_back(due, id);
+  if (m_q.size() == 1) Arm();
+}
+
+void DeadlineQueue::Clear() {
+  m_event.Cancel();
+  m_q.clear();
+}
+
+void DeadlineQueue::Arm() {
+  while (!m_q.empty() && !m_live(m_q.front().second)) m_q.pop_front();
+  if (m_q.empty()) {
+    m_event.Cancel();
+    return;
+  }
+  const Time due = m_q.front().first;
+  if (m_event.IsRunning() && m_eventAt == due) return;
+  m_event.Cancel();
+  m_eventAt = due;
+  m_event = Simulator::Schedule(due - Simulator::Now(), &DeadlineQueue::Fire, this);
+}
+
+void DeadlineQueue::Fire() {
+  const Time now = Simulator::Now();
+  while (!m_q.empty() && m_q.front().first <= now) {
+    const std::uint64_t id = m_q.front().second;
+    m_q.pop_front();
+    if (m_live(id)) m_fire(id);
+  }
+  Arm();
+}
+
+ClientTxnTable::ClientTxnTable(const TimerConfig* timers, SendFn send, TimeoutFn timeout)
+    : m_timers(timers),
+      m_send(std::move(send)),
+      m_timeout(std::move(timeout)),
+      m_firstRetransmit([this](std::uint64_t id) { Fire(ById(id)); },
+                        [this](std::uint64_t id) {
+                          const ClientTxn* t = ById(id);
+                          return t && Waiting(t) && !t->timer.IsRunning();
+                        }),
+      m_deadline([this](std::uint64_t id) { Fire(ById(id)); },
+                 [this](std::uint64_t id) {
+                   const ClientTxn* t = ById(id);
+                   return t && Waiting(t);
+                 }),
+      m_linger([this](std::uint64_t id) { Remove(ById(id)); },
+               [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
+
+ClientTxn* ClientTxnTable::ById(std::uint64_t id) const {
+  auto it = m_byId.find(id);
+  return it == m_byId.end() ? nullptr : it->second;
+}
+
+bool ClientTxnTable::Waiting(const ClientTxn* t) {
+  // An INVITE in Proceeding waits for the final response without timers.
+  return t->state == ClientTxn::State::kCalling ||
+         (t->state == ClientTxn::State::kProceeding && !t->invite);
+}
+
 ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
   ClientTxn* txn = owned.get();
   const bool udp = txn->dest.transport == SipTransportProtocol::kUdp;
+  const Time now = Simulator::Now();
   txn->interval = m_timers->t1;
-  txn->deadline = Simulator::Now() + 64 * m_timers->t1;
+  txn->deadline = now + 64 * m_timers->t1;
   if (!m_send(*txn, false)) return nullptr;
   auto res = m_txns.emplace(txn->branch, std::move(owned));
   if (!res.second) return nullptr;  // duplicate branch: cannot happen with counters
-  Arm(txn, udp ? m_timers->t1 : 64 * m_timers->t1);
+  txn->id = m_nextId++;
+  m_byId[txn->id] = txn;
+  if (udp) m_firstRetransmit.Push(now + m_timers->t1, txn->id);
+  else m_deadline.Push(txn->deadline, txn->id);
   return txn;
 }
 
@@ -31,10 +96,6 @@ void ClientTxnTable::Arm(ClientTxn* txn, Time delay) {
 
 void ClientTxnTable::Fire(ClientTxn* txn) {
   const Time now = Simulator::Now();
-  if (txn->state == ClientTxn::State::kCompleted) {  // timer K
-    Remove(txn);
-    return;
-  }
   if (now >= txn->deadline) {  // timer B / F
     m_timeout(*txn);
     Remove(txn);
@@ -62,7 +123,8 @@ void ClientTxnTable::OnProvisional(ClientTxn* txn) {
   txn->state = ClientTxn::State::kProceeding;
   if (txn->invite) {
     // RFC 3261 17.1.1.2: no more retransmissions; timer B applies only to
-    // the Calling state, so the transaction waits for the final response.
+    // the Calling state, so the transaction waits for the final response
+    // (the deadline queues see it is no longer Waiting).
     txn->timer.Cancel();
   } else if (txn->dest.transport == SipTransportProtocol::kUdp) {
     txn->interval = m_timers->t2;
@@ -75,19 +137,26 @@ void ClientTxnTable::OnFinal(ClientTxn* txn) {
     txn->state = ClientTxn::State::kCompleted;  // timer K absorbs retransmitted responses
     txn->bytes.clear();
     txn->bytes.shrink_to_fit();
-    Arm(txn, m_timers->t4);
+    m_linger.Push(Simulator::Now() + m_timers->t4, txn->id);
     return;
   }
   Remove(txn);
 }
 
 void ClientTxnTable::Remove(ClientTxn* txn) {
+  if (!txn) return;
   txn->timer.Cancel();
-  m_txns.erase(txn->branch);
+  m_byId.erase(txn->id);
+  const std::string branch = txn->branch;
+  m_txns.erase(branch);
 }
 
 void ClientTxnTable::Clear() {
   for (auto& kv : m_txns) kv.second->timer.Cancel();
+  m_firstRetransmit.Clear();
+  m_deadline.Clear();
+  m_linger.Clear();
+  m_byId.clear();
   m_txns.clear();
 }
 
@@ -99,6 +168,12 @@ std::vector<std::uint64_t> ClientTxnTable::Cookies(SipMsgType type) const {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+ServerTxnTable::ServerTxnTable(const TimerConfig* timers, SendFn send)
+    : m_timers(timers),
+      m_send(std::move(send)),
+      m_linger([this](std::uint64_t id) { Remove(FindById(id)); },
+               [this](std::uint64_t id) { return FindById(id) != nullptr; }) {}
 
 std::string ServerTxnTable::Key(std::string_view branch, std::string_view method) {
   std::string k(branch);
@@ -145,11 +220,7 @@ void ServerTxnTable::Respond(ServerTxn* txn, std::string bytes, std::uint16_t st
   // Timer J (non-INVITE); for INVITE the RFC 6026 Accepted state (2xx: the
   // UA core retransmits it) or a stand-in for timers G-H-I (non-2xx): stay
   // 64*T1 to answer retransmissions and absorb the ACK.
-  txn->timer.Cancel();
-  const std::uint64_t id = txn->id;
-  txn->timer = Simulator::Schedule(64 * m_timers->t1, [this, id]() {
-    if (ServerTxn* t = FindById(id)) Remove(t);
-  });
+  m_linger.Push(Simulator::Now() + 64 * m_timers->t1, txn->id);
 }
 
 void ServerTxnTable::Retransmit(ServerTxn* txn) {
@@ -159,14 +230,14 @@ void ServerTxnTable::Retransmit(ServerTxn* txn) {
 }
 
 void ServerTxnTable::Remove(ServerTxn* txn) {
-  txn->timer.Cancel();
+  if (!txn) return;
   m_byId.erase(txn->id);
   const std::string key = txn->key;
   m_txns.erase(key);
 }
 
 void ServerTxnTable::Clear() {
-  for (auto& kv : m_txns) kv.second->timer.Cancel();
+  m_linger.Clear();
   m_txns.clear();
   m_byId.clear();
 }

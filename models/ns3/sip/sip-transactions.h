@@ -8,6 +8,7 @@
 // retransmissions with the last response and linger 64*T1 over UDP after a
 // final response (timer J). One timer event per transaction at a time.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,31 @@
 
 namespace ns3 {
 namespace sipns3 {
+
+// Deadlines that all lie the same delay after their push (T1, 64*T1, T4):
+// pushed in time order, they form a FIFO, and one scheduled event serves
+// the head. Entries whose transaction no longer needs the timer (`live`
+// false: the response came) are skipped without an event, so a table
+// schedules a few events per T1 instead of one per transaction per timer.
+class DeadlineQueue {
+ public:
+  using Fn = std::function<void(std::uint64_t id)>;
+  using LiveFn = std::function<bool(std::uint64_t id)>;
+  DeadlineQueue(Fn fire, LiveFn live) : m_fire(std::move(fire)), m_live(std::move(live)) {}
+  ~DeadlineQueue() { Clear(); }
+  // `due` must not be earlier than the previous push's.
+  void Push(Time due, std::uint64_t id);
+  void Clear();
+
+ private:
+  void Arm();
+  void Fire();
+  Fn m_fire;
+  LiveFn m_live;
+  std::deque<std::pair<Time, std::uint64_t>> m_q;
+  EventId m_event;
+  Time m_eventAt;
+};
 
 struct TimerConfig {
   Time t1 = MilliSeconds(500);
@@ -41,7 +67,8 @@ struct ClientTxn {
   Time interval;
   Time deadline;
   std::uint32_t attempts = 1;
-  EventId timer;
+  EventId timer;             // timer A/E after the first retransmission
+  std::uint64_t id = 0;      // counter, for the deadline queues
   std::uint64_t cookie = 0;  // the owner's: ImId, server txn id, ...
   std::uint32_t index = 0;   // the owner's: fork branch index
 };
@@ -53,8 +80,7 @@ class ClientTxnTable {
   // Timer B/F fired: the transaction is removed right after this returns.
   using TimeoutFn = std::function<void(ClientTxn& txn)>;
 
-  ClientTxnTable(const TimerConfig* timers, SendFn send, TimeoutFn timeout)
-      : m_timers(timers), m_send(std::move(send)), m_timeout(std::move(timeout)) {}
+  ClientTxnTable(const TimerConfig* timers, SendFn send, TimeoutFn timeout);
   ~ClientTxnTable() { Clear(); }
 
   // Creates the transaction, sends the request and arms its timers. Returns
@@ -74,11 +100,19 @@ class ClientTxnTable {
  private:
   void Arm(ClientTxn* txn, Time delay);
   void Fire(ClientTxn* txn);
+  ClientTxn* ById(std::uint64_t id) const;
+  // Still waiting for a final response, with timers running.
+  static bool Waiting(const ClientTxn* t);
 
   const TimerConfig* m_timers;
   SendFn m_send;
   TimeoutFn m_timeout;
+  std::uint64_t m_nextId = 1;
   std::unordered_map<std::string, std::unique_ptr<ClientTxn>> m_txns;
+  std::unordered_map<std::uint64_t, ClientTxn*> m_byId;
+  DeadlineQueue m_firstRetransmit;  // UDP: the first timer A/E, at T1
+  DeadlineQueue m_deadline;         // streams: timer B/F, at 64*T1
+  DeadlineQueue m_linger;           // UDP non-INVITE: timer K, at T4
 };
 
 struct ServerTxn {
@@ -89,15 +123,13 @@ struct ServerTxn {
   std::string lastResponse;  // "" until the first response
   std::uint16_t lastStatus = 0;
   bool final = false;
-  EventId timer;
   std::uint64_t id = 0;  // counter, for owners that refer to it
 };
 
 class ServerTxnTable {
  public:
   using SendFn = std::function<void(ServerTxn& txn, bool retransmission)>;
-  ServerTxnTable(const TimerConfig* timers, SendFn send)
-      : m_timers(timers), m_send(std::move(send)) {}
+  ServerTxnTable(const TimerConfig* timers, SendFn send);
   ~ServerTxnTable() { Clear(); }
 
   // The key of a request: its top Via branch and method class (ACK matches
@@ -121,6 +153,7 @@ class ServerTxnTable {
   std::uint64_t m_nextId = 1;
   std::unordered_map<std::string, std::unique_ptr<ServerTxn>> m_txns;
   std::unordered_map<std::uint64_t, ServerTxn*> m_byId;
+  DeadlineQueue m_linger;  // UDP: timer J (and the INVITE stand-ins), at 64*T1
 };
 
 }  // namespace sipns3
