@@ -24,6 +24,18 @@ inline const std::string kRfcOk =
     "To-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n"
     "From-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n"
     "-------a786hjs2$\r\n";
+// RFC 4975 section 7.1.1: the example SEND, typed in from the RFC (its
+// Byte-Range 1-16/16 is printed over the 14 bytes "Hi, I'm Alice!").
+inline const std::string kRfcSend711 =
+    "MSRP d93kswow SEND\r\n"
+    "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+    "From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n"
+    "Message-ID: 12339sdqwer\r\n"
+    "Byte-Range: 1-16/16\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "Hi, I'm Alice!\r\n"
+    "-------d93kswow$\r\n";
 // RFC 4975 section 7.1.2-style REPORT.
 inline const std::string kRfcReport =
     "MSRP dkei38sd REPORT\r\n"
