@@ -46,6 +46,11 @@ std::size_t AppendChunkedSend(const SendParams& base, std::string_view body, std
   return c.chunks_written();
 }
 
+void Reassembler::Drop(std::map<std::string, Partial, std::less<>>::iterator it) {
+  total_bytes_ -= it->second.data.size();
+  partial_.erase(it);
+}
+
 Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete, ParseError* err) {
   auto fail = [&](const char* reason) {
     *err = NoPos(reason);
@@ -55,7 +60,7 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
   if (chunk.message_id.empty()) return fail("chunk without Message-ID");
   auto it = partial_.find(chunk.message_id);
   if (chunk.flag == EndFlag::kAbort) {
-    if (it != partial_.end()) partial_.erase(it);
+    if (it != partial_.end()) Drop(it);
     return Result::kAborted;
   }
   const std::uint64_t len = chunk.body.size();
@@ -64,7 +69,7 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
   const std::uint64_t begin = r.start - 1;  // 0-based
   const std::uint64_t end = begin + len;    // exclusive
   auto drop_and_fail = [&](const char* reason) {
-    if (it != partial_.end()) partial_.erase(it);
+    if (it != partial_.end()) Drop(it);
     return fail(reason);
   };
   if (!r.end_unknown && r.end != begin + len)
@@ -91,7 +96,12 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
     return drop_and_fail("received bytes lie past the message total");
 
   // Compare overlaps with what is already here, then copy and merge.
-  if (p.data.size() < end) p.data.resize(end);
+  if (p.data.size() < end) {
+    const std::size_t grow = static_cast<std::size_t>(end) - p.data.size();
+    if (total_bytes_ + grow > max_total_bytes_) return drop_and_fail("reassembly buffers full (max_total_bytes)");
+    p.data.resize(end);
+    total_bytes_ += grow;
+  }
   std::uint64_t overlap = 0;
   for (const auto& iv : p.have) {
     std::uint64_t a = std::max(iv.first, begin), b = std::min(iv.second, end);
@@ -118,6 +128,7 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
   const bool whole = p.total_known && (p.total == 0 || (p.have.size() == 1 && p.have[0].first == 0 &&
                                                        p.have[0].second == p.total));
   if (!whole) return Result::kIncomplete;
+  total_bytes_ -= p.data.size();
   p.data.resize(p.total);
   complete->swap(p.data);
   partial_.erase(it);

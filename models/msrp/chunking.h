@@ -45,14 +45,19 @@ std::size_t AppendChunkedSend(const SendParams& base, std::string_view body,
 // Reassembles chunks by Message-ID. Chunks may arrive out of order;
 // duplicates (overlaps with the same bytes) are tolerated and counted;
 // overlaps that disagree, ranges past the total, totals that change, a
-// Byte-Range whose end disagrees with the body length, and messages beyond
-// max_message_size are errors. '#' aborts the message (kAborted).
+// Byte-Range whose end disagrees with the body length, messages beyond
+// max_message_size and partial messages beyond max_total_bytes together are
+// errors (the offending message is dropped). '#' aborts the message
+// (kAborted).
 class Reassembler {
  public:
   enum class Result : std::uint8_t { kIncomplete, kComplete, kAborted, kError };
 
-  explicit Reassembler(std::size_t max_message_size = 16 * 1024 * 1024)
-      : max_message_size_(max_message_size) {}
+  // max_message_size bounds one message; max_total_bytes bounds the buffers
+  // of all partial messages together (a peer may open many Message-IDs).
+  explicit Reassembler(std::size_t max_message_size = 16 * 1024 * 1024,
+                       std::size_t max_total_bytes = 64 * 1024 * 1024)
+      : max_message_size_(max_message_size), max_total_bytes_(max_total_bytes) {}
 
   // Takes one SEND chunk (its body is copied). On kComplete, *complete holds
   // the whole message body and the state for that Message-ID is dropped.
@@ -68,6 +73,8 @@ class Reassembler {
   ParseError Finish(std::string* detail) const;
 
   std::size_t pending_messages() const { return partial_.size(); }
+  // Bytes held in the buffers of partial messages.
+  std::size_t buffered_bytes() const { return total_bytes_; }
   std::uint64_t duplicate_bytes() const { return duplicate_bytes_; }
 
  private:
@@ -78,7 +85,11 @@ class Reassembler {
     std::uint64_t total = 0;
     bool last_seen = false;    // a '$' chunk arrived
   };
+  void Drop(std::map<std::string, Partial, std::less<>>::iterator it);
+
   std::size_t max_message_size_;
+  std::size_t max_total_bytes_;
+  std::size_t total_bytes_ = 0;
   std::map<std::string, Partial, std::less<>> partial_;
   std::uint64_t duplicate_bytes_ = 0;
 };

@@ -198,6 +198,31 @@ TEST(MsrpChunking, RejectsInconsistentChunks) {
   EXPECT_EQ(r.Add(resp, &whole, &e), Reassembler::Result::kError);
 }
 
+// The buffers of all partial messages together are bounded: many open
+// Message-IDs cannot exhaust memory.
+TEST(MsrpChunking, TotalBufferLimit) {
+  Reassembler r(1 << 20, 2500);
+  std::string whole;
+  ParseError e;
+  std::vector<std::string> wires(4);
+  std::vector<Message> firsts;
+  IdGenerator ids(9);
+  for (int i = 0; i < 4; ++i) {
+    SendParams p = Base();
+    std::string mid = "msg0000" + std::to_string(i);
+    p.message_id = mid;
+    AppendChunkedSend(p, Body(3000), 1000, &ids, &wires[i]);
+    firsts.push_back(ParseAll(wires[i])[0]);
+  }
+  EXPECT_EQ(r.Add(firsts[0], &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.Add(firsts[1], &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.buffered_bytes(), 2000u);
+  EXPECT_EQ(r.Add(firsts[2], &whole, &e), Reassembler::Result::kError);
+  EXPECT_NE(std::string(e.reason).find("buffers full"), std::string::npos);
+  EXPECT_EQ(r.buffered_bytes(), 2000u);
+  EXPECT_EQ(r.pending_messages(), 2u);
+}
+
 // Two messages interleaved chunk by chunk are kept apart by Message-ID.
 TEST(MsrpChunking, InterleavedMessages) {
   SendParams p1 = Base(), p2 = Base();
