@@ -11,15 +11,49 @@ namespace {
 
 ParseError BuildError(const char* reason) { return MakeParseError(reason, nullptr, 0, 0); }
 
+// Builders emit through a sink twice: once counting bytes, once writing
+// them into the string resized to fit. One allocation check, then plain
+// memcpy, instead of a capacity check per append.
+struct Counter {
+  std::size_t n = 0;
+  void Put(std::string_view s) { n += s.size(); }
+  void Put(char) { ++n; }
+};
+struct Writer {
+  char* p;
+  void Put(std::string_view s) {
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void Put(char c) { *p++ = c; }
+};
+struct StringSink {
+  std::string* s;
+  void Put(std::string_view v) { s->append(v); }
+  void Put(char c) { s->push_back(c); }
+};
+
+// Runs emit(sink) to count, then again to write at the end of *out.
+template <typename Emit>
+void EmitInto(std::string* out, Emit&& emit) {
+  Counter c;
+  emit(c);
+  const std::size_t old = out->size();
+  out->resize(old + c.n);
+  Writer w{out->data() + old};
+  emit(w);
+}
+
 // Appends the decimal digits of v.
-void AppendUint(std::uint64_t v, std::string* out) {
+template <typename Sink>
+void AppendUint(std::uint64_t v, Sink& out) {
   char buf[20];
   std::size_t n = 0;
   do {
     buf[n++] = static_cast<char>('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  while (n > 0) out->push_back(buf[--n]);
+  while (n > 0) out.Put(buf[--n]);
 }
 
 void AppendHex64(std::uint64_t v, std::string* out) {
@@ -30,12 +64,6 @@ void AppendHex64(std::uint64_t v, std::string* out) {
     v >>= 4;
   }
   out->append(buf, 16);
-}
-
-// A value that would break the framing of the message it is written into.
-bool HasLineBreak(std::string_view s) {
-  if (s.empty()) return false;  // memchr must not see a null pointer
-  return std::memchr(s.data(), '\r', s.size()) != nullptr || std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 
 // Extra header lines: each "Name: value\r\n"; no empty line among them.
@@ -56,47 +84,51 @@ bool ValidExtraHeaders(std::string_view s) {
 }
 
 // "display" with '"' and '\' escaped (RFC 3261 quoted-pair).
-void AppendQuoted(std::string_view s, std::string* out) {
-  out->push_back('"');
+template <typename Sink>
+void AppendQuoted(std::string_view s, Sink& out) {
+  out.Put('"');
   for (char ch : s) {
-    if (ch == '"' || ch == '\\') out->push_back('\\');
-    out->push_back(ch);
+    if (ch == '"' || ch == '\\') out.Put('\\');
+    out.Put(ch);
   }
-  out->push_back('"');
+  out.Put('"');
 }
 
-void AppendNameAddr(std::string_view display, std::string_view uri, std::string_view tag, std::string* out) {
+template <typename Sink>
+void AppendNameAddr(std::string_view display, std::string_view uri, std::string_view tag, Sink& out) {
   if (!display.empty()) {
     AppendQuoted(display, out);
-    out->push_back(' ');
+    out.Put(' ');
   }
-  out->push_back('<');
-  out->append(uri);
-  out->push_back('>');
+  out.Put('<');
+  out.Put(uri);
+  out.Put('>');
   if (!tag.empty()) {
-    out->append(";tag=");
-    out->append(tag);
+    out.Put(";tag=");
+    out.Put(tag);
   }
 }
 
-void AppendField(std::string_view name, std::string_view value, std::string* out) {
-  out->append(name);
-  out->append(": ");
-  out->append(value);
-  out->append("\r\n");
+template <typename Sink>
+void AppendField(std::string_view name, std::string_view value, Sink& out) {
+  out.Put(name);
+  out.Put(": ");
+  out.Put(value);
+  out.Put("\r\n");
 }
 
-void AppendBody(std::string_view content_type, std::string_view body, std::string* out) {
+template <typename Sink>
+void AppendBody(std::string_view content_type, std::string_view body, Sink& out) {
   if (!content_type.empty()) AppendField("Content-Type", content_type, out);
-  out->append("Content-Length: ");
+  out.Put("Content-Length: ");
   AppendUint(body.size(), out);
-  out->append("\r\n\r\n");
-  out->append(body);
+  out.Put("\r\n\r\n");
+  out.Put(body);
 }
 
 ParseError CheckBody(std::string_view content_type, std::string_view body, std::string_view extra) {
   if (!body.empty() && content_type.empty()) return BuildError("a body needs a Content-Type");
-  if (HasLineBreak(content_type)) return BuildError("line break inside Content-Type");
+  if (text::HasCtl(content_type)) return BuildError("control character inside Content-Type");
   if (!ValidExtraHeaders(extra)) return BuildError("extra headers must be \"Name: value\\r\\n\" lines");
   if (body.size() > kMaxMessageSize) return BuildError("body larger than the maximum message size");
   return {};
@@ -120,7 +152,7 @@ ParseError CheckRequest(const RequestSpec& s) {
                                      s.from_display, s.from_uri, s.from_tag, s.to_display, s.to_uri,
                                      s.to_tag,   s.call_id,     s.cseq_method,   s.route,    s.contact};
   for (std::string_view f : fields)
-    if (HasLineBreak(f)) return BuildError("line break inside a request field");
+    if (text::HasCtl(f)) return BuildError("control character (CR, LF, ...) inside a request field");
   for (std::string_view f : {s.request_uri, s.via_host, s.branch, s.call_id})
     if (f.find(' ') != std::string_view::npos) return BuildError("space inside a field that cannot hold one");
   return CheckBody(s.content_type, s.body, s.extra_headers);
@@ -128,8 +160,9 @@ ParseError CheckRequest(const RequestSpec& s) {
 
 // Header fields of `msg` appended as they were received (raw lines keep
 // compact names and folding, which is what a response must echo).
-void AppendLines(const Message& msg, HeaderId id, std::string* out) {
-  for (const Header* h = msg.Find(id); h != nullptr; h = msg.FindNext(h)) out->append(h->line);
+template <typename Sink>
+void AppendLines(const Message& msg, HeaderId id, Sink& out) {
+  for (const Header* h = msg.Find(id); h != nullptr; h = msg.FindNext(h)) out.Put(h->line);
 }
 
 ParseError TopViaText(const Message& msg, std::string_view* out) {
@@ -151,18 +184,19 @@ ParseError BuildFromInvite(const Message& invite, std::string_view method, const
   if (ParseError e = TopViaText(invite, &via)) return e;
   CSeq cseq;
   if (ParseError e = ParseCSeq(cseq_h->value, &cseq, invite.input)) return e;
+  StringSink sink{out};
   out->append(method);
   out->push_back(' ');
   out->append(invite.request_uri);
   out->append(" SIP/2.0\r\n");
-  AppendField("Via", via, out);
+  AppendField("Via", via, sink);
   out->append("Max-Forwards: 70\r\n");
-  AppendLines(invite, HeaderId::kRoute, out);
+  AppendLines(invite, HeaderId::kRoute, sink);
   out->append(from->line);
   out->append(to.line);
   out->append(call_id->line);
   out->append("CSeq: ");
-  AppendUint(cseq.number, out);
+  AppendUint(cseq.number, sink);
   out->push_back(' ');
   out->append(method);
   out->append("\r\nContent-Length: 0\r\n\r\n");
@@ -194,49 +228,49 @@ void IdGenerator::AppendCallId(std::string_view host, std::string* out) {
 
 ParseError BuildRequest(const RequestSpec& s, std::string* out) {
   if (ParseError e = CheckRequest(s)) return e;
-  out->reserve(out->size() + 256 + s.request_uri.size() * 2 + s.route.size() + s.extra_headers.size() +
-               s.body.size());
-  out->append(s.method);
-  out->push_back(' ');
-  out->append(s.request_uri);
-  out->append(" SIP/2.0\r\nVia: SIP/2.0/");
-  out->append(s.via_transport);
-  out->push_back(' ');
-  out->append(s.via_host);
-  if (s.via_port != 0) {
-    out->push_back(':');
-    AppendUint(static_cast<std::uint64_t>(s.via_port), out);
-  }
-  out->append(";branch=");
-  out->append(s.branch);
-  if (s.via_rport) out->append(";rport");
-  out->append("\r\nMax-Forwards: ");
-  AppendUint(static_cast<std::uint64_t>(s.max_forwards), out);
-  out->append("\r\n");
-  if (!s.route.empty()) AppendField("Route", s.route, out);
-  out->append("From: ");
-  AppendNameAddr(s.from_display, s.from_uri, s.from_tag, out);
-  out->append("\r\nTo: ");
-  AppendNameAddr(s.to_display, s.to_uri, s.to_tag, out);
-  out->append("\r\nCall-ID: ");
-  out->append(s.call_id);
-  out->append("\r\nCSeq: ");
-  AppendUint(s.cseq, out);
-  out->push_back(' ');
-  out->append(s.cseq_method.empty() ? s.method : s.cseq_method);
-  out->append("\r\n");
-  if (!s.contact.empty()) {
-    out->append("Contact: <");
-    out->append(s.contact);
-    out->append(">\r\n");
-  }
-  if (s.expires >= 0) {
-    out->append("Expires: ");
-    AppendUint(static_cast<std::uint64_t>(s.expires), out);
-    out->append("\r\n");
-  }
-  out->append(s.extra_headers);
-  AppendBody(s.content_type, s.body, out);
+  EmitInto(out, [&](auto& sink) {
+    sink.Put(s.method);
+    sink.Put(' ');
+    sink.Put(s.request_uri);
+    sink.Put(" SIP/2.0\r\nVia: SIP/2.0/");
+    sink.Put(s.via_transport);
+    sink.Put(' ');
+    sink.Put(s.via_host);
+    if (s.via_port != 0) {
+      sink.Put(':');
+      AppendUint(static_cast<std::uint64_t>(s.via_port), sink);
+    }
+    sink.Put(";branch=");
+    sink.Put(s.branch);
+    if (s.via_rport) sink.Put(";rport");
+    sink.Put("\r\nMax-Forwards: ");
+    AppendUint(static_cast<std::uint64_t>(s.max_forwards), sink);
+    sink.Put("\r\n");
+    if (!s.route.empty()) AppendField("Route", s.route, sink);
+    sink.Put("From: ");
+    AppendNameAddr(s.from_display, s.from_uri, s.from_tag, sink);
+    sink.Put("\r\nTo: ");
+    AppendNameAddr(s.to_display, s.to_uri, s.to_tag, sink);
+    sink.Put("\r\nCall-ID: ");
+    sink.Put(s.call_id);
+    sink.Put("\r\nCSeq: ");
+    AppendUint(s.cseq, sink);
+    sink.Put(' ');
+    sink.Put(s.cseq_method.empty() ? s.method : s.cseq_method);
+    sink.Put("\r\n");
+    if (!s.contact.empty()) {
+      sink.Put("Contact: <");
+      sink.Put(s.contact);
+      sink.Put(">\r\n");
+    }
+    if (s.expires >= 0) {
+      sink.Put("Expires: ");
+      AppendUint(static_cast<std::uint64_t>(s.expires), sink);
+      sink.Put("\r\n");
+    }
+    sink.Put(s.extra_headers);
+    AppendBody(s.content_type, s.body, sink);
+  });
   return {};
 }
 
@@ -262,8 +296,8 @@ ParseError BuildAckForFailure(const Message& invite, const Message& response, st
 ParseError BuildResponse(const Message& req, const ResponseSpec& s, std::string* out) {
   if (!req.is_request) return BuildError("not a request");
   if (s.status < 100 || s.status > 699) return BuildError("status code outside 100-699");
-  if (HasLineBreak(s.reason) || HasLineBreak(s.to_tag) || HasLineBreak(s.contact))
-    return BuildError("line break inside a response field");
+  if (text::HasCtl(s.reason) || text::HasCtl(s.to_tag) || text::HasCtl(s.contact))
+    return BuildError("control character (CR, LF, ...) inside a response field");
   if (ParseError e = CheckBody(s.content_type, s.body, s.extra_headers)) return e;
   const Header* to = req.Find(HeaderId::kTo);
   const Header* from = req.Find(HeaderId::kFrom);
@@ -280,35 +314,36 @@ ParseError BuildResponse(const Message& req, const ResponseSpec& s, std::string*
     add_tag = na.tag.empty();
   }
   const std::string_view reason = s.reason.empty() ? DefaultReason(s.status) : s.reason;
-  out->reserve(out->size() + req.raw.size() - req.body.size() + s.body.size() + 64);
-  out->append("SIP/2.0 ");
-  AppendUint(static_cast<std::uint64_t>(s.status), out);
-  out->push_back(' ');
-  out->append(reason);
-  out->append("\r\n");
-  AppendLines(req, HeaderId::kVia, out);
-  if (s.status > 100 && s.status < 300) AppendLines(req, HeaderId::kRecordRoute, out);
-  out->append(from->line);
-  if (add_tag) {
-    out->append(to->name);
-    out->append(": ");
-    out->append(to->value);
-    out->append(";tag=");
-    out->append(s.to_tag);
-    out->append("\r\n");
-  } else {
-    out->append(to->line);
-  }
-  out->append(call_id->line);
-  out->append(cseq->line);
-  if (s.status == 100) AppendLines(req, HeaderId::kTimestamp, out);
-  if (!s.contact.empty()) {
-    out->append("Contact: <");
-    out->append(s.contact);
-    out->append(">\r\n");
-  }
-  out->append(s.extra_headers);
-  AppendBody(s.content_type, s.body, out);
+  EmitInto(out, [&](auto& sink) {
+    sink.Put("SIP/2.0 ");
+    AppendUint(static_cast<std::uint64_t>(s.status), sink);
+    sink.Put(' ');
+    sink.Put(reason);
+    sink.Put("\r\n");
+    AppendLines(req, HeaderId::kVia, sink);
+    if (s.status > 100 && s.status < 300) AppendLines(req, HeaderId::kRecordRoute, sink);
+    sink.Put(from->line);
+    if (add_tag) {
+      sink.Put(to->name);
+      sink.Put(": ");
+      sink.Put(to->value);
+      sink.Put(";tag=");
+      sink.Put(s.to_tag);
+      sink.Put("\r\n");
+    } else {
+      sink.Put(to->line);
+    }
+    sink.Put(call_id->line);
+    sink.Put(cseq->line);
+    if (s.status == 100) AppendLines(req, HeaderId::kTimestamp, sink);
+    if (!s.contact.empty()) {
+      sink.Put("Contact: <");
+      sink.Put(s.contact);
+      sink.Put(">\r\n");
+    }
+    sink.Put(s.extra_headers);
+    AppendBody(s.content_type, s.body, sink);
+  });
   return {};
 }
 

@@ -195,6 +195,15 @@ ParseError ViaParam(const Param& p, Via* v, const Ctx& ctx) {
   return {};
 }
 
+// The bytes that end or break a URI inside <...>.
+struct AngleStop {
+  bool c[256] = {};
+  constexpr AngleStop() {
+    for (unsigned char ch : {'>', ' ', '\t', '\r', '\n', '<', '"'}) c[ch] = true;
+  }
+};
+constexpr AngleStop kAngleStop{};
+
 // display-name = *(token LWS) / quoted-string, then "<" addr-spec ">".
 // Returns with *i just after the '>'.
 ParseError ParseAngleForm(std::string_view s, std::size_t* i, NameAddr* out, const Ctx& ctx) {
@@ -222,11 +231,12 @@ ParseError ParseAngleForm(std::string_view s, std::size_t* i, NameAddr* out, con
   }
   const std::size_t uri_begin = k + 1;
   std::size_t close = uri_begin;
-  while (close < s.size() && s[close] != '>') {
+  for (;;) {
+    while (close < s.size() && !kAngleStop.c[static_cast<unsigned char>(s[close])]) ++close;
+    if (close >= s.size() || s[close] == '>') break;
     const char ch = s[close];
     if (IsWs(ch) || ch == '\r' || ch == '\n') return ctx.Err("whitespace inside <URI>", s, close);
-    if (ch == '<' || ch == '"') return ctx.Err("'<' or '\"' inside <URI>", s, close);
-    ++close;
+    return ctx.Err("'<' or '\"' inside <URI>", s, close);
   }
   if (close >= s.size()) return ctx.Err("missing '>' after URI", s, close);
   if (close == uri_begin) return ctx.Err("empty URI in <>", s, close);
@@ -285,12 +295,11 @@ bool ValueSplitter::Next(std::string_view* item) {
   std::size_t i = 0;
   int angle = 0;
   const std::size_t n = rest_.size();
+  const char* const d = rest_.data();
   while (i < n) {
-    const char ch = rest_[i];
-    if (!kSplitStop.c[static_cast<unsigned char>(ch)]) {  // most bytes
-      ++i;
-      continue;
-    }
+    while (i < n && !kSplitStop.c[static_cast<unsigned char>(d[i])]) ++i;  // most bytes
+    if (i == n) break;
+    const char ch = d[i];
     if (ch == ',' && angle == 0) break;
     if (ch == '"') {
       const std::size_t q = QuotedLength(rest_.substr(i));

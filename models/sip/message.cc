@@ -156,6 +156,20 @@ struct UriStop {
 };
 constexpr UriStop kUriStop{};
 
+// The id of a header name; inlined into the field loop.
+inline HeaderId Classify(std::string_view name) {
+  const std::size_t len = name.size();
+  if (len == 0 || len > kMaxNameLength) return HeaderId::kUnknown;
+  const char first = Lower(name[0]);
+  if (!text::IsAlpha(first)) return HeaderId::kUnknown;
+  const auto& bucket = kIndex.slot[len][static_cast<unsigned char>(first) & 31];
+  for (std::size_t k = 0; k < kSlots && bucket[k] != 0; ++k) {
+    const NameEntry& e = kNames[bucket[k] - 1];
+    if (NameEquals(name.data(), e.name)) return e.id;
+  }
+  return HeaderId::kUnknown;
+}
+
 // A field value without the LWS around it; the common case (spaces, no
 // fold at either end) without the general LWS loop.
 inline std::string_view TrimValue(const char* b, const char* e) {
@@ -362,15 +376,20 @@ ParseError MessageParser::Fields() {
     std::size_t name_end = colon;
     while (name_end > line && IsWs(d_[name_end - 1])) --name_end;
     if (name_end == line) return NameError(line);
-    const HeaderId id = ClassifyHeader(std::string_view(d_ + line, name_end - line));
+    const HeaderId id = Classify(std::string_view(d_ + line, name_end - line));
     // A known name has matched a token; any other must be checked.
     if (id == HeaderId::kUnknown) {
       for (std::size_t k = line; k < name_end; ++k)
         if (!IsToken(d_[k])) return NameError(line);
     }
     const std::size_t value_begin = colon + 1;
-    std::size_t crlf = 0;
-    if (ParseError e = ScanValue(value_begin, stop, &crlf)) return e;
+    std::size_t crlf = stop;
+    // Common case inline: the line ends in CRLF and the next one is not a
+    // continuation; anything else (folds, bad bytes, truncation) goes to
+    // ScanValue.
+    if (!(stop + 2 < n_ && d_[stop] == '\r' && d_[stop + 1] == '\n' && !IsWs(d_[stop + 2]))) {
+      if (ParseError e = ScanValue(value_begin, stop, &crlf)) return e;
+    }
     // Built in place: a Header assembled on the stack and copied costs a
     // store-forwarding stall per field.
     const auto idx = static_cast<std::size_t>(id);
@@ -438,18 +457,7 @@ ParseError MessageParser::Body() {
 
 const char kTruncatedBody[] = "truncated body: Content-Length larger than the message";
 
-HeaderId ClassifyHeader(std::string_view name) {
-  const std::size_t len = name.size();
-  if (len == 0 || len > kMaxNameLength) return HeaderId::kUnknown;
-  const char first = Lower(name[0]);
-  if (!text::IsAlpha(first)) return HeaderId::kUnknown;
-  const auto& bucket = kIndex.slot[len][static_cast<unsigned char>(first) & 31];
-  for (std::size_t k = 0; k < kSlots && bucket[k] != 0; ++k) {
-    const NameEntry& e = kNames[bucket[k] - 1];
-    if (NameEquals(name.data(), e.name)) return e.id;
-  }
-  return HeaderId::kUnknown;
-}
+HeaderId ClassifyHeader(std::string_view name) { return Classify(name); }
 
 std::string_view HeaderName(HeaderId id) {
   const auto i = static_cast<std::size_t>(id);

@@ -5,16 +5,9 @@
 #include <cstring>
 
 #include "sip/headers.h"
+#include "sip/text.h"
 
 namespace sipim::sip {
-namespace {
-
-bool HasLineBreak(std::string_view s) {
-  if (s.empty()) return false;  // memchr must not see a null pointer
-  return std::memchr(s.data(), '\r', s.size()) != nullptr || std::memchr(s.data(), '\n', s.size()) != nullptr;
-}
-
-}  // namespace
 
 void ProxyEdit::Add(std::size_t begin, std::size_t end, std::string_view text) {
   if (count_ == kMaxSplices) {
@@ -33,8 +26,8 @@ void ProxyEdit::Fail(const char* reason, const char* at) {
 #define SIPIM_OFF(p) static_cast<std::size_t>((p) - msg_.raw.data())
 
 ProxyEdit& ProxyEdit::PushVia(std::string_view via_value) {
-  if (via_value.empty() || HasLineBreak(via_value)) {
-    Fail("pushed Via value is empty or holds a line break", msg_.raw.data());
+  if (via_value.empty() || text::HasCtl(via_value)) {
+    Fail("pushed Via value is empty or holds a control character", msg_.raw.data());
     return *this;
   }
   const Header* top = msg_.Find(HeaderId::kVia);
@@ -159,8 +152,8 @@ ProxyEdit& ProxyEdit::AddRecordRoute(std::string_view value) {
     Fail("Record-Route is added to requests only", msg_.raw.data());
     return *this;
   }
-  if (value.empty() || HasLineBreak(value)) {
-    Fail("Record-Route value is empty or holds a line break", msg_.raw.data());
+  if (value.empty() || text::HasCtl(value)) {
+    Fail("Record-Route value is empty or holds a control character", msg_.raw.data());
     return *this;
   }
   const Header* top = msg_.Find(HeaderId::kRecordRoute);
@@ -177,7 +170,7 @@ ProxyEdit& ProxyEdit::SetRequestUri(std::string_view uri) {
     Fail("a response has no Request-URI", msg_.raw.data());
     return *this;
   }
-  if (uri.empty() || HasLineBreak(uri) || uri.find(' ') != std::string_view::npos) {
+  if (uri.empty() || text::HasCtl(uri) || uri.find(' ') != std::string_view::npos) {
     Fail("new Request-URI is empty or holds whitespace", msg_.raw.data());
     return *this;
   }

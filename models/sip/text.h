@@ -175,6 +175,10 @@ inline const char* FindCtl(const char* p, const char* end) {
   return end;
 }
 
+// True if s holds a control byte (CR, LF, NUL, ...; HT is allowed): what a
+// builder must never write inside a field value.
+inline bool HasCtl(std::string_view s) { return FindCtl(s.data(), s.data() + s.size()) != s.data() + s.size(); }
+
 // Parses 1*DIGIT (the whole of s) into *out if it is at most `max`.
 enum class Num { kOk, kBad, kTooLarge };
 inline Num ParseDecimal(std::string_view s, std::uint64_t max, std::uint64_t* out) {

@@ -48,25 +48,31 @@ bool IsHostnameChar(char ch) { return IsAlnum(ch) || ch == '-' || ch == '.'; }
 
 // RFC 3261 hostname = *( domainlabel "." ) toplabel [ "." ]: labels of
 // alphanum and '-' that neither start nor end with '-', the last one
-// starting with a letter. One pass.
-bool IsHostname(std::string_view h) {
+// starting with a letter; or, when only digits and dots, an IPv4 address.
+// One pass.
+HostKind HostnameOrIPv4(std::string_view h) {
   char prev = '.';
   char top_first = 0;  // first character of the latest label
+  bool digits_and_dots = true;
   for (const char ch : h) {
     if (ch == '.') {
-      if (prev == '.' || prev == '-') return false;
-    } else if (IsAlnum(ch)) {
+      if (prev == '.' || prev == '-') return HostKind::kNone;
+    } else if (IsDigit(ch)) {
       if (prev == '.') top_first = ch;
+    } else if (IsAlpha(ch)) {
+      if (prev == '.') top_first = ch;
+      digits_and_dots = false;
     } else if (ch == '-') {
-      if (prev == '.') return false;
+      if (prev == '.') return HostKind::kNone;
+      digits_and_dots = false;
     } else {
-      return false;
+      return HostKind::kNone;
     }
     prev = ch;
   }
-  if (prev == '-' || top_first == 0) return false;
-  if (h.size() >= 2 && h[h.size() - 1] == '.' && h[h.size() - 2] == '.') return false;
-  return IsAlpha(top_first);
+  if (digits_and_dots) return IsIPv4Address(h) ? HostKind::kIPv4 : HostKind::kNone;
+  if (prev == '-' || !IsAlpha(top_first)) return HostKind::kNone;
+  return HostKind::kHostname;
 }
 
 class UriParser {
@@ -334,10 +340,7 @@ HostKind ClassifyHost(std::string_view host) {
     if (host.size() < 3 || host.back() != ']') return HostKind::kNone;
     return IsIPv6Address(host.substr(1, host.size() - 2)) ? HostKind::kIPv6 : HostKind::kNone;
   }
-  bool digits_and_dots = true;
-  for (char ch : host) digits_and_dots = digits_and_dots && (IsDigit(ch) || ch == '.');
-  if (digits_and_dots) return IsIPv4Address(host) ? HostKind::kIPv4 : HostKind::kNone;
-  return IsHostname(host) ? HostKind::kHostname : HostKind::kNone;
+  return HostnameOrIPv4(host);
 }
 
 }  // namespace sipim::sip
