@@ -73,37 +73,29 @@ static bool FirstValueSpan(const Message& msg, HeaderId id, std::size_t* begin, 
 }
 
 ProxyEdit& ProxyEdit::PopVia() {
-  if (popped_via_) {
-    Fail("PopVia applied twice to one message", msg_.raw.data());
-    return *this;
-  }
-  popped_via_ = true;
-  std::size_t b = 0, e = 0;
-  const char* at = nullptr;
-  const char* reason = nullptr;
-  if (!FirstValueSpan(msg_, HeaderId::kVia, &b, &e, &at, &reason)) {
-    Fail(msg_.Find(HeaderId::kVia) == nullptr ? "no Via to pop" : reason, at);
-    return *this;
-  }
-  Add(b, e, {});
+  PopFirst(HeaderId::kVia, &popped_via_, "PopVia applied twice to one message", "no Via to pop");
   return *this;
 }
 
 ProxyEdit& ProxyEdit::PopRoute() {
-  if (popped_route_) {
-    Fail("PopRoute applied twice to one message", msg_.raw.data());
-    return *this;
+  PopFirst(HeaderId::kRoute, &popped_route_, "PopRoute applied twice to one message", "no Route to pop");
+  return *this;
+}
+
+void ProxyEdit::PopFirst(HeaderId id, bool* done, const char* twice, const char* none) {
+  if (*done) {
+    Fail(twice, msg_.raw.data());
+    return;
   }
-  popped_route_ = true;
+  *done = true;
   std::size_t b = 0, e = 0;
   const char* at = nullptr;
   const char* reason = nullptr;
-  if (!FirstValueSpan(msg_, HeaderId::kRoute, &b, &e, &at, &reason)) {
-    Fail(msg_.Find(HeaderId::kRoute) == nullptr ? "no Route to pop" : reason, at);
-    return *this;
+  if (!FirstValueSpan(msg_, id, &b, &e, &at, &reason)) {
+    Fail(msg_.Find(id) == nullptr ? none : reason, at);
+    return;
   }
   Add(b, e, {});
-  return *this;
 }
 
 ProxyEdit& ProxyEdit::DecrementMaxForwards() {

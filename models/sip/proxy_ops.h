@@ -61,6 +61,8 @@ class ProxyEdit {
   };
   void Add(std::size_t begin, std::size_t end, std::string_view text);
   void Fail(const char* reason, const char* at);
+  // Removes the first value of the first `id` field (PopVia, PopRoute).
+  void PopFirst(HeaderId id, bool* done, const char* twice, const char* none);
 
   static constexpr std::size_t kMaxSplices = 16;
   const Message& msg_;

@@ -7,7 +7,6 @@
 //  - a response built for a valid request parses and validates.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -16,19 +15,15 @@
 #include "sip/message.h"
 #include "sip/proxy_ops.h"
 #include "sip/stream_framer.h"
+#include "fuzz_util.h"
 #include "sip/uri.h"
 
 namespace {
 
 using namespace sipim::sip;
 
-void Check(bool cond) {
-  if (!cond) std::abort();
-}
-
-bool Inside(std::string_view v, std::string_view buf) {
-  return v.empty() || (v.data() >= buf.data() && v.data() + v.size() <= buf.data() + buf.size());
-}
+using fuzz::Check;
+using fuzz::Inside;
 
 std::vector<std::string> Frame(std::string_view d, std::size_t piece) {
   StreamFramer f(4096);

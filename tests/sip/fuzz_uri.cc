@@ -3,24 +3,19 @@
 // outputs more bytes than it reads, errors point inside the input.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "sip/headers.h"
+#include "fuzz_util.h"
 #include "sip/uri.h"
 
 namespace {
 
 using namespace sipim::sip;
 
-void Check(bool cond) {
-  if (!cond) std::abort();
-}
-
-bool Inside(std::string_view v, std::string_view buf) {
-  return v.empty() || (v.data() >= buf.data() && v.data() + v.size() <= buf.data() + buf.size());
-}
+using fuzz::Check;
+using fuzz::Inside;
 
 }  // namespace
 
