@@ -667,7 +667,8 @@ SctpSocket::HandleInitAck(const ChunkView& c)
                     std::min(m_maxInStreams, ia.outStreams));
     m_cookieEcho.assign(ia.cookie, ia.cookie + ia.cookieLen);
     m_t1Timer.Cancel();
-    m_initRetrans = 0;
+    // m_initRetrans keeps counting: Max.Init.Retransmits bounds INIT and
+    // COOKIE ECHO retransmissions (and stale-cookie restarts) together.
     SetRto(m_rtoInitial);
     SetState(SCTP_COOKIE_ECHOED);
     m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
