@@ -22,6 +22,13 @@ int Base64Value(unsigned char c) {
 
 }  // namespace
 
+ParseError Relocate(std::string_view text, std::string_view value, ParseError e) {
+  if (!e) return e;
+  const char* b = text.data();
+  if (value.data() < b || value.data() + value.size() > b + text.size()) return e;
+  return MakeParseError(e.reason, b, text.size(), static_cast<std::size_t>(value.data() - b) + e.offset);
+}
+
 const Attribute* FindAttribute(const std::vector<Attribute>& attrs, std::string_view name) {
   for (const Attribute& a : attrs)
     if (a.name == name) return &a;

@@ -117,6 +117,10 @@ ParseError Parse(std::string_view text, SessionDescription* out);
 void Build(const SessionDescription& sd, std::string* out);
 
 // ---- attribute helpers ----
+// Their errors count columns within the attribute value. Relocate() turns
+// such an error into one positioned in the whole description `text`, given
+// that `value` is a view into `text` (as Parse() produces).
+ParseError Relocate(std::string_view text, std::string_view value, ParseError e);
 
 // The first attribute named `name` (case-sensitive, as RFC 8866 att-field is
 // matched by most stacks), or nullptr.

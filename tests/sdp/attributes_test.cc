@@ -142,6 +142,23 @@ TEST(SdpAttributes, KeyMgmt) {
   EXPECT_EQ(dec, std::vector<std::uint8_t>(data, data + sizeof data));
 }
 
+// Relocate: a helper's error inside an attribute value becomes a position
+// in the whole description.
+TEST(SdpAttributes, RelocateIntoDescription) {
+  const std::string text =
+      "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=message 1 TCP/MSRP *\r\n"
+      "a=path:msrp://h:1/s;tcp msrp://h:99999/s;tcp\r\n";
+  SessionDescription sd;
+  ASSERT_FALSE(Parse(text, &sd));
+  const Attribute* path = FindAttribute(sd.media[0].attributes, "path");
+  std::vector<msrp::Uri> uris;
+  ParseError e = Relocate(text, path->value, ParsePath(path->value, &uris));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e.line, 7u);
+  EXPECT_EQ(e.column, 34u);  // the port
+  EXPECT_FALSE(Relocate(text, path->value, ParseError{}));
+}
+
 // FindAttribute: media level first, then session level.
 TEST(SdpAttributes, FindAttributePrecedence) {
   SessionDescription sd;
