@@ -32,6 +32,16 @@ std::vector<Message> ParseAll(const std::string& wire) {
   return out;
 }
 
+std::string Body(std::size_t n);
+
+// The chunks of Body(n) at `chunk_size`, parsed from `wire` (kept alive by
+// the caller: the messages point into it).
+std::vector<Message> Chunks(std::size_t n, std::size_t chunk_size, std::uint64_t seed, std::string* wire) {
+  IdGenerator ids(seed);
+  AppendChunkedSend(Base(), Body(n), chunk_size, &ids, wire);
+  return ParseAll(*wire);
+}
+
 std::string Body(std::size_t n) {
   std::string b(n, '\0');
   for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<char>((i * 131 + 7) & 0xFF);
@@ -78,9 +88,7 @@ TEST(MsrpChunking, EdgeCounts) {
 // Reassembly in order, in reverse, and shuffled gives the original body.
 TEST(MsrpChunking, ReassemblesInAnyOrder) {
   std::string body = Body(5000), wire;
-  IdGenerator ids(3);
-  AppendChunkedSend(Base(), body, 700, &ids, &wire);
-  std::vector<Message> chunks = ParseAll(wire);
+  std::vector<Message> chunks = Chunks(5000, 700, 3, &wire);
   ASSERT_EQ(chunks.size(), 8u);
   std::mt19937 rng(5);
   for (int order = 0; order < 3; ++order) {
@@ -115,10 +123,8 @@ TEST(MsrpChunking, RfcChunksReassemble) {
 
 // Duplicates are tolerated and counted; an overlap with other bytes is an error.
 TEST(MsrpChunking, DuplicatesAndConflicts) {
-  std::string body = Body(3000), wire;
-  IdGenerator ids(4);
-  AppendChunkedSend(Base(), body, 1000, &ids, &wire);
-  std::vector<Message> c = ParseAll(wire);
+  std::string wire;
+  std::vector<Message> c = Chunks(3000, 1000, 4, &wire);
   Reassembler r;
   std::string whole;
   ParseError e;
@@ -137,10 +143,8 @@ TEST(MsrpChunking, DuplicatesAndConflicts) {
 
 // Gaps are listed and reported when the stream ends.
 TEST(MsrpChunking, GapDetection) {
-  std::string body = Body(3000), wire;
-  IdGenerator ids(5);
-  AppendChunkedSend(Base(), body, 1000, &ids, &wire);
-  std::vector<Message> c = ParseAll(wire);
+  std::string wire;
+  std::vector<Message> c = Chunks(3000, 1000, 5, &wire);
   Reassembler r;
   std::string whole, detail;
   ParseError e;
@@ -158,10 +162,8 @@ TEST(MsrpChunking, GapDetection) {
 
 // '#' aborts: the partial message is dropped.
 TEST(MsrpChunking, AbortDropsMessage) {
-  std::string body = Body(3000), wire;
-  IdGenerator ids(6);
-  AppendChunkedSend(Base(), body, 1000, &ids, &wire);
-  std::vector<Message> c = ParseAll(wire);
+  std::string wire;
+  std::vector<Message> c = Chunks(3000, 1000, 6, &wire);
   Reassembler r;
   std::string whole;
   ParseError e;

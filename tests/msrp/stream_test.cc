@@ -62,6 +62,18 @@ Outcome FeedByteByByte(std::string_view data) {
 
 const std::string kThree = kRfcSend + kRfcOk + kRfcReport;
 
+// Appends a SEND with a fresh transaction id and this body.
+void AppendTestSend(IdGenerator* ids, std::string_view body, std::string* stream) {
+  SendParams p;
+  IdGenerator::Id tid = ids->Next();
+  p.transaction_id = tid.view();
+  p.to_path = "msrp://a.example/s1;tcp";
+  p.from_path = "msrp://b.example/s2;tcp";
+  p.message_id = "mid0001";
+  p.body = body;
+  AppendSend(p, stream);
+}
+
 // Three messages fed at once come out whole and in order.
 TEST(MsrpStream, ThreeMessagesAtOnce) {
   Outcome o = FeedAtOnce(kThree);
@@ -100,14 +112,7 @@ TEST(MsrpStream, RandomSplitsOfNastyBodies) {
   for (int i = 0; i < 20; ++i) {
     std::string body;
     for (int k = 0; k < i; ++k) body += "\r\n-------" + std::string(ids.Next().view()) + "$\r\n-------\r\n";
-    SendParams p;
-    IdGenerator::Id tid = ids.Next();
-    p.transaction_id = tid.view();
-    p.to_path = "msrp://a.example/s1;tcp";
-    p.from_path = "msrp://b.example/s2;tcp";
-    p.message_id = "mid0001";
-    p.body = body;
-    AppendSend(p, &stream);
+    AppendTestSend(&ids, body, &stream);
   }
   const Outcome whole = FeedAtOnce(stream);
   ASSERT_EQ(whole.messages.size(), 20u) << whole.error;
@@ -135,14 +140,7 @@ TEST(MsrpStream, LargeMessagesAcrossPieces) {
     bodies.push_back(body);
   }
   for (const std::string& body : bodies) {
-    SendParams p;
-    IdGenerator::Id tid = ids.Next();
-    p.transaction_id = tid.view();
-    p.to_path = "msrp://a.example/s1;tcp";
-    p.from_path = "msrp://b.example/s2;tcp";
-    p.message_id = "mid0001";
-    p.body = body;
-    AppendSend(p, &stream);
+    AppendTestSend(&ids, body, &stream);
   }
   const Outcome whole = FeedAtOnce(stream);
   ASSERT_EQ(whole.messages.size(), bodies.size()) << whole.error;
