@@ -119,3 +119,19 @@ TEST(Session, AnswerDelayQueuesIms) {
   EXPECT_GT(tb.deliveries[0].time, 1.5);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(tb.deliveries[i].bodyBytes, 10u * (i + 1));
 }
+
+// SessionIdleTimeout: after a second without IMs the caller sends BYE and both ends close.
+TEST(Session, IdleTimeoutSendsBye) {
+  Testbed tb;
+  tb.dan->SetAttribute("SessionIdleTimeout", TimeValue(Seconds(1)));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_FALSE(tb.dan->HasSession("shirley@office.com"));
+  EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
+  int byes = 0;
+  for (const auto& r : tb.TxAfter(1.0)) byes += r.type == "BYE";
+  EXPECT_EQ(byes, 1);
+}

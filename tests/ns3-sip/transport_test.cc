@@ -204,3 +204,24 @@ TEST(Determinism, SameSeedSameEvents) {
   EXPECT_EQ(a, b);
   EXPECT_NE(a.find(" R "), std::string::npos);  // the loss did cause retransmissions
 }
+
+// A TCP connection that cannot be set up (nothing listens; ns-3 gives up after
+// ConnCount SYNs): the IM fails with a transport error, long before timer F.
+TEST(Transport, FailedTcpConnectionFailsImEarly) {
+  Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(1));
+  Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(MilliSeconds(200)));
+  Testbed::Options o;
+  o.registerUas = false;
+  Testbed tb(o);
+  tb.dan->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.dan->SetAttribute("ProxyPort", UintegerValue(5999));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kPager); });
+  Simulator::Stop(Seconds(40));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kTransportError);
+  EXPECT_LT(tb.outcomes[0].time, 2.0);
+  Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(6));
+  Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(Seconds(3)));
+}

@@ -126,6 +126,9 @@ void StreamConn::HandleRecv(Ptr<Socket> s) {
 void StreamConn::HandleClose(bool error) {
   if (m_closed) return;
   m_closed = true;
+  // ns-3 may report a refused connection (RST to our SYN) as a normal
+  // close: a connection that never came up failed.
+  error = error || !m_connected;
   m_socket->Close();
   m_socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
   m_socket->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());

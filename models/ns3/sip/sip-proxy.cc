@@ -119,7 +119,7 @@ struct SipProxy::Impl {
           if (retx) ++self->m_retransmissions;
           return SendRaw(t.dest, t.bytes, t.attr, t.type, 0, retx);
         },
-        [this](ClientTxn& t) { OnBranchTimeout(t); });
+        [this](ClientTxn& t) { OnBranchFailure(t, 408); });
     stx = std::make_unique<sipns3::ServerTxnTable>(&timers, [this](ServerTxn& t, bool retx) {
       if (retx) ++self->m_retransmissions;
       SendRaw(t.replyTo, t.lastResponse, t.attr, SipMsgType::kResponse, t.lastStatus, retx);
@@ -129,6 +129,13 @@ struct SipProxy::Impl {
     });
     ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta&) {
       Drop(r, SipAttribution{}, bytes, d);
+    });
+    // RFC 3261 16.7 step 6/8.1.3.1: a transport error on a branch counts as 503.
+    ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
+      for (ClientTxn* t : ctx->WaitingFor(c.transport(), c.peer(), c.peerPort())) {
+        OnBranchFailure(*t, 503);
+        ctx->Remove(t);
+      }
     });
   }
 
@@ -502,21 +509,21 @@ struct SipProxy::Impl {
     ForwardResponseStateless(msg, attr);
   }
 
-  void OnBranchTimeout(ClientTxn& txn) {
+  // A branch without a response: 408 (timer B/F) or 503 (transport error),
+  // built from the original request (its Via stack is the upstream one).
+  void OnBranchFailure(ClientTxn& txn, int status) {
     const std::uint64_t stxId = txn.cookie;
     auto fit = forwards.find(stxId);
     if (fit == forwards.end()) return;
     Forward& f = fit->second;
     if (f.pending > 0) --f.pending;
-    if (!f.answered && (f.bestStatus == 0 || 408 < f.bestStatus)) {
-      // 408 Request Timeout, built from the original request (its Via stack
-      // is the upstream one already).
+    if (!f.answered && (f.bestStatus == 0 || status < f.bestStatus)) {
       if (!sip::Parse(f.request, sip::Framing::kDatagram, &parsed)) {
         std::string out;
         sip::ResponseSpec spec;
-        spec.status = 408;
+        spec.status = status;
         if (!sip::BuildResponse(parsed, spec, &out)) {
-          f.bestStatus = 408;
+          f.bestStatus = static_cast<std::uint16_t>(status);
           f.bestResponse = std::move(out);
         }
       }

@@ -160,6 +160,19 @@ void ClientTxnTable::Clear() {
   m_txns.clear();
 }
 
+std::vector<ClientTxn*> ClientTxnTable::WaitingFor(SipTransportProtocol t, Ipv4Address a,
+                                                   std::uint16_t port) const {
+  std::vector<ClientTxn*> out;
+  for (const auto& kv : m_txns) {
+    ClientTxn* x = kv.second.get();
+    if (x->state != ClientTxn::State::kCompleted && x->dest.transport == t && x->dest.address == a &&
+        x->dest.port == port)
+      out.push_back(x);
+  }
+  std::sort(out.begin(), out.end(), [](const ClientTxn* l, const ClientTxn* r) { return l->id < r->id; });
+  return out;
+}
+
 std::vector<std::uint64_t> ClientTxnTable::Cookies(SipMsgType type) const {
   std::vector<std::uint64_t> out;
   for (const auto& kv : m_txns)

@@ -94,6 +94,9 @@ class ClientTxnTable {
   void Remove(ClientTxn* txn);
   void Clear();
   std::size_t size() const { return m_txns.size(); }
+  // The transactions still waiting for a response whose destination is
+  // (transport, address, port), in id order (a connection to it failed).
+  std::vector<ClientTxn*> WaitingFor(SipTransportProtocol t, Ipv4Address a, std::uint16_t port) const;
   // The cookies of the transactions of one type not yet answered, sorted.
   std::vector<std::uint64_t> Cookies(SipMsgType type) const;
 

@@ -236,7 +236,7 @@ struct SipUserAgent::Impl {
           }
           return SendSip(t.dest, t.bytes, t.attr, t.type, 0, retx);
         },
-        [this](ClientTxn& t) { OnClientTimeout(t); });
+        [this](ClientTxn& t) { OnClientTimeout(t, SipFailReason::kTimeout); });
     stx = std::make_unique<sipns3::ServerTxnTable>(&timers, [this](ServerTxn& t, bool retx) {
       if (retx) ++self->m_retransmissions;
       SendSip(t.replyTo, t.lastResponse, t.attr, SipMsgType::kResponse, t.lastStatus, retx);
@@ -244,6 +244,13 @@ struct SipUserAgent::Impl {
     ep->SetRxHandler([this](const std::string&, const sip::Message& m, const RxMeta& meta) { OnSip(m, meta); });
     ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta&) {
       Drop(r, SipAttribution{}, bytes, d);
+    });
+    // RFC 3261 8.1.3.1: a transport error ends the transactions using it.
+    ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
+      for (ClientTxn* t : ctx->WaitingFor(c.transport(), c.peer(), c.peerPort())) {
+        OnClientTimeout(*t, SipFailReason::kTransportError);
+        ctx->Remove(t);
+      }
     });
     self->m_running = true;
     if (self->m_register) SendRegister();
@@ -367,17 +374,19 @@ struct SipUserAgent::Impl {
       Outcome(imId, SipImOutcome::kFailed, SipFailReason::kTransportError, 0);
   }
 
-  void OnClientTimeout(ClientTxn& t) {
+  // Timer B/F fired (kTimeout, as a 408) or the transport failed (as a 503).
+  void OnClientTimeout(ClientTxn& t, SipFailReason why) {
     switch (t.type) {
       case SipMsgType::kMessage:
-        Outcome(t.cookie, SipImOutcome::kFailed, SipFailReason::kTimeout, 408);
+        Outcome(t.cookie, SipImOutcome::kFailed, why, why == SipFailReason::kTimeout ? 408 : 503);
         break;
       case SipMsgType::kRegister:
         self->m_registered = false;
         RetryRegister();
         break;
       case SipMsgType::kInvite:
-        if (Session* s = FindSession(t.cookie)) CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
+        if (Session* s = FindSession(t.cookie))
+          CloseSession(*s, why == SipFailReason::kTimeout ? SipFailReason::kSessionSetupFailed : why, false);
         break;
       case SipMsgType::kBye:
         if (Session* s = FindSession(t.cookie)) CloseSession(*s, SipFailReason::kSessionClosed, false);
@@ -732,6 +741,7 @@ struct SipUserAgent::Impl {
     SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, false);
     s->established = true;
     SessionEvent(*s, SipSessionEvent::kEstablished);
+    ArmIdle(*s);
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup())) ConnectMedia(*s);
     Flush(*s);
@@ -878,6 +888,7 @@ struct SipUserAgent::Impl {
     s->okBytes.clear();
     s->inviteBytes.clear();
     SessionEvent(*s, SipSessionEvent::kEstablished);
+    ArmIdle(*s);
     Flush(*s);
   }
 
