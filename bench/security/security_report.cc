@@ -349,6 +349,8 @@ int WriteTables(const std::map<std::string, Row>& rows) {
       RatioLine(L, "BM_Smime/sign/" + a + "/" + s, {{1, P + "sign/" + a}, {1, P + "sha256/" + s}});
       RatioLine(L, "BM_Smime/verify/" + a + "/" + s, {{2, P + "verify/" + a}, {1, P + "sha256/" + s}});
     }
+    // Without the certificate in the message (the receiver has it parsed).
+    RatioLine(L, "BM_Smime/verify/" + a + "-nocert/100", {{2, P + "verify/" + a}, {1, P + "sha256/100"}});
     for (const char* r : {"1", "16"}) {
       const double n = std::atof(r);
       const std::string enc = a + "-aes128gcm-r" + r;

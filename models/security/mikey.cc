@@ -465,17 +465,19 @@ Result<Bytes> Initiator::BuildI() {
       }
       pke.resize(elen);
       m.payloads.push_back(PkePayload{0, std::move(pke)});
-      bytes = EncodeSigned(m, cfg_.self->key.get());
+      // Encode with zero MAC and signature, fill in the MAC, then sign once
+      // over the final bytes (the MAC lies inside the signed range).
+      m.payloads.push_back(SignPayload{0, Bytes(static_cast<std::size_t>(EVP_PKEY_get_size(cfg_.self->key.get())), 0)});
+      bytes = Encode(m);
       if (!bytes) return bytes;
       const std::size_t off = KemacMacOffset(m, kidx);
-      Bytes head(bytes->begin(), bytes->begin() + static_cast<long>(off));
-      auto mac = Hmac("SHA1", mk->auth_key, head.data(), head.size());
+      auto mac = Hmac("SHA1", mk->auth_key, bytes->data(), off);
       if (!mac) return mac.error();
       std::memcpy(bytes->data() + off, mac->data(), kMacLen);
-      // The MAC sits inside the signed range: sign again over the final bytes.
       const std::size_t sig_off = m.offsets.back() + 2;
       auto sig = RsaSign(cfg_.self->key.get(), bytes->data(), sig_off);
       if (!sig) return sig.error();
+      if (sig->size() != bytes->size() - sig_off) return MakeError(Errc::kCrypto, "signature length changed");
       std::memcpy(bytes->data() + sig_off, sig->data(), sig->size());
     }
   } else {
