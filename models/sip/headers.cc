@@ -337,11 +337,13 @@ bool ValueSplitter::Next(std::string_view* item) {
   return true;
 }
 
-ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
-  const Ctx ctx(value, base);
+namespace {
+
+// Parses the via-parm at the start of s; *end is where it ends (before
+// LWS), so that a caller can stop at a following ',' without splitting the
+// whole field first.
+ParseError ParseViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
   *out = Via();
-  const std::string_view s = value;
-  out->text = s;
   std::size_t i = LwsLength(s);
   std::string_view* parts[3] = {&out->protocol, &out->version, &out->transport};
   for (int k = 0; k < 3; ++k) {
@@ -378,20 +380,31 @@ ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
   if (ParseError e = ParseParams(rest, &end, ctx, [&](const Param& p) { return ViaParam(p, out, ctx); }))
     return e;
   out->params = ParamList(rest.substr(0, end));
-  return ExpectEnd(rest, end, ctx, "Via: unexpected character");
+  *end_out = i + end;
+  out->text = s.substr(0, *end_out);
+  return {};
+}
+
+}  // namespace
+
+ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
+  const Ctx ctx(value, base);
+  std::size_t end = 0;
+  if (ParseError e = ParseViaAt(value, out, ctx, &end)) return e;
+  return ExpectEnd(value, end, ctx, "Via: unexpected character");
 }
 
 ParseError TopVia(const Message& msg, Via* out) {
   const Header* h = msg.Find(HeaderId::kVia);
   if (h == nullptr) return ErrorAt(msg, "missing Via", msg.raw.data());
-  ValueSplitter sp(h->value);
-  std::string_view item;
+  // Only the first value is parsed; AllVias() and Validate() check the rest.
   const Ctx ctx(h->value, msg.input);
-  if (!sp.Next(&item)) {
-    if (sp.error()) return ParseErrorFromSplitter(sp, ctx);
-    return ctx.Err("empty Via", h->value.data());
-  }
-  return ParseVia(item, out, msg.input);
+  std::size_t end = 0;
+  if (ParseError e = ParseViaAt(h->value, out, ctx, &end)) return e;
+  end += LwsFrom(h->value, end);
+  if (end < h->value.size() && h->value[end] != ',')
+    return ctx.Err("Via: unexpected character", h->value, end);
+  return {};
 }
 
 ParseError AllVias(const Message& msg, std::vector<Via>* out) {
