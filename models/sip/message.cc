@@ -181,20 +181,31 @@ inline std::string_view TrimValue(const char* b, const char* e) {
 
 // A control byte inside a field value is allowed only as a quoted-pair
 // inside a quoted string (RFC 3261: quoted-pair = "\" (%x00-09 / %x0B-0C /
-// %x0E-7F)), as in RFC 4475 intmeth. Decides by rescanning the value up to
-// the byte (a rare path).
-bool IsQuotedPairCtl(const char* value_begin, const char* at) {
-  bool quoted = false;
-  for (const char* p = value_begin; p < at; ++p) {
-    if (*p == '\\' && quoted) {
-      if (p + 1 == at) return *at != '\r' && *at != '\n';
-      ++p;
-    } else if (*p == '"') {
-      quoted = !quoted;
+// %x0E-7F)), as in RFC 4475 intmeth. The quoting state is carried along the
+// value, so a value with many such bytes is still scanned once.
+struct QuoteTracker {
+  const char* pos;       // state is known up to here
+  bool quoted = false;   // inside "..."
+  bool escaped = false;  // the previous byte was a '\' inside "..."
+
+  explicit QuoteTracker(const char* begin) : pos(begin) {}
+  // True if the control byte at `at` (not CR or LF) is an escaped byte.
+  bool AllowsCtlAt(const char* at) {
+    for (; pos < at; ++pos) {
+      if (escaped) {
+        escaped = false;
+      } else if (*pos == '\\') {
+        escaped = quoted;
+      } else if (*pos == '"') {
+        quoted = !quoted;
+      }
     }
+    const bool ok = escaped;
+    escaped = false;
+    pos = at + 1;
+    return ok;
   }
-  return false;
-}
+};
 
 }  // namespace
 
@@ -331,6 +342,7 @@ ParseError MessageParser::StatusLine(std::size_t begin, std::size_t end) {
 // included) except as quoted-pairs.
 ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t from, std::size_t* line_end) {
   std::size_t i = from;
+  QuoteTracker quotes(d_ + value_begin);
   for (;;) {
     i = static_cast<std::size_t>(text::FindCtl(d_ + i, d_ + n_) - d_);
     if (i >= n_) return Fail("truncated header field (no CRLF)", n_);
@@ -347,7 +359,7 @@ ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t from, s
       return {};
     }
     if (ch == '\n') return Fail("bare LF in header field (CRLF required)", i);
-    if (!IsQuotedPairCtl(d_ + value_begin, d_ + i))
+    if (!quotes.AllowsCtlAt(d_ + i))
       return Fail(ch == '\0' ? "NUL byte in header field" : "control character in header field", i);
     ++i;
   }

@@ -226,3 +226,26 @@ TEST(SipMessage, ReuseKeepsCapacity) {
 
 }  // namespace
 }  // namespace sipim::sip
+
+namespace sipim::sip {
+namespace {
+
+// Many quoted-pair NULs in one value parse (the quoting state is carried,
+// not rescanned per byte), and an unquoted one among them is still caught.
+TEST(SipMessage, ManyQuotedPairControlBytes) {
+  std::string value = "\"";
+  for (int i = 0; i < 200000; ++i) value += std::string("\\\0", 2);
+  value += "\" <sip:a@b>";
+  const std::string s = "SIP/2.0 200 OK\r\nTo: " + value + "\r\nl: 0\r\n\r\n";
+  Message m;
+  ASSERT_FALSE(Parse(s, Framing::kDatagram, &m));
+  EXPECT_EQ(m.Find(HeaderId::kTo)->value.size(), value.size());
+  std::string bad = s;
+  bad.insert(bad.find("\" <sip") + 1, 1, '\0');  // a NUL after the closing quote
+  const ParseError e = Parse(bad, Framing::kDatagram, &m);
+  ASSERT_TRUE(e);
+  EXPECT_STREQ(e.reason, "NUL byte in header field");
+}
+
+}  // namespace
+}  // namespace sipim::sip
