@@ -456,6 +456,36 @@ TEST_F(SctpTransfer, T3RetransmissionRecovery)
     EXPECT_EQ(s.client.sock->GetPrimaryPath().rto, Seconds(2));
 }
 
+// T3 expiry with several chunks outstanding: one packet goes at once (E3),
+// the others only as SACKs open the 1-MTU window, never as a burst.
+TEST_F(SctpTransfer, T3SendsOnePacketThenFollowsCwnd)
+{
+    Session s;
+    DropNth drop;
+    drop.targets = {3, 4, 5};
+    s.link.toServer->SetPredicate(std::ref(drop));
+    std::vector<std::pair<uint32_t, Time>> rtx;
+    Simulator::Schedule(Seconds(0.2), [&] {
+        s.client.sock->TraceConnectWithoutContext(
+            "Retransmission",
+            MakeCallback(+[](std::vector<std::pair<uint32_t, Time>>* v, uint32_t t, bool) {
+                v->emplace_back(t, Simulator::Now());
+            }).Bind(&rtx));
+        for (uint32_t i = 0; i < 6; ++i)
+        {
+            s.client.sock->Send(Pattern(1452, i));
+        }
+    });
+    Simulator::Stop(Seconds(5));
+    Simulator::Run();
+    ASSERT_EQ(s.sink.got.size(), 6u);
+    ASSERT_EQ(rtx.size(), 3u);
+    EXPECT_EQ(rtx[0].first, drop.base + 3);
+    EXPECT_EQ(s.client.sock->GetStats().t3Expirations, 1u);
+    // The second retransmission waited for a SACK: at least one RTT later.
+    EXPECT_GE((rtx[1].second - rtx[0].second).GetSeconds(), 0.02);
+}
+
 // A receiver that stops reading closes its window; the sender keeps one
 // probe in flight, and resumes when the application reads again.
 TEST_F(SctpTransfer, ZeroWindowProbing)

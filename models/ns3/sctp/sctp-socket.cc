@@ -1736,6 +1736,8 @@ SctpSocket::TrySend()
     }
     bool dataAllowed = CanSendData();
     uint32_t packets = 0;
+    uint32_t limit = m_packetLimit ? std::min(m_packetLimit, m_maxBurst) : m_maxBurst;
+    m_packetLimit = 0;
     uint32_t newBytes = 0;
     while (true)
     {
@@ -1746,7 +1748,7 @@ SctpSocket::TrySend()
         }
         bool added = false;
         bool restartT3 = false;
-        if (dataAllowed && packets < m_maxBurst)
+        if (dataAllowed && packets < limit)
         {
             uint32_t before = m_nextUnsent;
             if (m_fastRtxPending)
@@ -1865,6 +1867,8 @@ SctpSocket::T3Expired()
         }
         ch.fastRtx = false;
     }
+    // E3: what fits in one packet now; the rest as cwnd allows (on SACKs).
+    m_packetLimit = 1;
     TrySend();
     if (!m_path.t3Rtx.IsRunning() && m_nextUnsent > 0)
     {

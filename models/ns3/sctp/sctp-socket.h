@@ -363,6 +363,7 @@ class SctpSocket : public Socket
     bool m_inFastRecovery = false;
     uint32_t m_fastRecoveryExit = 0;
     bool m_fastRtxPending = false;
+    uint32_t m_packetLimit = 0;      // >0: this opportunity may send only so many packets
     uint32_t m_rtxCount = 0;        // chunks marked for retransmission
     bool m_sackSinceT3 = false;
 
