@@ -162,7 +162,7 @@ std::vector<std::string> SummaryColumns(const std::vector<std::string>& swept_ke
   }
   for (const char* k :
        {"conversations", "ims_requested", "ims_sent", "delivered", "failed", "unfinished", "delivery_ratio",
-        "received_ratio", "latency_mean", "latency_p50", "latency_p95", "latency_max", "duplicate_deliveries",
+        "received_ratio", "latency_mean", "latency_p50", "latency_p95", "latency_max", "duplicate_deliveries", "extra_deliveries",
         "failed_reasons", "sessions", "sessions_failed", "duplicate_connections", "im_app_bytes",
         "im_transport_bytes", "im_ip_bytes", "im_ack_bytes", "im_packets", "im_fragments", "session_setup_ip_bytes",
         "session_teardown_ip_bytes", "session_ip_bytes", "registration_ip_bytes", "unattributed_ip_bytes",
@@ -252,6 +252,8 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   Accounting acc;
   acc.requested = workload.ims_requested();
   acc.sent = collector.ims_sent();
+  acc.link_packets = collector.total_packets();
+  acc.link_bytes = collector.total_ip_bytes();
   for (const auto& a : collector.anomalies()) acc.mismatches.push_back(a);
   if (acc.requested != acc.sent) {
     acc.mismatches.push_back(std::to_string(acc.requested) + " IMs handed to UAs but " + std::to_string(acc.sent) +
@@ -262,7 +264,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   std::vector<double> latencies;
   std::map<std::string, std::uint64_t> reasons;
   ByteCount im_total;
-  std::uint64_t received = 0, retransmissions = 0;
+  std::uint64_t received = 0, retransmissions = 0, extra_deliveries = 0;
   double im_cpu = 0;
   for (const ImRecord& r : collector.ims()) {
     if (r.id == 0) continue;
@@ -285,12 +287,14 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
       ++acc.failed;
       outcome = "failed";
       reason = ToString(r.reason);
+      if (r.status != 0) reason += "-" + std::to_string(r.status);  // e.g. final-response-408
       if (r.reason == SipFailReason::kNone) {
         acc.mismatches.push_back("IM " + std::to_string(r.id) + " failed without a reason");
       }
     }
     if (!reason.empty()) ++reasons[reason];
     if (r.deliveries > 0) ++received;
+    if (r.deliveries > 1) extra_deliveries += r.deliveries - 1;  // forked copies
     const double latency = Delta(r.send_time, r.first_delivery);
     if (!std::isnan(latency)) latencies.push_back(latency);
     im_total.AddShare(r.bytes, 1.0);
@@ -394,7 +398,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   summary.Add(c.conversations).Add(acc.requested).Add(acc.sent).Add(acc.delivered).Add(acc.failed)
       .Add(acc.unfinished).Add(sent > 0 ? acc.delivered / sent : NAN).Add(sent > 0 ? received / sent : NAN)
       .Add(latencies.empty() ? NAN : latency_sum / latencies.size()).Add(quantile(0.5)).Add(quantile(0.95))
-      .Add(latencies.empty() ? NAN : latencies.back()).Add(collector.duplicate_deliveries()).Add(reason_text)
+      .Add(latencies.empty() ? NAN : latencies.back()).Add(collector.duplicate_deliveries()).Add(extra_deliveries).Add(reason_text)
       .Add(n_sessions).Add(sessions_failed).Add(duplicate_connections).Add(im_total.app).Add(im_total.transport)
       .Add(im_total.ip).Add(im_total.acks).Add(im_total.packets).Add(im_total.fragments).Add(setup_total.ip)
       .Add(teardown_total.ip).Add(sessions_total.ip).Add(collector.registration_bytes().ip)

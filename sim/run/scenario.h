@@ -23,6 +23,8 @@ struct Accounting {
   std::uint64_t delivered = 0;
   std::uint64_t failed = 0;     // with a reason
   std::uint64_t unfinished = 0; // no outcome when the run hit stop_time
+  std::uint64_t link_packets = 0;  // IP packets transmitted on all links (for benchmarks)
+  double link_bytes = 0;           // their IP bytes
   std::vector<std::string> mismatches;
   bool ok() const { return mismatches.empty(); }
   std::string ToString() const;

@@ -142,8 +142,9 @@ void Workload::MaybeFinish(std::uint64_t c) {
     for (const auto& to : conv.recipients) uas_[conv.sender]->EndSession(to);
   }
   ++finished_;
-  // The slot takes the next conversation (scheduled: not inside a trace).
-  Simulator::ScheduleNow(&Workload::StartConversation, this);
+  // The slot's next conversation starts a think time later, as a user
+  // would (and never from inside a trace callback).
+  Simulator::Schedule(Seconds(DrawThink()), &Workload::StartConversation, this);
   if (Done() && on_done_) on_done_();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The traffic of a scenario: `conversations` conversations, `concurrent` of
-// them at once (a finished one frees its slot for the next). A conversation
+// them at once (a finished one frees its slot for the next, which starts a
+// think time later). A conversation
 // is one sender and `group_size` recipients exchanging
 // `messages_per_conversation` IMs: each IM goes to every recipient (group
 // chat to K users is K IMs), IMs are `think_time` apart (exponential or

@@ -1,0 +1,162 @@
+// Simulation benchmarks.
+//
+// BM_PagerVsBareNs3/N: N pager IMs from Dan to Shirley over the paper's
+//   topology (Dan - home.com - office.com - Shirley), the whole `sipim run`
+//   point (models, metrics, CSVs) timed; in the same iteration, bare ns-3
+//   (UdpClient/UdpServer, no SIP) moves the same number of packets of the
+//   same mean size over the same topology. Counters: IMs per wall second,
+//   ns per packet transmitted on a link for each, and their ratio.
+// BM_Scale/UAS/IMS: UAS user agents in 100 domains, each sending IMS IMs;
+//   wall time, IMs per second and the process's peak RSS (getrusage).
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "config.h"
+#include "ns3/core-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/point-to-point-net-device.h"
+#include "ns3/udp-client-server-helper.h"
+#include "options.h"
+#include "scenario.h"
+#include "topology.h"
+
+namespace {
+
+using namespace sipim::run;
+
+RunConfig MakeConfig(const std::map<std::string, std::string>& overrides) {
+  PointValues values;
+  for (const auto& spec : OptionTable()) values[spec.key] = spec.default_value;
+  values["name"] = "bench";
+  values["progress"] = "false";
+  values["calibration"] = std::string(SIPIM_SOURCE_DIR) + "/results/calibration";
+  for (const auto& [k, v] : overrides) values[k] = v;
+  RunConfig c;
+  if (auto error = BuildConfig(values, &c)) {
+    std::fprintf(stderr, "bench_sim: %s\n", error->c_str());
+    std::abort();
+  }
+  return c;
+}
+
+std::string TempDir(const char* name) {
+  return (std::filesystem::temp_directory_path() / (std::string("sipim-bench-") + name)).string();
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+std::uint64_t g_bare_packets = 0;
+void CountPacket(ns3::Ptr<const ns3::Packet>) { ++g_bare_packets; }
+
+// Bare ns-3 over the same topology: UdpClient Dan -> Shirley and Shirley ->
+// Dan, `each` packets of `size` bytes every `interval`, both ways at once.
+// Returns the packets transmitted on all links.
+std::uint64_t RunBare(const RunConfig& c, std::uint32_t each, std::uint32_t size, double interval) {
+  using namespace ns3;
+  g_bare_packets = 0;
+  Topology topo = BuildTopology(c);
+  for (const auto& link : topo.links) {
+    for (std::uint32_t i = 0; i < 2; ++i) {
+      link.devices.Get(i)->TraceConnectWithoutContext("MacTx", MakeCallback(&CountPacket));
+    }
+  }
+  Ptr<Node> dan = topo.uas.front().node, shirley = topo.uas.back().node;
+  const Ipv4Address dan_addr = dan->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal();
+  const Ipv4Address shirley_addr = shirley->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal();
+  UdpServerHelper server(9);
+  ApplicationContainer servers = server.Install(NodeContainer(dan, shirley));
+  for (auto [from, to] : {std::pair{dan, shirley_addr}, std::pair{shirley, dan_addr}}) {
+    UdpClientHelper client(to, 9);
+    client.SetAttribute("MaxPackets", UintegerValue(each));
+    client.SetAttribute("Interval", TimeValue(Seconds(interval)));
+    client.SetAttribute("PacketSize", UintegerValue(size));
+    client.Install(from).Start(Seconds(1));
+  }
+  Simulator::Run();
+  Simulator::Destroy();
+  return g_bare_packets;
+}
+
+void BM_PagerVsBareNs3(benchmark::State& state) {
+  const std::uint64_t ims = static_cast<std::uint64_t>(state.range(0));
+  const RunConfig c = MakeConfig({{"messages_per_conversation", std::to_string(ims)},
+                                  {"think_time", "1ms"},
+                                  {"think_distribution", "constant"},
+                                  {"message_size", "100"}});
+  const std::string dir = TempDir("pager");
+  double sipim_s = 0, bare_s = 0;
+  std::uint64_t sipim_packets = 0, bare_packets = 0, delivered = 0;
+  for (auto _ : state) {
+    double wall = 0;
+    long rss = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    const Accounting acc = RunPoint(c, PointLabel{}, dir, &wall, &rss);
+    sipim_s += Seconds(t0);
+    sipim_packets += acc.link_packets;
+    delivered += acc.delivered;
+    // The same packets: as many link transmissions, of the IMs' mean size,
+    // half each way (requests and responses), at the IMs' pace.
+    const std::uint64_t ip_packets_per_direction = acc.link_packets / 2 / 3;  // 3 links Dan..Shirley
+    t0 = std::chrono::steady_clock::now();
+    const double mean_ip = acc.link_bytes / static_cast<double>(acc.link_packets);
+    bare_packets += RunBare(c, static_cast<std::uint32_t>(ip_packets_per_direction),
+                            static_cast<std::uint32_t>(mean_ip) - 28, 0.001);
+    bare_s += Seconds(t0);
+  }
+  std::filesystem::remove_all(dir);
+  const double n = static_cast<double>(state.iterations());
+  state.counters["ims_per_s"] = benchmark::Counter(static_cast<double>(delivered) / sipim_s);
+  state.counters["sipim_ns_per_pkt"] = benchmark::Counter(1e9 * sipim_s / static_cast<double>(sipim_packets));
+  state.counters["bare_ns_per_pkt"] = benchmark::Counter(1e9 * bare_s / static_cast<double>(bare_packets));
+  state.counters["bare_pkts_per_s"] = benchmark::Counter(static_cast<double>(bare_packets) / bare_s);
+  state.counters["ratio"] = benchmark::Counter((sipim_s / static_cast<double>(sipim_packets)) /
+                                               (bare_s / static_cast<double>(bare_packets)));
+  state.counters["pkts_per_run"] = benchmark::Counter(static_cast<double>(sipim_packets) / n);
+}
+BENCHMARK(BM_PagerVsBareNs3)->Arg(2000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Scale(benchmark::State& state) {
+  const std::uint64_t uas = static_cast<std::uint64_t>(state.range(0));
+  const std::uint64_t per_ua = static_cast<std::uint64_t>(state.range(1));
+  const std::uint64_t domains = uas >= 100 ? 100 : 2;
+  const RunConfig c = MakeConfig({{"domains", std::to_string(domains)},
+                                  {"users_per_domain", std::to_string(uas / domains)},
+                                  {"conversations", std::to_string(uas)},
+                                  {"concurrent", std::to_string(uas)},
+                                  {"messages_per_conversation", std::to_string(per_ua)},
+                                  {"think_time", "1s"},
+                                  {"start_time", "2s"}});
+  const std::string dir = TempDir("scale");
+  Accounting acc;
+  double seconds = 0;
+  for (auto _ : state) {
+    double wall = 0;
+    long rss = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    acc = RunPoint(c, PointLabel{}, dir, &wall, &rss);
+    seconds = Seconds(t0);
+  }
+  std::filesystem::remove_all(dir);
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["ims_sent"] = benchmark::Counter(static_cast<double>(acc.sent));
+  state.counters["delivered"] = benchmark::Counter(static_cast<double>(acc.delivered));
+  state.counters["failed"] = benchmark::Counter(static_cast<double>(acc.failed + acc.unfinished));
+  state.counters["ims_per_s"] = benchmark::Counter(static_cast<double>(acc.sent) / seconds);
+  state.counters["link_pkts_per_s"] = benchmark::Counter(static_cast<double>(acc.link_packets) / seconds);
+  state.counters["peak_rss_MiB"] = benchmark::Counter(static_cast<double>(usage.ru_maxrss) / 1024.0);
+  state.counters["accounting_ok"] = benchmark::Counter(acc.ok() ? 1 : 0);
+}
+BENCHMARK(BM_Scale)->Args({1000, 100})->Args({10000, 100})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
