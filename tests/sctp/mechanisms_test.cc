@@ -22,19 +22,6 @@ class SctpMechanisms : public ::testing::Test
     }
 };
 
-struct Session
-{
-    Link link;
-    Sink sink;
-    Client client;
-
-    explicit Session(const std::string& rate = "10Mbps", const std::string& delay = "10ms")
-        : link(rate, delay)
-    {
-        sink.Start(link.Server(), 5000);
-        Simulator::Schedule(Seconds(0), [this] { client.Start(link.Client(), link.ServerAddress(5000)); });
-    }
-};
 
 } // namespace
 

@@ -258,6 +258,23 @@ struct Client
     }
 };
 
+/// A listening sink on the server and a client connecting to it at t = 0
+/// (after the nodes' own initialisation).
+struct Session
+{
+    Link link;
+    Sink sink;
+    Client client;
+
+    explicit Session(const std::string& rate = "10Mbps", const std::string& delay = "10ms")
+        : link(rate, delay)
+    {
+        sink.Start(link.Server(), 5000);
+        // After the nodes' own initialisation at t = 0.
+        Simulator::Schedule(Seconds(0), [this] { client.Start(link.Client(), link.ServerAddress(5000)); });
+    }
+};
+
 /// A message whose bytes encode (tag, index) so that content can be checked.
 inline Ptr<Packet>
 Pattern(uint32_t size, uint32_t seed)

@@ -22,20 +22,6 @@ class SctpTransfer : public ::testing::Test
     }
 };
 
-struct Session
-{
-    Link link;
-    Sink sink;
-    Client client;
-
-    explicit Session(const std::string& rate = "10Mbps", const std::string& delay = "10ms")
-        : link(rate, delay)
-    {
-        sink.Start(link.Server(), 5000);
-        // After the nodes' own initialisation at t = 0.
-        Simulator::Schedule(Seconds(0), [this] { client.Start(link.Client(), link.ServerAddress(5000)); });
-    }
-};
 
 /// Drops the first transmission of the DATA chunk with TSN = initial + k.
 struct DropNth
