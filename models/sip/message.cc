@@ -228,8 +228,15 @@ class MessageParser {
   ParseError NameError(std::size_t line) const;
   ParseError ContentLength(const Header& h);
   ParseError Body();
+  // "SIP/2.0", the letters in any case (RFC 3261 section 7.1).
   bool IsVersion(std::size_t begin, std::size_t end) const {
-    return end - begin == 7 && IEquals(std::string_view(d_ + begin, 7), "SIP/2.0");
+    if (end - begin != 7) return false;
+    std::uint32_t head;
+    std::memcpy(&head, d_ + begin, 4);
+    // Folding 0x20 into "SIP/" maps only s/S, i/I, p/P onto "sip/".
+    std::uint32_t want;
+    std::memcpy(&want, "sip/", 4);
+    return (head | 0x00202020u) == want && std::memcmp(d_ + begin + 4, "2.0", 3) == 0;
   }
 
   const char* d_;
