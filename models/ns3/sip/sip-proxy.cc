@@ -189,14 +189,20 @@ struct SipProxy::Impl {
   void OnRequest(const std::string& bytes, const sip::Message& msg, const RxMeta& meta,
                  SipAttribution attr) {
     ++self->m_requestsReceived;
-    if (auto e = sip::Validate(msg)) {
-      Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
-      if (msg.method != "ACK") RespondStateless(msg, meta, attr, 400);
-      return;
-    }
+    // RFC 3261 16.3: a proxy checks the fields it needs (Via here; the
+    // Request-URI, Route and Max-Forwards below, each with the wire core's
+    // typed parser), not the whole message: the recipient UA validates it.
     sip::Via top;
     if (auto e = sip::TopVia(msg, &top)) {
       Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      return;
+    }
+    if (top.branch.empty() || msg.Find(sip::HeaderId::kCallId) == nullptr ||
+        msg.Find(sip::HeaderId::kCSeq) == nullptr || msg.Find(sip::HeaderId::kFrom) == nullptr ||
+        msg.Find(sip::HeaderId::kTo) == nullptr) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(),
+           "request without branch, Call-ID, CSeq, From or To");
+      if (msg.method != "ACK") RespondStateless(msg, meta, attr, 400);
       return;
     }
     Ipv4Address viaAddr;

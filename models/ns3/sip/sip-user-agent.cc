@@ -146,6 +146,7 @@ struct SipUserAgent::Impl {
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions;  // by key
   std::unordered_map<std::uint64_t, Session*> sessionsById;
   std::uint64_t nextConnId = 1;
+  sip::Via m_top;  // scratch
 
   explicit Impl(SipUserAgent* s) : self(s) {}
 
@@ -401,7 +402,10 @@ struct SipUserAgent::Impl {
     const SipAttribution attr = sipns3::AttributionOf(msg);
     FireRx(meta.transport, meta.from, meta.fromPort, attr, sipns3::TypeOf(msg),
            static_cast<std::uint16_t>(msg.is_request ? 0 : msg.status_code), msg.raw.size());
-    if (auto e = sip::Validate(msg)) {
+    // Requests are validated in full (RFC 3261 8.2); a response is matched
+    // to its transaction by the top Via, and its other fields are parsed
+    // with the typed parsers where they are used.
+    if (auto e = msg.is_request ? sip::Validate(msg) : sip::TopVia(msg, &m_top)) {
       Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
       return;
     }
