@@ -135,3 +135,70 @@ TEST(Session, IdleTimeoutSendsBye) {
   for (const auto& r : tb.TxAfter(1.0)) byes += r.type == "BYE";
   EXPECT_EQ(byes, 1);
 }
+
+namespace {
+// Drops the first `n` packets it sees.
+class DropFirstN : public ErrorModel {
+ public:
+  explicit DropFirstN(int n) : m_left(n) {}
+
+ private:
+  bool DoCorrupt(Ptr<Packet>) override { return m_left > 0 ? (--m_left, true) : false; }
+  void DoReset() override {}
+  int m_left;
+};
+}  // namespace
+
+// The callee's 200 to INVITE is lost over UDP: the UAS core retransmits it (T1) and the session comes up.
+TEST(Session, Lost200ToInviteIsRetransmitted) {
+  Testbed tb;
+  tb.Record();
+  Ptr<NetDevice> officeSide = tb.links[2].Get(0);
+  Simulator::Schedule(Seconds(0.9), [officeSide]() {
+    officeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new DropFirstN(1))));
+  });
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  int retransmitted200 = 0;
+  for (const auto& r : tb.TxAfter(1.0)) retransmitted200 += r.node == "shirley" && r.type == "200" && r.retransmission;
+  EXPECT_EQ(retransmitted200, 1);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_GT(tb.deliveries[0].time, 1.5);  // after T1
+}
+
+// RecordRoute on both proxies: ACK and BYE follow the route set through home.com and office.com.
+TEST(Session, RecordRouteKeepsProxiesOnThePath) {
+  Testbed tb;
+  tb.home->SetAttribute("RecordRoute", BooleanValue(true));
+  tb.office->SetAttribute("RecordRoute", BooleanValue(true));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(2), [&]() { tb.dan->EndSession("shirley@office.com"); });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  std::vector<std::string> ackHops, byeHops;
+  for (const auto& r : tb.TxAfter(1.0)) {
+    if (r.type == "ACK") ackHops.push_back(r.node + ">" + r.peer);
+    if (r.type == "BYE") byeHops.push_back(r.node + ">" + r.peer);
+  }
+  const std::vector<std::string> path = {"dan>home", "home>office", "office>shirley"};
+  EXPECT_EQ(ackHops, path);
+  EXPECT_EQ(byeHops, path);
+  EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
+  EXPECT_EQ(tb.deliveries.size(), 1u);
+}
+
+// MSRP Success-Report: yes makes the recipient send a REPORT after the 200.
+TEST(Session, MsrpSuccessReportSendsReport) {
+  Testbed tb;
+  tb.dan->SetAttribute("MsrpSuccessReport", BooleanValue(true));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionMsrp); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  std::vector<std::string> fromShirley;
+  for (const auto& r : tb.TxAfter(1.0))
+    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0) fromShirley.push_back(r.type);
+  EXPECT_EQ(fromShirley, (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
+}
