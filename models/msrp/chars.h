@@ -92,13 +92,16 @@ inline void AppendCode3(unsigned code, std::string* out) {
 // overflow beyond `max`.
 inline bool ParseDecimal(std::string_view s, std::uint64_t max, std::uint64_t* out) {
   if (s.empty() || s.size() > 20) return false;
+  const std::uint64_t limit = max / 10;  // one division, not one per digit
   std::uint64_t v = 0;
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     if (!IsDigit(c)) return false;
-    std::uint64_t d = c - '0';
-    if (v > (max - d) / 10) return false;
-    v = v * 10 + d;
+    const std::uint64_t d = c - '0';
+    if (v > limit) return false;
+    v *= 10;  // v <= max / 10, so no wrap
+    if (v > max - d) return false;
+    v += d;
   }
   *out = v;
   return true;
