@@ -77,6 +77,33 @@ TEST(MsrpUri, RejectsMalformed) {
   }
 }
 
+// The one-pass path (plain host) and the general one (taken when userinfo
+// is present) read host, port, session and transport alike.
+TEST(MsrpUri, FastAndGeneralPathsAgree) {
+  for (const char* rest : {"h/s;tcp", "h:1/s;tcp", "10.0.0.1:65535/a/b;tcp", "a-b.c_d~e:80;tcp",
+                           "1.2.3.4;tcp;x=y", "ex.com:0/s=+;sctp", "h!$&'()*+,=:9/s;tcp"}) {
+    Uri fast, general;
+    std::string plain = std::string("msrp://") + rest;
+    std::string with_user = std::string("msrp://user@") + rest;
+    ASSERT_FALSE(ParseUri(plain, &fast)) << plain;
+    ASSERT_FALSE(ParseUri(with_user, &general)) << with_user;
+    EXPECT_EQ(fast.host, general.host) << rest;
+    EXPECT_EQ(fast.port, general.port) << rest;
+    EXPECT_EQ(fast.session_id, general.session_id) << rest;
+    EXPECT_EQ(fast.transport, general.transport) << rest;
+    EXPECT_EQ(fast.params, general.params) << rest;
+  }
+  for (const char* rest : {"h:/s;tcp", "h:1x/s;tcp", "1.2.3/s;tcp", "h:99999;tcp", "/s;tcp"}) {
+    Uri a, b;
+    ParseError ea = ParseUri(std::string("msrp://") + rest, &a);
+    ParseError eb = ParseUri(std::string("msrp://user@") + rest, &b);
+    ASSERT_TRUE(ea) << rest;
+    ASSERT_TRUE(eb) << rest;
+    EXPECT_STREQ(ea.reason, eb.reason) << rest;
+    EXPECT_EQ(ea.column + 5, eb.column) << rest;  // "user@" shifts the column
+  }
+}
+
 // AppendUri writes back what ParseUri read (scheme in lower case).
 TEST(MsrpUri, RoundTrips) {
   for (const char* t : {"msrp://atlanta.example.com:7654/jshA7weztas;tcp",
