@@ -336,6 +336,51 @@ TEST_F(SctpHandshake, MaxRetransAborts)
     Config::Reset();
 }
 
+// Peer restart (§5.2.2 / §5.2.4 case A): the client vanishes without telling
+// the server, a new client on the same port connects; the server's existing
+// association answers with tie-tags and restarts in place.
+TEST_F(SctpHandshake, PeerRestartDetectedWithTieTags)
+{
+    Link link;
+    Sink sink;
+    sink.Start(link.Server(), 5000);
+    Client first;
+    Client second;
+    Simulator::Schedule(Seconds(0.1), [&] {
+        first.sock = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(link.Client()));
+        first.sock->Bind(InetSocketAddress(Ipv4Address::GetAny(), 7000));
+        first.sock->Connect(link.ServerAddress(5000));
+    });
+    Simulator::Schedule(Seconds(0.5), [&] {
+        // The client dies: its ABORT is lost.
+        link.toServer->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_ABORT); });
+        first.sock->Abort();
+    });
+    Ptr<SctpSocket> serverConnBefore;
+    uint32_t serverTagBefore = 0;
+    Simulator::Schedule(Seconds(1), [&] {
+        serverConnBefore = sink.conn;
+        serverTagBefore = link.toServer->seen.back().view.vtag; // the lost ABORT: server's tag
+        link.toServer->SetPredicate(nullptr);
+        second.sock = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(link.Client()));
+        second.sock->SetConnectCallback(MakeCallback(&Client::Ok, &second), MakeCallback(&Client::Fail, &second));
+        second.sock->Bind(InetSocketAddress(Ipv4Address::GetAny(), 7000));
+        second.sock->Connect(link.ServerAddress(5000));
+    });
+    Simulator::Schedule(Seconds(1.5), [&] { second.sock->Send(Pattern(300, 9)); });
+    Simulator::Stop(Seconds(3));
+    Simulator::Run();
+    ASSERT_TRUE(second.connected);
+    // Same server socket, restarted (no second accept), new tags.
+    EXPECT_EQ(sink.conn, serverConnBefore);
+    EXPECT_EQ(sink.conn->GetState(), SCTP_ESTABLISHED);
+    // The server took a new verification tag from the cookie (case A).
+    EXPECT_NE(link.toServer->seen.back().view.vtag, serverTagBefore);
+    EXPECT_NE(serverTagBefore, 0u);
+    ASSERT_EQ(sink.got.size(), 1u);
+    EXPECT_TRUE(IsPattern(sink.got[0].data, 9));
+}
+
 // An idle association sends HEARTBEATs, gets them acked and measures RTT.
 TEST_F(SctpHandshake, HeartbeatOnIdlePath)
 {

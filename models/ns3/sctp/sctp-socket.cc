@@ -1735,6 +1735,10 @@ SctpSocket::TrySend()
         return;
     }
     bool dataAllowed = CanSendData();
+    if (dataAllowed && m_nextUnsent < m_outQueue.size())
+    {
+        DecayIdleCwnd();
+    }
     uint32_t packets = 0;
     uint32_t limit = m_packetLimit ? std::min(m_packetLimit, m_maxBurst) : m_maxBurst;
     m_packetLimit = 0;
@@ -1793,6 +1797,26 @@ SctpSocket::TrySend()
     {
         NotifyDataSent(newBytes);
     }
+}
+
+void
+SctpSocket::DecayIdleCwnd()
+{
+    // §7.2.1: a path that sent no data for a while halves cwnd (not below
+    // 4 MTU) once per RTO of silence, so an idle burst is not sent at a stale rate.
+    if (m_path.flightSize > 0 || m_rtxCount > 0 || !m_path.lastDataSent.IsStrictlyPositive())
+    {
+        return;
+    }
+    uint32_t floor = 4 * m_path.Mtu();
+    Time idle = Simulator::Now() - m_path.lastDataSent;
+    uint32_t cwnd = m_path.cwnd;
+    while (idle >= m_path.rto && cwnd > floor)
+    {
+        cwnd = std::max(cwnd / 2, floor);
+        idle -= m_path.rto;
+    }
+    SetCwnd(cwnd);
 }
 
 void

@@ -258,6 +258,7 @@ class SctpSocket : public Socket
     bool FillData(sctp::PacketBuilder& b, bool fastPacket, bool& restartT3);
     void AddChunk(sctp::PacketBuilder& b, OutChunk& ch);
     void Transmit(sctp::PacketBuilder& b);
+    void DecayIdleCwnd();
     void StartT3IfIdle();
     void RestartT3();
     void T3Expired();
