@@ -78,11 +78,13 @@ struct Via {
   int rport = 0;  // 0 for a bare ";rport"
   int ttl = -1;   // -1 when absent
   ParamList params;  // every parameter, the ones above included
-  std::string_view text;  // the whole via-parm
+  std::string_view text;  // the whole via-parm, without surrounding LWS
 };
 // Parses one via-parm (a single value, as ValueSplitter yields).
 ParseError ParseVia(std::string_view value, Via* out, std::string_view base = {});
 // The top-most via-parm of the message: the first value of the first Via.
+// Only that value is parsed (fast path for transaction matching); the
+// values after it are checked by AllVias() and Validate().
 ParseError TopVia(const Message& msg, Via* out);
 // Every via-parm, in order, across all Via fields (appends to *out).
 ParseError AllVias(const Message& msg, std::vector<Via>* out);
