@@ -162,6 +162,10 @@ TEST(Cpu, QueueingDelaysSecondMessage) {
   cal->Add("parse", "sip", 0, 20e6);
   for (std::uint32_t i = 0; i < tb.nodes.GetN(); ++i) tb.nodes.Get(i)->GetObject<NodeCpu>()->SetCalibration(cal);
   tb.Record();
+  std::vector<Time> homeRxCpu;
+  tb.home->TraceConnectWithoutContext("Rx", Callback<void, const SipWireEvent&>([&](const SipWireEvent& ev) {
+                                        homeRxCpu.push_back(ev.cpu);
+                                      }));
   Simulator::Schedule(Seconds(1), [&]() {
     tb.dan->SendIm("shirley@office.com", 10, SipImMode::kPager);
     tb.dan->SendIm("shirley@office.com", 10, SipImMode::kPager);
@@ -174,6 +178,8 @@ TEST(Cpu, QueueingDelaysSecondMessage) {
   EXPECT_GT(homeCpu->GetMaxWait(), MilliSeconds(10));
   EXPECT_GE(homeCpu->GetMessagesHandled(), 4u);  // 2 REGISTER-free MESSAGEs + their 200s
   EXPECT_EQ(homeCpu->GetUncalibratedJobs(), 0u);
+  ASSERT_FALSE(homeRxCpu.empty());
+  for (Time t : homeRxCpu) EXPECT_EQ(t, MilliSeconds(20));  // the Rx trace says what parsing cost
 }
 
 // Same scenario twice (with random loss from the same seed): identical event logs.

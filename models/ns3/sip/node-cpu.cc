@@ -41,7 +41,6 @@ Ptr<NodeCpu> NodeCpu::GetOrCreate(Ptr<Node> node) {
 void NodeCpu::SetCalibration(Ptr<CpuCalibration> calibration) { m_calibration = calibration; }
 
 Time NodeCpu::Submit(Time cost, std::function<void()> done) {
-  if (m_speedFactor != 1.0) cost = Time::FromDouble(cost.GetDouble() * m_speedFactor, Time::GetResolution());
   const Time now = Simulator::Now();
   const Time start = m_freeAt > now ? m_freeAt : now;
   const Time wait = start - now;
@@ -65,15 +64,15 @@ Time NodeCpu::Submit(Time cost, std::function<void()> done) {
   return end;
 }
 
+Time NodeCpu::Cost(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes) const {
+  if (!curve) return Time();
+  return NanoSeconds(static_cast<int64_t>(curve->NsAt(sizeBytes) * m_speedFactor + 0.5));
+}
+
 Time NodeCpu::Charge(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes,
                      std::function<void()> done) {
-  Time cost;
-  if (curve) {
-    cost = NanoSeconds(static_cast<int64_t>(curve->NsAt(sizeBytes) + 0.5));
-  } else {
-    ++m_uncalibrated;
-  }
-  return Submit(cost, std::move(done));
+  if (!curve) ++m_uncalibrated;
+  return Submit(Cost(curve, sizeBytes), std::move(done));
 }
 
 Time NodeCpu::Charge(const std::string& operation, const std::string& algorithm,
@@ -90,9 +89,7 @@ Time NodeCpu::Charge(const std::string& operation, const std::string& algorithm,
 
 Time NodeCpu::CostOf(const std::string& operation, const std::string& algorithm,
                      std::uint64_t sizeBytes) const {
-  if (!m_calibration) return Time();
-  auto c = m_calibration->Cost(operation, algorithm, sizeBytes);
-  return c ? *c : Time();
+  return Cost(m_calibration ? m_calibration->Find(operation, algorithm) : nullptr, sizeBytes);
 }
 
 }  // namespace ns3

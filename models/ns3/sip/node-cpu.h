@@ -37,8 +37,8 @@ class NodeCpu : public Object {
   void SetCalibration(Ptr<CpuCalibration> calibration);
   Ptr<CpuCalibration> GetCalibration() const { return m_calibration; }
 
-  // Queues a job costing `cost` (scaled by the SpeedFactor attribute);
-  // `done` runs when it completes. Returns the completion time.
+  // Queues a job costing exactly `cost`; `done` runs when it completes.
+  // Returns the completion time.
   Time Submit(Time cost, std::function<void()> done);
 
   // Queues the cost of (operation, algorithm, sizeBytes) from the
@@ -50,6 +50,9 @@ class NodeCpu : public Object {
   Time Charge(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes,
               std::function<void()> done);
 
+  // What Charge(curve, size) costs (SpeedFactor applied; zero without a
+  // curve), without queueing or counting anything.
+  Time Cost(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes) const;
   // What Charge would cost, without queueing anything.
   Time CostOf(const std::string& operation, const std::string& algorithm,
               std::uint64_t sizeBytes) const;

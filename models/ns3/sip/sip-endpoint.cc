@@ -322,8 +322,10 @@ void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
   Simulator::ScheduleNow([this, id]() { m_conns.erase(id); });
 }
 
-void SipEndpoint::Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing) {
+void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::Framing framing) {
   const std::size_t size = bytes.size();
+  RxMeta meta = rxMeta;
+  if (m_cpu) meta.cpu = m_cpu->Cost(m_parseCurve, size);
   auto work = [this, b = std::move(bytes), meta, framing]() {
     if (m_cpu) m_cpu->CountMessage();
     sipim::ParseError err = sipim::sip::Parse(b, framing, &m_scratch);

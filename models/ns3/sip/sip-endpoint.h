@@ -84,6 +84,7 @@ struct RxMeta {
   Ipv4Address from;
   std::uint16_t fromPort = 0;
   std::uint64_t connId = 0;  // 0 for UDP
+  Time cpu;                  // parse time charged to the node for it
 };
 
 // A destination of a SIP message.

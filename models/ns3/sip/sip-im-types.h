@@ -119,6 +119,7 @@ struct SipWireEvent {
   bool retransmission = false;  // a timer A/E/G or 2xx retransmission
   Ipv4Address peer;             // remote address of this hop
   std::uint16_t peerPort = 0;
+  Time cpu;  // Rx: CPU time charged to this node for parsing it (else 0)
 };
 
 // A received message that was dropped or refused ("Drop" traces).

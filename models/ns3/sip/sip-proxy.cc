@@ -157,6 +157,7 @@ struct SipProxy::Impl {
     ev.transport = meta.transport;
     ev.peer = meta.from;
     ev.peerPort = meta.fromPort;
+    ev.cpu = meta.cpu;
     self->m_rxTrace(ev);
     if (msg.is_request) OnRequest(bytes, msg, meta, attr);
     else OnResponse(msg, attr);

@@ -166,8 +166,9 @@ struct SipUserAgent::Impl {
     self->m_txTrace(ev);
   }
   void FireRx(SipTransportProtocol t, Ipv4Address peer, std::uint16_t port, SipAttribution attr,
-              SipMsgType type, std::uint16_t status, std::size_t bytes) {
+              SipMsgType type, std::uint16_t status, std::size_t bytes, Time cpuCost) {
     SipWireEvent ev;
+    ev.cpu = cpuCost;
     ev.nodeId = nodeId;
     ev.attr = attr;
     ev.type = type;
@@ -401,7 +402,7 @@ struct SipUserAgent::Impl {
   void OnSip(const sip::Message& msg, const RxMeta& meta) {
     const SipAttribution attr = sipns3::AttributionOf(msg);
     FireRx(meta.transport, meta.from, meta.fromPort, attr, sipns3::TypeOf(msg),
-           static_cast<std::uint16_t>(msg.is_request ? 0 : msg.status_code), msg.raw.size());
+           static_cast<std::uint16_t>(msg.is_request ? 0 : msg.status_code), msg.raw.size(), meta.cpu);
     // Requests are validated in full (RFC 3261 8.2); a response is matched
     // to its transaction by the top Via, and its other fields are parsed
     // with the typed parsers where they are used.
@@ -1026,7 +1027,8 @@ struct SipUserAgent::Impl {
       s.shared->inFlight[from].pop_front();
     }
     const SipAttribution attr{SipAttributionKind::kIm, imId};
-    FireRx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kStrippedMessage, 0, m.raw.size());
+    FireRx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kStrippedMessage, 0, m.raw.size(),
+           cpu->Cost(sipParse, m.raw.size()));
     if (!m.is_request || m.method != "MESSAGE") {
       Drop(SipDropReason::kUnexpected, attr, m.raw.size(), "not a MESSAGE in the session");
       return;
@@ -1063,8 +1065,11 @@ struct SipUserAgent::Impl {
     if (m.is_request) type = m.method == msrp::Method::kSend ? SipMsgType::kMsrpSend : SipMsgType::kMsrpReport;
     SipAttribution attr = sipns3::ParseAttributedId(m.message_id);
     if (attr.kind == SipAttributionKind::kNone) attr = SipAttribution{SipAttributionKind::kSession, s.id};
-    FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size);
-    if (type != SipMsgType::kMsrpSend) return;  // 200s and REPORTs: counted above
+    FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(msrpParse, m.size));
+    if (type != SipMsgType::kMsrpSend) {
+      cpu->Charge(msrpParse, m.size, []() {});  // 200s and REPORTs cost their parse too
+      return;
+    }
     // Answer (unless Failure-Report: no) and reassemble.
     if (m.failure_report != msrp::ReportMode::kNo) {
       std::string ok;
