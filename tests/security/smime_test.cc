@@ -254,6 +254,27 @@ TEST_P(SmimeAlg, FromMismatch) {
   EXPECT_TRUE(SmimeReceive(body->content_type, body->body, Ctx(p, nullptr, "sip:bob@HOME.com;transport=tcp")).ok());
 }
 
+// A multipart/signed body whose signature part is base64 (as many UAs send it) verifies too.
+TEST_P(SmimeAlg, MultipartWithBase64Signature) {
+  Pki& p = GetPki(GetParam());
+  auto body = SmimeSign(p.user("sip:alice@home.com"), kEntity, {true, true, true});
+  ASSERT_TRUE(body.ok());
+  std::string& b = body->body;
+  const std::string marker = "Content-Transfer-Encoding: binary\r\n";
+  std::size_t cte = b.find(marker);
+  ASSERT_NE(cte, std::string::npos);
+  std::size_t der_start = b.find("\r\n\r\n", cte) + 4;
+  std::size_t der_end = b.rfind("\r\n--");
+  std::string der = b.substr(der_start, der_end - der_start);
+  std::string b64 = Base64Encode(reinterpret_cast<const unsigned char*>(der.data()), der.size());
+  for (std::size_t i = 76; i < b64.size(); i += 78) b64.insert(i, "\r\n");  // MIME line length
+  std::string rebuilt = b.substr(0, cte) + "Content-Transfer-Encoding: base64\r\n" +
+                        b.substr(cte + marker.size(), der_start - cte - marker.size()) + b64 + b.substr(der_end);
+  auto r = SmimeReceive(body->content_type, rebuilt, Ctx(p, nullptr, "sip:alice@home.com"));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, kText);
+}
+
 INSTANTIATE_TEST_SUITE_P(Alg, SmimeAlg, ::testing::Values(KeyAlg::kRsa2048, KeyAlg::kP256),
                          [](const auto& info) { return std::string(KeyAlgName(info.param)); });
 
