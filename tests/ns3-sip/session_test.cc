@@ -136,18 +136,6 @@ TEST(Session, IdleTimeoutSendsBye) {
   EXPECT_EQ(byes, 1);
 }
 
-namespace {
-// Drops the first `n` packets it sees.
-class DropFirstN : public ErrorModel {
- public:
-  explicit DropFirstN(int n) : m_left(n) {}
-
- private:
-  bool DoCorrupt(Ptr<Packet>) override { return m_left > 0 ? (--m_left, true) : false; }
-  void DoReset() override {}
-  int m_left;
-};
-}  // namespace
 
 // The callee's 200 to INVITE is lost over UDP: the UAS core retransmits it (T1) and the session comes up.
 TEST(Session, Lost200ToInviteIsRetransmitted) {
@@ -155,7 +143,7 @@ TEST(Session, Lost200ToInviteIsRetransmitted) {
   tb.Record();
   Ptr<NetDevice> officeSide = tb.links[2].Get(0);
   Simulator::Schedule(Seconds(0.9), [officeSide]() {
-    officeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new DropFirstN(1))));
+    officeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new sipim_test::DropFirst(1))));
   });
   Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
   Simulator::Stop(Seconds(4));

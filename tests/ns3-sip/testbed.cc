@@ -76,14 +76,15 @@ std::string Testbed::NameOf(Ipv4Address a) const {
   return os.str();
 }
 
+Callback<void, const SipWireEvent&> Testbed::TxRecorder(const std::string& name) {
+  return Callback<void, const SipWireEvent&>([this, name](const SipWireEvent& ev) {
+    tx.push_back(WireRecord{Simulator::Now().GetSeconds(), name, TypeName(ev), NameOf(ev.peer),
+                            ToString(ev.transport), ev.retransmission, ev.bytes, ev.attr.id});
+  });
+}
+
 void Testbed::Connect(Ptr<SipUserAgent> ua, const std::string& name) {
-  ua->TraceConnectWithoutContext("Tx", Callback<void, const SipWireEvent&>((
-                                           [this, name](const SipWireEvent& ev) {
-                                             tx.push_back(WireRecord{Simulator::Now().GetSeconds(), name,
-                                                                     TypeName(ev), NameOf(ev.peer),
-                                                                     ToString(ev.transport), ev.retransmission,
-                                                                     ev.bytes, ev.attr.id});
-                                           })));
+  ua->TraceConnectWithoutContext("Tx", TxRecorder(name));
   ua->TraceConnectWithoutContext(
       "ImOutcome",
       Callback<void, std::uint64_t, SipImOutcome, SipFailReason, std::uint16_t>((
@@ -106,13 +107,7 @@ void Testbed::Connect(Ptr<SipUserAgent> ua, const std::string& name) {
 }
 
 void Testbed::Connect(Ptr<SipProxy> p, const std::string& name) {
-  p->TraceConnectWithoutContext("Tx", Callback<void, const SipWireEvent&>((
-                                          [this, name](const SipWireEvent& ev) {
-                                            tx.push_back(WireRecord{Simulator::Now().GetSeconds(), name,
-                                                                    TypeName(ev), NameOf(ev.peer),
-                                                                    ToString(ev.transport), ev.retransmission,
-                                                                    ev.bytes, ev.attr.id});
-                                          })));
+  p->TraceConnectWithoutContext("Tx", TxRecorder(name));
   p->TraceConnectWithoutContext("Drop", Callback<void, const SipDropEvent&>((
                                             [this](const SipDropEvent& ev) { drops.push_back(ev); })));
 }

@@ -83,7 +83,25 @@ class Testbed {
  private:
   void Connect(ns3::Ptr<ns3::SipUserAgent> ua, const std::string& name);
   void Connect(ns3::Ptr<ns3::SipProxy> p, const std::string& name);
+  // A sink for an application's "Tx" trace that records under `name`.
+  ns3::Callback<void, const ns3::SipWireEvent&> TxRecorder(const std::string& name);
   std::vector<std::string> m_names;
+};
+
+// An error model that drops the first `n` packets it sees (n < 0: all).
+class DropFirst : public ns3::ErrorModel {
+ public:
+  explicit DropFirst(int n) : m_left(n) {}
+
+ private:
+  bool DoCorrupt(ns3::Ptr<ns3::Packet>) override {
+    if (m_left < 0) return true;
+    if (m_left == 0) return false;
+    --m_left;
+    return true;
+  }
+  void DoReset() override {}
+  int m_left;
 };
 
 // Appends every TCP payload byte seen on `dev` (received) whose source or

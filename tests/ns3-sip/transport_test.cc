@@ -10,27 +10,11 @@ using sipim_test::Testbed;
 
 namespace {
 
-// Drops the first `n` packets it sees (n < 0: every packet).
-class DropFirst : public ErrorModel {
- public:
-  explicit DropFirst(int n) : m_left(n) {}
-
- private:
-  bool DoCorrupt(Ptr<Packet>) override {
-    if (m_left < 0) return true;
-    if (m_left == 0) return false;
-    --m_left;
-    return true;
-  }
-  void DoReset() override {}
-  int m_left;
-};
-
 // Loses every packet Dan sends to home.com from t = 0.9 s on (after REGISTER).
 void LoseDanToHome(Testbed& tb, int n) {
   Ptr<NetDevice> homeSide = tb.links[0].Get(1);
   Simulator::Schedule(Seconds(0.9), [homeSide, n]() {
-    homeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new DropFirst(n))));
+    homeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new sipim_test::DropFirst(n))));
   });
 }
 

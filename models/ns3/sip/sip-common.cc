@@ -90,6 +90,34 @@ std::uint32_t CountVias(const sipim::sip::Message& msg) {
   return n;
 }
 
+SipWireEvent WireEvent(std::uint32_t nodeId, SipTransportProtocol t, Ipv4Address peer,
+                       std::uint16_t peerPort, SipAttribution attr, SipMsgType type,
+                       std::uint16_t status, std::size_t bytes, bool retransmission, Time cpu) {
+  SipWireEvent ev;
+  ev.nodeId = nodeId;
+  ev.attr = attr;
+  ev.type = type;
+  ev.status = status;
+  ev.bytes = static_cast<std::uint32_t>(bytes);
+  ev.transport = t;
+  ev.retransmission = retransmission;
+  ev.peer = peer;
+  ev.peerPort = peerPort;
+  ev.cpu = cpu;
+  return ev;
+}
+
+SipDropEvent DropEvent(std::uint32_t nodeId, SipDropReason r, SipAttribution attr,
+                       std::size_t bytes, std::string detail) {
+  SipDropEvent ev;
+  ev.nodeId = nodeId;
+  ev.attr = attr;
+  ev.reason = r;
+  ev.bytes = static_cast<std::uint32_t>(bytes);
+  ev.detail = std::move(detail);
+  return ev;
+}
+
 std::string Ipv4ToString(Ipv4Address a) {
   std::ostringstream os;
   a.Print(os);

@@ -39,5 +39,12 @@ inline SipTransportProtocol ApplySizeSwitch(SipTransportProtocol t, std::size_t 
 }
 std::string Ipv4ToString(Ipv4Address a);
 
+// The trace records (one place that fills them).
+SipWireEvent WireEvent(std::uint32_t nodeId, SipTransportProtocol t, Ipv4Address peer,
+                       std::uint16_t peerPort, SipAttribution attr, SipMsgType type,
+                       std::uint16_t status, std::size_t bytes, bool retransmission, Time cpu);
+SipDropEvent DropEvent(std::uint32_t nodeId, SipDropReason r, SipAttribution attr,
+                       std::size_t bytes, std::string detail);
+
 }  // namespace sipns3
 }  // namespace ns3

@@ -72,27 +72,12 @@ struct SipProxy::Impl {
 
   void FireTx(const Dest& d, SipAttribution attr, SipMsgType type, std::uint16_t status,
               std::size_t bytes, bool retx) {
-    SipWireEvent ev;
-    ev.nodeId = nodeId;
-    ev.attr = attr;
-    ev.type = type;
-    ev.status = status;
-    ev.bytes = static_cast<std::uint32_t>(bytes);
-    ev.transport = d.transport;
-    ev.retransmission = retx;
-    ev.peer = d.address;
-    ev.peerPort = d.port;
-    self->m_txTrace(ev);
+    self->m_txTrace(
+        sipns3::WireEvent(nodeId, d.transport, d.address, d.port, attr, type, status, bytes, retx, Time()));
   }
   void Drop(SipDropReason r, SipAttribution attr, std::size_t bytes, std::string detail) {
     ++self->m_drops;
-    SipDropEvent ev;
-    ev.nodeId = nodeId;
-    ev.attr = attr;
-    ev.reason = r;
-    ev.bytes = static_cast<std::uint32_t>(bytes);
-    ev.detail = std::move(detail);
-    self->m_dropTrace(ev);
+    self->m_dropTrace(sipns3::DropEvent(nodeId, r, attr, bytes, std::move(detail)));
   }
   bool SendRaw(const Dest& d, std::string_view bytes, SipAttribution attr, SipMsgType type,
                std::uint16_t status, bool retx) {
@@ -148,17 +133,10 @@ struct SipProxy::Impl {
 
   void OnMessage(const std::string& bytes, const sip::Message& msg, const RxMeta& meta) {
     const SipAttribution attr = sipns3::AttributionOf(msg);
-    SipWireEvent ev;
-    ev.nodeId = nodeId;
-    ev.attr = attr;
-    ev.type = sipns3::TypeOf(msg);
-    ev.status = static_cast<std::uint16_t>(msg.is_request ? 0 : msg.status_code);
-    ev.bytes = static_cast<std::uint32_t>(msg.raw.size());
-    ev.transport = meta.transport;
-    ev.peer = meta.from;
-    ev.peerPort = meta.fromPort;
-    ev.cpu = meta.cpu;
-    self->m_rxTrace(ev);
+    self->m_rxTrace(sipns3::WireEvent(nodeId, meta.transport, meta.from, meta.fromPort, attr,
+                                      sipns3::TypeOf(msg),
+                                      static_cast<std::uint16_t>(msg.is_request ? 0 : msg.status_code),
+                                      msg.raw.size(), false, meta.cpu));
     if (msg.is_request) OnRequest(bytes, msg, meta, attr);
     else OnResponse(msg, attr);
   }

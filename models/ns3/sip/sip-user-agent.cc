@@ -153,40 +153,14 @@ struct SipUserAgent::Impl {
   // ---- traces ----
   void FireTx(SipTransportProtocol t, Ipv4Address peer, std::uint16_t port, SipAttribution attr,
               SipMsgType type, std::uint16_t status, std::size_t bytes, bool retx) {
-    SipWireEvent ev;
-    ev.nodeId = nodeId;
-    ev.attr = attr;
-    ev.type = type;
-    ev.status = status;
-    ev.bytes = static_cast<std::uint32_t>(bytes);
-    ev.transport = t;
-    ev.retransmission = retx;
-    ev.peer = peer;
-    ev.peerPort = port;
-    self->m_txTrace(ev);
+    self->m_txTrace(sipns3::WireEvent(nodeId, t, peer, port, attr, type, status, bytes, retx, Time()));
   }
   void FireRx(SipTransportProtocol t, Ipv4Address peer, std::uint16_t port, SipAttribution attr,
               SipMsgType type, std::uint16_t status, std::size_t bytes, Time cpuCost) {
-    SipWireEvent ev;
-    ev.cpu = cpuCost;
-    ev.nodeId = nodeId;
-    ev.attr = attr;
-    ev.type = type;
-    ev.status = status;
-    ev.bytes = static_cast<std::uint32_t>(bytes);
-    ev.transport = t;
-    ev.peer = peer;
-    ev.peerPort = port;
-    self->m_rxTrace(ev);
+    self->m_rxTrace(sipns3::WireEvent(nodeId, t, peer, port, attr, type, status, bytes, false, cpuCost));
   }
   void Drop(SipDropReason r, SipAttribution attr, std::size_t bytes, std::string detail) {
-    SipDropEvent ev;
-    ev.nodeId = nodeId;
-    ev.attr = attr;
-    ev.reason = r;
-    ev.bytes = static_cast<std::uint32_t>(bytes);
-    ev.detail = std::move(detail);
-    self->m_dropTrace(ev);
+    self->m_dropTrace(sipns3::DropEvent(nodeId, r, attr, bytes, std::move(detail)));
   }
   void Outcome(std::uint64_t imId, SipImOutcome o, SipFailReason r, std::uint16_t status) {
     if (o == SipImOutcome::kDelivered) ++self->m_imsSucceeded;
