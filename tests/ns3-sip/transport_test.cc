@@ -215,3 +215,37 @@ TEST(Transport, FailedTcpConnectionFailsImEarly) {
   Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(6));
   Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(Seconds(3)));
 }
+
+// RFC 3261 18 connection reuse: three MESSAGEs over TCP from Dan open one connection to home.com,
+// and home.com reuses one connection to office.com.
+TEST(Transport, TcpConnectionsAreReused) {
+  Testbed tb;
+  tb.dan->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.home->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.Record();
+  std::map<std::string, int> syns;  // by sending node
+  for (std::uint32_t i : {0u, 1u}) {
+    const std::string name = i == 0 ? "dan" : "home";
+    tb.nodes.Get(i)->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
+        "Tx", Callback<void, Ptr<const Packet>, Ptr<Ipv4>, uint32_t>([&syns, name](Ptr<const Packet> p, Ptr<Ipv4>,
+                                                                                    uint32_t) {
+          Ptr<Packet> c = p->Copy();
+          Ipv4Header ip;
+          c->RemoveHeader(ip);
+          if (ip.GetProtocol() != 6) return;
+          TcpHeader tcp;
+          c->RemoveHeader(tcp);
+          if ((tcp.GetFlags() & TcpHeader::SYN) && !(tcp.GetFlags() & TcpHeader::ACK)) ++syns[name];
+        }));
+  }
+  for (int i = 0; i < 3; ++i)
+    Simulator::Schedule(Seconds(1 + 0.2 * i), [&]() { tb.dan->SendIm("shirley@office.com", 50, SipImMode::kPager); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  EXPECT_EQ(tb.deliveries.size(), 3u);
+  EXPECT_EQ(syns["dan"], 1);   // REGISTER opened it; the MESSAGEs reuse it
+  EXPECT_EQ(syns["home"], 1);  // one connection to office.com
+  int viaTcp = 0;
+  for (const auto& r : tb.TxAfter(1.0)) viaTcp += r.node == "home" && r.peer == "dan" && r.transport == "tcp";
+  EXPECT_EQ(viaTcp, 3);  // the 200s go back on Dan's connection
+}
