@@ -190,3 +190,27 @@ TEST(Session, MsrpSuccessReportSendsReport) {
     if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0) fromShirley.push_back(r.type);
   EXPECT_EQ(fromShirley, (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
 }
+
+// Session mode with the callee on three devices: the forked INVITE is answered by all, the caller
+// keeps one dialog (ACK + BYE to the others), and each IM is delivered exactly once.
+TEST(Session, ForkedInviteDeliversOnce) {
+  Testbed::Options o;
+  o.extraShirleyDevices = 2;
+  Testbed tb(o);
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() {
+    for (int i = 0; i < 3; ++i) tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped);
+  });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 3u);
+  for (const auto& d : tb.deliveries) EXPECT_EQ(d.node, tb.deliveries[0].node);
+  ASSERT_EQ(tb.outcomes.size(), 3u);
+  for (const auto& oc : tb.outcomes) EXPECT_EQ(oc.outcome, SipImOutcome::kDelivered);
+  int byes = 0;
+  for (const auto& r : tb.TxAfter(1.0)) byes += r.node == "dan" && r.type == "BYE";
+  EXPECT_EQ(byes, 2);  // the two devices not chosen
+  int open = 0;
+  for (auto ua : {tb.shirley, tb.devices[0], tb.devices[1]}) open += ua->HasSession("dan@home.com");
+  EXPECT_EQ(open, 1);
+}

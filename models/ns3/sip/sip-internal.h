@@ -38,7 +38,9 @@ struct SharedSession {
   // delivered in order on one connection, so a FIFO names them.
   std::deque<std::uint64_t> inFlight[2];
   SipUserAgent* ends[2] = {nullptr, nullptr};
-  std::uint32_t connectionsUp = 0;
+  // Media connections opened and up, by the callee device they reach or
+  // come from (its IPv4 address): a forked INVITE has one callee per device.
+  std::unordered_map<std::uint32_t, std::uint32_t> connectionsUp;
 };
 std::unordered_map<std::uint64_t, std::shared_ptr<SharedSession>>& SessionRegistry();
 

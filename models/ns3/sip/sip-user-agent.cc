@@ -393,11 +393,13 @@ struct SipUserAgent::Impl {
     sip::TopVia(msg, &top);
     ClientTxn* t = ctx->Find(top.branch);
     if (!t || t->state == ClientTxn::State::kCompleted) {
-      // A 2xx to INVITE retransmitted by the callee: answer with the ACK again.
+      // A 2xx to INVITE after the first: a retransmission (ACK again) or,
+      // with forking, another device's answer (ACK it, then BYE it).
       if (attr.kind == SipAttributionKind::kSession && msg.status_code >= 200 && msg.status_code < 300) {
         if (Session* s = FindSession(attr.id)) {
           if (!s->ackBytes.empty()) {
-            SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, true);
+            if (ToTag(msg) == s->remoteTag) SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, true);
+            else AckAndByeExtraDialog(*s, msg, attr);
             return;
           }
         }
@@ -556,6 +558,10 @@ struct SipUserAgent::Impl {
             return;
           }
           const InetSocketAddress fa = InetSocketAddress::ConvertFrom(from);
+          if (ss->caller && ss->established && fa.GetIpv4() != ss->peerMediaAddr) {
+            sock->Close();  // another device of a forked INVITE
+            return;
+          }
           AddMediaConn(*ss, sock, fa.GetIpv4(), fa.GetPort(), true, false);
         }));
     return true;
@@ -666,6 +672,68 @@ struct SipUserAgent::Impl {
     if (!ctx->Start(std::move(txn))) CloseSession(s, SipFailReason::kTransportError, false);
   }
 
+  static std::string ToTag(const sip::Message& msg) {
+    sip::NameAddr na;
+    const sip::Header* to = msg.Find(sip::HeaderId::kTo);
+    if (!to || sip::ParseNameAddr(to->value, &na, msg.input)) return std::string();
+    return std::string(na.tag);
+  }
+
+  // RFC 3261 13.2.2.4: every 2xx gets an ACK; a dialog we do not want (a
+  // second device answering a forked INVITE) is then ended with BYE.
+  void AckAndByeExtraDialog(Session& s, const sip::Message& msg, SipAttribution attr) {
+    std::string target, routeSet;
+    if (const sip::Header* c = msg.Find(sip::HeaderId::kContact)) {
+      sip::NameAddr na;
+      if (!sip::ParseNameAddr(c->value, &na, msg.input)) target = std::string(na.uri);
+    }
+    std::vector<sip::NameAddr> rr;
+    for (const sip::Header* h = msg.Find(sip::HeaderId::kRecordRoute); h; h = msg.FindNext(h))
+      sip::ParseNameAddrList(h->value, &rr, msg.input);
+    for (auto it = rr.rbegin(); it != rr.rend(); ++it) {
+      if (!routeSet.empty()) routeSet += ",";
+      routeSet += "<" + std::string(it->uri) + ">";
+    }
+    Session extra;  // the unwanted dialog, for InDialogDest only
+    extra.remoteTarget = target;
+    extra.routeSet = routeSet;
+    Dest d;
+    if (target.empty() || !InDialogDest(extra, &d)) {
+      Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "2xx of another device without Contact");
+      return;
+    }
+    const std::string remoteTag = ToTag(msg);
+    for (const char* method : {"ACK", "BYE"}) {
+      const bool bye = method[0] == 'B';
+      auto txn = std::make_unique<ClientTxn>();
+      txn->branch = ids.Branch();
+      sip::RequestSpec spec;
+      spec.method = method;
+      spec.request_uri = target;
+      spec.via_transport = sipns3::ViaTransportName(d.transport);
+      spec.via_host = host;
+      spec.via_port = ep->port();
+      spec.branch = txn->branch;
+      spec.from_uri = self->m_aor;
+      spec.from_tag = s.localTag;
+      spec.to_uri = s.peerAor;
+      spec.to_tag = remoteTag;
+      spec.call_id = s.callId;
+      spec.cseq = bye ? s.inviteCseq + 1 : s.inviteCseq;
+      spec.route = routeSet;
+      if (auto e = sip::BuildRequest(spec, &txn->bytes)) NS_FATAL_ERROR(method << ": " << e.ToString());
+      if (!bye) {
+        SendSip(d, txn->bytes, attr, SipMsgType::kAck, 0, false);
+        continue;
+      }
+      txn->dest = d;
+      txn->attr = attr;
+      txn->type = SipMsgType::kBye;
+      txn->cookie = 0;  // not our session's BYE: its answer closes nothing
+      ctx->Start(std::move(txn));
+    }
+  }
+
   void OnInviteResponse(std::uint64_t sid, const sip::Message& msg, SipAttribution attr) {
     Session* s = FindSession(sid);
     if (!s) return;
@@ -695,6 +763,7 @@ struct SipUserAgent::Impl {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
+    DropOtherDevices(*s);
     // ACK (RFC 3261 13.2.2.4): a new transaction, straight to the target.
     sip::RequestSpec spec;
     const std::string branch = ids.Branch();
@@ -724,6 +793,25 @@ struct SipUserAgent::Impl {
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup())) ConnectMedia(*s);
     Flush(*s);
+  }
+
+  // A forked INVITE: devices that answered too may have connected to our
+  // media listener before we chose; keep only the chosen device's.
+  void DropOtherDevices(Session& s) {
+    std::vector<std::uint64_t> others;
+    for (auto& kv : s.conns)
+      if (!kv.second.initiatedHere && kv.second.conn->peer() != s.peerMediaAddr) others.push_back(kv.first);
+    std::sort(others.begin(), others.end());
+    for (std::uint64_t cid : others) {
+      StreamConn* c = s.conns[cid].conn.get();
+      if (s.sendConn == c) s.sendConn = nullptr;
+      c->onClosed = nullptr;
+      c->Close();
+      s.conns.erase(cid);
+    }
+    if (!s.sendConn)
+      for (auto& kv : s.conns)
+        if (!kv.second.conn->closed() && kv.second.conn->connected()) s.sendConn = kv.second.conn.get();
   }
 
   // Where an in-dialog request goes: the first Route, else the remote target.
@@ -905,8 +993,10 @@ struct SipUserAgent::Impl {
     if (!s) return;
     MediaConn& mc = s->conns[c.id()];
     if (mc.initiatedHere) {
-      // Counted once per connection, by the end that opened it.
-      if (++s->shared->connectionsUp > 1) {
+      // Counted once per connection, by the end that opened it, per callee
+      // device (a forked INVITE reaches several).
+      const std::uint32_t callee = s->caller ? s->peerMediaAddr.Get() : ep->address().Get();
+      if (++s->shared->connectionsUp[callee] > 1) {
         ++self->m_duplicateConnections;
         SessionEvent(*s, SipSessionEvent::kDuplicateConnection);
         if (s->sendConn) {
@@ -1109,6 +1199,9 @@ struct SipUserAgent::Impl {
 
   void SendInSession(Session& s, const PendingIm& im) {
     s.lastActivity = Simulator::Now();
+    // Of the devices a forked INVITE reached, the one that sends is the one
+    // the caller talks to: it is told about deliveries.
+    s.shared->ends[s.dir] = self;
     const SipAttribution attr{SipAttributionKind::kIm, im.imId};
     std::string out;
     if (s.mode == SipImMode::kSessionStripped) {
@@ -1195,7 +1288,7 @@ struct SipUserAgent::Impl {
       s.listener->Close();
     }
     if (s.shared) {
-      s.shared->ends[s.dir] = nullptr;
+      if (s.shared->ends[s.dir] == self) s.shared->ends[s.dir] = nullptr;
       if (!s.shared->ends[0] && !s.shared->ends[1]) sipns3::SessionRegistry().erase(sid);
     }
     sessionsById.erase(sid);
