@@ -140,3 +140,33 @@ TEST(SipProxyOps, TortureViaLines) {
 
 }  // namespace
 }  // namespace sipim::sip
+
+namespace sipim::sip {
+namespace {
+
+// Popping the first value of a folded, multi-value Via line (wsinv's "v:"
+// field made the top one) keeps the second value and its fold intact.
+TEST(SipProxyOps, PopFirstValueOfFoldedViaLine) {
+  std::string in = testing::ReadFile(testing::CorpusPath("rfc4475/wsinv.dat"));
+  const std::size_t via = in.find("Via  :");
+  ASSERT_NE(via, std::string::npos);
+  in.erase(via, in.find("s :", via) - via);  // drop the first Via field
+  const Message m = MustParse(in);
+  std::vector<Via> before;
+  ASSERT_FALSE(AllVias(m, &before));
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].host, "spindle.example.com");
+  std::string out;
+  ASSERT_FALSE(ProxyEdit(m).PopVia().Apply(&out));
+  const Message p = MustParse(out);
+  std::vector<Via> after;
+  ASSERT_FALSE(AllVias(p, &after));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].host, "192.168.255.111");
+  EXPECT_EQ(after[0].branch, "z9hG4bK30239");
+  EXPECT_NE(out.find("v:  SIP  /    2.0   / UDP  192.168.255.111"), std::string::npos) << out;
+  EXPECT_FALSE(Validate(p)) << out;
+}
+
+}  // namespace
+}  // namespace sipim::sip
