@@ -64,6 +64,13 @@ Time NodeCpu::Submit(Time cost, std::function<void()> done) {
   return end;
 }
 
+bool NodeCpu::TryRunInline(Time cost) {
+  if (!cost.IsZero() || m_pending != 0) return false;
+  ++m_jobs;
+  m_jobTrace(cost, Time());
+  return true;
+}
+
 Time NodeCpu::Cost(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes) const {
   if (!curve) return Time();
   return NanoSeconds(static_cast<int64_t>(curve->NsAt(sizeBytes) * m_speedFactor + 0.5));

@@ -41,6 +41,15 @@ class NodeCpu : public Object {
   // Returns the completion time.
   Time Submit(Time cost, std::function<void()> done);
 
+  // Accounts a job of `cost` that the caller runs inline, and returns true,
+  // when that is what Submit would do (zero cost, nothing queued): the hot
+  // path then needs no continuation object. Otherwise returns false and
+  // accounts nothing.
+  bool TryRunInline(Time cost);
+  // Counts a job whose (operation, algorithm) the calibration lacks, for
+  // callers that look the curve up once and use Submit/TryRunInline.
+  void NoteUncalibrated() { ++m_uncalibrated; }
+
   // Queues the cost of (operation, algorithm, sizeBytes) from the
   // calibration. A pair the table lacks costs zero and is counted in
   // GetUncalibratedJobs() (and logged once), so a missing table is visible.

@@ -323,22 +323,29 @@ void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
 }
 
 void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::Framing framing) {
-  const std::size_t size = bytes.size();
   RxMeta meta = rxMeta;
-  if (m_cpu) meta.cpu = m_cpu->Cost(m_parseCurve, size);
-  auto work = [this, b = std::move(bytes), meta, framing]() {
-    if (m_cpu) m_cpu->CountMessage();
-    sipim::ParseError err = sipim::sip::Parse(b, framing, &m_scratch);
-    if (err) {
-      if (m_onDrop)
-        m_onDrop(SipDropReason::kParseError, static_cast<std::uint32_t>(b.size()),
-                 err.ToString(), meta);
-      return;
-    }
-    if (m_onRx) m_onRx(b, m_scratch, meta);
-  };
-  if (m_cpu) m_cpu->Charge(m_parseCurve, size, std::move(work));
-  else work();
+  if (!m_cpu) {
+    Process(bytes, meta, framing);
+    return;
+  }
+  meta.cpu = m_cpu->Cost(m_parseCurve, bytes.size());
+  if (!m_parseCurve) m_cpu->NoteUncalibrated();
+  if (m_cpu->TryRunInline(meta.cpu)) {
+    Process(bytes, meta, framing);
+    return;
+  }
+  m_cpu->Submit(meta.cpu, [this, b = std::move(bytes), meta, framing]() { Process(b, meta, framing); });
+}
+
+void SipEndpoint::Process(const std::string& b, const RxMeta& meta, sipim::sip::Framing framing) {
+  if (m_cpu) m_cpu->CountMessage();
+  sipim::ParseError err = sipim::sip::Parse(b, framing, &m_scratch);
+  if (err) {
+    if (m_onDrop)
+      m_onDrop(SipDropReason::kParseError, static_cast<std::uint32_t>(b.size()), err.ToString(), meta);
+    return;
+  }
+  if (m_onRx) m_onRx(b, m_scratch, meta);
 }
 
 }  // namespace sipns3

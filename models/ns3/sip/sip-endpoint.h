@@ -138,6 +138,8 @@ class SipEndpoint {
   void OnStreamClosed(StreamConn& c, bool error);
   // Charges the parse to the CPU, then parses `bytes` and hands it on.
   void Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing);
+  // Parses `bytes` and hands the message on (after its CPU job).
+  void Process(const std::string& bytes, const RxMeta& meta, sipim::sip::Framing framing);
   static std::uint64_t Key(Ipv4Address a, std::uint16_t port) {
     return (static_cast<std::uint64_t>(a.Get()) << 16) | port;
   }
