@@ -21,6 +21,7 @@ namespace {
 
 constexpr std::uint8_t kTcp = 6;
 constexpr std::uint8_t kUdp = 17;
+constexpr std::uint8_t kSctp = 132;
 
 double Now() { return Simulator::Now().GetSeconds(); }
 
@@ -171,7 +172,10 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
   ConnKey key{0, 0};
   int direction = 0;
   Ptr<Packet> rest;
-  if (has_l4 && (proto == kTcp || config_.wire_trace)) {
+  // TCP and SCTP carry connections (associations): their pure control
+  // packets are charged through the connection.
+  const bool stream = proto == kTcp || proto == kSctp;
+  if (has_l4 && (stream || config_.wire_trace)) {
     rest = packet->Copy();
     rest->RemoveHeader(ip);
   }
@@ -184,6 +188,17 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
     const std::uint64_t dst = (std::uint64_t{ip.GetDestination().Get()} << 16) | tcp.GetDestinationPort();
     key = src < dst ? ConnKey{src, dst} : ConnKey{dst, src};
     direction = src < dst ? 0 : 1;
+  } else if (has_l4 && proto == kSctp) {
+    // Common header: source port, destination port, tag, checksum. The
+    // chunk headers after it count as transport overhead below.
+    std::uint8_t common[4] = {0, 0, 0, 0};
+    rest->CopyData(common, sizeof common);
+    l4_header = 12;
+    const std::uint64_t src = (std::uint64_t{ip.GetSource().Get()} << 16) | (common[0] << 8 | common[1]);
+    const std::uint64_t dst = (std::uint64_t{ip.GetDestination().Get()} << 16) | (common[2] << 8 | common[3]);
+    key = src < dst ? ConnKey{src, dst} : ConnKey{dst, src};
+    direction = src < dst ? 0 : 1;
+    rest->RemoveAtStart(std::min<std::uint32_t>(12, rest->GetSize()));
   } else if (has_l4 && proto == kUdp) {
     l4_header = 8;
     if (rest) rest->RemoveAtStart(std::min<std::uint32_t>(8, rest->GetSize()));
@@ -220,8 +235,15 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
   }
 
   if (config_.wire_trace) {
-    WirePacket w{Now(), link, from_node, size, has_l4 ? (proto == kTcp ? "tcp" : proto == kUdp ? "udp" : "other") : "frag",
+    WirePacket w{Now(), link, from_node, size,
+                 has_l4 ? (proto == kTcp ? "tcp" : proto == kUdp ? "udp" : proto == kSctp ? "sctp" : "other") : "frag",
                  payload, proto == kTcp ? TcpFlags(flags) : "", "", ""};
+    if (rest && payload > 0 && proto == kSctp) {
+      // Skip a DATA chunk's header (type 0, 16 bytes) to show its message.
+      std::uint8_t type = 0xff;
+      rest->CopyData(&type, 1);
+      if (type == 0 && rest->GetSize() > 16) rest->RemoveAtStart(16);
+    }
     if (rest && payload > 0) w.first_line = FirstLine(rest);
     if (!parts.empty()) {
       w.attribution = AttributionText(
@@ -231,8 +253,11 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
     wire_.push_back(std::move(w));
   }
 
-  if (payload == 0 && has_l4 && proto == kTcp) {
-    // A pure ACK, SYN or FIN: charged to what it acknowledges.
+  // SCTP's chunk headers are not message bytes: only its DATA is tagged.
+  const bool control = has_l4 && stream && (proto == kTcp ? payload == 0 : tagged == 0);
+  if (control) {
+    // A pure ACK, SYN or FIN (SACK, INIT, COOKIE, HEARTBEAT...): charged to
+    // what it acknowledges.
     whole.acks = size;
     Connection& conn = connections_[key];
     const Composition& acked =
@@ -245,7 +270,8 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
     return;
   }
   // Data: each owner its bytes and its share of the headers.
-  const double denominator = payload > 0 ? payload : 1;
+  const double carried = proto == kSctp ? tagged : payload;
+  const double denominator = carried > 0 ? carried : 1;
   for (const auto& p : parts) {
     ByteCount share;
     share.AddShare(whole, p.bytes / denominator);
@@ -253,13 +279,13 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
     ByteCount* b = Bucket(p.attr);
     (b ? *b : unattributed_).AddShare(share, 1.0);
   }
-  if (payload > tagged) {  // payload no model claimed (should not happen)
+  if (carried > tagged) {  // payload no model claimed (should not happen)
     ByteCount share;
-    share.AddShare(whole, (payload - tagged) / denominator);
-    share.app = payload - tagged;
+    share.AddShare(whole, (carried - tagged) / denominator);
+    share.app = carried - tagged;
     untagged_.AddShare(share, 1.0);
   }
-  if (has_l4 && proto == kTcp && !parts.empty()) {
+  if (has_l4 && stream && !parts.empty()) {
     Connection& conn = connections_[key];
     conn.last_data[direction] = parts;
     if (conn.pending.packets > 0) {

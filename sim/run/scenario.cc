@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 
 #include "metrics.h"
 #include "ns3/boolean.h"
@@ -20,6 +21,9 @@
 #include "ns3/uinteger.h"
 #include "topology.h"
 #include "workload.h"
+#ifdef SIPIM_RUN_HAVE_SCTP
+#include "sctp/sctp-helper.h"
+#endif
 #include "writers.h"
 
 namespace sipim::run {
@@ -186,6 +190,14 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
                      UintegerValue(std::min(c.access.mtu, c.core.mtu) - 52));
 
   Topology topo = BuildTopology(c);
+  if (c.transport == "sctp" || c.session_transport == "sctp") {
+#ifdef SIPIM_RUN_HAVE_SCTP
+    SctpHelper sctp;
+    sctp.Install(topo.all_nodes);
+#else
+    throw std::runtime_error("this build has no SCTP model (models/ns3/sctp)");
+#endif
+  }
   Ptr<CpuCalibration> calibration = Create<CpuCalibration>();
   if (c.cpu) {
     std::string error;
