@@ -214,3 +214,21 @@ TEST(Session, ForkedInviteDeliversOnce) {
   for (auto ua : {tb.shirley, tb.devices[0], tb.devices[1]}) open += ua->HasSession("dan@home.com");
   EXPECT_EQ(open, 1);
 }
+
+// An IM handed over while the session's BYE is in flight waits and goes on a new session.
+TEST(Session, ImDuringByeOpensNewSession) {
+  Testbed tb;
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    tb.dan->EndSession("shirley@office.com");
+    tb.dan->SendIm("shirley@office.com", 11, SipImMode::kSessionStripped);
+  });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 2u);
+  EXPECT_EQ(tb.deliveries[1].bodyBytes, 11u);
+  EXPECT_EQ(tb.dan->GetSessionsOpened(), 2u);
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
+}

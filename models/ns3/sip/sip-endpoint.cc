@@ -6,8 +6,6 @@
 #include "ns3/simulator.h"
 #include "ns3/socket-factory.h"
 #include "ns3/tcp-socket-factory.h"
-#include "ns3/tcp-socket.h"
-#include "ns3/uinteger.h"
 #include "ns3/udp-socket-factory.h"
 
 namespace ns3 {
@@ -71,7 +69,6 @@ void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
                                  static_cast<uint32_t>(bytes.size()));
   p->AddByteTag(SipAttributionTag(attr));
   m_queue.push_back(p);
-  m_queuedBytes += bytes.size();
   Flush();
 }
 
@@ -85,31 +82,17 @@ void StreamConn::Flush() {
     Ptr<Packet> p = m_queue[m_head];
     if (p->GetSize() <= avail) {
       if (m_socket->Send(p) < 0) return;
-      m_queuedBytes -= p->GetSize();
       m_queue[m_head] = nullptr;
       ++m_head;
     } else {
       if (m_socket->Send(p->CreateFragment(0, avail)) < 0) return;
       m_queue[m_head] = p->CreateFragment(avail, p->GetSize() - avail);
-      m_queuedBytes -= avail;
     }
   }
   if (m_head == m_queue.size()) {
     m_queue.clear();
     m_head = 0;
   }
-}
-
-std::uint64_t StreamConn::UnackedBytes() const {
-  if (m_closed) return 0;
-  Ptr<TcpSocket> tcp = DynamicCast<TcpSocket>(m_socket);
-  std::uint64_t inSocket = 0;
-  if (tcp) {
-    UintegerValue v;
-    tcp->GetAttribute("SndBufSize", v);
-    inSocket = v.Get() - m_socket->GetTxAvailable();
-  }
-  return m_queuedBytes + inSocket;
 }
 
 void StreamConn::HandleRecv(Ptr<Socket> s) {

@@ -54,8 +54,6 @@ class StreamConn {
   Ipv4Address peer() const { return m_peer; }
   std::uint16_t peerPort() const { return m_peerPort; }
   Ptr<Socket> socket() const { return m_socket; }
-  // Bytes queued here or in the socket's send buffer and not yet acknowledged.
-  std::uint64_t UnackedBytes() const;
 
   std::function<void(StreamConn&, const std::uint8_t*, std::size_t)> onData;
   std::function<void(StreamConn&)> onConnected;
@@ -75,7 +73,6 @@ class StreamConn {
   bool m_closed = false;
   std::vector<Ptr<Packet>> m_queue;  // FIFO; m_head is the next to send
   std::size_t m_head = 0;
-  std::uint64_t m_queuedBytes = 0;
 };
 
 // Where a received message came from.

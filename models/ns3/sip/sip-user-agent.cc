@@ -240,7 +240,7 @@ struct SipUserAgent::Impl {
     std::sort(keys.begin(), keys.end());
     for (const auto& k : keys) {
       auto it = sessions.find(k);
-      if (it != sessions.end()) CloseSession(*it->second, SipFailReason::kSessionClosed, false);
+      if (it != sessions.end()) CloseSession(*it->second, SipFailReason::kStopped, false);
     }
     if (ctx) {
       // Pager IMs still in flight end here, with a reason, in id order.
@@ -1188,7 +1188,7 @@ struct SipUserAgent::Impl {
 
   // Hands queued IMs to the media connection once the session can carry them.
   void Flush(Session& s) {
-    if (!s.established || !s.sendConn) return;
+    if (!s.established || !s.sendConn || s.byeSent) return;
     while (!s.queue.empty()) {
       PendingIm im = std::move(s.queue.front());
       s.queue.pop_front();
@@ -1273,6 +1273,11 @@ struct SipUserAgent::Impl {
     s.okTimer.Cancel();
     s.answerTimer.Cancel();
     s.idleTimer.Cancel();
+    // IMs handed to us after our BYE went out wait for a new session.
+    std::deque<PendingIm> later;
+    if (normal && s.byeSent && self->m_running) later.swap(s.queue);
+    const std::string peer = s.peerAor;
+    const SipImMode mode = s.mode;
     for (const PendingIm& im : s.queue) Outcome(im.imId, SipImOutcome::kFailed, reason, 0);
     std::vector<std::uint64_t> left(s.unresolved.begin(), s.unresolved.end());
     std::sort(left.begin(), left.end());  // deterministic order of the traces
@@ -1298,6 +1303,16 @@ struct SipUserAgent::Impl {
       std::shared_ptr<Session> hold(it->second.release());
       sessions.erase(it);
       Simulator::ScheduleNow([hold]() {});
+    }
+    if (!later.empty()) {
+      PendingIm first = std::move(later.front());
+      later.pop_front();
+      StartSession(peer, mode, std::move(first));
+      auto again = sessions.find(SessionKey(peer, mode));
+      for (PendingIm& im : later) {
+        if (again != sessions.end()) again->second->queue.push_back(std::move(im));
+        else Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kSessionSetupFailed, 0);
+      }
     }
   }
 
