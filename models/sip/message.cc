@@ -170,6 +170,43 @@ inline HeaderId Classify(std::string_view name) {
   return HeaderId::kUnknown;
 }
 
+#ifdef __SSE2__
+// kNames as 16-byte lower-case patterns (zero padded), for comparing a name
+// of at most 16 bytes with one SSE2 compare.
+struct NamePatterns {
+  char b[sizeof(kNames) / sizeof(kNames[0])][16] = {};
+  constexpr NamePatterns() {
+    for (std::size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i)
+      for (std::size_t k = 0; k < kNames[i].name.size() && k < 16; ++k) b[i][k] = kNames[i].name[k];
+  }
+};
+alignas(16) constexpr NamePatterns kPatterns{};
+
+// The bytes of v that are control bytes (kCtl: <= 0x1f or DEL, not HT), one
+// bit each.
+inline unsigned CtlBits(__m128i v) {
+  const __m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+  const __m128i ht = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(ht, ctl)));
+}
+
+// Classify() for a name of 1..16 bytes that starts the 16 bytes in v and
+// holds no control byte. Folding with | 0x20 is then exact: only 'A'-'Z'
+// and 'a'-'z' fold onto a letter, and only '-' and CR (excluded) onto '-'.
+inline HeaderId ClassifyBlock(__m128i v, std::size_t len) {
+  const auto& bucket = kIndex.slot[len][static_cast<unsigned char>(_mm_cvtsi128_si32(v)) & 31];
+  const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  const unsigned care = (1u << len) - 1;
+  for (std::size_t k = 0; k < kSlots && bucket[k] != 0; ++k) {
+    const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(kPatterns.b[bucket[k] - 1]));
+    const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(folded, want)));
+    if ((eq & care) == care) return kNames[bucket[k] - 1].id;
+  }
+  return HeaderId::kUnknown;
+}
+#endif
+
 // A field value without the LWS around it; the common case (spaces, no
 // fold at either end) without the general LWS loop.
 inline std::string_view TrimValue(const char* b, const char* e) {
@@ -373,55 +410,94 @@ ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t from, s
 }
 
 ParseError MessageParser::Fields() {
+  // Locals, not members: the stores into Header below (pointers and sizes)
+  // could otherwise alias d_ and n_ and force a reload after each one.
+  const char* const d = d_;
+  const std::size_t n = n_;
+  std::vector<Header>& headers = m_->headers;
+  std::size_t count = headers.size();
+  std::size_t line = pos_;
   for (;;) {
-    const std::size_t line = pos_;
-    if (line >= n_) return Fail("truncated message: header section not ended by an empty line", n_);
-    const char first = d_[line];
+    if (line >= n) return Fail("truncated message: header section not ended by an empty line", n);
+    const char first = d[line];
     if (first == '\r') {
-      if (line + 1 >= n_) return Fail("truncated message: CR without LF", n_);
-      if (d_[line + 1] != '\n') return Fail("bare CR in header section", line);
+      if (line + 1 >= n) return Fail("truncated message: CR without LF", n);
+      if (d[line + 1] != '\n') return Fail("bare CR in header section", line);
       pos_ = line + 2;
       return {};
     }
     if (first == '\n') return Fail("bare LF in header section (CRLF required)", line);
     if (IsWs(first)) return Fail("continuation line without a header field", line);
-    if (m_->headers.size() >= kMaxHeaders) return Fail("too many header fields", line);
+    if (count >= kMaxHeaders) return Fail("too many header fields", line);
     // The first control byte ends the field's first line; the name and its
     // ':' come before it (HCOLON allows no fold).
-    const std::size_t stop = static_cast<std::size_t>(text::FindCtl(d_ + line, d_ + n_) - d_);
-    const void* colon_p = std::memchr(d_ + line, ':', stop - line);
-    if (colon_p == nullptr) return NameError(line);
-    const std::size_t colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d_);
-    std::size_t name_end = colon;
-    while (name_end > line && IsWs(d_[name_end - 1])) --name_end;
-    if (name_end == line) return NameError(line);
-    const HeaderId id = Classify(std::string_view(d_ + line, name_end - line));
+    std::size_t stop;
+    std::size_t colon;
+    std::size_t name_end;
+    HeaderId id;
+#ifdef __SSE2__
+    if (n - line >= 16) {
+      // One 16-byte block usually holds the name, the ':' and the start of
+      // the value: find the first control byte and the ':' in it at once.
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + line));
+      const unsigned ctl = CtlBits(v);
+      const unsigned colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+      stop = ctl != 0 ? line + static_cast<std::size_t>(__builtin_ctz(ctl))
+                      : static_cast<std::size_t>(text::FindCtl(d + line + 16, d + n) - d);
+      if (colons != 0) {
+        colon = line + static_cast<std::size_t>(__builtin_ctz(colons));
+        if (colon >= stop) return NameError(line);
+      } else {
+        if (stop <= line + 16) return NameError(line);
+        const void* colon_p = std::memchr(d + line + 16, ':', stop - line - 16);
+        if (colon_p == nullptr) return NameError(line);
+        colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d);
+      }
+      name_end = colon;
+      while (name_end > line && IsWs(d[name_end - 1])) --name_end;
+      if (name_end == line) return NameError(line);
+      // No control byte lies before stop, so the name holds none.
+      id = name_end - line <= 16 ? ClassifyBlock(v, name_end - line)
+                                 : Classify(std::string_view(d + line, name_end - line));
+    } else
+#endif
+    {
+      stop = static_cast<std::size_t>(text::FindCtl(d + line, d + n) - d);
+      const void* colon_p = std::memchr(d + line, ':', stop - line);
+      if (colon_p == nullptr) return NameError(line);
+      colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d);
+      name_end = colon;
+      while (name_end > line && IsWs(d[name_end - 1])) --name_end;
+      if (name_end == line) return NameError(line);
+      id = Classify(std::string_view(d + line, name_end - line));
+    }
     // A known name has matched a token; any other must be checked.
     if (id == HeaderId::kUnknown) {
       for (std::size_t k = line; k < name_end; ++k)
-        if (!IsToken(d_[k])) return NameError(line);
+        if (!IsToken(d[k])) return NameError(line);
     }
     const std::size_t value_begin = colon + 1;
     std::size_t crlf = stop;
     // Common case inline: the line ends in CRLF and the next one is not a
     // continuation; anything else (folds, bad bytes, truncation) goes to
     // ScanValue.
-    if (!(stop + 2 < n_ && d_[stop] == '\r' && d_[stop + 1] == '\n' && !IsWs(d_[stop + 2]))) {
+    if (!(stop + 2 < n && d[stop] == '\r' && d[stop + 1] == '\n' && !IsWs(d[stop + 2]))) {
       if (ParseError e = ScanValue(value_begin, stop, &crlf)) return e;
     }
+    const auto idx = static_cast<std::size_t>(id);
+    if (m_->first_[idx] == Message::kNone) m_->first_[idx] = static_cast<std::uint16_t>(count);
     // Built in place: a Header assembled on the stack and copied costs a
     // store-forwarding stall per field.
-    const auto idx = static_cast<std::size_t>(id);
-    if (m_->first_[idx] == Message::kNone) m_->first_[idx] = static_cast<std::uint16_t>(m_->headers.size());
-    Header& h = m_->headers.emplace_back();
+    Header& h = headers.emplace_back();
+    ++count;
     h.id = id;
-    h.name = std::string_view(d_ + line, name_end - line);
-    h.value = TrimValue(d_ + value_begin, d_ + crlf);
-    h.line = std::string_view(d_ + line, crlf + 2 - line);
+    h.name = std::string_view(d + line, name_end - line);
+    h.value = TrimValue(d + value_begin, d + crlf);
+    h.line = std::string_view(d + line, crlf + 2 - line);
     if (id == HeaderId::kContentLength) {
       if (ParseError e = ContentLength(h)) return e;
     }
-    pos_ = crlf + 2;
+    line = crlf + 2;
   }
 }
 
