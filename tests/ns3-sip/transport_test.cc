@@ -249,3 +249,23 @@ TEST(Transport, TcpConnectionsAreReused) {
   for (const auto& r : tb.TxAfter(1.0)) viaTcp += r.node == "home" && r.peer == "dan" && r.transport == "tcp";
   EXPECT_EQ(viaTcp, 3);  // the 200s go back on Dan's connection
 }
+
+// Timer A: an INVITE lost over UDP is resent at T1, 2T1, 4T1, ... without the T2 cap; timer B
+// (64*T1) fails the session and its queued IM.
+TEST(Transport, InviteTimerADoublesUntilTimerB) {
+  Testbed tb;
+  tb.Record();
+  LoseDanToHome(tb, -1);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  Simulator::Stop(Seconds(40));
+  Simulator::Run();
+  std::vector<double> times;
+  for (const auto& r : tb.TxAfter(1.0))
+    if (r.node == "dan" && r.type == "INVITE") times.push_back(r.time);
+  const std::vector<double> expected = {1.0, 1.5, 2.5, 4.5, 8.5, 16.5, 32.5};  // 7 sends (RFC 3261 17.1.1.2)
+  ASSERT_EQ(times.size(), expected.size());
+  for (std::size_t i = 0; i < times.size(); ++i) EXPECT_NEAR(times[i], expected[i], 1e-9) << i;
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_NEAR(tb.outcomes[0].time, 33.0, 1e-9);
+}
