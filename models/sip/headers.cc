@@ -68,6 +68,7 @@ std::size_t ParamValueLength(std::string_view s, std::string_view name) {
     return close + 1;
   }
   const bool colon = AllowsBareIPv6(name);
+  if (!colon) return TokenLength(s);
   std::size_t i = 0;
   while (i < s.size() && (IsToken(s[i]) || (colon && s[i] == ':'))) ++i;
   return i;
@@ -164,7 +165,7 @@ std::size_t HostLength(std::string_view s) {
     return close == std::string_view::npos ? 0 : close + 1;
   }
   std::size_t i = 0;
-  while (i < s.size() && (text::IsAlpha(s[i]) || text::IsDigit(s[i]) || s[i] == '-' || s[i] == '.')) ++i;
+  while (i < s.size() && text::HostClass(s[i]) != 0) ++i;
   return i;
 }
 
@@ -339,10 +340,88 @@ bool ValueSplitter::Next(std::string_view* item) {
 
 namespace {
 
+// Length of the run of token characters at s + i (the table loop, inlined
+// into the fast paths).
+inline std::size_t TokenRun(const char* d, std::size_t i, std::size_t n) {
+  const std::size_t begin = i;
+  while (i < n && text::kTable.c[static_cast<unsigned char>(d[i])] & text::kToken) ++i;
+  return i - begin;
+}
+
+// The common via-parm written without any optional whitespace or quoting:
+//   token "/" token "/" token 1*SP host [":" port] *(";" token ["=" token])
+// followed by the end, ',' or SP. On that form ParseViaAt's general code
+// takes exactly these steps (every LwsFrom() is 0), so the result is the
+// same; anything else (LWS around separators, folds, quoted or [IPv6]
+// parameter values, IPv6 hosts, any error) returns false and the general
+// code runs from the start, so that every error is reported by one code.
+bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
+  const char* const d = s.data();
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  std::string_view parts[3];
+  for (int k = 0; k < 3; ++k) {
+    if (k > 0) {
+      if (i >= n || d[i] != '/') return false;
+      ++i;
+    }
+    const std::size_t len = TokenRun(d, i, n);
+    if (len == 0) return false;
+    parts[k] = std::string_view(d + i, len);
+    i += len;
+  }
+  const std::size_t ws_begin = i;
+  while (i < n && d[i] == ' ') ++i;
+  if (i == ws_begin || i >= n || d[i] == '[' || IsWs(d[i]) || d[i] == '\r') return false;
+  const std::size_t host_len = HostLength(s.substr(i));
+  const std::string_view host = s.substr(i, host_len);
+  if (host_len == 0 || ClassifyHost(host) == HostKind::kNone) return false;
+  i += host_len;
+  int port = 0;
+  if (i < n && d[i] == ':') {
+    ++i;
+    const std::size_t dl = DigitsLength(s.substr(i));
+    if (!ParsePort(s.substr(i, dl), &port) || port == 0) return false;
+    i += dl;
+  }
+  Via v;
+  v.protocol = parts[0];
+  v.version = parts[1];
+  v.transport = parts[2];
+  v.host = host;
+  v.port = port;
+  const std::size_t params_begin = i;
+  while (i < n && d[i] == ';') {
+    ++i;
+    const std::size_t name_len = TokenRun(d, i, n);
+    if (name_len == 0) return false;
+    Param p;
+    p.name = std::string_view(d + i, name_len);
+    i += name_len;
+    if (i < n && d[i] == '=') {
+      ++i;
+      if (i >= n || d[i] == '"' || d[i] == '[') return false;
+      const std::size_t vlen = ParamValueLength(s.substr(i), p.name);
+      if (vlen == 0) return false;
+      p.value = std::string_view(d + i, vlen);
+      p.has_value = true;
+      i += vlen;
+    }
+    if (ViaParam(p, &v, ctx)) return false;
+  }
+  if (i < n && d[i] != ',' && d[i] != ' ') return false;
+  v.params = ParamList(std::string_view(d + params_begin, i - params_begin));
+  v.text = std::string_view(d, i);
+  *out = v;
+  *end_out = i;
+  return true;
+}
+
 // Parses the via-parm at the start of s; *end is where it ends (before
 // LWS), so that a caller can stop at a following ',' without splitting the
 // whole field first.
 ParseError ParseViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
+  if (FastViaAt(s, out, ctx, end_out)) return {};
   *out = Via();
   std::size_t i = LwsLength(s);
   std::string_view* parts[3] = {&out->protocol, &out->version, &out->transport};
@@ -425,10 +504,72 @@ ParseError AllVias(const Message& msg, std::vector<Via>* out) {
   return {};
 }
 
+namespace {
+
+// The common name-addr forms, written without optional whitespace or
+// escapes:  [ quoted-string *SP ] "<" URI ">" *(";" token ["=" token]).
+// On them ParseNameAddr's general code takes exactly these steps, so the
+// result is the same; anything else (token display names, addr-specs,
+// LWS around separators, quoted-pairs, quoted or [IPv6] parameter values,
+// any error) returns false and the general code runs from the start.
+bool FastNameAddr(std::string_view s, NameAddr* out) {
+  const char* const d = s.data();
+  const std::size_t n = s.size();
+  NameAddr r;
+  r.text = s;
+  std::size_t i = 0;
+  if (n != 0 && d[0] == '"') {
+    std::size_t j = 1;
+    while (j < n && d[j] != '"' && d[j] != '\\') ++j;
+    if (j >= n || d[j] != '"') return false;
+    r.quoted_display = true;
+    r.display_name = std::string_view(d + 1, j - 1);
+    i = j + 1;
+    while (i < n && d[i] == ' ') ++i;
+  }
+  if (i >= n || d[i] != '<') return false;
+  const std::size_t uri_begin = ++i;
+  while (i < n && !kAngleStop.c[static_cast<unsigned char>(d[i])]) ++i;
+  if (i >= n || d[i] != '>' || i == uri_begin) return false;
+  r.uri = std::string_view(d + uri_begin, i - uri_begin);
+  r.angle = true;
+  ++i;
+  const std::size_t params_begin = i;
+  while (i < n && d[i] == ';') {
+    ++i;
+    const std::size_t name_len = TokenRun(d, i, n);
+    if (name_len == 0) return false;
+    const std::string_view name(d + i, name_len);
+    i += name_len;
+    std::string_view value;
+    bool has_value = false;
+    if (i < n && d[i] == '=') {
+      ++i;
+      if (i >= n || d[i] == '"' || d[i] == '[') return false;
+      const std::size_t vlen = ParamValueLength(s.substr(i), name);
+      if (vlen == 0) return false;
+      value = std::string_view(d + i, vlen);
+      has_value = true;
+      i += vlen;
+    }
+    if (r.tag.empty() && IEquals(name, "tag")) {
+      if (!has_value) return false;
+      r.tag = value;
+    }
+  }
+  if (i != n) return false;
+  r.params = ParamList(std::string_view(d + params_begin, n - params_begin));
+  *out = r;
+  return true;
+}
+
+}  // namespace
+
 ParseError ParseNameAddr(std::string_view value, NameAddr* out, std::string_view base) {
+  const std::string_view s = text::TrimLws(value);
+  if (FastNameAddr(s, out)) return {};
   const Ctx ctx(value, base);
   *out = NameAddr();
-  const std::string_view s = text::TrimLws(value);
   out->text = s;
   if (s.empty()) return ctx.Err("empty name-addr", value.data());
   if (s == "*") {
@@ -491,8 +632,26 @@ ParseError ParseNameAddrList(std::string_view value, std::vector<NameAddr>* out,
 }
 
 ParseError ParseCSeq(std::string_view value, CSeq* out, std::string_view base) {
-  const Ctx ctx(value, base);
   const std::string_view s = text::TrimLws(value);
+  {
+    // Fast path: 1*9DIGIT SP token, the form every stack writes; below
+    // 10^9 the number cannot exceed 2^31-1. Anything else: general code.
+    const char* const d = s.data();
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    std::uint32_t v = 0;
+    while (i < n && i < 9 && text::IsDigit(d[i])) v = v * 10 + static_cast<std::uint32_t>(d[i++] - '0');
+    if (i > 0 && i < n && d[i] == ' ') {
+      const std::size_t m = i + 1;
+      const std::size_t ml = TokenRun(d, m, n);
+      if (ml != 0 && m + ml == n) {
+        out->number = v;
+        out->method = std::string_view(d + m, ml);
+        return {};
+      }
+    }
+  }
+  const Ctx ctx(value, base);
   const std::size_t dl = DigitsLength(s);
   std::uint64_t n = 0;
   switch (text::ParseDecimal(s.substr(0, dl), 0x7fffffffu, &n)) {
@@ -515,8 +674,25 @@ ParseError ParseCSeq(std::string_view value, CSeq* out, std::string_view base) {
 }
 
 ParseError ParseCallId(std::string_view value, std::string_view* out, std::string_view base) {
-  const Ctx ctx(value, base);
   const std::string_view s = text::TrimLws(value);
+  {
+    // Fast path: 1*word-char [ "@" 1*word-char ], accepted as a whole;
+    // anything else goes to the loop below, which names the error.
+    const char* const d = s.data();
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n && text::Is(d[i], text::kWord)) ++i;
+    if (i != 0 && i + 1 < n && d[i] == '@') {
+      std::size_t j = i + 1;
+      while (j < n && text::Is(d[j], text::kWord)) ++j;
+      i = j;
+    }
+    if (i != 0 && i == n) {
+      *out = s;
+      return {};
+    }
+  }
+  const Ctx ctx(value, base);
   if (s.empty()) return ctx.Err("Call-ID is empty", value.data());
   bool at = false;
   for (std::size_t i = 0; i < s.size(); ++i) {

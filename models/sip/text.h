@@ -51,6 +51,25 @@ struct Table {
 };
 inline constexpr Table kTable{};
 
+// Hostname bytes (RFC 3261 hostname / IPv4address): one bit per kind, so
+// that one lookup both classifies a byte and records what a name contains.
+enum : std::uint8_t { kHostDigit = 1, kHostAlpha = 2, kHostHyphen = 4, kHostDot = 8 };
+struct HostTable {
+  std::uint8_t c[256];
+  constexpr HostTable() : c() {
+    for (int i = 0; i < 256; ++i) {
+      std::uint8_t f = 0;
+      if (i >= '0' && i <= '9') f = kHostDigit;
+      if ((i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z')) f = kHostAlpha;
+      if (i == '-') f = kHostHyphen;
+      if (i == '.') f = kHostDot;
+      c[i] = f;
+    }
+  }
+};
+inline constexpr HostTable kHostTable{};
+inline std::uint8_t HostClass(char ch) { return kHostTable.c[static_cast<unsigned char>(ch)]; }
+
 inline bool Is(char ch, std::uint8_t cls) {
   return (kTable.c[static_cast<unsigned char>(ch)] & cls) != 0;
 }

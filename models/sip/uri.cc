@@ -49,29 +49,30 @@ bool IsHostnameChar(char ch) { return IsAlnum(ch) || ch == '-' || ch == '.'; }
 // RFC 3261 hostname = *( domainlabel "." ) toplabel [ "." ]: labels of
 // alphanum and '-' that neither start nor end with '-', the last one
 // starting with a letter; or, when only digits and dots, an IPv4 address.
-// One pass.
+// One pass, a label at a time: one table lookup per byte.
 HostKind HostnameOrIPv4(std::string_view h) {
-  char prev = '.';
-  char top_first = 0;  // first character of the latest label
-  bool digits_and_dots = true;
-  for (const char ch : h) {
-    if (ch == '.') {
-      if (prev == '.' || prev == '-') return HostKind::kNone;
-    } else if (IsDigit(ch)) {
-      if (prev == '.') top_first = ch;
-    } else if (IsAlpha(ch)) {
-      if (prev == '.') top_first = ch;
-      digits_and_dots = false;
-    } else if (ch == '-') {
-      if (prev == '.') return HostKind::kNone;
-      digits_and_dots = false;
-    } else {
-      return HostKind::kNone;
-    }
-    prev = ch;
+  const char* p = h.data();
+  const char* const e = p + h.size();
+  char top_first = 0;      // first character of the latest label
+  std::uint8_t seen = 0;   // text::kHost* bits of every byte
+  while (p < e) {
+    std::uint8_t c = text::HostClass(*p);
+    if (!(c & (text::kHostDigit | text::kHostAlpha))) return HostKind::kNone;  // '.', '-' or other
+    top_first = *p;
+    // The rest of the label: alphanum and '-', not ending with '-'.
+    do {
+      seen |= c;
+      ++p;
+      c = p < e ? text::HostClass(*p) : 0;
+    } while (c & (text::kHostDigit | text::kHostAlpha | text::kHostHyphen));
+    if (p[-1] == '-') return HostKind::kNone;
+    if (p == e) break;
+    if (c != text::kHostDot) return HostKind::kNone;
+    ++p;  // a trailing '.' ends the loop
   }
-  if (digits_and_dots) return IsIPv4Address(h) ? HostKind::kIPv4 : HostKind::kNone;
-  if (prev == '-' || !IsAlpha(top_first)) return HostKind::kNone;
+  if (!(seen & (text::kHostAlpha | text::kHostHyphen)))
+    return IsIPv4Address(h) ? HostKind::kIPv4 : HostKind::kNone;
+  if (!IsAlpha(top_first)) return HostKind::kNone;
   return HostKind::kHostname;
 }
 
