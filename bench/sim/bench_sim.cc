@@ -49,7 +49,7 @@ std::string TempDir(const char* name) {
   return (std::filesystem::temp_directory_path() / (std::string("sipim-bench-") + name)).string();
 }
 
-double Seconds(std::chrono::steady_clock::time_point since) {
+double WallSince(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
@@ -99,7 +99,7 @@ void BM_PagerVsBareNs3(benchmark::State& state) {
     long rss = 0;
     auto t0 = std::chrono::steady_clock::now();
     const Accounting acc = RunPoint(c, PointLabel{}, dir, &wall, &rss);
-    sipim_s += Seconds(t0);
+    sipim_s += WallSince(t0);
     sipim_packets += acc.link_packets;
     delivered += acc.delivered;
     // The same packets: as many link transmissions, of the IMs' mean size,
@@ -109,7 +109,7 @@ void BM_PagerVsBareNs3(benchmark::State& state) {
     const double mean_ip = acc.link_bytes / static_cast<double>(acc.link_packets);
     bare_packets += RunBare(c, static_cast<std::uint32_t>(ip_packets_per_direction),
                             static_cast<std::uint32_t>(mean_ip) - 28, 0.001);
-    bare_s += Seconds(t0);
+    bare_s += WallSince(t0);
   }
   std::filesystem::remove_all(dir);
   const double n = static_cast<double>(state.iterations());
@@ -142,7 +142,7 @@ void BM_Scale(benchmark::State& state) {
     long rss = 0;
     const auto t0 = std::chrono::steady_clock::now();
     acc = RunPoint(c, PointLabel{}, dir, &wall, &rss);
-    seconds = Seconds(t0);
+    seconds = WallSince(t0);
   }
   std::filesystem::remove_all(dir);
   struct rusage usage {};

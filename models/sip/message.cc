@@ -207,9 +207,17 @@ inline HeaderId ClassifyBlock(__m128i v, std::size_t len) {
 }
 #endif
 
+// True if p[0..1] is CRLF (one 16-bit compare).
+inline bool IsCrLf(const char* p) {
+  std::uint16_t w;
+  std::memcpy(&w, p, 2);
+  return w == 0x0a0d;  // little-endian: '\r' first
+}
+
 // A field value without the LWS around it; the common case (spaces, no
 // fold at either end) without the general LWS loop.
 inline std::string_view TrimValue(const char* b, const char* e) {
+  if (b < e && *b == ' ') ++b;  // the usual single SP after ':'
   while (b < e && IsWs(*b)) ++b;
   if (b < e && *b == '\r') return text::TrimLws(std::string_view(b, static_cast<std::size_t>(e - b)));
   while (e > b && (IsWs(e[-1]) || e[-1] == '\n' || e[-1] == '\r')) --e;
@@ -420,14 +428,16 @@ ParseError MessageParser::Fields() {
   for (;;) {
     if (line >= n) return Fail("truncated message: header section not ended by an empty line", n);
     const char first = d[line];
-    if (first == '\r') {
-      if (line + 1 >= n) return Fail("truncated message: CR without LF", n);
-      if (d[line + 1] != '\n') return Fail("bare CR in header section", line);
-      pos_ = line + 2;
-      return {};
+    if (!IsToken(first)) {  // one test for the usual first letter of a name
+      if (first == '\r') {
+        if (line + 1 >= n) return Fail("truncated message: CR without LF", n);
+        if (d[line + 1] != '\n') return Fail("bare CR in header section", line);
+        pos_ = line + 2;
+        return {};
+      }
+      if (first == '\n') return Fail("bare LF in header section (CRLF required)", line);
+      if (IsWs(first)) return Fail("continuation line without a header field", line);
     }
-    if (first == '\n') return Fail("bare LF in header section (CRLF required)", line);
-    if (IsWs(first)) return Fail("continuation line without a header field", line);
     if (count >= kMaxHeaders) return Fail("too many header fields", line);
     // The first control byte ends the field's first line; the name and its
     // ':' come before it (HCOLON allows no fold).
@@ -454,8 +464,10 @@ ParseError MessageParser::Fields() {
         colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d);
       }
       name_end = colon;
-      while (name_end > line && IsWs(d[name_end - 1])) --name_end;
-      if (name_end == line) return NameError(line);
+      if (name_end == line || IsWs(d[name_end - 1])) {  // rare: SP/HT before ':'
+        while (name_end > line && IsWs(d[name_end - 1])) --name_end;
+        if (name_end == line) return NameError(line);
+      }
       // No control byte lies before stop, so the name holds none.
       id = name_end - line <= 16 ? ClassifyBlock(v, name_end - line)
                                  : Classify(std::string_view(d + line, name_end - line));
@@ -481,7 +493,7 @@ ParseError MessageParser::Fields() {
     // Common case inline: the line ends in CRLF and the next one is not a
     // continuation; anything else (folds, bad bytes, truncation) goes to
     // ScanValue.
-    if (!(stop + 2 < n && d[stop] == '\r' && d[stop + 1] == '\n' && !IsWs(d[stop + 2]))) {
+    if (!(stop + 2 < n && IsCrLf(d + stop) && !IsWs(d[stop + 2]))) {
       if (ParseError e = ScanValue(value_begin, stop, &crlf)) return e;
     }
     const auto idx = static_cast<std::size_t>(id);

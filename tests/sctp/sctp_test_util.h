@@ -30,6 +30,37 @@ struct SeenPacket
     sctp::PacketView view;
     std::vector<uint8_t> bytes; // the SCTP packet (views point here)
     Time at;                    // when it reached the receiving device
+
+    SeenPacket() = default;
+    // A copy owns new bytes: parse again so that the views point into them.
+    SeenPacket(const SeenPacket& o)
+        : bytes(o.bytes),
+          at(o.at)
+    {
+        sctp::ParsePacket(bytes.data(), bytes.size(), view, false);
+    }
+    SeenPacket& operator=(const SeenPacket& o)
+    {
+        bytes = o.bytes;
+        at = o.at;
+        sctp::ParsePacket(bytes.data(), bytes.size(), view, false);
+        return *this;
+    }
+    // A move keeps the buffer, so the views stay valid; noexcept so that
+    // std::vector moves (not copies) on reallocation.
+    SeenPacket(SeenPacket&& o) noexcept
+        : view(std::move(o.view)),
+          bytes(std::move(o.bytes)),
+          at(o.at)
+    {
+    }
+    SeenPacket& operator=(SeenPacket&& o) noexcept
+    {
+        view = std::move(o.view);
+        bytes = std::move(o.bytes);
+        at = o.at;
+        return *this;
+    }
     bool HasChunk(uint8_t type) const
     {
         for (const auto& c : view.chunks)
@@ -94,8 +125,7 @@ class SctpDropModel : public ErrorModel
             return false;
         }
         bool drop = m_pred && m_pred(s);
-        seen.push_back(std::move(s));
-        // Views point into the vector's buffer, which a move keeps intact.
+        seen.push_back(std::move(s)); // the move keeps the views valid
         if (drop)
         {
             ++dropped;

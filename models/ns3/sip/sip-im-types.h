@@ -150,7 +150,8 @@ typedef void (*SipImDeliveredTracedCallback)(std::uint64_t imId, const std::stri
 //   pager: on the final response (2xx -> kDelivered) or timer F / transport error;
 //   session: kDelivered when the recipient UA delivered it (the models share
 //   a session record: simulation bookkeeping, no bytes), kFailed when the
-//   session could not be set up or closed first.
+//   session could not be set up or closed first;
+//   any IM still open when its UA stops (or is disposed): kFailed, kStopped.
 typedef void (*SipImOutcomeTracedCallback)(std::uint64_t imId, SipImOutcome outcome,
                                            SipFailReason reason, std::uint16_t status);
 // Session: life-cycle of one session (id from a counter, shared by both ends).

@@ -10,10 +10,14 @@
 //   proxies; after 200/ACK a direct media connection carries the IMs, as the
 //   paper's stripped MESSAGE (no Via, CSeq, Call-ID) or as MSRP SEND. The
 //   session stays up for later IMs to the same peer until EndSession() (BYE)
-//   or SessionIdleTimeout. One session per (local UA, peer AOR).
+//   or SessionIdleTimeout. One session per (peer AOR, mode); either end may
+//   send on it. A forked INVITE keeps the first answering device (the others
+//   get ACK and BYE).
 // - Media connection set-up: ConnectionSetup = kBoth is the paper's race
-//   (both ends listen and connect, the first connection up is used, a second
-//   one is a duplicate: closed and counted); kActive/kPassive are RFC 4145
+//   (both ends listen and connect, each sends on the first connection up at
+//   its end and reads from all; the end that opened a second connection
+//   counts it as a duplicate, and closes it if it already sends on the
+//   other); kActive/kPassive are RFC 4145
 //   a=setup (the offerer is active / passive). AnswerDelay pauses the callee
 //   before it answers the INVITE.
 //
@@ -47,14 +51,12 @@
 //   sip-im-types.h for the signatures and exactly when each fires).
 //
 // Many UAs may share a node: give each its own LocalPort (0 picks a free
-// one). A UA that is idle schedules nothing but its re-registration.
+// one); ns-3 demultiplexes sockets by a linear search, so hundreds of UAs on
+// one node slow every packet to it. A UA that is idle schedules nothing but
+// its re-registration.
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
-#include <vector>
 
 #include "ns3/application.h"
 #include "ns3/event-id.h"
@@ -65,10 +67,6 @@
 #include "ns3/traced-callback.h"
 
 namespace ns3 {
-
-class NodeCpu;
-class Socket;
-class Packet;
 
 class SipUserAgent : public Application {
  public:
