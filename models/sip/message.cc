@@ -273,6 +273,26 @@ class MessageParser {
   ParseError NameError(std::size_t line) const;
   ParseError ContentLength(const Header& h);
   ParseError Body();
+  // The first byte of [begin, end) that a Request-URI may not hold raw
+  // (kUriStop), or end. Sixteen bytes per step while the buffer has them.
+  std::size_t FindUriStop(std::size_t k, std::size_t end) const {
+#ifdef __SSE2__
+    while (k < end && n_ - k >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d_ + k));
+      const __m128i ws = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+      const __m128i angle = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+      unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ws, angle), quote)));
+      if (end - k < 16) m &= (1u << (end - k)) - 1;  // bytes past the URI do not count
+      if (m != 0) return k + static_cast<std::size_t>(__builtin_ctz(m));
+      k += 16;
+    }
+    if (k >= end) return end;
+#endif
+    for (; k < end; ++k)
+      if (kUriStop.c[static_cast<unsigned char>(d_[k])]) return k;
+    return end;
+  }
   // "SIP/2.0", the letters in any case (RFC 3261 section 7.1).
   bool IsVersion(std::size_t begin, std::size_t end) const {
     if (end - begin != 7) return false;
@@ -281,7 +301,7 @@ class MessageParser {
     // Folding 0x20 into "SIP/" maps only s/S, i/I, p/P onto "sip/".
     std::uint32_t want;
     std::memcpy(&want, "sip/", 4);
-    return (head | 0x00202020u) == want && std::memcmp(d_ + begin + 4, "2.0", 3) == 0;
+    return (head | 0x00202020u) == want && d_[begin + 4] == '2' && d_[begin + 5] == '.' && d_[begin + 6] == '0';
   }
 
   const char* d_;
@@ -339,10 +359,10 @@ ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
   if (d_[uri_begin] == ' ') return Fail("request line: more than one SP after method", uri_begin);
   if (uri_end == uri_begin || d_[uri_end - 1] == ' ')
     return Fail("request line: more than one SP before SIP-Version", uri_end - 1);
-  for (std::size_t k = uri_begin; k < uri_end; ++k) {
-    if (!kUriStop.c[static_cast<unsigned char>(d_[k])]) continue;
-    if (d_[k] == ' ' || d_[k] == '\t') return Fail("request line: whitespace inside Request-URI", k);
-    return Fail("request line: Request-URI contains '<', '>' or '\"'", k);
+  const std::size_t bad = FindUriStop(uri_begin, uri_end);
+  if (bad != uri_end) {
+    if (d_[bad] == ' ' || d_[bad] == '\t') return Fail("request line: whitespace inside Request-URI", bad);
+    return Fail("request line: Request-URI contains '<', '>' or '\"'", bad);
   }
   // absoluteURI / SIP-URI: scheme ":" ...; the full URI grammar is checked
   // by Validate() (sip/uri.h).

@@ -92,6 +92,16 @@ inline bool IEquals(std::string_view a, std::string_view b) {
     if (Lower(a[i]) != Lower(b[i])) return false;
   return true;
 }
+// IEquals(a, lower) for a literal `lower` of lower-case letters only:
+// then c | 0x20 folds exactly the two cases of each letter onto it and
+// nothing else, so no per-byte Lower() is needed.
+template <std::size_t N>
+inline bool IEqualsLetters(std::string_view a, const char (&lower)[N]) {
+  if (a.size() != N - 1) return false;
+  for (std::size_t i = 0; i + 1 < N; ++i)
+    if (static_cast<char>(a[i] | 0x20) != lower[i]) return false;
+  return true;
+}
 inline bool IStartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
 }
