@@ -1,6 +1,7 @@
 // Typed, lazily parsed header field values; see headers.h.
 #include "sip/headers.h"
 
+#include "sip/host.h"
 #include "sip/text.h"
 #include "sip/uri.h"
 
@@ -343,9 +344,7 @@ namespace {
 // Length of the run of token characters at s + i (the table loop, inlined
 // into the fast paths).
 inline std::size_t TokenRun(const char* d, std::size_t i, std::size_t n) {
-  const std::size_t begin = i;
-  while (i < n && text::kTable.c[static_cast<unsigned char>(d[i])] & text::kToken) ++i;
-  return i - begin;
+  return text::ClassRun(d, i, n, text::kToken);
 }
 
 // The common via-parm written without any optional whitespace or quoting:
@@ -373,9 +372,12 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
   const std::size_t ws_begin = i;
   while (i < n && d[i] == ' ') ++i;
   if (i == ws_begin || i >= n || d[i] == '[' || IsWs(d[i]) || d[i] == '\r') return false;
-  const std::size_t host_len = HostLength(s.substr(i));
-  const std::string_view host = s.substr(i, host_len);
-  if (host_len == 0 || ClassifyHost(host) == HostKind::kNone) return false;
+  // Host bytes and label rules in one pass: the same run HostLength()
+  // finds, the same verdict ClassifyHost() gives on it.
+  const char* host_end = nullptr;
+  if (ScanHost(d + i, d + n, &host_end) == HostKind::kNone) return false;
+  const std::size_t host_len = static_cast<std::size_t>(host_end - (d + i));
+  const std::string_view host(d + i, host_len);
   i += host_len;
   int port = 0;
   if (i < n && d[i] == ':') {
@@ -384,7 +386,9 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
     if (!ParsePort(s.substr(i, dl), &port) || port == 0) return false;
     i += dl;
   }
-  Via v;
+  // Written in place: on a later bail-out the general code resets *out.
+  Via& v = *out;
+  v = Via();
   v.protocol = parts[0];
   v.version = parts[1];
   v.transport = parts[2];
@@ -412,7 +416,6 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
   if (i < n && d[i] != ',' && d[i] != ' ') return false;
   v.params = ParamList(std::string_view(d + params_begin, i - params_begin));
   v.text = std::string_view(d, i);
-  *out = v;
   *end_out = i;
   return true;
 }
@@ -536,7 +539,9 @@ inline std::size_t AngleScan(const char* d, std::size_t i, std::size_t n) {
 bool FastNameAddr(std::string_view s, NameAddr* out) {
   const char* const d = s.data();
   const std::size_t n = s.size();
-  NameAddr r;
+  // Written in place: on a bail-out the general code resets *out.
+  NameAddr& r = *out;
+  r = NameAddr();
   r.text = s;
   std::size_t i = 0;
   if (n != 0 && d[0] == '"') {
@@ -580,7 +585,6 @@ bool FastNameAddr(std::string_view s, NameAddr* out) {
   }
   if (i != n) return false;
   r.params = ParamList(std::string_view(d + params_begin, n - params_begin));
-  *out = r;
   return true;
 }
 
@@ -701,13 +705,8 @@ ParseError ParseCallId(std::string_view value, std::string_view* out, std::strin
     // anything else goes to the loop below, which names the error.
     const char* const d = s.data();
     const std::size_t n = s.size();
-    std::size_t i = 0;
-    while (i < n && text::Is(d[i], text::kWord)) ++i;
-    if (i != 0 && i + 1 < n && d[i] == '@') {
-      std::size_t j = i + 1;
-      while (j < n && text::Is(d[j], text::kWord)) ++j;
-      i = j;
-    }
+    std::size_t i = text::ClassRun(d, 0, n, text::kWord);
+    if (i != 0 && i + 1 < n && d[i] == '@') i += 1 + text::ClassRun(d, i + 1, n, text::kWord);
     if (i != 0 && i == n) {
       *out = s;
       return {};

@@ -134,11 +134,23 @@ inline std::size_t LwsFrom(std::string_view s, std::size_t i) {
     }
   }
 }
-inline std::size_t TokenFrom(std::string_view s, std::size_t i) {
+// Length of the run of bytes of class `cls` at d + i, d[0..n): four bytes
+// per bounds check, since runs (tokens, branches, tags) are mostly longer.
+inline std::size_t ClassRun(const char* d, std::size_t i, std::size_t n, std::uint8_t cls) {
+  if (i >= n) return 0;
   const std::size_t begin = i;
-  while (i < s.size() && IsToken(s[i])) ++i;
+  const auto in = [&](std::size_t k) { return (kTable.c[static_cast<unsigned char>(d[k])] & cls) != 0; };
+  while (n - i >= 4) {
+    if (!in(i)) return i - begin;
+    if (!in(i + 1)) return i + 1 - begin;
+    if (!in(i + 2)) return i + 2 - begin;
+    if (!in(i + 3)) return i + 3 - begin;
+    i += 4;
+  }
+  while (i < n && in(i)) ++i;
   return i - begin;
 }
+inline std::size_t TokenFrom(std::string_view s, std::size_t i) { return ClassRun(s.data(), i, s.size(), kToken); }
 inline std::string_view SkipLws(std::string_view s) { return s.substr(LwsLength(s)); }
 inline std::string_view TrimLwsRight(std::string_view s) {
   while (!s.empty() && (IsWs(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
@@ -147,11 +159,7 @@ inline std::string_view TrimLwsRight(std::string_view s) {
 inline std::string_view TrimLws(std::string_view s) { return TrimLwsRight(SkipLws(s)); }
 
 // Length of the token at the start of s (0 if none).
-inline std::size_t TokenLength(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size() && IsToken(s[i])) ++i;
-  return i;
-}
+inline std::size_t TokenLength(std::string_view s) { return ClassRun(s.data(), 0, s.size(), kToken); }
 
 // The bytes of the 8-byte word w that are below 0x20 or DEL (0x7f), as
 // their high bits (the "hasless" bit trick). Borrows only run upwards, so

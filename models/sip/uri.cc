@@ -1,6 +1,7 @@
 // URI parsing; see uri.h.
 #include "sip/uri.h"
 
+#include "sip/host.h"
 #include "sip/text.h"
 
 namespace sipim::sip {
@@ -46,34 +47,11 @@ constexpr std::string_view kHeaderExtra = "[]/?:+$";
 
 bool IsHostnameChar(char ch) { return IsAlnum(ch) || ch == '-' || ch == '.'; }
 
-// RFC 3261 hostname = *( domainlabel "." ) toplabel [ "." ]: labels of
-// alphanum and '-' that neither start nor end with '-', the last one
-// starting with a letter; or, when only digits and dots, an IPv4 address.
-// One pass, a label at a time: one table lookup per byte.
+// A hostname or IPv4 address, the whole of h (see ScanHost in sip/host.h).
 HostKind HostnameOrIPv4(std::string_view h) {
-  const char* p = h.data();
-  const char* const e = p + h.size();
-  char top_first = 0;      // first character of the latest label
-  std::uint8_t seen = 0;   // text::kHost* bits of every byte
-  while (p < e) {
-    std::uint8_t c = text::HostClass(*p);
-    if (!(c & (text::kHostDigit | text::kHostAlpha))) return HostKind::kNone;  // '.', '-' or other
-    top_first = *p;
-    // The rest of the label: alphanum and '-', not ending with '-'.
-    do {
-      seen |= c;
-      ++p;
-      c = p < e ? text::HostClass(*p) : 0;
-    } while (c & (text::kHostDigit | text::kHostAlpha | text::kHostHyphen));
-    if (p[-1] == '-') return HostKind::kNone;
-    if (p == e) break;
-    if (c != text::kHostDot) return HostKind::kNone;
-    ++p;  // a trailing '.' ends the loop
-  }
-  if (!(seen & (text::kHostAlpha | text::kHostHyphen)))
-    return IsIPv4Address(h) ? HostKind::kIPv4 : HostKind::kNone;
-  if (!IsAlpha(top_first)) return HostKind::kNone;
-  return HostKind::kHostname;
+  const char* end = nullptr;
+  const HostKind kind = ScanHost(h.data(), h.data() + h.size(), &end);
+  return kind != HostKind::kNone && end == h.data() + h.size() ? kind : HostKind::kNone;
 }
 
 class UriParser {
