@@ -24,7 +24,7 @@ class Ctx {
     if (value.data() < base_.data() || value.data() + value.size() > base_.data() + base_.size())
       base_ = value;
   }
-  ParseError Err(const char* reason, const char* at) const {
+  [[gnu::cold, gnu::noinline]] ParseError Err(const char* reason, const char* at) const {
     std::size_t off = 0;
     if (at >= base_.data() && at <= base_.data() + base_.size())
       off = static_cast<std::size_t>(at - base_.data());

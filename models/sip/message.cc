@@ -262,7 +262,8 @@ class MessageParser {
   ParseError Run();
 
  private:
-  ParseError Fail(const char* reason, std::size_t at) const {
+  // Out of line and cold: error paths stay out of the hot loops' code.
+  [[gnu::cold, gnu::noinline]] ParseError Fail(const char* reason, std::size_t at) const {
     return MakeParseError(reason, d_, n_, at);
   }
   ParseError StartLine(std::size_t begin, std::size_t end);
