@@ -791,8 +791,14 @@ struct SipUserAgent::Impl {
     SessionEvent(*s, SipSessionEvent::kEstablished);
     ArmIdle(*s);
     // The offer's a=setup decides who connects (our own offer).
-    if (Connects(true, OfferSetup())) ConnectMedia(*s);
+    if (Connects(true, OfferSetup()) && !HasLiveConn(*s)) ConnectMedia(*s);
     Flush(*s);
+  }
+
+  bool HasLiveConn(const Session& s) const {
+    for (const auto& kv : s.conns)
+      if (!kv.second.conn->closed() && kv.second.conn->connected()) return true;
+    return false;
   }
 
   // A forked INVITE: devices that answered too may have connected to our
@@ -875,6 +881,24 @@ struct SipUserAgent::Impl {
     s.localTag = ids.Tag();
     SessionEvent(s, SipSessionEvent::kInviteReceived);
     const std::uint64_t sid = s.id;
+    // The offer names the caller's media address: a callee that connects
+    // does so at once, and AnswerDelay gives its connection time to come up
+    // before the 200 reaches the caller (the paper's pause). A caller that
+    // finds a connection up when the 200 arrives does not open another.
+    sdp::Setup offerSetup;
+    if (!ReadSdp(s, msg.body, &offerSetup) || s.remoteTarget.empty()) {
+      Respond(t, msg, 488, s.localTag);
+      CloseSession(s, SipFailReason::kSessionSetupFailed, false);
+      return;
+    }
+    s.peerSetup = offerSetup;
+    if (Listens(false, offerSetup) && !OpenListener(s)) {
+      Respond(t, msg, 500, s.localTag);
+      CloseSession(s, SipFailReason::kSessionSetupFailed, false);
+      return;
+    }
+    if (Connects(false, offerSetup)) ConnectMedia(s);
+    if (!FindSession(sid)) return;  // the connect failed at once
     if (self->m_answerDelay.IsStrictlyPositive())
       s.answerTimer = Simulator::Schedule(self->m_answerDelay, &Impl::Answer, this, sid);
     else
@@ -887,18 +911,7 @@ struct SipUserAgent::Impl {
     ServerTxn* t = stx->FindById(s->inviteTxn);
     sip::Message inv;
     if (sip::Parse(s->inviteBytes, sip::Framing::kDatagram, &inv)) return;
-    sdp::Setup offerSetup;
-    if (!ReadSdp(*s, inv.body, &offerSetup) || s->remoteTarget.empty()) {
-      if (t) Respond(t, inv, 488, s->localTag);
-      CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
-      return;
-    }
-    s->peerSetup = offerSetup;
-    if (Listens(false, offerSetup) && !OpenListener(*s)) {
-      if (t) Respond(t, inv, 500, s->localTag);
-      CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
-      return;
-    }
+    const sdp::Setup offerSetup = s->peerSetup;
     sdp::Setup answerSetup = offerSetup;
     if (offerSetup == sdp::Setup::kActive) answerSetup = sdp::Setup::kPassive;
     else if (offerSetup == sdp::Setup::kPassive) answerSetup = sdp::Setup::kActive;
@@ -928,7 +941,6 @@ struct SipUserAgent::Impl {
       s->okDeadline = Simulator::Now() + 64 * timers.t1;
       s->okTimer = Simulator::Schedule(s->okInterval, &Impl::RetransmitOk, this, sid);
     }
-    if (Connects(false, offerSetup)) ConnectMedia(*s);
     (void)attr;
   }
 

@@ -13,13 +13,13 @@
 //   or SessionIdleTimeout. One session per (peer AOR, mode); either end may
 //   send on it. A forked INVITE keeps the first answering device (the others
 //   get ACK and BYE).
-// - Media connection set-up: ConnectionSetup = kBoth is the paper's race
-//   (both ends listen and connect, each sends on the first connection up at
-//   its end and reads from all; the end that opened a second connection
-//   counts it as a duplicate, and closes it if it already sends on the
-//   other); kActive/kPassive are RFC 4145
-//   a=setup (the offerer is active / passive). AnswerDelay pauses the callee
-//   before it answers the INVITE.
+// - Media connection set-up: ConnectionSetup = kBoth is the paper's race:
+//   the callee connects as soon as it has the offer and pauses AnswerDelay
+//   before answering; the caller connects on the 200 unless a connection is
+//   already up; each end sends on the first connection up at its end and
+//   reads from all; the end that opened a second connection counts it as a
+//   duplicate, and closes it if it already sends on the other.
+//   kActive/kPassive are RFC 4145 a=setup (the offerer is active / passive).
 //
 // Every message sent carries the bytes the wire core (models/sip, sdp, msrp)
 // built, and every message received is parsed by it; parsing is charged to
