@@ -405,7 +405,10 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
     if (i < n && d[i] == '=') {
       ++i;
       if (i >= n || d[i] == '"' || d[i] == '[') return false;
-      const std::size_t vlen = ParamValueLength(s.substr(i), p.name);
+      // A plain token unless the name allows a bare IPv6 address: what
+      // ParamValueLength() returns for a value not starting with '"' or '['.
+      const std::size_t vlen =
+          AllowsBareIPv6(p.name) ? ParamValueLength(s.substr(i), p.name) : TokenRun(d, i, n);
       if (vlen == 0) return false;
       p.value = std::string_view(d + i, vlen);
       p.has_value = true;
@@ -572,7 +575,7 @@ bool FastNameAddr(std::string_view s, NameAddr* out) {
     if (i < n && d[i] == '=') {
       ++i;
       if (i >= n || d[i] == '"' || d[i] == '[') return false;
-      const std::size_t vlen = ParamValueLength(s.substr(i), name);
+      const std::size_t vlen = AllowsBareIPv6(name) ? ParamValueLength(s.substr(i), name) : TokenRun(d, i, n);
       if (vlen == 0) return false;
       value = std::string_view(d + i, vlen);
       has_value = true;

@@ -345,8 +345,7 @@ ParseError MessageParser::StartLine(std::size_t begin, std::size_t end) {
 // Request-Line = Method SP Request-URI SP SIP-Version CRLF: exactly one SP
 // between the elements (RFC 4475 lwsstart, trws and lwsruri are rejected).
 ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
-  std::size_t i = begin;
-  while (i < end && IsToken(d_[i])) ++i;
+  std::size_t i = begin + text::ClassRun(d_, begin, end, text::kToken);
   if (i == begin) return Fail("request line: method is not a token", begin);
   if (i == end || d_[i] != ' ') return Fail("request line: expected SP after method", i);
   m_->method = std::string_view(d_ + begin, i - begin);
