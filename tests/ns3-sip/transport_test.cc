@@ -269,3 +269,23 @@ TEST(Transport, InviteTimerADoublesUntilTimerB) {
   EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
   EXPECT_NEAR(tb.outcomes[0].time, 33.0, 1e-9);
 }
+
+// A UA that does not listen for TCP (ListenStreams false) but registered over TCP still gets its
+// MESSAGEs: office.com sends them on the connection the UA opened to register.
+TEST(Transport, ProxyReachesUaOverItsOwnConnection) {
+  Testbed tb;
+  tb.shirley->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.shirley->SetAttribute("ListenStreams", BooleanValue(false));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 80, SipImMode::kPager); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  for (const auto& r : tb.TxAfter(1.0)) {
+    if (r.node == "office" && r.peer == "shirley") {
+      EXPECT_EQ(r.transport, "tcp");
+    }
+  }
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}

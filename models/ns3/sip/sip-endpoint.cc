@@ -136,7 +136,7 @@ SipEndpoint::SipEndpoint(Ptr<Node> node, Ptr<NodeCpu> cpu) : m_node(node), m_cpu
 
 SipEndpoint::~SipEndpoint() { Stop(); }
 
-bool SipEndpoint::Start(std::uint16_t port, std::string* error) {
+bool SipEndpoint::Start(std::uint16_t port, bool listenStreams, std::string* error) {
   Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
   if (!ipv4 || ipv4->GetNInterfaces() < 2) {
     *error = "node " + std::to_string(m_node->GetId()) + " has no IPv4 interface";
@@ -154,6 +154,7 @@ bool SipEndpoint::Start(std::uint16_t port, std::string* error) {
   m_port = InetSocketAddress::ConvertFrom(local).GetPort();
   m_udp->SetRecvCallback(MakeCallback(&SipEndpoint::HandleUdpRecv, this));
   for (SipTransportProtocol t : {SipTransportProtocol::kTcp, SipTransportProtocol::kSctp}) {
+    if (!listenStreams) break;
     TypeId tid;
     if (!NodeHasTransport(m_node, t, &tid)) continue;
     Ptr<Socket> l = Socket::CreateSocket(m_node, tid);

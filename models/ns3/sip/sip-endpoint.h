@@ -106,9 +106,9 @@ class SipEndpoint {
   SipEndpoint(Ptr<Node> node, Ptr<NodeCpu> cpu);
   ~SipEndpoint();
 
-  // Binds UDP and TCP (and SCTP when available) on `port` (0: a free one).
-  // False with *error on failure.
-  bool Start(std::uint16_t port, std::string* error);
+  // Binds UDP and, if `listenStreams`, TCP (and SCTP when available) on
+  // `port` (0: a free one). False with *error on failure.
+  bool Start(std::uint16_t port, bool listenStreams, std::string* error);
   void Stop();
   std::uint16_t port() const { return m_port; }
   Ipv4Address address() const { return m_address; }

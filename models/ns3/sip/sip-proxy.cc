@@ -94,7 +94,7 @@ struct SipProxy::Impl {
     Ptr<NodeCpu> cpu = NodeCpu::GetOrCreate(self->GetNode());
     ep = std::make_unique<sipns3::SipEndpoint>(self->GetNode(), cpu);
     std::string err;
-    if (!ep->Start(self->m_port, &err)) NS_FATAL_ERROR("SipProxy " << self->m_domain << ": " << err);
+    if (!ep->Start(self->m_port, true, &err)) NS_FATAL_ERROR("SipProxy " << self->m_domain << ": " << err);
     host = sipns3::Ipv4ToString(ep->address());
     recordRoute = "<sip:" + host + ":" + std::to_string(ep->port()) + ";lr>";
     ids = sip::IdGenerator((0x5157ULL << 48) ^ (++sipns3::Ids().branch));

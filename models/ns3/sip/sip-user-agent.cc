@@ -193,7 +193,7 @@ struct SipUserAgent::Impl {
     }
     ep = std::make_unique<sipns3::SipEndpoint>(self->GetNode(), cpu);
     std::string err;
-    if (!ep->Start(self->m_localPort, &err)) NS_FATAL_ERROR("SipUserAgent " << self->m_aor << ": " << err);
+    if (!ep->Start(self->m_localPort, self->m_listenStreams, &err)) NS_FATAL_ERROR("SipUserAgent " << self->m_aor << ": " << err);
     host = sipns3::Ipv4ToString(ep->address());
     contact = "sip:" + self->m_user + "@" + host + ":" + std::to_string(ep->port());
     if (self->m_transport != SipTransportProtocol::kUdp) {
@@ -1404,6 +1404,12 @@ TypeId SipUserAgent::GetTypeId() {
                         EnumValue(SipTransportProtocol::kTcp),
                         MakeEnumAccessor(&SipUserAgent::m_mediaTransport),
                         MakeEnumChecker(SipTransportProtocol::kTcp, "Tcp", SipTransportProtocol::kSctp, "Sctp"))
+          .AddAttribute("ListenStreams",
+                        "Accept SIP over TCP/SCTP connections opened towards this UA. Without it "
+                        "the UA saves a listening socket; requests reach it over UDP or over "
+                        "connections it opened itself (Transport Tcp/Sctp).",
+                        BooleanValue(true), MakeBooleanAccessor(&SipUserAgent::m_listenStreams),
+                        MakeBooleanChecker())
           .AddAttribute("Register", "Register with the proxy at start.", BooleanValue(true),
                         MakeBooleanAccessor(&SipUserAgent::m_register), MakeBooleanChecker())
           .AddAttribute("RegisterExpires", "Registration lifetime asked for; re-registers at 90 %.",

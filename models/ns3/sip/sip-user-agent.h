@@ -30,6 +30,7 @@
 //   ProxyAddress        Ipv4Address  outbound proxy (its domain's proxy)
 //   ProxyPort           uint16  5060
 //   LocalPort           uint16  SIP port (UDP and TCP); 0 = pick a free one
+//   ListenStreams       bool    accept SIP over TCP/SCTP connections (true)
 //   Transport           SipTransportProtocol  UA <-> proxy signalling: Udp | Tcp | Sctp
 //   MediaTransport      SipTransportProtocol  session media: Tcp | Sctp
 //   Register            bool    send REGISTER at start (true)
@@ -131,6 +132,7 @@ class SipUserAgent : public Application {
   std::uint16_t m_localPort = 0;
   SipTransportProtocol m_transport = SipTransportProtocol::kUdp;
   SipTransportProtocol m_mediaTransport = SipTransportProtocol::kTcp;
+  bool m_listenStreams = true;
   bool m_register = true;
   Time m_registerExpires;
   Time m_t1, m_t2, m_t4;
