@@ -105,3 +105,21 @@ TEST(Flows, UnregisteredRecipientFailsWith480) {
   EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kFinalResponse);
   EXPECT_EQ(tb.outcomes[0].status, 480);
 }
+
+// A recipient that is not an AOR (a CR LF in it) fails the IM with a reason; nothing is sent, nothing crashes.
+TEST(Flows, BadRecipientFailsCleanly) {
+  Testbed tb;
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com\r\nVia: x", 10, SipImMode::kPager);
+    tb.dan->SendIm("no-at-sign", 10, SipImMode::kSessionStripped);
+  });
+  Simulator::Stop(Seconds(2));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) {
+    EXPECT_EQ(o.outcome, SipImOutcome::kFailed);
+    EXPECT_EQ(o.status, 400);
+  }
+  EXPECT_TRUE(tb.TxAfter(1.0).empty());
+}

@@ -129,6 +129,12 @@ bool NormalizeAor(const std::string& in, std::string* aor, std::string* user, st
   if (s.compare(0, 4, "sip:") == 0) s = s.substr(4);
   const auto at = s.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == s.size()) return false;
+  // Only what can stand in a header value unquoted: no white space,
+  // control bytes, brackets, quotes or list separators.
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>' || c == '"' || c == ',') return false;
+  }
   *user = s.substr(0, at);
   *domain = s.substr(at + 1);
   for (char& c : *domain) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;

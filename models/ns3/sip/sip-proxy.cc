@@ -444,7 +444,7 @@ struct SipProxy::Impl {
     const std::uint64_t stxId = txn->cookie;
     if (status < 200) {
       ctx->OnProvisional(txn);
-      if (status > 100) Upstream(stxId, msg, attr, false);
+      if (status > 100) Upstream(stxId, msg, attr);
       return;
     }
     if (txn->invite && status >= 300) SendAckForFailure(*txn, msg);
@@ -454,7 +454,7 @@ struct SipProxy::Impl {
     Forward& f = fit->second;
     if (f.pending > 0) --f.pending;
     if (status < 300) {
-      if (!f.answered || f.invite) Upstream(stxId, msg, attr, true);
+      if (!f.answered || f.invite) Upstream(stxId, msg, attr);
       else Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "later 2xx of a forked non-INVITE");
       f.answered = true;
     } else if (!f.answered && (f.bestStatus == 0 || status < f.bestStatus)) {
@@ -479,7 +479,7 @@ struct SipProxy::Impl {
   }
 
   // A provisional or 2xx response going upstream through its server transaction.
-  void Upstream(std::uint64_t stxId, const sip::Message& msg, SipAttribution attr, bool final) {
+  void Upstream(std::uint64_t stxId, const sip::Message& msg, SipAttribution attr) {
     std::string out;
     if (auto e = sip::ProxyEdit(msg).PopVia().Apply(&out)) {
       Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
@@ -490,7 +490,6 @@ struct SipProxy::Impl {
       stx->Respond(t, std::move(out), static_cast<std::uint16_t>(msg.status_code));
       return;
     }
-    (void)final;
     ForwardResponseStateless(msg, attr);
   }
 

@@ -277,7 +277,11 @@ struct SipUserAgent::Impl {
     spec.cseq = ++self->m_cseq;
     spec.contact = contact;
     spec.expires = static_cast<int>(self->m_registerExpires.GetSeconds());
-    if (auto e = sip::BuildRequest(spec, &txn->bytes)) NS_FATAL_ERROR("REGISTER: " << e.ToString());
+    if (auto e = sip::BuildRequest(spec, &txn->bytes)) {
+      NS_LOG_ERROR("REGISTER not built: " << e.ToString());
+      self->m_registered = false;
+      return;
+    }
     txn->dest = ProxyDest(t);
     txn->attr = SipAttribution{SipAttributionKind::kRegistration, sipns3::ParseAttributedId(regCallId).id};
     txn->type = SipMsgType::kRegister;
@@ -567,7 +571,7 @@ struct SipUserAgent::Impl {
     return true;
   }
 
-  void AppendOffer(Session& s, bool offer, sdp::Setup setup, std::string* out) {
+  void AppendOffer(Session& s, sdp::Setup setup, std::string* out) {
     const std::uint16_t port = s.listener ? s.listenPort : 9;  // RFC 4145: 9 when not listening
     if (s.mode == SipImMode::kSessionMsrp) {
       s.myPath.clear();
@@ -587,7 +591,6 @@ struct SipUserAgent::Impl {
       p.setup = setup;
       sdp::AppendTcpImOffer(p, out);
     }
-    (void)offer;
   }
 
   // Reads the peer's media address, port, setup and MSRP path from its SDP.
@@ -643,7 +646,7 @@ struct SipUserAgent::Impl {
       return;
     }
     std::string body;
-    AppendOffer(s, true, setup, &body);
+    AppendOffer(s, setup, &body);
     auto txn = std::make_unique<ClientTxn>();
     txn->branch = ids.Branch();
     s.cseq = s.inviteCseq = 1;
@@ -662,7 +665,11 @@ struct SipUserAgent::Impl {
     spec.contact = contact;
     spec.content_type = "application/sdp";
     spec.body = body;
-    if (auto e = sip::BuildRequest(spec, &txn->bytes)) NS_FATAL_ERROR("INVITE: " << e.ToString());
+    if (auto e = sip::BuildRequest(spec, &txn->bytes)) {
+      NS_LOG_ERROR("INVITE not built: " << e.ToString());
+      CloseSession(s, SipFailReason::kSessionSetupFailed, false);
+      return;
+    }
     txn->dest = ProxyDest(self->m_transport);
     txn->invite = true;
     txn->attr = SipAttribution{SipAttributionKind::kSession, sid};
@@ -721,7 +728,10 @@ struct SipUserAgent::Impl {
       spec.call_id = s.callId;
       spec.cseq = bye ? s.inviteCseq + 1 : s.inviteCseq;
       spec.route = routeSet;
-      if (auto e = sip::BuildRequest(spec, &txn->bytes)) NS_FATAL_ERROR(method << ": " << e.ToString());
+      if (auto e = sip::BuildRequest(spec, &txn->bytes)) {
+        Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), std::string(method) + " not built: " + e.ToString());
+        return;
+      }
       if (!bye) {
         SendSip(d, txn->bytes, attr, SipMsgType::kAck, 0, false);
         continue;
@@ -785,7 +795,11 @@ struct SipUserAgent::Impl {
     spec.via_host = host;
     spec.via_port = ep->port();
     s->ackBytes.clear();
-    if (auto e = sip::BuildRequest(spec, &s->ackBytes)) NS_FATAL_ERROR("ACK: " << e.ToString());
+    if (auto e = sip::BuildRequest(spec, &s->ackBytes)) {
+      Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "ACK not built: " + e.ToString());
+      CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
+      return;
+    }
     SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, false);
     s->established = true;
     SessionEvent(*s, SipSessionEvent::kEstablished);
@@ -844,8 +858,6 @@ struct SipUserAgent::Impl {
       sip::NameAddr na;
       if (!sip::ParseNameAddr(f->value, &na, msg.input)) {
         from = std::string(na.uri);
-        auto& s0 = from;
-        (void)s0;
       }
     }
     const SipImMode mode = msrpMode ? SipImMode::kSessionMsrp : SipImMode::kSessionStripped;
@@ -916,7 +928,7 @@ struct SipUserAgent::Impl {
     if (offerSetup == sdp::Setup::kActive) answerSetup = sdp::Setup::kPassive;
     else if (offerSetup == sdp::Setup::kPassive) answerSetup = sdp::Setup::kActive;
     std::string body;
-    AppendOffer(*s, false, answerSetup, &body);
+    AppendOffer(*s, answerSetup, &body);
     sip::ResponseSpec spec;
     spec.status = 200;
     spec.to_tag = s->localTag;
@@ -924,8 +936,12 @@ struct SipUserAgent::Impl {
     spec.content_type = "application/sdp";
     spec.body = body;
     s->okBytes.clear();
-    if (auto e = sip::BuildResponse(inv, spec, &s->okBytes)) NS_FATAL_ERROR("200 to INVITE: " << e.ToString());
-    const SipAttribution attr{SipAttributionKind::kSession, sid};
+    if (auto e = sip::BuildResponse(inv, spec, &s->okBytes)) {
+      NS_LOG_ERROR("200 to INVITE not built: " << e.ToString());
+      if (t) Respond(t, inv, 500, s->localTag);
+      CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
+      return;
+    }
     if (t) {
       s->okDest = t->replyTo;
       stx->Respond(t, s->okBytes, 200);
@@ -941,7 +957,6 @@ struct SipUserAgent::Impl {
       s->okDeadline = Simulator::Now() + 64 * timers.t1;
       s->okTimer = Simulator::Schedule(s->okInterval, &Impl::RetransmitOk, this, sid);
     }
-    (void)attr;
   }
 
   void RetransmitOk(std::uint64_t sid) {
@@ -1271,7 +1286,11 @@ struct SipUserAgent::Impl {
     spec.call_id = s.callId;
     spec.cseq = ++s.cseq;
     spec.route = s.routeSet;
-    if (auto e = sip::BuildRequest(spec, &txn->bytes)) NS_FATAL_ERROR("BYE: " << e.ToString());
+    if (auto e = sip::BuildRequest(spec, &txn->bytes)) {
+      NS_LOG_ERROR("BYE not built: " << e.ToString());
+      CloseSession(s, SipFailReason::kSessionClosed, true);
+      return;
+    }
     txn->attr = SipAttribution{SipAttributionKind::kSession, s.id};
     txn->type = SipMsgType::kBye;
     txn->cookie = s.id;
