@@ -245,3 +245,52 @@ TEST(Session, ImDuringByeOpensNewSession) {
   ASSERT_EQ(tb.outcomes.size(), 2u);
   for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
 }
+
+// Session set-up with every signalling hop over TCP, MSRP without 200s (Failure-Report: no):
+// delivered, and no MSRP response on the wire.
+TEST(Session, TcpSignallingAndNoMsrpResponses) {
+  Testbed tb;
+  for (auto ua : {tb.dan, tb.shirley}) ua->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  for (auto p : {tb.home, tb.office}) p->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.dan->SetAttribute("MsrpFailureReport", BooleanValue(false));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", 40, SipImMode::kSessionMsrp);
+    tb.dan->SendIm("shirley@office.com", 41, SipImMode::kSessionMsrp);
+  });
+  Simulator::Schedule(Seconds(2), [&]() { tb.dan->EndSession("shirley@office.com"); });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 2u);
+  int msrpResponses = 0, udp = 0;
+  for (const auto& r : tb.TxAfter(1.0)) {
+    msrpResponses += r.type == "MSRP-200";
+    udp += r.transport == "udp";
+  }
+  EXPECT_EQ(msrpResponses, 0);
+  EXPECT_EQ(udp, 0);
+  EXPECT_FALSE(tb.dan->HasSession("shirley@office.com"));
+}
+
+// Session mode twice with the same seed: the same events in the same order.
+TEST(Session, Deterministic) {
+  auto run = []() {
+    Testbed tb;
+    tb.Record();
+    Simulator::Schedule(Seconds(1), [&]() {
+      for (int i = 0; i < 5; ++i) tb.dan->SendIm("shirley@office.com", 100 + i, SipImMode::kSessionMsrp);
+      tb.shirley->SendIm("dan@home.com", 7, SipImMode::kSessionStripped);
+    });
+    Simulator::Schedule(Seconds(2), [&]() { tb.dan->EndSession("shirley@office.com"); });
+    Simulator::Stop(Seconds(4));
+    Simulator::Run();
+    std::string log;
+    for (const auto& r : tb.tx)
+      log += std::to_string(r.time) + r.node + r.peer + r.type + std::to_string(r.bytes) + "\n";
+    for (const auto& d : tb.deliveries) log += "D" + std::to_string(d.imId) + d.node + "\n";
+    return log;
+  };
+  const std::string a = run();
+  EXPECT_EQ(a, run());
+  EXPECT_NE(a.find("MSRP-SEND"), std::string::npos);
+}
