@@ -1,6 +1,7 @@
 // Typed, lazily parsed header field values; see headers.h.
 #include "sip/headers.h"
 
+#include "sip/fast_path.h"
 #include "sip/host.h"
 #include "sip/text.h"
 #include "sip/uri.h"
@@ -349,7 +350,7 @@ inline std::size_t TokenRun(const char* d, std::size_t i, std::size_t n) {
 
 // The common via-parm written without any optional whitespace or quoting:
 //   token "/" token "/" token 1*SP host [":" port] *(";" token ["=" token])
-// followed by the end, ',' or SP. On that form ParseViaAt's general code
+// followed by the end or ','. On that form ParseViaAt's general code
 // takes exactly these steps (every LwsFrom() is 0), so the result is the
 // same; anything else (LWS around separators, folds, quoted or [IPv6]
 // parameter values, IPv6 hosts, any error) returns false and the general
@@ -416,7 +417,9 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
     }
     if (ViaParam(p, &v, ctx)) return false;
   }
-  if (i < n && d[i] != ',' && d[i] != ' ') return false;
+  // Only the end or a ',' may follow: after LWS the general code would
+  // still look for a ';' (a parameter) before deciding.
+  if (i < n && d[i] != ',') return false;
   v.params = ParamList(std::string_view(d + params_begin, i - params_begin));
   v.text = std::string_view(d, i);
   *end_out = i;
@@ -427,7 +430,7 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
 // LWS), so that a caller can stop at a following ',' without splitting the
 // whole field first.
 ParseError ParseViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
-  if (FastViaAt(s, out, ctx, end_out)) return {};
+  if (internal::FastPaths() && FastViaAt(s, out, ctx, end_out)) return {};
   *out = Via();
   std::size_t i = LwsLength(s);
   std::string_view* parts[3] = {&out->protocol, &out->version, &out->transport};
@@ -595,7 +598,7 @@ bool FastNameAddr(std::string_view s, NameAddr* out) {
 
 ParseError ParseNameAddr(std::string_view value, NameAddr* out, std::string_view base) {
   const std::string_view s = text::TrimLws(value);
-  if (FastNameAddr(s, out)) return {};
+  if (internal::FastPaths() && FastNameAddr(s, out)) return {};
   const Ctx ctx(value, base);
   *out = NameAddr();
   out->text = s;
@@ -661,7 +664,7 @@ ParseError ParseNameAddrList(std::string_view value, std::vector<NameAddr>* out,
 
 ParseError ParseCSeq(std::string_view value, CSeq* out, std::string_view base) {
   const std::string_view s = text::TrimLws(value);
-  {
+  if (internal::FastPaths()) {
     // Fast path: 1*9DIGIT SP token, the form every stack writes; below
     // 10^9 the number cannot exceed 2^31-1. Anything else: general code.
     const char* const d = s.data();
@@ -703,7 +706,7 @@ ParseError ParseCSeq(std::string_view value, CSeq* out, std::string_view base) {
 
 ParseError ParseCallId(std::string_view value, std::string_view* out, std::string_view base) {
   const std::string_view s = text::TrimLws(value);
-  {
+  if (internal::FastPaths()) {
     // Fast path: 1*word-char [ "@" 1*word-char ], accepted as a whole;
     // anything else goes to the loop below, which names the error.
     const char* const d = s.data();

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "sip/fast_path.h"
 #include "sip/text.h"
 
 namespace sipim::sip {
@@ -466,7 +467,7 @@ ParseError MessageParser::Fields() {
     std::size_t name_end;
     HeaderId id;
 #ifdef __SSE2__
-    if (n - line >= 16) {
+    if (n - line >= 16 && internal::FastPaths()) {
       // One 16-byte block usually holds the name, the ':' and the start of
       // the value: find the first control byte and the ':' in it at once.
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + line));
@@ -581,6 +582,8 @@ ParseError MessageParser::Body() {
   pos_ += len;
   return {};
 }
+
+bool internal::g_general_only = false;
 
 const char kTruncatedBody[] = "truncated body: Content-Length larger than the message";
 
