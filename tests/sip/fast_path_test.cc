@@ -13,6 +13,7 @@
 #include "sip/fast_path.h"
 #include "sip/headers.h"
 #include "sip/message.h"
+#include "sip/uri.h"
 
 namespace sipim::sip {
 namespace {
@@ -169,6 +170,60 @@ TEST(SipFastPath, MutatedBytesAgree) {
       d[i] = orig;
     }
   }
+}
+
+// The RFC 3261 hostname rule as first written (one byte at a time), kept
+// here as the reference for the label-at-a-time scan in sip/host.h.
+HostKind ReferenceHostKind(std::string_view h) {
+  if (!h.empty() && h[0] == '[') return ClassifyHost(h);  // IPv6: not rewritten
+  char prev = '.';
+  char top_first = 0;
+  bool digits_and_dots = true;
+  for (const char ch : h) {
+    const bool digit = ch >= '0' && ch <= '9';
+    const bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    if (ch == '.') {
+      if (prev == '.' || prev == '-') return HostKind::kNone;
+    } else if (digit || alpha) {
+      if (prev == '.') top_first = ch;
+      if (alpha) digits_and_dots = false;
+    } else if (ch == '-') {
+      if (prev == '.') return HostKind::kNone;
+      digits_and_dots = false;
+    } else {
+      return HostKind::kNone;
+    }
+    prev = ch;
+  }
+  if (digits_and_dots) return IsIPv4Address(h) ? HostKind::kIPv4 : HostKind::kNone;
+  const bool top_alpha = (top_first >= 'a' && top_first <= 'z') || (top_first >= 'A' && top_first <= 'Z');
+  if (prev == '-' || !top_alpha) return HostKind::kNone;
+  return HostKind::kHostname;
+}
+
+// ClassifyHost agrees with the reference on every string of up to 7 bytes
+// over digits, letters, '-', '.', and a byte outside the host alphabet.
+TEST(SipFastPath, HostnameScanMatchesReference) {
+  const char alphabet[] = {'1', '9', 'a', 'Z', '-', '.', '_'};
+  constexpr std::size_t kLetters = sizeof(alphabet);
+  std::string h;
+  std::size_t checked = 0;
+  for (std::size_t len = 0; len <= 7; ++len) {
+    std::vector<std::size_t> digit(len, 0);
+    for (;;) {
+      h.assign(len, ' ');
+      for (std::size_t k = 0; k < len; ++k) h[k] = alphabet[digit[k]];
+      ASSERT_EQ(ClassifyHost(h), ReferenceHostKind(h)) << "host: \"" << h << "\"";
+      ++checked;
+      std::size_t k = 0;
+      while (k < len && ++digit[k] == kLetters) digit[k++] = 0;
+      if (k == len) break;
+    }
+  }
+  // Dotted quads: the IPv4 branch.
+  for (const char* q : {"1.2.3.4", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", "01.2.3.4", "1..2.3"})
+    EXPECT_EQ(ClassifyHost(q), ReferenceHostKind(q)) << q;
+  EXPECT_GT(checked, 900000u);
 }
 
 }  // namespace
