@@ -53,7 +53,7 @@ TEST(SctpGarbage, ParserSurvivesRandomBytes)
         {
             v = uint8_t(NextRand(x));
         }
-        if (b.size() > 14 && (i & 1))
+        if (b.size() > 15 && (i & 1))
         {
             b[14] = 0; // plausible chunk lengths half of the time
             b[15] = uint8_t(b.size() - 12);
