@@ -8,22 +8,35 @@ namespace ns3 {
 namespace sipns3 {
 
 void DeadlineQueue::Push(Time due, std::uint64_t id) {
+  const bool wasEmpty = Empty();
   m_q.emplace_back(due, id);
-  if (m_q.size() == 1) Arm();
+  if (wasEmpty) Arm();
 }
 
 void DeadlineQueue::Clear() {
   m_event.Cancel();
   m_q.clear();
+  m_head = 0;
+}
+
+void DeadlineQueue::PopFront() {
+  ++m_head;
+  if (m_head == m_q.size()) {
+    m_q.clear();
+    m_head = 0;
+  } else if (m_head >= 64 && 2 * m_head >= m_q.size()) {
+    m_q.erase(m_q.begin(), m_q.begin() + static_cast<std::ptrdiff_t>(m_head));
+    m_head = 0;
+  }
 }
 
 void DeadlineQueue::Arm() {
-  while (!m_q.empty() && !m_live(m_q.front().second)) m_q.pop_front();
-  if (m_q.empty()) {
+  while (!Empty() && !m_live(m_q[m_head].second)) PopFront();
+  if (Empty()) {
     m_event.Cancel();
     return;
   }
-  const Time due = m_q.front().first;
+  const Time due = m_q[m_head].first;
   if (m_event.IsRunning() && m_eventAt == due) return;
   m_event.Cancel();
   m_eventAt = due;
@@ -32,9 +45,9 @@ void DeadlineQueue::Arm() {
 
 void DeadlineQueue::Fire() {
   const Time now = Simulator::Now();
-  while (!m_q.empty() && m_q.front().first <= now) {
-    const std::uint64_t id = m_q.front().second;
-    m_q.pop_front();
+  while (!Empty() && m_q[m_head].first <= now) {
+    const std::uint64_t id = m_q[m_head].second;
+    PopFront();
     if (m_live(id)) m_fire(id);
   }
   Arm();

@@ -8,7 +8,6 @@
 // retransmissions with the last response and linger 64*T1 over UDP after a
 // final response (timer J). One timer event per transaction at a time.
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,9 +41,15 @@ class DeadlineQueue {
  private:
   void Arm();
   void Fire();
+  bool Empty() const { return m_head == m_q.size(); }
+  void PopFront();
+
   Fn m_fire;
   LiveFn m_live;
-  std::deque<std::pair<Time, std::uint64_t>> m_q;
+  // A FIFO as a vector and a head index: unlike std::deque it allocates
+  // nothing until used, which matters with one table per UA.
+  std::vector<std::pair<Time, std::uint64_t>> m_q;
+  std::size_t m_head = 0;
   EventId m_event;
   Time m_eventAt;
 };
