@@ -234,17 +234,23 @@ def section_notes(out):
 
 
 def section_performance(out):
-    """From the bench_sim JSON (Google Benchmark), when it has been run:
-    build/bench/sim/bench_sim --benchmark_out=results/sim-bench/bench_sim.json
+    """From bench_sim's Google Benchmark JSON files, when they have been run:
+    build/bench/sim/bench_sim --benchmark_out=results/sim-bench/NAME.json
     --benchmark_out_format=json"""
-    path = os.path.join(results_dir("sim-bench"), "bench_sim.json")
-    if not os.path.exists(path):
+    folder = results_dir("sim-bench")
+    files = sorted(f for f in os.listdir(folder) if f.endswith(".json")) if os.path.isdir(folder) else []
+    if not files:
         return
-    with open(path) as f:
-        bench = json.load(f)
-    ctx = bench.get("context", {})
     out.append("## Simulation speed (bench/sim, Google Benchmark)\n")
-    out.append(f"Run {ctx.get('date', '?')} on {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
+    for name in files:
+        with open(os.path.join(folder, name)) as f:
+            section_bench(out, name, json.load(f))
+    out.append("")
+
+
+def section_bench(out, file_name, bench):
+    ctx = bench.get("context", {})
+    out.append(f"`results/sim-bench/{file_name}`: run {ctx.get('date', '?')} on {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
                f"load average {', '.join(f'{x:.1f}' for x in ctx.get('load_avg', []))} (other jobs shared the "
                f"machine: wall-clock rates are lower bounds).\n")
     for b in bench.get("benchmarks", []):
@@ -261,7 +267,6 @@ def section_performance(out):
                        f"wall ({fmt(b['cpu_time'], 0)} {b['time_unit']} CPU), {fmt(b['ims_per_s'])} IMs per wall "
                        f"second, peak RSS {fmt(b['peak_rss_MiB'])} MiB, accounting "
                        f"{'OK' if b['accounting_ok'] else 'MISMATCH'}.")
-    out.append("")
 
 
 def main():
