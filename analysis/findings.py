@@ -6,7 +6,7 @@ import math
 import os
 import sys
 
-from simlib import MODES, RESULTS, break_even, num, read_table, results_dir
+from simlib import MODES, RESULTS, break_even, num, parameters, read_table, results_dir
 from units import seconds
 
 
@@ -207,14 +207,23 @@ def section_notes(out):
     """Observations about the models that the numbers above show."""
     out.append("## What the numbers say about the models\n")
     race = read_table("connect-race", "summary")
-    both = [num(r["duplicate_connections"]) / max(1.0, num(r["sessions"])) for r in by(race, connection_setup="both")]
-    if both:
-        out.append(f"- Connection race: with both ends connecting, duplicate connections per session range from "
-                   f"{fmt(min(both), 2)} to {fmt(max(both), 2)} over every pause and RTT swept. The UA's pause "
-                   f"(AnswerDelay) delays the 200 OK, and both ends connect when the 200 is sent and received, so "
-                   f"the two SYNs always cross: in this model the pause cannot prevent the race. A pause between "
-                   f"answering and connecting (answerer waits, connects only if no connection arrived) would "
-                   f"be needed to reproduce the paper's pause-vs-RTT trade-off.")
+    both = by(race, connection_setup="both")
+    rates = [num(r["duplicate_connections"]) / max(1.0, num(r["sessions"])) for r in both]
+    if rates and max(rates) - min(rates) < 0.05:
+        out.append(f"- Connection race: with both ends connecting, duplicate connections per session stay at "
+                   f"{fmt(min(rates), 2)}-{fmt(max(rates), 2)} over every pause and RTT swept: in these models "
+                   f"the pause does not change who connects.")
+    elif rates:
+        access = seconds(parameters("connect-race")["access.delay"])
+        for delay in sorted({r["core.delay"] for r in both}, key=seconds):
+            rows = sorted(by(both, **{"core.delay": delay}), key=lambda r: seconds(r["answer_pause"]))
+            rate = [num(r["duplicate_connections"]) / max(1.0, num(r["sessions"])) for r in rows]
+            first_zero = next((r["answer_pause"] for r, x in zip(rows, rate) if x == 0), None)
+            rtt = 2 * (seconds(delay) + 2 * access)
+            out.append(f"- Connection race, core delay {delay} (RTT {rtt * 1000:g} ms UA to UA): duplicate "
+                       f"connections per session go from "
+                       f"{fmt(rate[0], 2)} with no pause to {fmt(rate[-1], 2)} at {rows[-1]['answer_pause']}"
+                       + (f"; none from a pause of {first_zero} on." if first_zero else "."))
     fork = read_table("forking", "summary")
     bad = [r for r in fork if r["mode"] != "pager" and num(r["failed"]) > 0]
     if bad:

@@ -3,7 +3,10 @@
 #include "ns3/data-rate.h"
 #include "ns3/error-model.h"
 #include "ns3/internet-stack-helper.h"
-#include "ns3/ipv4-address-helper.h"
+#include "ns3/ipv4-interface-container.h"
+#include "ns3/net-device-queue-interface.h"
+#include "ns3/traffic-control-helper.h"
+#include "ns3/traffic-control-layer.h"
 #include "ns3/ipv4-global-routing-helper.h"
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv4-static-routing.h"
@@ -31,6 +34,8 @@ std::string UserName(std::uint32_t domain, std::uint32_t user) {
 
 namespace {
 
+const Ipv4Mask kSlash30("255.255.255.252");
+
 // A point-to-point link with the configured rate, delay, MTU and, per
 // receiving device, a packet-unit RateErrorModel.
 NetDeviceContainer Connect(Ptr<Node> a, Ptr<Node> b, const LinkConfig& link) {
@@ -48,6 +53,32 @@ NetDeviceContainer Connect(Ptr<Node> a, Ptr<Node> b, const LinkConfig& link) {
     }
   }
   return devices;
+}
+
+// Numbers the two ends of a point-to-point link network+1 and network+2, as
+// Ipv4AddressHelper::Assign does (interface up, default queue disc), but
+// without its global address registry: that registry checks every new
+// address against every range allocated so far, and /30 links never merge
+// into ranges, so 100 000 links would cost O(N^2).
+Ipv4InterfaceContainer AssignPair(const NetDeviceContainer& devices, Ipv4Address network, Ipv4Mask mask) {
+  Ipv4InterfaceContainer interfaces;
+  for (std::uint32_t i = 0; i < devices.GetN(); ++i) {
+    Ptr<NetDevice> device = devices.Get(i);
+    Ptr<Ipv4> ipv4 = device->GetNode()->GetObject<Ipv4>();
+    std::int32_t index = ipv4->GetInterfaceForDevice(device);
+    if (index == -1) index = static_cast<std::int32_t>(ipv4->AddInterface(device));
+    ipv4->AddAddress(index, Ipv4InterfaceAddress(Ipv4Address(network.Get() + 1 + i), mask));
+    ipv4->SetMetric(index, 1);
+    ipv4->SetUp(index);
+    interfaces.Add(ipv4, index);
+    Ptr<TrafficControlLayer> tc = device->GetNode()->GetObject<TrafficControlLayer>();
+    if (tc && !tc->GetRootQueueDiscOnDevice(device)) {
+      if (Ptr<NetDeviceQueueInterface> queues = device->GetObject<NetDeviceQueueInterface>()) {
+        TrafficControlHelper::Default(queues->GetNTxQueues()).Install(device);
+      }
+    }
+  }
+  return interfaces;
 }
 
 std::uint32_t NextPowerOfTwo(std::uint64_t v) {
@@ -90,16 +121,15 @@ Topology BuildTopology(const RunConfig& c) {
   for (std::uint32_t d = 0; d < c.domains; ++d) {
     const Ipv4Address base(Ipv4Address("10.0.0.0").Get() + d * block);
     domain_network[d] = base;
-    Ipv4AddressHelper addresses;
-    addresses.SetBase(base, "255.255.255.252");
+    std::uint32_t next = base.Get();
     for (std::uint32_t u = 0; u < c.users_per_domain; ++u) {
       for (std::uint32_t dev = 0; dev < c.devices_per_user; ++dev, ++index) {
         Ptr<Node> ua = ua_nodes.Get(index);
         LinkInfo link;
         link.name = "ua-" + std::to_string(d) + "-" + std::to_string(u) + "-" + std::to_string(dev);
         link.devices = Connect(ua, t.proxies.Get(d), c.access);
-        const Ipv4InterfaceContainer ifs = addresses.Assign(link.devices);
-        addresses.NewNetwork();
+        const Ipv4InterfaceContainer ifs = AssignPair(link.devices, Ipv4Address(next), kSlash30);
+        next += 4;
         if (!c.global_routing) StaticRouting(ua)->SetDefaultRoute(ifs.GetAddress(1), 1);
         t.links.push_back(link);
         t.uas.push_back(UaPlace{d, u, dev, ua});
@@ -109,15 +139,14 @@ Topology BuildTopology(const RunConfig& c) {
 
   // The core: a direct link for two domains (the paper), else a star
   // around one router. 172.16.0.0/12 numbers it.
-  Ipv4AddressHelper core_addresses;
-  core_addresses.SetBase("172.16.0.0", "255.255.255.252");
+  std::uint32_t next_core = Ipv4Address("172.16.0.0").Get();
   t.proxy_addresses.resize(c.domains);
   if (c.domains == 1) {
     t.proxy_addresses[0] = t.proxies.Get(0)->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal();
   } else if (c.domains == 2) {
     LinkInfo link{t.domain_names[0] + "-" + t.domain_names[1], Connect(t.proxies.Get(0), t.proxies.Get(1), c.core),
                   true};
-    const Ipv4InterfaceContainer ifs = core_addresses.Assign(link.devices);
+    const Ipv4InterfaceContainer ifs = AssignPair(link.devices, Ipv4Address(next_core), kSlash30);
     t.proxy_addresses[0] = ifs.GetAddress(0);
     t.proxy_addresses[1] = ifs.GetAddress(1);
     if (!c.global_routing) {
@@ -128,8 +157,8 @@ Topology BuildTopology(const RunConfig& c) {
   } else {
     for (std::uint32_t d = 0; d < c.domains; ++d) {
       LinkInfo link{"core-" + t.domain_names[d], Connect(t.proxies.Get(d), t.core_router, c.core), true};
-      const Ipv4InterfaceContainer ifs = core_addresses.Assign(link.devices);
-      core_addresses.NewNetwork();
+      const Ipv4InterfaceContainer ifs = AssignPair(link.devices, Ipv4Address(next_core), kSlash30);
+      next_core += 4;
       t.proxy_addresses[d] = ifs.GetAddress(0);
       if (!c.global_routing) {
         StaticRouting(t.proxies.Get(d))->SetDefaultRoute(ifs.GetAddress(1), ifs.Get(0).second);
