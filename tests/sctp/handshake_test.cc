@@ -292,6 +292,34 @@ TEST_F(SctpHandshake, GracefulShutdown)
     EXPECT_TRUE(sawShutdown && sawAck && sawComplete);
 }
 
+// The receiver closes while the sender still has data queued: the sender
+// finishes its data (each DATA answered by SHUTDOWN), then both close normally.
+TEST_F(SctpHandshake, ShutdownByReceiverWhileDataQueued)
+{
+    Handshake h;
+    Simulator::Schedule(Seconds(0.5), [&] {
+        for (uint32_t i = 0; i < 30; ++i)
+        {
+            h.client.sock->Send(Pattern(1400, i));
+        }
+    });
+    Simulator::Schedule(Seconds(0.5) + MilliSeconds(12), [&] {
+        ASSERT_TRUE(h.sink.conn);
+        EXPECT_FALSE(h.sink.got.empty());
+        EXPECT_LT(h.sink.got.size(), 30u);
+        h.sink.conn->Close();
+    });
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+    ASSERT_EQ(h.sink.got.size(), 30u);
+    for (uint32_t i = 0; i < 30; ++i)
+    {
+        EXPECT_TRUE(IsPattern(h.sink.got[i].data, i));
+    }
+    EXPECT_TRUE(h.client.normalClose);
+    EXPECT_TRUE(h.sink.normalClose);
+}
+
 // Lost SHUTDOWN is retransmitted by T2-shutdown.
 TEST_F(SctpHandshake, ShutdownSurvivesLoss)
 {

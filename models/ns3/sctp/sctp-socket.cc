@@ -2059,7 +2059,17 @@ SctpSocket::HandleShutdown(const ChunkView& c)
         uint32_t highestSent = m_nextUnsent ? m_outQueue[m_nextUnsent - 1].tsn : m_cumAck;
         if (TsnLe(cum, highestSent))
         {
+            bool advanced = TsnLt(m_cumAck, cum);
             ProcessCumAck(cum, bytes, highest, have);
+            // The same T3 rules as for a SACK (§6.3.2 R2/R3).
+            if (m_path.flightSize == 0 && m_rtxCount == 0)
+            {
+                m_path.t3Rtx.Cancel();
+            }
+            else if (advanced)
+            {
+                RestartT3();
+            }
         }
     }
     switch (m_state)
@@ -2069,6 +2079,9 @@ SctpSocket::HandleShutdown(const ChunkView& c)
         SetState(SCTP_SHUTDOWN_RECEIVED);
         m_shutdownSend = true;
         CheckShutdown();
+        break;
+    case SCTP_SHUTDOWN_RECEIVED:
+        CheckShutdown(); // the peer's SHUTDOWN may acknowledge our last data
         break;
     case SCTP_SHUTDOWN_SENT:
         // Both sides closing (§9.2): answer with SHUTDOWN ACK.
