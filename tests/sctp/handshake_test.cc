@@ -320,6 +320,43 @@ TEST_F(SctpHandshake, ShutdownByReceiverWhileDataQueued)
     EXPECT_TRUE(h.sink.normalClose);
 }
 
+// Both ends close at the same moment (§9.2): SHUTDOWNs cross, both answer
+// SHUTDOWN ACK, both end with a normal close.
+TEST_F(SctpHandshake, SimultaneousClose)
+{
+    Handshake h;
+    Simulator::Schedule(Seconds(0.5), [&] {
+        h.client.sock->Close();
+        h.sink.conn->Close();
+    });
+    Simulator::Stop(Seconds(5));
+    Simulator::Run();
+    EXPECT_TRUE(h.client.normalClose);
+    EXPECT_TRUE(h.sink.normalClose);
+    EXPECT_EQ(h.client.sock->GetState(), SCTP_CLOSED);
+    EXPECT_EQ(h.sink.conn->GetState(), SCTP_CLOSED);
+    EXPECT_FALSE(h.client.errorClose || h.sink.errorClose);
+}
+
+// Close while the COOKIE ECHO is outstanding: data queued before set-up is
+// still delivered, then the association shuts down gracefully.
+TEST_F(SctpHandshake, CloseDuringSetUpDeliversQueuedData)
+{
+    Handshake h;
+    DropFirst(h.link.toServer, sctp::CHUNK_COOKIE_ECHO); // stay in COOKIE-ECHOED for 1 s
+    Simulator::Schedule(Seconds(0.2), [&] {
+        EXPECT_EQ(h.client.sock->GetState(), SCTP_COOKIE_ECHOED);
+        EXPECT_EQ(h.client.sock->Send(Pattern(2000, 5)), 2000);
+        h.client.sock->Close();
+    });
+    Simulator::Stop(Seconds(5));
+    Simulator::Run();
+    ASSERT_EQ(h.sink.got.size(), 1u);
+    EXPECT_TRUE(IsPattern(h.sink.got[0].data, 5));
+    EXPECT_TRUE(h.client.normalClose);
+    EXPECT_TRUE(h.sink.normalClose);
+}
+
 // Lost SHUTDOWN is retransmitted by T2-shutdown.
 TEST_F(SctpHandshake, ShutdownSurvivesLoss)
 {
