@@ -276,6 +276,7 @@ def section_bench(out, file_name, bench):
                        f"wall ({fmt(b['cpu_time'], 0)} {b['time_unit']} CPU), {fmt(b['ims_per_s'])} IMs per wall "
                        f"second, peak RSS {fmt(b['peak_rss_MiB'])} MiB, accounting "
                        f"{'OK' if b['accounting_ok'] else 'MISMATCH'}.")
+    out.append("")
 
 
 def main():
