@@ -250,3 +250,53 @@ TEST_F(SctpMechanisms, FragmentsFollowTheDeviceMtu)
     }
     EXPECT_EQ(dataPackets, (5000 + 551) / 552); // ceil(5000 / 552)
 }
+
+// Socket API details: partial Recv keeps the rest of the message and says
+// so; names; a busy port; Send after Close; oversize messages refused.
+TEST_F(SctpMechanisms, SocketApiDetails)
+{
+    Config::SetDefault("ns3::SctpSocket::SndBufSize", UintegerValue(10000));
+    Session s;
+    s.sink.readEnabled = false;
+    Simulator::Schedule(Seconds(0.3), [&] {
+        EXPECT_EQ(s.client.sock->Send(Pattern(10001, 0)), -1);
+        EXPECT_EQ(s.client.sock->GetErrno(), Socket::ERROR_MSGSIZE);
+        EXPECT_EQ(s.client.sock->Send(Pattern(1000, 1)), 1000);
+    });
+    Simulator::Stop(Seconds(1));
+    Simulator::Run();
+    ASSERT_TRUE(s.sink.conn);
+    EXPECT_EQ(s.sink.conn->GetRxAvailable(), 1000u);
+    Ptr<Packet> head = s.sink.conn->Recv(300, 0);
+    ASSERT_TRUE(head);
+    SctpStreamTag tag;
+    ASSERT_TRUE(head->PeekPacketTag(tag));
+    EXPECT_FALSE(tag.IsEndOfRecord());
+    EXPECT_EQ(head->GetSize(), 300u);
+    Ptr<Packet> rest = s.sink.conn->Recv();
+    ASSERT_TRUE(rest);
+    ASSERT_TRUE(rest->PeekPacketTag(tag));
+    EXPECT_TRUE(tag.IsEndOfRecord());
+    std::vector<uint8_t> all(1000);
+    head->CopyData(all.data(), 300);
+    rest->CopyData(all.data() + 300, 700);
+    EXPECT_TRUE(IsPattern(all, 1));
+    EXPECT_FALSE(s.sink.conn->Recv());
+    EXPECT_EQ(s.sink.conn->GetErrno(), Socket::ERROR_AGAIN);
+
+    Address peer;
+    Address local;
+    ASSERT_EQ(s.sink.conn->GetPeerName(peer), 0);
+    ASSERT_EQ(s.client.sock->GetSockName(local), 0);
+    EXPECT_EQ(InetSocketAddress::ConvertFrom(peer).GetIpv4(), s.link.ifaces.GetAddress(0));
+    EXPECT_EQ(InetSocketAddress::ConvertFrom(peer).GetPort(), InetSocketAddress::ConvertFrom(local).GetPort());
+
+    Ptr<Socket> busy = SctpHelper::CreateSocket(s.link.Server());
+    EXPECT_EQ(busy->Bind(InetSocketAddress(Ipv4Address::GetAny(), 5000)), -1);
+    EXPECT_EQ(busy->GetErrno(), Socket::ERROR_ADDRINUSE);
+    EXPECT_EQ(busy->Bind6(), -1);
+
+    s.client.sock->Close();
+    EXPECT_EQ(s.client.sock->Send(Pattern(10, 2)), -1);
+    EXPECT_EQ(s.client.sock->GetErrno(), Socket::ERROR_SHUTDOWN);
+}
