@@ -190,6 +190,27 @@ TEST(SimScenario, DeterministicCsvs) {
   EXPECT_NE(ReadFile(a + "/ims.csv"), ReadFile(c + "/ims.csv"));
 }
 
+// A command-line sweep with replications runs every point with its run
+// numbers and records the swept values and every parameter.
+TEST(SimScenario, SweepWithReplications) {
+  const std::string out = OutDir("sweep");
+  ASSERT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out, "--wire_trace", "false", "--sweep.mode",
+                      "pager,session-msrp", "--replications", "2", "--jobs", "2"}),
+            0);
+  const auto summary = ReadCsv(out + "/summary.csv");
+  ASSERT_EQ(summary.size(), 4u);
+  EXPECT_EQ(summary[0].at("mode"), "pager");
+  EXPECT_EQ(summary[0].at("run"), "1");
+  EXPECT_EQ(summary[1].at("run"), "2");
+  EXPECT_EQ(summary[2].at("mode"), "session-msrp");
+  EXPECT_EQ(summary[3].at("point"), "1");
+  for (const Row& r : summary) EXPECT_EQ(r.at("accounting"), "ok");
+  const std::string meta = ReadFile(out + "/metadata.json");
+  EXPECT_NE(meta.find("\"access.rate\": \"100Mbps\""), std::string::npos) << meta;
+  EXPECT_NE(meta.find("\"mode\": [\"pager\", \"session-msrp\"]"), std::string::npos) << meta;
+  EXPECT_NE(meta.find("\"code_version\""), std::string::npos);
+}
+
 // An unknown key is rejected with the file and line, exit status 2.
 TEST(SimScenario, BadOptionsExitTwo) {
   const std::string file = testing::TempDir() + "/bad-scenario.ini";
