@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 using namespace ns3;
 using namespace sipim_test;
 
@@ -461,4 +464,70 @@ TEST_F(SctpHandshake, HeartbeatOnIdlePath)
     EXPECT_NEAR(h.client.sock->GetPrimaryPath().srtt.GetSeconds(), 0.02, 0.002);
     EXPECT_EQ(h.client.sock->GetState(), SCTP_ESTABLISHED);
     Config::Reset();
+}
+
+// One listener, several clients: each gets its own association (forked
+// socket), and messages stay on the association they were sent on.
+TEST_F(SctpHandshake, ListenerAcceptsSeveralAssociations)
+{
+    Link link;
+    Ptr<SctpSocket> listener = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(link.Server()));
+    listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), 5000));
+    listener->Listen();
+    struct Acc
+    {
+        std::vector<Ptr<Socket>> conns;
+        std::map<Socket*, std::vector<uint32_t>> got; // first payload byte per message
+        void Accept(Ptr<Socket> s, const Address&)
+        {
+            conns.push_back(s);
+            s->SetRecvCallback(MakeCallback(&Acc::Read, this));
+        }
+        void Read(Ptr<Socket> s)
+        {
+            while (Ptr<Packet> p = s->Recv())
+            {
+                uint8_t b = 0;
+                p->CopyData(&b, 1);
+                got[PeekPointer(s)].push_back(b);
+            }
+        }
+    } acc;
+    listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                                MakeCallback(&Acc::Accept, &acc));
+    std::vector<Ptr<Socket>> clients;
+    Simulator::Schedule(Seconds(0.1), [&] {
+        for (int i = 0; i < 3; ++i)
+        {
+            Ptr<Socket> c = SctpHelper::CreateSocket(link.Client());
+            c->Connect(link.ServerAddress(5000));
+            clients.push_back(c);
+        }
+    });
+    Simulator::Schedule(Seconds(0.5), [&] {
+        for (int i = 0; i < 3; ++i)
+        {
+            for (int k = 0; k < 4; ++k)
+            {
+                uint8_t b = uint8_t(10 * i + k);
+                clients[i]->Send(Create<Packet>(&b, 1));
+            }
+        }
+    });
+    Simulator::Stop(Seconds(2));
+    Simulator::Run();
+    ASSERT_EQ(acc.conns.size(), 3u);
+    std::set<uint8_t> firsts;
+    for (const auto& c : acc.conns)
+    {
+        const auto& v = acc.got[PeekPointer(c)];
+        ASSERT_EQ(v.size(), 4u);
+        for (int k = 0; k < 4; ++k)
+        {
+            EXPECT_EQ(v[k], v[0] + k); // in order, all from one client
+        }
+        firsts.insert(uint8_t(v[0]));
+    }
+    EXPECT_EQ(firsts, (std::set<uint8_t>{0, 10, 20}));
+    EXPECT_EQ(listener->GetState(), SCTP_LISTEN);
 }
