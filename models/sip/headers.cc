@@ -1,6 +1,8 @@
 // Typed, lazily parsed header field values; see headers.h.
 #include "sip/headers.h"
 
+#include <cstring>
+
 #include "sip/fast_path.h"
 #include "sip/host.h"
 #include "sip/text.h"
@@ -355,20 +357,42 @@ inline std::size_t TokenRun(const char* d, std::size_t i, std::size_t n) {
 // same; anything else (LWS around separators, folds, quoted or [IPv6]
 // parameter values, IPv6 hosts, any error) returns false and the general
 // code runs from the start, so that every error is reported by one code.
+// True if p[0..6] is "branch=" with the letters in any case (p[7] must be
+// readable). Only 'B'/'b' fold onto 'b' under | 0x20, and so on; the '='
+// is compared unfolded.
+inline bool IsBranchEq(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  std::uint64_t want = 0;
+  std::memcpy(&want, "branch=", 7);
+  return ((w | 0x0000202020202020ull) & 0x00ffffffffffffffull) == want;
+}
+
 bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
   const char* const d = s.data();
   const std::size_t n = s.size();
   std::size_t i = 0;
   std::string_view parts[3];
-  for (int k = 0; k < 3; ++k) {
-    if (k > 0) {
-      if (i >= n || d[i] != '/') return false;
-      ++i;
-    }
+  if (n >= 8 && std::memcmp(d, "SIP/2.0/", 8) == 0) {
+    // What every stack writes: two tokens and their '/' in one compare.
+    parts[0] = std::string_view(d, 3);
+    parts[1] = std::string_view(d + 4, 3);
+    i = 8;
     const std::size_t len = TokenRun(d, i, n);
     if (len == 0) return false;
-    parts[k] = std::string_view(d + i, len);
+    parts[2] = std::string_view(d + i, len);
     i += len;
+  } else {
+    for (int k = 0; k < 3; ++k) {
+      if (k > 0) {
+        if (i >= n || d[i] != '/') return false;
+        ++i;
+      }
+      const std::size_t len = TokenRun(d, i, n);
+      if (len == 0) return false;
+      parts[k] = std::string_view(d + i, len);
+      i += len;
+    }
   }
   const std::size_t ws_begin = i;
   while (i < n && d[i] == ' ') ++i;
@@ -398,6 +422,16 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
   const std::size_t params_begin = i;
   while (i < n && d[i] == ';') {
     ++i;
+    if (n - i >= 8 && IsBranchEq(d + i)) {
+      // ";branch=token", the one parameter every Via has: what ViaParam()
+      // does for it, without the name lookups.
+      i += 7;
+      const std::size_t vlen = TokenRun(d, i, n);
+      if (vlen == 0) return false;
+      v.branch = std::string_view(d + i, vlen);
+      i += vlen;
+      continue;
+    }
     const std::size_t name_len = TokenRun(d, i, n);
     if (name_len == 0) return false;
     Param p;
@@ -542,6 +576,15 @@ inline std::size_t AngleScan(const char* d, std::size_t i, std::size_t n) {
 // result is the same; anything else (token display names, addr-specs,
 // LWS around separators, quoted-pairs, quoted or [IPv6] parameter values,
 // any error) returns false and the general code runs from the start.
+// True if p[0..3] is "tag=" with the letters in any case (see IsBranchEq).
+inline bool IsTagEq(const char* p) {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  std::uint32_t want;
+  std::memcpy(&want, "tag=", 4);
+  return (w | 0x00202020u) == want;
+}
+
 bool FastNameAddr(std::string_view s, NameAddr* out) {
   const char* const d = s.data();
   const std::size_t n = s.size();
@@ -569,6 +612,15 @@ bool FastNameAddr(std::string_view s, NameAddr* out) {
   const std::size_t params_begin = i;
   while (i < n && d[i] == ';') {
     ++i;
+    if (n - i >= 5 && IsTagEq(d + i)) {
+      // ";tag=token": the loop below's steps for it, without the lookups.
+      i += 4;
+      const std::size_t vlen = TokenRun(d, i, n);
+      if (vlen == 0) return false;
+      if (r.tag.empty()) r.tag = std::string_view(d + i, vlen);
+      i += vlen;
+      continue;
+    }
     const std::size_t name_len = TokenRun(d, i, n);
     if (name_len == 0) return false;
     const std::string_view name(d + i, name_len);

@@ -446,6 +446,8 @@ ParseError MessageParser::Fields() {
   std::vector<Header>& headers = m_->headers;
   std::size_t count = headers.size();
   std::size_t line = pos_;
+  // Read once: the stores below could alias the flag.
+  const bool fast = internal::FastPaths();
   for (;;) {
     if (line >= n) return Fail("truncated message: header section not ended by an empty line", n);
     const char first = d[line];
@@ -467,7 +469,7 @@ ParseError MessageParser::Fields() {
     std::size_t name_end;
     HeaderId id;
 #ifdef __SSE2__
-    if (n - line >= 16 && internal::FastPaths()) {
+    if (fast && n - line >= 16) {
       // One 16-byte block usually holds the name, the ':' and the start of
       // the value: find the first control byte and the ':' in it at once.
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + line));

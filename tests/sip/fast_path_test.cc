@@ -5,6 +5,7 @@
 // length, every typed field) must be the same.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <dirent.h>
 #include <string>
 #include <vector>
@@ -170,6 +171,45 @@ TEST(SipFastPath, MutatedBytesAgree) {
       d[i] = orig;
     }
   }
+}
+
+// Every letter of the header section with its case flipped, one at a time:
+// the fast paths that compare names folded ("SIP/2.0/", "branch=", "tag=",
+// field names) agree with the general code on every mixed-case spelling.
+TEST(SipFastPath, CaseFlipsAgree) {
+  for (const std::string& full : Messages()) {
+    std::string d = full;
+    const std::size_t head_end = full.find("\r\n\r\n");
+    const std::size_t limit = head_end == std::string::npos ? full.size() : head_end;
+    for (std::size_t i = 0; i < limit; ++i) {
+      const char orig = d[i];
+      if (!std::isalpha(static_cast<unsigned char>(orig))) continue;
+      d[i] = static_cast<char>(orig ^ 0x20);
+      ExpectSame(d);
+      if (HasFailure()) return;
+      d[i] = orig;
+    }
+  }
+}
+
+// Hand-written spellings around the directly read parameters and prefixes:
+// repeated, valueless, quoted, longer names, other cases and versions.
+TEST(SipFastPath, ParameterSpellingsAgree) {
+  const std::string head = "MESSAGE sip:a@b.com SIP/2.0\r\n";
+  const std::string tail = "CSeq: 1 MESSAGE\r\nCall-ID: x@y\r\nContent-Length: 0\r\n\r\n";
+  const char* vias[] = {
+      "SIP/2.0/UDP h.com;branch=z9hG4bK1", "SIP/2.0/UDP h.com;BRANCH=z9hG4bK1", "SIP/2.0/UDP h.com;branch=a;branch=b",
+      "SIP/2.0/UDP h.com;branch", "SIP/2.0/UDP h.com;branch=", "SIP/2.0/UDP h.com;branch=\"q\"",
+      "SIP/2.0/UDP h.com;branchx=1", "SIP/2.0/UDP h.com;branch=[::1]", "SIP/2.0/UDP h.com;branch=a b",
+      "sip/2.0/udp h.com;branch=1", "SIP/2.0/ h.com;branch=1", "SIP/2.0/UDP;branch=1", "SIP/2.0/UDP h.com;branch=1,x",
+      "SIP/2.0/UDP h.com;branch=1 ;rport", "SIP/3.0/UDP h.com;branch=1", "SIP/2.0/UDP h.com:5060;rport;branch=1",
+      "SIP/2.0/UDP h.com;branch=1;received=1.2.3.4", "SIP/2.0/UDP h.com;branch=1;received=::1"};
+  const char* addrs[] = {"<sip:a@b>;tag=1", "<sip:a@b>;TAG=1", "<sip:a@b>;tag=1;tag=2", "<sip:a@b>;tag",
+                         "<sip:a@b>;tag=", "<sip:a@b>;tag=\"1\"", "<sip:a@b>;tagx=1", "<sip:a@b>;tag=1 ",
+                         "\"D\" <sip:a@b>;x=1;tag=2", "<sip:a@b>;tag=1;", "<sip:a@b>;tag=[::1]", "<sip:a@b>;ta=1"};
+  for (const char* via : vias)
+    for (const char* addr : addrs)
+      ExpectSame(head + "Via: " + via + "\r\nFrom: " + addr + "\r\nTo: " + addr + "\r\n" + tail);
 }
 
 // The RFC 3261 hostname rule as first written (one byte at a time), kept
