@@ -1560,9 +1560,8 @@ SctpSocket::UpdateRto(Time r)
     }
     Time rto = m_path.srtt + 4 * m_path.rttvar;
     rto = std::max(m_rtoMin, std::min(rto, m_rtoMax));
-    static thread_local Time lastSample;
-    m_rttTrace(lastSample, r);
-    lastSample = r;
+    m_rttTrace(m_lastRttSample, r);
+    m_lastRttSample = r;
     SetRto(rto);
 }
 

@@ -387,6 +387,7 @@ class SctpSocket : public Socket
     bool m_newDataForApp = false;
 
     Stats m_stats;
+    Time m_lastRttSample; // the previous RTT sample, for the RTT trace
     sctp::PacketBuilder m_builder;
 
     // Trace sources
