@@ -225,6 +225,21 @@ inline std::string_view TrimValue(const char* b, const char* e) {
   return std::string_view(b, static_cast<std::size_t>(e - b));
 }
 
+// 1 to 7 digits (below kMaxMessageSize, so never too large) into *out;
+// false for anything else, which ContentLength() then checks.
+inline bool ShortDecimal(std::string_view s, std::int64_t* out) {
+  if (s.empty() || s.size() > 7) return false;
+  std::int64_t v = 0;
+  for (char ch : s) {
+    const unsigned digit = static_cast<unsigned char>(ch) - static_cast<unsigned>('0');
+    if (digit > 9) return false;
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return true;
+}
+static_assert(9999999 < kMaxMessageSize, "ShortDecimal never exceeds the limit");
+
 // A control byte inside a field value is allowed only as a quoted-pair
 // inside a quoted string (RFC 3261: quoted-pair = "\" (%x00-09 / %x0B-0C /
 // %x0E-7F)), as in RFC 4475 intmeth. The quoting state is carried along the
@@ -351,9 +366,19 @@ ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
   if (i == end || d_[i] != ' ') return Fail("request line: expected SP after method", i);
   m_->method = std::string_view(d_ + begin, i - begin);
   const std::size_t uri_begin = i + 1;
-  const void* sp = memrchr(d_ + uri_begin, ' ', end - uri_begin);
-  if (sp == nullptr) return Fail("request line: expected Request-URI SP SIP-Version", uri_begin);
-  const std::size_t last_sp = static_cast<std::size_t>(static_cast<const char*>(sp) - d_) + 1;
+  std::size_t last_sp;
+  std::uint64_t tail = 0;
+  if (end - uri_begin >= 8) std::memcpy(&tail, d_ + end - 8, 8);
+  std::uint64_t sip20;
+  std::memcpy(&sip20, " SIP/2.0", 8);
+  if (tail == sip20 && internal::FastPaths()) {
+    // The line ends in " SIP/2.0" (no SP inside): that SP is the last one.
+    last_sp = end - 7;
+  } else {
+    const void* sp = memrchr(d_ + uri_begin, ' ', end - uri_begin);
+    if (sp == nullptr) return Fail("request line: expected Request-URI SP SIP-Version", uri_begin);
+    last_sp = static_cast<std::size_t>(static_cast<const char*>(sp) - d_) + 1;
+  }
   const std::size_t version_begin = last_sp;
   const std::size_t uri_end = last_sp - 1;
   if (version_begin == end) return Fail("request line: trailing whitespace", uri_end);
@@ -368,10 +393,18 @@ ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
   // absoluteURI / SIP-URI: scheme ":" ...; the full URI grammar is checked
   // by Validate() (sip/uri.h).
   std::size_t k = uri_begin;
-  if (!text::IsAlpha(d_[k])) return Fail("request line: Request-URI has no scheme", k);
-  while (k < uri_end && (text::IsAlpha(d_[k]) || text::IsDigit(d_[k]) || d_[k] == '+' ||
-                         d_[k] == '-' || d_[k] == '.'))
-    ++k;
+  std::uint32_t scheme = 0;
+  if (uri_end - uri_begin >= 4) std::memcpy(&scheme, d_ + uri_begin, 4);
+  std::uint32_t sip_colon;
+  std::memcpy(&sip_colon, "sip:", 4);
+  if ((scheme | 0x00202020u) == sip_colon) {
+    k += 3;  // "sip" in any case: the loop below would stop at this ':'
+  } else {
+    if (!text::IsAlpha(d_[k])) return Fail("request line: Request-URI has no scheme", k);
+    while (k < uri_end && (text::IsAlpha(d_[k]) || text::IsDigit(d_[k]) || d_[k] == '+' ||
+                           d_[k] == '-' || d_[k] == '.'))
+      ++k;
+  }
   if (k == uri_end || d_[k] != ':') return Fail("request line: Request-URI has no scheme", k);
   m_->request_uri = std::string_view(d_ + uri_begin, uri_end - uri_begin);
   if (!IsVersion(version_begin, end)) {
@@ -530,7 +563,9 @@ ParseError MessageParser::Fields() {
     h.value = TrimValue(d + value_begin, d + crlf);
     h.line = std::string_view(d + line, crlf + 2 - line);
     if (id == HeaderId::kContentLength) {
-      if (ParseError e = ContentLength(h)) return e;
+      if (!(fast && m_->content_length < 0 && ShortDecimal(h.value, &m_->content_length))) {
+        if (ParseError e = ContentLength(h)) return e;
+      }
     }
     line = crlf + 2;
   }
