@@ -211,6 +211,28 @@ TEST(SimScenario, SweepWithReplications) {
   EXPECT_NE(meta.find("\"code_version\""), std::string::npos);
 }
 
+// SIP signalling and session media over SCTP deliver every IM and pass the
+// accounting check.
+TEST(SimScenario, SctpTransports) {
+#ifndef SIPIM_TEST_HAVE_SCTP
+  GTEST_SKIP() << "built without the SCTP model";
+#endif
+  for (const auto& extra : {std::vector<std::string>{"--mode", "pager", "--transport", "sctp"},
+                            std::vector<std::string>{"--mode", "session-msrp", "--session_transport", "sctp"}}) {
+    const std::string out = OutDir("sctp");
+    std::vector<std::string> args = {Scenario("fig2-session.ini"), "--out", out, "--messages_per_conversation", "3"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_EQ(RunSipim(args), 0) << extra[1];
+    const auto summary = ReadCsv(out + "/summary.csv");
+    ASSERT_EQ(summary.size(), 1u);
+    EXPECT_EQ(summary[0].at("delivered"), "3") << extra[1];
+    EXPECT_EQ(summary[0].at("accounting"), "ok");
+    bool sctp_on_wire = false;
+    for (const Row& r : ReadCsv(out + "/wire.csv")) sctp_on_wire |= r.at("protocol") == "sctp";
+    EXPECT_TRUE(sctp_on_wire);
+  }
+}
+
 // An unknown key is rejected with the file and line, exit status 2.
 TEST(SimScenario, BadOptionsExitTwo) {
   const std::string file = testing::TempDir() + "/bad-scenario.ini";
