@@ -218,6 +218,10 @@ inline bool IsCrLf(const char* p) {
 // A field value without the LWS around it; the common case (spaces, no
 // fold at either end) without the general LWS loop.
 inline std::string_view TrimValue(const char* b, const char* e) {
+  // One SP after ':', then no LWS at either end: bytes above SP are neither
+  // whitespace nor CR/LF.
+  if (e - b >= 2 && b[0] == ' ' && static_cast<unsigned char>(b[1]) > ' ' && static_cast<unsigned char>(e[-1]) > ' ')
+    return std::string_view(b + 1, static_cast<std::size_t>(e - b - 1));
   if (b < e && *b == ' ') ++b;  // the usual single SP after ':'
   while (b < e && IsWs(*b)) ++b;
   if (b < e && *b == '\r') return text::TrimLws(std::string_view(b, static_cast<std::size_t>(e - b)));
