@@ -363,9 +363,10 @@ inline std::size_t TokenRun(const char* d, std::size_t i, std::size_t n) {
 inline bool IsBranchEq(const char* p) {
   std::uint64_t w;
   std::memcpy(&w, p, 8);
-  std::uint64_t want = 0;
-  std::memcpy(&want, "branch=", 7);
-  return ((w | 0x0000202020202020ull) & 0x00ffffffffffffffull) == want;
+  // "branch=" as a little-endian word, the eighth byte zero.
+  constexpr std::uint64_t kWant = 'b' | 'r' << 8 | 'a' << 16 | std::uint64_t{'n'} << 24 | std::uint64_t{'c'} << 32 |
+                                  std::uint64_t{'h'} << 40 | std::uint64_t{'='} << 48;
+  return ((w | 0x0000202020202020ull) & 0x00ffffffffffffffull) == kWant;
 }
 
 bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
@@ -412,13 +413,21 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
     i += dl;
   }
   // Written in place: on a later bail-out the general code resets *out.
+  // Field by field: `v = Via()` builds a temporary and copies it.
   Via& v = *out;
-  v = Via();
   v.protocol = parts[0];
   v.version = parts[1];
   v.transport = parts[2];
   v.host = host;
   v.port = port;
+  v.branch = v.received = v.maddr = std::string_view();
+  v.has_rport = false;
+  v.rport = 0;
+  v.ttl = -1;
+  // params and text are set at the end. A sentinel for the member list
+  // (9 views, 3 ints and a bool in 3 words on LP64):
+  static_assert(sizeof(void*) != 8 || sizeof(Via) == 9 * sizeof(std::string_view) + 3 * 8,
+                "a new Via member must be reset here too");
   const std::size_t params_begin = i;
   while (i < n && d[i] == ';') {
     ++i;
