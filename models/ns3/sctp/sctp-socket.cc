@@ -161,6 +161,11 @@ SctpSocket::GetTypeId()
                           UintegerValue(0),
                           MakeUintegerAccessor(&SctpSocket::m_initialSsthreshAttr),
                           MakeUintegerChecker<uint32_t>())
+            .AddAttribute("InitialTsn",
+                          "Initial TSN of this endpoint; 0 draws a random one (RFC 9260 §5.1)",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&SctpSocket::m_initialTsnAttr),
+                          MakeUintegerChecker<uint32_t>())
             .AddAttribute("FastRetransmitThreshold",
                           "Miss indications that trigger fast retransmit",
                           UintegerValue(3),
@@ -446,7 +451,7 @@ SctpSocket::Connect(const Address& address)
         return -1;
     }
     m_localTag = m_sctp->RandomNonZero();
-    m_localInitialTsn = m_sctp->RandomNonZero();
+    m_localInitialTsn = m_initialTsnAttr ? m_initialTsnAttr : m_sctp->RandomNonZero();
     m_nextTsn = m_localInitialTsn;
     m_cumAck = m_localInitialTsn - 1;
     m_outSsn.assign(m_numOutStreams, 0);
@@ -578,7 +583,14 @@ SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, Ipv4Address sr
             return;
         }
         // Stateless: everything goes into the cookie.
-        SendInitAck(init, m_sctp->RandomNonZero(), m_sctp->RandomNonZero(), 0, 0, src, dst, pkt.srcPort);
+        SendInitAck(init,
+                    m_sctp->RandomNonZero(),
+                    m_initialTsnAttr ? m_initialTsnAttr : m_sctp->RandomNonZero(),
+                    0,
+                    0,
+                    src,
+                    dst,
+                    pkt.srcPort);
         return;
     case SCTP_COOKIE_WAIT:
     case SCTP_COOKIE_ECHOED:
@@ -718,6 +730,7 @@ SctpSocket::CopyConfig(const SctpSocket& o)
     m_pathMtuAttr = o.m_pathMtuAttr;
     m_initialCwndAttr = o.m_initialCwndAttr;
     m_initialSsthreshAttr = o.m_initialSsthreshAttr;
+    m_initialTsnAttr = o.m_initialTsnAttr;
     m_fastRtxThreshold = o.m_fastRtxThreshold;
 }
 

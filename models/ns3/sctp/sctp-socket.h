@@ -323,6 +323,7 @@ class SctpSocket : public Socket
     uint32_t m_pathMtuAttr = 0;
     uint32_t m_initialCwndAttr = 0;
     uint32_t m_initialSsthreshAttr = 0;
+    uint32_t m_initialTsnAttr = 0;
     uint32_t m_fastRtxThreshold = 3;
 
     // Wiring
