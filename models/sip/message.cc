@@ -510,7 +510,11 @@ ParseError MessageParser::Fields() {
       // One 16-byte block usually holds the name, the ':' and the start of
       // the value: find the first control byte and the ':' in it at once.
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + line));
-      const unsigned ctl = CtlBits(v);
+      // Rough first (control bytes, HT and bytes >= 0x80); exact only when
+      // the first marked byte is not the usual CR.
+      unsigned ctl = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_cmpgt_epi8(_mm_set1_epi8(0x20), v), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))));
+      if (ctl != 0 && d[line + static_cast<std::size_t>(__builtin_ctz(ctl))] != '\r') ctl = CtlBits(v);
       const unsigned colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
       stop = ctl != 0 ? line + static_cast<std::size_t>(__builtin_ctz(ctl))
                       : static_cast<std::size_t>(text::FindCtl(d + line + 16, d + n) - d);
