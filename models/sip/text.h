@@ -156,7 +156,12 @@ inline std::string_view TrimLwsRight(std::string_view s) {
   while (!s.empty() && (IsWs(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
   return s;
 }
-inline std::string_view TrimLws(std::string_view s) { return TrimLwsRight(SkipLws(s)); }
+inline std::string_view TrimLws(std::string_view s) {
+  // Values handed on by Parse() are trimmed already: bytes above SP at both
+  // ends are neither whitespace nor CR/LF.
+  if (!s.empty() && static_cast<unsigned char>(s.front()) > ' ' && static_cast<unsigned char>(s.back()) > ' ') return s;
+  return TrimLwsRight(SkipLws(s));
+}
 
 // Length of the token at the start of s (0 if none).
 inline std::size_t TokenLength(std::string_view s) { return ClassRun(s.data(), 0, s.size(), kToken); }
