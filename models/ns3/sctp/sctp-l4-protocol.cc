@@ -224,9 +224,17 @@ SctpL4Protocol::AssignStreams(int64_t stream)
 }
 
 Ptr<Packet>
-SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes, Ipv4Address saddr, Ipv4Address daddr)
+SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
+                           Ipv4Address saddr,
+                           Ipv4Address daddr,
+                           const std::vector<SctpByteTagSpan>& tagSpans)
 {
     Ptr<Packet> p = Create<Packet>(bytes.data(), uint32_t(bytes.size()));
+    // Byte tags (e.g. per-message attribution) ride on the user bytes, as over TCP/UDP.
+    for (const SctpByteTagSpan& s : tagSpans)
+    {
+        SctpCopyByteTags(*s.src, s.srcStart, s.len, *p, s.dstStart);
+    }
     m_txTrace(p, saddr, daddr);
     if (!m_downTarget.IsNull())
     {

@@ -4,6 +4,7 @@
 // and answers out-of-the-blue packets (RFC 9260 §8.4).
 #pragma once
 
+#include "sctp-tags.h"
 #include "sctp-wire.h"
 
 #include "ns3/ip-l4-protocol.h"
@@ -65,7 +66,11 @@ class SctpL4Protocol : public IpL4Protocol
     void RemoveSocket(Ptr<SctpSocket> socket);
 
     /// Hands a finished SCTP packet (checksum written) to IPv4; returns it for tracing.
-    Ptr<Packet> SendPacket(const std::vector<uint8_t>& bytes, Ipv4Address saddr, Ipv4Address daddr);
+    /// tagSpans: user bytes inside DATA chunks whose byte tags go onto the packet.
+    Ptr<Packet> SendPacket(const std::vector<uint8_t>& bytes,
+                           Ipv4Address saddr,
+                           Ipv4Address daddr,
+                           const std::vector<SctpByteTagSpan>& tagSpans = {});
 
     /// Secret key for the state cookie HMAC, drawn once per node.
     const std::array<uint8_t, 32>& GetCookieKey();

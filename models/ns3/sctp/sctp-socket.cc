@@ -802,6 +802,8 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         // The rest of the packet (DATA bundled after COOKIE ECHO) is the child's.
         if (index + 1 < pkt.chunks.size())
         {
+            child->m_rxRaw = m_rxRaw;
+            child->m_rxRawTagged = m_rxRawTagged;
             child->ReceivePacket(nullptr, pkt, index + 1, src, dst, incoming);
         }
         else
@@ -895,6 +897,11 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
                           Ptr<Ipv4Interface> incoming)
 {
     Ptr<SctpSocket> self = this; // app callbacks may drop their reference
+    if (raw)
+    {
+        m_rxRaw = raw; // a forked child is handed its parent's packet instead
+        m_rxRawTagged = SctpHasByteTags(*raw);
+    }
     ++m_stats.packetsReceived;
     m_rxTrace(raw, this);
     if (m_state == SCTP_CLOSED)
@@ -1127,6 +1134,11 @@ SctpSocket::HandleData(const ChunkView& c, bool& immediate)
     ic.ppid = d.ppid;
     ic.flags = d.flags;
     ic.data.assign(d.payload, d.payload + d.payloadLen);
+    if (m_rxRawTagged)
+    {
+        ic.tagSrc = m_rxRaw;
+        ic.tagOff = uint32_t(c.offset + kDataChunkHeaderSize);
+    }
     m_reasmBytes += uint32_t(d.payloadLen);
     m_reasm.emplace(ext, std::move(ic));
     TryAssemble(ext);
@@ -1170,19 +1182,33 @@ SctpSocket::TryAssemble(uint64_t ext)
     {
         size = uint32_t(first->second.data.size());
         msg.packet = Create<Packet>(first->second.data.data(), size);
+        if (first->second.tagSrc)
+        {
+            SctpCopyByteTags(*first->second.tagSrc, first->second.tagOff, size, *msg.packet, 0);
+        }
         m_reasm.erase(first);
     }
     else
     {
         std::vector<uint8_t> all;
+        std::vector<SctpByteTagSpan> spans;
         for (uint64_t t = b; t <= e; ++t)
         {
             auto f = m_reasm.find(t);
+            uint32_t len = uint32_t(f->second.data.size());
+            if (f->second.tagSrc)
+            {
+                spans.push_back({f->second.tagSrc, f->second.tagOff, len, uint32_t(all.size())});
+            }
             all.insert(all.end(), f->second.data.begin(), f->second.data.end());
             m_reasm.erase(f);
         }
         size = uint32_t(all.size());
         msg.packet = Create<Packet>(all.data(), size);
+        for (const SctpByteTagSpan& sp : spans)
+        {
+            SctpCopyByteTags(*sp.src, sp.srcStart, sp.len, *msg.packet, sp.dstStart);
+        }
     }
     m_reasmBytes -= size;
     if (msg.unordered)
@@ -1644,6 +1670,12 @@ SctpSocket::CanSendData() const
 void
 SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
 {
+    if (ch.tagSrc && &b == &m_builder)
+    {
+        // The payload follows the 16-byte DATA header; its tags follow it there.
+        m_txTagSpans.push_back(
+            {ch.tagSrc, ch.offset, ch.len, uint32_t(b.Size() + kDataChunkHeaderSize)});
+    }
     b.AddData(ch.flags, ch.tsn, ch.sid, ch.ssn, ch.ppid, ch.msg->data() + ch.offset, ch.len);
     if (ch.sent)
     {
@@ -1758,6 +1790,7 @@ SctpSocket::TrySend()
     while (true)
     {
         m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+        m_txTagSpans.clear();
         if (m_sackDue)
         {
             BuildSack(m_builder);
@@ -1834,7 +1867,16 @@ SctpSocket::DecayIdleCwnd()
 void
 SctpSocket::Transmit(PacketBuilder& b)
 {
-    Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), m_localAddress, m_peerAddress);
+    Ptr<Packet> p;
+    if (&b == &m_builder && !m_txTagSpans.empty())
+    {
+        p = m_sctp->SendPacket(b.Finish(), m_localAddress, m_peerAddress, m_txTagSpans);
+        m_txTagSpans.clear();
+    }
+    else
+    {
+        p = m_sctp->SendPacket(b.Finish(), m_localAddress, m_peerAddress);
+    }
     ++m_stats.packetsSent;
     m_txTrace(p, this);
 }
@@ -2322,6 +2364,7 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
     }
     auto msg = std::make_shared<std::vector<uint8_t>>(size);
     p->CopyData(msg->data(), size);
+    Ptr<const Packet> tagSrc = SctpHasByteTags(*p) ? p->Copy() : nullptr;
     uint16_t ssn = unordered ? 0 : m_outSsn[sid]++;
     uint32_t maxFrag = m_path.MaxDataPayload();
     for (uint32_t off = 0; off < size; off += maxFrag)
@@ -2336,6 +2379,7 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
                            (off + ch.len == size ? DATA_FLAG_END : 0) |
                            (unordered ? DATA_FLAG_UNORDERED : 0));
         ch.msg = msg;
+        ch.tagSrc = tagSrc;
         ch.offset = off;
         m_outQueue.push_back(std::move(ch));
     }

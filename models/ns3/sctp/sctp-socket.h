@@ -5,6 +5,7 @@
 #pragma once
 
 #include "sctp-path.h"
+#include "sctp-tags.h"
 #include "sctp-wire.h"
 
 #include "ns3/callback.h"
@@ -172,6 +173,7 @@ class SctpSocket : public Socket
         uint32_t ppid = 0;
         uint8_t flags = 0;
         std::shared_ptr<const std::vector<uint8_t>> msg;
+        Ptr<const Packet> tagSrc; // the user's packet, kept only if it has byte tags
         uint32_t offset = 0;
         uint32_t len = 0;
         bool sent = false;
@@ -191,6 +193,8 @@ class SctpSocket : public Socket
         uint32_t ppid = 0;
         uint8_t flags = 0;
         std::vector<uint8_t> data;
+        Ptr<const Packet> tagSrc; // the SCTP packet it came in, if that has byte tags
+        uint32_t tagOff = 0;      // where this chunk's payload starts in tagSrc
     };
     struct RxMessage
     {
@@ -373,6 +377,9 @@ class SctpSocket : public Socket
     uint64_t m_rxCumExt = 0;         // Cumulative TSN (64-bit, no wrap)
     uint64_t m_rxHighestExt = 0;
     std::set<uint64_t> m_rxAbove;    // received TSNs above the cumulative one
+    std::vector<SctpByteTagSpan> m_txTagSpans; // byte tags of the DATA in m_builder
+    Ptr<const Packet> m_rxRaw; // the SCTP packet being processed (for its byte tags)
+    bool m_rxRawTagged = false;
     std::map<uint64_t, InChunk> m_reasm;
     uint32_t m_reasmBytes = 0;
     std::vector<std::map<uint16_t, RxMessage>> m_inPending; // ordered, waiting for SSN

@@ -1,7 +1,14 @@
 #include "sctp-tags.h"
 
+#include "ns3/log.h"
+
+#include <algorithm>
+#include <memory>
+
 namespace ns3
 {
+
+NS_LOG_COMPONENT_DEFINE("SctpTags");
 
 NS_OBJECT_ENSURE_REGISTERED(SctpStreamTag);
 
@@ -59,6 +66,53 @@ SctpStreamTag::Print(std::ostream& os) const
 {
     os << "sid=" << m_sid << " ssn=" << m_ssn << " ppid=" << m_ppid
        << (m_unordered ? " unordered" : " ordered") << (m_eor ? " eor" : "");
+}
+
+bool
+SctpHasByteTags(const Packet& p)
+{
+    return p.GetByteTagIterator().HasNext();
+}
+
+uint32_t
+SctpCopyByteTags(const Packet& src,
+                 uint32_t srcStart,
+                 uint32_t len,
+                 const Packet& dst,
+                 uint32_t dstStart)
+{
+    uint32_t uncopied = 0;
+    uint32_t srcEnd = srcStart + len;
+    ByteTagIterator it = src.GetByteTagIterator();
+    while (it.HasNext())
+    {
+        ByteTagIterator::Item item = it.Next();
+        uint32_t start = std::max(item.GetStart(), srcStart);
+        uint32_t end = std::min(item.GetEnd(), srcEnd);
+        if (start >= end)
+        {
+            continue; // the tag covers other bytes of the message
+        }
+        TypeId tid = item.GetTypeId();
+        if (!tid.HasConstructor())
+        {
+            NS_LOG_WARN("byte tag " << tid.GetName()
+                                    << " has no constructor (AddConstructor): not copied");
+            ++uncopied;
+            continue;
+        }
+        std::unique_ptr<ObjectBase> obj(tid.GetConstructor()());
+        Tag* tag = dynamic_cast<Tag*>(obj.get());
+        if (!tag)
+        {
+            NS_LOG_WARN("byte tag " << tid.GetName() << " does not construct a Tag: not copied");
+            ++uncopied;
+            continue;
+        }
+        item.GetTag(*tag);
+        dst.AddByteTag(*tag, dstStart + (start - srcStart), dstStart + (end - srcStart));
+    }
+    return uncopied;
 }
 
 } // namespace ns3

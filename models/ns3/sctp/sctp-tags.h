@@ -5,7 +5,11 @@
 // whether this Recv returned the end of the message.
 #pragma once
 
+#include "ns3/packet.h"
+#include "ns3/ptr.h"
 #include "ns3/tag.h"
+
+#include <cstdint>
 
 namespace ns3
 {
@@ -73,5 +77,29 @@ class SctpStreamTag : public Tag
     bool m_unordered = false;
     bool m_eor = true;
 };
+
+/// A run of user bytes whose byte tags must follow them onto another packet:
+/// bytes [srcStart, srcStart + len) of src become [dstStart, dstStart + len).
+struct SctpByteTagSpan
+{
+    Ptr<const Packet> src;
+    uint32_t srcStart = 0;
+    uint32_t len = 0;
+    uint32_t dstStart = 0;
+};
+
+/// True if p carries at least one byte tag (lets callers skip the copy work).
+bool SctpHasByteTags(const Packet& p);
+
+/// Copies every byte tag of src that overlaps [srcStart, srcStart + len) onto dst,
+/// clipped to that range and shifted to start at dstStart. Tags are rebuilt from
+/// their TypeId, so any Tag registered with AddConstructor works; a tag type
+/// without a constructor cannot be copied and is counted in the return value
+/// (and logged), never silently lost.
+uint32_t SctpCopyByteTags(const Packet& src,
+                          uint32_t srcStart,
+                          uint32_t len,
+                          const Packet& dst,
+                          uint32_t dstStart);
 
 } // namespace ns3
