@@ -187,7 +187,7 @@ struct SipProxy::Impl {
     Ipv4Address viaAddr;
     if (meta.connId != 0 && sipns3::HostToIpv4(top.host, &viaAddr))
       ep->AddAlias(meta.connId, viaAddr, static_cast<std::uint16_t>(top.port > 0 ? top.port : 5060));
-    const std::string key = sipns3::ServerTxnTable::Key(top.branch, msg.method);
+    const std::string_view key = stx->KeyOf(top.branch, msg.method);
     if (msg.method == "ACK") {
       if (stx->Find(key)) return;  // the ACK of a non-2xx we sent: absorbed
       ForwardStateless(msg, attr);  // ACK for a 2xx through a Record-Route

@@ -88,7 +88,7 @@ ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
   txn->interval = m_timers->t1;
   txn->deadline = now + 64 * m_timers->t1;
   if (!m_send(*txn, false)) return nullptr;
-  auto res = m_txns.emplace(txn->branch, std::move(owned));
+  auto res = m_txns.emplace(std::string_view(txn->branch), std::move(owned));
   if (!res.second) return nullptr;  // duplicate branch: cannot happen with counters
   txn->id = m_nextId++;
   m_byId[txn->id] = txn;
@@ -98,7 +98,7 @@ ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
 }
 
 ClientTxn* ClientTxnTable::Find(std::string_view branch) {
-  auto it = m_txns.find(std::string(branch));
+  auto it = m_txns.find(branch);
   return it == m_txns.end() ? nullptr : it->second.get();
 }
 
@@ -160,8 +160,9 @@ void ClientTxnTable::Remove(ClientTxn* txn) {
   if (!txn) return;
   txn->timer.Cancel();
   m_byId.erase(txn->id);
-  const std::string branch = txn->branch;
-  m_txns.erase(branch);
+  // Erase by iterator: the key is a view into the transaction it destroys.
+  auto it = m_txns.find(std::string_view(txn->branch));
+  if (it != m_txns.end()) m_txns.erase(it);
 }
 
 void ClientTxnTable::Clear() {
@@ -201,13 +202,25 @@ ServerTxnTable::ServerTxnTable(const TimerConfig* timers, SendFn send)
       m_linger([this](std::uint64_t id) { Remove(FindById(id)); },
                [this](std::uint64_t id) { return FindById(id) != nullptr; }) {}
 
+namespace {
+std::string_view MethodClass(std::string_view method) {
+  return (method == "INVITE" || method == "ACK") ? "|I" : (method == "CANCEL" ? "|C" : "|N");
+}
+}  // namespace
+
 std::string ServerTxnTable::Key(std::string_view branch, std::string_view method) {
   std::string k(branch);
-  k += (method == "INVITE" || method == "ACK") ? "|I" : (method == "CANCEL" ? "|C" : "|N");
+  k += MethodClass(method);
   return k;
 }
 
-ServerTxn* ServerTxnTable::Find(const std::string& key) {
+std::string_view ServerTxnTable::KeyOf(std::string_view branch, std::string_view method) {
+  m_keyScratch.assign(branch.data(), branch.size());
+  m_keyScratch += MethodClass(method);
+  return m_keyScratch;
+}
+
+ServerTxn* ServerTxnTable::Find(std::string_view key) {
   auto it = m_txns.find(key);
   return it == m_txns.end() ? nullptr : it->second.get();
 }
@@ -217,17 +230,17 @@ ServerTxn* ServerTxnTable::FindById(std::uint64_t id) {
   return it == m_byId.end() ? nullptr : it->second;
 }
 
-ServerTxn* ServerTxnTable::Create(const std::string& key, bool invite, const Dest& replyTo,
+ServerTxn* ServerTxnTable::Create(std::string_view key, bool invite, const Dest& replyTo,
                                   SipAttribution attr) {
+  if (ServerTxn* existing = Find(key)) return existing;
   auto t = std::make_unique<ServerTxn>();
-  t->key = key;
+  t->key = std::string(key);
   t->invite = invite;
   t->replyTo = replyTo;
   t->attr = attr;
   t->id = m_nextId++;
   ServerTxn* p = t.get();
-  auto res = m_txns.emplace(key, std::move(t));
-  if (!res.second) return res.first->second.get();
+  m_txns.emplace(std::string_view(p->key), std::move(t));
   m_byId[p->id] = p;
   return p;
 }
@@ -258,8 +271,8 @@ void ServerTxnTable::Retransmit(ServerTxn* txn) {
 void ServerTxnTable::Remove(ServerTxn* txn) {
   if (!txn) return;
   m_byId.erase(txn->id);
-  const std::string key = txn->key;
-  m_txns.erase(key);
+  auto it = m_txns.find(std::string_view(txn->key));
+  if (it != m_txns.end()) m_txns.erase(it);
 }
 
 void ServerTxnTable::Clear() {

@@ -116,7 +116,9 @@ class ClientTxnTable {
   SendFn m_send;
   TimeoutFn m_timeout;
   std::uint64_t m_nextId = 1;
-  std::unordered_map<std::string, std::unique_ptr<ClientTxn>> m_txns;
+  // Keyed by a view of the transaction's own `branch` (the object is on
+  // the heap and its branch never changes), so lookups allocate nothing.
+  std::unordered_map<std::string_view, std::unique_ptr<ClientTxn>> m_txns;
   std::unordered_map<std::uint64_t, ClientTxn*> m_byId;
   DeadlineQueue m_firstRetransmit;  // UDP: the first timer A/E, at T1
   DeadlineQueue m_deadline;         // streams: timer B/F, at 64*T1
@@ -143,9 +145,12 @@ class ServerTxnTable {
   // The key of a request: its top Via branch and method class (ACK matches
   // the INVITE transaction, RFC 3261 section 17.2.3).
   static std::string Key(std::string_view branch, std::string_view method);
-  ServerTxn* Find(const std::string& key);
+  // The same key built in a buffer the table reuses (no allocation per
+  // message); the view is valid until the next KeyOf call.
+  std::string_view KeyOf(std::string_view branch, std::string_view method);
+  ServerTxn* Find(std::string_view key);
   ServerTxn* FindById(std::uint64_t id);
-  ServerTxn* Create(const std::string& key, bool invite, const Dest& replyTo, SipAttribution attr);
+  ServerTxn* Create(std::string_view key, bool invite, const Dest& replyTo, SipAttribution attr);
   // Records and sends a response. A final response arms timer J (UDP) or
   // ends the transaction (stream transports, and 2xx to INVITE).
   void Respond(ServerTxn* txn, std::string bytes, std::uint16_t status);
@@ -159,7 +164,9 @@ class ServerTxnTable {
   const TimerConfig* m_timers;
   SendFn m_send;
   std::uint64_t m_nextId = 1;
-  std::unordered_map<std::string, std::unique_ptr<ServerTxn>> m_txns;
+  std::string m_keyScratch;
+  // Keyed by a view of the transaction's own `key` (see ClientTxnTable).
+  std::unordered_map<std::string_view, std::unique_ptr<ServerTxn>> m_txns;
   std::unordered_map<std::uint64_t, ServerTxn*> m_byId;
   DeadlineQueue m_linger;  // UDP: timer J (and the INVITE stand-ins), at 64*T1
 };

@@ -392,10 +392,9 @@ struct SipUserAgent::Impl {
     else OnResponse(msg, attr);
   }
 
+  // `m_top` holds the top Via OnSip just parsed (no second parse).
   void OnResponse(const sip::Message& msg, SipAttribution attr) {
-    sip::Via top;
-    sip::TopVia(msg, &top);
-    ClientTxn* t = ctx->Find(top.branch);
+    ClientTxn* t = ctx->Find(m_top.branch);
     if (!t || t->state == ClientTxn::State::kCompleted) {
       // A 2xx to INVITE after the first: a retransmission (ACK again) or,
       // with forking, another device's answer (ACK it, then BYE it).
@@ -465,7 +464,7 @@ struct SipUserAgent::Impl {
   void OnRequest(const sip::Message& msg, const RxMeta& meta, SipAttribution attr) {
     sip::Via top;
     sip::TopVia(msg, &top);
-    const std::string key = sipns3::ServerTxnTable::Key(top.branch, msg.method);
+    const std::string_view key = stx->KeyOf(top.branch, msg.method);
     if (msg.method == "ACK") {
       if (stx->Find(key)) return;  // ACK of a non-2xx: absorbed by the transaction
       OnAck(attr);
