@@ -182,6 +182,14 @@ struct NamePatterns {
   }
 };
 alignas(16) constexpr NamePatterns kPatterns{};
+// kNames[i].id as a byte array: one load, no 24-byte stride.
+struct PatternIds {
+  HeaderId id[sizeof(kNames) / sizeof(kNames[0])] = {};
+  constexpr PatternIds() {
+    for (std::size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) id[i] = kNames[i].id;
+  }
+};
+constexpr PatternIds kPatternIds{};
 
 // The bytes of v that are control bytes (kCtl: <= 0x1f or DEL, not HT), one
 // bit each.
@@ -202,7 +210,7 @@ inline HeaderId ClassifyBlock(__m128i v, std::size_t len) {
   for (std::size_t k = 0; k < kSlots && bucket[k] != 0; ++k) {
     const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(kPatterns.b[bucket[k] - 1]));
     const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(folded, want)));
-    if ((eq & care) == care) return kNames[bucket[k] - 1].id;
+    if ((eq & care) == care) return kPatternIds.id[bucket[k] - 1];
   }
   return HeaderId::kUnknown;
 }
