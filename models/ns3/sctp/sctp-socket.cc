@@ -171,6 +171,12 @@ SctpSocket::GetTypeId()
                           UintegerValue(3),
                           MakeUintegerAccessor(&SctpSocket::m_fastRtxThreshold),
                           MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("SwsAvoidance",
+                          "Sender-side silly-window avoidance (RFC 9260 §6.1 A, RFC 1122 "
+                          "§4.2.3.4): new data waits for a useful peer window",
+                          BooleanValue(true),
+                          MakeBooleanAccessor(&SctpSocket::m_swsAvoidance),
+                          MakeBooleanChecker())
             .AddTraceSource("CongestionWindow",
                             "cwnd of the primary path (old, new)",
                             MakeTraceSourceAccessor(&SctpSocket::m_cwndTrace),
@@ -644,6 +650,7 @@ SctpSocket::InitAssociation(uint32_t localTag,
     m_inPending.assign(inStreams, {});
     m_pendingBytes = 0;
     m_peerRwnd = peerRwnd;
+    m_maxPeerRwnd = peerRwnd;
     m_lastAdvertisedRwnd = m_rcvBufSize;
     uint32_t mtu = m_path.Mtu();
     SetCwnd(m_initialCwndAttr ? m_initialCwndAttr : std::min(4 * mtu, std::max(2 * mtu, 4380u)));
@@ -1547,6 +1554,7 @@ SctpSocket::HandleSack(const ChunkView& c)
     // §6.2.1: rwnd = a_rwnd - bytes still outstanding.
     uint32_t oldRwnd = m_peerRwnd;
     m_peerRwnd = s.aRwnd > m_path.flightSize ? s.aRwnd - m_path.flightSize : 0;
+    m_maxPeerRwnd = std::max(m_maxPeerRwnd, s.aRwnd);
     if (oldRwnd != m_peerRwnd)
     {
         m_peerRwndTrace(oldRwnd, m_peerRwnd);
@@ -1746,6 +1754,7 @@ SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
     {
         return added; // new data waits until the losses are repaired
     }
+    bool newAdded = false;
     while (m_nextUnsent < m_outQueue.size())
     {
         OutChunk& ch = m_outQueue[m_nextUnsent];
@@ -1759,16 +1768,48 @@ SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
         {
             break;
         }
+        // SWS is decided per packet, as RFC 1122 decides per segment: once a
+        // packet may carry new data, it is filled as far as rwnd allows.
+        if (!newAdded && m_swsAvoidance && m_path.flightSize > 0 && SwsHold())
+        {
+            ++m_stats.swsHolds;
+            break;
+        }
         AddChunk(b, ch);
         ++m_nextUnsent;
         room -= need;
         added = true;
+        newAdded = true;
         if (m_peerRwnd == 0)
         {
             break;
         }
     }
     return added;
+}
+
+bool
+SctpSocket::SwsHold() const
+{
+    // §6.1 A: sender-side silly-window avoidance, after RFC 1122 §4.2.3.4.
+    // Every SCTP message is "pushed", so new data may go into the peer's
+    // window U when (1) a full-size chunk fits (U >= max DATA payload), or
+    // (2) U is at least half the largest window the peer ever offered, or
+    // (3) all queued new data fits in U. Otherwise it waits: this is only
+    // asked while data is outstanding, so a SACK will come and re-open the
+    // question; with nothing outstanding the one-chunk rule of §6.1 A (the
+    // window probe) applies, which also plays RFC 1122's override timeout.
+    uint32_t u = m_peerRwnd;
+    if (u >= m_path.MaxDataPayload() || u >= m_maxPeerRwnd / 2)
+    {
+        return false;
+    }
+    uint64_t queued = 0;
+    for (size_t i = m_nextUnsent; i < m_outQueue.size() && queued <= u; ++i)
+    {
+        queued += m_outQueue[i].len; // stops as soon as the answer is known
+    }
+    return queued > u;
 }
 
 void

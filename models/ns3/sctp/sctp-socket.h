@@ -144,6 +144,7 @@ class SctpSocket : public Socket
         uint64_t badVtagDrops = 0;
         uint64_t badCookieDrops = 0;
         uint64_t zeroWindowProbes = 0;
+        uint64_t swsHolds = 0; // times new data waited for a bigger peer window (SWS)
     };
     const Stats& GetStats() const
     {
@@ -260,6 +261,8 @@ class SctpSocket : public Socket
     // --- output ------------------------------------------------------------------
     void TrySend();
     bool FillData(sctp::PacketBuilder& b, bool fastPacket, bool& restartT3);
+    /// Sender-side silly-window avoidance: true if new data should wait for a bigger window.
+    bool SwsHold() const;
     void AddChunk(sctp::PacketBuilder& b, OutChunk& ch);
     void Transmit(sctp::PacketBuilder& b);
     void DecayIdleCwnd();
@@ -328,6 +331,7 @@ class SctpSocket : public Socket
     uint32_t m_initialCwndAttr = 0;
     uint32_t m_initialSsthreshAttr = 0;
     uint32_t m_initialTsnAttr = 0;
+    bool m_swsAvoidance = true;
     uint32_t m_fastRtxThreshold = 3;
 
     // Wiring
@@ -366,6 +370,7 @@ class SctpSocket : public Socket
     uint32_t m_txBufBytes = 0;
     std::vector<uint16_t> m_outSsn;
     uint32_t m_peerRwnd = 0;
+    uint32_t m_maxPeerRwnd = 0; // largest a_rwnd the peer advertised (SWS avoidance)
     bool m_inFastRecovery = false;
     uint32_t m_fastRecoveryExit = 0;
     bool m_fastRtxPending = false;
