@@ -274,6 +274,27 @@ ParseError BuildRequest(const RequestSpec& s, std::string* out) {
   return {};
 }
 
+ParseError BuildStrippedMessage(const StrippedMessageSpec& s, std::string* out) {
+  if (s.request_uri.empty() || s.from_uri.empty() || s.to_uri.empty())
+    return BuildError("missing Request-URI, From URI or To URI");
+  for (std::string_view f : {s.request_uri, s.from_uri, s.to_uri}) {
+    if (text::HasCtl(f)) return BuildError("control character (CR, LF, ...) inside a request field");
+    if (f.find(' ') != std::string_view::npos) return BuildError("space inside a URI");
+  }
+  if (ParseError e = CheckBody(s.content_type, s.body, {})) return e;
+  EmitInto(out, [&](auto& sink) {
+    sink.Put("MESSAGE ");
+    sink.Put(s.request_uri);
+    sink.Put(" SIP/2.0\r\nFrom: <");
+    sink.Put(s.from_uri);
+    sink.Put(">\r\nTo: <");
+    sink.Put(s.to_uri);
+    sink.Put(">\r\n");
+    AppendBody(s.content_type, s.body, sink);
+  });
+  return {};
+}
+
 ParseError BuildCancel(const Message& invite, std::string* out) {
   const Header* to = invite.Find(HeaderId::kTo);
   if (to == nullptr) return BuildError("INVITE lacks To");

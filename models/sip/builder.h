@@ -73,6 +73,21 @@ struct RequestSpec {
 // body, and no CR or LF inside any value. On error *out is unchanged.
 ParseError BuildRequest(const RequestSpec& spec, std::string* out);
 
+// The in-session MESSAGE of Cui et al. (2010), "stripped" of everything a
+// direct connection makes redundant: no Via, Max-Forwards, Call-ID or CSeq
+// (nor tags). It carries the request line, From, To, Content-Type and
+// Content-Length, and goes only over an established stream, where
+// Content-Length frames it. Checks: Request-URI, From and To URIs, a
+// Content-Type for the body, and no CR or LF inside any value.
+struct StrippedMessageSpec {
+  std::string_view request_uri;
+  std::string_view from_uri;
+  std::string_view to_uri;
+  std::string_view content_type = "text/plain";
+  std::string_view body;
+};
+ParseError BuildStrippedMessage(const StrippedMessageSpec& spec, std::string* out);
+
 // CANCEL for a parsed INVITE (RFC 3261 section 9.1): same Request-URI, top
 // Via, From, To, Call-ID, Route and CSeq number, method CANCEL.
 ParseError BuildCancel(const Message& invite, std::string* out);
