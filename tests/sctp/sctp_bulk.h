@@ -29,6 +29,11 @@ struct BulkConfig
     std::string delay = "20ms";
     uint32_t payload = 1448;   // bytes per Send (one TCP segment / one DATA chunk)
     uint32_t run = 1;
+    // TCP peer settings. Initial cwnd: SCTP starts with min(4 MTU, max(2 MTU,
+    // 4380)) = 4380 B at MTU 1500; 3 segments of 1448 B = 4344 B is TCP's
+    // nearest equal (ns-3's default of 10 segments would favour TCP).
+    uint32_t tcpInitialCwnd = 3;  // segments; 0 = ns-3's default (10)
+    std::string tcpRecovery;      // "" = ns-3's default (PRR); e.g. "ns3::TcpClassicRecovery"
 };
 
 struct BulkResult
@@ -39,8 +44,29 @@ struct BulkResult
     double completedAt = 0; // when maxBytes arrived (0 if not reached / not set)
     uint64_t retransmissions = 0; // SCTP only: DATA chunks sent again
     uint64_t fastRetransmissions = 0;
-    uint64_t timeouts = 0;        // SCTP only: T3-rtx expirations
+    uint64_t timeouts = 0;        // SCTP: T3-rtx expirations; TCP: RTOs (entries to CA_LOSS)
+    uint64_t recoveries = 0;      // TCP only: entries to fast recovery (CA_RECOVERY)
 };
+
+/// Counts a TCP sender's congestion-state entries: RTO (CA_LOSS) and fast recovery.
+inline void
+CountCongState(BulkResult* r,
+               ns3::TcpSocketState::TcpCongState_t from,
+               ns3::TcpSocketState::TcpCongState_t to)
+{
+    if (to == from)
+    {
+        return;
+    }
+    if (to == ns3::TcpSocketState::CA_LOSS)
+    {
+        ++r->timeouts;
+    }
+    else if (to == ns3::TcpSocketState::CA_RECOVERY)
+    {
+        ++r->recoveries;
+    }
+}
 
 inline void
 CountPacket(uint64_t* n, ns3::Ptr<const ns3::Packet>)
@@ -55,7 +81,30 @@ RunBulk(const BulkConfig& c)
     RngSeedManager::SetSeed(1);
     RngSeedManager::SetRun(c.run);
     Config::SetDefault("ns3::TcpL4Protocol::SocketType", TypeIdValue(TcpNewReno::GetTypeId()));
+    // TCP as an equal peer of SCTP, set explicitly rather than trusted to
+    // ns-3's defaults: segment = one DATA chunk's payload; SACK on; RTO.Min
+    // and the initial RTO 1 s (SCTP RtoMin / RtoInitial); delayed ACK 200 ms
+    // or every 2nd segment (SCTP SackTimeout / SackFrequency); 128 KiB send
+    // and receive buffers (SCTP SndBufSize / RcvBufSize).
     Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(c.payload));
+    Config::SetDefault("ns3::TcpSocketBase::Sack", BooleanValue(true));
+    Config::SetDefault("ns3::TcpSocketBase::MinRto", TimeValue(Seconds(1)));
+    Config::SetDefault("ns3::RttEstimator::InitialEstimation", TimeValue(Seconds(1)));
+    Config::SetDefault("ns3::TcpSocket::DelAckTimeout", TimeValue(MilliSeconds(200)));
+    Config::SetDefault("ns3::TcpSocket::DelAckCount", UintegerValue(2));
+    Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(131072));
+    Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(131072));
+    Config::SetDefault("ns3::SctpSocket::SndBufSize", UintegerValue(131072));
+    Config::SetDefault("ns3::SctpSocket::RcvBufSize", UintegerValue(131072));
+    if (c.tcpInitialCwnd)
+    {
+        Config::SetDefault("ns3::TcpSocket::InitialCwnd", UintegerValue(c.tcpInitialCwnd));
+    }
+    if (!c.tcpRecovery.empty())
+    {
+        Config::SetDefault("ns3::TcpL4Protocol::RecoveryType",
+                           TypeIdValue(TypeId::LookupByName(c.tcpRecovery)));
+    }
     NodeContainer nodes;
     nodes.Create(2);
     PointToPointHelper p2p;
@@ -114,6 +163,16 @@ RunBulk(const BulkConfig& c)
         static Watch w;
         w = Watch{ps, c.maxBytes, &r.completedAt};
         ps->TraceConnectWithoutContext("Rx", MakeBoundCallback(&Watch::Rx, &w));
+    }
+    BulkResult* rp = &r;
+    if (!c.sctp)
+    {
+        // The TCP socket exists once the application started: watch its RTOs.
+        Ptr<Application> app = sa.Get(0);
+        Simulator::Schedule(Seconds(start) + NanoSeconds(1), [app, rp] {
+            Ptr<Socket> s = DynamicCast<BulkSendApplication>(app)->GetSocket();
+            s->TraceConnectWithoutContext("CongState", MakeBoundCallback(&CountCongState, rp));
+        });
     }
     Simulator::Stop(Seconds(start + c.seconds));
     Simulator::Run();
