@@ -43,13 +43,16 @@ void DeadlineQueue::Arm() {
   m_event = Simulator::Schedule(due - Simulator::Now(), &DeadlineQueue::Fire, this);
 }
 
-void DeadlineQueue::Fire() {
-  const Time now = Simulator::Now();
+void DeadlineQueue::Expire(Time now) {
   while (!Empty() && m_q[m_head].first <= now) {
     const std::uint64_t id = m_q[m_head].second;
     PopFront();
     if (m_live(id)) m_fire(id);
   }
+}
+
+void DeadlineQueue::Fire() {
+  Expire(Simulator::Now());
   Arm();
 }
 
@@ -98,6 +101,7 @@ ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
 }
 
 ClientTxn* ClientTxnTable::Find(std::string_view branch) {
+  m_linger.Expire(Simulator::Now());
   auto it = m_txns.find(branch);
   return it == m_txns.end() ? nullptr : it->second.get();
 }
@@ -150,7 +154,7 @@ void ClientTxnTable::OnFinal(ClientTxn* txn) {
     txn->state = ClientTxn::State::kCompleted;  // timer K absorbs retransmitted responses
     txn->bytes.clear();
     txn->bytes.shrink_to_fit();
-    m_linger.Push(Simulator::Now() + m_timers->t4, txn->id);
+    m_linger.PushLazy(Simulator::Now() + m_timers->t4, txn->id);
     return;
   }
   Remove(txn);
@@ -199,8 +203,13 @@ std::vector<std::uint64_t> ClientTxnTable::Cookies(SipMsgType type) const {
 ServerTxnTable::ServerTxnTable(const TimerConfig* timers, SendFn send)
     : m_timers(timers),
       m_send(std::move(send)),
-      m_linger([this](std::uint64_t id) { Remove(FindById(id)); },
-               [this](std::uint64_t id) { return FindById(id) != nullptr; }) {}
+      m_linger([this](std::uint64_t id) { Remove(ById(id)); },
+               [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
+
+ServerTxn* ServerTxnTable::ById(std::uint64_t id) const {
+  auto it = m_byId.find(id);
+  return it == m_byId.end() ? nullptr : it->second;
+}
 
 namespace {
 std::string_view MethodClass(std::string_view method) {
@@ -221,13 +230,14 @@ std::string_view ServerTxnTable::KeyOf(std::string_view branch, std::string_view
 }
 
 ServerTxn* ServerTxnTable::Find(std::string_view key) {
+  m_linger.Expire(Simulator::Now());
   auto it = m_txns.find(key);
   return it == m_txns.end() ? nullptr : it->second.get();
 }
 
 ServerTxn* ServerTxnTable::FindById(std::uint64_t id) {
-  auto it = m_byId.find(id);
-  return it == m_byId.end() ? nullptr : it->second;
+  m_linger.Expire(Simulator::Now());
+  return ById(id);
 }
 
 ServerTxn* ServerTxnTable::Create(std::string_view key, bool invite, const Dest& replyTo,
@@ -259,7 +269,7 @@ void ServerTxnTable::Respond(ServerTxn* txn, std::string bytes, std::uint16_t st
   // Timer J (non-INVITE); for INVITE the RFC 6026 Accepted state (2xx: the
   // UA core retransmits it) or a stand-in for timers G-H-I (non-2xx): stay
   // 64*T1 to answer retransmissions and absorb the ACK.
-  m_linger.Push(Simulator::Now() + 64 * m_timers->t1, txn->id);
+  m_linger.PushLazy(Simulator::Now() + 64 * m_timers->t1, txn->id);
 }
 
 void ServerTxnTable::Retransmit(ServerTxn* txn) {

@@ -36,6 +36,12 @@ class DeadlineQueue {
   ~DeadlineQueue() { Clear(); }
   // `due` must not be earlier than the previous push's.
   void Push(Time due, std::uint64_t id);
+  // Lazy use, for timers whose only effect is to forget a transaction
+  // (K, J): no event is scheduled; the owner calls Expire(now) before every
+  // lookup, which fires every entry due by then, so a lookup sees exactly
+  // what it would have seen with the event.
+  void PushLazy(Time due, std::uint64_t id) { m_q.emplace_back(due, id); }
+  void Expire(Time now);
   void Clear();
 
  private:
@@ -91,6 +97,7 @@ class ClientTxnTable {
   // Creates the transaction, sends the request and arms its timers. Returns
   // nullptr (and creates nothing) if the first send failed.
   ClientTxn* Start(std::unique_ptr<ClientTxn> txn);
+  // Forgets the transactions whose timer K ran out first (see DeadlineQueue).
   ClientTxn* Find(std::string_view branch);
   // A provisional response: stop timer A; timer E continues at T2.
   void OnProvisional(ClientTxn* txn);
@@ -122,7 +129,7 @@ class ClientTxnTable {
   std::unordered_map<std::uint64_t, ClientTxn*> m_byId;
   DeadlineQueue m_firstRetransmit;  // UDP: the first timer A/E, at T1
   DeadlineQueue m_deadline;         // streams: timer B/F, at 64*T1
-  DeadlineQueue m_linger;           // UDP non-INVITE: timer K, at T4
+  DeadlineQueue m_linger;           // UDP non-INVITE: timer K, at T4 (lazy)
 };
 
 struct ServerTxn {
@@ -148,6 +155,7 @@ class ServerTxnTable {
   // The same key built in a buffer the table reuses (no allocation per
   // message); the view is valid until the next KeyOf call.
   std::string_view KeyOf(std::string_view branch, std::string_view method);
+  // Both forget the transactions whose timer J ran out first.
   ServerTxn* Find(std::string_view key);
   ServerTxn* FindById(std::uint64_t id);
   ServerTxn* Create(std::string_view key, bool invite, const Dest& replyTo, SipAttribution attr);
@@ -163,12 +171,14 @@ class ServerTxnTable {
  private:
   const TimerConfig* m_timers;
   SendFn m_send;
+  ServerTxn* ById(std::uint64_t id) const;  // no expiry (the queue's own callbacks)
+
   std::uint64_t m_nextId = 1;
   std::string m_keyScratch;
   // Keyed by a view of the transaction's own `key` (see ClientTxnTable).
   std::unordered_map<std::string_view, std::unique_ptr<ServerTxn>> m_txns;
   std::unordered_map<std::uint64_t, ServerTxn*> m_byId;
-  DeadlineQueue m_linger;  // UDP: timer J (and the INVITE stand-ins), at 64*T1
+  DeadlineQueue m_linger;  // UDP: timer J (and the INVITE stand-ins), at 64*T1 (lazy)
 };
 
 }  // namespace sipns3

@@ -1,0 +1,80 @@
+// Transaction tables: the lazily expired linger timers (K, J) forget a
+// transaction exactly when its timer would have fired.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "ns3/simulator.h"
+#include "ns3/sip/sip-transactions.h"
+
+using namespace ns3;
+using namespace ns3::sipns3;
+
+namespace {
+
+struct Probe {
+  Time at;
+  bool found = false;
+};
+
+}  // namespace
+
+// Timer J: a final response over UDP keeps the server transaction 64*T1, no longer, seen by Find and FindById.
+TEST(Transactions, ServerLingerEndsAtTimerJ) {
+  TimerConfig timers;
+  int sent = 0;
+  auto owned = std::make_unique<ServerTxnTable>(&timers, [&sent](ServerTxn&, bool) { ++sent; });
+  ServerTxnTable& table = *owned;
+  const Time j = 64 * timers.t1;
+  std::uint64_t id = 0;
+  Simulator::Schedule(Seconds(1), [&]() {
+    ServerTxn* t = table.Create(table.KeyOf("z9hG4bK-abc", "MESSAGE"), false, Dest{}, SipAttribution{});
+    id = t->id;
+    table.Respond(t, "SIP/2.0 200 OK\r\n\r\n", 200);
+  });
+  std::vector<Probe> probes{{Seconds(1) + j - NanoSeconds(1)}, {Seconds(1) + j}};
+  std::vector<bool> byId(probes.size());
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    Simulator::Schedule(probes[i].at, [&, i]() {
+      byId[i] = table.FindById(id) != nullptr;
+      probes[i].found = table.Find(table.KeyOf("z9hG4bK-abc", "MESSAGE")) != nullptr;
+    });
+  }
+  Simulator::Run();
+  const std::size_t left = table.size();
+  owned.reset();  // cancels its events while the simulator exists
+  Simulator::Destroy();
+  EXPECT_EQ(sent, 1);
+  EXPECT_TRUE(probes[0].found);
+  EXPECT_TRUE(byId[0]);
+  EXPECT_FALSE(probes[1].found);
+  EXPECT_FALSE(byId[1]);
+  EXPECT_EQ(left, 0u);
+}
+
+// Timer K: a completed non-INVITE client transaction over UDP absorbs responses for T4, then is gone.
+TEST(Transactions, ClientLingerEndsAtTimerK) {
+  TimerConfig timers;
+  auto owned = std::make_unique<ClientTxnTable>(&timers, [](ClientTxn&, bool) { return true; },
+                                                [](ClientTxn&) {});
+  ClientTxnTable& table = *owned;
+  Simulator::Schedule(Seconds(1), [&]() {
+    auto txn = std::make_unique<ClientTxn>();
+    txn->branch = "z9hG4bK-client";
+    ClientTxn* t = table.Start(std::move(txn));
+    ASSERT_NE(t, nullptr);
+    table.OnFinal(t);
+  });
+  bool before = false, after = true;
+  Simulator::Schedule(Seconds(1) + timers.t4 - NanoSeconds(1), [&]() {
+    ClientTxn* t = table.Find("z9hG4bK-client");
+    before = t != nullptr && t->state == ClientTxn::State::kCompleted;
+  });
+  Simulator::Schedule(Seconds(1) + timers.t4, [&]() { after = table.Find("z9hG4bK-client") != nullptr; });
+  Simulator::Run();
+  owned.reset();
+  Simulator::Destroy();
+  EXPECT_TRUE(before);
+  EXPECT_FALSE(after);
+}
