@@ -6,6 +6,12 @@
 //   (UdpClient/UdpServer, no SIP) moves the same number of packets of the
 //   same mean size over the same topology. Counters: IMs per wall second,
 //   ns per packet transmitted on a link for each, and their ratio.
+// BM_ModelsVsBareNs3/N: the same comparison without the `sipim run`
+//   harness (no metrics collector, no CSVs): the models alone (UAs,
+//   proxies, CPU with the calibration) send N pager IMs Dan -> Shirley over
+//   the same topology, then bare ns-3 moves the same number of link packets
+//   of the same mean size. Isolates the models' cost per packet from the
+//   harness's bookkeeping, which BM_PagerVsBareNs3 includes.
 // BM_Scale/UAS/IMS: UAS user agents in 100 domains, each sending IMS IMs;
 //   wall time, IMs per second and the process's peak RSS (getrusage).
 #include <benchmark/benchmark.h>
@@ -21,6 +27,7 @@
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/point-to-point-net-device.h"
+#include "ns3/sip/sip-helper.h"
 #include "ns3/udp-client-server-helper.h"
 #include "options.h"
 #include "scenario.h"
@@ -55,6 +62,16 @@ double WallSince(std::chrono::steady_clock::time_point since) {
 
 std::uint64_t g_bare_packets = 0;
 void CountPacket(ns3::Ptr<const ns3::Packet>) { ++g_bare_packets; }
+
+// Link transmissions (packets and bytes) of a models-only run.
+struct LinkCount {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+};
+void CountLink(LinkCount* n, ns3::Ptr<const ns3::Packet> p) {
+  ++n->packets;
+  n->bytes += p->GetSize();
+}
 
 // Bare ns-3 over the same topology: UdpClient Dan -> Shirley and Shirley ->
 // Dan, `each` packets of `size` bytes every `interval`, both ways at once.
@@ -122,6 +139,75 @@ void BM_PagerVsBareNs3(benchmark::State& state) {
   state.counters["pkts_per_run"] = benchmark::Counter(static_cast<double>(sipim_packets) / n);
 }
 BENCHMARK(BM_PagerVsBareNs3)->Arg(2000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The models alone over the paper's topology: Dan sends `ims` pager IMs of
+// 100 bytes to Shirley, one per millisecond, with registration and the
+// calibrated CPU as in `sipim run`. Returns the link transmissions.
+LinkCount RunModels(const RunConfig& c, std::uint64_t ims) {
+  using namespace ns3;
+  SipResetIdCounters();
+  Topology topo = BuildTopology(c);
+  LinkCount count;
+  for (const auto& link : topo.links) {
+    for (std::uint32_t i = 0; i < 2; ++i) {
+      link.devices.Get(i)->TraceConnectWithoutContext("MacTx", MakeBoundCallback(&CountLink, &count));
+    }
+  }
+  Ptr<CpuCalibration> calibration = Create<CpuCalibration>();
+  std::string error;
+  if (!calibration->LoadDirectory(c.calibration_dir, &error)) {
+    std::fprintf(stderr, "bench_sim: calibration: %s\n", error.c_str());
+    std::abort();
+  }
+  SipStackHelper stack;
+  stack.SetCalibration(calibration);
+  stack.Install(topo.all_nodes);
+  SipProxyHelper proxy_helper;
+  std::vector<Ptr<SipProxy>> proxies;
+  for (std::uint32_t d = 0; d < 2; ++d) proxies.push_back(proxy_helper.Install(topo.proxies.Get(d), topo.domain_names[d]));
+  SipProxyHelper::Peer(proxies, topo.proxy_addresses);
+  SipUserAgentHelper ua_helper;
+  ua_helper.SetAttribute("LocalPort", UintegerValue(5060));
+  const std::string shirley_aor = "shirley@" + topo.domain_names[1];
+  Ptr<SipUserAgent> dan = ua_helper.Install(topo.uas.front().node, "sip:dan@" + topo.domain_names[0], topo.proxy_addresses[0]);
+  ua_helper.Install(topo.uas.back().node, "sip:" + shirley_aor, topo.proxy_addresses[1]);
+  for (std::uint64_t i = 0; i < ims; ++i) {
+    Simulator::Schedule(Seconds(1) + MilliSeconds(static_cast<int64_t>(i)),
+                        [dan, shirley_aor]() { dan->SendIm(shirley_aor, 100, SipImMode::kPager); });
+  }
+  // Timer J (64*T1) and K have run out by then.
+  Simulator::Stop(Seconds(1) + MilliSeconds(static_cast<int64_t>(ims)) + Seconds(40));
+  Simulator::Run();
+  Simulator::Destroy();
+  return count;
+}
+
+void BM_ModelsVsBareNs3(benchmark::State& state) {
+  const std::uint64_t ims = static_cast<std::uint64_t>(state.range(0));
+  const RunConfig c = MakeConfig({});
+  double models_s = 0, bare_s = 0;
+  std::uint64_t models_packets = 0, bare_packets = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    const LinkCount n = RunModels(c, ims);
+    models_s += WallSince(t0);
+    models_packets += n.packets;
+    // The same packets as in BM_PagerVsBareNs3: as many link transmissions
+    // of the mean IP size, half each way, at the IMs' pace.
+    const double mean_ip = static_cast<double>(n.bytes) / static_cast<double>(n.packets);
+    t0 = std::chrono::steady_clock::now();
+    bare_packets += RunBare(c, static_cast<std::uint32_t>(n.packets / 2 / 3), static_cast<std::uint32_t>(mean_ip) - 28, 0.001);
+    bare_s += WallSince(t0);
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["ims_per_s"] = benchmark::Counter(n * static_cast<double>(ims) / models_s);
+  state.counters["models_ns_per_pkt"] = benchmark::Counter(1e9 * models_s / static_cast<double>(models_packets));
+  state.counters["bare_ns_per_pkt"] = benchmark::Counter(1e9 * bare_s / static_cast<double>(bare_packets));
+  state.counters["ratio"] = benchmark::Counter((models_s / static_cast<double>(models_packets)) /
+                                               (bare_s / static_cast<double>(bare_packets)));
+  state.counters["pkts_per_run"] = benchmark::Counter(static_cast<double>(models_packets) / n);
+}
+BENCHMARK(BM_ModelsVsBareNs3)->Arg(2000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Scale(benchmark::State& state) {
   const std::uint64_t uas = static_cast<std::uint64_t>(state.range(0));
