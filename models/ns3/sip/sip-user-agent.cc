@@ -48,26 +48,6 @@ void AppendFiller(std::size_t n, std::string* out) {
   for (std::size_t i = 0; i < n; ++i) out->push_back(kText[i % len]);
 }
 
-// MISSING FROM THE WIRE CORE (reported): a builder for the paper's stripped
-// in-session MESSAGE. sip::BuildRequest insists on Via, Call-ID, CSeq and a
-// From tag, which the stripped form omits by design, so it is written here,
-// in its documented minimal form: request line, From, To, Content-Type,
-// Content-Length, body. Received copies are framed and parsed by the wire
-// core (StreamFramer, Parse).
-void AppendStrippedMessage(std::string_view requestUri, std::string_view from,
-                           std::string_view to, std::string_view body, std::string* out) {
-  out->append("MESSAGE ");
-  out->append(requestUri);
-  out->append(" SIP/2.0\r\nFrom: <");
-  out->append(from);
-  out->append(">\r\nTo: <");
-  out->append(to);
-  out->append(">\r\nContent-Type: text/plain\r\nContent-Length: ");
-  out->append(std::to_string(body.size()));
-  out->append("\r\n\r\n");
-  out->append(body);
-}
-
 std::string AttributedId(SipAttributionKind k, std::uint64_t id) {
   std::string s;
   sipns3::AppendAttributedId(SipAttribution{k, id}, &s);
@@ -1231,7 +1211,16 @@ struct SipUserAgent::Impl {
     const SipAttribution attr{SipAttributionKind::kIm, im.imId};
     std::string out;
     if (s.mode == SipImMode::kSessionStripped) {
-      AppendStrippedMessage(s.peerAor, self->m_aor, s.peerAor, im.body, &out);
+      sip::StrippedMessageSpec spec;
+      spec.request_uri = s.peerAor;
+      spec.from_uri = self->m_aor;
+      spec.to_uri = s.peerAor;
+      spec.body = im.body;
+      if (auto e = sip::BuildStrippedMessage(spec, &out)) {
+        Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kTransportError, 0);
+        NS_LOG_ERROR("stripped MESSAGE not built: " << e.ToString());
+        return;
+      }
       s.shared->inFlight[s.dir].push_back(im.imId);
       s.unresolved.insert(im.imId);
       SendMedia(s, out, attr, SipMsgType::kStrippedMessage, 0);
