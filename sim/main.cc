@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "commands.h"
+#include "sipim_version.h"
 
 namespace {
 
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
   }
 #endif
   if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0) {
-    std::printf("sipim %s\n", SIPIM_VERSION);
+    std::printf("sipim %s\n", SIPIM_CODE_VERSION);
     return 0;
   }
   if (std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0 ||

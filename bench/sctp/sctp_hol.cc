@@ -25,9 +25,7 @@
 #include <string>
 #include <vector>
 
-#ifndef SIPIM_GIT_VERSION
-#define SIPIM_GIT_VERSION "unknown"
-#endif
+#include "sipim_version.h"
 
 using namespace ns3;
 
@@ -309,6 +307,6 @@ main(int argc, char** argv)
          << "  \"runs\": " << runs << ",\n"
          << "  \"seed\": 1,\n"
          << "  \"tcp\": \"ns3::TcpNewReno, SegmentSize 1448, TcpNoDelay, 4-byte length framing\",\n"
-         << "  \"version\": \"" << SIPIM_GIT_VERSION << "\"\n}\n";
+         << "  \"version\": \"" << SIPIM_CODE_VERSION << "\"\n}\n";
     return 0;
 }

@@ -20,11 +20,8 @@
 #include "config.h"
 #include "options.h"
 #include "scenario.h"
+#include "sipim_version.h"
 #include "writers.h"
-
-#ifndef SIPIM_RUN_VERSION
-#define SIPIM_RUN_VERSION "unknown"
-#endif
 
 namespace fs = std::filesystem;
 
@@ -128,7 +125,7 @@ std::string Metadata(const ResolvedOptions& options, const std::vector<Job>& job
   meta.Set("scenario", options.Get("name"))
       .Set("description", options.Get("description"))
       .Set("scenario_file", options.scenario_file)
-      .Set("code_version", SIPIM_RUN_VERSION)
+      .Set("code_version", SIPIM_CODE_VERSION)
       .SetNumber("seed", std::stod(options.Get("seed")))
       .SetNumber("run", std::stod(options.Get("run")))
       .SetNumber("replications", std::stod(options.Get("replications")))
