@@ -5,37 +5,25 @@ usage: /usr/bin/python3 analysis/bench_table.py results/bench/parse.json
 
 One row per message, one column per parser: MB/s and ns per message, and
 sipim's speed-up over the faster of osip2 and sofia-sip, all taken from the
-same run.
+same run (medians where the run has repetitions).
 """
-import json
 import sys
 
-
-def load(path):
-    with open(path) as f:
-        data = json.load(f)
-    rows = {}
-    for b in data["benchmarks"]:
-        if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
-            continue
-        rows[b["name"]] = b
-    return data.get("context", {}), rows
-
-
-def ns(b):
-    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
-    return b["cpu_time"] * scale
+from benchjson import cpu_ns as ns
+from benchjson import load
 
 
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     context, rows = load(sys.argv[1])
+    corpus_order = ["message-2proxies", "invite-msrp", "ok-200", "register", "message-4k", "msrp-send"]
     messages = []
     for name in rows:
         family, parser, message = name.split("/", 2)
         if family == "BM_Parse" and message not in messages:
             messages.append(message)
+    messages.sort(key=lambda m: (corpus_order.index(m) if m in corpus_order else len(corpus_order), m))
     print(f"Machine: {context.get('num_cpus', '?')} CPUs at {context.get('mhz_per_cpu', '?')} MHz, "
           f"{context.get('date', '')}")
     print()
@@ -55,7 +43,7 @@ def main():
         ratio = f"{min(peers) / ns(own):.1f}×" if peers and own else "—"
         print(f"| {m} | {size} | {cells['sipim']} | {cells['osip2']} | {cells['sofia']} | "
               f"{cells['memchr']} | {ratio} |")
-    others = [n for n in rows if not n.startswith("BM_Parse/")]
+    others = sorted(n for n in rows if not n.startswith("BM_Parse/"))
     if others:
         print()
         print("| operation | bytes | throughput | ns per message |")

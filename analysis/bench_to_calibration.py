@@ -8,21 +8,21 @@ usage: /usr/bin/python3 analysis/bench_to_calibration.py BENCH.json RULE... > OU
 Every benchmark whose name starts with NAME_PREFIX (the first rule that
 matches) becomes one row:
 operation, algorithm, size_bytes (the benchmark's message_bytes or
-input_bytes counter), ns_per_op (its cpu_time in ns), output_bytes (its
+input_bytes counter), ns_per_op (its cpu_time in ns; the median where the run has repetitions), output_bytes (its
 output_bytes counter, or 0). Rows are sorted by (operation, algorithm,
 size). The simulation interpolates between rows of one operation and
 algorithm. Format: see models/ns3/sip/README.md.
 """
 import csv
-import json
 import sys
+
+from benchjson import cpu_ns, load
 
 
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    with open(sys.argv[1]) as f:
-        benchmarks = json.load(f)["benchmarks"]
+    _, benchmarks = load(sys.argv[1])
     rules = []
     for rule in sys.argv[2:]:
         prefix, _, target = rule.partition("=")
@@ -30,17 +30,14 @@ def main():
         if not prefix or not operation or not algorithm:
             sys.exit(f"bench_to_calibration: bad rule '{rule}' (want PREFIX=OPERATION,ALGORITHM)")
         rules.append((prefix, operation, algorithm))
-    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
     rows = []
-    for b in benchmarks:
-        if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
-            continue
+    for name, b in benchmarks.items():
         for prefix, operation, algorithm in rules:
-            if b["name"].startswith(prefix):
+            if name.startswith(prefix):
                 size = b.get("message_bytes", b.get("input_bytes"))
                 if size is None:
-                    sys.exit(f"bench_to_calibration: {b['name']} has no message_bytes/input_bytes counter")
-                ns = b["cpu_time"] * scale[b.get("time_unit", "ns")]
+                    sys.exit(f"bench_to_calibration: {name} has no message_bytes/input_bytes counter")
+                ns = cpu_ns(b)
                 rows.append((operation, algorithm, int(size), round(ns, 1), int(b.get("output_bytes", 0))))
                 break
     if not rows:

@@ -15,25 +15,18 @@ listed, not judged.
 exit status: 0 no regression; 1 a regression; 2 bad input.
 """
 import argparse
-import json
 import sys
 
-SCALE = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+import benchjson
 
 
 def load(path):
     try:
-        with open(path) as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
+        _, rows = benchjson.load(path)
+    except (OSError, ValueError, KeyError) as e:
         print(f"regression_check: cannot read {path}: {e}", file=sys.stderr)
         sys.exit(2)
-    times = {}
-    for b in data.get("benchmarks", []):
-        if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
-            continue
-        times[b["name"]] = b["cpu_time"] * SCALE[b.get("time_unit", "ns")]
-    return times
+    return {name: benchjson.cpu_ns(row) for name, row in rows.items()}
 
 
 def main():

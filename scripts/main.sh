@@ -13,7 +13,9 @@ build/sim/sipim parse bench/corpus/message-2proxies.sip
 
 echo "== parser comparison: build/bench/parse/bench_parse"
 mkdir -p results/bench results/calibration
-build/bench/parse/bench_parse --benchmark_min_time=0.2 \
+build/bench/parse/bench_parse --benchmark_min_time=0.2 --benchmark_repetitions=10 \
+  --benchmark_enable_random_interleaving=true \
+  --benchmark_report_aggregates_only=true \
   --benchmark_out=results/bench/parse.json --benchmark_out_format=json
 /usr/bin/python3 analysis/bench_table.py results/bench/parse.json
 /usr/bin/python3 analysis/bench_to_calibration.py results/bench/parse.json \
