@@ -1612,37 +1612,42 @@ SctpSocket::UpdateRto(Time r)
     SetRto(rto);
 }
 
+namespace
+{
+
+// Sets a path variable and fires its (old, new) trace, only on a change:
+// the path keeps plain values (not TracedValue) so that a second path can
+// be added for multihoming without duplicating trace sources per path.
+template <typename T>
+void
+SetTraced(T& field, T v, TracedCallback<T, T>& trace)
+{
+    if (v != field)
+    {
+        T old = field;
+        field = v;
+        trace(old, v);
+    }
+}
+
+} // namespace
+
 void
 SctpSocket::SetCwnd(uint32_t v)
 {
-    if (v != m_path.cwnd)
-    {
-        uint32_t old = m_path.cwnd;
-        m_path.cwnd = v;
-        m_cwndTrace(old, v);
-    }
+    SetTraced(m_path.cwnd, v, m_cwndTrace);
 }
 
 void
 SctpSocket::SetSsthresh(uint32_t v)
 {
-    if (v != m_path.ssthresh)
-    {
-        uint32_t old = m_path.ssthresh;
-        m_path.ssthresh = v;
-        m_ssthreshTrace(old, v);
-    }
+    SetTraced(m_path.ssthresh, v, m_ssthreshTrace);
 }
 
 void
 SctpSocket::SetRto(Time v)
 {
-    if (v != m_path.rto)
-    {
-        Time old = m_path.rto;
-        m_path.rto = v;
-        m_rtoTrace(old, v);
-    }
+    SetTraced(m_path.rto, v, m_rtoTrace);
 }
 
 bool
