@@ -232,6 +232,23 @@ struct SipUserAgent::Impl {
     if (ep) ep->Stop();
   }
 
+  // The fields every request this UA originates starts with: the request
+  // line, its own Via and From. Callers add To, Call-ID, CSeq and the rest.
+  sip::RequestSpec UacSpec(std::string_view method, std::string_view requestUri,
+                           SipTransportProtocol transport, std::string_view branch,
+                           std::string_view fromTag) const {
+    sip::RequestSpec spec;
+    spec.method = method;
+    spec.request_uri = requestUri;
+    spec.via_transport = sipns3::ViaTransportName(transport);
+    spec.via_host = host;
+    spec.via_port = ep->port();
+    spec.branch = branch;
+    spec.from_uri = self->m_aor;
+    spec.from_tag = fromTag;
+    return spec;
+  }
+
   // ---- registration ----
   EventId regTimer;
 
@@ -243,15 +260,7 @@ struct SipUserAgent::Impl {
     const SipTransportProtocol t = self->m_transport;
     auto txn = std::make_unique<ClientTxn>();
     txn->branch = ids.Branch();
-    sip::RequestSpec spec;
-    spec.method = "REGISTER";
-    spec.request_uri = ruri;
-    spec.via_transport = sipns3::ViaTransportName(t);
-    spec.via_host = host;
-    spec.via_port = ep->port();
-    spec.branch = txn->branch;
-    spec.from_uri = self->m_aor;
-    spec.from_tag = fromTag;
+    sip::RequestSpec spec = UacSpec("REGISTER", ruri, t, txn->branch, fromTag);
     spec.to_uri = self->m_aor;
     spec.call_id = regCallId;
     spec.cseq = ++self->m_cseq;
@@ -294,15 +303,7 @@ struct SipUserAgent::Impl {
     const std::uint32_t cseq = ++self->m_cseq;
     auto build = [&](SipTransportProtocol tr) {
       txn->bytes.clear();
-      sip::RequestSpec spec;
-      spec.method = "MESSAGE";
-      spec.request_uri = to;
-      spec.via_transport = sipns3::ViaTransportName(tr);
-      spec.via_host = host;
-      spec.via_port = ep->port();
-      spec.branch = txn->branch;
-      spec.from_uri = self->m_aor;
-      spec.from_tag = fromTag;
+      sip::RequestSpec spec = UacSpec("MESSAGE", to, tr, txn->branch, fromTag);
       spec.to_uri = to;
       spec.call_id = callId;
       spec.cseq = cseq;
@@ -629,15 +630,7 @@ struct SipUserAgent::Impl {
     auto txn = std::make_unique<ClientTxn>();
     txn->branch = ids.Branch();
     s.cseq = s.inviteCseq = 1;
-    sip::RequestSpec spec;
-    spec.method = "INVITE";
-    spec.request_uri = to;
-    spec.via_transport = sipns3::ViaTransportName(self->m_transport);
-    spec.via_host = host;
-    spec.via_port = ep->port();
-    spec.branch = txn->branch;
-    spec.from_uri = self->m_aor;
-    spec.from_tag = s.localTag;
+    sip::RequestSpec spec = UacSpec("INVITE", to, self->m_transport, txn->branch, s.localTag);
     spec.to_uri = to;
     spec.call_id = s.callId;
     spec.cseq = s.cseq;
@@ -693,15 +686,7 @@ struct SipUserAgent::Impl {
       const bool bye = method[0] == 'B';
       auto txn = std::make_unique<ClientTxn>();
       txn->branch = ids.Branch();
-      sip::RequestSpec spec;
-      spec.method = method;
-      spec.request_uri = target;
-      spec.via_transport = sipns3::ViaTransportName(d.transport);
-      spec.via_host = host;
-      spec.via_port = ep->port();
-      spec.branch = txn->branch;
-      spec.from_uri = self->m_aor;
-      spec.from_tag = s.localTag;
+      sip::RequestSpec spec = UacSpec(method, target, d.transport, txn->branch, s.localTag);
       spec.to_uri = s.peerAor;
       spec.to_tag = remoteTag;
       spec.call_id = s.callId;
@@ -1260,15 +1245,7 @@ struct SipUserAgent::Impl {
       CloseSession(s, SipFailReason::kSessionClosed, true);
       return;
     }
-    sip::RequestSpec spec;
-    spec.method = "BYE";
-    spec.request_uri = s.remoteTarget;
-    spec.via_transport = sipns3::ViaTransportName(txn->dest.transport);
-    spec.via_host = host;
-    spec.via_port = ep->port();
-    spec.branch = txn->branch;
-    spec.from_uri = self->m_aor;
-    spec.from_tag = s.localTag;
+    sip::RequestSpec spec = UacSpec("BYE", s.remoteTarget, txn->dest.transport, txn->branch, s.localTag);
     spec.to_uri = s.peerAor;
     spec.to_tag = s.remoteTag;
     spec.call_id = s.callId;
