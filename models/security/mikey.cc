@@ -164,7 +164,9 @@ Status RsaVerify(EVP_PKEY* key, const unsigned char* data, std::size_t n, const 
   return {};
 }
 
-// Appends a SIGN payload (placeholder of the key's size), encodes, and signs in place.
+// Appends a SIGN payload whose signature field is zero bytes of the key's size, so
+// the message is laid out once; RFC 3830 §5.2 signs everything before that
+// field, and the real signature is then written over the zeros.
 Result<Bytes> EncodeSigned(Message& m, EVP_PKEY* key) {
   SignPayload s;
   s.s_type = 0;
