@@ -191,15 +191,6 @@ struct PatternIds {
 };
 constexpr PatternIds kPatternIds{};
 
-// The bytes of v that are control bytes (kCtl: <= 0x1f or DEL, not HT), one
-// bit each.
-inline unsigned CtlBits(__m128i v) {
-  const __m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
-                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
-  const __m128i ht = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(ht, ctl)));
-}
-
 // Classify() for a name of 1..16 bytes that starts the 16 bytes in v and
 // holds no control byte. Folding with | 0x20 is then exact: only 'A'-'Z'
 // and 'a'-'z' fold onto a letter, and only '-' and CR (excluded) onto '-'.
@@ -298,6 +289,8 @@ class MessageParser {
   ParseError RequestLine(std::size_t begin, std::size_t end);
   ParseError StatusLine(std::size_t begin, std::size_t end);
   ParseError Fields();
+  std::size_t PlainFields(std::size_t line, bool* done);
+  ParseError GeneralField(std::size_t* line, bool* done);
   ParseError ScanValue(std::size_t value_begin, std::size_t from, std::size_t* line_end);
   ParseError NameError(std::size_t line) const;
   ParseError ContentLength(const Header& h);
@@ -484,107 +477,144 @@ ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t from, s
 }
 
 ParseError MessageParser::Fields() {
-  // Locals, not members: the stores into Header below (pointers and sizes)
-  // could otherwise alias d_ and n_ and force a reload after each one.
+  std::size_t line = pos_;
+  const bool fast = internal::FastPaths();
+  bool done = false;
+  for (;;) {
+#ifdef __SSE2__
+    if (fast) line = PlainFields(line, &done);
+#endif
+    if (!done) {
+      if (ParseError e = GeneralField(&line, &done)) return e;
+    }
+    if (done) {
+      pos_ = line;
+      return {};
+    }
+  }
+}
+
+#ifdef __SSE2__
+// The field lines stacks usually write, taken in one tight loop: a name of
+// 1..15 visible bytes and its ':' within the line's first 16 bytes, and a
+// value whose first control byte is the CR of a CRLF not followed by SP/HT
+// (no fold). Stops at the first line that is anything else, without
+// consuming it, so that GeneralField() takes it (and names any error);
+// every line taken here gets exactly what GeneralField() would give it
+// (tests/sip/fast_path_test.cc compares the two). *done is set when it
+// consumed the empty line that ends the header section.
+std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
+  // Locals, not members: the stores into Header below could otherwise
+  // alias d_ and n_ and force a reload after each one.
   const char* const d = d_;
   const std::size_t n = n_;
   std::vector<Header>& headers = m_->headers;
+  std::uint16_t* const first = m_->first_.data();
   std::size_t count = headers.size();
-  std::size_t line = pos_;
-  // Read once: the stores below could alias the flag.
-  const bool fast = internal::FastPaths();
-  for (;;) {
-    if (line >= n) return Fail("truncated message: header section not ended by an empty line", n);
-    const char first = d[line];
-    if (!IsToken(first)) {  // one test for the usual first letter of a name
-      if (first == '\r') {
-        if (line + 1 >= n) return Fail("truncated message: CR without LF", n);
-        if (d[line + 1] != '\n') return Fail("bare CR in header section", line);
-        pos_ = line + 2;
-        return {};
-      }
-      if (first == '\n') return Fail("bare LF in header section (CRLF required)", line);
-      if (IsWs(first)) return Fail("continuation line without a header field", line);
+  while (n - line >= 16) {
+    const char* const p = d + line;
+    if (p[0] == '\r') {
+      if (p[1] != '\n') break;
+      *done = true;
+      return line + 2;
     }
-    if (count >= kMaxHeaders) return Fail("too many header fields", line);
-    // The first control byte ends the field's first line; the name and its
-    // ':' come before it (HCOLON allows no fold).
-    std::size_t stop;
-    std::size_t colon;
-    std::size_t name_end;
-    HeaderId id;
-#ifdef __SSE2__
-    if (fast && n - line >= 16) {
-      // One 16-byte block usually holds the name, the ':' and the start of
-      // the value: find the first control byte and the ':' in it at once.
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + line));
-      // Rough first (control bytes, HT and bytes >= 0x80); exact only when
-      // the first marked byte is not the usual CR.
-      unsigned ctl = static_cast<unsigned>(_mm_movemask_epi8(
-          _mm_or_si128(_mm_cmpgt_epi8(_mm_set1_epi8(0x20), v), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))));
-      if (ctl != 0 && d[line + static_cast<std::size_t>(__builtin_ctz(ctl))] != '\r') ctl = CtlBits(v);
-      const unsigned colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
-      stop = ctl != 0 ? line + static_cast<std::size_t>(__builtin_ctz(ctl))
-                      : static_cast<std::size_t>(text::FindCtl(d + line + 16, d + n) - d);
-      if (colons != 0) {
-        colon = line + static_cast<std::size_t>(__builtin_ctz(colons));
-        if (colon >= stop) return NameError(line);
-      } else {
-        if (stop <= line + 16) return NameError(line);
-        const void* colon_p = std::memchr(d + line + 16, ':', stop - line - 16);
-        if (colon_p == nullptr) return NameError(line);
-        colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d);
-      }
-      name_end = colon;
-      if (name_end == line || IsWs(d[name_end - 1])) {  // rare: SP/HT before ':'
-        while (name_end > line && IsWs(d[name_end - 1])) --name_end;
-        if (name_end == line) return NameError(line);
-      }
-      // No control byte lies before stop, so the name holds none.
-      id = name_end - line <= 16 ? ClassifyBlock(v, name_end - line)
-                                 : Classify(std::string_view(d + line, name_end - line));
-    } else
-#endif
-    {
-      stop = static_cast<std::size_t>(text::FindCtl(d + line, d + n) - d);
-      const void* colon_p = std::memchr(d + line, ':', stop - line);
-      if (colon_p == nullptr) return NameError(line);
-      colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d);
-      name_end = colon;
-      while (name_end > line && IsWs(d[name_end - 1])) --name_end;
-      if (name_end == line) return NameError(line);
-      id = Classify(std::string_view(d + line, name_end - line));
-    }
-    // A known name has matched a token; any other must be checked.
-    if (id == HeaderId::kUnknown) {
-      for (std::size_t k = line; k < name_end; ++k)
-        if (!IsToken(d[k])) return NameError(line);
-    }
-    const std::size_t value_begin = colon + 1;
-    std::size_t crlf = stop;
-    // Common case inline: the line ends in CRLF and the next one is not a
-    // continuation; anything else (folds, bad bytes, truncation) goes to
-    // ScanValue.
-    if (!(stop + 2 < n && IsCrLf(d + stop) && !IsWs(d[stop + 2]))) {
-      if (ParseError e = ScanValue(value_begin, stop, &crlf)) return e;
-    }
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Bytes that are not visible ASCII: <= 0x20 or >= 0x80 (signed), or DEL.
+    const unsigned invisible = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpgt_epi8(_mm_set1_epi8(0x21), v), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))));
+    const unsigned colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+    const unsigned name_bits = (colons & (0u - colons)) - 1;  // the bytes before the first ':'
+    // No ':' in the block (all ones), an empty name, or a name byte that
+    // is not visible (SP or HT before ':', a control byte).
+    if (colons == 0 || name_bits == 0 || (invisible & name_bits) != 0) break;
+    const auto name_len = static_cast<std::size_t>(__builtin_ctz(colons));
+    const HeaderId id = ClassifyBlock(v, name_len);
+    if (id == HeaderId::kUnknown && text::ClassRun(p, 0, name_len, text::kToken) != name_len) break;
+    // The value's first control byte: SP is not one; HT and bytes >= 0x80
+    // are marked here too, and FindCtl (exact) looks on past them.
+    const unsigned spaces = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+    const unsigned value_ctl = invisible & ~spaces & ~(name_bits | (name_bits + 1));
+    const char* stop = value_ctl != 0 ? p + __builtin_ctz(value_ctl) : p + 16;
+    if (value_ctl == 0 || *stop != '\r') stop = text::FindCtl(stop, d + n);
+    const auto cr = static_cast<std::size_t>(stop - d);
+    // A control byte other than CR, a CR not followed by LF, a fold or the
+    // end of the buffer: GeneralField says what it is.
+    if (cr + 2 >= n || stop[0] != '\r' || stop[1] != '\n' || IsWs(stop[2])) break;
+    if (count >= kMaxHeaders) break;
+    const std::string_view value = TrimValue(p + name_len + 1, stop);
+    if (id == HeaderId::kContentLength && !(m_->content_length < 0 && ShortDecimal(value, &m_->content_length))) break;
     const auto idx = static_cast<std::size_t>(id);
-    if (m_->first_[idx] == Message::kNone) m_->first_[idx] = static_cast<std::uint16_t>(count);
-    // Built in place: a Header assembled on the stack and copied costs a
-    // store-forwarding stall per field.
+    if (first[idx] == Message::kNone) first[idx] = static_cast<std::uint16_t>(count);
     Header& h = headers.emplace_back();
-    ++count;
     h.id = id;
-    h.name = std::string_view(d + line, name_end - line);
-    h.value = TrimValue(d + value_begin, d + crlf);
-    h.line = std::string_view(d + line, crlf + 2 - line);
-    if (id == HeaderId::kContentLength) {
-      if (!(fast && m_->content_length < 0 && ShortDecimal(h.value, &m_->content_length))) {
-        if (ParseError e = ContentLength(h)) return e;
-      }
-    }
-    line = crlf + 2;
+    h.name = std::string_view(p, name_len);
+    h.value = value;
+    h.line = std::string_view(p, cr + 2 - line);
+    ++count;
+    line = cr + 2;
   }
+  return line;
+}
+#endif
+
+// One field line, or the empty line that ends the header section (then
+// *done), by the general rules; every error of the header section is named
+// here.
+ParseError MessageParser::GeneralField(std::size_t* line_io, bool* done) {
+  const char* const d = d_;
+  const std::size_t n = n_;
+  std::vector<Header>& headers = m_->headers;
+  const std::size_t line = *line_io;
+  if (line >= n) return Fail("truncated message: header section not ended by an empty line", n);
+  const char first = d[line];
+  if (!IsToken(first)) {
+    if (first == '\r') {
+      if (line + 1 >= n) return Fail("truncated message: CR without LF", n);
+      if (d[line + 1] != '\n') return Fail("bare CR in header section", line);
+      *line_io = line + 2;
+      *done = true;
+      return {};
+    }
+    if (first == '\n') return Fail("bare LF in header section (CRLF required)", line);
+    if (IsWs(first)) return Fail("continuation line without a header field", line);
+  }
+  const std::size_t count = headers.size();
+  if (count >= kMaxHeaders) return Fail("too many header fields", line);
+  // The first control byte ends the field's first line; the name and its
+  // ':' come before it (HCOLON allows no fold).
+  const std::size_t stop = static_cast<std::size_t>(text::FindCtl(d + line, d + n) - d);
+  const void* colon_p = std::memchr(d + line, ':', stop - line);
+  if (colon_p == nullptr) return NameError(line);
+  const auto colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d);
+  std::size_t name_end = colon;
+  while (name_end > line && IsWs(d[name_end - 1])) --name_end;
+  if (name_end == line) return NameError(line);
+  const HeaderId id = Classify(std::string_view(d + line, name_end - line));
+  // A known name has matched a token; any other must be checked.
+  if (id == HeaderId::kUnknown) {
+    for (std::size_t k = line; k < name_end; ++k)
+      if (!IsToken(d[k])) return NameError(line);
+  }
+  const std::size_t value_begin = colon + 1;
+  std::size_t crlf = stop;
+  // Common case inline: the line ends in CRLF and the next one is not a
+  // continuation; anything else (folds, bad bytes, truncation) goes to
+  // ScanValue.
+  if (!(stop + 2 < n && IsCrLf(d + stop) && !IsWs(d[stop + 2]))) {
+    if (ParseError e = ScanValue(value_begin, stop, &crlf)) return e;
+  }
+  const auto idx = static_cast<std::size_t>(id);
+  if (m_->first_[idx] == Message::kNone) m_->first_[idx] = static_cast<std::uint16_t>(count);
+  Header& h = headers.emplace_back();
+  h.id = id;
+  h.name = std::string_view(d + line, name_end - line);
+  h.value = TrimValue(d + value_begin, d + crlf);
+  h.line = std::string_view(d + line, crlf + 2 - line);
+  if (id == HeaderId::kContentLength) {
+    if (ParseError e = ContentLength(h)) return e;
+  }
+  *line_io = crlf + 2;
+  return {};
 }
 
 // The precise error for a field line whose name or ':' is malformed.
