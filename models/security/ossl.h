@@ -28,6 +28,7 @@ using EvpPkeyPtr = OsslPtr<EVP_PKEY, EVP_PKEY_free>;
 using EvpPkeyCtxPtr = OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpCipherCtxPtr = OsslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 using EvpMdCtxPtr = OsslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EvpMdPtr = OsslPtr<EVP_MD, EVP_MD_free>;
 using EvpMacPtr = OsslPtr<EVP_MAC, EVP_MAC_free>;
 using EvpMacCtxPtr = OsslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free>;
 using X509Ptr = OsslPtr<X509, X509_free>;
@@ -41,6 +42,14 @@ using X509StackPtr = OsslPtr<STACK_OF(X509), FreeX509Stack>;
 using GeneralNamesPtr = OsslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
 
 using Bytes = std::vector<unsigned char>;
+
+// SHA-256 fetched from the default provider once per process: OpenSSL 3's
+// implicit fetch inside EVP_sha256()-style calls costs a lookup every time.
+// Null only if the default provider has no SHA-256 (callers check).
+inline const EVP_MD* Sha256Md() {
+  static const EvpMdPtr md(EVP_MD_fetch(nullptr, "SHA2-256", nullptr));
+  return md.get();
+}
 
 inline Bytes ToBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 inline std::string ToString(const Bytes& b) { return std::string(b.begin(), b.end()); }

@@ -225,8 +225,17 @@ static Error CertPathError(int err, X509* cert) {
   }
 }
 
-Status VerifyCertChain(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
-                       std::optional<std::time_t> at_time) {
+// ASN1_TIME as seconds since the epoch; false if it does not convert.
+static bool ToEpoch(const ASN1_TIME* t, std::time_t* out) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return false;
+  *out = timegm(&tm);
+  return true;
+}
+
+// Checks the chain; fills *window when it is non-null.
+static Status CheckChain(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
+                         std::optional<std::time_t> at_time, ChainWindow* window) {
   if (trust == nullptr) return MakeError(Errc::kUnknownCa, "no trust store configured");
   X509StoreCtxPtr sc(X509_STORE_CTX_new());
   if (!sc || X509_STORE_CTX_init(sc.get(), trust, cert, untrusted) != 1 ||
@@ -234,10 +243,37 @@ Status VerifyCertChain(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust
     return CryptoError("X509_STORE_CTX_init");
   }
   if (at_time) X509_STORE_CTX_set_time(sc.get(), 0, *at_time);
-  if (X509_verify_cert(sc.get()) == 1) return {};
-  int err = X509_STORE_CTX_get_error(sc.get());
-  DrainOpenSslErrors();
-  return CertPathError(err, cert);
+  if (X509_verify_cert(sc.get()) != 1) {
+    int err = X509_STORE_CTX_get_error(sc.get());
+    DrainOpenSslErrors();
+    return CertPathError(err, cert);
+  }
+  if (window == nullptr) return {};
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(sc.get());
+  ChainWindow& w = *window;
+  w.length = sk_X509_num(chain);
+  for (int i = 0; i < w.length; ++i) {
+    X509* c = sk_X509_value(chain, i);
+    std::time_t nb = 0, na = 0;
+    if (!ToEpoch(X509_get0_notBefore(c), &nb) || !ToEpoch(X509_get0_notAfter(c), &na)) {
+      return MakeError(Errc::kCertInvalid, "chain certificate validity does not convert to a time");
+    }
+    if (i == 0 || nb > w.not_before) w.not_before = nb;
+    if (i == 0 || na < w.not_after) w.not_after = na;
+  }
+  return {};
+}
+
+Status VerifyCertChain(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
+                       std::optional<std::time_t> at_time) {
+  return CheckChain(cert, untrusted, trust, purpose, at_time, nullptr);
+}
+
+Result<ChainWindow> VerifyCertChainWindow(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust,
+                                          int purpose, std::optional<std::time_t> at_time) {
+  ChainWindow w;
+  if (Status st = CheckChain(cert, untrusted, trust, purpose, at_time, &w); !st) return st.error();
+  return w;
 }
 
 }  // namespace sipim::security

@@ -80,4 +80,16 @@ namespace sipim::security {
 // kUnknownCa, kCertInvalid.
 Status VerifyCertChain(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
                        std::optional<std::time_t> at_time = std::nullopt);
+
+// What a successful chain check found: how many certificates the chain has
+// (leaf and trust anchor included) and the times between which every one of
+// them is valid (the latest notBefore, the earliest notAfter).
+struct ChainWindow {
+  int length = 0;
+  std::time_t not_before = 0;
+  std::time_t not_after = 0;
+};
+// VerifyCertChain that also reports the chain's validity window.
+Result<ChainWindow> VerifyCertChainWindow(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* trust,
+                                          int purpose, std::optional<std::time_t> at_time = std::nullopt);
 }  // namespace sipim::security

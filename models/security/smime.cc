@@ -1,9 +1,12 @@
 #include "security/smime.h"
 
+#include "security/signed_data.h"
+
 #include <openssl/cmserr.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <cctype>
@@ -269,6 +272,19 @@ Result<SmimeBody> SmimeSignAndEncrypt(const Identity& signer, const std::vector<
 
 namespace {
 
+// The signer's certificate must name the From AOR in a sip:/sips: URI.
+Status MatchFrom(const std::vector<std::string>& uris, const ReceiveContext& ctx, std::string& signer_aor) {
+  for (const std::string& uri : uris) {
+    if (SameAor(uri, ctx.from_aor)) {
+      signer_aor = uri;
+      return {};
+    }
+  }
+  std::string have;
+  for (const std::string& uri : uris) have += (have.empty() ? "" : ", ") + uri;
+  return MakeError(Errc::kFromMismatch, "signer certificate names [" + have + "], not the From AOR " + ctx.from_aor);
+}
+
 // Verifies SignedData (detached content in `dcont` if non-null); on success
 // appends the signed content to `content` and names the signer.
 Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const ReceiveContext& ctx,
@@ -312,22 +328,147 @@ Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const Receive
     if (Status st = VerifyCertChain(s, untrusted.get(), ctx.trust, X509_PURPOSE_SMIME_SIGN, ctx.at_time);
         !st)
       return st;
-    bool named = false;
-    for (const std::string& uri : CertSipUris(s)) {
-      if (SameAor(uri, ctx.from_aor)) {
-        named = true;
-        signer_aor = uri;
-      }
-    }
-    if (!named) {
-      std::string have;
-      for (const std::string& uri : CertSipUris(s)) have += (have.empty() ? "" : ", ") + uri;
-      return MakeError(Errc::kFromMismatch, "signer certificate names [" + have +
-                                                "], not the From AOR " + ctx.from_aor);
-    }
+    if (Status st = MatchFrom(CertSipUris(s), ctx, signer_aor); !st) return st;
   }
   content.append(BioContents(out.get()));
   return {};
+}
+
+// ------------------------------------------------------------ lean SignedData path
+
+// A certificate the lean path works with: parsed here or held by the cache.
+struct LeanCert {
+  X509* cert = nullptr;
+  CertCache::Entry* entry = nullptr;  // when ctx.cert_cache is set
+};
+
+// True if `cert` is the one named by issuer and serial number. Exact DER
+// equality implies OpenSSL's match (X509_NAME_cmp compares canonical forms);
+// a mismatch here only sends the message to OpenSSL's CMS.
+bool NamesCert(const SignedDataView& v, X509* cert) {
+  const unsigned char* name = nullptr;
+  std::size_t name_len = 0;
+  if (X509_NAME_get0_der(X509_get_issuer_name(cert), &name, &name_len) != 1) return false;
+  if (der::Span{name, name_len}.view() != v.issuer.view()) return false;
+  unsigned char serial[64];
+  unsigned char* p = serial;
+  const ASN1_INTEGER* sn = X509_get0_serialNumber(cert);
+  const int n = i2d_ASN1_INTEGER(sn, nullptr);
+  if (n <= 0 || n > static_cast<int>(sizeof serial) || i2d_ASN1_INTEGER(sn, &p) != n) return false;
+  return der::Span{serial, static_cast<std::size_t>(n)}.view() == v.serial.view();
+}
+
+// SHA-256 of one or two byte ranges, with the once-fetched EVP_MD.
+bool Sha256(std::string_view a, std::string_view b, unsigned char out[32]) {
+  static thread_local EvpMdCtxPtr md(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  return md && Sha256Md() != nullptr && EVP_DigestInit_ex2(md.get(), Sha256Md(), nullptr) == 1 &&
+         EVP_DigestUpdate(md.get(), a.data(), a.size()) == 1 &&
+         (b.empty() || EVP_DigestUpdate(md.get(), b.data(), b.size()) == 1) &&
+         EVP_DigestFinal_ex(md.get(), out, &len) == 1 && len == 32;
+}
+
+// An EVP_PKEY_verify context for the certificate's key over SHA-256 digests.
+EvpPkeyCtxPtr NewVerifyCtx(X509* cert) {
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  EvpPkeyCtxPtr ctx(key != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr) : nullptr);
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), Sha256Md()) != 1 ||
+      (EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)) {
+    DrainOpenSslErrors();
+    return nullptr;
+  }
+  return ctx;
+}
+
+// The signature check: digest of the content, messageDigest attribute,
+// signature over the signed attributes (or over the content without them).
+bool SignatureVerifies(const SignedDataView& v, std::string_view content, const LeanCert& signer) {
+  EVP_PKEY* key = X509_get0_pubkey(signer.cert);
+  const bool rsa = v.sig_alg == SignatureAlg::kRsaPkcs1Sha256;
+  if (key == nullptr || !EVP_PKEY_is_a(key, rsa ? "RSA" : "EC")) return false;
+  unsigned char digest[32];
+  if (!Sha256(content, {}, digest)) return false;
+  if (v.has_signed_attrs) {
+    if (v.message_digest.size != 32 || CRYPTO_memcmp(v.message_digest.data, digest, 32) != 0) return false;
+    unsigned char hdr[6];
+    const std::size_t h = SignedAttrsSetHeader(v.signed_attrs.size, hdr);
+    if (!Sha256({reinterpret_cast<const char*>(hdr), h}, v.signed_attrs.view(), digest)) return false;
+  }
+  EvpPkeyCtxPtr fresh;
+  EVP_PKEY_CTX* ctx = nullptr;
+  if (signer.entry != nullptr) {
+    if (!signer.entry->verify_ctx) signer.entry->verify_ctx = NewVerifyCtx(signer.cert);
+    ctx = signer.entry->verify_ctx.get();
+  } else {
+    fresh = NewVerifyCtx(signer.cert);
+    ctx = fresh.get();
+  }
+  if (ctx == nullptr) return false;
+  const bool ok = EVP_PKEY_verify(ctx, v.signature.data, v.signature.size, digest, sizeof digest) == 1;
+  if (!ok) DrainOpenSslErrors();
+  return ok;
+}
+
+// The lean path for SignedData: true if it verified the message (content
+// appended, signer named), false if OpenSSL's CMS must decide (a form the
+// decoder does not read, no matching certificate, a signature that does not
+// verify: OpenSSL then gives the error its usual code), or an error from the
+// checks after the signature (chain, From), which are the same calls as on
+// the CMS path.
+Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcont, const ReceiveContext& ctx,
+                              std::string& content, std::string& signer_aor) {
+  auto v = ParseSignedData(der);
+  if (!v || v->has_content == (dcont != nullptr)) return false;
+  std::vector<X509Ptr> owned;
+  std::vector<LeanCert> carried;
+  for (const der::Span& c : v->certs) {
+    LeanCert lc;
+    if (ctx.cert_cache != nullptr) {
+      auto e = ctx.cert_cache->Get(c.view());
+      if (!e) return false;
+      lc = {(*e)->cert.get(), *e};
+    } else {
+      auto x = CertFromDer(c.data, c.size);
+      if (!x) return false;
+      lc.cert = x->get();
+      owned.push_back(std::move(*x));
+    }
+    carried.push_back(lc);
+  }
+  LeanCert signer;
+  for (const LeanCert& c : carried) {
+    if (NamesCert(*v, c.cert)) signer = c;
+  }
+  for (X509* k : ctx.known_certs) {
+    if (signer.cert == nullptr && NamesCert(*v, k)) signer.cert = k;
+  }
+  if (signer.cert == nullptr) return false;
+  if (signer.entry == nullptr && ctx.cert_cache != nullptr) {
+    auto e = ctx.cert_cache->Adopt(signer.cert);
+    if (!e) return e.error();
+    signer.entry = *e;
+  }
+  const std::string_view signed_content = dcont != nullptr ? *dcont : v->content.view();
+  if (!SignatureVerifies(*v, signed_content, signer)) return false;
+  // Chain and From, as on the CMS path (same calls, same error codes).
+  X509StackPtr untrusted(sk_X509_new_null());
+  if (!untrusted) return CryptoError("sk_X509_new_null");
+  for (const LeanCert& c : carried) {
+    if (!sk_X509_push(untrusted.get(), c.cert)) return CryptoError("sk_X509_push");
+    X509_up_ref(c.cert);
+  }
+  if (ctx.trust == nullptr) return MakeError(Errc::kUnknownCa, "no trust store configured");
+  Status chain = signer.entry != nullptr
+                     ? ctx.cert_cache->CheckChain(*signer.entry, untrusted.get(), ctx.trust, X509_PURPOSE_SMIME_SIGN,
+                                                  ctx.at_time)
+                     : VerifyCertChain(signer.cert, untrusted.get(), ctx.trust, X509_PURPOSE_SMIME_SIGN, ctx.at_time);
+  if (!chain) return chain.error();
+  Status from = signer.entry != nullptr ? MatchFrom(signer.entry->sip_uris, ctx, signer_aor)
+                                        : MatchFrom(CertSipUris(signer.cert), ctx, signer_aor);
+  if (!from) return from.error();
+  if (dcont == nullptr) content.append(signed_content);
+  return true;
 }
 
 // True if one RecipientInfo names `cert` (issuer and serial, or key id).
@@ -409,9 +550,21 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
     if (!ct) return ct.error();
     std::string next;
     if (ct->type == "application/pkcs7-mime" || ct->type == "application/x-pkcs7-mime") {
+      const std::string smime_type = Lower(ct->Param("smime-type"));
+      if (smime_type.empty() || smime_type == "signed-data") {
+        auto lean = LeanVerifySigned(current, nullptr, ctx, next, r.signer_aor);
+        if (!lean) return lean.error();
+        if (*lean) {
+          r.was_signed = true;
+          auto entity = ParseEntity(next);
+          if (!entity) return entity.error();
+          ct_value = entity->headers["content-type"];
+          current = std::string(entity->body);
+          continue;
+        }
+      }
       auto cms = CmsFromDer(current);
       if (!cms) return cms.error();
-      const std::string smime_type = Lower(ct->Param("smime-type"));
       const int nid = OBJ_obj2nid(CMS_get0_type(cms->get()));
       if (nid == NID_pkcs7_signed) {
         if (!smime_type.empty() && smime_type != "signed-data") {
@@ -436,11 +589,15 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
         if (!Base64Decode(sig->body, raw)) return MakeError(Errc::kMalformed, "bad base64 signature");
         sig_der = ToString(raw);
       }
-      auto cms = CmsFromDer(sig_der);
-      if (!cms) return cms.error();
       std::string ignored;
-      if (Status st = VerifySigned(cms->get(), &signed_part, ctx, ignored, r.signer_aor); !st)
-        return st.error();
+      auto lean = LeanVerifySigned(sig_der, &signed_part, ctx, ignored, r.signer_aor);
+      if (!lean) return lean.error();
+      if (!*lean) {
+        auto cms = CmsFromDer(sig_der);
+        if (!cms) return cms.error();
+        if (Status st = VerifySigned(cms->get(), &signed_part, ctx, ignored, r.signer_aor); !st)
+          return st.error();
+      }
       next = std::string(signed_part);
       r.was_signed = true;
     } else {

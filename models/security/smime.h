@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "security/cert_cache.h"
 #include "security/error.h"
 #include "security/ossl.h"
 #include "security/pki.h"
@@ -63,6 +64,8 @@ struct ReceiveContext {
   std::vector<X509*> known_certs;       // signer certificates not carried in the message
   bool require_signature = true;        // an unsigned message is an error
   std::optional<std::time_t> at_time;   // verify certificates at this time (default: now)
+  CertCache* cert_cache = nullptr;      // optional: signer certificates seen before stay parsed
+                                        // and chain-checked (validity re-checked per message)
 };
 
 struct Received {
@@ -74,7 +77,11 @@ struct Received {
 };
 
 // Unwraps an S/MIME SIP body (any nesting of enveloped/authEnveloped/signed,
-// up to 4 levels) and applies every check.
+// up to 4 levels) and applies every check. SignedData of the form sipim and
+// OpenSSL's CMS_sign write is decoded and verified by the lean decoder
+// (signed_data.h) with EVP calls; any other form, and any SignedData the lean
+// path does not accept, goes through OpenSSL's CMS_verify, so errors keep
+// their codes.
 Result<Received> SmimeReceive(std::string_view content_type, std::string_view body,
                               const ReceiveContext& ctx);
 

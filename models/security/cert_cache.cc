@@ -1,0 +1,60 @@
+#include "security/cert_cache.h"
+
+namespace sipim::security {
+
+CertCache::Entry* CertCache::Insert(std::unique_ptr<Entry> e) {
+  if (capacity_ == 0) capacity_ = 1;
+  // A full cache drops one entry (any: peers seen again are simply re-parsed).
+  if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
+  e->sip_uris = CertSipUris(e->cert.get());
+  Entry* raw = e.get();
+  entries_.emplace(std::string_view(raw->der), std::move(e));
+  return raw;
+}
+
+Result<CertCache::Entry*> CertCache::Get(std::string_view der) {
+  auto it = entries_.find(der);
+  if (it != entries_.end()) return it->second.get();
+  auto cert = CertFromDer(reinterpret_cast<const unsigned char*>(der.data()), der.size());
+  if (!cert) return cert.error();
+  ++parses_;
+  auto e = std::make_unique<Entry>();
+  e->der = std::string(der);
+  e->cert = std::move(*cert);
+  return Insert(std::move(e));
+}
+
+Result<CertCache::Entry*> CertCache::Adopt(X509* cert) {
+  auto der = CertToDer(cert);
+  if (!der) return der.error();
+  const std::string key(der->begin(), der->end());
+  auto it = entries_.find(key);
+  if (it != entries_.end()) return it->second.get();
+  if (X509_up_ref(cert) != 1) return CryptoError("X509_up_ref");
+  auto e = std::make_unique<Entry>();
+  e->der = key;
+  e->cert.reset(cert);
+  return Insert(std::move(e));
+}
+
+Status CertCache::CheckChain(Entry& e, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
+                             std::optional<std::time_t> at_time) {
+  const std::time_t t = at_time ? *at_time : std::time(nullptr);
+  if (trust != nullptr && e.checked_store == trust && e.checked_purpose == purpose && e.valid_from <= t &&
+      t <= e.valid_until) {
+    return {};
+  }
+  ++full_chain_checks_;
+  e.checked_store = nullptr;  // forget the old memo whatever the outcome
+  auto w = VerifyCertChainWindow(e.cert.get(), untrusted, trust, purpose, at_time);
+  if (!w) return w.error();
+  if (w->length == 2) {  // leaf + trust anchor: nothing that depends on the message
+    e.checked_store = trust;
+    e.checked_purpose = purpose;
+    e.valid_from = w->not_before;
+    e.valid_until = w->not_after;
+  }
+  return {};
+}
+
+}  // namespace sipim::security

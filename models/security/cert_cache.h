@@ -1,0 +1,76 @@
+#pragma once
+// A receiver's certificate cache: a UA that has seen a peer's certificate
+// keeps it parsed (no d2i_X509, whose OpenSSL 3.0 public-key decoding is the
+// most expensive step of receiving a signed message), with its SIP URIs, a
+// ready signature-verification context, and the result of its last chain
+// check. Entries are keyed by the exact DER bytes, so a different certificate
+// (even one byte) is a different entry.
+//
+// A chain check is remembered for one trust store and purpose, and only for a
+// chain of leaf + trust anchor (no intermediates, whose presence depends on
+// what each message carries). Validity is re-checked on every use: outside
+// the window in which every certificate of the chain is valid, the chain is
+// verified again in full (and fails with kCertExpired / kCertNotYetValid).
+// The trust store must not change while a cache remembers checks against it
+// (call Clear() after changing it). No CRL/OCSP checking is done anywhere in
+// sipim, so no revocation state is cached either.
+//
+// Not thread-safe: one cache per user agent (or per thread).
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "security/error.h"
+#include "security/ossl.h"
+#include "security/pki.h"
+
+namespace sipim::security {
+
+class CertCache {
+ public:
+  struct Entry {
+    std::string der;  // the key's bytes
+    X509Ptr cert;
+    std::vector<std::string> sip_uris;  // CertSipUris(cert), decoded once
+    EvpPkeyCtxPtr verify_ctx;           // EVP_PKEY_verify context (SHA-256), made on first use
+    // The last successful chain check.
+    X509_STORE* checked_store = nullptr;
+    int checked_purpose = -1;
+    std::time_t valid_from = 0, valid_until = -1;
+  };
+
+  explicit CertCache(std::size_t capacity = 1024) : capacity_(capacity) {}
+
+  // The entry for these DER bytes, parsing them on a miss (kMalformed if
+  // they are not exactly one certificate).
+  Result<Entry*> Get(std::string_view der);
+  // The entry for an already parsed certificate (keyed by its DER; the
+  // certificate is shared, not re-parsed).
+  Result<Entry*> Adopt(X509* cert);
+
+  // Chain check through the entry's memo: verified in full on the first use,
+  // for another store or purpose, or when `at_time` (default now) falls
+  // outside the chain's validity window; otherwise only the window is checked.
+  Status CheckChain(Entry& e, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
+                    std::optional<std::time_t> at_time);
+
+  void Clear() { entries_.clear(); }
+  std::size_t size() const { return entries_.size(); }
+  std::uint64_t parses() const { return parses_; }
+  std::uint64_t full_chain_checks() const { return full_chain_checks_; }
+
+ private:
+  Entry* Insert(std::unique_ptr<Entry> e);
+  std::size_t capacity_;
+  // Keys view the entries' own `der` strings.
+  std::unordered_map<std::string_view, std::unique_ptr<Entry>> entries_;
+  std::uint64_t parses_ = 0;
+  std::uint64_t full_chain_checks_ = 0;
+};
+
+}  // namespace sipim::security

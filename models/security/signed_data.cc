@@ -1,0 +1,218 @@
+#include "security/signed_data.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sipim::security {
+
+namespace {
+
+using der::Reader;
+using der::Span;
+
+// Object identifier contents (the bytes after tag 0x06 and length).
+constexpr unsigned char kOidSignedData[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02};
+constexpr unsigned char kOidData[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01};
+constexpr unsigned char kOidSha256[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
+constexpr unsigned char kOidRsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
+constexpr unsigned char kOidSha256Rsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B};
+constexpr unsigned char kOidEcdsaSha256[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02};
+constexpr unsigned char kOidContentType[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03};
+constexpr unsigned char kOidMessageDigest[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04};
+constexpr unsigned char kOidSigningTime[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05};
+constexpr unsigned char kOidSmimeCaps[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x0F};
+
+template <std::size_t N>
+bool Is(const Span& s, const unsigned char (&oid)[N]) {
+  return s.size == N && std::memcmp(s.data, oid, N) == 0;
+}
+
+Error Unsupported(Reader& r, const std::string& what) {
+  r.Fail(what);
+  return MakeError(Errc::kUnsupported, "lean SignedData decoder: " + r.error());
+}
+
+// INTEGER whose contents are the single byte `v`.
+bool ReadSmallInt(Reader& r, const char* what, unsigned char v, bool* matches) {
+  Span n;
+  if (!r.ReadBytes(der::kInteger, what, &n)) return false;
+  *matches = n.size == 1 && n.data[0] == v;
+  return true;
+}
+
+// AlgorithmIdentifier: the OID, and parameters absent or NULL (anything else
+// is an algorithm this decoder does not handle).
+bool ReadAlgorithm(Reader& r, const char* what, Span* oid, bool* plain_params) {
+  Reader alg;
+  if (!r.Read(der::kSequence, what, &alg) || !alg.ReadBytes(der::kOid, what, oid)) return false;
+  *plain_params = alg.empty();
+  if (alg.PeekTag() == der::kNull) {
+    Span null;
+    if (!alg.ReadBytes(der::kNull, what, &null)) return false;
+    *plain_params = null.size == 0 && alg.empty();
+  }
+  return true;
+}
+
+// X.690 §11.6: the elements of a DER SET OF are in ascending order of their
+// encodings (a shorter encoding that is a prefix comes first).
+bool DerLess(const Span& a, const Span& b) {
+  const int c = std::memcmp(a.data, b.data, std::min(a.size, b.size));
+  return c < 0 || (c == 0 && a.size < b.size);
+}
+
+// signedAttrs: exactly the attributes CMS_sign writes, once each, one value
+// each, in DER order; contentType must be id-data.
+Status ReadSignedAttrs(Reader attrs, SignedDataView& out, std::string& err) {
+  bool seen_type = false, seen_digest = false, seen_time = false, seen_caps = false;
+  Span prev;
+  while (!attrs.empty()) {
+    Reader attr, values, value_reader;
+    Span whole, type, value;
+    if (!attrs.Read(der::kSequence, "Attribute", &attr, &whole) ||
+        !attr.ReadBytes(der::kOid, "Attribute.attrType", &type) ||
+        !attr.Read(der::kSet, "Attribute.attrValues", &values) || !attr.ExpectEnd("Attribute")) {
+      return MakeError(Errc::kMalformed, "lean SignedData decoder: " + err);
+    }
+    if (prev.data != nullptr && !DerLess(prev, whole)) {
+      return Unsupported(attrs, "signed attributes not in DER SET OF order");
+    }
+    prev = whole;
+    unsigned char tag = 0;
+    if (!values.ReadAny("attribute value", &value, &tag)) {
+      return MakeError(Errc::kMalformed, "lean SignedData decoder: " + err);
+    }
+    if (!values.empty()) return Unsupported(values, "attribute with more than one value");
+    bool* seen = nullptr;
+    if (Is(type, kOidContentType)) {
+      Reader v(value.view(), &err);
+      Span oid;
+      if (!v.ReadBytes(der::kOid, "contentType value", &oid)) {
+        return MakeError(Errc::kMalformed, "lean SignedData decoder: " + err);
+      }
+      if (!Is(oid, kOidData)) return Unsupported(attrs, "contentType attribute is not id-data");
+      seen = &seen_type;
+    } else if (Is(type, kOidMessageDigest)) {
+      Reader v(value.view(), &err);
+      if (!v.ReadBytes(der::kOctetString, "messageDigest value", &out.message_digest)) {
+        return MakeError(Errc::kMalformed, "lean SignedData decoder: " + err);
+      }
+      seen = &seen_digest;
+    } else if (Is(type, kOidSigningTime)) {
+      if (tag != der::kUtcTime && tag != der::kGeneralizedTime) {
+        return Unsupported(attrs, "signingTime is neither UTCTime nor GeneralizedTime");
+      }
+      seen = &seen_time;
+    } else if (Is(type, kOidSmimeCaps)) {
+      if (tag != der::kSequence) return Unsupported(attrs, "SMIMECapabilities is not a SEQUENCE");
+      seen = &seen_caps;
+    } else {
+      return Unsupported(attrs, "signed attribute other than contentType, messageDigest, signingTime, "
+                                "SMIMECapabilities");
+    }
+    if (*seen) return Unsupported(attrs, "signed attribute present twice");
+    *seen = true;
+  }
+  if (!seen_type || !seen_digest) return Unsupported(attrs, "signed attributes without contentType or messageDigest");
+  return {};
+}
+
+Status ReadSignerInfo(Reader si, SignedDataView& out, std::string& err) {
+  auto malformed = [&] { return MakeError(Errc::kMalformed, "lean SignedData decoder: " + err); };
+  bool v1 = false, plain = false;
+  Reader sid;
+  Span digest_oid, sig_oid;
+  if (!ReadSmallInt(si, "SignerInfo.version", 1, &v1)) return malformed();
+  if (!v1) return Unsupported(si, "SignerInfo version is not 1 (signer not named by issuer and serial)");
+  if (!si.Read(der::kSequence, "SignerInfo.sid", &sid) || !sid.ReadAny("issuer", &out.issuer) ||
+      !sid.ReadBytes(der::kInteger, "serialNumber", nullptr, &out.serial) || !sid.ExpectEnd("IssuerAndSerialNumber") ||
+      !ReadAlgorithm(si, "SignerInfo.digestAlgorithm", &digest_oid, &plain)) {
+    return malformed();
+  }
+  if (out.issuer.data[0] != der::kSequence) return Unsupported(si, "issuer is not a Name");
+  if (!Is(digest_oid, kOidSha256) || !plain) return Unsupported(si, "digest algorithm is not SHA-256");
+  Reader attrs;
+  if (!si.ReadOptional(der::ContextCons(0), "SignerInfo.signedAttrs", &attrs, &out.has_signed_attrs)) {
+    return malformed();
+  }
+  if (out.has_signed_attrs) {
+    out.signed_attrs = attrs.rest();
+    if (Status st = ReadSignedAttrs(attrs, out, err); !st) return st;
+  }
+  if (!ReadAlgorithm(si, "SignerInfo.signatureAlgorithm", &sig_oid, &plain) ||
+      !si.ReadBytes(der::kOctetString, "SignerInfo.signature", &out.signature)) {
+    return malformed();
+  }
+  if ((Is(sig_oid, kOidRsa) || Is(sig_oid, kOidSha256Rsa)) && plain) {
+    out.sig_alg = SignatureAlg::kRsaPkcs1Sha256;
+  } else if (Is(sig_oid, kOidEcdsaSha256) && plain) {
+    out.sig_alg = SignatureAlg::kEcdsaSha256;
+  } else {
+    return Unsupported(si, "signature algorithm is not RSA PKCS#1 v1.5 or ECDSA with SHA-256");
+  }
+  if (!si.empty()) return Unsupported(si, "unsigned attributes");
+  return {};
+}
+
+}  // namespace
+
+std::size_t SignedAttrsSetHeader(std::size_t n, unsigned char out[6]) {
+  out[0] = der::kSet;
+  if (n < 0x80) {
+    out[1] = static_cast<unsigned char>(n);
+    return 2;
+  }
+  std::size_t bytes = 0;
+  for (std::size_t v = n; v != 0; v >>= 8) ++bytes;
+  out[1] = static_cast<unsigned char>(0x80 | bytes);
+  for (std::size_t i = 0; i < bytes; ++i) out[2 + i] = static_cast<unsigned char>(n >> (8 * (bytes - 1 - i)));
+  return 2 + bytes;
+}
+
+Result<SignedDataView> ParseSignedData(std::string_view input) {
+  std::string err;
+  Reader top(input, &err);
+  auto malformed = [&] { return MakeError(Errc::kMalformed, "lean SignedData decoder: " + err); };
+  Reader ci, explicit0, sd, encap, econtent0, certs, signers, si;
+  Span type, e_type;
+  if (!top.Read(der::kSequence, "ContentInfo", &ci) || !top.ExpectEnd("ContentInfo") ||
+      !ci.ReadBytes(der::kOid, "ContentInfo.contentType", &type)) {
+    return malformed();
+  }
+  if (!Is(type, kOidSignedData)) return Unsupported(ci, "content type is not id-signedData");
+  bool v1 = false, present = false;
+  if (!ci.Read(der::ContextCons(0), "ContentInfo.content", &explicit0) || !ci.ExpectEnd("ContentInfo.content") ||
+      !explicit0.Read(der::kSequence, "SignedData", &sd) || !explicit0.ExpectEnd("SignedData") ||
+      !ReadSmallInt(sd, "SignedData.version", 1, &v1) ||
+      !sd.Read(der::kSet, "SignedData.digestAlgorithms", nullptr) ||
+      !sd.Read(der::kSequence, "SignedData.encapContentInfo", &encap) ||
+      !encap.ReadBytes(der::kOid, "eContentType", &e_type)) {
+    return malformed();
+  }
+  if (!v1) return Unsupported(sd, "SignedData version is not 1");
+  if (!Is(e_type, kOidData)) return Unsupported(encap, "eContentType is not id-data");
+  SignedDataView out;
+  if (!encap.ReadOptional(der::ContextCons(0), "eContent", &econtent0, &out.has_content)) return malformed();
+  if (out.has_content) {
+    if (econtent0.PeekTag() != der::kOctetString) return Unsupported(econtent0, "eContent is not a primitive OCTET STRING");
+    if (!econtent0.ReadBytes(der::kOctetString, "eContent", &out.content) || !econtent0.ExpectEnd("eContent")) {
+      return malformed();
+    }
+  }
+  if (!encap.ExpectEnd("encapContentInfo")) return malformed();
+  if (!sd.ReadOptional(der::ContextCons(0), "SignedData.certificates", &certs, &present)) return malformed();
+  while (present && !certs.empty()) {
+    if (certs.PeekTag() != der::kSequence) return Unsupported(certs, "certificate choice other than X.509");
+    Span cert;
+    if (!certs.ReadAny("certificate", &cert)) return malformed();
+    out.certs.push_back(cert);
+  }
+  if (sd.PeekTag() == der::ContextCons(1)) return Unsupported(sd, "CRLs in SignedData");
+  if (!sd.Read(der::kSet, "SignedData.signerInfos", &signers) || !sd.ExpectEnd("SignedData")) return malformed();
+  if (!signers.Read(der::kSequence, "SignerInfo", &si)) return malformed();
+  if (!signers.empty()) return Unsupported(signers, "more than one SignerInfo");
+  if (Status st = ReadSignerInfo(si, out, err); !st) return st.error();
+  return out;
+}
+
+}  // namespace sipim::security

@@ -1,0 +1,49 @@
+#pragma once
+// A lean decoder for the CMS SignedData (RFC 5652 §5) that sipim's S/MIME
+// bodies carry, in place of OpenSSL's ASN.1 template decoder (which, in
+// OpenSSL 3.0, also decodes every embedded certificate's public key through
+// the provider decoder framework on every message).
+//
+// It reads exactly one form: ContentInfo(id-signedData) with version 1
+// SignedData, eContentType id-data (content encapsulated or detached), zero
+// or more X.509 certificates, no CRLs, and one version 1 SignerInfo naming its
+// signer by issuer and serial number, SHA-256, RSA PKCS#1 v1.5 or ECDSA with
+// SHA-256, and either no signed attributes or exactly contentType,
+// messageDigest and optionally signingTime and SMIMECapabilities, each with
+// one value, in DER order. This is what OpenSSL's CMS_sign writes. Anything
+// else is kUnsupported (the caller hands it to OpenSSL's CMS), and bytes that
+// are not DER are kMalformed; both errors name what and the offset.
+//
+// The decoder only locates the parts; VerifySignedDataView (smime.cc) does
+// the checks: digest, signature, signer certificate, chain, From.
+#include <string_view>
+#include <vector>
+
+#include "security/der.h"
+#include "security/error.h"
+
+namespace sipim::security {
+
+enum class SignatureAlg { kRsaPkcs1Sha256, kEcdsaSha256 };
+
+struct SignedDataView {
+  bool has_content = false;
+  der::Span content;             // eContent octets (when has_content)
+  std::vector<der::Span> certs;  // each carried certificate, full DER
+  der::Span issuer;              // signer's issuer Name, full DER
+  der::Span serial;              // signer's serial number, full INTEGER DER
+  SignatureAlg sig_alg = SignatureAlg::kRsaPkcs1Sha256;
+  bool has_signed_attrs = false;
+  der::Span signed_attrs;    // contents of [0] signedAttrs: the signature covers 0x31 || length || these
+  der::Span message_digest;  // messageDigest attribute value (32 bytes)
+  der::Span signature;
+};
+
+// Views into `der`, which must outlive the result.
+Result<SignedDataView> ParseSignedData(std::string_view der);
+
+// The DER header (tag 0x31 and length) that turns signedAttrs' contents into
+// the SET OF Attribute the signature covers. Returns its length (2..6).
+std::size_t SignedAttrsSetHeader(std::size_t contents_len, unsigned char out[6]);
+
+}  // namespace sipim::security
