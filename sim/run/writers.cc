@@ -1,50 +1,106 @@
 #include "writers.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 
 namespace sipim::run {
 
+namespace {
+constexpr std::size_t kFlushAt = 1 << 16;  // bytes buffered before a write
+}  // namespace
+
 CsvWriter::CsvWriter(const std::string& path, std::vector<std::string> columns)
-    : path_(path), out_(path, std::ios::binary | std::ios::trunc), columns_(columns.size()) {
+    : path_(path), file_(std::fopen(path.c_str(), "wb")), columns_(columns.size()) {
+  failed_ = file_ == nullptr;
+  buffer_.reserve(kFlushAt + 4096);
   for (const auto& c : columns) Add(c);
   EndRow();
   rows_ = 0;
 }
 
-CsvWriter& CsvWriter::Add(const std::string& field) {
-  if (fields_in_row_++ > 0) out_ << ',';
-  if (field.find_first_of(",\"\n\r") == std::string::npos) {
-    out_ << field;
+CsvWriter::~CsvWriter() { Flush(); }
+
+bool CsvWriter::ok() {
+  Flush();
+  if (file_ && std::fflush(file_.get()) != 0) failed_ = true;
+  return !failed_;
+}
+
+void CsvWriter::Flush() {
+  if (buffer_.empty()) return;
+  if (file_ && !failed_ && std::fwrite(buffer_.data(), 1, buffer_.size(), file_.get()) != buffer_.size()) {
+    failed_ = true;
+  }
+  buffer_.clear();
+}
+
+void CsvWriter::Separator() {
+  if (fields_in_row_++ > 0) buffer_ += ',';
+}
+
+CsvWriter& CsvWriter::Add(std::string_view field) {
+  Separator();
+  if (field.find_first_of(",\"\n\r") == std::string_view::npos) {
+    buffer_ += field;
     return *this;
   }
-  out_ << '"';
+  buffer_ += '"';
   for (char c : field) {
-    if (c == '"') out_ << '"';
-    out_ << c;
+    if (c == '"') buffer_ += '"';
+    buffer_ += c;
   }
-  out_ << '"';
+  buffer_ += '"';
   return *this;
 }
 
-CsvWriter& CsvWriter::Add(std::uint64_t v) { return Add(std::to_string(v)); }
-CsvWriter& CsvWriter::Add(std::int64_t v) { return Add(std::to_string(v)); }
-CsvWriter& CsvWriter::Add(double v) { return Add(FormatNumber(v)); }
+CsvWriter& CsvWriter::Add(std::uint64_t v) {
+  Separator();
+  char buf[24];
+  buffer_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  return *this;
+}
+
+CsvWriter& CsvWriter::Add(std::int64_t v) {
+  Separator();
+  char buf[24];
+  buffer_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  return *this;
+}
+
+CsvWriter& CsvWriter::Add(double v) {
+  Separator();
+  AppendNumber(&buffer_, v);
+  return *this;
+}
 
 bool CsvWriter::EndRow() {
   const bool right_width = fields_in_row_ == columns_;
-  out_ << '\n';
+  buffer_ += '\n';
   fields_in_row_ = 0;
   ++rows_;
+  if (buffer_.size() >= kFlushAt) Flush();
   return right_width;
 }
 
-std::string FormatNumber(double v) {
-  if (std::isnan(v)) return "";
-  if (v == 0.0) return "0";  // no "-0"
+void AppendNumber(std::string* out, double v) {
+  if (std::isnan(v)) return;
+  if (v == 0.0) {  // no "-0"
+    *out += '0';
+    return;
+  }
+  // to_chars with a precision formats exactly as printf("%.9g") in the C
+  // locale (C++17 [charconv.to.chars]), so the bytes match the old writer.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 9);
+  out->append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+std::string FormatNumber(double v) {
+  std::string s;
+  AppendNumber(&s, v);
+  return s;
 }
 
 std::string JsonString(const std::string& s) {
