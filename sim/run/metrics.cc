@@ -3,15 +3,12 @@
 #include <algorithm>
 
 #include "ns3/callback.h"
-#include "ns3/ipv4-header.h"
 #include "ns3/net-device.h"
-#include "ns3/ppp-header.h"
 #include "ns3/simulator.h"
 #include "ns3/sip/node-cpu.h"
 #include "ns3/sip/sip-proxy.h"
 #include "ns3/sip/sip-user-agent.h"
 #include "ns3/tcp-header.h"
-#include "ns3/udp-header.h"
 
 namespace sipim::run {
 
@@ -45,15 +42,25 @@ std::string AttributionText(SipAttribution a) {
 }
 
 // The first line of a payload, if it looks like text, for wire.csv.
-std::string FirstLine(Ptr<Packet> payload) {
-  std::uint8_t buf[160];
-  const std::uint32_t n = payload->CopyData(buf, sizeof buf);
+std::string FirstLine(const std::uint8_t* buf, std::uint32_t n) {
   std::string line;
   for (std::uint32_t i = 0; i < n && buf[i] != '\r' && buf[i] != '\n'; ++i) {
     line += (buf[i] >= 0x20 && buf[i] < 0x7f) ? static_cast<char>(buf[i]) : '?';
   }
   return line;
 }
+
+std::uint16_t Be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+std::uint32_t Be32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
+
+// MacTx frames start with the 2-byte PPP header; the IP packet follows.
+constexpr std::uint32_t kPpp = 2;
+// Bytes of a frame OnMacTx reads: PPP, IPv4 and TCP headers with options.
+constexpr std::uint32_t kHeaderBytes = kPpp + 60 + 60;
+// With wire_trace also an SCTP DATA chunk header and the first 160 payload bytes.
+constexpr std::uint32_t kWireBytes = kHeaderBytes + 16 + 160;
 
 // Bound trace sinks: ns-3 binds leading arguments to free functions.
 void MacTxSink(Collector* c, std::uint32_t link, std::uint32_t node, Ptr<const Packet> p) {
@@ -66,7 +73,7 @@ void ImSentSink(Collector* c, std::size_t ua, std::uint64_t im, const std::strin
 void SessionSink(Collector* c, std::size_t ua, std::uint64_t id, SipSessionEvent ev, const std::string& peer) {
   c->OnSession(ua, id, ev, peer);
 }
-void WireSink(Collector* c, Ptr<NodeCpu> cpu, bool rx, const SipWireEvent& ev) { c->OnWire(cpu, rx, ev); }
+void WireSink(Collector* c, Collector::WireNode* node, bool rx, const SipWireEvent& ev) { c->OnWire(node, rx, ev); }
 
 }  // namespace
 
@@ -93,9 +100,11 @@ void Collector::Attach(const std::vector<Ptr<SipUserAgent>>& uas, const std::vec
     }
   }
   auto wire = [&](Ptr<Object> app, Ptr<Node> node) {
-    Ptr<NodeCpu> cpu = NodeCpu::GetOrCreate(node);
-    app->TraceConnectWithoutContext("Tx", MakeBoundCallback(&WireSink, this, cpu, false));
-    app->TraceConnectWithoutContext("Rx", MakeBoundCallback(&WireSink, this, cpu, true));
+    wire_nodes_.push_back(std::make_unique<WireNode>());
+    WireNode* w = wire_nodes_.back().get();
+    w->cpu = NodeCpu::GetOrCreate(node);
+    app->TraceConnectWithoutContext("Tx", MakeBoundCallback(&WireSink, this, w, false));
+    app->TraceConnectWithoutContext("Rx", MakeBoundCallback(&WireSink, this, w, true));
     app->TraceConnectWithoutContext("Drop", MakeCallback(&Collector::OnDrop, this));
   };
   for (std::size_t i = 0; i < uas.size(); ++i) {
@@ -146,105 +155,109 @@ void Collector::Charge(const Composition& parts, const ByteCount& packet) {
   }
 }
 
+double Collector::TaggedParts(const Packet& frame, std::uint32_t header, std::uint32_t end) {
+  static const TypeId kTagType = SipAttributionTag::GetTypeId();
+  parts_.clear();
+  double tagged = 0;
+  ByteTagIterator it = frame.GetByteTagIterator();
+  while (it.HasNext()) {
+    const ByteTagIterator::Item item = it.Next();
+    if (item.GetTypeId() != kTagType) continue;
+    const std::uint32_t start = std::max(item.GetStart(), header);
+    const std::uint32_t stop = std::min(item.GetEnd(), end);
+    if (stop <= start) continue;
+    SipAttributionTag tag;
+    item.GetTag(tag);
+    const SipAttribution a = tag.Get();
+    auto same = std::find_if(parts_.begin(), parts_.end(),
+                             [&](const Part& p) { return p.attr.kind == a.kind && p.attr.id == a.id; });
+    if (same == parts_.end()) {
+      parts_.push_back(Part{a, double(stop - start)});
+    } else {
+      same->bytes += stop - start;
+    }
+    tagged += stop - start;
+  }
+  return tagged;
+}
+
 void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const Packet> frame) {
-  // MacTx sees the frame with its 2-byte PPP header; the IP packet follows.
-  Ptr<Packet> packet = frame->Copy();
-  PppHeader ppp;
-  packet->RemoveHeader(ppp);
-  Ipv4Header ip;
-  const std::uint32_t size = packet->GetSize();
+  // The headers are read from a copy of the frame's first bytes, without
+  // copying the Packet or building Header objects: this runs for every
+  // packet on every link. Bytes past the frame read as zero.
+  std::uint8_t bytes[kWireBytes] = {};
+  const std::uint32_t frame_size = frame->GetSize();
+  const std::uint32_t have =
+      frame->CopyData(bytes, std::min(frame_size, config_.wire_trace ? kWireBytes : kHeaderBytes));
+  const std::uint32_t size = frame_size > kPpp ? frame_size - kPpp : 0;  // the IP packet
   ++total_packets_;
   total_ip_bytes_ += size;
   ByteCount whole;
   whole.transport = size;
   whole.ip = size;
   whole.packets = 1;
-  if (packet->PeekHeader(ip) == 0 || size < ip.GetSerializedSize()) {
+  const std::uint8_t* ip = bytes + kPpp;
+  const std::uint32_t ip_header = (ip[0] & 0x0fu) * 4;
+  if (have < kPpp + 20 || (ip[0] >> 4) != 4 || size < ip_header) {
     unattributed_.AddShare(whole, 1.0);  // not IPv4: nothing here sends such
     return;
   }
-  const std::uint32_t ip_header = ip.GetSerializedSize();
-  const bool fragment = !ip.IsLastFragment() || ip.GetFragmentOffset() != 0;
-  const bool has_l4 = ip.GetFragmentOffset() == 0;
-  const std::uint8_t proto = ip.GetProtocol();
+  const std::uint16_t fragment_field = Be16(ip + 6);
+  const std::uint32_t fragment_offset = (fragment_field & 0x1fffu) * 8;
+  const bool fragment = (fragment_field & 0x2000u) != 0 || fragment_offset != 0;  // MF or offset
+  const bool has_l4 = fragment_offset == 0;
+  const std::uint8_t proto = ip[9];
+  const std::uint8_t* l4 = ip + ip_header;
   std::uint32_t l4_header = 0;
   std::uint8_t flags = 0;
   ConnKey key{0, 0};
   int direction = 0;
-  Ptr<Packet> rest;
+  std::uint32_t payload_at = kPpp + ip_header;  // where the payload starts in `bytes`
   // TCP and SCTP carry connections (associations): their pure control
   // packets are charged through the connection.
   const bool stream = proto == kTcp || proto == kSctp;
-  if (has_l4 && (stream || config_.wire_trace)) {
-    rest = packet->Copy();
-    rest->RemoveHeader(ip);
-  }
-  if (has_l4 && proto == kTcp) {
-    TcpHeader tcp;
-    rest->RemoveHeader(tcp);
-    l4_header = tcp.GetSerializedSize();
-    flags = tcp.GetFlags();
-    const std::uint64_t src = (std::uint64_t{ip.GetSource().Get()} << 16) | tcp.GetSourcePort();
-    const std::uint64_t dst = (std::uint64_t{ip.GetDestination().Get()} << 16) | tcp.GetDestinationPort();
+  if (has_l4 && stream) {
+    // TCP and SCTP both start with source and destination port.
+    const std::uint64_t src = (std::uint64_t{Be32(ip + 12)} << 16) | Be16(l4);
+    const std::uint64_t dst = (std::uint64_t{Be32(ip + 16)} << 16) | Be16(l4 + 2);
     key = src < dst ? ConnKey{src, dst} : ConnKey{dst, src};
     direction = src < dst ? 0 : 1;
+  }
+  if (has_l4 && proto == kTcp) {
+    l4_header = (l4[12] >> 4) * 4u;  // data offset
+    flags = l4[13];
+    payload_at += l4_header;
   } else if (has_l4 && proto == kSctp) {
     // Common header: source port, destination port, tag, checksum. The
     // chunk headers after it count as transport overhead below.
-    std::uint8_t common[4] = {0, 0, 0, 0};
-    rest->CopyData(common, sizeof common);
     l4_header = 12;
-    const std::uint64_t src = (std::uint64_t{ip.GetSource().Get()} << 16) | (common[0] << 8 | common[1]);
-    const std::uint64_t dst = (std::uint64_t{ip.GetDestination().Get()} << 16) | (common[2] << 8 | common[3]);
-    key = src < dst ? ConnKey{src, dst} : ConnKey{dst, src};
-    direction = src < dst ? 0 : 1;
-    rest->RemoveAtStart(std::min<std::uint32_t>(12, rest->GetSize()));
+    payload_at += std::min<std::uint32_t>(12, size - ip_header);
   } else if (has_l4 && proto == kUdp) {
     l4_header = 8;
-    if (rest) rest->RemoveAtStart(std::min<std::uint32_t>(8, rest->GetSize()));
+    payload_at += std::min<std::uint32_t>(8, size - ip_header);
   }
   whole.transport = size - ip_header;
   whole.fragments = fragment ? 1 : 0;
   const std::uint32_t payload = size > ip_header + l4_header ? size - ip_header - l4_header : 0;
 
   // The attributions of the payload bytes, merged per owner.
-  Composition parts;
-  double tagged = 0;
-  ByteTagIterator it = packet->GetByteTagIterator();
-  while (it.HasNext()) {
-    const ByteTagIterator::Item item = it.Next();
-    if (item.GetTypeId() != SipAttributionTag::GetTypeId()) continue;
-    SipAttributionTag tag;
-    item.GetTag(tag);
-    const std::uint32_t start = std::max(item.GetStart(), ip_header + l4_header);
-    const std::uint32_t end = std::min(item.GetEnd(), size);
-    if (end <= start) continue;
-    const SipAttribution a = tag.Get();
-    auto same = std::find_if(parts.begin(), parts.end(),
-                             [&](const Part& p) { return p.attr.kind == a.kind && p.attr.id == a.id; });
-    if (same == parts.end()) {
-      parts.push_back(Part{a, double(end - start)});
-    } else {
-      same->bytes += end - start;
-    }
-    tagged += end - start;
-  }
+  double tagged = TaggedParts(*frame, kPpp + ip_header + l4_header, frame_size);
   if (tagged > payload && tagged > 0) {  // overlapping tags: never count a byte twice
-    for (auto& p : parts) p.bytes *= payload / tagged;
+    for (auto& p : parts_) p.bytes *= payload / tagged;
     tagged = payload;
   }
+  const Composition& parts = parts_;
 
   if (config_.wire_trace) {
     WirePacket w{Now(), link, from_node, size,
                  has_l4 ? (proto == kTcp ? "tcp" : proto == kUdp ? "udp" : proto == kSctp ? "sctp" : "other") : "frag",
                  payload, proto == kTcp ? TcpFlags(flags) : "", "", ""};
-    if (rest && payload > 0 && proto == kSctp) {
+    if (has_l4 && payload > 0) {
+      std::uint32_t at = payload_at;
       // Skip a DATA chunk's header (type 0, 16 bytes) to show its message.
-      std::uint8_t type = 0xff;
-      rest->CopyData(&type, 1);
-      if (type == 0 && rest->GetSize() > 16) rest->RemoveAtStart(16);
+      if (proto == kSctp && at < frame_size && bytes[at] == 0 && frame_size - at > 16) at += 16;
+      w.first_line = at < frame_size ? FirstLine(bytes + at, std::min<std::uint32_t>(160, frame_size - at)) : "";
     }
-    if (rest && payload > 0) w.first_line = FirstLine(rest);
     if (!parts.empty()) {
       w.attribution = AttributionText(
           std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.bytes < b.bytes; })
@@ -377,11 +390,22 @@ void Collector::OnSession(std::size_t ua, std::uint64_t id, SipSessionEvent ev, 
   }
 }
 
-void Collector::OnWire(Ptr<NodeCpu> cpu, bool rx, const SipWireEvent& ev) {
+void Collector::OnWire(WireNode* node, bool rx, const SipWireEvent& ev) {
   if (!rx) ++wire_messages_;
   const bool msrp = ev.type == SipMsgType::kMsrpSend || ev.type == SipMsgType::kMsrpReport ||
                     ev.type == SipMsgType::kMsrpResponse;
-  const double cpu_s = rx ? cpu->CostOf("parse", msrp ? "msrp" : "sip", ev.bytes).GetSeconds() : 0.0;
+  double cpu_s = 0.0;
+  if (rx) {
+    // What NodeCpu::CostOf("parse", ...) gives, with the curves looked up
+    // once per calibration table instead of by name per message.
+    const CpuCalibration* calibration = PeekPointer(node->cpu->GetCalibration());
+    if (calibration != node->calibration) {
+      node->calibration = calibration;
+      node->sip = calibration ? calibration->Find("parse", "sip") : nullptr;
+      node->msrp = calibration ? calibration->Find("parse", "msrp") : nullptr;
+    }
+    cpu_s = node->cpu->Cost(msrp ? node->msrp : node->sip, ev.bytes).GetSeconds();
+  }
   if (ev.attr.id == 0) return;
   if (ev.attr.kind == SipAttributionKind::kIm) {
     ImRecord& r = Im(ev.attr.id);

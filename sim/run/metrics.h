@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "config.h"
 #include "ns3/node.h"
 #include "ns3/packet.h"
+#include "ns3/sip/cpu-calibration.h"
 #include "ns3/sip/sip-im-types.h"
 #include "topology.h"
 
@@ -139,7 +141,14 @@ class Collector {
   void OnImOutcome(std::uint64_t im, ns3::SipImOutcome outcome, ns3::SipFailReason reason,
                    std::uint16_t status);
   void OnSession(std::size_t ua, std::uint64_t session, ns3::SipSessionEvent ev, const std::string& peer);
-  void OnWire(ns3::Ptr<ns3::NodeCpu> cpu, bool rx, const ns3::SipWireEvent& ev);
+  // The parse-cost curves of one node's CPU, looked up once (not per message).
+  struct WireNode {
+    ns3::Ptr<ns3::NodeCpu> cpu;
+    const ns3::CpuCalibration* calibration = nullptr;  // the curves' table
+    const ns3::CpuCalibration::Curve* sip = nullptr;
+    const ns3::CpuCalibration::Curve* msrp = nullptr;
+  };
+  void OnWire(WireNode* node, bool rx, const ns3::SipWireEvent& ev);
   void OnDrop(const ns3::SipDropEvent& ev);
 
  private:
@@ -158,6 +167,9 @@ class Collector {
   SessionRecord& Session(std::uint64_t id);
   ByteCount* Bucket(ns3::SipAttribution attr);  // nullptr for kNone
   void Charge(const Composition& parts, const ByteCount& packet);
+  // Fills parts_ with the tagged payload bytes of `frame` past `header`
+  // bytes, merged per owner; returns the bytes tagged.
+  double TaggedParts(const ns3::Packet& frame, std::uint32_t header, std::uint32_t end);
 
   const RunConfig& config_;
   const Topology& topology_;
@@ -181,6 +193,8 @@ class Collector {
   std::map<std::string, std::uint64_t> drop_reasons_;
   std::vector<std::string> anomalies_;
   std::vector<WirePacket> wire_;
+  Composition parts_;  // scratch of OnMacTx (keeps its capacity)
+  std::vector<std::unique_ptr<WireNode>> wire_nodes_;
 };
 
 }  // namespace sipim::run
