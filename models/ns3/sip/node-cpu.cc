@@ -50,22 +50,33 @@ Time NodeCpu::Submit(Time cost, std::function<void()> done) {
   m_totalWait += wait;
   if (wait > m_maxWait) m_maxWait = wait;
   m_jobTrace(cost, wait);
-  if (end == now && m_pending == 0) {
+  if (end == now && m_pending.empty()) {
     // Nothing to wait for: run inline, which keeps idle nodes event-free.
     done();
     return now;
   }
   m_freeAt = end;
-  ++m_pending;
-  Simulator::Schedule(end - now, [this, d = std::move(done)]() {
-    --m_pending;
-    d();
-  });
+  m_pending.push_back(std::move(done));
+  Simulator::Schedule(end - now, &NodeCpu::Complete, this);
   return end;
 }
 
+void NodeCpu::Complete() {
+  if (m_pending.empty()) return;  // disposed with the event still scheduled
+  // The continuation may submit more jobs: take it off the queue first.
+  std::function<void()> done = std::move(m_pending.front());
+  m_pending.pop_front();
+  done();
+}
+
+void NodeCpu::DoDispose() {
+  m_pending.clear();
+  m_calibration = nullptr;
+  Object::DoDispose();
+}
+
 bool NodeCpu::TryRunInline(Time cost) {
-  if (!cost.IsZero() || m_pending != 0) return false;
+  if (!cost.IsZero() || !m_pending.empty()) return false;
   ++m_jobs;
   m_jobTrace(cost, Time());
   return true;

@@ -11,9 +11,13 @@
 // "rsa2048", bytes) and so on through the same Charge().
 //
 // Implementation: the CPU is one "free at" time; a job's completion is one
-// scheduled event, and ns-3 runs events of equal time in insertion order, so
-// FIFO holds without a queue. A job of zero cost on an idle CPU runs inline.
+// scheduled event. Completion times never decrease in submission order and
+// ns-3 runs events of equal time in insertion order, so the events fire in
+// submission order: each one runs the oldest continuation of a FIFO. The
+// event itself carries no payload (a member-function event, no copy of the
+// continuation). A job of zero cost on an idle CPU runs inline.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 
@@ -82,14 +86,20 @@ class NodeCpu : public Object {
   // Trace "Job": (cost, wait) of every job as it is queued.
   typedef void (*JobTracedCallback)(Time cost, Time wait);
 
+ protected:
+  void DoDispose() override;
+
  private:
+  // A completion event: runs the oldest queued continuation.
+  void Complete();
+
   Ptr<CpuCalibration> m_calibration;
   double m_speedFactor = 1.0;
   Time m_freeAt;
   Time m_busy;
   Time m_totalWait;
   Time m_maxWait;
-  std::uint64_t m_pending = 0;  // jobs queued whose continuation has not run
+  std::deque<std::function<void()>> m_pending;  // continuations not yet run, oldest first
   std::uint64_t m_jobs = 0;
   std::uint64_t m_messagesHandled = 0;
   std::uint64_t m_uncalibrated = 0;

@@ -318,7 +318,16 @@ void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::F
     Process(bytes, meta, framing);
     return;
   }
-  m_cpu->Submit(meta.cpu, [this, b = std::move(bytes), meta, framing]() { Process(b, meta, framing); });
+  m_parsing.push_back(Parsing{std::move(bytes), meta, framing});
+  m_cpu->Submit(meta.cpu, [this]() { ProcessNext(); });
+}
+
+void SipEndpoint::ProcessNext() {
+  if (m_parsing.empty()) return;
+  // Off the queue before the handler runs: it may receive more.
+  const Parsing job = std::move(m_parsing.front());
+  m_parsing.pop_front();
+  Process(job.bytes, job.meta, job.framing);
 }
 
 void SipEndpoint::Process(const std::string& b, const RxMeta& meta, sipim::sip::Framing framing) {

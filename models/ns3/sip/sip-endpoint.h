@@ -5,6 +5,7 @@
 // section 18), Content-Length framing with the wire core's StreamFramer,
 // and the CPU charge for parsing every received message.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -135,6 +136,8 @@ class SipEndpoint {
   void OnStreamClosed(StreamConn& c, bool error);
   // Charges the parse to the CPU, then parses `bytes` and hands it on.
   void Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing);
+  // The CPU finished the oldest message waiting in m_parsing: process it.
+  void ProcessNext();
   // Parses `bytes` and hands the message on (after its CPU job).
   void Process(const std::string& bytes, const RxMeta& meta, sipim::sip::Framing framing);
   static std::uint64_t Key(Ipv4Address a, std::uint16_t port) {
@@ -155,6 +158,15 @@ class SipEndpoint {
   };
   std::unordered_map<std::uint64_t, ConnState> m_conns;      // by id
   std::unordered_map<std::uint64_t, std::uint64_t> m_byRemote;  // Key -> conn id
+  // Messages whose parse job is queued on the CPU, oldest first. The CPU
+  // completes this endpoint's jobs in the order they were submitted, so
+  // each completion takes the front (the job itself captures only `this`).
+  struct Parsing {
+    std::string bytes;
+    RxMeta meta;
+    sipim::sip::Framing framing;
+  };
+  std::deque<Parsing> m_parsing;
   sipim::sip::Message m_scratch;  // the message handed to the RxHandler
   sipim::sip::Message m_framed;   // the framer's output (copied at once)
   RxHandler m_onRx;
