@@ -35,6 +35,13 @@ struct Identity {
   EvpPkeyPtr key;
   X509Ptr cert;
   KeyAlg alg = KeyAlg::kRsa2048;
+  // Kept by the S/MIME signer after first use, so that signing does not
+  // re-fetch the signature algorithm or re-encode the certificate per
+  // message: an EVP_PKEY_sign context over SHA-256 digests and the
+  // certificate's DER. Reset them if `key` or `cert` is replaced. Like the
+  // rest of an Identity, not for concurrent use.
+  mutable EvpPkeyCtxPtr sign_ctx;
+  mutable std::string cert_der;
 };
 
 class TestCa {

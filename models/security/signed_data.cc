@@ -1,6 +1,7 @@
 #include "security/signed_data.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace sipim::security {
@@ -154,7 +155,144 @@ Status ReadSignerInfo(Reader si, SignedDataView& out, std::string& err) {
   return {};
 }
 
+// ------------------------------------------------------------ encoder
+
+// Bytes of a TLV header for `n` bytes of contents.
+std::size_t HeaderLen(std::size_t n) {
+  std::size_t bytes = 0;
+  if (n >= 0x80) {
+    for (std::size_t v = n; v != 0; v >>= 8) ++bytes;
+  }
+  return 2 + bytes;
+}
+std::size_t TlvLen(std::size_t n) { return HeaderLen(n) + n; }
+
+void PutHeader(std::string& out, unsigned char tag, std::size_t n) {
+  unsigned char h[6];
+  const std::size_t len = SignedAttrsSetHeader(n, h);
+  h[0] = tag;
+  out.append(reinterpret_cast<const char*>(h), len);
+}
+
+template <std::size_t N>
+void PutOid(std::string& out, const unsigned char (&oid)[N]) {
+  PutHeader(out, der::kOid, N);
+  out.append(reinterpret_cast<const char*>(oid), N);
+}
+
+void PutTlv(std::string& out, unsigned char tag, std::string_view contents) {
+  PutHeader(out, tag, contents.size());
+  out.append(contents);
+}
+
+// AlgorithmIdentifier { oid } with parameters absent, or NULL when `null`.
+template <std::size_t N>
+void PutAlgorithm(std::string& out, const unsigned char (&oid)[N], bool null) {
+  PutHeader(out, der::kSequence, TlvLen(N) + (null ? 2 : 0));
+  PutOid(out, oid);
+  if (null) out.append("\x05\x00", 2);
+}
+
+// One Attribute { type, SET { value } } with `value` a full TLV.
+template <std::size_t N>
+std::string Attribute(const unsigned char (&type)[N], std::string_view value) {
+  std::string a;
+  PutHeader(a, der::kSequence, TlvLen(N) + TlvLen(value.size()));
+  PutOid(a, type);
+  PutTlv(a, der::kSet, value);
+  return a;
+}
+
+// SMIMECapabilities (RFC 8551 §2.5.2): AES-128-GCM (RFC 5084), AES-128-CBC.
+constexpr unsigned char kSmimeCapsValue[] = {0x30, 0x1A, 0x30, 0x0B, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
+                                             0x04, 0x01, 0x06, 0x30, 0x0B, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+                                             0x03, 0x04, 0x01, 0x02};
+
 }  // namespace
+
+std::string BuildSignedAttrs(const unsigned char digest[32], std::time_t now) {
+  struct tm tm {};
+  gmtime_r(&now, &tm);
+  const int year = tm.tm_year + 1900;
+  // RFC 5652 §11.3: UTCTime for 1950..2049, GeneralizedTime otherwise.
+  const bool utc = year >= 1950 && year < 2050;
+  char when[32];
+  if (utc) {
+    std::snprintf(when, sizeof when, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec);
+  } else {
+    std::snprintf(when, sizeof when, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec);
+  }
+  std::string type_value, time_value, digest_value;
+  PutOid(type_value, kOidData);
+  PutTlv(time_value, utc ? der::kUtcTime : der::kGeneralizedTime, when);
+  PutTlv(digest_value, der::kOctetString, {reinterpret_cast<const char*>(digest), 32});
+  std::string attrs[] = {
+      Attribute(kOidContentType, type_value),
+      Attribute(kOidSigningTime, time_value),
+      Attribute(kOidMessageDigest, digest_value),
+      Attribute(kOidSmimeCaps, {reinterpret_cast<const char*>(kSmimeCapsValue), sizeof kSmimeCapsValue}),
+  };
+  // DER SET OF: ascending order of the encodings.
+  std::sort(std::begin(attrs), std::end(attrs), [](const std::string& a, const std::string& b) {
+    return DerLess({reinterpret_cast<const unsigned char*>(a.data()), a.size()},
+                   {reinterpret_cast<const unsigned char*>(b.data()), b.size()});
+  });
+  std::string out;
+  for (const std::string& a : attrs) out += a;
+  return out;
+}
+
+std::string EncodeSignedData(const SignedDataView& v) {
+  const bool rsa = v.sig_alg == SignatureAlg::kRsaPkcs1Sha256;
+  // Contents sizes first (innermost out), then one pass writing the DER.
+  const std::size_t sha_alg = TlvLen(TlvLen(sizeof kOidSha256));
+  const std::size_t sig_alg = TlvLen(TlvLen(rsa ? sizeof kOidRsa : sizeof kOidEcdsaSha256) + (rsa ? 2 : 0));
+  const std::size_t sid_c = v.issuer.size + v.serial.size;
+  const std::size_t si_c = 3 + TlvLen(sid_c) + sha_alg + (v.has_signed_attrs ? TlvLen(v.signed_attrs.size) : 0) +
+                           sig_alg + TlvLen(v.signature.size);
+  std::size_t certs_c = 0;
+  for (const der::Span& c : v.certs) certs_c += c.size;
+  const std::size_t econtent_c = TlvLen(v.content.size);
+  const std::size_t encap_c = TlvLen(sizeof kOidData) + (v.has_content ? TlvLen(econtent_c) : 0);
+  const std::size_t sd_c =
+      3 + TlvLen(sha_alg) + TlvLen(encap_c) + (v.certs.empty() ? 0 : TlvLen(certs_c)) + TlvLen(TlvLen(si_c));
+  const std::size_t ci_c = TlvLen(sizeof kOidSignedData) + TlvLen(TlvLen(sd_c));
+  std::string out;
+  out.reserve(TlvLen(ci_c));
+  PutHeader(out, der::kSequence, ci_c);  // ContentInfo
+  PutOid(out, kOidSignedData);
+  PutHeader(out, der::ContextCons(0), TlvLen(sd_c));
+  PutHeader(out, der::kSequence, sd_c);  // SignedData
+  out.append("\x02\x01\x01", 3);        // version 1
+  PutHeader(out, der::kSet, sha_alg);    // digestAlgorithms
+  PutAlgorithm(out, kOidSha256, false);
+  PutHeader(out, der::kSequence, encap_c);  // encapContentInfo
+  PutOid(out, kOidData);
+  if (v.has_content) {
+    PutHeader(out, der::ContextCons(0), econtent_c);
+    PutTlv(out, der::kOctetString, v.content.view());
+  }
+  if (!v.certs.empty()) {
+    PutHeader(out, der::ContextCons(0), certs_c);  // certificates [0] IMPLICIT
+    for (const der::Span& c : v.certs) out.append(c.view());
+  }
+  PutHeader(out, der::kSet, TlvLen(si_c));  // signerInfos
+  PutHeader(out, der::kSequence, si_c);     // SignerInfo
+  out.append("\x02\x01\x01", 3);           // version 1: issuerAndSerialNumber
+  PutHeader(out, der::kSequence, sid_c);
+  out.append(v.issuer.view()).append(v.serial.view());
+  PutAlgorithm(out, kOidSha256, false);
+  if (v.has_signed_attrs) PutTlv(out, der::ContextCons(0), v.signed_attrs.view());
+  if (rsa) {
+    PutAlgorithm(out, kOidRsa, true);
+  } else {
+    PutAlgorithm(out, kOidEcdsaSha256, false);
+  }
+  PutTlv(out, der::kOctetString, v.signature.view());
+  return out;
+}
 
 std::size_t SignedAttrsSetHeader(std::size_t n, unsigned char out[6]) {
   out[0] = der::kSet;

@@ -16,6 +16,8 @@
 //
 // The decoder only locates the parts; VerifySignedDataView (smime.cc) does
 // the checks: digest, signature, signer certificate, chain, From.
+#include <ctime>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +43,19 @@ struct SignedDataView {
 
 // Views into `der`, which must outlive the result.
 Result<SignedDataView> ParseSignedData(std::string_view der);
+
+// Encodes `v` as a ContentInfo(SignedData) of the form ParseSignedData
+// reads: the content encapsulated when v.has_content (detached otherwise),
+// v.certs in order, one SignerInfo from issuer, serial, signed_attrs (when
+// v.has_signed_attrs), sig_alg and signature. Lengths are computed first
+// and the DER written once, straight into the result.
+std::string EncodeSignedData(const SignedDataView& v);
+
+// The contents of signedAttrs for a signature made at `now` over content
+// whose SHA-256 is `digest`: contentType id-data, signingTime, messageDigest
+// and SMIMECapabilities (AES-128-GCM, then AES-128-CBC: the ciphers
+// SmimeEncrypt offers), in DER SET OF order.
+std::string BuildSignedAttrs(const unsigned char digest[32], std::time_t now);
 
 // The DER header (tag 0x31 and length) that turns signedAttrs' contents into
 // the SET OF Attribute the signature covers. Returns its length (2..6).

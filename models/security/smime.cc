@@ -170,6 +170,16 @@ std::string RandomBoundary() {
   return b;
 }
 
+// SHA-256 of one or two byte ranges, with the once-fetched EVP_MD.
+bool Sha256(std::string_view a, std::string_view b, unsigned char out[32]) {
+  static thread_local EvpMdCtxPtr md(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  return md && Sha256Md() != nullptr && EVP_DigestInit_ex2(md.get(), Sha256Md(), nullptr) == 1 &&
+         EVP_DigestUpdate(md.get(), a.data(), a.size()) == 1 &&
+         (b.empty() || EVP_DigestUpdate(md.get(), b.data(), b.size()) == 1) &&
+         EVP_DigestFinal_ex(md.get(), out, &len) == 1 && len == 32;
+}
+
 }  // namespace
 
 std::string MakeMimeEntity(std::string_view content_type, std::string_view body) {
@@ -190,9 +200,10 @@ std::string SmimeBodyAsEntity(const SmimeBody& b) {
   return e;
 }
 
-Result<SmimeBody> SmimeSign(const Identity& signer, std::string_view entity,
-                            const SignOptions& opts) {
-  if (!signer.key || !signer.cert) return MakeError(Errc::kCrypto, "sign: signer has no key/cert");
+namespace {
+
+// SignedData through OpenSSL's CMS (keys other than RSA and EC).
+Result<std::string> CmsSign(const Identity& signer, std::string_view entity, const SignOptions& opts) {
   BioPtr in = MemBio(entity);
   if (!in) return CryptoError("BIO_new_mem_buf");
   unsigned int flags = CMS_BINARY;
@@ -201,7 +212,85 @@ Result<SmimeBody> SmimeSign(const Identity& signer, std::string_view entity,
   if (opts.multipart) flags |= CMS_DETACHED;
   CmsPtr cms(CMS_sign(signer.cert.get(), signer.key.get(), nullptr, in.get(), flags));
   if (!cms) return CryptoError("CMS_sign");
-  auto der = CmsToDer(cms.get());
+  return CmsToDer(cms.get());
+}
+
+// The signer's EVP_PKEY_sign context (SHA-256 digests, PKCS#1 v1.5 for RSA),
+// made once per Identity.
+EVP_PKEY_CTX* SignCtx(const Identity& signer) {
+  if (signer.sign_ctx) return signer.sign_ctx.get();
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, signer.key.get(), nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || Sha256Md() == nullptr ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), Sha256Md()) != 1 ||
+      (EVP_PKEY_is_a(signer.key.get(), "RSA") && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)) {
+    return nullptr;
+  }
+  signer.sign_ctx = std::move(ctx);
+  return signer.sign_ctx.get();
+}
+
+// SignedData written by the lean encoder (signed_data.h) with EVP calls: the
+// same structure as CMS_sign's, SMIMECapabilities naming sipim's ciphers.
+Result<std::string> LeanSign(const Identity& signer, std::string_view entity, const SignOptions& opts,
+                             SignatureAlg alg) {
+  unsigned char digest[32];
+  if (!Sha256(entity, {}, digest)) return CryptoError("SHA-256 of the content");
+  SignedDataView v;
+  v.sig_alg = alg;
+  v.has_content = !opts.multipart;
+  v.content = {reinterpret_cast<const unsigned char*>(entity.data()), entity.size()};
+  std::string attrs;
+  if (opts.signed_attributes) {
+    attrs = BuildSignedAttrs(digest, std::time(nullptr));
+    v.has_signed_attrs = true;
+    v.signed_attrs = {reinterpret_cast<const unsigned char*>(attrs.data()), attrs.size()};
+    unsigned char hdr[6];
+    const std::size_t h = SignedAttrsSetHeader(attrs.size(), hdr);
+    if (!Sha256({reinterpret_cast<const char*>(hdr), h}, attrs, digest)) return CryptoError("SHA-256 of signedAttrs");
+  }
+  EVP_PKEY_CTX* ctx = SignCtx(signer);
+  if (ctx == nullptr) return CryptoError("signing context");
+  unsigned char sig[1024];
+  std::size_t sig_len = sizeof sig;
+  if (static_cast<std::size_t>(EVP_PKEY_get_size(signer.key.get())) > sizeof sig ||
+      EVP_PKEY_sign(ctx, sig, &sig_len, digest, sizeof digest) != 1) {
+    return CryptoError("EVP_PKEY_sign");
+  }
+  v.signature = {sig, sig_len};
+  const unsigned char* issuer = nullptr;
+  std::size_t issuer_len = 0;
+  if (X509_NAME_get0_der(X509_get_issuer_name(signer.cert.get()), &issuer, &issuer_len) != 1) {
+    return CryptoError("issuer name DER");
+  }
+  v.issuer = {issuer, issuer_len};
+  unsigned char serial[64];
+  unsigned char* sp = serial;
+  const ASN1_INTEGER* sn = X509_get0_serialNumber(signer.cert.get());
+  const int serial_len = i2d_ASN1_INTEGER(sn, nullptr);
+  if (serial_len <= 0 || serial_len > static_cast<int>(sizeof serial) || i2d_ASN1_INTEGER(sn, &sp) != serial_len) {
+    return CryptoError("serial number DER");
+  }
+  v.serial = {serial, static_cast<std::size_t>(serial_len)};
+  if (opts.include_cert) {
+    if (signer.cert_der.empty()) {
+      auto der = CertToDer(signer.cert.get());
+      if (!der) return der.error();
+      signer.cert_der = ToString(*der);
+    }
+    v.certs.push_back({reinterpret_cast<const unsigned char*>(signer.cert_der.data()), signer.cert_der.size()});
+  }
+  return EncodeSignedData(v);
+}
+
+}  // namespace
+
+Result<SmimeBody> SmimeSign(const Identity& signer, std::string_view entity,
+                            const SignOptions& opts) {
+  if (!signer.key || !signer.cert) return MakeError(Errc::kCrypto, "sign: signer has no key/cert");
+  const bool rsa = EVP_PKEY_is_a(signer.key.get(), "RSA") == 1;
+  const bool ec = EVP_PKEY_is_a(signer.key.get(), "EC") == 1;
+  auto der = rsa || ec ? LeanSign(signer, entity, opts, rsa ? SignatureAlg::kRsaPkcs1Sha256 : SignatureAlg::kEcdsaSha256)
+                       : CmsSign(signer, entity, opts);
   if (!der) return der.error();
   SmimeBody out;
   if (!opts.multipart) {
@@ -356,16 +445,6 @@ bool NamesCert(const SignedDataView& v, X509* cert) {
   const int n = i2d_ASN1_INTEGER(sn, nullptr);
   if (n <= 0 || n > static_cast<int>(sizeof serial) || i2d_ASN1_INTEGER(sn, &p) != n) return false;
   return der::Span{serial, static_cast<std::size_t>(n)}.view() == v.serial.view();
-}
-
-// SHA-256 of one or two byte ranges, with the once-fetched EVP_MD.
-bool Sha256(std::string_view a, std::string_view b, unsigned char out[32]) {
-  static thread_local EvpMdCtxPtr md(EVP_MD_CTX_new());
-  unsigned int len = 0;
-  return md && Sha256Md() != nullptr && EVP_DigestInit_ex2(md.get(), Sha256Md(), nullptr) == 1 &&
-         EVP_DigestUpdate(md.get(), a.data(), a.size()) == 1 &&
-         (b.empty() || EVP_DigestUpdate(md.get(), b.data(), b.size()) == 1) &&
-         EVP_DigestFinal_ex(md.get(), out, &len) == 1 && len == 32;
 }
 
 // An EVP_PKEY_verify context for the certificate's key over SHA-256 digests.

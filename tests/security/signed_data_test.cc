@@ -1,0 +1,249 @@
+// The lean SignedData encoder/decoder against OpenSSL's CMS in both
+// directions, its fallback to CMS for other forms, its error messages, and
+// the receiver's certificate cache.
+#include <gtest/gtest.h>
+
+#include <openssl/cms.h>
+
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "security/cert_cache.h"
+#include "security/signed_data.h"
+#include "security/smime.h"
+#include "test_pki.h"
+
+namespace sipim::security {
+namespace {
+
+using testing::GetPki;
+using testing::Pki;
+
+const std::string kEntity = MakeMimeEntity("text/plain", "Mr. Watson, come here. I want to see you.");
+
+ReceiveContext Ctx(Pki& p, const std::string& from) {
+  ReceiveContext c;
+  c.trust = p.trust.get();
+  c.from_aor = from;
+  return c;
+}
+
+// The DER of a pkcs7-mime body, or of the signature part of a multipart/signed one.
+std::string SignatureDer(const SmimeBody& b) {
+  if (b.content_type.rfind("multipart/signed", 0) != 0) return b.body;
+  const std::size_t start = b.body.find("\r\n\r\n", b.body.find("application/pkcs7-signature")) + 4;
+  return b.body.substr(start, b.body.rfind("\r\n--") - start);
+}
+
+// OpenSSL's CMS_sign output (its default attributes, SMIMECapabilities included).
+std::string OpenSslSign(const Identity& who, unsigned int flags) {
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  CmsPtr cms(CMS_sign(who.cert.get(), who.key.get(), nullptr, in.get(), CMS_BINARY | flags));
+  EXPECT_TRUE(cms);
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n > 0 ? n : 0));
+  OPENSSL_free(der);
+  return out;
+}
+
+class LeanAlg : public ::testing::TestWithParam<KeyAlg> {};
+
+// Every lean-encoded variant passes OpenSSL's own CMS_verify, chain to the trusted CA included.
+TEST_P(LeanAlg, OpenSslVerifiesLeanOutput) {
+  Pki& p = GetPki(GetParam());
+  const Identity& alice = p.user("sip:alice@home.com");
+  for (bool cert : {true, false}) {
+    for (bool attrs : {true, false}) {
+      for (bool multipart : {false, true}) {
+        auto body = SmimeSign(alice, kEntity, {cert, attrs, multipart});
+        ASSERT_TRUE(body.ok()) << body.error().ToString();
+        const std::string der = SignatureDer(*body);
+        const auto* q = reinterpret_cast<const unsigned char*>(der.data());
+        CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &q, static_cast<long>(der.size())));
+        ASSERT_TRUE(cms) << "cert=" << cert << " attrs=" << attrs << " multipart=" << multipart;
+        X509StackPtr extra(sk_X509_new_null());
+        if (!cert) {
+          X509_up_ref(alice.cert.get());
+          sk_X509_push(extra.get(), alice.cert.get());
+        }
+        BioPtr dcont(multipart ? BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())) : nullptr);
+        BioPtr out(BIO_new(BIO_s_mem()));
+        EXPECT_EQ(CMS_verify(cms.get(), extra.get(), p.trust.get(), dcont.get(), out.get(), CMS_BINARY), 1)
+            << DrainOpenSslErrors() << " cert=" << cert << " attrs=" << attrs << " multipart=" << multipart;
+        EXPECT_EQ(BioContents(out.get()), kEntity);
+      }
+    }
+  }
+}
+
+// OpenSSL's CMS_sign output is read by the lean path (the cache fills, which only the lean path does).
+TEST_P(LeanAlg, LeanReadsOpenSslOutput) {
+  Pki& p = GetPki(GetParam());
+  const Identity& alice = p.user("sip:alice@home.com");
+  for (unsigned int flags : {0u, static_cast<unsigned int>(CMS_NOATTR)}) {
+    const std::string der = OpenSslSign(alice, flags);
+    auto view = ParseSignedData(der);
+    ASSERT_TRUE(view.ok()) << view.error().ToString();
+    EXPECT_EQ(view->certs.size(), 1u);
+    EXPECT_EQ(view->has_signed_attrs, flags == 0u);
+    CertCache cache;
+    ReceiveContext c = Ctx(p, "sip:alice@home.com");
+    c.cert_cache = &cache;
+    auto r = SmimeReceive("application/pkcs7-mime;smime-type=signed-data", der, c);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->body, "Mr. Watson, come here. I want to see you.");
+    EXPECT_EQ(cache.size(), 1u);
+    EXPECT_EQ(cache.parses(), 1u);
+  }
+}
+
+// A lean-encoded message decodes back to the parts it was made of.
+TEST_P(LeanAlg, EncodeParseRoundTrip) {
+  Pki& p = GetPki(GetParam());
+  auto body = SmimeSign(p.user("sip:alice@home.com"), kEntity, {true, true, false});
+  ASSERT_TRUE(body.ok());
+  auto v = ParseSignedData(body->body);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  EXPECT_TRUE(v->has_content);
+  EXPECT_EQ(v->content.view(), kEntity);
+  EXPECT_EQ(EncodeSignedData(*v), body->body);
+  auto cert = CertToDer(p.user("sip:alice@home.com").cert.get());
+  ASSERT_TRUE(cert.ok());
+  ASSERT_EQ(v->certs.size(), 1u);
+  EXPECT_EQ(v->certs[0].view(), ToString(*cert));
+  EXPECT_EQ(v->sig_alg, GetParam() == KeyAlg::kRsa2048 ? SignatureAlg::kRsaPkcs1Sha256 : SignatureAlg::kEcdsaSha256);
+}
+
+// With a certificate cache every receive failure keeps the code it has without one.
+TEST_P(LeanAlg, CacheKeepsErrorCodes) {
+  Pki& p = GetPki(GetParam());
+  CertCache cache;
+  auto bob_signs = SmimeSign(p.user("sip:bob@home.com"), kEntity);
+  auto tampered = SmimeSign(p.user("sip:alice@home.com"), kEntity);
+  auto mallory = p.rogue_ca.Issue("sip:alice@home.com", testing::CachedKey(GetParam(), "mallory"), GetParam());
+  ASSERT_TRUE(bob_signs.ok() && tampered.ok() && mallory.ok());
+  auto rogue = SmimeSign(*mallory, kEntity);
+  ASSERT_TRUE(rogue.ok());
+  tampered->body[tampered->body.find("Watson")] = 'w';
+  for (int round = 0; round < 2; ++round) {  // the second round finds the certificates cached
+    ReceiveContext c = Ctx(p, "sip:alice@home.com");
+    c.cert_cache = &cache;
+    EXPECT_EQ(SmimeReceive(bob_signs->content_type, bob_signs->body, c).code(), Errc::kFromMismatch);
+    EXPECT_EQ(SmimeReceive(tampered->content_type, tampered->body, c).code(), Errc::kBadSignature);
+    EXPECT_EQ(SmimeReceive(rogue->content_type, rogue->body, c).code(), Errc::kUnknownCa);
+  }
+}
+
+// A cached, chain-checked certificate is still refused outside its validity and under another trust store.
+TEST_P(LeanAlg, CacheRechecksValidityAndStore) {
+  Pki& p = GetPki(GetParam());
+  auto body = SmimeSign(p.user("sip:alice@home.com"), kEntity);
+  ASSERT_TRUE(body.ok());
+  CertCache cache;
+  ReceiveContext c = Ctx(p, "sip:alice@home.com");
+  c.cert_cache = &cache;
+  ASSERT_TRUE(SmimeReceive(body->content_type, body->body, c).ok());
+  ASSERT_TRUE(SmimeReceive(body->content_type, body->body, c).ok());
+  EXPECT_EQ(cache.full_chain_checks(), 1u);  // the second message used the memo
+  c.at_time = std::time(nullptr) + 2 * 365 * 86400;  // past the user certificate's notAfter
+  EXPECT_EQ(SmimeReceive(body->content_type, body->body, c).code(), Errc::kCertExpired);
+  c.at_time = std::time(nullptr) - 2 * 86400;  // before its notBefore (issued an hour ago)
+  EXPECT_EQ(SmimeReceive(body->content_type, body->body, c).code(), Errc::kCertNotYetValid);
+  c.at_time.reset();
+  EXPECT_TRUE(SmimeReceive(body->content_type, body->body, c).ok());
+  auto other = MakeTrustStore({p.rogue_ca.cert()});
+  ASSERT_TRUE(other.ok());
+  c.trust = other->get();
+  EXPECT_EQ(SmimeReceive(body->content_type, body->body, c).code(), Errc::kUnknownCa);
+}
+
+INSTANTIATE_TEST_SUITE_P(Alg, LeanAlg, ::testing::Values(KeyAlg::kRsa2048, KeyAlg::kP256),
+                         [](const auto& info) { return std::string(KeyAlgName(info.param)); });
+
+// SignedData with two signers is not the lean form: kUnsupported, and OpenSSL's CMS verifies it instead.
+TEST(LeanSignedData, OtherFormsFallBackToCms) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  const Identity& alice = p.user("sip:alice@home.com");
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, in.get(), CMS_BINARY | CMS_PARTIAL));
+  ASSERT_TRUE(cms);
+  // A second certificate for alice (another key): both signers must verify and name From.
+  auto alice2 = p.ca.Issue("sip:alice@home.com", testing::CachedKey(KeyAlg::kP256, "alice2"), KeyAlg::kP256);
+  ASSERT_TRUE(alice2.ok());
+  ASSERT_TRUE(CMS_add1_signer(cms.get(), alice.cert.get(), alice.key.get(), EVP_sha256(), 0));
+  ASSERT_TRUE(CMS_add1_signer(cms.get(), alice2->cert.get(), alice2->key.get(), EVP_sha256(), 0));
+  BioPtr again(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  ASSERT_EQ(CMS_final(cms.get(), again.get(), nullptr, CMS_BINARY), 1);
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  ASSERT_GT(n, 0);
+  const std::string body(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  auto v = ParseSignedData(body);
+  EXPECT_EQ(v.code(), Errc::kUnsupported);
+  EXPECT_NE(v.error().message.find("more than one SignerInfo at offset"), std::string::npos) << v.error().message;
+  CertCache cache;
+  ReceiveContext c = Ctx(p, "sip:alice@home.com");
+  c.cert_cache = &cache;
+  auto r = SmimeReceive("application/pkcs7-mime;smime-type=signed-data", body, c);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(cache.size(), 0u);  // the CMS path, not the lean one
+}
+
+// Bad DER is kMalformed naming the element and the byte offset.
+TEST(LeanSignedData, ErrorsNameWhatAndWhere) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  auto body = SmimeSign(p.user("sip:alice@home.com"), kEntity);
+  ASSERT_TRUE(body.ok());
+  const std::string& good = body->body;
+  auto truncated = ParseSignedData(good.substr(0, good.size() - 1));
+  EXPECT_EQ(truncated.code(), Errc::kMalformed);
+  EXPECT_NE(truncated.error().message.find("ContentInfo: length"), std::string::npos) << truncated.error().message;
+  EXPECT_NE(truncated.error().message.find("at offset 0"), std::string::npos) << truncated.error().message;
+  auto trailing = ParseSignedData(good + '\0');
+  EXPECT_EQ(trailing.code(), Errc::kMalformed);
+  EXPECT_NE(trailing.error().message.find("trailing bytes after ContentInfo"), std::string::npos);
+  // SignedData.version at offset 23 (ContentInfo 4 + OID 11 + [0] 4 + SEQUENCE 4): make it 3.
+  std::string v3 = good;
+  ASSERT_EQ(static_cast<unsigned char>(v3[23]), 0x02);
+  v3[25] = 3;
+  auto unsupported = ParseSignedData(v3);
+  EXPECT_EQ(unsupported.code(), Errc::kUnsupported);
+  EXPECT_NE(unsupported.error().message.find("SignedData version is not 1"), std::string::npos);
+  // A length in long form where the short form fits is not DER.
+  const std::string nonminimal = std::string("\x30\x81\x03\x06\x01\x00", 6);
+  auto bad_len = ParseSignedData(nonminimal);
+  EXPECT_EQ(bad_len.code(), Errc::kMalformed);
+  EXPECT_NE(bad_len.error().message.find("shortest form at offset 0"), std::string::npos) << bad_len.error().message;
+  EXPECT_EQ(ParseSignedData("").code(), Errc::kMalformed);
+}
+
+// The lean signature carries SMIMECapabilities naming the two ciphers SmimeEncrypt offers.
+TEST(LeanSignedData, CapabilitiesNameSipimCiphers) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  auto body = SmimeSign(p.user("sip:alice@home.com"), kEntity);
+  ASSERT_TRUE(body.ok());
+  const auto* q = reinterpret_cast<const unsigned char*>(body->body.data());
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &q, static_cast<long>(body->body.size())));
+  ASSERT_TRUE(cms);
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+  ASSERT_NE(si, nullptr);
+  STACK_OF(X509_ALGOR)* caps = nullptr;
+  const int at = CMS_signed_get_attr_by_NID(si, NID_SMIMECapabilities, -1);
+  ASSERT_GE(at, 0);
+  ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, at), 0);
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->type, V_ASN1_SEQUENCE);
+  const unsigned char* c = t->value.sequence->data;
+  caps = d2i_X509_ALGORS(nullptr, &c, t->value.sequence->length);
+  ASSERT_NE(caps, nullptr);
+  ASSERT_EQ(sk_X509_ALGOR_num(caps), 2);
+  EXPECT_EQ(OBJ_obj2nid(sk_X509_ALGOR_value(caps, 0)->algorithm), NID_aes_128_gcm);
+  EXPECT_EQ(OBJ_obj2nid(sk_X509_ALGOR_value(caps, 1)->algorithm), NID_aes_128_cbc);
+  sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
+}
+
+}  // namespace
+}  // namespace sipim::security
