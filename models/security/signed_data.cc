@@ -68,7 +68,7 @@ Status ReadSignedAttrs(Reader attrs, SignedDataView& out, std::string& err) {
   bool seen_type = false, seen_digest = false, seen_time = false, seen_caps = false;
   Span prev;
   while (!attrs.empty()) {
-    Reader attr, values, value_reader;
+    Reader attr, values;
     Span whole, type, value;
     if (!attrs.Read(der::kSequence, "Attribute", &attr, &whole) ||
         !attr.ReadBytes(der::kOid, "Attribute.attrType", &type) ||

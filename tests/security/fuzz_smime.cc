@@ -1,13 +1,17 @@
 // libFuzzer target: S/MIME receive on arbitrary bodies under each content
-// type, and sealed-frame opening; nothing may crash and nothing may be
-// accepted as signed (no key in this harness can have signed it).
+// type (with and without a certificate cache), the lean SignedData decoder
+// directly (whatever it reads must re-encode and read back the same), and
+// sealed-frame opening; nothing may crash and nothing may be accepted as
+// signed (no key in this harness can have signed it).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "security/cert_cache.h"
 #include "security/seal.h"
+#include "security/signed_data.h"
 #include "security/smime.h"
 
 namespace {
@@ -40,9 +44,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       "application/pkcs7-mime;smime-type=signed-data;name=smime.p7m",
       "multipart/signed;protocol=\"application/pkcs7-signature\";micalg=sha-256;boundary=b",
   };
+  static CertCache cache(64);
   for (const char* ct : kTypes) {
     auto r = SmimeReceive(ct, body, ctx);
     if (r.ok() && r->was_signed) std::abort();  // a forgery was accepted
+    ctx.cert_cache = &cache;
+    r = SmimeReceive(ct, body, ctx);
+    if (r.ok() && r->was_signed) std::abort();  // a forgery was accepted through the cache
+    ctx.cert_cache = nullptr;
+  }
+  if (auto v = ParseSignedData(body); v.ok()) {
+    const std::string again = EncodeSignedData(*v);
+    auto w = ParseSignedData(again);
+    if (!w.ok() || w->content.view() != v->content.view() || w->signature.view() != v->signature.view() ||
+        w->signed_attrs.view() != v->signed_attrs.view() || w->certs.size() != v->certs.size() ||
+        w->issuer.view() != v->issuer.view() || w->serial.view() != v->serial.view()) {
+      std::abort();  // the decoder read something its encoder cannot write back
+    }
   }
   SessionKeys k;
   k.tek.assign(16, 1);
