@@ -34,6 +34,10 @@ struct BulkConfig
     // nearest equal (ns-3's default of 10 segments would favour TCP).
     uint32_t tcpInitialCwnd = 3;  // segments; 0 = ns-3's default (10)
     std::string tcpRecovery;      // "" = ns-3's default (PRR); e.g. "ns3::TcpClassicRecovery"
+    // ns3::TcpNewReno grows cwnd once per ACK in congestion avoidance (RFC 5681
+    // eq. 3); ns3::TcpLinuxReno once per segment acked, the byte counting RFC
+    // 5681 section 3.1 recommends and SCTP's partial_bytes_acked does.
+    std::string tcpType = "ns3::TcpNewReno";
 };
 
 struct BulkResult
@@ -80,7 +84,7 @@ RunBulk(const BulkConfig& c)
     using namespace ns3;
     RngSeedManager::SetSeed(1);
     RngSeedManager::SetRun(c.run);
-    Config::SetDefault("ns3::TcpL4Protocol::SocketType", TypeIdValue(TcpNewReno::GetTypeId()));
+    Config::SetDefault("ns3::TcpL4Protocol::SocketType", TypeIdValue(TypeId::LookupByName(c.tcpType)));
     // TCP as an equal peer of SCTP, set explicitly rather than trusted to
     // ns-3's defaults: segment = one DATA chunk's payload; SACK on; RTO.Min
     // and the initial RTO 1 s (SCTP RtoMin / RtoInitial); delayed ACK 200 ms
