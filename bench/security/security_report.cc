@@ -423,8 +423,13 @@ int WriteTables(const std::map<std::string, Row>& rows) {
     const std::string hm = P + "hmac-sha1/" + std::to_string(std::atoi(size) + 43);
     RatioLine(L, "BM_Seal/aes128gcm/" + s, {{1, P + "aes128gcm-aad43/" + s}});
     RatioLine(L, "BM_Open/aes128gcm/" + s, {{1, P + "aes128gcm-aad43/" + s}});
+    // First line: HMAC through EVP_MAC (the original accounting); second: the
+    // calls sealing now makes (SHA-1 states keyed once, copied per message).
+    const std::string hp = P + "hmac-sha1-pads/" + std::to_string(std::atoi(size) + 43);
     RatioLine(L, "BM_Seal/aescm-hmacsha1-80/" + s, {{1, P + "aes128ctr/" + s}, {1, hm}});
+    RatioLine(L, "BM_Seal/aescm-hmacsha1-80/" + s, {{1, P + "aes128ctr/" + s}, {1, hp}});
     RatioLine(L, "BM_Open/aescm-hmacsha1-80/" + s, {{1, P + "aes128ctr/" + s}, {1, hm}});
+    RatioLine(L, "BM_Open/aescm-hmacsha1-80/" + s, {{1, P + "aes128ctr/" + s}, {1, hp}});
   }
 
   std::printf("\n### Seal + open of one 100-byte message (target ≤ 1 µs)\n\n| suite | seal + open CPU | ≤ 1 µs |\n|---|---|---|\n");

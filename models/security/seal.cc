@@ -59,15 +59,25 @@ Result<SealSession> SealSession::Create(SealSuite suite, const SessionKeys& keys
     return CryptoError("seal: cipher init");
   }
   if (!gcm) {
-    s.mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-    if (!s.mac_) return CryptoError("seal: EVP_MAC_fetch");
-    s.hmac_.reset(EVP_MAC_CTX_new(s.mac_.get()));
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA1"), 0),
-        OSSL_PARAM_construct_end()};
-    if (!s.hmac_ || EVP_MAC_init(s.hmac_.get(), keys.auth_key.data(), 20, params) != 1) {
-      return CryptoError("seal: HMAC init");
+    static const EvpMdPtr sha1(EVP_MD_fetch(nullptr, "SHA1", nullptr));
+    unsigned char ipad[64], opad[64];
+    std::memset(ipad, 0x36, sizeof ipad);
+    std::memset(opad, 0x5c, sizeof opad);
+    for (std::size_t i = 0; i < 20; ++i) {  // a 20-byte key, zero-padded to the 64-byte block
+      ipad[i] ^= keys.auth_key[i];
+      opad[i] ^= keys.auth_key[i];
     }
+    s.hmac_inner_.reset(EVP_MD_CTX_new());
+    s.hmac_outer_.reset(EVP_MD_CTX_new());
+    s.hmac_work_.reset(EVP_MD_CTX_new());
+    const bool ok = sha1 && s.hmac_inner_ && s.hmac_outer_ && s.hmac_work_ &&
+                    EVP_DigestInit_ex2(s.hmac_inner_.get(), sha1.get(), nullptr) == 1 &&
+                    EVP_DigestUpdate(s.hmac_inner_.get(), ipad, sizeof ipad) == 1 &&
+                    EVP_DigestInit_ex2(s.hmac_outer_.get(), sha1.get(), nullptr) == 1 &&
+                    EVP_DigestUpdate(s.hmac_outer_.get(), opad, sizeof opad) == 1;
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+    if (!ok) return CryptoError("seal: HMAC-SHA1 key setup");
   }
   return s;
 }
@@ -108,14 +118,13 @@ static void PutSeq(unsigned char* p, std::uint64_t seq) {
 
 Status SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
                           unsigned char* tag) {
-  unsigned char full[20];
-  std::size_t len = 0;
-  // Re-init with a NULL key keeps the key and its precomputed pads.
-  if (EVP_MAC_init(hmac_.get(), nullptr, 0, nullptr) != 1 ||
-      EVP_MAC_update(hmac_.get(), reinterpret_cast<const unsigned char*>(framing.data()),
-                     framing.size()) != 1 ||
-      EVP_MAC_update(hmac_.get(), hdr_ct, n) != 1 ||
-      EVP_MAC_final(hmac_.get(), full, &len, sizeof full) != 1 || len != 20) {
+  unsigned char inner[20], full[20];
+  unsigned int len = 0, outer_len = 0;
+  EVP_MD_CTX* w = hmac_work_.get();
+  if (EVP_MD_CTX_copy_ex(w, hmac_inner_.get()) != 1 || EVP_DigestUpdate(w, framing.data(), framing.size()) != 1 ||
+      EVP_DigestUpdate(w, hdr_ct, n) != 1 || EVP_DigestFinal_ex(w, inner, &len) != 1 || len != 20 ||
+      EVP_MD_CTX_copy_ex(w, hmac_outer_.get()) != 1 || EVP_DigestUpdate(w, inner, sizeof inner) != 1 ||
+      EVP_DigestFinal_ex(w, full, &outer_len) != 1 || outer_len != 20) {
     return CryptoError("seal: HMAC-SHA1");
   }
   std::memcpy(tag, full, 10);

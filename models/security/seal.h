@@ -80,8 +80,12 @@ class SealSession {
   SealSuite suite_ = SealSuite::kAes128Gcm;
   EvpCipherCtxPtr enc_;
   EvpCipherCtxPtr dec_;
-  EvpMacPtr mac_;
-  EvpMacCtxPtr hmac_;
+  // HMAC-SHA1 (RFC 2104) from SHA-1 states that have absorbed the key XOR
+  // ipad / opad once at Create(); each tag copies them into work_. This is
+  // what OpenSSL's HMAC does inside EVP_MAC, without its per-call layers.
+  EvpMdCtxPtr hmac_inner_;
+  EvpMdCtxPtr hmac_outer_;
+  EvpMdCtxPtr hmac_work_;
   unsigned char salt_[14] = {};
   std::uint64_t next_seq_ = 1;
   ReplayWindow window_;
