@@ -184,8 +184,9 @@ TEST(SimOptions, CsvWriter) {
   EXPECT_EQ(all, "a,b,c\n\"x,y\",0.1,3\n\"q\"\"\",0\n");
 }
 
-// The CSV number format (std::to_chars) writes exactly what printf("%.9g")
-// wrote before it, over magnitudes, signs, rounding cases and integers.
+// The CSV number format (shortest to_chars laid out as %g, or to_chars with
+// precision 9) writes exactly what printf("%.9g") wrote before it, over
+// magnitudes, signs, short and long digit strings, and both notations.
 TEST(SimOptions, NumberFormatMatchesPrintf) {
   std::vector<double> values = {1, -1, 0.1, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.5, 1234567895,
                                 0.0140832504, 2.247e-06, 33.0281431, 2480.5, 1e21, 1.25e-5, 999999999.5, 0.5};
@@ -198,8 +199,12 @@ TEST(SimOptions, NumberFormatMatchesPrintf) {
     std::memcpy(&v, &x, sizeof v);
     if (std::isfinite(v)) values.push_back(v);
     values.push_back(static_cast<double>(x % 100000000) / 1e6);
+    values.push_back(static_cast<double>(x % 1000000000) * 1e-9);
+    values.push_back(-static_cast<double>(x % 100000) * 1e7);
+    values.push_back(static_cast<double>(x % 4096) / 1024.0 * std::pow(10.0, static_cast<int>(x % 40) - 20));
   }
   for (double v : values) {
+    if (v == 0) continue;  // the CSVs write every zero as "0" (below)
     char expected[64];
     std::snprintf(expected, sizeof expected, "%.9g", v);
     ASSERT_EQ(FormatNumber(v), expected) << v;
