@@ -10,7 +10,6 @@
 // file is reported as FILE:LINE:COLUMN: reason on stderr.
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <string>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "common/read_file.h"
 #include "json_writer.h"
 #include "msrp_json.h"
 #include "sip_json.h"
@@ -38,15 +38,13 @@ constexpr const char* kUsage =
     "exit status: 0 every message parsed; 1 a message is malformed (file,\n"
     "line, column and reason on stderr); 2 usage error or unreadable input\n";
 
-bool ReadInput(const std::string& path, std::string* out) {
+// Empty on success, else why the input could not be read.
+std::string ReadInput(const std::string& path, std::string* out) {
   if (path == "-") {
     out->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return !std::cin.bad();
+    return std::cin.bad() ? "read error on stdin" : "";
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
+  return ReadWholeFile(path, out);
 }
 
 // MSRP starts with "MSRP " (RFC 4975 section 7.1); anything else is read as SIP.
@@ -109,9 +107,8 @@ int RunParse(int argc, char** argv) {
   bool all_parsed = true;
   std::string data;
   for (const auto& file : files) {
-    if (!ReadInput(file, &data)) {
-      std::fprintf(stderr, "sipim parse: cannot read '%s': %s\n", file.c_str(),
-                   std::strerror(errno));
+    if (const std::string why = ReadInput(file, &data); !why.empty()) {
+      std::fprintf(stderr, "sipim parse: cannot read '%s': %s\n", file.c_str(), why.c_str());
       return 2;
     }
     all_parsed &= ParseInput(file == "-" ? "<stdin>" : file, data, stream);

@@ -3,10 +3,10 @@
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "common/read_file.h"
 #include "units.h"
 
 namespace po = boost::program_options;
@@ -182,15 +182,6 @@ std::optional<OptionError> AddSweep(const std::string& key, const std::string& t
   return std::nullopt;
 }
 
-bool ReadFile(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *text = ss.str();
-  return true;
-}
-
 std::string StemOf(const std::string& path) {
   std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   const std::size_t dot = base.rfind('.');
@@ -324,8 +315,8 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
     out->settings[o.key] = Setting{o.default_value, Source{}};
   }
   std::string text;
-  if (!ReadFile(out->scenario_file, &text)) {
-    return OptionError{out->scenario_file + ": cannot read the scenario file"};
+  if (const std::string why = ReadWholeFile(out->scenario_file, &text); !why.empty()) {
+    return OptionError{out->scenario_file + ": cannot read the scenario file: " + why};
   }
   std::vector<IniEntry> entries;
   if (auto err = ParseIni(text, out->scenario_file, &entries)) return err;

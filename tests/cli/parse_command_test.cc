@@ -217,13 +217,17 @@ TEST(ParseCommand, MsrpStream) {
   EXPECT_EQ(Lines(r.out).size(), 2u);
 }
 
-// Proves: usage errors exit 2 with a message, --help exits 0.
+// Proves: usage errors and unreadable inputs (missing, a directory) exit 2
+// with a message naming the input, --help exits 0.
 TEST(ParseCommand, UsageErrors) {
   EXPECT_EQ(Sipim({}).exit_code, 2);
   EXPECT_EQ(Sipim({"--bogus", kBenchCorpus + "register.sip"}).exit_code, 2);
   RunResult missing = Sipim({"/nonexistent/file.sip"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("/nonexistent/file.sip"), std::string::npos);
+  RunResult dir = Sipim({kBenchCorpus});  // a directory: a clear error, not an exception
+  EXPECT_EQ(dir.exit_code, 2);
+  EXPECT_NE(dir.err.find("is a directory"), std::string::npos) << dir.err;
   RunResult help = Sipim({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("usage: sipim parse"), std::string::npos);

@@ -42,6 +42,19 @@ TEST(SimOptions, UnknownKeyNamesFileAndLine) {
   EXPECT_NE(err->message.find("access.rat"), std::string::npos) << err->message;
 }
 
+// A scenario path that is a directory or does not exist is rejected with
+// the path and the reason, never read as an empty scenario.
+TEST(SimOptions, UnreadableScenarioNamesPathAndReason) {
+  ResolvedOptions o;
+  auto dir = Resolve({testing::TempDir()}, &o);
+  ASSERT_TRUE(dir);
+  EXPECT_NE(dir->message.find("is a directory"), std::string::npos) << dir->message;
+  auto missing = Resolve({testing::TempDir() + "/no-such.ini"}, &o);
+  ASSERT_TRUE(missing);
+  EXPECT_NE(missing->message.find("no-such.ini: cannot read the scenario file: No such file"), std::string::npos)
+      << missing->message;
+}
+
 // A malformed value in the file names the key, the file and the line.
 TEST(SimOptions, MalformedValueNamesKeyAndLine) {
   const std::string file = WriteScenario("bad.ini", "seed = 3\nmessage_size = uniform:9:x\n");
