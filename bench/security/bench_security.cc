@@ -3,7 +3,9 @@
 // Every benchmark reports the bytes it produced as the counter "bytes_out".
 #include <benchmark/benchmark.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -255,14 +257,20 @@ MikeyFixture MakeMikey(sec::mikey::Mode mode) {
 
 enum class MikeyOp { kBuildI, kProcessI, kProcessR, kDecodeI, kDecodeR };
 
-void MikeyBench(benchmark::State& state, sec::mikey::Mode mode, MikeyOp op) {
+// cached = true: the receiving side keeps a certificate cache (warmed by
+// one message before timing), so the peer's CERT payload is not re-parsed
+// nor its chain re-validated (validity is re-checked per message).
+void MikeyBench(benchmark::State& state, sec::mikey::Mode mode, MikeyOp op, bool cached) {
   MikeyFixture f = MakeMikey(mode);
+  sec::CertCache cache;
+  if (cached) f.ci.cert_cache = f.cr.cert_cache = &cache;
   // ProcessR needs the initiator that built I: rebuild one and its matching R.
   sec::mikey::Initiator ini(f.ci);
   Bytes i = *Must(ini.BuildI(), "BuildI");
   sec::mikey::ReplayCache c0;
   sec::mikey::Responder r0(f.cr, &c0);
   Bytes r = *Must(r0.ProcessI(i), "ProcessI");
+  if (cached) Must(ini.ProcessR(r), "warm the certificate cache");
   std::size_t out = 0;
   for (auto _ : state) {
     switch (op) {
@@ -319,9 +327,19 @@ void RegisterMikey() {
   for (Mode mode : {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned}) {
     for (const auto& [op, name] : ops) {
       benchmark::RegisterBenchmark(("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name).c_str(),
-                                   MikeyBench, mode, op)
+                                   MikeyBench, mode, op, false)
           ->MinTime(mode == Mode::kPsk || op == MikeyOp::kDecodeI || op == MikeyOp::kDecodeR ? kFastMinTime
                                                                                                 : kSlowMinTime);
+      // Receivers of a CERT payload, with a warm certificate cache.
+      const bool gets_cert = (op == MikeyOp::kProcessI && (mode == Mode::kPke || mode == Mode::kDhSigned ||
+                                                           mode == Mode::kEcdhSigned)) ||
+                             (op == MikeyOp::kProcessR && (mode == Mode::kDhSigned || mode == Mode::kEcdhSigned));
+      if (gets_cert) {
+        benchmark::RegisterBenchmark(
+            ("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name + "-cached").c_str(), MikeyBench, mode,
+            op, true)
+            ->MinTime(kSlowMinTime);
+      }
     }
   }
 }
@@ -561,6 +579,47 @@ void PrimDerive(benchmark::State& state, bool ec) {
   state.counters["bytes_out"] = static_cast<double>(len);
 }
 
+// Turning a peer's public value from the wire into a key, as MIKEY's DH,
+// DHHMAC and ECDH modes do (OSSL_PARAM_BLD, EVP_PKEY_fromdata).
+void PrimImportPeer(benchmark::State& state, bool ec) {
+  auto key = GenAgreementKey(ec);
+  Bytes value;
+  if (ec) {
+    unsigned char buf[133];
+    std::size_t len = 0;
+    EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len);
+    value.assign(buf, buf + len);
+  } else {
+    BIGNUM* pub = nullptr;
+    EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, &pub);
+    value.resize(192);
+    BN_bn2binpad(pub, value.data(), 192);
+    BN_free(pub);
+  }
+  for (auto _ : state) {
+    sec::OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
+    sec::OsslPtr<BIGNUM, BN_free> bn;
+    if (ec) {
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0);
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, value.data(), value.size());
+    } else {
+      bn.reset(BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr));
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "modp_1536", 0);
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, bn.get());
+    }
+    sec::OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
+    sec::EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, ec ? "EC" : "DH", nullptr));
+    EVP_PKEY* peer = nullptr;
+    if (EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
+        EVP_PKEY_fromdata(fctx.get(), &peer, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+      state.SkipWithError("fromdata");
+    }
+    EVP_PKEY_free(peer);
+  }
+  state.counters["bytes_out"] = 0;
+  state.counters["bytes_in"] = static_cast<double>(value.size());
+}
+
 // AES with a context keyed once and only the IV reset per call (as sealing
 // does), or re-keyed per call (as CMS does with a fresh content key); GCM
 // optionally with `aad` bytes of additional data in one call.
@@ -729,6 +788,8 @@ void RegisterPrimitives() {
   benchmark::RegisterBenchmark("BM_Primitive/derive/p256", PrimDerive, true)->MinTime(kSlowMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/keygen/modp1536", PrimKeygen, false)->MinTime(kSlowMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/derive/modp1536", PrimDerive, false)->MinTime(kSlowMinTime);
+  benchmark::RegisterBenchmark("BM_Primitive/import_peer/p256", PrimImportPeer, true)->MinTime(kSlowMinTime);
+  benchmark::RegisterBenchmark("BM_Primitive/import_peer/modp1536", PrimImportPeer, false)->MinTime(kSlowMinTime);
   // What sealing authenticates besides the plaintext: the framing header of
   // the benchmarks (kFraming, 34 bytes) and the 9-byte seal header.
   const std::size_t seal_aad = kFraming.size() + sec::kSealHeaderLen;

@@ -38,6 +38,11 @@ class CertCache {
     X509Ptr cert;
     std::vector<std::string> sip_uris;  // CertSipUris(cert), decoded once
     EvpPkeyCtxPtr verify_ctx;           // EVP_PKEY_verify context (SHA-256), made on first use
+    // The entry's verify context (NewVerifyContext of its key), null on failure.
+    EVP_PKEY_CTX* VerifyContext() {
+      if (!verify_ctx) verify_ctx = NewVerifyContext(X509_get0_pubkey(cert.get()));
+      return verify_ctx.get();
+    }
     // The last successful chain check.
     X509_STORE* checked_store = nullptr;
     int checked_purpose = -1;

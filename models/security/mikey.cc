@@ -135,29 +135,30 @@ Status CheckMac(const Bytes& auth_key, const Bytes& msg, std::size_t mac_off, co
   return {};
 }
 
-// RSASSA-PKCS1-v1_5 / SHA-256.
-Result<Bytes> RsaSign(EVP_PKEY* key, const unsigned char* data, std::size_t n) {
-  if (!EVP_PKEY_is_a(key, "RSA")) {
+// RSASSA-PKCS1-v1_5 / SHA-256 with the identity's kept signing context.
+Result<Bytes> RsaSign(const Identity& self, const unsigned char* data, std::size_t n) {
+  if (!EVP_PKEY_is_a(self.key.get(), "RSA")) {
     return MakeError(Errc::kUnsupported, "MIKEY SIGN needs an RSA key (RFC 3830 defines RSA signatures only)");
   }
-  EvpMdCtxPtr md(EVP_MD_CTX_new());
-  std::size_t len = 0;
-  if (!md || EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(md.get(), nullptr, &len, data, n) != 1) {
-    return CryptoError("RSA sign");
+  unsigned char digest[32];
+  EVP_PKEY_CTX* ctx = SignContext(self);
+  if (ctx == nullptr || !Sha256Of({reinterpret_cast<const char*>(data), n}, {}, digest)) {
+    return CryptoError("RSA sign setup");
   }
-  Bytes sig(len);
-  if (EVP_DigestSign(md.get(), sig.data(), &len, data, n) != 1) return CryptoError("RSA sign");
+  Bytes sig(static_cast<std::size_t>(EVP_PKEY_get_size(self.key.get())));
+  std::size_t len = sig.size();
+  if (EVP_PKEY_sign(ctx, sig.data(), &len, digest, sizeof digest) != 1) return CryptoError("RSA sign");
   sig.resize(len);
   return sig;
 }
 
-Status RsaVerify(EVP_PKEY* key, const unsigned char* data, std::size_t n, const Bytes& sig) {
-  EvpMdCtxPtr md(EVP_MD_CTX_new());
-  if (!md || EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return CryptoError("RSA verify init");
+// Verifies with `ctx` (a verify context for the signer's RSA key).
+Status RsaVerify(EVP_PKEY_CTX* ctx, const unsigned char* data, std::size_t n, const Bytes& sig) {
+  unsigned char digest[32];
+  if (ctx == nullptr || !Sha256Of({reinterpret_cast<const char*>(data), n}, {}, digest)) {
+    return CryptoError("RSA verify setup");
   }
-  if (EVP_DigestVerify(md.get(), sig.data(), sig.size(), data, n) != 1) {
+  if (EVP_PKEY_verify(ctx, sig.data(), sig.size(), digest, sizeof digest) != 1) {
     DrainOpenSslErrors();
     return MakeError(Errc::kBadSignature, "SIGN payload does not verify");
   }
@@ -167,15 +168,15 @@ Status RsaVerify(EVP_PKEY* key, const unsigned char* data, std::size_t n, const 
 // Appends a SIGN payload whose signature field is zero bytes of the key's size, so
 // the message is laid out once; RFC 3830 §5.2 signs everything before that
 // field, and the real signature is then written over the zeros.
-Result<Bytes> EncodeSigned(Message& m, EVP_PKEY* key) {
+Result<Bytes> EncodeSigned(Message& m, const Identity& self) {
   SignPayload s;
   s.s_type = 0;
-  s.signature.assign(static_cast<std::size_t>(EVP_PKEY_get_size(key)), 0);
+  s.signature.assign(static_cast<std::size_t>(EVP_PKEY_get_size(self.key.get())), 0);
   m.payloads.push_back(s);
   auto bytes = Encode(m);
   if (!bytes) return bytes;
   const std::size_t sig_off = m.offsets.back() + 2;
-  auto sig = RsaSign(key, bytes->data(), sig_off);
+  auto sig = RsaSign(self, bytes->data(), sig_off);
   if (!sig) return sig.error();
   if (sig->size() != s.signature.size()) return MakeError(Errc::kCrypto, "signature length changed");
   std::memcpy(bytes->data() + sig_off, sig->data(), sig->size());
@@ -191,20 +192,40 @@ Result<std::string> VerifySignedByCert(const Message& m, const Bytes& raw, const
   if (cp->cert_type != 0 && cp->cert_type != 2) {
     return MakeError(Errc::kUnsupported, "CERT type " + std::to_string(cp->cert_type));
   }
-  auto cert = CertFromDer(cp->data.data(), cp->data.size());
-  if (!cert) return cert.error();
   const int si = m.IndexOf(kSign);
   if (si < 0 || static_cast<std::size_t>(si) + 1 != m.payloads.size()) {
     return MakeError(Errc::kMalformed, "signed MIKEY message does not end with SIGN");
   }
   const auto& sign = std::get<SignPayload>(m.payloads.back());
   if (sign.s_type != 0) return MakeError(Errc::kUnsupported, "SIGN S type " + std::to_string(sign.s_type));
-  EVP_PKEY* pub = X509_get0_pubkey(cert->get());
+  // With a cache the peer's certificate stays parsed and chain-checked
+  // (validity re-checked per message); without one it is decoded here.
+  X509Ptr parsed;
+  CertCache::Entry* entry = nullptr;
+  X509* cert = nullptr;
+  if (cfg.cert_cache != nullptr) {
+    auto e = cfg.cert_cache->Get({reinterpret_cast<const char*>(cp->data.data()), cp->data.size()});
+    if (!e) return e.error();
+    entry = *e;
+    cert = entry->cert.get();
+  } else {
+    auto c = CertFromDer(cp->data.data(), cp->data.size());
+    if (!c) return c.error();
+    parsed = std::move(*c);
+    cert = parsed.get();
+  }
+  EVP_PKEY* pub = X509_get0_pubkey(cert);
   if (pub == nullptr) return MakeError(Errc::kMalformed, "CERT has no public key");
-  if (Status st = RsaVerify(pub, raw.data(), m.offsets.back() + 2, sign.signature); !st) return st.error();
-  if (Status st = VerifyCertChain(cert->get(), nullptr, cfg.trust, 0); !st) return st.error();
+  EvpPkeyCtxPtr fresh;
+  EVP_PKEY_CTX* vctx = entry != nullptr ? entry->VerifyContext() : (fresh = NewVerifyContext(pub)).get();
+  if (Status st = RsaVerify(vctx, raw.data(), m.offsets.back() + 2, sign.signature); !st) return st.error();
+  if (Status st = entry != nullptr ? cfg.cert_cache->CheckChain(*entry, nullptr, cfg.trust, 0, std::nullopt)
+                                   : VerifyCertChain(cert, nullptr, cfg.trust, 0);
+      !st) {
+    return st.error();
+  }
   std::string named;
-  for (const std::string& uri : CertSipUris(cert->get())) {
+  for (const std::string& uri : entry != nullptr ? entry->sip_uris : CertSipUris(cert)) {
     if (expect_uri.empty() || SameAor(uri, expect_uri)) named = uri;
   }
   if (named.empty()) {
@@ -477,7 +498,7 @@ Result<Bytes> Initiator::BuildI() {
       if (!mac) return mac.error();
       std::memcpy(bytes->data() + off, mac->data(), kMacLen);
       const std::size_t sig_off = m.offsets.back() + 2;
-      auto sig = RsaSign(cfg_.self->key.get(), bytes->data(), sig_off);
+      auto sig = RsaSign(*cfg_.self, bytes->data(), sig_off);
       if (!sig) return sig.error();
       if (sig->size() != bytes->size() - sig_off) return MakeError(Errc::kCrypto, "signature length changed");
       std::memcpy(bytes->data() + sig_off, sig->data(), sig->size());
@@ -497,7 +518,7 @@ Result<Bytes> Initiator::BuildI() {
       bytes = EncodeWithKemacMac(m, KemacPayload{0, {}, 1, {}}, mk->auth_key);
     } else {
       if (cfg_.self == nullptr || !cfg_.self->key) return MakeError(Errc::kNoSignerCert, "no own key");
-      bytes = EncodeSigned(m, cfg_.self->key.get());
+      bytes = EncodeSigned(m, *cfg_.self);
     }
   }
   if (!bytes) return bytes;
@@ -689,7 +710,7 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     if (!mk) return mk.error();
     return EncodeWithKemacMac(r, KemacPayload{0, {}, 1, {}}, mk->auth_key);
   }
-  return EncodeSigned(r, cfg_.self->key.get());
+  return EncodeSigned(r, *cfg_.self);
 }
 
 std::string KeyMgmtValue(const Bytes& msg) { return "mikey " + Base64Encode(msg.data(), msg.size()); }

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "security/cert_cache.h"
 #include "security/error.h"
 #include "security/kdf.h"
 #include "security/mikey_codec.h"
@@ -73,6 +74,7 @@ struct Config {
   const Identity* self = nullptr;   // own RSA key and certificate (PKE, DH, ECDH)
   X509* peer_cert = nullptr;        // PKE initiator: the responder's certificate
   X509_STORE* trust = nullptr;      // CA for the peer's CERT payload
+  CertCache* cert_cache = nullptr;  // optional: peers' CERT payloads stay parsed and chain-checked
   std::uint64_t now_ntp = 0;        // 0: the system clock
   std::uint64_t window_s = 120;     // timestamp window (initiator side check of R)
 };

@@ -181,6 +181,39 @@ bool SameAor(std::string_view a, std::string_view b) {
          x.host == y.host;
 }
 
+bool Sha256Of(std::string_view a, std::string_view b, unsigned char out[32]) {
+  static thread_local EvpMdCtxPtr md(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  return md && Sha256Md() != nullptr && EVP_DigestInit_ex2(md.get(), Sha256Md(), nullptr) == 1 &&
+         EVP_DigestUpdate(md.get(), a.data(), a.size()) == 1 &&
+         (b.empty() || EVP_DigestUpdate(md.get(), b.data(), b.size()) == 1) &&
+         EVP_DigestFinal_ex(md.get(), out, &len) == 1 && len == 32;
+}
+
+// Sets up `ctx` (after sign_init / verify_init) for SHA-256 digests.
+static bool DigestParams(EVP_PKEY_CTX* ctx, EVP_PKEY* key) {
+  return Sha256Md() != nullptr && EVP_PKEY_CTX_set_signature_md(ctx, Sha256Md()) == 1 &&
+         (!EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1);
+}
+
+EVP_PKEY_CTX* SignContext(const Identity& id) {
+  if (id.sign_ctx) return id.sign_ctx.get();
+  if (!id.key) return nullptr;
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, id.key.get(), nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || !DigestParams(ctx.get(), id.key.get())) return nullptr;
+  id.sign_ctx = std::move(ctx);
+  return id.sign_ctx.get();
+}
+
+EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* key) {
+  EvpPkeyCtxPtr ctx(key != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr) : nullptr);
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || !DigestParams(ctx.get(), key)) {
+    DrainOpenSslErrors();
+    return nullptr;
+  }
+  return ctx;
+}
+
 Result<Bytes> CertToDer(X509* cert) {
   int n = i2d_X509(cert, nullptr);
   if (n <= 0) return CryptoError("i2d_X509");

@@ -73,6 +73,17 @@ std::vector<std::string> CertSipUris(X509* cert);
 // URI parameters ignored.
 bool SameAor(std::string_view a, std::string_view b);
 
+// SHA-256 of a || b with the once-fetched EVP_MD (a reused, per-thread
+// digest context). False if OpenSSL fails.
+bool Sha256Of(std::string_view a, std::string_view b, unsigned char out[32]);
+
+// Signing and verification of SHA-256 digests (RSASSA-PKCS1-v1_5 for RSA
+// keys, ECDSA for EC keys) with EVP_PKEY_sign / EVP_PKEY_verify.
+// SignContext: the identity's context, made on first use and kept in
+// id.sign_ctx (null on failure). NewVerifyContext: a fresh one for `key`.
+EVP_PKEY_CTX* SignContext(const Identity& id);
+EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* key);
+
 // DER and PEM helpers.
 Result<Bytes> CertToDer(X509* cert);
 Result<X509Ptr> CertFromDer(const unsigned char* der, std::size_t len);

@@ -170,16 +170,6 @@ std::string RandomBoundary() {
   return b;
 }
 
-// SHA-256 of one or two byte ranges, with the once-fetched EVP_MD.
-bool Sha256(std::string_view a, std::string_view b, unsigned char out[32]) {
-  static thread_local EvpMdCtxPtr md(EVP_MD_CTX_new());
-  unsigned int len = 0;
-  return md && Sha256Md() != nullptr && EVP_DigestInit_ex2(md.get(), Sha256Md(), nullptr) == 1 &&
-         EVP_DigestUpdate(md.get(), a.data(), a.size()) == 1 &&
-         (b.empty() || EVP_DigestUpdate(md.get(), b.data(), b.size()) == 1) &&
-         EVP_DigestFinal_ex(md.get(), out, &len) == 1 && len == 32;
-}
-
 }  // namespace
 
 std::string MakeMimeEntity(std::string_view content_type, std::string_view body) {
@@ -215,26 +205,12 @@ Result<std::string> CmsSign(const Identity& signer, std::string_view entity, con
   return CmsToDer(cms.get());
 }
 
-// The signer's EVP_PKEY_sign context (SHA-256 digests, PKCS#1 v1.5 for RSA),
-// made once per Identity.
-EVP_PKEY_CTX* SignCtx(const Identity& signer) {
-  if (signer.sign_ctx) return signer.sign_ctx.get();
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, signer.key.get(), nullptr));
-  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || Sha256Md() == nullptr ||
-      EVP_PKEY_CTX_set_signature_md(ctx.get(), Sha256Md()) != 1 ||
-      (EVP_PKEY_is_a(signer.key.get(), "RSA") && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)) {
-    return nullptr;
-  }
-  signer.sign_ctx = std::move(ctx);
-  return signer.sign_ctx.get();
-}
-
 // SignedData written by the lean encoder (signed_data.h) with EVP calls: the
 // same structure as CMS_sign's, SMIMECapabilities naming sipim's ciphers.
 Result<std::string> LeanSign(const Identity& signer, std::string_view entity, const SignOptions& opts,
                              SignatureAlg alg) {
   unsigned char digest[32];
-  if (!Sha256(entity, {}, digest)) return CryptoError("SHA-256 of the content");
+  if (!Sha256Of(entity, {}, digest)) return CryptoError("SHA-256 of the content");
   SignedDataView v;
   v.sig_alg = alg;
   v.has_content = !opts.multipart;
@@ -246,9 +222,9 @@ Result<std::string> LeanSign(const Identity& signer, std::string_view entity, co
     v.signed_attrs = {reinterpret_cast<const unsigned char*>(attrs.data()), attrs.size()};
     unsigned char hdr[6];
     const std::size_t h = SignedAttrsSetHeader(attrs.size(), hdr);
-    if (!Sha256({reinterpret_cast<const char*>(hdr), h}, attrs, digest)) return CryptoError("SHA-256 of signedAttrs");
+    if (!Sha256Of({reinterpret_cast<const char*>(hdr), h}, attrs, digest)) return CryptoError("SHA-256 of signedAttrs");
   }
-  EVP_PKEY_CTX* ctx = SignCtx(signer);
+  EVP_PKEY_CTX* ctx = SignContext(signer);
   if (ctx == nullptr) return CryptoError("signing context");
   unsigned char sig[1024];
   std::size_t sig_len = sizeof sig;
@@ -447,19 +423,6 @@ bool NamesCert(const SignedDataView& v, X509* cert) {
   return der::Span{serial, static_cast<std::size_t>(n)}.view() == v.serial.view();
 }
 
-// An EVP_PKEY_verify context for the certificate's key over SHA-256 digests.
-EvpPkeyCtxPtr NewVerifyCtx(X509* cert) {
-  EVP_PKEY* key = X509_get0_pubkey(cert);
-  EvpPkeyCtxPtr ctx(key != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr) : nullptr);
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_signature_md(ctx.get(), Sha256Md()) != 1 ||
-      (EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)) {
-    DrainOpenSslErrors();
-    return nullptr;
-  }
-  return ctx;
-}
-
 // The signature check: digest of the content, messageDigest attribute,
 // signature over the signed attributes (or over the content without them).
 bool SignatureVerifies(const SignedDataView& v, std::string_view content, const LeanCert& signer) {
@@ -467,20 +430,19 @@ bool SignatureVerifies(const SignedDataView& v, std::string_view content, const 
   const bool rsa = v.sig_alg == SignatureAlg::kRsaPkcs1Sha256;
   if (key == nullptr || !EVP_PKEY_is_a(key, rsa ? "RSA" : "EC")) return false;
   unsigned char digest[32];
-  if (!Sha256(content, {}, digest)) return false;
+  if (!Sha256Of(content, {}, digest)) return false;
   if (v.has_signed_attrs) {
     if (v.message_digest.size != 32 || CRYPTO_memcmp(v.message_digest.data, digest, 32) != 0) return false;
     unsigned char hdr[6];
     const std::size_t h = SignedAttrsSetHeader(v.signed_attrs.size, hdr);
-    if (!Sha256({reinterpret_cast<const char*>(hdr), h}, v.signed_attrs.view(), digest)) return false;
+    if (!Sha256Of({reinterpret_cast<const char*>(hdr), h}, v.signed_attrs.view(), digest)) return false;
   }
   EvpPkeyCtxPtr fresh;
   EVP_PKEY_CTX* ctx = nullptr;
   if (signer.entry != nullptr) {
-    if (!signer.entry->verify_ctx) signer.entry->verify_ctx = NewVerifyCtx(signer.cert);
-    ctx = signer.entry->verify_ctx.get();
+    ctx = signer.entry->VerifyContext();
   } else {
-    fresh = NewVerifyCtx(signer.cert);
+    fresh = NewVerifyContext(key);
     ctx = fresh.get();
   }
   if (ctx == nullptr) return false;

@@ -217,6 +217,39 @@ TEST(Mikey, DhResponderIdentityChecked) {
   EXPECT_EQ(ini.ProcessR(*r_msg).code(), Errc::kFromMismatch);
 }
 
+// Signed modes with certificate caches: keys agree, the peer's CERT is parsed once, and every refusal keeps its code.
+TEST(Mikey, CertCacheKeepsKeysAndVerdicts) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  auto mallory = p.rogue_ca.Issue("sip:alice@home.com", testing::CachedKey(KeyAlg::kRsa2048, "mallory"), KeyAlg::kRsa2048);
+  ASSERT_TRUE(mallory.ok());
+  for (Mode mode : {Mode::kPke, Mode::kDhSigned, Mode::kEcdhSigned}) {
+    CertCache ci, cr;
+    Pair c = MakeConfigs(mode);
+    c.i.cert_cache = &ci;
+    c.r.cert_cache = &cr;
+    for (int round = 0; round < 2; ++round) {
+      Initiator ini(c.i);
+      ReplayCache replay;
+      Responder res(c.r, &replay);
+      auto i_msg = ini.BuildI();
+      ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+      auto r_msg = res.ProcessI(*i_msg);
+      ASSERT_TRUE(r_msg.ok()) << ModeName(mode) << ": " << r_msg.error().ToString();
+      auto keys = ini.ProcessR(*r_msg);
+      ASSERT_TRUE(keys.ok()) << ModeName(mode) << ": " << keys.error().ToString();
+      EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+      Bytes bad = *i_msg;
+      bad.back() ^= 0x01;  // inside SIGN
+      ReplayCache replay2;
+      EXPECT_EQ(Responder(c.r, &replay2).ProcessI(bad).code(), Errc::kBadSignature) << ModeName(mode);
+    }
+    EXPECT_EQ(cr.parses(), 1u) << ModeName(mode);
+    EXPECT_EQ(cr.full_chain_checks(), 1u) << ModeName(mode);
+    c.i.self = &*mallory;  // same AOR, untrusted CA: refused although alice's certificate is cached
+    EXPECT_EQ(ResponderVerdict(c), Errc::kUnknownCa) << ModeName(mode);
+  }
+}
+
 // RFC 4567 key-mgmt attribute: base64 round trip, and rejection of other protocols and bad base64.
 TEST(Mikey, KeyMgmtAttribute) {
   Pair c = MakeConfigs(Mode::kPsk);
