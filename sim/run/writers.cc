@@ -1,6 +1,5 @@
 #include "writers.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -85,87 +84,17 @@ bool CsvWriter::EndRow() {
   return right_width;
 }
 
-namespace {
-
-// printf("%.9g") from a shortest representation of at most 9 significant
-// digits: `digits` (no trailing zeros) times 10^(exp - (n - 1)). %g picks
-// fixed notation when -4 <= exp < 9, else d.ddde+XX, and drops trailing
-// zeros; the digits are already the ones %.9g rounds to (see AppendNumber).
-void AppendG9(std::string* out, bool negative, const char* digits, int n, int exp) {
-  if (negative) *out += '-';
-  if (exp >= 9 || exp < -4) {
-    *out += digits[0];
-    if (n > 1) {
-      *out += '.';
-      out->append(digits + 1, static_cast<std::size_t>(n - 1));
-    }
-    *out += exp < 0 ? "e-" : "e+";
-    const int e = exp < 0 ? -exp : exp;
-    if (e < 10) *out += '0';
-    char buf[8];
-    out->append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, e).ptr - buf));
-  } else if (exp >= 0) {
-    const int whole = exp + 1;  // digits before the point
-    out->append(digits, static_cast<std::size_t>(std::min(n, whole)));
-    if (n < whole) out->append(static_cast<std::size_t>(whole - n), '0');
-    if (n > whole) {
-      *out += '.';
-      out->append(digits + whole, static_cast<std::size_t>(n - whole));
-    }
-  } else {
-    *out += "0.";
-    out->append(static_cast<std::size_t>(-exp - 1), '0');
-    out->append(digits, static_cast<std::size_t>(n));
-  }
-}
-
-// to_chars with a precision formats exactly as printf("%.9g") in the C
-// locale (C++17 [charconv.to.chars]), at the price of exact arithmetic.
-void AppendPrecise(std::string* out, double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 9);
-  out->append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-}  // namespace
-
 void AppendNumber(std::string* out, double v) {
   if (std::isnan(v)) return;
   if (v == 0.0) {  // no "-0"
     *out += '0';
     return;
   }
-  // Fast path: the shortest round-trip form (cheap). When it has at most 9
-  // significant digits it is also what %.9g rounds the value to: a normal
-  // double is within half an ulp (relative 1.1e-16) of it, far inside half
-  // a unit of the 9th digit, so only the layout remains to do. (Subnormals
-  // have fewer bits: 5e-324 prints as 4.94065646e-324; they take the
-  // general path.)
-  if (!std::isnormal(v)) {
-    AppendPrecise(out, v);
-    return;
-  }
-  char sci[40];
-  const char* end = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific).ptr;
-  const char* p = sci;
-  const bool negative = *p == '-';
-  if (negative) ++p;
-  char digits[20];
-  int n = 0;
-  digits[n++] = *p++;
-  if (*p == '.') {
-    for (++p; p < end && *p != 'e' && n < 20; ++p) digits[n++] = *p;
-  }
-  if (n <= 9 && p < end && *p == 'e') {
-    int exp = 0;
-    const char* e = p + 1;
-    if (*e == '+') ++e;
-    if (std::from_chars(e, end, exp).ec == std::errc()) {
-      AppendG9(out, negative, digits, n, exp);
-      return;
-    }
-  }
-  AppendPrecise(out, v);  // more than 9 digits
+  // to_chars with a precision formats exactly as printf("%.9g") in the C
+  // locale (C++17 [charconv.to.chars]), so the bytes match the old writer.
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 9);
+  out->append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 std::string FormatNumber(double v) {

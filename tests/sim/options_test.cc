@@ -197,9 +197,9 @@ TEST(SimOptions, CsvWriter) {
   EXPECT_EQ(all, "a,b,c\n\"x,y\",0.1,3\n\"q\"\"\",0\n");
 }
 
-// The CSV number format (shortest to_chars laid out as %g, or to_chars with
-// precision 9) writes exactly what printf("%.9g") wrote before it, over
-// magnitudes, signs, short and long digit strings, and both notations.
+// The CSV number format (std::to_chars with precision 9) writes exactly
+// what printf("%.9g") wrote before it, over magnitudes, signs, short and
+// long digit strings, subnormals, and both notations.
 TEST(SimOptions, NumberFormatMatchesPrintf) {
   std::vector<double> values = {1, -1, 0.1, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.5, 1234567895,
                                 0.0140832504, 2.247e-06, 33.0281431, 2480.5, 1e21, 1.25e-5, 999999999.5, 0.5};
