@@ -74,8 +74,7 @@ ClientTxnTable::ClientTxnTable(const TimerConfig* timers, SendFn send, TimeoutFn
                [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
 
 ClientTxn* ClientTxnTable::ById(std::uint64_t id) const {
-  auto it = m_byId.find(id);
-  return it == m_byId.end() ? nullptr : it->second;
+  return m_byId.Get(id);
 }
 
 bool ClientTxnTable::Waiting(const ClientTxn* t) {
@@ -94,7 +93,7 @@ ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
   auto res = m_txns.emplace(std::string_view(txn->branch), std::move(owned));
   if (!res.second) return nullptr;  // duplicate branch: cannot happen with counters
   txn->id = m_nextId++;
-  m_byId[txn->id] = txn;
+  m_byId.Add(txn->id, txn);
   if (udp) m_firstRetransmit.Push(now + m_timers->t1, txn->id);
   else m_deadline.Push(txn->deadline, txn->id);
   return txn;
@@ -163,7 +162,7 @@ void ClientTxnTable::OnFinal(ClientTxn* txn) {
 void ClientTxnTable::Remove(ClientTxn* txn) {
   if (!txn) return;
   txn->timer.Cancel();
-  m_byId.erase(txn->id);
+  m_byId.Remove(txn->id);
   // Erase by iterator: the key is a view into the transaction it destroys.
   auto it = m_txns.find(std::string_view(txn->branch));
   if (it != m_txns.end()) m_txns.erase(it);
@@ -174,7 +173,7 @@ void ClientTxnTable::Clear() {
   m_firstRetransmit.Clear();
   m_deadline.Clear();
   m_linger.Clear();
-  m_byId.clear();
+  m_byId.Clear();
   m_txns.clear();
 }
 
@@ -207,8 +206,7 @@ ServerTxnTable::ServerTxnTable(const TimerConfig* timers, SendFn send)
                [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
 
 ServerTxn* ServerTxnTable::ById(std::uint64_t id) const {
-  auto it = m_byId.find(id);
-  return it == m_byId.end() ? nullptr : it->second;
+  return m_byId.Get(id);
 }
 
 namespace {
@@ -251,7 +249,7 @@ ServerTxn* ServerTxnTable::Create(std::string_view key, bool invite, const Dest&
   t->id = m_nextId++;
   ServerTxn* p = t.get();
   m_txns.emplace(std::string_view(p->key), std::move(t));
-  m_byId[p->id] = p;
+  m_byId.Add(p->id, p);
   return p;
 }
 
@@ -280,7 +278,7 @@ void ServerTxnTable::Retransmit(ServerTxn* txn) {
 
 void ServerTxnTable::Remove(ServerTxn* txn) {
   if (!txn) return;
-  m_byId.erase(txn->id);
+  m_byId.Remove(txn->id);
   auto it = m_txns.find(std::string_view(txn->key));
   if (it != m_txns.end()) m_txns.erase(it);
 }
@@ -288,7 +286,7 @@ void ServerTxnTable::Remove(ServerTxn* txn) {
 void ServerTxnTable::Clear() {
   m_linger.Clear();
   m_txns.clear();
-  m_byId.clear();
+  m_byId.Clear();
 }
 
 }  // namespace sipns3

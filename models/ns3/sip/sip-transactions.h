@@ -8,6 +8,7 @@
 // retransmissions with the last response and linger 64*T1 over UDP after a
 // final response (timer J). One timer event per transaction at a time.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -58,6 +59,36 @@ class DeadlineQueue {
   std::size_t m_head = 0;
   EventId m_event;
   Time m_eventAt;
+};
+
+// Objects by id, for ids handed out in order (1, 2, 3 ...): a window of
+// slots from the oldest live id, so lookups and removals need no hashing
+// and no allocation per object; dead slots leave from the front.
+template <typename T>
+class IdIndex {
+ public:
+  // `id` is larger than every id added before.
+  void Add(std::uint64_t id, T* p) {
+    if (m_slots.empty()) m_first = id;
+    m_slots.resize(id - m_first, nullptr);  // skipped ids (none when consecutive)
+    m_slots.push_back(p);
+  }
+  T* Get(std::uint64_t id) const {
+    return id >= m_first && id - m_first < m_slots.size() ? m_slots[id - m_first] : nullptr;
+  }
+  void Remove(std::uint64_t id) {
+    if (id < m_first || id - m_first >= m_slots.size()) return;
+    m_slots[id - m_first] = nullptr;
+    while (!m_slots.empty() && m_slots.front() == nullptr) {
+      m_slots.pop_front();
+      ++m_first;
+    }
+  }
+  void Clear() { m_slots.clear(); }
+
+ private:
+  std::deque<T*> m_slots;
+  std::uint64_t m_first = 0;  // the id of m_slots.front()
 };
 
 struct TimerConfig {
@@ -126,7 +157,7 @@ class ClientTxnTable {
   // Keyed by a view of the transaction's own `branch` (the object is on
   // the heap and its branch never changes), so lookups allocate nothing.
   std::unordered_map<std::string_view, std::unique_ptr<ClientTxn>> m_txns;
-  std::unordered_map<std::uint64_t, ClientTxn*> m_byId;
+  IdIndex<ClientTxn> m_byId;
   DeadlineQueue m_firstRetransmit;  // UDP: the first timer A/E, at T1
   DeadlineQueue m_deadline;         // streams: timer B/F, at 64*T1
   DeadlineQueue m_linger;           // UDP non-INVITE: timer K, at T4 (lazy)
@@ -177,7 +208,7 @@ class ServerTxnTable {
   std::string m_keyScratch;
   // Keyed by a view of the transaction's own `key` (see ClientTxnTable).
   std::unordered_map<std::string_view, std::unique_ptr<ServerTxn>> m_txns;
-  std::unordered_map<std::uint64_t, ServerTxn*> m_byId;
+  IdIndex<ServerTxn> m_byId;
   DeadlineQueue m_linger;  // UDP: timer J (and the INVITE stand-ins), at 64*T1 (lazy)
 };
 
