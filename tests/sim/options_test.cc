@@ -201,7 +201,7 @@ TEST(SimOptions, CsvWriter) {
 // what printf("%.9g") wrote before it, over magnitudes, signs, short and
 // long digit strings, subnormals, and both notations.
 TEST(SimOptions, NumberFormatMatchesPrintf) {
-  std::vector<double> values = {1, -1, 0.1, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.5, 1234567895,
+  std::vector<double> values = {1, -1, 999999999, 1e9, -999999999, -1e9, 123456789012.0, 0.1, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.5, 1234567895,
                                 0.0140832504, 2.247e-06, 33.0281431, 2480.5, 1e21, 1.25e-5, 999999999.5, 0.5};
   std::uint64_t x = 88172645463325252ull;  // xorshift: many doubles of every magnitude
   for (int i = 0; i < 20000; ++i) {
@@ -212,6 +212,7 @@ TEST(SimOptions, NumberFormatMatchesPrintf) {
     std::memcpy(&v, &x, sizeof v);
     if (std::isfinite(v)) values.push_back(v);
     values.push_back(static_cast<double>(x % 100000000) / 1e6);
+    values.push_back(static_cast<double>(x % 2000000000) - 1e9);  // whole numbers around +-1e9
     values.push_back(static_cast<double>(x % 1000000000) * 1e-9);
     values.push_back(-static_cast<double>(x % 100000) * 1e7);
     values.push_back(static_cast<double>(x % 4096) / 1024.0 * std::pow(10.0, static_cast<int>(x % 40) - 20));
