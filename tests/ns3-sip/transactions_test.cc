@@ -78,3 +78,31 @@ TEST(Transactions, ClientLingerEndsAtTimerK) {
   EXPECT_TRUE(before);
   EXPECT_FALSE(after);
 }
+
+// The id index finds every live id, forgets removed ones, and shrinks its window when the oldest go.
+TEST(Transactions, IdIndexWindow) {
+  IdIndex<int> index;
+  int objects[6] = {0, 1, 2, 3, 4, 5};
+  for (int i = 1; i <= 5; ++i) index.Add(static_cast<std::uint64_t>(i), &objects[i]);
+  EXPECT_EQ(index.Get(0), nullptr);
+  EXPECT_EQ(index.Get(6), nullptr);
+  EXPECT_EQ(index.Get(3), &objects[3]);
+  index.Remove(3);  // a hole in the middle
+  EXPECT_EQ(index.Get(3), nullptr);
+  EXPECT_EQ(index.Get(4), &objects[4]);
+  index.Remove(1);
+  index.Remove(2);  // the front goes: ids 1-3 dropped from the window
+  EXPECT_EQ(index.Get(1), nullptr);
+  EXPECT_EQ(index.Get(5), &objects[5]);
+  index.Remove(4);
+  index.Remove(5);  // empty
+  EXPECT_EQ(index.Get(5), nullptr);
+  index.Add(9, &objects[0]);  // a new window starts at the next id
+  EXPECT_EQ(index.Get(9), &objects[0]);
+  EXPECT_EQ(index.Get(8), nullptr);
+  index.Add(11, &objects[1]);  // a skipped id stays empty
+  EXPECT_EQ(index.Get(10), nullptr);
+  EXPECT_EQ(index.Get(11), &objects[1]);
+  index.Remove(99);  // unknown ids are ignored
+  EXPECT_EQ(index.Get(9), &objects[0]);
+}
