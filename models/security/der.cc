@@ -78,6 +78,25 @@ bool Reader::ReadOptional(unsigned char tag, const char* what, Reader* contents,
   return !*present || Read(tag, what, contents, whole);
 }
 
+bool Reader::ReadSmallInt(const char* what, unsigned char v, bool* matches) {
+  Span n;
+  if (!ReadBytes(kInteger, what, &n)) return false;
+  *matches = n.size == 1 && n.data[0] == v;
+  return true;
+}
+
+bool Reader::ReadAlgorithm(const char* what, Span* oid, bool* plain_params, Span* whole) {
+  Reader alg;
+  if (!Read(kSequence, what, &alg, whole) || !alg.ReadBytes(kOid, what, oid)) return false;
+  *plain_params = alg.empty();
+  if (alg.PeekTag() == kNull) {
+    Span null;
+    if (!alg.ReadBytes(kNull, what, &null)) return false;
+    *plain_params = null.size == 0 && alg.empty();
+  }
+  return true;
+}
+
 bool Reader::ExpectEnd(const char* what) {
   if (empty()) return true;
   return Fail(std::string("trailing bytes after ") + what);

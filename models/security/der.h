@@ -30,6 +30,12 @@ struct Span {
   bool operator==(const Span& o) const { return view() == o.view(); }
 };
 
+// True if `s` holds exactly the bytes of `bytes` (an OID's contents, say).
+template <std::size_t N>
+bool Is(const Span& s, const unsigned char (&bytes)[N]) {
+  return s.size == N && s.view() == std::string_view(reinterpret_cast<const char*>(bytes), N);
+}
+
 class Reader {
  public:
   // A reader over all of `s`; failures are written to *error (shared with
@@ -54,6 +60,11 @@ class Reader {
   bool ReadAny(const char* what, Span* whole, unsigned char* tag = nullptr);
   // Reads an element only if the next tag is `tag`; *present says whether it was.
   bool ReadOptional(unsigned char tag, const char* what, Reader* contents, bool* present, Span* whole = nullptr);
+  // An INTEGER; *matches says whether its contents are the one byte `v`.
+  bool ReadSmallInt(const char* what, unsigned char v, bool* matches);
+  // An AlgorithmIdentifier: its OID, and whether the parameters are absent
+  // or NULL (anything else is an algorithm variant callers do not handle).
+  bool ReadAlgorithm(const char* what, Span* oid, bool* plain_params, Span* whole = nullptr);
   // True if nothing is left; otherwise sets the error ("trailing bytes after `what`").
   bool ExpectEnd(const char* what);
   // Sets the error for a value that parsed but is not one this code handles.

@@ -29,6 +29,7 @@ using EvpPkeyCtxPtr = OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpCipherCtxPtr = OsslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 using EvpMdCtxPtr = OsslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using EvpMdPtr = OsslPtr<EVP_MD, EVP_MD_free>;
+using EvpCipherPtr = OsslPtr<EVP_CIPHER, EVP_CIPHER_free>;
 using EvpMacPtr = OsslPtr<EVP_MAC, EVP_MAC_free>;
 using EvpMacCtxPtr = OsslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free>;
 using X509Ptr = OsslPtr<X509, X509_free>;

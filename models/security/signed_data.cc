@@ -9,6 +9,7 @@ namespace sipim::security {
 namespace {
 
 using der::Reader;
+using der::Is;
 using der::Span;
 
 // Object identifier contents (the bytes after tag 0x06 and length).
@@ -23,36 +24,9 @@ constexpr unsigned char kOidMessageDigest[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0
 constexpr unsigned char kOidSigningTime[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05};
 constexpr unsigned char kOidSmimeCaps[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x0F};
 
-template <std::size_t N>
-bool Is(const Span& s, const unsigned char (&oid)[N]) {
-  return s.size == N && std::memcmp(s.data, oid, N) == 0;
-}
-
 Error Unsupported(Reader& r, const std::string& what) {
   r.Fail(what);
   return MakeError(Errc::kUnsupported, "lean SignedData decoder: " + r.error());
-}
-
-// INTEGER whose contents are the single byte `v`.
-bool ReadSmallInt(Reader& r, const char* what, unsigned char v, bool* matches) {
-  Span n;
-  if (!r.ReadBytes(der::kInteger, what, &n)) return false;
-  *matches = n.size == 1 && n.data[0] == v;
-  return true;
-}
-
-// AlgorithmIdentifier: the OID, and parameters absent or NULL (anything else
-// is an algorithm this decoder does not handle).
-bool ReadAlgorithm(Reader& r, const char* what, Span* oid, bool* plain_params) {
-  Reader alg;
-  if (!r.Read(der::kSequence, what, &alg) || !alg.ReadBytes(der::kOid, what, oid)) return false;
-  *plain_params = alg.empty();
-  if (alg.PeekTag() == der::kNull) {
-    Span null;
-    if (!alg.ReadBytes(der::kNull, what, &null)) return false;
-    *plain_params = null.size == 0 && alg.empty();
-  }
-  return true;
 }
 
 // X.690 §11.6: the elements of a DER SET OF are in ascending order of their
@@ -123,11 +97,11 @@ Status ReadSignerInfo(Reader si, SignedDataView& out, std::string& err) {
   bool v1 = false, plain = false;
   Reader sid;
   Span digest_oid, sig_oid;
-  if (!ReadSmallInt(si, "SignerInfo.version", 1, &v1)) return malformed();
+  if (!si.ReadSmallInt("SignerInfo.version", 1, &v1)) return malformed();
   if (!v1) return Unsupported(si, "SignerInfo version is not 1 (signer not named by issuer and serial)");
   if (!si.Read(der::kSequence, "SignerInfo.sid", &sid) || !sid.ReadAny("issuer", &out.issuer) ||
       !sid.ReadBytes(der::kInteger, "serialNumber", nullptr, &out.serial) || !sid.ExpectEnd("IssuerAndSerialNumber") ||
-      !ReadAlgorithm(si, "SignerInfo.digestAlgorithm", &digest_oid, &plain)) {
+      !si.ReadAlgorithm("SignerInfo.digestAlgorithm", &digest_oid, &plain)) {
     return malformed();
   }
   if (out.issuer.data[0] != der::kSequence) return Unsupported(si, "issuer is not a Name");
@@ -140,7 +114,7 @@ Status ReadSignerInfo(Reader si, SignedDataView& out, std::string& err) {
     out.signed_attrs = attrs.rest();
     if (Status st = ReadSignedAttrs(attrs, out, err); !st) return st;
   }
-  if (!ReadAlgorithm(si, "SignerInfo.signatureAlgorithm", &sig_oid, &plain) ||
+  if (!si.ReadAlgorithm("SignerInfo.signatureAlgorithm", &sig_oid, &plain) ||
       !si.ReadBytes(der::kOctetString, "SignerInfo.signature", &out.signature)) {
     return malformed();
   }
@@ -321,7 +295,7 @@ Result<SignedDataView> ParseSignedData(std::string_view input) {
   bool v1 = false, present = false;
   if (!ci.Read(der::ContextCons(0), "ContentInfo.content", &explicit0) || !ci.ExpectEnd("ContentInfo.content") ||
       !explicit0.Read(der::kSequence, "SignedData", &sd) || !explicit0.ExpectEnd("SignedData") ||
-      !ReadSmallInt(sd, "SignedData.version", 1, &v1) ||
+      !sd.ReadSmallInt("SignedData.version", 1, &v1) ||
       !sd.Read(der::kSet, "SignedData.digestAlgorithms", nullptr) ||
       !sd.Read(der::kSequence, "SignedData.encapContentInfo", &encap) ||
       !encap.ReadBytes(der::kOid, "eContentType", &e_type)) {

@@ -1,8 +1,10 @@
 #include "security/smime.h"
 
+#include "security/enveloped_data.h"
 #include "security/signed_data.h"
 
 #include <openssl/cmserr.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 namespace sipim::security {
@@ -410,17 +413,17 @@ struct LeanCert {
 // True if `cert` is the one named by issuer and serial number. Exact DER
 // equality implies OpenSSL's match (X509_NAME_cmp compares canonical forms);
 // a mismatch here only sends the message to OpenSSL's CMS.
-bool NamesCert(const SignedDataView& v, X509* cert) {
+bool NamesCert(const der::Span& issuer_der, const der::Span& serial_der, X509* cert) {
   const unsigned char* name = nullptr;
   std::size_t name_len = 0;
   if (X509_NAME_get0_der(X509_get_issuer_name(cert), &name, &name_len) != 1) return false;
-  if (der::Span{name, name_len}.view() != v.issuer.view()) return false;
+  if (der::Span{name, name_len}.view() != issuer_der.view()) return false;
   unsigned char serial[64];
   unsigned char* p = serial;
   const ASN1_INTEGER* sn = X509_get0_serialNumber(cert);
   const int n = i2d_ASN1_INTEGER(sn, nullptr);
   if (n <= 0 || n > static_cast<int>(sizeof serial) || i2d_ASN1_INTEGER(sn, &p) != n) return false;
-  return der::Span{serial, static_cast<std::size_t>(n)}.view() == v.serial.view();
+  return der::Span{serial, static_cast<std::size_t>(n)}.view() == serial_der.view();
 }
 
 // The signature check: digest of the content, messageDigest attribute,
@@ -479,10 +482,10 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
   }
   LeanCert signer;
   for (const LeanCert& c : carried) {
-    if (NamesCert(*v, c.cert)) signer = c;
+    if (NamesCert(v->issuer, v->serial, c.cert)) signer = c;
   }
   for (X509* k : ctx.known_certs) {
-    if (signer.cert == nullptr && NamesCert(*v, k)) signer.cert = k;
+    if (signer.cert == nullptr && NamesCert(v->issuer, v->serial, k)) signer.cert = k;
   }
   if (signer.cert == nullptr) return false;
   if (signer.entry == nullptr && ctx.cert_cache != nullptr) {
@@ -509,6 +512,112 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
                                         : MatchFrom(CertSipUris(signer.cert), ctx, signer_aor);
   if (!from) return from.error();
   if (dcont == nullptr) content.append(signed_content);
+  return true;
+}
+
+// ------------------------------------------------------------ lean AuthEnvelopedData path
+
+// Ciphers fetched once per process (OpenSSL 3 fetches implicitly per call otherwise).
+const EVP_CIPHER* FetchedCipher(const char* name) {
+  static const EvpCipherPtr wrap(EVP_CIPHER_fetch(nullptr, "AES-128-WRAP", nullptr));
+  static const EvpCipherPtr gcm(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr));
+  return std::string_view(name) == "AES-128-WRAP" ? wrap.get() : gcm.get();
+}
+
+// Z = ECDH(own key, the originator's point), the point checked on import and
+// by EVP_PKEY_derive_set_peer_ex's public-key validation.
+bool EcdhSecret(EVP_PKEY* own, const der::Span& point, unsigned char z[32]) {
+  char group[32];
+  std::size_t group_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(own, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1) {
+    return false;
+  }
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(point.data), point.size),
+      OSSL_PARAM_construct_end()};
+  EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* peer_raw = nullptr;
+  if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
+      EVP_PKEY_fromdata(fctx.get(), &peer_raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return false;
+  }
+  EvpPkeyPtr peer(peer_raw);
+  EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own, nullptr));
+  std::size_t len = 32;
+  return dctx && EVP_PKEY_derive_init(dctx.get()) == 1 && EVP_PKEY_derive_set_peer_ex(dctx.get(), peer.get(), 1) == 1 &&
+         EVP_PKEY_derive(dctx.get(), z, &len) == 1 && len == 32;
+}
+
+// The KEK of RFC 5753 §3.1.1: X9.63 KDF with SHA-256, one block, over
+// Z || counter 1 || ECC-CMS-SharedInfo { keyInfo = the wrap algorithm,
+// suppPubInfo [2] = 128 (bits) }.
+bool KariKek(const unsigned char z[32], const der::Span& wrap_alg, unsigned char kek[16]) {
+  std::string info("\x00\x00\x00\x01", 4);
+  const std::size_t seq_len = wrap_alg.size + 8;
+  if (seq_len >= 0x80) return false;
+  info.push_back(static_cast<char>(der::kSequence));
+  info.push_back(static_cast<char>(seq_len));
+  info.append(wrap_alg.view());
+  info.append("\xA2\x06\x04\x04\x00\x00\x00\x80", 8);
+  unsigned char k[32];
+  if (!Sha256Of({reinterpret_cast<const char*>(z), 32}, info, k)) return false;
+  std::memcpy(kek, k, 16);
+  OPENSSL_cleanse(k, sizeof k);
+  return true;
+}
+
+// One cipher pass: AES-128 key unwrap (tag_len 0) or AES-128-GCM decryption
+// with its tag; true only if it authenticates.
+bool Decipher(const char* cipher, const unsigned char* key, const der::Span& iv, const der::Span& in,
+              const der::Span& tag, unsigned char* out) {
+  EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
+  const EVP_CIPHER* alg = FetchedCipher(cipher);
+  int len = 0, fin = 0;
+  if (!c || alg == nullptr || EVP_DecryptInit_ex2(c.get(), alg, key, iv.size ? iv.data : nullptr, nullptr) != 1 ||
+      EVP_DecryptUpdate(c.get(), out, &len, in.data, static_cast<int>(in.size)) != 1) {
+    return false;
+  }
+  if (tag.size != 0 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag.size), const_cast<unsigned char*>(tag.data)) != 1) {
+    return false;
+  }
+  return EVP_DecryptFinal_ex(c.get(), out + len, &fin) == 1;
+}
+
+// The lean path for AuthEnvelopedData to an EC recipient: true if it
+// decrypted and authenticated the content, false if OpenSSL's CMS must
+// decide (another form, not our KARI, or any check failing: CMS then gives
+// the error its usual code).
+bool LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& content) {
+  if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert || !EVP_PKEY_is_a(ctx.me->key.get(), "EC")) return false;
+  auto v = ParseAuthEnvelopedData(der);
+  if (!v) return false;
+  const KariView* kari = nullptr;
+  const KariView::Key* key = nullptr;
+  for (const KariView& k : v->karis) {
+    for (const KariView::Key& rk : k.keys) {
+      if (key == nullptr && NamesCert(rk.issuer, rk.serial, ctx.me->cert.get())) {
+        kari = &k;
+        key = &rk;
+      }
+    }
+  }
+  if (key == nullptr || key->encrypted_key.size != 24) return false;
+  unsigned char z[32], kek[16], cek[24 + 16];
+  const bool have_cek = EcdhSecret(ctx.me->key.get(), kari->originator_point, z) && KariKek(z, kari->wrap_alg, kek) &&
+                        Decipher("AES-128-WRAP", kek, {}, key->encrypted_key, {}, cek);
+  OPENSSL_cleanse(z, sizeof z);
+  OPENSSL_cleanse(kek, sizeof kek);
+  std::string plain(v->ciphertext.size, '\0');
+  const bool ok = have_cek && Decipher("AES-128-GCM", cek, v->nonce, v->ciphertext, v->mac,
+                                       reinterpret_cast<unsigned char*>(plain.data()));
+  OPENSSL_cleanse(cek, sizeof cek);
+  if (!ok) {
+    DrainOpenSslErrors();
+    return false;
+  }
+  content = std::move(plain);
   return true;
 }
 
@@ -596,6 +705,7 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
         auto lean = LeanVerifySigned(current, nullptr, ctx, next, r.signer_aor);
         if (!lean) return lean.error();
         if (*lean) {
+          if (ctx.stats != nullptr) ++ctx.stats->lean_verified;
           r.was_signed = true;
           auto entity = ParseEntity(next);
           if (!entity) return entity.error();
@@ -603,6 +713,15 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
           current = std::string(entity->body);
           continue;
         }
+      }
+      if ((smime_type.empty() || smime_type == "authenveloped-data") && LeanDecrypt(current, ctx, next)) {
+        if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
+        r.was_encrypted = true;
+        auto entity = ParseEntity(next);
+        if (!entity) return entity.error();
+        ct_value = entity->headers["content-type"];
+        current = std::string(entity->body);
+        continue;
       }
       auto cms = CmsFromDer(current);
       if (!cms) return cms.error();
@@ -612,9 +731,11 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
           return MakeError(Errc::kMalformed, "smime-type " + smime_type + " but SignedData inside");
         }
         if (Status st = VerifySigned(cms->get(), nullptr, ctx, next, r.signer_aor); !st) return st.error();
+        if (ctx.stats != nullptr) ++ctx.stats->cms_verified;
         r.was_signed = true;
       } else {
         if (Status st = Decrypt(cms->get(), ctx, next); !st) return st.error();
+        if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
         r.was_encrypted = true;
       }
     } else if (ct->type == "multipart/signed") {
@@ -639,6 +760,7 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
         if (Status st = VerifySigned(cms->get(), &signed_part, ctx, ignored, r.signer_aor); !st)
           return st.error();
       }
+      if (ctx.stats != nullptr) ++(*lean ? ctx.stats->lean_verified : ctx.stats->cms_verified);
       next = std::string(signed_part);
       r.was_signed = true;
     } else {

@@ -11,6 +11,7 @@
 // Receive side: decrypt, verify the signature and the chain to a trusted CA,
 // and check that the signer's certificate names the From AOR. Every failure is
 // its own Errc.
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -57,6 +58,13 @@ Result<SmimeBody> SmimeSignAndEncrypt(const Identity& signer, const std::vector<
                                       std::string_view entity, SmimeCipher cipher,
                                       const SignOptions& opts = {});
 
+// Which decoder handled each layer of received messages: the lean DER
+// paths (signed_data.h, enveloped_data.h) or OpenSSL's CMS.
+struct ReceiveStats {
+  std::uint64_t lean_verified = 0, cms_verified = 0;
+  std::uint64_t lean_decrypted = 0, cms_decrypted = 0;
+};
+
 struct ReceiveContext {
   const Identity* me = nullptr;         // our certificate and key, for decryption
   X509_STORE* trust = nullptr;          // trusted CAs
@@ -66,6 +74,7 @@ struct ReceiveContext {
   std::optional<std::time_t> at_time;   // verify certificates at this time (default: now)
   CertCache* cert_cache = nullptr;      // optional: signer certificates seen before stay parsed
                                         // and chain-checked (validity re-checked per message)
+  ReceiveStats* stats = nullptr;        // optional: counts lean / CMS handling of each layer
 };
 
 struct Received {

@@ -1,6 +1,8 @@
 // libFuzzer target: S/MIME receive on arbitrary bodies under each content
-// type (with and without a certificate cache), the lean SignedData decoder
-// directly (whatever it reads must re-encode and read back the same), and
+// type (with and without a certificate cache; the P-256 harness key makes
+// authEnveloped-data bodies reach the lean AuthEnvelopedData path), the lean
+// decoders directly (whatever the SignedData one reads must re-encode and
+// read back the same), and
 // sealed-frame opening; nothing may crash and nothing may be accepted as
 // signed (no key in this harness can have signed it).
 #include <cstddef>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "security/cert_cache.h"
+#include "security/enveloped_data.h"
 #include "security/seal.h"
 #include "security/signed_data.h"
 #include "security/smime.h"
@@ -42,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const char* kTypes[] = {
       "application/pkcs7-mime;smime-type=enveloped-data;name=smime.p7m",
       "application/pkcs7-mime;smime-type=signed-data;name=smime.p7m",
+      "application/pkcs7-mime;smime-type=authEnveloped-data;name=smime.p7m",
       "multipart/signed;protocol=\"application/pkcs7-signature\";micalg=sha-256;boundary=b",
   };
   static CertCache cache(64);
@@ -52,6 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     r = SmimeReceive(ct, body, ctx);
     if (r.ok() && r->was_signed) std::abort();  // a forgery was accepted through the cache
     ctx.cert_cache = nullptr;
+  }
+  if (auto e = ParseAuthEnvelopedData(body); e.ok()) {
+    if (e->nonce.size != 12 || e->mac.size != e->icv_len) std::abort();  // the decoder let a bad form through
   }
   if (auto v = ParseSignedData(body); v.ok()) {
     const std::string again = EncodeSignedData(*v);

@@ -1,6 +1,7 @@
 // The lean SignedData encoder/decoder against OpenSSL's CMS in both
-// directions, its fallback to CMS for other forms, its error messages, and
-// the receiver's certificate cache.
+// directions, the lean AuthEnvelopedData decoder on OpenSSL's output, their
+// fallback to CMS for other forms, their error messages, and the receiver's
+// certificate cache.
 #include <gtest/gtest.h>
 
 #include <openssl/cms.h>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "security/cert_cache.h"
+#include "security/enveloped_data.h"
 #include "security/signed_data.h"
 #include "security/smime.h"
 #include "test_pki.h"
@@ -243,6 +245,88 @@ TEST(LeanSignedData, CapabilitiesNameSipimCiphers) {
   EXPECT_EQ(OBJ_obj2nid(sk_X509_ALGOR_value(caps, 0)->algorithm), NID_aes_128_gcm);
   EXPECT_EQ(OBJ_obj2nid(sk_X509_ALGOR_value(caps, 1)->algorithm), NID_aes_128_cbc);
   sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
+}
+
+// OpenSSL's AuthEnvelopedData to P-256 recipients (1 and 3, with an RSA recipient among them) is
+// decrypted by the lean path; RSA recipients and CBC EnvelopedData go through CMS; all yield the text.
+TEST(LeanEnvelopedData, DecryptsOpenSslOutput) {
+  Pki& ec = GetPki(KeyAlg::kP256);
+  Pki& rsa = GetPki(KeyAlg::kRsa2048);
+  const Identity& bob = ec.user("sip:bob@home.com");
+  const Identity& carol = ec.user("sip:carol@home.com");
+  const Identity& dan_rsa = rsa.user("sip:dan@home.com");
+  struct Case {
+    std::vector<X509*> to;
+    const Identity* me;
+    SmimeCipher cipher;
+    bool lean;
+  };
+  const Case cases[] = {
+      {{bob.cert.get()}, &bob, SmimeCipher::kAes128Gcm, true},
+      {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &carol, SmimeCipher::kAes128Gcm, true},
+      {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &dan_rsa, SmimeCipher::kAes128Gcm, false},
+      {{bob.cert.get()}, &bob, SmimeCipher::kAes128Cbc, false},
+  };
+  for (const Case& c : cases) {
+    auto body = SmimeEncrypt(c.to, kEntity, c.cipher);
+    ASSERT_TRUE(body.ok()) << body.error().ToString();
+    ReceiveStats stats;
+    ReceiveContext rc = Ctx(ec, "sip:alice@home.com");
+    rc.me = c.me;
+    rc.require_signature = false;
+    rc.stats = &stats;
+    auto r = SmimeReceive(body->content_type, body->body, rc);
+    ASSERT_TRUE(r.ok()) << r.error().ToString() << " " << c.me->aor;
+    EXPECT_EQ(r->body, "Mr. Watson, come here. I want to see you.");
+    EXPECT_EQ(stats.lean_decrypted, c.lean ? 1u : 0u) << c.me->aor;
+    EXPECT_EQ(stats.cms_decrypted, c.lean ? 0u : 1u) << c.me->aor;
+  }
+}
+
+// Sign-then-encrypt to a P-256 recipient runs both lean paths; tampering and wrong recipients keep their codes.
+TEST(LeanEnvelopedData, SignThenEncryptAndFailures) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  const Identity& bob = p.user("sip:bob@home.com");
+  auto body = SmimeSignAndEncrypt(p.user("sip:alice@home.com"), {bob.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(body.ok());
+  ReceiveStats stats;
+  ReceiveContext rc = Ctx(p, "sip:alice@home.com");
+  rc.me = &bob;
+  rc.stats = &stats;
+  auto r = SmimeReceive(body->content_type, body->body, rc);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(r->was_signed && r->was_encrypted);
+  EXPECT_EQ(stats.lean_decrypted, 1u);
+  EXPECT_EQ(stats.lean_verified, 1u);
+  std::string tag = body->body;
+  tag.back() ^= 0x01;  // the GCM tag is the last OCTET STRING
+  EXPECT_EQ(SmimeReceive(body->content_type, tag, rc).code(), Errc::kTampered);
+  std::string ct = body->body;
+  ct[ct.size() - 30] ^= 0x40;  // inside the encrypted content
+  EXPECT_EQ(SmimeReceive(body->content_type, ct, rc).code(), Errc::kTampered);
+  rc.me = &p.user("sip:carol@home.com");
+  EXPECT_EQ(SmimeReceive(body->content_type, body->body, rc).code(), Errc::kNotRecipient);
+}
+
+// The AuthEnvelopedData decoder names what and where; EnvelopedData (CBC) is not its form.
+TEST(LeanEnvelopedData, ErrorsNameWhatAndWhere) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  auto gcm = SmimeEncrypt({p.user("sip:bob@home.com").cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  auto cbc = SmimeEncrypt({p.user("sip:bob@home.com").cert.get()}, kEntity, SmimeCipher::kAes128Cbc);
+  ASSERT_TRUE(gcm.ok() && cbc.ok());
+  auto v = ParseAuthEnvelopedData(gcm->body);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  ASSERT_EQ(v->karis.size(), 1u);
+  EXPECT_EQ(v->karis[0].originator_point.size, 65u);
+  EXPECT_EQ(v->nonce.size, 12u);
+  EXPECT_EQ(v->mac.size, v->icv_len);
+  auto other = ParseAuthEnvelopedData(cbc->body);
+  EXPECT_EQ(other.code(), Errc::kUnsupported);
+  EXPECT_NE(other.error().message.find("not id-ct-authEnvelopedData at offset"), std::string::npos)
+      << other.error().message;
+  auto cut = ParseAuthEnvelopedData(gcm->body.substr(0, 40));
+  EXPECT_EQ(cut.code(), Errc::kMalformed);
+  EXPECT_NE(cut.error().message.find("at offset 0"), std::string::npos) << cut.error().message;
 }
 
 }  // namespace

@@ -1,0 +1,147 @@
+#include "security/enveloped_data.h"
+
+namespace sipim::security {
+
+namespace {
+
+using der::Is;
+using der::Reader;
+using der::Span;
+
+constexpr unsigned char kOidAuthEnveloped[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x01, 0x17};
+constexpr unsigned char kOidData[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01};
+constexpr unsigned char kOidAes128Gcm[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x06};
+constexpr unsigned char kOidAes128Wrap[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x05};
+constexpr unsigned char kOidEcPublicKey[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
+constexpr unsigned char kOidEcdhSha256Kdf[] = {0x2B, 0x81, 0x04, 0x01, 0x0B, 0x01};  // 1.3.132.1.11.1
+
+constexpr unsigned char kBitString = 0x03;
+
+Error Malformed(const Reader& r) {
+  return MakeError(Errc::kMalformed, "lean AuthEnvelopedData decoder: " + r.error());
+}
+Error Unsupported(Reader& r, const std::string& what) {
+  r.Fail(what);
+  return MakeError(Errc::kUnsupported, "lean AuthEnvelopedData decoder: " + r.error());
+}
+
+// KeyAgreeRecipientInfo contents (after the [1] tag).
+Status ReadKari(Reader kari, KariView& out) {
+  bool v3 = false, plain = false, present = false;
+  Reader orig, opk, kea, reks;
+  Span alg_oid, point, kea_oid;
+  if (!kari.ReadSmallInt("KARI.version", 3, &v3)) return Malformed(kari);
+  if (!v3) return Unsupported(kari, "KeyAgreeRecipientInfo version is not 3");
+  if (!kari.Read(der::ContextCons(0), "KARI.originator", &orig)) return Malformed(kari);
+  if (orig.PeekTag() != der::ContextCons(1)) return Unsupported(orig, "originator is not an originatorKey");
+  if (!orig.Read(der::ContextCons(1), "OriginatorPublicKey", &opk) || !orig.ExpectEnd("originator") ||
+      !opk.ReadAlgorithm("OriginatorPublicKey.algorithm", &alg_oid, &plain) ||
+      !opk.ReadBytes(kBitString, "OriginatorPublicKey.publicKey", &point) || !opk.ExpectEnd("OriginatorPublicKey")) {
+    return Malformed(kari);
+  }
+  if (!Is(alg_oid, kOidEcPublicKey) || !plain) return Unsupported(opk, "originator key is not id-ecPublicKey");
+  // BIT STRING: a leading 0 (no unused bits), then the point.
+  if (point.size < 2 || point.data[0] != 0) return Unsupported(opk, "originator key BIT STRING has unused bits");
+  out.originator_point = {point.data + 1, point.size - 1};
+  if (!kari.ReadOptional(der::ContextCons(1), "KARI.ukm", nullptr, &present)) return Malformed(kari);
+  if (present) return Unsupported(kari, "user keying material");
+  if (!kari.Read(der::kSequence, "KARI.keyEncryptionAlgorithm", &kea) ||
+      !kea.ReadBytes(der::kOid, "keyEncryptionAlgorithm", &kea_oid)) {
+    return Malformed(kari);
+  }
+  if (!Is(kea_oid, kOidEcdhSha256Kdf)) return Unsupported(kea, "key agreement is not dhSinglePass-stdDH-sha256kdf");
+  Span wrap_oid;
+  if (!kea.ReadAlgorithm("key wrap algorithm", &wrap_oid, &plain, &out.wrap_alg) || !kea.ExpectEnd("keyEncryptionAlgorithm")) {
+    return Malformed(kari);
+  }
+  if (!Is(wrap_oid, kOidAes128Wrap) || !plain) return Unsupported(kea, "key wrap is not id-aes128-wrap");
+  if (!kari.Read(der::kSequence, "KARI.recipientEncryptedKeys", &reks) || !kari.ExpectEnd("KARI")) {
+    return Malformed(kari);
+  }
+  while (!reks.empty()) {
+    Reader rek, ias;
+    KariView::Key k;
+    if (!reks.Read(der::kSequence, "RecipientEncryptedKey", &rek)) return Malformed(reks);
+    if (rek.PeekTag() != der::kSequence) continue;  // rKeyId: not a form sipim's certificates are named by
+    if (!rek.Read(der::kSequence, "rid", &ias) || !ias.ReadAny("issuer", &k.issuer) ||
+        !ias.ReadBytes(der::kInteger, "serialNumber", nullptr, &k.serial) || !ias.ExpectEnd("rid") ||
+        !rek.ReadBytes(der::kOctetString, "encryptedKey", &k.encrypted_key) || !rek.ExpectEnd("RecipientEncryptedKey")) {
+      return Malformed(rek);
+    }
+    out.keys.push_back(k);
+  }
+  return {};
+}
+
+// EncryptedContentInfo: id-data, AES-128-GCM with its parameters, content.
+Status ReadContent(Reader eci, AuthEnvelopedView& out) {
+  Span type, alg_oid, icv;
+  Reader alg, params;
+  if (!eci.ReadBytes(der::kOid, "contentType", &type) ||
+      !eci.Read(der::kSequence, "contentEncryptionAlgorithm", &alg) ||
+      !alg.ReadBytes(der::kOid, "contentEncryptionAlgorithm", &alg_oid)) {
+    return Malformed(eci);
+  }
+  if (!Is(type, kOidData)) return Unsupported(eci, "encrypted content type is not id-data");
+  if (!Is(alg_oid, kOidAes128Gcm)) return Unsupported(alg, "content encryption is not AES-128-GCM");
+  if (!alg.Read(der::kSequence, "GCMParameters", &params) || !alg.ExpectEnd("contentEncryptionAlgorithm") ||
+      !params.ReadBytes(der::kOctetString, "aes-nonce", &out.nonce)) {
+    return Malformed(alg);
+  }
+  if (!params.empty()) {
+    if (!params.ReadBytes(der::kInteger, "aes-ICVlen", &icv) || !params.ExpectEnd("GCMParameters")) {
+      return Malformed(params);
+    }
+    if (icv.size != 1 || icv.data[0] < 12 || icv.data[0] > 16) return Unsupported(params, "aes-ICVlen not 12..16");
+    out.icv_len = icv.data[0];
+  }
+  if (out.nonce.size != 12) return Unsupported(params, "GCM nonce is not 12 bytes");
+  if (eci.PeekTag() != der::ContextPrim(0)) return Unsupported(eci, "encryptedContent absent or constructed");
+  if (!eci.ReadBytes(der::ContextPrim(0), "encryptedContent", &out.ciphertext) || !eci.ExpectEnd("EncryptedContentInfo")) {
+    return Malformed(eci);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view input) {
+  std::string err;
+  Reader top(input, &err);
+  Reader ci, explicit0, aed, ris, eci;
+  Span type;
+  if (!top.Read(der::kSequence, "ContentInfo", &ci) || !top.ExpectEnd("ContentInfo") ||
+      !ci.ReadBytes(der::kOid, "ContentInfo.contentType", &type)) {
+    return Malformed(top);
+  }
+  if (!Is(type, kOidAuthEnveloped)) return Unsupported(ci, "content type is not id-ct-authEnvelopedData");
+  bool v0 = false;
+  if (!ci.Read(der::ContextCons(0), "ContentInfo.content", &explicit0) || !ci.ExpectEnd("ContentInfo.content") ||
+      !explicit0.Read(der::kSequence, "AuthEnvelopedData", &aed) || !explicit0.ExpectEnd("AuthEnvelopedData") ||
+      !aed.ReadSmallInt("AuthEnvelopedData.version", 0, &v0)) {
+    return Malformed(top);
+  }
+  if (!v0) return Unsupported(aed, "AuthEnvelopedData version is not 0");
+  if (aed.PeekTag() == der::ContextCons(0)) return Unsupported(aed, "originatorInfo");
+  if (!aed.Read(der::kSet, "recipientInfos", &ris)) return Malformed(aed);
+  AuthEnvelopedView out;
+  while (!ris.empty()) {
+    if (ris.PeekTag() != der::ContextCons(1)) {  // KTRI, KEKRI, PWRI, ORI: not read here
+      if (!ris.ReadAny("RecipientInfo", nullptr)) return Malformed(ris);
+      continue;
+    }
+    Reader kari;
+    if (!ris.Read(der::ContextCons(1), "KeyAgreeRecipientInfo", &kari)) return Malformed(ris);
+    out.karis.emplace_back();
+    if (Status st = ReadKari(kari, out.karis.back()); !st) return st.error();
+  }
+  if (!aed.Read(der::kSequence, "authEncryptedContentInfo", &eci)) return Malformed(aed);
+  if (Status st = ReadContent(eci, out); !st) return st.error();
+  if (aed.PeekTag() == der::ContextCons(1)) return Unsupported(aed, "authenticated attributes");
+  if (!aed.ReadBytes(der::kOctetString, "mac", &out.mac)) return Malformed(aed);
+  if (!aed.empty()) return Unsupported(aed, "unauthenticated attributes");
+  if (out.mac.size != out.icv_len) return Unsupported(aed, "mac length differs from aes-ICVlen");
+  return out;
+}
+
+}  // namespace sipim::security

@@ -1,0 +1,44 @@
+#pragma once
+// A lean decoder for the CMS AuthEnvelopedData (RFC 5083, RFC 5084) that
+// sipim sends to P-256 recipients, in place of OpenSSL's ASN.1 template
+// decoder, which decodes every RecipientInfo of the message (16 recipients:
+// about a third of a receive) although a receiver needs only its own.
+//
+// It reads one form: ContentInfo(id-ct-authEnvelopedData), version 0, no
+// originatorInfo, RecipientInfos of which the KeyAgreeRecipientInfos
+// (version 3, originatorKey on id-ecPublicKey, no ukm,
+// dhSinglePass-stdDH-sha256kdf-scheme with id-aes128-wrap) are located and the
+// others skipped, AES-128-GCM content (12-byte nonce) of type id-data, no
+// authenticated or unauthenticated attributes. Anything else is
+// kUnsupported and bad DER kMalformed, naming what and the offset; the caller
+// then hands the message to OpenSSL's CMS.
+#include <string_view>
+#include <vector>
+
+#include "security/der.h"
+#include "security/error.h"
+
+namespace sipim::security {
+
+struct KariView {
+  der::Span originator_point;  // uncompressed EC point from the OriginatorPublicKey BIT STRING
+  der::Span wrap_alg;          // keyEncryptionAlgorithm's parameter: the key-wrap AlgorithmIdentifier, full DER
+  struct Key {
+    der::Span issuer, serial;  // recipient by issuer and serial number (full DER)
+    der::Span encrypted_key;   // wrapped content-encryption key
+  };
+  std::vector<Key> keys;
+};
+
+struct AuthEnvelopedView {
+  std::vector<KariView> karis;
+  der::Span nonce;       // GCM nonce (12 bytes)
+  std::size_t icv_len = 12;
+  der::Span ciphertext;  // encryptedContent
+  der::Span mac;         // GCM tag
+};
+
+// Views into `der`, which must outlive the result.
+Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view der);
+
+}  // namespace sipim::security
