@@ -372,17 +372,40 @@ int WriteTables(const std::map<std::string, Row>& rows) {
                                 : std::vector<Term>{{n, P + "keygen/p256"}, {n, P + "derive/p256"}};
       e.push_back({1, P + "aes128gcm-rekey/100"});
       RatioLine(L, "BM_Smime/encrypt/" + enc + "/100", e);
+      // P-256 key agreement also derives a KEK (X9.63, SHA-256) and wraps or
+      // unwraps the content key with it per recipient; the receiver turns the
+      // originator's ephemeral point into a key first.
+      const Term kdf{n, P + "x963kdf-sha256/p256"}, wrap{n, P + "aes128-wrap/16"};
+      const std::vector<Term> kari_rx = {{1, P + "import_peer/p256"}, {1, P + "derive/p256"},
+                                         {1, P + "x963kdf-sha256/p256"}, {1, P + "aes128-unwrap/16"}};
+      if (!rsa) {
+        std::vector<Term> e_full = {{n, P + "keygen/p256"}, {n, P + "derive/p256"}, kdf, wrap};
+        e_full.push_back({1, P + "aes128gcm-rekey/100"});
+        RatioLine(L, "BM_Smime/encrypt/" + enc + "/100", e_full);
+      }
       std::vector<Term> d = {{1, rsa ? P + "decrypt/rsa2048-pkcs1" : P + "derive/p256"}, {1, P + "aes128gcm-rekey/100"}};
       RatioLine(L, "BM_Smime/decrypt/" + enc + "/100", d);
+      // The receive side as listed in full (for RSA the same as above).
+      std::vector<Term> d_full = rsa ? d : kari_rx;
+      if (!rsa) {
+        d_full.push_back({1, P + "aes128gcm-rekey/100"});
+        RatioLine(L, "BM_Smime/decrypt/" + enc + "/100", d_full);
+      }
       std::vector<Term> se = e;
       se.push_back({1, P + "sign/" + a});
       se.push_back({1, P + "sha256/100"});
       RatioLine(L, "BM_Smime/sign_encrypt/" + enc + "/100", se);
+      std::vector<Term> se_full = rsa ? e : std::vector<Term>{{n, P + "keygen/p256"}, {n, P + "derive/p256"}, kdf, wrap,
+                                                                {1, P + "aes128gcm-rekey/100"}};
+      se_full.push_back({1, P + "sign/" + a});
+      se_full.push_back({1, P + "sha256/100"});
+      se_full.push_back(attrs);
+      RatioLine(L, "BM_Smime/sign_encrypt/" + enc + "/100", se_full);
       std::vector<Term> dv = d;
       dv.push_back({2, P + "verify/" + a});
       dv.push_back({1, P + "sha256/100"});
       RatioLine(L, "BM_Smime/decrypt_verify/" + enc + "/100", dv);
-      std::vector<Term> dv_cached = d;
+      std::vector<Term> dv_cached = d_full;
       dv_cached.push_back({1, P + "verify/" + a});
       dv_cached.push_back({1, P + "sha256/100"});
       dv_cached.push_back(attrs);
