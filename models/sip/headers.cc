@@ -37,6 +37,9 @@ class Ctx {
     return Err(reason, s.data() + i);
   }
   std::string_view base() const { return base_; }
+  // The end of the buffer the value lies in: bytes up to here may be read
+  // (sixteen-byte loads that go past the value's end).
+  const char* readable_end() const { return base_.data() + base_.size(); }
 
  private:
   std::string_view base_;
@@ -372,6 +375,7 @@ inline bool IsBranchEq(const char* p) {
 bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
   const char* const d = s.data();
   const std::size_t n = s.size();
+  const char* const readable = ctx.readable_end();
   std::size_t i = 0;
   std::string_view parts[3];
   if (n >= 8 && std::memcmp(d, "SIP/2.0/", 8) == 0) {
@@ -401,7 +405,7 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
   // Host bytes and label rules in one pass: the same run HostLength()
   // finds, the same verdict ClassifyHost() gives on it.
   const char* host_end = nullptr;
-  if (ScanHost(d + i, d + n, &host_end) == HostKind::kNone) return false;
+  if (ScanHostBlock(d + i, d + n, readable, &host_end) == HostKind::kNone) return false;
   const std::size_t host_len = static_cast<std::size_t>(host_end - (d + i));
   const std::string_view host(d + i, host_len);
   i += host_len;
@@ -561,9 +565,9 @@ namespace {
 // The first byte at or after i in d[0..n) that may end or break a <URI>:
 // '>', '<', '"' or any byte <= SP (a superset of kAngleStop; the caller
 // accepts only '>'); n if none. Sixteen bytes per step where they exist.
-inline std::size_t AngleScan(const char* d, std::size_t i, std::size_t n) {
+inline std::size_t AngleScan(const char* d, std::size_t i, std::size_t n, const char* readable) {
 #ifdef __SSE2__
-  while (n - i >= 16) {
+  while (readable - (d + i) >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i));
     const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
     const __m128i lt = _mm_cmpeq_epi8(v, _mm_set1_epi8('<'));
@@ -571,8 +575,12 @@ inline std::size_t AngleScan(const char* d, std::size_t i, std::size_t n) {
     const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
     const unsigned m = static_cast<unsigned>(
         _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, lt), _mm_or_si128(gt, quote))));
-    if (m != 0) return i + static_cast<std::size_t>(__builtin_ctz(m));
+    if (m != 0) {
+      i += static_cast<std::size_t>(__builtin_ctz(m));
+      return i < n ? i : n;
+    }
     i += 16;
+    if (i >= n) return n;
   }
 #endif
   while (i < n && static_cast<unsigned char>(d[i]) > 0x20 && !kAngleStop.c[static_cast<unsigned char>(d[i])]) ++i;
@@ -594,7 +602,7 @@ inline bool IsTagEq(const char* p) {
   return (w | 0x00202020u) == want;
 }
 
-bool FastNameAddr(std::string_view s, NameAddr* out) {
+bool FastNameAddr(std::string_view s, NameAddr* out, const char* readable) {
   const char* const d = s.data();
   const std::size_t n = s.size();
   // Written in place: on a bail-out the general code resets *out.
@@ -613,7 +621,7 @@ bool FastNameAddr(std::string_view s, NameAddr* out) {
   }
   if (i >= n || d[i] != '<') return false;
   const std::size_t uri_begin = ++i;
-  i = AngleScan(d, i, n);
+  i = AngleScan(d, i, n, readable);
   if (i >= n || d[i] != '>' || i == uri_begin) return false;
   r.uri = std::string_view(d + uri_begin, i - uri_begin);
   r.angle = true;
@@ -659,8 +667,8 @@ bool FastNameAddr(std::string_view s, NameAddr* out) {
 
 ParseError ParseNameAddr(std::string_view value, NameAddr* out, std::string_view base) {
   const std::string_view s = text::TrimLws(value);
-  if (internal::FastPaths() && FastNameAddr(s, out)) return {};
   const Ctx ctx(value, base);
+  if (internal::FastPaths() && FastNameAddr(s, out, ctx.readable_end())) return {};
   *out = NameAddr();
   out->text = s;
   if (s.empty()) return ctx.Err("empty name-addr", value.data());
