@@ -285,6 +285,8 @@ class MessageParser {
   [[gnu::cold, gnu::noinline]] ParseError Fail(const char* reason, std::size_t at) const {
     return MakeParseError(reason, d_, n_, at);
   }
+  ParseError GeneralStartLine(std::size_t begin, std::size_t* cr);
+  std::size_t FastRequestLine(std::size_t begin);
   ParseError StartLine(std::size_t begin, std::size_t end);
   ParseError RequestLine(std::size_t begin, std::size_t end);
   ParseError StatusLine(std::size_t begin, std::size_t end);
@@ -340,22 +342,93 @@ ParseError MessageParser::Run() {
   }
   const std::size_t begin = pos_;
   if (begin >= n_) return Fail("empty message", begin);
-  // The start line ends at the first control byte, which must be CRLF.
-  const std::size_t cr = static_cast<std::size_t>(text::FindCtl(d_ + begin, d_ + n_) - d_);
-  if (cr >= n_) return Fail("truncated start line (no CRLF)", n_);
-  if (d_[cr] == '\n') return Fail("start line ends with bare LF (CRLF required)", cr);
-  if (d_[cr] != '\r') return Fail(d_[cr] == '\0' ? "NUL byte in start line" : "control character in start line", cr);
-  if (cr + 1 >= n_) return Fail("truncated start line (no CRLF)", n_);
-  if (d_[cr + 1] != '\n') return Fail("bare CR in start line", cr);
-  const std::size_t lf = cr + 1;
-  if (ParseError e = StartLine(begin, cr)) return e;
-  pos_ = lf + 1;
+  std::size_t cr = 0;
+#ifdef __SSE2__
+  if (internal::FastPaths()) cr = FastRequestLine(begin);
+#endif
+  if (cr == 0) {
+    if (ParseError e = GeneralStartLine(begin, &cr)) return e;
+  }
+  pos_ = cr + 2;
   if (ParseError e = Fields()) return e;
   if (ParseError e = Body()) return e;
   m_->raw = std::string_view(d_ + begin, pos_ - begin);
   m_->size = pos_;
   return {};
 }
+
+// The start line by the general rules: it ends at the first control byte,
+// which must be the CR of a CRLF. *cr is set to that CR.
+ParseError MessageParser::GeneralStartLine(std::size_t begin, std::size_t* cr_out) {
+  const std::size_t cr = static_cast<std::size_t>(text::FindCtl(d_ + begin, d_ + n_) - d_);
+  if (cr >= n_) return Fail("truncated start line (no CRLF)", n_);
+  if (d_[cr] == '\n') return Fail("start line ends with bare LF (CRLF required)", cr);
+  if (d_[cr] != '\r') return Fail(d_[cr] == '\0' ? "NUL byte in start line" : "control character in start line", cr);
+  if (cr + 1 >= n_) return Fail("truncated start line (no CRLF)", n_);
+  if (d_[cr + 1] != '\n') return Fail("bare CR in start line", cr);
+  *cr_out = cr;
+  return StartLine(begin, cr);
+}
+
+#ifdef __SSE2__
+// The request line stacks write, "METHOD SP sip:... SP SIP/2.0 CRLF" with an
+// upper-case method of at most 15 letters (the scheme in any case): the
+// method ends at the first stop byte of the line's first 16 bytes (SP or
+// below, DEL, '<', '>', '"'), the URI at the next one, and that must be the
+// SP of " SIP/2.0" CRLF. Sets the start-line fields exactly as
+// GeneralStartLine() would and returns the CR's offset; returns 0 for
+// anything else, and the general code parses the line from the start (and
+// names any error). tests/sip/fast_path_test.cc compares the two.
+std::size_t MessageParser::FastRequestLine(std::size_t begin) {
+  const char* const d = d_;
+  const auto stops = [](__m128i v) {
+    const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+    const __m128i angle = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+    const __m128i other = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, angle), other)));
+  };
+  if (n_ - begin < 16) return 0;
+  const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + begin));
+  const unsigned first_stops = stops(first);
+  // The method: 1 to 15 upper-case letters ('A'-'Z' moved to the bottom of
+  // the signed range, one compare), a token.
+  const unsigned upper = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(
+      _mm_add_epi8(first, _mm_set1_epi8(static_cast<char>(0x80 - 'A'))), _mm_set1_epi8(-128 + 26))));
+  const unsigned method_bits = (first_stops & (0u - first_stops)) - 1;  // all ones if no stop
+  if (first_stops == 0 || method_bits == 0 || (upper & method_bits) != method_bits) return 0;
+  const auto method_len = static_cast<std::size_t>(__builtin_ctz(first_stops));
+  if (d[begin + method_len] != ' ') return 0;
+  const std::size_t uri_begin = begin + method_len + 1;
+  std::size_t sp = uri_begin;
+  for (;;) {
+    if (n_ - sp < 16) return 0;
+    const unsigned m = stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + sp)));
+    if (m != 0) {
+      sp += static_cast<std::size_t>(__builtin_ctz(m));
+      break;
+    }
+    sp += 16;
+  }
+  // " SIP/2.0" CRLF after a URI of at least "sip:".
+  if (sp - uri_begin < 4 || n_ - sp < 10) return 0;
+  std::uint64_t tail;
+  std::memcpy(&tail, d + sp, 8);
+  std::uint64_t sip20;
+  std::memcpy(&sip20, " SIP/2.0", 8);
+  std::uint32_t scheme;
+  std::memcpy(&scheme, d + uri_begin, 4);
+  std::uint32_t sip_colon;
+  std::memcpy(&sip_colon, "sip:", 4);
+  if (tail != sip20 || !IsCrLf(d + sp + 8) || (scheme | 0x00202020u) != sip_colon) return 0;
+  const std::size_t cr = sp + 8;
+  m_->start_line = std::string_view(d + begin, cr - begin);
+  m_->method = std::string_view(d + begin, method_len);
+  m_->request_uri = std::string_view(d + uri_begin, sp - uri_begin);
+  m_->version = std::string_view(d + sp + 1, 7);
+  m_->is_request = true;
+  return cr;
+}
+#endif
 
 ParseError MessageParser::StartLine(std::size_t begin, std::size_t end) {
   m_->start_line = std::string_view(d_ + begin, end - begin);

@@ -61,6 +61,9 @@ inline std::string Run(std::string_view d) {
     const ParseError e = Parse(d, Framing::kDatagram, &m);
     s.Error(e);
     if (e) return s.str();
+    s.Num(m.is_request);
+    for (std::string_view f : {m.start_line, m.method, m.request_uri, m.version, m.reason}) s.View(f);
+    s.Num(m.status_code);
     s.View(m.raw);
     s.View(m.body);
     s.Num(m.content_length);

@@ -14,6 +14,7 @@
 #include "fast_path_summary.h"
 #include "sip/fast_path.h"
 #include "sip/headers.h"
+#include "sip/host.h"
 #include "sip/message.h"
 #include "sip/uri.h"
 
@@ -169,6 +170,60 @@ TEST(SipFastPath, HostnameScanMatchesReference) {
   for (const char* q : {"1.2.3.4", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", "01.2.3.4", "1..2.3"})
     EXPECT_EQ(ClassifyHost(q), ReferenceHostKind(q)) << q;
   EXPECT_GT(checked, 900000u);
+}
+
+// ScanHostBlock (the Via fast path's bitmask scan of up to 32 bytes) gives
+// ScanHost's verdict and end on hosts of every length up to 40 over the host
+// alphabet, each followed by a stop byte and more readable bytes.
+TEST(SipFastPath, HostBlockScanMatchesScanHost) {
+  const char alphabet[] = {'1', '9', 'a', 'Z', '-', '.', '.', 'b', '0', '7'};
+  std::uint32_t seed = 12345;
+  const auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  std::size_t hostnames = 0;
+  for (int round = 0; round < 200000; ++round) {
+    const std::size_t len = next() % 41;
+    std::string buf;
+    for (std::size_t k = 0; k < len; ++k) buf += alphabet[next() % sizeof(alphabet)];
+    // Mostly well-formed labels: turn a share of the strings into "x.y.z".
+    if (round % 2 == 0)
+      for (std::size_t k = 0; k < len; ++k)
+        if (buf[k] == '-' || buf[k] == '.') buf[k] = (k % 4 == 3) ? '.' : 'c';
+    const std::size_t value_len = buf.size() + (round % 3 == 0 ? 1 : 0);  // the stop inside or past the value
+    buf += ";branch=z9hG4bK.x-1;more-readable-bytes-after-it";
+    const char* p = buf.data();
+    const char* want_end = nullptr;
+    const char* got_end = nullptr;
+    const HostKind want = ScanHost(p, p + value_len, &want_end);
+    const HostKind got = ScanHostBlock(p, p + value_len, p + buf.size(), &got_end);
+    ASSERT_EQ(got, want) << "host: \"" << buf.substr(0, value_len) << "\"";
+    if (want != HostKind::kNone) {
+      ASSERT_EQ(got_end, want_end) << buf.substr(0, value_len);
+    }
+    hostnames += want == HostKind::kHostname;
+  }
+  EXPECT_GT(hostnames, 10000u);
+}
+
+// Request lines around the start-line fast path's form: methods, schemes,
+// spacing, versions and line ends it must hand to the general code.
+TEST(SipFastPath, RequestLineSpellingsAgree) {
+  const std::string rest = "Via: SIP/2.0/UDP h.com;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
+  const char* lines[] = {"MESSAGE sip:a@b.com SIP/2.0", "message sip:a@b.com SIP/2.0", "M sip:a SIP/2.0",
+                         "ABCDEFGHIJKLMNO sip:a@b SIP/2.0", "ABCDEFGHIJKLMNOP sip:a@b SIP/2.0", "INVITE sips:a@b SIP/2.0",
+                         "INVITE SIP:a@b SIP/2.0", "INVITE sip: SIP/2.0", "INVITE sip SIP/2.0", "INVITE tel:+1 SIP/2.0",
+                         "INVITE  sip:a@b SIP/2.0", "INVITE sip:a@b  SIP/2.0", "INVITE sip:a@b SIP/2.0 ",
+                         "INVITE sip:a@b sip/2.0", "INVITE sip:a@b SIP/2.1", "INVITE sip:<a>@b SIP/2.0",
+                         "INVITE sip:a\"b SIP/2.0", "INVITE sip:a\tb SIP/2.0", "INVITE\tsip:a@b SIP/2.0",
+                         "INV-TE sip:a@b SIP/2.0", "SIP/2.0 200 OK", "INVITE sip:a@b SIP/2.0\r",
+                         "INVITE sip:a@b SIP/2.0\n", "INVITE sip:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@b SIP/2.0",
+                         "INVITE sip:a@b SIP/2.0\x7f", "INVITE sip:a\x80" "b SIP/2.0"};
+  for (const char* line : lines) {
+    ExpectSame(std::string(line) + "\r\n" + rest);
+    ExpectSame(std::string(line) + "\r\n");  // too short for the blocks
+  }
 }
 
 }  // namespace
