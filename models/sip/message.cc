@@ -207,6 +207,14 @@ inline HeaderId ClassifyBlock(__m128i v, std::size_t len) {
 }
 #endif
 
+#ifdef __SSE2__
+// The bytes of v that are control bytes: <= 0x1f (HT included) or DEL.
+inline unsigned CtlBits(__m128i v) {
+  const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))));
+}
+#endif
+
 // True if p[0..1] is CRLF (one 16-bit compare).
 inline bool IsCrLf(const char* p) {
   std::uint16_t w;
@@ -583,6 +591,8 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
   const std::size_t n = n_;
   std::vector<Header>& headers = m_->headers;
   std::uint16_t* const first = m_->first_.data();
+  const char* const end = d + n;
+  const char* const last_block = n >= 16 ? end - 16 : d;  // where the last 16-byte load may start
   std::size_t count = headers.size();
   while (n - line >= 16) {
     const char* const p = d + line;
@@ -592,27 +602,51 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
       return line + 2;
     }
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Bytes that are not visible ASCII: <= 0x20 or >= 0x80 (signed), or DEL.
-    const unsigned invisible = static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpgt_epi8(_mm_set1_epi8(0x21), v), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))));
+    // Control bytes (HT included: FindCtl below looks on past one).
+    const unsigned ctl = CtlBits(v);
     const unsigned colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
     const unsigned name_bits = (colons & (0u - colons)) - 1;  // the bytes before the first ':'
-    // No ':' in the block (all ones), an empty name, or a name byte that
-    // is not visible (SP or HT before ':', a control byte).
-    if (colons == 0 || name_bits == 0 || (invisible & name_bits) != 0) break;
+    // No ':' in the block (all ones), an empty name, or a control byte
+    // before the ':'. Then a name that matches a known one folded is that
+    // name: only CR, excluded here, also folds onto a name byte ('-').
+    // Any other name (SP or HT before ':' included) is checked as a token.
+    if (colons == 0 || name_bits == 0 || (ctl & name_bits) != 0) break;
     const auto name_len = static_cast<std::size_t>(__builtin_ctz(colons));
     const HeaderId id = ClassifyBlock(v, name_len);
     if (id == HeaderId::kUnknown && text::ClassRun(p, 0, name_len, text::kToken) != name_len) break;
-    // The value's first control byte: SP is not one; HT and bytes >= 0x80
-    // are marked here too, and FindCtl (exact) looks on past them.
-    const unsigned spaces = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
-    const unsigned value_ctl = invisible & ~spaces & ~(name_bits | (name_bits + 1));
-    const char* stop = value_ctl != 0 ? p + __builtin_ctz(value_ctl) : p + 16;
-    if (value_ctl == 0 || *stop != '\r') stop = text::FindCtl(stop, d + n);
+    // The value's first control byte, sixteen bytes per step.
+    const char* stop;
+    if (ctl != 0) {
+      stop = p + __builtin_ctz(ctl);
+    } else {
+      const char* q = p + 16;
+      for (;;) {
+        if (q > last_block) {
+          stop = text::FindCtl(q, end);
+          break;
+        }
+        const unsigned m = CtlBits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+        if (m != 0) {
+          stop = q + __builtin_ctz(m);
+          break;
+        }
+        q += 16;
+      }
+    }
+    // The line must end in CRLF, not followed by SP or HT (a fold), with a
+    // byte after that in the buffer; anything else (a control byte other
+    // than CR, a bare CR, the end of the buffer) goes to GeneralField,
+    // which says what it is. HT is allowed in a value: look on past it.
+    if (end - stop < 4) break;
+    if (*stop != '\r') {
+      if (*stop != '\t') break;
+      stop = text::FindCtl(stop + 1, end);
+      if (end - stop < 4) break;
+    }
+    std::uint32_t crlf_next;
+    std::memcpy(&crlf_next, stop, 4);
+    if ((crlf_next & 0xffffu) != 0x0a0du || IsWs(static_cast<char>(crlf_next >> 16))) break;
     const auto cr = static_cast<std::size_t>(stop - d);
-    // A control byte other than CR, a CR not followed by LF, a fold or the
-    // end of the buffer: GeneralField says what it is.
-    if (cr + 2 >= n || stop[0] != '\r' || stop[1] != '\n' || IsWs(stop[2])) break;
     if (count >= kMaxHeaders) break;
     const std::string_view value = TrimValue(p + name_len + 1, stop);
     if (id == HeaderId::kContentLength && !(m_->content_length < 0 && ShortDecimal(value, &m_->content_length))) break;
