@@ -11,25 +11,25 @@ bool ReadWithSipim(std::string_view message, FieldSink& sink) {
   static thread_local sip::Message msg;
   if (sip::Parse(message, sip::Framing::kDatagram, &msg)) return false;
 
-  KeyFields f;
   sip::Via via;
   if (sip::TopVia(msg, &via)) return false;
-  f.via_branch = via.branch;
   sip::NameAddr addr;
   const sip::Header* h = msg.Find(sip::HeaderId::kFrom);
   if (!h || sip::ParseNameAddr(h->value, &addr, msg.input)) return false;
-  f.from_tag = addr.tag;
+  const std::string_view from_tag = addr.tag;
   h = msg.Find(sip::HeaderId::kTo);
   if (!h || sip::ParseNameAddr(h->value, &addr, msg.input)) return false;
-  f.to_tag = addr.tag;
+  const std::string_view to_tag = addr.tag;
+  std::string_view call_id;
   h = msg.Find(sip::HeaderId::kCallId);
-  if (!h || sip::ParseCallId(h->value, &f.call_id, msg.input)) return false;
+  if (!h || sip::ParseCallId(h->value, &call_id, msg.input)) return false;
   sip::CSeq cseq;
   h = msg.Find(sip::HeaderId::kCSeq);
   if (!h || sip::ParseCSeq(h->value, &cseq, msg.input)) return false;
-  f.cseq = cseq.number;
+  // Built once at the end, every member given: no zeroing first.
   // Parse() has already read and checked Content-Length.
-  f.content_length = msg.content_length < 0 ? 0 : static_cast<std::uint64_t>(msg.content_length);
+  const KeyFields f{via.branch,  from_tag, to_tag, call_id, {}, cseq.number,
+                    msg.content_length < 0 ? 0 : static_cast<std::uint64_t>(msg.content_length)};
   sink.Take(f);
   return true;
 }

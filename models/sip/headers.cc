@@ -439,7 +439,7 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
       // ";branch=token", the one parameter every Via has: what ViaParam()
       // does for it, without the name lookups.
       i += 7;
-      const std::size_t vlen = TokenRun(d, i, n);
+      const std::size_t vlen = text::LongClassRun(d, i, n, readable, text::kToken);
       if (vlen == 0) return false;
       v.branch = std::string_view(d + i, vlen);
       i += vlen;
@@ -473,11 +473,10 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
   return true;
 }
 
-// Parses the via-parm at the start of s; *end is where it ends (before
-// LWS), so that a caller can stop at a following ',' without splitting the
-// whole field first.
-ParseError ParseViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
-  if (internal::FastPaths() && FastViaAt(s, out, ctx, end_out)) return {};
+// Parses the via-parm at the start of s by the general rules (every form,
+// every error); *end is where it ends (before LWS), so that a caller can
+// stop at a following ',' without splitting the whole field first.
+ParseError GeneralViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
   *out = Via();
   std::size_t i = LwsLength(s);
   std::string_view* parts[3] = {&out->protocol, &out->version, &out->transport};
@@ -520,6 +519,12 @@ ParseError ParseViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t*
   return {};
 }
 
+// GeneralViaAt(), after the fast path for the plain form.
+ParseError ParseViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
+  if (internal::FastPaths() && FastViaAt(s, out, ctx, end_out)) return {};
+  return GeneralViaAt(s, out, ctx, end_out);
+}
+
 }  // namespace
 
 ParseError ParseVia(std::string_view value, Via* out, std::string_view base) {
@@ -535,7 +540,10 @@ ParseError TopVia(const Message& msg, Via* out) {
   // Only the first value is parsed; AllVias() and Validate() check the rest.
   const Ctx ctx(h->value, msg.input);
   std::size_t end = 0;
-  if (ParseError e = ParseViaAt(h->value, out, ctx, &end)) return e;
+  // The fast path stops only at the value's end or at a ',': nothing is
+  // left to check after it.
+  if (internal::FastPaths() && FastViaAt(h->value, out, ctx, &end)) return {};
+  if (ParseError e = GeneralViaAt(h->value, out, ctx, &end)) return e;
   end += LwsFrom(h->value, end);
   if (end < h->value.size() && h->value[end] != ',')
     return ctx.Err("Via: unexpected character", h->value, end);

@@ -184,6 +184,29 @@ inline unsigned AlnumDotDashMask(__m128i v) {
 }
 #endif
 
+// Length of the run of class `cls` (kToken or kWord: both hold every
+// letter, digit, '-' and '.') at d + i, d[0..n): those common bytes sixteen
+// at a time while the buffer has 16 bytes from there (bytes up to
+// `readable` >= d + n may be loaded; bits past n are ignored), then the
+// table from the first other byte on. Pays on long runs (Via branches).
+inline std::size_t LongClassRun(const char* d, std::size_t i, std::size_t n, const char* readable, std::uint8_t cls) {
+  const std::size_t begin = i;
+#ifdef __SSE2__
+  while (i < n && readable - (d + i) >= 16) {
+    const unsigned other = ~AlnumDotDashMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i))) & 0xffffu;
+    if (other != 0) {
+      i += static_cast<std::size_t>(__builtin_ctz(other));
+      break;
+    }
+    i += 16;
+  }
+  if (i >= n) return n - begin;
+#else
+  (void)readable;
+#endif
+  return i - begin + ClassRun(d, i, n, cls);
+}
+
 // The bytes of the 8-byte word w that are below 0x20 or DEL (0x7f), as
 // their high bits (the "hasless" bit trick). Borrows only run upwards, so
 // the lowest set bit always marks a real match; that is all callers use.
