@@ -173,35 +173,42 @@ inline HeaderId Classify(std::string_view name) {
 
 #ifdef __SSE2__
 // kNames as 16-byte lower-case patterns (zero padded), for comparing a name
-// of at most 16 bytes with one SSE2 compare.
+// of at most 15 bytes with one SSE2 compare. Entry i + 1 is kNames[i], as
+// in kIndex; entry 0 stands for an empty slot of kIndex: all 0xff, with the
+// id kUnknown, so that the first slot of a bucket is compared without a
+// test for empty (a name that matches it is unknown either way).
+constexpr std::size_t kNameCount = sizeof(kNames) / sizeof(kNames[0]);
 struct NamePatterns {
-  char b[sizeof(kNames) / sizeof(kNames[0])][16] = {};
+  char b[kNameCount + 1][16] = {};
   constexpr NamePatterns() {
-    for (std::size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i)
-      for (std::size_t k = 0; k < kNames[i].name.size() && k < 16; ++k) b[i][k] = kNames[i].name[k];
+    for (std::size_t k = 0; k < 16; ++k) b[0][k] = static_cast<char>(0xff);
+    for (std::size_t i = 0; i < kNameCount; ++i)
+      for (std::size_t k = 0; k < kNames[i].name.size() && k < 16; ++k) b[i + 1][k] = kNames[i].name[k];
   }
 };
 alignas(16) constexpr NamePatterns kPatterns{};
-// kNames[i].id as a byte array: one load, no 24-byte stride.
+// The ids of kPatterns as a byte array: one load, no 24-byte stride.
 struct PatternIds {
-  HeaderId id[sizeof(kNames) / sizeof(kNames[0])] = {};
+  HeaderId id[kNameCount + 1] = {};
   constexpr PatternIds() {
-    for (std::size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) id[i] = kNames[i].id;
+    for (std::size_t i = 0; i < kNameCount; ++i) id[i + 1] = kNames[i].id;
   }
 };
 constexpr PatternIds kPatternIds{};
 
-// Classify() for a name of 1..16 bytes that starts the 16 bytes in v and
-// holds no control byte. Folding with | 0x20 is then exact: only 'A'-'Z'
-// and 'a'-'z' fold onto a letter, and only '-' and CR (excluded) onto '-'.
-inline HeaderId ClassifyBlock(__m128i v, std::size_t len) {
+// Classify() for a name of 1..15 bytes that starts the 16 bytes in v and
+// holds no control byte; `care` has one bit per name byte. Folding with
+// | 0x20 is then exact: only 'A'-'Z' and 'a'-'z' fold onto a letter, and
+// only '-' and CR (excluded) onto '-'.
+inline HeaderId ClassifyBlock(__m128i v, std::size_t len, unsigned care) {
   const auto& bucket = kIndex.slot[len][static_cast<unsigned char>(_mm_cvtsi128_si32(v)) & 31];
   const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-  const unsigned care = (1u << len) - 1;
-  for (std::size_t k = 0; k < kSlots && bucket[k] != 0; ++k) {
-    const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(kPatterns.b[bucket[k] - 1]));
+  for (std::size_t k = 0; k < kSlots; ++k) {
+    const std::size_t e = bucket[k];
+    const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(kPatterns.b[e]));
     const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(folded, want)));
-    if ((eq & care) == care) return kPatternIds.id[bucket[k] - 1];
+    if ((eq & care) == care) return kPatternIds.id[e];
+    if (e == 0) break;
   }
   return HeaderId::kUnknown;
 }
@@ -612,7 +619,7 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
     // Any other name (SP or HT before ':' included) is checked as a token.
     if (colons == 0 || name_bits == 0 || (ctl & name_bits) != 0) break;
     const auto name_len = static_cast<std::size_t>(__builtin_ctz(colons));
-    const HeaderId id = ClassifyBlock(v, name_len);
+    const HeaderId id = ClassifyBlock(v, name_len, name_bits);
     if (id == HeaderId::kUnknown && text::ClassRun(p, 0, name_len, text::kToken) != name_len) break;
     // The value's first control byte, sixteen bytes per step.
     const char* stop;
