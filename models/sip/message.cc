@@ -293,7 +293,7 @@ class MessageParser {
   MessageParser(std::string_view data, Framing framing, Message* out)
       : d_(data.data()), n_(data.size()), framing_(framing), m_(out) {}
 
-  ParseError Run();
+  [[gnu::always_inline]] inline ParseError Run();
 
  private:
   // Out of line and cold: error paths stay out of the hot loops' code.
@@ -305,13 +305,15 @@ class MessageParser {
   ParseError StartLine(std::size_t begin, std::size_t end);
   ParseError RequestLine(std::size_t begin, std::size_t end);
   ParseError StatusLine(std::size_t begin, std::size_t end);
-  ParseError Fields();
+  // Inlined into Run(): called once per message, their ParseError returns
+  // would cost more than their bodies on the success path.
+  [[gnu::always_inline]] inline ParseError Fields();
   std::size_t PlainFields(std::size_t line, bool* done);
   ParseError GeneralField(std::size_t* line, bool* done);
   ParseError ScanValue(std::size_t value_begin, std::size_t from, std::size_t* line_end);
   ParseError NameError(std::size_t line) const;
   ParseError ContentLength(const Header& h);
-  ParseError Body();
+  [[gnu::always_inline]] inline ParseError Body();
   // The first byte of [begin, end) that a Request-URI may not hold raw
   // (kUriStop), or end. Sixteen bytes per step while the buffer has them.
   std::size_t FindUriStop(std::size_t k, std::size_t end) const {
@@ -350,7 +352,7 @@ class MessageParser {
   std::size_t pos_ = 0;
 };
 
-ParseError MessageParser::Run() {
+inline ParseError MessageParser::Run() {
   m_->input = std::string_view(d_, n_);
   if (framing_ == Framing::kStream) {
     while (pos_ + 1 < n_ && d_[pos_] == '\r' && d_[pos_ + 1] == '\n') pos_ += 2;
@@ -405,10 +407,8 @@ std::size_t MessageParser::FastRequestLine(std::size_t begin) {
   if (n_ - begin < 16) return 0;
   const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + begin));
   const unsigned first_stops = stops(first);
-  // The method: 1 to 15 upper-case letters ('A'-'Z' moved to the bottom of
-  // the signed range, one compare), a token.
-  const unsigned upper = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(
-      _mm_add_epi8(first, _mm_set1_epi8(static_cast<char>(0x80 - 'A'))), _mm_set1_epi8(-128 + 26))));
+  // The method: 1 to 15 upper-case letters, a token.
+  const unsigned upper = static_cast<unsigned>(_mm_movemask_epi8(text::InRange(first, 'A', 26)));
   const unsigned method_bits = (first_stops & (0u - first_stops)) - 1;  // all ones if no stop
   if (first_stops == 0 || method_bits == 0 || (upper & method_bits) != method_bits) return 0;
   const auto method_len = static_cast<std::size_t>(__builtin_ctz(first_stops));
@@ -564,7 +564,7 @@ ParseError MessageParser::ScanValue(std::size_t value_begin, std::size_t from, s
   }
 }
 
-ParseError MessageParser::Fields() {
+inline ParseError MessageParser::Fields() {
   std::size_t line = pos_;
   const bool fast = internal::FastPaths();
   bool done = false;
@@ -762,7 +762,7 @@ ParseError MessageParser::ContentLength(const Header& h) {
   return {};
 }
 
-ParseError MessageParser::Body() {
+inline ParseError MessageParser::Body() {
   const std::size_t rest = n_ - pos_;
   if (m_->content_length < 0) {
     if (framing_ == Framing::kStream) return Fail("missing Content-Length (required on a stream)", pos_);
