@@ -70,10 +70,7 @@ inline HostKind ScanHostBlock(const char* p, const char* e, const char* readable
       if (len == 0 || (starts & (dots | dashes)) != 0 || ((dots >> 1) & dashes) != 0 || ((dashes >> (len - 1)) & 1u))
         return HostKind::kNone;
       *end = p + len;
-      const std::uint64_t digits = mask([](__m128i v) {
-        return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(
-            _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - '0'))), _mm_set1_epi8(static_cast<char>(-128 + 10)))));
-      });
+      const std::uint64_t digits = mask(text::DigitMask);
       const std::uint64_t letters = run & ~(dots | dashes | digits);
       if ((letters | dashes) == 0)
         return IsIPv4Address(std::string_view(p, len)) ? HostKind::kIPv4 : HostKind::kNone;

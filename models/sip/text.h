@@ -167,19 +167,22 @@ inline std::string_view TrimLws(std::string_view s) {
 inline std::size_t TokenLength(std::string_view s) { return ClassRun(s.data(), 0, s.size(), kToken); }
 
 #ifdef __SSE2__
+// The bytes of v in [low, low + count), as a bitmask: an add moves the
+// range to the bottom of the signed bytes, one signed compare tests it.
+inline __m128i InRange(__m128i v, char low, int count) {
+  const __m128i shifted = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - low)));
+  return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + count)));
+}
+inline unsigned DigitMask(__m128i v) { return static_cast<unsigned>(_mm_movemask_epi8(InRange(v, '0', 10))); }
+
 // The bytes of v that are ASCII letters, digits, '-' or '.', as a bitmask:
 // the hostname alphabet, and most bytes of the tokens stacks write
-// (branches, tags, methods, Call-IDs). Three range tests, each an add that
-// moves the range to the bottom of the signed bytes and one signed compare.
+// (branches, tags, methods, Call-IDs).
 inline unsigned AlnumDotDashMask(__m128i v) {
-  const auto below = [](__m128i x, char low, int count) {
-    const __m128i shifted = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(0x80 - low)));
-    return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + count)));
-  };
   // | 0x20 maps exactly 'A'-'Z' and 'a'-'z' onto 'a'-'z'.
-  const __m128i alpha = below(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
-  const __m128i digit = below(v, '0', 10);
-  const __m128i dash_dot = below(v, '-', 2);  // '-' 0x2d, '.' 0x2e
+  const __m128i alpha = InRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
+  const __m128i digit = InRange(v, '0', 10);
+  const __m128i dash_dot = InRange(v, '-', 2);  // '-' 0x2d, '.' 0x2e
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), dash_dot)));
 }
 #endif

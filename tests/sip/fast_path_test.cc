@@ -207,6 +207,23 @@ TEST(SipFastPath, HostBlockScanMatchesScanHost) {
   EXPECT_GT(hostnames, 10000u);
 }
 
+// CSeq and Call-ID values around the block fast paths' limits (lengths 16
+// and 32, 9 and 10 digits, '@' placement, bytes outside letters/digits/-/.).
+TEST(SipFastPath, CSeqAndCallIdSpellingsAgree) {
+  const std::string head = "MESSAGE sip:a@b.com SIP/2.0\r\nVia: SIP/2.0/UDP h.com;branch=z9hG4bK1\r\n";
+  const char* cseqs[] = {"1 MESSAGE", "123456789 MESSAGE", "1234567890 MESSAGE", "2147483648 X", "1 ABCDEFGHIJKLMN",
+                         "1 ABCDEFGHIJKLMNO", "12 ABCDEFGHIJKLMN", "1  MESSAGE", "1\tMESSAGE", "1 MES SAGE",
+                         "1 MES!SAGE", "1 MES_SAGE", "1", "1 ", " 1 X", "x MESSAGE", "01 INVITE", "1 A"};
+  const char* ids[] = {"a", "a@b", "@b", "a@", "a@@b", "a@b@c", "asd88asd77a@1.2.3.4",
+                       "abcdefghijklmnopqrstuvwxyz012345", "abcdefghijklmnopqrstuvwxyz0123456",
+                       "abcdefghijklmnop@rstuvwxyz012345", "abc_def@x", "abc\"d@x", "a b", "a:b@[::1]", "a%41@b", "-.@.-"};
+  for (const char* cseq : cseqs)
+    for (const char* id : ids)
+      // More fields after both, so that the 16- and 32-byte loads fit.
+      ExpectSame(head + "CSeq: " + cseq + "\r\nCall-ID: " + id +
+                 "\r\nSubject: enough bytes after the values for the block loads\r\nContent-Length: 0\r\n\r\n");
+}
+
 // Request lines around the start-line fast path's form: methods, schemes,
 // spacing, versions and line ends it must hand to the general code.
 TEST(SipFastPath, RequestLineSpellingsAgree) {
