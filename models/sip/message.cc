@@ -645,14 +645,16 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
     // than CR, a bare CR, the end of the buffer) goes to GeneralField,
     // which says what it is. HT is allowed in a value: look on past it.
     if (end - stop < 4) break;
-    if (*stop != '\r') {
+    std::uint32_t crlf_next;
+    std::memcpy(&crlf_next, stop, 4);
+    if ((crlf_next & 0xffffu) != 0x0a0du) {
       if (*stop != '\t') break;
       stop = text::FindCtl(stop + 1, end);
       if (end - stop < 4) break;
+      std::memcpy(&crlf_next, stop, 4);
+      if ((crlf_next & 0xffffu) != 0x0a0du) break;
     }
-    std::uint32_t crlf_next;
-    std::memcpy(&crlf_next, stop, 4);
-    if ((crlf_next & 0xffffu) != 0x0a0du || IsWs(static_cast<char>(crlf_next >> 16))) break;
+    if (IsWs(static_cast<char>(crlf_next >> 16))) break;
     const auto cr = static_cast<std::size_t>(stop - d);
     if (count >= kMaxHeaders) break;
     const std::string_view value = TrimValue(p + name_len + 1, stop);
