@@ -372,20 +372,22 @@ inline bool IsBranchEq(const char* p) {
   return ((w | 0x0000202020202020ull) & 0x00ffffffffffffffull) == kWant;
 }
 
-bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
+[[gnu::always_inline]] inline bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
   const char* const d = s.data();
   const std::size_t n = s.size();
   const char* const readable = ctx.readable_end();
   std::size_t i = 0;
-  std::string_view parts[3];
+  // Written in place: on a bail-out the general code resets *out.
+  Via& v = *out;
+  std::string_view* const parts[3] = {&v.protocol, &v.version, &v.transport};
   if (n >= 8 && std::memcmp(d, "SIP/2.0/", 8) == 0) {
     // What every stack writes: two tokens and their '/' in one compare.
-    parts[0] = std::string_view(d, 3);
-    parts[1] = std::string_view(d + 4, 3);
+    *parts[0] = std::string_view(d, 3);
+    *parts[1] = std::string_view(d + 4, 3);
     i = 8;
     const std::size_t len = TokenRun(d, i, n);
     if (len == 0) return false;
-    parts[2] = std::string_view(d + i, len);
+    *parts[2] = std::string_view(d + i, len);
     i += len;
   } else {
     for (int k = 0; k < 3; ++k) {
@@ -395,7 +397,7 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
       }
       const std::size_t len = TokenRun(d, i, n);
       if (len == 0) return false;
-      parts[k] = std::string_view(d + i, len);
+      *parts[k] = std::string_view(d + i, len);
       i += len;
     }
   }
@@ -416,12 +418,7 @@ bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_ou
     if (!ParsePort(s.substr(i, dl), &port) || port == 0) return false;
     i += dl;
   }
-  // Written in place: on a later bail-out the general code resets *out.
-  // Field by field: `v = Via()` builds a temporary and copies it.
-  Via& v = *out;
-  v.protocol = parts[0];
-  v.version = parts[1];
-  v.transport = parts[2];
+  // The rest field by field: `v = Via()` builds a temporary and copies it.
   v.host = host;
   v.port = port;
   v.branch = v.received = v.maddr = std::string_view();
