@@ -598,15 +598,18 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
   const std::size_t n = n_;
   std::vector<Header>& headers = m_->headers;
   std::uint16_t* const first = m_->first_.data();
+  if (n - line < 16) return line;
   const char* const end = d + n;
-  const char* const last_block = n >= 16 ? end - 16 : d;  // where the last 16-byte load may start
+  const char* const last_block = end - 16;  // where the last 16-byte load may start
   std::size_t count = headers.size();
-  while (n - line >= 16) {
-    const char* const p = d + line;
+  // The line being read; pointers, not offsets, to keep the loop's state
+  // in few registers.
+  const char* p = d + line;
+  while (p <= last_block) {
     if (p[0] == '\r') {
       if (p[1] != '\n') break;
       *done = true;
-      return line + 2;
+      return static_cast<std::size_t>(p + 2 - d);
     }
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // Control bytes (HT included: FindCtl below looks on past one).
@@ -654,10 +657,15 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
       std::memcpy(&crlf_next, stop, 4);
       if ((crlf_next & 0xffffu) != 0x0a0du) break;
     }
-    if (IsWs(static_cast<char>(crlf_next >> 16))) break;
-    const auto cr = static_cast<std::size_t>(stop - d);
+    if (text::Is(static_cast<char>(crlf_next >> 16), text::kWs)) break;  // a table bit: fewer instructions than two compares
     if (count >= kMaxHeaders) break;
-    const std::string_view value = TrimValue(p + name_len + 1, stop);
+    // ": value" with bytes above SP at both ends, else the general trim.
+    // vb[1] is readable: at worst it is the LF after stop.
+    const char* const vb = p + name_len + 1;
+    const std::string_view value =
+        vb[0] == ' ' && static_cast<unsigned char>(vb[1]) > ' ' && static_cast<unsigned char>(stop[-1]) > ' '
+            ? std::string_view(vb + 1, static_cast<std::size_t>(stop - vb - 1))
+            : TrimValue(vb, stop);
     if (id == HeaderId::kContentLength && !(m_->content_length < 0 && ShortDecimal(value, &m_->content_length))) break;
     const auto idx = static_cast<std::size_t>(id);
     if (first[idx] == Message::kNone) first[idx] = static_cast<std::uint16_t>(count);
@@ -665,11 +673,11 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
     h.id = id;
     h.name = std::string_view(p, name_len);
     h.value = value;
-    h.line = std::string_view(p, cr + 2 - line);
+    h.line = std::string_view(p, static_cast<std::size_t>(stop + 2 - p));
     ++count;
-    line = cr + 2;
+    p = stop + 2;
   }
-  return line;
+  return static_cast<std::size_t>(p - d);
 }
 #endif
 
