@@ -2,36 +2,36 @@
 
 namespace sipim::security {
 
-CertCache::Entry* CertCache::Insert(std::unique_ptr<Entry> e) {
+CertCache::EntryPtr CertCache::Insert(EntryPtr e) {
   if (capacity_ == 0) capacity_ = 1;
-  // A full cache drops one entry (any: peers seen again are simply re-parsed).
+  // A full cache drops one entry (any: peers seen again are simply re-parsed;
+  // a caller still holding it keeps it alive).
   if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
   e->sip_uris = CertSipUris(e->cert.get());
-  Entry* raw = e.get();
-  entries_.emplace(std::string_view(raw->der), std::move(e));
-  return raw;
+  entries_.emplace(std::string_view(e->der), e);
+  return e;
 }
 
-Result<CertCache::Entry*> CertCache::Get(std::string_view der) {
+Result<CertCache::EntryPtr> CertCache::Get(std::string_view der) {
   auto it = entries_.find(der);
-  if (it != entries_.end()) return it->second.get();
+  if (it != entries_.end()) return it->second;
   auto cert = CertFromDer(reinterpret_cast<const unsigned char*>(der.data()), der.size());
   if (!cert) return cert.error();
   ++parses_;
-  auto e = std::make_unique<Entry>();
+  auto e = std::make_shared<Entry>();
   e->der = std::string(der);
   e->cert = std::move(*cert);
   return Insert(std::move(e));
 }
 
-Result<CertCache::Entry*> CertCache::Adopt(X509* cert) {
+Result<CertCache::EntryPtr> CertCache::Adopt(X509* cert) {
   auto der = CertToDer(cert);
   if (!der) return der.error();
   const std::string key(der->begin(), der->end());
   auto it = entries_.find(key);
-  if (it != entries_.end()) return it->second.get();
+  if (it != entries_.end()) return it->second;
   if (X509_up_ref(cert) != 1) return CryptoError("X509_up_ref");
-  auto e = std::make_unique<Entry>();
+  auto e = std::make_shared<Entry>();
   e->der = key;
   e->cert.reset(cert);
   return Insert(std::move(e));

@@ -51,12 +51,16 @@ class CertCache {
 
   explicit CertCache(std::size_t capacity = 1024) : capacity_(capacity) {}
 
+  // Entries are shared: one handed out stays valid after the cache drops it
+  // (a full cache drops one entry per insertion, possibly one in use).
+  using EntryPtr = std::shared_ptr<Entry>;
+
   // The entry for these DER bytes, parsing them on a miss (kMalformed if
   // they are not exactly one certificate).
-  Result<Entry*> Get(std::string_view der);
+  Result<EntryPtr> Get(std::string_view der);
   // The entry for an already parsed certificate (keyed by its DER; the
   // certificate is shared, not re-parsed).
-  Result<Entry*> Adopt(X509* cert);
+  Result<EntryPtr> Adopt(X509* cert);
 
   // Chain check through the entry's memo: verified in full on the first use,
   // for another store or purpose, or when `at_time` (default now) falls
@@ -70,10 +74,10 @@ class CertCache {
   std::uint64_t full_chain_checks() const { return full_chain_checks_; }
 
  private:
-  Entry* Insert(std::unique_ptr<Entry> e);
+  EntryPtr Insert(EntryPtr e);
   std::size_t capacity_;
   // Keys view the entries' own `der` strings.
-  std::unordered_map<std::string_view, std::unique_ptr<Entry>> entries_;
+  std::unordered_map<std::string_view, EntryPtr> entries_;
   std::uint64_t parses_ = 0;
   std::uint64_t full_chain_checks_ = 0;
 };

@@ -201,7 +201,7 @@ Result<std::string> VerifySignedByCert(const Message& m, const Bytes& raw, const
   // With a cache the peer's certificate stays parsed and chain-checked
   // (validity re-checked per message); without one it is decoded here.
   X509Ptr parsed;
-  CertCache::Entry* entry = nullptr;
+  CertCache::EntryPtr entry;
   X509* cert = nullptr;
   if (cfg.cert_cache != nullptr) {
     auto e = cfg.cert_cache->Get({reinterpret_cast<const char*>(cp->data.data()), cp->data.size()});

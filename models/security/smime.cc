@@ -407,7 +407,7 @@ Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const Receive
 // A certificate the lean path works with: parsed here or held by the cache.
 struct LeanCert {
   X509* cert = nullptr;
-  CertCache::Entry* entry = nullptr;  // when ctx.cert_cache is set
+  CertCache::EntryPtr entry;  // when ctx.cert_cache is set
 };
 
 // True if `cert` is the one named by issuer and serial number. Exact DER

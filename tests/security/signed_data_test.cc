@@ -161,6 +161,38 @@ TEST_P(LeanAlg, CacheRechecksValidityAndStore) {
   EXPECT_EQ(SmimeReceive(body->content_type, body->body, c).code(), Errc::kUnknownCa);
 }
 
+// A full cache may drop an entry a receive still uses (two carried certificates, room for one): it stays valid.
+TEST_P(LeanAlg, FullCacheKeepsEntriesInUse) {
+  Pki& p = GetPki(GetParam());
+  const Identity& alice = p.user("sip:alice@home.com");
+  X509StackPtr extra(sk_X509_new_null());
+  ASSERT_TRUE(extra);
+  X509_up_ref(p.ca.cert());
+  sk_X509_push(extra.get(), p.ca.cert());  // the CA's certificate rides along after alice's
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  CmsPtr cms(CMS_sign(alice.cert.get(), alice.key.get(), extra.get(), in.get(), CMS_BINARY));
+  ASSERT_TRUE(cms);
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  ASSERT_GT(n, 0);
+  const std::string body(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  auto v = ParseSignedData(body);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  ASSERT_EQ(v->certs.size(), 2u);
+  CertCache cache(1);
+  ReceiveStats stats;
+  ReceiveContext c = Ctx(p, "sip:alice@home.com");
+  c.cert_cache = &cache;
+  c.stats = &stats;
+  for (int i = 0; i < 3; ++i) {
+    auto r = SmimeReceive("application/pkcs7-mime;smime-type=signed-data", body, c);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+  }
+  EXPECT_EQ(stats.lean_verified, 3u);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Alg, LeanAlg, ::testing::Values(KeyAlg::kRsa2048, KeyAlg::kP256),
                          [](const auto& info) { return std::string(KeyAlgName(info.param)); });
 
