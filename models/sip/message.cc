@@ -389,20 +389,24 @@ ParseError MessageParser::GeneralStartLine(std::size_t begin, std::size_t* cr_ou
 
 #ifdef __SSE2__
 // The request line stacks write, "METHOD SP sip:... SP SIP/2.0 CRLF" with an
-// upper-case method of at most 15 letters (the scheme in any case): the
-// method ends at the first stop byte of the line's first 16 bytes (SP or
-// below, DEL, '<', '>', '"'), the URI at the next one, and that must be the
-// SP of " SIP/2.0" CRLF. Sets the start-line fields exactly as
-// GeneralStartLine() would and returns the CR's offset; returns 0 for
-// anything else, and the general code parses the line from the start (and
-// names any error). tests/sip/fast_path_test.cc compares the two.
+// upper-case method of at most 15 letters (the scheme in any case) and a
+// URI of visible ASCII: the method ends at the first stop byte of the
+// line's first 16 bytes (not visible ASCII, or '<', '>', '"'), the URI at
+// the next one, and that must be the SP of " SIP/2.0" CRLF. Sets the
+// start-line fields exactly as GeneralStartLine() would and returns the
+// CR's offset; returns 0 for anything else, and the general code parses
+// the line from the start (and names any error).
+// tests/sip/fast_path_test.cc compares the two.
 std::size_t MessageParser::FastRequestLine(std::size_t begin) {
   const char* const d = d_;
+  // Stop bytes: all but visible ASCII (0x21-0x7e; bytes >= 0x80, which a
+  // URI may hold, stop the fast path too), and '<', '>' ('<' | 2 == '>'),
+  // '"'.
   const auto stops = [](__m128i v) {
-    const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
-    const __m128i angle = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
-    const __m128i other = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, angle), other)));
+    const __m128i visible = text::InRange(v, 0x21, 94);
+    const __m128i angle = _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)), _mm_set1_epi8('>'));
+    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    return ~static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(_mm_or_si128(angle, quote), visible))) & 0xffffu;
   };
   if (n_ - begin < 16) return 0;
   const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + begin));
