@@ -102,4 +102,26 @@ bool Reader::ExpectEnd(const char* what) {
   return Fail(std::string("trailing bytes after ") + what);
 }
 
+std::size_t HeaderLen(std::size_t n) {
+  std::size_t bytes = 0;
+  if (n >= 0x80) {
+    for (std::size_t v = n; v != 0; v >>= 8) ++bytes;
+  }
+  return 2 + bytes;
+}
+
+void PutHeader(std::string& out, unsigned char tag, std::size_t n) {
+  unsigned char h[6] = {tag, 0};
+  std::size_t len = 2;
+  if (n < 0x80) {
+    h[1] = static_cast<unsigned char>(n);
+  } else {
+    const std::size_t bytes = HeaderLen(n) - 2;
+    h[1] = static_cast<unsigned char>(0x80 | bytes);
+    for (std::size_t i = 0; i < bytes; ++i) h[2 + i] = static_cast<unsigned char>(n >> (8 * (bytes - 1 - i)));
+    len += bytes;
+  }
+  out.append(reinterpret_cast<const char*>(h), len);
+}
+
 }  // namespace sipim::security::der

@@ -87,4 +87,31 @@ class Reader {
   std::string* error_ = nullptr;
 };
 
+// ------------------------------------------------------------ writing DER
+// Sizes are computed first (TlvLen of the contents, innermost out), then
+// each header is appended with the contents straight after it.
+
+// Bytes of a TLV header for `n` bytes of contents.
+std::size_t HeaderLen(std::size_t n);
+inline std::size_t TlvLen(std::size_t n) { return HeaderLen(n) + n; }
+// Appends tag and DER length.
+void PutHeader(std::string& out, unsigned char tag, std::size_t n);
+inline void PutTlv(std::string& out, unsigned char tag, std::string_view contents) {
+  PutHeader(out, tag, contents.size());
+  out.append(contents);
+}
+template <std::size_t N>
+void PutOid(std::string& out, const unsigned char (&oid)[N]) {
+  PutTlv(out, kOid, std::string_view(reinterpret_cast<const char*>(oid), N));
+}
+// AlgorithmIdentifier { oid } with parameters absent, or NULL when `null`.
+template <std::size_t N>
+void PutAlgorithm(std::string& out, const unsigned char (&oid)[N], bool null) {
+  PutHeader(out, kSequence, TlvLen(N) + (null ? 2 : 0));
+  PutOid(out, oid);
+  if (null) out.append("\x05\x00", 2);
+}
+// Size of PutAlgorithm's output.
+inline std::size_t AlgorithmLen(std::size_t oid_len, bool null) { return TlvLen(TlvLen(oid_len) + (null ? 2 : 0)); }
+
 }  // namespace sipim::security::der

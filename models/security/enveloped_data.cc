@@ -15,7 +15,19 @@ constexpr unsigned char kOidAes128Wrap[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 
 constexpr unsigned char kOidEcPublicKey[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
 constexpr unsigned char kOidEcdhSha256Kdf[] = {0x2B, 0x81, 0x04, 0x01, 0x0B, 0x01};  // 1.3.132.1.11.1
 
+constexpr unsigned char kOidEnveloped[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x03};
+constexpr unsigned char kOidAes128Cbc[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02};
+constexpr unsigned char kOidRsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
+// SEQUENCE { id-aes128-wrap }, parameters absent (RFC 3565 §2.3.2).
+constexpr unsigned char kAes128WrapAlg[] = {0x30, 0x0B, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x05};
+
 constexpr unsigned char kBitString = 0x03;
+
+// IssuerAndSerialNumber { issuer, serial }.
+void PutIssuerSerial(std::string& out, const Span& issuer, const Span& serial) {
+  der::PutHeader(out, der::kSequence, issuer.size + serial.size);
+  out.append(issuer.view()).append(serial.view());
+}
 
 Error Malformed(const Reader& r) {
   return MakeError(Errc::kMalformed, "lean AuthEnvelopedData decoder: " + r.error());
@@ -104,6 +116,88 @@ Status ReadContent(Reader eci, AuthEnvelopedView& out) {
 }
 
 }  // namespace
+
+std::string EncodeKtri(const Span& issuer, const Span& serial, const Span& encrypted_key) {
+  const std::size_t c = 3 + der::TlvLen(issuer.size + serial.size) + der::AlgorithmLen(sizeof kOidRsa, true) +
+                        der::TlvLen(encrypted_key.size);
+  std::string out;
+  out.reserve(der::TlvLen(c));
+  der::PutHeader(out, der::kSequence, c);
+  out.append("\x02\x01\x00", 3);  // version 0: issuerAndSerialNumber
+  PutIssuerSerial(out, issuer, serial);
+  der::PutAlgorithm(out, kOidRsa, true);
+  der::PutTlv(out, der::kOctetString, encrypted_key.view());
+  return out;
+}
+
+std::string EncodeKari(const Span& originator_point, const Span& issuer, const Span& serial, const Span& wrapped_key) {
+  const std::size_t opk_c = der::AlgorithmLen(sizeof kOidEcPublicKey, false) + der::TlvLen(1 + originator_point.size);
+  const std::size_t kea_c = der::TlvLen(sizeof kOidEcdhSha256Kdf) + sizeof kAes128WrapAlg;
+  const std::size_t rek_c = der::TlvLen(issuer.size + serial.size) + der::TlvLen(wrapped_key.size);
+  const std::size_t c = 3 + der::TlvLen(der::TlvLen(opk_c)) + der::TlvLen(kea_c) + der::TlvLen(der::TlvLen(rek_c));
+  std::string out;
+  out.reserve(der::TlvLen(c));
+  der::PutHeader(out, der::ContextCons(1), c);
+  out.append("\x02\x01\x03", 3);  // version 3
+  der::PutHeader(out, der::ContextCons(0), der::TlvLen(opk_c));  // originator [0]
+  der::PutHeader(out, der::ContextCons(1), opk_c);               // originatorKey [1]
+  der::PutAlgorithm(out, kOidEcPublicKey, false);
+  der::PutHeader(out, kBitString, 1 + originator_point.size);
+  out.push_back('\0');  // no unused bits
+  out.append(originator_point.view());
+  der::PutHeader(out, der::kSequence, kea_c);
+  der::PutOid(out, kOidEcdhSha256Kdf);
+  out.append(reinterpret_cast<const char*>(kAes128WrapAlg), sizeof kAes128WrapAlg);
+  der::PutHeader(out, der::kSequence, der::TlvLen(rek_c));  // recipientEncryptedKeys
+  der::PutHeader(out, der::kSequence, rek_c);
+  PutIssuerSerial(out, issuer, serial);
+  der::PutTlv(out, der::kOctetString, wrapped_key.view());
+  return out;
+}
+
+Span Aes128WrapAlgorithm() { return {kAes128WrapAlg, sizeof kAes128WrapAlg}; }
+
+std::string EncodeEnvelopeHead(bool gcm, std::string_view ris, bool any_kari, const Span& iv, std::size_t content_len) {
+  // contentEncryptionAlgorithm: AES-128-GCM { GCMParameters { nonce, ICVlen 16 } } or AES-128-CBC { IV }.
+  const std::size_t params = gcm ? der::TlvLen(der::TlvLen(iv.size) + 3) : der::TlvLen(iv.size);
+  const std::size_t alg_c = der::TlvLen(gcm ? sizeof kOidAes128Gcm : sizeof kOidAes128Cbc) + params;
+  const std::size_t eci_c = der::TlvLen(sizeof kOidData) + der::TlvLen(alg_c) + der::TlvLen(content_len);
+  const std::size_t body_c = 3 + der::TlvLen(ris.size()) + der::TlvLen(eci_c) + (gcm ? der::TlvLen(16) : 0);
+  const std::size_t ci_c = der::TlvLen(gcm ? sizeof kOidAuthEnveloped : sizeof kOidEnveloped) + der::TlvLen(der::TlvLen(body_c));
+  std::string out;
+  out.reserve(der::TlvLen(ci_c) - content_len - (gcm ? 18 : 0));
+  der::PutHeader(out, der::kSequence, ci_c);
+  if (gcm) {
+    der::PutOid(out, kOidAuthEnveloped);
+  } else {
+    der::PutOid(out, kOidEnveloped);
+  }
+  der::PutHeader(out, der::ContextCons(0), der::TlvLen(body_c));
+  der::PutHeader(out, der::kSequence, body_c);
+  // AuthEnvelopedData is version 0; EnvelopedData 2 with a KARI, else 0 (RFC 5652 §6.1).
+  out.append(gcm || !any_kari ? "\x02\x01\x00" : "\x02\x01\x02", 3);
+  der::PutTlv(out, der::kSet, ris);
+  der::PutHeader(out, der::kSequence, eci_c);
+  der::PutOid(out, kOidData);
+  der::PutHeader(out, der::kSequence, alg_c);
+  if (gcm) {
+    der::PutOid(out, kOidAes128Gcm);
+    der::PutHeader(out, der::kSequence, der::TlvLen(iv.size) + 3);
+    der::PutTlv(out, der::kOctetString, iv.view());
+    out.append("\x02\x01\x10", 3);  // aes-ICVlen 16
+  } else {
+    der::PutOid(out, kOidAes128Cbc);
+    der::PutTlv(out, der::kOctetString, iv.view());
+  }
+  der::PutHeader(out, der::ContextPrim(0), content_len);  // encryptedContent [0] IMPLICIT
+  return out;
+}
+
+std::string EncodeMac(const Span& tag) {
+  std::string out;
+  der::PutTlv(out, der::kOctetString, tag.view());
+  return out;
+}
 
 Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view input) {
   std::string err;

@@ -12,6 +12,7 @@
 // authenticated or unauthenticated attributes. Anything else is
 // kUnsupported and bad DER kMalformed, naming what and the offset; the caller
 // then hands the message to OpenSSL's CMS.
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,5 +41,27 @@ struct AuthEnvelopedView {
 
 // Views into `der`, which must outlive the result.
 Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view der);
+
+// ------------------------------------------------------------ encoder side
+// The pieces SmimeEncrypt writes (the structure CMS_encrypt writes, with the
+// SHA-256 X9.63 KDF for key agreement); the crypto is the caller's.
+
+// KeyTransRecipientInfo (version 0, issuer and serial, rsaEncryption), full DER.
+std::string EncodeKtri(const der::Span& issuer, const der::Span& serial, const der::Span& encrypted_key);
+// KeyAgreeRecipientInfo (version 3, originatorKey id-ecPublicKey with the
+// uncompressed `originator_point`, dhSinglePass-stdDH-sha256kdf-scheme with
+// id-aes128-wrap, one RecipientEncryptedKey), full DER including its [1] tag.
+std::string EncodeKari(const der::Span& originator_point, const der::Span& issuer, const der::Span& serial,
+                       const der::Span& wrapped_key);
+// The id-aes128-wrap AlgorithmIdentifier EncodeKari writes (the KDF's keyInfo).
+der::Span Aes128WrapAlgorithm();
+// Everything before the encrypted content's bytes: the ContentInfo with
+// AuthEnvelopedData (gcm: `iv` is the 12-byte nonce, 16-byte tag) or
+// EnvelopedData (AES-128-CBC, `iv` 16 bytes), the RecipientInfos `ris`
+// (concatenated), and the encryptedContent header for `content_len` bytes.
+// For GCM the caller then appends the content and EncodeMac(tag).
+std::string EncodeEnvelopeHead(bool gcm, std::string_view ris, bool any_kari, const der::Span& iv,
+                               std::size_t content_len);
+std::string EncodeMac(const der::Span& tag);
 
 }  // namespace sipim::security

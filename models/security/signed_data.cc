@@ -10,7 +10,13 @@ namespace {
 
 using der::Reader;
 using der::Is;
+using der::PutAlgorithm;
+using der::PutHeader;
+using der::PutOid;
+using der::PutTlv;
 using der::Span;
+using der::TlvLen;
+using der::HeaderLen;
 
 // Object identifier contents (the bytes after tag 0x06 and length).
 constexpr unsigned char kOidSignedData[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02};
@@ -130,42 +136,6 @@ Status ReadSignerInfo(Reader si, SignedDataView& out, std::string& err) {
 }
 
 // ------------------------------------------------------------ encoder
-
-// Bytes of a TLV header for `n` bytes of contents.
-std::size_t HeaderLen(std::size_t n) {
-  std::size_t bytes = 0;
-  if (n >= 0x80) {
-    for (std::size_t v = n; v != 0; v >>= 8) ++bytes;
-  }
-  return 2 + bytes;
-}
-std::size_t TlvLen(std::size_t n) { return HeaderLen(n) + n; }
-
-void PutHeader(std::string& out, unsigned char tag, std::size_t n) {
-  unsigned char h[6];
-  const std::size_t len = SignedAttrsSetHeader(n, h);
-  h[0] = tag;
-  out.append(reinterpret_cast<const char*>(h), len);
-}
-
-template <std::size_t N>
-void PutOid(std::string& out, const unsigned char (&oid)[N]) {
-  PutHeader(out, der::kOid, N);
-  out.append(reinterpret_cast<const char*>(oid), N);
-}
-
-void PutTlv(std::string& out, unsigned char tag, std::string_view contents) {
-  PutHeader(out, tag, contents.size());
-  out.append(contents);
-}
-
-// AlgorithmIdentifier { oid } with parameters absent, or NULL when `null`.
-template <std::size_t N>
-void PutAlgorithm(std::string& out, const unsigned char (&oid)[N], bool null) {
-  PutHeader(out, der::kSequence, TlvLen(N) + (null ? 2 : 0));
-  PutOid(out, oid);
-  if (null) out.append("\x05\x00", 2);
-}
 
 // One Attribute { type, SET { value } } with `value` a full TLV.
 template <std::size_t N>

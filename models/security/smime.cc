@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 
 namespace sipim::security {
 
@@ -195,6 +196,20 @@ std::string SmimeBodyAsEntity(const SmimeBody& b) {
 
 namespace {
 
+// Issuer name and serial number DER of `cert` (serial in `buf`).
+bool IssuerSerial(X509* cert, der::Span& issuer, der::Span& serial, unsigned char (&buf)[64]) {
+  const unsigned char* name = nullptr;
+  std::size_t name_len = 0;
+  if (X509_NAME_get0_der(X509_get_issuer_name(cert), &name, &name_len) != 1) return false;
+  issuer = {name, name_len};
+  unsigned char* p = buf;
+  const ASN1_INTEGER* sn = X509_get0_serialNumber(cert);
+  const int n = i2d_ASN1_INTEGER(sn, nullptr);
+  if (n <= 0 || n > static_cast<int>(sizeof buf) || i2d_ASN1_INTEGER(sn, &p) != n) return false;
+  serial = {buf, static_cast<std::size_t>(n)};
+  return true;
+}
+
 // SignedData through OpenSSL's CMS (keys other than RSA and EC).
 Result<std::string> CmsSign(const Identity& signer, std::string_view entity, const SignOptions& opts) {
   BioPtr in = MemBio(entity);
@@ -236,20 +251,8 @@ Result<std::string> LeanSign(const Identity& signer, std::string_view entity, co
     return CryptoError("EVP_PKEY_sign");
   }
   v.signature = {sig, sig_len};
-  const unsigned char* issuer = nullptr;
-  std::size_t issuer_len = 0;
-  if (X509_NAME_get0_der(X509_get_issuer_name(signer.cert.get()), &issuer, &issuer_len) != 1) {
-    return CryptoError("issuer name DER");
-  }
-  v.issuer = {issuer, issuer_len};
   unsigned char serial[64];
-  unsigned char* sp = serial;
-  const ASN1_INTEGER* sn = X509_get0_serialNumber(signer.cert.get());
-  const int serial_len = i2d_ASN1_INTEGER(sn, nullptr);
-  if (serial_len <= 0 || serial_len > static_cast<int>(sizeof serial) || i2d_ASN1_INTEGER(sn, &sp) != serial_len) {
-    return CryptoError("serial number DER");
-  }
-  v.serial = {serial, static_cast<std::size_t>(serial_len)};
+  if (!IssuerSerial(signer.cert.get(), v.issuer, v.serial, serial)) return CryptoError("signer issuer/serial");
   if (opts.include_cert) {
     if (signer.cert_der.empty()) {
       auto der = CertToDer(signer.cert.get());
@@ -292,9 +295,214 @@ Result<SmimeBody> SmimeSign(const Identity& signer, std::string_view entity,
   return out;
 }
 
+namespace {
+
+// Ciphers fetched once per process (OpenSSL 3 fetches implicitly per call otherwise).
+const EVP_CIPHER* FetchedCipher(std::string_view name) {
+  static const EvpCipherPtr wrap(EVP_CIPHER_fetch(nullptr, "AES-128-WRAP", nullptr));
+  static const EvpCipherPtr gcm(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr));
+  static const EvpCipherPtr cbc(EVP_CIPHER_fetch(nullptr, "AES-128-CBC", nullptr));
+  return name == "AES-128-WRAP" ? wrap.get() : name == "AES-128-GCM" ? gcm.get() : cbc.get();
+}
+
+// Z = ECDH(own, peer), the peer's public key validated first.
+bool DeriveZ(EVP_PKEY* own, EVP_PKEY* peer, unsigned char z[32]) {
+  EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own, nullptr));
+  std::size_t len = 32;
+  return dctx && EVP_PKEY_derive_init(dctx.get()) == 1 && EVP_PKEY_derive_set_peer_ex(dctx.get(), peer, 1) == 1 &&
+         EVP_PKEY_derive(dctx.get(), z, &len) == 1 && len == 32;
+}
+
+// Z = ECDH(own key, the originator's point), the point checked on import and
+// by EVP_PKEY_derive_set_peer_ex's public-key validation.
+bool EcdhSecret(EVP_PKEY* own, const der::Span& point, unsigned char z[32]) {
+  char group[32];
+  std::size_t group_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(own, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1) {
+    return false;
+  }
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(point.data), point.size),
+      OSSL_PARAM_construct_end()};
+  EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* peer_raw = nullptr;
+  if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
+      EVP_PKEY_fromdata(fctx.get(), &peer_raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return false;
+  }
+  EvpPkeyPtr peer(peer_raw);
+  return DeriveZ(own, peer.get(), z);
+}
+
+// The KEK of RFC 5753 §3.1.1: X9.63 KDF with SHA-256, one block, over
+// Z || counter 1 || ECC-CMS-SharedInfo { keyInfo = the wrap algorithm,
+// suppPubInfo [2] = 128 (bits) }.
+bool KariKek(const unsigned char z[32], const der::Span& wrap_alg, unsigned char kek[16]) {
+  std::string info("\x00\x00\x00\x01", 4);
+  const std::size_t seq_len = wrap_alg.size + 8;
+  if (seq_len >= 0x80) return false;
+  info.push_back(static_cast<char>(der::kSequence));
+  info.push_back(static_cast<char>(seq_len));
+  info.append(wrap_alg.view());
+  info.append("\xA2\x06\x04\x04\x00\x00\x00\x80", 8);
+  unsigned char k[32];
+  if (!Sha256Of({reinterpret_cast<const char*>(z), 32}, info, k)) return false;
+  std::memcpy(kek, k, 16);
+  OPENSSL_cleanse(k, sizeof k);
+  return true;
+}
+
+// One cipher pass: AES-128 key unwrap (tag_len 0) or AES-128-GCM decryption
+// with its tag; true only if it authenticates.
+bool Decipher(const char* cipher, const unsigned char* key, const der::Span& iv, const der::Span& in,
+              const der::Span& tag, unsigned char* out) {
+  EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
+  const EVP_CIPHER* alg = FetchedCipher(cipher);
+  int len = 0, fin = 0;
+  if (!c || alg == nullptr || EVP_DecryptInit_ex2(c.get(), alg, key, iv.size ? iv.data : nullptr, nullptr) != 1 ||
+      EVP_DecryptUpdate(c.get(), out, &len, in.data, static_cast<int>(in.size)) != 1) {
+    return false;
+  }
+  if (tag.size != 0 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag.size), const_cast<unsigned char*>(tag.data)) != 1) {
+    return false;
+  }
+  return EVP_DecryptFinal_ex(c.get(), out + len, &fin) == 1;
+}
+
+// ------------------------------------------------------------ lean enveloping
+
+// Whether the lean encoder writes a RecipientInfo for this key: RSA (KTRI)
+// or P-256 (KARI); anything else goes to CMS_encrypt.
+bool LeanRecipient(X509* cert) {
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  if (key == nullptr) return false;
+  if (EVP_PKEY_is_a(key, "RSA")) return true;
+  char group[32];
+  std::size_t len = 0;
+  return EVP_PKEY_is_a(key, "EC") &&
+         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) == 1 &&
+         std::string_view(group, len) == "prime256v1";
+}
+
+// One cipher pass writing `in` encrypted to `out`; *out_len the bytes written.
+bool Encipher(std::string_view cipher, const unsigned char* key, const unsigned char* iv, const unsigned char* in,
+              std::size_t n, unsigned char* out, std::size_t* out_len) {
+  EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
+  const EVP_CIPHER* alg = FetchedCipher(cipher);
+  int len = 0, fin = 0;
+  if (!c || alg == nullptr || EVP_EncryptInit_ex2(c.get(), alg, key, iv, nullptr) != 1 ||
+      EVP_EncryptUpdate(c.get(), out, &len, in, static_cast<int>(n)) != 1 ||
+      EVP_EncryptFinal_ex(c.get(), out + len, &fin) != 1) {
+    return false;
+  }
+  *out_len = static_cast<std::size_t>(len + fin);
+  if (cipher == "AES-128-GCM") {
+    return EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_GET_TAG, 16, out + *out_len) == 1;
+  }
+  return true;
+}
+
+// The RecipientInfo giving `cek` to `cert`'s holder.
+Result<std::string> RecipientInfoFor(X509* cert, const unsigned char cek[16]) {
+  der::Span issuer, serial;
+  unsigned char serial_buf[64];
+  if (!IssuerSerial(cert, issuer, serial, serial_buf)) return CryptoError("recipient issuer/serial");
+  EVP_PKEY* pub = X509_get0_pubkey(cert);
+  if (EVP_PKEY_is_a(pub, "RSA")) {  // RSAES-PKCS1-v1_5, as CMS_encrypt does
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pub, nullptr));
+    unsigned char ek[1024];
+    std::size_t len = sizeof ek;
+    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+        static_cast<std::size_t>(EVP_PKEY_get_size(pub)) > sizeof ek ||
+        EVP_PKEY_encrypt(ctx.get(), ek, &len, cek, 16) != 1) {
+      return CryptoError("KTRI: RSA encryption of the content key");
+    }
+    return EncodeKtri(issuer, serial, {ek, len});
+  }
+  // P-256 KARI: ephemeral key, Z, KEK (X9.63 / SHA-256), AES key wrap.
+  EvpPkeyPtr eph(EVP_EC_gen("P-256"));
+  unsigned char point[65], z[32], kek[16], wrapped[24 + 16];
+  std::size_t point_len = 0, wrapped_len = 0;
+  const bool ok = eph &&
+                  EVP_PKEY_get_octet_string_param(eph.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof point,
+                                                  &point_len) == 1 &&
+                  DeriveZ(eph.get(), pub, z) && KariKek(z, Aes128WrapAlgorithm(), kek) &&
+                  Encipher("AES-128-WRAP", kek, nullptr, cek, 16, wrapped, &wrapped_len) && wrapped_len == 24;
+  OPENSSL_cleanse(z, sizeof z);
+  OPENSSL_cleanse(kek, sizeof kek);
+  if (!ok) return CryptoError("KARI: key agreement and wrap");
+  return EncodeKari({point, point_len}, issuer, serial, {wrapped, wrapped_len});
+}
+
+// (Auth)EnvelopedData written by the lean encoder (enveloped_data.h), the
+// content encrypted straight into the output; nullopt if a recipient's key
+// is of a type it does not write.
+std::optional<Result<std::string>> LeanEncrypt(const std::vector<X509*>& recipients, std::string_view entity,
+                                               SmimeCipher cipher) {
+  for (X509* r : recipients) {
+    if (!LeanRecipient(r)) return std::nullopt;
+  }
+  const bool gcm = cipher == SmimeCipher::kAes128Gcm;
+  unsigned char cek[16], iv[16];
+  const std::size_t iv_len = gcm ? 12 : 16;
+  if (RAND_bytes(cek, sizeof cek) != 1 || RAND_bytes(iv, static_cast<int>(iv_len)) != 1) {
+    return Result<std::string>(CryptoError("RAND_bytes"));
+  }
+  std::vector<std::string> infos;
+  bool any_kari = false;
+  for (X509* r : recipients) {
+    auto ri = RecipientInfoFor(r, cek);
+    if (!ri) {
+      OPENSSL_cleanse(cek, sizeof cek);
+      return Result<std::string>(ri.error());
+    }
+    any_kari = any_kari || !EVP_PKEY_is_a(X509_get0_pubkey(r), "RSA");
+    infos.push_back(std::move(*ri));
+  }
+  // RecipientInfos is a SET OF: DER orders the encodings (as CMS's i2d does).
+  std::sort(infos.begin(), infos.end(), [](const std::string& a, const std::string& b) {
+    const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+    return c < 0 || (c == 0 && a.size() < b.size());
+  });
+  std::string ris;
+  for (const std::string& ri : infos) ris += ri;
+  const std::size_t ct_len = gcm ? entity.size() : (entity.size() / 16 + 1) * 16;  // CBC: PKCS#7 padding
+  std::string out = EncodeEnvelopeHead(gcm, ris, any_kari, {iv, iv_len}, ct_len);
+  const std::size_t at = out.size();
+  out.resize(at + ct_len + (gcm ? 16 : 0));
+  std::size_t written = 0;
+  const bool ok = Encipher(gcm ? "AES-128-GCM" : "AES-128-CBC", cek, iv,
+                           reinterpret_cast<const unsigned char*>(entity.data()), entity.size(),
+                           reinterpret_cast<unsigned char*>(&out[at]), &written) &&
+                  written == ct_len;
+  OPENSSL_cleanse(cek, sizeof cek);
+  if (!ok) return Result<std::string>(CryptoError("content encryption"));
+  if (gcm) {  // the tag was written after the content: move it into its OCTET STRING
+    const std::string tag = out.substr(at + ct_len, 16);
+    out.resize(at + ct_len);
+    out += EncodeMac({reinterpret_cast<const unsigned char*>(tag.data()), tag.size()});
+  }
+  return Result<std::string>(std::move(out));
+}
+
+}  // namespace
+
 Result<SmimeBody> SmimeEncrypt(const std::vector<X509*>& recipients, std::string_view entity,
                                SmimeCipher cipher) {
   if (recipients.empty()) return MakeError(Errc::kMalformed, "encrypt: no recipients");
+  SmimeBody out;
+  out.content_type = cipher == SmimeCipher::kAes128Cbc
+                         ? "application/pkcs7-mime;smime-type=enveloped-data;name=smime.p7m"
+                         : "application/pkcs7-mime;smime-type=authEnveloped-data;name=smime.p7m";
+  out.content_disposition = kP7mDisposition;
+  if (auto lean = LeanEncrypt(recipients, entity, cipher)) {
+    if (!*lean) return lean->error();
+    out.body = std::move(**lean);
+    return out;
+  }
   BioPtr in = MemBio(entity);
   if (!in) return CryptoError("BIO_new_mem_buf");
   const EVP_CIPHER* c = cipher == SmimeCipher::kAes128Cbc ? EVP_aes_128_cbc() : EVP_aes_128_gcm();
@@ -321,11 +529,6 @@ Result<SmimeBody> SmimeEncrypt(const std::vector<X509*>& recipients, std::string
   }
   auto der = CmsToDer(cms.get());
   if (!der) return der.error();
-  SmimeBody out;
-  out.content_type = cipher == SmimeCipher::kAes128Cbc
-                         ? "application/pkcs7-mime;smime-type=enveloped-data;name=smime.p7m"
-                         : "application/pkcs7-mime;smime-type=authEnveloped-data;name=smime.p7m";
-  out.content_disposition = kP7mDisposition;
   out.body = std::move(*der);
   return out;
 }
@@ -414,16 +617,10 @@ struct LeanCert {
 // equality implies OpenSSL's match (X509_NAME_cmp compares canonical forms);
 // a mismatch here only sends the message to OpenSSL's CMS.
 bool NamesCert(const der::Span& issuer_der, const der::Span& serial_der, X509* cert) {
-  const unsigned char* name = nullptr;
-  std::size_t name_len = 0;
-  if (X509_NAME_get0_der(X509_get_issuer_name(cert), &name, &name_len) != 1) return false;
-  if (der::Span{name, name_len}.view() != issuer_der.view()) return false;
-  unsigned char serial[64];
-  unsigned char* p = serial;
-  const ASN1_INTEGER* sn = X509_get0_serialNumber(cert);
-  const int n = i2d_ASN1_INTEGER(sn, nullptr);
-  if (n <= 0 || n > static_cast<int>(sizeof serial) || i2d_ASN1_INTEGER(sn, &p) != n) return false;
-  return der::Span{serial, static_cast<std::size_t>(n)}.view() == serial_der.view();
+  der::Span issuer, serial;
+  unsigned char buf[64];
+  return IssuerSerial(cert, issuer, serial, buf) && issuer.view() == issuer_der.view() &&
+         serial.view() == serial_der.view();
 }
 
 // The signature check: digest of the content, messageDigest attribute,
@@ -516,74 +713,6 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
 }
 
 // ------------------------------------------------------------ lean AuthEnvelopedData path
-
-// Ciphers fetched once per process (OpenSSL 3 fetches implicitly per call otherwise).
-const EVP_CIPHER* FetchedCipher(const char* name) {
-  static const EvpCipherPtr wrap(EVP_CIPHER_fetch(nullptr, "AES-128-WRAP", nullptr));
-  static const EvpCipherPtr gcm(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr));
-  return std::string_view(name) == "AES-128-WRAP" ? wrap.get() : gcm.get();
-}
-
-// Z = ECDH(own key, the originator's point), the point checked on import and
-// by EVP_PKEY_derive_set_peer_ex's public-key validation.
-bool EcdhSecret(EVP_PKEY* own, const der::Span& point, unsigned char z[32]) {
-  char group[32];
-  std::size_t group_len = 0;
-  if (EVP_PKEY_get_utf8_string_param(own, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1) {
-    return false;
-  }
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(point.data), point.size),
-      OSSL_PARAM_construct_end()};
-  EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* peer_raw = nullptr;
-  if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
-      EVP_PKEY_fromdata(fctx.get(), &peer_raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    return false;
-  }
-  EvpPkeyPtr peer(peer_raw);
-  EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own, nullptr));
-  std::size_t len = 32;
-  return dctx && EVP_PKEY_derive_init(dctx.get()) == 1 && EVP_PKEY_derive_set_peer_ex(dctx.get(), peer.get(), 1) == 1 &&
-         EVP_PKEY_derive(dctx.get(), z, &len) == 1 && len == 32;
-}
-
-// The KEK of RFC 5753 §3.1.1: X9.63 KDF with SHA-256, one block, over
-// Z || counter 1 || ECC-CMS-SharedInfo { keyInfo = the wrap algorithm,
-// suppPubInfo [2] = 128 (bits) }.
-bool KariKek(const unsigned char z[32], const der::Span& wrap_alg, unsigned char kek[16]) {
-  std::string info("\x00\x00\x00\x01", 4);
-  const std::size_t seq_len = wrap_alg.size + 8;
-  if (seq_len >= 0x80) return false;
-  info.push_back(static_cast<char>(der::kSequence));
-  info.push_back(static_cast<char>(seq_len));
-  info.append(wrap_alg.view());
-  info.append("\xA2\x06\x04\x04\x00\x00\x00\x80", 8);
-  unsigned char k[32];
-  if (!Sha256Of({reinterpret_cast<const char*>(z), 32}, info, k)) return false;
-  std::memcpy(kek, k, 16);
-  OPENSSL_cleanse(k, sizeof k);
-  return true;
-}
-
-// One cipher pass: AES-128 key unwrap (tag_len 0) or AES-128-GCM decryption
-// with its tag; true only if it authenticates.
-bool Decipher(const char* cipher, const unsigned char* key, const der::Span& iv, const der::Span& in,
-              const der::Span& tag, unsigned char* out) {
-  EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
-  const EVP_CIPHER* alg = FetchedCipher(cipher);
-  int len = 0, fin = 0;
-  if (!c || alg == nullptr || EVP_DecryptInit_ex2(c.get(), alg, key, iv.size ? iv.data : nullptr, nullptr) != 1 ||
-      EVP_DecryptUpdate(c.get(), out, &len, in.data, static_cast<int>(in.size)) != 1) {
-    return false;
-  }
-  if (tag.size != 0 &&
-      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag.size), const_cast<unsigned char*>(tag.data)) != 1) {
-    return false;
-  }
-  return EVP_DecryptFinal_ex(c.get(), out + len, &fin) == 1;
-}
 
 // The lean path for AuthEnvelopedData to an EC recipient: true if it
 // decrypted and authenticated the content, false if OpenSSL's CMS must
