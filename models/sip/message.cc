@@ -302,6 +302,17 @@ class MessageParser {
   }
   ParseError GeneralStartLine(std::size_t begin, std::size_t* cr);
   std::size_t FastRequestLine(std::size_t begin);
+  std::size_t FastStatusLine(std::size_t begin);
+  // True if the line at begin starts with "SIP/" exactly (a status line
+  // as stacks write it).
+  bool StartsSipSlash(std::size_t begin) const {
+    if (n_ - begin < 4) return false;
+    std::uint32_t head;
+    std::memcpy(&head, d_ + begin, 4);
+    std::uint32_t want;
+    std::memcpy(&want, "SIP/", 4);
+    return head == want;
+  }
   ParseError StartLine(std::size_t begin, std::size_t end);
   ParseError RequestLine(std::size_t begin, std::size_t end);
   ParseError StatusLine(std::size_t begin, std::size_t end);
@@ -361,7 +372,7 @@ inline ParseError MessageParser::Run() {
   if (begin >= n_) return Fail("empty message", begin);
   std::size_t cr = 0;
 #ifdef __SSE2__
-  if (internal::FastPaths()) cr = FastRequestLine(begin);
+  if (internal::FastPaths()) cr = StartsSipSlash(begin) ? FastStatusLine(begin) : FastRequestLine(begin);
 #endif
   if (cr == 0) {
     if (ParseError e = GeneralStartLine(begin, &cr)) return e;
@@ -448,6 +459,35 @@ std::size_t MessageParser::FastRequestLine(std::size_t begin) {
   return cr;
 }
 #endif
+
+// The status line stacks write, "SIP/2.0 SP 3DIGIT SP reason CRLF" with a
+// code of 100-699: the same fields GeneralStartLine() sets, or 0 for
+// anything else (the general code then parses the line and names any
+// error). The reason ends where the general code ends the line: at the
+// first control byte other than HT (FindCtl), which must be a CRLF's CR.
+std::size_t MessageParser::FastStatusLine(std::size_t begin) {
+  if (n_ - begin < 16) return 0;
+  const char* const p = d_ + begin;
+  std::uint64_t head;
+  std::memcpy(&head, p, 8);
+  std::uint64_t want;
+  std::memcpy(&want, "SIP/2.0 ", 8);
+  const unsigned c0 = static_cast<unsigned char>(p[8]) - unsigned{'0'};
+  const unsigned c1 = static_cast<unsigned char>(p[9]) - unsigned{'0'};
+  const unsigned c2 = static_cast<unsigned char>(p[10]) - unsigned{'0'};
+  if (head != want || c0 > 9 || c1 > 9 || c2 > 9 || p[11] != ' ') return 0;
+  const int code = static_cast<int>(c0 * 100 + c1 * 10 + c2);
+  if (code < 100 || code > 699) return 0;
+  const char* const end = d_ + n_;
+  const char* const cr = text::FindCtl(p + 12, end);
+  if (end - cr < 2 || !IsCrLf(cr)) return 0;
+  m_->start_line = std::string_view(p, static_cast<std::size_t>(cr - p));
+  m_->version = std::string_view(p, 7);
+  m_->status_code = code;
+  m_->reason = std::string_view(p + 12, static_cast<std::size_t>(cr - (p + 12)));
+  m_->is_request = false;
+  return static_cast<std::size_t>(cr - d_);
+}
 
 ParseError MessageParser::StartLine(std::size_t begin, std::size_t end) {
   m_->start_line = std::string_view(d_ + begin, end - begin);

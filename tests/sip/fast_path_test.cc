@@ -243,5 +243,21 @@ TEST(SipFastPath, RequestLineSpellingsAgree) {
   }
 }
 
+// Status lines around the start-line fast path's form: codes at and past
+// the limits, case, spacing, empty and HT-holding reasons, bad line ends.
+TEST(SipFastPath, StatusLineSpellingsAgree) {
+  const std::string rest = "Via: SIP/2.0/UDP h.com;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
+  const char* lines[] = {"SIP/2.0 200 OK", "SIP/2.0 100 Trying", "SIP/2.0 699 X", "SIP/2.0 099 X", "SIP/2.0 700 X",
+                         "SIP/2.0 200 ", "SIP/2.0 200", "SIP/2.0 2000 OK", "SIP/2.0 20 OK", "SIP/2.0  200 OK",
+                         "sip/2.0 200 OK", "SIP/2.1 200 OK", "SIP/2.0 2x0 OK", "SIP/2.0 200\tOK", "SIP/2.0 200 O\tK",
+                         "SIP/2.0 200 OK\r", "SIP/2.0 200 OK\x01", "SIP/2.0 200 a long reason phrase of many words",
+                         "SIP/2.0 200 OK\x7f", "SIP/2.0 200 \xc3\xa9t\xc3\xa9"};
+  for (const char* line : lines) {
+    ExpectSame(std::string(line) + "\r\n" + rest);
+    ExpectSame(std::string(line) + "\r\n");
+    ExpectSame(std::string(line) + "\n" + rest);
+  }
+}
+
 }  // namespace
 }  // namespace sipim::sip
