@@ -372,6 +372,15 @@ inline bool IsBranchEq(const char* p) {
   return ((w | 0x0000202020202020ull) & 0x00ffffffffffffffull) == kWant;
 }
 
+// True if p[0..4] is "rport" with the letters in any case.
+inline bool IsRport(const char* p) {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  std::uint32_t want;
+  std::memcpy(&want, "rpor", 4);
+  return (w | 0x20202020u) == want && (p[4] | 0x20) == 't';
+}
+
 [[gnu::always_inline]] inline bool FastViaAt(std::string_view s, Via* out, const Ctx& ctx, std::size_t* end_out) {
   const char* const d = s.data();
   const std::size_t n = s.size();
@@ -413,10 +422,14 @@ inline bool IsBranchEq(const char* p) {
   i += host_len;
   int port = 0;
   if (i < n && d[i] == ':') {
+    // 1 to 5 digits, 1-65535; more digits (leading zeros) go to the
+    // general code, which reads the same port from them.
     ++i;
-    const std::size_t dl = DigitsLength(s.substr(i));
-    if (!ParsePort(s.substr(i, dl), &port) || port == 0) return false;
-    i += dl;
+    const std::size_t digits_begin = i;
+    unsigned value = 0;
+    while (i < n && i - digits_begin < 5 && text::IsDigit(d[i])) value = value * 10 + static_cast<unsigned>(d[i++] - '0');
+    if (i == digits_begin || (i < n && text::IsDigit(d[i])) || value == 0 || value > 65535) return false;
+    port = static_cast<int>(value);
   }
   // The rest field by field: `v = Via()` builds a temporary and copies it.
   v.host = host;
@@ -440,6 +453,12 @@ inline bool IsBranchEq(const char* p) {
       if (vlen == 0) return false;
       v.branch = std::string_view(d + i, vlen);
       i += vlen;
+      continue;
+    }
+    if (n - i >= 5 && IsRport(d + i) && (n - i == 5 || d[i + 5] == ';' || d[i + 5] == ',')) {
+      // A bare ";rport" (RFC 3581), as the general code reads it.
+      v.has_rport = true;
+      i += 5;
       continue;
     }
     const std::size_t name_len = TokenRun(d, i, n);

@@ -109,7 +109,13 @@ TEST(SipFastPath, ParameterSpellingsAgree) {
       "SIP/2.0/UDP h.com;branchx=1", "SIP/2.0/UDP h.com;branch=[::1]", "SIP/2.0/UDP h.com;branch=a b",
       "sip/2.0/udp h.com;branch=1", "SIP/2.0/ h.com;branch=1", "SIP/2.0/UDP;branch=1", "SIP/2.0/UDP h.com;branch=1,x",
       "SIP/2.0/UDP h.com;branch=1 ;rport", "SIP/3.0/UDP h.com;branch=1", "SIP/2.0/UDP h.com:5060;rport;branch=1",
-      "SIP/2.0/UDP h.com;branch=1;received=1.2.3.4", "SIP/2.0/UDP h.com;branch=1;received=::1"};
+      "SIP/2.0/UDP h.com;branch=1;received=1.2.3.4", "SIP/2.0/UDP h.com;branch=1;received=::1",
+      "SIP/2.0/UDP h.com:0;branch=1", "SIP/2.0/UDP h.com:65535;branch=1", "SIP/2.0/UDP h.com:65536;branch=1",
+      "SIP/2.0/UDP h.com:05060;branch=1", "SIP/2.0/UDP h.com:005060;branch=1", "SIP/2.0/UDP h.com:;branch=1",
+      "SIP/2.0/UDP h.com:5060x;branch=1", "SIP/2.0/UDP h.com;branch=1;rport", "SIP/2.0/UDP h.com;rport;branch=1",
+      "SIP/2.0/UDP h.com;branch=1;RPORT", "SIP/2.0/UDP h.com;branch=1;rport=5060", "SIP/2.0/UDP h.com;branch=1;rportx",
+      "SIP/2.0/UDP h.com;branch=1;rport ,x", "SIP/2.0/UDP h.com;branch=1;rport,x", "SIP/2.0/UDP h.com;branch=1;rpor",
+      "SIP/2.0/UDP h.com;branch=1;rport=", "SIP/2.0/UDP h.com;branch=1;rport;rport=1"};
   const char* addrs[] = {"<sip:a@b>;tag=1", "<sip:a@b>;TAG=1", "<sip:a@b>;tag=1;tag=2", "<sip:a@b>;tag",
                          "<sip:a@b>;tag=", "<sip:a@b>;tag=\"1\"", "<sip:a@b>;tagx=1", "<sip:a@b>;tag=1 ",
                          "\"D\" <sip:a@b>;x=1;tag=2", "<sip:a@b>;tag=1;", "<sip:a@b>;tag=[::1]", "<sip:a@b>;ta=1"};
