@@ -155,7 +155,12 @@ struct Message {
   // The first field with this id, or nullptr.
   const Header* Find(HeaderId id) const {
     const std::uint16_t i = first_[static_cast<std::size_t>(id)];
-    return i == kNone ? nullptr : &headers[i];
+    if (i == kNone) return nullptr;
+    const Header* h = headers.data() + i;
+    // Never null here: tells the compiler so, and a caller's null test
+    // folds into the kNone test above.
+    if (h == nullptr) __builtin_unreachable();
+    return h;
   }
   // The next field with the same id after `h` (a pointer into headers).
   const Header* FindNext(const Header* h) const;

@@ -118,7 +118,9 @@ TEST(SipFastPath, ParameterSpellingsAgree) {
       "SIP/2.0/UDP h.com;branch=1;rport=", "SIP/2.0/UDP h.com;branch=1;rport;rport=1"};
   const char* addrs[] = {"<sip:a@b>;tag=1", "<sip:a@b>;TAG=1", "<sip:a@b>;tag=1;tag=2", "<sip:a@b>;tag",
                          "<sip:a@b>;tag=", "<sip:a@b>;tag=\"1\"", "<sip:a@b>;tagx=1", "<sip:a@b>;tag=1 ",
-                         "\"D\" <sip:a@b>;x=1;tag=2", "<sip:a@b>;tag=1;", "<sip:a@b>;tag=[::1]", "<sip:a@b>;ta=1"};
+                         "\"D\" <sip:a@b>;x=1;tag=2", "<sip:a@b>;tag=1;", "<sip:a@b>;tag=[::1]", "<sip:a@b>;ta=1",
+                         "\"A display name of many words\" <sip:a@b>;tag=1", "\"Da\\\"n\" <sip:a@b>", "\"Dan <sip:a@b>",
+                         "\"\" <sip:a@b>", "\"Dan\"<sip:a@b>", "\"0123456789abcde\" <sip:a@b>", "\"0123456789abcdef\" <sip:a@b>"};
   for (const char* via : vias)
     for (const char* addr : addrs)
       ExpectSame(head + "Via: " + via + "\r\nFrom: " + addr + "\r\nTo: " + addr + "\r\n" + tail);
