@@ -33,37 +33,45 @@ ParseError CheckUri(const Message& msg, std::string_view uri) {
   return ParseUri(uri, &u, msg.input);
 }
 
+// One name-addr value of field h (a list has several).
+ParseError CheckNameAddrValue(const Message& msg, const Header& h, const NameAddr& na, bool only_value,
+                              bool need_angle) {
+  if (na.star) {
+    if (h.id != HeaderId::kContact || !only_value || msg.Count(HeaderId::kContact) != 1)
+      return ErrorAt(msg, "'*' is allowed only as the single Contact value", na.text.data());
+    return {};
+  }
+  if (need_angle && !na.angle) return ErrorAt(msg, "Route/Record-Route URI must be in <>", na.text.data());
+  if (ParseError e = CheckUri(msg, na.uri)) return e;
+  Param p;
+  if (h.id == HeaderId::kContact && na.params.Find("expires", &p)) {
+    std::uint32_t v = 0;
+    if (ParseError e = ParseDeltaSeconds(p.value, &v, msg.input)) return e;
+  }
+  return {};
+}
+
 ParseError CheckNameAddr(const Message& msg, const Header& h, bool list, bool need_angle) {
-  std::vector<NameAddr> values;
-  if (list) {
-    if (ParseError e = ParseNameAddrList(h.value, &values, msg.input)) return e;
-  } else {
+  if (!list) {  // From, To: one value, no list to allocate
     NameAddr na;
     if (ParseError e = ParseNameAddr(h.value, &na, msg.input)) return e;
-    values.push_back(na);
+    return CheckNameAddrValue(msg, h, na, true, need_angle);
   }
-  for (const NameAddr& na : values) {
-    if (na.star) {
-      if (h.id != HeaderId::kContact || values.size() != 1 || msg.Count(HeaderId::kContact) != 1)
-        return ErrorAt(msg, "'*' is allowed only as the single Contact value", na.text.data());
-      continue;
-    }
-    if (need_angle && !na.angle) return ErrorAt(msg, "Route/Record-Route URI must be in <>", na.text.data());
-    if (ParseError e = CheckUri(msg, na.uri)) return e;
-    Param p;
-    if (h.id == HeaderId::kContact && na.params.Find("expires", &p)) {
-      std::uint32_t v = 0;
-      if (ParseError e = ParseDeltaSeconds(p.value, &v, msg.input)) return e;
-    }
-  }
+  std::vector<NameAddr> values;
+  if (ParseError e = ParseNameAddrList(h.value, &values, msg.input)) return e;
+  for (const NameAddr& na : values)
+    if (ParseError e = CheckNameAddrValue(msg, h, na, values.size() == 1, need_angle)) return e;
   return {};
 }
 
 ParseError CheckField(const Message& msg, const Header& h) {
   switch (h.id) {
     case HeaderId::kVia: {
-      std::vector<Via> vias;
-      return AllVias(msg, &vias);  // checks every Via field at once
+      // Checks every Via field at once. The list is kept per thread, so that
+      // steady-state validation does not allocate.
+      static thread_local std::vector<Via> vias;
+      vias.clear();
+      return AllVias(msg, &vias);
     }
     case HeaderId::kFrom:
     case HeaderId::kTo:
