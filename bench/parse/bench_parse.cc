@@ -9,6 +9,9 @@
 // BM_Build/sipim/<message> times the builders producing the corpus's kinds
 // of message, and BM_ProxyEdit/sipim/<message> the edits a proxy makes when
 // it forwards (push Via, decrement Max-Forwards, add Record-Route).
+// BM_Validate/sipim/<message> times sip::Validate (every field's grammar and
+// the RFC 3261 8.2 checks a UA or proxy runs before acting) on a message
+// already parsed.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -23,6 +26,7 @@
 #include "msrp/message.h"
 #include "peer_parsers.h"
 #include "sip/builder.h"
+#include "sip/headers.h"
 #include "sip/message.h"
 #include "sip/proxy_ops.h"
 
@@ -191,6 +195,20 @@ void BuildMsrpSend(benchmark::State& state, const std::string* body) {
   SetCounters(state, out.size());
 }
 
+// Validation of a parsed message, as a UA or proxy runs it on every request.
+void Validate(benchmark::State& state, const std::string* message) {
+  sipim::sip::Message msg;
+  if (sipim::sip::Parse(*message, sipim::sip::Framing::kDatagram, &msg) || sipim::sip::Validate(msg)) {
+    state.SkipWithError("corpus message does not parse and validate");
+    return;
+  }
+  for (auto _ : state) {
+    sipim::ParseError e = sipim::sip::Validate(msg);
+    benchmark::DoNotOptimize(e);
+  }
+  SetCounters(state, message->size());
+}
+
 // What a proxy does to a request it forwards, on a parsed message.
 void ProxyEdit(benchmark::State& state, const std::string* request) {
   sipim::sip::Message msg;
@@ -234,6 +252,8 @@ void RegisterWireCoreBenchmarks() {
   benchmark::RegisterBenchmark("BM_Build/sipim/msrp-send", BuildMsrpSend, &short_body);
   benchmark::RegisterBenchmark("BM_ProxyEdit/sipim/message-2proxies", ProxyEdit,
                                &Corpus("message-2proxies"));
+  for (const char* name : {"message-2proxies", "invite-msrp", "register"})
+    benchmark::RegisterBenchmark((std::string("BM_Validate/sipim/") + name).c_str(), Validate, &Corpus(name));
 }
 
 // All three parsers must extract the same six fields from every message.
