@@ -37,20 +37,46 @@ Result<CertCache::EntryPtr> CertCache::Adopt(X509* cert) {
   return Insert(std::move(e));
 }
 
+namespace {
+
+// What of a store can change without its address changing.
+struct StoreState {
+  unsigned long flags = 0;  // NOLINT: OpenSSL's type
+  int depth = 0;
+  int objects = 0;
+  X509_STORE_CTX_verify_cb cb = nullptr;
+};
+
+StoreState StateOf(X509_STORE* s) {
+  const X509_VERIFY_PARAM* param = X509_STORE_get0_param(s);
+  return {X509_VERIFY_PARAM_get_flags(param), X509_VERIFY_PARAM_get_depth(param),
+          sk_X509_OBJECT_num(X509_STORE_get0_objects(s)), X509_STORE_get_verify_cb(s)};
+}
+
+}  // namespace
+
 Status CertCache::CheckChain(Entry& e, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
                              std::optional<std::time_t> at_time) {
   const std::time_t t = at_time ? *at_time : std::time(nullptr);
-  if (trust != nullptr && e.checked_store == trust && e.checked_purpose == purpose && e.valid_from <= t &&
-      t <= e.valid_until) {
+  const StoreState now = trust != nullptr ? StateOf(trust) : StoreState{};
+  if (trust != nullptr && e.checked_store.get() == trust && e.checked_purpose == purpose &&
+      e.checked_flags == now.flags && e.checked_depth == now.depth && e.checked_objects == now.objects &&
+      e.checked_cb == now.cb && e.valid_from <= t && t <= e.valid_until) {
     return {};
   }
   ++full_chain_checks_;
-  e.checked_store = nullptr;  // forget the old memo whatever the outcome
+  e.checked_store.reset();  // forget the old memo whatever the outcome
   auto w = VerifyCertChainWindow(e.cert.get(), untrusted, trust, purpose, at_time);
   if (!w) return w.error();
-  if (w->length == 2) {  // leaf + trust anchor: nothing that depends on the message
-    e.checked_store = trust;
+  // Leaf + trust anchor: nothing that depends on the message. Holding the
+  // store keeps its address from being reused by another one.
+  if (w->length == 2 && X509_STORE_up_ref(trust) == 1) {
+    e.checked_store.reset(trust);
     e.checked_purpose = purpose;
+    e.checked_flags = now.flags;
+    e.checked_depth = now.depth;
+    e.checked_objects = now.objects;
+    e.checked_cb = now.cb;
     e.valid_from = w->not_before;
     e.valid_until = w->not_after;
   }

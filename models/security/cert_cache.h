@@ -6,13 +6,15 @@
 // check. Entries are keyed by the exact DER bytes, so a different certificate
 // (even one byte) is a different entry.
 //
-// A chain check is remembered for one trust store and purpose, and only for a
+// A chain check is remembered for one trust store (held by the entry, and as
+// it was: same flags, depth, verify callback and number of certificates and
+// CRLs) and purpose, and only for a
 // chain of leaf + trust anchor (no intermediates, whose presence depends on
 // what each message carries). Validity is re-checked on every use: outside
 // the window in which every certificate of the chain is valid, the chain is
 // verified again in full (and fails with kCertExpired / kCertNotYetValid).
-// The trust store must not change while a cache remembers checks against it
-// (call Clear() after changing it). No CRL/OCSP checking is done anywhere in
+// A store changed in a way those do not show (a certificate replaced by
+// another, the same count) needs Clear(). No CRL/OCSP checking is done anywhere in
 // sipim, so no revocation state is cached either.
 //
 // Not thread-safe: one cache per user agent (or per thread).
@@ -43,9 +45,17 @@ class CertCache {
       if (!verify_ctx) verify_ctx = NewVerifyContext(X509_get0_pubkey(cert.get()));
       return verify_ctx.get();
     }
-    // The last successful chain check.
-    X509_STORE* checked_store = nullptr;
+    // The last successful chain check. The store is held (up-ref'd) so that
+    // its address cannot be reused by another store while the memo names
+    // it, and the memo also records what of the store can change in place:
+    // its verification flags and depth, its verify callback and how many
+    // certificates and CRLs it holds (a CRL added later is obeyed).
+    X509StorePtr checked_store;
     int checked_purpose = -1;
+    unsigned long checked_flags = 0;  // NOLINT: OpenSSL's type
+    int checked_depth = 0;
+    int checked_objects = 0;
+    X509_STORE_CTX_verify_cb checked_cb = nullptr;
     std::time_t valid_from = 0, valid_until = -1;
   };
 

@@ -1,0 +1,100 @@
+// Hostile-sender review of the lean CMS code: each test reproduces one way a
+// message, a caller's change of trust, or an input size could make the lean
+// paths (DER writer, certificate cache, MIKEY SIGN) accept or do what
+// OpenSSL's CMS path would not.
+#include <gtest/gtest.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <ctime>
+#include <string>
+
+#include "security/cert_cache.h"
+#include "security/smime.h"
+#include "test_pki.h"
+
+namespace sipim::security {
+namespace {
+
+using testing::GetPki;
+using testing::Pki;
+
+const std::string kEntity = MakeMimeEntity("text/plain", "hostile review");
+
+ReceiveContext Ctx(Pki& p, X509_STORE* trust, CertCache* cache) {
+  ReceiveContext c;
+  c.trust = trust;
+  c.from_aor = "sip:alice@home.com";
+  c.cert_cache = cache;
+  (void)p;
+  return c;
+}
+
+// A CRL from `p`'s CA revoking `victim`, valid now.
+OsslPtr<X509_CRL, X509_CRL_free> RevocationList(Pki& p, X509* victim) {
+  OsslPtr<X509_CRL, X509_CRL_free> crl(X509_CRL_new());
+  OsslPtr<ASN1_TIME, ASN1_TIME_free> last(ASN1_TIME_set(nullptr, std::time(nullptr) - 60));
+  OsslPtr<ASN1_TIME, ASN1_TIME_free> next(ASN1_TIME_set(nullptr, std::time(nullptr) + 86400));
+  X509_REVOKED* r = X509_REVOKED_new();
+  EXPECT_TRUE(crl && last && next && r);
+  EXPECT_EQ(X509_CRL_set_version(crl.get(), 1), 1);
+  EXPECT_EQ(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(p.ca.cert())), 1);
+  EXPECT_EQ(X509_CRL_set1_lastUpdate(crl.get(), last.get()), 1);
+  EXPECT_EQ(X509_CRL_set1_nextUpdate(crl.get(), next.get()), 1);
+  EXPECT_EQ(X509_REVOKED_set_serialNumber(r, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(victim))), 1);
+  EXPECT_EQ(X509_REVOKED_set_revocationDate(r, last.get()), 1);
+  EXPECT_EQ(X509_CRL_add0_revoked(crl.get(), r), 1);
+  EXPECT_EQ(X509_CRL_sort(crl.get()), 1);
+  EXPECT_GT(X509_CRL_sign(crl.get(), p.ca.key(), EVP_sha256()), 0);
+  return crl;
+}
+
+// A chain-check memo made under a trust store that was then freed is not honoured for a new store
+// that happens to get the same address (the rogue CA's store must still say kUnknownCa).
+TEST(HostileCertCache, MemoDoesNotOutliveItsTrustStore) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  auto body = SmimeSign(p.user("sip:alice@home.com"), kEntity);
+  ASSERT_TRUE(body.ok());
+  CertCache cache;
+  auto trusted = MakeTrustStore({p.ca.cert()});
+  ASSERT_TRUE(trusted.ok());
+  const void* old_address = trusted->get();
+  ASSERT_TRUE(SmimeReceive(body->content_type, body->body, Ctx(p, trusted->get(), &cache)).ok());
+  trusted->reset();  // the caller drops the store; the cache still remembers the check
+  int same_address = 0;
+  for (int i = 0; i < 8; ++i) {  // the allocator usually hands the freed store's memory straight back
+    auto rogue_only = MakeTrustStore({p.rogue_ca.cert()});
+    ASSERT_TRUE(rogue_only.ok());
+    same_address += rogue_only->get() == old_address;
+    EXPECT_EQ(SmimeReceive(body->content_type, body->body, Ctx(p, rogue_only->get(), &cache)).code(),
+              Errc::kUnknownCa)
+        << "attempt " << i << (rogue_only->get() == old_address ? " (same address as the freed store)" : "");
+  }
+  RecordProperty("same_address", same_address);
+}
+
+// A store that starts checking revocation after a memo was made (CRL added, CRL_CHECK set) is obeyed:
+// the revoked certificate is refused with the cache exactly as without it.
+TEST(HostileCertCache, MemoDoesNotHideALaterRevocation) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  const Identity& alice = p.user("sip:alice@home.com");
+  auto body = SmimeSign(alice, kEntity);
+  ASSERT_TRUE(body.ok());
+  auto store = MakeTrustStore({p.ca.cert()});
+  ASSERT_TRUE(store.ok());
+  CertCache cache;
+  ASSERT_TRUE(SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), &cache)).ok());
+  auto crl = RevocationList(p, alice.cert.get());
+  ASSERT_EQ(X509_STORE_add_crl(store->get(), crl.get()), 1);
+  ASSERT_EQ(X509_STORE_set_flags(store->get(), X509_V_FLAG_CRL_CHECK), 1);
+  auto without_cache = SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), nullptr));
+  ASSERT_EQ(without_cache.code(), Errc::kCertInvalid);
+  ASSERT_NE(without_cache.error().message.find("revoked"), std::string::npos) << without_cache.error().message;
+  auto with_cache = SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), &cache));
+  EXPECT_EQ(with_cache.code(), Errc::kCertInvalid);
+  EXPECT_EQ(cache.full_chain_checks(), 2u);
+}
+
+}  // namespace
+}  // namespace sipim::security
