@@ -111,7 +111,7 @@ std::size_t HeaderLen(std::size_t n) {
 }
 
 void PutHeader(std::string& out, unsigned char tag, std::size_t n) {
-  unsigned char h[6] = {tag, 0};
+  unsigned char h[2 + sizeof(std::size_t)] = {tag, 0};  // room for any size_t length
   std::size_t len = 2;
   if (n < 0x80) {
     h[1] = static_cast<unsigned char>(n);

@@ -238,7 +238,7 @@ std::string EncodeSignedData(const SignedDataView& v) {
   return out;
 }
 
-std::size_t SignedAttrsSetHeader(std::size_t n, unsigned char out[6]) {
+std::size_t SignedAttrsSetHeader(std::size_t n, unsigned char out[kMaxSetHeader]) {
   out[0] = der::kSet;
   if (n < 0x80) {
     out[1] = static_cast<unsigned char>(n);

@@ -58,7 +58,9 @@ std::string EncodeSignedData(const SignedDataView& v);
 std::string BuildSignedAttrs(const unsigned char digest[32], std::time_t now);
 
 // The DER header (tag 0x31 and length) that turns signedAttrs' contents into
-// the SET OF Attribute the signature covers. Returns its length (2..6).
-std::size_t SignedAttrsSetHeader(std::size_t contents_len, unsigned char out[6]);
+// the SET OF Attribute the signature covers. Returns its length
+// (2..kMaxSetHeader).
+constexpr std::size_t kMaxSetHeader = 2 + sizeof(std::size_t);
+std::size_t SignedAttrsSetHeader(std::size_t contents_len, unsigned char out[kMaxSetHeader]);
 
 }  // namespace sipim::security

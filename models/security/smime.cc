@@ -238,7 +238,7 @@ Result<std::string> LeanSign(const Identity& signer, std::string_view entity, co
     attrs = BuildSignedAttrs(digest, std::time(nullptr));
     v.has_signed_attrs = true;
     v.signed_attrs = {reinterpret_cast<const unsigned char*>(attrs.data()), attrs.size()};
-    unsigned char hdr[6];
+    unsigned char hdr[kMaxSetHeader];
     const std::size_t h = SignedAttrsSetHeader(attrs.size(), hdr);
     if (!Sha256Of({reinterpret_cast<const char*>(hdr), h}, attrs, digest)) return CryptoError("SHA-256 of signedAttrs");
   }
@@ -633,7 +633,7 @@ bool SignatureVerifies(const SignedDataView& v, std::string_view content, const 
   if (!Sha256Of(content, {}, digest)) return false;
   if (v.has_signed_attrs) {
     if (v.message_digest.size != 32 || CRYPTO_memcmp(v.message_digest.data, digest, 32) != 0) return false;
-    unsigned char hdr[6];
+    unsigned char hdr[kMaxSetHeader];
     const std::size_t h = SignedAttrsSetHeader(v.signed_attrs.size, hdr);
     if (!Sha256Of({reinterpret_cast<const char*>(hdr), h}, v.signed_attrs.view(), digest)) return false;
   }

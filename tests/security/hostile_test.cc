@@ -7,10 +7,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 
 #include "security/cert_cache.h"
+#include "security/der.h"
+#include "security/signed_data.h"
 #include "security/smime.h"
 #include "test_pki.h"
 
@@ -94,6 +97,23 @@ TEST(HostileCertCache, MemoDoesNotHideALaterRevocation) {
   auto with_cache = SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), &cache));
   EXPECT_EQ(with_cache.code(), Errc::kCertInvalid);
   EXPECT_EQ(cache.full_chain_checks(), 2u);
+}
+
+// The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
+TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
+  if (sizeof(std::size_t) < 8) GTEST_SKIP() << "32-bit size_t";
+  const std::size_t n = std::size_t{1} << 32;
+  std::string out;
+  der::PutHeader(out, der::kOctetString, n);
+  EXPECT_EQ(out, std::string("\x04\x85\x01\x00\x00\x00\x00", 7));
+  EXPECT_EQ(der::HeaderLen(n), 7u);
+  const std::size_t max = SIZE_MAX;
+  out.clear();
+  der::PutHeader(out, der::kSequence, max);
+  EXPECT_EQ(out, std::string("\x30\x88\xff\xff\xff\xff\xff\xff\xff\xff", 10));
+  unsigned char set[kMaxSetHeader];
+  ASSERT_EQ(SignedAttrsSetHeader(max, set), 10u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(set), 10), std::string("\x31\x88\xff\xff\xff\xff\xff\xff\xff\xff", 10));
 }
 
 }  // namespace
