@@ -216,6 +216,11 @@ Result<std::string> VerifySignedByCert(const Message& m, const Bytes& raw, const
   }
   EVP_PKEY* pub = X509_get0_pubkey(cert);
   if (pub == nullptr) return MakeError(Errc::kMalformed, "CERT has no public key");
+  // S type 0 is RSASSA-PKCS1-v1_5: the verify context follows the key, so an
+  // EC certificate would otherwise have an ECDSA signature accepted as it.
+  if (EVP_PKEY_is_a(pub, "RSA") != 1) {
+    return MakeError(Errc::kBadSignature, "SIGN S type 0 (RSA/PKCS#1/1.5) but the CERT key is not RSA");
+  }
   EvpPkeyCtxPtr fresh;
   EVP_PKEY_CTX* vctx = entry != nullptr ? entry->VerifyContext() : (fresh = NewVerifyContext(pub)).get();
   if (Status st = RsaVerify(vctx, raw.data(), m.offsets.back() + 2, sign.signature); !st) return st.error();

@@ -4,6 +4,7 @@
 // OpenSSL's CMS path would not.
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -13,6 +14,8 @@
 
 #include "security/cert_cache.h"
 #include "security/der.h"
+#include "security/mikey.h"
+#include "security/mikey_codec.h"
 #include "security/signed_data.h"
 #include "security/smime.h"
 #include "test_pki.h"
@@ -114,6 +117,60 @@ TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
   unsigned char set[kMaxSetHeader];
   ASSERT_EQ(SignedAttrsSetHeader(max, set), 10u);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(set), 10), std::string("\x31\x88\xff\xff\xff\xff\xff\xff\xff\xff", 10));
+}
+
+// A signed-DH I_MESSAGE whose SIGN says S type 0 (RSA PKCS#1 v1.5) but whose CERT is a trusted P-256
+// certificate and whose signature is ECDSA is refused: RFC 3830 SIGN type 0 is RSA only.
+TEST(HostileMikey, EcdsaUnderRsaSignTypeRefused) {
+  Pki& rsa = GetPki(KeyAlg::kRsa2048);
+  Pki& ec = GetPki(KeyAlg::kP256);
+  const Identity& ec_alice = ec.user("sip:alice@home.com");
+  mikey::Config ci, cr;
+  ci.mode = cr.mode = mikey::Mode::kDhSigned;
+  ci.initiator_uri = cr.initiator_uri = "sip:alice@home.com";
+  ci.responder_uri = cr.responder_uri = "sip:bob@home.com";
+  ci.self = &rsa.user("sip:alice@home.com");
+  cr.self = &rsa.user("sip:bob@home.com");
+  ci.peer_cert = rsa.user("sip:bob@home.com").cert.get();
+  ci.trust = rsa.trust.get();
+  cr.trust = ec.trust.get();  // the responder trusts the CA of alice's P-256 certificate
+  auto i_msg = mikey::Initiator(ci).BuildI();
+  ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+  auto m = mikey::Decode(*i_msg);
+  ASSERT_TRUE(m.ok()) << m.error().ToString();
+  auto cert = CertToDer(ec_alice.cert.get());
+  ASSERT_TRUE(cert.ok());
+  for (mikey::Payload& pl : m->payloads) {
+    if (auto* c = std::get_if<mikey::CertPayload>(&pl)) c->data = *cert;
+  }
+  m->payloads.pop_back();  // alice's RSA SIGN
+  m->payloads.push_back(mikey::SignPayload{0, Bytes(72, 0)});
+  Bytes forged;
+  for (int tries = 0; tries < 16; ++tries) {  // an ECDSA signature's DER length varies: lay out until it fits
+    auto bytes = mikey::Encode(*m);
+    ASSERT_TRUE(bytes.ok()) << bytes.error().ToString();
+    const std::size_t off = m->offsets.back() + 2;
+    EvpMdCtxPtr md(EVP_MD_CTX_new());
+    std::size_t len = 80;
+    Bytes sig(len);
+    ASSERT_EQ(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, ec_alice.key.get()), 1);
+    ASSERT_EQ(EVP_DigestSign(md.get(), sig.data(), &len, bytes->data(), off), 1);
+    sig.resize(len);
+    auto& s = std::get<mikey::SignPayload>(m->payloads.back());
+    if (sig.size() == s.signature.size()) {
+      std::copy(sig.begin(), sig.end(), bytes->begin() + static_cast<std::ptrdiff_t>(off));
+      forged = *bytes;
+      break;
+    }
+    s.signature.assign(sig.size(), 0);
+  }
+  ASSERT_FALSE(forged.empty());
+  mikey::ReplayCache replay;
+  EXPECT_EQ(mikey::Responder(cr, &replay).ProcessI(forged).code(), Errc::kBadSignature);
+  CertCache cache;
+  cr.cert_cache = &cache;
+  mikey::ReplayCache replay2;
+  EXPECT_EQ(mikey::Responder(cr, &replay2).ProcessI(forged).code(), Errc::kBadSignature);
 }
 
 }  // namespace
