@@ -2,39 +2,57 @@
 
 namespace sipim::security {
 
-CertCache::EntryPtr CertCache::Insert(EntryPtr e) {
+CertCache::EntryPtr CertCache::Find(std::string_view der) const {
+  auto it = entries_.find(der);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+CertCache::EntryPtr CertCache::Keep(EntryPtr e) {
+  if (e == nullptr) return e;
+  if (EntryPtr have = Find(e->der)) return have;
   if (capacity_ == 0) capacity_ = 1;
   // A full cache drops one entry (any: peers seen again are simply re-parsed;
   // a caller still holding it keeps it alive).
   if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
-  e->sip_uris = CertSipUris(e->cert.get());
   entries_.emplace(std::string_view(e->der), e);
   return e;
 }
 
-Result<CertCache::EntryPtr> CertCache::Get(std::string_view der) {
-  auto it = entries_.find(der);
-  if (it != entries_.end()) return it->second;
+Result<CertCache::EntryPtr> CertCache::Lookup(std::string_view der) {
+  if (EntryPtr have = Find(der)) return have;
   auto cert = CertFromDer(reinterpret_cast<const unsigned char*>(der.data()), der.size());
   if (!cert) return cert.error();
   ++parses_;
   auto e = std::make_shared<Entry>();
   e->der = std::string(der);
   e->cert = std::move(*cert);
-  return Insert(std::move(e));
+  e->sip_uris = CertSipUris(e->cert.get());
+  return e;
+}
+
+Result<CertCache::EntryPtr> CertCache::LookupParsed(X509* cert) {
+  auto der = CertToDer(cert);
+  if (!der) return der.error();
+  std::string key(der->begin(), der->end());
+  if (EntryPtr have = Find(key)) return have;
+  if (X509_up_ref(cert) != 1) return CryptoError("X509_up_ref");
+  auto e = std::make_shared<Entry>();
+  e->der = std::move(key);
+  e->cert.reset(cert);
+  e->sip_uris = CertSipUris(cert);
+  return e;
+}
+
+Result<CertCache::EntryPtr> CertCache::Get(std::string_view der) {
+  auto e = Lookup(der);
+  if (!e) return e.error();
+  return Keep(std::move(*e));
 }
 
 Result<CertCache::EntryPtr> CertCache::Adopt(X509* cert) {
-  auto der = CertToDer(cert);
-  if (!der) return der.error();
-  const std::string key(der->begin(), der->end());
-  auto it = entries_.find(key);
-  if (it != entries_.end()) return it->second;
-  if (X509_up_ref(cert) != 1) return CryptoError("X509_up_ref");
-  auto e = std::make_shared<Entry>();
-  e->der = key;
-  e->cert.reset(cert);
-  return Insert(std::move(e));
+  auto e = LookupParsed(cert);
+  if (!e) return e.error();
+  return Keep(std::move(*e));
 }
 
 namespace {

@@ -4,7 +4,9 @@
 // most expensive step of receiving a signed message), with its SIP URIs, a
 // ready signature-verification context, and the result of its last chain
 // check. Entries are keyed by the exact DER bytes, so a different certificate
-// (even one byte) is a different entry.
+// (even one byte) is a different entry. Receivers (S/MIME, MIKEY) cache only
+// a signer's certificate whose signature verified and whose chain reached the
+// trust store; other certificates a message carries are parsed per message.
 //
 // A chain check is remembered for one trust store (held by the entry, and as
 // it was: same flags, depth, verify callback and number of certificates and
@@ -65,11 +67,23 @@ class CertCache {
   // (a full cache drops one entry per insertion, possibly one in use).
   using EntryPtr = std::shared_ptr<Entry>;
 
-  // The entry for these DER bytes, parsing them on a miss (kMalformed if
-  // they are not exactly one certificate).
+  // The cached entry for these DER bytes, or null.
+  EntryPtr Find(std::string_view der) const;
+  // The cached entry for these DER bytes, or a new one parsed from them but
+  // not yet cached (kMalformed if they are not exactly one certificate).
+  // Receivers use this for what a message carries and Keep() only the
+  // signer's entry once its chain verified, so that certificates nobody
+  // vouches for neither fill the cache nor evict a peer's entry.
+  Result<EntryPtr> Lookup(std::string_view der);
+  // The cached entry for an already parsed certificate, or a new uncached
+  // one sharing it (keyed by its DER; not re-parsed).
+  Result<EntryPtr> LookupParsed(X509* cert);
+  // Caches `e` (from Lookup) unless an entry for its DER is there already;
+  // returns the cached one.
+  EntryPtr Keep(EntryPtr e);
+  // Lookup + Keep: caches whatever certificate it is given.
   Result<EntryPtr> Get(std::string_view der);
-  // The entry for an already parsed certificate (keyed by its DER; the
-  // certificate is shared, not re-parsed).
+  // LookupParsed + Keep.
   Result<EntryPtr> Adopt(X509* cert);
 
   // Chain check through the entry's memo: verified in full on the first use,
@@ -84,7 +98,6 @@ class CertCache {
   std::uint64_t full_chain_checks() const { return full_chain_checks_; }
 
  private:
-  EntryPtr Insert(EntryPtr e);
   std::size_t capacity_;
   // Keys view the entries' own `der` strings.
   std::unordered_map<std::string_view, EntryPtr> entries_;

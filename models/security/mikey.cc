@@ -204,7 +204,8 @@ Result<std::string> VerifySignedByCert(const Message& m, const Bytes& raw, const
   CertCache::EntryPtr entry;
   X509* cert = nullptr;
   if (cfg.cert_cache != nullptr) {
-    auto e = cfg.cert_cache->Get({reinterpret_cast<const char*>(cp->data.data()), cp->data.size()});
+    // Cached only once it verified and chains (below).
+    auto e = cfg.cert_cache->Lookup({reinterpret_cast<const char*>(cp->data.data()), cp->data.size()});
     if (!e) return e.error();
     entry = *e;
     cert = entry->cert.get();
@@ -229,6 +230,7 @@ Result<std::string> VerifySignedByCert(const Message& m, const Bytes& raw, const
       !st) {
     return st.error();
   }
+  if (entry != nullptr) cfg.cert_cache->Keep(entry);
   std::string named;
   for (const std::string& uri : entry != nullptr ? entry->sip_uris : CertSipUris(cert)) {
     if (expect_uri.empty() || SameAor(uri, expect_uri)) named = uri;

@@ -665,8 +665,8 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
   std::vector<LeanCert> carried;
   for (const der::Span& c : v->certs) {
     LeanCert lc;
-    if (ctx.cert_cache != nullptr) {
-      auto e = ctx.cert_cache->Get(c.view());
+    if (ctx.cert_cache != nullptr) {  // cached below only if it is the signer and chains
+      auto e = ctx.cert_cache->Lookup(c.view());
       if (!e) return false;
       lc = {(*e)->cert.get(), *e};
     } else {
@@ -686,7 +686,7 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
   }
   if (signer.cert == nullptr) return false;
   if (signer.entry == nullptr && ctx.cert_cache != nullptr) {
-    auto e = ctx.cert_cache->Adopt(signer.cert);
+    auto e = ctx.cert_cache->LookupParsed(signer.cert);
     if (!e) return e.error();
     signer.entry = *e;
   }
@@ -705,6 +705,8 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
                                                   ctx.at_time)
                      : VerifyCertChain(signer.cert, untrusted.get(), ctx.trust, X509_PURPOSE_SMIME_SIGN, ctx.at_time);
   if (!chain) return chain.error();
+  // Only a certificate that chains to the trust store is kept.
+  if (signer.entry != nullptr) ctx.cert_cache->Keep(signer.entry);
   Status from = signer.entry != nullptr ? MatchFrom(signer.entry->sip_uris, ctx, signer_aor)
                                         : MatchFrom(CertSipUris(signer.cert), ctx, signer_aor);
   if (!from) return from.error();

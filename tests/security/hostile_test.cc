@@ -4,6 +4,7 @@
 // OpenSSL's CMS path would not.
 #include <gtest/gtest.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "security/cert_cache.h"
 #include "security/der.h"
@@ -100,6 +102,45 @@ TEST(HostileCertCache, MemoDoesNotHideALaterRevocation) {
   auto with_cache = SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), &cache));
   EXPECT_EQ(with_cache.code(), Errc::kCertInvalid);
   EXPECT_EQ(cache.full_chain_checks(), 2u);
+}
+
+// Certificates a message carries enter the cache only once they chain to the trust store: a message
+// carrying many untrusted certificates neither fills the cache nor evicts a peer's entry.
+TEST(HostileCertCache, UntrustedCarriedCertsDoNotEnterTheCache) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  auto good = SmimeSign(p.user("sip:alice@home.com"), kEntity);
+  ASSERT_TRUE(good.ok());
+  CertCache cache(4);
+  ReceiveContext c = Ctx(p, p.trust.get(), &cache);
+  ASSERT_TRUE(SmimeReceive(good->content_type, good->body, c).ok());
+  ASSERT_EQ(cache.size(), 1u);
+  ASSERT_EQ(cache.parses(), 1u);
+  // Mallory (rogue CA) signs and carries eight more rogue certificates, all distinct DER.
+  auto mallory = p.rogue_ca.Issue("sip:alice@home.com", testing::CachedKey(KeyAlg::kP256, "mallory"), KeyAlg::kP256);
+  ASSERT_TRUE(mallory.ok());
+  std::vector<Identity> junk;
+  X509StackPtr extra(sk_X509_new_null());
+  for (int i = 0; i < 8; ++i) {
+    auto j = p.rogue_ca.Issue("sip:junk" + std::to_string(i) + "@evil.example",
+                              testing::CachedKey(KeyAlg::kP256, "mallory"), KeyAlg::kP256);
+    ASSERT_TRUE(j.ok());
+    junk.push_back(std::move(*j));
+    X509_up_ref(junk.back().cert.get());
+    sk_X509_push(extra.get(), junk.back().cert.get());
+  }
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  CmsPtr cms(CMS_sign(mallory->cert.get(), mallory->key.get(), extra.get(), in.get(), CMS_BINARY));
+  ASSERT_TRUE(cms);
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  ASSERT_GT(n, 0);
+  const std::string hostile(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  EXPECT_EQ(SmimeReceive("application/pkcs7-mime;smime-type=signed-data", hostile, c).code(), Errc::kUnknownCa);
+  EXPECT_EQ(cache.size(), 1u);
+  const auto parses = cache.parses();
+  ASSERT_TRUE(SmimeReceive(good->content_type, good->body, c).ok());
+  EXPECT_EQ(cache.parses(), parses);  // alice's entry is still there
 }
 
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
