@@ -197,12 +197,26 @@ static bool DigestParams(EVP_PKEY_CTX* ctx, EVP_PKEY* key) {
 }
 
 EVP_PKEY_CTX* SignContext(const Identity& id) {
-  if (id.sign_ctx) return id.sign_ctx.get();
+  if (id.sign_ctx && EVP_PKEY_CTX_get0_pkey(id.sign_ctx.get()) == id.key.get()) return id.sign_ctx.get();
+  id.sign_ctx.reset();  // made for a key the identity no longer has
   if (!id.key) return nullptr;
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, id.key.get(), nullptr));
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || !DigestParams(ctx.get(), id.key.get())) return nullptr;
   id.sign_ctx = std::move(ctx);
   return id.sign_ctx.get();
+}
+
+std::string_view KeptCertDer(const Identity& id) {
+  if (id.cert_der_of.get() == id.cert.get() && !id.cert_der.empty()) return id.cert_der;
+  id.cert_der.clear();
+  id.cert_der_of.reset();
+  if (!id.cert || X509_up_ref(id.cert.get()) != 1) return {};
+  X509Ptr held(id.cert.get());
+  auto der = CertToDer(id.cert.get());
+  if (!der) return {};
+  id.cert_der.assign(der->begin(), der->end());
+  id.cert_der_of = std::move(held);
+  return id.cert_der;
 }
 
 EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* key) {

@@ -38,10 +38,13 @@ struct Identity {
   // Kept by the S/MIME signer after first use, so that signing does not
   // re-fetch the signature algorithm or re-encode the certificate per
   // message: an EVP_PKEY_sign context over SHA-256 digests and the
-  // certificate's DER. Reset them if `key` or `cert` is replaced. Like the
-  // rest of an Identity, not for concurrent use.
+  // certificate's DER. Both are remade when `key` or `cert` is replaced
+  // (the context holds the key it was made for, cert_der_of the certificate
+  // its DER came from, so neither address can be reused by a new one). Like
+  // the rest of an Identity, not for concurrent use.
   mutable EvpPkeyCtxPtr sign_ctx;
   mutable std::string cert_der;
+  mutable X509Ptr cert_der_of;
 };
 
 class TestCa {
@@ -82,6 +85,8 @@ bool Sha256Of(std::string_view a, std::string_view b, unsigned char out[32]);
 // SignContext: the identity's context, made on first use and kept in
 // id.sign_ctx (null on failure). NewVerifyContext: a fresh one for `key`.
 EVP_PKEY_CTX* SignContext(const Identity& id);
+// id.cert's DER, kept in id.cert_der (empty view on failure).
+std::string_view KeptCertDer(const Identity& id);
 EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* key);
 
 // DER and PEM helpers.

@@ -254,12 +254,9 @@ Result<std::string> LeanSign(const Identity& signer, std::string_view entity, co
   unsigned char serial[64];
   if (!IssuerSerial(signer.cert.get(), v.issuer, v.serial, serial)) return CryptoError("signer issuer/serial");
   if (opts.include_cert) {
-    if (signer.cert_der.empty()) {
-      auto der = CertToDer(signer.cert.get());
-      if (!der) return der.error();
-      signer.cert_der = ToString(*der);
-    }
-    v.certs.push_back({reinterpret_cast<const unsigned char*>(signer.cert_der.data()), signer.cert_der.size()});
+    const std::string_view cert = KeptCertDer(signer);
+    if (cert.empty()) return CryptoError("signer certificate DER");
+    v.certs.push_back({reinterpret_cast<const unsigned char*>(cert.data()), cert.size()});
   }
   return EncodeSignedData(v);
 }

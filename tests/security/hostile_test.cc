@@ -143,6 +143,27 @@ TEST(HostileCertCache, UntrustedCarriedCertsDoNotEnterTheCache) {
   EXPECT_EQ(cache.parses(), parses);  // alice's entry is still there
 }
 
+// An Identity whose key and certificate are replaced after it signed signs with the new ones: neither
+// the kept signing context nor the kept certificate DER of the old ones is used.
+TEST(HostileKeptContexts, ReplacedIdentitySignsWithItsNewKeyAndCert) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  auto id = p.ca.Issue("sip:alice@home.com", testing::CachedKey(KeyAlg::kP256, "alice"), KeyAlg::kP256);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(SmimeSign(*id, kEntity).ok());  // keeps alice's context and certificate DER
+  auto bob = p.ca.Issue("sip:bob@home.com", testing::CachedKey(KeyAlg::kP256, "bob"), KeyAlg::kP256);
+  ASSERT_TRUE(bob.ok());
+  id->aor = bob->aor;
+  id->key = std::move(bob->key);
+  id->cert = std::move(bob->cert);
+  auto body = SmimeSign(*id, kEntity);
+  ASSERT_TRUE(body.ok());
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.from_aor = "sip:bob@home.com";
+  auto r = SmimeReceive(body->content_type, body->body, c);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->signer_aor, "sip:bob@home.com");
+}
+
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
 TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
   if (sizeof(std::size_t) < 8) GTEST_SKIP() << "32-bit size_t";
