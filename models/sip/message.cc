@@ -656,7 +656,7 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
       return static_cast<std::size_t>(p + 2 - d);
     }
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Control bytes (HT included: FindCtl below looks on past one).
+    // Control bytes (HT included: the line-end test below looks on past one).
     const unsigned ctl = CtlBits(v);
     const unsigned colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
     const unsigned name_bits = (colons & (0u - colons)) - 1;  // the bytes before the first ':'
@@ -679,9 +679,9 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
           stop = text::FindCtl(q, end);
           break;
         }
-        const unsigned m = CtlBits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
-        if (m != 0) {
-          stop = q + __builtin_ctz(m);
+        const unsigned bits = CtlBits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+        if (bits != 0) {
+          stop = q + __builtin_ctz(bits);
           break;
         }
         q += 16;
@@ -701,7 +701,8 @@ std::size_t MessageParser::PlainFields(std::size_t line, bool* done) {
       std::memcpy(&crlf_next, stop, 4);
       if ((crlf_next & 0xffffu) != 0x0a0du) break;
     }
-    if (text::Is(static_cast<char>(crlf_next >> 16), text::kWs)) break;  // a table bit: fewer instructions than two compares
+    // SP or HT after the CRLF (a fold): a table bit, cheaper than two compares.
+    if (text::Is(static_cast<char>(crlf_next >> 16), text::kWs)) break;
     if (count >= kMaxHeaders) break;
     // ": value" with bytes above SP at both ends, else the general trim.
     // vb[1] is readable: at worst it is the LF after stop.
