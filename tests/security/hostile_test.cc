@@ -16,6 +16,7 @@
 
 #include "security/cert_cache.h"
 #include "security/der.h"
+#include "security/enveloped_data.h"
 #include "security/mikey.h"
 #include "security/mikey_codec.h"
 #include "security/signed_data.h"
@@ -162,6 +163,33 @@ TEST(HostileKeptContexts, ReplacedIdentitySignsWithItsNewKeyAndCert) {
   auto r = SmimeReceive(body->content_type, body->body, c);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->signer_aor, "sip:bob@home.com");
+}
+
+// A KARI whose originator point is off the curve, or whose wrapped key is altered, is never decrypted by the
+// lean path: it falls to CMS, which refuses it as kTampered.
+TEST(HostileEnveloped, OffCurvePointAndAlteredWrappedKeyRefused) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  const Identity& bob = p.user("sip:bob@home.com");
+  auto body = SmimeEncrypt({bob.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(body.ok());
+  auto v = ParseAuthEnvelopedData(body->body);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  ASSERT_EQ(v->karis.size(), 1u);
+  ASSERT_EQ(v->karis[0].keys.size(), 1u);
+  const auto at = [&](const der::Span& s) { return static_cast<std::size_t>(s.data - reinterpret_cast<const unsigned char*>(body->body.data())); };
+  std::string off_curve = body->body;
+  off_curve[at(v->karis[0].originator_point) + 64] ^= 0x01;  // last byte of Y
+  std::string bad_wrap = body->body;
+  bad_wrap[at(v->karis[0].keys[0].encrypted_key) + 3] ^= 0x10;
+  for (const std::string* m : {&off_curve, &bad_wrap}) {
+    ReceiveStats stats;
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &bob;
+    c.require_signature = false;
+    c.stats = &stats;
+    EXPECT_EQ(SmimeReceive(body->content_type, *m, c).code(), Errc::kTampered);
+    EXPECT_EQ(stats.lean_decrypted, 0u);
+  }
 }
 
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
