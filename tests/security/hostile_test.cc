@@ -263,5 +263,31 @@ TEST(HostileMikey, EcdsaUnderRsaSignTypeRefused) {
   EXPECT_EQ(mikey::Responder(cr, &replay2).ProcessI(forged).code(), Errc::kBadSignature);
 }
 
+// The DER reader refuses BER's indefinite length, length bytes with a leading zero, more than four
+// length bytes (lengths near SIZE_MAX), and an inner element longer than its parent though the input is not.
+TEST(HostileDer, NonDerAndOverlongLengthsRefused) {
+  struct Case {
+    std::string bytes;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {std::string("\x30\x80\x04\x00\x00\x00", 6), "not a DER definite length (0x80)"},
+      {std::string("\x30\x82\x00\x90", 4) + std::string(0x90, '\0'), "shortest form"},
+      {std::string("\x30\x88\xff\xff\xff\xff\xff\xff\xff\xf0", 10), "not a DER definite length (0x88)"},
+      {std::string("\x30\x84\xff\xff\xff\xff", 6), "runs past the end"},
+      // SEQUENCE of 3 bytes whose OCTET STRING claims 5: the 2 bytes after the SEQUENCE must not be read.
+      {std::string("\x30\x03\x04\x05\x00\x00\x00", 7), "runs past the end (1 bytes left) at offset 2"},
+  };
+  for (const Case& c : cases) {
+    std::string err;
+    der::Reader r(c.bytes, &err);
+    der::Reader seq;
+    der::Span inner;
+    const bool ok = r.Read(der::kSequence, "outer", &seq) && seq.ReadBytes(der::kOctetString, "inner", &inner);
+    EXPECT_FALSE(ok);
+    EXPECT_NE(err.find(c.expect), std::string::npos) << err;
+  }
+}
+
 }  // namespace
 }  // namespace sipim::security
