@@ -63,23 +63,36 @@ struct StoreState {
   int depth = 0;
   int objects = 0;
   X509_STORE_CTX_verify_cb cb = nullptr;
+  int auth_level = 0;
 };
 
 StoreState StateOf(X509_STORE* s) {
   const X509_VERIFY_PARAM* param = X509_STORE_get0_param(s);
   return {X509_VERIFY_PARAM_get_flags(param), X509_VERIFY_PARAM_get_depth(param),
-          sk_X509_OBJECT_num(X509_STORE_get0_objects(s)), X509_STORE_get_verify_cb(s)};
+          sk_X509_OBJECT_num(X509_STORE_get0_objects(s)), X509_STORE_get_verify_cb(s),
+          X509_VERIFY_PARAM_get_auth_level(param)};
+}
+
+// The time X509_verify_cert checks validity at: `at_time`, else the store's
+// own fixed time (X509_V_FLAG_USE_CHECK_TIME), else now.
+std::time_t CheckTime(X509_STORE* s, std::optional<std::time_t> at_time) {
+  if (at_time) return *at_time;
+  if (s != nullptr) {
+    const X509_VERIFY_PARAM* param = X509_STORE_get0_param(s);
+    if ((X509_VERIFY_PARAM_get_flags(param) & X509_V_FLAG_USE_CHECK_TIME) != 0) return X509_VERIFY_PARAM_get_time(param);
+  }
+  return std::time(nullptr);
 }
 
 }  // namespace
 
 Status CertCache::CheckChain(Entry& e, STACK_OF(X509) * untrusted, X509_STORE* trust, int purpose,
                              std::optional<std::time_t> at_time) {
-  const std::time_t t = at_time ? *at_time : std::time(nullptr);
+  const std::time_t t = CheckTime(trust, at_time);
   const StoreState now = trust != nullptr ? StateOf(trust) : StoreState{};
   if (trust != nullptr && e.checked_store.get() == trust && e.checked_purpose == purpose &&
       e.checked_flags == now.flags && e.checked_depth == now.depth && e.checked_objects == now.objects &&
-      e.checked_cb == now.cb && e.valid_from <= t && t <= e.valid_until) {
+      e.checked_cb == now.cb && e.checked_auth_level == now.auth_level && e.valid_from <= t && t <= e.valid_until) {
     return {};
   }
   ++full_chain_checks_;
@@ -95,6 +108,7 @@ Status CertCache::CheckChain(Entry& e, STACK_OF(X509) * untrusted, X509_STORE* t
     e.checked_depth = now.depth;
     e.checked_objects = now.objects;
     e.checked_cb = now.cb;
+    e.checked_auth_level = now.auth_level;
     e.valid_from = w->not_before;
     e.valid_until = w->not_after;
   }

@@ -50,14 +50,17 @@ class CertCache {
     // The last successful chain check. The store is held (up-ref'd) so that
     // its address cannot be reused by another store while the memo names
     // it, and the memo also records what of the store can change in place:
-    // its verification flags and depth, its verify callback and how many
-    // certificates and CRLs it holds (a CRL added later is obeyed).
+    // its verification flags, depth and security level, its verify callback
+    // and how many certificates and CRLs it holds (a CRL added later is
+    // obeyed). Validity is checked at the time the chain check would use
+    // (`at_time`, else the store's own fixed time, else now).
     X509StorePtr checked_store;
     int checked_purpose = -1;
     unsigned long checked_flags = 0;  // NOLINT: OpenSSL's type
     int checked_depth = 0;
     int checked_objects = 0;
     X509_STORE_CTX_verify_cb checked_cb = nullptr;
+    int checked_auth_level = -1;
     std::time_t valid_from = 0, valid_until = -1;
   };
 

@@ -105,6 +105,23 @@ TEST(HostileCertCache, MemoDoesNotHideALaterRevocation) {
   EXPECT_EQ(cache.full_chain_checks(), 2u);
 }
 
+// A store that fixes its own verification time (X509_VERIFY_PARAM_set_time) is obeyed when that time moves
+// past the certificate's notAfter after a memo was made: kCertExpired, as without a cache.
+TEST(HostileCertCache, MemoFollowsTheStoresOwnCheckTime) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  auto body = SmimeSign(p.user("sip:alice@home.com"), kEntity);
+  ASSERT_TRUE(body.ok());
+  auto store = MakeTrustStore({p.ca.cert()});
+  ASSERT_TRUE(store.ok());
+  X509_VERIFY_PARAM* param = X509_STORE_get0_param(store->get());
+  X509_VERIFY_PARAM_set_time(param, std::time(nullptr));
+  CertCache cache;
+  ASSERT_TRUE(SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), &cache)).ok());
+  X509_VERIFY_PARAM_set_time(param, std::time(nullptr) + 2 * 365 * 86400);  // past alice's notAfter
+  EXPECT_EQ(SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), nullptr)).code(), Errc::kCertExpired);
+  EXPECT_EQ(SmimeReceive(body->content_type, body->body, Ctx(p, store->get(), &cache)).code(), Errc::kCertExpired);
+}
+
 // Certificates a message carries enter the cache only once they chain to the trust store: a message
 // carrying many untrusted certificates neither fills the cache nor evicts a peer's entry.
 TEST(HostileCertCache, UntrustedCarriedCertsDoNotEnterTheCache) {
