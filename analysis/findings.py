@@ -6,6 +6,8 @@ import math
 import os
 import sys
 
+import benchjson
+
 from simlib import MODES, RESULTS, break_even, num, parameters, read_table, results_dir
 from units import seconds
 
@@ -252,24 +254,28 @@ def section_performance(out):
         return
     out.append("## Simulation speed (bench/sim, Google Benchmark)\n")
     for name in files:
-        with open(os.path.join(folder, name)) as f:
-            section_bench(out, name, json.load(f))
-    out.append("")
+        section_bench(out, name, *benchjson.load(os.path.join(folder, name)))
+    out.append("Instruction counts (callgrind), which this shared machine does not disturb, are in "
+               "models/ns3/sip/README.md (Performance).\n")
 
 
-def section_bench(out, file_name, bench):
-    ctx = bench.get("context", {})
+def section_bench(out, file_name, ctx, rows):
+    """One line per benchmark: its median over the repetitions, if any."""
     out.append(f"`results/sim-bench/{file_name}`: run {ctx.get('date', '?')} on {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
                f"load average {', '.join(f'{x:.1f}' for x in ctx.get('load_avg', []))} (other jobs shared the "
-               f"machine: wall-clock rates are lower bounds).\n")
-    for b in bench.get("benchmarks", []):
-        name = b["name"]
+               f"machine: wall-clock rates are lower bounds; medians where the run has repetitions).\n")
+    for name, b in sorted(rows.items()):
+        cpu = f", {fmt(b['ratio_cpu'], 2)} by CPU time" if "ratio_cpu" in b else ""
         if name.startswith("BM_PagerVsBareNs3"):
-            out.append(f"- `{name}`: {fmt(b['ims_per_s'])} simulated IMs per wall second; sipim "
-                       f"{fmt(b['sipim_ns_per_pkt'])} ns per packet on a link vs bare ns-3 (UdpClient/UdpServer, "
-                       f"same topology, same packet count and mean size) {fmt(b['bare_ns_per_pkt'])} ns "
-                       f"({fmt(b['bare_pkts_per_s'])} packets/s): **ratio {fmt(b['ratio'], 2)}** "
-                       f"(target ≤ 1.5).")
+            out.append(f"- `{name}` (the whole `sipim run` point): {fmt(b['ims_per_s'])} simulated IMs per wall "
+                       f"second; sipim {fmt(b['sipim_ns_per_pkt'])} ns per packet on a link vs bare ns-3 "
+                       f"(UdpClient/UdpServer, same topology, same packet count and mean size) "
+                       f"{fmt(b['bare_ns_per_pkt'])} ns ({fmt(b['bare_pkts_per_s'])} packets/s): "
+                       f"**ratio {fmt(b['ratio'], 2)}**{cpu} (target ≤ 1.5).")
+        elif name.startswith("BM_ModelsVsBareNs3"):
+            out.append(f"- `{name}` (the models alone, no metrics or CSVs): {fmt(b['ims_per_s'])} simulated IMs "
+                       f"per wall second; sipim {fmt(b['models_ns_per_pkt'])} ns per packet vs bare ns-3 "
+                       f"{fmt(b['bare_ns_per_pkt'])} ns: **ratio {fmt(b['ratio'], 2)}**{cpu}.")
         elif name.startswith("BM_Scale"):
             out.append(f"- `{name}`: {fmt(b['ims_sent'])} IMs sent, {fmt(b['delivered'])} delivered, "
                        f"{fmt(b['failed'])} failed or unfinished, in {fmt(b['real_time'], 0)} {b['time_unit']} "
