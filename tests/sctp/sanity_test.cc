@@ -6,11 +6,29 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 using namespace sipim_test;
 
 class SctpSanity : public ::testing::TestWithParam<double>
 {
+  protected:
+    // 20 s of bulk transfer by SCTP and by ns-3 TCP of type `tcpType` over
+    // the same link with the test's loss rate.
+    void RunBoth(const std::string& tcpType)
+    {
+        BulkConfig c;
+        c.loss = GetParam();
+        c.seconds = 20;
+        c.sctp = true;
+        s = RunBulk(c);
+        c.sctp = false;
+        c.tcpType = tcpType;
+        t = RunBulk(c);
+    }
+
+    BulkResult s; // SCTP
+    BulkResult t; // TCP
 };
 
 // At each loss rate SCTP lies in the Mathis band (1/3 .. 1.5 x min(Mathis, link
@@ -27,13 +45,7 @@ class SctpSanity : public ::testing::TestWithParam<double>
 TEST_P(SctpSanity, ThroughputWithinFactor2OfNewRenoAndMathisBand)
 {
     const double p = GetParam();
-    BulkConfig c;
-    c.loss = p;
-    c.seconds = 20;
-    c.sctp = true;
-    BulkResult s = RunBulk(c);
-    c.sctp = false;
-    BulkResult t = RunBulk(c);
+    RunBoth("ns3::TcpNewReno");
     // RTT: 2 x 20 ms propagation + 1.2 ms to serialise a 1500-byte packet at 10 Mb/s.
     const double rtt = 0.040 + 1500 * 8 / 10e6;
     const double link = 10e6 * 1448.0 / 1502.0; // payload share of a full PPP frame
@@ -69,14 +81,7 @@ INSTANTIATE_TEST_SUITE_P(Loss, SctpSanity, ::testing::Values(0.001, 0.005, 0.01,
 TEST_P(SctpSanity, ThroughputWithinFactor2OfByteCountingTcp)
 {
     const double p = GetParam();
-    BulkConfig c;
-    c.loss = p;
-    c.seconds = 20;
-    c.sctp = true;
-    BulkResult s = RunBulk(c);
-    c.sctp = false;
-    c.tcpType = "ns3::TcpLinuxReno";
-    BulkResult t = RunBulk(c);
+    RunBoth("ns3::TcpLinuxReno");
     std::printf("loss %.3f: SCTP %.3f Mb/s, TCP LinuxReno %.3f Mb/s (RTO %llu, fast recoveries %llu), ratio %.2f\n",
                 p, s.goodputBps / 1e6, t.goodputBps / 1e6, (unsigned long long)t.timeouts,
                 (unsigned long long)t.recoveries, s.goodputBps / t.goodputBps);
