@@ -220,7 +220,13 @@ Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view input) {
   if (!aed.Read(der::kSet, "recipientInfos", &ris)) return Malformed(aed);
   AuthEnvelopedView out;
   while (!ris.empty()) {
-    if (ris.PeekTag() != der::ContextCons(1)) {  // KTRI, KEKRI, PWRI, ORI: not read here
+    if (ris.PeekTag() == der::kSequence) {  // KTRI: kept whole, decoded only by the receiver looking for its own
+      Span whole;
+      if (!ris.ReadAny("KeyTransRecipientInfo", &whole)) return Malformed(ris);
+      out.ktris.push_back(whole);
+      continue;
+    }
+    if (ris.PeekTag() != der::ContextCons(1)) {  // KEKRI, PWRI, ORI: not read here
       if (!ris.ReadAny("RecipientInfo", nullptr)) return Malformed(ris);
       continue;
     }
@@ -235,6 +241,31 @@ Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view input) {
   if (!aed.ReadBytes(der::kOctetString, "mac", &out.mac)) return Malformed(aed);
   if (!aed.empty()) return Unsupported(aed, "unauthenticated attributes");
   if (out.mac.size != out.icv_len) return Unsupported(aed, "mac length differs from aes-ICVlen");
+  return out;
+}
+
+Result<KtriView> ReadKtri(const Span& whole) {
+  std::string err;
+  Reader top(whole.view(), &err);
+  Reader ktri, ias;
+  Span alg_oid;
+  bool v0 = false, plain = false;
+  KtriView out;
+  if (!top.Read(der::kSequence, "KeyTransRecipientInfo", &ktri) || !top.ExpectEnd("KeyTransRecipientInfo") ||
+      !ktri.ReadSmallInt("KTRI.version", 0, &v0)) {
+    return Malformed(top);
+  }
+  if (!v0) return Unsupported(ktri, "KeyTransRecipientInfo version is not 0");
+  if (ktri.PeekTag() != der::kSequence) return Unsupported(ktri, "KTRI rid is not issuerAndSerialNumber");
+  if (!ktri.Read(der::kSequence, "KTRI.rid", &ias) || !ias.ReadAny("issuer", &out.issuer) ||
+      !ias.ReadBytes(der::kInteger, "serialNumber", nullptr, &out.serial) || !ias.ExpectEnd("KTRI.rid") ||
+      !ktri.ReadAlgorithm("KTRI.keyEncryptionAlgorithm", &alg_oid, &plain)) {
+    return Malformed(ktri);
+  }
+  if (!Is(alg_oid, kOidRsa) || !plain) return Unsupported(ktri, "key transport is not rsaEncryption");
+  if (!ktri.ReadBytes(der::kOctetString, "KTRI.encryptedKey", &out.encrypted_key) || !ktri.ExpectEnd("KTRI")) {
+    return Malformed(ktri);
+  }
   return out;
 }
 

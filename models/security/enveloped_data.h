@@ -31,8 +31,16 @@ struct KariView {
   std::vector<Key> keys;
 };
 
+// A KeyTransRecipientInfo as it lies in the message (full DER), not yet
+// decoded: the receiver decodes entries (ReadKtri) only until it finds its own.
+struct KtriView {
+  der::Span issuer, serial;  // recipient by issuer and serial number (full DER)
+  der::Span encrypted_key;   // the content key, RSAES-PKCS1-v1_5 encrypted
+};
+
 struct AuthEnvelopedView {
   std::vector<KariView> karis;
+  std::vector<der::Span> ktris;  // each KeyTransRecipientInfo's full DER, undecoded
   der::Span nonce;       // GCM nonce (12 bytes)
   std::size_t icv_len = 12;
   der::Span ciphertext;  // encryptedContent
@@ -41,6 +49,10 @@ struct AuthEnvelopedView {
 
 // Views into `der`, which must outlive the result.
 Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view der);
+// Decodes one KeyTransRecipientInfo of the form sipim and CMS_encrypt write:
+// version 0, issuerAndSerialNumber, rsaEncryption (NULL or absent
+// parameters). kUnsupported for another form, kMalformed for bad DER.
+Result<KtriView> ReadKtri(const der::Span& ktri);
 
 // ------------------------------------------------------------ encoder side
 // The pieces SmimeEncrypt writes (the structure CMS_encrypt writes, with the

@@ -713,17 +713,13 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
 
 // ------------------------------------------------------------ lean AuthEnvelopedData path
 
-// The lean path for AuthEnvelopedData to an EC recipient: true if it
-// decrypted and authenticated the content, false if OpenSSL's CMS must
-// decide (another form, not our KARI, or any check failing: CMS then gives
-// the error its usual code).
-bool LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& content) {
-  if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert || !EVP_PKEY_is_a(ctx.me->key.get(), "EC")) return false;
-  auto v = ParseAuthEnvelopedData(der);
-  if (!v) return false;
+// The lean path for AuthEnvelopedData to an EC recipient (our KARI entry):
+// true if it decrypted and authenticated the content, false if OpenSSL's CMS
+// must decide (any check failing: CMS then gives the error its usual code).
+bool LeanDecryptKari(const AuthEnvelopedView& v, const ReceiveContext& ctx, std::string& content) {
   const KariView* kari = nullptr;
   const KariView::Key* key = nullptr;
-  for (const KariView& k : v->karis) {
+  for (const KariView& k : v.karis) {
     for (const KariView::Key& rk : k.keys) {
       if (key == nullptr && NamesCert(rk.issuer, rk.serial, ctx.me->cert.get())) {
         kari = &k;
@@ -737,8 +733,8 @@ bool LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& c
                         Decipher("AES-128-WRAP", kek, {}, key->encrypted_key, {}, cek);
   OPENSSL_cleanse(z, sizeof z);
   OPENSSL_cleanse(kek, sizeof kek);
-  std::string plain(v->ciphertext.size, '\0');
-  const bool ok = have_cek && Decipher("AES-128-GCM", cek, v->nonce, v->ciphertext, v->mac,
+  std::string plain(v.ciphertext.size, '\0');
+  const bool ok = have_cek && Decipher("AES-128-GCM", cek, v.nonce, v.ciphertext, v.mac,
                                        reinterpret_cast<unsigned char*>(plain.data()));
   OPENSSL_cleanse(cek, sizeof cek);
   if (!ok) {
@@ -747,6 +743,74 @@ bool LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& c
   }
   content = std::move(plain);
   return true;
+}
+
+// The lean path for AuthEnvelopedData to an RSA recipient (our KTRI entry).
+// nullopt: CMS decides (a KTRI before ours in a form ReadKtri does not read,
+// we are not named, or the RSA context cannot be set up). Otherwise the
+// final verdict, with no fallback to CMS: the content key is
+// RSAES-PKCS1-v1_5 decrypted and, if that fails or does not give 16 bytes, a
+// random key is used instead, selected without a branch, so a padding
+// failure surfaces only as the GCM tag failure, with the same code
+// (kTampered) and message and after the same work, as CMS_decrypt does when
+// it is not told the recipient. (With the recipient certificate set,
+// OpenSSL 3.0's CMS_decrypt stops early on a padding failure, which is why
+// a failure here does not go on to CMS.)
+std::optional<Status> LeanDecryptKtri(const AuthEnvelopedView& v, const ReceiveContext& ctx, std::string& content) {
+  std::optional<KtriView> mine;
+  for (const der::Span& whole : v.ktris) {
+    auto k = ReadKtri(whole);
+    if (!k) return std::nullopt;
+    if (NamesCert(k->issuer, k->serial, ctx.me->cert.get())) {
+      mine = *k;
+      break;
+    }
+  }
+  if (!mine) return std::nullopt;
+  EVP_PKEY* key = ctx.me->key.get();
+  EvpPkeyCtxPtr pctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  unsigned char ek[1024] = {0}, random_cek[16], cek[16];
+  std::size_t len = sizeof ek;
+  if (!pctx || EVP_PKEY_decrypt_init(pctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(pctx.get(), RSA_PKCS1_PADDING) != 1 ||
+      static_cast<std::size_t>(EVP_PKEY_get_size(key)) > sizeof ek || RAND_bytes(random_cek, sizeof random_cek) != 1) {
+    DrainOpenSslErrors();
+    return std::nullopt;
+  }
+  const int rc = EVP_PKEY_decrypt(pctx.get(), ek, &len, mine->encrypted_key.data, mine->encrypted_key.size);
+  // good = 0xff when the key decrypted to 16 bytes, else 0x00; no branch on it.
+  const unsigned int ok_bits = static_cast<unsigned int>(rc == 1) & static_cast<unsigned int>(len == 16);
+  const auto good = static_cast<unsigned char>(0u - ok_bits);
+  for (std::size_t i = 0; i < sizeof cek; ++i) {
+    cek[i] = static_cast<unsigned char>((ek[i] & good) | (random_cek[i] & static_cast<unsigned char>(~good)));
+  }
+  OPENSSL_cleanse(ek, sizeof ek);
+  OPENSSL_cleanse(random_cek, sizeof random_cek);
+  ERR_clear_error();  // a padding failure leaves an error queue entry; it must not show
+  std::string plain(v.ciphertext.size, '\0');
+  const bool ok = Decipher("AES-128-GCM", cek, v.nonce, v.ciphertext, v.mac, reinterpret_cast<unsigned char*>(plain.data()));
+  OPENSSL_cleanse(cek, sizeof cek);
+  if (!ok) {
+    ERR_clear_error();
+    OPENSSL_cleanse(plain.data(), plain.size());
+    return Status(MakeError(Errc::kTampered, "content does not decrypt or authenticate (AES-128-GCM, RSA key transport)"));
+  }
+  content = std::move(plain);
+  return Status();
+}
+
+// The lean paths for AuthEnvelopedData: nullopt when CMS must decide,
+// otherwise the verdict (a KARI failure always goes to CMS; see above for KTRI).
+std::optional<Status> LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& content) {
+  if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) return std::nullopt;
+  auto v = ParseAuthEnvelopedData(der);
+  if (!v) return std::nullopt;
+  if (EVP_PKEY_is_a(ctx.me->key.get(), "EC")) {
+    if (LeanDecryptKari(*v, ctx, content)) return Status();
+    return std::nullopt;
+  }
+  if (EVP_PKEY_is_a(ctx.me->key.get(), "RSA")) return LeanDecryptKtri(*v, ctx, content);
+  return std::nullopt;
 }
 
 // True if one RecipientInfo names `cert` (issuer and serial, or key id).
@@ -842,7 +906,10 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
           continue;
         }
       }
-      if ((smime_type.empty() || smime_type == "authenveloped-data") && LeanDecrypt(current, ctx, next)) {
+      std::optional<Status> lean_dec;
+      if (smime_type.empty() || smime_type == "authenveloped-data") lean_dec = LeanDecrypt(current, ctx, next);
+      if (lean_dec) {
+        if (!*lean_dec) return lean_dec->error();
         if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
         r.was_encrypted = true;
         auto entity = ParseEntity(next);

@@ -209,6 +209,75 @@ TEST(HostileEnveloped, OffCurvePointAndAlteredWrappedKeyRefused) {
   }
 }
 
+// OpenSSL's CMS_encrypt output to RSA recipients (key transport, RSAES-PKCS1-v1_5).
+std::string OpenSslEncrypt(const std::vector<X509*>& to, SmimeCipher cipher) {
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  X509StackPtr certs(sk_X509_new_null());
+  for (X509* r : to) {
+    EXPECT_EQ(X509_up_ref(r), 1);
+    EXPECT_GT(sk_X509_push(certs.get(), r), 0);
+  }
+  CmsPtr cms(CMS_encrypt(certs.get(), in.get(), cipher == SmimeCipher::kAes128Gcm ? EVP_aes_128_gcm() : EVP_aes_128_cbc(),
+                         CMS_BINARY));
+  EXPECT_TRUE(cms);
+  if (!cms) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n > 0 ? n : 0));
+  OPENSSL_free(der);
+  return out;
+}
+
+// RSA key transport (lean KTRI path): a corrupted wrapped key (PKCS#1 v1.5 padding then fails) is refused with the
+// same code and the same message as a corrupted GCM tag or ciphertext, so the receiver is no padding oracle; the
+// lean path gives the verdict itself (no CMS retry), and an untouched message from OpenSSL's CMS_encrypt takes it.
+TEST(HostileEnveloped, RsaWrappedKeyFailureLooksLikeTagFailure) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& dan = p.user("sip:dan@home.com");
+  const Identity& eve = p.user("sip:carol@home.com");
+  for (bool openssl : {false, true}) {
+    std::string body_der;
+    if (openssl) {
+      body_der = OpenSslEncrypt({eve.cert.get(), dan.cert.get()}, SmimeCipher::kAes128Gcm);
+    } else {
+      auto b = SmimeEncrypt({eve.cert.get(), dan.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+      ASSERT_TRUE(b.ok()) << b.error().ToString();
+      body_der = b->body;
+    }
+    const std::string type = "application/pkcs7-mime;smime-type=authEnveloped-data";
+    auto v = ParseAuthEnvelopedData(body_der);
+    ASSERT_TRUE(v.ok()) << v.error().ToString();
+    ASSERT_EQ(v->ktris.size(), 2u);
+    const auto at = [&](const der::Span& s) { return static_cast<std::size_t>(s.data - reinterpret_cast<const unsigned char*>(body_der.data())); };
+    std::string bad_key = body_der, bad_key_top = body_der, bad_tag = body_der, bad_ct = body_der;
+    for (const der::Span& k : v->ktris) {  // both entries (the SET's order is not fixed); dan reads only his
+      auto kv = ReadKtri(k);
+      ASSERT_TRUE(kv.ok()) << kv.error().ToString();
+      bad_key[at(kv->encrypted_key) + 100] ^= 0x01;  // garbles the whole RSA plaintext
+      bad_key_top[at(kv->encrypted_key) + kv->encrypted_key.size - 1] ^= 0x01;
+    }
+    bad_tag.back() ^= 0x01;
+    bad_ct[bad_ct.size() - 30] ^= 0x40;
+    ReceiveStats stats;
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &dan;
+    c.require_signature = false;
+    c.stats = &stats;
+    auto good = SmimeReceive(type, body_der, c);
+    ASSERT_TRUE(good.ok()) << good.error().ToString();
+    EXPECT_EQ(stats.lean_decrypted, 1u);
+    EXPECT_EQ(stats.cms_decrypted, 0u);
+    std::string first_message;
+    for (const std::string* m : {&bad_tag, &bad_ct, &bad_key, &bad_key_top}) {
+      auto r = SmimeReceive(type, *m, c);
+      EXPECT_EQ(r.code(), Errc::kTampered) << (openssl ? "CMS_encrypt" : "lean") << " " << r.error().ToString();
+      if (first_message.empty()) first_message = r.error().message;
+      EXPECT_EQ(r.error().message, first_message);
+    }
+    EXPECT_EQ(stats.cms_decrypted, 0u);
+  }
+}
+
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
 TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
   if (sizeof(std::size_t) < 8) GTEST_SKIP() << "32-bit size_t";

@@ -318,7 +318,8 @@ TEST(LeanEnvelopedData, DecryptsOpenSslOutput) {
   const Case cases[] = {
       {{bob.cert.get()}, &bob, SmimeCipher::kAes128Gcm, true},
       {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &carol, SmimeCipher::kAes128Gcm, true},
-      {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &dan_rsa, SmimeCipher::kAes128Gcm, false},
+      {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &dan_rsa, SmimeCipher::kAes128Gcm, true},
+      {{dan_rsa.cert.get()}, &dan_rsa, SmimeCipher::kAes128Cbc, false},
       {{bob.cert.get()}, &bob, SmimeCipher::kAes128Cbc, false},
   };
   for (const Case& c : cases) {
