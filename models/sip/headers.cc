@@ -586,6 +586,74 @@ ParseError AllVias(const Message& msg, std::vector<Via>* out) {
 
 namespace {
 
+// One Via field the way AllVias() does it, without keeping the values.
+ParseError CheckViaFieldGeneral(const Header& h, const Message& msg) {
+  const Ctx ctx(h.value, msg.input);
+  ValueSplitter sp(h.value);
+  std::string_view item;
+  bool any = false;
+  while (sp.Next(&item)) {
+    Via v;
+    if (ParseError e = ParseVia(item, &v, msg.input)) return e;
+    any = true;
+  }
+  if (sp.error()) return ParseErrorFromSplitter(sp, ctx);
+  if (!any) return ctx.Err("empty Via", h.value.data());
+  return {};
+}
+
+// The same field walked with FastViaAt(), which returns where each value
+// ends, so that no splitting pass runs first. True only if every value of
+// the field is in the fast path's plain form; *first is the first one.
+// A value the fast path accepts holds no '"', '<', '>' or ',' (tokens, a
+// host, digits, IPv6 references of received/maddr), so the splitter would
+// cut exactly at the ',' FastViaAt stopped at, its item would start after
+// the SP/HT skipped here and need no trimming at the end, and ParseVia()
+// would accept it through the same fast path: the verdict is the same.
+bool FastViaField(const Header& h, const Message& msg, Via* first) {
+  if (!internal::FastPaths()) return false;
+  const Ctx ctx(h.value, msg.input);
+  const std::string_view s = h.value;
+  std::size_t i = 0;
+  Via scratch;
+  Via* out = first;
+  for (;;) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    std::size_t end = 0;
+    if (!FastViaAt(s.substr(i), out, ctx, &end)) return false;
+    i += end;
+    if (i == s.size()) return true;
+    ++i;  // the ','
+    out = &scratch;
+  }
+}
+
+}  // namespace
+
+ParseError CheckVias(const Message& msg, Via* top) {
+  bool top_fast = false;
+  bool first = true;
+  Via scratch;
+  for (const Header* h = msg.Find(HeaderId::kVia); h != nullptr; h = msg.FindNext(h)) {
+    Via* const out = first && top != nullptr ? top : &scratch;
+    const bool fast = FastViaField(*h, msg, out);
+    if (first) top_fast = fast;
+    first = false;
+    if (fast) continue;
+    if (ParseError e = CheckViaFieldGeneral(*h, msg)) return e;
+  }
+  if (top == nullptr || top_fast) return {};
+  // No Via field: no error (as AllVias()), and no top value.
+  if (first) {
+    *top = Via();
+    return {};
+  }
+  // The top value as TopVia() reads it, when the fast walk did not.
+  return TopVia(msg, top);
+}
+
+namespace {
+
 // The first byte at or after i in d[0..n) that may end or break a <URI>:
 // '>', '<', '"' or any byte <= SP (a superset of kAngleStop; the caller
 // accepts only '>'); n if none. Sixteen bytes per step where they exist.

@@ -95,6 +95,11 @@ ParseError ParseVia(std::string_view value, Via* out, std::string_view base = {}
 ParseError TopVia(const Message& msg, Via* out);
 // Every via-parm, in order, across all Via fields (appends to *out).
 ParseError AllVias(const Message& msg, std::vector<Via>* out);
+// The same verdict as AllVias() (the same error, reason and offset) without
+// keeping the values: the check Validate() makes. If top is not null and
+// the check passes, *top is what TopVia() gives (an empty Via when the
+// message has no Via field, which AllVias() does not refuse either).
+ParseError CheckVias(const Message& msg, Via* top = nullptr);
 
 // name-addr / addr-spec with parameters: From, To, Contact, Route,
 // Record-Route, Reply-To, Refer-To (RFC 3261 section 20).
@@ -149,5 +154,8 @@ ParseError ParseDeltaSeconds(std::string_view value, std::uint32_t* out,
 // once, the CSeq method matches the request method, the Request-URI is a
 // valid URI without headers. The error names the field.
 ParseError Validate(const Message& msg);
+// Validate(), and on success *top_via is the message's top Via, as TopVia()
+// gives it (a caller that needs it then does not parse it again).
+ParseError Validate(const Message& msg, Via* top_via);
 
 }  // namespace sipim::sip

@@ -1,6 +1,4 @@
 // Validate(): the semantic checks on a parsed message; see headers.h.
-#include <vector>
-
 #include "sip/headers.h"
 #include "sip/text.h"
 #include "sip/uri.h"
@@ -64,15 +62,11 @@ ParseError CheckNameAddr(const Message& msg, const Header& h, bool list, bool ne
   return {};
 }
 
-ParseError CheckField(const Message& msg, const Header& h) {
+ParseError CheckField(const Message& msg, const Header& h, Via* top_via) {
   switch (h.id) {
-    case HeaderId::kVia: {
-      // Checks every Via field at once. The list is kept per thread, so that
-      // steady-state validation does not allocate.
-      static thread_local std::vector<Via> vias;
-      vias.clear();
-      return AllVias(msg, &vias);
-    }
+    case HeaderId::kVia:
+      // Checks every Via field at once, keeping none but the top one.
+      return CheckVias(msg, top_via);
     case HeaderId::kFrom:
     case HeaderId::kTo:
       return CheckNameAddr(msg, h, false, false);
@@ -107,9 +101,7 @@ ParseError CheckField(const Message& msg, const Header& h) {
   }
 }
 
-}  // namespace
-
-ParseError Validate(const Message& msg) {
+ParseError ValidateImpl(const Message& msg, Via* top_via) {
   for (std::size_t k = 0; k < sizeof(kRequired) / sizeof(kRequired[0]); ++k)
     if (msg.Find(kRequired[k]) == nullptr) return ErrorAt(msg, kRequiredReason[k], msg.raw.data());
   for (std::size_t k = 0; k < sizeof(kSingle) / sizeof(kSingle[0]); ++k) {
@@ -129,7 +121,7 @@ ParseError Validate(const Message& msg) {
       if (vias_checked) continue;
       vias_checked = true;
     }
-    if (ParseError e = CheckField(msg, h)) return e;
+    if (ParseError e = CheckField(msg, h, top_via)) return e;
   }
   if (msg.is_request) {
     CSeq cseq;
@@ -141,5 +133,11 @@ ParseError Validate(const Message& msg) {
     return ErrorAt(msg, "body without Content-Type", msg.body.data());
   return {};
 }
+
+}  // namespace
+
+ParseError Validate(const Message& msg) { return ValidateImpl(msg, nullptr); }
+
+ParseError Validate(const Message& msg, Via* top_via) { return ValidateImpl(msg, top_via); }
 
 }  // namespace sipim::sip

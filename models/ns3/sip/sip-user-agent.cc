@@ -364,8 +364,9 @@ struct SipUserAgent::Impl {
            static_cast<std::uint16_t>(msg.is_request ? 0 : msg.status_code), msg.raw.size(), meta.cpu);
     // Requests are validated in full (RFC 3261 8.2); a response is matched
     // to its transaction by the top Via, and its other fields are parsed
-    // with the typed parsers where they are used.
-    if (auto e = msg.is_request ? sip::Validate(msg) : sip::TopVia(msg, &m_top)) {
+    // with the typed parsers where they are used. Either way `m_top` holds
+    // the top Via afterwards (Validate hands back the one it parsed).
+    if (auto e = msg.is_request ? sip::Validate(msg, &m_top) : sip::TopVia(msg, &m_top)) {
       Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
       return;
     }
@@ -442,10 +443,9 @@ struct SipUserAgent::Impl {
     stx->Respond(t, std::move(out), static_cast<std::uint16_t>(status));
   }
 
+  // `m_top` holds the top Via OnSip's Validate just parsed.
   void OnRequest(const sip::Message& msg, const RxMeta& meta, SipAttribution attr) {
-    sip::Via top;
-    sip::TopVia(msg, &top);
-    const std::string_view key = stx->KeyOf(top.branch, msg.method);
+    const std::string_view key = stx->KeyOf(m_top.branch, msg.method);
     if (msg.method == "ACK") {
       if (stx->Find(key)) return;  // ACK of a non-2xx: absorbed by the transaction
       OnAck(attr);
