@@ -51,10 +51,27 @@ std::vector<std::string> Frame(std::string_view d, std::size_t piece) {
   return out;
 }
 
+// CheckVias() (Validate's walk) gives AllVias()'s verdict, and TopVia()'s
+// top value.
+void ViaWalksAgree(const Message& m, const std::vector<Via>& vias, const sipim::ParseError& all) {
+  Via top;
+  const sipim::ParseError e = CheckVias(m, &top);
+  Check(e.reason == all.reason && e.offset == all.offset);
+  if (e || vias.empty()) return;
+  Via want;
+  Check(!TopVia(m, &want));
+  Check(top.text.data() == want.text.data() && top.text.size() == want.text.size() &&
+        top.branch.data() == want.branch.data() && top.branch.size() == want.branch.size() &&
+        top.host.data() == want.host.data() && top.port == want.port && top.rport == want.rport &&
+        top.has_rport == want.has_rport && top.ttl == want.ttl && top.params.raw().size() == want.params.raw().size());
+}
+
 void TypedFields(const Message& m, std::string_view d) {
   std::vector<Via> vias;
-  if (!AllVias(m, &vias))
+  const sipim::ParseError all = AllVias(m, &vias);
+  if (!all)
     for (const Via& v : vias) Check(Inside(v.text, d) && Inside(v.branch, d) && Inside(v.host, d));
+  ViaWalksAgree(m, vias, all);
   for (const Header& h : m.headers) {
     if (h.id == HeaderId::kFrom || h.id == HeaderId::kTo || h.id == HeaderId::kContact ||
         h.id == HeaderId::kRoute || h.id == HeaderId::kRecordRoute) {
