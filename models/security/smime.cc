@@ -401,6 +401,44 @@ bool Encipher(std::string_view cipher, const unsigned char* key, const unsigned 
   return true;
 }
 
+// Kept RSAES-PKCS1-v1_5 encryption contexts, per recipient certificate and
+// thread: making one (EVP_PKEY_CTX_new_from_pkey, EVP_PKEY_encrypt_init,
+// padding) fetches the provider's implementation on every call, about a
+// third of an RSA key transport's cost. An entry holds a reference to its
+// certificate, so the address it is found by cannot be reused by another
+// certificate while it is kept, and the context holds the key it was made
+// for (so that key's address cannot be reused either): a certificate whose
+// key was replaced gets a new context. At most
+// kKeptRsaContexts entries, the least recently used dropped first.
+constexpr std::size_t kKeptRsaContexts = 32;
+struct KeptRsaContext {
+  X509Ptr cert;
+  EvpPkeyCtxPtr ctx;
+};
+
+EVP_PKEY_CTX* KeptRsaEncryptContext(X509* cert) {
+  thread_local std::vector<KeptRsaContext> kept;  // most recently used last
+  EVP_PKEY* pub = X509_get0_pubkey(cert);
+  for (std::size_t i = kept.size(); i-- > 0;) {
+    if (kept[i].cert.get() != cert) continue;
+    if (EVP_PKEY_CTX_get0_pkey(kept[i].ctx.get()) != pub) {  // key replaced in place: forget the old context
+      kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+    std::rotate(kept.begin() + static_cast<std::ptrdiff_t>(i), kept.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                kept.end());
+    return kept.back().ctx.get();
+  }
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pub, nullptr));
+  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 || X509_up_ref(cert) != 1) {
+    return nullptr;
+  }
+  if (kept.size() >= kKeptRsaContexts) kept.erase(kept.begin());
+  kept.push_back({X509Ptr(cert), std::move(ctx)});
+  return kept.back().ctx.get();
+}
+
 // The RecipientInfo giving `cek` to `cert`'s holder.
 Result<std::string> RecipientInfoFor(X509* cert, const unsigned char cek[16]) {
   der::Span issuer, serial;
@@ -408,13 +446,11 @@ Result<std::string> RecipientInfoFor(X509* cert, const unsigned char cek[16]) {
   if (!IssuerSerial(cert, issuer, serial, serial_buf)) return CryptoError("recipient issuer/serial");
   EVP_PKEY* pub = X509_get0_pubkey(cert);
   if (EVP_PKEY_is_a(pub, "RSA")) {  // RSAES-PKCS1-v1_5, as CMS_encrypt does
-    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pub, nullptr));
+    EVP_PKEY_CTX* ctx = KeptRsaEncryptContext(cert);
     unsigned char ek[1024];
     std::size_t len = sizeof ek;
-    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
-        static_cast<std::size_t>(EVP_PKEY_get_size(pub)) > sizeof ek ||
-        EVP_PKEY_encrypt(ctx.get(), ek, &len, cek, 16) != 1) {
+    if (ctx == nullptr || static_cast<std::size_t>(EVP_PKEY_get_size(pub)) > sizeof ek ||
+        EVP_PKEY_encrypt(ctx, ek, &len, cek, 16) != 1) {
       return CryptoError("KTRI: RSA encryption of the content key");
     }
     return EncodeKtri(issuer, serial, {ek, len});

@@ -2,7 +2,9 @@
 // type (with and without a certificate cache; the P-256 harness key makes
 // authEnveloped-data bodies reach the lean AuthEnvelopedData path), the lean
 // decoders directly (whatever the SignedData one reads must re-encode and
-// read back the same), and
+// read back the same), the lean RSA KTRI path on a valid body to an RSA
+// harness key with the input's (offset, xor) pairs applied (what it accepts
+// must be the original text: a padding failure must never slip through), and
 // sealed-frame opening; nothing may crash and nothing may be accepted as
 // signed (no key in this harness can have signed it).
 #include <cstddef>
@@ -23,6 +25,8 @@ using namespace sipim::security;
 struct Harness {
   TestCa ca;
   Identity me;
+  Identity me_rsa;          // an RSA recipient, for the KTRI path
+  std::string to_rsa;       // AuthEnvelopedData to me_rsa and me (KTRI + KARI)
   X509StorePtr trust;
   Harness() {
     auto k = GenerateKey(KeyAlg::kP256);
@@ -30,6 +34,11 @@ struct Harness {
     ca = std::move(*c);
     auto u = ca.Issue("sip:bob@home.com", std::move(*GenerateKey(KeyAlg::kP256)), KeyAlg::kP256);
     me = std::move(*u);
+    auto r = ca.Issue("sip:dan@home.com", std::move(*GenerateKey(KeyAlg::kRsa2048)), KeyAlg::kRsa2048);
+    me_rsa = std::move(*r);
+    to_rsa = SmimeEncrypt({me.cert.get(), me_rsa.cert.get()}, MakeMimeEntity("text/plain", "fuzz"),
+                          SmimeCipher::kAes128Gcm)
+                 ->body;
     trust = std::move(*MakeTrustStore({ca.cert()}));
   }
 };
@@ -59,6 +68,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto e = ParseAuthEnvelopedData(body); e.ok()) {
     if (e->nonce.size != 12 || e->mac.size != e->icv_len) std::abort();  // the decoder let a bad form through
+    for (const auto& k : e->ktris) {
+      auto kv = ReadKtri(k);
+      if (kv.ok() && (kv->encrypted_key.data < k.data || kv->encrypted_key.data + kv->encrypted_key.size > k.data + k.size))
+        std::abort();  // a view outside its RecipientInfo
+    }
+  }
+  // The KTRI path: the valid body to me_rsa with the input's (offset16, xor) triples applied.
+  std::string mutated = h.to_rsa;
+  for (std::size_t i = 0; i + 3 <= size; i += 3) {
+    const std::size_t at = (static_cast<std::size_t>(data[i]) << 8 | data[i + 1]) % mutated.size();
+    mutated[at] = static_cast<char>(mutated[at] ^ data[i + 2]);
+  }
+  ReceiveContext rsa_ctx = ctx;
+  rsa_ctx.me = &h.me_rsa;
+  rsa_ctx.require_signature = false;
+  if (auto r = SmimeReceive(kTypes[2], mutated, rsa_ctx); r.ok() && r->body != "fuzz") {
+    std::abort();  // an altered message decrypted to other text
   }
   if (auto v = ParseSignedData(body); v.ok()) {
     const std::string again = EncodeSignedData(*v);

@@ -278,6 +278,38 @@ TEST(HostileEnveloped, RsaWrappedKeyFailureLooksLikeTagFailure) {
   }
 }
 
+// The kept RSA encryption context of a recipient certificate follows its key: a certificate whose public key is
+// replaced in place (same X509 address) is encrypted to its new key, not the key of the kept context.
+TEST(HostileKeptContexts, RecipientCertWithReplacedKeyEncryptsToNewKey) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& dan = p.user("sip:dan@home.com");
+  const Identity& carol = p.user("sip:carol@home.com");
+  X509Ptr cert(X509_dup(dan.cert.get()));
+  ASSERT_TRUE(cert);
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.require_signature = false;
+  const std::string type = "application/pkcs7-mime;smime-type=authEnveloped-data";
+  auto first = SmimeEncrypt({cert.get()}, kEntity, SmimeCipher::kAes128Gcm);  // keeps a context for dan's key
+  ASSERT_TRUE(first.ok());
+  c.me = &dan;
+  EXPECT_TRUE(SmimeReceive(type, first->body, c).ok());
+  ASSERT_EQ(X509_set_pubkey(cert.get(), X509_get0_pubkey(carol.cert.get())), 1);
+  // The recipient is still named by dan's issuer and serial: carol, with that name, must be able to decrypt.
+  ASSERT_EQ(EVP_PKEY_up_ref(carol.key.get()), 1);
+  ASSERT_EQ(X509_up_ref(cert.get()), 1);
+  Identity carol_named_as_dan;
+  carol_named_as_dan.aor = dan.aor;
+  carol_named_as_dan.key.reset(carol.key.get());
+  carol_named_as_dan.cert.reset(cert.get());
+  auto second = SmimeEncrypt({cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(second.ok());
+  c.me = &carol_named_as_dan;
+  auto r = SmimeReceive(type, second->body, c);
+  EXPECT_TRUE(r.ok()) << r.error().ToString();
+  c.me = &dan;
+  EXPECT_EQ(SmimeReceive(type, second->body, c).code(), Errc::kTampered);
+}
+
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
 TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
   if (sizeof(std::size_t) < 8) GTEST_SKIP() << "32-bit size_t";
