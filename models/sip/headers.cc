@@ -587,7 +587,7 @@ ParseError AllVias(const Message& msg, std::vector<Via>* out) {
 namespace {
 
 // One Via field the way AllVias() does it, without keeping the values.
-ParseError CheckViaFieldGeneral(const Header& h, const Message& msg) {
+ParseError CheckViaFieldGeneral(const Header& h, const Message& msg, std::uint32_t* count) {
   const Ctx ctx(h.value, msg.input);
   ValueSplitter sp(h.value);
   std::string_view item;
@@ -596,6 +596,7 @@ ParseError CheckViaFieldGeneral(const Header& h, const Message& msg) {
     Via v;
     if (ParseError e = ParseVia(item, &v, msg.input)) return e;
     any = true;
+    ++*count;
   }
   if (sp.error()) return ParseErrorFromSplitter(sp, ctx);
   if (!any) return ctx.Err("empty Via", h.value.data());
@@ -604,25 +605,31 @@ ParseError CheckViaFieldGeneral(const Header& h, const Message& msg) {
 
 // The same field walked with FastViaAt(), which returns where each value
 // ends, so that no splitting pass runs first. True only if every value of
-// the field is in the fast path's plain form; *first is the first one.
+// the field is in the fast path's plain form; *first is the first one,
+// *count the number of values.
 // A value the fast path accepts holds no '"', '<', '>' or ',' (tokens, a
 // host, digits, IPv6 references of received/maddr), so the splitter would
 // cut exactly at the ',' FastViaAt stopped at, its item would start after
 // the SP/HT skipped here and need no trimming at the end, and ParseVia()
 // would accept it through the same fast path: the verdict is the same.
-bool FastViaField(const Header& h, const Message& msg, Via* first) {
+bool FastViaField(const Header& h, const Message& msg, Via* first, std::uint32_t* count) {
   if (!internal::FastPaths()) return false;
   const Ctx ctx(h.value, msg.input);
   const std::string_view s = h.value;
   std::size_t i = 0;
   Via scratch;
   Via* out = first;
+  std::uint32_t values = 0;
   for (;;) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
     std::size_t end = 0;
     if (!FastViaAt(s.substr(i), out, ctx, &end)) return false;
     i += end;
-    if (i == s.size()) return true;
+    ++values;
+    if (i == s.size()) {
+      *count = values;
+      return true;
+    }
     ++i;  // the ','
     out = &scratch;
   }
@@ -630,17 +637,24 @@ bool FastViaField(const Header& h, const Message& msg, Via* first) {
 
 }  // namespace
 
-ParseError CheckVias(const Message& msg, Via* top) {
+ParseError CheckVias(const Message& msg, Via* top, std::uint32_t* count) {
+  std::uint32_t values = 0;
+  if (count == nullptr) count = &values;
+  *count = 0;
   bool top_fast = false;
   bool first = true;
   Via scratch;
   for (const Header* h = msg.Find(HeaderId::kVia); h != nullptr; h = msg.FindNext(h)) {
     Via* const out = first && top != nullptr ? top : &scratch;
-    const bool fast = FastViaField(*h, msg, out);
+    std::uint32_t field_values = 0;
+    const bool fast = FastViaField(*h, msg, out, &field_values);
     if (first) top_fast = fast;
     first = false;
-    if (fast) continue;
-    if (ParseError e = CheckViaFieldGeneral(*h, msg)) return e;
+    if (fast) {
+      *count += field_values;
+      continue;
+    }
+    if (ParseError e = CheckViaFieldGeneral(*h, msg, count)) return e;
   }
   if (top == nullptr || top_fast) return {};
   // No Via field: no error (as AllVias()), and no top value.

@@ -99,7 +99,8 @@ ParseError AllVias(const Message& msg, std::vector<Via>* out);
 // keeping the values: the check Validate() makes. If top is not null and
 // the check passes, *top is what TopVia() gives (an empty Via when the
 // message has no Via field, which AllVias() does not refuse either).
-ParseError CheckVias(const Message& msg, Via* top = nullptr);
+// If count is not null, *count is the number of via-parms (on success).
+ParseError CheckVias(const Message& msg, Via* top = nullptr, std::uint32_t* count = nullptr);
 
 // name-addr / addr-spec with parameters: From, To, Contact, Route,
 // Record-Route, Reply-To, Refer-To (RFC 3261 section 20).
@@ -155,7 +156,8 @@ ParseError ParseDeltaSeconds(std::string_view value, std::uint32_t* out,
 // valid URI without headers. The error names the field.
 ParseError Validate(const Message& msg);
 // Validate(), and on success *top_via is the message's top Via, as TopVia()
-// gives it (a caller that needs it then does not parse it again).
-ParseError Validate(const Message& msg, Via* top_via);
+// gives it (a caller that needs it then does not parse it again), and, if
+// via_count is not null, *via_count the number of via-parms.
+ParseError Validate(const Message& msg, Via* top_via, std::uint32_t* via_count = nullptr);
 
 }  // namespace sipim::sip

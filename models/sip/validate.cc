@@ -62,11 +62,11 @@ ParseError CheckNameAddr(const Message& msg, const Header& h, bool list, bool ne
   return {};
 }
 
-ParseError CheckField(const Message& msg, const Header& h, Via* top_via) {
+ParseError CheckField(const Message& msg, const Header& h, Via* top_via, std::uint32_t* via_count) {
   switch (h.id) {
     case HeaderId::kVia:
       // Checks every Via field at once, keeping none but the top one.
-      return CheckVias(msg, top_via);
+      return CheckVias(msg, top_via, via_count);
     case HeaderId::kFrom:
     case HeaderId::kTo:
       return CheckNameAddr(msg, h, false, false);
@@ -101,7 +101,7 @@ ParseError CheckField(const Message& msg, const Header& h, Via* top_via) {
   }
 }
 
-ParseError ValidateImpl(const Message& msg, Via* top_via) {
+ParseError ValidateImpl(const Message& msg, Via* top_via, std::uint32_t* via_count) {
   for (std::size_t k = 0; k < sizeof(kRequired) / sizeof(kRequired[0]); ++k)
     if (msg.Find(kRequired[k]) == nullptr) return ErrorAt(msg, kRequiredReason[k], msg.raw.data());
   for (std::size_t k = 0; k < sizeof(kSingle) / sizeof(kSingle[0]); ++k) {
@@ -121,7 +121,7 @@ ParseError ValidateImpl(const Message& msg, Via* top_via) {
       if (vias_checked) continue;
       vias_checked = true;
     }
-    if (ParseError e = CheckField(msg, h, top_via)) return e;
+    if (ParseError e = CheckField(msg, h, top_via, via_count)) return e;
   }
   if (msg.is_request) {
     CSeq cseq;
@@ -136,8 +136,10 @@ ParseError ValidateImpl(const Message& msg, Via* top_via) {
 
 }  // namespace
 
-ParseError Validate(const Message& msg) { return ValidateImpl(msg, nullptr); }
+ParseError Validate(const Message& msg) { return ValidateImpl(msg, nullptr, nullptr); }
 
-ParseError Validate(const Message& msg, Via* top_via) { return ValidateImpl(msg, top_via); }
+ParseError Validate(const Message& msg, Via* top_via, std::uint32_t* via_count) {
+  return ValidateImpl(msg, top_via, via_count);
+}
 
 }  // namespace sipim::sip

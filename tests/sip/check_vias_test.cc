@@ -1,5 +1,6 @@
 // CheckVias() (the Via walk Validate() uses) gives exactly AllVias()'s
-// verdict, reason and offset included, and the top Via TopVia() gives, on
+// verdict, reason and offset included, its number of values, and the top
+// Via TopVia() gives, on
 // every RFC 4475 / 5118 message, hand-written Via forms, and all of them
 // mutated at every header byte.
 #include <gtest/gtest.h>
@@ -43,8 +44,12 @@ void ExpectSame(const std::string& d) {
   std::vector<Via> all;
   const ParseError old_e = AllVias(m, &all);
   Via top;
-  const ParseError new_e = CheckVias(m, &top);
+  std::uint32_t count = 99;
+  const ParseError new_e = CheckVias(m, &top, &count);
   ASSERT_EQ(Describe(old_e), Describe(new_e)) << ::testing::PrintToString(d);
+  if (!new_e) {
+    EXPECT_EQ(all.size(), count) << ::testing::PrintToString(d);
+  }
   EXPECT_EQ(Describe(old_e), Describe(CheckVias(m))) << ::testing::PrintToString(d);
   if (!new_e && !all.empty()) {
     Via want;
@@ -53,13 +58,15 @@ void ExpectSame(const std::string& d) {
     EXPECT_EQ(Describe(m, all.front()), Describe(m, top)) << ::testing::PrintToString(d);
   }
   Via vtop;
+  std::uint32_t vcount = 99;
   const ParseError v1 = Validate(m);
-  const ParseError v2 = Validate(m, &vtop);
+  const ParseError v2 = Validate(m, &vtop, &vcount);
   EXPECT_EQ(Describe(v1), Describe(v2)) << ::testing::PrintToString(d);
   if (!v2) {
     Via want;
     ASSERT_FALSE(TopVia(m, &want));
     EXPECT_EQ(Describe(m, want), Describe(m, vtop)) << ::testing::PrintToString(d);
+    EXPECT_EQ(all.size(), vcount) << ::testing::PrintToString(d);
   }
 }
 
@@ -130,7 +137,9 @@ TEST(SipCheckVias, PlainChainAndLateError) {
                                    "Via: SIP/2.0/UDP p1.example.com;branch=z9hG4bK1,SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK0"});
   ASSERT_FALSE(Parse(ok, Framing::kDatagram, &m));
   Via top;
-  ASSERT_FALSE(CheckVias(m, &top));
+  std::uint32_t count = 0;
+  ASSERT_FALSE(CheckVias(m, &top, &count));
+  EXPECT_EQ(count, 3u);
   EXPECT_EQ(top.host, "p2.example.com");
   EXPECT_EQ(top.branch, "z9hG4bK2");
   const std::string bad = WithVias({"Via: SIP/2.0/UDP p2.example.com;branch=z9hG4bK2",

@@ -80,16 +80,6 @@ std::string AorKey(const sipim::sip::Uri& uri) {
   return k;
 }
 
-std::uint32_t CountVias(const sipim::sip::Message& msg) {
-  std::uint32_t n = 0;
-  for (const sipim::sip::Header* h = msg.Find(sipim::sip::HeaderId::kVia); h; h = msg.FindNext(h)) {
-    sipim::sip::ValueSplitter sp(h->value);
-    std::string_view item;
-    while (sp.Next(&item)) ++n;
-  }
-  return n;
-}
-
 SipWireEvent WireEvent(std::uint32_t nodeId, SipTransportProtocol t, Ipv4Address peer,
                        std::uint16_t peerPort, SipAttribution attr, SipMsgType type,
                        std::uint16_t status, std::size_t bytes, bool retransmission, Time cpu) {

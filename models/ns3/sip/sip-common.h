@@ -29,8 +29,6 @@ bool HostToIpv4(std::string_view host, Ipv4Address* out);
 bool UriDest(const sipim::sip::Uri& uri, SipTransportProtocol def, Dest* out);
 // The user@domain key of a SIP URI ("" if not a SIP URI with a user).
 std::string AorKey(const sipim::sip::Uri& uri);
-// The number of via-parms in the message (all Via fields).
-std::uint32_t CountVias(const sipim::sip::Message& msg);
 // RFC 3261 18.1.1: a request over UDP larger than mtu - 200 goes over TCP.
 inline SipTransportProtocol ApplySizeSwitch(SipTransportProtocol t, std::size_t bytes,
                                             std::uint32_t mtu, bool enabled) {

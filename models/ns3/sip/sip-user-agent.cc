@@ -127,6 +127,7 @@ struct SipUserAgent::Impl {
   std::unordered_map<std::uint64_t, Session*> sessionsById;
   std::uint64_t nextConnId = 1;
   sip::Via m_top;  // scratch
+  std::uint32_t m_viaCount = 0;  // scratch: via-parms of the request OnSip validated
 
   explicit Impl(SipUserAgent* s) : self(s) {}
 
@@ -365,8 +366,9 @@ struct SipUserAgent::Impl {
     // Requests are validated in full (RFC 3261 8.2); a response is matched
     // to its transaction by the top Via, and its other fields are parsed
     // with the typed parsers where they are used. Either way `m_top` holds
-    // the top Via afterwards (Validate hands back the one it parsed).
-    if (auto e = msg.is_request ? sip::Validate(msg, &m_top) : sip::TopVia(msg, &m_top)) {
+    // the top Via afterwards (Validate hands back the one it parsed), and a
+    // request's `m_viaCount` its number of via-parms.
+    if (auto e = msg.is_request ? sip::Validate(msg, &m_top, &m_viaCount) : sip::TopVia(msg, &m_top)) {
       Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
       return;
     }
@@ -443,8 +445,10 @@ struct SipUserAgent::Impl {
     stx->Respond(t, std::move(out), static_cast<std::uint16_t>(status));
   }
 
-  // `m_top` holds the top Via OnSip's Validate just parsed.
+  // `m_top` holds the top Via OnSip's Validate just parsed, `m_viaCount`
+  // the number of via-parms it counted.
   void OnRequest(const sip::Message& msg, const RxMeta& meta, SipAttribution attr) {
+    const std::uint32_t vias = m_viaCount;  // kept: responding may receive
     const std::string_view key = stx->KeyOf(m_top.branch, msg.method);
     if (msg.method == "ACK") {
       if (stx->Find(key)) return;  // ACK of a non-2xx: absorbed by the transaction
@@ -460,7 +464,7 @@ struct SipUserAgent::Impl {
                                Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, attr);
     if (msg.method == "MESSAGE") {
       Respond(t, msg, 200, ids.Tag());
-      DeliverPager(msg, attr);
+      DeliverPager(msg, attr, vias);
     } else if (msg.method == "INVITE") {
       OnInvite(t, msg, attr);
     } else if (msg.method == "BYE") {
@@ -472,14 +476,13 @@ struct SipUserAgent::Impl {
     }
   }
 
-  void DeliverPager(const sip::Message& msg, SipAttribution attr) {
+  void DeliverPager(const sip::Message& msg, SipAttribution attr, std::uint32_t vias) {
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
     std::string from;
     if (const sip::Header* f = msg.Find(sip::HeaderId::kFrom)) {
       sip::NameAddr na;
       if (!sip::ParseNameAddr(f->value, &na, msg.input)) from = std::string(na.uri);
     }
-    const std::uint32_t vias = sipns3::CountVias(msg);
     Deliver(imId, from, static_cast<std::uint32_t>(msg.body.size()), vias > 0 ? vias - 1 : 0);
   }
 
