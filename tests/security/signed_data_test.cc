@@ -301,8 +301,8 @@ TEST(LeanSignedData, CapabilitiesNameSipimCiphers) {
   sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
 }
 
-// OpenSSL's AuthEnvelopedData to P-256 recipients (1 and 3, with an RSA recipient among them) is
-// decrypted by the lean path; RSA recipients and CBC EnvelopedData go through CMS; all yield the text.
+// OpenSSL's AuthEnvelopedData to P-256 and RSA recipients (1 and 3 recipients, mixed) is decrypted by the
+// lean path; CBC EnvelopedData (P-256 or RSA recipient) goes through CMS; all yield the text.
 TEST(LeanEnvelopedData, DecryptsOpenSslOutput) {
   Pki& ec = GetPki(KeyAlg::kP256);
   Pki& rsa = GetPki(KeyAlg::kRsa2048);
