@@ -51,13 +51,16 @@ std::vector<std::string> Frame(std::string_view d, std::size_t piece) {
   return out;
 }
 
-// CheckVias() (Validate's walk) gives AllVias()'s verdict, and TopVia()'s
-// top value.
+// CheckVias() (Validate's walk) gives AllVias()'s verdict and number of
+// values, and TopVia()'s top value.
 void ViaWalksAgree(const Message& m, const std::vector<Via>& vias, const sipim::ParseError& all) {
   Via top;
-  const sipim::ParseError e = CheckVias(m, &top);
+  std::uint32_t count = 0;
+  const sipim::ParseError e = CheckVias(m, &top, &count);
   Check(e.reason == all.reason && e.offset == all.offset);
-  if (e || vias.empty()) return;
+  if (e) return;
+  Check(count == vias.size());
+  if (vias.empty()) return;
   Via want;
   Check(!TopVia(m, &want));
   Check(top.text.data() == want.text.data() && top.text.size() == want.text.size() &&
