@@ -11,6 +11,7 @@
 #include "corpus_util.h"
 #include "sip/headers.h"
 #include "sip/message.h"
+#include "sip/uri.h"
 
 namespace sipim::sip {
 namespace {
@@ -148,6 +149,36 @@ TEST(SipCheckVias, PlainChainAndLateError) {
   const ParseError e = CheckVias(m);
   ASSERT_TRUE(e);
   EXPECT_STREQ(e.reason, "Via: invalid sent-by port");
+}
+
+// A Via's received= is accepted exactly when IsIPv4Address or
+// IsIPv6Address accepts it (ViaParam has its own IPv4 loop), on every
+// combination of four groups from digit strings around the limits, with
+// dots missing, doubled or added at either end.
+TEST(SipCheckVias, ReceivedAddressRuleUnchanged) {
+  const char* groups[] = {"", "0", "00", "000", "0000", "1", "9", "25", "249", "250", "255", "256", "299",
+                          "300", "999", "1000", "01", "010", "a", "1a"};
+  std::size_t accepted = 0;
+  std::size_t n = 0;
+  for (const char* a : groups)
+    for (const char* b : groups)
+      for (const char* c : groups)
+        for (const char* d : groups)
+          for (const char* shape : {"%.%.%.%", "%.%.%", "%.%.%.%.", ".%.%.%.%", "%.%..%.%"}) {
+            std::string addr;
+            const char* parts[] = {a, b, c, d};
+            int k = 0;
+            for (const char* q = shape; *q; ++q) addr += *q == '%' ? (k < 4 ? parts[k++] : "") : std::string(1, *q);
+            const std::string via = "SIP/2.0/UDP h.example.com;received=" + addr;
+            Via v;
+            const bool ok = !ParseVia(via, &v);
+            const bool want = !addr.empty() && (IsIPv4Address(addr) || IsIPv6Address(addr));
+            ASSERT_EQ(want, ok) << addr;
+            accepted += ok;
+            ++n;
+          }
+  EXPECT_GT(accepted, 1000u);
+  EXPECT_LT(accepted, n);
 }
 
 }  // namespace
