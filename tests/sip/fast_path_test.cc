@@ -244,7 +244,7 @@ TEST(SipFastPath, RequestLineSpellingsAgree) {
                          "INVITE sip:a\"b SIP/2.0", "INVITE sip:a\tb SIP/2.0", "INVITE\tsip:a@b SIP/2.0",
                          "INV-TE sip:a@b SIP/2.0", "SIP/2.0 200 OK", "INVITE sip:a@b SIP/2.0\r",
                          "INVITE sip:a@b SIP/2.0\n", "INVITE sip:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@b SIP/2.0",
-                         "INVITE sip:a@b SIP/2.0\x7f", "INVITE sip:a\x80" "b SIP/2.0"};
+                         "INVITE sip:a@b SIP/2.0\x7f", "INVITE sip:a\200b SIP/2.0"};  // \200: the byte 0x80
   for (const char* line : lines) {
     ExpectSame(std::string(line) + "\r\n" + rest);
     ExpectSame(std::string(line) + "\r\n");  // too short for the blocks
