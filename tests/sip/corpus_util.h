@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sipim::sip::testing {
@@ -44,6 +45,34 @@ inline std::vector<ManifestRow> ReadManifest(const std::string& dir) {
     rows.push_back({cols[0], cols[1], cols[2], cols[3]});
   }
   return rows;
+}
+
+// The bytes of every RFC 4475 and RFC 5118 message, in manifest order.
+inline std::vector<std::string> TortureMessages() {
+  std::vector<std::string> out;
+  for (const char* dir : {"rfc4475", "rfc5118"})
+    for (const auto& row : ReadManifest(dir)) out.push_back(ReadFile(CorpusPath(std::string(dir) + "/" + row.file)));
+  return out;
+}
+
+// Calls check(d) for `message` with each byte of its header section (and the
+// empty line after it) replaced, one at a time, by each byte of `mutations`
+// that differs from it. Stops early when check returns false.
+template <typename Check>
+bool ForEachHeaderByteMutation(const std::string& message, std::string_view mutations, Check&& check) {
+  std::string d = message;
+  const std::size_t head_end = message.find("\r\n\r\n");
+  const std::size_t limit = head_end == std::string::npos ? message.size() : head_end + 4;
+  for (std::size_t i = 0; i < limit; ++i) {
+    const char orig = d[i];
+    for (char c : mutations) {
+      if (c == orig) continue;
+      d[i] = c;
+      if (!check(d)) return false;
+    }
+    d[i] = orig;
+  }
+  return true;
 }
 
 }  // namespace sipim::sip::testing

@@ -22,6 +22,7 @@ namespace {
 
 using testing::CorpusPath;
 using testing::ReadFile;
+using testing::TortureMessages;
 
 bool Inside(std::string_view v, std::string_view buf) {
   return v.empty() || (v.data() >= buf.data() && v.data() + v.size() <= buf.data() + buf.size());
@@ -62,14 +63,6 @@ bool Exercise(const std::string& d) {
     }
   }
   return ok;
-}
-
-std::vector<std::string> TortureMessages() {
-  std::vector<std::string> out;
-  for (const char* dir : {"rfc4475", "rfc5118"}) {
-    for (const auto& row : testing::ReadManifest(dir)) out.push_back(ReadFile(CorpusPath(std::string(dir) + "/" + row.file)));
-  }
-  return out;
 }
 
 // Truncation at every offset never crashes and never reads past the end.
