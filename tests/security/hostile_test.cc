@@ -149,11 +149,8 @@ TEST(HostileCertCache, UntrustedCarriedCertsDoNotEnterTheCache) {
   BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
   CmsPtr cms(CMS_sign(mallory->cert.get(), mallory->key.get(), extra.get(), in.get(), CMS_BINARY));
   ASSERT_TRUE(cms);
-  unsigned char* der = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-  ASSERT_GT(n, 0);
-  const std::string hostile(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
+  const std::string hostile = testing::CmsDer(cms.get());
+  ASSERT_FALSE(hostile.empty());
   EXPECT_EQ(SmimeReceive("application/pkcs7-mime;smime-type=signed-data", hostile, c).code(), Errc::kUnknownCa);
   EXPECT_EQ(cache.size(), 1u);
   const auto parses = cache.parses();
@@ -221,11 +218,7 @@ std::string OpenSslEncrypt(const std::vector<X509*>& to, SmimeCipher cipher) {
                          CMS_BINARY));
   EXPECT_TRUE(cms);
   if (!cms) return {};
-  unsigned char* der = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n > 0 ? n : 0));
-  OPENSSL_free(der);
-  return out;
+  return testing::CmsDer(cms.get());
 }
 
 // RSA key transport (lean KTRI path): a corrupted wrapped key (PKCS#1 v1.5 padding then fails) is refused with the

@@ -43,11 +43,7 @@ std::string OpenSslSign(const Identity& who, unsigned int flags) {
   BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
   CmsPtr cms(CMS_sign(who.cert.get(), who.key.get(), nullptr, in.get(), CMS_BINARY | flags));
   EXPECT_TRUE(cms);
-  unsigned char* der = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n > 0 ? n : 0));
-  OPENSSL_free(der);
-  return out;
+  return testing::CmsDer(cms.get());
 }
 
 // OpenSSL's CMS_encrypt output (the SHA-256 KDF set on each KARI, as sipim asks for).
@@ -65,11 +61,7 @@ std::string OpenSslEncrypt(const std::vector<X509*>& to, SmimeCipher cipher) {
   }
   BioPtr again(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
   EXPECT_EQ(CMS_final(cms.get(), again.get(), nullptr, CMS_BINARY), 1);
-  unsigned char* der = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n > 0 ? n : 0));
-  OPENSSL_free(der);
-  return out;
+  return testing::CmsDer(cms.get());
 }
 
 class LeanAlg : public ::testing::TestWithParam<KeyAlg> {};
@@ -194,11 +186,8 @@ TEST_P(LeanAlg, FullCacheKeepsEntriesInUse) {
   BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
   CmsPtr cms(CMS_sign(alice.cert.get(), alice.key.get(), extra.get(), in.get(), CMS_BINARY));
   ASSERT_TRUE(cms);
-  unsigned char* der = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-  ASSERT_GT(n, 0);
-  const std::string body(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
+  const std::string body = testing::CmsDer(cms.get());
+  ASSERT_FALSE(body.empty());
   auto v = ParseSignedData(body);
   ASSERT_TRUE(v.ok()) << v.error().ToString();
   ASSERT_EQ(v->certs.size(), 2u);
@@ -232,11 +221,8 @@ TEST(LeanSignedData, OtherFormsFallBackToCms) {
   ASSERT_TRUE(CMS_add1_signer(cms.get(), alice2->cert.get(), alice2->key.get(), EVP_sha256(), 0));
   BioPtr again(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
   ASSERT_EQ(CMS_final(cms.get(), again.get(), nullptr, CMS_BINARY), 1);
-  unsigned char* der = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-  ASSERT_GT(n, 0);
-  const std::string body(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
+  const std::string body = testing::CmsDer(cms.get());
+  ASSERT_FALSE(body.empty());
   auto v = ParseSignedData(body);
   EXPECT_EQ(v.code(), Errc::kUnsupported);
   EXPECT_NE(v.error().message.find("more than one SignerInfo at offset"), std::string::npos) << v.error().message;

@@ -9,6 +9,8 @@
 #include <string>
 #include <sys/stat.h>
 
+#include <openssl/cms.h>
+
 #include "security/pki.h"
 
 namespace sipim::security::testing {
@@ -60,6 +62,16 @@ inline Pki& GetPki(KeyAlg alg) {
     p.users[aor] = std::move(*id);
   }
   return p;
+}
+
+// The DER of a CMS ContentInfo built through OpenSSL's CMS API (a peer's
+// output in the interop tests); empty if it cannot be encoded.
+inline std::string CmsDer(CMS_ContentInfo* cms) {
+  unsigned char* der = nullptr;
+  const int n = cms != nullptr ? i2d_CMS_ContentInfo(cms, &der) : 0;
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n > 0 ? n : 0));
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace sipim::security::testing
