@@ -110,15 +110,11 @@ TEST(SipCheckVias, CorpusAgrees) {
 // bracket the two walks treat differently: they still agree.
 TEST(SipCheckVias, MutatedBytesAgree) {
   const char mutations[] = {' ', '\t', '\r', '\n', ',', ';', '=', '"', '<', '>', '[', ']', ':', '/', 'A', '0', '\0'};
-  for (const std::string& full : Messages()) {
-    // Bytes of the body reach no fast path: the header section is mutated.
-    const auto same = [&](const std::string& d) {
-      ExpectSame(d);
-      return !HasFailure();  // one report is enough
-    };
-    const bool all_same = testing::ForEachHeaderByteMutation(full, {mutations, sizeof mutations}, same);
-    if (!all_same) return;
-  }
+  // Bytes of the body reach no fast path: the header sections are mutated.
+  testing::ForEachHeaderByteMutation(Messages(), {mutations, sizeof mutations}, [&](const std::string& d) {
+    ExpectSame(d);
+    return !HasFailure();  // one report is enough
+  });
 }
 
 // The new walk is actually taken and accepts the plain chain of three Vias,

@@ -75,4 +75,12 @@ bool ForEachHeaderByteMutation(const std::string& message, std::string_view muta
   return true;
 }
 
+// The same for every message of `messages`, in order.
+template <typename Check>
+bool ForEachHeaderByteMutation(const std::vector<std::string>& messages, std::string_view mutations, Check&& check) {
+  for (const std::string& m : messages)
+    if (!ForEachHeaderByteMutation(m, mutations, check)) return false;
+  return true;
+}
+
 }  // namespace sipim::sip::testing

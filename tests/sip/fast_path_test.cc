@@ -58,15 +58,11 @@ TEST(SipFastPath, CorpusAgrees) {
 TEST(SipFastPath, MutatedBytesAgree) {
   const char mutations[] = {' ', '\t', '\r', '\0', '"', '\\', ';', '=', ',', '<', '>', ':', '@', '/', '[', 'A', '-', '.', '0',
                             '\n', '\x01', '\x7f', '\x80', '\xff'};
-  for (const std::string& full : Messages()) {
-    // Bytes of the body reach no fast path: the header section is mutated.
-    const auto same = [&](const std::string& d) {
-      ExpectSame(d);
-      return !HasFailure();  // one report is enough
-    };
-    const bool all_same = testing::ForEachHeaderByteMutation(full, {mutations, sizeof mutations}, same);
-    if (!all_same) return;
-  }
+  // Bytes of the body reach no fast path: the header sections are mutated.
+  testing::ForEachHeaderByteMutation(Messages(), {mutations, sizeof mutations}, [&](const std::string& d) {
+    ExpectSame(d);
+    return !HasFailure();  // one report is enough
+  });
 }
 
 // Every letter of the header section with its case flipped, one at a time:
