@@ -930,45 +930,40 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
     std::string next;
     if (ct->type == "application/pkcs7-mime" || ct->type == "application/x-pkcs7-mime") {
       const std::string smime_type = Lower(ct->Param("smime-type"));
+      // The lean paths first; each leaves the inner entity in `next` when it
+      // handled the layer, and OpenSSL's CMS takes whatever they did not.
+      bool handled = false;
       if (smime_type.empty() || smime_type == "signed-data") {
         auto lean = LeanVerifySigned(current, nullptr, ctx, next, r.signer_aor);
         if (!lean) return lean.error();
         if (*lean) {
           if (ctx.stats != nullptr) ++ctx.stats->lean_verified;
+          r.was_signed = handled = true;
+        }
+      }
+      if (!handled && (smime_type.empty() || smime_type == "authenveloped-data")) {
+        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, next)) {
+          if (!*lean_dec) return lean_dec->error();
+          if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
+          r.was_encrypted = handled = true;
+        }
+      }
+      if (!handled) {
+        auto cms = CmsFromDer(current);
+        if (!cms) return cms.error();
+        const int nid = OBJ_obj2nid(CMS_get0_type(cms->get()));
+        if (nid == NID_pkcs7_signed) {
+          if (!smime_type.empty() && smime_type != "signed-data") {
+            return MakeError(Errc::kMalformed, "smime-type " + smime_type + " but SignedData inside");
+          }
+          if (Status st = VerifySigned(cms->get(), nullptr, ctx, next, r.signer_aor); !st) return st.error();
+          if (ctx.stats != nullptr) ++ctx.stats->cms_verified;
           r.was_signed = true;
-          auto entity = ParseEntity(next);
-          if (!entity) return entity.error();
-          ct_value = entity->headers["content-type"];
-          current = std::string(entity->body);
-          continue;
+        } else {
+          if (Status st = Decrypt(cms->get(), ctx, next); !st) return st.error();
+          if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
+          r.was_encrypted = true;
         }
-      }
-      std::optional<Status> lean_dec;
-      if (smime_type.empty() || smime_type == "authenveloped-data") lean_dec = LeanDecrypt(current, ctx, next);
-      if (lean_dec) {
-        if (!*lean_dec) return lean_dec->error();
-        if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
-        r.was_encrypted = true;
-        auto entity = ParseEntity(next);
-        if (!entity) return entity.error();
-        ct_value = entity->headers["content-type"];
-        current = std::string(entity->body);
-        continue;
-      }
-      auto cms = CmsFromDer(current);
-      if (!cms) return cms.error();
-      const int nid = OBJ_obj2nid(CMS_get0_type(cms->get()));
-      if (nid == NID_pkcs7_signed) {
-        if (!smime_type.empty() && smime_type != "signed-data") {
-          return MakeError(Errc::kMalformed, "smime-type " + smime_type + " but SignedData inside");
-        }
-        if (Status st = VerifySigned(cms->get(), nullptr, ctx, next, r.signer_aor); !st) return st.error();
-        if (ctx.stats != nullptr) ++ctx.stats->cms_verified;
-        r.was_signed = true;
-      } else {
-        if (Status st = Decrypt(cms->get(), ctx, next); !st) return st.error();
-        if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
-        r.was_encrypted = true;
       }
     } else if (ct->type == "multipart/signed") {
       std::string_view signed_part, sig_part;
