@@ -22,6 +22,7 @@
 // keeps a 64-entry sliding replay window.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -52,8 +53,8 @@ class ReplayWindow {
   std::uint64_t bitmap_ = 0;  // bit i set: top_ - i accepted
 };
 
-// One direction's keys and state. The cipher (and HMAC) contexts are keyed
-// once at Create(); each message only sets a new IV.
+// One direction's keys and state. The cipher (and HMAC) state is keyed once
+// at Create(); each message only sets a new IV.
 class SealSession {
  public:
   SealSession() = default;
@@ -72,20 +73,30 @@ class SealSession {
   // For tests and resynchronisation: the sequence number the next Seal uses.
   void set_next_seq(std::uint64_t s) { next_seq_ = s; }
 
+  // AES-CM messages up to this many bytes are encrypted with a keystream
+  // from one AES-ECB call over their counter blocks (no per-message IV
+  // re-initialisation); longer ones through the AES-CTR context.
+  static constexpr std::size_t kCmShortMax = 256;
+
  private:
+  struct HmacPads;  // SHA-1 states after the key pads (seal.cc)
+  struct HmacPadsFree {
+    void operator()(HmacPads* p) const;  // cleanses the key-derived states
+  };
+
   void MakeIv(std::uint64_t seq, unsigned char* iv) const;
   Status CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
-               unsigned char* tag);
+               unsigned char* tag) const;
+  Status CmCrypt(const unsigned char* iv, const unsigned char* in, std::size_t n, unsigned char* out,
+                 EVP_CIPHER_CTX* ctr) const;
 
   SealSuite suite_ = SealSuite::kAes128Gcm;
-  EvpCipherCtxPtr enc_;
+  EvpCipherCtxPtr enc_;  // GCM, or AES-CTR for long CM messages
   EvpCipherCtxPtr dec_;
-  // HMAC-SHA1 (RFC 2104) from SHA-1 states that have absorbed the key XOR
-  // ipad / opad once at Create(); each tag copies them into work_. This is
-  // what OpenSSL's HMAC does inside EVP_MAC, without its per-call layers.
-  EvpMdCtxPtr hmac_inner_;
-  EvpMdCtxPtr hmac_outer_;
-  EvpMdCtxPtr hmac_work_;
+  EvpCipherCtxPtr ecb_;  // CM only: AES-128-ECB under the TEK, no padding
+  // HMAC-SHA1 (RFC 2104) from SHA-1 states that absorbed the key XOR ipad /
+  // opad once at Create(); each tag copies them (a plain struct copy).
+  std::unique_ptr<HmacPads, HmacPadsFree> pads_;
   unsigned char salt_[14] = {};
   std::uint64_t next_seq_ = 1;
   ReplayWindow window_;
