@@ -147,6 +147,78 @@ INSTANTIATE_TEST_SUITE_P(Mode, MikeyMode,
                            return n;
                          });
 
+// Replaces the first ECDH value of a signed ECDH-ext message by `value` and signs it again with
+// `signer` (RSASSA-PKCS1-v1_5 / SHA-256 over everything before the signature, as RFC 3830 §5.2),
+// so that only the point itself is wrong.
+Bytes WithEcdhValue(const Bytes& msg, const Bytes& value, const Identity& signer) {
+  auto m = Decode(msg);
+  EXPECT_TRUE(m.ok()) << m.error().ToString();
+  for (Payload& pl : m->payloads) {
+    if (auto* g = std::get_if<GeneralExtPayload>(&pl); g && g->type == kEcdhExtType) {
+      g->data = value;
+      break;
+    }
+  }
+  auto bytes = Encode(*m);
+  EXPECT_TRUE(bytes.ok());
+  const std::size_t off = m->offsets.back() + 2;
+  EvpMdCtxPtr md(EVP_MD_CTX_new());
+  std::size_t len = bytes->size() - off;
+  EXPECT_EQ(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, signer.key.get()), 1);
+  EXPECT_EQ(EVP_DigestSign(md.get(), bytes->data() + off, &len, bytes->data(), off), 1);
+  EXPECT_EQ(len, bytes->size() - off);
+  return *bytes;
+}
+
+// ECDH-ext: a correctly signed message whose P-256 value is not a valid point (off the curve, the
+// point at infinity, coordinates >= p, wrong length, empty) is refused as malformed on both sides,
+// and the same message with the original point still verifies (so the re-signing is right).
+TEST(Mikey, EcdhInvalidPeerPointsRefusedEvenWhenSigned) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  Pair c = MakeConfigs(Mode::kEcdhSigned);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  auto di = Decode(*i_msg);
+  ASSERT_TRUE(di.ok());
+  Bytes good;
+  for (const Payload& pl : di->payloads) {
+    if (const auto* g = std::get_if<GeneralExtPayload>(&pl); g && g->type == kEcdhExtType) good = g->data;
+  }
+  ASSERT_EQ(good.size(), 65u);
+  Bytes off_curve = good;
+  off_curve.back() ^= 0x01;
+  Bytes too_big(65, 0xFF);
+  too_big[0] = 0x04;
+  Bytes zero_point(65, 0x00);
+  zero_point[0] = 0x04;
+  const std::vector<std::pair<const char*, Bytes>> bad = {
+      {"off the curve", off_curve}, {"infinity", Bytes{0x00}},     {"coordinates >= p", too_big},
+      {"(0, 0)", zero_point},       {"64 bytes", Bytes(good.begin(), good.end() - 1)}, {"empty", Bytes{}}};
+  const Identity& alice = p.user("sip:alice@home.com");
+  {
+    ReplayCache cache;
+    EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithEcdhValue(*i_msg, good, alice)).ok());
+  }
+  for (const auto& [what, value] : bad) {
+    ReplayCache cache;
+    auto r = Responder(c.r, &cache).ProcessI(WithEcdhValue(*i_msg, value, alice));
+    EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with " << what;
+  }
+  // The R_MESSAGE's first ECDH value is the responder's.
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto r_msg = res.ProcessI(*i_msg);
+  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  const Identity& bob = p.user("sip:bob@home.com");
+  for (const auto& [what, value] : bad) {
+    EXPECT_EQ(ini.ProcessR(WithEcdhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with " << what;
+  }
+  auto keys = ini.ProcessR(*r_msg);  // the refusals left the initiator able to finish
+  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+  EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+}
+
 // A different pre-shared key is a MAC mismatch (PSK and DHHMAC).
 TEST(Mikey, WrongPskIsMacMismatch) {
   for (Mode mode : {Mode::kPsk, Mode::kDhhmac}) {
