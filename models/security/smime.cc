@@ -40,21 +40,31 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// type/subtype (lower case) and parameters (names lower case, values unquoted).
-struct ContentType {
-  std::string type;
-  std::map<std::string, std::string> params;
-  std::string Param(const char* name) const {
-    auto it = params.find(name);
-    return it == params.end() ? std::string() : it->second;
+// ASCII case-insensitive equality (MIME type, parameter and header names).
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   }
+  return true;
+}
+
+// A Content-Type value read in place: views into the header value, which
+// must outlive it. Only the two parameters the receiver uses are kept (the
+// last occurrence of each, as a later parameter overrode an earlier one);
+// the whole parameter list is still checked.
+struct ContentType {
+  std::string_view type;        // type/subtype as written (compare with Is)
+  std::string_view smime_type;  // unquoted
+  std::string_view boundary;    // unquoted
+  bool Is(std::string_view lower_type) const { return EqualsNoCase(type, lower_type); }
 };
 
 Result<ContentType> ParseContentType(std::string_view v) {
   ContentType ct;
   std::size_t semi = v.find(';');
-  ct.type = Lower(Trim(v.substr(0, semi)));
-  if (ct.type.find('/') == std::string::npos) {
+  ct.type = Trim(v.substr(0, semi));
+  if (ct.type.find('/') == std::string_view::npos) {
     return MakeError(Errc::kMalformed, "Content-Type without type/subtype: " + std::string(v));
   }
   while (semi != std::string_view::npos) {
@@ -64,30 +74,35 @@ Result<ContentType> ParseContentType(std::string_view v) {
       if (Trim(v).empty()) break;
       return MakeError(Errc::kMalformed, "Content-Type parameter without '=': " + std::string(v));
     }
-    std::string name = Lower(Trim(v.substr(0, eq)));
+    const std::string_view name = Trim(v.substr(0, eq));
     v.remove_prefix(eq + 1);
     v = Trim(v);
-    std::string value;
+    std::string_view value;
     if (!v.empty() && v.front() == '"') {
       std::size_t close = v.find('"', 1);
       if (close == std::string_view::npos) {
-        return MakeError(Errc::kMalformed, "unterminated quoted parameter " + name);
+        return MakeError(Errc::kMalformed, "unterminated quoted parameter " + Lower(name));
       }
-      value = std::string(v.substr(1, close - 1));
+      value = v.substr(1, close - 1);
       v.remove_prefix(close + 1);
       semi = v.find(';');
     } else {
       semi = v.find(';');
-      value = std::string(Trim(v.substr(0, semi)));
+      value = Trim(v.substr(0, semi));
     }
-    ct.params[name] = value;
+    if (EqualsNoCase(name, "smime-type")) ct.smime_type = value;
+    if (EqualsNoCase(name, "boundary")) ct.boundary = value;
   }
   return ct;
 }
 
-// A MIME entity split into its headers (names lower case) and body.
+// A MIME entity split into the two headers the receiver reads and its body
+// (a view into the entity). Header names are case-insensitive; a repeated
+// header overrides the earlier one; a folded line continues the header
+// above it.
 struct Entity {
-  std::map<std::string, std::string> headers;
+  std::string content_type;
+  std::string transfer_encoding;  // Content-Transfer-Encoding, empty if absent
   std::string_view body;
 };
 
@@ -100,15 +115,16 @@ Result<Entity> ParseEntity(std::string_view e) {
   std::string_view head = e.substr(0, end);
   out.body = e.substr(end + 4);
   std::size_t line_no = 0;
-  std::string last;
+  bool have_ct = false, in_header = false;
+  std::string* last = nullptr;  // the header a folded line continues (null: one we do not keep)
   while (!head.empty()) {
     ++line_no;
     std::size_t eol = head.find("\r\n");
     std::string_view line = head.substr(0, eol);
     head.remove_prefix(eol == std::string_view::npos ? head.size() : eol + 2);
     if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
-      if (last.empty()) return MakeError(Errc::kMalformed, "MIME header line 1 starts with space");
-      out.headers[last] += " " + std::string(Trim(line));  // folded continuation
+      if (!in_header) return MakeError(Errc::kMalformed, "MIME header line 1 starts with space");
+      if (last != nullptr) last->append(" ").append(Trim(line));  // folded continuation
       continue;
     }
     std::size_t colon = line.find(':');
@@ -117,12 +133,15 @@ Result<Entity> ParseEntity(std::string_view e) {
                        "MIME header line " + std::to_string(line_no) + " has no name: " +
                            std::string(line.substr(0, 40)));
     }
-    last = Lower(Trim(line.substr(0, colon)));
-    out.headers[last] = std::string(Trim(line.substr(colon + 1)));
+    in_header = true;
+    const std::string_view name = Trim(line.substr(0, colon));
+    last = EqualsNoCase(name, "content-type")                ? &out.content_type
+           : EqualsNoCase(name, "content-transfer-encoding") ? &out.transfer_encoding
+                                                             : nullptr;
+    if (last == &out.content_type) have_ct = true;
+    if (last != nullptr) last->assign(Trim(line.substr(colon + 1)));
   }
-  if (out.headers.find("content-type") == out.headers.end()) {
-    return MakeError(Errc::kMalformed, "MIME entity has no Content-Type");
-  }
+  if (!have_ct) return MakeError(Errc::kMalformed, "MIME entity has no Content-Type");
   return out;
 }
 
@@ -685,14 +704,15 @@ bool SignatureVerifies(const SignedDataView& v, std::string_view content, const 
   return ok;
 }
 
-// The lean path for SignedData: true if it verified the message (content
-// appended, signer named), false if OpenSSL's CMS must decide (a form the
+// The lean path for SignedData: true if it verified the message (*content
+// set to the encapsulated content, a view into `der`, unless it is detached;
+// signer named), false if OpenSSL's CMS must decide (a form the
 // decoder does not read, no matching certificate, a signature that does not
 // verify: OpenSSL then gives the error its usual code), or an error from the
 // checks after the signature (chain, From), which are the same calls as on
 // the CMS path.
 Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcont, const ReceiveContext& ctx,
-                              std::string& content, std::string& signer_aor) {
+                              std::string_view* content, std::string& signer_aor) {
   auto v = ParseSignedData(der);
   if (!v || v->has_content == (dcont != nullptr)) return false;
   std::vector<X509Ptr> owned;
@@ -744,7 +764,7 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
   Status from = signer.entry != nullptr ? MatchFrom(signer.entry->sip_uris, ctx, signer_aor)
                                         : MatchFrom(CertSipUris(signer.cert), ctx, signer_aor);
   if (!from) return from.error();
-  if (dcont == nullptr) content.append(signed_content);
+  if (dcont == nullptr) *content = signed_content;
   return true;
 }
 
@@ -898,12 +918,12 @@ Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& con
 
 // Splits a multipart/signed body into the signed entity bytes and the
 // signature part's entity.
-Status SplitMultipartSigned(std::string_view body, const std::string& boundary,
+Status SplitMultipartSigned(std::string_view body, std::string_view boundary,
                             std::string_view& signed_part, std::string_view& sig_part) {
   if (boundary.empty()) return MakeError(Errc::kMalformed, "multipart/signed without boundary");
-  const std::string open = "--" + boundary + "\r\n";
-  const std::string mid = "\r\n--" + boundary + "\r\n";
-  const std::string close = "\r\n--" + boundary + "--";
+  const std::string open = "--" + std::string(boundary) + "\r\n";
+  const std::string mid = "\r\n--" + std::string(boundary) + "\r\n";
+  const std::string close = "\r\n--" + std::string(boundary) + "--";
   if (body.substr(0, open.size()) != open) {
     return MakeError(Errc::kMalformed, "multipart/signed does not start with its boundary");
   }
@@ -923,29 +943,38 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
                               const ReceiveContext& ctx) {
   Received r;
   std::string ct_value(content_type);
-  std::string current(body);
+  // The layer being unwrapped is a view: into `body`, or into `held`, the
+  // content the last decryption (or CMS verification) produced. A signed
+  // layer's content and a MIME entity's body are views into their layer, so
+  // the payload is copied once, into the result, whatever the nesting.
+  std::string_view current = body;
+  std::string held;
+  bool in_held = false;  // whether `current` is a view into `held`
   for (int depth = 0; depth < 4; ++depth) {
     auto ct = ParseContentType(ct_value);
     if (!ct) return ct.error();
-    std::string next;
-    if (ct->type == "application/pkcs7-mime" || ct->type == "application/x-pkcs7-mime") {
-      const std::string smime_type = Lower(ct->Param("smime-type"));
+    std::string_view next;   // the inner entity: a view into `current` or `produced`
+    std::string produced;    // the inner entity when a layer makes new bytes
+    bool made = false;       // whether `next` is `produced`
+    if (ct->Is("application/pkcs7-mime") || ct->Is("application/x-pkcs7-mime")) {
+      const std::string_view smime_type = ct->smime_type;
       // The lean paths first; each leaves the inner entity in `next` when it
       // handled the layer, and OpenSSL's CMS takes whatever they did not.
       bool handled = false;
-      if (smime_type.empty() || smime_type == "signed-data") {
-        auto lean = LeanVerifySigned(current, nullptr, ctx, next, r.signer_aor);
+      if (smime_type.empty() || EqualsNoCase(smime_type, "signed-data")) {
+        auto lean = LeanVerifySigned(current, nullptr, ctx, &next, r.signer_aor);
         if (!lean) return lean.error();
         if (*lean) {
           if (ctx.stats != nullptr) ++ctx.stats->lean_verified;
           r.was_signed = handled = true;
         }
       }
-      if (!handled && (smime_type.empty() || smime_type == "authenveloped-data")) {
-        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, next)) {
+      if (!handled && (smime_type.empty() || EqualsNoCase(smime_type, "authenveloped-data"))) {
+        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced)) {
           if (!*lean_dec) return lean_dec->error();
           if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
-          r.was_encrypted = handled = true;
+          r.was_encrypted = handled = made = true;
+          next = produced;
         }
       }
       if (!handled) {
@@ -953,33 +982,36 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
         if (!cms) return cms.error();
         const int nid = OBJ_obj2nid(CMS_get0_type(cms->get()));
         if (nid == NID_pkcs7_signed) {
-          if (!smime_type.empty() && smime_type != "signed-data") {
-            return MakeError(Errc::kMalformed, "smime-type " + smime_type + " but SignedData inside");
+          if (!smime_type.empty() && !EqualsNoCase(smime_type, "signed-data")) {
+            return MakeError(Errc::kMalformed, "smime-type " + Lower(smime_type) + " but SignedData inside");
           }
-          if (Status st = VerifySigned(cms->get(), nullptr, ctx, next, r.signer_aor); !st) return st.error();
+          if (Status st = VerifySigned(cms->get(), nullptr, ctx, produced, r.signer_aor); !st) return st.error();
           if (ctx.stats != nullptr) ++ctx.stats->cms_verified;
           r.was_signed = true;
         } else {
-          if (Status st = Decrypt(cms->get(), ctx, next); !st) return st.error();
+          if (Status st = Decrypt(cms->get(), ctx, produced); !st) return st.error();
           if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
           r.was_encrypted = true;
         }
+        next = produced;
+        made = true;
       }
-    } else if (ct->type == "multipart/signed") {
+    } else if (ct->Is("multipart/signed")) {
       std::string_view signed_part, sig_part;
-      if (Status st = SplitMultipartSigned(current, ct->Param("boundary"), signed_part, sig_part); !st)
+      if (Status st = SplitMultipartSigned(current, ct->boundary, signed_part, sig_part); !st)
         return st.error();
       auto sig = ParseEntity(sig_part);
       if (!sig) return sig.error();
-      std::string sig_der(sig->body);
-      auto cte = sig->headers.find("content-transfer-encoding");
-      if (cte != sig->headers.end() && Lower(cte->second) == "base64") {
+      std::string_view sig_der = sig->body;
+      std::string decoded;
+      if (EqualsNoCase(sig->transfer_encoding, "base64")) {
         Bytes raw;
         if (!Base64Decode(sig->body, raw)) return MakeError(Errc::kMalformed, "bad base64 signature");
-        sig_der = ToString(raw);
+        decoded = ToString(raw);
+        sig_der = decoded;
       }
       std::string ignored;
-      auto lean = LeanVerifySigned(sig_der, &signed_part, ctx, ignored, r.signer_aor);
+      auto lean = LeanVerifySigned(sig_der, &signed_part, ctx, nullptr, r.signer_aor);
       if (!lean) return lean.error();
       if (!*lean) {
         auto cms = CmsFromDer(sig_der);
@@ -988,20 +1020,34 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
           return st.error();
       }
       if (ctx.stats != nullptr) ++(*lean ? ctx.stats->lean_verified : ctx.stats->cms_verified);
-      next = std::string(signed_part);
+      next = signed_part;
       r.was_signed = true;
     } else {
       if (ctx.require_signature && !r.was_signed) {
-        return MakeError(Errc::kBadSignature, "message is not signed (content " + ct->type + ")");
+        return MakeError(Errc::kBadSignature, "message is not signed (content " + Lower(ct->type) + ")");
       }
-      r.content_type = ct_value;
-      r.body = std::move(current);
+      r.content_type = std::move(ct_value);
+      if (in_held) {  // shift the payload to the front of `held` and take it: no new allocation
+        held.erase(0, static_cast<std::size_t>(current.data() - held.data()));
+        held.resize(current.size());
+        r.body = std::move(held);
+      } else {
+        r.body.assign(current);
+      }
       return r;
     }
     auto entity = ParseEntity(next);
     if (!entity) return entity.error();
-    ct_value = entity->headers["content-type"];
-    current = std::string(entity->body);
+    ct_value = std::move(entity->content_type);
+    current = entity->body;
+    if (made) {
+      // `current` lies inside `produced`: keep its bytes, found again by
+      // offset because moving a short string moves its characters.
+      const std::size_t at = static_cast<std::size_t>(current.data() - produced.data());
+      held = std::move(produced);
+      current = std::string_view(held).substr(at, current.size());
+      in_held = true;
+    }
   }
   return MakeError(Errc::kMalformed, "S/MIME nesting deeper than 4 levels");
 }
