@@ -3,6 +3,9 @@
 
 #include <string>
 
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+
 #include "security/mikey.h"
 #include "test_pki.h"
 
@@ -147,15 +150,19 @@ INSTANTIATE_TEST_SUITE_P(Mode, MikeyMode,
                            return n;
                          });
 
-// Replaces the first ECDH value of a signed ECDH-ext message by `value` and signs it again with
+// Replaces the first DH value (DH payload or ECDH General Extension) of a signed message by `value` and signs it again with
 // `signer` (RSASSA-PKCS1-v1_5 / SHA-256 over everything before the signature, as RFC 3830 §5.2),
 // so that only the point itself is wrong.
-Bytes WithEcdhValue(const Bytes& msg, const Bytes& value, const Identity& signer) {
+Bytes WithDhValue(const Bytes& msg, const Bytes& value, const Identity& signer) {
   auto m = Decode(msg);
   EXPECT_TRUE(m.ok()) << m.error().ToString();
   for (Payload& pl : m->payloads) {
     if (auto* g = std::get_if<GeneralExtPayload>(&pl); g && g->type == kEcdhExtType) {
       g->data = value;
+      break;
+    }
+    if (auto* d = std::get_if<DhPayload>(&pl)) {
+      d->value = value;
       break;
     }
   }
@@ -198,11 +205,11 @@ TEST(Mikey, EcdhInvalidPeerPointsRefusedEvenWhenSigned) {
   const Identity& alice = p.user("sip:alice@home.com");
   {
     ReplayCache cache;
-    EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithEcdhValue(*i_msg, good, alice)).ok());
+    EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, good, alice)).ok());
   }
   for (const auto& [what, value] : bad) {
     ReplayCache cache;
-    auto r = Responder(c.r, &cache).ProcessI(WithEcdhValue(*i_msg, value, alice));
+    auto r = Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, value, alice));
     EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with " << what;
   }
   // The R_MESSAGE's first ECDH value is the responder's.
@@ -212,9 +219,82 @@ TEST(Mikey, EcdhInvalidPeerPointsRefusedEvenWhenSigned) {
   ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
   const Identity& bob = p.user("sip:bob@home.com");
   for (const auto& [what, value] : bad) {
-    EXPECT_EQ(ini.ProcessR(WithEcdhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with " << what;
+    EXPECT_EQ(ini.ProcessR(WithDhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with " << what;
   }
   auto keys = ini.ProcessR(*r_msg);  // the refusals left the initiator able to finish
+  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+  EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+}
+
+// OAKLEY 5 (modp_1536) as OpenSSL has it: the prime p, big-endian in 192 bytes.
+Bytes Modp1536Prime() {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+  EVP_PKEY* params = nullptr;
+  OSSL_PARAM set[] = {OSSL_PARAM_construct_utf8_string("group", const_cast<char*>("modp_1536"), 0),
+                      OSSL_PARAM_construct_end()};
+  EXPECT_TRUE(ctx && EVP_PKEY_paramgen_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_params(ctx.get(), set) == 1 &&
+              EVP_PKEY_paramgen(ctx.get(), &params) == 1);
+  EvpPkeyPtr owner(params);
+  BIGNUM* p = nullptr;
+  EXPECT_EQ(EVP_PKEY_get_bn_param(params, "p", &p), 1);
+  Bytes out(192);
+  EXPECT_EQ(BN_bn2binpad(p, out.data(), 192), 192);
+  BN_free(p);
+  return out;
+}
+
+// Big-endian 192-byte p + delta (delta small).
+Bytes PrimePlus(const Bytes& p, int delta) {
+  Bytes v = p;
+  int carry = delta;
+  for (std::size_t i = v.size(); i-- > 0 && carry != 0;) {
+    const int x = v[i] + carry;
+    v[i] = static_cast<unsigned char>(x & 0xFF);
+    carry = x >> 8;  // arithmetic shift: -1 for a borrow
+  }
+  return v;
+}
+
+// Signed DH: a correctly signed message whose DH value is outside the prime-order subgroup
+// (0, 1, p-1, p-2 = a non-residue of order 2q, p, p+1 and 2^1536-1 above p) is refused as malformed
+// on both sides; the original value still verifies.
+TEST(Mikey, DhValuesOutsideTheSubgroupRefusedEvenWhenSigned) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  Pair c = MakeConfigs(Mode::kDhSigned);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  auto di = Decode(*i_msg);
+  ASSERT_TRUE(di.ok());
+  const DhPayload* dh = di->Find<DhPayload>();
+  ASSERT_NE(dh, nullptr);
+  const Bytes prime = Modp1536Prime();
+  Bytes one(192, 0);
+  one.back() = 1;
+  const std::vector<std::pair<const char*, Bytes>> bad = {
+      {"0", Bytes(192, 0)},          {"1", one},
+      {"p-1", PrimePlus(prime, -1)}, {"p-2 (order 2q)", PrimePlus(prime, -2)},
+      {"p", prime},                  {"p+1", PrimePlus(prime, 1)},
+      {"2^1536-1", Bytes(192, 0xFF)}};
+  const Identity& alice = p.user("sip:alice@home.com");
+  {
+    ReplayCache cache;
+    EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, dh->value, alice)).ok());
+  }
+  for (const auto& [what, value] : bad) {
+    ReplayCache cache;
+    auto r = Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, value, alice));
+    EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with DHi = " << what;
+  }
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto r_msg = res.ProcessI(*i_msg);
+  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  const Identity& bob = p.user("sip:bob@home.com");
+  for (const auto& [what, value] : bad) {
+    EXPECT_EQ(ini.ProcessR(WithDhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with DHr = " << what;
+  }
+  auto keys = ini.ProcessR(*r_msg);
   ASSERT_TRUE(keys.ok()) << keys.error().ToString();
   EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
 }
