@@ -303,6 +303,30 @@ TEST(HostileKeptContexts, RecipientCertWithReplacedKeyEncryptsToNewKey) {
   EXPECT_EQ(SmimeReceive(type, second->body, c).code(), Errc::kTampered);
 }
 
+// A known signer certificate (ReceiveContext::known_certs) whose key is replaced in place is verified with
+// its new key: the verification context kept for the old key is not reused, so a signature by the old key
+// is kBadSignature (a stale context accepted it: the message was delivered).
+TEST(HostileKeptContexts, KnownSignerCertWithReplacedKeyVerifiesWithNewKey) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& alice = p.user("sip:alice@home.com");
+  const Identity& carol = p.user("sip:carol@home.com");
+  X509Ptr known(X509_dup(alice.cert.get()));
+  ASSERT_TRUE(known);
+  SignOptions no_cert;
+  no_cert.include_cert = false;
+  auto body = SmimeSign(alice, kEntity, no_cert);
+  ASSERT_TRUE(body.ok());
+  ReceiveStats stats;
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.known_certs.push_back(known.get());
+  c.stats = &stats;
+  auto r = SmimeReceive(body->content_type, body->body, c);  // keeps a context for alice's key
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(stats.lean_verified, 1u);
+  ASSERT_EQ(X509_set_pubkey(known.get(), X509_get0_pubkey(carol.cert.get())), 1);
+  EXPECT_EQ(SmimeReceive(body->content_type, body->body, c).code(), Errc::kBadSignature);
+}
+
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
 TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
   if (sizeof(std::size_t) < 8) GTEST_SKIP() << "32-bit size_t";
