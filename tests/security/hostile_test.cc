@@ -206,6 +206,49 @@ TEST(HostileEnveloped, OffCurvePointAndAlteredWrappedKeyRefused) {
   }
 }
 
+// The lean KARI path validates the originator's P-256 point partially (on the curve, coordinates in range; the
+// order check is implied by cofactor 1): a coordinate equal to or above the field prime, the point (0, 0), and
+// an uncompressed point marked compressed are never decrypted by it; CMS then refuses them as kTampered.
+TEST(HostileEnveloped, OriginatorPointsOutsideTheCurveRefused) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  const Identity& bob = p.user("sip:bob@home.com");
+  auto body = SmimeEncrypt({bob.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(body.ok());
+  auto v = ParseAuthEnvelopedData(body->body);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  ASSERT_EQ(v->karis.size(), 1u);
+  ASSERT_EQ(v->karis[0].originator_point.size, 65u);
+  const std::size_t at =
+      static_cast<std::size_t>(v->karis[0].originator_point.data - reinterpret_cast<const unsigned char*>(body->body.data()));
+  const std::string prime("\xFF\xFF\xFF\xFF\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
+                          "\x00\x00\x00\x00\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 32);
+  std::vector<std::string> bad;
+  bad.push_back(body->body);
+  bad.back().replace(at + 1, 32, prime);  // x = p
+  bad.push_back(body->body);
+  bad.back().replace(at + 33, 32, std::string(32, '\xFF'));  // y > p
+  bad.push_back(body->body);
+  bad.back().replace(at + 1, 64, std::string(64, '\0'));  // (0, 0)
+  bad.push_back(body->body);
+  bad.back()[at] = '\x02';  // compressed form with 64 bytes after it
+  for (const std::string& m : bad) {
+    ReceiveStats stats;
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &bob;
+    c.require_signature = false;
+    c.stats = &stats;
+    EXPECT_EQ(SmimeReceive(body->content_type, m, c).code(), Errc::kTampered);
+    EXPECT_EQ(stats.lean_decrypted, 0u);
+  }
+  ReceiveStats stats;
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.me = &bob;
+  c.require_signature = false;
+  c.stats = &stats;
+  EXPECT_TRUE(SmimeReceive(body->content_type, body->body, c).ok());
+  EXPECT_EQ(stats.lean_decrypted, 1u);
+}
+
 // OpenSSL's CMS_encrypt output to RSA recipients (key transport, RSAES-PKCS1-v1_5).
 std::string OpenSslEncrypt(const std::vector<X509*>& to, SmimeCipher cipher) {
   BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
