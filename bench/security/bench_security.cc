@@ -563,7 +563,12 @@ void PrimKeygen(benchmark::State& state, bool ec) {
   state.counters["bytes_out"] = ec ? 65 : 192;
 }
 
-void PrimDerive(benchmark::State& state, bool ec) {
+// quick = false: the peer key gets OpenSSL's full public-key check
+// (EVP_PKEY_derive_set_peer; for EC this includes the n*Q scalar
+// multiplication). quick = true (P-256 only): the partial check
+// (EVP_PKEY_public_check_quick), which is the full validation of SEC 1 for a
+// curve of cofactor 1, as sipim's P-256 KARI code does.
+void PrimDerive(benchmark::State& state, bool ec, bool quick = false) {
   auto a = GenAgreementKey(ec), b = GenAgreementKey(ec);
   unsigned char secret[256];
   std::size_t len = 0;
@@ -571,10 +576,15 @@ void PrimDerive(benchmark::State& state, bool ec) {
     // A fresh context per derivation, as a real exchange has (peer set, checked).
     sec::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(a.get(), nullptr));
     len = sizeof secret;
-    if (EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), b.get()) != 1 ||
-        EVP_PKEY_derive(ctx.get(), secret, &len) != 1) {
-      state.SkipWithError("derive");
+    bool ok = EVP_PKEY_derive_init(ctx.get()) == 1;
+    if (quick) {
+      sec::EvpPkeyCtxPtr check(EVP_PKEY_CTX_new(b.get(), nullptr));
+      ok = ok && check && EVP_PKEY_public_check_quick(check.get()) == 1 &&
+           EVP_PKEY_derive_set_peer_ex(ctx.get(), b.get(), 0) == 1;
+    } else {
+      ok = ok && EVP_PKEY_derive_set_peer(ctx.get(), b.get()) == 1;
     }
+    if (!ok || EVP_PKEY_derive(ctx.get(), secret, &len) != 1) state.SkipWithError("derive");
   }
   state.counters["bytes_out"] = static_cast<double>(len);
 }
@@ -823,9 +833,10 @@ void RegisterPrimitives() {
   benchmark::RegisterBenchmark("BM_Primitive/decrypt/rsa2048-oaep", PrimRsaEncrypt, RSA_PKCS1_OAEP_PADDING, true)
       ->MinTime(kSlowMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/keygen/p256", PrimKeygen, true)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/derive/p256", PrimDerive, true)->MinTime(kSlowMinTime);
+  benchmark::RegisterBenchmark("BM_Primitive/derive/p256", PrimDerive, true, false)->MinTime(kSlowMinTime);
+  benchmark::RegisterBenchmark("BM_Primitive/derive-quickcheck/p256", PrimDerive, true, true)->MinTime(kSlowMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/keygen/modp1536", PrimKeygen, false)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/derive/modp1536", PrimDerive, false)->MinTime(kSlowMinTime);
+  benchmark::RegisterBenchmark("BM_Primitive/derive/modp1536", PrimDerive, false, false)->MinTime(kSlowMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/import_peer/p256", PrimImportPeer, true)->MinTime(kSlowMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/x963kdf-sha256/p256", PrimX963Kdf)->MinTime(kFastMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/aes128-wrap/16", PrimAesWrap, false)->MinTime(kFastMinTime);
