@@ -2,7 +2,10 @@
 // transaction exactly when its timer would have fired.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "ns3/simulator.h"
@@ -105,4 +108,59 @@ TEST(Transactions, IdIndexWindow) {
   EXPECT_EQ(index.Get(11), &objects[1]);
   index.Remove(99);  // unknown ids are ignored
   EXPECT_EQ(index.Get(9), &objects[0]);
+}
+
+namespace {
+struct Keyed {
+  std::string name;
+  int value = 0;
+};
+}  // namespace
+
+// The keyed table agrees with std::map through 20 000 random inserts, finds and
+// erases (growth, probe runs that wrap around, backward-shift deletion), and
+// refuses a key it already holds.
+TEST(Transactions, KeyedTableMatchesReference) {
+  KeyedTable<Keyed, &Keyed::name> table;
+  std::map<std::string, Keyed*> reference;
+  std::mt19937 rng(7);
+  for (int step = 0; step < 20000; ++step) {
+    // A small key space so that erases and re-inserts of the same key are common.
+    const std::string key = "z9hG4bK-" + std::to_string(rng() % 3000);
+    switch (rng() % 3) {
+      case 0: {
+        auto obj = std::make_unique<Keyed>();
+        obj->name = key;
+        obj->value = step;
+        Keyed* raw = obj.get();
+        const bool inserted = table.Insert(std::move(obj));
+        EXPECT_EQ(inserted, reference.count(key) == 0) << key;
+        if (inserted) reference[key] = raw;
+        break;
+      }
+      case 1:
+        if (auto it = reference.find(key); it != reference.end()) {
+          table.Erase(it->second);
+          reference.erase(it);
+        }
+        break;
+      default: {
+        auto it = reference.find(key);
+        EXPECT_EQ(table.Find(key), it == reference.end() ? nullptr : it->second) << key;
+      }
+    }
+    ASSERT_EQ(table.size(), reference.size());
+  }
+  std::size_t seen = 0;
+  table.ForEach([&](const Keyed* k) {
+    ++seen;
+    auto it = reference.find(k->name);
+    ASSERT_NE(it, reference.end()) << k->name;
+    EXPECT_EQ(it->second, k);
+  });
+  EXPECT_EQ(seen, reference.size());
+  for (const auto& [key, obj] : reference) EXPECT_EQ(table.Find(key), obj) << key;
+  table.Clear();
+  EXPECT_EQ(table.Find(reference.begin()->first), nullptr);
+  EXPECT_EQ(table.size(), 0u);
 }

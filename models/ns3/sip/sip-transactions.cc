@@ -90,8 +90,7 @@ ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
   txn->interval = m_timers->t1;
   txn->deadline = now + 64 * m_timers->t1;
   if (!m_send(*txn, false)) return nullptr;
-  auto res = m_txns.emplace(std::string_view(txn->branch), std::move(owned));
-  if (!res.second) return nullptr;  // duplicate branch: cannot happen with counters
+  if (!m_txns.Insert(std::move(owned))) return nullptr;  // duplicate branch: cannot happen with counters
   txn->id = m_nextId++;
   m_byId.Add(txn->id, txn);
   if (udp) m_firstRetransmit.Push(now + m_timers->t1, txn->id);
@@ -101,8 +100,7 @@ ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
 
 ClientTxn* ClientTxnTable::Find(std::string_view branch) {
   m_linger.Expire(Simulator::Now());
-  auto it = m_txns.find(branch);
-  return it == m_txns.end() ? nullptr : it->second.get();
+  return m_txns.Find(branch);
 }
 
 void ClientTxnTable::Arm(ClientTxn* txn, Time delay) {
@@ -163,38 +161,35 @@ void ClientTxnTable::Remove(ClientTxn* txn) {
   if (!txn) return;
   txn->timer.Cancel();
   m_byId.Remove(txn->id);
-  // Erase by iterator: the key is a view into the transaction it destroys.
-  auto it = m_txns.find(std::string_view(txn->branch));
-  if (it != m_txns.end()) m_txns.erase(it);
+  m_txns.Erase(txn);
 }
 
 void ClientTxnTable::Clear() {
-  for (auto& kv : m_txns) kv.second->timer.Cancel();
+  m_txns.ForEach([](ClientTxn* t) { t->timer.Cancel(); });
   m_firstRetransmit.Clear();
   m_deadline.Clear();
   m_linger.Clear();
   m_byId.Clear();
-  m_txns.clear();
+  m_txns.Clear();
 }
 
 std::vector<ClientTxn*> ClientTxnTable::WaitingFor(SipTransportProtocol t, Ipv4Address a,
                                                    std::uint16_t port) const {
   std::vector<ClientTxn*> out;
-  for (const auto& kv : m_txns) {
-    ClientTxn* x = kv.second.get();
+  m_txns.ForEach([&](ClientTxn* x) {
     if (x->state != ClientTxn::State::kCompleted && x->dest.transport == t && x->dest.address == a &&
         x->dest.port == port)
       out.push_back(x);
-  }
+  });
   std::sort(out.begin(), out.end(), [](const ClientTxn* l, const ClientTxn* r) { return l->id < r->id; });
   return out;
 }
 
 std::vector<std::uint64_t> ClientTxnTable::Cookies(SipMsgType type) const {
   std::vector<std::uint64_t> out;
-  for (const auto& kv : m_txns)
-    if (kv.second->type == type && kv.second->state != ClientTxn::State::kCompleted)
-      out.push_back(kv.second->cookie);
+  m_txns.ForEach([&](const ClientTxn* t) {
+    if (t->type == type && t->state != ClientTxn::State::kCompleted) out.push_back(t->cookie);
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -229,8 +224,7 @@ std::string_view ServerTxnTable::KeyOf(std::string_view branch, std::string_view
 
 ServerTxn* ServerTxnTable::Find(std::string_view key) {
   m_linger.Expire(Simulator::Now());
-  auto it = m_txns.find(key);
-  return it == m_txns.end() ? nullptr : it->second.get();
+  return m_txns.Find(key);
 }
 
 ServerTxn* ServerTxnTable::FindById(std::uint64_t id) {
@@ -248,7 +242,7 @@ ServerTxn* ServerTxnTable::Create(std::string_view key, bool invite, const Dest&
   t->attr = attr;
   t->id = m_nextId++;
   ServerTxn* p = t.get();
-  m_txns.emplace(std::string_view(p->key), std::move(t));
+  m_txns.Insert(std::move(t));
   m_byId.Add(p->id, p);
   return p;
 }
@@ -279,13 +273,12 @@ void ServerTxnTable::Retransmit(ServerTxn* txn) {
 void ServerTxnTable::Remove(ServerTxn* txn) {
   if (!txn) return;
   m_byId.Remove(txn->id);
-  auto it = m_txns.find(std::string_view(txn->key));
-  if (it != m_txns.end()) m_txns.erase(it);
+  m_txns.Erase(txn);
 }
 
 void ServerTxnTable::Clear() {
   m_linger.Clear();
-  m_txns.clear();
+  m_txns.Clear();
   m_byId.Clear();
 }
 

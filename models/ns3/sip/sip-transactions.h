@@ -13,7 +13,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "ns3/event-id.h"
@@ -91,6 +90,87 @@ class IdIndex {
   std::uint64_t m_first = 0;  // the id of m_slots.front()
 };
 
+// Owned objects by a string key that is one of their own members: open
+// addressing with linear probing over (hash, object) slots. With tens of
+// thousands of transactions lingering (timer J is 64*T1), a node-based
+// hash map costs a cache miss per chain node and per key compared; here a
+// lookup reads the slot array and only the object whose hash matches, and
+// removal finds the object's slot by pointer without comparing any key.
+template <typename T, std::string T::*kKey>
+class KeyedTable {
+ public:
+  T* Find(std::string_view key) const {
+    if (m_slots.empty()) return nullptr;
+    const std::size_t h = Hash(key);
+    for (std::size_t i = h & Mask();; i = (i + 1) & Mask()) {
+      const Slot& s = m_slots[i];
+      if (!s.obj) return nullptr;
+      if (s.hash == h && (*s.obj).*kKey == key) return s.obj.get();
+    }
+  }
+  // Takes `p` unless an object with its key is already there (then false).
+  bool Insert(std::unique_ptr<T> p) {
+    if (Find(p.get()->*kKey)) return false;
+    if (2 * (m_size + 1) > m_slots.size()) Grow();
+    const std::size_t h = Hash(p.get()->*kKey);  // before p is moved from
+    Place(h, std::move(p));
+    ++m_size;
+    return true;
+  }
+  // Destroys `p`, which must be in the table (else nothing happens).
+  void Erase(const T* p) {
+    if (m_slots.empty()) return;
+    std::size_t i = Hash(p->*kKey) & Mask();
+    while (m_slots[i].obj.get() != p) {
+      if (!m_slots[i].obj) return;
+      i = (i + 1) & Mask();
+    }
+    m_slots[i] = Slot{};
+    --m_size;
+    // Backward shift: pull later members of the probe run into the hole
+    // unless their home slot lies cyclically within (hole, j].
+    for (std::size_t j = (i + 1) & Mask(); m_slots[j].obj; j = (j + 1) & Mask()) {
+      const std::size_t home = m_slots[j].hash & Mask();
+      const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (stays) continue;
+      m_slots[i] = std::move(m_slots[j]);
+      i = j;
+    }
+  }
+  void Clear() {
+    m_slots.clear();
+    m_size = 0;
+  }
+  std::size_t size() const { return m_size; }
+  template <typename F>
+  void ForEach(F f) const {
+    for (const Slot& s : m_slots)
+      if (s.obj) f(s.obj.get());
+  }
+
+ private:
+  struct Slot {
+    std::size_t hash = 0;
+    std::unique_ptr<T> obj;
+  };
+  static std::size_t Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  std::size_t Mask() const { return m_slots.size() - 1; }
+  void Place(std::size_t h, std::unique_ptr<T> p) {
+    std::size_t i = h & Mask();
+    while (m_slots[i].obj) i = (i + 1) & Mask();
+    m_slots[i] = Slot{h, std::move(p)};
+  }
+  void Grow() {
+    std::vector<Slot> old(m_slots.empty() ? 16 : 2 * m_slots.size());
+    old.swap(m_slots);
+    for (Slot& s : old)
+      if (s.obj) Place(s.hash, std::move(s.obj));
+  }
+
+  std::vector<Slot> m_slots;  // a power of two, at most half full
+  std::size_t m_size = 0;
+};
+
 struct TimerConfig {
   Time t1 = MilliSeconds(500);
   Time t2 = Seconds(4);
@@ -154,9 +234,8 @@ class ClientTxnTable {
   SendFn m_send;
   TimeoutFn m_timeout;
   std::uint64_t m_nextId = 1;
-  // Keyed by a view of the transaction's own `branch` (the object is on
-  // the heap and its branch never changes), so lookups allocate nothing.
-  std::unordered_map<std::string_view, std::unique_ptr<ClientTxn>> m_txns;
+  // Keyed by the transaction's own `branch`, which never changes.
+  KeyedTable<ClientTxn, &ClientTxn::branch> m_txns;
   IdIndex<ClientTxn> m_byId;
   DeadlineQueue m_firstRetransmit;  // UDP: the first timer A/E, at T1
   DeadlineQueue m_deadline;         // streams: timer B/F, at 64*T1
@@ -206,8 +285,7 @@ class ServerTxnTable {
 
   std::uint64_t m_nextId = 1;
   std::string m_keyScratch;
-  // Keyed by a view of the transaction's own `key` (see ClientTxnTable).
-  std::unordered_map<std::string_view, std::unique_ptr<ServerTxn>> m_txns;
+  KeyedTable<ServerTxn, &ServerTxn::key> m_txns;
   IdIndex<ServerTxn> m_byId;
   DeadlineQueue m_linger;  // UDP: timer J (and the INVITE stand-ins), at 64*T1 (lazy)
 };
