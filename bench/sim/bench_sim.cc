@@ -4,17 +4,20 @@
 //   topology (Dan - home.com - office.com - Shirley), the whole `sipim run`
 //   point (models, metrics, CSVs) timed; in the same iteration, bare ns-3
 //   (UdpClient/UdpServer, no SIP) moves the same number of packets of the
-//   same mean size over the same topology. Counters: IMs per wall second,
-//   ns per packet transmitted on a link for each, and their ratio.
+//   same mean size over the same topology, twice: hop by hop, between the
+//   same nodes as the SIP messages (the headline baseline), and end to end
+//   with IP forwarding in the proxies. Counters: IMs per wall second, ns per
+//   packet transmitted on a link for each, and their ratios.
 // BM_ModelsVsBareNs3/N: the same comparison without the `sipim run`
 //   harness (no metrics collector, no CSVs): the models alone (UAs,
 //   proxies, CPU with the calibration) send N pager IMs Dan -> Shirley over
 //   the same topology, then bare ns-3 moves the same number of link packets
 //   of the same mean size. Isolates the models' cost per packet from the
 //   harness's bookkeeping, which BM_PagerVsBareNs3 includes.
-// Both report `ratio` (wall clock, the headline) and `ratio_cpu`, the same
-// quotient from each side's thread CPU time, which other processes on a
-// shared machine do not inflate.
+// Both report `ratio` (wall clock, against bare ns-3 hop by hop: the
+// headline) and `ratio_cpu`, the same quotient from each side's thread CPU
+// time, which other processes on a shared machine do not inflate; and
+// `ratio_ipfwd`, `ratio_ipfwd_cpu` against the IP-forwarding baseline.
 // BM_Scale/UAS/IMS: UAS user agents in 100 domains, each sending IMS IMs;
 //   wall time, IMs per second and the process's peak RSS (getrusage).
 #include <benchmark/benchmark.h>
@@ -100,10 +103,24 @@ void CountLink(LinkCount* n, ns3::Ptr<const ns3::Packet> p) {
   n->bytes += p->GetSize();
 }
 
-// Bare ns-3 over the same topology: UdpClient Dan -> Shirley and Shirley ->
-// Dan, `each` packets of `size` bytes every `interval`, both ways at once.
-// Returns the packets transmitted on all links.
-std::uint64_t RunBare(const RunConfig& c, std::uint32_t each, std::uint32_t size, double interval) {
+// How bare ns-3 moves the packets a SIP run put on the links.
+enum class BarePath {
+  // As the SIP models do: on each of the three links, a UdpClient on one end
+  // sends to a UdpServer on the other, both ways, so every packet crosses one
+  // link between the same two nodes, with the same IP source and destination
+  // as the SIP message on that link. (The reference figure, bare
+  // ns-3's packets per second, is for one point-to-point link.)
+  kHopByHop,
+  // End to end: UdpClient Dan -> Shirley and back, the proxies forwarding at
+  // the IP layer. Cheaper per link packet than any application-level proxy
+  // can be, since nothing goes up the stack in the middle.
+  kIpForwarding,
+};
+
+// Bare ns-3 over the same topology: each flow sends `each` packets of `size`
+// bytes every `interval`, all flows at once. Returns the packets transmitted
+// on all links.
+std::uint64_t RunBare(const RunConfig& c, BarePath path, std::uint32_t each, std::uint32_t size, double interval) {
   using namespace ns3;
   g_bare_packets = 0;
   Topology topo = BuildTopology(c);
@@ -112,12 +129,22 @@ std::uint64_t RunBare(const RunConfig& c, std::uint32_t each, std::uint32_t size
       link.devices.Get(i)->TraceConnectWithoutContext("MacTx", MakeCallback(&CountPacket));
     }
   }
+  const auto ua_address = [](Ptr<Node> n) { return n->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal(); };
   Ptr<Node> dan = topo.uas.front().node, shirley = topo.uas.back().node;
-  const Ipv4Address dan_addr = dan->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal();
-  const Ipv4Address shirley_addr = shirley->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal();
+  Ptr<Node> home = topo.proxies.Get(0), office = topo.proxies.Get(1);
+  std::vector<std::pair<Ptr<Node>, Ipv4Address>> flows;
+  NodeContainer servers(dan, shirley);
+  if (path == BarePath::kHopByHop) {
+    servers.Add(topo.proxies);
+    flows = {{dan, topo.proxy_addresses[0]},     {home, topo.proxy_addresses[1]},
+             {office, ua_address(shirley)},     {shirley, topo.proxy_addresses[1]},
+             {office, topo.proxy_addresses[0]}, {home, ua_address(dan)}};
+  } else {
+    flows = {{dan, ua_address(shirley)}, {shirley, ua_address(dan)}};
+  }
   UdpServerHelper server(9);
-  ApplicationContainer servers = server.Install(NodeContainer(dan, shirley));
-  for (auto [from, to] : {std::pair{dan, shirley_addr}, std::pair{shirley, dan_addr}}) {
+  server.Install(servers);
+  for (const auto& [from, to] : flows) {
     UdpClientHelper client(to, 9);
     client.SetAttribute("MaxPackets", UintegerValue(each));
     client.SetAttribute("Interval", TimeValue(Seconds(interval)));
@@ -129,6 +156,54 @@ std::uint64_t RunBare(const RunConfig& c, std::uint32_t each, std::uint32_t size
   return g_bare_packets;
 }
 
+// One side of a comparison, summed over the iterations.
+struct Side {
+  double wall_s = 0;
+  double cpu_s = 0;
+  std::uint64_t packets = 0;
+
+  double WallPerPacket() const { return wall_s / static_cast<double>(packets); }
+  double CpuPerPacket() const { return cpu_s / static_cast<double>(packets); }
+};
+
+// Runs `run` (returning the link packets it caused) and adds its wall and
+// thread CPU time to `side`.
+template <typename Run>
+void Timed(Side* side, Run run) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = ThreadCpuSeconds();
+  side->packets += run();
+  side->wall_s += WallSince(t0);
+  side->cpu_s += ThreadCpuSeconds() - c0;
+}
+
+// Both bare ns-3 baselines for a SIP run that put `link_packets` packets of
+// `link_bytes` IP bytes in all on the three links Dan..Shirley, half each way.
+void TimeBare(const RunConfig& c, std::uint64_t link_packets, double link_bytes, Side* hops, Side* forwarding) {
+  // Six hop flows crossing one link each, or two end-to-end flows crossing
+  // three: either way `link_packets` link transmissions.
+  const auto each = static_cast<std::uint32_t>(link_packets / 2 / 3);
+  const auto payload = static_cast<std::uint32_t>(link_bytes / static_cast<double>(link_packets)) - 28;
+  Timed(hops, [&] { return RunBare(c, BarePath::kHopByHop, each, payload, 0.001); });
+  Timed(forwarding, [&] { return RunBare(c, BarePath::kIpForwarding, each, payload, 0.001); });
+}
+
+// The counters every comparison reports: `ratio` (wall clock, the headline,
+// against bare ns-3 hop by hop) and `ratio_cpu` (the same quotient from
+// thread CPU time, which other processes on a shared machine do not
+// inflate), and both again against the IP-forwarding baseline.
+void ReportRatios(benchmark::State& state, const Side& sim, const Side& hops, const Side& forwarding) {
+  state.counters["bare_ns_per_pkt"] = benchmark::Counter(1e9 * hops.WallPerPacket());
+  state.counters["bare_pkts_per_s"] = benchmark::Counter(1.0 / hops.WallPerPacket());
+  state.counters["ratio"] = benchmark::Counter(sim.WallPerPacket() / hops.WallPerPacket());
+  state.counters["ratio_cpu"] = benchmark::Counter(sim.CpuPerPacket() / hops.CpuPerPacket());
+  state.counters["ipfwd_ns_per_pkt"] = benchmark::Counter(1e9 * forwarding.WallPerPacket());
+  state.counters["ratio_ipfwd"] = benchmark::Counter(sim.WallPerPacket() / forwarding.WallPerPacket());
+  state.counters["ratio_ipfwd_cpu"] = benchmark::Counter(sim.CpuPerPacket() / forwarding.CpuPerPacket());
+  state.counters["pkts_per_run"] =
+      benchmark::Counter(static_cast<double>(sim.packets) / static_cast<double>(state.iterations()));
+}
+
 void BM_PagerVsBareNs3(benchmark::State& state) {
   const std::uint64_t ims = static_cast<std::uint64_t>(state.range(0));
   const RunConfig c = MakeConfig({{"messages_per_conversation", std::to_string(ims)},
@@ -137,41 +212,23 @@ void BM_PagerVsBareNs3(benchmark::State& state) {
                                   {"message_size", "100"}});
   const std::string dir = TempDir("pager");
   WarmUpProcess();
-  double sipim_s = 0, bare_s = 0, sipim_cpu = 0, bare_cpu = 0;
-  std::uint64_t sipim_packets = 0, bare_packets = 0, delivered = 0;
+  Side sim, hops, forwarding;
+  std::uint64_t delivered = 0;
   for (auto _ : state) {
-    double wall = 0;
-    long rss = 0;
-    auto t0 = std::chrono::steady_clock::now();
-    double c0 = ThreadCpuSeconds();
-    const Accounting acc = RunPoint(c, PointLabel{}, dir, &wall, &rss);
-    sipim_s += WallSince(t0);
-    sipim_cpu += ThreadCpuSeconds() - c0;
-    sipim_packets += acc.link_packets;
+    Accounting acc;
+    Timed(&sim, [&] {
+      double wall = 0;
+      long rss = 0;
+      acc = RunPoint(c, PointLabel{}, dir, &wall, &rss);
+      return acc.link_packets;
+    });
     delivered += acc.delivered;
-    // The same packets: as many link transmissions, of the IMs' mean size,
-    // half each way (requests and responses), at the IMs' pace.
-    const std::uint64_t ip_packets_per_direction = acc.link_packets / 2 / 3;  // 3 links Dan..Shirley
-    t0 = std::chrono::steady_clock::now();
-    c0 = ThreadCpuSeconds();
-    const double mean_ip = acc.link_bytes / static_cast<double>(acc.link_packets);
-    bare_packets += RunBare(c, static_cast<std::uint32_t>(ip_packets_per_direction),
-                            static_cast<std::uint32_t>(mean_ip) - 28, 0.001);
-    bare_s += WallSince(t0);
-    bare_cpu += ThreadCpuSeconds() - c0;
+    TimeBare(c, acc.link_packets, static_cast<double>(acc.link_bytes), &hops, &forwarding);
   }
   std::filesystem::remove_all(dir);
-  const double n = static_cast<double>(state.iterations());
-  state.counters["ims_per_s"] = benchmark::Counter(static_cast<double>(delivered) / sipim_s);
-  state.counters["sipim_ns_per_pkt"] = benchmark::Counter(1e9 * sipim_s / static_cast<double>(sipim_packets));
-  state.counters["bare_ns_per_pkt"] = benchmark::Counter(1e9 * bare_s / static_cast<double>(bare_packets));
-  state.counters["bare_pkts_per_s"] = benchmark::Counter(static_cast<double>(bare_packets) / bare_s);
-  state.counters["ratio"] = benchmark::Counter((sipim_s / static_cast<double>(sipim_packets)) /
-                                               (bare_s / static_cast<double>(bare_packets)));
-  // The same ratio from thread CPU time (robust to other processes on the machine).
-  state.counters["ratio_cpu"] = benchmark::Counter((sipim_cpu / static_cast<double>(sipim_packets)) /
-                                                   (bare_cpu / static_cast<double>(bare_packets)));
-  state.counters["pkts_per_run"] = benchmark::Counter(static_cast<double>(sipim_packets) / n);
+  state.counters["ims_per_s"] = benchmark::Counter(static_cast<double>(delivered) / sim.wall_s);
+  state.counters["sipim_ns_per_pkt"] = benchmark::Counter(1e9 * sim.WallPerPacket());
+  ReportRatios(state, sim, hops, forwarding);
 }
 BENCHMARK(BM_PagerVsBareNs3)->Arg(2000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -221,33 +278,19 @@ void BM_ModelsVsBareNs3(benchmark::State& state) {
   const std::uint64_t ims = static_cast<std::uint64_t>(state.range(0));
   const RunConfig c = MakeConfig({});
   WarmUpProcess();
-  double models_s = 0, bare_s = 0, models_cpu = 0, bare_cpu = 0;
-  std::uint64_t models_packets = 0, bare_packets = 0;
+  Side models, hops, forwarding;
   for (auto _ : state) {
-    auto t0 = std::chrono::steady_clock::now();
-    double c0 = ThreadCpuSeconds();
-    const LinkCount n = RunModels(c, ims);
-    models_s += WallSince(t0);
-    models_cpu += ThreadCpuSeconds() - c0;
-    models_packets += n.packets;
-    // The same packets as in BM_PagerVsBareNs3: as many link transmissions
-    // of the mean IP size, half each way, at the IMs' pace.
-    const double mean_ip = static_cast<double>(n.bytes) / static_cast<double>(n.packets);
-    t0 = std::chrono::steady_clock::now();
-    c0 = ThreadCpuSeconds();
-    bare_packets += RunBare(c, static_cast<std::uint32_t>(n.packets / 2 / 3), static_cast<std::uint32_t>(mean_ip) - 28, 0.001);
-    bare_s += WallSince(t0);
-    bare_cpu += ThreadCpuSeconds() - c0;
+    LinkCount n;
+    Timed(&models, [&] {
+      n = RunModels(c, ims);
+      return n.packets;
+    });
+    TimeBare(c, n.packets, static_cast<double>(n.bytes), &hops, &forwarding);
   }
-  const double n = static_cast<double>(state.iterations());
-  state.counters["ims_per_s"] = benchmark::Counter(n * static_cast<double>(ims) / models_s);
-  state.counters["models_ns_per_pkt"] = benchmark::Counter(1e9 * models_s / static_cast<double>(models_packets));
-  state.counters["bare_ns_per_pkt"] = benchmark::Counter(1e9 * bare_s / static_cast<double>(bare_packets));
-  state.counters["ratio"] = benchmark::Counter((models_s / static_cast<double>(models_packets)) /
-                                               (bare_s / static_cast<double>(bare_packets)));
-  state.counters["ratio_cpu"] = benchmark::Counter((models_cpu / static_cast<double>(models_packets)) /
-                                                   (bare_cpu / static_cast<double>(bare_packets)));
-  state.counters["pkts_per_run"] = benchmark::Counter(static_cast<double>(models_packets) / n);
+  state.counters["ims_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(ims) / models.wall_s);
+  state.counters["models_ns_per_pkt"] = benchmark::Counter(1e9 * models.WallPerPacket());
+  ReportRatios(state, models, hops, forwarding);
 }
 BENCHMARK(BM_ModelsVsBareNs3)->Arg(2000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
