@@ -434,17 +434,39 @@ bool Encipher(std::string_view cipher, const unsigned char* key, const unsigned 
   return true;
 }
 
-// Public-key contexts kept per certificate and thread: making one
-// (EVP_PKEY_CTX_new_from_pkey, the operation's init, its parameters) fetches
-// the provider's implementation on every call (with a kept context, one
-// recipient's encrypt went from 1.34x to about 1.24x the raw calls; a
-// receive from a known signer spent 32 k of its 800 k instructions making
-// its verification context; README). An entry holds a reference to its
-// certificate, so the address it is found by cannot be reused by another
-// certificate while it is kept, and the context holds the key it was made
-// for (so that key's address cannot be reused either): a certificate whose
-// key was replaced gets a new context. At most kKept entries per table, the
-// least recently used dropped first.
+// Public-key contexts kept per thread: making one (EVP_PKEY_CTX_new_from_pkey,
+// the operation's init, its parameters) fetches the provider's
+// implementation on every call (with a kept context, one recipient's
+// encrypt went from 1.34x to about 1.24x the raw calls; a receive from a
+// known signer spent 32 k of its 800 k instructions making its verification
+// context; README). Each table holds at most kKeptContexts entries, the
+// least recently used dropped first; the most recently used is last.
+constexpr std::size_t kKeptContexts = 32;
+
+// The entry `match` accepts, moved to the back; null if none does.
+template <typename Entry, typename Match>
+Entry* FindRecent(std::vector<Entry>& kept, Match match) {
+  for (std::size_t i = kept.size(); i-- > 0;) {
+    if (!match(kept[i])) continue;
+    std::rotate(kept.begin() + static_cast<std::ptrdiff_t>(i), kept.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                kept.end());
+    return &kept.back();
+  }
+  return nullptr;
+}
+
+template <typename Entry>
+Entry& AddRecent(std::vector<Entry>& kept, Entry entry) {
+  if (kept.size() >= kKeptContexts) kept.erase(kept.begin());
+  kept.push_back(std::move(entry));
+  return kept.back();
+}
+
+// Contexts per certificate. An entry holds a reference to its certificate,
+// so the address it is found by cannot be reused by another certificate
+// while it is kept, and the context holds the key it was made for (so that
+// key's address cannot be reused either): a certificate whose key was
+// replaced gets a new context.
 class KeptContexts {
  public:
   using Make = EvpPkeyCtxPtr (*)(EVP_PKEY* key);
@@ -454,31 +476,22 @@ class KeptContexts {
   // cannot be made.
   EVP_PKEY_CTX* For(X509* cert) {
     EVP_PKEY* pub = X509_get0_pubkey(cert);
-    for (std::size_t i = kept_.size(); i-- > 0;) {
-      if (kept_[i].cert.get() != cert) continue;
-      if (EVP_PKEY_CTX_get0_pkey(kept_[i].ctx.get()) != pub) {  // key replaced in place: forget the old context
-        kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(i));
-        break;
-      }
-      std::rotate(kept_.begin() + static_cast<std::ptrdiff_t>(i), kept_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                  kept_.end());
-      return kept_.back().ctx.get();
+    if (Kept* k = FindRecent(kept_, [cert](const Kept& e) { return e.cert.get() == cert; })) {
+      if (EVP_PKEY_CTX_get0_pkey(k->ctx.get()) == pub) return k->ctx.get();
+      kept_.pop_back();  // key replaced in place: forget the old context
     }
     EvpPkeyCtxPtr ctx = pub != nullptr ? make_(pub) : nullptr;
     if (!ctx || X509_up_ref(cert) != 1) return nullptr;
-    if (kept_.size() >= kKept) kept_.erase(kept_.begin());
-    kept_.push_back({X509Ptr(cert), std::move(ctx)});
-    return kept_.back().ctx.get();
+    return AddRecent(kept_, Kept{X509Ptr(cert), std::move(ctx)}).ctx.get();
   }
 
  private:
-  static constexpr std::size_t kKept = 32;
   struct Kept {
     X509Ptr cert;
     EvpPkeyCtxPtr ctx;
   };
   Make make_;
-  std::vector<Kept> kept_;  // most recently used last
+  std::vector<Kept> kept_;
 };
 
 // RSAES-PKCS1-v1_5 encryption to `key`, as CMS_encrypt does.
@@ -502,6 +515,44 @@ EVP_PKEY_CTX* KeptRsaEncryptContext(X509* cert) {
 EVP_PKEY_CTX* KeptVerifyContext(X509* cert) {
   thread_local KeptContexts kept(NewVerifyContext);
   return kept.For(cert);
+}
+
+// The SubjectPublicKeyInfo TLV inside a certificate's DER; empty if the
+// certificate is not DER this reader takes.
+std::string_view SpkiOf(std::string_view cert_der) {
+  std::string err;
+  der::Reader top(cert_der, &err), cert, tbs;
+  bool explicit_version = false;
+  der::Span spki;
+  if (!top.Read(der::kSequence, "Certificate", &cert) || !top.ExpectEnd("Certificate") ||
+      !cert.Read(der::kSequence, "tbsCertificate", &tbs) ||
+      !tbs.ReadOptional(der::ContextCons(0), "version", nullptr, &explicit_version) ||
+      !tbs.Read(der::kInteger, "serialNumber", nullptr) || !tbs.Read(der::kSequence, "signature", nullptr) ||
+      !tbs.Read(der::kSequence, "issuer", nullptr) || !tbs.Read(der::kSequence, "validity", nullptr) ||
+      !tbs.Read(der::kSequence, "subject", nullptr) || !tbs.Read(der::kSequence, "subjectPublicKeyInfo", nullptr, &spki)) {
+    return {};
+  }
+  return spki.view();
+}
+
+// Verification contexts for signer certificates carried in messages to a
+// receiver without a CertCache, kept per thread by the exact DER of their
+// SubjectPublicKeyInfo: such a receiver decodes the certificate anew for
+// every message (a new key object each time), but a signer's key is the
+// same bytes every time, and a context made for a key decoded from
+// identical bytes verifies exactly the same signatures. The context holds
+// its key; no trust decision is kept (the chain is checked per message).
+EVP_PKEY_CTX* KeptVerifyContextBySpki(std::string_view spki, EVP_PKEY* key) {
+  struct Kept {
+    std::string spki;
+    EvpPkeyCtxPtr ctx;
+  };
+  thread_local std::vector<Kept> kept;
+  if (spki.empty()) return nullptr;
+  if (Kept* k = FindRecent(kept, [spki](const Kept& e) { return e.spki == spki; })) return k->ctx.get();
+  EvpPkeyCtxPtr ctx = NewVerifyContext(key);
+  if (!ctx) return nullptr;
+  return AddRecent(kept, Kept{std::string(spki), std::move(ctx)}).ctx.get();
 }
 
 // The RecipientInfo giving `cek` to `cert`'s holder.
@@ -710,6 +761,7 @@ struct LeanCert {
   X509* cert = nullptr;
   CertCache::EntryPtr entry;  // when ctx.cert_cache is set
   bool known = false;         // one of ctx.known_certs
+  std::string_view der;       // when parsed from the message here (no cache)
 };
 
 // True if `cert` is the one named by issuer and serial number. Exact DER
@@ -743,8 +795,11 @@ bool SignatureVerifies(const SignedDataView& v, std::string_view content, const 
   } else if (signer.known) {
     ctx = KeptVerifyContext(signer.cert);
   } else {
-    fresh = NewVerifyContext(key);
-    ctx = fresh.get();
+    ctx = KeptVerifyContextBySpki(SpkiOf(signer.der), key);
+    if (ctx == nullptr) {
+      fresh = NewVerifyContext(key);
+      ctx = fresh.get();
+    }
   }
   if (ctx == nullptr) return false;
   const bool ok = EVP_PKEY_verify(ctx, v.signature.data, v.signature.size, digest, sizeof digest) == 1;
@@ -770,11 +825,13 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
     if (ctx.cert_cache != nullptr) {  // cached below only if it is the signer and chains
       auto e = ctx.cert_cache->Lookup(c.view());
       if (!e) return false;
-      lc = {(*e)->cert.get(), *e};
+      lc.cert = (*e)->cert.get();
+      lc.entry = *e;
     } else {
       auto x = CertFromDer(c.data, c.size);
       if (!x) return false;
       lc.cert = x->get();
+      lc.der = c.view();
       owned.push_back(std::move(*x));
     }
     carried.push_back(lc);
@@ -784,7 +841,10 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
     if (NamesCert(v->issuer, v->serial, c.cert)) signer = c;
   }
   for (X509* k : ctx.known_certs) {
-    if (signer.cert == nullptr && NamesCert(v->issuer, v->serial, k)) signer = {k, nullptr, true};
+    if (signer.cert == nullptr && NamesCert(v->issuer, v->serial, k)) {
+      signer.cert = k;
+      signer.known = true;
+    }
   }
   if (signer.cert == nullptr) return false;
   if (signer.entry == nullptr && ctx.cert_cache != nullptr) {

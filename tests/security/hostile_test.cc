@@ -370,6 +370,37 @@ TEST(HostileKeptContexts, KnownSignerCertWithReplacedKeyVerifiesWithNewKey) {
   EXPECT_EQ(SmimeReceive(body->content_type, body->body, c).code(), Errc::kBadSignature);
 }
 
+// Verification contexts kept by SubjectPublicKeyInfo for carried certificates (no CertCache): after alice's
+// genuine message has left a context for her key, a message signed with alice's key but naming bob's carried
+// certificate is verified with bob's key and refused (a context found by the wrong key would accept it).
+TEST(HostileKeptContexts, CarriedSignerIsVerifiedWithItsOwnKey) {
+  Pki& p = GetPki(KeyAlg::kP256);
+  const Identity& alice = p.user("sip:alice@home.com");
+  const Identity& bob = p.user("sip:bob@home.com");
+  Identity alice_key_bob_cert;
+  alice_key_bob_cert.aor = bob.aor;
+  ASSERT_EQ(EVP_PKEY_up_ref(alice.key.get()), 1);
+  ASSERT_EQ(X509_up_ref(bob.cert.get()), 1);
+  alice_key_bob_cert.key.reset(alice.key.get());
+  alice_key_bob_cert.cert.reset(bob.cert.get());
+  auto genuine_alice = SmimeSign(alice, kEntity);
+  auto genuine_bob = SmimeSign(bob, kEntity);
+  auto forged = SmimeSign(alice_key_bob_cert, kEntity);
+  ASSERT_TRUE(genuine_alice.ok() && genuine_bob.ok() && forged.ok());
+  for (int round = 0; round < 2; ++round) {  // the second round finds both keys' contexts kept
+    ReceiveStats stats;
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.stats = &stats;
+    ASSERT_TRUE(SmimeReceive(genuine_alice->content_type, genuine_alice->body, c).ok());
+    c.from_aor = bob.aor;
+    EXPECT_EQ(SmimeReceive(forged->content_type, forged->body, c).code(), Errc::kBadSignature);
+    auto r = SmimeReceive(genuine_bob->content_type, genuine_bob->body, c);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->signer_aor, bob.aor);
+    EXPECT_EQ(stats.lean_verified, 2u);
+  }
+}
+
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
 TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
   if (sizeof(std::size_t) < 8) GTEST_SKIP() << "32-bit size_t";
