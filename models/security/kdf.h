@@ -11,6 +11,7 @@
 //   PRF-HMAC-SHA-256 (PRF func 1, RFC 6043 §6.1) uses HMAC-SHA-256, m = ceil(L/256 bits).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "security/error.h"
 #include "security/ossl.h"
@@ -57,7 +58,31 @@ struct MessageKeys {
 Result<MessageKeys> DeriveMessageKeys(PrfFunc prf, const Bytes& psk_or_env_key,
                                       std::uint32_t csb_id, const Bytes& rand);
 
-// One-shot HMAC (SHA-1 or SHA-256) via EVP_MAC.
+// HMAC (RFC 2104) with SHA-1 or SHA-256 whose key pads are absorbed once
+// (RFC 2104 §4's precomputation): each Mac() copies the two hash states and
+// finishes them. Built on OpenSSL's low-level SHA functions, not EVP (see
+// kdf.cc for why and what that gives up). Movable, not copyable; the states
+// are cleansed when it is destroyed.
+enum class HmacDigest : std::uint8_t { kSha1, kSha256 };
+class HmacKey {
+ public:
+  HmacKey() = default;
+  static Result<HmacKey> Create(HmacDigest digest, const unsigned char* key, std::size_t key_len);
+  std::size_t size() const;  // 20 | 32 bytes of MAC (0 if empty)
+  // HMAC(key, a || b) into out[0..size()).
+  Status Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+             unsigned char* out) const;
+  explicit operator bool() const { return state_ != nullptr; }
+
+ private:
+  struct State;
+  struct StateFree {
+    void operator()(State* s) const;
+  };
+  std::unique_ptr<State, StateFree> state_;
+};
+
+// One-shot HMAC through HmacKey; digest "SHA1" or "SHA256" (else kUnsupported).
 Result<Bytes> Hmac(const char* digest, const Bytes& key, const unsigned char* data, std::size_t n);
 
 }  // namespace sipim::security

@@ -22,7 +22,6 @@
 // keeps a 64-entry sliding replay window.
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -79,11 +78,6 @@ class SealSession {
   static constexpr std::size_t kCmShortMax = 256;
 
  private:
-  struct HmacPads;  // SHA-1 states after the key pads (seal.cc)
-  struct HmacPadsFree {
-    void operator()(HmacPads* p) const;  // cleanses the key-derived states
-  };
-
   void MakeIv(std::uint64_t seq, unsigned char* iv) const;
   Status CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
                unsigned char* tag) const;
@@ -94,9 +88,9 @@ class SealSession {
   EvpCipherCtxPtr enc_;  // GCM, or AES-CTR for long CM messages
   EvpCipherCtxPtr dec_;
   EvpCipherCtxPtr ecb_;  // CM only: AES-128-ECB under the TEK, no padding
-  // HMAC-SHA1 (RFC 2104) from SHA-1 states that absorbed the key XOR ipad /
-  // opad once at Create(); each tag copies them (a plain struct copy).
-  std::unique_ptr<HmacPads, HmacPadsFree> pads_;
+  // CM only: HMAC-SHA1 with the key pads absorbed once at Create(); each tag
+  // copies the two SHA-1 states (kdf.h).
+  HmacKey hmac_;
   unsigned char salt_[14] = {};
   std::uint64_t next_seq_ = 1;
   ReplayWindow window_;

@@ -1,6 +1,7 @@
 // MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1) and key derivation (§4.1.3, §4.1.4).
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <fstream>
@@ -198,6 +199,59 @@ TEST(Kdf, PrfHmacSha256KnownAnswerFile) {
     ++checked;
   }
   EXPECT_GT(checked, 0) << path << " has no vectors";
+}
+
+
+// HmacKey equals OpenSSL's one-shot HMAC() for SHA-1 and SHA-256, for keys of 0..130 bytes
+// (longer than the 64-byte block: hashed first), every split of the message into a || b, and
+// repeated use of one key (the kept pad states are copied, never consumed).
+TEST(Kdf, HmacKeyMatchesOpenSslHmac) {
+  Bytes msg(150);
+  for (std::size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<unsigned char>(i * 13 + 5);
+  for (HmacDigest d : {HmacDigest::kSha1, HmacDigest::kSha256}) {
+    const EVP_MD* md = d == HmacDigest::kSha1 ? EVP_sha1() : EVP_sha256();
+    for (std::size_t klen : {0u, 1u, 20u, 32u, 63u, 64u, 65u, 130u}) {
+      Bytes key(klen);
+      for (std::size_t i = 0; i < klen; ++i) key[i] = static_cast<unsigned char>(0xA5 ^ i);
+      auto h = HmacKey::Create(d, key.data(), key.size());
+      ASSERT_TRUE(h.ok());
+      ASSERT_EQ(h->size(), d == HmacDigest::kSha1 ? 20u : 32u);
+      for (std::size_t n : {0u, 1u, 55u, 64u, 119u, 150u}) {
+        unsigned char want[EVP_MAX_MD_SIZE];
+        unsigned int wlen = 0;
+        ASSERT_NE(HMAC(md, key.data(), static_cast<int>(klen), msg.data(), n, want, &wlen), nullptr);
+        for (std::size_t cut : {std::size_t{0}, n / 3, n}) {
+          Bytes got(h->size());
+          ASSERT_TRUE(h->Mac(msg.data(), cut, msg.data() + cut, n - cut, got.data()).ok());
+          EXPECT_EQ(ToHex(got), ToHex(Bytes(want, want + wlen))) << "key " << klen << " msg " << n << " cut " << cut;
+        }
+      }
+    }
+  }
+}
+
+// The one-shot Hmac() gives HmacKey's result for "SHA1"/"SHA256", refuses other digests, and a
+// moved-from or default HmacKey refuses to MAC instead of reading freed state.
+TEST(Kdf, HmacOneShotAndEmptyKeyObject) {
+  const Bytes key(20, 0x0b), data = {'H', 'i', ' ', 'T', 'h', 'e', 'r', 'e'};
+  auto one = Hmac("SHA1", key, data.data(), data.size());
+  ASSERT_TRUE(one.ok());
+  // RFC 2202 test case 1 (HMAC-SHA-1, key 20 x 0x0b, "Hi There").
+  EXPECT_EQ(ToHex(*one), "b617318655057264e28bc0b6fb378c8ef146be00");
+  auto two = Hmac("SHA256", key, data.data(), data.size());
+  ASSERT_TRUE(two.ok());
+  // RFC 4231 test case 1 (HMAC-SHA-256, same key and data).
+  EXPECT_EQ(ToHex(*two), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(Hmac("MD5", key, data.data(), data.size()).code(), Errc::kUnsupported);
+  auto h = HmacKey::Create(HmacDigest::kSha1, key.data(), key.size());
+  ASSERT_TRUE(h.ok());
+  HmacKey moved = std::move(*h);
+  unsigned char out[32];
+  EXPECT_TRUE(moved.Mac(data.data(), data.size(), nullptr, 0, out).ok());
+  EXPECT_EQ(ToHex(Bytes(out, out + 20)), "b617318655057264e28bc0b6fb378c8ef146be00");
+  EXPECT_FALSE(h->Mac(data.data(), data.size(), nullptr, 0, out).ok());  // moved from
+  EXPECT_EQ(h->size(), 0u);
+  EXPECT_FALSE(HmacKey().Mac(data.data(), data.size(), nullptr, 0, out).ok());
 }
 
 }  // namespace

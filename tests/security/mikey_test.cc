@@ -177,21 +177,56 @@ Bytes WithDhValue(const Bytes& msg, const Bytes& value, const Identity& signer) 
   return *bytes;
 }
 
-// ECDH-ext: a correctly signed message whose P-256 value is not a valid point (off the curve, the
-// point at infinity, coordinates >= p, wrong length, empty) is refused as malformed on both sides,
-// and the same message with the original point still verifies (so the re-signing is right).
-TEST(Mikey, EcdhInvalidPeerPointsRefusedEvenWhenSigned) {
+// The first DH value (DH payload or ECDH General Extension) of a message.
+Bytes FirstDhValue(const Bytes& msg) {
+  auto m = Decode(msg);
+  EXPECT_TRUE(m.ok());
+  for (const Payload& pl : m->payloads) {
+    if (const auto* g = std::get_if<GeneralExtPayload>(&pl); g && g->type == kEcdhExtType) return g->data;
+    if (const auto* d = std::get_if<DhPayload>(&pl)) return d->value;
+  }
+  return {};
+}
+
+using NamedValues = std::vector<std::pair<const char*, Bytes>>;
+
+// Each `bad` value in place of the initiator's DH value in `i_msg` (re-signed by alice) and then
+// of the responder's in its R_MESSAGE (re-signed by bob) is refused as malformed; the original
+// value is accepted (so the re-signing is right) and `ini` still completes the exchange after.
+void ExpectDhValuesRefused(const Pair& c, Initiator& ini, const Bytes& i_msg, const NamedValues& bad) {
   Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& alice = p.user("sip:alice@home.com");
+  {
+    ReplayCache cache;
+    EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithDhValue(i_msg, FirstDhValue(i_msg), alice)).ok());
+  }
+  for (const auto& [what, value] : bad) {
+    ReplayCache cache;
+    auto r = Responder(c.r, &cache).ProcessI(WithDhValue(i_msg, value, alice));
+    EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with " << what;
+  }
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto r_msg = res.ProcessI(i_msg);
+  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  const Identity& bob = p.user("sip:bob@home.com");
+  for (const auto& [what, value] : bad) {
+    EXPECT_EQ(ini.ProcessR(WithDhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with " << what;
+  }
+  auto keys = ini.ProcessR(*r_msg);
+  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+  EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+}
+
+// ECDH-ext: a correctly signed message whose P-256 value is not a valid point (off the curve, the
+// point at infinity, coordinates >= p, (0, 0), wrong length, empty) is refused as malformed on
+// both sides.
+TEST(Mikey, EcdhInvalidPeerPointsRefusedEvenWhenSigned) {
   Pair c = MakeConfigs(Mode::kEcdhSigned);
   Initiator ini(c.i);
   auto i_msg = ini.BuildI();
   ASSERT_TRUE(i_msg.ok());
-  auto di = Decode(*i_msg);
-  ASSERT_TRUE(di.ok());
-  Bytes good;
-  for (const Payload& pl : di->payloads) {
-    if (const auto* g = std::get_if<GeneralExtPayload>(&pl); g && g->type == kEcdhExtType) good = g->data;
-  }
+  const Bytes good = FirstDhValue(*i_msg);
   ASSERT_EQ(good.size(), 65u);
   Bytes off_curve = good;
   off_curve.back() ^= 0x01;
@@ -199,31 +234,13 @@ TEST(Mikey, EcdhInvalidPeerPointsRefusedEvenWhenSigned) {
   too_big[0] = 0x04;
   Bytes zero_point(65, 0x00);
   zero_point[0] = 0x04;
-  const std::vector<std::pair<const char*, Bytes>> bad = {
-      {"off the curve", off_curve}, {"infinity", Bytes{0x00}},     {"coordinates >= p", too_big},
-      {"(0, 0)", zero_point},       {"64 bytes", Bytes(good.begin(), good.end() - 1)}, {"empty", Bytes{}}};
-  const Identity& alice = p.user("sip:alice@home.com");
-  {
-    ReplayCache cache;
-    EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, good, alice)).ok());
-  }
-  for (const auto& [what, value] : bad) {
-    ReplayCache cache;
-    auto r = Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, value, alice));
-    EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with " << what;
-  }
-  // The R_MESSAGE's first ECDH value is the responder's.
-  ReplayCache cache;
-  Responder res(c.r, &cache);
-  auto r_msg = res.ProcessI(*i_msg);
-  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
-  const Identity& bob = p.user("sip:bob@home.com");
-  for (const auto& [what, value] : bad) {
-    EXPECT_EQ(ini.ProcessR(WithDhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with " << what;
-  }
-  auto keys = ini.ProcessR(*r_msg);  // the refusals left the initiator able to finish
-  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
-  EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+  ExpectDhValuesRefused(c, ini, *i_msg,
+                        {{"off the curve", off_curve},
+                         {"infinity", Bytes{0x00}},
+                         {"coordinates >= p", too_big},
+                         {"(0, 0)", zero_point},
+                         {"64 bytes", Bytes(good.begin(), good.end() - 1)},
+                         {"empty", Bytes{}}});
 }
 
 // OAKLEY 5 (modp_1536) as OpenSSL has it: the prime p, big-endian in 192 bytes.
@@ -256,47 +273,25 @@ Bytes PrimePlus(const Bytes& p, int delta) {
 }
 
 // Signed DH: a correctly signed message whose DH value is outside the prime-order subgroup
-// (0, 1, p-1, p-2 = a non-residue of order 2q, p, p+1 and 2^1536-1 above p) is refused as malformed
-// on both sides; the original value still verifies.
+// (0, 1, p-1, p-2 = a non-residue of order 2q, p, p+1 and 2^1536-1 above p) is refused as
+// malformed on both sides.
 TEST(Mikey, DhValuesOutsideTheSubgroupRefusedEvenWhenSigned) {
-  Pki& p = GetPki(KeyAlg::kRsa2048);
   Pair c = MakeConfigs(Mode::kDhSigned);
   Initiator ini(c.i);
   auto i_msg = ini.BuildI();
   ASSERT_TRUE(i_msg.ok());
-  auto di = Decode(*i_msg);
-  ASSERT_TRUE(di.ok());
-  const DhPayload* dh = di->Find<DhPayload>();
-  ASSERT_NE(dh, nullptr);
+  ASSERT_EQ(FirstDhValue(*i_msg).size(), 192u);
   const Bytes prime = Modp1536Prime();
   Bytes one(192, 0);
   one.back() = 1;
-  const std::vector<std::pair<const char*, Bytes>> bad = {
-      {"0", Bytes(192, 0)},          {"1", one},
-      {"p-1", PrimePlus(prime, -1)}, {"p-2 (order 2q)", PrimePlus(prime, -2)},
-      {"p", prime},                  {"p+1", PrimePlus(prime, 1)},
-      {"2^1536-1", Bytes(192, 0xFF)}};
-  const Identity& alice = p.user("sip:alice@home.com");
-  {
-    ReplayCache cache;
-    EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, dh->value, alice)).ok());
-  }
-  for (const auto& [what, value] : bad) {
-    ReplayCache cache;
-    auto r = Responder(c.r, &cache).ProcessI(WithDhValue(*i_msg, value, alice));
-    EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with DHi = " << what;
-  }
-  ReplayCache cache;
-  Responder res(c.r, &cache);
-  auto r_msg = res.ProcessI(*i_msg);
-  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
-  const Identity& bob = p.user("sip:bob@home.com");
-  for (const auto& [what, value] : bad) {
-    EXPECT_EQ(ini.ProcessR(WithDhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with DHr = " << what;
-  }
-  auto keys = ini.ProcessR(*r_msg);
-  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
-  EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+  ExpectDhValuesRefused(c, ini, *i_msg,
+                        {{"0", Bytes(192, 0)},
+                         {"1", one},
+                         {"p-1", PrimePlus(prime, -1)},
+                         {"p-2 (order 2q)", PrimePlus(prime, -2)},
+                         {"p", prime},
+                         {"p+1", PrimePlus(prime, 1)},
+                         {"2^1536-1", Bytes(192, 0xFF)}});
 }
 
 // A different pre-shared key is a MAC mismatch (PSK and DHHMAC).
