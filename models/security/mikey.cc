@@ -99,10 +99,12 @@ Result<Bytes> AesCm(const MessageKeys& k, std::uint32_t csb_id, std::uint64_t ts
   // XOR (0x0000 || CSB ID || T): CSB ID at bytes 2..5, T at bytes 6..13.
   for (int i = 0; i < 4; ++i) iv[2 + i] ^= static_cast<unsigned char>(csb_id >> (24 - 8 * i));
   for (int i = 0; i < 8; ++i) iv[6 + i] ^= static_cast<unsigned char>(ts >> (56 - 8 * i));
+  // Fetched once: EVP_aes_128_ctr() would make EVP_EncryptInit_ex fetch it per call.
+  static const EvpCipherPtr aes_ctr(EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr));
   EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   Bytes out(in.size());
   int len = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ctr(), nullptr, k.encr_key.data(), iv) != 1 ||
+  if (!aes_ctr || !ctx || EVP_EncryptInit_ex(ctx.get(), aes_ctr.get(), nullptr, k.encr_key.data(), iv) != 1 ||
       (!in.empty() && EVP_EncryptUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(in.size())) != 1)) {
     return CryptoError("AES-CM-128");
   }
@@ -114,9 +116,12 @@ Result<Bytes> AesCm(const MessageKeys& k, std::uint32_t csb_id, std::uint64_t ts
 // message except the MAC field"; in PKE the PKE and SIGN payloads that follow
 // are covered by the signature.)
 Result<Bytes> MacOver(const Bytes& auth_key, const Bytes& msg, std::size_t mac_off, const Bytes& extra = {}) {
-  Bytes in(msg.begin(), msg.begin() + static_cast<long>(mac_off));
-  in.insert(in.end(), extra.begin(), extra.end());
-  return Hmac("SHA1", auth_key, in.data(), in.size());
+  if (mac_off > msg.size()) return MakeError(Errc::kMalformed, "MAC offset beyond the message");
+  auto key = HmacKey::Create(HmacDigest::kSha1, auth_key.data(), auth_key.size());
+  if (!key) return key.error();
+  Bytes mac(key->size());
+  if (Status st = key->Mac(msg.data(), mac_off, extra.data(), extra.size(), mac.data()); !st) return st.error();
+  return mac;
 }
 
 std::size_t KemacMacOffset(const Message& m, int idx) {
@@ -488,8 +493,7 @@ Result<Bytes> EncodeWithKemacMac(Message& m, KemacPayload kemac, const Bytes& au
   auto bytes = Encode(m);
   if (!bytes) return bytes;
   const std::size_t off = KemacMacOffset(m, idx);
-  Bytes head(bytes->begin(), bytes->begin() + static_cast<long>(off));
-  auto mac = Hmac("SHA1", auth_key, head.data(), head.size());
+  auto mac = MacOver(auth_key, *bytes, off);
   if (!mac) return mac.error();
   std::memcpy(bytes->data() + off, mac->data(), kMacLen);
   return bytes;
@@ -599,7 +603,7 @@ Result<Bytes> Initiator::BuildI() {
       std::size_t elen = 0;
       if (!ectx || EVP_PKEY_encrypt_init(ectx.get()) != 1 ||
           EVP_PKEY_CTX_set_rsa_padding(ectx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
-          EVP_PKEY_CTX_set_rsa_oaep_md(ectx.get(), EVP_sha256()) != 1 ||
+          EVP_PKEY_CTX_set_rsa_oaep_md(ectx.get(), Sha256Md()) != 1 ||
           EVP_PKEY_encrypt(ectx.get(), nullptr, &elen, env_key_.data(), env_key_.size()) != 1) {
         return CryptoError("PKE: RSA-OAEP encrypt init (responder key must be RSA)");
       }
@@ -615,7 +619,7 @@ Result<Bytes> Initiator::BuildI() {
       bytes = Encode(m);
       if (!bytes) return bytes;
       const std::size_t off = KemacMacOffset(m, kidx);
-      auto mac = Hmac("SHA1", mk->auth_key, bytes->data(), off);
+      auto mac = MacOver(mk->auth_key, *bytes, off);
       if (!mac) return mac.error();
       std::memcpy(bytes->data() + off, mac->data(), kMacLen);
       const std::size_t sig_off = m.offsets.back() + 2;
@@ -748,7 +752,7 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
       std::size_t elen = env.size();
       if (!dctx || EVP_PKEY_decrypt_init(dctx.get()) != 1 ||
           EVP_PKEY_CTX_set_rsa_padding(dctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
-          EVP_PKEY_CTX_set_rsa_oaep_md(dctx.get(), EVP_sha256()) != 1) {
+          EVP_PKEY_CTX_set_rsa_oaep_md(dctx.get(), Sha256Md()) != 1) {
         return CryptoError("PKE: RSA-OAEP decrypt init");
       }
       if (EVP_PKEY_decrypt(dctx.get(), env.data(), &elen, pke->data.data(), pke->data.size()) != 1 ||
