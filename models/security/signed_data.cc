@@ -137,16 +137,6 @@ Status ReadSignerInfo(Reader si, SignedDataView& out, std::string& err) {
 
 // ------------------------------------------------------------ encoder
 
-// One Attribute { type, SET { value } } with `value` a full TLV.
-template <std::size_t N>
-std::string Attribute(const unsigned char (&type)[N], std::string_view value) {
-  std::string a;
-  PutHeader(a, der::kSequence, TlvLen(N) + TlvLen(value.size()));
-  PutOid(a, type);
-  PutTlv(a, der::kSet, value);
-  return a;
-}
-
 // SMIMECapabilities (RFC 8551 §2.5.2): AES-128-GCM (RFC 5084), AES-128-CBC.
 constexpr unsigned char kSmimeCapsValue[] = {0x30, 0x1A, 0x30, 0x0B, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
                                              0x04, 0x01, 0x06, 0x30, 0x0B, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
@@ -161,30 +151,52 @@ std::string BuildSignedAttrs(const unsigned char digest[32], std::time_t now) {
   // RFC 5652 §11.3: UTCTime for 1950..2049, GeneralizedTime otherwise.
   const bool utc = year >= 1950 && year < 2050;
   char when[32];
-  if (utc) {
-    std::snprintf(when, sizeof when, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                  tm.tm_min, tm.tm_sec);
+  std::size_t when_len = 0;
+  if (utc) {  // YYMMDDhhmmssZ, written by hand: this runs for every signed message
+    for (int v : {year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec}) {
+      when[when_len++] = static_cast<char>('0' + v / 10);
+      when[when_len++] = static_cast<char>('0' + v % 10);
+    }
+    when[when_len++] = 'Z';
   } else {
-    std::snprintf(when, sizeof when, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                  tm.tm_min, tm.tm_sec);
+    const int n = std::snprintf(when, sizeof when, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
+                                tm.tm_hour, tm.tm_min, tm.tm_sec);
+    when_len = n > 0 ? std::min(static_cast<std::size_t>(n), sizeof when - 1) : 0;
   }
-  std::string type_value, time_value, digest_value;
-  PutOid(type_value, kOidData);
-  PutTlv(time_value, utc ? der::kUtcTime : der::kGeneralizedTime, when);
-  PutTlv(digest_value, der::kOctetString, {reinterpret_cast<const char*>(digest), 32});
-  std::string attrs[] = {
-      Attribute(kOidContentType, type_value),
-      Attribute(kOidSigningTime, time_value),
-      Attribute(kOidMessageDigest, digest_value),
-      Attribute(kOidSmimeCaps, {reinterpret_cast<const char*>(kSmimeCapsValue), sizeof kSmimeCapsValue}),
+  // Each Attribute { type, SET { value } } in a buffer of its own: every
+  // length here is below 128 (short form).
+  struct Attr {
+    unsigned char b[64];
+    std::size_t n = 0;
+    Span span() const { return {b, n}; }
   };
+  const auto put = [](Attr& a, const unsigned char* oid, std::size_t oid_len, unsigned char tag, const void* value,
+                      std::size_t value_len) {
+    const std::size_t set_len = 2 + value_len;
+    a.b[a.n++] = der::kSequence;
+    a.b[a.n++] = static_cast<unsigned char>(2 + oid_len + 2 + set_len);
+    a.b[a.n++] = der::kOid;
+    a.b[a.n++] = static_cast<unsigned char>(oid_len);
+    std::memcpy(a.b + a.n, oid, oid_len);
+    a.n += oid_len;
+    a.b[a.n++] = der::kSet;
+    a.b[a.n++] = static_cast<unsigned char>(set_len);
+    a.b[a.n++] = tag;
+    a.b[a.n++] = static_cast<unsigned char>(value_len);
+    std::memcpy(a.b + a.n, value, value_len);
+    a.n += value_len;
+  };
+  Attr attrs[4];
+  put(attrs[0], kOidContentType, sizeof kOidContentType, der::kOid, kOidData, sizeof kOidData);
+  put(attrs[1], kOidSigningTime, sizeof kOidSigningTime, utc ? der::kUtcTime : der::kGeneralizedTime, when, when_len);
+  put(attrs[2], kOidMessageDigest, sizeof kOidMessageDigest, der::kOctetString, digest, 32);
+  put(attrs[3], kOidSmimeCaps, sizeof kOidSmimeCaps, der::kSequence, kSmimeCapsValue + 2, sizeof kSmimeCapsValue - 2);
   // DER SET OF: ascending order of the encodings.
-  std::sort(std::begin(attrs), std::end(attrs), [](const std::string& a, const std::string& b) {
-    return DerLess({reinterpret_cast<const unsigned char*>(a.data()), a.size()},
-                   {reinterpret_cast<const unsigned char*>(b.data()), b.size()});
-  });
+  const Attr* order[4] = {&attrs[0], &attrs[1], &attrs[2], &attrs[3]};
+  std::sort(std::begin(order), std::end(order), [](const Attr* a, const Attr* b) { return DerLess(a->span(), b->span()); });
   std::string out;
-  for (const std::string& a : attrs) out += a;
+  out.reserve(attrs[0].n + attrs[1].n + attrs[2].n + attrs[3].n);
+  for (const Attr* a : order) out.append(reinterpret_cast<const char*>(a->b), a->n);
   return out;
 }
 

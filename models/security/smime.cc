@@ -27,6 +27,13 @@ namespace {
 
 constexpr const char* kP7mDisposition = "attachment;handling=required;filename=smime.p7m";
 
+// Key type tests by EVP_PKEY_get_id (a field read) rather than EVP_PKEY_is_a
+// (a name lookup in the provider namemap, under a lock): for RSA and EC keys
+// they agree, and RSA-PSS, SM2 and other key types have ids of their own
+// (checked on this OpenSSL for generated and DER-decoded keys).
+bool IsRsaKey(const EVP_PKEY* key) { return EVP_PKEY_get_id(key) == EVP_PKEY_RSA; }
+bool IsEcKey(const EVP_PKEY* key) { return EVP_PKEY_get_id(key) == EVP_PKEY_EC; }
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -285,8 +292,8 @@ Result<std::string> LeanSign(const Identity& signer, std::string_view entity, co
 Result<SmimeBody> SmimeSign(const Identity& signer, std::string_view entity,
                             const SignOptions& opts) {
   if (!signer.key || !signer.cert) return MakeError(Errc::kCrypto, "sign: signer has no key/cert");
-  const bool rsa = EVP_PKEY_is_a(signer.key.get(), "RSA") == 1;
-  const bool ec = EVP_PKEY_is_a(signer.key.get(), "EC") == 1;
+  const bool rsa = IsRsaKey(signer.key.get());
+  const bool ec = IsEcKey(signer.key.get());
   auto der = rsa || ec ? LeanSign(signer, entity, opts, rsa ? SignatureAlg::kRsaPkcs1Sha256 : SignatureAlg::kEcdsaSha256)
                        : CmsSign(signer, entity, opts);
   if (!der) return der.error();
@@ -408,10 +415,10 @@ bool Decipher(const char* cipher, const unsigned char* key, const der::Span& iv,
 bool LeanRecipient(X509* cert) {
   EVP_PKEY* key = X509_get0_pubkey(cert);
   if (key == nullptr) return false;
-  if (EVP_PKEY_is_a(key, "RSA")) return true;
+  if (IsRsaKey(key)) return true;
   char group[32];
   std::size_t len = 0;
-  return EVP_PKEY_is_a(key, "EC") &&
+  return IsEcKey(key) &&
          EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) == 1 &&
          IsP256({group, len});
 }
@@ -561,7 +568,7 @@ Result<std::string> RecipientInfoFor(X509* cert, const unsigned char cek[16]) {
   unsigned char serial_buf[64];
   if (!IssuerSerial(cert, issuer, serial, serial_buf)) return CryptoError("recipient issuer/serial");
   EVP_PKEY* pub = X509_get0_pubkey(cert);
-  if (EVP_PKEY_is_a(pub, "RSA")) {  // RSAES-PKCS1-v1_5, as CMS_encrypt does
+  if (IsRsaKey(pub)) {  // RSAES-PKCS1-v1_5, as CMS_encrypt does
     EVP_PKEY_CTX* ctx = KeptRsaEncryptContext(cert);
     unsigned char ek[1024];
     std::size_t len = sizeof ek;
@@ -608,7 +615,7 @@ std::optional<Result<std::string>> LeanEncrypt(const std::vector<X509*>& recipie
       OPENSSL_cleanse(cek, sizeof cek);
       return Result<std::string>(ri.error());
     }
-    any_kari = any_kari || !EVP_PKEY_is_a(X509_get0_pubkey(r), "RSA");
+    any_kari = any_kari || !IsRsaKey(X509_get0_pubkey(r));
     infos.push_back(std::move(*ri));
   }
   // RecipientInfos is a SET OF: DER orders the encodings (as CMS's i2d does).
@@ -779,7 +786,7 @@ bool NamesCert(const der::Span& issuer_der, const der::Span& serial_der, X509* c
 bool SignatureVerifies(const SignedDataView& v, std::string_view content, const LeanCert& signer) {
   EVP_PKEY* key = X509_get0_pubkey(signer.cert);
   const bool rsa = v.sig_alg == SignatureAlg::kRsaPkcs1Sha256;
-  if (key == nullptr || !EVP_PKEY_is_a(key, rsa ? "RSA" : "EC")) return false;
+  if (key == nullptr || !(rsa ? IsRsaKey(key) : IsEcKey(key))) return false;
   unsigned char digest[32];
   if (!Sha256Of(content, {}, digest)) return false;
   if (v.has_signed_attrs) {
@@ -970,11 +977,11 @@ std::optional<Status> LeanDecrypt(std::string_view der, const ReceiveContext& ct
   if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) return std::nullopt;
   auto v = ParseAuthEnvelopedData(der);
   if (!v) return std::nullopt;
-  if (EVP_PKEY_is_a(ctx.me->key.get(), "EC")) {
+  if (IsEcKey(ctx.me->key.get())) {
     if (LeanDecryptKari(*v, ctx, content)) return Status();
     return std::nullopt;
   }
-  if (EVP_PKEY_is_a(ctx.me->key.get(), "RSA")) return LeanDecryptKtri(*v, ctx, content);
+  if (IsRsaKey(ctx.me->key.get())) return LeanDecryptKtri(*v, ctx, content);
   return std::nullopt;
 }
 

@@ -287,6 +287,35 @@ TEST(LeanSignedData, CapabilitiesNameSipimCiphers) {
   sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
 }
 
+std::string Hex(std::string_view bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+// BuildSignedAttrs writes the four attributes in DER SET OF order with UTCTime up to 2049 and
+// GeneralizedTime from 2050 (RFC 5652 §11.3). Expected bytes as `openssl asn1parse` reads them: contentType
+// pkcs7-data; signingTime 261127070000Z (UTCTIME) or 20500101000000Z (GENERALIZEDTIME); SMIMECapabilities
+// aes-128-gcm, aes-128-cbc; messageDigest 01080f...da.
+TEST(LeanSignedData, SignedAttributesKnownAnswer) {
+  unsigned char digest[32];
+  for (int i = 0; i < 32; ++i) digest[i] = static_cast<unsigned char>(i * 7 + 1);
+  const std::string head = "301806092a864886f70d010903310b06092a864886f70d010701";
+  const std::string tail =
+      "302906092a864886f70d01090f311c301a300b0609608648016503040106300b0609608648016503040102302f06092a864886f70d010904"
+      "3122042001080f161d242b323940474e555c636a71787f868d949ba2a9b0b7bec5ccd3da";
+  EXPECT_EQ(Hex(BuildSignedAttrs(digest, 1795762800)),  // 2026-11-27 07:00:00 UTC
+            head + "301c06092a864886f70d010905310f170d3236313132373037303030305a" + tail);
+  EXPECT_EQ(Hex(BuildSignedAttrs(digest, 2524608000)),  // 2050-01-01 00:00:00 UTC
+            head + "301e06092a864886f70d0109053111180f32303530303130313030303030305a" + tail);
+  EXPECT_EQ(Hex(BuildSignedAttrs(digest, -631152001)),  // 1949-12-31 23:59:59 UTC
+            head + "301e06092a864886f70d0109053111180f31393439313233313233353935395a" + tail);
+}
+
 // OpenSSL's AuthEnvelopedData to P-256 and RSA recipients (1 and 3 recipients, mixed) is decrypted by the
 // lean path; CBC EnvelopedData (P-256 or RSA recipient) goes through CMS; all yield the text.
 TEST(LeanEnvelopedData, DecryptsOpenSslOutput) {
