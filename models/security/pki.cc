@@ -206,6 +206,19 @@ EVP_PKEY_CTX* SignContext(const Identity& id) {
   return id.sign_ctx.get();
 }
 
+EVP_PKEY_CTX* RsaDecryptContext(const Identity& id) {
+  if (id.decrypt_ctx && EVP_PKEY_CTX_get0_pkey(id.decrypt_ctx.get()) == id.key.get()) return id.decrypt_ctx.get();
+  id.decrypt_ctx.reset();  // made for a key the identity no longer has
+  if (!id.key || EVP_PKEY_get_id(id.key.get()) != EVP_PKEY_RSA) return nullptr;
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, id.key.get(), nullptr));
+  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
+    DrainOpenSslErrors();
+    return nullptr;
+  }
+  id.decrypt_ctx = std::move(ctx);
+  return id.decrypt_ctx.get();
+}
+
 std::string_view KeptCertDer(const Identity& id) {
   if (id.cert_der_of.get() == id.cert.get() && !id.cert_der.empty()) return id.cert_der;
   id.cert_der.clear();

@@ -45,6 +45,11 @@ struct Identity {
   mutable EvpPkeyCtxPtr sign_ctx;
   mutable std::string cert_der;
   mutable X509Ptr cert_der_of;
+  // Kept by the S/MIME receiver after first use: an RSAES-PKCS1-v1_5
+  // EVP_PKEY_decrypt context for `key` (KeyTransRecipientInfo), remade when
+  // `key` is replaced. So receiving, like signing, is not for concurrent use
+  // of one Identity.
+  mutable EvpPkeyCtxPtr decrypt_ctx;
 };
 
 class TestCa {
@@ -85,6 +90,9 @@ bool Sha256Of(std::string_view a, std::string_view b, unsigned char out[32]);
 // SignContext: the identity's context, made on first use and kept in
 // id.sign_ctx (null on failure). NewVerifyContext: a fresh one for `key`.
 EVP_PKEY_CTX* SignContext(const Identity& id);
+// RSAES-PKCS1-v1_5 decryption with id.key: the identity's context, made on
+// first use and kept in id.decrypt_ctx (null on failure or a non-RSA key).
+EVP_PKEY_CTX* RsaDecryptContext(const Identity& id);
 // id.cert's DER, kept in id.cert_der (empty view on failure).
 std::string_view KeptCertDer(const Identity& id);
 EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* key);

@@ -940,16 +940,15 @@ std::optional<Status> LeanDecryptKtri(const AuthEnvelopedView& v, const ReceiveC
   }
   if (!mine) return std::nullopt;
   EVP_PKEY* key = ctx.me->key.get();
-  EvpPkeyCtxPtr pctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  EVP_PKEY_CTX* pctx = RsaDecryptContext(*ctx.me);  // kept by the identity
   unsigned char ek[1024] = {0}, random_cek[16], cek[16];
   std::size_t len = sizeof ek;
-  if (!pctx || EVP_PKEY_decrypt_init(pctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(pctx.get(), RSA_PKCS1_PADDING) != 1 ||
-      static_cast<std::size_t>(EVP_PKEY_get_size(key)) > sizeof ek || RAND_bytes(random_cek, sizeof random_cek) != 1) {
+  if (pctx == nullptr || static_cast<std::size_t>(EVP_PKEY_get_size(key)) > sizeof ek ||
+      RAND_bytes(random_cek, sizeof random_cek) != 1) {
     DrainOpenSslErrors();
     return std::nullopt;
   }
-  const int rc = EVP_PKEY_decrypt(pctx.get(), ek, &len, mine->encrypted_key.data, mine->encrypted_key.size);
+  const int rc = EVP_PKEY_decrypt(pctx, ek, &len, mine->encrypted_key.data, mine->encrypted_key.size);
   // good = 0xff when the key decrypted to 16 bytes, else 0x00; no branch on it.
   const unsigned int ok_bits = static_cast<unsigned int>(rc == 1) & static_cast<unsigned int>(len == 16);
   const auto good = static_cast<unsigned char>(0u - ok_bits);

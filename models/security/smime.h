@@ -66,7 +66,9 @@ struct ReceiveStats {
 };
 
 struct ReceiveContext {
-  const Identity* me = nullptr;         // our certificate and key, for decryption
+  const Identity* me = nullptr;         // our certificate and key, for decryption (an RSA key's
+                                        // decryption context is kept in it: one Identity is not
+                                        // for concurrent receives)
   X509_STORE* trust = nullptr;          // trusted CAs
   std::string from_aor;                 // the From header's AOR
   std::vector<X509*> known_certs;       // signer certificates not carried in the message

@@ -4,9 +4,14 @@
 // decoders directly (whatever the SignedData one reads must re-encode and
 // read back the same), the lean RSA KTRI path on a valid body to an RSA
 // harness key with the input's (offset, xor) pairs applied (what it accepts
-// must be the original text: a padding failure must never slip through), and
-// sealed-frame opening; nothing may crash and nothing may be accepted as
-// signed (no key in this harness can have signed it).
+// must be the original text: a padding failure must never slip through),
+// the lean SignedData path on valid bodies signed by a harness signer (the
+// certificate carried, read without a cache: verification contexts kept by
+// SubjectPublicKeyInfo; or left out and known to the receiver: contexts kept
+// per known certificate) with the same changes applied (what it accepts
+// must be the original text from that signer), and sealed-frame opening;
+// nothing may crash and nothing but alice's text may be accepted as signed
+// (no other key in this harness can have signed anything).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +32,9 @@ struct Harness {
   Identity me;
   Identity me_rsa;          // an RSA recipient, for the KTRI path
   std::string to_rsa;       // AuthEnvelopedData to me_rsa and me (KTRI + KARI)
+  Identity alice;           // the one signer
+  std::string signed_cert;  // signed by alice, her certificate carried
+  std::string signed_bare;  // signed by alice, her certificate left out
   X509StorePtr trust;
   Harness() {
     auto k = GenerateKey(KeyAlg::kP256);
@@ -39,9 +47,25 @@ struct Harness {
     to_rsa = SmimeEncrypt({me.cert.get(), me_rsa.cert.get()}, MakeMimeEntity("text/plain", "fuzz"),
                           SmimeCipher::kAes128Gcm)
                  ->body;
+    auto a = ca.Issue("sip:alice@home.com", std::move(*GenerateKey(KeyAlg::kP256)), KeyAlg::kP256);
+    alice = std::move(*a);
+    signed_cert = SmimeSign(alice, MakeMimeEntity("text/plain", "fuzz"))->body;
+    SignOptions bare;
+    bare.include_cert = false;
+    signed_bare = SmimeSign(alice, MakeMimeEntity("text/plain", "fuzz"), bare)->body;
     trust = std::move(*MakeTrustStore({ca.cert()}));
   }
 };
+
+// `valid` with the input's (offset16, xor) triples applied.
+std::string Mutate(const std::string& valid, const std::uint8_t* data, std::size_t size) {
+  std::string mutated = valid;
+  for (std::size_t i = 0; i + 3 <= size; i += 3) {
+    const std::size_t at = (static_cast<std::size_t>(data[i]) << 8 | data[i + 1]) % mutated.size();
+    mutated[at] = static_cast<char>(mutated[at] ^ data[i + 2]);
+  }
+  return mutated;
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -58,12 +82,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       "multipart/signed;protocol=\"application/pkcs7-signature\";micalg=sha-256;boundary=b",
   };
   static CertCache cache(64);
+  // Only alice can have signed, and only her "fuzz" text.
+  const auto forged = [](const Result<Received>& r) {
+    return r.ok() && r->was_signed && (r->signer_aor != "sip:alice@home.com" || r->body != "fuzz");
+  };
   for (const char* ct : kTypes) {
     auto r = SmimeReceive(ct, body, ctx);
-    if (r.ok() && r->was_signed) std::abort();  // a forgery was accepted
+    if (forged(r)) std::abort();  // a forgery was accepted
     ctx.cert_cache = &cache;
     r = SmimeReceive(ct, body, ctx);
-    if (r.ok() && r->was_signed) std::abort();  // a forgery was accepted through the cache
+    if (forged(r)) std::abort();  // a forgery was accepted through the cache
     ctx.cert_cache = nullptr;
   }
   if (auto e = ParseAuthEnvelopedData(body); e.ok()) {
@@ -75,16 +103,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   // The KTRI path: the valid body to me_rsa with the input's (offset16, xor) triples applied.
-  std::string mutated = h.to_rsa;
-  for (std::size_t i = 0; i + 3 <= size; i += 3) {
-    const std::size_t at = (static_cast<std::size_t>(data[i]) << 8 | data[i + 1]) % mutated.size();
-    mutated[at] = static_cast<char>(mutated[at] ^ data[i + 2]);
-  }
+  const std::string mutated = Mutate(h.to_rsa, data, size);
   ReceiveContext rsa_ctx = ctx;
   rsa_ctx.me = &h.me_rsa;
   rsa_ctx.require_signature = false;
   if (auto r = SmimeReceive(kTypes[2], mutated, rsa_ctx); r.ok() && r->body != "fuzz") {
     std::abort();  // an altered message decrypted to other text
+  }
+  // The lean SignedData path: alice's valid bodies with the same changes.
+  ReceiveContext sig_ctx = ctx;
+  sig_ctx.cert_cache = nullptr;
+  for (const std::string* valid : {&h.signed_cert, &h.signed_bare}) {
+    sig_ctx.known_certs.clear();
+    if (valid == &h.signed_bare) sig_ctx.known_certs.push_back(h.alice.cert.get());
+    auto r = SmimeReceive(kTypes[1], Mutate(*valid, data, size), sig_ctx);
+    if (forged(r) || (r.ok() && !r->was_signed)) std::abort();  // accepted with other text or signer
   }
   if (auto v = ParseSignedData(body); v.ok()) {
     const std::string again = EncodeSignedData(*v);

@@ -401,6 +401,41 @@ TEST(HostileKeptContexts, CarriedSignerIsVerifiedWithItsOwnKey) {
   }
 }
 
+// A receiving Identity whose RSA key and certificate are replaced decrypts with its new key: the decryption
+// context it kept for the old key is not reused (a stale one would fail every message to the new key).
+TEST(HostileKeptContexts, ReplacedIdentityDecryptsWithItsNewKey) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& dan = p.user("sip:dan@home.com");
+  const Identity& carol = p.user("sip:carol@home.com");
+  const auto share = [](const Identity& from) {
+    Identity id;
+    id.aor = from.aor;
+    EXPECT_EQ(EVP_PKEY_up_ref(from.key.get()), 1);
+    EXPECT_EQ(X509_up_ref(from.cert.get()), 1);
+    id.key.reset(from.key.get());
+    id.cert.reset(from.cert.get());
+    return id;
+  };
+  Identity me = share(dan);
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.require_signature = false;
+  c.me = &me;
+  ReceiveStats stats;
+  c.stats = &stats;
+  auto to_dan = SmimeEncrypt({dan.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  auto to_carol = SmimeEncrypt({carol.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(to_dan.ok() && to_carol.ok());
+  ASSERT_TRUE(SmimeReceive(to_dan->content_type, to_dan->body, c).ok());  // keeps a context for dan's key
+  Identity next = share(carol);  // key and certificate replaced in place; the kept context stays behind
+  me.aor = next.aor;
+  me.key = std::move(next.key);
+  me.cert = std::move(next.cert);
+  auto r = SmimeReceive(to_carol->content_type, to_carol->body, c);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(stats.lean_decrypted, 2u);
+  EXPECT_EQ(SmimeReceive(to_dan->content_type, to_dan->body, c).code(), Errc::kNotRecipient);
+}
+
 // The DER writer's header for a length of 2^32 or more is written in full (5 length bytes), not past its buffer.
 TEST(HostileDer, HeaderForLengthsBeyond32Bits) {
   if (sizeof(std::size_t) < 8) GTEST_SKIP() << "32-bit size_t";
