@@ -45,7 +45,11 @@ namespace {
 void AppendFiller(std::size_t n, std::string* out) {
   static const char kText[] = "The quick brown fox jumps over the lazy dog. ";
   const std::size_t len = sizeof kText - 1;
-  for (std::size_t i = 0; i < n; ++i) out->push_back(kText[i % len]);
+  for (std::size_t left = n; left > 0;) {
+    const std::size_t take = std::min(left, len);
+    out->append(kText, take);
+    left -= take;
+  }
 }
 
 std::string AttributedId(SipAttributionKind k, std::uint64_t id) {
