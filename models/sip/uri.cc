@@ -259,19 +259,20 @@ ParseError Unescape(std::string_view in, std::string* out) {
 }
 
 bool IsIPv4Address(std::string_view h) {
-  int parts = 0;
-  std::size_t i = 0;
-  while (parts < 4) {
-    std::size_t k = i;
-    while (k < h.size() && IsDigit(h[k]) && k - i < 4) ++k;
-    std::uint64_t v = 0;
-    if (k - i > 3 || text::ParseDecimal(h.substr(i, k - i), 255, &v) != text::Num::kOk) return false;
-    ++parts;
-    if (parts == 4) return k == h.size();
-    if (k >= h.size() || h[k] != '.') return false;
-    i = k + 1;
+  // One pass: each group's value is summed as its digits are read.
+  const char* p = h.data();
+  const char* const end = p + h.size();
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (p == end || *p != '.') return false;
+      ++p;
+    }
+    unsigned value = 0;
+    int digits = 0;
+    for (; p != end && IsDigit(*p) && digits < 4; ++p, ++digits) value = value * 10 + static_cast<unsigned>(*p - '0');
+    if (digits == 0 || digits > 3 || value > 255) return false;
   }
-  return false;
+  return p == end;
 }
 
 // RFC 4291 section 2.2 text forms: eight groups of 1-4 hex digits, one "::"

@@ -1,6 +1,7 @@
 // URI parsing: SIP/SIPS/tel/absolute URIs, IPv6 references, escapes.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "sip/uri.h"
@@ -56,6 +57,48 @@ TEST(SipUri, Ipv6References) {
   EXPECT_FALSE(IsIPv4Address("256.1.1.1"));
   EXPECT_FALSE(IsIPv4Address("1.2.3"));
   EXPECT_FALSE(IsIPv4Address("1.2.3.4."));
+}
+
+// IsIPv4Address agrees with the rule written out (four dot-separated groups
+// of 1-3 digits, each at most 255, nothing else) on 200 000 random strings of
+// digits and dots (half of them built as groups around the limits), and on
+// a few with other characters.
+TEST(SipUri, IPv4AddressMatchesRule) {
+  const auto rule = [](std::string_view h) {
+    int groups = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= h.size(); ++i) {
+      if (i < h.size() && h[i] != '.') {
+        if (h[i] < '0' || h[i] > '9') return false;
+        continue;
+      }
+      const std::string_view g = h.substr(start, i - start);
+      if (g.empty() || g.size() > 3 || std::stoi(std::string(g)) > 255) return false;
+      ++groups;
+      start = i + 1;
+    }
+    return groups == 4;
+  };
+  std::mt19937 rng(3);
+  const char alphabet[] = "0123456789....";
+  for (int n = 0; n < 200000; ++n) {
+    std::string h;
+    if (n % 2 == 0) {  // any string of digits and dots
+      h.assign(rng() % 17, ' ');
+      for (char& c : h) c = alphabet[rng() % (sizeof alphabet - 1)];
+    } else {  // 3-5 groups of 0-4 digits, values near the 255 limit likely
+      const int groups = 3 + static_cast<int>(rng() % 3);
+      for (int g = 0; g < groups; ++g) {
+        if (g > 0) h += '.';
+        const int pick = static_cast<int>(rng() % 4);
+        h += pick == 0 ? std::string(rng() % 5, '0') : std::to_string(rng() % (pick == 1 ? 10000 : 300));
+      }
+    }
+    ASSERT_EQ(IsIPv4Address(h), rule(h)) << '"' << h << '"';
+  }
+  for (const char* h : {"1.2.3.4", "01.002.3.4", "1.2.3.4a", "a1.2.3.4", "1.2.3.-4", "1.2.3.4 ", "0.0.0.0",
+                        "256.1.1.1", "1.2.3.256", "255.255.255.255", "0255.1.1.1"})
+    EXPECT_EQ(IsIPv4Address(h), rule(h)) << h;
 }
 
 // tel: and other absolute URIs are accepted with their opaque part.
