@@ -7,8 +7,9 @@
 // harness puts a value made from the input into an otherwise valid I_MESSAGE,
 // authenticates it as a real initiator would (DHHMAC: the KEMAC MAC with the
 // pre-shared key; ECDH-ext: the initiator's RSA signature), and aborts if
-// Responder::ProcessI accepts a value that OpenSSL's full public-key check
-// refuses, or refuses (other than as kMalformed) or rejects one it accepts.
+// Responder::ProcessI's verdict differs from OpenSSL's full public-key check
+// (an invalid value accepted, a valid one refused) or a refusal is not
+// kMalformed.
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
