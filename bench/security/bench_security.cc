@@ -899,12 +899,12 @@ void RegisterPrimitives() {
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     for (std::size_t size : {std::size_t{100}, std::size_t{65536}}) {
       benchmark::RegisterBenchmark(
-          ("BM_Primitive/sequence-verify/" + std::string(sec::KeyAlgName(alg)) + "/" + std::to_string(size)).c_str(),
+          ("BM_Primitive/sequence-verify/" + std::string(sec::KeyAlgName(alg)) + "-" + std::to_string(size)).c_str(),
           PrimSequence, alg, size, false)
           ->MinTime(kSlowMinTime);
     }
   }
-  benchmark::RegisterBenchmark("BM_Primitive/sequence-decrypt_verify/rsa2048-r1/100", PrimSequence, KeyAlg::kRsa2048,
+  benchmark::RegisterBenchmark("BM_Primitive/sequence-decrypt_verify/rsa2048-r1-100", PrimSequence, KeyAlg::kRsa2048,
                                std::size_t{100}, true)
       ->MinTime(kSlowMinTime);
   benchmark::RegisterBenchmark("BM_Primitive/verify_chain/rsa2048-anypurpose", PrimVerifyChain, KeyAlg::kRsa2048, 0)
