@@ -519,8 +519,8 @@ EVP_PKEY_CTX* KeptRsaEncryptContext(X509* cert) {
 }
 
 // Verification contexts for the receiver's known signer certificates
-// (ReceiveContext::known_certs); certificates parsed from a message are new
-// objects every time and get a fresh context instead.
+// (ReceiveContext::known_certs). Certificates parsed from a message are new
+// objects every time: see KeptVerifyContextBySpki.
 EVP_PKEY_CTX* KeptVerifyContext(X509* cert) {
   thread_local KeptContexts kept(NewVerifyContext);
   return kept.For(cert);
