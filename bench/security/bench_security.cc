@@ -11,6 +11,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
@@ -656,6 +657,26 @@ void PrimImportPeer(benchmark::State& state, bool ec) {
   state.counters["bytes_in"] = static_cast<double>(value.size());
 }
 
+// The fourth-round primitives check once, before timing, that their calls
+// give what an independent OpenSSL route gives, so none of them can time
+// less work than the operation it stands for; a mismatch ends the
+// benchmark with an error (CTest bench_security.new_primitives_run).
+bool Verified(benchmark::State& state, bool ok, const char* what) {
+  if (!ok) state.SkipWithError(what);
+  return ok;
+}
+
+// The encoded public point of an EC key, or empty.
+Bytes EncodedPoint(EVP_PKEY* key) {
+  unsigned char buf[133];
+  std::size_t len = 0;
+  if (key == nullptr ||
+      EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len) != 1) {
+    return {};
+  }
+  return Bytes(buf, buf + len);
+}
+
 // P-256 domain parameters as a key object, made once (as MIKEY's
 // P256Params): keys generated from it and points imported into a copy of it
 // share its EC_GROUP instead of building one from the curve name per call.
@@ -682,6 +703,19 @@ void PrimKeygenKept(benchmark::State& state) {
     state.SkipWithError("keygen init");
     return;
   }
+  {  // a P-256 key pair: the curve's name and a 65-byte point
+    EVP_PKEY* k = nullptr;
+    const bool made = EVP_PKEY_generate(kctx.get(), &k) == 1;
+    sec::EvpPkeyPtr owned(k);
+    char group[32];
+    std::size_t glen = 0;
+    if (!Verified(state,
+                  made && EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen) == 1 &&
+                      std::string(group, glen) == "prime256v1" && EncodedPoint(k).size() == 65,
+                  "keygen-kept: not a P-256 key")) {
+      return;
+    }
+  }
   for (auto _ : state) {
     EVP_PKEY* k = nullptr;
     if (EVP_PKEY_generate(kctx.get(), &k) != 1) state.SkipWithError("keygen");
@@ -694,12 +728,7 @@ void PrimKeygenKept(benchmark::State& state) {
 // An encoded P-256 point of a fresh key (uncompressed, 65 bytes).
 Bytes P256Point() {
   sec::EvpPkeyPtr key(EVP_EC_gen("P-256"));
-  unsigned char buf[133];
-  std::size_t len = 0;
-  if (!key || EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len) != 1) {
-    return {};
-  }
-  return Bytes(buf, buf + len);
+  return EncodedPoint(key.get());
 }
 
 // A peer's P-256 point turned into a key as MIKEY ECDH-ext does: a new key
@@ -712,6 +741,13 @@ void PrimImportPeerKept(benchmark::State& state) {
   if (value.empty() || params == nullptr) {
     state.SkipWithError("setup");
     return;
+  }
+  {  // the imported key holds the point it was given
+    sec::EvpPkeyPtr peer(EVP_PKEY_new());
+    const bool ok = peer && EVP_PKEY_copy_parameters(peer.get(), params) == 1 &&
+                    EVP_PKEY_set1_encoded_public_key(peer.get(), value.data(), value.size()) == 1 &&
+                    EncodedPoint(peer.get()) == value;
+    if (!Verified(state, ok, "import_peer-kept: point not imported")) return;
   }
   for (auto _ : state) {
     sec::EvpPkeyPtr peer(EVP_PKEY_new());
@@ -735,7 +771,7 @@ void PrimImportPeerParams(benchmark::State& state) {
     return;
   }
   char group[] = "prime256v1";
-  for (auto _ : state) {
+  auto import = [&]() -> EVP_PKEY* {
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
                            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, value.data(), value.size()),
                            OSSL_PARAM_construct_end()};
@@ -743,8 +779,17 @@ void PrimImportPeerParams(benchmark::State& state) {
     EVP_PKEY* peer = nullptr;
     if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
         EVP_PKEY_fromdata(fctx.get(), &peer, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-      state.SkipWithError("fromdata");
+      return nullptr;
     }
+    return peer;
+  };
+  {  // the imported key holds the point it was given
+    sec::EvpPkeyPtr peer(import());
+    if (!Verified(state, peer && EncodedPoint(peer.get()) == value, "import_peer-params: point not imported")) return;
+  }
+  for (auto _ : state) {
+    EVP_PKEY* peer = import();
+    if (peer == nullptr) state.SkipWithError("fromdata");
     EVP_PKEY_free(peer);
   }
   state.counters["bytes_out"] = 0;
@@ -758,13 +803,22 @@ void PrimDeriveNoCheckDh(benchmark::State& state) {
   auto a = GenFfdhKey(), b = GenFfdhKey();
   unsigned char secret[256];
   std::size_t len = 0;
-  for (auto _ : state) {
+  // check = 0: as timed; check = 1: OpenSSL's full peer check (the reference).
+  auto derive = [&](int check, unsigned char* out, std::size_t* out_len) {
     sec::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(a.get(), nullptr));
-    len = sizeof secret;
-    if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) != 1 ||
-        EVP_PKEY_derive_set_peer_ex(ctx.get(), b.get(), 0) != 1 || EVP_PKEY_derive(ctx.get(), secret, &len) != 1) {
-      state.SkipWithError("derive");
-    }
+    *out_len = sizeof secret;
+    return ctx && EVP_PKEY_derive_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) == 1 &&
+           EVP_PKEY_derive_set_peer_ex(ctx.get(), b.get(), check) == 1 && EVP_PKEY_derive(ctx.get(), out, out_len) == 1;
+  };
+  {  // the same 192-byte secret as a derivation with OpenSSL's full peer check
+    unsigned char ref[256];
+    std::size_t ref_len = 0;
+    const bool ok = derive(0, secret, &len) && derive(1, ref, &ref_len) && len == 192 && ref_len == len &&
+                    std::memcmp(secret, ref, len) == 0;
+    if (!Verified(state, ok, "derive-nocheck: secret differs")) return;
+  }
+  for (auto _ : state) {
+    if (!derive(0, secret, &len)) state.SkipWithError("derive");
   }
   state.counters["bytes_out"] = static_cast<double>(len);
 }
@@ -782,6 +836,12 @@ void PrimLegendre(benchmark::State& state) {
   if (!ok) {
     state.SkipWithError("setup");
     return;
+  }
+  {  // a real symbol: p is 3 mod 4, so (-1|p) = -1 and (p-y|p) = -(y|p) = -1
+    sec::OsslPtr<BIGNUM, BN_free> p_minus_y(BN_new());
+    const bool real = p_minus_y && BN_sub(p_minus_y.get(), p, y) == 1 && BN_kronecker(y, p, bctx.get()) == 1 &&
+                      BN_kronecker(p_minus_y.get(), p, bctx.get()) == -1;
+    if (!Verified(state, real, "legendre: not the Legendre symbol")) return;
   }
   for (auto _ : state) {
     if (BN_kronecker(y, p, bctx.get()) != 1) state.SkipWithError("Legendre symbol");
@@ -854,6 +914,36 @@ void PrimAes(benchmark::State& state, const EVP_CIPHER* cipher, std::size_t size
   state.counters["bytes_out"] = static_cast<double>(len + fin + (gcm ? 16 : 0));
 }
 
+// Independent references for the fourth-round primitives' self-checks: a
+// fresh context through the legacy cipher objects, one pass.
+Bytes CtrReference(const unsigned char* key, const unsigned char* iv, const unsigned char* in, std::size_t n) {
+  Bytes out(n + 16);
+  int len = 0;
+  sec::EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
+  if (!c || EVP_EncryptInit_ex(c.get(), EVP_aes_128_ctr(), nullptr, key, iv) != 1 ||
+      EVP_EncryptUpdate(c.get(), out.data(), &len, in, static_cast<int>(n)) != 1) {
+    return {};
+  }
+  out.resize(static_cast<std::size_t>(len));
+  return out;
+}
+
+// AES-128-GCM ciphertext || tag of `in` with `aad` under key and a 12-byte IV.
+Bytes GcmReference(const unsigned char* key, const unsigned char* iv, const unsigned char* aad, std::size_t aad_len,
+                   const unsigned char* in, std::size_t n) {
+  Bytes out(n + 16);
+  int len = 0, fin = 0;
+  sec::EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
+  if (!c || EVP_EncryptInit_ex(c.get(), EVP_aes_128_gcm(), nullptr, key, iv) != 1 ||
+      (aad_len != 0 && EVP_EncryptUpdate(c.get(), nullptr, &len, aad, static_cast<int>(aad_len)) != 1) ||
+      EVP_EncryptUpdate(c.get(), out.data(), &len, in, static_cast<int>(n)) != 1 ||
+      EVP_EncryptFinal_ex(c.get(), out.data() + len, &fin) != 1 ||
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_GET_TAG, 16, out.data() + n) != 1) {
+    return {};
+  }
+  return out;
+}
+
 // AES-128-CTR as sealing runs it for messages over kCmShortMax bytes: the
 // kept context given the message's IV (EVP_CipherInit_ex with the key and
 // cipher left as they are) and one EVP_CipherUpdate; no Final (a stream
@@ -868,6 +958,12 @@ void PrimAesCtrUpdate(benchmark::State& state, std::size_t size) {
     return;
   }
   int len = 0;
+  {  // the keystream XOR the text, as a fresh CTR context gives it
+    const bool ok = EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, nullptr, iv, -1) == 1 &&
+                    EVP_CipherUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(size)) == 1 &&
+                    Bytes(out.begin(), out.begin() + len) == CtrReference(key, iv, in.data(), size);
+    if (!Verified(state, ok, "aes128ctr-update: not AES-CTR")) return;
+  }
   for (auto _ : state) {
     if (EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, nullptr, iv, -1) != 1 ||
         EVP_CipherUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(size)) != 1) {
@@ -948,12 +1044,21 @@ void PrimHmacSha1Ctx(benchmark::State& state, std::size_t size) {
     return;
   }
   std::vector<unsigned char> in(size, 'm');
-  for (auto _ : state) {
+  auto mac = [&] {
     SHA_CTX w = ic;
     bool ok = SHA1_Update(&w, in.data(), size) == 1 && SHA1_Final(inner, &w) == 1;
     w = oc;
-    ok = ok && SHA1_Update(&w, inner, sizeof inner) == 1 && SHA1_Final(out, &w) == 1;
-    if (!ok) state.SkipWithError("HMAC-SHA1");
+    return ok && SHA1_Update(&w, inner, sizeof inner) == 1 && SHA1_Final(out, &w) == 1;
+  };
+  {  // HMAC-SHA1 as OpenSSL's one-shot HMAC() computes it
+    unsigned char ref[EVP_MAX_MD_SIZE];
+    unsigned int ref_len = 0;
+    const bool ok = mac() && HMAC(EVP_sha1(), key, sizeof key, in.data(), size, ref, &ref_len) != nullptr &&
+                    ref_len == sizeof out && std::memcmp(out, ref, sizeof out) == 0;
+    if (!Verified(state, ok, "hmac-sha1-sha1ctx: not HMAC-SHA1")) return;
+  }
+  for (auto _ : state) {
+    if (!mac()) state.SkipWithError("HMAC-SHA1");
     benchmark::DoNotOptimize(out);
   }
   state.counters["bytes_out"] = SHA_DIGEST_LENGTH;
@@ -977,6 +1082,13 @@ void PrimAesEcbCtrBlocks(benchmark::State& state, std::size_t size) {
     return;
   }
   int len = 0;
+  {  // the AES-CTR keystream from the first block on (CTR over zeros)
+    const std::vector<unsigned char> zeros(blocks.size(), 0);
+    const bool ok =
+        EVP_EncryptUpdate(ctx.get(), stream.data(), &len, blocks.data(), static_cast<int>(blocks.size())) == 1 &&
+        Bytes(stream.begin(), stream.begin() + len) == CtrReference(key, blocks.data(), zeros.data(), zeros.size());
+    if (!Verified(state, ok, "aes128ecb-ctrblocks: not the CTR keystream")) return;
+  }
   for (auto _ : state) {
     if (EVP_EncryptUpdate(ctx.get(), stream.data(), &len, blocks.data(), static_cast<int>(blocks.size())) != 1) {
       state.SkipWithError("ECB keystream");
@@ -1009,6 +1121,13 @@ void PrimGcmParams(benchmark::State& state, std::size_t size, std::size_t aad, b
     state.SkipWithError("GCM setup");
     return;
   }
+  {  // ciphertext and tag as a fresh EVP_aes_128_gcm() context gives them
+    Bytes got(ct.begin(), ct.begin() + static_cast<std::ptrdiff_t>(size));
+    got.insert(got.end(), tag, tag + sizeof tag);
+    if (!Verified(state, got == GcmReference(key, iv, ad.data(), aad, in.data(), size), "GCM params: not AES-GCM")) {
+      return;
+    }
+  }
   for (auto _ : state) {
     bool ok;
     if (decrypt) {
@@ -1026,6 +1145,8 @@ void PrimGcmParams(benchmark::State& state, std::size_t size, std::size_t aad, b
     if (!ok) state.SkipWithError(decrypt ? "GCM open" : "GCM seal");
     benchmark::DoNotOptimize(out.data());
   }
+  // The last open gave the text back (its tag verified in every iteration).
+  if (decrypt && std::memcmp(out.data(), in.data(), size) != 0) state.SkipWithError("GCM open: wrong text");
   state.counters["bytes_out"] = static_cast<double>(decrypt ? size : size + 16);
 }
 
@@ -1059,11 +1180,19 @@ void Sha256Kept(benchmark::State& state, const std::vector<unsigned char>& in) {
     state.SkipWithError("SHA-256 fetch");
     return;
   }
+  auto digest = [&] {
+    return EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 && EVP_DigestUpdate(ctx.get(), in.data(), in.size()) == 1 &&
+           EVP_DigestFinal_ex(ctx.get(), out, &len) == 1;
+  };
+  {  // SHA-256 as EVP_Digest computes it
+    unsigned char ref[32];
+    unsigned int ref_len = 0;
+    const bool ok = digest() && EVP_Digest(in.data(), in.size(), ref, &ref_len, EVP_sha256(), nullptr) == 1 &&
+                    len == 32 && ref_len == 32 && std::memcmp(out, ref, 32) == 0;
+    if (!Verified(state, ok, "sha256-kept: not SHA-256")) return;
+  }
   for (auto _ : state) {
-    if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 || EVP_DigestUpdate(ctx.get(), in.data(), in.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
-      state.SkipWithError("SHA-256");
-    }
+    if (!digest()) state.SkipWithError("SHA-256");
     benchmark::DoNotOptimize(out);
   }
   state.counters["bytes_out"] = 32;
@@ -1110,14 +1239,22 @@ void PrimGcmRekeyFetched(benchmark::State& state, std::size_t size) {
     return;
   }
   int len = 0, fin = 0;
+  auto seal = [&] {
+    return EVP_EncryptInit_ex2(ctx.get(), gcm.get(), key, iv, nullptr) == 1 &&
+           EVP_EncryptUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(size)) == 1 &&
+           EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) == 1 &&
+           EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, sizeof tag, tag) == 1;
+  };
+  {  // ciphertext and tag as a fresh EVP_aes_128_gcm() context gives them
+    bool ok = seal();
+    Bytes got(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
+    got.insert(got.end(), tag, tag + sizeof tag);
+    ok = ok && got == GcmReference(key, iv, nullptr, 0, in.data(), size);
+    if (!Verified(state, ok, "aes128gcm-rekey-fetched: not AES-GCM")) return;
+  }
   for (auto _ : state) {
     iv[0]++;
-    if (EVP_EncryptInit_ex2(ctx.get(), gcm.get(), key, iv, nullptr) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(size)) != 1 ||
-        EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, sizeof tag, tag) != 1) {
-      state.SkipWithError("GCM");
-    }
+    if (!seal()) state.SkipWithError("GCM");
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["bytes_out"] = static_cast<double>(len + fin + 16);
