@@ -176,28 +176,6 @@ std::size_t HostLength(std::string_view s) {
   return i;
 }
 
-// IsIPv4Address()'s rule (four dot-separated groups of 1-3 digits, each at
-// most 255, leading zeros allowed) in one pass without substrings: every
-// proxy writes `received=` with an IPv4 address.
-inline bool Ipv4Plain(std::string_view h) {
-  const char* p = h.data();
-  const char* const end = p + h.size();
-  for (int part = 0; part < 4; ++part) {
-    if (part > 0) {
-      if (p == end || *p != '.') return false;
-      ++p;
-    }
-    unsigned v = 0;
-    int digits = 0;
-    while (p != end && text::IsDigit(*p)) {
-      if (++digits > 3) return false;
-      v = v * 10 + static_cast<unsigned>(*p++ - '0');
-    }
-    if (digits == 0 || v > 255) return false;
-  }
-  return p == end;
-}
-
 // The via-params RFC 3261 gives meaning to, checked as they are parsed.
 ParseError ViaParam(const Param& p, Via* v, const Ctx& ctx) {
   if (text::IEqualsLetters(p.name, "branch")) {
@@ -206,7 +184,7 @@ ParseError ViaParam(const Param& p, Via* v, const Ctx& ctx) {
   } else if (text::IEqualsLetters(p.name, "received")) {
     std::string_view addr = p.value;
     if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
-    if (!p.has_value || (!Ipv4Plain(addr) && !IsIPv6Address(addr)))
+    if (!p.has_value || (!IsIPv4Address(addr) && !IsIPv6Address(addr)))
       return ctx.Err("Via received is not an IP address", p.name.data());
     v->received = p.value;
   } else if (text::IEqualsLetters(p.name, "rport")) {
