@@ -50,6 +50,23 @@ Errc ReceiveUnsigned(Pki& p, const Identity& me, const std::string& content_type
   return SmimeReceive(content_type, message, c).code();
 }
 
+// kEntity encrypted to `to` (AES-128-GCM) and parsed back; At() is a span's offset in the body.
+struct ParsedEnvelope {
+  SmimeBody body;
+  AuthEnvelopedView view;
+  std::size_t At(const der::Span& s) const {
+    return static_cast<std::size_t>(s.data - reinterpret_cast<const unsigned char*>(body.body.data()));
+  }
+};
+void EncryptAndParse(const Identity& to, ParsedEnvelope* out) {
+  auto body = SmimeEncrypt({to.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(body.ok()) << body.error().ToString();
+  out->body = std::move(*body);
+  auto v = ParseAuthEnvelopedData(out->body.body);  // views into out->body, which stays put
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  out->view = std::move(*v);
+}
+
 // A CRL from `p`'s CA revoking `victim`, valid now.
 OsslPtr<X509_CRL, X509_CRL_free> RevocationList(Pki& p, X509* victim) {
   OsslPtr<X509_CRL, X509_CRL_free> crl(X509_CRL_new());
@@ -194,20 +211,17 @@ TEST(HostileKeptContexts, ReplacedIdentitySignsWithItsNewKeyAndCert) {
 TEST(HostileEnveloped, OffCurvePointAndAlteredWrappedKeyRefused) {
   Pki& p = GetPki(KeyAlg::kP256);
   const Identity& bob = p.user("sip:bob@home.com");
-  auto body = SmimeEncrypt({bob.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
-  ASSERT_TRUE(body.ok());
-  auto v = ParseAuthEnvelopedData(body->body);
-  ASSERT_TRUE(v.ok()) << v.error().ToString();
-  ASSERT_EQ(v->karis.size(), 1u);
-  ASSERT_EQ(v->karis[0].keys.size(), 1u);
-  const auto at = [&](const der::Span& s) { return static_cast<std::size_t>(s.data - reinterpret_cast<const unsigned char*>(body->body.data())); };
-  std::string off_curve = body->body;
-  off_curve[at(v->karis[0].originator_point) + 64] ^= 0x01;  // last byte of Y
-  std::string bad_wrap = body->body;
-  bad_wrap[at(v->karis[0].keys[0].encrypted_key) + 3] ^= 0x10;
+  ParsedEnvelope e;
+  ASSERT_NO_FATAL_FAILURE(EncryptAndParse(bob, &e));
+  ASSERT_EQ(e.view.karis.size(), 1u);
+  ASSERT_EQ(e.view.karis[0].keys.size(), 1u);
+  std::string off_curve = e.body.body;
+  off_curve[e.At(e.view.karis[0].originator_point) + 64] ^= 0x01;  // last byte of Y
+  std::string bad_wrap = e.body.body;
+  bad_wrap[e.At(e.view.karis[0].keys[0].encrypted_key) + 3] ^= 0x10;
   for (const std::string* m : {&off_curve, &bad_wrap}) {
     ReceiveStats stats;
-    EXPECT_EQ(ReceiveUnsigned(p, bob, body->content_type, *m, &stats), Errc::kTampered);
+    EXPECT_EQ(ReceiveUnsigned(p, bob, e.body.content_type, *m, &stats), Errc::kTampered);
     EXPECT_EQ(stats.lean_decrypted, 0u);
   }
 }
@@ -218,32 +232,29 @@ TEST(HostileEnveloped, OffCurvePointAndAlteredWrappedKeyRefused) {
 TEST(HostileEnveloped, OriginatorPointsOutsideTheCurveRefused) {
   Pki& p = GetPki(KeyAlg::kP256);
   const Identity& bob = p.user("sip:bob@home.com");
-  auto body = SmimeEncrypt({bob.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
-  ASSERT_TRUE(body.ok());
-  auto v = ParseAuthEnvelopedData(body->body);
-  ASSERT_TRUE(v.ok()) << v.error().ToString();
-  ASSERT_EQ(v->karis.size(), 1u);
-  ASSERT_EQ(v->karis[0].originator_point.size, 65u);
-  const std::size_t at =
-      static_cast<std::size_t>(v->karis[0].originator_point.data - reinterpret_cast<const unsigned char*>(body->body.data()));
+  ParsedEnvelope e;
+  ASSERT_NO_FATAL_FAILURE(EncryptAndParse(bob, &e));
+  ASSERT_EQ(e.view.karis.size(), 1u);
+  ASSERT_EQ(e.view.karis[0].originator_point.size, 65u);
+  const std::size_t at = e.At(e.view.karis[0].originator_point);
   const std::string prime("\xFF\xFF\xFF\xFF\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
                           "\x00\x00\x00\x00\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 32);
   std::vector<std::string> bad;
-  bad.push_back(body->body);
+  bad.push_back(e.body.body);
   bad.back().replace(at + 1, 32, prime);  // x = p
-  bad.push_back(body->body);
+  bad.push_back(e.body.body);
   bad.back().replace(at + 33, 32, std::string(32, '\xFF'));  // y > p
-  bad.push_back(body->body);
+  bad.push_back(e.body.body);
   bad.back().replace(at + 1, 64, std::string(64, '\0'));  // (0, 0)
-  bad.push_back(body->body);
+  bad.push_back(e.body.body);
   bad.back()[at] = '\x02';  // compressed form with 64 bytes after it
   for (const std::string& m : bad) {
     ReceiveStats stats;
-    EXPECT_EQ(ReceiveUnsigned(p, bob, body->content_type, m, &stats), Errc::kTampered);
+    EXPECT_EQ(ReceiveUnsigned(p, bob, e.body.content_type, m, &stats), Errc::kTampered);
     EXPECT_EQ(stats.lean_decrypted, 0u);
   }
   ReceiveStats stats;
-  EXPECT_EQ(ReceiveUnsigned(p, bob, body->content_type, body->body, &stats), Errc::kOk);
+  EXPECT_EQ(ReceiveUnsigned(p, bob, e.body.content_type, e.body.body, &stats), Errc::kOk);
   EXPECT_EQ(stats.lean_decrypted, 1u);
 }
 
