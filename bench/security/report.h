@@ -1,0 +1,174 @@
+// The arithmetic and formatting of security_report, as a library so that it
+// has unit tests (tests in report_test.cc, the command in security_report.cc):
+//   - a small JSON reader (Google Benchmark's --benchmark_out format);
+//   - benchmark rows: name, CPU time in ns, counters, the median of the
+//     repetitions when the run has them;
+//   - the calibration rows of results/calibration/security.csv;
+//   - the markdown tables of models/security/README.md (wrapper vs primitive
+//     ratios, the seal + open target, S/MIME vs MIKEY + sealing).
+// Errors are values naming what is wrong and where; nothing here prints or
+// exits.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace sipim::secreport {
+
+// ------------------------------------------------------------ JSON
+
+struct Json {
+  enum Type { kNull, kBool, kNum, kStr, kArr, kObj } type = kNull;
+  double num = 0;
+  bool b = false;
+  std::string str;
+  std::vector<Json> arr;
+  std::vector<std::pair<std::string, Json>> obj;
+  // The first member named `key` of an object, or nullptr.
+  const Json* Get(std::string_view key) const;
+};
+
+struct JsonError {
+  std::size_t offset = 0;  // byte of the input where the reader stopped
+  std::string reason;      // what it expected there
+};
+
+// Nesting deeper than this is refused (an error, not a stack overflow).
+constexpr int kMaxJsonDepth = 64;
+
+// Reads one whole JSON document (RFC 8259; surrounding white space allowed).
+std::optional<JsonError> ParseJson(std::string_view text, Json* out);
+
+// ------------------------------------------------------------ benchmark rows
+
+struct Row {
+  std::string name;  // without the "/min_time:..." suffix
+  double cpu_ns = 0;
+  std::map<std::string, double> counters;  // the user counters (bytes_out, ...)
+  bool median = false;                     // from a "median" aggregate row
+};
+using Rows = std::map<std::string, Row>;
+
+// Google Benchmark's time_unit values; nullopt for anything else.
+std::optional<double> ToNs(double value, std::string_view unit);
+
+struct LoadResult {
+  Rows rows;
+  std::string error;                  // empty when the input was usable
+  std::vector<std::string> warnings;  // rows left out, and why
+};
+
+// The rows of a Google Benchmark JSON document: one per benchmark, its CPU
+// time (cpu_time, not real_time) in ns. With repetitions the "median"
+// aggregate is used (whatever the order of the rows); the other aggregates
+// are ignored, and rows that report an error are left out with a warning.
+LoadResult LoadRows(std::string_view json_text);
+
+// Rows named by `bench_security --benchmark_list_tests` (one name a line,
+// "/min_time:..." allowed), 1 ns each and without counters: for `check`.
+Rows RowsFromNames(std::string_view names_text);
+
+// ------------------------------------------------------------ calibration CSV
+
+struct CalibrationRow {
+  std::string operation;  // smime_<op>, mikey_<op>, kdf_<op>, seal, open, seal_open, primitive_<op>
+  std::string algorithm;
+  long long size_bytes = 0;
+  double ns_per_op = 0;
+  long long output_bytes = 0;
+  auto Key() const { return std::tie(operation, algorithm, size_bytes, ns_per_op, output_bytes); }
+  bool operator<(const CalibrationRow& o) const { return Key() < o.Key(); }
+};
+
+struct CalibrationResult {
+  std::vector<CalibrationRow> rows;  // sorted
+  std::vector<std::string> skipped;  // benchmark names of no known family
+  std::vector<std::string> errors;   // e.g. a counter a row needs is absent
+};
+
+// One row per benchmark: size from the name (or, for MIKEY processing, from
+// the counter bytes_i / bytes_r: the size of the message processed), output
+// bytes from the counter bytes_out (0 for MIKEY decodes and r_process, which
+// produce no message).
+CalibrationResult CalibrationRows(const Rows& rows);
+
+// The CSV text: header, then one line per row, ns with one decimal.
+std::string FormatCsv(const std::vector<CalibrationRow>& rows);
+
+// ------------------------------------------------------------ tables
+
+// "850 ns", "12.3 µs", "1.25 ms".
+std::string Fmt(double ns);
+
+struct Missing {
+  std::string benchmark;
+  std::string counter;  // empty: the benchmark itself is absent
+  bool operator==(const Missing& o) const { return benchmark == o.benchmark && counter == o.counter; }
+};
+// "missing benchmark X" / "missing counter K in benchmark X".
+std::string Describe(const Missing& m);
+
+// Looks benchmarks up by name and records, once each, what was not there.
+class Lookup {
+ public:
+  // counters_known = false: the rows are names only (check mode), so
+  // counters are not looked for.
+  explicit Lookup(const Rows& rows, bool counters_known = true) : rows_(rows), counters_known_(counters_known) {}
+  double Ns(const std::string& name);
+  double Counter(const std::string& name, const std::string& key);
+  const std::vector<Missing>& missing() const { return missing_; }
+
+ private:
+  const Row* Find(const std::string& name);
+  void Note(Missing m);
+  const Rows& rows_;
+  bool counters_known_;
+  std::vector<Missing> missing_;
+};
+
+// One "operation vs the primitives it needs" term: `times` calls of `bench`.
+struct Term {
+  int times;
+  std::string bench;  // a BM_Primitive/... name
+};
+
+// Ratio verdict threshold: an operation may cost at most 10 % more than the
+// raw calls it is made of.
+constexpr double kMaxRatio = 1.10;
+// Seal + open of one 100-byte message: at most 1 µs.
+constexpr double kSealOpenTargetNs = 1000;
+
+struct RatioLine {
+  std::string op;
+  double ns = 0;        // the operation's CPU time
+  std::string formula;  // the primitives, "2×verify/rsa2048 + sha256-kept/100"
+  double sum = 0;       // sum of times × primitive CPU time
+  double ratio = 0;     // ns / sum (0 when sum is 0)
+  bool within = false;  // ratio <= kMaxRatio
+};
+
+// `note`, when given, is appended to the formula (e.g. to mark a comparison
+// with a sequence row).
+RatioLine ComputeRatio(Lookup& lookup, const std::string& op, const std::vector<Term>& terms,
+                       const char* note = nullptr);
+// "| op | CPU | primitives | sum | ratio | yes / **no** |\n"
+std::string FormatRatioLine(const RatioLine& line);
+
+struct TablesResult {
+  std::string text;              // empty when anything was missing
+  std::vector<Missing> missing;  // in the order first needed
+};
+
+// The three markdown tables. counters_known as for Lookup.
+TablesResult BuildTables(const Rows& rows, bool counters_known = true);
+
+// Every benchmark the tables read, in the order first needed.
+std::vector<std::string> TableBenchmarks();
+
+}  // namespace sipim::secreport
