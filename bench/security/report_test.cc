@@ -638,6 +638,26 @@ TEST(SecurityReportCommand, CsvWritesTheRowsOrFails) {
   std::remove(bad.c_str());
 }
 
+// `check`: exit 0 when every benchmark the tables read is listed, exit 1
+// naming the one that is not.
+TEST(SecurityReportCommand, CheckNamesWhatIsNotListed) {
+  const std::vector<std::string> needed = TableBenchmarks();
+  std::string all, but_one;
+  for (const std::string& n : needed) {
+    all += n + "/min_time:0.050\n";
+    if (n != needed.back()) but_one += n + "\n";
+  }
+  const std::string full = WriteTemp("all.txt", all), partial = WriteTemp("partial.txt", but_one);
+  CommandRun r = RunReport("check \"" + full + "\"");
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = RunReport("check \"" + partial + "\"");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "missing benchmark " + needed.back() + "\n" + std::to_string(needed.size() - 1) +
+                       " benchmark names read; some are missing (above)\n");
+  std::remove(full.c_str());
+  std::remove(partial.c_str());
+}
+
 // A bad command line is exit 2 with the usage.
 TEST(SecurityReportCommand, BadCommandLineIsUsage) {
   const CommandRun r = RunReport("tables x");
