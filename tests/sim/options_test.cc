@@ -199,7 +199,8 @@ TEST(SimOptions, CsvWriter) {
 
 // The CSV number format (std::to_chars with precision 9) writes exactly
 // what printf("%.9g") wrote before it, over magnitudes, signs, short and
-// long digit strings, subnormals, and both notations.
+// long digit strings, subnormals, both notations, and the edges of the quick
+// path (powers of ten, halves, carries).
 TEST(SimOptions, NumberFormatMatchesPrintf) {
   std::vector<double> values = {1, -1, 999999999, 1e9, -999999999, -1e9, 123456789012.0, 0.1, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.5, 1234567895,
                                 0.0140832504, 2.247e-06, 33.0281431, 2480.5, 1e21, 1.25e-5, 999999999.5, 0.5};
@@ -217,6 +218,22 @@ TEST(SimOptions, NumberFormatMatchesPrintf) {
     values.push_back(-static_cast<double>(x % 100000) * 1e7);
     values.push_back(static_cast<double>(x % 4096) / 1024.0 * std::pow(10.0, static_cast<int>(x % 40) - 20));
   }
+  // Where the quick path (1e-14 .. 1e9) must hand over to to_chars: next to
+  // every power of ten it covers (those below 1 are inexact as doubles), at
+  // halves of the ninth digit, and where rounding carries into a tenth.
+  for (int k = -16; k <= 10; ++k) {
+    const double p = std::pow(10.0, k);
+    for (double q : {p, std::nextafter(p, 0.0), std::nextafter(p, 2 * p), p * (1 - 4e-10), p * (1 - 6e-10),
+                     p * 1.000000005, p * 1.0000000051, p * 1.0000000049, p * 9.999999995, p * 9.9999999949})
+      for (double sign : {1.0, -1.0}) values.push_back(sign * q);
+  }
+  for (double m : {123456789.0, 100000000.0, 987654321.0, 314159265.0, 500000000.0, 999999998.0})
+    for (int k = -24; k <= 0; ++k) {
+      const double tie = (m + 0.5) * std::pow(10.0, k);  // a half at the ninth digit, as near as a double gets
+      for (double q : {tie, std::nextafter(tie, 0.0), std::nextafter(tie, 2 * tie)}) values.push_back(q);
+    }
+  for (std::int64_t ns : {1LL, 999LL, 1000001LL, 1234567891LL, 1000000000LL, 99999999999LL, 5000000005LL})
+    values.push_back(static_cast<double>(ns) * 1e-9);  // times in seconds from ns-3 nanoseconds
   for (double v : values) {
     if (v == 0) continue;  // the CSVs write every zero as "0" (below)
     char expected[64];
