@@ -1,6 +1,7 @@
 #include "ns3/sip/sip-common.h"
 
 #include <sstream>
+#include <string_view>
 
 #include "ns3/sip/sip-internal.h"
 
@@ -115,20 +116,23 @@ std::string Ipv4ToString(Ipv4Address a) {
 }
 
 bool NormalizeAor(const std::string& in, std::string* aor, std::string* user, std::string* domain) {
-  std::string s = in;
-  if (s.compare(0, 4, "sip:") == 0) s = s.substr(4);
+  // Views, and each output written once: this runs for every IM sent.
+  std::string_view s(in);
+  if (s.substr(0, 4) == "sip:") s.remove_prefix(4);
   const auto at = s.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == s.size()) return false;
+  if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
   // Only what can stand in a header value unquoted: no white space,
   // control bytes, brackets, quotes or list separators.
   for (char c : s) {
     const unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f || c == '<' || c == '>' || c == '"' || c == ',') return false;
   }
-  *user = s.substr(0, at);
-  *domain = s.substr(at + 1);
+  user->assign(s.data(), at);
+  domain->assign(s.data() + at + 1, s.size() - at - 1);
   for (char& c : *domain) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
-  *aor = "sip:" + *user + "@" + *domain;
+  aor->clear();
+  aor->reserve(5 + s.size());
+  aor->append("sip:").append(*user).append(1, '@').append(*domain);
   return true;
 }
 

@@ -260,7 +260,8 @@ void SipEndpoint::HandleUdpRecv(Ptr<Socket> s) {
     const InetSocketAddress a = InetSocketAddress::ConvertFrom(from);
     meta.from = a.GetIpv4();
     meta.fromPort = a.GetPort();
-    std::string bytes(p->GetSize(), '\0');
+    std::string bytes = TakeBuffer();
+    bytes.resize(p->GetSize());
     p->CopyData(reinterpret_cast<uint8_t*>(&bytes[0]), p->GetSize());
     Receive(std::move(bytes), meta, sipim::sip::Framing::kDatagram);
   }
@@ -310,12 +311,14 @@ void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::F
   RxMeta meta = rxMeta;
   if (!m_cpu) {
     Process(bytes, meta, framing);
+    GiveBack(std::move(bytes));
     return;
   }
   meta.cpu = m_cpu->Cost(m_parseCurve, bytes.size());
   if (!m_parseCurve) m_cpu->NoteUncalibrated();
   if (m_cpu->TryRunInline(meta.cpu)) {
     Process(bytes, meta, framing);
+    GiveBack(std::move(bytes));
     return;
   }
   m_parsing.push_back(Parsing{std::move(bytes), meta, framing});
@@ -325,9 +328,25 @@ void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::F
 void SipEndpoint::ProcessNext() {
   if (m_parsing.empty()) return;
   // Off the queue before the handler runs: it may receive more.
-  const Parsing job = std::move(m_parsing.front());
+  Parsing job = std::move(m_parsing.front());
   m_parsing.pop_front();
   Process(job.bytes, job.meta, job.framing);
+  GiveBack(std::move(job.bytes));
+}
+
+std::string SipEndpoint::TakeBuffer() {
+  if (m_spare.empty()) return std::string();
+  std::string s = std::move(m_spare.back());
+  m_spare.pop_back();
+  return s;
+}
+
+void SipEndpoint::GiveBack(std::string&& bytes) {
+  // A few ordinary-sized buffers: enough for the messages one node has in
+  // flight at a time, and nothing large kept for long.
+  if (m_spare.size() >= kSpareBuffers || bytes.capacity() > kSpareCapacity) return;
+  bytes.clear();
+  m_spare.push_back(std::move(bytes));
 }
 
 void SipEndpoint::Process(const std::string& b, const RxMeta& meta, sipim::sip::Framing framing) {

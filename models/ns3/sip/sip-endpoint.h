@@ -140,6 +140,11 @@ class SipEndpoint {
   void ProcessNext();
   // Parses `bytes` and hands the message on (after its CPU job).
   void Process(const std::string& bytes, const RxMeta& meta, sipim::sip::Framing framing);
+  // Datagram buffers are reused (no allocation per received message).
+  std::string TakeBuffer();
+  void GiveBack(std::string&& bytes);
+  static constexpr std::size_t kSpareBuffers = 4;
+  static constexpr std::size_t kSpareCapacity = 4096;
   static std::uint64_t Key(Ipv4Address a, std::uint16_t port) {
     return (static_cast<std::uint64_t>(a.Get()) << 16) | port;
   }
@@ -167,6 +172,7 @@ class SipEndpoint {
     sipim::sip::Framing framing;
   };
   std::deque<Parsing> m_parsing;
+  std::vector<std::string> m_spare;  // see TakeBuffer
   sipim::sip::Message m_scratch;  // the message handed to the RxHandler
   sipim::sip::Message m_framed;   // the framer's output (copied at once)
   RxHandler m_onRx;

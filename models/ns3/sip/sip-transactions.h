@@ -110,10 +110,16 @@ class KeyedTable {
   }
   // Takes `p` unless an object with its key is already there (then false).
   bool Insert(std::unique_ptr<T> p) {
-    if (Find(p.get()->*kKey)) return false;
     if (2 * (m_size + 1) > m_slots.size()) Grow();
-    const std::size_t h = Hash(p.get()->*kKey);  // before p is moved from
-    Place(h, std::move(p));
+    // One hash and one probe run: the key's run ends at a free slot, where
+    // it goes unless an equal key turned up on the way.
+    const std::string_view key = p.get()->*kKey;
+    const std::size_t h = Hash(key);
+    std::size_t i = h & Mask();
+    for (; m_slots[i].obj; i = (i + 1) & Mask()) {
+      if (m_slots[i].hash == h && (*m_slots[i].obj).*kKey == key) return false;
+    }
+    m_slots[i] = Slot{h, std::move(p)};
     ++m_size;
     return true;
   }
