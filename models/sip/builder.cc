@@ -214,6 +214,7 @@ std::uint64_t IdGenerator::NextU64() {
 }
 
 void IdGenerator::AppendBranch(std::string* out) {
+  out->reserve(out->size() + kBranchCookie.size() + 16);  // grown once, not past the short-string buffer and again
   out->append(kBranchCookie);
   AppendHex64(NextU64(), out);
 }

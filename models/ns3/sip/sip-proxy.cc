@@ -325,7 +325,9 @@ struct SipProxy::Impl {
                                              self->m_switchToTcpAboveMtu);
     auto txn = std::make_unique<ClientTxn>();
     txn->branch = ids.Branch();
-    std::string via = "SIP/2.0/";
+    std::string via;
+    via.reserve(40 + host.size() + txn->branch.size());  // one allocation for the whole value
+    via += "SIP/2.0/";
     via += sipns3::ViaTransportName(dest.transport);
     via += ' ';
     via += host;
