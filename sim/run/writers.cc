@@ -1,6 +1,9 @@
 #include "writers.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -26,7 +29,14 @@ constexpr double kScale[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8
 bool AppendQuick9(std::string* out, double v) {
   const double a = std::fabs(v);
   if (!(a >= kPow10[0] && a < kPow10[9 - kMinExp])) return false;
-  int e = kMinExp;  // kPow10[e - kMinExp] <= a < kPow10[e - kMinExp + 1]
+  // e with kPow10[e - kMinExp] <= a < kPow10[e - kMinExp + 1]: first
+  // estimated from the binary exponent (1233 / 4096 is just above log10 2),
+  // which is at most one too large, then corrected.
+  std::uint64_t bits;
+  std::memcpy(&bits, &a, sizeof bits);
+  const int binary = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  int e = std::max(kMinExp, std::min(8, (binary * 1233) >> 12));
+  while (e > kMinExp && a < kPow10[e - kMinExp]) --e;
   while (a >= kPow10[e - kMinExp + 1]) ++e;
   // The 9 significant digits: a * 10^(8-e) rounded to an integer. The
   // product is off by at most half an ulp (below 6e-8 here), so the
