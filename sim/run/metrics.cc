@@ -158,6 +158,14 @@ void Collector::Charge(const Composition& parts, const ByteCount& packet) {
 double Collector::TaggedParts(const Packet& frame, std::uint32_t header, std::uint32_t end) {
   static const TypeId kTagType = SipAttributionTag::GetTypeId();
   parts_.clear();
+  // A datagram is one message: its attribution is a packet tag, which
+  // fragments inherit, covering all of its payload (see SipEndpoint::Send).
+  SipAttributionTag whole;
+  if (frame.PeekPacketTag(whole)) {
+    if (end <= header) return 0;
+    parts_.push_back(Part{whole.Get(), double(end - header)});
+    return end - header;
+  }
   double tagged = 0;
   ByteTagIterator it = frame.GetByteTagIterator();
   while (it.HasNext()) {

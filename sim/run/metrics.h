@@ -4,8 +4,9 @@
 // Bytes: every packet any point-to-point device transmits (MacTx: the IP
 // packet, fragments and TCP segments included, retransmissions included,
 // before the receiver's error model may drop it) is attributed through the
-// SipAttributionTag byte tags the models put on the bytes of each SIP or
-// MSRP message. A packet's headers are shared among its attributions in
+// SipAttributionTag the models put on each SIP or MSRP message: a byte tag
+// on the message's bytes in a stream (TCP, SCTP), a packet tag on a UDP
+// datagram, which carries one message (its fragments inherit it). A packet's headers are shared among its attributions in
 // proportion to their bytes. Packets without payload (pure TCP ACKs, SYN,
 // FIN) belong to the connection: each goes to the attributions of the last
 // data the connection carried the other way (what it acknowledges), else to

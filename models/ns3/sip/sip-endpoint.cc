@@ -217,7 +217,10 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
   if (dest.transport == SipTransportProtocol::kUdp) {
     Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
                                    static_cast<uint32_t>(bytes.size()));
-    p->AddByteTag(SipAttributionTag(attr));
+    // One message per datagram: a packet tag attributes all of it (and
+    // each fragment) without the byte tag's offset bookkeeping at every
+    // header added or removed on the way down the stack.
+    p->AddPacketTag(SipAttributionTag(attr));
     return m_udp->SendTo(p, 0, InetSocketAddress(dest.address, dest.port)) >= 0;
   }
   StreamConn* conn = nullptr;

@@ -7,10 +7,11 @@
 // clock), so the same scenario, seed and run give the same ids. Sessions and
 // registrations have ids from the same kind of counter. Every SIP or MSRP
 // message a model sends is attributed to one of them (SipAttribution), and
-// every ns-3 packet carrying it holds a SipAttributionTag byte tag over its
-// bytes, so that an Ipv4L3Protocol Tx/Rx trace sink can attribute IP packets,
-// UDP fragments and TCP segments to IMs; packets without the tag (pure TCP
-// ACKs, SYN/FIN) belong to the connection they travel on.
+// every ns-3 packet carrying it holds a SipAttributionTag: a byte tag over
+// its bytes in a stream, a packet tag on a UDP datagram (one message, which
+// its IP fragments inherit). So a trace sink on the links can attribute IP
+// packets, UDP fragments and TCP segments to IMs; packets without the tag
+// (pure TCP ACKs, SYN/FIN) belong to the connection they travel on.
 #include <cstdint>
 #include <string>
 
