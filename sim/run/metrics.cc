@@ -73,7 +73,7 @@ void ImSentSink(Collector* c, std::size_t ua, std::uint64_t im, const std::strin
 void SessionSink(Collector* c, std::size_t ua, std::uint64_t id, SipSessionEvent ev, const std::string& peer) {
   c->OnSession(ua, id, ev, peer);
 }
-void WireSink(Collector* c, Collector::WireNode* node, bool rx, const SipWireEvent& ev) { c->OnWire(node, rx, ev); }
+void WireSink(Collector* c, bool rx, const SipWireEvent& ev) { c->OnWire(rx, ev); }
 
 }  // namespace
 
@@ -99,12 +99,9 @@ void Collector::Attach(const std::vector<Ptr<SipUserAgent>>& uas, const std::vec
       dev->TraceConnectWithoutContext("MacTx", MakeBoundCallback(&MacTxSink, this, l, dev->GetNode()->GetId()));
     }
   }
-  auto wire = [&](Ptr<Object> app, Ptr<Node> node) {
-    wire_nodes_.push_back(std::make_unique<WireNode>());
-    WireNode* w = wire_nodes_.back().get();
-    w->cpu = NodeCpu::GetOrCreate(node);
-    app->TraceConnectWithoutContext("Tx", MakeBoundCallback(&WireSink, this, w, false));
-    app->TraceConnectWithoutContext("Rx", MakeBoundCallback(&WireSink, this, w, true));
+  auto wire = [&](Ptr<Object> app) {
+    app->TraceConnectWithoutContext("Tx", MakeBoundCallback(&WireSink, this, false));
+    app->TraceConnectWithoutContext("Rx", MakeBoundCallback(&WireSink, this, true));
     app->TraceConnectWithoutContext("Drop", MakeCallback(&Collector::OnDrop, this));
   };
   for (std::size_t i = 0; i < uas.size(); ++i) {
@@ -114,9 +111,9 @@ void Collector::Attach(const std::vector<Ptr<SipUserAgent>>& uas, const std::vec
     ua->TraceConnectWithoutContext("ImDelivered", MakeCallback(&Collector::OnImDelivered, this));
     ua->TraceConnectWithoutContext("ImOutcome", MakeCallback(&Collector::OnImOutcome, this));
     ua->TraceConnectWithoutContext("Session", MakeBoundCallback(&SessionSink, this, i));
-    wire(ua, ua->GetNode());
+    wire(ua);
   }
-  for (const auto& proxy : proxies) wire(proxy, proxy->GetNode());
+  for (const auto& proxy : proxies) wire(proxy);
 }
 
 ImRecord& Collector::Im(std::uint64_t id) {
@@ -398,22 +395,10 @@ void Collector::OnSession(std::size_t ua, std::uint64_t id, SipSessionEvent ev, 
   }
 }
 
-void Collector::OnWire(WireNode* node, bool rx, const SipWireEvent& ev) {
+void Collector::OnWire(bool rx, const SipWireEvent& ev) {
   if (!rx) ++wire_messages_;
-  const bool msrp = ev.type == SipMsgType::kMsrpSend || ev.type == SipMsgType::kMsrpReport ||
-                    ev.type == SipMsgType::kMsrpResponse;
-  double cpu_s = 0.0;
-  if (rx) {
-    // What NodeCpu::CostOf("parse", ...) gives, with the curves looked up
-    // once per calibration table instead of by name per message.
-    const CpuCalibration* calibration = PeekPointer(node->cpu->GetCalibration());
-    if (calibration != node->calibration) {
-      node->calibration = calibration;
-      node->sip = calibration ? calibration->Find("parse", "sip") : nullptr;
-      node->msrp = calibration ? calibration->Find("parse", "msrp") : nullptr;
-    }
-    cpu_s = node->cpu->Cost(msrp ? node->msrp : node->sip, ev.bytes).GetSeconds();
-  }
+  // Rx events carry the parse time their node's CPU was charged.
+  const double cpu_s = rx ? ev.cpu.GetSeconds() : 0.0;
   if (ev.attr.id == 0) return;
   if (ev.attr.kind == SipAttributionKind::kIm) {
     ImRecord& r = Im(ev.attr.id);

@@ -142,14 +142,7 @@ class Collector {
   void OnImOutcome(std::uint64_t im, ns3::SipImOutcome outcome, ns3::SipFailReason reason,
                    std::uint16_t status);
   void OnSession(std::size_t ua, std::uint64_t session, ns3::SipSessionEvent ev, const std::string& peer);
-  // The parse-cost curves of one node's CPU, looked up once (not per message).
-  struct WireNode {
-    ns3::Ptr<ns3::NodeCpu> cpu;
-    const ns3::CpuCalibration* calibration = nullptr;  // the curves' table
-    const ns3::CpuCalibration::Curve* sip = nullptr;
-    const ns3::CpuCalibration::Curve* msrp = nullptr;
-  };
-  void OnWire(WireNode* node, bool rx, const ns3::SipWireEvent& ev);
+  void OnWire(bool rx, const ns3::SipWireEvent& ev);
   void OnDrop(const ns3::SipDropEvent& ev);
 
  private:
@@ -195,7 +188,6 @@ class Collector {
   std::vector<std::string> anomalies_;
   std::vector<WirePacket> wire_;
   Composition parts_;  // scratch of OnMacTx (keeps its capacity)
-  std::vector<std::unique_ptr<WireNode>> wire_nodes_;
 };
 
 }  // namespace sipim::run
