@@ -9,10 +9,17 @@ Shared, noisy machines make absolute times meaningless across runs, so every
 benchmark is first divided by a reference benchmark measured in the SAME run
 (default: BM_Parse/memchr/message-4k, a plain memory-bound pass). A benchmark
 regresses when its normalised CPU time in NEW exceeds the baseline's by more
-than the tolerance (25 % by default). Benchmarks present in only one file are
-listed, not judged.
+than the tolerance (25 % by default; exactly at the tolerance is not a
+regression). Benchmarks present in only one file are listed, not judged.
+--filter limits both to the names that start with PREFIX.
 
-exit status: 0 no regression; 1 a regression; 2 bad input.
+Both files are read by analysis/benchjson.py as the C++ reports read them:
+the median where a run has repetitions, errored runs left out with a
+warning, "/min_time:..." cut from names, every time_unit converted.
+
+exit status: 0 no regression; 1 a regression; 2 bad input (a file that
+cannot be read or is not Google Benchmark JSON, no reference benchmark or
+one with zero CPU time, or no benchmark left to judge).
 """
 import argparse
 import sys
@@ -20,13 +27,26 @@ import sys
 import benchjson
 
 
+def fail(message):
+    print(f"regression_check: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def load(path):
     try:
         _, rows = benchjson.load(path)
-    except (OSError, ValueError, KeyError) as e:
-        print(f"regression_check: cannot read {path}: {e}", file=sys.stderr)
-        sys.exit(2)
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror}")
+    except ValueError as e:  # its message names the file and the row
+        fail(str(e))
     return {name: benchjson.cpu_ns(row) for name, row in rows.items()}
+
+
+def tolerance(text):
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction >= 0")
+    return value
 
 
 def main():
@@ -34,29 +54,37 @@ def main():
     ap.add_argument("baseline")
     ap.add_argument("new")
     ap.add_argument("--reference", default="BM_Parse/memchr/message-4k")
-    ap.add_argument("--tolerance", type=float, default=0.25)
+    ap.add_argument("--tolerance", type=tolerance, default=0.25, help="e.g. 0.25 for 25 %%")
     ap.add_argument("--filter", default="", help="only benchmarks whose name starts with this")
     args = ap.parse_args()
 
     base, new = load(args.baseline), load(args.new)
     for name, times in ((args.baseline, base), (args.new, new)):
         if args.reference not in times:
-            print(f"regression_check: {name} has no reference benchmark {args.reference}", file=sys.stderr)
-            sys.exit(2)
+            fail(f"{name} has no reference benchmark {args.reference}")
+        if times[args.reference] <= 0:
+            fail(f"{name}: reference benchmark {args.reference} has zero CPU time")
+    wanted = {n for n in set(base) | set(new) if n != args.reference and n.startswith(args.filter)}
+    judged = sorted(n for n in wanted if n in base and n in new)
+    if not judged:
+        fail(f"no benchmark other than the reference is in both files{' under --filter ' + args.filter if args.filter else ''}")
     regressions = 0
     print(f"{'benchmark':<48} {'baseline':>10} {'new':>10} {'change':>8}")
-    for name in sorted(set(base) & set(new)):
-        if name == args.reference or not name.startswith(args.filter):
-            continue
+    for name in judged:
         b = base[name] / base[args.reference]
         n = new[name] / new[args.reference]
+        if b == 0:
+            print(f"{name:<48} {b:>10.3f} {n:>10.3f}      n/a  (zero CPU time in baseline: not judged)")
+            continue
         change = n / b - 1.0
         flag = ""
-        if change > args.tolerance:
+        # The margin keeps a change of exactly the tolerance (e.g. 2.5 vs 2.0
+        # at 0.25) from tipping over by a rounding error in the divisions.
+        if change > args.tolerance * (1 + 1e-9) + 1e-12:
             flag = "  REGRESSION"
             regressions += 1
         print(f"{name:<48} {b:>10.3f} {n:>10.3f} {change:>+7.1%}{flag}")
-    for name in sorted(set(base) ^ set(new)):
+    for name in sorted(n for n in wanted if (n in base) != (n in new)):
         print(f"{name:<48} only in {'baseline' if name in base else 'new run'}")
     print(f"times are CPU time / {args.reference} in the same run; tolerance {args.tolerance:.0%}")
     if regressions:
