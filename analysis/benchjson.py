@@ -24,7 +24,8 @@ def _warn(message):
     print(f"benchjson: {message}", file=sys.stderr)
 
 
-def _strip_min_time(name):
+def strip_min_time(name):
+    """The benchmark's name without a "/min_time:..." suffix."""
     return name.split("/min_time:", 1)[0]
 
 
@@ -91,7 +92,7 @@ def load(path):
                   (f": {message}" if isinstance(message, str) else ""))
             continue
         _checked_cpu_ns(b, where)
-        name, is_median = _strip_min_time(key[0]), key[1]
+        name, is_median = strip_min_time(key[0]), key[1]
         if name in medians and not is_median:
             continue  # the median wins over the repetitions, in either order
         rows[name] = b

@@ -36,7 +36,7 @@ def load(path):
     try:
         _, rows = benchjson.load(path)
     except OSError as e:
-        fail(f"cannot read {path}: {e.strerror}")
+        fail(f"cannot read {path}: {e.strerror or e}")
     except ValueError as e:  # its message names the file and the row
         fail(str(e))
     return {name: benchjson.cpu_ns(row) for name, row in rows.items()}
@@ -57,6 +57,8 @@ def main():
     ap.add_argument("--tolerance", type=tolerance, default=0.25, help="e.g. 0.25 for 25 %%")
     ap.add_argument("--filter", default="", help="only benchmarks whose name starts with this")
     args = ap.parse_args()
+    # Names are read without "/min_time:..."; so is the reference.
+    args.reference = benchjson.strip_min_time(args.reference)
 
     base, new = load(args.baseline), load(args.new)
     for name, times in ((args.baseline, base), (args.new, new)):

@@ -396,6 +396,9 @@ TEST_F(BenchJson, MinTimeSuffixIsStripped) {
   EXPECT_NE(LineStarting(r.out, "BM_B ").find("REGRESSION"), std::string::npos) << Report(r);
   EXPECT_EQ(r.out.find("min_time"), std::string::npos) << Report(r);
   EXPECT_EQ(r.out.find("only in"), std::string::npos) << Report(r);
+  const Result named = Check({Iteration("BM_Ref/min_time:0.050", 100), Iteration("BM_A", 100)},
+                          {Iteration("BM_Ref", 100), Iteration("BM_A", 100)}, {"--reference", "BM_Ref/min_time:0.050"});
+  EXPECT_EQ(named.exit_code, 0) << Report(named);
 }
 
 // load() as the other scripts use it: the file's context, whole rows (user
