@@ -10,13 +10,13 @@ same run (medians where the run has repetitions).
 import sys
 
 from benchjson import cpu_ns as ns
-from benchjson import load
+from benchjson import load_or_exit
 
 
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    context, rows = load(sys.argv[1])
+    context, rows = load_or_exit(sys.argv[1], "bench_table")
     corpus_order = ["message-2proxies", "invite-msrp", "ok-200", "register", "message-4k", "msrp-send"]
     messages = []
     for name in rows:

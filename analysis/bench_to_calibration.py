@@ -16,13 +16,13 @@ algorithm. Format: see models/ns3/sip/README.md.
 import csv
 import sys
 
-from benchjson import cpu_ns, load
+from benchjson import cpu_ns, load_or_exit
 
 
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    _, benchmarks = load(sys.argv[1])
+    _, benchmarks = load_or_exit(sys.argv[1], "bench_to_calibration")
     rules = []
     for rule in sys.argv[2:]:
         prefix, _, target = rule.partition("=")

@@ -105,3 +105,12 @@ def load(path):
 def cpu_ns(row):
     """CPU time of a row returned by load(), in ns."""
     return _checked_cpu_ns(row, f"benchmark {row.get('name')}")
+
+
+def load_or_exit(path, prog):
+    """load(), for command-line scripts: bad input ends the script with one
+    line naming the file and what is wrong (exit status 1), not a traceback."""
+    try:
+        return load(path)
+    except (OSError, ValueError) as e:
+        sys.exit(f"{prog}: {e}")

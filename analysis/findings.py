@@ -254,7 +254,7 @@ def section_performance(out):
         return
     out.append("## Simulation speed (bench/sim, Google Benchmark)\n")
     for name in files:
-        section_bench(out, name, *benchjson.load(os.path.join(folder, name)))
+        section_bench(out, name, *benchjson.load_or_exit(os.path.join(folder, name), "findings"))
     out.append("Instruction counts (callgrind), which this shared machine does not disturb, are in "
                "models/ns3/sip/README.md (Performance).\n")
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Markdown table of the simulation comparisons in a bench_sim JSON file.
 
 usage: analysis/sim_bench_table.py [results/sim-bench/pager-vs-bare.json]
@@ -17,7 +17,7 @@ import benchjson  # noqa: E402
 def main(argv):
     path = argv[1] if len(argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "results", "sim-bench", "pager-vs-bare.json")
-    ctx, rows = benchjson.load(path)
+    ctx, rows = benchjson.load_or_exit(path, "sim_bench_table")
     loads = ", ".join(f"{x:.1f}" for x in ctx.get("load_avg", []))
     print(f"Run {ctx.get('date', '?')}, load average {loads}; medians where the run has repetitions.\n")
     print("| benchmark | IMs per wall s | sipim ns/pkt | bare hop-by-hop ns/pkt | **ratio** | ratio_cpu "
