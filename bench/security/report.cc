@@ -625,7 +625,7 @@ void Tables::SmimeRatios(const std::string& a) {
     Ratio("BM_Smime/sign/" + a + "/" + s, {{1, P + "sign/" + a}, {1, P + "sha256-kept/" + s}, attrs});
     Ratio("BM_Smime/verify/" + a + "/" + s, {{2, P + "verify/" + a}, {1, P + "sha256-kept/" + s}});
     Ratio("BM_Smime/verify/" + a + "/" + s, {{1, P + "verify/" + a}, {1, P + "sha256-kept/" + s}, attrs, d2i, chain});
-    // The same raw calls made back to back in one loop (helper-17's sequence rows).
+    // The same raw calls made back to back in one loop (the BM_Primitive/sequence-* rows).
     Ratio("BM_Smime/verify/" + a + "/" + s, {{1, P + "sequence-verify/" + a + "-" + s}}, kSeqNote);
   }
   // Without the certificate in the message (the receiver has it parsed).
