@@ -764,9 +764,25 @@ void PrimImportPeerKept(benchmark::State& state) {
   state.counters["bytes_in"] = static_cast<double>(value.size());
 }
 
-// A P-256 originator point turned into a key as the lean S/MIME KARI
-// receiver does: EVP_PKEY_fromdata by group name from a plain OSSL_PARAM
-// array (import_peer/p256 builds its parameters with OSSL_PARAM_BLD).
+// An EC public point turned into a key as the lean S/MIME KARI receiver
+// does: EVP_PKEY_fromdata by group name from a plain OSSL_PARAM array
+// (import_peer/p256 builds its parameters with OSSL_PARAM_BLD). Null on
+// failure.
+sec::EvpPkeyPtr ImportPointByGroup(char* group, const unsigned char* point, std::size_t size) {
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+                         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(point),
+                                                           size),
+                         OSSL_PARAM_construct_end()};
+  sec::EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* peer = nullptr;
+  if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
+      EVP_PKEY_fromdata(fctx.get(), &peer, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return nullptr;
+  }
+  return sec::EvpPkeyPtr(peer);
+}
+
+// A P-256 originator point imported by ImportPointByGroup.
 void PrimImportPeerParams(benchmark::State& state) {
   Bytes value = P256Point();
   if (value.empty()) {
@@ -774,26 +790,13 @@ void PrimImportPeerParams(benchmark::State& state) {
     return;
   }
   char group[] = "prime256v1";
-  auto import = [&]() -> EVP_PKEY* {
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-                           OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, value.data(), value.size()),
-                           OSSL_PARAM_construct_end()};
-    sec::EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* peer = nullptr;
-    if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
-        EVP_PKEY_fromdata(fctx.get(), &peer, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-      return nullptr;
-    }
-    return peer;
-  };
   {  // the imported key holds the point it was given
-    sec::EvpPkeyPtr peer(import());
+    sec::EvpPkeyPtr peer = ImportPointByGroup(group, value.data(), value.size());
     if (!Verified(state, peer && EncodedPoint(peer.get()) == value, "import_peer-params: point not imported")) return;
   }
   for (auto _ : state) {
-    EVP_PKEY* peer = import();
-    if (peer == nullptr) state.SkipWithError("fromdata");
-    EVP_PKEY_free(peer);
+    sec::EvpPkeyPtr peer = ImportPointByGroup(group, value.data(), value.size());
+    if (!peer) state.SkipWithError("fromdata");
   }
   state.counters["bytes_out"] = 0;
   state.counters["bytes_in"] = static_cast<double>(value.size());
@@ -1453,18 +1456,9 @@ void PrimSequenceSmimeP256(benchmark::State& state) {
     if (EVP_PKEY_get_utf8_string_param(own, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1) {
       return false;
     }
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-                           OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-                                                             const_cast<unsigned char*>(kari.originator_point.data),
-                                                             kari.originator_point.size),
-                           OSSL_PARAM_construct_end()};
-    sec::EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* peer_raw = nullptr;
-    if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
-        EVP_PKEY_fromdata(fctx.get(), &peer_raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-      return false;
-    }
-    sec::EvpPkeyPtr peer(peer_raw);
+    const sec::EvpPkeyPtr peer =
+        ImportPointByGroup(group, kari.originator_point.data, kari.originator_point.size);
+    if (!peer) return false;
     sec::EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, peer.get(), nullptr));
     sec::EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own, nullptr));
     unsigned char z[32], k[32], cek[24 + 16];
