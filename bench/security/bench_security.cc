@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "security/cert_cache.h"
@@ -41,8 +42,25 @@ using sec::KeyAlg;
 
 namespace {
 
-constexpr double kSlowMinTime = 0.2;  // public-key operations
-constexpr double kFastMinTime = 0.05;
+// How long each benchmark runs. By default a minimum time per repetition;
+// `--min_time_scale=X` multiplies it, so that a run can trade repetition
+// length for more repetitions (with random interleaving, many short
+// repetitions spread each row's samples over the whole run, and this
+// machine's minute-to-minute speed drift then falls on an operation and its
+// primitives alike). `--iterations=N` runs every benchmark exactly N times
+// instead: for counting instructions under callgrind
+// (count_instructions.sh), where time means nothing.
+double g_min_time_scale = 1.0;
+long long g_iterations = 0;
+void Timing(benchmark::internal::Benchmark* b, double min_time) {
+  if (g_iterations > 0) {
+    b->Iterations(g_iterations);
+  } else {
+    b->MinTime(min_time * g_min_time_scale);
+  }
+}
+void SlowTiming(benchmark::internal::Benchmark* b) { Timing(b, 0.2); }  // public-key operations
+void FastTiming(benchmark::internal::Benchmark* b) { Timing(b, 0.05); }
 
 template <typename R>
 R Must(R r, const char* what) {
@@ -190,27 +208,27 @@ void RegisterSmime() {
     for (SmimeOp op : {SmimeOp::kSign, SmimeOp::kVerify}) {
       benchmark::RegisterBenchmark(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-nocert/100").c_str(),
                                    SmimeBenchCert, op, alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
-          ->MinTime(kSlowMinTime);
+          ->Apply(SlowTiming);
     }
     for (SmimeOp op : {SmimeOp::kSignEncrypt, SmimeOp::kDecryptVerify}) {
       benchmark::RegisterBenchmark(
           ("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-aes128gcm-r1-nocert/100").c_str(), SmimeBenchCert, op,
           alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
-          ->MinTime(kSlowMinTime);
+          ->Apply(SlowTiming);
     }
     // Certificate in the message, receiver with a warm certificate cache.
     benchmark::RegisterBenchmark(("BM_Smime/verify/" + a + "-cached/100").c_str(), SmimeBenchCert, SmimeOp::kVerify,
                                  alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, true, true)
-        ->MinTime(kSlowMinTime);
+        ->Apply(SlowTiming);
     benchmark::RegisterBenchmark(("BM_Smime/decrypt_verify/" + a + "-aes128gcm-r1-cached/100").c_str(), SmimeBenchCert,
                                  SmimeOp::kDecryptVerify, alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, true,
                                  true)
-        ->MinTime(kSlowMinTime);
+        ->Apply(SlowTiming);
     for (SmimeOp op : {SmimeOp::kSign, SmimeOp::kVerify}) {
       for (std::size_t s : sizes) {
         benchmark::RegisterBenchmark(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "/" + std::to_string(s)).c_str(),
                                      SmimeBench, op, alg, sec::SmimeCipher::kAes128Gcm, s, 1)
-            ->MinTime(kSlowMinTime);
+            ->Apply(SlowTiming);
       }
     }
     for (SmimeOp op : {SmimeOp::kEncrypt, SmimeOp::kDecrypt, SmimeOp::kSignEncrypt, SmimeOp::kDecryptVerify}) {
@@ -221,14 +239,14 @@ void RegisterSmime() {
           benchmark::RegisterBenchmark(
               ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r1/" + std::to_string(s)).c_str(),
               SmimeBench, op, alg, c, s, 1)
-              ->MinTime(kSlowMinTime);
+              ->Apply(SlowTiming);
         }
         if (c != sec::SmimeCipher::kAes128Gcm) continue;
         for (int r : {4, 16}) {
           benchmark::RegisterBenchmark(
               ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r" + std::to_string(r) + "/100").c_str(),
               SmimeBench, op, alg, c, 100, r)
-              ->MinTime(kSlowMinTime);
+              ->Apply(SlowTiming);
         }
       }
     }
@@ -337,8 +355,7 @@ void RegisterMikey() {
     for (const auto& [op, name] : ops) {
       benchmark::RegisterBenchmark(("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name).c_str(),
                                    MikeyBench, mode, op, false)
-          ->MinTime(mode == Mode::kPsk || op == MikeyOp::kDecodeI || op == MikeyOp::kDecodeR ? kFastMinTime
-                                                                                                : kSlowMinTime);
+          ->Apply(mode == Mode::kPsk || op == MikeyOp::kDecodeI || op == MikeyOp::kDecodeR ? FastTiming : SlowTiming);
       // Receivers of a CERT payload, with a warm certificate cache.
       const bool gets_cert = (op == MikeyOp::kProcessI && (mode == Mode::kPke || mode == Mode::kDhSigned ||
                                                            mode == Mode::kEcdhSigned)) ||
@@ -347,7 +364,7 @@ void RegisterMikey() {
         benchmark::RegisterBenchmark(
             ("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name + "-cached").c_str(), MikeyBench, mode,
             op, true)
-            ->MinTime(kSlowMinTime);
+            ->Apply(SlowTiming);
       }
     }
   }
@@ -382,11 +399,11 @@ void RegisterKdf() {
     for (std::size_t tgk : {16u, 32u, 192u}) {
       benchmark::RegisterBenchmark(("BM_Kdf/session_keys/" + n + "/" + std::to_string(tgk)).c_str(), KdfSessionKeys,
                                    prf, tgk)
-          ->MinTime(kFastMinTime);
+          ->Apply(FastTiming);
     }
     for (std::size_t len : {16u, 32u, 64u}) {
       benchmark::RegisterBenchmark(("BM_Kdf/prf/" + n + "/" + std::to_string(len)).c_str(), KdfPrf, prf, len)
-          ->MinTime(kFastMinTime);
+          ->Apply(FastTiming);
     }
   }
 }
@@ -495,9 +512,9 @@ void RegisterSeal() {
     const std::string n = sec::SealSuiteName(suite);
     for (std::size_t s : {100u, 1300u, 8192u, 65536u}) {
       const std::string tail = n + "/" + std::to_string(s);
-      benchmark::RegisterBenchmark(("BM_Seal/" + tail).c_str(), SealBench, suite, s)->MinTime(kFastMinTime);
-      benchmark::RegisterBenchmark(("BM_Open/" + tail).c_str(), OpenBench, suite, s)->MinTime(kFastMinTime);
-      benchmark::RegisterBenchmark(("BM_SealOpen/" + tail).c_str(), SealOpenBench, suite, s)->MinTime(kFastMinTime);
+      benchmark::RegisterBenchmark(("BM_Seal/" + tail).c_str(), SealBench, suite, s)->Apply(FastTiming);
+      benchmark::RegisterBenchmark(("BM_Open/" + tail).c_str(), OpenBench, suite, s)->Apply(FastTiming);
+      benchmark::RegisterBenchmark(("BM_SealOpen/" + tail).c_str(), SealOpenBench, suite, s)->Apply(FastTiming);
     }
   }
 }
@@ -1738,66 +1755,66 @@ void PrimSequenceMikey(benchmark::State& state, sec::mikey::Mode mode) {
 void RegisterPrimitives() {
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     const std::string a = sec::KeyAlgName(alg);
-    benchmark::RegisterBenchmark(("BM_Primitive/d2i_x509/" + a).c_str(), PrimD2iX509, alg)->MinTime(kSlowMinTime);
+    benchmark::RegisterBenchmark(("BM_Primitive/d2i_x509/" + a).c_str(), PrimD2iX509, alg)->Apply(SlowTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/verify_chain/" + a).c_str(), PrimVerifyChain, alg,
                                  X509_PURPOSE_SMIME_SIGN)
-        ->MinTime(kSlowMinTime);
+        ->Apply(SlowTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/sha256-signedattrs/" + a).c_str(), PrimSha256SignedAttrs, alg)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/sha256-signedattrs-kept/" + a).c_str(), PrimSha256SignedAttrsKept, alg)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
   }
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     for (std::size_t size : {std::size_t{100}, std::size_t{65536}}) {
       benchmark::RegisterBenchmark(
           ("BM_Primitive/sequence-verify/" + std::string(sec::KeyAlgName(alg)) + "-" + std::to_string(size)).c_str(),
           PrimSequence, alg, size, false)
-          ->MinTime(kSlowMinTime);
+          ->Apply(SlowTiming);
     }
   }
   benchmark::RegisterBenchmark("BM_Primitive/sequence-decrypt_verify/rsa2048-r1-100", PrimSequence, KeyAlg::kRsa2048,
                                std::size_t{100}, true)
-      ->MinTime(kSlowMinTime);
+      ->Apply(SlowTiming);
   benchmark::RegisterBenchmark("BM_Primitive/sequence-decrypt_verify/p256-r1-100", PrimSequenceSmimeP256)
-      ->MinTime(kSlowMinTime);
+      ->Apply(SlowTiming);
   for (sec::mikey::Mode mode : {sec::mikey::Mode::kPke, sec::mikey::Mode::kDhSigned, sec::mikey::Mode::kEcdhSigned}) {
     benchmark::RegisterBenchmark(
         ("BM_Primitive/sequence-i_process/" + std::string(sec::mikey::ModeName(mode))).c_str(), PrimSequenceMikey, mode)
-        ->MinTime(kSlowMinTime);
+        ->Apply(SlowTiming);
   }
   benchmark::RegisterBenchmark("BM_Primitive/verify_chain/rsa2048-anypurpose", PrimVerifyChain, KeyAlg::kRsa2048, 0)
-      ->MinTime(kSlowMinTime);
+      ->Apply(SlowTiming);
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     const std::string a = sec::KeyAlgName(alg);
-    benchmark::RegisterBenchmark(("BM_Primitive/sign/" + a).c_str(), PrimSign, alg)->MinTime(kSlowMinTime);
-    benchmark::RegisterBenchmark(("BM_Primitive/verify/" + a).c_str(), PrimVerify, alg)->MinTime(kSlowMinTime);
+    benchmark::RegisterBenchmark(("BM_Primitive/sign/" + a).c_str(), PrimSign, alg)->Apply(SlowTiming);
+    benchmark::RegisterBenchmark(("BM_Primitive/verify/" + a).c_str(), PrimVerify, alg)->Apply(SlowTiming);
   }
   benchmark::RegisterBenchmark("BM_Primitive/encrypt/rsa2048-pkcs1", PrimRsaEncrypt, RSA_PKCS1_PADDING, false)
-      ->MinTime(kSlowMinTime);
+      ->Apply(SlowTiming);
   benchmark::RegisterBenchmark("BM_Primitive/decrypt/rsa2048-pkcs1", PrimRsaEncrypt, RSA_PKCS1_PADDING, true)
-      ->MinTime(kSlowMinTime);
+      ->Apply(SlowTiming);
   benchmark::RegisterBenchmark("BM_Primitive/encrypt/rsa2048-oaep", PrimRsaEncrypt, RSA_PKCS1_OAEP_PADDING, false)
-      ->MinTime(kSlowMinTime);
+      ->Apply(SlowTiming);
   benchmark::RegisterBenchmark("BM_Primitive/decrypt/rsa2048-oaep", PrimRsaEncrypt, RSA_PKCS1_OAEP_PADDING, true)
-      ->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/keygen/p256", PrimKeygen, true)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/derive/p256", PrimDerive, true, false)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/derive-quickcheck/p256", PrimDerive, true, true)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/keygen/modp1536", PrimKeygen, false)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/derive/modp1536", PrimDerive, false, false)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer/p256", PrimImportPeer, true)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/x963kdf-sha256/p256", PrimX963Kdf)->MinTime(kFastMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/x963kdf-sha256-kept/p256", PrimX963KdfKept)->MinTime(kFastMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/aes128-wrap/16", PrimAesWrap, false)->MinTime(kFastMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/aes128-unwrap/16", PrimAesWrap, true)->MinTime(kFastMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer/modp1536", PrimImportPeer, false)->MinTime(kSlowMinTime);
+      ->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/keygen/p256", PrimKeygen, true)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/derive/p256", PrimDerive, true, false)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/derive-quickcheck/p256", PrimDerive, true, true)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/keygen/modp1536", PrimKeygen, false)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/derive/modp1536", PrimDerive, false, false)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/import_peer/p256", PrimImportPeer, true)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/x963kdf-sha256/p256", PrimX963Kdf)->Apply(FastTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/x963kdf-sha256-kept/p256", PrimX963KdfKept)->Apply(FastTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/aes128-wrap/16", PrimAesWrap, false)->Apply(FastTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/aes128-unwrap/16", PrimAesWrap, true)->Apply(FastTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/import_peer/modp1536", PrimImportPeer, false)->Apply(SlowTiming);
   // What the code does after the third round (kept P-256 parameters, OAKLEY 5
   // without OpenSSL's y^q check, S/MIME's parameter-array point import).
-  benchmark::RegisterBenchmark("BM_Primitive/keygen-kept/p256", PrimKeygenKept)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer-kept/p256", PrimImportPeerKept)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer-params/p256", PrimImportPeerParams)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/derive-nocheck/modp1536", PrimDeriveNoCheckDh)->MinTime(kSlowMinTime);
-  benchmark::RegisterBenchmark("BM_Primitive/legendre/modp1536", PrimLegendre)->MinTime(kSlowMinTime);
+  benchmark::RegisterBenchmark("BM_Primitive/keygen-kept/p256", PrimKeygenKept)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/import_peer-kept/p256", PrimImportPeerKept)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/import_peer-params/p256", PrimImportPeerParams)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/derive-nocheck/modp1536", PrimDeriveNoCheckDh)->Apply(SlowTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/legendre/modp1536", PrimLegendre)->Apply(SlowTiming);
   // What sealing authenticates besides the plaintext: the framing header of
   // the benchmarks (kFraming, 34 bytes) and the 9-byte seal header.
   const std::size_t seal_aad = kFraming.size() + sec::kSealHeaderLen;
@@ -1805,53 +1822,89 @@ void RegisterPrimitives() {
     const std::string n = std::to_string(s);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "/" + n).c_str(), PrimAes,
                                  EVP_aes_128_gcm(), s, false, seal_aad)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1/" + std::to_string(s + seal_aad)).c_str(), PrimHmac, "SHA1",
                                  s + seal_aad)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1-pads/" + std::to_string(s + seal_aad)).c_str(), PrimHmacPads,
                                  s + seal_aad)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(s + seal_aad)).c_str(),
                                  PrimHmacSha1Ctx, s + seal_aad)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-params/" + n).c_str(),
                                  PrimGcmParams, s, seal_aad, false)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-decrypt/" + n).c_str(),
                                  PrimGcmParams, s, seal_aad, true)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     if (s <= sec::SealSession::kCmShortMax) {
       benchmark::RegisterBenchmark(("BM_Primitive/aes128ecb-ctrblocks/" + n).c_str(), PrimAesEcbCtrBlocks, s)
-          ->MinTime(kFastMinTime);
+          ->Apply(FastTiming);
     } else {
       benchmark::RegisterBenchmark(("BM_Primitive/aes128ctr-update/" + n).c_str(), PrimAesCtrUpdate, s)
-          ->MinTime(kFastMinTime);
+          ->Apply(FastTiming);
     }
   }
   for (std::size_t s : {16u, 100u, 1300u, 8192u, 65536u}) {
     const std::string n = std::to_string(s);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm/" + n).c_str(), PrimAes, EVP_aes_128_gcm(), s, false, std::size_t{0})
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-rekey/" + n).c_str(), PrimAes, EVP_aes_128_gcm(), s, true, std::size_t{0})
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128cbc-rekey/" + n).c_str(), PrimAes, EVP_aes_128_cbc(), s, true, std::size_t{0})
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128ctr/" + n).c_str(), PrimAes, EVP_aes_128_ctr(), s, false, std::size_t{0})
-        ->MinTime(kFastMinTime);
-    benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1/" + n).c_str(), PrimHmac, "SHA1", s)->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
+    benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1/" + n).c_str(), PrimHmac, "SHA1", s)->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha256/" + n).c_str(), PrimHmac, "SHA256", s)
-        ->MinTime(kFastMinTime);
-    benchmark::RegisterBenchmark(("BM_Primitive/sha256/" + n).c_str(), PrimSha256, s)->MinTime(kFastMinTime);
-    benchmark::RegisterBenchmark(("BM_Primitive/sha256-kept/" + n).c_str(), PrimSha256Kept, s)->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
+    benchmark::RegisterBenchmark(("BM_Primitive/sha256/" + n).c_str(), PrimSha256, s)->Apply(FastTiming);
+    benchmark::RegisterBenchmark(("BM_Primitive/sha256-kept/" + n).c_str(), PrimSha256Kept, s)->Apply(FastTiming);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-rekey-fetched/" + n).c_str(), PrimGcmRekeyFetched, s)
-        ->MinTime(kFastMinTime);
+        ->Apply(FastTiming);
   }
+}
+
+// Takes this binary's own flags, `--min_time_scale=X` (0 < X <= 100) and
+// `--iterations=N` (1 <= N <= 10^9), out of argv before Google Benchmark
+// sees them. Returns false, having said why, on a bad value.
+bool TakeOwnFlags(int& argc, char** argv) {
+  constexpr std::string_view kScale = "--min_time_scale=", kIterations = "--iterations=";
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const bool scale = arg.substr(0, kScale.size()) == kScale;
+    const bool iterations = arg.substr(0, kIterations.size()) == kIterations;
+    if (!scale && !iterations) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    const std::string value(arg.substr(scale ? kScale.size() : kIterations.size()));
+    char* end = nullptr;
+    const double x = std::strtod(value.c_str(), &end);
+    const bool ok = !value.empty() && *end == '\0' &&
+                    (scale ? x > 0 && x <= 100 : x >= 1 && x <= 1e9 && x == static_cast<double>(static_cast<long long>(x)));
+    if (!ok) {
+      std::fprintf(stderr, "bench_security: %s wants %s, got '%s'\n", scale ? "--min_time_scale" : "--iterations",
+                   scale ? "a number in (0, 100]" : "a whole number from 1 to 1000000000", value.c_str());
+      return false;
+    }
+    if (scale) {
+      g_min_time_scale = x;
+    } else {
+      g_iterations = static_cast<long long>(x);
+    }
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!TakeOwnFlags(argc, argv)) return 2;
   RegisterPrimitives();
   RegisterSmime();
   RegisterMikey();

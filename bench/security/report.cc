@@ -268,7 +268,10 @@ bool IsStandardField(const std::string& k) {
   return std::find_if(std::begin(kStd), std::end(kStd), [&](const char* s) { return k == s; }) != std::end(kStd);
 }
 
-std::string StripMinTime(const std::string& name) { return name.substr(0, name.find("/min_time:")); }
+// Google Benchmark appends the run's settings to a name; the tables use the bare one.
+std::string StripRunSettings(const std::string& name) {
+  return name.substr(0, std::min(name.find("/min_time:"), name.find("/iterations:")));
+}
 
 const std::string* StringField(const Json& o, std::string_view key) {
   const Json* v = o.Get(key);
@@ -311,8 +314,8 @@ bool ReadRow(const Json& b, std::size_t index, Row* row, bool* use, std::string*
   if (!std::isfinite(cpu->num) || cpu->num < 0) return *error = where + ": \"cpu_time\" is not a time", false;
   const std::optional<double> ns = ToNs(cpu->num, *unit);
   if (!ns) return *error = where + ": unknown time_unit \"" + *unit + "\" (ns, us, ms or s)", false;
-  row->name = StripMinTime(full);
-  row->cpu_ns = *ns;
+  row->name = StripRunSettings(full);
+  row->value = *ns;
   row->counters.clear();
   for (const auto& [k, v] : b.obj) {
     if (v.type != Json::kNum || IsStandardField(k)) continue;
@@ -328,20 +331,28 @@ bool ReadRow(const Json& b, std::size_t index, Row* row, bool* use, std::string*
   return true;
 }
 
+// The "benchmarks" array of a JSON document parsed into *root; nullptr with
+// *error set when the text is not JSON or has no such array.
+const Json* BenchmarksArray(std::string_view json_text, Json* root, std::string* error) {
+  if (std::optional<JsonError> e = ParseJson(json_text, root)) {
+    *error = "not JSON: expected " + e->reason + " at byte " + std::to_string(e->offset);
+    return nullptr;
+  }
+  const Json* benches = root->type == Json::kObj ? root->Get("benchmarks") : nullptr;
+  if (benches == nullptr || benches->type != Json::kArr) {
+    *error = "no \"benchmarks\" array";
+    return nullptr;
+  }
+  return benches;
+}
+
 }  // namespace
 
 LoadResult LoadRows(std::string_view json_text) {
   LoadResult r;
   Json root;
-  if (std::optional<JsonError> e = ParseJson(json_text, &root)) {
-    r.error = "not JSON: expected " + e->reason + " at byte " + std::to_string(e->offset);
-    return r;
-  }
-  const Json* benches = root.type == Json::kObj ? root.Get("benchmarks") : nullptr;
-  if (benches == nullptr || benches->type != Json::kArr) {
-    r.error = "no \"benchmarks\" array";
-    return r;
-  }
+  const Json* benches = BenchmarksArray(json_text, &root, &r.error);
+  if (benches == nullptr) return r;
   for (std::size_t i = 0; i < benches->arr.size(); ++i) {
     Row row;
     bool use = false;
@@ -367,8 +378,8 @@ Rows RowsFromNames(std::string_view names_text) {
     names_text.remove_prefix(nl == std::string_view::npos ? names_text.size() : nl + 1);
     if (line.empty()) continue;
     Row r;
-    r.name = StripMinTime(line);
-    r.cpu_ns = 1;
+    r.name = StripRunSettings(line);
+    r.value = 1;
     rows[r.name] = r;
   }
   return rows;
@@ -415,7 +426,7 @@ CalibrationResult CalibrationRows(const Rows& rows) {
     const std::vector<std::string> p = Split(name);
     RowReader rd{r, &res.errors};
     CalibrationRow c;
-    c.ns_per_op = r.cpu_ns;
+    c.ns_per_op = r.value;
     if (p[0] == "BM_Smime" && p.size() == 4) {
       c.operation = "smime_" + p[1];
       c.algorithm = p[2];
@@ -505,6 +516,18 @@ std::string Fmt(double ns) {
   return b;
 }
 
+std::string FmtInstructions(double n) {
+  char b[32];
+  if (n >= 1e6) {
+    std::snprintf(b, sizeof b, "%.2f M", n / 1e6);
+  } else if (n >= 1e3) {
+    std::snprintf(b, sizeof b, "%.1f k", n / 1e3);
+  } else {
+    std::snprintf(b, sizeof b, "%.0f", n);
+  }
+  return b;
+}
+
 std::string Describe(const Missing& m) {
   if (m.counter.empty()) return "missing benchmark " + m.benchmark;
   return "missing counter " + m.counter + " in benchmark " + m.benchmark;
@@ -523,7 +546,7 @@ const Row* Lookup::Find(const std::string& name) {
 
 double Lookup::Ns(const std::string& name) {
   const Row* r = Find(name);
-  return r != nullptr ? r->cpu_ns : 0;
+  return r != nullptr ? r->value : 0;
 }
 
 double Lookup::Counter(const std::string& name, const std::string& key) {
@@ -538,6 +561,7 @@ double Lookup::Counter(const std::string& name, const std::string& key) {
 RatioLine ComputeRatio(Lookup& lookup, const std::string& op, const std::vector<Term>& terms, const char* note) {
   static const std::string kPrefix = "BM_Primitive/";
   RatioLine line;
+  line.measure = lookup.measure();
   line.op = op;
   for (const Term& t : terms) {
     line.sum += t.times * lookup.Ns(t.bench);
@@ -554,8 +578,9 @@ RatioLine ComputeRatio(Lookup& lookup, const std::string& op, const std::vector<
 
 std::string FormatRatioLine(const RatioLine& l) {
   std::string out;
-  Appendf(&out, "| %s | %s | %s | %s | %.2f | %s |\n", l.op.c_str(), Fmt(l.ns).c_str(), l.formula.c_str(),
-          Fmt(l.sum).c_str(), l.ratio, l.within ? "yes" : "**no**");
+  auto fmt = l.measure == Measure::kInstructions ? FmtInstructions : Fmt;
+  Appendf(&out, "| %s | %s | %s | %s | %.2f | %s |\n", l.op.c_str(), fmt(l.ns).c_str(), l.formula.c_str(),
+          fmt(l.sum).c_str(), l.ratio, l.within ? "yes" : "**no**");
   return out;
 }
 
@@ -567,12 +592,15 @@ constexpr const char* kSeqNote = "(sequence: the same raw calls back to back in 
 
 class Tables {
  public:
-  Tables(const Rows& rows, bool counters_known) : L(rows, counters_known) {}
+  Tables(const Rows& rows, bool counters_known, Measure measure = Measure::kCpuTime)
+      : L(rows, counters_known, measure) {}
 
   TablesResult Build() {
     RatioTable();
-    SealOpenTable();
-    SchemeTable();
+    if (L.measure() == Measure::kCpuTime) {  // times and bytes; instruction counts make only the ratios
+      SealOpenTable();
+      SchemeTable();
+    }
     TablesResult r;
     r.missing = L.missing();
     if (r.missing.empty()) r.text = std::move(out_);
@@ -598,8 +626,13 @@ class Tables {
 };
 
 void Tables::RatioTable() {
-  Appendf(&out_, "### Wrapper cost against the OpenSSL primitives it needs (target ≤ 1.10)\n\n");
-  Appendf(&out_, "| operation | CPU | primitives | sum | ratio | ≤ 1.10 |\n|---|---|---|---|---|---|\n");
+  if (L.measure() == Measure::kInstructions) {
+    Appendf(&out_, "### Wrapper cost in instructions (callgrind) against the OpenSSL primitives it needs (target ≤ 1.10)\n\n");
+    Appendf(&out_, "| operation | instructions | primitives | sum | ratio | ≤ 1.10 |\n|---|---|---|---|---|---|\n");
+  } else {
+    Appendf(&out_, "### Wrapper cost against the OpenSSL primitives it needs (target ≤ 1.10)\n\n");
+    Appendf(&out_, "| operation | CPU | primitives | sum | ratio | ≤ 1.10 |\n|---|---|---|---|---|---|\n");
+  }
   for (const char* alg : {"rsa2048", "p256"}) SmimeRatios(alg);
   MikeyRatios();
   SealRatios();
@@ -821,11 +854,218 @@ void Tables::SchemeTable() {
 
 TablesResult BuildTables(const Rows& rows, bool counters_known) { return Tables(rows, counters_known).Build(); }
 
+TablesResult BuildInstructionTable(const Rows& rows) {
+  return Tables(rows, /*counters_known=*/true, Measure::kInstructions).Build();
+}
+
 std::vector<std::string> TableBenchmarks() {
   const Rows none;
   std::vector<std::string> names;
   for (const Missing& m : BuildTables(none, false).missing) names.push_back(m.benchmark);
   return names;
+}
+
+// ------------------------------------------------------------ instruction counts
+
+namespace {
+
+// The lines of `text`, without their line ends.
+template <typename F>
+void ForEachLine(std::string_view text, F f) {
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    f(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  }
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// The first whitespace-separated number after `prefix` on `line`.
+std::optional<double> FirstNumber(std::string_view line, std::size_t prefix) {
+  line.remove_prefix(prefix);
+  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+  double v = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), v);
+  if (ec != std::errc() || (end != line.data() + line.size() && *end != ' ')) return std::nullopt;
+  return v;
+}
+
+// One --benchmark_out document of a run under callgrind: the benchmarks in
+// run order and the one iteration count they all ran.
+struct RunList {
+  std::vector<std::string> names;
+  long long iterations = 0;
+};
+
+std::optional<std::string> ReadRunList(std::string_view json_text, RunList* out) {
+  Json root;
+  std::string error;
+  const Json* benches = BenchmarksArray(json_text, &root, &error);
+  if (benches == nullptr) return error;
+  for (std::size_t i = 0; i < benches->arr.size(); ++i) {
+    const Json& b = benches->arr[i];
+    const std::string where = "benchmarks[" + std::to_string(i) + "]";
+    const std::string* name = b.type == Json::kObj ? StringField(b, "name") : nullptr;
+    if (name == nullptr) return where + ": no \"name\" string";
+    const std::string* run_type = StringField(b, "run_type");
+    if (run_type != nullptr && *run_type == "aggregate") {
+      return where + " (" + *name + "): an aggregate row; count instructions with one repetition";
+    }
+    const Json* err = b.Get("error_occurred");
+    if (err != nullptr && err->type == Json::kBool && err->b) {
+      const std::string* msg = StringField(b, "error_message");
+      return where + " (" + *name + ") reported an error" + (msg ? ": " + *msg : std::string());
+    }
+    const Json* it = b.Get("iterations");
+    if (it == nullptr || it->type != Json::kNum || !(it->num >= 1)) return where + " (" + *name + "): no iteration count";
+    const auto n = static_cast<long long>(it->num);
+    if (out->iterations != 0 && n != out->iterations) {
+      return where + " (" + *name + ") ran " + std::to_string(n) + " iterations, the benchmarks before it " +
+             std::to_string(out->iterations) + " (run with --iterations)";
+    }
+    out->iterations = n;
+    out->names.push_back(StripRunSettings(*name));
+  }
+  if (out->names.empty()) return std::string("no benchmarks");
+  return std::nullopt;
+}
+
+// The loop dumps' instruction counts, in order.
+std::vector<double> LoopCounts(const std::vector<CallgrindDump>& dumps) {
+  std::vector<double> v;
+  for (const CallgrindDump& d : dumps) {
+    if (IsLoopDump(d)) v.push_back(d.instructions);
+  }
+  return v;
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+}  // namespace
+
+std::optional<std::string> ParseCallgrindDump(std::string_view text, CallgrindDump* out) {
+  bool events = false, total = false, part = false;
+  std::optional<std::string> error;
+  ForEachLine(text, [&](std::string_view line) {
+    if (error) return;
+    if (StartsWith(line, "events:")) {
+      std::string_view ev = line.substr(7);
+      while (!ev.empty() && ev.front() == ' ') ev.remove_prefix(1);
+      if (ev.substr(0, ev.find(' ')) != "Ir") error = "the first event is not Ir: " + std::string(line);
+      events = true;
+    } else if (StartsWith(line, "part:")) {
+      const std::optional<double> v = FirstNumber(line, 5);
+      if (!v || *v < 1) error = "\"part:\" is not a positive number: " + std::string(line);
+      if (v) out->part = static_cast<long long>(*v);
+      part = true;
+    } else if (StartsWith(line, "desc: Trigger: ")) {
+      out->trigger = std::string(line.substr(15));
+    } else if ((StartsWith(line, "totals:") || StartsWith(line, "summary:")) && !total) {
+      const std::optional<double> v = FirstNumber(line, line[0] == 't' ? 7 : 8);
+      if (!v || *v < 0) error = "the total is not a count: " + std::string(line);
+      if (v) out->instructions = *v;
+      total = true;
+    }
+  });
+  if (error) return error;
+  if (!events) return std::string("no \"events:\" line: not a callgrind dump");
+  if (!part) return std::string("no \"part:\" line");
+  if (!total) return std::string("no \"totals:\" or \"summary:\" line");
+  return std::nullopt;
+}
+
+bool IsLoopDump(const CallgrindDump& d) { return StartsWith(d.trigger, "--dump-after=") &&
+                                                 d.trigger.find("FinishKeepRunning") != std::string::npos; }
+
+InstructionResult InstructionsPerIteration(const CountedRun& a, const CountedRun& b) {
+  InstructionResult r;
+  RunList la, lb;
+  if (std::optional<std::string> e = ReadRunList(a.json_text, &la)) return r.error = "first run: " + *e, r;
+  if (std::optional<std::string> e = ReadRunList(b.json_text, &lb)) return r.error = "second run: " + *e, r;
+  if (la.names != lb.names) {
+    return r.error = "the two runs ran different benchmarks (" + std::to_string(la.names.size()) + " and " +
+                     std::to_string(lb.names.size()) + "); run both with the same filter",
+           r;
+  }
+  if (la.iterations == lb.iterations) {
+    return r.error = "both runs ran " + std::to_string(la.iterations) + " iterations; the second needs more", r;
+  }
+  const std::vector<double> ca = LoopCounts(a.dumps), cb = LoopCounts(b.dumps);
+  for (const auto& [counts, which] : {std::pair{&ca, "first"}, std::pair{&cb, "second"}}) {
+    if (counts->size() != la.names.size()) {
+      return r.error = std::string(which) + " run: " + std::to_string(counts->size()) + " loop dumps for " +
+                       std::to_string(la.names.size()) +
+                       " benchmarks (callgrind needs --dump-after=benchmark::State::FinishKeepRunning())",
+             r;
+    }
+  }
+  r.iterations_a = la.iterations;
+  r.iterations_b = lb.iterations;
+  const double di = static_cast<double>(lb.iterations - la.iterations);
+  for (std::size_t i = 0; i < la.names.size(); ++i) {
+    const double per = (cb[i] - ca[i]) / di;
+    if (!(per > 0)) {
+      r.rows.clear();
+      return r.error = la.names[i] + ": " + std::to_string(lb.iterations) + " iterations counted no more instructions than " +
+                       std::to_string(la.iterations),
+             r;
+    }
+    r.rows.push_back({la.names[i], per});
+  }
+  return r;
+}
+
+std::string FormatInstructionJson(const InstructionResult& r) {
+  std::string out;
+  Appendf(&out,
+          "{\n  \"context\": {\"measure\": \"instructions per iteration (callgrind Ir)\", "
+          "\"iterations_a\": %lld, \"iterations_b\": %lld},\n  \"benchmarks\": [\n",
+          r.iterations_a, r.iterations_b);
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    Appendf(&out, "    {\"name\": %s, \"instructions_per_iteration\": %.1f}%s\n", JsonString(r.rows[i].name).c_str(),
+            r.rows[i].per_iteration, i + 1 < r.rows.size() ? "," : "");
+  }
+  out += "  ]\n}\n";
+  return out;
+}
+
+LoadResult LoadInstructionRows(std::string_view json_text) {
+  LoadResult r;
+  Json root;
+  const Json* benches = BenchmarksArray(json_text, &root, &r.error);
+  if (benches == nullptr) return r;
+  for (std::size_t i = 0; i < benches->arr.size(); ++i) {
+    const Json& b = benches->arr[i];
+    const std::string where = "benchmarks[" + std::to_string(i) + "]";
+    const std::string* name = b.type == Json::kObj ? StringField(b, "name") : nullptr;
+    const Json* n = name != nullptr ? b.Get("instructions_per_iteration") : nullptr;
+    std::string problem;
+    if (name == nullptr) {
+      problem = where + ": no \"name\" string";
+    } else if (n == nullptr || n->type != Json::kNum || !std::isfinite(n->num) || n->num <= 0) {
+      problem = where + " (" + *name + "): no positive \"instructions_per_iteration\"";
+    } else if (r.rows.count(*name) != 0) {
+      problem = where + ": " + *name + " appears twice";
+    }
+    if (!problem.empty()) {
+      r.rows.clear();
+      r.error = problem;
+      return r;
+    }
+    Row row;
+    row.name = *name;
+    row.value = n->num;
+    r.rows[row.name] = std::move(row);
+  }
+  return r;
 }
 
 }  // namespace sipim::secreport

@@ -48,8 +48,10 @@ std::optional<JsonError> ParseJson(std::string_view text, Json* out);
 // ------------------------------------------------------------ benchmark rows
 
 struct Row {
-  std::string name;  // without the "/min_time:..." suffix
-  double cpu_ns = 0;
+  std::string name;  // without the "/min_time:..." or "/iterations:..." suffix
+  // The measure: CPU time in ns (rows of a benchmark JSON), or instructions
+  // per iteration (rows of an instruction-count file, LoadInstructionRows).
+  double value = 0;
   std::map<std::string, double> counters;  // the user counters (bytes_out, ...)
   bool median = false;                     // from a "median" aggregate row
 };
@@ -106,6 +108,12 @@ std::string FormatCsv(const std::vector<CalibrationRow>& rows);
 // "850 ns", "12.3 µs", "1.25 ms".
 std::string Fmt(double ns);
 
+// What a row's value is: CPU time (ns) from a benchmark run, or instructions
+// per iteration counted by callgrind (count_instructions.sh).
+enum class Measure { kCpuTime, kInstructions };
+// "850", "12.3 k", "3.62 M" instructions.
+std::string FmtInstructions(double n);
+
 struct Missing {
   std::string benchmark;
   std::string counter;  // empty: the benchmark itself is absent
@@ -119,8 +127,11 @@ class Lookup {
  public:
   // counters_known = false: the rows are names only (check mode), so
   // counters are not looked for.
-  explicit Lookup(const Rows& rows, bool counters_known = true) : rows_(rows), counters_known_(counters_known) {}
+  explicit Lookup(const Rows& rows, bool counters_known = true, Measure measure = Measure::kCpuTime)
+      : rows_(rows), counters_known_(counters_known), measure_(measure) {}
+  // The row's value: CPU ns or instructions, as `measure()` says.
   double Ns(const std::string& name);
+  Measure measure() const { return measure_; }
   double Counter(const std::string& name, const std::string& key);
   const std::vector<Missing>& missing() const { return missing_; }
 
@@ -129,6 +140,7 @@ class Lookup {
   void Note(Missing m);
   const Rows& rows_;
   bool counters_known_;
+  Measure measure_;
   std::vector<Missing> missing_;
 };
 
@@ -145,8 +157,9 @@ constexpr double kMaxRatio = 1.10;
 constexpr double kSealOpenTargetNs = 1000;
 
 struct RatioLine {
+  Measure measure = Measure::kCpuTime;  // what ns and sum are
   std::string op;
-  double ns = 0;        // the operation's CPU time
+  double ns = 0;        // the operation's CPU time (or instructions)
   std::string formula;  // the primitives, "2×verify/rsa2048 + sha256-kept/100"
   double sum = 0;       // sum of times × primitive CPU time
   double ratio = 0;     // ns / sum (0 when sum is 0)
@@ -168,7 +181,63 @@ struct TablesResult {
 // The three markdown tables. counters_known as for Lookup.
 TablesResult BuildTables(const Rows& rows, bool counters_known = true);
 
+// The ratio table alone, from instruction counts (rows of
+// LoadInstructionRows): the same lines as BuildTables' first table.
+TablesResult BuildInstructionTable(const Rows& rows);
+
 // Every benchmark the tables read, in the order first needed.
 std::vector<std::string> TableBenchmarks();
+
+// ------------------------------------------------------------ instruction counts
+//
+// count_instructions.sh runs bench_security twice under callgrind, with
+// --iterations=A and --iterations=B, dumping the counts before
+// benchmark::State::StartKeepRunning and after FinishKeepRunning: each
+// benchmark's timed loop is then one dump. (B - A) iterations' difference
+// leaves out what a loop costs once (Google Benchmark's start and stop,
+// OpenSSL's first-call set-up), so the result is the instructions of one
+// iteration.
+
+// One callgrind output file.
+struct CallgrindDump {
+  long long part = 0;         // "part:" (1, 2, ...; the dump at exit is the last)
+  std::string trigger;        // the text after "desc: Trigger: "
+  double instructions = 0;    // "totals:" (or "summary:"): the Ir of the dump
+};
+// Reads one dump; an error naming what is missing otherwise.
+std::optional<std::string> ParseCallgrindDump(std::string_view text, CallgrindDump* out);
+
+// A loop's dump: the one triggered after FinishKeepRunning.
+bool IsLoopDump(const CallgrindDump& d);
+
+// One run under callgrind: its --benchmark_out JSON text and its dumps in
+// part order.
+struct CountedRun {
+  std::string json_text;
+  std::vector<CallgrindDump> dumps;
+};
+
+struct InstructionRow {
+  std::string name;  // without the "/iterations:..." suffix
+  double per_iteration = 0;
+};
+struct InstructionResult {
+  std::vector<InstructionRow> rows;  // in the runs' order
+  long long iterations_a = 0, iterations_b = 0;
+  std::string error;  // empty when both runs were usable and agree
+};
+
+// Pairs the i-th benchmark of each run with its i-th loop dump, and takes
+// (loop_b - loop_a) / (iterations_b - iterations_a). Errors: either JSON
+// unusable, a benchmark that reported an error, runs of different
+// benchmarks, equal iteration counts, loop dumps not one per benchmark, a
+// negative difference.
+InstructionResult InstructionsPerIteration(const CountedRun& a, const CountedRun& b);
+
+// The instruction-count file: {"context": {...}, "benchmarks": [{"name",
+// "instructions_per_iteration"}, ...]}.
+std::string FormatInstructionJson(const InstructionResult& r);
+// Its rows (value = instructions per iteration), for BuildInstructionTable.
+LoadResult LoadInstructionRows(std::string_view json_text);
 
 }  // namespace sipim::secreport

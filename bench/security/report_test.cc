@@ -60,7 +60,7 @@ Rows AllTableRows(double ns) {
   for (const std::string& name : TableBenchmarks()) {
     Row r;
     r.name = name;
-    r.cpu_ns = ns;
+    r.value = ns;
     r.counters = {{"bytes_out", 1}, {"bytes_i", 1}, {"bytes_r", 1}};
     rows[name] = r;
   }
@@ -170,7 +170,7 @@ TEST(SecurityReportLoad, UsesTheMedianAggregate) {
   ASSERT_EQ(r.error, "");
   ASSERT_EQ(r.rows.size(), 1u);
   const Row& row = r.rows.at("BM_Seal/aes128gcm/100");
-  EXPECT_EQ(row.cpu_ns, 100);
+  EXPECT_EQ(row.value, 100);
   EXPECT_TRUE(row.median);
   EXPECT_TRUE(r.warnings.empty());
 }
@@ -178,26 +178,26 @@ TEST(SecurityReportLoad, UsesTheMedianAggregate) {
 // A repetition row after the median does not replace it.
 TEST(SecurityReportLoad, MedianWinsOverRepetitionsInEitherOrder) {
   const std::string run = "BM_Open/aes128gcm/100/min_time:0.200";
-  EXPECT_EQ(Load({Agg(run, "median", 100), Iter(run, 999)}).rows.at("BM_Open/aes128gcm/100").cpu_ns, 100);
-  EXPECT_EQ(Load({Iter(run, 999), Agg(run, "median", 100)}).rows.at("BM_Open/aes128gcm/100").cpu_ns, 100);
+  EXPECT_EQ(Load({Agg(run, "median", 100), Iter(run, 999)}).rows.at("BM_Open/aes128gcm/100").value, 100);
+  EXPECT_EQ(Load({Iter(run, 999), Agg(run, "median", 100)}).rows.at("BM_Open/aes128gcm/100").value, 100);
   // Without repetitions the one row is used.
-  EXPECT_EQ(Load({Iter(run, 999)}).rows.at("BM_Open/aes128gcm/100").cpu_ns, 999);
+  EXPECT_EQ(Load({Iter(run, 999)}).rows.at("BM_Open/aes128gcm/100").value, 999);
 }
 
 // CPU time is the measure (as models/security/README.md says), not real time.
 TEST(SecurityReportLoad, UsesCpuTimeNotRealTime) {
   const LoadResult r = Load({Iter("BM_Kdf/prf/mikey1/16", 250, "ns", "", 4000)});
-  EXPECT_EQ(r.rows.at("BM_Kdf/prf/mikey1/16").cpu_ns, 250);
+  EXPECT_EQ(r.rows.at("BM_Kdf/prf/mikey1/16").value, 250);
 }
 
 // time_unit ns, us, ms and s are converted to ns.
 TEST(SecurityReportLoad, ConvertsTimeUnitsToNs) {
   const LoadResult r = Load({Iter("A", 7, "ns"), Iter("B", 1.5, "us"), Iter("C", 2.25, "ms"), Iter("D", 3, "s")});
   ASSERT_EQ(r.error, "");
-  EXPECT_EQ(r.rows.at("A").cpu_ns, 7);
-  EXPECT_EQ(r.rows.at("B").cpu_ns, 1500);
-  EXPECT_EQ(r.rows.at("C").cpu_ns, 2250000);
-  EXPECT_EQ(r.rows.at("D").cpu_ns, 3e9);
+  EXPECT_EQ(r.rows.at("A").value, 7);
+  EXPECT_EQ(r.rows.at("B").value, 1500);
+  EXPECT_EQ(r.rows.at("C").value, 2250000);
+  EXPECT_EQ(r.rows.at("D").value, 3e9);
 }
 
 // An unknown or absent time_unit is an error naming the row, not "ns".
@@ -271,7 +271,7 @@ TEST(SecurityReportLoad, RowsFromNames) {
   const Rows rows = RowsFromNames("BM_A/1/min_time:0.200\n\nBM_B\n");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows.count("BM_A/1"), 1u);
-  EXPECT_EQ(rows.at("BM_B").cpu_ns, 1);
+  EXPECT_EQ(rows.at("BM_B").value, 1);
 }
 
 // ------------------------------------------------------------ CSV
@@ -279,7 +279,7 @@ TEST(SecurityReportLoad, RowsFromNames) {
 Row MakeRow(const std::string& name, double ns, std::map<std::string, double> counters) {
   Row r;
   r.name = name;
-  r.cpu_ns = ns;
+  r.value = ns;
   r.counters = std::move(counters);
   return r;
 }
@@ -455,6 +455,157 @@ TEST(SecurityReportFmt, SwitchesUnitsAtThousands) {
   EXPECT_EQ(Fmt(2345678), "2.35 ms");
 }
 
+// ------------------------------------------------------------ instruction counts
+
+// A callgrind dump as callgrind writes one: header, costs, totals.
+std::string Dump(long long part, const std::string& trigger, long long total) {
+  return "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 42\ncmd: bench_security\npart: " +
+         std::to_string(part) + "\n\ndesc: I1 cache: \ndesc: Timerange: Basic block 1 - 2\ndesc: Trigger: " + trigger +
+         "\n\npositions: line\nevents: Ir\nsummary: " + std::to_string(total) + "\n\nob=(1) x\nfl=(1) y\nfn=(1) z\n0 " +
+         std::to_string(total) + "\n\ntotals: " + std::to_string(total) + "\n";
+}
+const char kBefore[] = "--dump-before=benchmark::State::StartKeepRunning()";
+const char kAfter[] = "--dump-after=benchmark::State::FinishKeepRunning()";
+
+// A run of `names`, `iterations` each, with a set-up dump before each loop
+// (`setup` instructions) and the loop's dump (`loops[i]`).
+CountedRun CountedRunOf(const std::vector<std::string>& names, long long iterations, const std::vector<long long>& loops,
+               long long setup = 5000000) {
+  CountedRun r;
+  std::vector<std::string> rows;
+  for (const std::string& n : names) {
+    const std::string full = n + "/iterations:" + std::to_string(iterations);
+    std::string row = Iter(full, 1);
+    const std::string from = "\"iterations\": 1000", to = "\"iterations\": " + std::to_string(iterations);
+    row.replace(row.find(from), from.size(), to);
+    rows.push_back(row);
+  }
+  r.json_text = Doc(rows);
+  long long part = 1;
+  for (long long loop : loops) {
+    CallgrindDump d;
+    EXPECT_FALSE(ParseCallgrindDump(Dump(part++, kBefore, setup), &d));
+    r.dumps.push_back(d);
+    EXPECT_FALSE(ParseCallgrindDump(Dump(part++, kAfter, loop), &d));
+    r.dumps.push_back(d);
+  }
+  return r;
+}
+
+// A dump's part, trigger and total (its Ir) are read; a loop dump is the
+// one triggered after FinishKeepRunning.
+TEST(SecurityReportInstructions, ReadsADump) {
+  CallgrindDump d;
+  ASSERT_FALSE(ParseCallgrindDump(Dump(7, kAfter, 123456789), &d));
+  EXPECT_EQ(d.part, 7);
+  EXPECT_EQ(d.trigger, kAfter);
+  EXPECT_EQ(d.instructions, 123456789);
+  EXPECT_TRUE(IsLoopDump(d));
+  ASSERT_FALSE(ParseCallgrindDump(Dump(8, kBefore, 5), &d));
+  EXPECT_FALSE(IsLoopDump(d));
+  ASSERT_FALSE(ParseCallgrindDump(Dump(9, "Program termination", 5), &d));
+  EXPECT_FALSE(IsLoopDump(d));
+}
+
+// A text that is not a dump of instructions is an error saying what is
+// missing: no events line, Ir not the first event, no total, no part.
+TEST(SecurityReportInstructions, RejectsWhatIsNotAnInstructionDump) {
+  CallgrindDump d;
+  EXPECT_EQ(ParseCallgrindDump("hello\n", &d).value_or(""), "no \"events:\" line: not a callgrind dump");
+  std::string t = Dump(1, kAfter, 10);
+  t.replace(t.find("events: Ir"), 10, "events: Dr Ir");
+  EXPECT_EQ(ParseCallgrindDump(t, &d).value_or(""), "the first event is not Ir: events: Dr Ir");
+  t = "part: 1\nevents: Ir\n";
+  EXPECT_EQ(ParseCallgrindDump(t, &d).value_or(""), "no \"totals:\" or \"summary:\" line");
+  t = "events: Ir\ntotals: 5\n";
+  EXPECT_EQ(ParseCallgrindDump(t, &d).value_or(""), "no \"part:\" line");
+  t = "part: 1\nevents: Ir\ntotals: many\n";
+  EXPECT_EQ(ParseCallgrindDump(t, &d).value_or(""), "the total is not a count: totals: many");
+}
+
+// One iteration is the loops' difference over the iterations' difference:
+// the loop's fixed cost (here 1000 instructions) and the set-up dumps drop
+// out; names lose their "/iterations:N" suffix and keep the run's order.
+TEST(SecurityReportInstructions, OneIterationIsTheDifferenceOverTheIterations) {
+  const std::vector<std::string> names = {"BM_Primitive/p/100", "BM_Seal/aes128gcm/100"};
+  const InstructionResult r =
+      InstructionsPerIteration(CountedRunOf(names, 5, {1000 + 5 * 3000, 1000 + 5 * 3300}),
+                               CountedRunOf(names, 25, {1000 + 25 * 3000, 1000 + 25 * 3300}, 7000000));
+  ASSERT_EQ(r.error, "");
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].name, "BM_Primitive/p/100");
+  EXPECT_DOUBLE_EQ(r.rows[0].per_iteration, 3000);
+  EXPECT_EQ(r.rows[1].name, "BM_Seal/aes128gcm/100");
+  EXPECT_DOUBLE_EQ(r.rows[1].per_iteration, 3300);
+  EXPECT_EQ(r.iterations_a, 5);
+  EXPECT_EQ(r.iterations_b, 25);
+}
+
+// Runs that cannot be paired are errors that say why, and give no rows.
+TEST(SecurityReportInstructions, UnpairableRunsAreErrors) {
+  const std::vector<std::string> two = {"BM_A", "BM_B"};
+  auto error = [](const CountedRun& a, const CountedRun& b) {
+    const InstructionResult r = InstructionsPerIteration(a, b);
+    EXPECT_TRUE(r.rows.empty());
+    return r.error;
+  };
+  EXPECT_EQ(error(CountedRunOf(two, 5, {10, 20}), CountedRunOf(two, 5, {10, 20})),
+            "both runs ran 5 iterations; the second needs more");
+  EXPECT_EQ(error(CountedRunOf(two, 5, {10, 20}), CountedRunOf({"BM_A"}, 25, {50})),
+            "the two runs ran different benchmarks (2 and 1); run both with the same filter");
+  EXPECT_EQ(error(CountedRunOf(two, 5, {10}), CountedRunOf(two, 25, {50, 60})),
+            "first run: 1 loop dumps for 2 benchmarks (callgrind needs "
+            "--dump-after=benchmark::State::FinishKeepRunning())");
+  EXPECT_EQ(error(CountedRunOf(two, 5, {10, 20}), CountedRunOf(two, 25, {50, 20})),
+            "BM_B: 25 iterations counted no more instructions than 5");
+  CountedRun failed = CountedRunOf(two, 25, {50, 60});
+  const std::string from = "\"time_unit\": \"ns\"}";
+  failed.json_text.replace(failed.json_text.rfind(from), from.size(),
+                           "\"time_unit\": \"ns\", \"error_occurred\": true, \"error_message\": \"seal failed\"}");
+  EXPECT_EQ(error(CountedRunOf(two, 5, {10, 20}), failed),
+            "second run: benchmarks[1] (BM_B/iterations:25) reported an error: seal failed");
+  EXPECT_EQ(error(CountedRunOf(two, 5, {10, 20}), CountedRun{"{}", {}}), "second run: no \"benchmarks\" array");
+}
+
+// The instruction file reads back as the rows written; a row without a
+// positive count, or named twice, is an error naming it.
+TEST(SecurityReportInstructions, FileRoundTripsAndRejectsBadRows) {
+  InstructionResult r;
+  r.rows = {{"BM_Seal/aes128gcm/100", 3337}, {"BM_Primitive/x\"y", 2811.5}};
+  r.iterations_a = 5;
+  r.iterations_b = 25;
+  const std::string text = FormatInstructionJson(r);
+  EXPECT_NE(text.find("\"iterations_a\": 5, \"iterations_b\": 25"), std::string::npos) << text;
+  const LoadResult back = LoadInstructionRows(text);
+  ASSERT_EQ(back.error, "");
+  ASSERT_EQ(back.rows.size(), 2u);
+  EXPECT_EQ(back.rows.at("BM_Seal/aes128gcm/100").value, 3337);
+  EXPECT_EQ(back.rows.at("BM_Primitive/x\"y").value, 2811.5);
+  EXPECT_EQ(LoadInstructionRows("{\"benchmarks\": [{\"name\": \"BM_A\", \"instructions_per_iteration\": 0}]}").error,
+            "benchmarks[0] (BM_A): no positive \"instructions_per_iteration\"");
+  EXPECT_EQ(LoadInstructionRows("{\"benchmarks\": [{\"name\": \"BM_A\", \"instructions_per_iteration\": 1}, "
+                                "{\"name\": \"BM_A\", \"instructions_per_iteration\": 2}]}")
+                .error,
+            "benchmarks[1]: BM_A appears twice");
+}
+
+// Instruction counts print with k and M; the instruction table is the ratio
+// table alone, in instructions, with the same verdict rule.
+TEST(SecurityReportInstructions, TableIsTheRatioTableInInstructions) {
+  EXPECT_EQ(FmtInstructions(850), "850");
+  EXPECT_EQ(FmtInstructions(12345), "12.3 k");
+  EXPECT_EQ(FmtInstructions(3620000), "3.62 M");
+  Rows rows = AllTableRows(1000);
+  rows["BM_Seal/aes128gcm/100"].value = 3337;
+  rows["BM_Primitive/aes128gcm-aad43-params/100"].value = 3013;
+  const TablesResult t = BuildInstructionTable(rows);
+  ASSERT_TRUE(t.missing.empty());
+  EXPECT_EQ(t.text.rfind("### Wrapper cost in instructions (callgrind) against the OpenSSL primitives it needs", 0), 0u);
+  EXPECT_EQ(t.text.find("Seal + open"), std::string::npos);
+  EXPECT_EQ(LineStarting(t.text, "| BM_Seal/aes128gcm/100 |"),
+            "| BM_Seal/aes128gcm/100 | 3.3 k | aes128gcm-aad43-params/100 | 3.0 k | 1.11 | **no** |");
+}
+
 // ------------------------------------------------------------ tables
 
 // Given every benchmark it reads, BuildTables writes the three tables and
@@ -479,9 +630,9 @@ TEST(SecurityReportTables, CompleteRowsGiveTheThreeTables) {
 // 2 × 100 + 50 is 2.00, above 1.10.
 TEST(SecurityReportTables, RatioLineUsesTheRowsTimes) {
   Rows rows = AllTableRows(1);
-  rows["BM_Smime/verify/rsa2048/100"].cpu_ns = 500;
-  rows["BM_Primitive/verify/rsa2048"].cpu_ns = 100;
-  rows["BM_Primitive/sha256-kept/100"].cpu_ns = 50;
+  rows["BM_Smime/verify/rsa2048/100"].value = 500;
+  rows["BM_Primitive/verify/rsa2048"].value = 100;
+  rows["BM_Primitive/sha256-kept/100"].value = 50;
   const TablesResult t = BuildTables(rows);
   EXPECT_NE(t.text.find("| BM_Smime/verify/rsa2048/100 | 500 ns | 2×verify/rsa2048 + sha256-kept/100 | 250 ns | 2.00 | **no** |\n"),
             std::string::npos);
@@ -499,8 +650,8 @@ TEST(SecurityReportTables, ReceivesHaveASequenceLine) {
       {"BM_Smime/decrypt_verify/p256-aes128gcm-r1/100", "sequence-decrypt_verify/p256-r1-100"}};
   Rows rows = AllTableRows(1);
   for (const auto& [op, seq] : pairs) {
-    rows[op].cpu_ns = 1200;
-    rows["BM_Primitive/" + seq].cpu_ns = 1000;
+    rows[op].value = 1200;
+    rows["BM_Primitive/" + seq].value = 1000;
   }
   const TablesResult t = BuildTables(rows);
   ASSERT_TRUE(t.missing.empty());
@@ -515,8 +666,8 @@ TEST(SecurityReportTables, ReceivesHaveASequenceLine) {
 // Seal + open meets the target at exactly 1 µs and misses it above.
 TEST(SecurityReportTables, SealOpenTargetIsOneMicrosecond) {
   Rows rows = AllTableRows(1);
-  rows["BM_SealOpen/aes128gcm/100"].cpu_ns = 1000;
-  rows["BM_SealOpen/aescm-hmacsha1-80/100"].cpu_ns = 1000.5;
+  rows["BM_SealOpen/aes128gcm/100"].value = 1000;
+  rows["BM_SealOpen/aescm-hmacsha1-80/100"].value = 1000.5;
   const TablesResult t = BuildTables(rows);
   EXPECT_EQ(LineStarting(t.text, "| aes128gcm |"), "| aes128gcm | 1.0 µs | yes |");
   EXPECT_EQ(LineStarting(t.text, "| aescm-hmacsha1-80 |"), "| aescm-hmacsha1-80 | 1.0 µs | **no** |");
@@ -528,10 +679,10 @@ TEST(SecurityReportTables, SealOpenTargetIsOneMicrosecond) {
 TEST(SecurityReportTables, MikeyLineIsSetupPlusNTimesPerMessage) {
   Rows rows = AllTableRows(1);
   rows["BM_Mikey/dh/i_build"] = MakeRow("BM_Mikey/dh/i_build", 1000, {{"bytes_i", 400}, {"bytes_r", 350}});
-  rows["BM_Mikey/dh/i_process"].cpu_ns = 2000;
-  rows["BM_Mikey/dh/r_process"].cpu_ns = 3000;
-  rows["BM_Kdf/session_keys/mikey1/192"].cpu_ns = 500;  // dh's TGK is 192 bytes
-  rows["BM_Kdf/session_keys/mikey1/16"].cpu_ns = 1e6;   // psk's and pke's: must not count
+  rows["BM_Mikey/dh/i_process"].value = 2000;
+  rows["BM_Mikey/dh/r_process"].value = 3000;
+  rows["BM_Kdf/session_keys/mikey1/192"].value = 500;  // dh's TGK is 192 bytes
+  rows["BM_Kdf/session_keys/mikey1/16"].value = 1e6;   // psk's and pke's: must not count
   rows["BM_SealOpen/aes128gcm/100"] = MakeRow("BM_SealOpen/aes128gcm/100", 800, {{"bytes_out", 143}});
   const TablesResult t = BuildTables(rows);
   // setup 7000 ns, 750 B; 1: 893 B / 7.8 µs; 10: 2180 B / 15.0 µs; 1000: 143750 B / 807.0 µs.
@@ -546,8 +697,8 @@ TEST(SecurityReportTables, SmimeLineSumsSenderAndReceiver) {
   Rows rows = AllTableRows(1);
   rows["BM_Smime/sign_encrypt/p256-aes128gcm-r1/100"] =
       MakeRow("BM_Smime/sign_encrypt/p256-aes128gcm-r1/100", 300000, {{"bytes_out", 1800}});
-  rows["BM_Smime/decrypt_verify/p256-aes128gcm-r1/100"].cpu_ns = 700000;
-  rows["BM_Smime/decrypt_verify/p256-aes128gcm-r1-cached/100"].cpu_ns = 200000;
+  rows["BM_Smime/decrypt_verify/p256-aes128gcm-r1/100"].value = 700000;
+  rows["BM_Smime/decrypt_verify/p256-aes128gcm-r1-cached/100"].value = 200000;
   const TablesResult t = BuildTables(rows);
   EXPECT_EQ(LineStarting(t.text, "| S/MIME sign+encrypt p256 aes128gcm |"),
             "| S/MIME sign+encrypt p256 aes128gcm | 0 | 0 ns | 1800 | 1.00 ms | 1800 B / 1.00 ms | 18000 B / 10.00 ms | "
@@ -681,6 +832,64 @@ TEST(SecurityReportCommand, CheckNamesWhatIsNotListed) {
                        " benchmark names read; some are missing (above)\n");
   std::remove(full.c_str());
   std::remove(partial.c_str());
+}
+
+// `instructions` pairs two runs' dump files (<prefix>.1, .2, ...) and writes
+// the instruction file; `instruction-table` on a file lacking what the
+// table needs exits 1 naming it.
+TEST(SecurityReportCommand, InstructionsFromDumpFiles) {
+  const std::vector<std::string> names = {"BM_A", "BM_B"};
+  const CountedRun runs[2] = {CountedRunOf(names, 5, {500, 1000}), CountedRunOf(names, 25, {2500, 5000})};
+  std::vector<std::string> files;
+  std::string args = "instructions";
+  for (int i = 0; i < 2; ++i) {
+    files.push_back(WriteTemp("run" + std::to_string(i) + ".json", runs[i].json_text));
+    const std::string prefix = TempPath("cg" + std::to_string(i));
+    for (std::size_t k = 0; k < runs[i].dumps.size(); ++k) {
+      const CallgrindDump& d = runs[i].dumps[k];
+      files.push_back(WriteTemp("cg" + std::to_string(i) + "." + std::to_string(k + 1),
+                                Dump(d.part, d.trigger, static_cast<long long>(d.instructions))));
+    }
+    args += " \"" + files[files.size() - 1 - runs[i].dumps.size()] + "\" \"" + prefix + "\"";
+  }
+  const std::string out = TempPath("instructions.json");
+  CommandRun r = RunReport(args + " \"" + out + "\"");
+  EXPECT_EQ(r.status, 0) << r.err;
+  const LoadResult rows = LoadInstructionRows(Slurp(out));
+  ASSERT_EQ(rows.error, "");
+  EXPECT_EQ(rows.rows.at("BM_A").value, 100);
+  EXPECT_EQ(rows.rows.at("BM_B").value, 200);
+  r = RunReport("instruction-table \"" + out + "\"");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("missing benchmark BM_Smime/sign/rsa2048/100\n"), std::string::npos) << r.err;
+  r = RunReport("instructions \"" + files[0] + "\" \"" + TempPath("none") + "\" \"" + files[0] + "\" \"" +
+                TempPath("none") + "\" \"" + out + "\"");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, TempPath("none") + ".1: no callgrind dumps\n");
+  for (const std::string& f : files) std::remove(f.c_str());
+  std::remove(out.c_str());
+}
+
+// count_instructions.sh on the real bench_security under callgrind: every
+// benchmark of the filter gets a count, a GCM call is thousands of
+// instructions (the loop's dump, not Google Benchmark's bookkeeping), and
+// 1300 bytes cost more than 100.
+TEST(SecurityReportCommand, CountInstructionsScriptCountsRealLoops) {
+  if (std::system("command -v valgrind > /dev/null 2>&1") != 0) GTEST_SKIP() << "valgrind is not installed";
+  const std::string out = TempPath("real.json");
+  const std::string cmd = std::string("\"") + SIPIM_SOURCE_DIR + "/bench/security/count_instructions.sh\" \"" +
+                          SIPIM_BINARY_DIR + "\" \"" + out +
+                          "\" '--benchmark_filter=^BM_Primitive/aes128gcm-aad43-params/(100|1300)/' > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const LoadResult r = LoadInstructionRows(Slurp(out));
+  ASSERT_EQ(r.error, "");
+  ASSERT_EQ(r.rows.size(), 2u);
+  const double small = r.rows.at("BM_Primitive/aes128gcm-aad43-params/100").value;
+  const double large = r.rows.at("BM_Primitive/aes128gcm-aad43-params/1300").value;
+  EXPECT_GT(small, 1000);
+  EXPECT_GT(large, small);
+  std::remove(out.c_str());
 }
 
 // A bad command line is exit 2 with the usage.

@@ -5,7 +5,13 @@
 //   table <bench.json>            the markdown tables of models/security/README.md:
 //                                  wrapper-vs-primitive ratios, seal+open target, and
 //                                  S/MIME vs MIKEY + sealing for 1, 10, 1000 messages;
-//   check <names.txt>             whether every benchmark the tables use is registered.
+//   check <names.txt>             whether every benchmark the tables use is registered;
+//   instructions <a.json> <a-dumps> <b.json> <b-dumps> <out.json>
+//                                 instructions per iteration from two runs under callgrind
+//                                 (count_instructions.sh; <x-dumps> is the
+//                                 --callgrind-out-file, whose dumps are <x-dumps>.1, .2, ...);
+//   instruction-table <instructions.json>
+//                                 the ratio table from those counts.
 // Every number printed comes from the JSON; nothing is typed in by hand. The
 // arithmetic is in report.h (tested by report_test.cc); this file reads
 // files, prints and sets the exit status: 1 when anything needed is missing
@@ -15,6 +21,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "report.h"
 
@@ -101,6 +108,69 @@ int CheckNames(const char* path) {
   return missing ? 1 : 0;
 }
 
+// The dumps <prefix>.1, <prefix>.2, ... in part order, up to the first that
+// does not exist; nullopt (after saying why) on an unreadable or malformed one.
+std::optional<std::vector<CallgrindDump>> ReadDumps(const std::string& prefix) {
+  std::vector<CallgrindDump> dumps;
+  for (long long part = 1;; ++part) {
+    const std::string path = prefix + "." + std::to_string(part);
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) break;
+    std::optional<std::string> text = ReadFile(path.c_str());
+    if (!text) return std::nullopt;
+    CallgrindDump d;
+    if (std::optional<std::string> e = ParseCallgrindDump(*text, &d)) {
+      std::fprintf(stderr, "%s: %s\n", path.c_str(), e->c_str());
+      return std::nullopt;
+    }
+    if (d.part != part) {
+      std::fprintf(stderr, "%s: says part %lld\n", path.c_str(), d.part);
+      return std::nullopt;
+    }
+    dumps.push_back(std::move(d));
+  }
+  if (dumps.empty()) std::fprintf(stderr, "%s.1: no callgrind dumps\n", prefix.c_str());
+  if (dumps.empty()) return std::nullopt;
+  return dumps;
+}
+
+int CountInstructions(char** argv) {
+  CountedRun runs[2];
+  for (int i = 0; i < 2; ++i) {
+    std::optional<std::string> json = ReadFile(argv[2 + 2 * i]);
+    if (!json) return 1;
+    std::optional<std::vector<CallgrindDump>> dumps = ReadDumps(argv[3 + 2 * i]);
+    if (!dumps) return 1;
+    runs[i] = {std::move(*json), std::move(*dumps)};
+  }
+  const InstructionResult r = InstructionsPerIteration(runs[0], runs[1]);
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "%s\n", r.error.c_str());
+    return 1;
+  }
+  std::ofstream f(argv[6], std::ios::binary);
+  if (!f || !(f << FormatInstructionJson(r)) || !f.flush()) {
+    std::fprintf(stderr, "cannot write %s\n", argv[6]);
+    return 1;
+  }
+  std::fprintf(stderr, "wrote %zu benchmarks' instructions per iteration to %s\n", r.rows.size(), argv[6]);
+  return 0;
+}
+
+int WriteInstructionTable(const char* path) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text) return 1;
+  const LoadResult r = LoadInstructionRows(*text);
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "%s: %s\n", path, r.error.c_str());
+    return 1;
+  }
+  const TablesResult t = BuildInstructionTable(r.rows);
+  if (ReportMissing(t)) return 1;
+  std::fputs(t.text.c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,6 +178,11 @@ int main(int argc, char** argv) {
   if (argc == 4 && cmd == "csv") return WriteCsv(argv[2], argv[3]);
   if (argc == 3 && cmd == "table") return WriteTables(argv[2]);
   if (argc == 3 && cmd == "check") return CheckNames(argv[2]);
-  std::fprintf(stderr, "usage: %s csv <bench.json> <out.csv> | table <bench.json> | check <names.txt>\n", argv[0]);
+  if (argc == 7 && cmd == "instructions") return CountInstructions(argv);
+  if (argc == 3 && cmd == "instruction-table") return WriteInstructionTable(argv[2]);
+  std::fprintf(stderr,
+               "usage: %s csv <bench.json> <out.csv> | table <bench.json> | check <names.txt>\n"
+               "       | instructions <a.json> <a-dumps> <b.json> <b-dumps> <out.json> | instruction-table <instructions.json>\n",
+               argv[0]);
   return 2;
 }
