@@ -89,7 +89,9 @@ bool PadsMac(const Ctx& inner, const Ctx& outer, const unsigned char* a, std::si
   bool ok = Ops::Update(&w, a, na) == 1 && (nb == 0 || Ops::Update(&w, b, nb) == 1) && Ops::Final(ih, &w) == 1;
   w = outer;
   ok = ok && Ops::Update(&w, ih, sizeof ih) == 1 && Ops::Final(out, &w) == 1;
-  OPENSSL_cleanse(&w, sizeof w);
+  // After the outer Final, w holds only the MAC itself (its chaining state)
+  // and a data block Final has already cleared: nothing to clear. The inner
+  // hash is cleared.
   OPENSSL_cleanse(ih, sizeof ih);
   return ok;
 }

@@ -61,10 +61,23 @@ class SealSession {
   // keys.auth_key (20 bytes, CM only).
   static Result<SealSession> Create(SealSuite suite, const SessionKeys& keys);
 
-  // Appends one sealed message (header, ciphertext, tag) to `out`.
+  // The size of the sealed message of an n-byte plaintext.
+  std::size_t SealedSize(std::size_t n) const { return n + SealOverhead(suite_); }
+
+  // Writes one sealed message (header, ciphertext, tag) to
+  // out[0, SealedSize(plaintext.size())).
+  Status SealTo(std::string_view framing_header, std::string_view plaintext, unsigned char* out);
+  // The same, appended to `out` (whose resize zero-fills the bytes first:
+  // about 2 us at 64 KiB on this machine; SealTo into a kept buffer does not).
   Status Seal(std::string_view framing_header, std::string_view plaintext, std::string& out);
-  // Verifies and decrypts one sealed message; appends the plaintext to `out`.
+
+  // Verifies and decrypts one sealed message into
+  // out[0, sealed.size() - SealOverhead(suite())) and returns the plaintext's
+  // size. On any error nothing decrypted is left in `out` (GCM decrypts
+  // before its tag is checked: those bytes are cleared).
   // Errors: kMalformed (short frame, wrong suite), kReplay, kTampered (tag).
+  Result<std::size_t> OpenTo(std::string_view framing_header, std::string_view sealed, unsigned char* out);
+  // The same, the plaintext appended to `out`; on an error `out` is as it was.
   Status Open(std::string_view framing_header, std::string_view sealed, std::string& out);
 
   SealSuite suite() const { return suite_; }

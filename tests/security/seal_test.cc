@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "security/seal.h"
 
@@ -107,6 +109,41 @@ TEST_P(SealSuiteTest, ReplayAndReorder) {
   bad.back() ^= 1;
   EXPECT_EQ(rx2.Open(kHeader, bad, out).code(), Errc::kTampered);
   EXPECT_TRUE(rx2.Open(kHeader, frames[10], out).ok());
+}
+
+// SealTo writes into a caller's buffer exactly the frame Seal appends, and
+// OpenTo gives the plaintext back with its size; neither touches a byte
+// beyond the frame or the plaintext.
+TEST_P(SealSuiteTest, BufferFormsMatchStringForms) {
+  SealSession tx_string = Make(), tx_buffer = Make(), rx = Make();
+  for (std::size_t n : {0u, 100u, 1300u, 65536u}) {
+    const std::string pt(n, 'q');
+    std::string frame;
+    ASSERT_TRUE(tx_string.Seal(kHeader, pt, frame).ok());
+    std::vector<unsigned char> buf(tx_buffer.SealedSize(n) + 1, 0xEE);
+    ASSERT_TRUE(tx_buffer.SealTo(kHeader, pt, buf.data()).ok());
+    EXPECT_EQ(std::string(buf.begin(), buf.end() - 1), frame) << n;
+    EXPECT_EQ(buf.back(), 0xEE);
+    std::vector<unsigned char> out(n + 1, 0xEE);
+    Result<std::size_t> got = rx.OpenTo(kHeader, frame, out.data());
+    ASSERT_TRUE(got.ok()) << got.error().ToString();
+    EXPECT_EQ(*got, n);
+    EXPECT_EQ(std::string(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)), pt);
+    EXPECT_EQ(out.back(), 0xEE);
+  }
+}
+
+// A tampered frame opened into a buffer leaves no decrypted byte there (GCM
+// decrypts before it checks the tag; AES-CM checks first).
+TEST_P(SealSuiteTest, OpenToLeavesNothingOnTamper) {
+  SealSession tx = Make(), rx = Make();
+  const std::string pt(300, 'p');
+  std::string frame;
+  ASSERT_TRUE(tx.Seal(kHeader, pt, frame).ok());
+  frame.back() ^= 1;
+  std::vector<unsigned char> out(pt.size(), 0);
+  EXPECT_EQ(rx.OpenTo(kHeader, frame, out.data()).code(), Errc::kTampered);
+  EXPECT_EQ(std::count(out.begin(), out.end(), 'p'), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Suite, SealSuiteTest,
