@@ -30,11 +30,11 @@ void PutIssuerSerial(std::string& out, const Span& issuer, const Span& serial) {
 }
 
 Error Malformed(const Reader& r) {
-  return MakeError(Errc::kMalformed, "lean AuthEnvelopedData decoder: " + r.error());
+  return MakeError(Errc::kMalformed, "lean (Auth)EnvelopedData decoder: " + r.error());
 }
 Error Unsupported(Reader& r, const std::string& what) {
   r.Fail(what);
-  return MakeError(Errc::kUnsupported, "lean AuthEnvelopedData decoder: " + r.error());
+  return MakeError(Errc::kUnsupported, "lean (Auth)EnvelopedData decoder: " + r.error());
 }
 
 // KeyAgreeRecipientInfo contents (after the [1] tag).
@@ -85,8 +85,9 @@ Status ReadKari(Reader kari, KariView& out) {
   return {};
 }
 
-// EncryptedContentInfo: id-data, AES-128-GCM with its parameters, content.
-Status ReadContent(Reader eci, AuthEnvelopedView& out) {
+// EncryptedContentInfo: id-data, AES-128-GCM with its parameters or
+// AES-128-CBC with its IV (as out.gcm says), content.
+Status ReadContent(Reader eci, EnvelopeView& out) {
   Span type, alg_oid, icv;
   Reader alg, params;
   if (!eci.ReadBytes(der::kOid, "contentType", &type) ||
@@ -95,22 +96,33 @@ Status ReadContent(Reader eci, AuthEnvelopedView& out) {
     return Malformed(eci);
   }
   if (!Is(type, kOidData)) return Unsupported(eci, "encrypted content type is not id-data");
-  if (!Is(alg_oid, kOidAes128Gcm)) return Unsupported(alg, "content encryption is not AES-128-GCM");
-  if (!alg.Read(der::kSequence, "GCMParameters", &params) || !alg.ExpectEnd("contentEncryptionAlgorithm") ||
-      !params.ReadBytes(der::kOctetString, "aes-nonce", &out.nonce)) {
-    return Malformed(alg);
-  }
-  if (!params.empty()) {
-    if (!params.ReadBytes(der::kInteger, "aes-ICVlen", &icv) || !params.ExpectEnd("GCMParameters")) {
-      return Malformed(params);
+  if (out.gcm) {
+    if (!Is(alg_oid, kOidAes128Gcm)) return Unsupported(alg, "content encryption is not AES-128-GCM");
+    if (!alg.Read(der::kSequence, "GCMParameters", &params) || !alg.ExpectEnd("contentEncryptionAlgorithm") ||
+        !params.ReadBytes(der::kOctetString, "aes-nonce", &out.nonce)) {
+      return Malformed(alg);
     }
-    if (icv.size != 1 || icv.data[0] < 12 || icv.data[0] > 16) return Unsupported(params, "aes-ICVlen not 12..16");
-    out.icv_len = icv.data[0];
+    if (!params.empty()) {
+      if (!params.ReadBytes(der::kInteger, "aes-ICVlen", &icv) || !params.ExpectEnd("GCMParameters")) {
+        return Malformed(params);
+      }
+      if (icv.size != 1 || icv.data[0] < 12 || icv.data[0] > 16) return Unsupported(params, "aes-ICVlen not 12..16");
+      out.icv_len = icv.data[0];
+    }
+    if (out.nonce.size != 12) return Unsupported(params, "GCM nonce is not 12 bytes");
+  } else {
+    if (!Is(alg_oid, kOidAes128Cbc)) return Unsupported(alg, "content encryption is not AES-128-CBC");
+    if (!alg.ReadBytes(der::kOctetString, "AES-128-CBC IV", &out.nonce) || !alg.ExpectEnd("contentEncryptionAlgorithm")) {
+      return Malformed(alg);
+    }
+    if (out.nonce.size != 16) return Unsupported(alg, "CBC IV is not 16 bytes");
   }
-  if (out.nonce.size != 12) return Unsupported(params, "GCM nonce is not 12 bytes");
   if (eci.PeekTag() != der::ContextPrim(0)) return Unsupported(eci, "encryptedContent absent or constructed");
   if (!eci.ReadBytes(der::ContextPrim(0), "encryptedContent", &out.ciphertext) || !eci.ExpectEnd("EncryptedContentInfo")) {
     return Malformed(eci);
+  }
+  if (!out.gcm && (out.ciphertext.size == 0 || out.ciphertext.size % 16 != 0)) {
+    return Unsupported(eci, "CBC content is not a whole number of blocks");
   }
   return {};
 }
@@ -199,7 +211,11 @@ std::string EncodeMac(const Span& tag) {
   return out;
 }
 
-Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view input) {
+namespace {
+
+// AuthEnvelopedData (gcm) or EnvelopedData (AES-128-CBC) in a ContentInfo.
+Result<EnvelopeView> ParseEnvelope(std::string_view input, bool gcm) {
+  const char* name = gcm ? "AuthEnvelopedData" : "EnvelopedData";
   std::string err;
   Reader top(input, &err);
   Reader ci, explicit0, aed, ris, eci;
@@ -208,17 +224,23 @@ Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view input) {
       !ci.ReadBytes(der::kOid, "ContentInfo.contentType", &type)) {
     return Malformed(top);
   }
-  if (!Is(type, kOidAuthEnveloped)) return Unsupported(ci, "content type is not id-ct-authEnvelopedData");
-  bool v0 = false;
+  if (gcm && !Is(type, kOidAuthEnveloped)) return Unsupported(ci, "content type is not id-ct-authEnvelopedData");
+  if (!gcm && !Is(type, kOidEnveloped)) return Unsupported(ci, "content type is not id-envelopedData");
+  // AuthEnvelopedData is version 0; EnvelopedData 0, or 2 with a KARI (RFC 5652 §6.1).
+  bool v0 = false, v2 = false;
   if (!ci.Read(der::ContextCons(0), "ContentInfo.content", &explicit0) || !ci.ExpectEnd("ContentInfo.content") ||
-      !explicit0.Read(der::kSequence, "AuthEnvelopedData", &aed) || !explicit0.ExpectEnd("AuthEnvelopedData") ||
-      !aed.ReadSmallInt("AuthEnvelopedData.version", 0, &v0)) {
+      !explicit0.Read(der::kSequence, name, &aed) || !explicit0.ExpectEnd(name)) {
     return Malformed(top);
   }
-  if (!v0) return Unsupported(aed, "AuthEnvelopedData version is not 0");
+  Reader version = aed;  // a copy, to read the version a second time for EnvelopedData
+  if (!aed.ReadSmallInt("version", 0, &v0) || (!gcm && !v0 && !version.ReadSmallInt("version", 2, &v2))) {
+    return Malformed(top);
+  }
+  if (!v0 && !v2) return Unsupported(aed, std::string(name) + (gcm ? " version is not 0" : " version is not 0 or 2"));
   if (aed.PeekTag() == der::ContextCons(0)) return Unsupported(aed, "originatorInfo");
   if (!aed.Read(der::kSet, "recipientInfos", &ris)) return Malformed(aed);
-  AuthEnvelopedView out;
+  EnvelopeView out;
+  out.gcm = gcm;
   while (!ris.empty()) {
     if (ris.PeekTag() == der::kSequence) {  // KTRI: kept whole, decoded only by the receiver looking for its own
       Span whole;
@@ -235,14 +257,23 @@ Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view input) {
     out.karis.emplace_back();
     if (Status st = ReadKari(kari, out.karis.back()); !st) return st.error();
   }
-  if (!aed.Read(der::kSequence, "authEncryptedContentInfo", &eci)) return Malformed(aed);
+  if (!aed.Read(der::kSequence, gcm ? "authEncryptedContentInfo" : "encryptedContentInfo", &eci)) return Malformed(aed);
   if (Status st = ReadContent(eci, out); !st) return st.error();
+  if (!gcm) {
+    if (!aed.empty()) return Unsupported(aed, "unprotected attributes");
+    return out;
+  }
   if (aed.PeekTag() == der::ContextCons(1)) return Unsupported(aed, "authenticated attributes");
   if (!aed.ReadBytes(der::kOctetString, "mac", &out.mac)) return Malformed(aed);
   if (!aed.empty()) return Unsupported(aed, "unauthenticated attributes");
   if (out.mac.size != out.icv_len) return Unsupported(aed, "mac length differs from aes-ICVlen");
   return out;
 }
+
+}  // namespace
+
+Result<EnvelopeView> ParseAuthEnvelopedData(std::string_view input) { return ParseEnvelope(input, true); }
+Result<EnvelopeView> ParseEnvelopedData(std::string_view input) { return ParseEnvelope(input, false); }
 
 Result<KtriView> ReadKtri(const Span& whole) {
   std::string err;

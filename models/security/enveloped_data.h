@@ -1,15 +1,18 @@
 #pragma once
-// A lean decoder for the CMS AuthEnvelopedData (RFC 5083, RFC 5084) that
-// sipim sends to P-256 recipients, in place of OpenSSL's ASN.1 template
-// decoder, which decodes every RecipientInfo of the message (16 recipients:
-// about a third of a receive) although a receiver needs only its own.
+// A lean decoder for the CMS AuthEnvelopedData (RFC 5083, RFC 5084) and
+// EnvelopedData (RFC 5652, AES-128-CBC) that sipim sends, in place of
+// OpenSSL's ASN.1 template decoder, which decodes every RecipientInfo of the
+// message (16 recipients: about a third of a receive) although a receiver
+// needs only its own.
 //
-// It reads one form: ContentInfo(id-ct-authEnvelopedData), version 0, no
-// originatorInfo, RecipientInfos of which the KeyAgreeRecipientInfos
-// (version 3, originatorKey on id-ecPublicKey, no ukm,
-// dhSinglePass-stdDH-sha256kdf-scheme with id-aes128-wrap) are located and the
-// others skipped, AES-128-GCM content (12-byte nonce) of type id-data, no
-// authenticated or unauthenticated attributes. Anything else is
+// It reads one form of each: ContentInfo(id-ct-authEnvelopedData), version
+// 0, or ContentInfo(id-envelopedData), version 0 or 2; no originatorInfo;
+// RecipientInfos of which the KeyAgreeRecipientInfos (version 3,
+// originatorKey on id-ecPublicKey, no ukm, dhSinglePass-stdDH-sha256kdf-scheme
+// with id-aes128-wrap) are located, the KeyTransRecipientInfos kept whole and
+// the others skipped; content of type id-data, AES-128-GCM (12-byte nonce)
+// with no authenticated or unauthenticated attributes, or AES-128-CBC
+// (16-byte IV, whole blocks) with no unprotected attributes. Anything else is
 // kUnsupported and bad DER kMalformed, naming what and the offset; the caller
 // then hands the message to OpenSSL's CMS.
 #include <string>
@@ -38,17 +41,20 @@ struct KtriView {
   der::Span encrypted_key;   // the content key, RSAES-PKCS1-v1_5 encrypted
 };
 
-struct AuthEnvelopedView {
+struct EnvelopeView {
+  bool gcm = true;  // AuthEnvelopedData with AES-128-GCM; false: EnvelopedData with AES-128-CBC
   std::vector<KariView> karis;
   std::vector<der::Span> ktris;  // each KeyTransRecipientInfo's full DER, undecoded
-  der::Span nonce;       // GCM nonce (12 bytes)
+  der::Span nonce;       // GCM nonce (12 bytes), or the CBC IV (16 bytes)
   std::size_t icv_len = 12;
   der::Span ciphertext;  // encryptedContent
-  der::Span mac;         // GCM tag
+  der::Span mac;         // GCM tag (empty for CBC)
 };
 
-// Views into `der`, which must outlive the result.
-Result<AuthEnvelopedView> ParseAuthEnvelopedData(std::string_view der);
+// Views into `der`, which must outlive the result. Each reads only its own
+// content type (kUnsupported for the other).
+Result<EnvelopeView> ParseAuthEnvelopedData(std::string_view der);
+Result<EnvelopeView> ParseEnvelopedData(std::string_view der);
 // Decodes one KeyTransRecipientInfo of the form sipim and CMS_encrypt write:
 // version 0, issuerAndSerialNumber, rsaEncryption (NULL or absent
 // parameters). kUnsupported for another form, kMalformed for bad DER.

@@ -392,10 +392,12 @@ bool KariKek(const unsigned char z[32], const der::Span& wrap_alg, unsigned char
   return true;
 }
 
-// One cipher pass: AES-128 key unwrap (tag_len 0) or AES-128-GCM decryption
-// with its tag; true only if it authenticates.
+// One cipher pass: AES-128 key unwrap (tag_len 0), AES-128-GCM decryption
+// with its tag (true only if it authenticates), or AES-128-CBC decryption
+// (true only if the PKCS#7 padding is well formed). *out_len, when asked
+// for, is the bytes written.
 bool Decipher(const char* cipher, const unsigned char* key, const der::Span& iv, const der::Span& in,
-              const der::Span& tag, unsigned char* out) {
+              const der::Span& tag, unsigned char* out, std::size_t* out_len = nullptr) {
   EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
   const EVP_CIPHER* alg = FetchedCipher(cipher);
   int len = 0, fin = 0;
@@ -407,7 +409,21 @@ bool Decipher(const char* cipher, const unsigned char* key, const der::Span& iv,
       EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag.size), const_cast<unsigned char*>(tag.data)) != 1) {
     return false;
   }
-  return EVP_DecryptFinal_ex(c.get(), out + len, &fin) == 1;
+  if (EVP_DecryptFinal_ex(c.get(), out + len, &fin) != 1) return false;
+  if (out_len != nullptr) *out_len = static_cast<std::size_t>(len) + static_cast<std::size_t>(fin);
+  return true;
+}
+
+// The content pass of a lean receive: AES-128-GCM with the view's tag, or
+// AES-128-CBC; `plain` is cut to the plaintext. False if it does not
+// authenticate (GCM) or unpad (CBC).
+bool DecryptContent(const EnvelopeView& v, const unsigned char* cek, std::string& plain) {
+  plain.assign(v.ciphertext.size, '\0');
+  std::size_t n = 0;
+  const bool ok = Decipher(v.gcm ? "AES-128-GCM" : "AES-128-CBC", cek, v.nonce, v.ciphertext,
+                           v.gcm ? v.mac : der::Span{}, reinterpret_cast<unsigned char*>(plain.data()), &n);
+  if (ok) plain.resize(n);
+  return ok;
 }
 
 // ------------------------------------------------------------ lean enveloping
@@ -890,7 +906,7 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
 // The lean path for AuthEnvelopedData to an EC recipient (our KARI entry):
 // true if it decrypted and authenticated the content, false if OpenSSL's CMS
 // must decide (any check failing: CMS then gives the error its usual code).
-bool LeanDecryptKari(const AuthEnvelopedView& v, const ReceiveContext& ctx, std::string& content) {
+bool LeanDecryptKari(const EnvelopeView& v, const ReceiveContext& ctx, std::string& content) {
   const KariView* kari = nullptr;
   const KariView::Key* key = nullptr;
   for (const KariView& k : v.karis) {
@@ -907,30 +923,31 @@ bool LeanDecryptKari(const AuthEnvelopedView& v, const ReceiveContext& ctx, std:
                         Decipher("AES-128-WRAP", kek, {}, key->encrypted_key, {}, cek);
   OPENSSL_cleanse(z, sizeof z);
   OPENSSL_cleanse(kek, sizeof kek);
-  std::string plain(v.ciphertext.size, '\0');
-  const bool ok = have_cek && Decipher("AES-128-GCM", cek, v.nonce, v.ciphertext, v.mac,
-                                       reinterpret_cast<unsigned char*>(plain.data()));
+  std::string plain;
+  const bool ok = have_cek && DecryptContent(v, cek, plain);
   OPENSSL_cleanse(cek, sizeof cek);
   if (!ok) {
     DrainOpenSslErrors();
+    OPENSSL_cleanse(plain.data(), plain.size());
     return false;
   }
   content = std::move(plain);
   return true;
 }
 
-// The lean path for AuthEnvelopedData to an RSA recipient (our KTRI entry).
+// The lean path for (Auth)EnvelopedData to an RSA recipient (our KTRI entry).
 // nullopt: CMS decides (a KTRI before ours in a form ReadKtri does not read,
 // we are not named, or the RSA context cannot be set up). Otherwise the
 // final verdict, with no fallback to CMS: the content key is
 // RSAES-PKCS1-v1_5 decrypted and, if that fails or does not give 16 bytes, a
 // random key is used instead, selected without a branch, so a padding
-// failure surfaces only as the GCM tag failure, with the same code
+// failure surfaces only as the content's failure (the GCM tag, or the CBC
+// padding, which a random key breaks but for about 1 in 256), with the same code
 // (kTampered) and message and after the same work, as CMS_decrypt does when
 // it is not told the recipient. (With the recipient certificate set,
 // OpenSSL 3.0's CMS_decrypt stops early on a padding failure, which is why
 // a failure here does not go on to CMS.)
-std::optional<Status> LeanDecryptKtri(const AuthEnvelopedView& v, const ReceiveContext& ctx, std::string& content) {
+std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContext& ctx, std::string& content) {
   std::optional<KtriView> mine;
   for (const der::Span& whole : v.ktris) {
     auto k = ReadKtri(whole);
@@ -960,23 +977,26 @@ std::optional<Status> LeanDecryptKtri(const AuthEnvelopedView& v, const ReceiveC
   OPENSSL_cleanse(ek, sizeof ek);
   OPENSSL_cleanse(random_cek, sizeof random_cek);
   ERR_clear_error();  // a padding failure leaves an error queue entry; it must not show
-  std::string plain(v.ciphertext.size, '\0');
-  const bool ok = Decipher("AES-128-GCM", cek, v.nonce, v.ciphertext, v.mac, reinterpret_cast<unsigned char*>(plain.data()));
+  std::string plain;
+  const bool ok = DecryptContent(v, cek, plain);
   OPENSSL_cleanse(cek, sizeof cek);
   if (!ok) {
     ERR_clear_error();
     OPENSSL_cleanse(plain.data(), plain.size());
-    return Status(MakeError(Errc::kTampered, "content does not decrypt or authenticate (AES-128-GCM, RSA key transport)"));
+    return Status(MakeError(Errc::kTampered, v.gcm ? "content does not decrypt or authenticate (AES-128-GCM, RSA key transport)"
+                                                   : "content does not decrypt (AES-128-CBC, RSA key transport)"));
   }
   content = std::move(plain);
   return Status();
 }
 
-// The lean paths for AuthEnvelopedData: nullopt when CMS must decide,
-// otherwise the verdict (a KARI failure always goes to CMS; see above for KTRI).
+// The lean paths for AuthEnvelopedData and EnvelopedData: nullopt when CMS
+// must decide, otherwise the verdict (a KARI failure always goes to CMS; see
+// above for KTRI).
 std::optional<Status> LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& content) {
   if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) return std::nullopt;
   auto v = ParseAuthEnvelopedData(der);
+  if (!v && v.code() == Errc::kUnsupported) v = ParseEnvelopedData(der);
   if (!v) return std::nullopt;
   if (IsEcKey(ctx.me->key.get())) {
     if (LeanDecryptKari(*v, ctx, content)) return Status();
@@ -1085,7 +1105,8 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
           r.was_signed = handled = true;
         }
       }
-      if (!handled && (smime_type.empty() || EqualsNoCase(smime_type, "authenveloped-data"))) {
+      if (!handled && (smime_type.empty() || EqualsNoCase(smime_type, "authenveloped-data") ||
+                       EqualsNoCase(smime_type, "enveloped-data"))) {
         if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced)) {
           if (!*lean_dec) return lean_dec->error();
           if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;

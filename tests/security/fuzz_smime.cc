@@ -94,8 +94,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (forged(r)) std::abort();  // a forgery was accepted through the cache
     ctx.cert_cache = nullptr;
   }
+  if (auto c = ParseEnvelopedData(body); c.ok()) {
+    // the decoder let a bad form through
+    if (c->gcm || c->nonce.size != 16 || c->mac.size != 0 || c->ciphertext.size % 16 != 0) std::abort();
+  }
   if (auto e = ParseAuthEnvelopedData(body); e.ok()) {
-    if (e->nonce.size != 12 || e->mac.size != e->icv_len) std::abort();  // the decoder let a bad form through
+    if (!e->gcm || e->nonce.size != 12 || e->mac.size != e->icv_len) std::abort();  // the decoder let a bad form through
     for (const auto& k : e->ktris) {
       auto kv = ReadKtri(k);
       if (kv.ok() && (kv->encrypted_key.data < k.data || kv->encrypted_key.data + kv->encrypted_key.size > k.data + k.size))

@@ -53,7 +53,7 @@ Errc ReceiveUnsigned(Pki& p, const Identity& me, const std::string& content_type
 // kEntity encrypted to `to` (AES-128-GCM) and parsed back; At() is a span's offset in the body.
 struct ParsedEnvelope {
   SmimeBody body;
-  AuthEnvelopedView view;
+  EnvelopeView view;
   std::size_t At(const der::Span& s) const {
     return static_cast<std::size_t>(s.data - reinterpret_cast<const unsigned char*>(body.body.data()));
   }

@@ -316,8 +316,8 @@ TEST(LeanSignedData, SignedAttributesKnownAnswer) {
             head + "301e06092a864886f70d0109053111180f31393439313233313233353935395a" + tail);
 }
 
-// OpenSSL's AuthEnvelopedData to P-256 and RSA recipients (1 and 3 recipients, mixed) is decrypted by the
-// lean path; CBC EnvelopedData (P-256 or RSA recipient) goes through CMS; all yield the text.
+// OpenSSL's AuthEnvelopedData to P-256 and RSA recipients (1 and 3 recipients, mixed), and its CBC
+// EnvelopedData (P-256 or RSA recipient), are decrypted by the lean path and yield the text.
 TEST(LeanEnvelopedData, DecryptsOpenSslOutput) {
   Pki& ec = GetPki(KeyAlg::kP256);
   Pki& rsa = GetPki(KeyAlg::kRsa2048);
@@ -334,8 +334,9 @@ TEST(LeanEnvelopedData, DecryptsOpenSslOutput) {
       {{bob.cert.get()}, &bob, SmimeCipher::kAes128Gcm, true},
       {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &carol, SmimeCipher::kAes128Gcm, true},
       {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &dan_rsa, SmimeCipher::kAes128Gcm, true},
-      {{dan_rsa.cert.get()}, &dan_rsa, SmimeCipher::kAes128Cbc, false},
-      {{bob.cert.get()}, &bob, SmimeCipher::kAes128Cbc, false},
+      {{dan_rsa.cert.get()}, &dan_rsa, SmimeCipher::kAes128Cbc, true},
+      {{bob.cert.get()}, &bob, SmimeCipher::kAes128Cbc, true},
+      {{bob.cert.get(), dan_rsa.cert.get(), carol.cert.get()}, &carol, SmimeCipher::kAes128Cbc, true},
   };
   for (const Case& c : cases) {
     const std::string body = OpenSslEncrypt(c.to, c.cipher);
@@ -419,6 +420,59 @@ TEST(LeanEnvelopedData, ErrorsNameWhatAndWhere) {
   auto cut = ParseAuthEnvelopedData(gcm->body.substr(0, 40));
   EXPECT_EQ(cut.code(), Errc::kMalformed);
   EXPECT_NE(cut.error().message.find("at offset 0"), std::string::npos) << cut.error().message;
+}
+
+// The EnvelopedData decoder reads sipim's CBC body (a KARI and a KTRI, the
+// 16-byte IV, whole blocks, no tag) and names what and where otherwise;
+// AuthEnvelopedData is not its form.
+TEST(LeanEnvelopedData, CbcFormIsRead) {
+  Pki& ec = GetPki(KeyAlg::kP256);
+  Pki& rsa = GetPki(KeyAlg::kRsa2048);
+  auto cbc = SmimeEncrypt({ec.user("sip:bob@home.com").cert.get(), rsa.user("sip:dan@home.com").cert.get()}, kEntity,
+                          SmimeCipher::kAes128Cbc);
+  auto gcm = SmimeEncrypt({ec.user("sip:bob@home.com").cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(cbc.ok() && gcm.ok());
+  auto v = ParseEnvelopedData(cbc->body);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  EXPECT_FALSE(v->gcm);
+  EXPECT_EQ(v->karis.size(), 1u);
+  EXPECT_EQ(v->ktris.size(), 1u);
+  EXPECT_EQ(v->nonce.size, 16u);
+  EXPECT_EQ(v->ciphertext.size, (kEntity.size() / 16 + 1) * 16);
+  EXPECT_EQ(v->mac.size, 0u);
+  auto other = ParseEnvelopedData(gcm->body);
+  EXPECT_EQ(other.code(), Errc::kUnsupported);
+  EXPECT_NE(other.error().message.find("not id-envelopedData at offset"), std::string::npos) << other.error().message;
+  auto cut = ParseEnvelopedData(cbc->body.substr(0, cbc->body.size() - 1));
+  EXPECT_EQ(cut.code(), Errc::kMalformed);
+}
+
+// A CBC body whose padding is broken (the penultimate block's last byte
+// flipped: the plaintext's last byte, a padding byte, changes) is "tampered"
+// for an RSA recipient (lean verdict) and a P-256 one (lean path fails, CMS
+// gives the verdict); a receiver who is not named is "not a recipient".
+TEST(LeanEnvelopedData, CbcFailuresKeepTheirCodes) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    Pki& p = GetPki(alg);
+    const Identity& bob = p.user("sip:bob@home.com");
+    auto body = SmimeEncrypt({bob.cert.get()}, kEntity, SmimeCipher::kAes128Cbc);
+    ASSERT_TRUE(body.ok());
+    ReceiveStats stats;
+    ReceiveContext rc = Ctx(p, "sip:alice@home.com");
+    rc.me = &bob;
+    rc.require_signature = false;
+    rc.stats = &stats;
+    auto good = SmimeReceive(body->content_type, body->body, rc);
+    ASSERT_TRUE(good.ok()) << good.error().ToString();
+    EXPECT_EQ(good->body, "Mr. Watson, come here. I want to see you.");
+    EXPECT_EQ(stats.lean_decrypted, 1u);
+    std::string padding = body->body;
+    padding[padding.size() - 17] ^= 0x40;
+    auto r = SmimeReceive(body->content_type, padding, rc);
+    EXPECT_EQ(r.code(), Errc::kTampered) << r.error().ToString();
+    rc.me = &p.user("sip:carol@home.com");
+    EXPECT_EQ(SmimeReceive(body->content_type, body->body, rc).code(), Errc::kNotRecipient);
+  }
 }
 
 }  // namespace
