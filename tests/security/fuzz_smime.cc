@@ -32,6 +32,7 @@ struct Harness {
   Identity me;
   Identity me_rsa;          // an RSA recipient, for the KTRI path
   std::string to_rsa;       // AuthEnvelopedData to me_rsa and me (KTRI + KARI)
+  std::string to_rsa_cbc;   // EnvelopedData (AES-128-CBC) to the same two
   Identity alice;           // the one signer
   std::string signed_cert;  // signed by alice, her certificate carried
   std::string signed_bare;  // signed by alice, her certificate left out
@@ -47,6 +48,9 @@ struct Harness {
     to_rsa = SmimeEncrypt({me.cert.get(), me_rsa.cert.get()}, MakeMimeEntity("text/plain", "fuzz"),
                           SmimeCipher::kAes128Gcm)
                  ->body;
+    to_rsa_cbc = SmimeEncrypt({me.cert.get(), me_rsa.cert.get()}, MakeMimeEntity("text/plain", "fuzz"),
+                              SmimeCipher::kAes128Cbc)
+                     ->body;
     auto a = ca.Issue("sip:alice@home.com", std::move(*GenerateKey(KeyAlg::kP256)), KeyAlg::kP256);
     alice = std::move(*a);
     signed_cert = SmimeSign(alice, MakeMimeEntity("text/plain", "fuzz"))->body;
@@ -114,6 +118,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto r = SmimeReceive(kTypes[2], mutated, rsa_ctx); r.ok() && r->body != "fuzz") {
     std::abort();  // an altered message decrypted to other text
   }
+  // The lean CBC paths (KTRI and KARI) on the CBC body with the same changes.
+  // CBC has no integrity of its own: an altered block may decrypt to other
+  // text, so only crashes and sanitizer reports count here.
+  const std::string mutated_cbc = Mutate(h.to_rsa_cbc, data, size);
+  (void)SmimeReceive(kTypes[0], mutated_cbc, rsa_ctx);
+  ReceiveContext kari_ctx = rsa_ctx;
+  kari_ctx.me = &h.me;
+  (void)SmimeReceive(kTypes[0], mutated_cbc, kari_ctx);
   // The lean SignedData path: alice's valid bodies with the same changes.
   ReceiveContext sig_ctx = ctx;
   sig_ctx.cert_cache = nullptr;
