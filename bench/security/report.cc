@@ -1093,4 +1093,43 @@ LoadResult LoadInstructionRows(std::string_view json_text) {
   return r;
 }
 
+InstructionComparison CompareInstructions(const Rows& base, const Rows& now, double tolerance) {
+  InstructionComparison c;
+  for (const auto& [name, b] : base) {
+    auto it = now.find(name);
+    if (it == now.end()) {
+      c.only_base.push_back(name);
+      continue;
+    }
+    ++c.compared;
+    const InstructionChange change{name, b.value, it->second.value};
+    if (change.ratio() > 1 + tolerance) c.regressions.push_back(change);
+    if (change.ratio() < 1 - tolerance) c.improvements.push_back(change);
+  }
+  for (const auto& [name, r] : now) {
+    if (base.count(name) == 0) c.only_new.push_back(name);
+  }
+  auto by = [](bool worst_first) {
+    return [worst_first](const InstructionChange& a, const InstructionChange& b) {
+      return worst_first ? a.ratio() > b.ratio() : a.ratio() < b.ratio();
+    };
+  };
+  std::stable_sort(c.regressions.begin(), c.regressions.end(), by(true));
+  std::stable_sort(c.improvements.begin(), c.improvements.end(), by(false));
+  return c;
+}
+
+std::string FormatComparison(const InstructionComparison& c, double tolerance) {
+  std::string out;
+  for (const auto* list : {&c.regressions, &c.improvements}) {
+    for (const InstructionChange& x : *list) {
+      Appendf(&out, "%s %s: %s -> %s instructions (%.3fx)\n", list == &c.regressions ? "REGRESSION" : "improved",
+              x.name.c_str(), FmtInstructions(x.base).c_str(), FmtInstructions(x.now).c_str(), x.ratio());
+    }
+  }
+  Appendf(&out, "%zu compared at a tolerance of %.1f %%: %zu regressions, %zu improvements; %zu only in the base, %zu only in the new file\n",
+          c.compared, tolerance * 100, c.regressions.size(), c.improvements.size(), c.only_base.size(), c.only_new.size());
+  return out;
+}
+
 }  // namespace sipim::secreport

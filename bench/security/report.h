@@ -240,4 +240,24 @@ std::string FormatInstructionJson(const InstructionResult& r);
 // Its rows (value = instructions per iteration), for BuildInstructionTable.
 LoadResult LoadInstructionRows(std::string_view json_text);
 
+// A regression check on instruction counts, which do not move with the
+// machine's load: each benchmark in both files, new / base. Counts from
+// different CPU models are not comparable (OpenSSL picks its code paths by
+// CPU features), nor are RSA private-key rows closer than about 3 %
+// (blinding draws a random number each call).
+struct InstructionChange {
+  std::string name;
+  double base = 0, now = 0;
+  double ratio() const { return now / base; }
+};
+struct InstructionComparison {
+  std::vector<InstructionChange> regressions;   // ratio > 1 + tolerance, worst first
+  std::vector<InstructionChange> improvements;  // ratio < 1 - tolerance, best first
+  std::size_t compared = 0;
+  std::vector<std::string> only_base, only_new;  // not judged
+};
+InstructionComparison CompareInstructions(const Rows& base, const Rows& now, double tolerance);
+// The comparison as text: a line per regression and improvement, then the counts.
+std::string FormatComparison(const InstructionComparison& c, double tolerance);
+
 }  // namespace sipim::secreport

@@ -606,6 +606,38 @@ TEST(SecurityReportInstructions, TableIsTheRatioTableInInstructions) {
             "| BM_Seal/aes128gcm/100 | 3.3 k | aes128gcm-aad43-params/100 | 3.0 k | 1.11 | **no** |");
 }
 
+// Rows of instruction counts, for the comparison tests.
+Rows Counts(const std::map<std::string, double>& counts) {
+  Rows rows;
+  for (const auto& [name, n] : counts) {
+    rows[name].name = name;
+    rows[name].value = n;
+  }
+  return rows;
+}
+
+// A count that grew by more than the tolerance is a regression, one that
+// fell by more an improvement, worst (best) first; exactly at the
+// tolerance is neither; names in one file only are listed, not judged.
+TEST(SecurityReportInstructions, ComparisonJudgesEachBenchmarkAgainstTheTolerance) {
+  const Rows base = Counts({{"BM_A", 1000}, {"BM_B", 1000}, {"BM_C", 1000}, {"BM_D", 1000}, {"BM_E", 1000}, {"BM_Old", 5}});
+  const Rows now = Counts({{"BM_A", 1100}, {"BM_B", 1300}, {"BM_C", 1050}, {"BM_D", 900}, {"BM_E", 1020}, {"BM_New", 5}});
+  const InstructionComparison c = CompareInstructions(base, now, 0.05);
+  EXPECT_EQ(c.compared, 5u);
+  ASSERT_EQ(c.regressions.size(), 2u);
+  EXPECT_EQ(c.regressions[0].name, "BM_B");
+  EXPECT_EQ(c.regressions[1].name, "BM_A");
+  ASSERT_EQ(c.improvements.size(), 1u);
+  EXPECT_EQ(c.improvements[0].name, "BM_D");
+  EXPECT_EQ(c.only_base, std::vector<std::string>{"BM_Old"});
+  EXPECT_EQ(c.only_new, std::vector<std::string>{"BM_New"});
+  EXPECT_EQ(FormatComparison(c, 0.05),
+            "REGRESSION BM_B: 1.0 k -> 1.3 k instructions (1.300x)\n"
+            "REGRESSION BM_A: 1.0 k -> 1.1 k instructions (1.100x)\n"
+            "improved BM_D: 1.0 k -> 900 instructions (0.900x)\n"
+            "5 compared at a tolerance of 5.0 %: 2 regressions, 1 improvements; 1 only in the base, 1 only in the new file\n");
+}
+
 // ------------------------------------------------------------ tables
 
 // Given every benchmark it reads, BuildTables writes the three tables and
@@ -918,6 +950,32 @@ TEST(SecurityReportCommand, CountInstructionsScriptCountsRealLoops) {
   EXPECT_GT(small, 1000);
   EXPECT_GT(large, small);
   std::remove(out.c_str());
+}
+
+// `compare-instructions`: exit 0 without a regression, 1 with one (named
+// on stdout), 2 for a bad tolerance or nothing in common.
+TEST(SecurityReportCommand, CompareInstructionsExitStatus) {
+  InstructionResult base, grown, other;
+  base.rows = {{"BM_Seal/aes128gcm/100", 3000}, {"BM_Open/aes128gcm/100", 3000}};
+  grown.rows = {{"BM_Seal/aes128gcm/100", 3000}, {"BM_Open/aes128gcm/100", 3400}};
+  other.rows = {{"BM_X", 1}};
+  const std::string b = WriteTemp("base-i.json", FormatInstructionJson(base));
+  const std::string g = WriteTemp("grown-i.json", FormatInstructionJson(grown));
+  const std::string o = WriteTemp("other-i.json", FormatInstructionJson(other));
+  CommandRun r = RunReport("compare-instructions \"" + b + "\" \"" + b + "\"");
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = RunReport("compare-instructions \"" + b + "\" \"" + g + "\"");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("REGRESSION BM_Open/aes128gcm/100: 3.0 k -> 3.4 k instructions (1.133x)\n"), std::string::npos) << r.out;
+  r = RunReport("compare-instructions \"" + b + "\" \"" + g + "\" 0.2");
+  EXPECT_EQ(r.status, 0) << r.out;
+  r = RunReport("compare-instructions \"" + b + "\" \"" + g + "\" 2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "compare-instructions: tolerance wants a number in [0, 1), got '2'\n");
+  r = RunReport("compare-instructions \"" + b + "\" \"" + o + "\"");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "compare-instructions: no benchmark is in both files\n");
+  for (const std::string& f : {b, g, o}) std::remove(f.c_str());
 }
 
 // A bad command line is exit 2 with the usage.

@@ -11,12 +11,17 @@
 //                                 (count_instructions.sh; <x-dumps> is the
 //                                 --callgrind-out-file, whose dumps are <x-dumps>.1, .2, ...);
 //   instruction-table <instructions.json>
-//                                 the ratio table from those counts.
+//                                 the ratio table from those counts;
+//   compare-instructions <base.json> <new.json> [tolerance]
+//                                 a regression check on two such files (default
+//                                 tolerance 0.05): exit 1 if any benchmark's count grew
+//                                 by more, 2 for unreadable files or nothing to compare.
 // Every number printed comes from the JSON; nothing is typed in by hand. The
 // arithmetic is in report.h (tested by report_test.cc); this file reads
 // files, prints and sets the exit status: 1 when anything needed is missing
 // or unreadable (and then no table or CSV is written), 2 for a bad command line.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -171,6 +176,38 @@ int WriteInstructionTable(const char* path) {
   return 0;
 }
 
+// Exit 0: no regression; 1: a regression; 2: bad input.
+int CompareInstructionFiles(const char* base_path, const char* new_path, const char* tolerance_text) {
+  double tolerance = 0.05;
+  if (tolerance_text != nullptr) {
+    char* end = nullptr;
+    tolerance = std::strtod(tolerance_text, &end);
+    if (*tolerance_text == '\0' || *end != '\0' || !(tolerance >= 0 && tolerance < 1)) {
+      std::fprintf(stderr, "compare-instructions: tolerance wants a number in [0, 1), got '%s'\n", tolerance_text);
+      return 2;
+    }
+  }
+  Rows rows[2];
+  const char* paths[2] = {base_path, new_path};
+  for (int i = 0; i < 2; ++i) {
+    std::optional<std::string> text = ReadFile(paths[i]);
+    if (!text) return 2;
+    LoadResult r = LoadInstructionRows(*text);
+    if (!r.error.empty()) {
+      std::fprintf(stderr, "%s: %s\n", paths[i], r.error.c_str());
+      return 2;
+    }
+    rows[i] = std::move(r.rows);
+  }
+  const InstructionComparison c = CompareInstructions(rows[0], rows[1], tolerance);
+  std::fputs(FormatComparison(c, tolerance).c_str(), stdout);
+  if (c.compared == 0) {
+    std::fprintf(stderr, "compare-instructions: no benchmark is in both files\n");
+    return 2;
+  }
+  return c.regressions.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -180,9 +217,13 @@ int main(int argc, char** argv) {
   if (argc == 3 && cmd == "check") return CheckNames(argv[2]);
   if (argc == 7 && cmd == "instructions") return CountInstructions(argv);
   if (argc == 3 && cmd == "instruction-table") return WriteInstructionTable(argv[2]);
+  if ((argc == 4 || argc == 5) && cmd == "compare-instructions") {
+    return CompareInstructionFiles(argv[2], argv[3], argc == 5 ? argv[4] : nullptr);
+  }
   std::fprintf(stderr,
                "usage: %s csv <bench.json> <out.csv> | table <bench.json> | check <names.txt>\n"
-               "       | instructions <a.json> <a-dumps> <b.json> <b-dumps> <out.json> | instruction-table <instructions.json>\n",
+               "       | instructions <a.json> <a-dumps> <b.json> <b-dumps> <out.json> | instruction-table <instructions.json>\n"
+               "       | compare-instructions <base.json> <new.json> [tolerance]\n",
                argv[0]);
   return 2;
 }

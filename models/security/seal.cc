@@ -231,6 +231,8 @@ Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsign
 }
 
 Status SealSession::Seal(std::string_view framing, std::string_view pt, std::string& out) {
+  // Refused before the output grows (SealTo refuses it too).
+  if (pt.size() > static_cast<std::size_t>(INT32_MAX)) return MakeError(Errc::kMalformed, "seal: message too large");
   const std::size_t start = out.size();
   out.resize(start + SealedSize(pt.size()));
   Status st = SealTo(framing, pt, reinterpret_cast<unsigned char*>(&out[start]));
