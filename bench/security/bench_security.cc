@@ -1045,44 +1045,67 @@ void PrimHmacPads(benchmark::State& state, std::size_t size) {
   state.counters["bytes_out"] = static_cast<double>(len);
 }
 
-// HMAC-SHA1 exactly as sealing computes it (security::HmacKey): the RFC 2104
-// pad states absorbed once into OpenSSL's low-level SHA_CTX; per call a
-// struct copy of each, SHA1_Update and SHA1_Final, no EVP layer. (The
-// hmac-sha1-pads row does the same through EVP_MD_CTX_copy_ex, which in
-// OpenSSL 3.0 frees and allocates the provider context on every copy.)
-void PrimHmacSha1Ctx(benchmark::State& state, std::size_t size) {
-  unsigned char ipad[64], opad[64], key[20] = {1}, inner[SHA_DIGEST_LENGTH], out[SHA_DIGEST_LENGTH];
+// HMAC exactly as security::HmacKey computes it (sealing: SHA-1; the RSA
+// receive's rejection key: SHA-256): the RFC 2104 pad states absorbed once
+// into OpenSSL's low-level SHA_CTX / SHA256_CTX; per call a struct copy of
+// each, Update and Final, no EVP layer. (The hmac-sha1-pads row does the
+// same through EVP_MD_CTX_copy_ex, which in OpenSSL 3.0 frees and allocates
+// the provider context on every copy.)
+template <typename Ctx, int (*Init)(Ctx*), int (*Update)(Ctx*, const void*, std::size_t),
+          int (*Final)(unsigned char*, Ctx*), std::size_t kLen>
+void PrimHmacShaCtx(benchmark::State& state, std::size_t size, const EVP_MD* md, const char* name) {
+  unsigned char ipad[64], opad[64], key[20] = {1}, inner[kLen], out[kLen];
   std::memset(ipad, 0x36, sizeof ipad);
   std::memset(opad, 0x5c, sizeof opad);
   for (std::size_t i = 0; i < sizeof key; ++i) {
     ipad[i] ^= key[i];
     opad[i] ^= key[i];
   }
-  SHA_CTX ic, oc;
-  if (SHA1_Init(&ic) != 1 || SHA1_Update(&ic, ipad, sizeof ipad) != 1 || SHA1_Init(&oc) != 1 ||
-      SHA1_Update(&oc, opad, sizeof opad) != 1) {
-    state.SkipWithError("SHA1 pads");
+  Ctx ic, oc;
+  if (Init(&ic) != 1 || Update(&ic, ipad, sizeof ipad) != 1 || Init(&oc) != 1 || Update(&oc, opad, sizeof opad) != 1) {
+    state.SkipWithError("SHA pads");
     return;
   }
   std::vector<unsigned char> in(size, 'm');
   auto mac = [&] {
-    SHA_CTX w = ic;
-    bool ok = SHA1_Update(&w, in.data(), size) == 1 && SHA1_Final(inner, &w) == 1;
+    Ctx w = ic;
+    bool ok = Update(&w, in.data(), size) == 1 && Final(inner, &w) == 1;
     w = oc;
-    return ok && SHA1_Update(&w, inner, sizeof inner) == 1 && SHA1_Final(out, &w) == 1;
+    return ok && Update(&w, inner, sizeof inner) == 1 && Final(out, &w) == 1;
   };
-  {  // HMAC-SHA1 as OpenSSL's one-shot HMAC() computes it
+  {  // the MAC as OpenSSL's one-shot HMAC() computes it
     unsigned char ref[EVP_MAX_MD_SIZE];
     unsigned int ref_len = 0;
-    const bool ok = mac() && HMAC(EVP_sha1(), key, sizeof key, in.data(), size, ref, &ref_len) != nullptr &&
+    const bool ok = mac() && HMAC(md, key, sizeof key, in.data(), size, ref, &ref_len) != nullptr &&
                     ref_len == sizeof out && std::memcmp(out, ref, sizeof out) == 0;
-    if (!Verified(state, ok, "hmac-sha1-sha1ctx: not HMAC-SHA1")) return;
+    if (!Verified(state, ok, (std::string(name) + ": not HMAC").c_str())) return;
   }
   for (auto _ : state) {
-    if (!mac()) state.SkipWithError("HMAC-SHA1");
+    if (!mac()) state.SkipWithError(name);
     benchmark::DoNotOptimize(out);
   }
-  state.counters["bytes_out"] = SHA_DIGEST_LENGTH;
+  state.counters["bytes_out"] = static_cast<double>(kLen);
+}
+
+void PrimHmacSha1Ctx(benchmark::State& state, std::size_t size) {
+  PrimHmacShaCtx<SHA_CTX, SHA1_Init, SHA1_Update, SHA1_Final, SHA_DIGEST_LENGTH>(state, size, EVP_sha1(),
+                                                                                "hmac-sha1-sha1ctx");
+}
+
+void PrimHmacSha256Ctx(benchmark::State& state, std::size_t size) {
+  PrimHmacShaCtx<SHA256_CTX, SHA256_Init, SHA256_Update, SHA256_Final, SHA256_DIGEST_LENGTH>(
+      state, size, EVP_sha256(), "hmac-sha256-sha256ctx");
+}
+
+// RAND_bytes of n bytes: the lean encryption draws its content key and IV
+// with one call each.
+void PrimRandBytes(benchmark::State& state, std::size_t n) {
+  std::vector<unsigned char> out(n);
+  for (auto _ : state) {
+    if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) state.SkipWithError("RAND_bytes");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes_out"] = static_cast<double>(n);
 }
 
 // The AES-CM keystream of a short message as sealing makes it: one
@@ -1243,12 +1266,6 @@ void PrimX963KdfKept(benchmark::State& state) {
   state.counters["bytes_out"] = 16;
 }
 
-// AES-128-GCM under a new key per call (a CMS content key) as cheaply as
-// OpenSSL allows it: a kept context re-keyed with the implementation
-// fetched once (EVP_EncryptInit_ex2), one update, final, tag. The lean
-// S/MIME code uses a fetched cipher too (and a fresh context per message);
-// aes128gcm-rekey/<n> passes EVP_aes_128_gcm(), which OpenSSL 3.0 looks up
-// again on every EVP_EncryptInit_ex.
 // AES-128-CBC with PKCS#7 padding as the lean EnvelopedData code runs it: a
 // fresh context per call, keyed and given its IV with the cipher fetched
 // once (EVP_EncryptInit_ex2 / EVP_DecryptInit_ex2), one update, final.
@@ -1295,6 +1312,12 @@ void PrimCbcRekeyFetched(benchmark::State& state, std::size_t size, bool decrypt
   state.counters["bytes_out"] = static_cast<double>(decrypt ? size : ct_len);
 }
 
+// AES-128-GCM under a new key per call (a CMS content key) as cheaply as
+// OpenSSL allows it: a kept context re-keyed with the implementation
+// fetched once (EVP_EncryptInit_ex2), one update, final, tag. The lean
+// S/MIME code uses a fetched cipher too (and a fresh context per message);
+// aes128gcm-rekey/<n> passes EVP_aes_128_gcm(), which OpenSSL 3.0 looks up
+// again on every EVP_EncryptInit_ex.
 void PrimGcmRekeyFetched(benchmark::State& state, std::size_t size) {
   static const sec::EvpCipherPtr gcm(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr));
   unsigned char key[16], iv[12] = {0}, tag[16];
@@ -1383,8 +1406,9 @@ void PrimSha256SignedAttrs(benchmark::State& state, KeyAlg alg) {
 // after the other in one loop iteration instead of each in a loop of its
 // own: SHA-256 over the content and over the signed attributes, d2i_X509,
 // path validation, EVP_PKEY_verify with a kept context, X509_free; with
-// `decrypt` (RSA), first the content key's RSAES-PKCS1-v1_5 decryption and
-// AES-128-GCM (re-keyed) over the signed body. In sequence each call runs
+// `decrypt` (RSA), first the content key's RSAES-PKCS1-v1_5 decryption, the
+// rejection key (HMAC-SHA-256 of the encrypted key from SHA256_CTX pad
+// states) and AES-128-GCM (re-keyed) over the signed body. In sequence each call runs
 // with the caches and branch predictors the others left behind, which the
 // sum of the separate loops does not pay: this row measures that sum as one
 // sequence, for comparison with BM_Smime/verify and decrypt_verify.
@@ -1429,13 +1453,26 @@ void PrimSequence(benchmark::State& state, KeyAlg alg, std::size_t size, bool de
   EVP_PKEY_decrypt_init(dctx.get());
   EVP_PKEY_CTX_set_rsa_padding(dctx.get(), RSA_PKCS1_PADDING);
   std::string plain(signed_body.size(), '\0');
+  unsigned char ipad[64], opad[64];
+  std::memset(ipad, 0x36, sizeof ipad);
+  std::memset(opad, 0x5c, sizeof opad);
+  SHA256_CTX ic, oc;
+  SHA256_Init(&ic);
+  SHA256_Update(&ic, ipad, sizeof ipad);
+  SHA256_Init(&oc);
+  SHA256_Update(&oc, opad, sizeof opad);
   for (auto _ : state) {
     bool ok = true;
     if (decrypt) {
-      unsigned char key[512];
+      unsigned char key[512], inner[32], rejection[32];
       std::size_t key_len = sizeof key;
+      SHA256_CTX w = ic;
+      ok = SHA256_Update(&w, ek, ek_len) == 1 && SHA256_Final(inner, &w) == 1;
+      w = oc;
+      ok = ok && SHA256_Update(&w, inner, sizeof inner) == 1 && SHA256_Final(rejection, &w) == 1;
+      benchmark::DoNotOptimize(rejection);
       sec::EvpCipherCtxPtr c(EVP_CIPHER_CTX_new());
-      ok = EVP_PKEY_decrypt(dctx.get(), key, &key_len, ek, ek_len) == 1 && key_len == 16 &&
+      ok = ok && EVP_PKEY_decrypt(dctx.get(), key, &key_len, ek, ek_len) == 1 && key_len == 16 &&
            EVP_DecryptInit_ex(c.get(), EVP_aes_128_gcm(), nullptr, key, iv) == 1 &&
            EVP_DecryptUpdate(c.get(), reinterpret_cast<unsigned char*>(plain.data()), &n,
                              reinterpret_cast<const unsigned char*>(ct.data()), static_cast<int>(ct.size())) == 1 &&
@@ -1890,6 +1927,11 @@ void RegisterPrimitives() {
           ->Apply(FastTiming);
     }
   }
+  // The lean encryption's two RAND_bytes; the RSA receive's rejection key
+  // (HMAC-SHA-256 over the 256-byte encrypted content key).
+  benchmark::RegisterBenchmark("BM_Primitive/rand_bytes/16", PrimRandBytes, std::size_t{16})->Apply(FastTiming);
+  benchmark::RegisterBenchmark("BM_Primitive/hmac-sha256-sha256ctx/256", PrimHmacSha256Ctx, std::size_t{256})
+      ->Apply(FastTiming);
   for (std::size_t s : {16u, 100u, 1300u, 8192u, 65536u}) {
     const std::string n = std::to_string(s);
     benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm/" + n).c_str(), PrimAes, EVP_aes_128_gcm(), s, false, std::size_t{0})

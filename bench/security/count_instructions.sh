@@ -29,6 +29,13 @@ bench=$build/bench/security/bench_security
 report=$build/bench/security/security_report
 a=${SIPIM_ITERATIONS_A:-5}
 b=${SIPIM_ITERATIONS_B:-25}
+case "$a:$b" in
+  *[!0-9:]* | :* | *:) echo "count_instructions: SIPIM_ITERATIONS_A and _B must be whole numbers (got '$a' and '$b')" >&2; exit 2 ;;
+esac
+if [ "$a" -lt 1 ] || [ "$a" -ge "$b" ] || [ "$b" -gt 32 ]; then
+  echo "count_instructions: need 1 <= A < B <= 32 (got $a and $b): BM_Open re-keys, timing paused, every 32 iterations" >&2
+  exit 2
+fi
 for exe in "$bench" "$report"; do
   if [ ! -x "$exe" ]; then
     echo "count_instructions: $exe is not built (cmake --build $build --target bench_security security_report)" >&2

@@ -685,11 +685,16 @@ void Tables::SmimeRatios(const std::string& a) {
   // name: keygen/p256); the receiver imports the originator's point by
   // EVP_PKEY_fromdata from a plain parameter array (import_peer-params).
   const std::string kari_z = P + "derive-quickcheck/p256";
+  // The lean encryption draws the content key and the IV (two RAND_bytes);
+  // the RSA receive computes its rejection key (HMAC-SHA-256 of the
+  // encrypted key) whether or not the key decrypts.
+  const Term rand2{2, P + "rand_bytes/16"}, rejection{1, P + "hmac-sha256-sha256ctx/256"};
   for (const int n : {1, 16}) {
     const std::string enc = a + "-aes128gcm-r" + std::to_string(n);
     std::vector<Term> e = rsa ? std::vector<Term>{{n, P + "encrypt/rsa2048-pkcs1"}}
                               : std::vector<Term>{{n, P + "keygen/p256"}, {n, kari_z}};
     e.push_back({1, P + "aes128gcm-rekey-fetched/100"});
+    if (rsa) e.push_back(rand2);
     // RSA: complete; P-256: without the KEK derivation and wrap (next line).
     Ratio("BM_Smime/encrypt/" + enc + "/100", e, rsa ? nullptr : kPartialNote);
     // P-256 key agreement also derives a KEK (X9.63, SHA-256) and wraps or
@@ -701,9 +706,11 @@ void Tables::SmimeRatios(const std::string& a) {
     if (!rsa) {
       std::vector<Term> e_full = {{n, P + "keygen/p256"}, {n, kari_z}, kdf, wrap};
       e_full.push_back({1, P + "aes128gcm-rekey-fetched/100"});
+      e_full.push_back(rand2);
       Ratio("BM_Smime/encrypt/" + enc + "/100", e_full);
     }
     std::vector<Term> d = {{1, rsa ? P + "decrypt/rsa2048-pkcs1" : kari_z}, {1, P + "aes128gcm-rekey-fetched/100"}};
+    if (rsa) d.push_back(rejection);
     Ratio("BM_Smime/decrypt/" + enc + "/100", d, rsa ? nullptr : kPartialNote);
     // The receive side as listed in full (for RSA the same as above).
     std::vector<Term> d_full = rsa ? d : kari_rx;
@@ -716,7 +723,7 @@ void Tables::SmimeRatios(const std::string& a) {
     se.push_back({1, P + "sha256-kept/100"});
     Partial("BM_Smime/sign_encrypt/" + enc + "/100", se);
     std::vector<Term> se_full = rsa ? e : std::vector<Term>{{n, P + "keygen/p256"}, {n, kari_z}, kdf, wrap,
-                                                              {1, P + "aes128gcm-rekey-fetched/100"}};
+                                                              {1, P + "aes128gcm-rekey-fetched/100"}, rand2};
     se_full.push_back({1, P + "sign/" + a});
     se_full.push_back({1, P + "sha256-kept/100"});
     se_full.push_back(attrs);
@@ -741,8 +748,9 @@ void Tables::SmimeRatios(const std::string& a) {
       std::vector<Term> ce = rsa ? std::vector<Term>{{1, P + "encrypt/rsa2048-pkcs1"}}
                                  : std::vector<Term>{{1, P + "keygen/p256"}, {1, kari_z}, kdf, wrap};
       ce.push_back({1, P + "aes128cbc-rekey-fetched/100"});
+      ce.push_back(rand2);
       Ratio("BM_Smime/encrypt/" + cbc + "/100", ce);
-      std::vector<Term> cd = rsa ? std::vector<Term>{{1, P + "decrypt/rsa2048-pkcs1"}} : kari_rx;
+      std::vector<Term> cd = rsa ? std::vector<Term>{{1, P + "decrypt/rsa2048-pkcs1"}, rejection} : kari_rx;
       cd.push_back({1, P + "aes128cbc-rekey-fetched-decrypt/100"});
       Ratio("BM_Smime/decrypt/" + cbc + "/100", cd);
       ce.insert(ce.end(), {{1, P + "sign/" + a}, {1, P + "sha256-kept/100"}, attrs});

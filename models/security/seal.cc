@@ -202,8 +202,9 @@ Status SealSession::CmCrypt(const unsigned char* iv, const unsigned char* in, st
 Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsigned char* p) {
   if (!enc_) return MakeError(Errc::kCrypto, "seal: session not initialised");
   if (next_seq_ == 0) return MakeError(Errc::kReplay, "seal: sequence numbers exhausted");
-  if (pt.size() > static_cast<std::size_t>(INT32_MAX)) {
-    return MakeError(Errc::kMalformed, "seal: message too large");
+  if (pt.size() > MaxMessage()) {
+    return MakeError(Errc::kMalformed, "seal: message of " + std::to_string(pt.size()) + " bytes is over the " +
+                                           std::to_string(MaxMessage()) + "-byte limit of " + SealSuiteName(suite_));
   }
   const std::uint64_t seq = next_seq_;
   p[0] = static_cast<unsigned char>(suite_);
@@ -231,8 +232,8 @@ Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsign
 }
 
 Status SealSession::Seal(std::string_view framing, std::string_view pt, std::string& out) {
-  // Refused before the output grows (SealTo refuses it too).
-  if (pt.size() > static_cast<std::size_t>(INT32_MAX)) return MakeError(Errc::kMalformed, "seal: message too large");
+  // Refused before the output grows (SealTo says why).
+  if (pt.size() > MaxMessage()) return SealTo(framing, pt, nullptr);
   const std::size_t start = out.size();
   out.resize(start + SealedSize(pt.size()));
   Status st = SealTo(framing, pt, reinterpret_cast<unsigned char*>(&out[start]));
@@ -260,6 +261,10 @@ Result<std::size_t> SealSession::OpenTo(std::string_view framing, std::string_vi
     if (Status st = window_.Check(seq); !st) return st.error();
   }
   const std::size_t ct_len = sealed.size() - kSealHeaderLen - tag_len;
+  if (ct_len > MaxMessage()) {
+    return MakeError(Errc::kMalformed, "open: message of " + std::to_string(ct_len) + " bytes is over the " +
+                                           std::to_string(MaxMessage()) + "-byte limit of " + SealSuiteName(suite_));
+  }
   const unsigned char* ct = p + kSealHeaderLen;
   const unsigned char* tag = ct + ct_len;
   unsigned char iv[16];

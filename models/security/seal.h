@@ -81,6 +81,14 @@ class SealSession {
   Status Open(std::string_view framing_header, std::string_view sealed, std::string& out);
 
   SealSuite suite() const { return suite_; }
+  // The largest message a seal or open takes. AES-CM: 2^16 blocks (1 MiB),
+  // because its counter is the IV's last 16 bits (RFC 3711 §4.1.1): past
+  // it the counter would carry into the bytes that hold salt XOR sequence
+  // number, and one message's keystream would repeat another's. GCM: 2^31 - 1
+  // bytes (the EVP length is an int).
+  std::size_t MaxMessage() const {
+    return suite_ == SealSuite::kAesCmHmacSha1_80 ? std::size_t{1} << 20 : static_cast<std::size_t>(INT32_MAX);
+  }
   std::uint64_t next_seq() const { return next_seq_; }
   // For tests and resynchronisation: the sequence number the next Seal uses.
   void set_next_seq(std::uint64_t s) { next_seq_ = s; }

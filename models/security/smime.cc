@@ -1,6 +1,7 @@
 #include "security/smime.h"
 
 #include "security/enveloped_data.h"
+#include "security/kdf.h"
 #include "security/signed_data.h"
 
 #include <openssl/cmserr.h>
@@ -935,18 +936,41 @@ bool LeanDecryptKari(const EnvelopeView& v, const ReceiveContext& ctx, std::stri
   return true;
 }
 
+// The content key used in place of our KTRI's when its RSA decryption fails:
+// HMAC-SHA-256 of the encrypted key under a secret drawn once per process
+// (the idea of OpenSSL 3.2's implicit rejection). Every resend of one
+// ciphertext then fails the same way: with a fresh random key per attempt, a
+// CBC body would decrypt to a well-padded garbage entity (kMalformed) in
+// about 1 attempt in 256 for a non-conformant RSA block but never for a
+// conformant one, and resending would tell the two apart.
+bool RejectionKey(const der::Span& encrypted_key, unsigned char* out16) {
+  static const HmacKey secret = [] {
+    unsigned char s[32];
+    HmacKey k;
+    if (RAND_bytes(s, sizeof s) == 1) {
+      if (auto made = HmacKey::Create(HmacDigest::kSha256, s, sizeof s)) k = std::move(*made);
+    }
+    OPENSSL_cleanse(s, sizeof s);
+    return k;
+  }();
+  unsigned char mac[32];
+  if (!secret || !secret.Mac(encrypted_key.data, encrypted_key.size, nullptr, 0, mac).ok()) return false;
+  std::memcpy(out16, mac, 16);
+  OPENSSL_cleanse(mac, sizeof mac);
+  return true;
+}
+
 // The lean path for (Auth)EnvelopedData to an RSA recipient (our KTRI entry).
 // nullopt: CMS decides (a KTRI before ours in a form ReadKtri does not read,
 // we are not named, or the RSA context cannot be set up). Otherwise the
 // final verdict, with no fallback to CMS: the content key is
-// RSAES-PKCS1-v1_5 decrypted and, if that fails or does not give 16 bytes, a
-// random key is used instead, selected without a branch, so a padding
-// failure surfaces only as the content's failure (the GCM tag, or the CBC
-// padding, which a random key breaks but for about 1 in 256), with the same code
-// (kTampered) and message and after the same work, as CMS_decrypt does when
-// it is not told the recipient. (With the recipient certificate set,
-// OpenSSL 3.0's CMS_decrypt stops early on a padding failure, which is why
-// a failure here does not go on to CMS.)
+// RSAES-PKCS1-v1_5 decrypted and, if that fails or does not give 16 bytes,
+// the rejection key above is used instead, selected without a branch, so a
+// padding failure surfaces only as the content's failure (the GCM tag, or
+// the CBC padding, which a wrong key breaks but for about 1 message in 256,
+// and then for every resend of it), with the same code (kTampered) and
+// message and after the same work. A failure here does not go on to CMS:
+// a retry there could only add a second signal.
 std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContext& ctx, std::string& content) {
   std::optional<KtriView> mine;
   for (const der::Span& whole : v.ktris) {
@@ -960,10 +984,10 @@ std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContex
   if (!mine) return std::nullopt;
   EVP_PKEY* key = ctx.me->key.get();
   EVP_PKEY_CTX* pctx = RsaDecryptContext(*ctx.me);  // kept by the identity
-  unsigned char ek[1024] = {0}, random_cek[16], cek[16];
+  unsigned char ek[1024] = {0}, rejection_cek[16], cek[16];
   std::size_t len = sizeof ek;
   if (pctx == nullptr || static_cast<std::size_t>(EVP_PKEY_get_size(key)) > sizeof ek ||
-      RAND_bytes(random_cek, sizeof random_cek) != 1) {
+      !RejectionKey(mine->encrypted_key, rejection_cek)) {
     DrainOpenSslErrors();
     return std::nullopt;
   }
@@ -972,10 +996,10 @@ std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContex
   const unsigned int ok_bits = static_cast<unsigned int>(rc == 1) & static_cast<unsigned int>(len == 16);
   const auto good = static_cast<unsigned char>(0u - ok_bits);
   for (std::size_t i = 0; i < sizeof cek; ++i) {
-    cek[i] = static_cast<unsigned char>((ek[i] & good) | (random_cek[i] & static_cast<unsigned char>(~good)));
+    cek[i] = static_cast<unsigned char>((ek[i] & good) | (rejection_cek[i] & static_cast<unsigned char>(~good)));
   }
   OPENSSL_cleanse(ek, sizeof ek);
-  OPENSSL_cleanse(random_cek, sizeof random_cek);
+  OPENSSL_cleanse(rejection_cek, sizeof rejection_cek);
   ERR_clear_error();  // a padding failure leaves an error queue entry; it must not show
   std::string plain;
   const bool ok = DecryptContent(v, cek, plain);
@@ -984,7 +1008,7 @@ std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContex
     ERR_clear_error();
     OPENSSL_cleanse(plain.data(), plain.size());
     return Status(MakeError(Errc::kTampered, v.gcm ? "content does not decrypt or authenticate (AES-128-GCM, RSA key transport)"
-                                                   : "content does not decrypt (AES-128-CBC, RSA key transport)"));
+                                                   : "content does not decrypt or authenticate (AES-128-CBC, RSA key transport)"));
   }
   content = std::move(plain);
   return Status();

@@ -542,5 +542,36 @@ TEST(HostileDer, NonDerAndOverlongLengthsRefused) {
   }
 }
 
+// A KTRI whose RSA block does not decrypt gets a content key derived from
+// the encrypted key, not a fresh random one, so every resend of one message
+// fails the same way. With CBC a wrong key unpads about once in 256 and the
+// garbage entity is then kMalformed: such a message is found among corrupted
+// keys and must give kMalformed on every resend (a random key per attempt
+// gave kTampered on almost all of them, which told a non-conformant RSA
+// block from a conformant one).
+TEST(HostileEnveloped, RsaCbcRejectionIsTheSameOnEveryResend) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& dan = p.user("sip:dan@home.com");
+  auto b = SmimeEncrypt({dan.cert.get()}, kEntity, SmimeCipher::kAes128Cbc);
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  auto v = ParseEnvelopedData(b->body);
+  ASSERT_TRUE(v.ok() && v->ktris.size() == 1u);
+  auto kv = ReadKtri(v->ktris[0]);
+  ASSERT_TRUE(kv.ok());
+  const std::size_t key_at = static_cast<std::size_t>(kv->encrypted_key.data - reinterpret_cast<const unsigned char*>(b->body.data()));
+  const std::string type = "application/pkcs7-mime;smime-type=enveloped-data";
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.me = &dan;
+  c.require_signature = false;
+  std::string unpads;
+  for (int i = 0; i < 4000 && unpads.empty(); ++i) {
+    std::string m = b->body;
+    m[key_at + 8 + static_cast<std::size_t>(i % 200)] ^= static_cast<char>(1 + i / 200);
+    if (SmimeReceive(type, m, c).code() == Errc::kMalformed) unpads = m;
+  }
+  ASSERT_FALSE(unpads.empty()) << "no corrupted key among 4000 gave a well-padded content";
+  for (int k = 0; k < 30; ++k) EXPECT_EQ(SmimeReceive(type, unpads, c).code(), Errc::kMalformed) << "resend " << k;
+}
+
 }  // namespace
 }  // namespace sipim::security

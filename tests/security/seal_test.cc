@@ -146,6 +146,36 @@ TEST_P(SealSuiteTest, OpenToLeavesNothingOnTamper) {
   EXPECT_EQ(std::count(out.begin(), out.end(), 'p'), 0);
 }
 
+// AES-CM takes at most 2^16 blocks (1 MiB) per message, sealing and
+// opening: its counter is 16 bits, and past it one message's keystream
+// would repeat another's (the block after 2^16 of message 1 is block 0 of a
+// later message). Exactly 1 MiB seals and opens.
+TEST(Seal, CmRefusesMessagesOverTwoToTheSixteenBlocks) {
+  auto tx = SealSession::Create(SealSuite::kAesCmHmacSha1_80, Keys(1));
+  auto rx = SealSession::Create(SealSuite::kAesCmHmacSha1_80, Keys(1));
+  ASSERT_TRUE(tx.ok() && rx.ok());
+  EXPECT_EQ(tx->MaxMessage(), std::size_t{1} << 20);
+  const std::string max(std::size_t{1} << 20, 'a');
+  std::string frame, out;
+  ASSERT_TRUE(tx->Seal(kHeader, max, frame).ok());
+  ASSERT_TRUE(rx->Open(kHeader, frame, out).ok());
+  EXPECT_EQ(out, max);
+  std::string big_frame;
+  auto st = tx->Seal(kHeader, max + "b", big_frame);
+  EXPECT_EQ(st.code(), Errc::kMalformed);
+  EXPECT_NE(st.error().message.find("over the 1048576-byte limit of aescm-hmacsha1-80"), std::string::npos)
+      << st.error().message;
+  EXPECT_TRUE(big_frame.empty());
+  // A frame of 2^20 + 1 ciphertext bytes is refused before anything is decrypted.
+  std::string forged = frame.substr(0, kSealHeaderLen) + max + "b" + frame.substr(frame.size() - 10);
+  forged[8] = 2;  // a new sequence number
+  out.clear();
+  EXPECT_EQ(rx->Open(kHeader, forged, out).code(), Errc::kMalformed);
+  EXPECT_TRUE(out.empty());
+  auto gcm = SealSession::Create(SealSuite::kAes128Gcm, Keys(1));
+  EXPECT_EQ(gcm->MaxMessage(), static_cast<std::size_t>(INT32_MAX));
+}
+
 INSTANTIATE_TEST_SUITE_P(Suite, SealSuiteTest,
                          ::testing::Values(SealSuite::kAes128Gcm, SealSuite::kAesCmHmacSha1_80),
                          [](const auto& info) {
