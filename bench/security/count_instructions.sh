@@ -75,5 +75,9 @@ status=0
 wait "$pid_a" || status=1
 wait "$pid_b" || status=1
 [ "$status" -eq 0 ] || exit 1
+if grep -q "Failed to match any benchmarks" "$tmp/a/log"; then
+  echo "count_instructions: no benchmark matches the filter ($*)" >&2
+  exit 2
+fi
 
 "$report" instructions "$tmp/a/run.json" "$tmp/a/cg" "$tmp/b/run.json" "$tmp/b/cg" "$out"
