@@ -504,29 +504,27 @@ void Appendf(std::string* out, const char* fmt, ...) {
 
 }  // namespace
 
-std::string Fmt(double ns) {
+namespace {
+
+// v with one of three scales: `big` from 1e6 (2 decimals), `mid` from 1e3
+// (1 decimal), `small` below (none).
+std::string Tiered(double v, const char* big, const char* mid, const char* small) {
   char b[32];
-  if (ns >= 1e6) {
-    std::snprintf(b, sizeof b, "%.2f ms", ns / 1e6);
-  } else if (ns >= 1e3) {
-    std::snprintf(b, sizeof b, "%.1f µs", ns / 1e3);
+  if (v >= 1e6) {
+    std::snprintf(b, sizeof b, "%.2f%s", v / 1e6, big);
+  } else if (v >= 1e3) {
+    std::snprintf(b, sizeof b, "%.1f%s", v / 1e3, mid);
   } else {
-    std::snprintf(b, sizeof b, "%.0f ns", ns);
+    std::snprintf(b, sizeof b, "%.0f%s", v, small);
   }
   return b;
 }
 
-std::string FmtInstructions(double n) {
-  char b[32];
-  if (n >= 1e6) {
-    std::snprintf(b, sizeof b, "%.2f M", n / 1e6);
-  } else if (n >= 1e3) {
-    std::snprintf(b, sizeof b, "%.1f k", n / 1e3);
-  } else {
-    std::snprintf(b, sizeof b, "%.0f", n);
-  }
-  return b;
-}
+}  // namespace
+
+std::string Fmt(double ns) { return Tiered(ns, " ms", " µs", " ns"); }
+
+std::string FmtInstructions(double n) { return Tiered(n, " M", " k", ""); }
 
 std::string Describe(const Missing& m) {
   if (m.counter.empty()) return "missing benchmark " + m.benchmark;

@@ -226,17 +226,15 @@ Result<EnvelopeView> ParseEnvelope(std::string_view input, bool gcm) {
   }
   if (gcm && !Is(type, kOidAuthEnveloped)) return Unsupported(ci, "content type is not id-ct-authEnvelopedData");
   if (!gcm && !Is(type, kOidEnveloped)) return Unsupported(ci, "content type is not id-envelopedData");
-  // AuthEnvelopedData is version 0; EnvelopedData 0, or 2 with a KARI (RFC 5652 §6.1).
-  bool v0 = false, v2 = false;
+  Span version;
   if (!ci.Read(der::ContextCons(0), "ContentInfo.content", &explicit0) || !ci.ExpectEnd("ContentInfo.content") ||
-      !explicit0.Read(der::kSequence, name, &aed) || !explicit0.ExpectEnd(name)) {
+      !explicit0.Read(der::kSequence, name, &aed) || !explicit0.ExpectEnd(name) ||
+      !aed.ReadBytes(der::kInteger, "version", &version)) {
     return Malformed(top);
   }
-  Reader version = aed;  // a copy, to read the version a second time for EnvelopedData
-  if (!aed.ReadSmallInt("version", 0, &v0) || (!gcm && !v0 && !version.ReadSmallInt("version", 2, &v2))) {
-    return Malformed(top);
-  }
-  if (!v0 && !v2) return Unsupported(aed, std::string(name) + (gcm ? " version is not 0" : " version is not 0 or 2"));
+  // AuthEnvelopedData is version 0; EnvelopedData 0, or 2 with a KARI (RFC 5652 §6.1).
+  const bool known = version.size == 1 && (version.data[0] == 0 || (!gcm && version.data[0] == 2));
+  if (!known) return Unsupported(aed, std::string(name) + (gcm ? " version is not 0" : " version is not 0 or 2"));
   if (aed.PeekTag() == der::ContextCons(0)) return Unsupported(aed, "originatorInfo");
   if (!aed.Read(der::kSet, "recipientInfos", &ris)) return Malformed(aed);
   EnvelopeView out;
