@@ -89,10 +89,11 @@ bool PadsMac(const Ctx& inner, const Ctx& outer, const unsigned char* a, std::si
   bool ok = Ops::Update(&w, a, na) == 1 && (nb == 0 || Ops::Update(&w, b, nb) == 1) && Ops::Final(ih, &w) == 1;
   w = outer;
   ok = ok && Ops::Update(&w, ih, sizeof ih) == 1 && Ops::Final(out, &w) == 1;
-  // After the outer Final, w holds only the MAC itself (its chaining state)
-  // and a data block Final has already cleared: nothing to clear. The inner
-  // hash is cleared.
-  OPENSSL_cleanse(ih, sizeof ih);
+  // Nothing here is left to clear. After the outer Final, w holds only the
+  // MAC itself (its chaining state), and Final has cleared its data block.
+  // The inner hash ih is not key material: it is H(K^ipad || m), and without
+  // the K^opad state no MAC follows from it (nor from its length
+  // extensions). OpenSSL's HMAC_Final leaves it on the stack too.
   return ok;
 }
 
@@ -114,14 +115,12 @@ std::size_t HmacKey::size() const {
   return state_->digest == HmacDigest::kSha1 ? SHA_DIGEST_LENGTH : SHA256_DIGEST_LENGTH;
 }
 
-Status HmacKey::Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
-                    unsigned char* out) const {
-  if (!state_) return MakeError(Errc::kCrypto, "HMAC: no key");
+bool HmacKey::Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+                  unsigned char* out) const {
+  if (!state_) return false;
   const State& s = *state_;
-  const bool ok = s.digest == HmacDigest::kSha1 ? PadsMac(s.sha1_inner, s.sha1_outer, a, na, b, nb, out)
-                                                : PadsMac(s.sha256_inner, s.sha256_outer, a, na, b, nb, out);
-  if (!ok) return CryptoError("HMAC");
-  return {};
+  return s.digest == HmacDigest::kSha1 ? PadsMac(s.sha1_inner, s.sha1_outer, a, na, b, nb, out)
+                                       : PadsMac(s.sha256_inner, s.sha256_outer, a, na, b, nb, out);
 }
 
 namespace {
@@ -135,13 +134,13 @@ Status PXor(HmacDigest digest, const unsigned char* s, std::size_t s_len, const 
   const std::size_t hlen = h->size();
   unsigned char a[SHA256_DIGEST_LENGTH], block[SHA256_DIGEST_LENGTH];
   // A_1 = HMAC(s, A_0 = label)
-  if (Status st = h->Mac(label.data(), label.size(), nullptr, 0, a); !st) return st;
+  if (!h->Mac(label.data(), label.size(), nullptr, 0, a)) return CryptoError("MIKEY PRF: HMAC");
   for (std::size_t off = 0; off < out.size(); off += hlen) {
-    if (Status st = h->Mac(a, hlen, label.data(), label.size(), block); !st) return st;
+    if (!h->Mac(a, hlen, label.data(), label.size(), block)) return CryptoError("MIKEY PRF: HMAC");
     for (std::size_t i = 0; i < hlen && off + i < out.size(); ++i) out[off + i] ^= block[i];
     if (off + hlen < out.size()) {
       // A_{i+1} = HMAC(s, A_i)
-      if (Status st = h->Mac(a, hlen, nullptr, 0, a); !st) return st;
+      if (!h->Mac(a, hlen, nullptr, 0, a)) return CryptoError("MIKEY PRF: HMAC");
     }
   }
   OPENSSL_cleanse(a, sizeof a);
@@ -210,7 +209,7 @@ Result<Bytes> Hmac(const char* digest, const Bytes& key, const unsigned char* da
     auto k = HmacKey::Create(name == "SHA1" ? HmacDigest::kSha1 : HmacDigest::kSha256, key.data(), key.size());
     if (!k) return k.error();
     Bytes out(k->size());
-    if (Status st = k->Mac(data, n, nullptr, 0, out.data()); !st) return st.error();
+    if (!k->Mac(data, n, nullptr, 0, out.data())) return CryptoError("HMAC");
     return out;
   }
   return MakeError(Errc::kUnsupported, std::string("HMAC digest ") + digest + " (SHA1 or SHA256 only)");

@@ -69,9 +69,12 @@ class HmacKey {
   HmacKey() = default;
   static Result<HmacKey> Create(HmacDigest digest, const unsigned char* key, std::size_t key_len);
   std::size_t size() const;  // 20 | 32 bytes of MAC (0 if empty)
-  // HMAC(key, a || b) into out[0..size()).
-  Status Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
-             unsigned char* out) const;
+  // HMAC(key, a || b) into out[0..size()). False if there is no key or an
+  // OpenSSL call failed (the error queue says which; CryptoError drains it).
+  // A bool, not a Status: sealing calls this per message, and an empty
+  // Status (a std::string inside) costs more than the check.
+  bool Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+           unsigned char* out) const;
   explicit operator bool() const { return state_ != nullptr; }
 
  private:

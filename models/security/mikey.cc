@@ -120,7 +120,7 @@ Result<Bytes> MacOver(const Bytes& auth_key, const Bytes& msg, std::size_t mac_o
   auto key = HmacKey::Create(HmacDigest::kSha1, auth_key.data(), auth_key.size());
   if (!key) return key.error();
   Bytes mac(key->size());
-  if (Status st = key->Mac(msg.data(), mac_off, extra.data(), extra.size(), mac.data()); !st) return st.error();
+  if (!key->Mac(msg.data(), mac_off, extra.data(), extra.size(), mac.data())) return CryptoError("MIKEY MAC: HMAC-SHA-1");
   return mac;
 }
 

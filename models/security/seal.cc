@@ -65,6 +65,14 @@ Result<SealSession> SealSession::Create(SealSuite suite, const SessionKeys& keys
         EVP_CIPHER_CTX_set_padding(s.ecb_.get(), 0) != 1) {
       return CryptoError("seal: AES-128-ECB init");
     }
+    // Counter block b is (salt || 0x0000) XOR (seq << 16) plus b; with no
+    // more than 256 blocks (kCmShortMax) b fits the last byte, which the salt
+    // leaves zero, so the sum has no carry.
+    static_assert(kCmShortMax <= 16 * 256 && kCmShortMax % 16 == 0, "short messages count blocks in one byte");
+    for (std::size_t b = 0; b < kCmShortMax / 16; ++b) {
+      std::memcpy(s.cm_blocks_ + 16 * b, s.salt_, 14);
+      s.cm_blocks_[16 * b + 15] = static_cast<unsigned char>(b);
+    }
     // HMAC-SHA1 keyed with the 20-byte auth key once per session.
     auto mac = HmacKey::Create(HmacDigest::kSha1, keys.auth_key.data(), 20);
     if (!mac) return mac.error();
@@ -137,11 +145,11 @@ static void PutSeq(unsigned char* p, std::uint64_t seq) {
   std::memcpy(p, &w, 8);
 }
 
-Status SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
-                          unsigned char* tag) const {
+bool SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
+                        unsigned char* tag) const {
   unsigned char full[20];
   const auto* f = reinterpret_cast<const unsigned char*>(framing.data());
-  Status st;
+  bool ok;
   // A short input is made contiguous first: the copy costs less than a
   // second SHA1_Update and the extra block-function call it brings.
   constexpr std::size_t kJoinMax = 512;
@@ -149,54 +157,81 @@ Status SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct,
     unsigned char joined[kJoinMax];
     if (!framing.empty()) std::memcpy(joined, f, framing.size());
     std::memcpy(joined + framing.size(), hdr_ct, n);
-    st = hmac_.Mac(joined, framing.size() + n, nullptr, 0, full);
+    ok = hmac_.Mac(joined, framing.size() + n, nullptr, 0, full);
   } else {
-    st = hmac_.Mac(f, framing.size(), hdr_ct, n, full);
+    ok = hmac_.Mac(f, framing.size(), hdr_ct, n, full);
   }
-  if (!st) return st;
   std::memcpy(tag, full, 10);
-  return {};
+  return ok;
+}
+
+// out[0, sizeof(W)) = in XOR stream, one word of type W.
+template <typename W>
+static void XorWord(const unsigned char* in, const unsigned char* stream, unsigned char* out) {
+  W a, k;
+  std::memcpy(&a, in, sizeof a);
+  std::memcpy(&k, stream, sizeof k);
+  a ^= k;
+  std::memcpy(out, &a, sizeof a);
+}
+
+// out[0, n) = in[0, n) XOR stream[0, n), 16 bytes at a time (one SSE2 XOR on
+// x86-64, through the GCC/Clang vector type), then 8 and 4, then bytes.
+static void XorKeystream(const unsigned char* in, const unsigned char* stream, std::size_t n, unsigned char* out) {
+  using V16 = std::uint64_t __attribute__((vector_size(16)));
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) XorWord<V16>(in + i, stream + i, out + i);
+  if (n - i >= 8) {
+    XorWord<std::uint64_t>(in + i, stream + i, out + i);
+    i += 8;
+  }
+  if (n - i >= 4) {
+    XorWord<std::uint32_t>(in + i, stream + i, out + i);
+    i += 4;
+  }
+  for (; i < n; ++i) out[i] = static_cast<unsigned char>(in[i] ^ stream[i]);
 }
 
 // AES-CM (RFC 3711 §4.1.1): out = in XOR AES(iv), AES(iv + 1), ... Short
 // messages take their keystream from one ECB call over the counter blocks
 // (re-initialising the CTR context's IV costs more than the AES of 100 bytes);
 // long ones go through the CTR context with the new IV.
-Status SealSession::CmCrypt(const unsigned char* iv, const unsigned char* in, std::size_t n, unsigned char* out,
-                            EVP_CIPHER_CTX* ctr) const {
+bool SealSession::CmCrypt(std::uint64_t seq, const unsigned char* in, std::size_t n, unsigned char* out,
+                          EVP_CIPHER_CTX* ctr) {
   int len = 0;
   if (n <= kCmShortMax) {
-    if (n == 0) return {};
-    static_assert(kCmShortMax <= 16 * 256, "short messages count blocks in the IV's last byte alone");
-    unsigned char blocks[kCmShortMax], stream[kCmShortMax];
+    if (n == 0) return true;
     const std::size_t nblocks = (n + 15) / 16;
-    // The IV's last two bytes are zero (MakeIv), so block b is the IV with
-    // b in its last byte: no carry to propagate.
-    for (std::size_t b = 0; b < nblocks; ++b) {
-      std::memcpy(blocks + 16 * b, iv, 16);
-      blocks[16 * b + 15] = static_cast<unsigned char>(b);
-    }
-    if (EVP_EncryptUpdate(ecb_.get(), stream, &len, blocks, static_cast<int>(16 * nblocks)) != 1 ||
+    // (seq << 16) lands on bytes 6..13 of each block (MakeIv).
+    std::uint64_t w;
+    std::memcpy(&w, salt_ + 6, 8);
+    w ^= BigEndian(seq);
+    for (std::size_t b = 0; b < nblocks; ++b) std::memcpy(cm_blocks_ + 16 * b + 6, &w, 8);
+    unsigned char stream[kCmShortMax];
+    if (EVP_EncryptUpdate(ecb_.get(), stream, &len, cm_blocks_, static_cast<int>(16 * nblocks)) != 1 ||
         static_cast<std::size_t>(len) != 16 * nblocks) {
-      return CryptoError("seal: AES-128-CM keystream");
+      return false;
     }
-    // Word-wise XOR (stream is padded to whole blocks; in and out are not).
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      std::uint64_t a, k;
-      std::memcpy(&a, in + i, 8);
-      std::memcpy(&k, stream + i, 8);
-      a ^= k;
-      std::memcpy(out + i, &a, 8);
-    }
-    for (; i < n; ++i) out[i] = static_cast<unsigned char>(in[i] ^ stream[i]);
-    return {};
+    XorKeystream(in, stream, n, out);
+    return true;
   }
-  if (EVP_CipherInit_ex(ctr, nullptr, nullptr, nullptr, iv, -1) != 1 ||
-      EVP_CipherUpdate(ctr, out, &len, in, static_cast<int>(n)) != 1) {
-    return CryptoError("seal: AES-128-CM");
-  }
-  return {};
+  unsigned char iv[16];
+  MakeIv(seq, iv);
+  return EVP_CipherInit_ex(ctr, nullptr, nullptr, nullptr, iv, -1) == 1 &&
+         EVP_CipherUpdate(ctr, out, &len, in, static_cast<int>(n)) == 1;
+}
+
+// Compares two 10-byte tags in constant time: two word XORs OR-ed together,
+// no branch on the bytes (CRYPTO_memcmp's byte loop costs about 80
+// instructions here, a third of what sipim adds to an AES-CM open).
+static bool TagsEqual10(const unsigned char* a, const unsigned char* b) {
+  std::uint64_t a8, b8;
+  std::uint16_t a2, b2;
+  std::memcpy(&a8, a, 8);
+  std::memcpy(&b8, b, 8);
+  std::memcpy(&a2, a + 8, 2);
+  std::memcpy(&b2, b + 8, 2);
+  return ((a8 ^ b8) | static_cast<std::uint64_t>(a2 ^ b2)) == 0;
 }
 
 Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsigned char* p) {
@@ -209,12 +244,12 @@ Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsign
   const std::uint64_t seq = next_seq_;
   p[0] = static_cast<unsigned char>(suite_);
   PutSeq(p + 1, seq);
-  unsigned char iv[16];
-  MakeIv(seq, iv);
   const auto* in = reinterpret_cast<const unsigned char*>(pt.data());
   unsigned char* ct = p + kSealHeaderLen;
-  int len = 0;
   if (suite_ == SealSuite::kAes128Gcm) {
+    unsigned char iv[16];
+    MakeIv(seq, iv);
+    int len = 0;
     if (EVP_EncryptInit_ex(enc_.get(), nullptr, nullptr, nullptr, iv) != 1 ||
         !GcmAad(enc_.get(), framing, p, true) ||
         EVP_EncryptUpdate(enc_.get(), ct, &len, in, static_cast<int>(pt.size())) != 1 ||
@@ -223,9 +258,8 @@ Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsign
       return CryptoError("seal: AES-128-GCM");
     }
   } else {
-    Status st = CmCrypt(iv, in, pt.size(), ct, enc_.get());
-    if (st) st = CmTag(framing, p, kSealHeaderLen + pt.size(), ct + pt.size());
-    if (!st) return st;
+    if (!CmCrypt(seq, in, pt.size(), ct, enc_.get())) return CryptoError("seal: AES-128-CM");
+    if (!CmTag(framing, p, kSealHeaderLen + pt.size(), ct + pt.size())) return CryptoError("seal: HMAC-SHA1");
   }
   ++next_seq_;
   return {};
@@ -267,10 +301,10 @@ Result<std::size_t> SealSession::OpenTo(std::string_view framing, std::string_vi
   }
   const unsigned char* ct = p + kSealHeaderLen;
   const unsigned char* tag = ct + ct_len;
-  unsigned char iv[16];
-  MakeIv(seq, iv);
-  int len = 0;
   if (suite_ == SealSuite::kAes128Gcm) {
+    unsigned char iv[16];
+    MakeIv(seq, iv);
+    int len = 0;
     if (EVP_DecryptInit_ex(dec_.get(), nullptr, nullptr, nullptr, iv) != 1 ||
         !GcmAad(dec_.get(), framing, p, false) ||
         EVP_DecryptUpdate(dec_.get(), pt, &len, ct, static_cast<int>(ct_len)) != 1 ||
@@ -287,13 +321,13 @@ Result<std::size_t> SealSession::OpenTo(std::string_view framing, std::string_vi
     }
   } else {
     unsigned char expect[10];
-    if (Status st = CmTag(framing, p, kSealHeaderLen + ct_len, expect); !st) return st.error();
-    if (CRYPTO_memcmp(expect, tag, 10) != 0) {
+    if (!CmTag(framing, p, kSealHeaderLen + ct_len, expect)) return CryptoError("open: HMAC-SHA1");
+    if (!TagsEqual10(expect, tag)) {
       return MakeError(Errc::kTampered,
                        "open: HMAC-SHA1-80 tag does not verify (tampered or wrong key), seq " +
                            std::to_string(seq));
     }
-    if (Status st = CmCrypt(iv, ct, ct_len, pt, dec_.get()); !st) return st.error();
+    if (!CmCrypt(seq, ct, ct_len, pt, dec_.get())) return CryptoError("open: AES-128-CM");
   }
   window_.Accept(seq);
   return ct_len;

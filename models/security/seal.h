@@ -100,10 +100,9 @@ class SealSession {
 
  private:
   void MakeIv(std::uint64_t seq, unsigned char* iv) const;
-  Status CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
-               unsigned char* tag) const;
-  Status CmCrypt(const unsigned char* iv, const unsigned char* in, std::size_t n, unsigned char* out,
-                 EVP_CIPHER_CTX* ctr) const;
+  // False only when an OpenSSL call failed (the caller names it).
+  bool CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n, unsigned char* tag) const;
+  bool CmCrypt(std::uint64_t seq, const unsigned char* in, std::size_t n, unsigned char* out, EVP_CIPHER_CTX* ctr);
 
   SealSuite suite_ = SealSuite::kAes128Gcm;
   EvpCipherCtxPtr enc_;  // GCM, or AES-CTR for long CM messages
@@ -113,6 +112,10 @@ class SealSession {
   // copies the two SHA-1 states (kdf.h).
   HmacKey hmac_;
   unsigned char salt_[14] = {};
+  // CM only: the counter blocks of a short message, built at Create() with
+  // the salt and each block's index; a message writes only its salt XOR seq
+  // word into the blocks it uses.
+  unsigned char cm_blocks_[kCmShortMax] = {};
   std::uint64_t next_seq_ = 1;
   ReplayWindow window_;
 };

@@ -299,6 +299,28 @@ TEST(Seal, CmOpensIndependentlyBuiltFrames) {
   }
 }
 
+// The AES-CM tag check sees all 80 bits of the tag: each single flipped bit,
+// in every one of the ten bytes, is "tampered", and the untouched frame still
+// opens afterwards (a rejected frame does not move the replay window).
+TEST(Seal, CmTagCheckSeesEveryBitOfTheTag) {
+  auto tx = SealSession::Create(SealSuite::kAesCmHmacSha1_80, Keys(8));
+  auto rx = SealSession::Create(SealSuite::kAesCmHmacSha1_80, Keys(8));
+  ASSERT_TRUE(tx.ok() && rx.ok());
+  std::string frame, out;
+  ASSERT_TRUE(tx->Seal(kHeader, kText, frame).ok());
+  const std::size_t tag_at = frame.size() - SealTagLen(SealSuite::kAesCmHmacSha1_80);
+  for (std::size_t i = tag_at; i < frame.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string bad = frame;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      EXPECT_EQ(rx->Open(kHeader, bad, out).code(), Errc::kTampered) << "tag byte " << i - tag_at << " bit " << bit;
+    }
+  }
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(rx->Open(kHeader, frame, out).ok());
+  EXPECT_EQ(out, kText);
+}
+
 // A session keeps working after being moved (its keyed state travels with it).
 TEST(Seal, MovedSessionStillSealsAndOpens) {
   for (SealSuite suite : {SealSuite::kAes128Gcm, SealSuite::kAesCmHmacSha1_80}) {
