@@ -847,25 +847,45 @@ void PrimDeriveNoCheckDh(benchmark::State& state) {
 // The subgroup test of MIKEY's OAKLEY 5 check: the Legendre symbol (y|p) of
 // a real public value, BN_kronecker with a kept BN_CTX. The range checks
 // and the BIGNUM set-up around it are sipim's own code.
+// BN_kronecker's cost depends on the value (a binary-GCD-like loop), and the
+// operations check a fresh peer value each time: the primitive cycles
+// through kLegendreValues public values, so that its time (and its
+// instruction count, whose 20-iteration difference in count_instructions.sh
+// then covers each value once) is an average, not one value's luck (one
+// value per run moved the count by up to 14 % between runs).
+constexpr std::size_t kLegendreValues = 20;
+
 void PrimLegendre(benchmark::State& state) {
-  auto key = GenFfdhKey();
-  BIGNUM *y = nullptr, *p = nullptr;
   sec::OsslPtr<BN_CTX, BN_CTX_free> bctx(BN_CTX_new());
-  const bool ok = key && EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, &y) == 1 &&
-                  EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_FFC_P, &p) == 1 && bctx;
-  sec::OsslPtr<BIGNUM, BN_free> owned_y(y), owned_p(p);
+  std::vector<sec::OsslPtr<BIGNUM, BN_free>> ys;
+  sec::OsslPtr<BIGNUM, BN_free> p;
+  bool ok = bctx != nullptr;
+  for (std::size_t i = 0; ok && i < kLegendreValues; ++i) {
+    auto key = GenFfdhKey();
+    BIGNUM *y = nullptr, *key_p = nullptr;
+    ok = key && EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, &y) == 1 &&
+         EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_FFC_P, &key_p) == 1;
+    ys.emplace_back(y);
+    sec::OsslPtr<BIGNUM, BN_free> owned_p(key_p);
+    if (ok && !p) p = std::move(owned_p);
+  }
   if (!ok) {
     state.SkipWithError("setup");
     return;
   }
-  {  // a real symbol: p is 3 mod 4, so (-1|p) = -1 and (p-y|p) = -(y|p) = -1
+  {  // real symbols: p is 3 mod 4, so (-1|p) = -1 and (p-y|p) = -(y|p) = -1
     sec::OsslPtr<BIGNUM, BN_free> p_minus_y(BN_new());
-    const bool real = p_minus_y && BN_sub(p_minus_y.get(), p, y) == 1 && BN_kronecker(y, p, bctx.get()) == 1 &&
-                      BN_kronecker(p_minus_y.get(), p, bctx.get()) == -1;
+    bool real = p_minus_y != nullptr;
+    for (const auto& y : ys) {
+      real = real && BN_sub(p_minus_y.get(), p.get(), y.get()) == 1 && BN_kronecker(y.get(), p.get(), bctx.get()) == 1 &&
+             BN_kronecker(p_minus_y.get(), p.get(), bctx.get()) == -1;
+    }
     if (!Verified(state, real, "legendre: not the Legendre symbol")) return;
   }
+  std::size_t i = 0;
   for (auto _ : state) {
-    if (BN_kronecker(y, p, bctx.get()) != 1) state.SkipWithError("Legendre symbol");
+    if (BN_kronecker(ys[i].get(), p.get(), bctx.get()) != 1) state.SkipWithError("Legendre symbol");
+    i = i + 1 == kLegendreValues ? 0 : i + 1;
   }
   state.counters["bytes_out"] = 0;
 }
