@@ -165,6 +165,10 @@ bool SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, s
   return ok;
 }
 
+// 16 bytes as two 64-bit lanes (GCC/Clang vector type: one SSE2 register on
+// x86-64).
+using V16 = std::uint64_t __attribute__((vector_size(16)));
+
 // out[0, sizeof(W)) = in XOR stream, one word of type W.
 template <typename W>
 static void XorWord(const unsigned char* in, const unsigned char* stream, unsigned char* out) {
@@ -178,7 +182,6 @@ static void XorWord(const unsigned char* in, const unsigned char* stream, unsign
 // out[0, n) = in[0, n) XOR stream[0, n), 16 bytes at a time (one SSE2 XOR on
 // x86-64, through the GCC/Clang vector type), then 8 and 4, then bytes.
 static void XorKeystream(const unsigned char* in, const unsigned char* stream, std::size_t n, unsigned char* out) {
-  using V16 = std::uint64_t __attribute__((vector_size(16)));
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) XorWord<V16>(in + i, stream + i, out + i);
   if (n - i >= 8) {
@@ -197,18 +200,27 @@ static void XorKeystream(const unsigned char* in, const unsigned char* stream, s
 // (re-initialising the CTR context's IV costs more than the AES of 100 bytes);
 // long ones go through the CTR context with the new IV.
 bool SealSession::CmCrypt(std::uint64_t seq, const unsigned char* in, std::size_t n, unsigned char* out,
-                          EVP_CIPHER_CTX* ctr) {
+                          EVP_CIPHER_CTX* ctr) const {
   int len = 0;
   if (n <= kCmShortMax) {
     if (n == 0) return true;
     const std::size_t nblocks = (n + 15) / 16;
-    // (seq << 16) lands on bytes 6..13 of each block (MakeIv).
-    std::uint64_t w;
-    std::memcpy(&w, salt_ + 6, 8);
-    w ^= BigEndian(seq);
-    for (std::size_t b = 0; b < nblocks; ++b) std::memcpy(cm_blocks_ + 16 * b + 6, &w, 8);
+    // (seq << 16) lands on bytes 6..13 of each block (MakeIv): as two
+    // little-endian words, the top 16 bits of the first and the low 48 of the
+    // second. Each block is then one 16-byte XOR and one 16-byte store, which
+    // AES's 16-byte load takes straight from the store buffer (narrower
+    // stores into a block, as before, made each load wait for them).
+    const std::uint64_t be = BigEndian(seq);
+    const V16 seq_bits = {(be & 0xffff) << 48, be >> 16};
+    alignas(16) unsigned char blocks[kCmShortMax];
+    for (std::size_t b = 0; b < nblocks; ++b) {
+      V16 block;
+      std::memcpy(&block, cm_blocks_ + 16 * b, 16);
+      block ^= seq_bits;
+      std::memcpy(blocks + 16 * b, &block, 16);
+    }
     unsigned char stream[kCmShortMax];
-    if (EVP_EncryptUpdate(ecb_.get(), stream, &len, cm_blocks_, static_cast<int>(16 * nblocks)) != 1 ||
+    if (EVP_EncryptUpdate(ecb_.get(), stream, &len, blocks, static_cast<int>(16 * nblocks)) != 1 ||
         static_cast<std::size_t>(len) != 16 * nblocks) {
       return false;
     }

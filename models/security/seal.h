@@ -102,7 +102,8 @@ class SealSession {
   void MakeIv(std::uint64_t seq, unsigned char* iv) const;
   // False only when an OpenSSL call failed (the caller names it).
   bool CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n, unsigned char* tag) const;
-  bool CmCrypt(std::uint64_t seq, const unsigned char* in, std::size_t n, unsigned char* out, EVP_CIPHER_CTX* ctr);
+  bool CmCrypt(std::uint64_t seq, const unsigned char* in, std::size_t n, unsigned char* out,
+               EVP_CIPHER_CTX* ctr) const;
 
   SealSuite suite_ = SealSuite::kAes128Gcm;
   EvpCipherCtxPtr enc_;  // GCM, or AES-CTR for long CM messages
@@ -112,10 +113,10 @@ class SealSession {
   // copies the two SHA-1 states (kdf.h).
   HmacKey hmac_;
   unsigned char salt_[14] = {};
-  // CM only: the counter blocks of a short message, built at Create() with
-  // the salt and each block's index; a message writes only its salt XOR seq
-  // word into the blocks it uses.
-  unsigned char cm_blocks_[kCmShortMax] = {};
+  // CM only: the counter blocks of a short message before the sequence
+  // number, (salt || 0x00 || index), built at Create(); a message XORs its
+  // (seq << 16) into copies of the ones it uses.
+  alignas(16) unsigned char cm_blocks_[kCmShortMax] = {};
   std::uint64_t next_seq_ = 1;
   ReplayWindow window_;
 };
