@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
-#include <set>
 #include <cmath>
 
 namespace sipim::secreport {
@@ -332,17 +331,6 @@ bool ReadRow(const Json& b, std::size_t index, Row* row, bool* use, std::string*
   return true;
 }
 
-// The "benchmarks" array of a parsed document; nullptr with *error set when
-// it has none.
-const Json* BenchmarksOf(const Json& doc, std::string* error) {
-  const Json* benches = doc.type == Json::kObj ? doc.Get("benchmarks") : nullptr;
-  if (benches == nullptr || benches->type != Json::kArr) {
-    *error = "no \"benchmarks\" array";
-    return nullptr;
-  }
-  return benches;
-}
-
 // The "benchmarks" array of a JSON document parsed into *root; nullptr with
 // *error set when the text is not JSON or has no such array.
 const Json* BenchmarksArray(std::string_view json_text, Json* root, std::string* error) {
@@ -350,25 +338,12 @@ const Json* BenchmarksArray(std::string_view json_text, Json* root, std::string*
     *error = "not JSON: expected " + e->reason + " at byte " + std::to_string(e->offset);
     return nullptr;
   }
-  return BenchmarksOf(*root, error);
-}
-
-// The rows of one "benchmarks" array into *r (LoadRows' rules).
-void ReadRows(const Json& benches, LoadResult* r) {
-  for (std::size_t i = 0; i < benches.arr.size(); ++i) {
-    Row row;
-    bool use = false;
-    if (!ReadRow(benches.arr[i], i, &row, &use, &r->error, &r->warnings)) {
-      r->rows.clear();
-      return;
-    }
-    if (!use) continue;
-    // The median of the repetitions wins over the repetitions themselves,
-    // whichever comes first in the file.
-    auto it = r->rows.find(row.name);
-    if (it != r->rows.end() && it->second.median && !row.median) continue;
-    r->rows[row.name] = std::move(row);
+  const Json* benches = root->type == Json::kObj ? root->Get("benchmarks") : nullptr;
+  if (benches == nullptr || benches->type != Json::kArr) {
+    *error = "no \"benchmarks\" array";
+    return nullptr;
   }
+  return benches;
 }
 
 }  // namespace
@@ -377,7 +352,21 @@ LoadResult LoadRows(std::string_view json_text) {
   LoadResult r;
   Json root;
   const Json* benches = BenchmarksArray(json_text, &root, &r.error);
-  if (benches != nullptr) ReadRows(*benches, &r);
+  if (benches == nullptr) return r;
+  for (std::size_t i = 0; i < benches->arr.size(); ++i) {
+    Row row;
+    bool use = false;
+    if (!ReadRow(benches->arr[i], i, &row, &use, &r.error, &r.warnings)) {
+      r.rows.clear();
+      return r;
+    }
+    if (!use) continue;
+    // The median of the repetitions wins over the repetitions themselves,
+    // whichever comes first in the file.
+    auto it = r.rows.find(row.name);
+    if (it != r.rows.end() && it->second.median && !row.median) continue;
+    r.rows[row.name] = std::move(row);
+  }
   return r;
 }
 
@@ -538,10 +527,6 @@ std::string Fmt(double ns) { return Tiered(ns, " ms", " µs", " ns"); }
 std::string FmtInstructions(double n) { return Tiered(n, " M", " k", ""); }
 
 std::string Describe(const Missing& m) {
-  if (!m.run.empty()) {
-    if (m.benchmark == m.run && m.counter.empty()) return "missing the paired run of " + m.run;
-    return "missing benchmark " + m.benchmark + " in the paired run of " + m.run;
-  }
   if (m.counter.empty()) return "missing benchmark " + m.benchmark;
   return "missing counter " + m.counter + " in benchmark " + m.benchmark;
 }
@@ -610,30 +595,22 @@ class Tables {
  public:
   Tables(const Rows& rows, bool counters_known, Measure measure = Measure::kCpuTime)
       : L(rows, counters_known, measure) {}
-  // Paired: each ratio line from its operation's own run, the ratio table only.
-  explicit Tables(const std::map<std::string, Rows>* by_op) : L(none_), by_op_(by_op) {}
-  // Collects the ratio groups while building (from names-only rows).
-  explicit Tables(std::vector<RatioGroup>* groups) : L(none_, /*counters_known=*/false), groups_(groups) {}
 
   TablesResult Build() {
     RatioTable();
-    // Times and bytes from one full run; instruction counts and paired runs
-    // make only the ratios.
-    if (L.measure() == Measure::kCpuTime && by_op_ == nullptr) {
+    if (L.measure() == Measure::kCpuTime) {  // times and bytes; instruction counts make only the ratios
       SealOpenTable();
       SchemeTable();
     }
     TablesResult r;
     r.missing = L.missing();
-    r.missing.insert(r.missing.end(), paired_missing_.begin(), paired_missing_.end());
     if (r.missing.empty()) r.text = std::move(out_);
     return r;
   }
 
  private:
   void Ratio(const std::string& op, const std::vector<Term>& terms, const char* note = nullptr) {
-    if (groups_ != nullptr) Group(op, terms);
-    const RatioLine line = by_op_ != nullptr ? PairedRatio(op, terms, note) : ComputeRatio(L, op, terms, note);
+    const RatioLine line = ComputeRatio(L, op, terms, note);
     out_ += FormatRatioLine(line);
     const bool partial = note == kPartialNote;
     ++(partial ? partial_lines_ : full_lines_);
@@ -649,43 +626,8 @@ class Tables {
   void SchemeTable();
   void SchemeLine(const std::string& scheme, double setup_b, double setup_ns, double msg_b, double msg_ns);
 
-  // The line from the rows of the operation's own run.
-  RatioLine PairedRatio(const std::string& op, const std::vector<Term>& terms, const char* note) {
-    auto it = by_op_->find(op);
-    if (it == by_op_->end()) {
-      NotePaired({op, "", op});
-      Lookup nothing(none_);  // a placeholder line, never printed: the table is refused
-      return ComputeRatio(nothing, op, terms, note);
-    }
-    Lookup own(it->second);
-    const RatioLine line = ComputeRatio(own, op, terms, note);
-    for (Missing m : own.missing()) {
-      m.run = op;
-      NotePaired(std::move(m));
-    }
-    return line;
-  }
-  void NotePaired(Missing m) {
-    if (std::find(paired_missing_.begin(), paired_missing_.end(), m) == paired_missing_.end()) {
-      paired_missing_.push_back(std::move(m));
-    }
-  }
-  void Group(const std::string& op, const std::vector<Term>& terms) {
-    auto g = std::find_if(groups_->begin(), groups_->end(), [&](const RatioGroup& x) { return x.op == op; });
-    if (g == groups_->end()) g = groups_->insert(groups_->end(), RatioGroup{op, {op}});
-    for (const Term& t : terms) {
-      if (std::find(g->benchmarks.begin(), g->benchmarks.end(), t.bench) == g->benchmarks.end()) {
-        g->benchmarks.push_back(t.bench);
-      }
-    }
-  }
-
   const std::string P = "BM_Primitive/";
-  const Rows none_;
   Lookup L;
-  const std::map<std::string, Rows>* by_op_ = nullptr;
-  std::vector<RatioGroup>* groups_ = nullptr;
-  std::vector<Missing> paired_missing_;
   std::string out_;
   int full_lines_ = 0, full_within_ = 0, partial_lines_ = 0, partial_within_ = 0;
 };
@@ -694,9 +636,6 @@ void Tables::RatioTable() {
   if (L.measure() == Measure::kInstructions) {
     Appendf(&out_, "### Wrapper cost in instructions (callgrind) against the OpenSSL primitives it needs (target ≤ 1.10)\n\n");
     Appendf(&out_, "| operation | instructions | primitives | sum | ratio | ≤ 1.10 |\n|---|---|---|---|---|---|\n");
-  } else if (by_op_ != nullptr) {
-    Appendf(&out_, "### Wrapper cost against the OpenSSL primitives it needs, each operation timed in its own run with them (target ≤ 1.10)\n\n");
-    Appendf(&out_, "| operation | CPU | primitives | sum | ratio | ≤ 1.10 |\n|---|---|---|---|---|---|\n");
   } else {
     Appendf(&out_, "### Wrapper cost against the OpenSSL primitives it needs (target ≤ 1.10)\n\n");
     Appendf(&out_, "| operation | CPU | primitives | sum | ratio | ≤ 1.10 |\n|---|---|---|---|---|---|\n");
@@ -956,56 +895,6 @@ std::vector<std::string> TableBenchmarks() {
   for (const Missing& m : BuildTables(none, false).missing) names.push_back(m.benchmark);
   return names;
 }
-
-// ------------------------------------------------------------ paired runs
-
-std::vector<RatioGroup> RatioGroups() {
-  std::vector<RatioGroup> groups;
-  Tables(&groups).Build();
-  return groups;
-}
-
-PairedLoad LoadPairedRuns(std::string_view json_text) {
-  PairedLoad r;
-  Json root;
-  if (std::optional<JsonError> e = ParseJson(json_text, &root)) {
-    r.error = "not JSON: expected " + e->reason + " at byte " + std::to_string(e->offset);
-    return r;
-  }
-  const Json* runs = root.type == Json::kObj ? root.Get("runs") : nullptr;
-  if (runs == nullptr || runs->type != Json::kArr) {
-    r.error = "no \"runs\" array";
-    return r;
-  }
-  std::set<std::string> ops;
-  for (const RatioGroup& g : RatioGroups()) ops.insert(g.op);
-  for (std::size_t i = 0; i < runs->arr.size(); ++i) {
-    const Json& run = runs->arr[i];
-    const std::string where = "runs[" + std::to_string(i) + "]";
-    const Json* op = run.type == Json::kObj ? run.Get("op") : nullptr;
-    const Json* result = run.type == Json::kObj ? run.Get("result") : nullptr;
-    if (op == nullptr || op->type != Json::kStr || result == nullptr) {
-      r.error = where + ": wants an object with \"op\" (a string) and \"result\"";
-    } else if (ops.count(op->str) == 0) {
-      r.error = where + ": " + op->str + " is not an operation of the ratio table";
-    } else if (r.by_op.count(op->str) != 0) {
-      r.error = where + ": a second run of " + op->str;
-    }
-    if (!r.error.empty()) break;
-    LoadResult rows;
-    if (const Json* benches = BenchmarksOf(*result, &rows.error)) ReadRows(*benches, &rows);
-    for (const std::string& w : rows.warnings) r.warnings.push_back(where + " (" + op->str + "): " + w);
-    if (!rows.error.empty()) {
-      r.error = where + " (" + op->str + "): " + rows.error;
-      break;
-    }
-    r.by_op[op->str] = std::move(rows.rows);
-  }
-  if (!r.error.empty()) r.by_op.clear();
-  return r;
-}
-
-TablesResult BuildPairedTable(const std::map<std::string, Rows>& by_op) { return Tables(&by_op).Build(); }
 
 // ------------------------------------------------------------ instruction counts
 

@@ -115,17 +115,11 @@ enum class Measure { kCpuTime, kInstructions };
 std::string FmtInstructions(double n);
 
 struct Missing {
-  Missing(std::string b, std::string c = "", std::string r = "")  // NOLINT: braces on purpose
-      : benchmark(std::move(b)), counter(std::move(c)), run(std::move(r)) {}
   std::string benchmark;
   std::string counter;  // empty: the benchmark itself is absent
-  std::string run;      // paired tables: the operation whose own run lacks it
-  bool operator==(const Missing& o) const {
-    return benchmark == o.benchmark && counter == o.counter && run == o.run;
-  }
+  bool operator==(const Missing& o) const { return benchmark == o.benchmark && counter == o.counter; }
 };
-// "missing benchmark X" / "missing counter K in benchmark X" / "missing
-// benchmark X in the paired run of OP" / "missing the paired run of OP".
+// "missing benchmark X" / "missing counter K in benchmark X".
 std::string Describe(const Missing& m);
 
 // Looks benchmarks up by name and records, once each, what was not there.
@@ -193,36 +187,6 @@ TablesResult BuildInstructionTable(const Rows& rows);
 
 // Every benchmark the tables read, in the order first needed.
 std::vector<std::string> TableBenchmarks();
-
-// ------------------------------------------------------------ paired runs
-//
-// The full run times each benchmark among some 285 others, its repetitions
-// spread over minutes: an operation then meets a heap and caches left by
-// whatever ran before it, and its ratio lines move by 0.05-0.25 between
-// runs. A paired run times one operation with exactly the primitives its
-// ratio lines name, interleaved, in a run of their own (paired_ratios.sh),
-// so the two sides of each ratio see the same machine.
-
-struct RatioGroup {
-  std::string op;
-  // The operation first, then every primitive its lines name, once each.
-  std::vector<std::string> benchmarks;
-};
-// One group per operation of the ratio table, in table order.
-std::vector<RatioGroup> RatioGroups();
-
-struct PairedLoad {
-  std::map<std::string, Rows> by_op;  // each operation's own run
-  std::string error;                  // empty when the input was usable
-  std::vector<std::string> warnings;  // rows left out, and why
-};
-// Reads {"runs": [{"op": "BM_...", "result": <a Google Benchmark JSON
-// document>}, ...]}, as paired_ratios.sh writes it. An operation that is not
-// in the ratio table, or is named twice, is an error.
-PairedLoad LoadPairedRuns(std::string_view json_text);
-
-// The ratio table with each line computed from its operation's own run.
-TablesResult BuildPairedTable(const std::map<std::string, Rows>& by_op);
 
 // ------------------------------------------------------------ instruction counts
 //

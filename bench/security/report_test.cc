@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -796,118 +795,6 @@ TEST(SecurityReportTables, MissingCounterIsNamedExceptInCheckMode) {
   EXPECT_TRUE(BuildTables(RowsFromNames(names), false).missing.empty());
 }
 
-// ------------------------------------------------------------ paired runs
-
-// Each operation of the ratio table is one group, named once, with itself
-// first and every primitive of its lines once; together the groups name
-// every benchmark the ratio table reads (the other tables read more).
-TEST(SecurityReportPaired, GroupsCoverTheRatioTableOncePerOperation) {
-  const std::vector<RatioGroup> groups = RatioGroups();
-  ASSERT_FALSE(groups.empty());
-  std::set<std::string> ops, named;
-  for (const RatioGroup& g : groups) {
-    EXPECT_TRUE(ops.insert(g.op).second) << "operation twice: " << g.op;
-    ASSERT_FALSE(g.benchmarks.empty());
-    EXPECT_EQ(g.benchmarks.front(), g.op);
-    EXPECT_EQ(std::set<std::string>(g.benchmarks.begin(), g.benchmarks.end()).size(), g.benchmarks.size()) << g.op;
-    named.insert(g.benchmarks.begin(), g.benchmarks.end());
-  }
-  // verify/rsa2048/100's group: its three lines' primitives, the sequence row among them.
-  const auto v = std::find_if(groups.begin(), groups.end(),
-                              [](const RatioGroup& g) { return g.op == "BM_Smime/verify/rsa2048/100"; });
-  ASSERT_NE(v, groups.end());
-  EXPECT_EQ(v->benchmarks,
-            (std::vector<std::string>{"BM_Smime/verify/rsa2048/100", "BM_Primitive/verify/rsa2048",
-                                      "BM_Primitive/sha256-kept/100", "BM_Primitive/sha256-signedattrs-kept/rsa2048",
-                                      "BM_Primitive/d2i_x509/rsa2048", "BM_Primitive/verify_chain/rsa2048",
-                                      "BM_Primitive/sequence-verify/rsa2048-100"}));
-  // Rows for exactly the named benchmarks make the instruction table (the
-  // ratio table alone) with nothing missing.
-  Rows rows;
-  for (const std::string& n : named) rows[n] = Row{n, 1, {}, false};
-  EXPECT_TRUE(BuildInstructionTable(rows).missing.empty());
-}
-
-// A {"runs": [...]} document with each group's op and its rows, `ns` each.
-std::string PairedDoc(double ns, const std::string& skip_op = "") {
-  std::string s = "{\"runs\": [";
-  bool first = true;
-  for (const RatioGroup& g : RatioGroups()) {
-    if (g.op == skip_op) continue;
-    std::vector<std::string> rows;
-    for (const std::string& b : g.benchmarks) rows.push_back(Agg(b + "/min_time:0.050", "median", ns));
-    s += (first ? "" : ",\n") + std::string("{\"op\": \"") + g.op + "\", \"result\": " + Doc(rows) + "}";
-    first = false;
-  }
-  return s + "]}";
-}
-
-// Each line takes its numbers from its own operation's run: the same
-// primitive at 100 ns in one run and 300 ns in another gives each line its
-// own sum.
-TEST(SecurityReportPaired, EachLineUsesItsOwnRun) {
-  PairedLoad p = LoadPairedRuns(PairedDoc(1));
-  ASSERT_EQ(p.error, "");
-  ASSERT_EQ(p.by_op.size(), RatioGroups().size());
-  Rows& sign = p.by_op.at("BM_Smime/sign/rsa2048/100");
-  Rows& verify = p.by_op.at("BM_Smime/verify/rsa2048/100");
-  sign["BM_Smime/sign/rsa2048/100"].value = 110;
-  sign["BM_Primitive/sha256-kept/100"].value = 100;
-  sign["BM_Primitive/sign/rsa2048"].value = 0;
-  sign["BM_Primitive/sha256-signedattrs-kept/rsa2048"].value = 0;
-  verify["BM_Smime/verify/rsa2048/100"].value = 330;
-  verify["BM_Primitive/sha256-kept/100"].value = 300;
-  verify["BM_Primitive/verify/rsa2048"].value = 0;
-  verify["BM_Primitive/sha256-signedattrs-kept/rsa2048"].value = 0;
-  verify["BM_Primitive/d2i_x509/rsa2048"].value = 0;
-  verify["BM_Primitive/verify_chain/rsa2048"].value = 0;
-  const TablesResult t = BuildPairedTable(p.by_op);
-  ASSERT_TRUE(t.missing.empty());
-  EXPECT_EQ(t.text.rfind("### Wrapper cost against the OpenSSL primitives it needs, each operation timed in its own run", 0),
-            0u)
-      << t.text.substr(0, 200);
-  EXPECT_NE(t.text.find("| BM_Smime/sign/rsa2048/100 | 110 ns | sign/rsa2048 + sha256-kept/100 + "
-                        "sha256-signedattrs-kept/rsa2048 | 100 ns | 1.10 | yes |\n"),
-            std::string::npos);
-  EXPECT_NE(t.text.find("| BM_Smime/verify/rsa2048/100 | 330 ns | verify/rsa2048 + sha256-kept/100 + "
-                        "sha256-signedattrs-kept/rsa2048 + d2i_x509/rsa2048 + verify_chain/rsa2048 | 300 ns | 1.10 | yes |\n"),
-            std::string::npos);
-  // Only the ratio table: the seal + open and scheme tables need one full run.
-  EXPECT_EQ(t.text.find("Seal + open"), std::string::npos);
-  EXPECT_NE(t.text.find("Lines with a complete list or a sequence row: "), std::string::npos);
-}
-
-// A run that is absent, or that lacks a benchmark its lines need, is named,
-// and no table is written.
-TEST(SecurityReportPaired, MissingRunOrBenchmarkIsNamed) {
-  PairedLoad p = LoadPairedRuns(PairedDoc(1, "BM_Seal/aes128gcm/100"));
-  ASSERT_EQ(p.error, "");
-  p.by_op.at("BM_Open/aes128gcm/100").erase("BM_Primitive/aes128gcm-aad43-decrypt/100");
-  const TablesResult t = BuildPairedTable(p.by_op);
-  EXPECT_EQ(t.text, "");
-  ASSERT_EQ(t.missing.size(), 2u);
-  EXPECT_EQ(Describe(t.missing[0]), "missing the paired run of BM_Seal/aes128gcm/100");
-  EXPECT_EQ(Describe(t.missing[1]),
-            "missing benchmark BM_Primitive/aes128gcm-aad43-decrypt/100 in the paired run of BM_Open/aes128gcm/100");
-}
-
-// The file's shape is checked: each fault is an error naming the run.
-TEST(SecurityReportPaired, MalformedFilesAreErrors) {
-  EXPECT_EQ(LoadPairedRuns("{\"runs\": [").error.rfind("not JSON: expected ", 0), 0u);
-  EXPECT_EQ(LoadPairedRuns("{\"benchmarks\": []}").error, "no \"runs\" array");
-  EXPECT_EQ(LoadPairedRuns("{\"runs\": [{\"op\": 3, \"result\": {}}]}").error,
-            "runs[0]: wants an object with \"op\" (a string) and \"result\"");
-  EXPECT_EQ(LoadPairedRuns("{\"runs\": [{\"op\": \"BM_Nothing\", \"result\": {}}]}").error,
-            "runs[0]: BM_Nothing is not an operation of the ratio table");
-  const std::string run = "{\"op\": \"BM_Seal/aes128gcm/100\", \"result\": " + Doc({}) + "}";
-  EXPECT_EQ(LoadPairedRuns("{\"runs\": [" + run + "," + run + "]}").error,
-            "runs[1]: a second run of BM_Seal/aes128gcm/100");
-  EXPECT_EQ(LoadPairedRuns("{\"runs\": [{\"op\": \"BM_Seal/aes128gcm/100\", \"result\": {}}]}").error,
-            "runs[0] (BM_Seal/aes128gcm/100): no \"benchmarks\" array");
-  const PairedLoad bad = LoadPairedRuns("{\"runs\": [" + run + ",{\"op\": 1}]}");
-  EXPECT_TRUE(bad.by_op.empty()) << "nothing is kept from a file with an error";
-}
-
 // ------------------------------------------------------------ the command
 
 struct CommandRun {
@@ -1062,33 +949,6 @@ TEST(SecurityReportCommand, CountInstructionsScriptCountsRealLoops) {
   const double large = r.rows.at("BM_Primitive/aes128gcm-aad43-params/1300").value;
   EXPECT_GT(small, 1000);
   EXPECT_GT(large, small);
-  std::remove(out.c_str());
-}
-
-// paired_ratios.sh on the real bench_security, for one operation: the file
-// holds that operation's run with its primitive, with real times; the table
-// command then says which runs are missing instead of printing a table.
-TEST(SecurityReportCommand, PairedRatiosScriptRunsAnOperationWithItsPrimitives) {
-  const std::string out = TempPath("paired.json");
-  const std::string cmd = std::string("SIPIM_PAIRED_OPS='^BM_Seal/aes128gcm/100$' SIPIM_REPETITIONS=3 "
-                                      "SIPIM_MIN_TIME_SCALE=0.05 \"") +
-                          SIPIM_SOURCE_DIR + "/bench/security/paired_ratios.sh\" \"" + SIPIM_BINARY_DIR + "\" \"" +
-                          out + "\" > /dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  const PairedLoad p = LoadPairedRuns(Slurp(out));
-  ASSERT_EQ(p.error, "");
-  ASSERT_EQ(p.by_op.size(), 1u);
-  const Rows& rows = p.by_op.at("BM_Seal/aes128gcm/100");
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_GT(rows.at("BM_Seal/aes128gcm/100").value, 0);
-  EXPECT_TRUE(rows.at("BM_Primitive/aes128gcm-aad43-params/100").median);
-  const CommandRun r = RunReport("paired-table \"" + out + "\"");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("missing the paired run of BM_Smime/sign/rsa2048/100\n"), std::string::npos) << r.err;
-  EXPECT_EQ(r.out, "");
-  const std::string none = std::string("SIPIM_PAIRED_OPS='^nothing$' \"") + SIPIM_SOURCE_DIR +
-                           "/bench/security/paired_ratios.sh\" \"" + SIPIM_BINARY_DIR + "\" \"" + out + "\" > /dev/null 2>&1";
-  EXPECT_EQ(WEXITSTATUS(std::system(none.c_str())), 2) << "a filter that matches no operation is said as such";
   std::remove(out.c_str());
 }
 

@@ -12,10 +12,6 @@
 //                                 --callgrind-out-file, whose dumps are <x-dumps>.1, .2, ...);
 //   instruction-table <instructions.json>
 //                                 the ratio table from those counts;
-//   ratio-groups                  each operation of the ratio table with the primitives
-//                                 its lines name, a line each (for paired_ratios.sh);
-//   paired-table <paired.json>    the ratio table, each operation timed in its own run
-//                                 with its primitives (paired_ratios.sh writes the file);
 //   compare-instructions <base.json> <new.json> [tolerance]
 //                                 a regression check on two such files (default
 //                                 tolerance 0.05): exit 1 if any benchmark's count grew
@@ -166,42 +162,18 @@ int CountInstructions(char** argv) {
   return 0;
 }
 
-// Reads `path` with `load`, prints its warnings, and prints the table `build`
-// makes of it; 1 (after saying why) when the file or the table falls short.
-template <typename LoadFn, typename BuildFn>
-int PrintTable(const char* path, LoadFn load, BuildFn build) {
+int WriteInstructionTable(const char* path) {
   std::optional<std::string> text = ReadFile(path);
   if (!text) return 1;
-  const auto r = load(*text);
-  for (const std::string& w : r.warnings) std::fprintf(stderr, "%s: %s\n", path, w.c_str());
+  const LoadResult r = LoadInstructionRows(*text);
   if (!r.error.empty()) {
     std::fprintf(stderr, "%s: %s\n", path, r.error.c_str());
     return 1;
   }
-  const TablesResult t = build(r);
+  const TablesResult t = BuildInstructionTable(r.rows);
   if (ReportMissing(t)) return 1;
   std::fputs(t.text.c_str(), stdout);
   return 0;
-}
-
-int WriteInstructionTable(const char* path) {
-  return PrintTable(path, LoadInstructionRows, [](const LoadResult& r) { return BuildInstructionTable(r.rows); });
-}
-
-// `ratio-groups`: one line per operation of the ratio table, its name and
-// then the primitives its lines name, separated by spaces (paired_ratios.sh
-// runs each line's benchmarks on their own).
-int PrintRatioGroups() {
-  for (const RatioGroup& g : RatioGroups()) {
-    std::string line;
-    for (const std::string& b : g.benchmarks) line += (line.empty() ? "" : " ") + b;
-    std::printf("%s\n", line.c_str());
-  }
-  return 0;
-}
-
-int WritePairedTable(const char* path) {
-  return PrintTable(path, LoadPairedRuns, [](const PairedLoad& r) { return BuildPairedTable(r.by_op); });
 }
 
 // Exit 0: no regression; 1: a regression; 2: bad input.
@@ -245,16 +217,13 @@ int main(int argc, char** argv) {
   if (argc == 3 && cmd == "check") return CheckNames(argv[2]);
   if (argc == 7 && cmd == "instructions") return CountInstructions(argv);
   if (argc == 3 && cmd == "instruction-table") return WriteInstructionTable(argv[2]);
-  if (argc == 2 && cmd == "ratio-groups") return PrintRatioGroups();
-  if (argc == 3 && cmd == "paired-table") return WritePairedTable(argv[2]);
   if ((argc == 4 || argc == 5) && cmd == "compare-instructions") {
     return CompareInstructionFiles(argv[2], argv[3], argc == 5 ? argv[4] : nullptr);
   }
   std::fprintf(stderr,
                "usage: %s csv <bench.json> <out.csv> | table <bench.json> | check <names.txt>\n"
                "       | instructions <a.json> <a-dumps> <b.json> <b-dumps> <out.json> | instruction-table <instructions.json>\n"
-               "       | compare-instructions <base.json> <new.json> [tolerance]\n"
-               "       | ratio-groups | paired-table <paired.json>\n",
+               "       | compare-instructions <base.json> <new.json> [tolerance]\n",
                argv[0]);
   return 2;
 }
