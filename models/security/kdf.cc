@@ -82,18 +82,24 @@ bool KeyPads(const unsigned char* key, std::size_t len, Ctx* inner, Ctx* outer) 
 
 template <typename Ctx>
 bool PadsMac(const Ctx& inner, const Ctx& outer, const unsigned char* a, std::size_t na, const unsigned char* b,
-             std::size_t nb, unsigned char* out) {
+             std::size_t nb, unsigned char* out, bool secret_output) {
   using Ops = ShaOps<Ctx>;
   unsigned char ih[Ops::kLen];
   Ctx w = inner;
   bool ok = Ops::Update(&w, a, na) == 1 && (nb == 0 || Ops::Update(&w, b, nb) == 1) && Ops::Final(ih, &w) == 1;
   w = outer;
   ok = ok && Ops::Update(&w, ih, sizeof ih) == 1 && Ops::Final(out, &w) == 1;
-  // Nothing here is left to clear. After the outer Final, w holds only the
-  // MAC itself (its chaining state), and Final has cleared its data block.
-  // The inner hash ih is not key material: it is H(K^ipad || m), and without
-  // the K^opad state no MAC follows from it (nor from its length
-  // extensions). OpenSSL's HMAC_Final leaves it on the stack too.
+  // After the outer Final, w's chaining state is the MAC itself (Final has
+  // cleared its data block). Where the MAC is key material (MacSecret: the
+  // MIKEY PRF, the RSA rejection key) that copy is cleared; a tag is sent in
+  // clear anyway. The inner hash ih is not key material: it is
+  // H(K^ipad || m), and without the K^opad state no MAC follows from it (nor
+  // from its length extensions); OpenSSL's HMAC_Final leaves it on the stack
+  // too. It goes with w all the same.
+  if (secret_output) {
+    OPENSSL_cleanse(&w, sizeof w);
+    OPENSSL_cleanse(ih, sizeof ih);
+  }
   return ok;
 }
 
@@ -115,12 +121,13 @@ std::size_t HmacKey::size() const {
   return state_->digest == HmacDigest::kSha1 ? SHA_DIGEST_LENGTH : SHA256_DIGEST_LENGTH;
 }
 
-bool HmacKey::Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
-                  unsigned char* out) const {
+bool HmacKey::Compute(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+                      unsigned char* out, bool secret_output) const {
   if (!state_) return false;
   const State& s = *state_;
-  return s.digest == HmacDigest::kSha1 ? PadsMac(s.sha1_inner, s.sha1_outer, a, na, b, nb, out)
-                                       : PadsMac(s.sha256_inner, s.sha256_outer, a, na, b, nb, out);
+  return s.digest == HmacDigest::kSha1
+             ? PadsMac(s.sha1_inner, s.sha1_outer, a, na, b, nb, out, secret_output)
+             : PadsMac(s.sha256_inner, s.sha256_outer, a, na, b, nb, out, secret_output);
 }
 
 namespace {
@@ -134,13 +141,13 @@ Status PXor(HmacDigest digest, const unsigned char* s, std::size_t s_len, const 
   const std::size_t hlen = h->size();
   unsigned char a[SHA256_DIGEST_LENGTH], block[SHA256_DIGEST_LENGTH];
   // A_1 = HMAC(s, A_0 = label)
-  if (!h->Mac(label.data(), label.size(), nullptr, 0, a)) return CryptoError("MIKEY PRF: HMAC");
+  if (!h->MacSecret(label.data(), label.size(), nullptr, 0, a)) return CryptoError("MIKEY PRF: HMAC");
   for (std::size_t off = 0; off < out.size(); off += hlen) {
-    if (!h->Mac(a, hlen, label.data(), label.size(), block)) return CryptoError("MIKEY PRF: HMAC");
+    if (!h->MacSecret(a, hlen, label.data(), label.size(), block)) return CryptoError("MIKEY PRF: HMAC");
     for (std::size_t i = 0; i < hlen && off + i < out.size(); ++i) out[off + i] ^= block[i];
     if (off + hlen < out.size()) {
       // A_{i+1} = HMAC(s, A_i)
-      if (!h->Mac(a, hlen, nullptr, 0, a)) return CryptoError("MIKEY PRF: HMAC");
+      if (!h->MacSecret(a, hlen, nullptr, 0, a)) return CryptoError("MIKEY PRF: HMAC");
     }
   }
   OPENSSL_cleanse(a, sizeof a);

@@ -73,11 +73,21 @@ class HmacKey {
   // OpenSSL call failed (the error queue says which; CryptoError drains it).
   // A bool, not a Status: sealing calls this per message, and an empty
   // Status (a std::string inside) costs more than the check.
+  // Mac: for a MAC that is sent (a tag); MacSecret: for one that is key
+  // material (a PRF block, a derived key), whose working copies are cleared.
   bool Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
-           unsigned char* out) const;
+           unsigned char* out) const {
+    return Compute(a, na, b, nb, out, false);
+  }
+  bool MacSecret(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+                 unsigned char* out) const {
+    return Compute(a, na, b, nb, out, true);
+  }
   explicit operator bool() const { return state_ != nullptr; }
 
  private:
+  bool Compute(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+               unsigned char* out, bool secret_output) const;
   struct State;
   struct StateFree {
     void operator()(State* s) const;

@@ -161,13 +161,18 @@ bool SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, s
   } else {
     ok = hmac_.Mac(f, framing.size(), hdr_ct, n, full);
   }
+  if (!ok) return false;  // nothing written to the tag
   std::memcpy(tag, full, 10);
-  return ok;
+  return true;
 }
 
 // 16 bytes as two 64-bit lanes (GCC/Clang vector type: one SSE2 register on
 // x86-64).
 using V16 = std::uint64_t __attribute__((vector_size(16)));
+// CmCrypt places (seq << 16) in those lanes as little-endian words; on a
+// big-endian machine the bytes would land elsewhere and the keystream would
+// be wrong without any error.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "AES-CM counter blocks assume little-endian lanes");
 
 // out[0, sizeof(W)) = in XOR stream, one word of type W.
 template <typename W>

@@ -954,7 +954,7 @@ bool RejectionKey(const der::Span& encrypted_key, unsigned char* out16) {
     return k;
   }();
   unsigned char mac[32];
-  if (!secret || !secret.Mac(encrypted_key.data, encrypted_key.size, nullptr, 0, mac)) return false;
+  if (!secret || !secret.MacSecret(encrypted_key.data, encrypted_key.size, nullptr, 0, mac)) return false;
   std::memcpy(out16, mac, 16);
   OPENSSL_cleanse(mac, sizeof mac);
   return true;
