@@ -65,9 +65,10 @@ Result<SealSession> SealSession::Create(SealSuite suite, const SessionKeys& keys
         EVP_CIPHER_CTX_set_padding(s.ecb_.get(), 0) != 1) {
       return CryptoError("seal: AES-128-ECB init");
     }
-    // Counter block b is (salt || 0x0000) XOR (seq << 16) plus b; with no
-    // more than 256 blocks (kCmShortMax) b fits the last byte, which the salt
-    // leaves zero, so the sum has no carry.
+    // Counter block b is (salt || 0x0000) XOR (seq << 16) plus b. A short
+    // message (at most kCmShortMax bytes, so at most 256 blocks by the assert)
+    // has b in the last byte, which the salt leaves zero: the sum has no
+    // carry, and the template holds everything but the sequence number.
     static_assert(kCmShortMax <= 16 * 256 && kCmShortMax % 16 == 0, "short messages count blocks in one byte");
     for (std::size_t b = 0; b < kCmShortMax / 16; ++b) {
       std::memcpy(s.cm_blocks_ + 16 * b, s.salt_, 14);
