@@ -146,6 +146,26 @@ static void PutSeq(unsigned char* p, std::uint64_t seq) {
   std::memcpy(p, &w, 8);
 }
 
+// dst[0, n) = src[0, n) for the MAC input's join (n < 512; dst and src
+// apart), 16 bytes at a time, the last 16 overlapping the one before. Two
+// glibc memcpy calls cost more than these copies: AES-CM seal of 100 B went
+// from 1.13-1.15 to 1.11-1.12 of its primitives (batches of 200 seals
+// alternated with batches of the primitive calls, median of 3000 pairs).
+static void CopyShort(unsigned char* dst, const unsigned char* src, std::size_t n) {
+  if (n < 16) {
+    if (n != 0) std::memcpy(dst, src, n);
+    return;
+  }
+  using B16 = unsigned char __attribute__((vector_size(16)));
+  B16 v;
+  for (std::size_t i = 0; i + 16 <= n; i += 16) {
+    std::memcpy(&v, src + i, 16);
+    std::memcpy(dst + i, &v, 16);
+  }
+  std::memcpy(&v, src + n - 16, 16);
+  std::memcpy(dst + n - 16, &v, 16);
+}
+
 bool SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
                         unsigned char* tag) const {
   unsigned char full[20];
@@ -156,8 +176,8 @@ bool SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, s
   constexpr std::size_t kJoinMax = 512;
   if (framing.size() + n <= kJoinMax) {
     unsigned char joined[kJoinMax];
-    if (!framing.empty()) std::memcpy(joined, f, framing.size());
-    std::memcpy(joined + framing.size(), hdr_ct, n);
+    CopyShort(joined, f, framing.size());
+    CopyShort(joined + framing.size(), hdr_ct, n);
     ok = hmac_.Mac(joined, framing.size() + n, nullptr, 0, full);
   } else {
     ok = hmac_.Mac(f, framing.size(), hdr_ct, n, full);
