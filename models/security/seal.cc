@@ -146,6 +146,14 @@ static void PutSeq(unsigned char* p, std::uint64_t seq) {
   std::memcpy(p, &w, 8);
 }
 
+// 16 bytes as two 64-bit lanes (GCC/Clang vector type: one SSE2 register on
+// x86-64).
+using V16 = std::uint64_t __attribute__((vector_size(16)));
+// CmCrypt places (seq << 16) in those lanes as little-endian words; on a
+// big-endian machine the bytes would land elsewhere and the keystream would
+// be wrong without any error.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "AES-CM counter blocks assume little-endian lanes");
+
 // dst[0, n) = src[0, n) for the MAC input's join (n < 512; dst and src
 // apart), 16 bytes at a time, the last 16 overlapping the one before. Two
 // glibc memcpy calls cost more than these copies: AES-CM seal of 100 B went
@@ -156,8 +164,7 @@ static void CopyShort(unsigned char* dst, const unsigned char* src, std::size_t 
     if (n != 0) std::memcpy(dst, src, n);
     return;
   }
-  using B16 = unsigned char __attribute__((vector_size(16)));
-  B16 v;
+  V16 v;
   for (std::size_t i = 0; i + 16 <= n; i += 16) {
     std::memcpy(&v, src + i, 16);
     std::memcpy(dst + i, &v, 16);
@@ -186,14 +193,6 @@ bool SealSession::CmTag(std::string_view framing, const unsigned char* hdr_ct, s
   std::memcpy(tag, full, 10);
   return true;
 }
-
-// 16 bytes as two 64-bit lanes (GCC/Clang vector type: one SSE2 register on
-// x86-64).
-using V16 = std::uint64_t __attribute__((vector_size(16)));
-// CmCrypt places (seq << 16) in those lanes as little-endian words; on a
-// big-endian machine the bytes would land elsewhere and the keystream would
-// be wrong without any error.
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "AES-CM counter blocks assume little-endian lanes");
 
 // out[0, sizeof(W)) = in XOR stream, one word of type W.
 template <typename W>
@@ -272,13 +271,15 @@ static bool TagsEqual10(const unsigned char* a, const unsigned char* b) {
   return ((a8 ^ b8) | static_cast<std::uint64_t>(a2 ^ b2)) == 0;
 }
 
+Error SealSession::TooLong(const char* op, std::size_t n) const {
+  return MakeError(Errc::kMalformed, std::string(op) + ": message of " + std::to_string(n) + " bytes is over the " +
+                                         std::to_string(MaxMessage()) + "-byte limit of " + SealSuiteName(suite_));
+}
+
 Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsigned char* p) {
   if (!enc_) return MakeError(Errc::kCrypto, "seal: session not initialised");
   if (next_seq_ == 0) return MakeError(Errc::kReplay, "seal: sequence numbers exhausted");
-  if (pt.size() > MaxMessage()) {
-    return MakeError(Errc::kMalformed, "seal: message of " + std::to_string(pt.size()) + " bytes is over the " +
-                                           std::to_string(MaxMessage()) + "-byte limit of " + SealSuiteName(suite_));
-  }
+  if (pt.size() > MaxMessage()) return TooLong("seal", pt.size());
   const std::uint64_t seq = next_seq_;
   p[0] = static_cast<unsigned char>(suite_);
   PutSeq(p + 1, seq);
@@ -333,10 +334,7 @@ Result<std::size_t> SealSession::OpenTo(std::string_view framing, std::string_vi
     if (Status st = window_.Check(seq); !st) return st.error();
   }
   const std::size_t ct_len = sealed.size() - kSealHeaderLen - tag_len;
-  if (ct_len > MaxMessage()) {
-    return MakeError(Errc::kMalformed, "open: message of " + std::to_string(ct_len) + " bytes is over the " +
-                                           std::to_string(MaxMessage()) + "-byte limit of " + SealSuiteName(suite_));
-  }
+  if (ct_len > MaxMessage()) return TooLong("open", ct_len);
   const unsigned char* ct = p + kSealHeaderLen;
   const unsigned char* tag = ct + ct_len;
   if (suite_ == SealSuite::kAes128Gcm) {

@@ -100,6 +100,8 @@ class SealSession {
 
  private:
   void MakeIv(std::uint64_t seq, unsigned char* iv) const;
+  // kMalformed: an n-byte message is over MaxMessage() (`op`: "seal" / "open").
+  Error TooLong(const char* op, std::size_t n) const;
   // False only when an OpenSSL call failed (the caller names it).
   bool CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n, unsigned char* tag) const;
   bool CmCrypt(std::uint64_t seq, const unsigned char* in, std::size_t n, unsigned char* out,
