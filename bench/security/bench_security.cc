@@ -16,16 +16,22 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include <sched.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <variant>
 #include <map>
 #include <memory>
+#include <optional>
+#include <regex>
+#include <variant>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "alternation.h"
 #include "security/cert_cache.h"
 #include "security/der.h"
 #include "security/enveloped_data.h"
@@ -37,6 +43,7 @@
 #include "security/smime.h"
 
 namespace sec = sipim::security;
+namespace alt = sipim::alternation;
 using sec::Bytes;
 using sec::KeyAlg;
 
@@ -70,6 +77,25 @@ R Must(R r, const char* what) {
   }
   return r;
 }
+
+// Every benchmark body is a template over its state: benchmark::State when
+// Google Benchmark runs it, alternation::BatchState when --alternate times
+// it against its primitives in alternating batches. Register gives Google
+// Benchmark the one and keeps the other in Bodies() by name.
+alt::Bodies& Bodies() {
+  static alt::Bodies bodies;
+  return bodies;
+}
+
+template <typename F, typename... A>
+benchmark::internal::Benchmark* Register(const std::string& name, F f, A... args) {
+  Bodies()[name] = [=](alt::BatchState& s) { f(s, args...); };
+  return benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { f(s, args...); });
+}
+
+// A benchmark function template as a value that Register can call with
+// either state.
+#define BENCH(F) [](auto& s, auto... a) { F(s, a...); }
 
 // ------------------------------------------------------------------ fixtures
 
@@ -135,7 +161,8 @@ const char* OpName(SmimeOp op) {
 // cached = true: the receiver keeps a certificate cache (sec::CertCache),
 // warmed by one message before timing, as a UA that has heard from the
 // sender before; the message still carries the certificate.
-void SmimeBenchCert(benchmark::State& state, SmimeOp op, KeyAlg alg, sec::SmimeCipher cipher, std::size_t size,
+template <class State>
+void SmimeBenchCert(State& state, SmimeOp op, KeyAlg alg, sec::SmimeCipher cipher, std::size_t size,
                     int recipients, bool with_cert, bool cached = false) {
   Pki& p = GetPki(alg);
   const std::string entity = Entity(size);
@@ -195,7 +222,8 @@ void SmimeBenchCert(benchmark::State& state, SmimeOp op, KeyAlg alg, sec::SmimeC
   state.counters["bytes_in"] = static_cast<double>(input.body.empty() ? entity.size() : input.body.size());
 }
 
-void SmimeBench(benchmark::State& state, SmimeOp op, KeyAlg alg, sec::SmimeCipher cipher, std::size_t size,
+template <class State>
+void SmimeBench(State& state, SmimeOp op, KeyAlg alg, sec::SmimeCipher cipher, std::size_t size,
                 int recipients) {
   SmimeBenchCert(state, op, alg, cipher, size, recipients, true);
 }
@@ -206,28 +234,26 @@ void RegisterSmime() {
     const std::string a = sec::KeyAlgName(alg);
     // Certificate left out of the message, known to the receiver.
     for (SmimeOp op : {SmimeOp::kSign, SmimeOp::kVerify}) {
-      benchmark::RegisterBenchmark(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-nocert/100").c_str(),
-                                   SmimeBenchCert, op, alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
+      Register(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-nocert/100"), BENCH(SmimeBenchCert), op, alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
           ->Apply(SlowTiming);
     }
     for (SmimeOp op : {SmimeOp::kSignEncrypt, SmimeOp::kDecryptVerify}) {
-      benchmark::RegisterBenchmark(
-          ("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-aes128gcm-r1-nocert/100").c_str(), SmimeBenchCert, op,
+      Register(
+          ("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-aes128gcm-r1-nocert/100"), BENCH(SmimeBenchCert), op,
           alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
           ->Apply(SlowTiming);
     }
     // Certificate in the message, receiver with a warm certificate cache.
-    benchmark::RegisterBenchmark(("BM_Smime/verify/" + a + "-cached/100").c_str(), SmimeBenchCert, SmimeOp::kVerify,
+    Register(("BM_Smime/verify/" + a + "-cached/100"), BENCH(SmimeBenchCert), SmimeOp::kVerify,
                                  alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, true, true)
         ->Apply(SlowTiming);
-    benchmark::RegisterBenchmark(("BM_Smime/decrypt_verify/" + a + "-aes128gcm-r1-cached/100").c_str(), SmimeBenchCert,
+    Register(("BM_Smime/decrypt_verify/" + a + "-aes128gcm-r1-cached/100"), BENCH(SmimeBenchCert),
                                  SmimeOp::kDecryptVerify, alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, true,
                                  true)
         ->Apply(SlowTiming);
     for (SmimeOp op : {SmimeOp::kSign, SmimeOp::kVerify}) {
       for (std::size_t s : sizes) {
-        benchmark::RegisterBenchmark(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "/" + std::to_string(s)).c_str(),
-                                     SmimeBench, op, alg, sec::SmimeCipher::kAes128Gcm, s, 1)
+        Register(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "/" + std::to_string(s)), BENCH(SmimeBench), op, alg, sec::SmimeCipher::kAes128Gcm, s, 1)
             ->Apply(SlowTiming);
       }
     }
@@ -236,16 +262,14 @@ void RegisterSmime() {
         const std::string alg_name = a + "-" + sec::SmimeCipherName(c);
         for (std::size_t s : sizes) {
           if (c == sec::SmimeCipher::kAes128Cbc && s != 100 && s != 65536) continue;
-          benchmark::RegisterBenchmark(
-              ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r1/" + std::to_string(s)).c_str(),
-              SmimeBench, op, alg, c, s, 1)
+          Register(
+              ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r1/" + std::to_string(s)), BENCH(SmimeBench), op, alg, c, s, 1)
               ->Apply(SlowTiming);
         }
         if (c != sec::SmimeCipher::kAes128Gcm) continue;
         for (int r : {4, 16}) {
-          benchmark::RegisterBenchmark(
-              ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r" + std::to_string(r) + "/100").c_str(),
-              SmimeBench, op, alg, c, 100, r)
+          Register(
+              ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r" + std::to_string(r) + "/100"), BENCH(SmimeBench), op, alg, c, 100, r)
               ->Apply(SlowTiming);
         }
       }
@@ -287,7 +311,8 @@ enum class MikeyOp { kBuildI, kProcessI, kProcessR, kDecodeI, kDecodeR };
 // cached = true: the receiving side keeps a certificate cache (warmed by
 // one message before timing), so the peer's CERT payload is not re-parsed
 // nor its chain re-validated (validity is re-checked per message).
-void MikeyBench(benchmark::State& state, sec::mikey::Mode mode, MikeyOp op, bool cached) {
+template <class State>
+void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached) {
   MikeyFixture f = MakeMikey(mode);
   sec::CertCache cache;
   if (cached) f.ci.cert_cache = f.cr.cert_cache = &cache;
@@ -353,16 +378,15 @@ void RegisterMikey() {
                                                   {MikeyOp::kDecodeR, "r_decode"}};
   for (Mode mode : {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned}) {
     for (const auto& [op, name] : ops) {
-      benchmark::RegisterBenchmark(("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name).c_str(),
-                                   MikeyBench, mode, op, false)
+      Register(("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name), BENCH(MikeyBench), mode, op, false)
           ->Apply(mode == Mode::kPsk || op == MikeyOp::kDecodeI || op == MikeyOp::kDecodeR ? FastTiming : SlowTiming);
       // Receivers of a CERT payload, with a warm certificate cache.
       const bool gets_cert = (op == MikeyOp::kProcessI && (mode == Mode::kPke || mode == Mode::kDhSigned ||
                                                            mode == Mode::kEcdhSigned)) ||
                              (op == MikeyOp::kProcessR && (mode == Mode::kDhSigned || mode == Mode::kEcdhSigned));
       if (gets_cert) {
-        benchmark::RegisterBenchmark(
-            ("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name + "-cached").c_str(), MikeyBench, mode,
+        Register(
+            ("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name + "-cached"), BENCH(MikeyBench), mode,
             op, true)
             ->Apply(SlowTiming);
       }
@@ -372,7 +396,8 @@ void RegisterMikey() {
 
 // ------------------------------------------------------------------ KDF
 
-void KdfSessionKeys(benchmark::State& state, sec::PrfFunc prf, std::size_t tgk_len) {
+template <class State>
+void KdfSessionKeys(State& state, sec::PrfFunc prf, std::size_t tgk_len) {
   Bytes tgk(tgk_len, 0x42), rand(16, 0x17);
   std::size_t out = 0;
   for (auto _ : state) {
@@ -383,7 +408,8 @@ void KdfSessionKeys(benchmark::State& state, sec::PrfFunc prf, std::size_t tgk_l
   state.counters["bytes_out"] = static_cast<double>(out);
 }
 
-void KdfPrf(benchmark::State& state, sec::PrfFunc prf, std::size_t inkey_len) {
+template <class State>
+void KdfPrf(State& state, sec::PrfFunc prf, std::size_t inkey_len) {
   Bytes inkey(inkey_len, 0x42);
   Bytes label = sec::KdfLabel(sec::kdf_const::kTek, 0, 1, Bytes(16, 0x17));
   for (auto _ : state) {
@@ -397,12 +423,12 @@ void RegisterKdf() {
   for (sec::PrfFunc prf : {sec::PrfFunc::kMikey1, sec::PrfFunc::kHmacSha256}) {
     const std::string n = sec::PrfFuncName(prf);
     for (std::size_t tgk : {16u, 32u, 192u}) {
-      benchmark::RegisterBenchmark(("BM_Kdf/session_keys/" + n + "/" + std::to_string(tgk)).c_str(), KdfSessionKeys,
+      Register(("BM_Kdf/session_keys/" + n + "/" + std::to_string(tgk)), BENCH(KdfSessionKeys),
                                    prf, tgk)
           ->Apply(FastTiming);
     }
     for (std::size_t len : {16u, 32u, 64u}) {
-      benchmark::RegisterBenchmark(("BM_Kdf/prf/" + n + "/" + std::to_string(len)).c_str(), KdfPrf, prf, len)
+      Register(("BM_Kdf/prf/" + n + "/" + std::to_string(len)), BENCH(KdfPrf), prf, len)
           ->Apply(FastTiming);
     }
   }
@@ -423,7 +449,8 @@ const std::string kFraming = "MESSAGE sip:bob@home.com SIP/2.0\r\n";
 // Sealing and opening write into a kept buffer (SealTo / OpenTo), as the
 // primitives they are compared with do; the std::string forms add a resize
 // that zero-fills the output first.
-void SealBench(benchmark::State& state, sec::SealSuite suite, std::size_t size) {
+template <class State>
+void SealBench(State& state, sec::SealSuite suite, std::size_t size) {
   auto s = std::move(*Must(sec::SealSession::Create(suite, SealKeys()), "seal session"));
   const std::string pt(size, 'm');
   std::vector<unsigned char> frame(s.SealedSize(size));
@@ -448,7 +475,8 @@ constexpr std::size_t kOpenSetBytes = 32u << 10;
 // have been used is timing paused to make new ones.
 constexpr std::size_t kOpenReceivers = 16;
 
-void OpenBench(benchmark::State& state, sec::SealSuite suite, std::size_t size) {
+template <class State>
+void OpenBench(State& state, sec::SealSuite suite, std::size_t size) {
   auto tx = std::move(*Must(sec::SealSession::Create(suite, SealKeys()), "seal session"));
   const std::string pt(size, 'm');
   const std::size_t frame_bytes = size + sec::SealOverhead(suite);
@@ -489,7 +517,8 @@ void OpenBench(benchmark::State& state, sec::SealSuite suite, std::size_t size) 
 }
 
 // Seal and open of one message, back to back: the per-message cost of a session.
-void SealOpenBench(benchmark::State& state, sec::SealSuite suite, std::size_t size) {
+template <class State>
+void SealOpenBench(State& state, sec::SealSuite suite, std::size_t size) {
   auto tx = std::move(*Must(sec::SealSession::Create(suite, SealKeys()), "seal session"));
   auto rx = std::move(*Must(sec::SealSession::Create(suite, SealKeys()), "open session"));
   const std::string pt(size, 'm');
@@ -510,9 +539,9 @@ void RegisterSeal() {
     const std::string n = sec::SealSuiteName(suite);
     for (std::size_t s : {100u, 1300u, 8192u, 65536u}) {
       const std::string tail = n + "/" + std::to_string(s);
-      benchmark::RegisterBenchmark(("BM_Seal/" + tail).c_str(), SealBench, suite, s)->Apply(FastTiming);
-      benchmark::RegisterBenchmark(("BM_Open/" + tail).c_str(), OpenBench, suite, s)->Apply(FastTiming);
-      benchmark::RegisterBenchmark(("BM_SealOpen/" + tail).c_str(), SealOpenBench, suite, s)->Apply(FastTiming);
+      Register(("BM_Seal/" + tail), BENCH(SealBench), suite, s)->Apply(FastTiming);
+      Register(("BM_Open/" + tail), BENCH(OpenBench), suite, s)->Apply(FastTiming);
+      Register(("BM_SealOpen/" + tail), BENCH(SealOpenBench), suite, s)->Apply(FastTiming);
     }
   }
 }
@@ -521,7 +550,8 @@ void RegisterSeal() {
 
 EVP_PKEY* KeyOf(KeyAlg alg) { return GetPki(alg).users[1].key.get(); }
 
-void PrimSign(benchmark::State& state, KeyAlg alg) {
+template <class State>
+void PrimSign(State& state, KeyAlg alg) {
   EVP_PKEY* key = KeyOf(alg);
   unsigned char digest[32];
   RAND_bytes(digest, sizeof digest);
@@ -538,7 +568,8 @@ void PrimSign(benchmark::State& state, KeyAlg alg) {
   state.counters["bytes_out"] = static_cast<double>(len);
 }
 
-void PrimVerify(benchmark::State& state, KeyAlg alg) {
+template <class State>
+void PrimVerify(State& state, KeyAlg alg) {
   EVP_PKEY* key = KeyOf(alg);
   unsigned char digest[32], sig[512];
   RAND_bytes(digest, sizeof digest);
@@ -556,7 +587,8 @@ void PrimVerify(benchmark::State& state, KeyAlg alg) {
   state.counters["bytes_out"] = 0;
 }
 
-void PrimRsaEncrypt(benchmark::State& state, int padding, bool decrypt) {
+template <class State>
+void PrimRsaEncrypt(State& state, int padding, bool decrypt) {
   EVP_PKEY* key = KeyOf(KeyAlg::kRsa2048);
   unsigned char cek[16], ct[512], pt[512];
   RAND_bytes(cek, sizeof cek);
@@ -599,7 +631,8 @@ sec::EvpPkeyPtr GenFfdhKey() {
 
 sec::EvpPkeyPtr GenAgreementKey(bool ec) { return ec ? sec::EvpPkeyPtr(EVP_EC_gen("P-256")) : GenFfdhKey(); }
 
-void PrimKeygen(benchmark::State& state, bool ec) {
+template <class State>
+void PrimKeygen(State& state, bool ec) {
   for (auto _ : state) {
     auto k = GenAgreementKey(ec);
     if (!k) state.SkipWithError("keygen");
@@ -613,7 +646,8 @@ void PrimKeygen(benchmark::State& state, bool ec) {
 // multiplication). quick = true (P-256 only): the partial check
 // (EVP_PKEY_public_check_quick), which is the full validation of SEC 1 for a
 // curve of cofactor 1, as sipim's P-256 KARI code does.
-void PrimDerive(benchmark::State& state, bool ec, bool quick = false) {
+template <class State>
+void PrimDerive(State& state, bool ec, bool quick = false) {
   auto a = GenAgreementKey(ec), b = GenAgreementKey(ec);
   unsigned char secret[256];
   std::size_t len = 0;
@@ -636,7 +670,8 @@ void PrimDerive(benchmark::State& state, bool ec, bool quick = false) {
 
 // Turning a peer's public value from the wire into a key, as MIKEY's DH,
 // DHHMAC and ECDH modes do (OSSL_PARAM_BLD, EVP_PKEY_fromdata).
-void PrimImportPeer(benchmark::State& state, bool ec) {
+template <class State>
+void PrimImportPeer(State& state, bool ec) {
   auto key = GenAgreementKey(ec);
   Bytes value;
   if (ec) {
@@ -679,7 +714,8 @@ void PrimImportPeer(benchmark::State& state, bool ec) {
 // give what an independent OpenSSL route gives, so none of them can time
 // less work than the operation it stands for; a mismatch ends the
 // benchmark with an error (CTest bench_security.new_primitives_run).
-bool Verified(benchmark::State& state, bool ok, const char* what) {
+template <class State>
+bool Verified(State& state, bool ok, const char* what) {
   if (!ok) state.SkipWithError(what);
   return ok;
 }
@@ -714,7 +750,8 @@ EVP_PKEY* KeptP256Params() {
 // P-256 key generation from the kept parameter key with a kept keygen
 // context: EVP_PKEY_generate only (what MIKEY ECDH-ext does per key;
 // S/MIME KARI's ephemeral key still uses EVP_EC_gen, keygen/p256).
-void PrimKeygenKept(benchmark::State& state) {
+template <class State>
+void PrimKeygenKept(State& state) {
   EVP_PKEY* params = KeptP256Params();
   sec::EvpPkeyCtxPtr kctx(params != nullptr ? EVP_PKEY_CTX_new(params, nullptr) : nullptr);
   if (!kctx || EVP_PKEY_keygen_init(kctx.get()) != 1) {
@@ -753,7 +790,8 @@ Bytes P256Point() {
 // given the kept parameters (EVP_PKEY_copy_parameters) and the encoded
 // point (EVP_PKEY_set1_encoded_public_key, which decodes it onto the curve).
 // The partial check MIKEY runs next is in derive-quickcheck/p256.
-void PrimImportPeerKept(benchmark::State& state) {
+template <class State>
+void PrimImportPeerKept(State& state) {
   const Bytes value = P256Point();
   EVP_PKEY* params = KeptP256Params();
   if (value.empty() || params == nullptr) {
@@ -798,7 +836,8 @@ sec::EvpPkeyPtr ImportPointByGroup(char* group, const unsigned char* point, std:
 }
 
 // A P-256 originator point imported by ImportPointByGroup.
-void PrimImportPeerParams(benchmark::State& state) {
+template <class State>
+void PrimImportPeerParams(State& state) {
   Bytes value = P256Point();
   if (value.empty()) {
     state.SkipWithError("setup");
@@ -820,7 +859,8 @@ void PrimImportPeerParams(benchmark::State& state) {
 // OAKLEY 5 derivation without OpenSSL's peer check (no y^q mod p): a fresh
 // context, padded output (the 192-byte TGK), peer set with validation off,
 // one derive; as MIKEY DH / DHHMAC do after their own subgroup check.
-void PrimDeriveNoCheckDh(benchmark::State& state) {
+template <class State>
+void PrimDeriveNoCheckDh(State& state) {
   auto a = GenFfdhKey(), b = GenFfdhKey();
   unsigned char secret[256];
   std::size_t len = 0;
@@ -855,7 +895,8 @@ void PrimDeriveNoCheckDh(benchmark::State& state) {
 // value per run moved the count by up to 14 % between runs).
 constexpr std::size_t kLegendreValues = 20;
 
-void PrimLegendre(benchmark::State& state) {
+template <class State>
+void PrimLegendre(State& state) {
   sec::OsslPtr<BN_CTX, BN_CTX_free> bctx(BN_CTX_new());
   std::vector<sec::OsslPtr<BIGNUM, BN_free>> ys;
   sec::OsslPtr<BIGNUM, BN_free> p;
@@ -893,7 +934,8 @@ void PrimLegendre(benchmark::State& state) {
 // The KEK derivation of a P-256 KeyAgreeRecipientInfo: X9.63 KDF with
 // SHA-256, one output block: SHA-256 over Z (32) || counter (4) ||
 // ECC-CMS-SharedInfo (21 bytes for AES-128 wrap) = 57 bytes.
-void PrimX963Kdf(benchmark::State& state) {
+template <class State>
+void PrimX963Kdf(State& state) {
   std::vector<unsigned char> in(57, 0x42);
   unsigned char out[32];
   unsigned int len = 0;
@@ -906,7 +948,8 @@ void PrimX963Kdf(benchmark::State& state) {
 
 // AES-128 key wrap (RFC 3394) of a 16-byte content key, or its unwrap: a
 // cipher context set up with the KEK per call, as each recipient needs.
-void PrimAesWrap(benchmark::State& state, bool unwrap) {
+template <class State>
+void PrimAesWrap(State& state, bool unwrap) {
   sec::EvpCipherPtr wrap(EVP_CIPHER_fetch(nullptr, "AES-128-WRAP", nullptr));
   unsigned char kek[16] = {7}, cek[16] = {9}, wrapped[24 + 16], out[24 + 16];
   int len = 0, fin = 0;
@@ -931,7 +974,8 @@ void PrimAesWrap(benchmark::State& state, bool unwrap) {
 // AES with a context keyed once and only the IV reset per call (as sealing
 // does), or re-keyed per call (as CMS does with a fresh content key); GCM
 // optionally with `aad` bytes of additional data in one call.
-void PrimAes(benchmark::State& state, const EVP_CIPHER* cipher, std::size_t size, bool rekey, std::size_t aad = 0) {
+template <class State>
+void PrimAes(State& state, const EVP_CIPHER* cipher, std::size_t size, bool rekey, std::size_t aad = 0) {
   unsigned char key[16], iv[16] = {0}, tag[16];
   RAND_bytes(key, sizeof key);
   std::vector<unsigned char> in(size, 'm'), out(size + 32), ad(aad + 1, 'h');
@@ -989,7 +1033,8 @@ Bytes GcmReference(const unsigned char* key, const unsigned char* iv, const unsi
 // kept context given the message's IV (EVP_CipherInit_ex with the key and
 // cipher left as they are) and one EVP_CipherUpdate; no Final (a stream
 // mode has nothing left to flush), unlike aes128ctr/<n>.
-void PrimAesCtrUpdate(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimAesCtrUpdate(State& state, std::size_t size) {
   unsigned char key[16], iv[16] = {0};
   RAND_bytes(key, sizeof key);
   std::vector<unsigned char> in(size, 'm'), out(size + 16);
@@ -1016,7 +1061,8 @@ void PrimAesCtrUpdate(benchmark::State& state, std::size_t size) {
 }
 
 // HMAC with a keyed context re-initialised per call (as sealing does).
-void PrimHmac(benchmark::State& state, const char* digest, std::size_t size) {
+template <class State>
+void PrimHmac(State& state, const char* digest, std::size_t size) {
   sec::EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
   sec::EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
   unsigned char key[20] = {1}, out[64];
@@ -1037,7 +1083,8 @@ void PrimHmac(benchmark::State& state, const char* digest, std::size_t size) {
 // HMAC-SHA1 from precomputed key-pad states (RFC 2104 §4), as sealing
 // computes it: the inner and outer SHA-1 states are keyed once; per call
 // they are copied, updated and finalised.
-void PrimHmacPads(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimHmacPads(State& state, std::size_t size) {
   unsigned char ipad[64], opad[64], key[20] = {1}, inner[20], out[20];
   std::memset(ipad, 0x36, sizeof ipad);
   std::memset(opad, 0x5c, sizeof opad);
@@ -1072,8 +1119,8 @@ void PrimHmacPads(benchmark::State& state, std::size_t size) {
 // same through EVP_MD_CTX_copy_ex, which in OpenSSL 3.0 frees and allocates
 // the provider context on every copy.)
 template <typename Ctx, int (*Init)(Ctx*), int (*Update)(Ctx*, const void*, std::size_t),
-          int (*Final)(unsigned char*, Ctx*), std::size_t kLen>
-void PrimHmacShaCtx(benchmark::State& state, std::size_t size, const EVP_MD* md, const char* name) {
+          int (*Final)(unsigned char*, Ctx*), std::size_t kLen, class State>
+void PrimHmacShaCtx(State& state, std::size_t size, const EVP_MD* md, const char* name) {
   unsigned char ipad[64], opad[64], key[20] = {1}, inner[kLen], out[kLen];
   std::memset(ipad, 0x36, sizeof ipad);
   std::memset(opad, 0x5c, sizeof opad);
@@ -1107,19 +1154,22 @@ void PrimHmacShaCtx(benchmark::State& state, std::size_t size, const EVP_MD* md,
   state.counters["bytes_out"] = static_cast<double>(kLen);
 }
 
-void PrimHmacSha1Ctx(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimHmacSha1Ctx(State& state, std::size_t size) {
   PrimHmacShaCtx<SHA_CTX, SHA1_Init, SHA1_Update, SHA1_Final, SHA_DIGEST_LENGTH>(state, size, EVP_sha1(),
                                                                                 "hmac-sha1-sha1ctx");
 }
 
-void PrimHmacSha256Ctx(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimHmacSha256Ctx(State& state, std::size_t size) {
   PrimHmacShaCtx<SHA256_CTX, SHA256_Init, SHA256_Update, SHA256_Final, SHA256_DIGEST_LENGTH>(
       state, size, EVP_sha256(), "hmac-sha256-sha256ctx");
 }
 
 // RAND_bytes of n bytes: the lean encryption draws its content key and IV
 // with one call each.
-void PrimRandBytes(benchmark::State& state, std::size_t n) {
+template <class State>
+void PrimRandBytes(State& state, std::size_t n) {
   std::vector<unsigned char> out(n);
   for (auto _ : state) {
     if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) state.SkipWithError("RAND_bytes");
@@ -1133,7 +1183,8 @@ void PrimRandBytes(benchmark::State& state, std::size_t n) {
 // message's counter blocks (ceil(size/16) of them). Building the counter
 // blocks and the XOR with the text are sipim's own work, so they are not
 // in the primitive (the blocks are made once here).
-void PrimAesEcbCtrBlocks(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimAesEcbCtrBlocks(State& state, std::size_t size) {
   unsigned char key[16];
   RAND_bytes(key, sizeof key);
   const std::size_t nblocks = (size + 15) / 16;
@@ -1168,7 +1219,8 @@ void PrimAesEcbCtrBlocks(benchmark::State& state, std::size_t size) {
 // EVP_CIPHER_CTX_get/set_params directly, not the ctrl translation layer.
 // The IV stays the same (decryption needs the tag of a fixed IV; GCM's cost
 // does not depend on the IV's value).
-void PrimGcmParams(benchmark::State& state, std::size_t size, std::size_t aad, bool decrypt) {
+template <class State>
+void PrimGcmParams(State& state, std::size_t size, std::size_t aad, bool decrypt) {
   unsigned char key[16], iv[12] = {1}, tag[16];
   RAND_bytes(key, sizeof key);
   std::vector<unsigned char> in(size, 'm'), ct(size + 16), out(size + 16), ad(aad + 1, 'h');
@@ -1214,7 +1266,8 @@ void PrimGcmParams(benchmark::State& state, std::size_t size, std::size_t aad, b
   state.counters["bytes_out"] = static_cast<double>(decrypt ? size : size + 16);
 }
 
-void PrimSha256(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimSha256(State& state, std::size_t size) {
   std::vector<unsigned char> in(size, 'm');
   unsigned char out[32];
   unsigned int len = 0;
@@ -1235,7 +1288,8 @@ sec::EvpMdPtr& FetchedSha256() {
   return md;
 }
 
-void Sha256Kept(benchmark::State& state, const std::vector<unsigned char>& in) {
+template <class State>
+void Sha256Kept(State& state, const std::vector<unsigned char>& in) {
   sec::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   const EVP_MD* md = FetchedSha256().get();
   unsigned char out[32];
@@ -1263,7 +1317,8 @@ void Sha256Kept(benchmark::State& state, const std::vector<unsigned char>& in) {
   state.counters["bytes_in"] = static_cast<double>(in.size());
 }
 
-void PrimSha256Kept(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimSha256Kept(State& state, std::size_t size) {
   Sha256Kept(state, std::vector<unsigned char>(size, 'm'));
 }
 
@@ -1279,9 +1334,11 @@ std::vector<unsigned char> SignedAttrsInput(KeyAlg alg) {
   return in;
 }
 
-void PrimSha256SignedAttrsKept(benchmark::State& state, KeyAlg alg) { Sha256Kept(state, SignedAttrsInput(alg)); }
+template <class State>
+void PrimSha256SignedAttrsKept(State& state, KeyAlg alg) { Sha256Kept(state, SignedAttrsInput(alg)); }
 
-void PrimX963KdfKept(benchmark::State& state) {
+template <class State>
+void PrimX963KdfKept(State& state) {
   Sha256Kept(state, std::vector<unsigned char>(57, 0x42));
   state.counters["bytes_out"] = 16;
 }
@@ -1290,7 +1347,8 @@ void PrimX963KdfKept(benchmark::State& state) {
 // fresh context per call, keyed and given its IV with the cipher fetched
 // once (EVP_EncryptInit_ex2 / EVP_DecryptInit_ex2), one update, final.
 // `decrypt`: the receiver's direction, on the ciphertext of `size` bytes.
-void PrimCbcRekeyFetched(benchmark::State& state, std::size_t size, bool decrypt) {
+template <class State>
+void PrimCbcRekeyFetched(State& state, std::size_t size, bool decrypt) {
   static const sec::EvpCipherPtr cbc(EVP_CIPHER_fetch(nullptr, "AES-128-CBC", nullptr));
   unsigned char key[16], iv[16] = {0};
   RAND_bytes(key, sizeof key);
@@ -1338,7 +1396,8 @@ void PrimCbcRekeyFetched(benchmark::State& state, std::size_t size, bool decrypt
 // S/MIME code uses a fetched cipher too (and a fresh context per message);
 // aes128gcm-rekey/<n> passes EVP_aes_128_gcm(), which OpenSSL 3.0 looks up
 // again on every EVP_EncryptInit_ex.
-void PrimGcmRekeyFetched(benchmark::State& state, std::size_t size) {
+template <class State>
+void PrimGcmRekeyFetched(State& state, std::size_t size) {
   static const sec::EvpCipherPtr gcm(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr));
   unsigned char key[16], iv[12] = {0}, tag[16];
   RAND_bytes(key, sizeof key);
@@ -1373,7 +1432,8 @@ void PrimGcmRekeyFetched(benchmark::State& state, std::size_t size) {
 // Decoding a received certificate (what a receiver without a cache does for
 // every message that carries one; in OpenSSL 3.0 this includes decoding the
 // public key through the provider decoder framework).
-void PrimD2iX509(benchmark::State& state, KeyAlg alg) {
+template <class State>
+void PrimD2iX509(State& state, KeyAlg alg) {
   const Bytes der = *Must(sec::CertToDer(GetPki(alg).users[0].cert.get()), "cert DER");
   for (auto _ : state) {
     const unsigned char* p = der.data();
@@ -1389,7 +1449,8 @@ void PrimD2iX509(benchmark::State& state, KeyAlg alg) {
 // (leaf signed by the CA): X509_STORE_CTX set up, X509_verify_cert, freed;
 // purpose S/MIME signing (as SmimeReceive) or none (as MIKEY's CERT check).
 // It includes the CA's signature on the certificate.
-void PrimVerifyChain(benchmark::State& state, KeyAlg alg, int purpose) {
+template <class State>
+void PrimVerifyChain(State& state, KeyAlg alg, int purpose) {
   Pki& p = GetPki(alg);
   X509* leaf = p.users[0].cert.get();
   for (auto _ : state) {
@@ -1404,7 +1465,8 @@ void PrimVerifyChain(benchmark::State& state, KeyAlg alg, int purpose) {
 
 // SHA-256 over the signed attributes of a real signature by `alg` (the
 // second digest a signer or verifier with signed attributes computes).
-void PrimSha256SignedAttrs(benchmark::State& state, KeyAlg alg) {
+template <class State>
+void PrimSha256SignedAttrs(State& state, KeyAlg alg) {
   const sec::SmimeBody body = *Must(sec::SmimeSign(GetPki(alg).users[0], Entity(100)), "sign");
   const sec::SignedDataView v = *Must(sec::ParseSignedData(body.body), "lean parse");
   unsigned char hdr[6];
@@ -1432,7 +1494,8 @@ void PrimSha256SignedAttrs(benchmark::State& state, KeyAlg alg) {
 // with the caches and branch predictors the others left behind, which the
 // sum of the separate loops does not pay: this row measures that sum as one
 // sequence, for comparison with BM_Smime/verify and decrypt_verify.
-void PrimSequence(benchmark::State& state, KeyAlg alg, std::size_t size, bool decrypt) {
+template <class State>
+void PrimSequence(State& state, KeyAlg alg, std::size_t size, bool decrypt) {
   Pki& p = GetPki(alg);
   const sec::Identity& alice = p.users[0];
   const sec::Identity& bob = p.users[1];
@@ -1527,7 +1590,8 @@ void PrimSequence(benchmark::State& state, KeyAlg alg, std::size_t size, bool de
 // key), path validation for S/MIME signing with the carried certificate in
 // the untrusted stack. Inputs are those of a real signed-then-encrypted
 // message to bob: the loop's decryption must give back the signed entity.
-void PrimSequenceSmimeP256(benchmark::State& state) {
+template <class State>
+void PrimSequenceSmimeP256(State& state) {
   Pki& p = GetPki(KeyAlg::kP256);
   const sec::Identity& alice = p.users[0];
   const sec::Identity& bob = p.users[1];
@@ -1786,7 +1850,8 @@ bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, st
 // and keygen context, OAKLEY 5's p, the signing context) is made before
 // timing, as in the code. Parsing, KDF, HMAC, AES-CM and the SHA-256 of the
 // signed ranges are not in the complete lists, so not here either.
-void PrimSequenceMikey(benchmark::State& state, sec::mikey::Mode mode) {
+template <class State>
+void PrimSequenceMikey(State& state, sec::mikey::Mode mode) {
   using sec::mikey::Mode;
   Pki& p = GetPki(KeyAlg::kRsa2048);
   const MikeyFixture f = MakeMikey(mode);
@@ -1856,171 +1921,278 @@ void PrimSequenceMikey(benchmark::State& state, sec::mikey::Mode mode) {
 void RegisterPrimitives() {
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     const std::string a = sec::KeyAlgName(alg);
-    benchmark::RegisterBenchmark(("BM_Primitive/d2i_x509/" + a).c_str(), PrimD2iX509, alg)->Apply(SlowTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/verify_chain/" + a).c_str(), PrimVerifyChain, alg,
+    Register(("BM_Primitive/d2i_x509/" + a), BENCH(PrimD2iX509), alg)->Apply(SlowTiming);
+    Register(("BM_Primitive/verify_chain/" + a), BENCH(PrimVerifyChain), alg,
                                  X509_PURPOSE_SMIME_SIGN)
         ->Apply(SlowTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/sha256-signedattrs/" + a).c_str(), PrimSha256SignedAttrs, alg)
+    Register(("BM_Primitive/sha256-signedattrs/" + a), BENCH(PrimSha256SignedAttrs), alg)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/sha256-signedattrs-kept/" + a).c_str(), PrimSha256SignedAttrsKept, alg)
+    Register(("BM_Primitive/sha256-signedattrs-kept/" + a), BENCH(PrimSha256SignedAttrsKept), alg)
         ->Apply(FastTiming);
   }
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     for (std::size_t size : {std::size_t{100}, std::size_t{65536}}) {
-      benchmark::RegisterBenchmark(
-          ("BM_Primitive/sequence-verify/" + std::string(sec::KeyAlgName(alg)) + "-" + std::to_string(size)).c_str(),
-          PrimSequence, alg, size, false)
+      Register(
+          ("BM_Primitive/sequence-verify/" + std::string(sec::KeyAlgName(alg)) + "-" + std::to_string(size)), BENCH(PrimSequence), alg, size, false)
           ->Apply(SlowTiming);
     }
   }
-  benchmark::RegisterBenchmark("BM_Primitive/sequence-decrypt_verify/rsa2048-r1-100", PrimSequence, KeyAlg::kRsa2048,
+  Register("BM_Primitive/sequence-decrypt_verify/rsa2048-r1-100", BENCH(PrimSequence), KeyAlg::kRsa2048,
                                std::size_t{100}, true)
       ->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/sequence-decrypt_verify/p256-r1-100", PrimSequenceSmimeP256)
+  Register("BM_Primitive/sequence-decrypt_verify/p256-r1-100", BENCH(PrimSequenceSmimeP256))
       ->Apply(SlowTiming);
   for (sec::mikey::Mode mode : {sec::mikey::Mode::kPke, sec::mikey::Mode::kDhSigned, sec::mikey::Mode::kEcdhSigned}) {
-    benchmark::RegisterBenchmark(
-        ("BM_Primitive/sequence-i_process/" + std::string(sec::mikey::ModeName(mode))).c_str(), PrimSequenceMikey, mode)
+    Register(
+        ("BM_Primitive/sequence-i_process/" + std::string(sec::mikey::ModeName(mode))), BENCH(PrimSequenceMikey), mode)
         ->Apply(SlowTiming);
   }
-  benchmark::RegisterBenchmark("BM_Primitive/verify_chain/rsa2048-anypurpose", PrimVerifyChain, KeyAlg::kRsa2048, 0)
+  Register("BM_Primitive/verify_chain/rsa2048-anypurpose", BENCH(PrimVerifyChain), KeyAlg::kRsa2048, 0)
       ->Apply(SlowTiming);
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     const std::string a = sec::KeyAlgName(alg);
-    benchmark::RegisterBenchmark(("BM_Primitive/sign/" + a).c_str(), PrimSign, alg)->Apply(SlowTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/verify/" + a).c_str(), PrimVerify, alg)->Apply(SlowTiming);
+    Register(("BM_Primitive/sign/" + a), BENCH(PrimSign), alg)->Apply(SlowTiming);
+    Register(("BM_Primitive/verify/" + a), BENCH(PrimVerify), alg)->Apply(SlowTiming);
   }
-  benchmark::RegisterBenchmark("BM_Primitive/encrypt/rsa2048-pkcs1", PrimRsaEncrypt, RSA_PKCS1_PADDING, false)
+  Register("BM_Primitive/encrypt/rsa2048-pkcs1", BENCH(PrimRsaEncrypt), RSA_PKCS1_PADDING, false)
       ->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/decrypt/rsa2048-pkcs1", PrimRsaEncrypt, RSA_PKCS1_PADDING, true)
+  Register("BM_Primitive/decrypt/rsa2048-pkcs1", BENCH(PrimRsaEncrypt), RSA_PKCS1_PADDING, true)
       ->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/encrypt/rsa2048-oaep", PrimRsaEncrypt, RSA_PKCS1_OAEP_PADDING, false)
+  Register("BM_Primitive/encrypt/rsa2048-oaep", BENCH(PrimRsaEncrypt), RSA_PKCS1_OAEP_PADDING, false)
       ->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/decrypt/rsa2048-oaep", PrimRsaEncrypt, RSA_PKCS1_OAEP_PADDING, true)
+  Register("BM_Primitive/decrypt/rsa2048-oaep", BENCH(PrimRsaEncrypt), RSA_PKCS1_OAEP_PADDING, true)
       ->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/keygen/p256", PrimKeygen, true)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/derive/p256", PrimDerive, true, false)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/derive-quickcheck/p256", PrimDerive, true, true)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/keygen/modp1536", PrimKeygen, false)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/derive/modp1536", PrimDerive, false, false)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer/p256", PrimImportPeer, true)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/x963kdf-sha256/p256", PrimX963Kdf)->Apply(FastTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/x963kdf-sha256-kept/p256", PrimX963KdfKept)->Apply(FastTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/aes128-wrap/16", PrimAesWrap, false)->Apply(FastTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/aes128-unwrap/16", PrimAesWrap, true)->Apply(FastTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer/modp1536", PrimImportPeer, false)->Apply(SlowTiming);
+  Register("BM_Primitive/keygen/p256", BENCH(PrimKeygen), true)->Apply(SlowTiming);
+  Register("BM_Primitive/derive/p256", BENCH(PrimDerive), true, false)->Apply(SlowTiming);
+  Register("BM_Primitive/derive-quickcheck/p256", BENCH(PrimDerive), true, true)->Apply(SlowTiming);
+  Register("BM_Primitive/keygen/modp1536", BENCH(PrimKeygen), false)->Apply(SlowTiming);
+  Register("BM_Primitive/derive/modp1536", BENCH(PrimDerive), false, false)->Apply(SlowTiming);
+  Register("BM_Primitive/import_peer/p256", BENCH(PrimImportPeer), true)->Apply(SlowTiming);
+  Register("BM_Primitive/x963kdf-sha256/p256", BENCH(PrimX963Kdf))->Apply(FastTiming);
+  Register("BM_Primitive/x963kdf-sha256-kept/p256", BENCH(PrimX963KdfKept))->Apply(FastTiming);
+  Register("BM_Primitive/aes128-wrap/16", BENCH(PrimAesWrap), false)->Apply(FastTiming);
+  Register("BM_Primitive/aes128-unwrap/16", BENCH(PrimAesWrap), true)->Apply(FastTiming);
+  Register("BM_Primitive/import_peer/modp1536", BENCH(PrimImportPeer), false)->Apply(SlowTiming);
   // What the code does after the third round (kept P-256 parameters, OAKLEY 5
   // without OpenSSL's y^q check, S/MIME's parameter-array point import).
-  benchmark::RegisterBenchmark("BM_Primitive/keygen-kept/p256", PrimKeygenKept)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer-kept/p256", PrimImportPeerKept)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/import_peer-params/p256", PrimImportPeerParams)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/derive-nocheck/modp1536", PrimDeriveNoCheckDh)->Apply(SlowTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/legendre/modp1536", PrimLegendre)->Apply(SlowTiming);
+  Register("BM_Primitive/keygen-kept/p256", BENCH(PrimKeygenKept))->Apply(SlowTiming);
+  Register("BM_Primitive/import_peer-kept/p256", BENCH(PrimImportPeerKept))->Apply(SlowTiming);
+  Register("BM_Primitive/import_peer-params/p256", BENCH(PrimImportPeerParams))->Apply(SlowTiming);
+  Register("BM_Primitive/derive-nocheck/modp1536", BENCH(PrimDeriveNoCheckDh))->Apply(SlowTiming);
+  Register("BM_Primitive/legendre/modp1536", BENCH(PrimLegendre))->Apply(SlowTiming);
   // What sealing authenticates besides the plaintext: the framing header of
   // the benchmarks (kFraming, 34 bytes) and the 9-byte seal header.
   const std::size_t seal_aad = kFraming.size() + sec::kSealHeaderLen;
   for (std::size_t s : {100u, 1300u, 8192u, 65536u}) {
     const std::string n = std::to_string(s);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "/" + n).c_str(), PrimAes,
+    Register(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "/" + n), BENCH(PrimAes),
                                  EVP_aes_128_gcm(), s, false, seal_aad)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1/" + std::to_string(s + seal_aad)).c_str(), PrimHmac, "SHA1",
+    Register(("BM_Primitive/hmac-sha1/" + std::to_string(s + seal_aad)), BENCH(PrimHmac), "SHA1",
                                  s + seal_aad)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1-pads/" + std::to_string(s + seal_aad)).c_str(), PrimHmacPads,
+    Register(("BM_Primitive/hmac-sha1-pads/" + std::to_string(s + seal_aad)), BENCH(PrimHmacPads),
                                  s + seal_aad)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(s + seal_aad)).c_str(),
-                                 PrimHmacSha1Ctx, s + seal_aad)
+    Register(("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(s + seal_aad)), BENCH(PrimHmacSha1Ctx), s + seal_aad)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-params/" + n).c_str(),
-                                 PrimGcmParams, s, seal_aad, false)
+    Register(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-params/" + n), BENCH(PrimGcmParams), s, seal_aad, false)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-decrypt/" + n).c_str(),
-                                 PrimGcmParams, s, seal_aad, true)
+    Register(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-decrypt/" + n), BENCH(PrimGcmParams), s, seal_aad, true)
         ->Apply(FastTiming);
     if (s <= sec::SealSession::kCmShortMax) {
-      benchmark::RegisterBenchmark(("BM_Primitive/aes128ecb-ctrblocks/" + n).c_str(), PrimAesEcbCtrBlocks, s)
+      Register(("BM_Primitive/aes128ecb-ctrblocks/" + n), BENCH(PrimAesEcbCtrBlocks), s)
           ->Apply(FastTiming);
     } else {
-      benchmark::RegisterBenchmark(("BM_Primitive/aes128ctr-update/" + n).c_str(), PrimAesCtrUpdate, s)
+      Register(("BM_Primitive/aes128ctr-update/" + n), BENCH(PrimAesCtrUpdate), s)
           ->Apply(FastTiming);
     }
   }
   // The lean encryption's two RAND_bytes; the RSA receive's rejection key
   // (HMAC-SHA-256 over the 256-byte encrypted content key).
-  benchmark::RegisterBenchmark("BM_Primitive/rand_bytes/16", PrimRandBytes, std::size_t{16})->Apply(FastTiming);
-  benchmark::RegisterBenchmark("BM_Primitive/hmac-sha256-sha256ctx/256", PrimHmacSha256Ctx, std::size_t{256})
+  Register("BM_Primitive/rand_bytes/16", BENCH(PrimRandBytes), std::size_t{16})->Apply(FastTiming);
+  Register("BM_Primitive/hmac-sha256-sha256ctx/256", BENCH(PrimHmacSha256Ctx), std::size_t{256})
       ->Apply(FastTiming);
   for (std::size_t s : {16u, 100u, 1300u, 8192u, 65536u}) {
     const std::string n = std::to_string(s);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm/" + n).c_str(), PrimAes, EVP_aes_128_gcm(), s, false, std::size_t{0})
+    Register(("BM_Primitive/aes128gcm/" + n), BENCH(PrimAes), EVP_aes_128_gcm(), s, false, std::size_t{0})
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-rekey/" + n).c_str(), PrimAes, EVP_aes_128_gcm(), s, true, std::size_t{0})
+    Register(("BM_Primitive/aes128gcm-rekey/" + n), BENCH(PrimAes), EVP_aes_128_gcm(), s, true, std::size_t{0})
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128cbc-rekey/" + n).c_str(), PrimAes, EVP_aes_128_cbc(), s, true, std::size_t{0})
+    Register(("BM_Primitive/aes128cbc-rekey/" + n), BENCH(PrimAes), EVP_aes_128_cbc(), s, true, std::size_t{0})
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128ctr/" + n).c_str(), PrimAes, EVP_aes_128_ctr(), s, false, std::size_t{0})
+    Register(("BM_Primitive/aes128ctr/" + n), BENCH(PrimAes), EVP_aes_128_ctr(), s, false, std::size_t{0})
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha1/" + n).c_str(), PrimHmac, "SHA1", s)->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/hmac-sha256/" + n).c_str(), PrimHmac, "SHA256", s)
+    Register(("BM_Primitive/hmac-sha1/" + n), BENCH(PrimHmac), "SHA1", s)->Apply(FastTiming);
+    Register(("BM_Primitive/hmac-sha256/" + n), BENCH(PrimHmac), "SHA256", s)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/sha256/" + n).c_str(), PrimSha256, s)->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/sha256-kept/" + n).c_str(), PrimSha256Kept, s)->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128gcm-rekey-fetched/" + n).c_str(), PrimGcmRekeyFetched, s)
+    Register(("BM_Primitive/sha256/" + n), BENCH(PrimSha256), s)->Apply(FastTiming);
+    Register(("BM_Primitive/sha256-kept/" + n), BENCH(PrimSha256Kept), s)->Apply(FastTiming);
+    Register(("BM_Primitive/aes128gcm-rekey-fetched/" + n), BENCH(PrimGcmRekeyFetched), s)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128cbc-rekey-fetched/" + n).c_str(), PrimCbcRekeyFetched, s, false)
+    Register(("BM_Primitive/aes128cbc-rekey-fetched/" + n), BENCH(PrimCbcRekeyFetched), s, false)
         ->Apply(FastTiming);
-    benchmark::RegisterBenchmark(("BM_Primitive/aes128cbc-rekey-fetched-decrypt/" + n).c_str(), PrimCbcRekeyFetched, s,
+    Register(("BM_Primitive/aes128cbc-rekey-fetched-decrypt/" + n), BENCH(PrimCbcRekeyFetched), s,
                                  true)
         ->Apply(FastTiming);
   }
 }
 
-// Takes this binary's own flags, `--min_time_scale=X` (0 < X <= 100) and
-// `--iterations=N` (1 <= N <= 10^9), out of argv before Google Benchmark
-// sees them. Returns false, having said why, on a bad value.
-bool TakeOwnFlags(int& argc, char** argv) {
-  constexpr std::string_view kScale = "--min_time_scale=", kIterations = "--iterations=";
+// This binary's own flags, taken out of argv before Google Benchmark sees
+// them:
+//   --min_time_scale=X     0 < X <= 100
+//   --iterations=N         1 <= N <= 10^9
+//   --alternate=REGEX      instead of Google Benchmark's run, time each ratio
+//                          line whose operation matches REGEX (ECMAScript,
+//                          searched) against its primitives by batch
+//                          alternation (alternation.h) and print the table
+//   --alternate_seconds=S  a trial's rounds stop after S seconds (0 < S <= 600;
+//                          default 1), and not before 30 rounds
+//   --alternate_trials=K   trials per line (1 <= K <= 100; default 3), each
+//                          with fresh set-ups; the verdict is their median
+//   --alternate_out=FILE   also write the results as JSON to FILE
+struct OwnFlags {
+  bool alternate = false;
+  std::string pattern, out;
+  double seconds = 1;
+  int trials = 3;
+};
+
+// A number flag's value, or nullopt having said why.
+std::optional<double> NumberFlag(std::string_view flag, const std::string& value, double lo, double hi,
+                                 bool whole) {
+  char* end = nullptr;
+  const double x = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(x > lo || (whole && x == lo)) || x > hi ||
+      (whole && x != static_cast<double>(static_cast<long long>(x)))) {
+    std::fprintf(stderr, "bench_security: %.*s wants %s %g to %g, got '%s'\n", static_cast<int>(flag.size()),
+                 flag.data(), whole ? "a whole number from" : "a number above", lo, hi, value.c_str());
+    return std::nullopt;
+  }
+  return x;
+}
+
+bool TakeOwnFlags(int& argc, char** argv, OwnFlags* own) {
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    const bool scale = arg.substr(0, kScale.size()) == kScale;
-    const bool iterations = arg.substr(0, kIterations.size()) == kIterations;
-    if (!scale && !iterations) {
-      argv[kept++] = argv[i];
-      continue;
-    }
-    const std::string value(arg.substr(scale ? kScale.size() : kIterations.size()));
-    char* end = nullptr;
-    const double x = std::strtod(value.c_str(), &end);
-    const bool ok = !value.empty() && *end == '\0' &&
-                    (scale ? x > 0 && x <= 100 : x >= 1 && x <= 1e9 && x == static_cast<double>(static_cast<long long>(x)));
-    if (!ok) {
-      std::fprintf(stderr, "bench_security: %s wants %s, got '%s'\n", scale ? "--min_time_scale" : "--iterations",
-                   scale ? "a number in (0, 100]" : "a whole number from 1 to 1000000000", value.c_str());
-      return false;
-    }
-    if (scale) {
-      g_min_time_scale = x;
+    const std::size_t eq = arg.find('=');
+    const std::string_view flag = arg.substr(0, eq);
+    const std::string value(eq == std::string_view::npos ? "" : arg.substr(eq + 1));
+    if (flag == "--min_time_scale") {
+      const auto x = NumberFlag(flag, value, 0, 100, false);
+      if (!x) return false;
+      g_min_time_scale = *x;
+    } else if (flag == "--iterations") {
+      const auto x = NumberFlag(flag, value, 1, 1e9, true);
+      if (!x) return false;
+      g_iterations = static_cast<long long>(*x);
+    } else if (flag == "--alternate") {
+      own->alternate = true;
+      own->pattern = value;
+    } else if (flag == "--alternate_seconds") {
+      const auto x = NumberFlag(flag, value, 0, 600, false);
+      if (!x) return false;
+      own->seconds = *x;
+    } else if (flag == "--alternate_trials") {
+      const auto x = NumberFlag(flag, value, 1, 100, true);
+      if (!x) return false;
+      own->trials = static_cast<int>(*x);
+    } else if (flag == "--alternate_out") {
+      if (value.empty()) {
+        std::fprintf(stderr, "bench_security: --alternate_out wants a file name\n");
+        return false;
+      }
+      own->out = value;
     } else {
-      g_iterations = static_cast<long long>(x);
+      argv[kept++] = argv[i];
     }
+  }
+  if (!own->alternate && (!own->out.empty() || own->seconds != OwnFlags().seconds || own->trials != OwnFlags().trials)) {
+    std::fprintf(stderr, "bench_security: --alternate_seconds, --alternate_trials and --alternate_out go with --alternate\n");
+    return false;
   }
   argc = kept;
   argv[argc] = nullptr;
   return true;
 }
 
+// Keeps this thread, and the benchmark threads it starts, on the CPU it runs
+// on now: the operation and its primitives then share one core's caches and
+// one core's speed.
+void PinToThisCpu() {
+  const int cpu = sched_getcpu();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu >= 0) CPU_SET(cpu, &set);
+  if (cpu < 0 || sched_setaffinity(0, sizeof set, &set) != 0) {
+    std::fprintf(stderr, "bench_security: could not pin to one CPU (%s); measuring unpinned\n", std::strerror(errno));
+  }
+}
+
+int RunAlternation(const OwnFlags& own) {
+  std::regex re;
+  try {
+    re = std::regex(own.pattern);
+  } catch (const std::regex_error& e) {
+    std::fprintf(stderr, "bench_security: --alternate: bad regular expression '%s': %s\n", own.pattern.c_str(),
+                 e.what());
+    return 2;
+  }
+  PinToThisCpu();
+  alt::Options options;
+  options.budget_ns = static_cast<std::int64_t>(own.seconds * 1e9);
+  std::vector<alt::Line> lines;
+  for (const sipim::secreport::RatioSpec& spec : sipim::secreport::RatioSpecs()) {
+    if (!spec.partial && std::regex_search(spec.op, re)) lines.push_back({spec.op, spec.terms, spec.note, {}});
+  }
+  if (lines.empty()) {
+    std::fprintf(stderr, "bench_security: --alternate: no ratio line's operation matches '%s'\n", own.pattern.c_str());
+    return 2;
+  }
+  // Trials outermost: each line's trials are spread over the whole run.
+  for (int trial = 1; trial <= own.trials; ++trial) {
+    for (alt::Line& line : lines) {
+      std::fprintf(stderr, "trial %d of %d: %s against %s\n", trial, own.trials, line.op.c_str(),
+                   sipim::secreport::Formula(line.terms).c_str());
+      line.trials.push_back(alt::Alternate(Bodies(), line.op, line.terms, options, alt::SteadyNowNs));
+      const std::string& error = line.trials.back().error;
+      if (!error.empty()) std::fprintf(stderr, "bench_security: %s: %s\n", line.op.c_str(), error.c_str());
+    }
+  }
+  std::fputs(alt::FormatTable(lines).c_str(), stdout);
+  if (!own.out.empty()) {
+    std::FILE* f = std::fopen(own.out.c_str(), "w");
+    const std::string json = alt::ToJson(lines);
+    const bool written = f != nullptr && std::fwrite(json.data(), 1, json.size(), f) == json.size();
+    if ((f != nullptr && std::fclose(f) != 0) || !written) {
+      std::fprintf(stderr, "bench_security: could not write %s: %s\n", own.out.c_str(), std::strerror(errno));
+      return 1;
+    }
+  }
+  for (const alt::Line& line : lines) {
+    if (!line.Error().empty()) return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!TakeOwnFlags(argc, argv)) return 2;
+  OwnFlags own;
+  if (!TakeOwnFlags(argc, argv, &own)) return 2;
   RegisterPrimitives();
   RegisterSmime();
   RegisterMikey();
   RegisterKdf();
   RegisterSeal();
+  if (own.alternate) {
+    if (argc > 1) {
+      std::fprintf(stderr, "bench_security: --alternate takes no Google Benchmark flags (got %s)\n", argv[1]);
+      return 2;
+    }
+    return RunAlternation(own);
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

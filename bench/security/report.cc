@@ -556,18 +556,24 @@ double Lookup::Counter(const std::string& name, const std::string& key) {
   return 0;
 }
 
-RatioLine ComputeRatio(Lookup& lookup, const std::string& op, const std::vector<Term>& terms, const char* note) {
+std::string Formula(const std::vector<Term>& terms, const char* note) {
   static const std::string kPrefix = "BM_Primitive/";
+  std::string f;
+  for (const Term& t : terms) {
+    if (!f.empty()) f += " + ";
+    if (t.times != 1) f += std::to_string(t.times) + "×";
+    f += t.bench.compare(0, kPrefix.size(), kPrefix) == 0 ? t.bench.substr(kPrefix.size()) : t.bench;
+  }
+  if (note != nullptr) f += std::string(" ") + note;
+  return f;
+}
+
+RatioLine ComputeRatio(Lookup& lookup, const std::string& op, const std::vector<Term>& terms, const char* note) {
   RatioLine line;
   line.measure = lookup.measure();
   line.op = op;
-  for (const Term& t : terms) {
-    line.sum += t.times * lookup.Ns(t.bench);
-    if (!line.formula.empty()) line.formula += " + ";
-    if (t.times != 1) line.formula += std::to_string(t.times) + "×";
-    line.formula += t.bench.compare(0, kPrefix.size(), kPrefix) == 0 ? t.bench.substr(kPrefix.size()) : t.bench;
-  }
-  if (note != nullptr) line.formula += std::string(" ") + note;
+  for (const Term& t : terms) line.sum += t.times * lookup.Ns(t.bench);
+  line.formula = Formula(terms, note);
   line.ns = lookup.Ns(op);
   line.ratio = line.sum > 0 ? line.ns / line.sum : 0;
   line.within = line.ratio <= kMaxRatio;
@@ -608,8 +614,12 @@ class Tables {
     return r;
   }
 
+  // Lists the ratio lines into `specs` as Build goes (RatioSpecs).
+  void CollectSpecs(std::vector<RatioSpec>* specs) { specs_ = specs; }
+
  private:
   void Ratio(const std::string& op, const std::vector<Term>& terms, const char* note = nullptr) {
+    if (specs_ != nullptr) specs_->push_back({op, terms, note != nullptr ? note : "", note == kPartialNote});
     const RatioLine line = ComputeRatio(L, op, terms, note);
     out_ += FormatRatioLine(line);
     const bool partial = note == kPartialNote;
@@ -628,6 +638,7 @@ class Tables {
 
   const std::string P = "BM_Primitive/";
   Lookup L;
+  std::vector<RatioSpec>* specs_ = nullptr;
   std::string out_;
   int full_lines_ = 0, full_within_ = 0, partial_lines_ = 0, partial_within_ = 0;
 };
@@ -887,6 +898,15 @@ TablesResult BuildTables(const Rows& rows, bool counters_known) { return Tables(
 
 TablesResult BuildInstructionTable(const Rows& rows) {
   return Tables(rows, /*counters_known=*/true, Measure::kInstructions).Build();
+}
+
+std::vector<RatioSpec> RatioSpecs() {
+  const Rows none;
+  std::vector<RatioSpec> specs;
+  Tables t(none, false);
+  t.CollectSpecs(&specs);
+  t.Build();
+  return specs;
 }
 
 std::vector<std::string> TableBenchmarks() {

@@ -166,6 +166,10 @@ struct RatioLine {
   bool within = false;  // ratio <= kMaxRatio
 };
 
+// The primitives as the tables print them: "2×verify/rsa2048 + sha256-kept/100"
+// (BM_Primitive/ left out), then `note` when given.
+std::string Formula(const std::vector<Term>& terms, const char* note = nullptr);
+
 // `note`, when given, is appended to the formula (e.g. to mark a comparison
 // with a sequence row).
 RatioLine ComputeRatio(Lookup& lookup, const std::string& op, const std::vector<Term>& terms,
@@ -187,6 +191,17 @@ TablesResult BuildInstructionTable(const Rows& rows);
 
 // Every benchmark the tables read, in the order first needed.
 std::vector<std::string> TableBenchmarks();
+
+// The ratio table's lines as lists (operation and terms), in table order:
+// what bench_security --alternate measures. `partial` marks the lines kept
+// from the first accounting, whose lists leave out calls (kPartialNote).
+struct RatioSpec {
+  std::string op;
+  std::vector<Term> terms;
+  std::string note;  // empty, or the note the table appends to the formula
+  bool partial = false;
+};
+std::vector<RatioSpec> RatioSpecs();
 
 // ------------------------------------------------------------ instruction counts
 //

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "command_run.h"
+
 namespace sipim::secreport {
 namespace {
 
@@ -797,34 +799,14 @@ TEST(SecurityReportTables, MissingCounterIsNamedExceptInCheckMode) {
 
 // ------------------------------------------------------------ the command
 
-struct CommandRun {
-  int status = -1;
-  std::string out, err;
-};
+using sipim::cmdtest::CommandRun;
+using sipim::cmdtest::Slurp;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string TempPath(const std::string& leaf) {
-  return ::testing::TempDir() + "security_report_test_" + std::to_string(::getpid()) + "_" + leaf;
-}
+std::string TempPath(const std::string& leaf) { return sipim::cmdtest::TempPath("security_report_test", leaf); }
 
 // Runs security_report with `args`, capturing exit status, stdout, stderr.
 CommandRun RunReport(const std::string& args) {
-  const std::string out = TempPath("stdout"), err = TempPath("stderr");
-  const std::string cmd = std::string("\"") + SECURITY_REPORT_EXE + "\" " + args + " >\"" + out + "\" 2>\"" + err + "\"";
-  const int rc = std::system(cmd.c_str());
-  CommandRun r;
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  std::remove(out.c_str());
-  std::remove(err.c_str());
-  return r;
+  return sipim::cmdtest::RunCommand(SECURITY_REPORT_EXE, args, "security_report_test");
 }
 
 std::string WriteTemp(const std::string& leaf, const std::string& text) {
