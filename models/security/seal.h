@@ -97,15 +97,21 @@ class SealSession {
   // from one AES-ECB call over their counter blocks (no per-message IV
   // re-initialisation); longer ones through the AES-CTR context.
   static constexpr std::size_t kCmShortMax = 256;
+  // The MAC input is joined into one buffer up to this many bytes.
+  static constexpr std::size_t kCmJoinMax = 512;
 
  private:
   void MakeIv(std::uint64_t seq, unsigned char* iv) const;
   // kMalformed: an n-byte message is over MaxMessage() (`op`: "seal" / "open").
   Error TooLong(const char* op, std::size_t n) const;
+  // The full 20-byte HMAC-SHA1 of framing || hdr_ct[0, n): the tag is its
+  // first 10 bytes. False (nothing written) only when an OpenSSL call
+  // failed (the caller names it).
+  bool CmMac(std::string_view framing, const unsigned char* hdr_ct, std::size_t n, unsigned char* mac) const;
   // False only when an OpenSSL call failed (the caller names it).
-  bool CmTag(std::string_view framing, const unsigned char* hdr_ct, std::size_t n, unsigned char* tag) const;
+  // out2, when given (only with n <= kCmShortMax), gets the output too.
   bool CmCrypt(std::uint64_t seq, const unsigned char* in, std::size_t n, unsigned char* out,
-               EVP_CIPHER_CTX* ctr) const;
+               EVP_CIPHER_CTX* ctr, unsigned char* out2 = nullptr) const;
 
   SealSuite suite_ = SealSuite::kAes128Gcm;
   EvpCipherCtxPtr enc_;  // GCM, or AES-CTR for long CM messages
