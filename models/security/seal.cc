@@ -226,23 +226,26 @@ static void XorWord(const unsigned char* in, const unsigned char* stream, unsign
 
 // out[0, n) = in[0, n) XOR stream[0, n), 16 bytes at a time (one SSE2 XOR on
 // x86-64, through the GCC/Clang vector type), then 8 and 4, then bytes; the
-// same bytes into out2 when kTwo.
+// same bytes into out2 when kTwo (out2 may be null otherwise).
 template <bool kTwo>
 static void XorKeystream(const unsigned char* in, const unsigned char* stream, std::size_t n, unsigned char* out,
                          unsigned char* out2) {
+  // Never written when !kTwo; keeps the offsets below off a null pointer
+  // (UBSan: pointer arithmetic on null is undefined even if unused).
+  unsigned char* const o2 = kTwo ? out2 : out;
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) XorWord<V16, kTwo>(in + i, stream + i, out + i, out2 + i);
+  for (; i + 16 <= n; i += 16) XorWord<V16, kTwo>(in + i, stream + i, out + i, o2 + i);
   if (n - i >= 8) {
-    XorWord<std::uint64_t, kTwo>(in + i, stream + i, out + i, out2 + i);
+    XorWord<std::uint64_t, kTwo>(in + i, stream + i, out + i, o2 + i);
     i += 8;
   }
   if (n - i >= 4) {
-    XorWord<std::uint32_t, kTwo>(in + i, stream + i, out + i, out2 + i);
+    XorWord<std::uint32_t, kTwo>(in + i, stream + i, out + i, o2 + i);
     i += 4;
   }
   for (; i < n; ++i) {
     out[i] = static_cast<unsigned char>(in[i] ^ stream[i]);
-    if (kTwo) out2[i] = out[i];
+    if (kTwo) o2[i] = out[i];
   }
 }
 
