@@ -112,8 +112,10 @@ Median MedianWithInterval(std::vector<double> v) {
   const std::size_t n = v.size();
   Median m;
   m.median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  // Le Boudec's ranks, 1-based: j = floor(n/2 - 0.98·√n), k = ceil(n/2 + 1
+  // + 0.98·√n); as 0-based indices j - 1 and k - 1.
   const double half = 0.98 * std::sqrt(static_cast<double>(n));
-  const double lo = std::floor(static_cast<double>(n) / 2 - half);
+  const double lo = std::floor(static_cast<double>(n) / 2 - half) - 1;
   const double hi = std::ceil(static_cast<double>(n) / 2 + half);
   m.low = v[static_cast<std::size_t>(std::max(0.0, lo))];
   m.high = v[std::min(n - 1, static_cast<std::size_t>(std::max(0.0, hi)))];
@@ -153,6 +155,11 @@ Result Alternate(const Bodies& bodies, const std::string& op, const std::vector<
   Result res;
   res.op = op;
   res.terms = terms;
+  if (terms.empty() || options.max_rounds < 1 || options.min_rounds > options.max_rounds) {
+    res.error = op + ": nothing to measure (" +
+                (terms.empty() ? std::string("no primitives listed") : std::string("bad round limits")) + ")";
+    return res;
+  }
   std::vector<std::unique_ptr<Runner>> runners;
   std::vector<std::string> names = {op};
   for (const secreport::Term& t : terms) names.push_back(t.bench);
@@ -199,8 +206,9 @@ Result Alternate(const Bodies& bodies, const std::string& op, const std::vector<
     }
     double sum = 0;
     for (std::size_t j = 0; j < terms.size(); ++j) sum += terms[j].times * per_call[j + 1];
-    if (sum <= 0) {
-      res.error = op + ": its primitives took no measurable time in round " + std::to_string(round);
+    if (sum <= 0 || per_call[0] <= 0) {
+      res.error = op + ": " + (sum <= 0 ? "its primitives" : "the operation") +
+                  " took no measurable time in round " + std::to_string(round);
       return res;
     }
     ratios.push_back(per_call[0] / sum);

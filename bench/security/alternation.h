@@ -159,7 +159,8 @@ Result Alternate(const Bodies& bodies, const std::string& op, const std::vector<
                  const Options& options, const Clock& clock);
 
 // The median of `v` and its 95 % confidence interval by order statistics
-// (ranks n/2 ∓ 0.98·√n, the binomial's normal approximation). `v` non-empty.
+// (Le Boudec's ranks floor(n/2 - 0.98·√n) and ceil(n/2 + 1 + 0.98·√n),
+// 1-based: the binomial's normal approximation). `v` non-empty.
 struct Median {
   double median = 0, low = 0, high = 0;
 };

@@ -133,6 +133,20 @@ TEST_F(Alternation, FailuresAreErrorsNamingTheBenchmark) {
       }
     }
   };
+  alt::Body skip_and_go_on = [](alt::BatchState& s) {
+    int i = 0;
+    for (auto _ : s) {
+      g_now += 100;
+      if (++i == 30) s.SkipWithError("failed, loop went on");
+    }
+  };
+  alt::Body breaks = [](alt::BatchState& s) {
+    int i = 0;
+    for (auto _ : s) {
+      g_now += 100;
+      if (++i == 30) break;
+    }
+  };
   alt::Body no_loop = [](alt::BatchState&) {};
   alt::Body free_calls = [](alt::BatchState& s) {
     for (auto _ : s) {
@@ -140,26 +154,42 @@ TEST_F(Alternation, FailuresAreErrorsNamingTheBenchmark) {
   };
   const alt::Bodies bodies = {{"op", Costing(100)},          {"setup_fails", setup_fails},
                               {"loop_fails", loop_fails},    {"no_loop", no_loop},
-                              {"free_calls", free_calls}};
+                              {"free_calls", free_calls},    {"skip_and_go_on", skip_and_go_on},
+                              {"breaks", breaks}};
   const alt::Options o = SmallOptions();
   EXPECT_EQ(alt::Alternate(bodies, "op", {{1, "nope"}}, o, FakeNow).error, "no benchmark named nope");
   EXPECT_EQ(alt::Alternate(bodies, "setup_fails", {{1, "op"}}, o, FakeNow).error,
             "setup_fails: key generation failed");
   EXPECT_EQ(alt::Alternate(bodies, "op", {{1, "loop_fails"}}, o, FakeNow).error, "loop_fails: open failed");
   EXPECT_EQ(alt::Alternate(bodies, "op", {{1, "no_loop"}}, o, FakeNow).error, "no_loop: ended before its timed loop");
+  EXPECT_EQ(alt::Alternate(bodies, "op", {{1, "skip_and_go_on"}}, o, FakeNow).error,
+            "skip_and_go_on: failed, loop went on");
+  EXPECT_EQ(alt::Alternate(bodies, "op", {{1, "breaks"}}, o, FakeNow).error, "breaks: returned in the middle of a batch");
+  EXPECT_EQ(alt::Alternate(bodies, "op", {}, o, FakeNow).error, "op: nothing to measure (no primitives listed)");
+  alt::Options no_rounds = o;
+  no_rounds.max_rounds = 0;
+  EXPECT_EQ(alt::Alternate(bodies, "op", {{1, "op"}}, no_rounds, FakeNow).error,
+            "op: nothing to measure (bad round limits)");
   const std::string e = alt::Alternate(bodies, "op", {{1, "free_calls"}}, o, FakeNow).error;
   EXPECT_EQ(e.rfind("free_calls: 67108864 iterations took 0 ns, too little to time", 0), 0u) << e;
 }
 
-// Order statistics of the median: ranks floor(n/2 - 0.98·√n) and
-// ceil(n/2 + 0.98·√n) of the sorted values.
+// Order statistics of the median: Le Boudec's 1-based ranks
+// floor(n/2 - 0.98·√n) and ceil(n/2 + 1 + 0.98·√n) of the sorted values
+// (for n = 100: the 40th and 61st, whose binomial coverage is 95.4 %).
 TEST(MedianWithInterval, RanksOfTheSortedValues) {
   std::vector<double> v;
   for (int i = 101; i >= 1; --i) v.push_back(i);  // unsorted on purpose
   const alt::Median m = alt::MedianWithInterval(v);
   EXPECT_EQ(m.median, 51);
-  EXPECT_EQ(m.low, 41);   // rank floor(50.5 - 9.85) = 40
-  EXPECT_EQ(m.high, 62);  // rank ceil(50.5 + 9.85) = 61
+  EXPECT_EQ(m.low, 40);   // rank floor(50.5 - 9.85) = 40
+  EXPECT_EQ(m.high, 62);  // rank ceil(51.5 + 9.85) = 62
+  std::vector<double> hundred;
+  for (int i = 1; i <= 100; ++i) hundred.push_back(i);
+  const alt::Median h = alt::MedianWithInterval(hundred);
+  EXPECT_EQ(h.median, 50.5);
+  EXPECT_EQ(h.low, 40);
+  EXPECT_EQ(h.high, 61);
   const alt::Median even = alt::MedianWithInterval({4, 1, 3, 2});
   EXPECT_EQ(even.median, 2.5);
   EXPECT_EQ(even.low, 1);
