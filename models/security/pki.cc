@@ -149,36 +149,44 @@ std::vector<std::string> CertSipUris(X509* cert) {
 }
 
 namespace {
+// Views into the URI: no copies, so that matching the From AOR costs no
+// allocation per message (the S/MIME receive calls this on every message).
 struct AorParts {
-  std::string scheme, user, host;
+  std::string_view scheme, user, host;
 };
 AorParts SplitAor(std::string_view uri) {
   AorParts p;
-  std::size_t colon = uri.find(':');
+  const std::size_t colon = uri.find(':');
   if (colon == std::string_view::npos) return p;
-  p.scheme = std::string(uri.substr(0, colon));
+  p.scheme = uri.substr(0, colon);
   std::string_view rest = uri.substr(colon + 1);
   rest = rest.substr(0, rest.find_first_of(";?>"));  // drop parameters and headers
-  std::size_t at = rest.rfind('@');
+  const std::size_t at = rest.rfind('@');
   if (at != std::string_view::npos) {
-    p.user = std::string(rest.substr(0, at));
+    p.user = rest.substr(0, at);
     rest = rest.substr(at + 1);
   }
-  p.host = std::string(rest);
-  auto lower = [](std::string& s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  };
-  lower(p.scheme);
-  lower(p.host);
+  p.host = rest;
   return p;
+}
+// ASCII case-insensitive equality (scheme and host; the "C" locale's
+// tolower, without its call per byte).
+bool EqualsNoCaseAscii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + ('a' - 'A'));
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + ('a' - 'A'));
+    if (x != y) return false;
+  }
+  return true;
 }
 }  // namespace
 
 bool SameAor(std::string_view a, std::string_view b) {
-  AorParts x = SplitAor(a), y = SplitAor(b);
-  return !x.scheme.empty() && !x.host.empty() && x.scheme == y.scheme && x.user == y.user &&
-         x.host == y.host;
+  const AorParts x = SplitAor(a), y = SplitAor(b);
+  return !x.scheme.empty() && !x.host.empty() && EqualsNoCaseAscii(x.scheme, y.scheme) && x.user == y.user &&
+         EqualsNoCaseAscii(x.host, y.host);
 }
 
 bool Sha256Of(std::string_view a, std::string_view b, unsigned char out[32]) {

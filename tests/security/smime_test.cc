@@ -254,6 +254,27 @@ TEST_P(SmimeAlg, FromMismatch) {
   EXPECT_TRUE(SmimeReceive(body->content_type, body->body, Ctx(p, nullptr, "sip:bob@HOME.com;transport=tcp")).ok());
 }
 
+// SameAor's rules, which the From check rests on: scheme and host compare
+// without case, the user part with case, parameters and headers are
+// dropped, sip and sips differ, and a URI without a scheme or host matches
+// nothing.
+TEST(SameAor, SchemeAndHostIgnoreCaseUserDoesNotParametersDropped) {
+  EXPECT_TRUE(SameAor("sip:bob@home.com", "sip:bob@home.com"));
+  EXPECT_TRUE(SameAor("SIP:bob@HOME.Com", "sip:bob@home.com"));
+  EXPECT_TRUE(SameAor("sip:bob@home.com;transport=tcp", "sip:bob@home.com?subject=x"));
+  EXPECT_TRUE(SameAor("sip:bob@home.com>", "sip:bob@home.com"));
+  EXPECT_FALSE(SameAor("sip:Bob@home.com", "sip:bob@home.com"));
+  EXPECT_FALSE(SameAor("sips:bob@home.com", "sip:bob@home.com"));
+  EXPECT_FALSE(SameAor("sip:bob@home.co", "sip:bob@home.com"));
+  EXPECT_FALSE(SameAor("sip:bob@home.com", "sip:alice@home.com"));
+  EXPECT_FALSE(SameAor("bob@home.com", "bob@home.com"));
+  EXPECT_FALSE(SameAor("sip:", "sip:"));
+  EXPECT_FALSE(SameAor("sip:bob@", "sip:bob@"));
+  // Only ASCII letters fold: a byte above 0x7f compares as itself.
+  EXPECT_FALSE(SameAor("sip:bob@h\xc3\xa9.com", "sip:bob@h\xc3\x89.com"));
+  EXPECT_TRUE(SameAor("sip:bob@H\xc3\xa9.com", "sip:bob@h\xc3\xa9.com"));
+}
+
 // A multipart/signed body whose signature part is base64 (as many UAs send it) verifies too.
 TEST_P(SmimeAlg, MultipartWithBase64Signature) {
   Pki& p = GetPki(GetParam());
