@@ -234,26 +234,28 @@ void RegisterSmime() {
     const std::string a = sec::KeyAlgName(alg);
     // Certificate left out of the message, known to the receiver.
     for (SmimeOp op : {SmimeOp::kSign, SmimeOp::kVerify}) {
-      Register(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-nocert/100"), BENCH(SmimeBenchCert), op, alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
+      Register("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-nocert/100", BENCH(SmimeBenchCert), op, alg,
+               sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
           ->Apply(SlowTiming);
     }
     for (SmimeOp op : {SmimeOp::kSignEncrypt, SmimeOp::kDecryptVerify}) {
       Register(
-          ("BM_Smime/" + std::string(OpName(op)) + "/" + a + "-aes128gcm-r1-nocert/100"), BENCH(SmimeBenchCert), op,
+          "BM_Smime/" + std::string(OpName(op)) + "/" + a + "-aes128gcm-r1-nocert/100", BENCH(SmimeBenchCert), op,
           alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, false, false)
           ->Apply(SlowTiming);
     }
     // Certificate in the message, receiver with a warm certificate cache.
-    Register(("BM_Smime/verify/" + a + "-cached/100"), BENCH(SmimeBenchCert), SmimeOp::kVerify,
+    Register("BM_Smime/verify/" + a + "-cached/100", BENCH(SmimeBenchCert), SmimeOp::kVerify,
                                  alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, true, true)
         ->Apply(SlowTiming);
-    Register(("BM_Smime/decrypt_verify/" + a + "-aes128gcm-r1-cached/100"), BENCH(SmimeBenchCert),
+    Register("BM_Smime/decrypt_verify/" + a + "-aes128gcm-r1-cached/100", BENCH(SmimeBenchCert),
                                  SmimeOp::kDecryptVerify, alg, sec::SmimeCipher::kAes128Gcm, std::size_t{100}, 1, true,
                                  true)
         ->Apply(SlowTiming);
     for (SmimeOp op : {SmimeOp::kSign, SmimeOp::kVerify}) {
       for (std::size_t s : sizes) {
-        Register(("BM_Smime/" + std::string(OpName(op)) + "/" + a + "/" + std::to_string(s)), BENCH(SmimeBench), op, alg, sec::SmimeCipher::kAes128Gcm, s, 1)
+        Register("BM_Smime/" + std::string(OpName(op)) + "/" + a + "/" + std::to_string(s), BENCH(SmimeBench), op,
+                 alg, sec::SmimeCipher::kAes128Gcm, s, 1)
             ->Apply(SlowTiming);
       }
     }
@@ -262,14 +264,14 @@ void RegisterSmime() {
         const std::string alg_name = a + "-" + sec::SmimeCipherName(c);
         for (std::size_t s : sizes) {
           if (c == sec::SmimeCipher::kAes128Cbc && s != 100 && s != 65536) continue;
-          Register(
-              ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r1/" + std::to_string(s)), BENCH(SmimeBench), op, alg, c, s, 1)
+          Register("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r1/" + std::to_string(s),
+                   BENCH(SmimeBench), op, alg, c, s, 1)
               ->Apply(SlowTiming);
         }
         if (c != sec::SmimeCipher::kAes128Gcm) continue;
         for (int r : {4, 16}) {
-          Register(
-              ("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r" + std::to_string(r) + "/100"), BENCH(SmimeBench), op, alg, c, 100, r)
+          Register("BM_Smime/" + std::string(OpName(op)) + "/" + alg_name + "-r" + std::to_string(r) + "/100",
+                   BENCH(SmimeBench), op, alg, c, 100, r)
               ->Apply(SlowTiming);
         }
       }
@@ -378,7 +380,7 @@ void RegisterMikey() {
                                                   {MikeyOp::kDecodeR, "r_decode"}};
   for (Mode mode : {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned}) {
     for (const auto& [op, name] : ops) {
-      Register(("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name), BENCH(MikeyBench), mode, op, false)
+      Register("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name, BENCH(MikeyBench), mode, op, false)
           ->Apply(mode == Mode::kPsk || op == MikeyOp::kDecodeI || op == MikeyOp::kDecodeR ? FastTiming : SlowTiming);
       // Receivers of a CERT payload, with a warm certificate cache.
       const bool gets_cert = (op == MikeyOp::kProcessI && (mode == Mode::kPke || mode == Mode::kDhSigned ||
@@ -386,7 +388,7 @@ void RegisterMikey() {
                              (op == MikeyOp::kProcessR && (mode == Mode::kDhSigned || mode == Mode::kEcdhSigned));
       if (gets_cert) {
         Register(
-            ("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name + "-cached"), BENCH(MikeyBench), mode,
+            "BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name + "-cached", BENCH(MikeyBench), mode,
             op, true)
             ->Apply(SlowTiming);
       }
@@ -423,12 +425,12 @@ void RegisterKdf() {
   for (sec::PrfFunc prf : {sec::PrfFunc::kMikey1, sec::PrfFunc::kHmacSha256}) {
     const std::string n = sec::PrfFuncName(prf);
     for (std::size_t tgk : {16u, 32u, 192u}) {
-      Register(("BM_Kdf/session_keys/" + n + "/" + std::to_string(tgk)), BENCH(KdfSessionKeys),
+      Register("BM_Kdf/session_keys/" + n + "/" + std::to_string(tgk), BENCH(KdfSessionKeys),
                                    prf, tgk)
           ->Apply(FastTiming);
     }
     for (std::size_t len : {16u, 32u, 64u}) {
-      Register(("BM_Kdf/prf/" + n + "/" + std::to_string(len)), BENCH(KdfPrf), prf, len)
+      Register("BM_Kdf/prf/" + n + "/" + std::to_string(len), BENCH(KdfPrf), prf, len)
           ->Apply(FastTiming);
     }
   }
@@ -539,9 +541,9 @@ void RegisterSeal() {
     const std::string n = sec::SealSuiteName(suite);
     for (std::size_t s : {100u, 1300u, 8192u, 65536u}) {
       const std::string tail = n + "/" + std::to_string(s);
-      Register(("BM_Seal/" + tail), BENCH(SealBench), suite, s)->Apply(FastTiming);
-      Register(("BM_Open/" + tail), BENCH(OpenBench), suite, s)->Apply(FastTiming);
-      Register(("BM_SealOpen/" + tail), BENCH(SealOpenBench), suite, s)->Apply(FastTiming);
+      Register("BM_Seal/" + tail, BENCH(SealBench), suite, s)->Apply(FastTiming);
+      Register("BM_Open/" + tail, BENCH(OpenBench), suite, s)->Apply(FastTiming);
+      Register("BM_SealOpen/" + tail, BENCH(SealOpenBench), suite, s)->Apply(FastTiming);
     }
   }
 }
@@ -1766,29 +1768,11 @@ bool MikeyPkeDecrypt(EVP_PKEY* key, const Bytes& pke) {
          EVP_PKEY_decrypt(dctx.get(), env, &len, pke.data(), pke.size()) == 1 && len == 16;
 }
 
-// DH: an OAKLEY 5 key by group name (GenKeyPair), the peer value turned into
-// a BIGNUM, range-checked and its Legendre symbol taken with a fresh BN_CTX
-// (CheckModp1536Value), imported by OSSL_PARAM_BLD (ImportDhValue), and the
-// padded secret derived without OpenSSL's peer check (SharedSecret: size
-// query, then derive).
-// The peer value's check, import and the derivation with `own` (the
-// R_MESSAGE side: the initiator's key exists already).
-bool MikeyDhDerive(EVP_PKEY* own, const Bytes& value, const BIGNUM* p, std::size_t* secret_len);
-
-bool MikeyDhAgree(const Bytes& value, const BIGNUM* p, std::size_t* secret_len) {
-  sec::EvpPkeyCtxPtr gctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
-  OSSL_PARAM group[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("modp_1536"), 0),
-      OSSL_PARAM_construct_end()};
-  EVP_PKEY* own_raw = nullptr;
-  if (!gctx || EVP_PKEY_keygen_init(gctx.get()) != 1 || EVP_PKEY_CTX_set_params(gctx.get(), group) != 1 ||
-      EVP_PKEY_generate(gctx.get(), &own_raw) != 1) {
-    return false;
-  }
-  sec::EvpPkeyPtr own(own_raw);
-  return MikeyDhDerive(own.get(), value, p, secret_len);
-}
-
+// DH, the R_MESSAGE side (the initiator's key `own` exists already): the
+// peer value turned into a BIGNUM, range-checked and its Legendre symbol
+// taken with a fresh BN_CTX (CheckModp1536Value), imported by OSSL_PARAM_BLD
+// (ImportDhValue), and the padded secret derived without OpenSSL's peer
+// check (SharedSecret: size query, then derive).
 bool MikeyDhDerive(EVP_PKEY* own, const Bytes& value, const BIGNUM* p, std::size_t* secret_len) {
   sec::OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
   sec::OsslPtr<BIGNUM, BN_free> y(BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr));
@@ -1821,20 +1805,16 @@ bool MikeyDhDerive(EVP_PKEY* own, const Bytes& value, const BIGNUM* p, std::size
   return EVP_PKEY_derive(dctx.get(), secret, secret_len) == 1;
 }
 
-// ECDH-ext: a P-256 key from the kept keygen context (GenKeyPair), the peer
-// point imported into a copy of the kept parameters and given the partial
-// check (ImportP256Point), the secret derived without OpenSSL's full check
-// (SharedSecret: size query, then derive).
-bool MikeyEcdhDerive(EVP_PKEY* own, EVP_PKEY* params, const Bytes& point, std::size_t* secret_len);
-
-bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, std::size_t* secret_len) {
-  EVP_PKEY* own_raw = nullptr;
-  if (EVP_PKEY_generate(kctx, &own_raw) != 1) return false;
-  sec::EvpPkeyPtr own(own_raw);
-  return MikeyEcdhDerive(own.get(), params, point, secret_len);
+// DH, the I_MESSAGE side: first an OAKLEY 5 key by group name (GenKeyPair).
+bool MikeyDhAgree(const Bytes& value, const BIGNUM* p, std::size_t* secret_len) {
+  const sec::EvpPkeyPtr own = GenFfdhKey();
+  return own && MikeyDhDerive(own.get(), value, p, secret_len);
 }
 
-// The peer point's import and partial check, and the derivation with `own`.
+// ECDH-ext, the R_MESSAGE side: the peer point imported into a copy of the
+// kept parameters and given the partial check (ImportP256Point), the secret
+// derived with `own` without OpenSSL's full check (SharedSecret: size query,
+// then derive).
 bool MikeyEcdhDerive(EVP_PKEY* own, EVP_PKEY* params, const Bytes& point, std::size_t* secret_len) {
   sec::EvpPkeyPtr peer(EVP_PKEY_new());
   if (!peer || EVP_PKEY_copy_parameters(peer.get(), params) != 1 ||
@@ -1852,6 +1832,15 @@ bool MikeyEcdhDerive(EVP_PKEY* own, EVP_PKEY* params, const Bytes& point, std::s
   }
   *secret_len = len;
   return EVP_PKEY_derive(dctx.get(), secret, secret_len) == 1;
+}
+
+// ECDH-ext, the I_MESSAGE side: first a P-256 key from the kept keygen
+// context (GenKeyPair).
+bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, std::size_t* secret_len) {
+  EVP_PKEY* own_raw = nullptr;
+  if (EVP_PKEY_generate(kctx, &own_raw) != 1) return false;
+  const sec::EvpPkeyPtr own(own_raw);
+  return MikeyEcdhDerive(own.get(), params, point, secret_len);
 }
 
 // The raw OpenSSL calls BM_Mikey/<mode>/i_process (no certificate cache)
@@ -1989,19 +1978,19 @@ void PrimSequenceMikeyR(State& state, sec::mikey::Mode mode) {
 void RegisterPrimitives() {
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     const std::string a = sec::KeyAlgName(alg);
-    Register(("BM_Primitive/d2i_x509/" + a), BENCH(PrimD2iX509), alg)->Apply(SlowTiming);
-    Register(("BM_Primitive/verify_chain/" + a), BENCH(PrimVerifyChain), alg,
+    Register("BM_Primitive/d2i_x509/" + a, BENCH(PrimD2iX509), alg)->Apply(SlowTiming);
+    Register("BM_Primitive/verify_chain/" + a, BENCH(PrimVerifyChain), alg,
                                  X509_PURPOSE_SMIME_SIGN)
         ->Apply(SlowTiming);
-    Register(("BM_Primitive/sha256-signedattrs/" + a), BENCH(PrimSha256SignedAttrs), alg)
+    Register("BM_Primitive/sha256-signedattrs/" + a, BENCH(PrimSha256SignedAttrs), alg)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/sha256-signedattrs-kept/" + a), BENCH(PrimSha256SignedAttrsKept), alg)
+    Register("BM_Primitive/sha256-signedattrs-kept/" + a, BENCH(PrimSha256SignedAttrsKept), alg)
         ->Apply(FastTiming);
   }
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     for (std::size_t size : {std::size_t{100}, std::size_t{65536}}) {
-      Register(
-          ("BM_Primitive/sequence-verify/" + std::string(sec::KeyAlgName(alg)) + "-" + std::to_string(size)), BENCH(PrimSequence), alg, size, false)
+      Register("BM_Primitive/sequence-verify/" + std::string(sec::KeyAlgName(alg)) + "-" + std::to_string(size),
+               BENCH(PrimSequence), alg, size, false)
           ->Apply(SlowTiming);
     }
   }
@@ -2012,7 +2001,7 @@ void RegisterPrimitives() {
       ->Apply(SlowTiming);
   for (sec::mikey::Mode mode : {sec::mikey::Mode::kPke, sec::mikey::Mode::kDhSigned, sec::mikey::Mode::kEcdhSigned}) {
     Register(
-        ("BM_Primitive/sequence-i_process/" + std::string(sec::mikey::ModeName(mode))), BENCH(PrimSequenceMikey), mode)
+        "BM_Primitive/sequence-i_process/" + std::string(sec::mikey::ModeName(mode)), BENCH(PrimSequenceMikey), mode)
         ->Apply(SlowTiming);
   }
   for (sec::mikey::Mode mode : {sec::mikey::Mode::kDhSigned, sec::mikey::Mode::kEcdhSigned}) {
@@ -2024,8 +2013,8 @@ void RegisterPrimitives() {
       ->Apply(SlowTiming);
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     const std::string a = sec::KeyAlgName(alg);
-    Register(("BM_Primitive/sign/" + a), BENCH(PrimSign), alg)->Apply(SlowTiming);
-    Register(("BM_Primitive/verify/" + a), BENCH(PrimVerify), alg)->Apply(SlowTiming);
+    Register("BM_Primitive/sign/" + a, BENCH(PrimSign), alg)->Apply(SlowTiming);
+    Register("BM_Primitive/verify/" + a, BENCH(PrimVerify), alg)->Apply(SlowTiming);
   }
   Register("BM_Primitive/encrypt/rsa2048-pkcs1", BENCH(PrimRsaEncrypt), RSA_PKCS1_PADDING, false)
       ->Apply(SlowTiming);
@@ -2058,26 +2047,28 @@ void RegisterPrimitives() {
   const std::size_t seal_aad = kFraming.size() + sec::kSealHeaderLen;
   for (std::size_t s : {100u, 1300u, 8192u, 65536u}) {
     const std::string n = std::to_string(s);
-    Register(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "/" + n), BENCH(PrimAes),
+    Register("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "/" + n, BENCH(PrimAes),
                                  EVP_aes_128_gcm(), s, false, seal_aad)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/hmac-sha1/" + std::to_string(s + seal_aad)), BENCH(PrimHmac), "SHA1",
+    Register("BM_Primitive/hmac-sha1/" + std::to_string(s + seal_aad), BENCH(PrimHmac), "SHA1",
                                  s + seal_aad)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/hmac-sha1-pads/" + std::to_string(s + seal_aad)), BENCH(PrimHmacPads),
+    Register("BM_Primitive/hmac-sha1-pads/" + std::to_string(s + seal_aad), BENCH(PrimHmacPads),
                                  s + seal_aad)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(s + seal_aad)), BENCH(PrimHmacSha1Ctx), s + seal_aad)
+    Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(s + seal_aad), BENCH(PrimHmacSha1Ctx), s + seal_aad)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-params/" + n), BENCH(PrimGcmParams), s, seal_aad, false)
+    Register("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-params/" + n, BENCH(PrimGcmParams), s,
+             seal_aad, false)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-decrypt/" + n), BENCH(PrimGcmParams), s, seal_aad, true)
+    Register("BM_Primitive/aes128gcm-aad" + std::to_string(seal_aad) + "-decrypt/" + n, BENCH(PrimGcmParams), s,
+             seal_aad, true)
         ->Apply(FastTiming);
     if (s <= sec::SealSession::kCmShortMax) {
-      Register(("BM_Primitive/aes128ecb-ctrblocks/" + n), BENCH(PrimAesEcbCtrBlocks), s)
+      Register("BM_Primitive/aes128ecb-ctrblocks/" + n, BENCH(PrimAesEcbCtrBlocks), s)
           ->Apply(FastTiming);
     } else {
-      Register(("BM_Primitive/aes128ctr-update/" + n), BENCH(PrimAesCtrUpdate), s)
+      Register("BM_Primitive/aes128ctr-update/" + n, BENCH(PrimAesCtrUpdate), s)
           ->Apply(FastTiming);
     }
   }
@@ -2088,24 +2079,24 @@ void RegisterPrimitives() {
       ->Apply(FastTiming);
   for (std::size_t s : {16u, 100u, 1300u, 8192u, 65536u}) {
     const std::string n = std::to_string(s);
-    Register(("BM_Primitive/aes128gcm/" + n), BENCH(PrimAes), EVP_aes_128_gcm(), s, false, std::size_t{0})
+    Register("BM_Primitive/aes128gcm/" + n, BENCH(PrimAes), EVP_aes_128_gcm(), s, false, std::size_t{0})
         ->Apply(FastTiming);
-    Register(("BM_Primitive/aes128gcm-rekey/" + n), BENCH(PrimAes), EVP_aes_128_gcm(), s, true, std::size_t{0})
+    Register("BM_Primitive/aes128gcm-rekey/" + n, BENCH(PrimAes), EVP_aes_128_gcm(), s, true, std::size_t{0})
         ->Apply(FastTiming);
-    Register(("BM_Primitive/aes128cbc-rekey/" + n), BENCH(PrimAes), EVP_aes_128_cbc(), s, true, std::size_t{0})
+    Register("BM_Primitive/aes128cbc-rekey/" + n, BENCH(PrimAes), EVP_aes_128_cbc(), s, true, std::size_t{0})
         ->Apply(FastTiming);
-    Register(("BM_Primitive/aes128ctr/" + n), BENCH(PrimAes), EVP_aes_128_ctr(), s, false, std::size_t{0})
+    Register("BM_Primitive/aes128ctr/" + n, BENCH(PrimAes), EVP_aes_128_ctr(), s, false, std::size_t{0})
         ->Apply(FastTiming);
-    Register(("BM_Primitive/hmac-sha1/" + n), BENCH(PrimHmac), "SHA1", s)->Apply(FastTiming);
-    Register(("BM_Primitive/hmac-sha256/" + n), BENCH(PrimHmac), "SHA256", s)
+    Register("BM_Primitive/hmac-sha1/" + n, BENCH(PrimHmac), "SHA1", s)->Apply(FastTiming);
+    Register("BM_Primitive/hmac-sha256/" + n, BENCH(PrimHmac), "SHA256", s)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/sha256/" + n), BENCH(PrimSha256), s)->Apply(FastTiming);
-    Register(("BM_Primitive/sha256-kept/" + n), BENCH(PrimSha256Kept), s)->Apply(FastTiming);
-    Register(("BM_Primitive/aes128gcm-rekey-fetched/" + n), BENCH(PrimGcmRekeyFetched), s)
+    Register("BM_Primitive/sha256/" + n, BENCH(PrimSha256), s)->Apply(FastTiming);
+    Register("BM_Primitive/sha256-kept/" + n, BENCH(PrimSha256Kept), s)->Apply(FastTiming);
+    Register("BM_Primitive/aes128gcm-rekey-fetched/" + n, BENCH(PrimGcmRekeyFetched), s)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/aes128cbc-rekey-fetched/" + n), BENCH(PrimCbcRekeyFetched), s, false)
+    Register("BM_Primitive/aes128cbc-rekey-fetched/" + n, BENCH(PrimCbcRekeyFetched), s, false)
         ->Apply(FastTiming);
-    Register(("BM_Primitive/aes128cbc-rekey-fetched-decrypt/" + n), BENCH(PrimCbcRekeyFetched), s,
+    Register("BM_Primitive/aes128cbc-rekey-fetched-decrypt/" + n, BENCH(PrimCbcRekeyFetched), s,
                                  true)
         ->Apply(FastTiming);
   }
@@ -2181,8 +2172,10 @@ bool TakeOwnFlags(int& argc, char** argv, OwnFlags* own) {
       argv[kept++] = argv[i];
     }
   }
-  if (!own->alternate && (!own->out.empty() || own->seconds != OwnFlags().seconds || own->trials != OwnFlags().trials)) {
-    std::fprintf(stderr, "bench_security: --alternate_seconds, --alternate_trials and --alternate_out go with --alternate\n");
+  const OwnFlags defaults;
+  if (!own->alternate && (!own->out.empty() || own->seconds != defaults.seconds || own->trials != defaults.trials)) {
+    std::fprintf(stderr,
+                 "bench_security: --alternate_seconds, --alternate_trials and --alternate_out go with --alternate\n");
     return false;
   }
   argc = kept;

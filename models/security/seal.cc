@@ -190,8 +190,8 @@ bool SealSession::CmMac(std::string_view framing, const unsigned char* hdr_ct, s
 // The MAC's bytes are read back 4 at a time because SHA1_Final has just
 // written them as 4-byte words: a wider load spanning two of those stores
 // cannot be forwarded from the store buffer and waits for both to reach the
-// cache (perf put a third of CmTag's samples on the 8-byte load the tag copy
-// made).
+// cache (perf put a third of the old tag function's samples on the 8-byte
+// load its tag copy made).
 static std::uint32_t Load4(const unsigned char* p) {
   std::uint32_t w;
   std::memcpy(&w, p, 4);
@@ -332,26 +332,27 @@ Status SealSession::SealTo(std::string_view framing, std::string_view pt, unsign
         !GcmTag(enc_.get(), ct + pt.size(), false)) {
       return CryptoError("seal: AES-128-GCM");
     }
-  } else if (pt.size() <= kCmShortMax && framing.size() + kSealHeaderLen + pt.size() <= kCmJoinMax) {
-    // The MAC input (framing || header || ciphertext) is built as the frame
-    // is: header and ciphertext are written to both. Copied back from the
-    // frame instead, each 16-byte load of the just-written ciphertext would
-    // span two of the XOR's stores, which the store buffer cannot forward.
-    unsigned char joined[kCmJoinMax];
-    CopyShort(joined, reinterpret_cast<const unsigned char*>(framing.data()), framing.size());
-    unsigned char* h = joined + framing.size();
-    h[0] = p[0];
-    PutSeq(h + 1, seq);
-    unsigned char mac[20];
-    if (!CmCrypt(seq, in, pt.size(), ct, enc_.get(), h + kSealHeaderLen)) return CryptoError("seal: AES-128-CM");
-    if (!hmac_.Mac(joined, framing.size() + kSealHeaderLen + pt.size(), nullptr, 0, mac)) {
-      return CryptoError("seal: HMAC-SHA1");
-    }
-    PutTag10(ct + pt.size(), mac);
   } else {
-    if (!CmCrypt(seq, in, pt.size(), ct, enc_.get())) return CryptoError("seal: AES-128-CM");
     unsigned char mac[20];
-    if (!CmMac(framing, p, kSealHeaderLen + pt.size(), mac)) return CryptoError("seal: HMAC-SHA1");
+    if (pt.size() <= kCmShortMax && framing.size() + kSealHeaderLen + pt.size() <= kCmJoinMax) {
+      // The MAC input (framing || header || ciphertext) is built as the
+      // frame is: header and ciphertext are written to both. Copied back
+      // from the frame instead (CmMac), each 16-byte load of the just-written
+      // ciphertext would span two of the XOR's stores, which the store
+      // buffer cannot forward.
+      unsigned char joined[kCmJoinMax];
+      CopyShort(joined, reinterpret_cast<const unsigned char*>(framing.data()), framing.size());
+      unsigned char* h = joined + framing.size();
+      h[0] = p[0];
+      PutSeq(h + 1, seq);
+      if (!CmCrypt(seq, in, pt.size(), ct, enc_.get(), h + kSealHeaderLen)) return CryptoError("seal: AES-128-CM");
+      if (!hmac_.Mac(joined, framing.size() + kSealHeaderLen + pt.size(), nullptr, 0, mac)) {
+        return CryptoError("seal: HMAC-SHA1");
+      }
+    } else {
+      if (!CmCrypt(seq, in, pt.size(), ct, enc_.get())) return CryptoError("seal: AES-128-CM");
+      if (!CmMac(framing, p, kSealHeaderLen + pt.size(), mac)) return CryptoError("seal: HMAC-SHA1");
+    }
     PutTag10(ct + pt.size(), mac);
   }
   ++next_seq_;
