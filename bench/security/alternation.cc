@@ -285,7 +285,7 @@ std::string FormatTable(const std::vector<Line>& lines) {
       "|---|---|---|---|---|---|\n";
   int measured = 0, within = 0, all_within = 0;
   for (const Line& l : lines) {
-    const std::string formula = secreport::Formula(l.terms, l.note.empty() ? nullptr : l.note.c_str());
+    const std::string formula = secreport::Formula(l.terms, l.note);
     const std::string error = l.Error();
     if (!error.empty()) {
       out += "| " + l.op + " | " + formula + " | error: " + error + " | | | |\n";
@@ -318,7 +318,7 @@ std::string ToJson(const std::vector<Line>& lines) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const Line& l = lines[i];
     out += "    {\"op\": " + JsonString(l.op) + ", \"primitives\": " +
-           JsonString(secreport::Formula(l.terms, l.note.empty() ? nullptr : l.note.c_str()));
+           JsonString(secreport::Formula(l.terms, l.note));
     const std::string error = l.Error();
     if (!error.empty()) {
       out += ", \"error\": " + JsonString(error) + "}";

@@ -275,7 +275,7 @@ TEST(RatioSpecs, AreTheRatioTablesLines) {
   for (const rep::RatioSpec& s : rep::RatioSpecs()) {
     complete += !s.partial;
     const std::string line = "| " + s.op + " | 1 ns | " +
-                             rep::Formula(s.terms, s.note.empty() ? nullptr : s.note.c_str()) + " |";
+                             rep::Formula(s.terms, s.note) + " |";
     EXPECT_NE(t.text.find(line), std::string::npos) << line;
   }
   const std::string count = "Lines with a complete list or a sequence row: ";

@@ -556,7 +556,7 @@ double Lookup::Counter(const std::string& name, const std::string& key) {
   return 0;
 }
 
-std::string Formula(const std::vector<Term>& terms, const char* note) {
+std::string Formula(const std::vector<Term>& terms, std::string_view note) {
   static const std::string kPrefix = "BM_Primitive/";
   std::string f;
   for (const Term& t : terms) {
@@ -564,7 +564,7 @@ std::string Formula(const std::vector<Term>& terms, const char* note) {
     if (t.times != 1) f += std::to_string(t.times) + "×";
     f += t.bench.compare(0, kPrefix.size(), kPrefix) == 0 ? t.bench.substr(kPrefix.size()) : t.bench;
   }
-  if (note != nullptr) f += std::string(" ") + note;
+  if (!note.empty()) f.append(" ").append(note);
   return f;
 }
 
@@ -573,7 +573,7 @@ RatioLine ComputeRatio(Lookup& lookup, const std::string& op, const std::vector<
   line.measure = lookup.measure();
   line.op = op;
   for (const Term& t : terms) line.sum += t.times * lookup.Ns(t.bench);
-  line.formula = Formula(terms, note);
+  line.formula = Formula(terms, note != nullptr ? note : "");
   line.ns = lookup.Ns(op);
   line.ratio = line.sum > 0 ? line.ns / line.sum : 0;
   line.within = line.ratio <= kMaxRatio;

@@ -167,8 +167,8 @@ struct RatioLine {
 };
 
 // The primitives as the tables print them: "2×verify/rsa2048 + sha256-kept/100"
-// (BM_Primitive/ left out), then `note` when given.
-std::string Formula(const std::vector<Term>& terms, const char* note = nullptr);
+// (BM_Primitive/ left out), then `note` unless it is empty.
+std::string Formula(const std::vector<Term>& terms, std::string_view note = {});
 
 // `note`, when given, is appended to the formula (e.g. to mark a comparison
 // with a sequence row).
