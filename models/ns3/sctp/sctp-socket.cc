@@ -933,7 +933,10 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
         }
         if (c.type == CHUNK_ABORT || c.type == CHUNK_SHUTDOWN_COMPLETE)
         {
-            bool ok = pkt.vtag == m_localTag || ((c.flags & FLAG_T) && pkt.vtag == m_peerTag);
+            // §8.5.1 B/C: own tag with T clear, or the peer's tag with T set;
+            // never own tag with T, nor a peer tag not yet known (0, COOKIE-WAIT).
+            bool ok = (c.flags & FLAG_T) ? m_peerTag != 0 && pkt.vtag == m_peerTag
+                                         : pkt.vtag == m_localTag;
             if (!ok || m_state == SCTP_LISTEN)
             {
                 ++m_stats.badVtagDrops;

@@ -1,0 +1,106 @@
+// RFC 9260 conformance details found in a hostile review: each test pins one
+// rule that the model once got wrong.
+#include "sctp_test_util.h"
+
+#include <gtest/gtest.h>
+
+using namespace ns3;
+using namespace sipim_test;
+
+namespace
+{
+
+class SctpConformance : public ::testing::Test
+{
+  protected:
+    void TearDown() override
+    {
+        Simulator::Destroy();
+        Config::Reset();
+    }
+};
+
+/// Hands a hand-built SCTP packet to `to`'s SCTP layer as if it came from `from`.
+void
+Inject(const Link& link, uint32_t from, uint32_t to, sctp::PacketBuilder& b)
+{
+    const auto& bytes = b.Finish();
+    Ipv4Header ip;
+    ip.SetSource(link.ifaces.GetAddress(from));
+    ip.SetDestination(link.ifaces.GetAddress(to));
+    Ptr<Node> node = link.nodes.Get(to);
+    node->GetObject<SctpL4Protocol>()->Receive(Create<Packet>(bytes.data(), uint32_t(bytes.size())),
+                                               ip,
+                                               node->GetObject<Ipv4L3Protocol>()->GetInterface(1));
+}
+
+} // namespace
+
+// §8.5.1 B and C: an ABORT (or SHUTDOWN COMPLETE) is accepted only with the
+// receiver's own tag and the T bit clear, or with the peer's tag and the T
+// bit set. The T bit with the receiver's own tag is not a valid combination:
+// both are discarded, and the association lives on. The valid reflected
+// form (T bit, peer's tag) still closes it.
+TEST_F(SctpConformance, AbortWithTBitAndOwnTagIsDiscarded)
+{
+    Session s;
+    Simulator::Stop(Seconds(0.5));
+    Simulator::Run();
+    ASSERT_TRUE(s.sink.conn);
+    const auto& echo = s.link.toServer->seen.at(1).view; // COOKIE ECHO: the server's tag
+    ASSERT_TRUE(s.link.toServer->seen.at(1).HasChunk(sctp::CHUNK_COOKIE_ECHO));
+    uint32_t serverTag = echo.vtag;
+    uint32_t clientTag = s.link.toClient->seen.at(0).view.vtag; // INIT ACK: the client's tag
+    uint64_t drops = s.sink.conn->GetStats().badVtagDrops;
+
+    sctp::PacketBuilder b;
+    b.Begin(echo.srcPort, echo.dstPort, serverTag);
+    b.AddEmpty(sctp::CHUNK_ABORT, sctp::FLAG_T);
+    Inject(s.link, 0, 1, b);
+    b.Begin(echo.srcPort, echo.dstPort, serverTag);
+    b.AddEmpty(sctp::CHUNK_SHUTDOWN_COMPLETE, sctp::FLAG_T);
+    Inject(s.link, 0, 1, b);
+    EXPECT_EQ(s.sink.conn->GetState(), SCTP_ESTABLISHED);
+    EXPECT_FALSE(s.sink.errorClose);
+    EXPECT_EQ(s.sink.conn->GetStats().badVtagDrops, drops + 2);
+
+    b.Begin(echo.srcPort, echo.dstPort, clientTag); // reflected: T bit, peer's tag
+    b.AddEmpty(sctp::CHUNK_ABORT, sctp::FLAG_T);
+    Inject(s.link, 0, 1, b);
+    EXPECT_EQ(s.sink.conn->GetState(), SCTP_CLOSED);
+    EXPECT_TRUE(s.sink.errorClose);
+}
+
+// §8.5.1 B: in COOKIE-WAIT the peer's tag is not known yet (held as 0), so
+// no reflected ABORT can match it. An ABORT with the T bit and tag 0 - one
+// that anybody can forge without seeing a single packet - must not kill the
+// association being set up; the ABORT that really answers an INIT (§8.4:
+// the INIT's Initiate Tag, T bit clear) still does.
+TEST_F(SctpConformance, BlindAbortWithTBitAndZeroTagIgnoredInCookieWait)
+{
+    Link link;
+    Sink sink;
+    Client client;
+    sink.Start(link.Server(), 5000);
+    link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_INIT_ACK); });
+    Simulator::Schedule(Seconds(0), [&] { client.Start(link.Client(), link.ServerAddress(5000)); });
+    Simulator::Stop(Seconds(0.1));
+    Simulator::Run();
+    ASSERT_EQ(client.sock->GetState(), SCTP_COOKIE_WAIT);
+    const auto& init = link.toServer->seen.at(0);
+    ASSERT_TRUE(init.HasChunk(sctp::CHUNK_INIT));
+    uint32_t clientTag = sctp::Get32(init.view.chunks[0].value); // its Initiate Tag
+
+    sctp::PacketBuilder b;
+    b.Begin(5000, init.view.srcPort, 0);
+    b.AddEmpty(sctp::CHUNK_ABORT, sctp::FLAG_T);
+    Inject(link, 1, 0, b);
+    EXPECT_EQ(client.sock->GetState(), SCTP_COOKIE_WAIT);
+    EXPECT_FALSE(client.failed);
+
+    b.Begin(5000, init.view.srcPort, clientTag);
+    b.AddEmpty(sctp::CHUNK_ABORT, 0);
+    Inject(link, 1, 0, b);
+    EXPECT_EQ(client.sock->GetState(), SCTP_CLOSED);
+    EXPECT_TRUE(client.failed);
+}
