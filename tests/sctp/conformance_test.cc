@@ -104,3 +104,68 @@ TEST_F(SctpConformance, BlindAbortWithTBitAndZeroTagIgnoredInCookieWait)
     EXPECT_EQ(client.sock->GetState(), SCTP_CLOSED);
     EXPECT_TRUE(client.failed);
 }
+
+// §9.2: in SHUTDOWN-SENT each packet with DATA is answered by a SHUTDOWN,
+// and when the SHUTDOWN alone cannot acknowledge what arrived (gaps, or
+// duplicates) a SACK MUST go with it. Here the receiver closes while the
+// sender still has 30 messages to deliver, and the first DATA after the
+// close is lost: the answers carry the gap blocks, so the sender repairs
+// the loss by fast retransmit instead of waiting for T3-rtx, and both
+// ends still close normally with every message delivered.
+TEST_F(SctpConformance, ShutdownSentAnswersDataWithSackWhenGaps)
+{
+    Link link;
+    Sink sink;
+    Client client;
+    sink.Start(link.Server(), 5000);
+    Simulator::Schedule(Seconds(0), [&] { client.Start(link.Client(), link.ServerAddress(5000)); });
+    Simulator::Schedule(Seconds(0.5), [&] {
+        for (uint32_t i = 0; i < 30; ++i)
+        {
+            client.sock->Send(Pattern(1400, i));
+        }
+    });
+    Time closedAt = Seconds(0.5) + MilliSeconds(12);
+    Simulator::Schedule(closedAt, [&] {
+        ASSERT_TRUE(sink.conn);
+        sink.conn->Close();
+        auto done = std::make_shared<bool>(false);
+        link.toServer->SetPredicate([done](const SeenPacket& p) {
+            if (!*done && !p.Tsns().empty())
+            {
+                *done = true;
+                return true;
+            }
+            return false;
+        });
+    });
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+    ASSERT_EQ(link.toServer->dropped, 1u);
+    bool sackWithGapsBesideShutdown = false;
+    for (const auto& p : link.toClient->seen)
+    {
+        if (p.at <= closedAt || !p.HasChunk(sctp::CHUNK_SHUTDOWN))
+        {
+            continue;
+        }
+        for (const auto& c : p.view.chunks)
+        {
+            sctp::SackChunk sack;
+            if (c.type == sctp::CHUNK_SACK && sctp::DecodeSack(c, sack).Ok() && !sack.gaps.empty())
+            {
+                sackWithGapsBesideShutdown = true;
+            }
+        }
+    }
+    EXPECT_TRUE(sackWithGapsBesideShutdown);
+    EXPECT_EQ(client.sock->GetStats().t3Expirations, 0u);
+    EXPECT_GE(client.sock->GetStats().fastRetransmissions, 1u);
+    ASSERT_EQ(sink.got.size(), 30u);
+    for (uint32_t i = 0; i < 30; ++i)
+    {
+        EXPECT_TRUE(IsPattern(sink.got[i].data, i)) << i;
+    }
+    EXPECT_TRUE(client.normalClose);
+    EXPECT_TRUE(sink.normalClose);
+}

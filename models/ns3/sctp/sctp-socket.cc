@@ -2111,6 +2111,12 @@ void
 SctpSocket::SendShutdown()
 {
     m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+    if (!m_rxAbove.empty() || !m_dupTsns.empty())
+    {
+        // §9.2: the SHUTDOWN's cumulative TSN cannot report gaps or
+        // duplicates, so a SACK MUST go with it.
+        BuildSack(m_builder);
+    }
     m_builder.AddShutdown(uint32_t(m_rxCumExt));
     Transmit(m_builder);
     m_sackDue = false;
