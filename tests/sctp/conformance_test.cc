@@ -169,3 +169,33 @@ TEST_F(SctpConformance, ShutdownSentAnswersDataWithSackWhenGaps)
     EXPECT_TRUE(client.normalClose);
     EXPECT_TRUE(sink.normalClose);
 }
+
+// §3.3.2: an INIT whose Initiate Tag is 0 MUST be silently discarded - by a
+// listener and by a port with nobody on it (§8.4 3 defers to it). The model
+// answered both with an ABORT carrying verification tag 0. An INIT with 0
+// outbound streams is still answered by ABORT with its Initiate Tag.
+TEST_F(SctpConformance, InitWithZeroInitiateTagSilentlyDiscarded)
+{
+    Link link;
+    Sink sink;
+    sink.Start(link.Server(), 5000);
+    Simulator::Stop(Seconds(0.1));
+    Simulator::Run();
+    sctp::PacketBuilder b;
+    for (uint16_t port : {uint16_t(5000), uint16_t(5001)}) // listener, nobody
+    {
+        b.Begin(7000, port, 0);
+        b.AddInit(sctp::CHUNK_INIT, 0, 65536, 10, 10, 1234, nullptr, 0);
+        Inject(link, 0, 1, b);
+    }
+    b.Begin(7000, 5000, 0);
+    b.AddInit(sctp::CHUNK_INIT, 0xABCD, 65536, 0, 10, 1234, nullptr, 0);
+    Inject(link, 0, 1, b);
+    Simulator::Stop(Seconds(0.1));
+    Simulator::Run();
+    ASSERT_EQ(link.toClient->seen.size(), 1u); // only the answer to the OS = 0 INIT
+    const auto& abort = link.toClient->seen[0];
+    EXPECT_TRUE(abort.HasChunk(sctp::CHUNK_ABORT));
+    EXPECT_EQ(abort.view.vtag, 0xABCDu);
+    EXPECT_FALSE(sink.conn);
+}

@@ -327,9 +327,9 @@ SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt, Ipv4Address src,
         }
         case sctp::CHUNK_INIT: {
             sctp::InitChunk init;
-            if (!sctp::DecodeInit(c, init).Ok())
+            if (!sctp::DecodeInit(c, init).Ok() || init.initTag == 0)
             {
-                return;
+                return; // §3.3.2: an Initiate Tag of 0 is silently discarded
             }
             abortTag = init.initTag;
             tBit = false;

@@ -567,8 +567,12 @@ void
 SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, Ipv4Address src, Ipv4Address dst)
 {
     InitChunk init;
-    if (!DecodeInit(c, init).Ok() || init.initTag == 0 || init.outStreams == 0 ||
-        init.inStreams == 0)
+    bool decoded = DecodeInit(c, init).Ok();
+    if (init.initTag == 0)
+    {
+        return; // §3.3.2: Initiate Tag 0 (or none: truncated) -> silently discard
+    }
+    if (!decoded || init.outStreams == 0 || init.inStreams == 0)
     {
         // §3.3.2: invalid mandatory parameter -> ABORT with the peer's tag.
         PacketBuilder b;
