@@ -2,6 +2,8 @@
 // rule that the model once got wrong.
 #include "sctp_test_util.h"
 
+#include "sctp/sctp-cookie.h"
+
 #include <gtest/gtest.h>
 
 using namespace ns3;
@@ -32,6 +34,30 @@ Inject(const Link& link, uint32_t from, uint32_t to, sctp::PacketBuilder& b)
     node->GetObject<SctpL4Protocol>()->Receive(Create<Packet>(bytes.data(), uint32_t(bytes.size())),
                                                ip,
                                                node->GetObject<Ipv4L3Protocol>()->GetInterface(1));
+}
+
+/// Hands `to` a COOKIE ECHO from `from` whose State Cookie is sealed under
+/// `to`'s own key, as if `to` had issued it in an INIT ACK: ck gives the tags
+/// (the packet's verification tag is ck.localTag, as the peer would put it),
+/// this fills in the addresses, ports, lifetime and the usual stream counts.
+void
+InjectCookieEcho(const Link& link, uint32_t from, uint32_t to, uint16_t fromPort, uint16_t toPort, sctp::CookieState ck)
+{
+    ck.createdNs = uint64_t(Simulator::Now().GetNanoSeconds());
+    ck.lifetimeMs = 60000;
+    ck.peerRwnd = 131072;
+    ck.outStreams = 10;
+    ck.inStreams = 10;
+    ck.localPort = toPort;
+    ck.peerPort = fromPort;
+    ck.localAddr = link.ifaces.GetAddress(to).Get();
+    ck.peerAddr = link.ifaces.GetAddress(from).Get();
+    std::vector<uint8_t> cookie;
+    ASSERT_TRUE(sctp::SealCookie(ck, link.nodes.Get(to)->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
+    sctp::PacketBuilder b;
+    b.Begin(fromPort, toPort, ck.localTag);
+    b.AddCookieEcho(cookie.data(), cookie.size());
+    Inject(link, from, to, b);
 }
 
 } // namespace
@@ -198,4 +224,71 @@ TEST_F(SctpConformance, InitWithZeroInitiateTagSilentlyDiscarded)
     EXPECT_TRUE(abort.HasChunk(sctp::CHUNK_ABORT));
     EXPECT_EQ(abort.view.vtag, 0xABCDu);
     EXPECT_FALSE(sink.conn);
+}
+
+// §5.2.4 action B: a COOKIE ECHO whose cookie has the receiver's own tag but
+// another peer tag (a late cookie from a set-up collision) MUST update the
+// peer's tag and be answered by COOKIE ACK; the association's send state is
+// not the cookie's business. Once ESTABLISHED the model re-initialised the
+// association instead: cwnd back to its initial value and flight size to 0
+// with chunks still outstanding (their acks were then subtracted from a
+// flight that no longer counted them). Here two such cookies (to a new peer
+// tag and back, so that the real peer matches again) reach the sender in the
+// middle of a transfer, after cwnd has grown: flight size and cwnd stay as
+// they were, each COOKIE ACK carries its cookie's peer tag, and all 80
+// messages arrive and both ends close normally.
+TEST_F(SctpConformance, CookieEchoCaseBKeepsSendState)
+{
+    Session s;
+    Simulator::Schedule(Seconds(0.5), [&] {
+        for (uint32_t i = 0; i < 80; ++i)
+        {
+            s.client.sock->Send(Pattern(1400, i));
+        }
+        s.client.sock->Close();
+    });
+    Simulator::Stop(Seconds(0.5) + MilliSeconds(60));
+    Simulator::Run();
+    Ptr<SctpSocket> sock = s.client.sock;
+    ASSERT_EQ(sock->GetState(), SCTP_SHUTDOWN_PENDING);
+    uint32_t flight = sock->GetPrimaryPath().flightSize;
+    uint32_t cwnd = sock->GetPrimaryPath().cwnd;
+    ASSERT_GT(flight, 0u);
+    const auto& initAck = s.link.toClient->seen.at(0);
+    ASSERT_TRUE(initAck.HasChunk(sctp::CHUNK_INIT_ACK));
+    sctp::InitChunk ia;
+    ASSERT_TRUE(sctp::DecodeInit(initAck.view.chunks[0], ia).Ok());
+    uint32_t clientTag = initAck.view.vtag;
+    uint16_t clientPort = initAck.view.dstPort;
+
+    size_t before = s.link.toServer->seen.size();
+    sctp::CookieState ck;
+    ck.localTag = clientTag;
+    ck.peerInitialTsn = ia.initialTsn;
+    for (uint32_t peerTag : {0x5EED1234u, ia.initTag})
+    {
+        ck.peerTag = peerTag;
+        InjectCookieEcho(s.link, 1, 0, 5000, clientPort, ck);
+        EXPECT_EQ(sock->GetPrimaryPath().flightSize, flight);
+        EXPECT_EQ(sock->GetPrimaryPath().cwnd, cwnd);
+        EXPECT_EQ(sock->GetState(), SCTP_SHUTDOWN_PENDING);
+    }
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+    std::vector<uint32_t> cookieAckTags;
+    for (size_t i = before; i < s.link.toServer->seen.size(); ++i)
+    {
+        if (s.link.toServer->seen[i].HasChunk(sctp::CHUNK_COOKIE_ACK))
+        {
+            cookieAckTags.push_back(s.link.toServer->seen[i].view.vtag);
+        }
+    }
+    EXPECT_EQ(cookieAckTags, (std::vector<uint32_t>{0x5EED1234u, ia.initTag}));
+    ASSERT_EQ(s.sink.got.size(), 80u);
+    for (uint32_t i = 0; i < 80; ++i)
+    {
+        EXPECT_TRUE(IsPattern(s.sink.got[i].data, i)) << i;
+    }
+    EXPECT_TRUE(s.client.normalClose);
+    EXPECT_TRUE(s.sink.normalClose);
 }

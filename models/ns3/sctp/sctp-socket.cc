@@ -840,23 +840,28 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         SendControl(CHUNK_COOKIE_ACK);
         return true;
     }
+    bool wasConnecting = m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED;
     if (ck.localTag == m_localTag && ck.peerTag != m_peerTag)
     {
-        // Case B: set-up collision; take the peer's parameters from the cookie.
-        InitAssociation(ck.localTag,
-                        ck.peerTag,
-                        ck.localInitialTsn,
-                        ck.peerInitialTsn,
-                        ck.peerRwnd,
-                        ck.outStreams,
-                        ck.inStreams);
+        // §5.2.4 case B (set-up collision): update the peer's tag from the
+        // cookie (MUST), stop T1 (Established() does) and send COOKIE ACK. Our
+        // own tag matches, so our TSNs, flight and cwnd stand. Before ESTABLISHED
+        // nothing has come from the peer and no DATA of ours is out, and its
+        // INIT in the cookie supersedes any INIT ACK it sent us: its TSNs and
+        // streams come from the cookie. Once established the peer's TSN/SSN
+        // state stays, as the RFC asks for the tag alone: DATA already received
+        // under it would otherwise be delivered twice or refused.
+        if (wasConnecting)
+        {
+            InitFromCookie(ck); // its addresses and ports are this association's
+        }
+        m_peerTag = ck.peerTag;
     }
     else if (!tagsMatch)
     {
         return false; // case C, or no match: silently discard
     }
-    // Cases B and D.
-    bool wasConnecting = m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED;
+    // Cases B and D: stay in, or enter, ESTABLISHED (a shutdown under way goes on).
     SendControl(CHUNK_COOKIE_ACK);
     if (wasConnecting)
     {
