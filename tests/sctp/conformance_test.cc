@@ -292,3 +292,113 @@ TEST_F(SctpConformance, CookieEchoCaseBKeepsSendState)
     EXPECT_TRUE(s.client.normalClose);
     EXPECT_TRUE(s.sink.normalClose);
 }
+
+// §5.2.4 action A: a peer that restarts while this end is in
+// SHUTDOWN-ACK-SENT MUST NOT get a new association; the SHUTDOWN ACK is sent
+// again with an ERROR "Cookie Received While Shutting Down" (cause 10). The
+// model set the new association up inside the closing one: COOKIE ACK, new
+// tags, and still SHUTDOWN-ACK-SENT. Here the server is held in
+// SHUTDOWN-ACK-SENT (its SHUTDOWN ACKs are lost) when a restart cookie
+// (tie-tags = the current tags) arrives: no COOKIE ACK, SHUTDOWN ACK and the
+// ERROR with the old tag, state and tags unchanged. The restarted peer's
+// SHUTDOWN COMPLETE (§8.5.1 E) then closes the old association, and the
+// peer's next COOKIE ECHO sets the new one up through the listener.
+TEST_F(SctpConformance, RestartInShutdownAckSentResendsShutdownAckWithError)
+{
+    Session s;
+    s.link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_SHUTDOWN_ACK); });
+    Simulator::Schedule(Seconds(0.5), [&] { s.client.sock->Close(); });
+    Simulator::Stop(Seconds(0.6));
+    Simulator::Run();
+    Ptr<SctpSocket> old = s.sink.conn;
+    ASSERT_TRUE(old);
+    ASSERT_EQ(old->GetState(), SCTP_SHUTDOWN_ACK_SENT);
+    const auto& initAck = s.link.toClient->seen.at(0);
+    ASSERT_TRUE(initAck.HasChunk(sctp::CHUNK_INIT_ACK));
+    uint32_t clientTag = initAck.view.vtag;
+    uint32_t serverTag = s.link.toServer->seen.at(1).view.vtag; // COOKIE ECHO
+    uint16_t clientPort = initAck.view.dstPort;
+
+    size_t before = s.link.toClient->seen.size();
+    sctp::CookieState ck; // what the server's INIT ACK to a restarted peer holds (§5.2.2)
+    ck.localTag = 0x0A0A0A0Au;
+    ck.peerTag = 0x0B0B0B0Bu;
+    ck.localInitialTsn = 1000;
+    ck.peerInitialTsn = 2000;
+    ck.localTieTag = serverTag;
+    ck.peerTieTag = clientTag;
+    InjectCookieEcho(s.link, 0, 1, clientPort, 5000, ck);
+    EXPECT_EQ(old->GetState(), SCTP_SHUTDOWN_ACK_SENT);
+    Simulator::Stop(MilliSeconds(15)); // less than T2: only the answer is on its way
+    Simulator::Run();
+    ASSERT_EQ(s.link.toClient->seen.size(), before + 1);
+    const auto& answer = s.link.toClient->seen.back();
+    EXPECT_FALSE(answer.HasChunk(sctp::CHUNK_COOKIE_ACK));
+    EXPECT_TRUE(answer.HasChunk(sctp::CHUNK_SHUTDOWN_ACK));
+    EXPECT_EQ(answer.view.vtag, clientTag);
+    bool cookieInShutdown = false;
+    for (const auto& c : answer.view.chunks)
+    {
+        std::vector<sctp::ErrorCause> causes;
+        if (c.type == sctp::CHUNK_ERROR && sctp::DecodeCauses(c, causes).Ok())
+        {
+            for (const auto& cause : causes)
+            {
+                cookieInShutdown |= cause.code == sctp::CAUSE_COOKIE_IN_SHUTDOWN;
+            }
+        }
+    }
+    EXPECT_TRUE(cookieInShutdown);
+    EXPECT_EQ(old->GetState(), SCTP_SHUTDOWN_ACK_SENT);
+
+    sctp::PacketBuilder b; // the restarted peer's answer to that SHUTDOWN ACK
+    b.Begin(clientPort, 5000, clientTag);
+    b.AddEmpty(sctp::CHUNK_SHUTDOWN_COMPLETE, sctp::FLAG_T);
+    Inject(s.link, 0, 1, b);
+    EXPECT_EQ(old->GetState(), SCTP_CLOSED);
+    EXPECT_TRUE(s.sink.normalClose);
+
+    before = s.link.toClient->seen.size();
+    InjectCookieEcho(s.link, 0, 1, clientPort, 5000, ck); // its T1-cookie retransmission
+    ASSERT_NE(s.sink.conn, old);
+    EXPECT_EQ(s.sink.conn->GetState(), SCTP_ESTABLISHED);
+    Simulator::Stop(MilliSeconds(15));
+    Simulator::Run();
+    ASSERT_GT(s.link.toClient->seen.size(), before);
+    EXPECT_TRUE(s.link.toClient->seen[before].HasChunk(sctp::CHUNK_COOKIE_ACK));
+    EXPECT_EQ(s.link.toClient->seen[before].view.vtag, ck.peerTag);
+}
+
+// §8.5.1 E: a SHUTDOWN ACK reaching an endpoint in COOKIE-WAIT or
+// COOKIE-ECHOED is treated as out of the blue (§8.4 rule 5): it is answered
+// by a SHUTDOWN COMPLETE with the T bit and the SHUTDOWN ACK's own tag, and
+// the set-up goes on. This is how a peer that restarted (now COOKIE-ECHOED)
+// lets the old association, stuck in SHUTDOWN-ACK-SENT, close. The model
+// dropped it for its verification tag, so the old association lived on
+// until T2-shutdown gave up.
+TEST_F(SctpConformance, ShutdownAckInCookieEchoedAnsweredAsOutOfTheBlue)
+{
+    Session s;
+    Link& link = s.link;
+    link.toServer->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_COOKIE_ECHO); });
+    Simulator::Stop(Seconds(0.1));
+    Simulator::Run();
+    ASSERT_EQ(s.client.sock->GetState(), SCTP_COOKIE_ECHOED);
+    uint16_t clientPort = link.toServer->seen.at(0).view.srcPort;
+
+    size_t before = link.toServer->seen.size();
+    sctp::PacketBuilder b;
+    b.Begin(5000, clientPort, 0x0DDBA11u); // the tag of an association gone
+    b.AddEmpty(sctp::CHUNK_SHUTDOWN_ACK, 0);
+    Inject(link, 1, 0, b);
+    Simulator::Stop(MilliSeconds(15)); // less than T1
+    Simulator::Run();
+    ASSERT_EQ(link.toServer->seen.size(), before + 1);
+    const auto& answer = link.toServer->seen.back();
+    ASSERT_EQ(answer.view.chunks.size(), 1u);
+    EXPECT_EQ(answer.view.chunks[0].type, sctp::CHUNK_SHUTDOWN_COMPLETE);
+    EXPECT_EQ(answer.view.chunks[0].flags, sctp::FLAG_T);
+    EXPECT_EQ(answer.view.vtag, 0x0DDBA11u);
+    EXPECT_EQ(s.client.sock->GetState(), SCTP_COOKIE_ECHOED);
+    EXPECT_FALSE(s.client.failed);
+}

@@ -827,6 +827,20 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
     if (ck.localTag != m_localTag && ck.peerTag != m_peerTag && ck.localTieTag == m_localTag &&
         ck.peerTieTag == m_peerTag)
     {
+        if (m_state == SCTP_SHUTDOWN_ACK_SENT)
+        {
+            // §5.2.4 A: no new association while shutting down (MUST NOT);
+            // resend SHUTDOWN ACK with an ERROR "Cookie Received While Shutting
+            // Down". The restarted peer answers that SHUTDOWN ACK as out of the
+            // blue (§8.5.1 E) with SHUTDOWN COMPLETE, which closes this
+            // association; its next COOKIE ECHO then reaches the listener.
+            NS_LOG_INFO(this << " peer restart while shutting down");
+            m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
+            m_builder.AddEmpty(CHUNK_SHUTDOWN_ACK, 0);
+            m_builder.AddCause(CHUNK_ERROR, 0, CAUSE_COOKIE_IN_SHUTDOWN, nullptr, 0);
+            Transmit(m_builder);
+            return false;
+        }
         // Case A: the peer restarted. Start over with the cookie's parameters.
         NS_LOG_INFO(this << " peer restart detected");
         m_outQueue.clear();
@@ -970,8 +984,12 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             vtagChecked = true;
             continue;
         }
-        if (m_state == SCTP_LISTEN)
+        if (m_state == SCTP_LISTEN ||
+            (c.type == CHUNK_SHUTDOWN_ACK &&
+             (m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED)))
         {
+            // §8.5.1 E: a SHUTDOWN ACK during set-up is out of the blue, whatever
+            // its tag (§8.4 rule 5: SHUTDOWN COMPLETE, T bit, the packet's tag).
             m_sctp->HandleOutOfTheBlue(pkt, src, dst);
             return;
         }
