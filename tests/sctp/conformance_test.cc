@@ -60,6 +60,30 @@ InjectCookieEcho(const Link& link, uint32_t from, uint32_t to, uint16_t fromPort
     Inject(link, from, to, b);
 }
 
+/// The client closes at 0.5 s and every SHUTDOWN ACK to it is lost, so the
+/// server's association sits in SHUTDOWN-ACK-SENT (T2 resending) at 0.6 s.
+struct HeldInShutdownAckSent
+{
+    Ptr<SctpSocket> conn; // the server's association
+    uint32_t clientTag = 0;
+    uint16_t clientPort = 0;
+};
+
+HeldInShutdownAckSent
+HoldServerInShutdownAckSent(Session& s)
+{
+    s.link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_SHUTDOWN_ACK); });
+    Simulator::Schedule(Seconds(0.5), [&s] { s.client.sock->Close(); });
+    Simulator::Stop(Seconds(0.6));
+    Simulator::Run();
+    HeldInShutdownAckSent h;
+    h.conn = s.sink.conn;
+    const auto& initAck = s.link.toClient->seen.at(0); // its tag is the client's
+    h.clientTag = initAck.view.vtag;
+    h.clientPort = initAck.view.dstPort;
+    return h;
+}
+
 } // namespace
 
 // §8.5.1 B and C: an ABORT (or SHUTDOWN COMPLETE) is accepted only with the
@@ -306,18 +330,10 @@ TEST_F(SctpConformance, CookieEchoCaseBKeepsSendState)
 TEST_F(SctpConformance, RestartInShutdownAckSentResendsShutdownAckWithError)
 {
     Session s;
-    s.link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_SHUTDOWN_ACK); });
-    Simulator::Schedule(Seconds(0.5), [&] { s.client.sock->Close(); });
-    Simulator::Stop(Seconds(0.6));
-    Simulator::Run();
-    Ptr<SctpSocket> old = s.sink.conn;
+    auto [old, clientTag, clientPort] = HoldServerInShutdownAckSent(s);
     ASSERT_TRUE(old);
     ASSERT_EQ(old->GetState(), SCTP_SHUTDOWN_ACK_SENT);
-    const auto& initAck = s.link.toClient->seen.at(0);
-    ASSERT_TRUE(initAck.HasChunk(sctp::CHUNK_INIT_ACK));
-    uint32_t clientTag = initAck.view.vtag;
     uint32_t serverTag = s.link.toServer->seen.at(1).view.vtag; // COOKIE ECHO
-    uint16_t clientPort = initAck.view.dstPort;
 
     size_t before = s.link.toClient->seen.size();
     sctp::CookieState ck; // what the server's INIT ACK to a restarted peer holds (§5.2.2)
@@ -401,4 +417,32 @@ TEST_F(SctpConformance, ShutdownAckInCookieEchoedAnsweredAsOutOfTheBlue)
     EXPECT_EQ(answer.view.vtag, 0x0DDBA11u);
     EXPECT_EQ(s.client.sock->GetState(), SCTP_COOKIE_ECHOED);
     EXPECT_FALSE(s.client.failed);
+}
+
+// §9.2: an INIT reaching an association in SHUTDOWN-ACK-SENT (its SHUTDOWN
+// COMPLETE lost, the peer starting over) SHOULD be discarded and the
+// SHUTDOWN ACK sent again; §5.2.2's INIT ACK does not apply to this state.
+// The model answered with an INIT ACK carrying tie-tags, inviting a restart
+// that §5.2.4 A then has to refuse. Now the one answer is a SHUTDOWN ACK
+// with the association's tag, and the state stays SHUTDOWN-ACK-SENT.
+TEST_F(SctpConformance, InitInShutdownAckSentResendsShutdownAck)
+{
+    Session s;
+    auto [conn, clientTag, clientPort] = HoldServerInShutdownAckSent(s);
+    ASSERT_TRUE(conn);
+    ASSERT_EQ(conn->GetState(), SCTP_SHUTDOWN_ACK_SENT);
+
+    size_t before = s.link.toClient->seen.size();
+    sctp::PacketBuilder b;
+    b.Begin(clientPort, 5000, 0);
+    b.AddInit(sctp::CHUNK_INIT, 0x1234ABCDu, 65536, 10, 10, 1234, nullptr, 0);
+    Inject(s.link, 0, 1, b);
+    Simulator::Stop(MilliSeconds(15)); // less than T2: only the answer is on its way
+    Simulator::Run();
+    ASSERT_EQ(s.link.toClient->seen.size(), before + 1);
+    const auto& answer = s.link.toClient->seen.back();
+    ASSERT_EQ(answer.view.chunks.size(), 1u);
+    EXPECT_EQ(answer.view.chunks[0].type, sctp::CHUNK_SHUTDOWN_ACK);
+    EXPECT_EQ(answer.view.vtag, clientTag);
+    EXPECT_EQ(conn->GetState(), SCTP_SHUTDOWN_ACK_SENT);
 }

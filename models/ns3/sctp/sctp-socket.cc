@@ -610,6 +610,12 @@ SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, Ipv4Address sr
     case SCTP_CLOSED:
         m_sctp->HandleOutOfTheBlue(pkt, src, dst);
         return;
+    case SCTP_SHUTDOWN_ACK_SENT:
+        // §9.2: the peer's SHUTDOWN COMPLETE was lost (or it restarted):
+        // discard the INIT (no §5.2.2 INIT ACK in this state) and resend the
+        // SHUTDOWN ACK. T2 runs on, so INITs cannot put off its give-up.
+        SendControl(CHUNK_SHUTDOWN_ACK);
+        return;
     default:
         // §5.2.2 unexpected INIT in an existing association: new tag, tie-tags.
         SendInitAck(init,
