@@ -2,7 +2,10 @@
 # Builds the wire core with clang, AddressSanitizer and UBSan into build-fuzz/,
 # runs the wire-core test suites under the sanitizers, then runs every libFuzzer
 # target for a bounded time from its seeds. Any crash, leak or sanitizer report
-# fails the script.
+# fails the script. Before the fuzzers, the batch-alternation engine's tests
+# (bench/security/alternation.h: threads taking turns) also run under
+# ThreadSanitizer, from a build of that one test binary in build-tsan/ (about
+# 30 s).
 #   usage: scripts/fuzz.sh [SECONDS_PER_FUZZER]   (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +15,12 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWit
   -DSIPIM_FUZZ=ON -DSIPIM_WITH_NS3=OFF -DSIPIM_BENCH=OFF -DSIPIM_TESTS=ON
 cmake --build build-fuzz -j "$jobs"
 ctest --test-dir build-fuzz --output-on-failure -j "$jobs"
+
+CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSIPIM_WITH_NS3=OFF -DSIPIM_BENCH=OFF -DSIPIM_TESTS=ON \
+  -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+cmake --build build-tsan -j "$jobs" --target alternation_tests
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -L alternation_tests --output-on-failure
 
 list=build-fuzz/fuzzers.tsv
 if [ ! -s "$list" ]; then

@@ -2,7 +2,7 @@
 // body moves the clock by a fixed cost per iteration, so every ratio, batch
 // size and iteration count has an exact expected value. The last tests run
 // bench_security --alternate for real (exit status, output and errors, not
-// its timings).
+// its timings); they skip where bench_security is not built (SIPIM_BENCH=OFF).
 #include "alternation.h"
 
 #include <gtest/gtest.h>
@@ -289,18 +289,21 @@ TEST(RatioSpecs, AreTheRatioTablesLines) {
 // ------------------------------------------------------------ the command
 
 using sipim::cmdtest::CommandRun;
+using sipim::cmdtest::kBenchSecurityExe;
+using sipim::cmdtest::kNoBenchSecurity;
 using sipim::cmdtest::Slurp;
 
 std::string TempPath(const std::string& leaf) { return sipim::cmdtest::TempPath("alternation_test", leaf); }
 
 CommandRun RunBench(const std::string& args) {
-  return sipim::cmdtest::RunCommand(BENCH_SECURITY_EXE, args, "alternation_test");
+  return sipim::cmdtest::RunCommand(kBenchSecurityExe, args, "alternation_test");
 }
 
 // The real binary alternates a real operation with its primitives: exit 0,
 // its line in the table and in the JSON. (Whether the ratio is within 1.10
 // is the benchmark's business, not this test's.)
 TEST(AlternateCommand, MeasuresARealLine) {
+  if (kBenchSecurityExe == nullptr) GTEST_SKIP() << kNoBenchSecurity;
   const std::string json = TempPath("out.json");
   const CommandRun r = RunBench("--alternate='^BM_Open/aescm-hmacsha1-80/100$' --alternate_seconds=0.05 "
                                 "--alternate_trials=2 --alternate_out=\"" + json + "\"");
@@ -316,6 +319,7 @@ TEST(AlternateCommand, MeasuresARealLine) {
 }
 
 TEST(AlternateCommand, BadFlagsExitWithAReason) {
+  if (kBenchSecurityExe == nullptr) GTEST_SKIP() << kNoBenchSecurity;
   CommandRun r = RunBench("--alternate='('");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--alternate: bad regular expression '('"), std::string::npos) << r.err;

@@ -15,6 +15,19 @@
 
 namespace sipim::cmdtest {
 
+// The real bench_security, for the tests that run it. Their targets define
+// BENCH_SECURITY_EXE (its path) only when it is built; without it
+// (SIPIM_BENCH=OFF, as in scripts/fuzz.sh's sanitizer build) each such test
+// starts with
+//   if (kBenchSecurityExe == nullptr) GTEST_SKIP() << kNoBenchSecurity;
+#ifdef BENCH_SECURITY_EXE
+constexpr const char* kBenchSecurityExe = BENCH_SECURITY_EXE;
+#else
+constexpr const char* kBenchSecurityExe = nullptr;
+#endif
+constexpr const char* kNoBenchSecurity =
+    "the bench_security binary is not built in this configuration (SIPIM_BENCH=OFF)";
+
 struct CommandRun {
   int status = -1;  // the exit status; -1 when it did not exit normally
   std::string out, err;

@@ -918,6 +918,7 @@ TEST(SecurityReportCommand, InstructionsFromDumpFiles) {
 // instructions (the loop's dump, not Google Benchmark's bookkeeping), and
 // 1300 bytes cost more than 100.
 TEST(SecurityReportCommand, CountInstructionsScriptCountsRealLoops) {
+  if (sipim::cmdtest::kBenchSecurityExe == nullptr) GTEST_SKIP() << sipim::cmdtest::kNoBenchSecurity;
   if (std::system("command -v valgrind > /dev/null 2>&1") != 0) GTEST_SKIP() << "valgrind is not installed";
   const std::string out = TempPath("real.json");
   const std::string cmd = std::string("\"") + SIPIM_SOURCE_DIR + "/bench/security/count_instructions.sh\" \"" +
