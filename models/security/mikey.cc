@@ -45,7 +45,6 @@ Status ReplayCache::Check(std::uint64_t ts, std::uint64_t now, std::uint32_t csb
       return MakeError(Errc::kReplay, "I_MESSAGE already received (same CSB ID, T and RAND)");
     }
   }
-  seen_.push_back({ts, csb_id, rand});
   return {};
 }
 
@@ -770,6 +769,8 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
       return MakeError(Errc::kMalformed, "PSK I_MESSAGE: KEMAC is not the last payload");
     }
     if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki), kemac.mac, "KEMAC"); !st) return st.error();
+    // RFC 3830 §5.4: the cache holds authenticated messages only (see ReplayCache).
+    cache_->Remember(t->value, m.hdr.csb_id, rp->rand);
     auto plain = AesCm(*mk, m.hdr.csb_id, t->value, kemac.encr_data);
     if (!plain) return plain.error();
     auto set = DecodeKeyData(plain->data(), plain->size(), mode == Mode::kPke);
@@ -809,6 +810,8 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     if (!who) return who.error();
     peer_uri_ = *who;
   }
+  // RFC 3830 §5.4: the cache holds authenticated messages only (see ReplayCache).
+  cache_->Remember(t->value, m.hdr.csb_id, rp->rand);
   auto key = GenKeyPair(mode);
   if (!key) return key.error();
   auto secret = SharedSecret(mode, key->get(), *dhi);

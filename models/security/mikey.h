@@ -47,10 +47,15 @@ constexpr std::uint64_t NtpSeconds(std::uint64_t s) { return s << 32; }
 // Replay protection for I_MESSAGEs (RFC 3830 §5.4): a timestamp farther than
 // `window_s` from the receiver's clock is refused, and a message seen before
 // within the window (same CSB ID, timestamp and RAND) is a replay.
+// Check only looks; Remember records a message, and the responder calls it
+// only once the message is authenticated, so that a forged copy of a real
+// message (same CSB ID, T and RAND, bad MAC or signature) neither gets the
+// real one refused as a replay nor grows the cache.
 class ReplayCache {
  public:
   explicit ReplayCache(std::uint64_t window_s = 120) : window_(NtpSeconds(window_s)) {}
   Status Check(std::uint64_t ts, std::uint64_t now, std::uint32_t csb_id, const Bytes& rand);
+  void Remember(std::uint64_t ts, std::uint32_t csb_id, const Bytes& rand) { seen_.push_back({ts, csb_id, rand}); }
 
  private:
   struct Entry {

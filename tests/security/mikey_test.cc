@@ -397,6 +397,28 @@ TEST(Mikey, CertCacheKeepsKeysAndVerdicts) {
   }
 }
 
+// RFC 3830 §5.4: only an authenticated I_MESSAGE enters the replay cache. A forged copy that
+// reuses a real message's CSB ID, T and RAND (here: the real message with its MAC or
+// signature broken) is refused, and the real message arriving after it is still accepted,
+// not refused as a replay of the forgery.
+TEST(Mikey, ForgedCopyDoesNotPoisonReplayCache) {
+  for (Mode mode : {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned}) {
+    Pair c = MakeConfigs(mode);
+    Initiator ini(c.i);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+    Bytes forged = *i_msg;
+    forged.back() ^= 0x01;  // the last byte is inside the KEMAC MAC or the signature
+    ReplayCache cache;
+    const Errc forged_verdict = Responder(c.r, &cache).ProcessI(forged).code();
+    EXPECT_TRUE(forged_verdict == Errc::kMacMismatch || forged_verdict == Errc::kBadSignature)
+        << ModeName(mode) << ": " << ErrcName(forged_verdict);
+    auto real = Responder(c.r, &cache).ProcessI(*i_msg);
+    EXPECT_TRUE(real.ok()) << ModeName(mode) << ": " << real.error().ToString();
+    EXPECT_EQ(Responder(c.r, &cache).ProcessI(*i_msg).code(), Errc::kReplay) << ModeName(mode);
+  }
+}
+
 // RFC 4567 key-mgmt attribute: base64 round trip, and rejection of other protocols and bad base64.
 TEST(Mikey, KeyMgmtAttribute) {
   Pair c = MakeConfigs(Mode::kPsk);
