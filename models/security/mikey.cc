@@ -523,6 +523,27 @@ Result<Bytes> BuildV(const Config& c, std::uint64_t ts, const Bytes& auth_key, c
   return bytes;
 }
 
+// RFC 3830 §3.3 / RFC 4650 (DHHMAC): the DH R_MESSAGE carries IDi, the initiator the
+// responder believes it keyed with, and the initiator checks that it names
+// itself. Without the check a peer that re-signs our I_MESSAGE as its own
+// (same DHi) gets a validly signed R_MESSAGE naming it, and we would share a
+// key with the responder that the responder attributes to that peer (an
+// unknown-key-share). IDi is the last ID payload (after IDr in DHHMAC).
+Status CheckIdiIsUs(const Message& m, const Config& c) {
+  const IdPayload* idi = nullptr;
+  for (std::size_t n = 0; const IdPayload* id = m.Find<IdPayload>(n); ++n) idi = id;
+  if (idi == nullptr) return MakeError(Errc::kMalformed, "R_MESSAGE without IDi");
+  const std::string name = Str(idi->id);
+  if (name == c.initiator_uri || (!c.initiator_uri.empty() && SameAor(name, c.initiator_uri))) return {};
+  // Signed modes: the responder names a SIP URI of our certificate.
+  if (c.mode != Mode::kDhhmac && c.self != nullptr && c.self->cert) {
+    for (const std::string& uri : CertSipUris(c.self->cert.get())) {
+      if (SameAor(name, uri)) return {};
+    }
+  }
+  return MakeError(Errc::kFromMismatch, "R_MESSAGE IDi names " + name + ", not this initiator");
+}
+
 Status CheckHeader(const Message& m, const Config& c, DataType want) {
   if (m.hdr.data_type != want) {
     return MakeError(Errc::kMalformed, "MIKEY data type " + std::to_string(static_cast<int>(m.hdr.data_type)) +
@@ -705,6 +726,7 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
     auto who = VerifySignedByCert(m, raw, cfg_, cfg_.responder_uri);
     if (!who) return who.error();
   }
+  if (Status st = CheckIdiIsUs(m, cfg_); !st) return st.error();
   auto secret = SharedSecret(mode, dh_key_.get(), *dhr);
   if (!secret) return secret.error();
   return KeyMaterial{std::move(*secret), rand_, cfg_.csb_id, cfg_.prf};

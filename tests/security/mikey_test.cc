@@ -150,9 +150,22 @@ INSTANTIATE_TEST_SUITE_P(Mode, MikeyMode,
                            return n;
                          });
 
+// Encodes a signed message (SIGN last) and signs it again with `signer` (RSASSA-PKCS1-v1_5 /
+// SHA-256 over everything before the signature, as RFC 3830 §5.2).
+Bytes SignedAgain(Message& m, const Identity& signer) {
+  auto bytes = Encode(m);
+  EXPECT_TRUE(bytes.ok());
+  const std::size_t off = m.offsets.back() + 2;
+  EvpMdCtxPtr md(EVP_MD_CTX_new());
+  std::size_t len = bytes->size() - off;
+  EXPECT_EQ(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, signer.key.get()), 1);
+  EXPECT_EQ(EVP_DigestSign(md.get(), bytes->data() + off, &len, bytes->data(), off), 1);
+  EXPECT_EQ(len, bytes->size() - off);
+  return *bytes;
+}
+
 // Replaces the first DH value (DH payload or ECDH General Extension) of a signed message by `value` and signs it again with
-// `signer` (RSASSA-PKCS1-v1_5 / SHA-256 over everything before the signature, as RFC 3830 §5.2),
-// so that only the point itself is wrong.
+// `signer`, so that only the point itself is wrong.
 Bytes WithDhValue(const Bytes& msg, const Bytes& value, const Identity& signer) {
   auto m = Decode(msg);
   EXPECT_TRUE(m.ok()) << m.error().ToString();
@@ -166,15 +179,7 @@ Bytes WithDhValue(const Bytes& msg, const Bytes& value, const Identity& signer) 
       break;
     }
   }
-  auto bytes = Encode(*m);
-  EXPECT_TRUE(bytes.ok());
-  const std::size_t off = m->offsets.back() + 2;
-  EvpMdCtxPtr md(EVP_MD_CTX_new());
-  std::size_t len = bytes->size() - off;
-  EXPECT_EQ(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, signer.key.get()), 1);
-  EXPECT_EQ(EVP_DigestSign(md.get(), bytes->data() + off, &len, bytes->data(), off), 1);
-  EXPECT_EQ(len, bytes->size() - off);
-  return *bytes;
+  return SignedAgain(*m, signer);
 }
 
 // The first DH value (DH payload or ECDH General Extension) of a message.
@@ -417,6 +422,67 @@ TEST(Mikey, ForgedCopyDoesNotPoisonReplayCache) {
     EXPECT_TRUE(real.ok()) << ModeName(mode) << ": " << real.error().ToString();
     EXPECT_EQ(Responder(c.r, &cache).ProcessI(*i_msg).code(), Errc::kReplay) << ModeName(mode);
   }
+}
+
+// Replaces the CERT payload of a signed message by `signer`'s certificate and signs it again
+// with `signer`'s key.
+Bytes ResignedBy(const Bytes& msg, const Identity& signer) {
+  auto m = Decode(msg);
+  EXPECT_TRUE(m.ok()) << m.error().ToString();
+  const std::string_view der = KeptCertDer(signer);
+  for (Payload& pl : m->payloads) {
+    if (auto* cp = std::get_if<CertPayload>(&pl)) cp->data.assign(der.begin(), der.end());
+  }
+  return SignedAgain(*m, signer);
+}
+
+// Signed DH (RFC 3830 §3.3): the R_MESSAGE's IDi names the peer the responder believes it keyed
+// with, and the initiator must check it is itself. Carol (a trusted certificate) re-signs
+// alice's I_MESSAGE as her own; bob answers carol (IDi = carol) with a valid signed R_MESSAGE,
+// which carol forwards to alice. Alice would share a key with bob that bob attributes to carol
+// (an unknown-key-share); she refuses the R_MESSAGE as naming someone else.
+TEST(Mikey, DhInitiatorChecksIdiInResponse) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  for (Mode mode : {Mode::kDhSigned, Mode::kEcdhSigned}) {
+    Pair c = MakeConfigs(mode);
+    Initiator ini(c.i);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+    ReplayCache cache;
+    Responder bob(c.r, &cache);
+    auto r_msg = bob.ProcessI(ResignedBy(*i_msg, p.user("sip:carol@home.com")));
+    ASSERT_TRUE(r_msg.ok()) << ModeName(mode) << ": " << r_msg.error().ToString();
+    ASSERT_EQ(bob.peer_uri(), "sip:carol@home.com");
+    EXPECT_EQ(ini.ProcessR(*r_msg).code(), Errc::kFromMismatch) << ModeName(mode);
+  }
+}
+
+// DHHMAC (RFC 4650) with a pre-shared key that carol holds too: carol rewrites IDi of alice's
+// I_MESSAGE to herself and computes the KEMAC MAC again; alice refuses bob's answer to carol.
+TEST(Mikey, DhhmacInitiatorChecksIdiInResponse) {
+  Pair c = MakeConfigs(Mode::kDhhmac);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+  auto m = Decode(*i_msg);
+  ASSERT_TRUE(m.ok());
+  std::get<IdPayload>(m->payloads[static_cast<std::size_t>(m->IndexOf(kId))]).id = ToBytes("sip:carol@home.com");
+  auto& kemac = std::get<KemacPayload>(m->payloads.back());
+  kemac.mac.assign(20, 0);
+  auto forged = Encode(*m);
+  ASSERT_TRUE(forged.ok());
+  auto mk = DeriveMessageKeys(c.i.prf, c.i.psk, m->hdr.csb_id, m->Find<RandPayload>()->rand);
+  ASSERT_TRUE(mk.ok());
+  const std::size_t mac_off = forged->size() - 20;  // KEMAC is last, its MAC the last 20 bytes
+  auto mac = Hmac("SHA1", mk->auth_key, forged->data(), mac_off);
+  ASSERT_TRUE(mac.ok());
+  std::copy(mac->begin(), mac->end(), forged->begin() + static_cast<std::ptrdiff_t>(mac_off));
+  ReplayCache cache;
+  Responder bob(c.r, &cache);
+  auto r_msg = bob.ProcessI(*forged);
+  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  ASSERT_EQ(bob.peer_uri(), "sip:carol@home.com");
+  EXPECT_EQ(ini.ProcessR(*r_msg).code(), Errc::kFromMismatch);
 }
 
 // RFC 4567 key-mgmt attribute: base64 round trip, and rejection of other protocols and bad base64.
