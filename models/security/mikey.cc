@@ -754,7 +754,10 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   if (idr != nullptr && !cfg_.responder_uri.empty() && !SameAor(Str(idr->id), cfg_.responder_uri)) {
     return MakeError(Errc::kNotRecipient, "I_MESSAGE is for " + Str(idr->id) + ", not " + cfg_.responder_uri);
   }
-  keys_ = KeyMaterial{{}, rp->rand, m.hdr.csb_id, m.hdr.prf};
+  // keys_ and peer_uri_ change only when the message verified (RFC 3830 §5.3):
+  // a refused message leaves the last exchange's keys as they were.
+  KeyMaterial keys{{}, rp->rand, m.hdr.csb_id, m.hdr.prf};
+  std::string peer;
   if (mode == Mode::kPsk || mode == Mode::kPke) {
     const int ki = m.IndexOf(kKemac);
     if (ki < 0) return MakeError(Errc::kMalformed, "I_MESSAGE without KEMAC");
@@ -764,7 +767,7 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     if (mode == Mode::kPke) {
       auto who = VerifySignedByCert(m, raw, cfg_, "");
       if (!who) return who.error();
-      peer_uri_ = *who;
+      peer = *who;
       const PkePayload* pke = m.Find<PkePayload>();
       if (pke == nullptr) return MakeError(Errc::kMalformed, "PKE I_MESSAGE without PKE");
       if (cfg_.self == nullptr || !cfg_.self->key) return MakeError(Errc::kNotRecipient, "no own key for PKE");
@@ -797,19 +800,23 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     if (!plain) return plain.error();
     auto set = DecodeKeyData(plain->data(), plain->size(), mode == Mode::kPke);
     if (!set) return set.error();
-    if (mode == Mode::kPke && (!set->has_id || !SameAor(Str(set->id.id), peer_uri_))) {
+    if (mode == Mode::kPke && (!set->has_id || !SameAor(Str(set->id.id), peer))) {
       return MakeError(Errc::kFromMismatch, "IDi inside KEMAC does not match the signer's certificate");
     }
     if (mode == Mode::kPsk) {
       const IdPayload* idi = m.Find<IdPayload>(0);
-      peer_uri_ = idi ? Str(idi->id) : std::string();
+      peer = idi ? Str(idi->id) : std::string();
     }
     if (set->keys.empty() || set->keys[0].type > 1 || set->keys[0].key.empty()) {
       return MakeError(Errc::kMalformed, "KEMAC carries no TGK");
     }
-    keys_.tgk = set->keys[0].key;
-    if (!m.hdr.v_flag) return Bytes{};
-    return BuildV(cfg_, t->value, mk->auth_key, peer_uri_.empty() ? cfg_.initiator_uri : peer_uri_);
+    keys.tgk = set->keys[0].key;
+    Result<Bytes> v = m.hdr.v_flag ? BuildV(cfg_, t->value, mk->auth_key, peer.empty() ? cfg_.initiator_uri : peer)
+                                   : Result<Bytes>(Bytes{});
+    if (!v) return v;
+    keys_ = std::move(keys);
+    peer_uri_ = std::move(peer);
+    return v;
   }
   // DH family.
   const Bytes* dhi = DhValue(m, mode, 0);
@@ -826,11 +833,11 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
         !st)
       return st.error();
     const IdPayload* idi = m.Find<IdPayload>(0);
-    peer_uri_ = idi ? Str(idi->id) : std::string();
+    peer = idi ? Str(idi->id) : std::string();
   } else {
     auto who = VerifySignedByCert(m, raw, cfg_, "");
     if (!who) return who.error();
-    peer_uri_ = *who;
+    peer = *who;
   }
   // RFC 3830 §5.4: the cache holds authenticated messages only (see ReplayCache).
   cache_->Remember(t->value, m.hdr.csb_id, rp->rand);
@@ -838,7 +845,7 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   if (!key) return key.error();
   auto secret = SharedSecret(mode, key->get(), *dhi);
   if (!secret) return secret.error();
-  keys_.tgk = std::move(*secret);
+  keys.tgk = std::move(*secret);
   auto dhr = PublicValue(mode, key->get());
   if (!dhr) return dhr.error();
   Message r;
@@ -852,15 +859,21 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     if (!der) return der.error();
     r.payloads.push_back(CertPayload{0, std::move(*der)});
   }
-  r.payloads.push_back(UriId(peer_uri_));
+  r.payloads.push_back(UriId(peer));
   r.payloads.push_back(DhPayloadOf(mode, *dhr));
   r.payloads.push_back(DhPayloadOf(mode, *dhi));
+  Result<Bytes> out = Bytes{};
   if (mode == Mode::kDhhmac) {
     auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
     if (!mk) return mk.error();
-    return EncodeWithKemacMac(r, KemacPayload{0, {}, 1, {}}, mk->auth_key);
+    out = EncodeWithKemacMac(r, KemacPayload{0, {}, 1, {}}, mk->auth_key);
+  } else {
+    out = EncodeSigned(r, *cfg_.self);
   }
-  return EncodeSigned(r, *cfg_.self);
+  if (!out) return out;
+  keys_ = std::move(keys);
+  peer_uri_ = std::move(peer);
+  return out;
 }
 
 std::string KeyMgmtValue(const Bytes& msg) { return "mikey " + Base64Encode(msg.data(), msg.size()); }

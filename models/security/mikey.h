@@ -118,6 +118,7 @@ class Responder {
   Responder(Config cfg, ReplayCache* cache) : cfg_(std::move(cfg)), cache_(cache) {}
   // Verifies the I_MESSAGE; returns the R_MESSAGE (empty when PSK/PKE without V).
   Result<Bytes> ProcessI(const Bytes& i);
+  // Keys and peer of the last I_MESSAGE that verified; a refused one changes neither.
   const KeyMaterial& keys() const { return keys_; }
   // The initiator's identity as authenticated (IDi or the CERTi SAN URI).
   const std::string& peer_uri() const { return peer_uri_; }

@@ -424,6 +424,36 @@ TEST(Mikey, ForgedCopyDoesNotPoisonReplayCache) {
   }
 }
 
+// A refused I_MESSAGE leaves the responder as it was: keys() and peer_uri() still hold the last
+// verified exchange, never the RAND, CSB ID or PRF of a message whose MAC or signature failed
+// (RFC 3830 §5.3: nothing from an unverified message is used).
+TEST(Mikey, RefusedIMessageLeavesResponderKeys) {
+  for (Mode mode : {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned}) {
+    Pair c = MakeConfigs(mode);
+    ReplayCache cache;
+    Responder res(c.r, &cache);
+    Initiator first(c.i);
+    auto i1 = first.BuildI();
+    ASSERT_TRUE(i1.ok());
+    ASSERT_TRUE(res.ProcessI(*i1).ok()) << ModeName(mode);
+    const KeyMaterial before = res.keys();
+    Pair other = MakeConfigs(mode);
+    other.i.csb_id = 0x55555555;
+    other.i.prf = PrfFunc::kHmacSha256;
+    Initiator second(other.i);
+    auto i2 = second.BuildI();
+    ASSERT_TRUE(i2.ok());
+    Bytes forged = *i2;
+    forged.back() ^= 0x01;  // inside the KEMAC MAC or the signature
+    EXPECT_FALSE(res.ProcessI(forged).ok()) << ModeName(mode);
+    EXPECT_EQ(Hex(res.keys().tgk), Hex(before.tgk)) << ModeName(mode);
+    EXPECT_EQ(Hex(res.keys().rand), Hex(before.rand)) << ModeName(mode);
+    EXPECT_EQ(res.keys().csb_id, before.csb_id) << ModeName(mode);
+    EXPECT_EQ(res.keys().prf, before.prf) << ModeName(mode);
+    EXPECT_EQ(res.peer_uri(), "sip:alice@home.com") << ModeName(mode);
+  }
+}
+
 // Replaces the CERT payload of a signed message by `signer`'s certificate and signs it again
 // with `signer`'s key.
 Bytes ResignedBy(const Bytes& msg, const Identity& signer) {
