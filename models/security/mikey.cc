@@ -140,6 +140,25 @@ Status CheckMac(const Bytes& auth_key, const Bytes& msg, std::size_t mac_off, co
   return {};
 }
 
+// A DHHMAC message (RFC 4650) ends with a KEMAC that carries only the MAC:
+// encr alg NULL and no encr data, since the key comes from DH. Anything else
+// is refused rather than accepted with its content ignored. Then its MAC,
+// over the whole message up to the MAC field, must verify under `auth_key`.
+Status CheckDhhmacKemac(const Message& m, const Bytes& raw, const Bytes& auth_key, const char* which) {
+  const int ki = m.IndexOf(kKemac);
+  if (ki < 0 || static_cast<std::size_t>(ki) + 1 != m.payloads.size()) {
+    return MakeError(Errc::kMalformed, std::string("DHHMAC ") + which + " must end with KEMAC");
+  }
+  const auto& kemac = std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(ki)]);
+  if (kemac.encr_alg != 0 || !kemac.encr_data.empty()) {
+    return MakeError(Errc::kMalformed, std::string("DHHMAC ") + which + " KEMAC: encr alg " +
+                                           std::to_string(kemac.encr_alg) + " with " +
+                                           std::to_string(kemac.encr_data.size()) +
+                                           " bytes of encr data (RFC 4650: NULL, none)");
+  }
+  return CheckMac(auth_key, raw, KemacMacOffset(m, ki), kemac.mac, "DHHMAC KEMAC");
+}
+
 // RSASSA-PKCS1-v1_5 / SHA-256 with the identity's kept signing context.
 Result<Bytes> RsaSign(const Identity& self, const unsigned char* data, std::size_t n) {
   if (!EVP_PKEY_is_a(self.key.get(), "RSA")) {
@@ -712,16 +731,9 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
   if (dhr == nullptr || dhi == nullptr) return MakeError(Errc::kMalformed, "R_MESSAGE lacks DHr or DHi");
   if (*dhi != own_dh_value_) return MakeError(Errc::kMalformed, "R_MESSAGE DHi is not the value we sent");
   if (mode == Mode::kDhhmac) {
-    const int ki = m.IndexOf(kKemac);
-    if (ki < 0 || static_cast<std::size_t>(ki) + 1 != m.payloads.size()) {
-      return MakeError(Errc::kMalformed, "DHHMAC R_MESSAGE must end with KEMAC");
-    }
     auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
     if (!mk) return mk.error();
-    if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki),
-                             std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(ki)]).mac, "DHHMAC KEMAC");
-        !st)
-      return st.error();
+    if (Status st = CheckDhhmacKemac(m, raw, mk->auth_key, "R_MESSAGE"); !st) return st.error();
   } else {
     auto who = VerifySignedByCert(m, raw, cfg_, cfg_.responder_uri);
     if (!who) return who.error();
@@ -822,16 +834,9 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   const Bytes* dhi = DhValue(m, mode, 0);
   if (dhi == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without a DH value of the expected group");
   if (mode == Mode::kDhhmac) {
-    const int ki = m.IndexOf(kKemac);
-    if (ki < 0 || static_cast<std::size_t>(ki) + 1 != m.payloads.size()) {
-      return MakeError(Errc::kMalformed, "DHHMAC I_MESSAGE must end with KEMAC");
-    }
     auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
     if (!mk) return mk.error();
-    if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki),
-                             std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(ki)]).mac, "DHHMAC KEMAC");
-        !st)
-      return st.error();
+    if (Status st = CheckDhhmacKemac(m, raw, mk->auth_key, "I_MESSAGE"); !st) return st.error();
     const IdPayload* idi = m.Find<IdPayload>(0);
     peer = idi ? Str(idi->id) : std::string();
   } else {

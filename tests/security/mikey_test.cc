@@ -487,6 +487,23 @@ TEST(Mikey, DhInitiatorChecksIdiInResponse) {
   }
 }
 
+// Encodes a DHHMAC message (KEMAC last) with its KEMAC MAC computed again from `psk` with the
+// I_MESSAGE's CSB ID and RAND (RFC 3830 §4.1.4), as a holder of the pre-shared key can.
+Bytes MacedAgain(Message& m, const Bytes& psk, const Bytes& i_rand) {
+  auto& kemac = std::get<KemacPayload>(m.payloads.back());
+  kemac.mac_alg = 1;
+  kemac.mac.assign(20, 0);
+  auto bytes = Encode(m);
+  EXPECT_TRUE(bytes.ok());
+  auto mk = DeriveMessageKeys(m.hdr.prf, psk, m.hdr.csb_id, i_rand);
+  EXPECT_TRUE(mk.ok());
+  const std::size_t mac_off = bytes->size() - 20;  // KEMAC is last, its MAC the last 20 bytes
+  auto mac = Hmac("SHA1", mk->auth_key, bytes->data(), mac_off);
+  EXPECT_TRUE(mac.ok());
+  std::copy(mac->begin(), mac->end(), bytes->begin() + static_cast<std::ptrdiff_t>(mac_off));
+  return *bytes;
+}
+
 // DHHMAC (RFC 4650) with a pre-shared key that carol holds too: carol rewrites IDi of alice's
 // I_MESSAGE to herself and computes the KEMAC MAC again; alice refuses bob's answer to carol.
 TEST(Mikey, DhhmacInitiatorChecksIdiInResponse) {
@@ -497,22 +514,43 @@ TEST(Mikey, DhhmacInitiatorChecksIdiInResponse) {
   auto m = Decode(*i_msg);
   ASSERT_TRUE(m.ok());
   std::get<IdPayload>(m->payloads[static_cast<std::size_t>(m->IndexOf(kId))]).id = ToBytes("sip:carol@home.com");
-  auto& kemac = std::get<KemacPayload>(m->payloads.back());
-  kemac.mac.assign(20, 0);
-  auto forged = Encode(*m);
-  ASSERT_TRUE(forged.ok());
-  auto mk = DeriveMessageKeys(c.i.prf, c.i.psk, m->hdr.csb_id, m->Find<RandPayload>()->rand);
-  ASSERT_TRUE(mk.ok());
-  const std::size_t mac_off = forged->size() - 20;  // KEMAC is last, its MAC the last 20 bytes
-  auto mac = Hmac("SHA1", mk->auth_key, forged->data(), mac_off);
-  ASSERT_TRUE(mac.ok());
-  std::copy(mac->begin(), mac->end(), forged->begin() + static_cast<std::ptrdiff_t>(mac_off));
   ReplayCache cache;
   Responder bob(c.r, &cache);
-  auto r_msg = bob.ProcessI(*forged);
+  auto r_msg = bob.ProcessI(MacedAgain(*m, c.i.psk, m->Find<RandPayload>()->rand));
   ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
   ASSERT_EQ(bob.peer_uri(), "sip:carol@home.com");
   EXPECT_EQ(ini.ProcessR(*r_msg).code(), Errc::kFromMismatch);
+}
+
+// DHHMAC (RFC 4650): the KEMAC carries only the MAC, its encr alg is NULL and its encr data
+// empty (the key comes from DH). A KEMAC with AES-CM and encrypted data, correctly MACed, is
+// refused as malformed in the I_MESSAGE and in the R_MESSAGE, not accepted with its content
+// ignored.
+TEST(Mikey, DhhmacKemacMustBeNullEncryption) {
+  Pair c = MakeConfigs(Mode::kDhhmac);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+  auto mi = Decode(*i_msg);
+  ASSERT_TRUE(mi.ok());
+  const Bytes i_rand = mi->Find<RandPayload>()->rand;
+  Message with_data = *mi;
+  std::get<KemacPayload>(with_data.payloads.back()).encr_alg = 1;
+  std::get<KemacPayload>(with_data.payloads.back()).encr_data = Bytes(20, 0x5A);
+  {
+    ReplayCache cache;
+    EXPECT_EQ(Responder(c.r, &cache).ProcessI(MacedAgain(with_data, c.i.psk, i_rand)).code(), Errc::kMalformed);
+  }
+  ReplayCache cache;
+  Responder bob(c.r, &cache);
+  auto r_msg = bob.ProcessI(*i_msg);
+  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  auto mr = Decode(*r_msg);
+  ASSERT_TRUE(mr.ok());
+  std::get<KemacPayload>(mr->payloads.back()).encr_alg = 1;
+  std::get<KemacPayload>(mr->payloads.back()).encr_data = Bytes(20, 0x5A);
+  EXPECT_EQ(ini.ProcessR(MacedAgain(*mr, c.i.psk, i_rand)).code(), Errc::kMalformed);
+  EXPECT_TRUE(ini.ProcessR(*r_msg).ok());
 }
 
 // RFC 4567 key-mgmt attribute: base64 round trip, and rejection of other protocols and bad base64.
