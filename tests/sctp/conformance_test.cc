@@ -84,6 +84,64 @@ HoldServerInShutdownAckSent(Session& s)
     return h;
 }
 
+/// The client (node 0) connects to a listener on the server's port 5000 at
+/// t = 0 and every INIT ACK to it is lost, so at 0.1 s it sits in
+/// COOKIE-WAIT (T1-init still running).
+struct ClientInCookieWait
+{
+    Link link;
+    Sink sink;
+    Client client;
+    uint32_t clientTag = 0; // its INIT's Initiate Tag
+    uint16_t clientPort = 0;
+
+    ClientInCookieWait()
+    {
+        sink.Start(link.Server(), 5000);
+        link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_INIT_ACK); });
+        Simulator::Schedule(Seconds(0), [this] { client.Start(link.Client(), link.ServerAddress(5000)); });
+        Simulator::Stop(Seconds(0.1));
+        Simulator::Run();
+        const auto& init = link.toServer->seen.at(0);
+        EXPECT_TRUE(init.HasChunk(sctp::CHUNK_INIT));
+        clientTag = sctp::Get32(init.view.chunks[0].value);
+        clientPort = init.view.srcPort;
+    }
+};
+
+/// Hands the client (node 0) an INIT from the server's address and port 5000
+/// with Initiate Tag `initTag`, and opens the State Cookie of the INIT ACK
+/// the client answers with (sealed under the client's key). The INIT ACK is
+/// the last packet toServer saw; ia points into it.
+sctp::CookieState
+CookieInAnswerToInit(Link& link, uint16_t clientPort, uint32_t initTag, sctp::InitChunk& ia)
+{
+    size_t before = link.toServer->seen.size();
+    sctp::PacketBuilder b;
+    b.Begin(5000, clientPort, 0);
+    b.AddInit(sctp::CHUNK_INIT, initTag, 65536, 10, 10, 1234, nullptr, 0);
+    Inject(link, 1, 0, b);
+    Simulator::Stop(MilliSeconds(15)); // less than T1: only the answer is on its way
+    Simulator::Run();
+    sctp::CookieState ck;
+    EXPECT_EQ(link.toServer->seen.size(), before + 1);
+    const auto& answer = link.toServer->seen.back();
+    EXPECT_TRUE(answer.HasChunk(sctp::CHUNK_INIT_ACK));
+    EXPECT_EQ(answer.view.vtag, initTag);
+    if (!answer.HasChunk(sctp::CHUNK_INIT_ACK) || !sctp::DecodeInit(answer.view.chunks[0], ia).Ok() ||
+        !ia.cookie)
+    {
+        ADD_FAILURE() << "no INIT ACK with a State Cookie";
+        return ck;
+    }
+    EXPECT_EQ(sctp::OpenCookie(ia.cookie,
+                               ia.cookieLen,
+                               link.Client()->GetObject<SctpL4Protocol>()->GetCookieKey(),
+                               ck),
+              sctp::CookieError::None);
+    return ck;
+}
+
 } // namespace
 
 // §8.5.1 B and C: an ABORT (or SHUTDOWN COMPLETE) is accepted only with the
@@ -128,27 +186,18 @@ TEST_F(SctpConformance, AbortWithTBitAndOwnTagIsDiscarded)
 // the INIT's Initiate Tag, T bit clear) still does.
 TEST_F(SctpConformance, BlindAbortWithTBitAndZeroTagIgnoredInCookieWait)
 {
-    Link link;
-    Sink sink;
-    Client client;
-    sink.Start(link.Server(), 5000);
-    link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_INIT_ACK); });
-    Simulator::Schedule(Seconds(0), [&] { client.Start(link.Client(), link.ServerAddress(5000)); });
-    Simulator::Stop(Seconds(0.1));
-    Simulator::Run();
+    ClientInCookieWait h;
+    auto& [link, sink, client, clientTag, clientPort] = h;
     ASSERT_EQ(client.sock->GetState(), SCTP_COOKIE_WAIT);
-    const auto& init = link.toServer->seen.at(0);
-    ASSERT_TRUE(init.HasChunk(sctp::CHUNK_INIT));
-    uint32_t clientTag = sctp::Get32(init.view.chunks[0].value); // its Initiate Tag
 
     sctp::PacketBuilder b;
-    b.Begin(5000, init.view.srcPort, 0);
+    b.Begin(5000, clientPort, 0);
     b.AddEmpty(sctp::CHUNK_ABORT, sctp::FLAG_T);
     Inject(link, 1, 0, b);
     EXPECT_EQ(client.sock->GetState(), SCTP_COOKIE_WAIT);
     EXPECT_FALSE(client.failed);
 
-    b.Begin(5000, init.view.srcPort, clientTag);
+    b.Begin(5000, clientPort, clientTag);
     b.AddEmpty(sctp::CHUNK_ABORT, 0);
     Inject(link, 1, 0, b);
     EXPECT_EQ(client.sock->GetState(), SCTP_CLOSED);
@@ -445,4 +494,62 @@ TEST_F(SctpConformance, InitInShutdownAckSentResendsShutdownAck)
     EXPECT_EQ(answer.view.chunks[0].type, sctp::CHUNK_SHUTDOWN_ACK);
     EXPECT_EQ(answer.view.vtag, clientTag);
     EXPECT_EQ(conn->GetState(), SCTP_SHUTDOWN_ACK_SENT);
+}
+
+// §5.2.1: an endpoint in COOKIE-ECHOED that answers an INIT (same Initiate
+// Tag as its own INIT) MUST populate the Tie-Tags in the State Cookie with
+// its association's tags; in COOKIE-WAIT there is no peer tag yet and they
+// stay 0 (§5.2.2 note). The model put 0 in both states. Here the client,
+// held first in COOKIE-WAIT (INIT ACKs lost) and then in COOKIE-ECHOED
+// (COOKIE ECHOes lost), gets an INIT from the server's port: the cookie of
+// its INIT ACK carries its own tag and the INIT's, and in COOKIE-ECHOED
+// tie-tags = (its tag, the server's tag from the INIT ACK). That cookie,
+// echoed back, is §5.2.4 case B (own tag matches, peer tag new): COOKIE ACK
+// with the new peer tag, ESTABLISHED.
+TEST_F(SctpConformance, InitInCookieEchoedAnsweredWithTieTags)
+{
+    ClientInCookieWait h;
+    auto& [link, sink, client, clientTag, clientPort] = h;
+    ASSERT_EQ(client.sock->GetState(), SCTP_COOKIE_WAIT);
+    link.toServer->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_INIT_ACK); });
+
+    sctp::InitChunk ia;
+    sctp::CookieState ck = CookieInAnswerToInit(link, clientPort, 0x0C0FFEE0u, ia);
+    EXPECT_EQ(ia.initTag, clientTag); // §5.2.1: its Initiate Tag, unchanged
+    EXPECT_EQ(ck.localTag, clientTag);
+    EXPECT_EQ(ck.peerTag, 0x0C0FFEE0u);
+    EXPECT_EQ(ck.localTieTag, 0u); // COOKIE-WAIT: no tags to tie
+    EXPECT_EQ(ck.peerTieTag, 0u);
+
+    // The server's real INIT ACK now gets through; its COOKIE ECHOes do not.
+    link.toClient->SetPredicate(nullptr);
+    link.toServer->SetPredicate(
+        [](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_INIT_ACK) || p.HasChunk(sctp::CHUNK_COOKIE_ECHO); });
+    Simulator::Stop(Seconds(1.5)); // T1-init (1 s) resends the INIT
+    Simulator::Run();
+    ASSERT_EQ(client.sock->GetState(), SCTP_COOKIE_ECHOED);
+    const auto& echo = link.toServer->seen.back();
+    ASSERT_TRUE(echo.HasChunk(sctp::CHUNK_COOKIE_ECHO));
+    uint32_t serverTag = echo.view.vtag; // the Initiate Tag of the server's INIT ACK
+
+    ck = CookieInAnswerToInit(link, clientPort, 0x0DEFACEDu, ia);
+    EXPECT_EQ(ia.initTag, clientTag);
+    EXPECT_EQ(ck.localTag, clientTag);
+    EXPECT_EQ(ck.peerTag, 0x0DEFACEDu);
+    EXPECT_EQ(ck.localTieTag, clientTag); // COOKIE-ECHOED: the association's tags
+    EXPECT_EQ(ck.peerTieTag, serverTag);
+    EXPECT_EQ(client.sock->GetState(), SCTP_COOKIE_ECHOED);
+
+    size_t before = link.toServer->seen.size();
+    sctp::PacketBuilder b; // the server echoes that cookie
+    b.Begin(5000, clientPort, clientTag);
+    b.AddCookieEcho(ia.cookie, ia.cookieLen);
+    Inject(link, 1, 0, b);
+    EXPECT_EQ(client.sock->GetState(), SCTP_ESTABLISHED);
+    EXPECT_TRUE(client.connected);
+    Simulator::Stop(MilliSeconds(15));
+    Simulator::Run();
+    ASSERT_GT(link.toServer->seen.size(), before);
+    EXPECT_TRUE(link.toServer->seen[before].HasChunk(sctp::CHUNK_COOKIE_ACK));
+    EXPECT_EQ(link.toServer->seen[before].view.vtag, 0x0DEFACEDu);
 }

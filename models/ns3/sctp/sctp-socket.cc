@@ -605,7 +605,19 @@ SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, Ipv4Address sr
     case SCTP_COOKIE_WAIT:
     case SCTP_COOKIE_ECHOED:
         // §5.2.1 INIT collision: answer with our own Initiate Tag, unchanged.
-        SendInitAck(init, m_localTag, m_localInitialTsn, 0, 0, src, dst, pkt.srcPort);
+        // In COOKIE-ECHOED the tie-tags MUST be populated (§5.2.1); the TCB's
+        // are its tags. In COOKIE-WAIT the peer's tag is unknown: 0 (§5.2.2).
+        {
+            bool tie = m_state == SCTP_COOKIE_ECHOED;
+            SendInitAck(init,
+                        m_localTag,
+                        m_localInitialTsn,
+                        tie ? m_localTag : 0,
+                        tie ? m_peerTag : 0,
+                        src,
+                        dst,
+                        pkt.srcPort);
+        }
         return;
     case SCTP_CLOSED:
         m_sctp->HandleOutOfTheBlue(pkt, src, dst);
