@@ -975,6 +975,7 @@ std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContex
   std::optional<KtriView> mine;
   for (const der::Span& whole : v.ktris) {
     auto k = ReadKtri(whole);
+    if (!k && k.code() == Errc::kUnsupported) continue;  // another form (key id, other algorithm): not ours here
     if (!k) return std::nullopt;
     if (NamesCert(k->issuer, k->serial, ctx.me->cert.get())) {
       mine = *k;
@@ -1030,13 +1031,17 @@ std::optional<Status> LeanDecrypt(std::string_view der, const ReceiveContext& ct
   return std::nullopt;
 }
 
-// True if one RecipientInfo names `cert` (issuer and serial, or key id).
-bool IsRecipient(CMS_ContentInfo* cms, X509* cert) {
+// True if one RecipientInfo names `cert` (issuer and serial, or key id);
+// *by_ktri (when non-null) says whether a KeyTransRecipientInfo does.
+bool IsRecipient(CMS_ContentInfo* cms, X509* cert, bool* by_ktri = nullptr) {
   STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms);
   for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); ++i) {
     CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
     const int type = CMS_RecipientInfo_type(ri);
-    if (type == CMS_RECIPINFO_TRANS && CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) return true;
+    if (type == CMS_RECIPINFO_TRANS && CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) {
+      if (by_ktri != nullptr) *by_ktri = true;
+      return true;
+    }
     if (type == CMS_RECIPINFO_AGREE) {
       STACK_OF(CMS_RecipientEncryptedKey)* reks = CMS_RecipientInfo_kari_get0_reks(ri);
       for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); ++j) {
@@ -1057,8 +1062,22 @@ Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& con
   if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) {
     return MakeError(Errc::kNotRecipient, "no private key to decrypt with");
   }
-  if (!IsRecipient(cms, ctx.me->cert.get())) {
+  bool by_ktri = false;
+  if (!IsRecipient(cms, ctx.me->cert.get(), &by_ktri)) {
     return MakeError(Errc::kNotRecipient, ctx.me->aor + " is not among the recipients");
+  }
+  // RFC 3218 §2.3 (Million Message Attack): an RSA key-transport failure must
+  // not be told from a content failure. On a bad RSA block CMS_decrypt uses a
+  // fresh random content key per attempt, and with CBC (no integrity) that
+  // random key unpads about once in 256, so resending one message told a
+  // non-conformant block from a conformant one. Only the lean KTRI path (its
+  // rejection key is derived from the message) decrypts RSA key transport
+  // without an integrity check; any other EnvelopedData form to an RSA key
+  // is refused before any RSA operation.
+  if (by_ktri && nid == NID_pkcs7_enveloped && IsRsaKey(ctx.me->key.get())) {
+    return MakeError(Errc::kUnsupported, "EnvelopedData to an RSA key in a form the lean decoder does not read "
+                                         "(AES-128-CBC, KTRI version 0): not decrypted through CMS, whose random "
+                                         "key on a bad RSA block is a padding oracle under CBC");
   }
   ERR_clear_error();
   // peer = NULL: the originator key is ephemeral (KARI) or absent (KTRI).

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -571,6 +572,83 @@ TEST(HostileEnveloped, RsaCbcRejectionIsTheSameOnEveryResend) {
   }
   ASSERT_FALSE(unpads.empty()) << "no corrupted key among 4000 gave a well-padded content";
   for (int k = 0; k < 30; ++k) EXPECT_EQ(SmimeReceive(type, unpads, c).code(), Errc::kMalformed) << "resend " << k;
+}
+
+
+// The CMS fallback is no way around the rejection key: EnvelopedData to an
+// RSA recipient in a form the lean path does not read (here AES-256-CBC, as
+// `openssl cms -encrypt` writes by default) went to CMS_decrypt, which on a
+// bad RSA block uses a fresh random content key per attempt. One message
+// with a corrupted encrypted key then gave kTampered on most resends and
+// kMalformed (the random key unpadded) on about 1 in 256: the Bleichenbacher
+// oracle of RsaCbcRejectionIsTheSameOnEveryResend, reached by re-encoding.
+// Proves: every resend of one such message gets the same answer.
+TEST(HostileEnveloped, RsaCbcThroughCmsIsNoOracle) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& dan = p.user("sip:dan@home.com");
+  X509StackPtr to(sk_X509_new_null());
+  ASSERT_TRUE(to && sk_X509_push(to.get(), dan.cert.get()));
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  CmsPtr cms(CMS_encrypt(to.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY));
+  ASSERT_TRUE(cms);
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  ASSERT_GT(n, 0);
+  std::string body(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  const std::string type = "application/pkcs7-mime;smime-type=enveloped-data";
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.me = &dan;
+  c.require_signature = false;
+  // The RSA block (256 bytes) ends 256 bytes before the EncryptedContentInfo; flip a byte inside it.
+  const std::size_t eci = body.rfind(std::string("\x06\x09\x2A\x86\x48\x86\xF7\x0D\x01\x07\x01", 11));  // id-data
+  ASSERT_NE(eci, std::string::npos);
+  const Errc intact = SmimeReceive(type, body, c).code();
+  body[eci - 100] ^= 0x5A;  // inside the 256-byte RSA block
+  std::map<Errc, int> seen;
+  for (int k = 0; k < 1500; ++k) ++seen[SmimeReceive(type, body, c).code()];
+  EXPECT_EQ(seen.size(), 1u) << "kTampered x" << seen[Errc::kTampered] << ", kMalformed x" << seen[Errc::kMalformed];
+  // Nor does the answer tell an intact RSA block from a corrupted one.
+  EXPECT_EQ(seen.begin()->first, intact);
+}
+
+
+// A KTRI in a form the lean path does not read (here version 2) placed before
+// ours no longer sends the message to CMS (which now refuses CBC to an RSA
+// key, above): the lean path skips it and finds ours. Proves the refusal
+// costs nothing for a multi-recipient message naming another recipient in
+// another form.
+TEST(HostileEnveloped, ForeignFormKtriBeforeOursIsSkipped) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& dan = p.user("sip:dan@home.com");
+  const Identity& carol = p.user("sip:carol@home.com");
+  auto b = SmimeEncrypt({carol.cert.get(), dan.cert.get()}, kEntity, SmimeCipher::kAes128Cbc);
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  auto v = ParseEnvelopedData(b->body);
+  ASSERT_TRUE(v.ok() && v->ktris.size() == 2u);
+  // The second KTRI (in DER SET order) names the receiver; the first is rewritten to version 2.
+  auto second = ReadKtri(v->ktris[1]);
+  ASSERT_TRUE(second.ok());
+  const ASN1_INTEGER* dan_sn = X509_get0_serialNumber(dan.cert.get());
+  unsigned char buf[64], *q = buf;
+  const int n = i2d_ASN1_INTEGER(dan_sn, &q);
+  const bool dan_second = second->serial.view() == std::string_view(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
+  const Identity& me = dan_second ? dan : carol;
+  std::string m = b->body;
+  const der::Span& first = v->ktris[0];
+  const std::size_t at = static_cast<std::size_t>(first.data - reinterpret_cast<const unsigned char*>(b->body.data()));
+  const std::size_t ver = at + der::HeaderLen(first.size - 4) + 2;  // the version INTEGER's value byte
+  ASSERT_EQ(m[ver], '\0');
+  m[ver] = '\x02';
+  ReceiveStats stats;
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.me = &me;
+  c.require_signature = false;
+  c.stats = &stats;
+  auto r = SmimeReceive("application/pkcs7-mime;smime-type=enveloped-data", m, c);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, "hostile review");
+  EXPECT_EQ(stats.lean_decrypted, 1u);
 }
 
 }  // namespace
