@@ -738,6 +738,12 @@ Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const Receive
   if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
     return MakeError(Errc::kMalformed, "signed-data body is not CMS SignedData");
   }
+  // RFC 8551 §3 / RFC 5652 §5.3: an S/MIME content is a MIME entity, id-data
+  // (without signedAttrs nothing else may be signed, and eContentType is not
+  // covered by the signature when they are present). CMS_verify accepts any.
+  if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
+    return MakeError(Errc::kMalformed, "SignedData eContentType is not id-data");
+  }
   X509StackPtr extra(sk_X509_new_null());
   if (!extra) return CryptoError("sk_X509_new_null");
   for (X509* c : ctx.known_certs) {
@@ -759,6 +765,20 @@ Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const Receive
     }
     if (reason == CMS_R_NO_CONTENT) return MakeError(Errc::kMalformed, "signed data has no content");
     return MakeError(Errc::kBadSignature, "signature does not verify: " + why);
+  }
+  // RFC 5652 §11.1: with signedAttrs, the content-type attribute (present,
+  // one value) MUST equal eContentType; CMS_verify does not compare them, so
+  // a signature made over another content type would pass as id-data.
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+  for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
+    if (CMS_signed_get_attr_count(si) <= 0) continue;
+    const auto* type = static_cast<const ASN1_OBJECT*>(
+        CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT));
+    if (type == nullptr || OBJ_obj2nid(type) != NID_pkcs7_data) {
+      DrainOpenSslErrors();
+      return MakeError(Errc::kBadSignature, "content-type attribute is not id-data, the eContentType");
+    }
   }
   X509StackPtr signers(CMS_get0_signers(cms));  // the stack only; certs are borrowed
   if (!signers || sk_X509_num(signers.get()) == 0) {

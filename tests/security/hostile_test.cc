@@ -651,5 +651,58 @@ TEST(HostileEnveloped, ForeignFormKtriBeforeOursIsSkipped) {
   EXPECT_EQ(stats.lean_decrypted, 1u);
 }
 
+
+// RFC 5652 §11.1: the content-type attribute MUST match eContentType; §5.3:
+// without signedAttrs eContentType must be id-data (RFC 8551 §3: an S/MIME
+// content is a MIME entity, id-data). The lean decoder refuses other types and
+// hands them to CMS_verify, which checked neither. Proves: alice's signature
+// over id-data with eContentType changed afterwards (not covered by the
+// signature when attributes are present), and SignedData of another content
+// type, signed with or without attributes, are not accepted as her message.
+TEST(HostileSigned, EContentTypeMustBeDataAndMatchTheAttribute) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& alice = p.user("sip:alice@home.com");
+  const std::string type = "application/pkcs7-mime;smime-type=signed-data;name=smime.p7m";
+  const std::string data_oid("\x06\x09\x2A\x86\x48\x86\xF7\x0D\x01\x07\x01", 11);
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  // (1) eContentType id-data -> id-encryptedData (1.2.840.113549.1.7.6); the attribute still says id-data.
+  auto b = SmimeSign(alice, kEntity);
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(SmimeReceive(type, b->body, c).ok());
+  std::string m = b->body;
+  const std::size_t at = m.find(data_oid);  // the first id-data is eContentType
+  ASSERT_NE(at, std::string::npos);
+  m[at + 10] = '\x06';
+  auto r = SmimeReceive(type, m, c);
+  EXPECT_FALSE(r.ok()) << "eContentType changed under the signed attributes was accepted";
+  // (2) SignedData of another content type (id-digestedData, 1.2.840.113549.1.7.5), with and without
+  // signed attributes; (3) the one with attributes (contentType id-digestedData) with eContentType
+  // changed to id-data afterwards: a signature made for another content type passed off as a message.
+  for (unsigned flags : {0u, static_cast<unsigned>(CMS_NOATTR)}) {
+    BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+    CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_BINARY | CMS_PARTIAL | flags));
+    ASSERT_TRUE(cms);
+    ASSERT_EQ(CMS_set1_eContentType(cms.get(), OBJ_nid2obj(NID_pkcs7_digest)), 1);
+    ASSERT_NE(CMS_add1_signer(cms.get(), alice.cert.get(), alice.key.get(), EVP_sha256(), CMS_BINARY | flags), nullptr);
+    ASSERT_EQ(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | flags), 1);
+    unsigned char* der = nullptr;
+    const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+    ASSERT_GT(n, 0);
+    std::string other(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+    OPENSSL_free(der);
+    r = SmimeReceive(type, other, c);
+    EXPECT_FALSE(r.ok()) << "SignedData of id-digestedData accepted as a message (flags " << flags << ")";
+    if (flags != 0) continue;
+    std::string digested_oid = data_oid;
+    digested_oid[10] = '\x05';
+    const std::size_t e = other.find(digested_oid);  // the first is eContentType, the second the attribute
+    ASSERT_NE(e, std::string::npos);
+    ASSERT_NE(other.find(digested_oid, e + 1), std::string::npos);
+    other[e + 10] = '\x01';
+    r = SmimeReceive(type, other, c);
+    EXPECT_FALSE(r.ok()) << "contentType attribute id-digestedData under eContentType id-data accepted";
+  }
+}
+
 }  // namespace
 }  // namespace sipim::security
