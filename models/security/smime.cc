@@ -744,6 +744,34 @@ Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const Receive
   if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
     return MakeError(Errc::kMalformed, "SignedData eContentType is not id-data");
   }
+  // Per SignerInfo, before any public-key work:
+  // - the digest: SHA-2 only. RFC 6151 §2: MD5 is no longer acceptable where
+  //   collision resistance is required (signatures); SHA-1 has practical
+  //   chosen-prefix collisions. sipim signs with SHA-256; CMS_verify takes any.
+  // - RFC 5652 §11.1: with signedAttrs, the content-type attribute (present,
+  //   one value) MUST equal eContentType; CMS_verify does not compare them,
+  //   so a signature made over another content type would pass as id-data.
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+  for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
+    X509_ALGOR* digest = nullptr;
+    CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &digest, nullptr);
+    const ASN1_OBJECT* digest_oid = nullptr;
+    if (digest != nullptr) X509_ALGOR_get0(&digest_oid, nullptr, nullptr, digest);
+    const int md = digest_oid != nullptr ? OBJ_obj2nid(digest_oid) : NID_undef;
+    if (md != NID_sha224 && md != NID_sha256 && md != NID_sha384 && md != NID_sha512) {
+      return MakeError(Errc::kUnsupported, std::string("SignerInfo digest algorithm ") +
+                                               (md != NID_undef ? OBJ_nid2sn(md) : "unknown") +
+                                               " refused (SHA-224/256/384/512 only)");
+    }
+    if (CMS_signed_get_attr_count(si) <= 0) continue;
+    const auto* type = static_cast<const ASN1_OBJECT*>(
+        CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT));
+    if (type == nullptr || OBJ_obj2nid(type) != NID_pkcs7_data) {
+      DrainOpenSslErrors();
+      return MakeError(Errc::kBadSignature, "content-type attribute is not id-data, the eContentType");
+    }
+  }
   X509StackPtr extra(sk_X509_new_null());
   if (!extra) return CryptoError("sk_X509_new_null");
   for (X509* c : ctx.known_certs) {
@@ -765,20 +793,6 @@ Status VerifySigned(CMS_ContentInfo* cms, std::string_view* dcont, const Receive
     }
     if (reason == CMS_R_NO_CONTENT) return MakeError(Errc::kMalformed, "signed data has no content");
     return MakeError(Errc::kBadSignature, "signature does not verify: " + why);
-  }
-  // RFC 5652 §11.1: with signedAttrs, the content-type attribute (present,
-  // one value) MUST equal eContentType; CMS_verify does not compare them, so
-  // a signature made over another content type would pass as id-data.
-  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
-  for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
-    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
-    if (CMS_signed_get_attr_count(si) <= 0) continue;
-    const auto* type = static_cast<const ASN1_OBJECT*>(
-        CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT));
-    if (type == nullptr || OBJ_obj2nid(type) != NID_pkcs7_data) {
-      DrainOpenSslErrors();
-      return MakeError(Errc::kBadSignature, "content-type attribute is not id-data, the eContentType");
-    }
   }
   X509StackPtr signers(CMS_get0_signers(cms));  // the stack only; certs are borrowed
   if (!signers || sk_X509_num(signers.get()) == 0) {

@@ -68,6 +68,27 @@ void EncryptAndParse(const Identity& to, ParsedEnvelope* out) {
   out->view = std::move(*v);
 }
 
+// A ContentInfo's DER.
+std::string CmsDer(CMS_ContentInfo* cms) {
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms, &der);
+  std::string out(reinterpret_cast<const char*>(der), n > 0 ? static_cast<std::size_t>(n) : 0);
+  OPENSSL_free(der);
+  return out;
+}
+
+// kEntity signed by `who` through OpenSSL's CMS with digest `md`, eContentType
+// `econtent_nid` and CMS flags `flags` (CMS_NOATTR: no signed attributes).
+std::string CmsSignedBy(const Identity& who, const EVP_MD* md, unsigned flags, int econtent_nid) {
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_BINARY | CMS_PARTIAL | flags));
+  const bool ok = cms && CMS_set1_eContentType(cms.get(), OBJ_nid2obj(econtent_nid)) == 1 &&
+                  CMS_add1_signer(cms.get(), who.cert.get(), who.key.get(), md, CMS_BINARY | flags) != nullptr &&
+                  CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | flags) == 1;
+  EXPECT_TRUE(ok);
+  return ok ? CmsDer(cms.get()) : std::string();
+}
+
 // A CRL from `p`'s CA revoking `victim`, valid now.
 OsslPtr<X509_CRL, X509_CRL_free> RevocationList(Pki& p, X509* victim) {
   OsslPtr<X509_CRL, X509_CRL_free> crl(X509_CRL_new());
@@ -591,11 +612,8 @@ TEST(HostileEnveloped, RsaCbcThroughCmsIsNoOracle) {
   BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
   CmsPtr cms(CMS_encrypt(to.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY));
   ASSERT_TRUE(cms);
-  unsigned char* der = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-  ASSERT_GT(n, 0);
-  std::string body(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
+  std::string body = CmsDer(cms.get());
+  ASSERT_FALSE(body.empty());
   const std::string type = "application/pkcs7-mime;smime-type=enveloped-data";
   ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
   c.me = &dan;
@@ -679,17 +697,8 @@ TEST(HostileSigned, EContentTypeMustBeDataAndMatchTheAttribute) {
   // signed attributes; (3) the one with attributes (contentType id-digestedData) with eContentType
   // changed to id-data afterwards: a signature made for another content type passed off as a message.
   for (unsigned flags : {0u, static_cast<unsigned>(CMS_NOATTR)}) {
-    BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
-    CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_BINARY | CMS_PARTIAL | flags));
-    ASSERT_TRUE(cms);
-    ASSERT_EQ(CMS_set1_eContentType(cms.get(), OBJ_nid2obj(NID_pkcs7_digest)), 1);
-    ASSERT_NE(CMS_add1_signer(cms.get(), alice.cert.get(), alice.key.get(), EVP_sha256(), CMS_BINARY | flags), nullptr);
-    ASSERT_EQ(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | flags), 1);
-    unsigned char* der = nullptr;
-    const int n = i2d_CMS_ContentInfo(cms.get(), &der);
-    ASSERT_GT(n, 0);
-    std::string other(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
-    OPENSSL_free(der);
+    std::string other = CmsSignedBy(alice, EVP_sha256(), flags, NID_pkcs7_digest);
+    ASSERT_FALSE(other.empty());
     r = SmimeReceive(type, other, c);
     EXPECT_FALSE(r.ok()) << "SignedData of id-digestedData accepted as a message (flags " << flags << ")";
     if (flags != 0) continue;
@@ -701,6 +710,32 @@ TEST(HostileSigned, EContentTypeMustBeDataAndMatchTheAttribute) {
     other[e + 10] = '\x01';
     r = SmimeReceive(type, other, c);
     EXPECT_FALSE(r.ok()) << "contentType attribute id-digestedData under eContentType id-data accepted";
+  }
+}
+
+
+// The lean path reads SHA-256 only and hands every other digest to
+// CMS_verify, which took MD5 and SHA-1 (RFC 6151 §2: MD5 is no longer
+// acceptable where collision resistance is required, such as digital
+// signatures; SHA-1 chosen-prefix collisions are practical). sipim never
+// signs with them. Proves: alice's MD5 and SHA-1 signatures (with and without
+// signed attributes) are refused; SHA-384 still verifies through CMS.
+TEST(HostileSigned, WeakDigestsRefused) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& alice = p.user("sip:alice@home.com");
+  const std::string type = "application/pkcs7-mime;smime-type=signed-data;name=smime.p7m";
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  for (const EVP_MD* md : {EVP_md5(), EVP_sha1(), EVP_sha384()}) {
+    for (unsigned flags : {0u, static_cast<unsigned>(CMS_NOATTR)}) {
+      const std::string body = CmsSignedBy(alice, md, flags, NID_pkcs7_data);
+      ASSERT_FALSE(body.empty());
+      auto r = SmimeReceive(type, body, c);
+      if (md == EVP_sha384()) {
+        EXPECT_TRUE(r.ok()) << r.error().ToString();
+      } else {
+        EXPECT_FALSE(r.ok()) << EVP_MD_get0_name(md) << " signature accepted (flags " << flags << ")";
+      }
+    }
   }
 }
 
