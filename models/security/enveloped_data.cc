@@ -252,8 +252,16 @@ Result<EnvelopeView> ParseEnvelope(std::string_view input, bool gcm) {
     }
     Reader kari;
     if (!ris.Read(der::ContextCons(1), "KeyAgreeRecipientInfo", &kari)) return Malformed(ris);
-    out.karis.emplace_back();
-    if (Status st = ReadKari(kari, out.karis.back()); !st) return st.error();
+    // A KARI in a form not read here (another KDF, ukm...) is left out rather
+    // than failing the message: a receiver it names is then not found and
+    // goes to CMS, while a recipient named by another RecipientInfo stays on
+    // the lean path (for an RSA key under CBC the only one: smime.cc Decrypt).
+    KariView k;
+    if (Status st = ReadKari(kari, k); !st) {
+      if (st.code() == Errc::kUnsupported) continue;
+      return st.error();
+    }
+    out.karis.push_back(std::move(k));
   }
   if (!aed.Read(der::kSequence, gcm ? "authEncryptedContentInfo" : "encryptedContentInfo", &eci)) return Malformed(aed);
   if (Status st = ReadContent(eci, out); !st) return st.error();

@@ -739,5 +739,32 @@ TEST(HostileSigned, WeakDigestsRefused) {
   }
 }
 
+
+// With RSA key transport under CBC refused through CMS (above), a KARI the
+// lean decoder does not read (OpenSSL's default SHA-1 KDF) must not make the
+// whole EnvelopedData unreadable for an RSA recipient named beside it.
+// Proves: CMS_encrypt's AES-128-CBC message to an EC recipient (SHA-1 KDF)
+// and to dan (RSA) decrypts for dan on the lean path.
+TEST(HostileEnveloped, UnreadKariDoesNotHideOurKtri) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& dan = p.user("sip:dan@home.com");
+  const Identity& bob_ec = GetPki(KeyAlg::kP256).user("sip:bob@home.com");
+  X509StackPtr to(sk_X509_new_null());
+  ASSERT_TRUE(to && sk_X509_push(to.get(), bob_ec.cert.get()) && sk_X509_push(to.get(), dan.cert.get()));
+  BioPtr in(BIO_new_mem_buf(kEntity.data(), static_cast<int>(kEntity.size())));
+  CmsPtr cms(CMS_encrypt(to.get(), in.get(), EVP_aes_128_cbc(), CMS_BINARY));
+  ASSERT_TRUE(cms);
+  const std::string body = CmsDer(cms.get());
+  ReceiveStats stats;
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.me = &dan;
+  c.require_signature = false;
+  c.stats = &stats;
+  auto r = SmimeReceive("application/pkcs7-mime;smime-type=enveloped-data", body, c);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, "hostile review");
+  EXPECT_EQ(stats.lean_decrypted, 1u);
+}
+
 }  // namespace
 }  // namespace sipim::security
