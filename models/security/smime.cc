@@ -60,13 +60,14 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
 }
 
 // A Content-Type value read in place: views into the header value, which
-// must outlive it. Only the two parameters the receiver uses are kept (the
+// must outlive it. Only the three parameters the receiver uses are kept (the
 // last occurrence of each, as a later parameter overrode an earlier one);
 // the whole parameter list is still checked.
 struct ContentType {
   std::string_view type;        // type/subtype as written (compare with Is)
   std::string_view smime_type;  // unquoted
   std::string_view boundary;    // unquoted
+  std::string_view protocol;    // unquoted (multipart/signed)
   bool Is(std::string_view lower_type) const { return EqualsNoCase(type, lower_type); }
 };
 
@@ -102,6 +103,7 @@ Result<ContentType> ParseContentType(std::string_view v) {
     }
     if (EqualsNoCase(name, "smime-type")) ct.smime_type = value;
     if (EqualsNoCase(name, "boundary")) ct.boundary = value;
+    if (EqualsNoCase(name, "protocol")) ct.protocol = value;
   }
   return ct;
 }
@@ -1211,11 +1213,26 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
         made = true;
       }
     } else if (ct->Is("multipart/signed")) {
+      // RFC 8551 §3.5.3 (RFC 1847 §2.1): the protocol parameter is required and
+      // MUST be application/pkcs7-signature, the type of the second part;
+      // another protocol is not S/MIME. (x-pkcs7-signature: RFC 8551 §3.5.3.1's
+      // older spelling, still read.)
+      const auto is_p7s = [](std::string_view t) {
+        return EqualsNoCase(t, "application/pkcs7-signature") || EqualsNoCase(t, "application/x-pkcs7-signature");
+      };
+      if (!is_p7s(ct->protocol)) {
+        return MakeError(Errc::kMalformed, "multipart/signed protocol is not application/pkcs7-signature");
+      }
       std::string_view signed_part, sig_part;
       if (Status st = SplitMultipartSigned(current, ct->boundary, signed_part, sig_part); !st)
         return st.error();
       auto sig = ParseEntity(sig_part);
       if (!sig) return sig.error();
+      auto sig_type = ParseContentType(sig->content_type);
+      if (!sig_type) return sig_type.error();
+      if (!is_p7s(sig_type->type)) {
+        return MakeError(Errc::kMalformed, "multipart/signed second part is not application/pkcs7-signature");
+      }
       std::string_view sig_der = sig->body;
       std::string decoded;
       if (EqualsNoCase(sig->transfer_encoding, "base64")) {

@@ -758,5 +758,40 @@ TEST(HostileEnveloped, UnreadKariDoesNotHideOurKtri) {
   ExpectLeanDecrypts(p, dan, body);
 }
 
+
+// RFC 8551 §3.5.3 / RFC 1847 §2.1: multipart/signed's protocol parameter is
+// required and MUST be application/pkcs7-signature, and the second part is of
+// that type. The receiver read only the boundary, so a body declaring another
+// protocol (application/pgp-signature), none, or a second part of another
+// type was verified as S/MIME. Proves: those are refused (kMalformed), the
+// x-pkcs7-signature spelling is still read, and alice's body verifies.
+TEST(HostileSigned, MultipartSignedProtocolAndSignaturePartType) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  SignOptions o;
+  o.multipart = true;
+  auto b = SmimeSign(p.user("sip:alice@home.com"), kEntity, o);
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  ASSERT_TRUE(SmimeReceive(b->content_type, b->body, c).ok());
+  const std::string proto = "protocol=\"application/pkcs7-signature\";";
+  const std::size_t at = b->content_type.find(proto);
+  ASSERT_NE(at, std::string::npos);
+  std::string type = b->content_type;
+  type.replace(at, proto.size(), "protocol=\"application/pgp-signature\";");
+  EXPECT_EQ(SmimeReceive(type, b->body, c).code(), Errc::kMalformed) << "protocol application/pgp-signature";
+  type = b->content_type;
+  type.erase(at, proto.size());
+  EXPECT_EQ(SmimeReceive(type, b->body, c).code(), Errc::kMalformed) << "no protocol parameter";
+  type = b->content_type;
+  type.replace(at, proto.size(), "protocol=\"application/x-pkcs7-signature\";");
+  EXPECT_TRUE(SmimeReceive(type, b->body, c).ok()) << "x-pkcs7-signature";
+  std::string body = b->body;
+  const std::string part_type = "Content-Type: application/pkcs7-signature";
+  const std::size_t pt = body.find(part_type);
+  ASSERT_NE(pt, std::string::npos);
+  body.replace(pt, part_type.size(), "Content-Type: application/octet-stream");
+  EXPECT_EQ(SmimeReceive(b->content_type, body, c).code(), Errc::kMalformed) << "second part application/octet-stream";
+}
+
 }  // namespace
 }  // namespace sipim::security
