@@ -833,10 +833,14 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   // DH family.
   const Bytes* dhi = DhValue(m, mode, 0);
   if (dhi == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without a DH value of the expected group");
+  // DHHMAC: the I_MESSAGE's auth key also MACs the R_MESSAGE (the same PRF
+  // inputs: PSK, CSB ID, RAND), so it is derived once.
+  Bytes dhhmac_auth_key;
   if (mode == Mode::kDhhmac) {
     auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
     if (!mk) return mk.error();
-    if (Status st = CheckDhhmacKemac(m, raw, mk->auth_key, "I_MESSAGE"); !st) return st.error();
+    dhhmac_auth_key = std::move(mk->auth_key);
+    if (Status st = CheckDhhmacKemac(m, raw, dhhmac_auth_key, "I_MESSAGE"); !st) return st.error();
     const IdPayload* idi = m.Find<IdPayload>(0);
     peer = idi ? Str(idi->id) : std::string();
   } else {
@@ -869,9 +873,7 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   r.payloads.push_back(DhPayloadOf(mode, *dhi));
   Result<Bytes> out = Bytes{};
   if (mode == Mode::kDhhmac) {
-    auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
-    if (!mk) return mk.error();
-    out = EncodeWithKemacMac(r, KemacPayload{0, {}, 1, {}}, mk->auth_key);
+    out = EncodeWithKemacMac(r, KemacPayload{0, {}, 1, {}}, dhhmac_auth_key);
   } else {
     out = EncodeSigned(r, *cfg_.self);
   }
