@@ -943,7 +943,7 @@ Result<bool> LeanVerifySigned(std::string_view der, const std::string_view* dcon
 // The lean path for AuthEnvelopedData to an EC recipient (our KARI entry):
 // true if it decrypted and authenticated the content, false if OpenSSL's CMS
 // must decide (any check failing: CMS then gives the error its usual code).
-bool LeanDecryptKari(const EnvelopeView& v, const ReceiveContext& ctx, std::string& content) {
+bool LeanDecryptKari(const EnvelopeView& v, const ReceiveContext& ctx, std::string& content, bool* cbc_started) {
   const KariView* kari = nullptr;
   const KariView::Key* key = nullptr;
   for (const KariView& k : v.karis) {
@@ -961,6 +961,7 @@ bool LeanDecryptKari(const EnvelopeView& v, const ReceiveContext& ctx, std::stri
   OPENSSL_cleanse(z, sizeof z);
   OPENSSL_cleanse(kek, sizeof kek);
   std::string plain;
+  if (have_cek && !v.gcm && cbc_started != nullptr) *cbc_started = true;
   const bool ok = have_cek && DecryptContent(v, cek, plain);
   OPENSSL_cleanse(cek, sizeof cek);
   if (!ok) {
@@ -1007,7 +1008,8 @@ bool RejectionKey(const der::Span& encrypted_key, unsigned char* out16) {
 // and then for every resend of it), with the same code (kTampered) and
 // message and after the same work. A failure here does not go on to CMS:
 // a retry there could only add a second signal.
-std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContext& ctx, std::string& content) {
+std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContext& ctx, std::string& content,
+                                      bool* cbc_started) {
   std::optional<KtriView> mine;
   for (const der::Span& whole : v.ktris) {
     auto k = ReadKtri(whole);
@@ -1039,6 +1041,7 @@ std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContex
   OPENSSL_cleanse(rejection_cek, sizeof rejection_cek);
   ERR_clear_error();  // a padding failure leaves an error queue entry; it must not show
   std::string plain;
+  if (!v.gcm && cbc_started != nullptr) *cbc_started = true;
   const bool ok = DecryptContent(v, cek, plain);
   OPENSSL_cleanse(cek, sizeof cek);
   if (!ok) {
@@ -1051,19 +1054,27 @@ std::optional<Status> LeanDecryptKtri(const EnvelopeView& v, const ReceiveContex
   return Status();
 }
 
+Error CbcRefused() {
+  return MakeError(Errc::kUnsupported, "EnvelopedData (AES-128-CBC, no integrity) refused: this receiver reads "
+                                       "only AuthEnvelopedData (CbcReceive::kRefuse)");
+}
+
 // The lean paths for AuthEnvelopedData and EnvelopedData: nullopt when CMS
 // must decide, otherwise the verdict (a KARI failure always goes to CMS; see
-// above for KTRI).
-std::optional<Status> LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& content) {
+// above for KTRI). *cbc_started (when non-null) is set once CBC content
+// decryption begins.
+std::optional<Status> LeanDecrypt(std::string_view der, const ReceiveContext& ctx, std::string& content,
+                                  bool* cbc_started) {
   if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) return std::nullopt;
   auto v = ParseAuthEnvelopedData(der);
   if (!v && v.code() == Errc::kUnsupported) v = ParseEnvelopedData(der);
   if (!v) return std::nullopt;
+  if (!v->gcm && ctx.cbc == CbcReceive::kRefuse) return Status(CbcRefused());
   if (IsEcKey(ctx.me->key.get())) {
-    if (LeanDecryptKari(*v, ctx, content)) return Status();
+    if (LeanDecryptKari(*v, ctx, content, cbc_started)) return Status();
     return std::nullopt;
   }
-  if (IsRsaKey(ctx.me->key.get())) return LeanDecryptKtri(*v, ctx, content);
+  if (IsRsaKey(ctx.me->key.get())) return LeanDecryptKtri(*v, ctx, content, cbc_started);
   return std::nullopt;
 }
 
@@ -1089,12 +1100,13 @@ bool IsRecipient(CMS_ContentInfo* cms, X509* cert, bool* by_ktri = nullptr) {
   return false;
 }
 
-Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& content) {
+Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& content, bool* cbc_started) {
   const int nid = OBJ_obj2nid(CMS_get0_type(cms));
   if (nid != NID_pkcs7_enveloped && nid != NID_id_smime_ct_authEnvelopedData) {
     return MakeError(Errc::kMalformed, "encrypted body is neither EnvelopedData nor "
                                        "AuthEnvelopedData");
   }
+  if (nid == NID_pkcs7_enveloped && ctx.cbc == CbcReceive::kRefuse) return CbcRefused();
   if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) {
     return MakeError(Errc::kNotRecipient, "no private key to decrypt with");
   }
@@ -1116,6 +1128,8 @@ Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& con
                                          "key on a bad RSA block is a padding oracle under CBC");
   }
   ERR_clear_error();
+  // EnvelopedData in CMS is CBC (or another mode without integrity) too.
+  if (nid == NID_pkcs7_enveloped && cbc_started != nullptr) *cbc_started = true;
   // peer = NULL: the originator key is ephemeral (KARI) or absent (KTRI).
   if (CMS_decrypt_set1_pkey_and_peer(cms, ctx.me->key.get(), ctx.me->cert.get(), nullptr) != 1) {
     std::string why = DrainOpenSslErrors();
@@ -1152,10 +1166,10 @@ Status SplitMultipartSigned(std::string_view body, std::string_view boundary,
   return {};
 }
 
-}  // namespace
-
-Result<Received> SmimeReceive(std::string_view content_type, std::string_view body,
-                              const ReceiveContext& ctx) {
+// SmimeReceive's layers. `cbc` is set once an EnvelopedData (CBC) layer that
+// no verified signature covers begins decrypting its content.
+Result<Received> Unwrap(std::string_view content_type, std::string_view body, const ReceiveContext& ctx,
+                        bool& cbc) {
   Received r;
   std::string ct_value(content_type);
   // The layer being unwrapped is a view: into `body`, or into `held`, the
@@ -1186,7 +1200,7 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
       }
       if (!handled && (smime_type.empty() || EqualsNoCase(smime_type, "authenveloped-data") ||
                        EqualsNoCase(smime_type, "enveloped-data"))) {
-        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced)) {
+        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced, r.was_signed ? nullptr : &cbc)) {
           if (!*lean_dec) return lean_dec->error();
           if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
           r.was_encrypted = handled = made = true;
@@ -1205,7 +1219,7 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
           if (ctx.stats != nullptr) ++ctx.stats->cms_verified;
           r.was_signed = true;
         } else {
-          if (Status st = Decrypt(cms->get(), ctx, produced); !st) return st.error();
+          if (Status st = Decrypt(cms->get(), ctx, produced, r.was_signed ? nullptr : &cbc); !st) return st.error();
           if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
           r.was_encrypted = true;
         }
@@ -1281,6 +1295,23 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
     }
   }
   return MakeError(Errc::kMalformed, "S/MIME nesting deeper than 4 levels");
+}
+
+}  // namespace
+
+Result<Received> SmimeReceive(std::string_view content_type, std::string_view body,
+                              const ReceiveContext& ctx) {
+  bool cbc = false;
+  Result<Received> r = Unwrap(content_type, body, ctx, cbc);
+  if (r || !cbc) return r;
+  // CbcReceive::kOneError (kRefuse never decrypts CBC): one code and one
+  // message, whatever failed after the content decryption began.
+  if (ctx.stats != nullptr) {
+    ++ctx.stats->cbc_one_error;
+    ctx.stats->cbc_hidden_code = r.code();
+  }
+  return MakeError(Errc::kTampered, "EnvelopedData (AES-128-CBC): the content does not decrypt, parse and verify "
+                                    "(under CBC, without integrity, these are one error: CbcReceive)");
 }
 
 }  // namespace sipim::security

@@ -10,7 +10,7 @@
 // not OpenSSL's SHA-1 default), and sign-then-encrypt.
 // Receive side: decrypt, verify the signature and the chain to a trusted CA,
 // and check that the signer's certificate names the From AOR. Every failure is
-// its own Errc.
+// its own Errc, except after an unauthenticated CBC decryption (CbcReceive).
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -63,6 +63,31 @@ Result<SmimeBody> SmimeSignAndEncrypt(const Identity& signer, const std::vector<
 struct ReceiveStats {
   std::uint64_t lean_verified = 0, cms_verified = 0;
   std::uint64_t lean_decrypted = 0, cms_decrypted = 0;
+  // Failures after an unauthenticated CBC decryption (CbcReceive::kOneError)
+  // and the code each would have had, the last one: for the local log only.
+  // Sent back to the peer (as distinct SIP responses, say) it is the padding
+  // oracle kOneError closes.
+  std::uint64_t cbc_one_error = 0;
+  Errc cbc_hidden_code = Errc::kOk;
+};
+
+// How EnvelopedData (AES-128-CBC, no integrity) is received when no verified
+// signature outside it covers its ciphertext. CBC without a MAC is a padding
+// oracle whenever the receiver's answer depends on the decrypted bytes: bad
+// padding (kTampered) and good padding over garbage (kMalformed, or a bad
+// inner signature) would tell an attacker who resends altered ciphertext the
+// plaintext byte by byte.
+enum class CbcReceive {
+  // Decrypted; every failure from the content decryption on (padding, the
+  // entity, the inner signature, chain and From checks) is one error,
+  // kTampered with one message. The error code is then no oracle; the time
+  // still is (bad padding fails at once, good padding goes on to parse and
+  // verify), and the inner reason reaches only ReceiveStats. The default:
+  // CBC is what many S/MIME senders still write.
+  kOneError,
+  // Refused (kUnsupported) before any private-key operation: only
+  // AuthEnvelopedData (GCM) is read. No oracle at all.
+  kRefuse,
 };
 
 struct ReceiveContext {
@@ -77,6 +102,7 @@ struct ReceiveContext {
   CertCache* cert_cache = nullptr;      // optional: signer certificates seen before stay parsed
                                         // and chain-checked (validity re-checked per message)
   ReceiveStats* stats = nullptr;        // optional: counts lean / CMS handling of each layer
+  CbcReceive cbc = CbcReceive::kOneError;  // EnvelopedData (CBC) outside a verified signature
 };
 
 struct Received {

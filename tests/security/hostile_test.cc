@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -585,9 +587,11 @@ TEST(HostileDer, NonDerAndOverlongLengthsRefused) {
 // the encrypted key, not a fresh random one, so every resend of one message
 // fails the same way. With CBC a wrong key unpads about once in 256 and the
 // garbage entity is then kMalformed: such a message is found among corrupted
-// keys and must give kMalformed on every resend (a random key per attempt
+// keys and must fail as kMalformed on every resend (a random key per attempt
 // gave kTampered on almost all of them, which told a non-conformant RSA
-// block from a conformant one).
+// block from a conformant one). Since CbcReceive::kOneError both surface as
+// kTampered; the code they would have had is read from ReceiveStats, the
+// local log, so that this still proves the rejection key is deterministic.
 TEST(HostileEnveloped, RsaCbcRejectionIsTheSameOnEveryResend) {
   Pki& p = GetPki(KeyAlg::kRsa2048);
   const Identity& dan = p.user("sip:dan@home.com");
@@ -602,14 +606,21 @@ TEST(HostileEnveloped, RsaCbcRejectionIsTheSameOnEveryResend) {
   ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
   c.me = &dan;
   c.require_signature = false;
+  ReceiveStats stats;
+  c.stats = &stats;
   std::string unpads;
   for (int i = 0; i < 4000 && unpads.empty(); ++i) {
     std::string m = b->body;
     m[key_at + 8 + static_cast<std::size_t>(i % 200)] ^= static_cast<char>(1 + i / 200);
-    if (SmimeReceive(type, m, c).code() == Errc::kMalformed) unpads = m;
+    EXPECT_EQ(SmimeReceive(type, m, c).code(), Errc::kTampered);
+    if (stats.cbc_hidden_code == Errc::kMalformed) unpads = m;
   }
   ASSERT_FALSE(unpads.empty()) << "no corrupted key among 4000 gave a well-padded content";
-  for (int k = 0; k < 30; ++k) EXPECT_EQ(SmimeReceive(type, unpads, c).code(), Errc::kMalformed) << "resend " << k;
+  for (int k = 0; k < 30; ++k) {
+    stats.cbc_hidden_code = Errc::kOk;
+    EXPECT_EQ(SmimeReceive(type, unpads, c).code(), Errc::kTampered) << "resend " << k;
+    EXPECT_EQ(stats.cbc_hidden_code, Errc::kMalformed) << "resend " << k;
+  }
 }
 
 
@@ -791,6 +802,139 @@ TEST(HostileSigned, MultipartSignedProtocolAndSignaturePartType) {
   ASSERT_NE(pt, std::string::npos);
   body.replace(pt, part_type.size(), "Content-Type: application/octet-stream");
   EXPECT_EQ(SmimeReceive(b->content_type, body, c).code(), Errc::kMalformed) << "second part application/octet-stream";
+}
+
+
+
+// The S/MIME review's padding-oracle experiment: the last byte of the
+// second-to-last CBC block takes its 255 other values, which changes the
+// last plaintext byte, so one of them makes the padding valid over a garbled
+// block (the entity's length is chosen so that the original padding is not
+// 0x01). Before CbcReceive::kOneError that one answer was kMalformed and the
+// 254 others kTampered: an attacker resending altered copies learns the
+// plaintext. Proves: the 255 answers are one code and one message, for RSA
+// (lean KTRI) and P-256 (lean KARI) recipients, encrypted only and
+// sign-then-encrypt, while ReceiveStats (the local log) shows the valid
+// padding was reached.
+TEST(HostileEnveloped, CbcPaddingIsNoErrorOracle) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    Pki& p = GetPki(alg);
+    const Identity& alice = p.user("sip:alice@home.com");
+    const Identity& dan = p.user("sip:dan@home.com");
+    for (bool sign : {false, true}) {
+      SCOPED_TRACE(std::string(KeyAlgName(alg)) + (sign ? " sign-then-encrypt" : " encrypted only"));
+      std::string entity;
+      for (int extra = 0; entity.empty() || entity.size() % 16 == 15; ++extra) {
+        entity = MakeMimeEntity("text/plain", "hostile review" + std::string(static_cast<std::size_t>(extra), ' '));
+        if (sign) {
+          auto signed_body = SmimeSign(alice, entity);
+          ASSERT_TRUE(signed_body.ok()) << signed_body.error().ToString();
+          entity = SmimeBodyAsEntity(*signed_body);
+        }
+      }
+      auto b = SmimeEncrypt({dan.cert.get()}, entity, SmimeCipher::kAes128Cbc);
+      ASSERT_TRUE(b.ok()) << b.error().ToString();
+      auto v = ParseEnvelopedData(b->body);
+      ASSERT_TRUE(v.ok()) << v.error().ToString();
+      ASSERT_GE(v->ciphertext.size, 32u);
+      const std::size_t at = static_cast<std::size_t>(v->ciphertext.data + v->ciphertext.size - 17 -
+                                                      reinterpret_cast<const unsigned char*>(b->body.data()));
+      ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+      c.me = &dan;
+      c.require_signature = sign;
+      ReceiveStats stats;
+      c.stats = &stats;
+      ASSERT_TRUE(SmimeReceive(b->content_type, b->body, c).ok());
+      std::set<std::pair<Errc, std::string>> answers;
+      std::map<Errc, int> hidden;
+      for (int delta = 1; delta < 256; ++delta) {
+        std::string m = b->body;
+        m[at] = static_cast<char>(m[at] ^ delta);
+        auto r = SmimeReceive(b->content_type, m, c);
+        ASSERT_FALSE(r.ok()) << "delta " << delta << " accepted";
+        answers.insert({r.code(), r.error().message});
+        ++hidden[stats.cbc_hidden_code];
+      }
+      EXPECT_EQ(answers.size(), 1u);
+      EXPECT_EQ(answers.begin()->first, Errc::kTampered);
+      EXPECT_EQ(stats.cbc_one_error, 255u);
+      EXPECT_GE(hidden.size(), 2u) << "no altered copy got past the padding: the experiment did not reach the oracle";
+    }
+  }
+}
+
+// CbcReceive::kRefuse reads only AuthEnvelopedData. Proves: EnvelopedData
+// (the lean form to RSA and to P-256 recipients, and CMS_encrypt's
+// AES-256-CBC to a P-256 recipient, which only CMS reads) is kUnsupported
+// with no decryption on either path, also for a receiver who is not a
+// recipient (refused before the RecipientInfos are read), while GCM still
+// decrypts.
+TEST(HostileEnveloped, CbcRefusedWhenOnlyGcmIsRead) {
+  const std::string type = "application/pkcs7-mime;smime-type=enveloped-data";
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    SCOPED_TRACE(KeyAlgName(alg));
+    Pki& p = GetPki(alg);
+    const Identity& dan = p.user("sip:dan@home.com");
+    const Identity& carol = p.user("sip:carol@home.com");
+    ReceiveStats stats;
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.require_signature = false;
+    c.cbc = CbcReceive::kRefuse;
+    c.stats = &stats;
+    auto cbc = SmimeEncrypt({dan.cert.get()}, kEntity, SmimeCipher::kAes128Cbc);
+    ASSERT_TRUE(cbc.ok()) << cbc.error().ToString();
+    std::vector<std::string> bodies = {cbc->body};
+    if (alg == KeyAlg::kP256) bodies.push_back(CmsEncryptedTo({dan.cert.get()}, EVP_aes_256_cbc()));
+    for (const std::string& body : bodies) {
+      for (const Identity* me : {&dan, &carol}) {
+        c.me = me;
+        auto r = SmimeReceive(type, body, c);
+        EXPECT_EQ(r.code(), Errc::kUnsupported) << me->aor << ": " << (r ? "accepted" : r.error().ToString());
+      }
+    }
+    EXPECT_EQ(stats.lean_decrypted + stats.cms_decrypted, 0u);
+    auto gcm = SmimeEncrypt({dan.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+    ASSERT_TRUE(gcm.ok()) << gcm.error().ToString();
+    c.me = &dan;
+    auto r = SmimeReceive(gcm->content_type, gcm->body, c);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->body, "hostile review");
+  }
+}
+
+// Where the one error applies. A message signed under a CA nobody trusts
+// ("mallory", named as alice) is kUnknownCa when signed only. Proves: inside
+// CBC with no signature outside it, it is kTampered (the code the padding
+// failures have), its real code kept in ReceiveStats; inside GCM it keeps
+// kUnknownCa (the tag has authenticated the ciphertext); and CBC under
+// alice's verified signature (encrypt-then-sign: the signature covers the
+// ciphertext) keeps kUnknownCa too.
+TEST(HostileEnveloped, OneErrorOnlyWhereNothingAuthenticatesTheCbcCiphertext) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const Identity& alice = p.user("sip:alice@home.com");
+  const Identity& dan = p.user("sip:dan@home.com");
+  auto mallory = p.rogue_ca.Issue("sip:alice@home.com", testing::CachedKey(KeyAlg::kRsa2048, "mallory"),
+                                  KeyAlg::kRsa2048);
+  ASSERT_TRUE(mallory.ok()) << mallory.error().ToString();
+  auto forged = SmimeSign(*mallory, kEntity);
+  ASSERT_TRUE(forged.ok()) << forged.error().ToString();
+  ReceiveStats stats;
+  ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+  c.me = &dan;
+  c.stats = &stats;
+  EXPECT_EQ(SmimeReceive(forged->content_type, forged->body, c).code(), Errc::kUnknownCa) << "signed only";
+  const std::string inner = SmimeBodyAsEntity(*forged);
+  auto cbc = SmimeEncrypt({dan.cert.get()}, inner, SmimeCipher::kAes128Cbc);
+  auto gcm = SmimeEncrypt({dan.cert.get()}, inner, SmimeCipher::kAes128Gcm);
+  ASSERT_TRUE(cbc.ok() && gcm.ok());
+  EXPECT_EQ(SmimeReceive(cbc->content_type, cbc->body, c).code(), Errc::kTampered) << "inside CBC";
+  EXPECT_EQ(stats.cbc_hidden_code, Errc::kUnknownCa);
+  EXPECT_EQ(stats.cbc_one_error, 1u);
+  EXPECT_EQ(SmimeReceive(gcm->content_type, gcm->body, c).code(), Errc::kUnknownCa) << "inside GCM";
+  auto outer = SmimeSign(alice, SmimeBodyAsEntity(*cbc));
+  ASSERT_TRUE(outer.ok()) << outer.error().ToString();
+  EXPECT_EQ(SmimeReceive(outer->content_type, outer->body, c).code(), Errc::kUnknownCa) << "CBC under alice's signature";
+  EXPECT_EQ(stats.cbc_one_error, 1u);
 }
 
 }  // namespace
