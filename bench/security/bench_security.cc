@@ -403,7 +403,7 @@ void KdfSessionKeys(State& state, sec::PrfFunc prf, std::size_t tgk_len) {
   Bytes tgk(tgk_len, 0x42), rand(16, 0x17);
   std::size_t out = 0;
   for (auto _ : state) {
-    auto k = sec::DeriveSessionKeys(prf, tgk, 0, 0x01020304, rand);
+    auto k = sec::DeriveSessionKeys(prf, tgk, 1, 0x01020304, rand);
     out = k->tek.size() + k->salt.size() + k->auth_key.size();
     benchmark::DoNotOptimize(k);
   }

@@ -90,7 +90,13 @@ struct KeyMaterial {
   Bytes rand;
   std::uint32_t csb_id = 0;
   PrfFunc prf = PrfFunc::kMikey1;
-  Result<SessionKeys> Derive(std::uint8_t cs_id = 0) const {
+  // The I_MESSAGE's HDR maps one crypto session (one SRTP-ID entry). Its
+  // CS ID is 1: the map's entries are numbered from 1 (minisip's MIKEY, and
+  // the MCPTT code derived from it, find an SSRC's CS ID as its entry's
+  // position from 1, with 0 for none), so a peer derives this session's TEK
+  // and salt with cs_id 1.
+  static constexpr std::uint8_t kFirstCsId = 1;
+  Result<SessionKeys> Derive(std::uint8_t cs_id = kFirstCsId) const {
     return DeriveSessionKeys(prf, tgk, cs_id, csb_id, rand);
   }
 };

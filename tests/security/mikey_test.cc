@@ -78,11 +78,19 @@ TEST_P(MikeyMode, BothSidesDeriveTheSameKeys) {
                                 : GetParam() == Mode::kEcdhSigned                          ? 32u
                                                                                             : 16u;
     EXPECT_EQ(keys->tgk.size(), tgk_len);
-    auto a = keys->Derive(0), b = res.keys().Derive(0);
+    auto a = keys->Derive(), b = res.keys().Derive();
     ASSERT_TRUE(a.ok() && b.ok());
     EXPECT_EQ(Hex(a->tek), Hex(b->tek));
     EXPECT_EQ(Hex(a->salt), Hex(b->salt));
     EXPECT_EQ(Hex(a->auth_key), Hex(b->auth_key));
+    // The HDR's one crypto session is CS ID 1, as a peer numbering the
+    // SRTP-ID map from 1 derives it; CS ID 0 gives other keys.
+    auto cs1 = DeriveSessionKeys(prf, keys->tgk, 1, keys->csb_id, keys->rand);
+    auto cs0 = DeriveSessionKeys(prf, keys->tgk, 0, keys->csb_id, keys->rand);
+    ASSERT_TRUE(cs1.ok() && cs0.ok());
+    EXPECT_EQ(Hex(a->tek), Hex(cs1->tek));
+    EXPECT_EQ(Hex(a->salt), Hex(cs1->salt));
+    EXPECT_NE(Hex(a->tek), Hex(cs0->tek));
     EXPECT_EQ(res.peer_uri(), "sip:alice@home.com");
     // The messages decode and carry the data types of their mode.
     auto di = Decode(*i_msg), dr = Decode(*r_msg);
