@@ -38,9 +38,9 @@ while IFS=$'\t' read -r binary dict seeds; do
   args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
         -artifact_prefix="$work/artifacts/")
   [ -n "$dict" ] && args+=(-dict="$dict")
-  # shellcheck disable=SC2086  # seeds is a space-separated list of directories
+  read -r -a seed_dirs <<< "$seeds"  # a space-separated list of directories
   echo "fuzz.sh: $name for ${seconds}s, seeds: ${seeds:-none}"
-  "$binary" "${args[@]}" "$work/corpus" $seeds > "$work/log.txt" 2>&1 || {
+  "$binary" "${args[@]}" "$work/corpus" "${seed_dirs[@]}" > "$work/log.txt" 2>&1 || {
     echo "fuzz.sh: $name FAILED; last lines of $work/log.txt:" >&2
     tail -n 40 "$work/log.txt" >&2
     exit 1
