@@ -937,5 +937,98 @@ TEST(HostileEnveloped, OneErrorOnlyWhereNothingAuthenticatesTheCbcCiphertext) {
   EXPECT_EQ(stats.cbc_one_error, 1u);
 }
 
+
+// An EnvelopedData (AES-128-CBC) body taken apart: the RecipientInfos SET's
+// contents, the version, the IV and the ciphertext; Rebuild() writes it back
+// with another IV and ciphertext, as EnvelopedData or (auth) as
+// AuthEnvelopedData that names AES-128-CBC, with a 16-byte mac.
+struct CbcParts {
+  std::string ris, version, iv, ct;
+  bool Split(const std::string& body) {
+    std::string err;
+    der::Reader top(body, &err), ci, e0, ed, eci, alg;
+    der::Span oid, v, r, i, c;
+    if (!top.Read(der::kSequence, "ci", &ci) || !ci.ReadBytes(der::kOid, "type", &oid) ||
+        !ci.Read(der::ContextCons(0), "e0", &e0) || !e0.Read(der::kSequence, "ed", &ed) ||
+        !ed.ReadBytes(der::kInteger, "version", &v) || !ed.ReadBytes(der::kSet, "ris", &r) ||
+        !ed.Read(der::kSequence, "eci", &eci) || !eci.ReadBytes(der::kOid, "data", &oid) ||
+        !eci.Read(der::kSequence, "alg", &alg) || !alg.ReadBytes(der::kOid, "cbc", &oid) ||
+        !alg.ReadBytes(der::kOctetString, "iv", &i) || !eci.ReadBytes(der::ContextPrim(0), "ct", &c)) {
+      return false;
+    }
+    ris = std::string(r.view());
+    version = std::string(v.view());
+    iv = std::string(i.view());
+    ct = std::string(c.view());
+    return true;
+  }
+  std::string Rebuild(const std::string& new_iv, const std::string& new_ct, bool auth = false) const {
+    static const char kEnv[] = "\x2A\x86\x48\x86\xF7\x0D\x01\x07\x03";
+    static const char kAuth[] = "\x2A\x86\x48\x86\xF7\x0D\x01\x09\x10\x01\x17";
+    static const char kData[] = "\x2A\x86\x48\x86\xF7\x0D\x01\x07\x01";
+    static const char kCbc[] = "\x60\x86\x48\x01\x65\x03\x04\x01\x02";
+    std::string alg, eci, ed, e0, ci, out;
+    der::PutTlv(alg, der::kOid, std::string_view(kCbc, 9));
+    der::PutTlv(alg, der::kOctetString, new_iv);
+    der::PutTlv(eci, der::kOid, std::string_view(kData, 9));
+    der::PutTlv(eci, der::kSequence, alg);
+    der::PutTlv(eci, der::ContextPrim(0), new_ct);
+    der::PutTlv(ed, der::kInteger, auth ? std::string(1, '\0') : version);
+    der::PutTlv(ed, der::kSet, ris);
+    der::PutTlv(ed, der::kSequence, eci);
+    if (auth) der::PutTlv(ed, der::kOctetString, std::string(16, '\0'));
+    der::PutTlv(e0, der::kSequence, ed);
+    der::PutTlv(ci, der::kOid, auth ? std::string_view(kAuth, 11) : std::string_view(kEnv, 9));
+    der::PutTlv(ci, der::ContextCons(0), e0);
+    der::PutTlv(out, der::kSequence, ci);
+    return out;
+  }
+};
+
+// OpenSSL 3.0's CMS decrypts AuthEnvelopedData with whatever content
+// encryption it names, and sets the mac as a tag only for an AEAD cipher. An
+// attacker who rewrote a CBC EnvelopedData as AuthEnvelopedData naming
+// AES-128-CBC (the same RecipientInfos, IV and ciphertext, any 16-byte mac)
+// had it decrypted on the CMS path, the mac ignored and no CBC policy applied:
+// CbcReceive::kRefuse read it, and under kOneError one byte's 255 changes gave
+// 254 kTampered (with OpenSSL's reason) and 1 kMalformed, the padding oracle
+// (for an RSA key, CMS's random key on a bad RSA block came back with it).
+// Proves: for RSA and P-256 recipients and both policies, the rewritten body
+// is refused before any decryption, with one code and message for the intact
+// body and its 255 changes.
+TEST(HostileEnveloped, AuthEnvelopedDataNamingCbcIsRefused) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    SCOPED_TRACE(KeyAlgName(alg));
+    Pki& p = GetPki(alg);
+    const Identity& dan = p.user("sip:dan@home.com");
+    auto b = SmimeEncrypt({dan.cert.get()}, kEntity, SmimeCipher::kAes128Cbc);
+    ASSERT_TRUE(b.ok()) << b.error().ToString();
+    CbcParts parts;
+    ASSERT_TRUE(parts.Split(b->body));
+    ASSERT_EQ(parts.Rebuild(parts.iv, parts.ct), b->body);
+    for (CbcReceive mode : {CbcReceive::kOneError, CbcReceive::kRefuse}) {
+      SCOPED_TRACE(mode == CbcReceive::kRefuse ? "kRefuse" : "kOneError");
+      ReceiveStats stats;
+      ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+      c.me = &dan;
+      c.require_signature = false;
+      c.cbc = mode;
+      c.stats = &stats;
+      std::set<std::pair<Errc, std::string>> answers;
+      for (int delta = 0; delta < 256; ++delta) {
+        std::string ct = parts.ct;
+        ct[ct.size() - 17] = static_cast<char>(ct[ct.size() - 17] ^ delta);
+        auto r = SmimeReceive("application/pkcs7-mime;smime-type=authenveloped-data",
+                              parts.Rebuild(parts.iv, ct, /*auth=*/true), c);
+        ASSERT_FALSE(r.ok()) << "delta " << delta << " accepted";
+        answers.insert({r.code(), r.error().message});
+      }
+      EXPECT_EQ(answers.size(), 1u);
+      EXPECT_EQ(answers.begin()->first, Errc::kMalformed) << answers.begin()->second;
+      EXPECT_EQ(stats.lean_decrypted + stats.cms_decrypted + stats.cbc_one_error, 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sipim::security
