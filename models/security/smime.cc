@@ -1101,12 +1101,15 @@ bool IsRecipient(CMS_ContentInfo* cms, X509* cert, bool* by_ktri = nullptr) {
 }
 
 // True if an AuthEnvelopedData names AES-GCM (any key size) as its content
-// encryption. RFC 5083 §2.1 requires an authenticated-encryption algorithm,
-// but OpenSSL 3.0's CMS decrypts with whatever cipher is named and sets the
-// mac as a tag only for an AEAD one: AES-128-CBC there is read with no
-// integrity at all, and as AuthEnvelopedData it escaped every CBC rule
-// (CbcReceive, the RSA refusal below). Read from CMS's own DER encoding, so
-// that a BER input is judged by what CMS parsed.
+// encryption and its mac is a tag of 12 to 16 bytes. RFC 5083 §2.1 requires
+// an authenticated-encryption algorithm, but OpenSSL 3.0's CMS decrypts with
+// whatever cipher is named and sets the mac as a tag only for an AEAD one:
+// AES-128-CBC there is read with no integrity at all, and as
+// AuthEnvelopedData it escaped every CBC rule (CbcReceive, the RSA refusal
+// below). And CMS checks a mac of any length from 1 byte as a truncated GCM
+// tag, so a 1-byte mac authenticates 8 bits (NIST SP 800-38D: 12 to 16 bytes,
+// what the lean decoder reads). Read from CMS's own DER encoding, so that a
+// BER input is judged by what CMS parsed.
 bool AuthEnvelopedIsGcm(CMS_ContentInfo* cms) {
   static constexpr unsigned char kGcm128[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x06};
   static constexpr unsigned char kGcm192[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x1A};
@@ -1130,7 +1133,10 @@ bool AuthEnvelopedIsGcm(CMS_ContentInfo* cms) {
       !aeci.Read(der::kSequence, "contentEncryptionAlgorithm", &alg) || !alg.ReadBytes(der::kOid, "algorithm", &oid)) {
     return false;
   }
-  return der::Is(oid, kGcm128) || der::Is(oid, kGcm192) || der::Is(oid, kGcm256);
+  if (!der::Is(oid, kGcm128) && !der::Is(oid, kGcm192) && !der::Is(oid, kGcm256)) return false;
+  der::Span mac;
+  if (aed.PeekTag() == der::ContextCons(1) && !aed.ReadAny("authAttrs", nullptr)) return false;
+  return aed.ReadBytes(der::kOctetString, "mac", &mac) && mac.size >= 12 && mac.size <= 16;
 }
 
 Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& content, bool* cbc_started) {
@@ -1140,8 +1146,8 @@ Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& con
                                        "AuthEnvelopedData");
   }
   if (nid == NID_id_smime_ct_authEnvelopedData && !AuthEnvelopedIsGcm(cms)) {
-    return MakeError(Errc::kMalformed, "AuthEnvelopedData whose content encryption is not AES-GCM (RFC 5083 "
-                                       "§2.1: an authenticated-encryption algorithm): not decrypted");
+    return MakeError(Errc::kMalformed, "AuthEnvelopedData whose content encryption is not AES-GCM with a 12- to "
+                                       "16-byte tag (RFC 5083 §2.1, NIST SP 800-38D): not decrypted");
   }
   if (nid == NID_pkcs7_enveloped && ctx.cbc == CbcReceive::kRefuse) return CbcRefused();
   if (ctx.me == nullptr || !ctx.me->key || !ctx.me->cert) {

@@ -1030,5 +1030,61 @@ TEST(HostileEnveloped, AuthEnvelopedDataNamingCbcIsRefused) {
   }
 }
 
+// GCM's tag may be cut short, and OpenSSL 3.0's CMS takes AuthEnvelopedData's
+// mac at whatever length it has (1 to 16 bytes) as the tag to check. The lean
+// decoder reads only a mac of aes-ICVlen (12..16) bytes, so a shorter one went
+// to CMS, where a 1-byte mac passed for 1 value in 256: "GCM" then
+// authenticated 8 bits, and what the receiver said about the decrypted bytes
+// (distinct codes inside GCM, or for an RSA key CMS's random key on a bad RSA
+// block) was an oracle at 256 messages a question. Proves: for RSA and P-256
+// recipients, a mac of 1 byte (all 256 values), of 4 or 8 bytes (the real
+// tag's first bytes) is refused with one code and message, while the real tag
+// cut to 12 bytes still decrypts.
+TEST(HostileEnveloped, GcmMacShorterThan12BytesIsRefused) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    SCOPED_TRACE(KeyAlgName(alg));
+    Pki& p = GetPki(alg);
+    const Identity& dan = p.user("sip:dan@home.com");
+    auto b = SmimeEncrypt({dan.cert.get()}, kEntity, SmimeCipher::kAes128Gcm);
+    ASSERT_TRUE(b.ok()) << b.error().ToString();
+    // Everything in the AuthEnvelopedData before its mac, and the mac.
+    std::string err, head;
+    der::Reader top(b->body, &err), ci, e0, aed;
+    der::Span type, whole, mac;
+    unsigned char tag = 0;
+    ASSERT_TRUE(top.Read(der::kSequence, "ContentInfo", &ci) && ci.ReadBytes(der::kOid, "contentType", &type) &&
+                ci.Read(der::ContextCons(0), "content", &e0) && e0.Read(der::kSequence, "AuthEnvelopedData", &aed));
+    while (aed.ReadAny("element", &whole, &tag) && tag != der::kOctetString) head.append(whole.view());
+    ASSERT_EQ(tag, der::kOctetString);
+    ASSERT_EQ(whole.size, 18u);
+    const std::string real(whole.view().substr(2));
+    const auto with_mac = [&](const std::string& m) {
+      std::string ed = head, explicit0, info, out;
+      der::PutTlv(ed, der::kOctetString, m);
+      der::PutTlv(explicit0, der::kSequence, ed);
+      der::PutTlv(info, der::kOid, type.view());
+      der::PutTlv(info, der::ContextCons(0), explicit0);
+      der::PutTlv(out, der::kSequence, info);
+      return out;
+    };
+    ASSERT_EQ(with_mac(real), b->body);
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &dan;
+    c.require_signature = false;
+    std::set<std::pair<Errc, std::string>> answers;
+    std::vector<std::string> macs = {real.substr(0, 4), real.substr(0, 8)};
+    for (int v = 0; v < 256; ++v) macs.push_back(std::string(1, static_cast<char>(v)));
+    for (const std::string& m : macs) {
+      auto r = SmimeReceive(b->content_type, with_mac(m), c);
+      ASSERT_FALSE(r.ok()) << "a " << m.size() << "-byte mac accepted";
+      answers.insert({r.code(), r.error().message});
+    }
+    EXPECT_EQ(answers.size(), 1u);
+    auto r = SmimeReceive(b->content_type, with_mac(real.substr(0, 12)), c);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->body, "hostile review");
+  }
+}
+
 }  // namespace
 }  // namespace sipim::security
