@@ -1209,8 +1209,11 @@ Status SplitMultipartSigned(std::string_view body, std::string_view boundary,
   return {};
 }
 
-// SmimeReceive's layers. `cbc` is set once an EnvelopedData (CBC) layer that
-// no verified signature covers begins decrypting its content.
+// SmimeReceive's layers. `cbc` is set once an EnvelopedData (CBC) layer
+// begins decrypting its content, whatever signature lies outside it: that
+// signature covers the ciphertext but vouches only for what its signer sent,
+// and anyone the trust store knows can sign a copy of someone else's CBC
+// message that he altered.
 Result<Received> Unwrap(std::string_view content_type, std::string_view body, const ReceiveContext& ctx,
                         bool& cbc) {
   Received r;
@@ -1243,7 +1246,7 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
       }
       if (!handled && (smime_type.empty() || EqualsNoCase(smime_type, "authenveloped-data") ||
                        EqualsNoCase(smime_type, "enveloped-data"))) {
-        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced, r.was_signed ? nullptr : &cbc)) {
+        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced, &cbc)) {
           if (!*lean_dec) return lean_dec->error();
           if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
           r.was_encrypted = handled = made = true;
@@ -1262,7 +1265,7 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
           if (ctx.stats != nullptr) ++ctx.stats->cms_verified;
           r.was_signed = true;
         } else {
-          if (Status st = Decrypt(cms->get(), ctx, produced, r.was_signed ? nullptr : &cbc); !st) return st.error();
+          if (Status st = Decrypt(cms->get(), ctx, produced, &cbc); !st) return st.error();
           if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
           r.was_encrypted = true;
         }

@@ -71,12 +71,14 @@ struct ReceiveStats {
   Errc cbc_hidden_code = Errc::kOk;
 };
 
-// How EnvelopedData (AES-128-CBC, no integrity) is received when no verified
-// signature outside it covers its ciphertext. CBC without a MAC is a padding
-// oracle whenever the receiver's answer depends on the decrypted bytes: bad
-// padding (kTampered) and good padding over garbage (kMalformed, or a bad
-// inner signature) would tell an attacker who resends altered ciphertext the
-// plaintext byte by byte.
+// How EnvelopedData (AES-128-CBC, no integrity) is received. CBC without a
+// MAC is a padding oracle whenever the receiver's answer depends on the
+// decrypted bytes: bad padding (kTampered) and good padding over garbage
+// (kMalformed, or a bad inner signature) would tell an attacker who resends
+// altered ciphertext the plaintext byte by byte. A verified signature outside
+// the CBC layer (encrypt-then-sign) changes nothing: it vouches only for what
+// its signer sent, and anyone with a trusted certificate can sign an altered
+// copy of another sender's CBC message.
 enum class CbcReceive {
   // Decrypted; every failure from the content decryption on (padding, the
   // entity, the inner signature, chain and From checks) is one error,
@@ -102,7 +104,7 @@ struct ReceiveContext {
   CertCache* cert_cache = nullptr;      // optional: signer certificates seen before stay parsed
                                         // and chain-checked (validity re-checked per message)
   ReceiveStats* stats = nullptr;        // optional: counts lean / CMS handling of each layer
-  CbcReceive cbc = CbcReceive::kOneError;  // EnvelopedData (CBC) outside a verified signature
+  CbcReceive cbc = CbcReceive::kOneError;  // EnvelopedData (CBC), signed outside or not
 };
 
 struct Received {

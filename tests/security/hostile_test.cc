@@ -904,12 +904,12 @@ TEST(HostileEnveloped, CbcRefusedWhenOnlyGcmIsRead) {
 
 // Where the one error applies. A message signed under a CA nobody trusts
 // ("mallory", named as alice) is kUnknownCa when signed only. Proves: inside
-// CBC with no signature outside it, it is kTampered (the code the padding
-// failures have), its real code kept in ReceiveStats; inside GCM it keeps
-// kUnknownCa (the tag has authenticated the ciphertext); and CBC under
-// alice's verified signature (encrypt-then-sign: the signature covers the
-// ciphertext) keeps kUnknownCa too.
-TEST(HostileEnveloped, OneErrorOnlyWhereNothingAuthenticatesTheCbcCiphertext) {
+// CBC it is kTampered (the code the padding failures have), its real code
+// kept in ReceiveStats, also when alice's verified signature lies outside
+// the CBC layer (encrypt-then-sign: a signature over the ciphertext vouches
+// only for its signer, CbcUnderAnySignerIsNoErrorOracle); inside GCM it
+// keeps kUnknownCa (the tag has authenticated the ciphertext).
+TEST(HostileEnveloped, OneErrorInsideEveryCbcLayerNotInsideGcm) {
   Pki& p = GetPki(KeyAlg::kRsa2048);
   const Identity& alice = p.user("sip:alice@home.com");
   const Identity& dan = p.user("sip:dan@home.com");
@@ -933,8 +933,9 @@ TEST(HostileEnveloped, OneErrorOnlyWhereNothingAuthenticatesTheCbcCiphertext) {
   EXPECT_EQ(SmimeReceive(gcm->content_type, gcm->body, c).code(), Errc::kUnknownCa) << "inside GCM";
   auto outer = SmimeSign(alice, SmimeBodyAsEntity(*cbc));
   ASSERT_TRUE(outer.ok()) << outer.error().ToString();
-  EXPECT_EQ(SmimeReceive(outer->content_type, outer->body, c).code(), Errc::kUnknownCa) << "CBC under alice's signature";
-  EXPECT_EQ(stats.cbc_one_error, 1u);
+  EXPECT_EQ(SmimeReceive(outer->content_type, outer->body, c).code(), Errc::kTampered) << "CBC under alice's signature";
+  EXPECT_EQ(stats.cbc_hidden_code, Errc::kUnknownCa);
+  EXPECT_EQ(stats.cbc_one_error, 2u);
 }
 
 
@@ -1083,6 +1084,55 @@ TEST(HostileEnveloped, GcmMacShorterThan12BytesIsRefused) {
     auto r = SmimeReceive(b->content_type, with_mac(real.substr(0, 12)), c);
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     EXPECT_EQ(r->body, "hostile review");
+  }
+}
+
+// A verified signature outside a CBC layer covers its ciphertext, but it
+// vouches only for what its signer sent: anyone with a certificate the
+// receiver trusts (bob, any user of the domain, with his own AOR in From) can
+// sign a copy of alice's CBC message to dan that he altered. The one error
+// was not applied under a verified signature, so bob's 255 changes of one
+// ciphertext byte gave 254 kTampered and 1 kMalformed again: the padding
+// oracle on alice's message, with bob's signature around each question.
+// Proves: for RSA and P-256 recipients, bob's 255 signed copies get one code
+// (kTampered) and one message.
+TEST(HostileEnveloped, CbcUnderAnySignerIsNoErrorOracle) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    SCOPED_TRACE(KeyAlgName(alg));
+    Pki& p = GetPki(alg);
+    const Identity& alice = p.user("sip:alice@home.com");
+    const Identity& bob = p.user("sip:bob@home.com");
+    const Identity& dan = p.user("sip:dan@home.com");
+    std::string entity;  // sign-then-encrypt, sized so that the original padding is not 0x01
+    for (int extra = 0; entity.empty() || entity.size() % 16 == 15; ++extra) {
+      auto signed_body = SmimeSign(alice, MakeMimeEntity("text/plain", "hostile review" + std::string(extra, ' ')));
+      ASSERT_TRUE(signed_body.ok()) << signed_body.error().ToString();
+      entity = SmimeBodyAsEntity(*signed_body);
+    }
+    auto b = SmimeEncrypt({dan.cert.get()}, entity, SmimeCipher::kAes128Cbc);
+    ASSERT_TRUE(b.ok()) << b.error().ToString();
+    CbcParts parts;
+    ASSERT_TRUE(parts.Split(b->body));
+    ReceiveStats stats;
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &dan;
+    c.from_aor = bob.aor;
+    c.stats = &stats;
+    std::set<std::pair<Errc, std::string>> answers;
+    std::map<Errc, int> hidden;
+    for (int delta = 1; delta < 256; ++delta) {
+      std::string ct = parts.ct;
+      ct[ct.size() - 17] = static_cast<char>(ct[ct.size() - 17] ^ delta);
+      auto outer = SmimeSign(bob, MakeMimeEntity(b->content_type, parts.Rebuild(parts.iv, ct)));
+      ASSERT_TRUE(outer.ok()) << outer.error().ToString();
+      auto r = SmimeReceive(outer->content_type, outer->body, c);
+      ASSERT_FALSE(r.ok()) << "delta " << delta << " accepted";
+      answers.insert({r.code(), r.error().message});
+      ++hidden[stats.cbc_hidden_code];
+    }
+    EXPECT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers.begin()->first, Errc::kTampered);
+    EXPECT_GE(hidden.size(), 2u) << "no altered copy got past the padding: the experiment did not reach the oracle";
   }
 }
 
