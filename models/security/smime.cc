@@ -1189,9 +1189,9 @@ Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& con
 }
 
 // Splits a multipart/signed body into the signed entity bytes and the
-// signature part's entity.
+// signature part's entity; `epilogue` gets what follows the close delimiter.
 Status SplitMultipartSigned(std::string_view body, std::string_view boundary,
-                            std::string_view& signed_part, std::string_view& sig_part) {
+                            std::string_view& signed_part, std::string_view& sig_part, std::string_view& epilogue) {
   if (boundary.empty()) return MakeError(Errc::kMalformed, "multipart/signed without boundary");
   const std::string open = "--" + std::string(boundary) + "\r\n";
   const std::string mid = "\r\n--" + std::string(boundary) + "\r\n";
@@ -1206,6 +1206,7 @@ Status SplitMultipartSigned(std::string_view body, std::string_view boundary,
   }
   signed_part = body.substr(open.size(), m - open.size());
   sig_part = body.substr(m + mid.size(), c - m - mid.size());
+  epilogue = body.substr(c + close.size());
   return {};
 }
 
@@ -1283,9 +1284,17 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
       if (!is_p7s(ct->protocol)) {
         return MakeError(Errc::kMalformed, "multipart/signed protocol is not application/pkcs7-signature");
       }
-      std::string_view signed_part, sig_part;
-      if (Status st = SplitMultipartSigned(current, ct->boundary, signed_part, sig_part); !st)
+      std::string_view signed_part, sig_part, epilogue;
+      if (Status st = SplitMultipartSigned(current, ct->boundary, signed_part, sig_part, epilogue); !st)
         return st.error();
+      // Inside CBC every decrypted byte must be checked by the signature or
+      // by a parser: the epilogue is neither, so ciphertext blocks appended
+      // after the close delimiter made the message accepted exactly when
+      // their padding was good (a padding oracle through success). Only
+      // transport padding and line ends may follow it there.
+      if (cbc && epilogue.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+        return MakeError(Errc::kMalformed, "multipart/signed inside CBC has bytes after its close delimiter");
+      }
       auto sig = ParseEntity(sig_part);
       if (!sig) return sig.error();
       auto sig_type = ParseContentType(sig->content_type);

@@ -1136,5 +1136,46 @@ TEST(HostileEnveloped, CbcUnderAnySignerIsNoErrorOracle) {
   }
 }
 
+// The error code is not the receiver's only answer: acceptance is one too.
+// Sign-then-encrypt with multipart/signed (alice to dan, CBC): an attacker
+// appends two blocks to the ciphertext, one he varies and one he wants to
+// decrypt. The plaintext is then alice's entity, its old padding, a garbled
+// block and the target block XOR his choice; the signature still verifies,
+// because everything after multipart/signed's close delimiter (the epilogue)
+// was ignored, so the message was accepted exactly when the new padding was
+// good: 1 of the 256 values of his last byte, the padding oracle through
+// success. Proves: for RSA and P-256 recipients, the 256 copies get one
+// answer (kTampered, one message) and none is accepted, while alice's
+// message itself still is.
+TEST(HostileEnveloped, CbcMultipartSignedEpilogueIsNoAcceptanceOracle) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    SCOPED_TRACE(KeyAlgName(alg));
+    Pki& p = GetPki(alg);
+    const Identity& alice = p.user("sip:alice@home.com");
+    const Identity& dan = p.user("sip:dan@home.com");
+    SignOptions multipart;
+    multipart.multipart = true;
+    auto b = SmimeSignAndEncrypt(alice, {dan.cert.get()}, kEntity, SmimeCipher::kAes128Cbc, multipart);
+    ASSERT_TRUE(b.ok()) << b.error().ToString();
+    CbcParts parts;
+    ASSERT_TRUE(parts.Split(b->body));
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &dan;
+    auto intact = SmimeReceive(b->content_type, b->body, c);
+    ASSERT_TRUE(intact.ok()) << intact.error().ToString();
+    EXPECT_EQ(intact->body, "hostile review");
+    std::set<std::pair<Errc, std::string>> answers;
+    for (int last = 0; last < 256; ++last) {
+      std::string varied(16, '\x5a');
+      varied[15] = static_cast<char>(last);
+      auto r = SmimeReceive(b->content_type, parts.Rebuild(parts.iv, parts.ct + varied + parts.ct.substr(0, 16)), c);
+      ASSERT_FALSE(r.ok()) << "last byte " << last << " accepted";
+      answers.insert({r.code(), r.error().message});
+    }
+    EXPECT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers.begin()->first, Errc::kTampered);
+  }
+}
+
 }  // namespace
 }  // namespace sipim::security
