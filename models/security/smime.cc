@@ -1226,6 +1226,12 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
   std::string_view current = body;
   std::string held;
   bool in_held = false;  // whether `current` is a view into `held`
+  // Whether a signature has verified since the last CBC layer was decrypted.
+  // A signature outside a CBC layer vouches only for what its signer sent (he
+  // may have altered another sender's ciphertext), so with a signature
+  // required, the content of a CBC layer must be signed inside it: otherwise
+  // an unsigned inner entity is accepted exactly when the padding is good.
+  bool signed_inside_cbc = false;
   for (int depth = 0; depth < 4; ++depth) {
     auto ct = ParseContentType(ct_value);
     if (!ct) return ct.error();
@@ -1242,12 +1248,18 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
         if (!lean) return lean.error();
         if (*lean) {
           if (ctx.stats != nullptr) ++ctx.stats->lean_verified;
-          r.was_signed = handled = true;
+          r.was_signed = signed_inside_cbc = handled = true;
         }
       }
       if (!handled && (smime_type.empty() || EqualsNoCase(smime_type, "authenveloped-data") ||
                        EqualsNoCase(smime_type, "enveloped-data"))) {
-        if (std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced, &cbc)) {
+        bool layer_cbc = false;
+        std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced, &layer_cbc);
+        if (layer_cbc) {
+          cbc = true;
+          signed_inside_cbc = false;
+        }
+        if (lean_dec) {
           if (!*lean_dec) return lean_dec->error();
           if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
           r.was_encrypted = handled = made = true;
@@ -1264,9 +1276,15 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
           }
           if (Status st = VerifySigned(cms->get(), nullptr, ctx, produced, r.signer_aor); !st) return st.error();
           if (ctx.stats != nullptr) ++ctx.stats->cms_verified;
-          r.was_signed = true;
+          r.was_signed = signed_inside_cbc = true;
         } else {
-          if (Status st = Decrypt(cms->get(), ctx, produced, &cbc); !st) return st.error();
+          bool layer_cbc = false;
+          Status st = Decrypt(cms->get(), ctx, produced, &layer_cbc);
+          if (layer_cbc) {
+            cbc = true;
+            signed_inside_cbc = false;
+          }
+          if (!st) return st.error();
           if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
           r.was_encrypted = true;
         }
@@ -1321,10 +1339,14 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
       }
       if (ctx.stats != nullptr) ++(*lean ? ctx.stats->lean_verified : ctx.stats->cms_verified);
       next = signed_part;
-      r.was_signed = true;
+      r.was_signed = signed_inside_cbc = true;
     } else {
       if (ctx.require_signature && !r.was_signed) {
         return MakeError(Errc::kBadSignature, "message is not signed (content " + Lower(ct->type) + ")");
+      }
+      if (ctx.require_signature && cbc && !signed_inside_cbc) {
+        return MakeError(Errc::kBadSignature, "the content of a CBC layer is not signed inside it (content " +
+                                                  Lower(ct->type) + ")");
       }
       r.content_type = std::move(ct_value);
       if (in_held) {  // shift the payload to the front of `held` and take it: no new allocation

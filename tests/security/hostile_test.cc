@@ -1177,5 +1177,50 @@ TEST(HostileEnveloped, CbcMultipartSignedEpilogueIsNoAcceptanceOracle) {
   }
 }
 
+// A signature outside a CBC layer does not vouch for its content either.
+// bob takes alice's sign-then-encrypt message to dan (pkcs7-mime, CBC), flips
+// IV bits so that the first plaintext block reads "Content-Type:x/y" where it
+// read "Content-Type: ap" (the inner entity becomes an unknown, unsigned
+// type), appends a block he varies and a block he wants to decrypt, and signs
+// the result with his own certificate, his AOR in From. His signature
+// satisfied require_signature for the whole message, and the unsigned inner
+// entity (DER, garbage, target) was accepted exactly when the new padding was
+// good: 1 of the 256 values of his last byte, a padding oracle through
+// success. Proves: for RSA and P-256 recipients, the 256 copies get one answer
+// (kTampered, one message) and none is accepted: with a signature required,
+// the content of a CBC layer must be signed inside it.
+TEST(HostileEnveloped, OuterSignatureDoesNotVouchForCbcContent) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    SCOPED_TRACE(KeyAlgName(alg));
+    Pki& p = GetPki(alg);
+    const Identity& alice = p.user("sip:alice@home.com");
+    const Identity& bob = p.user("sip:bob@home.com");
+    const Identity& dan = p.user("sip:dan@home.com");
+    auto b = SmimeSignAndEncrypt(alice, {dan.cert.get()}, kEntity, SmimeCipher::kAes128Cbc);
+    ASSERT_TRUE(b.ok()) << b.error().ToString();
+    CbcParts parts;
+    ASSERT_TRUE(parts.Split(b->body));
+    std::string iv = parts.iv;
+    const std::string was = "Content-Type: ap", now = "Content-Type:x/y";
+    for (std::size_t i = 0; i < 16; ++i) iv[i] = static_cast<char>(iv[i] ^ was[i] ^ now[i]);
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &dan;
+    c.from_aor = bob.aor;
+    std::set<std::pair<Errc, std::string>> answers;
+    for (int last = 0; last < 256; ++last) {
+      std::string varied(16, '\x5a');
+      varied[15] = static_cast<char>(last);
+      auto outer =
+          SmimeSign(bob, MakeMimeEntity(b->content_type, parts.Rebuild(iv, parts.ct + varied + parts.ct.substr(0, 16))));
+      ASSERT_TRUE(outer.ok()) << outer.error().ToString();
+      auto r = SmimeReceive(outer->content_type, outer->body, c);
+      ASSERT_FALSE(r.ok()) << "last byte " << last << " accepted as " << r->content_type;
+      answers.insert({r.code(), r.error().message});
+    }
+    EXPECT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers.begin()->first, Errc::kTampered);
+  }
+}
+
 }  // namespace
 }  // namespace sipim::security
