@@ -84,8 +84,12 @@ enum class CbcReceive {
   // entity, the inner signature, chain and From checks) is one error,
   // kTampered with one message. The error code is then no oracle; the time
   // still is (bad padding fails at once, good padding goes on to parse and
-  // verify), and the inner reason reaches only ReceiveStats. The default:
-  // CBC is what many S/MIME senders still write.
+  // verify), and the inner reason reaches only ReceiveStats. Acceptance is
+  // an answer too: with require_signature the content of a CBC layer must be
+  // signed inside it and cover it (no multipart/signed epilogue), but with
+  // require_signature false an unsigned entity is accepted exactly when its
+  // padding is good, an oracle no error code hides (use kRefuse there).
+  // The default: CBC is what many S/MIME senders still write.
   kOneError,
   // Refused (kUnsupported) before any private-key operation: only
   // AuthEnvelopedData (GCM) is read. No oracle at all.
