@@ -156,7 +156,7 @@ TEST(Session, Lost200ToInviteIsRetransmitted) {
   tb.Record();
   Ptr<NetDevice> officeSide = tb.links[2].Get(0);
   Simulator::Schedule(Seconds(0.9), [officeSide]() {
-    officeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new sipim_test::DropFirst(1))));
+    officeSide->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(1)));
   });
   Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
   Simulator::Stop(Seconds(4));

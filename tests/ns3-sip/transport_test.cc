@@ -14,7 +14,7 @@ namespace {
 void LoseDanToHome(Testbed& tb, int n) {
   Ptr<NetDevice> homeSide = tb.links[0].Get(1);
   Simulator::Schedule(Seconds(0.9), [homeSide, n]() {
-    homeSide->SetAttribute("ReceiveErrorModel", PointerValue(Ptr<ErrorModel>(new sipim_test::DropFirst(n))));
+    homeSide->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(n)));
   });
 }
 
