@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the wire core with clang, AddressSanitizer and UBSan into build-fuzz/,
-# runs the wire-core test suites under the sanitizers, then runs every libFuzzer
+# Builds sipim with clang, AddressSanitizer and UBSan into build-fuzz/ (the
+# ns-3 models and the simulation too: about 5 min on 2 cores; the benchmarks
+# are left out), runs every test suite under the sanitizers, then runs every libFuzzer
 # target for a bounded time from its seeds. Any crash, leak or sanitizer report
 # fails the script. Before the fuzzers, the batch-alternation engine's tests
 # (bench/security/alternation.h: threads taking turns) also run under
@@ -12,9 +13,9 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 jobs=$(nproc 2>/dev/null || echo 2)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSIPIM_FUZZ=ON -DSIPIM_WITH_NS3=OFF -DSIPIM_BENCH=OFF -DSIPIM_TESTS=ON
+  -DSIPIM_FUZZ=ON -DSIPIM_WITH_NS3=ON -DSIPIM_BENCH=OFF -DSIPIM_TESTS=ON
 cmake --build build-fuzz -j "$jobs"
-ctest --test-dir build-fuzz --output-on-failure -j "$jobs"
+ctest --test-dir build-fuzz --output-on-failure -j "$jobs" --timeout 600
 
 CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSIPIM_WITH_NS3=OFF -DSIPIM_BENCH=OFF -DSIPIM_TESTS=ON \
