@@ -53,7 +53,11 @@ class ReplayWindow {
 };
 
 // One direction's keys and state. The cipher (and HMAC) state is keyed once
-// at Create(); each message only sets a new IV.
+// at Create(); each message only sets a new IV. The two directions of a
+// session must use different keys (KeyMaterial::Derive() for initiator to
+// responder, Derive(2) for the other way): both count from seq 1 and nothing
+// else in the IV tells them apart (README: "Each direction needs keys of its
+// own").
 class SealSession {
  public:
   SealSession() = default;

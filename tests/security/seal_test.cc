@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "security/kdf.h"
 #include "security/seal.h"
 
 namespace sipim::security {
@@ -346,6 +347,47 @@ TEST(Seal, CmTagCheckSeesEveryBitOfTheTag) {
 }
 
 // A session keeps working after being moved (its keyed state travels with it).
+// Both directions of a session count from seq 1, so they must not share a
+// crypto session's keys: with the same keys the two directions' first frames
+// are identical (every IV reused; for GCM the XOR of the plaintexts and a
+// forgeable tag), and for AES-CM a frame reflected back to its sender
+// verifies and opens (its MAC does not cover the direction). Proves: keys
+// derived for CS ID 1 (initiator to responder) and CS ID 2 (responder to
+// initiator) from one TGK give different frames for the same message, and
+// neither direction's receiver opens the other's frame (kTampered), for
+// both suites.
+TEST(Seal, DirectionsNeedTheirOwnCryptoSession) {
+  const Bytes tgk(16, 0x42), rand(16, 0x17);
+  auto to_responder = DeriveSessionKeys(PrfFunc::kMikey1, tgk, 1, 0x01020304, rand);
+  auto to_initiator = DeriveSessionKeys(PrfFunc::kMikey1, tgk, 2, 0x01020304, rand);
+  ASSERT_TRUE(to_responder.ok() && to_initiator.ok());
+  for (SealSuite suite : {SealSuite::kAes128Gcm, SealSuite::kAesCmHmacSha1_80}) {
+    SCOPED_TRACE(SealSuiteName(suite));
+    std::string shared_a, shared_b, a, b, out;
+    auto sa = SealSession::Create(suite, *to_responder), sb = SealSession::Create(suite, *to_responder);
+    ASSERT_TRUE(sa.ok() && sb.ok());
+    ASSERT_TRUE(sa->Seal(kHeader, kText, shared_a).ok() && sb->Seal(kHeader, kText, shared_b).ok());
+    EXPECT_EQ(shared_a, shared_b) << "one crypto session both ways: the same IV, the same frame";
+    auto reflected = SealSession::Create(suite, *to_responder);
+    ASSERT_TRUE(reflected.ok());
+    EXPECT_TRUE(reflected->Open(kHeader, shared_a, out).ok()) << "a frame sent back to its sender opens";
+
+    auto tx_i = SealSession::Create(suite, *to_responder), tx_r = SealSession::Create(suite, *to_initiator);
+    auto rx_r = SealSession::Create(suite, *to_responder), rx_i = SealSession::Create(suite, *to_initiator);
+    ASSERT_TRUE(tx_i.ok() && tx_r.ok() && rx_r.ok() && rx_i.ok());
+    ASSERT_TRUE(tx_i->Seal(kHeader, kText, a).ok() && tx_r->Seal(kHeader, kText, b).ok());
+    EXPECT_NE(a.substr(kSealHeaderLen), b.substr(kSealHeaderLen));
+    EXPECT_EQ(rx_i->Open(kHeader, a, out).code(), Errc::kTampered) << "the initiator's frame reflected to it";
+    EXPECT_EQ(rx_r->Open(kHeader, b, out).code(), Errc::kTampered) << "the responder's frame reflected to it";
+    out.clear();  // Open appends
+    ASSERT_TRUE(rx_r->Open(kHeader, a, out).ok());
+    EXPECT_EQ(out, kText);
+    out.clear();
+    ASSERT_TRUE(rx_i->Open(kHeader, b, out).ok());
+    EXPECT_EQ(out, kText);
+  }
+}
+
 TEST(Seal, MovedSessionStillSealsAndOpens) {
   for (SealSuite suite : {SealSuite::kAes128Gcm, SealSuite::kAesCmHmacSha1_80}) {
     SealSession tx = std::move(*SealSession::Create(suite, Keys(7)));
