@@ -1232,6 +1232,14 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
   // required, the content of a CBC layer must be signed inside it: otherwise
   // an unsigned inner entity is accepted exactly when the padding is good.
   bool signed_inside_cbc = false;
+  // After a decryption attempt: once a CBC layer has begun decrypting, the
+  // one error applies (`cbc`) and its content needs a signature of its own.
+  const auto after_decryption = [&](bool layer_cbc) {
+    if (layer_cbc) {
+      cbc = true;
+      signed_inside_cbc = false;
+    }
+  };
   for (int depth = 0; depth < 4; ++depth) {
     auto ct = ParseContentType(ct_value);
     if (!ct) return ct.error();
@@ -1255,10 +1263,7 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
                        EqualsNoCase(smime_type, "enveloped-data"))) {
         bool layer_cbc = false;
         std::optional<Status> lean_dec = LeanDecrypt(current, ctx, produced, &layer_cbc);
-        if (layer_cbc) {
-          cbc = true;
-          signed_inside_cbc = false;
-        }
+        after_decryption(layer_cbc);
         if (lean_dec) {
           if (!*lean_dec) return lean_dec->error();
           if (ctx.stats != nullptr) ++ctx.stats->lean_decrypted;
@@ -1280,10 +1285,7 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
         } else {
           bool layer_cbc = false;
           Status st = Decrypt(cms->get(), ctx, produced, &layer_cbc);
-          if (layer_cbc) {
-            cbc = true;
-            signed_inside_cbc = false;
-          }
+          after_decryption(layer_cbc);
           if (!st) return st.error();
           if (ctx.stats != nullptr) ++ctx.stats->cms_decrypted;
           r.was_encrypted = true;
