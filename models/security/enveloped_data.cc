@@ -11,6 +11,8 @@ using der::Span;
 constexpr unsigned char kOidAuthEnveloped[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x01, 0x17};
 constexpr unsigned char kOidData[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01};
 constexpr unsigned char kOidAes128Gcm[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x06};
+constexpr unsigned char kOidAes192Gcm[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x1A};
+constexpr unsigned char kOidAes256Gcm[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2E};
 constexpr unsigned char kOidAes128Wrap[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x05};
 constexpr unsigned char kOidEcPublicKey[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
 constexpr unsigned char kOidEcdhSha256Kdf[] = {0x2B, 0x81, 0x04, 0x01, 0x0B, 0x01};  // 1.3.132.1.11.1
@@ -280,6 +282,26 @@ Result<EnvelopeView> ParseEnvelope(std::string_view input, bool gcm) {
 
 Result<EnvelopeView> ParseAuthEnvelopedData(std::string_view input) { return ParseEnvelope(input, true); }
 Result<EnvelopeView> ParseEnvelopedData(std::string_view input) { return ParseEnvelope(input, false); }
+
+bool AuthEnvelopedNamesGcm(std::string_view input) {
+  std::string err;
+  Reader top(input, &err), ci, explicit0, aed, aeci, alg;
+  Span oid, mac;
+  if (!top.Read(der::kSequence, "ContentInfo", &ci) || !ci.ReadBytes(der::kOid, "contentType", nullptr) ||
+      !ci.Read(der::ContextCons(0), "content", &explicit0) || !explicit0.Read(der::kSequence, "AuthEnvelopedData", &aed) ||
+      !aed.ReadBytes(der::kInteger, "version", nullptr)) {
+    return false;
+  }
+  if (aed.PeekTag() == der::ContextCons(0) && !aed.ReadAny("originatorInfo", nullptr)) return false;
+  if (!aed.ReadBytes(der::kSet, "recipientInfos", nullptr) ||
+      !aed.Read(der::kSequence, "authEncryptedContentInfo", &aeci) || !aeci.ReadBytes(der::kOid, "contentType", nullptr) ||
+      !aeci.Read(der::kSequence, "contentEncryptionAlgorithm", &alg) || !alg.ReadBytes(der::kOid, "algorithm", &oid)) {
+    return false;
+  }
+  if (!Is(oid, kOidAes128Gcm) && !Is(oid, kOidAes192Gcm) && !Is(oid, kOidAes256Gcm)) return false;
+  if (aed.PeekTag() == der::ContextCons(1) && !aed.ReadAny("authAttrs", nullptr)) return false;
+  return aed.ReadBytes(der::kOctetString, "mac", &mac) && mac.size >= 12 && mac.size <= 16;
+}
 
 Result<KtriView> ReadKtri(const Span& whole) {
   std::string err;

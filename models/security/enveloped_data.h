@@ -55,6 +55,11 @@ struct EnvelopeView {
 // content type (kUnsupported for the other).
 Result<EnvelopeView> ParseAuthEnvelopedData(std::string_view der);
 Result<EnvelopeView> ParseEnvelopedData(std::string_view der);
+// True if the ContentInfo `der` holds AuthEnvelopedData whose content
+// encryption is AES-GCM of any key size (not only the 128-bit form the
+// parser above reads) and whose mac is 12 to 16 bytes (NIST SP 800-38D):
+// the check before handing such a message to OpenSSL's CMS.
+bool AuthEnvelopedNamesGcm(std::string_view der);
 // Decodes one KeyTransRecipientInfo of the form sipim and CMS_encrypt write:
 // version 0, issuerAndSerialNumber, rsaEncryption (NULL or absent
 // parameters). kUnsupported for another form, kMalformed for bad DER.

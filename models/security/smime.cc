@@ -1100,43 +1100,21 @@ bool IsRecipient(CMS_ContentInfo* cms, X509* cert, bool* by_ktri = nullptr) {
   return false;
 }
 
-// True if an AuthEnvelopedData names AES-GCM (any key size) as its content
-// encryption and its mac is a tag of 12 to 16 bytes. RFC 5083 §2.1 requires
-// an authenticated-encryption algorithm, but OpenSSL 3.0's CMS decrypts with
+// AuthEnvelopedNamesGcm (enveloped_data.h) on CMS's own DER encoding, so
+// that a BER input is judged by what CMS parsed. RFC 5083 §2.1 requires an
+// authenticated-encryption algorithm, but OpenSSL 3.0's CMS decrypts with
 // whatever cipher is named and sets the mac as a tag only for an AEAD one:
 // AES-128-CBC there is read with no integrity at all, and as
 // AuthEnvelopedData it escaped every CBC rule (CbcReceive, the RSA refusal
 // below). And CMS checks a mac of any length from 1 byte as a truncated GCM
-// tag, so a 1-byte mac authenticates 8 bits (NIST SP 800-38D: 12 to 16 bytes,
-// what the lean decoder reads). Read from CMS's own DER encoding, so that a
-// BER input is judged by what CMS parsed.
+// tag, so a 1-byte mac authenticates 8 bits.
 bool AuthEnvelopedIsGcm(CMS_ContentInfo* cms) {
-  static constexpr unsigned char kGcm128[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x06};
-  static constexpr unsigned char kGcm192[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x1A};
-  static constexpr unsigned char kGcm256[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2E};
   auto encoded = CmsToDer(cms);
   if (!encoded) {
     DrainOpenSslErrors();
     return false;
   }
-  std::string err;
-  der::Reader top(*encoded, &err), ci, explicit0, aed, aeci, alg;
-  der::Span oid;
-  if (!top.Read(der::kSequence, "ContentInfo", &ci) || !ci.ReadBytes(der::kOid, "contentType", nullptr) ||
-      !ci.Read(der::ContextCons(0), "content", &explicit0) || !explicit0.Read(der::kSequence, "AuthEnvelopedData", &aed) ||
-      !aed.ReadBytes(der::kInteger, "version", nullptr)) {
-    return false;
-  }
-  if (aed.PeekTag() == der::ContextCons(0) && !aed.ReadAny("originatorInfo", nullptr)) return false;
-  if (!aed.ReadBytes(der::kSet, "recipientInfos", nullptr) ||
-      !aed.Read(der::kSequence, "authEncryptedContentInfo", &aeci) || !aeci.ReadBytes(der::kOid, "contentType", nullptr) ||
-      !aeci.Read(der::kSequence, "contentEncryptionAlgorithm", &alg) || !alg.ReadBytes(der::kOid, "algorithm", &oid)) {
-    return false;
-  }
-  if (!der::Is(oid, kGcm128) && !der::Is(oid, kGcm192) && !der::Is(oid, kGcm256)) return false;
-  der::Span mac;
-  if (aed.PeekTag() == der::ContextCons(1) && !aed.ReadAny("authAttrs", nullptr)) return false;
-  return aed.ReadBytes(der::kOctetString, "mac", &mac) && mac.size >= 12 && mac.size <= 16;
+  return AuthEnvelopedNamesGcm(*encoded);
 }
 
 Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& content, bool* cbc_started) {
