@@ -432,6 +432,13 @@ CalibrationResult CalibrationRows(const Rows& rows) {
       c.algorithm = p[2];
       c.size_bytes = rd.Size(p[3]);
       c.output_bytes = rd.Counter("bytes_out");
+    } else if (p[0] == "BM_SmimeReject" && p.size() == 3) {
+      // The cost of refusing an altered message: what a UA spends on a
+      // tampered MESSAGE before it answers.
+      c.operation = "smime_reject";
+      c.algorithm = p[1];
+      c.size_bytes = rd.Size(p[2]);
+      c.output_bytes = rd.Counter("bytes_out");
     } else if (p[0] == "BM_Mikey" && p.size() == 3) {
       c.operation = "mikey_" + p[2];
       c.algorithm = p[1];

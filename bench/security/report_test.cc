@@ -359,6 +359,19 @@ TEST(SecurityReportCsv, PrimitiveSizeOrAlgorithm) {
   EXPECT_EQ(c.rows[1].output_bytes, 256);
 }
 
+// BM_SmimeReject/<alg>/<n>: the cost of refusing an altered message of n
+// bytes of entity, written as operation smime_reject.
+TEST(SecurityReportCsv, SmimeRejectRows) {
+  const CalibrationResult c =
+      CalibrationRows(MakeRows({MakeRow("BM_SmimeReject/p256-aes128cbc-badpad/100", 70000, {{"bytes_out", 0}})}));
+  ASSERT_EQ(c.rows.size(), 1u);
+  EXPECT_TRUE(c.skipped.empty());
+  EXPECT_EQ(c.rows[0].operation, "smime_reject");
+  EXPECT_EQ(c.rows[0].algorithm, "p256-aes128cbc-badpad");
+  EXPECT_EQ(c.rows[0].size_bytes, 100);
+  EXPECT_EQ(c.rows[0].output_bytes, 0);
+}
+
 // The CSV text: header, rows sorted by operation then algorithm then size,
 // ns rounded to one decimal.
 TEST(SecurityReportCsv, FormatsSortedRowsWithOneDecimal) {
