@@ -279,6 +279,20 @@ double Line::Highest() const {
   return v;
 }
 
+namespace {
+
+// A line's "trials | rounds" cells: each trial's ratio, then its rounds.
+std::string TrialCells(const Line& l) {
+  std::string trials, rounds;
+  for (const Result& t : l.trials) {
+    trials += (trials.empty() ? "" : ", ") + Printf("%.3f", t.ratio);
+    rounds += (rounds.empty() ? "" : ", ") + std::to_string(t.rounds);
+  }
+  return trials + " | " + rounds;
+}
+
+}  // namespace
+
 std::string FormatTable(const std::vector<Line>& lines) {
   std::string out =
       "| operation | primitives | ratio (median of trials) | trials (each the median of its rounds) | rounds | ≤ 1.10 |\n"
@@ -297,12 +311,7 @@ std::string FormatTable(const std::vector<Line>& lines) {
     within += ok;
     all_within += l.Highest() <= secreport::kMaxRatio;
     const bool crosses = l.Lowest() <= secreport::kMaxRatio && l.Highest() > secreport::kMaxRatio;
-    std::string trials, rounds;
-    for (const Result& t : l.trials) {
-      trials += (trials.empty() ? "" : ", ") + Printf("%.3f", t.ratio);
-      rounds += (rounds.empty() ? "" : ", ") + std::to_string(t.rounds);
-    }
-    out += "| " + l.op + " | " + formula + " | " + Printf("%.3f", ratio) + " | " + trials + " | " + rounds + " | " +
+    out += "| " + l.op + " | " + formula + " | " + Printf("%.3f", ratio) + " | " + TrialCells(l) + " | " +
            (ok ? "yes" : "**no**") + (crosses ? " (trials cross 1.10)" : "") + " |\n";
   }
   out += "\n" + std::to_string(within) + " of " + std::to_string(measured) +
@@ -311,6 +320,22 @@ std::string FormatTable(const std::vector<Line>& lines) {
   const std::size_t failed = lines.size() - static_cast<std::size_t>(measured);
   if (failed > 0) out += " " + std::to_string(failed) + " not measured (errors above).";
   return out + "\n";
+}
+
+std::string FormatPairTable(const std::vector<Line>& lines) {
+  std::string out =
+      "| operation | against | time ratio (median of trials) | trials (each the median of its rounds) | rounds |\n"
+      "|---|---|---|---|---|\n";
+  for (const Line& l : lines) {
+    const std::string against = secreport::Formula(l.terms, l.note);
+    const std::string error = l.Error();
+    if (!error.empty()) {
+      out += "| " + l.op + " | " + against + " | error: " + error + " | | |\n";
+      continue;
+    }
+    out += "| " + l.op + " | " + against + " | " + Printf("%.3f", l.Ratio()) + " | " + TrialCells(l) + " |\n";
+  }
+  return out;
 }
 
 std::string ToJson(const std::vector<Line>& lines) {

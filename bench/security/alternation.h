@@ -187,6 +187,12 @@ struct Line {
 // "| op | primitives | ratio | trials | rounds | ≤ 1.10 |" lines, with a
 // header and the count of lines at or below kMaxRatio.
 std::string FormatTable(const std::vector<Line>& lines);
+
+// Lines that time one benchmark against another (a single term, once), not
+// against its primitives: "| op | against | ratio | trials | rounds |", with
+// no verdict, since no target applies (bench_security --alternate_pair: two
+// ways of doing one thing, timed at one machine speed).
+std::string FormatPairTable(const std::vector<Line>& lines);
 // The lines as JSON, each with its trials.
 std::string ToJson(const std::vector<Line>& lines);
 

@@ -244,6 +244,23 @@ TEST(FormatTable, VerdictsTrialsAndErrors) {
       << t;
 }
 
+// A pair line shows the other benchmark's whole name, the trials and their
+// median, and no verdict (no target applies to two ways of doing one thing).
+TEST(FormatPairTable, RatioOfTwoBenchmarksWithoutAVerdict) {
+  alt::Line l = Measured("BM_SmimeReject/p256-aes128cbc-badpad/100", {0.99, 1.02, 1.01});
+  l.terms = {{1, "BM_SmimeReject/p256-aes128cbc-goodpad/100"}};
+  alt::Line failed = Measured("BM_A/x", {1.0});
+  failed.terms = {{1, "BM_B/y"}};
+  failed.trials.back().error = "BM_B/y: failed";
+  const std::string t = alt::FormatPairTable({l, failed});
+  EXPECT_NE(t.find("| BM_SmimeReject/p256-aes128cbc-badpad/100 | BM_SmimeReject/p256-aes128cbc-goodpad/100 | 1.010 | "
+                   "0.990, 1.020, 1.010 | 40, 40, 40 |\n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("| BM_A/x | BM_B/y | error: BM_B/y: failed | | |\n"), std::string::npos) << t;
+  EXPECT_EQ(t.find("1.10"), std::string::npos) << t;
+}
+
 TEST(ToJson, OneObjectPerLineWithTrialsAndErrorsKept) {
   alt::Line failed = Measured("x\"y", {1.0});
   failed.terms.clear();
@@ -318,6 +335,19 @@ TEST(AlternateCommand, MeasuresARealLine) {
   std::remove(json.c_str());
 }
 
+// --alternate_pair times one real benchmark against another: exit 0 and
+// the pair's line, for each pair given.
+TEST(AlternateCommand, MeasuresAPair) {
+  if (kBenchSecurityExe == nullptr) GTEST_SKIP() << kNoBenchSecurity;
+  const CommandRun r = RunBench("--alternate_pair=BM_Open/aes128gcm/100,BM_Seal/aes128gcm/100 "
+                                "--alternate_pair=BM_Seal/aes128gcm/100,BM_Open/aes128gcm/100 "
+                                "--alternate_seconds=0.05 --alternate_trials=1");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("| BM_Open/aes128gcm/100 | BM_Seal/aes128gcm/100 | "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| BM_Seal/aes128gcm/100 | BM_Open/aes128gcm/100 | "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("error"), std::string::npos) << r.out;
+}
+
 TEST(AlternateCommand, BadFlagsExitWithAReason) {
   if (kBenchSecurityExe == nullptr) GTEST_SKIP() << kNoBenchSecurity;
   CommandRun r = RunBench("--alternate='('");
@@ -335,6 +365,17 @@ TEST(AlternateCommand, BadFlagsExitWithAReason) {
   r = RunBench("--alternate_out=x.json");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("go with --alternate"), std::string::npos) << r.err;
+  r = RunBench("--alternate_pair=BM_Seal/aes128gcm/100");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--alternate_pair wants two benchmark names, A,B; got 'BM_Seal/aes128gcm/100'"),
+            std::string::npos)
+      << r.err;
+  r = RunBench("--alternate_pair=BM_Seal/aes128gcm/100,BM_NoSuch/x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--alternate_pair: no benchmark named 'BM_NoSuch/x'"), std::string::npos) << r.err;
+  r = RunBench("--alternate=x --alternate_pair=a,b");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("give one"), std::string::npos) << r.err;
   r = RunBench("--alternate=x --benchmark_filter=y");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--alternate takes no Google Benchmark flags (got --benchmark_filter=y)"), std::string::npos)

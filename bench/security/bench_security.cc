@@ -29,6 +29,7 @@
 #include <variant>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "alternation.h"
@@ -2171,9 +2172,13 @@ void RegisterPrimitives() {
 //   --alternate_trials=K   trials per line (1 <= K <= 100; default 3), each
 //                          with fresh set-ups; the verdict is their median
 //   --alternate_out=FILE   also write the results as JSON to FILE
+//   --alternate_pair=A,B   instead of --alternate=REGEX (and repeatable): time
+//                          benchmark A against benchmark B by batch
+//                          alternation, and print their time ratio A / B
 struct OwnFlags {
   bool alternate = false;
   std::string pattern, out;
+  std::vector<std::pair<std::string, std::string>> pairs;
   double seconds = 1;
   int trials = 3;
 };
@@ -2214,6 +2219,14 @@ bool TakeOwnFlags(int& argc, char** argv, OwnFlags* own) {
       const auto x = NumberFlag(flag, value, 0, 600, false);
       if (!x) return false;
       own->seconds = *x;
+    } else if (flag == "--alternate_pair") {
+      const std::size_t comma = value.find(',');
+      if (comma == std::string::npos || comma == 0 || comma + 1 == value.size()) {
+        std::fprintf(stderr, "bench_security: --alternate_pair wants two benchmark names, A,B; got '%s'\n",
+                     value.c_str());
+        return false;
+      }
+      own->pairs.emplace_back(value.substr(0, comma), value.substr(comma + 1));
     } else if (flag == "--alternate_trials") {
       const auto x = NumberFlag(flag, value, 1, 100, true);
       if (!x) return false;
@@ -2228,6 +2241,11 @@ bool TakeOwnFlags(int& argc, char** argv, OwnFlags* own) {
       argv[kept++] = argv[i];
     }
   }
+  if (own->alternate && !own->pairs.empty()) {
+    std::fprintf(stderr, "bench_security: --alternate=REGEX and --alternate_pair choose lines two ways; give one\n");
+    return false;
+  }
+  own->alternate = own->alternate || !own->pairs.empty();
   const OwnFlags defaults;
   if (!own->alternate && (!own->out.empty() || own->seconds != defaults.seconds || own->trials != defaults.trials)) {
     std::fprintf(stderr,
@@ -2265,8 +2283,19 @@ int RunAlternation(const OwnFlags& own) {
   alt::Options options;
   options.budget_ns = static_cast<std::int64_t>(own.seconds * 1e9);
   std::vector<alt::Line> lines;
+  for (const auto& [a, b] : own.pairs) {
+    for (const std::string& name : {a, b}) {
+      if (Bodies().count(name) == 0) {
+        std::fprintf(stderr, "bench_security: --alternate_pair: no benchmark named '%s'\n", name.c_str());
+        return 2;
+      }
+    }
+    lines.push_back({a, {{1, b}}, "", {}});
+  }
   for (const sipim::secreport::RatioSpec& spec : sipim::secreport::RatioSpecs()) {
-    if (!spec.partial && std::regex_search(spec.op, re)) lines.push_back({spec.op, spec.terms, spec.note, {}});
+    if (own.pairs.empty() && !spec.partial && std::regex_search(spec.op, re)) {
+      lines.push_back({spec.op, spec.terms, spec.note, {}});
+    }
   }
   if (lines.empty()) {
     std::fprintf(stderr, "bench_security: --alternate: no ratio line's operation matches '%s'\n", own.pattern.c_str());
@@ -2282,7 +2311,7 @@ int RunAlternation(const OwnFlags& own) {
       if (!error.empty()) std::fprintf(stderr, "bench_security: %s: %s\n", line.op.c_str(), error.c_str());
     }
   }
-  std::fputs(alt::FormatTable(lines).c_str(), stdout);
+  std::fputs((own.pairs.empty() ? alt::FormatTable(lines) : alt::FormatPairTable(lines)).c_str(), stdout);
   if (!own.out.empty()) {
     std::FILE* f = std::fopen(own.out.c_str(), "w");
     const std::string json = alt::ToJson(lines);
