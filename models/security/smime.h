@@ -68,7 +68,11 @@ struct ReceiveStats {
   // Sent back to the peer (as distinct SIP responses, say) it is the padding
   // oracle kOneError closes.
   std::uint64_t cbc_one_error = 0;
-  Errc cbc_hidden_code = Errc::kOk;
+  Errc cbc_hidden_code = Errc::kOk;  // kTampered for a bad padding, whatever came after it
+  // Of those, the ones whose padding was bad: their content was read on to
+  // the end all the same (parsed, its signature checked), so that a bad
+  // padding takes as long to refuse as a good one over altered content.
+  std::uint64_t cbc_bad_padding = 0;
 };
 
 // How EnvelopedData (AES-128-CBC, no integrity) is received. CBC without a
@@ -82,13 +86,16 @@ struct ReceiveStats {
 enum class CbcReceive {
   // Decrypted; every failure from the content decryption on (padding, the
   // entity, the inner signature, chain and From checks) is one error,
-  // kTampered with one message. The error code is then no oracle; the time
-  // still is (bad padding fails at once, good padding goes on to parse and
-  // verify), and the inner reason reaches only ReceiveStats. Acceptance is
-  // an answer too: with require_signature the content of a CBC layer must be
-  // signed inside it and cover it (no multipart/signed epilogue), but with
-  // require_signature false an unsigned entity is accepted exactly when its
-  // padding is good, an oracle no error code hides (use kRefuse there).
+  // kTampered with one message. The error code is then no oracle, and on
+  // the lean paths a bad padding does not end the read either (the content
+  // is read on, as if its padding were one byte, and refused at the end), so
+  // it takes the time a good one does; CBC forms only OpenSSL's CMS reads
+  // still stop at the padding. The inner reason reaches only ReceiveStats.
+  // Acceptance is an answer too: with require_signature the content of a
+  // CBC layer must be signed inside it and cover it (no multipart/signed
+  // epilogue), but with require_signature false an unsigned entity is
+  // accepted exactly when its padding is good, an oracle no error code
+  // hides (use kRefuse there).
   // The default: CBC is what many S/MIME senders still write.
   kOneError,
   // Refused (kUnsupported) before any private-key operation: only

@@ -806,6 +806,15 @@ TEST(HostileSigned, MultipartSignedProtocolAndSignaturePartType) {
 
 
 
+// The offset in b.body of the CBC ciphertext's byte `back` bytes before its
+// end (1: the last), or npos if b is no EnvelopedData of two blocks or more.
+std::size_t CbcCiphertextOffset(const SmimeBody& b, std::size_t back) {
+  auto v = ParseEnvelopedData(b.body);
+  if (!v.ok() || v->ciphertext.size < 32 || back > v->ciphertext.size) return std::string::npos;
+  return static_cast<std::size_t>(v->ciphertext.data + v->ciphertext.size - back -
+                                  reinterpret_cast<const unsigned char*>(b.body.data()));
+}
+
 // The S/MIME review's padding-oracle experiment: the last byte of the
 // second-to-last CBC block takes its 255 other values, which changes the
 // last plaintext byte, so one of them makes the padding valid over a garbled
@@ -815,7 +824,10 @@ TEST(HostileSigned, MultipartSignedProtocolAndSignaturePartType) {
 // plaintext. Proves: the 255 answers are one code and one message, for RSA
 // (lean KTRI) and P-256 (lean KARI) recipients, encrypted only and
 // sign-then-encrypt, while ReceiveStats (the local log) shows the valid
-// padding was reached.
+// padding was reached. And that a bad padding does not end the read: every
+// altered copy's content is decrypted once, on the lean path (none goes to
+// CMS for a second decryption, as P-256 ones did), and read on, so that bad
+// and good padding take the same work (timed by BM_SmimeReject).
 TEST(HostileEnveloped, CbcPaddingIsNoErrorOracle) {
   for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
     Pki& p = GetPki(alg);
@@ -834,17 +846,15 @@ TEST(HostileEnveloped, CbcPaddingIsNoErrorOracle) {
       }
       auto b = SmimeEncrypt({dan.cert.get()}, entity, SmimeCipher::kAes128Cbc);
       ASSERT_TRUE(b.ok()) << b.error().ToString();
-      auto v = ParseEnvelopedData(b->body);
-      ASSERT_TRUE(v.ok()) << v.error().ToString();
-      ASSERT_GE(v->ciphertext.size, 32u);
-      const std::size_t at = static_cast<std::size_t>(v->ciphertext.data + v->ciphertext.size - 17 -
-                                                      reinterpret_cast<const unsigned char*>(b->body.data()));
+      const std::size_t at = CbcCiphertextOffset(*b, 17);
+      ASSERT_NE(at, std::string::npos);
       ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
       c.me = &dan;
       c.require_signature = sign;
       ReceiveStats stats;
       c.stats = &stats;
       ASSERT_TRUE(SmimeReceive(b->content_type, b->body, c).ok());
+      ASSERT_EQ(stats.lean_decrypted, 1u);
       std::set<std::pair<Errc, std::string>> answers;
       std::map<Errc, int> hidden;
       for (int delta = 1; delta < 256; ++delta) {
@@ -859,7 +869,49 @@ TEST(HostileEnveloped, CbcPaddingIsNoErrorOracle) {
       EXPECT_EQ(answers.begin()->first, Errc::kTampered);
       EXPECT_EQ(stats.cbc_one_error, 255u);
       EXPECT_GE(hidden.size(), 2u) << "no altered copy got past the padding: the experiment did not reach the oracle";
+      EXPECT_EQ(stats.lean_decrypted, 1u + 255u) << "a bad padding ended the read";
+      EXPECT_EQ(stats.cms_decrypted, 0u);
+      EXPECT_EQ(stats.cbc_bad_padding, static_cast<std::uint64_t>(hidden[Errc::kTampered]));
+      EXPECT_GE(stats.cbc_bad_padding, 250u);
     }
+  }
+}
+
+// A bad padding is read past (above), so the refusal must come from the
+// padding itself, at the end. Proves: with no signature required, an unsigned
+// entity whose last ciphertext block is altered (a garbage last block, so a
+// bad padding, over content that still parses as the entity) is refused with
+// the one error for RSA and P-256 recipients, the local log naming the
+// padding, where reading on alone would have accepted it.
+TEST(HostileEnveloped, BadPaddingOverReadableContentIsRefused) {
+  for (KeyAlg alg : {KeyAlg::kRsa2048, KeyAlg::kP256}) {
+    SCOPED_TRACE(KeyAlgName(alg));
+    Pki& p = GetPki(alg);
+    const Identity& dan = p.user("sip:dan@home.com");
+    auto b = SmimeEncrypt({dan.cert.get()}, MakeMimeEntity("text/plain", std::string(200, 'x')),
+                          SmimeCipher::kAes128Cbc);
+    ASSERT_TRUE(b.ok()) << b.error().ToString();
+    const std::size_t last = CbcCiphertextOffset(*b, 1);
+    ASSERT_NE(last, std::string::npos);
+    ReceiveContext c = Ctx(p, p.trust.get(), nullptr);
+    c.me = &dan;
+    c.require_signature = false;
+    ReceiveStats stats;
+    c.stats = &stats;
+    ASSERT_TRUE(SmimeReceive(b->content_type, b->body, c).ok());
+    // Altering the last block garbles all of it; the first change whose
+    // garbage is a bad padding (nearly every one) is the case.
+    std::string m;
+    for (int delta = 1; delta < 256 && stats.cbc_bad_padding == 0; ++delta) {
+      m = b->body;
+      m[last] = static_cast<char>(m[last] ^ delta);
+      auto r = SmimeReceive(b->content_type, m, c);
+      ASSERT_FALSE(r.ok()) << "delta " << delta << " accepted";
+      EXPECT_EQ(r.code(), Errc::kTampered);
+    }
+    ASSERT_EQ(stats.cbc_bad_padding, 1u);
+    EXPECT_EQ(stats.cbc_hidden_code, Errc::kTampered);
+    EXPECT_EQ(stats.lean_decrypted, 2u);
   }
 }
 
