@@ -425,22 +425,22 @@ unsigned int MaskEq(unsigned int a, unsigned int b) { return 0u - (((a ^ b) - 1u
 unsigned int MaskLt(unsigned int a, unsigned int b) { return 0u - ((a - b) >> 31); }
 
 // How many bytes of PKCS#7 padding to cut from a CBC plaintext of n bytes (a
-// multiple of 16), judged without a branch on its bytes; *bad says whether
-// the padding is malformed. A malformed padding is cut as if it were one byte
-// and the content read on (the remedy TLS took against Lucky Thirteen): then
-// the altered copies of an attack on the last byte, one with good padding
-// (0x01) and the 254 with bad, hand the same number of bytes, differing only
-// in the block the alteration garbled anyway, to the same parsing and
-// verification, and take the same time. Stopping at a bad padding made the
+// multiple of `block`, 16 for AES, at most 16), judged without a branch on
+// its bytes; *bad says whether the padding is malformed. A malformed padding
+// is cut as if it were one byte and the content read on (the remedy TLS took
+// against Lucky Thirteen): then the altered copies of an attack on the last
+// byte, one with good padding (0x01) and the 254 with bad, hand the same
+// number of bytes, differing only in the block the alteration garbled
+// anyway, to the same parsing and verification, and take the same time. Stopping at a bad padding made the
 // rejection 2x faster than past a good one (BM_SmimeReject).
-std::size_t CbcPaddingToCut(const unsigned char* plain, std::size_t n, bool* bad) {
-  if (n < 16) {  // no block at all: nothing to cut, nothing well formed
+std::size_t CbcPaddingToCut(const unsigned char* plain, std::size_t n, bool* bad, unsigned int block = 16) {
+  if (n < block) {  // no block at all: nothing to cut, nothing well formed
     *bad = true;
     return n;
   }
   const unsigned int pad = plain[n - 1];
-  unsigned int good = MaskLt(0, pad) & MaskLt(pad, 17);
-  for (unsigned int i = 0; i < 16; ++i) good &= ~MaskLt(i, pad) | MaskEq(plain[n - 1 - i], pad);
+  unsigned int good = MaskLt(0, pad) & MaskLt(pad, block + 1);
+  for (unsigned int i = 0; i < block; ++i) good &= ~MaskLt(i, pad) | MaskEq(plain[n - 1 - i], pad);
   *bad = good == 0;
   return (pad & good) | (1u & ~good);
 }
@@ -1159,6 +1159,45 @@ bool AuthEnvelopedIsGcm(CMS_ContentInfo* cms) {
   return AuthEnvelopedNamesGcm(*encoded);
 }
 
+// EnvelopedData's content through CMS (once CMS_decrypt_set1_pkey_and_peer
+// has its key) as the lean paths read CBC: CMS_decrypt's own unpadding is
+// switched off on its cipher BIO, and a bad padding is cut as if it were one
+// byte and flagged in *bad_padding (CbcPaddingToCut), not an error. The
+// attacker picks the form: any EnvelopedData the lean decoder does not read
+// (a version it does not know, CMS_encrypt's SHA-1 KDF) comes here, and a
+// CMS_decrypt that stopped at a bad padding put the timing oracle back.
+Status CmsDecryptUnpadded(CMS_ContentInfo* cms, std::string& content, bool* bad_padding) {
+  BIO* chain = CMS_dataInit(cms, nullptr);  // cipher BIO over the encrypted content
+  BIO* cipher = chain != nullptr ? BIO_find_type(chain, BIO_TYPE_CIPHER) : nullptr;
+  EVP_CIPHER_CTX* c = nullptr;
+  int block = 0;
+  if (cipher == nullptr || BIO_get_cipher_ctx(cipher, &c) != 1 || c == nullptr ||
+      (block = EVP_CIPHER_CTX_get_block_size(c)) < 1 || block > 16 || EVP_CIPHER_CTX_set_padding(c, 0) != 1) {
+    BIO_free_all(chain);
+    std::string why = DrainOpenSslErrors();
+    return MakeError(Errc::kTampered, "content does not decrypt or authenticate: " + why);
+  }
+  std::string plain;
+  char buf[4096];
+  int got = 0;
+  while ((got = BIO_read(chain, buf, sizeof buf)) > 0) plain.append(buf, static_cast<std::size_t>(got));
+  OPENSSL_cleanse(buf, sizeof buf);
+  const bool whole = BIO_get_cipher_status(cipher) > 0;  // the final block decrypted (no unpadding asked)
+  BIO_free_all(chain);
+  if (!whole) {
+    OPENSSL_cleanse(plain.data(), plain.size());
+    std::string why = DrainOpenSslErrors();
+    return MakeError(Errc::kTampered, "content does not decrypt or authenticate: " + why);
+  }
+  // A block of one byte is no block cipher in CBC: nothing padded, nothing to cut.
+  if (block > 1) {
+    plain.resize(plain.size() - CbcPaddingToCut(reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
+                                                 bad_padding, static_cast<unsigned int>(block)));
+  }
+  content = std::move(plain);
+  return {};
+}
+
 Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& content, CbcLayer* cbc) {
   const int nid = OBJ_obj2nid(CMS_get0_type(cms));
   if (nid != NID_pkcs7_enveloped && nid != NID_id_smime_ct_authEnvelopedData) {
@@ -1198,6 +1237,7 @@ Status Decrypt(CMS_ContentInfo* cms, const ReceiveContext& ctx, std::string& con
     std::string why = DrainOpenSslErrors();
     return MakeError(Errc::kTampered, "content-encryption key does not decrypt: " + why);
   }
+  if (nid == NID_pkcs7_enveloped) return CmsDecryptUnpadded(cms, content, &cbc->bad_padding);
   BioPtr out(BIO_new(BIO_s_mem()));
   if (!out) return CryptoError("BIO_new");
   if (CMS_decrypt(cms, nullptr, nullptr, nullptr, out.get(), CMS_BINARY) != 1) {

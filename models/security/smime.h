@@ -87,10 +87,10 @@ enum class CbcReceive {
   // Decrypted; every failure from the content decryption on (padding, the
   // entity, the inner signature, chain and From checks) is one error,
   // kTampered with one message. The error code is then no oracle, and on
-  // the lean paths a bad padding does not end the read either (the content
-  // is read on, as if its padding were one byte, and refused at the end), so
-  // it takes the time a good one does; CBC forms only OpenSSL's CMS reads
-  // still stop at the padding. The inner reason reaches only ReceiveStats.
+  // the lean paths and through CMS a bad padding does not end the read
+  // either (the content is read on, as if its padding were one byte, and
+  // refused at the end), so it takes the time a good one does. The inner
+  // reason reaches only ReceiveStats.
   // Acceptance is an answer too: with require_signature the content of a
   // CBC layer must be signed inside it and cover it (no multipart/signed
   // epilogue), but with require_signature false an unsigned entity is
