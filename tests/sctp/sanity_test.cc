@@ -46,10 +46,7 @@ TEST_P(SctpSanity, ThroughputWithinFactor2OfNewRenoAndMathisBand)
 {
     const double p = GetParam();
     RunBoth("ns3::TcpNewReno");
-    // RTT: 2 x 20 ms propagation + 1.2 ms to serialise a 1500-byte packet at 10 Mb/s.
-    const double rtt = 0.040 + 1500 * 8 / 10e6;
-    const double link = 10e6 * 1448.0 / 1502.0; // payload share of a full PPP frame
-    const double mathis = std::min(MathisBps(1448, rtt, p), link);
+    const double mathis = SanityMathisBps(p);
     std::printf("loss %.3f: SCTP %.3f Mb/s (rtx %llu, fast %llu, T3 %llu), TCP NewReno %.3f Mb/s "
                 "(RTO %llu, fast recoveries %llu), Mathis %.3f Mb/s, ratio %.2f\n",
                 p, s.goodputBps / 1e6, (unsigned long long)s.retransmissions,

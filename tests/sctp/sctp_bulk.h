@@ -13,6 +13,7 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -203,6 +204,17 @@ inline double
 MathisBps(double mssBytes, double rttSeconds, double p)
 {
     return mssBytes * 8.0 / rttSeconds * std::sqrt(1.5) / std::sqrt(p);
+}
+
+/// The Mathis rate on BulkConfig's default link (10 Mb/s, 20 ms, 1448-byte
+/// payloads), capped at the link's payload rate. RTT: 2 x 20 ms propagation
+/// + 1.2 ms to serialise a 1500-byte packet at 10 Mb/s.
+inline double
+SanityMathisBps(double p)
+{
+    const double rtt = 0.040 + 1500 * 8 / 10e6;
+    const double link = 10e6 * 1448.0 / 1502.0; // payload share of a full PPP frame
+    return std::min(MathisBps(1448, rtt, p), link);
 }
 
 } // namespace sipim_test

@@ -1,0 +1,108 @@
+// sctp_band, the program behind results/sctp/band.csv (the issue's sanity
+// band, measured over several seeds) and analysis/sctp_band.py.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "command_run.h"
+#include "sctp_bulk.h"
+
+namespace
+{
+
+using sipim::cmdtest::CommandRun;
+using sipim::cmdtest::RunCommand;
+using sipim::cmdtest::Slurp;
+
+#ifdef SCTP_BAND_EXE
+constexpr const char* kSctpBand = SCTP_BAND_EXE;
+#else
+constexpr const char* kSctpBand = nullptr;
+#endif
+constexpr const char* kNoSctpBand = "sctp_band is not built in this configuration (SIPIM_BENCH=OFF)";
+
+std::string
+TempDir(const std::string& leaf)
+{
+    const std::string d = sipim::cmdtest::TempPath("sctp_band_test", leaf);
+    EXPECT_EQ(::mkdir(d.c_str(), 0755), 0) << d;
+    return d;
+}
+
+// One run: a row for each protocol at each loss rate, every goodput above 0,
+// the Mathis column what SanityMathisBps gives (the sanity test's formula),
+// the same numbers on stdout, and band.json naming the runs and a version.
+TEST(SctpBand, WritesEveryProtocolAndLossForEachRun)
+{
+    if (kSctpBand == nullptr)
+    {
+        GTEST_SKIP() << kNoSctpBand;
+    }
+    const std::string dir = TempDir("out");
+    const CommandRun r = RunCommand(kSctpBand, "\"" + dir + "\" 1", "sctp_band_test");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string csv = Slurp(dir + "/band.csv");
+    std::istringstream in(csv);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    EXPECT_EQ(line, "protocol,loss,run,goodput_mbps,mathis_mbps,timeouts,fast_retransmissions,recoveries");
+    std::map<std::string, std::set<std::string>> losses; // protocol -> loss rates seen
+    int rows = 0;
+    while (std::getline(in, line))
+    {
+        ++rows;
+        char proto[32];
+        double loss = 0, goodput = 0, mathis = 0;
+        unsigned run = 0;
+        ASSERT_EQ(std::sscanf(line.c_str(), "%31[^,],%lf,%u,%lf,%lf", proto, &loss, &run, &goodput, &mathis), 5)
+            << line;
+        EXPECT_EQ(run, 1u) << line;
+        EXPECT_GT(goodput, 0.0) << line;
+        EXPECT_NEAR(mathis, sipim_test::SanityMathisBps(loss) / 1e6, 1e-4) << line;
+        losses[proto].insert(line.substr(line.find(',') + 1, 5));
+        EXPECT_NE(r.out.find(line), std::string::npos) << line;
+    }
+    EXPECT_EQ(rows, 18);
+    ASSERT_EQ(losses.size(), 3u);
+    for (const char* p : {"sctp", "tcp-newreno", "tcp-linuxreno"})
+    {
+        EXPECT_EQ(losses[p].size(), 6u) << p;
+    }
+    const std::string json = Slurp(dir + "/band.json");
+    EXPECT_NE(json.find("\"runs\": 1,"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"version\": \""), std::string::npos) << json;
+    std::remove((dir + "/band.csv").c_str());
+    std::remove((dir + "/band.json").c_str());
+    ::rmdir(dir.c_str());
+}
+
+// A bad run count or an output directory that cannot be written is a clear
+// error and a non-zero exit, before any simulation.
+TEST(SctpBand, BadArgumentsExitWithAReason)
+{
+    if (kSctpBand == nullptr)
+    {
+        GTEST_SKIP() << kNoSctpBand;
+    }
+    CommandRun r = RunCommand(kSctpBand, "/tmp 0", "sctp_band_test");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("runs wants a whole number from 1 to 100, got '0'"), std::string::npos) << r.err;
+    r = RunCommand(kSctpBand, "/tmp 3x", "sctp_band_test");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("got '3x'"), std::string::npos) << r.err;
+    r = RunCommand(kSctpBand, "/no/such/dir 1", "sctp_band_test");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("cannot write /no/such/dir/band.csv"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    r = RunCommand(kSctpBand, "a b c", "sctp_band_test");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("usage: sctp_band [output-dir] [runs]"), std::string::npos) << r.err;
+}
+
+} // namespace
