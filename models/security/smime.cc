@@ -431,8 +431,9 @@ unsigned int MaskLt(unsigned int a, unsigned int b) { return 0u - ((a - b) >> 31
 // against Lucky Thirteen): then the altered copies of an attack on the last
 // byte, one with good padding (0x01) and the 254 with bad, hand the same
 // number of bytes, differing only in the block the alteration garbled
-// anyway, to the same parsing and verification, and take the same time. Stopping at a bad padding made the
-// rejection 2x faster than past a good one (BM_SmimeReject).
+// anyway, to the same parsing and verification, and take the same time.
+// Stopping at a bad padding made the rejection 2x faster than past a good one
+// (BM_SmimeReject).
 std::size_t CbcPaddingToCut(const unsigned char* plain, std::size_t n, bool* bad, unsigned int block = 16) {
   if (n < block) {  // no block at all: nothing to cut, nothing well formed
     *bad = true;
@@ -1274,6 +1275,22 @@ Status SplitMultipartSigned(std::string_view body, std::string_view boundary,
   return {};
 }
 
+// Clears a string's whole buffer, not only its size(): a payload shifted to
+// the front of its buffer (Unwrap's `held`) leaves the rest of the decrypted
+// content behind it.
+void Wipe(std::string& s) {
+  s.resize(s.capacity());
+  OPENSSL_cleanse(s.data(), s.size());
+}
+
+// Decrypted content that a failed receive leaves in Unwrap's buffers is
+// cleared when they go, not left in freed heap memory; on success the
+// payload has been moved out and nothing is left to clear.
+struct WipeOnExit {
+  std::string& s;
+  ~WipeOnExit() { Wipe(s); }
+};
+
 // SmimeReceive's layers. `cbc.started` is set once an EnvelopedData (CBC)
 // layer begins decrypting its content (and `cbc.bad_padding` if a layer's
 // padding was bad), whatever signature lies outside it: that
@@ -1290,6 +1307,7 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
   // the payload is copied once, into the result, whatever the nesting.
   std::string_view current = body;
   std::string held;
+  const WipeOnExit wipe_held{held};
   bool in_held = false;  // whether `current` is a view into `held`
   // Whether a signature has verified since the last CBC layer was decrypted.
   // A signature outside a CBC layer vouches only for what its signer sent (he
@@ -1311,6 +1329,7 @@ Result<Received> Unwrap(std::string_view content_type, std::string_view body, co
     if (!ct) return ct.error();
     std::string_view next;   // the inner entity: a view into `current` or `produced`
     std::string produced;    // the inner entity when a layer makes new bytes
+    const WipeOnExit wipe_produced{produced};
     bool made = false;       // whether `next` is `produced`
     if (ct->Is("application/pkcs7-mime") || ct->Is("application/x-pkcs7-mime")) {
       const std::string_view smime_type = ct->smime_type;
@@ -1453,7 +1472,7 @@ Result<Received> SmimeReceive(std::string_view content_type, std::string_view bo
   // message, whatever failed after the content decryption began. Content
   // under a bad padding was read to the end like any other (CbcPaddingToCut)
   // and is refused here, whatever its parsing and signature said.
-  if (r) OPENSSL_cleanse(r->body.data(), r->body.size());
+  if (r) Wipe(r->body);
   if (ctx.stats != nullptr) {
     ++ctx.stats->cbc_one_error;
     if (cbc.bad_padding) ++ctx.stats->cbc_bad_padding;
