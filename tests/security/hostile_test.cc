@@ -952,11 +952,13 @@ TEST(HostileEnveloped, CbcThroughCmsIsReadPastABadPadding) {
     std::size_t block;
   };
   for (const Form& f : {Form{"sipim, version 3", nullptr, 16}, Form{"CMS AES-128-CBC", EVP_aes_128_cbc(), 16},
-                        Form{"CMS AES-256-CBC", EVP_aes_256_cbc(), 16}, Form{"CMS DES-EDE3-CBC", EVP_des_ede3_cbc(), 8}}) {
+                        Form{"CMS AES-256-CBC", EVP_aes_256_cbc(), 16},
+                        Form{"CMS DES-EDE3-CBC", EVP_des_ede3_cbc(), 8}}) {
     SCOPED_TRACE(f.name);
     std::string entity;
     for (int extra = 0; entity.empty() || entity.size() % f.block == f.block - 1; ++extra) {
-      auto signed_body = SmimeSign(alice, MakeMimeEntity("text/plain", "hostile review" + std::string(static_cast<std::size_t>(extra), ' ')));
+      const std::string text = "hostile review" + std::string(static_cast<std::size_t>(extra), ' ');
+      auto signed_body = SmimeSign(alice, MakeMimeEntity("text/plain", text));
       ASSERT_TRUE(signed_body.ok()) << signed_body.error().ToString();
       entity = SmimeBodyAsEntity(*signed_body);
     }
