@@ -1182,7 +1182,9 @@ Status CmsDecryptUnpadded(CMS_ContentInfo* cms, std::string& content, bool* bad_
   // reallocation leaves a copy of the plaintext behind.
   std::string plain;
   ASN1_OCTET_STRING** encrypted = CMS_get0_content(cms);
-  if (encrypted != nullptr && *encrypted != nullptr) plain.reserve(static_cast<std::size_t>(ASN1_STRING_length(*encrypted)));
+  if (encrypted != nullptr && *encrypted != nullptr) {
+    plain.reserve(static_cast<std::size_t>(ASN1_STRING_length(*encrypted)));
+  }
   char buf[4096];
   int got = 0;
   while ((got = BIO_read(chain, buf, sizeof buf)) > 0) plain.append(buf, static_cast<std::size_t>(got));
