@@ -42,6 +42,17 @@ def load(path):
             mathis[loss] = m
     if not rows:
         sys.exit(f"sctp_band.py: no rows in {path}")
+    # Means and run-by-run ratios compare like with like only if every
+    # protocol has the same runs at every loss: a partial file (a run cut
+    # short) is an error, not a table over different runs.
+    runs = sorted(set().union(*(v.keys() for v in rows.values())))
+    for loss in sorted(mathis):
+        for proto in PROTOCOLS:
+            have = rows.get((proto, loss), {})
+            for run in runs:
+                if run not in have:
+                    sys.exit(f"sctp_band.py: {path}: no {proto} row at loss {loss:g} for run {run} "
+                             f"(every protocol needs runs {', '.join(map(str, runs))} at every loss)")
     return rows, mathis
 
 
@@ -59,12 +70,7 @@ def table(rows, mathis):
         "|---|---|---|---|---|---|---|---|",
     ]
     for loss in sorted(mathis):
-        cells = {}
-        for proto in PROTOCOLS:
-            runs = rows.get((proto, loss))
-            if not runs:
-                sys.exit(f"sctp_band.py: no {proto} rows at loss {loss}")
-            cells[proto] = runs
+        cells = {proto: rows[(proto, loss)] for proto in PROTOCOLS}  # load() checked they are all there
         s = cells["sctp"]
 
         def ratio(other):
@@ -79,10 +85,11 @@ def table(rows, mathis):
             f"| {mean(cells['tcp-linuxreno'].values()):.3f} | {mathis[loss]:.3f} "
             f"| {mean(s.values()) / mathis[loss]:.2f} | {ratio('tcp-newreno')} | {ratio('tcp-linuxreno')} |"
         )
-    runs = max(len(v) for v in rows.values())
+    runs = sorted(rows[("sctp", min(mathis))])  # every protocol and loss has these (load)
+    named = f"{runs[0]}-{runs[-1]}" if runs == list(range(runs[0], runs[-1] + 1)) else ", ".join(map(str, runs))
     out.append("")
     out.append(
-        f"Means over {runs} runs (seed 1, runs 1-{runs}); ratios are of the means, with the lowest and "
+        f"Means over {len(runs)} runs (seed 1, runs {named}); ratios are of the means, with the lowest and "
         "highest run-by-run ratio (same run number) in brackets. Written by analysis/sctp_band.py from "
         "band.csv (sctp_band)."
     )

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -103,6 +105,77 @@ TEST(SctpBand, BadArgumentsExitWithAReason)
     r = RunCommand(kSctpBand, "a b c", "sctp_band_test");
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("usage: sctp_band [output-dir] [runs]"), std::string::npos) << r.err;
+}
+
+// ------------------------------------------------- analysis/sctp_band.py
+// The real script run by /usr/bin/python3 on band.csv files written here
+// (skipped without python3). On bad input it must exit non-zero naming the
+// file (and the line, where there is one), and write no band.md.
+
+const std::string kPython = "/usr/bin/python3";
+const std::string kBandScript = std::string(SIPIM_SOURCE_DIR) + "/analysis/sctp_band.py";
+const std::string kBandHeader = "protocol,loss,run,goodput_mbps,mathis_mbps,timeouts,fast_retransmissions,recoveries\n";
+
+class SctpBandScript : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        if (::access(kPython.c_str(), X_OK) != 0)
+        {
+            GTEST_SKIP() << kPython << " is missing: analysis/sctp_band.py needs it";
+        }
+        dir_ = TempDir("script");
+    }
+
+    void TearDown() override
+    {
+        if (!dir_.empty())
+        {
+            std::filesystem::remove_all(dir_);
+        }
+    }
+
+    // Writes `rows` (after the header) as band.csv and runs the script on it.
+    CommandRun Run(const std::string& rows)
+    {
+        std::ofstream(dir_ + "/band.csv", std::ios::binary) << kBandHeader << rows;
+        return RunCommand(kPython, "-B \"" + kBandScript + "\" \"" + dir_ + "\"", "sctp_band_script");
+    }
+
+    bool WroteTable() const
+    {
+        return std::filesystem::exists(dir_ + "/band.md");
+    }
+
+    std::string dir_;
+};
+
+// A partial band.csv (here a run killed part way: NewReno has run 1 only, the
+// others runs 1 and 2) is an error naming the file and the missing row, not a
+// table whose NewReno mean covers other runs than SCTP's. Proves: every
+// protocol at every loss must have the same runs.
+TEST_F(SctpBandScript, RunsMissingForOneProtocolAreAnError)
+{
+    const CommandRun r = Run("sctp,0.010,1,3.0,3.4436,0,60,0\n"
+                             "sctp,0.010,2,4.0,3.4436,0,60,0\n"
+                             "tcp-newreno,0.010,1,2.0,3.4436,0,0,30\n"
+                             "tcp-linuxreno,0.010,1,3.0,3.4436,0,0,60\n"
+                             "tcp-linuxreno,0.010,2,3.0,3.4436,0,0,60\n");
+    EXPECT_NE(r.status, 0) << r.out;
+    EXPECT_NE(r.err.find(dir_ + "/band.csv: no tcp-newreno row at loss 0.01 for run 2"), std::string::npos) << r.err;
+    EXPECT_FALSE(WroteTable());
+}
+
+// The same when a protocol has no rows at one loss: the error names the file.
+TEST_F(SctpBandScript, ProtocolMissingAtALossIsAnErrorNamingTheFile)
+{
+    const CommandRun r = Run("sctp,0.010,1,3.0,3.4436,0,60,0\n"
+                             "tcp-newreno,0.010,1,2.0,3.4436,0,0,30\n");
+    EXPECT_NE(r.status, 0) << r.out;
+    EXPECT_NE(r.err.find(dir_ + "/band.csv: no tcp-linuxreno row at loss 0.01 for run 1"), std::string::npos)
+        << r.err;
+    EXPECT_FALSE(WroteTable());
 }
 
 } // namespace
