@@ -28,6 +28,7 @@ def load(path):
     file and line on a malformed row."""
     rows = defaultdict(dict)
     mathis = {}
+    line_of = {}  # (protocol, loss, run) or loss -> the line that gave it
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         for n, r in enumerate(reader, start=2):
@@ -38,6 +39,16 @@ def load(path):
                 sys.exit(f"sctp_band.py: {path}:{n}: bad row ({e})")
             if proto not in PROTOCOLS:
                 sys.exit(f"sctp_band.py: {path}:{n}: unknown protocol {proto!r}")
+            # A row never silently replaces another: a repeated run, or a
+            # Mathis rate other than the one given for that loss, is an error.
+            if (proto, loss, run) in line_of:
+                sys.exit(f"sctp_band.py: {path}:{n}: {proto} at loss {loss:g} run {run} again "
+                         f"(first on line {line_of[(proto, loss, run)]})")
+            if loss in mathis and mathis[loss] != m:
+                sys.exit(f"sctp_band.py: {path}:{n}: mathis_mbps {m:g} at loss {loss:g}, "
+                         f"but {mathis[loss]:g} on line {line_of[loss]}")
+            line_of.setdefault((proto, loss, run), n)
+            line_of.setdefault(loss, n)
             rows[(proto, loss)][run] = goodput
             mathis[loss] = m
     if not rows:

@@ -139,6 +139,7 @@ class SctpBandScript : public ::testing::Test
     // Writes `rows` (after the header) as band.csv and runs the script on it.
     CommandRun Run(const std::string& rows)
     {
+        std::filesystem::remove(dir_ + "/band.md");
         std::ofstream(dir_ + "/band.csv", std::ios::binary) << kBandHeader << rows;
         return RunCommand(kPython, "-B \"" + kBandScript + "\" \"" + dir_ + "\"", "sctp_band_script");
     }
@@ -164,6 +165,28 @@ TEST_F(SctpBandScript, RunsMissingForOneProtocolAreAnError)
                              "tcp-linuxreno,0.010,2,3.0,3.4436,0,0,60\n");
     EXPECT_NE(r.status, 0) << r.out;
     EXPECT_NE(r.err.find(dir_ + "/band.csv: no tcp-newreno row at loss 0.01 for run 2"), std::string::npos) << r.err;
+    EXPECT_FALSE(WroteTable());
+}
+
+// A row repeating an earlier (protocol, loss, run) replaced it silently, and
+// so did a Mathis rate differing from the one given earlier for that loss.
+// Proves: both are errors naming the file, the line and the earlier line.
+TEST_F(SctpBandScript, ContradictingRowsAreAnError)
+{
+    const std::string others = "tcp-newreno,0.010,1,2.0,3.4436,0,0,30\n"
+                               "tcp-linuxreno,0.010,1,3.0,3.4436,0,0,60\n";
+    CommandRun r = Run("sctp,0.010,1,3.0,3.4436,0,60,0\n" + others + "sctp,0.010,1,9.0,3.4436,0,60,0\n");
+    EXPECT_NE(r.status, 0) << r.out;
+    EXPECT_NE(r.err.find(dir_ + "/band.csv:5: sctp at loss 0.01 run 1 again (first on line 2)"), std::string::npos)
+        << r.err;
+    EXPECT_FALSE(WroteTable());
+    r = Run("sctp,0.010,1,3.0,3.4436,0,60,0\n"
+            "tcp-newreno,0.010,1,2.0,9.9,0,0,30\n"
+            "tcp-linuxreno,0.010,1,3.0,3.4436,0,0,60\n");
+    EXPECT_NE(r.status, 0) << r.out;
+    EXPECT_NE(r.err.find(dir_ + "/band.csv:3: mathis_mbps 9.9 at loss 0.01, but 3.4436 on line 2"),
+              std::string::npos)
+        << r.err;
     EXPECT_FALSE(WroteTable());
 }
 
