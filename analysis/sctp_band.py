@@ -10,6 +10,7 @@ SCTP to each TCP run by run) and, with matplotlib, results/sctp/band.png and
 Usage: analysis/sctp_band.py [results/sctp]
 """
 import csv
+import math
 import os
 import sys
 from collections import defaultdict
@@ -31,12 +32,26 @@ def load(path):
     line_of = {}  # (protocol, loss, run) or loss -> the line that gave it
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
-        for n, r in enumerate(reader, start=2):
+        for r in reader:
+            n = reader.line_num  # the file's line, blank lines counted
+            if None in r:  # DictReader keeps fields past the header's under None
+                sys.exit(f"sctp_band.py: {path}:{n}: {len(reader.fieldnames) + len(r[None])} fields, "
+                         f"the header has {len(reader.fieldnames)}")
             try:
                 proto, loss, run = r["protocol"], float(r["loss"]), int(r["run"])
                 goodput, m = float(r["goodput_mbps"]), float(r["mathis_mbps"])
             except (KeyError, TypeError, ValueError) as e:
                 sys.exit(f"sctp_band.py: {path}:{n}: bad row ({e})")
+            # Values the table can divide by and average: nan, inf, 0 and
+            # below are refused here rather than printed as nan or raised as
+            # a ZeroDivisionError.
+            if not 0 < loss < 1:
+                sys.exit(f"sctp_band.py: {path}:{n}: loss must be a number above 0 and below 1, got {r['loss']!r}")
+            if run < 1:
+                sys.exit(f"sctp_band.py: {path}:{n}: run must be a whole number from 1, got {r['run']!r}")
+            for name, v in (("goodput_mbps", goodput), ("mathis_mbps", m)):
+                if not (math.isfinite(v) and v > 0):
+                    sys.exit(f"sctp_band.py: {path}:{n}: {name} must be a finite number above 0, got {r[name]!r}")
             if proto not in PROTOCOLS:
                 sys.exit(f"sctp_band.py: {path}:{n}: unknown protocol {proto!r}")
             # A row never silently replaces another: a repeated run, or a

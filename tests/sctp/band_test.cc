@@ -190,6 +190,38 @@ TEST_F(SctpBandScript, ContradictingRowsAreAnError)
     EXPECT_FALSE(WroteTable());
 }
 
+// Values the table cannot use were taken: a goodput of nan gave a table of
+// nan and exit 0, a goodput of 0 a ZeroDivisionError traceback, a row with a
+// field too many was read as if it had none; and a blank line shifted the line
+// number the error gave. Proves: each is an error naming the file and the
+// real line.
+TEST_F(SctpBandScript, ValuesTheTableCannotUseAreAnErrorOnTheirLine)
+{
+    const struct
+    {
+        std::string row, says;
+    } cases[] = {
+        {"sctp,0.010,1,nan,3.4436,0,60,0", ":5: goodput_mbps must be a finite number above 0, got 'nan'"},
+        {"sctp,0.010,1,0,3.4436,0,60,0", ":5: goodput_mbps must be a finite number above 0, got '0'"},
+        {"sctp,0.010,1,-1,3.4436,0,60,0", ":5: goodput_mbps must be a finite number above 0, got '-1'"},
+        {"sctp,0.010,1,3.0,inf,0,60,0", ":5: mathis_mbps must be a finite number above 0, got 'inf'"},
+        {"sctp,1.5,1,3.0,3.4436,0,60,0", ":5: loss must be a number above 0 and below 1, got '1.5'"},
+        {"sctp,0.010,0,3.0,3.4436,0,60,0", ":5: run must be a whole number from 1, got '0'"},
+        {"sctp,0.010,1,3.0,3.4436,0,60,0,7", ":5: 9 fields, the header has 8"},
+    };
+    for (const auto& c : cases)
+    {
+        SCOPED_TRACE(c.row);
+        // Line 3 is blank: the bad row is on line 5 of the file.
+        const CommandRun r = Run("tcp-newreno,0.010,1,2.0,3.4436,0,0,30\n\ntcp-linuxreno,0.010,1,3.0,3.4436,0,0,60\n" +
+                                 c.row + "\n");
+        EXPECT_NE(r.status, 0) << r.out;
+        EXPECT_NE(r.err.find(dir_ + "/band.csv" + c.says), std::string::npos) << r.err;
+        EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
+        EXPECT_FALSE(WroteTable());
+    }
+}
+
 // The same when a protocol has no rows at one loss: the error names the file.
 TEST_F(SctpBandScript, ProtocolMissingAtALossIsAnErrorNamingTheFile)
 {
