@@ -63,6 +63,12 @@ main(int argc, char** argv)
         return 2;
     }
     const std::string dir = argc > 1 ? argv[1] : std::string(SIPIM_SOURCE_DIR) + "/results/sctp";
+    if (dir.empty())
+    {
+        // "" + "/band.csv" would be the filesystem root's band.csv.
+        std::fprintf(stderr, "sctp_band: output-dir is empty (usage: sctp_band [output-dir] [runs])\n");
+        return 2;
+    }
     const unsigned runs = argc > 2 ? ParseRuns(argv[2]) : 4;
     if (runs == 0)
     {

@@ -107,6 +107,21 @@ TEST(SctpBand, BadArgumentsExitWithAReason)
     EXPECT_NE(r.err.find("usage: sctp_band [output-dir] [runs]"), std::string::npos) << r.err;
 }
 
+// An empty output-dir (`sctp_band "$OUT" 4` with OUT unset) was taken as ""
+// and the results written to /band.csv and /band.json, the filesystem root.
+// Proves: it is a usage error, exit 2, before any simulation.
+TEST(SctpBand, EmptyOutputDirIsAnError)
+{
+    if (kSctpBand == nullptr)
+    {
+        GTEST_SKIP() << kNoSctpBand;
+    }
+    const CommandRun r = RunCommand(kSctpBand, "\"\" 1", "sctp_band_test");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("sctp_band: output-dir is empty"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 // ------------------------------------------------- analysis/sctp_band.py
 // The real script run by /usr/bin/python3 on band.csv files written here
 // (skipped without python3). On bad input it must exit non-zero naming the
