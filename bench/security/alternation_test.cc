@@ -348,6 +348,25 @@ TEST(AlternateCommand, MeasuresAPair) {
   EXPECT_EQ(r.out.find("error"), std::string::npos) << r.out;
 }
 
+// The table on stdout is the result (with --alternate_pair, often the only
+// one), and a failed write of it left exit 0: run with stdout on /dev/full,
+// the table was lost and the run said it succeeded. Proves: a table that
+// cannot be written is an error naming it, exit 1.
+TEST(AlternateCommand, TableNotWrittenIsAnError) {
+  if (kBenchSecurityExe == nullptr) GTEST_SKIP() << kNoBenchSecurity;
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
+  const std::string err = sipim::cmdtest::TempPath("alternation_test", "full_stderr");
+  const std::string cmd = "\"" + std::string(kBenchSecurityExe) +
+                          "\" --alternate_pair=BM_Open/aes128gcm/100,BM_Seal/aes128gcm/100 --alternate_seconds=0.05 "
+                          "--alternate_trials=1 >/dev/full 2>\"" + err + "\"";
+  const int rc = std::system(cmd.c_str());
+  const std::string said = Slurp(err);
+  std::remove(err.c_str());
+  ASSERT_TRUE(WIFEXITED(rc)) << said;
+  EXPECT_EQ(WEXITSTATUS(rc), 1) << said;
+  EXPECT_NE(said.find("bench_security: could not write the table to stdout"), std::string::npos) << said;
+}
+
 TEST(AlternateCommand, BadFlagsExitWithAReason) {
   if (kBenchSecurityExe == nullptr) GTEST_SKIP() << kNoBenchSecurity;
   CommandRun r = RunBench("--alternate='('");

@@ -2349,7 +2349,14 @@ int RunAlternation(const OwnFlags& own) {
       if (!error.empty()) std::fprintf(stderr, "bench_security: %s: %s\n", line.op.c_str(), error.c_str());
     }
   }
-  std::fputs((own.pairs.empty() ? alt::FormatTable(lines) : alt::FormatPairTable(lines)).c_str(), stdout);
+  // The table is the result: a write of it that fails (stdout on a full
+  // disk, say) is an error, not a run that succeeded.
+  const std::string table = own.pairs.empty() ? alt::FormatTable(lines) : alt::FormatPairTable(lines);
+  const bool table_written =
+      std::fwrite(table.data(), 1, table.size(), stdout) == table.size() && std::fflush(stdout) == 0;
+  if (!table_written) {
+    std::fprintf(stderr, "bench_security: could not write the table to stdout: %s\n", std::strerror(errno));
+  }
   if (!own.out.empty()) {
     std::FILE* f = std::fopen(own.out.c_str(), "w");
     const std::string json = alt::ToJson(lines);
@@ -2359,6 +2366,7 @@ int RunAlternation(const OwnFlags& own) {
       return 1;
     }
   }
+  if (!table_written) return 1;  // after the JSON, which may still hold the results
   for (const alt::Line& line : lines) {
     if (!line.Error().empty()) return 1;
   }
