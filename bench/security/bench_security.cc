@@ -330,15 +330,16 @@ void SmimeRejectCbc(State& state, KeyAlg alg, bool good_padding, bool through_cm
   sec::ReceiveContext rctx = Ctx(p, &me, true);
   sec::ReceiveStats stats;
   rctx.stats = &stats;
-  // The altered copy: the first change whose rejection reached past the
-  // padding (good) or stopped at it (bad), as the receiver's local log says.
+  // The altered copy: the first change whose padding was good, or bad, as
+  // the receiver's local log counts it.
   std::string altered;
   for (int delta = 1; delta < 256 && altered.empty(); ++delta) {
     std::string m = sent.body;
     m[at] = static_cast<char>(m[at] ^ delta);
+    const std::uint64_t bad_before = stats.cbc_bad_padding;
     if (sec::SmimeReceive(sent.content_type, m, rctx).ok()) continue;
-    const bool reached_past = stats.cbc_hidden_code != sec::Errc::kTampered;
-    if (reached_past == good_padding) altered = m;
+    const bool bad = stats.cbc_bad_padding != bad_before;
+    if (bad != good_padding) altered = m;
   }
   if (altered.empty()) {
     state.SkipWithError("no altered copy with the padding asked for");
