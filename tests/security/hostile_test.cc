@@ -910,18 +910,23 @@ TEST(HostileEnveloped, BadPaddingOverReadableContentIsRefused) {
     c.stats = &stats;
     ASSERT_TRUE(SmimeReceive(b->content_type, b->body, c).ok());
     // Altering the last block garbles all of it; the first change whose
-    // garbage is a bad padding (nearly every one) is the case.
-    std::string m;
+    // garbage is a bad padding (about 255 in 256) is the case. A change whose
+    // garbage happens to end in a good padding is skipped, not judged: with no
+    // signature required, CBC without integrity may accept it (the README's
+    // stated limit), and which change does that depends on this run's key.
+    std::uint64_t tries = 0;
     for (int delta = 1; delta < 256 && stats.cbc_bad_padding == 0; ++delta) {
-      m = b->body;
+      std::string m = b->body;
       m[last] = static_cast<char>(m[last] ^ delta);
       auto r = SmimeReceive(b->content_type, m, c);
-      ASSERT_FALSE(r.ok()) << "delta " << delta << " accepted";
+      ++tries;
+      if (stats.cbc_bad_padding == 0) continue;
+      ASSERT_FALSE(r.ok()) << "delta " << delta << ": a bad padding was accepted";
       EXPECT_EQ(r.code(), Errc::kTampered);
     }
-    ASSERT_EQ(stats.cbc_bad_padding, 1u);
+    ASSERT_EQ(stats.cbc_bad_padding, 1u) << "no change of the last block gave a bad padding";
     EXPECT_EQ(stats.cbc_hidden_code, Errc::kTampered);
-    EXPECT_EQ(stats.lean_decrypted, 2u);
+    EXPECT_EQ(stats.lean_decrypted, 1u + tries) << "a bad padding ended the read";
   }
 }
 
