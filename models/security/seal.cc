@@ -176,6 +176,9 @@ static void CopyShort(unsigned char* dst, const unsigned char* src, std::size_t 
 bool SealSession::CmMac(std::string_view framing, const unsigned char* hdr_ct, std::size_t n,
                         unsigned char* mac) const {
   const auto* f = reinterpret_cast<const unsigned char*>(framing.data());
+  // A caller holding the whole message in one buffer (the framing header,
+  // then the frame: a receiver's read buffer) needs no join.
+  if (f + framing.size() == hdr_ct) return hmac_.Mac(f, framing.size() + n, nullptr, 0, mac);
   // A short input is made contiguous first: the copy costs less than a
   // second SHA1_Update and the extra block-function call it brings.
   if (framing.size() + n <= kCmJoinMax) {
