@@ -235,23 +235,6 @@ std::string Printf(const char* fmt, double a) {
   return buf;
 }
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::string Line::Error() const {
@@ -338,15 +321,17 @@ std::string FormatPairTable(const std::vector<Line>& lines) {
   return out;
 }
 
-std::string ToJson(const std::vector<Line>& lines) {
-  std::string out = "{\n  \"lines\": [\n";
+std::string ToJson(const std::vector<Line>& lines, std::string_view machine) {
+  std::string out = "{\n";
+  if (!machine.empty()) out += "  \"machine\": " + std::string(machine) + ",\n";
+  out += "  \"lines\": [\n";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const Line& l = lines[i];
-    out += "    {\"op\": " + JsonString(l.op) + ", \"primitives\": " +
-           JsonString(secreport::Formula(l.terms, l.note));
+    out += "    {\"op\": " + secreport::JsonString(l.op) + ", \"primitives\": " +
+           secreport::JsonString(secreport::Formula(l.terms, l.note));
     const std::string error = l.Error();
     if (!error.empty()) {
-      out += ", \"error\": " + JsonString(error) + "}";
+      out += ", \"error\": " + secreport::JsonString(error) + "}";
     } else {
       out += ", \"ratio\": " + Printf("%.4f", l.Ratio()) + ", \"trials\": [";
       for (std::size_t k = 0; k < l.trials.size(); ++k) {

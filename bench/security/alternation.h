@@ -193,7 +193,8 @@ std::string FormatTable(const std::vector<Line>& lines);
 // no verdict, since no target applies (bench_security --alternate_pair: two
 // ways of doing one thing, timed at one machine speed).
 std::string FormatPairTable(const std::vector<Line>& lines);
-// The lines as JSON, each with its trials.
-std::string ToJson(const std::vector<Line>& lines);
+// The lines as JSON, each with its trials; `machine`, a JSON object when
+// given, first as "machine".
+std::string ToJson(const std::vector<Line>& lines, std::string_view machine = {});
 
 }  // namespace sipim::alternation

@@ -272,6 +272,11 @@ TEST(ToJson, OneObjectPerLineWithTrialsAndErrorsKept) {
             std::string::npos)
       << j;
   EXPECT_NE(j.find("{\"op\": \"x\\\"y\", \"primitives\": \"\", \"error\": \"bad\\u000a\"}\n"), std::string::npos) << j;
+  EXPECT_EQ(j.find("machine"), std::string::npos) << j;
+  // A machine object, when given, comes first.
+  EXPECT_EQ(alt::ToJson({Measured("a", {1.0})}, "{\"cpu_model\": \"c\"}").rfind(
+                "{\n  \"machine\": {\"cpu_model\": \"c\"},\n  \"lines\": [\n", 0),
+            0u);
 }
 
 // RatioSpecs lists exactly the ratio table's lines: as many complete ones as
@@ -332,6 +337,10 @@ TEST(AlternateCommand, MeasuresARealLine) {
   const std::string j = Slurp(json);
   EXPECT_NE(j.find("\"op\": \"BM_Open/aescm-hmacsha1-80/100\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"trials\": [{\"ratio\": "), std::string::npos) << j;
+  // Both name the machine: the ratios depend on the CPU and OpenSSL's code paths.
+  EXPECT_EQ(r.out.rfind("Machine: ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("CPUINFO"), std::string::npos) << r.out;
+  EXPECT_EQ(j.find("{\n  \"machine\": {\"cpu_model\": "), 0u) << j;
   std::remove(json.c_str());
 }
 

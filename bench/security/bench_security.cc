@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "alternation.h"
+#include "machine.h"
 #include "security/cert_cache.h"
 #include "security/der.h"
 #include "security/enveloped_data.h"
@@ -2355,7 +2356,9 @@ int RunAlternation(const OwnFlags& own) {
   }
   // The table is the result: a write of it that fails (stdout on a full
   // disk, say) is an error, not a run that succeeded.
-  const std::string table = own.pairs.empty() ? alt::FormatTable(lines) : alt::FormatPairTable(lines);
+  const sipim::machine::Machine here = sipim::machine::ThisMachine();
+  const std::string table = "Machine: " + sipim::machine::OneLine(here) + "\n\n" +
+                            (own.pairs.empty() ? alt::FormatTable(lines) : alt::FormatPairTable(lines));
   const bool table_written =
       std::fwrite(table.data(), 1, table.size(), stdout) == table.size() && std::fflush(stdout) == 0;
   if (!table_written) {
@@ -2363,7 +2366,7 @@ int RunAlternation(const OwnFlags& own) {
   }
   if (!own.out.empty()) {
     std::FILE* f = std::fopen(own.out.c_str(), "w");
-    const std::string json = alt::ToJson(lines);
+    const std::string json = alt::ToJson(lines, sipim::machine::ToJson(here));
     const bool written = f != nullptr && std::fwrite(json.data(), 1, json.size(), f) == json.size();
     if ((f != nullptr && std::fclose(f) != 0) || !written) {
       std::fprintf(stderr, "bench_security: could not write %s: %s\n", own.out.c_str(), std::strerror(errno));
@@ -2397,6 +2400,14 @@ int main(int argc, char** argv) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // Google Benchmark's context names the host and caches, not the CPU model
+  // or the code paths OpenSSL took: the ratios depend on both.
+  const sipim::machine::Machine here = sipim::machine::ThisMachine();
+  benchmark::AddCustomContext("cpu_model", here.cpu_model);
+  benchmark::AddCustomContext("cpu_id", here.cpu_id);
+  benchmark::AddCustomContext("cpu_flags", here.cpu_flags);
+  benchmark::AddCustomContext("openssl", here.openssl);
+  benchmark::AddCustomContext("openssl_cpu", here.openssl_cpu);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
