@@ -22,6 +22,13 @@ std::string PositiveUint(const std::string& v) {
   if (!ParseUint(v, &x, &e)) return e;
   return x == 0 ? "'" + v + "' must be at least 1" : "";
 }
+// ns-3's RngSeed is 32 bits: a larger seed would be cut, aliasing another.
+std::string Seed(const std::string& v) {
+  std::uint64_t x;
+  std::string e;
+  if (!ParseUint(v, &x, &e)) return e;
+  return (x == 0 || x > 4294967295u) ? "seed '" + v + "' is outside 1..4294967295" : "";
+}
 std::string Bool(const std::string& v) {
   bool x;
   std::string e;
@@ -82,7 +89,7 @@ const std::vector<OptionSpec> kTable = {
     // The run.
     {"name", "", "scenario name; default: the scenario file's name without .ini", ScenarioName},
     {"description", "", "one line saying what the scenario asks", AnyString},
-    {"seed", "1", "seed of every random stream (ns-3 RngSeedManager)", PositiveUint},
+    {"seed", "1", "seed of every random stream (ns-3 RngSeedManager), 1..4294967295", Seed},
     {"run", "1", "first run number (ns-3 RngRun); replications use run, run+1, ...", PositiveUint},
     {"replications", "1", "independent runs of each sweep point", PositiveUint},
     {"stop_time", "3600s", "simulated time limit; IMs still pending then are reported 'unfinished'", Duration},
@@ -365,6 +372,14 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
     kept.push_back(s);
   }
   out->sweeps = kept;
+  // Replications use run, run+1, ...: the last must not wrap around to 0.
+  const Setting& run = out->settings["run"];
+  const Setting& replications = out->settings["replications"];
+  if (std::stoull(replications.value) - 1 > UINT64_MAX - std::stoull(run.value)) {
+    return OptionError{replications.source.ToString() + ": replications = " + replications.value +
+                       " from run = " + run.value + " (" + run.source.ToString() +
+                       ") goes past the largest run number, 18446744073709551615"};
+  }
   if (out->settings["name"].value.empty()) {
     out->settings["name"] = Setting{StemOf(out->scenario_file), Source{}};
   }

@@ -182,6 +182,35 @@ TEST(SimOptions, CrossKeyChecks) {
   EXPECT_NE(err->find("recipients"), std::string::npos);
 }
 
+// The seed is ns-3's 32-bit RngSeed: a larger one was cut to 32 bits, so
+// seed 4294967297 silently ran as seed 1 and 4294967296 as seed 0 (an ns-3
+// abort). run + replications - 1 must not wrap around to run 0 either.
+TEST(SimOptions, SeedAndRunStayInRange) {
+  const std::string file = WriteScenario("seedrange.ini", "seed = 4294967295\n");
+  ResolvedOptions ok;
+  EXPECT_FALSE(Resolve({file}, &ok));
+  for (const char* seed : {"4294967296", "4294967297"}) {
+    ResolvedOptions o;
+    auto err = Resolve({file, "--seed", seed}, &o);
+    ASSERT_TRUE(err) << seed;
+    EXPECT_NE(err->message.find("--seed"), std::string::npos) << err->message;
+    EXPECT_NE(err->message.find("4294967295"), std::string::npos) << err->message;
+  }
+  const std::string in_file = WriteScenario("seedfile.ini", "\nseed = 4294967296\n");
+  ResolvedOptions f;
+  auto err = Resolve({in_file}, &f);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find(in_file + ":2"), std::string::npos) << err->message;
+  const std::string runs = WriteScenario("runwrap.ini", "run = 18446744073709551615\nreplications = 2\n");
+  ResolvedOptions r;
+  err = Resolve({runs}, &r);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find("replications"), std::string::npos) << err->message;
+  EXPECT_NE(err->message.find(runs + ":"), std::string::npos) << err->message;
+  ResolvedOptions last;
+  EXPECT_FALSE(Resolve({runs, "--replications", "1"}, &last));
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
