@@ -17,6 +17,13 @@ Both files are read by analysis/benchjson.py as the C++ reports read them:
 the median where a run has repetitions, errored runs left out with a
 warning, "/min_time:..." cut from names, every time_unit converted.
 
+Normalising by the reference cancels a machine's speed, not its kind: the
+ratio between two benchmarks moves with the CPU model and the code paths
+OpenSSL picks for it. sipim's benchmarks name their machine in the JSON
+context (cpu_model, cpu_id, cpu_flags, openssl, openssl_cpu:
+bench/machine); when the two files name different machines, or one names
+none, the check says so on stderr and still judges.
+
 exit status: 0 no regression; 1 a regression; 2 bad input (a file that
 cannot be read or is not Google Benchmark JSON, no reference benchmark or
 one with zero CPU time, or no benchmark left to judge).
@@ -32,14 +39,30 @@ def fail(message):
     sys.exit(2)
 
 
+MACHINE_KEYS = ("cpu_model", "cpu_id", "cpu_flags", "openssl", "openssl_cpu")
+
+
 def load(path):
+    """Returns ({name: CPU ns}, {machine key: value})."""
     try:
-        _, rows = benchjson.load(path)
+        context, rows = benchjson.load(path)
     except OSError as e:
         fail(f"cannot read {path}: {e.strerror or e}")
     except ValueError as e:  # its message names the file and the row
         fail(str(e))
-    return {name: benchjson.cpu_ns(row) for name, row in rows.items()}
+    machine = {k: context[k] for k in MACHINE_KEYS if isinstance(context.get(k), str)}
+    return {name: benchjson.cpu_ns(row) for name, row in rows.items()}, machine
+
+
+def machine_warnings(baseline, base_machine, new, new_machine):
+    """Lines saying where the two runs' machines differ or are not named."""
+    unnamed = [path for path, m in ((baseline, base_machine), (new, new_machine)) if not m]
+    if unnamed:
+        return [f"warning: {path} does not name its machine (no cpu_model in its context): "
+                "runs from different CPUs cannot be told apart" for path in unnamed]
+    return [f"warning: the runs come from different machines: {k} {base_machine.get(k)!r} "
+            f"in {baseline}, {new_machine.get(k)!r} in {new}"
+            for k in MACHINE_KEYS if base_machine.get(k) != new_machine.get(k)]
 
 
 def tolerance(text):
@@ -60,7 +83,9 @@ def main():
     # Names are read without "/min_time:..."; so is the reference.
     args.reference = benchjson.strip_min_time(args.reference)
 
-    base, new = load(args.baseline), load(args.new)
+    (base, base_machine), (new, new_machine) = load(args.baseline), load(args.new)
+    for line in machine_warnings(args.baseline, base_machine, args.new, new_machine):
+        print(f"regression_check: {line}", file=sys.stderr)
     for name, times in ((args.baseline, base), (args.new, new)):
         if args.reference not in times:
             fail(f"{name} has no reference benchmark {args.reference}")

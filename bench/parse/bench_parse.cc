@@ -29,6 +29,7 @@
 #include "sip/headers.h"
 #include "sip/message.h"
 #include "sip/proxy_ops.h"
+#include "benchmark_main.h"
 
 namespace {
 
@@ -298,9 +299,5 @@ int main(int argc, char** argv) {
   if (!ParsersAgree()) return 1;
   RegisterParseBenchmarks();
   RegisterWireCoreBenchmarks();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return sipim::machine::BenchmarkMain(argc, argv, 2);
 }

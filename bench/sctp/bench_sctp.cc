@@ -7,6 +7,7 @@
 #include "sctp_bulk.h"
 
 #include "sctp/crc32c.h"
+#include "benchmark_main.h"
 
 #include <benchmark/benchmark.h>
 
@@ -79,4 +80,4 @@ BM_Crc32c(benchmark::State& state)
 }
 BENCHMARK(BM_Crc32c)->Arg(1480);
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) { return sipim::machine::BenchmarkMain(argc, argv); }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/json_string.h"
+
 namespace sipim::alternation {
 
 std::int64_t SteadyNowNs() {
@@ -327,11 +329,11 @@ std::string ToJson(const std::vector<Line>& lines, std::string_view machine) {
   out += "  \"lines\": [\n";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const Line& l = lines[i];
-    out += "    {\"op\": " + secreport::JsonString(l.op) + ", \"primitives\": " +
-           secreport::JsonString(secreport::Formula(l.terms, l.note));
+    out += "    {\"op\": " + JsonString(l.op) + ", \"primitives\": " +
+           JsonString(secreport::Formula(l.terms, l.note));
     const std::string error = l.Error();
     if (!error.empty()) {
-      out += ", \"error\": " + secreport::JsonString(error) + "}";
+      out += ", \"error\": " + JsonString(error) + "}";
     } else {
       out += ", \"ratio\": " + Printf("%.4f", l.Ratio()) + ", \"trials\": [";
       for (std::size_t k = 0; k < l.trials.size(); ++k) {

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "alternation.h"
-#include "machine.h"
+#include "benchmark_main.h"
 #include "security/cert_cache.h"
 #include "security/der.h"
 #include "security/enveloped_data.h"
@@ -2398,17 +2398,5 @@ int main(int argc, char** argv) {
     }
     return RunAlternation(own);
   }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  // Google Benchmark's context names the host and caches, not the CPU model
-  // or the code paths OpenSSL took: the ratios depend on both.
-  const sipim::machine::Machine here = sipim::machine::ThisMachine();
-  benchmark::AddCustomContext("cpu_model", here.cpu_model);
-  benchmark::AddCustomContext("cpu_id", here.cpu_id);
-  benchmark::AddCustomContext("cpu_flags", here.cpu_flags);
-  benchmark::AddCustomContext("openssl", here.openssl);
-  benchmark::AddCustomContext("openssl_cpu", here.openssl_cpu);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return sipim::machine::BenchmarkMain(argc, argv);
 }

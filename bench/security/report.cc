@@ -9,6 +9,8 @@
 #include <limits>
 #include <cmath>
 
+#include "common/json_string.h"
+
 namespace sipim::secreport {
 
 // ------------------------------------------------------------ JSON
@@ -1004,22 +1006,6 @@ std::vector<double> LoopCounts(const std::vector<CallgrindDump>& dumps) {
 
 }  // namespace
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::optional<std::string> ParseCallgrindDump(std::string_view text, CallgrindDump* out) {
   bool events = false, total = false, part = false;

@@ -166,9 +166,6 @@ struct RatioLine {
   bool within = false;  // ratio <= kMaxRatio
 };
 
-// `s` as a JSON string literal: quotes, backslashes and control characters escaped.
-std::string JsonString(std::string_view s);
-
 // The primitives as the tables print them: "2×verify/rsa2048 + sha256-kept/100"
 // (BM_Primitive/ left out), then `note` unless it is empty.
 std::string Formula(const std::vector<Term>& terms, std::string_view note = {});

@@ -41,6 +41,7 @@
 #include "options.h"
 #include "scenario.h"
 #include "topology.h"
+#include "benchmark_main.h"
 
 namespace {
 
@@ -353,4 +354,4 @@ BENCHMARK(BM_Scale)->Args({1000, 100})->Args({10000, 100})->Iterations(1)->Unit(
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) { return sipim::machine::BenchmarkMain(argc, argv); }

@@ -65,9 +65,17 @@ std::string Errored(const std::string& name, const std::string& message, double 
          "\"error_message\": \"" + message + "\", " + Times(cpu, "ns") + "}";
 }
 
-std::string File(const std::vector<std::string>& rows) {
+// The context fields bench/machine adds, for a CPU named `cpu_id`.
+std::string MachineContext(const std::string& cpu_id) {
+  return ", \"cpu_model\": \"AMD EPYC\", \"cpu_id\": \"" + cpu_id +
+         "\", \"cpu_flags\": \"aes sha_ni\", \"openssl\": \"OpenSSL 3.0.19\", \"openssl_cpu\": \"CPUINFO: x\"";
+}
+
+// `machine`: extra context fields (MachineContext), or none.
+std::string File(const std::vector<std::string>& rows, const std::string& machine = "") {
   std::string out = "{\n  \"context\": {\"date\": \"2026-11-27T10:00:00+00:00\", \"num_cpus\": 2, "
-                    "\"mhz_per_cpu\": 2000, \"library_build_type\": \"release\"},\n  \"benchmarks\": [\n";
+                    "\"mhz_per_cpu\": 2000, \"library_build_type\": \"release\"" + machine +
+                    "},\n  \"benchmarks\": [\n";
   for (std::size_t i = 0; i < rows.size(); ++i) out += "    " + rows[i] + (i + 1 < rows.size() ? ",\n" : "\n");
   return out + "  ]\n}\n";
 }
@@ -142,8 +150,10 @@ class ScriptTest : public ::testing::Test {
 
   // regression_check.py BASELINE NEW EXTRA..., the two files written from rows.
   Result Check(const std::vector<std::string>& baseline, const std::vector<std::string>& current,
-            const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {kScript, Write("base.json", File(baseline)), Write("new.json", File(current))};
+            const std::vector<std::string>& extra = {}, const std::string& base_machine = "",
+            const std::string& new_machine = "") {
+    std::vector<std::string> args = {kScript, Write("base.json", File(baseline, base_machine)),
+                                     Write("new.json", File(current, new_machine))};
     args.insert(args.end(), extra.begin(), extra.end());
     return Python(args);
   }
@@ -166,6 +176,34 @@ TEST_F(RegressionCheck, EverythingTwiceAsSlowWithTheReferenceIsNoRegression) {
   EXPECT_NE(LineStarting(r.out, "BM_A ").find("+0.0%"), std::string::npos) << Report(r);
   EXPECT_NE(LineStarting(r.out, "BM_B ").find("+0.0%"), std::string::npos) << Report(r);
   EXPECT_EQ(r.out.find("REGRESSION"), std::string::npos) << Report(r);
+}
+
+// Proves: runs that name the same machine get no machine warning; runs from
+// different CPUs are still judged (a regression still exits 1) and stderr
+// names the field that differs with both values; a run whose context names
+// no machine (older files) is warned about by path.
+TEST_F(RegressionCheck, MachinesAreComparedAndDifferencesWarned) {
+  const std::vector<std::string> base = {Iteration(kRef, 100), Iteration("BM_A", 300)};
+  const std::vector<std::string> same = {Iteration(kRef, 100), Iteration("BM_A", 310)};
+  const std::vector<std::string> slower = {Iteration(kRef, 100), Iteration("BM_A", 400)};
+  Result r = Check(base, same, {}, MachineContext("AuthenticAMD family 25 model 1 stepping 1"),
+                   MachineContext("AuthenticAMD family 25 model 1 stepping 1"));
+  EXPECT_EQ(r.exit_code, 0) << Report(r);
+  EXPECT_EQ(r.err.find("machine"), std::string::npos) << Report(r);
+  r = Check(base, slower, {}, MachineContext("AuthenticAMD family 25 model 1 stepping 1"),
+            MachineContext("GenuineIntel family 6 model 143 stepping 8"));
+  EXPECT_EQ(r.exit_code, 1) << Report(r);
+  EXPECT_NE(LineStarting(r.out, "BM_A ").find("REGRESSION"), std::string::npos) << Report(r);
+  EXPECT_NE(r.err.find("regression_check: warning: the runs come from different machines: cpu_id "
+                       "'AuthenticAMD family 25 model 1 stepping 1' in " + dir_ + "base.json, "
+                       "'GenuineIntel family 6 model 143 stepping 8' in " + dir_ + "new.json"),
+            std::string::npos)
+      << Report(r);
+  EXPECT_EQ(r.err.find("cpu_model"), std::string::npos) << "only differing fields are named\n" << Report(r);
+  r = Check(base, same, {}, "", MachineContext("AuthenticAMD family 25 model 1 stepping 1"));
+  EXPECT_EQ(r.exit_code, 0) << Report(r);
+  EXPECT_NE(r.err.find("warning: " + dir_ + "base.json does not name its machine"), std::string::npos) << Report(r);
+  EXPECT_EQ(r.err.find("new.json does not name"), std::string::npos) << Report(r);
 }
 
 // One benchmark 30 % slower relative to the reference fails the check, by name.

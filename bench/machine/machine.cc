@@ -6,7 +6,7 @@
 #include <sstream>
 #include <vector>
 
-#include "report.h"
+#include "common/json_string.h"
 
 namespace sipim::machine {
 
@@ -97,11 +97,18 @@ std::string OneLine(const Machine& m) {
   return m.cpu_model + " (" + m.cpu_id + "; " + m.cpu_flags + "); " + m.openssl + ", " + m.openssl_cpu;
 }
 
+std::vector<std::pair<std::string, std::string>> Fields(const Machine& m) {
+  return {{"cpu_model", m.cpu_model},
+          {"cpu_id", m.cpu_id},
+          {"cpu_flags", m.cpu_flags},
+          {"openssl", m.openssl},
+          {"openssl_cpu", m.openssl_cpu}};
+}
+
 std::string ToJson(const Machine& m) {
-  using secreport::JsonString;
-  return "{\"cpu_model\": " + JsonString(m.cpu_model) + ", \"cpu_id\": " + JsonString(m.cpu_id) +
-         ", \"cpu_flags\": " + JsonString(m.cpu_flags) + ", \"openssl\": " + JsonString(m.openssl) +
-         ", \"openssl_cpu\": " + JsonString(m.openssl_cpu) + "}";
+  std::string out;
+  for (const auto& [key, value] : Fields(m)) out += (out.empty() ? "{" : ", ") + JsonString(key) + ": " + JsonString(value);
+  return out + "}";
 }
 
 }  // namespace sipim::machine

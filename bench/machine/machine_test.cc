@@ -57,5 +57,18 @@ TEST(Machine, ThisMachineAndItsJson) {
             "\"openssl\": \"OpenSSL \\\"3\\\"\", \"openssl_cpu\": \"CPUINFO: x\"}");
 }
 
+// Proves: AddToContext hands the benchmark context the five fields of this
+// machine, in ToJson's order, none empty.
+TEST(Machine, AddToContextGivesEveryField) {
+  std::vector<std::pair<std::string, std::string>> got;
+  AddToContext([&](const std::string& k, const std::string& v) { got.emplace_back(k, v); });
+  ASSERT_EQ(got.size(), 5u);
+  const char* keys[] = {"cpu_model", "cpu_id", "cpu_flags", "openssl", "openssl_cpu"};
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].first, keys[i]);
+    EXPECT_FALSE(got[i].second.empty()) << keys[i];
+  }
+}
+
 }  // namespace
 }  // namespace sipim::machine

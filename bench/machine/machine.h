@@ -1,10 +1,13 @@
 #pragma once
 // What a timing depends on besides the code: the CPU, and the code paths
-// OpenSSL chose for it. The wrapper-cost ratios move with both (AES-CM open
-// of 100 B: about 1.11 on an Intel CPU with AVX-512 IFMA, 1.20-1.21 on an AMD
-// EPYC without it), so every result file names the machine it came from.
+// OpenSSL chose for it. The security wrapper-cost ratios move with both
+// (AES-CM open of 100 B: about 1.11 on an Intel CPU with AVX-512 IFMA,
+// 1.20-1.21 on an AMD EPYC without it), so every benchmark's result names
+// the machine it came from.
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sipim::machine {
 
@@ -34,5 +37,15 @@ Machine ThisMachine();
 std::string OneLine(const Machine& m);
 // {"cpu_model": ..., "cpu_id": ..., "cpu_flags": ..., "openssl": ..., "openssl_cpu": ...}
 std::string ToJson(const Machine& m);
+// The same fields as (key, value) pairs.
+std::vector<std::pair<std::string, std::string>> Fields(const Machine& m);
+// Gives this machine's fields to `add` (benchmark::AddCustomContext: Google
+// Benchmark's own context names the host and the caches, not the CPU model
+// or OpenSSL's code paths). A template, so this library needs no Google
+// Benchmark.
+template <class Add>
+void AddToContext(Add add) {
+  for (const auto& [key, value] : Fields(ThisMachine())) add(key, value);
+}
 
 }  // namespace sipim::machine
