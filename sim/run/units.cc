@@ -102,9 +102,22 @@ bool ParseBool(const std::string& text, bool* out, std::string* error) {
 }
 
 bool ParseDuration(const std::string& text, double* seconds, std::string* error) {
-  return ParseWithUnits(text,
-                        {{"", 1.0}, {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"min", 60.0}},
-                        "duration", seconds, error);
+  if (!ParseWithUnits(text,
+                      {{"", 1.0}, {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"min", 60.0}},
+                      "duration", seconds, error)) {
+    return false;
+  }
+  // ns-3 keeps time in 64-bit nanoseconds (up to about 292 years); the
+  // scenario adds durations (64*T1 after stop_time), so each stays well below.
+  if (*seconds > kMaxDurationSeconds) {
+    *error = "duration '" + text + "' is too long (at most 1e8 s, about 3 years)";
+    return false;
+  }
+  if (*seconds > 0 && *seconds < 0.999999e-9) {
+    *error = "duration '" + text + "' is below 1 ns, ns-3's resolution, so it would be 0";
+    return false;
+  }
+  return true;
 }
 
 bool ParseRate(const std::string& text, double* bps, std::string* error) {
@@ -116,6 +129,10 @@ bool ParseRate(const std::string& text, double* bps, std::string* error) {
     *error = "rate '" + text + "' is below 1 bps";
     return false;
   }
+  if (*bps > 1e15) {  // ns-3's DataRate is a 64-bit bps count
+    *error = "rate '" + text + "' is too high (at most 1000000Gbps)";
+    return false;
+  }
   return true;
 }
 
@@ -124,6 +141,10 @@ bool ParseBytes(const std::string& text, std::uint64_t* bytes, std::string* erro
   if (!ParseWithUnits(text,
                       {{"", 1.0}, {"B", 1.0}, {"KB", 1e3}, {"KiB", 1024.0}, {"MB", 1e6}, {"MiB", 1048576.0}},
                       "size", &v, error)) {
+    return false;
+  }
+  if (v > 9007199254740992.0) {  // 2^53: every whole number below is exact
+    *error = "size '" + text + "' is too large";
     return false;
   }
   if (v != std::floor(v)) {

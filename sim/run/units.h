@@ -10,11 +10,15 @@ namespace sipim::run {
 bool ParseUint(const std::string& text, std::uint64_t* out, std::string* error);
 bool ParseDouble(const std::string& text, double* out, std::string* error);
 bool ParseBool(const std::string& text, bool* out, std::string* error);
-// Seconds; units s, ms, us, ns, min. A bare number is seconds.
+// The longest duration a scenario may give, in seconds (about 3 years).
+constexpr double kMaxDurationSeconds = 1e8;
+// Seconds; units s, ms, us, ns, min. A bare number is seconds. Refuses more
+// than kMaxDurationSeconds and non-zero values below 1 ns.
 bool ParseDuration(const std::string& text, double* seconds, std::string* error);
-// Bits per second; units bps, kbps, Mbps, Gbps (decimal, as ns-3 DataRate).
+// Bits per second; units bps, kbps, Mbps, Gbps (decimal, as ns-3 DataRate);
+// 1 bps to 1e15 bps.
 bool ParseRate(const std::string& text, double* bps, std::string* error);
-// Bytes; units B, KB, KiB, MB, MiB. A bare number is bytes.
+// Bytes; units B, KB, KiB, MB, MiB. A bare number is bytes; at most 2^53.
 bool ParseBytes(const std::string& text, std::uint64_t* bytes, std::string* error);
 // A probability in [0, 1]; "2%" is 0.02.
 bool ParseProbability(const std::string& text, double* p, std::string* error);

@@ -211,6 +211,47 @@ TEST(SimOptions, SeedAndRunStayInRange) {
   EXPECT_FALSE(Resolve({runs, "--replications", "1"}, &last));
 }
 
+// Numbers too large for what they become are refused, not wrapped: a rate
+// of 1e30Gbps crashed the point (SIGFPE in ns-3's DataRate), stop_time =
+// 1e30s overflowed ns-3's 64-bit nanosecond Time and ran anyway, and
+// message_size = 1e30 was cast to 0 and reported as "zero". A non-zero
+// duration below ns-3's 1 ns resolution would silently become 0.
+TEST(SimOptions, HugeAndTinyNumbersRefused) {
+  double d = 0;
+  std::uint64_t b = 0;
+  std::string e;
+  EXPECT_FALSE(ParseDuration("1e30s", &d, &e));
+  EXPECT_NE(e.find("1e30s"), std::string::npos) << e;
+  EXPECT_NE(e.find("too long"), std::string::npos) << e;
+  EXPECT_FALSE(ParseDuration("1e12", &d, &e));
+  EXPECT_FALSE(ParseDuration("0.5ns", &d, &e));
+  EXPECT_NE(e.find("1 ns"), std::string::npos) << e;
+  EXPECT_TRUE(ParseDuration("0", &d, &e));
+  EXPECT_TRUE(ParseDuration("1ns", &d, &e));
+  EXPECT_TRUE(ParseDuration("1000000min", &d, &e));
+  EXPECT_FALSE(ParseRate("1e30Gbps", &d, &e));
+  EXPECT_NE(e.find("too high"), std::string::npos) << e;
+  EXPECT_FALSE(ParseRate("20000000000000000000bps", &d, &e));
+  EXPECT_TRUE(ParseRate("100Gbps", &d, &e));
+  e.clear();
+  EXPECT_FALSE(ParseBytes("1e30", &b, &e));
+  EXPECT_NE(e.find("too large"), std::string::npos) << e;
+  EXPECT_FALSE(ParseBytes("99999999999999999999", &b, &e));
+  SizeDistribution s;
+  EXPECT_FALSE(ParseSizeDistribution("1e30", &s, &e));
+  EXPECT_EQ(e.find("zero"), std::string::npos) << e;
+
+  const std::string file = WriteScenario("huge.ini", "mode = pager\n");
+  ResolvedOptions o;
+  auto err = Resolve({file, "--stop_time", "1e30s"}, &o);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find("--stop_time"), std::string::npos) << err->message;
+  ResolvedOptions o2;
+  err = Resolve({file, "--core.rate", "1e30Gbps"}, &o2);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find("--core.rate"), std::string::npos) << err->message;
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
