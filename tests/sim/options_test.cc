@@ -32,6 +32,13 @@ std::optional<OptionError> Resolve(std::vector<std::string> args, ResolvedOption
   return ResolveOptions(static_cast<int>(argv.size()), argv.data(), out);
 }
 
+// The error ResolveOptions gives for `args`, or "" when it accepts them.
+std::string ResolveError(std::vector<std::string> args) {
+  ResolvedOptions o;
+  auto err = Resolve(std::move(args), &o);
+  return err ? err->message : "";
+}
+
 // An unknown key in the file is rejected with the file and its line.
 TEST(SimOptions, UnknownKeyNamesFileAndLine) {
   const std::string file = WriteScenario("unknown.ini", "# comment\nmode = pager\n\n[access]\nrat = 10Mbps\n");
@@ -187,28 +194,20 @@ TEST(SimOptions, CrossKeyChecks) {
 // abort). run + replications - 1 must not wrap around to run 0 either.
 TEST(SimOptions, SeedAndRunStayInRange) {
   const std::string file = WriteScenario("seedrange.ini", "seed = 4294967295\n");
-  ResolvedOptions ok;
-  EXPECT_FALSE(Resolve({file}, &ok));
+  EXPECT_EQ(ResolveError({file}), "");
   for (const char* seed : {"4294967296", "4294967297"}) {
-    ResolvedOptions o;
-    auto err = Resolve({file, "--seed", seed}, &o);
-    ASSERT_TRUE(err) << seed;
-    EXPECT_NE(err->message.find("--seed"), std::string::npos) << err->message;
-    EXPECT_NE(err->message.find("4294967295"), std::string::npos) << err->message;
+    const std::string err = ResolveError({file, "--seed", seed});
+    EXPECT_NE(err.find("--seed"), std::string::npos) << seed << ": " << err;
+    EXPECT_NE(err.find("4294967295"), std::string::npos) << err;
   }
   const std::string in_file = WriteScenario("seedfile.ini", "\nseed = 4294967296\n");
-  ResolvedOptions f;
-  auto err = Resolve({in_file}, &f);
-  ASSERT_TRUE(err);
-  EXPECT_NE(err->message.find(in_file + ":2"), std::string::npos) << err->message;
+  const std::string from_file = ResolveError({in_file});
+  EXPECT_NE(from_file.find(in_file + ":2"), std::string::npos) << from_file;
   const std::string runs = WriteScenario("runwrap.ini", "run = 18446744073709551615\nreplications = 2\n");
-  ResolvedOptions r;
-  err = Resolve({runs}, &r);
-  ASSERT_TRUE(err);
-  EXPECT_NE(err->message.find("replications"), std::string::npos) << err->message;
-  EXPECT_NE(err->message.find(runs + ":"), std::string::npos) << err->message;
-  ResolvedOptions last;
-  EXPECT_FALSE(Resolve({runs, "--replications", "1"}, &last));
+  const std::string wrap = ResolveError({runs});
+  EXPECT_NE(wrap.find("replications"), std::string::npos) << wrap;
+  EXPECT_NE(wrap.find(runs + ":"), std::string::npos) << wrap;
+  EXPECT_EQ(ResolveError({runs, "--replications", "1"}), "");
 }
 
 // Numbers too large for what they become are refused, not wrapped: a rate
@@ -242,14 +241,10 @@ TEST(SimOptions, HugeAndTinyNumbersRefused) {
   EXPECT_EQ(e.find("zero"), std::string::npos) << e;
 
   const std::string file = WriteScenario("huge.ini", "mode = pager\n");
-  ResolvedOptions o;
-  auto err = Resolve({file, "--stop_time", "1e30s"}, &o);
-  ASSERT_TRUE(err);
-  EXPECT_NE(err->message.find("--stop_time"), std::string::npos) << err->message;
-  ResolvedOptions o2;
-  err = Resolve({file, "--core.rate", "1e30Gbps"}, &o2);
-  ASSERT_TRUE(err);
-  EXPECT_NE(err->message.find("--core.rate"), std::string::npos) << err->message;
+  const std::string stop = ResolveError({file, "--stop_time", "1e30s"});
+  EXPECT_NE(stop.find("--stop_time"), std::string::npos) << stop;
+  const std::string rate = ResolveError({file, "--core.rate", "1e30Gbps"});
+  EXPECT_NE(rate.find("--core.rate"), std::string::npos) << rate;
 }
 
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
