@@ -124,6 +124,11 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
     return "group_size " + std::to_string(c->group_size) + " exceeds the " + std::to_string(candidates) +
            " possible recipients";
   }
+  // A retransmission interval starts at T1 and is capped at T2: below T1 it
+  // could be a nanosecond, and 64*T1 of those never ends.
+  if (c->t2_s < c->t1_s) {
+    return "t2 (" + v.at("t2") + ") is below t1 (" + v.at("t1") + ")";
+  }
   if (c->concurrent > c->conversations) c->concurrent = c->conversations;
   if (c->domains > 65000) return std::string("more than 65000 domains");
   return std::nullopt;

@@ -39,6 +39,13 @@ std::string Duration(const std::string& v) {
   std::string e;
   return ParseDuration(v, &x, &e) ? "" : e;
 }
+// A SIP timer: zero would retransmit every 0 s (T2) or time out at once (T1).
+std::string PositiveDuration(const std::string& v) {
+  double x;
+  std::string e;
+  if (!ParseDuration(v, &x, &e)) return e;
+  return x == 0 ? "duration '" + v + "' must be above 0" : "";
+}
 std::string Rate(const std::string& v) {
   double x;
   std::string e;
@@ -138,8 +145,8 @@ const std::vector<OptionSpec> kTable = {
     {"message_size_limit", "1300", "RFC 3428 size limit used by reject/refuse (bytes)", PositiveUint},
     {"msrp_success_report", "false", "MSRP: ask for success REPORTs", Bool},
     {"session_per_conversation", "true", "session mode: BYE when a conversation ends", Bool},
-    {"t1", "500ms", "RFC 3261 T1", Duration},
-    {"t2", "4s", "RFC 3261 T2", Duration},
+    {"t1", "500ms", "RFC 3261 T1", PositiveDuration},
+    {"t2", "4s", "RFC 3261 T2", PositiveDuration},
     {"t4", "5s", "RFC 3261 T4", Duration},
     {"cpu", "calibrated", "per-node CPU charges: calibrated (from results/calibration) | off", Cpu},
 };

@@ -247,6 +247,32 @@ TEST(SimOptions, HugeAndTinyNumbersRefused) {
   EXPECT_NE(rate.find("--core.rate"), std::string::npos) << rate;
 }
 
+// The SIP timers T1 and T2 must be above zero: with t2 = 0 a lost UDP
+// request was retransmitted every 0 s, so simulated time stopped and the
+// point hung; with t1 = 0 every transaction timed out the instant it began.
+TEST(SimOptions, SipTimersAboveZero) {
+  const std::string file = WriteScenario("timers.ini", "[access]\nloss = 50%\n");
+  for (const char* key : {"--t1", "--t2"}) {
+    for (const char* zero : {"0", "0ms"}) {
+      const std::string err = ResolveError({file, key, zero});
+      EXPECT_NE(err.find(key), std::string::npos) << key << " " << zero << ": " << err;
+    }
+  }
+  const std::string swept = WriteScenario("timersweep.ini", "\n[sweep]\nt2 = 0,4\n");
+  const std::string err = ResolveError({swept});
+  EXPECT_NE(err.find(swept + ":3"), std::string::npos) << err;
+  EXPECT_EQ(ResolveError({file, "--t1", "1ms", "--t2", "2ms", "--t4", "0"}), "");
+  // T2 below T1 (t2 = 1ns under the default t1 = 500ms) retransmitted every
+  // nanosecond for 64*T1: billions of events, a hang too. Checked per point.
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({file, "--t2", "1ns"}, &o));
+  RunConfig c;
+  auto cross = BuildConfig(ExpandPoints(o)[0], &c);
+  ASSERT_TRUE(cross);
+  EXPECT_NE(cross->find("t2"), std::string::npos) << *cross;
+  EXPECT_NE(cross->find("t1"), std::string::npos) << *cross;
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
