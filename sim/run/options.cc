@@ -14,6 +14,9 @@ namespace po = boost::program_options;
 namespace sipim::run {
 namespace {
 
+// The most point-runs (sweep points x replications) one `sipim run` takes.
+constexpr std::uint64_t kMaxPointRuns = 100000;
+
 // Validators: each returns "" when the value is acceptable.
 std::string AnyString(const std::string&) { return ""; }
 std::string PositiveUint(const std::string& v) {
@@ -386,6 +389,21 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
     return OptionError{replications.source.ToString() + ": replications = " + replications.value +
                        " from run = " + run.value + " (" + run.source.ToString() +
                        ") goes past the largest run number, 18446744073709551615"};
+  }
+  // Every point-run is a process and a Job in memory: cap their number
+  // before anything is expanded.
+  long double point_runs = std::stold(replications.value);
+  std::string product;
+  for (const auto& s : out->sweeps) {
+    product += "sweep." + s.key + " (" + s.source.ToString() + ", " + std::to_string(s.values.size()) +
+               " values) x ";
+    point_runs *= s.values.size();
+  }
+  if (point_runs > kMaxPointRuns) {
+    char count[64];
+    std::snprintf(count, sizeof count, "%.0Lf", point_runs);
+    return OptionError{product + "replications (" + replications.source.ToString() + ", " + replications.value +
+                       ") make " + count + " point-runs; at most " + std::to_string(kMaxPointRuns)};
   }
   if (out->settings["name"].value.empty()) {
     out->settings["name"] = Setting{StemOf(out->scenario_file), Source{}};

@@ -273,6 +273,24 @@ TEST(SimOptions, SipTimersAboveZero) {
   EXPECT_NE(cross->find("t1"), std::string::npos) << *cross;
 }
 
+// Sweeps and replications multiply: two lists of 1000 values made a
+// million points, and replications = 100000000 a hundred million jobs,
+// which sipim run built in memory (even for --dry-run) until it ran out.
+// Their product is capped, and the message names what multiplies.
+TEST(SimOptions, PointRunsAreCapped) {
+  const std::string file = WriteScenario("product.ini", "[sweep]\nconversations = 1..1000:1\n");
+  const std::string two = ResolveError({file, "--sweep.messages_per_conversation", "1..1000:1"});
+  EXPECT_NE(two.find("sweep.conversations (" + file + ":2, 1000 values)"), std::string::npos) << two;
+  EXPECT_NE(two.find("sweep.messages_per_conversation (command line, 1000 values)"), std::string::npos) << two;
+  EXPECT_NE(two.find("1000000"), std::string::npos) << two;
+  const std::string reps = ResolveError({file, "--replications", "100000000"});
+  EXPECT_NE(reps.find("replications"), std::string::npos) << reps;
+  EXPECT_EQ(ResolveError({file, "--replications", "100"}), "");
+  // Products that overflow 64 bits are caught too, not wrapped below the cap.
+  const std::string big = ResolveError({file, "--replications", "18446744073709551615"});
+  EXPECT_NE(big.find("replications"), std::string::npos) << big;
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
