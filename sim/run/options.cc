@@ -205,6 +205,21 @@ std::string StemOf(const std::string& path) {
   return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
 }
 
+// "--dry-run", "--seed", "--seed=3", "--sweep.seed": one of our options.
+bool IsOption(const std::string& arg) {
+  if (arg.rfind("--", 0) != 0) return false;
+  const std::string name = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+  return name == "help" || name == "dry-run" || name.rfind("sweep.", 0) == 0 || FindOption(name) != nullptr;
+}
+
+// "--seed" or "--sweep.seed" without "=VALUE": the next argument is its value.
+bool TakesValue(const std::string& arg) {
+  if (arg.rfind("--", 0) != 0 || arg.find('=') != std::string::npos) return false;
+  if (arg.rfind("--sweep.", 0) == 0) return true;
+  const OptionSpec* spec = FindOption(arg.substr(2));
+  return spec != nullptr && spec->validate != Bool;
+}
+
 po::options_description BuildDescription() {
   po::options_description desc("options (in the scenario file as `key = value`, `[access]` for access.*)",
                                100, 50);
@@ -289,6 +304,12 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
   std::vector<std::pair<std::string, std::string>> cli_sweeps;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
+    // `--out --dry-run`: the option takes the next argument as its value,
+    // which here is another option, so the value was forgotten.
+    if (TakesValue(a) && i + 1 < argc && IsOption(argv[i + 1])) {
+      return OptionError{"command line: option '" + a + "' needs a value, but the next argument is the option '" +
+                         argv[i + 1] + "' (write " + a + "=VALUE for a value that starts with --)"};
+    }
     if (a.rfind("--sweep.", 0) == 0) {
       std::string key = a.substr(8), value;
       const std::size_t eq = key.find('=');

@@ -291,6 +291,25 @@ TEST(SimOptions, PointRunsAreCapped) {
   EXPECT_NE(big.find("replications"), std::string::npos) << big;
 }
 
+// A flag missing its value must not take the next flag as its value:
+// `--out --dry-run` ran the whole scenario for real into a directory named
+// "--dry-run". `--key=--value` still gives such a value on purpose.
+TEST(SimOptions, FlagMissingItsValueDoesNotSwallowTheNext) {
+  const std::string file = WriteScenario("swallow.ini", "mode = pager\n");
+  const std::string out = ResolveError({file, "--out", "--dry-run"});
+  EXPECT_NE(out.find("'--out' needs a value"), std::string::npos) << out;
+  EXPECT_NE(out.find("--dry-run"), std::string::npos) << out;
+  const std::string seed = ResolveError({file, "--seed", "--pcap"});
+  EXPECT_NE(seed.find("'--seed' needs a value"), std::string::npos) << seed;
+  const std::string sweep = ResolveError({file, "--sweep.seed", "--access.rate", "1Mbps"});
+  EXPECT_NE(sweep.find("'--sweep.seed' needs a value"), std::string::npos) << sweep;
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({file, "--description=--dry-run", "--pcap", "--dry-run"}, &o));
+  EXPECT_EQ(o.Get("description"), "--dry-run");
+  EXPECT_EQ(o.Get("pcap"), "true");
+  EXPECT_TRUE(o.dry_run);
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
