@@ -190,10 +190,13 @@ std::optional<OptionError> AddSweep(const std::string& key, const std::string& t
     }
   }
   for (auto& s : *sweeps) {
-    if (s.key == key) {  // the command line replaces the file's list
-      s = Sweep{key, *values, where};
-      return std::nullopt;
+    if (s.key != key) continue;
+    if (s.source.from_command_line == where.from_command_line) {
+      return OptionError{where.ToString() + ": 'sweep." + key + "' is given twice (first at " +
+                         s.source.ToString() + ")"};
     }
+    s = Sweep{key, *values, where};  // the command line replaces the file's list
+    return std::nullopt;
   }
   sweeps->push_back(Sweep{key, *values, where});
   return std::nullopt;
@@ -395,7 +398,16 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
     where.from_command_line = true;
     if (auto err = AddSweep(key, value, where, &out->sweeps)) return err;
   }
-  // A key fixed on the command line overrides the file's sweep of it.
+  // In one layer a key is set or swept, not both; across layers the command
+  // line wins, and a key fixed there overrides the file's sweep of it.
+  for (const auto& s : out->sweeps) {
+    const Setting& set = out->settings[s.key];
+    const bool set_here = set.source.from_command_line || !set.source.file.empty();
+    if (set_here && set.source.from_command_line == s.source.from_command_line) {
+      return OptionError{s.source.ToString() + ": '" + s.key + "' is swept here and also set to " + set.value +
+                         " (" + set.source.ToString() + "); give one or the other"};
+    }
+  }
   std::vector<Sweep> kept;
   for (const auto& s : out->sweeps) {
     const Setting& set = out->settings[s.key];

@@ -310,6 +310,40 @@ TEST(SimOptions, FlagMissingItsValueDoesNotSwallowTheNext) {
   EXPECT_TRUE(o.dry_run);
 }
 
+// Within one layer (the file, or the command line) a sweep is given once,
+// and a key is either set or swept: a second [sweep] line for the same key
+// silently replaced the first list, and `conversations = 5` beside a sweep
+// of conversations was silently dropped. Across layers the command line
+// still wins: its sweep replaces the file's, its value replaces a sweep.
+TEST(SimOptions, SweepGivenTwiceOrBesideItsValueIsRefused) {
+  const std::string twice = WriteScenario("sweeptwice.ini", "[sweep]\nconversations = 1,2\nconversations = 3\n");
+  const std::string err = ResolveError({twice});
+  EXPECT_NE(err.find(twice + ":3"), std::string::npos) << err;
+  EXPECT_NE(err.find(twice + ":2"), std::string::npos) << err;
+  const std::string cli = WriteScenario("sweepcli.ini", "mode = pager\n");
+  const std::string cli_twice = ResolveError({cli, "--sweep.seed", "1,2", "--sweep.seed", "3"});
+  EXPECT_NE(cli_twice.find("sweep.seed"), std::string::npos) << cli_twice;
+  EXPECT_NE(cli_twice.find("command line"), std::string::npos) << cli_twice;
+
+  const std::string both = WriteScenario("setandswept.ini", "conversations = 5\n[sweep]\nconversations = 1,2\n");
+  const std::string set_swept = ResolveError({both});
+  EXPECT_NE(set_swept.find(both + ":1"), std::string::npos) << set_swept;
+  EXPECT_NE(set_swept.find(both + ":3"), std::string::npos) << set_swept;
+  const std::string cli_both = ResolveError({cli, "--conversations", "3", "--sweep.conversations", "1,2"});
+  EXPECT_NE(cli_both.find("conversations"), std::string::npos) << cli_both;
+
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({both, "--sweep.conversations", "7,8"}, &o));  // command line sweep over the file's
+  ASSERT_EQ(o.sweeps.size(), 1u);
+  EXPECT_EQ(o.sweeps[0].values, (std::vector<std::string>{"7", "8"}));
+  ResolvedOptions fixed;
+  ASSERT_FALSE(Resolve({WriteScenario("sweeponly.ini", "[sweep]\nconversations = 1,2\n"),
+                        "--conversations", "4"},
+                       &fixed));  // a command-line value over the file's sweep
+  EXPECT_TRUE(fixed.sweeps.empty());
+  EXPECT_EQ(fixed.Get("conversations"), "4");
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
