@@ -1,8 +1,10 @@
 #include "options.h"
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -200,6 +202,20 @@ std::optional<OptionError> AddSweep(const std::string& key, const std::string& t
   }
   sweeps->push_back(Sweep{key, *values, where});
   return std::nullopt;
+}
+
+// One value of a range, with every digit: a whole number as an integer
+// ("1000000001", not "1e+09"); a fraction rounded to 1e-9 to drop the noise
+// of repeated addition (0.1 + 2 * 0.1 is "0.3"), as %.9g when that is exact
+// (as always before), else in the shortest form that is.
+std::string RangeValue(double v) {
+  if (std::fabs(v) < 1e6) v = std::round(v * 1e9) / 1e9;
+  if (v == std::floor(v) && std::fabs(v) < 9e18) return std::to_string(static_cast<long long>(v));
+  const std::string g9 = FormatSeconds(v);
+  if (std::strtod(g9.c_str(), nullptr) == v) return g9;
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  return std::string(buf, end);
 }
 
 std::string StemOf(const std::string& path) {
@@ -515,7 +531,7 @@ std::optional<std::vector<std::string>> ExpandSweepValues(const std::string& tex
           *error = "range '" + item + "' has too many values";
           return std::nullopt;
         }
-        values.push_back(FormatSeconds(std::round(v * 1e9) / 1e9));
+        values.push_back(RangeValue(v));
         if (geometric) ++n;
       }
     }

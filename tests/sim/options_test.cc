@@ -344,6 +344,29 @@ TEST(SimOptions, SweepGivenTwiceOrBesideItsValueIsRefused) {
   EXPECT_EQ(fixed.Get("conversations"), "4");
 }
 
+// Range values keep every digit: they were printed with 9 significant
+// digits, so 1000000001..1000000003:1 swept 1e+09 three times (and a
+// message_size of 1234567891 ran as 1234567890). Whole numbers print as
+// integers, fractions without floating-point noise.
+TEST(SimOptions, SweepRangesKeepEveryDigit) {
+  std::string e;
+  auto v = ExpandSweepValues("1000000001..1000000003:1", &e);
+  ASSERT_TRUE(v) << e;
+  EXPECT_EQ(*v, (std::vector<std::string>{"1000000001", "1000000002", "1000000003"}));
+  v = ExpandSweepValues("100000..300000:100000", &e);
+  ASSERT_TRUE(v) << e;
+  EXPECT_EQ(*v, (std::vector<std::string>{"100000", "200000", "300000"}));
+  v = ExpandSweepValues("0.1..0.3:0.1", &e);
+  ASSERT_TRUE(v) << e;
+  EXPECT_EQ(*v, (std::vector<std::string>{"0.1", "0.2", "0.3"}));
+  v = ExpandSweepValues("0.0001..0.0003:0.0001", &e);  // as before, not "1e-04"
+  ASSERT_TRUE(v) << e;
+  EXPECT_EQ(*v, (std::vector<std::string>{"0.0001", "0.0002", "0.0003"}));
+  v = ExpandSweepValues("4294967295..17179869180*2", &e);
+  ASSERT_TRUE(v) << e;
+  EXPECT_EQ(*v, (std::vector<std::string>{"4294967295", "8589934590", "17179869180"}));
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
