@@ -1,5 +1,6 @@
 #include "units.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -211,8 +212,13 @@ bool ParseSizeDistribution(const std::string& text, SizeDistribution* out, std::
     *error = "'" + text + "' is not a size distribution (N, fixed:N, uniform:MIN:MAX, exponential:MEAN)";
     return false;
   }
-  if (d.a == 0 && d.kind != SizeDistribution::Kind::kUniform) {
-    *error = "message size '" + text + "' is zero";
+  if (d.a == 0) {
+    *error = d.kind == SizeDistribution::Kind::kUniform ? "uniform size '" + text + "' has min 0 (at least 1 byte)"
+                                                         : "message size '" + text + "' is zero";
+    return false;
+  }
+  if (std::max(d.a, d.b) > kMaxMessageSize) {
+    *error = "message size '" + text + "' is above 16MiB";
     return false;
   }
   *out = d;

@@ -24,7 +24,9 @@ bool ParseBytes(const std::string& text, std::uint64_t* bytes, std::string* erro
 bool ParseProbability(const std::string& text, double* p, std::string* error);
 
 // Message sizes: "N" (fixed), "fixed:N", "uniform:MIN:MAX",
-// "exponential:MEAN" (at least 1 byte), each in bytes (units allowed).
+// "exponential:MEAN", each in bytes (units allowed), 1 byte to
+// kMaxMessageSize (an exponential draw is cut to that range).
+constexpr std::uint64_t kMaxMessageSize = 16 * 1024 * 1024;
 struct SizeDistribution {
   enum class Kind { kFixed, kUniform, kExponential } kind = Kind::kFixed;
   std::uint64_t a = 0;  // fixed size, uniform min, exponential mean

@@ -83,7 +83,7 @@ std::uint32_t Workload::DrawSize() {
   const SizeDistribution& d = config_.message_size;
   if (d.kind == SizeDistribution::Kind::kFixed) return static_cast<std::uint32_t>(d.a);
   const double v = std::floor(size_->GetValue());
-  return static_cast<std::uint32_t>(std::max(1.0, std::min(v, 16.0 * 1024 * 1024)));
+  return static_cast<std::uint32_t>(std::max(1.0, std::min(v, double(kMaxMessageSize))));
 }
 
 double Workload::DrawThink() { return config_.think_exponential ? think_->GetValue() : config_.think_time_s; }

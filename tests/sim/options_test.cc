@@ -367,6 +367,26 @@ TEST(SimOptions, SweepRangesKeepEveryDigit) {
   EXPECT_EQ(*v, (std::vector<std::string>{"4294967295", "8589934590", "17179869180"}));
 }
 
+// IM sizes are 1 byte to 16 MiB, the range the workload draws: before,
+// message_size = 5000000000 was cut to 32 bits and sent 705032704-byte
+// IMs, uniform:1:100MiB and exponential:100MiB were silently capped at
+// 16 MiB, and uniform:0:10 sent its 0-byte draws as 1 byte.
+TEST(SimOptions, MessageSizesWithinWhatIsSent) {
+  SizeDistribution d;
+  std::string e;
+  for (const char* bad : {"5000000000", "fixed:17MiB", "uniform:0:10", "uniform:1:100MiB", "exponential:100MiB"}) {
+    e.clear();
+    EXPECT_FALSE(ParseSizeDistribution(bad, &d, &e)) << bad;
+    EXPECT_NE(e.find(bad), std::string::npos) << bad << ": " << e;
+  }
+  for (const char* good : {"1", "16MiB", "uniform:1:16MiB", "exponential:16MiB"}) {
+    EXPECT_TRUE(ParseSizeDistribution(good, &d, &e)) << good << ": " << e;
+  }
+  const std::string file = WriteScenario("bigim.ini", "\nmessage_size = 5000000000\n");
+  const std::string err = ResolveError({file});
+  EXPECT_NE(err.find(file + ":2"), std::string::npos) << err;
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
