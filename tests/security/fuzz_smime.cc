@@ -9,7 +9,10 @@
 // certificate carried, read without a cache: verification contexts kept by
 // SubjectPublicKeyInfo; or left out and known to the receiver: contexts kept
 // per known certificate) with the same changes applied (what it accepts
-// must be the original text from that signer), and sealed-frame opening;
+// must be the original text from that signer), and sealed-frame opening
+// (the input as a frame, apart from its framing and in one buffer after it;
+// a valid message with the input's changes, which must open only when they
+// left it as it was);
 // nothing may crash and nothing but alice's text may be accepted as signed
 // (no other key in this harness can have signed anything).
 #include <cstddef>
@@ -148,10 +151,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   k.tek.assign(16, 1);
   k.salt.assign(14, 2);
   k.auth_key.assign(20, 3);
+  // The input as a frame: apart, and held in one buffer after its framing
+  // (OpenTo's in-place MAC); then a valid message in one buffer with the
+  // input's changes, refused unless they left it as it was.
+  const std::string wire = "hdr" + std::string(body);
+  const std::string_view in_place = wire;
+  std::string out(wire.size() + 64, '\0');
+  auto* out_bytes = reinterpret_cast<unsigned char*>(out.data());
   for (SealSuite s : {SealSuite::kAes128Gcm, SealSuite::kAesCmHmacSha1_80}) {
     auto rx = SealSession::Create(s, k);
-    std::string out;
-    if (rx.ok() && rx->Open("hdr", body, out).ok()) std::abort();  // forged frame accepted
+    auto tx = SealSession::Create(s, k);
+    if (!rx.ok() || !tx.ok()) std::abort();
+    std::string appended;
+    if (rx->Open("hdr", body, appended).ok()) std::abort();  // forged frame accepted
+    if (rx->OpenTo(in_place.substr(0, 3), in_place.substr(3), out_bytes).ok()) std::abort();
+    std::string valid = "hdr";
+    if (!tx->Seal("hdr", "fuzz text", valid).ok()) std::abort();
+    const std::string changed = Mutate(valid, data, size);
+    const std::string_view c = changed;
+    auto r = rx->OpenTo(c.substr(0, 3), c.substr(3), out_bytes);
+    if (r.ok() != (changed == valid)) std::abort();  // an altered message opened, or the intact one did not
+    if (r.ok() && std::string_view(out.data(), *r) != "fuzz text") std::abort();
   }
   return 0;
 }
