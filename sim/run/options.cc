@@ -170,6 +170,41 @@ std::string Trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+// "" when `text` is UTF-8 without control characters (a tab is fine, and
+// the CR that ends a CRLF line); else which byte is wrong and why.
+std::string TextProblem(const std::string& text, const char* of) {
+  char buf[96];
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && !(c == '\r' && i + 1 == text.size())) || c == 0x7f) {
+        std::snprintf(buf, sizeof buf, "byte %zu %s is the control character 0x%02x", i + 1, of, c);
+        return buf;
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: its lead byte gives the length; no overlong
+    // forms, no surrogates, nothing above U+10FFFF.
+    const std::size_t n = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    std::uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
+    bool ok = n != 0 && i + n <= text.size();
+    for (std::size_t k = 1; ok && k < n; ++k) {
+      const unsigned char d = static_cast<unsigned char>(text[i + k]);
+      ok = (d & 0xC0) == 0x80;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    ok = ok && !(n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) &&
+         !(n == 4 && (cp < 0x10000 || cp > 0x10FFFF));
+    if (!ok) {
+      std::snprintf(buf, sizeof buf, "byte %zu %s (0x%02x) is not UTF-8", i + 1, of, c);
+      return buf;
+    }
+    i += n;
+  }
+  return "";
+}
+
 // Validates one sweep list; values are returned expanded.
 std::optional<OptionError> AddSweep(const std::string& key, const std::string& text, const Source& where,
                                     std::vector<Sweep>* sweeps) {
@@ -280,20 +315,26 @@ std::optional<OptionError> ParseIni(const std::string& text, const std::string& 
                                     std::vector<IniEntry>* entries) {
   std::string section;
   std::uint32_t line_no = 0;
-  std::size_t pos = 0;
+  // The UTF-8 byte-order mark some editors write is not part of line 1.
+  std::size_t pos = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
   while (pos < text.size()) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) nl = text.size();
-    const std::string line = Trim(text.substr(pos, nl - pos));
+    const std::string raw = text.substr(pos, nl - pos);
+    const std::string line = Trim(raw);
     pos = nl + 1;
     ++line_no;
     const std::string where = file_name + ":" + std::to_string(line_no);
+    if (const std::string why = TextProblem(raw, "of the line"); !why.empty()) {
+      return OptionError{where + ": " + why};
+    }
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line[0] == '[') {
       if (line.back() != ']' || line.size() < 3) {
         return OptionError{where + ": malformed section header '" + line + "'"};
       }
       section = Trim(line.substr(1, line.size() - 2));
+      if (section.empty()) return OptionError{where + ": section header '" + line + "' has no name"};
       continue;
     }
     const std::size_t eq = line.find('=');
@@ -401,6 +442,9 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
     const auto& v = vm[o.key];
     if (v.empty() || v.defaulted()) continue;
     const std::string value = v.as<std::string>();
+    if (const std::string bad = TextProblem(value, "of the value"); !bad.empty()) {
+      return OptionError{std::string("command line: malformed value of '--") + o.key + "': " + bad};
+    }
     const std::string why = o.validate(value);
     if (!why.empty()) {
       return OptionError{std::string("command line: malformed value of '--") + o.key + "': " + why};

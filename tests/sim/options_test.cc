@@ -387,6 +387,39 @@ TEST(SimOptions, MessageSizesWithinWhatIsSent) {
   EXPECT_NE(err.find(file + ":2"), std::string::npos) << err;
 }
 
+// A scenario file is UTF-8 text. Before, a NUL cut a value short where it
+// was used (out = /tmp/a<NUL>b wrote to /tmp/a), invalid UTF-8 in the
+// description went into metadata.json and made it invalid JSON, "[ ]" (an
+// empty section name) silently put its keys at the top level, and the
+// byte-order mark some editors write made line 1 an "unknown key" whose
+// name looked right. Now the mark is skipped, and the rest names the line.
+TEST(SimOptions, ScenarioTextMustBeCleanUtf8) {
+  const std::string bom = WriteScenario("bom.ini", "\xEF\xBB\xBF" "conversations = 3\n");
+  ResolvedOptions o;
+  ASSERT_FALSE(Resolve({bom}, &o));
+  EXPECT_EQ(o.Get("conversations"), "3");
+  const std::string utf8 = WriteScenario("utf8.ini", "description = Gr\xC3\xBC\xC3\x9F\xC3\xA9 \xE2\x9C\x93\tok\r\n");
+  ResolvedOptions u;
+  ASSERT_FALSE(Resolve({utf8}, &u));
+  EXPECT_EQ(u.Get("description"), "Gr\xC3\xBC\xC3\x9F\xC3\xA9 \xE2\x9C\x93\tok");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"nul.ini", std::string("mode = pager\nout = /tmp/a\0b\n", 28)},
+      {"latin1.ini", "mode = pager\ndescription = caf\xE9\n"},
+      {"control.ini", "mode = pager\ndescription = a\x01z\n"},
+      {"lonecr.ini", "mode = pager\nconversations = 1\rseed = 2\n"},
+      {"overlong.ini", "mode = pager\ndescription = \xC0\xAF\n"},
+      {"emptysection.ini", "mode = pager\n[ ]\nconversations = 2\n"},
+  };
+  for (const auto& [name, text] : bad) {
+    const std::string file = WriteScenario(name, text);
+    const std::string err = ResolveError({file});
+    EXPECT_NE(err.find(file + ":2"), std::string::npos) << name << ": " << err;
+  }
+  const std::string ok = WriteScenario("clean.ini", "mode = pager\n");
+  const std::string cli = ResolveError({ok, "--description", "caf\xE9"});
+  EXPECT_NE(cli.find("--description"), std::string::npos) << cli;
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
