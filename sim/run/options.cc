@@ -396,7 +396,9 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
   positional.add("scenario", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    // Full names only, as in the file: no guessing `--conv` is conversations.
+    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), vm);
   } catch (const po::error& e) {
     return OptionError{std::string("command line: ") + e.what()};
   }

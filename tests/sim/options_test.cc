@@ -420,6 +420,19 @@ TEST(SimOptions, ScenarioTextMustBeCleanUtf8) {
   EXPECT_NE(cli.find("--description"), std::string::npos) << cli;
 }
 
+// Flags are spelled in full, as keys in the file are: Boost guessed
+// abbreviations, so `--conv 5` set conversations and `--stop 5s` stop_time,
+// while `--sweep.conv` or `conv = 5` in a file were unknown keys.
+TEST(SimOptions, FlagsAreNotAbbreviated) {
+  const std::string file = WriteScenario("abbrev.ini", "mode = pager\n");
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--conv", "5"}, {"--stop", "5s"}, {"--access.de", "5ms"}}) {
+    const std::string err = ResolveError({file, flag, value});
+    EXPECT_NE(err.find("'" + flag + "'"), std::string::npos) << flag << ": " << err;
+  }
+  EXPECT_EQ(ResolveError({file, "--conversations", "5", "--stop_time", "5s"}), "");
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
