@@ -92,8 +92,11 @@ std::string Recipients(const std::string& v) { return OneOf(v, {"remote", "local
 std::string Think(const std::string& v) { return OneOf(v, {"exponential", "constant"}); }
 std::string Routing(const std::string& v) { return OneOf(v, {"static", "global"}); }
 std::string Cpu(const std::string& v) { return OneOf(v, {"calibrated", "off"}); }
+// The name is a directory under results/: no separators, and not . or ..
 std::string ScenarioName(const std::string& v) {
-  if (v.find_first_of("/\\ \t") != std::string::npos) return "'" + v + "' must be a plain name";
+  if (v.find_first_of("/\\ \t") != std::string::npos || v == "." || v == "..") {
+    return "'" + v + "' must be a plain name";
+  }
   return "";
 }
 
@@ -501,7 +504,12 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
                        ") make " + count + " point-runs; at most " + std::to_string(kMaxPointRuns)};
   }
   if (out->settings["name"].value.empty()) {
-    out->settings["name"] = Setting{StemOf(out->scenario_file), Source{}};
+    const std::string stem = StemOf(out->scenario_file);
+    if (stem == "." || stem == "..") {
+      return OptionError{out->scenario_file + ": the name taken from the file's name, '" + stem +
+                         "', is not a plain name; give one with name = NAME"};
+    }
+    out->settings["name"] = Setting{stem, Source{}};
   }
   if (out->settings["out"].value.empty()) {
     out->settings["out"] = Setting{"results/" + out->settings["name"].value, Source{}};

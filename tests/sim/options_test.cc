@@ -433,6 +433,24 @@ TEST(SimOptions, FlagsAreNotAbbreviated) {
   EXPECT_EQ(ResolveError({file, "--conversations", "5", "--stop_time", "5s"}), "");
 }
 
+// The name becomes the results directory results/<name>: name = .. made
+// that results/.. (the working directory), where the run removes pcap/,
+// .work/ and the CSVs of an earlier run. "." and ".." are refused, also
+// when the name comes from the scenario file's name ("...ini").
+TEST(SimOptions, NameIsNotADotDirectory) {
+  const std::string file = WriteScenario("dotname.ini", "\nname = ..\n");
+  const std::string err = ResolveError({file});
+  EXPECT_NE(err.find(file + ":2"), std::string::npos) << err;
+  const std::string plain = WriteScenario("plainname.ini", "mode = pager\n");
+  const std::string dot = ResolveError({plain, "--name", "."});
+  EXPECT_NE(dot.find("--name"), std::string::npos) << dot;
+  const std::string stem = WriteScenario("...ini", "mode = pager\n");
+  const std::string from_stem = ResolveError({stem});
+  EXPECT_NE(from_stem.find("name"), std::string::npos) << from_stem;
+  EXPECT_NE(from_stem.find(stem), std::string::npos) << from_stem;
+  EXPECT_EQ(ResolveError({stem, "--name", "dots"}), "");
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
