@@ -214,6 +214,13 @@ int RunScenario(int argc, char** argv) {
   for (const char* t : kTables) fs::remove(out + "/" + t, ec);
   fs::remove_all(out + "/pcap", ec);
   fs::remove_all(out + "/.work", ec);
+  // Every point writes under <out>/.work: find out now, not in each child,
+  // if that cannot be done.
+  fs::create_directories(out + "/.work", ec);
+  if (ec) {
+    std::fprintf(stderr, "sipim run: cannot write in %s: %s\n", out.c_str(), ec.message().c_str());
+    return 2;
+  }
 
   const std::uint64_t parallel = std::stoull(options.Get("jobs"));
   std::uint64_t running = 0;
@@ -240,12 +247,15 @@ int RunScenario(int argc, char** argv) {
   // Merge, in point order.
   Accounting total;
   bool all_ok = true;
+  std::vector<std::string> unwritten;  // results that could not be written
   std::ostringstream runtime;
   runtime << "{\n  \"note\": \"wall-clock cost of each point: differs from run to run, unlike the CSVs\",\n"
           << "  \"points\": [";
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const Job& j = jobs[i];
-    for (const char* t : kTables) AppendTable(j.dir + "/" + t, out + "/" + t, i == 0);
+    for (const char* t : kTables) {
+      if (!AppendTable(j.dir + "/" + t, out + "/" + t, i == 0)) unwritten.push_back(out + "/" + t);
+    }
     std::ifstream info(j.dir + "/accounting.txt");
     std::uint64_t sent = 0, delivered = 0, failed = 0, unfinished = 0;
     int ok = 0;
@@ -272,11 +282,14 @@ int RunScenario(int argc, char** argv) {
   }
   runtime << "\n  ]\n}\n";
   fs::remove_all(out + "/.work", ec);
-  WriteTextFile(out + "/metadata.json", Metadata(options, jobs, total));
-  WriteTextFile(out + "/runtime.json", runtime.str());
+  if (!WriteTextFile(out + "/metadata.json", Metadata(options, jobs, total))) {
+    unwritten.push_back(out + "/metadata.json");
+  }
+  if (!WriteTextFile(out + "/runtime.json", runtime.str())) unwritten.push_back(out + "/runtime.json");
+  for (const auto& path : unwritten) std::fprintf(stderr, "sipim run: could not write %s\n", path.c_str());
   std::printf("sipim run %s: %zu point-run(s) -> %s\n%s\n", options.Get("name").c_str(), jobs.size(), out.c_str(),
               total.ToString().c_str());
-  return all_ok && total.ok() ? 0 : 1;
+  return all_ok && total.ok() && unwritten.empty() ? 0 : 1;
 }
 
 }  // namespace sipim::cli

@@ -252,6 +252,22 @@ TEST(SimScenario, BadOptionsExitTwo) {
   EXPECT_NE(testing::internal::GetCapturedStderr().find("no-such.ini"), std::string::npos);
 }
 
+// An --out directory that exists but cannot be written in (/proc) stops the
+// run before any point starts, exit 2, naming the directory. Before, every
+// point's child failed ("point 0 failed: filesystem error"), the run went
+// on to report an accounting MISMATCH with exit 1, and metadata.json was
+// silently not written.
+TEST(SimScenario, UnwritableOutExitsTwo) {
+  if (!fs::is_directory("/proc")) GTEST_SKIP() << "no /proc";
+  testing::internal::CaptureStderr();
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", "/proc", "--cpu", "off"}), 2);
+  testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("cannot write in /proc"), std::string::npos) << err;
+  EXPECT_EQ(err.find("point 0"), std::string::npos) << err;
+}
+
 // --help lists options with defaults; --dry-run prints the resolved
 // configuration and the sweep points, and runs nothing.
 TEST(SimScenario, HelpAndDryRun) {
