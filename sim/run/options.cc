@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include <sys/stat.h>
+
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
@@ -15,6 +17,9 @@ namespace po = boost::program_options;
 
 namespace sipim::run {
 namespace {
+
+// The largest scenario file read.
+constexpr off_t kMaxScenarioBytes = 1 << 20;
 
 // The most point-runs (sweep points x replications) one `sipim run` takes.
 constexpr std::uint64_t kMaxPointRuns = 100000;
@@ -416,6 +421,17 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
   // Defaults first, then the file, then the command line: each later layer wins.
   for (const auto& o : kTable) {
     out->settings[o.key] = Setting{o.default_value, Source{}};
+  }
+  // A scenario is a short text file; a device (/dev/zero) would be read
+  // until memory runs out.
+  struct stat st {};
+  const bool exists = ::stat(out->scenario_file.c_str(), &st) == 0;
+  if (exists && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    return OptionError{out->scenario_file + ": cannot read the scenario file: not a regular file"};
+  }
+  if (exists && S_ISREG(st.st_mode) && st.st_size > kMaxScenarioBytes) {
+    return OptionError{out->scenario_file + ": cannot read the scenario file: larger than 1 MiB (" +
+                       std::to_string(st.st_size) + " bytes)"};
   }
   std::string text;
   if (const std::string why = ReadWholeFile(out->scenario_file, &text); !why.empty()) {

@@ -451,6 +451,24 @@ TEST(SimOptions, NameIsNotADotDirectory) {
   EXPECT_EQ(ResolveError({stem, "--name", "dots"}), "");
 }
 
+// A scenario is a short text file: /dev/zero or /dev/urandom as the
+// scenario was read until memory ran out (std::bad_alloc, abort), and a
+// huge file would be too. A device, or a file above 1 MiB, is refused
+// with its name before anything is read.
+TEST(SimOptions, ScenarioThatNeverEndsIsRefused) {
+  for (const char* device : {"/dev/zero", "/dev/urandom"}) {
+    const std::string err = ResolveError({device});
+    EXPECT_NE(err.find(std::string(device) + ": "), std::string::npos) << err;
+    EXPECT_NE(err.find("not a regular file"), std::string::npos) << err;
+  }
+  const std::string big = WriteScenario("big.ini", "description = " + std::string(1100000, 'x') + "\n");
+  const std::string err = ResolveError({big});
+  EXPECT_NE(err.find(big + ": "), std::string::npos) << err;
+  EXPECT_NE(err.find("1 MiB"), std::string::npos) << err;
+  const std::string fits = WriteScenario("fits.ini", "description = " + std::string(900000, 'x') + "\n");
+  EXPECT_EQ(ResolveError({fits}), "");
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
