@@ -129,6 +129,10 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
   if (c->t2_s < c->t1_s) {
     return "t2 (" + v.at("t2") + ") is below t1 (" + v.at("t1") + ")";
   }
+  if (c->start_time_s >= c->stop_time_s) {
+    return "start_time (" + v.at("start_time") + ") is not before stop_time (" + v.at("stop_time") +
+           "): no IM would be sent";
+  }
   if (c->concurrent > c->conversations) c->concurrent = c->conversations;
   if (c->domains > 65000) return std::string("more than 65000 domains");
   return std::nullopt;
