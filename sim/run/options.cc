@@ -32,12 +32,13 @@ std::string PositiveUint(const std::string& v) {
   if (!ParseUint(v, &x, &e)) return e;
   return x == 0 ? "'" + v + "' must be at least 1" : "";
 }
-// ns-3's RngSeed is 32 bits: a larger seed would be cut, aliasing another.
-std::string Seed(const std::string& v) {
+// A count held in 32 bits (and ns-3's 32-bit RngSeed): a larger value
+// would be cut, aliasing another.
+std::string PositiveU32(const std::string& v) {
   std::uint64_t x;
   std::string e;
   if (!ParseUint(v, &x, &e)) return e;
-  return (x == 0 || x > 4294967295u) ? "seed '" + v + "' is outside 1..4294967295" : "";
+  return (x == 0 || x > 4294967295u) ? "'" + v + "' is outside 1..4294967295" : "";
 }
 std::string Bool(const std::string& v) {
   bool x;
@@ -109,7 +110,7 @@ const std::vector<OptionSpec> kTable = {
     // The run.
     {"name", "", "scenario name; default: the scenario file's name without .ini", ScenarioName},
     {"description", "", "one line saying what the scenario asks", AnyString},
-    {"seed", "1", "seed of every random stream (ns-3 RngSeedManager), 1..4294967295", Seed},
+    {"seed", "1", "seed of every random stream (ns-3 RngSeedManager), 1..4294967295", PositiveU32},
     {"run", "1", "first run number (ns-3 RngRun); replications use run, run+1, ...", PositiveUint},
     {"replications", "1", "independent runs of each sweep point", PositiveUint},
     {"stop_time", "3600s", "simulated time limit; IMs still pending then are reported 'unfinished'", Duration},
@@ -121,9 +122,9 @@ const std::vector<OptionSpec> kTable = {
     {"calibration", "results/calibration", "directory of CPU calibration CSVs (cpu = calibrated)", AnyString},
     {"register", "true", "UAs REGISTER at start; false installs static bindings (large runs)", Bool},
     // Topology.
-    {"domains", "2", "SIP domains, one proxy each (home.com, office.com, d2.example, ...)", PositiveUint},
-    {"users_per_domain", "1", "users (address-of-record) per domain", PositiveUint},
-    {"devices_per_user", "1", "devices (UAs) registered per user: >1 makes the proxy fork", PositiveUint},
+    {"domains", "2", "SIP domains, one proxy each (home.com, office.com, d2.example, ...)", PositiveU32},
+    {"users_per_domain", "1", "users (address-of-record) per domain", PositiveU32},
+    {"devices_per_user", "1", "devices (UAs) registered per user: >1 makes the proxy fork", PositiveU32},
     {"routing", "static", "static: per-domain aggregate routes; global: Ipv4GlobalRoutingHelper", Routing},
     {"access.rate", "100Mbps", "UA-proxy link rate", Rate},
     {"access.delay", "2ms", "UA-proxy link one-way delay", Duration},
@@ -144,7 +145,7 @@ const std::vector<OptionSpec> kTable = {
     {"message_size", "100", "IM body size: N | fixed:N | uniform:MIN:MAX | exponential:MEAN (bytes)", Sizes},
     {"think_time", "1s", "mean time between a conversation's IMs", Duration},
     {"think_distribution", "exponential", "exponential | constant", Think},
-    {"group_size", "1", "recipients of each conversation (group chat to K users)", PositiveUint},
+    {"group_size", "1", "recipients of each conversation (group chat to K users)", PositiveU32},
     {"recipients", "remote", "where recipients live: remote (other domain) | local | any", Recipients},
     {"start_time", "1s", "when the first conversation starts (after registration)", Duration},
     {"answer_pause", "0s", "session mode: the answerer's pause before answering the INVITE", Duration},
@@ -155,7 +156,7 @@ const std::vector<OptionSpec> kTable = {
      "large request over UDP: switch-to-tcp (RFC 3261 18.1.1) | fragment (violate the limits) | "
      "reject (proxies answer 513 above message_size_limit) | refuse (the sender refuses it)",
      LargeMessage},
-    {"message_size_limit", "1300", "RFC 3428 size limit used by reject/refuse (bytes)", PositiveUint},
+    {"message_size_limit", "1300", "RFC 3428 size limit used by reject/refuse (bytes)", PositiveU32},
     {"msrp_success_report", "false", "MSRP: ask for success REPORTs", Bool},
     {"session_per_conversation", "true", "session mode: BYE when a conversation ends", Bool},
     {"t1", "500ms", "RFC 3261 T1", PositiveDuration},

@@ -485,6 +485,19 @@ TEST(SimOptions, StartBeforeStop) {
   EXPECT_EQ(PointError({file, "--stop_time", "3s"}), "");
 }
 
+// Counts held in 32 bits (domains, users_per_domain, devices_per_user,
+// group_size, message_size_limit) are checked where they are written: a
+// value above 4294967295 passed the file's check and was refused only when
+// the point was built, without the file's line.
+TEST(SimOptions, ThirtyTwoBitCountsNameTheirLine) {
+  for (const char* key : {"domains", "users_per_domain", "devices_per_user", "group_size", "message_size_limit"}) {
+    const std::string file = WriteScenario("u32.ini", std::string("mode = pager\n") + key + " = 4294967296\n");
+    const std::string err = ResolveError({file});
+    EXPECT_NE(err.find(file + ":2"), std::string::npos) << key << ": " << err;
+    EXPECT_NE(err.find("4294967295"), std::string::npos) << key << ": " << err;
+  }
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
