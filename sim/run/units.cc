@@ -22,8 +22,16 @@ bool SplitNumber(const std::string& text, double* number, std::string* unit, std
   char* end = nullptr;
   errno = 0;
   const double v = std::strtod(begin, &end);
-  if (end == begin || errno == ERANGE || !std::isfinite(v)) {
+  if (end == begin) {
     *error = "'" + text + "' does not start with a number";
+    return false;
+  }
+  if (errno == ERANGE) {
+    *error = "'" + text + "' is out of range";
+    return false;
+  }
+  if (!std::isfinite(v)) {
+    *error = "'" + text + "' is not a finite number";
     return false;
   }
   *number = v;

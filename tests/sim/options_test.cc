@@ -498,6 +498,23 @@ TEST(SimOptions, ThirtyTwoBitCountsNameTheirLine) {
   }
 }
 
+// A number out of double's range, or NaN/infinity, is named as such: 1e400s
+// and 1e-400s were said to "not start with a number", which they do.
+TEST(SimOptions, OutOfRangeNumbersSaySo) {
+  double d = 0;
+  std::string e;
+  for (const char* text : {"1e400s", "1e-400s", "-1e400"}) {
+    EXPECT_FALSE(ParseDuration(text, &d, &e)) << text;
+    EXPECT_NE(e.find("'" + std::string(text) + "' is out of range"), std::string::npos) << e;
+  }
+  for (const char* text : {"nan", "inf", "-infinity", "NaNms"}) {
+    EXPECT_FALSE(ParseDuration(text, &d, &e)) << text;
+    EXPECT_NE(e.find("'" + std::string(text) + "' is not a finite number"), std::string::npos) << e;
+  }
+  EXPECT_FALSE(ParseDuration("ms", &d, &e));
+  EXPECT_NE(e.find("does not start with a number"), std::string::npos) << e;
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
