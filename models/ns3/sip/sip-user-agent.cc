@@ -374,10 +374,27 @@ struct SipUserAgent::Impl {
     // request's `m_viaCount` its number of via-parms.
     if (auto e = msg.is_request ? sip::Validate(msg, &m_top, &m_viaCount) : sip::TopVia(msg, &m_top)) {
       Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
+      // RFC 3261 8.2 / 21.4.1: a malformed request (other than ACK, which
+      // gets no response) is answered 400 when the fields a response
+      // copies are there; a response is only dropped.
+      if (msg.is_request && msg.method != "ACK") RespondStateless(msg, meta, attr, 400);
       return;
     }
     if (msg.is_request) OnRequest(msg, meta, attr);
     else OnResponse(msg, attr);
+  }
+
+  // A response sent without a server transaction (the request was not
+  // valid enough for one), to where the request came from. False when the
+  // request lacks the fields a response copies (the caller has already
+  // traced the drop).
+  bool RespondStateless(const sip::Message& req, const RxMeta& meta, SipAttribution attr, int status) {
+    std::string out;
+    sip::ResponseSpec spec;
+    spec.status = status;
+    if (sip::BuildResponse(req, spec, &out)) return false;
+    return SendSip(Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, out, attr,
+                   SipMsgType::kResponse, static_cast<std::uint16_t>(status), false);
   }
 
   // `m_top` holds the top Via OnSip just parsed (no second parse).

@@ -1,0 +1,84 @@
+// Hostile and malformed input arriving over the simulated network: raw
+// bytes sent from a plain ns-3 socket on a testbed node to a UA's or a
+// proxy's SIP port, and what comes back (a SIP error response where RFC
+// 3261 calls for one, else a Drop trace with its reason).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "testbed.h"
+
+using namespace ns3;
+using sipim_test::Testbed;
+
+namespace {
+
+// A UDP socket on `node` that sends raw datagrams and keeps what it receives.
+struct RawUdp {
+  Ptr<Socket> s;
+  std::vector<std::string> got;
+  explicit RawUdp(Ptr<Node> node) {
+    s = Socket::CreateSocket(node, UdpSocketFactory::GetTypeId());
+    s->Bind(InetSocketAddress(Ipv4Address::GetAny(), 7000));
+    s->SetRecvCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket> sock) {
+      while (Ptr<Packet> p = sock->Recv()) {
+        std::string b(p->GetSize(), '\0');
+        p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+        got.push_back(b);
+      }
+    }));
+  }
+  void SendAt(double t, Ipv4Address to, std::string bytes, std::uint16_t port = 5060) {
+    Simulator::Schedule(Seconds(t), [this, to, bytes, port]() {
+      s->SendTo(Create<Packet>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                               static_cast<std::uint32_t>(bytes.size())),
+                0, InetSocketAddress(to, port));
+    });
+  }
+};
+
+// A request from the raw socket on Dan's node (10.0.1.1:7000), `lines`
+// are the headers after Via (each ending in CRLF).
+std::string Request(const std::string& method, const std::string& ruri, const std::string& lines,
+                    const std::string& body = "") {
+  std::string m = method + " " + ruri + " SIP/2.0\r\n";
+  m += "Via: SIP/2.0/UDP 10.0.1.1:7000;branch=z9hG4bKraw1\r\n";
+  m += lines;
+  m += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return m;
+}
+
+const char kFields[] =
+    "Max-Forwards: 70\r\n"
+    "From: <sip:eve@home.com>;tag=e1\r\n"
+    "To: <sip:shirley@office.com>\r\n"
+    "Call-ID: raw-1@10.0.1.1\r\n";
+
+std::size_t CountDrops(const Testbed& tb, SipDropReason r) {
+  std::size_t n = 0;
+  for (const auto& d : tb.drops) n += d.reason == r ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+// RFC 3261 8.2: a UA that receives a request failing validation (here the
+// CSeq method is not the request's method) answers 400 and traces the drop;
+// the IM is not delivered.
+TEST(Hostile, UaAnswers400ToInvalidRequest) {
+  Testbed tb;
+  tb.Record();
+  RawUdp raw(tb.nodes.Get(0));
+  raw.SendAt(1.0, tb.addr[3],
+             Request("MESSAGE", "sip:shirley@10.0.3.2", std::string(kFields) + "CSeq: 1 INVITE\r\n"
+                                                              "Content-Type: text/plain\r\n",
+                     "hi"));
+  Simulator::Stop(Seconds(2));
+  Simulator::Run();
+  EXPECT_TRUE(tb.deliveries.empty());
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[0];
+  EXPECT_NE(raw.got[0].find("Call-ID: raw-1@10.0.1.1"), std::string::npos);
+}
