@@ -418,6 +418,10 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
     return OptionError{"command line: no scenario file given (sipim run SCENARIO.ini [--key value ...])"};
   }
   out->scenario_file = vm["scenario"].as<std::string>();
+  if (const std::string bad = TextProblem(out->scenario_file, "of its path"); !bad.empty()) {
+    return OptionError{"command line: the scenario file's path is not clean text (it goes into metadata.json): " +
+                       bad};
+  }
 
   // Defaults first, then the file, then the command line: each later layer wins.
   for (const auto& o : kTable) {

@@ -515,6 +515,18 @@ TEST(SimOptions, OutOfRangeNumbersSaySo) {
   EXPECT_NE(e.find("does not start with a number"), std::string::npos) << e;
 }
 
+// The scenario's path goes into metadata.json (and its stem is the default
+// name): a path that is not UTF-8, such as a Latin-1 caf\xE9.ini, made
+// metadata.json invalid JSON. It is refused, naming the byte.
+TEST(SimOptions, ScenarioPathMustBeUtf8) {
+  const std::string latin1 = WriteScenario("caf\xE9.ini", "mode = pager\n");
+  const std::string err = ResolveError({latin1});
+  EXPECT_NE(err.find("byte"), std::string::npos) << err;
+  EXPECT_NE(err.find("not UTF-8"), std::string::npos) << err;
+  const std::string utf8 = WriteScenario("caf\xC3\xA9.ini", "mode = pager\n");
+  EXPECT_EQ(ResolveError({utf8}), "");
+}
+
 // CSV fields are quoted per RFC 4180 and numbers print the same way every time.
 TEST(SimOptions, CsvWriter) {
   const std::string path = testing::TempDir() + "/t.csv";
