@@ -82,3 +82,24 @@ TEST(Hostile, UaAnswers400ToInvalidRequest) {
   EXPECT_EQ(raw.got[0].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[0];
   EXPECT_NE(raw.got[0].find("Call-ID: raw-1@10.0.1.1"), std::string::npos);
 }
+
+// RFC 3261 18.3: a request in a UDP datagram that ends before Content-Length
+// bytes of body is an error answered 400 (by a UA and by a proxy alike); the
+// drop is traced as a parse error.
+TEST(Hostile, TruncatedDatagramBodyIsAnswered400) {
+  Testbed tb;
+  tb.Record();
+  RawUdp raw(tb.nodes.Get(0));
+  std::string m = Request("MESSAGE", "sip:shirley@10.0.3.2", std::string(kFields) + "CSeq: 1 MESSAGE\r\n"
+                                                                  "Content-Type: text/plain\r\n",
+                          "hi");
+  m.replace(m.find("Content-Length: 2"), 17, "Content-Length: 200");
+  raw.SendAt(1.0, tb.addr[3], m);  // to Shirley (UA)
+  raw.SendAt(1.5, tb.addr[1], m);  // to home.com (proxy)
+  Simulator::Stop(Seconds(2));
+  Simulator::Run();
+  EXPECT_TRUE(tb.deliveries.empty());
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 2u);
+  ASSERT_EQ(raw.got.size(), 2u);
+  for (const auto& r : raw.got) EXPECT_EQ(r.rfind("SIP/2.0 400 ", 0), 0u) << r;
+}

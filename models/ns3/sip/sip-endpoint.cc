@@ -358,6 +358,12 @@ void SipEndpoint::Process(const std::string& b, const RxMeta& meta, sipim::sip::
   if (err) {
     if (m_onDrop)
       m_onDrop(SipDropReason::kParseError, static_cast<std::uint32_t>(b.size()), err.ToString(), meta);
+    // RFC 3261 18.3: a datagram that ends before its Content-Length is an
+    // error; a request gets 400 (its header fields parsed: the parser
+    // stopped at the body), a response is only discarded.
+    if (m_onReject && framing == sipim::sip::Framing::kDatagram && err.reason == sipim::sip::kTruncatedBody &&
+        m_scratch.is_request && m_scratch.method != "ACK")
+      m_onReject(m_scratch, meta, 400);
     return;
   }
   if (m_onRx) m_onRx(b, m_scratch, meta);

@@ -101,6 +101,11 @@ class SipEndpoint {
                          const RxMeta& meta)>;
   using DropHandler = std::function<void(SipDropReason reason, std::uint32_t bytes,
                                          const std::string& detail, const RxMeta& meta)>;
+  // A request the parser rejected but whose header fields are intact (RFC
+  // 3261 18.3: a UDP datagram shorter than its Content-Length): the owner
+  // answers it `status` without a transaction. Called after the drop.
+  using RejectHandler =
+      std::function<void(const sipim::sip::Message& req, const RxMeta& meta, int status)>;
   // A stream connection failed or closed with messages possibly unsent.
   using ConnErrorHandler = std::function<void(const StreamConn& conn)>;
 
@@ -126,6 +131,7 @@ class SipEndpoint {
   void SetRxHandler(RxHandler h) { m_onRx = std::move(h); }
   void SetDropHandler(DropHandler h) { m_onDrop = std::move(h); }
   void SetConnErrorHandler(ConnErrorHandler h) { m_onConnError = std::move(h); }
+  void SetRejectHandler(RejectHandler h) { m_onReject = std::move(h); }
 
  private:
   void HandleUdpRecv(Ptr<Socket> s);
@@ -178,6 +184,7 @@ class SipEndpoint {
   RxHandler m_onRx;
   DropHandler m_onDrop;
   ConnErrorHandler m_onConnError;
+  RejectHandler m_onReject;
   std::vector<std::uint64_t> m_deadConns;
 };
 

@@ -115,6 +115,9 @@ struct SipProxy::Impl {
     ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta&) {
       Drop(r, SipAttribution{}, bytes, d);
     });
+    ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
+      RespondStateless(m, meta, sipns3::AttributionOf(m), status);
+    });
     // RFC 3261 16.7 step 6/8.1.3.1: a transport error on a branch counts as 503.
     ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
       for (ClientTxn* t : ctx->WaitingFor(c.transport(), c.peer(), c.peerPort())) {
