@@ -103,3 +103,19 @@ TEST(Hostile, TruncatedDatagramBodyIsAnswered400) {
   ASSERT_EQ(raw.got.size(), 2u);
   for (const auto& r : raw.got) EXPECT_EQ(r.rfind("SIP/2.0 400 ", 0), 0u) << r;
 }
+
+// An empty UDP datagram, or one of garbage, to a UA's or a proxy's SIP port
+// is a traced parse-error drop (nothing to answer), never a silent one.
+TEST(Hostile, EmptyAndGarbageDatagramsAreTracedDrops) {
+  Testbed tb;
+  tb.Record();
+  RawUdp raw(tb.nodes.Get(0));
+  raw.SendAt(1.0, tb.addr[3], "");
+  raw.SendAt(1.1, tb.addr[1], "");
+  raw.SendAt(1.2, tb.addr[3], std::string("\x01\xff garbage\r\n\r\n", 14));
+  raw.SendAt(1.3, tb.addr[1], "\r\n\r\n");
+  Simulator::Stop(Seconds(2));
+  Simulator::Run();
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 4u);
+  EXPECT_TRUE(raw.got.empty());
+}

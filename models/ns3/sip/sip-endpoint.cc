@@ -257,12 +257,17 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
 void SipEndpoint::HandleUdpRecv(Ptr<Socket> s) {
   Address from;
   while (Ptr<Packet> p = s->RecvFrom(from)) {
-    if (p->GetSize() == 0) break;
     RxMeta meta;
     meta.transport = SipTransportProtocol::kUdp;
     const InetSocketAddress a = InetSocketAddress::ConvertFrom(from);
     meta.from = a.GetIpv4();
     meta.fromPort = a.GetPort();
+    if (p->GetSize() == 0) {
+      // An empty datagram is no message (and no keep-alive: RFC 5626 uses
+      // STUN on UDP). Traced, and the datagrams behind it are still read.
+      if (m_onDrop) m_onDrop(SipDropReason::kParseError, 0, "empty datagram", meta);
+      continue;
+    }
     std::string bytes = TakeBuffer();
     bytes.resize(p->GetSize());
     p->CopyData(reinterpret_cast<uint8_t*>(&bytes[0]), p->GetSize());
