@@ -61,21 +61,30 @@ std::size_t CountDrops(const Testbed& tb, SipDropReason r) {
   return n;
 }
 
+// Every test: the paper's testbed, recorded, and a raw sender on Dan's node.
+class Hostile : public ::testing::Test {
+ protected:
+  Hostile() { tb.Record(); }
+  // Runs the simulation until `t` seconds.
+  void RunUntil(double t) {
+    Simulator::Stop(Seconds(t));
+    Simulator::Run();
+  }
+  Testbed tb;
+  RawUdp raw{tb.nodes.Get(0)};
+};
+
 }  // namespace
 
 // RFC 3261 8.2: a UA that receives a request failing validation (here the
 // CSeq method is not the request's method) answers 400 and traces the drop;
 // the IM is not delivered.
-TEST(Hostile, UaAnswers400ToInvalidRequest) {
-  Testbed tb;
-  tb.Record();
-  RawUdp raw(tb.nodes.Get(0));
+TEST_F(Hostile, UaAnswers400ToInvalidRequest) {
   raw.SendAt(1.0, tb.addr[3],
              Request("MESSAGE", "sip:shirley@10.0.3.2", std::string(kFields) + "CSeq: 1 INVITE\r\n"
                                                               "Content-Type: text/plain\r\n",
                      "hi"));
-  Simulator::Stop(Seconds(2));
-  Simulator::Run();
+  RunUntil(2);
   EXPECT_TRUE(tb.deliveries.empty());
   EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
   ASSERT_EQ(raw.got.size(), 1u);
@@ -86,18 +95,14 @@ TEST(Hostile, UaAnswers400ToInvalidRequest) {
 // RFC 3261 18.3: a request in a UDP datagram that ends before Content-Length
 // bytes of body is an error answered 400 (by a UA and by a proxy alike); the
 // drop is traced as a parse error.
-TEST(Hostile, TruncatedDatagramBodyIsAnswered400) {
-  Testbed tb;
-  tb.Record();
-  RawUdp raw(tb.nodes.Get(0));
+TEST_F(Hostile, TruncatedDatagramBodyIsAnswered400) {
   std::string m = Request("MESSAGE", "sip:shirley@10.0.3.2", std::string(kFields) + "CSeq: 1 MESSAGE\r\n"
                                                                   "Content-Type: text/plain\r\n",
                           "hi");
   m.replace(m.find("Content-Length: 2"), 17, "Content-Length: 200");
   raw.SendAt(1.0, tb.addr[3], m);  // to Shirley (UA)
   raw.SendAt(1.5, tb.addr[1], m);  // to home.com (proxy)
-  Simulator::Stop(Seconds(2));
-  Simulator::Run();
+  RunUntil(2);
   EXPECT_TRUE(tb.deliveries.empty());
   EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 2u);
   ASSERT_EQ(raw.got.size(), 2u);
@@ -106,16 +111,56 @@ TEST(Hostile, TruncatedDatagramBodyIsAnswered400) {
 
 // An empty UDP datagram, or one of garbage, to a UA's or a proxy's SIP port
 // is a traced parse-error drop (nothing to answer), never a silent one.
-TEST(Hostile, EmptyAndGarbageDatagramsAreTracedDrops) {
-  Testbed tb;
-  tb.Record();
-  RawUdp raw(tb.nodes.Get(0));
+TEST_F(Hostile, EmptyAndGarbageDatagramsAreTracedDrops) {
   raw.SendAt(1.0, tb.addr[3], "");
   raw.SendAt(1.1, tb.addr[1], "");
   raw.SendAt(1.2, tb.addr[3], std::string("\x01\xff garbage\r\n\r\n", 14));
   raw.SendAt(1.3, tb.addr[1], "\r\n\r\n");
-  Simulator::Stop(Seconds(2));
-  Simulator::Run();
+  RunUntil(2);
   EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 4u);
   EXPECT_TRUE(raw.got.empty());
+}
+
+// An ACK that matches no transaction and no session at a UA is a traced
+// drop (kUnexpected), not silently ignored; it is never answered.
+TEST_F(Hostile, UaTracesAckForNothing) {
+  raw.SendAt(1.0, tb.addr[3], Request("ACK", "sip:shirley@10.0.3.2", std::string(kFields) + "CSeq: 1 ACK\r\n"));
+  RunUntil(2);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
+  EXPECT_TRUE(raw.got.empty());
+}
+
+// Already handled (checked here so it stays so): Max-Forwards 0 at a proxy
+// is answered 483 (RFC 3261 16.3 step 3); an unknown domain 404; a request
+// without Call-ID 400 from the proxy; a response for no transaction is a
+// traced stray drop; a retransmitted request gets the same final response
+// again and is counted as absorbed.
+TEST_F(Hostile, ProxyAnswersBadRequestsAndAbsorbsStrays) {
+  const std::string mf0 = "Max-Forwards: 0\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:shirley@office.com>\r\n"
+                          "Call-ID: raw-2@10.0.1.1\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n";
+  raw.SendAt(1.0, tb.addr[1], Request("MESSAGE", "sip:shirley@office.com", mf0, "hi"));
+  std::string unknown = Request("MESSAGE", "sip:x@nowhere.example",
+                                std::string(kFields) + "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n", "hi");
+  unknown.replace(unknown.find("z9hG4bKraw1"), 11, "z9hG4bKraw3");
+  raw.SendAt(1.1, tb.addr[1], unknown);
+  raw.SendAt(1.2, tb.addr[1], unknown);  // a retransmission
+  std::string noCallId = Request("OPTIONS", "sip:shirley@office.com",
+                                 "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\n"
+                                 "To: <sip:shirley@office.com>\r\nCSeq: 1 OPTIONS\r\n");
+  noCallId.replace(noCallId.find("z9hG4bKraw1"), 11, "z9hG4bKraw4");
+  raw.SendAt(1.3, tb.addr[1], noCallId);
+  raw.SendAt(1.4, tb.addr[1],
+             "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.1.2:5060;branch=z9hG4bKnone\r\n"
+             "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x@y\r\nCSeq: 1 MESSAGE\r\n"
+             "Content-Length: 0\r\n\r\n");
+  RunUntil(2);
+  EXPECT_TRUE(tb.deliveries.empty());
+  ASSERT_EQ(raw.got.size(), 3u);  // the 400 to OPTIONS carries no Call-ID: BuildResponse cannot
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 483 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(raw.got[1].rfind("SIP/2.0 404 ", 0), 0u) << raw.got[1];
+  EXPECT_EQ(raw.got[2], raw.got[1]);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kMaxForwardsExceeded), 1u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kRetransmissionAbsorbed), 1u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 1u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);  // no Call-ID
 }

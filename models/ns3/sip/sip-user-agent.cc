@@ -476,7 +476,7 @@ struct SipUserAgent::Impl {
     const std::string_view key = stx->KeyOf(m_top.branch, msg.method);
     if (msg.method == "ACK") {
       if (stx->Find(key)) return;  // ACK of a non-2xx: absorbed by the transaction
-      OnAck(attr);
+      OnAck(msg, attr);
       return;
     }
     if (ServerTxn* t = stx->Find(key)) {
@@ -964,10 +964,15 @@ struct SipUserAgent::Impl {
     s->okTimer = Simulator::Schedule(s->okInterval, &Impl::RetransmitOk, this, sid);
   }
 
-  void OnAck(SipAttribution attr) {
-    if (attr.kind != SipAttributionKind::kSession) return;
-    Session* s = FindSession(attr.id);
-    if (!s || s->caller || s->established) return;
+  void OnAck(const sip::Message& msg, SipAttribution attr) {
+    Session* s = attr.kind == SipAttributionKind::kSession ? FindSession(attr.id) : nullptr;
+    if (!s || s->caller) {
+      // No transaction, no session this end answered: an ACK for nothing
+      // (RFC 3261 17.2.3: passed to the core, which has no use for it).
+      Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "ACK matching no transaction or session");
+      return;
+    }
+    if (s->established) return;  // a retransmitted ACK (for a retransmitted 2xx)
     s->established = true;
     s->okTimer.Cancel();
     s->okBytes.clear();
