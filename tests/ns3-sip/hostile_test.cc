@@ -164,3 +164,26 @@ TEST_F(Hostile, ProxyAnswersBadRequestsAndAbsorbsStrays) {
   EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 1u);
   EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);  // no Call-ID
 }
+
+// RFC 3261 8.2.2.3 and 16.3 step 5: the UA and the proxy support no
+// extension, so a request that Requires one (at the UA) or Proxy-Requires
+// one (at a proxy) is answered 420 Bad Extension with Unsupported naming
+// the tags, traced as a bad-extension drop, and not delivered or forwarded.
+TEST_F(Hostile, Answers420ToRequiredExtensions) {
+  const std::string ct = "Content-Type: text/plain\r\n";
+  raw.SendAt(1.0, tb.addr[3],
+             Request("MESSAGE", "sip:shirley@10.0.3.2",
+                     std::string(kFields) + "CSeq: 1 MESSAGE\r\nRequire: foo, 100rel\r\n" + ct, "hi"));
+  std::string toProxy = Request("MESSAGE", "sip:shirley@office.com",
+                                std::string(kFields) + "CSeq: 1 MESSAGE\r\nProxy-Require: foo\r\n" + ct, "hi");
+  toProxy.replace(toProxy.find("z9hG4bKraw1"), 11, "z9hG4bKraw2");
+  raw.SendAt(1.5, tb.addr[1], toProxy);
+  RunUntil(2);
+  EXPECT_TRUE(tb.deliveries.empty());
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kBadExtension), 2u);
+  ASSERT_EQ(raw.got.size(), 2u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 420 ", 0), 0u) << raw.got[0];
+  EXPECT_NE(raw.got[0].find("Unsupported: foo, 100rel\r\n"), std::string::npos) << raw.got[0];
+  EXPECT_EQ(raw.got[1].rfind("SIP/2.0 420 ", 0), 0u) << raw.got[1];
+  EXPECT_NE(raw.got[1].find("Unsupported: foo\r\n"), std::string::npos) << raw.got[1];
+}

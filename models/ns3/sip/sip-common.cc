@@ -1,5 +1,7 @@
 #include "ns3/sip/sip-common.h"
 
+#include <algorithm>
+
 #include <sstream>
 #include <string_view>
 
@@ -79,6 +81,32 @@ std::string AorKey(const sipim::sip::Uri& uri) {
   k += '@';
   for (char c : uri.host) k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
   return k;
+}
+
+std::string UnsupportedLine(const sipim::sip::Message& msg, sipim::sip::HeaderId id) {
+  std::string tags;
+  for (const sipim::sip::Header* h = msg.Find(id); h != nullptr; h = msg.FindNext(h)) {
+    std::string_view v = h->value;
+    while (!v.empty()) {
+      const std::size_t comma = v.find(',');
+      std::string_view tag = v.substr(0, comma);
+      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+      while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t' || tag.front() == '\r' || tag.front() == '\n'))
+        tag.remove_prefix(1);
+      while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t' || tag.back() == '\r' || tag.back() == '\n'))
+        tag.remove_suffix(1);
+      // RFC 3261 25.1 token characters only.
+      const bool token = !tag.empty() && std::all_of(tag.begin(), tag.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
+      });
+      if (!token) continue;
+      tags += tags.empty() ? "Unsupported: " : ", ";
+      tags += tag;
+    }
+  }
+  if (!tags.empty()) tags += "\r\n";
+  return tags;
 }
 
 SipWireEvent WireEvent(std::uint32_t nodeId, SipTransportProtocol t, Ipv4Address peer,

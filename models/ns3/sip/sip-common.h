@@ -37,6 +37,13 @@ inline SipTransportProtocol ApplySizeSwitch(SipTransportProtocol t, std::size_t 
 }
 std::string Ipv4ToString(Ipv4Address a);
 
+// RFC 3261 8.2.2.3 / 16.3 step 5: this stack supports no SIP extension, so
+// every option-tag of every `id` field (Require or Proxy-Require) is
+// unsupported. Returns the "Unsupported: a, b\r\n" line a 420 carries,
+// or "" when the request has no such tag (text that is not a token is
+// left out of the line).
+std::string UnsupportedLine(const sipim::sip::Message& msg, sipim::sip::HeaderId id);
+
 // The trace records (one place that fills them).
 SipWireEvent WireEvent(std::uint32_t nodeId, SipTransportProtocol t, Ipv4Address peer,
                        std::uint16_t peerPort, SipAttribution attr, SipMsgType type,

@@ -73,6 +73,7 @@ const char* ToString(SipDropReason r) {
     case SipDropReason::kMaxForwardsExceeded: return "max-forwards-exceeded";
     case SipDropReason::kNoRoute: return "no-route";
     case SipDropReason::kTooLarge: return "too-large";
+    case SipDropReason::kBadExtension: return "bad-extension";
     case SipDropReason::kUnexpected: return "unexpected";
   }
   return "?";

@@ -90,6 +90,7 @@ enum class SipDropReason : std::uint8_t {
   kMaxForwardsExceeded,  // answered 483
   kNoRoute,              // answered 404 (unknown domain) / 480 (no binding)
   kTooLarge,             // answered 513
+  kBadExtension,         // answered 420 (Require / Proxy-Require)
   kUnexpected,           // a well-formed message the state machine has no use for
 };
 const char* ToString(SipDropReason r);

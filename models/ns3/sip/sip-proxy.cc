@@ -223,6 +223,16 @@ struct SipProxy::Impl {
       Register(t, msg, meta);
       return;
     }
+    // RFC 3261 16.3 step 5: this proxy supports no extension, so a request
+    // with Proxy-Require is refused 420 listing the tags, not forwarded.
+    {
+      const std::string unsupported = sipns3::UnsupportedLine(msg, sip::HeaderId::kProxyRequire);
+      if (!unsupported.empty()) {
+        Drop(SipDropReason::kBadExtension, attr, msg.raw.size(), "420");
+        Respond(t, msg, 420, {}, unsupported);
+        return;
+      }
+    }
 
     // Decide where it goes.
     struct Target {

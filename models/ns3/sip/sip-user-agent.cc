@@ -454,9 +454,11 @@ struct SipUserAgent::Impl {
   }
 
   void Respond(ServerTxn* t, const sip::Message& req, int status, std::string_view toTag,
-               std::string_view contactUri = {}, std::string_view ctype = {}, std::string_view body = {}) {
+               std::string_view contactUri = {}, std::string_view ctype = {}, std::string_view body = {},
+               std::string_view extra = {}) {
     std::string out;
     sip::ResponseSpec spec;
+    spec.extra_headers = extra;
     spec.status = status;
     spec.to_tag = toTag;
     spec.contact = contactUri;
@@ -486,6 +488,17 @@ struct SipUserAgent::Impl {
     }
     ServerTxn* t = stx->Create(key, msg.method == "INVITE",
                                Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, attr);
+    // RFC 3261 8.2.2.3: this UA supports no extension; a request that
+    // Requires one (CANCEL aside, which this UA does not implement) is
+    // refused 420 with the tags in Unsupported, not acted on.
+    if (msg.method != "CANCEL") {
+      const std::string unsupported = sipns3::UnsupportedLine(msg, sip::HeaderId::kRequire);
+      if (!unsupported.empty()) {
+        Drop(SipDropReason::kBadExtension, attr, msg.raw.size(), "420");
+        Respond(t, msg, 420, ids.Tag(), {}, {}, {}, unsupported);
+        return;
+      }
+    }
     if (msg.method == "MESSAGE") {
       Respond(t, msg, 200, ids.Tag());
       DeliverPager(msg, attr, vias);
