@@ -114,6 +114,13 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
   // Cross-key checks: things each key alone cannot see.
   const std::uint64_t users = std::uint64_t{c->domains} * c->users_per_domain;
   if (c->TotalUas() > 1000000) return std::string("more than 1 000 000 UAs (domains x users x devices)");
+  // The IM count is reported and accounted in 64 bits: past that it wraps.
+  std::uint64_t per_conversation = 0, ims = 0;
+  if (__builtin_mul_overflow(c->messages_per_conversation, std::uint64_t{c->group_size}, &per_conversation) ||
+      __builtin_mul_overflow(c->conversations, per_conversation, &ims)) {
+    return "conversations x messages_per_conversation x group_size (" + v.at("conversations") + " x " +
+           v.at("messages_per_conversation") + " x " + v.at("group_size") + ") is more than 18446744073709551615 IMs";
+  }
   if (c->recipients == "remote" && c->domains < 2) return std::string("recipients = remote needs domains >= 2");
   if (c->recipients == "local" && c->users_per_domain < 2)
     return std::string("recipients = local needs users_per_domain >= 2");

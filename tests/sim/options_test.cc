@@ -485,6 +485,18 @@ TEST(SimOptions, StartBeforeStop) {
   EXPECT_EQ(PointError({file, "--stop_time", "3s"}), "");
 }
 
+// A point's IM count (conversations x messages_per_conversation x
+// group_size) must fit in 64 bits: 2^64-1 conversations of 2 IMs wrapped,
+// and --dry-run printed "18446744073709551614 IMs". Refused per point,
+// naming the three keys; the largest product that fits is still accepted.
+TEST(SimOptions, ImCountMustNotWrap) {
+  const std::string file = WriteScenario("ims.ini", "mode = pager\n");
+  std::string err = PointError({file, "--conversations", "18446744073709551615", "--messages_per_conversation", "2"});
+  EXPECT_NE(err.find("conversations x messages_per_conversation x group_size"), std::string::npos) << err;
+  EXPECT_NE(err.find("18446744073709551615"), std::string::npos) << err;
+  EXPECT_EQ(PointError({file, "--conversations", "9223372036854775807", "--messages_per_conversation", "2"}), "");
+}
+
 // Counts held in 32 bits (domains, users_per_domain, devices_per_user,
 // group_size, message_size_limit) are checked where they are written: a
 // value above 4294967295 passed the file's check and was refused only when
