@@ -4,6 +4,7 @@
 // 3261 calls for one, else a Drop trace with its reason).
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,13 +62,60 @@ std::size_t CountDrops(const Testbed& tb, SipDropReason r) {
   return n;
 }
 
+// A TCP connection from `node` that sends raw bytes at given times and
+// keeps what comes back.
+struct RawTcp {
+  Ptr<Socket> s;
+  std::string got;
+  bool closed = false;
+  RawTcp(Ptr<Node> node, Ipv4Address to) {
+    s = Socket::CreateSocket(node, TcpSocketFactory::GetTypeId());
+    s->Bind();
+    // Connected once the simulation runs (the stack is initialised then).
+    Simulator::Schedule(Seconds(0.5), [this, to]() { s->Connect(InetSocketAddress(to, 5060)); });
+    s->SetRecvCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket> sock) {
+      while (Ptr<Packet> p = sock->Recv()) {
+        std::string b(p->GetSize(), '\0');
+        p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+        got += b;
+      }
+    }));
+    s->SetCloseCallbacks(Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { closed = true; }),
+                         Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { closed = true; }));
+  }
+  void SendAt(double t, std::string bytes) {
+    Simulator::Schedule(Seconds(t), [this, bytes]() {
+      s->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                             static_cast<std::uint32_t>(bytes.size())));
+    });
+  }
+};
+
+// A MESSAGE over TCP from Dan's node with branch/Call-ID suffix `n`.
+std::string TcpMessage(int n, const std::string& body = "hi") {
+  std::string m = Request("MESSAGE", "sip:shirley@10.0.3.2",
+                          "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\n"
+                          "To: <sip:shirley@office.com>\r\nCall-ID: tcp-" + std::to_string(n) +
+                              "@10.0.1.1\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n",
+                          body);
+  m.replace(m.find("UDP 10.0.1.1:7000;branch=z9hG4bKraw1"), 36,
+            "TCP 10.0.1.1:7000;branch=z9hG4bKtcp" + std::to_string(n));
+  return m;
+}
+
+std::size_t Count(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t i = hay.find(needle); i != std::string::npos; i = hay.find(needle, i + 1)) ++n;
+  return n;
+}
+
 // Every test: the paper's testbed, recorded, and a raw sender on Dan's node.
 class Hostile : public ::testing::Test {
  protected:
   Hostile() { tb.Record(); }
-  // Runs the simulation until `t` seconds.
+  // Runs the simulation until `t` seconds (simulation time).
   void RunUntil(double t) {
-    Simulator::Stop(Seconds(t));
+    Simulator::Stop(Seconds(t) - Simulator::Now());
     Simulator::Run();
   }
   Testbed tb;
@@ -186,4 +234,56 @@ TEST_F(Hostile, Answers420ToRequiredExtensions) {
   EXPECT_NE(raw.got[0].find("Unsupported: foo, 100rel\r\n"), std::string::npos) << raw.got[0];
   EXPECT_EQ(raw.got[1].rfind("SIP/2.0 420 ", 0), 0u) << raw.got[1];
   EXPECT_NE(raw.got[1].find("Unsupported: foo\r\n"), std::string::npos) << raw.got[1];
+}
+
+// Already handled: over TCP a message split across many small segments,
+// two messages in one segment, and CRLF keep-alives between them are all
+// framed by Content-Length; each MESSAGE is answered 200 on the connection.
+TEST_F(Hostile, TcpFramingOfSplitJoinedAndKeepAliveMessages) {
+  RawTcp tcp(tb.nodes.Get(0), tb.addr[3]);
+  const std::string one = TcpMessage(1);
+  for (std::size_t i = 0; i < one.size(); i += 7) tcp.SendAt(1.0 + 0.01 * static_cast<double>(i), one.substr(i, 7));
+  tcp.SendAt(4.0, "\r\n\r\n" + TcpMessage(2) + "\r\n\r\n\r\n\r\n" + TcpMessage(3));
+  RunUntil(5);
+  EXPECT_EQ(tb.deliveries.size(), 3u);
+  EXPECT_EQ(Count(tcp.got, "SIP/2.0 200 "), 3u) << tcp.got;
+  EXPECT_FALSE(tcp.closed);
+  EXPECT_TRUE(tb.drops.empty());
+}
+
+// Already handled: a negative, non-numeric or over-limit (above 1 MiB)
+// Content-Length on a stream cannot be framed: a traced framing error and
+// the connection closed.
+TEST_F(Hostile, TcpBadContentLengthClosesTheConnection) {
+  std::vector<std::unique_ptr<RawTcp>> conns;
+  for (const char* cl : {"-1", "abc", "2000000"}) {
+    conns.push_back(std::make_unique<RawTcp>(tb.nodes.Get(0), tb.addr[3]));
+    std::string m = TcpMessage(static_cast<int>(conns.size()));
+    m.replace(m.find("Content-Length: 2"), 17, std::string("Content-Length: ") + cl);
+    conns.back()->SendAt(1.0, m);
+  }
+  RunUntil(3);
+  EXPECT_TRUE(tb.deliveries.empty());
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kFramingError), 3u);
+  for (const auto& c : conns) EXPECT_TRUE(c->closed);
+}
+
+// A stream whose message never completes (Content-Length promises more
+// body than ever arrives, or the header section never ends) must not hold
+// its buffer and connection forever: after 64*T1 without the message
+// completing, the connection is closed and the drop traced (framing error).
+TEST_F(Hostile, TcpIncompleteMessageTimesOut) {
+  RawTcp body(tb.nodes.Get(0), tb.addr[3]);
+  std::string m = TcpMessage(1);
+  m.replace(m.find("Content-Length: 2"), 17, "Content-Length: 500000");
+  body.SendAt(1.0, m);
+  RawTcp header(tb.nodes.Get(0), tb.addr[1]);
+  header.SendAt(1.0, "MESSAGE sip:x@office.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.1.1");
+  RunUntil(32.9);
+  EXPECT_FALSE(body.closed);  // sent at 1 s + the connection's set-up: within 64*T1 = 32 s
+  RunUntil(34);
+  EXPECT_TRUE(body.closed);
+  EXPECT_TRUE(header.closed);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kFramingError), 2u);
+  EXPECT_TRUE(tb.deliveries.empty());
 }

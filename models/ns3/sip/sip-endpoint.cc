@@ -288,7 +288,12 @@ void SipEndpoint::OnStreamData(StreamConn& c, const std::uint8_t* data, std::siz
   for (;;) {
     sipim::ParseError err;
     const auto st = framer.Next(&m_framed, &err);
-    if (st == sipim::sip::StreamFramer::Status::kNeedMore) return;
+    if (st == sipim::sip::StreamFramer::Status::kNeedMore) {
+      // Receive() may have run a handler that closed or forgot `c`.
+      auto cur = m_conns.find(meta.connId);
+      if (cur != m_conns.end() && !c.closed()) ArmIncompleteCheck(meta.connId, cur->second);
+      return;
+    }
     if (st == sipim::sip::StreamFramer::Status::kError) {
       // The stream cannot be resynchronised: report and close it.
       if (m_onDrop)
@@ -301,6 +306,42 @@ void SipEndpoint::OnStreamData(StreamConn& c, const std::uint8_t* data, std::siz
     // The framer's views die at the next Append: keep this message's bytes.
     Receive(std::string(m_framed.raw), meta, sipim::sip::Framing::kStream);
   }
+}
+
+void SipEndpoint::ArmIncompleteCheck(std::uint64_t id, ConnState& st) {
+  if (st.framer.buffered() == 0) return;  // between messages: nothing held
+  if (st.framer.consumed() != st.partialMark || st.partialSince.IsZero()) {
+    st.partialMark = st.framer.consumed();  // a new unfinished message
+    st.partialSince = Simulator::Now();
+  }
+  if (st.incompleteCheck.IsRunning()) return;
+  st.incompleteCheck = Simulator::Schedule(st.partialSince + m_incompleteTimeout - Simulator::Now(),
+                                           &SipEndpoint::CheckIncomplete, this, id);
+}
+
+void SipEndpoint::CheckIncomplete(std::uint64_t id) {
+  auto it = m_conns.find(id);
+  if (it == m_conns.end() || it->second.conn->closed()) return;
+  ConnState& st = it->second;
+  if (st.framer.buffered() == 0) return;
+  if (st.framer.consumed() != st.partialMark || Simulator::Now() < st.partialSince + m_incompleteTimeout) {
+    ArmIncompleteCheck(id, st);  // a later message is the unfinished one now
+    return;
+  }
+  // A message that never completes (a Content-Length larger than what
+  // arrives, a header section that never ends) would hold the buffer, up
+  // to the framer's limit, and the connection for ever: close it.
+  StreamConn& c = *st.conn;
+  RxMeta meta;
+  meta.transport = c.transport();
+  meta.from = c.peer();
+  meta.fromPort = c.peerPort();
+  meta.connId = id;
+  if (m_onDrop)
+    m_onDrop(SipDropReason::kFramingError, static_cast<std::uint32_t>(st.framer.buffered()),
+             "message incomplete after " + std::to_string(m_incompleteTimeout.GetSeconds()) + " s", meta);
+  c.Close();
+  OnStreamClosed(c, true);
 }
 
 void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {

@@ -13,7 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ns3/event-id.h"
 #include "ns3/ipv4-address.h"
+#include "ns3/nstime.h"
 #include "ns3/node.h"
 #include "ns3/packet.h"
 #include "ns3/ptr.h"
@@ -132,6 +134,10 @@ class SipEndpoint {
   void SetDropHandler(DropHandler h) { m_onDrop = std::move(h); }
   void SetConnErrorHandler(ConnErrorHandler h) { m_onConnError = std::move(h); }
   void SetRejectHandler(RejectHandler h) { m_onReject = std::move(h); }
+  // How long a stream may hold an unfinished message (headers not ended,
+  // or fewer body bytes than Content-Length) before the connection is
+  // closed as a framing error; the owners use 64*T1.
+  void SetIncompleteTimeout(Time t) { m_incompleteTimeout = t; }
 
  private:
   void HandleUdpRecv(Ptr<Socket> s);
@@ -166,7 +172,16 @@ class SipEndpoint {
   struct ConnState {
     std::unique_ptr<StreamConn> conn;
     sipim::sip::StreamFramer framer{1u << 20};
+    // The unfinished message: framer.consumed() when it began, and when.
+    std::size_t partialMark = 0;
+    Time partialSince;
+    EventId incompleteCheck;  // pending while a message is unfinished
+    ~ConnState() { incompleteCheck.Cancel(); }
   };
+  // The incomplete-message timer of connection `id` (see SetIncompleteTimeout).
+  void ArmIncompleteCheck(std::uint64_t id, ConnState& st);
+  void CheckIncomplete(std::uint64_t id);
+  Time m_incompleteTimeout = Seconds(32);
   std::unordered_map<std::uint64_t, ConnState> m_conns;      // by id
   std::unordered_map<std::uint64_t, std::uint64_t> m_byRemote;  // Key -> conn id
   // Messages whose parse job is queued on the CPU, oldest first. The CPU

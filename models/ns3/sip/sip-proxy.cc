@@ -115,6 +115,7 @@ struct SipProxy::Impl {
     ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta&) {
       Drop(r, SipAttribution{}, bytes, d);
     });
+    ep->SetIncompleteTimeout(64 * timers.t1);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
