@@ -287,3 +287,33 @@ TEST_F(Hostile, TcpIncompleteMessageTimesOut) {
   EXPECT_EQ(CountDrops(tb, SipDropReason::kFramingError), 2u);
   EXPECT_TRUE(tb.deliveries.empty());
 }
+
+// RFC 3261 10.3 step 3: a registrar answers 404 to a REGISTER whose To
+// address-of-record is not in its domain, and stores no binding for it.
+TEST_F(Hostile, RegistrarRefusesForeignAor) {
+  raw.SendAt(1.0, tb.addr[1],
+             Request("REGISTER", "sip:home.com",
+                     "Max-Forwards: 70\r\nFrom: <sip:shirley@office.com>;tag=e1\r\n"
+                     "To: <sip:shirley@office.com>\r\nCall-ID: reg-1@10.0.1.1\r\nCSeq: 1 REGISTER\r\n"
+                     "Contact: <sip:eve@10.0.1.1:7000>\r\n"));
+  RunUntil(2);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 404 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(tb.home->GetBindingCount("shirley@office.com"), 0u);
+}
+
+// Already handled: a request looping between two proxies (each routes the
+// domain to the other) is bounded by Max-Forwards: the proxy that sees it
+// reach 0 answers 483, which travels back, and the loop ends.
+TEST_F(Hostile, LoopBetweenProxiesEndsIn483) {
+  tb.home->AddDomainRoute("loop.example", tb.addr[2]);
+  tb.office->AddDomainRoute("loop.example", tb.addr[1]);
+  std::string m = Request("MESSAGE", "sip:x@loop.example",
+                          std::string(kFields) + "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n", "hi");
+  m.replace(m.find("Max-Forwards: 70"), 16, "Max-Forwards: 10");
+  raw.SendAt(1.0, tb.addr[1], m);
+  RunUntil(3);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 483 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kMaxForwardsExceeded), 1u);
+}

@@ -417,6 +417,18 @@ struct SipProxy::Impl {
       return;
     }
     const std::string aor = sipns3::AorKey(toUri);
+    // RFC 3261 10.3 step 3: the To address-of-record must be one of this
+    // domain's (a user at it); any other is answered 404 and not stored.
+    const std::string_view aorDomain =
+        aor.empty() ? std::string_view() : std::string_view(aor).substr(aor.find('@') + 1);
+    if (aor.empty() || aorDomain.size() != self->m_domain.size() ||
+        !std::equal(aorDomain.begin(), aorDomain.end(), self->m_domain.begin(), [](char a, char b) {
+          return a == ((b >= 'A' && b <= 'Z') ? static_cast<char>(b | 0x20) : b);
+        })) {
+      Drop(SipDropReason::kNoRoute, t->attr, msg.raw.size(), "404 AOR not in this domain");
+      Respond(t, msg, 404);
+      return;
+    }
     std::uint32_t expires = 3600;
     if (const sip::Header* e = msg.Find(sip::HeaderId::kExpires)) sip::ParseDeltaSeconds(e->value, &expires);
     std::string contactText;
