@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -140,7 +142,12 @@ std::string Metadata(const ResolvedOptions& options, const std::vector<Job>& job
 // Waits for one child and records how it ended.
 void Reap(std::vector<Job>& jobs) {
   int status = 0;
-  const pid_t pid = wait(&status);
+  pid_t pid = 0;
+  do {
+    pid = wait(&status);
+  } while (pid < 0 && errno == EINTR);
+  // Finished jobs hold pid -1: a failed wait must not match them.
+  if (pid <= 0) return;
   for (auto& j : jobs) {
     if (j.pid == pid) {
       j.status = WIFEXITED(status) ? (WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 1 ? 1 : 2) : 2;
@@ -234,7 +241,14 @@ int RunScenario(int argc, char** argv) {
     job.pid = fork();
     if (job.pid == 0) RunChild(job);
     if (job.pid < 0) {
-      std::fprintf(stderr, "sipim run: fork failed\n");
+      const int err = errno;
+      std::fprintf(stderr,
+                   "sipim run: cannot start point %llu run %llu: fork: %s; waiting for the %llu point-run(s) "
+                   "already started\n",
+                   static_cast<unsigned long long>(job.point), static_cast<unsigned long long>(job.config.run),
+                   std::strerror(err), static_cast<unsigned long long>(running));
+      // No child is left running on its own after the command has failed.
+      for (; running > 0; --running) Reap(jobs);
       return 1;
     }
     ++running;
