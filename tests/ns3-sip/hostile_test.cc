@@ -317,3 +317,31 @@ TEST_F(Hostile, LoopBetweenProxiesEndsIn483) {
   EXPECT_EQ(raw.got[0].rfind("SIP/2.0 483 ", 0), 0u) << raw.got[0];
   EXPECT_EQ(CountDrops(tb, SipDropReason::kMaxForwardsExceeded), 1u);
 }
+
+// RFC 3261 10.3 steps 6-7: every Contact value of a REGISTER is a binding
+// (a list in one field registers them all), "Contact: *" with Expires 0
+// removes every binding of the AOR, "*" with a non-zero expiry is answered
+// 400, and so is an unparsable Contact, instead of a 200 that bound nothing.
+TEST_F(Hostile, RegistrarHandlesContactListsStarAndGarbage) {
+  auto reg = [this](double at, int n, const std::string& lines) {
+    std::string m = Request("REGISTER", "sip:home.com",
+                            "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:eve@home.com>\r\n"
+                            "Call-ID: reg-2@10.0.1.1\r\nCSeq: " + std::to_string(n) + " REGISTER\r\n" + lines);
+    m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKreg" + std::to_string(n));
+    raw.SendAt(at, tb.addr[1], m);
+  };
+  reg(1.0, 1, "Contact: <sip:eve@10.0.1.1:7000>, <sip:eve@10.0.1.1:7001>\r\nExpires: 600\r\n");
+  double count1 = -1;
+  Simulator::Schedule(Seconds(1.5), [&]() { count1 = tb.home->GetBindingCount("eve@home.com"); });
+  reg(2.0, 2, "Contact: *\r\nExpires: 600\r\n");
+  reg(2.5, 3, "Contact: <sip:eve@10.0.1.1:7002\r\n");
+  reg(3.0, 4, "Contact: *\r\nExpires: 0\r\n");
+  RunUntil(4);
+  EXPECT_EQ(count1, 2);
+  EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 0u);
+  ASSERT_EQ(raw.got.size(), 4u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(raw.got[1].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[1];
+  EXPECT_EQ(raw.got[2].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[2];
+  EXPECT_EQ(raw.got[3].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[3];
+}

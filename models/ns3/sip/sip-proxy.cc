@@ -407,6 +407,11 @@ struct SipProxy::Impl {
     SendRaw(d, out, attr, SipMsgType::kAck, 0, false);
   }
 
+  void RegisterRefused(ServerTxn* t, const sip::Message& msg, std::string why) {
+    Drop(SipDropReason::kParseError, t->attr, msg.raw.size(), "400 REGISTER: " + std::move(why));
+    Respond(t, msg, 400);
+  }
+
   void Register(ServerTxn* t, const sip::Message& msg, const RxMeta& meta) {
     ++self->m_registrations;
     const sip::Header* to = msg.Find(sip::HeaderId::kTo);
@@ -431,24 +436,50 @@ struct SipProxy::Impl {
     }
     std::uint32_t expires = 3600;
     if (const sip::Header* e = msg.Find(sip::HeaderId::kExpires)) sip::ParseDeltaSeconds(e->value, &expires);
-    std::string contactText;
-    if (const sip::Header* c = msg.Find(sip::HeaderId::kContact)) {
-      sip::NameAddr na;
-      sip::Uri cu;
-      if (!sip::ParseNameAddr(c->value, &na, msg.input) && !na.star && !sip::ParseUri(na.uri, &cu)) {
-        Dest d;
-        if (!sipns3::UriDest(cu, meta.transport, &d)) {
-          Respond(t, msg, 400);
-          return;
-        }
-        d.transport = meta.transport;  // reach the UA the way it registered
-        d.connId = meta.connId;
-        auto& v = location[aor];
-        v.erase(std::remove_if(v.begin(), v.end(), [&](const Binding& b) { return b.uri == na.uri; }),
-                v.end());
-        if (expires > 0) v.push_back(Binding{d, std::string(na.uri), Simulator::Now() + Seconds(expires)});
-        contactText = "Contact: <" + std::string(na.uri) + ">;expires=" + std::to_string(expires) + "\r\n";
+    // RFC 3261 10.3 steps 6-7: every Contact value is a binding (its own
+    // ;expires= first, else Expires); "*" alone with Expires 0 removes all
+    // of the AOR's; anything else unusable is answered 400 and nothing of
+    // the request is applied.
+    std::vector<sip::NameAddr> contacts;
+    for (const sip::Header* c = msg.Find(sip::HeaderId::kContact); c != nullptr; c = msg.FindNext(c)) {
+      if (sip::ParseNameAddrList(c->value, &contacts, msg.input)) {
+        RegisterRefused(t, msg, "Contact not parsable");
+        return;
       }
+    }
+    if (std::any_of(contacts.begin(), contacts.end(), [](const sip::NameAddr& na) { return na.star; })) {
+      if (contacts.size() != 1 || expires != 0) {
+        RegisterRefused(t, msg, "Contact * without Expires: 0, or with other contacts");
+        return;
+      }
+      location.erase(aor);
+      Respond(t, msg, 200, ids.Tag());
+      return;
+    }
+    std::vector<Binding> add;
+    std::vector<std::uint32_t> lifetimes;
+    for (const sip::NameAddr& na : contacts) {
+      sip::Uri cu;
+      Dest d;
+      std::uint32_t life = expires;
+      sip::Param ep;
+      if (sip::ParseUri(na.uri, &cu) || !sipns3::UriDest(cu, meta.transport, &d) ||
+          (na.params.Find("expires", &ep) && sip::ParseDeltaSeconds(ep.value, &life))) {
+        RegisterRefused(t, msg, "Contact not usable: " + std::string(na.uri));
+        return;
+      }
+      d.transport = meta.transport;  // reach the UA the way it registered
+      d.connId = meta.connId;
+      add.push_back(Binding{d, std::string(na.uri), Simulator::Now() + Seconds(life)});
+      lifetimes.push_back(life);
+    }
+    std::string contactText;
+    for (std::size_t i = 0; i < add.size(); ++i) {
+      auto& v = location[aor];
+      v.erase(std::remove_if(v.begin(), v.end(), [&](const Binding& b) { return b.uri == add[i].uri; }),
+              v.end());
+      contactText += "Contact: <" + add[i].uri + ">;expires=" + std::to_string(lifetimes[i]) + "\r\n";
+      if (lifetimes[i] > 0) v.push_back(std::move(add[i]));
     }
     Respond(t, msg, 200, ids.Tag(), contactText);
   }
