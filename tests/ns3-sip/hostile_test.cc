@@ -345,3 +345,13 @@ TEST_F(Hostile, RegistrarHandlesContactListsStarAndGarbage) {
   EXPECT_EQ(raw.got[2].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[2];
   EXPECT_EQ(raw.got[3].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[3];
 }
+
+// RFC 3261 8.2.1: a UA answers a method it does not implement 405 with an
+// Allow field listing the methods it does (the 405 used to carry none).
+TEST_F(Hostile, Ua405CarriesAllow) {
+  raw.SendAt(1.0, tb.addr[3], Request("SUBSCRIBE", "sip:shirley@10.0.3.2", std::string(kFields) + "CSeq: 1 SUBSCRIBE\r\n"));
+  RunUntil(2);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 405 ", 0), 0u) << raw.got[0];
+  EXPECT_NE(raw.got[0].find("\r\nAllow: INVITE, ACK, BYE, MESSAGE\r\n"), std::string::npos) << raw.got[0];
+}

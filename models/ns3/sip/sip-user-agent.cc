@@ -510,7 +510,8 @@ struct SipUserAgent::Impl {
       Respond(t, msg, s ? 200 : 481, {});
       if (s) CloseSession(*s, SipFailReason::kSessionClosed, true);
     } else {
-      Respond(t, msg, 405, ids.Tag());
+      // RFC 3261 8.2.1: a 405 lists the methods this UA does implement.
+      Respond(t, msg, 405, ids.Tag(), {}, {}, {}, "Allow: INVITE, ACK, BYE, MESSAGE\r\n");
     }
   }
 
