@@ -355,3 +355,19 @@ TEST_F(Hostile, Ua405CarriesAllow) {
   EXPECT_EQ(raw.got[0].rfind("SIP/2.0 405 ", 0), 0u) << raw.got[0];
   EXPECT_NE(raw.got[0].find("\r\nAllow: INVITE, ACK, BYE, MESSAGE\r\n"), std::string::npos) << raw.got[0];
 }
+
+// RFC 3261 8.2.2.1: a UA refuses a Request-URI it does not accept requests
+// for: a scheme other than sip/sips gets 416, another user 404; neither is
+// delivered.
+TEST_F(Hostile, UaRefusesForeignRequestUri) {
+  const std::string f = std::string(kFields) + "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n";
+  raw.SendAt(1.0, tb.addr[3], Request("MESSAGE", "tel:+15551234", f, "hi"));
+  std::string other = Request("MESSAGE", "sip:mallory@10.0.3.2", f, "hi");
+  other.replace(other.find("z9hG4bKraw1"), 11, "z9hG4bKraw2");
+  raw.SendAt(1.5, tb.addr[3], other);
+  RunUntil(2);
+  EXPECT_TRUE(tb.deliveries.empty());
+  ASSERT_EQ(raw.got.size(), 2u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 416 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(raw.got[1].rfind("SIP/2.0 404 ", 0), 0u) << raw.got[1];
+}

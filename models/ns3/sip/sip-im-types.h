@@ -88,7 +88,7 @@ enum class SipDropReason : std::uint8_t {
   kStrayResponse,        // a response matching no client transaction
   kRetransmissionAbsorbed,  // a request retransmission a server transaction answered
   kMaxForwardsExceeded,  // answered 483
-  kNoRoute,              // answered 404 (unknown domain) / 480 (no binding)
+  kNoRoute,              // answered 404 (unknown domain or user) / 480 (no binding) / 416 (scheme)
   kTooLarge,             // answered 513
   kBadExtension,         // answered 420 (Require / Proxy-Require)
   kUnexpected,           // a well-formed message the state machine has no use for

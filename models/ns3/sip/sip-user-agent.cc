@@ -489,6 +489,19 @@ struct SipUserAgent::Impl {
     }
     ServerTxn* t = stx->Create(key, msg.method == "INVITE",
                                Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, attr);
+    // RFC 3261 8.2.2.1: only a sip/sips Request-URI naming this UA's user
+    // (or no user) is for this UA: 416 for another scheme, 404 for another user.
+    sip::Uri ruri;
+    if (sip::ParseUri(msg.request_uri, &ruri) || !ruri.is_sip()) {
+      Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "416 Request-URI scheme");
+      Respond(t, msg, 416, ids.Tag());
+      return;
+    }
+    if (ruri.has_user && ruri.user != self->m_user) {
+      Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "404 Request-URI is another user");
+      Respond(t, msg, 404, ids.Tag());
+      return;
+    }
     // RFC 3261 8.2.2.3: this UA supports no extension; a request that
     // Requires one (CANCEL aside, which this UA does not implement) is
     // refused 420 with the tags in Unsupported, not acted on.
