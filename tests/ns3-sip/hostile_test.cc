@@ -371,3 +371,34 @@ TEST_F(Hostile, UaRefusesForeignRequestUri) {
   EXPECT_EQ(raw.got[0].rfind("SIP/2.0 416 ", 0), 0u) << raw.got[0];
   EXPECT_EQ(raw.got[1].rfind("SIP/2.0 404 ", 0), 0u) << raw.got[1];
 }
+
+// RFC 5626 4.4.1: a double-CRLF "ping" between messages on a stream is
+// answered at once with a single CRLF "pong" on the same connection (here
+// at a proxy and at a UA; a ping split across segments counts too).
+TEST_F(Hostile, CrlfPingGetsPong) {
+  RawTcp toProxy(tb.nodes.Get(0), tb.addr[1]);
+  toProxy.SendAt(1.0, "\r\n\r\n");
+  toProxy.SendAt(1.5, "\r\n");
+  toProxy.SendAt(1.6, "\r\n");
+  RawTcp toUa(tb.nodes.Get(0), tb.addr[3]);
+  toUa.SendAt(1.0, "\r\n\r\n");
+  RunUntil(2);
+  EXPECT_EQ(toProxy.got, "\r\n\r\n");
+  EXPECT_EQ(toUa.got, "\r\n");
+  EXPECT_FALSE(toProxy.closed);
+  EXPECT_TRUE(tb.drops.empty());
+}
+
+// Already handled: bytes that keep arriving after the framing error that
+// closed a connection are not parsed or delivered and crash nothing.
+TEST_F(Hostile, TcpBytesAfterCloseAreIgnored) {
+  RawTcp tcp(tb.nodes.Get(0), tb.addr[3]);
+  std::string bad = TcpMessage(1);
+  bad.replace(bad.find("Content-Length: 2"), 17, "Content-Length: x");
+  tcp.SendAt(1.0, bad);
+  tcp.SendAt(1.2, TcpMessage(2));
+  tcp.SendAt(1.4, std::string(5000, 'z'));
+  RunUntil(3);
+  EXPECT_TRUE(tb.deliveries.empty());
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kFramingError), 1u);
+}

@@ -285,9 +285,19 @@ void SipEndpoint::OnStreamData(StreamConn& c, const std::uint8_t* data, std::siz
   meta.from = c.peer();
   meta.fromPort = c.peerPort();
   meta.connId = c.id();
+  ConnState& state = it->second;
   for (;;) {
     sipim::ParseError err;
+    const std::size_t before = framer.consumed();
     const auto st = framer.Next(&m_framed, &err);
+    if (st != sipim::sip::StreamFramer::Status::kError) {
+      // RFC 5626 4.4.1: each double-CRLF "ping" between messages (the
+      // framer skips CRLFs) is answered at once with a single CRLF "pong".
+      state.crlfRun += framer.consumed() - before -
+                       (st == sipim::sip::StreamFramer::Status::kMessage ? m_framed.size : 0);
+      for (; state.crlfRun >= 4; state.crlfRun -= 4) c.Send("\r\n", SipAttribution{});
+      if (st == sipim::sip::StreamFramer::Status::kMessage) state.crlfRun = 0;
+    }
     if (st == sipim::sip::StreamFramer::Status::kNeedMore) {
       // Receive() may have run a handler that closed or forgot `c`.
       auto cur = m_conns.find(meta.connId);

@@ -176,6 +176,7 @@ class SipEndpoint {
     std::size_t partialMark = 0;
     Time partialSince;
     EventId incompleteCheck;  // pending while a message is unfinished
+    std::size_t crlfRun = 0;  // CRLF bytes skipped since the last message (RFC 5626 pings)
     ~ConnState() { incompleteCheck.Cancel(); }
   };
   // The incomplete-message timer of connection `id` (see SetIncompleteTimeout).
