@@ -118,6 +118,15 @@ class Hostile : public ::testing::Test {
     Simulator::Stop(Seconds(t) - Simulator::Now());
     Simulator::Run();
   }
+  // A REGISTER for eve@home.com to home.com at `at` s: CSeq and branch
+  // from `n`, `lines` after CSeq (Contact, Expires).
+  void RegisterAt(double at, int n, const std::string& lines) {
+    std::string m = Request("REGISTER", "sip:home.com",
+                            "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:eve@home.com>\r\n"
+                            "Call-ID: reg-2@10.0.1.1\r\nCSeq: " + std::to_string(n) + " REGISTER\r\n" + lines);
+    m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKreg" + std::to_string(n));
+    raw.SendAt(at, tb.addr[1], m);
+  }
   Testbed tb;
   RawUdp raw{tb.nodes.Get(0)};
 };
@@ -323,19 +332,12 @@ TEST_F(Hostile, LoopBetweenProxiesEndsIn483) {
 // removes every binding of the AOR, "*" with a non-zero expiry is answered
 // 400, and so is an unparsable Contact, instead of a 200 that bound nothing.
 TEST_F(Hostile, RegistrarHandlesContactListsStarAndGarbage) {
-  auto reg = [this](double at, int n, const std::string& lines) {
-    std::string m = Request("REGISTER", "sip:home.com",
-                            "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:eve@home.com>\r\n"
-                            "Call-ID: reg-2@10.0.1.1\r\nCSeq: " + std::to_string(n) + " REGISTER\r\n" + lines);
-    m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKreg" + std::to_string(n));
-    raw.SendAt(at, tb.addr[1], m);
-  };
-  reg(1.0, 1, "Contact: <sip:eve@10.0.1.1:7000>, <sip:eve@10.0.1.1:7001>\r\nExpires: 600\r\n");
+  RegisterAt(1.0, 1, "Contact: <sip:eve@10.0.1.1:7000>, <sip:eve@10.0.1.1:7001>\r\nExpires: 600\r\n");
   double count1 = -1;
   Simulator::Schedule(Seconds(1.5), [&]() { count1 = tb.home->GetBindingCount("eve@home.com"); });
-  reg(2.0, 2, "Contact: *\r\nExpires: 600\r\n");
-  reg(2.5, 3, "Contact: <sip:eve@10.0.1.1:7002\r\n");
-  reg(3.0, 4, "Contact: *\r\nExpires: 0\r\n");
+  RegisterAt(2.0, 2, "Contact: *\r\nExpires: 600\r\n");
+  RegisterAt(2.5, 3, "Contact: <sip:eve@10.0.1.1:7002\r\n");
+  RegisterAt(3.0, 4, "Contact: *\r\nExpires: 0\r\n");
   RunUntil(4);
   EXPECT_EQ(count1, 2);
   EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 0u);
@@ -401,4 +403,22 @@ TEST_F(Hostile, TcpBytesAfterCloseAreIgnored) {
   RunUntil(3);
   EXPECT_TRUE(tb.deliveries.empty());
   EXPECT_EQ(CountDrops(tb, SipDropReason::kFramingError), 1u);
+}
+
+// A registrar bounds the bindings of one AOR (MaxBindingsPerAor, 32): a
+// REGISTER that would go above it is answered 403 and applies nothing, so
+// a sender cannot grow the location table, or the fan-out of every
+// request forked to that AOR, without bound.
+TEST_F(Hostile, RegistrarBoundsBindingsPerAor) {
+  std::string contacts;
+  for (int i = 0; i < 32; ++i) contacts += "Contact: <sip:eve@10.0.1.1:" + std::to_string(8000 + i) + ">\r\n";
+  RegisterAt(1.0, 1, contacts);                                  // 32: at the bound
+  RegisterAt(1.5, 2, "Contact: <sip:eve@10.0.1.1:8000>\r\n");  // a refresh: still 32
+  RegisterAt(2.0, 3, "Contact: <sip:eve@10.0.1.1:9000>\r\n");  // the 33rd
+  RunUntil(3);
+  ASSERT_EQ(raw.got.size(), 3u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(raw.got[1].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[1];
+  EXPECT_EQ(raw.got[2].rfind("SIP/2.0 403 ", 0), 0u) << raw.got[2];
+  EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 32u);
 }

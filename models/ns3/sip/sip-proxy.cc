@@ -473,6 +473,23 @@ struct SipProxy::Impl {
       add.push_back(Binding{d, std::string(na.uri), Simulator::Now() + Seconds(life)});
       lifetimes.push_back(life);
     }
+    // A bound on one AOR's live bindings: without it any sender could grow
+    // the table, and the fan-out of every request forked to the AOR, at will.
+    {
+      const Time now = Simulator::Now();
+      std::size_t live = 0;
+      auto it = location.find(aor);
+      if (it != location.end())
+        for (const Binding& b : it->second)
+          live += b.expires > now && std::none_of(add.begin(), add.end(),
+                                                   [&](const Binding& a) { return a.uri == b.uri; });
+      for (std::size_t i = 0; i < add.size(); ++i) live += lifetimes[i] > 0;
+      if (live > self->m_maxBindingsPerAor) {
+        Drop(SipDropReason::kUnexpected, t->attr, msg.raw.size(), "403 more than MaxBindingsPerAor bindings");
+        Respond(t, msg, 403);
+        return;
+      }
+    }
     std::string contactText;
     for (std::size_t i = 0; i < add.size(); ++i) {
       auto& v = location[aor];
@@ -648,6 +665,10 @@ TypeId SipProxy::GetTypeId() {
           .AddAttribute("MessageSizeLimit", "The RFC 3428 limit (bytes of the whole MESSAGE).",
                         UintegerValue(1300), MakeUintegerAccessor(&SipProxy::m_messageSizeLimit),
                         MakeUintegerChecker<uint32_t>())
+          .AddAttribute("MaxBindingsPerAor",
+                        "Most live bindings one AOR may have; a REGISTER going above is answered 403.",
+                        UintegerValue(32), MakeUintegerAccessor(&SipProxy::m_maxBindingsPerAor),
+                        MakeUintegerChecker<uint32_t>(1))
           .AddTraceSource("Tx", "A SIP message was sent.", MakeTraceSourceAccessor(&SipProxy::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP message was received and parsed.",

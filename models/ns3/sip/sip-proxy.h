@@ -88,6 +88,7 @@ class SipProxy : public Application {
   bool m_switchToTcpAboveMtu = true;
   bool m_enforceSizeLimit = false;
   std::uint32_t m_messageSizeLimit = 1300;
+  std::uint32_t m_maxBindingsPerAor = 32;
 
   struct Impl;
   friend struct Impl;
