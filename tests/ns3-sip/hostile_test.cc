@@ -422,3 +422,24 @@ TEST_F(Hostile, RegistrarBoundsBindingsPerAor) {
   EXPECT_EQ(raw.got[2].rfind("SIP/2.0 403 ", 0), 0u) << raw.got[2];
   EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 32u);
 }
+
+// A request on a TCP connection whose Via names another host (here
+// office.com's address) must not make the proxy send that host's traffic
+// over this connection: a Via host other than the connection's peer never
+// takes over a domain route's address or a sent-by another open
+// connection stands for. The IM then reaches office.com and Shirley, and
+// the attacker's connection gets no MESSAGE.
+TEST_F(Hostile, ViaOfAnotherHostDoesNotHijackConnections) {
+  tb.home->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  RawTcp attacker(tb.nodes.Get(0), tb.addr[1]);
+  std::string m = Request("REGISTER", "sip:home.com",
+                          "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:eve@home.com>\r\n"
+                          "Call-ID: reg-4@10.0.1.1\r\nCSeq: 1 REGISTER\r\n");
+  m.replace(m.find("UDP 10.0.1.1:7000"), 17, "TCP 10.0.2.2:5060");
+  attacker.SendAt(1.0, m);
+  Simulator::Schedule(Seconds(2), [this]() { tb.dan->SendIm("shirley@office.com", 50, SipImMode::kPager); });
+  RunUntil(3);
+  EXPECT_EQ(attacker.got.find("MESSAGE sip:"), std::string::npos) << attacker.got;
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].node, "shirley");
+}

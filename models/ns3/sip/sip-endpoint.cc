@@ -206,10 +206,15 @@ StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Addr
   return st.conn.get();
 }
 
-void SipEndpoint::AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port) {
+void SipEndpoint::AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port, bool replace) {
   auto it = m_conns.find(connId);
   if (it == m_conns.end() || it->second.conn->closed()) return;
-  m_byRemote[Key(address, port)] = connId;
+  std::uint64_t& slot = m_byRemote[Key(address, port)];
+  if (!replace && slot != 0 && slot != connId) {
+    auto other = m_conns.find(slot);
+    if (other != m_conns.end() && !other->second.conn->closed()) return;
+  }
+  slot = connId;
 }
 
 bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution attr) {

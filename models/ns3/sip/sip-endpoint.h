@@ -127,8 +127,9 @@ class SipEndpoint {
   bool Send(const Dest& dest, std::string_view bytes, SipAttribution attr);
 
   // RFC 5923-style alias: a request that came on `connId` from a UA whose
-  // Via says host:port lets later requests to host:port reuse it.
-  void AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port);
+  // Via says host:port lets later requests to host:port reuse it. Without
+  // `replace`, a host:port another open connection stands for keeps it.
+  void AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port, bool replace);
 
   void SetRxHandler(RxHandler h) { m_onRx = std::move(h); }
   void SetDropHandler(DropHandler h) { m_onDrop = std::move(h); }

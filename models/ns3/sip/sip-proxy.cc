@@ -188,9 +188,21 @@ struct SipProxy::Impl {
       if (msg.method != "ACK") RespondStateless(msg, meta, attr, 400);
       return;
     }
+    // RFC 5923-style alias: later messages to the Via sent-by reuse this
+    // connection. A Via naming another host than the connection's peer (a
+    // proxy's Via names its first interface, not always the one it sends
+    // from) must not divert traffic that already has a way (RFC 5923
+    // section 10): it never takes over a peer proxy's address (a domain
+    // route) or a sent-by another open connection stands for.
     Ipv4Address viaAddr;
-    if (meta.connId != 0 && sipns3::HostToIpv4(top.host, &viaAddr))
-      ep->AddAlias(meta.connId, viaAddr, static_cast<std::uint16_t>(top.port > 0 ? top.port : 5060));
+    if (meta.connId != 0 && sipns3::HostToIpv4(top.host, &viaAddr)) {
+      const std::uint16_t viaPort = static_cast<std::uint16_t>(top.port > 0 ? top.port : 5060);
+      const bool ownHost = viaAddr == meta.from;
+      const bool routeDest = std::any_of(domains.begin(), domains.end(), [&](const auto& kv) {
+        return kv.second.address == viaAddr && kv.second.port == viaPort;
+      });
+      if (ownHost || !routeDest) ep->AddAlias(meta.connId, viaAddr, viaPort, /*replace=*/ownHost);
+    }
     const std::string_view key = stx->KeyOf(top.branch, msg.method);
     if (msg.method == "ACK") {
       if (stx->Find(key)) return;  // the ACK of a non-2xx we sent: absorbed
