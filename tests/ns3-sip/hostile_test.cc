@@ -443,3 +443,53 @@ TEST_F(Hostile, ViaOfAnotherHostDoesNotHijackConnections) {
   ASSERT_EQ(tb.deliveries.size(), 1u);
   EXPECT_EQ(tb.deliveries[0].node, "shirley");
 }
+
+// Already handled: a very long header line (a 60 000-byte field in one UDP
+// datagram, IP-fragmented) is parsed, forwarded (over TCP by the RFC 3261
+// 18.1.1 size rule) and delivered like any other MESSAGE.
+TEST_F(Hostile, VeryLongHeaderLineIsForwardedAndDelivered) {
+  raw.SendAt(1.0, tb.addr[1],
+             Request("MESSAGE", "sip:shirley@office.com",
+                     std::string(kFields) + "CSeq: 1 MESSAGE\r\nX-Long: " + std::string(60000, 'a') +
+                         "\r\nContent-Type: text/plain\r\n",
+                     "hi"));
+  RunUntil(3);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[0].substr(0, 200);
+}
+
+// A callee's media listener takes connections only from the caller's media
+// address (the offer's c= line): a third host that connects to the port of
+// the 200's SDP is refused (traced), so it can neither inject IMs into the
+// session nor take its sending connection. Before, its stripped MESSAGE
+// was delivered to Shirley as an IM of the session.
+TEST_F(Hostile, CalleeMediaListenerRefusesThirdHosts) {
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  tb.shirley->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  std::uint16_t mediaPort = 0;  // Shirley's listener, read from the 200 on Dan's link
+  tb.links[0].Get(0)->TraceConnectWithoutContext(
+      "MacRx", Callback<void, Ptr<const Packet>>(([&mediaPort](Ptr<const Packet> p) {
+        std::string b(p->GetSize(), '\0');
+        p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+        const std::size_t m = b.find("m=message ");
+        if (b.find("SIP/2.0 200") != std::string::npos && m != std::string::npos)
+          mediaPort = static_cast<std::uint16_t>(std::stoi(b.substr(m + 10)));
+      })));
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  Ptr<Socket> eve;
+  Simulator::Schedule(Seconds(2), [&]() {
+    ASSERT_NE(mediaPort, 0);
+    eve = Socket::CreateSocket(tb.nodes.Get(1), TcpSocketFactory::GetTypeId());  // home.com's node
+    eve->Bind();
+    eve->Connect(InetSocketAddress(tb.addr[3], mediaPort));
+    const std::string evil =
+        "MESSAGE sip:shirley@office.com SIP/2.0\r\nFrom: <sip:eve@home.com>\r\nTo: <sip:shirley@office.com>\r\n"
+        "Content-Type: text/plain\r\nContent-Length: 4\r\n\r\nevil";
+    eve->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(evil.data()), static_cast<std::uint32_t>(evil.size())));
+  });
+  RunUntil(4);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 20u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
+}

@@ -601,6 +601,14 @@ struct SipUserAgent::Impl {
             sock->Close();  // another device of a forked INVITE
             return;
           }
+          if (!ss->caller && fa.GetIpv4() != ss->peerMediaAddr) {
+            // The callee knows the caller's media address from the offer:
+            // a connection from any other host is not this session's.
+            Drop(SipDropReason::kUnexpected, SipAttribution{SipAttributionKind::kSession, sid}, 0,
+                 "media connection from a host other than the offer's");
+            sock->Close();
+            return;
+          }
           AddMediaConn(*ss, sock, fa.GetIpv4(), fa.GetPort(), true, false);
         }));
     return true;
