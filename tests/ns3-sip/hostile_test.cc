@@ -4,6 +4,7 @@
 // 3261 calls for one, else a Drop trace with its reason).
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,6 +108,18 @@ std::size_t Count(const std::string& hay, const std::string& needle) {
   std::size_t n = 0;
   for (std::size_t i = hay.find(needle); i != std::string::npos; i = hay.find(needle, i + 1)) ++n;
   return n;
+}
+
+// Records the media port of the SDP in the first 200 seen on `dev` (MacRx).
+void SniffAnswerMediaPort(Ptr<NetDevice> dev, std::function<void(std::uint16_t)> onPort) {
+  dev->TraceConnectWithoutContext(
+      "MacRx", Callback<void, Ptr<const Packet>>(([onPort](Ptr<const Packet> p) {
+        std::string b(p->GetSize(), '\0');
+        p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+        const std::size_t m = b.find("m=message ");
+        if (b.find("SIP/2.0 200") != std::string::npos && m != std::string::npos)
+          onPort(static_cast<std::uint16_t>(std::stoi(b.substr(m + 10))));
+      })));
 }
 
 // Every test: the paper's testbed, recorded, and a raw sender on Dan's node.
@@ -468,14 +481,7 @@ TEST_F(Hostile, CalleeMediaListenerRefusesThirdHosts) {
   tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
   tb.shirley->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
   std::uint16_t mediaPort = 0;  // Shirley's listener, read from the 200 on Dan's link
-  tb.links[0].Get(0)->TraceConnectWithoutContext(
-      "MacRx", Callback<void, Ptr<const Packet>>(([&mediaPort](Ptr<const Packet> p) {
-        std::string b(p->GetSize(), '\0');
-        p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
-        const std::size_t m = b.find("m=message ");
-        if (b.find("SIP/2.0 200") != std::string::npos && m != std::string::npos)
-          mediaPort = static_cast<std::uint16_t>(std::stoi(b.substr(m + 10)));
-      })));
+  SniffAnswerMediaPort(tb.links[0].Get(0), [&mediaPort](std::uint16_t p) { mediaPort = p; });
   Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
   Ptr<Socket> eve;
   Simulator::Schedule(Seconds(2), [&]() {
@@ -492,4 +498,35 @@ TEST_F(Hostile, CalleeMediaListenerRefusesThirdHosts) {
   ASSERT_EQ(tb.deliveries.size(), 1u);
   EXPECT_EQ(tb.deliveries[0].bodyBytes, 20u);
   EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
+}
+
+// A media connection closed for a framing error is forgotten like any
+// closed one: if it was the one this UA sent on, the next connection up
+// takes over. Here a host at the caller's own address connects to
+// Shirley's listener first (so Shirley sends on it), then sends garbage;
+// Shirley's IM to Dan must still arrive over Dan's connection. Before,
+// Shirley kept sending into the closed connection and the IM vanished.
+TEST_F(Hostile, MediaFramingErrorMovesSendingToAnotherConnection) {
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  tb.shirley->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  Ptr<Socket> eve = Socket::CreateSocket(tb.nodes.Get(0), TcpSocketFactory::GetTypeId());  // Dan's node
+  bool connected = false;
+  SniffAnswerMediaPort(tb.links[0].Get(0), [&](std::uint16_t port) {
+    if (connected) return;
+    connected = true;  // before Dan's UA has even read the 200
+    eve->Bind();
+    eve->Connect(InetSocketAddress(tb.addr[3], port));
+  });
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    const std::string junk = "\x01\x02 not SIP\r\n\r\n";
+    eve->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(junk.data()), static_cast<std::uint32_t>(junk.size())));
+  });
+  Simulator::Schedule(Seconds(3), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionStripped); });
+  RunUntil(5);
+  ASSERT_TRUE(connected);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kFramingError), 1u);
+  std::size_t toDan = 0;
+  for (const auto& d : tb.deliveries) toDan += d.node == "dan" && d.bodyBytes == 30;
+  EXPECT_EQ(toDan, 1u);
 }

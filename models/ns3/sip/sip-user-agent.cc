@@ -1101,6 +1101,15 @@ struct SipUserAgent::Impl {
     }
   }
 
+  // A media stream that cannot be framed: traced, closed, and forgotten as
+  // any closed connection is (another one takes over sending, or the
+  // session ends with a transport error), never left as the one to send on.
+  void MediaFramingError(std::uint64_t sid, StreamConn& c, std::size_t n, const sipim::ParseError& err) {
+    Drop(SipDropReason::kFramingError, SipAttribution{SipAttributionKind::kSession, sid}, n, err.ToString());
+    c.Close();
+    OnMediaClosed(sid, c, true);
+  }
+
   void OnMediaData(std::uint64_t sid, StreamConn& c, const std::uint8_t* d, std::size_t n) {
     Session* s = FindSession(sid);
     if (!s) return;
@@ -1116,8 +1125,7 @@ struct SipUserAgent::Impl {
         const auto st = mc.framer.Next(&m, &err);
         if (st == sip::StreamFramer::Status::kNeedMore) return;
         if (st == sip::StreamFramer::Status::kError) {
-          Drop(SipDropReason::kFramingError, SipAttribution{SipAttributionKind::kSession, sid}, n, err.ToString());
-          c.Close();
+          MediaFramingError(sid, c, n, err);
           return;
         }
         OnStripped(*s, c, m);
@@ -1130,8 +1138,7 @@ struct SipUserAgent::Impl {
       const auto r = mc.msrpParser.Next(&m, &err);
       if (r == msrp::ParseResult::kNeedMore) return;
       if (r == msrp::ParseResult::kError) {
-        Drop(SipDropReason::kFramingError, SipAttribution{SipAttributionKind::kSession, sid}, n, err.ToString());
-        c.Close();
+        MediaFramingError(sid, c, n, err);
         return;
       }
       OnMsrp(*s, c, m);
