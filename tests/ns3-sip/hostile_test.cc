@@ -530,3 +530,23 @@ TEST_F(Hostile, MediaFramingErrorMovesSendingToAnotherConnection) {
   for (const auto& d : tb.deliveries) toDan += d.node == "dan" && d.bodyBytes == 30;
   EXPECT_EQ(toDan, 1u);
 }
+
+// RFC 3261 16.3 step 1 vs step 3: a malformed Max-Forwards (not a number,
+// or above 255) makes a bad request, answered 400 and traced as a parse
+// error; only an exhausted one (0) is 483.
+TEST_F(Hostile, ProxyAnswers400ToMalformedMaxForwards) {
+  int n = 0;
+  for (const char* mf : {"abc", "300"}) {
+    std::string m = Request("MESSAGE", "sip:shirley@office.com",
+                            std::string(kFields) + "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n", "hi");
+    m.replace(m.find("Max-Forwards: 70"), 16, std::string("Max-Forwards: ") + mf);
+    m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKmf" + std::to_string(++n));
+    raw.SendAt(1.0 + 0.1 * n, tb.addr[1], m);
+  }
+  RunUntil(2);
+  EXPECT_TRUE(tb.deliveries.empty());
+  ASSERT_EQ(raw.got.size(), 2u);
+  for (const auto& r : raw.got) EXPECT_EQ(r.rfind("SIP/2.0 400 ", 0), 0u) << r;
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kMaxForwardsExceeded), 0u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 2u);
+}

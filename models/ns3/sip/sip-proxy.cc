@@ -339,6 +339,13 @@ struct SipProxy::Impl {
     sip::ProxyEdit edit(msg);
     edit.DecrementMaxForwards();
     if (edit.error()) {
+      // RFC 3261 16.3: 0 is 483 (step 3); a Max-Forwards that is not a
+      // number of 0-255 makes the request malformed (step 1): 400.
+      if (edit.error().reason == nullptr ||
+          std::string_view(edit.error().reason) != sip::kMaxForwardsExhausted) {
+        Drop(SipDropReason::kParseError, attr, msg.raw.size(), "400 " + edit.error().ToString());
+        return 400;
+      }
       Drop(SipDropReason::kMaxForwardsExceeded, attr, msg.raw.size(), "483");
       return 483;
     }
