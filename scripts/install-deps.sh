@@ -25,12 +25,36 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Packages whose older versions have known faults in code sipim runs: the
+# OpenSSL of Debian 12 before 3.0.22-1~deb12u2 has, among others,
+# CVE-2026-34182 (CMS AuthEnvelopedData may accept forged messages),
+# CVE-2026-34180 (heap over-read in ASN.1 content parsing), CVE-2026-45447
+# (heap use-after-free in PKCS7_verify) and CVE-2026-63072 (heap overflow in
+# CMS key unwrapping), all on S/MIME receive paths. An older one installed is
+# upgraded (from bookworm-security).
+minimum=(
+  "libssl3 3.0.22-1~deb12u2"
+  "libssl-dev 3.0.22-1~deb12u2"
+  "openssl 3.0.22-1~deb12u2"
+)
+too_old() {  # package minimum: true if installed below minimum
+  local have
+  have=$(dpkg-query -W -f='${Version}' "$1" 2>/dev/null) || return 1
+  dpkg --compare-versions "$have" lt "$2"
+}
+for entry in "${minimum[@]}"; do
+  read -r p min <<< "$entry"
+  if too_old "$p" "$min"; then
+    missing+=("$p")
+  fi
+done
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: installing or upgrading ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
@@ -38,3 +62,11 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+for entry in "${minimum[@]}"; do
+  read -r p min <<< "$entry"
+  if too_old "$p" "$min"; then
+    echo "install-deps: $p is $(dpkg-query -W -f='${Version}' "$p") after the install; sipim needs $min or later" \
+         "(Debian's bookworm-security suite: is it in the apt sources?)" >&2
+    exit 1
+  fi
+done
