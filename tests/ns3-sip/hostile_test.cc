@@ -69,18 +69,20 @@ struct RawTcp {
   Ptr<Socket> s;
   std::string got;
   bool closed = false;
-  RawTcp(Ptr<Node> node, Ipv4Address to) {
+  // `read` false: never reads what arrives (its receive window closes).
+  RawTcp(Ptr<Node> node, Ipv4Address to, bool read = true) {
     s = Socket::CreateSocket(node, TcpSocketFactory::GetTypeId());
     s->Bind();
     // Connected once the simulation runs (the stack is initialised then).
     Simulator::Schedule(Seconds(0.5), [this, to]() { s->Connect(InetSocketAddress(to, 5060)); });
-    s->SetRecvCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket> sock) {
-      while (Ptr<Packet> p = sock->Recv()) {
-        std::string b(p->GetSize(), '\0');
-        p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
-        got += b;
-      }
-    }));
+    if (read)
+      s->SetRecvCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket> sock) {
+        while (Ptr<Packet> p = sock->Recv()) {
+          std::string b(p->GetSize(), '\0');
+          p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+          got += b;
+        }
+      }));
     s->SetCloseCallbacks(Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { closed = true; }),
                          Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { closed = true; }));
   }
@@ -549,4 +551,26 @@ TEST_F(Hostile, ProxyAnswers400ToMalformedMaxForwards) {
   for (const auto& r : raw.got) EXPECT_EQ(r.rfind("SIP/2.0 400 ", 0), 0u) << r;
   EXPECT_EQ(CountDrops(tb, SipDropReason::kMaxForwardsExceeded), 0u);
   EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 2u);
+}
+
+// A peer that sends requests over TCP but never reads the responses must
+// not make the proxy queue them without bound: once more than 4 MiB wait
+// for the connection, the response is not sent (a traced drop) and the
+// connection is closed and forgotten. Before, all 100 responses of 60 kB
+// stayed queued (and any number more would have).
+TEST_F(Hostile, PeerThatDoesNotReadGetsItsConnectionClosed) {
+  RawTcp eve(tb.nodes.Get(0), tb.addr[1], /*read=*/false);
+  const std::string pad(60000, 'a');
+  for (int i = 0; i < 100; ++i) {
+    std::string m = Request("OPTIONS", "sip:home.com", std::string(kFields) + "CSeq: 1 OPTIONS\r\n");
+    m.replace(m.find("UDP 10.0.1.1:7000;branch=z9hG4bKraw1"), 36,
+              "TCP 10.0.1.1:7000;branch=z9hG4bKq" + std::to_string(i) + ";pad=" + pad);
+    eve.SendAt(1.0 + 0.1 * i, m);
+  }
+  RunUntil(20);
+  std::size_t notSent = 0;
+  for (const auto& d : tb.drops) notSent += d.detail.find("send queue full") != std::string::npos;
+  // One refusal: the connection (and its queue) is gone after it; ns-3
+  // cannot deliver the FIN behind the unread data, so Eve never sees it.
+  EXPECT_EQ(notSent, 1u);
 }

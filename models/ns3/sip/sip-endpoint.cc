@@ -65,6 +65,7 @@ StreamConn::~StreamConn() { Close(); }
 
 void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
   if (m_closed || bytes.empty()) return;
+  m_queuedBytes += bytes.size();
   Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  static_cast<uint32_t>(bytes.size()));
   p->AddByteTag(SipAttributionTag(attr));
@@ -82,10 +83,12 @@ void StreamConn::Flush() {
     Ptr<Packet> p = m_queue[m_head];
     if (p->GetSize() <= avail) {
       if (m_socket->Send(p) < 0) return;
+      m_queuedBytes -= p->GetSize();
       m_queue[m_head] = nullptr;
       ++m_head;
     } else {
       if (m_socket->Send(p->CreateFragment(0, avail)) < 0) return;
+      m_queuedBytes -= avail;
       m_queue[m_head] = p->CreateFragment(avail, p->GetSize() - avail);
     }
   }
@@ -254,6 +257,26 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
       conn->Close();
       return false;
     }
+  }
+  if (conn->queuedBytes() + bytes.size() > kMaxQueuedBytes) {
+    RxMeta meta;
+    meta.transport = conn->transport();
+    meta.from = conn->peer();
+    meta.fromPort = conn->peerPort();
+    meta.connId = conn->id();
+    if (m_onDrop)
+      m_onDrop(SipDropReason::kUnexpected, static_cast<std::uint32_t>(bytes.size()),
+               "not sent: the peer does not read (send queue full); connection closed", meta);
+    // Closed after the caller's event (it may be inside a transaction).
+    const std::uint64_t id = conn->id();
+    Simulator::ScheduleNow([this, id]() {
+      auto it = m_conns.find(id);
+      if (it == m_conns.end() || it->second.conn->closed()) return;
+      StreamConn& c = *it->second.conn;
+      c.Close();
+      OnStreamClosed(c, true);
+    });
+    return false;
   }
   conn->Send(bytes, attr);
   return true;

@@ -47,6 +47,8 @@ class StreamConn {
 
   // Queues `bytes` (tagged with `attr`) and hands as much as fits to TCP.
   void Send(std::string_view bytes, SipAttribution attr);
+  // Bytes queued here that the socket has not taken yet.
+  std::size_t queuedBytes() const { return m_queuedBytes; }
   // Closes the socket and forgets the callbacks (no more events).
   void Close();
 
@@ -76,6 +78,7 @@ class StreamConn {
   bool m_closed = false;
   std::vector<Ptr<Packet>> m_queue;  // FIFO; m_head is the next to send
   std::size_t m_head = 0;
+  std::size_t m_queuedBytes = 0;  // in m_queue from m_head on
 };
 
 // Where a received message came from.
@@ -139,6 +142,11 @@ class SipEndpoint {
   // or fewer body bytes than Content-Length) before the connection is
   // closed as a framing error; the owners use 64*T1.
   void SetIncompleteTimeout(Time t) { m_incompleteTimeout = t; }
+  // A SIP connection whose peer stops reading must not make its send queue
+  // grow for ever: a message that would leave more than this many bytes
+  // queued beyond what the socket took is not sent (Send returns false,
+  // Drop traced) and the connection is closed as failed right after.
+  static constexpr std::size_t kMaxQueuedBytes = std::size_t{4} << 20;
 
  private:
   void HandleUdpRecv(Ptr<Socket> s);
