@@ -57,6 +57,14 @@ const char kFields[] =
     "To: <sip:shirley@office.com>\r\n"
     "Call-ID: raw-1@10.0.1.1\r\n";
 
+// A 200 OK matching no transaction, its top Via naming `viaHost`.
+std::string StrayOk(const std::string& viaHost) {
+  return "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP " + viaHost +
+         ":5060;branch=z9hG4bKnone\r\n"
+         "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x@y\r\nCSeq: 1 MESSAGE\r\n"
+         "Content-Length: 0\r\n\r\n";
+}
+
 std::size_t CountDrops(const Testbed& tb, SipDropReason r) {
   std::size_t n = 0;
   for (const auto& d : tb.drops) n += d.reason == r ? 1 : 0;
@@ -222,9 +230,7 @@ TEST_F(Hostile, ProxyAnswersBadRequestsAndAbsorbsStrays) {
   noCallId.replace(noCallId.find("z9hG4bKraw1"), 11, "z9hG4bKraw4");
   raw.SendAt(1.3, tb.addr[1], noCallId);
   raw.SendAt(1.4, tb.addr[1],
-             "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.1.2:5060;branch=z9hG4bKnone\r\n"
-             "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x@y\r\nCSeq: 1 MESSAGE\r\n"
-             "Content-Length: 0\r\n\r\n");
+             StrayOk("10.0.1.2"));
   RunUntil(2);
   EXPECT_TRUE(tb.deliveries.empty());
   ASSERT_EQ(raw.got.size(), 3u);  // the 400 to OPTIONS carries no Call-ID: BuildResponse cannot
@@ -573,4 +579,38 @@ TEST_F(Hostile, PeerThatDoesNotReadGetsItsConnectionClosed) {
   // One refusal: the connection (and its queue) is gone after it; ns-3
   // cannot deliver the FIN behind the unread data, so Eve never sees it.
   EXPECT_EQ(notSent, 1u);
+}
+
+// Already handled at a UA: a datagram with more body than Content-Length
+// is delivered with the Content-Length bytes (RFC 3261 18.3: the rest is
+// discarded); its retransmission is answered again and not delivered
+// twice (absorbed); a response for no transaction is a traced stray drop.
+TEST_F(Hostile, UaTrimsLongBodyAbsorbsRetransmissionAndStrayResponse) {
+  std::string m = Request("MESSAGE", "sip:shirley@10.0.3.2",
+                          std::string(kFields) + "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n", "hi");
+  m += "EXTRA BYTES";
+  raw.SendAt(1.0, tb.addr[3], m);
+  raw.SendAt(1.2, tb.addr[3], m);
+  raw.SendAt(1.4, tb.addr[3],
+             StrayOk("10.0.3.2"));
+  RunUntil(2);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 2u);
+  ASSERT_EQ(raw.got.size(), 2u);
+  EXPECT_EQ(raw.got[0], raw.got[1]);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kRetransmissionAbsorbed), 1u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 1u);
+}
+
+// A REGISTER with a malformed Expires ("soon") is answered 400 and binds
+// nothing (RFC 3261 10.3 / 20.19: delta-seconds); before, the field was
+// ignored and the contact bound for the default hour.
+TEST_F(Hostile, RegistrarRefusesMalformedExpires) {
+  RegisterAt(1.0, 1, "Contact: <sip:eve@10.0.1.1:7000>\r\nExpires: soon\r\n");
+  RunUntil(2);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 0u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
 }

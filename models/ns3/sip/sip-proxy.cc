@@ -437,7 +437,7 @@ struct SipProxy::Impl {
     sip::NameAddr toNa;
     sip::Uri toUri;
     if (!to || sip::ParseNameAddr(to->value, &toNa, msg.input) || sip::ParseUri(toNa.uri, &toUri)) {
-      Respond(t, msg, 400);
+      RegisterRefused(t, msg, "To not parsable");
       return;
     }
     const std::string aor = sipns3::AorKey(toUri);
@@ -454,7 +454,12 @@ struct SipProxy::Impl {
       return;
     }
     std::uint32_t expires = 3600;
-    if (const sip::Header* e = msg.Find(sip::HeaderId::kExpires)) sip::ParseDeltaSeconds(e->value, &expires);
+    if (const sip::Header* e = msg.Find(sip::HeaderId::kExpires)) {
+      if (sip::ParseDeltaSeconds(e->value, &expires, msg.input)) {
+        RegisterRefused(t, msg, "Expires is not delta-seconds");
+        return;
+      }
+    }
     // RFC 3261 10.3 steps 6-7: every Contact value is a binding (its own
     // ;expires= first, else Expires); "*" alone with Expires 0 removes all
     // of the AOR's; anything else unusable is answered 400 and nothing of
