@@ -614,3 +614,21 @@ TEST_F(Hostile, RegistrarRefusesMalformedExpires) {
   EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 0u);
   EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
 }
+
+// A proxy answers 400 to a request whose Route field cannot be parsed
+// (RFC 3261 16.3 step 1); before, the field was ignored and the request
+// routed by its Request-URI as if it had no Route (on to office.com and
+// Shirley, whose UA then refused it).
+TEST_F(Hostile, ProxyAnswers400ToMalformedRoute) {
+  raw.SendAt(1.0, tb.addr[1],
+             Request("MESSAGE", "sip:shirley@office.com",
+                     std::string(kFields) + "CSeq: 1 MESSAGE\r\nRoute: <sip:10.0.2.2;lr\r\n"
+                                            "Content-Type: text/plain\r\n",
+                     "hi"));
+  RunUntil(2);
+  EXPECT_TRUE(tb.deliveries.empty());
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[0];
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
+  for (const auto& r : tb.TxAfter(1.0)) EXPECT_EQ(r.node, "home") << r.type << " to " << r.peer;
+}

@@ -257,7 +257,13 @@ struct SipProxy::Impl {
     std::string routeNext;
     if (const sip::Header* rh = msg.Find(sip::HeaderId::kRoute)) {
       std::vector<sip::NameAddr> routes;
-      if (!sip::ParseNameAddrList(rh->value, &routes, msg.input) && !routes.empty()) {
+      if (auto e = sip::ParseNameAddrList(rh->value, &routes, msg.input)) {
+        // RFC 3261 16.3 step 1: a Route the proxy cannot read is a bad request.
+        Drop(SipDropReason::kParseError, attr, msg.raw.size(), "400 Route: " + e.ToString());
+        Respond(t, msg, 400);
+        return;
+      }
+      if (!routes.empty()) {
         sip::Uri ru;
         Ipv4Address a;
         if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) &&
