@@ -320,6 +320,15 @@ const OptionSpec* FindOption(const std::string& key) {
   return nullptr;
 }
 
+// `s` up to a comment that follows it after whitespace (" #", " ;"), trimmed.
+std::string WithoutTrailingComment(std::string s) {
+  for (const char* mark : {" #", "\t#", " ;", "\t;"}) {
+    const std::size_t c = s.find(mark);
+    if (c != std::string::npos) s = Trim(s.substr(0, c));
+  }
+  return s;
+}
+
 std::optional<OptionError> ParseIni(const std::string& text, const std::string& file_name,
                                     std::vector<IniEntry>* entries) {
   std::string section;
@@ -339,10 +348,11 @@ std::optional<OptionError> ParseIni(const std::string& text, const std::string& 
     }
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line[0] == '[') {
-      if (line.back() != ']' || line.size() < 3) {
+      const std::string header = WithoutTrailingComment(line);
+      if (header.back() != ']' || header.size() < 3) {
         return OptionError{where + ": malformed section header '" + line + "'"};
       }
-      section = Trim(line.substr(1, line.size() - 2));
+      section = Trim(header.substr(1, header.size() - 2));
       if (section.empty()) return OptionError{where + ": section header '" + line + "' has no name"};
       continue;
     }
@@ -351,12 +361,8 @@ std::optional<OptionError> ParseIni(const std::string& text, const std::string& 
       return OptionError{where + ": expected 'key = value', got '" + line + "'"};
     }
     std::string key = Trim(line.substr(0, eq));
-    std::string value = Trim(line.substr(eq + 1));
     // A comment may follow the value after whitespace.
-    for (const char* mark : {" #", "\t#", " ;", "\t;"}) {
-      const std::size_t c = value.find(mark);
-      if (c != std::string::npos) value = Trim(value.substr(0, c));
-    }
+    const std::string value = WithoutTrailingComment(Trim(line.substr(eq + 1)));
     if (key.empty()) {
       return OptionError{where + ": missing key before '='"};
     }

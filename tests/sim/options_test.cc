@@ -107,6 +107,22 @@ TEST(SimOptions, CommandLineWins) {
   EXPECT_EQ(o.Get("out"), "results/prec");
 }
 
+// A comment may follow a section header as it may follow a value (after
+// whitespace): "[access] # the links" was refused as a malformed header.
+// " #" inside the brackets starts a comment too, which leaves the header
+// unclosed: refused, naming it.
+TEST(SimOptions, CommentAfterSectionHeader) {
+  const std::string file = WriteScenario("hdrcomment.ini", "[access]  # the UAs' links\nrate = 5Mbps\n[core] ; core\ndelay = 7ms\n");
+  ResolvedOptions o;
+  const auto err = Resolve({file}, &o);
+  ASSERT_FALSE(err) << err->message;
+  EXPECT_EQ(o.Get("access.rate"), "5Mbps");
+  EXPECT_EQ(o.Get("core.delay"), "7ms");
+  const std::string inside = WriteScenario("hdrinside.ini", "[access #x]\nrate = 5Mbps\n");
+  EXPECT_NE(ResolveError({inside}).find(inside + ":1: malformed section header '[access #x]'"), std::string::npos)
+      << ResolveError({inside});
+}
+
 // Unknown and malformed command-line options are errors too.
 TEST(SimOptions, BadCommandLine) {
   const std::string file = WriteScenario("ok.ini", "mode = pager\n");
