@@ -8,10 +8,9 @@
 // or any field the stack knows fails to parse, or when it breaks the rules a
 // UA applies before acting on it (sip::Validate); the first error of each
 // file is reported as FILE:LINE:COLUMN: reason on stderr.
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,13 +37,14 @@ constexpr const char* kUsage =
     "exit status: 0 every message parsed; 1 a message is malformed (file,\n"
     "line, column and reason on stderr); 2 usage error or unreadable input\n";
 
+// A datagram is at most 64 KiB; a captured stream may hold many messages,
+// but one input larger than this is not a capture anyone parses whole.
+constexpr std::size_t kMaxInputBytes = std::size_t{256} << 20;
+
 // Empty on success, else why the input could not be read.
 std::string ReadInput(const std::string& path, std::string* out) {
-  if (path == "-") {
-    out->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return std::cin.bad() ? "read error on stdin" : "";
-  }
-  return ReadWholeFile(path, out);
+  if (path == "-") return ReadWholeFd(STDIN_FILENO, kMaxInputBytes, out);
+  return ReadWholeFile(path, kMaxInputBytes, out);
 }
 
 // MSRP starts with "MSRP " (RFC 4975 section 7.1); anything else is read as SIP.

@@ -445,7 +445,7 @@ std::optional<OptionError> ResolveOptions(int argc, char** argv, ResolvedOptions
                        std::to_string(st.st_size) + " bytes)"};
   }
   std::string text;
-  if (const std::string why = ReadWholeFile(out->scenario_file, &text); !why.empty()) {
+  if (const std::string why = ReadWholeFile(out->scenario_file, kMaxScenarioBytes, &text); !why.empty()) {
     return OptionError{out->scenario_file + ": cannot read the scenario file: " + why};
   }
   std::vector<IniEntry> entries;

@@ -37,10 +37,9 @@ void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-// Runs `sipim parse ARGS` with stdin from `input`.
-RunResult Sipim(const std::vector<std::string>& args, const std::string& input = "") {
-  const std::string in = TempPath("stdin"), out = TempPath("stdout"), err = TempPath("stderr");
-  WriteFile(in, input);
+// Runs `sipim parse ARGS` with stdin read from the file `in`.
+RunResult SipimReading(const std::vector<std::string>& args, const std::string& in) {
+  const std::string out = TempPath("stdout"), err = TempPath("stderr");
   pid_t pid = fork();
   if (pid == 0) {
     if (!std::freopen(in.c_str(), "rb", stdin) || !std::freopen(out.c_str(), "wb", stdout) ||
@@ -62,6 +61,13 @@ RunResult Sipim(const std::vector<std::string>& args, const std::string& input =
   r.out = ReadAll(out);
   r.err = ReadAll(err);
   return r;
+}
+
+// Runs `sipim parse ARGS` with stdin from `input`.
+RunResult Sipim(const std::vector<std::string>& args, const std::string& input = "") {
+  const std::string in = TempPath("stdin");
+  WriteFile(in, input);
+  return SipimReading(args, in);
 }
 
 std::vector<std::string> Lines(const std::string& s) {
@@ -231,6 +237,21 @@ TEST(ParseCommand, UsageErrors) {
   RunResult help = Sipim({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("usage: sipim parse"), std::string::npos);
+}
+
+// Proves: an input that never ends is refused with a clear error, not read
+// until memory runs out (std::bad_alloc, abort): /dev/zero as a file, and
+// endless stdin, stop at the 256 MiB limit with exit 2 naming the input.
+TEST(ParseCommand, EndlessInputIsRefusedAtTheSizeLimit) {
+  RunResult device = Sipim({"--stream", "/dev/zero"});
+  EXPECT_EQ(device.signal, 0);
+  EXPECT_EQ(device.exit_code, 2);
+  EXPECT_NE(device.err.find("/dev/zero"), std::string::npos) << device.err;
+  EXPECT_NE(device.err.find("larger than 268435456 bytes"), std::string::npos) << device.err;
+  RunResult in = SipimReading({"--stream", "-"}, "/dev/zero");
+  EXPECT_EQ(in.signal, 0);
+  EXPECT_EQ(in.exit_code, 2);
+  EXPECT_NE(in.err.find("larger than 268435456 bytes"), std::string::npos) << in.err;
 }
 
 // Proves: damaged input never crashes the command: every prefix of a

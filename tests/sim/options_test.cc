@@ -1,6 +1,10 @@
 // Options of `sipim run`: INI with line numbers, precedence, validation,
 // sweeps, help and dry-run text.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -488,6 +492,31 @@ TEST(SimOptions, ScenarioThatNeverEndsIsRefused) {
   EXPECT_NE(err.find("1 MiB"), std::string::npos) << err;
   const std::string fits = WriteScenario("fits.ini", "description = " + std::string(900000, 'x') + "\n");
   EXPECT_EQ(ResolveError({fits}), "");
+}
+
+// A FIFO passes the device check (`sipim run <(generate-scenario)` is
+// legitimate), so the size limit must hold while reading: `<(yes)` as the
+// scenario was read until memory ran out. A writer that never stops is
+// refused at 1 MiB, naming the file.
+TEST(SimOptions, EndlessFifoIsRefusedAtTheSizeLimit) {
+  const std::string fifo = testing::TempDir() + "/endless_" + std::to_string(getpid()) + ".ini";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const pid_t writer = ::fork();
+  ASSERT_GE(writer, 0);
+  if (writer == 0) {
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    const std::string line = "# yes\n";
+    while (fd >= 0 && ::write(fd, line.data(), line.size()) > 0) {
+    }
+    _exit(0);
+  }
+  const std::string err = ResolveError({fifo});
+  ::kill(writer, SIGKILL);
+  ::waitpid(writer, nullptr, 0);
+  ::unlink(fifo.c_str());
+  EXPECT_NE(err.find(fifo + ": cannot read the scenario file: larger than 1048576 bytes"), std::string::npos)
+      << err;
 }
 
 // The workload must start before the simulation stops: start_time = 2s
