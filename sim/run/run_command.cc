@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +21,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "ns3/sip/cpu-calibration.h"
 #include "options.h"
 #include "scenario.h"
 #include "sipim_version.h"
@@ -197,6 +199,19 @@ int RunScenario(int argc, char** argv) {
       for (const auto& s : options.sweeps) job.label.swept.emplace_back(s.key, points[p].at(s.key));
       job.dir = out + "/.work/" + PadIndex(jobs.size());
       jobs.push_back(std::move(job));
+    }
+  }
+  // A calibration that does not load would run every point at zero CPU
+  // cost: results that look real and are not. Refuse it up front.
+  const bool any_cpu = std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.config.cpu; });
+  if (any_cpu) {
+    std::string why;
+    if (!ns3::Create<ns3::CpuCalibration>()->LoadDirectory(options.Get("calibration"), &why)) {
+      std::fprintf(stderr,
+                   "sipim run: cannot load the CPU calibration (key 'calibration', from %s): %s; name the "
+                   "directory of calibration CSVs, or set cpu = off to run without CPU costs\n",
+                   options.settings.at("calibration").source.ToString().c_str(), why.c_str());
+      return 2;
     }
   }
   if (options.dry_run) {

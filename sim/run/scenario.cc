@@ -201,9 +201,10 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   Ptr<CpuCalibration> calibration = Create<CpuCalibration>();
   if (c.cpu) {
     std::string error;
+    // RunScenario checked it before any point started; a directory changed
+    // since then must not turn into a run at zero CPU cost.
     if (!calibration->LoadDirectory(c.calibration_dir, &error)) {
-      std::fprintf(stderr, "sipim run: warning: CPU calibration not loaded (%s); parsing costs nothing\n",
-                   error.c_str());
+      throw std::runtime_error("CPU calibration cannot be loaded: " + error);
     }
   }
   SipStackHelper stack;

@@ -3,6 +3,7 @@
 // dry-run, and pcaps that tshark dissects cleanly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -26,8 +27,16 @@ std::string OutDir(const std::string& name) {
   return dir;
 }
 
-// Runs `sipim run` with these arguments; returns the exit status.
+const std::string kCalibration = std::string(SIPIM_SOURCE_DIR) + "/results/calibration";
+
+// Runs `sipim run` with these arguments; returns the exit status. The
+// tests run outside the source tree, so the committed calibration is named
+// unless a test names its own.
 int RunSipim(std::vector<std::string> args) {
+  if (std::find(args.begin(), args.end(), "--calibration") == args.end()) {
+    args.push_back("--calibration");
+    args.push_back(kCalibration);
+  }
   args.push_back("--progress=false");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -250,6 +259,32 @@ TEST(SimScenario, BadOptionsExitTwo) {
   testing::internal::CaptureStderr();
   EXPECT_EQ(RunSipim({testing::TempDir() + "/no-such.ini"}), 2);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("no-such.ini"), std::string::npos);
+}
+
+// A calibration directory that cannot be loaded ran every point at zero CPU
+// cost after a warning: results that looked calibrated and were not. It is
+// refused before any point runs (dry-run too), naming the key, where it was
+// set and the directory; cpu = off runs without one.
+TEST(SimScenario, CalibrationThatDoesNotLoadExitsTwo) {
+  const std::string missing = testing::TempDir() + "/no-such-calibration";
+  const std::string out = OutDir("nocalibration");
+  for (const bool dry_run : {false, true}) {
+    std::vector<std::string> args = {Scenario("fig1-pager.ini"), "--out", out, "--calibration", missing};
+    if (dry_run) args.push_back("--dry-run");
+    testing::internal::CaptureStderr();
+    testing::internal::CaptureStdout();
+    EXPECT_EQ(RunSipim(args), 2) << "dry_run " << dry_run;
+    testing::internal::GetCapturedStdout();
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("cannot load the CPU calibration (key 'calibration', from command line): " + missing),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("cpu = off"), std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(out + "/ims.csv"));
+  }
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out, "--calibration", missing, "--cpu", "off"}), 0);
+  testing::internal::GetCapturedStdout();
 }
 
 // An --out directory that exists but cannot be written in (/proc) stops the
