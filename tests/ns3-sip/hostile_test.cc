@@ -6,9 +6,11 @@
 
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "sip/message.h"
 #include "testbed.h"
 
 using namespace ns3;
@@ -376,7 +378,7 @@ TEST_F(Hostile, Ua405CarriesAllow) {
   RunUntil(2);
   ASSERT_EQ(raw.got.size(), 1u);
   EXPECT_EQ(raw.got[0].rfind("SIP/2.0 405 ", 0), 0u) << raw.got[0];
-  EXPECT_NE(raw.got[0].find("\r\nAllow: INVITE, ACK, BYE, MESSAGE\r\n"), std::string::npos) << raw.got[0];
+  EXPECT_NE(raw.got[0].find("\r\nAllow: INVITE, ACK, BYE, MESSAGE, OPTIONS\r\n"), std::string::npos) << raw.got[0];
 }
 
 // RFC 3261 8.2.2.1: a UA refuses a Request-URI it does not accept requests
@@ -631,4 +633,47 @@ TEST_F(Hostile, ProxyAnswers400ToMalformedRoute) {
   EXPECT_EQ(raw.got[0].rfind("SIP/2.0 400 ", 0), 0u) << raw.got[0];
   EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
   for (const auto& r : tb.TxAfter(1.0)) EXPECT_EQ(r.node, "home") << r.type << " to " << r.peer;
+}
+
+// RFC 3261 11.2: an OPTIONS addressed to an element is answered 200 with
+// Allow, Accept, Accept-Encoding, Accept-Language and Supported: by a UA
+// (Request-URI naming its user), by a proxy (a Request-URI with no user
+// part naming its domain or its own address), and an OPTIONS for a user a
+// proxy routes is proxied like any request and answered by that user's UA.
+// Before, the UA answered 405 and the proxy 480 (no binding for "").
+TEST_F(Hostile, OptionsIsAnswered200WithCapabilities) {
+  const std::string f = "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:shirley@office.com>\r\n"
+                        "CSeq: 1 OPTIONS\r\nAccept: application/sdp\r\n";
+  int n = 0;
+  auto options = [&](const std::string& ruri, Ipv4Address to, double at) {
+    std::string m = Request("OPTIONS", ruri, f + "Call-ID: opt-" + std::to_string(++n) + "@10.0.1.1\r\n");
+    m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKopt" + std::to_string(n));
+    raw.SendAt(at, to, m);
+  };
+  std::ostringstream home;
+  tb.addr[1].Print(home);
+  options("sip:shirley@10.0.3.2", tb.addr[3], 1.0);   // to the UA itself
+  options("sip:home.com", tb.addr[1], 1.2);           // to the proxy, by its domain
+  options("sip:" + home.str(), tb.addr[1], 1.4);      // to the proxy, by its address
+  options("sip:shirley@office.com", tb.addr[1], 1.6);  // for a user: proxied to Shirley
+  RunUntil(3);
+  ASSERT_EQ(raw.got.size(), 4u);
+  for (std::size_t i = 0; i < raw.got.size(); ++i) {
+    const std::string& r = raw.got[i];
+    EXPECT_EQ(r.rfind("SIP/2.0 200 ", 0), 0u) << r;
+    EXPECT_NE(r.find("Call-ID: opt-" + std::to_string(i + 1) + "@"), std::string::npos) << r;
+    EXPECT_NE(r.find("\r\nAllow: INVITE, ACK, BYE, MESSAGE, OPTIONS"), std::string::npos) << r;
+    EXPECT_NE(r.find("\r\nAccept: application/sdp, text/plain\r\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\r\nAccept-Encoding: identity\r\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\r\nAccept-Language: en\r\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\r\nSupported:"), std::string::npos) << r;
+    sipim::sip::Message parsed;
+    EXPECT_FALSE(sipim::sip::Parse(r, sipim::sip::Framing::kDatagram, &parsed)) << r;
+  }
+  // The proxy's own answers name REGISTER (it is the registrar); the UA's do not.
+  EXPECT_EQ(raw.got[0].find("REGISTER"), std::string::npos) << raw.got[0];
+  EXPECT_NE(raw.got[1].find(", REGISTER\r\n"), std::string::npos) << raw.got[1];
+  EXPECT_NE(raw.got[2].find(", REGISTER\r\n"), std::string::npos) << raw.got[2];
+  EXPECT_EQ(raw.got[3].find("REGISTER"), std::string::npos) << raw.got[3];
+  EXPECT_TRUE(tb.drops.empty());
 }

@@ -109,6 +109,15 @@ std::string UnsupportedLine(const sipim::sip::Message& msg, sipim::sip::HeaderId
   return tags;
 }
 
+std::string OptionsCapabilities(std::string_view allow) {
+  std::string out = "Allow: ";
+  out += allow;
+  out +=
+      "\r\nAccept: application/sdp, text/plain\r\nAccept-Encoding: identity\r\n"
+      "Accept-Language: en\r\nSupported: \r\n";
+  return out;
+}
+
 SipWireEvent WireEvent(std::uint32_t nodeId, SipTransportProtocol t, Ipv4Address peer,
                        std::uint16_t peerPort, SipAttribution attr, SipMsgType type,
                        std::uint16_t status, std::size_t bytes, bool retransmission, Time cpu) {

@@ -44,6 +44,12 @@ std::string Ipv4ToString(Ipv4Address a);
 // left out of the line).
 std::string UnsupportedLine(const sipim::sip::Message& msg, sipim::sip::HeaderId id);
 
+// RFC 3261 11.2: the fields a 200 to OPTIONS carries: Allow (`allow`, the
+// element's methods), Accept (the bodies the UA acts on: SDP in INVITE,
+// text in MESSAGE), Accept-Encoding (identity only), Accept-Language and
+// an empty Supported (no option tags: see UnsupportedLine).
+std::string OptionsCapabilities(std::string_view allow);
+
 // The trace records (one place that fills them).
 SipWireEvent WireEvent(std::uint32_t nodeId, SipTransportProtocol t, Ipv4Address peer,
                        std::uint16_t peerPort, SipAttribution attr, SipMsgType type,

@@ -70,6 +70,15 @@ struct SipProxy::Impl {
 
   explicit Impl(SipProxy* s) : self(s) {}
 
+  // The methods this proxy and registrar takes (RFC 3261 11.2).
+  static constexpr std::string_view kAllow = "INVITE, ACK, BYE, MESSAGE, OPTIONS, REGISTER";
+
+  // A SIP URI naming this proxy: its own address and port.
+  bool IsMe(const sip::Uri& u) const {
+    Ipv4Address a;
+    return sipns3::HostToIpv4(u.host, &a) && a == ep->address() && (u.port <= 0 ? 5060 : u.port) == ep->port();
+  }
+
   void FireTx(const Dest& d, SipAttribution attr, SipMsgType type, std::uint16_t status,
               std::size_t bytes, bool retx) {
     self->m_txTrace(
@@ -265,9 +274,7 @@ struct SipProxy::Impl {
       }
       if (!routes.empty()) {
         sip::Uri ru;
-        Ipv4Address a;
-        if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) &&
-            a == ep->address() && (ru.port <= 0 ? 5060 : ru.port) == ep->port()) {
+        if (!sip::ParseUri(routes[0].uri, &ru) && IsMe(ru)) {
           popRoute = true;
           // The next hop: the next Route value (same or next field), else the R-URI.
           if (routes.size() > 1) routeNext = std::string(routes[1].uri);
@@ -280,6 +287,14 @@ struct SipProxy::Impl {
           routeNext = std::string(routes[0].uri);  // strict next hop: the top Route
         }
       }
+    }
+    // RFC 3261 11: an OPTIONS for the proxy itself (no further Route, a
+    // Request-URI without user part naming its domain or its own address)
+    // is answered here; one for a user is routed like any request.
+    if (msg.method == "OPTIONS" && routeNext.empty() && ruri.is_sip() && !ruri.has_user &&
+        (mine || IsMe(ruri))) {
+      Respond(t, msg, 200, ids.Tag(), sipns3::OptionsCapabilities(kAllow));
+      return;
     }
     if (!routeNext.empty()) {
       sip::Uri nu;

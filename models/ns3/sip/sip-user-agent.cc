@@ -52,6 +52,9 @@ void AppendFiller(std::size_t n, std::string* out) {
   }
 }
 
+// RFC 3261 8.2.1 / 11.2: the methods this UA implements (405, OPTIONS).
+constexpr std::string_view kAllow = "INVITE, ACK, BYE, MESSAGE, OPTIONS";
+
 std::string AttributedId(SipAttributionKind k, std::uint64_t id) {
   std::string s;
   sipns3::AppendAttributedId(SipAttribution{k, id}, &s);
@@ -522,9 +525,12 @@ struct SipUserAgent::Impl {
       Session* s = attr.kind == SipAttributionKind::kSession ? FindSession(attr.id) : nullptr;
       Respond(t, msg, s ? 200 : 481, {});
       if (s) CloseSession(*s, SipFailReason::kSessionClosed, true);
+    } else if (msg.method == "OPTIONS") {
+      // RFC 3261 11.2: what this UA can do, as a 200 would to an INVITE.
+      Respond(t, msg, 200, ids.Tag(), contact, {}, {}, sipns3::OptionsCapabilities(kAllow));
     } else {
       // RFC 3261 8.2.1: a 405 lists the methods this UA does implement.
-      Respond(t, msg, 405, ids.Tag(), {}, {}, {}, "Allow: INVITE, ACK, BYE, MESSAGE\r\n");
+      Respond(t, msg, 405, ids.Tag(), {}, {}, {}, "Allow: " + std::string(kAllow) + "\r\n");
     }
   }
 
