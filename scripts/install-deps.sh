@@ -13,6 +13,7 @@ packages=(
   libosip2-dev libsofia-sip-ua-dev     # peer parsers, for the comparison only
   clang libclang-rt-14-dev             # libFuzzer and sanitizers
   tshark                               # external dissection of our pcaps
+  sip-tester                           # SIPp: a real SIP peer for the interop tests
   valgrind                             # instruction counts (bench/security/count_instructions.sh)
   python3-matplotlib                   # charts (optional)
   xz-utils unzip
