@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -27,6 +28,7 @@
 #include "sip/builder.h"
 #include "sip/headers.h"
 #include "sip/message.h"
+#include "sip/stream_framer.h"
 
 namespace {
 
@@ -103,7 +105,9 @@ class Sipp {
  public:
   explicit Sipp(const std::vector<std::string>& args) {
     dir_ = testing::TempDir() + "/sipp-" + std::to_string(::getpid()) + "-" + std::to_string(++count_);
-    std::system(("rm -rf '" + dir_ + "' && mkdir -p '" + dir_ + "'").c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    std::filesystem::create_directories(dir_, ec);
     pid_ = ::fork();
     if (pid_ != 0) return;
     if (::chdir(dir_.c_str()) != 0) _exit(126);
@@ -178,48 +182,119 @@ std::string HeaderValue(const sipim::sip::Message& m, sipim::sip::HeaderId id) {
   return h ? std::string(h->value) : std::string();
 }
 
-// sipim's side of a UAS: every datagram SIPp sends is parsed and validated
+// A TCP listener on 127.0.0.1 on a port the kernel picks, and the one
+// connection SIPp's -t t1 mode opens to it.
+class TcpListener {
+ public:
+  TcpListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 4) != 0) return;
+    socklen_t len = sizeof a;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) port_ = ntohs(a.sin_port);
+  }
+  ~TcpListener() {
+    if (conn_ >= 0) ::close(conn_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+
+  bool ok() const { return port_ != 0; }
+  int port() const { return port_; }
+  // Accepts the connection if none yet, then reads what arrived within
+  // timeout_ms into *bytes (empty when nothing did, or the peer closed).
+  bool Receive(int timeout_ms, std::string* bytes) {
+    bytes->clear();
+    pollfd p{conn_ >= 0 ? conn_ : fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return false;
+    if (conn_ < 0) {
+      conn_ = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      return false;
+    }
+    char buf[65536];
+    const ssize_t n = ::read(conn_, buf, sizeof buf);
+    if (n <= 0) return false;
+    bytes->assign(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  bool Send(std::string_view bytes) {
+    return conn_ >= 0 && ::write(conn_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+  }
+
+ private:
+  int fd_;
+  int conn_ = -1;
+  int port_ = 0;
+};
+
+// sipim's side of a UAS: every message SIPp sends is parsed and validated
 // (a failure is a test failure naming the bytes); each request but ACK is
 // answered from the request with BuildResponse. An INVITE gets 100 Trying,
 // then 200 OK with a Contact and an SDP answer made by parsing SIPp's offer
-// with sipim's SDP parser and building the answer with its builder.
+// with sipim's SDP parser and building the answer with its builder. Over
+// UDP each datagram is one message; over TCP sipim's StreamFramer cuts the
+// byte stream into messages.
 struct Responder {
-  UdpSocket socket;
+  UdpSocket udp;
+  TcpListener tcp;
+  bool over_tcp = false;
   std::multiset<std::string> methods;  // every request received, by method
   std::set<std::string> call_ids;
   int answered = 0;
 
+  int port() const { return over_tcp ? tcp.port() : udp.port(); }
+
   void Serve(Sipp* sipp) {
+    using namespace sipim::sip;
     const auto end = Clock::now() + std::chrono::seconds(25);
-    std::string datagram;
+    StreamFramer framer;
+    std::string bytes;
     int from = 0;
     while (!sipp->Exited() && Clock::now() < end) {
-      if (!socket.Receive(50, &datagram, &from)) continue;
-      Answer(datagram, from);
+      if (!over_tcp) {
+        if (!udp.Receive(50, &bytes, &from)) continue;
+        Message request;
+        if (const auto e = Parse(bytes, Framing::kDatagram, &request); e) {
+          ADD_FAILURE() << "sipim cannot parse SIPp's datagram: " << e.ToString() << "\n" << bytes;
+          continue;
+        }
+        Answer(request, [&](std::string_view out) { return udp.SendTo(out, from); });
+        continue;
+      }
+      if (!tcp.Receive(50, &bytes)) continue;
+      framer.Append(bytes);
+      Message request;
+      sipim::ParseError e;
+      StreamFramer::Status st;
+      while ((st = framer.Next(&request, &e)) == StreamFramer::Status::kMessage) {
+        Answer(request, [&](std::string_view out) { return tcp.Send(out); });
+      }
+      if (st == StreamFramer::Status::kError) {
+        ADD_FAILURE() << "sipim cannot frame SIPp's TCP stream: " << e.ToString();
+        return;
+      }
     }
   }
 
-  void Answer(const std::string& datagram, int from) {
+  template <typename SendFn>
+  void Answer(const sipim::sip::Message& request, SendFn send) {
     using namespace sipim::sip;
-    Message request;
-    if (const auto e = Parse(datagram, Framing::kDatagram, &request); e) {
-      ADD_FAILURE() << "sipim cannot parse SIPp's datagram: " << e.ToString()
-                    << "\n" << datagram;
-      return;
-    }
     if (const auto e = Validate(request); e) {
-      ADD_FAILURE() << "SIPp's message fails sipim's validation: " << e.reason << "\n" << datagram;
+      ADD_FAILURE() << "SIPp's message fails sipim's validation: " << e.reason << "\n" << request.raw;
       return;
     }
     if (!request.is_request) {
-      ADD_FAILURE() << "SIPp sent a response to sipim's UAS:\n" << datagram;
+      ADD_FAILURE() << "SIPp sent a response to sipim's UAS:\n" << request.raw;
       return;
     }
     methods.insert(std::string(request.method));
     call_ids.insert(HeaderValue(request, HeaderId::kCallId));
     if (request.method == "ACK") return;
     const std::string tag = "sipim" + std::to_string(call_ids.size());
-    const std::string contact = "sip:sipim@127.0.0.1:" + std::to_string(socket.port());
+    const std::string contact =
+        "sip:sipim@127.0.0.1:" + std::to_string(port()) + (over_tcp ? ";transport=tcp" : "");
     ResponseSpec spec;
     spec.to_tag = tag;
     std::string answer_sdp;
@@ -228,7 +303,7 @@ struct Responder {
       ResponseSpec t;
       t.status = 100;
       ASSERT_FALSE(BuildResponse(request, t, &trying));
-      ASSERT_TRUE(socket.SendTo(trying, from));
+      ASSERT_TRUE(send(trying));
       answer_sdp = SdpAnswer(request.body);
       spec.contact = contact;
       spec.content_type = "application/sdp";
@@ -237,7 +312,7 @@ struct Responder {
     std::string response;
     const auto e = BuildResponse(request, spec, &response);
     ASSERT_FALSE(e) << e.reason;
-    ASSERT_TRUE(socket.SendTo(response, from));
+    ASSERT_TRUE(send(response));
     ++answered;
   }
 
@@ -252,7 +327,7 @@ struct Responder {
     answer.origin.address = "127.0.0.1";
     answer.connection = sipim::sdp::Connection{"IN", "IP4", "127.0.0.1"};
     answer.media.resize(1);
-    answer.media[0].port = static_cast<std::uint16_t>(socket.port() + 2);
+    answer.media[0].port = static_cast<std::uint16_t>(port() + 2);
     answer.media[0].formats.resize(1);
     std::string out;
     sipim::sdp::Build(answer, &out);
@@ -322,10 +397,10 @@ TEST(SippInterop, SippAcceptsSipimMessage) {
 TEST(SippInterop, SipimAnswersSippMessages) {
   if (!HaveSipp()) GTEST_SKIP() << "sipp is not installed (Debian package sip-tester)";
   Responder responder;
-  ASSERT_TRUE(responder.socket.ok());
+  ASSERT_TRUE(responder.udp.ok());
   const int sipp_port = FreeUdpPort();
   Sipp sipp(SippArgs(sipp_port, {"-sf", kScenarios + "message-uac.xml", "-m", "50", "-r", "200", "-s", "shirley",
-                                 "127.0.0.1:" + std::to_string(responder.socket.port())}));
+                                 "127.0.0.1:" + std::to_string(responder.port())}));
   ASSERT_TRUE(sipp.started());
   responder.Serve(&sipp);
   EXPECT_EQ(sipp.Wait(std::chrono::seconds(5)), 0) << sipp.Report();
@@ -341,10 +416,10 @@ TEST(SippInterop, SipimAnswersSippMessages) {
 TEST(SippInterop, SipimAnswersSippInviteDialogs) {
   if (!HaveSipp()) GTEST_SKIP() << "sipp is not installed (Debian package sip-tester)";
   Responder responder;
-  ASSERT_TRUE(responder.socket.ok());
+  ASSERT_TRUE(responder.udp.ok());
   const int sipp_port = FreeUdpPort();
   Sipp sipp(SippArgs(sipp_port, {"-sn", "uac", "-m", "10", "-r", "100", "-d", "10", "-s", "shirley",
-                                 "127.0.0.1:" + std::to_string(responder.socket.port())}));
+                                 "127.0.0.1:" + std::to_string(responder.port())}));
   ASSERT_TRUE(sipp.started());
   responder.Serve(&sipp);
   EXPECT_EQ(sipp.Wait(std::chrono::seconds(5)), 0) << sipp.Report();
@@ -352,6 +427,33 @@ TEST(SippInterop, SipimAnswersSippInviteDialogs) {
   EXPECT_GE(responder.methods.count("INVITE"), 10u);
   EXPECT_GE(responder.methods.count("ACK"), 10u);
   EXPECT_GE(responder.methods.count("BYE"), 10u);
+}
+
+// Proves the same over TCP (SIPp's -t t1: one connection): sipim's
+// StreamFramer cuts SIPp's byte stream into messages, which sipim parses,
+// validates and answers on the connection; SIPp completes 20 MESSAGEs and
+// 10 INVITE dialogs (so Content-Length framing holds both ways).
+TEST(SippInterop, SipimAnswersSippOverTcp) {
+  if (!HaveSipp()) GTEST_SKIP() << "sipp is not installed (Debian package sip-tester)";
+  for (const bool invite : {false, true}) {
+    Responder responder;
+    responder.over_tcp = true;
+    ASSERT_TRUE(responder.tcp.ok());
+    const int sipp_port = FreeUdpPort();
+    std::vector<std::string> scenario =
+        invite ? std::vector<std::string>{"-sn", "uac", "-m", "10", "-d", "10"}
+               : std::vector<std::string>{"-sf", kScenarios + "message-uac.xml", "-m", "20"};
+    scenario.insert(scenario.end(), {"-t", "t1", "-r", "100", "-s", "shirley",
+                                     "127.0.0.1:" + std::to_string(responder.port())});
+    Sipp sipp(SippArgs(sipp_port, scenario));
+    ASSERT_TRUE(sipp.started());
+    responder.Serve(&sipp);
+    EXPECT_EQ(sipp.Wait(std::chrono::seconds(5)), 0) << (invite ? "INVITE" : "MESSAGE") << "\n" << sipp.Report();
+    EXPECT_EQ(responder.call_ids.size(), invite ? 10u : 20u);
+    if (invite) {
+      EXPECT_GE(responder.methods.count("BYE"), 10u);
+    }
+  }
 }
 
 }  // namespace
