@@ -4,12 +4,15 @@
 // 3261 calls for one, else a Drop trace with its reason).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "sdp/sdp.h"
+#include "sip/builder.h"
 #include "sip/message.h"
 #include "testbed.h"
 
@@ -378,7 +381,7 @@ TEST_F(Hostile, Ua405CarriesAllow) {
   RunUntil(2);
   ASSERT_EQ(raw.got.size(), 1u);
   EXPECT_EQ(raw.got[0].rfind("SIP/2.0 405 ", 0), 0u) << raw.got[0];
-  EXPECT_NE(raw.got[0].find("\r\nAllow: INVITE, ACK, BYE, MESSAGE, OPTIONS\r\n"), std::string::npos) << raw.got[0];
+  EXPECT_NE(raw.got[0].find("\r\nAllow: INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS\r\n"), std::string::npos) << raw.got[0];
 }
 
 // RFC 3261 8.2.2.1: a UA refuses a Request-URI it does not accept requests
@@ -662,7 +665,7 @@ TEST_F(Hostile, OptionsIsAnswered200WithCapabilities) {
     const std::string& r = raw.got[i];
     EXPECT_EQ(r.rfind("SIP/2.0 200 ", 0), 0u) << r;
     EXPECT_NE(r.find("Call-ID: opt-" + std::to_string(i + 1) + "@"), std::string::npos) << r;
-    EXPECT_NE(r.find("\r\nAllow: INVITE, ACK, BYE, MESSAGE, OPTIONS"), std::string::npos) << r;
+    EXPECT_NE(r.find("\r\nAllow: INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS"), std::string::npos) << r;
     EXPECT_NE(r.find("\r\nAccept: application/sdp, text/plain\r\n"), std::string::npos) << r;
     EXPECT_NE(r.find("\r\nAccept-Encoding: identity\r\n"), std::string::npos) << r;
     EXPECT_NE(r.find("\r\nAccept-Language: en\r\n"), std::string::npos) << r;
@@ -676,4 +679,108 @@ TEST_F(Hostile, OptionsIsAnswered200WithCapabilities) {
   EXPECT_NE(raw.got[2].find(", REGISTER\r\n"), std::string::npos) << raw.got[2];
   EXPECT_EQ(raw.got[3].find("REGISTER"), std::string::npos) << raw.got[3];
   EXPECT_TRUE(tb.drops.empty());
+}
+
+namespace {
+
+// An INVITE from the raw socket (10.0.1.1:7000) as `user`@home.com, with a
+// session Call-ID (what the UA accepts INVITEs for) and an SDP offer for
+// stripped MESSAGEs in which the offerer connects (so the callee listens).
+std::string RawInvite(const std::string& ruri, const std::string& user, const std::string& branch,
+                      std::uint64_t sessionId) {
+  char callId[40];
+  std::snprintf(callId, sizeof callId, "s%015llx@10.0.1.1", static_cast<unsigned long long>(sessionId));
+  std::string sdp;
+  sipim::sdp::TcpImOfferParams p;
+  p.session_id = sessionId;
+  p.address = "10.0.1.1";
+  p.port = 9;
+  p.setup = sipim::sdp::Setup::kActive;
+  sipim::sdp::AppendTcpImOffer(p, &sdp);
+  std::string m = Request("INVITE", ruri,
+                          "Max-Forwards: 70\r\nFrom: <sip:" + user + "@home.com>;tag=i1\r\nTo: <" + ruri +
+                              ">\r\nCall-ID: " + callId + "\r\nCSeq: 1 INVITE\r\nContact: <sip:" + user +
+                              "@10.0.1.1:7000>\r\nContent-Type: application/sdp\r\n",
+                          sdp);
+  m.replace(m.find("z9hG4bKraw1"), 11, branch);
+  return m;
+}
+
+// The CANCEL of RawInvite(ruri, user, branch, id), built by the wire core.
+std::string RawCancel(const std::string& invite) {
+  sipim::sip::Message inv;
+  std::string out;
+  EXPECT_FALSE(sipim::sip::Parse(invite, sipim::sip::Framing::kDatagram, &inv));
+  EXPECT_FALSE(sipim::sip::BuildCancel(inv, &out));
+  return out;
+}
+
+// The responses in `got` with status line prefix `status` and CSeq method `method`.
+std::size_t CountResponses(const std::vector<std::string>& got, const std::string& status, const std::string& method) {
+  std::size_t n = 0;
+  for (const auto& r : got)
+    n += r.rfind("SIP/2.0 " + status + " ", 0) == 0 && r.find(" " + method + "\r\n") != std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+// RFC 3261 9.2 at a UA: a CANCEL that matches no INVITE server transaction
+// is answered 481; one whose INVITE is still unanswered (AnswerDelay 5 s)
+// gets 200, the INVITE gets 487 and the session ends without a 200 to the
+// INVITE; one whose INVITE was already answered (200 at once) gets 200 and
+// changes nothing. Before, every CANCEL was answered 405.
+TEST_F(Hostile, UaAnswersCancel) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(5)));
+  const std::string pending = RawInvite("sip:shirley@10.0.3.2", "eve", "z9hG4bKinv1", 0xe1);
+  raw.SendAt(1.0, tb.addr[3], pending);
+  raw.SendAt(1.5, tb.addr[3], RawCancel(pending));
+  std::string none = RawCancel(RawInvite("sip:shirley@10.0.3.2", "eve", "z9hG4bKnone", 0xe2));
+  raw.SendAt(1.6, tb.addr[3], none);
+  RunUntil(8);
+  EXPECT_EQ(CountResponses(raw.got, "100", "INVITE"), 1u);  // RFC 3261 17.2.1: no answer within 200 ms
+  EXPECT_EQ(CountResponses(raw.got, "200", "CANCEL"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "487", "INVITE"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "481", "CANCEL"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "200", "INVITE"), 0u);
+  bool failed = false;
+  for (const auto& e : tb.sessionEvents) failed = failed || (e.first == 0xe1 && e.second == SipSessionEvent::kFailed);
+  EXPECT_TRUE(failed);
+  EXPECT_FALSE(tb.shirley->HasSession("eve@home.com"));
+
+  // Answered at once: the CANCEL finds a completed transaction.
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(0)));
+  raw.got.clear();
+  const std::string answered = RawInvite("sip:shirley@10.0.3.2", "eve2", "z9hG4bKinv2", 0xe3);
+  raw.SendAt(1.0, tb.addr[3], answered);  // at 9 s (SendAt is relative to now)
+  raw.SendAt(1.5, tb.addr[3], RawCancel(answered));
+  RunUntil(10);
+  EXPECT_EQ(CountResponses(raw.got, "200", "CANCEL"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "487", "INVITE"), 0u);
+  EXPECT_TRUE(tb.shirley->HasSession("eve2@home.com"));
+}
+
+// RFC 3261 16.10 at a stateful proxy: a CANCEL matching an INVITE it
+// forwards is answered 200 by the proxy at once and CANCELs the pending
+// branch (office.com, then Shirley, who answers 487); the 487 comes back
+// to the caller and Shirley never answers the INVITE 200. A CANCEL that
+// matches nothing is routed like any request (16.10) and comes back as
+// the UA's 481. Before, the proxies forwarded the CANCEL as a new request
+// and Shirley answered it 405, leaving the INVITE to be answered 200.
+TEST_F(Hostile, ProxyForwardsCancelToPendingBranches) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(5)));
+  const std::string invite = RawInvite("sip:shirley@office.com", "eve", "z9hG4bKpinv", 0xe5);
+  raw.SendAt(1.0, tb.addr[1], invite);
+  raw.SendAt(1.5, tb.addr[1], RawCancel(invite));
+  raw.SendAt(1.6, tb.addr[1], RawCancel(RawInvite("sip:shirley@office.com", "eve", "z9hG4bKpnone", 0xe6)));
+  RunUntil(8);
+  EXPECT_EQ(CountResponses(raw.got, "100", "INVITE"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "200", "CANCEL"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "487", "INVITE"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "481", "CANCEL"), 1u);
+  EXPECT_EQ(CountResponses(raw.got, "200", "INVITE"), 0u);
+  EXPECT_FALSE(tb.shirley->HasSession("eve@home.com"));
+  std::size_t shirley487 = 0;
+  for (const auto& r : tb.TxAfter(1.0)) shirley487 += r.node == "shirley" && r.type == "487";
+  EXPECT_EQ(shirley487, 1u);
 }

@@ -61,6 +61,7 @@ struct SipProxy::Impl {
     bool invite = false;
     std::uint32_t pending = 0;
     bool answered = false;  // a 2xx went upstream
+    bool cancelled = false;  // a CANCEL matched: branches get CANCEL once provisional
     std::uint16_t bestStatus = 0;
     std::string bestResponse;  // the best final so far, Via already popped
   };
@@ -71,7 +72,10 @@ struct SipProxy::Impl {
   explicit Impl(SipProxy* s) : self(s) {}
 
   // The methods this proxy and registrar takes (RFC 3261 11.2).
-  static constexpr std::string_view kAllow = "INVITE, ACK, BYE, MESSAGE, OPTIONS, REGISTER";
+  static constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS, REGISTER";
+  // The cookie of the proxy's own client transactions (CANCELs): no
+  // server transaction has id 0, so their responses reach no one upstream.
+  static constexpr std::uint64_t kOwnRequest = 0;
 
   // A SIP URI naming this proxy: its own address and port.
   bool IsMe(const sip::Uri& u) const {
@@ -226,6 +230,7 @@ struct SipProxy::Impl {
     const bool invite = msg.method == "INVITE";
     ServerTxn* t = stx->Create(key, invite, Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, attr);
     if (invite) Respond(t, msg, 100);
+    if (msg.method == "CANCEL" && Cancel(t, msg, top.branch)) return;
 
     // RFC 3428 / 3261 21.5.11: refuse a large MESSAGE that came over UDP.
     if (self->m_enforceSizeLimit && msg.method == "MESSAGE" &&
@@ -351,6 +356,38 @@ struct SipProxy::Impl {
       forwards.erase(stxId);
       if (ServerTxn* st = stx->FindById(stxId)) Respond(st, msg, failure ? failure : 503);
     }
+  }
+
+  // RFC 3261 16.10: a CANCEL whose INVITE server transaction is here gets
+  // 200 at once, and every branch of the INVITE still pending gets a
+  // CANCEL (a branch without a provisional response yet gets it when one
+  // arrives, 9.1); the INVITE's final response (487 from the UAs) goes
+  // upstream as usual. Returns false for a CANCEL matching nothing, which
+  // is routed like any request (16.10 forwards it; the UA answers 481).
+  bool Cancel(ServerTxn* t, const sip::Message& msg, std::string_view branch) {
+    ServerTxn* inv = stx->Find(stx->KeyOf(branch, "INVITE"));
+    if (!inv) return false;
+    Respond(t, msg, 200, ids.Tag());
+    auto fit = forwards.find(inv->id);
+    if (fit == forwards.end() || fit->second.cancelled) return true;
+    fit->second.cancelled = true;
+    for (ClientTxn* b : ctx->WithCookie(inv->id))
+      if (b->state == ClientTxn::State::kProceeding) CancelBranch(*b);
+    return true;
+  }
+
+  void CancelBranch(const ClientTxn& branch) {
+    const std::string key = sipns3::ClientTxnTable::CancelKey(branch.branch);
+    if (ctx->Find(key)) return;  // already sent
+    sip::Message inv;
+    auto txn = std::make_unique<ClientTxn>();
+    if (sip::Parse(branch.bytes, sip::Framing::kDatagram, &inv) || sip::BuildCancel(inv, &txn->bytes)) return;
+    txn->branch = key;
+    txn->dest = branch.dest;
+    txn->attr = branch.attr;
+    txn->type = SipMsgType::kOtherRequest;
+    txn->cookie = kOwnRequest;
+    ctx->Start(std::move(txn));
   }
 
   // One branch: edit the request (RFC 3261 16.6) and start a client transaction.
@@ -552,7 +589,7 @@ struct SipProxy::Impl {
       Drop(SipDropReason::kParseError, attr, msg.raw.size(), e.ToString());
       return;
     }
-    ClientTxn* txn = ctx->Find(top.branch);
+    ClientTxn* txn = ctx->FindForResponse(top.branch, msg);
     if (!txn || txn->state == ClientTxn::State::kCompleted) {
       if (txn) {  // timer K: a retransmitted final response
         Drop(SipDropReason::kRetransmissionAbsorbed, attr, msg.raw.size(), "response");
@@ -563,8 +600,15 @@ struct SipProxy::Impl {
     }
     const int status = msg.status_code;
     const std::uint64_t stxId = txn->cookie;
+    if (stxId == kOwnRequest) {  // the answer to our CANCEL ends there
+      if (status < 200) ctx->OnProvisional(txn);
+      else ctx->OnFinal(txn);
+      return;
+    }
     if (status < 200) {
       ctx->OnProvisional(txn);
+      auto fit = forwards.find(stxId);
+      if (fit != forwards.end() && fit->second.cancelled) CancelBranch(*txn);
       if (status > 100) Upstream(stxId, msg, attr);
       return;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ns3/simulator.h"
+#include "sip/headers.h"
 
 namespace ns3 {
 namespace sipns3 {
@@ -103,6 +104,17 @@ ClientTxn* ClientTxnTable::Find(std::string_view branch) {
   return m_txns.Find(branch);
 }
 
+ClientTxn* ClientTxnTable::FindForResponse(std::string_view branch, const sipim::sip::Message& response) {
+  ClientTxn* t = Find(branch);
+  if (!t || !t->invite) return t;
+  // Only an INVITE's branch is shared (with its CANCEL): read the CSeq.
+  const sipim::sip::Header* h = response.Find(sipim::sip::HeaderId::kCSeq);
+  sipim::sip::CSeq cseq;
+  if (h && !sipim::sip::ParseCSeq(h->value, &cseq, response.input) && cseq.method == "CANCEL")
+    return m_txns.Find(CancelKey(branch));
+  return t;
+}
+
 void ClientTxnTable::Arm(ClientTxn* txn, Time delay) {
   txn->timer.Cancel();
   txn->timer = Simulator::Schedule(delay, &ClientTxnTable::Fire, this, txn);
@@ -175,14 +187,13 @@ void ClientTxnTable::Clear() {
 
 std::vector<ClientTxn*> ClientTxnTable::WaitingFor(SipTransportProtocol t, Ipv4Address a,
                                                    std::uint16_t port) const {
-  std::vector<ClientTxn*> out;
-  m_txns.ForEach([&](ClientTxn* x) {
-    if (x->state != ClientTxn::State::kCompleted && x->dest.transport == t && x->dest.address == a &&
-        x->dest.port == port)
-      out.push_back(x);
+  return Select([&](const ClientTxn* x) {
+    return x->dest.transport == t && x->dest.address == a && x->dest.port == port;
   });
-  std::sort(out.begin(), out.end(), [](const ClientTxn* l, const ClientTxn* r) { return l->id < r->id; });
-  return out;
+}
+
+std::vector<ClientTxn*> ClientTxnTable::WithCookie(std::uint64_t cookie) const {
+  return Select([cookie](const ClientTxn* x) { return x->cookie == cookie; });
 }
 
 std::vector<std::uint64_t> ClientTxnTable::Cookies(SipMsgType type) const {

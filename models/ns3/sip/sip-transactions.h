@@ -7,6 +7,7 @@
 // response retransmissions. Server transactions answer request
 // retransmissions with the last response and linger 64*T1 over UDP after a
 // final response (timer J). One timer event per transaction at a time.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -216,6 +217,14 @@ class ClientTxnTable {
   ClientTxn* Start(std::unique_ptr<ClientTxn> txn);
   // Forgets the transactions whose timer K ran out first (see DeadlineQueue).
   ClientTxn* Find(std::string_view branch);
+  // The transaction a response is for (RFC 3261 17.1.3: top Via branch and
+  // CSeq method): a CANCEL shares its INVITE's branch, so a CANCEL client
+  // transaction is keyed CancelKey(branch) and a response whose CSeq
+  // method is CANCEL is looked up there.
+  ClientTxn* FindForResponse(std::string_view branch, const sipim::sip::Message& response);
+  static std::string CancelKey(std::string_view branch) { return std::string(branch) + "|C"; }
+  // The transactions not yet completed whose cookie is `cookie`, in id order.
+  std::vector<ClientTxn*> WithCookie(std::uint64_t cookie) const;
   // A provisional response: stop timer A; timer E continues at T2.
   void OnProvisional(ClientTxn* txn);
   // A final response: completed (timer K over UDP for non-INVITE) or gone.
@@ -230,6 +239,16 @@ class ClientTxnTable {
   std::vector<std::uint64_t> Cookies(SipMsgType type) const;
 
  private:
+  // The transactions not yet completed for which `pred` holds, in id order.
+  template <typename Pred>
+  std::vector<ClientTxn*> Select(Pred pred) const {
+    std::vector<ClientTxn*> out;
+    m_txns.ForEach([&](ClientTxn* x) {
+      if (x->state != ClientTxn::State::kCompleted && pred(x)) out.push_back(x);
+    });
+    std::sort(out.begin(), out.end(), [](const ClientTxn* l, const ClientTxn* r) { return l->id < r->id; });
+    return out;
+  }
   void Arm(ClientTxn* txn, Time delay);
   void Fire(ClientTxn* txn);
   ClientTxn* ById(std::uint64_t id) const;

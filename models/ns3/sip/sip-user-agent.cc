@@ -53,7 +53,7 @@ void AppendFiller(std::size_t n, std::string* out) {
 }
 
 // RFC 3261 8.2.1 / 11.2: the methods this UA implements (405, OPTIONS).
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, MESSAGE, OPTIONS";
+constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS";
 
 std::string AttributedId(SipAttributionKind k, std::uint64_t id) {
   std::string s;
@@ -406,7 +406,7 @@ struct SipUserAgent::Impl {
 
   // `m_top` holds the top Via OnSip just parsed (no second parse).
   void OnResponse(const sip::Message& msg, SipAttribution attr) {
-    ClientTxn* t = ctx->Find(m_top.branch);
+    ClientTxn* t = ctx->FindForResponse(m_top.branch, msg);
     if (!t || t->state == ClientTxn::State::kCompleted) {
       // A 2xx to INVITE after the first: a retransmission (ACK again) or,
       // with forking, another device's answer (ACK it, then BYE it).
@@ -525,6 +525,8 @@ struct SipUserAgent::Impl {
       Session* s = attr.kind == SipAttributionKind::kSession ? FindSession(attr.id) : nullptr;
       Respond(t, msg, s ? 200 : 481, {});
       if (s) CloseSession(*s, SipFailReason::kSessionClosed, true);
+    } else if (msg.method == "CANCEL") {
+      OnCancel(t, msg, attr);
     } else if (msg.method == "OPTIONS") {
       // RFC 3261 11.2: what this UA can do, as a 200 would to an INVITE.
       Respond(t, msg, 200, ids.Tag(), contact, {}, {}, sipns3::OptionsCapabilities(kAllow));
@@ -532,6 +534,27 @@ struct SipUserAgent::Impl {
       // RFC 3261 8.2.1: a 405 lists the methods this UA does implement.
       Respond(t, msg, 405, ids.Tag(), {}, {}, {}, "Allow: " + std::string(kAllow) + "\r\n");
     }
+  }
+
+  // RFC 3261 9.2: a CANCEL matches the INVITE server transaction with its
+  // branch. None: 481. Else 200 (with the To tag of the INVITE's answer),
+  // and an INVITE not answered yet (AnswerDelay) gets 487 and its session
+  // ends; an INVITE already answered is not affected.
+  void OnCancel(ServerTxn* t, const sip::Message& msg, SipAttribution attr) {
+    ServerTxn* inv = stx->Find(stx->KeyOf(m_top.branch, "INVITE"));
+    if (!inv) {
+      Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "481 CANCEL matching no transaction");
+      Respond(t, msg, 481, ids.Tag());
+      return;
+    }
+    Session* s = nullptr;
+    for (auto& kv : sessions)
+      if (!kv.second->caller && kv.second->inviteTxn == inv->id) s = kv.second.get();
+    Respond(t, msg, 200, s ? std::string_view(s->localTag) : std::string_view());
+    if (inv->final || !s) return;
+    sip::Message invite;
+    if (!sip::Parse(s->inviteBytes, sip::Framing::kDatagram, &invite)) Respond(inv, invite, 487, s->localTag);
+    CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
   }
 
   void DeliverPager(const sip::Message& msg, SipAttribution attr, std::uint32_t vias) {
@@ -944,6 +967,9 @@ struct SipUserAgent::Impl {
     }
     if (Connects(false, offerSetup)) ConnectMedia(s);
     if (!FindSession(sid)) return;  // the connect failed at once
+    // RFC 3261 17.2.1: a UAS that will not answer within 200 ms sends 100
+    // (which also lets a proxy CANCEL the INVITE, RFC 3261 9.1).
+    if (self->m_answerDelay > MilliSeconds(200)) Respond(t, msg, 100, {});
     if (self->m_answerDelay.IsStrictlyPositive())
       s.answerTimer = Simulator::Schedule(self->m_answerDelay, &Impl::Answer, this, sid);
     else
