@@ -784,3 +784,17 @@ TEST_F(Hostile, ProxyForwardsCancelToPendingBranches) {
   for (const auto& r : tb.TxAfter(1.0)) shirley487 += r.node == "shirley" && r.type == "487";
   EXPECT_EQ(shirley487, 1u);
 }
+
+// RFC 3261 10.3 step 2 (8.2.2.3): a registrar processes Require as a UAS
+// does; it supports no extension, so a REGISTER that Requires one is
+// answered 420 with Unsupported naming the tags, traced as a bad-extension
+// drop, and binds nothing. Before, the Require was ignored: 200 and bound.
+TEST_F(Hostile, RegistrarAnswers420ToRequiredExtensions) {
+  RegisterAt(1.0, 1, "Contact: <sip:eve@10.0.1.1:7000>\r\nRequire: path, gruu\r\n");
+  RunUntil(2);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 420 ", 0), 0u) << raw.got[0];
+  EXPECT_NE(raw.got[0].find("\r\nUnsupported: path, gruu\r\n"), std::string::npos) << raw.got[0];
+  EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 0u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kBadExtension), 1u);
+}

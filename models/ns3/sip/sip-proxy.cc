@@ -252,14 +252,7 @@ struct SipProxy::Impl {
     }
     // RFC 3261 16.3 step 5: this proxy supports no extension, so a request
     // with Proxy-Require is refused 420 listing the tags, not forwarded.
-    {
-      const std::string unsupported = sipns3::UnsupportedLine(msg, sip::HeaderId::kProxyRequire);
-      if (!unsupported.empty()) {
-        Drop(SipDropReason::kBadExtension, attr, msg.raw.size(), "420");
-        Respond(t, msg, 420, {}, unsupported);
-        return;
-      }
-    }
+    if (RefuseExtensions(t, msg, sip::HeaderId::kProxyRequire)) return;
 
     // Decide where it goes.
     struct Target {
@@ -489,8 +482,20 @@ struct SipProxy::Impl {
     Respond(t, msg, 400);
   }
 
+  // No extension is supported: a request whose `id` field (Require,
+  // Proxy-Require) names option tags is answered 420 with Unsupported.
+  bool RefuseExtensions(ServerTxn* t, const sip::Message& msg, sip::HeaderId id) {
+    const std::string unsupported = sipns3::UnsupportedLine(msg, id);
+    if (unsupported.empty()) return false;
+    Drop(SipDropReason::kBadExtension, t->attr, msg.raw.size(), "420");
+    Respond(t, msg, 420, {}, unsupported);
+    return true;
+  }
+
   void Register(ServerTxn* t, const sip::Message& msg, const RxMeta& meta) {
     ++self->m_registrations;
+    // RFC 3261 10.3 step 2: Require is processed as a UAS does (8.2.2.3).
+    if (RefuseExtensions(t, msg, sip::HeaderId::kRequire)) return;
     const sip::Header* to = msg.Find(sip::HeaderId::kTo);
     sip::NameAddr toNa;
     sip::Uri toUri;
