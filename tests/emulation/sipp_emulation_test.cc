@@ -190,28 +190,35 @@ struct World {
 
 // Proves that sipim's simulated proxy and UA interoperate with a real SIP
 // implementation on the wire: SIPp on the host sends 5 MESSAGEs for
-// sip:shirley@home.com to the ns-3 proxy across the TAP device; the proxy
-// finds the binding the simulated UA registered, forwards each, and relays
-// the UA's 200 OK back with its own Via removed (SIPp checks one Via and a
-// To tag). SIPp exits 0 only when all 5 succeed, and the UA delivers 5 IMs
-// from SIPp's address of record.
+// sip:shirley@home.com to the ns-3 proxy across the TAP device, over UDP
+// and then over one TCP connection (the proxy's stream transport and
+// framing); the proxy finds the binding the simulated UA registered,
+// forwards each, and relays the UA's 200 OK back with its own Via removed
+// (SIPp checks one Via and a To tag). SIPp exits 0 only when all 5
+// succeed, and the UA delivers 5 IMs from SIPp's address of record.
 TEST(SippEmulation, SippSendsMessagesThroughTheSimulatedProxy) {
   if (const std::string why = MissingPrerequisite(); !why.empty()) GTEST_SKIP() << why;
-  World w;
-  ASSERT_EQ(w.tap->error(), "");
-  w.Build();
-  // The UA registers at time 0; SIPp starts once the simulation runs.
-  std::unique_ptr<Sipp> sipp;
-  Simulator::Schedule(Seconds(0.5), [&] {
-    sipp = std::make_unique<Sipp>(SippArgs(
-        w.host_ip, sipim::testing::FreeUdpPort(), {"-sf", sipim::testing::kSippScenarios + "emulation-message-uac.xml", "-m", "5", "-r",
-            "20", "-s", "shirley", w.proxy_ip + ":5060"}));
-  });
-  w.RunUntil([&] { return sipp && sipp->Exited(); }, Seconds(20));
-  ASSERT_TRUE(sipp);
-  EXPECT_EQ(sipp->Wait(std::chrono::seconds(2)), 0) << sipp->Report();
-  ASSERT_EQ(w.delivered_from.size(), 5u);
-  for (const auto& from : w.delivered_from) EXPECT_NE(from.find("sipp@" + w.host_ip), std::string::npos) << from;
+  for (const char* transport : {"u1", "t1"}) {
+    SCOPED_TRACE(transport);
+    World w;
+    ASSERT_EQ(w.tap->error(), "");
+    w.Build();
+    // The UA registers at time 0; SIPp starts once the simulation runs.
+    std::unique_ptr<Sipp> sipp;
+    Simulator::Schedule(Seconds(0.5), [&] {
+      sipp = std::make_unique<Sipp>(SippArgs(
+          w.host_ip, sipim::testing::FreeUdpPort(),
+          {"-sf", sipim::testing::kSippScenarios + "emulation-message-uac.xml", "-t", transport, "-m", "5", "-r",
+           "20", "-s", "shirley", w.proxy_ip + ":5060"}));
+    });
+    w.RunUntil([&] { return sipp && sipp->Exited(); }, Seconds(20));
+    ASSERT_TRUE(sipp);
+    EXPECT_EQ(sipp->Wait(std::chrono::seconds(2)), 0) << sipp->Report();
+    ASSERT_EQ(w.delivered_from.size(), 5u);
+    for (const auto& from : w.delivered_from) {
+      EXPECT_NE(from.find("sipp@" + w.host_ip), std::string::npos) << from;
+    }
+  }
 }
 
 // Proves the other direction and the registrar: SIPp registers
