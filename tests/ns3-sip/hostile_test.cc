@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -125,14 +126,16 @@ std::size_t Count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
-// Records the media port of the SDP in the first 200 seen on `dev` (MacRx).
-void SniffAnswerMediaPort(Ptr<NetDevice> dev, std::function<void(std::uint16_t)> onPort) {
+// Records the media port of the SDP in every message starting with `start`
+// (the first 200 by default) seen on `dev` (MacRx).
+void SniffAnswerMediaPort(Ptr<NetDevice> dev, std::function<void(std::uint16_t)> onPort,
+                          std::string start = "SIP/2.0 200") {
   dev->TraceConnectWithoutContext(
-      "MacRx", Callback<void, Ptr<const Packet>>(([onPort](Ptr<const Packet> p) {
+      "MacRx", Callback<void, Ptr<const Packet>>(([onPort, start](Ptr<const Packet> p) {
         std::string b(p->GetSize(), '\0');
         p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
         const std::size_t m = b.find("m=message ");
-        if (b.find("SIP/2.0 200") != std::string::npos && m != std::string::npos)
+        if (b.find(start) != std::string::npos && m != std::string::npos)
           onPort(static_cast<std::uint16_t>(std::stoi(b.substr(m + 10))));
       })));
 }
@@ -797,4 +800,60 @@ TEST_F(Hostile, RegistrarAnswers420ToRequiredExtensions) {
   EXPECT_NE(raw.got[0].find("\r\nUnsupported: path, gruu\r\n"), std::string::npos) << raw.got[0];
   EXPECT_EQ(tb.home->GetBindingCount("eve@home.com"), 0u);
   EXPECT_EQ(CountDrops(tb, SipDropReason::kBadExtension), 1u);
+}
+
+// A caller's media listener (ConnectionSetup Passive: the caller listens,
+// the callee connects) cannot know the callee's host before the 200's SDP:
+// connections that come before it are held, their bytes kept unread; the
+// answer then decides. A third host (home.com's node) that connects to the
+// port in the INVITE's SDP and sends a stripped MESSAGE is closed and
+// traced, its IM never delivered; a connection from the answer's host
+// (Shirley's node: Shirley's UA, and a raw socket that sends a MESSAGE
+// before the answer) is kept, its early bytes delivered, and Shirley's IMs
+// arrive. Before, the first connection from any host was taken at once and
+// Eve's "evil" was delivered to Dan.
+TEST_F(Hostile, CallerMediaListenerHoldsConnectionsUntilTheAnswer) {
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kPassive));
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(1)));
+  auto stripped = [](const std::string& body) {
+    return "MESSAGE sip:dan@home.com SIP/2.0\r\nFrom: <sip:shirley@office.com>\r\nTo: <sip:dan@home.com>\r\n"
+           "Content-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  auto rawSend = [](Ptr<Socket> s, const std::string& b) {
+    s->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(b.data()), static_cast<std::uint32_t>(b.size())));
+  };
+  std::uint16_t offerPort = 0;  // Dan's listener, from the INVITE as home.com receives it
+  SniffAnswerMediaPort(tb.links[0].Get(1), [&offerPort](std::uint16_t p) { offerPort = p; }, "INVITE sip:");
+  Ptr<Socket> eve = Socket::CreateSocket(tb.nodes.Get(1), TcpSocketFactory::GetTypeId());
+  Ptr<Socket> early = Socket::CreateSocket(tb.nodes.Get(3), TcpSocketFactory::GetTypeId());
+  bool eveClosed = false;
+  eve->SetCloseCallbacks(Callback<void, Ptr<Socket>>([&eveClosed](Ptr<Socket>) { eveClosed = true; }),
+                         Callback<void, Ptr<Socket>>([&eveClosed](Ptr<Socket>) { eveClosed = true; }));
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(1.5), [&]() {  // Shirley has not answered yet (AnswerDelay)
+    ASSERT_NE(offerPort, 0);
+    for (Ptr<Socket> s : {eve, early}) {
+      s->Bind();
+      s->Connect(InetSocketAddress(tb.addr[0], offerPort));
+    }
+  });
+  Simulator::Schedule(Seconds(1.7), [&]() {
+    rawSend(eve, stripped("evil"));
+    rawSend(early, stripped("early"));
+  });
+  Simulator::Schedule(Seconds(3), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionStripped); });
+  RunUntil(5);
+  std::map<std::uint32_t, int> atDan;  // body size -> deliveries at Dan
+  for (const auto& d : tb.deliveries)
+    if (d.node == "dan") ++atDan[d.bodyBytes];
+  EXPECT_EQ(atDan[4], 0);   // Eve's "evil"
+  EXPECT_EQ(atDan[5], 1);   // "early", from the answer's host, read after the answer
+  EXPECT_EQ(atDan[30], 1);  // Shirley's IM
+  std::size_t atShirley = 0;
+  for (const auto& d : tb.deliveries) atShirley += d.node == "shirley" && d.bodyBytes == 20;
+  EXPECT_EQ(atShirley, 1u);
+  std::size_t refused = 0;
+  for (const auto& d : tb.drops) refused += d.detail.find("other than the answer's") != std::string::npos;
+  EXPECT_EQ(refused, 1u);
+  EXPECT_TRUE(eveClosed);
 }

@@ -70,6 +70,10 @@ struct SipUserAgent::Impl {
   struct MediaConn {
     std::unique_ptr<StreamConn> conn;
     bool initiatedHere = false;
+    // Accepted by a caller before the answer named the callee's media host:
+    // not used, its bytes kept unread (up to kMaxHeldBytes) until then.
+    bool held = false;
+    std::string heldBytes;
     sip::StreamFramer framer{1u << 20};
     msrp::StreamParser msrpParser;
   };
@@ -114,6 +118,9 @@ struct SipUserAgent::Impl {
     std::unordered_set<std::uint64_t> unresolved;  // sent, outcome not yet known
     msrp::Reassembler reassembler;
   };
+
+  // What a held media connection may buffer (the framers' own limit).
+  static constexpr std::size_t kMaxHeldBytes = std::size_t{1} << 20;
 
   SipUserAgent* self;
   sipns3::TimerConfig timers;
@@ -626,19 +633,18 @@ struct SipUserAgent::Impl {
             return;
           }
           const InetSocketAddress fa = InetSocketAddress::ConvertFrom(from);
-          if (ss->caller && ss->established && fa.GetIpv4() != ss->peerMediaAddr) {
-            sock->Close();  // another device of a forked INVITE
-            return;
-          }
-          if (!ss->caller && fa.GetIpv4() != ss->peerMediaAddr) {
-            // The callee knows the caller's media address from the offer:
-            // a connection from any other host is not this session's.
-            Drop(SipDropReason::kUnexpected, SipAttribution{SipAttributionKind::kSession, sid}, 0,
-                 "media connection from a host other than the offer's");
+          // The callee knows the caller's media host from the offer, the
+          // caller the callee's once the answer came: a connection from any
+          // other host is not this session's (a third host, or another
+          // device of a forked INVITE). Before the answer the caller holds
+          // what comes (SettleHeldConns decides).
+          const bool known = !ss->caller || ss->established;
+          if (known && fa.GetIpv4() != ss->peerMediaAddr) {
+            RefuseMediaConn(*ss);
             sock->Close();
             return;
           }
-          AddMediaConn(*ss, sock, fa.GetIpv4(), fa.GetPort(), true, false);
+          AddMediaConn(*ss, sock, fa.GetIpv4(), fa.GetPort(), true, false, !known);
         }));
     return true;
   }
@@ -829,7 +835,8 @@ struct SipUserAgent::Impl {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
-    DropOtherDevices(*s);
+    SettleHeldConns(*s);
+    if (FindSession(sid) != s) return;
     // ACK (RFC 3261 13.2.2.4): a new transaction, straight to the target.
     sip::RequestSpec spec;
     const std::string branch = ids.Branch();
@@ -871,23 +878,41 @@ struct SipUserAgent::Impl {
     return false;
   }
 
-  // A forked INVITE: devices that answered too may have connected to our
-  // media listener before we chose; keep only the chosen device's.
-  void DropOtherDevices(Session& s) {
-    std::vector<std::uint64_t> others;
+  void RefuseMediaConn(const Session& s) {
+    Drop(SipDropReason::kUnexpected, SipAttribution{SipAttributionKind::kSession, s.id}, 0,
+         s.caller ? "media connection from a host other than the answer's"
+                  : "media connection from a host other than the offer's");
+  }
+
+  // The answer names the callee's media host: of the connections accepted
+  // before it (held), those from that host are used now (their bytes read
+  // in order), any other (a third host, another device of a forked
+  // INVITE) is closed and traced.
+  void SettleHeldConns(Session& s) {
+    std::vector<std::uint64_t> held;
     for (auto& kv : s.conns)
-      if (!kv.second.initiatedHere && kv.second.conn->peer() != s.peerMediaAddr) others.push_back(kv.first);
-    std::sort(others.begin(), others.end());
-    for (std::uint64_t cid : others) {
-      StreamConn* c = s.conns[cid].conn.get();
-      if (s.sendConn == c) s.sendConn = nullptr;
-      c->onClosed = nullptr;
-      c->Close();
-      s.conns.erase(cid);
+      if (kv.second.held) held.push_back(kv.first);
+    std::sort(held.begin(), held.end());
+    const std::uint64_t sid = s.id;
+    for (std::uint64_t cid : held) {
+      auto it = s.conns.find(cid);
+      if (it == s.conns.end()) continue;
+      MediaConn& mc = it->second;
+      mc.held = false;
+      if (mc.conn->peer() != s.peerMediaAddr) {
+        RefuseMediaConn(s);
+        mc.conn->onClosed = nullptr;
+        mc.conn->Close();
+        s.conns.erase(it);
+        continue;
+      }
+      if (mc.conn->closed()) continue;
+      OnMediaUp(sid, *mc.conn);
+      std::string early;
+      early.swap(mc.heldBytes);
+      if (!early.empty()) OnMediaData(sid, *mc.conn, reinterpret_cast<const std::uint8_t*>(early.data()), early.size());
+      if (FindSession(sid) != &s) return;
     }
-    if (!s.sendConn)
-      for (auto& kv : s.conns)
-        if (!kv.second.conn->closed() && kv.second.conn->connected()) s.sendConn = kv.second.conn.get();
   }
 
   // Where an in-dialog request goes: the first Route, else the remote target.
@@ -1064,18 +1089,19 @@ struct SipUserAgent::Impl {
   }
 
   StreamConn* AddMediaConn(Session& s, Ptr<Socket> sock, Ipv4Address peer, std::uint16_t port,
-                           bool connected, bool initiated) {
+                           bool connected, bool initiated, bool held = false) {
     const std::uint64_t cid = nextConnId++;
     MediaConn& mc = s.conns[cid];
     mc.conn = std::make_unique<StreamConn>(cid, sock, self->m_mediaTransport, peer, port, connected);
     mc.initiatedHere = initiated;
+    mc.held = held;
     const std::uint64_t sid = s.id;
     mc.conn->onData = [this, sid](StreamConn& c, const std::uint8_t* d, std::size_t n) {
       OnMediaData(sid, c, d, n);
     };
     mc.conn->onConnected = [this, sid](StreamConn& c) { OnMediaUp(sid, c); };
     mc.conn->onClosed = [this, sid](StreamConn& c, bool error) { OnMediaClosed(sid, c, error); };
-    if (connected) OnMediaUp(sid, *mc.conn);
+    if (connected && !held) OnMediaUp(sid, *mc.conn);
     return mc.conn.get();
   }
 
@@ -1117,6 +1143,12 @@ struct SipUserAgent::Impl {
   void OnMediaClosed(std::uint64_t sid, StreamConn& c, bool error) {
     Session* s = FindSession(sid);
     if (!s) return;
+    auto mit = s->conns.find(c.id());
+    if (mit != s->conns.end() && mit->second.held) {
+      // Never used: its end says nothing about the session's media path.
+      Simulator::ScheduleNow(&Impl::ForgetConn, this, sid, c.id());
+      return;
+    }
     if (s->sendConn == &c) {
       s->sendConn = nullptr;
       for (auto& kv : s->conns)
@@ -1148,6 +1180,17 @@ struct SipUserAgent::Impl {
     auto it = s->conns.find(c.id());
     if (it == s->conns.end()) return;
     MediaConn& mc = it->second;
+    if (mc.held) {
+      if (mc.heldBytes.size() + n > kMaxHeldBytes) {
+        Drop(SipDropReason::kFramingError, SipAttribution{SipAttributionKind::kSession, sid}, n,
+             "more than 1 MiB on a media connection held until the answer");
+        c.Close();
+        OnMediaClosed(sid, c, true);
+        return;
+      }
+      mc.heldBytes.append(reinterpret_cast<const char*>(d), n);
+      return;
+    }
     const std::string_view bytes(reinterpret_cast<const char*>(d), n);
     if (s->mode == SipImMode::kSessionStripped) {
       mc.framer.Append(bytes);
