@@ -24,6 +24,15 @@ const char* ModeName(Mode m) {
   return "?";
 }
 
+const char* DhGroupName(DhGroup g) {
+  switch (g) {
+    case DhGroup::kOakley5: return "OAKLEY 5";
+    case DhGroup::kOakley1: return "OAKLEY 1";
+    case DhGroup::kOakley2: return "OAKLEY 2";
+  }
+  return "unknown";
+}
+
 std::uint64_t NtpNow() {
   using namespace std::chrono;
   const auto ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
@@ -294,7 +303,65 @@ EVP_PKEY* P256Params() {
   return params.get();
 }
 
-Result<EvpPkeyPtr> GenKeyPair(Mode mode) {
+// OAKLEY 1 and 2 (RFC 2409 §6.1 / §6.2): OpenSSL 3 names no 768- or
+// 1024-bit MODP group, so their keys come from explicit domain parameters,
+// p from BN_get_rfc2409_prime_768 / _1024 and g = 2, kept as a parameter key
+// made once per process (read-only after creation, as P256Params). No q:
+// OpenSSL 3.0 refuses to generate a key from p, q, g whose strength is below
+// 112 bits. The subgroup check (CheckModpValue) needs no q from OpenSSL: it
+// relies on p being a safe prime, which RFC 2409 states and the tests check.
+struct ExplicitModp {
+  OsslPtr<BIGNUM, BN_free> p, g;
+  EvpPkeyPtr params;  // null if the parameters could not be made
+};
+
+ExplicitModp MakeExplicitModp(BIGNUM* (*prime)(BIGNUM*)) {
+  ExplicitModp m;
+  m.p.reset(prime(nullptr));
+  m.g.reset(BN_new());
+  OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
+  if (!m.p || !m.g || !bld || BN_set_word(m.g.get(), 2) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, m.p.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, m.g.get()) != 1) {
+    return ExplicitModp{};
+  }
+  OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
+      EVP_PKEY_fromdata(fctx.get(), &raw, EVP_PKEY_KEY_PARAMETERS, params.get()) != 1) {
+    return ExplicitModp{};
+  }
+  m.params.reset(raw);
+  return m;
+}
+
+// The kept parameters of OAKLEY 1 or 2; null for OAKLEY 5 (by name), an
+// unknown group, or parameters OpenSSL would not make.
+const ExplicitModp* ExplicitGroup(DhGroup group) {
+  if (group == DhGroup::kOakley1) {
+    static const ExplicitModp oakley1 = MakeExplicitModp(BN_get_rfc2409_prime_768);
+    return oakley1.params ? &oakley1 : nullptr;
+  }
+  if (group == DhGroup::kOakley2) {
+    static const ExplicitModp oakley2 = MakeExplicitModp(BN_get_rfc2409_prime_1024);
+    return oakley2.params ? &oakley2 : nullptr;
+  }
+  return nullptr;
+}
+
+// Length in bits of the private exponent of an OAKLEY 1 or 2 key. Without
+// it OpenSSL draws one as long as p (766 / 1022 bits). 160 bits is twice
+// OAKLEY 2's 80-bit strength (SP 800-57), the rule behind the 200 bits
+// OpenSSL gives its modp_1536 keys, and more than twice OAKLEY 1's; with a
+// safe prime a short exponent loses nothing (RFC 3526 §8 / van Oorschot-Wiener).
+constexpr int kShortExponentBits = 160;
+
+std::uint8_t GroupId(DhGroup g) { return static_cast<std::uint8_t>(g); }
+
+Error UnknownGroup(DhGroup g) { return MakeError(Errc::kUnsupported, UnknownDhGroupText(GroupId(g))); }
+
+Result<EvpPkeyPtr> GenKeyPair(Mode mode, DhGroup group) {
   if (mode == Mode::kEcdhSigned) {
     // A key-generation context over P256Params, kept per thread (an
     // EVP_PKEY_CTX is not shared between threads).
@@ -306,6 +373,19 @@ Result<EvpPkeyPtr> GenKeyPair(Mode mode) {
     }
     EVP_PKEY* k = nullptr;
     if (!kctx || EVP_PKEY_generate(kctx.get(), &k) != 1) return CryptoError("P-256 key generation");
+    return EvpPkeyPtr(k);
+  }
+  if (group != DhGroup::kOakley5) {
+    if (DhGroupBytes(GroupId(group)) == 0) return UnknownGroup(group);
+    const ExplicitModp* m = ExplicitGroup(group);
+    EvpPkeyCtxPtr ctx(m != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, m->params.get(), nullptr) : nullptr);
+    int bits = kShortExponentBits;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_int(OSSL_PKEY_PARAM_DH_PRIV_LEN, &bits), OSSL_PARAM_construct_end()};
+    EVP_PKEY* k = nullptr;
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_params(ctx.get(), params) != 1 ||
+        EVP_PKEY_generate(ctx.get(), &k) != 1) {
+      return CryptoError((std::string(DhGroupName(group)) + " key generation").c_str());
+    }
     return EvpPkeyPtr(k);
   }
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
@@ -320,7 +400,7 @@ Result<EvpPkeyPtr> GenKeyPair(Mode mode) {
   return EvpPkeyPtr(k);
 }
 
-Result<Bytes> PublicValue(Mode mode, EVP_PKEY* key) {
+Result<Bytes> PublicValue(Mode mode, DhGroup group, EVP_PKEY* key) {
   if (mode == Mode::kEcdhSigned) {
     unsigned char buf[65];
     std::size_t len = 0;
@@ -331,8 +411,9 @@ Result<Bytes> PublicValue(Mode mode, EVP_PKEY* key) {
   }
   BIGNUM* pub = nullptr;
   if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PUB_KEY, &pub) != 1) return CryptoError("DH public value");
-  Bytes out(DhGroupBytes(0));
-  const int ok = BN_bn2binpad(pub, out.data(), static_cast<int>(out.size()));
+  // Left-padded to the prime's length, as RFC 3830 §6.4 sizes the field.
+  Bytes out(DhGroupBytes(GroupId(group)));
+  const int ok = out.empty() ? -1 : BN_bn2binpad(pub, out.data(), static_cast<int>(out.size()));
   BN_free(pub);
   if (ok < 0) return CryptoError("DH public value");
   return out;
@@ -388,15 +469,25 @@ const BIGNUM* Modp1536SafePrime() {
   return prime.get();
 }
 
-// Full public-key validation of an OAKLEY 5 value y (SP 800-56A rev. 3,
+// The safe prime p of a group, for CheckModpValue: OAKLEY 5's as OpenSSL
+// has it (null if OpenSSL's q were not (p-1)/2), OAKLEY 1's and 2's from
+// their kept parameters (null only if those could not be made).
+const BIGNUM* SafePrime(DhGroup group) {
+  if (group == DhGroup::kOakley5) return Modp1536SafePrime();
+  const ExplicitModp* m = ExplicitGroup(group);
+  return m != nullptr ? m->p.get() : nullptr;
+}
+
+// Full public-key validation of a MODP value y (SP 800-56A rev. 3,
 // 5.6.2.3.1): 1 < y < p-1 and y^q = 1 mod p. With q = (p-1)/2, y^q mod p is
 // the Legendre symbol (y|p) (Euler's criterion), so the last test is
 // (y|p) = 1, which BN_kronecker computes by a gcd-like loop instead of the
-// 1536-bit exponentiation OpenSSL's own check (EVP_PKEY_public_check, run by
+// 1536-bit (OAKLEY 5) exponentiation OpenSSL's own check (EVP_PKEY_public_check, run by
 // derive_set_peer_ex(..., 1)) performs: five times the cost of the short-
 // exponent derivation itself, by callgrind. y is public, so the
-// non-constant-time loop leaks nothing.
-Status CheckModp1536Value(const BIGNUM* y, const BIGNUM* p) {
+// non-constant-time loop leaks nothing. The same holds for OAKLEY 1 and 2,
+// whose primes are safe primes too (RFC 2409 §6.1 / §6.2).
+Status CheckModpValue(const BIGNUM* y, const BIGNUM* p) {
   OsslPtr<BIGNUM, BN_free> p_minus_1(BN_dup(p));
   OsslPtr<BN_CTX, BN_CTX_free> bctx(BN_CTX_new());
   if (!p_minus_1 || !bctx || BN_sub_word(p_minus_1.get(), 1) != 1) return CryptoError("DH value check");
@@ -409,19 +500,34 @@ Status CheckModp1536Value(const BIGNUM* y, const BIGNUM* p) {
   return {};
 }
 
-// The peer's OAKLEY 5 public value as a key; `checked` tells whether
-// CheckModp1536Value validated it (otherwise derive runs OpenSSL's check).
-Result<EvpPkeyPtr> ImportDhValue(const Bytes& value, bool* checked) {
+// The peer's public value in `group` as a key; `checked` tells whether
+// CheckModpValue validated it (otherwise derive runs OpenSSL's check, which
+// can happen for OAKLEY 5 only). The value must be exactly as long as the
+// group's prime (RFC 3830 §6.4): the decoder reads that many bytes, and a
+// value of another length reaching here is refused, not reinterpreted.
+Result<EvpPkeyPtr> ImportDhValue(DhGroup group, const Bytes& value, bool* checked) {
+  const std::size_t want = DhGroupBytes(GroupId(group));
+  if (want == 0) return UnknownGroup(group);
+  if (value.size() != want) {
+    return MakeError(Errc::kMalformed, "DH public value is " + std::to_string(value.size()) + " bytes, " +
+                                           DhGroupName(group) + " values are " + std::to_string(want));
+  }
   OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
   OsslPtr<BIGNUM, BN_free> bn(BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr));
   if (!bld || !bn) return CryptoError("DH peer params");
   *checked = false;
-  if (const BIGNUM* p = Modp1536SafePrime(); p != nullptr) {
-    if (Status st = CheckModp1536Value(bn.get(), p); !st) return st.error();
+  if (const BIGNUM* p = SafePrime(group); p != nullptr) {
+    if (Status st = CheckModpValue(bn.get(), p); !st) return st.error();
     *checked = true;
   }
-  if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "modp_1536", 0) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, bn.get()) != 1) {
+  bool pushed = false;
+  if (group == DhGroup::kOakley5) {
+    pushed = OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "modp_1536", 0) == 1;
+  } else if (const ExplicitModp* m = ExplicitGroup(group); m != nullptr) {
+    pushed = OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, m->p.get()) == 1 &&
+             OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, m->g.get()) == 1;
+  }
+  if (!pushed || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, bn.get()) != 1) {
     return CryptoError("DH peer params");
   }
   OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
@@ -436,12 +542,13 @@ Result<EvpPkeyPtr> ImportDhValue(const Bytes& value, bool* checked) {
 }
 
 // The shared secret with the peer's public value, which is validated in full
-// first: a P-256 point by ImportP256Point, a DH value by CheckModp1536Value
-// (or, if OpenSSL's group were not a safe prime, by OpenSSL at derive).
-Result<Bytes> SharedSecret(Mode mode, EVP_PKEY* own, const Bytes& peer_value) {
+// first: a P-256 point by ImportP256Point, a DH value by CheckModpValue
+// (or, if OpenSSL's OAKLEY 5 were not a safe prime, by OpenSSL at derive).
+// A DH secret is left-padded to the prime's length.
+Result<Bytes> SharedSecret(Mode mode, DhGroup group, EVP_PKEY* own, const Bytes& peer_value) {
   const bool ec = mode == Mode::kEcdhSigned;
   bool checked = ec;
-  auto peer = ec ? ImportP256Point(peer_value) : ImportDhValue(peer_value, &checked);
+  auto peer = ec ? ImportP256Point(peer_value) : ImportDhValue(group, peer_value, &checked);
   if (!peer) return peer.error();
   EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new(own, nullptr));
   if (!dctx || EVP_PKEY_derive_init(dctx.get()) != 1 || (!ec && EVP_PKEY_CTX_set_dh_pad(dctx.get(), 1) != 1)) {
@@ -456,19 +563,21 @@ Result<Bytes> SharedSecret(Mode mode, EVP_PKEY* own, const Bytes& peer_value) {
   Bytes secret(len);
   if (EVP_PKEY_derive(dctx.get(), secret.data(), &len) != 1) return CryptoError("derive");
   secret.resize(len);
+  if (!ec && len != DhGroupBytes(GroupId(group))) return CryptoError("DH secret is not as long as the prime");
   return secret;
 }
 
-Payload DhPayloadOf(Mode mode, const Bytes& value) {
+Payload DhPayloadOf(Mode mode, DhGroup group, const Bytes& value) {
   if (mode == Mode::kEcdhSigned) return GeneralExtPayload{kEcdhExtType, value};
   DhPayload d;
-  d.group = 0;
+  d.group = GroupId(group);
   d.value = value;
   return d;
 }
 
-// The nth DH value (DH payload, or ECDH General Extension) of a message.
-const Bytes* DhValue(const Message& m, Mode mode, std::size_t nth) {
+// The nth DH value (DH payload, or ECDH General Extension) of a message;
+// `group` gets a DH payload's group (the decoder admits 0, 1 and 2 only).
+const Bytes* DhValue(const Message& m, Mode mode, std::size_t nth, DhGroup* group) {
   if (mode == Mode::kEcdhSigned) {
     std::size_t k = 0;
     for (const Payload& p : m.payloads) {
@@ -480,7 +589,8 @@ const Bytes* DhValue(const Message& m, Mode mode, std::size_t nth) {
   }
   const DhPayload* d = m.Find<DhPayload>(nth);
   if (d == nullptr) return nullptr;
-  return d->group == 0 ? &d->value : nullptr;
+  *group = static_cast<DhGroup>(d->group);
+  return &d->value;
 }
 
 DataType InitType(Mode m) {
@@ -668,13 +778,13 @@ Result<Bytes> Initiator::BuildI() {
       std::memcpy(bytes->data() + sig_off, sig->data(), sig->size());
     }
   } else {
-    auto key = GenKeyPair(mode);
+    auto key = GenKeyPair(mode, cfg_.dh_group);
     if (!key) return key.error();
     dh_key_ = std::move(*key);
-    auto pub = PublicValue(mode, dh_key_.get());
+    auto pub = PublicValue(mode, cfg_.dh_group, dh_key_.get());
     if (!pub) return pub.error();
     own_dh_value_ = *pub;
-    m.payloads.push_back(DhPayloadOf(mode, own_dh_value_));
+    m.payloads.push_back(DhPayloadOf(mode, cfg_.dh_group, own_dh_value_));
     if (mode == Mode::kDhhmac) {
       if (cfg_.psk.empty()) return MakeError(Errc::kMalformed, "DHHMAC without a pre-shared key");
       auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
@@ -726,9 +836,14 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
   const std::uint64_t now = Now(cfg_);
   const std::uint64_t diff = t->value > now ? t->value - now : now - t->value;
   if (diff > NtpSeconds(cfg_.window_s)) return MakeError(Errc::kReplay, "R_MESSAGE timestamp outside the window");
-  const Bytes* dhr = DhValue(m, mode, 0);
-  const Bytes* dhi = DhValue(m, mode, 1);
+  DhGroup group_r = cfg_.dh_group, group_i = cfg_.dh_group;
+  const Bytes* dhr = DhValue(m, mode, 0, &group_r);
+  const Bytes* dhi = DhValue(m, mode, 1, &group_i);
   if (dhr == nullptr || dhi == nullptr) return MakeError(Errc::kMalformed, "R_MESSAGE lacks DHr or DHi");
+  if (group_r != cfg_.dh_group || group_i != cfg_.dh_group) {
+    return MakeError(Errc::kMalformed, std::string("R_MESSAGE answers in ") + DhGroupName(group_r) + ", the I_MESSAGE offered " +
+                                           DhGroupName(cfg_.dh_group));
+  }
   if (*dhi != own_dh_value_) return MakeError(Errc::kMalformed, "R_MESSAGE DHi is not the value we sent");
   if (mode == Mode::kDhhmac) {
     auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
@@ -739,7 +854,7 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
     if (!who) return who.error();
   }
   if (Status st = CheckIdiIsUs(m, cfg_); !st) return st.error();
-  auto secret = SharedSecret(mode, dh_key_.get(), *dhr);
+  auto secret = SharedSecret(mode, cfg_.dh_group, dh_key_.get(), *dhr);
   if (!secret) return secret.error();
   return KeyMaterial{std::move(*secret), rand_, cfg_.csb_id, cfg_.prf};
 }
@@ -831,8 +946,10 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     return v;
   }
   // DH family.
-  const Bytes* dhi = DhValue(m, mode, 0);
-  if (dhi == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without a DH value of the expected group");
+  // The answer is in the initiator's group (RFC 3830 §6.4: any of 0, 1, 2).
+  DhGroup group = DhGroup::kOakley5;
+  const Bytes* dhi = DhValue(m, mode, 0, &group);
+  if (dhi == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without a DH value");
   // DHHMAC: the I_MESSAGE's auth key also MACs the R_MESSAGE (the same PRF
   // inputs: PSK, CSB ID, RAND), so it is derived once.
   Bytes dhhmac_auth_key;
@@ -850,12 +967,12 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   }
   // RFC 3830 §5.4: the cache holds authenticated messages only (see ReplayCache).
   cache_->Remember(t->value, m.hdr.csb_id, rp->rand);
-  auto key = GenKeyPair(mode);
+  auto key = GenKeyPair(mode, group);
   if (!key) return key.error();
-  auto secret = SharedSecret(mode, key->get(), *dhi);
+  auto secret = SharedSecret(mode, group, key->get(), *dhi);
   if (!secret) return secret.error();
   keys.tgk = std::move(*secret);
-  auto dhr = PublicValue(mode, key->get());
+  auto dhr = PublicValue(mode, group, key->get());
   if (!dhr) return dhr.error();
   Message r;
   r.hdr = MakeHdr(cfg_, RespType(mode), false);
@@ -869,8 +986,8 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     r.payloads.push_back(CertPayload{0, std::move(*der)});
   }
   r.payloads.push_back(UriId(peer));
-  r.payloads.push_back(DhPayloadOf(mode, *dhr));
-  r.payloads.push_back(DhPayloadOf(mode, *dhi));
+  r.payloads.push_back(DhPayloadOf(mode, group, *dhr));
+  r.payloads.push_back(DhPayloadOf(mode, group, *dhi));
   Result<Bytes> out = Bytes{};
   if (mode == Mode::kDhhmac) {
     out = EncodeWithKemacMac(r, KemacPayload{0, {}, 1, {}}, dhhmac_auth_key);

@@ -5,7 +5,7 @@
 //            R = HDR, T, IDr, V                      (when the V flag is set)
 //   PKE      I = HDR, T, RAND, CERTi, IDr, SP, KEMAC(AES-CM-128{IDi, TGK}), PKE, SIGNi
 //            R = HDR, T, IDr, V                      (when the V flag is set)
-//   DH       I = HDR, T, RAND, CERTi, IDr, SP, DHi, SIGNi       (OAKLEY 5)
+//   DH       I = HDR, T, RAND, CERTi, IDr, SP, DHi, SIGNi       (OAKLEY 5, 1 or 2)
 //            R = HDR, T, CERTr, IDi, DHr, DHi, SIGNr
 //   DHHMAC   I = HDR, T, RAND, IDi, IDr, SP, DHi, KEMAC(NULL, HMAC-SHA-1)
 //            R = HDR, T, IDr, IDi, DHr, DHi, KEMAC(NULL, HMAC-SHA-1)
@@ -21,7 +21,8 @@
 //   - SIGN (S type 0) is RSASSA-PKCS1-v1_5 with SHA-256 over the message up to
 //     and including the SIGN payload's S type/length bytes.
 //   - The PKE envelope key (16 bytes) is encrypted with RSAES-OAEP (SHA-256).
-//   - The DH TGK is g^(xi*xr), left-padded to the prime's length (192 bytes).
+//   - The DH TGK is g^(xi*xr), left-padded to the prime's length (192 bytes
+//     for OAKLEY 5, 96 for OAKLEY 1, 128 for OAKLEY 2).
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -39,6 +40,13 @@ namespace sipim::security::mikey {
 enum class Mode { kPsk, kPke, kDhSigned, kDhhmac, kEcdhSigned };
 const char* ModeName(Mode m);  // "psk" | "pke" | "dh" | "dhhmac" | "ecdh-ext"
 constexpr std::uint8_t kEcdhExtType = 0xFE;  // General Extension type of the ECDH extension
+
+// The DH-Group of the DH and DHHMAC modes (RFC 3830 §6.4, the codec's
+// DhPayload::group): MODP groups of RFC 2409 §6.1/6.2 and RFC 3526 §2,
+// generator 2. OAKLEY 1 (768-bit) is weak: it is here because RFC 3830
+// registers it and a peer may offer it, not as a choice to make.
+enum class DhGroup : std::uint8_t { kOakley5 = 0, kOakley1 = 1, kOakley2 = 2 };
+const char* DhGroupName(DhGroup g);  // "OAKLEY 5" | "OAKLEY 1" | "OAKLEY 2" | "unknown"
 
 // NTP-UTC time (RFC 3830 §6.6): seconds since 1900 in the high 32 bits.
 std::uint64_t NtpNow();
@@ -82,6 +90,10 @@ struct Config {
   CertCache* cert_cache = nullptr;  // optional: peers' CERT payloads stay parsed and chain-checked
   std::uint64_t now_ntp = 0;        // 0: the system clock
   std::uint64_t window_s = 120;     // timestamp window (initiator side check of R)
+  // DH / DHHMAC initiator: the group of DHi. The responder answers in the
+  // group of the I_MESSAGE it receives, whatever its own setting. ECDH-ext
+  // ignores it.
+  DhGroup dh_group = DhGroup::kOakley5;
 };
 
 // What both sides hold when the exchange is done.

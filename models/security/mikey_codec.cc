@@ -54,6 +54,10 @@ std::size_t DhGroupBytes(std::uint8_t group) {
   }
 }
 
+std::string UnknownDhGroupText(std::uint8_t group) {
+  return "DH group " + std::to_string(group) + " (RFC 3830 registers 0 OAKLEY 5, 1 OAKLEY 1, 2 OAKLEY 2)";
+}
+
 std::size_t MacAlgBytes(std::uint8_t mac_alg) {
   switch (mac_alg) {
     case 0: return 0;   // NULL
@@ -147,7 +151,7 @@ Status EncodeOne(Writer& w, const Payload& p, std::uint8_t next) {
           w.Raw(x.data);
         } else if constexpr (std::is_same_v<P, DhPayload>) {
           if (DhGroupBytes(x.group) == 0) {
-            return MakeError(Errc::kUnsupported, "DH group " + std::to_string(x.group));
+            return MakeError(Errc::kUnsupported, UnknownDhGroupText(x.group));
           }
           if (x.value.size() != DhGroupBytes(x.group)) {
             return MakeError(Errc::kMalformed, "DH value length does not match its group");
@@ -359,7 +363,7 @@ Result<Payload> DecodeOne(Reader& r, std::uint8_t type, std::uint8_t& next) {
       NEED(r, 1, "group");
       p.group = r.U8();
       std::size_t len = DhGroupBytes(p.group);
-      if (len == 0) return MakeError(Errc::kUnsupported, "DH group " + std::to_string(p.group));
+      if (len == 0) return MakeError(Errc::kUnsupported, UnknownDhGroupText(p.group) + " at offset " + std::to_string(r.base + r.pos - 1));
       NEED(r, len, "DH value");
       p.value = r.Take(len);
       NEED(r, 1, "Reserv/KV");

@@ -152,6 +152,9 @@ Result<KeyDataSet> DecodeKeyData(const unsigned char* data, std::size_t n, bool 
 
 // Length of the DH value of an RFC 3830 group, or 0 if unknown.
 std::size_t DhGroupBytes(std::uint8_t group);
+// "DH group 3 (RFC 3830 registers 0 OAKLEY 5, 1 OAKLEY 1, 2 OAKLEY 2)": how
+// an unknown group is named in errors.
+std::string UnknownDhGroupText(std::uint8_t group);
 // Length of the MAC of a KEMAC/V MAC algorithm, or SIZE_MAX if unknown.
 std::size_t MacAlgBytes(std::uint8_t mac_alg);
 

@@ -2,7 +2,8 @@
 // RFC 4567 attribute parser must reject any input cleanly, and whatever
 // decodes must re-encode to the same bytes.
 //
-// Second part (the first input byte selects it): the responder's validation
+// Second part (the first input byte selects it: 'D' OAKLEY 5, '1' OAKLEY 1,
+// '2' OAKLEY 2, 'E' ECDH-ext): the responder's validation
 // of a peer's DH / ECDH public value, against an independent check. The
 // harness puts a value made from the input into an otherwise valid I_MESSAGE,
 // authenticates it as a real initiator would (DHHMAC: the KEMAC MAC with the
@@ -43,8 +44,14 @@ struct Harness {
   Identity alice, bob;
   X509StorePtr trust;
   mikey::Config ci, cr;
-  Bytes dhhmac_i, ecdh_i;  // valid I_MESSAGEs
-  BnPtr p, q, g;           // OAKLEY 5
+  // Per DH group id (0 OAKLEY 5, 1 OAKLEY 1, 2 OAKLEY 2): a valid DHHMAC
+  // I_MESSAGE in that group and the group's p, q = (p-1)/2 and g.
+  struct Group {
+    Bytes dhhmac_i;
+    BnPtr p, q, g;
+  };
+  Group groups[3];
+  Bytes ecdh_i;  // a valid ECDH-ext I_MESSAGE
 
   Harness() {
     auto ca = TestCa::Create("fuzz CA", std::move(*GenerateKey(KeyAlg::kRsa2048)), KeyAlg::kRsa2048);
@@ -67,12 +74,25 @@ struct Harness {
     ci.peer_cert = bob.cert.get();
     cr.self = &bob;
     ci.mode = cr.mode = mikey::Mode::kDhhmac;
-    auto i1 = mikey::Initiator(ci).BuildI();
+    for (std::uint8_t id : {0, 1, 2}) {
+      ci.dh_group = static_cast<mikey::DhGroup>(id);
+      auto i = mikey::Initiator(ci).BuildI();
+      Check(i.ok());
+      groups[id].dhhmac_i = *i;
+    }
     ci.mode = mikey::Mode::kEcdhSigned;
     auto i2 = mikey::Initiator(ci).BuildI();
-    Check(i1.ok() && i2.ok());
-    dhhmac_i = *i1;
+    Check(i2.ok());
     ecdh_i = *i2;
+    // OAKLEY 1 and 2 from OpenSSL's RFC 2409 constants, q computed here.
+    for (std::uint8_t id : {1, 2}) {
+      Group& gr = groups[id];
+      gr.p.reset(id == 1 ? BN_get_rfc2409_prime_768(nullptr) : BN_get_rfc2409_prime_1024(nullptr));
+      gr.q.reset(BN_new());
+      gr.g.reset(BN_new());
+      Check(gr.p && gr.q && gr.g && BN_rshift1(gr.q.get(), gr.p.get()) == 1 && BN_set_word(gr.g.get(), 2) == 1);
+    }
+    // OAKLEY 5 as OpenSSL's named group has it.
     EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
     EVP_PKEY* params = nullptr;
     OSSL_PARAM set[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("modp_1536"), 0),
@@ -84,9 +104,9 @@ struct Harness {
     Check(EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, &pp) == 1 &&
           EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_Q, &qq) == 1 &&
           EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_G, &gg) == 1);
-    p.reset(pp);
-    q.reset(qq);
-    g.reset(gg);
+    groups[0].p.reset(pp);
+    groups[0].q.reset(qq);
+    groups[0].g.reset(gg);
   }
 };
 
@@ -110,10 +130,10 @@ void SetDhValue(mikey::Message& m, const Bytes& value) {
   std::abort();
 }
 
-// The DHHMAC I_MESSAGE with DHi = value and a correct KEMAC MAC (the last 20 bytes).
-Bytes DhhmacWith(const Bytes& value) {
+// The DHHMAC I_MESSAGE of group `id` with DHi = value and a correct KEMAC MAC (the last 20 bytes).
+Bytes DhhmacWith(std::uint8_t id, const Bytes& value) {
   Harness& h = H();
-  auto m = mikey::Decode(h.dhhmac_i);
+  auto m = mikey::Decode(h.groups[id].dhhmac_i);
   Check(m.ok());
   SetDhValue(*m, value);
   auto bytes = mikey::Encode(*m);
@@ -145,9 +165,9 @@ Bytes EcdhWith(const Bytes& value) {
   return *bytes;
 }
 
-// OpenSSL's own full validation: 1 < y < p-1 and y^q = 1 mod p.
-bool DhValueValid(const Bytes& value) {
-  Harness& h = H();
+// Full validation of a value of group `id` by OpenSSL's BIGNUMs: 1 < y < p-1 and y^q = 1 mod p.
+bool DhValueValid(std::uint8_t id, const Bytes& value) {
+  const Harness::Group& h = H().groups[id];
   BnPtr y(BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr)), t(BN_new()), pm1(BN_dup(h.p.get()));
   BnCtxPtr ctx(BN_CTX_new());
   Check(y && t && pm1 && ctx && BN_sub_word(pm1.get(), 1) == 1);
@@ -187,19 +207,21 @@ void Differential(mikey::Mode mode, const Bytes& msg, bool valid) {
   ERR_clear_error();
 }
 
-// A 192-byte OAKLEY 5 value from the input: raw bytes, or g^k (valid), or -g^k (order 2q).
-Bytes DhValueFrom(const std::uint8_t* d, std::size_t n, std::uint8_t how) {
-  Harness& h = H();
-  Bytes v(192, 0);
+// A value of group `id` (192 bytes for OAKLEY 5, 96 / 128 for OAKLEY 1 / 2) from the input: raw
+// bytes, or g^k (valid), or -g^k (order 2q).
+Bytes DhValueFrom(std::uint8_t id, const std::uint8_t* d, std::size_t n, std::uint8_t how) {
+  const Harness::Group& h = H().groups[id];
+  const std::size_t len = mikey::DhGroupBytes(id);
+  Bytes v(len, 0);
   if (how % 3 == 0) {
-    std::memcpy(v.data() + 192 - std::min<std::size_t>(n, 192), d, std::min<std::size_t>(n, 192));
+    std::memcpy(v.data() + len - std::min(n, len), d, std::min(n, len));
     return v;
   }
   BnPtr k(BN_bin2bn(d, static_cast<int>(std::min<std::size_t>(n, 32)), nullptr)), y(BN_new());
   BnCtxPtr ctx(BN_CTX_new());
   Check(k && y && ctx && BN_mod_exp(y.get(), h.g.get(), k.get(), h.p.get(), ctx.get()) == 1);
   if (how % 3 == 2) Check(BN_sub(y.get(), h.p.get(), y.get()) == 1);  // -y: not in the subgroup
-  Check(BN_bn2binpad(y.get(), v.data(), 192) == 192);
+  Check(BN_bn2binpad(y.get(), v.data(), static_cast<int>(len)) == static_cast<int>(len));
   return v;
 }
 
@@ -228,11 +250,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)mikey::DecodeKeyData(data, size, true);
   (void)mikey::ParseKeyMgmtValue(std::string_view(reinterpret_cast<const char*>(data), size));
 
-  if (size >= 2 && (data[0] == 'D' || data[0] == 'E')) {
+  if (size >= 2 && (data[0] == 'D' || data[0] == '1' || data[0] == '2' || data[0] == 'E')) {
     const std::uint8_t how = data[1];
-    if (data[0] == 'D') {
-      const Bytes v = DhValueFrom(data + 2, size - 2, how);
-      Differential(mikey::Mode::kDhhmac, DhhmacWith(v), DhValueValid(v));
+    if (data[0] != 'E') {
+      const std::uint8_t id = data[0] == 'D' ? 0 : static_cast<std::uint8_t>(data[0] - '0');
+      const Bytes v = DhValueFrom(id, data + 2, size - 2, how);
+      Differential(mikey::Mode::kDhhmac, DhhmacWith(id, v), DhValueValid(id, v));
     } else {
       const Bytes v = EcValueFrom(data + 2, size - 2, how);
       Differential(mikey::Mode::kEcdhSigned, EcdhWith(v), EcPointValid(v));

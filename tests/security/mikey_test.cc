@@ -1,6 +1,7 @@
 // MIKEY key exchange: every mode gives both sides the same keys; every verification failure is an error value.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include <openssl/bn.h>
@@ -172,9 +173,34 @@ Bytes SignedAgain(Message& m, const Identity& signer) {
   return *bytes;
 }
 
-// Replaces the first DH value (DH payload or ECDH General Extension) of a signed message by `value` and signs it again with
-// `signer`, so that only the point itself is wrong.
-Bytes WithDhValue(const Bytes& msg, const Bytes& value, const Identity& signer) {
+// Encodes a DHHMAC message (KEMAC last) with its KEMAC MAC computed again from `psk` with the
+// I_MESSAGE's CSB ID and RAND (RFC 3830 §4.1.4), as a holder of the pre-shared key can.
+Bytes MacedAgain(Message& m, const Bytes& psk, const Bytes& i_rand) {
+  auto& kemac = std::get<KemacPayload>(m.payloads.back());
+  kemac.mac_alg = 1;
+  kemac.mac.assign(20, 0);
+  auto bytes = Encode(m);
+  EXPECT_TRUE(bytes.ok());
+  auto mk = DeriveMessageKeys(m.hdr.prf, psk, m.hdr.csb_id, i_rand);
+  EXPECT_TRUE(mk.ok());
+  const std::size_t mac_off = bytes->size() - 20;  // KEMAC is last, its MAC the last 20 bytes
+  auto mac = Hmac("SHA1", mk->auth_key, bytes->data(), mac_off);
+  EXPECT_TRUE(mac.ok());
+  std::copy(mac->begin(), mac->end(), bytes->begin() + static_cast<std::ptrdiff_t>(mac_off));
+  return *bytes;
+}
+
+// How a test message is authenticated again after a change: signed by `signer`, or (DHHMAC, when
+// `psk` is not empty) MACed under the PSK with the exchange's RAND.
+struct Reauth {
+  const Identity* signer = nullptr;
+  Bytes psk, rand;
+  Bytes Apply(Message& m) const { return psk.empty() ? SignedAgain(m, *signer) : MacedAgain(m, psk, rand); }
+};
+
+// Replaces the first DH value (DH payload or ECDH General Extension) of a signed or DHHMAC message by
+// `value` and authenticates it again, so that only the value itself is wrong.
+Bytes WithDhValue(const Bytes& msg, const Bytes& value, const Reauth& auth) {
   auto m = Decode(msg);
   EXPECT_TRUE(m.ok()) << m.error().ToString();
   for (Payload& pl : m->payloads) {
@@ -187,7 +213,7 @@ Bytes WithDhValue(const Bytes& msg, const Bytes& value, const Identity& signer) 
       break;
     }
   }
-  return SignedAgain(*m, signer);
+  return auth.Apply(*m);
 }
 
 // The first DH value (DH payload or ECDH General Extension) of a message.
@@ -203,12 +229,27 @@ Bytes FirstDhValue(const Bytes& msg) {
 
 using NamedValues = std::vector<std::pair<const char*, Bytes>>;
 
-// Each `bad` value in place of the initiator's DH value in `i_msg` (re-signed by alice) and then
-// of the responder's in its R_MESSAGE (re-signed by bob) is refused as malformed; the original
-// value is accepted (so the re-signing is right) and `ini` still completes the exchange after.
-void ExpectDhValuesRefused(const Pair& c, Initiator& ini, const Bytes& i_msg, const NamedValues& bad) {
+// How the initiator's (`initiator` true) or the responder's messages of the exchange `c` whose
+// I_MESSAGE is `i_msg` are authenticated again: DHHMAC MACs under the PSK and I's RAND, the signed
+// modes sign as alice or bob.
+Reauth ReauthOf(const Pair& c, const Bytes& i_msg, bool initiator) {
   Pki& p = GetPki(KeyAlg::kRsa2048);
-  const Identity& alice = p.user("sip:alice@home.com");
+  Reauth a;
+  a.signer = &p.user(initiator ? "sip:alice@home.com" : "sip:bob@home.com");
+  if (c.i.mode == Mode::kDhhmac) {
+    auto m = Decode(i_msg);
+    EXPECT_TRUE(m.ok() && m->Find<RandPayload>() != nullptr);
+    a.psk = c.i.psk;
+    a.rand = m->Find<RandPayload>()->rand;
+  }
+  return a;
+}
+
+// Each `bad` value in place of the initiator's DH value in `i_msg` (authenticated again as alice)
+// and then of the responder's in its R_MESSAGE (as bob) is refused as malformed; the original
+// value is accepted (so the re-authentication is right) and `ini` still completes the exchange after.
+void ExpectDhValuesRefused(const Pair& c, Initiator& ini, const Bytes& i_msg, const NamedValues& bad) {
+  const Reauth alice = ReauthOf(c, i_msg, true), bob = ReauthOf(c, i_msg, false);
   {
     ReplayCache cache;
     EXPECT_TRUE(Responder(c.r, &cache).ProcessI(WithDhValue(i_msg, FirstDhValue(i_msg), alice)).ok());
@@ -216,13 +257,12 @@ void ExpectDhValuesRefused(const Pair& c, Initiator& ini, const Bytes& i_msg, co
   for (const auto& [what, value] : bad) {
     ReplayCache cache;
     auto r = Responder(c.r, &cache).ProcessI(WithDhValue(i_msg, value, alice));
-    EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with " << what;
+    EXPECT_EQ(r.code(), Errc::kMalformed) << "I_MESSAGE with " << what << ": " << r.error().ToString();
   }
   ReplayCache cache;
   Responder res(c.r, &cache);
   auto r_msg = res.ProcessI(i_msg);
   ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
-  const Identity& bob = p.user("sip:bob@home.com");
   for (const auto& [what, value] : bad) {
     EXPECT_EQ(ini.ProcessR(WithDhValue(*r_msg, value, bob)).code(), Errc::kMalformed) << "R_MESSAGE with " << what;
   }
@@ -256,24 +296,35 @@ TEST(Mikey, EcdhInvalidPeerPointsRefusedEvenWhenSigned) {
                          {"empty", Bytes{}}});
 }
 
-// OAKLEY 5 (modp_1536) as OpenSSL has it: the prime p, big-endian in 192 bytes.
-Bytes Modp1536Prime() {
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
-  EVP_PKEY* params = nullptr;
-  OSSL_PARAM set[] = {OSSL_PARAM_construct_utf8_string("group", const_cast<char*>("modp_1536"), 0),
-                      OSSL_PARAM_construct_end()};
-  EXPECT_TRUE(ctx && EVP_PKEY_paramgen_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_params(ctx.get(), set) == 1 &&
-              EVP_PKEY_paramgen(ctx.get(), &params) == 1);
-  EvpPkeyPtr owner(params);
-  BIGNUM* p = nullptr;
-  EXPECT_EQ(EVP_PKEY_get_bn_param(params, "p", &p), 1);
-  Bytes out(192);
-  EXPECT_EQ(BN_bn2binpad(p, out.data(), 192), 192);
-  BN_free(p);
+constexpr DhGroup kAllGroups[] = {DhGroup::kOakley5, DhGroup::kOakley1, DhGroup::kOakley2};
+
+std::size_t GroupBytes(DhGroup g) { return DhGroupBytes(static_cast<std::uint8_t>(g)); }
+
+// A group's prime p, big-endian in the group's length: OAKLEY 5 (modp_1536) as OpenSSL's named
+// group has it, OAKLEY 1 and 2 from OpenSSL's RFC 2409 constants.
+Bytes GroupPrime(DhGroup g) {
+  OsslPtr<BIGNUM, BN_free> p;
+  if (g == DhGroup::kOakley5) {
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+    EVP_PKEY* params = nullptr;
+    OSSL_PARAM set[] = {OSSL_PARAM_construct_utf8_string("group", const_cast<char*>("modp_1536"), 0),
+                        OSSL_PARAM_construct_end()};
+    EXPECT_TRUE(ctx && EVP_PKEY_paramgen_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_params(ctx.get(), set) == 1 &&
+                EVP_PKEY_paramgen(ctx.get(), &params) == 1);
+    EvpPkeyPtr owner(params);
+    BIGNUM* raw = nullptr;
+    EXPECT_EQ(EVP_PKEY_get_bn_param(params, "p", &raw), 1);
+    p.reset(raw);
+  } else {
+    p.reset(g == DhGroup::kOakley1 ? BN_get_rfc2409_prime_768(nullptr) : BN_get_rfc2409_prime_1024(nullptr));
+  }
+  const int n = static_cast<int>(GroupBytes(g));
+  Bytes out(static_cast<std::size_t>(n));
+  EXPECT_EQ(p ? BN_bn2binpad(p.get(), out.data(), n) : -1, n);
   return out;
 }
 
-// Big-endian 192-byte p + delta (delta small).
+// Big-endian p + delta (delta small).
 Bytes PrimePlus(const Bytes& p, int delta) {
   Bytes v = p;
   int carry = delta;
@@ -285,26 +336,233 @@ Bytes PrimePlus(const Bytes& p, int delta) {
   return v;
 }
 
-// Signed DH: a correctly signed message whose DH value is outside the prime-order subgroup
-// (0, 1, p-1, p-2 = a non-residue of order 2q, p, p+1 and 2^1536-1 above p) is refused as
-// malformed on both sides.
-TEST(Mikey, DhValuesOutsideTheSubgroupRefusedEvenWhenSigned) {
-  Pair c = MakeConfigs(Mode::kDhSigned);
-  Initiator ini(c.i);
-  auto i_msg = ini.BuildI();
-  ASSERT_TRUE(i_msg.ok());
-  ASSERT_EQ(FirstDhValue(*i_msg).size(), 192u);
-  const Bytes prime = Modp1536Prime();
-  Bytes one(192, 0);
-  one.back() = 1;
-  ExpectDhValuesRefused(c, ini, *i_msg,
-                        {{"0", Bytes(192, 0)},
-                         {"1", one},
-                         {"p-1", PrimePlus(prime, -1)},
-                         {"p-2 (order 2q)", PrimePlus(prime, -2)},
-                         {"p", prime},
-                         {"p+1", PrimePlus(prime, 1)},
-                         {"2^1536-1", Bytes(192, 0xFF)}});
+std::string Label(Mode mode, DhGroup g) { return std::string(ModeName(mode)) + " " + DhGroupName(g); }
+
+// DH and DHHMAC, in each group: an authenticated message (signed, or MACed with the PSK) whose DH
+// value is outside the prime-order subgroup (0, 1, p-1, p-2 = a non-residue of order 2q, p, p+1,
+// and all-ones above p) is refused as malformed on both sides. This needs both the range test and
+// the Legendre test to use the group's own prime: with OAKLEY 5's prime, p-2 and p of OAKLEY 1 or
+// 2 would pass as values below it.
+TEST(Mikey, DhValuesOutsideTheSubgroupRefusedEvenWhenAuthenticated) {
+  for (Mode mode : {Mode::kDhSigned, Mode::kDhhmac}) {
+    for (DhGroup g : kAllGroups) {
+      SCOPED_TRACE(Label(mode, g));
+      Pair c = MakeConfigs(mode);
+      c.i.dh_group = g;
+      Initiator ini(c.i);
+      auto i_msg = ini.BuildI();
+      ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+      const std::size_t n = GroupBytes(g);
+      ASSERT_EQ(FirstDhValue(*i_msg).size(), n);
+      const Bytes prime = GroupPrime(g);
+      ExpectDhValuesRefused(c, ini, *i_msg,
+                            {{"0", Bytes(n, 0)},
+                             {"1", PrimePlus(Bytes(n, 0), 1)},
+                             {"p-1", PrimePlus(prime, -1)},
+                             {"p-2 (order 2q)", PrimePlus(prime, -2)},
+                             {"p", prime},
+                             {"p+1", PrimePlus(prime, 1)},
+                             {"all ones, above p", Bytes(n, 0xFF)}});
+    }
+  }
+}
+
+// The DH payload of a message: its offset in the wire bytes, and the payload.
+std::pair<std::size_t, DhPayload> DhPayloadAt(const Bytes& msg, std::size_t nth = 0) {
+  auto m = Decode(msg);
+  EXPECT_TRUE(m.ok()) << m.error().ToString();
+  for (std::size_t k = 0, seen = 0; k < m->payloads.size(); ++k) {
+    if (const auto* d = std::get_if<DhPayload>(&m->payloads[k]); d && seen++ == nth) return {m->offsets[k], *d};
+  }
+  ADD_FAILURE() << "no DH payload";
+  return {0, {}};
+}
+
+// One DH or DHHMAC exchange up to the R_MESSAGE, the initiator choosing `g` and the responder
+// configured with `responder_g` (which it must not use: it answers in the initiator's group).
+struct GroupExchange {
+  Pair c;
+  std::unique_ptr<Initiator> ini;
+  Bytes i, r;
+};
+GroupExchange ExchangeIn(Mode mode, DhGroup g, DhGroup responder_g = DhGroup::kOakley5) {
+  GroupExchange e{MakeConfigs(mode), nullptr, {}, {}};
+  e.c.i.dh_group = g;
+  e.c.r.dh_group = responder_g;
+  e.ini = std::make_unique<Initiator>(e.c.i);
+  auto i_msg = e.ini->BuildI();
+  EXPECT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+  if (!i_msg.ok()) return e;
+  e.i = *i_msg;
+  ReplayCache cache;
+  auto r_msg = Responder(e.c.r, &cache).ProcessI(e.i);
+  EXPECT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  if (r_msg.ok()) e.r = *r_msg;
+  return e;
+}
+
+// DH and DHHMAC key agreement in each group the initiator chooses: both sides end with the same
+// TGK, as long as the group's prime (96 / 128 / 192 bytes), and the same TEK, salt and auth key;
+// the I_MESSAGE's DH payload and both of the R_MESSAGE's carry the chosen group id and a value of
+// exactly the prime's length. The responder is configured with another group, so an answer in its
+// own setting instead of the initiator's fails. A default Config still chooses OAKLEY 5.
+TEST(Mikey, DhKeyAgreementInEveryGroup) {
+  EXPECT_EQ(Config{}.dh_group, DhGroup::kOakley5);
+  for (Mode mode : {Mode::kDhSigned, Mode::kDhhmac}) {
+    for (DhGroup g : kAllGroups) {
+      SCOPED_TRACE(Label(mode, g));
+      const DhGroup other = g == DhGroup::kOakley2 ? DhGroup::kOakley5 : DhGroup::kOakley2;
+      const Pair c = MakeConfigs(mode);
+      Config ci = c.i, cr = c.r;
+      ci.dh_group = g;
+      cr.dh_group = other;
+      Initiator ini(ci);
+      ReplayCache cache;
+      Responder res(cr, &cache);
+      auto i_msg = ini.BuildI();
+      ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+      auto r_msg = res.ProcessI(*i_msg);
+      ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+      auto keys = ini.ProcessR(*r_msg);
+      ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+      const std::size_t n = GroupBytes(g);
+      EXPECT_EQ(keys->tgk.size(), n);
+      EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+      auto a = keys->Derive(), b = res.keys().Derive();
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_EQ(Hex(a->tek), Hex(b->tek));
+      EXPECT_EQ(Hex(a->salt), Hex(b->salt));
+      EXPECT_EQ(Hex(a->auth_key), Hex(b->auth_key));
+      const auto [i_off, dhi] = DhPayloadAt(*i_msg);
+      EXPECT_EQ(dhi.group, static_cast<std::uint8_t>(g));
+      EXPECT_EQ(dhi.value.size(), n);
+      EXPECT_EQ((*i_msg)[i_off + 1], static_cast<std::uint8_t>(g));  // the DH-Group byte on the wire
+      for (std::size_t k : {0u, 1u}) {
+        const auto [off, d] = DhPayloadAt(*r_msg, k);
+        EXPECT_EQ(d.group, static_cast<std::uint8_t>(g)) << "R_MESSAGE DH payload " << k;
+        EXPECT_EQ(d.value.size(), n) << "R_MESSAGE DH payload " << k;
+      }
+      EXPECT_EQ(DhPayloadAt(*r_msg, 1).second.value, dhi.value);  // DHi echoed
+    }
+  }
+}
+
+// The Legendre-symbol subgroup test is full validation only for a safe prime p = 2q + 1 whose
+// generator 2 lies in the order-q subgroup. OAKLEY 1 and 2 as OpenSSL gives them (what the code
+// uses): p and q are prime, p = 7 mod 8 (so (2|p) = 1), the RFC 2409 §6.1 / §6.2 leading and
+// trailing 64 bits are there, and the lengths are 768 and 1024 bits.
+TEST(Mikey, Oakley1And2AreSafePrimesWithGeneratorInTheSubgroup) {
+  OsslPtr<BN_CTX, BN_CTX_free> ctx(BN_CTX_new());
+  ASSERT_TRUE(ctx);
+  for (DhGroup g : {DhGroup::kOakley1, DhGroup::kOakley2}) {
+    SCOPED_TRACE(DhGroupName(g));
+    const Bytes pb = GroupPrime(g);
+    OsslPtr<BIGNUM, BN_free> p(BN_bin2bn(pb.data(), static_cast<int>(pb.size()), nullptr)), q(BN_new()),
+        two(BN_new());
+    ASSERT_TRUE(p && q && two && BN_rshift1(q.get(), p.get()) == 1 && BN_set_word(two.get(), 2) == 1);
+    EXPECT_EQ(BN_num_bits(p.get()), g == DhGroup::kOakley1 ? 768 : 1024);
+    EXPECT_EQ(BN_check_prime(p.get(), ctx.get(), nullptr), 1);
+    EXPECT_EQ(BN_check_prime(q.get(), ctx.get(), nullptr), 1);  // q = (p-1)/2
+    EXPECT_EQ(BN_mod_word(p.get(), 8), 7u);
+    EXPECT_EQ(BN_kronecker(two.get(), p.get(), ctx.get()), 1);
+    EXPECT_EQ(Hex(Bytes(pb.begin(), pb.begin() + 16)), "ffffffffffffffffc90fdaa22168c234");
+    EXPECT_EQ(Hex(Bytes(pb.end() - 8, pb.end())), "ffffffffffffffff");
+  }
+}
+
+// Whether `msg` with a change is refused: as an I_MESSAGE by a fresh responder of `e`, as an
+// R_MESSAGE by `e`'s initiator.
+bool Refused(GroupExchange& e, const Bytes* msg, const Bytes& changed) {
+  ReplayCache cache;
+  return msg == &e.i ? !Responder(e.c.r, &cache).ProcessI(changed).ok() : !e.ini->ProcessR(changed).ok();
+}
+
+// A DH value that is not as long as its group's prime cannot be sent or slip through as another
+// group's: the encoder refuses (malformed) a value one byte short or long for each group. On the
+// wire the value has no length field, its group's prime sets it: a DH payload whose group byte is
+// changed to another group's (so its value is read 32 or 64 bytes short or long), or whose value
+// has 8 bytes inserted after it, is refused by the responder (DH and DHHMAC) and by the initiator.
+// The error is whatever the decoder or the authentication then finds (a payload type, a length, a
+// MAC or signature), so only the refusal is asserted.
+TEST(Mikey, DhValueOfTheWrongLengthForItsGroupRefused) {
+  for (DhGroup g : kAllGroups) {
+    for (std::size_t len : {GroupBytes(g) - 1, GroupBytes(g) + 1}) {
+      Message m;
+      DhPayload d;
+      d.group = static_cast<std::uint8_t>(g);
+      d.value = Bytes(len, 0x42);
+      m.payloads.push_back(d);
+      EXPECT_EQ(Encode(m).code(), Errc::kMalformed) << DhGroupName(g) << ", " << len << " bytes";
+    }
+  }
+  for (Mode mode : {Mode::kDhSigned, Mode::kDhhmac}) {
+    for (DhGroup g : kAllGroups) {
+      SCOPED_TRACE(Label(mode, g));
+      GroupExchange e = ExchangeIn(mode, g);
+      ASSERT_FALSE(e.r.empty());
+      for (const Bytes* msg : {&e.i, &e.r}) {
+        const char* which = msg == &e.i ? "I_MESSAGE" : "R_MESSAGE";
+        const std::size_t at = DhPayloadAt(*msg).first;
+        // The group byte changed to another group's: the value is read with the other length.
+        for (DhGroup other : kAllGroups) {
+          if (other == g) continue;
+          Bytes wrong = *msg;
+          wrong[at + 1] = static_cast<std::uint8_t>(other);
+          EXPECT_TRUE(Refused(e, msg, wrong)) << which << " as " << DhGroupName(other);
+        }
+        // Eight zero bytes after the value: a value 8 bytes longer than the group's.
+        Bytes longer = *msg;
+        longer.insert(longer.begin() + static_cast<std::ptrdiff_t>(at + 2 + GroupBytes(g)), 8, 0);
+        EXPECT_TRUE(Refused(e, msg, longer)) << which << ", value 8 bytes longer";
+      }
+      EXPECT_TRUE(e.ini->ProcessR(e.r).ok());  // the untouched answer still completes
+    }
+  }
+}
+
+// The responder answers a group-1 I_MESSAGE in group 1 (both DH payloads of R); an unknown group
+// id (3, in place of the I_MESSAGE's group byte) is refused as unsupported with an error that
+// names it, and so is an initiator configured with it.
+TEST(Mikey, ResponderAnswersInTheInitiatorsGroupAndRefusesUnknownOnes) {
+  for (Mode mode : {Mode::kDhSigned, Mode::kDhhmac}) {
+    SCOPED_TRACE(ModeName(mode));
+    GroupExchange e = ExchangeIn(mode, DhGroup::kOakley1);  // the responder's own setting: OAKLEY 5
+    ASSERT_FALSE(e.r.empty());
+    EXPECT_EQ(DhPayloadAt(e.r, 0).second.group, 1);
+    EXPECT_EQ(DhPayloadAt(e.r, 1).second.group, 1);
+    EXPECT_TRUE(e.ini->ProcessR(e.r).ok());
+    Bytes unknown = e.i;
+    unknown[DhPayloadAt(e.i).first + 1] = 3;
+    ReplayCache fresh;
+    auto refused = Responder(e.c.r, &fresh).ProcessI(unknown);
+    EXPECT_EQ(refused.code(), Errc::kUnsupported);
+    EXPECT_NE(refused.error().ToString().find("DH group 3"), std::string::npos) << refused.error().ToString();
+    Config bad = e.c.i;
+    bad.dh_group = static_cast<DhGroup>(3);
+    auto not_built = Initiator(bad).BuildI();
+    EXPECT_EQ(not_built.code(), Errc::kUnsupported);
+    EXPECT_NE(not_built.error().ToString().find("DH group 3"), std::string::npos) << not_built.error().ToString();
+  }
+}
+
+// An R_MESSAGE that answers in another group than the I_MESSAGE offered (here: an OAKLEY 1 offer
+// answered with OAKLEY 2 values, authenticated again as bob) is refused as malformed, naming both.
+TEST(Mikey, InitiatorRefusesAnAnswerInAnotherGroup) {
+  for (Mode mode : {Mode::kDhSigned, Mode::kDhhmac}) {
+    SCOPED_TRACE(ModeName(mode));
+    GroupExchange e = ExchangeIn(mode, DhGroup::kOakley1);
+    const GroupExchange e2 = ExchangeIn(mode, DhGroup::kOakley2);  // valid OAKLEY 2 values
+    ASSERT_FALSE(e.r.empty() || e2.r.empty());
+    auto m = Decode(e.r);
+    ASSERT_TRUE(m.ok());
+    for (std::size_t k = 0, seen = 0; k < m->payloads.size(); ++k) {
+      if (auto* d = std::get_if<DhPayload>(&m->payloads[k])) *d = DhPayloadAt(e2.r, seen++).second;
+    }
+    auto got = e.ini->ProcessR(ReauthOf(e.c, e.i, false).Apply(*m));
+    EXPECT_EQ(got.code(), Errc::kMalformed);
+    EXPECT_NE(got.error().ToString().find("OAKLEY 2"), std::string::npos) << got.error().ToString();
+    EXPECT_NE(got.error().ToString().find("OAKLEY 1"), std::string::npos) << got.error().ToString();
+  }
 }
 
 // A different pre-shared key is a MAC mismatch (PSK and DHHMAC).
@@ -493,23 +751,6 @@ TEST(Mikey, DhInitiatorChecksIdiInResponse) {
     ASSERT_EQ(bob.peer_uri(), "sip:carol@home.com");
     EXPECT_EQ(ini.ProcessR(*r_msg).code(), Errc::kFromMismatch) << ModeName(mode);
   }
-}
-
-// Encodes a DHHMAC message (KEMAC last) with its KEMAC MAC computed again from `psk` with the
-// I_MESSAGE's CSB ID and RAND (RFC 3830 §4.1.4), as a holder of the pre-shared key can.
-Bytes MacedAgain(Message& m, const Bytes& psk, const Bytes& i_rand) {
-  auto& kemac = std::get<KemacPayload>(m.payloads.back());
-  kemac.mac_alg = 1;
-  kemac.mac.assign(20, 0);
-  auto bytes = Encode(m);
-  EXPECT_TRUE(bytes.ok());
-  auto mk = DeriveMessageKeys(m.hdr.prf, psk, m.hdr.csb_id, i_rand);
-  EXPECT_TRUE(mk.ok());
-  const std::size_t mac_off = bytes->size() - 20;  // KEMAC is last, its MAC the last 20 bytes
-  auto mac = Hmac("SHA1", mk->auth_key, bytes->data(), mac_off);
-  EXPECT_TRUE(mac.ok());
-  std::copy(mac->begin(), mac->end(), bytes->begin() + static_cast<std::ptrdiff_t>(mac_off));
-  return *bytes;
 }
 
 // DHHMAC (RFC 4650) with a pre-shared key that carol holds too: carol rewrites IDi of alice's

@@ -25,7 +25,8 @@ struct Exchange {
   Bytes i, r;
 };
 
-Exchange RunExchange(Mode mode) {
+// One exchange of `mode`; DH and DHHMAC in `group`.
+Exchange RunExchange(Mode mode, DhGroup group) {
   auto& p = GetPki(KeyAlg::kRsa2048);
   Config c;
   c.mode = mode;
@@ -36,6 +37,7 @@ Exchange RunExchange(Mode mode) {
   Config ci = c, cr = c;
   ci.self = &p.user("sip:alice@home.com");
   ci.peer_cert = p.user("sip:bob@home.com").cert.get();
+  ci.dh_group = group;
   cr.self = &p.user("sip:bob@home.com");
   Initiator ini(ci);
   ReplayCache cache;
@@ -140,8 +142,19 @@ std::vector<std::string> PayloadTitles(const std::string& frame) {
   return titles;
 }
 
-std::string RunTshark(const std::string& pcap) {
-  std::string cmd = "tshark -r '" + pcap + "' -V 2>&1";
+std::string Hex(const Bytes& b) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : b) {
+    s += digits[c >> 4];
+    s += digits[c & 15];
+  }
+  return s;
+}
+
+// tshark's output for `pcap`: the -V tree with its messages, or (`output` given) that output alone.
+std::string RunTshark(const std::string& pcap, const std::string& output = "") {
+  std::string cmd = "tshark -r '" + pcap + "' " + (output.empty() ? "-V 2>&1" : output + " 2>/dev/null");
   std::string out;
   FILE* f = popen(cmd.c_str(), "r");
   if (!f) return out;
@@ -152,7 +165,10 @@ std::string RunTshark(const std::string& pcap) {
   return out;
 }
 
-// Every mode's I and R messages, carried in INVITE / 200 OK over UDP, are fully dissected by tshark.
+// Every mode's I and R messages, carried in INVITE / 200 OK over UDP, are fully dissected by tshark;
+// DH and DHHMAC in each of their groups (OAKLEY 5, 1 and 2), whose DH payloads tshark must show
+// with the group's name and a value as long as its prime (a wrong length would misalign every
+// payload after it and show as malformed).
 TEST(MikeyTshark, EveryModeDecodesCleanly) {
   if (std::system("tshark --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "tshark is not installed";
   const std::string pcap = std::string(SIPIM_BINARY_DIR) + "/security-mikey-modes.pcap";
@@ -162,8 +178,14 @@ TEST(MikeyTshark, EveryModeDecodesCleanly) {
     ASSERT_TRUE(w.ok());
     sip::IdGenerator ids(42);
     std::uint64_t n = 0;
-    for (Mode mode : {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned}) {
-      Exchange e = RunExchange(mode);
+    const std::pair<Mode, DhGroup> runs[] = {
+        {Mode::kPsk, DhGroup::kOakley5},     {Mode::kPke, DhGroup::kOakley5},
+        {Mode::kDhSigned, DhGroup::kOakley5}, {Mode::kDhhmac, DhGroup::kOakley5},
+        {Mode::kEcdhSigned, DhGroup::kOakley5}, {Mode::kDhSigned, DhGroup::kOakley1},
+        {Mode::kDhSigned, DhGroup::kOakley2}, {Mode::kDhhmac, DhGroup::kOakley1},
+        {Mode::kDhhmac, DhGroup::kOakley2}};
+    for (const auto& [mode, group] : runs) {
+      Exchange e = RunExchange(mode, group);
       ASSERT_FALSE(e.i.empty() || e.r.empty());
       const std::string offer = Offer(e.i, ++n);
       const std::string branch = ids.Branch(), tag = ids.Tag(), call_id = ids.CallId("192.0.2.1");
@@ -204,8 +226,10 @@ TEST(MikeyTshark, EveryModeDecodesCleanly) {
       w.Udp(0xC0000202, 5060, 0xC0000201, 5060, ok);
       auto di = Decode(e.i), dr = Decode(e.r);
       ASSERT_TRUE(di.ok() && dr.ok());
-      frames.emplace_back(std::string(ModeName(mode)) + " I_MESSAGE", *di);
-      frames.emplace_back(std::string(ModeName(mode)) + " R_MESSAGE", *dr);
+      const std::string label =
+          std::string(ModeName(mode)) + (di->Find<DhPayload>() ? std::string(" ") + DhGroupName(group) : "");
+      frames.emplace_back(label + " I_MESSAGE", *di);
+      frames.emplace_back(label + " R_MESSAGE", *dr);
     }
   }
   const std::string out = RunTshark(pcap);
@@ -243,9 +267,36 @@ TEST(MikeyTshark, EveryModeDecodesCleanly) {
     if (m.Find<CertPayload>()) {
       EXPECT_NE(text.find("Certificate type: X.509v3"), std::string::npos);
     }
-    if (m.Find<DhPayload>()) {
-      EXPECT_NE(text.find("DH-Group: OAKLEY 5"), std::string::npos);
+    if (const DhPayload* d = m.Find<DhPayload>()) {
+      const std::string group = DhGroupName(static_cast<DhGroup>(d->group));
+      EXPECT_NE(text.find("DH-Group: " + group), std::string::npos) << text;
+      // Every DH payload of the frame shows this group and no other.
+      for (const char* other : {"OAKLEY 5", "OAKLEY 1", "OAKLEY 2"}) {
+        if (group != other) {
+          EXPECT_EQ(text.find(std::string("DH-Group: ") + other), std::string::npos) << other;
+        }
+      }
     }
+  }
+  // tshark's DH fields per frame, in full: each DH payload's group id and its whole value, so
+  // tshark took exactly the prime's length (96 / 128 / 192 bytes) as the value.
+  const std::string fields = RunTshark(pcap, "-T fields -e mikey.dh.group -e mikey.dh.value");
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < fields.size();) {
+    const std::size_t nl = fields.find('\n', at);
+    lines.push_back(fields.substr(at, nl == std::string::npos ? std::string::npos : nl - at));
+    at = nl == std::string::npos ? fields.size() : nl + 1;
+  }
+  ASSERT_EQ(lines.size(), frames.size()) << fields;
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    std::string groups, values;
+    for (const Payload& pl : frames[f].second.payloads) {
+      if (const auto* d = std::get_if<DhPayload>(&pl)) {
+        groups += (groups.empty() ? "" : ",") + std::to_string(d->group);
+        values += (values.empty() ? "" : ",") + Hex(d->value);
+      }
+    }
+    EXPECT_EQ(lines[f], groups.empty() ? "\t" : groups + "\t" + values) << frames[f].first;
   }
 }
 
