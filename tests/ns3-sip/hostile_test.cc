@@ -857,3 +857,33 @@ TEST_F(Hostile, CallerMediaListenerHoldsConnectionsUntilTheAnswer) {
   EXPECT_EQ(refused, 1u);
   EXPECT_TRUE(eveClosed);
 }
+
+// A UA remembers the ImIds it delivered only as long as a copy of the same
+// request can still arrive (64*T1 for the sender's retransmissions, plus
+// T4 in the network: 37 s by default), not for ever: a second copy within
+// that window (another transaction, so not absorbed by the first) is still
+// flagged duplicate, and after 3000 distinct IMs at 10 per second the set
+// holds about 370 ids, not 3000. Before, every id stayed (3002 here).
+TEST_F(Hostile, DeliveredImIdsAreRememberedForTheRetransmissionWindowOnly) {
+  auto message = [&](std::uint64_t imId, int branch, double at) {
+    char callId[40];
+    std::snprintf(callId, sizeof callId, "m%015llx@10.0.1.1", static_cast<unsigned long long>(imId));
+    std::string m = Request("MESSAGE", "sip:shirley@10.0.3.2",
+                            "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:shirley@office.com>\r\n"
+                            "Call-ID: " + std::string(callId) + "\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n",
+                            "hi");
+    m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKd" + std::to_string(branch));
+    raw.SendAt(at, tb.addr[3], m);
+  };
+  message(0xa1, 1, 1.0);
+  message(0xa1, 2, 20.0);  // 19 s later, a new transaction: a duplicate
+  for (int i = 0; i < 3000; ++i) message(0x1000 + i, 100 + i, 40.0 + 0.1 * i);
+  message(0xa1, 3, 345.0);  // 344 s after the first: out of the window, forgotten
+  RunUntil(346);
+  ASSERT_EQ(tb.deliveries.size(), 3003u);
+  EXPECT_FALSE(tb.deliveries[0].duplicate);
+  EXPECT_TRUE(tb.deliveries[1].duplicate);
+  for (std::size_t i = 2; i < 3002; ++i) EXPECT_FALSE(tb.deliveries[i].duplicate);
+  EXPECT_FALSE(tb.deliveries[3002].duplicate);
+  EXPECT_LE(tb.shirley->GetRememberedImIds(), 400u);
+}

@@ -136,7 +136,14 @@ struct SipUserAgent::Impl {
   std::string fromTag;     // for out-of-dialog requests
   std::string regCallId;
   std::uint32_t nodeId = 0;
-  std::unordered_set<std::uint64_t> delivered;  // ImIds delivered here (duplicates)
+  // Duplicate suppression: the ImIds delivered here, each remembered from
+  // its first delivery for as long as another copy of its request can
+  // still come (DuplicateWindow) and no longer, oldest first in
+  // `deliveredAge`; at most kMaxRememberedIms (the oldest go first), so
+  // memory follows the delivery rate, not the number of IMs.
+  std::unordered_set<std::uint64_t> delivered;
+  std::deque<std::pair<Time, std::uint64_t>> deliveredAge;
+  static constexpr std::size_t kMaxRememberedIms = std::size_t{1} << 16;
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions;  // by key
   std::unordered_map<std::uint64_t, Session*> sessionsById;
   std::uint64_t nextConnId = 1;
@@ -576,7 +583,20 @@ struct SipUserAgent::Impl {
 
   void Deliver(std::uint64_t imId, const std::string& from, std::uint32_t bodyBytes, std::uint32_t hops) {
     bool duplicate = false;
-    if (imId != 0) duplicate = !delivered.insert(imId).second;
+    if (imId != 0) {
+      // A copy comes at most 64*T1 after the first (the sender's timer F
+      // ends its retransmissions; a fork sends every copy at once) and is
+      // at most T4 in the network: that long an id is worth remembering.
+      const Time now = Simulator::Now();
+      const Time window = 64 * timers.t1 + timers.t4;
+      while (!deliveredAge.empty() &&
+             (deliveredAge.front().first + window <= now || deliveredAge.size() >= kMaxRememberedIms)) {
+        delivered.erase(deliveredAge.front().second);
+        deliveredAge.pop_front();
+      }
+      duplicate = !delivered.insert(imId).second;
+      if (!duplicate) deliveredAge.emplace_back(now, imId);
+    }
     ++self->m_imsDelivered;
     self->m_imDeliveredTrace(imId, from, bodyBytes, hops, duplicate);
   }
@@ -1655,6 +1675,8 @@ bool SipUserAgent::HasSession(const std::string& to) const {
   return m_impl->sessions.count(Impl::SessionKey(norm, SipImMode::kSessionStripped)) ||
          m_impl->sessions.count(Impl::SessionKey(norm, SipImMode::kSessionMsrp));
 }
+
+std::size_t SipUserAgent::GetRememberedImIds() const { return m_impl->delivered.size(); }
 
 std::uint16_t SipUserAgent::GetSipPort() const { return m_impl->ep ? m_impl->ep->port() : 0; }
 

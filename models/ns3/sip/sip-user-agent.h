@@ -114,6 +114,8 @@ class SipUserAgent : public Application {
   std::uint64_t GetRetransmissions() const { return m_retransmissions; }
   std::uint64_t GetDuplicateConnections() const { return m_duplicateConnections; }
   std::uint64_t GetSessionsOpened() const { return m_sessionsOpened; }
+  // ImIds remembered for duplicate suppression (see ImDelivered's flag).
+  std::size_t GetRememberedImIds() const;
 
  protected:
   void DoDispose() override;
