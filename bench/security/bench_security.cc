@@ -383,11 +383,14 @@ struct MikeyFixture {
   Bytes i, r;
 };
 
-MikeyFixture MakeMikey(sec::mikey::Mode mode) {
+using sec::mikey::DhGroup;
+
+MikeyFixture MakeMikey(sec::mikey::Mode mode, DhGroup group = DhGroup::kOakley5) {
   Pki& p = GetPki(KeyAlg::kRsa2048);
   MikeyFixture f;
   sec::mikey::Config c;
   c.mode = mode;
+  c.dh_group = group;
   c.psk = Bytes(32, 0x5c);
   c.initiator_uri = p.users[0].aor;
   c.responder_uri = p.users[1].aor;
@@ -411,8 +414,8 @@ enum class MikeyOp { kBuildI, kProcessI, kProcessR, kDecodeI, kDecodeR };
 // one message before timing), so the peer's CERT payload is not re-parsed
 // nor its chain re-validated (validity is re-checked per message).
 template <class State>
-void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached) {
-  MikeyFixture f = MakeMikey(mode);
+void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached, DhGroup group) {
+  MikeyFixture f = MakeMikey(mode, group);
   sec::CertCache cache;
   if (cached) f.ci.cert_cache = f.cr.cert_cache = &cache;
   // ProcessR needs the initiator that built I: rebuild one and its matching R.
@@ -468,6 +471,17 @@ void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached) {
   state.counters["bytes_out"] = static_cast<double>(op == MikeyOp::kBuildI ? out : op == MikeyOp::kProcessI ? out : 0);
 }
 
+// The name a mode's rows carry: the mode ("dh", "dhhmac", ...), and for DH
+// and DHHMAC in another group than OAKLEY 5 the group ("dh-oakley2").
+std::string MikeyRowName(sec::mikey::Mode mode, DhGroup group) {
+  const std::string m = sec::mikey::ModeName(mode);
+  switch (group) {
+    case DhGroup::kOakley1: return m + "-oakley1";
+    case DhGroup::kOakley2: return m + "-oakley2";
+    default: return m;
+  }
+}
+
 void RegisterMikey() {
   using sec::mikey::Mode;
   const std::pair<MikeyOp, const char*> ops[] = {{MikeyOp::kBuildI, "i_build"},
@@ -475,20 +489,21 @@ void RegisterMikey() {
                                                   {MikeyOp::kProcessR, "r_process"},
                                                   {MikeyOp::kDecodeI, "i_decode"},
                                                   {MikeyOp::kDecodeR, "r_decode"}};
-  for (Mode mode : {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned}) {
+  // Every mode in OAKLEY 5 (the default), then DH and DHHMAC in OAKLEY 1 and 2.
+  const std::pair<Mode, DhGroup> runs[] = {
+      {Mode::kPsk, DhGroup::kOakley5},      {Mode::kPke, DhGroup::kOakley5},      {Mode::kDhSigned, DhGroup::kOakley5},
+      {Mode::kDhhmac, DhGroup::kOakley5},   {Mode::kEcdhSigned, DhGroup::kOakley5}, {Mode::kDhSigned, DhGroup::kOakley1},
+      {Mode::kDhSigned, DhGroup::kOakley2}, {Mode::kDhhmac, DhGroup::kOakley1},   {Mode::kDhhmac, DhGroup::kOakley2}};
+  for (const auto& [mode, group] : runs) {
+    const std::string row = "BM_Mikey/" + MikeyRowName(mode, group) + "/";
     for (const auto& [op, name] : ops) {
-      Register("BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name, BENCH(MikeyBench), mode, op, false)
+      Register(row + name, BENCH(MikeyBench), mode, op, false, group)
           ->Apply(mode == Mode::kPsk || op == MikeyOp::kDecodeI || op == MikeyOp::kDecodeR ? FastTiming : SlowTiming);
       // Receivers of a CERT payload, with a warm certificate cache.
       const bool gets_cert = (op == MikeyOp::kProcessI && (mode == Mode::kPke || mode == Mode::kDhSigned ||
                                                            mode == Mode::kEcdhSigned)) ||
                              (op == MikeyOp::kProcessR && (mode == Mode::kDhSigned || mode == Mode::kEcdhSigned));
-      if (gets_cert) {
-        Register(
-            "BM_Mikey/" + std::string(sec::mikey::ModeName(mode)) + "/" + name + "-cached", BENCH(MikeyBench), mode,
-            op, true)
-            ->Apply(SlowTiming);
-      }
+      if (gets_cert) Register(row + name + "-cached", BENCH(MikeyBench), mode, op, true, group)->Apply(SlowTiming);
     }
   }
 }
@@ -719,28 +734,123 @@ void PrimRsaEncrypt(State& state, int padding, bool decrypt) {
   state.counters["bytes_out"] = static_cast<double>(out);
 }
 
-sec::EvpPkeyPtr GenFfdhKey() {
+// The fourth-round primitives check once, before timing, that their calls
+// give what an independent OpenSSL route gives, so none of them can time
+// less work than the operation it stands for; a mismatch ends the
+// benchmark with an error (CTest bench_security.new_primitives_run).
+template <class State>
+bool Verified(State& state, bool ok, const char* what) {
+  if (!ok) state.SkipWithError(what);
+  return ok;
+}
+
+// OAKLEY 1 or 2 as MIKEY keeps them (ExplicitGroup): p from OpenSSL's
+// RFC 2409 constant and g = 2 as a parameter key made once per process;
+// their BIGNUMs for the peer-value import. Null members on failure.
+struct KeptModp {
+  sec::OsslPtr<BIGNUM, BN_free> p, g;
+  sec::EvpPkeyPtr params;
+};
+
+const KeptModp& KeptExplicitModp(DhGroup group) {
+  auto make = [](BIGNUM* (*prime)(BIGNUM*)) {
+    KeptModp m;
+    m.p.reset(prime(nullptr));
+    m.g.reset(BN_new());
+    sec::OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
+    if (!m.p || !m.g || !bld || BN_set_word(m.g.get(), 2) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, m.p.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, m.g.get()) != 1) {
+      return m;
+    }
+    sec::OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
+    sec::EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+    EVP_PKEY* raw = nullptr;
+    if (params && fctx && EVP_PKEY_fromdata_init(fctx.get()) == 1 &&
+        EVP_PKEY_fromdata(fctx.get(), &raw, EVP_PKEY_KEY_PARAMETERS, params.get()) == 1) {
+      m.params.reset(raw);
+    }
+    return m;
+  };
+  static const KeptModp oakley1 = make(BN_get_rfc2409_prime_768), oakley2 = make(BN_get_rfc2409_prime_1024);
+  return group == DhGroup::kOakley1 ? oakley1 : oakley2;
+}
+
+// A MODP key as MIKEY generates it (GenKeyPair): OAKLEY 5 by group name,
+// OAKLEY 1 and 2 from the kept parameter key with a 160-bit exponent.
+sec::EvpPkeyPtr GenFfdhKey(DhGroup group = DhGroup::kOakley5) {
+  EVP_PKEY* k = nullptr;
+  if (group != DhGroup::kOakley5) {
+    const KeptModp& m = KeptExplicitModp(group);
+    sec::EvpPkeyCtxPtr ctx(m.params ? EVP_PKEY_CTX_new_from_pkey(nullptr, m.params.get(), nullptr) : nullptr);
+    int bits = 160;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_int(OSSL_PKEY_PARAM_DH_PRIV_LEN, &bits), OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_params(ctx.get(), params) != 1 ||
+        EVP_PKEY_generate(ctx.get(), &k) != 1) {
+      return nullptr;
+    }
+    return sec::EvpPkeyPtr(k);
+  }
   sec::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("modp_1536"), 0),
       OSSL_PARAM_construct_end()};
-  EVP_PKEY* k = nullptr;
   EVP_PKEY_keygen_init(ctx.get());
   EVP_PKEY_CTX_set_params(ctx.get(), params);
   EVP_PKEY_generate(ctx.get(), &k);
   return sec::EvpPkeyPtr(k);
 }
 
-sec::EvpPkeyPtr GenAgreementKey(bool ec) { return ec ? sec::EvpPkeyPtr(EVP_EC_gen("P-256")) : GenFfdhKey(); }
+// The group's parameters as MIKEY gives them with a peer's value
+// (ImportDhValue): OAKLEY 5 by name, OAKLEY 1 and 2 as p and g.
+bool PushDhGroup(OSSL_PARAM_BLD* bld, DhGroup group) {
+  if (group == DhGroup::kOakley5) {
+    return OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "modp_1536", 0) == 1;
+  }
+  const KeptModp& m = KeptExplicitModp(group);
+  return m.p && m.g && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, m.p.get()) == 1 &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, m.g.get()) == 1;
+}
 
+std::size_t DhBytes(DhGroup group) { return sec::mikey::DhGroupBytes(static_cast<std::uint8_t>(group)); }
+
+sec::EvpPkeyPtr GenAgreementKey(bool ec, DhGroup group = DhGroup::kOakley5) {
+  return ec ? sec::EvpPkeyPtr(EVP_EC_gen("P-256")) : GenFfdhKey(group);
+}
+
+// The public value of a MODP key, left-padded to the group's length (as on
+// the wire), or empty.
+Bytes DhPublicValue(EVP_PKEY* key, DhGroup group) {
+  BIGNUM* pub = nullptr;
+  Bytes value(DhBytes(group));
+  if (key == nullptr || EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PUB_KEY, &pub) != 1) return {};
+  const int n = BN_bn2binpad(pub, value.data(), static_cast<int>(value.size()));
+  BN_free(pub);
+  return n == static_cast<int>(value.size()) ? value : Bytes{};
+}
+
+// The new groups' keygen checks once, before timing, that it makes a key in
+// the group (its public value as long as the prime, a Legendre symbol of 1).
 template <class State>
-void PrimKeygen(State& state, bool ec) {
+void PrimKeygen(State& state, bool ec, DhGroup group = DhGroup::kOakley5) {
+  if (!ec && group != DhGroup::kOakley5) {
+    auto k = GenFfdhKey(group);
+    const Bytes v = DhPublicValue(k.get(), group);
+    sec::OsslPtr<BIGNUM, BN_free> y(v.empty() ? nullptr : BN_bin2bn(v.data(), static_cast<int>(v.size()), nullptr));
+    sec::OsslPtr<BN_CTX, BN_CTX_free> bctx(BN_CTX_new());
+    const KeptModp& m = KeptExplicitModp(group);
+    if (!Verified(state, y && bctx && m.p && BN_num_bytes(m.p.get()) == static_cast<int>(v.size()) &&
+                             BN_kronecker(y.get(), m.p.get(), bctx.get()) == 1,
+                  "keygen: not a key of the group")) {
+      return;
+    }
+  }
   for (auto _ : state) {
-    auto k = GenAgreementKey(ec);
+    auto k = GenAgreementKey(ec, group);
     if (!k) state.SkipWithError("keygen");
     benchmark::DoNotOptimize(k.get());
   }
-  state.counters["bytes_out"] = ec ? 65 : 192;
+  state.counters["bytes_out"] = ec ? 65 : static_cast<double>(DhBytes(group));
 }
 
 // quick = false: the peer key gets OpenSSL's full public-key check
@@ -773,8 +883,8 @@ void PrimDerive(State& state, bool ec, bool quick = false) {
 // Turning a peer's public value from the wire into a key, as MIKEY's DH,
 // DHHMAC and ECDH modes do (OSSL_PARAM_BLD, EVP_PKEY_fromdata).
 template <class State>
-void PrimImportPeer(State& state, bool ec) {
-  auto key = GenAgreementKey(ec);
+void PrimImportPeer(State& state, bool ec, DhGroup group = DhGroup::kOakley5) {
+  auto key = GenAgreementKey(ec, group);
   Bytes value;
   if (ec) {
     unsigned char buf[133];
@@ -782,11 +892,23 @@ void PrimImportPeer(State& state, bool ec) {
     EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len);
     value.assign(buf, buf + len);
   } else {
-    BIGNUM* pub = nullptr;
-    EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, &pub);
-    value.resize(192);
-    BN_bn2binpad(pub, value.data(), 192);
-    BN_free(pub);
+    value = DhPublicValue(key.get(), group);
+  }
+  if (!ec && group != DhGroup::kOakley5) {  // the imported key holds the value it was given
+    sec::OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
+    sec::OsslPtr<BIGNUM, BN_free> bn(BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr));
+    const bool pushed = bld && bn && PushDhGroup(bld.get(), group) &&
+                        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, bn.get()) == 1;
+    sec::OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(pushed ? OSSL_PARAM_BLD_to_param(bld.get()) : nullptr);
+    sec::EvpPkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+    EVP_PKEY* peer = nullptr;
+    const bool made = params && fctx && EVP_PKEY_fromdata_init(fctx.get()) == 1 &&
+                      EVP_PKEY_fromdata(fctx.get(), &peer, EVP_PKEY_PUBLIC_KEY, params.get()) == 1;
+    sec::EvpPkeyPtr owned(peer);
+    if (!Verified(state, made && !value.empty() && DhPublicValue(peer, group) == value,
+                  "import_peer: value not imported")) {
+      return;
+    }
   }
   for (auto _ : state) {
     sec::OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
@@ -796,7 +918,7 @@ void PrimImportPeer(State& state, bool ec) {
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, value.data(), value.size());
     } else {
       bn.reset(BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr));
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "modp_1536", 0);
+      PushDhGroup(bld.get(), group);
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, bn.get());
     }
     sec::OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
@@ -810,16 +932,6 @@ void PrimImportPeer(State& state, bool ec) {
   }
   state.counters["bytes_out"] = 0;
   state.counters["bytes_in"] = static_cast<double>(value.size());
-}
-
-// The fourth-round primitives check once, before timing, that their calls
-// give what an independent OpenSSL route gives, so none of them can time
-// less work than the operation it stands for; a mismatch ends the
-// benchmark with an error (CTest bench_security.new_primitives_run).
-template <class State>
-bool Verified(State& state, bool ok, const char* what) {
-  if (!ok) state.SkipWithError(what);
-  return ok;
 }
 
 // The encoded public point of an EC key, or empty.
@@ -962,8 +1074,8 @@ void PrimImportPeerParams(State& state) {
 // context, padded output (the 192-byte TGK), peer set with validation off,
 // one derive; as MIKEY DH / DHHMAC do after their own subgroup check.
 template <class State>
-void PrimDeriveNoCheckDh(State& state) {
-  auto a = GenFfdhKey(), b = GenFfdhKey();
+void PrimDeriveNoCheckDh(State& state, DhGroup group = DhGroup::kOakley5) {
+  auto a = GenFfdhKey(group), b = GenFfdhKey(group);
   unsigned char secret[256];
   std::size_t len = 0;
   // check = 0: as timed; check = 1: OpenSSL's full peer check (the reference).
@@ -973,10 +1085,10 @@ void PrimDeriveNoCheckDh(State& state) {
     return ctx && EVP_PKEY_derive_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) == 1 &&
            EVP_PKEY_derive_set_peer_ex(ctx.get(), b.get(), check) == 1 && EVP_PKEY_derive(ctx.get(), out, out_len) == 1;
   };
-  {  // the same 192-byte secret as a derivation with OpenSSL's full peer check
+  {  // the same secret, as long as the prime, as a derivation with OpenSSL's full peer check
     unsigned char ref[256];
     std::size_t ref_len = 0;
-    const bool ok = derive(0, secret, &len) && derive(1, ref, &ref_len) && len == 192 && ref_len == len &&
+    const bool ok = derive(0, secret, &len) && derive(1, ref, &ref_len) && len == DhBytes(group) && ref_len == len &&
                     std::memcmp(secret, ref, len) == 0;
     if (!Verified(state, ok, "derive-nocheck: secret differs")) return;
   }
@@ -998,13 +1110,13 @@ void PrimDeriveNoCheckDh(State& state) {
 constexpr std::size_t kLegendreValues = 20;
 
 template <class State>
-void PrimLegendre(State& state) {
+void PrimLegendre(State& state, DhGroup group = DhGroup::kOakley5) {
   sec::OsslPtr<BN_CTX, BN_CTX_free> bctx(BN_CTX_new());
   std::vector<sec::OsslPtr<BIGNUM, BN_free>> ys;
   sec::OsslPtr<BIGNUM, BN_free> p;
   bool ok = bctx != nullptr;
   for (std::size_t i = 0; ok && i < kLegendreValues; ++i) {
-    auto key = GenFfdhKey();
+    auto key = GenFfdhKey(group);
     BIGNUM *y = nullptr, *key_p = nullptr;
     ok = key && EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, &y) == 1 &&
          EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_FFC_P, &key_p) == 1;
@@ -1856,7 +1968,7 @@ bool MikeySignedRange(const Bytes& raw, const sec::mikey::Message& m, unsigned c
   return EVP_Digest(raw.data(), m.offsets.back() + 2, digest, &len, EVP_sha256(), nullptr) == 1 && len == 32;
 }
 
-bool MikeyParts(sec::mikey::Mode mode, const Bytes& i, MikeyIParts* out) {
+bool MikeyParts(sec::mikey::Mode mode, const Bytes& i, MikeyIParts* out, DhGroup group = DhGroup::kOakley5) {
   auto m = sec::mikey::Decode(i);
   if (!m.ok()) return false;
   const auto* cert = m->Find<sec::mikey::CertPayload>();
@@ -1875,8 +1987,8 @@ bool MikeyParts(sec::mikey::Mode mode, const Bytes& i, MikeyIParts* out) {
     return out->dh.size() == 65;
   }
   const auto* dh = m->Find<sec::mikey::DhPayload>();
-  if (dh != nullptr) out->dh = dh->value;
-  return out->dh.size() == 192;
+  if (dh != nullptr && dh->group == static_cast<std::uint8_t>(group)) out->dh = dh->value;
+  return out->dh.size() == DhBytes(group);
 }
 
 // The CERT check of a MIKEY receiver without a certificate cache
@@ -1912,15 +2024,15 @@ bool MikeyPkeDecrypt(EVP_PKEY* key, const Bytes& pke) {
 // taken with a fresh BN_CTX (CheckModp1536Value), imported by OSSL_PARAM_BLD
 // (ImportDhValue), and the padded secret derived without OpenSSL's peer
 // check (SharedSecret: size query, then derive).
-bool MikeyDhDerive(EVP_PKEY* own, const Bytes& value, const BIGNUM* p, std::size_t* secret_len) {
+bool MikeyDhDerive(EVP_PKEY* own, const Bytes& value, const BIGNUM* p, std::size_t* secret_len,
+                   DhGroup group = DhGroup::kOakley5) {
   sec::OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
   sec::OsslPtr<BIGNUM, BN_free> y(BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr));
   sec::OsslPtr<BIGNUM, BN_free> p_minus_1(BN_dup(p));
   sec::OsslPtr<BN_CTX, BN_CTX_free> bctx(BN_CTX_new());
   if (!bld || !y || !p_minus_1 || !bctx || BN_sub_word(p_minus_1.get(), 1) != 1 ||
       BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), p_minus_1.get()) >= 0 ||
-      BN_kronecker(y.get(), p, bctx.get()) != 1 ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "modp_1536", 0) != 1 ||
+      BN_kronecker(y.get(), p, bctx.get()) != 1 || !PushDhGroup(bld.get(), group) ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y.get()) != 1) {
     return false;
   }
@@ -1944,10 +2056,11 @@ bool MikeyDhDerive(EVP_PKEY* own, const Bytes& value, const BIGNUM* p, std::size
   return EVP_PKEY_derive(dctx.get(), secret, secret_len) == 1;
 }
 
-// DH, the I_MESSAGE side: first an OAKLEY 5 key by group name (GenKeyPair).
-bool MikeyDhAgree(const Bytes& value, const BIGNUM* p, std::size_t* secret_len) {
-  const sec::EvpPkeyPtr own = GenFfdhKey();
-  return own && MikeyDhDerive(own.get(), value, p, secret_len);
+// DH, the I_MESSAGE side: first a key in the group (GenKeyPair: OAKLEY 5 by
+// group name, OAKLEY 1 and 2 from the kept parameters).
+bool MikeyDhAgree(const Bytes& value, const BIGNUM* p, std::size_t* secret_len, DhGroup group) {
+  const sec::EvpPkeyPtr own = GenFfdhKey(group);
+  return own && MikeyDhDerive(own.get(), value, p, secret_len, group);
 }
 
 // ECDH-ext, the R_MESSAGE side: the peer point imported into a copy of the
@@ -1994,12 +2107,12 @@ bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, st
 // timing, as in the code. Parsing, KDF, HMAC, AES-CM and the SHA-256 of the
 // signed ranges are not in the complete lists, so not here either.
 template <class State>
-void PrimSequenceMikey(State& state, sec::mikey::Mode mode) {
+void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
   using sec::mikey::Mode;
   Pki& p = GetPki(KeyAlg::kRsa2048);
-  const MikeyFixture f = MakeMikey(mode);
+  const MikeyFixture f = MakeMikey(mode, group);
   MikeyIParts in;
-  if (!Verified(state, MikeyParts(mode, f.i, &in), "sequence: I_MESSAGE parts")) return;
+  if (!Verified(state, MikeyParts(mode, f.i, &in, group), "sequence: I_MESSAGE parts")) return;
   // The responder's own signature over a real R_MESSAGE (DH family).
   unsigned char r_digest[32] = {0};
   Bytes r_sig;
@@ -2024,12 +2137,12 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode) {
                          "sequence: signature differs from the R_MESSAGE's")) {
     return;
   }
-  // OAKLEY 5's p (Modp1536SafePrime: once per process).
-  sec::EvpPkeyPtr dh_params = mode == Mode::kDhSigned ? GenFfdhKey() : sec::EvpPkeyPtr();
+  // The group's p (SafePrime: once per process).
+  sec::EvpPkeyPtr dh_params = mode == Mode::kDhSigned ? GenFfdhKey(group) : sec::EvpPkeyPtr();
   BIGNUM* prime = nullptr;
   if (mode == Mode::kDhSigned &&
       (!dh_params || EVP_PKEY_get_bn_param(dh_params.get(), OSSL_PKEY_PARAM_FFC_P, &prime) != 1)) {
-    state.SkipWithError("sequence: OAKLEY 5 prime");
+    state.SkipWithError("sequence: the group's prime");
     return;
   }
   sec::OsslPtr<BIGNUM, BN_free> owned_prime(prime);
@@ -2040,13 +2153,15 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode) {
     state.SkipWithError("sequence: P-256 keygen context");
     return;
   }
-  const std::size_t want_secret = mode == Mode::kEcdhSigned ? 32 : 192;
+  const std::size_t want_secret = mode == Mode::kEcdhSigned ? 32 : DhBytes(group);
   std::size_t secret_len = 0;
   for (auto _ : state) {
     bool ok = MikeyCertCheck(in, p.trust.get());
     switch (mode) {
       case Mode::kPke: ok = ok && MikeyPkeDecrypt(me, in.pke); break;
-      case Mode::kDhSigned: ok = ok && MikeyDhAgree(in.dh, prime, &secret_len) && secret_len == want_secret; break;
+      case Mode::kDhSigned:
+        ok = ok && MikeyDhAgree(in.dh, prime, &secret_len, group) && secret_len == want_secret;
+        break;
       case Mode::kEcdhSigned:
         ok = ok && MikeyEcdhAgree(kctx.get(), ec_params, in.dh, &secret_len) && secret_len == want_secret;
         break;
@@ -2073,12 +2188,12 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode) {
 // message (measured with perf: the SIGN check 50 µs here against the kept
 // context's 32 µs, the chain check 63 µs against 51 µs).
 template <class State>
-void PrimSequenceMikeyR(State& state, sec::mikey::Mode mode) {
+void PrimSequenceMikeyR(State& state, sec::mikey::Mode mode, DhGroup group) {
   const bool ec = mode == sec::mikey::Mode::kEcdhSigned;
   Pki& p = GetPki(KeyAlg::kRsa2048);
-  const MikeyFixture f = MakeMikey(mode);
+  const MikeyFixture f = MakeMikey(mode, group);
   MikeyIParts in;
-  if (!Verified(state, MikeyParts(mode, f.r, &in), "sequence: R_MESSAGE parts")) return;
+  if (!Verified(state, MikeyParts(mode, f.r, &in, group), "sequence: R_MESSAGE parts")) return;
   EVP_PKEY* ec_params = KeptP256Params();
   sec::EvpPkeyPtr own;
   BIGNUM* prime = nullptr;
@@ -2087,7 +2202,7 @@ void PrimSequenceMikeyR(State& state, sec::mikey::Mode mode) {
     EVP_PKEY* k = nullptr;
     if (kctx && EVP_PKEY_keygen_init(kctx.get()) == 1 && EVP_PKEY_generate(kctx.get(), &k) == 1) own.reset(k);
   } else {
-    own = GenFfdhKey();
+    own = GenFfdhKey(group);
     if (own && EVP_PKEY_get_bn_param(own.get(), OSSL_PKEY_PARAM_FFC_P, &prime) != 1) own.reset();
   }
   sec::OsslPtr<BIGNUM, BN_free> owned_prime(prime);
@@ -2095,12 +2210,12 @@ void PrimSequenceMikeyR(State& state, sec::mikey::Mode mode) {
     state.SkipWithError("sequence: the initiator's key");
     return;
   }
-  const std::size_t want_secret = ec ? 32 : 192;
+  const std::size_t want_secret = ec ? 32 : DhBytes(group);
   std::size_t secret_len = 0;
   auto receive = [&] {
     return MikeyCertCheck(in, p.trust.get()) &&
            (ec ? MikeyEcdhDerive(own.get(), ec_params, in.dh, &secret_len)
-               : MikeyDhDerive(own.get(), in.dh, prime, &secret_len)) &&
+               : MikeyDhDerive(own.get(), in.dh, prime, &secret_len, group)) &&
            secret_len == want_secret;
   };
   if (!Verified(state, receive(), "sequence: R_MESSAGE receive")) return;
@@ -2138,15 +2253,18 @@ void RegisterPrimitives() {
       ->Apply(SlowTiming);
   Register("BM_Primitive/sequence-decrypt_verify/p256-r1-100", BENCH(PrimSequenceSmimeP256))
       ->Apply(SlowTiming);
-  for (sec::mikey::Mode mode : {sec::mikey::Mode::kPke, sec::mikey::Mode::kDhSigned, sec::mikey::Mode::kEcdhSigned}) {
-    Register(
-        "BM_Primitive/sequence-i_process/" + std::string(sec::mikey::ModeName(mode)), BENCH(PrimSequenceMikey), mode)
-        ->Apply(SlowTiming);
-  }
-  for (sec::mikey::Mode mode : {sec::mikey::Mode::kDhSigned, sec::mikey::Mode::kEcdhSigned}) {
-    Register("BM_Primitive/sequence-r_process/" + std::string(sec::mikey::ModeName(mode)), BENCH(PrimSequenceMikeyR),
-             mode)
-        ->Apply(SlowTiming);
+  using sec::mikey::Mode;
+  const std::pair<Mode, DhGroup> signed_receives[] = {{Mode::kPke, DhGroup::kOakley5},
+                                                      {Mode::kDhSigned, DhGroup::kOakley5},
+                                                      {Mode::kEcdhSigned, DhGroup::kOakley5},
+                                                      {Mode::kDhSigned, DhGroup::kOakley1},
+                                                      {Mode::kDhSigned, DhGroup::kOakley2}};
+  for (const auto& [mode, group] : signed_receives) {
+    const std::string row = MikeyRowName(mode, group);
+    Register("BM_Primitive/sequence-i_process/" + row, BENCH(PrimSequenceMikey), mode, group)->Apply(SlowTiming);
+    if (mode != Mode::kPke) {
+      Register("BM_Primitive/sequence-r_process/" + row, BENCH(PrimSequenceMikeyR), mode, group)->Apply(SlowTiming);
+    }
   }
   Register("BM_Primitive/verify_chain/rsa2048-anypurpose", BENCH(PrimVerifyChain), KeyAlg::kRsa2048, 0)
       ->Apply(SlowTiming);
@@ -2181,6 +2299,15 @@ void RegisterPrimitives() {
   Register("BM_Primitive/import_peer-params/p256", BENCH(PrimImportPeerParams))->Apply(SlowTiming);
   Register("BM_Primitive/derive-nocheck/modp1536", BENCH(PrimDeriveNoCheckDh))->Apply(SlowTiming);
   Register("BM_Primitive/legendre/modp1536", BENCH(PrimLegendre))->Apply(SlowTiming);
+  // The same four calls in OAKLEY 1 and 2 (MIKEY DH / DHHMAC in those groups):
+  // keys from the kept explicit parameters, values imported with p and g.
+  for (const auto& [group, name] : {std::pair{DhGroup::kOakley1, "modp768"}, std::pair{DhGroup::kOakley2, "modp1024"}}) {
+    const std::string n = name;
+    Register("BM_Primitive/keygen/" + n, BENCH(PrimKeygen), false, group)->Apply(SlowTiming);
+    Register("BM_Primitive/import_peer/" + n, BENCH(PrimImportPeer), false, group)->Apply(SlowTiming);
+    Register("BM_Primitive/derive-nocheck/" + n, BENCH(PrimDeriveNoCheckDh), group)->Apply(SlowTiming);
+    Register("BM_Primitive/legendre/" + n, BENCH(PrimLegendre), group)->Apply(SlowTiming);
+  }
   // What sealing authenticates besides the plaintext: the framing header of
   // the benchmarks (kFraming, 34 bytes) and the 9-byte seal header.
   const std::size_t seal_aad = kFraming.size() + sec::kSealHeaderLen;

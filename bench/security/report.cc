@@ -835,6 +835,26 @@ void Tables::MikeyRatios() {
   Ratio("BM_Mikey/dhhmac/i_process", {gen_dh, imp_dh, dh_chk, dh_z});
   Partial("BM_Mikey/dhhmac/r_process", {dh_chk, dh_z});
   Ratio("BM_Mikey/dhhmac/r_process", {imp_dh, dh_chk, dh_z});
+  // DH and DHHMAC in OAKLEY 1 and 2 (rows dh-oakley1, dhhmac-oakley2, ...):
+  // the same calls in the group's size (keys from kept explicit parameters,
+  // values imported with p and g), judged by the same complete lists and the
+  // DH receives' sequence rows.
+  for (const auto& [group, modp] : {std::pair{"oakley1", "modp768"}, std::pair{"oakley2", "modp1024"}}) {
+    const std::string m = modp, dh = "BM_Mikey/dh-" + std::string(group) + "/",
+                      hmac = "BM_Mikey/dhhmac-" + std::string(group) + "/";
+    const Term z{1, P + "derive-nocheck/" + m}, chk{1, P + "legendre/" + m}, imp{1, P + "import_peer/" + m},
+        gen{1, P + "keygen/" + m};
+    Ratio(dh + "i_build", {gen, {1, rs}});
+    Ratio(dh + "i_process", with_cert({gen, imp, chk, z, {1, rs}}));
+    Ratio(dh + "i_process", {{1, P + "sequence-i_process/dh-" + group}}, kSeqNote);
+    Ratio(dh + "i_process-cached", {{1, rv}, gen, imp, chk, z, {1, rs}});
+    Ratio(dh + "r_process", with_cert({imp, chk, z}));
+    Ratio(dh + "r_process", {{1, P + "sequence-r_process/dh-" + group}}, kSeqNote);
+    Ratio(dh + "r_process-cached", {{1, rv}, imp, chk, z});
+    Ratio(hmac + "i_build", {gen});
+    Ratio(hmac + "i_process", {gen, imp, chk, z});
+    Ratio(hmac + "r_process", {imp, chk, z});
+  }
 }
 
 void Tables::SealRatios() {
