@@ -4,6 +4,7 @@
 // 3261 calls for one, else a Drop trace with its reason).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -886,4 +887,45 @@ TEST_F(Hostile, DeliveredImIdsAreRememberedForTheRetransmissionWindowOnly) {
   for (std::size_t i = 2; i < 3002; ++i) EXPECT_FALSE(tb.deliveries[i].duplicate);
   EXPECT_FALSE(tb.deliveries[3002].duplicate);
   EXPECT_LE(tb.shirley->GetRememberedImIds(), 400u);
+}
+
+// A UDP flood faster than the node's simulated CPU must not grow the parse
+// queue without bound: with parsing at 1 ms per message and home.com's
+// NodeCpu MaxQueuedBytes at 64 KiB, 3000 OPTIONS arriving at about 3300
+// per second fill the queue to the cap and every message over it is shed
+// before parsing (NodeCpu "Shed" trace, proxy Drop kOverload), so no
+// message waits for the CPU longer than the cap's worth of parsing (64 KiB
+// of these 230-byte messages, about 0.29 s), and an IM sent after the
+// flood is still delivered. Before, all 3000 were queued and the last
+// waited 2.1 s.
+TEST_F(Hostile, UdpFloodIsShedAtTheParseQueueCap) {
+  Ptr<CpuCalibration> cal = Create<CpuCalibration>();
+  cal->Add("parse", "sip", 0, 1e6);  // 1 ms per message, any size
+  for (std::uint32_t i = 0; i < tb.nodes.GetN(); ++i) tb.nodes.Get(i)->GetObject<NodeCpu>()->SetCalibration(cal);
+  Ptr<NodeCpu> homeCpu = tb.nodes.Get(1)->GetObject<NodeCpu>();
+  homeCpu->SetAttribute("MaxQueuedBytes", UintegerValue(64 * 1024));
+  std::uint64_t shed = 0;
+  homeCpu->TraceConnectWithoutContext("Shed", Callback<void, std::uint32_t, std::uint64_t>(
+                                                  [&shed](std::uint32_t, std::uint64_t queued) {
+                                                    ++shed;
+                                                    EXPECT_LE(queued, 64u * 1024u);
+                                                  }));
+  std::size_t smallest = 1u << 20;
+  for (int i = 0; i < 3000; ++i) {
+    std::string m = Request("OPTIONS", "sip:home.com", std::string(kFields) + "CSeq: 1 OPTIONS\r\n");
+    m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKfl" + std::to_string(i));
+    smallest = std::min(smallest, m.size());
+    raw.SendAt(1.0 + 0.0003 * i, tb.addr[1], m);
+  }
+  Simulator::Schedule(Seconds(10), [this]() { tb.dan->SendIm("shirley@office.com", 50, SipImMode::kPager); });
+  RunUntil(12);
+  EXPECT_GT(shed, 1000u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kOverload), shed);
+  EXPECT_EQ(homeCpu->GetShedMessages(), shed);
+  // At most the cap's worth of messages ahead, 1 ms each.
+  EXPECT_LE(homeCpu->GetMaxWait(), MilliSeconds(64 * 1024 / smallest + 1));
+  EXPECT_EQ(raw.got.size(), 3000u - shed);  // every message not shed is answered
+  std::size_t toShirley = 0;
+  for (const auto& d : tb.deliveries) toShirley += d.node == "shirley" && d.bodyBytes == 50;
+  EXPECT_EQ(toShirley, 1u);
 }

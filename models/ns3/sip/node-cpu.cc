@@ -4,6 +4,7 @@
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 #include "ns3/trace-source-accessor.h"
+#include "ns3/uinteger.h"
 
 namespace ns3 {
 
@@ -21,9 +22,17 @@ TypeId NodeCpu::GetTypeId() {
                         "benchmark machine, 0 turns CPU costs off.",
                         DoubleValue(1.0), MakeDoubleAccessor(&NodeCpu::m_speedFactor),
                         MakeDoubleChecker<double>(0.0))
+          .AddAttribute("MaxQueuedBytes",
+                        "Most bytes of received SIP messages waiting for the CPU to parse them; "
+                        "a message that would go above is dropped unparsed (trace Shed). 0: no limit.",
+                        UintegerValue(std::uint64_t{16} << 20),
+                        MakeUintegerAccessor(&NodeCpu::m_maxQueuedBytes), MakeUintegerChecker<std::uint64_t>())
           .AddTraceSource("Job", "A job was queued: its cost and how long it waits.",
                           MakeTraceSourceAccessor(&NodeCpu::m_jobTrace),
-                          "ns3::NodeCpu::JobTracedCallback");
+                          "ns3::NodeCpu::JobTracedCallback")
+          .AddTraceSource("Shed", "A received message was dropped: the parse queue was full.",
+                          MakeTraceSourceAccessor(&NodeCpu::m_shedTrace),
+                          "ns3::NodeCpu::ShedTracedCallback");
   return tid;
 }
 
@@ -73,6 +82,16 @@ void NodeCpu::DoDispose() {
   m_pending.clear();
   m_calibration = nullptr;
   Object::DoDispose();
+}
+
+bool NodeCpu::AdmitMessage(std::uint32_t bytes) {
+  if (m_maxQueuedBytes == 0 || m_queuedMessageBytes + bytes <= m_maxQueuedBytes) {
+    m_queuedMessageBytes += bytes;
+    return true;
+  }
+  ++m_shed;
+  m_shedTrace(bytes, m_queuedMessageBytes);
+  return false;
 }
 
 bool NodeCpu::TryRunInline(Time cost) {

@@ -70,6 +70,16 @@ class NodeCpu : public Object {
   Time CostOf(const std::string& operation, const std::string& algorithm,
               std::uint64_t sizeBytes) const;
 
+  // Load shedding of received messages (attribute MaxQueuedBytes): a
+  // message about to wait for the CPU is admitted while the bytes of the
+  // messages already waiting stay within the cap; over it, it is refused
+  // (false), counted and traced ("Shed") and its caller drops it
+  // unparsed. An admitted message is released when its parse job starts.
+  bool AdmitMessage(std::uint32_t bytes);
+  void ReleaseMessage(std::uint32_t bytes) { m_queuedMessageBytes -= bytes; }
+  std::uint64_t GetQueuedMessageBytes() const { return m_queuedMessageBytes; }
+  std::uint64_t GetShedMessages() const { return m_shed; }
+
   // Counts one message handled by a model on this node (per-node result).
   void CountMessage() { ++m_messagesHandled; }
 
@@ -85,6 +95,9 @@ class NodeCpu : public Object {
 
   // Trace "Job": (cost, wait) of every job as it is queued.
   typedef void (*JobTracedCallback)(Time cost, Time wait);
+  // Trace "Shed": a received message of `bytes` refused, with `queued`
+  // bytes of messages waiting for the CPU.
+  typedef void (*ShedTracedCallback)(std::uint32_t bytes, std::uint64_t queued);
 
  protected:
   void DoDispose() override;
@@ -105,6 +118,10 @@ class NodeCpu : public Object {
   std::uint64_t m_uncalibrated = 0;
   bool m_warnedUncalibrated = false;
   TracedCallback<Time, Time> m_jobTrace;
+  std::uint64_t m_maxQueuedBytes = 0;
+  std::uint64_t m_queuedMessageBytes = 0;
+  std::uint64_t m_shed = 0;
+  TracedCallback<std::uint32_t, std::uint64_t> m_shedTrace;
 };
 
 }  // namespace ns3

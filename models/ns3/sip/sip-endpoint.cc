@@ -185,6 +185,10 @@ void SipEndpoint::Stop() {
     l->Close();
   }
   m_listeners.clear();
+  // Messages still waiting for the CPU are not processed: give their room back.
+  for (const Parsing& p : m_parsing)
+    if (m_cpu) m_cpu->ReleaseMessage(static_cast<std::uint32_t>(p.bytes.size()));
+  m_parsing.clear();
   for (auto& kv : m_conns) kv.second.conn->Close();
   m_conns.clear();
   m_byRemote.clear();
@@ -408,6 +412,17 @@ void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::F
     GiveBack(std::move(bytes));
     return;
   }
+  // Load shedding: a message that would overfill the node's parse queue
+  // is dropped before any work is spent on it (a real server's socket
+  // buffer overflowing). UDP senders retransmit (timer E); on a stream the
+  // peer's transaction times out.
+  if (!m_cpu->AdmitMessage(static_cast<std::uint32_t>(bytes.size()))) {
+    if (m_onDrop)
+      m_onDrop(SipDropReason::kOverload, static_cast<std::uint32_t>(bytes.size()),
+               "parse queue full (NodeCpu MaxQueuedBytes)", meta);
+    GiveBack(std::move(bytes));
+    return;
+  }
   m_parsing.push_back(Parsing{std::move(bytes), meta, framing});
   m_cpu->Submit(meta.cpu, [this]() { ProcessNext(); });
 }
@@ -417,6 +432,7 @@ void SipEndpoint::ProcessNext() {
   // Off the queue before the handler runs: it may receive more.
   Parsing job = std::move(m_parsing.front());
   m_parsing.pop_front();
+  m_cpu->ReleaseMessage(static_cast<std::uint32_t>(job.bytes.size()));
   Process(job.bytes, job.meta, job.framing);
   GiveBack(std::move(job.bytes));
 }

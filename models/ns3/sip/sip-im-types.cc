@@ -75,6 +75,7 @@ const char* ToString(SipDropReason r) {
     case SipDropReason::kTooLarge: return "too-large";
     case SipDropReason::kBadExtension: return "bad-extension";
     case SipDropReason::kUnexpected: return "unexpected";
+    case SipDropReason::kOverload: return "overload";
   }
   return "?";
 }

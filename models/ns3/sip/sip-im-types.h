@@ -92,6 +92,7 @@ enum class SipDropReason : std::uint8_t {
   kTooLarge,             // answered 513
   kBadExtension,         // answered 420 (Require / Proxy-Require)
   kUnexpected,           // a well-formed message the state machine has no use for
+  kOverload,             // shed unparsed: the node's parse queue was full (NodeCpu MaxQueuedBytes)
 };
 const char* ToString(SipDropReason r);
 
