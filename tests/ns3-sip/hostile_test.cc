@@ -929,3 +929,64 @@ TEST_F(Hostile, UdpFloodIsShedAtTheParseQueueCap) {
   for (const auto& d : tb.deliveries) toShirley += d.node == "shirley" && d.bodyBytes == 50;
   EXPECT_EQ(toShirley, 1u);
 }
+
+// A media peer that accepts the session's connection but never reads must
+// not make the sender queue IMs for ever: once more than the UA's
+// MediaMaxQueuedBytes (4 MiB) wait for the connection, nothing more is
+// sent (a traced drop), the session is closed, and every IM not known to
+// be delivered fails with kTransportError, so the sender sees the failure.
+// Bob is a fake UA on Shirley's node: it answers the INVITE 200 with an
+// SDP naming a TCP listener that accepts and never reads. Before, the 100
+// IMs of 60 kB (6 MB) all stayed queued with no outcome.
+TEST_F(Hostile, MediaPeerThatDoesNotReadFailsTheIms) {
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  tb.office->AddStaticBinding("bob@office.com", tb.addr[3], 7000);
+  Ptr<Node> bobNode = tb.nodes.Get(3);
+  Ptr<Socket> bobSip = Socket::CreateSocket(bobNode, UdpSocketFactory::GetTypeId());
+  bobSip->Bind(InetSocketAddress(Ipv4Address::GetAny(), 7000));
+  bobSip->SetRecvCallback(Callback<void, Ptr<Socket>>([](Ptr<Socket> sock) {
+    Address from;
+    while (Ptr<Packet> p = sock->RecvFrom(from)) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      sipim::sip::Message inv;
+      if (sipim::sip::Parse(b, sipim::sip::Framing::kDatagram, &inv) || inv.method != "INVITE") continue;
+      std::string sdp, ok;
+      sipim::sdp::TcpImOfferParams a;
+      a.session_id = 1;
+      a.address = "10.0.3.2";
+      a.port = 9000;
+      a.setup = sipim::sdp::Setup::kPassive;
+      sipim::sdp::AppendTcpImOffer(a, &sdp);
+      sipim::sip::ResponseSpec spec;
+      spec.to_tag = "bob1";
+      spec.contact = "sip:bob@10.0.3.2:7000";
+      spec.content_type = "application/sdp";
+      spec.body = sdp;
+      if (sipim::sip::BuildResponse(inv, spec, &ok)) continue;
+      sock->SendTo(Create<Packet>(reinterpret_cast<const std::uint8_t*>(ok.data()), static_cast<std::uint32_t>(ok.size())),
+                   0, from);
+    }
+  }));
+  Ptr<Socket> bobMedia = Socket::CreateSocket(bobNode, TcpSocketFactory::GetTypeId());
+  bobMedia->Bind(InetSocketAddress(Ipv4Address::GetAny(), 9000));
+  bobMedia->Listen();
+  std::vector<Ptr<Socket>> accepted;  // never read
+  bobMedia->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                              Callback<void, Ptr<Socket>, const Address&>(
+                                  [&accepted](Ptr<Socket> s, const Address&) { accepted.push_back(s); }));
+  Simulator::Schedule(Seconds(1), [this]() {
+    for (int i = 0; i < 100; ++i) tb.dan->SendIm("bob@office.com", 60000, SipImMode::kSessionStripped);
+  });
+  RunUntil(10);
+  EXPECT_EQ(accepted.size(), 1u);
+  ASSERT_EQ(tb.outcomes.size(), 100u);
+  for (const auto& o : tb.outcomes) {
+    EXPECT_EQ(o.outcome, SipImOutcome::kFailed);
+    EXPECT_EQ(o.reason, SipFailReason::kTransportError);
+  }
+  std::size_t notSent = 0;
+  for (const auto& d : tb.drops) notSent += d.detail.find("media peer does not read") != std::string::npos;
+  EXPECT_EQ(notSent, 1u);
+  EXPECT_FALSE(tb.dan->HasSession("bob@office.com"));
+}

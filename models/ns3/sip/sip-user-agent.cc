@@ -114,6 +114,7 @@ struct SipUserAgent::Impl {
     msrp::IdGenerator msrpIds{0};
     std::unordered_map<std::uint64_t, MediaConn> conns;
     StreamConn* sendConn = nullptr;
+    bool mediaStalled = false;  // the send queue went above MediaMaxQueuedBytes
     std::deque<PendingIm> queue;                 // not yet handed to a connection
     std::unordered_set<std::uint64_t> unresolved;  // sent, outcome not yet known
     msrp::Reassembler reassembler;
@@ -1340,7 +1341,20 @@ struct SipUserAgent::Impl {
   }
 
   bool SendMedia(Session& s, std::string_view bytes, SipAttribution attr, SipMsgType type, std::uint16_t status) {
-    if (!s.sendConn || s.sendConn->closed()) return false;
+    if (!s.sendConn || s.sendConn->closed() || s.mediaStalled) return false;
+    if (s.sendConn->queuedBytes() + bytes.size() > self->m_mediaMaxQueuedBytes) {
+      // A peer that stops reading must not make the queue grow for ever:
+      // nothing more is sent, and the session ends (after this event: we
+      // may be inside Flush) failing every IM not known to be delivered.
+      s.mediaStalled = true;
+      Drop(SipDropReason::kUnexpected, attr, bytes.size(),
+           "not sent: the media peer does not read (send queue full); session closed");
+      const std::uint64_t sid = s.id;
+      Simulator::ScheduleNow([this, sid]() {
+        if (Session* ss = FindSession(sid)) CloseSession(*ss, SipFailReason::kTransportError, true);
+      });
+      return false;
+    }
     s.sendConn->Send(bytes, attr);
     FireTx(s.sendConn->transport(), s.sendConn->peer(), s.sendConn->peerPort(), attr, type, status,
            bytes.size(), false);
@@ -1596,6 +1610,12 @@ TypeId SipUserAgent::GetTypeId() {
           .AddAttribute("SessionIdleTimeout", "BYE after this long without IMs; 0 = never.",
                         TimeValue(Seconds(0)), MakeTimeAccessor(&SipUserAgent::m_sessionIdleTimeout),
                         MakeTimeChecker())
+          .AddAttribute("MediaMaxQueuedBytes",
+                        "Most bytes a media connection may hold unsent (its peer not reading); "
+                        "above it the session closes and its undelivered IMs fail (kTransportError).",
+                        UintegerValue(std::uint64_t{4} << 20),
+                        MakeUintegerAccessor(&SipUserAgent::m_mediaMaxQueuedBytes),
+                        MakeUintegerChecker<std::uint64_t>(1))
           .AddAttribute("MsrpSuccessReport", "Ask for a REPORT on success (Success-Report: yes).",
                         BooleanValue(false), MakeBooleanAccessor(&SipUserAgent::m_msrpSuccessReport),
                         MakeBooleanChecker())

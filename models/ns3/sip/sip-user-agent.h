@@ -46,6 +46,8 @@
 //   MsrpSuccessReport   bool    ask for REPORT on success (false)
 //   MsrpFailureReport   bool    send 200 to SEND (true; false = "no")
 //   MsrpChunkSize       uint32  split SEND bodies larger than this; 0 = never
+//   MediaMaxQueuedBytes uint64  unsent bytes a media connection may hold (4 MiB);
+//                               above: session closed, its IMs fail kTransportError
 //
 // Trace sources: Tx, Rx (SipWireTracedCallback), Drop (SipDropTracedCallback),
 //   ImSent, ImRetransmitted, ImDelivered, ImOutcome, Session (see
@@ -148,6 +150,7 @@ class SipUserAgent : public Application {
   bool m_msrpSuccessReport = false;
   bool m_msrpFailureReport = true;
   std::uint32_t m_msrpChunkSize = 0;
+  std::uint64_t m_mediaMaxQueuedBytes = std::uint64_t{4} << 20;
 
   // State lives in the implementation (sip-user-agent.cc).
   struct Impl;
