@@ -221,6 +221,27 @@ TEST(SippEmulation, SippSendsMessagesThroughTheSimulatedProxy) {
   }
 }
 
+// Proves RFC 3261 section 11 across the real wire: SIPp's OPTIONS for the
+// proxy's own domain is answered by the simulated proxy (its Allow lists
+// REGISTER), and an OPTIONS for the registered user is routed to the
+// simulated UA, whose 200 lists MESSAGE and text/plain and no REGISTER
+// (SIPp's checks; a 405 or a missing field fails the run).
+TEST(SippEmulation, SippQueriesCapabilitiesOfTheSimulatedProxyAndUa) {
+  if (const std::string why = MissingPrerequisite(); !why.empty()) GTEST_SKIP() << why;
+  World w;
+  ASSERT_EQ(w.tap->error(), "");
+  w.Build();
+  std::unique_ptr<Sipp> sipp;
+  Simulator::Schedule(Seconds(0.5), [&] {
+    sipp = std::make_unique<Sipp>(SippArgs(w.host_ip, sipim::testing::FreeUdpPort(),
+                                           {"-sf", sipim::testing::kSippScenarios + "emulation-options.xml", "-m",
+                                            "1", "-s", "shirley", w.proxy_ip + ":5060"}));
+  });
+  w.RunUntil([&] { return sipp && sipp->Exited(); }, Seconds(20));
+  ASSERT_TRUE(sipp);
+  EXPECT_EQ(sipp->Wait(std::chrono::seconds(2)), 0) << sipp->Report();
+}
+
 // Proves the other direction and the registrar: SIPp registers
 // sip:bob@home.com with the simulated registrar (its check needs the
 // binding listed in the 200), then the simulated UA sends an IM to bob; the
