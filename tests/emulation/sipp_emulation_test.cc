@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -117,7 +118,7 @@ struct World {
   }
 
   // Builds the nodes; the caller has checked tap->error().
-  void Build() {
+  void Build(bool enforce_size_limit = false) {
     GlobalValue::Bind("SimulatorImplementationType", StringValue("ns3::RealtimeSimulatorImpl"));
     GlobalValue::Bind("ChecksumEnabled", BooleanValue(true));
     SipResetIdCounters();
@@ -152,6 +153,7 @@ struct World {
     SipStackHelper stack;
     stack.Install(nodes);
     SipProxyHelper proxies;
+    proxies.SetAttribute("EnforceSizeLimit", BooleanValue(enforce_size_limit));
     proxy = proxies.Install(proxy_node, "home.com");
     SipUserAgentHelper uas;
     uas.SetAttribute("Register", BooleanValue(true));
@@ -240,6 +242,50 @@ TEST(SippEmulation, SippQueriesCapabilitiesOfTheSimulatedProxyAndUa) {
   w.RunUntil([&] { return sipp && sipp->Exited(); }, Seconds(20));
   ASSERT_TRUE(sipp);
   EXPECT_EQ(sipp->Wait(std::chrono::seconds(2)), 0) << sipp->Report();
+}
+
+// A SIPp scenario sending one MESSAGE whose body is `body_bytes` long and
+// expecting `status`, written to a scratch file.
+std::string WriteBigMessageScenario(std::size_t body_bytes, int status) {
+  const std::string path = ::testing::TempDir() + "/big-message-" + std::to_string(::getpid()) + "-" +
+                           std::to_string(status) + ".xml";
+  std::ofstream(path) << "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n"
+                      << "<scenario name=\"big MESSAGE\">\n  <send retrans=\"500\">\n    <![CDATA[\n\n"
+                      << "MESSAGE sip:[service]@home.com SIP/2.0\n"
+                      << "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+                      << "From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]\n"
+                      << "To: <sip:[service]@home.com>\nCall-ID: [call_id]\nCSeq: 1 MESSAGE\n"
+                      << "Max-Forwards: 70\nContent-Type: text/plain\nContent-Length: [len]\n\n"
+                      << std::string(body_bytes, 'x') << "\n    ]]>\n  </send>\n"
+                      << "  <recv response=\"100\" optional=\"true\"/>\n"
+                      << "  <recv response=\"" << status << "\"/>\n</scenario>\n";
+  return path;
+}
+
+// Proves the RFC 3428 1300-byte rule at the simulated proxy against a real
+// client: with EnforceSizeLimit, SIPp's 2000-byte MESSAGE over UDP (IP
+// fragments across the TAP link, reassembled by ns-3) is answered 513 and
+// never reaches the UA; the same MESSAGE over TCP, congestion-safe, is
+// forwarded and delivered (SIPp expects 513, then 200).
+TEST(SippEmulation, SimulatedProxyAnswers513ToLargeUdpMessageAndForwardsItOverTcp) {
+  if (const std::string why = MissingPrerequisite(); !why.empty()) GTEST_SKIP() << why;
+  for (const bool tcp : {false, true}) {
+    SCOPED_TRACE(tcp ? "tcp" : "udp");
+    World w;
+    ASSERT_EQ(w.tap->error(), "");
+    w.Build(/*enforce_size_limit=*/true);
+    const std::string scenario = WriteBigMessageScenario(2000, tcp ? 200 : 513);
+    std::unique_ptr<Sipp> sipp;
+    Simulator::Schedule(Seconds(0.5), [&] {
+      sipp = std::make_unique<Sipp>(SippArgs(w.host_ip, sipim::testing::FreeUdpPort(),
+                                             {"-sf", scenario, "-t", tcp ? "t1" : "u1", "-m", "1", "-s", "shirley",
+                                              w.proxy_ip + ":5060"}));
+    });
+    w.RunUntil([&] { return sipp && sipp->Exited(); }, Seconds(20));
+    ASSERT_TRUE(sipp);
+    EXPECT_EQ(sipp->Wait(std::chrono::seconds(2)), 0) << sipp->Report();
+    EXPECT_EQ(w.delivered_from.size(), tcp ? 1u : 0u);
+  }
 }
 
 // Proves the other direction and the registrar: SIPp registers
