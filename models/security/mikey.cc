@@ -361,6 +361,18 @@ std::uint8_t GroupId(DhGroup g) { return static_cast<std::uint8_t>(g); }
 
 Error UnknownGroup(DhGroup g) { return MakeError(Errc::kUnsupported, UnknownDhGroupText(GroupId(g))); }
 
+// Config::min_dh_bits: a group with a shorter prime is refused, naming both.
+Status CheckGroupPolicy(const Config& cfg, DhGroup g, const char* who) {
+  const std::size_t bits = DhGroupBytes(GroupId(g)) * 8;
+  if (bits == 0) return UnknownGroup(g);
+  if (bits < cfg.min_dh_bits) {
+    return MakeError(Errc::kUnsupported, std::string(who) + DhGroupName(g) + " (" + std::to_string(bits) +
+                                             "-bit prime) is below the configured minimum of " +
+                                             std::to_string(cfg.min_dh_bits) + " bits (Config::min_dh_bits)");
+  }
+  return {};
+}
+
 Result<EvpPkeyPtr> GenKeyPair(Mode mode, DhGroup group) {
   if (mode == Mode::kEcdhSigned) {
     // A key-generation context over P256Params, kept per thread (an
@@ -782,6 +794,9 @@ Result<Bytes> Initiator::BuildI() {
       std::memcpy(bytes->data() + sig_off, sig->data(), sig->size());
     }
   } else {
+    if (mode != Mode::kEcdhSigned) {
+      if (Status st = CheckGroupPolicy(cfg_, cfg_.dh_group, "initiator offers "); !st) return st.error();
+    }
     auto key = GenKeyPair(mode, cfg_.dh_group);
     if (!key) return key.error();
     dh_key_ = std::move(*key);
@@ -954,6 +969,9 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   DhGroup group = DhGroup::kOakley5;
   const Bytes* dhi = DhValue(m, mode, 0, &group);
   if (dhi == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without a DH value");
+  if (mode != Mode::kEcdhSigned) {
+    if (Status st = CheckGroupPolicy(cfg_, group, "I_MESSAGE in "); !st) return st.error();
+  }
   // DHHMAC: the I_MESSAGE's auth key also MACs the R_MESSAGE (the same PRF
   // inputs: PSK, CSB ID, RAND), so it is derived once.
   Bytes dhhmac_auth_key;

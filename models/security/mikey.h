@@ -94,6 +94,11 @@ struct Config {
   // group of the I_MESSAGE it receives, whatever its own setting. ECDH-ext
   // ignores it.
   DhGroup dh_group = DhGroup::kOakley5;
+  // DH / DHHMAC: the shortest MODP prime accepted, in bits (OAKLEY 1 768,
+  // OAKLEY 2 1024, OAKLEY 5 1536). A responder refuses an I_MESSAGE in a
+  // shorter group (kUnsupported, naming both) before any public-key work,
+  // and an initiator refuses to offer one. 0 accepts every RFC 3830 group.
+  std::uint32_t min_dh_bits = 0;
 };
 
 // What both sides hold when the exchange is done.

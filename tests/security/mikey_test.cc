@@ -565,6 +565,38 @@ TEST(Mikey, InitiatorRefusesAnAnswerInAnotherGroup) {
   }
 }
 
+// A responder with min_dh_bits = 1024 refuses an OAKLEY 1 (768-bit) I_MESSAGE as unsupported,
+// naming the group and the minimum, and keeps no keys from it; it still answers OAKLEY 2 and 5.
+// An initiator with the same minimum refuses to offer OAKLEY 1. The default (0) accepts all three.
+TEST(Mikey, MinimumDhGroupRefusesWeakerGroups) {
+  for (Mode mode : {Mode::kDhSigned, Mode::kDhhmac}) {
+    SCOPED_TRACE(ModeName(mode));
+    for (DhGroup g : kAllGroups) {
+      GroupExchange e = ExchangeIn(mode, g);
+      ASSERT_FALSE(e.r.empty()) << DhGroupName(g);  // default: every group answered
+      Config strict = e.c.r;
+      strict.min_dh_bits = 1024;
+      ReplayCache fresh;
+      Responder responder(strict, &fresh);
+      auto r = responder.ProcessI(e.i);
+      if (g == DhGroup::kOakley1) {
+        EXPECT_EQ(r.code(), Errc::kUnsupported);
+        const std::string text = r.ok() ? "" : r.error().ToString();
+        EXPECT_NE(text.find("OAKLEY 1 (768-bit prime)"), std::string::npos) << text;
+        EXPECT_NE(text.find("minimum of 1024 bits"), std::string::npos) << text;
+        EXPECT_TRUE(responder.keys().tgk.empty());
+      } else {
+        EXPECT_TRUE(r.ok()) << DhGroupName(g) << ": " << r.error().ToString();
+      }
+    }
+    Config weak = MakeConfigs(mode).i;
+    weak.dh_group = DhGroup::kOakley1;
+    weak.min_dh_bits = 1024;
+    auto refused = Initiator(weak).BuildI();
+    EXPECT_EQ(refused.code(), Errc::kUnsupported);
+  }
+}
+
 // A different pre-shared key is a MAC mismatch (PSK and DHHMAC).
 TEST(Mikey, WrongPskIsMacMismatch) {
   for (Mode mode : {Mode::kPsk, Mode::kDhhmac}) {
