@@ -990,3 +990,57 @@ TEST_F(Hostile, MediaPeerThatDoesNotReadFailsTheIms) {
   EXPECT_EQ(notSent, 1u);
   EXPECT_FALSE(tb.dan->HasSession("bob@office.com"));
 }
+
+// ConnectionIdleTimeout (here 5 s on Dan and home.com; 120 s by default): a
+// SIP connection that carries nothing either way for that long is closed
+// at both ends, and the next message opens a new one: Dan's next IM (a new
+// connection from Dan), and an IM to Dan after that one idled out too
+// (home.com connects to Dan's registered contact). Both are delivered.
+// Before, connections stayed open for ever (a peer could hold any number).
+TEST_F(Hostile, IdleConnectionsCloseAndReopen) {
+  tb.dan->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  for (Ptr<Object> app : {Ptr<Object>(tb.dan), Ptr<Object>(tb.home)})
+    app->SetAttribute("ConnectionIdleTimeout", TimeValue(Seconds(5)));
+  std::vector<std::pair<std::size_t, std::size_t>> open;  // (Dan's, home.com's) at 2, 8, 10, 17 s
+  for (double t : {2.0, 8.0, 10.0, 17.0})
+    Simulator::Schedule(Seconds(t), [&]() {
+      open.emplace_back(tb.dan->GetStreamConnections(), tb.home->GetStreamConnections());
+    });
+  Simulator::Schedule(Seconds(9), [this]() { tb.dan->SendIm("shirley@office.com", 40, SipImMode::kPager); });
+  Simulator::Schedule(Seconds(20), [this]() { tb.shirley->SendIm("dan@home.com", 41, SipImMode::kPager); });
+  RunUntil(22);
+  ASSERT_EQ(open.size(), 4u);
+  EXPECT_EQ(open[0], std::make_pair(std::size_t{1}, std::size_t{1}));  // the REGISTER's
+  EXPECT_EQ(open[1], std::make_pair(std::size_t{0}, std::size_t{0}));  // idle since ~0.1 s
+  EXPECT_EQ(open[2], std::make_pair(std::size_t{1}, std::size_t{1}));  // the IM's
+  EXPECT_EQ(open[3], std::make_pair(std::size_t{0}, std::size_t{0}));
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
+  std::size_t toDan = 0;
+  for (const auto& d : tb.deliveries) toDan += d.node == "dan" && d.bodyBytes == 41;
+  EXPECT_EQ(toDan, 1u);
+}
+
+// RFC 3261 18.2.2: a response whose request's connection has been closed
+// meanwhile (here home.com closes Dan's idle connection while Shirley
+// waits 8 s to answer the INVITE) goes over a new connection to the
+// request's source address at its Via sent-by port, where Dan listens.
+// Before, home.com sent the 200 to the connection's ephemeral source port,
+// where nothing listens any more, and it was lost (only the callee's own
+// retransmission of a 2xx over UDP, 0.5 s later, rescued the session; a
+// non-2xx final response, never retransmitted, would have been lost).
+TEST_F(Hostile, ResponseAfterIdleCloseGoesToTheViaPort) {
+  tb.dan->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  for (Ptr<Object> app : {Ptr<Object>(tb.dan), Ptr<Object>(tb.home)})
+    app->SetAttribute("ConnectionIdleTimeout", TimeValue(Seconds(5)));
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(8)));
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  RunUntil(12);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+  // The first 200 (home.com sends it at 9.03 s) gets through: before, it
+  // went to the dead ephemeral port and only Shirley's UDP retransmission
+  // of the 2xx 0.5 s later, forwarded statelessly by its Via, reached Dan.
+  EXPECT_LT(tb.outcomes[0].time, 9.3);
+}

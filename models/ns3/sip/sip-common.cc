@@ -109,6 +109,11 @@ std::string UnsupportedLine(const sipim::sip::Message& msg, sipim::sip::HeaderId
   return tags;
 }
 
+Dest ReplyDest(const RxMeta& meta, const sipim::sip::Via& top) {
+  if (meta.transport == SipTransportProtocol::kUdp) return Dest{meta.transport, meta.from, meta.fromPort, 0};
+  return Dest{meta.transport, meta.from, static_cast<std::uint16_t>(top.port > 0 ? top.port : 5060), meta.connId};
+}
+
 std::string OptionsCapabilities(std::string_view allow) {
   std::string out = "Allow: ";
   out += allow;

@@ -37,6 +37,12 @@ inline SipTransportProtocol ApplySizeSwitch(SipTransportProtocol t, std::size_t 
 }
 std::string Ipv4ToString(Ipv4Address a);
 
+// Where the responses to a request go (RFC 3261 18.2.2): over UDP its
+// source address and port; over a stream the connection it came on, and
+// once that is gone (an idle close) a new one to the source address at
+// the top Via's sent-by port, where the sender listens.
+Dest ReplyDest(const RxMeta& meta, const sipim::sip::Via& top);
+
 // RFC 3261 8.2.2.3 / 16.3 step 5: this stack supports no SIP extension, so
 // every option-tag of every `id` field (Require or Proxy-Require) is
 // unsupported. Returns the "Unsupported: a, b\r\n" line a 420 carries,

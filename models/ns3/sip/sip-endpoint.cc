@@ -210,6 +210,7 @@ StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Addr
   };
   st.conn->onClosed = [this](StreamConn& c, bool error) { OnStreamClosed(c, error); };
   m_byRemote[Key(peer, peerPort)] = id;
+  Touch(id, st);
   return st.conn.get();
 }
 
@@ -283,7 +284,32 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
     return false;
   }
   conn->Send(bytes, attr);
+  auto used = m_conns.find(conn->id());
+  if (used != m_conns.end()) Touch(used->first, used->second);
   return true;
+}
+
+void SipEndpoint::Touch(std::uint64_t id, ConnState& st) {
+  st.lastUse = Simulator::Now();
+  if (!m_idleTimeout.IsStrictlyPositive() || st.idleCheck.IsRunning()) return;
+  st.idleCheck = Simulator::Schedule(m_idleTimeout, &SipEndpoint::CheckIdle, this, id);
+}
+
+void SipEndpoint::CheckIdle(std::uint64_t id) {
+  auto it = m_conns.find(id);
+  if (it == m_conns.end() || it->second.conn->closed()) return;
+  ConnState& st = it->second;
+  StreamConn& c = *st.conn;
+  const Time due = st.lastUse + m_idleTimeout;
+  if (Simulator::Now() < due || c.queuedBytes() > 0 || st.framer.buffered() > 0) {
+    // Used since (or still sending, or a message half in): not idle.
+    const Time next = Simulator::Now() < due ? due : Simulator::Now() + m_idleTimeout;
+    st.idleCheck = Simulator::Schedule(next - Simulator::Now(), &SipEndpoint::CheckIdle, this, id);
+    return;
+  }
+  NS_LOG_INFO("closing idle connection " << id << " to " << c.peer() << ":" << c.peerPort());
+  c.Close();
+  OnStreamClosed(c, false);
 }
 
 void SipEndpoint::HandleUdpRecv(Ptr<Socket> s) {
@@ -318,6 +344,7 @@ void SipEndpoint::OnStreamData(StreamConn& c, const std::uint8_t* data, std::siz
   meta.fromPort = c.peerPort();
   meta.connId = c.id();
   ConnState& state = it->second;
+  Touch(c.id(), state);
   for (;;) {
     sipim::ParseError err;
     const std::size_t before = framer.consumed();

@@ -142,6 +142,12 @@ class SipEndpoint {
   // or fewer body bytes than Content-Length) before the connection is
   // closed as a framing error; the owners use 64*T1.
   void SetIncompleteTimeout(Time t) { m_incompleteTimeout = t; }
+  // A stream connection that carries nothing either way for this long is
+  // closed (a normal close: no transaction is failed by it); 0 = never.
+  // The next message to that peer opens a new connection.
+  void SetIdleTimeout(Time t) { m_idleTimeout = t; }
+  // Stream connections open now.
+  std::size_t ConnectionCount() const { return m_conns.size(); }
   // A SIP connection whose peer stops reading must not make its send queue
   // grow for ever: a message that would leave more than this many bytes
   // queued beyond what the socket took is not sent (Send returns false,
@@ -186,8 +192,18 @@ class SipEndpoint {
     Time partialSince;
     EventId incompleteCheck;  // pending while a message is unfinished
     std::size_t crlfRun = 0;  // CRLF bytes skipped since the last message (RFC 5626 pings)
-    ~ConnState() { incompleteCheck.Cancel(); }
+    Time lastUse;             // last byte sent or received
+    EventId idleCheck;        // pending while an idle timeout is set
+    ~ConnState() {
+      incompleteCheck.Cancel();
+      idleCheck.Cancel();
+    }
   };
+  // The idle timer of connection `id` (see SetIdleTimeout): one event per
+  // timeout period, moved on by the traffic seen meanwhile.
+  void Touch(std::uint64_t id, ConnState& st);
+  void CheckIdle(std::uint64_t id);
+  Time m_idleTimeout;
   // The incomplete-message timer of connection `id` (see SetIncompleteTimeout).
   void ArmIncompleteCheck(std::uint64_t id, ConnState& st);
   void CheckIncomplete(std::uint64_t id);

@@ -129,6 +129,7 @@ struct SipProxy::Impl {
       Drop(r, SipAttribution{}, bytes, d);
     });
     ep->SetIncompleteTimeout(64 * timers.t1);
+    ep->SetIdleTimeout(self->m_connectionIdleTimeout);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -228,7 +229,7 @@ struct SipProxy::Impl {
       return;
     }
     const bool invite = msg.method == "INVITE";
-    ServerTxn* t = stx->Create(key, invite, Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, attr);
+    ServerTxn* t = stx->Create(key, invite, sipns3::ReplyDest(meta, top), attr);
     if (invite) Respond(t, msg, 100);
     if (msg.method == "CANCEL" && Cancel(t, msg, top.branch)) return;
 
@@ -763,6 +764,11 @@ TypeId SipProxy::GetTypeId() {
                         "Most live bindings one AOR may have; a REGISTER going above is answered 403.",
                         UintegerValue(32), MakeUintegerAccessor(&SipProxy::m_maxBindingsPerAor),
                         MakeUintegerChecker<uint32_t>(1))
+          .AddAttribute("ConnectionIdleTimeout",
+                        "Close a SIP connection (TCP/SCTP) that carried nothing either way for this "
+                        "long; the next message opens a new one. 0: never.",
+                        TimeValue(Seconds(120)), MakeTimeAccessor(&SipProxy::m_connectionIdleTimeout),
+                        MakeTimeChecker(Time(0)))
           .AddTraceSource("Tx", "A SIP message was sent.", MakeTraceSourceAccessor(&SipProxy::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP message was received and parsed.",
@@ -803,6 +809,8 @@ void SipProxy::AddStaticBinding(const std::string& aor, Ipv4Address contact, std
   m_impl->location[user + "@" + domain].push_back(
       Impl::Binding{Dest{transport, contact, port, 0}, uri, Time::Max()});
 }
+
+std::size_t SipProxy::GetStreamConnections() const { return m_impl->ep ? m_impl->ep->ConnectionCount() : 0; }
 
 std::uint32_t SipProxy::GetBindingCount(const std::string& aor) const {
   std::string norm, user, domain;

@@ -29,7 +29,8 @@
 // Attributes (TypeId "ns3::SipProxy"): Domain (string), Port (5060),
 //   Transport (Udp | Tcp | Sctp: proxy-to-proxy hops), RecordRoute (false),
 //   T1, T2, T4 (500 ms, 4 s, 5 s), Mtu (1500), SwitchToTcpAboveMtu (true),
-//   EnforceSizeLimit (false), MessageSizeLimit (1300).
+//   EnforceSizeLimit (false), MessageSizeLimit (1300), MaxBindingsPerAor (32),
+//   ConnectionIdleTimeout (120 s: a SIP connection idle that long is closed; 0 = never).
 // Trace sources: Tx, Rx, Drop (as SipUserAgent), Fork (ForkTracedCallback).
 #include <cstdint>
 #include <memory>
@@ -67,6 +68,8 @@ class SipProxy : public Application {
   std::uint64_t GetRetransmissions() const { return m_retransmissions; }
   std::uint64_t GetRegistrations() const { return m_registrations; }
   std::uint64_t GetDrops() const { return m_drops; }
+  // SIP stream connections (TCP/SCTP) open now (see ConnectionIdleTimeout).
+  std::size_t GetStreamConnections() const;
 
   // Trace "Fork": a request went to `branches` contacts.
   typedef void (*ForkTracedCallback)(SipAttribution attr, std::uint32_t branches);
@@ -89,6 +92,7 @@ class SipProxy : public Application {
   bool m_enforceSizeLimit = false;
   std::uint32_t m_messageSizeLimit = 1300;
   std::uint32_t m_maxBindingsPerAor = 32;
+  Time m_connectionIdleTimeout;
 
   struct Impl;
   friend struct Impl;

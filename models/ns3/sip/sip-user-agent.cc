@@ -225,6 +225,7 @@ struct SipUserAgent::Impl {
       Drop(r, SipAttribution{}, bytes, d);
     });
     ep->SetIncompleteTimeout(64 * timers.t1);
+    ep->SetIdleTimeout(self->m_connectionIdleTimeout);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -506,7 +507,7 @@ struct SipUserAgent::Impl {
       return;
     }
     ServerTxn* t = stx->Create(key, msg.method == "INVITE",
-                               Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, attr);
+                               sipns3::ReplyDest(meta, m_top), attr);
     // RFC 3261 8.2.2.1: only a sip/sips Request-URI naming this UA's user
     // (or no user) is for this UA: 416 for another scheme, 404 for another user.
     sip::Uri ruri;
@@ -1624,6 +1625,11 @@ TypeId SipUserAgent::GetTypeId() {
                         MakeBooleanChecker())
           .AddAttribute("MsrpChunkSize", "Split SEND bodies larger than this; 0 = never.", UintegerValue(0),
                         MakeUintegerAccessor(&SipUserAgent::m_msrpChunkSize), MakeUintegerChecker<uint32_t>())
+          .AddAttribute("ConnectionIdleTimeout",
+                        "Close a SIP connection (TCP/SCTP) that carried nothing either way for this "
+                        "long; the next message opens a new one. 0: never.",
+                        TimeValue(Seconds(120)), MakeTimeAccessor(&SipUserAgent::m_connectionIdleTimeout),
+                        MakeTimeChecker(Time(0)))
           .AddTraceSource("Tx", "A SIP or MSRP message was sent.", MakeTraceSourceAccessor(&SipUserAgent::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP or MSRP message was received.",
@@ -1696,6 +1702,7 @@ bool SipUserAgent::HasSession(const std::string& to) const {
          m_impl->sessions.count(Impl::SessionKey(norm, SipImMode::kSessionMsrp));
 }
 
+std::size_t SipUserAgent::GetStreamConnections() const { return m_impl->ep ? m_impl->ep->ConnectionCount() : 0; }
 std::size_t SipUserAgent::GetRememberedImIds() const { return m_impl->delivered.size(); }
 
 std::uint16_t SipUserAgent::GetSipPort() const { return m_impl->ep ? m_impl->ep->port() : 0; }

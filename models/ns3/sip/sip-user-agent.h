@@ -48,6 +48,7 @@
 //   MsrpChunkSize       uint32  split SEND bodies larger than this; 0 = never
 //   MediaMaxQueuedBytes uint64  unsent bytes a media connection may hold (4 MiB);
 //                               above: session closed, its IMs fail kTransportError
+//   ConnectionIdleTimeout Time  close a SIP connection idle this long (120 s); 0 = never
 //
 // Trace sources: Tx, Rx (SipWireTracedCallback), Drop (SipDropTracedCallback),
 //   ImSent, ImRetransmitted, ImDelivered, ImOutcome, Session (see
@@ -116,6 +117,8 @@ class SipUserAgent : public Application {
   std::uint64_t GetRetransmissions() const { return m_retransmissions; }
   std::uint64_t GetDuplicateConnections() const { return m_duplicateConnections; }
   std::uint64_t GetSessionsOpened() const { return m_sessionsOpened; }
+  // SIP stream connections (TCP/SCTP) open now (see ConnectionIdleTimeout).
+  std::size_t GetStreamConnections() const;
   // ImIds remembered for duplicate suppression (see ImDelivered's flag).
   std::size_t GetRememberedImIds() const;
 
@@ -151,6 +154,7 @@ class SipUserAgent : public Application {
   bool m_msrpFailureReport = true;
   std::uint32_t m_msrpChunkSize = 0;
   std::uint64_t m_mediaMaxQueuedBytes = std::uint64_t{4} << 20;
+  Time m_connectionIdleTimeout;
 
   // State lives in the implementation (sip-user-agent.cc).
   struct Impl;
