@@ -139,7 +139,7 @@ struct SipUserAgent::Impl {
   std::uint32_t nodeId = 0;
   // Duplicate suppression: the ImIds delivered here, each remembered from
   // its first delivery for as long as another copy of its request can
-  // still come (DuplicateWindow) and no longer, oldest first in
+  // still come (64*T1 + T4, see Deliver) and no longer, oldest first in
   // `deliveredAge`; at most kMaxRememberedIms (the oldest go first), so
   // memory follows the delivery rate, not the number of IMs.
   std::unordered_set<std::uint64_t> delivered;
@@ -566,7 +566,9 @@ struct SipUserAgent::Impl {
     Session* s = nullptr;
     for (auto& kv : sessions)
       if (!kv.second->caller && kv.second->inviteTxn == inv->id) s = kv.second.get();
-    Respond(t, msg, 200, s ? std::string_view(s->localTag) : std::string_view());
+    // RFC 3261 8.2.6.2: a To tag, the INVITE answer's when we know it (9.2).
+    const std::string tag = s ? s->localTag : ids.Tag();
+    Respond(t, msg, 200, tag);
     if (inv->final || !s) return;
     sip::Message invite;
     if (!sip::Parse(s->inviteBytes, sip::Framing::kDatagram, &invite)) Respond(inv, invite, 487, s->localTag);
