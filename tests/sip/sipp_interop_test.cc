@@ -45,12 +45,8 @@ std::string HeaderValue(const sipim::sip::Message& m, sipim::sip::HeaderId id) {
 class TcpListener {
  public:
   TcpListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 4) != 0) return;
-    socklen_t len = sizeof a;
-    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) port_ = ntohs(a.sin_port);
+    const int port = sipim::testing::BindLoopback(fd_);
+    if (port != 0 && ::listen(fd_, 4) == 0) port_ = port;
   }
   ~TcpListener() {
     if (conn_ >= 0) ::close(conn_);
