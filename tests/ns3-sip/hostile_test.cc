@@ -1044,3 +1044,63 @@ TEST_F(Hostile, ResponseAfterIdleCloseGoesToTheViaPort) {
   // of the 2xx 0.5 s later, forwarded statelessly by its Via, reached Dan.
   EXPECT_LT(tb.outcomes[0].time, 9.3);
 }
+
+// MaxConnectionsPerPeer (here 4 on home.com and on Shirley; 64 by
+// default): one host (Dan's node) opens 6 TCP connections to the proxy
+// and 6 to the UA and sends nothing. Each keeps 4; the 5th and 6th are
+// closed at once and traced (Drop kUnexpected). A kept connection that
+// closes frees its slot for a new one, and another host's connection
+// (office.com forwarding Shirley's IM to home.com over TCP) is counted
+// apart: the IM is delivered. Before, every connection was kept until
+// ConnectionIdleTimeout (a peer could hold any number).
+TEST_F(Hostile, ConnectionsPerPeerAreCapped) {
+  for (Ptr<Object> app : {Ptr<Object>(tb.home), Ptr<Object>(tb.shirley)})
+    app->SetAttribute("MaxConnectionsPerPeer", UintegerValue(4));
+  tb.office->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  std::vector<std::unique_ptr<RawTcp>> toProxy, toUa;
+  for (int i = 0; i < 6; ++i) {
+    toProxy.push_back(std::make_unique<RawTcp>(tb.nodes.Get(0), tb.addr[1]));
+    toUa.push_back(std::make_unique<RawTcp>(tb.nodes.Get(0), tb.addr[3]));
+  }
+  auto closedCount = [](const std::vector<std::unique_ptr<RawTcp>>& v) {
+    return static_cast<std::size_t>(
+        std::count_if(v.begin(), v.end(), [](const std::unique_ptr<RawTcp>& r) { return r->closed; }));
+  };
+  std::size_t proxyOpen = 0, uaOpen = 0, proxyClosed = 0, uaClosed = 0, proxyOpenLater = 0;
+  Simulator::Schedule(Seconds(2), [&]() {
+    proxyOpen = tb.home->GetStreamConnections();
+    uaOpen = tb.shirley->GetStreamConnections();
+    proxyClosed = closedCount(toProxy);
+    uaClosed = closedCount(toUa);
+  });
+  Simulator::Schedule(Seconds(2.5), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kPager); });
+  std::unique_ptr<RawTcp> later;
+  Simulator::Schedule(Seconds(3), [&]() {
+    for (auto& r : toProxy)
+      if (!r->closed) {
+        r->s->Close();  // one of the 4 kept ones goes away
+        break;
+      }
+  });
+  Simulator::Schedule(Seconds(3.5), [&]() { later = std::make_unique<RawTcp>(tb.nodes.Get(0), tb.addr[1]); });
+  Simulator::Schedule(Seconds(5), [&]() { proxyOpenLater = tb.home->GetStreamConnections(); });
+  RunUntil(6);
+  EXPECT_EQ(proxyOpen, 4u);
+  EXPECT_EQ(uaOpen, 4u);
+  EXPECT_EQ(proxyClosed, 2u);
+  EXPECT_EQ(uaClosed, 2u);
+  std::size_t refused = 0;
+  for (const auto& d : tb.drops)
+    refused += d.reason == SipDropReason::kUnexpected &&
+               d.detail.find("MaxConnectionsPerPeer") != std::string::npos;
+  EXPECT_EQ(refused, 4u);
+  EXPECT_EQ(tb.drops.size(), 4u);
+  // 3 kept + the new one from Dan's node, and office.com's.
+  ASSERT_TRUE(later);
+  EXPECT_FALSE(later->closed);
+  EXPECT_EQ(proxyOpenLater, 5u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].node, "dan");
+}

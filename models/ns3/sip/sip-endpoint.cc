@@ -192,11 +192,31 @@ void SipEndpoint::Stop() {
   for (auto& kv : m_conns) kv.second.conn->Close();
   m_conns.clear();
   m_byRemote.clear();
+  m_acceptedFrom.clear();
 }
 
 bool SipEndpoint::HandleAccept(Ptr<Socket> s, const Address& from, SipTransportProtocol t) {
   const InetSocketAddress a = InetSocketAddress::ConvertFrom(from);
-  NewConn(s, t, a.GetIpv4(), a.GetPort(), true);
+  std::uint32_t& open = m_acceptedFrom[a.GetIpv4().Get()];
+  if (m_maxConnsPerPeer != 0 && open >= m_maxConnsPerPeer) {
+    // One host must not hold an unbounded number of connections (each
+    // with its buffers and timers): the one above the cap is closed at once.
+    if (m_onDrop) {
+      RxMeta meta;
+      meta.transport = t;
+      meta.from = a.GetIpv4();
+      meta.fromPort = a.GetPort();
+      m_onDrop(SipDropReason::kUnexpected, 0,
+               "connection refused: " + std::to_string(open) +
+                   " already open from this address (MaxConnectionsPerPeer)",
+               meta);
+    }
+    s->Close();
+    return true;
+  }
+  ++open;
+  StreamConn* c = NewConn(s, t, a.GetIpv4(), a.GetPort(), true);
+  m_conns[c->id()].accepted = true;
   return true;
 }
 
@@ -414,6 +434,12 @@ void SipEndpoint::CheckIncomplete(std::uint64_t id) {
 }
 
 void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
+  auto st = m_conns.find(c.id());
+  if (st != m_conns.end() && st->second.accepted) {
+    st->second.accepted = false;
+    auto n = m_acceptedFrom.find(c.peer().Get());
+    if (n != m_acceptedFrom.end() && --n->second == 0) m_acceptedFrom.erase(n);
+  }
   if (error && m_onConnError) m_onConnError(c);
   // Forget the remote key (only if it still points at this connection).
   for (auto it = m_byRemote.begin(); it != m_byRemote.end();) {

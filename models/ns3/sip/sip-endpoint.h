@@ -146,6 +146,11 @@ class SipEndpoint {
   // closed (a normal close: no transaction is failed by it); 0 = never.
   // The next message to that peer opens a new connection.
   void SetIdleTimeout(Time t) { m_idleTimeout = t; }
+  // The most stream connections one remote IPv4 address may have open to
+  // this endpoint's listeners at once (connections it opened; those this
+  // endpoint opened are not counted); 0 = no limit. A connection accepted
+  // above it is closed at once, the refusal traced as a Drop.
+  void SetMaxConnectionsPerPeer(std::uint32_t n) { m_maxConnsPerPeer = n; }
   // Stream connections open now.
   std::size_t ConnectionCount() const { return m_conns.size(); }
   // A SIP connection whose peer stops reading must not make its send queue
@@ -193,6 +198,7 @@ class SipEndpoint {
     EventId incompleteCheck;  // pending while a message is unfinished
     std::size_t crlfRun = 0;  // CRLF bytes skipped since the last message (RFC 5626 pings)
     Time lastUse;             // last byte sent or received
+    bool accepted = false;    // the peer opened it (counted in m_acceptedFrom)
     EventId idleCheck;        // pending while an idle timeout is set
     ~ConnState() {
       incompleteCheck.Cancel();
@@ -210,6 +216,9 @@ class SipEndpoint {
   Time m_incompleteTimeout = Seconds(32);
   std::unordered_map<std::uint64_t, ConnState> m_conns;      // by id
   std::unordered_map<std::uint64_t, std::uint64_t> m_byRemote;  // Key -> conn id
+  // Accepted connections open now, by remote IPv4 address (see SetMaxConnectionsPerPeer).
+  std::unordered_map<std::uint32_t, std::uint32_t> m_acceptedFrom;
+  std::uint32_t m_maxConnsPerPeer = 0;
   // Messages whose parse job is queued on the CPU, oldest first. The CPU
   // completes this endpoint's jobs in the order they were submitted, so
   // each completion takes the front (the job itself captures only `this`).

@@ -130,6 +130,7 @@ struct SipProxy::Impl {
     });
     ep->SetIncompleteTimeout(64 * timers.t1);
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);
+    ep->SetMaxConnectionsPerPeer(self->m_maxConnectionsPerPeer);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -769,6 +770,11 @@ TypeId SipProxy::GetTypeId() {
                         "long; the next message opens a new one. 0: never.",
                         TimeValue(Seconds(120)), MakeTimeAccessor(&SipProxy::m_connectionIdleTimeout),
                         MakeTimeChecker(Time(0)))
+          .AddAttribute("MaxConnectionsPerPeer",
+                        "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
+                        "node's listener; one accepted above is closed at once (Drop traced). 0: no limit.",
+                        UintegerValue(64), MakeUintegerAccessor(&SipProxy::m_maxConnectionsPerPeer),
+                        MakeUintegerChecker<uint32_t>())
           .AddTraceSource("Tx", "A SIP message was sent.", MakeTraceSourceAccessor(&SipProxy::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP message was received and parsed.",

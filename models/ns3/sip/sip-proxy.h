@@ -30,7 +30,8 @@
 //   Transport (Udp | Tcp | Sctp: proxy-to-proxy hops), RecordRoute (false),
 //   T1, T2, T4 (500 ms, 4 s, 5 s), Mtu (1500), SwitchToTcpAboveMtu (true),
 //   EnforceSizeLimit (false), MessageSizeLimit (1300), MaxBindingsPerAor (32),
-//   ConnectionIdleTimeout (120 s: a SIP connection idle that long is closed; 0 = never).
+//   ConnectionIdleTimeout (120 s: a SIP connection idle that long is closed; 0 = never),
+//   MaxConnectionsPerPeer (64: SIP connections one IP address may open here; 0 = no limit).
 // Trace sources: Tx, Rx, Drop (as SipUserAgent), Fork (ForkTracedCallback).
 #include <cstdint>
 #include <memory>
@@ -93,6 +94,7 @@ class SipProxy : public Application {
   std::uint32_t m_messageSizeLimit = 1300;
   std::uint32_t m_maxBindingsPerAor = 32;
   Time m_connectionIdleTimeout;
+  std::uint32_t m_maxConnectionsPerPeer = 64;
 
   struct Impl;
   friend struct Impl;

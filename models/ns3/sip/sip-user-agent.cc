@@ -226,6 +226,7 @@ struct SipUserAgent::Impl {
     });
     ep->SetIncompleteTimeout(64 * timers.t1);
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);
+    ep->SetMaxConnectionsPerPeer(self->m_maxConnectionsPerPeer);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -1632,6 +1633,11 @@ TypeId SipUserAgent::GetTypeId() {
                         "long; the next message opens a new one. 0: never.",
                         TimeValue(Seconds(120)), MakeTimeAccessor(&SipUserAgent::m_connectionIdleTimeout),
                         MakeTimeChecker(Time(0)))
+          .AddAttribute("MaxConnectionsPerPeer",
+                        "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
+                        "node's listener; one accepted above is closed at once (Drop traced). 0: no limit.",
+                        UintegerValue(64), MakeUintegerAccessor(&SipUserAgent::m_maxConnectionsPerPeer),
+                        MakeUintegerChecker<uint32_t>())
           .AddTraceSource("Tx", "A SIP or MSRP message was sent.", MakeTraceSourceAccessor(&SipUserAgent::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP or MSRP message was received.",

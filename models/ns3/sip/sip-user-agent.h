@@ -49,6 +49,8 @@
 //   MediaMaxQueuedBytes uint64  unsent bytes a media connection may hold (4 MiB);
 //                               above: session closed, its IMs fail kTransportError
 //   ConnectionIdleTimeout Time  close a SIP connection idle this long (120 s); 0 = never
+//   MaxConnectionsPerPeer uint32 SIP connections one IP address may open to the
+//                               listener (64); one above is closed at once; 0 = no limit
 //
 // Trace sources: Tx, Rx (SipWireTracedCallback), Drop (SipDropTracedCallback),
 //   ImSent, ImRetransmitted, ImDelivered, ImOutcome, Session (see
@@ -155,6 +157,7 @@ class SipUserAgent : public Application {
   std::uint32_t m_msrpChunkSize = 0;
   std::uint64_t m_mediaMaxQueuedBytes = std::uint64_t{4} << 20;
   Time m_connectionIdleTimeout;
+  std::uint32_t m_maxConnectionsPerPeer = 64;
 
   // State lives in the implementation (sip-user-agent.cc).
   struct Impl;
