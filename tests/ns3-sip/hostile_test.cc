@@ -719,6 +719,24 @@ std::string RawCancel(const std::string& invite) {
   return out;
 }
 
+// Sends from `raw`, `at` s from now, the ACK (RFC 3261 17.1.1.3) of the
+// first response with status `status` `raw` has got to `invite`.
+void AckAt(RawUdp& raw, double at, Ipv4Address to, const std::string& invite, const std::string& status) {
+  Simulator::Schedule(Seconds(at), [&raw, to, invite, status]() {
+    for (const auto& r : raw.got) {
+      if (r.rfind("SIP/2.0 " + status + " ", 0) != 0) continue;
+      sipim::sip::Message inv, resp;
+      std::string ack;
+      EXPECT_FALSE(sipim::sip::Parse(invite, sipim::sip::Framing::kDatagram, &inv));
+      EXPECT_FALSE(sipim::sip::Parse(r, sipim::sip::Framing::kDatagram, &resp));
+      EXPECT_FALSE(sipim::sip::BuildAckForFailure(inv, resp, &ack));
+      raw.SendAt(0, to, ack);
+      return;
+    }
+    ADD_FAILURE() << "no " << status << " to ACK";
+  });
+}
+
 // The responses in `got` with status line prefix `status` and CSeq method `method`.
 std::size_t CountResponses(const std::vector<std::string>& got, const std::string& status, const std::string& method) {
   std::size_t n = 0;
@@ -739,6 +757,7 @@ TEST_F(Hostile, UaAnswersCancel) {
   const std::string pending = RawInvite("sip:shirley@10.0.3.2", "eve", "z9hG4bKinv1", 0xe1);
   raw.SendAt(1.0, tb.addr[3], pending);
   raw.SendAt(1.5, tb.addr[3], RawCancel(pending));
+  AckAt(raw, 1.7, tb.addr[3], pending, "487");  // else timer G retransmits the 487
   std::string none = RawCancel(RawInvite("sip:shirley@10.0.3.2", "eve", "z9hG4bKnone", 0xe2));
   raw.SendAt(1.6, tb.addr[3], none);
   RunUntil(8);
@@ -776,6 +795,7 @@ TEST_F(Hostile, ProxyForwardsCancelToPendingBranches) {
   const std::string invite = RawInvite("sip:shirley@office.com", "eve", "z9hG4bKpinv", 0xe5);
   raw.SendAt(1.0, tb.addr[1], invite);
   raw.SendAt(1.5, tb.addr[1], RawCancel(invite));
+  AckAt(raw, 1.7, tb.addr[1], invite, "487");  // else timer G retransmits the 487
   raw.SendAt(1.6, tb.addr[1], RawCancel(RawInvite("sip:shirley@office.com", "eve", "z9hG4bKpnone", 0xe6)));
   RunUntil(8);
   EXPECT_EQ(CountResponses(raw.got, "100", "INVITE"), 1u);
@@ -1103,4 +1123,93 @@ TEST_F(Hostile, ConnectionsPerPeerAreCapped) {
   EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
   ASSERT_EQ(tb.deliveries.size(), 1u);
   EXPECT_EQ(tb.deliveries[0].node, "dan");
+}
+
+namespace {
+// An error model that drops the first `n` packets holding `text`.
+class DropFirstWith : public ErrorModel {
+ public:
+  DropFirstWith(int n, std::string text) : m_left(n), m_text(std::move(text)) {}
+
+ private:
+  bool DoCorrupt(Ptr<Packet> p) override {
+    if (m_left == 0) return false;
+    std::string b(p->GetSize(), '\0');
+    p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+    if (b.find(m_text) == std::string::npos) return false;
+    --m_left;
+    return true;
+  }
+  void DoReset() override {}
+  int m_left;
+  std::string m_text;
+};
+
+// The times `node` sent a `type` response, and how many were marked retransmissions.
+std::vector<double> TxTimes(const Testbed& tb, const std::string& node, const std::string& type,
+                            std::size_t* retransmissions) {
+  std::vector<double> out;
+  *retransmissions = 0;
+  for (const auto& r : tb.TxAfter(0))
+    if (r.node == node && r.type == type) {
+      out.push_back(r.time);
+      *retransmissions += r.retransmission;
+    }
+  return out;
+}
+}  // namespace
+
+// Timer G (RFC 3261 17.2.1): an INVITE server transaction that sent a
+// non-2xx final response over UDP retransmits it at T1, then doubling up
+// to T2 (0.5, 1, 2, 4, 4 ... s), until the ACK or timer H (64*T1 = 32 s).
+// A raw INVITE to home.com for Shirley is CANCELled; the first two copies
+// of Shirley's 487 are lost before office.com: Shirley resends it at T1
+// and 3*T1, and office.com's ACK of the third copy stops her. The raw
+// sender never ACKs home.com's 487, so home.com resends it 10 times, the
+// last 31.5 s after the first, and then stops. Before, a non-2xx final
+// response was sent once (a lost one left the caller to time out).
+TEST_F(Hostile, NonTwoXxToInviteIsRetransmittedUntilAck) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(10)));
+  tb.links[2].Get(0)->SetAttribute("ReceiveErrorModel",
+                                   PointerValue(CreateObject<DropFirstWith>(2, "SIP/2.0 487 ")));
+  const std::string invite = RawInvite("sip:shirley@office.com", "eve", "z9hG4bKginv", 0xe7);
+  raw.SendAt(1.0, tb.addr[1], invite);
+  raw.SendAt(1.5, tb.addr[1], RawCancel(invite));
+  RunUntil(45);
+  std::size_t retx = 0;
+  const std::vector<double> shirley = TxTimes(tb, "shirley", "487", &retx);
+  ASSERT_EQ(shirley.size(), 3u);
+  EXPECT_EQ(retx, 2u);
+  EXPECT_NEAR(shirley[1] - shirley[0], 0.5, 1e-9);  // T1
+  EXPECT_NEAR(shirley[2] - shirley[1], 1.0, 1e-9);  // 2*T1, then office.com's ACK
+  std::size_t acks = 0;
+  for (const auto& r : tb.TxAfter(0)) acks += r.node == "office" && r.type == "ACK" && r.peer == "shirley";
+  EXPECT_EQ(acks, 1u);
+  const std::vector<double> office = TxTimes(tb, "office", "487", &retx);
+  EXPECT_EQ(office.size(), 1u);  // home.com ACKs it
+  const std::vector<double> home = TxTimes(tb, "home", "487", &retx);
+  ASSERT_EQ(home.size(), 11u);
+  EXPECT_EQ(retx, 10u);
+  const double gaps[] = {0.5, 1, 2, 4, 4, 4, 4, 4, 4, 4};
+  for (std::size_t i = 1; i < home.size(); ++i) EXPECT_NEAR(home[i] - home[i - 1], gaps[i - 1], 1e-9) << i;
+  EXPECT_LT(home.back() - home.front(), 32.0);  // timer H
+  EXPECT_EQ(CountResponses(raw.got, "487", "INVITE"), 11u);
+}
+
+// Over TCP there is no timer G (the transport is reliable): Shirley
+// answers a CANCELled INVITE that came over a raw TCP connection with one
+// 487, which is never ACKed and never sent again.
+TEST_F(Hostile, NonTwoXxToInviteOverTcpIsSentOnce) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(10)));
+  RawTcp tcp(tb.nodes.Get(0), tb.addr[3]);
+  std::string invite = RawInvite("sip:shirley@10.0.3.2", "eve", "z9hG4bKtinv", 0xe8);
+  invite.replace(invite.find("SIP/2.0/UDP"), 11, "SIP/2.0/TCP");
+  tcp.SendAt(1.0, invite);
+  tcp.SendAt(1.5, RawCancel(invite));
+  RunUntil(45);
+  std::size_t retx = 0;
+  EXPECT_EQ(TxTimes(tb, "shirley", "487", &retx).size(), 1u);
+  EXPECT_EQ(retx, 0u);
+  EXPECT_EQ(Count(tcp.got, "SIP/2.0 487 "), 1u);
+  EXPECT_EQ(Count(tcp.got, "SIP/2.0 200 "), 1u);  // the CANCEL's
 }

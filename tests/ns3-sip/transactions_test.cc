@@ -164,3 +164,48 @@ TEST(Transactions, KeyedTableMatchesReference) {
   EXPECT_EQ(table.Find(reference.begin()->first), nullptr);
   EXPECT_EQ(table.size(), 0u);
 }
+
+// Timers G, H, I on a table alone: a 486 to INVITE over UDP is resent at
+// T1, 3*T1, 7*T1, 15*T1 and then every T2; an ACK at 10 s stops it and
+// the transaction stays T4 more (timer I), no longer. Without the ACK,
+// the last copy goes 31.5 s after the first and timer H (64*T1) ends it.
+TEST(Transactions, ServerInviteTimersGHI) {
+  TimerConfig timers;
+  std::vector<std::pair<double, std::string>> sent;  // (time, key)
+  auto owned = std::make_unique<ServerTxnTable>(&timers, [&sent](ServerTxn& t, bool) {
+    sent.emplace_back(Simulator::Now().GetSeconds(), t.key);
+  });
+  ServerTxnTable& table = *owned;
+  std::vector<std::pair<double, bool>> found;  // (time, acked one still there)
+  std::vector<std::pair<double, bool>> foundH;
+  Simulator::Schedule(Seconds(1), [&]() {
+    for (const char* b : {"z9hG4bK-acked", "z9hG4bK-never"}) {
+      ServerTxn* t = table.Create(table.KeyOf(b, "INVITE"), true, Dest{}, SipAttribution{});
+      table.Respond(t, "SIP/2.0 486 Busy Here\r\n\r\n", 486);
+    }
+  });
+  Simulator::Schedule(Seconds(10), [&]() { table.OnAck(table.Find(table.KeyOf("z9hG4bK-acked", "ACK"))); });
+  for (double at : {14.999, 15.0})
+    Simulator::Schedule(Seconds(at), [&, at]() {
+      found.emplace_back(at, table.Find(table.KeyOf("z9hG4bK-acked", "ACK")) != nullptr);
+    });
+  for (double at : {32.999, 33.0})
+    Simulator::Schedule(Seconds(at), [&, at]() {
+      foundH.emplace_back(at, table.Find(table.KeyOf("z9hG4bK-never", "ACK")) != nullptr);
+    });
+  Simulator::Run();
+  owned.reset();
+  Simulator::Destroy();
+  std::vector<double> acked, never;
+  for (const auto& s : sent) (s.second.find("acked") != std::string::npos ? acked : never).push_back(s.first - 1);
+  const std::vector<double> upToAck = {0, 0.5, 1.5, 3.5, 7.5};
+  const std::vector<double> all = {0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5};
+  EXPECT_EQ(acked, upToAck);
+  EXPECT_EQ(never, all);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_TRUE(found[0].second);   // timer I: T4 after the ACK
+  EXPECT_FALSE(found[1].second);
+  ASSERT_EQ(foundH.size(), 2u);
+  EXPECT_TRUE(foundH[0].second);  // timer H: 64*T1 after the 486
+  EXPECT_FALSE(foundH[1].second);
+}

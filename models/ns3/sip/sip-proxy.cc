@@ -220,7 +220,10 @@ struct SipProxy::Impl {
     }
     const std::string_view key = stx->KeyOf(top.branch, msg.method);
     if (msg.method == "ACK") {
-      if (stx->Find(key)) return;  // the ACK of a non-2xx we sent: absorbed
+      if (ServerTxn* t = stx->Find(key)) {  // the ACK of a non-2xx we sent: absorbed
+        stx->OnAck(t);
+        return;
+      }
       ForwardStateless(msg, attr);  // ACK for a 2xx through a Record-Route
       return;
     }

@@ -208,8 +208,24 @@ std::vector<std::uint64_t> ClientTxnTable::Cookies(SipMsgType type) const {
 ServerTxnTable::ServerTxnTable(const TimerConfig* timers, SendFn send)
     : m_timers(timers),
       m_send(std::move(send)),
+      // Timer H of a transaction the ACK confirmed is not live: timer I ends it.
       m_linger([this](std::uint64_t id) { Remove(ById(id)); },
-               [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
+               [this](std::uint64_t id) {
+                 const ServerTxn* t = ById(id);
+                 return t && !t->acked;
+               }),
+      m_firstG([this](std::uint64_t id) { FireG(ById(id)); },
+               [this](std::uint64_t id) {
+                 const ServerTxn* t = ById(id);
+                 return t && AwaitingAck(t) && !t->timer.IsRunning();
+               }),
+      m_confirmed([this](std::uint64_t id) { Remove(ById(id)); },
+                  [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
+
+bool ServerTxnTable::AwaitingAck(const ServerTxn* t) {
+  return t->invite && t->final && t->lastStatus >= 300 && !t->acked &&
+         t->replyTo.transport == SipTransportProtocol::kUdp;
+}
 
 ServerTxn* ServerTxnTable::ById(std::uint64_t id) const {
   return m_byId.Get(id);
@@ -235,11 +251,13 @@ std::string_view ServerTxnTable::KeyOf(std::string_view branch, std::string_view
 
 ServerTxn* ServerTxnTable::Find(std::string_view key) {
   m_linger.Expire(Simulator::Now());
+  m_confirmed.Expire(Simulator::Now());
   return m_txns.Find(key);
 }
 
 ServerTxn* ServerTxnTable::FindById(std::uint64_t id) {
   m_linger.Expire(Simulator::Now());
+  m_confirmed.Expire(Simulator::Now());
   return ById(id);
 }
 
@@ -269,10 +287,32 @@ void ServerTxnTable::Respond(ServerTxn* txn, std::string bytes, std::uint16_t st
     Remove(txn);  // stream transports need no absorbing
     return;
   }
-  // Timer J (non-INVITE); for INVITE the RFC 6026 Accepted state (2xx: the
-  // UA core retransmits it) or a stand-in for timers G-H-I (non-2xx): stay
-  // 64*T1 to answer retransmissions and absorb the ACK.
-  m_linger.PushLazy(Simulator::Now() + 64 * m_timers->t1, txn->id);
+  // Timer J (non-INVITE), H (non-2xx to INVITE: Completed until the ACK)
+  // or the RFC 6026 Accepted state (2xx: the UA core retransmits it): stay
+  // 64*T1 to answer request retransmissions and absorb the ACK.
+  const Time now = Simulator::Now();
+  m_linger.PushLazy(now + 64 * m_timers->t1, txn->id);
+  if (AwaitingAck(txn)) {  // timer G (RFC 3261 17.2.1)
+    txn->interval = m_timers->t1;
+    txn->deadline = now + 64 * m_timers->t1;
+    m_firstG.Push(now + m_timers->t1, txn->id);
+  }
+}
+
+void ServerTxnTable::FireG(ServerTxn* txn) {
+  if (!txn || !AwaitingAck(txn)) return;
+  m_send(*txn, true);
+  txn->interval = std::min(2 * txn->interval, m_timers->t2);
+  // Timer H ends the retransmissions (and, lazily, the transaction).
+  if (Simulator::Now() + txn->interval < txn->deadline)
+    txn->timer = Simulator::Schedule(txn->interval, &ServerTxnTable::FireG, this, txn);
+}
+
+void ServerTxnTable::OnAck(ServerTxn* txn) {
+  if (!txn || !AwaitingAck(txn)) return;
+  txn->acked = true;  // Confirmed: timer H no longer applies
+  txn->timer.Cancel();
+  m_confirmed.PushLazy(Simulator::Now() + m_timers->t4, txn->id);
 }
 
 void ServerTxnTable::Retransmit(ServerTxn* txn) {
@@ -283,12 +323,16 @@ void ServerTxnTable::Retransmit(ServerTxn* txn) {
 
 void ServerTxnTable::Remove(ServerTxn* txn) {
   if (!txn) return;
+  txn->timer.Cancel();
   m_byId.Remove(txn->id);
   m_txns.Erase(txn);
 }
 
 void ServerTxnTable::Clear() {
+  m_txns.ForEach([](ServerTxn* t) { t->timer.Cancel(); });
   m_linger.Clear();
+  m_firstG.Clear();
+  m_confirmed.Clear();
   m_txns.Clear();
   m_byId.Clear();
 }

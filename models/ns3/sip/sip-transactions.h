@@ -6,7 +6,10 @@
 // non-INVITE client transaction lingers T4 over UDP (timer K) to absorb
 // response retransmissions. Server transactions answer request
 // retransmissions with the last response and linger 64*T1 over UDP after a
-// final response (timer J). One timer event per transaction at a time.
+// final response (timer J); an INVITE server transaction that sent a
+// non-2xx final response over UDP retransmits it (timer G: T1 doubling up
+// to T2) until the ACK (then timer I, T4) or timer H (64*T1). One timer
+// event per transaction at a time.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -275,7 +278,11 @@ struct ServerTxn {
   std::string lastResponse;  // "" until the first response
   std::uint16_t lastStatus = 0;
   bool final = false;
+  bool acked = false;    // INVITE, non-2xx over UDP: the ACK came (Confirmed)
   std::uint64_t id = 0;  // counter, for owners that refer to it
+  Time interval;         // timer G's next delay
+  Time deadline;         // timer H: retransmissions stop before it
+  EventId timer;         // timer G after the first retransmission
 };
 
 class ServerTxnTable {
@@ -299,6 +306,9 @@ class ServerTxnTable {
   void Respond(ServerTxn* txn, std::string bytes, std::uint16_t status);
   // A retransmitted request: resend the last response, if any.
   void Retransmit(ServerTxn* txn);
+  // The ACK of a non-2xx final response to INVITE (RFC 3261 17.2.1): timer
+  // G stops and the transaction absorbs ACKs for timer I (T4) more.
+  void OnAck(ServerTxn* txn);
   void Remove(ServerTxn* txn);
   void Clear();
   std::size_t size() const { return m_txns.size(); }
@@ -307,12 +317,17 @@ class ServerTxnTable {
   const TimerConfig* m_timers;
   SendFn m_send;
   ServerTxn* ById(std::uint64_t id) const;  // no expiry (the queue's own callbacks)
+  // Completed with a non-2xx to INVITE over UDP, no ACK yet: timer G runs.
+  static bool AwaitingAck(const ServerTxn* t);
+  void FireG(ServerTxn* txn);
 
   std::uint64_t m_nextId = 1;
   std::string m_keyScratch;
   KeyedTable<ServerTxn, &ServerTxn::key> m_txns;
   IdIndex<ServerTxn> m_byId;
-  DeadlineQueue m_linger;  // UDP: timer J (and the INVITE stand-ins), at 64*T1 (lazy)
+  DeadlineQueue m_linger;     // UDP: timer J, H (and RFC 6026 Accepted), at 64*T1 (lazy)
+  DeadlineQueue m_firstG;     // UDP: the first timer G, at T1
+  DeadlineQueue m_confirmed;  // UDP: timer I, at T4 after the ACK (lazy)
 };
 
 }  // namespace sipns3

@@ -498,7 +498,10 @@ struct SipUserAgent::Impl {
     const std::uint32_t vias = m_viaCount;  // kept: responding may receive
     const std::string_view key = stx->KeyOf(m_top.branch, msg.method);
     if (msg.method == "ACK") {
-      if (stx->Find(key)) return;  // ACK of a non-2xx: absorbed by the transaction
+      if (ServerTxn* t = stx->Find(key)) {  // ACK of a non-2xx: absorbed by the transaction
+        stx->OnAck(t);
+        return;
+      }
       OnAck(msg, attr);
       return;
     }
