@@ -49,5 +49,16 @@ std::unordered_map<std::uint64_t, std::shared_ptr<SharedSession>>& SessionRegist
 bool NormalizeAor(const std::string& in, std::string* aor, std::string* user,
                   std::string* domain);
 
+// Connection attributes the UA and the proxy share (name, help, default),
+// so that the two cannot drift apart.
+inline constexpr const char* kConnectionIdleTimeoutHelp =
+    "Close a SIP connection (TCP/SCTP) that carried nothing either way for this "
+    "long; the next message opens a new one. 0: never.";
+inline constexpr std::int64_t kConnectionIdleTimeoutSeconds = 120;
+inline constexpr const char* kMaxConnectionsPerPeerHelp =
+    "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
+    "node's listener; one accepted above is closed at once (Drop traced). 0: no limit.";
+inline constexpr std::uint32_t kMaxConnectionsPerPeer = 64;
+
 }  // namespace sipns3
 }  // namespace ns3

@@ -768,16 +768,12 @@ TypeId SipProxy::GetTypeId() {
                         "Most live bindings one AOR may have; a REGISTER going above is answered 403.",
                         UintegerValue(32), MakeUintegerAccessor(&SipProxy::m_maxBindingsPerAor),
                         MakeUintegerChecker<uint32_t>(1))
-          .AddAttribute("ConnectionIdleTimeout",
-                        "Close a SIP connection (TCP/SCTP) that carried nothing either way for this "
-                        "long; the next message opens a new one. 0: never.",
-                        TimeValue(Seconds(120)), MakeTimeAccessor(&SipProxy::m_connectionIdleTimeout),
-                        MakeTimeChecker(Time(0)))
-          .AddAttribute("MaxConnectionsPerPeer",
-                        "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
-                        "node's listener; one accepted above is closed at once (Drop traced). 0: no limit.",
-                        UintegerValue(64), MakeUintegerAccessor(&SipProxy::m_maxConnectionsPerPeer),
-                        MakeUintegerChecker<uint32_t>())
+          .AddAttribute("ConnectionIdleTimeout", sipns3::kConnectionIdleTimeoutHelp,
+                        TimeValue(Seconds(sipns3::kConnectionIdleTimeoutSeconds)),
+                        MakeTimeAccessor(&SipProxy::m_connectionIdleTimeout), MakeTimeChecker(Time(0)))
+          .AddAttribute("MaxConnectionsPerPeer", sipns3::kMaxConnectionsPerPeerHelp,
+                        UintegerValue(sipns3::kMaxConnectionsPerPeer),
+                        MakeUintegerAccessor(&SipProxy::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
           .AddTraceSource("Tx", "A SIP message was sent.", MakeTraceSourceAccessor(&SipProxy::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP message was received and parsed.",

@@ -1631,16 +1631,12 @@ TypeId SipUserAgent::GetTypeId() {
                         MakeBooleanChecker())
           .AddAttribute("MsrpChunkSize", "Split SEND bodies larger than this; 0 = never.", UintegerValue(0),
                         MakeUintegerAccessor(&SipUserAgent::m_msrpChunkSize), MakeUintegerChecker<uint32_t>())
-          .AddAttribute("ConnectionIdleTimeout",
-                        "Close a SIP connection (TCP/SCTP) that carried nothing either way for this "
-                        "long; the next message opens a new one. 0: never.",
-                        TimeValue(Seconds(120)), MakeTimeAccessor(&SipUserAgent::m_connectionIdleTimeout),
-                        MakeTimeChecker(Time(0)))
-          .AddAttribute("MaxConnectionsPerPeer",
-                        "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
-                        "node's listener; one accepted above is closed at once (Drop traced). 0: no limit.",
-                        UintegerValue(64), MakeUintegerAccessor(&SipUserAgent::m_maxConnectionsPerPeer),
-                        MakeUintegerChecker<uint32_t>())
+          .AddAttribute("ConnectionIdleTimeout", sipns3::kConnectionIdleTimeoutHelp,
+                        TimeValue(Seconds(sipns3::kConnectionIdleTimeoutSeconds)),
+                        MakeTimeAccessor(&SipUserAgent::m_connectionIdleTimeout), MakeTimeChecker(Time(0)))
+          .AddAttribute("MaxConnectionsPerPeer", sipns3::kMaxConnectionsPerPeerHelp,
+                        UintegerValue(sipns3::kMaxConnectionsPerPeer),
+                        MakeUintegerAccessor(&SipUserAgent::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
           .AddTraceSource("Tx", "A SIP or MSRP message was sent.", MakeTraceSourceAccessor(&SipUserAgent::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP or MSRP message was received.",
