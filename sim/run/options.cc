@@ -329,6 +329,31 @@ std::string WithoutTrailingComment(std::string s) {
   return s;
 }
 
+// Replaces `*s`, which starts with '"', with the text between its quotes
+// (\" and \\ stand for " and \); only whitespace or a comment may follow
+// the closing quote. Else why not.
+std::optional<std::string> UnquoteValue(std::string* s) {
+  std::string text;
+  std::size_t i = 1;
+  for (; i < s->size() && (*s)[i] != '"'; ++i) {
+    if ((*s)[i] == '\\') {
+      if (i + 1 == s->size() || ((*s)[i + 1] != '"' && (*s)[i + 1] != '\\')) {
+        return "a backslash in quotes must be followed by \" or \\ (character " + std::to_string(i + 1) + " of the value)";
+      }
+      ++i;
+    }
+    text += (*s)[i];
+  }
+  if (i == s->size()) return std::string("the quote is never closed");
+  const std::string rest = s->substr(i + 1);
+  const std::string after = Trim(rest);
+  if (!after.empty() && !((after[0] == '#' || after[0] == ';') && rest[0] != '#' && rest[0] != ';')) {
+    return "unexpected '" + after + "' after the closing quote";
+  }
+  *s = text;
+  return std::nullopt;
+}
+
 std::optional<OptionError> ParseIni(const std::string& text, const std::string& file_name,
                                     std::vector<IniEntry>* entries) {
   std::string section;
@@ -361,10 +386,16 @@ std::optional<OptionError> ParseIni(const std::string& text, const std::string& 
       return OptionError{where + ": expected 'key = value', got '" + line + "'"};
     }
     std::string key = Trim(line.substr(0, eq));
-    // A comment may follow the value after whitespace.
-    const std::string value = WithoutTrailingComment(Trim(line.substr(eq + 1)));
     if (key.empty()) {
       return OptionError{where + ": missing key before '='"};
+    }
+    // A comment may follow the value after whitespace; a quoted value keeps
+    // its '#', ';' and outer spaces.
+    std::string value = Trim(line.substr(eq + 1));
+    if (!value.empty() && value[0] == '"') {
+      if (auto error = UnquoteValue(&value)) return OptionError{where + ": value of '" + key + "': " + *error};
+    } else {
+      value = WithoutTrailingComment(value);
     }
     if (!section.empty()) key = section + "." + key;
     entries->push_back(IniEntry{key, value, line_no});

@@ -127,6 +127,30 @@ TEST(SimOptions, CommentAfterSectionHeader) {
       << ResolveError({inside});
 }
 
+// A quoted value keeps what an unquoted one would lose: "see #3" was cut
+// to "see" by the comment rule. Escapes, a comment after the quote, and
+// each malformed quote (unclosed, bad escape, text after it) are checked,
+// the errors naming file, line and key.
+TEST(SimOptions, QuotedValues) {
+  const std::string file = WriteScenario(
+      "quoted.ini", "description = \"see #3; then \\\"that\\\" \\\\ \"  # why\nname = \"q\"\n");
+  ResolvedOptions o;
+  const auto err = Resolve({file}, &o);
+  ASSERT_FALSE(err) << err->message;
+  EXPECT_EQ(o.Get("description"), "see #3; then \"that\" \\ ");
+  EXPECT_EQ(o.Get("name"), "q");
+  const std::string unclosed = WriteScenario("unclosed.ini", "seed = 2\ndescription = \"see #3\n");
+  EXPECT_EQ(ResolveError({unclosed}), unclosed + ":2: value of 'description': the quote is never closed");
+  const std::string escape = WriteScenario("escape.ini", "description = \"a\\nb\"\n");
+  EXPECT_NE(ResolveError({escape}).find(escape + ":1: value of 'description': a backslash in quotes"),
+            std::string::npos)
+      << ResolveError({escape});
+  const std::string trailing = WriteScenario("trailing.ini", "description = \"a\" b\n");
+  EXPECT_EQ(ResolveError({trailing}), trailing + ":1: value of 'description': unexpected 'b' after the closing quote");
+  const std::string glued = WriteScenario("glued.ini", "description = \"a\"# b\n");
+  EXPECT_NE(ResolveError({glued}).find("unexpected '# b'"), std::string::npos) << ResolveError({glued});
+}
+
 // Unknown and malformed command-line options are errors too.
 TEST(SimOptions, BadCommandLine) {
   const std::string file = WriteScenario("ok.ini", "mode = pager\n");
