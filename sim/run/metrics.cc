@@ -87,7 +87,12 @@ void ByteCount::AddShare(const ByteCount& b, double share) {
 }
 
 Collector::Collector(const RunConfig& config, const Topology& topology) : config_(config), topology_(topology) {
-  ims_.reserve(config.conversations * config.messages_per_conversation * config.group_size + 1);
+  // The planned count is an upper bound: stop_time may end the run long
+  // before it (a huge `conversations` is a way to say "until stop_time").
+  // Reserving all of it up front would take memory the run never uses.
+  constexpr std::uint64_t kMaxReserved = 1 << 20;
+  ims_.reserve(std::min<std::uint64_t>(config.conversations * config.messages_per_conversation * config.group_size,
+                                       kMaxReserved) + 1);
   ims_.resize(1);
   sessions_.resize(1);
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/read_file.h"
+#include "memory_limit.h"
 #include "units.h"
 
 namespace po = boost::program_options;
@@ -97,6 +98,12 @@ std::string LargeMessage(const std::string& v) {
 std::string Recipients(const std::string& v) { return OneOf(v, {"remote", "local", "any"}); }
 std::string Think(const std::string& v) { return OneOf(v, {"exponential", "constant"}); }
 std::string Routing(const std::string& v) { return OneOf(v, {"static", "global"}); }
+std::string MemoryLimitValue(const std::string& v) {
+  if (v == "auto" || v == "off") return "";
+  std::uint64_t bytes = 0;
+  std::string how, e;
+  return ResolveMemoryLimit(v, 1, &bytes, &how, &e) ? "" : e;
+}
 std::string Cpu(const std::string& v) { return OneOf(v, {"calibrated", "off"}); }
 // The name is a directory under results/: no separators, and not . or ..
 std::string ScenarioName(const std::string& v) {
@@ -119,6 +126,10 @@ const std::vector<OptionSpec> kTable = {
     {"wire_trace", "false", "write wire.csv: every packet on every link", Bool},
     {"progress", "true", "show progress on stderr", Bool},
     {"jobs", "1", "sweep points run in parallel (one process each)", PositiveUint},
+    {"memory_limit", "auto",
+     "memory each point-run may take before it stops, saying so: auto (3/4 of the machine's memory, shared by "
+     "the point-runs running at once) | off | a size (8GiB)",
+     MemoryLimitValue},
     {"calibration", "results/calibration", "directory of CPU calibration CSVs (cpu = calibrated)", AnyString},
     {"register", "true", "UAs REGISTER at start; false installs static bindings (large runs)", Bool},
     // Topology.
@@ -168,7 +179,7 @@ const std::vector<OptionSpec> kTable = {
 // The sweepable keys are all keys except those naming the run itself.
 bool Sweepable(const std::string& key) {
   static const std::set<std::string> fixed = {"name", "description", "out", "pcap", "wire_trace", "progress",
-                                              "replications", "run", "jobs", "calibration"};
+                                              "replications", "run", "jobs", "memory_limit", "calibration"};
   return fixed.count(key) == 0;
 }
 

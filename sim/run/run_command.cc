@@ -6,6 +6,7 @@
 // the same results whether it runs alone or in a sweep, and `jobs` points
 // can run at once. The parent merges the children's tables in point order.
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "memory_limit.h"
 #include "ns3/sip/cpu-calibration.h"
 #include "options.h"
 #include "scenario.h"
@@ -44,8 +46,14 @@ struct Job {
   PointLabel label;
   std::string dir;
   pid_t pid = -1;
-  int status = -1;  // 0 ok, 1 accounting mismatch, 2 crashed
+  int status = -1;  // kOk, kMismatch, kFailed or kOutOfMemory
 };
+
+// A point-run's exit status, and the parent's record of how it ended.
+constexpr int kOk = 0;
+constexpr int kMismatch = 1;
+constexpr int kFailed = 2;
+constexpr int kOutOfMemory = 3;
 
 std::string PadIndex(std::uint64_t i) {
   char buf[32];
@@ -53,11 +61,26 @@ std::string PadIndex(std::uint64_t i) {
   return buf;
 }
 
+std::string PointRunName(const Job& job) {
+  return "point " + std::to_string(job.point) + " run " + std::to_string(job.config.run);
+}
+
 // The child: run, write, report, exit. Never returns.
-[[noreturn]] void RunChild(const Job& job) {
+[[noreturn]] void RunChild(const Job& job, std::uint64_t memory_limit, const std::string& memory_how) {
   double wall = 0;
   long rss = 0;
-  int code = 0;
+  int code = kOk;
+  std::string note, error;
+  const std::string oom = "sipim run: " + PointRunName(job) + " ran out of memory (limit " +
+                          (memory_limit ? FormatBytes(memory_limit) + ", " + memory_how : memory_how) +
+                          "): fewer conversations, concurrent or users, or a larger memory_limit\n";
+  if (!LimitThisProcess(memory_limit, oom, kOutOfMemory, &note, &error)) {
+    std::fprintf(stderr, "sipim run: %s: cannot set the memory limit: %s\n", PointRunName(job).c_str(),
+                 error.c_str());
+    std::fflush(stderr);
+    _exit(kFailed);
+  }
+  if (!note.empty() && job.point == 0 && job.replication == 0) std::fprintf(stderr, "sipim run: %s\n", note.c_str());
   try {
     const Accounting acc = RunPoint(job.config, job.label, job.dir, &wall, &rss);
     std::printf("[%s point %llu run %llu] %s\n", job.config.name.c_str(),
@@ -66,10 +89,10 @@ std::string PadIndex(std::uint64_t i) {
     std::ofstream info(job.dir + "/accounting.txt");
     info << acc.sent << " " << acc.delivered << " " << acc.failed << " " << acc.unfinished << " " << acc.ok()
          << " " << wall << " " << rss << "\n";
-    code = acc.ok() ? 0 : 1;
+    code = acc.ok() ? kOk : kMismatch;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "sipim run: point %llu failed: %s\n", static_cast<unsigned long long>(job.point), e.what());
-    code = 2;
+    std::fprintf(stderr, "sipim run: %s failed: %s\n", PointRunName(job).c_str(), e.what());
+    code = kFailed;
   }
   std::fflush(stdout);
   std::fflush(stderr);
@@ -152,11 +175,15 @@ void Reap(std::vector<Job>& jobs) {
   if (pid <= 0) return;
   for (auto& j : jobs) {
     if (j.pid == pid) {
-      j.status = WIFEXITED(status) ? (WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 1 ? 1 : 2) : 2;
-      if (!WIFEXITED(status)) {
-        std::fprintf(stderr, "sipim run: point %llu run %llu crashed (signal %d)\n",
-                     static_cast<unsigned long long>(j.point), static_cast<unsigned long long>(j.config.run),
-                     WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : kFailed;
+      j.status = code == kOk || code == kMismatch || code == kOutOfMemory ? code : kFailed;
+      if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        // SIGKILL is what the kernel's out-of-memory killer sends: the
+        // likely cause when memory_limit is off or above what is free.
+        std::fprintf(stderr, "sipim run: %s crashed (signal %d, %s)%s\n", PointRunName(j).c_str(), sig,
+                     strsignal(sig),
+                     sig == SIGKILL ? ": the kernel's out-of-memory killer sends this signal; see memory_limit" : "");
       }
       j.pid = -1;
     }
@@ -214,8 +241,18 @@ int RunScenario(int argc, char** argv) {
       return 2;
     }
   }
+  const std::uint64_t parallel = std::min<std::uint64_t>(std::stoull(options.Get("jobs")), jobs.size());
+  std::uint64_t memory_limit = 0;
+  std::string memory_how, memory_error;
+  if (!ResolveMemoryLimit(options.Get("memory_limit"), parallel, &memory_limit, &memory_how, &memory_error)) {
+    std::fprintf(stderr, "sipim run: %s (key 'memory_limit', from %s)\n", memory_error.c_str(),
+                 options.settings.at("memory_limit").source.ToString().c_str());
+    return 2;
+  }
   if (options.dry_run) {
     std::fputs(DescribeResolved(options).c_str(), stdout);
+    std::printf("# memory limit of each point-run: %s\n",
+                memory_limit ? (FormatBytes(memory_limit) + " (" + memory_how + ")").c_str() : "none (off)");
     for (const auto& j : jobs) {
       std::printf("# point %llu run %llu:", static_cast<unsigned long long>(j.point),
                   static_cast<unsigned long long>(j.config.run));
@@ -244,7 +281,6 @@ int RunScenario(int argc, char** argv) {
     return 2;
   }
 
-  const std::uint64_t parallel = std::stoull(options.Get("jobs"));
   std::uint64_t running = 0;
   std::fflush(stdout);
   std::fflush(stderr);
@@ -254,7 +290,7 @@ int RunScenario(int argc, char** argv) {
       --running;
     }
     job.pid = fork();
-    if (job.pid == 0) RunChild(job);
+    if (job.pid == 0) RunChild(job, memory_limit, memory_how);
     if (job.pid < 0) {
       const int err = errno;
       std::fprintf(stderr,
@@ -292,8 +328,9 @@ int RunScenario(int argc, char** argv) {
     long rss = 0;
     if (!(info >> sent >> delivered >> failed >> unfinished >> ok >> wall >> rss) || j.status != 0) {
       all_ok = false;
-      total.mismatches.push_back("point " + std::to_string(j.point) + " run " + std::to_string(j.config.run) +
-                                 (j.status == 2 ? " did not finish" : " failed its accounting check"));
+      total.mismatches.push_back(PointRunName(j) + (j.status == kOutOfMemory ? " ran out of memory"
+                                                    : j.status == kMismatch ? " failed its accounting check"
+                                                                            : " did not finish"));
     }
     total.sent += sent;
     total.delivered += delivered;

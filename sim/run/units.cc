@@ -148,7 +148,8 @@ bool ParseRate(const std::string& text, double* bps, std::string* error) {
 bool ParseBytes(const std::string& text, std::uint64_t* bytes, std::string* error) {
   double v = 0;
   if (!ParseWithUnits(text,
-                      {{"", 1.0}, {"B", 1.0}, {"KB", 1e3}, {"KiB", 1024.0}, {"MB", 1e6}, {"MiB", 1048576.0}},
+                      {{"", 1.0}, {"B", 1.0}, {"KB", 1e3}, {"KiB", 1024.0}, {"MB", 1e6}, {"MiB", 1048576.0},
+                       {"GB", 1e9}, {"GiB", 1073741824.0}},
                       "size", &v, error)) {
     return false;
   }

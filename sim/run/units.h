@@ -18,7 +18,7 @@ bool ParseDuration(const std::string& text, double* seconds, std::string* error)
 // Bits per second; units bps, kbps, Mbps, Gbps (decimal, as ns-3 DataRate);
 // 1 bps to 1e15 bps.
 bool ParseRate(const std::string& text, double* bps, std::string* error);
-// Bytes; units B, KB, KiB, MB, MiB. A bare number is bytes; at most 2^53.
+// Bytes; units B, KB, KiB, MB, MiB, GB, GiB. A bare number is bytes; at most 2^53.
 bool ParseBytes(const std::string& text, std::uint64_t* bytes, std::string* error);
 // A probability in [0, 1]; "2%" is 0.02.
 bool ParseProbability(const std::string& text, double* p, std::string* error);

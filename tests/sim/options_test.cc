@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config.h"
+#include "memory_limit.h"
 #include "options.h"
 #include "units.h"
 #include "writers.h"
@@ -149,6 +150,32 @@ TEST(SimOptions, QuotedValues) {
   EXPECT_EQ(ResolveError({trailing}), trailing + ":1: value of 'description': unexpected 'b' after the closing quote");
   const std::string glued = WriteScenario("glued.ini", "description = \"a\"# b\n");
   EXPECT_NE(ResolveError({glued}).find("unexpected '# b'"), std::string::npos) << ResolveError({glued});
+}
+
+// memory_limit: auto shares three quarters of the machine's memory among
+// the point-runs running at once; an explicit size below 64 MiB, or a
+// malformed one, is refused naming the key.
+TEST(SimOptions, MemoryLimit) {
+  const auto usable = UsableMemoryBytes();
+  ASSERT_TRUE(usable);
+  std::uint64_t one = 0, two = 0, fixed = 0, off = 1;
+  std::string how, e;
+  ASSERT_TRUE(ResolveMemoryLimit("auto", 1, &one, &how, &e)) << e;
+  ASSERT_TRUE(ResolveMemoryLimit("auto", 2, &two, &how, &e)) << e;
+  EXPECT_EQ(one, std::max(*usable / 4 * 3, kMinMemoryLimit));
+  EXPECT_EQ(two, std::max(*usable / 4 * 3 / 2, kMinMemoryLimit));
+  EXPECT_NE(how.find("shared by 2 point-run(s)"), std::string::npos) << how;
+  ASSERT_TRUE(ResolveMemoryLimit("1.5GiB", 4, &fixed, &how, &e)) << e;
+  EXPECT_EQ(fixed, 3ull << 29);
+  ASSERT_TRUE(ResolveMemoryLimit("off", 1, &off, &how, &e)) << e;
+  EXPECT_EQ(off, 0u);
+  const std::string file = WriteScenario("mem.ini", "memory_limit = 3MiB\n");
+  EXPECT_NE(ResolveError({file}).find(file + ":1"), std::string::npos) << ResolveError({file});
+  EXPECT_NE(ResolveError({file}).find("below 64.0 MiB"), std::string::npos) << ResolveError({file});
+  const std::string ok = WriteScenario("mem-ok.ini", "memory_limit = 8GiB\n");
+  EXPECT_EQ(ResolveError({ok}), "");
+  EXPECT_EQ(ResolveError({ok, "--memory_limit", "off"}), "");
+  EXPECT_NE(ResolveError({ok, "--memory_limit", "lots"}).find("memory_limit"), std::string::npos);
 }
 
 // Unknown and malformed command-line options are errors too.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "memory_limit.h"
 
 namespace {
 
@@ -301,6 +302,40 @@ TEST(SimScenario, UnwritableOutExitsTwo) {
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("cannot write in /proc"), std::string::npos) << err;
   EXPECT_EQ(err.find("point 0"), std::string::npos) << err;
+}
+
+// A point-run that needs more memory than memory_limit stops itself with a
+// message saying so (exit 1, "ran out of memory"), and the sweep's other
+// points still run and are merged. Before, a million conversations at once
+// grew until the kernel killed the process ("crashed (signal 9)") or a
+// bad_alloc surfaced as "point 0 failed: std::bad_alloc".
+TEST(SimScenario, PointOverMemoryLimitStopsSayingSo) {
+  if (!sipim::run::AddressSpaceLimitApplies()) GTEST_SKIP() << "memory_limit is not applied in sanitizer builds";
+  const std::string out = OutDir("memory");
+  testing::internal::CaptureStderr();
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out, "--cpu", "off", "--wire_trace", "false",
+                      "--conversations", "100000000", "--think_time", "0s", "--stop_time", "20s", "--memory_limit",
+                      "512MiB", "--sweep.concurrent", "1,1000000"}),
+            1);
+  const std::string stdout_text = testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("sipim run: point 1 run 1 ran out of memory (limit 512.0 MiB, memory_limit = 512MiB)"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(stdout_text.find("mismatch: point 1 run 1 ran out of memory"), std::string::npos) << stdout_text;
+  EXPECT_EQ(stdout_text.find("point 0 run 1 ran out"), std::string::npos) << stdout_text;
+  const std::vector<Row> summary = ReadCsv(out + "/summary.csv");
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].at("point"), "0");
+}
+
+// The memory limit is resolved before anything runs: dry-run shows it.
+TEST(SimScenario, DryRunShowsMemoryLimit) {
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--dry-run", "--memory_limit", "2GiB"}), 0);
+  const std::string dry = testing::internal::GetCapturedStdout();
+  EXPECT_NE(dry.find("# memory limit of each point-run: 2.0 GiB (memory_limit = 2GiB)"), std::string::npos) << dry;
 }
 
 // --help lists options with defaults; --dry-run prints the resolved
