@@ -1213,3 +1213,42 @@ TEST_F(Hostile, NonTwoXxToInviteOverTcpIsSentOnce) {
   EXPECT_EQ(Count(tcp.got, "SIP/2.0 487 "), 1u);
   EXPECT_EQ(Count(tcp.got, "SIP/2.0 200 "), 1u);  // the CANCEL's
 }
+
+// Timer D (RFC 3261 17.1.1.2): an INVITE client transaction that ACKed a
+// non-2xx final response stays Completed over UDP and ACKs every copy of
+// it again, without passing the copies up. Dan's session-mode IM to a
+// user with no binding gets office.com's 480; home.com's first ACK to
+// office.com and Dan's first ACK to home.com are lost. Each server's timer
+// G resends the 480 once at T1, the proxy's (home.com) and the UA's
+// (Dan's) client transactions absorb the copy and ACK it again, and the
+// resending stops. Dan's IM fails once. Before, both transactions ended at
+// the first 480, the copies found none (home.com forwarded them upstream
+// statelessly, Dan dropped them as strays) and office.com and home.com
+// resent the 480 until timer H: 11 copies each.
+TEST_F(Hostile, LostAckOfNonTwoXxIsResentUnderTimerD) {
+  tb.links[0].Get(1)->SetAttribute("ReceiveErrorModel",
+                                   PointerValue(CreateObject<DropFirstWith>(1, "ACK sip:nobody@")));
+  tb.links[1].Get(1)->SetAttribute("ReceiveErrorModel",
+                                   PointerValue(CreateObject<DropFirstWith>(1, "ACK sip:nobody@")));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("nobody@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(45);
+  std::size_t retx = 0;
+  EXPECT_EQ(TxTimes(tb, "office", "480", &retx).size(), 2u);
+  EXPECT_EQ(retx, 1u);
+  EXPECT_EQ(TxTimes(tb, "home", "480", &retx).size(), 2u);
+  EXPECT_EQ(retx, 1u);
+  std::map<std::string, std::size_t> acks, acksResent;
+  for (const auto& r : tb.TxAfter(0))
+    if (r.type == "ACK") {
+      ++acks[r.node + ">" + r.peer];
+      acksResent[r.node + ">" + r.peer] += r.retransmission;
+    }
+  EXPECT_EQ(acks["home>office"], 2u);
+  EXPECT_EQ(acksResent["home>office"], 1u);
+  EXPECT_EQ(acks["dan>home"], 2u);
+  EXPECT_EQ(acksResent["dan>home"], 1u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 0u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kRetransmissionAbsorbed), 2u);  // one copy each at home.com and Dan
+}

@@ -209,3 +209,47 @@ TEST(Transactions, ServerInviteTimersGHI) {
   EXPECT_TRUE(foundH[0].second);  // timer H: 64*T1 after the 486
   EXPECT_FALSE(foundH[1].second);
 }
+
+// Timer D on a table alone (RFC 3261 17.1.1.2): an INVITE client
+// transaction over UDP that got a non-2xx final response is Completed,
+// holds the ACK it sent (what the owner resends for a copy of the
+// response), and is found for timer D (32 s with T1 = 500 ms; 64*T1 when
+// T1 is larger), no longer; over TCP it ends at once (timer D is 0).
+TEST(Transactions, ClientInviteTimerD) {
+  TimerConfig timers;
+  EXPECT_EQ(timers.D(), Seconds(32));
+  TimerConfig slow;
+  slow.t1 = Seconds(1);
+  EXPECT_EQ(slow.D(), Seconds(64));
+  auto owned = std::make_unique<ClientTxnTable>(&timers, [](ClientTxn&, bool) { return true; },
+                                                [](ClientTxn&) {});
+  ClientTxnTable& table = *owned;
+  bool tcpGone = false;
+  Simulator::Schedule(Seconds(1), [&]() {
+    for (SipTransportProtocol tr : {SipTransportProtocol::kUdp, SipTransportProtocol::kTcp}) {
+      auto txn = std::make_unique<ClientTxn>();
+      txn->branch = tr == SipTransportProtocol::kUdp ? "z9hG4bK-udp" : "z9hG4bK-tcp";
+      txn->invite = true;
+      txn->dest.transport = tr;
+      txn->bytes = "INVITE sip:x@y SIP/2.0\r\n\r\n";
+      ClientTxn* t = table.Start(std::move(txn));
+      ASSERT_NE(t, nullptr);
+      table.OnProvisional(t);
+      table.OnInviteFailure(t, "ACK sip:x@y SIP/2.0\r\n\r\n");
+    }
+    tcpGone = table.Find("z9hG4bK-tcp") == nullptr;
+  });
+  bool before = false, after = true;
+  Simulator::Schedule(Seconds(1) + timers.D() - NanoSeconds(1), [&]() {
+    ClientTxn* t = table.Find("z9hG4bK-udp");
+    before = t != nullptr && t->state == ClientTxn::State::kCompleted && t->bytes.rfind("ACK ", 0) == 0 &&
+             table.WaitingFor(SipTransportProtocol::kUdp, Ipv4Address(), 5060).empty();
+  });
+  Simulator::Schedule(Seconds(1) + timers.D(), [&]() { after = table.Find("z9hG4bK-udp") != nullptr; });
+  Simulator::Run();
+  owned.reset();
+  Simulator::Destroy();
+  EXPECT_TRUE(tcpGone);
+  EXPECT_TRUE(before);
+  EXPECT_FALSE(after);
+}

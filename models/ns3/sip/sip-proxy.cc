@@ -601,7 +601,11 @@ struct SipProxy::Impl {
     }
     ClientTxn* txn = ctx->FindForResponse(top.branch, msg);
     if (!txn || txn->state == ClientTxn::State::kCompleted) {
-      if (txn) {  // timer K: a retransmitted final response
+      if (txn) {  // timer K, or D: a retransmitted final response
+        // Timer D (RFC 3261 17.1.1.2): the downstream UAS resends its
+        // non-2xx until our ACK arrives, so the copy gets the same ACK.
+        if (txn->invite && msg.status_code >= 300 && !txn->bytes.empty())
+          SendRaw(txn->dest, txn->bytes, txn->attr, SipMsgType::kAck, 0, true);
         Drop(SipDropReason::kRetransmissionAbsorbed, attr, msg.raw.size(), "response");
         return;
       }
@@ -622,8 +626,8 @@ struct SipProxy::Impl {
       if (status > 100) Upstream(stxId, msg, attr);
       return;
     }
-    if (txn->invite && status >= 300) SendAckForFailure(*txn, msg);
-    ctx->OnFinal(txn);
+    if (txn->invite && status >= 300) ctx->OnInviteFailure(txn, SendAckForFailure(*txn, msg));
+    else ctx->OnFinal(txn);
     auto fit = forwards.find(stxId);
     if (fit == forwards.end()) return;
     Forward& f = fit->second;
@@ -690,12 +694,14 @@ struct SipProxy::Impl {
     FinishIfDone(stxId);
   }
 
-  void SendAckForFailure(const ClientTxn& txn, const sip::Message& resp) {
+  // RFC 3261 17.1.1.3: the branch's ACK, sent and returned (for timer D).
+  std::string SendAckForFailure(const ClientTxn& txn, const sip::Message& resp) {
     sip::Message inv;
-    if (sip::Parse(txn.bytes, sip::Framing::kDatagram, &inv)) return;
     std::string ack;
-    if (sip::BuildAckForFailure(inv, resp, &ack)) return;
+    if (sip::Parse(txn.bytes, sip::Framing::kDatagram, &inv) || sip::BuildAckForFailure(inv, resp, &ack))
+      return std::string();
     SendRaw(txn.dest, ack, txn.attr, SipMsgType::kAck, 0, false);
+    return ack;
   }
 
   // RFC 3261 16.7 when no transaction matches: pop our Via, send to the next.

@@ -72,7 +72,9 @@ ClientTxnTable::ClientTxnTable(const TimerConfig* timers, SendFn send, TimeoutFn
                    return t && Waiting(t);
                  }),
       m_linger([this](std::uint64_t id) { Remove(ById(id)); },
-               [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
+               [this](std::uint64_t id) { return ById(id) != nullptr; }),
+      m_lingerD([this](std::uint64_t id) { Remove(ById(id)); },
+                [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
 
 ClientTxn* ClientTxnTable::ById(std::uint64_t id) const {
   return m_byId.Get(id);
@@ -101,6 +103,7 @@ ClientTxn* ClientTxnTable::Start(std::unique_ptr<ClientTxn> owned) {
 
 ClientTxn* ClientTxnTable::Find(std::string_view branch) {
   m_linger.Expire(Simulator::Now());
+  m_lingerD.Expire(Simulator::Now());
   return m_txns.Find(branch);
 }
 
@@ -169,6 +172,17 @@ void ClientTxnTable::OnFinal(ClientTxn* txn) {
   Remove(txn);
 }
 
+void ClientTxnTable::OnInviteFailure(ClientTxn* txn, std::string ack) {
+  txn->timer.Cancel();
+  if (txn->dest.transport != SipTransportProtocol::kUdp) {  // timer D is 0: nothing is resent
+    Remove(txn);
+    return;
+  }
+  txn->state = ClientTxn::State::kCompleted;
+  txn->bytes = std::move(ack);  // the INVITE is not sent again
+  m_lingerD.PushLazy(Simulator::Now() + m_timers->D(), txn->id);
+}
+
 void ClientTxnTable::Remove(ClientTxn* txn) {
   if (!txn) return;
   txn->timer.Cancel();
@@ -181,6 +195,7 @@ void ClientTxnTable::Clear() {
   m_firstRetransmit.Clear();
   m_deadline.Clear();
   m_linger.Clear();
+  m_lingerD.Clear();
   m_byId.Clear();
   m_txns.Clear();
 }

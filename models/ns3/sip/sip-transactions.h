@@ -4,7 +4,8 @@
 // T1 doubling; timer E for the others: T1 doubling up to T2, T2 once a
 // provisional arrived) and time out at 64*T1 (timers B, F); a completed
 // non-INVITE client transaction lingers T4 over UDP (timer K) to absorb
-// response retransmissions. Server transactions answer request
+// response retransmissions, and an INVITE one that got a non-2xx final
+// response lingers timer D over UDP, keeping its ACK for each copy of it. Server transactions answer request
 // retransmissions with the last response and linger 64*T1 over UDP after a
 // final response (timer J); an INVITE server transaction that sent a
 // non-2xx final response over UDP retransmits it (timer G: T1 doubling up
@@ -185,12 +186,18 @@ struct TimerConfig {
   Time t1 = MilliSeconds(500);
   Time t2 = Seconds(4);
   Time t4 = Seconds(5);
+  // Timer D (RFC 3261 17.1.1.2, UDP): at least 32 s, and no shorter than
+  // the server's timer H (64*T1) when T1 is raised, so that every copy its
+  // timer G sends finds the transaction and is ACKed again.
+  Time D() const { return std::max(Time(Seconds(32)), 64 * t1); }
 };
 
 struct ClientTxn {
   enum class State : std::uint8_t { kCalling, kProceeding, kCompleted };
   std::string branch;
-  std::string bytes;  // the request as sent, for retransmission
+  // The request as sent, for retransmission; once an INVITE is Completed
+  // (non-2xx), the ACK it sent, for every retransmitted final response.
+  std::string bytes;
   Dest dest;
   bool invite = false;
   SipAttribution attr;
@@ -231,7 +238,13 @@ class ClientTxnTable {
   // A provisional response: stop timer A; timer E continues at T2.
   void OnProvisional(ClientTxn* txn);
   // A final response: completed (timer K over UDP for non-INVITE) or gone.
+  // For an INVITE, a 2xx (the UA core ACKs it, RFC 3261 13.2.2.4).
   void OnFinal(ClientTxn* txn);
+  // A 300-699 final response to an INVITE, which the owner has just ACKed
+  // with `ack` (RFC 3261 17.1.1.3): over UDP the transaction is Completed
+  // for timer D and keeps `ack`, which the owner resends for each
+  // retransmission of the response it absorbs; over a stream it is gone.
+  void OnInviteFailure(ClientTxn* txn, std::string ack);
   void Remove(ClientTxn* txn);
   void Clear();
   std::size_t size() const { return m_txns.size(); }
@@ -268,6 +281,7 @@ class ClientTxnTable {
   DeadlineQueue m_firstRetransmit;  // UDP: the first timer A/E, at T1
   DeadlineQueue m_deadline;         // streams: timer B/F, at 64*T1
   DeadlineQueue m_linger;           // UDP non-INVITE: timer K, at T4 (lazy)
+  DeadlineQueue m_lingerD;          // UDP INVITE, non-2xx: timer D (lazy)
 };
 
 struct ServerTxn {

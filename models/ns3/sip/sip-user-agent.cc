@@ -425,6 +425,10 @@ struct SipUserAgent::Impl {
   void OnResponse(const sip::Message& msg, SipAttribution attr) {
     ClientTxn* t = ctx->FindForResponse(m_top.branch, msg);
     if (!t || t->state == ClientTxn::State::kCompleted) {
+      // Timer D (RFC 3261 17.1.1.2): the ACK of a non-2xx to INVITE was
+      // lost if the response comes again; the same ACK goes again.
+      if (t && t->invite && msg.status_code >= 300 && !t->bytes.empty())
+        SendSip(t->dest, t->bytes, attr, SipMsgType::kAck, 0, true);
       // A 2xx to INVITE after the first: a retransmission (ACK again) or,
       // with forking, another device's answer (ACK it, then BYE it).
       if (attr.kind == SipAttributionKind::kSession && msg.status_code >= 200 && msg.status_code < 300) {
@@ -453,8 +457,10 @@ struct SipUserAgent::Impl {
       std::string ack;
       if (!sip::Parse(t->bytes, sip::Framing::kDatagram, &inv) && !sip::BuildAckForFailure(inv, msg, &ack))
         SendSip(dest, ack, attr, SipMsgType::kAck, 0, false);
+      ctx->OnInviteFailure(t, std::move(ack));
+    } else {
+      ctx->OnFinal(t);
     }
-    ctx->OnFinal(t);
     switch (type) {
       case SipMsgType::kMessage:
         if (status < 300) Outcome(cookie, SipImOutcome::kDelivered, SipFailReason::kNone, static_cast<std::uint16_t>(status));
