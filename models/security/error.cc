@@ -24,6 +24,8 @@ const char* ErrcName(Errc code) {
     case Errc::kReplay: return "replay";
     case Errc::kWrongKey: return "wrong-key";
     case Errc::kCrypto: return "crypto";
+    case Errc::kPeerRefused: return "peer-refused";
+    case Errc::kPeerRefusedUnverified: return "peer-refused-unverified";
   }
   return "?";
 }

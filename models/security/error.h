@@ -26,6 +26,8 @@ enum class Errc {
   kReplay,             // timestamp or sequence number already seen / outside window
   kWrongKey,           // key material does not match (e.g. sealed with another key)
   kCrypto,             // an OpenSSL call failed for an internal reason
+  kPeerRefused,        // the peer refused: a MIKEY error message whose V / SIGN verified
+  kPeerRefusedUnverified,  // a MIKEY error message that carries no V / SIGN this side can check
 };
 
 // Stable, short name of an error code ("bad-signature", ...), for logs and tests.

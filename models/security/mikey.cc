@@ -653,19 +653,25 @@ Bytes VExtra(const std::string& idi, const std::string& idr, std::uint64_t ts) {
   return e;
 }
 
+// Appends a V payload with a zero MAC, encodes, and fills in the MAC (over
+// the message up to the MAC field, then `extra`).
+Result<Bytes> EncodeWithVMac(Message& m, const Bytes& auth_key, const Bytes& extra) {
+  m.payloads.push_back(VPayload{1, Bytes(kMacLen, 0)});
+  auto bytes = Encode(m);
+  if (!bytes) return bytes;
+  const std::size_t off = VMacOffset(m, static_cast<int>(m.payloads.size()) - 1);
+  auto mac = MacOver(auth_key, *bytes, off, extra);
+  if (!mac) return mac.error();
+  std::memcpy(bytes->data() + off, mac->data(), kMacLen);
+  return bytes;
+}
+
 Result<Bytes> BuildV(const Config& c, std::uint64_t ts, const Bytes& auth_key, const std::string& idi) {
   Message r;
   r.hdr = MakeHdr(c, RespType(c.mode), false);
   r.payloads.push_back(TPayload{0, ts});
   r.payloads.push_back(UriId(c.responder_uri));
-  r.payloads.push_back(VPayload{1, Bytes(kMacLen, 0)});
-  auto bytes = Encode(r);
-  if (!bytes) return bytes;
-  const std::size_t off = VMacOffset(r, static_cast<int>(r.payloads.size()) - 1);
-  auto mac = MacOver(auth_key, *bytes, off, VExtra(idi, c.responder_uri, ts));
-  if (!mac) return mac.error();
-  std::memcpy(bytes->data() + off, mac->data(), kMacLen);
-  return bytes;
+  return EncodeWithVMac(r, auth_key, VExtra(idi, c.responder_uri, ts));
 }
 
 // RFC 3830 §3.3 / RFC 4650 (DHHMAC): the DH R_MESSAGE carries IDi, the initiator the
@@ -700,7 +706,105 @@ Status CheckHeader(const Message& m, const Config& c, DataType want) {
   return {};
 }
 
+// ------------------------------------------------------------ error messages
+
+constexpr std::size_t kHdrFixedLen = 10;        // through the CS ID map type
+constexpr std::uint8_t kHeaderFailed = 0xFF;  // Decode's failed_type untouched: not a payload
+
+bool IsInitType(std::uint8_t dt) {
+  return dt == static_cast<std::uint8_t>(DataType::kPskInit) || dt == static_cast<std::uint8_t>(DataType::kPkInit) ||
+         dt == static_cast<std::uint8_t>(DataType::kDhInit) || dt == static_cast<std::uint8_t>(DataType::kDhhmacInit);
+}
+
+// Why Decode refused an I_MESSAGE, as an Error no.: a header field the codec
+// refuses (read again from the bytes, as Decode says only that the header
+// failed), or the payload whose value it does not support.
+ErrNo DecodeRefusalNo(const Bytes& raw, std::uint8_t failed_type, Errc code) {
+  if (failed_type == kHeaderFailed) {
+    if (raw.size() > 1 && raw[1] > static_cast<std::uint8_t>(DataType::kDhhmacResp)) return ErrNo::kInvalidDt;
+    if (raw.size() > 3 && (raw[3] & 0x7F) > static_cast<std::uint8_t>(PrfFunc::kHmacSha256)) return ErrNo::kInvalidPrf;
+    return ErrNo::kUnspecified;
+  }
+  if (code != Errc::kUnsupported) return ErrNo::kUnspecified;
+  switch (failed_type) {
+    case kDh: return ErrNo::kInvalidDh;           // a group id RFC 3830 does not register
+    case kKemac: case kV: return ErrNo::kInvalidMac;  // a MAC alg it does not register
+    case kT: return ErrNo::kInvalidTs;            // a TS type it does not register
+    default: return ErrNo::kUnspecified;
+  }
+}
+
+// A refused MAC (KEMAC, DHHMAC): kUnsupported is a MAC alg other than HMAC-SHA-1-160.
+ErrNo MacRefusalNo(Errc code) { return code == Errc::kUnsupported ? ErrNo::kInvalidMac : ErrNoOf(code); }
+
+// A refused signed I_MESSAGE: kUnsupported is a CERT type (Invalid Cert) or a
+// SIGN S type, for which RFC 3830 has no number.
+ErrNo SignedRefusalNo(const Message& m, Errc code) {
+  if (code != Errc::kUnsupported) return ErrNoOf(code);
+  const CertPayload* cp = m.Find<CertPayload>();
+  return cp != nullptr && cp->cert_type != 0 && cp->cert_type != 2 ? ErrNo::kInvalidCert : ErrNo::kUnspecified;
+}
+
+// The common header of an error message answering `raw` (RFC 3830 §5.1.2):
+// the I_MESSAGE's CSB ID, PRF func and CS ID map; from its fixed fields
+// alone (no crypto session) when the rest does not decode.
+Hdr ErrorHdr(const Bytes& raw, const Result<Message>& decoded) {
+  Hdr h;
+  if (decoded) {
+    h = decoded->hdr;
+  } else {
+    h.prf = static_cast<PrfFunc>(raw[3] & 0x7F);
+    h.csb_id = (std::uint32_t{raw[4]} << 24) | (std::uint32_t{raw[5]} << 16) | (std::uint32_t{raw[6]} << 8) | raw[7];
+    h.cs_id_map_type = 0;
+  }
+  h.version = 1;
+  h.data_type = DataType::kError;
+  h.v_flag = false;
+  return h;
+}
+
+// The V of an error message in PSK and DHHMAC: keyed as the verification
+// message of PSK mode (RFC 3830 §4.1.4, §5.2: the auth key from the PSK,
+// CSB ID and RAND of the I_MESSAGE; the MAC also covers IDi || IDr || T of
+// the I_MESSAGE, which binds the error to that message). Empty when `i`
+// lacks what keys it.
+Result<Bytes> ErrorVKey(const Config& c, const Message& i, Bytes* extra) {
+  const RandPayload* rp = i.Find<RandPayload>();
+  const TPayload* t = i.Find<TPayload>();
+  if (rp == nullptr || t == nullptr || c.psk.empty()) return Bytes{};
+  const IdPayload* idi = i.Find<IdPayload>(0);
+  const IdPayload* idr = i.Find<IdPayload>(1);
+  *extra = VExtra(idi ? Str(idi->id) : c.initiator_uri, idr ? Str(idr->id) : c.responder_uri, t->value);
+  auto mk = DeriveMessageKeys(i.hdr.prf, c.psk, i.hdr.csb_id, rp->rand);
+  if (!mk) return mk.error();
+  return std::move(mk->auth_key);
+}
+
 }  // namespace
+
+const char* ErrNoName(std::uint8_t no) {
+  static constexpr const char* kNames[] = {"Auth failure", "Invalid TS",   "Invalid PRF", "Invalid MAC",   "Invalid EA",
+                                           "Invalid HA",   "Invalid DH",   "Invalid ID",  "Invalid Cert",  "Invalid SP",
+                                           "Invalid SPpar", "Invalid DT", "Unspecified error"};
+  return no < sizeof kNames / sizeof kNames[0] ? kNames[no] : "unassigned";
+}
+
+ErrNo ErrNoOf(Errc code) {
+  switch (code) {
+    case Errc::kMacMismatch:
+    case Errc::kBadSignature:
+    case Errc::kTampered: return ErrNo::kAuthFailure;
+    case Errc::kReplay: return ErrNo::kInvalidTs;
+    case Errc::kNotRecipient:
+    case Errc::kFromMismatch: return ErrNo::kInvalidId;
+    case Errc::kNoSignerCert:
+    case Errc::kCertExpired:
+    case Errc::kCertNotYetValid:
+    case Errc::kUnknownCa:
+    case Errc::kCertInvalid: return ErrNo::kInvalidCert;
+    default: return ErrNo::kUnspecified;
+  }
+}
 
 // ------------------------------------------------------------------ Initiator
 
@@ -831,7 +935,9 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
   if (!dm) return dm.error();
   const Message& m = *dm;
   const Mode mode = cfg_.mode;
-  if (Status st = CheckHeader(m, cfg_, RespType(mode)); !st) return st.error();
+  if (Status st = CheckHeader(m, cfg_, RespType(mode)); !st) {
+    return m.hdr.data_type == DataType::kError ? RefusalFrom(m, raw) : st.error();
+  }
   const TPayload* t = m.Find<TPayload>();
   if (t == nullptr) return MakeError(Errc::kMalformed, "R_MESSAGE without T");
   if (mode == Mode::kPsk || mode == Mode::kPke) {
@@ -878,14 +984,139 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
   return KeyMaterial{std::move(*secret), rand_, cfg_.csb_id, cfg_.prf};
 }
 
+// A MIKEY error message in place of the R_MESSAGE: never success. Its claim
+// is believed (kPeerRefused) only once its V / SIGN verifies as this mode's
+// responder would make it and its T is inside the window.
+Error Initiator::RefusalFrom(const Message& m, const Bytes& raw) const {
+  std::string claims;
+  for (const Payload& p : m.payloads) {
+    if (const auto* e = std::get_if<ErrPayload>(&p)) {
+      claims += (claims.empty() ? "" : ", ") + std::string(ErrNoName(e->error_no)) + " (" +
+                std::to_string(e->error_no) + ")";
+    }
+  }
+  if (claims.empty()) return MakeError(Errc::kMalformed, "MIKEY error message without an ERR payload");
+  const std::string what = "MIKEY error message (" + claims + ")";
+  if (m.hdr.csb_id != cfg_.csb_id) {
+    return MakeError(Errc::kMalformed, what + " is for CSB ID " + std::to_string(m.hdr.csb_id) + ", not this exchange's " +
+                                           std::to_string(cfg_.csb_id));
+  }
+  const TPayload* t = m.Find<TPayload>();
+  if (t == nullptr) return MakeError(Errc::kMalformed, what + " without T");
+  const Mode mode = cfg_.mode;
+  const bool keyed_by_psk = mode == Mode::kPsk || mode == Mode::kDhhmac;
+  const int vi = m.IndexOf(kV);
+  const int si = m.IndexOf(kSign);
+  if (vi < 0 && si < 0) {
+    return MakeError(Errc::kPeerRefusedUnverified,
+                     "unauthenticated " + what + ": no V or SIGN, so anyone on the path could have sent it");
+  }
+  if (keyed_by_psk ? vi < 0 : si < 0) {
+    return MakeError(Errc::kPeerRefusedUnverified, what + " carries " + (vi >= 0 ? "V" : "SIGN") + ", which a " +
+                                                       ModeName(mode) + " initiator cannot check");
+  }
+  Status st;
+  if (keyed_by_psk) {
+    if (static_cast<std::size_t>(vi) + 1 != m.payloads.size()) return MakeError(Errc::kMalformed, what + ": V is not last");
+    auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
+    if (!mk) return mk.error();
+    st = CheckMac(mk->auth_key, raw, VMacOffset(m, vi), std::get<VPayload>(m.payloads[static_cast<std::size_t>(vi)]).mac,
+                  "V", VExtra(cfg_.initiator_uri, cfg_.responder_uri, ts_));
+  } else if (mode == Mode::kPke) {
+    // PKE carries no CERT of the responder's: the certificate we encrypted to is the one that signs.
+    const auto& sign = std::get<SignPayload>(m.payloads.back());
+    EVP_PKEY* pub = cfg_.peer_cert != nullptr ? X509_get0_pubkey(cfg_.peer_cert) : nullptr;
+    if (pub == nullptr || EVP_PKEY_is_a(pub, "RSA") != 1) {
+      st = MakeError(Errc::kNoSignerCert, "no RSA certificate of the responder's to check SIGN with");
+    } else if (sign.s_type != 0) {
+      st = MakeError(Errc::kUnsupported, "SIGN S type " + std::to_string(sign.s_type));
+    } else {
+      st = RsaVerify(NewVerifyContext(pub).get(), raw.data(), m.offsets.back() + 2, sign.signature);
+    }
+  } else {
+    auto who = VerifySignedByCert(m, raw, cfg_, cfg_.responder_uri);
+    if (!who) st = who.error();
+  }
+  if (!st) return MakeError(st.code(), what + " does not verify: " + st.error().message);
+  const std::uint64_t now = Now(cfg_);
+  const std::uint64_t diff = t->value > now ? t->value - now : now - t->value;
+  if (diff > NtpSeconds(cfg_.window_s)) {
+    return MakeError(Errc::kReplay, what + ": its timestamp is " + std::to_string(diff >> 32) +
+                                        " s from our clock (window " + std::to_string(cfg_.window_s) + " s)");
+  }
+  return MakeError(Errc::kPeerRefused, "MIKEY error message from responder: " + claims);
+}
+
 // ------------------------------------------------------------------ Responder
 
+Error Responder::Refuse(ErrNo no, Error error) {
+  refusal_ = Refusal{no, error};
+  return error;
+}
+
+Result<ErrorMessage> Responder::BuildError(const Error& refusal, const Bytes& raw) {
+  if (refusal.code == Errc::kOk) return MakeError(Errc::kMalformed, "BuildError without a refusal");
+  if (raw.size() < kHdrFixedLen) {
+    return MakeError(Errc::kTruncated, "no MIKEY error message: the refused message (" + std::to_string(raw.size()) +
+                                           " bytes) is shorter than a common header");
+  }
+  if (raw[0] != 1) {
+    return MakeError(Errc::kUnsupported, "no MIKEY error message answers MIKEY version " + std::to_string(raw[0]));
+  }
+  // Never an error for an error message or a response (the exchange's
+  // initiator does not answer those, and two responders would answer each
+  // other's errors for ever). A data type RFC 3830 does not register is an
+  // initiator's we do not know: Invalid DT.
+  if (raw[1] <= static_cast<std::uint8_t>(DataType::kDhhmacResp) && !IsInitType(raw[1])) {
+    return MakeError(Errc::kUnsupported, "no MIKEY error message answers data type " + std::to_string(raw[1]) +
+                                             " (a response or an error message)");
+  }
+  ErrorMessage out;
+  const bool recorded = refusal_ && refusal_->error.code == refusal.code && refusal_->error.message == refusal.message;
+  out.err_no = recorded ? refusal_->no : ErrNoOf(refusal.code);
+  const Result<Message> i = Decode(raw);
+  Message e;
+  e.hdr = ErrorHdr(raw, i);
+  e.payloads.push_back(TPayload{0, Now(cfg_)});
+  e.payloads.push_back(ErrPayload{static_cast<std::uint8_t>(out.err_no)});
+  Result<Bytes> bytes = Bytes{};
+  const Mode mode = cfg_.mode;
+  if (mode == Mode::kPsk || mode == Mode::kDhhmac) {
+    // A refusal of the initiator's MAC means our PSK is not its key, so no V
+    // of ours would verify there: the error goes unauthenticated, as the
+    // brackets of [V|SIGN] allow.
+    Bytes key, extra;
+    if (i && refusal.code != Errc::kMacMismatch) {
+      auto k = ErrorVKey(cfg_, *i, &extra);
+      if (!k) return k.error();
+      key = std::move(*k);
+    }
+    out.authenticated = !key.empty();
+    bytes = out.authenticated ? EncodeWithVMac(e, key, extra) : Encode(e);
+  } else if (cfg_.self == nullptr || !cfg_.self->key) {
+    bytes = Encode(e);
+  } else {
+    if (mode != Mode::kPke) {
+      if (!cfg_.self->cert) return MakeError(Errc::kNoSignerCert, "MIKEY error message: no own certificate");
+      auto der = OwnCertDer(*cfg_.self);
+      if (!der) return der.error();
+      e.payloads.push_back(CertPayload{0, std::move(*der)});
+    }
+    out.authenticated = true;
+    bytes = EncodeSigned(e, *cfg_.self);
+  }
+  if (!bytes) return bytes.error();
+  out.bytes = std::move(*bytes);
+  return out;
+}
+
 Result<Bytes> Responder::ProcessI(const Bytes& raw) {
-  auto dm = Decode(raw);
-  if (!dm) return dm.error();
+  std::uint8_t failed_type = kHeaderFailed;
+  auto dm = Decode(raw.data(), raw.size(), &failed_type);
+  if (!dm) return Refuse(DecodeRefusalNo(raw, failed_type, dm.code()), dm.error());
   const Message& m = *dm;
   const Mode mode = cfg_.mode;
-  if (Status st = CheckHeader(m, cfg_, InitType(mode)); !st) return st.error();
+  if (Status st = CheckHeader(m, cfg_, InitType(mode)); !st) return Refuse(ErrNo::kInvalidDt, st.error());
   cfg_.csb_id = m.hdr.csb_id;  // the responder answers in the initiator's bundle
   cfg_.prf = m.hdr.prf;
   if (!m.hdr.cs.empty()) cfg_.ssrc = m.hdr.cs.front().ssrc;
@@ -893,7 +1124,7 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   const RandPayload* rp = m.Find<RandPayload>();
   if (t == nullptr || rp == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without T or RAND");
   if (rp->rand.size() < 16) return MakeError(Errc::kMalformed, "RAND shorter than 128 bits");
-  if (cache_ == nullptr) return MakeError(Errc::kReplay, "no replay cache");
+  if (cache_ == nullptr) return Refuse(ErrNo::kUnspecified, MakeError(Errc::kReplay, "no replay cache"));
   if (Status st = cache_->Check(t->value, Now(cfg_), m.hdr.csb_id, rp->rand); !st) return st.error();
   // IDr, when present, must be us.
   const IdPayload* idr = m.Find<IdPayload>(mode == Mode::kPsk || mode == Mode::kDhhmac ? 1 : 0);
@@ -908,15 +1139,19 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     const int ki = m.IndexOf(kKemac);
     if (ki < 0) return MakeError(Errc::kMalformed, "I_MESSAGE without KEMAC");
     const auto& kemac = std::get<KemacPayload>(m.payloads[static_cast<std::size_t>(ki)]);
-    if (kemac.encr_alg != 1) return MakeError(Errc::kUnsupported, "KEMAC encr alg " + std::to_string(kemac.encr_alg));
+    if (kemac.encr_alg != 1) {
+      return Refuse(ErrNo::kInvalidEa, MakeError(Errc::kUnsupported, "KEMAC encr alg " + std::to_string(kemac.encr_alg)));
+    }
     Bytes inkey = cfg_.psk;
     if (mode == Mode::kPke) {
       auto who = VerifySignedByCert(m, raw, cfg_, "");
-      if (!who) return who.error();
+      if (!who) return Refuse(SignedRefusalNo(m, who.code()), who.error());
       peer = *who;
       const PkePayload* pke = m.Find<PkePayload>();
       if (pke == nullptr) return MakeError(Errc::kMalformed, "PKE I_MESSAGE without PKE");
-      if (cfg_.self == nullptr || !cfg_.self->key) return MakeError(Errc::kNotRecipient, "no own key for PKE");
+      if (cfg_.self == nullptr || !cfg_.self->key) {
+        return Refuse(ErrNo::kUnspecified, MakeError(Errc::kNotRecipient, "no own key for PKE"));
+      }
       EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new(cfg_.self->key.get(), nullptr));
       Bytes env(512);
       std::size_t elen = env.size();
@@ -939,7 +1174,9 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     if (mode == Mode::kPsk && static_cast<std::size_t>(ki) + 1 != m.payloads.size()) {
       return MakeError(Errc::kMalformed, "PSK I_MESSAGE: KEMAC is not the last payload");
     }
-    if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki), kemac.mac, "KEMAC"); !st) return st.error();
+    if (Status st = CheckMac(mk->auth_key, raw, KemacMacOffset(m, ki), kemac.mac, "KEMAC"); !st) {
+      return Refuse(MacRefusalNo(st.code()), st.error());
+    }
     // RFC 3830 §5.4: the cache holds authenticated messages only (see ReplayCache).
     cache_->Remember(t->value, m.hdr.csb_id, rp->rand);
     auto plain = AesCm(*mk, m.hdr.csb_id, t->value, kemac.encr_data);
@@ -970,7 +1207,7 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   const Bytes* dhi = DhValue(m, mode, 0, &group);
   if (dhi == nullptr) return MakeError(Errc::kMalformed, "I_MESSAGE without a DH value");
   if (mode != Mode::kEcdhSigned) {
-    if (Status st = CheckGroupPolicy(cfg_, group, "I_MESSAGE in "); !st) return st.error();
+    if (Status st = CheckGroupPolicy(cfg_, group, "I_MESSAGE in "); !st) return Refuse(ErrNo::kInvalidDh, st.error());
   }
   // DHHMAC: the I_MESSAGE's auth key also MACs the R_MESSAGE (the same PRF
   // inputs: PSK, CSB ID, RAND), so it is derived once.
@@ -979,12 +1216,14 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
     auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
     if (!mk) return mk.error();
     dhhmac_auth_key = std::move(mk->auth_key);
-    if (Status st = CheckDhhmacKemac(m, raw, dhhmac_auth_key, "I_MESSAGE"); !st) return st.error();
+    if (Status st = CheckDhhmacKemac(m, raw, dhhmac_auth_key, "I_MESSAGE"); !st) {
+      return Refuse(MacRefusalNo(st.code()), st.error());
+    }
     const IdPayload* idi = m.Find<IdPayload>(0);
     peer = idi ? Str(idi->id) : std::string();
   } else {
     auto who = VerifySignedByCert(m, raw, cfg_, "");
-    if (!who) return who.error();
+    if (!who) return Refuse(SignedRefusalNo(m, who.code()), who.error());
     peer = *who;
   }
   // RFC 3830 §5.4: the cache holds authenticated messages only (see ReplayCache).
@@ -1002,7 +1241,9 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   if (mode == Mode::kDhhmac) {
     r.payloads.push_back(UriId(cfg_.responder_uri));
   } else {
-    if (cfg_.self == nullptr || !cfg_.self->cert) return MakeError(Errc::kNoSignerCert, "no own certificate");
+    if (cfg_.self == nullptr || !cfg_.self->cert) {
+      return Refuse(ErrNo::kUnspecified, MakeError(Errc::kNoSignerCert, "no own certificate"));
+    }
     auto der = OwnCertDer(*cfg_.self);
     if (!der) return der.error();
     r.payloads.push_back(CertPayload{0, std::move(*der)});

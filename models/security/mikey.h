@@ -25,6 +25,7 @@
 //     for OAKLEY 5, 96 for OAKLEY 1, 128 for OAKLEY 2).
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,32 @@ constexpr std::uint8_t kEcdhExtType = 0xFE;  // General Extension type of the EC
 // registers it and a peer may offer it, not as a choice to make.
 enum class DhGroup : std::uint8_t { kOakley5 = 0, kOakley1 = 1, kOakley2 = 2 };
 const char* DhGroupName(DhGroup g);  // "OAKLEY 5" | "OAKLEY 1" | "OAKLEY 2" | "unknown"
+
+// Error no. of an ERR payload (RFC 3830 §6.12), the numbering Wireshark's
+// MIKEY dissector decodes too. No number names a CS ID map, a security
+// policy this code does not check, or a malformed message: those are
+// kUnspecified.
+enum class ErrNo : std::uint8_t {
+  kAuthFailure = 0, kInvalidTs = 1, kInvalidPrf = 2, kInvalidMac = 3, kInvalidEa = 4, kInvalidHa = 5,
+  kInvalidDh = 6, kInvalidId = 7, kInvalidCert = 8, kInvalidSp = 9, kInvalidSpPar = 10, kInvalidDt = 11,
+  kUnspecified = 12,
+};
+// "Invalid SP", as RFC 3830's table names them; "unassigned" above 12.
+const char* ErrNoName(std::uint8_t no);
+// The Error no. a refusal of `code` is, where the code alone tells
+// (kMacMismatch -> Auth failure, kReplay -> Invalid TS, ...); kUnspecified otherwise.
+ErrNo ErrNoOf(Errc code);
+
+// A MIKEY error message (RFC 3830 §5.1.2: HDR, T, {ERR}, [V|SIGN]) built for a refused I_MESSAGE.
+struct ErrorMessage {
+  Bytes bytes;
+  ErrNo err_no = ErrNo::kUnspecified;
+  // V or SIGN present. False when the refusal is that the initiator's MAC did
+  // not verify under our pre-shared key (a V under it would not verify at the
+  // initiator either), when the I_MESSAGE does not decode far enough to key a
+  // V, or when a signing mode has no key of its own.
+  bool authenticated = false;
+};
 
 // NTP-UTC time (RFC 3830 §6.6): seconds since 1900 in the high 32 bits.
 std::uint64_t NtpNow();
@@ -123,12 +150,19 @@ class Initiator {
   explicit Initiator(Config cfg) : cfg_(std::move(cfg)) {}
   // Builds the I_MESSAGE. Call once.
   Result<Bytes> BuildI();
-  // Processes the R_MESSAGE and returns the keys.
+  // Processes the R_MESSAGE and returns the keys. A MIKEY error message (data
+  // type 6) in its place is never success: kPeerRefused naming its Error
+  // no(s) when its V / SIGN verifies and its T is inside the window; that
+  // check's own code (kMacMismatch, kBadSignature, kFromMismatch, kReplay,
+  // ...), naming it as a MIKEY error message, when not; kPeerRefusedUnverified
+  // when it carries no protection this mode can check.
   Result<KeyMaterial> ProcessR(const Bytes& r);
   // PSK / PKE without the V flag: the keys are known once I is built.
   Result<KeyMaterial> KeysWithoutResponse() const;
 
  private:
+  Error RefusalFrom(const Message& m, const Bytes& raw) const;
+
   Config cfg_;
   Bytes i_msg_, rand_, tgk_, env_key_, own_dh_value_;
   std::uint64_t ts_ = 0;
@@ -146,11 +180,33 @@ class Responder {
   // The initiator's identity as authenticated (IDi or the CERTi SAN URI).
   const std::string& peer_uri() const { return peer_uri_; }
 
+  // The error message (RFC 3830 §5.1.2) answering `i`, which ProcessI refused
+  // with `refusal`: HDR (data type 6, the I_MESSAGE's CSB ID, PRF func and CS
+  // ID map), T (our clock), ERR with the refusal's Error no., then V (PSK,
+  // DHHMAC: keyed as the PSK mode's verification message) or SIGN (PKE;
+  // DH and ECDH-ext after our CERT, as the initiator has no certificate of
+  // ours otherwise). Whether to send it is the caller's choice: a SIGN costs
+  // an RSA signature for whoever sends a bad I_MESSAGE. An error instead of
+  // a message when none is sent: the refused message is itself a response
+  // or an error message, not MIKEY version 1, or too short for a header.
+  Result<ErrorMessage> BuildError(const Error& refusal, const Bytes& i);
+
  private:
+  // Records why ProcessI refuses, where ErrNoOf(error.code) would not say it.
+  Error Refuse(ErrNo no, Error error);
+
   Config cfg_;
   ReplayCache* cache_;
   KeyMaterial keys_;
   std::string peer_uri_;
+  // The last refusal Refuse recorded (set on the refusal path only: an
+  // accepted message never touches it); BuildError uses its number when
+  // given the same error.
+  struct Refusal {
+    ErrNo no;
+    Error error;
+  };
+  std::optional<Refusal> refusal_;
 };
 
 // RFC 4567: the SDP attribute value "mikey <base64 of the message>".

@@ -500,7 +500,7 @@ Result<Bytes> Encode(Message& msg) {
   return out;
 }
 
-Result<Message> Decode(const unsigned char* data, std::size_t n) {
+Result<Message> Decode(const unsigned char* data, std::size_t n, std::uint8_t* failed_type) {
   Message msg;
   Reader r{data, n};
   r.where = "HDR";
@@ -542,7 +542,10 @@ Result<Message> Decode(const unsigned char* data, std::size_t n) {
     const std::uint8_t type = next;
     msg.offsets.push_back(r.pos);
     auto p = DecodeOne(r, type, next);
-    if (!p) return p.error();
+    if (!p) {
+      if (failed_type != nullptr) *failed_type = type;
+      return p.error();
+    }
     msg.payloads.push_back(std::move(*p));
     if (msg.payloads.size() > 64) return MakeError(Errc::kMalformed, "more than 64 payloads");
   }

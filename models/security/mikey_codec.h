@@ -136,8 +136,12 @@ struct Message {
 // payload offsets into msg.offsets. Errors: lengths that do not fit their
 // fields, SIGN not last, a DH value whose length does not match its group.
 Result<Bytes> Encode(Message& msg);
-Result<Message> Decode(const unsigned char* data, std::size_t n);
-inline Result<Message> Decode(const Bytes& b) { return Decode(b.data(), b.size()); }
+// `failed_type`, when given, receives the type of the payload whose decoding
+// failed; it is left as it was when the common header, or the end of the
+// message, is what fails (a MIKEY error message names the cause by it).
+Result<Message> Decode(const unsigned char* data, std::size_t n, std::uint8_t* failed_type);
+inline Result<Message> Decode(const unsigned char* data, std::size_t n) { return Decode(data, n, nullptr); }
+inline Result<Message> Decode(const Bytes& b) { return Decode(b.data(), b.size(), nullptr); }
 
 // The plaintext inside KEMAC: Key data sub-payloads, chained, optionally
 // preceded by an ID payload (PKE mode carries IDi || {TGK}). The type of the

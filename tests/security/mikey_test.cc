@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <openssl/bn.h>
 #include <openssl/evp.h>
@@ -832,6 +833,334 @@ TEST(Mikey, DhhmacKemacMustBeNullEncryption) {
   std::get<KemacPayload>(mr->payloads.back()).encr_data = Bytes(20, 0x5A);
   EXPECT_EQ(ini.ProcessR(MacedAgain(*mr, c.i.psk, i_rand)).code(), Errc::kMalformed);
   EXPECT_TRUE(ini.ProcessR(*r_msg).ok());
+}
+
+// ------------------------------------------------------------ MIKEY error messages (RFC 3830 §5.1.2, §6.12)
+
+constexpr Mode kAllModes[] = {Mode::kPsk, Mode::kPke, Mode::kDhSigned, Mode::kDhhmac, Mode::kEcdhSigned};
+
+// What a responder configured as `r` (with `cache`, fresh when null) makes of `i`: its refusal and the
+// error message it builds for it.
+struct Refusal {
+  Error error;
+  Result<ErrorMessage> message = Error{};
+};
+Refusal RefuseAndAnswer(const Config& r, const Bytes& i, ReplayCache* cache = nullptr) {
+  ReplayCache fresh;
+  Responder res(r, cache != nullptr ? cache : &fresh);
+  auto verdict = res.ProcessI(i);
+  EXPECT_FALSE(verdict.ok()) << "the responder accepted the I_MESSAGE";
+  Refusal out;
+  out.error = verdict.error();
+  out.message = res.BuildError(out.error, i);
+  return out;
+}
+
+// The Error no. of every ERR payload of `msg`, which must decode as a MIKEY error message.
+std::vector<int> ErrNos(const Bytes& msg) {
+  std::vector<int> nos;
+  auto m = Decode(msg);
+  EXPECT_TRUE(m.ok()) << m.error().ToString();
+  if (!m.ok()) return nos;
+  EXPECT_EQ(m->hdr.data_type, DataType::kError);
+  for (std::size_t k = 0; const ErrPayload* e = m->Find<ErrPayload>(k); ++k) nos.push_back(e->error_no);
+  return nos;
+}
+
+// An I_MESSAGE addressed to bob arriving at a responder that is carol (a trusted certificate of
+// its own in the signed modes) is refused as Invalid ID (7) in every mode; the error message is
+// laid out as RFC 3830 §5.1.2 draws it (HDR with data type 6, V flag 0 and the I_MESSAGE's CSB
+// ID, PRF func and CS ID map; T; ERR; V, or CERT and SIGN, or SIGN alone in PKE, where the
+// initiator holds the certificate it encrypted to), and the initiator decodes it to a verified
+// refusal naming Invalid ID (7), never to keys. Proves the responder side builds and protects
+// the message per mode and the initiator side verifies and names it.
+TEST_P(MikeyMode, RefusalIsAnsweredWithAnErrorMessageTheInitiatorVerifies) {
+  const Mode mode = GetParam();
+  Pair c = MakeConfigs(mode);
+  c.i.prf = PrfFunc::kHmacSha256;  // echoed in the error's HDR
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+  Config carol = c.r;
+  carol.responder_uri = "sip:carol@home.com";
+  Refusal got = RefuseAndAnswer(carol, *i_msg);
+  EXPECT_EQ(got.error.code, Errc::kNotRecipient);
+  ASSERT_TRUE(got.message.ok()) << got.message.error().ToString();
+  EXPECT_EQ(got.message->err_no, ErrNo::kInvalidId);
+  EXPECT_TRUE(got.message->authenticated);
+  auto e = Decode(got.message->bytes);
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  EXPECT_EQ(e->hdr.data_type, DataType::kError);
+  EXPECT_FALSE(e->hdr.v_flag);
+  EXPECT_EQ(e->hdr.csb_id, c.i.csb_id);
+  EXPECT_EQ(e->hdr.prf, PrfFunc::kHmacSha256);
+  ASSERT_EQ(e->hdr.cs.size(), 1u);
+  EXPECT_EQ(e->hdr.cs[0].ssrc, c.i.ssrc);
+  std::vector<std::uint8_t> layout;
+  for (const Payload& pl : e->payloads) layout.push_back(TypeOf(pl));
+  const bool mac = mode == Mode::kPsk || mode == Mode::kDhhmac;
+  const std::vector<std::uint8_t> want = mac ? std::vector<std::uint8_t>{kT, kErr, kV}
+                                         : mode == Mode::kPke ? std::vector<std::uint8_t>{kT, kErr, kSign}
+                                                              : std::vector<std::uint8_t>{kT, kErr, kCert, kSign};
+  EXPECT_EQ(layout, want);
+  EXPECT_EQ(ErrNos(got.message->bytes), std::vector<int>{7});
+  auto verdict = ini.ProcessR(got.message->bytes);
+  EXPECT_EQ(verdict.code(), Errc::kPeerRefused) << verdict.error().ToString();
+  EXPECT_EQ(verdict.error().message, "MIKEY error message from responder: Invalid ID (7)");
+}
+
+// A changed error message is reported as a forgery, never believed and never success: a flipped
+// bit in the ERR's Error no. (7 -> 6, a number that exists) and one in the last byte (inside the
+// V MAC or the signature) each give the V / SIGN check's own code, naming the message as a MIKEY
+// error message that does not verify; the same error message with its V or SIGN removed is
+// reported as unauthenticated. Proves the initiator checks the protection over the whole message
+// before it believes a refusal.
+TEST_P(MikeyMode, TamperedErrorMessageIsReportedAsForged) {
+  const Mode mode = GetParam();
+  Pair c = MakeConfigs(mode);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  Config carol = c.r;
+  carol.responder_uri = "sip:carol@home.com";
+  Refusal got = RefuseAndAnswer(carol, *i_msg);
+  ASSERT_TRUE(got.message.ok()) << got.message.error().ToString();
+  const Bytes& good = got.message->bytes;
+  ASSERT_EQ(ini.ProcessR(good).code(), Errc::kPeerRefused);
+  auto e = Decode(good);
+  ASSERT_TRUE(e.ok());
+  const std::size_t err_no_at = e->offsets[static_cast<std::size_t>(e->IndexOf(kErr))] + 1;
+  ASSERT_EQ(good[err_no_at], 7);
+  const Errc forged = mode == Mode::kPsk || mode == Mode::kDhhmac ? Errc::kMacMismatch : Errc::kBadSignature;
+  for (std::size_t at : {err_no_at, good.size() - 1}) {
+    Bytes bad = good;
+    bad[at] ^= 0x01;
+    auto verdict = ini.ProcessR(bad);
+    EXPECT_EQ(verdict.code(), forged) << "flip at " << at << ": " << verdict.error().ToString();
+    EXPECT_NE(verdict.error().message.find("MIKEY error message"), std::string::npos) << verdict.error().message;
+    EXPECT_NE(verdict.error().message.find("does not verify"), std::string::npos) << verdict.error().message;
+  }
+  Message stripped = *e;
+  while (TypeOf(stripped.payloads.back()) != kErr) stripped.payloads.pop_back();
+  auto bare = Encode(stripped);
+  ASSERT_TRUE(bare.ok());
+  auto verdict = ini.ProcessR(*bare);
+  EXPECT_EQ(verdict.code(), Errc::kPeerRefusedUnverified) << verdict.error().ToString();
+  EXPECT_NE(verdict.error().message.find("Invalid ID (7)"), std::string::npos) << verdict.error().message;
+}
+
+// The brief's case: a responder with min_dh_bits = 1024 refuses an OAKLEY 1 I_MESSAGE, and the
+// error message says Invalid DH (6) ("DH group not supported", RFC 3830 §6.12: the number for a
+// group the responder will not use; RFC 3830's Invalid SP (9) is about the SP payload's policy,
+// which this refusal does not concern), authenticated, and the initiator verifies it. Proves
+// the min_dh_bits refusal maps to its own number in both DH modes.
+TEST(MikeyErrorMessage, MinimumDhGroupRefusalIsInvalidDh) {
+  for (Mode mode : {Mode::kDhSigned, Mode::kDhhmac}) {
+    SCOPED_TRACE(ModeName(mode));
+    Pair c = MakeConfigs(mode);
+    c.i.dh_group = DhGroup::kOakley1;
+    Initiator ini(c.i);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok());
+    Config strict = c.r;
+    strict.min_dh_bits = 1024;
+    Refusal got = RefuseAndAnswer(strict, *i_msg);
+    EXPECT_EQ(got.error.code, Errc::kUnsupported);
+    ASSERT_TRUE(got.message.ok()) << got.message.error().ToString();
+    EXPECT_EQ(got.message->err_no, ErrNo::kInvalidDh);
+    EXPECT_TRUE(got.message->authenticated);
+    EXPECT_EQ(ErrNos(got.message->bytes), std::vector<int>{6});
+    auto verdict = ini.ProcessR(got.message->bytes);
+    EXPECT_EQ(verdict.code(), Errc::kPeerRefused);
+    EXPECT_EQ(verdict.error().message, "MIKEY error message from responder: Invalid DH (6)");
+  }
+}
+
+// Re-encodes the decoded `i` after `change`, so that only the changed field is wrong (the MAC or
+// signature is left as it was: every refusal below comes before it is checked).
+template <typename F>
+Bytes Changed(const Bytes& i, F change) {
+  auto m = Decode(i);
+  EXPECT_TRUE(m.ok());
+  change(*m);
+  auto b = Encode(*m);
+  EXPECT_TRUE(b.ok()) << b.error().ToString();
+  return *b;
+}
+
+// Each refusal the responder can produce gets the Error no. of RFC 3830 §6.12 it is:
+// replay -> Invalid TS (1), PRF func 5 -> Invalid PRF (2), a KEMAC MAC alg other than
+// HMAC-SHA-1 -> Invalid MAC (3), KEMAC encr alg AES-KW -> Invalid EA (4), DH group id 3 ->
+// Invalid DH (6), a certificate from an untrusted CA -> Invalid Cert (8), a DH I_MESSAGE at a
+// PSK responder -> Invalid DT (11), a RAND shorter than 128 bits -> Unspecified error (12).
+// Proves the mapping table, including the refusals the decoder makes before the responder sees
+// the payloads (PRF, group).
+TEST(MikeyErrorMessage, EachRefusalMapsToItsErrorNo) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const auto check = [](const char* what, const Refusal& got, int want, bool authenticated) {
+    SCOPED_TRACE(what);
+    ASSERT_TRUE(got.message.ok()) << got.message.error().ToString();
+    EXPECT_EQ(static_cast<int>(got.message->err_no), want) << got.error.ToString();
+    EXPECT_EQ(got.message->authenticated, authenticated);
+    // The HDR echoes the I_MESSAGE's PRF func, which our decoder refuses when it is unknown:
+    // the ERR is read with that byte set back to MIKEY-1.
+    Bytes readable = got.message->bytes;
+    readable[3] &= 0x80;
+    EXPECT_EQ(ErrNos(readable), std::vector<int>{want});
+  };
+  Pair psk = MakeConfigs(Mode::kPsk);
+  auto psk_i = Initiator(psk.i).BuildI();
+  ASSERT_TRUE(psk_i.ok());
+  {
+    ReplayCache cache;
+    ASSERT_TRUE(Responder(psk.r, &cache).ProcessI(*psk_i).ok());
+    check("replay", RefuseAndAnswer(psk.r, *psk_i, &cache), 1, true);
+  }
+  Bytes prf5 = *psk_i;
+  prf5[3] = static_cast<unsigned char>((prf5[3] & 0x80) | 5);
+  Refusal prf = RefuseAndAnswer(psk.r, prf5);
+  check("PRF func 5", prf, 2, false);  // nothing decodes to key a V with
+  ASSERT_TRUE(prf.message.ok());
+  EXPECT_EQ(prf.message->bytes[3] & 0x7F, 5);
+  check("KEMAC MAC alg 2", RefuseAndAnswer(psk.r, Changed(*psk_i, [](Message& m) {
+          auto& k = std::get<KemacPayload>(m.payloads.back());
+          k.mac_alg = 2;
+          k.mac.assign(32, 0);
+        })), 3, true);
+  check("KEMAC encr alg 2", RefuseAndAnswer(psk.r, Changed(*psk_i, [](Message& m) {
+          std::get<KemacPayload>(m.payloads.back()).encr_alg = 2;
+        })), 4, true);
+  check("short RAND", RefuseAndAnswer(psk.r, Changed(*psk_i, [](Message& m) {
+          for (Payload& pl : m.payloads) {
+            if (auto* r = std::get_if<RandPayload>(&pl)) r->rand.resize(8);
+          }
+        })), 12, true);
+  Pair dh = MakeConfigs(Mode::kDhSigned);
+  auto dh_i = Initiator(dh.i).BuildI();
+  ASSERT_TRUE(dh_i.ok());
+  {
+    auto m = Decode(*dh_i);
+    ASSERT_TRUE(m.ok());
+    Bytes group3 = *dh_i;
+    group3[m->offsets[static_cast<std::size_t>(m->IndexOf(kDh))] + 1] = 3;
+    check("DH group 3", RefuseAndAnswer(dh.r, group3), 6, true);
+  }
+  check("DH I_MESSAGE at a PSK responder", RefuseAndAnswer(psk.r, *dh_i), 11, true);
+  auto mallory = p.rogue_ca.Issue("sip:alice@home.com", testing::CachedKey(KeyAlg::kRsa2048, "mallory"), KeyAlg::kRsa2048);
+  ASSERT_TRUE(mallory.ok());
+  Pair rogue = MakeConfigs(Mode::kDhSigned);
+  rogue.i.self = &*mallory;
+  Initiator rogue_ini(rogue.i);
+  auto rogue_i = rogue_ini.BuildI();
+  ASSERT_TRUE(rogue_i.ok());
+  Refusal untrusted = RefuseAndAnswer(rogue.r, *rogue_i);
+  EXPECT_EQ(untrusted.error.code, Errc::kUnknownCa);
+  check("untrusted CA", untrusted, 8, true);
+  // The refused initiator still verifies bob's signed answer: its trust store is the real one.
+  EXPECT_EQ(rogue_ini.ProcessR(untrusted.message->bytes).code(), Errc::kPeerRefused);
+  // ErrNoOf, for refusals not recorded by ProcessI (the caller's own, or another responder's).
+  EXPECT_EQ(ErrNoOf(Errc::kMacMismatch), ErrNo::kAuthFailure);
+  EXPECT_EQ(ErrNoOf(Errc::kReplay), ErrNo::kInvalidTs);
+  EXPECT_EQ(ErrNoOf(Errc::kCrypto), ErrNo::kUnspecified);
+  EXPECT_STREQ(ErrNoName(9), "Invalid SP");
+  EXPECT_STREQ(ErrNoName(12), "Unspecified error");
+  EXPECT_STREQ(ErrNoName(13), "unassigned");
+}
+
+// A wrong pre-shared key (PSK, DHHMAC): the refusal is Auth failure (0) and the error message goes
+// without V, since a V under the responder's key would not verify at the initiator either; the
+// initiator reports it as unauthenticated, with the claim in the text. Proves that an
+// unauthenticated error is never taken for a verified refusal.
+TEST(MikeyErrorMessage, WrongPskGivesAnUnauthenticatedAuthFailure) {
+  for (Mode mode : {Mode::kPsk, Mode::kDhhmac}) {
+    SCOPED_TRACE(ModeName(mode));
+    Pair c = MakeConfigs(mode);
+    c.r.psk = ToBytes("another key of 32 bytes, exactly");
+    Initiator ini(c.i);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok());
+    Refusal got = RefuseAndAnswer(c.r, *i_msg);
+    EXPECT_EQ(got.error.code, Errc::kMacMismatch);
+    ASSERT_TRUE(got.message.ok()) << got.message.error().ToString();
+    EXPECT_EQ(got.message->err_no, ErrNo::kAuthFailure);
+    EXPECT_FALSE(got.message->authenticated);
+    EXPECT_EQ(ErrNos(got.message->bytes), std::vector<int>{0});
+    auto verdict = ini.ProcessR(got.message->bytes);
+    EXPECT_EQ(verdict.code(), Errc::kPeerRefusedUnverified) << verdict.error().ToString();
+    EXPECT_NE(verdict.error().message.find("Auth failure (0)"), std::string::npos) << verdict.error().message;
+  }
+}
+
+// An error message made by someone other than the responder the initiator addressed is not
+// believed: in PSK, one MACed under another key (kMacMismatch); in PKE and DH, one signed by carol,
+// whose certificate is trusted but is not bob's (kBadSignature: PKE checks against the certificate
+// it encrypted to; kFromMismatch: DH's CERT does not name bob). Proves the check is of the right
+// key, not merely of a valid one.
+TEST(MikeyErrorMessage, ErrorFromSomeoneElseIsNotBelieved) {
+  Pki& p = GetPki(KeyAlg::kRsa2048);
+  const std::pair<Mode, Errc> cases[] = {
+      {Mode::kPsk, Errc::kMacMismatch}, {Mode::kPke, Errc::kBadSignature}, {Mode::kDhSigned, Errc::kFromMismatch}};
+  for (const auto& [mode, want] : cases) {
+    SCOPED_TRACE(ModeName(mode));
+    Pair c = MakeConfigs(mode);
+    Initiator ini(c.i);
+    auto i_msg = ini.BuildI();
+    ASSERT_TRUE(i_msg.ok());
+    Config other = c.r;
+    other.responder_uri = "sip:carol@home.com";  // refuses: the I_MESSAGE is for bob
+    other.self = &p.user("sip:carol@home.com");
+    other.psk = ToBytes("another key of 32 bytes, exactly");
+    Refusal got = RefuseAndAnswer(other, *i_msg);
+    ASSERT_TRUE(got.message.ok()) << got.message.error().ToString();
+    ASSERT_TRUE(got.message->authenticated);
+    auto verdict = ini.ProcessR(got.message->bytes);
+    EXPECT_EQ(verdict.code(), want) << verdict.error().ToString();
+    EXPECT_NE(verdict.error().message.find("MIKEY error message (Invalid ID (7)) does not verify"), std::string::npos)
+        << verdict.error().message;
+  }
+}
+
+// An authentic error message whose T is outside the initiator's window (the responder's clock an
+// hour ahead) is refused as a replay, naming it: a signed error binds nothing else of the
+// exchange but the CSB ID, so its timestamp is what keeps an old one from being replayed.
+TEST(MikeyErrorMessage, StaleErrorMessageIsAReplay) {
+  Pair c = MakeConfigs(Mode::kDhSigned);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  Config ahead = c.r;
+  ahead.now_ntp = NtpNow() + NtpSeconds(3600);  // refuses I (Invalid TS) and stamps its error an hour ahead
+  Refusal got = RefuseAndAnswer(ahead, *i_msg);
+  ASSERT_TRUE(got.message.ok()) << got.message.error().ToString();
+  EXPECT_EQ(got.message->err_no, ErrNo::kInvalidTs);
+  auto verdict = ini.ProcessR(got.message->bytes);
+  EXPECT_EQ(verdict.code(), Errc::kReplay) << verdict.error().ToString();
+  EXPECT_NE(verdict.error().message.find("MIKEY error message (Invalid TS (1))"), std::string::npos)
+      << verdict.error().message;
+}
+
+// No error message answers a response or another error message (RFC 3830 has the responder answer
+// an I_MESSAGE; two parties answering each other's errors would never stop), nor bytes too short
+// for a common header or of another MIKEY version.
+TEST(MikeyErrorMessage, NoErrorMessageAnswersAResponseOrAnError) {
+  Pair c = MakeConfigs(Mode::kDhSigned);
+  Initiator ini(c.i);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok());
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto r_msg = res.ProcessI(*i_msg);
+  ASSERT_TRUE(r_msg.ok());
+  const Error refusal = MakeError(Errc::kMalformed, "test refusal");
+  EXPECT_EQ(res.BuildError(refusal, *r_msg).code(), Errc::kUnsupported);
+  auto err = res.BuildError(refusal, *i_msg);
+  ASSERT_TRUE(err.ok()) << err.error().ToString();
+  EXPECT_EQ(err->err_no, ErrNo::kUnspecified);
+  EXPECT_EQ(res.BuildError(refusal, err->bytes).code(), Errc::kUnsupported);
+  EXPECT_EQ(res.BuildError(refusal, Bytes(i_msg->begin(), i_msg->begin() + 9)).code(), Errc::kTruncated);
+  Bytes v2 = *i_msg;
+  v2[0] = 2;
+  EXPECT_EQ(res.BuildError(refusal, v2).code(), Errc::kUnsupported);
 }
 
 // RFC 4567 key-mgmt attribute: base64 round trip, and rejection of other protocols and bad base64.
