@@ -25,8 +25,8 @@ struct Exchange {
   Bytes i, r;
 };
 
-// One exchange of `mode`; DH and DHHMAC in `group`.
-Exchange RunExchange(Mode mode, DhGroup group) {
+// Alice's (initiator) and bob's (responder) configurations for `mode`; DH and DHHMAC offered in `group`.
+std::pair<Config, Config> Configs(Mode mode, DhGroup group) {
   auto& p = GetPki(KeyAlg::kRsa2048);
   Config c;
   c.mode = mode;
@@ -39,6 +39,12 @@ Exchange RunExchange(Mode mode, DhGroup group) {
   ci.peer_cert = p.user("sip:bob@home.com").cert.get();
   ci.dh_group = group;
   cr.self = &p.user("sip:bob@home.com");
+  return {ci, cr};
+}
+
+// One exchange of `mode`; DH and DHHMAC in `group`.
+Exchange RunExchange(Mode mode, DhGroup group) {
+  const auto [ci, cr] = Configs(mode, group);
   Initiator ini(ci);
   ReplayCache cache;
   Responder res(cr, &cache);
@@ -104,6 +110,46 @@ Bytes MikeyFromSdp(std::string_view body) {
   return {};
 }
 
+// An INVITE from alice to bob carrying the SDP `offer`, built by the wire core and parsed back into `parsed`.
+std::string Invite(sip::IdGenerator& ids, const std::string& offer, sip::Message* parsed) {
+  const std::string branch = ids.Branch(), tag = ids.Tag(), call_id = ids.CallId("192.0.2.1");
+  sip::RequestSpec rq;
+  rq.method = "INVITE";
+  rq.request_uri = "sip:bob@home.com";
+  rq.via_host = "192.0.2.1";
+  rq.via_port = 5060;
+  rq.branch = branch;
+  rq.from_uri = "sip:alice@home.com";
+  rq.from_tag = tag;
+  rq.to_uri = "sip:bob@home.com";
+  rq.call_id = call_id;
+  rq.contact = "sip:alice@192.0.2.1:5060";
+  rq.content_type = "application/sdp";
+  rq.body = offer;
+  std::string invite;
+  ParseError err = sip::BuildRequest(rq, &invite);
+  EXPECT_FALSE(err) << err.ToString();
+  err = sip::Parse(invite, sip::Framing::kDatagram, parsed);
+  EXPECT_FALSE(err) << err.ToString();
+  return invite;
+}
+
+// Bob's `status` response to `invite` carrying the SDP `body`, built by the wire core and parsed back into `parsed`.
+std::string Response(const sip::Message& invite, int status, const std::string& body, sip::Message* parsed) {
+  sip::ResponseSpec rs;
+  rs.status = status;
+  rs.to_tag = "b0b";
+  rs.contact = status < 300 ? "sip:bob@192.0.2.2:5060" : "";
+  rs.content_type = "application/sdp";
+  rs.body = body;
+  std::string out;
+  ParseError err = sip::BuildResponse(invite, rs, &out);
+  EXPECT_FALSE(err) << err.ToString();
+  err = sip::Parse(out, sip::Framing::kDatagram, parsed);
+  EXPECT_FALSE(err) << err.ToString();
+  return out;
+}
+
 // Names tshark 4.0 gives each payload (Wireshark's packet-mikey.c).
 const std::map<std::uint8_t, std::string> kTsharkNames = {
     {kKemac, "Key Data Transport (KEMAC)"}, {kPke, "Envelope Data (PKE)"}, {kDh, "DH Data (DH)"},
@@ -165,6 +211,55 @@ std::string RunTshark(const std::string& pcap, const std::string& output = "") {
   return out;
 }
 
+// tshark's -V output of a capture, one string per frame; the whole output shows no malformed packet
+// and no expert error or warning.
+std::vector<std::string> CleanFrames(const std::string& out) {
+  EXPECT_FALSE(out.empty());
+  EXPECT_EQ(out.find("Malformed"), std::string::npos) << out.substr(0, 4000);
+  EXPECT_EQ(out.find("Expert Info (Error"), std::string::npos);
+  EXPECT_EQ(out.find("Expert Info (Warning"), std::string::npos);
+  std::vector<std::string> per_frame;
+  for (std::size_t at = out.find("Frame "); at != std::string::npos;) {
+    std::size_t next = out.find("\nFrame ", at + 1);
+    per_frame.push_back(out.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    at = next == std::string::npos ? next : next + 1;
+  }
+  return per_frame;
+}
+
+// The frame's MIKEY tree shows HDR and every payload of `m` in wire order, each with decoded fields.
+void ExpectMikeyTree(const std::string& text, const Message& m) {
+  EXPECT_NE(text.find("Multimedia Internet KEYing"), std::string::npos);
+  EXPECT_NE(text.find("Common Header (HDR)"), std::string::npos);
+  EXPECT_NE(text.find("CSB ID: 0x"), std::string::npos);
+  // The payload titles are the children of the MIKEY item, in wire order.
+  std::vector<std::string> titles = PayloadTitles(text);
+  ASSERT_EQ(titles.size(), m.payloads.size() + 1) << text.substr(text.find("Multimedia Internet KEYing"));
+  EXPECT_EQ(titles[0].rfind("Common Header (HDR)", 0), 0u) << titles[0];
+  for (std::size_t k = 0; k < m.payloads.size(); ++k) {
+    const std::string& name = kTsharkNames.at(TypeOf(m.payloads[k]));
+    EXPECT_EQ(titles[k + 1].rfind(name, 0), 0u) << "payload " << k << ": tshark shows '" << titles[k + 1]
+                                                 << "', expected " << name;
+  }
+  if (m.Find<TPayload>()) {
+    EXPECT_NE(text.find("NTP-UTC"), std::string::npos);
+  }
+  if (m.Find<CertPayload>()) {
+    EXPECT_NE(text.find("Certificate type: X.509v3"), std::string::npos);
+  }
+}
+
+// The lines of tshark's -T fields output.
+std::vector<std::string> Lines(const std::string& fields) {
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < fields.size();) {
+    const std::size_t nl = fields.find('\n', at);
+    lines.push_back(fields.substr(at, nl == std::string::npos ? std::string::npos : nl - at));
+    at = nl == std::string::npos ? fields.size() : nl + 1;
+  }
+  return lines;
+}
+
 // Every mode's I and R messages, carried in INVITE / 200 OK over UDP, are fully dissected by tshark;
 // DH and DHHMAC in each of their groups (OAKLEY 5, 1 and 2), whose DH payloads tshark must show
 // with the group's name and a value as long as its prime (a wrong length would misalign every
@@ -187,40 +282,11 @@ TEST(MikeyTshark, EveryModeDecodesCleanly) {
     for (const auto& [mode, group] : runs) {
       Exchange e = RunExchange(mode, group);
       ASSERT_FALSE(e.i.empty() || e.r.empty());
-      const std::string offer = Offer(e.i, ++n);
-      const std::string branch = ids.Branch(), tag = ids.Tag(), call_id = ids.CallId("192.0.2.1");
-      sip::RequestSpec rq;
-      rq.method = "INVITE";
-      rq.request_uri = "sip:bob@home.com";
-      rq.via_host = "192.0.2.1";
-      rq.via_port = 5060;
-      rq.branch = branch;
-      rq.from_uri = "sip:alice@home.com";
-      rq.from_tag = tag;
-      rq.to_uri = "sip:bob@home.com";
-      rq.call_id = call_id;
-      rq.contact = "sip:alice@192.0.2.1:5060";
-      rq.content_type = "application/sdp";
-      rq.body = offer;
-      std::string invite;
-      ParseError err = sip::BuildRequest(rq, &invite);
-      ASSERT_FALSE(err) << err.ToString();
-      sip::Message parsed;
-      err = sip::Parse(invite, sip::Framing::kDatagram, &parsed);
-      ASSERT_FALSE(err) << err.ToString();
+      sip::Message parsed, parsed_ok;
+      const std::string invite = Invite(ids, Offer(e.i, ++n), &parsed);
       // Round trip through the SDP code: the attribute carries exactly the I_MESSAGE.
       EXPECT_EQ(MikeyFromSdp(parsed.body), e.i) << ModeName(mode);
-      const std::string answer = Offer(e.r, n + 100);
-      sip::ResponseSpec rs;
-      rs.to_tag = "b0b";
-      rs.contact = "sip:bob@192.0.2.2:5060";
-      rs.content_type = "application/sdp";
-      rs.body = answer;
-      std::string ok;
-      err = sip::BuildResponse(parsed, rs, &ok);
-      ASSERT_FALSE(err) << err.ToString();
-      sip::Message parsed_ok;
-      ASSERT_FALSE(sip::Parse(ok, sip::Framing::kDatagram, &parsed_ok));
+      const std::string ok = Response(parsed, 200, Offer(e.r, n + 100), &parsed_ok);
       EXPECT_EQ(MikeyFromSdp(parsed_ok.body), e.r) << ModeName(mode);
       w.Udp(0xC0000201, 5060, 0xC0000202, 5060, invite);
       w.Udp(0xC0000202, 5060, 0xC0000201, 5060, ok);
@@ -232,41 +298,13 @@ TEST(MikeyTshark, EveryModeDecodesCleanly) {
       frames.emplace_back(label + " R_MESSAGE", *dr);
     }
   }
-  const std::string out = RunTshark(pcap);
-  ASSERT_FALSE(out.empty());
-  EXPECT_EQ(out.find("Malformed"), std::string::npos) << out.substr(0, 4000);
-  EXPECT_EQ(out.find("Expert Info (Error"), std::string::npos);
-  EXPECT_EQ(out.find("Expert Info (Warning"), std::string::npos);
-  // Split per frame and check each MIKEY payload appears with its decoded fields.
-  std::vector<std::string> per_frame;
-  for (std::size_t at = out.find("Frame "); at != std::string::npos;) {
-    std::size_t next = out.find("\nFrame ", at + 1);
-    per_frame.push_back(out.substr(at, next == std::string::npos ? std::string::npos : next - at));
-    at = next == std::string::npos ? next : next + 1;
-  }
+  const std::vector<std::string> per_frame = CleanFrames(RunTshark(pcap));
   ASSERT_EQ(per_frame.size(), frames.size());
   for (std::size_t f = 0; f < frames.size(); ++f) {
     const std::string& text = per_frame[f];
     const Message& m = frames[f].second;
     SCOPED_TRACE(frames[f].first);
-    EXPECT_NE(text.find("Multimedia Internet KEYing"), std::string::npos);
-    EXPECT_NE(text.find("Common Header (HDR)"), std::string::npos);
-    EXPECT_NE(text.find("CSB ID: 0x" ), std::string::npos);
-    // The payload titles are the children of the MIKEY item, in wire order.
-    std::vector<std::string> titles = PayloadTitles(text);
-    ASSERT_EQ(titles.size(), m.payloads.size() + 1) << text.substr(text.find("Multimedia Internet KEYing"));
-    EXPECT_EQ(titles[0].rfind("Common Header (HDR)", 0), 0u) << titles[0];
-    for (std::size_t k = 0; k < m.payloads.size(); ++k) {
-      const std::string& name = kTsharkNames.at(TypeOf(m.payloads[k]));
-      EXPECT_EQ(titles[k + 1].rfind(name, 0), 0u) << "payload " << k << ": tshark shows '" << titles[k + 1]
-                                                   << "', expected " << name;
-    }
-    if (m.Find<TPayload>()) {
-      EXPECT_NE(text.find("NTP-UTC"), std::string::npos);
-    }
-    if (m.Find<CertPayload>()) {
-      EXPECT_NE(text.find("Certificate type: X.509v3"), std::string::npos);
-    }
+    ExpectMikeyTree(text, m);
     if (const DhPayload* d = m.Find<DhPayload>()) {
       const std::string group = DhGroupName(static_cast<DhGroup>(d->group));
       EXPECT_NE(text.find("DH-Group: " + group), std::string::npos) << text;
@@ -281,12 +319,7 @@ TEST(MikeyTshark, EveryModeDecodesCleanly) {
   // tshark's DH fields per frame, in full: each DH payload's group id and its whole value, so
   // tshark took exactly the prime's length (96 / 128 / 192 bytes) as the value.
   const std::string fields = RunTshark(pcap, "-T fields -e mikey.dh.group -e mikey.dh.value");
-  std::vector<std::string> lines;
-  for (std::size_t at = 0; at < fields.size();) {
-    const std::size_t nl = fields.find('\n', at);
-    lines.push_back(fields.substr(at, nl == std::string::npos ? std::string::npos : nl - at));
-    at = nl == std::string::npos ? fields.size() : nl + 1;
-  }
+  const std::vector<std::string> lines = Lines(fields);
   ASSERT_EQ(lines.size(), frames.size()) << fields;
   for (std::size_t f = 0; f < frames.size(); ++f) {
     std::string groups, values;
@@ -297,6 +330,87 @@ TEST(MikeyTshark, EveryModeDecodesCleanly) {
       }
     }
     EXPECT_EQ(lines[f], groups.empty() ? "\t" : groups + "\t" + values) << frames[f].first;
+  }
+}
+
+// A refused I_MESSAGE answered by its MIKEY error message (RFC 3830 §5.1.2), carried as RFC 4567 has
+// a key-management failure answered: a 488 Not Acceptable Here to the INVITE, whose SDP carries the
+// error message in a=key-mgmt (moved to session level, as above). One refusal per mode: IDr naming
+// someone else (PSK, PKE, ECDH-ext: Invalid ID, 7), an OAKLEY 1 offer below min_dh_bits (DH, DHHMAC:
+// Invalid DH, 6), a wrong pre-shared key (PSK: Auth failure, 0, without V). tshark decodes each
+// error message (HDR, T, ERR, then V, SIGN, or CERT and SIGN) with no malformed or expert mark, names
+// the Error no. as Wireshark's table does, and gives it as mikey.err.no. Proves the error message is
+// on the wire as RFC 3830 lays it out, not only as our own decoder reads it.
+TEST(MikeyTshark, ErrorMessageIn488DecodesWithItsErrorNo) {
+  if (std::system("tshark --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "tshark is not installed";
+  const std::string pcap = std::string(SIPIM_BINARY_DIR) + "/security-mikey-errors.pcap";
+  struct Case {
+    const char* label;
+    Mode mode;
+    int err_no;
+    const char* tshark_name;  // Wireshark 4.0's err_vals
+  };
+  const Case cases[] = {{"psk, IDr is carol", Mode::kPsk, 7, "ID not supported"},
+                        {"pke, IDr is carol", Mode::kPke, 7, "ID not supported"},
+                        {"dh, OAKLEY 1 below min_dh_bits", Mode::kDhSigned, 6, "DH group not supported"},
+                        {"dhhmac, OAKLEY 1 below min_dh_bits", Mode::kDhhmac, 6, "DH group not supported"},
+                        {"ecdh-ext, IDr is carol", Mode::kEcdhSigned, 7, "ID not supported"},
+                        {"psk, wrong key", Mode::kPsk, 0, "Authentication failure"}};
+  std::vector<std::pair<std::string, Message>> frames;  // (label, decoded MIKEY) per frame
+  {
+    testing::PcapWriter w(pcap);
+    ASSERT_TRUE(w.ok());
+    sip::IdGenerator ids(43);
+    std::uint64_t n = 0;
+    for (const Case& k : cases) {
+      SCOPED_TRACE(k.label);
+      auto [ci, cr] = Configs(k.mode, DhGroup::kOakley1);
+      if (k.err_no == 7) cr.responder_uri = "sip:carol@home.com";
+      if (k.err_no == 6) cr.min_dh_bits = 1024;
+      if (k.err_no == 0) cr.psk = ToBytes("another key of 32 bytes, exactly");
+      Initiator ini(ci);
+      auto i = ini.BuildI();
+      ASSERT_TRUE(i.ok()) << i.error().ToString();
+      ReplayCache cache;
+      Responder res(cr, &cache);
+      auto refused = res.ProcessI(*i);
+      ASSERT_FALSE(refused.ok());
+      auto err = res.BuildError(refused.error(), *i);
+      ASSERT_TRUE(err.ok()) << err.error().ToString();
+      ASSERT_EQ(static_cast<int>(err->err_no), k.err_no);
+      EXPECT_EQ(ini.ProcessR(err->bytes).code(), k.err_no == 0 ? Errc::kPeerRefusedUnverified : Errc::kPeerRefused);
+      sip::Message parsed, parsed_488;
+      const std::string invite = Invite(ids, Offer(*i, ++n), &parsed);
+      const std::string refusal = Response(parsed, 488, Offer(err->bytes, n + 100), &parsed_488);
+      EXPECT_EQ(parsed_488.status_code, 488);
+      EXPECT_EQ(MikeyFromSdp(parsed_488.body), err->bytes);
+      w.Udp(0xC0000201, 5060, 0xC0000202, 5060, invite);
+      w.Udp(0xC0000202, 5060, 0xC0000201, 5060, refusal);
+      auto di = Decode(*i), de = Decode(err->bytes);
+      ASSERT_TRUE(di.ok() && de.ok());
+      frames.emplace_back(std::string(k.label) + " I_MESSAGE", *di);
+      frames.emplace_back(std::string(k.label) + " error message", *de);
+    }
+  }
+  const std::vector<std::string> per_frame = CleanFrames(RunTshark(pcap));
+  ASSERT_EQ(per_frame.size(), frames.size());
+  const std::string nos = RunTshark(pcap, "-T fields -e mikey.err.no");
+  const std::vector<std::string> lines = Lines(nos);
+  ASSERT_EQ(lines.size(), frames.size()) << nos;
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    SCOPED_TRACE(frames[f].first);
+    const std::string& text = per_frame[f];
+    ExpectMikeyTree(text, frames[f].second);
+    const Case& k = cases[f / 2];
+    if (f % 2 == 0) {
+      EXPECT_EQ(lines[f], "");
+      continue;
+    }
+    EXPECT_NE(text.find("Status-Code: 488"), std::string::npos);
+    EXPECT_NE(text.find("Data Type: Error (6)"), std::string::npos) << text;
+    const std::string err_line = "Error no.: " + std::string(k.tshark_name) + " (" + std::to_string(k.err_no) + ")";
+    EXPECT_NE(text.find(err_line), std::string::npos) << text;
+    EXPECT_EQ(lines[f], std::to_string(k.err_no));
   }
 }
 
