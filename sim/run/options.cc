@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
@@ -402,8 +403,11 @@ std::optional<OptionError> ParseIni(const std::string& text, const std::string& 
     }
     // A comment may follow the value after whitespace; a quoted value keeps
     // its '#', ';' and outer spaces.
-    std::string value = Trim(line.substr(eq + 1));
-    if (!value.empty() && value[0] == '"') {
+    const std::string after_eq = line.substr(eq + 1);
+    std::string value = Trim(after_eq);
+    if (!value.empty() && (value[0] == '#' || value[0] == ';') && after_eq[0] != value[0]) {
+      value.clear();  // "key = # why": an empty value, then a comment
+    } else if (!value.empty() && value[0] == '"') {
       if (auto error = UnquoteValue(&value)) return OptionError{where + ": value of '" + key + "': " + *error};
     } else {
       value = WithoutTrailingComment(value);
@@ -598,12 +602,33 @@ std::string HelpText() {
   return os.str();
 }
 
+// `value` as a scenario file must spell it to read it back unchanged:
+// quoted when it is empty (the source comment after it would otherwise
+// stand in its place) or when a comment mark, a quote, a backslash or outer
+// spaces would otherwise be lost or misread.
+namespace {
+std::string IniValue(const std::string& value) {
+  if (!value.empty() && value.find_first_of("#;\"\\") == std::string::npos && Trim(value) == value) return value;
+  std::string q = "\"";
+  for (const char c : value) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+}  // namespace
+
 std::string DescribeResolved(const ResolvedOptions& options) {
   std::ostringstream os;
   os << "# sipim run: resolved configuration of " << options.scenario_file << "\n";
+  // A swept key's single value is shown commented out: the text is itself
+  // a scenario file, where a key may not be both set and swept.
   for (const auto& o : kTable) {
     const Setting& s = options.settings.at(o.key);
-    os << o.key << " = " << s.value << "    # " << s.source.ToString() << "\n";
+    const bool swept = std::any_of(options.sweeps.begin(), options.sweeps.end(),
+                                   [&](const Sweep& w) { return w.key == o.key; });
+    os << (swept ? "# " : "") << o.key << " = " << IniValue(s.value) << "    # " << s.source.ToString()
+       << (swept ? "; swept below" : "") << "\n";
   }
   std::size_t points = 1;
   for (const auto& s : options.sweeps) {

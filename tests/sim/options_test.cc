@@ -152,6 +152,30 @@ TEST(SimOptions, QuotedValues) {
   EXPECT_NE(ResolveError({glued}).find("unexpected '# b'"), std::string::npos) << ResolveError({glued});
 }
 
+// "key = # why" is an empty value followed by a comment, not the value
+// "# why"; and --dry-run's text, read back as a scenario, gives every key
+// its value: an empty description was written "description =    # default"
+// and read back as "# default" (found by fuzz_scenario), and a quoted one
+// lost its quotes.
+TEST(SimOptions, DryRunTextReadsBack) {
+  const std::string file = WriteScenario("dryback.ini", "description = \"a #1; \\\"b\\\" \"\nseed = # none\n");
+  EXPECT_NE(ResolveError({file}).find(file + ":2: malformed value of 'seed'"), std::string::npos)
+      << ResolveError({file});
+  const std::string ok = WriteScenario("dryback-ok.ini", "description = \"a #1; \\\"b\\\" \"\n");
+  for (const std::string& path : {ok, WriteScenario("dryback-empty.ini", "description = ; none\n")}) {
+    ResolvedOptions first;
+    ASSERT_FALSE(Resolve({path}, &first));
+    const std::string again = WriteScenario("dryback-again.ini", DescribeResolved(first));
+    ResolvedOptions second;
+    const auto err = Resolve({again}, &second);
+    ASSERT_FALSE(err) << err->message;
+    for (const auto& [key, setting] : first.settings) {
+      if (key == "name" || key == "out") continue;  // the default comes from the file's name
+      EXPECT_EQ(second.Get(key), setting.value) << key;
+    }
+  }
+}
+
 // memory_limit: auto shares three quarters of the machine's memory among
 // the point-runs running at once; an explicit size below 64 MiB, or a
 // malformed one, is refused naming the key.
