@@ -1,7 +1,11 @@
 // Retransmission, the size rules, fragmentation, CPU queueing, determinism.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "testbed.h"
 
@@ -17,6 +21,35 @@ void LoseDanToHome(Testbed& tb, int n) {
     homeSide->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(n)));
   });
 }
+
+// ns-3 TCP giving up a connection after one SYN (200 ms) while it lives,
+// for the tests of failed connections; the defaults come back after.
+struct OneSynConnects {
+  OneSynConnects() {
+    Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(1));
+    Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(MilliSeconds(200)));
+  }
+  ~OneSynConnects() {
+    Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(6));
+    Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(Seconds(3)));
+  }
+};
+
+// Calls `f` with the header of every TCP segment `node` sends.
+void OnTcpTx(Ptr<Node> node, std::function<void(const TcpHeader&)> f) {
+  node->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
+      "Tx", Callback<void, Ptr<const Packet>, Ptr<Ipv4>, uint32_t>([f](Ptr<const Packet> p, Ptr<Ipv4>, uint32_t) {
+        Ptr<Packet> c = p->Copy();
+        Ipv4Header ip;
+        c->RemoveHeader(ip);
+        if (ip.GetProtocol() != 6) return;
+        TcpHeader tcp;
+        c->RemoveHeader(tcp);
+        f(tcp);
+      }));
+}
+
+bool IsSyn(const TcpHeader& tcp) { return (tcp.GetFlags() & TcpHeader::SYN) && !(tcp.GetFlags() & TcpHeader::ACK); }
 
 std::string Log(const Testbed& tb) {
   std::ostringstream os;
@@ -198,8 +231,7 @@ TEST(Determinism, SameSeedSameEvents) {
 // A TCP connection that cannot be set up (nothing listens; ns-3 gives up after
 // ConnCount SYNs): the IM fails with a transport error, long before timer F.
 TEST(Transport, FailedTcpConnectionFailsImEarly) {
-  Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(1));
-  Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(MilliSeconds(200)));
+  OneSynConnects oneSyn;
   Testbed::Options o;
   o.registerUas = false;
   Testbed tb(o);
@@ -212,8 +244,6 @@ TEST(Transport, FailedTcpConnectionFailsImEarly) {
   ASSERT_EQ(tb.outcomes.size(), 1u);
   EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kTransportError);
   EXPECT_LT(tb.outcomes[0].time, 2.0);
-  Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(6));
-  Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(Seconds(3)));
 }
 
 // RFC 3261 18 connection reuse: three MESSAGEs over TCP from Dan open one connection to home.com,
@@ -226,17 +256,7 @@ TEST(Transport, TcpConnectionsAreReused) {
   std::map<std::string, int> syns;  // by sending node
   for (std::uint32_t i : {0u, 1u}) {
     const std::string name = i == 0 ? "dan" : "home";
-    tb.nodes.Get(i)->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
-        "Tx", Callback<void, Ptr<const Packet>, Ptr<Ipv4>, uint32_t>([&syns, name](Ptr<const Packet> p, Ptr<Ipv4>,
-                                                                                    uint32_t) {
-          Ptr<Packet> c = p->Copy();
-          Ipv4Header ip;
-          c->RemoveHeader(ip);
-          if (ip.GetProtocol() != 6) return;
-          TcpHeader tcp;
-          c->RemoveHeader(tcp);
-          if ((tcp.GetFlags() & TcpHeader::SYN) && !(tcp.GetFlags() & TcpHeader::ACK)) ++syns[name];
-        }));
+    OnTcpTx(tb.nodes.Get(i), [&syns, name](const TcpHeader& tcp) { syns[name] += IsSyn(tcp); });
   }
   for (int i = 0; i < 3; ++i)
     Simulator::Schedule(Seconds(1 + 0.2 * i), [&]() { tb.dan->SendIm("shirley@office.com", 50, SipImMode::kPager); });
@@ -288,4 +308,64 @@ TEST(Transport, ProxyReachesUaOverItsOwnConnection) {
   }
   ASSERT_EQ(tb.outcomes.size(), 1u);
   EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}
+
+// A failed outgoing connection leaves nothing behind in the endpoint's
+// connection table, and what was sent on it is reported. (a) home.com
+// forwards over TCP to a domain whose address has no route: ns-3 refuses
+// the connect at once; each IM fails 503 as before, and home.com holds no
+// connection afterwards (before, each attempt left a closed connection in
+// the table for good: 1, then 2). (b) Dan's connections to a port where
+// nothing listens give up after one SYN: each IM fails with a transport
+// error as before, the table is empty after each failure, the second IM
+// opens a new connection (a second SYN), and the bytes given to each
+// connection that never came up are traced as a Drop (before: none).
+TEST(Transport, FailedConnectLeavesNoConnectionEntry) {
+  OneSynConnects oneSyn;
+  Testbed::Options o;
+  o.registerUas = false;
+  Testbed tb(o);
+  tb.home->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.home->AddDomainRoute("far.com", Ipv4Address("10.99.0.1"));
+  Ptr<SipUserAgent> eve = tb.uaHelper.Install(tb.nodes.Get(0), "sip:eve@home.com", tb.addr[1]);
+  eve->SetAttribute("LocalPort", UintegerValue(5070));
+  eve->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  eve->SetAttribute("ProxyPort", UintegerValue(5999));
+  tb.Record();
+  std::map<std::uint64_t, SipFailReason> eveOutcomes;
+  eve->TraceConnectWithoutContext(
+      "ImOutcome", Callback<void, std::uint64_t, SipImOutcome, SipFailReason, std::uint16_t>(
+                       [&](std::uint64_t id, SipImOutcome, SipFailReason r, std::uint16_t) { eveOutcomes[id] = r; }));
+  std::vector<std::string> eveDrops;
+  eve->TraceConnectWithoutContext("Drop", Callback<void, const SipDropEvent&>(
+                                              [&](const SipDropEvent& d) { eveDrops.push_back(d.detail); }));
+  int syns = 0;
+  OnTcpTx(tb.nodes.Get(0), [&syns](const TcpHeader& tcp) { syns += IsSyn(tcp) && tcp.GetDestinationPort() == 5999; });
+  for (double t : {1.0, 3.0})
+    Simulator::Schedule(Seconds(t), [&]() {
+      tb.dan->SendIm("x@far.com", 100, SipImMode::kPager);
+      eve->SendIm("shirley@office.com", 100, SipImMode::kPager);
+    });
+  std::vector<std::size_t> homeConns, eveConns;
+  for (double t : {2.5, 5.0})
+    Simulator::Schedule(Seconds(t), [&]() {
+      homeConns.push_back(tb.home->GetStreamConnections());
+      eveConns.push_back(eve->GetStreamConnections());
+    });
+  Simulator::Stop(Seconds(10));
+  Simulator::Run();
+  // (a)
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& oc : tb.outcomes) {
+    EXPECT_EQ(oc.reason, SipFailReason::kFinalResponse);
+    EXPECT_EQ(oc.status, 503);
+  }
+  EXPECT_EQ(homeConns, (std::vector<std::size_t>{0, 0}));
+  // (b)
+  ASSERT_EQ(eveOutcomes.size(), 2u);
+  for (const auto& kv : eveOutcomes) EXPECT_EQ(kv.second, SipFailReason::kTransportError);
+  EXPECT_EQ(eveConns, (std::vector<std::size_t>{0, 0}));
+  EXPECT_EQ(syns, 2);
+  ASSERT_EQ(eveDrops.size(), 2u);
+  for (const auto& d : eveDrops) EXPECT_NE(d.find("never came up"), std::string::npos) << d;
 }

@@ -65,6 +65,8 @@ StreamConn::~StreamConn() { Close(); }
 
 void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
   if (m_closed || bytes.empty()) return;
+  ++m_sentMessages;
+  m_sentBytes += bytes.size();
   m_queuedBytes += bytes.size();
   Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  static_cast<uint32_t>(bytes.size()));
@@ -279,19 +281,18 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
     if (s->Bind() != 0) return false;
     conn = NewConn(s, dest.transport, dest.address, dest.port, false);
     if (s->Connect(InetSocketAddress(dest.address, dest.port)) != 0) {
+      // Refused at once (no route): nothing was sent on it. The caller
+      // reports this message; the entry must not outlive the attempt.
+      const std::uint64_t id = conn->id();
       conn->Close();
+      ForgetRemote(id);
+      m_conns.erase(id);
       return false;
     }
   }
   if (conn->queuedBytes() + bytes.size() > kMaxQueuedBytes) {
-    RxMeta meta;
-    meta.transport = conn->transport();
-    meta.from = conn->peer();
-    meta.fromPort = conn->peerPort();
-    meta.connId = conn->id();
-    if (m_onDrop)
-      m_onDrop(SipDropReason::kUnexpected, static_cast<std::uint32_t>(bytes.size()),
-               "not sent: the peer does not read (send queue full); connection closed", meta);
+    TraceDrop(*conn, SipDropReason::kUnexpected, bytes.size(),
+              "not sent: the peer does not read (send queue full); connection closed");
     // Closed after the caller's event (it may be inside a transaction).
     const std::uint64_t id = conn->id();
     Simulator::ScheduleNow([this, id]() {
@@ -421,14 +422,8 @@ void SipEndpoint::CheckIncomplete(std::uint64_t id) {
   // arrives, a header section that never ends) would hold the buffer, up
   // to the framer's limit, and the connection for ever: close it.
   StreamConn& c = *st.conn;
-  RxMeta meta;
-  meta.transport = c.transport();
-  meta.from = c.peer();
-  meta.fromPort = c.peerPort();
-  meta.connId = id;
-  if (m_onDrop)
-    m_onDrop(SipDropReason::kFramingError, static_cast<std::uint32_t>(st.framer.buffered()),
-             "message incomplete after " + std::to_string(m_incompleteTimeout.GetSeconds()) + " s", meta);
+  TraceDrop(c, SipDropReason::kFramingError, st.framer.buffered(),
+            "message incomplete after " + std::to_string(m_incompleteTimeout.GetSeconds()) + " s");
   c.Close();
   OnStreamClosed(c, true);
 }
@@ -440,15 +435,37 @@ void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
     auto n = m_acceptedFrom.find(c.peer().Get());
     if (n != m_acceptedFrom.end() && --n->second == 0) m_acceptedFrom.erase(n);
   }
-  if (error && m_onConnError) m_onConnError(c);
-  // Forget the remote key (only if it still points at this connection).
-  for (auto it = m_byRemote.begin(); it != m_byRemote.end();) {
-    if (it->second == c.id()) it = m_byRemote.erase(it);
-    else ++it;
+  if (error && !c.connected() && c.sentMessages() > 0) {
+    // Every byte given to a connection that never came up is lost, not
+    // only the requests whose transactions the owner fails below (a
+    // response or an ACK has none).
+    TraceDrop(c, SipDropReason::kUnexpected, c.sentBytes(),
+              "not sent: " + std::to_string(c.sentMessages()) + " message(s) on a connection that never came up");
   }
+  if (error && m_onConnError) m_onConnError(c);
+  ForgetRemote(c.id());
   // The connection object is in a callback of its own: delete it later.
   const std::uint64_t id = c.id();
   Simulator::ScheduleNow([this, id]() { m_conns.erase(id); });
+}
+
+void SipEndpoint::ForgetRemote(std::uint64_t id) {
+  // Only the keys that still name this connection: one may already name a
+  // newer connection to the same peer.
+  for (auto it = m_byRemote.begin(); it != m_byRemote.end();) {
+    if (it->second == id) it = m_byRemote.erase(it);
+    else ++it;
+  }
+}
+
+void SipEndpoint::TraceDrop(const StreamConn& c, SipDropReason r, std::size_t bytes, std::string detail) {
+  if (!m_onDrop) return;
+  RxMeta meta;
+  meta.transport = c.transport();
+  meta.from = c.peer();
+  meta.fromPort = c.peerPort();
+  meta.connId = c.id();
+  m_onDrop(r, static_cast<std::uint32_t>(bytes), detail, meta);
 }
 
 void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::Framing framing) {

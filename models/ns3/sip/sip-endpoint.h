@@ -49,6 +49,10 @@ class StreamConn {
   void Send(std::string_view bytes, SipAttribution attr);
   // Bytes queued here that the socket has not taken yet.
   std::size_t queuedBytes() const { return m_queuedBytes; }
+  // Messages and bytes handed to Send so far: if the connection never
+  // comes up, none of them reached the peer.
+  std::uint64_t sentMessages() const { return m_sentMessages; }
+  std::uint64_t sentBytes() const { return m_sentBytes; }
   // Closes the socket and forgets the callbacks (no more events).
   void Close();
 
@@ -79,6 +83,8 @@ class StreamConn {
   std::vector<Ptr<Packet>> m_queue;  // FIFO; m_head is the next to send
   std::size_t m_head = 0;
   std::size_t m_queuedBytes = 0;  // in m_queue from m_head on
+  std::uint64_t m_sentMessages = 0;
+  std::uint64_t m_sentBytes = 0;
 };
 
 // Where a received message came from.
@@ -166,6 +172,10 @@ class SipEndpoint {
                       std::uint16_t peerPort, bool connected);
   void OnStreamData(StreamConn& c, const std::uint8_t* data, std::size_t n);
   void OnStreamClosed(StreamConn& c, bool error);
+  // Removes connection `id`'s remote keys (the aliases that still name it),
+  // so that the next message to that peer opens a new connection.
+  void ForgetRemote(std::uint64_t id);
+  void TraceDrop(const StreamConn& c, SipDropReason r, std::size_t bytes, std::string detail);
   // Charges the parse to the CPU, then parses `bytes` and hands it on.
   void Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing);
   // The CPU finished the oldest message waiting in m_parsing: process it.
