@@ -11,6 +11,15 @@
 // Responder::ProcessI's verdict differs from OpenSSL's full public-key check
 // (an invalid value accepted, a valid one refused) or a refusal is not
 // kMalformed.
+//
+// Third part, MIKEY error messages (RFC 3830 §5.1.2): every input goes to a
+// PSK initiator's ProcessR (aborts on success, or on a verified refusal from
+// anything but the genuine error message) and to a PSK responder's ProcessI and
+// BuildError (aborts if what it builds does not decode as an error message
+// with an ERR). Inputs starting 'X' apply (offset, xor) changes from the input
+// to a genuine error message of the mode data[1] selects, and abort if the
+// initiator believes a changed one or does not believe the unchanged one
+// (each change: two bytes of offset, one of xor).
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -22,6 +31,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "security/kdf.h"
@@ -39,6 +49,9 @@ void Check(bool ok) {
   if (!ok) std::abort();
 }
 
+constexpr mikey::Mode kModes[] = {mikey::Mode::kPsk, mikey::Mode::kPke, mikey::Mode::kDhSigned, mikey::Mode::kDhhmac,
+                                  mikey::Mode::kEcdhSigned};
+
 // Both ends of one exchange, made once per process.
 struct Harness {
   Identity alice, bob;
@@ -52,6 +65,13 @@ struct Harness {
   };
   Group groups[3];
   Bytes ecdh_i;  // a valid ECDH-ext I_MESSAGE
+  // Per mode: an initiator that sent an I_MESSAGE and the responder's
+  // genuine error message refusing it (IDr names someone else).
+  struct Refused {
+    std::unique_ptr<mikey::Initiator> ini;
+    Bytes error;
+  };
+  Refused refused[5];
 
   Harness() {
     auto ca = TestCa::Create("fuzz CA", std::move(*GenerateKey(KeyAlg::kRsa2048)), KeyAlg::kRsa2048);
@@ -84,6 +104,23 @@ struct Harness {
     auto i2 = mikey::Initiator(ci).BuildI();
     Check(i2.ok());
     ecdh_i = *i2;
+    ci.dh_group = mikey::DhGroup::kOakley5;
+    for (int k = 0; k < 5; ++k) {
+      Refused& r = refused[k];
+      mikey::Config ri = ci, rr = cr;
+      ri.mode = rr.mode = kModes[k];
+      rr.responder_uri = "sip:carol@home.com";
+      r.ini = std::make_unique<mikey::Initiator>(ri);
+      auto i = r.ini->BuildI();
+      Check(i.ok());
+      mikey::ReplayCache cache;
+      mikey::Responder res(rr, &cache);
+      auto verdict = res.ProcessI(*i);
+      Check(!verdict.ok());
+      auto e = res.BuildError(verdict.error(), *i);
+      Check(e.ok() && e->authenticated && r.ini->ProcessR(e->bytes).code() == Errc::kPeerRefused);
+      r.error = std::move(e->bytes);
+    }
     // OAKLEY 1 and 2 from OpenSSL's RFC 2409 constants, q computed here.
     for (std::uint8_t id : {1, 2}) {
       Group& gr = groups[id];
@@ -238,6 +275,44 @@ Bytes EcValueFrom(const std::uint8_t* d, std::size_t n, std::uint8_t how) {
   return Bytes(buf, buf + len);  // k = 0 gives the point at infinity (one 0x00 byte)
 }
 
+// The error-message paths on `data`: as an R_MESSAGE to a PSK initiator,
+// as an I_MESSAGE refused by a PSK responder and answered, and (inputs
+// starting 'X') as changes to a genuine error message.
+void ErrorMessages(const std::uint8_t* data, std::size_t size) {
+  Harness& h = H();
+  const Bytes in(data, data + size);
+  // Believed only if it is the genuine error message itself, which the
+  // fuzzer can learn from the comparisons below.
+  auto as_r = h.refused[0].ini->ProcessR(in);
+  if (as_r.ok() || (as_r.code() == Errc::kPeerRefused && in != h.refused[0].error)) std::abort();
+  mikey::Config psk = h.cr;
+  psk.mode = mikey::Mode::kPsk;
+  mikey::ReplayCache cache;
+  mikey::Responder res(psk, &cache);
+  auto verdict = res.ProcessI(in);
+  if (!verdict.ok()) {
+    auto e = res.BuildError(verdict.error(), in);
+    if (e.ok()) {
+      auto m = mikey::Decode(e->bytes);
+      // Undecodable only when it echoes a PRF func the codec refuses.
+      if (m.ok() ? m->hdr.data_type != mikey::DataType::kError || m->Find<mikey::ErrPayload>() == nullptr
+                 : m.code() != Errc::kUnsupported) {
+        std::abort();
+      }
+    }
+  }
+  ERR_clear_error();
+  if (size < 2 || data[0] != 'X') return;
+  const Harness::Refused& r = h.refused[data[1] % 5];
+  Bytes changed = r.error;
+  for (std::size_t k = 2; k + 2 < size; k += 3) {
+    changed[((std::size_t{data[k]} << 8) | data[k + 1]) % changed.size()] ^= data[k + 2];
+  }
+  auto got = r.ini->ProcessR(changed);
+  if (got.ok() || (got.code() == Errc::kPeerRefused) != (changed == r.error)) std::abort();
+  ERR_clear_error();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -249,6 +324,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)mikey::DecodeKeyData(data, size, false);
   (void)mikey::DecodeKeyData(data, size, true);
   (void)mikey::ParseKeyMgmtValue(std::string_view(reinterpret_cast<const char*>(data), size));
+  ErrorMessages(data, size);
 
   if (size >= 2 && (data[0] == 'D' || data[0] == '1' || data[0] == '2' || data[0] == 'E')) {
     const std::uint8_t how = data[1];
