@@ -1252,3 +1252,157 @@ TEST_F(Hostile, LostAckOfNonTwoXxIsResentUnderTimerD) {
   EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 0u);
   EXPECT_EQ(CountDrops(tb, SipDropReason::kRetransmissionAbsorbed), 2u);  // one copy each at home.com and Dan
 }
+
+namespace {
+
+// The first message in `msgs` that starts with `start`.
+const std::string* FindSip(const std::vector<std::string>& msgs, const std::string& start) {
+  for (const auto& b : msgs)
+    if (b.rfind(start, 0) == 0) return &b;
+  return nullptr;
+}
+
+std::string Field(const sipim::sip::Message& m, sipim::sip::HeaderId id) {
+  const sipim::sip::Header* h = m.Find(id);
+  return h ? std::string(h->value) : std::string("<none>");
+}
+
+std::size_t CountSessionEvents(const Testbed& tb, SipSessionEvent e) {
+  std::size_t n = 0;
+  for (const auto& ev : tb.sessionEvents) n += ev.second == e;
+  return n;
+}
+
+std::vector<double> DanCancelTimes(const Testbed& tb) {
+  std::vector<double> out;
+  for (const auto& r : tb.TxAfter(0))
+    if (r.node == "dan" && r.type == "OTHER") out.push_back(r.time);
+  return out;
+}
+
+}  // namespace
+
+// A UA that gives up its INVITE (InviteTimeout, RFC 3261 9.1). Shirley
+// waits 10 s before answering (she sends 100 at once); Dan's INVITE for
+// two queued IMs has home.com's 100 and no final response 2 s after it
+// goes, so Dan CANCELs it: the CANCEL has the INVITE's Request-URI,
+// Call-ID, From, To and CSeq number (method CANCEL) and one Via, the
+// INVITE's top Via (its branch too), and goes to home.com, where the INVITE
+// went. The proxies CANCEL their branches, Shirley answers 487, which
+// comes back to Dan, who ACKs it; both IMs fail kCancelled (not the
+// kSessionSetupFailed of a refused INVITE) and Shirley never answers 200.
+// Before, a UA never sent CANCEL: Shirley answered 200 at 11 s and the
+// IMs were delivered 10 s late.
+TEST_F(Hostile, UaCancelsInviteAfterInviteTimeout) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(10)));
+  tb.dan->SetAttribute("InviteTimeout", TimeValue(Seconds(2)));
+  std::vector<std::string> atHome;
+  sipim_test::SniffUdp(tb.links[0].Get(1), &atHome);
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped);
+    tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped);
+  });
+  RunUntil(20);
+  const std::vector<double> cancels = DanCancelTimes(tb);
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_NEAR(cancels[0], 3.0, 1e-6);
+  for (const auto& r : tb.TxAfter(0))
+    if (r.node == "dan" && r.type == "OTHER") {
+      EXPECT_EQ(r.peer, "home");
+    }
+  const std::string* invite = FindSip(atHome, "INVITE ");
+  const std::string* cancel = FindSip(atHome, "CANCEL ");
+  ASSERT_TRUE(invite && cancel);
+  sipim::sip::Message inv, can;
+  ASSERT_FALSE(sipim::sip::Parse(*invite, sipim::sip::Framing::kDatagram, &inv));
+  ASSERT_FALSE(sipim::sip::Parse(*cancel, sipim::sip::Framing::kDatagram, &can));
+  using sipim::sip::HeaderId;
+  EXPECT_EQ(can.request_uri, inv.request_uri);
+  for (HeaderId id : {HeaderId::kCallId, HeaderId::kFrom, HeaderId::kTo, HeaderId::kVia})
+    EXPECT_EQ(Field(can, id), Field(inv, id)) << *cancel;
+  std::size_t vias = 0;
+  for (const sipim::sip::Header* h = can.Find(HeaderId::kVia); h; h = can.FindNext(h)) ++vias;
+  EXPECT_EQ(vias, 1u);
+  EXPECT_EQ(Field(inv, HeaderId::kCSeq), "1 INVITE");
+  EXPECT_EQ(Field(can, HeaderId::kCSeq), "1 CANCEL");
+  std::size_t shirley487 = 0, shirley200 = 0, danAcks = 0;
+  for (const auto& r : tb.TxAfter(0)) {
+    shirley487 += r.node == "shirley" && r.type == "487";
+    shirley200 += r.node == "shirley" && r.type == "200";  // the CANCEL's only
+    danAcks += r.node == "dan" && r.type == "ACK" && r.peer == "home";
+  }
+  EXPECT_EQ(shirley487, 1u);
+  EXPECT_EQ(shirley200, 1u);
+  EXPECT_EQ(danAcks, 1u);
+  EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
+  EXPECT_FALSE(tb.dan->HasSession("shirley@office.com"));
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) {
+    EXPECT_EQ(o.reason, SipFailReason::kCancelled);
+    EXPECT_LT(o.time, 3.2);
+  }
+  EXPECT_TRUE(tb.deliveries.empty());
+  EXPECT_EQ(CountSessionEvents(tb, SipSessionEvent::kCancelSent), 1u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 0u);
+}
+
+// RFC 3261 9.1: no CANCEL before a provisional response. (a) home.com's
+// first 100 to Dan is lost: at InviteTimeout (0.2 s) the INVITE is still
+// Calling and nothing is sent; timer A resends it at 0.5 s, home.com
+// answers the copy with its 100 again, and only then does the CANCEL go
+// (and the IM fails kCancelled). (b) Dan's proxy never answers (nothing
+// listens on its port): no CANCEL at all, and timer B (64*T1) fails the
+// IM as kSessionSetupFailed. Before, a UA never sent CANCEL, so (a)
+// delivered the IM after Shirley's 10 s.
+TEST_F(Hostile, UaCancelWaitsForAProvisionalResponse) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(10)));
+  tb.dan->SetAttribute("InviteTimeout", TimeValue(MilliSeconds(200)));
+  tb.links[0].Get(0)->SetAttribute("ReceiveErrorModel",
+                                   PointerValue(CreateObject<DropFirstWith>(1, "SIP/2.0 100 ")));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(20);
+  std::vector<double> invites;
+  for (const auto& r : tb.TxAfter(0))
+    if (r.node == "dan" && r.type == "INVITE") invites.push_back(r.time);
+  ASSERT_EQ(invites.size(), 2u);
+  const std::vector<double> cancels = DanCancelTimes(tb);
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_GT(cancels[0], invites[1]);  // after the retransmission's 100, not at 1.2 s
+  EXPECT_LT(cancels[0], invites[1] + 0.1);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kCancelled);
+  EXPECT_TRUE(tb.deliveries.empty());
+
+  // (b) a proxy that never answers.
+  tb.dan->SetAttribute("ProxyPort", UintegerValue(5999));
+  tb.outcomes.clear();
+  tb.tx.clear();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(60);
+  EXPECT_TRUE(DanCancelTimes(tb).empty());
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_NEAR(tb.outcomes[0].time, 21 + 32, 0.01);
+}
+
+// RFC 3261 9.1: a CANCELled INVITE whose final response never comes is
+// given up 64*T1 after the CANCEL. Everything home.com sends Dan after
+// 2.9 s is lost, so neither the 200 to Dan's CANCEL (at 3 s) nor the 487
+// reaches him: the IM fails kCancelled at 35 s, once. Without that wait
+// the INVITE, which has no timer once a provisional came, and its IM
+// would stay open until the UA stops.
+TEST_F(Hostile, CancelledInviteWithoutFinalResponseIsAbandoned) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(10)));
+  tb.dan->SetAttribute("InviteTimeout", TimeValue(Seconds(2)));
+  Ptr<NetDevice> danSide = tb.links[0].Get(0);
+  Simulator::Schedule(Seconds(2.9), [danSide]() {
+    danSide->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(-1)));
+  });
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(40);
+  EXPECT_FALSE(DanCancelTimes(tb).empty());  // and its timer E copies
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kCancelled);
+  EXPECT_NEAR(tb.outcomes[0].time, 3.0 + 32.0, 1e-6);
+  EXPECT_FALSE(tb.dan->HasSession("shirley@office.com"));
+}

@@ -127,9 +127,12 @@ std::vector<WireRecord> Testbed::TxAfter(double from) const {
   return out;
 }
 
-void SniffTcp(Ptr<NetDevice> dev, std::uint16_t notPort, std::string* out) {
+namespace {
+// Calls `f` with what follows the IPv4 header in every first fragment of
+// protocol `proto` received on `dev` (MacRx).
+void OnIpRx(Ptr<NetDevice> dev, std::uint8_t proto, std::function<void(Ptr<Packet>)> f) {
   dev->TraceConnectWithoutContext(
-      "MacRx", Callback<void, Ptr<const Packet>>(([notPort, out](Ptr<const Packet> p) {
+      "MacRx", Callback<void, Ptr<const Packet>>(([proto, f](Ptr<const Packet> p) {
         Ptr<Packet> c = p->Copy();
         std::uint8_t first = 0;
         c->CopyData(&first, 1);
@@ -139,15 +142,34 @@ void SniffTcp(Ptr<NetDevice> dev, std::uint16_t notPort, std::string* out) {
         }
         Ipv4Header ip;
         c->RemoveHeader(ip);
-        if (ip.GetProtocol() != 6 || ip.GetFragmentOffset() != 0) return;
-        TcpHeader tcp;
-        c->RemoveHeader(tcp);
-        if (tcp.GetSourcePort() == notPort || tcp.GetDestinationPort() == notPort) return;
-        if (c->GetSize() == 0) return;
-        std::string bytes(c->GetSize(), '\0');
-        c->CopyData(reinterpret_cast<std::uint8_t*>(&bytes[0]), c->GetSize());
-        out->append(bytes);
+        if (ip.GetProtocol() != proto || ip.GetFragmentOffset() != 0) return;
+        f(c);
       })));
+}
+
+std::string Bytes(Ptr<const Packet> c) {
+  std::string bytes(c->GetSize(), '\0');
+  c->CopyData(reinterpret_cast<std::uint8_t*>(&bytes[0]), c->GetSize());
+  return bytes;
+}
+}  // namespace
+
+void SniffTcp(Ptr<NetDevice> dev, std::uint16_t notPort, std::string* out) {
+  OnIpRx(dev, 6, [notPort, out](Ptr<Packet> c) {
+    TcpHeader tcp;
+    c->RemoveHeader(tcp);
+    if (tcp.GetSourcePort() == notPort || tcp.GetDestinationPort() == notPort) return;
+    if (c->GetSize() == 0) return;
+    out->append(Bytes(c));
+  });
+}
+
+void SniffUdp(Ptr<NetDevice> dev, std::vector<std::string>* out) {
+  OnIpRx(dev, 17, [out](Ptr<Packet> c) {
+    UdpHeader udp;
+    c->RemoveHeader(udp);
+    out->push_back(Bytes(c));
+  });
 }
 
 }  // namespace sipim_test

@@ -107,5 +107,8 @@ class DropFirst : public ns3::ErrorModel {
 // Appends every TCP payload byte seen on `dev` (received) whose source or
 // destination port is `port` (0: any non-SIP port) to `*out`.
 void SniffTcp(ns3::Ptr<ns3::NetDevice> dev, std::uint16_t notPort, std::string* out);
+// Appends the payload of every UDP datagram received on `dev` (first
+// fragments only) to `*out`, one string each.
+void SniffUdp(ns3::Ptr<ns3::NetDevice> dev, std::vector<std::string>* out);
 
 }  // namespace sipim_test

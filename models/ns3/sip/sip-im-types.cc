@@ -60,6 +60,7 @@ const char* ToString(SipFailReason r) {
     case SipFailReason::kSessionClosed: return "session-closed";
     case SipFailReason::kNotStarted: return "not-started";
     case SipFailReason::kStopped: return "stopped";
+    case SipFailReason::kCancelled: return "cancelled";
   }
   return "?";
 }
@@ -90,6 +91,7 @@ const char* ToString(SipSessionEvent e) {
     case SipSessionEvent::kByeSent: return "bye-sent";
     case SipSessionEvent::kClosed: return "closed";
     case SipSessionEvent::kFailed: return "failed";
+    case SipSessionEvent::kCancelSent: return "cancel-sent";
   }
   return "?";
 }

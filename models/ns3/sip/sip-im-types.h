@@ -76,6 +76,7 @@ enum class SipFailReason : std::uint8_t {
   kSessionClosed,      // the session ended with the IM not yet delivered
   kNotStarted,         // SendIm before the application started / after it stopped
   kStopped,            // the application stopped with the IM in flight
+  kCancelled,          // the caller gave up its INVITE (InviteTimeout: CANCEL sent)
 };
 const char* ToString(SipFailReason r);
 
@@ -106,6 +107,7 @@ enum class SipSessionEvent : std::uint8_t {
   kByeSent,
   kClosed,               // torn down (BYE answered or received)
   kFailed,
+  kCancelSent,           // the caller CANCELled its unanswered INVITE (InviteTimeout)
 };
 const char* ToString(SipSessionEvent e);
 

@@ -375,15 +375,9 @@ struct SipProxy::Impl {
   }
 
   void CancelBranch(const ClientTxn& branch) {
-    const std::string key = sipns3::ClientTxnTable::CancelKey(branch.branch);
-    if (ctx->Find(key)) return;  // already sent
-    sip::Message inv;
-    auto txn = std::make_unique<ClientTxn>();
-    if (sip::Parse(branch.bytes, sip::Framing::kDatagram, &inv) || sip::BuildCancel(inv, &txn->bytes)) return;
-    txn->branch = key;
-    txn->dest = branch.dest;
-    txn->attr = branch.attr;
-    txn->type = SipMsgType::kOtherRequest;
+    if (ctx->Find(sipns3::ClientTxnTable::CancelKey(branch.branch))) return;  // already sent
+    std::unique_ptr<ClientTxn> txn = sipns3::ClientTxnTable::NewCancel(branch);
+    if (!txn) return;
     txn->cookie = kOwnRequest;
     ctx->Start(std::move(txn));
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ns3/simulator.h"
+#include "sip/builder.h"
 #include "sip/headers.h"
 
 namespace ns3 {
@@ -116,6 +117,19 @@ ClientTxn* ClientTxnTable::FindForResponse(std::string_view branch, const sipim:
   if (h && !sipim::sip::ParseCSeq(h->value, &cseq, response.input) && cseq.method == "CANCEL")
     return m_txns.Find(CancelKey(branch));
   return t;
+}
+
+std::unique_ptr<ClientTxn> ClientTxnTable::NewCancel(const ClientTxn& invite) {
+  sipim::sip::Message inv;
+  auto txn = std::make_unique<ClientTxn>();
+  if (sipim::sip::Parse(invite.bytes, sipim::sip::Framing::kDatagram, &inv) ||
+      sipim::sip::BuildCancel(inv, &txn->bytes))
+    return nullptr;
+  txn->branch = CancelKey(invite.branch);
+  txn->dest = invite.dest;
+  txn->attr = invite.attr;
+  txn->type = SipMsgType::kOtherRequest;
+  return txn;
 }
 
 void ClientTxnTable::Arm(ClientTxn* txn, Time delay) {

@@ -233,6 +233,12 @@ class ClientTxnTable {
   // method is CANCEL is looked up there.
   ClientTxn* FindForResponse(std::string_view branch, const sipim::sip::Message& response);
   static std::string CancelKey(std::string_view branch) { return std::string(branch) + "|C"; }
+  // RFC 3261 9.1: the CANCEL of `invite`, an INVITE still waiting for its
+  // final response (the wire core copies its Request-URI, Call-ID, To,
+  // From, CSeq number, Route and top Via, the branch with it), to go where
+  // the INVITE went, keyed CancelKey(branch); the owner sets type and
+  // cookie and Starts it. nullptr if the INVITE cannot be read back.
+  static std::unique_ptr<ClientTxn> NewCancel(const ClientTxn& invite);
   // The transactions not yet completed whose cookie is `cookie`, in id order.
   std::vector<ClientTxn*> WithCookie(std::uint64_t cookie) const;
   // A provisional response: stop timer A; timer E continues at T2.

@@ -103,6 +103,11 @@ struct SipUserAgent::Impl {
     Dest okDest;
     Time okInterval, okDeadline;
     EventId okTimer, answerTimer, idleTimer;
+    // Caller: InviteTimeout, then RFC 3261 9.1's 64*T1 wait for the final
+    // response to a CANCELled INVITE.
+    EventId cancelTimer;
+    bool cancelWanted = false;  // InviteTimeout passed before a provisional response
+    bool cancelSent = false;
     Time lastActivity;
     // Media.
     Ptr<Socket> listener;
@@ -447,6 +452,9 @@ struct SipUserAgent::Impl {
     const int status = msg.status_code;
     if (status < 200) {
       ctx->OnProvisional(t);
+      // RFC 3261 9.1: a CANCEL held back for want of a provisional response goes now.
+      if (t->type == SipMsgType::kInvite)
+        if (Session* s = FindSession(t->cookie); s && s->cancelWanted && !s->cancelSent) SendCancel(*s, *t);
       return;
     }
     const SipMsgType type = t->type;
@@ -780,7 +788,56 @@ struct SipUserAgent::Impl {
     txn->type = SipMsgType::kInvite;
     txn->cookie = sid;
     SessionEvent(s, SipSessionEvent::kInviteSent);
-    if (!ctx->Start(std::move(txn))) CloseSession(s, SipFailReason::kTransportError, false);
+    if (!ctx->Start(std::move(txn))) {
+      CloseSession(s, SipFailReason::kTransportError, false);
+      return;
+    }
+    if (self->m_inviteTimeout.IsStrictlyPositive())
+      s.cancelTimer = Simulator::Schedule(self->m_inviteTimeout, &Impl::OnInviteTimeout, this, sid);
+  }
+
+  // The caller's INVITE of session `sid` still waiting for its final response.
+  ClientTxn* PendingInvite(std::uint64_t sid) const {
+    for (ClientTxn* t : ctx->WithCookie(sid))
+      if (t->type == SipMsgType::kInvite) return t;
+    return nullptr;
+  }
+
+  // InviteTimeout: give up the INVITE (RFC 3261 9.1). Without a provisional
+  // response the CANCEL must wait for one; timer B may end the INVITE first.
+  void OnInviteTimeout(std::uint64_t sid) {
+    Session* s = FindSession(sid);
+    ClientTxn* inv = s && !s->established ? PendingInvite(sid) : nullptr;
+    if (!inv) return;
+    s->cancelWanted = true;
+    if (inv->state == ClientTxn::State::kProceeding) SendCancel(*s, *inv);
+  }
+
+  // RFC 3261 9.1: CANCEL to where the INVITE went; the UAS answers the
+  // INVITE 487, which the INVITE's transaction ACKs, and the session fails
+  // kCancelled (a 2xx that crossed the CANCEL sets the session up as usual).
+  void SendCancel(Session& s, const ClientTxn& inv) {
+    s.cancelSent = true;
+    std::unique_ptr<ClientTxn> txn = sipns3::ClientTxnTable::NewCancel(inv);
+    if (!txn) {
+      NS_LOG_ERROR("CANCEL not built for session " << s.id);
+      CloseSession(s, SipFailReason::kCancelled, false);
+      return;
+    }
+    txn->cookie = 0;  // its answer ends at its transaction; the INVITE's decides
+    SessionEvent(s, SipSessionEvent::kCancelSent);
+    ctx->Start(std::move(txn));  // a failed send fails the INVITE's transaction too
+    // RFC 3261 9.1: no final response 64*T1 after the CANCEL: the INVITE
+    // transaction is destroyed (the UA has no timer C to end it otherwise).
+    s.cancelTimer.Cancel();
+    s.cancelTimer = Simulator::Schedule(64 * timers.t1, &Impl::AbandonInvite, this, s.id);
+  }
+
+  void AbandonInvite(std::uint64_t sid) {
+    Session* s = FindSession(sid);
+    if (!s || s->established) return;
+    if (ClientTxn* inv = PendingInvite(sid)) ctx->Remove(inv);
+    CloseSession(*s, SipFailReason::kCancelled, false);
   }
 
   static std::string ToTag(const sip::Message& msg) {
@@ -843,8 +900,9 @@ struct SipUserAgent::Impl {
   void OnInviteResponse(std::uint64_t sid, const sip::Message& msg, SipAttribution attr) {
     Session* s = FindSession(sid);
     if (!s) return;
+    s->cancelTimer.Cancel();
     if (msg.status_code >= 300) {
-      CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
+      CloseSession(*s, s->cancelSent ? SipFailReason::kCancelled : SipFailReason::kSessionSetupFailed, false);
       return;
     }
     // The dialog: remote tag and target, route set (Record-Route reversed).
@@ -1466,6 +1524,7 @@ struct SipUserAgent::Impl {
     s.okTimer.Cancel();
     s.answerTimer.Cancel();
     s.idleTimer.Cancel();
+    s.cancelTimer.Cancel();
     // IMs handed to us after our BYE went out wait for a new session.
     std::deque<PendingIm> later;
     if (normal && s.byeSent && self->m_running) later.swap(s.queue);
@@ -1623,6 +1682,12 @@ TypeId SipUserAgent::GetTypeId() {
           .AddAttribute("SessionIdleTimeout", "BYE after this long without IMs; 0 = never.",
                         TimeValue(Seconds(0)), MakeTimeAccessor(&SipUserAgent::m_sessionIdleTimeout),
                         MakeTimeChecker())
+          .AddAttribute("InviteTimeout",
+                        "CANCEL a session INVITE that has had a provisional response but no final "
+                        "response after this long (RFC 3261 9.1; held until a provisional arrives); "
+                        "the session's IMs fail kCancelled. 0: never.",
+                        TimeValue(Seconds(0)), MakeTimeAccessor(&SipUserAgent::m_inviteTimeout),
+                        MakeTimeChecker(Time(0)))
           .AddAttribute("MediaMaxQueuedBytes",
                         "Most bytes a media connection may hold unsent (its peer not reading); "
                         "above it the session closes and its undelivered IMs fail (kTransportError).",

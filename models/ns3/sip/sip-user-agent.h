@@ -43,6 +43,9 @@
 //   ConnectionSetup     Both | Active | Passive   media connection roles (Both)
 //   AnswerDelay         Time    callee's pause before answering INVITE (0)
 //   SessionIdleTimeout  Time    BYE after this long without IMs; 0 = never (0)
+//   InviteTimeout       Time    CANCEL an INVITE with a provisional but no final
+//                               response after this long (RFC 3261 9.1); its
+//                               IMs fail kCancelled; 0 = never (0)
 //   MsrpSuccessReport   bool    ask for REPORT on success (false)
 //   MsrpFailureReport   bool    send 200 to SEND (true; false = "no")
 //   MsrpChunkSize       uint32  split SEND bodies larger than this; 0 = never
@@ -152,6 +155,7 @@ class SipUserAgent : public Application {
   ConnectionSetup m_connectionSetup = ConnectionSetup::kBoth;
   Time m_answerDelay;
   Time m_sessionIdleTimeout;
+  Time m_inviteTimeout;
   bool m_msrpSuccessReport = false;
   bool m_msrpFailureReport = true;
   std::uint32_t m_msrpChunkSize = 0;
