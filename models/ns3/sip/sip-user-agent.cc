@@ -821,14 +821,15 @@ struct SipUserAgent::Impl {
     std::unique_ptr<ClientTxn> txn = sipns3::ClientTxnTable::NewCancel(inv);
     if (!txn) {
       NS_LOG_ERROR("CANCEL not built for session " << s.id);
-      CloseSession(s, SipFailReason::kCancelled, false);
+      AbandonInvite(s.id);
       return;
     }
     txn->cookie = 0;  // its answer ends at its transaction; the INVITE's decides
     SessionEvent(s, SipSessionEvent::kCancelSent);
-    ctx->Start(std::move(txn));  // a failed send fails the INVITE's transaction too
-    // RFC 3261 9.1: no final response 64*T1 after the CANCEL: the INVITE
-    // transaction is destroyed (the UA has no timer C to end it otherwise).
+    ctx->Start(std::move(txn));
+    // RFC 3261 9.1: no final response 64*T1 after the CANCEL (or the CANCEL
+    // could not be sent): the INVITE transaction is destroyed, as the UA
+    // has no timer C to end it otherwise.
     s.cancelTimer.Cancel();
     s.cancelTimer = Simulator::Schedule(64 * timers.t1, &Impl::AbandonInvite, this, s.id);
   }
