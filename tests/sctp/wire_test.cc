@@ -152,11 +152,11 @@ TEST(SctpWire, ParseErrorsSayWhatAndWhere)
     EXPECT_EQ(DecodeSack(v.chunks[0], sc).error, WireError::BadChunkBody);
 }
 
-// The state cookie opens only with the right key and untouched bytes.
-TEST(SctpCookie, SealOpenAndTamper)
+namespace
 {
-    std::array<uint8_t, 32> key{};
-    key[0] = 1;
+CookieState
+SampleCookie()
+{
     CookieState st;
     st.createdNs = 123456789012ull;
     st.lifetimeMs = 60000;
@@ -173,6 +173,16 @@ TEST(SctpCookie, SealOpenAndTamper)
     st.peerAddr = 0x0A010101;
     st.localTieTag = 7;
     st.peerTieTag = 8;
+    return st;
+}
+} // namespace
+
+// The state cookie opens only with the right key and untouched bytes.
+TEST(SctpCookie, SealOpenAndTamper)
+{
+    std::array<uint8_t, 32> key{};
+    key[0] = 1;
+    CookieState st = SampleCookie();
     std::vector<uint8_t> c;
     ASSERT_TRUE(SealCookie(st, key, c));
     ASSERT_EQ(c.size(), kCookieSize);
@@ -190,4 +200,46 @@ TEST(SctpCookie, SealOpenAndTamper)
     other[5] = 9;
     EXPECT_EQ(OpenCookie(c.data(), c.size(), other, out), CookieError::BadMac);
     EXPECT_EQ(OpenCookie(c.data(), c.size() - 1, key, out), CookieError::BadLength);
+}
+
+// Proves the IPv6 cookie (RFC 9260 §5.1.3: the addresses the association was
+// set up with) carries both 128-bit addresses and that its HMAC covers every
+// byte of them: flipping one bit in the last byte of either address breaks it.
+// An IPv4 cookie keeps its length, so IPv4 set-ups send the same bytes as before.
+TEST(SctpCookie, Ipv6AddressesSealedAndCovered)
+{
+    std::array<uint8_t, 32> key{};
+    key[3] = 7;
+    CookieState st = SampleCookie();
+    st.ipv6 = true;
+    for (uint8_t i = 0; i < 16; ++i)
+    {
+        st.localAddr6[i] = uint8_t(0x20 + i);
+        st.peerAddr6[i] = uint8_t(0x80 + i);
+    }
+    std::vector<uint8_t> c;
+    ASSERT_TRUE(SealCookie(st, key, c));
+    ASSERT_EQ(c.size(), kCookie6Size);
+    CookieState out;
+    ASSERT_EQ(OpenCookie(c.data(), c.size(), key, out), CookieError::None);
+    EXPECT_TRUE(out.ipv6);
+    EXPECT_EQ(out.localAddr6, st.localAddr6);
+    EXPECT_EQ(out.peerAddr6, st.peerAddr6);
+    EXPECT_EQ(out.localTieTag, st.localTieTag);
+    EXPECT_EQ(out.peerTieTag, st.peerTieTag);
+    EXPECT_EQ(out.peerPort, st.peerPort);
+    for (size_t at : {size_t(44 + 15), size_t(60 + 15)})
+    {
+        std::vector<uint8_t> t = c;
+        t[at] ^= 0x01;
+        EXPECT_EQ(OpenCookie(t.data(), t.size(), key, out), CookieError::BadMac) << "byte " << at;
+    }
+
+    CookieState v4 = st;
+    v4.ipv6 = false;
+    std::vector<uint8_t> c4;
+    ASSERT_TRUE(SealCookie(v4, key, c4));
+    EXPECT_EQ(c4.size(), kCookieSize);
+    ASSERT_EQ(OpenCookie(c4.data(), c4.size(), key, out), CookieError::None);
+    EXPECT_FALSE(out.ipv6);
 }

@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+
 namespace ns3
 {
 namespace sctp
@@ -13,10 +15,13 @@ namespace sctp
 namespace
 {
 
+// Version 1 carries IPv4 addresses, version 2 IPv6 ones; an IPv4 cookie is
+// byte for byte what it was before IPv6 existed here.
 constexpr uint8_t kCookieVersion = 1;
+constexpr uint8_t kCookie6Version = 2;
 
 bool
-Mac(const uint8_t* body, const std::array<uint8_t, 32>& key, uint8_t* mac)
+Mac(const uint8_t* body, size_t bodySize, const std::array<uint8_t, 32>& key, uint8_t* mac)
 {
     unsigned int macLen = 0;
     // One-shot HMAC: no context object to own.
@@ -24,7 +29,7 @@ Mac(const uint8_t* body, const std::array<uint8_t, 32>& key, uint8_t* mac)
                                   key.data(),
                                   int(key.size()),
                                   body,
-                                  kCookieBodySize,
+                                  bodySize,
                                   mac,
                                   &macLen);
     return r != nullptr && macLen == kCookieMacSize;
@@ -61,9 +66,10 @@ CookieErrorName(CookieError e)
 bool
 SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vector<uint8_t>& out)
 {
-    out.assign(kCookieSize, 0);
+    const size_t body = st.ipv6 ? kCookie6BodySize : kCookieBodySize;
+    out.assign(body + kCookieMacSize, 0);
     uint8_t* p = out.data();
-    p[0] = kCookieVersion;
+    p[0] = st.ipv6 ? kCookie6Version : kCookieVersion;
     Put32At(p + 4, uint32_t(st.createdNs >> 32));
     Put32At(p + 8, uint32_t(st.createdNs));
     Put32At(p + 12, st.lifetimeMs);
@@ -76,30 +82,43 @@ SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vecto
     Put16At(p + 38, st.inStreams);
     Put16At(p + 40, st.localPort);
     Put16At(p + 42, st.peerPort);
-    Put32At(p + 44, st.localAddr);
-    Put32At(p + 48, st.peerAddr);
-    Put32At(p + 52, st.localTieTag);
-    Put32At(p + 56, st.peerTieTag);
-    return Mac(p, key, p + kCookieBodySize);
+    size_t at = 44;
+    if (st.ipv6)
+    {
+        std::copy(st.localAddr6.begin(), st.localAddr6.end(), p + at);
+        std::copy(st.peerAddr6.begin(), st.peerAddr6.end(), p + at + 16);
+        at += 32;
+    }
+    else
+    {
+        Put32At(p + at, st.localAddr);
+        Put32At(p + at + 4, st.peerAddr);
+        at += 8;
+    }
+    Put32At(p + at, st.localTieTag);
+    Put32At(p + at + 4, st.peerTieTag);
+    return Mac(p, body, key, p + body);
 }
 
 CookieError
 OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, CookieState& out)
 {
-    if (len != kCookieSize)
+    if (len != kCookieSize && len != kCookie6Size)
     {
         return CookieError::BadLength;
     }
+    const size_t body = len - kCookieMacSize;
     uint8_t mac[kCookieMacSize];
-    if (!Mac(buf, key, mac))
+    if (!Mac(buf, body, key, mac))
     {
         return CookieError::CryptoFailure;
     }
-    if (CRYPTO_memcmp(mac, buf + kCookieBodySize, kCookieMacSize) != 0)
+    if (CRYPTO_memcmp(mac, buf + body, kCookieMacSize) != 0)
     {
         return CookieError::BadMac;
     }
-    if (buf[0] != kCookieVersion)
+    out.ipv6 = len == kCookie6Size;
+    if (buf[0] != (out.ipv6 ? kCookie6Version : kCookieVersion))
     {
         return CookieError::BadVersion;
     }
@@ -114,10 +133,21 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
     out.inStreams = Get16(buf + 38);
     out.localPort = Get16(buf + 40);
     out.peerPort = Get16(buf + 42);
-    out.localAddr = Get32(buf + 44);
-    out.peerAddr = Get32(buf + 48);
-    out.localTieTag = Get32(buf + 52);
-    out.peerTieTag = Get32(buf + 56);
+    size_t at = 44;
+    if (out.ipv6)
+    {
+        std::copy(buf + at, buf + at + 16, out.localAddr6.begin());
+        std::copy(buf + at + 16, buf + at + 32, out.peerAddr6.begin());
+        at += 32;
+    }
+    else
+    {
+        out.localAddr = Get32(buf + at);
+        out.peerAddr = Get32(buf + at + 4);
+        at += 8;
+    }
+    out.localTieTag = Get32(buf + at);
+    out.peerTieTag = Get32(buf + at + 4);
     return CookieError::None;
 }
 

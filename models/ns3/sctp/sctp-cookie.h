@@ -27,8 +27,13 @@ struct CookieState
     uint16_t inStreams = 0;   // negotiated: min(our MIS, peer OS)
     uint16_t localPort = 0;
     uint16_t peerPort = 0;
-    uint32_t localAddr = 0;
+    uint32_t localAddr = 0;   // IPv4 association (ipv6 false)
     uint32_t peerAddr = 0;
+    // An IPv6 association carries its addresses here instead, in a longer
+    // cookie, so that the HMAC covers all 128 bits of each.
+    bool ipv6 = false;
+    std::array<uint8_t, 16> localAddr6{};
+    std::array<uint8_t, 16> peerAddr6{};
     uint32_t localTieTag = 0; // §5.2.2 tie-tags, 0 if none
     uint32_t peerTieTag = 0;
 };
@@ -36,12 +41,15 @@ struct CookieState
 constexpr size_t kCookieBodySize = 60;
 constexpr size_t kCookieMacSize = 32;
 constexpr size_t kCookieSize = kCookieBodySize + kCookieMacSize;
+/// The IPv6 layout: the two 4-byte addresses become 16 bytes each.
+constexpr size_t kCookie6BodySize = kCookieBodySize + 2 * 12;
+constexpr size_t kCookie6Size = kCookie6BodySize + kCookieMacSize;
 
 enum class CookieError
 {
     None,
-    BadLength,  // not kCookieSize bytes
-    BadVersion, // unknown layout version
+    BadLength,  // neither kCookieSize nor kCookie6Size bytes
+    BadVersion, // unknown layout version, or one that does not match the length
     BadMac,     // HMAC mismatch: forged or corrupted
     CryptoFailure, // OpenSSL refused to compute the HMAC
 };
