@@ -30,12 +30,14 @@ struct SeenPacket
     sctp::PacketView view;
     std::vector<uint8_t> bytes; // the SCTP packet (views point here)
     Time at;                    // when it reached the receiving device
+    uint32_t ipBytes = 0;       // size of the IP packet that carried it
 
     SeenPacket() = default;
     // A copy owns new bytes: parse again so that the views point into them.
     SeenPacket(const SeenPacket& o)
         : bytes(o.bytes),
-          at(o.at)
+          at(o.at),
+          ipBytes(o.ipBytes)
     {
         sctp::ParsePacket(bytes.data(), bytes.size(), view, false);
     }
@@ -43,6 +45,7 @@ struct SeenPacket
     {
         bytes = o.bytes;
         at = o.at;
+        ipBytes = o.ipBytes;
         sctp::ParsePacket(bytes.data(), bytes.size(), view, false);
         return *this;
     }
@@ -51,7 +54,8 @@ struct SeenPacket
     SeenPacket(SeenPacket&& o) noexcept
         : view(std::move(o.view)),
           bytes(std::move(o.bytes)),
-          at(o.at)
+          at(o.at),
+          ipBytes(o.ipBytes)
     {
     }
     SeenPacket& operator=(SeenPacket&& o) noexcept
@@ -59,6 +63,7 @@ struct SeenPacket
         view = std::move(o.view);
         bytes = std::move(o.bytes);
         at = o.at;
+        ipBytes = o.ipBytes;
         return *this;
     }
     bool HasChunk(uint8_t type) const
@@ -89,7 +94,8 @@ struct SeenPacket
 };
 
 /// Drops the SCTP packets for which the predicate returns true. The packet
-/// reaching a point-to-point receive error model still carries PPP + IPv4.
+/// reaching a point-to-point receive error model still carries PPP + IPv4
+/// (or IPv6: a fixed 40-byte header, the model adds no extension headers).
 class SctpDropModel : public ErrorModel
 {
   public:
@@ -112,13 +118,19 @@ class SctpDropModel : public ErrorModel
         std::vector<uint8_t> raw(p->GetSize());
         p->CopyData(raw.data(), uint32_t(raw.size()));
         const size_t ipOff = 2; // PPP protocol field
-        if (raw.size() < ipOff + 20 || raw[ipOff + 9] != 132)
+        if (raw.size() < ipOff + 20)
         {
             return false;
         }
-        size_t ihl = (raw[ipOff] & 0x0F) * 4;
+        const bool v6 = raw[ipOff] >> 4 == 6;
+        if ((v6 && raw.size() < ipOff + 40) || raw[ipOff + (v6 ? 6 : 9)] != 132)
+        {
+            return false;
+        }
+        size_t ihl = v6 ? 40 : (raw[ipOff] & 0x0F) * 4;
         SeenPacket s;
         s.at = Simulator::Now();
+        s.ipBytes = uint32_t(raw.size() - ipOff);
         s.bytes.assign(raw.begin() + long(ipOff + ihl), raw.end());
         if (!sctp::ParsePacket(s.bytes.data(), s.bytes.size(), s.view, false).Ok())
         {
@@ -138,18 +150,21 @@ class SctpDropModel : public ErrorModel
     Predicate m_pred;
 };
 
-/// Two nodes, one link. Node 0 = client (10.1.1.1), node 1 = server (10.1.1.2).
+/// Two nodes, one link. Node 0 = client (10.1.1.1), node 1 = server (10.1.1.2);
+/// with ipv6, 2001:db8:1::1 and 2001:db8:1::2 instead (and no IPv4 addresses).
 struct Link
 {
     NodeContainer nodes;
     NetDeviceContainer devices;
     Ipv4InterfaceContainer ifaces;
+    Ipv6InterfaceContainer ifaces6;
     Ptr<SctpDropModel> toServer; // on the server's device: drops client->server
     Ptr<SctpDropModel> toClient; // on the client's device: drops server->client
 
     explicit Link(const std::string& rate = "10Mbps",
                   const std::string& delay = "10ms",
-                  uint32_t queuePackets = 1000)
+                  uint32_t queuePackets = 1000,
+                  bool ipv6 = false)
     {
         nodes.Create(2);
         PointToPointHelper p2p;
@@ -164,9 +179,18 @@ struct Link
         SctpHelper sctp;
         sctp.Install(nodes);
         sctp.AssignStreams(nodes, 1);
-        Ipv4AddressHelper addr;
-        addr.SetBase("10.1.1.0", "255.255.255.0");
-        ifaces = addr.Assign(devices);
+        if (ipv6)
+        {
+            Ipv6AddressHelper addr6;
+            addr6.SetBase(Ipv6Address("2001:db8:1::"), Ipv6Prefix(64));
+            ifaces6 = addr6.Assign(devices);
+        }
+        else
+        {
+            Ipv4AddressHelper addr;
+            addr.SetBase("10.1.1.0", "255.255.255.0");
+            ifaces = addr.Assign(devices);
+        }
         toServer = CreateObject<SctpDropModel>();
         toClient = CreateObject<SctpDropModel>();
         devices.Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(toServer));
@@ -183,6 +207,15 @@ struct Link
     InetSocketAddress ServerAddress(uint16_t port) const
     {
         return InetSocketAddress(ifaces.GetAddress(1), port);
+    }
+    /// Node i's global IPv6 address (index 0 is the link-local one).
+    Ipv6Address Address6(uint32_t node) const
+    {
+        return ifaces6.GetAddress(node, 1);
+    }
+    Inet6SocketAddress ServerAddress6(uint16_t port) const
+    {
+        return Inet6SocketAddress(Address6(1), port);
     }
 };
 
@@ -206,10 +239,17 @@ struct Sink
     bool errorClose = false;
     bool readEnabled = true;
 
-    void Start(Ptr<Node> node, uint16_t port)
+    void Start(Ptr<Node> node, uint16_t port, bool ipv6 = false)
     {
         listener = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(node));
-        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+        if (ipv6)
+        {
+            listener->Bind(Inet6SocketAddress(Ipv6Address::GetAny(), port));
+        }
+        else
+        {
+            listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+        }
         listener->Listen();
         listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
                                     MakeCallback(&Sink::Accepted, this));

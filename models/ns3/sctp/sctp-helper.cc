@@ -5,6 +5,7 @@
 
 #include "ns3/abort.h"
 #include "ns3/ipv4.h"
+#include "ns3/ipv6.h"
 #include "ns3/node.h"
 #include "ns3/socket.h"
 
@@ -14,9 +15,9 @@ namespace ns3
 void
 SctpHelper::Install(Ptr<Node> node) const
 {
-    NS_ABORT_MSG_IF(!node->GetObject<Ipv4>(),
+    NS_ABORT_MSG_IF(!node->GetObject<Ipv4>() && !node->GetObject<Ipv6>(),
                     "SctpHelper::Install: node " << node->GetId()
-                                                 << " has no Ipv4; install the Internet stack first");
+                                                 << " has no Ipv4 or Ipv6; install the Internet stack first");
     if (node->GetObject<SctpL4Protocol>())
     {
         return; // already installed

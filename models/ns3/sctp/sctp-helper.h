@@ -1,4 +1,4 @@
-// Installs SCTP on nodes that already have an IPv4 stack (InternetStackHelper).
+// Installs SCTP on nodes that already have an IPv4 and/or IPv6 stack (InternetStackHelper).
 #pragma once
 
 #include "ns3/node-container.h"

@@ -9,6 +9,13 @@
 #include "ns3/ipv4-header.h"
 #include "ns3/ipv4-route.h"
 #include "ns3/ipv4.h"
+#include "ns3/ipv6-end-point-demux.h"
+#include "ns3/ipv6-end-point.h"
+#include "ns3/ipv6-header.h"
+#include "ns3/ipv6-interface.h"
+#include "ns3/ipv6-route.h"
+#include "ns3/ipv6-routing-protocol.h"
+#include "ns3/ipv6.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
 #include "ns3/packet.h"
@@ -46,6 +53,14 @@ SctpL4Protocol::GetTypeId()
                             "An SCTP packet received from IPv4 with a good checksum",
                             MakeTraceSourceAccessor(&SctpL4Protocol::m_rxTrace),
                             "ns3::SctpL4Protocol::PacketTracedCallback")
+            .AddTraceSource("Tx6",
+                            "An SCTP packet handed to IPv6 (packet, source, destination)",
+                            MakeTraceSourceAccessor(&SctpL4Protocol::m_txTrace6),
+                            "ns3::SctpL4Protocol::Packet6TracedCallback")
+            .AddTraceSource("Rx6",
+                            "An SCTP packet received from IPv6 with a good checksum",
+                            MakeTraceSourceAccessor(&SctpL4Protocol::m_rxTrace6),
+                            "ns3::SctpL4Protocol::Packet6TracedCallback")
             .AddTraceSource("Drop",
                             "A received packet dropped before any socket saw it, and why "
                             "(bad checksum, malformed)",
@@ -55,7 +70,8 @@ SctpL4Protocol::GetTypeId()
 }
 
 SctpL4Protocol::SctpL4Protocol()
-    : m_endPoints(new Ipv4EndPointDemux())
+    : m_endPoints(new Ipv4EndPointDemux()),
+      m_endPoints6(new Ipv6EndPointDemux())
 {
     m_rng = CreateObject<UniformRandomVariable>();
 }
@@ -79,11 +95,13 @@ SctpL4Protocol::GetProtocolNumber() const
 void
 SctpL4Protocol::NotifyNewAggregate()
 {
-    // Same dance as TcpL4Protocol: once both Node and Ipv4 are here, register
-    // with IPv4 and give the node a socket factory.
+    // Same dance as TcpL4Protocol: once the Node and an IP stack are here,
+    // register with IPv4 and IPv6 (whichever the node has) and give the node a
+    // socket factory.
     Ptr<Node> node = this->GetObject<Node>();
     Ptr<Ipv4> ipv4 = this->GetObject<Ipv4>();
-    if (!m_node && node && ipv4)
+    Ptr<Ipv6> ipv6 = this->GetObject<Ipv6>();
+    if (!m_node && node && (ipv4 || ipv6))
     {
         SetNode(node);
         Ptr<SctpSocketFactory> factory = CreateObject<SctpSocketFactory>();
@@ -94,6 +112,11 @@ SctpL4Protocol::NotifyNewAggregate()
     {
         ipv4->Insert(this);
         SetDownTarget(MakeCallback(&Ipv4::Send, ipv4));
+    }
+    if (ipv6 && m_downTarget6.IsNull())
+    {
+        ipv6->Insert(this);
+        SetDownTarget6(MakeCallback(&Ipv6::Send, ipv6));
     }
     IpL4Protocol::NotifyNewAggregate();
 }
@@ -107,11 +130,11 @@ SctpL4Protocol::DoDispose()
     }
     m_sockets.clear();
     m_owners.clear();
-    if (m_endPoints)
-    {
-        delete m_endPoints;
-        m_endPoints = nullptr;
-    }
+    m_owners6.clear();
+    delete m_endPoints;
+    m_endPoints = nullptr;
+    delete m_endPoints6;
+    m_endPoints6 = nullptr;
     m_node = nullptr;
     m_downTarget.Nullify();
     m_downTarget6.Nullify();
@@ -178,20 +201,76 @@ SctpL4Protocol::Allocate(Ptr<NetDevice> boundNetDevice,
     return m_endPoints->Allocate(boundNetDevice, localAddress, localPort, peerAddress, peerPort);
 }
 
+namespace
+{
+// Ipv4EndPointDemux and Ipv6EndPointDemux have the same allocators.
+template <class Demux, class Owners, class EndPoint>
+void
+DeAllocateIn(Demux* demux, Owners& owners, EndPoint* endPoint)
+{
+    owners.erase(endPoint);
+    if (demux)
+    {
+        demux->DeAllocate(endPoint);
+    }
+}
+
+template <class Demux, class Addr>
+auto
+AllocateLocalIn(Demux* demux, Ptr<NetDevice> boundNetDevice, Addr address, uint16_t port)
+{
+    if (address == Addr::GetAny())
+    {
+        return port ? demux->Allocate(boundNetDevice, port) : demux->Allocate();
+    }
+    return port ? demux->Allocate(boundNetDevice, address, port) : demux->Allocate(address);
+}
+} // namespace
+
+Ipv4EndPoint*
+SctpL4Protocol::AllocateLocal(Ptr<NetDevice> boundNetDevice, Ipv4Address address, uint16_t port)
+{
+    return AllocateLocalIn(m_endPoints, boundNetDevice, address, port);
+}
+
+Ipv6EndPoint*
+SctpL4Protocol::AllocateLocal(Ptr<NetDevice> boundNetDevice, Ipv6Address address, uint16_t port)
+{
+    return AllocateLocalIn(m_endPoints6, boundNetDevice, address, port);
+}
+
+Ipv6EndPoint*
+SctpL4Protocol::Allocate6(Ptr<NetDevice> boundNetDevice,
+                          Ipv6Address localAddress,
+                          uint16_t localPort,
+                          Ipv6Address peerAddress,
+                          uint16_t peerPort)
+{
+    return m_endPoints6->Allocate(boundNetDevice, localAddress, localPort, peerAddress, peerPort);
+}
+
 void
 SctpL4Protocol::DeAllocate(Ipv4EndPoint* endPoint)
 {
-    m_owners.erase(endPoint);
-    if (m_endPoints)
-    {
-        m_endPoints->DeAllocate(endPoint);
-    }
+    DeAllocateIn(m_endPoints, m_owners, endPoint);
+}
+
+void
+SctpL4Protocol::DeAllocate(Ipv6EndPoint* endPoint)
+{
+    DeAllocateIn(m_endPoints6, m_owners6, endPoint);
 }
 
 void
 SctpL4Protocol::Register(Ipv4EndPoint* endPoint, Ptr<SctpSocket> socket)
 {
     m_owners[endPoint] = socket;
+}
+
+void
+SctpL4Protocol::Register(Ipv6EndPoint* endPoint, Ptr<SctpSocket> socket)
+{
+    m_owners6[endPoint] = socket;
 }
 
 const std::array<uint8_t, 32>&
@@ -224,10 +303,8 @@ SctpL4Protocol::AssignStreams(int64_t stream)
 }
 
 Ptr<Packet>
-SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
-                           Ipv4Address saddr,
-                           Ipv4Address daddr,
-                           const std::vector<SctpByteTagSpan>& tagSpans)
+SctpL4Protocol::MakePacket(const std::vector<uint8_t>& bytes,
+                           const std::vector<SctpByteTagSpan>& tagSpans) const
 {
     Ptr<Packet> p = Create<Packet>(bytes.data(), uint32_t(bytes.size()));
     // Byte tags (e.g. per-message attribution) ride on the user bytes, as over TCP/UDP.
@@ -235,6 +312,16 @@ SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
     {
         SctpCopyByteTags(*s.src, s.srcStart, s.len, *p, s.dstStart);
     }
+    return p;
+}
+
+Ptr<Packet>
+SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
+                           Ipv4Address saddr,
+                           Ipv4Address daddr,
+                           const std::vector<SctpByteTagSpan>& tagSpans)
+{
+    Ptr<Packet> p = MakePacket(bytes, tagSpans);
     m_txTrace(p, saddr, daddr);
     if (!m_downTarget.IsNull())
     {
@@ -243,8 +330,54 @@ SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
     return p;
 }
 
+Ptr<Packet>
+SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
+                           Ipv6Address saddr,
+                           Ipv6Address daddr,
+                           const std::vector<SctpByteTagSpan>& tagSpans)
+{
+    Ptr<Packet> p = MakePacket(bytes, tagSpans);
+    m_txTrace6(p, saddr, daddr);
+    Ptr<Ipv6> ipv6 = m_node ? m_node->GetObject<Ipv6>() : nullptr;
+    if (m_downTarget6.IsNull() || !ipv6 || !ipv6->GetRoutingProtocol())
+    {
+        NS_LOG_WARN("no IPv6 stack or routing protocol: SCTP packet to " << daddr << " not sent");
+        return p;
+    }
+    // As TcpL4Protocol: route here, so that IPv6 uses the source we chose.
+    Ipv6Header header;
+    header.SetSource(saddr);
+    header.SetDestination(daddr);
+    header.SetNextHeader(PROT_NUMBER);
+    Socket::SocketErrno err = Socket::ERROR_NOTERROR;
+    Ptr<Ipv6Route> route = ipv6->GetRoutingProtocol()->RouteOutput(p, header, nullptr, err);
+    m_downTarget6(p, saddr, daddr, PROT_NUMBER, route);
+    return p;
+}
+
+Ptr<Packet>
+SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
+                           const Address& saddr,
+                           const Address& daddr,
+                           const std::vector<SctpByteTagSpan>& tagSpans)
+{
+    if (Ipv6Address::IsMatchingType(daddr))
+    {
+        return SendPacket(bytes,
+                          Ipv6Address::ConvertFrom(saddr),
+                          Ipv6Address::ConvertFrom(daddr),
+                          tagSpans);
+    }
+    return SendPacket(bytes, Ipv4Address::ConvertFrom(saddr), Ipv4Address::ConvertFrom(daddr), tagSpans);
+}
+
+template <class Header, class Demux, class Interface, class Owners>
 enum IpL4Protocol::RxStatus
-SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interface> incomingInterface)
+SctpL4Protocol::DoReceive(Ptr<Packet> p,
+                          const Header& header,
+                          Demux* demux,
+                          const Owners& owners,
+                          Ptr<Interface> incomingInterface)
 {
     NS_LOG_FUNCTION(this << p << header);
     m_rxBuf.resize(p->GetSize());
@@ -266,37 +399,56 @@ SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interfa
         return st.error == sctp::WireError::BadChecksum ? IpL4Protocol::RX_CSUM_FAILED
                                                         : IpL4Protocol::RX_OK;
     }
-    m_rxTrace(p, header.GetSource(), header.GetDestination());
-    Ipv4EndPointDemux::EndPoints eps = m_endPoints->Lookup(header.GetDestination(),
-                                                           m_rxView.dstPort,
-                                                           header.GetSource(),
-                                                           m_rxView.srcPort,
-                                                           incomingInterface);
+    TraceRx(p, header.GetSource(), header.GetDestination());
+    auto eps = demux->Lookup(header.GetDestination(),
+                             m_rxView.dstPort,
+                             header.GetSource(),
+                             m_rxView.srcPort,
+                             incomingInterface);
     Ptr<SctpSocket> owner;
     if (!eps.empty())
     {
-        auto it = m_owners.find(eps.front());
-        if (it != m_owners.end())
+        auto it = owners.find(eps.front());
+        if (it != owners.end())
         {
             owner = it->second;
         }
     }
+    const Address src = header.GetSource();
+    const Address dst = header.GetDestination();
     if (!owner)
     {
-        HandleOutOfTheBlue(m_rxView, header.GetSource(), header.GetDestination());
+        HandleOutOfTheBlue(m_rxView, src, dst);
         return IpL4Protocol::RX_OK; // answered by ABORT, not ICMP
     }
     // The socket may send while processing; keep the view alive across that.
     sctp::PacketView view = std::move(m_rxView);
     std::vector<uint8_t> keep = std::move(m_rxBuf);
-    owner->ReceivePacket(p, view, 0, header.GetSource(), header.GetDestination(), incomingInterface);
+    owner->ReceivePacket(p,
+                         view,
+                         0,
+                         src,
+                         dst,
+                         incomingInterface ? incomingInterface->GetDevice() : nullptr);
     m_rxBuf = std::move(keep);
     m_rxView = std::move(view);
     return IpL4Protocol::RX_OK;
 }
 
+enum IpL4Protocol::RxStatus
+SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interface> incomingInterface)
+{
+    return DoReceive(p, header, m_endPoints, m_owners, incomingInterface);
+}
+
+enum IpL4Protocol::RxStatus
+SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv6Header& header, Ptr<Ipv6Interface> incomingInterface)
+{
+    return DoReceive(p, header, m_endPoints6, m_owners6, incomingInterface);
+}
+
 void
-SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt, Ipv4Address src, Ipv4Address dst)
+SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt, const Address& src, const Address& dst)
 {
     ++m_ootb;
     // RFC 9260 §8.4.
@@ -354,13 +506,6 @@ SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt, Ipv4Address src,
     }
     NS_LOG_LOGIC("out of the blue from " << src << ":" << pkt.srcPort << ", answered");
     SendPacket(b.Finish(), dst, src);
-}
-
-enum IpL4Protocol::RxStatus
-SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv6Header&, Ptr<Ipv6Interface>)
-{
-    m_dropTrace(p, "IPv6 is not supported by this SCTP model");
-    return IpL4Protocol::RX_ENDPOINT_UNREACH;
 }
 
 void

@@ -1,7 +1,8 @@
-// SCTP as an ns-3 IPv4 L4 protocol (IP protocol 132), built like UdpL4Protocol /
-// TcpL4Protocol: aggregated to a node beside Ipv4, demultiplexes through an
-// Ipv4EndPointDemux, makes SctpSockets, verifies the CRC32c of every packet
-// and answers out-of-the-blue packets (RFC 9260 §8.4).
+// SCTP as an ns-3 L4 protocol (IP protocol 132) over IPv4 and IPv6, built like
+// UdpL4Protocol / TcpL4Protocol: aggregated to a node beside Ipv4 and/or Ipv6,
+// demultiplexes through an Ipv4EndPointDemux / Ipv6EndPointDemux, makes
+// SctpSockets, verifies the CRC32c of every packet and answers out-of-the-blue
+// packets (RFC 9260 §8.4).
 #pragma once
 
 #include "sctp-tags.h"
@@ -9,7 +10,9 @@
 
 #include "ns3/ip-l4-protocol.h"
 #include "ns3/node.h"
+#include "ns3/address.h"
 #include "ns3/ipv4-address.h"
+#include "ns3/ipv6-address.h"
 #include "ns3/ptr.h"
 #include "ns3/traced-callback.h"
 
@@ -26,6 +29,8 @@ class Socket;
 class SctpSocket;
 class Ipv4EndPoint;
 class Ipv4EndPointDemux;
+class Ipv6EndPoint;
+class Ipv6EndPointDemux;
 class NetDevice;
 class Packet;
 class UniformRandomVariable;
@@ -60,8 +65,19 @@ class SctpL4Protocol : public IpL4Protocol
                            Ipv4Address peerAddress,
                            uint16_t peerPort);
     void DeAllocate(Ipv4EndPoint* endPoint);
+    /// What Bind needs, for either IP version: an any address and/or port 0
+    /// leave the address open and/or pick an ephemeral port.
+    Ipv4EndPoint* AllocateLocal(Ptr<NetDevice> boundNetDevice, Ipv4Address address, uint16_t port);
+    Ipv6EndPoint* AllocateLocal(Ptr<NetDevice> boundNetDevice, Ipv6Address address, uint16_t port);
+    Ipv6EndPoint* Allocate6(Ptr<NetDevice> boundNetDevice,
+                            Ipv6Address localAddress,
+                            uint16_t localPort,
+                            Ipv6Address peerAddress,
+                            uint16_t peerPort);
+    void DeAllocate(Ipv6EndPoint* endPoint);
     /// Packets for endPoint go to socket (parsed once, here).
     void Register(Ipv4EndPoint* endPoint, Ptr<SctpSocket> socket);
+    void Register(Ipv6EndPoint* endPoint, Ptr<SctpSocket> socket);
     void AddSocket(Ptr<SctpSocket> socket);
     void RemoveSocket(Ptr<SctpSocket> socket);
 
@@ -70,6 +86,16 @@ class SctpL4Protocol : public IpL4Protocol
     Ptr<Packet> SendPacket(const std::vector<uint8_t>& bytes,
                            Ipv4Address saddr,
                            Ipv4Address daddr,
+                           const std::vector<SctpByteTagSpan>& tagSpans = {});
+    /// The same over IPv6, routed through the node's Ipv6RoutingProtocol.
+    Ptr<Packet> SendPacket(const std::vector<uint8_t>& bytes,
+                           Ipv6Address saddr,
+                           Ipv6Address daddr,
+                           const std::vector<SctpByteTagSpan>& tagSpans = {});
+    /// saddr and daddr hold both an Ipv4Address or both an Ipv6Address.
+    Ptr<Packet> SendPacket(const std::vector<uint8_t>& bytes,
+                           const Address& saddr,
+                           const Address& daddr,
                            const std::vector<SctpByteTagSpan>& tagSpans = {});
 
     /// Secret key for the state cookie HMAC, drawn once per node.
@@ -92,8 +118,9 @@ class SctpL4Protocol : public IpL4Protocol
         return m_ootb;
     }
 
-    /// Answers a packet that belongs to no association (RFC 9260 §8.4).
-    void HandleOutOfTheBlue(const sctp::PacketView& pkt, Ipv4Address src, Ipv4Address dst);
+    /// Answers a packet that belongs to no association (RFC 9260 §8.4);
+    /// src and dst are the packet's IP addresses (Ipv4Address or Ipv6Address).
+    void HandleOutOfTheBlue(const sctp::PacketView& pkt, const Address& src, const Address& dst);
 
     // IpL4Protocol
     int GetProtocolNumber() const override;
@@ -113,10 +140,30 @@ class SctpL4Protocol : public IpL4Protocol
     void NotifyNewAggregate() override;
 
   private:
+    // One receive path for both IP versions: the header, demux and interface
+    // types differ, the SCTP processing does not.
+    template <class Header, class Demux, class Interface, class Owners>
+    enum IpL4Protocol::RxStatus DoReceive(Ptr<Packet> p,
+                                          const Header& header,
+                                          Demux* demux,
+                                          const Owners& owners,
+                                          Ptr<Interface> incomingInterface);
+    void TraceRx(Ptr<const Packet> p, Ipv4Address src, Ipv4Address dst)
+    {
+        m_rxTrace(p, src, dst);
+    }
+    void TraceRx(Ptr<const Packet> p, Ipv6Address src, Ipv6Address dst)
+    {
+        m_rxTrace6(p, src, dst);
+    }
+    Ptr<Packet> MakePacket(const std::vector<uint8_t>& bytes,
+                           const std::vector<SctpByteTagSpan>& tagSpans) const;
 
     Ptr<Node> m_node;
     Ipv4EndPointDemux* m_endPoints;
+    Ipv6EndPointDemux* m_endPoints6;
     std::unordered_map<Ipv4EndPoint*, Ptr<SctpSocket>> m_owners;
+    std::unordered_map<Ipv6EndPoint*, Ptr<SctpSocket>> m_owners6;
     std::vector<Ptr<SctpSocket>> m_sockets;
     IpL4Protocol::DownTargetCallback m_downTarget;
     IpL4Protocol::DownTargetCallback6 m_downTarget6;
@@ -132,6 +179,9 @@ class SctpL4Protocol : public IpL4Protocol
 
     TracedCallback<Ptr<const Packet>, Ipv4Address, Ipv4Address> m_txTrace;
     TracedCallback<Ptr<const Packet>, Ipv4Address, Ipv4Address> m_rxTrace;
+    // Separate sources for IPv6 so that the IPv4 ones keep their signature.
+    TracedCallback<Ptr<const Packet>, Ipv6Address, Ipv6Address> m_txTrace6;
+    TracedCallback<Ptr<const Packet>, Ipv6Address, Ipv6Address> m_rxTrace6;
     /// Packets dropped before reaching a socket, with the reason.
     TracedCallback<Ptr<const Packet>, const std::string&> m_dropTrace;
 };

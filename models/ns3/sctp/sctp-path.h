@@ -4,7 +4,7 @@
 #pragma once
 
 #include "ns3/event-id.h"
-#include "ns3/ipv4-address.h"
+#include "ns3/address.h"
 #include "ns3/nstime.h"
 
 #include <cstdint>
@@ -14,8 +14,9 @@ namespace ns3
 
 struct SctpPath
 {
-    Ipv4Address address;
+    Address address;          // the peer's Ipv4Address or Ipv6Address
     uint32_t pmtu = 1500;     // IP-level path MTU
+    uint32_t ipHeader = 20;   // the IP header on every packet (see SetIpv6)
     uint32_t cwnd = 0;        // bytes of user data
     uint32_t ssthresh = 0;
     uint32_t partialBytesAcked = 0;
@@ -36,15 +37,20 @@ struct SctpPath
     bool active = true;
     Time lastDataSent;        // for idle detection (heartbeat, cwnd decay)
 
-    /// Largest DATA payload that fits one packet: IP(20) + common(12) + DATA(16).
+    /// Neither IPv4 options nor IPv6 extension headers are ever added.
+    void SetIpv6(bool ipv6)
+    {
+        ipHeader = ipv6 ? 40 : 20;
+    }
+    /// Largest DATA payload that fits one packet: IP + common(12) + DATA(16).
     uint32_t MaxDataPayload() const
     {
-        return pmtu - 20 - 12 - 16;
+        return Mtu() - 12 - 16;
     }
-    /// cwnd and ssthresh work in MTU units of the SCTP packet (RFC 9260 §7.2).
+    /// The largest SCTP packet; cwnd and ssthresh work in these units (RFC 9260 §7.2).
     uint32_t Mtu() const
     {
-        return pmtu - 20;
+        return pmtu - ipHeader;
     }
 };
 

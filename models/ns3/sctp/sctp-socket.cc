@@ -9,10 +9,16 @@
 #include "ns3/enum.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/ipv4-end-point.h"
-#include "ns3/ipv4-interface.h"
+#include "ns3/ipv4-header.h"
 #include "ns3/ipv4-route.h"
 #include "ns3/ipv4-routing-protocol.h"
 #include "ns3/ipv4.h"
+#include "ns3/inet6-socket-address.h"
+#include "ns3/ipv6-end-point.h"
+#include "ns3/ipv6-header.h"
+#include "ns3/ipv6-route.h"
+#include "ns3/ipv6-routing-protocol.h"
+#include "ns3/ipv6.h"
 #include "ns3/log.h"
 #include "ns3/net-device.h"
 #include "ns3/node.h"
@@ -32,6 +38,39 @@ NS_LOG_COMPONENT_DEFINE("SctpSocket");
 NS_OBJECT_ENSURE_REGISTERED(SctpSocket);
 
 using namespace sctp;
+
+namespace
+{
+
+// The cookie carries the association's addresses in their own IP version.
+void
+PutCookieAddresses(CookieState& ck, const Address& local, const Address& peer)
+{
+    ck.ipv6 = Ipv6Address::IsMatchingType(peer);
+    if (ck.ipv6)
+    {
+        Ipv6Address::ConvertFrom(local).GetBytes(ck.localAddr6.data());
+        Ipv6Address::ConvertFrom(peer).GetBytes(ck.peerAddr6.data());
+    }
+    else
+    {
+        ck.localAddr = Ipv4Address::ConvertFrom(local).Get();
+        ck.peerAddr = Ipv4Address::ConvertFrom(peer).Get();
+    }
+}
+
+// v6 by value: Ipv6Address's constructor takes a non-const pointer.
+Address
+CookieAddress(bool ipv6, uint32_t v4, std::array<uint8_t, 16> v6)
+{
+    if (ipv6)
+    {
+        return Ipv6Address(v6.data());
+    }
+    return Ipv4Address(v4);
+}
+
+} // namespace
 
 const char*
 SctpStateName(SctpState s)
@@ -221,7 +260,9 @@ SctpSocket::GetTypeId()
 }
 
 SctpSocket::SctpSocket()
-    : m_state(SCTP_CLOSED)
+    : m_state(SCTP_CLOSED),
+      m_localAddress(Ipv4Address()),
+      m_peerAddress(Ipv4Address())
 {
     NS_LOG_FUNCTION(this);
 }
@@ -229,12 +270,9 @@ SctpSocket::SctpSocket()
 SctpSocket::~SctpSocket()
 {
     NS_LOG_FUNCTION(this);
-    if (m_endPoint && m_sctp)
+    if (m_sctp)
     {
-        Ipv4EndPoint* ep = m_endPoint;
-        m_endPoint = nullptr;
-        ep->SetDestroyCallback(MakeNullCallback<void>());
-        m_sctp->DeAllocate(ep);
+        DeallocateEndPoint();
     }
 }
 
@@ -242,7 +280,7 @@ void
 SctpSocket::DoDispose()
 {
     CancelTimers();
-    if (m_endPoint && m_sctp)
+    if (m_sctp)
     {
         DeallocateEndPoint();
     }
@@ -293,99 +331,104 @@ SctpSocket::SetState(SctpState s)
     }
 }
 
+Address
+SctpSocket::SocketAddress(const Address& ip, uint16_t port)
+{
+    if (Ipv6Address::IsMatchingType(ip))
+    {
+        return Inet6SocketAddress(Ipv6Address::ConvertFrom(ip), port);
+    }
+    return InetSocketAddress(Ipv4Address::ConvertFrom(ip), port);
+}
+
 // ---------------------------------------------------------------------------
 // Bind / Listen / Connect
 // ---------------------------------------------------------------------------
 
-int
-SctpSocket::Bind()
+template <class EndPoint>
+void
+SctpSocket::Attach(EndPoint* endPoint)
 {
-    if (m_endPoint)
+    endPoint->SetDestroyCallback(MakeCallback(&SctpSocket::EndPointDestroyed, Ptr<SctpSocket>(this)));
+    m_sctp->Register(endPoint, this);
+}
+
+template <class EndPoint, class Addr>
+int
+SctpSocket::BindTo(EndPoint*& slot, Addr address, uint16_t port)
+{
+    if (Bound())
     {
         m_errno = ERROR_INVAL;
         return -1;
     }
-    m_endPoint = m_sctp->Allocate();
-    if (!m_endPoint)
+    slot = m_sctp->AllocateLocal(GetBoundNetDevice(), address, port);
+    if (!slot)
     {
-        m_errno = ERROR_ADDRNOTAVAIL;
+        m_errno = port ? ERROR_ADDRINUSE : ERROR_ADDRNOTAVAIL;
         return -1;
     }
-    m_localAddress = m_endPoint->GetLocalAddress();
-    m_localPort = m_endPoint->GetLocalPort();
-    m_endPoint->SetDestroyCallback(MakeCallback(&SctpSocket::EndPointDestroyed, Ptr<SctpSocket>(this)));
-    m_sctp->Register(m_endPoint, this);
+    m_localAddress = slot->GetLocalAddress();
+    m_localPort = slot->GetLocalPort();
+    Attach(slot);
     return 0;
+}
+
+int
+SctpSocket::Bind()
+{
+    return BindTo(m_endPoint, Ipv4Address::GetAny(), 0);
 }
 
 int
 SctpSocket::Bind6()
 {
-    m_errno = ERROR_AFNOSUPPORT; // IPv4 only, see README
-    return -1;
+    return BindTo(m_endPoint6, Ipv6Address::GetAny(), 0);
 }
 
 int
 SctpSocket::Bind(const Address& address)
 {
-    if (!InetSocketAddress::IsMatchingType(address))
+    if (InetSocketAddress::IsMatchingType(address))
     {
-        m_errno = ERROR_AFNOSUPPORT;
-        return -1;
+        InetSocketAddress a = InetSocketAddress::ConvertFrom(address);
+        return BindTo(m_endPoint, a.GetIpv4(), a.GetPort());
     }
-    if (m_endPoint)
+    if (Inet6SocketAddress::IsMatchingType(address))
     {
-        m_errno = ERROR_INVAL;
-        return -1;
+        Inet6SocketAddress a = Inet6SocketAddress::ConvertFrom(address);
+        return BindTo(m_endPoint6, a.GetIpv6(), a.GetPort());
     }
-    InetSocketAddress a = InetSocketAddress::ConvertFrom(address);
-    Ipv4Address ip = a.GetIpv4();
-    uint16_t port = a.GetPort();
-    if (ip == Ipv4Address::GetAny() && port == 0)
-    {
-        m_endPoint = m_sctp->Allocate();
-    }
-    else if (ip == Ipv4Address::GetAny())
-    {
-        m_endPoint = m_sctp->Allocate(GetBoundNetDevice(), port);
-    }
-    else if (port == 0)
-    {
-        m_endPoint = m_sctp->Allocate(ip);
-    }
-    else
-    {
-        m_endPoint = m_sctp->Allocate(GetBoundNetDevice(), ip, port);
-    }
-    if (!m_endPoint)
-    {
-        m_errno = port ? ERROR_ADDRINUSE : ERROR_ADDRNOTAVAIL;
-        return -1;
-    }
-    m_localAddress = m_endPoint->GetLocalAddress();
-    m_localPort = m_endPoint->GetLocalPort();
-    m_endPoint->SetDestroyCallback(MakeCallback(&SctpSocket::EndPointDestroyed, Ptr<SctpSocket>(this)));
-    m_sctp->Register(m_endPoint, this);
-    return 0;
+    m_errno = ERROR_AFNOSUPPORT;
+    return -1;
 }
 
 void
 SctpSocket::EndPointDestroyed()
 {
     m_endPoint = nullptr;
+    m_endPoint6 = nullptr;
+}
+
+template <class EndPoint>
+void
+SctpSocket::Release(EndPoint*& slot)
+{
+    if (!slot)
+    {
+        return;
+    }
+    EndPoint* ep = slot;
+    slot = nullptr;
+    ep->SetDestroyCallback(MakeNullCallback<void>());
+    m_sctp->DeAllocate(ep);
 }
 
 void
 SctpSocket::DeallocateEndPoint()
 {
-    if (!m_endPoint)
-    {
-        return;
-    }
-    Ipv4EndPoint* ep = m_endPoint;
-    m_endPoint = nullptr;
-    ep->SetDestroyCallback(MakeNullCallback<void>());
-    m_sctp->DeAllocate(ep);
+    Release(m_endPoint);
+    Release(m_endPoint6);
 }
 
 int
@@ -396,7 +439,7 @@ SctpSocket::Listen()
         m_errno = ERROR_INVAL;
         return -1;
     }
-    if (!m_endPoint && Bind() != 0)
+    if (!Bound() && Bind() != 0)
     {
         return -1;
     }
@@ -404,30 +447,34 @@ SctpSocket::Listen()
     return 0;
 }
 
+template <class L3, class Header, class EndPoint, class Addr>
 int
-SctpSocket::SetupEndPoint()
+SctpSocket::SetupEndPoint(EndPoint* endPoint, Addr peer)
 {
-    Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
-    Ipv4Header h;
-    h.SetDestination(m_peerAddress);
-    Socket::SocketErrno err = ERROR_NOTERROR;
-    Ptr<Ipv4Route> route;
-    if (ipv4->GetRoutingProtocol())
+    Ptr<L3> l3 = m_node->GetObject<L3>();
+    if (!l3 || !l3->GetRoutingProtocol())
     {
-        route = ipv4->GetRoutingProtocol()->RouteOutput(Ptr<Packet>(), h, GetBoundNetDevice(), err);
+        m_errno = ERROR_NOROUTETOHOST;
+        return -1;
     }
+    Header h;
+    h.SetDestination(peer);
+    Socket::SocketErrno err = ERROR_NOTERROR;
+    auto route = l3->GetRoutingProtocol()->RouteOutput(Ptr<Packet>(), h, GetBoundNetDevice(), err);
     if (!route)
     {
         m_errno = ERROR_NOROUTETOHOST;
         return -1;
     }
-    if (m_endPoint->GetLocalAddress() == Ipv4Address::GetAny())
+    if (endPoint->GetLocalAddress() == Addr::GetAny())
     {
-        m_endPoint->SetLocalAddress(route->GetSource());
+        endPoint->SetLocalAddress(route->GetSource());
     }
-    m_localAddress = m_endPoint->GetLocalAddress();
-    m_endPoint->SetPeer(m_peerAddress, m_peerPort);
+    m_localAddress = endPoint->GetLocalAddress();
+    endPoint->SetPeer(peer, m_peerPort);
+    m_peerAddress = peer;
     m_path.address = m_peerAddress;
+    m_path.SetIpv6(Ipv6Address::IsMatchingType(m_peerAddress));
     m_path.pmtu = m_pathMtuAttr ? m_pathMtuAttr : route->GetOutputDevice()->GetMtu();
     return 0;
 }
@@ -435,7 +482,11 @@ SctpSocket::SetupEndPoint()
 int
 SctpSocket::Connect(const Address& address)
 {
-    if (!InetSocketAddress::IsMatchingType(address))
+    // The address family must match the bound end point's: one address per
+    // association, and no IPv4-mapped IPv6.
+    bool v4 = InetSocketAddress::IsMatchingType(address);
+    bool v6 = Inet6SocketAddress::IsMatchingType(address);
+    if ((!v4 && !v6) || (v4 && m_endPoint6) || (v6 && m_endPoint))
     {
         m_errno = ERROR_AFNOSUPPORT;
         return -1;
@@ -445,14 +496,24 @@ SctpSocket::Connect(const Address& address)
         m_errno = m_state == SCTP_LISTEN ? ERROR_INVAL : ERROR_ISCONN;
         return -1;
     }
-    if (!m_endPoint && Bind() != 0)
+    if (!Bound() && (v4 ? Bind() : Bind6()) != 0)
     {
         return -1;
     }
-    InetSocketAddress a = InetSocketAddress::ConvertFrom(address);
-    m_peerAddress = a.GetIpv4();
-    m_peerPort = a.GetPort();
-    if (SetupEndPoint() != 0)
+    int rc;
+    if (v4)
+    {
+        InetSocketAddress a = InetSocketAddress::ConvertFrom(address);
+        m_peerPort = a.GetPort();
+        rc = SetupEndPoint<Ipv4, Ipv4Header>(m_endPoint, a.GetIpv4());
+    }
+    else
+    {
+        Inet6SocketAddress a = Inet6SocketAddress::ConvertFrom(address);
+        m_peerPort = a.GetPort();
+        rc = SetupEndPoint<Ipv6, Ipv6Header>(m_endPoint6, a.GetIpv6());
+    }
+    if (rc != 0)
     {
         return -1;
     }
@@ -520,8 +581,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
                         uint32_t localInitialTsn,
                         uint32_t localTie,
                         uint32_t peerTie,
-                        Ipv4Address src,
-                        Ipv4Address dst,
+                        const Address& src,
+                        const Address& dst,
                         uint16_t srcPort)
 {
     CookieState ck;
@@ -536,8 +597,7 @@ SctpSocket::SendInitAck(const InitChunk& init,
     ck.inStreams = std::min(m_maxInStreams, init.outStreams);
     ck.localPort = m_localPort;
     ck.peerPort = srcPort;
-    ck.localAddr = dst.Get();
-    ck.peerAddr = src.Get();
+    PutCookieAddresses(ck, dst, src);
     ck.localTieTag = localTie;
     ck.peerTieTag = peerTie;
     std::vector<uint8_t> cookie;
@@ -564,7 +624,7 @@ SctpSocket::SendInitAck(const InitChunk& init,
 }
 
 void
-SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, Ipv4Address src, Ipv4Address dst)
+SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, const Address& src, const Address& dst)
 {
     InitChunk init;
     bool decoded = DecodeInit(c, init).Ok();
@@ -584,7 +644,7 @@ SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, Ipv4Address sr
     switch (m_state)
     {
     case SCTP_LISTEN:
-        if (!NotifyConnectionRequest(InetSocketAddress(src, pkt.srcPort)))
+        if (!NotifyConnectionRequest(SocketAddress(src, pkt.srcPort)))
         {
             PacketBuilder b;
             b.Begin(pkt.dstPort, pkt.srcPort, init.initTag);
@@ -721,11 +781,12 @@ SctpSocket::HandleInitAck(const ChunkView& c)
 void
 SctpSocket::InitFromCookie(const CookieState& ck)
 {
-    m_localAddress = Ipv4Address(ck.localAddr);
-    m_peerAddress = Ipv4Address(ck.peerAddr);
+    m_localAddress = CookieAddress(ck.ipv6, ck.localAddr, ck.localAddr6);
+    m_peerAddress = CookieAddress(ck.ipv6, ck.peerAddr, ck.peerAddr6);
     m_localPort = ck.localPort;
     m_peerPort = ck.peerPort;
     m_path.address = m_peerAddress;
+    m_path.SetIpv6(ck.ipv6);
     InitAssociation(ck.localTag,
                     ck.peerTag,
                     ck.localInitialTsn,
@@ -778,9 +839,9 @@ bool
 SctpSocket::HandleCookieEcho(const ChunkView& c,
                              const PacketView& pkt,
                              size_t index,
-                             Ipv4Address src,
-                             Ipv4Address dst,
-                             Ptr<Ipv4Interface> incoming)
+                             const Address& src,
+                             const Address& dst,
+                             Ptr<NetDevice> incomingDevice)
 {
     CookieState ck;
     CookieError ce = OpenCookie(c.value, c.valueLen, m_sctp->GetCookieKey(), ck);
@@ -806,34 +867,55 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
     }
     if (m_state == SCTP_LISTEN)
     {
-        if (pkt.vtag != ck.localTag || ck.peerPort != pkt.srcPort || ck.peerAddr != src.Get())
+        if (pkt.vtag != ck.localTag || ck.peerPort != pkt.srcPort ||
+            CookieAddress(ck.ipv6, ck.peerAddr, ck.peerAddr6) != src)
         {
             ++m_stats.badVtagDrops;
             return false;
         }
         Ptr<SctpSocket> child = Fork();
-        child->m_endPoint = m_sctp->Allocate(GetBoundNetDevice(), dst, m_localPort, src, pkt.srcPort);
-        if (!child->m_endPoint)
+        if (ck.ipv6)
+        {
+            child->m_endPoint6 = m_sctp->Allocate6(GetBoundNetDevice(),
+                                                   Ipv6Address::ConvertFrom(dst),
+                                                   m_localPort,
+                                                   Ipv6Address::ConvertFrom(src),
+                                                   pkt.srcPort);
+        }
+        else
+        {
+            child->m_endPoint = m_sctp->Allocate(GetBoundNetDevice(),
+                                                 Ipv4Address::ConvertFrom(dst),
+                                                 m_localPort,
+                                                 Ipv4Address::ConvertFrom(src),
+                                                 pkt.srcPort);
+        }
+        if (child->m_endPoint6)
+        {
+            child->Attach(child->m_endPoint6);
+        }
+        else if (child->m_endPoint)
+        {
+            child->Attach(child->m_endPoint);
+        }
+        else
         {
             m_sctp->RemoveSocket(child);
             return false;
         }
-        child->m_endPoint->SetDestroyCallback(
-            MakeCallback(&SctpSocket::EndPointDestroyed, child));
-        m_sctp->Register(child->m_endPoint, child);
-        Ptr<NetDevice> dev = incoming ? incoming->GetDevice() : nullptr;
-        child->m_path.pmtu = m_pathMtuAttr ? m_pathMtuAttr : (dev ? dev->GetMtu() : 1500);
+        child->m_path.pmtu =
+            m_pathMtuAttr ? m_pathMtuAttr : (incomingDevice ? incomingDevice->GetMtu() : 1500);
         child->InitFromCookie(ck);
         child->SetRto(m_rtoInitial);
         child->SendControl(CHUNK_COOKIE_ACK);
         child->Established();
-        NotifyNewConnectionCreated(child, InetSocketAddress(src, pkt.srcPort));
+        NotifyNewConnectionCreated(child, SocketAddress(src, pkt.srcPort));
         // The rest of the packet (DATA bundled after COOKIE ECHO) is the child's.
         if (index + 1 < pkt.chunks.size())
         {
             child->m_rxRaw = m_rxRaw;
             child->m_rxRawTagged = m_rxRawTagged;
-            child->ReceivePacket(nullptr, pkt, index + 1, src, dst, incoming);
+            child->ReceivePacket(nullptr, pkt, index + 1, src, dst, incomingDevice);
         }
         else
         {
@@ -940,9 +1022,9 @@ void
 SctpSocket::ReceivePacket(Ptr<const Packet> raw,
                           const PacketView& pkt,
                           size_t first,
-                          Ipv4Address src,
-                          Ipv4Address dst,
-                          Ptr<Ipv4Interface> incoming)
+                          const Address& src,
+                          const Address& dst,
+                          Ptr<NetDevice> incomingDevice)
 {
     Ptr<SctpSocket> self = this; // app callbacks may drop their reference
     if (raw)
@@ -995,7 +1077,7 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
         }
         if (c.type == CHUNK_COOKIE_ECHO)
         {
-            if (!HandleCookieEcho(c, pkt, i, src, dst, incoming))
+            if (!HandleCookieEcho(c, pkt, i, src, dst, incomingDevice))
             {
                 break;
             }
@@ -1335,7 +1417,7 @@ SctpSocket::BuildSack(PacketBuilder& b)
     // Gap blocks from the TSNs held above the cumulative point (§3.3.4).
     static thread_local std::vector<std::pair<uint16_t, uint16_t>> gaps;
     gaps.clear();
-    size_t maxItems = (m_path.pmtu - 20 - kCommonHeaderSize - kSackHeaderSize) / 4;
+    size_t maxItems = (m_path.Mtu() - kCommonHeaderSize - kSackHeaderSize) / 4;
     uint64_t start = 0;
     uint64_t prev = 0;
     for (uint64_t t : m_rxAbove)
@@ -1780,7 +1862,7 @@ SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
 bool
 SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
 {
-    size_t room = m_path.pmtu - 20 - b.Size();
+    size_t room = m_path.Mtu() - b.Size();
     bool added = false;
     // Retransmissions first, lowest TSN first (§6.1 C).
     for (size_t i = 0; m_rtxCount > 0 && i < m_nextUnsent; ++i)
@@ -1868,7 +1950,7 @@ SctpSocket::SwsHold() const
 void
 SctpSocket::TrySend()
 {
-    if (!m_endPoint || m_state == SCTP_CLOSED || m_state == SCTP_LISTEN)
+    if (!Bound() || m_state == SCTP_CLOSED || m_state == SCTP_LISTEN)
     {
         return;
     }
@@ -2307,7 +2389,7 @@ SctpSocket::HandleError(const ChunkView& c)
 void
 SctpSocket::SendAbort(uint16_t cause, bool notifyApp)
 {
-    if (m_endPoint && m_state != SCTP_CLOSED && m_state != SCTP_LISTEN &&
+    if (Bound() && m_state != SCTP_CLOSED && m_state != SCTP_LISTEN &&
         m_state != SCTP_COOKIE_WAIT)
     {
         m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
@@ -2540,7 +2622,7 @@ SctpSocket::RecvFrom(uint32_t maxSize, uint32_t flags, Address& fromAddress)
     Ptr<Packet> p = Recv(maxSize, flags);
     if (p)
     {
-        fromAddress = InetSocketAddress(m_peerAddress, m_peerPort);
+        fromAddress = SocketAddress(m_peerAddress, m_peerPort);
     }
     return p;
 }
@@ -2548,7 +2630,7 @@ SctpSocket::RecvFrom(uint32_t maxSize, uint32_t flags, Address& fromAddress)
 int
 SctpSocket::GetSockName(Address& address) const
 {
-    address = InetSocketAddress(m_localAddress, m_localPort);
+    address = SocketAddress(m_localAddress, m_localPort);
     return 0;
 }
 
@@ -2560,7 +2642,7 @@ SctpSocket::GetPeerName(Address& address) const
         const_cast<SctpSocket*>(this)->m_errno = ERROR_NOTCONN;
         return -1;
     }
-    address = InetSocketAddress(m_peerAddress, m_peerPort);
+    address = SocketAddress(m_peerAddress, m_peerPort);
     return 0;
 }
 

@@ -8,9 +8,10 @@
 #include "sctp-tags.h"
 #include "sctp-wire.h"
 
+#include "ns3/address.h"
 #include "ns3/callback.h"
 #include "ns3/ipv4-address.h"
-#include "ns3/ipv4-header.h"
+#include "ns3/ipv6-address.h"
 #include "ns3/nstime.h"
 #include "ns3/socket.h"
 #include "ns3/traced-callback.h"
@@ -27,7 +28,8 @@ namespace ns3
 {
 
 class Ipv4EndPoint;
-class Ipv4Interface;
+class Ipv6EndPoint;
+class NetDevice;
 class Node;
 class Packet;
 class SctpL4Protocol;
@@ -151,13 +153,14 @@ class SctpSocket : public Socket
         return m_stats;
     }
 
-    /// Called by SctpL4Protocol with a parsed, checksum-verified packet.
+    /// Called by SctpL4Protocol with a parsed, checksum-verified packet; src
+    /// and dst are its IP addresses (both Ipv4Address or both Ipv6Address).
     void ReceivePacket(Ptr<const Packet> raw,
                        const sctp::PacketView& pkt,
                        size_t firstChunk,
-                       Ipv4Address src,
-                       Ipv4Address dst,
-                       Ptr<Ipv4Interface> incoming);
+                       const Address& src,
+                       const Address& dst,
+                       Ptr<NetDevice> incomingDevice);
     /// Called by the end point when it is destroyed by the L4 protocol.
     void EndPointDestroyed();
 
@@ -208,7 +211,20 @@ class SctpSocket : public Socket
 
     // --- set-up --------------------------------------------------------------
     void SetState(SctpState s);
-    int SetupEndPoint();
+    bool Bound() const
+    {
+        return m_endPoint || m_endPoint6;
+    }
+    template <class EndPoint, class Addr>
+    int BindTo(EndPoint*& slot, Addr address, uint16_t port);
+    template <class EndPoint>
+    void Attach(EndPoint* endPoint);
+    template <class EndPoint>
+    void Release(EndPoint*& slot);
+    template <class L3, class Header, class EndPoint, class Addr>
+    int SetupEndPoint(EndPoint* endPoint, Addr peer);
+    /// An ns-3 socket address (Inet or Inet6) for an IP address and port.
+    static Address SocketAddress(const Address& ip, uint16_t port);
     void DeallocateEndPoint();
     void SendInit();
     void T1Expired();
@@ -217,21 +233,21 @@ class SctpSocket : public Socket
                      uint32_t localInitialTsn,
                      uint32_t localTie,
                      uint32_t peerTie,
-                     Ipv4Address src,
-                     Ipv4Address dst,
+                     const Address& src,
+                     const Address& dst,
                      uint16_t srcPort);
     void HandleInit(const sctp::ChunkView& c,
                     const sctp::PacketView& pkt,
-                    Ipv4Address src,
-                    Ipv4Address dst);
+                    const Address& src,
+                    const Address& dst);
     void HandleInitAck(const sctp::ChunkView& c);
     /// Returns false if the rest of the packet must be dropped.
     bool HandleCookieEcho(const sctp::ChunkView& c,
                           const sctp::PacketView& pkt,
                           size_t index,
-                          Ipv4Address src,
-                          Ipv4Address dst,
-                          Ptr<Ipv4Interface> incoming);
+                          const Address& src,
+                          const Address& dst,
+                          Ptr<NetDevice> incomingDevice);
     void HandleCookieAck();
     void InitFromCookie(const sctp::CookieState& ck);
     void InitAssociation(uint32_t localTag,
@@ -337,14 +353,16 @@ class SctpSocket : public Socket
     // Wiring
     Ptr<Node> m_node;
     Ptr<SctpL4Protocol> m_sctp;
-    Ipv4EndPoint* m_endPoint = nullptr;
+    Ipv4EndPoint* m_endPoint = nullptr;   // at most one of these two
+    Ipv6EndPoint* m_endPoint6 = nullptr;
     enum SocketErrno m_errno = ERROR_NOTERROR;
 
     // Association
     TracedValue<SctpState> m_state;
-    Ipv4Address m_localAddress;
+    // Ipv4Address or Ipv6Address, as converted to Address: one each (no multihoming).
+    Address m_localAddress;
     uint16_t m_localPort = 0;
-    Ipv4Address m_peerAddress;
+    Address m_peerAddress;
     uint16_t m_peerPort = 0;
     uint32_t m_localTag = 0;
     uint32_t m_peerTag = 0;
