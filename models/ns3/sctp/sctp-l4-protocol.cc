@@ -357,18 +357,15 @@ SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
 
 Ptr<Packet>
 SctpL4Protocol::SendPacket(const std::vector<uint8_t>& bytes,
-                           const Address& saddr,
-                           const Address& daddr,
+                           const SctpIpAddress& saddr,
+                           const SctpIpAddress& daddr,
                            const std::vector<SctpByteTagSpan>& tagSpans)
 {
-    if (Ipv6Address::IsMatchingType(daddr))
+    if (const Ipv4Address* d4 = std::get_if<Ipv4Address>(&daddr))
     {
-        return SendPacket(bytes,
-                          Ipv6Address::ConvertFrom(saddr),
-                          Ipv6Address::ConvertFrom(daddr),
-                          tagSpans);
+        return SendPacket(bytes, std::get<Ipv4Address>(saddr), *d4, tagSpans);
     }
-    return SendPacket(bytes, Ipv4Address::ConvertFrom(saddr), Ipv4Address::ConvertFrom(daddr), tagSpans);
+    return SendPacket(bytes, std::get<Ipv6Address>(saddr), std::get<Ipv6Address>(daddr), tagSpans);
 }
 
 template <class Header, class Demux, class Interface, class Owners>
@@ -414,8 +411,8 @@ SctpL4Protocol::DoReceive(Ptr<Packet> p,
             owner = it->second;
         }
     }
-    const Address src = header.GetSource();
-    const Address dst = header.GetDestination();
+    const SctpIpAddress src = header.GetSource();
+    const SctpIpAddress dst = header.GetDestination();
     if (!owner)
     {
         HandleOutOfTheBlue(m_rxView, src, dst);
@@ -448,7 +445,9 @@ SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv6Header& header, Ptr<Ipv6Interfa
 }
 
 void
-SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt, const Address& src, const Address& dst)
+SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt,
+                                   const SctpIpAddress& src,
+                                   const SctpIpAddress& dst)
 {
     ++m_ootb;
     // RFC 9260 §8.4.

@@ -5,12 +5,12 @@
 // packets (RFC 9260 §8.4).
 #pragma once
 
+#include "sctp-path.h"
 #include "sctp-tags.h"
 #include "sctp-wire.h"
 
 #include "ns3/ip-l4-protocol.h"
 #include "ns3/node.h"
-#include "ns3/address.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/ipv6-address.h"
 #include "ns3/ptr.h"
@@ -92,10 +92,10 @@ class SctpL4Protocol : public IpL4Protocol
                            Ipv6Address saddr,
                            Ipv6Address daddr,
                            const std::vector<SctpByteTagSpan>& tagSpans = {});
-    /// saddr and daddr hold both an Ipv4Address or both an Ipv6Address.
+    /// saddr and daddr are of the same IP version.
     Ptr<Packet> SendPacket(const std::vector<uint8_t>& bytes,
-                           const Address& saddr,
-                           const Address& daddr,
+                           const SctpIpAddress& saddr,
+                           const SctpIpAddress& daddr,
                            const std::vector<SctpByteTagSpan>& tagSpans = {});
 
     /// Secret key for the state cookie HMAC, drawn once per node.
@@ -119,8 +119,10 @@ class SctpL4Protocol : public IpL4Protocol
     }
 
     /// Answers a packet that belongs to no association (RFC 9260 §8.4);
-    /// src and dst are the packet's IP addresses (Ipv4Address or Ipv6Address).
-    void HandleOutOfTheBlue(const sctp::PacketView& pkt, const Address& src, const Address& dst);
+    /// src and dst are the packet's IP addresses.
+    void HandleOutOfTheBlue(const sctp::PacketView& pkt,
+                            const SctpIpAddress& src,
+                            const SctpIpAddress& dst);
 
     // IpL4Protocol
     int GetProtocolNumber() const override;

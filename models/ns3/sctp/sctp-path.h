@@ -4,17 +4,39 @@
 #pragma once
 
 #include "ns3/event-id.h"
-#include "ns3/address.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/ipv6-address.h"
 #include "ns3/nstime.h"
 
 #include <cstdint>
+#include <ostream>
+#include <variant>
 
 namespace ns3
 {
 
+/// One IP address of an association, IPv4 or IPv6 (one per association: no
+/// multihoming). A variant, not an ns3::Address: it goes along with every
+/// packet, and Address conversions would cost more than the rest of the
+/// per-packet address handling.
+using SctpIpAddress = std::variant<Ipv4Address, Ipv6Address>;
+
+inline bool
+SctpIsIpv6(const SctpIpAddress& a)
+{
+    return std::holds_alternative<Ipv6Address>(a);
+}
+
+inline std::ostream&
+operator<<(std::ostream& os, const SctpIpAddress& a)
+{
+    std::visit([&os](const auto& ip) { os << ip; }, a);
+    return os;
+}
+
 struct SctpPath
 {
-    Address address;          // the peer's Ipv4Address or Ipv6Address
+    SctpIpAddress address;    // the peer's
     uint32_t pmtu = 1500;     // IP-level path MTU
     uint32_t ipHeader = 20;   // the IP header on every packet (see SetIpv6)
     uint32_t cwnd = 0;        // bytes of user data

@@ -44,23 +44,23 @@ namespace
 
 // The cookie carries the association's addresses in their own IP version.
 void
-PutCookieAddresses(CookieState& ck, const Address& local, const Address& peer)
+PutCookieAddresses(CookieState& ck, const SctpIpAddress& local, const SctpIpAddress& peer)
 {
-    ck.ipv6 = Ipv6Address::IsMatchingType(peer);
+    ck.ipv6 = SctpIsIpv6(peer);
     if (ck.ipv6)
     {
-        Ipv6Address::ConvertFrom(local).GetBytes(ck.localAddr6.data());
-        Ipv6Address::ConvertFrom(peer).GetBytes(ck.peerAddr6.data());
+        std::get<Ipv6Address>(local).GetBytes(ck.localAddr6.data());
+        std::get<Ipv6Address>(peer).GetBytes(ck.peerAddr6.data());
     }
     else
     {
-        ck.localAddr = Ipv4Address::ConvertFrom(local).Get();
-        ck.peerAddr = Ipv4Address::ConvertFrom(peer).Get();
+        ck.localAddr = std::get<Ipv4Address>(local).Get();
+        ck.peerAddr = std::get<Ipv4Address>(peer).Get();
     }
 }
 
 // v6 by value: Ipv6Address's constructor takes a non-const pointer.
-Address
+SctpIpAddress
 CookieAddress(bool ipv6, uint32_t v4, std::array<uint8_t, 16> v6)
 {
     if (ipv6)
@@ -260,9 +260,7 @@ SctpSocket::GetTypeId()
 }
 
 SctpSocket::SctpSocket()
-    : m_state(SCTP_CLOSED),
-      m_localAddress(Ipv4Address()),
-      m_peerAddress(Ipv4Address())
+    : m_state(SCTP_CLOSED)
 {
     NS_LOG_FUNCTION(this);
 }
@@ -332,13 +330,13 @@ SctpSocket::SetState(SctpState s)
 }
 
 Address
-SctpSocket::SocketAddress(const Address& ip, uint16_t port)
+SctpSocket::SocketAddress(const SctpIpAddress& ip, uint16_t port)
 {
-    if (Ipv6Address::IsMatchingType(ip))
+    if (const Ipv4Address* ip4 = std::get_if<Ipv4Address>(&ip))
     {
-        return Inet6SocketAddress(Ipv6Address::ConvertFrom(ip), port);
+        return InetSocketAddress(*ip4, port);
     }
-    return InetSocketAddress(Ipv4Address::ConvertFrom(ip), port);
+    return Inet6SocketAddress(std::get<Ipv6Address>(ip), port);
 }
 
 // ---------------------------------------------------------------------------
@@ -474,7 +472,7 @@ SctpSocket::SetupEndPoint(EndPoint* endPoint, Addr peer)
     endPoint->SetPeer(peer, m_peerPort);
     m_peerAddress = peer;
     m_path.address = m_peerAddress;
-    m_path.SetIpv6(Ipv6Address::IsMatchingType(m_peerAddress));
+    m_path.SetIpv6(SctpIsIpv6(m_peerAddress));
     m_path.pmtu = m_pathMtuAttr ? m_pathMtuAttr : route->GetOutputDevice()->GetMtu();
     return 0;
 }
@@ -581,8 +579,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
                         uint32_t localInitialTsn,
                         uint32_t localTie,
                         uint32_t peerTie,
-                        const Address& src,
-                        const Address& dst,
+                        const SctpIpAddress& src,
+                        const SctpIpAddress& dst,
                         uint16_t srcPort)
 {
     CookieState ck;
@@ -624,7 +622,10 @@ SctpSocket::SendInitAck(const InitChunk& init,
 }
 
 void
-SctpSocket::HandleInit(const ChunkView& c, const PacketView& pkt, const Address& src, const Address& dst)
+SctpSocket::HandleInit(const ChunkView& c,
+                       const PacketView& pkt,
+                       const SctpIpAddress& src,
+                       const SctpIpAddress& dst)
 {
     InitChunk init;
     bool decoded = DecodeInit(c, init).Ok();
@@ -839,8 +840,8 @@ bool
 SctpSocket::HandleCookieEcho(const ChunkView& c,
                              const PacketView& pkt,
                              size_t index,
-                             const Address& src,
-                             const Address& dst,
+                             const SctpIpAddress& src,
+                             const SctpIpAddress& dst,
                              Ptr<NetDevice> incomingDevice)
 {
     CookieState ck;
@@ -877,17 +878,17 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         if (ck.ipv6)
         {
             child->m_endPoint6 = m_sctp->Allocate6(GetBoundNetDevice(),
-                                                   Ipv6Address::ConvertFrom(dst),
+                                                   std::get<Ipv6Address>(dst),
                                                    m_localPort,
-                                                   Ipv6Address::ConvertFrom(src),
+                                                   std::get<Ipv6Address>(src),
                                                    pkt.srcPort);
         }
         else
         {
             child->m_endPoint = m_sctp->Allocate(GetBoundNetDevice(),
-                                                 Ipv4Address::ConvertFrom(dst),
+                                                 std::get<Ipv4Address>(dst),
                                                  m_localPort,
-                                                 Ipv4Address::ConvertFrom(src),
+                                                 std::get<Ipv4Address>(src),
                                                  pkt.srcPort);
         }
         if (child->m_endPoint6)
@@ -1022,8 +1023,8 @@ void
 SctpSocket::ReceivePacket(Ptr<const Packet> raw,
                           const PacketView& pkt,
                           size_t first,
-                          const Address& src,
-                          const Address& dst,
+                          const SctpIpAddress& src,
+                          const SctpIpAddress& dst,
                           Ptr<NetDevice> incomingDevice)
 {
     Ptr<SctpSocket> self = this; // app callbacks may drop their reference

@@ -10,8 +10,6 @@
 
 #include "ns3/address.h"
 #include "ns3/callback.h"
-#include "ns3/ipv4-address.h"
-#include "ns3/ipv6-address.h"
 #include "ns3/nstime.h"
 #include "ns3/socket.h"
 #include "ns3/traced-callback.h"
@@ -153,13 +151,13 @@ class SctpSocket : public Socket
         return m_stats;
     }
 
-    /// Called by SctpL4Protocol with a parsed, checksum-verified packet; src
-    /// and dst are its IP addresses (both Ipv4Address or both Ipv6Address).
+    /// Called by SctpL4Protocol with a parsed, checksum-verified packet and
+    /// its IP addresses.
     void ReceivePacket(Ptr<const Packet> raw,
                        const sctp::PacketView& pkt,
                        size_t firstChunk,
-                       const Address& src,
-                       const Address& dst,
+                       const SctpIpAddress& src,
+                       const SctpIpAddress& dst,
                        Ptr<NetDevice> incomingDevice);
     /// Called by the end point when it is destroyed by the L4 protocol.
     void EndPointDestroyed();
@@ -224,7 +222,7 @@ class SctpSocket : public Socket
     template <class L3, class Header, class EndPoint, class Addr>
     int SetupEndPoint(EndPoint* endPoint, Addr peer);
     /// An ns-3 socket address (Inet or Inet6) for an IP address and port.
-    static Address SocketAddress(const Address& ip, uint16_t port);
+    static Address SocketAddress(const SctpIpAddress& ip, uint16_t port);
     void DeallocateEndPoint();
     void SendInit();
     void T1Expired();
@@ -233,20 +231,20 @@ class SctpSocket : public Socket
                      uint32_t localInitialTsn,
                      uint32_t localTie,
                      uint32_t peerTie,
-                     const Address& src,
-                     const Address& dst,
+                     const SctpIpAddress& src,
+                     const SctpIpAddress& dst,
                      uint16_t srcPort);
     void HandleInit(const sctp::ChunkView& c,
                     const sctp::PacketView& pkt,
-                    const Address& src,
-                    const Address& dst);
+                    const SctpIpAddress& src,
+                    const SctpIpAddress& dst);
     void HandleInitAck(const sctp::ChunkView& c);
     /// Returns false if the rest of the packet must be dropped.
     bool HandleCookieEcho(const sctp::ChunkView& c,
                           const sctp::PacketView& pkt,
                           size_t index,
-                          const Address& src,
-                          const Address& dst,
+                          const SctpIpAddress& src,
+                          const SctpIpAddress& dst,
                           Ptr<NetDevice> incomingDevice);
     void HandleCookieAck();
     void InitFromCookie(const sctp::CookieState& ck);
@@ -359,10 +357,9 @@ class SctpSocket : public Socket
 
     // Association
     TracedValue<SctpState> m_state;
-    // Ipv4Address or Ipv6Address, as converted to Address: one each (no multihoming).
-    Address m_localAddress;
+    SctpIpAddress m_localAddress;
     uint16_t m_localPort = 0;
-    Address m_peerAddress;
+    SctpIpAddress m_peerAddress;
     uint16_t m_peerPort = 0;
     uint32_t m_localTag = 0;
     uint32_t m_peerTag = 0;
