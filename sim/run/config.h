@@ -57,6 +57,11 @@ struct RunConfig {
   bool session_per_conversation = true;
   double t1_s = 0.5, t2_s = 4, t4_s = 5;
   bool cpu = true;
+  std::string security = "none";  // none | smime | mikey
+  std::string smime_algorithm = "rsa2048";
+  std::string smime_cipher = "aes128gcm";
+  std::string mikey_mode = "dh";
+  std::string seal_suite = "aes128gcm";
 
   std::uint64_t TotalUas() const {
     return std::uint64_t{domains} * users_per_domain * devices_per_user;
@@ -70,6 +75,10 @@ using PointValues = std::map<std::string, std::string>;
 // Every point of the sweeps' cartesian product, in order (the last sweep
 // varies fastest). No sweeps: one point with the settings as they are.
 std::vector<PointValues> ExpandPoints(const ResolvedOptions& options);
+
+// Why this point's security cannot protect its mode (security = mikey with
+// mode = pager, security = smime with a session mode), or nothing.
+std::optional<std::string> SecurityModeConflict(const RunConfig& config);
 
 // Converts one point to typed values; the options were validated already,
 // so a failure here names the key and is a bug or a cross-key conflict.

@@ -6,6 +6,7 @@
 #include "ns3/net-device.h"
 #include "ns3/simulator.h"
 #include "ns3/sip/node-cpu.h"
+#include "ns3/sip/sip-im-security.h"
 #include "ns3/sip/sip-proxy.h"
 #include "ns3/sip/sip-user-agent.h"
 #include "ns3/tcp-header.h"
@@ -41,11 +42,25 @@ std::string AttributionText(SipAttribution a) {
   }
 }
 
-// The first line of a payload, if it looks like text, for wire.csv.
+// The start line of the SIP or MSRP message a payload begins with, for
+// wire.csv: printable ASCII ended by CR LF, whose first word is SIP/2.0 or
+// an upper-case method (MSRP included). A payload that begins inside a
+// message gets "": there the bytes may be ciphertext or base64 (an S/MIME
+// body, a sealed frame, a MIKEY offer), which differ from run to run.
 std::string FirstLine(const std::uint8_t* buf, std::uint32_t n) {
   std::string line;
-  for (std::uint32_t i = 0; i < n && buf[i] != '\r' && buf[i] != '\n'; ++i) {
-    line += (buf[i] >= 0x20 && buf[i] < 0x7f) ? static_cast<char>(buf[i]) : '?';
+  std::uint32_t i = 0;
+  for (; i < n && buf[i] != '\r'; ++i) {
+    if (buf[i] < 0x20 || buf[i] >= 0x7f) return "";
+    line += static_cast<char>(buf[i]);
+  }
+  if (i + 1 >= n || buf[i + 1] != '\n') return "";
+  const std::size_t space = line.find(' ');
+  if (space == 0 || space == std::string::npos) return "";
+  const std::string word = line.substr(0, space);
+  if (word == "SIP/2.0") return line;
+  for (const char c : word) {
+    if (c < 'A' || c > 'Z') return "";
   }
   return line;
 }
@@ -414,6 +429,16 @@ void Collector::OnWire(bool rx, const SipWireEvent& ev) {
     if (!rx) ++s.messages;
     s.cpu_s += cpu_s;
   }
+}
+
+void Collector::AttachSecurity(Ptr<SipImSecurity> security) {
+  security->TraceConnectWithoutContext("Crypto", MakeCallback(&Collector::OnCrypto, this));
+}
+
+void Collector::OnCrypto(const SipCryptoEvent& ev) {
+  if (ev.attr.id == 0) return;
+  if (ev.attr.kind == SipAttributionKind::kIm) Im(ev.attr.id).cpu_s += ev.cost.GetSeconds();
+  if (ev.attr.kind == SipAttributionKind::kSession) Session(ev.attr.id).cpu_s += ev.cost.GetSeconds();
 }
 
 void Collector::OnDrop(const SipDropEvent& ev) {

@@ -33,6 +33,8 @@
 #include "topology.h"
 
 namespace ns3 {
+class SipImSecurity;
+struct SipCryptoEvent;
 class SipUserAgent;
 class SipProxy;
 class NodeCpu;
@@ -69,7 +71,7 @@ struct ImRecord {
   ns3::SipFailReason reason = ns3::SipFailReason::kNone;
   std::uint16_t status = 0;
   double outcome_time = -1;
-  double cpu_s = 0;  // parse time charged for its messages, every node
+  double cpu_s = 0;  // parse and crypto time charged for its messages, every node
   std::uint32_t messages = 0;  // SIP/MSRP messages sent for it, every hop
   ByteCount bytes;
 };
@@ -81,7 +83,7 @@ struct SessionRecord {
   double invite_sent = -1, established = -1, connected = -1, bye_sent = -1, closed = -1, failed = -1;
   std::uint32_t duplicate_connections = 0;
   std::uint32_t messages = 0;
-  double cpu_s = 0;
+  double cpu_s = 0;  // parse time of its messages and MIKEY's crypto, every node
   // INVITE/ACK/BYE and their responses, split at the first BYE.
   ByteCount setup_bytes, teardown_bytes;
 };
@@ -106,6 +108,9 @@ class Collector {
   // Connects the traces of every device, UA and proxy.
   void Attach(const std::vector<ns3::Ptr<ns3::SipUserAgent>>& uas,
               const std::vector<ns3::Ptr<ns3::SipProxy>>& proxies);
+
+  // Adds the crypto CPU each operation costs to its IM or session.
+  void AttachSecurity(ns3::Ptr<ns3::SipImSecurity> security);
 
   // Workload bookkeeping: which conversation an IM belongs to.
   void SetConversation(std::uint64_t im_id, std::int64_t conversation);
@@ -144,6 +149,7 @@ class Collector {
   void OnSession(std::size_t ua, std::uint64_t session, ns3::SipSessionEvent ev, const std::string& peer);
   void OnWire(bool rx, const ns3::SipWireEvent& ev);
   void OnDrop(const ns3::SipDropEvent& ev);
+  void OnCrypto(const ns3::SipCryptoEvent& ev);
 
  private:
   // Part of a packet belonging to one attribution.

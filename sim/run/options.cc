@@ -106,6 +106,11 @@ std::string MemoryLimitValue(const std::string& v) {
   return ResolveMemoryLimit(v, 1, &bytes, &how, &e) ? "" : e;
 }
 std::string Cpu(const std::string& v) { return OneOf(v, {"calibrated", "off"}); }
+std::string Security(const std::string& v) { return OneOf(v, {"none", "smime", "mikey"}); }
+std::string SmimeAlgorithm(const std::string& v) { return OneOf(v, {"rsa2048", "p256"}); }
+std::string SmimeCipher(const std::string& v) { return OneOf(v, {"aes128gcm", "aes128cbc"}); }
+std::string MikeyMode(const std::string& v) { return OneOf(v, {"psk", "pke", "dh", "dhhmac", "ecdh-ext"}); }
+std::string SealSuite(const std::string& v) { return OneOf(v, {"aes128gcm", "aescm-hmacsha1-80"}); }
 // The name is a directory under results/: no separators, and not . or ..
 std::string ScenarioName(const std::string& v) {
   if (v.find_first_of("/\\ \t") != std::string::npos || v == "." || v == "..") {
@@ -175,6 +180,15 @@ const std::vector<OptionSpec> kTable = {
     {"t2", "4s", "RFC 3261 T2", PositiveDuration},
     {"t4", "5s", "RFC 3261 T4", Duration},
     {"cpu", "calibrated", "per-node CPU charges: calibrated (from results/calibration) | off", Cpu},
+    // Security (models/security, for real; costs from results/calibration/security.csv).
+    {"security", "none",
+     "none | smime (pager: every MESSAGE signed and encrypted) | mikey (sessions: MIKEY in the INVITE/200 SDP, "
+     "then every message sealed)",
+     Security},
+    {"smime.algorithm", "rsa2048", "security = smime: keys and certificates, rsa2048 | p256", SmimeAlgorithm},
+    {"smime.cipher", "aes128gcm", "security = smime: content encryption, aes128gcm | aes128cbc", SmimeCipher},
+    {"mikey.mode", "dh", "security = mikey: psk | pke | dh | dhhmac | ecdh-ext", MikeyMode},
+    {"seal.suite", "aes128gcm", "security = mikey: per-message sealing, aes128gcm | aescm-hmacsha1-80", SealSuite},
 };
 
 // The sweepable keys are all keys except those naming the run itself.

@@ -16,7 +16,9 @@
 #include "ns3/enum.h"
 #include "ns3/ipv4.h"
 #include "ns3/point-to-point-helper.h"
+#include "ns3/pointer.h"
 #include "ns3/sip/sip-helper.h"
+#include "ns3/sip/sip-im-security.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 #include "topology.h"
@@ -121,6 +123,22 @@ ByteCount Sum(const ByteCount& a, const ByteCount& b) {
 
 }  // namespace
 
+Ptr<SipImSecurity> MakeSecurity(const RunConfig& c) {
+  if (c.security == "none") return nullptr;
+  Ptr<SipImSecurity> s = CreateObject<SipImSecurity>();
+  s->SetAttribute("Mode", EnumValue(c.security == "smime" ? kSecuritySmime : kSecurityMikey));
+  s->SetAttribute("SmimeAlgorithm", EnumValue(c.smime_algorithm == "p256" ? 1 : 0));
+  s->SetAttribute("SmimeCipher", EnumValue(c.smime_cipher == "aes128cbc" ? 1 : 0));
+  const char* const modes[] = {"psk", "pke", "dh", "dhhmac", "ecdh-ext"};
+  for (int m = 0; m < 5; ++m) {
+    if (c.mikey_mode == modes[m]) s->SetAttribute("MikeyMode", EnumValue(m));
+  }
+  s->SetAttribute("SealSuite", EnumValue(static_cast<int>(c.seal_suite == "aescm-hmacsha1-80"
+                                                              ? sipim::security::SealSuite::kAesCmHmacSha1_80
+                                                              : sipim::security::SealSuite::kAes128Gcm)));
+  return s;
+}
+
 std::string Accounting::ToString() const {
   char buf[256];
   std::snprintf(buf, sizeof buf,
@@ -207,6 +225,13 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
       throw std::runtime_error("CPU calibration cannot be loaded: " + error);
     }
   }
+  // Security: a missing cost row would make it look free. RunScenario
+  // refused such a scenario before any point started; checked again here.
+  Ptr<SipImSecurity> security = MakeSecurity(c);
+  if (security && c.cpu) {
+    std::string error;
+    if (!security->CheckCalibration(*calibration, &error)) throw std::runtime_error(error);
+  }
   SipStackHelper stack;
   stack.SetCalibration(calibration);
   stack.Install(topo.all_nodes);
@@ -221,6 +246,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
 
   SipUserAgentHelper ua_helper;
   ConfigureUas(c, &ua_helper);
+  if (security) ua_helper.SetAttribute("Security", PointerValue(security));
   // UAs start (and register) spread over the first half of start_time, so
   // that registration is not one burst.
   Ptr<UniformRandomVariable> jitter = CreateObject<UniformRandomVariable>();
@@ -229,6 +255,11 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   uas.reserve(topo.uas.size());
   for (const UaPlace& place : topo.uas) {
     const std::string aor = "sip:" + UserName(place.domain, place.user) + "@" + topo.domain_names[place.domain];
+    if (security && !security->HasUser(aor)) {
+      // The PKI is made at set-up, not when the first IM needs it.
+      std::string error;
+      if (!security->AddUser(aor, &error)) throw std::runtime_error("security set-up: " + error);
+    }
     ua_helper.SetStartTime(Seconds(jitter->GetValue(0, c.start_time_s / 2)));
     uas.push_back(ua_helper.Install(place.node, aor, topo.proxy_addresses[place.domain]));
     if (!c.register_uas) {
@@ -239,6 +270,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
 
   Collector collector(c, topo);
   collector.Attach(uas, proxies);
+  if (security) collector.AttachSecurity(security);
   Workload workload(c, topo, uas, collector);
   // Once the last conversation is over, let BYEs, retransmissions and
   // timers run out (64*T1, RFC 3261 timer F), then stop.

@@ -7,6 +7,11 @@
 #include <vector>
 
 #include "config.h"
+#include "ns3/ptr.h"
+
+namespace ns3 {
+class SipImSecurity;
+}
 
 namespace sipim::run {
 
@@ -36,6 +41,10 @@ struct Accounting {
 // differ from run to run).
 Accounting RunPoint(const RunConfig& config, const PointLabel& label, const std::string& dir, double* wall_s,
                     long* peak_rss_kb);
+
+// The SipImSecurity a configuration asks for (its keys security, smime.*,
+// mikey.*, seal.*), without users yet; null for security = none.
+ns3::Ptr<ns3::SipImSecurity> MakeSecurity(const RunConfig& config);
 
 // The column names of each table (for the merge and the tests).
 const std::vector<std::string>& ImColumns();

@@ -7,8 +7,10 @@
 // message and a loaded proxy saturates. Costs come from a CpuCalibration
 // (measured by the benchmarks); Charge() looks them up by (operation,
 // algorithm, size). The SIP models charge parsing as ("parse", "sip" or
-// "msrp", message bytes). Crypto (a later issue) charges ("smime_sign",
-// "rsa2048", bytes) and so on through the same Charge().
+// "msrp", message bytes). Crypto is charged through the same curves by
+// SipImSecurity::Charge (sip-im-security.h): ("smime_sign_encrypt",
+// "rsa2048-aes128gcm-r1", plaintext bytes), ("mikey_i_process", "dh", I
+// bytes), ("seal", "aes128gcm", plaintext bytes) and so on.
 //
 // Implementation: the CPU is one "free at" time; a job's completion is one
 // scheduled event. Completion times never decrease in submission order and

@@ -61,6 +61,7 @@ const char* ToString(SipFailReason r) {
     case SipFailReason::kNotStarted: return "not-started";
     case SipFailReason::kStopped: return "stopped";
     case SipFailReason::kCancelled: return "cancelled";
+    case SipFailReason::kSecurity: return "security";
   }
   return "?";
 }
@@ -77,6 +78,7 @@ const char* ToString(SipDropReason r) {
     case SipDropReason::kBadExtension: return "bad-extension";
     case SipDropReason::kUnexpected: return "unexpected";
     case SipDropReason::kOverload: return "overload";
+    case SipDropReason::kSecurity: return "security";
   }
   return "?";
 }

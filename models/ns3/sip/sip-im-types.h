@@ -77,6 +77,9 @@ enum class SipFailReason : std::uint8_t {
   kNotStarted,         // SendIm before the application started / after it stopped
   kStopped,            // the application stopped with the IM in flight
   kCancelled,          // the caller gave up its INVITE (InviteTimeout: CANCEL sent)
+  kSecurity,           // security refused it: the sender could not protect it, the
+                       // recipient could not decrypt / verify / open it (493), or the
+                       // session's MIKEY exchange was refused (SipImSecurity)
 };
 const char* ToString(SipFailReason r);
 
@@ -94,6 +97,7 @@ enum class SipDropReason : std::uint8_t {
   kBadExtension,         // answered 420 (Require / Proxy-Require)
   kUnexpected,           // a well-formed message the state machine has no use for
   kOverload,             // shed unparsed: the node's parse queue was full (NodeCpu MaxQueuedBytes)
+  kSecurity,             // S/MIME receive, MIKEY or a sealed frame's open failed (the detail names why)
 };
 const char* ToString(SipDropReason r);
 

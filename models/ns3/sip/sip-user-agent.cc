@@ -8,10 +8,12 @@
 #include "ns3/enum.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"
+#include "ns3/pointer.h"
 #include "ns3/simulator.h"
 #include "ns3/sip/node-cpu.h"
 #include "ns3/sip/sip-common.h"
 #include "ns3/sip/sip-endpoint.h"
+#include "ns3/sip/sip-im-security.h"
 #include "ns3/sip/sip-internal.h"
 #include "ns3/sip/sip-transactions.h"
 #include "ns3/string.h"
@@ -32,6 +34,7 @@ NS_OBJECT_ENSURE_REGISTERED(SipUserAgent);
 namespace sip = sipim::sip;
 namespace msrp = sipim::msrp;
 namespace sdp = sipim::sdp;
+namespace sec = sipim::security;
 using sipns3::ClientTxn;
 using sipns3::Dest;
 using sipns3::RxMeta;
@@ -51,6 +54,10 @@ void AppendFiller(std::size_t n, std::string* out) {
     left -= take;
   }
 }
+
+// The Content-Type of a sealed session message (security/seal.h's frame):
+// sipim's own format, so a private type.
+constexpr std::string_view kSealedContentType = "application/x-sipim-sealed";
 
 // RFC 3261 8.2.1 / 11.2: the methods this UA implements (405, OPTIONS).
 constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS";
@@ -121,6 +128,10 @@ struct SipUserAgent::Impl {
     StreamConn* sendConn = nullptr;
     bool mediaStalled = false;  // the send queue went above MediaMaxQueuedBytes
     std::deque<PendingIm> queue;                 // not yet handed to a connection
+    // Security = Mikey: the exchange and the keys (null otherwise); the
+    // MIKEY message our SDP carries (I in the offer, R in the answer).
+    std::unique_ptr<SipSessionCrypto> crypto;
+    sec::Bytes mikeyOut;
     std::unordered_set<std::uint64_t> unresolved;  // sent, outcome not yet known
     msrp::Reassembler reassembler;
   };
@@ -153,10 +164,21 @@ struct SipUserAgent::Impl {
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions;  // by key
   std::unordered_map<std::uint64_t, Session*> sessionsById;
   std::uint64_t nextConnId = 1;
+  // Pager IMs waiting for their S/MIME job on the CPU (not yet in a
+  // transaction): Stop fails them, the job's completion finds them gone.
+  std::unordered_set<std::uint64_t> smimePending;
   sip::Via m_top;  // scratch
   std::uint32_t m_viaCount = 0;  // scratch: via-parms of the request OnSip validated
 
   explicit Impl(SipUserAgent* s) : self(s) {}
+
+  // The scenario's security, when it protects anything.
+  SipImSecurity* Smime() const {
+    return self->m_security && self->m_security->IsSmime() ? PeekPointer(self->m_security) : nullptr;
+  }
+  SipImSecurity* Mikey() const {
+    return self->m_security && self->m_security->IsMikey() ? PeekPointer(self->m_security) : nullptr;
+  }
 
   // ---- traces ----
   void FireTx(SipTransportProtocol t, Ipv4Address peer, std::uint16_t port, SipAttribution attr,
@@ -242,6 +264,10 @@ struct SipUserAgent::Impl {
         ctx->Remove(t);
       }
     });
+    if (self->m_security && !self->m_security->HasUser(self->m_aor)) {
+      std::string why;
+      if (!self->m_security->AddUser(self->m_aor, &why)) NS_FATAL_ERROR("SipUserAgent " << self->m_aor << ": " << why);
+    }
     self->m_running = true;
     if (self->m_register) SendRegister();
   }
@@ -262,6 +288,10 @@ struct SipUserAgent::Impl {
       ctx->Clear();
       for (std::uint64_t id : pending) Outcome(id, SipImOutcome::kFailed, SipFailReason::kStopped, 0);
     }
+    std::vector<std::uint64_t> signing(smimePending.begin(), smimePending.end());
+    std::sort(signing.begin(), signing.end());
+    smimePending.clear();
+    for (std::uint64_t id : signing) Outcome(id, SipImOutcome::kFailed, SipFailReason::kStopped, 0);
     if (stx) stx->Clear();
     if (ep) ep->Stop();
   }
@@ -330,6 +360,34 @@ struct SipUserAgent::Impl {
 
   // ---- pager mode ----
   void SendPager(std::uint64_t imId, const std::string& to, std::string_view body) {
+    SipImSecurity* smime = Smime();
+    if (!smime) {
+      SendMessage(imId, to, "text/plain", {}, body);
+      return;
+    }
+    // S/MIME: the body is the real sign-then-encrypt of the text, made now;
+    // the MESSAGE leaves once the node's CPU has spent what that costs.
+    auto protectedBody = smime->SmimeSend(self->m_aor, to, body);
+    if (!protectedBody) {
+      NS_LOG_WARN("IM " << imId << " not protected: " << protectedBody.error().ToString());
+      Outcome(imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
+      return;
+    }
+    auto b = std::make_shared<sec::SmimeBody>(std::move(*protectedBody));
+    smimePending.insert(imId);
+    smime->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kIm, imId}, SipCryptoOp::kSmimeSignEncrypt,
+                  body.size(), [this, imId, to, b]() {
+                    if (smimePending.erase(imId) == 0) return;  // failed by Stop meanwhile
+                    const std::string disposition = "Content-Disposition: " + b->content_disposition + "\r\n";
+                    SendMessage(imId, to, b->content_type, b->content_disposition.empty() ? "" : disposition,
+                                b->body);
+                  });
+  }
+
+  // One pager MESSAGE with this body (text, or an S/MIME body and its
+  // Content-Disposition line).
+  void SendMessage(std::uint64_t imId, const std::string& to, std::string_view contentType,
+                   std::string_view extraHeaders, std::string_view body) {
     const std::string callId = AttributedId(SipAttributionKind::kIm, imId) + "@" + host;
     SipTransportProtocol t = self->m_transport;
     auto txn = std::make_unique<ClientTxn>();
@@ -341,7 +399,8 @@ struct SipUserAgent::Impl {
       spec.to_uri = to;
       spec.call_id = callId;
       spec.cseq = cseq;
-      spec.content_type = "text/plain";
+      spec.content_type = contentType;
+      spec.extra_headers = extraHeaders;
       spec.body = body;
       return sip::BuildRequest(spec, &txn->bytes);
     };
@@ -472,6 +531,8 @@ struct SipUserAgent::Impl {
     switch (type) {
       case SipMsgType::kMessage:
         if (status < 300) Outcome(cookie, SipImOutcome::kDelivered, SipFailReason::kNone, static_cast<std::uint16_t>(status));
+        // RFC 3261 23.2: 493 Undecipherable, the recipient could not read the S/MIME body.
+        else if (status == 493 && Smime()) Outcome(cookie, SipImOutcome::kFailed, SipFailReason::kSecurity, 493);
         else Outcome(cookie, SipImOutcome::kFailed, SipFailReason::kFinalResponse, static_cast<std::uint16_t>(status));
         break;
       case SipMsgType::kRegister:
@@ -550,7 +611,9 @@ struct SipUserAgent::Impl {
         return;
       }
     }
-    if (msg.method == "MESSAGE") {
+    if (msg.method == "MESSAGE" && Smime()) {
+      ReceiveSmime(t, msg, attr, vias);
+    } else if (msg.method == "MESSAGE") {
       Respond(t, msg, 200, ids.Tag());
       DeliverPager(msg, attr, vias);
     } else if (msg.method == "INVITE") {
@@ -593,14 +656,51 @@ struct SipUserAgent::Impl {
     CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
   }
 
-  void DeliverPager(const sip::Message& msg, SipAttribution attr, std::uint32_t vias) {
-    const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
+  static std::string FromUri(const sip::Message& msg) {
     std::string from;
     if (const sip::Header* f = msg.Find(sip::HeaderId::kFrom)) {
       sip::NameAddr na;
       if (!sip::ParseNameAddr(f->value, &na, msg.input)) from = std::string(na.uri);
     }
-    Deliver(imId, from, static_cast<std::uint32_t>(msg.body.size()), vias > 0 ? vias - 1 : 0);
+    return from;
+  }
+
+  void DeliverPager(const sip::Message& msg, SipAttribution attr, std::uint32_t vias) {
+    const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
+    Deliver(imId, FromUri(msg), static_cast<std::uint32_t>(msg.body.size()), vias > 0 ? vias - 1 : 0);
+  }
+
+  // Security = Smime: every MESSAGE's body is decrypted and verified for
+  // real (chain to the CA, signer naming the From AOR), the node charged
+  // smime_decrypt_verify for it, and only then answered: 200 and the plain
+  // text delivered, or 493 Undecipherable (RFC 3261 23.2) and a Drop
+  // kSecurity naming why. An unprotected body is refused the same way.
+  void ReceiveSmime(ServerTxn* t, const sip::Message& msg, SipAttribution attr, std::uint32_t vias) {
+    const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
+    const std::string from = FromUri(msg);
+    const sip::Header* ct = msg.Find(sip::HeaderId::kContentType);
+    auto got = Smime()->SmimeReceive(self->m_aor, from, ct ? ct->value : std::string_view(), msg.body);
+    // Charged at the plain text's size; a body that does not open, at its own.
+    const std::size_t size = got ? got->body.size() : msg.body.size();
+    const std::uint64_t txnId = t->id;
+    auto raw = std::make_shared<std::string>(msg.raw);
+    auto result = std::make_shared<sec::Result<sec::Received>>(std::move(got));
+    const std::uint32_t hops = vias > 0 ? vias - 1 : 0;
+    Smime()->Charge(cpu, nodeId, attr, SipCryptoOp::kSmimeDecryptVerify, size,
+                    [this, txnId, raw, result, attr, imId, from, hops]() {
+                      if (!self->m_running) return;
+                      ServerTxn* tx = stx->FindById(txnId);
+                      sip::Message req;
+                      if (!tx || sip::Parse(*raw, sip::Framing::kDatagram, &req)) return;
+                      if (!*result) {
+                        Drop(SipDropReason::kSecurity, attr, raw->size(),
+                             "493 S/MIME: " + result->error().ToString());
+                        Respond(tx, req, 493, ids.Tag());
+                        return;
+                      }
+                      Respond(tx, req, 200, ids.Tag());
+                      Deliver(imId, from, static_cast<std::uint32_t>((*result)->body.size()), hops);
+                    });
   }
 
   void Deliver(std::uint64_t imId, const std::string& from, std::uint32_t bodyBytes, std::uint32_t hops) {
@@ -702,6 +802,8 @@ struct SipUserAgent::Impl {
       p.port = port;
       p.msrp_session = std::string_view(s.myPath).substr(s.myPath.rfind('/') + 1, 16);
       p.setup = setup;
+      p.mikey = s.mikeyOut.empty() ? nullptr : s.mikeyOut.data();
+      p.mikey_size = s.mikeyOut.size();
       sdp::AppendMsrpOffer(p, out);
     } else {
       sdp::TcpImOfferParams p;
@@ -709,12 +811,15 @@ struct SipUserAgent::Impl {
       p.address = host;
       p.port = port;
       p.setup = setup;
+      p.mikey = s.mikeyOut.empty() ? nullptr : s.mikeyOut.data();
+      p.mikey_size = s.mikeyOut.size();
       sdp::AppendTcpImOffer(p, out);
     }
   }
 
   // Reads the peer's media address, port, setup and MSRP path from its SDP.
-  bool ReadSdp(Session& s, std::string_view body, sdp::Setup* setup) {
+  // `keyMgmt`, when given, gets the a=key-mgmt value (RFC 4567), if any.
+  bool ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr) {
     sdp::SessionDescription sd;
     if (sdp::Parse(body, &sd) || sd.media.empty()) return false;
     const sdp::Media& m = sd.media[0];
@@ -725,6 +830,8 @@ struct SipUserAgent::Impl {
     s.peerMediaPort = m.port;
     *setup = sdp::Setup::kActpass;
     if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "setup")) sdp::ParseSetup(a->value, setup);
+    if (keyMgmt)
+      if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "key-mgmt")) *keyMgmt = std::string(a->value);
     if (s.mode == SipImMode::kSessionMsrp) {
       const sdp::Attribute* p = sdp::FindAttribute(sd, m, "path");
       if (!p) return false;
@@ -760,29 +867,60 @@ struct SipUserAgent::Impl {
     s.queue.push_back(std::move(im));
     s.callId = AttributedId(SipAttributionKind::kSession, sid) + "@" + host;
     s.localTag = ids.Tag();
-    const sdp::Setup setup = OfferSetup();
-    if (Listens(true, setup) && !OpenListener(s)) {
+    if (Listens(true, OfferSetup()) && !OpenListener(s)) {
       CloseSession(s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
+    if (SipImSecurity* mk = Mikey()) {
+      // RFC 4567: the offer carries the real I_MESSAGE, built now; the
+      // INVITE leaves once the node's CPU has spent what building it costs.
+      s.crypto = std::make_unique<SipSessionCrypto>();
+      auto i = mk->MikeyOffer(self->m_aor, to, s.crypto.get());
+      if (!i) {
+        NS_LOG_WARN("session " << sid << ": no MIKEY offer: " << i.error().ToString());
+        CloseSession(s, SipFailReason::kSecurity, false);
+        return;
+      }
+      s.mikeyOut = std::move(*i);
+      mk->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kSession, sid}, SipCryptoOp::kMikeyIBuild, 0,
+                 [this, sid]() {
+                   if (Session* ss = FindSession(sid)) SendInvite(*ss);
+                 });
+      return;
+    }
+    SendInvite(s);
+  }
+
+  void SendInvite(Session& s) {
+    const std::uint64_t sid = s.id;
+    const std::string to = s.peerAor;
     std::string body;
-    AppendOffer(s, setup, &body);
+    AppendOffer(s, OfferSetup(), &body);
     auto txn = std::make_unique<ClientTxn>();
     txn->branch = ids.Branch();
     s.cseq = s.inviteCseq = 1;
-    sip::RequestSpec spec = UacSpec("INVITE", to, self->m_transport, txn->branch, s.localTag);
-    spec.to_uri = to;
-    spec.call_id = s.callId;
-    spec.cseq = s.cseq;
-    spec.contact = contact;
-    spec.content_type = "application/sdp";
-    spec.body = body;
-    if (auto e = sip::BuildRequest(spec, &txn->bytes)) {
+    auto build = [&](SipTransportProtocol tr) {
+      txn->bytes.clear();
+      sip::RequestSpec spec = UacSpec("INVITE", to, tr, txn->branch, s.localTag);
+      spec.to_uri = to;
+      spec.call_id = s.callId;
+      spec.cseq = s.cseq;
+      spec.contact = contact;
+      spec.content_type = "application/sdp";
+      spec.body = body;
+      return sip::BuildRequest(spec, &txn->bytes);
+    };
+    if (auto e = build(self->m_transport)) {
       NS_LOG_ERROR("INVITE not built: " << e.ToString());
       CloseSession(s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
-    txn->dest = ProxyDest(self->m_transport);
+    // RFC 3261 18.1.1, as for MESSAGE: an INVITE above Mtu - 200 (one
+    // carrying a MIKEY DH or PKE offer) goes over TCP.
+    const SipTransportProtocol chosen =
+        sipns3::ApplySizeSwitch(self->m_transport, txn->bytes.size(), self->m_mtu, self->m_switchToTcpAboveMtu);
+    if (chosen != self->m_transport) build(chosen);
+    txn->dest = ProxyDest(chosen);
     txn->invite = true;
     txn->attr = SipAttribution{SipAttributionKind::kSession, sid};
     txn->type = SipMsgType::kInvite;
@@ -903,7 +1041,12 @@ struct SipUserAgent::Impl {
     if (!s) return;
     s->cancelTimer.Cancel();
     if (msg.status_code >= 300) {
-      CloseSession(*s, s->cancelSent ? SipFailReason::kCancelled : SipFailReason::kSessionSetupFailed, false);
+      // 488 to a MIKEY offer: the callee refused the key exchange (OnInvite).
+      const bool refused = s->crypto && msg.status_code == 488;
+      CloseSession(*s, s->cancelSent ? SipFailReason::kCancelled
+                       : refused     ? SipFailReason::kSecurity
+                                     : SipFailReason::kSessionSetupFailed,
+                   false);
       return;
     }
     // The dialog: remote tag and target, route set (Record-Route reversed).
@@ -924,7 +1067,8 @@ struct SipUserAgent::Impl {
       s->routeSet += "<" + std::string(it->uri) + ">";
     }
     sdp::Setup setup;
-    if (!ReadSdp(*s, msg.body, &setup) || s->remoteTarget.empty()) {
+    std::string keyMgmt;
+    if (!ReadSdp(*s, msg.body, &setup, &keyMgmt) || s->remoteTarget.empty()) {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
@@ -960,9 +1104,51 @@ struct SipUserAgent::Impl {
     s->established = true;
     SessionEvent(*s, SipSessionEvent::kEstablished);
     ArmIdle(*s);
+    if (s->crypto && !s->crypto->keyed) FinishMikey(*s, keyMgmt);
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup()) && !HasLiveConn(*s)) ConnectMedia(*s);
     Flush(*s);
+  }
+
+  // The caller's end of MIKEY: the answer's R_MESSAGE is verified for real
+  // and the node charged mikey_r_process; IMs wait (Flush) until then. The
+  // dialog is up either way (the 2xx was ACKed): a refused R ends it with
+  // BYE, its IMs failing kSecurity.
+  void FinishMikey(Session& s, const std::string& keyMgmt) {
+    SipImSecurity* mk = Mikey();
+    sec::Bytes r;
+    sec::Status st;
+    if (keyMgmt.empty()) {
+      st = sec::MakeError(sec::Errc::kMalformed, "the answer has no a=key-mgmt:mikey");
+    } else if (auto parsed = sec::mikey::ParseKeyMgmtValue(keyMgmt); !parsed) {
+      st = parsed.error();
+    } else {
+      r = std::move(*parsed);
+      st = mk->MikeyFinish(r, s.crypto.get());
+    }
+    const std::uint64_t sid = s.id;
+    mk->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kSession, sid}, SipCryptoOp::kMikeyRProcess, r.size(),
+               [this, sid, st]() {
+                 Session* ss = FindSession(sid);
+                 if (!ss) return;
+                 if (!st) {
+                   MikeyFailed(*ss, "MIKEY R_MESSAGE refused: " + st.error().ToString());
+                   return;
+                 }
+                 Flush(*ss);
+               });
+  }
+
+  // A session whose key exchange failed at this end after the dialog came
+  // up: its queued IMs fail kSecurity and the dialog ends with BYE.
+  void MikeyFailed(Session& s, const std::string& why) {
+    Drop(SipDropReason::kSecurity, SipAttribution{SipAttributionKind::kSession, s.id}, 0, why);
+    SessionEvent(s, SipSessionEvent::kFailed);
+    std::deque<PendingIm> queued;
+    queued.swap(s.queue);
+    for (const PendingIm& im : queued) Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
+    s.closing = true;
+    MaybeBye(s);
   }
 
   bool HasLiveConn(const Session& s) const {
@@ -1072,12 +1258,59 @@ struct SipUserAgent::Impl {
     // before the 200 reaches the caller (the paper's pause). A caller that
     // finds a connection up when the 200 arrives does not open another.
     sdp::Setup offerSetup;
-    if (!ReadSdp(s, msg.body, &offerSetup) || s.remoteTarget.empty()) {
+    std::string keyMgmt;
+    if (!ReadSdp(s, msg.body, &offerSetup, &keyMgmt) || s.remoteTarget.empty()) {
       Respond(t, msg, 488, s.localTag);
       CloseSession(s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
     s.peerSetup = offerSetup;
+    if (SipImSecurity* mk = Mikey()) {
+      // The offer's I_MESSAGE is verified for real and the node charged
+      // mikey_i_process before anything else happens; a refused one is
+      // answered 488 (RFC 4567 section 3.1), and the session fails kSecurity.
+      s.crypto = std::make_unique<SipSessionCrypto>();
+      sec::Bytes i;
+      sec::Result<sec::Bytes> r = sec::MakeError(sec::Errc::kMalformed, "the offer has no a=key-mgmt:mikey");
+      if (!keyMgmt.empty()) {
+        auto parsed = sec::mikey::ParseKeyMgmtValue(keyMgmt);
+        if (parsed) {
+          i = std::move(*parsed);
+          r = mk->MikeyAnswer(self->m_aor, from, i, s.crypto.get());
+        } else {
+          r = parsed.error();
+        }
+      }
+      auto answer = std::make_shared<sec::Result<sec::Bytes>>(std::move(r));
+      mk->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyIProcess, i.size(), [this, sid, attr, answer]() {
+        Session* ss = FindSession(sid);
+        if (!ss) return;
+        ServerTxn* tx = stx->FindById(ss->inviteTxn);
+        sip::Message inv;
+        if (!tx || sip::Parse(ss->inviteBytes, sip::Framing::kDatagram, &inv)) {
+          CloseSession(*ss, SipFailReason::kSessionSetupFailed, false);
+          return;
+        }
+        if (!*answer) {
+          Drop(SipDropReason::kSecurity, attr, ss->inviteBytes.size(),
+               "488 MIKEY I_MESSAGE refused: " + answer->error().ToString());
+          Respond(tx, inv, 488, ss->localTag);
+          CloseSession(*ss, SipFailReason::kSecurity, false);
+          return;
+        }
+        ss->mikeyOut = std::move(**answer);
+        AcceptInvite(*ss, tx, inv);
+      });
+      return;
+    }
+    AcceptInvite(s, t, msg);
+  }
+
+  // The callee takes the offer: listens or connects as its a=setup says,
+  // then answers (after AnswerDelay).
+  void AcceptInvite(Session& s, ServerTxn* t, const sip::Message& msg) {
+    const std::uint64_t sid = s.id;
+    const sdp::Setup offerSetup = s.peerSetup;
     if (Listens(false, offerSetup) && !OpenListener(s)) {
       Respond(t, msg, 500, s.localTag);
       CloseSession(s, SipFailReason::kSessionSetupFailed, false);
@@ -1331,6 +1564,11 @@ struct SipUserAgent::Impl {
       Drop(SipDropReason::kUnexpected, attr, m.raw.size(), "not a MESSAGE in the session");
       return;
     }
+    if (s.crypto) {
+      cpu->Charge(sipParse, m.raw.size(), []() {});
+      OpenSealed(s, attr, imId, m.raw.substr(0, m.raw.size() - m.body.size()), m.body);
+      return;
+    }
     const std::uint32_t body = static_cast<std::uint32_t>(m.body.size());
     const std::uint64_t sid = s.id;
     cpu->Charge(sipParse, m.raw.size(), [this, sid, imId, body]() {
@@ -1342,17 +1580,19 @@ struct SipUserAgent::Impl {
   }
 
   // Tells the sending end that its IM was delivered (simulation bookkeeping).
-  void NotifySender(std::uint64_t sid, int senderDir, std::uint64_t imId) {
+  // (`delivered` false: the recipient refused it, security = Mikey.)
+  void NotifySender(std::uint64_t sid, int senderDir, std::uint64_t imId, bool delivered = true) {
     auto reg = sipns3::SessionRegistry().find(sid);
     if (reg == sipns3::SessionRegistry().end()) return;
     SipUserAgent* sender = reg->second->ends[senderDir];
-    if (sender) sender->m_impl->OnPeerDelivered(sid, imId);
+    if (sender) sender->m_impl->OnPeerDelivered(sid, imId, delivered);
   }
 
-  void OnPeerDelivered(std::uint64_t sid, std::uint64_t imId) {
+  void OnPeerDelivered(std::uint64_t sid, std::uint64_t imId, bool delivered) {
     Session* s = FindSession(sid);
     if (!s || s->unresolved.erase(imId) == 0) return;
-    Outcome(imId, SipImOutcome::kDelivered, SipFailReason::kNone, 0);
+    if (delivered) Outcome(imId, SipImOutcome::kDelivered, SipFailReason::kNone, 0);
+    else Outcome(imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
     MaybeBye(*s);
   }
 
@@ -1405,6 +1645,11 @@ struct SipUserAgent::Impl {
     }
     const std::uint64_t sid = s.id;
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
+    if (s.crypto) {
+      cpu->Charge(msrpParse, m.size, []() {});
+      OpenSealed(s, attr, imId, m.message_id, chunked ? std::string_view(whole) : m.body);
+      return;
+    }
     cpu->Charge(msrpParse, m.size, [this, sid, imId, bodyBytes]() {
       Session* ss = FindSession(sid);
       Deliver(imId, ss ? ss->peerAor : std::string(), bodyBytes, 0);
@@ -1436,6 +1681,7 @@ struct SipUserAgent::Impl {
   // Hands queued IMs to the media connection once the session can carry them.
   void Flush(Session& s) {
     if (!s.established || !s.sendConn || s.byeSent) return;
+    if (s.crypto && !s.crypto->keyed) return;  // MIKEY not done: nothing to seal with yet
     while (!s.queue.empty()) {
       PendingIm im = std::move(s.queue.front());
       s.queue.pop_front();
@@ -1449,6 +1695,10 @@ struct SipUserAgent::Impl {
     // Of the devices a forked INVITE reached, the one that sends is the one
     // the caller talks to: it is told about deliveries.
     s.shared->ends[s.dir] = self;
+    if (s.crypto) {
+      SendSealed(s, im);
+      return;
+    }
     const SipAttribution attr{SipAttributionKind::kIm, im.imId};
     std::string out;
     if (s.mode == SipImMode::kSessionStripped) {
@@ -1467,28 +1717,116 @@ struct SipUserAgent::Impl {
       SendMedia(s, out, attr, SipMsgType::kStrippedMessage, 0);
       return;
     }
+    const std::string mid = AttributedId(SipAttributionKind::kIm, im.imId);
+    s.unresolved.insert(im.imId);
+    for (const std::string& send : MsrpSends(s, mid, "text/plain", im.body))
+      SendMedia(s, send, attr, SipMsgType::kMsrpSend, 0);
+  }
+
+  // The MSRP SEND of one IM (Message-ID `mid`), or its chunks above
+  // MsrpChunkSize, each with a transaction id of its own.
+  std::vector<std::string> MsrpSends(Session& s, std::string_view mid, std::string_view contentType,
+                                     std::string_view body) {
     msrp::SendParams p;
     const auto tid = s.msrpIds.Next();
-    const std::string mid = AttributedId(SipAttributionKind::kIm, im.imId);
     p.transaction_id = tid.view();
     p.to_path = s.peerPath;
     p.from_path = s.myPath;
     p.message_id = mid;
     p.success_report = self->m_msrpSuccessReport ? msrp::ReportMode::kYes : msrp::ReportMode::kAbsent;
     p.failure_report = self->m_msrpFailureReport ? msrp::ReportMode::kAbsent : msrp::ReportMode::kNo;
-    p.body = im.body;
-    s.unresolved.insert(im.imId);
-    if (self->m_msrpChunkSize > 0 && im.body.size() > self->m_msrpChunkSize) {
-      msrp::Chunker chunker(p, im.body, self->m_msrpChunkSize);
-      while (true) {
-        out.clear();
-        if (!chunker.Next(&s.msrpIds, &out)) break;
-        SendMedia(s, out, attr, SipMsgType::kMsrpSend, 0);
+    p.content_type = contentType;
+    p.body = body;
+    std::vector<std::string> out;
+    if (self->m_msrpChunkSize > 0 && body.size() > self->m_msrpChunkSize) {
+      msrp::Chunker chunker(p, body, self->m_msrpChunkSize);
+      for (std::string chunk; chunker.Next(&s.msrpIds, &chunk); chunk.clear()) out.push_back(chunk);
+      return out;
+    }
+    out.emplace_back();
+    msrp::AppendSend(p, &out.back());
+    return out;
+  }
+
+  // Security = Mikey: the IM's text sealed for real with the session's
+  // sending key (security/seal.h), in a stripped MESSAGE (the frame is the
+  // body; its start line and headers are the authenticated framing header)
+  // or an MSRP SEND (framing header: the Message-ID; chunked after
+  // sealing). It leaves once the node's CPU has spent what sealing costs.
+  void SendSealed(Session& s, const PendingIm& im) {
+    SipImSecurity* mk = Mikey();
+    const SipAttribution attr{SipAttributionKind::kIm, im.imId};
+    const std::size_t sealedSize = s.crypto->tx.SealedSize(im.body.size());
+    auto wire = std::make_shared<std::vector<std::string>>();
+    sec::Status st;
+    if (s.mode == SipImMode::kSessionStripped) {
+      std::string out;
+      const std::string room(sealedSize, '\0');  // the frame is sealed in place over it
+      sip::StrippedMessageSpec spec;
+      spec.request_uri = s.peerAor;
+      spec.from_uri = self->m_aor;
+      spec.to_uri = s.peerAor;
+      spec.content_type = kSealedContentType;
+      spec.body = room;
+      if (auto e = sip::BuildStrippedMessage(spec, &out)) {
+        Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kTransportError, 0);
+        NS_LOG_ERROR("stripped MESSAGE not built: " << e.ToString());
+        return;
       }
+      const std::size_t header = out.size() - sealedSize;
+      st = s.crypto->tx.SealTo(std::string_view(out.data(), header), im.body,
+                               reinterpret_cast<unsigned char*>(&out[header]));
+      wire->push_back(std::move(out));
+    } else {
+      const std::string mid = AttributedId(SipAttributionKind::kIm, im.imId);
+      std::string sealed;
+      st = s.crypto->tx.Seal(mid, im.body, sealed);
+      if (mk->TamperForTest(SipImSecurity::kTamperSeal) && !sealed.empty()) sealed.back() ^= 0x01;
+      *wire = MsrpSends(s, mid, kSealedContentType, sealed);
+    }
+    if (!st) {
+      NS_LOG_WARN("IM " << im.imId << " not sealed: " << st.error().ToString());
+      Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
       return;
     }
-    msrp::AppendSend(p, &out);
-    SendMedia(s, out, attr, SipMsgType::kMsrpSend, 0);
+    if (mk->TamperForTest(SipImSecurity::kTamperSeal) && s.mode == SipImMode::kSessionStripped) wire->back().back() ^= 0x01;
+    s.unresolved.insert(im.imId);
+    const std::uint64_t sid = s.id, imId = im.imId;
+    const SipMsgType type = s.mode == SipImMode::kSessionStripped ? SipMsgType::kStrippedMessage : SipMsgType::kMsrpSend;
+    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kSeal, im.body.size(), [this, sid, imId, attr, wire, type]() {
+      Session* ss = FindSession(sid);
+      if (!ss || !ss->unresolved.count(imId)) return;  // the session ended meanwhile and failed it
+      if (type == SipMsgType::kStrippedMessage) ss->shared->inFlight[ss->dir].push_back(imId);
+      for (const std::string& m : *wire) SendMedia(*ss, m, attr, type, 0);
+    });
+  }
+
+  // A sealed session message arrived (its parse already charged): opened
+  // for real with the session's receiving key, the node charged `open`
+  // at the plain text's size, then delivered, or refused (Drop kSecurity;
+  // the sender's IM fails kSecurity).
+  void OpenSealed(Session& s, SipAttribution attr, std::uint64_t imId, std::string_view framing,
+                  std::string_view sealed) {
+    SipImSecurity* mk = Mikey();
+    auto plain = std::make_shared<std::string>();
+    sec::Status st = s.crypto && s.crypto->keyed
+                         ? s.crypto->rx.Open(framing, sealed, *plain)
+                         : sec::Status(sec::MakeError(sec::Errc::kWrongKey, "the session has no keys"));
+    const std::size_t overhead = sec::SealOverhead(mk->GetSealSuite());
+    const std::size_t size = st ? plain->size() : (sealed.size() > overhead ? sealed.size() - overhead : 0);
+    const std::uint64_t sid = s.id;
+    const std::size_t bytes = sealed.size();
+    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kOpen, size, [this, sid, attr, imId, plain, st, bytes]() {
+      Session* ss = FindSession(sid);
+      const int senderDir = ss ? 1 - ss->dir : 0;
+      if (!st) {
+        Drop(SipDropReason::kSecurity, attr, bytes, "sealed message refused: " + st.error().ToString());
+        NotifySender(sid, senderDir, imId, false);
+        return;
+      }
+      Deliver(imId, ss ? ss->peerAor : std::string(), static_cast<std::uint32_t>(plain->size()), 0);
+      NotifySender(sid, senderDir, imId, true);
+    });
   }
 
   // BYE once EndSession was asked and nothing of ours is left undelivered.
@@ -1709,6 +2047,11 @@ TypeId SipUserAgent::GetTypeId() {
           .AddAttribute("MaxConnectionsPerPeer", sipns3::kMaxConnectionsPerPeerHelp,
                         UintegerValue(sipns3::kMaxConnectionsPerPeer),
                         MakeUintegerAccessor(&SipUserAgent::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
+          .AddAttribute("Security",
+                        "The scenario's SipImSecurity: S/MIME on every pager MESSAGE, or MIKEY in the "
+                        "session's SDP and sealed session messages. Null (the default): none.",
+                        PointerValue(), MakePointerAccessor(&SipUserAgent::m_security),
+                        MakePointerChecker<SipImSecurity>())
           .AddTraceSource("Tx", "A SIP or MSRP message was sent.", MakeTraceSourceAccessor(&SipUserAgent::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP or MSRP message was received.",

@@ -54,6 +54,9 @@
 //   ConnectionIdleTimeout Time  close a SIP connection idle this long (120 s); 0 = never
 //   MaxConnectionsPerPeer uint32 SIP connections one IP address may open to the
 //                               listener (64); one above is closed at once; 0 = no limit
+//   Security            Ptr<SipImSecurity>  S/MIME on every pager MESSAGE, or MIKEY in
+//                               the INVITE/200 SDP and sealed session messages; null
+//                               (default) = none (see sip-im-security.h)
 //
 // Trace sources: Tx, Rx (SipWireTracedCallback), Drop (SipDropTracedCallback),
 //   ImSent, ImRetransmitted, ImDelivered, ImOutcome, Session (see
@@ -76,6 +79,8 @@
 #include "ns3/traced-callback.h"
 
 namespace ns3 {
+
+class SipImSecurity;
 
 class SipUserAgent : public Application {
  public:
@@ -162,6 +167,7 @@ class SipUserAgent : public Application {
   std::uint64_t m_mediaMaxQueuedBytes = std::uint64_t{4} << 20;
   Time m_connectionIdleTimeout;
   std::uint32_t m_maxConnectionsPerPeer = 64;
+  Ptr<SipImSecurity> m_security;
 
   // State lives in the implementation (sip-user-agent.cc).
   struct Impl;

@@ -1,0 +1,203 @@
+#pragma once
+// The security of a simulated IM: S/MIME on every pager MESSAGE, or MIKEY
+// once per session plus per-message sealing, done for real with
+// models/security (OpenSSL 3) and charged to the node's CPU at the cost the
+// benchmarks measured for the same operation.
+//
+// One SipImSecurity is shared by every UA of a scenario (attribute
+// "Security" of SipUserAgent; none means no security, the models' old
+// behaviour). It holds:
+// - the PKI: a test CA per key algorithm and a certificate per user naming
+//   the user's AOR in its subjectAltName (models/security/pki.h), made by
+//   AddUser at set-up. RSA key generation costs 0.1-0.5 s per key, so users
+//   share key pairs from a small pool (KeyPool, default 2: user i gets key
+//   i mod KeyPool); each user still has a certificate of its own.
+// - the operations a UA performs: S/MIME sign-and-encrypt and receive; the
+//   MIKEY initiator and responder (RFC 3830) with RFC 4567 SDP values; and a
+//   SealSession per direction of a session (security/seal.h).
+// - the cost of each operation: Charge() looks up the calibration row of the
+//   operation (the same (operation, algorithm) rows bench_security writes to
+//   results/calibration/security.csv), queues it on the node's NodeCpu,
+//   and fires the "Crypto" trace with the cost, so results can add it to
+//   the IM's or the session's CPU. RequiredRows()/CheckCalibration() name
+//   every row a configuration needs: a scenario refuses to start when one
+//   is missing (a silent zero would make security look free).
+//
+// Every byte a UA sends is the real output of these operations; nothing is
+// padded or estimated. What it does not model: certificate revocation,
+// certificate fetching, CertCache reuse across messages (every receive
+// parses and checks the signer's certificate, as the uncached calibration
+// rows measure), TLS.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ns3/nstime.h"
+#include "ns3/object.h"
+#include "ns3/ptr.h"
+#include "ns3/sip/cpu-calibration.h"
+#include "ns3/sip/sip-im-types.h"
+#include "ns3/traced-callback.h"
+#include "security/mikey.h"
+#include "security/pki.h"
+#include "security/seal.h"
+#include "security/smime.h"
+
+namespace ns3 {
+
+class NodeCpu;
+
+// What protects IMs. Unscoped (ns-3 3.37 EnumValue holds an int).
+enum SipSecurityMode : std::uint8_t {
+  kSecurityNone = 0,   // plain text, as before
+  kSecuritySmime = 1,  // pager: S/MIME sign-then-encrypt on every MESSAGE
+  kSecurityMikey = 2,  // session: MIKEY in the INVITE/200 SDP, then sealed messages
+};
+
+// The operations charged to a node's CPU, one per calibration operation.
+enum class SipCryptoOp : std::uint8_t {
+  kSmimeSignEncrypt,   // smime_sign_encrypt,<alg>-<cipher>-r1 by plaintext size
+  kSmimeDecryptVerify, // smime_decrypt_verify,<alg>-<cipher>-r1 by plaintext size
+  kMikeyIBuild,        // mikey_i_build,<mode> (size 0)
+  kMikeyIProcess,      // mikey_i_process,<mode> by I_MESSAGE size
+  kMikeyRProcess,      // mikey_r_process,<mode> by R_MESSAGE size
+  kSeal,               // seal,<suite> by plaintext size
+  kOpen,               // open,<suite> by plaintext size
+};
+const char* ToString(SipCryptoOp op);
+
+// One crypto operation charged to a node ("Crypto" trace).
+struct SipCryptoEvent {
+  std::uint32_t nodeId = 0;
+  SipAttribution attr;  // the IM (S/MIME, seal, open) or the session (MIKEY)
+  SipCryptoOp op = SipCryptoOp::kSmimeSignEncrypt;
+  std::uint64_t bytes = 0;  // the size the cost was looked up at
+  Time cost;                // what the node's CPU was charged
+};
+typedef void (*SipCryptoTracedCallback)(const SipCryptoEvent& ev);
+
+// One end of one session's protection: the MIKEY exchange in progress and,
+// once it is done, a SealSession per direction.
+struct SipSessionCrypto {
+  std::unique_ptr<sipim::security::mikey::Initiator> initiator;  // caller, until the R_MESSAGE
+  sipim::security::SealSession tx, rx;
+  bool keyed = false;
+  std::string self;  // this end's AOR
+};
+
+class SipImSecurity : public Object {
+ public:
+  static TypeId GetTypeId();
+  SipImSecurity();
+  ~SipImSecurity() override;
+
+  SipSecurityMode GetMode() const { return m_mode; }
+  bool IsSmime() const { return m_mode == kSecuritySmime; }
+  bool IsMikey() const { return m_mode == kSecurityMikey; }
+
+  // Set-up: the user's certificate (and the CA, the first time). False with
+  // *error naming the user when the PKI cannot be made.
+  bool AddUser(const std::string& aor, std::string* error);
+  bool HasUser(const std::string& aor) const;
+
+  // The (operation, algorithm) calibration rows this configuration charges.
+  std::vector<std::pair<std::string, std::string>> RequiredRows() const;
+  // False with *error naming the first missing row.
+  bool CheckCalibration(const CpuCalibration& calibration, std::string* error) const;
+  // The calibration (operation, algorithm) of `op` in this configuration.
+  std::pair<std::string, std::string> RowOf(SipCryptoOp op) const;
+
+  // Queues the calibrated cost of `op` at `bytes` on `cpu` (a row the
+  // calibration lacks costs zero and is counted by NodeCpu as
+  // uncalibrated), fires "Crypto", and runs `done` when the job completes.
+  void Charge(Ptr<NodeCpu> cpu, std::uint32_t nodeId, SipAttribution attr, SipCryptoOp op,
+              std::uint64_t bytes, std::function<void()> done);
+
+  // ---- S/MIME (pager) ----
+  // The body of `from`'s IM to `to`: sign-then-encrypt of the text/plain
+  // entity of `text`, signed by `from`, encrypted to `to`'s certificate.
+  sipim::security::Result<sipim::security::SmimeBody> SmimeSend(const std::string& from, const std::string& to,
+                                                                 std::string_view text);
+  // Decrypts and verifies a received body at `me` (chain to the CA, the
+  // signer naming `fromAor`); the plain text on success.
+  sipim::security::Result<sipim::security::Received> SmimeReceive(const std::string& me, const std::string& fromAor,
+                                                                   std::string_view contentType,
+                                                                   std::string_view body);
+
+  // ---- MIKEY + sealing (sessions) ----
+  // Caller: builds the I_MESSAGE for a session with `callee`.
+  sipim::security::Result<sipim::security::Bytes> MikeyOffer(const std::string& caller, const std::string& callee,
+                                                             SipSessionCrypto* c);
+  // Callee: verifies the I_MESSAGE from `caller`, keys `c`, returns the R_MESSAGE.
+  sipim::security::Result<sipim::security::Bytes> MikeyAnswer(const std::string& callee, const std::string& caller,
+                                                              const sipim::security::Bytes& i, SipSessionCrypto* c);
+  // Caller: verifies the R_MESSAGE and keys `c`.
+  sipim::security::Status MikeyFinish(const sipim::security::Bytes& r, SipSessionCrypto* c);
+
+  sipim::security::SealSuite GetSealSuite() const { return static_cast<sipim::security::SealSuite>(m_sealSuite); }
+  std::string SmimeAlgorithmName() const;  // "rsa2048-aes128gcm"
+  std::string MikeyModeName() const;       // "dh"
+  std::string SealSuiteName() const;       // "aes128gcm"
+
+  // The pre-shared key of a pair of users (PSK and DHHMAC modes): both ends
+  // derive the same 32 bytes, SHA-256("sipim simulated MIKEY PSK" || the two
+  // AORs in sorted order). A stand-in for keys provisioned out of band.
+  static sipim::security::Bytes PairPsk(const std::string& a, const std::string& b);
+
+  // Test hooks. Tamper: flips one byte of what is sent from now on, so a
+  // test sees the receiving end refuse it (kTamperSmime: every S/MIME
+  // body, in its ciphertext; kTamperMikey: every I_MESSAGE; kTamperSeal:
+  // every sealed frame, in its tag).
+  enum Tamper : std::uint8_t { kTamperNone = 0, kTamperSmime = 1, kTamperMikey = 2, kTamperSeal = 4 };
+  void SetTamperForTest(std::uint8_t what) { m_tamper = what; }
+  bool TamperForTest(Tamper what) const { return (m_tamper & what) != 0; }
+  // The keys each end derived, in order: (AOR of that end, initiator-to-
+  // responder keys, responder-to-initiator keys).
+  struct KeyLogEntry {
+    std::string aor;
+    bool initiator;
+    sipim::security::SessionKeys i2r, r2i;
+  };
+  const std::vector<KeyLogEntry>& KeyLogForTest() const { return m_keyLog; }
+
+  // The trust store (tests).
+  X509_STORE* GetTrust(sipim::security::KeyAlg alg) const;
+  const sipim::security::Identity* GetIdentity(sipim::security::KeyAlg alg, const std::string& aor) const;
+
+ private:
+  struct Pki {
+    sipim::security::TestCa ca;
+    sipim::security::X509StorePtr trust;
+    std::vector<sipim::security::EvpPkeyPtr> keys;  // the pool
+    std::map<std::string, std::unique_ptr<sipim::security::Identity>> users;
+    bool made = false;
+  };
+  Pki* PkiFor(sipim::security::KeyAlg alg, std::string* error);
+  bool IssueUser(sipim::security::KeyAlg alg, const std::string& aor, std::string* error);
+  sipim::security::mikey::Config MikeyConfig(const std::string& initiator, const std::string& responder) const;
+  sipim::security::Status KeySession(const sipim::security::mikey::KeyMaterial& km, const std::string& aor,
+                                     bool initiator, SipSessionCrypto* c);
+  // The user's identity in the RSA PKI, or nullptr.
+  const sipim::security::Identity* RsaIdentity(const std::string& aor) const;
+  sipim::security::KeyAlg SmimeKeyAlg() const;
+
+  SipSecurityMode m_mode = kSecurityNone;
+  std::uint8_t m_smimeAlg = 0;     // 0 rsa2048, 1 p256
+  std::uint8_t m_smimeCipher = 0;  // 0 aes128gcm, 1 aes128cbc
+  std::uint8_t m_mikeyMode = 2;    // index of mikey::Mode (default dh)
+  std::uint8_t m_sealSuite = static_cast<std::uint8_t>(sipim::security::SealSuite::kAes128Gcm);
+  std::uint32_t m_keyPool = 2;
+  std::uint8_t m_tamper = kTamperNone;
+  std::vector<KeyLogEntry> m_keyLog;
+  Pki m_pki[2];  // by KeyAlg
+  std::map<std::string, sipim::security::mikey::ReplayCache> m_replay;  // per responder AOR
+  TracedCallback<const SipCryptoEvent&> m_cryptoTrace;
+};
+
+}  // namespace ns3

@@ -1,0 +1,426 @@
+// The simulation's security (SipImSecurity in the UA): the bytes on the
+// wire are the real output of models/security, the CPU charged is the
+// calibrated cost of the same operation, and a message that does not open
+// fails its IM with a traced reason.
+#include <gtest/gtest.h>
+
+#include "msrp/msrp.h"
+#include "ns3/pointer.h"
+#include "ns3/ppp-header.h"
+#include "ns3/sip/sip-im-security.h"
+#include "sdp/sdp.h"
+#include "security/mikey_codec.h"
+#include "sip/headers.h"
+#include "sip/stream_framer.h"
+#include "testbed.h"
+
+using namespace ns3;
+using sipim_test::Testbed;
+namespace sec = sipim::security;
+
+namespace {
+
+const std::string kText = "Dinner at eight? The quick brown fox says yes, if the S/MIME works.";
+
+// The committed calibration, loaded into every node's CPU.
+Ptr<CpuCalibration> LoadCalibration() {
+  Ptr<CpuCalibration> cal = Create<CpuCalibration>();
+  std::string err;
+  EXPECT_TRUE(cal->LoadDirectory(std::string(SIPIM_SOURCE_DIR) + "/results/calibration", &err)) << err;
+  return cal;
+}
+
+Ptr<SipImSecurity> Security(const std::string& mode, int mikeyMode = 2, int smimeAlg = 0) {
+  Ptr<SipImSecurity> s = CreateObject<SipImSecurity>();
+  s->SetAttribute("Mode", EnumValue(mode == "smime" ? kSecuritySmime : kSecurityMikey));
+  s->SetAttribute("MikeyMode", EnumValue(mikeyMode));
+  s->SetAttribute("SmimeAlgorithm", EnumValue(smimeAlg));
+  return s;
+}
+
+// Every UA of the testbed protected by `s`, every node charged from `cal`.
+void Secure(Testbed& tb, Ptr<SipImSecurity> s, Ptr<CpuCalibration> cal = nullptr) {
+  tb.dan->SetAttribute("Security", PointerValue(s));
+  tb.shirley->SetAttribute("Security", PointerValue(s));
+  if (cal)
+    for (std::uint32_t i = 0; i < tb.nodes.GetN(); ++i) NodeCpu::GetOrCreate(tb.nodes.Get(i))->SetCalibration(cal);
+}
+
+// TCP payload received by `dev` to or from `port`.
+void SniffTcpPort(Ptr<NetDevice> dev, std::uint16_t port, std::string* out) {
+  dev->TraceConnectWithoutContext("MacRx", Callback<void, Ptr<const Packet>>([port, out](Ptr<const Packet> p) {
+                                    Ptr<Packet> c = p->Copy();
+                                    std::uint8_t first = 0;
+                                    c->CopyData(&first, 1);
+                                    if (first != 0x45) {
+                                      PppHeader ppp;
+                                      c->RemoveHeader(ppp);
+                                    }
+                                    Ipv4Header ip;
+                                    c->RemoveHeader(ip);
+                                    if (ip.GetProtocol() != 6 || ip.GetFragmentOffset() != 0) return;
+                                    TcpHeader tcp;
+                                    c->RemoveHeader(tcp);
+                                    if (tcp.GetSourcePort() != port && tcp.GetDestinationPort() != port) return;
+                                    std::string bytes(c->GetSize(), '\0');
+                                    c->CopyData(reinterpret_cast<std::uint8_t*>(&bytes[0]), c->GetSize());
+                                    out->append(bytes);
+                                  }));
+}
+
+// The SIP messages of a captured stream, as owned copies.
+std::vector<std::string> Frames(const std::string& stream) {
+  sipim::sip::StreamFramer framer;
+  framer.Append(stream);
+  sipim::sip::Message m;
+  sipim::ParseError err;
+  std::vector<std::string> out;
+  while (framer.Next(&m, &err) == sipim::sip::StreamFramer::Status::kMessage) out.emplace_back(m.raw);
+  return out;
+}
+
+struct Parsed {
+  std::string raw;
+  sipim::sip::Message m;
+  explicit Parsed(std::string r) : raw(std::move(r)) {
+    EXPECT_FALSE(sipim::sip::Parse(raw, sipim::sip::Framing::kDatagram, &m));
+  }
+  std::string Header(sipim::sip::HeaderId id) const {
+    const sipim::sip::Header* h = m.Find(id);
+    return h ? std::string(h->value) : std::string();
+  }
+};
+
+// Crypto events by operation, and the node CPU's busy time not spent parsing.
+struct CryptoLog {
+  std::vector<SipCryptoEvent> events;
+  void Attach(Ptr<SipImSecurity> s) {
+    s->TraceConnectWithoutContext("Crypto", Callback<void, const SipCryptoEvent&>(
+                                                [this](const SipCryptoEvent& ev) { events.push_back(ev); }));
+  }
+  std::vector<SipCryptoEvent> Of(SipCryptoOp op) const {
+    std::vector<SipCryptoEvent> v;
+    for (const auto& e : events)
+      if (e.op == op) v.push_back(e);
+    return v;
+  }
+};
+
+// Parse time charged at node `id` (the Rx events carry it).
+Time ParseTime(std::uint32_t id, const std::vector<SipWireEvent>& rx) {
+  Time t;
+  for (const auto& ev : rx)
+    if (ev.nodeId == id) t += ev.cpu;
+  return t;
+}
+
+// Dan sends `text` in pager mode protected by `s`; returns the SIP
+// messages Shirley received over TCP (the S/MIME MESSAGE is over 1300
+// bytes: RFC 3261 18.1.1 moves it to TCP).
+std::vector<std::string> PagerToShirley(Testbed& tb, Ptr<SipImSecurity> s, const std::string& text) {
+  Secure(tb, s);
+  tb.Record();
+  auto toShirley = std::make_shared<std::string>();
+  SniffTcpPort(tb.links[2].Get(1), 5060, toShirley.get());
+  Simulator::Schedule(Seconds(1), [&tb, text]() { tb.dan->SendIm("shirley@office.com", text, SipImMode::kPager); });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  return Frames(*toShirley);
+}
+
+// SmimeReceive of a body at Shirley, with her key and the CA of `alg`.
+sec::Result<sec::Received> OpenAtShirley(Ptr<SipImSecurity> s, sec::KeyAlg alg, const Parsed& msg) {
+  sec::ReceiveContext ctx;
+  ctx.me = s->GetIdentity(alg, "sip:shirley@office.com");
+  ctx.trust = s->GetTrust(alg);
+  ctx.from_aor = "sip:dan@home.com";
+  EXPECT_NE(ctx.me, nullptr);
+  if (!ctx.me) return sec::MakeError(sec::Errc::kNotRecipient, "no identity");
+  return sec::SmimeReceive(msg.Header(sipim::sip::HeaderId::kContentType), msg.m.body, ctx);
+}
+
+void RecordRx(Testbed& tb, std::vector<SipWireEvent>* rx) {
+  auto sink = Callback<void, const SipWireEvent&>([rx](const SipWireEvent& ev) { rx->push_back(ev); });
+  tb.dan->TraceConnectWithoutContext("Rx", sink);
+  tb.shirley->TraceConnectWithoutContext("Rx", sink);
+}
+
+}  // namespace
+
+// Pager + S/MIME: the MESSAGE Shirley receives carries an
+// application/pkcs7-mime body that models/security's SmimeReceive, given
+// exactly those bytes, Shirley's key and the CA, opens to the text Dan sent,
+// signed by Dan. Delivery reports the plain text's size. (With the body
+// sent as plain text, or built by anything but SmimeSignAndEncrypt to
+// Shirley's certificate, SmimeReceive fails and so does this test.)
+TEST(Security, PagerWireBodyIsRealSmime) {
+  Testbed tb;
+  Ptr<SipImSecurity> s = Security("smime");
+  const std::vector<std::string> frames = PagerToShirley(tb, s, kText);
+  ASSERT_EQ(frames.size(), 1u);
+  Parsed msg(frames[0]);
+  EXPECT_EQ(msg.m.method, "MESSAGE");
+  const std::string ctype = msg.Header(sipim::sip::HeaderId::kContentType);
+  EXPECT_EQ(ctype.rfind("application/pkcs7-mime", 0), 0u) << ctype;
+  EXPECT_NE(ctype.find("smime-type=authEnveloped-data"), std::string::npos) << ctype;
+  EXPECT_GT(msg.m.body.size(), 2000u);
+  EXPECT_EQ(std::string(msg.m.body).find("quick brown fox"), std::string::npos);  // encrypted
+  auto got = OpenAtShirley(s, sec::KeyAlg::kRsa2048, msg);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(got->body, kText);
+  EXPECT_TRUE(got->was_signed && got->was_encrypted);
+  EXPECT_EQ(got->signer_aor, "sip:dan@home.com");
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, kText.size());
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}
+
+// P-256 S/MIME: the body is a KeyAgreeRecipientInfo AuthEnvelopedData that
+// opens the same way; shorter than RSA's.
+TEST(Security, PagerP256BodyOpens) {
+  Testbed tb;
+  Ptr<SipImSecurity> s = Security("smime", 2, 1);
+  const std::vector<std::string> frames = PagerToShirley(tb, s, kText);
+  ASSERT_EQ(frames.size(), 1u);
+  Parsed msg(frames[0]);
+  auto got = OpenAtShirley(s, sec::KeyAlg::kP256, msg);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(got->body, kText);
+  EXPECT_LT(msg.m.body.size(), 1600u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}
+
+// The CPU charged for S/MIME is the calibration's cost of the operation at
+// the plain text's size: Dan's node is busy for its parse jobs plus exactly
+// smime_sign_encrypt,rsa2048-aes128gcm-r1 at 67 bytes, Shirley's for its
+// parse jobs plus smime_decrypt_verify. (Charged at the S/MIME body's size,
+// or not queued on the node at all, the busy times differ.) The delivery
+// waits for the decryption: the IM arrives after the verify cost.
+TEST(Security, PagerCpuIsCalibratedCost) {
+  Testbed tb;
+  Ptr<CpuCalibration> cal = LoadCalibration();
+  Ptr<SipImSecurity> s = Security("smime");
+  Secure(tb, s, cal);
+  tb.Record();
+  CryptoLog log;
+  log.Attach(s);
+  std::vector<SipWireEvent> rx;
+  RecordRx(tb, &rx);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", kText, SipImMode::kPager); });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  const Time sign = *cal->Cost("smime_sign_encrypt", "rsa2048-aes128gcm-r1", kText.size());
+  const Time verify = *cal->Cost("smime_decrypt_verify", "rsa2048-aes128gcm-r1", kText.size());
+  EXPECT_GT(sign, MicroSeconds(100));
+  ASSERT_EQ(log.Of(SipCryptoOp::kSmimeSignEncrypt).size(), 1u);
+  ASSERT_EQ(log.Of(SipCryptoOp::kSmimeDecryptVerify).size(), 1u);
+  EXPECT_EQ(log.Of(SipCryptoOp::kSmimeSignEncrypt)[0].cost, sign);
+  EXPECT_EQ(log.Of(SipCryptoOp::kSmimeDecryptVerify)[0].cost, verify);
+  const std::uint32_t danId = tb.nodes.Get(0)->GetId(), shirleyId = tb.nodes.Get(3)->GetId();
+  EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(0))->GetBusyTime(), ParseTime(danId, rx) + sign);
+  EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(3))->GetBusyTime(), ParseTime(shirleyId, rx) + verify);
+  EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(0))->GetUncalibratedJobs(), 0u);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  // The MESSAGE left Dan `sign` after SendIm.
+  double messageSent = -1;
+  for (const auto& r : tb.tx)
+    if (r.node == "dan" && r.type == "MESSAGE") messageSent = r.time;
+  EXPECT_DOUBLE_EQ(messageSent, 1.0 + sign.GetSeconds());
+}
+
+namespace {
+
+// Dan sends one IM in `mode` with `tamper` on: it is never delivered, its
+// outcome is failed kSecurity, and the receiving end traced a Drop kSecurity.
+void ExpectRefused(Testbed& tb, Ptr<SipImSecurity> s, std::uint8_t tamper, SipImMode mode) {
+  Secure(tb, s);
+  s->SetTamperForTest(tamper);
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&tb, mode]() { tb.dan->SendIm("shirley@office.com", kText, mode); });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  EXPECT_TRUE(tb.deliveries.empty());
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSecurity);
+  bool dropped = false;
+  for (const auto& d : tb.drops) dropped |= d.reason == SipDropReason::kSecurity;
+  EXPECT_TRUE(dropped);
+}
+
+}  // namespace
+
+// A body that does not decrypt (one ciphertext byte flipped in transit, by
+// the test hook) is never delivered: Shirley answers 493, traces a Drop
+// kSecurity, and Dan's IM fails kSecurity with status 493.
+TEST(Security, PagerTamperedBodyFails493) {
+  Testbed tb;
+  ExpectRefused(tb, Security("smime"), SipImSecurity::kTamperSmime, SipImMode::kPager);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].status, 493);
+}
+
+namespace {
+
+// Session + MIKEY: both ends derive the same keys, the INVITE carries the
+// real I_MESSAGE, and every stripped MESSAGE on the wire is a frame that
+// opens with the receiver's key (and not with a wrong one).
+void CheckStrippedSession(int mikeyMode) {
+  Testbed tb;
+  Ptr<CpuCalibration> cal = LoadCalibration();
+  Ptr<SipImSecurity> s = Security("mikey", mikeyMode);
+  Secure(tb, s, cal);
+  tb.Record();
+  CryptoLog log;
+  log.Attach(s);
+  std::string media, signalling;
+  sipim_test::SniffTcp(tb.links[2].Get(1), 5060, &media);
+  SniffTcpPort(tb.links[2].Get(1), 5060, &signalling);
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", kText, SipImMode::kSessionStripped);
+    tb.dan->SendIm("shirley@office.com", "second", SipImMode::kSessionStripped);
+  });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered) << ToString(o.reason);
+  ASSERT_EQ(tb.deliveries.size(), 2u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, kText.size());
+  // Both ends derived the same keys, each direction its own.
+  const auto& keys = s->KeyLogForTest();
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_NE(keys[0].initiator, keys[1].initiator);
+  EXPECT_EQ(keys[0].i2r.tek, keys[1].i2r.tek);
+  EXPECT_EQ(keys[0].i2r.salt, keys[1].i2r.salt);
+  EXPECT_EQ(keys[0].r2i.tek, keys[1].r2i.tek);
+  EXPECT_NE(keys[0].i2r.tek, keys[0].r2i.tek);
+  // The frames on the wire open with the initiator-to-responder key, in order.
+  std::vector<std::string> frames = Frames(media);
+  ASSERT_EQ(frames.size(), 2u);
+  auto rx = sec::SealSession::Create(sec::SealSuite::kAes128Gcm, keys[0].i2r);
+  ASSERT_TRUE(rx.ok());
+  sec::SessionKeys wrongKeys = keys[0].i2r;
+  wrongKeys.tek[0] ^= 1;
+  auto wrong = sec::SealSession::Create(sec::SealSuite::kAes128Gcm, wrongKeys);
+  const std::vector<std::string> texts = {kText, "second"};
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    Parsed m(frames[k]);
+    EXPECT_EQ(m.Header(sipim::sip::HeaderId::kContentType), "application/x-sipim-sealed");
+    EXPECT_EQ(m.m.body.size(), texts[k].size() + sec::SealOverhead(sec::SealSuite::kAes128Gcm));
+    const std::string_view header = m.m.raw.substr(0, m.m.raw.size() - m.m.body.size());
+    std::string plain;
+    EXPECT_FALSE(wrong->Open(header, m.m.body, plain).ok());
+    ASSERT_TRUE(rx->Open(header, m.m.body, plain).ok());
+    EXPECT_EQ(plain, texts[k]);
+  }
+  // The INVITE Shirley got carries a=key-mgmt:mikey with an I_MESSAGE of the mode.
+  bool sawInvite = false;
+  for (const std::string& f : Frames(signalling)) {
+    Parsed m(f);
+    if (m.m.method != "INVITE") continue;
+    sawInvite = true;
+    sipim::sdp::SessionDescription sd;
+    ASSERT_FALSE(sipim::sdp::Parse(m.m.body, &sd));
+    const sipim::sdp::Attribute* km = sipim::sdp::FindAttribute(sd, sd.media[0], "key-mgmt");
+    ASSERT_NE(km, nullptr);
+    auto i = sec::mikey::ParseKeyMgmtValue(km->value);
+    ASSERT_TRUE(i.ok());
+    EXPECT_TRUE(sec::mikey::Decode(*i).ok());
+  }
+  if (mikeyMode == 2) {
+    EXPECT_TRUE(sawInvite);  // a DH offer is over 1300 bytes: TCP
+  }
+  // Costs: the calibration's rows at the sizes of the real messages.
+  const std::string mode = s->MikeyModeName();
+  ASSERT_EQ(log.Of(SipCryptoOp::kMikeyIBuild).size(), 1u);
+  ASSERT_EQ(log.Of(SipCryptoOp::kMikeyIProcess).size(), 1u);
+  ASSERT_EQ(log.Of(SipCryptoOp::kMikeyRProcess).size(), 1u);
+  EXPECT_EQ(log.Of(SipCryptoOp::kMikeyIBuild)[0].cost, *cal->Cost("mikey_i_build", mode, 0));
+  const auto ip = log.Of(SipCryptoOp::kMikeyIProcess)[0];
+  EXPECT_GT(ip.bytes, 0u);
+  EXPECT_EQ(ip.cost, *cal->Cost("mikey_i_process", mode, ip.bytes));
+  const auto rp = log.Of(SipCryptoOp::kMikeyRProcess)[0];
+  EXPECT_EQ(rp.cost, *cal->Cost("mikey_r_process", mode, rp.bytes));
+  const auto seals = log.Of(SipCryptoOp::kSeal), opens = log.Of(SipCryptoOp::kOpen);
+  ASSERT_EQ(seals.size(), 2u);
+  ASSERT_EQ(opens.size(), 2u);
+  EXPECT_EQ(seals[0].bytes, kText.size());
+  EXPECT_EQ(seals[0].cost, *cal->Cost("seal", "aes128gcm", kText.size()));
+  EXPECT_EQ(opens[1].bytes, 6u);
+  EXPECT_EQ(opens[1].cost, *cal->Cost("open", "aes128gcm", 6));
+}
+
+}  // namespace
+
+TEST(Security, SessionMikeyDhKeysMatchAndFramesOpen) { CheckStrippedSession(2); }
+TEST(Security, SessionMikeyPskKeysMatchAndFramesOpen) { CheckStrippedSession(0); }
+TEST(Security, SessionMikeyPkeKeysMatchAndFramesOpen) { CheckStrippedSession(1); }
+TEST(Security, SessionMikeyDhhmacKeysMatchAndFramesOpen) { CheckStrippedSession(3); }
+TEST(Security, SessionMikeyEcdhKeysMatchAndFramesOpen) { CheckStrippedSession(4); }
+
+// MSRP: the SEND's body is the sealed frame (framing header: the
+// Message-ID), not the text; the IM is delivered with the text's size.
+TEST(Security, SessionMsrpSendIsSealed) {
+  Testbed tb;
+  Ptr<SipImSecurity> s = Security("mikey", 0);
+  s->SetAttribute("SealSuite", EnumValue(static_cast<int>(sec::SealSuite::kAesCmHmacSha1_80)));
+  Secure(tb, s);
+  tb.Record();
+  std::string media;
+  sipim_test::SniffTcp(tb.links[2].Get(1), 5060, &media);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", kText, SipImMode::kSessionMsrp); });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, kText.size());
+  ASSERT_EQ(s->KeyLogForTest().size(), 2u);
+  auto rx = sec::SealSession::Create(sec::SealSuite::kAesCmHmacSha1_80, s->KeyLogForTest()[0].i2r);
+  sipim::msrp::StreamParser ps;
+  int sends = 0;
+  ps.FeedAll(media, [&](const sipim::msrp::Message& m) {
+    ++sends;
+    EXPECT_EQ(m.body.size(), kText.size() + sec::SealOverhead(sec::SealSuite::kAesCmHmacSha1_80));
+    std::string plain;
+    ASSERT_TRUE(rx->Open(m.message_id, m.body, plain).ok());
+    EXPECT_EQ(plain, kText);
+  });
+  EXPECT_EQ(sends, 1);
+}
+
+// A refused MIKEY offer (its last byte flipped: the signature fails) is
+// answered 488; the session fails and its IM fails kSecurity, never sent.
+TEST(Security, SessionRefusedMikeyFailsIms) {
+  Testbed tb;
+  ExpectRefused(tb, Security("mikey", 2), SipImSecurity::kTamperMikey, SipImMode::kSessionStripped);
+  bool answered488 = false;
+  for (const auto& r : tb.tx) answered488 |= r.node == "shirley" && r.type == "488";
+  EXPECT_TRUE(answered488);
+}
+
+// A sealed frame that does not open (its tag altered) is not delivered: the
+// recipient traces a Drop kSecurity and the sender's IM fails kSecurity.
+TEST(Security, SessionTamperedFrameFails) {
+  Testbed tb;
+  ExpectRefused(tb, Security("mikey", 0), SipImSecurity::kTamperSeal, SipImMode::kSessionStripped);
+}
+
+// The rows a configuration needs are named, and a calibration without one
+// of them is refused with the row in the message.
+TEST(Security, MissingCalibrationRowIsNamed) {
+  Ptr<SipImSecurity> s = Security("smime", 2, 1);
+  s->SetAttribute("SmimeCipher", EnumValue(1));
+  const auto rows = s->RequiredRows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], std::make_pair(std::string("smime_sign_encrypt"), std::string("p256-aes128cbc-r1")));
+  CpuCalibration cal;
+  cal.Add("smime_sign_encrypt", "p256-aes128cbc-r1", 100, 1000);
+  std::string err;
+  EXPECT_FALSE(s->CheckCalibration(cal, &err));
+  EXPECT_NE(err.find("smime_decrypt_verify, p256-aes128cbc-r1"), std::string::npos) << err;
+  EXPECT_TRUE(s->CheckCalibration(*LoadCalibration(), &err)) << err;
+  Ptr<SipImSecurity> m = Security("mikey", 4);
+  EXPECT_TRUE(m->CheckCalibration(*LoadCalibration(), &err)) << err;
+  EXPECT_EQ(m->RequiredRows().size(), 5u);
+}
