@@ -406,6 +406,28 @@ TEST(Security, SessionTamperedFrameFails) {
   ExpectRefused(tb, Security("mikey", 0), SipImSecurity::kTamperSeal, SipImMode::kSessionStripped);
 }
 
+// A forked INVITE: both of Shirley's devices verify the same I_MESSAGE,
+// each against its own replay cache (a cache shared by the AOR would
+// refuse the second copy as a replay: Drop kSecurity and a 488), and the
+// IM is delivered once, sealed with the answering device's keys.
+TEST(Security, ForkedMikeyOfferVerifiedByEveryDevice) {
+  Testbed::Options o;
+  o.extraShirleyDevices = 1;
+  Testbed tb(o);
+  Ptr<SipImSecurity> s = Security("mikey", 2);
+  Secure(tb, s);
+  tb.devices[0]->SetAttribute("Security", PointerValue(s));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", kText, SipImMode::kSessionStripped); });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  for (const auto& d : tb.drops) EXPECT_NE(d.reason, SipDropReason::kSecurity) << d.detail;
+  for (const auto& r : tb.tx) EXPECT_NE(r.type, "488") << r.node;
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+  EXPECT_EQ(tb.deliveries.size(), 1u);
+}
+
 // The rows a configuration needs are named, and a calibration without one
 // of them is refused with the row in the message.
 TEST(Security, MissingCalibrationRowIsNamed) {

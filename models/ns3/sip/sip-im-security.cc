@@ -305,11 +305,12 @@ sec::Result<sec::Bytes> SipImSecurity::MikeyOffer(const std::string& caller, con
 }
 
 sec::Result<sec::Bytes> SipImSecurity::MikeyAnswer(const std::string& callee, const std::string& caller,
-                                                   const sec::Bytes& i, SipSessionCrypto* c) {
+                                                   const sec::Bytes& i, mikey::ReplayCache* replay,
+                                                   SipSessionCrypto* c) {
   mikey::Config cfg = MikeyConfig(caller, callee);
   cfg.self = RsaIdentity(callee);
   if (!cfg.self) return sec::MakeError(sec::Errc::kNotRecipient, "no certificate for " + callee);
-  mikey::Responder responder(cfg, &m_replay[callee]);
+  mikey::Responder responder(cfg, replay);
   auto r = responder.ProcessI(i);
   if (!r) return r;
   // IDi or CERTi must name the caller the INVITE's From claims.

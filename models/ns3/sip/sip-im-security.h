@@ -134,9 +134,13 @@ class SipImSecurity : public Object {
   // Caller: builds the I_MESSAGE for a session with `callee`.
   sipim::security::Result<sipim::security::Bytes> MikeyOffer(const std::string& caller, const std::string& callee,
                                                              SipSessionCrypto* c);
-  // Callee: verifies the I_MESSAGE from `caller`, keys `c`, returns the R_MESSAGE.
+  // Callee: verifies the I_MESSAGE from `caller` (refusing replays of one
+  // `replay` has seen: each UA keeps its own, as each device of a forked
+  // INVITE verifies the same offer), keys `c`, returns the R_MESSAGE.
   sipim::security::Result<sipim::security::Bytes> MikeyAnswer(const std::string& callee, const std::string& caller,
-                                                              const sipim::security::Bytes& i, SipSessionCrypto* c);
+                                                              const sipim::security::Bytes& i,
+                                                              sipim::security::mikey::ReplayCache* replay,
+                                                              SipSessionCrypto* c);
   // Caller: verifies the R_MESSAGE and keys `c`.
   sipim::security::Status MikeyFinish(const sipim::security::Bytes& r, SipSessionCrypto* c);
 
@@ -196,7 +200,6 @@ class SipImSecurity : public Object {
   std::uint8_t m_tamper = kTamperNone;
   std::vector<KeyLogEntry> m_keyLog;
   Pki m_pki[2];  // by KeyAlg
-  std::map<std::string, sipim::security::mikey::ReplayCache> m_replay;  // per responder AOR
   TracedCallback<const SipCryptoEvent&> m_cryptoTrace;
 };
 

@@ -167,6 +167,8 @@ struct SipUserAgent::Impl {
   // Pager IMs waiting for their S/MIME job on the CPU (not yet in a
   // transaction): Stop fails them, the job's completion finds them gone.
   std::unordered_set<std::uint64_t> smimePending;
+  // Security = Mikey: the I_MESSAGEs this UA accepted (RFC 3830 5.4).
+  sec::mikey::ReplayCache mikeyReplay;
   sip::Via m_top;  // scratch
   std::uint32_t m_viaCount = 0;  // scratch: via-parms of the request OnSip validated
 
@@ -1276,7 +1278,7 @@ struct SipUserAgent::Impl {
         auto parsed = sec::mikey::ParseKeyMgmtValue(keyMgmt);
         if (parsed) {
           i = std::move(*parsed);
-          r = mk->MikeyAnswer(self->m_aor, from, i, s.crypto.get());
+          r = mk->MikeyAnswer(self->m_aor, from, i, &mikeyReplay, s.crypto.get());
         } else {
           r = parsed.error();
         }
