@@ -8,13 +8,16 @@ import sys
 
 import benchjson
 
-from simlib import MODES, RESULTS, break_even, num, parameters, read_table, results_dir
+import security
+from simlib import MODES, RESULTS, break_even, linear_fit, num, parameters, read_table, results_dir
 from units import seconds
 
 
 def fmt(x, digits=0):
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
+    if isinstance(x, float) and math.isfinite(x):
+        x = round(x, digits) + 0.0  # a fit's -1e-12 is 0, not "-0.0"
     return f"{x:,.{digits}f}"
 
 
@@ -205,6 +208,38 @@ def section_race(out):
     out.append("")
 
 
+def section_security(out):
+    rows = security.points()
+    out.append("## Security: S/MIME per message vs MIKEY once + sealing (scenarios/security.ini)\n")
+    out.append("100-byte IMs, Dan to Shirley through both proxies. Every byte on the links is the output of "
+               "`models/security` (S/MIME sign-then-encrypt, " + security.algorithms() + "); every node is "
+               "charged the calibrated cost of what it does. CPU per IM is all nodes' parse and crypto time "
+               "for the point's IMs and sessions over the IMs sent.\n")
+    out.append("| security | mode | IMs per conversation | IP bytes per IM | mean latency | CPU per IM |")
+    out.append("|---|---|---:|---:|---:|---:|")
+    for p in sorted(rows, key=lambda p: (list(security.LABEL).index(p["security"]), MODES.index(p["mode"]), p["n"])):
+        out.append(f"| {security.LABEL[p['security']]} | {p['mode']} | {p['n']} | {fmt(p['ip'])} | "
+                   f"{fmt(p['latency'] * 1e3, 2)} ms | {fmt(p['cpu'] * 1e6, 1)} µs |")
+    out.append("")
+    # Per conversation of N IMs, cost(N) = per-IM value * N; fitting set-up
+    # + per-IM * N to S/MIME (pager) and to MIKEY (each session mode) gives
+    # where MIKEY's one-off exchange pays for itself.
+    def fit(sec, mode, key):
+        pts = sorted((p["n"], p[key] * p["n"]) for p in rows if p["security"] == sec and p["mode"] == mode)
+        return linear_fit([n for n, _ in pts], [c for _, c in pts]) if len(pts) >= 2 else None
+    for mode in MODES[1:]:
+        for key, unit, scale, what in (("cpu", "µs", 1e6, "CPU"), ("ip", "B", 1, "IP bytes")):
+            s, m = fit("smime", "pager", key), fit("mikey", mode, key)
+            if not s or not m:
+                continue
+            n_star = (m[0] - s[0]) / (s[1] - m[1]) if s[1] > m[1] else math.inf
+            out.append(f"- **{what}, MIKEY + sealing ({mode}) vs S/MIME (pager)**: fitted set-up "
+                       f"{fmt(m[0] * scale, 1)} {unit} and {fmt(m[1] * scale, 1)} {unit} per IM against S/MIME's "
+                       f"{fmt(s[1] * scale, 1)} {unit} per IM (set-up {fmt(s[0] * scale, 1)} {unit}): MIKEY pays "
+                       f"back after **N* = {fmt(n_star, 1)} IMs** per conversation.")
+    out.append("")
+
+
 def section_notes(out):
     """Observations about the models that the numbers above show."""
     out.append("## What the numbers say about the models\n")
@@ -300,6 +335,7 @@ def main():
     section_size(out)
     section_forking(out)
     section_race(out)
+    section_security(out)
     section_notes(out)
     section_performance(out)
     out.append("## Accounting check of every run\n")

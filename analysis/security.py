@@ -11,9 +11,16 @@ results/security/security.md and, with matplotlib, security.png/.svg.
 """
 import os
 
-from simlib import MODES, num, pyplot, read_table, results_dir, save
+from simlib import MODES, num, parameters, pyplot, read_table, results_dir, save
 
 LABEL = {"none": "no security", "smime": "S/MIME per message", "mikey": "MIKEY once + sealing"}
+
+
+def algorithms():
+    """The S/MIME, MIKEY and sealing choices the run used, from metadata.json."""
+    p = parameters("security")
+    return (f"{p['smime.algorithm']} with {p['smime.cipher']}; MIKEY mode {p['mikey.mode']}, "
+            f"sealing {p['seal.suite']}")
 
 
 def points():
