@@ -124,6 +124,7 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
       Read(v, "security", &c->security, AsString, &e) &&
       Read(v, "smime.algorithm", &c->smime_algorithm, AsString, &e) &&
       Read(v, "smime.cipher", &c->smime_cipher, AsString, &e) &&
+      Read(v, "smime.cert_cache", &c->smime_cert_cache, ParseBool, &e) &&
       Read(v, "mikey.mode", &c->mikey_mode, AsString, &e) && Read(v, "seal.suite", &c->seal_suite, AsString, &e);
   if (!ok) return e;
   c->global_routing = routing == "global";

@@ -60,6 +60,7 @@ struct RunConfig {
   std::string security = "none";  // none | smime | mikey
   std::string smime_algorithm = "rsa2048";
   std::string smime_cipher = "aes128gcm";
+  bool smime_cert_cache = false;
   std::string mikey_mode = "dh";
   std::string seal_suite = "aes128gcm";
 

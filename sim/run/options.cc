@@ -187,6 +187,10 @@ const std::vector<OptionSpec> kTable = {
      Security},
     {"smime.algorithm", "rsa2048", "security = smime: keys and certificates, rsa2048 | p256", SmimeAlgorithm},
     {"smime.cipher", "aes128gcm", "security = smime: content encryption, aes128gcm | aes128cbc", SmimeCipher},
+    {"smime.cert_cache", "false",
+     "security = smime: receivers keep verified signer certificates (a repeat sender's is not parsed or "
+     "chain-checked again; needs the calibration's -cached rows, which exist for aes128gcm)",
+     Bool},
     {"mikey.mode", "dh", "security = mikey: psk | pke | dh | dhhmac | ecdh-ext", MikeyMode},
     {"seal.suite", "aes128gcm", "security = mikey: per-message sealing, aes128gcm | aescm-hmacsha1-80", SealSuite},
 };

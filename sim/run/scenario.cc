@@ -129,6 +129,7 @@ Ptr<SipImSecurity> MakeSecurity(const RunConfig& c) {
   s->SetAttribute("Mode", EnumValue(c.security == "smime" ? kSecuritySmime : kSecurityMikey));
   s->SetAttribute("SmimeAlgorithm", EnumValue(c.smime_algorithm == "p256" ? 1 : 0));
   s->SetAttribute("SmimeCipher", EnumValue(c.smime_cipher == "aes128cbc" ? 1 : 0));
+  s->SetAttribute("SmimeCertCache", BooleanValue(c.smime_cert_cache));
   const char* const modes[] = {"psk", "pke", "dh", "dhhmac", "ecdh-ext"};
   for (int m = 0; m < 5; ++m) {
     if (c.mikey_mode == modes[m]) s->SetAttribute("MikeyMode", EnumValue(m));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "msrp/msrp.h"
+#include "ns3/boolean.h"
 #include "ns3/pointer.h"
 #include "ns3/ppp-header.h"
 #include "ns3/sip/sip-im-security.h"
@@ -230,6 +231,44 @@ TEST(Security, PagerCpuIsCalibratedCost) {
   EXPECT_DOUBLE_EQ(messageSent, 1.0 + sign.GetSeconds());
 }
 
+// SmimeCertCache: Shirley keeps Dan's certificate once it has verified it,
+// so of three IMs from Dan the first is received at the full cost
+// (certificate parsed, chain checked: smime_decrypt_verify ...-r1) and the
+// next two at the cached row's (...-r1-cached), each charged exactly the
+// calibration's cost; all three are delivered. Without the cache all three
+// pay the full cost. (Charging the cached row for the first receive, or
+// never, fails this test.)
+TEST(Security, PagerCertCacheChargesTheCachedRowForARepeatSender) {
+  for (const bool cache : {true, false}) {
+    Testbed tb;
+    Ptr<CpuCalibration> cal = LoadCalibration();
+    Ptr<SipImSecurity> s = Security("smime");
+    s->SetAttribute("SmimeCertCache", BooleanValue(cache));
+    Secure(tb, s, cal);
+    tb.Record();
+    CryptoLog log;
+    log.Attach(s);
+    for (int i = 0; i < 3; ++i) {
+      Simulator::Schedule(Seconds(1 + i), [&tb]() { tb.dan->SendIm("shirley@office.com", kText, SipImMode::kPager); });
+    }
+    Simulator::Stop(Seconds(8));
+    Simulator::Run();
+    EXPECT_EQ(tb.deliveries.size(), 3u) << "cache " << cache;
+    const auto full = log.Of(SipCryptoOp::kSmimeDecryptVerify);
+    const auto cached = log.Of(SipCryptoOp::kSmimeDecryptVerifyCached);
+    ASSERT_EQ(full.size(), cache ? 1u : 3u) << "cache " << cache;
+    ASSERT_EQ(cached.size(), cache ? 2u : 0u) << "cache " << cache;
+    const Time fullCost = *cal->Cost("smime_decrypt_verify", "rsa2048-aes128gcm-r1", kText.size());
+    const Time cachedCost = *cal->Cost("smime_decrypt_verify", "rsa2048-aes128gcm-r1-cached", kText.size());
+    EXPECT_LT(cachedCost, fullCost);
+    for (const auto& e : full) EXPECT_EQ(e.cost, fullCost);
+    for (const auto& e : cached) EXPECT_EQ(e.cost, cachedCost);
+    if (cache) {
+      EXPECT_LT(full[0].attr.id, cached[0].attr.id);  // the first IM paid in full
+    }
+  }
+}
+
 namespace {
 
 // Dan sends one IM in `mode` with `tamper` on: it is never delivered, its
@@ -442,6 +481,10 @@ TEST(Security, MissingCalibrationRowIsNamed) {
   EXPECT_FALSE(s->CheckCalibration(cal, &err));
   EXPECT_NE(err.find("smime_decrypt_verify, p256-aes128cbc-r1"), std::string::npos) << err;
   EXPECT_TRUE(s->CheckCalibration(*LoadCalibration(), &err)) << err;
+  // The cache's row exists for GCM only: CBC with the cache is refused, naming it.
+  s->SetAttribute("SmimeCertCache", BooleanValue(true));
+  EXPECT_FALSE(s->CheckCalibration(*LoadCalibration(), &err));
+  EXPECT_NE(err.find("smime_decrypt_verify, p256-aes128cbc-r1-cached"), std::string::npos) << err;
   Ptr<SipImSecurity> m = Security("mikey", 4);
   EXPECT_TRUE(m->CheckCalibration(*LoadCalibration(), &err)) << err;
   EXPECT_EQ(m->RequiredRows().size(), 5u);

@@ -44,6 +44,7 @@
 #include "ns3/sip/cpu-calibration.h"
 #include "ns3/sip/sip-im-types.h"
 #include "ns3/traced-callback.h"
+#include "security/cert_cache.h"
 #include "security/mikey.h"
 #include "security/pki.h"
 #include "security/seal.h"
@@ -64,6 +65,9 @@ enum SipSecurityMode : std::uint8_t {
 enum class SipCryptoOp : std::uint8_t {
   kSmimeSignEncrypt,   // smime_sign_encrypt,<alg>-<cipher>-r1 by plaintext size
   kSmimeDecryptVerify, // smime_decrypt_verify,<alg>-<cipher>-r1 by plaintext size
+  // SmimeCertCache: the signer's certificate was in the receiver's cache
+  // (parsed and chain-checked before): smime_decrypt_verify,<alg>-<cipher>-r1-cached
+  kSmimeDecryptVerifyCached,
   kMikeyIBuild,        // mikey_i_build,<mode> (size 0)
   kMikeyIProcess,      // mikey_i_process,<mode> by I_MESSAGE size
   kMikeyRProcess,      // mikey_r_process,<mode> by R_MESSAGE size
@@ -125,10 +129,14 @@ class SipImSecurity : public Object {
   sipim::security::Result<sipim::security::SmimeBody> SmimeSend(const std::string& from, const std::string& to,
                                                                  std::string_view text);
   // Decrypts and verifies a received body at `me` (chain to the CA, the
-  // signer naming `fromAor`); the plain text on success.
+  // signer naming `fromAor`); the plain text on success. With
+  // SmimeCertCache, through `me`'s certificate cache; `*op` says which cost
+  // the receive has: kSmimeDecryptVerifyCached when the signer's
+  // certificate was already cached and chain-checked (no parse, no chain
+  // verification), kSmimeDecryptVerify otherwise.
   sipim::security::Result<sipim::security::Received> SmimeReceive(const std::string& me, const std::string& fromAor,
                                                                    std::string_view contentType,
-                                                                   std::string_view body);
+                                                                   std::string_view body, SipCryptoOp* op);
 
   // ---- MIKEY + sealing (sessions) ----
   // Caller: builds the I_MESSAGE for a session with `callee`.
@@ -197,6 +205,9 @@ class SipImSecurity : public Object {
   std::uint8_t m_mikeyMode = 2;    // index of mikey::Mode (default dh)
   std::uint8_t m_sealSuite = static_cast<std::uint8_t>(sipim::security::SealSuite::kAes128Gcm);
   std::uint32_t m_keyPool = 2;
+  // SmimeCertCache: each receiver's signer certificates, by its AOR.
+  bool m_smimeCertCache = false;
+  std::map<std::string, std::unique_ptr<sipim::security::CertCache>> m_certCaches;
   std::uint8_t m_tamper = kTamperNone;
   std::vector<KeyLogEntry> m_keyLog;
   Pki m_pki[2];  // by KeyAlg

@@ -681,14 +681,15 @@ struct SipUserAgent::Impl {
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
     const std::string from = FromUri(msg);
     const sip::Header* ct = msg.Find(sip::HeaderId::kContentType);
-    auto got = Smime()->SmimeReceive(self->m_aor, from, ct ? ct->value : std::string_view(), msg.body);
+    SipCryptoOp op = SipCryptoOp::kSmimeDecryptVerify;
+    auto got = Smime()->SmimeReceive(self->m_aor, from, ct ? ct->value : std::string_view(), msg.body, &op);
     // Charged at the plain text's size; a body that does not open, at its own.
     const std::size_t size = got ? got->body.size() : msg.body.size();
     const std::uint64_t txnId = t->id;
     auto raw = std::make_shared<std::string>(msg.raw);
     auto result = std::make_shared<sec::Result<sec::Received>>(std::move(got));
     const std::uint32_t hops = vias > 0 ? vias - 1 : 0;
-    Smime()->Charge(cpu, nodeId, attr, SipCryptoOp::kSmimeDecryptVerify, size,
+    Smime()->Charge(cpu, nodeId, attr, op, size,
                     [this, txnId, raw, result, attr, imId, from, hops]() {
                       if (!self->m_running) return;
                       ServerTxn* tx = stx->FindById(txnId);
