@@ -376,9 +376,8 @@ std::optional<std::string> UnquoteValue(std::string* s) {
   }
   if (i == s->size()) return std::string("the quote is never closed");
   const std::string rest = s->substr(i + 1);
-  const std::string after = Trim(rest);
-  if (!after.empty() && !((after[0] == '#' || after[0] == ';') && rest[0] != '#' && rest[0] != ';')) {
-    return "unexpected '" + after + "' after the closing quote";
+  if (!Trim(WithoutTrailingComment(rest)).empty()) {
+    return "unexpected '" + Trim(rest) + "' after the closing quote";
   }
   *s = text;
   return std::nullopt;
@@ -421,14 +420,14 @@ std::optional<OptionError> ParseIni(const std::string& text, const std::string& 
     }
     // A comment may follow the value after whitespace; a quoted value keeps
     // its '#', ';' and outer spaces.
+    // The comment search runs before trimming, so that "key = # why" is an
+    // empty value and a comment.
     const std::string after_eq = line.substr(eq + 1);
     std::string value = Trim(after_eq);
-    if (!value.empty() && (value[0] == '#' || value[0] == ';') && after_eq[0] != value[0]) {
-      value.clear();  // "key = # why": an empty value, then a comment
-    } else if (!value.empty() && value[0] == '"') {
+    if (!value.empty() && value[0] == '"') {
       if (auto error = UnquoteValue(&value)) return OptionError{where + ": value of '" + key + "': " + *error};
     } else {
-      value = WithoutTrailingComment(value);
+      value = Trim(WithoutTrailingComment(after_eq));
     }
     if (!section.empty()) key = section + "." + key;
     entries->push_back(IniEntry{key, value, line_no});
