@@ -1,4 +1,5 @@
 #include "security/cert_cache.h"
+#include "security/wall_clock.h"
 
 namespace sipim::security {
 
@@ -81,7 +82,7 @@ std::time_t CheckTime(X509_STORE* s, std::optional<std::time_t> at_time) {
     const X509_VERIFY_PARAM* param = X509_STORE_get0_param(s);
     if ((X509_VERIFY_PARAM_get_flags(param) & X509_V_FLAG_USE_CHECK_TIME) != 0) return X509_VERIFY_PARAM_get_time(param);
   }
-  return std::time(nullptr);
+  return WallClockSeconds();
 }
 
 }  // namespace

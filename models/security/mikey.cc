@@ -1,4 +1,5 @@
 #include "security/mikey.h"
+#include "security/wall_clock.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -35,7 +36,7 @@ const char* DhGroupName(DhGroup g) {
 
 std::uint64_t NtpNow() {
   using namespace std::chrono;
-  const auto ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+  const auto ns = duration_cast<nanoseconds>(WallClockNow().time_since_epoch()).count();
   const std::uint64_t secs = static_cast<std::uint64_t>(ns / 1000000000) + 2208988800ULL;
   const std::uint64_t frac = (static_cast<std::uint64_t>(ns % 1000000000) << 32) / 1000000000ULL;
   return (secs << 32) | frac;

@@ -1,4 +1,5 @@
 #include "security/pki.h"
+#include "security/wall_clock.h"
 
 #include <openssl/ec.h>
 #include <openssl/pem.h>
@@ -55,10 +56,11 @@ static Result<X509Ptr> NewCert(const std::string& cn, EVP_PKEY* subject_key, std
                                const Validity& v) {
   X509Ptr cert(X509_new());
   if (!cert) return CryptoError("X509_new");
+  std::time_t now = WallClockSeconds();
   if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
       ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()), serial) != 1 ||
-      X509_gmtime_adj(X509_getm_notBefore(cert.get()), static_cast<long>(v.not_before_s)) == nullptr ||
-      X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(v.not_after_s)) == nullptr ||
+      X509_time_adj(X509_getm_notBefore(cert.get()), static_cast<long>(v.not_before_s), &now) == nullptr ||
+      X509_time_adj(X509_getm_notAfter(cert.get()), static_cast<long>(v.not_after_s), &now) == nullptr ||
       X509_set_pubkey(cert.get(), subject_key) != 1) {
     return CryptoError("certificate fields");
   }
@@ -310,7 +312,14 @@ static Status CheckChain(X509* cert, STACK_OF(X509) * untrusted, X509_STORE* tru
       (purpose != 0 && X509_STORE_CTX_set_purpose(sc.get(), purpose) != 1)) {
     return CryptoError("X509_STORE_CTX_init");
   }
-  if (at_time) X509_STORE_CTX_set_time(sc.get(), 0, *at_time);
+  if (at_time) {
+    X509_STORE_CTX_set_time(sc.get(), 0, *at_time);
+  } else if (WallClockReplaced() &&
+             (X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(trust)) & X509_V_FLAG_USE_CHECK_TIME) == 0) {
+    // OpenSSL would check against the system clock; the certificates were
+    // made, and are used, on the replacement clock.
+    X509_STORE_CTX_set_time(sc.get(), 0, WallClockSeconds());
+  }
   if (X509_verify_cert(sc.get()) != 1) {
     int err = X509_STORE_CTX_get_error(sc.get());
     DrainOpenSslErrors();

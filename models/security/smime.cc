@@ -1,4 +1,5 @@
 #include "security/smime.h"
+#include "security/wall_clock.h"
 
 #include "security/enveloped_data.h"
 #include "security/kdf.h"
@@ -266,7 +267,7 @@ Result<std::string> LeanSign(const Identity& signer, std::string_view entity, co
   v.content = {reinterpret_cast<const unsigned char*>(entity.data()), entity.size()};
   std::string attrs;
   if (opts.signed_attributes) {
-    attrs = BuildSignedAttrs(digest, std::time(nullptr));
+    attrs = BuildSignedAttrs(digest, WallClockSeconds());
     v.has_signed_attrs = true;
     v.signed_attrs = {reinterpret_cast<const unsigned char*>(attrs.data()), attrs.size()};
     unsigned char hdr[kMaxSetHeader];

@@ -21,6 +21,8 @@
 #include "ns3/sip/sip-im-security.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
+#include "security/deterministic_rand.h"
+#include "security/wall_clock.h"
 #include "topology.h"
 #include "workload.h"
 #ifdef SIPIM_RUN_HAVE_SCTP
@@ -33,6 +35,10 @@ namespace sipim::run {
 using namespace ns3;
 
 namespace {
+
+// Simulated time 0 as a wall-clock instant (2026-01-01T00:00:00Z), for the
+// crypto's clock: certificates, signing times, MIKEY timestamps.
+constexpr std::int64_t kSimulationEpochUnixSeconds = 1767225600;
 
 const char* ModeName(SipImMode m) {
   switch (m) {
@@ -202,6 +208,18 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   const auto wall_start = std::chrono::steady_clock::now();
   RngSeedManager::SetSeed(static_cast<std::uint32_t>(c.seed));
   RngSeedManager::SetRun(c.run);
+  // The crypto is real and draws random bytes (keys, CMS content keys, MIKEY
+  // RANDs, ECDSA nonces, on which a P-256 signature's length depends): they
+  // come from (seed, run) too, so that the point repeats byte for byte.
+  auto openssl_random = sipim::security::DeterministicRandom::Install(c.seed, c.run);
+  if (!openssl_random.ok()) throw std::runtime_error(openssl_random.error().ToString());
+  // And the crypto's wall clock (signing times, MIKEY timestamps, certificate
+  // validity) is simulated time, from a fixed epoch, not the host's clock.
+  const sipim::security::ScopedWallClock simulated_clock([] {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(kSimulationEpochUnixSeconds)) +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(
+               std::chrono::nanoseconds(Simulator::Now().GetNanoSeconds()));
+  });
   SipResetIdCounters();
   // TCP segments fill the path MTU (IP 20 + TCP 20 + timestamps 12 bytes of
   // headers), not ns-3's 536-byte default, as a real stack would.
