@@ -296,6 +296,25 @@ ParseError BuildStrippedMessage(const StrippedMessageSpec& s, std::string* out) 
   return {};
 }
 
+ParseError BuildStrippedResponse(const Message& req, int status, std::string* out) {
+  if (!req.is_request) return BuildError("not a request");
+  if (status < 300 || status > 699) return BuildError("a stripped MESSAGE is answered only when refused: status 300-699");
+  const Header* from = req.Find(HeaderId::kFrom);
+  const Header* to = req.Find(HeaderId::kTo);
+  if (from == nullptr || to == nullptr) return BuildError("request lacks From or To");
+  EmitInto(out, [&](auto& sink) {
+    sink.Put("SIP/2.0 ");
+    AppendUint(static_cast<std::uint64_t>(status), sink);
+    sink.Put(' ');
+    sink.Put(DefaultReason(status));
+    sink.Put("\r\n");
+    sink.Put(from->line);
+    sink.Put(to->line);
+    AppendBody({}, {}, sink);
+  });
+  return {};
+}
+
 ParseError BuildCancel(const Message& invite, std::string* out) {
   const Header* to = invite.Find(HeaderId::kTo);
   if (to == nullptr) return BuildError("INVITE lacks To");

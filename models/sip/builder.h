@@ -88,6 +88,15 @@ struct StrippedMessageSpec {
 };
 ParseError BuildStrippedMessage(const StrippedMessageSpec& spec, std::string* out);
 
+// The answer to a stripped MESSAGE that was not accepted (sipim's session
+// security: 493 Undecipherable, RFC 3261 23.2, for an S/MIME body that does
+// not open). Stripped as the request is: the status line, the request's
+// From and To copied, Content-Length 0; no Via, Call-ID or CSeq to copy,
+// and none needed on the session's own connection. Checks: `request` is a
+// request with From and To, the status is 300-699 (a stripped MESSAGE
+// that is accepted gets no answer).
+ParseError BuildStrippedResponse(const Message& request, int status, std::string* out);
+
 // CANCEL for a parsed INVITE (RFC 3261 section 9.1): same Request-URI, top
 // Via, From, To, Call-ID, Route and CSeq number, method CANCEL.
 ParseError BuildCancel(const Message& invite, std::string* out);

@@ -328,5 +328,41 @@ TEST(SipBuilder, StrippedMessageRoundTrip) {
   }
 }
 
+// The answer to a refused stripped MESSAGE (493 for an S/MIME body that
+// does not open) is as stripped as the request: status line, the request's
+// From and To, Content-Length 0; it frames on a stream and parses as a
+// response with that status. A 2xx, a response or a request without To is
+// refused and leaves the output alone.
+TEST(SipBuilder, StrippedResponseCopiesFromAndTo) {
+  StrippedMessageSpec spec;
+  spec.request_uri = "sip:shirley@office.com";
+  spec.from_uri = "sip:dan@home.com";
+  spec.to_uri = "sip:shirley@office.com";
+  spec.content_type = "application/pkcs7-mime";
+  spec.body = "not really CMS";
+  std::string req;
+  ASSERT_FALSE(BuildStrippedMessage(spec, &req));
+  Message m;
+  ASSERT_FALSE(Parse(req, Framing::kStream, &m));
+  std::string out = "prefix";
+  ASSERT_FALSE(BuildStrippedResponse(m, 493, &out));
+  const std::string built = out.substr(6);
+  EXPECT_EQ(built,
+            "SIP/2.0 493 Undecipherable\r\nFrom: <sip:dan@home.com>\r\nTo: <sip:shirley@office.com>\r\n"
+            "Content-Length: 0\r\n\r\n");
+  Message r;
+  ASSERT_FALSE(Parse(built, Framing::kStream, &r));
+  EXPECT_FALSE(r.is_request);
+  EXPECT_EQ(r.status_code, 493);
+  EXPECT_EQ(r.size, built.size());
+  std::string untouched = "keep";
+  EXPECT_TRUE(BuildStrippedResponse(m, 200, &untouched));
+  EXPECT_TRUE(BuildStrippedResponse(r, 493, &untouched));
+  Message noTo;
+  ASSERT_FALSE(Parse("MESSAGE sip:b@y SIP/2.0\r\nFrom: <sip:a@x>\r\nContent-Length: 0\r\n\r\n", Framing::kStream, &noTo));
+  EXPECT_TRUE(BuildStrippedResponse(noTo, 493, &untouched));
+  EXPECT_EQ(untouched, "keep");
+}
+
 }  // namespace
 }  // namespace sipim::sip
