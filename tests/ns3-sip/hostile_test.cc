@@ -1406,3 +1406,111 @@ TEST_F(Hostile, CancelledInviteWithoutFinalResponseIsAbandoned) {
   EXPECT_NEAR(tb.outcomes[0].time, 3.0 + 32.0, 1e-6);
   EXPECT_FALSE(tb.dan->HasSession("shirley@office.com"));
 }
+
+// Timer C (RFC 3261 16.6 step 11, 16.8) on a branch with a provisional
+// response: Shirley sends 100 at once and would answer only after 400 s;
+// Dan sets no InviteTimeout. home.com's timer C (181 s, the default; off at
+// office.com) fires 181 s after it forwarded the INVITE: it CANCELs its
+// branch, office.com CANCELs Shirley, whose 487 goes back to Dan and fails
+// the IM (session set-up failed) at about 182 s. Before, nothing ended the INVITE: the IM was
+// delivered after Shirley's 400 s.
+TEST_F(Hostile, ProxyTimerCCancelsABranchThatOnlyHadAProvisional) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(400)));
+  tb.office->SetAttribute("TimerC", TimeValue(Seconds(0)));
+  std::vector<bool> fired;
+  tb.home->TraceConnectWithoutContext("TimerC", MakeCallback(+[](std::vector<bool>* v, SipAttribution, bool c) {
+                                                  v->push_back(c);
+                                                }).Bind(&fired));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(500);
+  std::vector<double> homeInvites, homeCancels;
+  std::size_t shirley487 = 0, shirley200 = 0, home487ToDan = 0;
+  for (const auto& r : tb.TxAfter(0)) {
+    home487ToDan += r.node == "home" && r.type == "487" && r.peer == "dan";
+    if (r.node == "home" && r.type == "INVITE" && !r.retransmission) homeInvites.push_back(r.time);
+    if (r.node == "home" && r.type == "OTHER" && r.peer == "office") homeCancels.push_back(r.time);
+    shirley487 += r.node == "shirley" && r.type == "487";
+    shirley200 += r.node == "shirley" && r.type == "200";  // the CANCEL's only
+  }
+  ASSERT_EQ(homeInvites.size(), 1u);
+  ASSERT_FALSE(homeCancels.empty());
+  EXPECT_NEAR(homeCancels[0], homeInvites[0] + 181, 1e-6);
+  EXPECT_EQ(fired, std::vector<bool>{true});
+  EXPECT_EQ(tb.home->GetTimerCExpirations(), 1u);
+  EXPECT_EQ(tb.office->GetTimerCExpirations(), 0u);
+  EXPECT_EQ(shirley487, 1u);
+  EXPECT_EQ(shirley200, 1u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_EQ(home487ToDan, 1u);
+  EXPECT_LT(tb.outcomes[0].time, homeInvites[0] + 182);
+  EXPECT_TRUE(tb.deliveries.empty());
+  EXPECT_FALSE(tb.dan->HasSession("shirley@office.com"));
+}
+
+// Timer C on a branch with no response at all (RFC 3261 16.8): office.com
+// hears nothing from Shirley (everything she sends it is lost), so its
+// branch stays Calling; with TimerC at 10 s (home.com's off) the branch is
+// treated as if it had received 408 before timer B's 32 s. No CANCEL goes
+// to Shirley (9.1: not before a provisional); the 408 reaches Dan, whose
+// IM fails as a session that could not be set up.
+TEST_F(Hostile, ProxyTimerCAnswers408ForABranchWithoutResponse) {
+  tb.office->SetAttribute("TimerC", TimeValue(Seconds(10)));
+  tb.home->SetAttribute("TimerC", TimeValue(Seconds(0)));
+  Ptr<NetDevice> officeSide = tb.links[2].Get(0);
+  Simulator::Schedule(Seconds(0.9), [officeSide]() {  // after Shirley registered
+    officeSide->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(-1)));
+  });
+  std::vector<bool> fired;
+  tb.office->TraceConnectWithoutContext("TimerC", MakeCallback(+[](std::vector<bool>* v, SipAttribution, bool c) {
+                                                    v->push_back(c);
+                                                  }).Bind(&fired));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(60);
+  double officeInvite = -1;
+  std::size_t officeCancels = 0, office408 = 0, home408ToDan = 0;
+  for (const auto& r : tb.TxAfter(0)) {
+    home408ToDan += r.node == "home" && r.type == "408" && r.peer == "dan";
+    if (r.node == "office" && r.type == "INVITE" && !r.retransmission && officeInvite < 0) officeInvite = r.time;
+    officeCancels += r.node == "office" && r.type == "OTHER";
+    office408 += r.node == "office" && r.type == "408";
+  }
+  ASSERT_GT(officeInvite, 0);
+  EXPECT_EQ(fired, std::vector<bool>{false});
+  EXPECT_EQ(officeCancels, 0u);
+  EXPECT_EQ(office408, 1u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_EQ(home408ToDan, 1u);
+  EXPECT_NEAR(tb.outcomes[0].time, officeInvite + 10, 0.05);
+}
+
+// RFC 3261 9.1 and 16.8: timer C CANCELled home.com's branch, but from 180 s
+// on nothing office.com sends home.com arrives, so neither the CANCEL's 200
+// nor the INVITE's 487 comes. 64*T1 (32 s) after the CANCEL the branch is
+// given up as 408, which goes to Dan. Without that wait the INVITE would
+// stay open at home.com (and Dan's IM with it) until Shirley's answer.
+TEST_F(Hostile, ProxyGivesUpACancelledBranchWithoutFinalResponse) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(400)));
+  tb.office->SetAttribute("TimerC", TimeValue(Seconds(0)));
+  Ptr<NetDevice> homeSide = tb.links[1].Get(0);
+  Simulator::Schedule(Seconds(180), [homeSide]() {
+    homeSide->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(-1)));
+  });
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(500);
+  double cancelAt = -1;
+  std::size_t home408ToDan = 0;
+  for (const auto& r : tb.TxAfter(0)) {
+    if (r.node == "home" && r.type == "OTHER" && !r.retransmission && cancelAt < 0) cancelAt = r.time;
+    home408ToDan += r.node == "home" && r.type == "408" && r.peer == "dan";
+  }
+  ASSERT_GT(cancelAt, 180);
+  EXPECT_EQ(home408ToDan, 1u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_NEAR(tb.outcomes[0].time, cancelAt + 32, 0.05);
+  EXPECT_TRUE(tb.deliveries.empty());
+}

@@ -67,6 +67,16 @@ struct SipProxy::Impl {
   };
   std::unordered_map<std::uint64_t, Forward> forwards;  // by server txn id
 
+  // Timer C (RFC 3261 16.6 step 11, 16.7 step 2, 16.8) of each INVITE
+  // branch still without a final response, by branch. After it fired on a
+  // branch with a provisional response, `event` is the 64*T1 wait for the
+  // 487 to the proxy's CANCEL (9.1) and the timer is not re-armed.
+  struct TimerC {
+    EventId event;
+    bool cancelSent = false;
+  };
+  std::unordered_map<std::string, TimerC> timerC;
+
   sip::Message parsed;  // scratch for re-parsing stored messages
 
   explicit Impl(SipProxy* s) : self(s) {}
@@ -137,13 +147,14 @@ struct SipProxy::Impl {
     // RFC 3261 16.7 step 6/8.1.3.1: a transport error on a branch counts as 503.
     ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
       for (ClientTxn* t : ctx->WaitingFor(c.transport(), c.peer(), c.peerPort())) {
-        OnBranchFailure(*t, 503);
-        ctx->Remove(t);
+        FailBranch(t, 503);
       }
     });
   }
 
   void Stop() {
+    for (auto& kv : timerC) kv.second.event.Cancel();
+    timerC.clear();
     if (ctx) ctx->Clear();
     if (stx) stx->Clear();
     if (ep) ep->Stop();
@@ -429,12 +440,68 @@ struct SipProxy::Impl {
     txn->type = sipns3::TypeOf(msg);
     txn->cookie = stxId;
     txn->index = index;
+    const std::string branch = txn->invite ? txn->branch : std::string();
     if (!ctx->Start(std::move(txn))) {
       Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "transport unavailable");
       return 503;
     }
+    if (!branch.empty()) ArmTimerC(branch);
     ++self->m_requestsForwarded;
     return 0;
+  }
+
+  // Starts, or restarts on a provisional response, an INVITE branch's
+  // timer C. Off when the TimerC attribute is 0.
+  void ArmTimerC(const std::string& branch) {
+    if (self->m_timerC.IsZero()) return;
+    TimerC& c = timerC[branch];
+    if (c.cancelSent) return;
+    c.event.Cancel();
+    c.event = Simulator::Schedule(self->m_timerC, &Impl::OnTimerC, this, branch);
+  }
+
+  void StopTimerC(const std::string& branch) {
+    auto it = timerC.find(branch);
+    if (it == timerC.end()) return;
+    it->second.event.Cancel();
+    timerC.erase(it);
+  }
+
+  // RFC 3261 16.8: timer C fired. A branch with a provisional response is
+  // CANCELled (its 487 then goes upstream as any final response); one
+  // without is treated as if it had received 408.
+  void OnTimerC(std::string branch) {
+    ClientTxn* t = ctx->Find(branch);
+    if (!t || t->state == ClientTxn::State::kCompleted) {
+      timerC.erase(branch);
+      return;
+    }
+    ++self->m_timerCExpirations;
+    self->m_timerCTrace(t->attr, t->state == ClientTxn::State::kProceeding);
+    if (t->state == ClientTxn::State::kCalling) {
+      timerC.erase(branch);
+      FailBranch(t, 408);
+      return;
+    }
+    CancelBranch(*t);
+    // 9.1: a CANCELled INVITE whose final response has not come 64*T1
+    // later is given up; for a proxy, that is 408 as well.
+    TimerC& c = timerC[branch];
+    c.cancelSent = true;
+    c.event = Simulator::Schedule(64 * timers.t1, &Impl::OnCancelledBranchSilent, this, branch);
+  }
+
+  void OnCancelledBranchSilent(std::string branch) {
+    timerC.erase(branch);
+    ClientTxn* t = ctx->Find(branch);
+    if (t && t->state != ClientTxn::State::kCompleted) FailBranch(t, 408);
+  }
+
+  // A branch that ends without a final response: `status` upstream (if
+  // nothing better came) and the transaction is gone.
+  void FailBranch(ClientTxn* t, int status) {
+    OnBranchFailure(*t, status);
+    ctx->Remove(t);
   }
 
   // ACK for a 2xx (its own transaction): forward without state.
@@ -617,9 +684,13 @@ struct SipProxy::Impl {
       ctx->OnProvisional(txn);
       auto fit = forwards.find(stxId);
       if (fit != forwards.end() && fit->second.cancelled) CancelBranch(*txn);
-      if (status > 100) Upstream(stxId, msg, attr);
+      if (status > 100) {
+        if (txn->invite) ArmTimerC(txn->branch);  // 16.7 step 2: not on 100
+        Upstream(stxId, msg, attr);
+      }
       return;
     }
+    if (txn->invite) StopTimerC(txn->branch);
     if (txn->invite && status >= 300) ctx->OnInviteFailure(txn, SendAckForFailure(*txn, msg));
     else ctx->OnFinal(txn);
     auto fit = forwards.find(stxId);
@@ -669,6 +740,7 @@ struct SipProxy::Impl {
   // A branch without a response: 408 (timer B/F) or 503 (transport error),
   // built from the original request (its Via stack is the upstream one).
   void OnBranchFailure(ClientTxn& txn, int status) {
+    if (txn.invite) StopTimerC(txn.branch);
     const std::uint64_t stxId = txn.cookie;
     auto fit = forwards.find(stxId);
     if (fit == forwards.end()) return;
@@ -774,6 +846,11 @@ TypeId SipProxy::GetTypeId() {
           .AddAttribute("MaxConnectionsPerPeer", sipns3::kMaxConnectionsPerPeerHelp,
                         UintegerValue(sipns3::kMaxConnectionsPerPeer),
                         MakeUintegerAccessor(&SipProxy::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
+          .AddAttribute("TimerC",
+                        "RFC 3261 16.6 step 11: how long a forwarded INVITE may go without a final response "
+                        "(restarted by each provisional other than 100); then the branch is CANCELled, or "
+                        "treated as 408 when nothing came. The RFC asks for more than 3 minutes; 0 turns it off.",
+                        TimeValue(Seconds(181)), MakeTimeAccessor(&SipProxy::m_timerC), MakeTimeChecker(Time(0)))
           .AddTraceSource("Tx", "A SIP message was sent.", MakeTraceSourceAccessor(&SipProxy::m_txTrace),
                           "ns3::SipWireTracedCallback")
           .AddTraceSource("Rx", "A SIP message was received and parsed.",
@@ -782,7 +859,11 @@ TypeId SipProxy::GetTypeId() {
                           MakeTraceSourceAccessor(&SipProxy::m_dropTrace), "ns3::SipDropTracedCallback")
           .AddTraceSource("Fork", "A request was forked to several contacts.",
                           MakeTraceSourceAccessor(&SipProxy::m_forkTrace),
-                          "ns3::SipProxy::ForkTracedCallback");
+                          "ns3::SipProxy::ForkTracedCallback")
+          .AddTraceSource("TimerC", "Timer C fired on an INVITE branch (cancelled: it had a provisional "
+                          "response and gets a CANCEL; otherwise it is treated as 408).",
+                          MakeTraceSourceAccessor(&SipProxy::m_timerCTrace),
+                          "ns3::SipProxy::TimerCTracedCallback");
   return tid;
 }
 

@@ -31,8 +31,11 @@
 //   T1, T2, T4 (500 ms, 4 s, 5 s), Mtu (1500), SwitchToTcpAboveMtu (true),
 //   EnforceSizeLimit (false), MessageSizeLimit (1300), MaxBindingsPerAor (32),
 //   ConnectionIdleTimeout (120 s: a SIP connection idle that long is closed; 0 = never),
-//   MaxConnectionsPerPeer (64: SIP connections one IP address may open here; 0 = no limit).
-// Trace sources: Tx, Rx, Drop (as SipUserAgent), Fork (ForkTracedCallback).
+//   MaxConnectionsPerPeer (64: SIP connections one IP address may open here; 0 = no limit),
+//   TimerC (181 s; 0 = off: an INVITE branch with no final response that long is
+//   CANCELled if it had a provisional response, else answered 408, RFC 3261 16.8).
+// Trace sources: Tx, Rx, Drop (as SipUserAgent), Fork (ForkTracedCallback),
+//   TimerC (TimerCTracedCallback).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -69,11 +72,15 @@ class SipProxy : public Application {
   std::uint64_t GetRetransmissions() const { return m_retransmissions; }
   std::uint64_t GetRegistrations() const { return m_registrations; }
   std::uint64_t GetDrops() const { return m_drops; }
+  std::uint64_t GetTimerCExpirations() const { return m_timerCExpirations; }
   // SIP stream connections (TCP/SCTP) open now (see ConnectionIdleTimeout).
   std::size_t GetStreamConnections() const;
 
   // Trace "Fork": a request went to `branches` contacts.
   typedef void (*ForkTracedCallback)(SipAttribution attr, std::uint32_t branches);
+  // Timer C fired on a branch of the INVITE `attr`; `cancelled` when the
+  // branch had a provisional response and was CANCELled (else: 408).
+  typedef void (*TimerCTracedCallback)(SipAttribution attr, bool cancelled);
 
  protected:
   void DoDispose() override;
@@ -94,6 +101,7 @@ class SipProxy : public Application {
   std::uint32_t m_messageSizeLimit = 1300;
   std::uint32_t m_maxBindingsPerAor = 32;
   Time m_connectionIdleTimeout;
+  Time m_timerC;
   std::uint32_t m_maxConnectionsPerPeer = 64;
 
   struct Impl;
@@ -101,12 +109,13 @@ class SipProxy : public Application {
   std::unique_ptr<Impl> m_impl;
 
   std::uint64_t m_requestsReceived = 0, m_requestsForwarded = 0, m_responsesForwarded = 0;
-  std::uint64_t m_retransmissions = 0, m_registrations = 0, m_drops = 0;
+  std::uint64_t m_retransmissions = 0, m_registrations = 0, m_drops = 0, m_timerCExpirations = 0;
 
   TracedCallback<const SipWireEvent&> m_txTrace;
   TracedCallback<const SipWireEvent&> m_rxTrace;
   TracedCallback<const SipDropEvent&> m_dropTrace;
   TracedCallback<SipAttribution, std::uint32_t> m_forkTrace;
+  TracedCallback<SipAttribution, bool> m_timerCTrace;
 };
 
 }  // namespace ns3
