@@ -369,3 +369,34 @@ TEST(Transport, FailedConnectLeavesNoConnectionEntry) {
   ASSERT_EQ(eveDrops.size(), 2u);
   for (const auto& d : eveDrops) EXPECT_NE(d.find("never came up"), std::string::npos) << d;
 }
+
+// A connection error on a connection the peer opened fails the
+// transactions sent on it at once. Shirley registered over TCP and does
+// not listen, so office.com reaches her on her own connection (its alias:
+// her Contact, port 5060; the connection's own port is ephemeral). From
+// 0.95 s everything sent to Shirley is lost; office.com's TCP gives up the
+// forwarded MESSAGE after two data retransmissions (DataRetries 2, a few
+// seconds) and the branch fails 503 (RFC 3261 16.7 step 6 via 8.1.3.1),
+// which reaches Dan. Before, the error was matched by the connection's
+// ephemeral port, found no transaction, and Dan waited for timer F (32 s)
+// and a 408.
+TEST(Transport, ErrorOnPeersConnectionFailsItsTransactionsAtOnce) {
+  Config::SetDefault("ns3::TcpSocket::DataRetries", UintegerValue(2));
+  Testbed tb;
+  tb.shirley->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.shirley->SetAttribute("ListenStreams", BooleanValue(false));
+  tb.Record();
+  Ptr<NetDevice> shirleySide = tb.links[2].Get(1);
+  Simulator::Schedule(Seconds(0.95), [shirleySide]() {
+    shirleySide->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(-1)));
+  });
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 80, SipImMode::kPager); });
+  Simulator::Stop(Seconds(40));
+  Simulator::Run();
+  Config::SetDefault("ns3::TcpSocket::DataRetries", UintegerValue(6));
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kFinalResponse);
+  EXPECT_EQ(tb.outcomes[0].status, 503);
+  EXPECT_LT(tb.outcomes[0].time, 20.0);
+  EXPECT_TRUE(tb.deliveries.empty());
+}

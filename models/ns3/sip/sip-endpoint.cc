@@ -449,6 +449,13 @@ void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
   Simulator::ScheduleNow([this, id]() { m_conns.erase(id); });
 }
 
+bool SipEndpoint::Carries(const StreamConn& c, const Dest& dest) const {
+  if (dest.transport != c.transport()) return false;
+  if (dest.connId == c.id() || (dest.address == c.peer() && dest.port == c.peerPort())) return true;
+  auto r = m_byRemote.find(Key(dest.address, dest.port));
+  return r != m_byRemote.end() && r->second == c.id();
+}
+
 void SipEndpoint::ForgetRemote(std::uint64_t id) {
   // Only the keys that still name this connection: one may already name a
   // newer connection to the same peer.

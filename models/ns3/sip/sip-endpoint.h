@@ -140,6 +140,12 @@ class SipEndpoint {
   // `replace`, a host:port another open connection stands for keeps it.
   void AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port, bool replace);
 
+  // True when a message to `dest` goes, or went, on `c`: dest names it by
+  // id, by its peer address and port, or by an alias of it. For a
+  // connection error (SetConnErrorHandler) to find the transactions sent on
+  // a connection the peer opened, whose own port is ephemeral.
+  bool Carries(const StreamConn& c, const Dest& dest) const;
+
   void SetRxHandler(RxHandler h) { m_onRx = std::move(h); }
   void SetDropHandler(DropHandler h) { m_onDrop = std::move(h); }
   void SetConnErrorHandler(ConnErrorHandler h) { m_onConnError = std::move(h); }

@@ -146,7 +146,7 @@ struct SipProxy::Impl {
     });
     // RFC 3261 16.7 step 6/8.1.3.1: a transport error on a branch counts as 503.
     ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
-      for (ClientTxn* t : ctx->WaitingFor(c.transport(), c.peer(), c.peerPort())) {
+      for (ClientTxn* t : ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); })) {
         FailBranch(t, 503);
       }
     });

@@ -257,6 +257,11 @@ class ClientTxnTable {
   // The transactions still waiting for a response whose destination is
   // (transport, address, port), in id order (a connection to it failed).
   std::vector<ClientTxn*> WaitingFor(SipTransportProtocol t, Ipv4Address a, std::uint16_t port) const;
+  // The transactions still waiting for a response whose destination
+  // `carries` accepts (SipEndpoint::Carries of a failed connection), in id order.
+  std::vector<ClientTxn*> WaitingOn(const std::function<bool(const Dest&)>& carries) const {
+    return Select([&carries](const ClientTxn* x) { return carries(x->dest); });
+  }
   // The cookies of the transactions of one type not yet answered, sorted.
   std::vector<std::uint64_t> Cookies(SipMsgType type) const;
 
