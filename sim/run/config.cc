@@ -74,15 +74,13 @@ bool ReadLink(const PointValues& values, const std::string& prefix, LinkConfig* 
 }  // namespace
 
 std::optional<std::string> SecurityModeConflict(const RunConfig& c) {
-  // S/MIME protects each pager MESSAGE; MIKEY keys a session. The other
-  // pairings are not modelled: say so rather than run unprotected.
+  // S/MIME protects each IM's body in any mode (a pager MESSAGE, a stripped
+  // MESSAGE or an MSRP SEND); MIKEY keys a session. MIKEY in pager mode is
+  // not a standard pairing and is not modelled: say so rather than run
+  // unprotected.
   if (c.security == "mikey" && c.mode == "pager") {
     return std::string("security = mikey keys a session, but mode = pager sends no session: use mode = "
                        "session-stripped or session-msrp, or security = smime");
-  }
-  if (c.security == "smime" && c.mode != "pager") {
-    return "security = smime protects pager MESSAGEs, but mode = " + c.mode +
-           " carries the IMs in a session: use security = mikey, or mode = pager";
   }
   return std::nullopt;
 }

@@ -78,7 +78,7 @@ using PointValues = std::map<std::string, std::string>;
 std::vector<PointValues> ExpandPoints(const ResolvedOptions& options);
 
 // Why this point's security cannot protect its mode (security = mikey with
-// mode = pager, security = smime with a session mode), or nothing.
+// mode = pager: not a standard pairing, not modelled), or nothing.
 std::optional<std::string> SecurityModeConflict(const RunConfig& config);
 
 // Converts one point to typed values; the options were validated already,

@@ -182,8 +182,8 @@ const std::vector<OptionSpec> kTable = {
     {"cpu", "calibrated", "per-node CPU charges: calibrated (from results/calibration) | off", Cpu},
     // Security (models/security, for real; costs from results/calibration/security.csv).
     {"security", "none",
-     "none | smime (pager: every MESSAGE signed and encrypted) | mikey (sessions: MIKEY in the INVITE/200 SDP, "
-     "then every message sealed)",
+     "none | smime (every IM's body signed and encrypted: pager MESSAGE, stripped MESSAGE, MSRP SEND) | mikey "
+     "(sessions: MIKEY in the INVITE/200 SDP, then every message sealed)",
      Security},
     {"smime.algorithm", "rsa2048", "security = smime: keys and certificates, rsa2048 | p256", SmimeAlgorithm},
     {"smime.cipher", "aes128gcm", "security = smime: content encryption, aes128gcm | aes128cbc", SmimeCipher},

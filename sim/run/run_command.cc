@@ -213,8 +213,8 @@ int RunScenario(int argc, char** argv) {
   std::vector<Job> jobs;
   // Sweeping both `security` and `mode` crosses every value of one with
   // every value of the other: the pairs that are not modelled (MIKEY in
-  // pager mode, S/MIME in a session) are skipped, each named on stderr, in
-  // --dry-run and in metadata.json. Set by hand, such a pair is an error.
+  // pager mode) are skipped, each named on stderr, in --dry-run and in
+  // metadata.json. Set by hand, such a pair is an error.
   auto swept = [&](const char* key) {
     return std::any_of(options.sweeps.begin(), options.sweeps.end(), [&](const Sweep& s) { return s.key == key; });
   };

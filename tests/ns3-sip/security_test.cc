@@ -7,8 +7,10 @@
 #include "msrp/msrp.h"
 #include "ns3/boolean.h"
 #include "ns3/pointer.h"
+#include "ns3/uinteger.h"
 #include "ns3/ppp-header.h"
 #include "ns3/sip/sip-im-security.h"
+#include "ns3/sip/sip-internal.h"
 #include "sdp/sdp.h"
 #include "security/mikey_codec.h"
 #include "sip/headers.h"
@@ -303,6 +305,178 @@ TEST(Security, PagerTamperedBodyFails493) {
 
 namespace {
 
+// Dan sends kText to Shirley in a session of `mode` protected by S/MIME
+// (`s`), every node charged from the committed calibration; `media` gets
+// the session's bytes as Shirley receives them (not port 5060). The IM is
+// delivered once, with the text's size.
+void SmimeSession(Testbed& tb, Ptr<SipImSecurity> s, Ptr<CpuCalibration> cal, SipImMode mode, std::string* media,
+                  CryptoLog* log, std::vector<SipWireEvent>* rx) {
+  Secure(tb, s, cal);
+  tb.Record();
+  log->Attach(s);
+  RecordRx(tb, rx);
+  sipim_test::SniffTcp(tb.links[2].Get(1), 5060, media);
+  Simulator::Schedule(Seconds(1), [&tb, mode]() { tb.dan->SendIm("shirley@office.com", kText, mode); });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered) << ToString(tb.outcomes[0].reason);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, kText.size());
+}
+
+// The S/MIME costs of one IM: Dan charged exactly smime_sign_encrypt and
+// Shirley smime_decrypt_verify at the text's size (pager mode's rows and
+// sizes), each node busy for its parse jobs plus that and nothing else.
+// (`chunked`: Shirley's node is not charged the parse of an MSRP chunk
+// that does not complete its message, though its Rx event names the cost,
+// as before S/MIME; so her busy time is at most that.)
+void ExpectSmimeCosts(Testbed& tb, Ptr<CpuCalibration> cal, const CryptoLog& log, const std::vector<SipWireEvent>& rx,
+                      bool chunked = false) {
+  const Time sign = *cal->Cost("smime_sign_encrypt", "rsa2048-aes128gcm-r1", kText.size());
+  const Time verify = *cal->Cost("smime_decrypt_verify", "rsa2048-aes128gcm-r1", kText.size());
+  ASSERT_EQ(log.Of(SipCryptoOp::kSmimeSignEncrypt).size(), 1u);
+  ASSERT_EQ(log.Of(SipCryptoOp::kSmimeDecryptVerify).size(), 1u);
+  EXPECT_EQ(log.Of(SipCryptoOp::kSmimeSignEncrypt)[0].bytes, kText.size());
+  EXPECT_EQ(log.Of(SipCryptoOp::kSmimeSignEncrypt)[0].cost, sign);
+  EXPECT_EQ(log.Of(SipCryptoOp::kSmimeDecryptVerify)[0].bytes, kText.size());
+  EXPECT_EQ(log.Of(SipCryptoOp::kSmimeDecryptVerify)[0].cost, verify);
+  const std::uint32_t danId = tb.nodes.Get(0)->GetId(), shirleyId = tb.nodes.Get(3)->GetId();
+  EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(0))->GetBusyTime(), ParseTime(danId, rx) + sign);
+  const Time shirleyBusy = NodeCpu::GetOrCreate(tb.nodes.Get(3))->GetBusyTime();
+  if (chunked) {
+    EXPECT_LE(shirleyBusy, ParseTime(shirleyId, rx) + verify);
+    EXPECT_GT(shirleyBusy, verify);
+  } else {
+    EXPECT_EQ(shirleyBusy, ParseTime(shirleyId, rx) + verify);
+  }
+  EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(3))->GetUncalibratedJobs(), 0u);
+}
+
+}  // namespace
+
+// S/MIME in a stripped session: the one stripped MESSAGE on the session's
+// connection carries an application/pkcs7-mime body that models/security's
+// SmimeReceive, given exactly those bytes, Shirley's key and the CA, opens
+// to Dan's text, signed by Dan; the IM is delivered with the text's size;
+// the CPU charged is the calibration's, as in pager mode. (A plain-text
+// body, or costs charged at the body's size, fail this test.)
+TEST(Security, SessionStrippedSmimeBodyOpensAtCalibratedCost) {
+  Testbed tb;
+  Ptr<CpuCalibration> cal = LoadCalibration();
+  Ptr<SipImSecurity> s = Security("smime");
+  std::string media;
+  CryptoLog log;
+  std::vector<SipWireEvent> rx;
+  SmimeSession(tb, s, cal, SipImMode::kSessionStripped, &media, &log, &rx);
+  const std::vector<std::string> frames = Frames(media);
+  ASSERT_EQ(frames.size(), 1u);
+  Parsed msg(frames[0]);
+  EXPECT_EQ(msg.m.method, "MESSAGE");
+  EXPECT_EQ(msg.m.Find(sipim::sip::HeaderId::kVia), nullptr);  // still stripped
+  const std::string ctype = msg.Header(sipim::sip::HeaderId::kContentType);
+  EXPECT_EQ(ctype.rfind("application/pkcs7-mime", 0), 0u) << ctype;
+  EXPECT_GT(msg.m.body.size(), 2000u);
+  auto got = OpenAtShirley(s, sec::KeyAlg::kRsa2048, msg);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(got->body, kText);
+  EXPECT_EQ(got->signer_aor, "sip:dan@home.com");
+  ExpectSmimeCosts(tb, cal, log, rx);
+}
+
+// S/MIME in an MSRP session with MsrpChunkSize 1024: the ~2.2 KB S/MIME
+// body goes as several SEND chunks of one Message-ID; their bodies in order
+// are exactly an application/pkcs7-mime body that SmimeReceive opens to
+// Dan's text; the IM is delivered once with the text's size, at the
+// calibrated costs. (Chunking before signing, or a body not reassembled
+// before it is opened, fails this test.)
+TEST(Security, SessionMsrpSmimeBodyChunksAndOpensAtCalibratedCost) {
+  Testbed tb;
+  tb.dan->SetAttribute("MsrpChunkSize", UintegerValue(1024));
+  tb.shirley->SetAttribute("MsrpChunkSize", UintegerValue(1024));
+  Ptr<CpuCalibration> cal = LoadCalibration();
+  Ptr<SipImSecurity> s = Security("smime");
+  std::string media;
+  CryptoLog log;
+  std::vector<SipWireEvent> rx;
+  SmimeSession(tb, s, cal, SipImMode::kSessionMsrp, &media, &log, &rx);
+  sipim::msrp::StreamParser ps;
+  std::string body, ctype, mid;
+  int sends = 0;
+  ps.FeedAll(media, [&](const sipim::msrp::Message& m) {
+    if (!m.is_request || m.method != sipim::msrp::Method::kSend) return;
+    ++sends;
+    if (mid.empty()) mid = std::string(m.message_id);
+    EXPECT_EQ(m.message_id, mid);
+    if (!m.content_type.empty()) ctype = std::string(m.content_type);
+    body.append(m.body);
+  });
+  EXPECT_GE(sends, 3);
+  EXPECT_EQ(ctype.rfind("application/pkcs7-mime", 0), 0u) << ctype;
+  EXPECT_GT(body.size(), 2000u);
+  sec::ReceiveContext ctx;
+  ctx.me = s->GetIdentity(sec::KeyAlg::kRsa2048, "sip:shirley@office.com");
+  ctx.trust = s->GetTrust(sec::KeyAlg::kRsa2048);
+  ctx.from_aor = "sip:dan@home.com";
+  ctx.require_signature = true;
+  auto got = sec::SmimeReceive(ctype, body, ctx);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(got->body, kText);
+  ExpectSmimeCosts(tb, cal, log, rx, true);
+}
+
+// A stripped-session S/MIME body that does not decrypt (a ciphertext byte
+// flipped by the test hook) is never delivered: Shirley traces a Drop
+// kSecurity and answers 493 on the session, and Dan's IM fails kSecurity
+// with status 493 when that answer arrives. (Accepting the body, dropping
+// it without an answer, or failing the IM without the 493 fails this test.)
+TEST(Security, SessionStrippedTamperedSmimeIsAnswered493) {
+  Testbed tb;
+  ExpectRefused(tb, Security("smime"), SipImSecurity::kTamperSmime, SipImMode::kSessionStripped);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].status, 493);
+  int answered = 0;
+  for (const auto& r : tb.tx) answered += r.node == "shirley" && r.type == "493" && r.attrId == tb.outcomes[0].imId;
+  EXPECT_EQ(answered, 1);
+}
+
+// The same in an MSRP session: RFC 4975 has no 493, so Shirley answers with
+// a failure REPORT for the IM's Message-ID with Status 000 400 (see
+// MsrpFailureReport in the UA for why 400), and Dan's IM fails kSecurity
+// with status 400 when it arrives. With Failure-Report: no (the sender
+// asked for no reports) no REPORT is sent and the IM still fails
+// kSecurity, by the simulation's bookkeeping.
+TEST(Security, SessionMsrpTamperedSmimeIsAFailureReport400) {
+  for (const bool reports : {true, false}) {
+    Testbed tb;
+    tb.dan->SetAttribute("MsrpFailureReport", BooleanValue(reports));
+    std::string toDan;  // the session's bytes as Dan receives them
+    sipim_test::SniffTcp(tb.links[0].Get(0), 5060, &toDan);
+    ExpectRefused(tb, Security("smime"), SipImSecurity::kTamperSmime, SipImMode::kSessionMsrp);
+    ASSERT_EQ(tb.outcomes.size(), 1u);
+    EXPECT_EQ(tb.outcomes[0].status, reports ? 400 : 0);
+    int reported = 0;
+    for (const auto& r : tb.tx)
+      reported += r.node == "shirley" && r.type == "MSRP-REPORT" && r.attrId == tb.outcomes[0].imId;
+    EXPECT_EQ(reported, reports ? 1 : 0);
+    // On the wire: a REPORT with Status 000 400 for the IM's Message-ID.
+    int failureReports = 0;
+    sipim::msrp::StreamParser ps;
+    ps.FeedAll(toDan, [&](const sipim::msrp::Message& m) {
+      if (!m.is_request || m.method != sipim::msrp::Method::kReport) return;
+      ++failureReports;
+      EXPECT_TRUE(m.has_status);
+      EXPECT_EQ(m.status.code, 400);
+      const SipAttribution named = sipns3::ParseAttributedId(m.message_id);
+      EXPECT_EQ(named.kind, SipAttributionKind::kIm);
+      EXPECT_EQ(named.id, tb.outcomes[0].imId);
+    });
+    EXPECT_EQ(failureReports, reports ? 1 : 0);
+  }
+}
+
+namespace {
+
 // Session + MIKEY: both ends derive the same keys, the INVITE carries the
 // real I_MESSAGE, and every stripped MESSAGE on the wire is a frame that
 // opens with the receiver's key (and not with a wrong one).
@@ -438,6 +612,79 @@ TEST(Security, SessionRefusedMikeyFailsIms) {
   EXPECT_TRUE(answered488);
 }
 
+// A refused MIKEY offer's 488 carries the MIKEY error message in its SDP
+// (a=key-mgmt:mikey, RFC 4567), the real output of models/security:
+// decoded by models/security's codec it is data type 6 (RFC 3830 5.1.2)
+// with an ERR of Error no. 0, Auth failure (the tampered I_MESSAGE's SIGN,
+// or PSK's KEMAC MAC, does not verify). Dan runs Initiator::ProcessR on it
+// and his trace says what he learnt: signed DH, whose error message
+// carries a SIGN he verifies, "peer-refused"; PSK, whose refusal (a MAC
+// under the PSK that did not verify) has no V, "peer-refused-unverified".
+// Shirley's node is charged the error message's build from its primitive
+// row (DH: RSA-2048 sign; PSK: HMAC-SHA-1 at its size). (A 488 without the
+// error message, or the caller not processing it, fails this test.)
+TEST(Security, Refused488CarriesMikeyErrorMessage) {
+  struct Case {
+    int mikeyMode;
+    const char* verdict;
+    const char* row;
+    const char* rowAlg;
+  };
+  for (const Case& k : {Case{2, "peer-refused:", "primitive_sign", "rsa2048"},
+                        Case{0, "peer-refused-unverified:", "primitive_hmac-sha1", "hmac-sha1"}}) {
+    SCOPED_TRACE(k.mikeyMode);
+    Testbed tb;
+    Ptr<CpuCalibration> cal = LoadCalibration();
+    Ptr<SipImSecurity> s = Security("mikey", k.mikeyMode);
+    CryptoLog log;
+    log.Attach(s);
+    for (std::uint32_t n = 0; n < tb.nodes.GetN(); ++n) NodeCpu::GetOrCreate(tb.nodes.Get(n))->SetCalibration(cal);
+    std::string toDanTcp;
+    std::vector<std::string> toDanUdp;
+    SniffTcpPort(tb.links[0].Get(0), 5060, &toDanTcp);
+    sipim_test::SniffUdp(tb.links[0].Get(0), &toDanUdp);
+    ExpectRefused(tb, s, SipImSecurity::kTamperMikey, SipImMode::kSessionStripped);
+    std::vector<std::string> frames = Frames(toDanTcp);
+    frames.insert(frames.end(), toDanUdp.begin(), toDanUdp.end());
+    int refusals = 0;
+    for (const std::string& f : frames) {
+      Parsed m(f);
+      if (m.m.is_request || m.m.status_code != 488) continue;
+      ++refusals;
+      EXPECT_EQ(m.Header(sipim::sip::HeaderId::kContentType), "application/sdp");
+      sipim::sdp::SessionDescription sd;
+      ASSERT_FALSE(sipim::sdp::Parse(m.m.body, &sd));
+      ASSERT_FALSE(sd.media.empty());
+      const sipim::sdp::Attribute* km = sipim::sdp::FindAttribute(sd, sd.media[0], "key-mgmt");
+      ASSERT_NE(km, nullptr);
+      auto bytes = sec::mikey::ParseKeyMgmtValue(km->value);
+      ASSERT_TRUE(bytes.ok()) << bytes.error().ToString();
+      auto decoded = sec::mikey::Decode(*bytes);
+      ASSERT_TRUE(decoded.ok()) << decoded.error().ToString();
+      EXPECT_EQ(decoded->hdr.data_type, sec::mikey::DataType::kError);
+      const sec::mikey::ErrPayload* err = decoded->Find<sec::mikey::ErrPayload>();
+      ASSERT_NE(err, nullptr);
+      EXPECT_EQ(err->error_no, static_cast<std::uint8_t>(sec::mikey::ErrNo::kAuthFailure));
+      // Its build was charged at Shirley, from the primitive row.
+      const auto built = log.Of(SipCryptoOp::kMikeyErrorBuild);
+      ASSERT_EQ(built.size(), 1u);
+      EXPECT_EQ(built[0].nodeId, tb.nodes.Get(3)->GetId());
+      EXPECT_EQ(built[0].bytes, bytes->size());
+      EXPECT_EQ(built[0].cost, *cal->Cost(k.row, k.rowAlg, bytes->size()));
+    }
+    EXPECT_GE(refusals, 1);
+    // Dan's trace names what ProcessR made of it.
+    int verdicts = 0;
+    for (const auto& d : tb.drops) {
+      if (d.nodeId != tb.nodes.Get(0)->GetId() || d.reason != SipDropReason::kSecurity) continue;
+      ++verdicts;
+      EXPECT_NE(d.detail.find(std::string("488 to the MIKEY offer: ") + k.verdict), std::string::npos) << d.detail;
+      EXPECT_NE(d.detail.find("Auth failure (0)"), std::string::npos) << d.detail;
+    }
+    EXPECT_EQ(verdicts, 1);
+  }
+}
+
 // A sealed frame that does not open (its tag altered) is not delivered: the
 // recipient traces a Drop kSecurity and the sender's IM fails kSecurity.
 TEST(Security, SessionTamperedFrameFails) {
@@ -487,5 +734,5 @@ TEST(Security, MissingCalibrationRowIsNamed) {
   EXPECT_NE(err.find("smime_decrypt_verify, p256-aes128cbc-r1-cached"), std::string::npos) << err;
   Ptr<SipImSecurity> m = Security("mikey", 4);
   EXPECT_TRUE(m->CheckCalibration(*LoadCalibration(), &err)) << err;
-  EXPECT_EQ(m->RequiredRows().size(), 5u);
+  EXPECT_EQ(m->RequiredRows().size(), 6u);
 }

@@ -1,6 +1,7 @@
 #pragma once
-// The security of a simulated IM: S/MIME on every pager MESSAGE, or MIKEY
-// once per session plus per-message sealing, done for real with
+// The security of a simulated IM: S/MIME on every IM's body (a pager
+// MESSAGE, a stripped MESSAGE or an MSRP SEND), or MIKEY once per session
+// plus per-message sealing, done for real with
 // models/security (OpenSSL 3) and charged to the node's CPU at the cost the
 // benchmarks measured for the same operation.
 //
@@ -57,7 +58,7 @@ class NodeCpu;
 // What protects IMs. Unscoped (ns-3 3.37 EnumValue holds an int).
 enum SipSecurityMode : std::uint8_t {
   kSecurityNone = 0,   // plain text, as before
-  kSecuritySmime = 1,  // pager: S/MIME sign-then-encrypt on every MESSAGE
+  kSecuritySmime = 1,  // S/MIME sign-then-encrypt on every IM's body, pager or session
   kSecurityMikey = 2,  // session: MIKEY in the INVITE/200 SDP, then sealed messages
 };
 
@@ -71,6 +72,13 @@ enum class SipCryptoOp : std::uint8_t {
   kMikeyIBuild,        // mikey_i_build,<mode> (size 0)
   kMikeyIProcess,      // mikey_i_process,<mode> by I_MESSAGE size
   kMikeyRProcess,      // mikey_r_process,<mode> by R_MESSAGE size
+  // The MIKEY error message a refused I_MESSAGE is answered with (RFC 3830
+  // 5.1.2). The calibration has no row for the whole build; its one costly
+  // step is: the RSA-2048 SIGN of the signed modes (primitive_sign,rsa2048)
+  // or the V's HMAC-SHA-1 of PSK and DHHMAC (primitive_hmac-sha1 by the
+  // error message's size). Encoding HDR, T and ERR, and DH/ECDH-ext's copy
+  // of our CERT, are left out: a lower bound, as RowOf says.
+  kMikeyErrorBuild,
   kSeal,               // seal,<suite> by plaintext size
   kOpen,               // open,<suite> by plaintext size
 };
@@ -123,7 +131,7 @@ class SipImSecurity : public Object {
   void Charge(Ptr<NodeCpu> cpu, std::uint32_t nodeId, SipAttribution attr, SipCryptoOp op,
               std::uint64_t bytes, std::function<void()> done);
 
-  // ---- S/MIME (pager) ----
+  // ---- S/MIME (every mode) ----
   // The body of `from`'s IM to `to`: sign-then-encrypt of the text/plain
   // entity of `text`, signed by `from`, encrypted to `to`'s certificate.
   sipim::security::Result<sipim::security::SmimeBody> SmimeSend(const std::string& from, const std::string& to,
@@ -144,13 +152,24 @@ class SipImSecurity : public Object {
                                                              SipSessionCrypto* c);
   // Callee: verifies the I_MESSAGE from `caller` (refusing replays of one
   // `replay` has seen: each UA keeps its own, as each device of a forked
-  // INVITE verifies the same offer), keys `c`, returns the R_MESSAGE.
-  sipim::security::Result<sipim::security::Bytes> MikeyAnswer(const std::string& callee, const std::string& caller,
-                                                              const sipim::security::Bytes& i,
-                                                              sipim::security::mikey::ReplayCache* replay,
-                                                              SipSessionCrypto* c);
+  // INVITE verifies the same offer), keys `c`, returns the R_MESSAGE. A
+  // refused one is answered, when `errorMessage` is given, by the MIKEY
+  // error message the same responder builds (Responder::BuildError, RFC
+  // 3830 5.1.2: HDR with data type 6, T, ERR with the refusal's Error no.,
+  // then V or SIGN); left empty when none can be built (the refused bytes
+  // are no I_MESSAGE at all).
+  sipim::security::Result<sipim::security::Bytes> MikeyAnswer(
+      const std::string& callee, const std::string& caller, const sipim::security::Bytes& i,
+      sipim::security::mikey::ReplayCache* replay, SipSessionCrypto* c,
+      std::optional<sipim::security::mikey::ErrorMessage>* errorMessage = nullptr);
   // Caller: verifies the R_MESSAGE and keys `c`.
   sipim::security::Status MikeyFinish(const sipim::security::Bytes& r, SipSessionCrypto* c);
+  // Caller: the error message a 488 carried, through Initiator::ProcessR,
+  // which never gives keys for one: the error says whether the peer refused
+  // (kPeerRefused, its V or SIGN verified), could not be checked
+  // (kPeerRefusedUnverified), or is forged (the check's own code). Ends the
+  // exchange in `c`.
+  sipim::security::Error MikeyRefused(const sipim::security::Bytes& error, SipSessionCrypto* c);
 
   sipim::security::SealSuite GetSealSuite() const { return static_cast<sipim::security::SealSuite>(m_sealSuite); }
   std::string SmimeAlgorithmName() const;  // "rsa2048-aes128gcm"

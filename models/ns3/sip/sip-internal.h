@@ -37,6 +37,10 @@ struct SharedSession {
   // [0]: caller -> callee, [1]: callee -> caller. Stripped messages are
   // delivered in order on one connection, so a FIFO names them.
   std::deque<std::uint64_t> inFlight[2];
+  // Security = Smime: the IMs whose stripped MESSAGE was refused, by the
+  // direction of the refusal (493) on the wire ([0]: caller -> callee). A
+  // stripped response names no request either, so, as above, a FIFO does.
+  std::deque<std::uint64_t> refusals[2];
   SipUserAgent* ends[2] = {nullptr, nullptr};
   // Media connections opened and up, by the callee device they reach or
   // come from (its IPv4 address): a forked INVITE has one callee per device.

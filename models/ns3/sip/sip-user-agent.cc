@@ -1,6 +1,7 @@
 #include "ns3/sip/sip-user-agent.h"
 
 #include <algorithm>
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -87,6 +88,14 @@ struct SipUserAgent::Impl {
   struct PendingIm {
     std::uint64_t imId;
     std::string body;
+  };
+  // How a session's protocol refuses a message whose S/MIME body does not
+  // open: the bytes to send back (none when the protocol allows none), of
+  // this type and status.
+  struct Refusal {
+    std::string bytes;
+    SipMsgType type = SipMsgType::kResponse;
+    std::uint16_t status = 0;
   };
   struct Session {
     std::uint64_t id = 0;
@@ -1046,6 +1055,7 @@ struct SipUserAgent::Impl {
     if (msg.status_code >= 300) {
       // 488 to a MIKEY offer: the callee refused the key exchange (OnInvite).
       const bool refused = s->crypto && msg.status_code == 488;
+      if (refused) MikeyRefusedByPeer(*s, msg.body, attr);
       CloseSession(*s, s->cancelSent ? SipFailReason::kCancelled
                        : refused     ? SipFailReason::kSecurity
                                      : SipFailReason::kSessionSetupFailed,
@@ -1111,6 +1121,25 @@ struct SipUserAgent::Impl {
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup()) && !HasLiveConn(*s)) ConnectMedia(*s);
     Flush(*s);
+  }
+
+  // The caller's end of a 488 to its MIKEY offer: the error message its SDP
+  // carries goes through Initiator::ProcessR, for real, and the Drop
+  // kSecurity traced says what that found: the peer refused, verified
+  // (kPeerRefused, naming the Error no.), an error message this end cannot
+  // check (kPeerRefusedUnverified), or a forged one (the check's code); or
+  // that the 488 carried none. Not charged: the calibration has no row for
+  // processing an error message (see the README).
+  void MikeyRefusedByPeer(Session& s, std::string_view body, SipAttribution attr) {
+    std::string why = "488 without a MIKEY error message";
+    sdp::SessionDescription sd;
+    const sdp::Attribute* km = nullptr;
+    if (!body.empty() && !sdp::Parse(body, &sd) && !sd.media.empty()) km = sdp::FindAttribute(sd, sd.media[0], "key-mgmt");
+    if (km) {
+      auto error = sec::mikey::ParseKeyMgmtValue(km->value);
+      why = error ? Mikey()->MikeyRefused(*error, s.crypto.get()).ToString() : error.error().ToString();
+    }
+    Drop(SipDropReason::kSecurity, attr, body.size(), "488 to the MIKEY offer: " + why);
   }
 
   // The caller's end of MIKEY: the answer's R_MESSAGE is verified for real
@@ -1271,21 +1300,23 @@ struct SipUserAgent::Impl {
     if (SipImSecurity* mk = Mikey()) {
       // The offer's I_MESSAGE is verified for real and the node charged
       // mikey_i_process before anything else happens; a refused one is
-      // answered 488 (RFC 4567 section 3.1), and the session fails kSecurity.
+      // answered 488 with the MIKEY error message (RefuseMikeyOffer), and
+      // the session fails kSecurity.
       s.crypto = std::make_unique<SipSessionCrypto>();
       sec::Bytes i;
       sec::Result<sec::Bytes> r = sec::MakeError(sec::Errc::kMalformed, "the offer has no a=key-mgmt:mikey");
+      auto error = std::make_shared<std::optional<sec::mikey::ErrorMessage>>();
       if (!keyMgmt.empty()) {
         auto parsed = sec::mikey::ParseKeyMgmtValue(keyMgmt);
         if (parsed) {
           i = std::move(*parsed);
-          r = mk->MikeyAnswer(self->m_aor, from, i, &mikeyReplay, s.crypto.get());
+          r = mk->MikeyAnswer(self->m_aor, from, i, &mikeyReplay, s.crypto.get(), error.get());
         } else {
           r = parsed.error();
         }
       }
       auto answer = std::make_shared<sec::Result<sec::Bytes>>(std::move(r));
-      mk->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyIProcess, i.size(), [this, sid, attr, answer]() {
+      mk->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyIProcess, i.size(), [this, sid, attr, answer, error]() {
         Session* ss = FindSession(sid);
         if (!ss) return;
         ServerTxn* tx = stx->FindById(ss->inviteTxn);
@@ -1297,8 +1328,7 @@ struct SipUserAgent::Impl {
         if (!*answer) {
           Drop(SipDropReason::kSecurity, attr, ss->inviteBytes.size(),
                "488 MIKEY I_MESSAGE refused: " + answer->error().ToString());
-          Respond(tx, inv, 488, ss->localTag);
-          CloseSession(*ss, SipFailReason::kSecurity, false);
+          RefuseMikeyOffer(sid, attr, error);
           return;
         }
         ss->mikeyOut = std::move(**answer);
@@ -1307,6 +1337,53 @@ struct SipUserAgent::Impl {
       return;
     }
     AcceptInvite(s, t, msg);
+  }
+
+  // A refused MIKEY offer is answered 488 Not Acceptable Here, the answer
+  // RFC 4567 section 3.1 gives an offer whose key management fails, and
+  // its SDP returns the key management protocol's answer in a=key-mgmt
+  // (the same attribute as the offer's): here the MIKEY error message (RFC 3830
+  // 5.1.2) the responder built, so that the caller learns why, and whether
+  // it can trust that (V / SIGN). Its build is charged (kMikeyErrorBuild:
+  // the primitive row of its costly step) before the 488 leaves. No error
+  // message (the refused bytes were no I_MESSAGE): a 488 without a body.
+  void RefuseMikeyOffer(std::uint64_t sid, SipAttribution attr,
+                        std::shared_ptr<std::optional<sec::mikey::ErrorMessage>> error) {
+    if (!error->has_value()) {
+      SendMikeyRefusal(sid, {});
+      return;
+    }
+    Mikey()->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyErrorBuild, (*error)->bytes.size(),
+                    [this, sid, error]() { SendMikeyRefusal(sid, (*error)->bytes); });
+  }
+
+  void SendMikeyRefusal(std::uint64_t sid, const sec::Bytes& mikeyError) {
+    Session* s = FindSession(sid);
+    if (!s) return;
+    ServerTxn* tx = stx->FindById(s->inviteTxn);
+    sip::Message inv;
+    if (!tx || sip::Parse(s->inviteBytes, sip::Framing::kDatagram, &inv)) {
+      CloseSession(*s, SipFailReason::kSecurity, false);
+      return;
+    }
+    if (mikeyError.empty()) {
+      Respond(tx, inv, 488, s->localTag);
+    } else {
+      // The answer's SDP as a 200's would be, with the error message in
+      // a=key-mgmt and no listener (port 9, RFC 4145: not listening).
+      s->mikeyOut = mikeyError;
+      std::string body;
+      AppendOffer(*s, AnswerSetup(s->peerSetup), &body);
+      Respond(tx, inv, 488, s->localTag, {}, "application/sdp", body);
+    }
+    CloseSession(*s, SipFailReason::kSecurity, false);
+  }
+
+  // RFC 4145: the answer's a=setup for the offer's.
+  static sdp::Setup AnswerSetup(sdp::Setup offerSetup) {
+    if (offerSetup == sdp::Setup::kActive) return sdp::Setup::kPassive;
+    if (offerSetup == sdp::Setup::kPassive) return sdp::Setup::kActive;
+    return offerSetup;
   }
 
   // The callee takes the offer: listens or connects as its a=setup says,
@@ -1336,12 +1413,8 @@ struct SipUserAgent::Impl {
     ServerTxn* t = stx->FindById(s->inviteTxn);
     sip::Message inv;
     if (sip::Parse(s->inviteBytes, sip::Framing::kDatagram, &inv)) return;
-    const sdp::Setup offerSetup = s->peerSetup;
-    sdp::Setup answerSetup = offerSetup;
-    if (offerSetup == sdp::Setup::kActive) answerSetup = sdp::Setup::kPassive;
-    else if (offerSetup == sdp::Setup::kPassive) answerSetup = sdp::Setup::kActive;
     std::string body;
-    AppendOffer(*s, answerSetup, &body);
+    AppendOffer(*s, AnswerSetup(s->peerSetup), &body);
     sip::ResponseSpec spec;
     spec.status = 200;
     spec.to_tag = s->localTag;
@@ -1555,6 +1628,10 @@ struct SipUserAgent::Impl {
     s.lastActivity = Simulator::Now();
     cpu->CountMessage();
     const int from = 1 - s.dir;
+    if (!m.is_request) {
+      OnStrippedResponse(s, c, m);
+      return;
+    }
     std::uint64_t imId = 0;
     if (!s.shared->inFlight[from].empty()) {
       imId = s.shared->inFlight[from].front();
@@ -1572,6 +1649,19 @@ struct SipUserAgent::Impl {
       OpenSealed(s, attr, imId, m.raw.substr(0, m.raw.size() - m.body.size()), m.body);
       return;
     }
+    if (Smime()) {
+      cpu->Charge(sipParse, m.raw.size(), []() {});
+      const sip::Header* ct = m.Find(sip::HeaderId::kContentType);
+      // RFC 3261 23.2, as in pager mode: 493 Undecipherable, stripped as the
+      // request is (the session's connection needs no Via to route it).
+      ReceiveSmimeInSession(s, attr, imId, ct ? ct->value : std::string_view(), m.body, [&m]() {
+        Refusal r;
+        r.status = 493;
+        if (auto e = sip::BuildStrippedResponse(m, 493, &r.bytes)) NS_LOG_ERROR("493 not built: " << e.ToString());
+        return r;
+      });
+      return;
+    }
     const std::uint32_t body = static_cast<std::uint32_t>(m.body.size());
     const std::uint64_t sid = s.id;
     cpu->Charge(sipParse, m.raw.size(), [this, sid, imId, body]() {
@@ -1580,6 +1670,30 @@ struct SipUserAgent::Impl {
       Deliver(imId, peer, body, 0);
       NotifySender(sid, ss ? 1 - ss->dir : 0, imId);
     });
+  }
+
+  // A response on a stripped session: the 493 that refuses one of our
+  // S/MIME MESSAGEs (the refusals FIFO names which; see SharedSession).
+  // Anything else is traced and dropped.
+  void OnStrippedResponse(Session& s, StreamConn& c, const sip::Message& m) {
+    std::uint64_t imId = 0;
+    std::deque<std::uint64_t>& refused = s.shared->refusals[1 - s.dir];
+    const bool expected = Smime() && m.status_code == 493 && !refused.empty();
+    if (expected) {
+      imId = refused.front();
+      refused.pop_front();
+    }
+    const SipAttribution attr{SipAttributionKind::kIm, imId};
+    const std::uint16_t status = static_cast<std::uint16_t>(m.status_code);
+    FireRx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kResponse, status, m.raw.size(),
+           cpu->Cost(sipParse, m.raw.size()));
+    if (!expected) {
+      Drop(SipDropReason::kUnexpected, attr, m.raw.size(), "a response in the session answering nothing sent");
+      cpu->Charge(sipParse, m.raw.size(), []() {});
+      return;
+    }
+    const std::uint64_t sid = s.id;
+    cpu->Charge(sipParse, m.raw.size(), [this, sid, imId, status]() { OnRefused(sid, imId, status); });
   }
 
   // Tells the sending end that its IM was delivered (simulation bookkeeping).
@@ -1607,6 +1721,15 @@ struct SipUserAgent::Impl {
     SipAttribution attr = sipns3::ParseAttributedId(m.message_id);
     if (attr.kind == SipAttributionKind::kNone) attr = SipAttribution{SipAttributionKind::kSession, s.id};
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(msrpParse, m.size));
+    if (type == SipMsgType::kMsrpReport && m.has_status && m.status.code >= 300 &&
+        attr.kind == SipAttributionKind::kIm && Smime()) {
+      // A failure REPORT for one of our S/MIME SENDs (its Message-ID names
+      // the IM): the recipient could not open the body.
+      const std::uint64_t sid = s.id, imId = attr.id;
+      const std::uint16_t status = m.status.code;
+      cpu->Charge(msrpParse, m.size, [this, sid, imId, status]() { OnRefused(sid, imId, status); });
+      return;
+    }
     if (type != SipMsgType::kMsrpSend) {
       cpu->Charge(msrpParse, m.size, []() {});  // 200s and REPORTs cost their parse too
       return;
@@ -1633,18 +1756,7 @@ struct SipUserAgent::Impl {
       bodyBytes = static_cast<std::uint32_t>(whole.size());
     }
     if (m.success_report == msrp::ReportMode::kYes) {
-      msrp::ReportParams rp;
-      const auto tid = s.msrpIds.Next();
-      rp.transaction_id = tid.view();
-      rp.to_path = s.peerPath;
-      rp.from_path = s.myPath;
-      rp.message_id = m.message_id;
-      rp.byte_range.start = 1;
-      rp.byte_range.end = bodyBytes;
-      rp.byte_range.total = bodyBytes;
-      std::string report;
-      msrp::AppendReport(rp, &report);
-      SendMedia(s, report, attr, SipMsgType::kMsrpReport, 0);
+      SendMedia(s, MsrpReport(s, m.message_id, bodyBytes, 200, "OK"), attr, SipMsgType::kMsrpReport, 0);
     }
     const std::uint64_t sid = s.id;
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
@@ -1653,11 +1765,57 @@ struct SipUserAgent::Impl {
       OpenSealed(s, attr, imId, m.message_id, chunked ? std::string_view(whole) : m.body);
       return;
     }
+    if (Smime()) {
+      cpu->Charge(msrpParse, m.size, []() {});
+      ReceiveSmimeInSession(s, attr, imId, m.content_type, chunked ? std::string_view(whole) : m.body,
+                            [this, &s, &m, bodyBytes]() { return MsrpFailureReport(s, m, bodyBytes); });
+      return;
+    }
     cpu->Charge(msrpParse, m.size, [this, sid, imId, bodyBytes]() {
       Session* ss = FindSession(sid);
       Deliver(imId, ss ? ss->peerAor : std::string(), bodyBytes, 0);
       NotifySender(sid, ss ? 1 - ss->dir : 0, imId);
     });
+  }
+
+  // RFC 4975 has no 493: the refusal of an S/MIME body that does not open
+  // is a failure REPORT (section 7.1.2) for the whole message with
+  // Status 000 400. The SEND's (or every chunk's) transaction was already
+  // answered 200 on receipt, as it must be before the message is whole and
+  // can be opened, so the REPORT is the end-to-end answer, matched to the
+  // IM by its Message-ID. 400 ("the request was unintelligible", section
+  // 10) is the code for a body the recipient cannot read; 415 would claim
+  // that application/pkcs7-mime itself is not understood, which it is, and
+  // 403 is a refusal by policy, not a body that fails to decrypt or verify.
+  // None when the sender asked for none (Failure-Report: no, section
+  // 7.1.2): the IM then fails by the simulation's bookkeeping only.
+  Refusal MsrpFailureReport(Session& s, const msrp::Message& m, std::uint32_t bodyBytes) {
+    Refusal r;
+    r.type = SipMsgType::kMsrpReport;
+    r.status = 400;
+    if (m.failure_report != msrp::ReportMode::kNo)
+      r.bytes = MsrpReport(s, m.message_id, bodyBytes, r.status, "S/MIME body does not open");
+    return r;
+  }
+
+  // A REPORT (RFC 4975 7.1.2) on the whole message `messageId` of
+  // `bodyBytes`, with Status 000 `status` `reason`, from this end of `s`.
+  std::string MsrpReport(Session& s, std::string_view messageId, std::uint32_t bodyBytes, std::uint16_t status,
+                         std::string_view reason) {
+    msrp::ReportParams rp;
+    const auto tid = s.msrpIds.Next();
+    rp.transaction_id = tid.view();
+    rp.to_path = s.peerPath;
+    rp.from_path = s.myPath;
+    rp.message_id = messageId;
+    rp.byte_range.start = 1;
+    rp.byte_range.end = bodyBytes;
+    rp.byte_range.total = bodyBytes;
+    rp.status_code = status;
+    rp.reason = reason;
+    std::string report;
+    msrp::AppendReport(rp, &report);
+    return report;
   }
 
   bool SendMedia(Session& s, std::string_view bytes, SipAttribution attr, SipMsgType type, std::uint16_t status) {
@@ -1702,19 +1860,14 @@ struct SipUserAgent::Impl {
       SendSealed(s, im);
       return;
     }
+    if (Smime()) {
+      SendSmimeInSession(s, im);
+      return;
+    }
     const SipAttribution attr{SipAttributionKind::kIm, im.imId};
     std::string out;
     if (s.mode == SipImMode::kSessionStripped) {
-      sip::StrippedMessageSpec spec;
-      spec.request_uri = s.peerAor;
-      spec.from_uri = self->m_aor;
-      spec.to_uri = s.peerAor;
-      spec.body = im.body;
-      if (auto e = sip::BuildStrippedMessage(spec, &out)) {
-        Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kTransportError, 0);
-        NS_LOG_ERROR("stripped MESSAGE not built: " << e.ToString());
-        return;
-      }
+      if (!BuildStripped(s, im.imId, "text/plain", im.body, &out)) return;
       s.shared->inFlight[s.dir].push_back(im.imId);
       s.unresolved.insert(im.imId);
       SendMedia(s, out, attr, SipMsgType::kStrippedMessage, 0);
@@ -1724,6 +1877,24 @@ struct SipUserAgent::Impl {
     s.unresolved.insert(im.imId);
     for (const std::string& send : MsrpSends(s, mid, "text/plain", im.body))
       SendMedia(s, send, attr, SipMsgType::kMsrpSend, 0);
+  }
+
+  // The stripped MESSAGE of IM `imId` on session `s` into `out`; false, the
+  // IM failed kTransportError, when the wire core refuses to build it.
+  bool BuildStripped(const Session& s, std::uint64_t imId, std::string_view contentType, std::string_view body,
+                     std::string* out) {
+    sip::StrippedMessageSpec spec;
+    spec.request_uri = s.peerAor;
+    spec.from_uri = self->m_aor;
+    spec.to_uri = s.peerAor;
+    spec.content_type = contentType;
+    spec.body = body;
+    if (auto e = sip::BuildStrippedMessage(spec, out)) {
+      Outcome(imId, SipImOutcome::kFailed, SipFailReason::kTransportError, 0);
+      NS_LOG_ERROR("stripped MESSAGE not built: " << e.ToString());
+      return false;
+    }
+    return true;
   }
 
   // The MSRP SEND of one IM (Message-ID `mid`), or its chunks above
@@ -1765,17 +1936,7 @@ struct SipUserAgent::Impl {
     if (s.mode == SipImMode::kSessionStripped) {
       std::string out;
       const std::string room(sealedSize, '\0');  // the frame is sealed in place over it
-      sip::StrippedMessageSpec spec;
-      spec.request_uri = s.peerAor;
-      spec.from_uri = self->m_aor;
-      spec.to_uri = s.peerAor;
-      spec.content_type = kSealedContentType;
-      spec.body = room;
-      if (auto e = sip::BuildStrippedMessage(spec, &out)) {
-        Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kTransportError, 0);
-        NS_LOG_ERROR("stripped MESSAGE not built: " << e.ToString());
-        return;
-      }
+      if (!BuildStripped(s, im.imId, kSealedContentType, room, &out)) return;
       const std::size_t header = out.size() - sealedSize;
       st = s.crypto->tx.SealTo(std::string_view(out.data(), header), im.body,
                                reinterpret_cast<unsigned char*>(&out[header]));
@@ -1795,13 +1956,109 @@ struct SipUserAgent::Impl {
     if (mk->TamperForTest(SipImSecurity::kTamperSeal) && s.mode == SipImMode::kSessionStripped) wire->back().back() ^= 0x01;
     s.unresolved.insert(im.imId);
     const std::uint64_t sid = s.id, imId = im.imId;
-    const SipMsgType type = s.mode == SipImMode::kSessionStripped ? SipMsgType::kStrippedMessage : SipMsgType::kMsrpSend;
-    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kSeal, im.body.size(), [this, sid, imId, attr, wire, type]() {
+    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kSeal, im.body.size(),
+               [this, sid, imId, wire]() { SendProtected(sid, imId, *wire); });
+  }
+
+  // The messages of a protected IM (sealed or S/MIME), once the node's CPU
+  // has made them: sent on the session, unless it ended meanwhile (and so
+  // failed the IM).
+  void SendProtected(std::uint64_t sid, std::uint64_t imId, const std::vector<std::string>& wire) {
+    Session* s = FindSession(sid);
+    if (!s || !s->unresolved.count(imId)) return;
+    const SipAttribution attr{SipAttributionKind::kIm, imId};
+    const bool stripped = s->mode == SipImMode::kSessionStripped;
+    if (stripped) s->shared->inFlight[s->dir].push_back(imId);
+    for (const std::string& m : wire)
+      SendMedia(*s, m, attr, stripped ? SipMsgType::kStrippedMessage : SipMsgType::kMsrpSend, 0);
+  }
+
+  // Security = Smime in a session: RFC 4975 section 14 recommends S/MIME
+  // for MSRP bodies end to end, and the stripped MESSAGE carries it as a
+  // pager MESSAGE does (RFC 3428 section 8). The body is the real
+  // SmimeSignAndEncrypt of the text, made now, with the Content-Type
+  // models/security returns; the node is charged smime_sign_encrypt at the
+  // text's size, the same row and size as in pager mode, and the message
+  // leaves once that is spent. An MSRP body above MsrpChunkSize is chunked
+  // after signing and encryption (about 2.2 KB for a 100-byte text). The
+  // Content-Disposition pager mode adds is left out: the stripped MESSAGE
+  // has no field for it, and SmimeReceive needs only the Content-Type.
+  void SendSmimeInSession(Session& s, const PendingIm& im) {
+    SipImSecurity* sm = Smime();
+    auto body = sm->SmimeSend(self->m_aor, s.peerAor, im.body);
+    if (!body) {
+      NS_LOG_WARN("IM " << im.imId << " not protected: " << body.error().ToString());
+      Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
+      return;
+    }
+    auto wire = std::make_shared<std::vector<std::string>>();
+    if (s.mode == SipImMode::kSessionStripped) {
+      std::string out;
+      if (!BuildStripped(s, im.imId, body->content_type, body->body, &out)) return;
+      wire->push_back(std::move(out));
+    } else {
+      *wire = MsrpSends(s, AttributedId(SipAttributionKind::kIm, im.imId), body->content_type, body->body);
+    }
+    s.unresolved.insert(im.imId);
+    const std::uint64_t sid = s.id, imId = im.imId;
+    sm->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kIm, imId}, SipCryptoOp::kSmimeSignEncrypt,
+               im.body.size(), [this, sid, imId, wire]() { SendProtected(sid, imId, *wire); });
+  }
+
+  // Security = Smime, a session message's whole body (an MSRP message after
+  // reassembly) at the recipient: decrypted and verified for real
+  // (SmimeReceive, through the cert cache with SmimeCertCache; the signer
+  // must be the session's peer), the node charged smime_decrypt_verify (or
+  // its -cached row) at the text's size, or the body's when it does not
+  // open, as in pager mode; then delivered, or refused: a Drop kSecurity
+  // naming why, and `refusal`'s answer (built now, while the received
+  // message's bytes exist) sent back on the session. The sender's IM then
+  // fails kSecurity when the answer arrives; with no answer allowed or
+  // possible, through the simulation's bookkeeping, so that it is never
+  // lost unaccounted.
+  void ReceiveSmimeInSession(Session& s, SipAttribution attr, std::uint64_t imId, std::string_view contentType,
+                             std::string_view body, const std::function<Refusal()>& refusal) {
+    SipImSecurity* sm = Smime();
+    SipCryptoOp op = SipCryptoOp::kSmimeDecryptVerify;
+    auto got = sm->SmimeReceive(self->m_aor, s.peerAor, contentType, body, &op);
+    const bool opened = got.ok();
+    const std::uint32_t plain = opened ? static_cast<std::uint32_t>(got->body.size()) : 0;
+    auto answer = std::make_shared<Refusal>();
+    std::string why;
+    if (!opened) {
+      *answer = refusal();
+      why = got.error().ToString();
+    }
+    const std::uint64_t sid = s.id;
+    const std::size_t bytes = body.size();
+    sm->Charge(cpu, nodeId, attr, op, opened ? plain : bytes, [this, sid, attr, imId, opened, plain, answer, why, bytes]() {
       Session* ss = FindSession(sid);
-      if (!ss || !ss->unresolved.count(imId)) return;  // the session ended meanwhile and failed it
-      if (type == SipMsgType::kStrippedMessage) ss->shared->inFlight[ss->dir].push_back(imId);
-      for (const std::string& m : *wire) SendMedia(*ss, m, attr, type, 0);
+      const int senderDir = ss ? 1 - ss->dir : 0;
+      if (opened) {
+        Deliver(imId, ss ? ss->peerAor : std::string(), plain, 0);
+        NotifySender(sid, senderDir, imId, true);
+        return;
+      }
+      Drop(SipDropReason::kSecurity, attr, bytes, std::to_string(answer->status) + " S/MIME: " + why);
+      if (ss && !answer->bytes.empty()) {
+        const bool stripped = answer->type == SipMsgType::kResponse;
+        if (stripped) ss->shared->refusals[ss->dir].push_back(imId);
+        if (SendMedia(*ss, answer->bytes, attr, answer->type, answer->status)) return;
+        if (stripped) ss->shared->refusals[ss->dir].pop_back();
+      }
+      NotifySender(sid, senderDir, imId, false);
     });
+  }
+
+  // The sender's end of a refusal: the IM fails kSecurity with the
+  // refusal's status (493 to a stripped MESSAGE, a failure REPORT's code
+  // for MSRP) once the answer is parsed; an IM already resolved (the
+  // session closed meanwhile) is left as it is.
+  void OnRefused(std::uint64_t sid, std::uint64_t imId, std::uint16_t status) {
+    Session* s = FindSession(sid);
+    if (!s || s->unresolved.erase(imId) == 0) return;
+    Outcome(imId, SipImOutcome::kFailed, SipFailReason::kSecurity, status);
+    MaybeBye(*s);
   }
 
   // A sealed session message arrived (its parse already charged): opened
@@ -2051,8 +2308,8 @@ TypeId SipUserAgent::GetTypeId() {
                         UintegerValue(sipns3::kMaxConnectionsPerPeer),
                         MakeUintegerAccessor(&SipUserAgent::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
           .AddAttribute("Security",
-                        "The scenario's SipImSecurity: S/MIME on every pager MESSAGE, or MIKEY in the "
-                        "session's SDP and sealed session messages. Null (the default): none.",
+                        "The scenario's SipImSecurity: S/MIME on every IM's body (pager or session), or "
+                        "MIKEY in the session's SDP and sealed session messages. Null (the default): none.",
                         PointerValue(), MakePointerAccessor(&SipUserAgent::m_security),
                         MakePointerChecker<SipImSecurity>())
           .AddTraceSource("Tx", "A SIP or MSRP message was sent.", MakeTraceSourceAccessor(&SipUserAgent::m_txTrace),

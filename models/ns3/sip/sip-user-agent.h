@@ -54,7 +54,7 @@
 //   ConnectionIdleTimeout Time  close a SIP connection idle this long (120 s); 0 = never
 //   MaxConnectionsPerPeer uint32 SIP connections one IP address may open to the
 //                               listener (64); one above is closed at once; 0 = no limit
-//   Security            Ptr<SipImSecurity>  S/MIME on every pager MESSAGE, or MIKEY in
+//   Security            Ptr<SipImSecurity>  S/MIME on every IM's body, or MIKEY in
 //                               the INVITE/200 SDP and sealed session messages; null
 //                               (default) = none (see sip-im-security.h)
 //
