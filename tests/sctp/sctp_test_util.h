@@ -15,6 +15,8 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -383,6 +385,33 @@ IsPattern(const std::vector<uint8_t>& b, uint32_t seed)
         }
     }
     return true;
+}
+
+/// The tshark checks (external dissection of pcaps) run only where it exists.
+inline bool
+HaveTshark()
+{
+    return std::system("tshark -v > /dev/null 2>&1") == 0;
+}
+
+/// A shell command's standard output.
+inline std::string
+RunCommand(const std::string& cmd)
+{
+    std::string out;
+    FILE* f = popen(cmd.c_str(), "r");
+    if (!f)
+    {
+        return out;
+    }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    {
+        out.append(buf, n);
+    }
+    pclose(f);
+    return out;
 }
 
 } // namespace sipim_test

@@ -15,31 +15,6 @@ using namespace sipim_test;
 namespace
 {
 
-bool
-HaveTshark()
-{
-    return std::system("tshark -v > /dev/null 2>&1") == 0;
-}
-
-std::string
-RunCommand(const std::string& cmd)
-{
-    std::string out;
-    FILE* f = popen(cmd.c_str(), "r");
-    if (!f)
-    {
-        return out;
-    }
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    {
-        out.append(buf, n);
-    }
-    pclose(f);
-    return out;
-}
-
 // A session exercising every chunk type the model sends (handshake with a
 // retransmitted INIT, fragmented and bundled DATA, SACK with gaps and dups,
 // HEARTBEAT, SHUTDOWN), over IPv4 or IPv6, written to a pcap that tshark

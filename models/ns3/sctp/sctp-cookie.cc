@@ -19,6 +19,8 @@ namespace
 // byte for byte what it was before IPv6 existed here.
 constexpr uint8_t kCookieVersion = 1;
 constexpr uint8_t kCookie6Version = 2;
+// Version 3: version 1 followed by the multihomed peer's extra IPv4 addresses.
+constexpr uint8_t kCookieMultiVersion = 3;
 
 bool
 Mac(const uint8_t* body, size_t bodySize, const std::array<uint8_t, 32>& key, uint8_t* mac)
@@ -66,10 +68,14 @@ CookieErrorName(CookieError e)
 bool
 SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vector<uint8_t>& out)
 {
-    const size_t body = st.ipv6 ? kCookie6BodySize : kCookieBodySize;
+    if (st.peerAddrs.size() > kCookieMaxPeerAddrs || (st.ipv6 && !st.peerAddrs.empty()))
+    {
+        return false;
+    }
+    const size_t body = st.ipv6 ? kCookie6BodySize : kCookieBodySize + 4 * st.peerAddrs.size();
     out.assign(body + kCookieMacSize, 0);
     uint8_t* p = out.data();
-    p[0] = st.ipv6 ? kCookie6Version : kCookieVersion;
+    p[0] = st.ipv6 ? kCookie6Version : st.peerAddrs.empty() ? kCookieVersion : kCookieMultiVersion;
     Put32At(p + 4, uint32_t(st.createdNs >> 32));
     Put32At(p + 8, uint32_t(st.createdNs));
     Put32At(p + 12, st.lifetimeMs);
@@ -97,13 +103,21 @@ SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vecto
     }
     Put32At(p + at, st.localTieTag);
     Put32At(p + at + 4, st.peerTieTag);
+    at += 8;
+    for (uint32_t a : st.peerAddrs)
+    {
+        Put32At(p + at, a);
+        at += 4;
+    }
     return Mac(p, body, key, p + body);
 }
 
 CookieError
 OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, CookieState& out)
 {
-    if (len != kCookieSize && len != kCookie6Size)
+    const bool multi = len > kCookieSize && len <= kCookieSize + 4 * kCookieMaxPeerAddrs &&
+                       (len - kCookieSize) % 4 == 0;
+    if (len != kCookieSize && len != kCookie6Size && !multi)
     {
         return CookieError::BadLength;
     }
@@ -117,8 +131,12 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
     {
         return CookieError::BadMac;
     }
-    out.ipv6 = len == kCookie6Size;
-    if (buf[0] != (out.ipv6 ? kCookie6Version : kCookieVersion))
+    // The version says the layout; it must agree with the length (a 116-byte
+    // cookie is IPv6 as version 2, six extra IPv4 addresses as version 3).
+    out.ipv6 = buf[0] == kCookie6Version;
+    const bool v3 = buf[0] == kCookieMultiVersion;
+    if ((out.ipv6 && len != kCookie6Size) || (v3 && !multi) ||
+        (!out.ipv6 && !v3 && (buf[0] != kCookieVersion || len != kCookieSize)))
     {
         return CookieError::BadVersion;
     }
@@ -148,6 +166,12 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
     }
     out.localTieTag = Get32(buf + at);
     out.peerTieTag = Get32(buf + at + 4);
+    at += 8;
+    out.peerAddrs.clear();
+    for (; at < body; at += 4)
+    {
+        out.peerAddrs.push_back(Get32(buf + at));
+    }
     return CookieError::None;
 }
 

@@ -36,6 +36,10 @@ struct CookieState
     std::array<uint8_t, 16> peerAddr6{};
     uint32_t localTieTag = 0; // §5.2.2 tie-tags, 0 if none
     uint32_t peerTieTag = 0;
+    // IPv4 only: the peer's other addresses from its INIT (IPv4 Address
+    // parameters, §5.1.2), so that the association built from the cookie has
+    // all its paths. None for a single-homed peer: the cookie keeps its 92 bytes.
+    std::vector<uint32_t> peerAddrs;
 };
 
 constexpr size_t kCookieBodySize = 60;
@@ -44,11 +48,13 @@ constexpr size_t kCookieSize = kCookieBodySize + kCookieMacSize;
 /// The IPv6 layout: the two 4-byte addresses become 16 bytes each.
 constexpr size_t kCookie6BodySize = kCookieBodySize + 2 * 12;
 constexpr size_t kCookie6Size = kCookie6BodySize + kCookieMacSize;
+/// A multihomed IPv4 peer's cookie: the IPv4 layout and 4 bytes per extra address.
+constexpr size_t kCookieMaxPeerAddrs = 15;
 
 enum class CookieError
 {
     None,
-    BadLength,  // neither kCookieSize nor kCookie6Size bytes
+    BadLength,  // not kCookieSize (+ 4 per extra peer address) nor kCookie6Size bytes
     BadVersion, // unknown layout version, or one that does not match the length
     BadMac,     // HMAC mismatch: forged or corrupted
     CryptoFailure, // OpenSSL refused to compute the HMAC
@@ -56,7 +62,8 @@ enum class CookieError
 
 const char* CookieErrorName(CookieError e);
 
-/// Serialises and signs. Returns false only if OpenSSL fails.
+/// Serialises and signs. Returns false if OpenSSL fails or st has more than
+/// kCookieMaxPeerAddrs extra addresses (or any with an IPv6 association).
 bool SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vector<uint8_t>& out);
 
 /// Verifies the HMAC and decodes. Lifetime is checked by the caller (it owns the clock).

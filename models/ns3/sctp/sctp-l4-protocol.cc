@@ -131,6 +131,7 @@ SctpL4Protocol::DoDispose()
     m_sockets.clear();
     m_owners.clear();
     m_owners6.clear();
+    m_multihomed.clear();
     delete m_endPoints;
     m_endPoints = nullptr;
     delete m_endPoints6;
@@ -273,6 +274,54 @@ SctpL4Protocol::Register(Ipv6EndPoint* endPoint, Ptr<SctpSocket> socket)
     m_owners6[endPoint] = socket;
 }
 
+void
+SctpL4Protocol::RegisterPeerAddress(Ipv4Address peerAddress,
+                                    uint16_t peerPort,
+                                    uint16_t localPort,
+                                    Ptr<SctpSocket> socket)
+{
+    auto [it, fresh] = m_multihomed.emplace(PeerKey(peerAddress, peerPort, localPort), socket);
+    if (!fresh && it->second != socket)
+    {
+        // Two associations from one peer address and port to one local port
+        // (on different local addresses): the later one wins this table, the
+        // earlier keeps its end point for its primary address pair.
+        NS_LOG_WARN("peer " << peerAddress << ":" << peerPort << " -> port " << localPort
+                            << " already belongs to another multihomed association");
+        it->second = socket;
+    }
+}
+
+void
+SctpL4Protocol::UnregisterPeerAddress(Ipv4Address peerAddress,
+                                      uint16_t peerPort,
+                                      uint16_t localPort,
+                                      const SctpSocket* socket)
+{
+    auto it = m_multihomed.find(PeerKey(peerAddress, peerPort, localPort));
+    if (it != m_multihomed.end() && PeekPointer(it->second) == socket)
+    {
+        m_multihomed.erase(it);
+    }
+}
+
+Ptr<SctpSocket>
+SctpL4Protocol::LookupMultihomed(Ipv4Address src, Ipv4Address dst) const
+{
+    auto it = m_multihomed.find(PeerKey(src, m_rxView.srcPort, m_rxView.dstPort));
+    if (it == m_multihomed.end() || !it->second->IsLocalAddress(dst))
+    {
+        return nullptr;
+    }
+    return it->second;
+}
+
+Ptr<SctpSocket>
+SctpL4Protocol::LookupMultihomed(Ipv6Address, Ipv6Address) const
+{
+    return nullptr; // IPv6 multihoming is not implemented
+}
+
 const std::array<uint8_t, 32>&
 SctpL4Protocol::GetCookieKey()
 {
@@ -397,18 +446,24 @@ SctpL4Protocol::DoReceive(Ptr<Packet> p,
                                                         : IpL4Protocol::RX_OK;
     }
     TraceRx(p, header.GetSource(), header.GetDestination());
-    auto eps = demux->Lookup(header.GetDestination(),
-                             m_rxView.dstPort,
-                             header.GetSource(),
-                             m_rxView.srcPort,
-                             incomingInterface);
-    Ptr<SctpSocket> owner;
-    if (!eps.empty())
+    // Without a multihomed association (the usual case) this is one test.
+    Ptr<SctpSocket> owner = m_multihomed.empty()
+                                ? nullptr
+                                : LookupMultihomed(header.GetSource(), header.GetDestination());
+    if (!owner)
     {
-        auto it = owners.find(eps.front());
-        if (it != owners.end())
+        auto eps = demux->Lookup(header.GetDestination(),
+                                 m_rxView.dstPort,
+                                 header.GetSource(),
+                                 m_rxView.srcPort,
+                                 incomingInterface);
+        if (!eps.empty())
         {
-            owner = it->second;
+            auto it = owners.find(eps.front());
+            if (it != owners.end())
+            {
+                owner = it->second;
+            }
         }
     }
     const SctpIpAddress src = header.GetSource();

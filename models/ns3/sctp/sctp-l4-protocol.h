@@ -78,6 +78,19 @@ class SctpL4Protocol : public IpL4Protocol
     /// Packets for endPoint go to socket (parsed once, here).
     void Register(Ipv4EndPoint* endPoint, Ptr<SctpSocket> socket);
     void Register(Ipv6EndPoint* endPoint, Ptr<SctpSocket> socket);
+    /// Multihoming (RFC 9260 §6.4): packets from peerAddress:peerPort to
+    /// localPort on any local address the socket holds reach it, whatever the
+    /// end points say. Only multihomed IPv4 associations register here.
+    void RegisterPeerAddress(Ipv4Address peerAddress,
+                             uint16_t peerPort,
+                             uint16_t localPort,
+                             Ptr<SctpSocket> socket);
+    /// Removes the entry if it still belongs to socket (a plain pointer: the
+    /// socket may be in its destructor).
+    void UnregisterPeerAddress(Ipv4Address peerAddress,
+                               uint16_t peerPort,
+                               uint16_t localPort,
+                               const SctpSocket* socket);
     void AddSocket(Ptr<SctpSocket> socket);
     void RemoveSocket(Ptr<SctpSocket> socket);
 
@@ -158,6 +171,14 @@ class SctpL4Protocol : public IpL4Protocol
     {
         m_rxTrace6(p, src, dst);
     }
+    // The multihomed association a packet belongs to, if any (before the end
+    // point demux, which knows one peer address per end point).
+    Ptr<SctpSocket> LookupMultihomed(Ipv4Address src, Ipv4Address dst) const;
+    Ptr<SctpSocket> LookupMultihomed(Ipv6Address src, Ipv6Address dst) const;
+    static uint64_t PeerKey(Ipv4Address peer, uint16_t peerPort, uint16_t localPort)
+    {
+        return uint64_t(peer.Get()) << 32 | uint32_t(peerPort) << 16 | localPort;
+    }
     Ptr<Packet> MakePacket(const std::vector<uint8_t>& bytes,
                            const std::vector<SctpByteTagSpan>& tagSpans) const;
 
@@ -166,6 +187,7 @@ class SctpL4Protocol : public IpL4Protocol
     Ipv6EndPointDemux* m_endPoints6;
     std::unordered_map<Ipv4EndPoint*, Ptr<SctpSocket>> m_owners;
     std::unordered_map<Ipv6EndPoint*, Ptr<SctpSocket>> m_owners6;
+    std::unordered_map<uint64_t, Ptr<SctpSocket>> m_multihomed; // PeerKey -> association
     std::vector<Ptr<SctpSocket>> m_sockets;
     IpL4Protocol::DownTargetCallback m_downTarget;
     IpL4Protocol::DownTargetCallback6 m_downTarget6;

@@ -15,8 +15,7 @@
 namespace ns3
 {
 
-/// One IP address of an association, IPv4 or IPv6 (one per association: no
-/// multihoming). A variant, not an ns3::Address: it goes along with every
+/// One IP address of an association, IPv4 or IPv6. A variant, not an ns3::Address: it goes along with every
 /// packet, and Address conversions would cost more than the rest of the
 /// per-packet address handling.
 using SctpIpAddress = std::variant<Ipv4Address, Ipv6Address>;
@@ -37,6 +36,7 @@ operator<<(std::ostream& os, const SctpIpAddress& a)
 struct SctpPath
 {
     SctpIpAddress address;    // the peer's
+    SctpIpAddress local;      // our source address for packets on this path
     uint32_t pmtu = 1500;     // IP-level path MTU
     uint32_t ipHeader = 20;   // the IP header on every packet (see SetIpv6)
     uint32_t cwnd = 0;        // bytes of user data
@@ -57,6 +57,13 @@ struct SctpPath
     uint32_t hbNonce = 0;
     uint32_t errorCount = 0;
     bool active = true;
+    // §5.4: a peer address learnt from an INIT / INIT ACK parameter carries
+    // no data until a HEARTBEAT to it has been answered.
+    bool confirmed = true;
+    // Scratch for one SACK (multihomed only): bytes newly acked on this path
+    // and its flight size before the SACK, for the per-destination §7.2 rules.
+    uint32_t ackedNow = 0;
+    uint32_t flightBefore = 0;
     Time lastDataSent;        // for idle detection (heartbeat, cwnd decay)
 
     /// Neither IPv4 options nor IPv6 extension headers are ever added.

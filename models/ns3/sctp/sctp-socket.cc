@@ -255,7 +255,13 @@ SctpSocket::GetTypeId()
             .AddTraceSource("DataDrop",
                             "A received DATA chunk dropped for lack of buffer (TSN, bytes)",
                             MakeTraceSourceAccessor(&SctpSocket::m_dropTrace),
-                            "ns3::SctpSocket::DropTracedCallback");
+                            "ns3::SctpSocket::DropTracedCallback")
+            .AddTraceSource("PathState",
+                            "A path to one of the peer's addresses became active or inactive "
+                            "(the peer's IP address, true if now active): Path.Max.Retrans "
+                            "errors, a HEARTBEAT ACK, or a SACK for data sent on it",
+                            MakeTraceSourceAccessor(&SctpSocket::m_pathStateTrace),
+                            "ns3::SctpSocket::PathStateTracedCallback");
     return tid;
 }
 
@@ -401,11 +407,77 @@ SctpSocket::Bind(const Address& address)
     return -1;
 }
 
+int
+SctpSocket::BindAddresses(const std::vector<Ipv4Address>& addresses, uint16_t port)
+{
+    if (Bound() || addresses.empty() || m_state != SCTP_CLOSED)
+    {
+        m_errno = ERROR_INVAL;
+        return -1;
+    }
+    Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
+    for (size_t i = 0; i < addresses.size(); ++i)
+    {
+        const Ipv4Address& a = addresses[i];
+        if (a == Ipv4Address::GetAny() || a.IsBroadcast() || a.IsMulticast() ||
+            std::find(addresses.begin(), addresses.begin() + i, a) != addresses.begin() + i)
+        {
+            NS_LOG_WARN(this << " BindAddresses: " << a << " cannot be one of several addresses");
+            m_errno = ERROR_INVAL;
+            return -1;
+        }
+        if (!ipv4 || ipv4->GetInterfaceForAddress(a) < 0)
+        {
+            NS_LOG_WARN(this << " BindAddresses: " << a << " is not an address of this node");
+            m_errno = ERROR_ADDRNOTAVAIL;
+            return -1;
+        }
+    }
+    if (BindTo(m_endPoint, addresses[0], port) != 0)
+    {
+        return -1;
+    }
+    // One end point per further address on the same port: it keeps the port
+    // for this socket there, and brings a listener the INITs sent to it.
+    for (size_t i = 1; i < addresses.size(); ++i)
+    {
+        Ipv4EndPoint* ep = m_sctp->AllocateLocal(GetBoundNetDevice(), addresses[i], m_localPort);
+        if (!ep)
+        {
+            NS_LOG_WARN(this << " BindAddresses: port " << m_localPort << " busy on " << addresses[i]);
+            DeallocateEndPoint();
+            m_errno = ERROR_ADDRINUSE;
+            return -1;
+        }
+        Attach(ep);
+        m_extraEndPoints.push_back(ep);
+    }
+    if (addresses.size() > 1)
+    {
+        m_localAddrs = addresses;
+        m_localAddrParams.clear();
+        for (const Ipv4Address& a : addresses)
+        {
+            m_localAddrParams.push_back(a.Get());
+        }
+    }
+    return 0;
+}
+
+bool
+SctpSocket::IsLocalAddress(const Ipv4Address& a) const
+{
+    const Ipv4Address* own = std::get_if<Ipv4Address>(&m_localAddress);
+    return (own && *own == a) ||
+           std::find(m_localAddrs.begin(), m_localAddrs.end(), a) != m_localAddrs.end();
+}
+
 void
 SctpSocket::EndPointDestroyed()
 {
     m_endPoint = nullptr;
     m_endPoint6 = nullptr;
+    m_extraEndPoints.clear(); // the demux that held them is going away as a whole
 }
 
 template <class EndPoint>
@@ -425,8 +497,14 @@ SctpSocket::Release(EndPoint*& slot)
 void
 SctpSocket::DeallocateEndPoint()
 {
+    UnregisterPaths();
     Release(m_endPoint);
     Release(m_endPoint6);
+    for (Ipv4EndPoint*& ep : m_extraEndPoints)
+    {
+        Release(ep);
+    }
+    m_extraEndPoints.clear();
 }
 
 int
@@ -469,9 +547,19 @@ SctpSocket::SetupEndPoint(EndPoint* endPoint, Addr peer)
         endPoint->SetLocalAddress(route->GetSource());
     }
     m_localAddress = endPoint->GetLocalAddress();
+    if constexpr (std::is_same_v<Addr, Ipv4Address>)
+    {
+        // Bound to several addresses: the primary path leaves from the one
+        // the route to the peer uses, if that is one of them.
+        if (IsLocalAddress(route->GetSource()))
+        {
+            m_localAddress = route->GetSource();
+        }
+    }
     endPoint->SetPeer(peer, m_peerPort);
     m_peerAddress = peer;
     m_path.address = m_peerAddress;
+    m_path.local = m_localAddress;
     m_path.SetIpv6(SctpIsIpv6(m_peerAddress));
     m_path.pmtu = m_pathMtuAttr ? m_pathMtuAttr : route->GetOutputDevice()->GetMtu();
     return 0;
@@ -542,7 +630,9 @@ SctpSocket::SendInit()
                       m_maxInStreams,
                       m_localInitialTsn,
                       nullptr,
-                      0);
+                      0,
+                      {},
+                      LocalAddressParams());
     Transmit(m_builder);
     m_t1Timer.Cancel();
     m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
@@ -596,6 +686,27 @@ SctpSocket::SendInitAck(const InitChunk& init,
     ck.localPort = m_localPort;
     ck.peerPort = srcPort;
     PutCookieAddresses(ck, dst, src);
+    if (!ck.ipv6)
+    {
+        // §5.1.2: the peer's addresses are the source and its Address parameters.
+        for (uint32_t a : init.ipv4Addresses)
+        {
+            bool dup = a == ck.peerAddr ||
+                       std::find(ck.peerAddrs.begin(), ck.peerAddrs.end(), a) != ck.peerAddrs.end();
+            if (dup)
+            {
+                continue;
+            }
+            if (ck.peerAddrs.size() == kCookieMaxPeerAddrs)
+            {
+                NS_LOG_WARN(this << " INIT lists more than " << kCookieMaxPeerAddrs + 1
+                                 << " addresses; the rest are not paths");
+                ++m_stats.peerAddressesIgnored;
+                continue;
+            }
+            ck.peerAddrs.push_back(a);
+        }
+    }
     ck.localTieTag = localTie;
     ck.peerTieTag = peerTie;
     std::vector<uint8_t> cookie;
@@ -615,7 +726,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
               localInitialTsn,
               cookie.data(),
               cookie.size(),
-              init.unrecognized);
+              init.unrecognized,
+              LocalAddressParams());
     Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), dst, src);
     ++m_stats.packetsSent;
     m_txTrace(p, this);
@@ -767,6 +879,7 @@ SctpSocket::HandleInitAck(const ChunkView& c)
                     ia.aRwnd,
                     std::min(m_numOutStreams, ia.inStreams),
                     std::min(m_maxInStreams, ia.outStreams));
+    SetPeerAddresses(ia.ipv4Addresses);
     m_cookieEcho.assign(ia.cookie, ia.cookie + ia.cookieLen);
     m_t1Timer.Cancel();
     // m_initRetrans keeps counting: Max.Init.Retransmits bounds INIT and
@@ -787,6 +900,7 @@ SctpSocket::InitFromCookie(const CookieState& ck)
     m_localPort = ck.localPort;
     m_peerPort = ck.peerPort;
     m_path.address = m_peerAddress;
+    m_path.local = m_localAddress;
     m_path.SetIpv6(ck.ipv6);
     InitAssociation(ck.localTag,
                     ck.peerTag,
@@ -795,6 +909,7 @@ SctpSocket::InitFromCookie(const CookieState& ck)
                     ck.peerRwnd,
                     ck.outStreams,
                     ck.inStreams);
+    SetPeerAddresses(ck.peerAddrs);
 }
 
 void
@@ -906,6 +1021,8 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         }
         child->m_path.pmtu =
             m_pathMtuAttr ? m_pathMtuAttr : (incomingDevice ? incomingDevice->GetMtu() : 1500);
+        child->m_localAddrs = m_localAddrs; // the listener's addresses are the child's
+        child->m_localAddrParams = m_localAddrParams;
         child->InitFromCookie(ck);
         child->SetRto(m_rtoInitial);
         child->SendControl(CHUNK_COOKIE_ACK);
@@ -949,6 +1066,11 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         m_txBufBytes = 0;
         m_rtxCount = 0;
         m_path.t3Rtx.Cancel();
+        for (SctpPath& p : m_altPaths)
+        {
+            p.t3Rtx.Cancel();
+            p.hbTimer.Cancel();
+        }
         m_outSsn.clear();
         InitFromCookie(ck);
         m_outSsn.assign(m_outStreams, 0);
@@ -1040,6 +1162,10 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
         m_sctp->HandleOutOfTheBlue(pkt, src, dst);
         return;
     }
+    if (!m_altPaths.empty())
+    {
+        m_rxPath = PathIndexOf(src); // §6.4: replies go back where DATA came from
+    }
     bool gotData = false;
     bool immediate = false;
     bool vtagChecked = false;
@@ -1121,7 +1247,7 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             HandleSack(c);
             break;
         case CHUNK_HEARTBEAT:
-            HandleHeartbeat(c);
+            HandleHeartbeat(c, src, dst);
             break;
         case CHUNK_HEARTBEAT_ACK:
             HandleHeartbeatAck(c);
@@ -1491,20 +1617,22 @@ SctpSocket::ProcessCumAck(uint32_t cum,
     while (!m_outQueue.empty() && m_nextUnsent > 0 && TsnLe(m_outQueue.front().tsn, cum))
     {
         OutChunk& ch = m_outQueue.front();
+        SctpPath& cp = PathAt(ch.path);
         if (!ch.gapAcked)
         {
             bytesNewlyAcked += ch.len;
+            cp.ackedNow += ch.len;
             highestNewlyAcked = ch.tsn;
             haveHighest = true;
-            if (m_path.timing && m_path.timedTsn == ch.tsn && ch.txCount == 1)
+            if (cp.timing && cp.timedTsn == ch.tsn && ch.txCount == 1)
             {
-                m_path.timing = false;
-                UpdateRto(Simulator::Now() - m_path.timedSentAt);
+                cp.timing = false;
+                UpdateRto(cp, Simulator::Now() - cp.timedSentAt);
             }
         }
         if (ch.inFlight)
         {
-            m_path.flightSize -= ch.len;
+            cp.flightSize -= ch.len;
         }
         if (ch.markedRtx)
         {
@@ -1548,6 +1676,12 @@ SctpSocket::HandleSack(const ChunkView& c)
         return;
     }
     uint32_t flightBefore = m_path.flightSize;
+    m_path.ackedNow = 0;
+    for (SctpPath& p : m_altPaths)
+    {
+        p.flightBefore = p.flightSize;
+        p.ackedNow = 0;
+    }
     bool cumAdvanced = TsnLt(m_cumAck, s.cumTsnAck);
     uint32_t bytesNewlyAcked = 0;
     uint32_t highestNewlyAcked = 0;
@@ -1574,14 +1708,16 @@ SctpSocket::HandleSack(const ChunkView& c)
             anyGap = true;
             if (!ch.gapAcked)
             {
+                SctpPath& cp = PathAt(ch.path);
                 ch.gapAcked = true;
                 bytesNewlyAcked += ch.len;
+                cp.ackedNow += ch.len;
                 highestNewlyAcked = ch.tsn;
                 haveHighest = true;
                 if (ch.inFlight)
                 {
                     ch.inFlight = false;
-                    m_path.flightSize -= ch.len;
+                    cp.flightSize -= ch.len;
                 }
                 if (ch.markedRtx)
                 {
@@ -1589,10 +1725,10 @@ SctpSocket::HandleSack(const ChunkView& c)
                     ch.fastRtx = false;
                     --m_rtxCount;
                 }
-                if (m_path.timing && m_path.timedTsn == ch.tsn && ch.txCount == 1)
+                if (cp.timing && cp.timedTsn == ch.tsn && ch.txCount == 1)
                 {
-                    m_path.timing = false;
-                    UpdateRto(Simulator::Now() - m_path.timedSentAt);
+                    cp.timing = false;
+                    UpdateRto(cp, Simulator::Now() - cp.timedSentAt);
                 }
             }
         }
@@ -1608,29 +1744,12 @@ SctpSocket::HandleSack(const ChunkView& c)
         m_inFastRecovery = false;
     }
 
-    // §7.2.1 / §7.2.2: grow cwnd only on a SACK that advances the cum ack,
-    // outside fast recovery, when cwnd was fully used.
-    uint32_t mtu = m_path.Mtu();
-    if (m_path.cwnd <= m_path.ssthresh)
+    // §7.2.1 / §7.2.2, per destination: each path grows by the bytes acked
+    // that were sent on it.
+    GrowCwnd(m_path, flightBefore, m_altPaths.empty() ? bytesNewlyAcked : m_path.ackedNow, cumAdvanced);
+    for (SctpPath& p : m_altPaths)
     {
-        if (cumAdvanced && !m_inFastRecovery && flightBefore >= m_path.cwnd)
-        {
-            SetCwnd(m_path.cwnd + std::min(bytesNewlyAcked, mtu));
-        }
-    }
-    else
-    {
-        m_path.partialBytesAcked += bytesNewlyAcked;
-        if (m_path.partialBytesAcked >= m_path.cwnd && flightBefore >= m_path.cwnd &&
-            cumAdvanced && !m_inFastRecovery)
-        {
-            m_path.partialBytesAcked -= m_path.cwnd;
-            SetCwnd(m_path.cwnd + mtu);
-        }
-        else if (m_path.partialBytesAcked > m_path.cwnd && flightBefore < m_path.cwnd)
-        {
-            m_path.partialBytesAcked = m_path.cwnd;
-        }
+        GrowCwnd(p, p.flightBefore, p.ackedNow, cumAdvanced);
     }
 
     // §7.2.4 miss indications, HTNA: only TSNs below the highest newly acked,
@@ -1643,7 +1762,7 @@ SctpSocket::HandleSack(const ChunkView& c)
         {
             limit = highestNewlyAcked;
         }
-        bool newlyMarked = false;
+        uint32_t markedPaths = 0; // bit i: path i lost a chunk (§7.2.4: its cwnd is cut)
         for (size_t i = 0; i < m_nextUnsent; ++i)
         {
             OutChunk& ch = m_outQueue[i];
@@ -1663,20 +1782,27 @@ SctpSocket::HandleSack(const ChunkView& c)
                 if (ch.inFlight)
                 {
                     ch.inFlight = false;
-                    m_path.flightSize -= ch.len;
+                    PathAt(ch.path).flightSize -= ch.len;
                 }
-                newlyMarked = true;
+                markedPaths |= 1u << ch.path;
             }
         }
-        if (newlyMarked)
+        if (markedPaths)
         {
             if (!m_inFastRecovery)
             {
                 m_inFastRecovery = true;
                 m_fastRecoveryExit = highestSent;
-                SetSsthresh(std::max(m_path.cwnd / 2, 4 * mtu));
-                SetCwnd(m_path.ssthresh);
-                m_path.partialBytesAcked = 0;
+                for (size_t i = 0; i < GetPathCount(); ++i)
+                {
+                    if (markedPaths & (1u << i))
+                    {
+                        SctpPath& p = PathAt(i);
+                        SetSsthresh(p, std::max(p.cwnd / 2, 4 * p.Mtu()));
+                        SetCwnd(p, p.ssthresh);
+                        p.partialBytesAcked = 0;
+                    }
+                }
             }
             m_fastRtxPending = true;
         }
@@ -1684,7 +1810,8 @@ SctpSocket::HandleSack(const ChunkView& c)
 
     // §6.2.1: rwnd = a_rwnd - bytes still outstanding.
     uint32_t oldRwnd = m_peerRwnd;
-    m_peerRwnd = s.aRwnd > m_path.flightSize ? s.aRwnd - m_path.flightSize : 0;
+    uint32_t flight = TotalFlight();
+    m_peerRwnd = s.aRwnd > flight ? s.aRwnd - flight : 0;
     m_maxPeerRwnd = std::max(m_maxPeerRwnd, s.aRwnd);
     if (oldRwnd != m_peerRwnd)
     {
@@ -1693,54 +1820,107 @@ SctpSocket::HandleSack(const ChunkView& c)
     if (bytesNewlyAcked)
     {
         m_assocErrors = 0;
-        m_path.errorCount = 0;
-    }
-    // §6.3.2 R2/R3: stop T3 when nothing is outstanding, restart it when the
-    // earliest outstanding TSN got acknowledged.
-    bool outstanding = m_path.flightSize > 0 || m_rtxCount > 0;
-    if (!outstanding)
-    {
-        m_path.t3Rtx.Cancel();
-        if (m_nextUnsent == 0)
+        if (m_altPaths.empty())
         {
-            m_path.partialBytesAcked = 0; // §7.2.2: everything acknowledged
+            m_path.errorCount = 0;
+        }
+        else
+        {
+            // §8.2: data acknowledged on a path shows that path works.
+            for (size_t i = 0; i < GetPathCount(); ++i)
+            {
+                SctpPath& p = PathAt(i);
+                if (p.ackedNow)
+                {
+                    p.errorCount = 0;
+                    if (!p.active)
+                    {
+                        SetPathActive(i, true);
+                    }
+                }
+            }
         }
     }
-    else if (cumAdvanced)
+    // §6.3.2 R2/R3, per path: stop T3 when nothing is outstanding on it,
+    // restart it when the earliest outstanding TSN got acknowledged.
+    for (size_t i = 0; i < GetPathCount(); ++i)
     {
-        RestartT3();
+        SctpPath& p = PathAt(i);
+        if (!PathOutstanding(i))
+        {
+            p.t3Rtx.Cancel();
+            if (m_nextUnsent == 0)
+            {
+                p.partialBytesAcked = 0; // §7.2.2: everything acknowledged
+            }
+        }
+        else if (cumAdvanced)
+        {
+            RestartT3(i);
+        }
     }
     CheckShutdown();
 }
 
 void
-SctpSocket::UpdateRto(Time r)
+SctpSocket::GrowCwnd(SctpPath& p, uint32_t flightBefore, uint32_t acked, bool cumAdvanced)
 {
-    // §6.3.1 C2 / C3.
-    Time g = MilliSeconds(1); // clock granularity
-    if (!m_path.rttMeasured)
+    // §7.2.1 / §7.2.2: grow cwnd only on a SACK that advances the cum ack,
+    // outside fast recovery, when cwnd was fully used.
+    uint32_t mtu = p.Mtu();
+    if (p.cwnd <= p.ssthresh)
     {
-        m_path.srtt = r;
-        m_path.rttvar = r / 2;
-        m_path.rttMeasured = true;
+        if (cumAdvanced && !m_inFastRecovery && flightBefore >= p.cwnd)
+        {
+            SetCwnd(p, p.cwnd + std::min(acked, mtu));
+        }
     }
     else
     {
-        Time diff = m_path.srtt > r ? m_path.srtt - r : r - m_path.srtt;
-        m_path.rttvar = Seconds((1 - m_rtoBeta) * m_path.rttvar.GetSeconds() +
-                                m_rtoBeta * diff.GetSeconds());
-        m_path.srtt = Seconds((1 - m_rtoAlpha) * m_path.srtt.GetSeconds() +
-                              m_rtoAlpha * r.GetSeconds());
+        p.partialBytesAcked += acked;
+        if (p.partialBytesAcked >= p.cwnd && flightBefore >= p.cwnd && cumAdvanced &&
+            !m_inFastRecovery)
+        {
+            p.partialBytesAcked -= p.cwnd;
+            SetCwnd(p, p.cwnd + mtu);
+        }
+        else if (p.partialBytesAcked > p.cwnd && flightBefore < p.cwnd)
+        {
+            p.partialBytesAcked = p.cwnd;
+        }
     }
-    if (m_path.rttvar.IsZero())
+}
+
+void
+SctpSocket::UpdateRto(SctpPath& p, Time r)
+{
+    // §6.3.1 C2 / C3, for the path the measurement was made on.
+    Time g = MilliSeconds(1); // clock granularity
+    if (!p.rttMeasured)
     {
-        m_path.rttvar = g;
+        p.srtt = r;
+        p.rttvar = r / 2;
+        p.rttMeasured = true;
     }
-    Time rto = m_path.srtt + 4 * m_path.rttvar;
+    else
+    {
+        Time diff = p.srtt > r ? p.srtt - r : r - p.srtt;
+        p.rttvar =
+            Seconds((1 - m_rtoBeta) * p.rttvar.GetSeconds() + m_rtoBeta * diff.GetSeconds());
+        p.srtt = Seconds((1 - m_rtoAlpha) * p.srtt.GetSeconds() + m_rtoAlpha * r.GetSeconds());
+    }
+    if (p.rttvar.IsZero())
+    {
+        p.rttvar = g;
+    }
+    Time rto = p.srtt + 4 * p.rttvar;
     rto = std::max(m_rtoMin, std::min(rto, m_rtoMax));
-    m_rttTrace(m_lastRttSample, r);
-    m_lastRttSample = r;
-    SetRto(rto);
+    if (&p == &m_path)
+    {
+        m_rttTrace(m_lastRttSample, r); // the RTT trace is the primary path's
+        m_lastRttSample = r;
+    }
+    SetRto(p, rto);
 }
 
 namespace
@@ -1749,46 +1929,55 @@ namespace
 // Sets a path variable and fires its (old, new) trace, only on a change:
 // the path keeps plain values (not TracedValue) so that a second path can
 // be added for multihoming without duplicating trace sources per path.
+// The traces are the primary path's (their names and meaning predate
+// multihoming); another path's field changes without a trace.
 template <typename T>
 void
-SetTraced(T& field, T v, TracedCallback<T, T>& trace)
+SetTraced(T& field, T v, TracedCallback<T, T>& trace, bool traced)
 {
     if (v != field)
     {
         T old = field;
         field = v;
-        trace(old, v);
+        if (traced)
+        {
+            trace(old, v);
+        }
     }
 }
 
 } // namespace
 
 void
-SctpSocket::SetCwnd(uint32_t v)
+SctpSocket::SetCwnd(SctpPath& p, uint32_t v)
 {
-    SetTraced(m_path.cwnd, v, m_cwndTrace);
+    SetTraced(p.cwnd, v, m_cwndTrace, &p == &m_path);
 }
 
 void
-SctpSocket::SetSsthresh(uint32_t v)
+SctpSocket::SetSsthresh(SctpPath& p, uint32_t v)
 {
-    SetTraced(m_path.ssthresh, v, m_ssthreshTrace);
+    SetTraced(p.ssthresh, v, m_ssthreshTrace, &p == &m_path);
 }
 
 void
-SctpSocket::SetRto(Time v)
+SctpSocket::SetRto(SctpPath& p, Time v)
 {
-    SetTraced(m_path.rto, v, m_rtoTrace);
+    SetTraced(p.rto, v, m_rtoTrace, &p == &m_path);
 }
 
 bool
-SctpSocket::CountError()
+SctpSocket::CountError(size_t i, bool countAssociation)
 {
-    ++m_assocErrors;
-    ++m_path.errorCount;
-    if (m_path.errorCount > m_pathMaxRetrans)
+    SctpPath& p = PathAt(i);
+    if (countAssociation)
     {
-        m_path.active = false; // single-homed: nothing to fail over to
+        ++m_assocErrors;
+    }
+    ++p.errorCount;
+    if (p.errorCount > m_pathMaxRetrans && p.active)
+    {
+        SetPathActive(i, false); // §8.2; data moves to an active alternate, if any
     }
     if (m_assocErrors > m_assocMaxRetrans)
     {
@@ -1798,6 +1987,194 @@ SctpSocket::CountError()
         return true;
     }
     return false;
+}
+
+// ---------------------------------------------------------------------------
+// Multihoming: paths to the peer's addresses (§5.1.2, §5.4, §6.4, §8.2, §8.3)
+// ---------------------------------------------------------------------------
+
+size_t
+SctpSocket::DataPathIndex() const
+{
+    if (m_path.active)
+    {
+        return 0;
+    }
+    for (size_t i = 0; i < m_altPaths.size(); ++i)
+    {
+        if (m_altPaths[i].active && m_altPaths[i].confirmed)
+        {
+            return i + 1;
+        }
+    }
+    return 0; // every path is down: keep trying the primary
+}
+
+size_t
+SctpSocket::RtxPathIndex() const
+{
+    size_t d = DataPathIndex();
+    for (size_t i = 0; i < m_nextUnsent; ++i)
+    {
+        const OutChunk& ch = m_outQueue[i];
+        if (!ch.markedRtx)
+        {
+            continue;
+        }
+        if (ch.fastRtx || ch.path != d)
+        {
+            return d;
+        }
+        // §6.4.1: it timed out on the data path; another active one, if any.
+        for (size_t j = 0; j < GetPathCount(); ++j)
+        {
+            const SctpPath& p = GetPath(j);
+            if (j != ch.path && p.active && p.confirmed)
+            {
+                return j;
+            }
+        }
+        return d;
+    }
+    return d;
+}
+
+size_t
+SctpSocket::PathIndexOf(const SctpIpAddress& a) const
+{
+    for (size_t i = 0; i < m_altPaths.size(); ++i)
+    {
+        if (m_altPaths[i].address == a)
+        {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+void
+SctpSocket::SetPeerAddresses(const std::vector<uint32_t>& addresses)
+{
+    UnregisterPaths();
+    for (SctpPath& p : m_altPaths)
+    {
+        p.t3Rtx.Cancel();
+        p.hbTimer.Cancel();
+    }
+    m_altPaths.clear();
+    m_txPath = 0;
+    m_rxPath = 0;
+    const Ipv4Address* primary = std::get_if<Ipv4Address>(&m_peerAddress);
+    if (!primary)
+    {
+        if (!addresses.empty())
+        {
+            NS_LOG_WARN(this << " IPv4 addresses of an IPv6 peer ignored (IPv6 multihoming "
+                                "is not implemented)");
+            m_stats.peerAddressesIgnored += addresses.size();
+        }
+        return;
+    }
+    constexpr size_t kMaxPaths = 16; // OutChunk::path and the SACK's path bit mask
+    Ptr<Ipv4> ipv4 = m_node ? m_node->GetObject<Ipv4>() : nullptr;
+    for (uint32_t a : addresses)
+    {
+        Ipv4Address ip(a);
+        if (ip == *primary || PathIndexOf(ip) != 0)
+        {
+            continue; // §5.1.2: the source is listed too, as a rule
+        }
+        if (ip == Ipv4Address::GetAny() || ip.IsBroadcast() || ip.IsMulticast() ||
+            GetPathCount() == kMaxPaths)
+        {
+            NS_LOG_WARN(this << " peer address " << ip << " not made a path");
+            ++m_stats.peerAddressesIgnored;
+            continue;
+        }
+        SctpPath p;
+        p.address = ip;
+        p.SetIpv6(false);
+        p.confirmed = false; // §5.4
+        p.local = m_localAddress;
+        p.pmtu = m_path.pmtu;
+        Ptr<Ipv4Route> route;
+        if (ipv4 && ipv4->GetRoutingProtocol())
+        {
+            Ipv4Header h;
+            h.SetDestination(ip);
+            Socket::SocketErrno err = ERROR_NOTERROR;
+            route = ipv4->GetRoutingProtocol()->RouteOutput(Ptr<Packet>(), h, GetBoundNetDevice(), err);
+        }
+        if (route)
+        {
+            // Leave from the local address on the way there, if it is ours.
+            if (IsLocalAddress(route->GetSource()))
+            {
+                p.local = route->GetSource();
+            }
+            if (!m_pathMtuAttr)
+            {
+                p.pmtu = route->GetOutputDevice()->GetMtu();
+            }
+        }
+        else
+        {
+            NS_LOG_WARN(this << " no route to peer address " << ip << ": its HEARTBEATs will fail");
+        }
+        p.rto = m_rtoInitial;
+        uint32_t mtu = p.Mtu();
+        p.cwnd = m_initialCwndAttr ? m_initialCwndAttr : std::min(4 * mtu, std::max(2 * mtu, 4380u));
+        p.ssthresh = m_initialSsthreshAttr ? m_initialSsthreshAttr : m_peerRwnd;
+        NS_LOG_INFO(this << " path " << GetPathCount() << ": " << p.local << " -> " << ip);
+        m_altPaths.push_back(std::move(p));
+    }
+    RegisterPaths();
+    if (m_connected && CanSendData())
+    {
+        for (size_t i = 1; i < GetPathCount(); ++i)
+        {
+            StartHeartbeat(i); // after a restart (§5.2.4 A) the new paths need probing
+        }
+    }
+}
+
+void
+SctpSocket::RegisterPaths()
+{
+    const Ipv4Address* primary = std::get_if<Ipv4Address>(&m_peerAddress);
+    if (!primary || (m_altPaths.empty() && m_localAddrs.empty()))
+    {
+        return; // single-homed both ways: the end point demux finds it
+    }
+    for (size_t i = 0; i < GetPathCount(); ++i)
+    {
+        Ipv4Address peer = std::get<Ipv4Address>(PathAt(i).address);
+        m_sctp->RegisterPeerAddress(peer, m_peerPort, m_localPort, this);
+        m_registeredPeers.emplace_back(peer, m_peerPort, m_localPort);
+    }
+}
+
+void
+SctpSocket::UnregisterPaths()
+{
+    if (m_sctp)
+    {
+        for (const auto& [peer, peerPort, localPort] : m_registeredPeers)
+        {
+            m_sctp->UnregisterPeerAddress(peer, peerPort, localPort, this);
+        }
+    }
+    m_registeredPeers.clear();
+}
+
+void
+SctpSocket::SetPathActive(size_t i, bool active)
+{
+    SctpPath& p = PathAt(i);
+    p.active = active;
+    NS_LOG_INFO(this << " path to " << p.address << (active ? " active" : " inactive")
+                     << ", data path now " << GetPath(GetDataPathIndex()).address);
+    m_pathStateTrace(std::visit([](const auto& ip) { return Address(ip); }, p.address), active);
 }
 
 // ---------------------------------------------------------------------------
@@ -1821,6 +2198,7 @@ SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
             {ch.tagSrc, ch.offset, ch.len, uint32_t(b.Size() + kDataChunkHeaderSize)});
     }
     b.AddData(ch.flags, ch.tsn, ch.sid, ch.ssn, ch.ppid, ch.msg->data() + ch.offset, ch.len);
+    SctpPath& path = PathAt(m_txPath);
     if (ch.sent)
     {
         ++m_stats.retransmissions;
@@ -1833,19 +2211,20 @@ SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
         ch.markedRtx = false;
         ch.fastRtx = false;
         --m_rtxCount;
-        if (m_path.timing && m_path.timedTsn == ch.tsn)
+        SctpPath& last = PathAt(ch.path);
+        if (last.timing && last.timedTsn == ch.tsn)
         {
-            m_path.timing = false; // Karn: never time a retransmission
+            last.timing = false; // Karn: never time a retransmission
         }
     }
     else
     {
         ch.sent = true;
-        if (!m_path.timing)
+        if (!path.timing)
         {
-            m_path.timing = true;
-            m_path.timedTsn = ch.tsn;
-            m_path.timedSentAt = Simulator::Now();
+            path.timing = true;
+            path.timedTsn = ch.tsn;
+            path.timedSentAt = Simulator::Now();
         }
     }
     if (m_peerRwnd < ch.len)
@@ -1855,7 +2234,8 @@ SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
     ++ch.txCount;
     ch.missIndications = 0;
     ch.inFlight = true;
-    m_path.flightSize += ch.len;
+    ch.path = uint8_t(m_txPath);
+    path.flightSize += ch.len;
     m_peerRwnd = m_peerRwnd > ch.len ? m_peerRwnd - ch.len : 0;
     ++m_stats.dataChunksSent;
 }
@@ -1863,7 +2243,7 @@ SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
 bool
 SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
 {
-    size_t room = m_path.Mtu() - b.Size();
+    size_t room = PathAt(m_txPath).Mtu() - b.Size();
     bool added = false;
     // Retransmissions first, lowest TSN first (§6.1 C).
     for (size_t i = 0; m_rtxCount > 0 && i < m_nextUnsent; ++i)
@@ -1900,13 +2280,14 @@ SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
             break;
         }
         // §6.1 A: respect rwnd, but one chunk may always be in flight (window probe).
-        if (ch.len > m_peerRwnd && m_path.flightSize > 0)
+        uint32_t flight = TotalFlight();
+        if (ch.len > m_peerRwnd && flight > 0)
         {
             break;
         }
         // SWS is decided per packet, as RFC 1122 decides per segment: once a
         // packet may carry new data, it is filled as far as rwnd allows.
-        if (!newAdded && m_swsAvoidance && m_path.flightSize > 0 && SwsHold())
+        if (!newAdded && m_swsAvoidance && flight > 0 && SwsHold())
         {
             ++m_stats.swsHolds;
             break;
@@ -1958,7 +2339,7 @@ SctpSocket::TrySend()
     bool dataAllowed = CanSendData();
     if (dataAllowed && m_nextUnsent < m_outQueue.size())
     {
-        DecayIdleCwnd();
+        DecayIdleCwnd(PathAt(GetDataPathIndex()));
     }
     uint32_t packets = 0;
     uint32_t limit = m_packetLimit ? std::min(m_packetLimit, m_maxBurst) : m_maxBurst;
@@ -1974,6 +2355,10 @@ SctpSocket::TrySend()
         }
         bool added = false;
         bool restartT3 = false;
+        // Multihomed: new data to the data path, a retransmission maybe to
+        // an alternate (§6.4.1). Set before FillData, which uses its cwnd and MTU.
+        m_txPath = m_altPaths.empty() ? 0 : m_rtxCount > 0 ? RtxPathIndex() : DataPathIndex();
+        SctpPath& dest = PathAt(m_txPath);
         if (dataAllowed && packets < limit)
         {
             uint32_t before = m_nextUnsent;
@@ -1983,7 +2368,7 @@ SctpSocket::TrySend()
                 m_fastRtxPending = false;
                 added = FillData(m_builder, true, restartT3);
             }
-            else if (m_path.flightSize < m_path.cwnd) // §6.1 B
+            else if (dest.flightSize < dest.cwnd) // §6.1 B
             {
                 added = FillData(m_builder, false, restartT3);
             }
@@ -1996,18 +2381,26 @@ SctpSocket::TrySend()
         {
             break;
         }
-        Transmit(m_builder);
+        if (m_altPaths.empty())
+        {
+            Transmit(m_builder);
+        }
+        else
+        {
+            // A SACK alone goes back to where the DATA came from (§6.4).
+            Transmit(m_builder, added ? dest : PathAt(m_rxPath));
+        }
         ++packets;
         if (added)
         {
-            m_path.lastDataSent = Simulator::Now();
+            dest.lastDataSent = Simulator::Now();
             if (restartT3)
             {
-                RestartT3();
+                RestartT3(m_txPath);
             }
             else
             {
-                StartT3IfIdle();
+                StartT3IfIdle(m_txPath);
             }
         }
         else
@@ -2022,37 +2415,56 @@ SctpSocket::TrySend()
 }
 
 void
-SctpSocket::DecayIdleCwnd()
+SctpSocket::DecayIdleCwnd(SctpPath& path)
 {
     // §7.2.1: a path that sent no data for a while halves cwnd (not below
     // 4 MTU) once per RTO of silence, so an idle burst is not sent at a stale rate.
-    if (m_path.flightSize > 0 || m_rtxCount > 0 || !m_path.lastDataSent.IsStrictlyPositive())
+    if (path.flightSize > 0 || m_rtxCount > 0 || !path.lastDataSent.IsStrictlyPositive())
     {
         return;
     }
-    uint32_t floor = 4 * m_path.Mtu();
-    Time idle = Simulator::Now() - m_path.lastDataSent;
-    uint32_t cwnd = m_path.cwnd;
-    while (idle >= m_path.rto && cwnd > floor)
+    uint32_t floor = 4 * path.Mtu();
+    Time idle = Simulator::Now() - path.lastDataSent;
+    uint32_t cwnd = path.cwnd;
+    while (idle >= path.rto && cwnd > floor)
     {
         cwnd = std::max(cwnd / 2, floor);
-        idle -= m_path.rto;
+        idle -= path.rto;
     }
-    SetCwnd(cwnd);
+    SetCwnd(path, cwnd);
 }
 
 void
 SctpSocket::Transmit(PacketBuilder& b)
 {
+    if (m_altPaths.empty())
+    {
+        TransmitTo(b, m_localAddress, m_peerAddress);
+    }
+    else
+    {
+        Transmit(b, PathAt(DataPathIndex())); // control chunks avoid a failed primary
+    }
+}
+
+void
+SctpSocket::Transmit(PacketBuilder& b, const SctpPath& path)
+{
+    TransmitTo(b, path.local, path.address);
+}
+
+void
+SctpSocket::TransmitTo(PacketBuilder& b, const SctpIpAddress& local, const SctpIpAddress& peer)
+{
     Ptr<Packet> p;
     if (&b == &m_builder && !m_txTagSpans.empty())
     {
-        p = m_sctp->SendPacket(b.Finish(), m_localAddress, m_peerAddress, m_txTagSpans);
+        p = m_sctp->SendPacket(b.Finish(), local, peer, m_txTagSpans);
         m_txTagSpans.clear();
     }
     else
     {
-        p = m_sctp->SendPacket(b.Finish(), m_localAddress, m_peerAddress);
+        p = m_sctp->SendPacket(b.Finish(), local, peer);
     }
     ++m_stats.packetsSent;
     m_txTrace(p, this);
@@ -2067,53 +2479,58 @@ SctpSocket::SendControl(uint8_t type, uint8_t flags)
 }
 
 void
-SctpSocket::StartT3IfIdle()
+SctpSocket::StartT3IfIdle(size_t i)
 {
-    if (!m_path.t3Rtx.IsRunning())
+    SctpPath& p = PathAt(i);
+    if (!p.t3Rtx.IsRunning())
     {
-        m_path.t3Rtx = Simulator::Schedule(m_path.rto, &SctpSocket::T3Expired, this);
+        p.t3Rtx = i == 0 ? Simulator::Schedule(p.rto, &SctpSocket::T3ExpiredPrimary, this)
+                         : Simulator::Schedule(p.rto, &SctpSocket::T3Expired, this, i);
     }
 }
 
 void
-SctpSocket::RestartT3()
+SctpSocket::RestartT3(size_t i)
 {
-    m_path.t3Rtx.Cancel();
-    m_path.t3Rtx = Simulator::Schedule(m_path.rto, &SctpSocket::T3Expired, this);
+    SctpPath& p = PathAt(i);
+    p.t3Rtx.Cancel();
+    p.t3Rtx = i == 0 ? Simulator::Schedule(p.rto, &SctpSocket::T3ExpiredPrimary, this)
+                     : Simulator::Schedule(p.rto, &SctpSocket::T3Expired, this, i);
 }
 
 void
-SctpSocket::T3Expired()
+SctpSocket::T3Expired(size_t pathIndex)
 {
+    SctpPath& path = PathAt(pathIndex);
     ++m_stats.t3Expirations;
-    NS_LOG_INFO(this << " T3-rtx expired, rto " << m_path.rto.As(Time::MS));
+    NS_LOG_INFO(this << " T3-rtx expired on " << path.address << ", rto " << path.rto.As(Time::MS));
     // Probes into a closed window are not errors while SACKs keep coming (§6.1).
     bool zeroWindowProbe = m_peerRwnd == 0 && m_sackSinceT3;
     m_sackSinceT3 = false;
-    if (!zeroWindowProbe && CountError())
+    if (!zeroWindowProbe && CountError(pathIndex))
     {
         return;
     }
-    // §7.2.3 and §6.3.3 E1-E3.
-    uint32_t mtu = m_path.Mtu();
-    SetSsthresh(std::max(m_path.cwnd / 2, 4 * mtu));
-    SetCwnd(mtu);
-    m_path.partialBytesAcked = 0;
-    SetRto(std::min(m_path.rto * 2, m_rtoMax));
-    m_path.timing = false;
+    // §7.2.3 and §6.3.3 E1-E3, for the destination whose timer expired.
+    uint32_t mtu = path.Mtu();
+    SetSsthresh(path, std::max(path.cwnd / 2, 4 * mtu));
+    SetCwnd(path, mtu);
+    path.partialBytesAcked = 0;
+    SetRto(path, std::min(path.rto * 2, m_rtoMax));
+    path.timing = false;
     m_inFastRecovery = false;
     m_fastRtxPending = false;
     for (size_t i = 0; i < m_nextUnsent; ++i)
     {
         OutChunk& ch = m_outQueue[i];
-        if (ch.gapAcked)
+        if (ch.gapAcked || ch.path != pathIndex)
         {
-            continue;
+            continue; // E2: the chunks outstanding on that destination
         }
         if (ch.inFlight)
         {
             ch.inFlight = false;
-            m_path.flightSize -= ch.len;
+            path.flightSize -= ch.len;
         }
         if (!ch.markedRtx)
         {
@@ -2122,12 +2539,26 @@ SctpSocket::T3Expired()
         }
         ch.fastRtx = false;
     }
-    // E3: what fits in one packet now; the rest as cwnd allows (on SACKs).
+    // E3: what fits in one packet now (to an alternate path if there is an
+    // active one, §6.4.1); the rest as cwnd allows (on SACKs).
     m_packetLimit = 1;
     TrySend();
-    if (!m_path.t3Rtx.IsRunning() && m_nextUnsent > 0)
+    if (m_altPaths.empty())
     {
-        RestartT3();
+        if (!m_path.t3Rtx.IsRunning() && m_nextUnsent > 0)
+        {
+            RestartT3(0);
+        }
+        return;
+    }
+    bool anyT3 = false;
+    for (size_t i = 0; i < GetPathCount(); ++i)
+    {
+        anyT3 = anyT3 || PathAt(i).t3Rtx.IsRunning();
+    }
+    if (!anyT3 && m_nextUnsent > 0)
+    {
+        RestartT3(RtxPathIndex());
     }
 }
 
@@ -2138,48 +2569,79 @@ SctpSocket::T3Expired()
 void
 SctpSocket::StartHeartbeat()
 {
+    for (size_t i = 0; i < GetPathCount(); ++i)
+    {
+        StartHeartbeat(i);
+    }
+}
+
+void
+SctpSocket::StartHeartbeat(size_t i)
+{
     if (!m_hbEnabled)
     {
         return;
     }
-    // HB.interval + RTO, jittered by +-50% of RTO.
-    double jitter = double(m_sctp->RandomNonZero() % 1001) / 1000.0 - 0.5;
-    Time delay = m_hbInterval + Seconds(m_path.rto.GetSeconds() * (1.0 + jitter));
-    m_path.hbTimer.Cancel();
-    m_path.hbTimer = Simulator::Schedule(delay, &SctpSocket::HeartbeatTimer, this);
+    SctpPath& p = PathAt(i);
+    Time delay;
+    if (!p.confirmed)
+    {
+        // §5.4: probe an unconfirmed address at once, then once per RTO.
+        delay = p.hbTimer.IsExpired() && !p.hbOutstanding ? Time(0) : p.rto;
+    }
+    else
+    {
+        // HB.interval + RTO, jittered by +-50% of RTO.
+        double jitter = double(m_sctp->RandomNonZero() % 1001) / 1000.0 - 0.5;
+        delay = m_hbInterval + Seconds(p.rto.GetSeconds() * (1.0 + jitter));
+    }
+    p.hbTimer.Cancel();
+    p.hbTimer = i == 0 ? Simulator::Schedule(delay, &SctpSocket::HeartbeatTimerPrimary, this)
+                       : Simulator::Schedule(delay, &SctpSocket::HeartbeatTimer, this, i);
 }
 
 void
-SctpSocket::HeartbeatTimer()
+SctpSocket::HeartbeatTimer(size_t i)
 {
-    if (m_path.hbOutstanding)
+    SctpPath& p = PathAt(i);
+    if (p.hbOutstanding)
     {
-        m_path.hbOutstanding = false;
-        if (CountError())
+        p.hbOutstanding = false;
+        // §8.1: a lost HEARTBEAT counts against the association only on the
+        // path data is using; on the others (and unconfirmed ones) against the path.
+        bool countAssociation = p.confirmed && i == GetDataPathIndex();
+        if (CountError(i, countAssociation))
         {
             return;
         }
     }
-    bool idle = Simulator::Now() - m_path.lastDataSent >= m_hbInterval;
+    bool idle = !p.confirmed || Simulator::Now() - p.lastDataSent >= m_hbInterval;
     if (idle)
     {
         uint8_t info[12];
-        m_path.hbNonce = m_sctp->RandomNonZero();
+        p.hbNonce = m_sctp->RandomNonZero();
         uint64_t now = uint64_t(Simulator::Now().GetNanoSeconds());
-        Put32At(info, m_path.hbNonce);
+        Put32At(info, p.hbNonce);
         Put32At(info + 4, uint32_t(now >> 32));
         Put32At(info + 8, uint32_t(now));
         m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
         m_builder.AddHeartbeat(CHUNK_HEARTBEAT, info, sizeof info);
-        Transmit(m_builder);
-        m_path.hbOutstanding = true;
+        if (m_altPaths.empty())
+        {
+            Transmit(m_builder);
+        }
+        else
+        {
+            Transmit(m_builder, p);
+        }
+        p.hbOutstanding = true;
         ++m_stats.heartbeatsSent;
     }
-    StartHeartbeat();
+    StartHeartbeat(i);
 }
 
 void
-SctpSocket::HandleHeartbeat(const ChunkView& c)
+SctpSocket::HandleHeartbeat(const ChunkView& c, const SctpIpAddress& src, const SctpIpAddress& dst)
 {
     const uint8_t* info = nullptr;
     size_t len = 0;
@@ -2189,7 +2651,14 @@ SctpSocket::HandleHeartbeat(const ChunkView& c)
     }
     m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
     m_builder.AddHeartbeat(CHUNK_HEARTBEAT_ACK, info, len);
-    Transmit(m_builder);
+    if (m_altPaths.empty() && m_localAddrs.empty())
+    {
+        Transmit(m_builder);
+    }
+    else
+    {
+        TransmitTo(m_builder, dst, src); // §6.4: the ACK returns the way the HEARTBEAT came
+    }
 }
 
 void
@@ -2197,17 +2666,39 @@ SctpSocket::HandleHeartbeatAck(const ChunkView& c)
 {
     const uint8_t* info = nullptr;
     size_t len = 0;
-    if (!DecodeHeartbeat(c, info, len).Ok() || len != 12 || Get32(info) != m_path.hbNonce ||
-        !m_path.hbOutstanding)
+    if (!DecodeHeartbeat(c, info, len).Ok() || len != 12)
     {
         return;
     }
-    m_path.hbOutstanding = false;
-    m_path.errorCount = 0;
-    m_path.active = true;
+    // The nonce says which path's HEARTBEAT this answers (each has its own).
+    size_t i = 0;
+    while (i < GetPathCount() && !(PathAt(i).hbOutstanding && PathAt(i).hbNonce == Get32(info)))
+    {
+        ++i;
+    }
+    if (i == GetPathCount())
+    {
+        return;
+    }
+    SctpPath& p = PathAt(i);
+    p.hbOutstanding = false;
+    p.errorCount = 0;
+    if (!p.confirmed)
+    {
+        NS_LOG_INFO(this << " peer address " << p.address << " confirmed");
+        p.confirmed = true;
+    }
+    if (!p.active)
+    {
+        SetPathActive(i, true); // §8.3; a recovered primary takes the data back
+    }
     m_assocErrors = 0;
     uint64_t sent = uint64_t(Get32(info + 4)) << 32 | Get32(info + 8);
-    UpdateRto(NanoSeconds(int64_t(uint64_t(Simulator::Now().GetNanoSeconds()) - sent)));
+    UpdateRto(p, NanoSeconds(int64_t(uint64_t(Simulator::Now().GetNanoSeconds()) - sent)));
+    if (!m_altPaths.empty())
+    {
+        StartHeartbeat(i); // a newly confirmed path goes over to the HB.interval pace
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -2224,13 +2715,19 @@ SctpSocket::CheckShutdown()
     if (m_state == SCTP_SHUTDOWN_PENDING)
     {
         SetState(SCTP_SHUTDOWN_SENT);
-        m_path.t3Rtx.Cancel();
+        for (size_t i = 0; i < GetPathCount(); ++i)
+        {
+            PathAt(i).t3Rtx.Cancel();
+        }
         SendShutdown();
     }
     else if (m_state == SCTP_SHUTDOWN_RECEIVED)
     {
         SetState(SCTP_SHUTDOWN_ACK_SENT);
-        m_path.t3Rtx.Cancel();
+        for (size_t i = 0; i < GetPathCount(); ++i)
+        {
+            PathAt(i).t3Rtx.Cancel();
+        }
         SendShutdownAck();
     }
 }
@@ -2299,13 +2796,16 @@ SctpSocket::HandleShutdown(const ChunkView& c)
             bool advanced = TsnLt(m_cumAck, cum);
             ProcessCumAck(cum, bytes, highest, have);
             // The same T3 rules as for a SACK (§6.3.2 R2/R3).
-            if (m_path.flightSize == 0 && m_rtxCount == 0)
+            for (size_t i = 0; i < GetPathCount(); ++i)
             {
-                m_path.t3Rtx.Cancel();
-            }
-            else if (advanced)
-            {
-                RestartT3();
+                if (!PathOutstanding(i))
+                {
+                    PathAt(i).t3Rtx.Cancel();
+                }
+                else if (advanced)
+                {
+                    RestartT3(i);
+                }
             }
         }
     }
@@ -2425,6 +2925,11 @@ SctpSocket::CancelTimers()
     m_sackTimer.Cancel();
     m_path.t3Rtx.Cancel();
     m_path.hbTimer.Cancel();
+    for (SctpPath& p : m_altPaths)
+    {
+        p.t3Rtx.Cancel();
+        p.hbTimer.Cancel();
+    }
 }
 
 void
@@ -2440,6 +2945,10 @@ SctpSocket::CloseAssociation(CloseReason why)
     m_txBufBytes = 0;
     m_rtxCount = 0;
     m_path.flightSize = 0;
+    for (SctpPath& p : m_altPaths)
+    {
+        p.flightSize = 0;
+    }
     switch (why)
     {
     case CloseReason::Normal:
@@ -2550,6 +3059,10 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
     Ptr<const Packet> tagSrc = SctpHasByteTags(*p) ? p->Copy() : nullptr;
     uint16_t ssn = unordered ? 0 : m_outSsn[sid]++;
     uint32_t maxFrag = m_path.MaxDataPayload();
+    for (const SctpPath& alt : m_altPaths)
+    {
+        maxFrag = std::min(maxFrag, alt.MaxDataPayload()); // a fragment fits every path
+    }
     for (uint32_t off = 0; off < size; off += maxFrag)
     {
         OutChunk ch;

@@ -172,8 +172,15 @@ DecodeInit(const ChunkView& c, InitChunk& out)
             out.cookieLen = plen - 4;
             break;
         case PARAM_IPV4_ADDRESS:
+            // A wrong length is skipped as before multihoming (the packet's
+            // source still is an address of the peer), not made an error.
+            if (plen == 8)
+            {
+                out.ipv4Addresses.push_back(Get32(pv));
+            }
+            break;
         case PARAM_COOKIE_PRESERVATIVE:
-            break; // single-homed model: addresses come from the IP header
+            break; // a stale cookie simply triggers a new INIT
         default:
             // Upper two bits say what to do with an unknown parameter (§3.2.1).
             if (type & 0x4000)
@@ -349,7 +356,8 @@ PacketBuilder::AddInit(uint8_t type,
                        uint32_t initialTsn,
                        const uint8_t* cookie,
                        size_t cookieLen,
-                       const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized)
+                       const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized,
+                       const std::vector<uint32_t>& ipv4Addresses)
 {
     size_t s = BeginChunk(type, 0);
     Put32(initTag);
@@ -357,6 +365,12 @@ PacketBuilder::AddInit(uint8_t type,
     Put16(outStreams);
     Put16(inStreams);
     Put32(initialTsn);
+    for (uint32_t a : ipv4Addresses)
+    {
+        Put16(PARAM_IPV4_ADDRESS);
+        Put16(8);
+        Put32(a);
+    }
     if (cookie)
     {
         Put16(PARAM_STATE_COOKIE);

@@ -148,6 +148,9 @@ struct InitChunk
     uint32_t initialTsn = 0;
     const uint8_t* cookie = nullptr; // INIT-ACK: the State Cookie parameter value
     size_t cookieLen = 0;
+    // IPv4 Address parameters (§3.3.2.1), host order: a multihomed peer's
+    // addresses. Empty for a single-homed peer (the IP source is its address).
+    std::vector<uint32_t> ipv4Addresses;
     // Parameters with the upper bits of the type asking for a report (§3.2.1).
     std::vector<std::pair<const uint8_t*, size_t>> unrecognized;
     bool stopProcessing = false; // an unrecognised parameter with action 00/01
@@ -218,6 +221,8 @@ class PacketBuilder
                  const uint8_t* payload,
                  size_t len);
     /// INIT or INIT-ACK; cookie only for INIT-ACK. unrecognized: params to report.
+    /// ipv4Addresses (host order): one IPv4 Address parameter each, before the
+    /// cookie; none for a single-homed endpoint.
     void AddInit(uint8_t type,
                  uint32_t initTag,
                  uint32_t aRwnd,
@@ -226,7 +231,8 @@ class PacketBuilder
                  uint32_t initialTsn,
                  const uint8_t* cookie,
                  size_t cookieLen,
-                 const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized = {});
+                 const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized = {},
+                 const std::vector<uint32_t>& ipv4Addresses = {});
     void AddSack(uint32_t cumTsnAck,
                  uint32_t aRwnd,
                  const std::vector<std::pair<uint16_t, uint16_t>>& gaps,
