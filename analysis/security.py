@@ -10,6 +10,7 @@ and teardown (summary.csv ip_bytes_per_im). Writes
 results/security/security.md and, with matplotlib, security.png/.svg.
 """
 import os
+import sys
 
 from simlib import MODES, num, parameters, pyplot, read_table, results_dir, save
 
@@ -51,13 +52,35 @@ def table(rows):
     return "\n".join(lines) + "\n"
 
 
+def compact(rows):
+    """The README's table: IP bytes and CPU per IM, one row per security and
+    mode, one column pair per number of IMs per conversation."""
+    ns = sorted({p["n"] for p in rows})
+    lines = ["| security | mode | " + " | ".join(f"{n} IM{'s' if n > 1 else ''}: IP bytes / CPU per IM" for n in ns)
+             + " |", "|---|---|" + "---:|" * len(ns)]
+    for sec in LABEL:
+        for mode in MODES:
+            cells = {p["n"]: p for p in rows if p["security"] == sec and p["mode"] == mode}
+            if not cells:
+                continue
+            lines.append(f"| {LABEL[sec]} | {mode} | " + " | ".join(
+                f"{cells[n]['ip']:,.0f} B / {cells[n]['cpu'] * 1e6:,.1f} µs" if n in cells else "—" for n in ns)
+                + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     rows = sorted(points(), key=lambda p: (list(LABEL).index(p["security"]), MODES.index(p["mode"]), p["n"]))
+    if "--readme" in sys.argv[1:]:
+        # The table README.md quotes (`analysis/security.py --readme`).
+        sys.stdout.write(compact(rows))
+        return
     path = os.path.join(results_dir("security"), "security.md")
     with open(path, "w") as f:
         f.write("<!-- written by analysis/security.py from results/security/*.csv; do not edit -->\n")
         f.write("S/MIME per message vs MIKEY once + sealing (scenarios/security.ini): 100-byte IMs, Dan to "
-                "Shirley through both proxies, one conversation per point.\n\n")
+                "Shirley (pager mode through both proxies, session modes on the direct connection), one "
+                "conversation per point; S/MIME protects each IM's body in every mode.\n\n")
         f.write(table(rows))
     print(f"wrote {path}")
     plt = pyplot()
@@ -70,7 +93,7 @@ def main():
             if not pts:
                 continue
             n = [p["n"] for p in pts]
-            style = {"marker": "o", "ls": "-" if sec != "none" else ":"}
+            style = {"marker": "o", "ls": {"none": ":", "smime": "--", "mikey": "-"}[sec]}
             label = f"{LABEL[sec]}, {mode}"
             axes[0].plot(n, [p["ip"] for p in pts], label=label, **style)
             axes[1].plot(n, [p["latency"] * 1e3 for p in pts], label=label, **style)
