@@ -214,13 +214,6 @@ void ClientTxnTable::Clear() {
   m_txns.Clear();
 }
 
-std::vector<ClientTxn*> ClientTxnTable::WaitingFor(SipTransportProtocol t, Ipv4Address a,
-                                                   std::uint16_t port) const {
-  return Select([&](const ClientTxn* x) {
-    return x->dest.transport == t && x->dest.address == a && x->dest.port == port;
-  });
-}
-
 std::vector<ClientTxn*> ClientTxnTable::WithCookie(std::uint64_t cookie) const {
   return Select([cookie](const ClientTxn* x) { return x->cookie == cookie; });
 }

@@ -254,9 +254,6 @@ class ClientTxnTable {
   void Remove(ClientTxn* txn);
   void Clear();
   std::size_t size() const { return m_txns.size(); }
-  // The transactions still waiting for a response whose destination is
-  // (transport, address, port), in id order (a connection to it failed).
-  std::vector<ClientTxn*> WaitingFor(SipTransportProtocol t, Ipv4Address a, std::uint16_t port) const;
   // The transactions still waiting for a response whose destination
   // `carries` accepts (SipEndpoint::Carries of a failed connection), in id order.
   std::vector<ClientTxn*> WaitingOn(const std::function<bool(const Dest&)>& carries) const {

@@ -270,7 +270,7 @@ struct SipUserAgent::Impl {
     });
     // RFC 3261 8.1.3.1: a transport error ends the transactions using it.
     ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
-      for (ClientTxn* t : ctx->WaitingFor(c.transport(), c.peer(), c.peerPort())) {
+      for (ClientTxn* t : ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); })) {
         OnClientTimeout(*t, SipFailReason::kTransportError);
         ctx->Remove(t);
       }
