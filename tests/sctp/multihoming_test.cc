@@ -451,6 +451,50 @@ TEST_F(SctpMultihoming, MultihomedClientSingleHomedServer)
     EXPECT_EQ(m.sink.got.size(), 100u);
 }
 
+// Proves SetPrimaryPath (SCTP_PRIMARY_ADDR): moving the primary to the
+// secondary address mid-transfer sends all new data over link 1 (and
+// GetPeerName answers with it), moving it back returns the data to link 0,
+// no message is lost or reordered; an address that is not the peer's is
+// refused with ERROR_INVAL.
+TEST_F(SctpMultihoming, SetPrimaryPathMovesTheData)
+{
+    MultiSession m;
+    m.StartSending(Seconds(0.5), 800);
+    int rcBogus = 0;
+    Simulator::Schedule(Seconds(2), [&] {
+        // Some DATA in flight on the old primary, so that its acknowledgement
+        // must be booked to the path it was sent on after the swap.
+        for (int i = 0; i < 5 && m.sent < m.toSend; ++i, ++m.sent)
+        {
+            m.client.sock->SendMsg(Numbered(m.size, m.sent), uint16_t(m.sent % 4), false);
+        }
+        rcBogus = m.client.sock->SetPrimaryPath(Ipv4Address("10.9.9.9"));
+        EXPECT_EQ(m.client.sock->GetErrno(), Socket::ERROR_INVAL);
+        EXPECT_EQ(m.client.sock->SetPrimaryPath(m.net.Addr(1, 1)), 0);
+        EXPECT_EQ(m.client.sock->GetPath(0).address, SctpIpAddress(m.net.Addr(1, 1)));
+        EXPECT_EQ(m.client.sock->GetPath(1).address, SctpIpAddress(m.net.Addr(1, 0)));
+        Address peer;
+        m.client.sock->GetPeerName(peer);
+        EXPECT_EQ(InetSocketAddress::ConvertFrom(peer).GetIpv4(), m.net.Addr(1, 1));
+    });
+    Simulator::Schedule(Seconds(5), [&] { EXPECT_EQ(m.client.sock->SetPrimaryPath(m.net.Addr(1, 0)), 0); });
+    Simulator::Stop(Seconds(15));
+    Simulator::Run();
+    EXPECT_EQ(rcBogus, -1);
+    m.ExpectAllInOrder();
+    EXPECT_EQ(m.net.DataPackets(1, 1), m.net.DataPackets(1, 1, Seconds(2)));
+    EXPECT_GT(m.net.DataPackets(1, 1, Seconds(2)) - m.net.DataPackets(1, 1, Seconds(5)), 100u);
+    EXPECT_EQ(m.net.DataPackets(0, 1, Seconds(2.1)) - m.net.DataPackets(0, 1, Seconds(5)), 0u);
+    EXPECT_EQ(m.net.DataPackets(1, 1, Seconds(5.1)), 0u);
+    EXPECT_GT(m.net.DataPackets(0, 1, Seconds(5)), 100u);
+    EXPECT_FALSE(m.client.errorClose);
+    EXPECT_TRUE(m.pathEvents.empty());
+    for (size_t i = 0; i < 2; ++i)
+    {
+        EXPECT_EQ(m.client.sock->GetPath(i).flightSize, 0u) << "path " << i;
+    }
+}
+
 // Proves BindAddresses refuses what it cannot honour, with the socket error
 // that says why, and that one address is an ordinary bind.
 TEST_F(SctpMultihoming, BindAddressesErrors)

@@ -2167,6 +2167,66 @@ SctpSocket::UnregisterPaths()
     m_registeredPeers.clear();
 }
 
+int
+SctpSocket::SetPrimaryPath(const Ipv4Address& a)
+{
+    size_t k = PathIndexOf(a);
+    if (k == 0)
+    {
+        if (m_connected && m_path.address == SctpIpAddress(a))
+        {
+            return 0; // already the primary
+        }
+        m_errno = ERROR_INVAL;
+        return -1;
+    }
+    if (!m_altPaths[k - 1].confirmed)
+    {
+        m_errno = ERROR_INVAL;
+        return -1;
+    }
+    // Path 0 is the primary everywhere (m_path, the traces, the timers
+    // scheduled without an index): swap the two paths' state, and move their
+    // running timers, and the chunks' and replies' path indices, with them.
+    auto stop = [](EventId& e) {
+        Time left = e.IsRunning() ? Simulator::GetDelayLeft(e) : Time(-1);
+        e.Cancel();
+        return left;
+    };
+    SctpPath& alt = m_altPaths[k - 1];
+    Time t3Old = stop(m_path.t3Rtx);
+    Time hbOld = stop(m_path.hbTimer);
+    Time t3New = stop(alt.t3Rtx);
+    Time hbNew = stop(alt.hbTimer);
+    std::swap(m_path, alt);
+    auto swapIndex = [k](auto i) { return decltype(i)(i == 0 ? k : i == k ? 0 : i); };
+    for (OutChunk& ch : m_outQueue)
+    {
+        ch.path = swapIndex(ch.path);
+    }
+    m_txPath = swapIndex(m_txPath);
+    m_rxPath = swapIndex(m_rxPath);
+    for (auto [i, t3, hb] : {std::tuple{size_t(0), t3New, hbNew}, std::tuple{k, t3Old, hbOld}})
+    {
+        SctpPath& p = PathAt(i);
+        if (!t3.IsNegative())
+        {
+            p.t3Rtx = i == 0 ? Simulator::Schedule(t3, &SctpSocket::T3ExpiredPrimary, this)
+                             : Simulator::Schedule(t3, &SctpSocket::T3Expired, this, i);
+        }
+        if (!hb.IsNegative())
+        {
+            p.hbTimer = i == 0 ? Simulator::Schedule(hb, &SctpSocket::HeartbeatTimerPrimary, this)
+                               : Simulator::Schedule(hb, &SctpSocket::HeartbeatTimer, this, i);
+        }
+    }
+    m_peerAddress = m_path.address;
+    m_localAddress = m_path.local;
+    NS_LOG_INFO(this << " primary path now " << m_path.local << " -> " << m_path.address);
+    TrySend();
+    return 0;
+}
+
 void
 SctpSocket::SetPathActive(size_t i, bool active)
 {

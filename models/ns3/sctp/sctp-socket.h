@@ -140,6 +140,11 @@ class SctpSocket : public Socket
     {
         return m_altPaths.empty() ? 0 : DataPathIndex();
     }
+    /// Makes the path to the peer address a the primary (the model's
+    /// SCTP_PRIMARY_ADDR): new data goes there while it is active, and
+    /// GetPeerName answers with it. Fails with ERROR_INVAL if a is not a
+    /// confirmed address of the peer (§5.4: no data to unconfirmed ones).
+    int SetPrimaryPath(const Ipv4Address& a);
     /// True if a packet to this address belongs here: one of the addresses
     /// given to BindAddresses, or the association's local address.
     bool IsLocalAddress(const Ipv4Address& a) const;
