@@ -40,10 +40,14 @@ Media MessageMedia(std::uint16_t port, std::string_view proto) {
   return m;
 }
 
-void AddKeyMgmt(const std::uint8_t* mikey, std::size_t size, OfferText* text, Media* m) {
+// At session level (RFC 4567 section 3.1 allows either; with one m= line
+// they mean the same), where Wireshark 4.0 dissects the MIKEY message: it
+// leaves a media-level key-mgmt undecoded, so a capture could not be
+// checked.
+void AddKeyMgmt(const std::uint8_t* mikey, std::size_t size, OfferText* text, SessionDescription* sd) {
   if (mikey == nullptr || size == 0) return;
   AppendKeyMgmtValue("mikey", mikey, size, &text->key_mgmt);
-  m->attributes.push_back(Attribute{"key-mgmt", text->key_mgmt, true});
+  sd->attributes.push_back(Attribute{"key-mgmt", text->key_mgmt, true});
 }
 
 }  // namespace
@@ -63,7 +67,7 @@ void AppendMsrpOffer(const MsrpOfferParams& p, std::string* out) {
   msrp::AppendSimpleUri(p.tls, text.host, p.port, p.msrp_session, &path);
   m.attributes.push_back(Attribute{"path", path, true});
   m.attributes.push_back(Attribute{"setup", SetupName(p.setup), true});
-  AddKeyMgmt(p.mikey, p.mikey_size, &text, &m);
+  AddKeyMgmt(p.mikey, p.mikey_size, &text, &sd);
   sd.media.push_back(std::move(m));
   Build(sd, out);
 }
@@ -75,7 +79,7 @@ void AppendTcpImOffer(const TcpImOfferParams& p, std::string* out) {
   Media m = MessageMedia(p.port, "TCP");
   m.attributes.push_back(Attribute{"setup", SetupName(p.setup), true});
   m.attributes.push_back(Attribute{"connection", ConnectionModeName(p.connection), true});
-  AddKeyMgmt(p.mikey, p.mikey_size, &text, &m);
+  AddKeyMgmt(p.mikey, p.mikey_size, &text, &sd);
   sd.media.push_back(std::move(m));
   Build(sd, out);
 }

@@ -184,13 +184,13 @@ struct MsrpOfferParams {
   bool tls = false;               // TCP/TLS/MSRP and msrps:
   std::string_view accept_types = "text/plain";
   Setup setup = Setup::kActpass;
-  // a=key-mgmt:mikey <base64 of these bytes>; empty omits the attribute.
+  // a=key-mgmt:mikey <base64 of these bytes> at session level; empty omits it.
   const std::uint8_t* mikey = nullptr;
   std::size_t mikey_size = 0;
   std::string_view session_name = "-";
 };
-// v=0, o=, s=, c=, t=0 0, m=message <port> TCP/MSRP *, a=accept-types,
-// a=path:msrp://<address>:<port>/<session>;tcp, a=setup, [a=key-mgmt].
+// v=0, o=, s=, c=, t=0 0, [a=key-mgmt], m=message <port> TCP/MSRP *,
+// a=accept-types, a=path:msrp://<address>:<port>/<session>;tcp, a=setup.
 void AppendMsrpOffer(const MsrpOfferParams& p, std::string* out);
 
 struct TcpImOfferParams {  // Cui et al. 2010: the message media over plain TCP
@@ -206,8 +206,8 @@ struct TcpImOfferParams {  // Cui et al. 2010: the message media over plain TCP
   std::size_t mikey_size = 0;
   std::string_view session_name = "-";
 };
-// v=0, o=, s=, c=, t=0 0, m=message <port> TCP *, a=setup, a=connection,
-// [a=key-mgmt].
+// v=0, o=, s=, c=, t=0 0, [a=key-mgmt], m=message <port> TCP *, a=setup,
+// a=connection.
 void AppendTcpImOffer(const TcpImOfferParams& p, std::string* out);
 
 }  // namespace sipim::sdp
