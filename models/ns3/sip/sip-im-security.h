@@ -25,10 +25,13 @@
 //   is missing (a silent zero would make security look free).
 //
 // Every byte a UA sends is the real output of these operations; nothing is
-// padded or estimated. What it does not model: certificate revocation,
-// certificate fetching, CertCache reuse across messages (every receive
-// parses and checks the signer's certificate, as the uncached calibration
-// rows measure), TLS.
+// padded or estimated. Receivers parse and chain-check the signer's
+// certificate on every message unless SmimeCertCache is on (then a repeat
+// signer costs the -cached rows). With `sipim run`, the randomness and the
+// clock these operations read are the point-run's (security/
+// deterministic_rand.h, security/wall_clock.h), so runs repeat byte for
+// byte. What it does not model: certificate revocation, certificate
+// fetching, TLS.
 #include <cstdint>
 #include <functional>
 #include <map>
