@@ -118,7 +118,8 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
       Read(v, "msrp_success_report", &c->msrp_success_report, ParseBool, &e) &&
       Read(v, "session_per_conversation", &c->session_per_conversation, ParseBool, &e) &&
       Read(v, "t1", &c->t1_s, ParseDuration, &e) && Read(v, "t2", &c->t2_s, ParseDuration, &e) &&
-      Read(v, "t4", &c->t4_s, ParseDuration, &e) && Read(v, "cpu", &cpu, AsString, &e) &&
+      Read(v, "t4", &c->t4_s, ParseDuration, &e) && Read(v, "timer_c", &c->timer_c_s, ParseDuration, &e) &&
+      Read(v, "cpu", &cpu, AsString, &e) &&
       Read(v, "security", &c->security, AsString, &e) &&
       Read(v, "smime.algorithm", &c->smime_algorithm, AsString, &e) &&
       Read(v, "smime.cipher", &c->smime_cipher, AsString, &e) &&

@@ -56,6 +56,7 @@ struct RunConfig {
   bool msrp_success_report = false;
   bool session_per_conversation = true;
   double t1_s = 0.5, t2_s = 4, t4_s = 5;
+  double timer_c_s = 181;  // the proxies' timer C; 0 = off
   bool cpu = true;
   std::string security = "none";  // none | smime | mikey
   std::string smime_algorithm = "rsa2048";

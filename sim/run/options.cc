@@ -179,6 +179,10 @@ const std::vector<OptionSpec> kTable = {
     {"t1", "500ms", "RFC 3261 T1", PositiveDuration},
     {"t2", "4s", "RFC 3261 T2", PositiveDuration},
     {"t4", "5s", "RFC 3261 T4", Duration},
+    {"timer_c", "181s",
+     "proxies' RFC 3261 timer C: an INVITE branch with no final response that long (restarted by each provisional "
+     "but 100) is CANCELled, or 408 when nothing came (the RFC wants over 3 minutes; 0s turns it off)",
+     Duration},
     {"cpu", "calibrated", "per-node CPU charges: calibrated (from results/calibration) | off", Cpu},
     // Security (models/security, for real; costs from results/calibration/security.csv).
     {"security", "none",

@@ -65,6 +65,7 @@ void ConfigureProxies(const RunConfig& c, SipProxyHelper* h) {
   h->SetAttribute("T1", TimeValue(Seconds(c.t1_s)));
   h->SetAttribute("T2", TimeValue(Seconds(c.t2_s)));
   h->SetAttribute("T4", TimeValue(Seconds(c.t4_s)));
+  h->SetAttribute("TimerC", TimeValue(Seconds(c.timer_c_s)));
   h->SetAttribute("Mtu", UintegerValue(std::min(c.access.mtu, c.core.mtu)));
   h->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(c.large_message == "switch-to-tcp"));
   h->SetAttribute("EnforceSizeLimit", BooleanValue(c.large_message == "reject"));

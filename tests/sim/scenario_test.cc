@@ -643,6 +643,33 @@ TEST(SimScenario, SecuredPcapsDissectAsCmsAndMikey) {
   }
 }
 
+// timer_c reaches the proxies: a callee that answers its INVITE only after
+// 300 s (answer_pause; it sends 100 at once) has the caller's session
+// CANCELled by the proxy 181 s after the INVITE (the default), so the IM
+// fails at about 182 s; with timer_c = 0s (off) it is delivered after the
+// 300 s.
+TEST(SimScenario, TimerCKeyReachesTheProxies) {
+  const std::string on = OutDir("timerc-on"), off = OutDir("timerc-off");
+  const std::vector<std::string> args = {Scenario("fig2-session.ini"), "--answer_pause", "300s",
+                                         "--messages_per_conversation", "1"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> v = args;
+    v.insert(v.end(), extra.begin(), extra.end());
+    return v;
+  };
+  ASSERT_EQ(RunSipim(with({"--out", on})), 0);
+  ASSERT_EQ(RunSipim(with({"--out", off, "--timer_c", "0s"})), 0);
+  const auto a = ReadCsv(on + "/ims.csv"), b = ReadCsv(off + "/ims.csv");
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0].at("outcome"), "failed");
+  const double sent = Num(a[0], "send_time");
+  EXPECT_GT(Num(a[0], "outcome_time"), sent + 181);
+  EXPECT_LT(Num(a[0], "outcome_time"), sent + 183);
+  EXPECT_EQ(b[0].at("outcome"), "delivered");
+  EXPECT_GT(Num(b[0], "delivery_time"), sent + 300);
+}
+
 // security = mikey in pager mode is not modelled (not a standard pairing):
 // exit 2 before anything runs, naming both keys. Swept against each other,
 // that pair is skipped and listed (dry-run and stderr), the rest run,
