@@ -313,7 +313,8 @@ TEST(Transport, ProxyReachesUaOverItsOwnConnection) {
 // A failed outgoing connection leaves nothing behind in the endpoint's
 // connection table, and what was sent on it is reported. (a) home.com
 // forwards over TCP to a domain whose address has no route: ns-3 refuses
-// the connect at once; each IM fails 503 as before, and home.com holds no
+// the connect at once; each IM fails 503 as before, each MESSAGE is traced
+// once as not sent (where and why), and home.com holds no
 // connection afterwards (before, each attempt left a closed connection in
 // the table for good: 1, then 2). (b) Dan's connections to a port where
 // nothing listens give up after one SYN: each IM fails with a transport
@@ -361,6 +362,15 @@ TEST(Transport, FailedConnectLeavesNoConnectionEntry) {
     EXPECT_EQ(oc.status, 503);
   }
   EXPECT_EQ(homeConns, (std::vector<std::size_t>{0, 0}));
+  // Each forward that could not start is traced once, by the endpoint,
+  // saying where and why (before: the proxy's own "transport unavailable").
+  std::size_t notSent = 0;
+  for (const auto& d : tb.drops) {
+    notSent += d.detail.find("not sent to 10.99.0.1:5060 over ") != std::string::npos &&
+               d.detail.find("connect refused at once") != std::string::npos;
+    EXPECT_EQ(d.detail.find("transport unavailable"), std::string::npos) << d.detail;
+  }
+  EXPECT_EQ(notSent, 2u);
   // (b)
   ASSERT_EQ(eveOutcomes.size(), 2u);
   for (const auto& kv : eveOutcomes) EXPECT_EQ(kv.second, SipFailReason::kTransportError);

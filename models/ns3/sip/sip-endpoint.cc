@@ -8,6 +8,8 @@
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/udp-socket-factory.h"
 
+#include <sstream>
+
 namespace ns3 {
 
 NS_LOG_COMPONENT_DEFINE("SipEndpoint");
@@ -248,7 +250,7 @@ void SipEndpoint::AddAlias(std::uint64_t connId, Ipv4Address address, std::uint1
 }
 
 bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution attr) {
-  if (!m_udp) return false;
+  if (!m_udp) return NotSent(dest, bytes.size(), "the endpoint is not started");
   if (dest.transport == SipTransportProtocol::kUdp) {
     Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
                                    static_cast<uint32_t>(bytes.size()));
@@ -256,7 +258,8 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
     // each fragment) without the byte tag's offset bookkeeping at every
     // header added or removed on the way down the stack.
     p->AddPacketTag(SipAttributionTag(attr));
-    return m_udp->SendTo(p, 0, InetSocketAddress(dest.address, dest.port)) >= 0;
+    if (m_udp->SendTo(p, 0, InetSocketAddress(dest.address, dest.port)) >= 0) return true;
+    return NotSent(dest, bytes.size(), "the UDP socket refused it (no route)");
   }
   StreamConn* conn = nullptr;
   if (dest.connId != 0) {
@@ -276,18 +279,18 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
   }
   if (!conn) {
     TypeId tid;
-    if (!NodeHasTransport(m_node, dest.transport, &tid)) return false;
+    if (!NodeHasTransport(m_node, dest.transport, &tid)) return NotSent(dest, bytes.size(), "the node has no such transport");
     Ptr<Socket> s = Socket::CreateSocket(m_node, tid);
-    if (s->Bind() != 0) return false;
+    if (s->Bind() != 0) return NotSent(dest, bytes.size(), "bind failed");
     conn = NewConn(s, dest.transport, dest.address, dest.port, false);
     if (s->Connect(InetSocketAddress(dest.address, dest.port)) != 0) {
-      // Refused at once (no route): nothing was sent on it. The caller
-      // reports this message; the entry must not outlive the attempt.
+      // Refused at once (no route): nothing was sent on it, and the entry
+      // must not outlive the attempt.
       const std::uint64_t id = conn->id();
       conn->Close();
       ForgetRemote(id);
       m_conns.erase(id);
-      return false;
+      return NotSent(dest, bytes.size(), "connect refused at once (no route)");
     }
   }
   if (conn->queuedBytes() + bytes.size() > kMaxQueuedBytes) {
@@ -454,6 +457,19 @@ bool SipEndpoint::Carries(const StreamConn& c, const Dest& dest) const {
   if (dest.connId == c.id() || (dest.address == c.peer() && dest.port == c.peerPort())) return true;
   auto r = m_byRemote.find(Key(dest.address, dest.port));
   return r != m_byRemote.end() && r->second == c.id();
+}
+
+bool SipEndpoint::NotSent(const Dest& dest, std::size_t bytes, const char* why) {
+  if (!m_onDrop) return false;
+  RxMeta meta;
+  meta.transport = dest.transport;
+  meta.from = dest.address;
+  meta.fromPort = dest.port;
+  std::ostringstream detail;
+  detail << "not sent to " << dest.address << ":" << dest.port << " over " << ToString(dest.transport) << ": "
+         << why;
+  m_onDrop(SipDropReason::kUnexpected, static_cast<std::uint32_t>(bytes), detail.str(), meta);
+  return false;
 }
 
 void SipEndpoint::ForgetRemote(std::uint64_t id) {

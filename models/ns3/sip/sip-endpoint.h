@@ -132,7 +132,9 @@ class SipEndpoint {
 
   // Sends one message. Over a stream transport, reuses dest.connId if it is
   // open, else a connection to (address, port) or an alias of it, else
-  // connects. Returns false if the transport is unavailable.
+  // connects. Returns false if the transport is unavailable; the endpoint
+  // has then traced the message as not sent (Drop kUnexpected), so
+  // callers report only what follows from it (a failed IM, a 503).
   bool Send(const Dest& dest, std::string_view bytes, SipAttribution attr);
 
   // RFC 5923-style alias: a request that came on `connId` from a UA whose
@@ -182,6 +184,10 @@ class SipEndpoint {
   // so that the next message to that peer opens a new connection.
   void ForgetRemote(std::uint64_t id);
   void TraceDrop(const StreamConn& c, SipDropReason r, std::size_t bytes, std::string detail);
+  // A message Send could not even start to send: traced as a Drop
+  // (kUnexpected, "not sent to ..."), so that a response or an ACK, which
+  // has no transaction to fail, is not lost silently. Returns false.
+  bool NotSent(const Dest& dest, std::size_t bytes, const char* why);
   // Charges the parse to the CPU, then parses `bytes` and hands it on.
   void Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing);
   // The CPU finished the oldest message waiting in m_parsing: process it.

@@ -441,10 +441,7 @@ struct SipProxy::Impl {
     txn->cookie = stxId;
     txn->index = index;
     const std::string branch = txn->invite ? txn->branch : std::string();
-    if (!ctx->Start(std::move(txn))) {
-      Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "transport unavailable");
-      return 503;
-    }
+    if (!ctx->Start(std::move(txn))) return 503;  // the endpoint traced it as not sent
     if (!branch.empty()) ArmTimerC(branch);
     ++self->m_requestsForwarded;
     return 0;
