@@ -1319,12 +1319,9 @@ struct SipUserAgent::Impl {
       mk->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyIProcess, i.size(), [this, sid, attr, answer, error]() {
         Session* ss = FindSession(sid);
         if (!ss) return;
-        ServerTxn* tx = stx->FindById(ss->inviteTxn);
         sip::Message inv;
-        if (!tx || sip::Parse(ss->inviteBytes, sip::Framing::kDatagram, &inv)) {
-          CloseSession(*ss, SipFailReason::kSessionSetupFailed, false);
-          return;
-        }
+        ServerTxn* tx = PendingInvite(*ss, &inv, SipFailReason::kSessionSetupFailed);
+        if (!tx) return;
         if (!*answer) {
           Drop(SipDropReason::kSecurity, attr, ss->inviteBytes.size(),
                "488 MIKEY I_MESSAGE refused: " + answer->error().ToString());
@@ -1357,15 +1354,22 @@ struct SipUserAgent::Impl {
                     [this, sid, error]() { SendMikeyRefusal(sid, (*error)->bytes); });
   }
 
+  // The server transaction of the INVITE that set `s` up, with the INVITE
+  // parsed into *inv; when either is gone, nullptr and the session closed
+  // (`why`), which the caller must not touch again.
+  ServerTxn* PendingInvite(Session& s, sip::Message* inv, SipFailReason why) {
+    ServerTxn* tx = stx->FindById(s.inviteTxn);
+    if (tx && !sip::Parse(s.inviteBytes, sip::Framing::kDatagram, inv)) return tx;
+    CloseSession(s, why, false);
+    return nullptr;
+  }
+
   void SendMikeyRefusal(std::uint64_t sid, const sec::Bytes& mikeyError) {
     Session* s = FindSession(sid);
     if (!s) return;
-    ServerTxn* tx = stx->FindById(s->inviteTxn);
     sip::Message inv;
-    if (!tx || sip::Parse(s->inviteBytes, sip::Framing::kDatagram, &inv)) {
-      CloseSession(*s, SipFailReason::kSecurity, false);
-      return;
-    }
+    ServerTxn* tx = PendingInvite(*s, &inv, SipFailReason::kSecurity);
+    if (!tx) return;
     if (mikeyError.empty()) {
       Respond(tx, inv, 488, s->localTag);
     } else {
