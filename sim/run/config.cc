@@ -128,7 +128,8 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
   if (!ok) return e;
   c->global_routing = routing == "global";
   c->think_exponential = think == "exponential";
-  c->cpu = cpu == "calibrated";
+  c->cpu = cpu != "off";
+  c->cpu_live = cpu == "live";
   // Cross-key checks: things each key alone cannot see.
   const std::uint64_t users = std::uint64_t{c->domains} * c->users_per_domain;
   if (c->TotalUas() > 1000000) return std::string("more than 1 000 000 UAs (domains x users x devices)");

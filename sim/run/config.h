@@ -57,7 +57,8 @@ struct RunConfig {
   bool session_per_conversation = true;
   double t1_s = 0.5, t2_s = 4, t4_s = 5;
   double timer_c_s = 181;  // the proxies' timer C; 0 = off
-  bool cpu = true;
+  bool cpu = true;        // charge CPU costs (cpu = calibrated or live)
+  bool cpu_live = false;  // cpu = live: measured times of the real calls, no calibration
   std::string security = "none";  // none | smime | mikey
   std::string smime_algorithm = "rsa2048";
   std::string smime_cipher = "aes128gcm";

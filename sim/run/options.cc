@@ -105,7 +105,7 @@ std::string MemoryLimitValue(const std::string& v) {
   std::string how, e;
   return ResolveMemoryLimit(v, 1, &bytes, &how, &e) ? "" : e;
 }
-std::string Cpu(const std::string& v) { return OneOf(v, {"calibrated", "off"}); }
+std::string Cpu(const std::string& v) { return OneOf(v, {"calibrated", "live", "off"}); }
 std::string Security(const std::string& v) { return OneOf(v, {"none", "smime", "mikey"}); }
 std::string SmimeAlgorithm(const std::string& v) { return OneOf(v, {"rsa2048", "p256"}); }
 std::string SmimeCipher(const std::string& v) { return OneOf(v, {"aes128gcm", "aes128cbc"}); }
@@ -183,7 +183,10 @@ const std::vector<OptionSpec> kTable = {
      "proxies' RFC 3261 timer C: an INVITE branch with no final response that long (restarted by each provisional "
      "but 100) is CANCELled, or 408 when nothing came (the RFC wants over 3 minutes; 0s turns it off)",
      Duration},
-    {"cpu", "calibrated", "per-node CPU charges: calibrated (from results/calibration) | off", Cpu},
+    {"cpu", "calibrated",
+     "per-node CPU charges: calibrated (from results/calibration) | live (the wall time each real parse and "
+     "crypto call took in this run: this machine's costs, not repeatable) | off",
+     Cpu},
     // Security (models/security, for real; costs from results/calibration/security.csv).
     {"security", "none",
      "none | smime (every IM's body signed and encrypted: pager MESSAGE, stripped MESSAGE, MSRP SEND) | mikey "

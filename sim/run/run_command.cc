@@ -246,7 +246,9 @@ int RunScenario(int argc, char** argv) {
   }
   // A calibration that does not load would run every point at zero CPU
   // cost: results that look real and are not. Refuse it up front.
-  const bool any_cpu = std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.config.cpu; });
+  // (cpu = live reads no calibration.)
+  const bool any_cpu =
+      std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.config.cpu && !j.config.cpu_live; });
   if (any_cpu) {
     std::string why;
     if (!ns3::Create<ns3::CpuCalibration>()->LoadDirectory(options.Get("calibration"), &why)) {
@@ -267,7 +269,7 @@ int RunScenario(int argc, char** argv) {
       RunConfig config;
       BuildConfig(points[p], &config);
       ns3::Ptr<ns3::SipImSecurity> security = MakeSecurity(config);
-      if (config.cpu && security && !security->CheckCalibration(*calibration, &why)) {
+      if (config.cpu && !config.cpu_live && security && !security->CheckCalibration(*calibration, &why)) {
         std::fprintf(stderr, "sipim run: %s: point %llu: security = %s: %s (key 'calibration', from %s)\n",
                      options.scenario_file.c_str(), static_cast<unsigned long long>(p), config.security.c_str(),
                      why.c_str(), options.settings.at("calibration").source.ToString().c_str());

@@ -237,7 +237,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
 #endif
   }
   Ptr<CpuCalibration> calibration = Create<CpuCalibration>();
-  if (c.cpu) {
+  if (c.cpu && !c.cpu_live) {
     std::string error;
     // RunScenario checked it before any point started; a directory changed
     // since then must not turn into a run at zero CPU cost.
@@ -248,12 +248,13 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   // Security: a missing cost row would make it look free. RunScenario
   // refused such a scenario before any point started; checked again here.
   Ptr<SipImSecurity> security = MakeSecurity(c);
-  if (security && c.cpu) {
+  if (security && c.cpu && !c.cpu_live) {
     std::string error;
     if (!security->CheckCalibration(*calibration, &error)) throw std::runtime_error(error);
   }
   SipStackHelper stack;
   stack.SetCalibration(calibration);
+  stack.SetCpuAttribute("Live", BooleanValue(c.cpu_live));
   stack.Install(topo.all_nodes);
 
   SipProxyHelper proxy_helper;

@@ -545,6 +545,39 @@ TEST(SimScenario, SmimeSessionBytesCpuAndDeterminism) {
   }
 }
 
+// cpu = live: no calibration is read (a directory that does not exist is
+// fine), no job is uncalibrated, and each S/MIME IM is charged what its
+// real sign+encrypt and decrypt+verify took here: nonzero, and the same
+// order as the calibrated run's (within 20x either way: a bound for noise,
+// not a speed target; it catches a unit slip of 1000x). metadata.json says
+// cpu = live.
+TEST(SimScenario, LiveCpuChargesMeasuredTimesWithoutACalibration) {
+  const std::string live = OutDir("live-cpu"), calibrated = OutDir("live-cpu-calibrated");
+  const std::vector<std::string> common = {Scenario("fig1-pager.ini"), "--security", "smime",
+                                           "--messages_per_conversation", "3", "--think_time", "1s"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = common;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  ASSERT_EQ(RunSipim(with({"--out", live, "--cpu", "live", "--calibration", testing::TempDir() + "/no-such-dir"})), 0);
+  ASSERT_EQ(RunSipim(with({"--out", calibrated})), 0);
+  const auto summary = ReadCsv(live + "/summary.csv");
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].at("uncalibrated_jobs"), "0");
+  EXPECT_GT(Num(summary[0], "proxy_cpu_busy_s"), 0);
+  const auto ims = ReadCsv(live + "/ims.csv"), reference = ReadCsv(calibrated + "/ims.csv");
+  ASSERT_EQ(ims.size(), 3u);
+  ASSERT_EQ(reference.size(), 3u);
+  for (std::size_t i = 0; i < ims.size(); ++i) {
+    EXPECT_EQ(ims[i].at("outcome"), "delivered");
+    const double ratio = Num(ims[i], "cpu_s") / Num(reference[i], "cpu_s");
+    EXPECT_GT(ratio, 1.0 / 20) << ims[i].at("cpu_s");
+    EXPECT_LT(ratio, 20.0) << ims[i].at("cpu_s");
+  }
+  EXPECT_NE(ReadFile(live + "/metadata.json").find("\"cpu\": \"live\""), std::string::npos);
+}
+
 // Every result file of two runs of `args` (`tag` names the directories)
 // but metadata.json (it names the output directory) and runtime.json (wall
 // time): the same bytes, pcaps included.

@@ -1,5 +1,6 @@
 #include "ns3/sip/node-cpu.h"
 
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
@@ -22,6 +23,11 @@ TypeId NodeCpu::GetTypeId() {
                         "benchmark machine, 0 turns CPU costs off.",
                         DoubleValue(1.0), MakeDoubleAccessor(&NodeCpu::m_speedFactor),
                         MakeDoubleChecker<double>(0.0))
+          .AddAttribute("Live",
+                        "Charge each job the wall time its real call took in this process "
+                        "(parse, crypto), instead of the calibration's cost: results then "
+                        "follow this machine and differ from run to run.",
+                        BooleanValue(false), MakeBooleanAccessor(&NodeCpu::m_live), MakeBooleanChecker())
           .AddAttribute("MaxQueuedBytes",
                         "Most bytes of received SIP messages waiting for the CPU to parse them; "
                         "a message that would go above is dropped unparsed (trace Shed). 0: no limit.",
@@ -101,15 +107,16 @@ bool NodeCpu::TryRunInline(Time cost) {
   return true;
 }
 
-Time NodeCpu::Cost(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes) const {
-  if (!curve) return Time();
-  return NanoSeconds(static_cast<int64_t>(curve->NsAt(sizeBytes) * m_speedFactor + 0.5));
+Time NodeCpu::Cost(const CpuWork& work) const {
+  const double ns = m_live ? static_cast<double>(work.measured.GetNanoSeconds())
+                   : work.curve ? work.curve->NsAt(work.sizeBytes)
+                                : 0.0;
+  return NanoSeconds(static_cast<int64_t>(ns * m_speedFactor + 0.5));
 }
 
-Time NodeCpu::Charge(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes,
-                     std::function<void()> done) {
-  if (!curve) ++m_uncalibrated;
-  return Submit(Cost(curve, sizeBytes), std::move(done));
+Time NodeCpu::Charge(const CpuWork& work, std::function<void()> done) {
+  if (!m_live && !work.curve) ++m_uncalibrated;
+  return Submit(Cost(work), std::move(done));
 }
 
 Time NodeCpu::Charge(const std::string& operation, const std::string& algorithm,
@@ -121,12 +128,24 @@ Time NodeCpu::Charge(const std::string& operation, const std::string& algorithm,
     NS_LOG_WARN("no calibration for (" << operation << ", " << algorithm
                                        << "): charged as zero and counted");
   }
-  return Charge(curve, sizeBytes, std::move(done));
+  return Charge(CpuWork{curve, sizeBytes, Time()}, std::move(done));
 }
 
 Time NodeCpu::CostOf(const std::string& operation, const std::string& algorithm,
                      std::uint64_t sizeBytes) const {
-  return Cost(m_calibration ? m_calibration->Find(operation, algorithm) : nullptr, sizeBytes);
+  return Cost(CpuWork{m_calibration ? m_calibration->Find(operation, algorithm) : nullptr, sizeBytes, Time()});
+}
+
+LiveClock::LiveClock(const NodeCpu& cpu) : m_on(cpu.IsLive()) { Restart(); }
+
+void LiveClock::Restart() {
+  if (m_on) m_start = std::chrono::steady_clock::now();
+}
+
+Time LiveClock::Elapsed() const {
+  if (!m_on) return Time();
+  return NanoSeconds(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - m_start).count());
 }
 
 }  // namespace ns3

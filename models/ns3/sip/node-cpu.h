@@ -6,7 +6,9 @@
 // and only then does its continuation run. So a busy node delays the next
 // message and a loaded proxy saturates. Costs come from a CpuCalibration
 // (measured by the benchmarks); Charge() looks them up by (operation,
-// algorithm, size). The SIP models charge parsing as ("parse", "sip" or
+// algorithm, size). With the attribute Live, a job costs instead what the
+// real call took when the simulation made it (a LiveClock around the
+// call): the calibration is then not consulted at all. The SIP models charge parsing as ("parse", "sip" or
 // "msrp", message bytes). Crypto is charged through the same curves by
 // SipImSecurity::Charge (sip-im-security.h): ("smime_sign_encrypt",
 // "rsa2048-aes128gcm-r1", plaintext bytes), ("mikey_i_process", "dh", I
@@ -18,6 +20,7 @@
 // submission order: each one runs the oldest continuation of a FIFO. The
 // event itself carries no payload (a member-function event, no copy of the
 // continuation). A job of zero cost on an idle CPU runs inline.
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -32,6 +35,15 @@
 
 namespace ns3 {
 
+// One piece of work to charge: the calibration curve that prices it at
+// `sizeBytes`, and the time its real call took (`measured`, from a
+// LiveClock; zero when the CPU is not live, where it is not read).
+struct CpuWork {
+  const CpuCalibration::Curve* curve = nullptr;
+  std::uint64_t sizeBytes = 0;
+  Time measured;
+};
+
 class NodeCpu : public Object {
  public:
   static TypeId GetTypeId();
@@ -42,6 +54,8 @@ class NodeCpu : public Object {
 
   void SetCalibration(Ptr<CpuCalibration> calibration);
   Ptr<CpuCalibration> GetCalibration() const { return m_calibration; }
+  // Attribute Live: costs are the measured times of the real calls.
+  bool IsLive() const { return m_live; }
 
   // Queues a job costing exactly `cost`; `done` runs when it completes.
   // Returns the completion time.
@@ -59,15 +73,17 @@ class NodeCpu : public Object {
   // Queues the cost of (operation, algorithm, sizeBytes) from the
   // calibration. A pair the table lacks costs zero and is counted in
   // GetUncalibratedJobs() (and logged once), so a missing table is visible.
+  // (On a live CPU nothing was measured: the job costs zero.)
   Time Charge(const std::string& operation, const std::string& algorithm,
               std::uint64_t sizeBytes, std::function<void()> done);
-  // The same with a curve looked up once (hot path: parse).
-  Time Charge(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes,
-              std::function<void()> done);
+  // Queues the cost of `work` (hot path: the curve looked up once). A
+  // calibrated CPU without a curve charges zero and counts the job as
+  // uncalibrated; a live one charges work.measured.
+  Time Charge(const CpuWork& work, std::function<void()> done);
 
-  // What Charge(curve, size) costs (SpeedFactor applied; zero without a
-  // curve), without queueing or counting anything.
-  Time Cost(const CpuCalibration::Curve* curve, std::uint64_t sizeBytes) const;
+  // What Charge(work) costs (SpeedFactor applied), without queueing or
+  // counting anything.
+  Time Cost(const CpuWork& work) const;
   // What Charge would cost, without queueing anything.
   Time CostOf(const std::string& operation, const std::string& algorithm,
               std::uint64_t sizeBytes) const;
@@ -110,6 +126,7 @@ class NodeCpu : public Object {
 
   Ptr<CpuCalibration> m_calibration;
   double m_speedFactor = 1.0;
+  bool m_live = false;
   Time m_freeAt;
   Time m_busy;
   Time m_totalWait;
@@ -124,6 +141,27 @@ class NodeCpu : public Object {
   std::uint64_t m_queuedMessageBytes = 0;
   std::uint64_t m_shed = 0;
   TracedCallback<std::uint32_t, std::uint64_t> m_shedTrace;
+};
+
+// Times a real call for a live NodeCpu, and does nothing for a calibrated
+// one (the hot path then reads no clock):
+//   LiveClock clock(*cpu);
+//   auto body = SmimeSend(...);
+//   cpu->Charge(CpuWork{curve, text.size(), clock.Elapsed()}, ...);
+// Wall time on a monotonic clock, as the benchmarks that write the
+// calibration measure it; a call the host preempts is charged the
+// preemption too, which is why live results differ from run to run.
+class LiveClock {
+ public:
+  explicit LiveClock(const NodeCpu& cpu);
+  // Time since construction (zero when the CPU is not live).
+  Time Elapsed() const;
+  // Restarts the clock (for the next call).
+  void Restart();
+
+ private:
+  bool m_on;
+  std::chrono::steady_clock::time_point m_start;
 };
 
 }  // namespace ns3

@@ -498,8 +498,13 @@ void SipEndpoint::Receive(std::string bytes, const RxMeta& rxMeta, sipim::sip::F
     GiveBack(std::move(bytes));
     return;
   }
-  meta.cpu = m_cpu->Cost(m_parseCurve, bytes.size());
-  if (!m_parseCurve) m_cpu->NoteUncalibrated();
+  // A live CPU is charged a real parse of these bytes, timed now, since the
+  // job's cost must be known before it is queued; Process parses them
+  // again when the job runs (a simulation-speed cost of live mode only).
+  LiveClock clock(*m_cpu);
+  if (m_cpu->IsLive()) sipim::sip::Parse(bytes, framing, &m_timed);
+  meta.cpu = m_cpu->Cost(CpuWork{m_parseCurve, bytes.size(), clock.Elapsed()});
+  if (!m_parseCurve && !m_cpu->IsLive()) m_cpu->NoteUncalibrated();
   if (m_cpu->TryRunInline(meta.cpu)) {
     Process(bytes, meta, framing);
     GiveBack(std::move(bytes));

@@ -253,6 +253,7 @@ class SipEndpoint {
   std::vector<std::string> m_spare;  // see TakeBuffer
   sipim::sip::Message m_scratch;  // the message handed to the RxHandler
   sipim::sip::Message m_framed;   // the framer's output (copied at once)
+  sipim::sip::Message m_timed;    // a live CPU's timed parse (see Receive)
   RxHandler m_onRx;
   DropHandler m_onDrop;
   ConnErrorHandler m_onConnError;

@@ -139,21 +139,25 @@ bool SipImSecurity::CheckCalibration(const CpuCalibration& calibration, std::str
 }
 
 void SipImSecurity::Charge(Ptr<NodeCpu> cpu, std::uint32_t nodeId, SipAttribution attr, SipCryptoOp op,
-                           std::uint64_t bytes, std::function<void()> done) {
-  const auto row = RowOf(op);
-  Ptr<CpuCalibration> cal = cpu->GetCalibration();
-  const CpuCalibration::Curve* curve = cal ? cal->Find(row.first, row.second) : nullptr;
-  if (!curve && cal && !cal->Empty()) {
-    NS_LOG_WARN("no calibration row (" << row.first << ", " << row.second << "): charged as zero and counted");
+                           std::uint64_t bytes, Time measured, std::function<void()> done) {
+  const CpuCalibration::Curve* curve = nullptr;
+  if (!cpu->IsLive()) {
+    const auto row = RowOf(op);
+    Ptr<CpuCalibration> cal = cpu->GetCalibration();
+    curve = cal ? cal->Find(row.first, row.second) : nullptr;
+    if (!curve && cal && !cal->Empty()) {
+      NS_LOG_WARN("no calibration row (" << row.first << ", " << row.second << "): charged as zero and counted");
+    }
   }
+  const CpuWork work{curve, bytes, measured};
   SipCryptoEvent ev;
   ev.nodeId = nodeId;
   ev.attr = attr;
   ev.op = op;
   ev.bytes = bytes;
-  ev.cost = cpu->Cost(curve, bytes);
+  ev.cost = cpu->Cost(work);
   m_cryptoTrace(ev);
-  cpu->Charge(curve, bytes, std::move(done));
+  cpu->Charge(work, std::move(done));
 }
 
 // ---- PKI ----

@@ -128,11 +128,13 @@ class SipImSecurity : public Object {
   // The calibration (operation, algorithm) of `op` in this configuration.
   std::pair<std::string, std::string> RowOf(SipCryptoOp op) const;
 
-  // Queues the calibrated cost of `op` at `bytes` on `cpu` (a row the
-  // calibration lacks costs zero and is counted by NodeCpu as
-  // uncalibrated), fires "Crypto", and runs `done` when the job completes.
+  // Queues the cost of `op` at `bytes` on `cpu`, fires "Crypto", and runs
+  // `done` when the job completes. The cost is the calibration row's (a row
+  // the calibration lacks costs zero and is counted by NodeCpu as
+  // uncalibrated), or on a live CPU `measured`: what the real call took (a
+  // LiveClock around it).
   void Charge(Ptr<NodeCpu> cpu, std::uint32_t nodeId, SipAttribution attr, SipCryptoOp op,
-              std::uint64_t bytes, std::function<void()> done);
+              std::uint64_t bytes, Time measured, std::function<void()> done);
 
   // ---- S/MIME (every mode) ----
   // The body of `from`'s IM to `to`: sign-then-encrypt of the text/plain

@@ -84,6 +84,9 @@ struct SipUserAgent::Impl {
     std::string heldBytes;
     sip::StreamFramer framer{1u << 20};
     msrp::StreamParser msrpParser;
+    // Live CPU: the parser's time since it last produced a message (calls
+    // that needed more bytes included), charged to the next message.
+    Time parsing;
   };
   struct PendingIm {
     std::uint64_t imId;
@@ -378,7 +381,9 @@ struct SipUserAgent::Impl {
     }
     // S/MIME: the body is the real sign-then-encrypt of the text, made now;
     // the MESSAGE leaves once the node's CPU has spent what that costs.
+    LiveClock clock(*cpu);
     auto protectedBody = smime->SmimeSend(self->m_aor, to, body);
+    const Time took = clock.Elapsed();
     if (!protectedBody) {
       NS_LOG_WARN("IM " << imId << " not protected: " << protectedBody.error().ToString());
       Outcome(imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
@@ -387,7 +392,7 @@ struct SipUserAgent::Impl {
     auto b = std::make_shared<sec::SmimeBody>(std::move(*protectedBody));
     smimePending.insert(imId);
     smime->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kIm, imId}, SipCryptoOp::kSmimeSignEncrypt,
-                  body.size(), [this, imId, to, b]() {
+                  body.size(), took, [this, imId, to, b]() {
                     if (smimePending.erase(imId) == 0) return;  // failed by Stop meanwhile
                     const std::string disposition = "Content-Disposition: " + b->content_disposition + "\r\n";
                     SendMessage(imId, to, b->content_type, b->content_disposition.empty() ? "" : disposition,
@@ -691,14 +696,16 @@ struct SipUserAgent::Impl {
     const std::string from = FromUri(msg);
     const sip::Header* ct = msg.Find(sip::HeaderId::kContentType);
     SipCryptoOp op = SipCryptoOp::kSmimeDecryptVerify;
+    LiveClock clock(*cpu);
     auto got = Smime()->SmimeReceive(self->m_aor, from, ct ? ct->value : std::string_view(), msg.body, &op);
+    const Time took = clock.Elapsed();
     // Charged at the plain text's size; a body that does not open, at its own.
     const std::size_t size = got ? got->body.size() : msg.body.size();
     const std::uint64_t txnId = t->id;
     auto raw = std::make_shared<std::string>(msg.raw);
     auto result = std::make_shared<sec::Result<sec::Received>>(std::move(got));
     const std::uint32_t hops = vias > 0 ? vias - 1 : 0;
-    Smime()->Charge(cpu, nodeId, attr, op, size,
+    Smime()->Charge(cpu, nodeId, attr, op, size, took,
                     [this, txnId, raw, result, attr, imId, from, hops]() {
                       if (!self->m_running) return;
                       ServerTxn* tx = stx->FindById(txnId);
@@ -887,14 +894,16 @@ struct SipUserAgent::Impl {
       // RFC 4567: the offer carries the real I_MESSAGE, built now; the
       // INVITE leaves once the node's CPU has spent what building it costs.
       s.crypto = std::make_unique<SipSessionCrypto>();
+      LiveClock clock(*cpu);
       auto i = mk->MikeyOffer(self->m_aor, to, s.crypto.get());
+      const Time took = clock.Elapsed();
       if (!i) {
         NS_LOG_WARN("session " << sid << ": no MIKEY offer: " << i.error().ToString());
         CloseSession(s, SipFailReason::kSecurity, false);
         return;
       }
       s.mikeyOut = std::move(*i);
-      mk->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kSession, sid}, SipCryptoOp::kMikeyIBuild, 0,
+      mk->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kSession, sid}, SipCryptoOp::kMikeyIBuild, 0, took,
                  [this, sid]() {
                    if (Session* ss = FindSession(sid)) SendInvite(*ss);
                  });
@@ -1150,6 +1159,7 @@ struct SipUserAgent::Impl {
     SipImSecurity* mk = Mikey();
     sec::Bytes r;
     sec::Status st;
+    LiveClock clock(*cpu);
     if (keyMgmt.empty()) {
       st = sec::MakeError(sec::Errc::kMalformed, "the answer has no a=key-mgmt:mikey");
     } else if (auto parsed = sec::mikey::ParseKeyMgmtValue(keyMgmt); !parsed) {
@@ -1158,8 +1168,9 @@ struct SipUserAgent::Impl {
       r = std::move(*parsed);
       st = mk->MikeyFinish(r, s.crypto.get());
     }
+    const Time took = clock.Elapsed();
     const std::uint64_t sid = s.id;
-    mk->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kSession, sid}, SipCryptoOp::kMikeyRProcess, r.size(),
+    mk->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kSession, sid}, SipCryptoOp::kMikeyRProcess, r.size(), took,
                [this, sid, st]() {
                  Session* ss = FindSession(sid);
                  if (!ss) return;
@@ -1306,6 +1317,7 @@ struct SipUserAgent::Impl {
       sec::Bytes i;
       sec::Result<sec::Bytes> r = sec::MakeError(sec::Errc::kMalformed, "the offer has no a=key-mgmt:mikey");
       auto error = std::make_shared<std::optional<sec::mikey::ErrorMessage>>();
+      LiveClock clock(*cpu);
       if (!keyMgmt.empty()) {
         auto parsed = sec::mikey::ParseKeyMgmtValue(keyMgmt);
         if (parsed) {
@@ -1315,8 +1327,9 @@ struct SipUserAgent::Impl {
           r = parsed.error();
         }
       }
+      const Time took = clock.Elapsed();
       auto answer = std::make_shared<sec::Result<sec::Bytes>>(std::move(r));
-      mk->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyIProcess, i.size(), [this, sid, attr, answer, error]() {
+      mk->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyIProcess, i.size(), took, [this, sid, attr, answer, error]() {
         Session* ss = FindSession(sid);
         if (!ss) return;
         sip::Message inv;
@@ -1350,7 +1363,9 @@ struct SipUserAgent::Impl {
       SendMikeyRefusal(sid, {});
       return;
     }
-    Mikey()->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyErrorBuild, (*error)->bytes.size(),
+    // Live: MikeyAnswer built the error message, and its time is in the
+    // I_MESSAGE's processing already; nothing more was spent here.
+    Mikey()->Charge(cpu, nodeId, attr, SipCryptoOp::kMikeyErrorBuild, (*error)->bytes.size(), Time(),
                     [this, sid, error]() { SendMikeyRefusal(sid, (*error)->bytes); });
   }
 
@@ -1602,38 +1617,50 @@ struct SipUserAgent::Impl {
       mc.framer.Append(bytes);
       sip::Message m;
       sipim::ParseError err;
+      LiveClock clock(*cpu);
       for (;;) {
+        clock.Restart();
         const auto st = mc.framer.Next(&m, &err);
+        mc.parsing += clock.Elapsed();
         if (st == sip::StreamFramer::Status::kNeedMore) return;
         if (st == sip::StreamFramer::Status::kError) {
           MediaFramingError(sid, c, n, err);
           return;
         }
-        OnStripped(*s, c, m);
+        const Time took = mc.parsing;
+        mc.parsing = Time();
+        OnStripped(*s, c, m, took);
       }
     }
     mc.msrpParser.Feed(bytes);
     msrp::Message m;
     sipim::ParseError err;
+    LiveClock clock(*cpu);
     for (;;) {
+      clock.Restart();
       const auto r = mc.msrpParser.Next(&m, &err);
+      mc.parsing += clock.Elapsed();
       if (r == msrp::ParseResult::kNeedMore) return;
       if (r == msrp::ParseResult::kError) {
         MediaFramingError(sid, c, n, err);
         return;
       }
-      OnMsrp(*s, c, m);
+      const Time took = mc.parsing;
+      mc.parsing = Time();
+      OnMsrp(*s, c, m, took);
       if (!FindSession(sid)) return;
     }
   }
 
   // A stripped MESSAGE arrived (parsed on arrival; its CPU time delays the delivery).
-  void OnStripped(Session& s, StreamConn& c, const sip::Message& m) {
+  // `took`: the parser's time for it (live CPU).
+  void OnStripped(Session& s, StreamConn& c, const sip::Message& m, Time took) {
     s.lastActivity = Simulator::Now();
     cpu->CountMessage();
     const int from = 1 - s.dir;
+    const CpuWork parse{sipParse, m.raw.size(), took};
     if (!m.is_request) {
-      OnStrippedResponse(s, c, m);
+      OnStrippedResponse(s, c, m, parse);
       return;
     }
     std::uint64_t imId = 0;
@@ -1643,18 +1670,18 @@ struct SipUserAgent::Impl {
     }
     const SipAttribution attr{SipAttributionKind::kIm, imId};
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kStrippedMessage, 0, m.raw.size(),
-           cpu->Cost(sipParse, m.raw.size()));
+           cpu->Cost(parse));
     if (!m.is_request || m.method != "MESSAGE") {
       Drop(SipDropReason::kUnexpected, attr, m.raw.size(), "not a MESSAGE in the session");
       return;
     }
     if (s.crypto) {
-      cpu->Charge(sipParse, m.raw.size(), []() {});
+      cpu->Charge(parse, []() {});
       OpenSealed(s, attr, imId, m.raw.substr(0, m.raw.size() - m.body.size()), m.body);
       return;
     }
     if (Smime()) {
-      cpu->Charge(sipParse, m.raw.size(), []() {});
+      cpu->Charge(parse, []() {});
       const sip::Header* ct = m.Find(sip::HeaderId::kContentType);
       // RFC 3261 23.2, as in pager mode: 493 Undecipherable, stripped as the
       // request is (the session's connection needs no Via to route it).
@@ -1668,7 +1695,7 @@ struct SipUserAgent::Impl {
     }
     const std::uint32_t body = static_cast<std::uint32_t>(m.body.size());
     const std::uint64_t sid = s.id;
-    cpu->Charge(sipParse, m.raw.size(), [this, sid, imId, body]() {
+    cpu->Charge(parse, [this, sid, imId, body]() {
       Session* ss = FindSession(sid);
       const std::string peer = ss ? ss->peerAor : std::string();
       Deliver(imId, peer, body, 0);
@@ -1679,7 +1706,7 @@ struct SipUserAgent::Impl {
   // A response on a stripped session: the 493 that refuses one of our
   // S/MIME MESSAGEs (the refusals FIFO names which; see SharedSession).
   // Anything else is traced and dropped.
-  void OnStrippedResponse(Session& s, StreamConn& c, const sip::Message& m) {
+  void OnStrippedResponse(Session& s, StreamConn& c, const sip::Message& m, const CpuWork& parse) {
     std::uint64_t imId = 0;
     std::deque<std::uint64_t>& refused = s.shared->refusals[1 - s.dir];
     const bool expected = Smime() && m.status_code == 493 && !refused.empty();
@@ -1690,14 +1717,14 @@ struct SipUserAgent::Impl {
     const SipAttribution attr{SipAttributionKind::kIm, imId};
     const std::uint16_t status = static_cast<std::uint16_t>(m.status_code);
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kResponse, status, m.raw.size(),
-           cpu->Cost(sipParse, m.raw.size()));
+           cpu->Cost(parse));
     if (!expected) {
       Drop(SipDropReason::kUnexpected, attr, m.raw.size(), "a response in the session answering nothing sent");
-      cpu->Charge(sipParse, m.raw.size(), []() {});
+      cpu->Charge(parse, []() {});
       return;
     }
     const std::uint64_t sid = s.id;
-    cpu->Charge(sipParse, m.raw.size(), [this, sid, imId, status]() { OnRefused(sid, imId, status); });
+    cpu->Charge(parse, [this, sid, imId, status]() { OnRefused(sid, imId, status); });
   }
 
   // Tells the sending end that its IM was delivered (simulation bookkeeping).
@@ -1717,25 +1744,27 @@ struct SipUserAgent::Impl {
     MaybeBye(*s);
   }
 
-  void OnMsrp(Session& s, StreamConn& c, const msrp::Message& m) {
+  // `took`: the parser's time for it (live CPU).
+  void OnMsrp(Session& s, StreamConn& c, const msrp::Message& m, Time took) {
     s.lastActivity = Simulator::Now();
     cpu->CountMessage();
+    const CpuWork parse{msrpParse, m.size, took};
     SipMsgType type = SipMsgType::kMsrpResponse;
     if (m.is_request) type = m.method == msrp::Method::kSend ? SipMsgType::kMsrpSend : SipMsgType::kMsrpReport;
     SipAttribution attr = sipns3::ParseAttributedId(m.message_id);
     if (attr.kind == SipAttributionKind::kNone) attr = SipAttribution{SipAttributionKind::kSession, s.id};
-    FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(msrpParse, m.size));
+    FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
     if (type == SipMsgType::kMsrpReport && m.has_status && m.status.code >= 300 &&
         attr.kind == SipAttributionKind::kIm && Smime()) {
       // A failure REPORT for one of our S/MIME SENDs (its Message-ID names
       // the IM): the recipient could not open the body.
       const std::uint64_t sid = s.id, imId = attr.id;
       const std::uint16_t status = m.status.code;
-      cpu->Charge(msrpParse, m.size, [this, sid, imId, status]() { OnRefused(sid, imId, status); });
+      cpu->Charge(parse, [this, sid, imId, status]() { OnRefused(sid, imId, status); });
       return;
     }
     if (type != SipMsgType::kMsrpSend) {
-      cpu->Charge(msrpParse, m.size, []() {});  // 200s and REPORTs cost their parse too
+      cpu->Charge(parse, []() {});  // 200s and REPORTs cost their parse too
       return;
     }
     // Answer (unless Failure-Report: no) and reassemble.
@@ -1765,17 +1794,17 @@ struct SipUserAgent::Impl {
     const std::uint64_t sid = s.id;
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
     if (s.crypto) {
-      cpu->Charge(msrpParse, m.size, []() {});
+      cpu->Charge(parse, []() {});
       OpenSealed(s, attr, imId, m.message_id, chunked ? std::string_view(whole) : m.body);
       return;
     }
     if (Smime()) {
-      cpu->Charge(msrpParse, m.size, []() {});
+      cpu->Charge(parse, []() {});
       ReceiveSmimeInSession(s, attr, imId, m.content_type, chunked ? std::string_view(whole) : m.body,
                             [this, &s, &m, bodyBytes]() { return MsrpFailureReport(s, m, bodyBytes); });
       return;
     }
-    cpu->Charge(msrpParse, m.size, [this, sid, imId, bodyBytes]() {
+    cpu->Charge(parse, [this, sid, imId, bodyBytes]() {
       Session* ss = FindSession(sid);
       Deliver(imId, ss ? ss->peerAor : std::string(), bodyBytes, 0);
       NotifySender(sid, ss ? 1 - ss->dir : 0, imId);
@@ -1937,18 +1966,23 @@ struct SipUserAgent::Impl {
     const std::size_t sealedSize = s.crypto->tx.SealedSize(im.body.size());
     auto wire = std::make_shared<std::vector<std::string>>();
     sec::Status st;
+    Time took;
     if (s.mode == SipImMode::kSessionStripped) {
       std::string out;
       const std::string room(sealedSize, '\0');  // the frame is sealed in place over it
       if (!BuildStripped(s, im.imId, kSealedContentType, room, &out)) return;
       const std::size_t header = out.size() - sealedSize;
+      LiveClock clock(*cpu);
       st = s.crypto->tx.SealTo(std::string_view(out.data(), header), im.body,
                                reinterpret_cast<unsigned char*>(&out[header]));
+      took = clock.Elapsed();
       wire->push_back(std::move(out));
     } else {
       const std::string mid = AttributedId(SipAttributionKind::kIm, im.imId);
       std::string sealed;
+      LiveClock clock(*cpu);
       st = s.crypto->tx.Seal(mid, im.body, sealed);
+      took = clock.Elapsed();
       if (mk->TamperForTest(SipImSecurity::kTamperSeal) && !sealed.empty()) sealed.back() ^= 0x01;
       *wire = MsrpSends(s, mid, kSealedContentType, sealed);
     }
@@ -1960,7 +1994,7 @@ struct SipUserAgent::Impl {
     if (mk->TamperForTest(SipImSecurity::kTamperSeal) && s.mode == SipImMode::kSessionStripped) wire->back().back() ^= 0x01;
     s.unresolved.insert(im.imId);
     const std::uint64_t sid = s.id, imId = im.imId;
-    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kSeal, im.body.size(),
+    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kSeal, im.body.size(), took,
                [this, sid, imId, wire]() { SendProtected(sid, imId, *wire); });
   }
 
@@ -1989,7 +2023,9 @@ struct SipUserAgent::Impl {
   // has no field for it, and SmimeReceive needs only the Content-Type.
   void SendSmimeInSession(Session& s, const PendingIm& im) {
     SipImSecurity* sm = Smime();
+    LiveClock clock(*cpu);
     auto body = sm->SmimeSend(self->m_aor, s.peerAor, im.body);
+    const Time took = clock.Elapsed();
     if (!body) {
       NS_LOG_WARN("IM " << im.imId << " not protected: " << body.error().ToString());
       Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
@@ -2006,7 +2042,7 @@ struct SipUserAgent::Impl {
     s.unresolved.insert(im.imId);
     const std::uint64_t sid = s.id, imId = im.imId;
     sm->Charge(cpu, nodeId, SipAttribution{SipAttributionKind::kIm, imId}, SipCryptoOp::kSmimeSignEncrypt,
-               im.body.size(), [this, sid, imId, wire]() { SendProtected(sid, imId, *wire); });
+               im.body.size(), took, [this, sid, imId, wire]() { SendProtected(sid, imId, *wire); });
   }
 
   // Security = Smime, a session message's whole body (an MSRP message after
@@ -2024,7 +2060,9 @@ struct SipUserAgent::Impl {
                              std::string_view body, const std::function<Refusal()>& refusal) {
     SipImSecurity* sm = Smime();
     SipCryptoOp op = SipCryptoOp::kSmimeDecryptVerify;
+    LiveClock clock(*cpu);
     auto got = sm->SmimeReceive(self->m_aor, s.peerAor, contentType, body, &op);
+    const Time took = clock.Elapsed();
     const bool opened = got.ok();
     const std::uint32_t plain = opened ? static_cast<std::uint32_t>(got->body.size()) : 0;
     auto answer = std::make_shared<Refusal>();
@@ -2035,7 +2073,7 @@ struct SipUserAgent::Impl {
     }
     const std::uint64_t sid = s.id;
     const std::size_t bytes = body.size();
-    sm->Charge(cpu, nodeId, attr, op, opened ? plain : bytes, [this, sid, attr, imId, opened, plain, answer, why, bytes]() {
+    sm->Charge(cpu, nodeId, attr, op, opened ? plain : bytes, took, [this, sid, attr, imId, opened, plain, answer, why, bytes]() {
       Session* ss = FindSession(sid);
       const int senderDir = ss ? 1 - ss->dir : 0;
       if (opened) {
@@ -2073,14 +2111,16 @@ struct SipUserAgent::Impl {
                   std::string_view sealed) {
     SipImSecurity* mk = Mikey();
     auto plain = std::make_shared<std::string>();
+    LiveClock clock(*cpu);
     sec::Status st = s.crypto && s.crypto->keyed
                          ? s.crypto->rx.Open(framing, sealed, *plain)
                          : sec::Status(sec::MakeError(sec::Errc::kWrongKey, "the session has no keys"));
+    const Time took = clock.Elapsed();
     const std::size_t overhead = sec::SealOverhead(mk->GetSealSuite());
     const std::size_t size = st ? plain->size() : (sealed.size() > overhead ? sealed.size() - overhead : 0);
     const std::uint64_t sid = s.id;
     const std::size_t bytes = sealed.size();
-    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kOpen, size, [this, sid, attr, imId, plain, st, bytes]() {
+    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kOpen, size, took, [this, sid, attr, imId, plain, st, bytes]() {
       Session* ss = FindSession(sid);
       const int senderDir = ss ? 1 - ss->dir : 0;
       if (!st) {
