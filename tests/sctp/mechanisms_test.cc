@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 using namespace ns3;
 using namespace sipim_test;
@@ -223,6 +224,55 @@ TEST_F(SctpMechanisms, UnansweredHeartbeatsAbort)
     EXPECT_EQ(s.client.sock->GetState(), SCTP_CLOSED);
     EXPECT_EQ(s.client.sock->GetStats().heartbeatsSent, 4u); // 3 errors allowed, the 4th aborts
     EXPECT_TRUE(s.sink.errorClose); // the ABORT reached the peer
+}
+
+// Proves §8.3's back-off: each HEARTBEAT left unanswered doubles the path's
+// RTO (capped at RTO.Max, 8 s here), so successive HEARTBEATs on an idle
+// single-homed association are spaced HB.interval + RTO * (1 +- 0.5) with RTO
+// 1, 2, 4, 8, 8, 8, 8 s; the first answered one sets RTO from its RTT again
+// (1 s, RTO.Min) and the spacing after it is back to HB.interval + 1 s +- 50 %.
+// Without the back-off every spacing stays within 1.5-2.5 s.
+TEST_F(SctpMechanisms, UnansweredHeartbeatsBackOffTheRto)
+{
+    Config::SetDefault("ns3::SctpSocket::HeartbeatInterval", TimeValue(Seconds(1)));
+    Config::SetDefault("ns3::SctpSocket::RtoMax", TimeValue(Seconds(8)));
+    Config::SetDefault("ns3::SctpSocket::AssociationMaxRetrans", UintegerValue(100));
+    Config::SetDefault("ns3::SctpSocket::PathMaxRetrans", UintegerValue(100));
+    Session s;
+    constexpr uint32_t kLost = 6; // the answers to the client's first 6 HEARTBEATs
+    auto lost = std::make_shared<uint32_t>(0);
+    s.link.toClient->SetPredicate([lost](const SeenPacket& p) {
+        return p.HasChunk(sctp::CHUNK_HEARTBEAT_ACK) && (*lost)++ < kLost;
+    });
+    std::vector<double> rtos;
+    Simulator::Schedule(Seconds(0.5), [&] {
+        s.client.sock->TraceConnectWithoutContext(
+            "RTO", MakeCallback(+[](std::vector<double>* v, Time, Time n) { v->push_back(n.GetSeconds()); })
+                       .Bind(&rtos));
+    });
+    Simulator::Stop(Seconds(100));
+    Simulator::Run();
+    std::vector<double> hb; // the client's HEARTBEATs, as they reach the server
+    for (const SeenPacket& p : s.link.toServer->seen)
+    {
+        if (p.HasChunk(sctp::CHUNK_HEARTBEAT))
+        {
+            hb.push_back(p.at.GetSeconds());
+        }
+    }
+    ASSERT_GE(hb.size(), kLost + 4);
+    for (size_t k = 0; k + 1 < hb.size(); ++k)
+    {
+        // The timer that sent HEARTBEAT k+1 was set when k went, with the RTO
+        // after k's back-off: k lost ones before it (and none once one is answered).
+        double rto = k <= kLost ? std::min(std::ldexp(1.0, int(k)), 8.0) : 1.0;
+        double gap = hb[k + 1] - hb[k] - 1.0; // less HB.interval
+        EXPECT_GE(gap, 0.5 * rto - 1e-6) << "HEARTBEAT " << k;
+        EXPECT_LE(gap, 1.5 * rto + 1e-6) << "HEARTBEAT " << k;
+    }
+    EXPECT_EQ(rtos, (std::vector<double>{2, 4, 8, 1})); // doubled, capped, measured again
+    EXPECT_EQ(s.client.sock->GetState(), SCTP_ESTABLISHED);
+    EXPECT_EQ(s.client.sock->GetPrimaryPath().errorCount, 0u);
 }
 
 // The path MTU comes from the outgoing device: with a 600-byte MTU, DATA

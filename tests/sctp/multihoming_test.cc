@@ -401,6 +401,49 @@ TEST_F(SctpMultihoming, BothLinksFailAbortsAfterAssociationMaxRetrans)
     EXPECT_EQ(m.client.sock->GetStats().t3Expirations, 11u);
 }
 
+// Proves §5.4 with §8.3's back-off: an unconfirmed address that does not
+// answer is probed at once and then once per RTO, the RTO doubling with each
+// unanswered probe up to RTO.Max (8 s here): probes 1, 2, 4, 8, 8 s apart
+// (no jitter for unconfirmed addresses). When link 1 comes back the next
+// probe is answered, the path is confirmed and its RTO measured again, and
+// its HEARTBEATs go at the confirmed pace, HB.interval + RTO (1 s) +- 50 %.
+TEST_F(SctpMultihoming, UnansweredProbesOfAnUnconfirmedAddressBackOff)
+{
+    Config::SetDefault("ns3::SctpSocket::RtoMax", TimeValue(Seconds(8)));
+    MultiSession m;
+    (*m.net.down)[1] = true; // link 1 cut from the start
+    Simulator::Schedule(Seconds(25), [&] { (*m.net.down)[1] = false; });
+    Simulator::Stop(Seconds(45));
+    Simulator::Run();
+    ASSERT_TRUE(m.client.connected);
+    std::vector<double> probes; // the client's HEARTBEATs to the server's second address
+    for (const SeenPacket& p : m.net.rx[1][1]->seen)
+    {
+        if (p.HasChunk(sctp::CHUNK_HEARTBEAT))
+        {
+            probes.push_back(p.at.GetSeconds());
+        }
+    }
+    ASSERT_GE(probes.size(), 8u);
+    const std::vector<double> backedOff{1, 2, 4, 8, 8};
+    for (size_t k = 0; k < backedOff.size(); ++k)
+    {
+        EXPECT_NEAR(probes[k + 1] - probes[k], backedOff[k], 1e-6) << "probe " << k;
+    }
+    // Probe 5 (at about 23.1 s) is lost too; probe 6 (about 31.1 s) is answered.
+    EXPECT_LT(probes[5], 25.0);
+    EXPECT_GT(probes[6], 25.0);
+    EXPECT_TRUE(m.client.sock->GetPath(1).confirmed);
+    EXPECT_EQ(m.client.sock->GetPath(1).rto, Seconds(1));
+    for (size_t k = 6; k + 1 < probes.size(); ++k)
+    {
+        // Less HB.interval; after probe 6 the timer starts at its ACK (+ 0.05).
+        double gap = probes[k + 1] - probes[k] - 1.0;
+        EXPECT_GE(gap, 0.5 - 1e-6) << "HEARTBEAT " << k;
+        EXPECT_LE(gap, 1.5 + 0.05) << "HEARTBEAT " << k;
+    }
+}
+
 // Proves multihoming is opt-in: sockets bound the usual way (any address) on
 // the same two-link nodes make a single-homed association exactly as before:
 // no address parameters in INIT / INIT ACK (INIT chunk of 20 bytes), the

@@ -2674,6 +2674,12 @@ SctpSocket::HeartbeatTimer(size_t i)
         {
             return;
         }
+        // §8.3: exponential back-off of the path's RTO while its HEARTBEATs
+        // go unanswered, as after a T3 expiry (§6.3.3 E2), capped at
+        // RTO.Max. It spaces the next probe (confirmed: HB.interval + RTO,
+        // unconfirmed: RTO) and the path's T3; an RTT from a HEARTBEAT ACK
+        // or a SACK sets it by §6.3.1 again.
+        SetRto(p, std::min(p.rto * 2, m_rtoMax));
     }
     bool idle = !p.confirmed || Simulator::Now() - p.lastDataSent >= m_hbInterval;
     if (idle)
