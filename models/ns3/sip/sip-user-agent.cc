@@ -1781,11 +1781,13 @@ struct SipUserAgent::Impl {
     std::uint32_t bodyBytes = static_cast<std::uint32_t>(m.body.size());
     if (chunked) {
       const auto r = s.reassembler.Add(m, &whole, &err);
-      if (r == msrp::Reassembler::Result::kError) {
-        Drop(SipDropReason::kParseError, attr, m.size, err.ToString());
+      if (r != msrp::Reassembler::Result::kComplete) {
+        // A chunk that does not complete its message (or breaks it) was
+        // parsed all the same: its parse is charged, as its Rx says.
+        cpu->Charge(parse, []() {});
+        if (r == msrp::Reassembler::Result::kError) Drop(SipDropReason::kParseError, attr, m.size, err.ToString());
         return;
       }
-      if (r != msrp::Reassembler::Result::kComplete) return;
       bodyBytes = static_cast<std::uint32_t>(whole.size());
     }
     if (m.success_report == msrp::ReportMode::kYes) {
