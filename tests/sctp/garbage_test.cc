@@ -22,22 +22,6 @@ NextRand(uint32_t& x)
     return x;
 }
 
-/// Re-signs a mutated SCTP packet so that it passes the CRC32c check.
-void
-Resign(std::vector<uint8_t>& b)
-{
-    if (b.size() < sctp::kCommonHeaderSize)
-    {
-        return;
-    }
-    b[8] = b[9] = b[10] = b[11] = 0;
-    uint32_t crc = sctp::Crc32c(b.data(), b.size());
-    b[8] = uint8_t(crc);
-    b[9] = uint8_t(crc >> 8);
-    b[10] = uint8_t(crc >> 16);
-    b[11] = uint8_t(crc >> 24);
-}
-
 } // namespace
 
 // Random bytes and truncations: the parser and chunk decoders return errors

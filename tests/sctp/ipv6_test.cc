@@ -231,6 +231,37 @@ TEST_F(SctpIpv6, NoListenerAnswersAbort)
     EXPECT_EQ(link.Server()->GetObject<SctpL4Protocol>()->GetOutOfTheBlue(), 1u);
 }
 
+// Proves that Address parameters an IPv6 association cannot use are counted,
+// neither dropped unseen nor fatal: an INIT over IPv6 listing an IPv4 Address
+// (no mixed associations) and then an IPv6 Address (no IPv6 multihoming; type
+// 6 is decoded, its type bits no longer stop the INIT's processing) sets up
+// the usual one-path association, and the listener counts both in
+// peerAddressesIgnored (before, the IPv4 one was left out of the IPv6
+// cookie without a count, and the IPv6 one was not seen at all).
+TEST_F(SctpIpv6, InitAddressParametersCountedAsIgnored)
+{
+    Session6 s;
+    std::vector<uint8_t> params = Param(sctp::PARAM_IPV4_ADDRESS, {10, 1, 1, 1});
+    std::vector<uint8_t> v6 = Param(sctp::PARAM_IPV6_ADDRESS, std::vector<uint8_t>(16, 0x20));
+    params.insert(params.end(), v6.begin(), v6.end());
+    InsertInitParams(s.link.toServer,
+                     s.link.Server(),
+                     1,
+                     s.link.Address6(0),
+                     s.link.Address6(1),
+                     sctp::CHUNK_INIT,
+                     params);
+    Simulator::Schedule(Seconds(0.5), [&] { s.client.sock->Send(Pattern(500, 1)); });
+    Simulator::Stop(Seconds(2));
+    Simulator::Run();
+    ASSERT_TRUE(s.client.connected);
+    ASSERT_TRUE(s.sink.conn);
+    EXPECT_EQ(s.sink.got.size(), 1u);
+    EXPECT_EQ(s.sink.conn->GetPathCount(), 1u);
+    EXPECT_EQ(s.sink.listener->GetStats().peerAddressesIgnored, 2u);
+    EXPECT_EQ(s.sink.listener->GetStats().initParamsMalformed, 0u);
+}
+
 // Proves an address-family mismatch is a socket error, never a crash or a
 // packet: an IPv6-bound socket cannot connect to an IPv4 address, an
 // IPv4-bound one not to an IPv6 address (ERROR_AFNOSUPPORT, state CLOSED),

@@ -241,6 +241,44 @@ FirstInit(const TwoLinks& net, int link, int node, uint8_t type, std::vector<uin
     return init;
 }
 
+/// Node `node` gets, in place of the first INIT / INIT ACK (`type`) it
+/// receives on link 0, a copy with `params` inserted (see sipim_test's).
+void
+InsertInitParams(TwoLinks& net, int node, uint8_t type, std::vector<uint8_t> params)
+{
+    sipim_test::InsertInitParams(net.rx[0][node],
+                                 net.nodes.Get(node),
+                                 1,
+                                 net.Addr(1 - node, 0),
+                                 net.Addr(node, 0),
+                                 type,
+                                 std::move(params));
+}
+
+/// Runs 50 messages over the association (5 s): all arrive, both ends have
+/// both paths, confirmed, and the INIT ACK listed both server addresses.
+void
+RunAndExpectTwoConfirmedPathsEachSide(MultiSession& m)
+{
+    m.StartSending(Seconds(0.5), 50);
+    Simulator::Stop(Seconds(5));
+    Simulator::Run();
+    EXPECT_EQ(m.sink.got.size(), 50u);
+    ASSERT_TRUE(m.client.connected);
+    ASSERT_TRUE(m.sink.conn);
+    for (auto [sock, peer] : {std::pair{m.client.sock, 1}, std::pair{m.sink.conn, 0}})
+    {
+        ASSERT_EQ(sock->GetPathCount(), 2u);
+        EXPECT_EQ(sock->GetPath(1).address, SctpIpAddress(m.net.Addr(peer, 1)));
+        EXPECT_TRUE(sock->GetPath(1).confirmed);
+    }
+    std::vector<uint8_t> keep;
+    sctp::InitChunk ack = FirstInit(m.net, 0, 0, sctp::CHUNK_INIT_ACK, keep);
+    EXPECT_EQ(ack.ipv4Addresses,
+              (std::vector<uint32_t>{m.net.Addr(1, 0).Get(), m.net.Addr(1, 1).Get()}));
+}
+
+
 } // namespace
 
 /// Every test: fast timers before, a clean simulator and defaults after.
@@ -442,6 +480,55 @@ TEST_F(SctpMultihoming, UnansweredProbesOfAnUnconfirmedAddressBackOff)
         EXPECT_GE(gap, 0.5 - 1e-6) << "HEARTBEAT " << k;
         EXPECT_LE(gap, 1.5 + 0.05) << "HEARTBEAT " << k;
     }
+}
+
+// Proves §3.3.2.1.4 / §5.1.2 at the association: an INIT that lists Supported
+// Address Types (IPv4) before its IPv4 Address parameters, as Linux sends it,
+// still gives the server both of the client's addresses as paths (before,
+// the parameter's type, 12, upper bits 00, stopped the INIT's processing and
+// the addresses after it were lost: one path), both confirmed, and the INIT
+// ACK lists the server's two IPv4 addresses.
+TEST_F(SctpMultihoming, InitWithSupportedAddressTypesStillGivesBothPaths)
+{
+    MultiSession m;
+    InsertInitParams(m.net, 1, sctp::CHUNK_INIT, Param(sctp::PARAM_SUPPORTED_ADDRESS_TYPES, {0, 5}));
+    RunAndExpectTwoConfirmedPathsEachSide(m);
+    EXPECT_EQ(m.sink.listener->GetStats().initParamsMalformed, 0u);
+}
+
+// Proves §5.1.2's implementation note: a peer listing only IPv6 in Supported
+// Address Types but sending its INIT over IPv4 (and listing IPv4 addresses)
+// supports IPv4 too, so the INIT ACK still lists the server's IPv4
+// addresses (no address withheld, no "Unresolvable Address" ABORT) and both
+// ends get both paths.
+TEST_F(SctpMultihoming, InitListingOnlyIpv6StillGetsTheIpv4Addresses)
+{
+    MultiSession m;
+    InsertInitParams(m.net, 1, sctp::CHUNK_INIT, Param(sctp::PARAM_SUPPORTED_ADDRESS_TYPES, {0, 6}));
+    RunAndExpectTwoConfirmedPathsEachSide(m);
+}
+
+// Proves that address parameters this model cannot use are counted and the
+// rest still read, in the INIT (at the listener) and the INIT ACK (at the
+// client): an IPv6 Address parameter (type 6, length 20; no IPv6 or mixed
+// multihoming) is counted in peerAddressesIgnored, an IPv4 Address
+// parameter of length 12 in initParamsMalformed (and logged), neither
+// stopping the IPv4 Address parameters after them: both ends get both paths.
+TEST_F(SctpMultihoming, Ipv6AndMalformedAddressParametersAreCountedNotFatal)
+{
+    MultiSession m;
+    std::vector<uint8_t> extra = Param(sctp::PARAM_IPV6_ADDRESS, std::vector<uint8_t>(16, 0x20));
+    std::vector<uint8_t> bad = Param(sctp::PARAM_IPV4_ADDRESS, {10, 9, 9, 9, 0, 0, 0, 0});
+    extra.insert(extra.end(), bad.begin(), bad.end());
+    InsertInitParams(m.net, 1, sctp::CHUNK_INIT, extra);
+    InsertInitParams(m.net, 0, sctp::CHUNK_INIT_ACK, extra);
+    RunAndExpectTwoConfirmedPathsEachSide(m);
+    for (Ptr<SctpSocket> s : {m.sink.listener, m.client.sock})
+    {
+        EXPECT_EQ(s->GetStats().peerAddressesIgnored, 1u);
+        EXPECT_EQ(s->GetStats().initParamsMalformed, 1u);
+    }
+    EXPECT_EQ(m.sink.conn->GetPath(1).address, SctpIpAddress(m.net.Addr(0, 1))); // not 10.9.9.9
 }
 
 // Proves multihoming is opt-in: sockets bound the usual way (any address) on

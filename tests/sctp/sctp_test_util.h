@@ -3,6 +3,7 @@
 // their chunks (so that a test can say "drop the first INIT ACK").
 #pragma once
 
+#include "sctp/crc32c.h"
 #include "sctp/sctp-helper.h"
 #include "sctp/sctp-l4-protocol.h"
 #include "sctp/sctp-socket.h"
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -346,6 +348,84 @@ struct Session
         Simulator::Schedule(Seconds(0), [this] { client.Start(link.Client(), link.ServerAddress(5000)); });
     }
 };
+
+/// Re-signs a changed SCTP packet so that it passes the CRC32c check.
+inline void
+Resign(std::vector<uint8_t>& b)
+{
+    if (b.size() < sctp::kCommonHeaderSize)
+    {
+        return;
+    }
+    b[8] = b[9] = b[10] = b[11] = 0;
+    uint32_t crc = sctp::Crc32c(b.data(), b.size());
+    b[8] = uint8_t(crc);
+    b[9] = uint8_t(crc >> 8);
+    b[10] = uint8_t(crc >> 16);
+    b[11] = uint8_t(crc >> 24);
+}
+
+/// A TLV parameter (type, length field 4 + value size unless given), padded.
+inline std::vector<uint8_t>
+Param(uint16_t type, std::vector<uint8_t> value, int length = -1)
+{
+    uint16_t len = length < 0 ? uint16_t(4 + value.size()) : uint16_t(length);
+    std::vector<uint8_t> out{uint8_t(type >> 8), uint8_t(type), uint8_t(len >> 8), uint8_t(len)};
+    value.resize(sctp::Pad4(value.size()));
+    out.insert(out.end(), value.begin(), value.end());
+    return out;
+}
+
+/// `node` gets, in place of the first packet starting with an INIT / INIT
+/// ACK (`type`) that `rx` (one of its devices' drop models) sees, a copy with
+/// `params` inserted before the chunk's own parameters (chunk length and
+/// CRC32c fixed up), handed to its SCTP as from `from` to `to` on IP
+/// interface `ifIndex`: a peer that sends those parameters. The rest of the
+/// exchange is the real one.
+inline void
+InsertInitParams(Ptr<SctpDropModel> rx,
+                 Ptr<Node> node,
+                 uint32_t ifIndex,
+                 SctpIpAddress from,
+                 SctpIpAddress to,
+                 uint8_t type,
+                 std::vector<uint8_t> params)
+{
+    auto done = std::make_shared<bool>(false);
+    rx->SetPredicate([=](const SeenPacket& p) {
+        if (*done || p.view.chunks.empty() || p.view.chunks[0].type != type)
+        {
+            return false;
+        }
+        *done = true;
+        std::vector<uint8_t> b = p.bytes;
+        const size_t fixedEnd = sctp::kCommonHeaderSize + sctp::kChunkHeaderSize + 16;
+        b.insert(b.begin() + long(fixedEnd), params.begin(), params.end());
+        uint16_t len = uint16_t(sctp::Get16(&b[14]) + params.size());
+        b[14] = uint8_t(len >> 8);
+        b[15] = uint8_t(len);
+        Resign(b);
+        Ptr<Packet> pkt = Create<Packet>(b.data(), uint32_t(b.size()));
+        Simulator::ScheduleNow([=] {
+            Ptr<SctpL4Protocol> l4 = node->GetObject<SctpL4Protocol>();
+            if (SctpIsIpv6(from))
+            {
+                Ipv6Header ip;
+                ip.SetSource(std::get<Ipv6Address>(from));
+                ip.SetDestination(std::get<Ipv6Address>(to));
+                l4->Receive(pkt, ip, node->GetObject<Ipv6L3Protocol>()->GetInterface(ifIndex));
+            }
+            else
+            {
+                Ipv4Header ip;
+                ip.SetSource(std::get<Ipv4Address>(from));
+                ip.SetDestination(std::get<Ipv4Address>(to));
+                l4->Receive(pkt, ip, node->GetObject<Ipv4L3Protocol>()->GetInterface(ifIndex));
+            }
+        });
+        return true; // the original goes no further
+    });
+}
 
 /// A message whose bytes encode (tag, index) so that content can be checked.
 inline Ptr<Packet>

@@ -102,6 +102,149 @@ TEST(SctpWire, InitAckCookieParameter)
     EXPECT_EQ(std::memcmp(ia.cookie, cookie, 7), 0);
 }
 
+namespace
+{
+/// One TLV parameter: type, a length field (default: 4 + the value's size)
+/// and the value, padded to 4 bytes.
+void
+PutParam(std::vector<uint8_t>& out, uint16_t type, std::vector<uint8_t> value, int length = -1)
+{
+    uint16_t len = length < 0 ? uint16_t(4 + value.size()) : uint16_t(length);
+    out.insert(out.end(), {uint8_t(type >> 8), uint8_t(type), uint8_t(len >> 8), uint8_t(len)});
+    value.resize(Pad4(value.size()));
+    out.insert(out.end(), value.begin(), value.end());
+}
+
+/// An INIT chunk (tag 1, a_rwnd 2, 3/4 streams, TSN 5) with these
+/// parameters after the fixed part, decoded.
+WireStatus
+DecodeInitWith(const std::vector<uint8_t>& params, InitChunk& out)
+{
+    PacketBuilder b;
+    b.Begin(1, 2, 0);
+    b.AddInit(CHUNK_INIT, 1, 2, 3, 4, 5, nullptr, 0);
+    std::vector<uint8_t> pkt = b.Finish();
+    pkt.insert(pkt.end(), params.begin(), params.end());
+    uint16_t chunkLen = uint16_t(pkt.size() - kCommonHeaderSize);
+    pkt[14] = uint8_t(chunkLen >> 8);
+    pkt[15] = uint8_t(chunkLen);
+    PacketView v;
+    WireStatus st = ParsePacket(pkt.data(), pkt.size(), v, false);
+    if (!st.Ok())
+    {
+        return st;
+    }
+    return DecodeInit(v.chunks.at(0), out);
+}
+
+const std::vector<uint8_t> kIpv6Value(16, 0x20); // any 16 bytes
+} // namespace
+
+// Proves §3.3.2.1.4: a Supported Address Types parameter (type 12, upper bits
+// 00) is decoded, not treated as unknown (which would stop processing the
+// INIT): its types are kept, an odd count's padding is skipped, and the IPv4
+// and IPv6 Address parameters after it are still read. An IPv6 Address
+// (type 6, length 20) is counted and does not stop the walk either.
+TEST(SctpWire, SupportedAddressTypesDecodedAndLaterParametersKept)
+{
+    std::vector<uint8_t> params;
+    PutParam(params, PARAM_SUPPORTED_ADDRESS_TYPES, {0, 5}); // length 6, 2 bytes of padding
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 1, 1, 1});
+    PutParam(params, PARAM_IPV6_ADDRESS, kIpv6Value);
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 1, 2, 1});
+    InitChunk init;
+    ASSERT_TRUE(DecodeInitWith(params, init).Ok());
+    EXPECT_TRUE(init.hasSupportedAddressTypes);
+    EXPECT_EQ(init.supportedAddressTypes, (std::vector<uint16_t>{5}));
+    EXPECT_EQ(init.ipv4Addresses, (std::vector<uint32_t>{0x0A010101u, 0x0A010201u}));
+    EXPECT_EQ(init.ipv6Addresses, 1u);
+    EXPECT_FALSE(init.stopProcessing);
+    EXPECT_TRUE(init.malformed.empty());
+    EXPECT_TRUE(init.unrecognized.empty());
+
+    // Three types (IPv6, IPv4, Host Name), as listed.
+    params.clear();
+    PutParam(params, PARAM_SUPPORTED_ADDRESS_TYPES, {0, 6, 0, 5, 0, 11});
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 1, 2, 1});
+    InitChunk init3;
+    ASSERT_TRUE(DecodeInitWith(params, init3).Ok());
+    EXPECT_EQ(init3.supportedAddressTypes, (std::vector<uint16_t>{6, 5, 11}));
+    EXPECT_EQ(init3.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
+
+    // Without the parameter nothing is listed (every type is acceptable).
+    InitChunk none;
+    ASSERT_TRUE(DecodeInitWith({}, none).Ok());
+    EXPECT_FALSE(none.hasSupportedAddressTypes);
+}
+
+// Proves that known parameters with a wrong length are not skipped silently
+// nor fatal: an IPv4 Address of length 12, an IPv6 Address of length 8, a
+// Supported Address Types with no type (length 4) and one with half a type
+// (length 7) are each listed in `malformed` (the association counts and
+// logs them), none becomes an address or a type, and the good IPv4 Address
+// after them is still read.
+TEST(SctpWire, MalformedAddressParametersListedAndSkipped)
+{
+    std::vector<uint8_t> params;
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 9, 9, 9, 0, 0, 0, 0});
+    PutParam(params, PARAM_IPV6_ADDRESS, {1, 2, 3, 4});
+    PutParam(params, PARAM_SUPPORTED_ADDRESS_TYPES, {});
+    PutParam(params, PARAM_SUPPORTED_ADDRESS_TYPES, {0, 5, 0}, 7);
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 1, 2, 1});
+    InitChunk init;
+    ASSERT_TRUE(DecodeInitWith(params, init).Ok());
+    EXPECT_EQ(init.malformed,
+              (std::vector<uint16_t>{PARAM_IPV4_ADDRESS,
+                                     PARAM_IPV6_ADDRESS,
+                                     PARAM_SUPPORTED_ADDRESS_TYPES,
+                                     PARAM_SUPPORTED_ADDRESS_TYPES}));
+    EXPECT_EQ(init.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
+    EXPECT_EQ(init.ipv6Addresses, 0u);
+    EXPECT_FALSE(init.hasSupportedAddressTypes);
+    EXPECT_TRUE(init.supportedAddressTypes.empty());
+    EXPECT_FALSE(init.stopProcessing);
+
+    // A length past the chunk's end is still a parse error, as before.
+    params.clear();
+    PutParam(params, PARAM_SUPPORTED_ADDRESS_TYPES, {0, 5}, 40);
+    InitChunk overrun;
+    EXPECT_EQ(DecodeInitWith(params, overrun).error, WireError::BadParameter);
+}
+
+// Proves §5.1.2 as PeerSupportsAddressType applies it: without Supported
+// Address Types every type is acceptable; with it, the listed types, plus
+// (implementation note) the family the INIT came over and a family of which
+// the INIT lists addresses, even if not listed; nothing else.
+TEST(SctpWire, PeerSupportsAddressTypeFollowsSection512)
+{
+    InitChunk plain;
+    EXPECT_TRUE(PeerSupportsAddressType(plain, false, PARAM_IPV6_ADDRESS));
+    EXPECT_TRUE(PeerSupportsAddressType(plain, true, PARAM_IPV4_ADDRESS));
+
+    InitChunk v6only;
+    v6only.hasSupportedAddressTypes = true;
+    v6only.supportedAddressTypes = {PARAM_IPV6_ADDRESS};
+    EXPECT_TRUE(PeerSupportsAddressType(v6only, true, PARAM_IPV6_ADDRESS));
+    EXPECT_FALSE(PeerSupportsAddressType(v6only, true, PARAM_IPV4_ADDRESS));
+    EXPECT_TRUE(PeerSupportsAddressType(v6only, false, PARAM_IPV4_ADDRESS)); // came over IPv4
+    v6only.ipv4Addresses = {0x0A010101u};
+    EXPECT_TRUE(PeerSupportsAddressType(v6only, true, PARAM_IPV4_ADDRESS)); // lists one
+
+    InitChunk v4only;
+    v4only.hasSupportedAddressTypes = true;
+    v4only.supportedAddressTypes = {PARAM_IPV4_ADDRESS};
+    EXPECT_FALSE(PeerSupportsAddressType(v4only, false, PARAM_IPV6_ADDRESS));
+    EXPECT_TRUE(PeerSupportsAddressType(v4only, true, PARAM_IPV6_ADDRESS));
+    v4only.ipv6Addresses = 1;
+    EXPECT_TRUE(PeerSupportsAddressType(v4only, false, PARAM_IPV6_ADDRESS));
+
+    InitChunk hostNameOnly; // type 11 is to be ignored: only the INIT's own family
+    hostNameOnly.hasSupportedAddressTypes = true;
+    hostNameOnly.supportedAddressTypes = {11};
+    EXPECT_TRUE(PeerSupportsAddressType(hostNameOnly, false, PARAM_IPV4_ADDRESS));
+    EXPECT_FALSE(PeerSupportsAddressType(hostNameOnly, false, PARAM_IPV6_ADDRESS));
+}
+
 // Every kind of damage is reported with what and where, never accepted.
 TEST(SctpWire, ParseErrorsSayWhatAndWhere)
 {

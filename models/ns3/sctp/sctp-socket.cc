@@ -686,6 +686,7 @@ SctpSocket::SendInitAck(const InitChunk& init,
     ck.localPort = m_localPort;
     ck.peerPort = srcPort;
     PutCookieAddresses(ck, dst, src);
+    CountUnusableAddressParams(init, ck.ipv6);
     if (!ck.ipv6)
     {
         // §5.1.2: the peer's addresses are the source and its Address parameters.
@@ -716,6 +717,18 @@ SctpSocket::SendInitAck(const InitChunk& init,
         ++m_stats.badCookieDrops;
         return;
     }
+    // §5.1.2: the INIT ACK lists only addresses of types the peer supports.
+    // Ours are IPv4 and only an IPv4 socket has them, so this INIT came over
+    // IPv4, which the RFC's implementation note counts as supported however
+    // the peer's Supported Address Types read: no address is withheld and no
+    // "Unresolvable Address" ABORT arises (it would if the association's own
+    // family could be unsupported). PeerSupportsAddressType decides it.
+    static const std::vector<uint32_t> kNoAddresses;
+    bool listAddresses = PeerSupportsAddressType(init, ck.ipv6, PARAM_IPV4_ADDRESS);
+    if (!listAddresses && !LocalAddressParams().empty())
+    {
+        NS_LOG_INFO(this << " peer supports no IPv4 addresses: INIT ACK lists none");
+    }
     PacketBuilder b;
     b.Begin(m_localPort, srcPort, init.initTag);
     b.AddInit(CHUNK_INIT_ACK,
@@ -727,7 +740,7 @@ SctpSocket::SendInitAck(const InitChunk& init,
               cookie.data(),
               cookie.size(),
               init.unrecognized,
-              LocalAddressParams());
+              listAddresses ? LocalAddressParams() : kNoAddresses);
     Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), dst, src);
     ++m_stats.packetsSent;
     m_txTrace(p, this);
@@ -879,6 +892,7 @@ SctpSocket::HandleInitAck(const ChunkView& c)
                     ia.aRwnd,
                     std::min(m_numOutStreams, ia.inStreams),
                     std::min(m_maxInStreams, ia.outStreams));
+    CountUnusableAddressParams(ia, SctpIsIpv6(m_peerAddress));
     SetPeerAddresses(ia.ipv4Addresses);
     m_cookieEcho.assign(ia.cookie, ia.cookie + ia.cookieLen);
     m_t1Timer.Cancel();
@@ -2053,6 +2067,28 @@ SctpSocket::PathIndexOf(const SctpIpAddress& a) const
 }
 
 void
+SctpSocket::CountUnusableAddressParams(const InitChunk& init, bool ipv6)
+{
+    for (uint16_t type : init.malformed)
+    {
+        NS_LOG_WARN(this << " INIT / INIT ACK parameter of type " << type
+                         << " with a wrong length skipped");
+        ++m_stats.initParamsMalformed;
+    }
+    if (init.ipv6Addresses > 0)
+    {
+        NS_LOG_WARN(this << " " << init.ipv6Addresses
+                         << " IPv6 Address parameter(s) ignored (no IPv6 or mixed multihoming)");
+        m_stats.peerAddressesIgnored += init.ipv6Addresses;
+    }
+    if (ipv6 && !init.ipv4Addresses.empty())
+    {
+        NS_LOG_WARN(this << " IPv4 addresses of an IPv6 peer ignored (no mixed associations)");
+        m_stats.peerAddressesIgnored += init.ipv4Addresses.size();
+    }
+}
+
+void
 SctpSocket::SetPeerAddresses(const std::vector<uint32_t>& addresses)
 {
     UnregisterPaths();
@@ -2067,13 +2103,7 @@ SctpSocket::SetPeerAddresses(const std::vector<uint32_t>& addresses)
     const Ipv4Address* primary = std::get_if<Ipv4Address>(&m_peerAddress);
     if (!primary)
     {
-        if (!addresses.empty())
-        {
-            NS_LOG_WARN(this << " IPv4 addresses of an IPv6 peer ignored (IPv6 multihoming "
-                                "is not implemented)");
-            m_stats.peerAddressesIgnored += addresses.size();
-        }
-        return;
+        return; // an IPv6 peer's IPv4 addresses: CountUnusableAddressParams counted them
     }
     constexpr size_t kMaxPaths = 16; // OutChunk::path and the SACK's path bit mask
     Ptr<Ipv4> ipv4 = m_node ? m_node->GetObject<Ipv4>() : nullptr;

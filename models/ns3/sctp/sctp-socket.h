@@ -180,6 +180,9 @@ class SctpSocket : public Socket
         uint64_t zeroWindowProbes = 0;
         uint64_t swsHolds = 0; // times new data waited for a bigger peer window (SWS)
         uint64_t peerAddressesIgnored = 0; // INIT / INIT ACK addresses not made paths
+        // INIT / INIT ACK parameters of a known type with a wrong length
+        // (IPv4 / IPv6 Address, Supported Address Types): skipped, logged.
+        uint64_t initParamsMalformed = 0;
     };
     const Stats& GetStats() const
     {
@@ -278,6 +281,10 @@ class SctpSocket : public Socket
     size_t PathIndexOf(const SctpIpAddress& a) const;
     /// Makes a path of every peer address (host order) other than the primary.
     void SetPeerAddresses(const std::vector<uint32_t>& addresses);
+    /// Counts and logs what of a received INIT / INIT ACK's address
+    /// parameters cannot be used: malformed ones, IPv6 Address parameters,
+    /// and (ipv6: an association over IPv6) IPv4 Address parameters.
+    void CountUnusableAddressParams(const sctp::InitChunk& init, bool ipv6);
     /// The IPv4 Address parameters this endpoint puts in INIT / INIT ACK.
     const std::vector<uint32_t>& LocalAddressParams() const
     {

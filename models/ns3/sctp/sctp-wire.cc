@@ -171,12 +171,45 @@ DecodeInit(const ChunkView& c, InitChunk& out)
             out.cookie = pv;
             out.cookieLen = plen - 4;
             break;
+        // A known optional parameter with a wrong length: RFC 9260 fixes the
+        // lengths (§3.3.2.1) but says nothing of what to do with a wrong one
+        // (§3.2.1's rules are for unrecognised types). The TLV length keeps
+        // the walk in step, the packet's source is still an address of the
+        // peer, so the parameter is skipped and listed in `malformed` for
+        // the association to count and log, and the rest is read.
         case PARAM_IPV4_ADDRESS:
-            // A wrong length is skipped as before multihoming (the packet's
-            // source still is an address of the peer), not made an error.
             if (plen == 8)
             {
                 out.ipv4Addresses.push_back(Get32(pv));
+            }
+            else
+            {
+                out.malformed.push_back(type);
+            }
+            break;
+        case PARAM_IPV6_ADDRESS:
+            if (plen == 20)
+            {
+                ++out.ipv6Addresses;
+            }
+            else
+            {
+                out.malformed.push_back(type);
+            }
+            break;
+        case PARAM_SUPPORTED_ADDRESS_TYPES:
+            // A list of 16-bit types; an odd count is padded after the length.
+            if (plen > 4 && plen % 2 == 0)
+            {
+                out.hasSupportedAddressTypes = true;
+                for (size_t i = 0; i + 4 < plen; i += 2)
+                {
+                    out.supportedAddressTypes.push_back(Get16(pv + i));
+                }
+            }
+            else
+            {
+                out.malformed.push_back(type);
             }
             break;
         case PARAM_COOKIE_PRESERVATIVE:
@@ -197,6 +230,31 @@ DecodeInit(const ChunkView& c, InitChunk& out)
         off += Pad4(plen);
     }
     return {};
+}
+
+bool
+PeerSupportsAddressType(const InitChunk& init, bool initOverIpv6, uint16_t type)
+{
+    if (!init.hasSupportedAddressTypes)
+    {
+        return true;
+    }
+    for (uint16_t t : init.supportedAddressTypes)
+    {
+        if (t == type)
+        {
+            return true;
+        }
+    }
+    if (type == PARAM_IPV4_ADDRESS)
+    {
+        return !initOverIpv6 || !init.ipv4Addresses.empty();
+    }
+    if (type == PARAM_IPV6_ADDRESS)
+    {
+        return initOverIpv6 || init.ipv6Addresses > 0;
+    }
+    return false;
 }
 
 WireStatus

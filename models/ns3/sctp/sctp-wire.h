@@ -37,9 +37,11 @@ enum ParamType : uint16_t
 {
     PARAM_HEARTBEAT_INFO = 1,
     PARAM_IPV4_ADDRESS = 5,
+    PARAM_IPV6_ADDRESS = 6,
     PARAM_STATE_COOKIE = 7,
     PARAM_UNRECOGNIZED = 8,
     PARAM_COOKIE_PRESERVATIVE = 9,
+    PARAM_SUPPORTED_ADDRESS_TYPES = 12,
 };
 
 /// Error cause codes (RFC 9260 §3.3.10).
@@ -151,6 +153,18 @@ struct InitChunk
     // IPv4 Address parameters (§3.3.2.1), host order: a multihomed peer's
     // addresses. Empty for a single-homed peer (the IP source is its address).
     std::vector<uint32_t> ipv4Addresses;
+    // IPv6 Address parameters (§3.3.2.1, type 6, length 20): how many. The
+    // model has no IPv6 multihoming and no mixed associations, so the
+    // association counts them as ignored (it never makes them paths).
+    size_t ipv6Addresses = 0;
+    // Supported Address Types (§3.3.2.1.4, type 12): the address types the
+    // peer lists, in order (5 IPv4, 6 IPv6; 11 Host Name is to be ignored).
+    bool hasSupportedAddressTypes = false;
+    std::vector<uint16_t> supportedAddressTypes;
+    // Known optional parameters with a wrong length (IPv4 Address != 8, IPv6
+    // Address != 20, Supported Address Types without types or with an odd
+    // byte count), by type, in order. They are skipped, the rest is read.
+    std::vector<uint16_t> malformed;
     // Parameters with the upper bits of the type asking for a report (§3.2.1).
     std::vector<std::pair<const uint8_t*, size_t>> unrecognized;
     bool stopProcessing = false; // an unrecognised parameter with action 00/01
@@ -173,6 +187,12 @@ struct ErrorCause
 
 WireStatus DecodeData(const ChunkView& c, DataChunk& out);
 WireStatus DecodeInit(const ChunkView& c, InitChunk& out);
+/// §5.1.2: may the answer to this INIT use addresses of `type`
+/// (PARAM_IPV4_ADDRESS / PARAM_IPV6_ADDRESS)? Yes without a Supported Address
+/// Types parameter, or when the type is listed; and, by §5.1.2's
+/// implementation note, for the family the INIT came over (initOverIpv6) and
+/// for a family of which the INIT lists addresses, even if not listed.
+bool PeerSupportsAddressType(const InitChunk& init, bool initOverIpv6, uint16_t type);
 WireStatus DecodeSack(const ChunkView& c, SackChunk& out);
 WireStatus DecodeShutdown(const ChunkView& c, uint32_t& cumTsnAck);
 /// HEARTBEAT / HEARTBEAT-ACK: the Heartbeat Info parameter's value.
