@@ -410,3 +410,101 @@ TEST(Transport, ErrorOnPeersConnectionFailsItsTransactionsAtOnce) {
   EXPECT_LT(tb.outcomes[0].time, 20.0);
   EXPECT_TRUE(tb.deliveries.empty());
 }
+
+// A Drop the endpoint traces for a message it could not send names what
+// that message belonged to, so that it joins its IM; before, the UA's and
+// proxy's drop handlers passed SipAttribution{} (kNone) for every such
+// drop. IMs failing at four points, each traced by the endpoint once
+// with its IM's ImId: (a) Dan's 65,536-byte MESSAGE, which
+// ns-3's UDP refuses (above 65,507 bytes: "message too long"); (b) Sam's
+// MESSAGE over SCTP, which his node lacks; (c) home.com's forward of Dan's
+// MESSAGE to far.com over TCP, an address without a route (connect refused
+// at once: traced by home.com); (d) Eve's two MESSAGEs on a TCP connection
+// that never comes up (nothing listens on port 5999), traced as one Drop
+// when ns-3 gives up its SYN, attributed to the first IM, the detail
+// saying that the other belonged to another. A Drop of received bytes
+// that do not parse stays kNone.
+TEST(Transport, EndpointDropsCarryTheImsAttribution) {
+  OneSynConnects oneSyn;
+  Testbed::Options o;
+  o.registerUas = false;
+  Testbed tb(o);
+  tb.dan->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(false));
+  tb.home->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.home->AddDomainRoute("far.com", Ipv4Address("10.99.0.1"));
+  Ptr<SipUserAgent> sam = tb.uaHelper.Install(tb.nodes.Get(0), "sip:sam@home.com", tb.addr[1]);
+  sam->SetAttribute("LocalPort", UintegerValue(5080));
+  sam->SetAttribute("Transport", EnumValue(SipTransportProtocol::kSctp));
+  Ptr<SipUserAgent> eve = tb.uaHelper.Install(tb.nodes.Get(0), "sip:eve@home.com", tb.addr[1]);
+  eve->SetAttribute("LocalPort", UintegerValue(5070));
+  eve->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  eve->SetAttribute("ProxyPort", UintegerValue(5999));
+  tb.Record();
+  // The extra UAs' drops and outcomes (Testbed records Dan's and the proxies').
+  std::vector<SipDropEvent> drops;
+  std::map<std::uint64_t, SipFailReason> failed;
+  for (auto ua : {sam, eve}) {
+    ua->TraceConnectWithoutContext("Drop", Callback<void, const SipDropEvent&>(
+                                               [&](const SipDropEvent& d) { drops.push_back(d); }));
+    ua->TraceConnectWithoutContext(
+        "ImOutcome", Callback<void, std::uint64_t, SipImOutcome, SipFailReason, std::uint16_t>(
+                         [&](std::uint64_t id, SipImOutcome, SipFailReason r, std::uint16_t) { failed[id] = r; }));
+  }
+  std::map<std::string, std::uint64_t> ims;  // case -> ImId
+  Simulator::Schedule(Seconds(1), [&]() {
+    ims["a"] = tb.dan->SendIm("shirley@office.com", 65536, SipImMode::kPager);
+    ims["b"] = sam->SendIm("shirley@office.com", 100, SipImMode::kPager);
+    ims["c"] = tb.dan->SendIm("x@far.com", 100, SipImMode::kPager);
+    ims["d"] = eve->SendIm("shirley@office.com", 100, SipImMode::kPager);
+    ims["e"] = eve->SendIm("shirley@office.com", 100, SipImMode::kPager);  // on the same connection
+  });
+  // Garbage to home.com: a received message that does not parse.
+  Simulator::Schedule(Seconds(1.5), [&]() {
+    Ptr<Socket> s = Socket::CreateSocket(tb.nodes.Get(0), UdpSocketFactory::GetTypeId());
+    s->Bind();
+    s->SendTo(Create<Packet>(reinterpret_cast<const std::uint8_t*>("not SIP\r\n\r\n"), 11), 0,
+              InetSocketAddress(tb.addr[1], 5060));
+  });
+  Simulator::Stop(Seconds(10));
+  Simulator::Run();
+  drops.insert(drops.end(), tb.drops.begin(), tb.drops.end());
+  // The one Drop whose detail has `text` (and is traced by `node`).
+  auto find = [&](const std::string& text, std::uint32_t node) -> const SipDropEvent* {
+    const SipDropEvent* found = nullptr;
+    for (const auto& d : drops) {
+      if (d.detail.find(text) == std::string::npos || d.nodeId != node) continue;
+      EXPECT_EQ(found, nullptr) << "twice: " << d.detail;
+      found = &d;
+    }
+    return found;
+  };
+  const std::uint32_t danNode = tb.nodes.Get(0)->GetId(), homeNode = tb.nodes.Get(1)->GetId();
+  const std::map<std::string, const SipDropEvent*> traced = {
+      {"a", find("the UDP socket refused it (message too long)", danNode)},
+      {"b", find("the node has no such transport", danNode)},
+      {"c", find("connect refused at once", homeNode)},
+      {"d", find("never came up", danNode)}};
+  for (const auto& [name, drop] : traced) {
+    ASSERT_NE(drop, nullptr) << name;
+    EXPECT_EQ(drop->reason, SipDropReason::kUnexpected) << name;
+    EXPECT_EQ(drop->attr.kind, SipAttributionKind::kIm) << name << ": " << drop->detail;
+    EXPECT_EQ(drop->attr.id, ims.at(name)) << name << ": " << drop->detail;
+  }
+  EXPECT_GT(traced.at("a")->bytes, 65536u);
+  EXPECT_NE(traced.at("d")->detail.find("2 message(s) on a connection that never came up (attributed to the first; "
+                                        "1 belonged to other IMs, sessions or registrations)"),
+            std::string::npos)
+      << traced.at("d")->detail;
+  // The five IMs failed, and nothing else: the drops explain failed IMs.
+  for (const auto& oc : tb.outcomes) failed[oc.imId] = oc.reason;
+  EXPECT_EQ(failed.size(), 5u);
+  for (const auto& [name, id] : ims) EXPECT_EQ(failed.count(id), 1u) << name;
+  std::size_t garbage = 0;
+  for (const auto& d : drops) {
+    if (d.reason != SipDropReason::kParseError) continue;
+    ++garbage;
+    EXPECT_EQ(d.nodeId, homeNode);
+    EXPECT_EQ(d.attr.kind, SipAttributionKind::kNone) << d.detail;
+  }
+  EXPECT_EQ(garbage, 1u);
+}

@@ -67,6 +67,8 @@ StreamConn::~StreamConn() { Close(); }
 
 void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
   if (m_closed || bytes.empty()) return;
+  if (m_sentMessages == 0) m_firstAttr = attr;
+  else if (attr.kind != m_firstAttr.kind || attr.id != m_firstAttr.id) ++m_otherAttrMessages;
   ++m_sentMessages;
   m_sentBytes += bytes.size();
   m_queuedBytes += bytes.size();
@@ -250,7 +252,7 @@ void SipEndpoint::AddAlias(std::uint64_t connId, Ipv4Address address, std::uint1
 }
 
 bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution attr) {
-  if (!m_udp) return NotSent(dest, bytes.size(), "the endpoint is not started");
+  if (!m_udp) return NotSent(dest, bytes.size(), attr, "the endpoint is not started");
   if (dest.transport == SipTransportProtocol::kUdp) {
     Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
                                    static_cast<uint32_t>(bytes.size()));
@@ -259,7 +261,11 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
     // header added or removed on the way down the stack.
     p->AddPacketTag(SipAttributionTag(attr));
     if (m_udp->SendTo(p, 0, InetSocketAddress(dest.address, dest.port)) >= 0) return true;
-    return NotSent(dest, bytes.size(), "the UDP socket refused it (no route)");
+    // ns-3 refuses a datagram above 65,507 bytes (ERROR_MSGSIZE) and one
+    // with no route (ERROR_NOROUTETOHOST).
+    return NotSent(dest, bytes.size(), attr,
+                   m_udp->GetErrno() == Socket::ERROR_MSGSIZE ? "the UDP socket refused it (message too long)"
+                                                              : "the UDP socket refused it (no route)");
   }
   StreamConn* conn = nullptr;
   if (dest.connId != 0) {
@@ -279,9 +285,10 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
   }
   if (!conn) {
     TypeId tid;
-    if (!NodeHasTransport(m_node, dest.transport, &tid)) return NotSent(dest, bytes.size(), "the node has no such transport");
+    if (!NodeHasTransport(m_node, dest.transport, &tid))
+      return NotSent(dest, bytes.size(), attr, "the node has no such transport");
     Ptr<Socket> s = Socket::CreateSocket(m_node, tid);
-    if (s->Bind() != 0) return NotSent(dest, bytes.size(), "bind failed");
+    if (s->Bind() != 0) return NotSent(dest, bytes.size(), attr, "bind failed");
     conn = NewConn(s, dest.transport, dest.address, dest.port, false);
     if (s->Connect(InetSocketAddress(dest.address, dest.port)) != 0) {
       // Refused at once (no route): nothing was sent on it, and the entry
@@ -290,12 +297,12 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
       conn->Close();
       ForgetRemote(id);
       m_conns.erase(id);
-      return NotSent(dest, bytes.size(), "connect refused at once (no route)");
+      return NotSent(dest, bytes.size(), attr, "connect refused at once (no route)");
     }
   }
   if (conn->queuedBytes() + bytes.size() > kMaxQueuedBytes) {
     TraceDrop(*conn, SipDropReason::kUnexpected, bytes.size(),
-              "not sent: the peer does not read (send queue full); connection closed");
+              "not sent: the peer does not read (send queue full); connection closed", attr);
     // Closed after the caller's event (it may be inside a transaction).
     const std::uint64_t id = conn->id();
     Simulator::ScheduleNow([this, id]() {
@@ -442,8 +449,13 @@ void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
     // Every byte given to a connection that never came up is lost, not
     // only the requests whose transactions the owner fails below (a
     // response or an ACK has none).
-    TraceDrop(c, SipDropReason::kUnexpected, c.sentBytes(),
-              "not sent: " + std::to_string(c.sentMessages()) + " message(s) on a connection that never came up");
+    std::string detail =
+        "not sent: " + std::to_string(c.sentMessages()) + " message(s) on a connection that never came up";
+    if (c.otherAttrMessages() > 0) {
+      detail += " (attributed to the first; " + std::to_string(c.otherAttrMessages()) +
+                " belonged to other IMs, sessions or registrations)";
+    }
+    TraceDrop(c, SipDropReason::kUnexpected, c.sentBytes(), std::move(detail), c.firstAttr());
   }
   if (error && m_onConnError) m_onConnError(c);
   ForgetRemote(c.id());
@@ -459,12 +471,13 @@ bool SipEndpoint::Carries(const StreamConn& c, const Dest& dest) const {
   return r != m_byRemote.end() && r->second == c.id();
 }
 
-bool SipEndpoint::NotSent(const Dest& dest, std::size_t bytes, const char* why) {
+bool SipEndpoint::NotSent(const Dest& dest, std::size_t bytes, SipAttribution attr, const char* why) {
   if (!m_onDrop) return false;
   RxMeta meta;
   meta.transport = dest.transport;
   meta.from = dest.address;
   meta.fromPort = dest.port;
+  meta.attr = attr;
   std::ostringstream detail;
   detail << "not sent to " << dest.address << ":" << dest.port << " over " << ToString(dest.transport) << ": "
          << why;
@@ -481,13 +494,15 @@ void SipEndpoint::ForgetRemote(std::uint64_t id) {
   }
 }
 
-void SipEndpoint::TraceDrop(const StreamConn& c, SipDropReason r, std::size_t bytes, std::string detail) {
+void SipEndpoint::TraceDrop(const StreamConn& c, SipDropReason r, std::size_t bytes, std::string detail,
+                            SipAttribution attr) {
   if (!m_onDrop) return;
   RxMeta meta;
   meta.transport = c.transport();
   meta.from = c.peer();
   meta.fromPort = c.peerPort();
   meta.connId = c.id();
+  meta.attr = attr;
   m_onDrop(r, static_cast<std::uint32_t>(bytes), detail, meta);
 }
 

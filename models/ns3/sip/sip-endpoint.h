@@ -53,6 +53,11 @@ class StreamConn {
   // comes up, none of them reached the peer.
   std::uint64_t sentMessages() const { return m_sentMessages; }
   std::uint64_t sentBytes() const { return m_sentBytes; }
+  // What the first message handed to Send belonged to, and how many of the
+  // later ones belonged to something else: a Drop of everything sent on a
+  // connection that never came up is attributed to the first message.
+  SipAttribution firstAttr() const { return m_firstAttr; }
+  std::uint64_t otherAttrMessages() const { return m_otherAttrMessages; }
   // Closes the socket and forgets the callbacks (no more events).
   void Close();
 
@@ -85,6 +90,8 @@ class StreamConn {
   std::size_t m_queuedBytes = 0;  // in m_queue from m_head on
   std::uint64_t m_sentMessages = 0;
   std::uint64_t m_sentBytes = 0;
+  SipAttribution m_firstAttr;
+  std::uint64_t m_otherAttrMessages = 0;
 };
 
 // Where a received message came from.
@@ -94,6 +101,11 @@ struct RxMeta {
   std::uint16_t fromPort = 0;
   std::uint64_t connId = 0;  // 0 for UDP
   Time cpu;                  // parse time charged to the node for it
+  // Drop handler only: what the dropped bytes belonged to when the endpoint
+  // knows it, i.e. for a message it could not send (Send's attribution; on
+  // a connection that never came up, its first message's). kNone for
+  // received bytes, which are attributed only once parsed.
+  SipAttribution attr;
 };
 
 // A destination of a SIP message.
@@ -183,11 +195,13 @@ class SipEndpoint {
   // Removes connection `id`'s remote keys (the aliases that still name it),
   // so that the next message to that peer opens a new connection.
   void ForgetRemote(std::uint64_t id);
-  void TraceDrop(const StreamConn& c, SipDropReason r, std::size_t bytes, std::string detail);
+  void TraceDrop(const StreamConn& c, SipDropReason r, std::size_t bytes, std::string detail,
+                 SipAttribution attr = SipAttribution{});
   // A message Send could not even start to send: traced as a Drop
-  // (kUnexpected, "not sent to ..."), so that a response or an ACK, which
-  // has no transaction to fail, is not lost silently. Returns false.
-  bool NotSent(const Dest& dest, std::size_t bytes, const char* why);
+  // (kUnexpected, "not sent to ...", attributed to `attr`), so that a
+  // response or an ACK, which has no transaction to fail, is not lost
+  // silently. Returns false.
+  bool NotSent(const Dest& dest, std::size_t bytes, SipAttribution attr, const char* why);
   // Charges the parse to the CPU, then parses `bytes` and hands it on.
   void Receive(std::string bytes, const RxMeta& meta, sipim::sip::Framing framing);
   // The CPU finished the oldest message waiting in m_parsing: process it.

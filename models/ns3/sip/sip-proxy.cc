@@ -135,8 +135,8 @@ struct SipProxy::Impl {
     ep->SetRxHandler([this](const std::string& b, const sip::Message& m, const RxMeta& meta) {
       OnMessage(b, m, meta);
     });
-    ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta&) {
-      Drop(r, SipAttribution{}, bytes, d);
+    ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta& meta) {
+      Drop(r, meta.attr, bytes, d);
     });
     ep->SetIncompleteTimeout(64 * timers.t1);
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);

@@ -262,8 +262,8 @@ struct SipUserAgent::Impl {
       SendSip(t.replyTo, t.lastResponse, t.attr, SipMsgType::kResponse, t.lastStatus, retx);
     });
     ep->SetRxHandler([this](const std::string&, const sip::Message& m, const RxMeta& meta) { OnSip(m, meta); });
-    ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta&) {
-      Drop(r, SipAttribution{}, bytes, d);
+    ep->SetDropHandler([this](SipDropReason r, std::uint32_t bytes, const std::string& d, const RxMeta& meta) {
+      Drop(r, meta.attr, bytes, d);
     });
     ep->SetIncompleteTimeout(64 * timers.t1);
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);
