@@ -116,6 +116,9 @@ class Collector {
   void SetConversation(std::uint64_t im_id, std::int64_t conversation);
   // Called on every IM outcome (after the record is updated).
   void SetOutcomeListener(std::function<void(std::uint64_t)> listener) { on_outcome_ = std::move(listener); }
+  // Called on every Drop any UA or proxy traces, in event order (after it
+  // is counted): drops.csv streams its rows from here.
+  void SetDropListener(std::function<void(const ns3::SipDropEvent&)> listener) { on_drop_ = std::move(listener); }
   bool HasOutcome(std::uint64_t im_id) const;
   // End of the run: control bytes still waiting for an owner become unattributed.
   void Finish();
@@ -186,6 +189,7 @@ class Collector {
   };
   std::unordered_map<ConnKey, Connection, ConnKeyHash> connections_;
   std::function<void(std::uint64_t)> on_outcome_;
+  std::function<void(const ns3::SipDropEvent&)> on_drop_;
   double total_ip_bytes_ = 0;
   std::uint64_t total_packets_ = 0;
   std::uint64_t ims_sent_ = 0, ims_with_outcome_ = 0, drops_ = 0, duplicate_deliveries_ = 0;

@@ -38,7 +38,7 @@ namespace {
 
 using namespace sipim::run;
 
-const char* const kTables[] = {"ims.csv", "sessions.csv", "nodes.csv", "summary.csv", "wire.csv"};
+const char* const kTables[] = {"ims.csv", "sessions.csv", "nodes.csv", "summary.csv", "drops.csv", "wire.csv"};
 
 struct Job {
   std::uint64_t point = 0;
@@ -149,6 +149,9 @@ std::string Metadata(const ResolvedOptions& options, const std::vector<Job>& job
   tables.Set("sessions.csv", "one row per session: set-up and teardown times and bytes, duplicate connections");
   tables.Set("nodes.csv", "one row per node: messages handled, CPU busy time and queueing");
   tables.Set("summary.csv", "one row per sweep point and run");
+  tables.Set("drops.csv",
+             "one row per message a UA or proxy dropped, refused or could not send: time, node, reason, the IM, "
+             "session or registration it belonged to, bytes, detail");
   tables.Set("wire.csv", "with wire_trace: one row per packet transmitted on a link");
   JsonObject meta;
   meta.Set("scenario", options.Get("name"))

@@ -128,6 +128,75 @@ ByteCount Sum(const ByteCount& a, const ByteCount& b) {
   return s;
 }
 
+// A node as nodes.csv and drops.csv name it (one UA per UA node).
+struct NodeName {
+  Ptr<Node> node;
+  const char* role;  // proxy, router, ua
+  std::string domain;
+  std::string name;  // proxy.<domain>, core, <AOR>;device=<n>
+};
+
+// Every node, in nodes.csv's order: proxies, the core router, UAs. A name
+// is made when asked for, not held: a run may have 100,000 UAs.
+class NodeNames {
+ public:
+  NodeNames(const RunConfig& c, const Topology& topo, const std::vector<Ptr<SipUserAgent>>& uas)
+      : domains_(c.domains), topo_(topo), uas_(uas) {
+    for (std::size_t i = 0; i < size(); ++i) {
+      const std::uint32_t id = Node(i)->GetId();
+      if (id >= by_id_.size()) by_id_.resize(id + 1, size());
+      by_id_[id] = i;
+    }
+  }
+  std::size_t size() const { return domains_ + (topo_.core_router ? 1 : 0) + topo_.uas.size(); }
+  NodeName Get(std::size_t i) const {
+    if (i < domains_) return {Node(i), "proxy", topo_.domain_names[i], "proxy." + topo_.domain_names[i]};
+    if (topo_.core_router && i == domains_) return {topo_.core_router, "router", "", "core"};
+    const std::size_t u = i - domains_ - (topo_.core_router ? 1 : 0);
+    return {Node(i), "ua", topo_.domain_names[topo_.uas[u].domain],
+            uas_[u]->GetAor() + ";device=" + std::to_string(topo_.uas[u].device)};
+  }
+  // The index of node `id`; size() for a node not listed.
+  std::size_t IndexOf(std::uint32_t id) const { return id < by_id_.size() ? by_id_[id] : size(); }
+
+ private:
+  Ptr<ns3::Node> Node(std::size_t i) const {
+    if (i < domains_) return topo_.proxies.Get(static_cast<std::uint32_t>(i));
+    if (topo_.core_router && i == domains_) return topo_.core_router;
+    return topo_.uas[i - domains_ - (topo_.core_router ? 1 : 0)].node;
+  }
+  std::size_t domains_;
+  const Topology& topo_;
+  const std::vector<Ptr<SipUserAgent>>& uas_;
+  std::vector<std::size_t> by_id_;  // node id -> index (size(): not listed)
+};
+
+// drops.csv: one row per Drop, written as it fires (event order), so that
+// a run with many drops (an overloaded proxy) holds no row in memory.
+class DropTable {
+ public:
+  DropTable(const std::string& path, const PointLabel& label, std::uint64_t run, const NodeNames& nodes)
+      : csv_(path, DropColumns()), point_(label.point), run_(run), nodes_(nodes) {}
+  void Add(const SipDropEvent& ev) {
+    const std::size_t i = nodes_.IndexOf(ev.nodeId);
+    const NodeName n = i < nodes_.size() ? nodes_.Get(i) : NodeName{nullptr, "", "", ""};
+    csv_.Add(point_).Add(run_).Add(Simulator::Now().GetSeconds()).Add(ev.nodeId).Add(n.role).Add(n.name)
+        .Add(ToString(ev.reason)).Add(ToString(ev.attr.kind));
+    if (ev.attr.kind == SipAttributionKind::kNone) {
+      csv_.Add(std::string_view());
+    } else {
+      csv_.Add(ev.attr.id);
+    }
+    csv_.Add(ev.bytes).Add(ev.detail).EndRow();
+  }
+  CsvWriter& csv() { return csv_; }
+
+ private:
+  CsvWriter csv_;
+  std::uint64_t point_, run_;
+  const NodeNames& nodes_;
+};
+
 }  // namespace
 
 Ptr<SipImSecurity> MakeSecurity(const RunConfig& c) {
@@ -181,6 +250,12 @@ const std::vector<std::string>& NodeColumns() {
   static const std::vector<std::string> c = {"point", "run", "node", "role", "domain", "name",
                                              "messages_handled", "cpu_busy_s", "cpu_jobs", "cpu_wait_total_s",
                                              "cpu_wait_max_s", "uncalibrated_jobs"};
+  return c;
+}
+
+const std::vector<std::string>& DropColumns() {
+  static const std::vector<std::string> c = {"point", "run", "time", "node", "role", "name", "reason",
+                                             "attribution_kind", "attribution_id", "bytes", "detail"};
   return c;
 }
 
@@ -289,7 +364,11 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
     }
   }
 
+  std::filesystem::create_directories(dir);
   Collector collector(c, topo);
+  const NodeNames node_names(c, topo, uas);
+  DropTable drops(dir + "/drops.csv", label, c.run, node_names);
+  collector.SetDropListener([&drops](const SipDropEvent& ev) { drops.Add(ev); });
   collector.Attach(uas, proxies);
   if (security) collector.AttachSecurity(security);
   Workload workload(c, topo, uas, collector);
@@ -299,7 +378,6 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   workload.Start();
   Simulator::Stop(Seconds(c.stop_time_s));
 
-  std::filesystem::create_directories(dir);
   if (c.pcap) {
     std::filesystem::create_directories(dir + "/pcap");
     PointToPointHelper p2p;
@@ -312,6 +390,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
 
   Simulator::Run();
   collector.Finish();
+  collector.SetDropListener(nullptr);  // drops.csv is of the run only
   const double sim_time = Simulator::Now().GetSeconds();
 
   // Per IM.
@@ -321,6 +400,10 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   acc.link_packets = collector.total_packets();
   acc.link_bytes = collector.total_ip_bytes();
   for (const auto& a : collector.anomalies()) acc.mismatches.push_back(a);
+  if (drops.csv().rows() != collector.drops()) {
+    acc.mismatches.push_back("drops.csv has " + std::to_string(drops.csv().rows()) + " rows for " +
+                             std::to_string(collector.drops()) + " drops");
+  }
   if (acc.requested != acc.sent) {
     acc.mismatches.push_back(std::to_string(acc.requested) + " IMs handed to UAs but " + std::to_string(acc.sent) +
                              " reported sent");
@@ -409,9 +492,14 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   CsvWriter nodes(dir + "/nodes.csv", NodeColumns());
   std::uint64_t proxy_handled = 0, uncalibrated = 0;
   double proxy_busy = 0;
-  auto node_row = [&](Ptr<Node> node, const char* role, const std::string& domain, const std::string& name) {
-    Ptr<NodeCpu> cpu = node->GetObject<NodeCpu>();
-    nodes.Add(label.point).Add(c.run).Add(node->GetId()).Add(role).Add(domain).Add(name);
+  for (std::size_t i = 0; i < node_names.size(); ++i) {
+    const NodeName n = node_names.Get(i);
+    Ptr<NodeCpu> cpu = n.node->GetObject<NodeCpu>();
+    if (i < c.domains) {  // a proxy
+      proxy_handled += cpu ? cpu->GetMessagesHandled() : 0;
+      proxy_busy += cpu ? cpu->GetBusyTime().GetSeconds() : 0;
+    }
+    nodes.Add(label.point).Add(c.run).Add(n.node->GetId()).Add(n.role).Add(n.domain).Add(n.name);
     if (cpu) {
       nodes.Add(cpu->GetMessagesHandled()).Add(cpu->GetBusyTime().GetSeconds()).Add(cpu->GetJobs())
           .Add(cpu->GetTotalWait().GetSeconds()).Add(cpu->GetMaxWait().GetSeconds()).Add(cpu->GetUncalibratedJobs());
@@ -420,17 +508,6 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
       nodes.Add(std::uint64_t{0}).Add(0.0).Add(std::uint64_t{0}).Add(0.0).Add(0.0).Add(std::uint64_t{0});
     }
     nodes.EndRow();
-  };
-  for (std::uint32_t d = 0; d < c.domains; ++d) {
-    Ptr<NodeCpu> cpu = topo.proxies.Get(d)->GetObject<NodeCpu>();
-    proxy_handled += cpu ? cpu->GetMessagesHandled() : 0;
-    proxy_busy += cpu ? cpu->GetBusyTime().GetSeconds() : 0;
-    node_row(topo.proxies.Get(d), "proxy", topo.domain_names[d], "proxy." + topo.domain_names[d]);
-  }
-  if (topo.core_router) node_row(topo.core_router, "router", "", "core");
-  for (std::size_t i = 0; i < topo.uas.size(); ++i) {
-    node_row(topo.uas[i].node, "ua", topo.domain_names[topo.uas[i].domain],
-             uas[i]->GetAor() + ";device=" + std::to_string(topo.uas[i].device));
   }
 
   // Bytes must add up to every byte on every link.
@@ -484,7 +561,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
       wire.EndRow();
     }
   }
-  if (!ims.ok() || !sessions.ok() || !nodes.ok() || !summary.ok()) {
+  if (!ims.ok() || !sessions.ok() || !nodes.ok() || !summary.ok() || !drops.csv().ok()) {
     acc.mismatches.push_back("could not write the tables under " + dir);
   }
 

@@ -35,8 +35,8 @@ struct Accounting {
   std::string ToString() const;
 };
 
-// Runs the point and writes ims.csv, sessions.csv, nodes.csv, summary.csv
-// (and wire.csv, pcap/) into `dir`. Returns the accounting; *wall_s and
+// Runs the point and writes ims.csv, sessions.csv, nodes.csv, summary.csv,
+// drops.csv (and wire.csv, pcap/) into `dir`. Returns the accounting; *wall_s and
 // *peak_rss_kb report the cost of the run (not written into any CSV: they
 // differ from run to run).
 Accounting RunPoint(const RunConfig& config, const PointLabel& label, const std::string& dir, double* wall_s,
@@ -50,6 +50,7 @@ ns3::Ptr<ns3::SipImSecurity> MakeSecurity(const RunConfig& config);
 const std::vector<std::string>& ImColumns();
 const std::vector<std::string>& SessionColumns();
 const std::vector<std::string>& NodeColumns();
+const std::vector<std::string>& DropColumns();
 std::vector<std::string> SummaryColumns(const std::vector<std::string>& swept_keys);
 
 }  // namespace sipim::run

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "commands.h"
@@ -194,12 +195,88 @@ TEST(SimScenario, DeterministicCsvs) {
   ASSERT_EQ(RunSipim(with({"--out", a})), 0);
   ASSERT_EQ(RunSipim(with({"--out", b})), 0);
   ASSERT_EQ(RunSipim(with({"--out", c, "--seed", "2"})), 0);
-  for (const char* table : {"ims.csv", "sessions.csv", "nodes.csv", "summary.csv", "wire.csv"}) {
+  for (const char* table : {"ims.csv", "sessions.csv", "nodes.csv", "summary.csv", "drops.csv", "wire.csv"}) {
     const std::string ta = ReadFile(a + "/" + table);
     EXPECT_FALSE(ta.empty()) << table;
     EXPECT_EQ(ta, ReadFile(b + "/" + table)) << table;
   }
   EXPECT_NE(ReadFile(a + "/ims.csv"), ReadFile(c + "/ims.csv"));
+}
+
+const char kDropsHeader[] = "point,run,time,node,role,name,reason,attribution_kind,attribution_id,bytes,detail\n";
+
+// drops.csv says which node dropped what, when, why and for which IM, one
+// row per Drop. results/size-limit's 65,536-byte IMs over UDP are refused
+// by ns-3's UDP (above 65,507 bytes): each fails with transport-error and
+// its UA traces one Drop. Two of its points (1,300 B: no drop; 65,536 B:
+// 40): per point, drops.csv has as many rows as summary.csv's `drops`;
+// each names the sending UA as nodes.csv does, the reason, and the failed
+// IM by its ims.csv id (the endpoint's drop carries the IM's attribution:
+// before, kNone), one row per failed IM, between its send and outcome times.
+// Run again, the rows repeat byte for byte.
+TEST(SimScenario, DropsTableJoinsFailedIms) {
+  const std::string out = OutDir("drops"), again = OutDir("drops-again");
+  for (const std::string& dir : {out, again}) {
+    ASSERT_EQ(RunSipim({Scenario("size-limit.ini"), "--out", dir, "--sweep.transport", "udp", "--sweep.access.loss",
+                        "0", "--sweep.message_size", "1300,65536"}),
+              0);
+  }
+  EXPECT_EQ(ReadFile(out + "/drops.csv"), ReadFile(again + "/drops.csv"));
+  const std::string text = ReadFile(out + "/drops.csv");
+  EXPECT_EQ(text.substr(0, text.find('\n') + 1), kDropsHeader);
+  const auto summary = ReadCsv(out + "/summary.csv");
+  const auto drops = ReadCsv(out + "/drops.csv");
+  ASSERT_EQ(summary.size(), 2u);
+  EXPECT_EQ(summary[0].at("drops"), "0");
+  EXPECT_EQ(summary[1].at("drops"), "40");
+  std::map<std::string, std::uint64_t> per_point;
+  for (const Row& d : drops) ++per_point[d.at("point")];
+  for (const Row& s : summary) EXPECT_EQ(per_point[s.at("point")], std::stoull(s.at("drops"))) << s.at("point");
+  using Key = std::pair<std::string, std::string>;  // point, id
+  std::map<Key, Row> ims, nodes;
+  for (const Row& r : ReadCsv(out + "/ims.csv")) ims[{r.at("point"), r.at("im")}] = r;
+  for (const Row& r : ReadCsv(out + "/nodes.csv")) nodes[{r.at("point"), r.at("node")}] = r;
+  std::map<Key, int> dropped;  // IMs with a drop row
+  for (const Row& d : drops) {
+    EXPECT_EQ(d.at("point"), "1");
+    EXPECT_EQ(d.at("run"), "1");
+    EXPECT_EQ(d.at("reason"), "unexpected");
+    EXPECT_EQ(d.at("attribution_kind"), "im");
+    EXPECT_NE(d.at("detail").find("the UDP socket refused it (message too long)"), std::string::npos) << d.at("detail");
+    EXPECT_GT(std::stoul(d.at("bytes")), 65536u);
+    const Key im_key{d.at("point"), d.at("attribution_id")};
+    ASSERT_EQ(ims.count(im_key), 1u) << d.at("attribution_id");
+    const Row& im = ims.at(im_key);
+    EXPECT_EQ(im.at("outcome"), "failed");
+    EXPECT_EQ(im.at("reason"), "transport-error");
+    EXPECT_LE(std::stod(im.at("send_time")), std::stod(d.at("time")));
+    EXPECT_LE(std::stod(d.at("time")), std::stod(im.at("outcome_time")));
+    const Key node_key{d.at("point"), d.at("node")};
+    ASSERT_EQ(nodes.count(node_key), 1u) << d.at("node");
+    EXPECT_EQ(d.at("role"), "ua");
+    EXPECT_EQ(nodes.at(node_key).at("role"), "ua");
+    EXPECT_EQ(d.at("name"), nodes.at(node_key).at("name"));
+    EXPECT_EQ(d.at("name").rfind(im.at("sender") + ";device=", 0), 0u) << d.at("name");
+    ++dropped[im_key];
+  }
+  std::uint64_t failed = 0;
+  for (const auto& [key, im] : ims) {
+    if (im.at("outcome") != "failed") continue;
+    ++failed;
+    EXPECT_EQ(dropped[key], 1) << "IM " << key.second << " of point " << key.first;
+  }
+  EXPECT_EQ(failed, 40u);
+  EXPECT_NE(ReadFile(out + "/metadata.json").find("\"drops.csv\": "), std::string::npos);
+}
+
+// A run without drops writes drops.csv all the same: its header alone.
+TEST(SimScenario, DropsTableIsHeaderOnlyWithoutDrops) {
+  const std::string out = OutDir("no-drops");
+  ASSERT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out}), 0);
+  const auto summary = ReadCsv(out + "/summary.csv");
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].at("drops"), "0");
+  EXPECT_EQ(ReadFile(out + "/drops.csv"), kDropsHeader);
 }
 
 // A command-line sweep with replications runs every point with its run
