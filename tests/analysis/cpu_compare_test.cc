@@ -24,11 +24,12 @@ class CpuCompare : public ScriptTest {
     std::string session_cpu;
   };
   std::string Run(const std::string& name, const std::vector<Point>& points, const std::string& cpu = "live",
-                  const std::string& scenario = "security") {
+                  const std::string& scenario = "security", const std::string& message_size = "100") {
     const std::string d = name + "/";
     fs::create_directories(dir_ + d);
     Write(d + "metadata.json", "{\"scenario\": \"" + scenario + "\", \"parameters\": {\"cpu\": \"" + cpu +
-                                   "\"}, \"sweeps\": {\"mode\": [\"pager\", \"session-msrp\"]}}\n");
+                                   "\", \"message_size\": \"" + message_size +
+                                   "\"}, \"sweeps\": {\"mode\": [\"session-msrp\", \"pager\"]}}\n");
     std::string summary = "point,run,mode,ims_sent\n", ims = "point,run,im,cpu_s\n",
                 sessions = "point,run,session,cpu_s\n";
     for (std::size_t p = 0; p < points.size(); ++p) {
@@ -63,6 +64,30 @@ TEST_F(CpuCompare, CpuPerImAndRatioPointByPoint) {
   EXPECT_NE(r.out.find("B: " + b + " (cpu = live)"), std::string::npos) << Report(r);
 }
 
+// Rows follow the scenario's sweep order (here session-msrp before pager),
+// not the values' text; a point that sent no IM says so instead of
+// vanishing or being called absent.
+TEST_F(CpuCompare, SweepOrderAndPointsWithoutIms) {
+  const std::string a = Run("a", {{"pager", 1, {"1e-6"}, ""}, {"session-msrp", 0, {}, ""}});
+  const std::string b = Run("b", {{"pager", 1, {"2e-6"}, ""}, {"session-msrp", 0, {}, ""}});
+  const Result r = Python({kScript, a, b});
+  ASSERT_EQ(r.exit_code, 0) << Report(r);
+  EXPECT_EQ(LineStarting(r.out, "| session-msrp |"), "| session-msrp | no IM sent | no IM sent | n/a |") << Report(r);
+  EXPECT_LT(r.out.find("| session-msrp |"), r.out.find("| pager |")) << Report(r);
+  EXPECT_EQ(r.out.find("Only in"), std::string::npos) << Report(r);
+}
+
+// Two runs of one scenario that simulated different things (here the
+// message size) are compared, with the difference said above the table.
+TEST_F(CpuCompare, DifferentSimulatedParametersAreNamed) {
+  const std::string a = Run("a", {{"pager", 1, {"1e-6"}, ""}});
+  const std::string b = Run("b", {{"pager", 1, {"2e-6"}, ""}}, "live", "security", "5000");
+  const Result r = Python({kScript, a, b});
+  ASSERT_EQ(r.exit_code, 0) << Report(r);
+  EXPECT_NE(r.out.find("Not the same simulation: message_size = 100 in A, 5000 in B"), std::string::npos)
+      << Report(r);
+}
+
 // A point in one run only is listed under the table, not dropped.
 TEST_F(CpuCompare, PointInOneRunOnlyIsListed) {
   const std::string a = Run("a", {{"pager", 1, {"1e-6"}, ""}, {"session-msrp", 1, {"1e-6"}, ""}});
@@ -86,7 +111,22 @@ TEST_F(CpuCompare, BadInputExitsTwoNamingIt) {
   const std::string bad = Run("bad", {{"pager", 1, {"fast"}, ""}});
   r = Python({kScript, a, bad});
   EXPECT_EQ(r.exit_code, 2) << Report(r);
-  EXPECT_NE(r.err.find(bad + "/ims.csv: point 0: no number in column 'cpu_s'"), std::string::npos) << Report(r);
+  EXPECT_NE(r.err.find(bad + "/ims.csv: point 0: no finite number in column 'cpu_s'"), std::string::npos) << Report(r);
+  const std::string nan = Run("nan", {{"pager", 1, {"nan"}, ""}});
+  r = Python({kScript, a, nan});
+  EXPECT_EQ(r.exit_code, 2) << Report(r);
+  EXPECT_NE(r.err.find(nan + "/ims.csv: point 0: no finite number in column 'cpu_s'"), std::string::npos) << Report(r);
+  // An empty table, and one without the point column: not a run's tables.
+  const std::string empty = Run("empty", {{"pager", 1, {"1e-6"}, ""}});
+  Write("empty/ims.csv", "");
+  r = Python({kScript, a, empty});
+  EXPECT_EQ(r.exit_code, 2) << Report(r);
+  EXPECT_NE(r.err.find(empty + "/ims.csv: no column 'point'"), std::string::npos) << Report(r);
+  Write("empty/ims.csv", "point,run,im,cpu_s\n");
+  Write("empty/summary.csv", "run,mode,ims_sent\n1,pager,1\n");
+  r = Python({kScript, a, empty});
+  EXPECT_EQ(r.exit_code, 2) << Report(r);
+  EXPECT_NE(r.err.find(empty + "/summary.csv: no column 'point'"), std::string::npos) << Report(r);
 }
 
 }  // namespace
