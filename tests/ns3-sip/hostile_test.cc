@@ -159,6 +159,22 @@ class Hostile : public ::testing::Test {
     m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKreg" + std::to_string(n));
     raw.SendAt(at, tb.addr[1], m);
   }
+  // Both ends set up media connections actively; the returned TCP socket,
+  // on Dan's node (the caller's address), connects to Shirley's media
+  // listener as soon as the first 200 on Dan's link names its port, before
+  // Dan's UA has even read it (*connected: it did).
+  Ptr<Socket> MediaIntruder(bool* connected) {
+    tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+    tb.shirley->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+    Ptr<Socket> eve = Socket::CreateSocket(tb.nodes.Get(0), TcpSocketFactory::GetTypeId());
+    SniffAnswerMediaPort(tb.links[0].Get(0), [this, eve, connected](std::uint16_t port) {
+      if (*connected) return;
+      *connected = true;
+      eve->Bind();
+      eve->Connect(InetSocketAddress(tb.addr[3], port));
+    });
+    return eve;
+  }
   Testbed tb;
   RawUdp raw{tb.nodes.Get(0)};
 };
@@ -524,16 +540,8 @@ TEST_F(Hostile, CalleeMediaListenerRefusesThirdHosts) {
 // Shirley's IM to Dan must still arrive over Dan's connection. Before,
 // Shirley kept sending into the closed connection and the IM vanished.
 TEST_F(Hostile, MediaFramingErrorMovesSendingToAnotherConnection) {
-  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
-  tb.shirley->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
-  Ptr<Socket> eve = Socket::CreateSocket(tb.nodes.Get(0), TcpSocketFactory::GetTypeId());  // Dan's node
   bool connected = false;
-  SniffAnswerMediaPort(tb.links[0].Get(0), [&](std::uint16_t port) {
-    if (connected) return;
-    connected = true;  // before Dan's UA has even read the 200
-    eve->Bind();
-    eve->Connect(InetSocketAddress(tb.addr[3], port));
-  });
+  Ptr<Socket> eve = MediaIntruder(&connected);
   Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
   Simulator::Schedule(Seconds(2), [&]() {
     const std::string junk = "\x01\x02 not SIP\r\n\r\n";
@@ -1513,4 +1521,37 @@ TEST_F(Hostile, ProxyGivesUpACancelledBranchWithoutFinalResponse) {
   EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
   EXPECT_NEAR(tb.outcomes[0].time, cancelAt + 32, 0.05);
   EXPECT_TRUE(tb.deliveries.empty());
+}
+
+// A request other than MESSAGE on a stripped session (here an OPTIONS from
+// a host at the caller's address, on Shirley's media listener) is traced
+// as a drop, and its parse, which its Rx event reports, is charged to the
+// node: Shirley's busy time is the sum of her Rx parse costs. Before, the
+// dropped request's parse was reported and never charged.
+TEST_F(Hostile, NonMessageInStrippedSessionIsChargedItsParse) {
+  Ptr<CpuCalibration> cal = Create<CpuCalibration>();
+  cal->Add("parse", "sip", 0, 10000);  // 10 us a message
+  cal->Add("parse", "msrp", 0, 10000);
+  for (std::uint32_t i = 0; i < tb.nodes.GetN(); ++i) NodeCpu::GetOrCreate(tb.nodes.Get(i))->SetCalibration(cal);
+  Time shirleyRx;
+  std::size_t shirleyMessages = 0;
+  tb.shirley->TraceConnectWithoutContext("Rx", Callback<void, const SipWireEvent&>([&](const SipWireEvent& ev) {
+                                           shirleyRx += ev.cpu;
+                                           ++shirleyMessages;
+                                         }));
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    const std::string options = "OPTIONS sip:shirley@office.com SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+    eve->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(options.data()),
+                             static_cast<std::uint32_t>(options.size())));
+  });
+  RunUntil(4);
+  ASSERT_TRUE(connected);
+  std::size_t notMessage = 0;
+  for (const auto& d : tb.drops) notMessage += d.detail == "not a MESSAGE in the session";
+  EXPECT_EQ(notMessage, 1u);
+  EXPECT_GT(shirleyMessages, 2u);
+  EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(3))->GetBusyTime(), shirleyRx);
 }

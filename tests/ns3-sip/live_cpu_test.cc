@@ -126,8 +126,10 @@ std::vector<SipCryptoEvent> RunLive(Ptr<SipImSecurity> s, const std::vector<SipI
 // S/MIME in pager mode and in both session modes: every parse (proxies'
 // and UAs', signalling and session) and every sign+encrypt and
 // decrypt+verify is timed. RSA-2048's costs are the same order as the
-// committed calibration's (within 20x either way, a bound for noise and
-// cold caches, not a speed target: it catches a unit slip, 1000x).
+// committed calibration's (within 100x either way, a bound for a loaded
+// machine's wall time, which a live charge includes: 21.8x was seen at a
+// load of 4.4 on 2 cores; not a speed target: it catches a unit slip,
+// 1000x).
 TEST(LiveCpu, SmimeEveryChargeIsMeasured) {
   Ptr<SipImSecurity> s = CreateObject<SipImSecurity>();
   s->SetAttribute("Mode", EnumValue(kSecuritySmime));
@@ -140,8 +142,8 @@ TEST(LiveCpu, SmimeEveryChargeIsMeasured) {
     const auto calibrated = cal->Cost(row.first, row.second, ev.bytes);
     ASSERT_TRUE(calibrated.has_value()) << row.first << "," << row.second;
     const double ratio = ev.cost.GetSeconds() / calibrated->GetSeconds();
-    EXPECT_GT(ratio, 1.0 / 20) << row.first << " " << ev.cost.As(Time::US);
-    EXPECT_LT(ratio, 20.0) << row.first << " " << ev.cost.As(Time::US);
+    EXPECT_GT(ratio, 1.0 / 100) << row.first << " " << ev.cost.As(Time::US);
+    EXPECT_LT(ratio, 100.0) << row.first << " " << ev.cost.As(Time::US);
     signs += ev.op == SipCryptoOp::kSmimeSignEncrypt;
     opens += ev.op == SipCryptoOp::kSmimeDecryptVerify;
   }
@@ -163,4 +165,32 @@ TEST(LiveCpu, MikeyEveryChargeIsMeasured) {
   EXPECT_EQ(count[SipCryptoOp::kMikeyRProcess], 2);
   EXPECT_EQ(count[SipCryptoOp::kSeal], 4);
   EXPECT_EQ(count[SipCryptoOp::kOpen], 4);
+}
+
+// A live UA warms its security up at start (SipImSecurity::WarmUp: each
+// operation once between two throwaway users, uncharged), so the first IM
+// of a point-run does not carry the process's start-up; a calibrated UA
+// does not. The warm-up's MIKEY exchange is not in the key log the tests
+// read, and the simulation's own sessions still key and deliver.
+TEST(LiveCpu, LiveUaWarmsUpSecurityAtStartCalibratedDoesNot) {
+  for (const bool live : {false, true}) {
+    SCOPED_TRACE(live ? "live" : "calibrated");
+    Ptr<SipImSecurity> s = CreateObject<SipImSecurity>();
+    s->SetAttribute("Mode", EnumValue(kSecurityMikey));
+    Testbed tb;
+    for (std::uint32_t i = 0; i < tb.nodes.GetN(); ++i)
+      NodeCpu::GetOrCreate(tb.nodes.Get(i))->SetAttribute("Live", BooleanValue(live));
+    tb.dan->SetAttribute("Security", PointerValue(s));
+    tb.shirley->SetAttribute("Security", PointerValue(s));
+    tb.Record();
+    Simulator::Schedule(Seconds(1), [&tb]() { tb.dan->SendIm("shirley@office.com", kText, SipImMode::kSessionStripped); });
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+    EXPECT_EQ(s->HasUser("sip:warm-up-a@sipim.invalid"), live);
+    EXPECT_EQ(s->HasUser("sip:warm-up-b@sipim.invalid"), live);
+    EXPECT_TRUE(s->WarmUp().ok());  // a second call (or a first, calibrated) succeeds
+    EXPECT_EQ(s->KeyLogForTest().size(), 2u);
+    EXPECT_EQ(tb.deliveries.size(), 1u);
+    Simulator::Destroy();
+  }
 }

@@ -625,9 +625,9 @@ TEST(SimScenario, SmimeSessionBytesCpuAndDeterminism) {
 // cpu = live: no calibration is read (a directory that does not exist is
 // fine), no job is uncalibrated, and each S/MIME IM is charged what its
 // real sign+encrypt and decrypt+verify took here: nonzero, and the same
-// order as the calibrated run's (within 20x either way: a bound for noise,
-// not a speed target; it catches a unit slip of 1000x). metadata.json says
-// cpu = live.
+// order as the calibrated run's (within 100x either way: a bound for a
+// loaded machine's wall time, not a speed target; it catches a unit slip
+// of 1000x). metadata.json says cpu = live.
 TEST(SimScenario, LiveCpuChargesMeasuredTimesWithoutACalibration) {
   const std::string live = OutDir("live-cpu"), calibrated = OutDir("live-cpu-calibrated");
   const std::vector<std::string> common = {Scenario("fig1-pager.ini"), "--security", "smime",
@@ -649,8 +649,8 @@ TEST(SimScenario, LiveCpuChargesMeasuredTimesWithoutACalibration) {
   for (std::size_t i = 0; i < ims.size(); ++i) {
     EXPECT_EQ(ims[i].at("outcome"), "delivered");
     const double ratio = Num(ims[i], "cpu_s") / Num(reference[i], "cpu_s");
-    EXPECT_GT(ratio, 1.0 / 20) << ims[i].at("cpu_s");
-    EXPECT_LT(ratio, 20.0) << ims[i].at("cpu_s");
+    EXPECT_GT(ratio, 1.0 / 100) << ims[i].at("cpu_s");
+    EXPECT_LT(ratio, 100.0) << ims[i].at("cpu_s");
   }
   EXPECT_NE(ReadFile(live + "/metadata.json").find("\"cpu\": \"live\""), std::string::npos);
 }

@@ -148,9 +148,12 @@ class NodeCpu : public Object {
 //   LiveClock clock(*cpu);
 //   auto body = SmimeSend(...);
 //   cpu->Charge(CpuWork{curve, text.size(), clock.Elapsed()}, ...);
-// Wall time on a monotonic clock, as the benchmarks that write the
-// calibration measure it; a call the host preempts is charged the
-// preemption too, which is why live results differ from run to run.
+// Wall time on a monotonic clock (steady_clock: about 30 ns a read here).
+// The calibration is the benchmarks' CPU time, but this thread's CPU clock
+// (CLOCK_THREAD_CPUTIME_ID) is a system call costing about 0.7 us a read on
+// this VM, as much as the parse it would time; so a call the host
+// preempts is charged the preemption too, one reason live results differ
+// from run to run and a loaded machine inflates them.
 class LiveClock {
  public:
   explicit LiveClock(const NodeCpu& cpu);

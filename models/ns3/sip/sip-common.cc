@@ -5,7 +5,10 @@
 #include <sstream>
 #include <string_view>
 
+#include "msrp/stream.h"
 #include "ns3/sip/sip-internal.h"
+#include "sip/message.h"
+#include "sip/stream_framer.h"
 
 namespace ns3 {
 namespace sipns3 {
@@ -181,6 +184,27 @@ bool NormalizeAor(const std::string& in, std::string* aor, std::string* user, st
 std::unordered_map<std::uint64_t, std::shared_ptr<SharedSession>>& SessionRegistry() {
   static std::unordered_map<std::uint64_t, std::shared_ptr<SharedSession>> r;
   return r;
+}
+
+void WarmUpParsers() {
+  static bool warm = false;
+  if (warm) return;
+  warm = true;
+  const std::string_view sip =
+      "MESSAGE sip:b@sipim.invalid SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKwarm\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:a@sipim.invalid>;tag=1\r\nTo: <sip:b@sipim.invalid>\r\n"
+      "Call-ID: warm-up\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\nwarm-up";
+  sipim::sip::Message m;
+  sipim::sip::Parse(sip, sipim::sip::Framing::kDatagram, &m);
+  sipim::sip::StreamFramer framer;
+  framer.Append(sip);
+  sipim::ParseError err;
+  framer.Next(&m, &err);
+  sipim::msrp::StreamParser msrp;
+  msrp.FeedAll("MSRP warm SEND\r\nTo-Path: msrp://192.0.2.2:7654/b;tcp\r\n"
+               "From-Path: msrp://192.0.2.1:7654/a;tcp\r\nMessage-ID: warm-up\r\nByte-Range: 1-7/7\r\n"
+               "Content-Type: text/plain\r\n\r\nwarm-up\r\n-------warm$\r\n",
+               [](const sipim::msrp::Message&) {});
 }
 
 }  // namespace sipns3

@@ -3,6 +3,7 @@
 #include "ns3/inet-socket-address.h"
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
+#include "ns3/sip/sip-internal.h"
 #include "ns3/simulator.h"
 #include "ns3/socket-factory.h"
 #include "ns3/tcp-socket-factory.h"
@@ -146,6 +147,7 @@ SipEndpoint::SipEndpoint(Ptr<Node> node, Ptr<NodeCpu> cpu) : m_node(node), m_cpu
 SipEndpoint::~SipEndpoint() { Stop(); }
 
 bool SipEndpoint::Start(std::uint16_t port, bool listenStreams, std::string* error) {
+  if (m_cpu && m_cpu->IsLive()) WarmUpParsers();
   Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
   if (!ipv4 || ipv4->GetNInterfaces() < 2) {
     *error = "node " + std::to_string(m_node->GetId()) + " has no IPv4 interface";

@@ -160,6 +160,35 @@ void SipImSecurity::Charge(Ptr<NodeCpu> cpu, std::uint32_t nodeId, SipAttributio
   cpu->Charge(work, std::move(done));
 }
 
+sec::Status SipImSecurity::WarmUp() {
+  if (m_warm || (!IsSmime() && !IsMikey())) return {};
+  m_warm = true;
+  const std::string a = "sip:warm-up-a@sipim.invalid", b = "sip:warm-up-b@sipim.invalid";
+  std::string error;
+  if (!AddUser(a, &error) || !AddUser(b, &error)) return sec::MakeError(sec::Errc::kCrypto, "warm-up: " + error);
+  const std::string text = "warm-up";
+  if (IsSmime()) {
+    auto body = SmimeSend(a, b, text);
+    if (!body) return body.error();
+    SipCryptoOp op;
+    auto got = SmimeReceive(b, a, body->content_type, body->body, &op);
+    if (!got) return got.error();
+    return {};
+  }
+  const std::size_t keyLog = m_keyLog.size();
+  SipSessionCrypto caller, callee;
+  sec::mikey::ReplayCache replay;
+  auto i = MikeyOffer(a, b, &caller);
+  if (!i) return i.error();
+  auto r = MikeyAnswer(b, a, *i, &replay, &callee);
+  if (!r) return r.error();
+  if (auto st = MikeyFinish(*r, &caller); !st) return st;
+  m_keyLog.erase(m_keyLog.begin() + static_cast<std::ptrdiff_t>(keyLog), m_keyLog.end());  // the test hook lists the simulation's sessions only
+  std::string sealed, plain;
+  if (auto st = caller.tx.Seal(text, text, sealed); !st) return st;
+  return callee.rx.Open(text, sealed, plain);
+}
+
 // ---- PKI ----
 
 SipImSecurity::Pki* SipImSecurity::PkiFor(sec::KeyAlg alg, std::string* error) {

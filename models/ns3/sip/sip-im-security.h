@@ -176,6 +176,17 @@ class SipImSecurity : public Object {
   // exchange in `c`.
   sipim::security::Error MikeyRefused(const sipim::security::Bytes& error, SipSessionCrypto* c);
 
+  // Live CPU (NodeCpu attribute Live): the first call of each kind in a
+  // process pays for what is set up once per process (OpenSSL's algorithm
+  // fetches and tables, the first touch of the code and data), which a
+  // real UA pays at start-up and not on its first IM. A live UA calls this
+  // at start, uncharged: each operation of this configuration runs once
+  // between two throwaway users (sip:warm-up-a/b@sipim.invalid), after
+  // which the first IM costs what any other costs, but for what is truly
+  // per peer (a new peer's certificate and kept key contexts). Once per
+  // object; an error says which operation failed.
+  sipim::security::Status WarmUp();
+
   sipim::security::SealSuite GetSealSuite() const { return static_cast<sipim::security::SealSuite>(m_sealSuite); }
   std::string SmimeAlgorithmName() const;  // "rsa2048-aes128gcm"
   std::string MikeyModeName() const;       // "dh"
@@ -234,6 +245,7 @@ class SipImSecurity : public Object {
   std::map<std::string, std::unique_ptr<sipim::security::CertCache>> m_certCaches;
   std::uint8_t m_tamper = kTamperNone;
   std::vector<KeyLogEntry> m_keyLog;
+  bool m_warm = false;
   Pki m_pki[2];  // by KeyAlg
   TracedCallback<const SipCryptoEvent&> m_cryptoTrace;
 };

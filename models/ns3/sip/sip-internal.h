@@ -27,6 +27,12 @@ IdCounters& Ids();
 // core's IdGenerator ids. This is how a proxy or a recipient attributes a
 // message to an IM or a session without any out-of-band channel.
 void AppendAttributedId(SipAttribution a, std::string* out);
+
+// Live CPU: runs the SIP and MSRP parsers once (a datagram, a stream, an
+// MSRP SEND), uncharged, so that the first message a live node parses does
+// not carry the process's first touch of the parser code and data (see
+// SipImSecurity::WarmUp). Once per process.
+void WarmUpParsers();
 SipAttribution ParseAttributedId(std::string_view s);
 
 // Simulation bookkeeping shared by the two ends of a session (no bytes):

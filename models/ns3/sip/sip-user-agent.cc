@@ -282,6 +282,10 @@ struct SipUserAgent::Impl {
       std::string why;
       if (!self->m_security->AddUser(self->m_aor, &why)) NS_FATAL_ERROR("SipUserAgent " << self->m_aor << ": " << why);
     }
+    if (self->m_security && cpu->IsLive()) {
+      const sec::Status warm = self->m_security->WarmUp();
+      if (!warm) NS_FATAL_ERROR("SipUserAgent " << self->m_aor << ": security warm-up: " << warm.error().ToString());
+    }
     self->m_running = true;
     if (self->m_register) SendRegister();
   }
@@ -1673,6 +1677,7 @@ struct SipUserAgent::Impl {
            cpu->Cost(parse));
     if (!m.is_request || m.method != "MESSAGE") {
       Drop(SipDropReason::kUnexpected, attr, m.raw.size(), "not a MESSAGE in the session");
+      cpu->Charge(parse, []() {});  // parsed all the same, as its Rx says
       return;
     }
     if (s.crypto) {
