@@ -4,6 +4,8 @@
 // fails its IM with a traced reason.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "msrp/msrp.h"
 #include "ns3/boolean.h"
 #include "ns3/pointer.h"
@@ -569,6 +571,43 @@ TEST(Security, SessionMikeyEcdhKeysMatchAndFramesOpen) { CheckStrippedSession(4)
 
 // MSRP: the SEND's body is the sealed frame (framing header: the
 // Message-ID), not the text; the IM is delivered with the text's size.
+// RFC 4975 7.1.1: with Success-Report: yes, Shirley's success REPORT for
+// an MSRP message leaves only once its body is accepted. For S/MIME and
+// for MIKEY-sealed bodies: opened, one REPORT with Status 000 200 reaches
+// Dan; tampered, none (S/MIME gets its failure REPORT 400 alone). Before,
+// the 200 went out on receipt, ahead of the check, so a refused body was
+// reported both received and refused.
+TEST(Security, SessionMsrpSuccessReportOnlyForAnAcceptedBody) {
+  struct Case {
+    const char* security;
+    std::uint8_t tamper;
+  };
+  for (const Case c : {Case{"smime", 0}, Case{"smime", SipImSecurity::kTamperSmime}, Case{"mikey", 0},
+                       Case{"mikey", SipImSecurity::kTamperSeal}}) {
+    SCOPED_TRACE(std::string(c.security) + (c.tamper ? " tampered" : ""));
+    Testbed tb;
+    tb.dan->SetAttribute("MsrpSuccessReport", BooleanValue(true));
+    std::string toDan;
+    sipim_test::SniffTcp(tb.links[0].Get(0), 5060, &toDan);
+    Ptr<SipImSecurity> s = Security(c.security);
+    Secure(tb, s);
+    s->SetTamperForTest(c.tamper);
+    tb.Record();
+    Simulator::Schedule(Seconds(1), [&tb]() { tb.dan->SendIm("shirley@office.com", kText, SipImMode::kSessionMsrp); });
+    Simulator::Stop(Seconds(5));
+    Simulator::Run();
+    EXPECT_EQ(tb.deliveries.size(), c.tamper ? 0u : 1u);
+    std::map<int, int> reports;  // Status code -> REPORTs
+    sipim::msrp::StreamParser ps;
+    ps.FeedAll(toDan, [&](const sipim::msrp::Message& m) {
+      if (m.is_request && m.method == sipim::msrp::Method::kReport) ++reports[m.has_status ? m.status.code : 0];
+    });
+    EXPECT_EQ(reports[200], c.tamper ? 0 : 1);
+    EXPECT_EQ(reports[400], c.tamper && std::string(c.security) == "smime" ? 1 : 0);
+    Simulator::Destroy();
+  }
+}
+
 TEST(Security, SessionMsrpSendIsSealed) {
   Testbed tb;
   Ptr<SipImSecurity> s = Security("mikey", 0);

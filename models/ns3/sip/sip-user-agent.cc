@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -91,6 +92,11 @@ struct SipUserAgent::Impl {
   struct PendingIm {
     std::uint64_t imId;
     std::string body;
+  };
+  // A success REPORT owed for a received MSRP message (RFC 4975 7.1.1).
+  struct SuccessReport {
+    std::string messageId;
+    std::uint32_t bodyBytes = 0;
   };
   // How a session's protocol refuses a message whose S/MIME body does not
   // open: the bytes to send back (none when the protocol allows none), of
@@ -1795,25 +1801,28 @@ struct SipUserAgent::Impl {
       }
       bodyBytes = static_cast<std::uint32_t>(whole.size());
     }
-    if (m.success_report == msrp::ReportMode::kYes) {
-      SendMedia(s, MsrpReport(s, m.message_id, bodyBytes, 200, "OK"), attr, SipMsgType::kMsrpReport, 0);
-    }
+    // RFC 4975 7.1.1: the success REPORT says the message was received,
+    // so it leaves only once the body is accepted (opened, when protected),
+    // never before a failure REPORT for the same message.
+    std::optional<SuccessReport> report;
+    if (m.success_report == msrp::ReportMode::kYes) report = SuccessReport{std::string(m.message_id), bodyBytes};
     const std::uint64_t sid = s.id;
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
     if (s.crypto) {
       cpu->Charge(parse, []() {});
-      OpenSealed(s, attr, imId, m.message_id, chunked ? std::string_view(whole) : m.body);
+      OpenSealed(s, attr, imId, m.message_id, chunked ? std::string_view(whole) : m.body, report);
       return;
     }
     if (Smime()) {
       cpu->Charge(parse, []() {});
       ReceiveSmimeInSession(s, attr, imId, m.content_type, chunked ? std::string_view(whole) : m.body,
-                            [this, &s, &m, bodyBytes]() { return MsrpFailureReport(s, m, bodyBytes); });
+                            [this, &s, &m, bodyBytes]() { return MsrpFailureReport(s, m, bodyBytes); }, report);
       return;
     }
-    cpu->Charge(parse, [this, sid, imId, bodyBytes]() {
+    cpu->Charge(parse, [this, sid, attr, imId, bodyBytes, report]() {
       Session* ss = FindSession(sid);
       Deliver(imId, ss ? ss->peerAor : std::string(), bodyBytes, 0);
+      SendSuccessReport(ss, attr, report);
       NotifySender(sid, ss ? 1 - ss->dir : 0, imId);
     });
   }
@@ -2064,7 +2073,8 @@ struct SipUserAgent::Impl {
   // possible, through the simulation's bookkeeping, so that it is never
   // lost unaccounted.
   void ReceiveSmimeInSession(Session& s, SipAttribution attr, std::uint64_t imId, std::string_view contentType,
-                             std::string_view body, const std::function<Refusal()>& refusal) {
+                             std::string_view body, const std::function<Refusal()>& refusal,
+                             std::optional<SuccessReport> report = std::nullopt) {
     SipImSecurity* sm = Smime();
     SipCryptoOp op = SipCryptoOp::kSmimeDecryptVerify;
     LiveClock clock(*cpu);
@@ -2080,11 +2090,13 @@ struct SipUserAgent::Impl {
     }
     const std::uint64_t sid = s.id;
     const std::size_t bytes = body.size();
-    sm->Charge(cpu, nodeId, attr, op, opened ? plain : bytes, took, [this, sid, attr, imId, opened, plain, answer, why, bytes]() {
+    sm->Charge(cpu, nodeId, attr, op, opened ? plain : bytes, took,
+               [this, sid, attr, imId, opened, plain, answer, why, bytes, report]() {
       Session* ss = FindSession(sid);
       const int senderDir = ss ? 1 - ss->dir : 0;
       if (opened) {
         Deliver(imId, ss ? ss->peerAor : std::string(), plain, 0);
+        SendSuccessReport(ss, attr, report);
         NotifySender(sid, senderDir, imId, true);
         return;
       }
@@ -2115,7 +2127,7 @@ struct SipUserAgent::Impl {
   // at the plain text's size, then delivered, or refused (Drop kSecurity;
   // the sender's IM fails kSecurity).
   void OpenSealed(Session& s, SipAttribution attr, std::uint64_t imId, std::string_view framing,
-                  std::string_view sealed) {
+                  std::string_view sealed, std::optional<SuccessReport> report = std::nullopt) {
     SipImSecurity* mk = Mikey();
     auto plain = std::make_shared<std::string>();
     LiveClock clock(*cpu);
@@ -2127,7 +2139,7 @@ struct SipUserAgent::Impl {
     const std::size_t size = st ? plain->size() : (sealed.size() > overhead ? sealed.size() - overhead : 0);
     const std::uint64_t sid = s.id;
     const std::size_t bytes = sealed.size();
-    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kOpen, size, took, [this, sid, attr, imId, plain, st, bytes]() {
+    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kOpen, size, took, [this, sid, attr, imId, plain, st, bytes, report]() {
       Session* ss = FindSession(sid);
       const int senderDir = ss ? 1 - ss->dir : 0;
       if (!st) {
@@ -2136,8 +2148,16 @@ struct SipUserAgent::Impl {
         return;
       }
       Deliver(imId, ss ? ss->peerAor : std::string(), static_cast<std::uint32_t>(plain->size()), 0);
+      SendSuccessReport(ss, attr, report);
       NotifySender(sid, senderDir, imId, true);
     });
+  }
+
+  // The success REPORT an MSRP SEND asked for (Success-Report: yes), once
+  // its message is accepted; none when none was asked or the session ended.
+  void SendSuccessReport(Session* s, SipAttribution attr, const std::optional<SuccessReport>& report) {
+    if (!s || !report) return;
+    SendMedia(*s, MsrpReport(*s, report->messageId, report->bodyBytes, 200, "OK"), attr, SipMsgType::kMsrpReport, 0);
   }
 
   // BYE once EndSession was asked and nothing of ours is left undelivered.
