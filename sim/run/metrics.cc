@@ -443,7 +443,6 @@ void Collector::OnCrypto(const SipCryptoEvent& ev) {
 
 void Collector::OnDrop(const SipDropEvent& ev) {
   ++drops_;
-  ++drop_reasons_[ToString(ev.reason)];
   if (on_drop_) on_drop_(ev);
 }
 

@@ -19,7 +19,6 @@
 // and its bytes are the sum over them.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -136,7 +135,6 @@ class Collector {
   std::uint64_t duplicate_deliveries() const { return duplicate_deliveries_; }
   std::uint64_t wire_messages() const { return wire_messages_; }
   const std::vector<WirePacket>& wire() const { return wire_; }
-  const std::map<std::string, std::uint64_t>& drop_reasons() const { return drop_reasons_; }
   // Anything the accounting found wrong in the models' reports.
   const std::vector<std::string>& anomalies() const { return anomalies_; }
 
@@ -194,7 +192,6 @@ class Collector {
   std::uint64_t total_packets_ = 0;
   std::uint64_t ims_sent_ = 0, ims_with_outcome_ = 0, drops_ = 0, duplicate_deliveries_ = 0;
   std::uint64_t wire_messages_ = 0;
-  std::map<std::string, std::uint64_t> drop_reasons_;
   std::vector<std::string> anomalies_;
   std::vector<WirePacket> wire_;
   Composition parts_;  // scratch of OnMacTx (keeps its capacity)
