@@ -19,13 +19,17 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     {
         DataChunk d;
         InitChunk in;
+        InitChunk inPr;
         SackChunk s;
+        ForwardTsnChunk f;
         std::vector<ErrorCause> causes;
         const uint8_t* info = nullptr;
         size_t len = 0;
         uint32_t cum = 0;
         DecodeData(c, d);
         DecodeInit(c, in);
+        DecodeInit(c, inPr, true); // with the Forward-TSN-Supported parameter known
+        DecodeForwardTsn(c, f);
         DecodeSack(c, s);
         DecodeCauses(c, causes);
         DecodeHeartbeat(c, info, len);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -118,7 +119,7 @@ PutParam(std::vector<uint8_t>& out, uint16_t type, std::vector<uint8_t> value, i
 /// An INIT chunk (tag 1, a_rwnd 2, 3/4 streams, TSN 5) with these
 /// parameters after the fixed part, decoded.
 WireStatus
-DecodeInitWith(const std::vector<uint8_t>& params, InitChunk& out)
+DecodeInitWith(const std::vector<uint8_t>& params, InitChunk& out, bool forwardTsnKnown = false)
 {
     PacketBuilder b;
     b.Begin(1, 2, 0);
@@ -134,7 +135,31 @@ DecodeInitWith(const std::vector<uint8_t>& params, InitChunk& out)
     {
         return st;
     }
-    return DecodeInit(v.chunks.at(0), out);
+    return DecodeInit(v.chunks.at(0), out, forwardTsnKnown);
+}
+
+/// A packet with one chunk of this type, flags and value (the length field
+/// says 4 + value size; padding added), parsed; the chunk view is returned.
+struct OneChunk
+{
+    std::vector<uint8_t> bytes;
+    PacketView view;
+    WireStatus status;
+};
+
+OneChunk
+MakeChunk(uint8_t type, const std::vector<uint8_t>& value)
+{
+    OneChunk o;
+    PacketBuilder b;
+    b.Begin(1, 2, 3);
+    o.bytes = b.Finish();
+    size_t len = 4 + value.size();
+    o.bytes.insert(o.bytes.end(), {type, 0, uint8_t(len >> 8), uint8_t(len)});
+    o.bytes.insert(o.bytes.end(), value.begin(), value.end());
+    o.bytes.resize(kCommonHeaderSize + Pad4(len), 0);
+    o.status = ParsePacket(o.bytes.data(), o.bytes.size(), o.view, false);
+    return o;
 }
 
 const std::vector<uint8_t> kIpv6Value(16, 0x20); // any 16 bytes
@@ -385,4 +410,126 @@ TEST(SctpCookie, Ipv6AddressesSealedAndCovered)
     EXPECT_EQ(c4.size(), kCookieSize);
     ASSERT_EQ(OpenCookie(c4.data(), c4.size(), key, out), CookieError::None);
     EXPECT_FALSE(out.ipv6);
+}
+
+// Proves the FORWARD TSN chunk's RFC 3758 §3.2 byte layout: type 192, flags
+// 0, length 4 + 4 + 4 per (stream, SSN) pair, New Cumulative TSN then the
+// pairs, big endian; and that DecodeForwardTsn reads back exactly what was
+// built, also with no pair at all.
+TEST(SctpWire, ForwardTsnLayoutAndRoundTrip)
+{
+    PacketBuilder b;
+    b.Begin(5000, 5001, 0xA1B2C3D4u);
+    b.AddForwardTsn(0x01020304u, {{1, 0x0506}, {0x0708, 9}});
+    std::vector<uint8_t> pkt = b.Finish();
+    const std::vector<uint8_t> chunk{192, 0,    0,    16,   1, 2, 3, 4, // header, New Cum TSN
+                                     0,   1,    0x05, 0x06,             // stream 1, SSN 0x0506
+                                     7,   8,    0,    9};               // stream 0x0708, SSN 9
+    ASSERT_EQ(pkt.size(), kCommonHeaderSize + chunk.size());
+    EXPECT_TRUE(std::equal(chunk.begin(), chunk.end(), pkt.begin() + kCommonHeaderSize));
+    PacketView v;
+    ASSERT_TRUE(ParsePacket(pkt.data(), pkt.size(), v).Ok());
+    ASSERT_EQ(v.chunks.size(), 1u);
+    ForwardTsnChunk f;
+    ASSERT_TRUE(DecodeForwardTsn(v.chunks[0], f).Ok());
+    EXPECT_EQ(f.newCumTsn, 0x01020304u);
+    EXPECT_EQ(f.streams, (std::vector<std::pair<uint16_t, uint16_t>>{{1, 0x0506}, {0x0708, 9}}));
+
+    PacketBuilder e;
+    e.Begin(1, 2, 3);
+    e.AddForwardTsn(7, {});
+    std::vector<uint8_t> bare = e.Finish();
+    ASSERT_EQ(bare.size(), kCommonHeaderSize + 8);
+    ASSERT_TRUE(ParsePacket(bare.data(), bare.size(), v).Ok());
+    ASSERT_TRUE(DecodeForwardTsn(v.chunks[0], f).Ok());
+    EXPECT_EQ(f.newCumTsn, 7u);
+    EXPECT_TRUE(f.streams.empty());
+}
+
+// Proves strict FORWARD TSN decoding names the byte: a chunk without the
+// whole New Cumulative TSN (value 0 and 3 bytes) fails at the chunk, one
+// with half a (stream, SSN) pair (2 bytes after the TSN, or 2 after a whole
+// pair) fails at the first byte of that half pair; the error never reads
+// past the chunk (the packet parser accepts these lengths).
+TEST(SctpWire, ForwardTsnTruncatedAndOddLengthsRejectedWithOffset)
+{
+    ForwardTsnChunk f;
+    for (size_t n : {0u, 3u})
+    {
+        OneChunk o = MakeChunk(CHUNK_FORWARD_TSN, std::vector<uint8_t>(n, 0x11));
+        ASSERT_TRUE(o.status.Ok());
+        WireStatus st = DecodeForwardTsn(o.view.chunks[0], f);
+        EXPECT_EQ(st.error, WireError::BadChunkBody) << n;
+        EXPECT_EQ(st.offset, kCommonHeaderSize) << n;
+    }
+    OneChunk half = MakeChunk(CHUNK_FORWARD_TSN, {0, 0, 0, 1, 0, 2});
+    ASSERT_TRUE(half.status.Ok());
+    WireStatus st = DecodeForwardTsn(half.view.chunks[0], f);
+    EXPECT_EQ(st.error, WireError::BadChunkBody);
+    EXPECT_EQ(st.offset, kCommonHeaderSize + 8);
+    EXPECT_NE(st.ToString().find("at byte 20"), std::string::npos) << st.ToString();
+    OneChunk pairAndHalf = MakeChunk(CHUNK_FORWARD_TSN, {0, 0, 0, 1, 0, 2, 0, 3, 0, 4});
+    ASSERT_TRUE(pairAndHalf.status.Ok());
+    st = DecodeForwardTsn(pairAndHalf.view.chunks[0], f);
+    EXPECT_EQ(st.error, WireError::BadChunkBody);
+    EXPECT_EQ(st.offset, kCommonHeaderSize + 12);
+    // A length field running past the packet is the packet parser's error.
+    OneChunk over = MakeChunk(CHUNK_FORWARD_TSN, {0, 0, 0, 1});
+    over.bytes[kCommonHeaderSize + 3] = 40;
+    EXPECT_EQ(ParsePacket(over.bytes.data(), over.bytes.size(), over.view, false).error,
+              WireError::ChunkOverrun);
+}
+
+// Proves the Forward-TSN-Supported parameter (RFC 3758 §3.1): AddInit puts
+// 0xC000 / length 4 in an INIT only when asked (without it the INIT is the
+// 20-byte one it always was), DecodeInit with the type known sets
+// forwardTsnSupported and keeps reading the parameters after it, and a
+// wrong length is listed as malformed. Without the type known (an endpoint
+// with PR-SCTP off) it is what it was before: an unrecognised parameter
+// whose type bits (11) say skip and report, so it is listed in
+// `unrecognized` and the rest is read.
+TEST(SctpWire, ForwardTsnSupportedParameter)
+{
+    PacketBuilder off;
+    off.Begin(1, 2, 0);
+    off.AddInit(CHUNK_INIT, 1, 2, 3, 4, 5, nullptr, 0);
+    EXPECT_EQ(off.Finish().size(), kCommonHeaderSize + 20u);
+    PacketBuilder on;
+    on.Begin(1, 2, 0);
+    on.AddInit(CHUNK_INIT, 1, 2, 3, 4, 5, nullptr, 0, {}, {0x0A010101u}, true);
+    std::vector<uint8_t> pkt = on.Finish();
+    ASSERT_EQ(pkt.size(), kCommonHeaderSize + 20u + 8u + 4u);
+    const std::vector<uint8_t> param{0xC0, 0x00, 0x00, 0x04};
+    EXPECT_TRUE(std::equal(param.begin(), param.end(), pkt.end() - 4));
+    PacketView v;
+    ASSERT_TRUE(ParsePacket(pkt.data(), pkt.size(), v).Ok());
+    InitChunk known;
+    ASSERT_TRUE(DecodeInit(v.chunks[0], known, true).Ok());
+    EXPECT_TRUE(known.forwardTsnSupported);
+    EXPECT_EQ(known.ipv4Addresses, (std::vector<uint32_t>{0x0A010101u}));
+    EXPECT_TRUE(known.unrecognized.empty());
+
+    std::vector<uint8_t> params;
+    PutParam(params, PARAM_FORWARD_TSN_SUPPORTED, {});
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 1, 2, 1});
+    InitChunk pr;
+    ASSERT_TRUE(DecodeInitWith(params, pr, true).Ok());
+    EXPECT_TRUE(pr.forwardTsnSupported);
+    EXPECT_EQ(pr.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
+    InitChunk base;
+    ASSERT_TRUE(DecodeInitWith(params, base, false).Ok());
+    EXPECT_FALSE(base.forwardTsnSupported);
+    ASSERT_EQ(base.unrecognized.size(), 1u);
+    EXPECT_EQ(base.unrecognized[0].second, 4u);
+    EXPECT_FALSE(base.stopProcessing);
+    EXPECT_EQ(base.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
+
+    params.clear();
+    PutParam(params, PARAM_FORWARD_TSN_SUPPORTED, {0, 0, 0, 0}); // length 8
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 1, 2, 1});
+    InitChunk bad;
+    ASSERT_TRUE(DecodeInitWith(params, bad, true).Ok());
+    EXPECT_FALSE(bad.forwardTsnSupported);
+    EXPECT_EQ(bad.malformed, (std::vector<uint16_t>{PARAM_FORWARD_TSN_SUPPORTED}));
+    EXPECT_EQ(bad.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
 }

@@ -144,7 +144,7 @@ DecodeData(const ChunkView& c, DataChunk& out)
 }
 
 WireStatus
-DecodeInit(const ChunkView& c, InitChunk& out)
+DecodeInit(const ChunkView& c, InitChunk& out, bool forwardTsnKnown)
 {
     if (c.valueLen < 16)
     {
@@ -165,6 +165,20 @@ DecodeInit(const ChunkView& c, InitChunk& out)
             return Fail(WireError::BadParameter, c.offset + kChunkHeaderSize + off);
         }
         const uint8_t* pv = c.value + off + 4;
+        if (type == PARAM_FORWARD_TSN_SUPPORTED && forwardTsnKnown)
+        {
+            // RFC 3758 §3.1: no value, length 4.
+            if (plen == 4)
+            {
+                out.forwardTsnSupported = true;
+            }
+            else
+            {
+                out.malformed.push_back(type);
+            }
+            off += Pad4(plen);
+            continue;
+        }
         switch (type)
         {
         case PARAM_STATE_COOKIE:
@@ -282,6 +296,28 @@ DecodeSack(const ChunkView& c, SackChunk& out)
     for (uint16_t i = 0; i < nDups; ++i, p += 4)
     {
         out.dups.push_back(Get32(p));
+    }
+    return {};
+}
+
+WireStatus
+DecodeForwardTsn(const ChunkView& c, ForwardTsnChunk& out)
+{
+    out.streams.clear();
+    if (c.valueLen < 4)
+    {
+        return Fail(WireError::BadChunkBody, c.offset);
+    }
+    if ((c.valueLen - 4) % 4 != 0)
+    {
+        // The half pair starts after the whole ones.
+        return Fail(WireError::BadChunkBody,
+                    c.offset + kChunkHeaderSize + 4 + (c.valueLen - 4) / 4 * 4);
+    }
+    out.newCumTsn = Get32(c.value);
+    for (size_t off = 4; off < c.valueLen; off += 4)
+    {
+        out.streams.emplace_back(Get16(c.value + off), Get16(c.value + off + 2));
     }
     return {};
 }
@@ -415,7 +451,8 @@ PacketBuilder::AddInit(uint8_t type,
                        const uint8_t* cookie,
                        size_t cookieLen,
                        const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized,
-                       const std::vector<uint32_t>& ipv4Addresses)
+                       const std::vector<uint32_t>& ipv4Addresses,
+                       bool forwardTsnSupported)
 {
     size_t s = BeginChunk(type, 0);
     Put32(initTag);
@@ -428,6 +465,11 @@ PacketBuilder::AddInit(uint8_t type,
         Put16(PARAM_IPV4_ADDRESS);
         Put16(8);
         Put32(a);
+    }
+    if (forwardTsnSupported)
+    {
+        Put16(PARAM_FORWARD_TSN_SUPPORTED);
+        Put16(4);
     }
     if (cookie)
     {
@@ -465,6 +507,20 @@ PacketBuilder::AddSack(uint32_t cumTsnAck,
     for (uint32_t d : dups)
     {
         Put32(d);
+    }
+    EndChunk(s);
+}
+
+void
+PacketBuilder::AddForwardTsn(uint32_t newCumTsn,
+                             const std::vector<std::pair<uint16_t, uint16_t>>& streams)
+{
+    size_t s = BeginChunk(CHUNK_FORWARD_TSN, 0);
+    Put32(newCumTsn);
+    for (const auto& [sid, ssn] : streams)
+    {
+        Put16(sid);
+        Put16(ssn);
     }
     EndChunk(s);
 }

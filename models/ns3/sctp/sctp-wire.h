@@ -30,6 +30,7 @@ enum ChunkType : uint8_t
     CHUNK_COOKIE_ECHO = 10,
     CHUNK_COOKIE_ACK = 11,
     CHUNK_SHUTDOWN_COMPLETE = 14,
+    CHUNK_FORWARD_TSN = 192, // RFC 3758 §3.2 (PR-SCTP)
 };
 
 /// Parameter types used in INIT / INIT-ACK / HEARTBEAT (RFC 9260 §3.3).
@@ -42,6 +43,7 @@ enum ParamType : uint16_t
     PARAM_UNRECOGNIZED = 8,
     PARAM_COOKIE_PRESERVATIVE = 9,
     PARAM_SUPPORTED_ADDRESS_TYPES = 12,
+    PARAM_FORWARD_TSN_SUPPORTED = 0xC000, // RFC 3758 §3.1, length 4
 };
 
 /// Error cause codes (RFC 9260 §3.3.10).
@@ -161,9 +163,13 @@ struct InitChunk
     // peer lists, in order (5 IPv4, 6 IPv6; 11 Host Name is to be ignored).
     bool hasSupportedAddressTypes = false;
     std::vector<uint16_t> supportedAddressTypes;
+    // Forward-TSN-Supported (RFC 3758 §3.1, type 0xC000, length 4): the
+    // peer supports PR-SCTP. Read only when DecodeInit is told the type is
+    // known; otherwise it is an unrecognised parameter (report, skip) as before.
+    bool forwardTsnSupported = false;
     // Known optional parameters with a wrong length (IPv4 Address != 8, IPv6
     // Address != 20, Supported Address Types without types or with an odd
-    // byte count), by type, in order. They are skipped, the rest is read.
+    // byte count, Forward-TSN-Supported != 4), by type, in order. They are skipped, the rest is read.
     std::vector<uint16_t> malformed;
     // Parameters with the upper bits of the type asking for a report (§3.2.1).
     std::vector<std::pair<const uint8_t*, size_t>> unrecognized;
@@ -178,6 +184,14 @@ struct SackChunk
     std::vector<uint32_t> dups;
 };
 
+/// FORWARD TSN (RFC 3758 §3.2): the new cumulative TSN and, per ordered
+/// stream skipped, the largest stream sequence number skipped.
+struct ForwardTsnChunk
+{
+    uint32_t newCumTsn = 0;
+    std::vector<std::pair<uint16_t, uint16_t>> streams; // (stream, SSN)
+};
+
 struct ErrorCause
 {
     uint16_t code = 0;
@@ -186,7 +200,10 @@ struct ErrorCause
 };
 
 WireStatus DecodeData(const ChunkView& c, DataChunk& out);
-WireStatus DecodeInit(const ChunkView& c, InitChunk& out);
+/// forwardTsnKnown: read the Forward-TSN-Supported parameter (an endpoint
+/// with PR-SCTP on); false treats it as unrecognised, as RFC 3758 §3.3.2
+/// asks of an endpoint that does not support it.
+WireStatus DecodeInit(const ChunkView& c, InitChunk& out, bool forwardTsnKnown = false);
 /// §5.1.2: may the answer to this INIT use addresses of `type`
 /// (PARAM_IPV4_ADDRESS / PARAM_IPV6_ADDRESS)? Yes without a Supported Address
 /// Types parameter, or when the type is listed; and, by §5.1.2's
@@ -194,6 +211,10 @@ WireStatus DecodeInit(const ChunkView& c, InitChunk& out);
 /// for a family of which the INIT lists addresses, even if not listed.
 bool PeerSupportsAddressType(const InitChunk& init, bool initOverIpv6, uint16_t type);
 WireStatus DecodeSack(const ChunkView& c, SackChunk& out);
+/// Strict: a value of 4 bytes plus whole 4-byte (stream, SSN) pairs.
+/// BadChunkBody at the chunk when shorter than the New Cumulative TSN, or at
+/// the first byte of a half pair.
+WireStatus DecodeForwardTsn(const ChunkView& c, ForwardTsnChunk& out);
 WireStatus DecodeShutdown(const ChunkView& c, uint32_t& cumTsnAck);
 /// HEARTBEAT / HEARTBEAT-ACK: the Heartbeat Info parameter's value.
 WireStatus DecodeHeartbeat(const ChunkView& c, const uint8_t*& info, size_t& infoLen);
@@ -242,7 +263,8 @@ class PacketBuilder
                  size_t len);
     /// INIT or INIT-ACK; cookie only for INIT-ACK. unrecognized: params to report.
     /// ipv4Addresses (host order): one IPv4 Address parameter each, before the
-    /// cookie; none for a single-homed endpoint.
+    /// cookie; none for a single-homed endpoint. forwardTsnSupported: a
+    /// Forward-TSN-Supported parameter after them (RFC 3758 §3.1).
     void AddInit(uint8_t type,
                  uint32_t initTag,
                  uint32_t aRwnd,
@@ -252,7 +274,10 @@ class PacketBuilder
                  const uint8_t* cookie,
                  size_t cookieLen,
                  const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized = {},
-                 const std::vector<uint32_t>& ipv4Addresses = {});
+                 const std::vector<uint32_t>& ipv4Addresses = {},
+                 bool forwardTsnSupported = false);
+    /// FORWARD TSN (RFC 3758 §3.2).
+    void AddForwardTsn(uint32_t newCumTsn, const std::vector<std::pair<uint16_t, uint16_t>>& streams);
     void AddSack(uint32_t cumTsnAck,
                  uint32_t aRwnd,
                  const std::vector<std::pair<uint16_t, uint16_t>>& gaps,
