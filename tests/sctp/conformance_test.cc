@@ -26,14 +26,7 @@ class SctpConformance : public ::testing::Test
 void
 Inject(const Link& link, uint32_t from, uint32_t to, sctp::PacketBuilder& b)
 {
-    const auto& bytes = b.Finish();
-    Ipv4Header ip;
-    ip.SetSource(link.ifaces.GetAddress(from));
-    ip.SetDestination(link.ifaces.GetAddress(to));
-    Ptr<Node> node = link.nodes.Get(to);
-    node->GetObject<SctpL4Protocol>()->Receive(Create<Packet>(bytes.data(), uint32_t(bytes.size())),
-                                               ip,
-                                               node->GetObject<Ipv4L3Protocol>()->GetInterface(1));
+    InjectBytes(link, from, to, b.Finish());
 }
 
 /// Hands `to` a COOKIE ECHO from `from` whose State Cookie is sealed under

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -427,6 +428,20 @@ InsertInitParams(Ptr<SctpDropModel> rx,
     });
 }
 
+/// Hands node `to`'s SCTP an SCTP packet (as is: sign it first) as if it
+/// came over IPv4 from node `from`.
+inline void
+InjectBytes(const Link& link, uint32_t from, uint32_t to, const std::vector<uint8_t>& bytes)
+{
+    Ipv4Header ip;
+    ip.SetSource(link.ifaces.GetAddress(from));
+    ip.SetDestination(link.ifaces.GetAddress(to));
+    Ptr<Node> node = link.nodes.Get(to);
+    node->GetObject<SctpL4Protocol>()->Receive(Create<Packet>(bytes.data(), uint32_t(bytes.size())),
+                                               ip,
+                                               node->GetObject<Ipv4L3Protocol>()->GetInterface(1));
+}
+
 /// A message whose bytes encode (tag, index) so that content can be checked.
 inline Ptr<Packet>
 Pattern(uint32_t size, uint32_t seed)
@@ -472,6 +487,33 @@ inline bool
 HaveTshark()
 {
     return std::system("tshark -v > /dev/null 2>&1") == 0;
+}
+
+/// tshark `-T fields -E separator='|'` output as rows of `fields` fields
+/// (blank lines and the "Running as user" warning left out).
+inline std::vector<std::vector<std::string>>
+FieldRows(const std::string& out, size_t fields)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream lines(out);
+    std::string line;
+    while (std::getline(lines, line))
+    {
+        if (line.empty() || line.find("Running as user") != std::string::npos)
+        {
+            continue;
+        }
+        std::vector<std::string> f;
+        std::stringstream ss(line);
+        std::string field;
+        while (std::getline(ss, field, '|'))
+        {
+            f.push_back(field);
+        }
+        f.resize(fields);
+        rows.push_back(std::move(f));
+    }
+    return rows;
 }
 
 /// A shell command's standard output.

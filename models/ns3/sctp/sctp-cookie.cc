@@ -76,6 +76,7 @@ SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vecto
     out.assign(body + kCookieMacSize, 0);
     uint8_t* p = out.data();
     p[0] = st.ipv6 ? kCookie6Version : st.peerAddrs.empty() ? kCookieVersion : kCookieMultiVersion;
+    p[1] = st.prSctp ? 1 : 0;
     Put32At(p + 4, uint32_t(st.createdNs >> 32));
     Put32At(p + 8, uint32_t(st.createdNs));
     Put32At(p + 12, st.lifetimeMs);
@@ -140,6 +141,7 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
     {
         return CookieError::BadVersion;
     }
+    out.prSctp = (buf[1] & 1) != 0;
     out.createdNs = uint64_t(Get32(buf + 4)) << 32 | Get32(buf + 8);
     out.lifetimeMs = Get32(buf + 12);
     out.localTag = Get32(buf + 16);

@@ -40,6 +40,10 @@ struct CookieState
     // parameters, §5.1.2), so that the association built from the cookie has
     // all its paths. None for a single-homed peer: the cookie keeps its 92 bytes.
     std::vector<uint32_t> peerAddrs;
+    // PR-SCTP (RFC 3758) is used: both INIT and INIT ACK carried
+    // Forward-TSN-Supported. Bit 0 of the byte after the version (0 before
+    // PR-SCTP existed, so a cookie without it is byte for byte the same).
+    bool prSctp = false;
 };
 
 constexpr size_t kCookieBodySize = 60;

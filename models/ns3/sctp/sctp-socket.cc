@@ -216,6 +216,13 @@ SctpSocket::GetTypeId()
                           BooleanValue(true),
                           MakeBooleanAccessor(&SctpSocket::m_swsAvoidance),
                           MakeBooleanChecker())
+            .AddAttribute("PrSctpEnabled",
+                          "Offer PR-SCTP (RFC 3758): Forward-TSN-Supported in INIT / INIT ACK; "
+                          "used when the peer offers it too (messages with a lifetime are "
+                          "then abandoned when it expires). Off: INITs as before",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&SctpSocket::m_prsctpEnabled),
+                          MakeBooleanChecker())
             .AddTraceSource("CongestionWindow",
                             "cwnd of the primary path (old, new)",
                             MakeTraceSourceAccessor(&SctpSocket::m_cwndTrace),
@@ -261,7 +268,12 @@ SctpSocket::GetTypeId()
                             "(the peer's IP address, true if now active): Path.Max.Retrans "
                             "errors, a HEARTBEAT ACK, or a SACK for data sent on it",
                             MakeTraceSourceAccessor(&SctpSocket::m_pathStateTrace),
-                            "ns3::SctpSocket::PathStateTracedCallback");
+                            "ns3::SctpSocket::PathStateTracedCallback")
+            .AddTraceSource("Abandon",
+                            "PR-SCTP: a message abandoned when its lifetime expired (stream, "
+                            "SSN, bytes, true if any of it had been sent)",
+                            MakeTraceSourceAccessor(&SctpSocket::m_abandonTrace),
+                            "ns3::SctpSocket::AbandonTracedCallback");
     return tid;
 }
 
@@ -632,7 +644,8 @@ SctpSocket::SendInit()
                       nullptr,
                       0,
                       {},
-                      LocalAddressParams());
+                      LocalAddressParams(),
+                      m_prsctpEnabled);
     Transmit(m_builder);
     m_t1Timer.Cancel();
     m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
@@ -710,6 +723,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
     }
     ck.localTieTag = localTie;
     ck.peerTieTag = peerTie;
+    // RFC 3758 §3.3: PR-SCTP only if both ends send Forward-TSN-Supported.
+    ck.prSctp = m_prsctpEnabled && init.forwardTsnSupported;
     std::vector<uint8_t> cookie;
     if (!SealCookie(ck, m_sctp->GetCookieKey(), cookie))
     {
@@ -740,7 +755,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
               cookie.data(),
               cookie.size(),
               init.unrecognized,
-              listAddresses ? LocalAddressParams() : kNoAddresses);
+              listAddresses ? LocalAddressParams() : kNoAddresses,
+              m_prsctpEnabled);
     Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), dst, src);
     ++m_stats.packetsSent;
     m_txTrace(p, this);
@@ -753,7 +769,7 @@ SctpSocket::HandleInit(const ChunkView& c,
                        const SctpIpAddress& dst)
 {
     InitChunk init;
-    bool decoded = DecodeInit(c, init).Ok();
+    bool decoded = DecodeInit(c, init, m_prsctpEnabled).Ok();
     if (init.initTag == 0)
     {
         return; // §3.3.2: Initiate Tag 0 (or none: truncated) -> silently discard
@@ -846,6 +862,8 @@ SctpSocket::InitAssociation(uint32_t localTag,
         m_nextTsn = localInitialTsn;
         m_cumAck = localInitialTsn - 1;
     }
+    m_advPeerAck = m_cumAck;
+    m_fwdTsnDue = false;
     m_rxCumExt = (uint64_t(1) << 32) | uint32_t(peerInitialTsn - 1);
     m_rxHighestExt = m_rxCumExt;
     m_rxAbove.clear();
@@ -877,7 +895,7 @@ SctpSocket::HandleInitAck(const ChunkView& c)
         return; // §5.2.3: discard an unexpected INIT ACK
     }
     InitChunk ia;
-    WireStatus st = DecodeInit(c, ia);
+    WireStatus st = DecodeInit(c, ia, m_prsctpEnabled);
     if (!st.Ok() || ia.initTag == 0 || !ia.cookie || ia.outStreams == 0 || ia.inStreams == 0)
     {
         NS_LOG_WARN(this << " bad INIT ACK: " << (st.Ok() ? "missing or invalid parameter" : st.ToString()));
@@ -894,6 +912,7 @@ SctpSocket::HandleInitAck(const ChunkView& c)
                     std::min(m_maxInStreams, ia.outStreams));
     CountUnusableAddressParams(ia, SctpIsIpv6(m_peerAddress));
     SetPeerAddresses(ia.ipv4Addresses);
+    m_prsctp = m_prsctpEnabled && ia.forwardTsnSupported;
     m_cookieEcho.assign(ia.cookie, ia.cookie + ia.cookieLen);
     m_t1Timer.Cancel();
     // m_initRetrans keeps counting: Max.Init.Retransmits bounds INIT and
@@ -924,6 +943,7 @@ SctpSocket::InitFromCookie(const CookieState& ck)
                     ck.outStreams,
                     ck.inStreams);
     SetPeerAddresses(ck.peerAddrs);
+    m_prsctp = ck.prSctp;
 }
 
 void
@@ -952,6 +972,7 @@ SctpSocket::CopyConfig(const SctpSocket& o)
     m_initialSsthreshAttr = o.m_initialSsthreshAttr;
     m_initialTsnAttr = o.m_initialTsnAttr;
     m_fastRtxThreshold = o.m_fastRtxThreshold;
+    m_prsctpEnabled = o.m_prsctpEnabled;
 }
 
 Ptr<SctpSocket>
@@ -1076,6 +1097,7 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         // Case A: the peer restarted. Start over with the cookie's parameters.
         NS_LOG_INFO(this << " peer restart detected");
         m_outQueue.clear();
+        m_timedMsgs.clear();
         m_nextUnsent = 0;
         m_txBufBytes = 0;
         m_rtxCount = 0;
@@ -1140,6 +1162,12 @@ SctpSocket::Established()
     m_initRetrans = 0;
     m_cookieEcho.clear();
     m_connected = true;
+    if (!m_prsctp && !m_timedMsgs.empty())
+    {
+        // Queued before set-up with a lifetime; the peer has no PR-SCTP.
+        m_stats.lifetimesIgnored += m_timedMsgs.size();
+        m_timedMsgs.clear();
+    }
     SetState(SCTP_ESTABLISHED);
     StartHeartbeat();
     if (m_closeOnEstablish)
@@ -1278,6 +1306,21 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
         case CHUNK_COOKIE_ACK:
             HandleCookieAck();
             break;
+        case CHUNK_FORWARD_TSN:
+            if (m_prsctp)
+            {
+                if (m_state == SCTP_ESTABLISHED || m_state == SCTP_SHUTDOWN_PENDING ||
+                    m_state == SCTP_SHUTDOWN_SENT)
+                {
+                    gotData = true; // §3.6: SACK as if DATA had come
+                    HandleForwardTsn(c, immediate);
+                }
+                break;
+            }
+            // RFC 3758 §3.3.1 / §3.3.2: without PR-SCTP on the association
+            // act as if the chunk were unknown: its type bits (11) say skip
+            // it and report it in an ERROR, the rule below.
+            [[fallthrough]];
         default: {
             // §3.2: the two high bits of an unknown type say what to do.
             uint8_t action = c.type >> 6;
@@ -1632,7 +1675,7 @@ SctpSocket::ProcessCumAck(uint32_t cum,
     {
         OutChunk& ch = m_outQueue.front();
         SctpPath& cp = PathAt(ch.path);
-        if (!ch.gapAcked)
+        if (!ch.gapAcked && !ch.abandoned) // RFC 3758 A2: no cwnd credit
         {
             bytesNewlyAcked += ch.len;
             cp.ackedNow += ch.len;
@@ -1720,7 +1763,11 @@ SctpSocket::HandleSack(const ChunkView& c)
         {
             highestReported = ch.tsn;
             anyGap = true;
-            if (!ch.gapAcked)
+            if (!ch.gapAcked && ch.abandoned)
+            {
+                ch.gapAcked = true; // arrived after all; A2: no cwnd credit
+            }
+            else if (!ch.gapAcked)
             {
                 SctpPath& cp = PathAt(ch.path);
                 ch.gapAcked = true;
@@ -1728,17 +1775,7 @@ SctpSocket::HandleSack(const ChunkView& c)
                 cp.ackedNow += ch.len;
                 highestNewlyAcked = ch.tsn;
                 haveHighest = true;
-                if (ch.inFlight)
-                {
-                    ch.inFlight = false;
-                    cp.flightSize -= ch.len;
-                }
-                if (ch.markedRtx)
-                {
-                    ch.markedRtx = false;
-                    ch.fastRtx = false;
-                    --m_rtxCount;
-                }
+                Settle(ch, cp);
                 if (cp.timing && cp.timedTsn == ch.tsn && ch.txCount == 1)
                 {
                     cp.timing = false;
@@ -1784,7 +1821,7 @@ SctpSocket::HandleSack(const ChunkView& c)
             {
                 break;
             }
-            if (ch.gapAcked || ch.markedRtx || ch.wasFastRetransmitted)
+            if (ch.gapAcked || ch.markedRtx || ch.wasFastRetransmitted || ch.abandoned)
             {
                 continue;
             }
@@ -1872,6 +1909,12 @@ SctpSocket::HandleSack(const ChunkView& c)
         {
             RestartT3(i);
         }
+    }
+    if (m_prsctp)
+    {
+        // RFC 3758 §3.5 A4 C1-C3: after the normal SACK processing.
+        AbandonExpired();
+        AdvanceAckPoint();
     }
     CheckShutdown();
 }
@@ -2271,6 +2314,248 @@ SctpSocket::SetPathActive(size_t i, bool active)
 // Output
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// PR-SCTP (RFC 3758): timed reliability, Advanced.Peer.Ack.Point, FORWARD TSN
+// ---------------------------------------------------------------------------
+
+void
+SctpSocket::AbandonExpired()
+{
+    const Time now = Simulator::Now();
+    bool any = false;
+    for (size_t k = 0; k < m_timedMsgs.size();)
+    {
+        const TimedMsg& m = m_timedMsgs[k];
+        const uint32_t last = m.firstTsn + m.chunks - 1;
+        if (m_outQueue.empty() || TsnLe(last, m_cumAck))
+        {
+            m_timedMsgs.erase(m_timedMsgs.begin() + long(k)); // delivered
+            continue;
+        }
+        if (now < m.expiry)
+        {
+            ++k;
+            continue;
+        }
+        // Fragments already cumulatively acknowledged have left the queue.
+        const uint32_t start = TsnLt(m_cumAck, m.firstTsn) ? m.firstTsn : m_cumAck + 1;
+        const size_t from = OutIndex(start);
+        const size_t to = OutIndex(last);
+        bool allGapAcked = true;
+        for (size_t i = from; i <= to; ++i)
+        {
+            allGapAcked = allGapAcked && m_outQueue[i].gapAcked;
+        }
+        if (allGapAcked)
+        {
+            ++k; // the peer has all of it: the cumulative ack will come
+            continue;
+        }
+        // A2/A3: every fragment is finally acked, no longer outstanding.
+        bool everSent = false;
+        for (size_t i = from; i <= to; ++i)
+        {
+            OutChunk& ch = m_outQueue[i];
+            everSent = everSent || ch.txCount > 0;
+            ch.abandoned = true;
+            SctpPath& cp = PathAt(ch.path);
+            if (cp.timing && cp.timedTsn == ch.tsn)
+            {
+                cp.timing = false; // it will never be acknowledged as itself
+            }
+            Settle(ch, cp);
+        }
+        const OutChunk& head = m_outQueue[from];
+        ++m_stats.messagesAbandoned;
+        if (!everSent)
+        {
+            ++m_stats.messagesAbandonedUnsent;
+        }
+        NS_LOG_INFO(this << " PR-SCTP: abandoned the message on stream " << head.sid << " SSN "
+                         << head.ssn << " (TSN " << start << "-" << last << ", "
+                         << head.msg->size() << " bytes, " << (everSent ? "sent" : "never sent")
+                         << "): lifetime expired");
+        m_abandonTrace(head.sid, head.ssn, uint32_t(head.msg->size()), everSent);
+        m_timedMsgs.erase(m_timedMsgs.begin() + long(k));
+        any = true;
+    }
+    if (!any)
+    {
+        return;
+    }
+    // TR3: abandoned before it was ever sent: no transmission, the FORWARD
+    // TSN covers its TSN (assigned at Send).
+    while (m_nextUnsent < m_outQueue.size() && m_outQueue[m_nextUnsent].abandoned)
+    {
+        m_outQueue[m_nextUnsent].sent = true;
+        ++m_nextUnsent;
+    }
+    AdvanceAckPoint();
+}
+
+void
+SctpSocket::AdvanceAckPoint()
+{
+    if (TsnLt(m_advPeerAck, m_cumAck))
+    {
+        m_advPeerAck = m_cumAck; // C1
+    }
+    // C2: the front of the queue has TSN m_cumAck + 1.
+    while (!m_outQueue.empty())
+    {
+        size_t i = OutIndex(m_advPeerAck + 1);
+        if (i >= m_nextUnsent || !m_outQueue[i].abandoned)
+        {
+            break;
+        }
+        ++m_advPeerAck;
+    }
+    m_fwdTsnDue = TsnLt(m_cumAck, m_advPeerAck); // C3 (and A5: again after T3)
+}
+
+void
+SctpSocket::AddForwardTsn(PacketBuilder& b)
+{
+    // C4: each ordered stream once, with its highest abandoned SSN; a chunk
+    // that must fit one packet lowers the point (a whole message at a time:
+    // the fragments of a message share their stream entry).
+    static thread_local std::vector<std::pair<uint16_t, uint16_t>> streams;
+    streams.clear();
+    const size_t room = PathAt(m_altPaths.empty() ? 0 : DataPathIndex()).Mtu() - b.Size();
+    const size_t maxEntries = room > 8 ? (room - 8) / 4 : 0; // 8: header and New Cumulative TSN
+    for (size_t i = 0; i < m_outQueue.size() && TsnLe(m_outQueue[i].tsn, m_advPeerAck); ++i)
+    {
+        const OutChunk& ch = m_outQueue[i];
+        if (ch.flags & DATA_FLAG_UNORDERED)
+        {
+            continue; // §3.2: unordered chunks are not reported
+        }
+        auto e = std::find_if(streams.begin(), streams.end(), [&](const auto& x) {
+            return x.first == ch.sid;
+        });
+        if (e != streams.end())
+        {
+            if (SsnLt(e->second, ch.ssn))
+            {
+                e->second = ch.ssn;
+            }
+            continue;
+        }
+        if (streams.size() == maxEntries)
+        {
+            m_advPeerAck = ch.tsn - 1;
+            break;
+        }
+        streams.emplace_back(ch.sid, ch.ssn);
+    }
+    b.AddForwardTsn(m_advPeerAck, streams);
+    ++m_stats.forwardTsnSent;
+    m_fwdTsnDue = false;
+    NS_LOG_LOGIC(this << " FORWARD TSN " << m_advPeerAck << " with " << streams.size()
+                      << " streams");
+}
+
+void
+SctpSocket::HandleForwardTsn(const ChunkView& c, bool& immediate)
+{
+    ForwardTsnChunk f;
+    WireStatus st = DecodeForwardTsn(c, f);
+    if (!st.Ok())
+    {
+        ++m_stats.forwardTsnMalformed;
+        NS_LOG_WARN(this << " malformed FORWARD TSN ignored: " << st.ToString());
+        return;
+    }
+    ++m_stats.forwardTsnReceived;
+    const uint64_t ext = ToExt(f.newCumTsn);
+    if (ext <= m_rxCumExt)
+    {
+        immediate = true; // §3.6: out of date; SACK (our last one may be lost)
+        return;
+    }
+    const bool hadGaps = !m_rxAbove.empty();
+    // §3.6: the cumulative TSN moves to the new one, then on over what is held.
+    m_rxCumExt = ext;
+    m_rxAbove.erase(m_rxAbove.begin(), m_rxAbove.upper_bound(ext));
+    while (!m_rxAbove.empty() && *m_rxAbove.begin() == m_rxCumExt + 1)
+    {
+        m_rxAbove.erase(m_rxAbove.begin());
+        ++m_rxCumExt;
+    }
+    m_rxHighestExt = std::max(m_rxHighestExt, m_rxCumExt);
+    // Partial messages missing a TSN at or below the new point never complete:
+    // the fragments at or below it, and those just above whose start was.
+    for (auto it = m_reasm.begin(); it != m_reasm.end() && it->first <= ext;)
+    {
+        m_reasmBytes -= uint32_t(it->second.data.size());
+        it = m_reasm.erase(it);
+    }
+    for (uint64_t t = ext + 1;; ++t)
+    {
+        auto it = m_reasm.find(t);
+        if (it == m_reasm.end() || (it->second.flags & DATA_FLAG_BEGIN))
+        {
+            break;
+        }
+        const bool end = it->second.flags & DATA_FLAG_END;
+        m_reasmBytes -= uint32_t(it->second.data.size());
+        m_reasm.erase(it);
+        if (end)
+        {
+            break;
+        }
+    }
+    // Each listed ordered stream: what waits at or below the SSN is delivered
+    // (stranded behind the skipped ones), then the stream goes on after it.
+    const size_t queued = m_rxQueue.size();
+    for (const auto& [sid, ssn] : f.streams)
+    {
+        if (sid >= m_inStreams)
+        {
+            ++m_stats.forwardTsnBadStreams;
+            NS_LOG_WARN(this << " FORWARD TSN names stream " << sid << " of " << m_inStreams);
+            continue;
+        }
+        uint16_t& next = m_inNextSsn[sid];
+        if (SsnLt(ssn, next))
+        {
+            continue; // already past it
+        }
+        const uint16_t span = uint16_t(ssn - next);
+        auto& pending = m_inPending[sid];
+        std::vector<uint16_t> stranded;
+        for (const auto& kv : pending)
+        {
+            if (uint16_t(kv.first - next) <= span)
+            {
+                stranded.push_back(kv.first);
+            }
+        }
+        std::sort(stranded.begin(), stranded.end(), [next = next](uint16_t a, uint16_t b) {
+            return uint16_t(a - next) < uint16_t(b - next);
+        });
+        for (uint16_t k : stranded)
+        {
+            auto it = pending.find(k);
+            uint32_t size = it->second.packet->GetSize();
+            m_pendingBytes -= size;
+            m_rxQueueBytes += size;
+            m_rxQueue.push_back(std::move(it->second));
+            pending.erase(it);
+        }
+        next = uint16_t(ssn + 1);
+        DeliverOrdered(sid);
+    }
+    if (m_rxQueue.size() != queued)
+    {
+        m_newDataForApp = true;
+    }
+    if (hadGaps || !m_rxAbove.empty())
+    {
+        immediate = true; // as for DATA (§3.6 and RFC 9260 §6.2)
+    }
+}
+
 bool
 SctpSocket::CanSendData() const
 {
@@ -2364,6 +2649,15 @@ SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
     while (m_nextUnsent < m_outQueue.size())
     {
         OutChunk& ch = m_outQueue[m_nextUnsent];
+        if (ch.abandoned)
+        {
+            // PR-SCTP TR3/TR4: expired before it was ever sent. It keeps its
+            // TSN (assigned at Send), so it joins the sent part untransmitted
+            // and the FORWARD TSN covers it.
+            ch.sent = true;
+            ++m_nextUnsent;
+            continue;
+        }
         size_t need = Pad4(kDataChunkHeaderSize + ch.len);
         if (need > room)
         {
@@ -2427,6 +2721,10 @@ SctpSocket::TrySend()
         return;
     }
     bool dataAllowed = CanSendData();
+    if (!m_timedMsgs.empty() && m_prsctp)
+    {
+        AbandonExpired(); // TR4: before transmitting or retransmitting
+    }
     if (dataAllowed && m_nextUnsent < m_outQueue.size())
     {
         DecayIdleCwnd(PathAt(GetDataPathIndex()));
@@ -2442,6 +2740,11 @@ SctpSocket::TrySend()
         if (m_sackDue)
         {
             BuildSack(m_builder);
+        }
+        bool fwdTsn = m_fwdTsnDue;
+        if (fwdTsn)
+        {
+            AddForwardTsn(m_builder); // F2: bundled before the DATA
         }
         bool added = false;
         bool restartT3 = false;
@@ -2481,6 +2784,10 @@ SctpSocket::TrySend()
             Transmit(m_builder, added ? dest : PathAt(m_rxPath));
         }
         ++packets;
+        if (fwdTsn && !added)
+        {
+            StartT3IfIdle(m_altPaths.empty() ? 0 : DataPathIndex()); // C5
+        }
         if (added)
         {
             dest.lastDataSent = Simulator::Now();
@@ -2610,10 +2917,17 @@ SctpSocket::T3Expired(size_t pathIndex)
     path.timing = false;
     m_inFastRecovery = false;
     m_fastRtxPending = false;
+    if (m_prsctp)
+    {
+        // RFC 3758 A5: try to advance Advanced.Peer.Ack.Point (C2-C5); a
+        // FORWARD TSN not yet acknowledged goes again.
+        AbandonExpired();
+        AdvanceAckPoint();
+    }
     for (size_t i = 0; i < m_nextUnsent; ++i)
     {
         OutChunk& ch = m_outQueue[i];
-        if (ch.gapAcked || ch.path != pathIndex)
+        if (ch.gapAcked || ch.path != pathIndex || ch.abandoned)
         {
             continue; // E2: the chunks outstanding on that destination
         }
@@ -3124,6 +3438,16 @@ SctpSocket::SendMsg(Ptr<Packet> p, uint16_t sid, bool unordered, uint32_t ppid)
 }
 
 int
+SctpSocket::SendMsg(Ptr<Packet> p, uint16_t sid, bool unordered, uint32_t ppid, Time lifetime)
+{
+    SctpStreamTag tag(sid, unordered, ppid);
+    p->ReplacePacketTag(tag);
+    SctpLifetimeTag life(lifetime);
+    p->ReplacePacketTag(life);
+    return Send(p, 0);
+}
+
+int
 SctpSocket::Send(Ptr<Packet> p, uint32_t)
 {
     bool open = m_state == SCTP_ESTABLISHED || m_state == SCTP_COOKIE_WAIT ||
@@ -3138,6 +3462,8 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
     uint16_t sid = tagged ? tag.GetStreamId() : 0;
     bool unordered = tagged && tag.IsUnordered();
     uint32_t ppid = tagged ? tag.GetPpid() : 0;
+    SctpLifetimeTag lifeTag;
+    Time lifetime = p->PeekPacketTag(lifeTag) ? lifeTag.GetLifetime() : Time();
     uint16_t streams = m_state == SCTP_ESTABLISHED ? m_outStreams : m_numOutStreams;
     uint32_t size = p->GetSize();
     if (sid >= streams || size == 0)
@@ -3158,6 +3484,17 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
     for (const SctpPath& alt : m_altPaths)
     {
         maxFrag = std::min(maxFrag, alt.MaxDataPayload()); // a fragment fits every path
+    }
+    if (lifetime.IsStrictlyPositive())
+    {
+        if (m_state == SCTP_ESTABLISHED && !m_prsctp)
+        {
+            ++m_stats.lifetimesIgnored; // no PR-SCTP: reliable, as RFC 3758 §3.3.3 2)
+        }
+        else
+        {
+            m_timedMsgs.push_back({m_nextTsn, (size + maxFrag - 1) / maxFrag, Simulator::Now() + lifetime});
+        }
     }
     for (uint32_t off = 0; off < size; off += maxFrag)
     {

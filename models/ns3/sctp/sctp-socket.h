@@ -105,6 +105,20 @@ class SctpSocket : public Socket
     int BindAddresses(const std::vector<Ipv4Address>& addresses, uint16_t port);
     /// Send p on stream sid, ordered or not, with a payload protocol id.
     int SendMsg(Ptr<Packet> p, uint16_t sid, bool unordered, uint32_t ppid = 0);
+    /// The same with a lifetime (PR-SCTP timed reliability, RFC 3758 §4.1):
+    /// if the message is not fully acknowledged `lifetime` after this call,
+    /// the sender abandons it (never sent, or no more retransmissions; a
+    /// FORWARD TSN moves the peer past it). Zero or negative: reliable
+    /// (SCTP_LIFETIME_RELIABLE). Only on an association that negotiated
+    /// PR-SCTP; otherwise the message is sent reliably, and counted in
+    /// GetStats().lifetimesIgnored. Same as an SctpLifetimeTag on p.
+    int SendMsg(Ptr<Packet> p, uint16_t sid, bool unordered, uint32_t ppid, Time lifetime);
+    /// True once both ends sent Forward-TSN-Supported (RFC 3758 §3.3): the
+    /// association uses PR-SCTP (attribute PrSctpEnabled on both sides).
+    bool IsPrSctpNegotiated() const
+    {
+        return m_prsctp;
+    }
     /// Tears the association down at once with an ABORT chunk (RFC 9260 §9.1).
     int Abort();
     SctpState GetState() const
@@ -183,6 +197,19 @@ class SctpSocket : public Socket
         // INIT / INIT ACK parameters of a known type with a wrong length
         // (IPv4 / IPv6 Address, Supported Address Types): skipped, logged.
         uint64_t initParamsMalformed = 0;
+        // PR-SCTP (RFC 3758). Messages abandoned when their lifetime expired
+        // (all of them, and of those the ones never sent at all);
+        uint64_t messagesAbandoned = 0;
+        uint64_t messagesAbandonedUnsent = 0;
+        uint64_t forwardTsnSent = 0;
+        uint64_t forwardTsnReceived = 0;
+        // FORWARD TSN chunks that do not decode (logged, ignored) and the
+        // (stream, SSN) entries naming a stream that does not exist (skipped).
+        uint64_t forwardTsnMalformed = 0;
+        uint64_t forwardTsnBadStreams = 0;
+        // Messages sent with a lifetime on an association without PR-SCTP:
+        // sent reliably (their lifetime has no effect).
+        uint64_t lifetimesIgnored = 0;
     };
     const Stats& GetStats() const
     {
@@ -226,6 +253,7 @@ class SctpSocket : public Socket
         // after the flags, the struct stays 64 bytes: a power of two keeps
         // std::deque indexing a shift (72 bytes cost ~0.7 % per packet).
         uint8_t path = 0;
+        bool abandoned = false; // PR-SCTP: given up (RFC 3758 §3.4); in the last padding byte
         uint32_t missIndications = 0;
         uint32_t txCount = 0;
     };
@@ -360,6 +388,39 @@ class SctpSocket : public Socket
     void ProcessCumAck(uint32_t cum, uint32_t& bytesNewlyAcked, uint32_t& highestNewlyAcked, bool& haveHighest);
     void MaybeWindowUpdate();
 
+    // --- PR-SCTP (RFC 3758) ---------------------------------------------------
+    /// Abandons every message whose lifetime has expired (TR3/TR4, A2/A3),
+    /// then C2: advances Advanced.Peer.Ack.Point; a FORWARD TSN is due if it
+    /// is past the cumulative ack.
+    void AbandonExpired();
+    /// Index of the chunk with this TSN in m_outQueue (it must be there).
+    size_t OutIndex(uint32_t tsn) const
+    {
+        return size_t(uint32_t(tsn - m_outQueue.front().tsn));
+    }
+    /// A chunk that needs no more sending (acknowledged by a gap block, or
+    /// abandoned): out of its path's flight size and the retransmission marks.
+    void Settle(OutChunk& ch, SctpPath& cp)
+    {
+        if (ch.inFlight)
+        {
+            ch.inFlight = false;
+            cp.flightSize -= ch.len;
+        }
+        if (ch.markedRtx)
+        {
+            ch.markedRtx = false;
+            ch.fastRtx = false;
+            --m_rtxCount;
+        }
+    }
+    /// C1/C2: moves Advanced.Peer.Ack.Point to the cumulative ack and past
+    /// abandoned chunks; marks a FORWARD TSN due if it is ahead (C3).
+    void AdvanceAckPoint();
+    /// C4: the FORWARD TSN for Advanced.Peer.Ack.Point.
+    void AddForwardTsn(sctp::PacketBuilder& b);
+    void HandleForwardTsn(const sctp::ChunkView& c, bool& immediate);
+
     // --- output ------------------------------------------------------------------
     void TrySend();
     bool FillData(sctp::PacketBuilder& b, bool fastPacket, bool& restartT3);
@@ -466,6 +527,7 @@ class SctpSocket : public Socket
     uint32_t m_initialTsnAttr = 0;
     bool m_swsAvoidance = true;
     uint32_t m_fastRtxThreshold = 3;
+    bool m_prsctpEnabled = false; // attribute PrSctpEnabled: offer PR-SCTP
 
     // Wiring
     Ptr<Node> m_node;
@@ -519,6 +581,17 @@ class SctpSocket : public Socket
     uint32_t m_packetLimit = 0;      // >0: this opportunity may send only so many packets
     uint32_t m_rtxCount = 0;        // chunks marked for retransmission
     bool m_sackSinceT3 = false;
+    // PR-SCTP
+    bool m_prsctp = false;      // negotiated: both ends sent Forward-TSN-Supported
+    uint32_t m_advPeerAck = 0;  // Advanced.Peer.Ack.Point (RFC 3758 §3.5 A1)
+    bool m_fwdTsnDue = false;   // a FORWARD TSN goes in the next packet
+    struct TimedMsg
+    {
+        uint32_t firstTsn = 0;
+        uint32_t chunks = 0;
+        Time expiry;
+    };
+    std::deque<TimedMsg> m_timedMsgs; // messages with a lifetime, TSN order
 
     // Receiver
     uint64_t m_rxCumExt = 0;         // Cumulative TSN (64-bit, no wrap)
@@ -556,6 +629,8 @@ class SctpSocket : public Socket
     TracedCallback<uint32_t, uint32_t> m_peerRwndTrace;
     TracedCallback<uint32_t, uint32_t> m_dropTrace; // TSN, payload size: no buffer
     TracedCallback<Address, bool> m_pathStateTrace; // peer IP address, active
+    // PR-SCTP: stream, SSN, bytes, ever sent: a message abandoned.
+    TracedCallback<uint16_t, uint16_t, uint32_t, bool> m_abandonTrace;
 };
 
 } // namespace ns3

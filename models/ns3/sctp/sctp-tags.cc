@@ -68,6 +68,48 @@ SctpStreamTag::Print(std::ostream& os) const
        << (m_unordered ? " unordered" : " ordered") << (m_eor ? " eor" : "");
 }
 
+NS_OBJECT_ENSURE_REGISTERED(SctpLifetimeTag);
+
+TypeId
+SctpLifetimeTag::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::SctpLifetimeTag")
+                            .SetParent<Tag>()
+                            .SetGroupName("Sctp")
+                            .AddConstructor<SctpLifetimeTag>();
+    return tid;
+}
+
+TypeId
+SctpLifetimeTag::GetInstanceTypeId() const
+{
+    return GetTypeId();
+}
+
+uint32_t
+SctpLifetimeTag::GetSerializedSize() const
+{
+    return 8;
+}
+
+void
+SctpLifetimeTag::Serialize(TagBuffer i) const
+{
+    i.WriteU64(uint64_t(m_lifetime.GetTimeStep()));
+}
+
+void
+SctpLifetimeTag::Deserialize(TagBuffer i)
+{
+    m_lifetime = TimeStep(i.ReadU64());
+}
+
+void
+SctpLifetimeTag::Print(std::ostream& os) const
+{
+    os << "lifetime=" << m_lifetime.As(Time::MS);
+}
+
 bool
 SctpHasByteTags(const Packet& p)
 {

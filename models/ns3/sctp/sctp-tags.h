@@ -5,6 +5,7 @@
 // whether this Recv returned the end of the message.
 #pragma once
 
+#include "ns3/nstime.h"
 #include "ns3/packet.h"
 #include "ns3/ptr.h"
 #include "ns3/tag.h"
@@ -76,6 +77,35 @@ class SctpStreamTag : public Tag
     uint32_t m_ppid = 0;
     bool m_unordered = false;
     bool m_eor = true;
+};
+
+/// PR-SCTP timed reliability (RFC 3758 §4.1) on Send: the message's
+/// lifetime, counted from the Send call. Zero (the default) or negative is
+/// SCTP_LIFETIME_RELIABLE. Used only on an association that negotiated
+/// PR-SCTP (SctpSocket::IsPrSctpNegotiated); elsewhere the message is
+/// reliable. SctpSocket::SendMsg with a lifetime adds it.
+class SctpLifetimeTag : public Tag
+{
+  public:
+    static TypeId GetTypeId();
+    TypeId GetInstanceTypeId() const override;
+    uint32_t GetSerializedSize() const override;
+    void Serialize(TagBuffer i) const override;
+    void Deserialize(TagBuffer i) override;
+    void Print(std::ostream& os) const override;
+
+    SctpLifetimeTag() = default;
+    explicit SctpLifetimeTag(Time lifetime)
+        : m_lifetime(lifetime)
+    {
+    }
+    Time GetLifetime() const
+    {
+        return m_lifetime;
+    }
+
+  private:
+    Time m_lifetime;
 };
 
 /// A run of user bytes whose byte tags must follow them onto another packet:
