@@ -574,7 +574,7 @@ TEST(Security, SessionMikeyEcdhKeysMatchAndFramesOpen) { CheckStrippedSession(4)
 // RFC 4975 7.1.1: with Success-Report: yes, Shirley's success REPORT for
 // an MSRP message leaves only once its body is accepted. For S/MIME and
 // for MIKEY-sealed bodies: opened, one REPORT with Status 000 200 reaches
-// Dan; tampered, none (S/MIME gets its failure REPORT 400 alone). Before,
+// Dan; tampered, none (only the failure REPORT 400). Before,
 // the 200 went out on receipt, ahead of the check, so a refused body was
 // reported both received and refused.
 TEST(Security, SessionMsrpSuccessReportOnlyForAnAcceptedBody) {
@@ -603,7 +603,7 @@ TEST(Security, SessionMsrpSuccessReportOnlyForAnAcceptedBody) {
       if (m.is_request && m.method == sipim::msrp::Method::kReport) ++reports[m.has_status ? m.status.code : 0];
     });
     EXPECT_EQ(reports[200], c.tamper ? 0 : 1);
-    EXPECT_EQ(reports[400], c.tamper && std::string(c.security) == "smime" ? 1 : 0);
+    EXPECT_EQ(reports[400], c.tamper ? 1 : 0);
     Simulator::Destroy();
   }
 }
@@ -723,6 +723,35 @@ TEST(Security, Refused488CarriesMikeyErrorMessage) {
 TEST(Security, SessionTamperedFrameFails) {
   Testbed tb;
   ExpectRefused(tb, Security("mikey", 0), SipImSecurity::kTamperSeal, SipImMode::kSessionStripped);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].status, 493);
+}
+
+// A tampered sealed frame is answered on the session as a tampered S/MIME
+// body is, so the sender learns it from the wire, not from the simulation's
+// bookkeeping: 493 on a stripped session, a failure REPORT with Status 000
+// 400 for the IM's Message-ID on MSRP (none with Failure-Report: no; the IM
+// still fails kSecurity, with status 0). Before, no answer was sent.
+TEST(Security, SessionTamperedFrameIsAnswered493OrFailureReport) {
+  struct Case {
+    SipImMode mode;
+    bool reports;
+    std::uint16_t status;
+  };
+  for (const Case c : {Case{SipImMode::kSessionStripped, true, 493}, Case{SipImMode::kSessionMsrp, true, 400},
+                       Case{SipImMode::kSessionMsrp, false, 0}}) {
+    SCOPED_TRACE(std::string(ToString(c.mode)) + (c.reports ? "" : ", Failure-Report: no"));
+    Testbed tb;
+    tb.dan->SetAttribute("MsrpFailureReport", BooleanValue(c.reports));
+    ExpectRefused(tb, Security("mikey", 0), SipImSecurity::kTamperSeal, c.mode);
+    ASSERT_EQ(tb.outcomes.size(), 1u);
+    EXPECT_EQ(tb.outcomes[0].status, c.status);
+    int answers = 0;
+    for (const auto& r : tb.tx)
+      answers += r.node == "shirley" && r.attrId == tb.outcomes[0].imId && (r.type == "493" || r.type == "MSRP-REPORT");
+    EXPECT_EQ(answers, c.status ? 1 : 0);
+    Simulator::Destroy();
+  }
 }
 
 // A forked INVITE: both of Shirley's devices verify the same I_MESSAGE,

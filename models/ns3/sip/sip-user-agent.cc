@@ -1686,22 +1686,24 @@ struct SipUserAgent::Impl {
       cpu->Charge(parse, []() {});  // parsed all the same, as its Rx says
       return;
     }
+    // RFC 3261 23.2, as in pager mode: a body that does not open (S/MIME,
+    // or sealed with the session's keys) is answered 493 Undecipherable,
+    // stripped as the request is (the session's connection needs no Via).
+    auto undecipherable = [&m]() {
+      Refusal r;
+      r.status = 493;
+      if (auto e = sip::BuildStrippedResponse(m, 493, &r.bytes)) NS_LOG_ERROR("493 not built: " << e.ToString());
+      return r;
+    };
     if (s.crypto) {
       cpu->Charge(parse, []() {});
-      OpenSealed(s, attr, imId, m.raw.substr(0, m.raw.size() - m.body.size()), m.body);
+      OpenSealed(s, attr, imId, m.raw.substr(0, m.raw.size() - m.body.size()), m.body, undecipherable);
       return;
     }
     if (Smime()) {
       cpu->Charge(parse, []() {});
       const sip::Header* ct = m.Find(sip::HeaderId::kContentType);
-      // RFC 3261 23.2, as in pager mode: 493 Undecipherable, stripped as the
-      // request is (the session's connection needs no Via to route it).
-      ReceiveSmimeInSession(s, attr, imId, ct ? ct->value : std::string_view(), m.body, [&m]() {
-        Refusal r;
-        r.status = 493;
-        if (auto e = sip::BuildStrippedResponse(m, 493, &r.bytes)) NS_LOG_ERROR("493 not built: " << e.ToString());
-        return r;
-      });
+      ReceiveSmimeInSession(s, attr, imId, ct ? ct->value : std::string_view(), m.body, undecipherable);
       return;
     }
     const std::uint32_t body = static_cast<std::uint32_t>(m.body.size());
@@ -1720,7 +1722,7 @@ struct SipUserAgent::Impl {
   void OnStrippedResponse(Session& s, StreamConn& c, const sip::Message& m, const CpuWork& parse) {
     std::uint64_t imId = 0;
     std::deque<std::uint64_t>& refused = s.shared->refusals[1 - s.dir];
-    const bool expected = Smime() && m.status_code == 493 && !refused.empty();
+    const bool expected = (Smime() || Mikey()) && m.status_code == 493 && !refused.empty();
     if (expected) {
       imId = refused.front();
       refused.pop_front();
@@ -1766,9 +1768,9 @@ struct SipUserAgent::Impl {
     if (attr.kind == SipAttributionKind::kNone) attr = SipAttribution{SipAttributionKind::kSession, s.id};
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
     if (type == SipMsgType::kMsrpReport && m.has_status && m.status.code >= 300 &&
-        attr.kind == SipAttributionKind::kIm && Smime()) {
-      // A failure REPORT for one of our S/MIME SENDs (its Message-ID names
-      // the IM): the recipient could not open the body.
+        attr.kind == SipAttributionKind::kIm && (Smime() || Mikey())) {
+      // A failure REPORT for one of our protected SENDs (its Message-ID
+      // names the IM): the recipient could not open the body.
       const std::uint64_t sid = s.id, imId = attr.id;
       const std::uint16_t status = m.status.code;
       cpu->Charge(parse, [this, sid, imId, status]() { OnRefused(sid, imId, status); });
@@ -1810,13 +1812,18 @@ struct SipUserAgent::Impl {
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
     if (s.crypto) {
       cpu->Charge(parse, []() {});
-      OpenSealed(s, attr, imId, m.message_id, chunked ? std::string_view(whole) : m.body, report);
+      OpenSealed(s, attr, imId, m.message_id, chunked ? std::string_view(whole) : m.body,
+                 [this, &s, &m, bodyBytes]() { return MsrpFailureReport(s, m, bodyBytes, "sealed body does not open"); },
+                 report);
       return;
     }
     if (Smime()) {
       cpu->Charge(parse, []() {});
       ReceiveSmimeInSession(s, attr, imId, m.content_type, chunked ? std::string_view(whole) : m.body,
-                            [this, &s, &m, bodyBytes]() { return MsrpFailureReport(s, m, bodyBytes); }, report);
+                            [this, &s, &m, bodyBytes]() {
+                              return MsrpFailureReport(s, m, bodyBytes, "S/MIME body does not open");
+                            },
+                            report);
       return;
     }
     cpu->Charge(parse, [this, sid, attr, imId, bodyBytes, report]() {
@@ -1838,12 +1845,11 @@ struct SipUserAgent::Impl {
   // 403 is a refusal by policy, not a body that fails to decrypt or verify.
   // None when the sender asked for none (Failure-Report: no, section
   // 7.1.2): the IM then fails by the simulation's bookkeeping only.
-  Refusal MsrpFailureReport(Session& s, const msrp::Message& m, std::uint32_t bodyBytes) {
+  Refusal MsrpFailureReport(Session& s, const msrp::Message& m, std::uint32_t bodyBytes, std::string_view reason) {
     Refusal r;
     r.type = SipMsgType::kMsrpReport;
     r.status = 400;
-    if (m.failure_report != msrp::ReportMode::kNo)
-      r.bytes = MsrpReport(s, m.message_id, bodyBytes, r.status, "S/MIME body does not open");
+    if (m.failure_report != msrp::ReportMode::kNo) r.bytes = MsrpReport(s, m.message_id, bodyBytes, r.status, reason);
     return r;
   }
 
@@ -2101,14 +2107,24 @@ struct SipUserAgent::Impl {
         return;
       }
       Drop(SipDropReason::kSecurity, attr, bytes, std::to_string(answer->status) + " S/MIME: " + why);
-      if (ss && !answer->bytes.empty()) {
-        const bool stripped = answer->type == SipMsgType::kResponse;
-        if (stripped) ss->shared->refusals[ss->dir].push_back(imId);
-        if (SendMedia(*ss, answer->bytes, attr, answer->type, answer->status)) return;
-        if (stripped) ss->shared->refusals[ss->dir].pop_back();
-      }
-      NotifySender(sid, senderDir, imId, false);
+      Refuse(ss, sid, attr, imId, *answer);
     });
+  }
+
+  // Sends a refusal of the protected IM `imId` on its session (493 on a
+  // stripped one: the refusals FIFO names the IM for the sender; a failure
+  // REPORT on MSRP), whose parse at the sender fails the IM with its
+  // status; with nothing to send (Failure-Report: no, or the session
+  // gone) the sender's IM fails by the simulation's bookkeeping.
+  void Refuse(Session* ss, std::uint64_t sid, SipAttribution attr, std::uint64_t imId, const Refusal& answer) {
+    const int senderDir = ss ? 1 - ss->dir : 0;
+    if (ss && !answer.bytes.empty()) {
+      const bool stripped = answer.type == SipMsgType::kResponse;
+      if (stripped) ss->shared->refusals[ss->dir].push_back(imId);
+      if (SendMedia(*ss, answer.bytes, attr, answer.type, answer.status)) return;
+      if (stripped) ss->shared->refusals[ss->dir].pop_back();
+    }
+    NotifySender(sid, senderDir, imId, false);
   }
 
   // The sender's end of a refusal: the IM fails kSecurity with the
@@ -2124,10 +2140,12 @@ struct SipUserAgent::Impl {
 
   // A sealed session message arrived (its parse already charged): opened
   // for real with the session's receiving key, the node charged `open`
-  // at the plain text's size, then delivered, or refused (Drop kSecurity;
-  // the sender's IM fails kSecurity).
+  // at the plain text's size, then delivered, or refused as an S/MIME
+  // body is (Drop kSecurity; `refusal`'s 493 or failure REPORT 400 on the
+  // session, whose arrival fails the sender's IM kSecurity).
   void OpenSealed(Session& s, SipAttribution attr, std::uint64_t imId, std::string_view framing,
-                  std::string_view sealed, std::optional<SuccessReport> report = std::nullopt) {
+                  std::string_view sealed, const std::function<Refusal()>& refusal,
+                  std::optional<SuccessReport> report = std::nullopt) {
     SipImSecurity* mk = Mikey();
     auto plain = std::make_shared<std::string>();
     LiveClock clock(*cpu);
@@ -2139,12 +2157,16 @@ struct SipUserAgent::Impl {
     const std::size_t size = st ? plain->size() : (sealed.size() > overhead ? sealed.size() - overhead : 0);
     const std::uint64_t sid = s.id;
     const std::size_t bytes = sealed.size();
-    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kOpen, size, took, [this, sid, attr, imId, plain, st, bytes, report]() {
+    auto answer = std::make_shared<Refusal>();
+    if (!st) *answer = refusal();
+    mk->Charge(cpu, nodeId, attr, SipCryptoOp::kOpen, size, took,
+               [this, sid, attr, imId, plain, st, bytes, report, answer]() {
       Session* ss = FindSession(sid);
       const int senderDir = ss ? 1 - ss->dir : 0;
       if (!st) {
-        Drop(SipDropReason::kSecurity, attr, bytes, "sealed message refused: " + st.error().ToString());
-        NotifySender(sid, senderDir, imId, false);
+        Drop(SipDropReason::kSecurity, attr, bytes,
+             std::to_string(answer->status) + " sealed message refused: " + st.error().ToString());
+        Refuse(ss, sid, attr, imId, *answer);
         return;
       }
       Deliver(imId, ss ? ss->peerAor : std::string(), static_cast<std::uint32_t>(plain->size()), 0);
