@@ -725,33 +725,21 @@ TEST_F(SctpMultihoming, TsharkDissectsBothLinksAndTheAddressParameters)
                                      "-e frame.protocols -e sctp.checksum.status -e _ws.malformed "
                                      "-e _ws.expert.severity -e sctp.chunk_type "
                                      "-e sctp.parameter_ipv4_address 2>&1");
-        std::istringstream lines(out);
-        std::string line;
         int frames = 0;
         int inits = 0;
-        while (std::getline(lines, line))
+        for (const auto& f : FieldRows(out, 6))
         {
-            if (line.empty() || line.find("Running as user") != std::string::npos)
-            {
-                continue;
-            }
-            std::vector<std::string> f;
-            std::stringstream ss(line);
-            std::string field;
-            while (std::getline(ss, field, '|'))
-            {
-                f.push_back(field);
-            }
-            f.resize(6);
+            const std::string line = f[0] + "|" + f[1] + "|" + f[2] + "|" + f[3] + "|" + f[4] + "|" + f[5];
             ++frames;
             EXPECT_EQ(f[0].rfind("ppp:ip:sctp", 0), 0u) << "link " << l << ": " << line;
             EXPECT_EQ(f[1], "1") << "checksum not Good, link " << l << ": " << line;
             EXPECT_TRUE(f[2].empty()) << "malformed: " << line;
             EXPECT_EQ(f[3].find("8388608"), std::string::npos) << "expert error: " << line;
             std::stringstream ts(f[4]);
-            while (std::getline(ts, field, ','))
+            std::string type;
+            while (std::getline(ts, type, ','))
             {
-                chunkTypes[l].insert(field);
+                chunkTypes[l].insert(type);
             }
             if (f[4] == "1") // INIT (client -> server, on link 0)
             {
