@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands.h"
@@ -124,6 +126,18 @@ std::string JsonStringArray(const std::vector<std::string>& v) {
   return s + "]";
 }
 
+// ns-3 reads these variables when objects are made: NS_ATTRIBUTE_DEFAULT
+// changes attribute defaults (over the model's own Config::SetDefault) and
+// NS_GLOBAL_VALUE global values, so either changes results without any
+// scenario key saying so. Those that are set, by name.
+std::vector<std::pair<std::string, std::string>> Ns3Environment() {
+  std::vector<std::pair<std::string, std::string>> set;
+  for (const char* name : {"NS_ATTRIBUTE_DEFAULT", "NS_GLOBAL_VALUE"}) {
+    if (const char* v = std::getenv(name)) set.emplace_back(name, v);
+  }
+  return set;
+}
+
 std::string Metadata(const ResolvedOptions& options, const std::vector<Job>& jobs, const Accounting& total,
                      const std::vector<std::string>& skipped) {
   JsonObject parameters;
@@ -167,6 +181,12 @@ std::string Metadata(const ResolvedOptions& options, const std::vector<Job>& job
       .SetRaw("skipped_points", JsonStringArray(skipped))
       .SetRaw("accounting", acc.ToString(4))
       .SetRaw("tables", tables.ToString(4));
+  const auto env = Ns3Environment();
+  if (!env.empty()) {
+    JsonObject vars;
+    for (const auto& kv : env) vars.Set(kv.first, kv.second);
+    meta.SetRaw("ns3_environment", vars.ToString(4));
+  }
   return meta.ToString() + "\n";
 }
 
@@ -304,6 +324,10 @@ int RunScenario(int argc, char** argv) {
     return 0;
   }
   for (const auto& s : skipped) std::fprintf(stderr, "sipim run: %s\n", s.c_str());
+  for (const auto& kv : Ns3Environment()) {
+    std::fprintf(stderr, "sipim run: %s is set (%s): ns-3 applies it to every point-run; recorded in metadata.json\n",
+                 kv.first.c_str(), kv.second.c_str());
+  }
 
   std::error_code ec;
   fs::create_directories(out, ec);

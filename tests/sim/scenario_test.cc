@@ -279,6 +279,38 @@ TEST(SimScenario, DropsTableIsHeaderOnlyWithoutDrops) {
   EXPECT_EQ(ReadFile(out + "/drops.csv"), kDropsHeader);
 }
 
+// ns-3's NS_ATTRIBUTE_DEFAULT reaches every point-run (a forked child) and
+// changes its results, so metadata.json records it: a 6,000-byte IM over
+// SCTP is 5 DATA packets, one more than Max.Burst (4) lets out before a
+// SACK, and with MaxBurst 100 it arrives sooner. Without the variable
+// metadata.json has no ns3_environment.
+TEST(SimScenario, Ns3AttributeDefaultsAreAppliedAndRecorded) {
+  const std::string plain = OutDir("ns3-env-plain"), burst = OutDir("ns3-env-burst");
+  const std::vector<std::string> point = {Scenario("size-limit.ini"), "--sweep.transport", "sctp",
+                                          "--sweep.access.loss", "0", "--sweep.message_size", "6000"};
+  auto with = [&](const std::string& out) {
+    std::vector<std::string> args = point;
+    args.insert(args.end(), {"--out", out});
+    return args;
+  };
+  ASSERT_EQ(RunSipim(with(plain)), 0);
+  ASSERT_EQ(setenv("NS_ATTRIBUTE_DEFAULT", "ns3::SctpSocket::MaxBurst=100", 1), 0);
+  const int status = RunSipim(with(burst));
+  unsetenv("NS_ATTRIBUTE_DEFAULT");
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(ReadFile(plain + "/metadata.json").find("ns3_environment"), std::string::npos);
+  EXPECT_NE(ReadFile(burst + "/metadata.json")
+                .find("\"ns3_environment\": {\n    \"NS_ATTRIBUTE_DEFAULT\": \"ns3::SctpSocket::MaxBurst=100\""),
+            std::string::npos)
+      << ReadFile(burst + "/metadata.json");
+  const auto a = ReadCsv(plain + "/summary.csv"), b = ReadCsv(burst + "/summary.csv");
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0].at("delivered"), "40");
+  EXPECT_EQ(b[0].at("delivered"), "40");
+  EXPECT_LT(std::stod(b[0].at("latency_mean")), std::stod(a[0].at("latency_mean")));
+}
+
 // A command-line sweep with replications runs every point with its run
 // numbers and records the swept values and every parameter.
 TEST(SimScenario, SweepWithReplications) {
