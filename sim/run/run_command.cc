@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "config.h"
 #include "memory_limit.h"
+#include "ns3_environment.h"
 #include "ns3/sip/cpu-calibration.h"
 #include "ns3/sip/sip-im-security.h"
 #include "options.h"
@@ -124,18 +125,6 @@ std::string JsonStringArray(const std::vector<std::string>& v) {
   std::string s = "[";
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + JsonString(v[i]);
   return s + "]";
-}
-
-// ns-3 reads these variables when objects are made: NS_ATTRIBUTE_DEFAULT
-// changes attribute defaults (over the model's own Config::SetDefault) and
-// NS_GLOBAL_VALUE global values, so either changes results without any
-// scenario key saying so. Those that are set, by name.
-std::vector<std::pair<std::string, std::string>> Ns3Environment() {
-  std::vector<std::pair<std::string, std::string>> set;
-  for (const char* name : {"NS_ATTRIBUTE_DEFAULT", "NS_GLOBAL_VALUE"}) {
-    if (const char* v = std::getenv(name)) set.emplace_back(name, v);
-  }
-  return set;
 }
 
 std::string Metadata(const ResolvedOptions& options, const std::vector<Job>& jobs, const Accounting& total,
@@ -306,6 +295,10 @@ int RunScenario(int argc, char** argv) {
   if (!ResolveMemoryLimit(options.Get("memory_limit"), parallel, &memory_limit, &memory_how, &memory_error)) {
     std::fprintf(stderr, "sipim run: %s (key 'memory_limit', from %s)\n", memory_error.c_str(),
                  options.settings.at("memory_limit").source.ToString().c_str());
+    return 2;
+  }
+  if (const auto errors = CheckNs3Environment(); !errors.empty()) {
+    for (const auto& e : errors) std::fprintf(stderr, "sipim run: %s\n", e.c_str());
     return 2;
   }
   if (options.dry_run) {

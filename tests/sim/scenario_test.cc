@@ -311,6 +311,31 @@ TEST(SimScenario, Ns3AttributeDefaultsAreAppliedAndRecorded) {
   EXPECT_LT(std::stod(b[0].at("latency_mean")), std::stod(a[0].at("latency_mean")));
 }
 
+// A bad NS_ATTRIBUTE_DEFAULT or NS_GLOBAL_VALUE stops the run with exit 2
+// before any point starts (nothing is written), where ns-3 would ignore an
+// unknown name without a word or abort each point-run on an unreadable
+// value: an unknown class, an attribute named through a subclass (ns-3
+// matches the declaring class only), an unknown attribute, a value the
+// attribute cannot read, an entry without '=', an unknown global value.
+TEST(SimScenario, BadNs3EnvironmentStopsTheRun) {
+  const std::vector<std::pair<const char*, const char*>> bad = {
+      {"NS_ATTRIBUTE_DEFAULT", "ns3::NoSuchClass::X=1"},
+      {"NS_ATTRIBUTE_DEFAULT", "ns3::TcpSocketBase::InitialCwnd=4"},
+      {"NS_ATTRIBUTE_DEFAULT", "ns3::SctpSocket::NoSuchAttribute=1"},
+      {"NS_ATTRIBUTE_DEFAULT", "ns3::SctpSocket::MaxBurst=100;ns3::SctpSocket::MaxBurst=four"},
+      {"NS_ATTRIBUTE_DEFAULT", "ns3::SctpSocket::MaxBurst"},
+      {"NS_GLOBAL_VALUE", "NoSuchGlobal=1"},
+  };
+  for (const auto& [var, value] : bad) {
+    const std::string out = OutDir("bad-ns3-env");
+    ASSERT_EQ(setenv(var, value, 1), 0);
+    const int status = RunSipim({Scenario("fig1-pager.ini"), "--out", out});
+    unsetenv(var);
+    EXPECT_EQ(status, 2) << var << "=" << value;
+    EXPECT_FALSE(fs::exists(out)) << var << "=" << value;
+  }
+}
+
 // A command-line sweep with replications runs every point with its run
 // numbers and records the swept values and every parameter.
 TEST(SimScenario, SweepWithReplications) {
