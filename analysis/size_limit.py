@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Charts around the 1300-byte limit (results/size-limit/): delivery ratio,
-latency and bytes vs IM size for UDP (IP fragments) and TCP at each loss
-rate; first-attempt success over UDP against the analytic (1 - p)^n."""
+latency and bytes vs IM size for UDP (IP fragments), TCP and SCTP at each
+loss rate; first-attempt success over UDP against the analytic (1 - p)^n."""
 from simlib import num, pyplot, read_table, save
 import findings
 
@@ -13,7 +13,9 @@ def main():
         return
     losses = sorted({r["access.loss"] for r in summary}, key=float)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    for transport, style in (("udp", "-"), ("tcp", "--")):
+    styles = {"udp": "-", "tcp": "--", "sctp": ":"}
+    for transport in findings.transports_of(summary):
+        style = styles[transport]
         for i, loss in enumerate(losses):
             rows = sorted((r for r in summary if r["transport"] == transport and r["access.loss"] == loss),
                           key=lambda r: int(r["message_size"]))
