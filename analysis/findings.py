@@ -174,7 +174,7 @@ def sctp_vs_tcp(summary, sizes, losses):
                      f"{fmt(lat[-1], 2)} | {size_of[lat[-1]]} B | {fmt(byt[0], 3)} – {fmt(byt[len(byt) // 2], 3)} – "
                      f"{fmt(byt[-1], 3)} |")
     lines.append("")
-    lines.append("Without loss SCTP is slower only for IMs of more than 4 DATA packets: RFC 9260's Max.Burst (4 "
+    lines.append("Without loss the gap opens for IMs of more than 4 DATA packets: RFC 9260's Max.Burst (4 "
                  "packets, then a SACK, §6.1 D) and initial window (4,380 bytes, §7.2.1) against ns-3 TCP's 10 "
                  "segments cost it round trips on each of the three hops. Run again with "
                  "`NS_ATTRIBUTE_DEFAULT='ns3::SctpSocket::MaxBurst=100;ns3::SctpSocket::InitialCwnd=14520'` "
