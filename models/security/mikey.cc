@@ -43,13 +43,19 @@ std::uint64_t NtpNow() {
 }
 
 Status ReplayCache::Check(std::uint64_t ts, std::uint64_t now, std::uint32_t csb_id, const Bytes& rand) {
-  const std::uint64_t diff = ts > now ? ts - now : now - ts;
+  const std::uint64_t diff = NtpDistance(ts, now);
   if (diff > window_) {
     return MakeError(Errc::kReplay, "timestamp " + std::to_string((ts >> 32)) + " is " +
                                         std::to_string(diff >> 32) + " s from the local clock (window " +
                                         std::to_string(window_ >> 32) + " s)");
   }
-  while (!seen_.empty() && seen_.front().ts + window_ < now) seen_.pop_front();
+  // An entry leaves once it lies more than the window in the past; its age
+  // is taken modulo 2^64 (NtpDistance), so across an NTP era rollover too.
+  while (!seen_.empty()) {
+    const std::uint64_t age = now - seen_.front().ts;
+    if (age >> 63 || age <= window_) break;
+    seen_.pop_front();
+  }
   for (const Entry& e : seen_) {
     if (e.ts == ts && e.csb_id == csb_id && e.rand == rand) {
       return MakeError(Errc::kReplay, "I_MESSAGE already received (same CSB ID, T and RAND)");
@@ -960,7 +966,7 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
     return KeyMaterial{tgk_, rand_, cfg_.csb_id, cfg_.prf};
   }
   const std::uint64_t now = Now(cfg_);
-  const std::uint64_t diff = t->value > now ? t->value - now : now - t->value;
+  const std::uint64_t diff = NtpDistance(t->value, now);
   if (diff > NtpSeconds(cfg_.window_s)) return MakeError(Errc::kReplay, "R_MESSAGE timestamp outside the window");
   DhGroup group_r = cfg_.dh_group, group_i = cfg_.dh_group;
   const Bytes* dhr = DhValue(m, mode, 0, &group_r);
@@ -1040,7 +1046,7 @@ Error Initiator::RefusalFrom(const Message& m, const Bytes& raw) const {
   }
   if (!st) return MakeError(st.code(), what + " does not verify: " + st.error().message);
   const std::uint64_t now = Now(cfg_);
-  const std::uint64_t diff = t->value > now ? t->value - now : now - t->value;
+  const std::uint64_t diff = NtpDistance(t->value, now);
   if (diff > NtpSeconds(cfg_.window_s)) {
     return MakeError(Errc::kReplay, what + ": its timestamp is " + std::to_string(diff >> 32) +
                                         " s from our clock (window " + std::to_string(cfg_.window_s) + " s)");

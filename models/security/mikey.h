@@ -78,6 +78,15 @@ struct ErrorMessage {
 // NTP-UTC time (RFC 3830 §6.6): seconds since 1900 in the high 32 bits.
 std::uint64_t NtpNow();
 constexpr std::uint64_t NtpSeconds(std::uint64_t s) { return s << 32; }
+// How far apart two NTP timestamps are. The 32-bit seconds field wraps
+// every 2^32 s (first on 2036-02-07: NTP era 1), so the distance is taken
+// modulo 2^64, which is right while they are less than 68 years apart: a
+// timestamp sent just before the rollover and checked just after it is
+// seconds old, not 136 years away.
+constexpr std::uint64_t NtpDistance(std::uint64_t a, std::uint64_t b) {
+  const std::uint64_t d = a - b;
+  return d >> 63 ? b - a : d;
+}
 
 // Replay protection for I_MESSAGEs (RFC 3830 §5.4): a timestamp farther than
 // `window_s` from the receiver's clock is refused, and a message seen before

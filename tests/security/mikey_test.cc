@@ -133,6 +133,31 @@ TEST_P(MikeyMode, TamperedRMessageRejected) {
   EXPECT_TRUE(k.code() == Errc::kMacMismatch || k.code() == Errc::kBadSignature) << k.error().ToString();
 }
 
+// The replay cache across the NTP era rollover: a timestamp 4 s before the
+// receiver's clock (which has wrapped) is inside a 120 s window, one 1 h
+// before is not; a message remembered before the rollover is still a
+// replay 100 s after it (it is not evicted as if 136 years old), and is
+// evicted once it lies more than the window in the past.
+TEST(MikeyReplayCache, WindowAndEvictionAcrossTheNtpEraRollover) {
+  const std::uint64_t before = NtpSeconds(0xfffffffeULL), after = NtpSeconds(2);
+  EXPECT_EQ(NtpDistance(before, after), NtpSeconds(4));
+  EXPECT_EQ(NtpDistance(after, before), NtpSeconds(4));
+  const Bytes rand(16, 0x5a);
+  ReplayCache cache(120);
+  EXPECT_TRUE(cache.Check(before, after, 1, rand).ok());
+  EXPECT_TRUE(cache.Check(after, before, 1, rand).ok());
+  EXPECT_EQ(cache.Check(NtpSeconds(0xffffffffULL - 3600), after, 1, rand).code(), Errc::kReplay);
+  cache.Remember(before, 1, rand);
+  EXPECT_EQ(cache.Check(before, NtpSeconds(100), 1, rand).code(), Errc::kReplay);
+  // 300 s after the rollover the entry is 302 s old: evicted, and its
+  // timestamp is refused by the window instead, now naming the distance.
+  auto late = cache.Check(before, NtpSeconds(300), 1, rand);
+  EXPECT_EQ(late.code(), Errc::kReplay);
+  EXPECT_NE(late.error().message.find("is 302 s from the local clock"), std::string::npos) << late.error().message;
+  // A fresh message at that time is accepted (the cache holds nothing stale).
+  EXPECT_TRUE(cache.Check(NtpSeconds(300), NtpSeconds(300), 1, rand).ok());
+}
+
 // The same I_MESSAGE twice is a replay; a timestamp far from the clock is refused.
 TEST_P(MikeyMode, ReplayRejected) {
   Pair c = MakeConfigs(GetParam());
@@ -150,6 +175,31 @@ TEST_P(MikeyMode, ReplayRejected) {
   ASSERT_TRUE(stale.ok());
   Responder r3(c.r, &cache);
   EXPECT_EQ(r3.ProcessI(*stale).code(), Errc::kReplay);
+}
+
+// NTP seconds wrap at 2^32 (2036-02-07, era 1). An I_MESSAGE stamped in
+// the last second of era 0 and received 2 s into era 1 is 3 s old: the
+// exchange completes both ways (the responder's T, in era 1, is checked by
+// the initiator whose clock is still in era 0, as DH modes do). Before, the
+// distance was taken without the wrap, 136 years, and both were refused.
+TEST_P(MikeyMode, ExchangeAcrossTheNtpEraRollover) {
+  constexpr std::uint64_t kLastSecondOfEra0 = NtpSeconds(0xffffffffULL);
+  Pair c = MakeConfigs(GetParam());
+  c.i.now_ntp = kLastSecondOfEra0;
+  c.r.now_ntp = NtpSeconds(2);  // era 1: the seconds field starts again at 0
+  Initiator ini(c.i);
+  ReplayCache cache;
+  Responder res(c.r, &cache);
+  auto i_msg = ini.BuildI();
+  ASSERT_TRUE(i_msg.ok()) << i_msg.error().ToString();
+  auto r_msg = res.ProcessI(*i_msg);
+  ASSERT_TRUE(r_msg.ok()) << r_msg.error().ToString();
+  auto keys = ini.ProcessR(*r_msg);
+  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+  EXPECT_EQ(Hex(keys->tgk), Hex(res.keys().tgk));
+  // Still a replay when it comes again after the rollover.
+  Responder again(c.r, &cache);
+  EXPECT_EQ(again.ProcessI(*i_msg).code(), Errc::kReplay);
 }
 
 INSTANTIATE_TEST_SUITE_P(Mode, MikeyMode,
