@@ -294,3 +294,63 @@ TEST(Session, Deterministic) {
   EXPECT_EQ(a, run());
   EXPECT_NE(a.find("MSRP-SEND"), std::string::npos);
 }
+
+// Crossed INVITEs: Dan and Shirley each send an IM to the other at the same
+// instant, so each INVITE arrives while the receiver's own is unanswered.
+// Each accepts the other's: one session each way, no 486, every IM
+// delivered, and the next IMs reuse them. After Dan ends his session, his
+// next IM goes on Shirley's (no third INVITE). Before, both INVITEs were
+// refused with 486 and both IMs failed, again on every later pair of IMs
+// sent in step (a livelock scenarios/session-transport.ini showed).
+TEST(Session, CrossedInvitesOpenOneSessionEachWay) {
+  for (SipImMode mode : {SipImMode::kSessionStripped, SipImMode::kSessionMsrp}) {
+    Testbed tb;
+    tb.Record();
+    auto both = [&](std::uint32_t size) {
+      tb.dan->SendIm("shirley@office.com", size, mode);
+      tb.shirley->SendIm("dan@home.com", size + 1, mode);
+    };
+    Simulator::Schedule(Seconds(1), [&]() { both(10); });
+    Simulator::Schedule(Seconds(2), [&]() { both(20); });
+    Simulator::Schedule(Seconds(3), [&]() { tb.dan->EndSession("shirley@office.com"); });
+    Simulator::Schedule(Seconds(4), [&]() { tb.dan->SendIm("shirley@office.com", 30, mode); });
+    Simulator::Stop(Seconds(6));
+    Simulator::Run();
+    for (const auto& r : tb.tx) EXPECT_NE(r.type, "486") << r.node << " at " << r.time;
+    ASSERT_EQ(tb.outcomes.size(), 5u);
+    for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered) << o.imId;
+    EXPECT_EQ(tb.deliveries.size(), 5u);
+    EXPECT_EQ(tb.dan->GetSessionsOpened(), 2u);  // his own and Shirley's
+    EXPECT_EQ(tb.shirley->GetSessionsOpened(), 2u);
+    std::size_t invites = 0;
+    for (const auto& r : tb.TxAfter(0.5)) invites += r.type == "INVITE" && (r.node == "dan" || r.node == "shirley");
+    EXPECT_EQ(invites, 2u);
+  }
+}
+
+// An IM waiting on an INVITE that the peer refuses with 486 because the
+// peer's own session to us is already up (Shirley's first INVITE is lost,
+// so her retransmission arrives after Dan's session is established; Dan's
+// INVITE had reached her while hers was unanswered, so she holds his
+// session beside hers) goes on the peer's session instead of failing.
+TEST(Session, ImWaitingOnARefusedInviteGoesOnThePeersSession) {
+  Testbed tb;
+  tb.Record();
+  Simulator::Schedule(Seconds(0.9), [&]() {
+    tb.links[2].Get(0)->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(1)));
+  });
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped);
+    tb.shirley->SendIm("dan@home.com", 11, SipImMode::kSessionStripped);
+  });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  std::size_t refusals = 0;
+  for (const auto& r : tb.tx) refusals += r.type == "486" && r.node == "dan";
+  EXPECT_EQ(refusals, 1u);
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered) << o.imId;
+  ASSERT_EQ(tb.deliveries.size(), 2u);
+  EXPECT_EQ(tb.dan->GetSessionsOpened(), 1u);
+  EXPECT_EQ(tb.shirley->GetSessionsOpened(), 2u);  // hers, refused, and Dan's
+}

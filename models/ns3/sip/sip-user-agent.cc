@@ -760,6 +760,10 @@ struct SipUserAgent::Impl {
   static std::string SessionKey(const std::string& peer, SipImMode mode) {
     return peer + (mode == SipImMode::kSessionMsrp ? "|msrp" : "|tcp");
   }
+  // The key of a peer's session accepted while our own INVITE to that peer
+  // was still pending (crossed INVITEs): it stands beside ours, and takes
+  // its place when ours closes (CloseSession).
+  static std::string CrossedKey(const std::string& key) { return key + "|crossed"; }
 
   sdp::Setup OfferSetup() const {
     switch (self->m_connectionSetup) {
@@ -869,14 +873,15 @@ struct SipUserAgent::Impl {
     return true;
   }
 
-  Session& NewSession(std::uint64_t id, const std::string& peer, SipImMode mode, bool caller) {
+  Session& NewSession(std::uint64_t id, const std::string& peer, SipImMode mode, bool caller,
+                      const std::string& key) {
     auto s = std::make_unique<Session>();
     s->id = id;
     s->mode = mode;
     s->caller = caller;
     s->dir = caller ? 0 : 1;
     s->peerAor = peer;
-    s->key = SessionKey(peer, mode);
+    s->key = key;
     s->msrpIds = msrp::IdGenerator((0x35ULL << 56) ^ (id * 2 + (caller ? 0 : 1)));
     s->lastActivity = Simulator::Now();
     Session* raw = s.get();
@@ -888,7 +893,7 @@ struct SipUserAgent::Impl {
 
   void StartSession(const std::string& to, SipImMode mode, PendingIm im) {
     const std::uint64_t sid = ++sipns3::Ids().session;
-    Session& s = NewSession(sid, to, mode, true);
+    Session& s = NewSession(sid, to, mode, true, SessionKey(to, mode));
     s.shared = std::make_shared<SharedSession>();
     s.shared->id = sid;
     s.shared->ends[0] = self;
@@ -1274,11 +1279,22 @@ struct SipUserAgent::Impl {
       }
     }
     const SipImMode mode = msrpMode ? SipImMode::kSessionMsrp : SipImMode::kSessionStripped;
-    if (sessions.count(SessionKey(from, mode)) || FindSession(attr.id)) {
-      Respond(t, msg, 486, ids.Tag());  // one session per pair and mode
-      return;
+    std::string key = SessionKey(from, mode);
+    if (auto it = sessions.find(key); FindSession(attr.id) || it != sessions.end()) {
+      // One session per pair and mode, but for crossed INVITEs: the two
+      // users invited each other at once, and each is still waiting for an
+      // answer. Refused both ways (486 each), they would cross again on the
+      // next IM for as long as their timing repeats; so the peer's session
+      // is accepted beside ours, one each way.
+      const bool crossed = !FindSession(attr.id) && it->second->caller && !it->second->established &&
+                           !sessions.count(CrossedKey(key));
+      if (!crossed) {
+        Respond(t, msg, 486, ids.Tag());
+        return;
+      }
+      key = CrossedKey(key);
     }
-    Session& s = NewSession(attr.id, from, mode, false);
+    Session& s = NewSession(attr.id, from, mode, false, key);
     if (reg != sipns3::SessionRegistry().end()) s.shared = reg->second;
     else {
       s.shared = std::make_shared<SharedSession>();
@@ -2222,6 +2238,16 @@ struct SipUserAgent::Impl {
     if (normal && s.byeSent && self->m_running) later.swap(s.queue);
     const std::string peer = s.peerAor;
     const SipImMode mode = s.mode;
+    // The peer's crossed session, if it has one, takes this one's place;
+    // IMs this one never sent go on it instead of failing.
+    Session* heir = nullptr;
+    if (auto c = sessions.find(CrossedKey(s.key)); c != sessions.end() && self->m_running) heir = c->second.get();
+    if (heir) {
+      for (PendingIm& im : later) heir->queue.push_back(std::move(im));
+      for (PendingIm& im : s.queue) heir->queue.push_back(std::move(im));
+      later.clear();
+      s.queue.clear();
+    }
     for (const PendingIm& im : s.queue) Outcome(im.imId, SipImOutcome::kFailed, reason, 0);
     std::vector<std::uint64_t> left(s.unresolved.begin(), s.unresolved.end());
     std::sort(left.begin(), left.end());  // deterministic order of the traces
@@ -2247,6 +2273,14 @@ struct SipUserAgent::Impl {
       std::shared_ptr<Session> hold(it->second.release());
       sessions.erase(it);
       Simulator::ScheduleNow([hold]() {});
+    }
+    if (heir) {
+      auto node = sessions.extract(heir->key);
+      heir->key = SessionKey(peer, mode);
+      node.key() = heir->key;
+      sessions.insert(std::move(node));
+      Flush(*heir);
+      ArmIdle(*heir);
     }
     if (!later.empty()) {
       PendingIm first = std::move(later.front());
