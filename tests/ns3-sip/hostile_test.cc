@@ -1134,24 +1134,7 @@ TEST_F(Hostile, ConnectionsPerPeerAreCapped) {
 }
 
 namespace {
-// An error model that drops the first `n` packets holding `text`.
-class DropFirstWith : public ErrorModel {
- public:
-  DropFirstWith(int n, std::string text) : m_left(n), m_text(std::move(text)) {}
-
- private:
-  bool DoCorrupt(Ptr<Packet> p) override {
-    if (m_left == 0) return false;
-    std::string b(p->GetSize(), '\0');
-    p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
-    if (b.find(m_text) == std::string::npos) return false;
-    --m_left;
-    return true;
-  }
-  void DoReset() override {}
-  int m_left;
-  std::string m_text;
-};
+using sipim_test::DropFirstWith;
 
 // The times `node` sent a `type` response, and how many were marked retransmissions.
 std::vector<double> TxTimes(const Testbed& tb, const std::string& node, const std::string& type,

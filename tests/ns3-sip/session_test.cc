@@ -354,3 +354,49 @@ TEST(Session, ImWaitingOnARefusedInviteGoesOnThePeersSession) {
   EXPECT_EQ(tb.dan->GetSessionsOpened(), 1u);
   EXPECT_EQ(tb.shirley->GetSessionsOpened(), 2u);  // hers, refused, and Dan's
 }
+
+// An INVITE that comes while our BYE for the pair's old session waits for
+// its answer (the 200 to Dan's BYE is lost, so he resends the BYE 500 ms
+// later; Shirley, who took the BYE, already invites him again for her next
+// IM) is accepted beside the closing session and takes its place: her IM
+// is delivered and no 486 is sent. Before, Dan refused it with 486 and the
+// IM failed session-setup-failed, now with that status.
+TEST(Session, InviteDuringOurByeIsAccepted) {
+  Testbed tb;
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(1.9), [&]() {
+    tb.links[0].Get(0)->SetAttribute("ReceiveErrorModel",
+                                     PointerValue(CreateObject<sipim_test::DropFirstWith>(1, " BYE\r\n")));
+  });
+  Simulator::Schedule(Seconds(2), [&]() { tb.dan->EndSession("shirley@office.com"); });
+  Simulator::Schedule(Seconds(2.1), [&]() { tb.shirley->SendIm("dan@home.com", 11, SipImMode::kSessionStripped); });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  for (const auto& r : tb.tx) EXPECT_NE(r.type, "486") << r.node << " at " << r.time;
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) {
+    EXPECT_EQ(o.outcome, SipImOutcome::kDelivered) << o.imId << " status " << o.status;
+  }
+  EXPECT_EQ(tb.deliveries.size(), 2u);
+  EXPECT_EQ(tb.dan->GetSessionsOpened(), 2u);
+}
+
+// An IM whose session the INVITE's final response refuses fails
+// session-setup-failed with that response's status (here the recipient's
+// proxy knows no such user), as a pager IM carries its MESSAGE's. Before,
+// its status was 0.
+TEST(Session, RefusedSessionsImCarriesTheStatus) {
+  Testbed tb;
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("nobody@office.com", 10, SipImMode::kSessionMsrp); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_GE(tb.outcomes[0].status, 400);
+  std::size_t refusals = 0;
+  for (const auto& r : tb.tx) refusals += r.node == "office" && r.type == std::to_string(tb.outcomes[0].status);
+  EXPECT_EQ(refusals, 1u) << "status " << tb.outcomes[0].status;
+}

@@ -104,6 +104,25 @@ class DropFirst : public ns3::ErrorModel {
   int m_left;
 };
 
+// An error model that drops the first `n` packets holding `text`.
+class DropFirstWith : public ns3::ErrorModel {
+ public:
+  DropFirstWith(int n, std::string text) : m_left(n), m_text(std::move(text)) {}
+
+ private:
+  bool DoCorrupt(ns3::Ptr<ns3::Packet> p) override {
+    if (m_left == 0) return false;
+    std::string b(p->GetSize(), '\0');
+    p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+    if (b.find(m_text) == std::string::npos) return false;
+    --m_left;
+    return true;
+  }
+  void DoReset() override {}
+  int m_left;
+  std::string m_text;
+};
+
 // Appends every TCP payload byte seen on `dev` (received) whose source or
 // destination port is `port` (0: any non-SIP port) to `*out`.
 void SniffTcp(ns3::Ptr<ns3::NetDevice> dev, std::uint16_t notPort, std::string* out);

@@ -1083,7 +1083,7 @@ struct SipUserAgent::Impl {
       CloseSession(*s, s->cancelSent ? SipFailReason::kCancelled
                        : refused     ? SipFailReason::kSecurity
                                      : SipFailReason::kSessionSetupFailed,
-                   false);
+                   false, static_cast<std::uint16_t>(msg.status_code));
       return;
     }
     // The dialog: remote tag and target, route set (Record-Route reversed).
@@ -1285,8 +1285,12 @@ struct SipUserAgent::Impl {
       // users invited each other at once, and each is still waiting for an
       // answer. Refused both ways (486 each), they would cross again on the
       // next IM for as long as their timing repeats; so the peer's session
-      // is accepted beside ours, one each way.
-      const bool crossed = !FindSession(attr.id) && it->second->caller && !it->second->established &&
+      // is accepted beside ours, one each way. So is one that comes while
+      // our BYE waits for its answer: the peer has closed the old session
+      // already, or it would not invite, and would be refused until our
+      // BYE's answer arrived.
+      const Session& own = *it->second;
+      const bool crossed = !FindSession(attr.id) && ((own.caller && !own.established) || own.byeSent) &&
                            !sessions.count(CrossedKey(key));
       if (!crossed) {
         Respond(t, msg, 486, ids.Tag());
@@ -2227,7 +2231,9 @@ struct SipUserAgent::Impl {
   }
 
   // Ends a session: every IM of ours not yet resolved fails with `reason`.
-  void CloseSession(Session& s, SipFailReason reason, bool normal) {
+  // `status`: the SIP final response that ended it, if one did (an IM that
+  // fails with the session carries it, as a pager IM carries its own).
+  void CloseSession(Session& s, SipFailReason reason, bool normal, std::uint16_t status = 0) {
     const std::uint64_t sid = s.id;
     s.okTimer.Cancel();
     s.answerTimer.Cancel();
@@ -2248,10 +2254,10 @@ struct SipUserAgent::Impl {
       later.clear();
       s.queue.clear();
     }
-    for (const PendingIm& im : s.queue) Outcome(im.imId, SipImOutcome::kFailed, reason, 0);
+    for (const PendingIm& im : s.queue) Outcome(im.imId, SipImOutcome::kFailed, reason, status);
     std::vector<std::uint64_t> left(s.unresolved.begin(), s.unresolved.end());
     std::sort(left.begin(), left.end());  // deterministic order of the traces
-    for (std::uint64_t id : left) Outcome(id, SipImOutcome::kFailed, reason, 0);
+    for (std::uint64_t id : left) Outcome(id, SipImOutcome::kFailed, reason, status);
     SessionEvent(s, normal && s.established ? SipSessionEvent::kClosed : SipSessionEvent::kFailed);
     for (auto& kv : s.conns) {
       kv.second.conn->onClosed = nullptr;
