@@ -273,7 +273,7 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
   }
   const Composition& parts = parts_;
 
-  if (config_.wire_trace) {
+  if (config_.wire_trace && on_wire_) {
     WirePacket w{Now(), link, from_node, size,
                  has_l4 ? (proto == kTcp ? "tcp" : proto == kUdp ? "udp" : proto == kSctp ? "sctp" : "other") : "frag",
                  payload, proto == kTcp ? TcpFlags(flags) : "", "", ""};
@@ -288,7 +288,7 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
           std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.bytes < b.bytes; })
               ->attr);
     }
-    wire_.push_back(std::move(w));
+    on_wire_(w);
   }
 
   // SCTP's chunk headers are not message bytes: only its DATA is tagged.

@@ -134,7 +134,9 @@ class Collector {
   std::uint64_t drops() const { return drops_; }
   std::uint64_t duplicate_deliveries() const { return duplicate_deliveries_; }
   std::uint64_t wire_messages() const { return wire_messages_; }
-  const std::vector<WirePacket>& wire() const { return wire_; }
+  // With wire_trace, called for every packet a device transmits, in event
+  // order: wire.csv streams its rows from here (none is kept).
+  void SetWireListener(std::function<void(const WirePacket&)> listener) { on_wire_ = std::move(listener); }
   // Anything the accounting found wrong in the models' reports.
   const std::vector<std::string>& anomalies() const { return anomalies_; }
 
@@ -193,7 +195,7 @@ class Collector {
   std::uint64_t ims_sent_ = 0, ims_with_outcome_ = 0, drops_ = 0, duplicate_deliveries_ = 0;
   std::uint64_t wire_messages_ = 0;
   std::vector<std::string> anomalies_;
-  std::vector<WirePacket> wire_;
+  std::function<void(const WirePacket&)> on_wire_;
   Composition parts_;  // scratch of OnMacTx (keeps its capacity)
 };
 

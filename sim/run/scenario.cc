@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 #include "metrics.h"
@@ -197,6 +198,28 @@ class DropTable {
   const NodeNames& nodes_;
 };
 
+// wire.csv (with wire_trace): one row per packet a device transmits,
+// written as it goes out, so that a long traced run does not hold its
+// packets in memory.
+class WireTable {
+ public:
+  WireTable(const std::string& path, const PointLabel& label, std::uint64_t run, const Topology& topo)
+      : csv_(path, {"point", "run", "time", "link", "link_name", "from_node", "protocol", "ip_bytes", "payload",
+                    "tcp_flags", "first_line", "attribution"}),
+        point_(label.point), run_(run), topo_(topo) {}
+  void Add(const WirePacket& p) {
+    csv_.Add(point_).Add(run_).Add(p.time).Add(p.link).Add(topo_.links[p.link].name).Add(p.from_node)
+        .Add(p.protocol).Add(p.ip_bytes).Add(p.payload).Add(p.tcp_flags).Add(p.first_line).Add(p.attribution);
+    csv_.EndRow();
+  }
+  CsvWriter& csv() { return csv_; }
+
+ private:
+  CsvWriter csv_;
+  std::uint64_t point_, run_;
+  const Topology& topo_;
+};
+
 }  // namespace
 
 Ptr<SipImSecurity> MakeSecurity(const RunConfig& c) {
@@ -369,6 +392,11 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   const NodeNames node_names(c, topo, uas);
   DropTable drops(dir + "/drops.csv", label, c.run, node_names);
   collector.SetDropListener([&drops](const SipDropEvent& ev) { drops.Add(ev); });
+  std::unique_ptr<WireTable> wire;
+  if (c.wire_trace) {
+    wire = std::make_unique<WireTable>(dir + "/wire.csv", label, c.run, topo);
+    collector.SetWireListener([&wire](const WirePacket& p) { wire->Add(p); });
+  }
   collector.Attach(uas, proxies);
   if (security) collector.AttachSecurity(security);
   Workload workload(c, topo, uas, collector);
@@ -390,7 +418,8 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
 
   Simulator::Run();
   collector.Finish();
-  collector.SetDropListener(nullptr);  // drops.csv is of the run only
+  collector.SetDropListener(nullptr);  // drops.csv and wire.csv are of the run only
+  collector.SetWireListener(nullptr);
   const double sim_time = Simulator::Now().GetSeconds();
 
   // Per IM.
@@ -552,16 +581,8 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
       .Add(collector.drops()).Add(uncalibrated).Add(sim_time).Add(acc.ok() ? "ok" : "mismatch");
   summary.EndRow();
 
-  if (c.wire_trace) {
-    CsvWriter wire(dir + "/wire.csv", {"point", "run", "time", "link", "link_name", "from_node", "protocol",
-                                       "ip_bytes", "payload", "tcp_flags", "first_line", "attribution"});
-    for (const WirePacket& p : collector.wire()) {
-      wire.Add(label.point).Add(c.run).Add(p.time).Add(p.link).Add(topo.links[p.link].name).Add(p.from_node)
-          .Add(p.protocol).Add(p.ip_bytes).Add(p.payload).Add(p.tcp_flags).Add(p.first_line).Add(p.attribution);
-      wire.EndRow();
-    }
-  }
-  if (!ims.ok() || !sessions.ok() || !nodes.ok() || !summary.ok() || !drops.csv().ok()) {
+  if (!ims.ok() || !sessions.ok() || !nodes.ok() || !summary.ok() || !drops.csv().ok() ||
+      (wire && !wire->csv().ok())) {
     acc.mismatches.push_back("could not write the tables under " + dir);
   }
 
