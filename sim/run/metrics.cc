@@ -66,6 +66,19 @@ std::string FirstLine(const std::uint8_t* buf, std::uint32_t n) {
 }
 
 std::uint16_t Be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+
+// Where the user data of the first DATA chunk (type 0, 16-byte header)
+// starts among the SCTP chunks at bytes[at, end), or `end` when no DATA
+// chunk is there (or a chunk length is malformed).
+std::uint32_t FirstSctpDataAt(const std::uint8_t* bytes, std::uint32_t at, std::uint32_t end) {
+  while (at + 4 <= end) {
+    const std::uint32_t len = Be16(bytes + at + 2);
+    if (bytes[at] == 0) return end - at > 16 ? at + 16 : end;
+    if (len < 4) return end;
+    at += (len + 3) & ~3u;
+  }
+  return end;
+}
 std::uint32_t Be32(const std::uint8_t* p) {
   return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
 }
@@ -74,8 +87,10 @@ std::uint32_t Be32(const std::uint8_t* p) {
 constexpr std::uint32_t kPpp = 2;
 // Bytes of a frame OnMacTx reads: PPP, IPv4 and TCP headers with options.
 constexpr std::uint32_t kHeaderBytes = kPpp + 60 + 60;
-// With wire_trace also an SCTP DATA chunk header and the first 160 payload bytes.
-constexpr std::uint32_t kWireBytes = kHeaderBytes + 16 + 160;
+// With wire_trace also SCTP control chunks bundled before the DATA (a SACK
+// with up to 12 gap or duplicate entries), the DATA chunk header and the
+// first 160 payload bytes.
+constexpr std::uint32_t kWireBytes = kHeaderBytes + 64 + 16 + 160;
 
 // Bound trace sinks: ns-3 binds leading arguments to free functions.
 void MacTxSink(Collector* c, std::uint32_t link, std::uint32_t node, Ptr<const Packet> p) {
@@ -279,9 +294,10 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
                  payload, proto == kTcp ? TcpFlags(flags) : "", "", ""};
     if (has_l4 && payload > 0) {
       std::uint32_t at = payload_at;
-      // Skip a DATA chunk's header (type 0, 16 bytes) to show its message.
-      if (proto == kSctp && at < frame_size && bytes[at] == 0 && frame_size - at > 16) at += 16;
-      w.first_line = at < frame_size ? FirstLine(bytes + at, std::min<std::uint32_t>(160, frame_size - at)) : "";
+      // SCTP: the message starts after the first DATA chunk's header (type
+      // 0, 16 bytes); control chunks (a bundled SACK) come before it.
+      if (proto == kSctp) at = FirstSctpDataAt(bytes, at, have);
+      w.first_line = at < have ? FirstLine(bytes + at, std::min<std::uint32_t>(160, have - at)) : "";
     }
     if (!parts.empty()) {
       w.attribution = AttributionText(

@@ -147,6 +147,38 @@ TEST_F(SctpTransfer, DelayedSack)
     EXPECT_LT((sacks[1] - sent2).GetSeconds(), 0.030);
 }
 
+// RFC 9260 §6.2: DATA that goes out while a SACK is delayed carries that
+// SACK, first in its packet (control chunks before DATA, §6.10). The server
+// answers a 100-byte message 10 ms after it arrives: one packet with SACK
+// and DATA, and no SACK packet of its own 200 ms later. Before, the answer
+// went alone and the SACK followed at the timer: two packets, where TCP's
+// ACK rides on its data.
+TEST_F(SctpTransfer, DelayedSackRidesOnReturnData)
+{
+    Session s;
+    Simulator::Schedule(Seconds(0.5), [&] { s.client.sock->Send(Pattern(100, 0)); });
+    Simulator::Schedule(Seconds(0.52), [&] {
+        ASSERT_TRUE(s.sink.conn);
+        EXPECT_EQ(s.sink.conn->Send(Pattern(100, 1)), 100);
+    });
+    Simulator::Stop(Seconds(2));
+    Simulator::Run();
+    std::vector<const SeenPacket*> fromServer;
+    for (const auto& p : s.link.toClient->seen)
+    {
+        if (p.at > Seconds(0.5))
+        {
+            fromServer.push_back(&p);
+        }
+    }
+    ASSERT_EQ(fromServer.size(), 1u);
+    const auto& chunks = fromServer[0]->view.chunks;
+    ASSERT_EQ(chunks.size(), 2u);
+    EXPECT_EQ(chunks[0].type, sctp::CHUNK_SACK);
+    EXPECT_EQ(chunks[1].type, sctp::CHUNK_DATA);
+    EXPECT_EQ(s.client.sock->GetRxAvailable(), 100u);
+}
+
 // A lost chunk shows as a gap-ack block above the cumulative TSN; a resent
 // chunk the peer already had is reported as a duplicate TSN.
 TEST_F(SctpTransfer, SackGapBlocksAndDuplicates)

@@ -2727,7 +2727,16 @@ SctpSocket::TrySend()
     }
     if (dataAllowed && m_nextUnsent < m_outQueue.size())
     {
-        DecayIdleCwnd(PathAt(GetDataPathIndex()));
+        SctpPath& dataPath = PathAt(GetDataPathIndex());
+        DecayIdleCwnd(dataPath);
+        // §6.2: DATA received and not yet acknowledged (its SACK delayed) is
+        // acknowledged by a SACK bundled with the new DATA about to leave
+        // (control chunks first, §6.10), as TCP's ACK rides on its data,
+        // not by a SACK packet of its own up to SackTimeout later.
+        if (m_dataPacketsUnacked > 0 && m_rtxCount == 0 && dataPath.flightSize < dataPath.cwnd)
+        {
+            m_sackDue = true;
+        }
     }
     uint32_t packets = 0;
     uint32_t limit = m_packetLimit ? std::min(m_packetLimit, m_maxBurst) : m_maxBurst;
