@@ -179,6 +179,36 @@ TEST_F(SctpTransfer, DelayedSackRidesOnReturnData)
     EXPECT_EQ(s.client.sock->GetRxAvailable(), 100u);
 }
 
+// A return message whose DATA chunk fills a packet cannot take the delayed
+// SACK beside it: it leaves at once, alone, and the SACK keeps its timer.
+// (A first version of the bundling sent the SACK alone and stopped there:
+// the DATA waited for the next event on the association, a HEARTBEAT 30 s on.)
+TEST_F(SctpTransfer, FullSizeReturnDataLeavesWithoutTheSack)
+{
+    Session s;
+    const uint32_t full = 1500 - 20 - sctp::kCommonHeaderSize - sctp::kDataChunkHeaderSize;
+    Simulator::Schedule(Seconds(0.5), [&] { s.client.sock->Send(Pattern(100, 0)); });
+    Simulator::Schedule(Seconds(0.52), [&] {
+        ASSERT_TRUE(s.sink.conn);
+        EXPECT_EQ(s.sink.conn->Send(Pattern(full, 1)), int(full));
+    });
+    Simulator::Stop(Seconds(2));
+    Simulator::Run();
+    std::vector<const SeenPacket*> fromServer;
+    for (const auto& p : s.link.toClient->seen)
+    {
+        if (p.at > Seconds(0.5))
+        {
+            fromServer.push_back(&p);
+        }
+    }
+    ASSERT_GE(fromServer.size(), 1u);
+    EXPECT_TRUE(fromServer[0]->HasChunk(sctp::CHUNK_DATA));
+    EXPECT_FALSE(fromServer[0]->HasChunk(sctp::CHUNK_SACK));
+    EXPECT_LT(fromServer[0]->at, Seconds(0.54));
+    EXPECT_EQ(s.client.sock->GetRxAvailable(), full);
+}
+
 // A lost chunk shows as a gap-ack block above the cumulative TSN; a resent
 // chunk the peer already had is reported as a duplicate TSN.
 TEST_F(SctpTransfer, SackGapBlocksAndDuplicates)

@@ -2725,6 +2725,10 @@ SctpSocket::TrySend()
     {
         AbandonExpired(); // TR4: before transmitting or retransmitting
     }
+    // Set when a delayed SACK is sent now to ride on new DATA: if that DATA
+    // does not go in its packet after all, the SACK leaves alone and the
+    // loop goes on to the DATA.
+    bool sackForData = false;
     if (dataAllowed && m_nextUnsent < m_outQueue.size())
     {
         SctpPath& dataPath = PathAt(GetDataPathIndex());
@@ -2732,10 +2736,15 @@ SctpSocket::TrySend()
         // §6.2: DATA received and not yet acknowledged (its SACK delayed) is
         // acknowledged by a SACK bundled with the new DATA about to leave
         // (control chunks first, §6.10), as TCP's ACK rides on its data,
-        // not by a SACK packet of its own up to SackTimeout later.
-        if (m_dataPacketsUnacked > 0 && m_rtxCount == 0 && dataPath.flightSize < dataPath.cwnd)
+        // not by a SACK packet of its own up to SackTimeout later; but only
+        // when the first chunk fits beside it (a full-size fragment does not).
+        size_t sack = kSackHeaderSize + 4 * (m_rxAbove.size() + m_dupTsns.size());
+        size_t chunk = Pad4(kDataChunkHeaderSize + m_outQueue[m_nextUnsent].len);
+        if (!m_sackDue && m_dataPacketsUnacked > 0 && m_rtxCount == 0 && dataPath.flightSize < dataPath.cwnd &&
+            kCommonHeaderSize + sack + chunk <= dataPath.Mtu())
         {
             m_sackDue = true;
+            sackForData = true;
         }
     }
     uint32_t packets = 0;
@@ -2808,6 +2817,10 @@ SctpSocket::TrySend()
             {
                 StartT3IfIdle(m_txPath);
             }
+        }
+        else if (sackForData)
+        {
+            sackForData = false; // the SACK went alone: now the DATA
         }
         else
         {
