@@ -147,19 +147,15 @@ TEST_F(SctpTransfer, DelayedSack)
     EXPECT_LT((sacks[1] - sent2).GetSeconds(), 0.030);
 }
 
-// RFC 9260 §6.2: DATA that goes out while a SACK is delayed carries that
-// SACK, first in its packet (control chunks before DATA, §6.10). The server
-// answers a 100-byte message 10 ms after it arrives: one packet with SACK
-// and DATA, and no SACK packet of its own 200 ms later. Before, the answer
-// went alone and the SACK followed at the timer: two packets, where TCP's
-// ACK rides on its data.
-TEST_F(SctpTransfer, DelayedSackRidesOnReturnData)
+// The client sends 100 bytes at 0.5 s; the server answers with `reply`
+// bytes 20 ms later. Returns the packets the client received from 0.5 s on.
+static std::vector<const SeenPacket*>
+ExchangeAndCapture(Session& s, uint32_t reply)
 {
-    Session s;
-    Simulator::Schedule(Seconds(0.5), [&] { s.client.sock->Send(Pattern(100, 0)); });
-    Simulator::Schedule(Seconds(0.52), [&] {
+    Simulator::Schedule(Seconds(0.5), [&s] { s.client.sock->Send(Pattern(100, 0)); });
+    Simulator::Schedule(Seconds(0.52), [&s, reply] {
         ASSERT_TRUE(s.sink.conn);
-        EXPECT_EQ(s.sink.conn->Send(Pattern(100, 1)), 100);
+        EXPECT_EQ(s.sink.conn->Send(Pattern(reply, 1)), int(reply));
     });
     Simulator::Stop(Seconds(2));
     Simulator::Run();
@@ -171,6 +167,19 @@ TEST_F(SctpTransfer, DelayedSackRidesOnReturnData)
             fromServer.push_back(&p);
         }
     }
+    return fromServer;
+}
+
+// RFC 9260 §6.2: DATA that goes out while a SACK is delayed carries that
+// SACK, first in its packet (control chunks before DATA, §6.10). The server
+// answers a 100-byte message 10 ms after it arrives: one packet with SACK
+// and DATA, and no SACK packet of its own 200 ms later. Before, the answer
+// went alone and the SACK followed at the timer: two packets, where TCP's
+// ACK rides on its data.
+TEST_F(SctpTransfer, DelayedSackRidesOnReturnData)
+{
+    Session s;
+    auto fromServer = ExchangeAndCapture(s, 100);
     ASSERT_EQ(fromServer.size(), 1u);
     const auto& chunks = fromServer[0]->view.chunks;
     ASSERT_EQ(chunks.size(), 2u);
@@ -187,21 +196,7 @@ TEST_F(SctpTransfer, FullSizeReturnDataLeavesWithoutTheSack)
 {
     Session s;
     const uint32_t full = 1500 - 20 - sctp::kCommonHeaderSize - sctp::kDataChunkHeaderSize;
-    Simulator::Schedule(Seconds(0.5), [&] { s.client.sock->Send(Pattern(100, 0)); });
-    Simulator::Schedule(Seconds(0.52), [&] {
-        ASSERT_TRUE(s.sink.conn);
-        EXPECT_EQ(s.sink.conn->Send(Pattern(full, 1)), int(full));
-    });
-    Simulator::Stop(Seconds(2));
-    Simulator::Run();
-    std::vector<const SeenPacket*> fromServer;
-    for (const auto& p : s.link.toClient->seen)
-    {
-        if (p.at > Seconds(0.5))
-        {
-            fromServer.push_back(&p);
-        }
-    }
+    auto fromServer = ExchangeAndCapture(s, full);
     ASSERT_GE(fromServer.size(), 1u);
     EXPECT_TRUE(fromServer[0]->HasChunk(sctp::CHUNK_DATA));
     EXPECT_FALSE(fromServer[0]->HasChunk(sctp::CHUNK_SACK));
