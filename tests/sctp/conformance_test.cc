@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 using namespace ns3;
 using namespace sipim_test;
 
@@ -545,4 +547,81 @@ TEST_F(SctpConformance, InitInCookieEchoedAnsweredWithTieTags)
     ASSERT_GT(link.toServer->seen.size(), before);
     EXPECT_TRUE(link.toServer->seen[before].HasChunk(sctp::CHUNK_COOKIE_ACK));
     EXPECT_EQ(link.toServer->seen[before].view.vtag, 0x0DEFACEDu);
+}
+
+// Every attribute of ns3::SctpSocket set on a listener (each to a value other
+// than its default) is what the socket accepted from it reports. Proves that
+// an accepted association is configured as its listener for all attributes,
+// including any added later (the test walks the TypeId, so a new attribute is
+// covered without editing it; one of a type it cannot vary fails it). Failed
+// before the copy walked the TypeId: SwsAvoidance was not inherited.
+TEST_F(SctpConformance, AcceptedSocketInheritsEveryListenerAttribute)
+{
+    Link link;
+    Sink sink;
+    Client client;
+    sink.Start(link.Server(), 5000);
+    Ptr<SctpSocket> listener = sink.listener;
+    // A different value for each attribute, chosen by its type; a few need one
+    // that still lets the association come up.
+    const std::map<std::string, std::string> chosen = {
+        {"PathMtu", "1400"},
+        {"InitialCwnd", "6000"},
+        {"InitialSsthresh", "50000"},
+        {"InitialTsn", "4242"},
+        {"MaxBurst", "3"},
+        {"SackTimeout", "+150ms"},
+    };
+    std::vector<std::string> names;
+    TypeId tid = SctpSocket::GetTypeId();
+    for (uint32_t i = 0; i < tid.GetAttributeN(); ++i)
+    {
+        TypeId::AttributeInformation info = tid.GetAttribute(i);
+        names.push_back(info.name);
+        std::string now = info.initialValue->SerializeToString(info.checker);
+        std::string other;
+        if (auto it = chosen.find(info.name); it != chosen.end())
+        {
+            other = it->second;
+        }
+        else if (const auto* b = dynamic_cast<const BooleanValue*>(PeekPointer(info.initialValue)))
+        {
+            other = b->Get() ? "false" : "true";
+        }
+        else if (const auto* u = dynamic_cast<const UintegerValue*>(PeekPointer(info.initialValue)))
+        {
+            other = std::to_string(u->Get() + 1);
+        }
+        else if (const auto* d = dynamic_cast<const DoubleValue*>(PeekPointer(info.initialValue)))
+        {
+            other = std::to_string(d->Get() / 2);
+        }
+        else if (const auto* t = dynamic_cast<const TimeValue*>(PeekPointer(info.initialValue)))
+        {
+            other = std::to_string((t->Get() + MilliSeconds(7)).GetMilliSeconds()) + "ms";
+        }
+        Ptr<AttributeValue> v = info.checker->Create();
+        ASSERT_TRUE(!other.empty() && v->DeserializeFromString(other, info.checker))
+            << info.name << ": no other value for this attribute type; give one in `chosen`";
+        ASSERT_TRUE(listener->SetAttributeFailSafe(info.name, *v)) << info.name << " = " << other;
+        StringValue got;
+        listener->GetAttribute(info.name, got);
+        ASSERT_NE(got.Get(), now) << info.name << " still has its default";
+    }
+    ASSERT_GE(names.size(), 25u); // the walk saw the attributes
+
+    Simulator::Schedule(Seconds(0), [&] { client.Start(link.Client(), link.ServerAddress(5000)); });
+    Simulator::Stop(Seconds(1));
+    Simulator::Run();
+    ASSERT_TRUE(client.connected);
+    ASSERT_TRUE(sink.conn);
+    ASSERT_NE(sink.conn, listener);
+    for (const std::string& name : names)
+    {
+        StringValue want;
+        StringValue got;
+        listener->GetAttribute(name, want);
+        sink.conn->GetAttribute(name, got);
+        EXPECT_EQ(got.Get(), want.Get()) << name << " not inherited by the accepted socket";
+    }
 }

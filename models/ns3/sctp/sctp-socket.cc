@@ -949,30 +949,23 @@ SctpSocket::InitFromCookie(const CookieState& ck)
 void
 SctpSocket::CopyConfig(const SctpSocket& o)
 {
-    m_rtoInitial = o.m_rtoInitial;
-    m_rtoMin = o.m_rtoMin;
-    m_rtoMax = o.m_rtoMax;
-    m_rtoAlpha = o.m_rtoAlpha;
-    m_rtoBeta = o.m_rtoBeta;
-    m_maxBurst = o.m_maxBurst;
-    m_assocMaxRetrans = o.m_assocMaxRetrans;
-    m_pathMaxRetrans = o.m_pathMaxRetrans;
-    m_maxInitRetrans = o.m_maxInitRetrans;
-    m_sackTimeout = o.m_sackTimeout;
-    m_sackFreq = o.m_sackFreq;
-    m_hbInterval = o.m_hbInterval;
-    m_hbEnabled = o.m_hbEnabled;
-    m_cookieLife = o.m_cookieLife;
-    m_sndBufSize = o.m_sndBufSize;
-    m_rcvBufSize = o.m_rcvBufSize;
-    m_numOutStreams = o.m_numOutStreams;
-    m_maxInStreams = o.m_maxInStreams;
-    m_pathMtuAttr = o.m_pathMtuAttr;
-    m_initialCwndAttr = o.m_initialCwndAttr;
-    m_initialSsthreshAttr = o.m_initialSsthreshAttr;
-    m_initialTsnAttr = o.m_initialTsnAttr;
-    m_fastRtxThreshold = o.m_fastRtxThreshold;
-    m_prsctpEnabled = o.m_prsctpEnabled;
+    // Every attribute of the TypeId (and of its parents), so that a new one
+    // cannot be forgotten: an accepted socket is configured as its listener.
+    for (TypeId tid = GetTypeId(); tid != Object::GetTypeId(); tid = tid.GetParent())
+    {
+        for (uint32_t i = 0; i < tid.GetAttributeN(); ++i)
+        {
+            TypeId::AttributeInformation info = tid.GetAttribute(i);
+            if ((info.flags & TypeId::ATTR_GET) && (info.flags & TypeId::ATTR_SET))
+            {
+                Ptr<AttributeValue> v = info.checker->Create();
+                if (info.accessor->Get(&o, *v))
+                {
+                    info.accessor->Set(this, *v);
+                }
+            }
+        }
+    }
 }
 
 Ptr<SctpSocket>
