@@ -16,6 +16,8 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -379,10 +381,10 @@ Param(uint16_t type, std::vector<uint8_t> value, int length = -1)
 
 /// `node` gets, in place of the first packet starting with an INIT / INIT
 /// ACK (`type`) that `rx` (one of its devices' drop models) sees, a copy with
-/// `params` inserted before the chunk's own parameters (chunk length and
-/// CRC32c fixed up), handed to its SCTP as from `from` to `to` on IP
-/// interface `ifIndex`: a peer that sends those parameters. The rest of the
-/// exchange is the real one.
+/// `params` inserted before the chunk's own parameters (or after them, with
+/// atEnd; chunk length and CRC32c fixed up), handed to its SCTP as from
+/// `from` to `to` on IP interface `ifIndex`: a peer that sends those
+/// parameters. The rest of the exchange is the real one.
 inline void
 InsertInitParams(Ptr<SctpDropModel> rx,
                  Ptr<Node> node,
@@ -390,7 +392,8 @@ InsertInitParams(Ptr<SctpDropModel> rx,
                  SctpIpAddress from,
                  SctpIpAddress to,
                  uint8_t type,
-                 std::vector<uint8_t> params)
+                 std::vector<uint8_t> params,
+                 bool atEnd = false)
 {
     auto done = std::make_shared<bool>(false);
     rx->SetPredicate([=](const SeenPacket& p) {
@@ -401,8 +404,9 @@ InsertInitParams(Ptr<SctpDropModel> rx,
         *done = true;
         std::vector<uint8_t> b = p.bytes;
         const size_t fixedEnd = sctp::kCommonHeaderSize + sctp::kChunkHeaderSize + 16;
-        b.insert(b.begin() + long(fixedEnd), params.begin(), params.end());
-        uint16_t len = uint16_t(sctp::Get16(&b[14]) + params.size());
+        const size_t chunkEnd = sctp::kCommonHeaderSize + sctp::Pad4(sctp::Get16(&b[14]));
+        b.insert(b.begin() + long(atEnd ? chunkEnd : fixedEnd), params.begin(), params.end());
+        uint16_t len = uint16_t((atEnd ? sctp::Pad4(sctp::Get16(&b[14])) : sctp::Get16(&b[14])) + params.size());
         b[14] = uint8_t(len >> 8);
         b[15] = uint8_t(len);
         Resign(b);
@@ -534,6 +538,26 @@ RunCommand(const std::string& cmd)
     }
     pclose(f);
     return out;
+}
+
+/// Reads a pcap with tshark and expects every frame clean: CRC32c good, no
+/// malformed mark, no expert error. Returns the number of frames.
+inline int
+ExpectTsharkClean(const std::string& file)
+{
+    std::string out = RunCommand("tshark -r '" + file +
+                                 "' -o sctp.checksum:crc-32c -T fields -E separator='|' -e frame.number "
+                                 "-e sctp.checksum.status -e _ws.malformed -e _ws.expert.severity 2>&1");
+    int frames = 0;
+    for (const auto& f : FieldRows(out, 4))
+    {
+        ++frames;
+        EXPECT_EQ(f[1], "1") << "checksum not good in frame " << f[0];
+        EXPECT_TRUE(f[2].empty()) << "malformed frame " << f[0];
+        // Expert severity 8388608 = error.
+        EXPECT_EQ(f[3].find("8388608"), std::string::npos) << "expert error in frame " << f[0];
+    }
+    return frames;
 }
 
 } // namespace sipim_test

@@ -744,6 +744,7 @@ SctpSocket::SendInitAck(const InitChunk& init,
     {
         NS_LOG_INFO(this << " peer supports no IPv4 addresses: INIT ACK lists none");
     }
+    m_stats.unrecognizedParamsReported += init.unrecognized.size();
     PacketBuilder b;
     b.Begin(m_localPort, srcPort, init.initTag);
     b.AddInit(CHUNK_INIT_ACK,
@@ -921,6 +922,31 @@ SctpSocket::HandleInitAck(const ChunkView& c)
     SetState(SCTP_COOKIE_ECHOED);
     m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
     m_builder.AddCookieEcho(m_cookieEcho.data(), m_cookieEcho.size());
+    if (!ia.unrecognized.empty())
+    {
+        // §3.2.2: unrecognised parameters of the INIT ACK whose type bits ask
+        // for a report go back in an ERROR "Unrecognized Parameters" bundled
+        // after the COOKIE ECHO (which must be first). Sent once: a COOKIE
+        // ECHO retransmitted by T1 goes alone. One that would not fit the
+        // packet is not sent (§3.2.2 allows it later, after the COOKIE ACK:
+        // not implemented), only logged.
+        size_t errorBytes = kChunkHeaderSize + 4;
+        for (const auto& u : ia.unrecognized)
+        {
+            errorBytes += Pad4(u.second);
+        }
+        if (m_builder.Size() + errorBytes <= m_path.Mtu())
+        {
+            m_builder.AddParamsCause(CHUNK_ERROR, 0, CAUSE_UNRECOGNIZED_PARAMS, ia.unrecognized);
+            m_stats.unrecognizedParamsReported += ia.unrecognized.size();
+        }
+        else
+        {
+            NS_LOG_WARN(this << " " << ia.unrecognized.size()
+                             << " unrecognised INIT ACK parameters not reported: the ERROR does "
+                                "not fit beside the COOKIE ECHO");
+        }
+    }
     Transmit(m_builder);
     m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
 }

@@ -197,6 +197,10 @@ class SctpSocket : public Socket
         // INIT / INIT ACK parameters of a known type with a wrong length
         // (IPv4 / IPv6 Address, Supported Address Types): skipped, logged.
         uint64_t initParamsMalformed = 0;
+        // Unrecognised INIT / INIT ACK parameters reported to the peer
+        // (§3.2.1 type bits x1): in the INIT ACK, or in an ERROR bundled
+        // with the COOKIE ECHO.
+        uint64_t unrecognizedParamsReported = 0;
         // PR-SCTP (RFC 3758). Messages abandoned when their lifetime expired
         // (all of them, and of those the ones never sent at all);
         uint64_t messagesAbandoned = 0;

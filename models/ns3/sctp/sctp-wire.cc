@@ -567,6 +567,28 @@ PacketBuilder::AddCause(uint8_t type, uint8_t flags, uint16_t code, const uint8_
     EndChunk(s); // one cause: the chunk ends where the cause ends, then pads
 }
 
+void
+PacketBuilder::AddParamsCause(uint8_t type,
+                              uint8_t flags,
+                              uint16_t code,
+                              const std::vector<std::pair<const uint8_t*, size_t>>& params)
+{
+    size_t s = BeginChunk(type, flags);
+    size_t cause = m_buf.size();
+    Put16(code);
+    Put16(0);
+    for (const auto& [p, n] : params)
+    {
+        m_buf.resize(s + Pad4(m_buf.size() - s), 0); // padding between TLVs
+        PutBytes(p, n);
+    }
+    // As tshark reads it: the last TLV's padding is the chunk's, not the cause's.
+    uint16_t len = uint16_t(m_buf.size() - cause);
+    m_buf[cause + 2] = uint8_t(len >> 8);
+    m_buf[cause + 3] = uint8_t(len);
+    EndChunk(s);
+}
+
 const std::vector<uint8_t>&
 PacketBuilder::Finish()
 {

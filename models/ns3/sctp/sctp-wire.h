@@ -55,6 +55,7 @@ enum CauseCode : uint16_t
     CAUSE_OUT_OF_RESOURCE = 4,
     CAUSE_UNRECOGNIZED_CHUNK = 6,
     CAUSE_INVALID_PARAM = 7,
+    CAUSE_UNRECOGNIZED_PARAMS = 8,
     CAUSE_NO_USER_DATA = 9,
     CAUSE_COOKIE_IN_SHUTDOWN = 10,
     CAUSE_PROTOCOL_VIOLATION = 13,
@@ -171,7 +172,8 @@ struct InitChunk
     // Address != 20, Supported Address Types without types or with an odd
     // byte count, Forward-TSN-Supported != 4), by type, in order. They are skipped, the rest is read.
     std::vector<uint16_t> malformed;
-    // Parameters with the upper bits of the type asking for a report (§3.2.1).
+    // Parameters with the upper bits of the type asking for a report (§3.2.1):
+    // each whole TLV (type, length, value; the length field's bytes, no padding).
     std::vector<std::pair<const uint8_t*, size_t>> unrecognized;
     bool stopProcessing = false; // an unrecognised parameter with action 00/01
 };
@@ -290,6 +292,13 @@ class PacketBuilder
     void AddEmpty(uint8_t type, uint8_t flags);
     /// ERROR or ABORT with one cause.
     void AddCause(uint8_t type, uint8_t flags, uint16_t code, const uint8_t* info, size_t len);
+    /// ERROR or ABORT with one cause whose information is the given parameter
+    /// TLVs, padded to 4 bytes between them (§3.3.10.8 Unrecognized
+    /// Parameters); the last one's padding is the chunk's.
+    void AddParamsCause(uint8_t type,
+                        uint8_t flags,
+                        uint16_t code,
+                        const std::vector<std::pair<const uint8_t*, size_t>>& params);
 
     /// Writes the CRC32c and returns the finished packet.
     const std::vector<uint8_t>& Finish();
