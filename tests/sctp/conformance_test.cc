@@ -137,28 +137,33 @@ CookieInAnswerToInit(Link& link, uint16_t clientPort, uint32_t initTag, sctp::In
     return ck;
 }
 
-/// A client connects to a listener on port 5000 and gets the server's INIT
-/// ACK with `params` added (before its own parameters, or after them with
-/// atEnd); run for 1 s. With a pcap name, the client's device is recorded.
+/// A client connects to a listener on port 5000, and the server's INIT ACK
+/// (or, with `type` CHUNK_INIT, the client's INIT) arrives with `params`
+/// added (before its own parameters, or after them with atEnd); run for 1 s.
+/// With a pcap name, the client's device is recorded.
 struct InitAckWithParams
 {
     Link link;
     Sink sink;
     Client client;
 
-    InitAckWithParams(std::vector<uint8_t> params, bool atEnd, const std::string& pcap = "")
+    InitAckWithParams(std::vector<uint8_t> params,
+                      bool atEnd,
+                      const std::string& pcap = "",
+                      uint8_t type = sctp::CHUNK_INIT_ACK)
     {
         if (!pcap.empty())
         {
             PointToPointHelper().EnablePcap(pcap, link.devices.Get(0), false, true);
         }
         sink.Start(link.Server(), 5000);
-        InsertInitParams(link.toClient,
-                         link.Client(),
+        const bool toServer = type == sctp::CHUNK_INIT;
+        InsertInitParams(toServer ? link.toServer : link.toClient,
+                         link.nodes.Get(toServer ? 1 : 0),
                          1,
-                         link.ifaces.GetAddress(1),
-                         link.ifaces.GetAddress(0),
-                         sctp::CHUNK_INIT_ACK,
+                         link.ifaces.GetAddress(toServer ? 0 : 1),
+                         link.ifaces.GetAddress(toServer ? 1 : 0),
+                         type,
                          std::move(params),
                          atEnd);
         Simulator::Schedule(Seconds(0), [this] { client.Start(link.Client(), link.ServerAddress(5000)); });
@@ -775,4 +780,132 @@ TEST_F(SctpConformance, TsharkDissectsUnrecognizedParametersError)
                                  "' -Y 'sctp.chunk_type == 9' -T fields -e sctp.chunk_type "
                                  "-e sctp.cause_code -e sctp.parameter_type 2>/dev/null");
     EXPECT_NE(err.find("10,9\t0x0008\t0xcabd"), std::string::npos) << err;
+}
+
+namespace
+{
+
+/// A Host Name Address parameter (type 11): "h.example" and its NUL (14 bytes, unpadded).
+std::vector<uint8_t>
+HostNameParam()
+{
+    std::string name = "h.example";
+    std::vector<uint8_t> v(name.begin(), name.end());
+    v.push_back(0);
+    std::vector<uint8_t> p = Param(sctp::PARAM_HOST_NAME_ADDRESS, v);
+    p.resize(4 + v.size());
+    return p;
+}
+
+/// The ABORT chunks among `seen`: (packet's verification tag, chunk flags, causes).
+struct SeenAbort
+{
+    uint32_t vtag = 0;
+    uint8_t flags = 0;
+    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> causes;
+};
+
+std::vector<SeenAbort>
+Aborts(const std::vector<SeenPacket>& seen)
+{
+    std::vector<SeenAbort> out;
+    for (const SeenPacket& p : seen)
+    {
+        for (const auto& c : p.view.chunks)
+        {
+            std::vector<sctp::ErrorCause> causes;
+            if (c.type == sctp::CHUNK_ABORT && sctp::DecodeCauses(c, causes).Ok())
+            {
+                SeenAbort a;
+                a.vtag = p.view.vtag;
+                a.flags = c.flags;
+                for (const auto& k : causes)
+                {
+                    a.causes.emplace_back(k.code, std::vector<uint8_t>(k.info, k.info + k.infoLen));
+                }
+                out.push_back(a);
+            }
+        }
+    }
+    return out;
+}
+
+/// `seen` holds one ABORT: tag `vtag`, T bit clear, one "Unresolvable
+/// Address" cause carrying HostNameParam().
+void
+ExpectUnresolvableAbort(const std::vector<SeenPacket>& seen, uint32_t vtag)
+{
+    auto aborts = Aborts(seen);
+    ASSERT_EQ(aborts.size(), 1u);
+    EXPECT_EQ(aborts[0].vtag, vtag);
+    EXPECT_EQ(aborts[0].flags, 0u);
+    ASSERT_EQ(aborts[0].causes.size(), 1u);
+    EXPECT_EQ(aborts[0].causes[0].first, sctp::CAUSE_UNRESOLVABLE_ADDRESS);
+    EXPECT_EQ(aborts[0].causes[0].second, HostNameParam());
+}
+
+} // namespace
+
+// §5.1.2 / §3.3.2.1: an INIT with a Host Name Address is answered with an
+// ABORT (the INIT's Initiate Tag, T bit clear) whose "Unresolvable Address"
+// cause (5) carries the parameter; no INIT ACK, no association, and the
+// listener keeps listening (a plain INIT afterwards sets one up). tshark
+// dissects the ABORT cleanly. Failed before: the parameter was an unknown
+// one (type bits 00) that only stopped the reading of the INIT, which was
+// then accepted.
+TEST_F(SctpConformance, InitWithHostNameAddressIsAborted)
+{
+    const std::string file = std::string(SIPIM_BINARY_DIR) + "/sctp-hostname-abort.pcap";
+    {
+        InitAckWithParams s(HostNameParam(), false, file, sctp::CHUNK_INIT);
+        EXPECT_FALSE(s.client.connected);
+        EXPECT_TRUE(s.client.failed);
+        EXPECT_FALSE(s.sink.conn);
+        EXPECT_EQ(s.sink.listener->GetState(), SCTP_LISTEN);
+        EXPECT_EQ(s.sink.listener->GetStats().hostNameAborts, 1u);
+        for (const SeenPacket& p : s.link.toClient->seen)
+        {
+            EXPECT_FALSE(p.HasChunk(sctp::CHUNK_INIT_ACK));
+        }
+        // The INIT's Initiate Tag.
+        ExpectUnresolvableAbort(s.link.toClient->seen,
+                                sctp::Get32(s.link.toServer->seen.at(0).view.chunks.at(0).value));
+
+        Client second;
+        Simulator::Schedule(Seconds(0), [&] { second.Start(s.link.Client(), s.link.ServerAddress(5000)); });
+        Simulator::Stop(Seconds(1));
+        Simulator::Run();
+        EXPECT_TRUE(second.connected);
+        ASSERT_TRUE(s.sink.conn);
+        EXPECT_EQ(s.sink.conn->GetState(), SCTP_ESTABLISHED);
+        Simulator::Destroy();
+    }
+    if (HaveTshark())
+    {
+        EXPECT_GE(ExpectTsharkClean(file), 5);
+        std::string abort = RunCommand("tshark -r '" + file +
+                                       "' -Y 'sctp.chunk_type == 6' -T fields -e sctp.cause_code "
+                                       "-e sctp.parameter_type 2>/dev/null");
+        EXPECT_EQ(abort, "0x0005\t0x000b\n");
+    }
+}
+
+// §5.1.2 / §3.3.2.1 for the INIT ACK: a Host Name Address in it makes the
+// initiator send an ABORT (the INIT ACK's Initiate Tag) with the
+// "Unresolvable Address" cause carrying the parameter, and give up the
+// connection; the listener has no association. Failed before: the
+// parameter stopped the reading of the INIT ACK before its State Cookie, and
+// the initiator gave up without sending anything.
+TEST_F(SctpConformance, InitAckWithHostNameAddressIsAborted)
+{
+    InitAckWithParams s(HostNameParam(), false);
+    EXPECT_FALSE(s.client.connected);
+    EXPECT_TRUE(s.client.failed);
+    EXPECT_EQ(s.client.sock->GetState(), SCTP_CLOSED);
+    EXPECT_EQ(s.client.sock->GetStats().hostNameAborts, 1u);
+    EXPECT_FALSE(s.sink.conn);
+    EXPECT_FALSE(s.Echo());
+    // The INIT ACK's Initiate Tag.
+    ExpectUnresolvableAbort(s.link.toServer->seen,
+                            sctp::Get32(s.link.toClient->seen.at(0).view.chunks.at(0).value));
 }

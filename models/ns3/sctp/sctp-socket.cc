@@ -784,6 +784,23 @@ SctpSocket::HandleInit(const ChunkView& c,
         m_sctp->SendPacket(b.Finish(), dst, src);
         return;
     }
+    if (init.hostNameAddress && m_state != SCTP_CLOSED && m_state != SCTP_SHUTDOWN_ACK_SENT)
+    {
+        // §5.1.2 / §3.3.2.1: a Host Name Address MUST be answered with an
+        // ABORT, here with an "Unresolvable Address" cause carrying it. No
+        // INIT ACK, nothing asked of the application, no state changes: a
+        // listener keeps listening, an association (§5.2.2) stands.
+        NS_LOG_INFO(this << " INIT from " << src << " with a Host Name Address: ABORT");
+        ++m_stats.hostNameAborts;
+        PacketBuilder b;
+        b.Begin(pkt.dstPort, pkt.srcPort, init.initTag);
+        b.AddParamsCause(CHUNK_ABORT,
+                         0,
+                         CAUSE_UNRESOLVABLE_ADDRESS,
+                         {{init.hostNameAddress, init.hostNameAddressLen}});
+        m_sctp->SendPacket(b.Finish(), dst, src);
+        return;
+    }
     switch (m_state)
     {
     case SCTP_LISTEN:
@@ -897,6 +914,20 @@ SctpSocket::HandleInitAck(const ChunkView& c)
     }
     InitChunk ia;
     WireStatus st = DecodeInit(c, ia, m_prsctpEnabled);
+    if (st.Ok() && ia.initTag != 0 && ia.hostNameAddress)
+    {
+        // §5.1.2 / §3.3.2.1: MUST ABORT; the cause carries the parameter.
+        NS_LOG_INFO(this << " INIT ACK with a Host Name Address: ABORT");
+        ++m_stats.hostNameAborts;
+        m_builder.Begin(m_localPort, m_peerPort, ia.initTag);
+        m_builder.AddParamsCause(CHUNK_ABORT,
+                                 0,
+                                 CAUSE_UNRESOLVABLE_ADDRESS,
+                                 {{ia.hostNameAddress, ia.hostNameAddressLen}});
+        Transmit(m_builder);
+        CloseAssociation(CloseReason::ConnectFailed);
+        return;
+    }
     if (!st.Ok() || ia.initTag == 0 || !ia.cookie || ia.outStreams == 0 || ia.inStreams == 0)
     {
         NS_LOG_WARN(this << " bad INIT ACK: " << (st.Ok() ? "missing or invalid parameter" : st.ToString()));

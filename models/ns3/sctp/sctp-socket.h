@@ -201,6 +201,9 @@ class SctpSocket : public Socket
         // (§3.2.1 type bits x1): in the INIT ACK, or in an ERROR bundled
         // with the COOKIE ECHO.
         uint64_t unrecognizedParamsReported = 0;
+        // INITs / INIT ACKs with a Host Name Address answered with an ABORT
+        // "Unresolvable Address" (§5.1.2).
+        uint64_t hostNameAborts = 0;
         // PR-SCTP (RFC 3758). Messages abandoned when their lifetime expired
         // (all of them, and of those the ones never sent at all);
         uint64_t messagesAbandoned = 0;

@@ -228,6 +228,12 @@ DecodeInit(const ChunkView& c, InitChunk& out, bool forwardTsnKnown)
             break;
         case PARAM_COOKIE_PRESERVATIVE:
             break; // a stale cookie simply triggers a new INIT
+        case PARAM_HOST_NAME_ADDRESS:
+            // §5.1.2: the association is refused (ABORT), so nothing after
+            // it matters.
+            out.hostNameAddress = c.value + off;
+            out.hostNameAddressLen = plen;
+            return {};
         default:
             // Upper two bits say what to do with an unknown parameter (§3.2.1).
             if (type & 0x4000)

@@ -42,6 +42,7 @@ enum ParamType : uint16_t
     PARAM_STATE_COOKIE = 7,
     PARAM_UNRECOGNIZED = 8,
     PARAM_COOKIE_PRESERVATIVE = 9,
+    PARAM_HOST_NAME_ADDRESS = 11,
     PARAM_SUPPORTED_ADDRESS_TYPES = 12,
     PARAM_FORWARD_TSN_SUPPORTED = 0xC000, // RFC 3758 §3.1, length 4
 };
@@ -53,6 +54,7 @@ enum CauseCode : uint16_t
     CAUSE_MISSING_PARAM = 2,
     CAUSE_STALE_COOKIE = 3,
     CAUSE_OUT_OF_RESOURCE = 4,
+    CAUSE_UNRESOLVABLE_ADDRESS = 5,
     CAUSE_UNRECOGNIZED_CHUNK = 6,
     CAUSE_INVALID_PARAM = 7,
     CAUSE_UNRECOGNIZED_PARAMS = 8,
@@ -176,6 +178,11 @@ struct InitChunk
     // each whole TLV (type, length, value; the length field's bytes, no padding).
     std::vector<std::pair<const uint8_t*, size_t>> unrecognized;
     bool stopProcessing = false; // an unrecognised parameter with action 00/01
+    // Host Name Address (§3.3.2.1, type 11): its whole TLV (the first one).
+    // §5.1.2: the receiver MUST answer with an ABORT, so the parameters
+    // after it are not read.
+    const uint8_t* hostNameAddress = nullptr;
+    size_t hostNameAddressLen = 0;
 };
 
 struct SackChunk
@@ -294,7 +301,8 @@ class PacketBuilder
     void AddCause(uint8_t type, uint8_t flags, uint16_t code, const uint8_t* info, size_t len);
     /// ERROR or ABORT with one cause whose information is the given parameter
     /// TLVs, padded to 4 bytes between them (§3.3.10.8 Unrecognized
-    /// Parameters); the last one's padding is the chunk's.
+    /// Parameters, §3.3.10.5 Unresolvable Address); the last one's padding
+    /// is the chunk's.
     void AddParamsCause(uint8_t type,
                         uint8_t flags,
                         uint16_t code,
