@@ -233,11 +233,11 @@ TEST_F(SctpIpv6, NoListenerAnswersAbort)
 
 // Proves that Address parameters an IPv6 association cannot use are counted,
 // neither dropped unseen nor fatal: an INIT over IPv6 listing an IPv4 Address
-// (no mixed associations) and then an IPv6 Address (no IPv6 multihoming; type
-// 6 is decoded, its type bits no longer stop the INIT's processing) sets up
-// the usual one-path association, and the listener counts both in
-// peerAddressesIgnored (before, the IPv4 one was left out of the IPv6
-// cookie without a count, and the IPv6 one was not seen at all).
+// (no mixed associations) and then an IPv6 Address sets up the association,
+// the listener counts the IPv4 one in peerAddressesIgnored (before, it was
+// left out of the IPv6 cookie without a count), and the IPv6 one is read
+// after it: since IPv6 multihoming it is a second path, unconfirmed (§5.4:
+// no route, so no HEARTBEAT ACK and no data there).
 TEST_F(SctpIpv6, InitAddressParametersCountedAsIgnored)
 {
     Session6 s;
@@ -257,8 +257,11 @@ TEST_F(SctpIpv6, InitAddressParametersCountedAsIgnored)
     ASSERT_TRUE(s.client.connected);
     ASSERT_TRUE(s.sink.conn);
     EXPECT_EQ(s.sink.got.size(), 1u);
-    EXPECT_EQ(s.sink.conn->GetPathCount(), 1u);
-    EXPECT_EQ(s.sink.listener->GetStats().peerAddressesIgnored, 2u);
+    ASSERT_EQ(s.sink.conn->GetPathCount(), 2u);
+    EXPECT_EQ(s.sink.conn->GetPath(1).address, SctpIpAddress(Ipv6Address("2020:2020:2020:2020:2020:2020:2020:2020")));
+    EXPECT_FALSE(s.sink.conn->GetPath(1).confirmed);
+    EXPECT_EQ(s.sink.conn->GetDataPathIndex(), 0u);
+    EXPECT_EQ(s.sink.listener->GetStats().peerAddressesIgnored, 1u);
     EXPECT_EQ(s.sink.listener->GetStats().initParamsMalformed, 0u);
 }
 

@@ -23,17 +23,22 @@ namespace
 constexpr uint16_t kPort = 5000;
 
 /// Node 0 (client): 10.1.1.1 on link 0, 10.1.2.1 on link 1; node 1 (server):
-/// 10.1.1.2 and 10.1.2.2. rx[l][n] sees (and, while down[l], drops) every
-/// SCTP packet node n receives on link l: a link is cut both ways at once.
+/// 10.1.1.2 and 10.1.2.2 (with ipv6: 2001:db8:1::1, 2001:db8:2::1 and
+/// 2001:db8:1::2, 2001:db8:2::2 instead). rx[l][n] sees (and, while down[l],
+/// drops) every SCTP packet node n receives on link l: a link is cut both
+/// ways at once.
 struct TwoLinks
 {
     NodeContainer nodes;
     NetDeviceContainer dev[2];
     Ipv4InterfaceContainer ifs[2];
+    Ipv6InterfaceContainer ifs6[2];
+    bool ipv6 = false;
     Ptr<SctpDropModel> rx[2][2];
     std::shared_ptr<std::array<bool, 2>> down = std::make_shared<std::array<bool, 2>>();
 
-    TwoLinks()
+    explicit TwoLinks(bool v6 = false)
+        : ipv6(v6)
     {
         nodes.Create(2);
         PointToPointHelper p2p;
@@ -47,11 +52,22 @@ struct TwoLinks
         SctpHelper sctp;
         sctp.Install(nodes);
         sctp.AssignStreams(nodes, 1);
-        Ipv4AddressHelper addr;
-        addr.SetBase("10.1.1.0", "255.255.255.0");
-        ifs[0] = addr.Assign(dev[0]);
-        addr.SetBase("10.1.2.0", "255.255.255.0");
-        ifs[1] = addr.Assign(dev[1]);
+        if (ipv6)
+        {
+            Ipv6AddressHelper addr6;
+            addr6.SetBase(Ipv6Address("2001:db8:1::"), Ipv6Prefix(64));
+            ifs6[0] = addr6.Assign(dev[0]);
+            addr6.SetBase(Ipv6Address("2001:db8:2::"), Ipv6Prefix(64));
+            ifs6[1] = addr6.Assign(dev[1]);
+        }
+        else
+        {
+            Ipv4AddressHelper addr;
+            addr.SetBase("10.1.1.0", "255.255.255.0");
+            ifs[0] = addr.Assign(dev[0]);
+            addr.SetBase("10.1.2.0", "255.255.255.0");
+            ifs[1] = addr.Assign(dev[1]);
+        }
         for (int l = 0; l < 2; ++l)
         {
             for (int n = 0; n < 2; ++n)
@@ -70,6 +86,20 @@ struct TwoLinks
     std::vector<Ipv4Address> Both(int node) const
     {
         return {Addr(node, 0), Addr(node, 1)};
+    }
+    /// Node's global IPv6 address on the link (index 0 is the link-local one).
+    Ipv6Address Addr6(int node, int link) const
+    {
+        return ifs6[link].GetAddress(node, 1);
+    }
+    std::vector<Ipv6Address> Both6(int node) const
+    {
+        return {Addr6(node, 0), Addr6(node, 1)};
+    }
+    /// The node's address on the link in the links' IP version.
+    SctpIpAddress Ip(int node, int link) const
+    {
+        return ipv6 ? SctpIpAddress(Addr6(node, link)) : SctpIpAddress(Addr(node, link));
     }
     /// DATA packets node n received on link l at or after t.
     size_t DataPackets(int l, int n, Time t = Time(0)) const
@@ -106,12 +136,21 @@ struct MultiSession
     Time tick = MilliSeconds(10);
     uint32_t size = 1000;
 
-    explicit MultiSession(bool multi = true, bool multiServer = true)
+    explicit MultiSession(bool multi = true, bool multiServer = true, bool ipv6 = false)
+        : net(ipv6)
     {
         sink.listener = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(net.nodes.Get(1)));
-        int rc = multi && multiServer
-                     ? sink.listener->BindAddresses(net.Both(1), kPort)
-                     : sink.listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
+        int rc;
+        if (multi && multiServer)
+        {
+            rc = ipv6 ? sink.listener->BindAddresses(net.Both6(1), kPort)
+                      : sink.listener->BindAddresses(net.Both(1), kPort);
+        }
+        else
+        {
+            rc = ipv6 ? sink.listener->Bind(Inet6SocketAddress(Ipv6Address::GetAny(), kPort))
+                      : sink.listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
+        }
         EXPECT_EQ(rc, 0);
         sink.listener->Listen();
         sink.listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
@@ -120,7 +159,9 @@ struct MultiSession
             client.sock = DynamicCast<SctpSocket>(SctpHelper::CreateSocket(net.nodes.Get(0)));
             if (multi)
             {
-                EXPECT_EQ(client.sock->BindAddresses(net.Both(0), 0), 0);
+                EXPECT_EQ(net.ipv6 ? client.sock->BindAddresses(net.Both6(0), 0)
+                                   : client.sock->BindAddresses(net.Both(0), 0),
+                          0);
             }
             client.sock->SetConnectCallback(MakeCallback(&Client::Ok, &client),
                                             MakeCallback(&Client::Fail, &client));
@@ -131,7 +172,14 @@ struct MultiSession
                 MakeCallback(&MultiSession::PathState, this));
             client.sock->TraceConnectWithoutContext("State",
                                                     MakeCallback(&MultiSession::StateChange, this));
-            client.sock->Connect(InetSocketAddress(net.Addr(1, 0), kPort));
+            if (net.ipv6)
+            {
+                client.sock->Connect(Inet6SocketAddress(net.Addr6(1, 0), kPort));
+            }
+            else
+            {
+                client.sock->Connect(InetSocketAddress(net.Addr(1, 0), kPort));
+            }
         });
     }
     void PathState(Address a, bool active)
@@ -187,11 +235,12 @@ struct MultiSession
             last[r.sid] = k;
         }
     }
-    bool SawPathEvent(Ipv4Address a, bool active, Time* at = nullptr) const
+    bool SawPathEvent(const SctpIpAddress& ip, bool active, Time* at = nullptr) const
     {
+        const Address a = std::visit([](const auto& x) { return Address(x); }, ip);
         for (const auto& [t, e] : pathEvents)
         {
-            if (e.first == Address(a) && e.second == active)
+            if (e.first == a && e.second == active)
             {
                 if (at)
                 {
@@ -296,14 +345,41 @@ class SctpMultihoming : public ::testing::Test
     }
 };
 
-// Proves §5.1.2 / §3.3.2.1: a multihomed INIT and INIT ACK list both of their
-// sender's addresses as IPv4 Address parameters, the cookie (now carrying the
-// client's second address) verifies, and each side ends with two paths, the
+namespace
+{
+
+/// The peer addresses an INIT / INIT ACK lists, of one IP version.
+std::vector<SctpIpAddress>
+Listed(const sctp::InitChunk& init, bool ipv6)
+{
+    std::vector<SctpIpAddress> out;
+    for (uint32_t a : init.ipv4Addresses)
+    {
+        if (!ipv6)
+        {
+            out.emplace_back(Ipv4Address(a));
+        }
+    }
+    for (std::array<uint8_t, 16> a : init.ipv6Addresses)
+    {
+        if (ipv6)
+        {
+            out.emplace_back(Ipv6Address(a.data()));
+        }
+    }
+    return out;
+}
+
+// (The body of the tests for IPv4 and IPv6.) Proves §5.1.2 / §3.3.2.1: a
+// multihomed INIT and INIT ACK list both of their sender's addresses as IPv4
+// (IPv6) Address parameters, the cookie (now carrying the client's second
+// address) verifies, and each side ends with two paths, the
 // address it connected to / heard from first as the primary, the other
 // confirmed by a HEARTBEAT (§5.4). No DATA goes to the secondary meanwhile.
-TEST_F(SctpMultihoming, InitAndInitAckCarryBothAddressesAndBothSidesHaveTwoPaths)
+void
+HandshakeListsBothAddresses(bool ipv6)
 {
-    MultiSession m;
+    MultiSession m(true, true, ipv6);
     m.StartSending(Seconds(0.5), 50);
     Simulator::Stop(Seconds(5));
     Simulator::Run();
@@ -311,18 +387,20 @@ TEST_F(SctpMultihoming, InitAndInitAckCarryBothAddressesAndBothSidesHaveTwoPaths
     ASSERT_TRUE(m.sink.conn);
     std::vector<uint8_t> k1, k2;
     sctp::InitChunk init = FirstInit(m.net, 0, 1, sctp::CHUNK_INIT, k1);
-    EXPECT_EQ(init.ipv4Addresses,
-              (std::vector<uint32_t>{m.net.Addr(0, 0).Get(), m.net.Addr(0, 1).Get()}));
+    EXPECT_EQ(Listed(init, ipv6), (std::vector<SctpIpAddress>{m.net.Ip(0, 0), m.net.Ip(0, 1)}));
     sctp::InitChunk ack = FirstInit(m.net, 0, 0, sctp::CHUNK_INIT_ACK, k2);
-    EXPECT_EQ(ack.ipv4Addresses,
-              (std::vector<uint32_t>{m.net.Addr(1, 0).Get(), m.net.Addr(1, 1).Get()}));
-    EXPECT_EQ(ack.cookieLen, sctp::kCookieSize + 4u); // one extra peer address
+    EXPECT_EQ(Listed(ack, ipv6), (std::vector<SctpIpAddress>{m.net.Ip(1, 0), m.net.Ip(1, 1)}));
+    // Only the association's own version is listed (no mixed associations).
+    EXPECT_TRUE(Listed(init, !ipv6).empty() && Listed(ack, !ipv6).empty());
+    // One extra peer address: version 3 (IPv4) or 4 (IPv6).
+    EXPECT_EQ(ack.cookieLen, ipv6 ? sctp::kCookie6Size + 16u : sctp::kCookieSize + 4u);
+    EXPECT_EQ(ack.cookie[0], ipv6 ? 4 : 3);
     for (auto [sock, peer] : {std::pair{m.client.sock, 1}, std::pair{m.sink.conn, 0}})
     {
         ASSERT_EQ(sock->GetPathCount(), 2u);
-        EXPECT_EQ(sock->GetPath(0).address, SctpIpAddress(m.net.Addr(peer, 0)));
-        EXPECT_EQ(sock->GetPath(1).address, SctpIpAddress(m.net.Addr(peer, 1)));
-        EXPECT_EQ(sock->GetPath(1).local, SctpIpAddress(m.net.Addr(1 - peer, 1)));
+        EXPECT_EQ(sock->GetPath(0).address, m.net.Ip(peer, 0));
+        EXPECT_EQ(sock->GetPath(1).address, m.net.Ip(peer, 1));
+        EXPECT_EQ(sock->GetPath(1).local, m.net.Ip(1 - peer, 1));
         EXPECT_TRUE(sock->GetPath(1).confirmed);
         EXPECT_TRUE(sock->GetPath(0).active && sock->GetPath(1).active);
         EXPECT_EQ(sock->GetDataPathIndex(), 0u);
@@ -330,6 +408,20 @@ TEST_F(SctpMultihoming, InitAndInitAckCarryBothAddressesAndBothSidesHaveTwoPaths
     EXPECT_EQ(m.sink.got.size(), 50u);
     EXPECT_EQ(m.net.DataPackets(1, 1), 0u) << "DATA on the secondary link";
     EXPECT_GT(m.net.DataPackets(0, 1), 0u);
+}
+
+} // namespace
+
+TEST_F(SctpMultihoming, InitAndInitAckCarryBothAddressesAndBothSidesHaveTwoPaths)
+{
+    HandshakeListsBothAddresses(false);
+}
+
+// The same over IPv6 (IPv6 Address parameters, cookie version 4). Failed
+// before IPv6 multihoming: the parameters were ignored, one path each side.
+TEST_F(SctpMultihoming, Ipv6InitAndInitAckCarryBothAddressesAndBothSidesHaveTwoPaths)
+{
+    HandshakeListsBothAddresses(true);
 }
 
 // Proves §8.3: while data flows on the primary, the idle secondary path gets
@@ -350,14 +442,18 @@ TEST_F(SctpMultihoming, HeartbeatsGoToTheIdleSecondaryPath)
     EXPECT_EQ(m.client.sock->GetPath(1).errorCount, 0u);
 }
 
-// Proves §6.4.1, §8.2 and §8.1: the primary link dies (both ways) mid-transfer;
+namespace
+{
+
+// (The body of the tests for IPv4 and IPv6.) Proves §6.4.1, §8.2 and §8.1: the primary link dies (both ways) mid-transfer;
 // T3 retransmissions go to the secondary at once, the primary is marked
 // inactive after Path.Max.Retrans (5) consecutive errors (PathState trace),
 // all new data then takes the secondary, every message arrives once and in
 // order per stream, and the association is not aborted.
-TEST_F(SctpMultihoming, PrimaryLinkFailsMidTransferDataFailsOverToSecondary)
+void
+PrimaryFailsOver(bool ipv6)
 {
-    MultiSession m;
+    MultiSession m(true, true, ipv6);
     m.StartSending(Seconds(0.5), 1500); // 15 s of messages
     Simulator::Schedule(Seconds(3), [&] { (*m.net.down)[0] = true; });
     Simulator::Stop(Seconds(60));
@@ -367,10 +463,10 @@ TEST_F(SctpMultihoming, PrimaryLinkFailsMidTransferDataFailsOverToSecondary)
     EXPECT_NE(m.client.sock->GetState(), SCTP_CLOSED);
     m.ExpectAllInOrder();
     Time inactiveAt;
-    ASSERT_TRUE(m.SawPathEvent(m.net.Addr(1, 0), false, &inactiveAt));
+    ASSERT_TRUE(m.SawPathEvent(m.net.Ip(1, 0), false, &inactiveAt));
     EXPECT_GT(inactiveAt, Seconds(3));
     EXPECT_EQ(m.primaryErrorsAtEvent.front(), 6u); // Path.Max.Retrans + 1
-    EXPECT_FALSE(m.SawPathEvent(m.net.Addr(1, 0), true));
+    EXPECT_FALSE(m.SawPathEvent(m.net.Ip(1, 0), true));
     EXPECT_EQ(m.client.sock->GetDataPathIndex(), 1u);
     EXPECT_GT(m.net.DataPackets(1, 1, Seconds(3)), 100u) << "data did not move to link 1";
     // A retransmission after the first T3 already took link 1, before the
@@ -381,11 +477,28 @@ TEST_F(SctpMultihoming, PrimaryLinkFailsMidTransferDataFailsOverToSecondary)
     EXPECT_GE(m.client.sock->GetStats().t3Expirations, 1u);
 }
 
-// Proves §8.3: when the failed primary link comes back, a HEARTBEAT ACK on it
-// marks it active again (PathState trace) and new data returns to it.
-TEST_F(SctpMultihoming, RecoveredPrimaryTakesTheDataBack)
+} // namespace
+
+TEST_F(SctpMultihoming, PrimaryLinkFailsMidTransferDataFailsOverToSecondary)
 {
-    MultiSession m;
+    PrimaryFailsOver(false);
+}
+
+// The same over IPv6. Failed before IPv6 multihoming: one path, no failover.
+TEST_F(SctpMultihoming, Ipv6PrimaryLinkFailsMidTransferDataFailsOverToSecondary)
+{
+    PrimaryFailsOver(true);
+}
+
+namespace
+{
+
+// (The body of the tests for IPv4 and IPv6.) Proves §8.3: when the failed primary link comes back, a HEARTBEAT ACK on it
+// marks it active again (PathState trace) and new data returns to it.
+void
+RecoveredPrimaryTakesDataBack(bool ipv6)
+{
+    MultiSession m(true, true, ipv6);
     m.StartSending(Seconds(0.5), 3000); // 30 s of messages
     Simulator::Schedule(Seconds(3), [&] { (*m.net.down)[0] = true; });
     Simulator::Schedule(Seconds(20), [&] { (*m.net.down)[0] = false; });
@@ -395,8 +508,8 @@ TEST_F(SctpMultihoming, RecoveredPrimaryTakesTheDataBack)
     EXPECT_FALSE(m.client.errorClose);
     m.ExpectAllInOrder();
     Time downAt, upAt;
-    ASSERT_TRUE(m.SawPathEvent(m.net.Addr(1, 0), false, &downAt));
-    ASSERT_TRUE(m.SawPathEvent(m.net.Addr(1, 0), true, &upAt));
+    ASSERT_TRUE(m.SawPathEvent(m.net.Ip(1, 0), false, &downAt));
+    ASSERT_TRUE(m.SawPathEvent(m.net.Ip(1, 0), true, &upAt));
     EXPECT_LT(downAt, Seconds(20));
     EXPECT_GE(upAt, Seconds(20));
     EXPECT_LT(upAt, Seconds(24)); // within HB.interval + RTO (+ jitter)
@@ -405,6 +518,19 @@ TEST_F(SctpMultihoming, RecoveredPrimaryTakesTheDataBack)
     EXPECT_GT(m.net.DataPackets(0, 1, upAt + Seconds(1)), 100u);
     EXPECT_EQ(m.net.DataPackets(1, 1, upAt + Seconds(1)), 0u);
     EXPECT_GT(m.net.DataPackets(1, 1, downAt), 0u); // and it had moved to link 1
+}
+
+} // namespace
+
+TEST_F(SctpMultihoming, RecoveredPrimaryTakesTheDataBack)
+{
+    RecoveredPrimaryTakesDataBack(false);
+}
+
+// The same over IPv6. Failed before IPv6 multihoming: one path, no failover.
+TEST_F(SctpMultihoming, Ipv6RecoveredPrimaryTakesTheDataBack)
+{
+    RecoveredPrimaryTakesDataBack(true);
 }
 
 // Proves §8.1 counted across paths: with both links dead, the association
@@ -632,7 +758,7 @@ TEST_F(SctpMultihoming, BindAddressesErrors)
     TwoLinks net;
     auto make = [&] { return DynamicCast<SctpSocket>(SctpHelper::CreateSocket(net.nodes.Get(0))); };
     Ptr<SctpSocket> s = make();
-    EXPECT_EQ(s->BindAddresses({}, 0), -1);
+    EXPECT_EQ(s->BindAddresses(std::vector<Ipv4Address>{}, 0), -1);
     EXPECT_EQ(s->GetErrno(), Socket::ERROR_INVAL);
     EXPECT_EQ(s->BindAddresses({net.Addr(0, 0), net.Addr(0, 0)}, 0), -1);
     EXPECT_EQ(s->GetErrno(), Socket::ERROR_INVAL);
@@ -650,16 +776,36 @@ TEST_F(SctpMultihoming, BindAddressesErrors)
     EXPECT_EQ(InetSocketAddress::ConvertFrom(a).GetIpv4(), net.Addr(0, 1));
 }
 
+namespace
+{
+
+std::array<uint8_t, 32>
+CookieKey(uint8_t first)
+{
+    std::array<uint8_t, 32> key{};
+    key[0] = first;
+    return key;
+}
+
+/// A cookie's state with the tags 1 (ours) and 2 (the peer's), the rest unset.
+sctp::CookieState
+TaggedCookieState()
+{
+    sctp::CookieState st;
+    st.localTag = 1;
+    st.peerTag = 2;
+    return st;
+}
+
+} // namespace
+
 // Proves the multihomed state cookie (version 3) round-trips the peer's
 // extra addresses under the HMAC, refuses tampering and too many addresses,
 // and that without extra addresses the cookie is the 92-byte version 1.
 TEST_F(SctpMultihoming, CookieCarriesPeerAddresses)
 {
-    std::array<uint8_t, 32> key{};
-    key[0] = 7;
-    sctp::CookieState st;
-    st.localTag = 1;
-    st.peerTag = 2;
+    const std::array<uint8_t, 32> key = CookieKey(7);
+    sctp::CookieState st = TaggedCookieState();
     st.localAddr = 0x0A010102;
     st.peerAddr = 0x0A010101;
     std::vector<uint8_t> c;
@@ -688,20 +834,29 @@ TEST_F(SctpMultihoming, CookieCarriesPeerAddresses)
     EXPECT_EQ(out.peerAddrs.size(), 6u);
 }
 
-// External check (tshark): pcaps of a multihomed exchange on both links, the
+namespace
+{
+
+// (The body of the tests for IPv4 and IPv6.) External check (tshark): pcaps of a multihomed exchange on both links, the
 // primary cut mid-transfer so that DATA also crosses the second link. Every
 // frame must dissect as SCTP over IPv4 with a good CRC32c and no malformed or
 // expert-error marks, and tshark must decode the INIT's and INIT ACK's IPv4
 // Address parameters as both addresses of their sender.
-TEST_F(SctpMultihoming, TsharkDissectsBothLinksAndTheAddressParameters)
+void
+TsharkBothLinks(bool ipv6)
 {
-    if (!HaveTshark())
+    const std::string addrField = ipv6 ? "sctp.parameter_ipv6_address" : "sctp.parameter_ipv4_address";
+    const std::string prefix =
+        std::string(SIPIM_BINARY_DIR) + (ipv6 ? "/sctp-multihoming6-link" : "/sctp-multihoming-link");
+    std::string listed[2]; // the client's and the server's addresses, as tshark lists them
     {
-        GTEST_SKIP() << "tshark not installed (apt-get install tshark): external pcap check skipped";
-    }
-    const std::string prefix = std::string(SIPIM_BINARY_DIR) + "/sctp-multihoming-link";
-    {
-        MultiSession m;
+        MultiSession m(true, true, ipv6);
+        for (int n = 0; n < 2; ++n)
+        {
+            std::ostringstream os;
+            os << m.net.Ip(n, 0) << "," << m.net.Ip(n, 1);
+            listed[n] = os.str();
+        }
         PointToPointHelper p2p;
         for (int l = 0; l < 2; ++l)
         {
@@ -724,14 +879,22 @@ TEST_F(SctpMultihoming, TsharkDissectsBothLinksAndTheAddressParameters)
                                      ".pcap' -o sctp.checksum:crc-32c -T fields -E separator='|' "
                                      "-e frame.protocols -e sctp.checksum.status -e _ws.malformed "
                                      "-e _ws.expert.severity -e sctp.chunk_type "
-                                     "-e sctp.parameter_ipv4_address 2>&1");
+                                     "-e " + addrField + " 2>&1");
         int frames = 0;
         int inits = 0;
+        int ndp = 0;
         for (const auto& f : FieldRows(out, 6))
         {
             const std::string line = f[0] + "|" + f[1] + "|" + f[2] + "|" + f[3] + "|" + f[4] + "|" + f[5];
+            // ns-3's IPv6 stack sends its own neighbour and router
+            // solicitations (DAD, RS): the only frames that may be something else.
+            if (ipv6 && f[0] == "ppp:ipv6:icmpv6")
+            {
+                ++ndp;
+                continue;
+            }
             ++frames;
-            EXPECT_EQ(f[0].rfind("ppp:ip:sctp", 0), 0u) << "link " << l << ": " << line;
+            EXPECT_EQ(f[0].rfind(ipv6 ? "ppp:ipv6:sctp" : "ppp:ip:sctp", 0), 0u) << "link " << l << ": " << line;
             EXPECT_EQ(f[1], "1") << "checksum not Good, link " << l << ": " << line;
             EXPECT_TRUE(f[2].empty()) << "malformed: " << line;
             EXPECT_EQ(f[3].find("8388608"), std::string::npos) << "expert error: " << line;
@@ -744,10 +907,10 @@ TEST_F(SctpMultihoming, TsharkDissectsBothLinksAndTheAddressParameters)
             if (f[4] == "1") // INIT (client -> server, on link 0)
             {
                 ++inits;
-                EXPECT_EQ(f[5], "10.1.1.1,10.1.2.1");
+                EXPECT_EQ(f[5], listed[0]);
             }
         }
-        EXPECT_GT(frames, 20) << "link " << l << ":\n" << out;
+        EXPECT_GT(frames, 20) << "link " << l << " (" << ndp << " ICMPv6 frames besides):\n" << out;
         EXPECT_EQ(inits, l == 0 ? 1 : 0);
     }
     // The client's pcaps hold what it sent and what reached it; the INIT ACK
@@ -763,6 +926,139 @@ TEST_F(SctpMultihoming, TsharkDissectsBothLinksAndTheAddressParameters)
     }
     std::string ack = RunCommand("tshark -r '" + prefix +
                                  "0.pcap' -o sctp.checksum:crc-32c -Y 'sctp.chunk_type == 2' -T fields "
-                                 "-e sctp.parameter_ipv4_address 2>/dev/null");
-    EXPECT_EQ(ack, "10.1.1.2,10.1.2.2\n") << "INIT ACK address parameters as tshark decodes them";
+                                 "-e " + addrField + " 2>/dev/null");
+    EXPECT_EQ(ack, listed[1] + "\n")
+        << "INIT ACK address parameters as tshark decodes them";
+}
+
+} // namespace
+
+TEST_F(SctpMultihoming, TsharkDissectsBothLinksAndTheAddressParameters)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed (apt-get install tshark): external pcap check skipped";
+    }
+    TsharkBothLinks(false);
+}
+
+// The same over IPv6: every frame SCTP over IPv6 (but ns-3's own ICMPv6
+// solicitations), and the IPv6 Address parameters decoded.
+TEST_F(SctpMultihoming, Ipv6TsharkDissectsBothLinksAndTheAddressParameters)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed (apt-get install tshark): external pcap check skipped";
+    }
+    TsharkBothLinks(true);
+}
+
+// Proves the version-4 cookie: a multihomed IPv6 peer's extra addresses (16
+// bytes each) ride in the cookie under its HMAC, every byte of them (flipping
+// any one fails the MAC); without them the IPv6 cookie stays the 116-byte
+// version 2. Addresses of the other version, or more than
+// kCookieMaxPeerAddrs6, are refused; a version-3 IPv4 cookie of the same
+// length as a version-4 one is told apart by its version.
+TEST_F(SctpMultihoming, Ipv6CookieCarriesPeerAddresses)
+{
+    const std::array<uint8_t, 32> key = CookieKey(9);
+    sctp::CookieState st = TaggedCookieState();
+    st.ipv6 = true;
+    Ipv6Address("2001:db8:1::2").GetBytes(st.localAddr6.data());
+    Ipv6Address("2001:db8:1::1").GetBytes(st.peerAddr6.data());
+    std::vector<uint8_t> c;
+    ASSERT_TRUE(sctp::SealCookie(st, key, c));
+    EXPECT_EQ(c.size(), sctp::kCookie6Size);
+    EXPECT_EQ(c[0], 2);
+    st.peerAddrs6.resize(2);
+    Ipv6Address("2001:db8:2::1").GetBytes(st.peerAddrs6[0].data());
+    Ipv6Address("2001:db8:3::1").GetBytes(st.peerAddrs6[1].data());
+    ASSERT_TRUE(sctp::SealCookie(st, key, c));
+    ASSERT_EQ(c.size(), sctp::kCookie6Size + 32);
+    EXPECT_EQ(c[0], 4);
+    sctp::CookieState out;
+    ASSERT_EQ(sctp::OpenCookie(c.data(), c.size(), key, out), sctp::CookieError::None);
+    EXPECT_TRUE(out.ipv6);
+    EXPECT_EQ(out.peerAddrs6, st.peerAddrs6);
+    EXPECT_TRUE(out.peerAddrs.empty());
+    EXPECT_EQ(out.peerAddr6, st.peerAddr6);
+    for (size_t i = sctp::kCookie6BodySize; i < sctp::kCookie6BodySize + 32; ++i)
+    {
+        std::vector<uint8_t> bad = c;
+        bad[i] ^= 0x80;
+        EXPECT_EQ(sctp::OpenCookie(bad.data(), bad.size(), key, out), sctp::CookieError::BadMac) << i;
+    }
+    st.peerAddrs = {0x0A000001};
+    EXPECT_FALSE(sctp::SealCookie(st, key, c)); // IPv4 addresses on an IPv6 cookie
+    st.peerAddrs.clear();
+    st.peerAddrs6.assign(sctp::kCookieMaxPeerAddrs6 + 1, st.peerAddrs6[0]);
+    EXPECT_FALSE(sctp::SealCookie(st, key, c));
+    st.peerAddrs6.resize(sctp::kCookieMaxPeerAddrs6);
+    ASSERT_TRUE(sctp::SealCookie(st, key, c));
+    ASSERT_EQ(sctp::OpenCookie(c.data(), c.size(), key, out), sctp::CookieError::None);
+    EXPECT_EQ(out.peerAddrs6.size(), sctp::kCookieMaxPeerAddrs6);
+    sctp::CookieState v4;
+    v4.peerAddrs6.resize(1);
+    EXPECT_FALSE(sctp::SealCookie(v4, key, c)); // IPv6 addresses on an IPv4 cookie
+    // Ten extra IPv4 addresses make 132 bytes, a version-4 cookie with one.
+    v4.peerAddrs6.clear();
+    v4.peerAddrs.assign(10, 0x0A000001);
+    ASSERT_TRUE(sctp::SealCookie(v4, key, c));
+    ASSERT_EQ(c.size(), sctp::kCookie6Size + 16);
+    ASSERT_EQ(sctp::OpenCookie(c.data(), c.size(), key, out), sctp::CookieError::None);
+    EXPECT_FALSE(out.ipv6);
+    EXPECT_EQ(out.peerAddrs.size(), 10u);
+    EXPECT_TRUE(out.peerAddrs6.empty());
+}
+
+// Proves an IPv6 multihomed endpoint keeps ignoring (and counting) what it
+// cannot use: a server bound to both IPv6 addresses, whose INIT from the
+// client lists, besides the client's IPv6 addresses, an IPv4 Address (no
+// mixed associations) gets two paths, not three, and counts one ignored.
+TEST_F(SctpMultihoming, Ipv6AssociationIgnoresIpv4AddressParameters)
+{
+    MultiSession m(true, true, true);
+    sipim_test::InsertInitParams(m.net.rx[0][1],
+                                 m.net.nodes.Get(1),
+                                 1,
+                                 m.net.Addr6(0, 0),
+                                 m.net.Addr6(1, 0),
+                                 sctp::CHUNK_INIT,
+                                 Param(sctp::PARAM_IPV4_ADDRESS, {10, 1, 2, 1}));
+    m.StartSending(Seconds(0.5), 20);
+    Simulator::Stop(Seconds(4));
+    Simulator::Run();
+    ASSERT_TRUE(m.sink.conn);
+    EXPECT_EQ(m.sink.got.size(), 20u);
+    EXPECT_EQ(m.sink.conn->GetPathCount(), 2u);
+    EXPECT_EQ(m.sink.listener->GetStats().peerAddressesIgnored, 1u);
+    EXPECT_EQ(m.client.sock->GetStats().peerAddressesIgnored, 0u);
+}
+
+// Proves BindAddresses over IPv6 refuses what cannot be one of several
+// addresses (ERROR_INVAL: any, link-local, multicast, repeated), an address
+// that is not the node's (ERROR_ADDRNOTAVAIL), and binds both global ones.
+TEST_F(SctpMultihoming, Ipv6BindAddressesErrors)
+{
+    TwoLinks net(true);
+    auto sock = [&] { return DynamicCast<SctpSocket>(SctpHelper::CreateSocket(net.nodes.Get(0))); };
+    Ipv6Address linkLocal = net.ifs6[0].GetAddress(0, 0);
+    ASSERT_TRUE(linkLocal.IsLinkLocal());
+    for (const auto& list : {std::vector<Ipv6Address>{net.Addr6(0, 0), Ipv6Address::GetAny()},
+                             std::vector<Ipv6Address>{net.Addr6(0, 0), linkLocal},
+                             std::vector<Ipv6Address>{Ipv6Address("ff02::1")},
+                             std::vector<Ipv6Address>{net.Addr6(0, 0), net.Addr6(0, 0)}})
+    {
+        Ptr<SctpSocket> s = sock();
+        EXPECT_EQ(s->BindAddresses(list, 0), -1);
+        EXPECT_EQ(s->GetErrno(), Socket::ERROR_INVAL);
+    }
+    Ptr<SctpSocket> s = sock();
+    EXPECT_EQ(s->BindAddresses({net.Addr6(0, 0), net.Addr6(1, 1)}, 0), -1); // the server's
+    EXPECT_EQ(s->GetErrno(), Socket::ERROR_ADDRNOTAVAIL);
+    s = sock();
+    EXPECT_EQ(s->BindAddresses(net.Both6(0), 7000), 0);
+    Address name;
+    s->GetSockName(name);
+    EXPECT_EQ(Inet6SocketAddress::ConvertFrom(name).GetPort(), 7000);
 }

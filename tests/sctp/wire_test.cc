@@ -182,7 +182,7 @@ TEST(SctpWire, SupportedAddressTypesDecodedAndLaterParametersKept)
     EXPECT_TRUE(init.hasSupportedAddressTypes);
     EXPECT_EQ(init.supportedAddressTypes, (std::vector<uint16_t>{5}));
     EXPECT_EQ(init.ipv4Addresses, (std::vector<uint32_t>{0x0A010101u, 0x0A010201u}));
-    EXPECT_EQ(init.ipv6Addresses, 1u);
+    EXPECT_EQ(init.ipv6Addresses.size(), 1u);
     EXPECT_FALSE(init.stopProcessing);
     EXPECT_TRUE(init.malformed.empty());
     EXPECT_TRUE(init.unrecognized.empty());
@@ -224,7 +224,7 @@ TEST(SctpWire, MalformedAddressParametersListedAndSkipped)
                                      PARAM_SUPPORTED_ADDRESS_TYPES,
                                      PARAM_SUPPORTED_ADDRESS_TYPES}));
     EXPECT_EQ(init.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
-    EXPECT_EQ(init.ipv6Addresses, 0u);
+    EXPECT_EQ(init.ipv6Addresses.size(), 0u);
     EXPECT_FALSE(init.hasSupportedAddressTypes);
     EXPECT_TRUE(init.supportedAddressTypes.empty());
     EXPECT_FALSE(init.stopProcessing);
@@ -260,7 +260,7 @@ TEST(SctpWire, PeerSupportsAddressTypeFollowsSection512)
     v4only.supportedAddressTypes = {PARAM_IPV4_ADDRESS};
     EXPECT_FALSE(PeerSupportsAddressType(v4only, false, PARAM_IPV6_ADDRESS));
     EXPECT_TRUE(PeerSupportsAddressType(v4only, true, PARAM_IPV6_ADDRESS));
-    v4only.ipv6Addresses = 1;
+    v4only.ipv6Addresses.resize(1);
     EXPECT_TRUE(PeerSupportsAddressType(v4only, false, PARAM_IPV6_ADDRESS));
 
     InitChunk hostNameOnly; // type 11 is to be ignored: only the INIT's own family

@@ -21,6 +21,8 @@ constexpr uint8_t kCookieVersion = 1;
 constexpr uint8_t kCookie6Version = 2;
 // Version 3: version 1 followed by the multihomed peer's extra IPv4 addresses.
 constexpr uint8_t kCookieMultiVersion = 3;
+// Version 4: version 2 followed by the multihomed peer's extra IPv6 addresses.
+constexpr uint8_t kCookie6MultiVersion = 4;
 
 bool
 Mac(const uint8_t* body, size_t bodySize, const std::array<uint8_t, 32>& key, uint8_t* mac)
@@ -68,14 +70,23 @@ CookieErrorName(CookieError e)
 bool
 SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vector<uint8_t>& out)
 {
-    if (st.peerAddrs.size() > kCookieMaxPeerAddrs || (st.ipv6 && !st.peerAddrs.empty()))
+    if (st.peerAddrs.size() > kCookieMaxPeerAddrs || st.peerAddrs6.size() > kCookieMaxPeerAddrs6 ||
+        (st.ipv6 && !st.peerAddrs.empty()) || (!st.ipv6 && !st.peerAddrs6.empty()))
     {
         return false;
     }
-    const size_t body = st.ipv6 ? kCookie6BodySize : kCookieBodySize + 4 * st.peerAddrs.size();
+    const size_t body = st.ipv6 ? kCookie6BodySize + 16 * st.peerAddrs6.size()
+                                : kCookieBodySize + 4 * st.peerAddrs.size();
     out.assign(body + kCookieMacSize, 0);
     uint8_t* p = out.data();
-    p[0] = st.ipv6 ? kCookie6Version : st.peerAddrs.empty() ? kCookieVersion : kCookieMultiVersion;
+    if (st.ipv6)
+    {
+        p[0] = st.peerAddrs6.empty() ? kCookie6Version : kCookie6MultiVersion;
+    }
+    else
+    {
+        p[0] = st.peerAddrs.empty() ? kCookieVersion : kCookieMultiVersion;
+    }
     p[1] = st.prSctp ? 1 : 0;
     Put32At(p + 4, uint32_t(st.createdNs >> 32));
     Put32At(p + 8, uint32_t(st.createdNs));
@@ -110,6 +121,11 @@ SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vecto
         Put32At(p + at, a);
         at += 4;
     }
+    for (const auto& a : st.peerAddrs6)
+    {
+        std::copy(a.begin(), a.end(), p + at);
+        at += 16;
+    }
     return Mac(p, body, key, p + body);
 }
 
@@ -118,7 +134,9 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
 {
     const bool multi = len > kCookieSize && len <= kCookieSize + 4 * kCookieMaxPeerAddrs &&
                        (len - kCookieSize) % 4 == 0;
-    if (len != kCookieSize && len != kCookie6Size && !multi)
+    const bool multi6 = len > kCookie6Size && len <= kCookie6Size + 16 * kCookieMaxPeerAddrs6 &&
+                        (len - kCookie6Size) % 16 == 0;
+    if (len != kCookieSize && len != kCookie6Size && !multi && !multi6)
     {
         return CookieError::BadLength;
     }
@@ -134,9 +152,11 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
     }
     // The version says the layout; it must agree with the length (a 116-byte
     // cookie is IPv6 as version 2, six extra IPv4 addresses as version 3).
-    out.ipv6 = buf[0] == kCookie6Version;
+    // Version 4 (IPv6 with extra addresses) must have a length of its own.
+    const bool v4 = buf[0] == kCookie6MultiVersion;
+    out.ipv6 = buf[0] == kCookie6Version || v4;
     const bool v3 = buf[0] == kCookieMultiVersion;
-    if ((out.ipv6 && len != kCookie6Size) || (v3 && !multi) ||
+    if ((buf[0] == kCookie6Version && len != kCookie6Size) || (v4 && !multi6) || (v3 && !multi) ||
         (!out.ipv6 && !v3 && (buf[0] != kCookieVersion || len != kCookieSize)))
     {
         return CookieError::BadVersion;
@@ -170,6 +190,12 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
     out.peerTieTag = Get32(buf + at + 4);
     at += 8;
     out.peerAddrs.clear();
+    out.peerAddrs6.clear();
+    for (; out.ipv6 && at < body; at += 16)
+    {
+        out.peerAddrs6.emplace_back();
+        std::copy(buf + at, buf + at + 16, out.peerAddrs6.back().begin());
+    }
     for (; at < body; at += 4)
     {
         out.peerAddrs.push_back(Get32(buf + at));

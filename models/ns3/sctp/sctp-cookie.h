@@ -40,6 +40,9 @@ struct CookieState
     // parameters, §5.1.2), so that the association built from the cookie has
     // all its paths. None for a single-homed peer: the cookie keeps its 92 bytes.
     std::vector<uint32_t> peerAddrs;
+    // IPv6 only: the same for a multihomed IPv6 peer (IPv6 Address
+    // parameters, 16 bytes each, network order). None: the 116-byte cookie.
+    std::vector<std::array<uint8_t, 16>> peerAddrs6;
     // PR-SCTP (RFC 3758) is used: both INIT and INIT ACK carried
     // Forward-TSN-Supported. Bit 0 of the byte after the version (0 before
     // PR-SCTP existed, so a cookie without it is byte for byte the same).
@@ -54,11 +57,13 @@ constexpr size_t kCookie6BodySize = kCookieBodySize + 2 * 12;
 constexpr size_t kCookie6Size = kCookie6BodySize + kCookieMacSize;
 /// A multihomed IPv4 peer's cookie: the IPv4 layout and 4 bytes per extra address.
 constexpr size_t kCookieMaxPeerAddrs = 15;
+/// A multihomed IPv6 peer's cookie: the IPv6 layout and 16 bytes per extra address.
+constexpr size_t kCookieMaxPeerAddrs6 = 7;
 
 enum class CookieError
 {
     None,
-    BadLength,  // not kCookieSize (+ 4 per extra peer address) nor kCookie6Size bytes
+    BadLength,  // not kCookieSize (+ 4 per extra peer address) nor kCookie6Size (+ 16 per one)
     BadVersion, // unknown layout version, or one that does not match the length
     BadMac,     // HMAC mismatch: forged or corrupted
     CryptoFailure, // OpenSSL refused to compute the HMAC
@@ -67,7 +72,8 @@ enum class CookieError
 const char* CookieErrorName(CookieError e);
 
 /// Serialises and signs. Returns false if OpenSSL fails or st has more than
-/// kCookieMaxPeerAddrs extra addresses (or any with an IPv6 association).
+/// kCookieMaxPeerAddrs extra IPv4 addresses (kCookieMaxPeerAddrs6 IPv6 ones),
+/// or extra addresses of the other IP version than the association's.
 bool SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vector<uint8_t>& out);
 
 /// Verifies the HMAC and decodes. Lifetime is checked by the caller (it owns the clock).

@@ -132,6 +132,7 @@ SctpL4Protocol::DoDispose()
     m_owners.clear();
     m_owners6.clear();
     m_multihomed.clear();
+    m_multihomed6.clear();
     delete m_endPoints;
     m_endPoints = nullptr;
     delete m_endPoints6;
@@ -274,40 +275,90 @@ SctpL4Protocol::Register(Ipv6EndPoint* endPoint, Ptr<SctpSocket> socket)
     m_owners6[endPoint] = socket;
 }
 
-void
-SctpL4Protocol::RegisterPeerAddress(Ipv4Address peerAddress,
-                                    uint16_t peerPort,
-                                    uint16_t localPort,
-                                    Ptr<SctpSocket> socket)
+namespace
 {
-    auto [it, fresh] = m_multihomed.emplace(PeerKey(peerAddress, peerPort, localPort), socket);
+
+// The table entry of a peer address: IPv4 and IPv6 keep tables of their own.
+template <class Table, class Key>
+void
+RegisterIn(Table& table, const Key& key, Ptr<SctpSocket> socket, const SctpIpAddress& peer, uint16_t localPort)
+{
+    auto [it, fresh] = table.emplace(key, socket);
     if (!fresh && it->second != socket)
     {
         // Two associations from one peer address and port to one local port
         // (on different local addresses): the later one wins this table, the
         // earlier keeps its end point for its primary address pair.
-        NS_LOG_WARN("peer " << peerAddress << ":" << peerPort << " -> port " << localPort
+        NS_LOG_WARN("peer " << peer << " -> port " << localPort
                             << " already belongs to another multihomed association");
         it->second = socket;
     }
 }
 
+template <class Table, class Key>
 void
-SctpL4Protocol::UnregisterPeerAddress(Ipv4Address peerAddress,
+UnregisterIn(Table& table, const Key& key, const SctpSocket* socket)
+{
+    auto it = table.find(key);
+    if (it != table.end() && PeekPointer(it->second) == socket)
+    {
+        table.erase(it);
+    }
+}
+
+uint32_t
+Ports(uint16_t peerPort, uint16_t localPort)
+{
+    return uint32_t(peerPort) << 16 | localPort;
+}
+
+} // namespace
+
+void
+SctpL4Protocol::RegisterPeerAddress(const SctpIpAddress& peerAddress,
+                                    uint16_t peerPort,
+                                    uint16_t localPort,
+                                    Ptr<SctpSocket> socket)
+{
+    if (const Ipv4Address* a4 = std::get_if<Ipv4Address>(&peerAddress))
+    {
+        RegisterIn(m_multihomed, PeerKey(*a4, peerPort, localPort), socket, peerAddress, localPort);
+    }
+    else
+    {
+        RegisterIn(m_multihomed6,
+                   std::make_pair(std::get<Ipv6Address>(peerAddress), Ports(peerPort, localPort)),
+                   socket,
+                   peerAddress,
+                   localPort);
+    }
+}
+
+void
+SctpL4Protocol::UnregisterPeerAddress(const SctpIpAddress& peerAddress,
                                       uint16_t peerPort,
                                       uint16_t localPort,
                                       const SctpSocket* socket)
 {
-    auto it = m_multihomed.find(PeerKey(peerAddress, peerPort, localPort));
-    if (it != m_multihomed.end() && PeekPointer(it->second) == socket)
+    if (const Ipv4Address* a4 = std::get_if<Ipv4Address>(&peerAddress))
     {
-        m_multihomed.erase(it);
+        UnregisterIn(m_multihomed, PeerKey(*a4, peerPort, localPort), socket);
+    }
+    else
+    {
+        UnregisterIn(m_multihomed6,
+                     std::make_pair(std::get<Ipv6Address>(peerAddress), Ports(peerPort, localPort)),
+                     socket);
     }
 }
 
 Ptr<SctpSocket>
 SctpL4Protocol::LookupMultihomed(Ipv4Address src, Ipv4Address dst) const
 {
+    if (m_multihomed.empty())
+    {
+        return nullptr; // the usual case: one test
+    }
     auto it = m_multihomed.find(PeerKey(src, m_rxView.srcPort, m_rxView.dstPort));
     if (it == m_multihomed.end() || !it->second->IsLocalAddress(dst))
     {
@@ -317,9 +368,18 @@ SctpL4Protocol::LookupMultihomed(Ipv4Address src, Ipv4Address dst) const
 }
 
 Ptr<SctpSocket>
-SctpL4Protocol::LookupMultihomed(Ipv6Address, Ipv6Address) const
+SctpL4Protocol::LookupMultihomed(Ipv6Address src, Ipv6Address dst) const
 {
-    return nullptr; // IPv6 multihoming is not implemented
+    if (m_multihomed6.empty())
+    {
+        return nullptr;
+    }
+    auto it = m_multihomed6.find(std::make_pair(src, Ports(m_rxView.srcPort, m_rxView.dstPort)));
+    if (it == m_multihomed6.end() || !it->second->IsLocalAddress(dst))
+    {
+        return nullptr;
+    }
+    return it->second;
 }
 
 const std::array<uint8_t, 32>&
@@ -447,9 +507,7 @@ SctpL4Protocol::DoReceive(Ptr<Packet> p,
     }
     TraceRx(p, header.GetSource(), header.GetDestination());
     // Without a multihomed association (the usual case) this is one test.
-    Ptr<SctpSocket> owner = m_multihomed.empty()
-                                ? nullptr
-                                : LookupMultihomed(header.GetSource(), header.GetDestination());
+    Ptr<SctpSocket> owner = LookupMultihomed(header.GetSource(), header.GetDestination());
     if (!owner)
     {
         auto eps = demux->Lookup(header.GetDestination(),

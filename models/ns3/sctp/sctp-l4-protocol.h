@@ -18,6 +18,7 @@
 
 #include <array>
 #include <string>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -80,14 +81,15 @@ class SctpL4Protocol : public IpL4Protocol
     void Register(Ipv6EndPoint* endPoint, Ptr<SctpSocket> socket);
     /// Multihoming (RFC 9260 §6.4): packets from peerAddress:peerPort to
     /// localPort on any local address the socket holds reach it, whatever the
-    /// end points say. Only multihomed IPv4 associations register here.
-    void RegisterPeerAddress(Ipv4Address peerAddress,
+    /// end points say. Only multihomed associations register here (IPv4 and
+    /// IPv6 in tables of their own).
+    void RegisterPeerAddress(const SctpIpAddress& peerAddress,
                              uint16_t peerPort,
                              uint16_t localPort,
                              Ptr<SctpSocket> socket);
     /// Removes the entry if it still belongs to socket (a plain pointer: the
     /// socket may be in its destructor).
-    void UnregisterPeerAddress(Ipv4Address peerAddress,
+    void UnregisterPeerAddress(const SctpIpAddress& peerAddress,
                                uint16_t peerPort,
                                uint16_t localPort,
                                const SctpSocket* socket);
@@ -188,6 +190,8 @@ class SctpL4Protocol : public IpL4Protocol
     std::unordered_map<Ipv4EndPoint*, Ptr<SctpSocket>> m_owners;
     std::unordered_map<Ipv6EndPoint*, Ptr<SctpSocket>> m_owners6;
     std::unordered_map<uint64_t, Ptr<SctpSocket>> m_multihomed; // PeerKey -> association
+    // The IPv6 table: (peer address, peer port << 16 | local port) -> association.
+    std::map<std::pair<Ipv6Address, uint32_t>, Ptr<SctpSocket>> m_multihomed6;
     std::vector<Ptr<SctpSocket>> m_sockets;
     IpL4Protocol::DownTargetCallback m_downTarget;
     IpL4Protocol::DownTargetCallback6 m_downTarget6;

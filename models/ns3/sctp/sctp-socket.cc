@@ -419,33 +419,148 @@ SctpSocket::Bind(const Address& address)
     return -1;
 }
 
+namespace
+{
+
+// May a be one of the addresses BindAddresses binds to? (Whether it is one of
+// the node's is asked of L3.)
+bool
+UsableLocal(const Ipv4Address& a)
+{
+    return !(a == Ipv4Address::GetAny() || a.IsBroadcast() || a.IsMulticast());
+}
+
+bool
+UsableLocal(const Ipv6Address& a)
+{
+    return !(a == Ipv6Address::GetAny() || a.IsMulticast() || a.IsLocalhost() || a.IsLinkLocal());
+}
+
+// Adds the addresses an INIT lists to the cookie's list: not the source, no
+// repeats, at most `max`. Returns how many did not fit.
+template <class A>
+size_t
+CollectPeerAddresses(const std::vector<A>& listed, const A& source, std::vector<A>& into, size_t max)
+{
+    size_t dropped = 0;
+    for (const A& a : listed)
+    {
+        if (a == source || std::find(into.begin(), into.end(), a) != into.end())
+        {
+            continue;
+        }
+        if (into.size() == max)
+        {
+            ++dropped;
+            continue;
+        }
+        into.push_back(a);
+    }
+    return dropped;
+}
+
+// A peer's listed address that can be a path.
+bool
+UsablePeer(const SctpIpAddress& ip)
+{
+    return std::visit([](const auto& a) { return UsableLocal(a); }, ip);
+}
+
+// The peer's addresses an INIT / INIT ACK lists, of the association's version.
+std::vector<SctpIpAddress>
+ListedAddresses(const InitChunk& init, bool ipv6)
+{
+    std::vector<SctpIpAddress> out;
+    if (ipv6)
+    {
+        for (std::array<uint8_t, 16> a : init.ipv6Addresses)
+        {
+            out.emplace_back(Ipv6Address(a.data()));
+        }
+    }
+    else
+    {
+        for (uint32_t a : init.ipv4Addresses)
+        {
+            out.emplace_back(Ipv4Address(a));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 int
 SctpSocket::BindAddresses(const std::vector<Ipv4Address>& addresses, uint16_t port)
 {
+    return BindSeveral(addresses, port);
+}
+
+int
+SctpSocket::BindAddresses(const std::vector<Ipv6Address>& addresses, uint16_t port)
+{
+    return BindSeveral(addresses, port);
+}
+
+template <class Addr>
+int
+SctpSocket::BindSeveral(const std::vector<Addr>& addresses, uint16_t port)
+{
+    constexpr bool v6 = std::is_same_v<Addr, Ipv6Address>;
     if (Bound() || addresses.empty() || m_state != SCTP_CLOSED)
     {
         m_errno = ERROR_INVAL;
         return -1;
     }
-    Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
     for (size_t i = 0; i < addresses.size(); ++i)
     {
-        const Ipv4Address& a = addresses[i];
-        if (a == Ipv4Address::GetAny() || a.IsBroadcast() || a.IsMulticast() ||
+        const Addr& a = addresses[i];
+        if (!UsableLocal(a) ||
             std::find(addresses.begin(), addresses.begin() + i, a) != addresses.begin() + i)
         {
             NS_LOG_WARN(this << " BindAddresses: " << a << " cannot be one of several addresses");
             m_errno = ERROR_INVAL;
             return -1;
         }
-        if (!ipv4 || ipv4->GetInterfaceForAddress(a) < 0)
+        int32_t iface = -1;
+        if constexpr (v6)
+        {
+            Ptr<Ipv6> ipv6 = m_node->GetObject<Ipv6>();
+            iface = ipv6 ? ipv6->GetInterfaceForAddress(a) : -1;
+        }
+        else
+        {
+            Ptr<Ipv4> ipv4 = m_node->GetObject<Ipv4>();
+            iface = ipv4 ? ipv4->GetInterfaceForAddress(a) : -1;
+        }
+        if (iface < 0)
         {
             NS_LOG_WARN(this << " BindAddresses: " << a << " is not an address of this node");
             m_errno = ERROR_ADDRNOTAVAIL;
             return -1;
         }
     }
-    if (BindTo(m_endPoint, addresses[0], port) != 0)
+    auto& slot = [this]() -> auto& {
+        if constexpr (v6)
+        {
+            return m_endPoint6;
+        }
+        else
+        {
+            return m_endPoint;
+        }
+    }();
+    auto& extras = [this]() -> auto& {
+        if constexpr (v6)
+        {
+            return m_extraEndPoints6;
+        }
+        else
+        {
+            return m_extraEndPoints;
+        }
+    }();
+    if (BindTo(slot, addresses[0], port) != 0)
     {
         return -1;
     }
@@ -453,7 +568,7 @@ SctpSocket::BindAddresses(const std::vector<Ipv4Address>& addresses, uint16_t po
     // for this socket there, and brings a listener the INITs sent to it.
     for (size_t i = 1; i < addresses.size(); ++i)
     {
-        Ipv4EndPoint* ep = m_sctp->AllocateLocal(GetBoundNetDevice(), addresses[i], m_localPort);
+        auto* ep = m_sctp->AllocateLocal(GetBoundNetDevice(), addresses[i], m_localPort);
         if (!ep)
         {
             NS_LOG_WARN(this << " BindAddresses: port " << m_localPort << " busy on " << addresses[i]);
@@ -462,15 +577,28 @@ SctpSocket::BindAddresses(const std::vector<Ipv4Address>& addresses, uint16_t po
             return -1;
         }
         Attach(ep);
-        m_extraEndPoints.push_back(ep);
+        extras.push_back(ep);
     }
     if (addresses.size() > 1)
     {
-        m_localAddrs = addresses;
-        m_localAddrParams.clear();
-        for (const Ipv4Address& a : addresses)
+        if constexpr (v6)
         {
-            m_localAddrParams.push_back(a.Get());
+            m_localAddrs6 = addresses;
+            m_localAddrParams6.clear();
+            for (const Ipv6Address& a : addresses)
+            {
+                m_localAddrParams6.emplace_back();
+                a.GetBytes(m_localAddrParams6.back().data());
+            }
+        }
+        else
+        {
+            m_localAddrs = addresses;
+            m_localAddrParams.clear();
+            for (const Ipv4Address& a : addresses)
+            {
+                m_localAddrParams.push_back(a.Get());
+            }
         }
     }
     return 0;
@@ -484,12 +612,21 @@ SctpSocket::IsLocalAddress(const Ipv4Address& a) const
            std::find(m_localAddrs.begin(), m_localAddrs.end(), a) != m_localAddrs.end();
 }
 
+bool
+SctpSocket::IsLocalAddress(const Ipv6Address& a) const
+{
+    const Ipv6Address* own = std::get_if<Ipv6Address>(&m_localAddress);
+    return (own && *own == a) ||
+           std::find(m_localAddrs6.begin(), m_localAddrs6.end(), a) != m_localAddrs6.end();
+}
+
 void
 SctpSocket::EndPointDestroyed()
 {
     m_endPoint = nullptr;
     m_endPoint6 = nullptr;
     m_extraEndPoints.clear(); // the demux that held them is going away as a whole
+    m_extraEndPoints6.clear();
 }
 
 template <class EndPoint>
@@ -517,6 +654,11 @@ SctpSocket::DeallocateEndPoint()
         Release(ep);
     }
     m_extraEndPoints.clear();
+    for (Ipv6EndPoint*& ep : m_extraEndPoints6)
+    {
+        Release(ep);
+    }
+    m_extraEndPoints6.clear();
 }
 
 int
@@ -559,14 +701,11 @@ SctpSocket::SetupEndPoint(EndPoint* endPoint, Addr peer)
         endPoint->SetLocalAddress(route->GetSource());
     }
     m_localAddress = endPoint->GetLocalAddress();
-    if constexpr (std::is_same_v<Addr, Ipv4Address>)
+    // Bound to several addresses: the primary path leaves from the one the
+    // route to the peer uses, if that is one of them.
+    if (IsLocalAddress(route->GetSource()))
     {
-        // Bound to several addresses: the primary path leaves from the one
-        // the route to the peer uses, if that is one of them.
-        if (IsLocalAddress(route->GetSource()))
-        {
-            m_localAddress = route->GetSource();
-        }
+        m_localAddress = route->GetSource();
     }
     endPoint->SetPeer(peer, m_peerPort);
     m_peerAddress = peer;
@@ -645,7 +784,8 @@ SctpSocket::SendInit()
                       0,
                       {},
                       LocalAddressParams(),
-                      m_prsctpEnabled);
+                      m_prsctpEnabled,
+                      m_localAddrParams6);
     Transmit(m_builder);
     m_t1Timer.Cancel();
     m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
@@ -700,26 +840,17 @@ SctpSocket::SendInitAck(const InitChunk& init,
     ck.peerPort = srcPort;
     PutCookieAddresses(ck, dst, src);
     CountUnusableAddressParams(init, ck.ipv6);
-    if (!ck.ipv6)
+    // §5.1.2: the peer's addresses are the source and its Address parameters
+    // (of the association's version: CountUnusableAddressParams counted the others).
+    size_t dropped =
+        ck.ipv6
+            ? CollectPeerAddresses(init.ipv6Addresses, ck.peerAddr6, ck.peerAddrs6, kCookieMaxPeerAddrs6)
+            : CollectPeerAddresses(init.ipv4Addresses, ck.peerAddr, ck.peerAddrs, kCookieMaxPeerAddrs);
+    if (dropped > 0)
     {
-        // §5.1.2: the peer's addresses are the source and its Address parameters.
-        for (uint32_t a : init.ipv4Addresses)
-        {
-            bool dup = a == ck.peerAddr ||
-                       std::find(ck.peerAddrs.begin(), ck.peerAddrs.end(), a) != ck.peerAddrs.end();
-            if (dup)
-            {
-                continue;
-            }
-            if (ck.peerAddrs.size() == kCookieMaxPeerAddrs)
-            {
-                NS_LOG_WARN(this << " INIT lists more than " << kCookieMaxPeerAddrs + 1
-                                 << " addresses; the rest are not paths");
-                ++m_stats.peerAddressesIgnored;
-                continue;
-            }
-            ck.peerAddrs.push_back(a);
-        }
+        NS_LOG_WARN(this << " INIT lists more addresses than the cookie holds; " << dropped
+                         << " are not paths");
+        m_stats.peerAddressesIgnored += dropped;
     }
     ck.localTieTag = localTie;
     ck.peerTieTag = peerTie;
@@ -733,16 +864,21 @@ SctpSocket::SendInitAck(const InitChunk& init,
         return;
     }
     // §5.1.2: the INIT ACK lists only addresses of types the peer supports.
-    // Ours are IPv4 and only an IPv4 socket has them, so this INIT came over
-    // IPv4, which the RFC's implementation note counts as supported however
-    // the peer's Supported Address Types read: no address is withheld and no
-    // "Unresolvable Address" ABORT arises (it would if the association's own
-    // family could be unsupported). PeerSupportsAddressType decides it.
+    // Ours are of the socket's own version (IPv4 Address parameters on an
+    // IPv4 socket, IPv6 ones on an IPv6 socket), so this INIT came over that
+    // version, which the RFC's implementation note counts as supported
+    // however the peer's Supported Address Types read: no address is
+    // withheld and no "Unresolvable Address" ABORT arises (it would if the
+    // association's own family could be unsupported).
+    // PeerSupportsAddressType decides it.
     static const std::vector<uint32_t> kNoAddresses;
+    static const std::vector<std::array<uint8_t, 16>> kNoAddresses6;
     bool listAddresses = PeerSupportsAddressType(init, ck.ipv6, PARAM_IPV4_ADDRESS);
-    if (!listAddresses && !LocalAddressParams().empty())
+    bool listAddresses6 = PeerSupportsAddressType(init, ck.ipv6, PARAM_IPV6_ADDRESS);
+    if ((!listAddresses && !LocalAddressParams().empty()) ||
+        (!listAddresses6 && !m_localAddrParams6.empty()))
     {
-        NS_LOG_INFO(this << " peer supports no IPv4 addresses: INIT ACK lists none");
+        NS_LOG_INFO(this << " peer does not support our address type: INIT ACK lists none");
     }
     m_stats.unrecognizedParamsReported += init.unrecognized.size();
     PacketBuilder b;
@@ -757,7 +893,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
               cookie.size(),
               init.unrecognized,
               listAddresses ? LocalAddressParams() : kNoAddresses,
-              m_prsctpEnabled);
+              m_prsctpEnabled,
+              listAddresses6 ? m_localAddrParams6 : kNoAddresses6);
     Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), dst, src);
     ++m_stats.packetsSent;
     m_txTrace(p, this);
@@ -943,7 +1080,7 @@ SctpSocket::HandleInitAck(const ChunkView& c)
                     std::min(m_numOutStreams, ia.inStreams),
                     std::min(m_maxInStreams, ia.outStreams));
     CountUnusableAddressParams(ia, SctpIsIpv6(m_peerAddress));
-    SetPeerAddresses(ia.ipv4Addresses);
+    SetPeerAddresses(ListedAddresses(ia, SctpIsIpv6(m_peerAddress)));
     m_prsctp = m_prsctpEnabled && ia.forwardTsnSupported;
     m_cookieEcho.assign(ia.cookie, ia.cookie + ia.cookieLen);
     m_t1Timer.Cancel();
@@ -999,7 +1136,16 @@ SctpSocket::InitFromCookie(const CookieState& ck)
                     ck.peerRwnd,
                     ck.outStreams,
                     ck.inStreams);
-    SetPeerAddresses(ck.peerAddrs);
+    std::vector<SctpIpAddress> peerAddrs;
+    for (uint32_t a : ck.peerAddrs)
+    {
+        peerAddrs.emplace_back(Ipv4Address(a));
+    }
+    for (std::array<uint8_t, 16> a : ck.peerAddrs6)
+    {
+        peerAddrs.emplace_back(Ipv6Address(a.data()));
+    }
+    SetPeerAddresses(peerAddrs);
     m_prsctp = ck.prSctp;
 }
 
@@ -1108,6 +1254,8 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
             m_pathMtuAttr ? m_pathMtuAttr : (incomingDevice ? incomingDevice->GetMtu() : 1500);
         child->m_localAddrs = m_localAddrs; // the listener's addresses are the child's
         child->m_localAddrParams = m_localAddrParams;
+        child->m_localAddrs6 = m_localAddrs6;
+        child->m_localAddrParams6 = m_localAddrParams6;
         child->InitFromCookie(ck);
         child->SetRto(m_rtoInitial);
         child->SendControl(CHUNK_COOKIE_ACK);
@@ -2168,11 +2316,11 @@ SctpSocket::CountUnusableAddressParams(const InitChunk& init, bool ipv6)
                          << " with a wrong length skipped");
         ++m_stats.initParamsMalformed;
     }
-    if (init.ipv6Addresses > 0)
+    if (!ipv6 && !init.ipv6Addresses.empty())
     {
-        NS_LOG_WARN(this << " " << init.ipv6Addresses
-                         << " IPv6 Address parameter(s) ignored (no IPv6 or mixed multihoming)");
-        m_stats.peerAddressesIgnored += init.ipv6Addresses;
+        NS_LOG_WARN(this << " " << init.ipv6Addresses.size()
+                         << " IPv6 Address parameter(s) of an IPv4 peer ignored (no mixed associations)");
+        m_stats.peerAddressesIgnored += init.ipv6Addresses.size();
     }
     if (ipv6 && !init.ipv4Addresses.empty())
     {
@@ -2182,7 +2330,7 @@ SctpSocket::CountUnusableAddressParams(const InitChunk& init, bool ipv6)
 }
 
 void
-SctpSocket::SetPeerAddresses(const std::vector<uint32_t>& addresses)
+SctpSocket::SetPeerAddresses(const std::vector<SctpIpAddress>& addresses)
 {
     UnregisterPaths();
     for (SctpPath& p : m_altPaths)
@@ -2193,22 +2341,19 @@ SctpSocket::SetPeerAddresses(const std::vector<uint32_t>& addresses)
     m_altPaths.clear();
     m_txPath = 0;
     m_rxPath = 0;
-    const Ipv4Address* primary = std::get_if<Ipv4Address>(&m_peerAddress);
-    if (!primary)
-    {
-        return; // an IPv6 peer's IPv4 addresses: CountUnusableAddressParams counted them
-    }
+    const bool ipv6 = SctpIsIpv6(m_peerAddress);
     constexpr size_t kMaxPaths = 16; // OutChunk::path and the SACK's path bit mask
-    Ptr<Ipv4> ipv4 = m_node ? m_node->GetObject<Ipv4>() : nullptr;
-    for (uint32_t a : addresses)
+    for (const SctpIpAddress& ip : addresses)
     {
-        Ipv4Address ip(a);
-        if (ip == *primary || PathIndexOf(ip) != 0)
+        if (SctpIsIpv6(ip) != ipv6)
+        {
+            continue; // the other version: CountUnusableAddressParams counted them
+        }
+        if (ip == m_peerAddress || PathIndexOf(ip) != 0)
         {
             continue; // §5.1.2: the source is listed too, as a rule
         }
-        if (ip == Ipv4Address::GetAny() || ip.IsBroadcast() || ip.IsMulticast() ||
-            GetPathCount() == kMaxPaths)
+        if (!UsablePeer(ip) || GetPathCount() == kMaxPaths)
         {
             NS_LOG_WARN(this << " peer address " << ip << " not made a path");
             ++m_stats.peerAddressesIgnored;
@@ -2216,28 +2361,56 @@ SctpSocket::SetPeerAddresses(const std::vector<uint32_t>& addresses)
         }
         SctpPath p;
         p.address = ip;
-        p.SetIpv6(false);
+        p.SetIpv6(ipv6);
         p.confirmed = false; // §5.4
         p.local = m_localAddress;
         p.pmtu = m_path.pmtu;
-        Ptr<Ipv4Route> route;
-        if (ipv4 && ipv4->GetRoutingProtocol())
+        bool routed = false;
+        SctpIpAddress source;
+        Ptr<NetDevice> device;
+        Socket::SocketErrno err = ERROR_NOTERROR;
+        if (const Ipv4Address* a4 = std::get_if<Ipv4Address>(&ip))
         {
-            Ipv4Header h;
-            h.SetDestination(ip);
-            Socket::SocketErrno err = ERROR_NOTERROR;
-            route = ipv4->GetRoutingProtocol()->RouteOutput(Ptr<Packet>(), h, GetBoundNetDevice(), err);
+            Ptr<Ipv4> ipv4 = m_node ? m_node->GetObject<Ipv4>() : nullptr;
+            if (ipv4 && ipv4->GetRoutingProtocol())
+            {
+                Ipv4Header h;
+                h.SetDestination(*a4);
+                if (Ptr<Ipv4Route> r =
+                        ipv4->GetRoutingProtocol()->RouteOutput(Ptr<Packet>(), h, GetBoundNetDevice(), err))
+                {
+                    routed = true;
+                    source = r->GetSource();
+                    device = r->GetOutputDevice();
+                }
+            }
         }
-        if (route)
+        else
+        {
+            Ptr<Ipv6> ipv6l3 = m_node ? m_node->GetObject<Ipv6>() : nullptr;
+            if (ipv6l3 && ipv6l3->GetRoutingProtocol())
+            {
+                Ipv6Header h;
+                h.SetDestination(std::get<Ipv6Address>(ip));
+                if (Ptr<Ipv6Route> r =
+                        ipv6l3->GetRoutingProtocol()->RouteOutput(Ptr<Packet>(), h, GetBoundNetDevice(), err))
+                {
+                    routed = true;
+                    source = r->GetSource();
+                    device = r->GetOutputDevice();
+                }
+            }
+        }
+        if (routed)
         {
             // Leave from the local address on the way there, if it is ours.
-            if (IsLocalAddress(route->GetSource()))
+            if (IsLocalIp(source))
             {
-                p.local = route->GetSource();
+                p.local = source;
             }
             if (!m_pathMtuAttr)
             {
-                p.pmtu = route->GetOutputDevice()->GetMtu();
+                p.pmtu = device->GetMtu();
             }
         }
         else
@@ -2264,14 +2437,13 @@ SctpSocket::SetPeerAddresses(const std::vector<uint32_t>& addresses)
 void
 SctpSocket::RegisterPaths()
 {
-    const Ipv4Address* primary = std::get_if<Ipv4Address>(&m_peerAddress);
-    if (!primary || (m_altPaths.empty() && m_localAddrs.empty()))
+    if (m_altPaths.empty() && !BoundToSeveral())
     {
         return; // single-homed both ways: the end point demux finds it
     }
     for (size_t i = 0; i < GetPathCount(); ++i)
     {
-        Ipv4Address peer = std::get<Ipv4Address>(PathAt(i).address);
+        const SctpIpAddress& peer = PathAt(i).address;
         m_sctp->RegisterPeerAddress(peer, m_peerPort, m_localPort, this);
         m_registeredPeers.emplace_back(peer, m_peerPort, m_localPort);
     }
@@ -2292,6 +2464,18 @@ SctpSocket::UnregisterPaths()
 
 int
 SctpSocket::SetPrimaryPath(const Ipv4Address& a)
+{
+    return SetPrimaryPathTo(a);
+}
+
+int
+SctpSocket::SetPrimaryPath(const Ipv6Address& a)
+{
+    return SetPrimaryPathTo(a);
+}
+
+int
+SctpSocket::SetPrimaryPathTo(const SctpIpAddress& a)
 {
     size_t k = PathIndexOf(a);
     if (k == 0)
@@ -3133,7 +3317,7 @@ SctpSocket::HandleHeartbeat(const ChunkView& c, const SctpIpAddress& src, const 
     }
     m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
     m_builder.AddHeartbeat(CHUNK_HEARTBEAT_ACK, info, len);
-    if (m_altPaths.empty() && m_localAddrs.empty())
+    if (m_altPaths.empty() && !BoundToSeveral())
     {
         Transmit(m_builder);
     }

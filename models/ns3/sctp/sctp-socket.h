@@ -15,6 +15,7 @@
 #include "ns3/traced-callback.h"
 #include "ns3/traced-value.h"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -103,6 +104,9 @@ class SctpSocket : public Socket
     /// multicast or repeated address), ERROR_ADDRNOTAVAIL (not an address of
     /// this node) or ERROR_ADDRINUSE (the port is taken on one of them).
     int BindAddresses(const std::vector<Ipv4Address>& addresses, uint16_t port);
+    /// The same over IPv6 (IPv6 Address parameters): an IPv6 socket. Any,
+    /// multicast, loopback and link-local addresses are refused (ERROR_INVAL).
+    int BindAddresses(const std::vector<Ipv6Address>& addresses, uint16_t port);
     /// Send p on stream sid, ordered or not, with a payload protocol id.
     int SendMsg(Ptr<Packet> p, uint16_t sid, bool unordered, uint32_t ppid = 0);
     /// The same with a lifetime (PR-SCTP timed reliability, RFC 3758 §4.1):
@@ -159,9 +163,11 @@ class SctpSocket : public Socket
     /// GetPeerName answers with it. Fails with ERROR_INVAL if a is not a
     /// confirmed address of the peer (§5.4: no data to unconfirmed ones).
     int SetPrimaryPath(const Ipv4Address& a);
+    int SetPrimaryPath(const Ipv6Address& a);
     /// True if a packet to this address belongs here: one of the addresses
     /// given to BindAddresses, or the association's local address.
     bool IsLocalAddress(const Ipv4Address& a) const;
+    bool IsLocalAddress(const Ipv6Address& a) const;
     uint32_t GetPeerRwnd() const
     {
         return m_peerRwnd;
@@ -314,11 +320,24 @@ class SctpSocket : public Socket
     size_t RtxPathIndex() const;
     /// The path whose peer address is a (0 if none is).
     size_t PathIndexOf(const SctpIpAddress& a) const;
-    /// Makes a path of every peer address (host order) other than the primary.
-    void SetPeerAddresses(const std::vector<uint32_t>& addresses);
+    /// Makes a path of every peer address other than the primary.
+    void SetPeerAddresses(const std::vector<SctpIpAddress>& addresses);
+    template <class Addr>
+    int BindSeveral(const std::vector<Addr>& addresses, uint16_t port);
+    int SetPrimaryPathTo(const SctpIpAddress& a);
+    bool IsLocalIp(const SctpIpAddress& a) const
+    {
+        return std::visit([this](const auto& ip) { return IsLocalAddress(ip); }, a);
+    }
+    /// Bound with BindAddresses to more than one address.
+    bool BoundToSeveral() const
+    {
+        return !m_localAddrs.empty() || !m_localAddrs6.empty();
+    }
     /// Counts and logs what of a received INIT / INIT ACK's address
     /// parameters cannot be used: malformed ones, IPv6 Address parameters,
-    /// and (ipv6: an association over IPv6) IPv4 Address parameters.
+    /// IPv6 Address parameters of an IPv4 association and IPv4 Address
+    /// parameters of an IPv6 one (no mixed associations).
     void CountUnusableAddressParams(const sctp::InitChunk& init, bool ipv6);
     /// The IPv4 Address parameters this endpoint puts in INIT / INIT ACK.
     const std::vector<uint32_t>& LocalAddressParams() const
@@ -542,6 +561,7 @@ class SctpSocket : public Socket
     Ipv4EndPoint* m_endPoint = nullptr;   // at most one of these two
     Ipv6EndPoint* m_endPoint6 = nullptr;
     std::vector<Ipv4EndPoint*> m_extraEndPoints; // BindAddresses: one per further address
+    std::vector<Ipv6EndPoint*> m_extraEndPoints6; // the same over IPv6
     enum SocketErrno m_errno = ERROR_NOTERROR;
 
     // Association
@@ -559,8 +579,10 @@ class SctpSocket : public Socket
     std::vector<SctpPath> m_altPaths; // the peer's other addresses (multihoming)
     std::vector<Ipv4Address> m_localAddrs; // BindAddresses with more than one address
     std::vector<uint32_t> m_localAddrParams; // the same, host order, for INIT / INIT ACK
+    std::vector<Ipv6Address> m_localAddrs6;  // BindAddresses over IPv6, more than one
+    std::vector<std::array<uint8_t, 16>> m_localAddrParams6; // the same, for INIT / INIT ACK
     // What is in the L4 multihomed table for this socket: (peer, peer port, local port).
-    std::vector<std::tuple<Ipv4Address, uint16_t, uint16_t>> m_registeredPeers;
+    std::vector<std::tuple<SctpIpAddress, uint16_t, uint16_t>> m_registeredPeers;
     size_t m_txPath = 0;              // the destination of the packet being filled
     size_t m_rxPath = 0;              // the path the last packet came from (SACK goes there)
     uint32_t m_assocErrors = 0;

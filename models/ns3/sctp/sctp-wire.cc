@@ -1,5 +1,7 @@
 #include "sctp-wire.h"
 
+#include <algorithm>
+
 #include "crc32c.h"
 
 #include <cstring>
@@ -204,7 +206,8 @@ DecodeInit(const ChunkView& c, InitChunk& out, bool forwardTsnKnown)
         case PARAM_IPV6_ADDRESS:
             if (plen == 20)
             {
-                ++out.ipv6Addresses;
+                out.ipv6Addresses.emplace_back();
+                std::copy(pv, pv + 16, out.ipv6Addresses.back().begin());
             }
             else
             {
@@ -272,7 +275,7 @@ PeerSupportsAddressType(const InitChunk& init, bool initOverIpv6, uint16_t type)
     }
     if (type == PARAM_IPV6_ADDRESS)
     {
-        return initOverIpv6 || init.ipv6Addresses > 0;
+        return initOverIpv6 || !init.ipv6Addresses.empty();
     }
     return false;
 }
@@ -458,7 +461,8 @@ PacketBuilder::AddInit(uint8_t type,
                        size_t cookieLen,
                        const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized,
                        const std::vector<uint32_t>& ipv4Addresses,
-                       bool forwardTsnSupported)
+                       bool forwardTsnSupported,
+                       const std::vector<std::array<uint8_t, 16>>& ipv6Addresses)
 {
     size_t s = BeginChunk(type, 0);
     Put32(initTag);
@@ -471,6 +475,12 @@ PacketBuilder::AddInit(uint8_t type,
         Put16(PARAM_IPV4_ADDRESS);
         Put16(8);
         Put32(a);
+    }
+    for (const auto& a : ipv6Addresses)
+    {
+        Put16(PARAM_IPV6_ADDRESS);
+        Put16(20);
+        PutBytes(a.data(), a.size());
     }
     if (forwardTsnSupported)
     {

@@ -4,6 +4,7 @@
 // and finishes it with the CRC32c.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -158,10 +159,10 @@ struct InitChunk
     // IPv4 Address parameters (§3.3.2.1), host order: a multihomed peer's
     // addresses. Empty for a single-homed peer (the IP source is its address).
     std::vector<uint32_t> ipv4Addresses;
-    // IPv6 Address parameters (§3.3.2.1, type 6, length 20): how many. The
-    // model has no IPv6 multihoming and no mixed associations, so the
-    // association counts them as ignored (it never makes them paths).
-    size_t ipv6Addresses = 0;
+    // IPv6 Address parameters (§3.3.2.1, type 6, length 20): a multihomed
+    // IPv6 peer's addresses (network order). An IPv4 association (no mixed
+    // ones) counts them as ignored.
+    std::vector<std::array<uint8_t, 16>> ipv6Addresses;
     // Supported Address Types (§3.3.2.1.4, type 12): the address types the
     // peer lists, in order (5 IPv4, 6 IPv6; 11 Host Name is to be ignored).
     bool hasSupportedAddressTypes = false;
@@ -271,9 +272,10 @@ class PacketBuilder
                  const uint8_t* payload,
                  size_t len);
     /// INIT or INIT-ACK; cookie only for INIT-ACK. unrecognized: params to report.
-    /// ipv4Addresses (host order): one IPv4 Address parameter each, before the
-    /// cookie; none for a single-homed endpoint. forwardTsnSupported: a
-    /// Forward-TSN-Supported parameter after them (RFC 3758 §3.1).
+    /// ipv4Addresses (host order), ipv6Addresses: one IPv4 / IPv6 Address
+    /// parameter each, before the cookie; none for a single-homed endpoint.
+    /// forwardTsnSupported: a Forward-TSN-Supported parameter after them
+    /// (RFC 3758 §3.1).
     void AddInit(uint8_t type,
                  uint32_t initTag,
                  uint32_t aRwnd,
@@ -284,7 +286,8 @@ class PacketBuilder
                  size_t cookieLen,
                  const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized = {},
                  const std::vector<uint32_t>& ipv4Addresses = {},
-                 bool forwardTsnSupported = false);
+                 bool forwardTsnSupported = false,
+                 const std::vector<std::array<uint8_t, 16>>& ipv6Addresses = {});
     /// FORWARD TSN (RFC 3758 §3.2).
     void AddForwardTsn(uint32_t newCumTsn, const std::vector<std::pair<uint16_t, uint16_t>>& streams);
     void AddSack(uint32_t cumTsnAck,
