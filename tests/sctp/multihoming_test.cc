@@ -707,14 +707,21 @@ TEST_F(SctpMultihoming, MultihomedClientSingleHomedServer)
     EXPECT_EQ(m.sink.got.size(), 100u);
 }
 
-// Proves SetPrimaryPath (SCTP_PRIMARY_ADDR): moving the primary to the
+namespace
+{
+
+// (The body of the tests for IPv4 and IPv6.) Proves SetPrimaryPath (SCTP_PRIMARY_ADDR): moving the primary to the
 // secondary address mid-transfer sends all new data over link 1 (and
 // GetPeerName answers with it), moving it back returns the data to link 0,
 // no message is lost or reordered; an address that is not the peer's is
 // refused with ERROR_INVAL.
-TEST_F(SctpMultihoming, SetPrimaryPathMovesTheData)
+void
+PrimaryPathMoves(bool ipv6)
 {
-    MultiSession m;
+    MultiSession m(true, true, ipv6);
+    auto setPrimary = [&m](const SctpIpAddress& a) {
+        return std::visit([&m](const auto& ip) { return m.client.sock->SetPrimaryPath(ip); }, a);
+    };
     m.StartSending(Seconds(0.5), 800);
     int rcBogus = 0;
     Simulator::Schedule(Seconds(2), [&] {
@@ -724,16 +731,24 @@ TEST_F(SctpMultihoming, SetPrimaryPathMovesTheData)
         {
             m.client.sock->SendMsg(Numbered(m.size, m.sent), uint16_t(m.sent % 4), false);
         }
-        rcBogus = m.client.sock->SetPrimaryPath(Ipv4Address("10.9.9.9"));
+        rcBogus = ipv6 ? m.client.sock->SetPrimaryPath(Ipv6Address("2001:db8:9::9"))
+                       : m.client.sock->SetPrimaryPath(Ipv4Address("10.9.9.9"));
         EXPECT_EQ(m.client.sock->GetErrno(), Socket::ERROR_INVAL);
-        EXPECT_EQ(m.client.sock->SetPrimaryPath(m.net.Addr(1, 1)), 0);
-        EXPECT_EQ(m.client.sock->GetPath(0).address, SctpIpAddress(m.net.Addr(1, 1)));
-        EXPECT_EQ(m.client.sock->GetPath(1).address, SctpIpAddress(m.net.Addr(1, 0)));
+        EXPECT_EQ(setPrimary(m.net.Ip(1, 1)), 0);
+        EXPECT_EQ(m.client.sock->GetPath(0).address, m.net.Ip(1, 1));
+        EXPECT_EQ(m.client.sock->GetPath(1).address, m.net.Ip(1, 0));
         Address peer;
         m.client.sock->GetPeerName(peer);
-        EXPECT_EQ(InetSocketAddress::ConvertFrom(peer).GetIpv4(), m.net.Addr(1, 1));
+        if (ipv6)
+        {
+            EXPECT_EQ(Inet6SocketAddress::ConvertFrom(peer).GetIpv6(), m.net.Addr6(1, 1));
+        }
+        else
+        {
+            EXPECT_EQ(InetSocketAddress::ConvertFrom(peer).GetIpv4(), m.net.Addr(1, 1));
+        }
     });
-    Simulator::Schedule(Seconds(5), [&] { EXPECT_EQ(m.client.sock->SetPrimaryPath(m.net.Addr(1, 0)), 0); });
+    Simulator::Schedule(Seconds(5), [&] { EXPECT_EQ(setPrimary(m.net.Ip(1, 0)), 0); });
     Simulator::Stop(Seconds(15));
     Simulator::Run();
     EXPECT_EQ(rcBogus, -1);
@@ -749,6 +764,19 @@ TEST_F(SctpMultihoming, SetPrimaryPathMovesTheData)
     {
         EXPECT_EQ(m.client.sock->GetPath(i).flightSize, 0u) << "path " << i;
     }
+}
+
+} // namespace
+
+TEST_F(SctpMultihoming, SetPrimaryPathMovesTheData)
+{
+    PrimaryPathMoves(false);
+}
+
+// The same over IPv6 (SetPrimaryPath(Ipv6Address)).
+TEST_F(SctpMultihoming, Ipv6SetPrimaryPathMovesTheData)
+{
+    PrimaryPathMoves(true);
 }
 
 // Proves BindAddresses refuses what it cannot honour, with the socket error
