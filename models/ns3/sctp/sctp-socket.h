@@ -143,7 +143,7 @@ class SctpSocket : public Socket
         return m_path;
     }
     /// The paths to the peer's addresses: 0 is the primary, the others come
-    /// from the peer's IPv4 Address parameters (multihoming), in their order.
+    /// from the peer's IPv4 or IPv6 Address parameters (multihoming), in their order.
     size_t GetPathCount() const
     {
         return 1 + m_altPaths.size();
