@@ -1280,7 +1280,8 @@ struct SipUserAgent::Impl {
     }
     const SipImMode mode = msrpMode ? SipImMode::kSessionMsrp : SipImMode::kSessionStripped;
     std::string key = SessionKey(from, mode);
-    if (auto it = sessions.find(key); FindSession(attr.id) || it != sessions.end()) {
+    const bool known = FindSession(attr.id) != nullptr;  // e.g. a forked copy of an INVITE we answered
+    if (auto it = sessions.find(key); known || it != sessions.end()) {
       // One session per pair and mode, but for crossed INVITEs: the two
       // users invited each other at once, and each is still waiting for an
       // answer. Refused both ways (486 each), they would cross again on the
@@ -1289,8 +1290,7 @@ struct SipUserAgent::Impl {
       // our BYE waits for its answer: the peer has closed the old session
       // already, or it would not invite, and would be refused until our
       // BYE's answer arrived.
-      const Session& own = *it->second;
-      const bool crossed = !FindSession(attr.id) && ((own.caller && !own.established) || own.byeSent) &&
+      const bool crossed = !known && ((it->second->caller && !it->second->established) || it->second->byeSent) &&
                            !sessions.count(CrossedKey(key));
       if (!crossed) {
         Respond(t, msg, 486, ids.Tag());
