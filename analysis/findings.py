@@ -160,19 +160,17 @@ def sctp_vs_tcp(summary, sizes, losses):
     lines.append("| loss | mean latency SCTP/TCP | largest at | IP bytes per IM SCTP/TCP |")
     lines.append("|---|---|---|---|")
     for l in losses:
-        lat, size_of, byt = [], {}, []
+        lat, byt = [], []  # lat: (SCTP/TCP mean latency, size)
         for size in sizes:
             s = one(summary, transport="sctp", message_size=str(size), **{"access.loss": l})
             t = one(summary, transport="tcp", message_size=str(size), **{"access.loss": l})
             if num(t["latency_mean"]) > 0 and num(s["latency_mean"]) > 0:
-                ratio = num(s["latency_mean"]) / num(t["latency_mean"])
-                lat.append(ratio)
-                size_of[ratio] = size
+                lat.append((num(s["latency_mean"]) / num(t["latency_mean"]), size))
             byt.append(num(s["ip_bytes_per_im"]) / num(t["ip_bytes_per_im"]))
         lat.sort()
         byt.sort()
-        lines.append(f"| {float(l) * 100:g} % | {fmt(lat[0], 2)} – {fmt(lat[len(lat) // 2], 2)} – "
-                     f"{fmt(lat[-1], 2)} | {size_of[lat[-1]]} B | {fmt(byt[0], 3)} – {fmt(byt[len(byt) // 2], 3)} – "
+        lines.append(f"| {float(l) * 100:g} % | {fmt(lat[0][0], 2)} – {fmt(lat[len(lat) // 2][0], 2)} – "
+                     f"{fmt(lat[-1][0], 2)} | {lat[-1][1]} B | {fmt(byt[0], 3)} – {fmt(byt[len(byt) // 2], 3)} – "
                      f"{fmt(byt[-1], 3)} |")
     lines.append("")
     lines.append("Without loss the gap opens for IMs of more than 4 DATA packets: RFC 9260's Max.Burst (4 "
