@@ -1,7 +1,12 @@
 // SIP signalling and session media over the SCTP model (models/ns3/sctp).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "sctp/sctp-helper.h"
+#include "sctp/sctp-socket-factory.h"
+#include "sctp/sctp-wire.h"
+#include "sip/message.h"
 #include "testbed.h"
 
 using namespace ns3;
@@ -50,4 +55,181 @@ TEST(Sctp, PagerSignallingOverSctp) {
   ASSERT_EQ(tb.outcomes.size(), 1u);
   EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
   for (const auto& r : tb.TxAfter(1.0)) EXPECT_EQ(r.transport, "sctp") << r.node << " " << r.type;
+}
+
+namespace {
+// A SIP-carrying DATA chunk seen on a link.
+struct SeenChunk {
+  std::uint8_t flags;
+  std::uint16_t sid;
+  std::string payload;
+};
+
+// Records every DATA chunk received on `dev` (RFC 9260 bytes, decoded by
+// the SCTP wire codec).
+void SniffSctpData(Ptr<NetDevice> dev, std::vector<SeenChunk>* out) {
+  sipim_test::OnIpRx(dev, 132, [out](Ptr<Packet> c) {
+    std::vector<std::uint8_t> buf(c->GetSize());
+    c->CopyData(buf.data(), buf.size());
+    sctp::PacketView pv;
+    ASSERT_TRUE(sctp::ParsePacket(buf.data(), buf.size(), pv).Ok());
+    for (const auto& ch : pv.chunks) {
+      if (ch.type != sctp::CHUNK_DATA) continue;
+      sctp::DataChunk d;
+      ASSERT_TRUE(sctp::DecodeData(ch, d).Ok());
+      out->push_back({d.flags, d.sid, std::string(reinterpret_cast<const char*>(d.payload), d.payloadLen)});
+    }
+  });
+}
+
+Testbed::Options SctpEverywhere() { return WithSctp(); }
+
+void SignalOverSctp(Testbed& tb, bool unordered) {
+  for (auto ua : {tb.dan, tb.shirley}) {
+    ua->SetAttribute("Transport", EnumValue(SipTransportProtocol::kSctp));
+    ua->SetAttribute("SctpUnordered", BooleanValue(unordered));
+  }
+  for (auto p : {tb.home, tb.office}) {
+    p->SetAttribute("Transport", EnumValue(SipTransportProtocol::kSctp));
+    p->SetAttribute("SctpUnordered", BooleanValue(unordered));
+  }
+}
+}  // namespace
+
+// RFC 4168 5.1 on the wire: every SIP message between Dan and home.com
+// (REGISTER, MESSAGE, their 200s) is one whole SCTP user message (B and E
+// set, the payload exactly one SIP message) on stream 0, with the U bit by
+// default and without it when SctpUnordered is false.
+TEST(Sctp, EachSipMessageIsOneSctpMessageOnStreamZero) {
+  for (bool unordered : {true, false}) {
+    SCOPED_TRACE(unordered ? "SctpUnordered true" : "SctpUnordered false");
+    Testbed tb(SctpEverywhere());
+    SignalOverSctp(tb, unordered);
+    std::vector<SeenChunk> seen;
+    SniffSctpData(tb.links[0].Get(0), &seen);  // Dan's side of Dan -- home.com
+    SniffSctpData(tb.links[0].Get(1), &seen);
+    tb.Record();
+    Simulator::Schedule(Seconds(1), [&]() {
+      tb.dan->SendIm("shirley@office.com", 100, SipImMode::kPager);
+      tb.dan->SendIm("shirley@office.com", 1000, SipImMode::kPager);
+    });
+    Simulator::Stop(Seconds(4));
+    Simulator::Run();
+    EXPECT_EQ(tb.outcomes.size(), 2u);
+    std::size_t messages = 0, responses = 0;
+    for (const SeenChunk& c : seen) {
+      EXPECT_EQ(c.sid, 0u);
+      EXPECT_EQ((c.flags & sctp::DATA_FLAG_UNORDERED) != 0, unordered);
+      EXPECT_EQ(c.flags & (sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END), sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END);
+      sipim::sip::Message m;
+      ASSERT_FALSE(sipim::sip::Parse(c.payload, sipim::sip::Framing::kStream, &m)) << c.payload;
+      EXPECT_EQ(m.size, c.payload.size()) << "one SIP message per SCTP message";
+      messages += m.is_request && m.method == "MESSAGE";
+      responses += !m.is_request;
+    }
+    EXPECT_EQ(messages, 2u);
+    EXPECT_GE(responses, 3u);  // REGISTER's 200 and the two MESSAGEs'
+  }
+}
+
+// Head-of-line blocking among SIP transactions: Dan's first MESSAGE is lost
+// once on its way to home.com, his second leaves 10 ms later. Unordered (the
+// default), the second reaches Shirley at once and the first after its
+// retransmission (T3, RTO 1 s); ordered, home.com's SCTP holds the second
+// until the first is repaired, so it arrives after it.
+TEST(Sctp, LostSipMessageHoldsBackNoOtherWhenUnordered) {
+  for (bool unordered : {true, false}) {
+    SCOPED_TRACE(unordered ? "SctpUnordered true" : "SctpUnordered false");
+    Testbed tb(SctpEverywhere());
+    SignalOverSctp(tb, unordered);
+    tb.links[0].Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(Create<sipim_test::DropFirstWith>(1, "FIRST-IM")));
+    tb.Record();
+    std::uint64_t first = 0, second = 0;
+    Simulator::Schedule(Seconds(1), [&]() { first = tb.dan->SendIm("shirley@office.com", "FIRST-IM", SipImMode::kPager); });
+    Simulator::Schedule(Seconds(1.01), [&]() { second = tb.dan->SendIm("shirley@office.com", "SECOND-IM", SipImMode::kPager); });
+    Simulator::Stop(Seconds(6));
+    Simulator::Run();
+    std::map<std::uint64_t, double> at;
+    for (const auto& d : tb.deliveries) at[d.imId] = d.time;
+    ASSERT_EQ(at.size(), 2u);
+    EXPECT_GT(at[first], 1.9) << "the first needed a retransmission";
+    if (unordered) {
+      EXPECT_LT(at[second], 1.2) << "the second was not held back";
+    } else {
+      EXPECT_GE(at[second], at[first]) << "ordered: the second waits for the first";
+    }
+  }
+}
+
+// A SIP message that cannot leave: an IM larger than the SCTP send buffer
+// (which takes a message whole) is refused at once, the Drop naming the
+// buffer, and the IM fails; an IM behind it is not held up.
+TEST(Sctp, MessageLargerThanTheSendBufferIsRefusedNotStuck) {
+  Testbed tb(SctpEverywhere());
+  SignalOverSctp(tb, true);
+  tb.Record();
+  std::uint64_t big = 0, small = 0;
+  Simulator::Schedule(Seconds(1), [&]() {
+    big = tb.dan->SendIm("shirley@office.com", 200000, SipImMode::kPager);
+    small = tb.dan->SendIm("shirley@office.com", 100, SipImMode::kPager);
+  });
+  Simulator::Stop(Seconds(40));
+  Simulator::Run();
+  std::map<std::uint64_t, sipim_test::Outcome> out;
+  for (const auto& o : tb.outcomes) out[o.imId] = o;
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[big].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(out[small].outcome, SipImOutcome::kDelivered);
+  EXPECT_LT(out[small].time, 1.5);
+  std::size_t named = 0;
+  for (const auto& d : tb.drops)
+    named += d.detail.find("larger than the SCTP send buffer") != std::string::npos && d.attr.id == big;
+  EXPECT_EQ(named, 1u);
+}
+
+// Message boundaries survive on SCTP, so a bad message costs only itself:
+// garbage sent to office.com as one SCTP message is dropped as a parse
+// error and the association stays up; a MESSAGE followed by 4 stray bytes in
+// one SCTP message is processed, the 4 bytes reported (not lost silently),
+// and its 200 comes back on the same association.
+TEST(Sctp, BadSctpMessageCostsOnlyItself) {
+  std::string got;  // before the testbed: its destructor ends the simulation
+  bool closed = false;
+  Testbed tb(SctpEverywhere());
+  tb.office->SetAttribute("Transport", EnumValue(SipTransportProtocol::kSctp));
+  tb.Record();
+  Ptr<Socket> raw = Socket::CreateSocket(tb.nodes.Get(0), SctpSocketFactory::GetTypeId());
+  raw->SetRecvCallback(Callback<void, Ptr<Socket>>([&](Ptr<Socket> s) {
+    while (Ptr<Packet> p = s->Recv()) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      got += b;
+    }
+  }));
+  raw->SetCloseCallbacks(Callback<void, Ptr<Socket>>([&](Ptr<Socket>) { closed = true; }),
+                         Callback<void, Ptr<Socket>>([&](Ptr<Socket>) { closed = true; }));
+  auto send = [&](const std::string& b) {
+    raw->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(b.data()), static_cast<std::uint32_t>(b.size())));
+  };
+  Simulator::Schedule(Seconds(0.5), [&]() { raw->Connect(InetSocketAddress(tb.addr[2], 5060)); });
+  Simulator::Schedule(Seconds(1), [&]() { send("not SIP at all\r\n\r\n"); });
+  Simulator::Schedule(Seconds(1.5), [&]() {
+    send("MESSAGE sip:shirley@office.com SIP/2.0\r\n"
+         "Via: SIP/2.0/SCTP 10.0.1.1:5090;branch=z9hG4bKsctp1\r\n"
+         "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:shirley@office.com>\r\n"
+         "Call-ID: sctp-1@10.0.1.1\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
+         "Content-Length: 2\r\n\r\nhiJUNK");
+  });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  EXPECT_FALSE(closed);
+  EXPECT_EQ(got.rfind("SIP/2.0 200", 0), 0u) << got;
+  std::size_t garbage = 0, stray = 0;
+  for (const auto& d : tb.drops) {
+    garbage += d.reason == SipDropReason::kParseError && d.bytes == 18;
+    stray += d.reason == SipDropReason::kParseError && d.bytes == 4 &&
+             d.detail.find("after the message in its SCTP message") != std::string::npos;
+  }
+  EXPECT_EQ(garbage, 1u);
+  EXPECT_EQ(stray, 1u);
 }

@@ -127,9 +127,6 @@ std::vector<WireRecord> Testbed::TxAfter(double from) const {
   return out;
 }
 
-namespace {
-// Calls `f` with what follows the IPv4 header in every first fragment of
-// protocol `proto` received on `dev` (MacRx).
 void OnIpRx(Ptr<NetDevice> dev, std::uint8_t proto, std::function<void(Ptr<Packet>)> f) {
   dev->TraceConnectWithoutContext(
       "MacRx", Callback<void, Ptr<const Packet>>(([proto, f](Ptr<const Packet> p) {
@@ -147,6 +144,7 @@ void OnIpRx(Ptr<NetDevice> dev, std::uint8_t proto, std::function<void(Ptr<Packe
       })));
 }
 
+namespace {
 std::string Bytes(Ptr<const Packet> c) {
   std::string bytes(c->GetSize(), '\0');
   c->CopyData(reinterpret_cast<std::uint8_t*>(&bytes[0]), c->GetSize());

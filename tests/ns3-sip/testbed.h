@@ -123,6 +123,9 @@ class DropFirstWith : public ns3::ErrorModel {
   std::string m_text;
 };
 
+// Calls `f` with what follows the IPv4 header in every first fragment of
+// protocol `proto` received on `dev` (MacRx).
+void OnIpRx(ns3::Ptr<ns3::NetDevice> dev, std::uint8_t proto, std::function<void(ns3::Ptr<ns3::Packet>)> f);
 // Appends every TCP payload byte seen on `dev` (received) whose source or
 // destination port is `port` (0: any non-SIP port) to `*out`.
 void SniffTcp(ns3::Ptr<ns3::NetDevice> dev, std::uint16_t notPort, std::string* out);

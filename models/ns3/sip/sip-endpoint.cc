@@ -8,6 +8,8 @@
 #include "ns3/socket-factory.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/udp-socket-factory.h"
+#include "ns3/uinteger.h"
+#include "sctp/sctp-tags.h"
 
 #include <sstream>
 
@@ -80,14 +82,25 @@ void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
   Flush();
 }
 
+void StreamConn::SetMessageMode(bool unordered) {
+  m_messageMode = true;
+  m_unordered = unordered;
+}
+
 void StreamConn::Flush() {
   // ns-3 TCP buffers data given while the SYN is outstanding, so sending
-  // before the connection is up is fine; what does not fit waits for the
-  // send callback.
+  // before the connection is up is fine (SCTP too, in COOKIE-WAIT); what
+  // does not fit waits for the send callback.
   while (!m_closed && m_head < m_queue.size()) {
     const uint32_t avail = m_socket->GetTxAvailable();
     if (avail == 0) return;
     Ptr<Packet> p = m_queue[m_head];
+    if (m_messageMode) {
+      // The SCTP socket takes a message whole or not at all.
+      if (p->GetSize() > avail) return;
+      SctpStreamTag tag(0, m_unordered);
+      p->ReplacePacketTag(tag);
+    }
     if (p->GetSize() <= avail) {
       if (m_socket->Send(p) < 0) return;
       m_queuedBytes -= p->GetSize();
@@ -237,6 +250,7 @@ StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Addr
     OnStreamData(c, d, n);
   };
   st.conn->onClosed = [this](StreamConn& c, bool error) { OnStreamClosed(c, error); };
+  if (t == SipTransportProtocol::kSctp) st.conn->SetMessageMode(m_sctpUnordered);
   m_byRemote[Key(peer, peerPort)] = id;
   Touch(id, st);
   return st.conn.get();
@@ -252,6 +266,16 @@ void SipEndpoint::AddAlias(std::uint64_t connId, Ipv4Address address, std::uint1
   }
   slot = connId;
 }
+
+// An SCTP socket takes a message whole (no partial sends): one larger than
+// its whole send buffer could never leave, and would hold every message
+// queued behind it on the connection.
+static bool FitsSctpSendBuffer(Ptr<Socket> s, std::size_t bytes) {
+  UintegerValue size;
+  return !s->GetAttributeFailSafe("SndBufSize", size) || bytes <= size.Get();
+}
+static const char* const kOverSctpSendBuffer =
+    "larger than the SCTP send buffer (ns3::SctpSocket::SndBufSize), which must hold a message whole";
 
 bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution attr) {
   if (!m_udp) return NotSent(dest, bytes.size(), attr, "the endpoint is not started");
@@ -290,6 +314,10 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
     if (!NodeHasTransport(m_node, dest.transport, &tid))
       return NotSent(dest, bytes.size(), attr, "the node has no such transport");
     Ptr<Socket> s = Socket::CreateSocket(m_node, tid);
+    if (dest.transport == SipTransportProtocol::kSctp && !FitsSctpSendBuffer(s, bytes.size())) {
+      s->Close();
+      return NotSent(dest, bytes.size(), attr, kOverSctpSendBuffer);
+    }
     if (s->Bind() != 0) return NotSent(dest, bytes.size(), attr, "bind failed");
     conn = NewConn(s, dest.transport, dest.address, dest.port, false);
     if (s->Connect(InetSocketAddress(dest.address, dest.port)) != 0) {
@@ -302,6 +330,8 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
       return NotSent(dest, bytes.size(), attr, "connect refused at once (no route)");
     }
   }
+  if (conn->messageMode() && !FitsSctpSendBuffer(conn->socket(), bytes.size()))
+    return NotSent(dest, bytes.size(), attr, kOverSctpSendBuffer);
   if (conn->queuedBytes() + bytes.size() > kMaxQueuedBytes) {
     TraceDrop(*conn, SipDropReason::kUnexpected, bytes.size(),
               "not sent: the peer does not read (send queue full); connection closed", attr);
@@ -369,6 +399,10 @@ void SipEndpoint::HandleUdpRecv(Ptr<Socket> s) {
 void SipEndpoint::OnStreamData(StreamConn& c, const std::uint8_t* data, std::size_t n) {
   auto it = m_conns.find(c.id());
   if (it == m_conns.end()) return;
+  if (c.messageMode()) {
+    OnSctpMessage(c, it->second, data, n);
+    return;
+  }
   sipim::sip::StreamFramer& framer = it->second.framer;
   framer.Append(std::string_view(reinterpret_cast<const char*>(data), n));
   RxMeta meta;
@@ -408,6 +442,20 @@ void SipEndpoint::OnStreamData(StreamConn& c, const std::uint8_t* data, std::siz
     // The framer's views die at the next Append: keep this message's bytes.
     Receive(std::string(m_framed.raw), meta, sipim::sip::Framing::kStream);
   }
+}
+
+void SipEndpoint::OnSctpMessage(StreamConn& c, ConnState& state, const std::uint8_t* data, std::size_t n) {
+  RxMeta meta;
+  meta.transport = c.transport();
+  meta.from = c.peer();
+  meta.fromPort = c.peerPort();
+  meta.connId = c.id();
+  Touch(c.id(), state);
+  // Message boundaries survive, so a bad message costs only itself (a
+  // byte stream must be closed to resynchronise): parsed as a datagram.
+  std::string bytes = TakeBuffer();
+  bytes.assign(reinterpret_cast<const char*>(data), n);
+  Receive(std::move(bytes), meta, sipim::sip::Framing::kDatagram);
 }
 
 void SipEndpoint::ArmIncompleteCheck(std::uint64_t id, ConnState& st) {
@@ -580,6 +628,13 @@ void SipEndpoint::Process(const std::string& b, const RxMeta& meta, sipim::sip::
         m_scratch.is_request && m_scratch.method != "ACK")
       m_onReject(m_scratch, meta, 400);
     return;
+  }
+  if (meta.transport == SipTransportProtocol::kSctp && m_scratch.size < b.size() && m_onDrop) {
+    // RFC 3261 18.3 ignores a datagram's octets after the body; an SCTP
+    // message is one SIP message here, so any such octets are reported.
+    m_onDrop(SipDropReason::kParseError, static_cast<std::uint32_t>(b.size() - m_scratch.size),
+             std::to_string(b.size() - m_scratch.size) + " byte(s) after the message in its SCTP message, ignored",
+             meta);
   }
   if (m_onRx) m_onRx(b, m_scratch, meta);
 }

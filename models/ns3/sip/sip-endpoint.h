@@ -2,8 +2,9 @@
 // The transport layer under a SIP UA or proxy (internal): one UDP socket and
 // one listening TCP (and SCTP, when its model is present) socket on the same
 // port, a table of stream connections reused by remote address (RFC 3261
-// section 18), Content-Length framing with the wire core's StreamFramer,
-// and the CPU charge for parsing every received message.
+// section 18), Content-Length framing with the wire core's StreamFramer on
+// TCP and one message per SCTP user message (RFC 4168), and the CPU charge
+// for parsing every received message.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -47,6 +48,12 @@ class StreamConn {
 
   // Queues `bytes` (tagged with `attr`) and hands as much as fits to TCP.
   void Send(std::string_view bytes, SipAttribution attr);
+  // SIP over SCTP (RFC 4168): each Send is one SCTP user message on stream
+  // 0, never split, with the U bit when `unordered` (5.1's SHOULD), so a
+  // lost message holds back no other. A message waits whole until the
+  // socket has room for it. Byte-stream users (session media) leave it off.
+  void SetMessageMode(bool unordered);
+  bool messageMode() const { return m_messageMode; }
   // Bytes queued here that the socket has not taken yet.
   std::size_t queuedBytes() const { return m_queuedBytes; }
   // Messages and bytes handed to Send so far: if the connection never
@@ -85,6 +92,8 @@ class StreamConn {
   std::uint16_t m_peerPort;
   bool m_connected;
   bool m_closed = false;
+  bool m_messageMode = false;
+  bool m_unordered = false;
   std::vector<Ptr<Packet>> m_queue;  // FIFO; m_head is the next to send
   std::size_t m_head = 0;
   std::size_t m_queuedBytes = 0;  // in m_queue from m_head on
@@ -177,6 +186,11 @@ class SipEndpoint {
   // endpoint opened are not counted); 0 = no limit. A connection accepted
   // above it is closed at once, the refusal traced as a Drop.
   void SetMaxConnectionsPerPeer(std::uint32_t n) { m_maxConnsPerPeer = n; }
+  // SIP over SCTP: messages go on stream 0 with the U bit (RFC 4168 5.1)
+  // when true, ordered when false; either way one message per SCTP user
+  // message, parsed as a datagram is (RFC 3261 18.3, message-oriented).
+  // Applies to connections made after the call.
+  void SetSctpUnordered(bool unordered) { m_sctpUnordered = unordered; }
   // Stream connections open now.
   std::size_t ConnectionCount() const { return m_conns.size(); }
   // A SIP connection whose peer stops reading must not make its send queue
@@ -244,6 +258,8 @@ class SipEndpoint {
   // The idle timer of connection `id` (see SetIdleTimeout): one event per
   // timeout period, moved on by the traffic seen meanwhile.
   void Touch(std::uint64_t id, ConnState& st);
+  // One SCTP user message, one SIP message (SetSctpUnordered).
+  void OnSctpMessage(StreamConn& c, ConnState& state, const std::uint8_t* data, std::size_t n);
   void CheckIdle(std::uint64_t id);
   Time m_idleTimeout;
   // The incomplete-message timer of connection `id` (see SetIncompleteTimeout).
@@ -255,6 +271,7 @@ class SipEndpoint {
   // Accepted connections open now, by remote IPv4 address (see SetMaxConnectionsPerPeer).
   std::unordered_map<std::uint32_t, std::uint32_t> m_acceptedFrom;
   std::uint32_t m_maxConnsPerPeer = 0;
+  bool m_sctpUnordered = true;
   // Messages whose parse job is queued on the CPU, oldest first. The CPU
   // completes this endpoint's jobs in the order they were submitted, so
   // each completion takes the front (the job itself captures only `this`).

@@ -69,6 +69,10 @@ inline constexpr const char* kMaxConnectionsPerPeerHelp =
     "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
     "node's listener; one accepted above is closed at once (Drop traced). 0: no limit.";
 inline constexpr std::uint32_t kMaxConnectionsPerPeer = 64;
+inline constexpr const char* kSctpUnorderedHelp =
+    "SIP over SCTP: each message is one SCTP user message on stream 0, sent with the U bit "
+    "(unordered, RFC 4168 5.1's SHOULD: a lost message holds back no other) when true, "
+    "ordered when false (one lost message delays every later one on the association).";
 
 }  // namespace sipns3
 }  // namespace ns3

@@ -141,6 +141,7 @@ struct SipProxy::Impl {
     ep->SetIncompleteTimeout(64 * timers.t1);
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);
     ep->SetMaxConnectionsPerPeer(self->m_maxConnectionsPerPeer);
+    ep->SetSctpUnordered(self->m_sctpUnordered);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -843,6 +844,8 @@ TypeId SipProxy::GetTypeId() {
           .AddAttribute("MaxConnectionsPerPeer", sipns3::kMaxConnectionsPerPeerHelp,
                         UintegerValue(sipns3::kMaxConnectionsPerPeer),
                         MakeUintegerAccessor(&SipProxy::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
+          .AddAttribute("SctpUnordered", sipns3::kSctpUnorderedHelp, BooleanValue(true),
+                        MakeBooleanAccessor(&SipProxy::m_sctpUnordered), MakeBooleanChecker())
           .AddAttribute("TimerC",
                         "RFC 3261 16.6 step 11: how long a forwarded INVITE may go without a final response "
                         "(restarted by each provisional other than 100); then the branch is CANCELled, or "

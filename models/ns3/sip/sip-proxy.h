@@ -101,6 +101,7 @@ class SipProxy : public Application {
   std::uint32_t m_messageSizeLimit = 1300;
   std::uint32_t m_maxBindingsPerAor = 32;
   Time m_connectionIdleTimeout;
+  bool m_sctpUnordered = true;
   Time m_timerC;
   std::uint32_t m_maxConnectionsPerPeer = 64;
 

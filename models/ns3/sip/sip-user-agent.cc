@@ -274,6 +274,7 @@ struct SipUserAgent::Impl {
     ep->SetIncompleteTimeout(64 * timers.t1);
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);
     ep->SetMaxConnectionsPerPeer(self->m_maxConnectionsPerPeer);
+    ep->SetSctpUnordered(self->m_sctpUnordered);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -2440,6 +2441,8 @@ TypeId SipUserAgent::GetTypeId() {
           .AddAttribute("MaxConnectionsPerPeer", sipns3::kMaxConnectionsPerPeerHelp,
                         UintegerValue(sipns3::kMaxConnectionsPerPeer),
                         MakeUintegerAccessor(&SipUserAgent::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
+          .AddAttribute("SctpUnordered", sipns3::kSctpUnorderedHelp, BooleanValue(true),
+                        MakeBooleanAccessor(&SipUserAgent::m_sctpUnordered), MakeBooleanChecker())
           .AddAttribute("Security",
                         "The scenario's SipImSecurity: S/MIME on every IM's body (pager or session), or "
                         "MIKEY in the session's SDP and sealed session messages. Null (the default): none.",

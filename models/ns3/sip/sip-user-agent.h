@@ -166,6 +166,7 @@ class SipUserAgent : public Application {
   std::uint32_t m_msrpChunkSize = 0;
   std::uint64_t m_mediaMaxQueuedBytes = std::uint64_t{4} << 20;
   Time m_connectionIdleTimeout;
+  bool m_sctpUnordered = true;
   std::uint32_t m_maxConnectionsPerPeer = 64;
   Ptr<SipImSecurity> m_security;
 
