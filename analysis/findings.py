@@ -177,7 +177,12 @@ def sctp_vs_tcp(summary, sizes, losses):
                  "packets, then a SACK, §6.1 D) and initial window (4,380 bytes, §7.2.1) against ns-3 TCP's 10 "
                  "segments cost it round trips on each of the three hops. Run again with "
                  "`NS_ATTRIBUTE_DEFAULT='ns3::SctpSocket::MaxBurst=100;ns3::SctpSocket::InitialCwnd=14520'` "
-                 "(`--sweep.transport sctp,tcp --sweep.access.loss 0`), most of that gap closes.\n")
+                 "(`--sweep.transport sctp,tcp --sweep.access.loss 0`), most of that gap closes. Under loss, "
+                 "SIP over SCTP sends each message as one SCTP message on stream 0 with the U bit (RFC 4168 "
+                 "§5.1), so a lost MESSAGE delays only its own transaction; over TCP it holds back every "
+                 "message behind it on the connection. "
+                 "`NS_ATTRIBUTE_DEFAULT='ns3::SipUserAgent::SctpUnordered=false;ns3::SipProxy::SctpUnordered=false'` "
+                 "(`--sweep.transport sctp`) sends them ordered instead, for comparison.\n")
     return lines
 
 
