@@ -578,6 +578,70 @@ TEST(SimScenario, PcapsDissectCleanly) {
   }
 }
 
+// SIP over SCTP as tshark sees it (RFC 4168): every DATA chunk is on
+// stream 0 with the U bit; every frame whose DATA chunks end a message
+// dissects as SIP, with as many SIP messages (methods plus status codes) as
+// chunks with the E bit, i.e. one SIP message per SCTP message (tshark
+// reassembles fragments); CRC32c good, nothing malformed, no expert
+// warning or error. Message sizes up to 3,000 B, so some are fragmented.
+TEST(SimScenario, SipOverSctpPcapsDissectAsOneSipMessagePerSctpMessage) {
+#ifndef SIPIM_TEST_HAVE_SCTP
+  GTEST_SKIP() << "built without the SCTP model";
+#endif
+  if (std::system("tshark -v > /dev/null 2>&1") != 0) GTEST_SKIP() << "tshark not installed";
+  const std::string out = OutDir("pcap-sip-over-sctp");
+  ASSERT_EQ(RunSipim({Scenario("fig2-session.ini"), "--out", out, "--pcap", "--mode", "pager", "--messages_per_conversation",
+                 "5", "--message_size", "uniform:10:3000", "--transport", "sctp"}),
+            0);
+  auto count = [](const std::string& list) {
+    return list.empty() ? 0 : 1 + static_cast<int>(std::count(list.begin(), list.end(), ','));
+  };
+  int files = 0, sipMessages = 0, fragments = 0;
+  for (const auto& entry : fs::directory_iterator(out + "/pcap")) {
+    ++files;
+    const std::string fields = out + "/fields.txt";
+    const std::string cmd = "tshark -2 -r '" + entry.path().string() +
+                            "' -o sctp.checksum:crc-32c -T fields -E separator='|' -e frame.number -e frame.protocols "
+                            "-e sctp.checksum.status -e _ws.malformed -e _ws.expert.severity -e sctp.data_e_bit "
+                            "-e sctp.data_u_bit -e sctp.data_sid -e sip.Method -e sip.Status-Code > '" +
+                            fields + "' 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream in(fields);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      std::string x;
+      while (std::getline(ss, x, '|')) f.push_back(x);
+      f.resize(10);
+      const std::string where = entry.path().filename().string() + " frame " + f[0];
+      EXPECT_EQ(f[2], "1") << "CRC32c not good: " << where;
+      EXPECT_TRUE(f[3].empty()) << "malformed: " << where;
+      std::stringstream sev(f[4]);
+      while (std::getline(sev, x, ',')) EXPECT_LT(std::stol(x, nullptr, 0), 0x600000) << "expert: " << where;
+      int ends = 0;
+      std::stringstream e(f[5]);
+      while (std::getline(e, x, ',')) {
+        ends += x == "1";
+        fragments += x == "0";
+      }
+      std::stringstream u(f[6]);
+      while (std::getline(u, x, ',')) EXPECT_EQ(x, "1") << "ordered DATA: " << where;
+      std::stringstream sid(f[7]);
+      while (std::getline(sid, x, ',')) EXPECT_EQ(std::stol(x, nullptr, 0), 0) << "stream: " << where;
+      const int sip = count(f[8]) + count(f[9]);
+      EXPECT_EQ(sip, ends) << "SIP messages vs SCTP messages ended: " << where << ": " << line;
+      if (ends > 0) {
+        EXPECT_NE(f[1].find(":sip"), std::string::npos) << where << ": " << f[1];
+      }
+      sipMessages += sip;
+    }
+  }
+  EXPECT_EQ(files, 3);
+  EXPECT_GT(sipMessages, 20);
+  EXPECT_GT(fragments, 0) << "no message was large enough to be fragmented";
+}
+
 // ---- security (SipImSecurity through `sipim run`) ----
 
 double Num(const Row& r, const std::string& column) { return std::stod(r.at(column)); }
