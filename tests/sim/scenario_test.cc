@@ -33,6 +33,35 @@ std::string OutDir(const std::string& name) {
 
 const std::string kCalibration = std::string(SIPIM_SOURCE_DIR) + "/results/calibration";
 
+// tshark's view of `pcap`: one row per frame, one cell per field (a field
+// with several values in a frame holds them joined by ','). `options` go
+// before the fields (preferences such as "-o sctp.checksum:crc-32c").
+std::vector<std::vector<std::string>> TsharkRows(const fs::path& pcap, const std::string& options,
+                                                 const std::vector<std::string>& fields) {
+  // Beside the pcap directory, which the callers are iterating.
+  const std::string scratch = (pcap.parent_path().parent_path() / (pcap.filename().string() + ".fields.txt")).string();
+  std::string cmd = "tshark -2 -r '" + pcap.string() + "' " + options + " -T fields -E separator=/t -E aggregator=,";
+  for (const auto& f : fields) cmd += " -e " + f;
+  cmd += " > '" + scratch + "' 2>/dev/null";
+  std::vector<std::vector<std::string>> rows;
+  if (std::system(cmd.c_str()) != 0) {
+    ADD_FAILURE() << "tshark failed: " << cmd;
+    return rows;
+  }
+  std::ifstream in(scratch);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> row;
+    std::stringstream ss(line);
+    std::string x;
+    while (std::getline(ss, x, '\t')) row.push_back(x);
+    row.resize(fields.size());
+    rows.push_back(std::move(row));
+  }
+  fs::remove(scratch);
+  return rows;
+}
+
 // Runs `sipim run` with these arguments; returns the exit status. The
 // tests run outside the source tree, so the committed calibration is named
 // unless a test names its own.
@@ -544,21 +573,11 @@ TEST(SimScenario, PcapsDissectCleanly) {
     int files = 0;
     for (const auto& entry : fs::directory_iterator(out + "/pcap")) {
       ++files;
-      const std::string fields = out + "/fields.txt";
-      const std::string cmd = "tshark -2 -r '" + entry.path().string() +
-                              "' -T fields -E separator=/t -e frame.number -e frame.protocols -e tcp.len "
-                              "-e _ws.expert.severity -e _ws.malformed -e tcp.reassembled_in > '" + fields + "' 2>/dev/null";
-      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-      std::ifstream in(fields);
-      std::string line;
       int frames = 0;
-      while (std::getline(in, line)) {
+      for (const auto& f : TsharkRows(entry.path(), "", {"frame.number", "frame.protocols", "tcp.len",
+                                                          "_ws.expert.severity", "_ws.malformed", "tcp.reassembled_in"})) {
         ++frames;
-        std::vector<std::string> f;
-        std::stringstream ss(line);
         std::string x;
-        while (std::getline(ss, x, '\t')) f.push_back(x);
-        f.resize(6);
         const std::string& protocols = f[1];
         const bool app = protocols.find(":sip") != std::string::npos || protocols.find(":msrp") != std::string::npos;
         const bool control = protocols == "ppp:ip:tcp" && f[2] == "0";
@@ -599,21 +618,11 @@ TEST(SimScenario, SipOverSctpPcapsDissectAsOneSipMessagePerSctpMessage) {
   int files = 0, sipMessages = 0, fragments = 0;
   for (const auto& entry : fs::directory_iterator(out + "/pcap")) {
     ++files;
-    const std::string fields = out + "/fields.txt";
-    const std::string cmd = "tshark -2 -r '" + entry.path().string() +
-                            "' -o sctp.checksum:crc-32c -T fields -E separator='|' -e frame.number -e frame.protocols "
-                            "-e sctp.checksum.status -e _ws.malformed -e _ws.expert.severity -e sctp.data_e_bit "
-                            "-e sctp.data_u_bit -e sctp.data_sid -e sip.Method -e sip.Status-Code > '" +
-                            fields + "' 2>/dev/null";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::ifstream in(fields);
-    std::string line;
-    while (std::getline(in, line)) {
-      std::vector<std::string> f;
-      std::stringstream ss(line);
+    for (const auto& f : TsharkRows(entry.path(), "-o sctp.checksum:crc-32c",
+                                    {"frame.number", "frame.protocols", "sctp.checksum.status", "_ws.malformed",
+                                     "_ws.expert.severity", "sctp.data_e_bit", "sctp.data_u_bit", "sctp.data_sid",
+                                     "sip.Method", "sip.Status-Code"})) {
       std::string x;
-      while (std::getline(ss, x, '|')) f.push_back(x);
-      f.resize(10);
       const std::string where = entry.path().filename().string() + " frame " + f[0];
       EXPECT_EQ(f[2], "1") << "CRC32c not good: " << where;
       EXPECT_TRUE(f[3].empty()) << "malformed: " << where;
@@ -630,7 +639,7 @@ TEST(SimScenario, SipOverSctpPcapsDissectAsOneSipMessagePerSctpMessage) {
       std::stringstream sid(f[7]);
       while (std::getline(sid, x, ',')) EXPECT_EQ(std::stol(x, nullptr, 0), 0) << "stream: " << where;
       const int sip = count(f[8]) + count(f[9]);
-      EXPECT_EQ(sip, ends) << "SIP messages vs SCTP messages ended: " << where << ": " << line;
+      EXPECT_EQ(sip, ends) << "SIP messages vs SCTP messages ended: " << where;
       if (ends > 0) {
         EXPECT_NE(f[1].find(":sip"), std::string::npos) << where << ": " << f[1];
       }
@@ -877,20 +886,9 @@ TEST(SimScenario, SecuredPcapsDissectAsCmsAndMikey) {
               0);
     int secured = 0;
     for (const auto& entry : fs::directory_iterator(out + "/pcap")) {
-      const std::string fields = out + "/fields.txt";
-      const std::string cmd = "tshark -2 -r '" + entry.path().string() +
-                              "' -T fields -E separator=/t -E aggregator=, -e frame.number -e frame.protocols "
-                              "-e _ws.malformed -e _ws.expert.severity -e _ws.expert.message > '" + fields +
-                              "' 2>/dev/null";
-      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-      std::ifstream in(fields);
-      std::string line;
-      while (std::getline(in, line)) {
-        std::vector<std::string> f;
-        std::stringstream ss(line);
+      for (const auto& f : TsharkRows(entry.path(), "", {"frame.number", "frame.protocols", "_ws.malformed",
+                                                          "_ws.expert.severity", "_ws.expert.message"})) {
         std::string x;
-        while (std::getline(ss, x, '\t')) f.push_back(x);
-        f.resize(5);
         const std::string where = entry.path().filename().string() + " frame " + f[0] + ": " + f[1];
         secured += (f[1] + ":").find(k.layer) != std::string::npos;
         EXPECT_TRUE(f[2].empty()) << "malformed: " << where;
