@@ -214,6 +214,25 @@ TEST_F(Hostile, TruncatedDatagramBodyIsAnswered400) {
   for (const auto& r : raw.got) EXPECT_EQ(r.rfind("SIP/2.0 400 ", 0), 0u) << r;
 }
 
+// RFC 3261 18.3 (and RFC 4475 dblreq): octets after a datagram's message
+// are discarded, here a second request in the same datagram. The first is
+// processed (Shirley answers 200 and gets the IM); the discarded bytes are
+// a traced drop naming their count, not a silent loss.
+TEST_F(Hostile, BytesAfterTheMessageInADatagramAreTraced) {
+  const std::string first = Request("MESSAGE", "sip:shirley@10.0.3.2",
+                                    std::string(kFields) + "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n", "hi");
+  const std::string second = Request("OPTIONS", "sip:shirley@10.0.3.2", std::string(kFields) + "CSeq: 2 OPTIONS\r\n");
+  raw.SendAt(1.0, tb.addr[3], first + second);
+  RunUntil(2);
+  ASSERT_EQ(raw.got.size(), 1u);
+  EXPECT_EQ(raw.got[0].rfind("SIP/2.0 200 ", 0), 0u) << raw.got[0];
+  std::size_t traced = 0;
+  for (const auto& d : tb.drops)
+    traced += d.reason == SipDropReason::kParseError && d.bytes == second.size() &&
+              d.detail == std::to_string(second.size()) + " byte(s) after the message in its datagram, ignored";
+  EXPECT_EQ(traced, 1u);
+}
+
 // An empty UDP datagram, or one of garbage, to a UA's or a proxy's SIP port
 // is a traced parse-error drop (nothing to answer), never a silent one.
 TEST_F(Hostile, EmptyAndGarbageDatagramsAreTracedDrops) {

@@ -629,11 +629,12 @@ void SipEndpoint::Process(const std::string& b, const RxMeta& meta, sipim::sip::
       m_onReject(m_scratch, meta, 400);
     return;
   }
-  if (meta.transport == SipTransportProtocol::kSctp && m_scratch.size < b.size() && m_onDrop) {
-    // RFC 3261 18.3 ignores a datagram's octets after the body; an SCTP
-    // message is one SIP message here, so any such octets are reported.
+  if (framing == sipim::sip::Framing::kDatagram && m_scratch.size < b.size() && m_onDrop) {
+    // RFC 3261 18.3: a datagram's (or SCTP message's) octets after the
+    // body are discarded; reported, so that nothing is lost silently.
+    const char* unit = meta.transport == SipTransportProtocol::kSctp ? "SCTP message" : "datagram";
     m_onDrop(SipDropReason::kParseError, static_cast<std::uint32_t>(b.size() - m_scratch.size),
-             std::to_string(b.size() - m_scratch.size) + " byte(s) after the message in its SCTP message, ignored",
+             std::to_string(b.size() - m_scratch.size) + " byte(s) after the message in its " + unit + ", ignored",
              meta);
   }
   if (m_onRx) m_onRx(b, m_scratch, meta);
