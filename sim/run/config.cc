@@ -73,14 +73,22 @@ bool ReadLink(const PointValues& values, const std::string& prefix, LinkConfig* 
 
 }  // namespace
 
-std::optional<std::string> SecurityModeConflict(const RunConfig& c) {
+std::optional<SettingConflict> PointConflict(const RunConfig& c) {
   // S/MIME protects each IM's body in any mode (a pager MESSAGE, a stripped
   // MESSAGE or an MSRP SEND); MIKEY keys a session. MIKEY in pager mode is
   // not a standard pairing and is not modelled: say so rather than run
   // unprotected.
   if (c.security == "mikey" && c.mode == "pager") {
-    return std::string("security = mikey keys a session, but mode = pager sends no session: use mode = "
-                       "session-stripped or session-msrp, or security = smime");
+    return SettingConflict{"security", "mode",
+                           "security = mikey keys a session, but mode = pager sends no session: use mode = "
+                           "session-stripped or session-msrp, or security = smime"};
+  }
+  // Ordering is an SCTP choice: on UDP or TCP it would change nothing and
+  // the point would repeat the unordered one under another name.
+  if (c.sctp_ordering == "ordered" && c.transport != "sctp") {
+    return SettingConflict{"sctp_ordering", "transport",
+                           "sctp_ordering = ordered orders SIP over SCTP, but transport = " + c.transport +
+                               ": use transport = sctp"};
   }
   return std::nullopt;
 }
@@ -101,6 +109,7 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
       ReadLink(v, "core", &c->core, &e) && Read(v, "mode", &c->mode, AsString, &e) &&
       Read(v, "transport", &c->transport, AsString, &e) &&
       Read(v, "session_transport", &c->session_transport, AsString, &e) &&
+      Read(v, "sctp_ordering", &c->sctp_ordering, AsString, &e) &&
       Read(v, "conversations", &c->conversations, ParseUint, &e) &&
       Read(v, "concurrent", &c->concurrent, ParseUint, &e) &&
       Read(v, "messages_per_conversation", &c->messages_per_conversation, ParseUint, &e) &&
@@ -159,7 +168,7 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
     return "start_time (" + v.at("start_time") + ") is not before stop_time (" + v.at("stop_time") +
            "): no IM would be sent";
   }
-  if (auto conflict = SecurityModeConflict(*c)) return conflict;
+  if (auto conflict = PointConflict(*c)) return conflict->why;
   if (c->concurrent > c->conversations) c->concurrent = c->conversations;
   if (c->domains > 65000) return std::string("more than 65000 domains");
   return std::nullopt;

@@ -39,6 +39,7 @@ struct RunConfig {
   std::string mode = "pager";  // pager | session-stripped | session-msrp
   std::string transport = "udp";
   std::string session_transport = "tcp";
+  std::string sctp_ordering = "unordered";  // SIP over SCTP: unordered | ordered
   std::uint64_t conversations = 1;
   std::uint64_t concurrent = 1;
   std::uint64_t messages_per_conversation = 1;
@@ -79,9 +80,18 @@ using PointValues = std::map<std::string, std::string>;
 // varies fastest). No sweeps: one point with the settings as they are.
 std::vector<PointValues> ExpandPoints(const ResolvedOptions& options);
 
-// Why this point's security cannot protect its mode (security = mikey with
-// mode = pager: not a standard pairing, not modelled), or nothing.
-std::optional<std::string> SecurityModeConflict(const RunConfig& config);
+// A pair of settings that is not modelled or means nothing: the two keys
+// and why. Set by hand it is an error; produced by sweeping both keys
+// against each other, the point is skipped and listed.
+struct SettingConflict {
+  const char* key_a;
+  const char* key_b;
+  std::string why;
+};
+// security = mikey with mode = pager (not a standard pairing, not
+// modelled); sctp_ordering = ordered without transport = sctp (no SIP over
+// SCTP to order). Nothing when the point is consistent.
+std::optional<SettingConflict> PointConflict(const RunConfig& config);
 
 // Converts one point to typed values; the options were validated already,
 // so a failure here names the key and is a bug or a cross-key conflict.

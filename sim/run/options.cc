@@ -92,6 +92,7 @@ std::string OneOf(const std::string& v, std::initializer_list<const char*> allow
 std::string Mode(const std::string& v) { return OneOf(v, {"pager", "session-stripped", "session-msrp"}); }
 std::string Transport(const std::string& v) { return OneOf(v, {"udp", "tcp", "sctp"}); }
 std::string SessionTransport(const std::string& v) { return OneOf(v, {"tcp", "sctp"}); }
+std::string SctpOrdering(const std::string& v) { return OneOf(v, {"unordered", "ordered"}); }
 std::string Setup(const std::string& v) { return OneOf(v, {"both", "active", "passive"}); }
 std::string LargeMessage(const std::string& v) {
   return OneOf(v, {"switch-to-tcp", "fragment", "reject", "refuse"});
@@ -156,6 +157,10 @@ const std::vector<OptionSpec> kTable = {
     {"mode", "pager", "pager | session-stripped | session-msrp", Mode},
     {"transport", "udp", "SIP signalling transport: udp | tcp | sctp", Transport},
     {"session_transport", "tcp", "transport of the direct session connection: tcp | sctp", SessionTransport},
+    {"sctp_ordering", "unordered",
+     "transport = sctp: SIP messages on stream 0 unordered (RFC 4168 5.1: a lost one holds back no other) | "
+     "ordered (each waits for the ones before it)",
+     SctpOrdering},
     {"conversations", "1", "conversations in the run", PositiveUint},
     {"concurrent", "1", "conversations running at once; the next starts when one ends", PositiveUint},
     {"messages_per_conversation", "1", "IMs per conversation", PositiveUint},

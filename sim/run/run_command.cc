@@ -223,10 +223,10 @@ int RunScenario(int argc, char** argv) {
   std::uint64_t first_run = std::stoull(options.Get("run"));
   const std::string out = options.Get("out");
   std::vector<Job> jobs;
-  // Sweeping both `security` and `mode` crosses every value of one with
-  // every value of the other: the pairs that are not modelled (MIKEY in
-  // pager mode) are skipped, each named on stderr, in --dry-run and in
-  // metadata.json. Set by hand, such a pair is an error.
+  // Sweeping two keys crosses every value of one with every value of the
+  // other: the pairs PointConflict rejects (MIKEY in pager mode, SCTP
+  // ordering without SCTP) are skipped, each named on stderr, in --dry-run
+  // and in metadata.json. Set by hand, such a pair is an error.
   auto swept = [&](const char* key) {
     return std::any_of(options.sweeps.begin(), options.sweeps.end(), [&](const Sweep& s) { return s.key == key; });
   };
@@ -234,9 +234,11 @@ int RunScenario(int argc, char** argv) {
   for (std::uint64_t p = 0; p < points.size(); ++p) {
     RunConfig config;
     if (auto error = BuildConfig(points[p], &config)) {
-      if (swept("security") && swept("mode") && SecurityModeConflict(config)) {
-        skipped.push_back("point " + std::to_string(p) + " (security = " + config.security + ", mode = " +
-                          config.mode + ") not run: " + *error);
+      const auto conflict = PointConflict(config);
+      if (conflict && swept(conflict->key_a) && swept(conflict->key_b)) {
+        skipped.push_back("point " + std::to_string(p) + " (" + conflict->key_a + " = " +
+                          points[p].at(conflict->key_a) + ", " + conflict->key_b + " = " +
+                          points[p].at(conflict->key_b) + ") not run: " + *error);
         continue;
       }
       std::fprintf(stderr, "sipim run: %s: point %llu: %s\n", options.scenario_file.c_str(),

@@ -71,6 +71,7 @@ void ConfigureProxies(const RunConfig& c, SipProxyHelper* h) {
   h->SetAttribute("SwitchToTcpAboveMtu", BooleanValue(c.large_message == "switch-to-tcp"));
   h->SetAttribute("EnforceSizeLimit", BooleanValue(c.large_message == "reject"));
   h->SetAttribute("MessageSizeLimit", UintegerValue(c.message_size_limit));
+  h->SetAttribute("SctpUnordered", BooleanValue(c.sctp_ordering == "unordered"));
 }
 
 void ConfigureUas(const RunConfig& c, SipUserAgentHelper* h) {
@@ -94,6 +95,7 @@ void ConfigureUas(const RunConfig& c, SipUserAgentHelper* h) {
   h->SetAttribute("ConnectionSetup", EnumValue(static_cast<int>(setup)));
   h->SetAttribute("AnswerDelay", TimeValue(Seconds(c.answer_pause_s)));
   h->SetAttribute("MsrpSuccessReport", BooleanValue(c.msrp_success_report));
+  h->SetAttribute("SctpUnordered", BooleanValue(c.sctp_ordering == "unordered"));
 }
 
 // Prints progress on stderr at most every two wall-clock seconds; checks

@@ -598,7 +598,8 @@ TEST(SimScenario, PcapsDissectCleanly) {
 }
 
 // SIP over SCTP as tshark sees it (RFC 4168): every DATA chunk is on
-// stream 0 with the U bit; every frame whose DATA chunks end a message
+// stream 0, with the U bit (sctp_ordering = unordered, the default) or
+// without it (ordered); every frame whose DATA chunks end a message
 // dissects as SIP, with as many SIP messages (methods plus status codes) as
 // chunks with the E bit, i.e. one SIP message per SCTP message (tshark
 // reassembles fragments); CRC32c good, nothing malformed, no expert
@@ -608,47 +609,74 @@ TEST(SimScenario, SipOverSctpPcapsDissectAsOneSipMessagePerSctpMessage) {
   GTEST_SKIP() << "built without the SCTP model";
 #endif
   if (std::system("tshark -v > /dev/null 2>&1") != 0) GTEST_SKIP() << "tshark not installed";
-  const std::string out = OutDir("pcap-sip-over-sctp");
-  ASSERT_EQ(RunSipim({Scenario("fig2-session.ini"), "--out", out, "--pcap", "--mode", "pager", "--messages_per_conversation",
-                 "5", "--message_size", "uniform:10:3000", "--transport", "sctp"}),
-            0);
   auto count = [](const std::string& list) {
     return list.empty() ? 0 : 1 + static_cast<int>(std::count(list.begin(), list.end(), ','));
   };
-  int files = 0, sipMessages = 0, fragments = 0;
-  for (const auto& entry : fs::directory_iterator(out + "/pcap")) {
-    ++files;
-    for (const auto& f : TsharkRows(entry.path(), "-o sctp.checksum:crc-32c",
-                                    {"frame.number", "frame.protocols", "sctp.checksum.status", "_ws.malformed",
-                                     "_ws.expert.severity", "sctp.data_e_bit", "sctp.data_u_bit", "sctp.data_sid",
-                                     "sip.Method", "sip.Status-Code"})) {
-      std::string x;
-      const std::string where = entry.path().filename().string() + " frame " + f[0];
-      EXPECT_EQ(f[2], "1") << "CRC32c not good: " << where;
-      EXPECT_TRUE(f[3].empty()) << "malformed: " << where;
-      std::stringstream sev(f[4]);
-      while (std::getline(sev, x, ',')) EXPECT_LT(std::stol(x, nullptr, 0), 0x600000) << "expert: " << where;
-      int ends = 0;
-      std::stringstream e(f[5]);
-      while (std::getline(e, x, ',')) {
-        ends += x == "1";
-        fragments += x == "0";
+  for (const std::string ordering : {"unordered", "ordered"}) {
+    SCOPED_TRACE("sctp_ordering = " + ordering);
+    const std::string out = OutDir("pcap-sip-over-sctp-" + ordering);
+    ASSERT_EQ(RunSipim({Scenario("fig2-session.ini"), "--out", out, "--pcap", "--mode", "pager",
+                        "--messages_per_conversation", "5", "--message_size", "uniform:10:3000", "--transport", "sctp",
+                        "--sctp_ordering", ordering}),
+              0);
+    const std::string uBit = ordering == "unordered" ? "1" : "0";
+    int files = 0, sipMessages = 0, fragments = 0;
+    for (const auto& entry : fs::directory_iterator(out + "/pcap")) {
+      ++files;
+      for (const auto& f : TsharkRows(entry.path(), "-o sctp.checksum:crc-32c",
+                                      {"frame.number", "frame.protocols", "sctp.checksum.status", "_ws.malformed",
+                                       "_ws.expert.severity", "sctp.data_e_bit", "sctp.data_u_bit", "sctp.data_sid",
+                                       "sip.Method", "sip.Status-Code"})) {
+        std::string x;
+        const std::string where = entry.path().filename().string() + " frame " + f[0];
+        EXPECT_EQ(f[2], "1") << "CRC32c not good: " << where;
+        EXPECT_TRUE(f[3].empty()) << "malformed: " << where;
+        std::stringstream sev(f[4]);
+        while (std::getline(sev, x, ',')) EXPECT_LT(std::stol(x, nullptr, 0), 0x600000) << "expert: " << where;
+        int ends = 0;
+        std::stringstream e(f[5]);
+        while (std::getline(e, x, ',')) {
+          ends += x == "1";
+          fragments += x == "0";
+        }
+        std::stringstream u(f[6]);
+        while (std::getline(u, x, ',')) EXPECT_EQ(x, uBit) << "U bit: " << where;
+        std::stringstream sid(f[7]);
+        while (std::getline(sid, x, ',')) EXPECT_EQ(std::stol(x, nullptr, 0), 0) << "stream: " << where;
+        const int sip = count(f[8]) + count(f[9]);
+        EXPECT_EQ(sip, ends) << "SIP messages vs SCTP messages ended: " << where;
+        if (ends > 0) {
+          EXPECT_NE(f[1].find(":sip"), std::string::npos) << where << ": " << f[1];
+        }
+        sipMessages += sip;
       }
-      std::stringstream u(f[6]);
-      while (std::getline(u, x, ',')) EXPECT_EQ(x, "1") << "ordered DATA: " << where;
-      std::stringstream sid(f[7]);
-      while (std::getline(sid, x, ',')) EXPECT_EQ(std::stol(x, nullptr, 0), 0) << "stream: " << where;
-      const int sip = count(f[8]) + count(f[9]);
-      EXPECT_EQ(sip, ends) << "SIP messages vs SCTP messages ended: " << where;
-      if (ends > 0) {
-        EXPECT_NE(f[1].find(":sip"), std::string::npos) << where << ": " << f[1];
-      }
-      sipMessages += sip;
     }
+    EXPECT_EQ(files, 3);
+    EXPECT_GT(sipMessages, 20);
+    EXPECT_GT(fragments, 0) << "no message was large enough to be fragmented";
   }
-  EXPECT_EQ(files, 3);
-  EXPECT_GT(sipMessages, 20);
-  EXPECT_GT(fragments, 0) << "no message was large enough to be fragmented";
+}
+
+// sctp_ordering = ordered orders SIP over SCTP, so with another transport
+// it means nothing: exit 2 before anything runs, naming both keys. Swept
+// against transport, those points are skipped and listed; the rest run.
+TEST(SimScenario, SctpOrderingNeedsSctp) {
+  const std::string out = OutDir("orderingconflict");
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out, "--sctp_ordering", "ordered", "--transport", "tcp"}), 2);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("sctp_ordering = ordered"), std::string::npos) << err;
+  EXPECT_NE(err.find("transport = tcp"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out + "/ims.csv"));
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out, "--dry-run", "--sweep.transport", "udp,tcp,sctp",
+                      "--sweep.sctp_ordering", "unordered,ordered"}),
+            0);
+  const std::string dry = testing::internal::GetCapturedStdout();
+  EXPECT_NE(dry.find("# point 1 (sctp_ordering = ordered, transport = udp) not run"), std::string::npos) << dry;
+  EXPECT_NE(dry.find("# point 3 (sctp_ordering = ordered, transport = tcp) not run"), std::string::npos) << dry;
+  EXPECT_EQ(dry.find("# point 5 ("), std::string::npos) << dry;  // sctp, ordered: runs
+  EXPECT_NE(dry.find("# 6 sweep point(s)"), std::string::npos) << dry;
 }
 
 // ---- security (SipImSecurity through `sipim run`) ----
