@@ -8,9 +8,10 @@ import sys
 
 import benchjson
 
+import proxy_hol
 import security
 import session_transport
-from simlib import MODES, RESULTS, break_even, linear_fit, num, parameters, read_table, results_dir
+from simlib import MODES, RESULTS, break_even, linear_fit, mean, num, parameters, quantile, read_table, results_dir
 from units import seconds
 
 
@@ -283,14 +284,14 @@ def section_session_transport(out):
                 failed = sum(s["failed"].values())
                 reasons = ", ".join(f"{r} {n}" for r, n in sorted(s["failed"].items()))
                 out.append(f"| {m} | {t} | {l * 100:g} % | {failed} of {s['sent']}{f' ({reasons})' if reasons else ''} | "
-                           f"{ms(st.mean(s['first']))} / {ms(st.quantile(s['first'], 0.95))} | "
-                           f"{ms(st.mean(s['rest']))} / {ms(st.quantile(s['rest'], 0.5))} / "
-                           f"{ms(st.quantile(s['rest'], 0.95))} / {ms(st.quantile(s['rest'], 0.99))} | "
+                           f"{ms(mean(s['first']))} / {ms(quantile(s['first'], 0.95))} | "
+                           f"{ms(mean(s['rest']))} / {ms(quantile(s['rest'], 0.5))} / "
+                           f"{ms(quantile(s['rest'], 0.95))} / {ms(quantile(s['rest'], 0.99))} | "
                            f"{fmt(s['ip_bytes_per_im'])} |")
     out.append("")
     for m in modes:
         ratio = lambda part: ", ".join(
-            fmt(st.mean(pts[(m, "sctp", l)][part]) / st.mean(pts[(m, "tcp", l)][part]), 2) for l in losses)
+            fmt(mean(pts[(m, "sctp", l)][part]) / mean(pts[(m, "tcp", l)][part]), 2) for l in losses)
         out.append(f"- **{m}**: SCTP's mean latency against TCP's at {', '.join(f'{l * 100:g} %' for l in losses)} "
                    f"loss: later IMs {ratio('rest')}×; first IM {ratio('first')}×.")
     out.append("- Without loss the first IM over SCTP waits two round trips for its connection (INIT / INIT ACK, "
@@ -300,6 +301,50 @@ def section_session_transport(out):
     out.append("- Both ends send on one session and each end's conversation closes it with BYE when it ends, so "
                "an IM still in flight on a session the other end closes fails `session-closed` "
                "(models/ns3/sip/README.md).")
+    out.append("")
+
+
+def section_proxy_hol(out):
+    ph = proxy_hol
+    pts = ph.load()
+    ms = lambda v: fmt(v * 1000, 0)
+    losses = sorted({k[2] for k in pts})
+    out.append("## Head-of-line blocking between proxies (scenarios/proxy-hol.ini)\n")
+    out.append("Pager-mode MESSAGEs of 200 B between 20 users in each of two domains, 20 conversations at a time, "
+               "so the two proxies carry many users' transactions on one connection or association; only the "
+               "proxy-to-proxy link loses packets. Latency is the recipient's delivery time after the send, "
+               f"pooled over the runs of each point; *late* is more than {ph.LATE_S * 1000:g} ms after the "
+               "variant's loss-free median, against the loss rate, which is the share of IMs whose own MESSAGE "
+               "the core link drops. Latency in ms:\n")
+    out.append("| SIP transport | core loss | IMs failed | mean / p50 / p95 / p99 | late IMs | late / loss rate |")
+    out.append("|---|---|---|---|---|---|")
+    for v in ph.VARIANTS:
+        for l in losses:
+            s = pts[v + (l,)]
+            lat = s["latency"]
+            out.append(f"| {ph.LABEL[v]} | {l * 100:g} % | {s['failed']} of {s['sent']} | {ms(mean(lat))} / "
+                       f"{ms(quantile(lat, 0.5))} / {ms(quantile(lat, 0.95))} / {ms(quantile(lat, 0.99))} | "
+                       f"{fmt(s['late'] * 100, 1)} % | {fmt(s['late'] / l, 2) if l else 'n/a'} |")
+    out.append("")
+    top = losses[-1]
+    late = lambda v: fmt(pts[v + (top,)]["late"] * 100, 1)
+    out.append(f"- At {top * 100:g} % loss: late IMs over UDP {late(('udp', 'unordered'))} %, SCTP unordered "
+               f"{late(('sctp', 'unordered'))} %, SCTP ordered {late(('sctp', 'ordered'))} %, TCP "
+               f"{late(('tcp', 'unordered'))} %. Over UDP only an IM whose own MESSAGE is lost is late (it waits "
+               "for timer E); unordered SCTP adds the IMs bundled in a lost packet; an ordered stream or a TCP "
+               "connection makes every message behind a lost one wait for its repair.")
+    for v in ph.VARIANTS:
+        slow = [(l, pts[v + (l,)]) for l in losses if pts[v + (l,)]["slow"]]
+        if slow:
+            out.append(f"- {ph.LABEL[v]}: IMs later than {ph.SLOW_S:g} s: " + ", ".join(
+                f"{s['slow']} at {l * 100:g} % ({s['slow_at_start']} of them sent in the first {ph.START_S:g} s of "
+                f"their run; run {', '.join(map(str, sorted(s['slow_runs'])))})" for l, s in slow) + ".")
+    out.append("- TCP's slow IMs at the start of a run queued behind the proxies' first SYN, which the core link "
+               "dropped (the pcap of that run shows the SYN again 3 s later: ns-3 TCP's connection timeout; "
+               "`sipim run scenarios/proxy-hol.ini --sweep.transport tcp --sweep.sctp_ordering unordered "
+               "--sweep.core.loss 0.01 --run N --replications 1 --pcap`). Retransmission timeouts make the p99 "
+               "column: UDP's timer E (T1, 500 ms), SCTP's T3 (RTO.Min 1 s, doubling on each expiry), TCP's "
+               "RTO (ns-3 MinRto 1 s) and its 3 s SYN timeout.")
     out.append("")
 
 
@@ -436,6 +481,7 @@ def main():
     section_forking(out)
     section_race(out)
     section_session_transport(out)
+    section_proxy_hol(out)
     section_security(out)
     section_notes(out)
     section_performance(out)

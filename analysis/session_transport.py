@@ -4,23 +4,10 @@ IM latency (mean, median, 95th percentile; each conversation's first IM,
 which waits for the session and its connection, apart from the rest) and
 IP bytes per IM against access-link loss, for the stripped MESSAGE and MSRP.
 Latencies are pooled over the runs of a point from ims.csv."""
-import math
-
-from simlib import MODE_LABEL, num, pyplot, read_table, save
+from simlib import MODE_LABEL, mean, num, pyplot, quantile, read_table, save
 
 SCENARIO = "session-transport"
 TRANSPORTS = ("tcp", "sctp")
-
-
-def quantile(sorted_values, q):
-    """The q-quantile of sorted values (nearest rank), NaN when empty."""
-    if not sorted_values:
-        return math.nan
-    return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))]
-
-
-def mean(values):
-    return sum(values) / len(values) if values else math.nan
 
 
 def stats(ims, summary):

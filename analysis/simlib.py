@@ -36,6 +36,18 @@ def num(text):
     return float(text) if text not in ("", None) else math.nan
 
 
+def quantile(sorted_values, q):
+    """The q-quantile of sorted values (nearest rank), NaN when empty."""
+    if not sorted_values:
+        return math.nan
+    return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))]
+
+
+def mean(values):
+    """The mean, NaN when empty."""
+    return sum(values) / len(values) if values else math.nan
+
+
 def linear_fit(xs, ys):
     """Least-squares a + b*x."""
     n = len(xs)
