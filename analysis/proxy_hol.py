@@ -45,7 +45,7 @@ def stats(ims, summary):
             s["slow"] += 1
             s["slow_runs"].add(int(r["run"]))
             s["slow_at_start"] += num(r["send_time"]) - run_start[(r["point"], r["run"])] < START_S
-    for key, s in out.items():
+    for s in out.values():
         s["latency"].sort()
     for (transport, ordering, loss), s in out.items():
         base = quantile(out[(transport, ordering, 0.0)]["latency"], 0.5)
