@@ -2,11 +2,15 @@
 // ns-3 helpers (no `sipim run`): Dan - home.com - office.com - Shirley over
 // point-to-point links. Dan sends Shirley N instant messages in pager mode
 // (MESSAGE through both proxies) or in session mode (INVITE/SDP, then the
-// paper's stripped MESSAGE or MSRP on a direct TCP connection), and the
+// paper's stripped MESSAGE or MSRP on a direct connection), and the
 // example prints each IM's outcome and latency from the UA trace sources.
+// --transport carries the SIP signalling (and, for tcp or sctp, the session
+// too): over SCTP, each SIP message is one SCTP message on stream 0,
+// unordered (RFC 4168), with the SCTP model from models/ns3/sctp.
 //
-//   sip-im-example [--mode=pager|stripped|msrp] [--messages=N] [--size=BYTES]
-//                  [--interval=TIME] [--calibration=DIR] [--pcap=PREFIX]
+//   sip-im-example [--mode=pager|stripped|msrp] [--transport=udp|tcp|sctp]
+//                  [--messages=N] [--size=BYTES] [--interval=TIME]
+//                  [--calibration=DIR] [--pcap=PREFIX]
 //
 // Exits 1 when an IM failed, 2 on a bad option.
 #include <cstdio>
@@ -18,6 +22,7 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 #include "ns3/sip/sip-helper.h"
+#include "sctp/sctp-helper.h"
 
 using namespace ns3;
 
@@ -63,10 +68,20 @@ bool ParseMode(const std::string& text, SipImMode* mode) {
   return true;
 }
 
+bool ParseTransport(const std::string& text, SipTransportProtocol* transport) {
+  static const std::map<std::string, SipTransportProtocol> kTransports = {
+      {"udp", SipTransportProtocol::kUdp}, {"tcp", SipTransportProtocol::kTcp}, {"sctp", SipTransportProtocol::kSctp}};
+  auto it = kTransports.find(text);
+  if (it == kTransports.end()) return false;
+  *transport = it->second;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
   std::string modeText = "pager";
+  std::string transportText = "udp";
   std::uint32_t messages = 5;
   std::uint32_t size = 100;
   Time interval = MilliSeconds(200);
@@ -75,6 +90,8 @@ int main(int argc, char* argv[]) {
   CommandLine cmd(__FILE__);
   cmd.AddValue("mode", "pager, stripped (session, the paper's stripped MESSAGE) or msrp (session, MSRP)",
                modeText);
+  cmd.AddValue("transport", "SIP signalling over udp, tcp or sctp (tcp and sctp carry the session too)",
+               transportText);
   cmd.AddValue("messages", "IMs Dan sends Shirley", messages);
   cmd.AddValue("size", "body bytes per IM", size);
   cmd.AddValue("interval", "time between IMs", interval);
@@ -84,6 +101,11 @@ int main(int argc, char* argv[]) {
   SipImMode mode;
   if (!ParseMode(modeText, &mode)) {
     std::fprintf(stderr, "sip-im-example: --mode: '%s' is not pager, stripped or msrp\n", modeText.c_str());
+    return 2;
+  }
+  SipTransportProtocol transport;
+  if (!ParseTransport(transportText, &transport)) {
+    std::fprintf(stderr, "sip-im-example: --transport: '%s' is not udp, tcp or sctp\n", transportText.c_str());
     return 2;
   }
 
@@ -96,6 +118,7 @@ int main(int argc, char* argv[]) {
   link.SetChannelAttribute("Delay", StringValue("10ms"));
   InternetStackHelper internet;
   internet.Install(nodes);
+  if (transport == SipTransportProtocol::kSctp) SctpHelper().Install(nodes);  // after the IP stack
   Ipv4AddressHelper addresses("10.1.0.0", "255.255.255.0");
   std::vector<Ipv4InterfaceContainer> ifs;
   for (std::uint32_t i = 0; i + 1 < nodes.GetN(); ++i) {
@@ -120,10 +143,15 @@ int main(int argc, char* argv[]) {
   }
   stack.Install(nodes);
   SipProxyHelper proxyHelper;
+  proxyHelper.SetAttribute("Transport", EnumValue(transport));
   Ptr<SipProxy> homeProxy = proxyHelper.Install(home, "home.com");
   Ptr<SipProxy> officeProxy = proxyHelper.Install(office, "office.com");
   SipProxyHelper::Peer({homeProxy, officeProxy}, {homeAddr, officeAddr});  // stands for DNS
   SipUserAgentHelper uaHelper;
+  uaHelper.SetAttribute("Transport", EnumValue(transport));
+  // The session's direct connection: TCP unless the signalling is SCTP.
+  uaHelper.SetAttribute("MediaTransport", EnumValue(transport == SipTransportProtocol::kSctp ? transport
+                                                                                           : SipTransportProtocol::kTcp));
   Ptr<SipUserAgent> danUa = uaHelper.Install(dan, "sip:dan@home.com", homeAddr);
   Ptr<SipUserAgent> shirleyUa = uaHelper.Install(shirley, "sip:shirley@office.com", officeAddr);
 
