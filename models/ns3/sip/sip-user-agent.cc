@@ -1568,12 +1568,11 @@ struct SipUserAgent::Impl {
       if (++s->shared->connectionsUp[callee] > 1) {
         ++self->m_duplicateConnections;
         SessionEvent(*s, SipSessionEvent::kDuplicateConnection);
-        if (s->sendConn) {
-          // We already use the connection the peer opened: close ours.
-          c.Close();
-          Simulator::ScheduleNow(&Impl::ForgetConn, this, sid, c.id());
-          return;
-        }
+        // Ours stays open, unused by us: the peer may be sending on it
+        // (each end sends on the first connection up at its end, and over
+        // SCTP the accepting end is up first), so closing it could lose
+        // what the peer sent. It closes with the session.
+        if (s->sendConn) return;
       }
     }
     if (!s->sendConn) {
@@ -1592,7 +1591,7 @@ struct SipUserAgent::Impl {
     }
   }
 
-  void OnMediaClosed(std::uint64_t sid, StreamConn& c, bool error) {
+  void OnMediaClosed(std::uint64_t sid, StreamConn& c, bool /*error: either way the path is gone*/) {
     Session* s = FindSession(sid);
     if (!s) return;
     auto mit = s->conns.find(c.id());
@@ -1611,8 +1610,12 @@ struct SipUserAgent::Impl {
     bool anyLeft = false;
     for (auto& kv : s->conns)
       if (kv.second.conn.get() != &c && !kv.second.conn->closed()) anyLeft = true;
-    if (error && !anyLeft && !s->byeSent) {
-      // No media path left: the session cannot carry IMs.
+    if (!anyLeft && !s->byeSent) {
+      // No media path left: the session cannot carry IMs, whether the
+      // connection failed or the peer closed it (both ends of a connection
+      // race can each keep the other's connection and close their own:
+      // over SCTP, where the accepting end is up first, a lost INIT makes
+      // that happen). Left open, its IMs would wait for ever.
       CloseSession(*s, SipFailReason::kTransportError, true);
     }
   }
