@@ -87,6 +87,30 @@ TEST(Session, MsrpChunksReassemble) {
   EXPECT_EQ(tb.deliveries[0].bodyBytes, 3000u);
 }
 
+// With MsrpChunkSize 0 (the default) an IM larger than 64 KiB is still
+// chunked, at 64 KiB: one SEND of 70,000 B would exceed what the receiving
+// MSRP parser takes in one message (64 KiB + 4 KiB), a framing error that
+// closed the connection, and the IM (and the one after it) never got an
+// outcome. Both are delivered, in two SENDs and one, with no framing error.
+TEST(Session, MsrpImOver64KiBIsChunkedByDefault) {
+  Testbed tb;
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", 70000, SipImMode::kSessionMsrp);
+    tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionMsrp);
+  });
+  Simulator::Stop(Seconds(4));
+  Simulator::Run();
+  int sends = 0;
+  for (const auto& r : tb.TxAfter(1.0)) sends += r.node == "dan" && r.type == "MSRP-SEND";
+  EXPECT_EQ(sends, 3);
+  ASSERT_EQ(tb.deliveries.size(), 2u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 70000u);
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
+  for (const auto& d : tb.drops) EXPECT_NE(d.reason, SipDropReason::kFramingError) << d.detail;
+}
+
 // The paper's race: both ends connect; without a pause the caller gets the 200 before the callee's
 // connection is up and opens a second one (counted); a 100 ms pause before answering lets the
 // callee's connection win (none); RFC 4145 active (only the caller connects): none.

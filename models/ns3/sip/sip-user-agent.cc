@@ -61,6 +61,14 @@ void AppendFiller(std::size_t n, std::string* out) {
 // sipim's own format, so a private type.
 constexpr std::string_view kSealedContentType = "application/x-sipim-sealed";
 
+// The largest body one MSRP SEND carries when MsrpChunkSize is 0: what the
+// receiving UA's parser (msrp::Limits) takes in one message, its 4 KiB
+// over this being for the start line, headers and end-line. A larger SEND
+// would be a framing error there, closing the connection under it.
+constexpr std::size_t kMsrpMaxSendBody = 64 * 1024;
+static_assert(kMsrpMaxSendBody + 4096 <= msrp::Limits{}.max_message_size,
+              "a SEND of kMsrpMaxSendBody must fit the receiver's MSRP parser");
+
 // RFC 3261 8.2.1 / 11.2: the methods this UA implements (405, OPTIONS).
 constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS";
 
@@ -1991,8 +1999,9 @@ struct SipUserAgent::Impl {
     p.content_type = contentType;
     p.body = body;
     std::vector<std::string> out;
-    if (self->m_msrpChunkSize > 0 && body.size() > self->m_msrpChunkSize) {
-      msrp::Chunker chunker(p, body, self->m_msrpChunkSize);
+    const std::size_t chunk = self->m_msrpChunkSize > 0 ? self->m_msrpChunkSize : kMsrpMaxSendBody;
+    if (body.size() > chunk) {
+      msrp::Chunker chunker(p, body, chunk);
       for (std::string chunk; chunker.Next(&s.msrpIds, &chunk); chunk.clear()) out.push_back(chunk);
       return out;
     }
@@ -2436,7 +2445,10 @@ TypeId SipUserAgent::GetTypeId() {
           .AddAttribute("MsrpFailureReport", "false sends Failure-Report: no (no 200 per SEND).",
                         BooleanValue(true), MakeBooleanAccessor(&SipUserAgent::m_msrpFailureReport),
                         MakeBooleanChecker())
-          .AddAttribute("MsrpChunkSize", "Split SEND bodies larger than this; 0 = never.", UintegerValue(0),
+          .AddAttribute("MsrpChunkSize",
+                        "Split SEND bodies larger than this; 0 = at 64 KiB, the largest body the receiver's "
+                        "MSRP parser takes in one SEND (a larger one is a framing error that closes the connection).",
+                        UintegerValue(0),
                         MakeUintegerAccessor(&SipUserAgent::m_msrpChunkSize), MakeUintegerChecker<uint32_t>())
           .AddAttribute("ConnectionIdleTimeout", sipns3::kConnectionIdleTimeoutHelp,
                         TimeValue(Seconds(sipns3::kConnectionIdleTimeoutSeconds)),
