@@ -22,6 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         InitChunk inPr;
         SackChunk s;
         ForwardTsnChunk f;
+        IDataChunk id;
+        IForwardTsnChunk iff;
         std::vector<ErrorCause> causes;
         const uint8_t* info = nullptr;
         size_t len = 0;
@@ -30,6 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         DecodeInit(c, in);
         DecodeInit(c, inPr, true); // with the Forward-TSN-Supported parameter known
         DecodeForwardTsn(c, f);
+        DecodeIData(c, id);
+        DecodeIForwardTsn(c, iff);
         DecodeSack(c, s);
         DecodeCauses(c, causes);
         DecodeHeartbeat(c, info, len);

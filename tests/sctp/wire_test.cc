@@ -533,3 +533,135 @@ TEST(SctpWire, ForwardTsnSupportedParameter)
     EXPECT_EQ(bad.malformed, (std::vector<uint16_t>{PARAM_FORWARD_TSN_SUPPORTED}));
     EXPECT_EQ(bad.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
 }
+
+// Proves the I-DATA codec (RFC 8260 §2.1): a first fragment carries the PPID
+// in the word after the MID and decodes with FSN 0, a later one carries the
+// FSN there and decodes with PPID 0; the 20-byte header is laid out as the
+// RFC draws it (type 64, flags, TSN, stream, 16 reserved bits, MID), padded
+// to 4; a value shorter than the fixed 16 bytes fails at the chunk.
+TEST(SctpWire, IDataLayoutRoundTripAndTruncation)
+{
+    PacketBuilder b;
+    b.Begin(5000, 5001, 0xA1B2C3D4u);
+    const uint8_t payload[3] = {0xAA, 0xBB, 0xCC};
+    b.AddIData(DATA_FLAG_BEGIN | DATA_FLAG_UNORDERED, 0x01020304u, 0x0506, 0x0708090Au, 51, payload, 3);
+    b.AddIData(DATA_FLAG_END, 0x01020305u, 0x0506, 0x0708090Au, 1, payload, 2);
+    std::vector<uint8_t> pkt = b.Finish();
+    const std::vector<uint8_t> first{64,   0x06, 0,    23,   1,    2,  3, 4, // type, U|B, length 23, TSN
+                                     0x05, 0x06, 0,    0,                    // stream, reserved
+                                     0x07, 0x08, 0x09, 0x0A, 0, 0, 0, 51,    // MID, PPID
+                                     0xAA, 0xBB, 0xCC, 0};                   // data, padding
+    ASSERT_EQ(pkt.size(), kCommonHeaderSize + 24u + 24u);
+    EXPECT_TRUE(std::equal(first.begin(), first.end(), pkt.begin() + kCommonHeaderSize));
+    PacketView v;
+    ASSERT_TRUE(ParsePacket(pkt.data(), pkt.size(), v).Ok());
+    ASSERT_EQ(v.chunks.size(), 2u);
+    IDataChunk d;
+    ASSERT_TRUE(DecodeIData(v.chunks[0], d).Ok());
+    EXPECT_EQ(d.tsn, 0x01020304u);
+    EXPECT_EQ(d.sid, 0x0506);
+    EXPECT_EQ(d.mid, 0x0708090Au);
+    EXPECT_EQ(d.ppid, 51u);
+    EXPECT_EQ(d.fsn, 0u);
+    EXPECT_EQ(d.flags, DATA_FLAG_BEGIN | DATA_FLAG_UNORDERED);
+    ASSERT_EQ(d.payloadLen, 3u);
+    EXPECT_EQ(d.payload[2], 0xCC);
+    ASSERT_TRUE(DecodeIData(v.chunks[1], d).Ok());
+    EXPECT_EQ(d.fsn, 1u);
+    EXPECT_EQ(d.ppid, 0u);
+    EXPECT_EQ(d.payloadLen, 2u);
+    for (size_t n : {0u, 15u})
+    {
+        OneChunk o = MakeChunk(CHUNK_IDATA, std::vector<uint8_t>(n, 0x11));
+        ASSERT_TRUE(o.status.Ok());
+        WireStatus st = DecodeIData(o.view.chunks[0], d);
+        EXPECT_EQ(st.error, WireError::BadChunkBody) << n;
+        EXPECT_EQ(st.offset, kCommonHeaderSize) << n;
+    }
+    OneChunk empty = MakeChunk(CHUNK_IDATA, std::vector<uint8_t>(16, 0));
+    ASSERT_TRUE(DecodeIData(empty.view.chunks[0], d).Ok()); // no user data: the socket's call
+    EXPECT_EQ(d.payloadLen, 0u);
+}
+
+// Proves the I-FORWARD-TSN codec (RFC 8260 §2.3.1): New Cumulative TSN, then
+// 8-byte entries (stream, 15 reserved bits + U, MID) byte for byte; reserved
+// bits set on receipt are ignored; a chunk shorter than the TSN fails at the
+// chunk and one with a partial entry at that entry's first byte.
+TEST(SctpWire, IForwardTsnLayoutRoundTripAndTruncation)
+{
+    PacketBuilder b;
+    b.Begin(1, 2, 3);
+    b.AddIForwardTsn(0x01020304u, {{1, false, 0x05060708u}, {0x0A0B, true, 9}});
+    std::vector<uint8_t> pkt = b.Finish();
+    const std::vector<uint8_t> chunk{194, 0, 0, 24, 1, 2, 3, 4,     // header, New Cum TSN
+                                     0,   1, 0, 0,  5, 6, 7, 8,     // stream 1, ordered, MID
+                                     10,  11, 0, 1, 0, 0, 0, 9};    // stream 0x0A0B, U, MID 9
+    ASSERT_EQ(pkt.size(), kCommonHeaderSize + chunk.size());
+    EXPECT_TRUE(std::equal(chunk.begin(), chunk.end(), pkt.begin() + kCommonHeaderSize));
+    PacketView v;
+    ASSERT_TRUE(ParsePacket(pkt.data(), pkt.size(), v).Ok());
+    IForwardTsnChunk f;
+    ASSERT_TRUE(DecodeIForwardTsn(v.chunks[0], f).Ok());
+    EXPECT_EQ(f.newCumTsn, 0x01020304u);
+    ASSERT_EQ(f.entries.size(), 2u);
+    EXPECT_EQ(f.entries[0].sid, 1);
+    EXPECT_FALSE(f.entries[0].unordered);
+    EXPECT_EQ(f.entries[0].mid, 0x05060708u);
+    EXPECT_EQ(f.entries[1].sid, 0x0A0B);
+    EXPECT_TRUE(f.entries[1].unordered);
+    EXPECT_EQ(f.entries[1].mid, 9u);
+
+    OneChunk reserved = MakeChunk(CHUNK_IFORWARD_TSN, {0, 0, 0, 1, 0, 2, 0xFF, 0xFE, 0, 0, 0, 3});
+    ASSERT_TRUE(DecodeIForwardTsn(reserved.view.chunks[0], f).Ok());
+    ASSERT_EQ(f.entries.size(), 1u);
+    EXPECT_FALSE(f.entries[0].unordered);
+    for (size_t n : {0u, 3u})
+    {
+        OneChunk o = MakeChunk(CHUNK_IFORWARD_TSN, std::vector<uint8_t>(n, 0));
+        WireStatus st = DecodeIForwardTsn(o.view.chunks[0], f);
+        EXPECT_EQ(st.error, WireError::BadChunkBody) << n;
+        EXPECT_EQ(st.offset, kCommonHeaderSize) << n;
+    }
+    for (size_t extra : {4u, 12u})
+    {
+        OneChunk o = MakeChunk(CHUNK_IFORWARD_TSN, std::vector<uint8_t>(4 + extra, 0));
+        WireStatus st = DecodeIForwardTsn(o.view.chunks[0], f);
+        EXPECT_EQ(st.error, WireError::BadChunkBody) << extra;
+        EXPECT_EQ(st.offset, kCommonHeaderSize + 8 + extra / 8 * 8) << extra;
+    }
+}
+
+// Proves the Supported Extensions parameter (RFC 5061 §4.2.7, 0x8008): AddInit
+// writes it (one byte per chunk type, padded) only when given types, so an
+// INIT without it is unchanged; DecodeInit reads it, keeps reading the
+// parameters after it, and never reports it as unrecognised.
+TEST(SctpWire, SupportedExtensionsParameter)
+{
+    PacketBuilder on;
+    on.Begin(1, 2, 0);
+    on.AddInit(CHUNK_INIT, 1, 2, 3, 4, 5, nullptr, 0, {}, {0x0A010101u}, true, {}, {CHUNK_IDATA, CHUNK_IFORWARD_TSN});
+    std::vector<uint8_t> pkt = on.Finish();
+    ASSERT_EQ(pkt.size(), kCommonHeaderSize + 20u + 8u + 4u + 8u);
+    const std::vector<uint8_t> param{0x80, 0x08, 0x00, 0x06, 64, 194, 0, 0};
+    EXPECT_TRUE(std::equal(param.begin(), param.end(), pkt.end() - 8));
+    PacketView v;
+    ASSERT_TRUE(ParsePacket(pkt.data(), pkt.size(), v).Ok());
+    InitChunk init;
+    ASSERT_TRUE(DecodeInit(v.chunks[0], init, true).Ok());
+    EXPECT_TRUE(init.hasSupportedExtensions);
+    EXPECT_TRUE(ListsExtension(init, CHUNK_IDATA));
+    EXPECT_TRUE(ListsExtension(init, CHUNK_IFORWARD_TSN));
+    EXPECT_FALSE(ListsExtension(init, CHUNK_FORWARD_TSN));
+    EXPECT_TRUE(init.forwardTsnSupported);
+    EXPECT_TRUE(init.unrecognized.empty());
+
+    std::vector<uint8_t> params;
+    PutParam(params, PARAM_SUPPORTED_EXTENSIONS, {});
+    PutParam(params, PARAM_IPV4_ADDRESS, {10, 1, 2, 1});
+    InitChunk none;
+    ASSERT_TRUE(DecodeInitWith(params, none, false).Ok());
+    EXPECT_TRUE(none.hasSupportedExtensions);
+    EXPECT_FALSE(ListsExtension(none, CHUNK_IDATA));
+    EXPECT_EQ(none.ipv4Addresses, (std::vector<uint32_t>{0x0A010201u}));
+    EXPECT_TRUE(none.unrecognized.empty());
+}

@@ -64,6 +64,24 @@ Fail(WireError e, size_t off)
     return WireStatus{e, off};
 }
 
+/// FORWARD TSN and I-FORWARD-TSN: a 4-byte New Cumulative TSN, then whole
+/// entries of `entry` bytes. Fails at the chunk when shorter than the TSN,
+/// or at the first byte of a partial entry (after the whole ones).
+WireStatus
+CheckTsnAndEntries(const ChunkView& c, size_t entry)
+{
+    if (c.valueLen < 4)
+    {
+        return Fail(WireError::BadChunkBody, c.offset);
+    }
+    if ((c.valueLen - 4) % entry != 0)
+    {
+        return Fail(WireError::BadChunkBody,
+                    c.offset + kChunkHeaderSize + 4 + (c.valueLen - 4) / entry * entry);
+    }
+    return {};
+}
+
 } // namespace
 
 bool
@@ -143,6 +161,54 @@ DecodeData(const ChunkView& c, DataChunk& out)
     out.payload = c.value + 12;
     out.payloadLen = c.valueLen - 12;
     return {};
+}
+
+WireStatus
+DecodeIData(const ChunkView& c, IDataChunk& out)
+{
+    if (c.valueLen < kIDataChunkHeaderSize - kChunkHeaderSize)
+    {
+        return Fail(WireError::BadChunkBody, c.offset);
+    }
+    out.flags = c.flags;
+    out.tsn = Get32(c.value);
+    out.sid = Get16(c.value + 4);
+    // c.value + 6: 16 reserved bits, ignored on receipt.
+    out.mid = Get32(c.value + 8);
+    uint32_t word = Get32(c.value + 12);
+    bool first = c.flags & DATA_FLAG_BEGIN;
+    out.ppid = first ? word : 0;
+    out.fsn = first ? 0 : word;
+    out.payload = c.value + 16;
+    out.payloadLen = c.valueLen - 16;
+    return {};
+}
+
+WireStatus
+DecodeIForwardTsn(const ChunkView& c, IForwardTsnChunk& out)
+{
+    out.entries.clear();
+    if (WireStatus st = CheckTsnAndEntries(c, 8); !st.Ok())
+    {
+        return st;
+    }
+    out.newCumTsn = Get32(c.value);
+    for (size_t off = 4; off < c.valueLen; off += 8)
+    {
+        IForwardTsnEntry e;
+        e.sid = Get16(c.value + off);
+        e.unordered = c.value[off + 3] & 0x01;
+        e.mid = Get32(c.value + off + 4);
+        out.entries.push_back(e);
+    }
+    return {};
+}
+
+bool
+ListsExtension(const InitChunk& init, uint8_t t)
+{
+    return std::find(init.supportedExtensions.begin(), init.supportedExtensions.end(), t) !=
+           init.supportedExtensions.end();
 }
 
 WireStatus
@@ -229,6 +295,14 @@ DecodeInit(const ChunkView& c, InitChunk& out, bool forwardTsnKnown)
                 out.malformed.push_back(type);
             }
             break;
+        case PARAM_SUPPORTED_EXTENSIONS:
+            // Always read: its type bits (10) made it "skip, no report" before
+            // it was known, and reading it changes nothing unless the
+            // endpoint offers I-DATA itself. Any length >= 4 is well formed
+            // (one byte per chunk type, none is an empty list).
+            out.hasSupportedExtensions = true;
+            out.supportedExtensions.assign(pv, pv + (plen - 4));
+            break;
         case PARAM_COOKIE_PRESERVATIVE:
             break; // a stale cookie simply triggers a new INIT
         case PARAM_HOST_NAME_ADDRESS:
@@ -313,15 +387,9 @@ WireStatus
 DecodeForwardTsn(const ChunkView& c, ForwardTsnChunk& out)
 {
     out.streams.clear();
-    if (c.valueLen < 4)
+    if (WireStatus st = CheckTsnAndEntries(c, 4); !st.Ok())
     {
-        return Fail(WireError::BadChunkBody, c.offset);
-    }
-    if ((c.valueLen - 4) % 4 != 0)
-    {
-        // The half pair starts after the whole ones.
-        return Fail(WireError::BadChunkBody,
-                    c.offset + kChunkHeaderSize + 4 + (c.valueLen - 4) / 4 * 4);
+        return st;
     }
     out.newCumTsn = Get32(c.value);
     for (size_t off = 4; off < c.valueLen; off += 4)
@@ -451,6 +519,39 @@ PacketBuilder::AddData(uint8_t flags,
 }
 
 void
+PacketBuilder::AddIData(uint8_t flags,
+                        uint32_t tsn,
+                        uint16_t sid,
+                        uint32_t mid,
+                        uint32_t ppidOrFsn,
+                        const uint8_t* payload,
+                        size_t len)
+{
+    size_t s = BeginChunk(CHUNK_IDATA, flags);
+    Put32(tsn);
+    Put16(sid);
+    Put16(0); // reserved
+    Put32(mid);
+    Put32(ppidOrFsn);
+    PutBytes(payload, len);
+    EndChunk(s);
+}
+
+void
+PacketBuilder::AddIForwardTsn(uint32_t newCumTsn, const std::vector<IForwardTsnEntry>& entries)
+{
+    size_t s = BeginChunk(CHUNK_IFORWARD_TSN, 0);
+    Put32(newCumTsn);
+    for (const IForwardTsnEntry& e : entries)
+    {
+        Put16(e.sid);
+        Put16(e.unordered ? 1 : 0); // 15 reserved bits, then U
+        Put32(e.mid);
+    }
+    EndChunk(s);
+}
+
+void
 PacketBuilder::AddInit(uint8_t type,
                        uint32_t initTag,
                        uint32_t aRwnd,
@@ -462,7 +563,8 @@ PacketBuilder::AddInit(uint8_t type,
                        const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized,
                        const std::vector<uint32_t>& ipv4Addresses,
                        bool forwardTsnSupported,
-                       const std::vector<std::array<uint8_t, 16>>& ipv6Addresses)
+                       const std::vector<std::array<uint8_t, 16>>& ipv6Addresses,
+                       const std::vector<uint8_t>& supportedExtensions)
 {
     size_t s = BeginChunk(type, 0);
     Put32(initTag);
@@ -487,19 +589,26 @@ PacketBuilder::AddInit(uint8_t type,
         Put16(PARAM_FORWARD_TSN_SUPPORTED);
         Put16(4);
     }
+    if (!supportedExtensions.empty())
+    {
+        Put16(PARAM_SUPPORTED_EXTENSIONS);
+        Put16(uint16_t(4 + supportedExtensions.size()));
+        PutBytes(supportedExtensions.data(), supportedExtensions.size());
+        PadFrom(s);
+    }
     if (cookie)
     {
         Put16(PARAM_STATE_COOKIE);
         Put16(uint16_t(4 + cookieLen));
         PutBytes(cookie, cookieLen);
-        m_buf.resize(s + Pad4(m_buf.size() - s), 0);
+        PadFrom(s);
     }
     for (const auto& [p, n] : unrecognized)
     {
         Put16(PARAM_UNRECOGNIZED);
         Put16(uint16_t(4 + n));
         PutBytes(p, n);
-        m_buf.resize(s + Pad4(m_buf.size() - s), 0);
+        PadFrom(s);
     }
     EndChunk(s);
 }

@@ -31,7 +31,9 @@ enum ChunkType : uint8_t
     CHUNK_COOKIE_ECHO = 10,
     CHUNK_COOKIE_ACK = 11,
     CHUNK_SHUTDOWN_COMPLETE = 14,
+    CHUNK_IDATA = 64,         // RFC 8260 §2.1 (user-message interleaving)
     CHUNK_FORWARD_TSN = 192, // RFC 3758 §3.2 (PR-SCTP)
+    CHUNK_IFORWARD_TSN = 194, // RFC 8260 §2.3.1 (PR-SCTP with I-DATA)
 };
 
 /// Parameter types used in INIT / INIT-ACK / HEARTBEAT (RFC 9260 §3.3).
@@ -45,6 +47,7 @@ enum ParamType : uint16_t
     PARAM_COOKIE_PRESERVATIVE = 9,
     PARAM_HOST_NAME_ADDRESS = 11,
     PARAM_SUPPORTED_ADDRESS_TYPES = 12,
+    PARAM_SUPPORTED_EXTENSIONS = 0x8008,  // RFC 5061 §4.2.7: chunk types, one byte each
     PARAM_FORWARD_TSN_SUPPORTED = 0xC000, // RFC 3758 §3.1, length 4
 };
 
@@ -75,6 +78,7 @@ constexpr uint8_t FLAG_T = 0x01;
 constexpr size_t kCommonHeaderSize = 12;
 constexpr size_t kChunkHeaderSize = 4;
 constexpr size_t kDataChunkHeaderSize = 16;
+constexpr size_t kIDataChunkHeaderSize = 20; // RFC 8260 §2.1: DATA's 16 + the 32-bit MID
 constexpr size_t kSackHeaderSize = 16;
 
 inline size_t
@@ -147,6 +151,36 @@ struct DataChunk
     size_t payloadLen = 0;
 };
 
+/// I-DATA (RFC 8260 §2.1). The 32-bit word after the MID is the Payload
+/// Protocol Identifier when B is set, else the Fragment Sequence Number (the
+/// first fragment's FSN is implicitly 0).
+struct IDataChunk
+{
+    uint8_t flags = 0; // DATA_FLAG_* (I, U, B, E: the same bits as DATA)
+    uint32_t tsn = 0;
+    uint16_t sid = 0;
+    uint32_t mid = 0;
+    uint32_t ppid = 0; // B set: the PPID; else 0
+    uint32_t fsn = 0;  // B set: 0; else the FSN
+    const uint8_t* payload = nullptr;
+    size_t payloadLen = 0;
+};
+
+/// One entry of an I-FORWARD-TSN (RFC 8260 §2.3.1): the largest MID skipped
+/// on a stream, for its ordered or its unordered messages.
+struct IForwardTsnEntry
+{
+    uint16_t sid = 0;
+    bool unordered = false;
+    uint32_t mid = 0;
+};
+
+struct IForwardTsnChunk
+{
+    uint32_t newCumTsn = 0;
+    std::vector<IForwardTsnEntry> entries;
+};
+
 struct InitChunk
 {
     uint32_t initTag = 0;
@@ -171,6 +205,10 @@ struct InitChunk
     // peer supports PR-SCTP. Read only when DecodeInit is told the type is
     // known; otherwise it is an unrecognised parameter (report, skip) as before.
     bool forwardTsnSupported = false;
+    // Supported Extensions (RFC 5061 §4.2.7, type 0x8008): the chunk types
+    // listed, in order. RFC 8260 §2.2: I-DATA is used if both ends list 64.
+    bool hasSupportedExtensions = false;
+    std::vector<uint8_t> supportedExtensions;
     // Known optional parameters with a wrong length (IPv4 Address != 8, IPv6
     // Address != 20, Supported Address Types without types or with an odd
     // byte count, Forward-TSN-Supported != 4), by type, in order. They are skipped, the rest is read.
@@ -210,6 +248,15 @@ struct ErrorCause
 };
 
 WireStatus DecodeData(const ChunkView& c, DataChunk& out);
+/// Strict on the fixed part: BadChunkBody at the chunk when the value is
+/// shorter than I-DATA's 16 bytes after the chunk header.
+WireStatus DecodeIData(const ChunkView& c, IDataChunk& out);
+/// Strict: 4 bytes of New Cumulative TSN plus whole 8-byte entries.
+/// BadChunkBody at the chunk when shorter, or at the first byte of a partial
+/// entry. The reserved bits of an entry are ignored (RFC 8260 §2.3.1).
+WireStatus DecodeIForwardTsn(const ChunkView& c, IForwardTsnChunk& out);
+/// True if the Supported Extensions parameter lists chunk type t.
+bool ListsExtension(const InitChunk& init, uint8_t t);
 /// forwardTsnKnown: read the Forward-TSN-Supported parameter (an endpoint
 /// with PR-SCTP on); false treats it as unrecognised, as RFC 3758 §3.3.2
 /// asks of an endpoint that does not support it.
@@ -275,7 +322,8 @@ class PacketBuilder
     /// ipv4Addresses (host order), ipv6Addresses: one IPv4 / IPv6 Address
     /// parameter each, before the cookie; none for a single-homed endpoint.
     /// forwardTsnSupported: a Forward-TSN-Supported parameter after them
-    /// (RFC 3758 §3.1).
+    /// (RFC 3758 §3.1). supportedExtensions: a Supported Extensions
+    /// parameter listing these chunk types after that (none if empty).
     void AddInit(uint8_t type,
                  uint32_t initTag,
                  uint32_t aRwnd,
@@ -287,7 +335,18 @@ class PacketBuilder
                  const std::vector<std::pair<const uint8_t*, size_t>>& unrecognized = {},
                  const std::vector<uint32_t>& ipv4Addresses = {},
                  bool forwardTsnSupported = false,
-                 const std::vector<std::array<uint8_t, 16>>& ipv6Addresses = {});
+                 const std::vector<std::array<uint8_t, 16>>& ipv6Addresses = {},
+                 const std::vector<uint8_t>& supportedExtensions = {});
+    /// I-DATA (RFC 8260 §2.1): ppidOrFsn is the PPID if flags has B, else the FSN.
+    void AddIData(uint8_t flags,
+                  uint32_t tsn,
+                  uint16_t sid,
+                  uint32_t mid,
+                  uint32_t ppidOrFsn,
+                  const uint8_t* payload,
+                  size_t len);
+    /// I-FORWARD-TSN (RFC 8260 §2.3.1).
+    void AddIForwardTsn(uint32_t newCumTsn, const std::vector<IForwardTsnEntry>& entries);
     /// FORWARD TSN (RFC 3758 §3.2).
     void AddForwardTsn(uint32_t newCumTsn, const std::vector<std::pair<uint16_t, uint16_t>>& streams);
     void AddSack(uint32_t cumTsnAck,
@@ -324,6 +383,11 @@ class PacketBuilder
     void Put16(uint16_t v);
     void Put32(uint32_t v);
     void PutBytes(const uint8_t* p, size_t n);
+    /// Pads the chunk that starts at `start` to 4 bytes (between parameters).
+    void PadFrom(size_t start)
+    {
+        m_buf.resize(start + Pad4(m_buf.size() - start), 0);
+    }
 
     std::vector<uint8_t> m_buf;
 };
