@@ -637,6 +637,7 @@ TEST_F(SctpConformance, AcceptedSocketInheritsEveryListenerAttribute)
         {"InitialTsn", "4242"},
         {"MaxBurst", "3"},
         {"SackTimeout", "+150ms"},
+        {"StreamScheduler", "RoundRobin"},
     };
     std::vector<std::string> names;
     TypeId tid = SctpSocket::GetTypeId();

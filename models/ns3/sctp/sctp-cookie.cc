@@ -87,7 +87,7 @@ SealCookie(const CookieState& st, const std::array<uint8_t, 32>& key, std::vecto
     {
         p[0] = st.peerAddrs.empty() ? kCookieVersion : kCookieMultiVersion;
     }
-    p[1] = st.prSctp ? 1 : 0;
+    p[1] = uint8_t((st.prSctp ? 1 : 0) | (st.iData ? 2 : 0));
     Put32At(p + 4, uint32_t(st.createdNs >> 32));
     Put32At(p + 8, uint32_t(st.createdNs));
     Put32At(p + 12, st.lifetimeMs);
@@ -162,6 +162,7 @@ OpenCookie(const uint8_t* buf, size_t len, const std::array<uint8_t, 32>& key, C
         return CookieError::BadVersion;
     }
     out.prSctp = (buf[1] & 1) != 0;
+    out.iData = (buf[1] & 2) != 0;
     out.createdNs = uint64_t(Get32(buf + 4)) << 32 | Get32(buf + 8);
     out.lifetimeMs = Get32(buf + 12);
     out.localTag = Get32(buf + 16);

@@ -47,6 +47,9 @@ struct CookieState
     // Forward-TSN-Supported. Bit 0 of the byte after the version (0 before
     // PR-SCTP existed, so a cookie without it is byte for byte the same).
     bool prSctp = false;
+    // I-DATA (RFC 8260) is used: both INIT and INIT ACK listed chunk type 64
+    // in Supported Extensions. Bit 1 of the same byte (0 without it).
+    bool iData = false;
 };
 
 constexpr size_t kCookieBodySize = 60;

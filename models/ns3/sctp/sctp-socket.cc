@@ -223,6 +223,22 @@ SctpSocket::GetTypeId()
                           BooleanValue(false),
                           MakeBooleanAccessor(&SctpSocket::m_prsctpEnabled),
                           MakeBooleanChecker())
+            .AddAttribute("Interleaving",
+                          "Offer user-message interleaving (RFC 8260 I-DATA): chunk type 64 in a "
+                          "Supported Extensions parameter of INIT / INIT ACK; used when the peer "
+                          "lists it too. Not offered with PrSctpEnabled (no I-FORWARD-TSN). "
+                          "Off: INITs and DATA as before",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&SctpSocket::m_interleavingAttr),
+                          MakeBooleanChecker())
+            .AddAttribute("StreamScheduler",
+                          "Which stream's data goes next (RFC 8260 §3): Fcfs, the order of "
+                          "Send; RoundRobin, one chunk per stream in turn, which switches "
+                          "between fragments of messages only on an I-DATA association (with "
+                          "DATA it is Fcfs)",
+                          EnumValue(SCHED_FCFS),
+                          MakeEnumAccessor(&SctpSocket::m_scheduler),
+                          MakeEnumChecker(SCHED_FCFS, "Fcfs", SCHED_ROUND_ROBIN, "RoundRobin"))
             .AddTraceSource("CongestionWindow",
                             "cwnd of the primary path (old, new)",
                             MakeTraceSourceAccessor(&SctpSocket::m_cwndTrace),
@@ -759,6 +775,8 @@ SctpSocket::Connect(const Address& address)
     m_nextTsn = m_localInitialTsn;
     m_cumAck = m_localInitialTsn - 1;
     m_outSsn.assign(m_numOutStreams, 0);
+    m_outMid.assign(m_numOutStreams, 0);
+    m_outUMid.assign(m_numOutStreams, 0);
     SetRto(m_rtoInitial);
     m_initRetrans = 0;
     SetState(SCTP_COOKIE_WAIT);
@@ -785,7 +803,8 @@ SctpSocket::SendInit()
                       {},
                       LocalAddressParams(),
                       m_prsctpEnabled,
-                      m_localAddrParams6);
+                      m_localAddrParams6,
+                      SupportedExtensions());
     Transmit(m_builder);
     m_t1Timer.Cancel();
     m_t1Timer = Simulator::Schedule(m_path.rto, &SctpSocket::T1Expired, this);
@@ -856,6 +875,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
     ck.peerTieTag = peerTie;
     // RFC 3758 §3.3: PR-SCTP only if both ends send Forward-TSN-Supported.
     ck.prSctp = m_prsctpEnabled && init.forwardTsnSupported;
+    // RFC 8260 §2.2: I-DATA only if both list it.
+    ck.iData = OffersIData() && ListsExtension(init, CHUNK_IDATA);
     std::vector<uint8_t> cookie;
     if (!SealCookie(ck, m_sctp->GetCookieKey(), cookie))
     {
@@ -894,7 +915,8 @@ SctpSocket::SendInitAck(const InitChunk& init,
               init.unrecognized,
               listAddresses ? LocalAddressParams() : kNoAddresses,
               m_prsctpEnabled,
-              listAddresses6 ? m_localAddrParams6 : kNoAddresses6);
+              listAddresses6 ? m_localAddrParams6 : kNoAddresses6,
+              SupportedExtensions());
     Ptr<Packet> p = m_sctp->SendPacket(b.Finish(), dst, src);
     ++m_stats.packetsSent;
     m_txTrace(p, this);
@@ -1027,8 +1049,13 @@ SctpSocket::InitAssociation(uint32_t localTag,
     m_outStreams = outStreams;
     m_inStreams = inStreams;
     m_outSsn.resize(std::max<size_t>(m_outSsn.size(), outStreams), 0);
+    m_outMid.resize(m_outSsn.size(), 0);
+    m_outUMid.resize(m_outSsn.size(), 0);
     m_inNextSsn.assign(inStreams, 0);
     m_inPending.assign(inStreams, {});
+    m_ireasm.clear();
+    m_inNextMid.assign(inStreams, 0);
+    m_inPendingMid.assign(inStreams, {});
     m_pendingBytes = 0;
     m_peerRwnd = peerRwnd;
     m_maxPeerRwnd = peerRwnd;
@@ -1082,6 +1109,7 @@ SctpSocket::HandleInitAck(const ChunkView& c)
     CountUnusableAddressParams(ia, SctpIsIpv6(m_peerAddress));
     SetPeerAddresses(ListedAddresses(ia, SctpIsIpv6(m_peerAddress)));
     m_prsctp = m_prsctpEnabled && ia.forwardTsnSupported;
+    m_idata = OffersIData() && ListsExtension(ia, CHUNK_IDATA);
     m_cookieEcho.assign(ia.cookie, ia.cookie + ia.cookieLen);
     m_t1Timer.Cancel();
     // m_initRetrans keeps counting: Max.Init.Retransmits bounds INIT and
@@ -1147,6 +1175,7 @@ SctpSocket::InitFromCookie(const CookieState& ck)
     }
     SetPeerAddresses(peerAddrs);
     m_prsctp = ck.prSctp;
+    m_idata = ck.iData;
 }
 
 void
@@ -1306,8 +1335,12 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
             p.hbTimer.Cancel();
         }
         m_outSsn.clear();
+        m_outMid.clear();
+        m_outUMid.clear();
         InitFromCookie(ck);
         m_outSsn.assign(m_outStreams, 0);
+        m_outMid.assign(m_outStreams, 0);
+        m_outUMid.assign(m_outStreams, 0);
         SendControl(CHUNK_COOKIE_ACK);
         return true;
     }
@@ -1473,13 +1506,39 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
         switch (c.type)
         {
         case CHUNK_DATA:
+        case CHUNK_IDATA: {
+            bool idataChunk = c.type == CHUNK_IDATA;
+            if (idataChunk && !m_interleavingAttr)
+            {
+                // An endpoint without I-DATA does not know type 64: as before.
+                if (UnknownChunk(c))
+                {
+                    i = pkt.chunks.size();
+                }
+                break;
+            }
+            if (idataChunk != m_idata)
+            {
+                // RFC 8260 §2.2: only the negotiated kind of user data.
+                ProtocolViolation(idataChunk ? "I-DATA chunk on an association without I-DATA"
+                                             : "DATA chunk on an I-DATA association");
+                return;
+            }
             if (m_state == SCTP_ESTABLISHED || m_state == SCTP_SHUTDOWN_PENDING ||
                 m_state == SCTP_SHUTDOWN_SENT)
             {
                 gotData = true;
-                HandleData(c, immediate);
+                if (idataChunk)
+                {
+                    HandleIData(c, immediate);
+                }
+                else
+                {
+                    HandleData(c, immediate);
+                }
             }
             break;
+        }
         case CHUNK_INIT_ACK:
             HandleInitAck(c);
             break;
@@ -1519,26 +1578,12 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             // act as if the chunk were unknown: its type bits (11) say skip
             // it and report it in an ERROR, the rule below.
             [[fallthrough]];
-        default: {
-            // §3.2: the two high bits of an unknown type say what to do.
-            uint8_t action = c.type >> 6;
-            if (action & 1)
-            {
-                PacketBuilder b;
-                b.Begin(m_localPort, m_peerPort, m_peerTag);
-                b.AddCause(CHUNK_ERROR,
-                           0,
-                           CAUSE_UNRECOGNIZED_CHUNK,
-                           c.value - kChunkHeaderSize,
-                           std::min<size_t>(c.length, 1200));
-                Transmit(b);
-            }
-            if (!(action & 2))
+        default:
+            if (UnknownChunk(c))
             {
                 i = pkt.chunks.size(); // stop processing this packet
             }
             break;
-        }
         }
         if (m_state == SCTP_CLOSED)
         {
@@ -1559,6 +1604,25 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
         NotifyDataRecv();
     }
     TrySend();
+}
+
+bool
+SctpSocket::UnknownChunk(const ChunkView& c)
+{
+    // §3.2: the two high bits of an unknown type say what to do.
+    uint8_t action = c.type >> 6;
+    if (action & 1)
+    {
+        PacketBuilder b;
+        b.Begin(m_localPort, m_peerPort, m_peerTag);
+        b.AddCause(CHUNK_ERROR,
+                   0,
+                   CAUSE_UNRECOGNIZED_CHUNK,
+                   c.value - kChunkHeaderSize,
+                   std::min<size_t>(c.length, 1200));
+        Transmit(b);
+    }
+    return !(action & 2);
 }
 
 uint64_t
@@ -1588,35 +1652,87 @@ SctpSocket::HandleData(const ChunkView& c, bool& immediate)
     {
         return;
     }
-    if (d.payloadLen == 0)
+    if (!AcceptTsn(d.tsn, d.sid, d.flags, d.payloadLen, immediate))
     {
-        SendAbort(CAUSE_NO_USER_DATA, true); // §6.2
         return;
     }
+    uint64_t ext = ToExt(d.tsn);
+    InChunk& ic = m_reasm[ext];
+    KeepFragment(ic, d.sid, d.ssn, d.ppid, d.flags, d.payload, d.payloadLen,
+                 c.offset + kDataChunkHeaderSize);
+    TryAssemble(ext);
+}
+
+void
+SctpSocket::KeepFragment(InChunk& ic,
+                         uint16_t sid,
+                         uint16_t ssn,
+                         uint32_t ppid,
+                         uint8_t flags,
+                         const uint8_t* payload,
+                         size_t len,
+                         size_t payloadOffset)
+{
+    ic.sid = sid;
+    ic.ssn = ssn;
+    ic.ppid = ppid;
+    ic.flags = flags;
+    ic.data.assign(payload, payload + len);
+    if (m_rxRawTagged)
+    {
+        ic.tagSrc = m_rxRaw;
+        ic.tagOff = uint32_t(payloadOffset);
+    }
+    m_reasmBytes += uint32_t(len);
+}
+
+template <class Seq>
+void
+SctpSocket::DrainPending(std::map<Seq, RxMessage>& pending, Seq& next)
+{
+    for (auto it = pending.find(next); it != pending.end(); it = pending.find(next))
+    {
+        uint32_t size = it->second.packet->GetSize();
+        m_pendingBytes -= size;
+        m_rxQueueBytes += size;
+        m_rxQueue.push_back(std::move(it->second));
+        pending.erase(it);
+        ++next;
+    }
+}
+
+bool
+SctpSocket::AcceptTsn(uint32_t tsn, uint16_t sid, uint8_t flags, size_t payloadLen, bool& immediate)
+{
+    if (payloadLen == 0)
+    {
+        SendAbort(CAUSE_NO_USER_DATA, true); // §6.2
+        return false;
+    }
     ++m_stats.dataChunksReceived;
-    if (d.flags & DATA_FLAG_IMMEDIATE)
+    if (flags & DATA_FLAG_IMMEDIATE)
     {
         immediate = true;
     }
-    uint64_t ext = ToExt(d.tsn);
+    uint64_t ext = ToExt(tsn);
     if (ext <= m_rxCumExt || m_rxAbove.count(ext))
     {
         // Duplicate: report it, and SACK at once (§6.2).
         if (m_dupTsns.size() < 64)
         {
-            m_dupTsns.push_back(d.tsn);
+            m_dupTsns.push_back(tsn);
         }
         ++m_stats.dupTsnsReceived;
         immediate = true;
-        return;
+        return false;
     }
-    if (HeldBytes() + d.payloadLen > m_rcvBufSize && ext > m_rxHighestExt)
+    if (HeldBytes() + payloadLen > m_rcvBufSize && ext > m_rxHighestExt)
     {
         // §6.2: no room and it fills no hole: drop and SACK at once.
         ++m_stats.dataDroppedNoBuffer;
-        m_dropTrace(d.tsn, uint32_t(d.payloadLen));
+        m_dropTrace(tsn, uint32_t(payloadLen));
         immediate = true;
-        return;
+        return false;
     }
     bool hadGaps = !m_rxAbove.empty();
     if (ext == m_rxCumExt + 1)
@@ -1637,30 +1753,50 @@ SctpSocket::HandleData(const ChunkView& c, bool& immediate)
     {
         immediate = true; // a new gap, or a gap being filled: SACK at once
     }
-    if (d.sid >= m_inStreams)
+    if (sid >= m_inStreams)
     {
         // §6.5: acknowledge the TSN, drop the data, report the stream.
-        uint8_t info[4] = {uint8_t(d.sid >> 8), uint8_t(d.sid), 0, 0};
+        uint8_t info[4] = {uint8_t(sid >> 8), uint8_t(sid), 0, 0};
         PacketBuilder b;
         b.Begin(m_localPort, m_peerPort, m_peerTag);
         b.AddCause(CHUNK_ERROR, 0, CAUSE_INVALID_STREAM, info, 4);
         Transmit(b);
-        return;
+        return false;
     }
-    InChunk ic;
-    ic.sid = d.sid;
-    ic.ssn = d.ssn;
-    ic.ppid = d.ppid;
-    ic.flags = d.flags;
-    ic.data.assign(d.payload, d.payload + d.payloadLen);
-    if (m_rxRawTagged)
+    return true;
+}
+
+Ptr<Packet>
+SctpSocket::JoinFragments(const std::vector<const InChunk*>& frags)
+{
+    if (frags.size() == 1)
     {
-        ic.tagSrc = m_rxRaw;
-        ic.tagOff = uint32_t(c.offset + kDataChunkHeaderSize);
+        const InChunk& f = *frags.front();
+        uint32_t size = uint32_t(f.data.size());
+        Ptr<Packet> p = Create<Packet>(f.data.data(), size);
+        if (f.tagSrc)
+        {
+            SctpCopyByteTags(*f.tagSrc, f.tagOff, size, *p, 0);
+        }
+        return p;
     }
-    m_reasmBytes += uint32_t(d.payloadLen);
-    m_reasm.emplace(ext, std::move(ic));
-    TryAssemble(ext);
+    std::vector<uint8_t> all;
+    std::vector<SctpByteTagSpan> spans;
+    for (const InChunk* f : frags)
+    {
+        uint32_t len = uint32_t(f->data.size());
+        if (f->tagSrc)
+        {
+            spans.push_back({f->tagSrc, f->tagOff, len, uint32_t(all.size())});
+        }
+        all.insert(all.end(), f->data.begin(), f->data.end());
+    }
+    Ptr<Packet> p = Create<Packet>(all.data(), uint32_t(all.size()));
+    for (const SctpByteTagSpan& sp : spans)
+    {
+        SctpCopyByteTags(*sp.src, sp.srcStart, sp.len, *p, sp.dstStart);
+    }
+    return p;
 }
 
 void
@@ -1696,39 +1832,15 @@ SctpSocket::TryAssemble(uint64_t ext)
     msg.ssn = first->second.ssn;
     msg.ppid = first->second.ppid;
     msg.unordered = first->second.flags & DATA_FLAG_UNORDERED;
-    uint32_t size = 0;
-    if (b == e)
+    std::vector<const InChunk*> frags;
+    auto last = first;
+    for (uint64_t t = b; t <= e; ++t, ++last)
     {
-        size = uint32_t(first->second.data.size());
-        msg.packet = Create<Packet>(first->second.data.data(), size);
-        if (first->second.tagSrc)
-        {
-            SctpCopyByteTags(*first->second.tagSrc, first->second.tagOff, size, *msg.packet, 0);
-        }
-        m_reasm.erase(first);
+        frags.push_back(&last->second); // consecutive keys: the map's order
     }
-    else
-    {
-        std::vector<uint8_t> all;
-        std::vector<SctpByteTagSpan> spans;
-        for (uint64_t t = b; t <= e; ++t)
-        {
-            auto f = m_reasm.find(t);
-            uint32_t len = uint32_t(f->second.data.size());
-            if (f->second.tagSrc)
-            {
-                spans.push_back({f->second.tagSrc, f->second.tagOff, len, uint32_t(all.size())});
-            }
-            all.insert(all.end(), f->second.data.begin(), f->second.data.end());
-            m_reasm.erase(f);
-        }
-        size = uint32_t(all.size());
-        msg.packet = Create<Packet>(all.data(), size);
-        for (const SctpByteTagSpan& sp : spans)
-        {
-            SctpCopyByteTags(*sp.src, sp.srcStart, sp.len, *msg.packet, sp.dstStart);
-        }
-    }
+    msg.packet = JoinFragments(frags);
+    m_reasm.erase(first, last);
+    uint32_t size = msg.packet->GetSize();
     m_reasmBytes -= size;
     if (msg.unordered)
     {
@@ -1752,19 +1864,105 @@ SctpSocket::TryAssemble(uint64_t ext)
 }
 
 void
+SctpSocket::HandleIData(const ChunkView& c, bool& immediate)
+{
+    IDataChunk d;
+    if (!DecodeIData(c, d).Ok())
+    {
+        ++m_stats.idataMalformed;
+        NS_LOG_WARN(this << " I-DATA chunk shorter than its header: ignored");
+        return;
+    }
+    if (!AcceptTsn(d.tsn, d.sid, d.flags, d.payloadLen, immediate))
+    {
+        return;
+    }
+    bool unordered = d.flags & DATA_FLAG_UNORDERED;
+    IReasm& r = m_ireasm[{d.sid, unordered, d.mid}];
+    bool isEnd = d.flags & DATA_FLAG_END;
+    if (r.frags.count(d.fsn) || (r.haveEnd && d.fsn > r.lastFsn) ||
+        (isEnd && !r.frags.empty() && r.frags.rbegin()->first > d.fsn))
+    {
+        // A new TSN for a fragment already held, or beyond the message's
+        // end: the peer's numbering is broken. The TSN stays acknowledged
+        // (it was received); the bytes are not kept.
+        ++m_stats.idataFragmentsDropped;
+        NS_LOG_WARN(this << " I-DATA fragment FSN " << d.fsn << " of stream " << d.sid << " MID "
+                         << d.mid << " conflicts with those held: dropped");
+        return;
+    }
+    KeepFragment(r.frags[d.fsn], d.sid, uint16_t(d.mid), d.ppid, d.flags, d.payload, d.payloadLen,
+                 c.offset + kIDataChunkHeaderSize);
+    if (isEnd)
+    {
+        r.haveEnd = true;
+        r.lastFsn = d.fsn;
+    }
+    // Whole when FSNs 0..E are all here (unique keys, none above E).
+    if (!r.haveEnd || r.frags.size() != size_t(r.lastFsn) + 1)
+    {
+        return;
+    }
+    std::vector<const InChunk*> frags;
+    for (const auto& [fsn, f] : r.frags)
+    {
+        frags.push_back(&f);
+    }
+    RxMessage msg;
+    msg.sid = d.sid;
+    msg.ssn = uint16_t(d.mid); // the tag's 16-bit SSN: the MID's low bits
+    msg.ppid = r.frags.begin()->second.ppid;
+    msg.unordered = unordered;
+    msg.packet = JoinFragments(frags);
+    m_reasmBytes -= msg.packet->GetSize();
+    m_ireasm.erase({d.sid, unordered, d.mid});
+    DeliverIData(std::move(msg), d.mid);
+}
+
+void
+SctpSocket::DeliverIData(RxMessage&& msg, uint32_t mid)
+{
+    uint32_t size = msg.packet->GetSize();
+    uint16_t sid = msg.sid;
+    bool ordered = !msg.unordered;
+    if (ordered && mid != m_inNextMid[sid])
+    {
+        m_pendingBytes += size; // head-of-line wait, this stream only
+        m_inPendingMid[sid].emplace(mid, std::move(msg));
+        return;
+    }
+    m_rxQueueBytes += size;
+    m_rxQueue.push_back(std::move(msg));
+    m_newDataForApp = true;
+    if (ordered)
+    {
+        ++m_inNextMid[sid];
+        DrainPending(m_inPendingMid[sid], m_inNextMid[sid]);
+    }
+}
+
+void
+SctpSocket::ProtocolViolation(const char* what)
+{
+    NS_LOG_INFO(this << " " << what << ": ABORT (RFC 8260 §2.2)");
+    ++m_stats.protocolViolationAborts;
+    SendAbort(CAUSE_PROTOCOL_VIOLATION, true);
+}
+
+std::vector<uint8_t>
+SctpSocket::SupportedExtensions() const
+{
+    if (!OffersIData())
+    {
+        return {};
+    }
+    return {CHUNK_IDATA};
+}
+
+void
 SctpSocket::DeliverOrdered(uint16_t sid)
 {
-    auto& pending = m_inPending[sid];
-    for (auto it = pending.find(m_inNextSsn[sid]); it != pending.end();
-         it = pending.find(m_inNextSsn[sid]))
-    {
-        uint32_t size = it->second.packet->GetSize();
-        m_pendingBytes -= size;
-        m_rxQueueBytes += size;
-        m_rxQueue.push_back(std::move(it->second));
-        pending.erase(it);
-        ++m_inNextSsn[sid];
-    }
+    DrainPending(m_inPending[sid], m_inNextSsn[sid]);
 }
 
 void
@@ -2802,11 +3000,21 @@ SctpSocket::AddChunk(PacketBuilder& b, OutChunk& ch)
 {
     if (ch.tagSrc && &b == &m_builder)
     {
-        // The payload follows the 16-byte DATA header; its tags follow it there.
+        // The payload follows the DATA (I-DATA) header; its tags follow it there.
         m_txTagSpans.push_back(
-            {ch.tagSrc, ch.offset, ch.len, uint32_t(b.Size() + kDataChunkHeaderSize)});
+            {ch.tagSrc, ch.offset, ch.len, uint32_t(b.Size() + DataHeaderSize())});
     }
-    b.AddData(ch.flags, ch.tsn, ch.sid, ch.ssn, ch.ppid, ch.msg->data() + ch.offset, ch.len);
+    if (m_idata)
+    {
+        // RFC 8260 §2.1: the PPID rides on the first fragment only.
+        uint32_t word = (ch.flags & DATA_FLAG_BEGIN) ? ch.ppid : ch.fsn;
+        b.AddIData(ch.flags, ch.tsn, ch.sid, ch.mid, word, ch.msg->data() + ch.offset, ch.len);
+        ++m_stats.idataChunksSent;
+    }
+    else
+    {
+        b.AddData(ch.flags, ch.tsn, ch.sid, ch.ssn, ch.ppid, ch.msg->data() + ch.offset, ch.len);
+    }
     SctpPath& path = PathAt(m_txPath);
     if (ch.sent)
     {
@@ -2862,7 +3070,7 @@ SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
         {
             continue;
         }
-        size_t need = Pad4(kDataChunkHeaderSize + ch.len);
+        size_t need = Pad4(DataHeaderSize() + ch.len);
         if (need > room)
         {
             break;
@@ -2892,7 +3100,7 @@ SctpSocket::FillData(PacketBuilder& b, bool fastPacket, bool& restartT3)
             ++m_nextUnsent;
             continue;
         }
-        size_t need = Pad4(kDataChunkHeaderSize + ch.len);
+        size_t need = Pad4(DataHeaderSize() + ch.len);
         if (need > room)
         {
             break;
@@ -2973,7 +3181,7 @@ SctpSocket::TrySend()
         // not by a SACK packet of its own up to SackTimeout later; but only
         // when the first chunk fits beside it (a full-size fragment does not).
         size_t sack = kSackHeaderSize + 4 * (m_rxAbove.size() + m_dupTsns.size());
-        size_t chunk = Pad4(kDataChunkHeaderSize + m_outQueue[m_nextUnsent].len);
+        size_t chunk = Pad4(DataHeaderSize() + m_outQueue[m_nextUnsent].len);
         if (!m_sackDue && m_dataPacketsUnacked > 0 && m_rtxCount == 0 && dataPath.flightSize < dataPath.cwnd &&
             kCommonHeaderSize + sack + chunk <= dataPath.Mtu())
         {
@@ -3736,10 +3944,17 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
     p->CopyData(msg->data(), size);
     Ptr<const Packet> tagSrc = SctpHasByteTags(*p) ? p->Copy() : nullptr;
     uint16_t ssn = unordered ? 0 : m_outSsn[sid]++;
+    uint32_t mid = unordered ? m_outUMid[sid]++ : m_outMid[sid]++;
     uint32_t maxFrag = m_path.MaxDataPayload();
     for (const SctpPath& alt : m_altPaths)
     {
         maxFrag = std::min(maxFrag, alt.MaxDataPayload()); // a fragment fits every path
+    }
+    if (m_idata || (m_state != SCTP_ESTABLISHED && OffersIData()))
+    {
+        // I-DATA's header is 4 bytes longer. Before set-up it may yet be
+        // negotiated: cut for it, so the fragments fit either way.
+        maxFrag -= uint32_t(kIDataChunkHeaderSize - kDataChunkHeaderSize);
     }
     if (lifetime.IsStrictlyPositive())
     {
@@ -3766,6 +3981,8 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
         ch.msg = msg;
         ch.tagSrc = tagSrc;
         ch.offset = off;
+        ch.mid = mid;
+        ch.fsn = off / maxFrag;
         m_outQueue.push_back(std::move(ch));
     }
     m_txBufBytes += size;

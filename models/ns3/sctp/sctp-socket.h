@@ -123,6 +123,18 @@ class SctpSocket : public Socket
     {
         return m_prsctp;
     }
+    /// True once both ends listed I-DATA (chunk type 64) in Supported
+    /// Extensions (RFC 8260 §2.2): user messages go in I-DATA chunks.
+    bool IsIDataNegotiated() const
+    {
+        return m_idata;
+    }
+    /// Stream schedulers of RFC 8260 §3 (attribute StreamScheduler).
+    enum StreamScheduler
+    {
+        SCHED_FCFS,        // first come, first served: the order of Send
+        SCHED_ROUND_ROBIN, // one chunk per stream in turn (with I-DATA)
+    };
     /// Tears the association down at once with an ABORT chunk (RFC 9260 §9.1).
     int Abort();
     SctpState GetState() const
@@ -223,6 +235,15 @@ class SctpSocket : public Socket
         // Messages sent with a lifetime on an association without PR-SCTP:
         // sent reliably (their lifetime has no effect).
         uint64_t lifetimesIgnored = 0;
+        // RFC 8260. I-DATA chunks sent (also counted in dataChunksSent);
+        // ABORTs for a DATA chunk on an I-DATA association or an I-DATA
+        // chunk on one without (§2.2); I-DATA chunks that do not decode;
+        // fragments dropped because their message's FSNs conflict (a second
+        // fragment with an FSN already held, or an FSN past the E fragment's).
+        uint64_t idataChunksSent = 0;
+        uint64_t protocolViolationAborts = 0;
+        uint64_t idataMalformed = 0;
+        uint64_t idataFragmentsDropped = 0;
     };
     const Stats& GetStats() const
     {
@@ -256,19 +277,35 @@ class SctpSocket : public Socket
         Ptr<const Packet> tagSrc; // the user's packet, kept only if it has byte tags
         uint32_t offset = 0;
         uint32_t len = 0;
-        bool sent = false;
-        bool inFlight = false;
-        bool gapAcked = false;
-        bool markedRtx = false;     // lost (T3 or fast retransmit); waits to go again
-        bool fastRtx = false;       // marked by fast retransmit (may skip cwnd once)
-        bool wasFastRetransmitted = false;
-        // The path it was last sent on (0: primary). Here, in the padding
-        // after the flags, the struct stays 64 bytes: a power of two keeps
-        // std::deque indexing a shift (72 bytes cost ~0.7 % per packet).
+        // I-DATA (RFC 8260): the message's MID and this fragment's FSN.
+        uint32_t mid = 0;
+        uint32_t fsn = 0;
+        // The state bits are bit-fields so that MID and FSN fit and the
+        // struct stays 64 bytes: a power of two keeps std::deque indexing a
+        // shift (72 bytes cost ~0.7 % per packet). C++17 has no default
+        // member initialisers for bit-fields: the constructor sets them.
+        bool sent : 1;
+        bool inFlight : 1;
+        bool gapAcked : 1;
+        bool markedRtx : 1;     // lost (T3 or fast retransmit); waits to go again
+        bool fastRtx : 1;       // marked by fast retransmit (may skip cwnd once)
+        bool wasFastRetransmitted : 1;
+        bool abandoned : 1; // PR-SCTP: given up (RFC 3758 §3.4)
+        // The path it was last sent on (0: primary).
         uint8_t path = 0;
-        bool abandoned = false; // PR-SCTP: given up (RFC 3758 §3.4); in the last padding byte
         uint32_t missIndications = 0;
         uint32_t txCount = 0;
+
+        OutChunk()
+            : sent(false),
+              inFlight(false),
+              gapAcked(false),
+              markedRtx(false),
+              fastRtx(false),
+              wasFastRetransmitted(false),
+              abandoned(false)
+        {
+        }
     };
     // A received fragment waiting for the rest of its message.
     struct InChunk
@@ -280,6 +317,15 @@ class SctpSocket : public Socket
         std::vector<uint8_t> data;
         Ptr<const Packet> tagSrc; // the SCTP packet it came in, if that has byte tags
         uint32_t tagOff = 0;      // where this chunk's payload starts in tagSrc
+    };
+    // The fragments of one I-DATA message being reassembled (RFC 8260 §2.1),
+    // by FSN; the message is whole when the E fragment's FSN is the last of
+    // an unbroken run from 0.
+    struct IReasm
+    {
+        std::map<uint32_t, InChunk> frags;
+        bool haveEnd = false;
+        uint32_t lastFsn = 0;
     };
     struct RxMessage
     {
@@ -403,8 +449,51 @@ class SctpSocket : public Socket
 
     // --- data transfer ---------------------------------------------------------
     void HandleData(const sctp::ChunkView& c, bool& immediate);
+    /// §3.2: an unknown chunk type (reported if its type bits say so);
+    /// true if the rest of the packet is not to be processed.
+    bool UnknownChunk(const sctp::ChunkView& c);
     void TryAssemble(uint64_t ext);
     void DeliverOrdered(uint16_t sid);
+    /// Moves the messages waiting in `pending` from sequence number `next`
+    /// on (SSN for DATA, MID for I-DATA) to the application, in order.
+    template <class Seq>
+    void DrainPending(std::map<Seq, RxMessage>& pending, Seq& next);
+    /// What DATA and I-DATA share on receipt (no user data, the I bit,
+    /// duplicates, rwnd, gaps, invalid stream): true if the chunk's user
+    /// data is to be kept.
+    bool AcceptTsn(uint32_t tsn, uint16_t sid, uint8_t flags, size_t payloadLen, bool& immediate);
+    /// Fills a reassembly entry with a received fragment (and where its
+    /// payload is in the SCTP packet, for byte tags); counts its bytes.
+    void KeepFragment(InChunk& ic,
+                      uint16_t sid,
+                      uint16_t ssn,
+                      uint32_t ppid,
+                      uint8_t flags,
+                      const uint8_t* payload,
+                      size_t len,
+                      size_t payloadOffset);
+    /// The user message made of these fragments, in order (byte tags kept).
+    static Ptr<Packet> JoinFragments(const std::vector<const InChunk*>& frags);
+    // --- I-DATA (RFC 8260) --------------------------------------------------
+    /// Chunk type 64 listed in our INIT / INIT ACK (nothing when off).
+    std::vector<uint8_t> SupportedExtensions() const;
+    /// Whether this endpoint offers I-DATA: attribute Interleaving, and not
+    /// with PR-SCTP (I-FORWARD-TSN is not implemented).
+    bool OffersIData() const
+    {
+        return m_interleavingAttr && !m_prsctpEnabled;
+    }
+    /// The DATA or I-DATA header size of this association's user data.
+    size_t DataHeaderSize() const
+    {
+        return m_idata ? sctp::kIDataChunkHeaderSize : sctp::kDataChunkHeaderSize;
+    }
+    void HandleIData(const sctp::ChunkView& c, bool& immediate);
+    /// A whole I-DATA message: to the application, or to wait for its MID.
+    void DeliverIData(RxMessage&& msg, uint32_t mid);
+    /// RFC 8260 §2.2: DATA on an I-DATA association or the reverse.
+    void ProtocolViolation(const char* what);
+
     uint64_t ToExt(uint32_t tsn) const;
     uint32_t HeldBytes() const;
     void AfterDataPacket(bool immediate);
@@ -554,6 +643,8 @@ class SctpSocket : public Socket
     bool m_swsAvoidance = true;
     uint32_t m_fastRtxThreshold = 3;
     bool m_prsctpEnabled = false; // attribute PrSctpEnabled: offer PR-SCTP
+    bool m_interleavingAttr = false; // attribute Interleaving: offer I-DATA (RFC 8260)
+    StreamScheduler m_scheduler = SCHED_FCFS; // attribute StreamScheduler
 
     // Wiring
     Ptr<Node> m_node;
@@ -602,6 +693,9 @@ class SctpSocket : public Socket
     uint32_t m_cumAck = 0;           // peer's Cumulative TSN Ack point
     uint32_t m_txBufBytes = 0;
     std::vector<uint16_t> m_outSsn;
+    std::vector<uint32_t> m_outMid;  // I-DATA: next MID per stream, ordered messages
+    std::vector<uint32_t> m_outUMid; // and unordered ones (RFC 8260 §2.1)
+    bool m_idata = false;            // negotiated: I-DATA instead of DATA
     uint32_t m_peerRwnd = 0;
     uint32_t m_maxPeerRwnd = 0; // largest a_rwnd the peer advertised (SWS avoidance)
     bool m_inFastRecovery = false;
@@ -633,6 +727,11 @@ class SctpSocket : public Socket
     uint32_t m_reasmBytes = 0;
     std::vector<std::map<uint16_t, RxMessage>> m_inPending; // ordered, waiting for SSN
     std::vector<uint16_t> m_inNextSsn;
+    // I-DATA: reassembly by (stream, unordered, MID), and per stream the
+    // next ordered MID and the whole messages waiting for it.
+    std::map<std::tuple<uint16_t, bool, uint32_t>, IReasm> m_ireasm;
+    std::vector<uint32_t> m_inNextMid;
+    std::vector<std::map<uint32_t, RxMessage>> m_inPendingMid;
     uint32_t m_pendingBytes = 0;
     std::deque<RxMessage> m_rxQueue;
     uint32_t m_rxQueueBytes = 0;
