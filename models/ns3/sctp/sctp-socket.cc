@@ -3986,11 +3986,53 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
         m_outQueue.push_back(std::move(ch));
     }
     m_txBufBytes += size;
+    if (m_idata && m_scheduler == SCHED_ROUND_ROBIN)
+    {
+        ScheduleRoundRobin();
+    }
     if (CanSendData())
     {
         TrySend();
     }
     return int(size);
+}
+
+void
+SctpSocket::ScheduleRoundRobin()
+{
+    // Only never-sent chunks move: their TSNs are not yet on the wire, so
+    // they can be handed out again in the new order. With I-DATA a message's
+    // fragments need not have consecutive TSNs (RFC 8260 §2.1), so the
+    // scheduler may switch streams between them (§3).
+    size_t from = m_nextUnsent;
+    if (m_outQueue.size() - from < 2)
+    {
+        return;
+    }
+    // Streams in turn, starting after the stream whose chunk went last.
+    uint16_t last = from > 0 ? m_outQueue[from - 1].sid : m_outQueue[from].sid;
+    uint32_t tsn = m_outQueue[from].tsn; // the unsent part is in TSN order
+    std::map<uint16_t, std::deque<OutChunk>> byStream;
+    for (size_t i = from; i < m_outQueue.size(); ++i)
+    {
+        byStream[m_outQueue[i].sid].push_back(std::move(m_outQueue[i]));
+    }
+    m_outQueue.erase(m_outQueue.begin() + long(from), m_outQueue.end());
+    auto next = byStream.upper_bound(last);
+    while (!byStream.empty())
+    {
+        if (next == byStream.end())
+        {
+            next = byStream.begin();
+        }
+        m_outQueue.push_back(std::move(next->second.front()));
+        next->second.pop_front();
+        next = next->second.empty() ? byStream.erase(next) : std::next(next);
+    }
+    for (size_t i = from; i < m_outQueue.size(); ++i)
+    {
+        m_outQueue[i].tsn = tsn++;
+    }
 }
 
 int

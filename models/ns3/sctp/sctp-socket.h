@@ -493,7 +493,9 @@ class SctpSocket : public Socket
     void DeliverIData(RxMessage&& msg, uint32_t mid);
     /// RFC 8260 §2.2: DATA on an I-DATA association or the reverse.
     void ProtocolViolation(const char* what);
-
+    /// RoundRobin with I-DATA: reorders the never-sent chunks one per stream
+    /// in turn (starting after the stream last sent) and renumbers their TSNs.
+    void ScheduleRoundRobin();
     uint64_t ToExt(uint32_t tsn) const;
     uint32_t HeldBytes() const;
     void AfterDataPacket(bool immediate);
