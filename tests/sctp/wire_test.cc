@@ -644,7 +644,22 @@ TEST(SctpWire, SupportedExtensionsParameter)
     ASSERT_EQ(pkt.size(), kCommonHeaderSize + 20u + 8u + 4u + 8u);
     const std::vector<uint8_t> param{0x80, 0x08, 0x00, 0x06, 64, 194, 0, 0};
     EXPECT_TRUE(std::equal(param.begin(), param.end(), pkt.end() - 8));
+    // RFC 9260 §3.2: the last parameter's padding is the chunk's, not counted
+    // in its length (20 + 8 + 4 + 6); one before a cookie is padded and counted.
+    EXPECT_EQ(Get16(pkt.data() + kCommonHeaderSize + 2), 38u);
+    PacketBuilder ack;
+    ack.Begin(1, 2, 3);
+    const uint8_t cookie[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    ack.AddInit(CHUNK_INIT_ACK, 1, 2, 3, 4, 5, cookie, 8, {}, {}, false, {}, {CHUNK_IDATA});
+    std::vector<uint8_t> ackPkt = ack.Finish();
     PacketView v;
+    EXPECT_EQ(Get16(ackPkt.data() + kCommonHeaderSize + 2), 20u + 8u + 12u);
+    ASSERT_TRUE(ParsePacket(ackPkt.data(), ackPkt.size(), v).Ok());
+    InitChunk ackInit;
+    ASSERT_TRUE(DecodeInit(v.chunks[0], ackInit).Ok());
+    EXPECT_TRUE(ListsExtension(ackInit, CHUNK_IDATA));
+    ASSERT_EQ(ackInit.cookieLen, 8u);
+    EXPECT_EQ(ackInit.cookie[7], 8);
     ASSERT_TRUE(ParsePacket(pkt.data(), pkt.size(), v).Ok());
     InitChunk init;
     ASSERT_TRUE(DecodeInit(v.chunks[0], init, true).Ok());

@@ -594,10 +594,13 @@ PacketBuilder::AddInit(uint8_t type,
         Put16(PARAM_SUPPORTED_EXTENSIONS);
         Put16(uint16_t(4 + supportedExtensions.size()));
         PutBytes(supportedExtensions.data(), supportedExtensions.size());
-        PadFrom(s);
+        // Not padded here: RFC 9260 §3.2, the chunk length counts the
+        // padding of every parameter but the last, so a parameter that
+        // follows pads the one before it.
     }
     if (cookie)
     {
+        PadFrom(s); // a no-op after the fixed-size parameters
         Put16(PARAM_STATE_COOKIE);
         Put16(uint16_t(4 + cookieLen));
         PutBytes(cookie, cookieLen);
@@ -605,6 +608,7 @@ PacketBuilder::AddInit(uint8_t type,
     }
     for (const auto& [p, n] : unrecognized)
     {
+        PadFrom(s);
         Put16(PARAM_UNRECOGNIZED);
         Put16(uint16_t(4 + n));
         PutBytes(p, n);
