@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 using namespace ns3;
 using namespace sipim_test;
@@ -296,14 +297,19 @@ TEST_F(SctpIData, SmallMessageOvertakesLargeOneOnlyWithInterleaving)
     EXPECT_GE(fcfs.small, fcfs.large);
 }
 
-// Proves integrity under loss with interleaving: 3 % of the packets with
-// I-DATA or SACK lost each way (seeded), 400 messages of 60 B to 20 kB on
-// four streams, every third unordered, sent as fast as the buffer allows with
-// RoundRobin. Every message arrives once and intact, the ordered ones of each
-// stream in order; losses were repaired by fast retransmit and T3.
-TEST_F(SctpIData, InterleavedTransferSurvivesRandomLoss)
+namespace
 {
-    Pair s(true, true);
+
+/// n messages of 60 B to 20 kB on four streams, every third unordered, sent
+/// with RoundRobin as fast as the buffer allows over a link losing 3 % of the
+/// packets with I-DATA or SACK each way (seeded); every `timedEvery`-th
+/// message (0: none) has a 200 ms lifetime. Checks what arrived: each
+/// message at most once and intact, on its stream, the ordered ones of a
+/// stream in order, and every message without a lifetime. Returns the
+/// number of timed messages delivered.
+uint32_t
+LossyTransfer(Pair& s, uint32_t n, uint32_t timedEvery)
+{
     std::mt19937 rng(8260);
     auto lossy = [&rng](const SeenPacket& p) {
         bool data = p.HasChunk(sctp::CHUNK_IDATA) || p.HasChunk(sctp::CHUNK_SACK);
@@ -311,14 +317,15 @@ TEST_F(SctpIData, InterleavedTransferSurvivesRandomLoss)
     };
     s.link.toServer->SetPredicate(lossy);
     s.link.toClient->SetPredicate(lossy);
-    const uint32_t n = 400;
     auto next = std::make_shared<uint32_t>(0);
     auto size = [](uint32_t i) { return kSizes[(i * 7) % 5]; };
+    auto timed = [timedEvery](uint32_t i) { return timedEvery && i % timedEvery == 1; };
     std::function<void()> pump = [&, next] {
         while (*next < n && s.client->GetTxAvailable() >= size(*next))
         {
             uint32_t i = (*next)++;
-            s.client->SendMsg(Message(i, size(i)), uint16_t(i % 4), i % 3 == 0);
+            Time life = timed(i) ? MilliSeconds(200) : Time();
+            s.client->SendMsg(Message(i, size(i)), uint16_t(i % 4), i % 3 == 0, 0, life);
         }
         if (*next < n)
         {
@@ -328,18 +335,19 @@ TEST_F(SctpIData, InterleavedTransferSurvivesRandomLoss)
     Simulator::Schedule(Seconds(0.5), pump);
     Simulator::Stop(Seconds(120));
     Simulator::Run();
-    ASSERT_TRUE(s.client->IsIDataNegotiated());
-    ASSERT_EQ(s.sink.got.size(), n);
+    EXPECT_TRUE(s.client->IsIDataNegotiated());
     std::set<uint32_t> seen;
     std::map<uint16_t, uint32_t> lastOrdered;
+    uint32_t timedGot = 0;
     for (const Received& r : s.sink.got)
     {
         uint32_t i = NumberOf(r.data);
-        ASSERT_LT(i, n);
+        EXPECT_LT(i, n);
         EXPECT_TRUE(Intact(r.data, i, size(i))) << "message " << i;
         EXPECT_TRUE(seen.insert(i).second) << "message " << i << " delivered twice";
         EXPECT_EQ(r.sid, i % 4);
         EXPECT_EQ(r.unordered, i % 3 == 0);
+        timedGot += timed(i);
         if (!r.unordered)
         {
             auto it = lastOrdered.find(r.sid);
@@ -347,6 +355,10 @@ TEST_F(SctpIData, InterleavedTransferSurvivesRandomLoss)
                 << "stream " << r.sid << ": " << i << " after " << it->second;
             lastOrdered[r.sid] = i;
         }
+    }
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        EXPECT_TRUE(timed(i) || seen.count(i)) << "reliable message " << i << " lost";
     }
     const auto& st = s.client->GetStats();
     EXPECT_GT(s.link.toServer->dropped + s.link.toClient->dropped, 20u);
@@ -356,7 +368,44 @@ TEST_F(SctpIData, InterleavedTransferSurvivesRandomLoss)
     EXPECT_EQ(s.sink.conn->GetStats().protocolViolationAborts, 0u);
     std::cout << "loss: " << s.link.toServer->dropped << " + " << s.link.toClient->dropped
               << " packets dropped, " << st.retransmissions << " retransmissions ("
-              << st.fastRetransmissions << " fast), " << st.t3Expirations << " T3\n";
+              << st.fastRetransmissions << " fast), " << st.t3Expirations << " T3, "
+              << st.messagesAbandoned << " abandoned, " << st.forwardTsnSent
+              << " I-FORWARD-TSN sent\n";
+    return timedGot;
+}
+
+} // namespace
+
+// Proves integrity under loss with interleaving: 3 % of the packets with
+// I-DATA or SACK lost each way (seeded), 400 messages of 60 B to 20 kB on
+// four streams, every third unordered, sent as fast as the buffer allows with
+// RoundRobin. Every message arrives once and intact, the ordered ones of each
+// stream in order; losses were repaired by fast retransmit and T3.
+TEST_F(SctpIData, InterleavedTransferSurvivesRandomLoss)
+{
+    Pair s(true, true);
+    EXPECT_EQ(LossyTransfer(s, 400, 0), 0u);
+    EXPECT_EQ(s.sink.got.size(), 400u);
+}
+
+// Proves PR-SCTP with I-DATA under random loss: the same transfer with every
+// fifth message given a 200 ms lifetime (RTO.Min is 1 s, so a fragment lost
+// twice outlives it). Some timed messages expire and are announced with
+// I-FORWARD-TSN (never FORWARD TSN); every message without a lifetime is
+// still delivered once, intact and in order, and the receiver ends holding
+// nothing (its window whole).
+TEST_F(SctpIData, LifetimesExpiringUnderLossStillDeliverTheRest)
+{
+    Pair s(true, true, true, true);
+    uint32_t timedGot = LossyTransfer(s, 400, 5);
+    const auto& st = s.client->GetStats();
+    EXPECT_GT(st.messagesAbandoned, 0u);
+    EXPECT_GT(st.forwardTsnSent, 0u);
+    EXPECT_GT(Pair::Count(*s.link.toServer, sctp::CHUNK_IFORWARD_TSN), 0u);
+    EXPECT_EQ(Pair::Count(*s.link.toServer, sctp::CHUNK_FORWARD_TSN), 0u);
+    EXPECT_EQ(s.sink.got.size(), 320u + timedGot);
+    EXPECT_EQ(80u - timedGot, st.messagesAbandoned);
+    EXPECT_EQ(s.sink.conn->GetLocalRwnd(), 131072u);
 }
 
 namespace
@@ -455,21 +504,86 @@ TEST_F(SctpIData, WrongDataChunkKindAbortsWithProtocolViolation)
     }
 }
 
-// Proves the interim rule while I-FORWARD-TSN is not implemented: an endpoint
-// with PrSctpEnabled does not offer I-DATA even with Interleaving on (no
-// Supported Extensions parameter), so PR-SCTP keeps working with DATA and
-// FORWARD TSN and I-DATA is never used without a way to abandon messages.
-TEST_F(SctpIData, NotOfferedWithPrSctp)
+// Proves PR-SCTP with I-DATA (RFC 8260 §2.3): with both ends on, INIT and
+// INIT ACK list 64 and 194 and both I-DATA and PR-SCTP are used. Two timed
+// messages are doomed: on ordered stream 1 (MID 0, three fragments) every
+// copy of the middle fragment is lost, on unordered stream 3 (MID 0, two
+// fragments) every copy of the first. When their 300 ms lifetimes expire
+// the sender abandons them and announces them with an I-FORWARD-TSN (no
+// FORWARD TSN) listing (1, ordered, MID 0) and (3, unordered, MID 0); the
+// receiver frees the fragments it held (its window is whole again once all
+// is read) and delivers the 20 reliable messages behind them, stream 1's
+// in order; the doomed ones never reach the application.
+TEST_F(SctpIData, ExpiredMessagesSkippedWithIForwardTsn)
 {
     Pair s(true, true, true, true);
-    ExchangeBothWays(s, 20);
-    EXPECT_TRUE(s.client->IsPrSctpNegotiated());
-    EXPECT_FALSE(s.client->IsIDataNegotiated());
-    EXPECT_FALSE(s.sink.conn->IsIDataNegotiated());
+    s.link.toServer->SetPredicate([](const SeenPacket& p) {
+        for (const auto& c : p.view.chunks)
+        {
+            sctp::IDataChunk d;
+            if (c.type != sctp::CHUNK_IDATA || !sctp::DecodeIData(c, d).Ok() || d.mid != 0)
+            {
+                continue;
+            }
+            bool u = d.flags & sctp::DATA_FLAG_UNORDERED;
+            if ((d.sid == 1 && !u && d.fsn == 1) || (d.sid == 3 && u && d.fsn == 0))
+            {
+                return true;
+            }
+        }
+        return false;
+    });
+    Simulator::Schedule(Seconds(0.5), [&] {
+        s.client->SendMsg(Message(0, 4000), 1, false, 0, MilliSeconds(300));
+        s.client->SendMsg(Message(1, 2000), 3, true, 0, MilliSeconds(300));
+        for (uint32_t i = 2; i < 22; ++i)
+        {
+            s.client->SendMsg(Message(i, i % 2 ? 1500 : 200), uint16_t(i % 2 ? 1 : 2), false);
+        }
+    });
+    Simulator::Stop(Seconds(20));
+    Simulator::Run();
+    ASSERT_TRUE(s.client->IsIDataNegotiated());
+    ASSERT_TRUE(s.client->IsPrSctpNegotiated());
+    ASSERT_TRUE(s.sink.conn->IsIDataNegotiated());
     sctp::InitChunk init;
     ASSERT_TRUE(Pair::FindInit(*s.link.toServer, sctp::CHUNK_INIT, init));
-    EXPECT_FALSE(init.hasSupportedExtensions);
-    EXPECT_EQ(Pair::Count(*s.link.toServer, sctp::CHUNK_IDATA), 0u);
+    EXPECT_TRUE(sctp::ListsExtension(init, sctp::CHUNK_IFORWARD_TSN));
+    EXPECT_EQ(s.client->GetStats().messagesAbandoned, 2u);
+    EXPECT_EQ(Pair::Count(*s.link.toServer, sctp::CHUNK_FORWARD_TSN), 0u);
+    ASSERT_GE(Pair::Count(*s.link.toServer, sctp::CHUNK_IFORWARD_TSN), 1u);
+    EXPECT_GE(s.sink.conn->GetStats().forwardTsnReceived, 1u);
+    std::set<std::tuple<uint16_t, bool, uint32_t>> announced;
+    for (const SeenPacket& p : s.link.toServer->seen)
+    {
+        for (const auto& c : p.view.chunks)
+        {
+            sctp::IForwardTsnChunk f;
+            if (c.type == sctp::CHUNK_IFORWARD_TSN && sctp::DecodeIForwardTsn(c, f).Ok())
+            {
+                for (const auto& e : f.entries)
+                {
+                    announced.insert({e.sid, e.unordered, e.mid});
+                }
+            }
+        }
+    }
+    EXPECT_TRUE(announced.count({1, false, 0}));
+    EXPECT_TRUE(announced.count({3, true, 0}));
+    ASSERT_EQ(s.sink.got.size(), 20u);
+    uint32_t lastOnStream1 = 0;
+    for (const Received& r : s.sink.got)
+    {
+        uint32_t i = NumberOf(r.data);
+        EXPECT_GE(i, 2u) << "an abandoned message was delivered";
+        EXPECT_TRUE(Intact(r.data, i, i % 2 ? 1500 : 200));
+        if (r.sid == 1)
+        {
+            EXPECT_GT(i, lastOnStream1);
+            lastOnStream1 = i;
+        }
+    }
+    EXPECT_EQ(s.sink.conn->GetLocalRwnd(), 131072u); // the held fragments were freed
 }
 
 namespace
@@ -551,9 +665,10 @@ WriteRawIpv4Pcap(const std::string& file, const std::vector<std::vector<uint8_t>
 // SCTP with good CRC32c and no malformed or expert-error marks; tshark lists
 // chunk type 64 as supported, and the TSN, stream, MID and FSN it decodes
 // from every I-DATA chunk are the model's own (DecodeIData of the same
-// packets). The model does not send I-FORWARD-TSN yet, so one built by the
-// codec (PacketBuilder::AddIForwardTsn) goes into a second pcap, which tshark
-// must decode field by field, cleanly.
+// packets). An I-FORWARD-TSN built by the codec (PacketBuilder::
+// AddIForwardTsn) goes into a second pcap, which tshark must decode field by
+// field, cleanly; one the model sends is in the PR-SCTP session's pcap
+// (TsharkDissectsModelIForwardTsn).
 TEST_F(SctpIData, TsharkDissectsIDataAndIForwardTsn)
 {
     if (!HaveTshark())
@@ -644,4 +759,52 @@ TEST_F(SctpIData, TsharkDissectsIDataAndIForwardTsn)
     EXPECT_EQ(Split(rows[0][1]).size(), 2u);
     EXPECT_EQ(rows[0][2], "0,1");
     EXPECT_EQ(rows[0][3], "7,3");
+}
+
+// Proves the model's own I-FORWARD-TSN dissects cleanly: the session of
+// ExpiredMessagesSkippedWithIForwardTsn's kind in a pcap (one doomed ordered
+// message, reliable ones behind it), every frame SCTP with good CRC32c and no
+// malformed or expert-error marks, an I-FORWARD-TSN chunk (194) among them
+// whose entry tshark reads as stream 1, U 0, MID 0.
+TEST_F(SctpIData, TsharkDissectsModelIForwardTsn)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed (apt-get install tshark): external pcap check skipped";
+    }
+    std::string pcap = std::string(SIPIM_BINARY_DIR) + "/sctp-idata-prsctp-tshark.pcap";
+    {
+        Pair s(true, true, true, true);
+        PointToPointHelper p2p;
+        p2p.EnablePcap(pcap, s.link.devices.Get(0), false, true);
+        s.link.toServer->SetPredicate([](const SeenPacket& p) {
+            for (const auto& c : p.view.chunks)
+            {
+                sctp::IDataChunk d;
+                if (c.type == sctp::CHUNK_IDATA && sctp::DecodeIData(c, d).Ok() && d.sid == 1 && d.mid == 0)
+                {
+                    return true;
+                }
+            }
+            return false;
+        });
+        Simulator::Schedule(Seconds(0.5), [&] {
+            s.client->SendMsg(Message(0, 3000), 1, false, 0, MilliSeconds(300));
+            for (uint32_t i = 1; i < 6; ++i)
+            {
+                s.client->SendMsg(Message(i, 500), 1, false);
+            }
+        });
+        Simulator::Stop(Seconds(10));
+        Simulator::Run();
+        EXPECT_EQ(s.sink.got.size(), 5u);
+    }
+    Simulator::Destroy();
+    EXPECT_GT(ExpectTsharkClean(pcap), 5);
+    auto rows = TsharkFields(pcap, "sctp.chunk_type == 194",
+                             {"sctp.i_forward_tsn_sid", "sctp.i_forward_tsn_u_bit", "sctp.forward_tsn_mid"});
+    ASSERT_GE(rows.size(), 1u);
+    EXPECT_EQ(std::stoul(rows[0][0], nullptr, 0), 1u);
+    EXPECT_EQ(rows[0][1], "0");
+    EXPECT_EQ(rows[0][2], "0");
 }

@@ -1564,14 +1564,30 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             HandleCookieAck();
             break;
         case CHUNK_FORWARD_TSN:
-            if (m_prsctp)
+        case CHUNK_IFORWARD_TSN:
+            // RFC 8260 §2.3: I-FORWARD-TSN when I-DATA is used, else FORWARD TSN.
+            if (m_prsctp && m_idata == (c.type == CHUNK_IFORWARD_TSN))
             {
                 if (m_state == SCTP_ESTABLISHED || m_state == SCTP_SHUTDOWN_PENDING ||
                     m_state == SCTP_SHUTDOWN_SENT)
                 {
                     gotData = true; // §3.6: SACK as if DATA had come
-                    HandleForwardTsn(c, immediate);
+                    if (m_idata)
+                    {
+                        HandleIForwardTsn(c, immediate);
+                    }
+                    else
+                    {
+                        HandleForwardTsn(c, immediate);
+                    }
                 }
+                break;
+            }
+            if (m_prsctp && c.type == CHUNK_FORWARD_TSN)
+            {
+                // The other kind for this association: not processed.
+                ++m_stats.forwardTsnMalformed;
+                NS_LOG_WARN(this << " FORWARD TSN on an I-DATA association: ignored");
                 break;
             }
             // RFC 3758 §3.3.1 / §3.3.2: without PR-SCTP on the association
@@ -1955,6 +1971,10 @@ SctpSocket::SupportedExtensions() const
     if (!OffersIData())
     {
         return {};
+    }
+    if (m_prsctpEnabled)
+    {
+        return {CHUNK_IDATA, CHUNK_IFORWARD_TSN};
     }
     return {CHUNK_IDATA};
 }
@@ -2755,11 +2775,12 @@ SctpSocket::AbandonExpired()
 {
     const Time now = Simulator::Now();
     bool any = false;
+    static thread_local std::vector<size_t> chunks;
     for (size_t k = 0; k < m_timedMsgs.size();)
     {
         const TimedMsg& m = m_timedMsgs[k];
-        const uint32_t last = m.firstTsn + m.chunks - 1;
-        if (m_outQueue.empty() || TsnLe(last, m_cumAck))
+        QueuedChunks(m, chunks);
+        if (chunks.empty())
         {
             m_timedMsgs.erase(m_timedMsgs.begin() + long(k)); // delivered
             continue;
@@ -2769,12 +2790,8 @@ SctpSocket::AbandonExpired()
             ++k;
             continue;
         }
-        // Fragments already cumulatively acknowledged have left the queue.
-        const uint32_t start = TsnLt(m_cumAck, m.firstTsn) ? m.firstTsn : m_cumAck + 1;
-        const size_t from = OutIndex(start);
-        const size_t to = OutIndex(last);
         bool allGapAcked = true;
-        for (size_t i = from; i <= to; ++i)
+        for (size_t i : chunks)
         {
             allGapAcked = allGapAcked && m_outQueue[i].gapAcked;
         }
@@ -2783,9 +2800,12 @@ SctpSocket::AbandonExpired()
             ++k; // the peer has all of it: the cumulative ack will come
             continue;
         }
+        const uint32_t start = m_outQueue[chunks.front()].tsn;
+        const uint32_t last = m_outQueue[chunks.back()].tsn;
+        const size_t from = chunks.front();
         // A2/A3: every fragment is finally acked, no longer outstanding.
         bool everSent = false;
-        for (size_t i = from; i <= to; ++i)
+        for (size_t i : chunks)
         {
             OutChunk& ch = m_outQueue[i];
             everSent = everSent || ch.txCount > 0;
@@ -2826,6 +2846,38 @@ SctpSocket::AbandonExpired()
 }
 
 void
+SctpSocket::QueuedChunks(const TimedMsg& m, std::vector<size_t>& out) const
+{
+    out.clear();
+    if (!m_idata)
+    {
+        // DATA: consecutive TSNs; those cumulatively acknowledged have left.
+        const uint32_t last = m.firstTsn + m.chunks - 1;
+        if (m_outQueue.empty() || TsnLe(last, m_cumAck))
+        {
+            return;
+        }
+        const uint32_t start = TsnLt(m_cumAck, m.firstTsn) ? m.firstTsn : m_cumAck + 1;
+        for (size_t i = OutIndex(start); i <= OutIndex(last); ++i)
+        {
+            out.push_back(i);
+        }
+        return;
+    }
+    // I-DATA: the scheduler may have spread the fragments (and given them
+    // other TSNs); the message is its stream, U flag and MID.
+    for (size_t i = 0; i < m_outQueue.size(); ++i)
+    {
+        const OutChunk& ch = m_outQueue[i];
+        if (ch.sid == m.sid && ch.mid == m.mid &&
+            bool(ch.flags & DATA_FLAG_UNORDERED) == m.unordered)
+        {
+            out.push_back(i);
+        }
+    }
+}
+
+void
 SctpSocket::AdvanceAckPoint()
 {
     if (TsnLt(m_advPeerAck, m_cumAck))
@@ -2846,8 +2898,52 @@ SctpSocket::AdvanceAckPoint()
 }
 
 void
+SctpSocket::AddIForwardTsn(PacketBuilder& b)
+{
+    // RFC 8260 §2.3.1: per stream and U flag, the largest MID skipped, for
+    // ordered and unordered messages alike; as in AddForwardTsn, what does
+    // not fit the packet lowers the point.
+    static thread_local std::vector<IForwardTsnEntry> entries;
+    entries.clear();
+    const size_t room = PathAt(m_altPaths.empty() ? 0 : DataPathIndex()).Mtu() - b.Size();
+    const size_t maxEntries = room > 8 ? (room - 8) / 8 : 0;
+    for (size_t i = 0; i < m_outQueue.size() && TsnLe(m_outQueue[i].tsn, m_advPeerAck); ++i)
+    {
+        const OutChunk& ch = m_outQueue[i];
+        const bool u = ch.flags & DATA_FLAG_UNORDERED;
+        auto e = std::find_if(entries.begin(), entries.end(), [&](const IForwardTsnEntry& x) {
+            return x.sid == ch.sid && x.unordered == u;
+        });
+        if (e != entries.end())
+        {
+            if (TsnLt(e->mid, ch.mid))
+            {
+                e->mid = ch.mid;
+            }
+            continue;
+        }
+        if (entries.size() == maxEntries)
+        {
+            m_advPeerAck = ch.tsn - 1;
+            break;
+        }
+        entries.push_back({ch.sid, u, ch.mid});
+    }
+    b.AddIForwardTsn(m_advPeerAck, entries);
+    ++m_stats.forwardTsnSent;
+    m_fwdTsnDue = false;
+    NS_LOG_LOGIC(this << " I-FORWARD-TSN " << m_advPeerAck << " with " << entries.size()
+                      << " entries");
+}
+
+void
 SctpSocket::AddForwardTsn(PacketBuilder& b)
 {
+    if (m_idata)
+    {
+        AddIForwardTsn(b);
+        return;
+    }
     // C4: each ordered stream once, with its highest abandoned SSN; a chunk
     // that must fit one packet lowers the point (a whole message at a time:
     // the fragments of a message share their stream entry).
@@ -2891,30 +2987,12 @@ void
 SctpSocket::HandleForwardTsn(const ChunkView& c, bool& immediate)
 {
     ForwardTsnChunk f;
-    WireStatus st = DecodeForwardTsn(c, f);
-    if (!st.Ok())
+    bool hadGaps = false;
+    uint64_t ext = 0;
+    if (!StartForward(c, f, &DecodeForwardTsn, hadGaps, ext, immediate))
     {
-        ++m_stats.forwardTsnMalformed;
-        NS_LOG_WARN(this << " malformed FORWARD TSN ignored: " << st.ToString());
         return;
     }
-    ++m_stats.forwardTsnReceived;
-    const uint64_t ext = ToExt(f.newCumTsn);
-    if (ext <= m_rxCumExt)
-    {
-        immediate = true; // §3.6: out of date; SACK (our last one may be lost)
-        return;
-    }
-    const bool hadGaps = !m_rxAbove.empty();
-    // §3.6: the cumulative TSN moves to the new one, then on over what is held.
-    m_rxCumExt = ext;
-    m_rxAbove.erase(m_rxAbove.begin(), m_rxAbove.upper_bound(ext));
-    while (!m_rxAbove.empty() && *m_rxAbove.begin() == m_rxCumExt + 1)
-    {
-        m_rxAbove.erase(m_rxAbove.begin());
-        ++m_rxCumExt;
-    }
-    m_rxHighestExt = std::max(m_rxHighestExt, m_rxCumExt);
     // Partial messages missing a TSN at or below the new point never complete:
     // the fragments at or below it, and those just above whose start was.
     for (auto it = m_reasm.begin(); it != m_reasm.end() && it->first <= ext;)
@@ -2948,36 +3026,86 @@ SctpSocket::HandleForwardTsn(const ChunkView& c, bool& immediate)
             NS_LOG_WARN(this << " FORWARD TSN names stream " << sid << " of " << m_inStreams);
             continue;
         }
-        uint16_t& next = m_inNextSsn[sid];
-        if (SsnLt(ssn, next))
-        {
-            continue; // already past it
-        }
-        const uint16_t span = uint16_t(ssn - next);
-        auto& pending = m_inPending[sid];
-        std::vector<uint16_t> stranded;
-        for (const auto& kv : pending)
-        {
-            if (uint16_t(kv.first - next) <= span)
-            {
-                stranded.push_back(kv.first);
-            }
-        }
-        std::sort(stranded.begin(), stranded.end(), [next = next](uint16_t a, uint16_t b) {
-            return uint16_t(a - next) < uint16_t(b - next);
-        });
-        for (uint16_t k : stranded)
-        {
-            auto it = pending.find(k);
-            uint32_t size = it->second.packet->GetSize();
-            m_pendingBytes -= size;
-            m_rxQueueBytes += size;
-            m_rxQueue.push_back(std::move(it->second));
-            pending.erase(it);
-        }
-        next = uint16_t(ssn + 1);
-        DeliverOrdered(sid);
+        SkipThrough(m_inPending[sid], m_inNextSsn[sid], ssn);
     }
+    FinishForward(queued, hadGaps, immediate);
+}
+
+template <class Chunk>
+bool
+SctpSocket::StartForward(const ChunkView& c,
+                         Chunk& f,
+                         WireStatus (*decode)(const ChunkView&, Chunk&),
+                         bool& hadGaps,
+                         uint64_t& ext,
+                         bool& immediate)
+{
+    WireStatus st = decode(c, f);
+    if (!st.Ok())
+    {
+        ++m_stats.forwardTsnMalformed;
+        NS_LOG_WARN(this << " malformed " << (c.type == CHUNK_IFORWARD_TSN ? "I-FORWARD-TSN" : "FORWARD TSN")
+                         << " ignored: " << st.ToString());
+        return false;
+    }
+    ++m_stats.forwardTsnReceived;
+    hadGaps = !m_rxAbove.empty();
+    ext = ToExt(f.newCumTsn);
+    if (ext <= m_rxCumExt)
+    {
+        immediate = true; // §3.6: out of date; SACK (our last one may be lost)
+        return false;
+    }
+    // §3.6: the cumulative TSN moves to the new one, then on over what is held.
+    m_rxCumExt = ext;
+    m_rxAbove.erase(m_rxAbove.begin(), m_rxAbove.upper_bound(ext));
+    while (!m_rxAbove.empty() && *m_rxAbove.begin() == m_rxCumExt + 1)
+    {
+        m_rxAbove.erase(m_rxAbove.begin());
+        ++m_rxCumExt;
+    }
+    m_rxHighestExt = std::max(m_rxHighestExt, m_rxCumExt);
+    return true;
+}
+
+template <class Seq>
+void
+SctpSocket::SkipThrough(std::map<Seq, RxMessage>& pending, Seq& next, Seq last)
+{
+    const Seq span = Seq(last - next);
+    if (span > Seq(Seq(~Seq(0)) / 2 + 1))
+    {
+        return; // already past it (serial arithmetic, as SsnLt / TsnLt)
+    }
+    // What waits at or below `last` is delivered (stranded behind the
+    // skipped messages), then the stream goes on after it.
+    std::vector<Seq> stranded;
+    for (const auto& kv : pending)
+    {
+        if (Seq(kv.first - next) <= span)
+        {
+            stranded.push_back(kv.first);
+        }
+    }
+    std::sort(stranded.begin(), stranded.end(), [next = next](Seq a, Seq b) {
+        return Seq(a - next) < Seq(b - next);
+    });
+    for (Seq k : stranded)
+    {
+        auto it = pending.find(k);
+        uint32_t size = it->second.packet->GetSize();
+        m_pendingBytes -= size;
+        m_rxQueueBytes += size;
+        m_rxQueue.push_back(std::move(it->second));
+        pending.erase(it);
+    }
+    next = Seq(last + 1);
+    DrainPending(pending, next);
+}
+
+void
+SctpSocket::FinishForward(size_t queued, bool hadGaps, bool& immediate)
+{
     if (m_rxQueue.size() != queued)
     {
         m_newDataForApp = true;
@@ -2986,6 +3114,50 @@ SctpSocket::HandleForwardTsn(const ChunkView& c, bool& immediate)
     {
         immediate = true; // as for DATA (§3.6 and RFC 9260 §6.2)
     }
+}
+
+void
+SctpSocket::HandleIForwardTsn(const ChunkView& c, bool& immediate)
+{
+    IForwardTsnChunk f;
+    bool hadGaps = false;
+    uint64_t ext = 0;
+    if (!StartForward(c, f, &DecodeIForwardTsn, hadGaps, ext, immediate))
+    {
+        return;
+    }
+    // RFC 8260 §2.3.2: per entry, the partial messages of that stream and
+    // U flag up to its MID are dropped; an ordered stream skips past it.
+    const size_t queued = m_rxQueue.size();
+    for (const IForwardTsnEntry& e : f.entries)
+    {
+        if (e.sid >= m_inStreams)
+        {
+            ++m_stats.forwardTsnBadStreams;
+            NS_LOG_WARN(this << " I-FORWARD-TSN names stream " << e.sid << " of " << m_inStreams);
+            continue;
+        }
+        auto it = m_ireasm.lower_bound({e.sid, e.unordered, 0});
+        while (it != m_ireasm.end() && std::get<0>(it->first) == e.sid &&
+               std::get<1>(it->first) == e.unordered)
+        {
+            if (!TsnLe(std::get<2>(it->first), e.mid))
+            {
+                ++it;
+                continue;
+            }
+            for (const auto& kv : it->second.frags)
+            {
+                m_reasmBytes -= uint32_t(kv.second.data.size());
+            }
+            it = m_ireasm.erase(it);
+        }
+        if (!e.unordered)
+        {
+            SkipThrough(m_inPendingMid[e.sid], m_inNextMid[e.sid], e.mid);
+        }
+    }
+    FinishForward(queued, hadGaps, immediate);
 }
 
 bool
@@ -3964,7 +4136,12 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
         }
         else
         {
-            m_timedMsgs.push_back({m_nextTsn, (size + maxFrag - 1) / maxFrag, Simulator::Now() + lifetime});
+            m_timedMsgs.push_back({m_nextTsn,
+                                   (size + maxFrag - 1) / maxFrag,
+                                   Simulator::Now() + lifetime,
+                                   sid,
+                                   unordered,
+                                   mid});
         }
     }
     for (uint32_t off = 0; off < size; off += maxFrag)

@@ -477,11 +477,11 @@ class SctpSocket : public Socket
     // --- I-DATA (RFC 8260) --------------------------------------------------
     /// Chunk type 64 listed in our INIT / INIT ACK (nothing when off).
     std::vector<uint8_t> SupportedExtensions() const;
-    /// Whether this endpoint offers I-DATA: attribute Interleaving, and not
-    /// with PR-SCTP (I-FORWARD-TSN is not implemented).
+    /// Whether this endpoint offers I-DATA: attribute Interleaving (with
+    /// PrSctpEnabled too, I-FORWARD-TSN is listed beside it).
     bool OffersIData() const
     {
-        return m_interleavingAttr && !m_prsctpEnabled;
+        return m_interleavingAttr;
     }
     /// The DATA or I-DATA header size of this association's user data.
     size_t DataHeaderSize() const
@@ -510,6 +510,9 @@ class SctpSocket : public Socket
     /// then C2: advances Advanced.Peer.Ack.Point; a FORWARD TSN is due if it
     /// is past the cumulative ack.
     void AbandonExpired();
+    /// The queue indices of a timed message's chunks still in m_outQueue.
+    struct TimedMsg;
+    void QueuedChunks(const TimedMsg& m, std::vector<size_t>& out) const;
     /// Index of the chunk with this TSN in m_outQueue (it must be there).
     size_t OutIndex(uint32_t tsn) const
     {
@@ -537,6 +540,28 @@ class SctpSocket : public Socket
     /// C4: the FORWARD TSN for Advanced.Peer.Ack.Point.
     void AddForwardTsn(sctp::PacketBuilder& b);
     void HandleForwardTsn(const sctp::ChunkView& c, bool& immediate);
+    /// RFC 8260 §2.3.1: the I-FORWARD-TSN form of C4 (I-DATA associations).
+    void AddIForwardTsn(sctp::PacketBuilder& b);
+    /// RFC 8260 §2.3.2: the receiver's side of I-FORWARD-TSN.
+    void HandleIForwardTsn(const sctp::ChunkView& c, bool& immediate);
+    /// What FORWARD TSN and I-FORWARD-TSN share: decode (or count as
+    /// malformed), count, note the gaps, move the cumulative TSN to the new
+    /// one (ext) and on over what is held. False if there is nothing more to
+    /// do (malformed, or out of date: then a SACK at once).
+    template <class Chunk>
+    bool StartForward(const sctp::ChunkView& c,
+                      Chunk& f,
+                      sctp::WireStatus (*decode)(const sctp::ChunkView&, Chunk&),
+                      bool& hadGaps,
+                      uint64_t& ext,
+                      bool& immediate);
+    /// An ordered stream skips through sequence number `last` (SSN or MID):
+    /// what waited at or below it is delivered, then what follows in order.
+    template <class Seq>
+    void SkipThrough(std::map<Seq, RxMessage>& pending, Seq& next, Seq last);
+    /// After a (I-)FORWARD TSN: tells the application of new messages, and
+    /// SACKs at once around gaps.
+    void FinishForward(size_t queued, bool hadGaps, bool& immediate);
 
     // --- output ------------------------------------------------------------------
     void TrySend();
@@ -715,6 +740,11 @@ class SctpSocket : public Socket
         uint32_t firstTsn = 0;
         uint32_t chunks = 0;
         Time expiry;
+        // I-DATA: the message by stream, U flag and MID (RoundRobin moves
+        // its fragments, so its TSNs need not be consecutive).
+        uint16_t sid = 0;
+        bool unordered = false;
+        uint32_t mid = 0;
     };
     std::deque<TimedMsg> m_timedMsgs; // messages with a lifetime, TSN order
 
