@@ -39,6 +39,8 @@ struct BulkConfig
     // eq. 3); ns3::TcpLinuxReno once per segment acked, the byte counting RFC
     // 5681 section 3.1 recommends and SCTP's partial_bytes_acked does.
     std::string tcpType = "ns3::TcpNewReno";
+    // SCTP with I-DATA (RFC 8260): attribute Interleaving on both ends.
+    bool sctpInterleaving = false;
 };
 
 struct BulkResult
@@ -101,6 +103,10 @@ RunBulk(const BulkConfig& c)
     Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(131072));
     Config::SetDefault("ns3::SctpSocket::SndBufSize", UintegerValue(131072));
     Config::SetDefault("ns3::SctpSocket::RcvBufSize", UintegerValue(131072));
+    if (c.sctpInterleaving)
+    {
+        Config::SetDefault("ns3::SctpSocket::Interleaving", BooleanValue(true));
+    }
     if (c.tcpInitialCwnd)
     {
         Config::SetDefault("ns3::TcpSocket::InitialCwnd", UintegerValue(c.tcpInitialCwnd));
