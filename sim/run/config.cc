@@ -85,10 +85,15 @@ std::optional<SettingConflict> PointConflict(const RunConfig& c) {
   }
   // Ordering is an SCTP choice: on UDP or TCP it would change nothing and
   // the point would repeat the unordered one under another name.
-  if (c.sctp_ordering == "ordered" && c.transport != "sctp") {
-    return SettingConflict{"sctp_ordering", "transport",
-                           "sctp_ordering = ordered orders SIP over SCTP, but transport = " + c.transport +
-                               ": use transport = sctp"};
+  if (c.transport != "sctp") {
+    const auto needs_sctp = [&](const char* key, const std::string& value) {
+      return SettingConflict{key, "transport",
+                             std::string(key) + " = " + value + " applies to SIP over SCTP, but transport = " +
+                                 c.transport + ": use transport = sctp"};
+    };
+    if (c.sctp_ordering == "ordered") return needs_sctp("sctp_ordering", c.sctp_ordering);
+    if (c.sctp_streams != 1) return needs_sctp("sctp_streams", std::to_string(c.sctp_streams));
+    if (c.sctp_interleaving) return needs_sctp("sctp_interleaving", "true");
   }
   return std::nullopt;
 }
@@ -110,6 +115,8 @@ std::optional<std::string> BuildConfig(const PointValues& v, RunConfig* c) {
       Read(v, "transport", &c->transport, AsString, &e) &&
       Read(v, "session_transport", &c->session_transport, AsString, &e) &&
       Read(v, "sctp_ordering", &c->sctp_ordering, AsString, &e) &&
+      Read(v, "sctp_streams", &c->sctp_streams, AsU32, &e) &&
+      Read(v, "sctp_interleaving", &c->sctp_interleaving, ParseBool, &e) &&
       Read(v, "conversations", &c->conversations, ParseUint, &e) &&
       Read(v, "concurrent", &c->concurrent, ParseUint, &e) &&
       Read(v, "messages_per_conversation", &c->messages_per_conversation, ParseUint, &e) &&

@@ -40,6 +40,8 @@ struct RunConfig {
   std::string transport = "udp";
   std::string session_transport = "tcp";
   std::string sctp_ordering = "unordered";  // SIP over SCTP: unordered | ordered
+  std::uint32_t sctp_streams = 1;           // SIP over SCTP: streams used
+  bool sctp_interleaving = false;           // SIP over SCTP: I-DATA + round-robin
   std::uint64_t conversations = 1;
   std::uint64_t concurrent = 1;
   std::uint64_t messages_per_conversation = 1;

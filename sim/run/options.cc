@@ -42,6 +42,12 @@ std::string PositiveU32(const std::string& v) {
   if (!ParseUint(v, &x, &e)) return e;
   return (x == 0 || x > 4294967295u) ? "'" + v + "' is outside 1..4294967295" : "";
 }
+std::string StreamCount(const std::string& v) {
+  std::uint64_t x;
+  std::string e;
+  if (!ParseUint(v, &x, &e)) return e;
+  return (x == 0 || x > 65535) ? "'" + v + "' is outside 1..65535" : "";
+}
 std::string Bool(const std::string& v) {
   bool x;
   std::string e;
@@ -161,6 +167,13 @@ const std::vector<OptionSpec> kTable = {
      "transport = sctp: SIP messages on stream 0 unordered (RFC 4168 5.1: a lost one holds back no other) | "
      "ordered (each waits for the ones before it)",
      SctpOrdering},
+    {"sctp_streams", "1",
+     "transport = sctp: SIP on this many streams, each transaction on one (1: stream 0, RFC 4168 5.1)",
+     StreamCount},
+    {"sctp_interleaving", "false",
+     "transport = sctp: I-DATA (RFC 8260) and round-robin between streams, so a small message does not wait "
+     "behind a large one's fragments",
+     Bool},
     {"conversations", "1", "conversations in the run", PositiveUint},
     {"concurrent", "1", "conversations running at once; the next starts when one ends", PositiveUint},
     {"messages_per_conversation", "1", "IMs per conversation", PositiveUint},

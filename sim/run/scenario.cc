@@ -72,6 +72,8 @@ void ConfigureProxies(const RunConfig& c, SipProxyHelper* h) {
   h->SetAttribute("EnforceSizeLimit", BooleanValue(c.large_message == "reject"));
   h->SetAttribute("MessageSizeLimit", UintegerValue(c.message_size_limit));
   h->SetAttribute("SctpUnordered", BooleanValue(c.sctp_ordering == "unordered"));
+  h->SetAttribute("SctpStreams", UintegerValue(c.sctp_streams));
+  h->SetAttribute("SctpInterleaving", BooleanValue(c.sctp_interleaving));
 }
 
 void ConfigureUas(const RunConfig& c, SipUserAgentHelper* h) {
@@ -96,6 +98,8 @@ void ConfigureUas(const RunConfig& c, SipUserAgentHelper* h) {
   h->SetAttribute("AnswerDelay", TimeValue(Seconds(c.answer_pause_s)));
   h->SetAttribute("MsrpSuccessReport", BooleanValue(c.msrp_success_report));
   h->SetAttribute("SctpUnordered", BooleanValue(c.sctp_ordering == "unordered"));
+  h->SetAttribute("SctpStreams", UintegerValue(c.sctp_streams));
+  h->SetAttribute("SctpInterleaving", BooleanValue(c.sctp_interleaving));
 }
 
 // Prints progress on stderr at most every two wall-clock seconds; checks

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "sctp/sctp-helper.h"
 #include "sctp/sctp-socket-factory.h"
@@ -232,4 +233,64 @@ TEST(Sctp, BadSctpMessageCostsOnlyItself) {
   }
   EXPECT_EQ(garbage, 1u);
   EXPECT_EQ(stray, 1u);
+}
+
+// SctpStreams and SctpInterleaving on the UAs and proxies: between the two
+// proxies the association negotiates I-DATA (RFC 8260; only I-DATA chunks
+// carry data), each IM's MESSAGE (and its 200) goes on stream (IM id mod
+// 4), so the six IMs use more than one stream, and every IM is delivered.
+// With the defaults the same IMs go in DATA chunks on stream 0 only.
+TEST(Sctp, StreamsAndInterleavingReachTheWire) {
+  for (bool on : {true, false}) {
+    SCOPED_TRACE(on ? "SctpStreams 4, SctpInterleaving" : "defaults");
+    Testbed tb(SctpEverywhere());
+    SignalOverSctp(tb, true);
+    if (on) {
+      for (auto ua : {tb.dan, tb.shirley}) {
+        ua->SetAttribute("SctpStreams", UintegerValue(4));
+        ua->SetAttribute("SctpInterleaving", BooleanValue(true));
+      }
+      for (auto p : {tb.home, tb.office}) {
+        p->SetAttribute("SctpStreams", UintegerValue(4));
+        p->SetAttribute("SctpInterleaving", BooleanValue(true));
+      }
+    }
+    std::map<std::uint8_t, int> chunkTypes;
+    std::set<std::uint16_t> streams;
+    sipim_test::OnIpRx(tb.links[1].Get(1), 132, [&](Ptr<Packet> c) {  // office.com's side of the core link
+      std::vector<std::uint8_t> buf(c->GetSize());
+      c->CopyData(buf.data(), buf.size());
+      sctp::PacketView pv;
+      ASSERT_TRUE(sctp::ParsePacket(buf.data(), buf.size(), pv).Ok());
+      for (const auto& ch : pv.chunks) {
+        if (ch.type == sctp::CHUNK_DATA) {
+          sctp::DataChunk d;
+          ASSERT_TRUE(sctp::DecodeData(ch, d).Ok());
+          streams.insert(d.sid);
+        } else if (ch.type == sctp::CHUNK_IDATA) {
+          sctp::IDataChunk d;
+          ASSERT_TRUE(sctp::DecodeIData(ch, d).Ok());
+          streams.insert(d.sid);
+        }
+        ++chunkTypes[ch.type];
+      }
+    });
+    tb.Record();
+    Simulator::Schedule(Seconds(1), [&]() {
+      for (int i = 0; i < 6; ++i) tb.dan->SendIm("shirley@office.com", 100 + 3000 * i, SipImMode::kPager);
+    });
+    Simulator::Stop(Seconds(4));
+    Simulator::Run();
+    EXPECT_EQ(tb.deliveries.size(), 6u);
+    if (on) {
+      EXPECT_GT(chunkTypes[sctp::CHUNK_IDATA], 0);
+      EXPECT_EQ(chunkTypes[sctp::CHUNK_DATA], 0);
+      EXPECT_GT(streams.size(), 1u);
+      EXPECT_LT(*streams.rbegin(), 4);
+    } else {
+      EXPECT_EQ(chunkTypes[sctp::CHUNK_IDATA], 0);
+      EXPECT_GT(chunkTypes[sctp::CHUNK_DATA], 0);
+      EXPECT_EQ(streams, std::set<std::uint16_t>{0});
+    }
+  }
 }

@@ -689,8 +689,9 @@ TEST(SimScenario, SipOverSctpPcapsDissectAsOneSipMessagePerSctpMessage) {
 }
 
 // sctp_ordering = ordered orders SIP over SCTP, so with another transport
-// it means nothing: exit 2 before anything runs, naming both keys. Swept
-// against transport, those points are skipped and listed; the rest run.
+// it means nothing: exit 2 before anything runs, naming both keys (so do
+// sctp_streams other than 1 and sctp_interleaving = true). Swept against
+// transport, those points are skipped and listed; the rest run.
 TEST(SimScenario, SctpOrderingNeedsSctp) {
   const std::string out = OutDir("orderingconflict");
   testing::internal::CaptureStderr();
@@ -699,6 +700,14 @@ TEST(SimScenario, SctpOrderingNeedsSctp) {
   EXPECT_NE(err.find("sctp_ordering = ordered"), std::string::npos) << err;
   EXPECT_NE(err.find("transport = tcp"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(out + "/ims.csv"));
+  for (const std::vector<std::string>& key : {std::vector<std::string>{"--sctp_streams", "4"},
+                                               std::vector<std::string>{"--sctp_interleaving", "true"}}) {
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out, key[0], key[1], "--transport", "udp"}), 2);
+    const std::string e = testing::internal::GetCapturedStderr();
+    EXPECT_NE(e.find(key[0].substr(2) + " = " + key[1]), std::string::npos) << e;
+    EXPECT_NE(e.find("transport = udp"), std::string::npos) << e;
+  }
   testing::internal::CaptureStdout();
   EXPECT_EQ(RunSipim({Scenario("fig1-pager.ini"), "--out", out, "--dry-run", "--sweep.transport", "udp,tcp,sctp",
                       "--sweep.sctp_ordering", "unordered,ordered"}),

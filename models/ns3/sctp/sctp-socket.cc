@@ -225,8 +225,8 @@ SctpSocket::GetTypeId()
                           MakeBooleanChecker())
             .AddAttribute("Interleaving",
                           "Offer user-message interleaving (RFC 8260 I-DATA): chunk type 64 in a "
-                          "Supported Extensions parameter of INIT / INIT ACK; used when the peer "
-                          "lists it too. Not offered with PrSctpEnabled (no I-FORWARD-TSN). "
+                          "Supported Extensions parameter of INIT / INIT ACK (with I-FORWARD-TSN, "
+                          "194, when PrSctpEnabled); used when the peer lists it too. "
                           "Off: INITs and DATA as before",
                           BooleanValue(false),
                           MakeBooleanAccessor(&SctpSocket::m_interleavingAttr),

@@ -1,5 +1,7 @@
 #include "ns3/sip/sip-endpoint.h"
 
+#include "ns3/boolean.h"
+#include "ns3/enum.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
@@ -9,6 +11,7 @@
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/udp-socket-factory.h"
 #include "ns3/uinteger.h"
+#include "sctp/sctp-socket.h"
 #include "sctp/sctp-tags.h"
 
 #include <sstream>
@@ -82,9 +85,40 @@ void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
   Flush();
 }
 
-void StreamConn::SetMessageMode(bool unordered) {
+void StreamConn::SetMessageMode(bool unordered, std::uint16_t streams) {
   m_messageMode = true;
   m_unordered = unordered;
+  m_streams = streams == 0 ? 1 : streams;
+}
+
+// What a queued message belongs to: its bytes' SipAttributionTag (Send
+// tags them all alike).
+static SipAttribution AttributionOf(const Packet& p) {
+  SipAttributionTag tag;
+  ByteTagIterator it = p.GetByteTagIterator();
+  while (it.HasNext()) {
+    ByteTagIterator::Item item = it.Next();
+    if (item.GetTypeId() == SipAttributionTag::GetTypeId()) {
+      item.GetTag(tag);
+      break;
+    }
+  }
+  return tag.Get();
+}
+
+// The stream for a message of `attr` on `socket`: attr.id mod the streams
+// asked for, and within the streams the association has (its negotiated
+// outbound count, or before set-up the count it asks for).
+static std::uint16_t SctpStreamFor(SipAttribution attr, std::uint16_t streams, Ptr<Socket> socket) {
+  if (streams <= 1) return 0;
+  std::uint16_t have = 0;
+  if (auto s = DynamicCast<SctpSocket>(socket)) have = s->GetOutboundStreams();
+  if (have == 0) {
+    UintegerValue asked;
+    have = socket->GetAttributeFailSafe("OutboundStreams", asked) ? static_cast<std::uint16_t>(asked.Get()) : 1;
+  }
+  const std::uint16_t n = std::max<std::uint16_t>(1, std::min(streams, have));
+  return static_cast<std::uint16_t>(attr.id % n);
 }
 
 void StreamConn::Flush() {
@@ -98,7 +132,7 @@ void StreamConn::Flush() {
     if (m_messageMode) {
       // The SCTP socket takes a message whole or not at all.
       if (p->GetSize() > avail) return;
-      SctpStreamTag tag(0, m_unordered);
+      SctpStreamTag tag(m_streams > 1 ? SctpStreamFor(AttributionOf(*p), m_streams, m_socket) : 0, m_unordered);
       p->ReplacePacketTag(tag);
     }
     if (p->GetSize() <= avail) {
@@ -182,6 +216,7 @@ bool SipEndpoint::Start(std::uint16_t port, bool listenStreams, std::string* err
     TypeId tid;
     if (!NodeHasTransport(m_node, t, &tid)) continue;
     Ptr<Socket> l = Socket::CreateSocket(m_node, tid);
+    if (t == SipTransportProtocol::kSctp) ConfigureSctp(l);  // accepted sockets inherit it
     if (l->Bind(InetSocketAddress(Ipv4Address::GetAny(), m_port)) != 0 || l->Listen() != 0) {
       *error = std::string("cannot listen on ") + ToString(t) + " port " + std::to_string(m_port);
       return false;
@@ -250,7 +285,7 @@ StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Addr
     OnStreamData(c, d, n);
   };
   st.conn->onClosed = [this](StreamConn& c, bool error) { OnStreamClosed(c, error); };
-  if (t == SipTransportProtocol::kSctp) st.conn->SetMessageMode(m_sctpUnordered);
+  if (t == SipTransportProtocol::kSctp) st.conn->SetMessageMode(m_sctpUnordered, m_sctpStreams);
   m_byRemote[Key(peer, peerPort)] = id;
   Touch(id, st);
   return st.conn.get();
@@ -314,9 +349,12 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
     if (!NodeHasTransport(m_node, dest.transport, &tid))
       return NotSent(dest, bytes.size(), attr, "the node has no such transport");
     Ptr<Socket> s = Socket::CreateSocket(m_node, tid);
-    if (dest.transport == SipTransportProtocol::kSctp && !FitsSctpSendBuffer(s, bytes.size())) {
-      s->Close();
-      return NotSent(dest, bytes.size(), attr, kOverSctpSendBuffer);
+    if (dest.transport == SipTransportProtocol::kSctp) {
+      if (!FitsSctpSendBuffer(s, bytes.size())) {
+        s->Close();
+        return NotSent(dest, bytes.size(), attr, kOverSctpSendBuffer);
+      }
+      ConfigureSctp(s);
     }
     if (s->Bind() != 0) return NotSent(dest, bytes.size(), attr, "bind failed");
     conn = NewConn(s, dest.transport, dest.address, dest.port, false);
@@ -350,6 +388,32 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
   auto used = m_conns.find(conn->id());
   if (used != m_conns.end()) Touch(used->first, used->second);
   return true;
+}
+
+void SipEndpoint::SetSctpStreams(std::uint16_t streams) {
+  m_sctpStreams = streams == 0 ? 1 : streams;
+  for (auto& l : m_listeners)
+    if (DynamicCast<SctpSocket>(l)) ConfigureSctp(l);
+}
+
+void SipEndpoint::SetSctpInterleaving(bool interleaving) {
+  m_sctpInterleaving = interleaving;
+  for (auto& l : m_listeners)
+    if (DynamicCast<SctpSocket>(l)) ConfigureSctp(l);
+}
+
+void SipEndpoint::ConfigureSctp(Ptr<Socket> s) const {
+  if (m_sctpStreams > 1) {
+    for (const char* attr : {"OutboundStreams", "MaxInboundStreams"}) {
+      UintegerValue have;
+      if (s->GetAttributeFailSafe(attr, have) && have.Get() < m_sctpStreams)
+        s->SetAttribute(attr, UintegerValue(m_sctpStreams));
+    }
+  }
+  if (m_sctpInterleaving) {
+    s->SetAttribute("Interleaving", BooleanValue(true));
+    s->SetAttribute("StreamScheduler", EnumValue(SctpSocket::SCHED_ROUND_ROBIN));
+  }
 }
 
 void SipEndpoint::Touch(std::uint64_t id, ConnState& st) {

@@ -48,11 +48,15 @@ class StreamConn {
 
   // Queues `bytes` (tagged with `attr`) and hands as much as fits to TCP.
   void Send(std::string_view bytes, SipAttribution attr);
-  // SIP over SCTP (RFC 4168): each Send is one SCTP user message on stream
-  // 0, never split, with the U bit when `unordered` (5.1's SHOULD), so a
-  // lost message holds back no other. A message waits whole until the
-  // socket has room for it. Byte-stream users (session media) leave it off.
-  void SetMessageMode(bool unordered);
+  // SIP over SCTP (RFC 4168): each Send is one SCTP user message, never
+  // split, with the U bit when `unordered` (5.1's SHOULD), so a lost
+  // message holds back no other. A message waits whole until the socket has
+  // room for it. It goes on stream 0 (5.1), or with `streams` > 1 on
+  // stream (attribution id mod streams), so a transaction (an IM's MESSAGE
+  // and its responses, a session's requests) keeps to one stream and an
+  // interleaving scheduler (RFC 8260) can alternate between transactions.
+  // Byte-stream users (session media) leave it off.
+  void SetMessageMode(bool unordered, std::uint16_t streams = 1);
   bool messageMode() const { return m_messageMode; }
   // Bytes queued here that the socket has not taken yet.
   std::size_t queuedBytes() const { return m_queuedBytes; }
@@ -94,6 +98,7 @@ class StreamConn {
   bool m_closed = false;
   bool m_messageMode = false;
   bool m_unordered = false;
+  std::uint16_t m_streams = 1;
   std::vector<Ptr<Packet>> m_queue;  // FIFO; m_head is the next to send
   std::size_t m_head = 0;
   std::size_t m_queuedBytes = 0;  // in m_queue from m_head on
@@ -191,6 +196,15 @@ class SipEndpoint {
   // message, parsed as a datagram is (RFC 3261 18.3, message-oriented).
   // Applies to connections made after the call.
   void SetSctpUnordered(bool unordered) { m_sctpUnordered = unordered; }
+  // SIP over SCTP on `streams` streams (1: stream 0 only, RFC 4168 5.1),
+  // each transaction on one (StreamConn::SetMessageMode); the sockets ask
+  // for at least that many. With `interleaving`, they offer I-DATA (RFC
+  // 8260) and schedule round-robin between streams, so a small message is
+  // not held behind a large one's fragments at the sender. Both apply to the
+  // SCTP listener and to sockets made after the call (accepted ones inherit
+  // the listener's).
+  void SetSctpStreams(std::uint16_t streams);
+  void SetSctpInterleaving(bool interleaving);
   // Stream connections open now.
   std::size_t ConnectionCount() const { return m_conns.size(); }
   // A SIP connection whose peer stops reading must not make its send queue
@@ -272,6 +286,10 @@ class SipEndpoint {
   std::unordered_map<std::uint32_t, std::uint32_t> m_acceptedFrom;
   std::uint32_t m_maxConnsPerPeer = 0;
   bool m_sctpUnordered = true;
+  std::uint16_t m_sctpStreams = 1;
+  bool m_sctpInterleaving = false;
+  // Applies the SCTP settings above to a socket this endpoint made.
+  void ConfigureSctp(Ptr<Socket> s) const;
   // Messages whose parse job is queued on the CPU, oldest first. The CPU
   // completes this endpoint's jobs in the order they were submitted, so
   // each completion takes the front (the job itself captures only `this`).

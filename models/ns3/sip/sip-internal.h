@@ -69,6 +69,14 @@ inline constexpr const char* kMaxConnectionsPerPeerHelp =
     "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
     "node's listener; one accepted above is closed at once (Drop traced). 0: no limit.";
 inline constexpr std::uint32_t kMaxConnectionsPerPeer = 64;
+inline constexpr const char* kSctpStreamsHelp =
+    "SIP over SCTP: messages on this many streams, each transaction (an IM, a session, a "
+    "registration) on one (its id mod the count); 1: stream 0 only (RFC 4168 5.1). The sockets "
+    "ask for at least this many streams.";
+inline constexpr const char* kSctpInterleavingHelp =
+    "SIP over SCTP: offer user-message interleaving (RFC 8260 I-DATA) and schedule round-robin "
+    "between streams, so that with SctpStreams > 1 a small message is not held behind a large "
+    "one's fragments at the sender.";
 inline constexpr const char* kSctpUnorderedHelp =
     "SIP over SCTP: each message is one SCTP user message on stream 0, sent with the U bit "
     "(unordered, RFC 4168 5.1's SHOULD: a lost message holds back no other) when true, "

@@ -142,6 +142,8 @@ struct SipProxy::Impl {
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);
     ep->SetMaxConnectionsPerPeer(self->m_maxConnectionsPerPeer);
     ep->SetSctpUnordered(self->m_sctpUnordered);
+    ep->SetSctpStreams(self->m_sctpStreams);
+    ep->SetSctpInterleaving(self->m_sctpInterleaving);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -846,6 +848,10 @@ TypeId SipProxy::GetTypeId() {
                         MakeUintegerAccessor(&SipProxy::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
           .AddAttribute("SctpUnordered", sipns3::kSctpUnorderedHelp, BooleanValue(true),
                         MakeBooleanAccessor(&SipProxy::m_sctpUnordered), MakeBooleanChecker())
+          .AddAttribute("SctpStreams", sipns3::kSctpStreamsHelp, UintegerValue(1),
+                        MakeUintegerAccessor(&SipProxy::m_sctpStreams), MakeUintegerChecker<uint16_t>(1))
+          .AddAttribute("SctpInterleaving", sipns3::kSctpInterleavingHelp, BooleanValue(false),
+                        MakeBooleanAccessor(&SipProxy::m_sctpInterleaving), MakeBooleanChecker())
           .AddAttribute("TimerC",
                         "RFC 3261 16.6 step 11: how long a forwarded INVITE may go without a final response "
                         "(restarted by each provisional other than 100); then the branch is CANCELled, or "

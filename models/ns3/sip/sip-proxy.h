@@ -102,6 +102,8 @@ class SipProxy : public Application {
   std::uint32_t m_maxBindingsPerAor = 32;
   Time m_connectionIdleTimeout;
   bool m_sctpUnordered = true;
+  std::uint16_t m_sctpStreams = 1;
+  bool m_sctpInterleaving = false;
   Time m_timerC;
   std::uint32_t m_maxConnectionsPerPeer = 64;
 

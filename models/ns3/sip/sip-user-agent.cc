@@ -283,6 +283,8 @@ struct SipUserAgent::Impl {
     ep->SetIdleTimeout(self->m_connectionIdleTimeout);
     ep->SetMaxConnectionsPerPeer(self->m_maxConnectionsPerPeer);
     ep->SetSctpUnordered(self->m_sctpUnordered);
+    ep->SetSctpStreams(self->m_sctpStreams);
+    ep->SetSctpInterleaving(self->m_sctpInterleaving);
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
@@ -2458,6 +2460,10 @@ TypeId SipUserAgent::GetTypeId() {
                         MakeUintegerAccessor(&SipUserAgent::m_maxConnectionsPerPeer), MakeUintegerChecker<uint32_t>())
           .AddAttribute("SctpUnordered", sipns3::kSctpUnorderedHelp, BooleanValue(true),
                         MakeBooleanAccessor(&SipUserAgent::m_sctpUnordered), MakeBooleanChecker())
+          .AddAttribute("SctpStreams", sipns3::kSctpStreamsHelp, UintegerValue(1),
+                        MakeUintegerAccessor(&SipUserAgent::m_sctpStreams), MakeUintegerChecker<uint16_t>(1))
+          .AddAttribute("SctpInterleaving", sipns3::kSctpInterleavingHelp, BooleanValue(false),
+                        MakeBooleanAccessor(&SipUserAgent::m_sctpInterleaving), MakeBooleanChecker())
           .AddAttribute("Security",
                         "The scenario's SipImSecurity: S/MIME on every IM's body (pager or session), or "
                         "MIKEY in the session's SDP and sealed session messages. Null (the default): none.",

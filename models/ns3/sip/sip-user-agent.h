@@ -167,6 +167,8 @@ class SipUserAgent : public Application {
   std::uint64_t m_mediaMaxQueuedBytes = std::uint64_t{4} << 20;
   Time m_connectionIdleTimeout;
   bool m_sctpUnordered = true;
+  std::uint16_t m_sctpStreams = 1;
+  bool m_sctpInterleaving = false;
   std::uint32_t m_maxConnectionsPerPeer = 64;
   Ptr<SipImSecurity> m_security;
 
