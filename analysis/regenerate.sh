@@ -13,7 +13,7 @@ if [ ! -x "$SIPIM" ]; then
   echo "regenerate: $SIPIM not found; build it first (scripts/build.sh)" >&2
   exit 2
 fi
-scenarios=(fig1-pager fig2-session overhead size-limit forking connect-race session-transport proxy-hol security)
+scenarios=(fig1-pager fig2-session overhead size-limit forking connect-race session-transport proxy-hol sctp-interleaving security)
 start=$SECONDS
 for s in "${scenarios[@]}"; do
   echo "== sipim run scenarios/$s.ini"
@@ -21,7 +21,7 @@ for s in "${scenarios[@]}"; do
 done
 echo "== scenarios done in $((SECONDS - start)) s"
 if [ -x /usr/bin/python3 ]; then
-  for chart in overhead size_limit forking connect_race session_transport proxy_hol security; do
+  for chart in overhead size_limit forking connect_race session_transport proxy_hol sctp_interleaving security; do
     /usr/bin/python3 "analysis/$chart.py"
   done
   /usr/bin/python3 analysis/findings.py
