@@ -24,6 +24,26 @@ ThreadCpuSeconds()
     return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
+// One bulk transfer, timed: wall and this thread's CPU seconds.
+struct TimedBulk
+{
+    BulkResult result;
+    double wall = 0;
+    double cpu = 0;
+};
+
+static TimedBulk
+RunTimedBulk(const BulkConfig& c)
+{
+    TimedBulk t;
+    double c0 = ThreadCpuSeconds();
+    auto t0 = std::chrono::steady_clock::now();
+    t.result = RunBulk(c);
+    t.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    t.cpu = ThreadCpuSeconds() - c0;
+    return t;
+}
+
 static void
 BM_SctpVsTcp(benchmark::State& state)
 {
@@ -36,26 +56,20 @@ BM_SctpVsTcp(benchmark::State& state)
     for (auto _ : state)
     {
         c.sctp = true;
-        double c0 = ThreadCpuSeconds();
-        auto t0 = std::chrono::steady_clock::now();
-        BulkResult s = RunBulk(c);
-        auto t1 = std::chrono::steady_clock::now();
-        double c1 = ThreadCpuSeconds();
+        TimedBulk s = RunTimedBulk(c);
         c.sctp = false;
-        BulkResult t = RunBulk(c);
-        auto t2 = std::chrono::steady_clock::now();
-        double c2 = ThreadCpuSeconds();
-        sctpCpu += c1 - c0;
-        tcpCpu += c2 - c1;
-        if (s.bytes < c.maxBytes || t.bytes < c.maxBytes)
+        TimedBulk t = RunTimedBulk(c);
+        if (s.result.bytes < c.maxBytes || t.result.bytes < c.maxBytes)
         {
             state.SkipWithError("a transfer did not complete");
             return;
         }
-        sctpSec += std::chrono::duration<double>(t1 - t0).count();
-        tcpSec += std::chrono::duration<double>(t2 - t1).count();
-        sctpPkts += s.packets;
-        tcpPkts += t.packets;
+        sctpSec += s.wall;
+        tcpSec += t.wall;
+        sctpCpu += s.cpu;
+        tcpCpu += t.cpu;
+        sctpPkts += s.result.packets;
+        tcpPkts += t.result.packets;
     }
     state.counters["sctp_pkts_per_s"] = double(sctpPkts) / sctpSec;
     state.counters["tcp_pkts_per_s"] = double(tcpPkts) / tcpSec;
@@ -89,17 +103,15 @@ BM_IDataVsData(benchmark::State& state)
         for (int idata = 0; idata < 2; ++idata)
         {
             c.sctpInterleaving = idata == 1;
-            double c0 = ThreadCpuSeconds();
-            auto t0 = std::chrono::steady_clock::now();
-            BulkResult r = RunBulk(c);
-            sec[idata] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            cpu[idata] += ThreadCpuSeconds() - c0;
-            if (r.bytes < c.maxBytes)
+            TimedBulk r = RunTimedBulk(c);
+            if (r.result.bytes < c.maxBytes)
             {
                 state.SkipWithError("a transfer did not complete");
                 return;
             }
-            pkts[idata] += r.packets;
+            sec[idata] += r.wall;
+            cpu[idata] += r.cpu;
+            pkts[idata] += r.result.packets;
         }
     }
     state.counters["data_pkts"] = double(pkts[0]) / double(state.iterations());

@@ -81,6 +81,12 @@ void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
   Ptr<Packet> p = Create<Packet>(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  static_cast<uint32_t>(bytes.size()));
   p->AddByteTag(SipAttributionTag(attr));
+  if (m_messageMode) {
+    // The transaction's stream, chosen here where its attribution is known;
+    // Flush keeps it within the streams the association has.
+    SctpStreamTag tag(static_cast<std::uint16_t>(attr.id % m_streams), m_unordered);
+    p->AddPacketTag(tag);
+  }
   m_queue.push_back(p);
   Flush();
 }
@@ -91,34 +97,16 @@ void StreamConn::SetMessageMode(bool unordered, std::uint16_t streams) {
   m_streams = streams == 0 ? 1 : streams;
 }
 
-// What a queued message belongs to: its bytes' SipAttributionTag (Send
-// tags them all alike).
-static SipAttribution AttributionOf(const Packet& p) {
-  SipAttributionTag tag;
-  ByteTagIterator it = p.GetByteTagIterator();
-  while (it.HasNext()) {
-    ByteTagIterator::Item item = it.Next();
-    if (item.GetTypeId() == SipAttributionTag::GetTypeId()) {
-      item.GetTag(tag);
-      break;
-    }
-  }
-  return tag.Get();
-}
-
-// The stream for a message of `attr` on `socket`: attr.id mod the streams
-// asked for, and within the streams the association has (its negotiated
-// outbound count, or before set-up the count it asks for).
-static std::uint16_t SctpStreamFor(SipAttribution attr, std::uint16_t streams, Ptr<Socket> socket) {
-  if (streams <= 1) return 0;
+// The outbound streams `socket` has: its association's negotiated count,
+// or before set-up the count it asks for (at least 1).
+static std::uint16_t SctpStreamsOf(Ptr<Socket> socket) {
   std::uint16_t have = 0;
   if (auto s = DynamicCast<SctpSocket>(socket)) have = s->GetOutboundStreams();
   if (have == 0) {
     UintegerValue asked;
-    have = socket->GetAttributeFailSafe("OutboundStreams", asked) ? static_cast<std::uint16_t>(asked.Get()) : 1;
+    if (socket->GetAttributeFailSafe("OutboundStreams", asked)) have = static_cast<std::uint16_t>(asked.Get());
   }
-  const std::uint16_t n = std::max<std::uint16_t>(1, std::min(streams, have));
-  return static_cast<std::uint16_t>(attr.id % n);
+  return std::max<std::uint16_t>(1, have);
 }
 
 void StreamConn::Flush() {
@@ -132,8 +120,12 @@ void StreamConn::Flush() {
     if (m_messageMode) {
       // The SCTP socket takes a message whole or not at all.
       if (p->GetSize() > avail) return;
-      SctpStreamTag tag(m_streams > 1 ? SctpStreamFor(AttributionOf(*p), m_streams, m_socket) : 0, m_unordered);
-      p->ReplacePacketTag(tag);
+      SctpStreamTag tag;
+      if (m_streams > 1 && p->PeekPacketTag(tag) && tag.GetStreamId() >= SctpStreamsOf(m_socket)) {
+        // A peer that takes fewer streams than asked for: stay within them.
+        tag.SetStreamId(static_cast<std::uint16_t>(tag.GetStreamId() % SctpStreamsOf(m_socket)));
+        p->ReplacePacketTag(tag);
+      }
     }
     if (p->GetSize() <= avail) {
       if (m_socket->Send(p) < 0) return;
@@ -392,13 +384,16 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
 
 void SipEndpoint::SetSctpStreams(std::uint16_t streams) {
   m_sctpStreams = streams == 0 ? 1 : streams;
-  for (auto& l : m_listeners)
-    if (DynamicCast<SctpSocket>(l)) ConfigureSctp(l);
+  ConfigureSctpListeners();
 }
 
 void SipEndpoint::SetSctpInterleaving(bool interleaving) {
   m_sctpInterleaving = interleaving;
-  for (auto& l : m_listeners)
+  ConfigureSctpListeners();
+}
+
+void SipEndpoint::ConfigureSctpListeners() const {
+  for (const auto& l : m_listeners)
     if (DynamicCast<SctpSocket>(l)) ConfigureSctp(l);
 }
 

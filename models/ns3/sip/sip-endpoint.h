@@ -288,8 +288,10 @@ class SipEndpoint {
   bool m_sctpUnordered = true;
   std::uint16_t m_sctpStreams = 1;
   bool m_sctpInterleaving = false;
-  // Applies the SCTP settings above to a socket this endpoint made.
+  // Applies the SCTP settings above to a socket this endpoint made, or to
+  // its SCTP listener (which may exist before the settings arrive).
   void ConfigureSctp(Ptr<Socket> s) const;
+  void ConfigureSctpListeners() const;
   // Messages whose parse job is queued on the CPU, oldest first. The CPU
   // completes this endpoint's jobs in the order they were submitted, so
   // each completion takes the front (the job itself captures only `this`).
