@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ns3/sip/sip-endpoint.h"
 #include "testbed.h"
 
 using namespace ns3;
@@ -507,4 +508,69 @@ TEST(Transport, EndpointDropsCarryTheImsAttribution) {
     EXPECT_EQ(d.attr.kind, SipAttributionKind::kNone) << d.detail;
   }
   EXPECT_EQ(garbage, 1u);
+}
+
+// A TCP connection this end has closed answers bytes that still arrive with
+// a reset, as a real stack does, instead of keeping them unread. Kept
+// unread, they closed its window, and when the sender had sent exactly
+// what the window held, its persist timer probed with nothing to send:
+// ns-3 3.37 dereferences a null segment there (TcpSocketBase::
+// PersistTimeout), which crashed session runs under heavy loss. Here the
+// closing end still has 128 KiB to send on a slow link, so its FIN waits
+// for longer than the persist timer, and the sender's bytes fill its 8 KiB
+// receive buffer exactly. Without the reset this test dies of that crash.
+TEST(Transport, BytesAfterCloseAreAnsweredWithAResetNotAClosedWindow) {
+  NodeContainer nodes;
+  nodes.Create(2);
+  InternetStackHelper stack;
+  stack.Install(nodes);
+  PointToPointHelper p2p;
+  p2p.SetDeviceAttribute("DataRate", StringValue("100kbps"));
+  p2p.SetChannelAttribute("Delay", StringValue("5ms"));
+  NetDeviceContainer devs = p2p.Install(nodes);
+  Ipv4AddressHelper addresses;
+  addresses.SetBase("10.9.0.0", "255.255.255.0");
+  Ipv4InterfaceContainer ifs = addresses.Assign(devs);
+  const std::uint32_t kWindow = 8192;
+
+  Ptr<Socket> listener = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
+  listener->SetAttribute("RcvBufSize", UintegerValue(kWindow));
+  ASSERT_EQ(listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), 5060)), 0);
+  ASSERT_EQ(listener->Listen(), 0);
+  std::unique_ptr<sipns3::StreamConn> accepted;
+  listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                              Callback<void, Ptr<Socket>, const Address&>([&](Ptr<Socket> s, const Address& from) {
+                                const InetSocketAddress a = InetSocketAddress::ConvertFrom(from);
+                                accepted = std::make_unique<sipns3::StreamConn>(
+                                    2, s, SipTransportProtocol::kTcp, a.GetIpv4(), a.GetPort(), true);
+                                accepted->Send(std::string(128 * 1024, 'y'), SipAttribution{});
+                                accepted->Close();  // before a byte is read
+                              }));
+
+  Ptr<Socket> sock = Socket::CreateSocket(nodes.Get(0), TcpSocketFactory::GetTypeId());
+  ASSERT_EQ(sock->Bind(), 0);
+  sipns3::StreamConn sender(1, sock, SipTransportProtocol::kTcp, ifs.GetAddress(1), 5060, false);
+  double senderClosedAt = -1;
+  sender.onClosed = [&](sipns3::StreamConn&, bool) { senderClosedAt = Simulator::Now().GetSeconds(); };
+  // Inside the run: the nodes' traffic control is set up when it starts.
+  const Ipv4Address to = ifs.GetAddress(1);
+  Simulator::Schedule(Seconds(0.1), [&sender, sock, to]() {
+    sock->Connect(InetSocketAddress(to, 5060));
+    sender.Send(std::string(kWindow, 'x'), SipAttribution{SipAttributionKind::kIm, 1});
+  });
+
+  std::size_t resets = 0;
+  OnTcpTx(nodes.Get(1), [&](const TcpHeader& tcp) {
+    if (tcp.GetFlags() & TcpHeader::RST) ++resets;
+  });
+  Simulator::Stop(Seconds(60));
+  Simulator::Run();
+  EXPECT_NE(accepted, nullptr);
+  EXPECT_GE(resets, 1u);
+  // The sender learns at once that its bytes were refused (ns-3 reports a
+  // reset as a normal close), not when the closing end's FIN would have come
+  // after its 128 KiB (more than 10 s at 100 kb/s).
+  EXPECT_GT(senderClosedAt, 0.0);
+  EXPECT_LT(senderClosedAt, 2.0);
+  Simulator::Destroy();
 }

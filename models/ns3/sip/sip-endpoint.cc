@@ -155,6 +155,21 @@ void StreamConn::HandleRecv(Ptr<Socket> s) {
   }
 }
 
+// Bytes arriving on a TCP connection this end has closed are refused with
+// a reset, as a real stack refuses them (Linux: "data after close",
+// TCPAbortOnData), so the sender learns they were not read. ns-3 3.37 TCP
+// instead keeps them unread: the window it advertises closes, and the
+// sender's persist timer, finding nothing left to send, dereferences a null
+// segment (TcpSocketBase::PersistTimeout) and crashes the run. Close() on a
+// socket holding unread bytes sends the reset; it runs after this event,
+// outside TCP's own receive path.
+static void ResetOnDataAfterClose(Ptr<Socket> s) {
+  // ns-3 also calls here for the peer's FIN (end of stream), with nothing
+  // to read: that close goes on normally.
+  if (s->GetRxAvailable() == 0) return;
+  Simulator::ScheduleNow([s]() { s->Close(); });
+}
+
 void StreamConn::HandleClose(bool error) {
   if (m_closed) return;
   m_closed = true;
@@ -162,7 +177,11 @@ void StreamConn::HandleClose(bool error) {
   // close: a connection that never came up failed.
   error = error || !m_connected;
   m_socket->Close();
-  m_socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+  if (m_transport == SipTransportProtocol::kTcp) {
+    m_socket->SetRecvCallback(MakeCallback(&ResetOnDataAfterClose));
+  } else {
+    m_socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+  }
   m_socket->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
   m_socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
                               MakeNullCallback<void, Ptr<Socket>>());
