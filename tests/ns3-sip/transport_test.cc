@@ -62,6 +62,26 @@ std::string Log(const Testbed& tb) {
   return os.str();
 }
 
+// Two nodes on one point-to-point link (5 ms), 10.9.0.1 and 10.9.0.2, for
+// the tests of ns-3 TCP sockets on their own.
+struct TwoNodes {
+  explicit TwoNodes(const std::string& rate) {
+    nodes.Create(2);
+    InternetStackHelper stack;
+    stack.Install(nodes);
+    PointToPointHelper p2p;
+    p2p.SetDeviceAttribute("DataRate", StringValue(rate));
+    p2p.SetChannelAttribute("Delay", StringValue("5ms"));
+    devs = p2p.Install(nodes);
+    Ipv4AddressHelper addresses;
+    addresses.SetBase("10.9.0.0", "255.255.255.0");
+    ifs = addresses.Assign(devs);
+  }
+  NodeContainer nodes;
+  NetDeviceContainer devs;
+  Ipv4InterfaceContainer ifs;
+};
+
 }  // namespace
 
 // Timer E over UDP: retransmissions at T1, 2T1, 4T1 then every T2, timeout (F) at 64*T1.
@@ -520,17 +540,9 @@ TEST(Transport, EndpointDropsCarryTheImsAttribution) {
 // for longer than the persist timer, and the sender's bytes fill its 8 KiB
 // receive buffer exactly. Without the reset this test dies of that crash.
 TEST(Transport, BytesAfterCloseAreAnsweredWithAResetNotAClosedWindow) {
-  NodeContainer nodes;
-  nodes.Create(2);
-  InternetStackHelper stack;
-  stack.Install(nodes);
-  PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", StringValue("100kbps"));
-  p2p.SetChannelAttribute("Delay", StringValue("5ms"));
-  NetDeviceContainer devs = p2p.Install(nodes);
-  Ipv4AddressHelper addresses;
-  addresses.SetBase("10.9.0.0", "255.255.255.0");
-  Ipv4InterfaceContainer ifs = addresses.Assign(devs);
+  TwoNodes net("100kbps");
+  NodeContainer& nodes = net.nodes;
+  Ipv4InterfaceContainer& ifs = net.ifs;
   const std::uint32_t kWindow = 8192;
 
   Ptr<Socket> listener = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
@@ -572,5 +584,49 @@ TEST(Transport, BytesAfterCloseAreAnsweredWithAResetNotAClosedWindow) {
   // after its 128 KiB (more than 10 s at 100 kb/s).
   EXPECT_GT(senderClosedAt, 0.0);
   EXPECT_LT(senderClosedAt, 2.0);
+  Simulator::Destroy();
+}
+
+// A listening TCP socket that a reset reaches before any SYN has (the peer
+// gave up a connection whose SYN was lost: ns-3 closes a socket in SYN_SENT
+// with a RST) still has a zero peer window, and ns-3 3.37 arms its persist
+// timer, which 6 s later builds a probe from data that does not exist and
+// crashes (TcpSocketBase::PersistTimeout). GuardTcpListener, which the SIP
+// endpoint and the UA's media listener call, keeps that timer beyond the
+// run; without it this test dies at 6.5 s. A socket the listener accepts
+// gets the configured persist timeout back (RestorePersistTimeout).
+TEST(Transport, GuardedListenerSurvivesAResetBeforeAnySyn) {
+  TwoNodes net("10Mbps");
+  Ptr<Socket> listener = Socket::CreateSocket(net.nodes.Get(1), TcpSocketFactory::GetTypeId());
+  sipns3::GuardTcpListener(listener);
+  ASSERT_EQ(listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), 5060)), 0);
+  ASSERT_EQ(listener->Listen(), 0);
+  Time acceptedPersist;
+  listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                              Callback<void, Ptr<Socket>, const Address&>([&](Ptr<Socket> s, const Address&) {
+                                sipns3::RestorePersistTimeout(s);
+                                TimeValue v;
+                                s->GetAttribute("PersistTimeout", v);
+                                acceptedPersist = v.Get();
+                              }));
+  // The first packet the listening node receives, the SYN, is lost.
+  net.devs.Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(1)));
+  Ptr<Socket> gaveUp = Socket::CreateSocket(net.nodes.Get(0), TcpSocketFactory::GetTypeId());
+  ASSERT_EQ(gaveUp->Bind(), 0);
+  std::size_t resets = 0;
+  OnTcpTx(net.nodes.Get(0), [&](const TcpHeader& tcp) {
+    if (tcp.GetFlags() & TcpHeader::RST) ++resets;
+  });
+  const Ipv4Address to = net.ifs.GetAddress(1);
+  Simulator::Schedule(Seconds(0.1), [gaveUp, to]() { gaveUp->Connect(InetSocketAddress(to, 5060)); });
+  Simulator::Schedule(Seconds(0.5), [gaveUp]() { gaveUp->Close(); });
+  // Then a connection that comes up, to see what an accepted socket gets.
+  Ptr<Socket> later = Socket::CreateSocket(net.nodes.Get(0), TcpSocketFactory::GetTypeId());
+  ASSERT_EQ(later->Bind(), 0);
+  Simulator::Schedule(Seconds(10), [later, to]() { later->Connect(InetSocketAddress(to, 5060)); });
+  Simulator::Stop(Seconds(20));
+  Simulator::Run();
+  EXPECT_EQ(resets, 1u);  // the reset that reached the listener
+  EXPECT_EQ(acceptedPersist, Seconds(6));  // ns-3's default, not the listener's
   Simulator::Destroy();
 }

@@ -9,6 +9,7 @@
 #include "ns3/simulator.h"
 #include "ns3/socket-factory.h"
 #include "ns3/tcp-socket-factory.h"
+#include "ns3/tcp-socket.h"
 #include "ns3/udp-socket-factory.h"
 #include "ns3/uinteger.h"
 #include "sctp/sctp-socket.h"
@@ -42,6 +43,23 @@ bool TransportTypeId(SipTransportProtocol t, TypeId* out) {
       return TypeId::LookupByNameFailSafe("ns3::SctpSocketFactory", out);
   }
   return false;
+}
+
+// Far beyond any run's stop time, and still far from overflowing ns-3's
+// 64-bit nanosecond clock when added to one.
+static const Time kNeverForAListener = Seconds(1e9);
+
+void GuardTcpListener(Ptr<Socket> listener) {
+  if (DynamicCast<TcpSocket>(listener)) listener->SetAttribute("PersistTimeout", TimeValue(kNeverForAListener));
+}
+
+void RestorePersistTimeout(Ptr<Socket> accepted) {
+  if (!DynamicCast<TcpSocket>(accepted)) return;
+  TypeId::AttributeInformation info;
+  // The attribute's initial value is the configured default (Config::SetDefault, NS_ATTRIBUTE_DEFAULT).
+  if (TcpSocket::GetTypeId().LookupAttributeByName("PersistTimeout", &info)) {
+    accepted->SetAttribute("PersistTimeout", *info.initialValue);
+  }
 }
 
 // ---- StreamConn ----
@@ -228,6 +246,7 @@ bool SipEndpoint::Start(std::uint16_t port, bool listenStreams, std::string* err
     if (!NodeHasTransport(m_node, t, &tid)) continue;
     Ptr<Socket> l = Socket::CreateSocket(m_node, tid);
     if (t == SipTransportProtocol::kSctp) ConfigureSctp(l);  // accepted sockets inherit it
+    GuardTcpListener(l);
     if (l->Bind(InetSocketAddress(Ipv4Address::GetAny(), m_port)) != 0 || l->Listen() != 0) {
       *error = std::string("cannot listen on ") + ToString(t) + " port " + std::to_string(m_port);
       return false;
@@ -263,6 +282,7 @@ void SipEndpoint::Stop() {
 }
 
 bool SipEndpoint::HandleAccept(Ptr<Socket> s, const Address& from, SipTransportProtocol t) {
+  RestorePersistTimeout(s);
   const InetSocketAddress a = InetSocketAddress::ConvertFrom(from);
   std::uint32_t& open = m_acceptedFrom[a.GetIpv4().Get()];
   if (m_maxConnsPerPeer != 0 && open >= m_maxConnsPerPeer) {

@@ -36,6 +36,18 @@ bool TransportTypeId(SipTransportProtocol t, TypeId* out);
 // The same, and the node has that socket factory installed.
 bool NodeHasTransport(Ptr<Node> node, SipTransportProtocol t, TypeId* out);
 
+// ns-3 3.37 TCP arms its zero-window persist timer on a listening socket
+// that a segment other than a SYN reaches before any SYN has set its peer
+// window (the RST a peer sends when it gives up a connection whose SYN was
+// lost); when the timer fires it builds a probe from data that does not
+// exist and crashes (TcpSocketBase::PersistTimeout). A listener never sends
+// data: GuardTcpListener sets its timer beyond any run (closing the
+// listener cancels it), and RestorePersistTimeout gives a socket it
+// accepted, which inherits that, the configured value back. Non-TCP
+// sockets are left alone.
+void GuardTcpListener(Ptr<Socket> listener);
+void RestorePersistTimeout(Ptr<Socket> accepted);
+
 // One stream connection: a socket, an ordered queue of tagged bytes still to
 // hand to it, and callbacks. Used for SIP over TCP/SCTP and for session media.
 class StreamConn {

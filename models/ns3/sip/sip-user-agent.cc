@@ -96,6 +96,9 @@ struct SipUserAgent::Impl {
     // Live CPU: the parser's time since it last produced a message (calls
     // that needed more bytes included), charged to the next message.
     Time parsing;
+    // The IMs this end sent on it, in order (OnMediaClosed fails those still
+    // unresolved when it closes).
+    std::vector<std::uint64_t> ims;
   };
   struct PendingIm {
     std::uint64_t imId;
@@ -804,6 +807,7 @@ struct SipUserAgent::Impl {
     TypeId tid;
     if (!sipns3::NodeHasTransport(self->GetNode(), self->m_mediaTransport, &tid)) return false;
     s.listener = Socket::CreateSocket(self->GetNode(), tid);
+    sipns3::GuardTcpListener(s.listener);
     if (s.listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), 0)) != 0 || s.listener->Listen() != 0)
       return false;
     Address a;
@@ -813,6 +817,7 @@ struct SipUserAgent::Impl {
     s.listener->SetAcceptCallback(
         MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
         Callback<void, Ptr<Socket>, const Address&>([this, sid](Ptr<Socket> sock, const Address& from) {
+          sipns3::RestorePersistTimeout(sock);
           Session* ss = FindSession(sid);
           if (!ss) {
             sock->Close();
@@ -1620,6 +1625,7 @@ struct SipUserAgent::Impl {
     bool anyLeft = false;
     for (auto& kv : s->conns)
       if (kv.second.conn.get() != &c && !kv.second.conn->closed()) anyLeft = true;
+    if (anyLeft && mit != s->conns.end()) FailImsLostWith(*s, mit->second);
     if (!anyLeft && !s->byeSent) {
       // No media path left: the session cannot carry IMs, whether the
       // connection failed or the peer closed it (both ends of a connection
@@ -1628,6 +1634,29 @@ struct SipUserAgent::Impl {
       // that happen). Left open, its IMs would wait for ever.
       CloseSession(*s, SipFailReason::kTransportError, true);
     }
+  }
+
+  // A media connection closed while the session goes on over another: the
+  // IMs this end sent on it and not delivered will never be (what it had
+  // not handed over is discarded with it, and a closed end refuses what
+  // still arrives), so they fail now, as a sender's in-flight MSRP SENDs
+  // fail with their connection, rather than wait for ever: the session's
+  // BYE waits for every IM to be resolved. Stripped MESSAGEs carry no id,
+  // and the receiver names them by the order they were sent in (the
+  // inFlight FIFO): the lost ones leave it, or the next IMs, sent on the
+  // other connection, would take their names.
+  void FailImsLostWith(Session& s, MediaConn& mc) {
+    std::vector<std::uint64_t> lost;
+    for (std::uint64_t id : mc.ims)
+      if (s.unresolved.erase(id) != 0) lost.push_back(id);
+    mc.ims.clear();
+    if (lost.empty()) return;
+    auto& fifo = s.shared->inFlight[s.dir];
+    for (std::uint64_t id : lost) {
+      fifo.erase(std::remove(fifo.begin(), fifo.end(), id), fifo.end());
+      Outcome(id, SipImOutcome::kFailed, SipFailReason::kTransportError, 0);
+    }
+    MaybeBye(s);
   }
 
   // A media stream that cannot be framed: traced, closed, and forgotten as
@@ -1923,6 +1952,10 @@ struct SipUserAgent::Impl {
       return false;
     }
     s.sendConn->Send(bytes, attr);
+    if (type == SipMsgType::kStrippedMessage || type == SipMsgType::kMsrpSend) {
+      std::vector<std::uint64_t>& ims = s.conns[s.sendConn->id()].ims;
+      if (ims.empty() || ims.back() != attr.id) ims.push_back(attr.id);  // an MSRP chunk adds no new IM
+    }
     FireTx(s.sendConn->transport(), s.sendConn->peer(), s.sendConn->peerPort(), attr, type, status,
            bytes.size(), false);
     return true;
