@@ -597,28 +597,36 @@ TEST(SimScenario, PcapsDissectCleanly) {
   }
 }
 
-// proxy-hol.ini in session `mode` over `transport` with both ends
-// connecting, 60 conversations of IMs up to 70 kB, `coreLoss` on the core
-// link and `accessLoss` on the access links, one run of `seed`: the smoke
-// matrix that found the stalls and crashes below. Checks that the run
-// ends with every one of its 300 IMs resolved and at least 290 delivered,
-// and returns summary.csv.
+// One run of proxy-hol.ini with `args` (the smoke matrix that found the
+// stalls and crashes below): the run ends with all of its `ims` IMs
+// resolved (none "unfinished" at the stop) and at least `minDelivered`
+// delivered. Returns summary.csv.
+std::vector<Row> RunProxyHolResolvingEveryIm(const std::string& name, std::vector<std::string> args, int ims,
+                                             int minDelivered) {
+  const std::string out = OutDir(name);
+  args.insert(args.begin(), {Scenario("proxy-hol.ini"), "--out", out, "--replications", "1"});
+  EXPECT_EQ(RunSipim(args), 0);
+  auto summary = ReadCsv(out + "/summary.csv");
+  if (summary.size() == 1) {
+    EXPECT_EQ(summary[0].at("ims_sent"), std::to_string(ims));
+    EXPECT_EQ(summary[0].at("unfinished"), "0");
+    EXPECT_GE(std::stoi(summary[0].at("delivered")), minDelivered);
+  }
+  return summary;
+}
+
+// Session `mode` over `transport` with both ends connecting, 60
+// conversations of IMs up to 70 kB, `coreLoss` on the core link and
+// `accessLoss` on the access links: 300 IMs, at least 290 delivered.
 std::vector<Row> RunSessionUnderLoss(const std::string& name, const std::string& seed, const std::string& mode,
                                      const std::string& transport, const std::string& coreLoss,
                                      const std::string& accessLoss) {
-  const std::string out = OutDir(name);
-  EXPECT_EQ(RunSipim({Scenario("proxy-hol.ini"), "--out", out, "--seed", seed, "--replications", "1",
-                      "--sweep.transport", "udp", "--sweep.sctp_ordering", "unordered", "--sweep.core.loss", coreLoss,
-                      "--access.loss", accessLoss, "--message_size", "uniform:10:70000", "--mode", mode,
-                      "--session_transport", transport, "--connection_setup", "both", "--conversations", "60"}),
-            0);
-  auto summary = ReadCsv(out + "/summary.csv");
-  if (summary.size() == 1) {
-    EXPECT_EQ(summary[0].at("ims_sent"), "300");
-    EXPECT_EQ(summary[0].at("unfinished"), "0");
-    EXPECT_GE(std::stoi(summary[0].at("delivered")), 290);
-  }
-  return summary;
+  return RunProxyHolResolvingEveryIm(
+      name,
+      {"--seed", seed, "--sweep.transport", "udp", "--sweep.sctp_ordering", "unordered", "--sweep.core.loss", coreLoss,
+       "--access.loss", accessLoss, "--message_size", "uniform:10:70000", "--mode", mode, "--session_transport",
+       transport, "--connection_setup", "both", "--conversations", "60"},
+      300, 290);
 }
 
 // The paper's connection race over SCTP under loss: both ends connect,
@@ -663,6 +671,23 @@ TEST(SimScenario, TcpMediaUnderHeavyLossNeitherCrashesNorLeavesImsUnfinished) {
           << "the failed connection's IMs: " << summary[0].at("failed_reasons");
     }
   }
+}
+
+// a=setup passive over TCP with 8 % loss on the core link (the callee
+// connects to the caller): in two sessions the callee's handshake ACK was
+// lost, ns-3 TCP did not answer the caller's retransmitted SYN-ACKs, and
+// the caller, never accepting a connection, held its 10 IMs until the
+// 3,600 s stop ("unfinished"). The UA's MediaConnectTimeout (32 s) now
+// closes such a session and fails its IMs (transport-error).
+TEST(SimScenario, SessionWhoseMediaConnectionNeverComesUpFailsItsIms) {
+  const auto summary = RunProxyHolResolvingEveryIm(
+      "passive-media-never-up",
+      {"--seed", "341150", "--sweep.transport", "tcp", "--sweep.sctp_ordering", "unordered", "--sweep.core.loss",
+       "0.08", "--access.loss", "0", "--message_size", "200", "--mode", "session-stripped", "--session_transport",
+       "tcp", "--connection_setup", "passive", "--conversations", "20"},
+      100, 90);
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].at("failed_reasons"), "transport-error:10");
 }
 
 // SIP over SCTP as tshark sees it (RFC 4168): every DATA chunk is on

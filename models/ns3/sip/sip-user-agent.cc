@@ -138,7 +138,7 @@ struct SipUserAgent::Impl {
     std::string okBytes;       // callee: the 2xx, retransmitted until the ACK
     Dest okDest;
     Time okInterval, okDeadline;
-    EventId okTimer, answerTimer, idleTimer;
+    EventId okTimer, answerTimer, idleTimer, mediaTimer;
     // Caller: InviteTimeout, then RFC 3261 9.1's 64*T1 wait for the final
     // response to a CANCELled INVITE.
     EventId cancelTimer;
@@ -1157,6 +1157,7 @@ struct SipUserAgent::Impl {
     s->established = true;
     SessionEvent(*s, SipSessionEvent::kEstablished);
     ArmIdle(*s);
+    ArmMediaWait(*s);
     if (s->crypto && !s->crypto->keyed) FinishMikey(*s, keyMgmt);
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup()) && !HasLiveConn(*s)) ConnectMedia(*s);
@@ -1539,10 +1540,30 @@ struct SipUserAgent::Impl {
     s->inviteBytes.clear();
     SessionEvent(*s, SipSessionEvent::kEstablished);
     ArmIdle(*s);
+    ArmMediaWait(*s);
     Flush(*s);
   }
 
   // ---- media connections ----
+  // An established session whose media path is not up MediaConnectTimeout
+  // later closes and fails its IMs (kTransportError) instead of holding
+  // them for ever. Found under loss with a=setup passive over ns-3 TCP: the
+  // connecting end's handshake ACK was lost, and ns-3 does not answer the
+  // listener's retransmitted SYN-ACK from ESTABLISHED (RFC 9293 3.10.7.4
+  // answers a segment that is not acceptable with an ACK), so the
+  // connecting end believed itself connected, the listening end never
+  // accepted, and the IMs queued there never left.
+  void ArmMediaWait(Session& s) {
+    if (!self->m_mediaConnectTimeout.IsStrictlyPositive() || s.sendConn) return;
+    s.mediaTimer = Simulator::Schedule(self->m_mediaConnectTimeout, &Impl::MediaWaitCheck, this, s.id);
+  }
+  void MediaWaitCheck(std::uint64_t sid) {
+    Session* s = FindSession(sid);
+    if (!s || s->sendConn || s->byeSent) return;
+    NS_LOG_WARN("session " << sid << ": no media connection up " << self->m_mediaConnectTimeout.As(Time::S)
+                           << " after it was established; closed");
+    CloseSession(*s, SipFailReason::kTransportError, false);
+  }
   void ConnectMedia(Session& s) {
     TypeId tid;
     if (!sipns3::NodeHasTransport(self->GetNode(), self->m_mediaTransport, &tid)) {
@@ -2286,6 +2307,7 @@ struct SipUserAgent::Impl {
     s.okTimer.Cancel();
     s.answerTimer.Cancel();
     s.idleTimer.Cancel();
+    s.mediaTimer.Cancel();
     s.cancelTimer.Cancel();
     // IMs handed to us after our BYE went out wait for a new session.
     std::deque<PendingIm> later;
@@ -2467,6 +2489,11 @@ TypeId SipUserAgent::GetTypeId() {
                         "response after this long (RFC 3261 9.1; held until a provisional arrives); "
                         "the session's IMs fail kCancelled. 0: never.",
                         TimeValue(Seconds(0)), MakeTimeAccessor(&SipUserAgent::m_inviteTimeout),
+                        MakeTimeChecker(Time(0)))
+          .AddAttribute("MediaConnectTimeout",
+                        "How long an established session waits for its media connection to come up; then it "
+                        "closes and its IMs fail (kTransportError). 0: for ever.",
+                        TimeValue(Seconds(32)), MakeTimeAccessor(&SipUserAgent::m_mediaConnectTimeout),
                         MakeTimeChecker(Time(0)))
           .AddAttribute("MediaMaxQueuedBytes",
                         "Most bytes a media connection may hold unsent (its peer not reading); "

@@ -160,6 +160,7 @@ class SipUserAgent : public Application {
   ConnectionSetup m_connectionSetup = ConnectionSetup::kBoth;
   Time m_answerDelay;
   Time m_sessionIdleTimeout;
+  Time m_mediaConnectTimeout;
   Time m_inviteTimeout;
   bool m_msrpSuccessReport = false;
   bool m_msrpFailureReport = true;
