@@ -3,8 +3,10 @@
 
 Each run is one point of a scenario (default scenarios/proxy-hol.ini) with a
 random mode (pager, session-stripped, session-msrp), security (none, S/MIME,
-MIKEY in sessions), SIP and media transports, a=setup, message sizes and
-heavy loss (2-20 % on the core link, 0-8 % on the access links). A run goes
+MIKEY in sessions), SIP and media transports (SIP over SCTP ordered or not,
+on 1 or 8 streams, with or without interleaving), a=setup and answer pause,
+devices per user (forking), message sizes and heavy loss (2-20 % on the
+core link, 0-8 % on the access links). A run goes
 wrong when sipim exits non-zero (a crash shows as "crashed (signal N)" in
 its output), its summary is missing, its IM accounting does not balance, or
 IMs are still "unfinished" at the stop: the simulation never decided them.
@@ -36,13 +38,17 @@ def random_config(rng):
             "--access.loss", str(rng.choice([0, 0.01, 0.04, 0.08])),
             "--message_size", rng.choice(["200", "uniform:10:3000", "exponential:4000", "uniform:10:70000"]),
             "--mode", mode, "--security", security, "--conversations", str(rng.choice([20, 40, 60]))]
-    if mode == "pager":
-        transport = rng.choice(["udp", "tcp", "sctp"])
-    else:
-        transport = rng.choice(["udp", "tcp"])
+    args += ["--devices_per_user", str(rng.choice([1, 1, 2, 3]))]
+    transport = rng.choice(["udp", "tcp", "sctp"])
+    if mode != "pager":
         args += ["--session_transport", rng.choice(["tcp", "sctp"]),
-                 "--connection_setup", rng.choice(["active", "passive", "both"])]
-    ordering = rng.choice(["unordered", "ordered"]) if transport == "sctp" else "unordered"
+                 "--connection_setup", rng.choice(["active", "passive", "both"]),
+                 "--answer_pause", rng.choice(["0", "5ms", "50ms"])]
+    ordering = "unordered"
+    if transport == "sctp":
+        ordering = rng.choice(["unordered", "ordered"])
+        args += ["--sctp_streams", str(rng.choice([1, 8])),
+                 "--sctp_interleaving", rng.choice(["false", "true"])]
     return args + ["--sweep.transport", transport, "--sweep.sctp_ordering", ordering]
 
 
