@@ -1092,6 +1092,26 @@ TEST_F(Hostile, ResponseAfterIdleCloseGoesToTheViaPort) {
   EXPECT_LT(tb.outcomes[0].time, 9.3);
 }
 
+// ConnectionIdleTimeout spares a connection a client transaction waits on
+// (RFC 3261 18.2.2: the response comes back on it while it is open): Dan's
+// INVITE has its 100 at about 1 s and Shirley answers 8 s later, so Dan's
+// connection to home.com carries nothing for longer than Dan's 5 s idle
+// timeout. It stays open until the 200 is in; before, Dan closed it at
+// about 6 s, and under loss a 200 still being retransmitted on it reached
+// a closed socket (the stress runs' session that never set up).
+TEST_F(Hostile, IdleTimeoutSparesAConnectionATransactionWaitsOn) {
+  tb.dan->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.dan->SetAttribute("ConnectionIdleTimeout", TimeValue(Seconds(5)));
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(8)));
+  std::vector<std::size_t> open;  // Dan's connections at 7 and 8.5 s
+  for (double t : {7.0, 8.5}) Simulator::Schedule(Seconds(t), [&]() { open.push_back(tb.dan->GetStreamConnections()); });
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  RunUntil(12);
+  EXPECT_EQ(open, (std::vector<std::size_t>{1, 1}));
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}
+
 // MaxConnectionsPerPeer (here 4 on home.com and on Shirley; 64 by
 // default): one host (Dan's node) opens 6 TCP connections to the proxy
 // and 6 to the UA and sends nothing. Each keeps 4; the 5th and 6th are

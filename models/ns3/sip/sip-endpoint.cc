@@ -462,8 +462,9 @@ void SipEndpoint::CheckIdle(std::uint64_t id) {
   ConnState& st = it->second;
   StreamConn& c = *st.conn;
   const Time due = st.lastUse + m_idleTimeout;
-  if (Simulator::Now() < due || c.queuedBytes() > 0 || st.framer.buffered() > 0) {
-    // Used since (or still sending, or a message half in): not idle.
+  if (Simulator::Now() < due || c.queuedBytes() > 0 || st.framer.buffered() > 0 || (m_inUse && m_inUse(c))) {
+    // Used since (or still sending, a message half in, or a transaction
+    // waiting on it): not idle.
     const Time next = Simulator::Now() < due ? due : Simulator::Now() + m_idleTimeout;
     st.idleCheck = Simulator::Schedule(next - Simulator::Now(), &SipEndpoint::CheckIdle, this, id);
     return;

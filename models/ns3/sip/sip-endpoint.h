@@ -198,6 +198,13 @@ class SipEndpoint {
   // closed (a normal close: no transaction is failed by it); 0 = never.
   // The next message to that peer opens a new connection.
   void SetIdleTimeout(Time t) { m_idleTimeout = t; }
+  // Whether a quiet connection is still needed: one a client transaction
+  // waits on for its final response is not closed as idle (the response
+  // comes back on it while it is open, RFC 3261 18.2.2). Closed under a
+  // UA whose INVITE had only a 100, its 200 arrived to a closed socket and
+  // the session never set up.
+  using InUseHandler = std::function<bool(const StreamConn& conn)>;
+  void SetInUseHandler(InUseHandler h) { m_inUse = std::move(h); }
   // The most stream connections one remote IPv4 address may have open to
   // this endpoint's listeners at once (connections it opened; those this
   // endpoint opened are not counted); 0 = no limit. A connection accepted
@@ -320,6 +327,7 @@ class SipEndpoint {
   RxHandler m_onRx;
   DropHandler m_onDrop;
   ConnErrorHandler m_onConnError;
+  InUseHandler m_inUse;
   RejectHandler m_onReject;
   std::vector<std::uint64_t> m_deadConns;
 };

@@ -63,7 +63,7 @@ bool NormalizeAor(const std::string& in, std::string* aor, std::string* user,
 // so that the two cannot drift apart.
 inline constexpr const char* kConnectionIdleTimeoutHelp =
     "Close a SIP connection (TCP/SCTP) that carried nothing either way for this "
-    "long; the next message opens a new one. 0: never.";
+    "long and no client transaction waits on; the next message opens a new one. 0: never.";
 inline constexpr std::int64_t kConnectionIdleTimeoutSeconds = 120;
 inline constexpr const char* kMaxConnectionsPerPeerHelp =
     "Most SIP connections (TCP/SCTP) one remote IP address may have open to this "
