@@ -192,6 +192,47 @@ TEST(Session, Lost200ToInviteIsRetransmitted) {
   EXPECT_GT(tb.deliveries[0].time, 1.5);  // after T1
 }
 
+// Every signalling hop over TCP, the first `lost` packets carrying Dan's
+// ACK lost on Shirley's link, and at 1 s Dan's first IM to Shirley.
+static void SessionOverTcpLosingAcks(Testbed& tb, int lost) {
+  for (auto ua : {tb.dan, tb.shirley}) ua->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  for (auto p : {tb.home, tb.office}) p->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  tb.Record();
+  tb.links[2].Get(1)->SetAttribute("ReceiveErrorModel",
+                                   PointerValue(CreateObject<sipim_test::DropFirstWith>(lost, "ACK sip:")));
+  Simulator::Schedule(Seconds(1), [&tb]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+}
+
+// RFC 3261 13.3.1.4: the UAS core retransmits its 2xx until the ACK
+// "independent of whatever transport protocols are used". Every signalling
+// hop over TCP; the first segment carrying Dan's ACK is lost on Shirley's
+// link, so TCP repairs it after its 1 s RTO: Shirley has resent the 200 at
+// T1 meanwhile. Before, the 2xx was retransmitted over UDP only.
+TEST(Session, TwoHundredIsRetransmittedOverTcpToo) {
+  Testbed tb;
+  SessionOverTcpLosingAcks(tb, 1);
+  Simulator::Stop(Seconds(6));
+  Simulator::Run();
+  int retransmitted200 = 0;
+  for (const auto& r : tb.TxAfter(1.0)) retransmitted200 += r.node == "shirley" && r.type == "200" && r.retransmission;
+  EXPECT_GE(retransmitted200, 1);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+}
+
+// And without any ACK (every segment carrying it lost on Shirley's link),
+// Shirley's session ends 64*T1 after her 200 instead of waiting for ever,
+// unestablished (a forked device whose 2xx was lost between proxies held
+// its user's IMs to the caller so in a scripts/stress.py run).
+TEST(Session, CalleeWithoutAckOverTcpGivesUpAfter64T1) {
+  Testbed tb;
+  SessionOverTcpLosingAcks(tb, 1000);
+  std::vector<bool> open;  // Shirley's session at 30 s and at 40 s
+  for (double t : {30.0, 40.0}) Simulator::Schedule(Seconds(t), [&]() { open.push_back(tb.shirley->HasSession("dan@home.com")); });
+  Simulator::Stop(Seconds(41));
+  Simulator::Run();
+  EXPECT_EQ(open, (std::vector<bool>{true, false}));
+}
+
 // RecordRoute on both proxies: ACK and BYE follow the route set through home.com and office.com.
 TEST(Session, RecordRouteKeepsProxiesOnThePath) {
   Testbed tb;

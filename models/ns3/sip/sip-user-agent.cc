@@ -1506,12 +1506,17 @@ struct SipUserAgent::Impl {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
-    // RFC 3261 13.3.1.4: the UAS core retransmits the 2xx until the ACK.
-    if (s->okDest.transport == SipTransportProtocol::kUdp) {
-      s->okInterval = timers.t1;
-      s->okDeadline = Simulator::Now() + 64 * timers.t1;
-      s->okTimer = Simulator::Schedule(s->okInterval, &Impl::RetransmitOk, this, sid);
-    }
+    // RFC 3261 13.3.1.4: the UAS core retransmits the 2xx until the ACK,
+    // "independent of whatever transport protocols are used": a reliable
+    // first hop does not carry it end to end, since proxies forward a 2xx
+    // outside any transaction. Over TCP and SCTP too, then; and without an
+    // ACK 64*T1 later the session fails rather than wait for ever. (Until
+    // this was so, a forked callee device whose 2xx was lost between the
+    // proxies over SCTP held its session unestablished to the stop, and
+    // IMs its user sent to the caller queued on it: scripts/stress.py.)
+    s->okInterval = timers.t1;
+    s->okDeadline = Simulator::Now() + 64 * timers.t1;
+    s->okTimer = Simulator::Schedule(s->okInterval, &Impl::RetransmitOk, this, sid);
   }
 
   void RetransmitOk(std::uint64_t sid) {
@@ -1616,6 +1621,7 @@ struct SipUserAgent::Impl {
     }
     if (!s->sendConn) {
       s->sendConn = &c;
+      s->mediaTimer.Cancel();
       SessionEvent(*s, SipSessionEvent::kConnected);
       Flush(*s);
     }
