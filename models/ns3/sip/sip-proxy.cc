@@ -147,14 +147,15 @@ struct SipProxy::Impl {
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
-    ep->SetInUseHandler([this](const sipns3::StreamConn& c) {
-      return !ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); }).empty();
-    });
-    // RFC 3261 16.7 step 6/8.1.3.1: a transport error on a branch counts as 503.
-    ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
-      for (ClientTxn* t : ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); })) {
-        FailBranch(t, 503);
-      }
+    // The client transactions waiting on a connection keep it from idling
+    // out and, RFC 3261 16.7 step 6/8.1.3.1, fail with it (a transport error
+    // on a branch counts as 503).
+    auto waitingOn = [this](const sipns3::StreamConn& c) {
+      return ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); });
+    };
+    ep->SetInUseHandler([waitingOn](const sipns3::StreamConn& c) { return !waitingOn(c).empty(); });
+    ep->SetConnErrorHandler([this, waitingOn](const sipns3::StreamConn& c) {
+      for (ClientTxn* t : waitingOn(c)) FailBranch(t, 503);
     });
   }
 

@@ -291,12 +291,14 @@ struct SipUserAgent::Impl {
     ep->SetRejectHandler([this](const sip::Message& m, const RxMeta& meta, int status) {
       RespondStateless(m, meta, sipns3::AttributionOf(m), status);
     });
-    ep->SetInUseHandler([this](const sipns3::StreamConn& c) {
-      return !ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); }).empty();
-    });
-    // RFC 3261 8.1.3.1: a transport error ends the transactions using it.
-    ep->SetConnErrorHandler([this](const sipns3::StreamConn& c) {
-      for (ClientTxn* t : ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); })) {
+    // The client transactions waiting on a connection keep it from idling
+    // out and, RFC 3261 8.1.3.1, end with it on a transport error.
+    auto waitingOn = [this](const sipns3::StreamConn& c) {
+      return ctx->WaitingOn([&](const Dest& d) { return ep->Carries(c, d); });
+    };
+    ep->SetInUseHandler([waitingOn](const sipns3::StreamConn& c) { return !waitingOn(c).empty(); });
+    ep->SetConnErrorHandler([this, waitingOn](const sipns3::StreamConn& c) {
+      for (ClientTxn* t : waitingOn(c)) {
         OnClientTimeout(*t, SipFailReason::kTransportError);
         ctx->Remove(t);
       }
