@@ -39,7 +39,10 @@ TEST(Session, StrippedMessageHasNoViaCSeqCallId) {
   EXPECT_EQ(tb.deliveries.size(), 2u);
 }
 
-// MSRP: the SEND Shirley receives and the 200 Dan receives parse with the MSRP parser.
+// MSRP: what Shirley and Dan receive parses with the MSRP parser: the IM's
+// SEND and its 200, and, on the connection each end opened (both connect,
+// the paper's race), the bodiless SEND RFC 4975 5.4 has the opening end
+// send at once, answered 200 as any SEND.
 TEST(Session, MsrpSendAnd200Parse) {
   Testbed tb;
   tb.Record();
@@ -49,23 +52,39 @@ TEST(Session, MsrpSendAnd200Parse) {
   Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 500, SipImMode::kSessionMsrp); });
   Simulator::Stop(Seconds(3));
   Simulator::Run();
-  sipim::msrp::StreamParser ps;
-  int sends = 0;
-  ps.FeedAll(toShirley, [&](const sipim::msrp::Message& m) {
-    EXPECT_EQ(m.method, sipim::msrp::Method::kSend);
-    EXPECT_EQ(m.body.size(), 500u);
-    EXPECT_FALSE(m.message_id.empty());
-    ++sends;
-  });
-  EXPECT_EQ(sends, 1);
-  sipim::msrp::StreamParser pd;
-  int oks = 0;
-  pd.FeedAll(toDan, [&](const sipim::msrp::Message& m) {
-    EXPECT_FALSE(m.is_request);
-    EXPECT_EQ(m.status_code, 200);
-    ++oks;
-  });
-  EXPECT_EQ(oks, 1);
+  struct Seen {
+    int imSends = 0, bodilessSends = 0, oks = 0;
+  };
+  auto parse = [](const std::string& stream) {
+    Seen seen;
+    sipim::msrp::StreamParser p;
+    p.FeedAll(stream, [&](const sipim::msrp::Message& m) {
+      if (!m.is_request) {
+        EXPECT_EQ(m.status_code, 200);
+        ++seen.oks;
+        return;
+      }
+      EXPECT_EQ(m.method, sipim::msrp::Method::kSend);
+      EXPECT_FALSE(m.message_id.empty());
+      if (m.has_body) {
+        EXPECT_EQ(m.body.size(), 500u);
+        ++seen.imSends;
+      } else {
+        EXPECT_TRUE(m.content_type.empty());
+        EXPECT_EQ(m.byte_range.end, 0u);
+        EXPECT_EQ(m.byte_range.total, 0u);
+        ++seen.bodilessSends;
+      }
+    });
+    return seen;
+  };
+  const Seen atShirley = parse(toShirley), atDan = parse(toDan);
+  EXPECT_EQ(atShirley.imSends, 1);
+  EXPECT_EQ(atShirley.bodilessSends, 1);  // on Dan's connection
+  EXPECT_EQ(atShirley.oks, 1);            // to Shirley's bodiless SEND
+  EXPECT_EQ(atDan.imSends, 0);
+  EXPECT_EQ(atDan.bodilessSends, 1);  // on Shirley's connection
+  EXPECT_EQ(atDan.oks, 2);            // to Dan's bodiless SEND and to the IM
   ASSERT_EQ(tb.deliveries.size(), 1u);
   EXPECT_EQ(tb.deliveries[0].bodyBytes, 500u);
   ASSERT_EQ(tb.outcomes.size(), 1u);
@@ -81,7 +100,7 @@ TEST(Session, MsrpChunksReassemble) {
   Simulator::Stop(Seconds(3));
   Simulator::Run();
   int sends = 0;
-  for (const auto& r : tb.TxAfter(1.0)) sends += r.type == "MSRP-SEND";
+  for (const auto& r : tb.TxAfter(1.0)) sends += r.type == "MSRP-SEND" && r.attrKind == SipAttributionKind::kIm;
   EXPECT_EQ(sends, 3);
   ASSERT_EQ(tb.deliveries.size(), 1u);
   EXPECT_EQ(tb.deliveries[0].bodyBytes, 3000u);
@@ -102,7 +121,7 @@ TEST(Session, MsrpImOver64KiBIsChunkedByDefault) {
   Simulator::Stop(Seconds(4));
   Simulator::Run();
   int sends = 0;
-  for (const auto& r : tb.TxAfter(1.0)) sends += r.node == "dan" && r.type == "MSRP-SEND";
+  for (const auto& r : tb.TxAfter(1.0)) sends += r.node == "dan" && r.type == "MSRP-SEND" && r.attrKind == SipAttributionKind::kIm;
   EXPECT_EQ(sends, 3);
   ASSERT_EQ(tb.deliveries.size(), 2u);
   EXPECT_EQ(tb.deliveries[0].bodyBytes, 70000u);
@@ -255,7 +274,9 @@ TEST(Session, RecordRouteKeepsProxiesOnThePath) {
   EXPECT_EQ(tb.deliveries.size(), 1u);
 }
 
-// MSRP Success-Report: yes makes the recipient send a REPORT after the 200.
+// MSRP Success-Report: yes makes the recipient send a REPORT after the 200
+// (the IM's messages: the bodiless SENDs that open connections, and their
+// 200s, belong to the session).
 TEST(Session, MsrpSuccessReportSendsReport) {
   Testbed tb;
   tb.dan->SetAttribute("MsrpSuccessReport", BooleanValue(true));
@@ -265,7 +286,8 @@ TEST(Session, MsrpSuccessReportSendsReport) {
   Simulator::Run();
   std::vector<std::string> fromShirley;
   for (const auto& r : tb.TxAfter(1.0))
-    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0) fromShirley.push_back(r.type);
+    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0 && r.attrKind == SipAttributionKind::kIm)
+      fromShirley.push_back(r.type);
   EXPECT_EQ(fromShirley, (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
 }
 
@@ -311,13 +333,14 @@ TEST(Session, ImDuringByeOpensNewSession) {
   for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
 }
 
-// Session set-up with every signalling hop over TCP, MSRP without 200s (Failure-Report: no):
-// delivered, and no MSRP response on the wire.
+// Session set-up with every signalling hop over TCP, MSRP without 200s
+// (Failure-Report: no, at both ends, so on the bodiless SENDs that open the
+// connections too): delivered, and no MSRP response on the wire.
 TEST(Session, TcpSignallingAndNoMsrpResponses) {
   Testbed tb;
   for (auto ua : {tb.dan, tb.shirley}) ua->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
   for (auto p : {tb.home, tb.office}) p->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
-  tb.dan->SetAttribute("MsrpFailureReport", BooleanValue(false));
+  for (auto ua : {tb.dan, tb.shirley}) ua->SetAttribute("MsrpFailureReport", BooleanValue(false));
   tb.Record();
   Simulator::Schedule(Seconds(1), [&]() {
     tb.dan->SendIm("shirley@office.com", 40, SipImMode::kSessionMsrp);

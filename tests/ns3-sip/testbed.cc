@@ -79,7 +79,7 @@ std::string Testbed::NameOf(Ipv4Address a) const {
 Callback<void, const SipWireEvent&> Testbed::TxRecorder(const std::string& name) {
   return Callback<void, const SipWireEvent&>([this, name](const SipWireEvent& ev) {
     tx.push_back(WireRecord{Simulator::Now().GetSeconds(), name, TypeName(ev), NameOf(ev.peer),
-                            ToString(ev.transport), ev.retransmission, ev.bytes, ev.attr.id});
+                            ToString(ev.transport), ev.retransmission, ev.bytes, ev.attr.id, ev.attr.kind});
   });
 }
 

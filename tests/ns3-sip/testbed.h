@@ -24,6 +24,7 @@ struct WireRecord {
   bool retransmission;
   std::uint32_t bytes;
   std::uint64_t attrId;
+  ns3::SipAttributionKind attrKind;  // kIm: an IM's message; kSession: the session's own
 };
 
 struct Outcome {

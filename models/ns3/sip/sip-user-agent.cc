@@ -1607,6 +1607,7 @@ struct SipUserAgent::Impl {
     Session* s = FindSession(sid);
     if (!s) return;
     MediaConn& mc = s->conns[c.id()];
+    if (mc.initiatedHere && s->mode == SipImMode::kSessionMsrp) SendBindingSend(*s, c);
     if (mc.initiatedHere) {
       // Counted once per connection, by the end that opened it, per callee
       // device (a forked INVITE reaches several).
@@ -1627,6 +1628,34 @@ struct SipUserAgent::Impl {
       SessionEvent(*s, SipSessionEvent::kConnected);
       Flush(*s);
     }
+  }
+
+  // RFC 4975 5.4: the end that opened an MSRP connection sends a SEND on
+  // it at once, which may have no body; it tells the other end which
+  // session the connection is for (the peer answers it 200 unless
+  // Failure-Report is no). sipim's listener is one per session, so the
+  // session is known without it, but its bytes are on every real
+  // connection, and it is data the listening end must acknowledge: over
+  // ns-3 TCP, whose ESTABLISHED end leaves a duplicate SYN-ACK unanswered,
+  // it completes a handshake whose last ACK was lost (without it the
+  // listening end never accepts, and the session fails after
+  // MediaConnectTimeout). Sent on this connection, whichever one this end
+  // sends IMs on.
+  void SendBindingSend(Session& s, StreamConn& c) {
+    msrp::SendParams p;
+    const auto tid = s.msrpIds.Next();
+    const auto mid = s.msrpIds.Next();
+    p.transaction_id = tid.view();
+    p.to_path = s.peerPath;
+    p.from_path = s.myPath;
+    p.message_id = mid.view();
+    p.failure_report = self->m_msrpFailureReport ? msrp::ReportMode::kAbsent : msrp::ReportMode::kNo;
+    p.has_body = false;
+    std::string send;
+    msrp::AppendSend(p, &send);
+    const SipAttribution attr{SipAttributionKind::kSession, s.id};
+    c.Send(send, attr);
+    FireTx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kMsrpSend, 0, send.size(), false);
   }
 
   void ForgetConn(std::uint64_t sid, std::uint64_t cid) {
@@ -1879,7 +1908,12 @@ struct SipUserAgent::Impl {
     if (m.failure_report != msrp::ReportMode::kNo) {
       std::string ok;
       msrp::AppendOk(m, &ok);
-      SendMedia(s, ok, attr, SipMsgType::kMsrpResponse, 200);
+      SendMedia(s, ok, attr, SipMsgType::kMsrpResponse, 200, &c);
+    }
+    if (!m.has_body && m.content_type.empty()) {
+      // The bodiless SEND that opens a connection (SendBindingSend): no IM.
+      cpu->Charge(parse, []() {});
+      return;
     }
     std::string whole;
     sipim::ParseError err;
@@ -1968,9 +2002,14 @@ struct SipUserAgent::Impl {
     return report;
   }
 
-  bool SendMedia(Session& s, std::string_view bytes, SipAttribution attr, SipMsgType type, std::uint16_t status) {
-    if (!s.sendConn || s.sendConn->closed() || s.mediaStalled) return false;
-    if (s.sendConn->queuedBytes() + bytes.size() > self->m_mediaMaxQueuedBytes) {
+  // Sends on the connection this end sends on, or on `on` (an MSRP
+  // response goes back on the connection its request came on: RFC 4975
+  // transactions are hop by hop).
+  bool SendMedia(Session& s, std::string_view bytes, SipAttribution attr, SipMsgType type, std::uint16_t status,
+                 StreamConn* on = nullptr) {
+    StreamConn* conn = on ? on : s.sendConn;
+    if (!conn || conn->closed() || s.mediaStalled) return false;
+    if (conn->queuedBytes() + bytes.size() > self->m_mediaMaxQueuedBytes) {
       // A peer that stops reading must not make the queue grow for ever:
       // nothing more is sent, and the session ends (after this event: we
       // may be inside Flush) failing every IM not known to be delivered.
@@ -1983,13 +2022,12 @@ struct SipUserAgent::Impl {
       });
       return false;
     }
-    s.sendConn->Send(bytes, attr);
+    conn->Send(bytes, attr);
     if (type == SipMsgType::kStrippedMessage || type == SipMsgType::kMsrpSend) {
-      std::vector<std::uint64_t>& ims = s.conns[s.sendConn->id()].ims;
+      std::vector<std::uint64_t>& ims = s.conns[conn->id()].ims;
       if (ims.empty() || ims.back() != attr.id) ims.push_back(attr.id);  // an MSRP chunk adds no new IM
     }
-    FireTx(s.sendConn->transport(), s.sendConn->peer(), s.sendConn->peerPort(), attr, type, status,
-           bytes.size(), false);
+    FireTx(conn->transport(), conn->peer(), conn->peerPort(), attr, type, status, bytes.size(), false);
     return true;
   }
 
