@@ -91,6 +91,37 @@ TEST(Session, MsrpSendAnd200Parse) {
   EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
 }
 
+// MSRP, a=setup active (Dan connects, Shirley listens): Shirley has an IM
+// for Dan queued before the connection comes up, and sends nothing on the
+// connection she accepted until Dan's bodiless SEND is on it (RFC 4975
+// 5.4: that SEND tells the accepting end which session the connection is
+// for): her first MSRP message is the 200 answering it, not her IM.
+TEST(Session, MsrpAcceptingEndSendsOnlyAfterTheFirstSend) {
+  Testbed tb;
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(MilliSeconds(100)));
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(1.05), [&]() {
+    ASSERT_TRUE(tb.shirley->HasSession("dan@home.com")) << "the INVITE has not reached Shirley yet";
+    tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionMsrp);
+  });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  std::vector<std::string> fromShirley;
+  for (const auto& r : tb.TxAfter(1.0))
+    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0)
+      fromShirley.push_back(r.type + (r.attrKind == SipAttributionKind::kIm ? " im" : " session"));
+  // Dan's IM arrives right behind his bodiless SEND, so its 200 may come
+  // before Shirley's IM too.
+  ASSERT_FALSE(fromShirley.empty());
+  EXPECT_EQ(fromShirley[0], "MSRP-200 session");
+  EXPECT_EQ(std::count(fromShirley.begin(), fromShirley.end(), "MSRP-SEND im"), 1);
+  EXPECT_EQ(std::count(fromShirley.begin(), fromShirley.end(), "MSRP-SEND session"), 0) << "Shirley opened no connection";
+  EXPECT_EQ(tb.deliveries.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
+}
+
 // MSRP chunking: a 3000-byte IM in 1000-byte chunks is reassembled and delivered once.
 TEST(Session, MsrpChunksReassemble) {
   Testbed tb;

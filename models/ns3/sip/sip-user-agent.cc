@@ -91,6 +91,10 @@ struct SipUserAgent::Impl {
     // not used, its bytes kept unread (up to kMaxHeldBytes) until then.
     bool held = false;
     std::string heldBytes;
+    // MSRP, a connection this end accepted: a request has arrived on it.
+    // Until then this end does not send on it (RFC 4975 5.4: the accepting
+    // end learns which session a connection is for from its first SEND).
+    bool bound = false;
     sip::StreamFramer framer{1u << 20};
     msrp::StreamParser msrpParser;
     // Live CPU: the parser's time since it last produced a message (calls
@@ -1607,7 +1611,10 @@ struct SipUserAgent::Impl {
     Session* s = FindSession(sid);
     if (!s) return;
     MediaConn& mc = s->conns[c.id()];
-    if (mc.initiatedHere && s->mode == SipImMode::kSessionMsrp) SendBindingSend(*s, c);
+    if (s->mode == SipImMode::kSessionMsrp) {
+      if (mc.initiatedHere) SendBindingSend(*s, c);
+      else if (!mc.bound) return;  // OnMsrp comes back on its first request
+    }
     if (mc.initiatedHere) {
       // Counted once per connection, by the end that opened it, per callee
       // device (a forked INVITE reaches several).
@@ -1679,7 +1686,8 @@ struct SipUserAgent::Impl {
     if (s->sendConn == &c) {
       s->sendConn = nullptr;
       for (auto& kv : s->conns)
-        if (kv.second.conn.get() != &c && !kv.second.conn->closed() && kv.second.conn->connected())
+        if (kv.second.conn.get() != &c && !kv.second.conn->closed() && kv.second.conn->connected() &&
+            (s->mode != SipImMode::kSessionMsrp || kv.second.initiatedHere || kv.second.bound))
           s->sendConn = kv.second.conn.get();
     }
     Simulator::ScheduleNow(&Impl::ForgetConn, this, sid, c.id());
@@ -1883,6 +1891,19 @@ struct SipUserAgent::Impl {
 
   // `took`: the parser's time for it (live CPU).
   void OnMsrp(Session& s, StreamConn& c, const msrp::Message& m, Time took) {
+    MediaConn& mc = s.conns[c.id()];
+    if (m.is_request && !mc.initiatedHere && !mc.bound) {
+      mc.bound = true;
+      // Once this request is answered: the IMs that may then go on the
+      // connection follow its 200.
+      const std::uint64_t sid = s.id, cid = c.id();
+      Simulator::ScheduleNow([this, sid, cid]() {
+        Session* ss = FindSession(sid);
+        if (!ss) return;
+        auto it = ss->conns.find(cid);
+        if (it != ss->conns.end() && !it->second.conn->closed()) OnMediaUp(sid, *it->second.conn);
+      });
+    }
     s.lastActivity = Simulator::Now();
     cpu->CountMessage();
     const CpuWork parse{msrpParse, m.size, took};
