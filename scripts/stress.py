@@ -43,7 +43,7 @@ def random_config(rng):
     if mode != "pager":
         args += ["--session_transport", rng.choice(["tcp", "sctp"]),
                  "--connection_setup", rng.choice(["active", "passive", "both"]),
-                 "--answer_pause", rng.choice(["0", "5ms", "50ms"])]
+                 "--answer_pause", rng.choice(["0", "5ms", "50ms", "300ms"])]
     ordering = "unordered"
     if transport == "sctp":
         ordering = rng.choice(["unordered", "ordered"])

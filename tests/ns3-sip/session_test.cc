@@ -122,6 +122,37 @@ TEST(Session, MsrpAcceptingEndSendsOnlyAfterTheFirstSend) {
   for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
 }
 
+// MSRP with both ends connecting and a callee that pauses before it
+// answers: Shirley connects to Dan on the offer, before her answer, and
+// her bodiless SEND carries the From-Path her answer then gives (it was
+// empty: Dan, parsing it once the answer came, closed the connection as a
+// framing error and the session failed its IM). Both IMs are delivered.
+TEST(Session, MsrpCalleeConnectingBeforeItAnswersSendsItsPath) {
+  Testbed tb;
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(MilliSeconds(100)));
+  tb.Record();
+  std::string toDan;
+  sipim_test::SniffTcp(tb.links[0].Get(0), 5060, &toDan);
+  Simulator::Schedule(Seconds(1), [&]() {
+    tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp);
+    tb.dan->SendIm("shirley@office.com", 21, SipImMode::kSessionMsrp);
+  });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  sipim::msrp::StreamParser p;
+  int bodiless = 0;
+  p.FeedAll(toDan, [&](const sipim::msrp::Message& m) {
+    if (!m.is_request || m.has_body) return;
+    ++bodiless;
+    EXPECT_NE(m.from_path.find("msrp://"), std::string_view::npos) << m.from_path;
+  });
+  EXPECT_EQ(bodiless, 1);
+  EXPECT_EQ(tb.deliveries.size(), 2u);
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
+  for (const auto& d : tb.drops) EXPECT_NE(d.reason, SipDropReason::kFramingError) << d.detail;
+}
+
 // MSRP chunking: a 3000-byte IM in 1000-byte chunks is reassembled and delivered once.
 TEST(Session, MsrpChunksReassemble) {
   Testbed tb;

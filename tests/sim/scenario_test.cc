@@ -670,7 +670,7 @@ TEST(SimScenario, TcpMediaUnderHeavyLossNeitherCrashesNorLeavesImsUnfinished) {
     const auto summary = RunSessionUnderLoss(std::string("tcp-heavy-loss-") + mode, seed, mode, "tcp", "0.08", "0.04");
     ASSERT_EQ(summary.size(), 1u);
     if (std::string(seed) == "40") {
-      EXPECT_NE(summary[0].at("failed_reasons").find("transport-error:5"), std::string::npos)
+      EXPECT_NE((";" + summary[0].at("failed_reasons") + ";").find(";transport-error:5;"), std::string::npos)
           << "the failed connection's IMs: " << summary[0].at("failed_reasons");
     }
   }

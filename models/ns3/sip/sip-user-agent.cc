@@ -849,11 +849,19 @@ struct SipUserAgent::Impl {
     return true;
   }
 
+  std::uint16_t MediaPort(const Session& s) const {
+    return s.listener ? s.listenPort : 9;  // RFC 4145: 9 when not listening
+  }
+  // This end's MSRP URI (its a=path), from its media port.
+  void BuildMyPath(Session& s) {
+    s.myPath.clear();
+    msrp::AppendSimpleUri(false, host, MediaPort(s), AttributedId(SipAttributionKind::kSession, s.id), &s.myPath);
+  }
+
   void AppendOffer(Session& s, sdp::Setup setup, std::string* out) {
-    const std::uint16_t port = s.listener ? s.listenPort : 9;  // RFC 4145: 9 when not listening
+    const std::uint16_t port = MediaPort(s);
     if (s.mode == SipImMode::kSessionMsrp) {
-      s.myPath.clear();
-      msrp::AppendSimpleUri(false, host, port, AttributedId(SipAttributionKind::kSession, s.id), &s.myPath);
+      BuildMyPath(s);
       sdp::MsrpOfferParams p;
       p.session_id = s.id;
       p.address = host;
@@ -1471,6 +1479,9 @@ struct SipUserAgent::Impl {
       CloseSession(s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
+    // A callee that connects before it answers (AnswerDelay) sends its
+    // bodiless SEND with the path its answer will carry.
+    if (s.mode == SipImMode::kSessionMsrp) BuildMyPath(s);
     if (Connects(false, offerSetup)) ConnectMedia(s);
     if (!FindSession(sid)) return;  // the connect failed at once
     // RFC 3261 17.2.1: a UAS that will not answer within 200 ms sends 100
@@ -1694,6 +1705,11 @@ struct SipUserAgent::Impl {
     bool anyLeft = false;
     for (auto& kv : s->conns)
       if (kv.second.conn.get() != &c && !kv.second.conn->closed()) anyLeft = true;
+    // Left with connections none of which this end may send on yet (still
+    // connecting, or MSRP ones accepted and not bound): they get
+    // MediaConnectTimeout to become usable, as at establishment, or the
+    // session's IMs would wait on them for ever.
+    if (anyLeft && !s->sendConn && s->established) ArmMediaWait(*s);
     if (anyLeft && mit != s->conns.end()) FailImsLostWith(*s, mit->second);
     if (!anyLeft && !s->byeSent) {
       // No media path left: the session cannot carry IMs, whether the
@@ -1931,7 +1947,7 @@ struct SipUserAgent::Impl {
       msrp::AppendOk(m, &ok);
       SendMedia(s, ok, attr, SipMsgType::kMsrpResponse, 200, &c);
     }
-    if (!m.has_body && m.content_type.empty()) {
+    if (!m.has_body) {
       // The bodiless SEND that opens a connection (SendBindingSend): no IM.
       cpu->Charge(parse, []() {});
       return;
