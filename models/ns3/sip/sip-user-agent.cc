@@ -1706,10 +1706,9 @@ struct SipUserAgent::Impl {
     for (auto& kv : s->conns)
       if (kv.second.conn.get() != &c && !kv.second.conn->closed()) anyLeft = true;
     // Left with connections none of which this end may send on yet (still
-    // connecting, or MSRP ones accepted and not bound): they get
-    // MediaConnectTimeout to become usable, as at establishment, or the
-    // session's IMs would wait on them for ever.
-    if (anyLeft && !s->sendConn && s->established) ArmMediaWait(*s);
+    // connecting, or MSRP ones accepted and not bound), the session waits:
+    // each of them either comes up (or binds) or closes when its transport
+    // gives up, and the last one closing closes the session.
     if (anyLeft && mit != s->conns.end()) FailImsLostWith(*s, mit->second);
     if (!anyLeft && !s->byeSent) {
       // No media path left: the session cannot carry IMs, whether the
