@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "ns3/core-module.h"
 #include "ns3/network-module.h"
@@ -60,6 +61,24 @@ TEST(Calibration, LoadsCsvAndNamesErrors) {
   EXPECT_FALSE(bad.LoadCsv(number, &err));
   EXPECT_NE(err.find(":2: ns_per_op"), std::string::npos) << err;
   EXPECT_FALSE(bad.LoadCsv("/nonexistent/x.csv", &err));
+}
+
+// sipim's models log through ns-3's NS_LOG: with NodeCpu enabled at
+// level warn, an uncalibrated job's warning reaches std::clog (built
+// without NS3_LOG_ENABLE, every NS_LOG statement of the models compiled to
+// nothing and this printed nothing).
+TEST(NodeCpuTest, NsLogPrintsTheModelsOwnWarnings) {
+  Ptr<Node> node = CreateObject<Node>();
+  Ptr<NodeCpu> cpu = NodeCpu::GetOrCreate(node);
+  std::ostringstream captured;
+  std::streambuf* const clog = std::clog.rdbuf(captured.rdbuf());
+  LogComponentEnable("NodeCpu", LOG_LEVEL_WARN);
+  cpu->Charge("smime_sign", "rsa2048", 100, []() {});
+  LogComponentDisable("NodeCpu", LOG_LEVEL_ALL);
+  std::clog.rdbuf(clog);
+  Simulator::Run();
+  Simulator::Destroy();
+  EXPECT_NE(captured.str().find("no calibration for (smime_sign, rsa2048)"), std::string::npos) << captured.str();
 }
 
 // Two jobs queued at once run one after the other: FIFO, busy time adds up.
