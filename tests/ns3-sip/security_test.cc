@@ -55,14 +55,7 @@ void Secure(Testbed& tb, Ptr<SipImSecurity> s, Ptr<CpuCalibration> cal = nullptr
 void SniffTcpPort(Ptr<NetDevice> dev, std::uint16_t port, std::string* out) {
   dev->TraceConnectWithoutContext("MacRx", Callback<void, Ptr<const Packet>>([port, out](Ptr<const Packet> p) {
                                     Ptr<Packet> c = p->Copy();
-                                    std::uint8_t first = 0;
-                                    c->CopyData(&first, 1);
-                                    if (first != 0x45) {
-                                      PppHeader ppp;
-                                      c->RemoveHeader(ppp);
-                                    }
-                                    Ipv4Header ip;
-                                    c->RemoveHeader(ip);
+                                    const Ipv4Header ip = sipim_test::RemoveLinkAndIpHeaders(c);
                                     if (ip.GetProtocol() != 6 || ip.GetFragmentOffset() != 0) return;
                                     TcpHeader tcp;
                                     c->RemoveHeader(tcp);

@@ -127,18 +127,23 @@ std::vector<WireRecord> Testbed::TxAfter(double from) const {
   return out;
 }
 
+Ipv4Header RemoveLinkAndIpHeaders(Ptr<Packet> c) {
+  std::uint8_t first = 0;
+  c->CopyData(&first, 1);
+  if (first != 0x45) {
+    PppHeader ppp;
+    c->RemoveHeader(ppp);
+  }
+  Ipv4Header ip;
+  c->RemoveHeader(ip);
+  return ip;
+}
+
 void OnIpRx(Ptr<NetDevice> dev, std::uint8_t proto, std::function<void(Ptr<Packet>)> f) {
   dev->TraceConnectWithoutContext(
       "MacRx", Callback<void, Ptr<const Packet>>(([proto, f](Ptr<const Packet> p) {
         Ptr<Packet> c = p->Copy();
-        std::uint8_t first = 0;
-        c->CopyData(&first, 1);
-        if (first != 0x45) {  // MacRx may still carry the PPP header
-          PppHeader ppp;
-          c->RemoveHeader(ppp);
-        }
-        Ipv4Header ip;
-        c->RemoveHeader(ip);
+        const Ipv4Header ip = RemoveLinkAndIpHeaders(c);
         if (ip.GetProtocol() != proto || ip.GetFragmentOffset() != 0) return;
         f(c);
       })));

@@ -124,6 +124,10 @@ class DropFirstWith : public ns3::ErrorModel {
   std::string m_text;
 };
 
+// Removes the PPP header, when `c` still has one (a point-to-point
+// device's MacRx and receive error model see it), and the IPv4 header,
+// which it returns.
+ns3::Ipv4Header RemoveLinkAndIpHeaders(ns3::Ptr<ns3::Packet> c);
 // Calls `f` with what follows the IPv4 header in every first fragment of
 // protocol `proto` received on `dev` (MacRx).
 void OnIpRx(ns3::Ptr<ns3::NetDevice> dev, std::uint8_t proto, std::function<void(ns3::Ptr<ns3::Packet>)> f);

@@ -334,7 +334,8 @@ TEST(Transport, ProxyReachesUaOverItsOwnConnection) {
 // A failed outgoing connection leaves nothing behind in the endpoint's
 // connection table, and what was sent on it is reported. (a) home.com
 // forwards over TCP to a domain whose address has no route: ns-3 refuses
-// the connect at once; each IM fails 503 as before, each MESSAGE is traced
+// the connect at once; each IM fails 500 (the branch's transport error
+// counts as 503, which RFC 3261 16.7 step 6 turns into 500 upstream); each MESSAGE is traced
 // once as not sent (where and why), and home.com holds no
 // connection afterwards (before, each attempt left a closed connection in
 // the table for good: 1, then 2). (b) Dan's connections to a port where
@@ -380,7 +381,7 @@ TEST(Transport, FailedConnectLeavesNoConnectionEntry) {
   ASSERT_EQ(tb.outcomes.size(), 2u);
   for (const auto& oc : tb.outcomes) {
     EXPECT_EQ(oc.reason, SipFailReason::kFinalResponse);
-    EXPECT_EQ(oc.status, 503);
+    EXPECT_EQ(oc.status, 500);
   }
   EXPECT_EQ(homeConns, (std::vector<std::size_t>{0, 0}));
   // Each forward that could not start is traced once, by the endpoint,
@@ -407,8 +408,8 @@ TEST(Transport, FailedConnectLeavesNoConnectionEntry) {
 // her Contact, port 5060; the connection's own port is ephemeral). From
 // 0.95 s everything sent to Shirley is lost; office.com's TCP gives up the
 // forwarded MESSAGE after two data retransmissions (DataRetries 2, a few
-// seconds) and the branch fails 503 (RFC 3261 16.7 step 6 via 8.1.3.1),
-// which reaches Dan. Before, the error was matched by the connection's
+// seconds) and the branch fails 503 (RFC 3261 8.1.3.1), which reaches Dan
+// as 500 (16.7 step 6: a proxy does not pass a 503 upstream). Before, the error was matched by the connection's
 // ephemeral port, found no transaction, and Dan waited for timer F (32 s)
 // and a 408.
 TEST(Transport, ErrorOnPeersConnectionFailsItsTransactionsAtOnce) {
@@ -427,7 +428,7 @@ TEST(Transport, ErrorOnPeersConnectionFailsItsTransactionsAtOnce) {
   Config::SetDefault("ns3::TcpSocket::DataRetries", UintegerValue(6));
   ASSERT_EQ(tb.outcomes.size(), 1u);
   EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kFinalResponse);
-  EXPECT_EQ(tb.outcomes[0].status, 503);
+  EXPECT_EQ(tb.outcomes[0].status, 500);
   EXPECT_LT(tb.outcomes[0].time, 20.0);
   EXPECT_TRUE(tb.deliveries.empty());
 }

@@ -370,7 +370,9 @@ struct SipProxy::Impl {
     }
     if (f.pending == 0) {
       forwards.erase(stxId);
-      if (ServerTxn* st = stx->FindById(stxId)) Respond(st, msg, failure ? failure : 503);
+      // A branch that could not be sent counts as a 503 on it (8.1.3.1),
+      // which goes upstream as 500 (16.7 step 6).
+      if (ServerTxn* st = stx->FindById(stxId)) Respond(st, msg, failure && failure != 503 ? failure : 500);
     }
   }
 
@@ -385,17 +387,26 @@ struct SipProxy::Impl {
     if (!inv) return false;
     Respond(t, msg, 200, ids.Tag());
     auto fit = forwards.find(inv->id);
-    if (fit == forwards.end() || fit->second.cancelled) return true;
-    fit->second.cancelled = true;
-    for (ClientTxn* b : ctx->WithCookie(inv->id))
-      if (b->state == ClientTxn::State::kProceeding) CancelBranch(*b);
+    if (fit != forwards.end()) CancelPending(inv->id, fit->second);
     return true;
+  }
+
+  // Every branch of the forward still pending gets a CANCEL: at once if it
+  // had a provisional response, else on its first one (9.1).
+  void CancelPending(std::uint64_t stxId, Forward& f) {
+    if (f.cancelled) return;
+    f.cancelled = true;
+    for (ClientTxn* b : ctx->WithCookie(stxId))
+      if (b->state == ClientTxn::State::kProceeding) CancelBranch(*b);
   }
 
   void CancelBranch(const ClientTxn& branch) {
     if (ctx->Find(sipns3::ClientTxnTable::CancelKey(branch.branch))) return;  // already sent
     std::unique_ptr<ClientTxn> txn = sipns3::ClientTxnTable::NewCancel(branch);
-    if (!txn) return;
+    if (!txn) {
+      Drop(SipDropReason::kParseError, branch.attr, branch.bytes.size(), "CANCEL not built: INVITE not readable");
+      return;
+    }
     txn->cookie = kOwnRequest;
     ctx->Start(std::move(txn));
   }
@@ -690,7 +701,13 @@ struct SipProxy::Impl {
       if (fit != forwards.end() && fit->second.cancelled) CancelBranch(*txn);
       if (status > 100) {
         if (txn->invite) ArmTimerC(txn->branch);  // 16.7 step 2: not on 100
-        Upstream(stxId, msg, attr);
+        // A provisional response after the final one (a 2xx from another
+        // branch) would follow the final upstream: 16.7 step 5 forwards
+        // provisionals only while the server transaction is Proceeding.
+        if (fit != forwards.end() && fit->second.answered)
+          Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "provisional response after the final one");
+        else
+          Upstream(stxId, msg, attr);
       }
       return;
     }
@@ -705,25 +722,70 @@ struct SipProxy::Impl {
       if (!f.answered || f.invite) Upstream(stxId, msg, attr);
       else Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "later 2xx of a forked non-INVITE");
       f.answered = true;
-    } else if (!f.answered && (f.bestStatus == 0 || status < f.bestStatus)) {
-      std::string popped;
-      if (!sip::ProxyEdit(msg).PopVia().Apply(&popped)) {
-        f.bestStatus = static_cast<std::uint16_t>(status);
-        f.bestResponse = std::move(popped);
+      // 16.7 step 10: once a 2xx to an INVITE went upstream, the branches
+      // still pending are CANCELled rather than left ringing until timer C.
+      if (f.invite) CancelPending(stxId, f);
+    } else if (!f.answered) {
+      if (f.bestStatus == 0 || Rank(status) < Rank(f.bestStatus)) {
+        std::string popped;
+        if (auto e = sip::ProxyEdit(msg).PopVia().Apply(&popped)) {
+          Drop(SipDropReason::kParseError, attr, msg.raw.size(), "final response not kept: " + e.ToString());
+        } else {
+          f.bestStatus = static_cast<std::uint16_t>(status);
+          f.bestResponse = std::move(popped);
+        }
       }
+      // 16.7 step 5: a 6xx ends the search; the other branches are CANCELled.
+      if (status >= 600 && f.invite) CancelPending(stxId, f);
     }
     FinishIfDone(stxId);
   }
+
+  // RFC 3261 16.7 step 6: a 6xx is chosen over any other final response,
+  // else the lowest class (and, within it, the lowest code).
+  static int Rank(int status) { return status >= 600 ? status - 600 : status; }
 
   void FinishIfDone(std::uint64_t stxId) {
     auto fit = forwards.find(stxId);
     if (fit == forwards.end() || fit->second.pending > 0) return;
     Forward& f = fit->second;
-    if (!f.answered && !f.bestResponse.empty()) {
-      if (ServerTxn* t = stx->FindById(stxId))
-        stx->Respond(t, std::move(f.bestResponse), f.bestStatus);
+    ServerTxn* t = f.answered ? nullptr : stx->FindById(stxId);
+    if (t && f.bestStatus == 503) {
+      // 16.7 step 6: a 503 upstream would say that this proxy cannot
+      // serve any request; a branch's 503 (or transport error) becomes 500.
+      std::string out;
+      if (ResponseFromRequest(f, 500, &out)) {
+        f.bestStatus = 500;
+        f.bestResponse = std::move(out);
+      }
+    }
+    if (t && !f.bestResponse.empty()) {
+      stx->Respond(t, std::move(f.bestResponse), f.bestStatus);
+    } else if (t) {
+      // Every branch of a non-INVITE request timed out: RFC 4320 4.2 has
+      // no 408 sent for it (the sender's own timer F has fired by then),
+      // so the transaction ends unanswered.
+      stx->Abandon(t);
     }
     forwards.erase(fit);
+  }
+
+  // A response built from the forwarded request itself (its Via stack is
+  // the upstream one), for a status no downstream element sent.
+  bool ResponseFromRequest(const Forward& f, int status, std::string* out) {
+    sip::ResponseSpec spec;
+    spec.status = status;
+    if (auto e = sip::Parse(f.request, sip::Framing::kDatagram, &parsed)) {
+      Drop(SipDropReason::kParseError, SipAttribution{}, f.request.size(),
+           std::to_string(status) + " not built: request not readable: " + e.ToString());
+      return false;
+    }
+    if (auto e = sip::BuildResponse(parsed, spec, out)) {
+      Drop(SipDropReason::kParseError, sipns3::AttributionOf(parsed), f.request.size(),
+           std::to_string(status) + " not built: " + e.ToString());
+      return false;
+    }
+    return true;
   }
 
   // A provisional or 2xx response going upstream through its server transaction.
@@ -741,8 +803,9 @@ struct SipProxy::Impl {
     ForwardResponseStateless(msg, attr);
   }
 
-  // A branch without a response: 408 (timer B/F) or 503 (transport error),
-  // built from the original request (its Via stack is the upstream one).
+  // A branch without a response: 408 (timer B/F, or C) or 503 (transport
+  // error), built from the original request. A non-INVITE branch that
+  // timed out gets none (RFC 4320 4.2: no 408 to a non-INVITE request).
   void OnBranchFailure(ClientTxn& txn, int status) {
     if (txn.invite) StopTimerC(txn.branch);
     const std::uint64_t stxId = txn.cookie;
@@ -750,15 +813,12 @@ struct SipProxy::Impl {
     if (fit == forwards.end()) return;
     Forward& f = fit->second;
     if (f.pending > 0) --f.pending;
-    if (!f.answered && (f.bestStatus == 0 || status < f.bestStatus)) {
-      if (!sip::Parse(f.request, sip::Framing::kDatagram, &parsed)) {
-        std::string out;
-        sip::ResponseSpec spec;
-        spec.status = status;
-        if (!sip::BuildResponse(parsed, spec, &out)) {
-          f.bestStatus = static_cast<std::uint16_t>(status);
-          f.bestResponse = std::move(out);
-        }
+    const bool answers = f.invite || status != 408;
+    if (answers && !f.answered && (f.bestStatus == 0 || Rank(status) < Rank(f.bestStatus))) {
+      std::string out;
+      if (ResponseFromRequest(f, status, &out)) {
+        f.bestStatus = static_cast<std::uint16_t>(status);
+        f.bestResponse = std::move(out);
       }
     }
     FinishIfDone(stxId);
@@ -768,8 +828,10 @@ struct SipProxy::Impl {
   std::string SendAckForFailure(const ClientTxn& txn, const sip::Message& resp) {
     sip::Message inv;
     std::string ack;
-    if (sip::Parse(txn.bytes, sip::Framing::kDatagram, &inv) || sip::BuildAckForFailure(inv, resp, &ack))
+    if (sip::Parse(txn.bytes, sip::Framing::kDatagram, &inv) || sip::BuildAckForFailure(inv, resp, &ack)) {
+      Drop(SipDropReason::kParseError, txn.attr, resp.raw.size(), "ACK not built for a final response");
       return std::string();
+    }
     SendRaw(txn.dest, ack, txn.attr, SipMsgType::kAck, 0, false);
     return ack;
   }
@@ -797,7 +859,10 @@ struct SipProxy::Impl {
     d.port = static_cast<std::uint16_t>(next.rport > 0 ? next.rport : (next.port > 0 ? next.port : 5060));
     sipns3::TransportFromName(next.transport, &d.transport);
     std::string out;
-    if (sip::ProxyEdit(msg).PopVia().Apply(&out)) return;
+    if (auto e = sip::ProxyEdit(msg).PopVia().Apply(&out)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), "response not forwarded: " + e.ToString());
+      return;
+    }
     ++self->m_responsesForwarded;
     SendRaw(d, out, attr, SipMsgType::kResponse, static_cast<std::uint16_t>(msg.status_code), false);
   }

@@ -109,14 +109,19 @@ ClientTxn* ClientTxnTable::Find(std::string_view branch) {
 }
 
 ClientTxn* ClientTxnTable::FindForResponse(std::string_view branch, const sipim::sip::Message& response) {
-  ClientTxn* t = Find(branch);
-  if (!t || !t->invite) return t;
-  // Only an INVITE's branch is shared (with its CANCEL): read the CSeq.
+  // A CANCEL shares its INVITE's branch: the CSeq method says which of the
+  // two a response is for. It is read first, since the CANCEL's
+  // transaction outlives the INVITE's when a 2xx crossed the CANCEL.
   const sipim::sip::Header* h = response.Find(sipim::sip::HeaderId::kCSeq);
   sipim::sip::CSeq cseq;
-  if (h && !sipim::sip::ParseCSeq(h->value, &cseq, response.input) && cseq.method == "CANCEL")
-    return m_txns.Find(CancelKey(branch));
-  return t;
+  if (h && !sipim::sip::ParseCSeq(h->value, &cseq, response.input) && cseq.method == "CANCEL") {
+    if (ClientTxn* c = Find(CancelKey(branch))) return c;
+    // A CANCEL sent as a request of its own (a proxy forwards one that
+    // matches no INVITE, RFC 3261 16.10) is keyed by its own branch.
+    ClientTxn* t = m_txns.Find(branch);
+    return t && !t->invite ? t : nullptr;
+  }
+  return Find(branch);
 }
 
 std::unique_ptr<ClientTxn> ClientTxnTable::NewCancel(const ClientTxn& invite) {
@@ -239,14 +244,17 @@ ServerTxnTable::ServerTxnTable(const TimerConfig* timers, SendFn send)
       m_firstG([this](std::uint64_t id) { FireG(ById(id)); },
                [this](std::uint64_t id) {
                  const ServerTxn* t = ById(id);
-                 return t && AwaitingAck(t) && !t->timer.IsRunning();
+                 return t && RetransmitsFinal(t) && !t->timer.IsRunning();
                }),
       m_confirmed([this](std::uint64_t id) { Remove(ById(id)); },
                   [this](std::uint64_t id) { return ById(id) != nullptr; }) {}
 
 bool ServerTxnTable::AwaitingAck(const ServerTxn* t) {
-  return t->invite && t->final && t->lastStatus >= 300 && !t->acked &&
-         t->replyTo.transport == SipTransportProtocol::kUdp;
+  return t->invite && t->final && t->lastStatus >= 300 && !t->acked;
+}
+
+bool ServerTxnTable::RetransmitsFinal(const ServerTxn* t) {
+  return AwaitingAck(t) && t->replyTo.transport == SipTransportProtocol::kUdp;
 }
 
 ServerTxn* ServerTxnTable::ById(std::uint64_t id) const {
@@ -305,16 +313,20 @@ void ServerTxnTable::Respond(ServerTxn* txn, std::string bytes, std::uint16_t st
   if (status < 200) return;
   txn->final = true;
   const bool udp = txn->replyTo.transport == SipTransportProtocol::kUdp;
+  const Time now = Simulator::Now();
   if (!udp) {
-    Remove(txn);  // stream transports need no absorbing
+    // RFC 3261 17.2.1: over a reliable transport timer G is not set, but
+    // an INVITE answered non-2xx stays Completed until its ACK (timer H),
+    // which is hop by hop and must find it. Timers J and I are 0.
+    if (AwaitingAck(txn)) m_linger.PushLazy(now + 64 * m_timers->t1, txn->id);
+    else Remove(txn);
     return;
   }
   // Timer J (non-INVITE), H (non-2xx to INVITE: Completed until the ACK)
   // or the RFC 6026 Accepted state (2xx: the UA core retransmits it): stay
   // 64*T1 to answer request retransmissions and absorb the ACK.
-  const Time now = Simulator::Now();
   m_linger.PushLazy(now + 64 * m_timers->t1, txn->id);
-  if (AwaitingAck(txn)) {  // timer G (RFC 3261 17.2.1)
+  if (RetransmitsFinal(txn)) {  // timer G (RFC 3261 17.2.1)
     txn->interval = m_timers->t1;
     txn->deadline = now + 64 * m_timers->t1;
     m_firstG.Push(now + m_timers->t1, txn->id);
@@ -322,7 +334,7 @@ void ServerTxnTable::Respond(ServerTxn* txn, std::string bytes, std::uint16_t st
 }
 
 void ServerTxnTable::FireG(ServerTxn* txn) {
-  if (!txn || !AwaitingAck(txn)) return;
+  if (!txn || !RetransmitsFinal(txn)) return;
   m_send(*txn, true);
   txn->interval = std::min(2 * txn->interval, m_timers->t2);
   // Timer H ends the retransmissions (and, lazily, the transaction).
@@ -334,7 +346,21 @@ void ServerTxnTable::OnAck(ServerTxn* txn) {
   if (!txn || !AwaitingAck(txn)) return;
   txn->acked = true;  // Confirmed: timer H no longer applies
   txn->timer.Cancel();
+  if (txn->replyTo.transport != SipTransportProtocol::kUdp) {
+    Remove(txn);  // timer I is 0 over a reliable transport
+    return;
+  }
   m_confirmed.PushLazy(Simulator::Now() + m_timers->t4, txn->id);
+}
+
+void ServerTxnTable::Abandon(ServerTxn* txn) {
+  if (!txn || txn->final) return;
+  txn->final = true;
+  if (txn->replyTo.transport != SipTransportProtocol::kUdp) {
+    Remove(txn);
+    return;
+  }
+  m_linger.PushLazy(Simulator::Now() + 64 * m_timers->t1, txn->id);
 }
 
 void ServerTxnTable::Retransmit(ServerTxn* txn) {

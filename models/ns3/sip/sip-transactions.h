@@ -9,8 +9,9 @@
 // retransmissions with the last response and linger 64*T1 over UDP after a
 // final response (timer J); an INVITE server transaction that sent a
 // non-2xx final response over UDP retransmits it (timer G: T1 doubling up
-// to T2) until the ACK (then timer I, T4) or timer H (64*T1). One timer
-// event per transaction at a time.
+// to T2) until the ACK (then timer I, T4) or timer H (64*T1); over a
+// stream it sends it once and waits for the ACK, or timer H, all the same.
+// One timer event per transaction at a time.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -300,7 +301,7 @@ struct ServerTxn {
   std::string lastResponse;  // "" until the first response
   std::uint16_t lastStatus = 0;
   bool final = false;
-  bool acked = false;    // INVITE, non-2xx over UDP: the ACK came (Confirmed)
+  bool acked = false;    // INVITE, non-2xx: the ACK came (Confirmed)
   std::uint64_t id = 0;  // counter, for owners that refer to it
   Time interval;         // timer G's next delay
   Time deadline;         // timer H: retransmissions stop before it
@@ -324,12 +325,18 @@ class ServerTxnTable {
   ServerTxn* FindById(std::uint64_t id);
   ServerTxn* Create(std::string_view key, bool invite, const Dest& replyTo, SipAttribution attr);
   // Records and sends a response. A final response arms timer J (UDP) or
-  // ends the transaction (stream transports, and 2xx to INVITE).
+  // ends the transaction (stream transports, and 2xx to INVITE); a non-2xx
+  // to INVITE waits for its ACK (timer H), over any transport.
   void Respond(ServerTxn* txn, std::string bytes, std::uint16_t status);
+  // Ends a non-INVITE transaction that will get no final response (RFC
+  // 4320 4.2: no 408 to a non-INVITE request): over UDP it still absorbs
+  // request retransmissions, unanswered, for timer J.
+  void Abandon(ServerTxn* txn);
   // A retransmitted request: resend the last response, if any.
   void Retransmit(ServerTxn* txn);
   // The ACK of a non-2xx final response to INVITE (RFC 3261 17.2.1): timer
-  // G stops and the transaction absorbs ACKs for timer I (T4) more.
+  // G stops and the transaction absorbs ACKs for timer I (T4 over UDP, 0
+  // over a stream) more.
   void OnAck(ServerTxn* txn);
   void Remove(ServerTxn* txn);
   void Clear();
@@ -339,15 +346,17 @@ class ServerTxnTable {
   const TimerConfig* m_timers;
   SendFn m_send;
   ServerTxn* ById(std::uint64_t id) const;  // no expiry (the queue's own callbacks)
-  // Completed with a non-2xx to INVITE over UDP, no ACK yet: timer G runs.
+  // Completed with a non-2xx to INVITE, no ACK yet (timer H runs).
   static bool AwaitingAck(const ServerTxn* t);
+  // The same over UDP, where timer G retransmits the response.
+  static bool RetransmitsFinal(const ServerTxn* t);
   void FireG(ServerTxn* txn);
 
   std::uint64_t m_nextId = 1;
   std::string m_keyScratch;
   KeyedTable<ServerTxn, &ServerTxn::key> m_txns;
   IdIndex<ServerTxn> m_byId;
-  DeadlineQueue m_linger;     // UDP: timer J, H (and RFC 6026 Accepted), at 64*T1 (lazy)
+  DeadlineQueue m_linger;     // timer J (UDP), H (and RFC 6026 Accepted, UDP), at 64*T1 (lazy)
   DeadlineQueue m_firstG;     // UDP: the first timer G, at T1
   DeadlineQueue m_confirmed;  // UDP: timer I, at T4 after the ACK (lazy)
 };

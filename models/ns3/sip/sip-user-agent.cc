@@ -682,6 +682,18 @@ struct SipUserAgent::Impl {
     }
   }
 
+  // RFC 3261 13.3.1: a UAS answers every INVITE. A callee session that
+  // ends before its answer (its only media connection failed during
+  // AnswerDelay, say) answers 500, as when it cannot open its listener;
+  // unanswered, the caller would wait for ever and each proxy until timer C.
+  void AnswerUnansweredInvite(Session& s) {
+    if (s.caller || !self->m_running) return;
+    ServerTxn* t = stx->FindById(s.inviteTxn);
+    if (!t || t->final) return;
+    sip::Message invite;
+    if (!sip::Parse(s.inviteBytes, sip::Framing::kDatagram, &invite)) Respond(t, invite, 500, s.localTag);
+  }
+
   // RFC 3261 9.2: a CANCEL matches the INVITE server transaction with its
   // branch. None: 481. Else 200 (with the To tag of the INVITE's answer),
   // and an INVITE not answered yet (AnswerDelay) gets 487 and its session
@@ -2389,6 +2401,7 @@ struct SipUserAgent::Impl {
   // fails with the session carries it, as a pager IM carries its own).
   void CloseSession(Session& s, SipFailReason reason, bool normal, std::uint16_t status = 0) {
     const std::uint64_t sid = s.id;
+    AnswerUnansweredInvite(s);
     s.okTimer.Cancel();
     s.answerTimer.Cancel();
     s.idleTimer.Cancel();

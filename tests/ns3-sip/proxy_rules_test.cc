@@ -1,0 +1,304 @@
+// RFC 3261 section 16 and RFC 4320 rules of the proxy, and the transaction
+// rules they rest on (section 17), on Dan -- home.com -- office.com --
+// Shirley: how a proxy ends its transactions, which final response it
+// sends upstream, and when it CANCELs branches.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sip/builder.h"
+#include "sip/message.h"
+#include "testbed.h"
+
+using namespace ns3;
+using sipim_test::Testbed;
+
+namespace {
+
+// A UDP socket on `node`, port `port`, standing in for a SIP device: it
+// keeps every datagram it receives and answers the first request of a
+// method with a status of the test's choice.
+struct RawDevice {
+  Ptr<Socket> s;
+  std::vector<std::string> got;
+  RawDevice(Ptr<Node> node, std::uint16_t port) {
+    s = Socket::CreateSocket(node, UdpSocketFactory::GetTypeId());
+    s->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+    s->SetRecvCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket> sock) {
+      while (Ptr<Packet> p = sock->Recv()) {
+        std::string b(p->GetSize(), '\0');
+        p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+        got.push_back(b);
+      }
+    }));
+  }
+  void SendTo(Ipv4Address to, const std::string& bytes) {
+    s->SendTo(Create<Packet>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                             static_cast<std::uint32_t>(bytes.size())),
+              0, InetSocketAddress(to, 5060));
+  }
+  // At `at` s, answers the first `method` request received with `status`
+  // (built by the wire core from that request), sent to `to`:5060.
+  void AnswerAt(double at, const std::string& method, int status, Ipv4Address to) {
+    Simulator::Schedule(Seconds(at), [this, method, status, to]() {
+      for (const std::string& m : got) {
+        if (m.compare(0, method.size() + 1, method + " ") != 0) continue;
+        sipim::sip::Message req;
+        ASSERT_FALSE(sipim::sip::Parse(m, sipim::sip::Framing::kDatagram, &req));
+        sipim::sip::ResponseSpec spec;
+        spec.status = status;
+        spec.to_tag = "raw";
+        std::string out;
+        ASSERT_FALSE(sipim::sip::BuildResponse(req, spec, &out));
+        SendTo(to, out);
+        return;
+      }
+      ADD_FAILURE() << "no " << method << " arrived by " << Simulator::Now().GetSeconds() << " s";
+    });
+  }
+};
+
+std::size_t CountTx(const Testbed& tb, const std::string& node, const std::string& type, bool retransmissions,
+                    double from = 0) {
+  std::size_t n = 0;
+  for (const auto& r : tb.TxAfter(from)) n += r.node == node && r.type == type && r.retransmission == retransmissions;
+  return n;
+}
+
+std::size_t CountDrops(const Testbed& tb, SipDropReason reason) {
+  std::size_t n = 0;
+  for (const auto& d : tb.drops) n += d.reason == reason;
+  return n;
+}
+
+// Loses every packet of IP protocol `proto` (on a point-to-point device,
+// whose receive error model sees the PPP header too).
+class DropProtocol : public ErrorModel {
+ public:
+  explicit DropProtocol(std::uint8_t proto) : m_proto(proto) {}
+
+ private:
+  bool DoCorrupt(Ptr<Packet> p) override {
+    return sipim_test::RemoveLinkAndIpHeaders(p->Copy()).GetProtocol() == m_proto;
+  }
+  void DoReset() override {}
+  std::uint8_t m_proto;
+};
+
+void RunUntil(double t) {
+  Simulator::Stop(Seconds(t) - Simulator::Now());
+  Simulator::Run();
+}
+
+// eve@home.com registered from Dan's node with one contact per port, in one
+// REGISTER sent at 0.5 s (the ports' devices stand for her phones).
+void RegisterEve(Testbed& tb, RawDevice& from, const std::vector<std::uint16_t>& ports) {
+  std::string contacts;
+  for (std::uint16_t p : ports)
+    contacts += std::string(contacts.empty() ? "" : ", ") + "<sip:eve@10.0.1.1:" + std::to_string(p) + ">";
+  const std::string reg =
+      "REGISTER sip:home.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.1.1:7000;branch=z9hG4bKrreg\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=r1\r\nTo: <sip:eve@home.com>\r\n"
+      "Call-ID: reg-eve@10.0.1.1\r\nCSeq: 1 REGISTER\r\nContact: " +
+      contacts + "\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n";
+  const Ipv4Address home = tb.addr[1];
+  Simulator::Schedule(Seconds(0.5), [&from, home, reg]() { from.SendTo(home, reg); });
+}
+
+}  // namespace
+
+// RFC 3261 17.2.1: over a reliable transport an INVITE server transaction
+// that answered non-2xx has no timer G but stays Completed until its ACK
+// (or timer H). All signalling over TCP, Dan's session IM to a user with no
+// binding gets office.com's 480; the hop-by-hop ACKs (Dan to home.com,
+// home.com to office.com) are each absorbed by the transaction they are
+// for, and nothing is dropped but office.com's traced refusal (480). Before, the server transactions ended with
+// the 480, so home.com and office.com took each ACK for the ACK of a 2xx
+// and dropped it as unroutable ("ACK: no numeric next hop").
+TEST(ProxyRules, AckOfNonTwoXxOverTcpIsAbsorbedAtEachHop) {
+  Testbed tb;
+  tb.Record();
+  for (auto ua : {tb.dan, tb.shirley}) ua->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  for (auto p : {tb.home, tb.office}) p->SetAttribute("Transport", EnumValue(SipTransportProtocol::kTcp));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("nobody@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(45);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_EQ(tb.outcomes[0].status, 480);
+  EXPECT_EQ(CountTx(tb, "dan", "ACK", false), 1u);
+  EXPECT_EQ(CountTx(tb, "home", "ACK", false), 1u);
+  EXPECT_EQ(CountTx(tb, "office", "ACK", false), 0u);
+  for (const auto& d : tb.drops)
+    if (d.detail != "480 no binding") ADD_FAILURE() << "drop at node " << d.nodeId << ": " << d.detail;
+  Simulator::Destroy();
+}
+
+// RFC 3261 17.1.3: a response matches the client transaction of its top
+// Via branch and CSeq method. Dan CANCELs his INVITE (InviteTimeout) a few
+// milliseconds before Shirley's 200 would reach him, so the CANCEL and the
+// 200 cross; each CANCEL, Dan's and the proxies', is answered 200 and sent
+// once. Before, a 200 to a CANCEL whose INVITE transaction had already
+// ended (the 2xx ends it) found no transaction: the proxy dropped it ("no
+// Via below ours") and resent its CANCEL until 64*T1.
+class CancelCrossingTwoXx : public ::testing::TestWithParam<int> {};
+
+TEST_P(CancelCrossingTwoXx, EveryCancelIsAnsweredAndSentOnce) {
+  Testbed tb;
+  tb.Record();
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(2)));
+  tb.dan->SetAttribute("InviteTimeout", TimeValue(Seconds(2) + MilliSeconds(GetParam())));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(45);
+  std::size_t cancels = 0;
+  for (const char* node : {"dan", "home", "office"}) {
+    EXPECT_EQ(CountTx(tb, node, "OTHER", true), 0u) << node << " resent its CANCEL";
+    cancels += CountTx(tb, node, "OTHER", false);
+  }
+  EXPECT_GE(cancels, 2u);  // Dan's and at least home.com's: the CANCEL crossed the 200 past Dan
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 0u);
+  Simulator::Destroy();
+}
+
+INSTANTIATE_TEST_SUITE_P(OffsetsMs, CancelCrossingTwoXx, ::testing::Values(5, 10, 15));
+
+// RFC 4320 4.2: a transaction-stateful proxy sends no 408 to a non-INVITE
+// request. Everything sent to Shirley is lost; Dan's MESSAGE fails at his
+// own timer F, 64*T1 after it left, and nothing follows it: home.com and
+// office.com end their transactions unanswered. Before, each proxy's own
+// timer F produced a 408; both reached Dan after he had given up and were
+// dropped there as stray responses.
+TEST(ProxyRules, NoProxySends408ToATimedOutMessage) {
+  Testbed tb;
+  tb.Record();
+  tb.links[2].Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropFirst>(-1)));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kPager); });
+  RunUntil(45);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kTimeout);
+  EXPECT_NEAR(tb.outcomes[0].time, 33.0, 1e-6);
+  for (const char* node : {"home", "office"}) EXPECT_EQ(CountTx(tb, node, "408", false), 0u) << node;
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kStrayResponse), 0u);
+  Simulator::Destroy();
+}
+
+// RFC 3261 16.7 step 10: once a 2xx to a forked INVITE has gone upstream,
+// the proxy CANCELs the branches still pending. Shirley answers at once and
+// her second device only after 5 s: office.com CANCELs the device's branch
+// when it forwards Shirley's 200, the device answers 487 (RFC 3261 9.2),
+// and timer C never runs out. Before, the branch was left ringing until
+// timer C CANCELled it, 180 s later.
+TEST(ProxyRules, TwoXxToAForkedInviteCancelsTheOtherBranch) {
+  Testbed::Options o;
+  o.extraShirleyDevices = 1;
+  Testbed tb(o);
+  tb.Record();
+  tb.devices[0]->SetAttribute("AnswerDelay", TimeValue(Seconds(5)));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  RunUntil(250);
+  double cancelAt = -1;
+  for (const auto& r : tb.TxAfter(0))
+    if (r.node == "office" && r.peer == "dev1" && r.type == "OTHER" && cancelAt < 0) cancelAt = r.time;
+  EXPECT_GT(cancelAt, 1.0);
+  EXPECT_LT(cancelAt, 1.1);
+  EXPECT_EQ(CountTx(tb, "dev1", "487", false), 1u);
+  EXPECT_EQ(CountTx(tb, "dev1", "200", false), 1u);  // to the CANCEL; the INVITE never gets one
+  EXPECT_EQ(tb.office->GetTimerCExpirations(), 0u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+  Simulator::Destroy();
+}
+
+// Shirley's pager IM to eve@home.com, registered with one raw device per
+// entry of `statuses`, which answer it in turn from 2.2 s with those
+// statuses: the outcome of Shirley's IM.
+sipim_test::Outcome OutcomeWhenEveAnswers(const std::vector<int>& statuses) {
+  Testbed tb;
+  tb.Record();
+  std::vector<std::unique_ptr<RawDevice>> devices;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    ports.push_back(static_cast<std::uint16_t>(7000 + i));
+    devices.push_back(std::make_unique<RawDevice>(tb.nodes.Get(0), ports.back()));
+    devices.back()->AnswerAt(2.2 + 0.1 * static_cast<double>(i), "MESSAGE", statuses[i], tb.addr[1]);
+  }
+  RegisterEve(tb, *devices.front(), ports);
+  Simulator::Schedule(Seconds(2), [&]() { tb.shirley->SendIm("eve@home.com", 50, SipImMode::kPager); });
+  RunUntil(10);
+  Simulator::Destroy();
+  EXPECT_EQ(tb.outcomes.size(), 1u);
+  return tb.outcomes.empty() ? sipim_test::Outcome{} : tb.outcomes.front();
+}
+
+// RFC 3261 16.7 step 6: of the final responses to a forked request, a 6xx
+// is chosen over any other. Eve's two devices answer 404 and 603 Decline:
+// Shirley's IM fails 603. Before, the proxy chose the lowest code, 404.
+TEST(ProxyRules, SixXxIsChosenOverOtherFinalResponses) {
+  const sipim_test::Outcome o = OutcomeWhenEveAnswers({404, 603});
+  EXPECT_EQ(o.reason, SipFailReason::kFinalResponse);
+  EXPECT_EQ(o.status, 603);
+}
+
+// RFC 3261 16.7 step 6: a proxy does not pass a 503 upstream (it would
+// say that the proxy itself cannot serve requests); when 503 is the best
+// response it has, it sends 500. Eve's one device answers 503: Shirley's
+// IM fails 500. Before, 503.
+TEST(ProxyRules, A503FromTheOnlyBranchGoesUpstreamAs500) {
+  const sipim_test::Outcome o = OutcomeWhenEveAnswers({503});
+  EXPECT_EQ(o.reason, SipFailReason::kFinalResponse);
+  EXPECT_EQ(o.status, 500);
+}
+
+// RFC 3261 13.3.1: a UAS answers every INVITE. Shirley (AnswerDelay 60 s)
+// opens her media connection to Dan as soon as she has the offer; every
+// TCP segment to Dan is lost, so that connection, her only one, fails after
+// its one SYN (ConnCount 1), her session ends before she has answered, and
+// she answers the INVITE 500: Dan's IM fails 500 within seconds. Before,
+// the INVITE was never answered, and Dan's IM stayed unresolved.
+TEST(ProxyRules, CalleeWhoseSessionEndsBeforeItAnswersAnswers500) {
+  Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(1));
+  Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(MilliSeconds(500)));
+  Testbed tb;
+  tb.Record();
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(60)));
+  tb.links[0].Get(0)->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<DropProtocol>(6)));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
+  RunUntil(40);
+  Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(6));
+  Config::SetDefault("ns3::TcpSocket::ConnTimeout", TimeValue(Seconds(3)));
+  EXPECT_EQ(CountTx(tb, "shirley", "500", false), 1u);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  EXPECT_EQ(tb.outcomes[0].status, 500);
+  EXPECT_LT(tb.outcomes[0].time, 3.0);
+  Simulator::Destroy();
+}
+
+// RFC 3261 16.7 step 5: provisional responses go upstream only while the
+// server transaction is Proceeding. Shirley's session IM to eve@home.com
+// forks to eve's two devices; one answers 200 at 2.2 s, the other rings
+// (180) only at 2.3 s: home.com forwards the 200 and not the 180, which it
+// traces as a drop, and it CANCELs that branch (16.7 step 10). Before, the
+// 180 followed the 200 upstream.
+TEST(ProxyRules, ProvisionalAfterTheFinalResponseIsNotForwarded) {
+  Testbed tb;
+  tb.Record();
+  RawDevice a(tb.nodes.Get(0), 7000), b(tb.nodes.Get(0), 7001);
+  RegisterEve(tb, a, {7000, 7001});
+  Simulator::Schedule(Seconds(2), [&]() { tb.shirley->SendIm("eve@home.com", 50, SipImMode::kSessionStripped); });
+  a.AnswerAt(2.2, "INVITE", 200, tb.addr[1]);
+  b.AnswerAt(2.3, "INVITE", 180, tb.addr[1]);
+  RunUntil(3);
+  EXPECT_EQ(CountTx(tb, "home", "200", false, 2.0), 1u);  // from 2 s: not the REGISTERs'
+  EXPECT_EQ(CountTx(tb, "home", "180", false, 2.0), 0u);
+  std::size_t dropped = 0;
+  for (const auto& d : tb.drops) dropped += d.detail == "provisional response after the final one";
+  EXPECT_EQ(dropped, 1u);
+  std::size_t cancels = 0;  // the CANCEL and its retransmissions (the raw device never answers it)
+  for (const std::string& m : b.got) cancels += m.compare(0, 7, "CANCEL ") == 0;
+  EXPECT_GE(cancels, 1u);
+  EXPECT_EQ(CountTx(tb, "home", "OTHER", false, 2.0), 1u);
+  Simulator::Destroy();
+}
