@@ -109,6 +109,19 @@ struct RawTcp {
   }
 };
 
+// `count` OPTIONS for home.com, each with a 60 kB Via parameter (so that
+// each 200 is as large), sent on `tcp` every 100 ms from 1 s; branches
+// z9hG4bK<prefix><i>.
+void SendLargeOptions(RawTcp& tcp, int count, const std::string& prefix) {
+  const std::string pad(60000, 'a');
+  for (int i = 0; i < count; ++i) {
+    std::string m = Request("OPTIONS", "sip:home.com", std::string(kFields) + "CSeq: 1 OPTIONS\r\n");
+    m.replace(m.find("UDP 10.0.1.1:7000;branch=z9hG4bKraw1"), 36,
+              "TCP 10.0.1.1:7000;branch=z9hG4bK" + prefix + std::to_string(i) + ";pad=" + pad);
+    tcp.SendAt(1.0 + 0.1 * i, m);
+  }
+}
+
 // A MESSAGE over TCP from Dan's node with branch/Call-ID suffix `n`.
 std::string TcpMessage(int n, const std::string& body = "hi") {
   std::string m = Request("MESSAGE", "sip:shirley@10.0.3.2",
@@ -602,19 +615,52 @@ TEST_F(Hostile, ProxyAnswers400ToMalformedMaxForwards) {
 // stayed queued (and any number more would have).
 TEST_F(Hostile, PeerThatDoesNotReadGetsItsConnectionClosed) {
   RawTcp eve(tb.nodes.Get(0), tb.addr[1], /*read=*/false);
-  const std::string pad(60000, 'a');
-  for (int i = 0; i < 100; ++i) {
-    std::string m = Request("OPTIONS", "sip:home.com", std::string(kFields) + "CSeq: 1 OPTIONS\r\n");
-    m.replace(m.find("UDP 10.0.1.1:7000;branch=z9hG4bKraw1"), 36,
-              "TCP 10.0.1.1:7000;branch=z9hG4bKq" + std::to_string(i) + ";pad=" + pad);
-    eve.SendAt(1.0 + 0.1 * i, m);
-  }
+  SendLargeOptions(eve, 100, "q");
+  // The TCP payload home.com puts on the wire from its SIP port (with
+  // retransmissions: an upper bound on what left).
+  std::uint64_t wire = 0;
+  sipim_test::OnTcpTx(tb.nodes.Get(1), [&wire](const TcpHeader& tcp, std::uint32_t payload) {
+    if (tcp.GetSourcePort() == 5060) wire += payload;
+  });
   RunUntil(20);
   std::size_t notSent = 0;
   for (const auto& d : tb.drops) notSent += d.detail.find("send queue full") != std::string::npos;
   // One refusal: the connection (and its queue) is gone after it; ns-3
   // cannot deliver the FIN behind the unread data, so Eve never sees it.
   EXPECT_EQ(notSent, 1u);
+  // Every 200 home.com traced as sent either left on the wire, or is in a
+  // Drop (those still queued when the connection closed), or was inside
+  // TCP's send buffer, which the close discards (at most SndBufSize).
+  // Before, about 72 of 74 (4.3 MB) vanished without a trace.
+  std::uint64_t sent = 0, dropped = 0;
+  for (const auto& r : tb.tx) sent += r.node == "home" && r.type == "200" ? r.bytes : 0;
+  for (const auto& d : tb.drops) dropped += d.nodeId == tb.nodes.Get(1)->GetId() ? d.bytes : 0;
+  TypeId::AttributeInformation sndBuf;
+  ASSERT_TRUE(TcpSocket::GetTypeId().LookupAttributeByName("SndBufSize", &sndBuf));
+  const std::uint64_t buffer = DynamicCast<const UintegerValue>(sndBuf.initialValue)->Get();
+  EXPECT_GT(sent, 1000000u);
+  EXPECT_GE(dropped + wire + buffer, sent);
+}
+
+// A peer that stops reading while its connection's queue is below the
+// 4 MiB cap (ns-3 probes a zero window for ever) no longer holds the
+// connection for the rest of the run: once the queue has made no progress
+// for a whole ConnectionIdleTimeout, home.com closes the connection as
+// failed and traces what it held. Before, the idle check counted the queue
+// as activity and the connection stayed open (1 at 10, 100 and 590 s).
+TEST_F(Hostile, PeerThatStopsReadingBelowTheCapLosesItsConnectionAfterTheIdleTimeout) {
+  tb.home->SetAttribute("ConnectionIdleTimeout", TimeValue(Seconds(5)));
+  RawTcp eve(tb.nodes.Get(0), tb.addr[1], /*read=*/false);
+  SendLargeOptions(eve, 30, "s");
+  std::size_t openAt4 = 0, openAt100 = 0;
+  Simulator::Schedule(Seconds(4), [&]() { openAt4 = tb.home->GetStreamConnections(); });
+  Simulator::Schedule(Seconds(100), [&]() { openAt100 = tb.home->GetStreamConnections(); });
+  RunUntil(110);
+  EXPECT_EQ(openAt4, 1u);
+  EXPECT_EQ(openAt100, 0u);
+  std::size_t traced = 0;
+  for (const auto& d : tb.drops) traced += d.detail.find("still queued when the connection closed") != std::string::npos;
+  EXPECT_EQ(traced, 1u);
 }
 
 // Already handled at a UA: a datagram with more body than Content-Length

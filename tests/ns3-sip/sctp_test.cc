@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <set>
 
+#include "ns3/sip/sip-endpoint.h"
 #include "sctp/sctp-helper.h"
 #include "sctp/sctp-socket-factory.h"
 #include "sctp/sctp-wire.h"
@@ -293,4 +295,51 @@ TEST(Sctp, StreamsAndInterleavingReachTheWire) {
       EXPECT_EQ(streams, std::set<std::uint16_t>{0});
     }
   }
+}
+
+// A TCP and an SCTP connection to one address and port are two
+// connections: messages alternating between the transports reuse them.
+// Before, the connection table's key left out the transport, so each send
+// found the other transport's connection, opened a new one and orphaned
+// the old one (1, 2, 3 ... 10 connections after ten sends).
+TEST(Sctp, TcpAndSctpConnectionsToOnePeerAreKeptApart) {
+  NodeContainer nodes;
+  nodes.Create(2);
+  InternetStackHelper stack;
+  stack.Install(nodes);
+  PointToPointHelper p2p;
+  p2p.SetDeviceAttribute("DataRate", StringValue("10Mbps"));
+  p2p.SetChannelAttribute("Delay", StringValue("5ms"));
+  NetDeviceContainer devs = p2p.Install(nodes);
+  Ipv4AddressHelper addresses;
+  addresses.SetBase("10.9.0.0", "255.255.255.0");
+  Ipv4InterfaceContainer ifs = addresses.Assign(devs);
+  SctpHelper().Install(nodes);
+  auto a = std::make_unique<sipns3::SipEndpoint>(nodes.Get(0), nullptr);
+  auto b = std::make_unique<sipns3::SipEndpoint>(nodes.Get(1), nullptr);
+  std::string err;
+  ASSERT_TRUE(a->Start(5060, true, &err)) << err;
+  ASSERT_TRUE(b->Start(5060, true, &err)) << err;
+  int received = 0;
+  b->SetRxHandler([&](const std::string&, const sipim::sip::Message&, const sipns3::RxMeta&) { ++received; });
+  const std::string msg =
+      "OPTIONS sip:x@10.9.0.2 SIP/2.0\r\nVia: SIP/2.0/TCP 10.9.0.1:5060;branch=z9hG4bKp1\r\nMax-Forwards: 70\r\n"
+      "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: p@x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  std::vector<std::size_t> conns;
+  for (int i = 0; i < 10; ++i)
+    Simulator::Schedule(Seconds(1 + i), [&, i]() {
+      sipns3::Dest d;
+      d.transport = i % 2 ? SipTransportProtocol::kSctp : SipTransportProtocol::kTcp;
+      d.address = ifs.GetAddress(1);
+      d.port = 5060;
+      a->Send(d, msg, SipAttribution{});
+      conns.push_back(a->ConnectionCount());
+    });
+  Simulator::Stop(Seconds(12));
+  Simulator::Run();
+  EXPECT_EQ(received, 10);
+  EXPECT_EQ(conns, (std::vector<std::size_t>{1, 2, 2, 2, 2, 2, 2, 2, 2, 2}));
+  a.reset();
+  b.reset();
+  Simulator::Destroy();
 }

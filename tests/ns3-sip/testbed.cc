@@ -139,6 +139,19 @@ Ipv4Header RemoveLinkAndIpHeaders(Ptr<Packet> c) {
   return ip;
 }
 
+void OnTcpTx(Ptr<Node> node, std::function<void(const TcpHeader&, std::uint32_t)> f) {
+  node->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
+      "Tx", Callback<void, Ptr<const Packet>, Ptr<Ipv4>, uint32_t>([f](Ptr<const Packet> p, Ptr<Ipv4>, uint32_t) {
+        Ptr<Packet> c = p->Copy();
+        Ipv4Header ip;
+        c->RemoveHeader(ip);
+        if (ip.GetProtocol() != 6) return;
+        TcpHeader tcp;
+        c->RemoveHeader(tcp);
+        f(tcp, c->GetSize());
+      }));
+}
+
 void OnIpRx(Ptr<NetDevice> dev, std::uint8_t proto, std::function<void(Ptr<Packet>)> f) {
   dev->TraceConnectWithoutContext(
       "MacRx", Callback<void, Ptr<const Packet>>(([proto, f](Ptr<const Packet> p) {

@@ -128,6 +128,8 @@ class DropFirstWith : public ns3::ErrorModel {
 // device's MacRx and receive error model see it), and the IPv4 header,
 // which it returns.
 ns3::Ipv4Header RemoveLinkAndIpHeaders(ns3::Ptr<ns3::Packet> c);
+// Calls `f` with the header and payload size of every TCP segment `node` sends.
+void OnTcpTx(ns3::Ptr<ns3::Node> node, std::function<void(const ns3::TcpHeader&, std::uint32_t payload)> f);
 // Calls `f` with what follows the IPv4 header in every first fragment of
 // protocol `proto` received on `dev` (MacRx).
 void OnIpRx(ns3::Ptr<ns3::NetDevice> dev, std::uint8_t proto, std::function<void(ns3::Ptr<ns3::Packet>)> f);

@@ -38,16 +38,7 @@ struct OneSynConnects {
 
 // Calls `f` with the header of every TCP segment `node` sends.
 void OnTcpTx(Ptr<Node> node, std::function<void(const TcpHeader&)> f) {
-  node->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
-      "Tx", Callback<void, Ptr<const Packet>, Ptr<Ipv4>, uint32_t>([f](Ptr<const Packet> p, Ptr<Ipv4>, uint32_t) {
-        Ptr<Packet> c = p->Copy();
-        Ipv4Header ip;
-        c->RemoveHeader(ip);
-        if (ip.GetProtocol() != 6) return;
-        TcpHeader tcp;
-        c->RemoveHeader(tcp);
-        f(tcp);
-      }));
+  sipim_test::OnTcpTx(node, [f](const TcpHeader& tcp, std::uint32_t) { f(tcp); });
 }
 
 bool IsSyn(const TcpHeader& tcp) { return (tcp.GetFlags() & TcpHeader::SYN) && !(tcp.GetFlags() & TcpHeader::ACK); }

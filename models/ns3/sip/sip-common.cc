@@ -117,6 +117,12 @@ Dest ReplyDest(const RxMeta& meta, const sipim::sip::Via& top) {
   return Dest{meta.transport, meta.from, static_cast<std::uint16_t>(top.port > 0 ? top.port : 5060), meta.connId};
 }
 
+Dest StatelessReplyDest(const RxMeta& meta, const sipim::sip::Message& request) {
+  sipim::sip::Via top;
+  if (sipim::sip::TopVia(request, &top)) return Dest{meta.transport, meta.from, meta.fromPort, meta.connId};
+  return ReplyDest(meta, top);
+}
+
 std::string OptionsCapabilities(std::string_view allow) {
   std::string out = "Allow: ";
   out += allow;

@@ -42,6 +42,9 @@ std::string Ipv4ToString(Ipv4Address a);
 // once that is gone (an idle close) a new one to the source address at
 // the top Via's sent-by port, where the sender listens.
 Dest ReplyDest(const RxMeta& meta, const sipim::sip::Via& top);
+// The same for a response sent without a transaction: from the request's
+// top Via when it has one, else to the request's source address and port.
+Dest StatelessReplyDest(const RxMeta& meta, const sipim::sip::Message& request);
 
 // RFC 3261 8.2.2.3 / 16.3 step 5: this stack supports no SIP extension, so
 // every option-tag of every `id` field (Require or Proxy-Require) is

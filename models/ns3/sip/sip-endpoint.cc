@@ -105,8 +105,15 @@ void StreamConn::Send(std::string_view bytes, SipAttribution attr) {
     SctpStreamTag tag(static_cast<std::uint16_t>(attr.id % m_streams), m_unordered);
     p->AddPacketTag(tag);
   }
+  if (m_head == m_queue.size()) m_lastProgress = Simulator::Now();  // the wait starts now
   m_queue.push_back(p);
   Flush();
+}
+
+SipAttribution StreamConn::firstQueuedAttr() const {
+  SipAttributionTag tag;
+  if (m_head < m_queue.size() && m_queue[m_head]->FindFirstMatchingByteTag(tag)) return tag.Get();
+  return SipAttribution{};
 }
 
 void StreamConn::SetMessageMode(bool unordered, std::uint16_t streams) {
@@ -155,6 +162,7 @@ void StreamConn::Flush() {
       m_queuedBytes -= avail;
       m_queue[m_head] = p->CreateFragment(avail, p->GetSize() - avail);
     }
+    m_lastProgress = Simulator::Now();
   }
   if (m_head == m_queue.size()) {
     m_queue.clear();
@@ -298,6 +306,9 @@ bool SipEndpoint::HandleAccept(Ptr<Socket> s, const Address& from, SipTransportP
                    " already open from this address (MaxConnectionsPerPeer)",
                meta);
     }
+    // Data the peer sends before it learns of the close gets a reset
+    // (see ResetOnDataAfterClose), not a window that never opens.
+    if (t == SipTransportProtocol::kTcp) s->SetRecvCallback(MakeCallback(&ResetOnDataAfterClose));
     s->Close();
     return true;
   }
@@ -317,7 +328,7 @@ StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Addr
   };
   st.conn->onClosed = [this](StreamConn& c, bool error) { OnStreamClosed(c, error); };
   if (t == SipTransportProtocol::kSctp) st.conn->SetMessageMode(m_sctpUnordered, m_sctpStreams);
-  m_byRemote[Key(peer, peerPort)] = id;
+  m_byRemote[Key(t, peer, peerPort)] = id;
   Touch(id, st);
   return st.conn.get();
 }
@@ -325,7 +336,7 @@ StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Addr
 void SipEndpoint::AddAlias(std::uint64_t connId, Ipv4Address address, std::uint16_t port, bool replace) {
   auto it = m_conns.find(connId);
   if (it == m_conns.end() || it->second.conn->closed()) return;
-  std::uint64_t& slot = m_byRemote[Key(address, port)];
+  std::uint64_t& slot = m_byRemote[Key(it->second.conn->transport(), address, port)];
   if (!replace && slot != 0 && slot != connId) {
     auto other = m_conns.find(slot);
     if (other != m_conns.end() && !other->second.conn->closed()) return;
@@ -367,7 +378,7 @@ bool SipEndpoint::Send(const Dest& dest, std::string_view bytes, SipAttribution 
       conn = it->second.conn.get();
   }
   if (!conn) {
-    auto r = m_byRemote.find(Key(dest.address, dest.port));
+    auto r = m_byRemote.find(Key(dest.transport, dest.address, dest.port));
     if (r != m_byRemote.end()) {
       auto it = m_conns.find(r->second);
       if (it != m_conns.end() && !it->second.conn->closed() &&
@@ -462,6 +473,17 @@ void SipEndpoint::CheckIdle(std::uint64_t id) {
   ConnState& st = it->second;
   StreamConn& c = *st.conn;
   const Time due = st.lastUse + m_idleTimeout;
+  if (c.queuedBytes() > 0 && Simulator::Now() >= c.lastSendProgress() + m_idleTimeout) {
+    // The peer has taken nothing for a whole idle period (a zero window
+    // that ns-3 probes for ever): the connection and its queue would be
+    // held for the rest of the run. Closed as failed; OnStreamClosed
+    // traces what it held.
+    NS_LOG_WARN("connection " << id << " to " << c.peer() << ":" << c.peerPort() << ": the peer has read nothing for "
+                              << m_idleTimeout.GetSeconds() << " s; closed");
+    c.Close();
+    OnStreamClosed(c, true);
+    return;
+  }
   if (Simulator::Now() < due || c.queuedBytes() > 0 || st.framer.buffered() > 0 || (m_inUse && m_inUse(c))) {
     // Used since (or still sending, a message half in, or a transaction
     // waiting on it): not idle.
@@ -594,6 +616,14 @@ void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
     auto n = m_acceptedFrom.find(c.peer().Get());
     if (n != m_acceptedFrom.end() && --n->second == 0) m_acceptedFrom.erase(n);
   }
+  if (c.connected() && c.queuedBytes() > 0) {
+    // Messages the socket never took are lost with the connection; a
+    // response or an ACK among them has no transaction to fail.
+    TraceDrop(c, SipDropReason::kUnexpected, c.queuedBytes(),
+              "not sent: " + std::to_string(c.queuedMessages()) +
+                  " message(s) still queued when the connection closed (attributed to the first)",
+              c.firstQueuedAttr());
+  }
   if (error && !c.connected() && c.sentMessages() > 0) {
     // Every byte given to a connection that never came up is lost, not
     // only the requests whose transactions the owner fails below (a
@@ -616,7 +646,7 @@ void SipEndpoint::OnStreamClosed(StreamConn& c, bool error) {
 bool SipEndpoint::Carries(const StreamConn& c, const Dest& dest) const {
   if (dest.transport != c.transport()) return false;
   if (dest.connId == c.id() || (dest.address == c.peer() && dest.port == c.peerPort())) return true;
-  auto r = m_byRemote.find(Key(dest.address, dest.port));
+  auto r = m_byRemote.find(Key(dest.transport, dest.address, dest.port));
   return r != m_byRemote.end() && r->second == c.id();
 }
 

@@ -70,8 +70,16 @@ class StreamConn {
   // Byte-stream users (session media) leave it off.
   void SetMessageMode(bool unordered, std::uint16_t streams = 1);
   bool messageMode() const { return m_messageMode; }
-  // Bytes queued here that the socket has not taken yet.
+  // Bytes queued here that the socket has not taken yet, in how many
+  // messages (a message partly taken counts), and what the first of them
+  // belonged to.
   std::size_t queuedBytes() const { return m_queuedBytes; }
+  std::size_t queuedMessages() const { return m_queue.size() - m_head; }
+  SipAttribution firstQueuedAttr() const;
+  // When the socket last took bytes from the queue, or the queue was
+  // last empty: a queue that makes no progress for long means the peer
+  // has stopped reading.
+  Time lastSendProgress() const { return m_lastProgress; }
   // Messages and bytes handed to Send so far: if the connection never
   // comes up, none of them reached the peer.
   std::uint64_t sentMessages() const { return m_sentMessages; }
@@ -118,6 +126,7 @@ class StreamConn {
   std::uint64_t m_sentBytes = 0;
   SipAttribution m_firstAttr;
   std::uint64_t m_otherAttrMessages = 0;
+  Time m_lastProgress;
 };
 
 // Where a received message came from.
@@ -260,8 +269,10 @@ class SipEndpoint {
   void GiveBack(std::string&& bytes);
   static constexpr std::size_t kSpareBuffers = 4;
   static constexpr std::size_t kSpareCapacity = 4096;
-  static std::uint64_t Key(Ipv4Address a, std::uint16_t port) {
-    return (static_cast<std::uint64_t>(a.Get()) << 16) | port;
+  // A TCP and an SCTP connection to one address and port are different
+  // connections: the transport is part of the key.
+  static std::uint64_t Key(SipTransportProtocol t, Ipv4Address a, std::uint16_t port) {
+    return (static_cast<std::uint64_t>(t) << 48) | (static_cast<std::uint64_t>(a.Get()) << 16) | port;
   }
 
   Ptr<Node> m_node;

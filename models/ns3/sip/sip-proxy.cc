@@ -184,8 +184,8 @@ struct SipProxy::Impl {
     sip::ResponseSpec spec;
     spec.status = status;
     if (sip::BuildResponse(req, spec, &out)) return;  // cannot even answer: already dropped
-    Dest d{meta.transport, meta.from, meta.fromPort, meta.connId};
-    SendRaw(d, out, attr, SipMsgType::kResponse, static_cast<std::uint16_t>(status), false);
+    SendRaw(sipns3::StatelessReplyDest(meta, req), out, attr, SipMsgType::kResponse,
+            static_cast<std::uint16_t>(status), false);
   }
 
   void Respond(ServerTxn* t, const sip::Message& req, int status, std::string_view toTag = {},

@@ -530,8 +530,8 @@ struct SipUserAgent::Impl {
     sip::ResponseSpec spec;
     spec.status = status;
     if (sip::BuildResponse(req, spec, &out)) return false;
-    return SendSip(Dest{meta.transport, meta.from, meta.fromPort, meta.connId}, out, attr,
-                   SipMsgType::kResponse, static_cast<std::uint16_t>(status), false);
+    return SendSip(sipns3::StatelessReplyDest(meta, req), out, attr, SipMsgType::kResponse,
+                   static_cast<std::uint16_t>(status), false);
   }
 
   // `m_top` holds the top Via OnSip just parsed (no second parse).
