@@ -1423,6 +1423,24 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
                           Ptr<NetDevice> incomingDevice)
 {
     Ptr<SctpSocket> self = this; // app callbacks may drop their reference
+    // Application callbacks run from here (send, receive, connect) may Send:
+    // that only queues, and the TrySend at the end of the packet sends it,
+    // after every chunk is processed and within one Max.Burst (§6.1).
+    struct InReceive
+    {
+        bool& flag;
+        bool saved;
+        explicit InReceive(bool& f)
+            : flag(f),
+              saved(f)
+        {
+            flag = true;
+        }
+        ~InReceive()
+        {
+            flag = saved;
+        }
+    } inReceive(m_inReceive);
     if (raw)
     {
         m_rxRaw = raw; // a forked child is handed its parent's packet instead
@@ -1618,6 +1636,18 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
     {
         m_newDataForApp = false;
         NotifyDataRecv();
+    }
+    if (m_sendSpaceOpened)
+    {
+        // Told only now, not from inside SACK or SHUTDOWN processing: the
+        // application's Send must see the packet's gap blocks, a_rwnd, miss
+        // indications and any fast-recovery cwnd cut already applied
+        // (§6.2.1, §7.2.4), and the state a SHUTDOWN set (§9.2).
+        m_sendSpaceOpened = false;
+        if (m_connected)
+        {
+            NotifySend(GetTxAvailable());
+        }
     }
     TrySend();
 }
@@ -2117,9 +2147,9 @@ SctpSocket::ProcessCumAck(uint32_t cum,
     }
     m_cumAck = cum;
     m_txBufBytes -= freed;
-    if (freed && m_connected)
+    if (freed)
     {
-        NotifySend(GetTxAvailable());
+        m_sendSpaceOpened = true; // NotifySend at the end of the packet (ReceivePacket)
     }
 }
 
@@ -3831,6 +3861,15 @@ SctpSocket::HandleShutdown(const ChunkView& c)
     {
         return;
     }
+    // §9.2: on SHUTDOWN the endpoint enters SHUTDOWN-RECEIVED and MUST NOT
+    // accept new data from its user: enter it before the cumulative ack
+    // below frees buffer space, so that nothing can be queued after the
+    // SHUTDOWN arrived.
+    if (m_state == SCTP_ESTABLISHED || m_state == SCTP_SHUTDOWN_PENDING)
+    {
+        SetState(SCTP_SHUTDOWN_RECEIVED);
+        m_shutdownSend = true;
+    }
     if (CanSendData() && !TsnLt(cum, m_cumAck))
     {
         uint32_t bytes = 0;
@@ -3857,14 +3896,9 @@ SctpSocket::HandleShutdown(const ChunkView& c)
     }
     switch (m_state)
     {
-    case SCTP_ESTABLISHED:
-    case SCTP_SHUTDOWN_PENDING:
-        SetState(SCTP_SHUTDOWN_RECEIVED);
-        m_shutdownSend = true;
-        CheckShutdown();
-        break;
     case SCTP_SHUTDOWN_RECEIVED:
-        CheckShutdown(); // the peer's SHUTDOWN may acknowledge our last data
+        // Just entered, or a repeated SHUTDOWN: it may acknowledge our last data.
+        CheckShutdown();
         break;
     case SCTP_SHUTDOWN_SENT:
         // Both sides closing (§9.2): answer with SHUTDOWN ACK.
@@ -4167,9 +4201,9 @@ SctpSocket::Send(Ptr<Packet> p, uint32_t)
     {
         ScheduleRoundRobin();
     }
-    if (CanSendData())
+    if (CanSendData() && !m_inReceive)
     {
-        TrySend();
+        TrySend(); // from a callback during ReceivePacket: its final TrySend sends
     }
     return int(size);
 }

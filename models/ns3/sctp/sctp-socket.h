@@ -773,6 +773,12 @@ class SctpSocket : public Socket
     EventId m_sackTimer;
     uint32_t m_lastAdvertisedRwnd = 0;
     bool m_newDataForApp = false;
+    // A cumulative ack freed send-buffer space during the packet being
+    // processed: the send callback runs once, at the end of that packet.
+    bool m_sendSpaceOpened = false;
+    // True while ReceivePacket runs: a Send from an application callback
+    // only queues; the packet's one TrySend at the end sends it.
+    bool m_inReceive = false;
 
     Stats m_stats;
     Time m_lastRttSample; // the previous RTT sample, for the RTT trace

@@ -1,0 +1,185 @@
+// Sender rules of RFC 9260 pinned after a review of SACK processing, fast
+// recovery, reneging and heartbeats: each test fails on the code before its
+// fix (the commit that added it says how that was checked).
+#include "sctp_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <random>
+
+using namespace ns3;
+using namespace sipim_test;
+
+namespace
+{
+
+class SctpSenderRules : public ::testing::Test
+{
+  protected:
+    void TearDown() override
+    {
+        Simulator::Destroy();
+        Config::Reset();
+    }
+};
+
+/// The chunks of an SCTP packet the socket sent or received (Tx / Rx trace).
+sctp::PacketView
+Parse(Ptr<const Packet> p, std::vector<uint8_t>& bytes)
+{
+    bytes.resize(p->GetSize());
+    p->CopyData(bytes.data(), uint32_t(bytes.size()));
+    sctp::PacketView v;
+    sctp::ParsePacket(bytes.data(), bytes.size(), v, false);
+    return v;
+}
+
+/// What the wire says is outstanding: DATA bytes sent (Tx trace) and not yet
+/// covered by the cumulative ack or a gap block of a SACK received (Rx trace).
+struct WireOutstanding
+{
+    std::map<uint32_t, uint32_t> bytes; // TSN -> payload length
+
+    void Sent(const sctp::PacketView& v)
+    {
+        for (const auto& c : v.chunks)
+        {
+            sctp::DataChunk d;
+            if (c.type == sctp::CHUNK_DATA && sctp::DecodeData(c, d).Ok())
+            {
+                bytes[d.tsn] = uint32_t(d.payloadLen);
+            }
+        }
+    }
+    void Received(const sctp::PacketView& v)
+    {
+        for (const auto& c : v.chunks)
+        {
+            sctp::SackChunk s;
+            if (c.type != sctp::CHUNK_SACK || !sctp::DecodeSack(c, s).Ok())
+            {
+                continue;
+            }
+            for (auto it = bytes.begin(); it != bytes.end();)
+            {
+                bool acked = sctp::TsnLe(it->first, s.cumTsnAck);
+                for (const auto& [start, end] : s.gaps)
+                {
+                    acked = acked || (sctp::TsnLe(s.cumTsnAck + start, it->first) &&
+                                      sctp::TsnLe(it->first, s.cumTsnAck + end));
+                }
+                it = acked ? bytes.erase(it) : std::next(it);
+            }
+        }
+    }
+    uint32_t Total() const
+    {
+        uint32_t t = 0;
+        for (const auto& kv : bytes)
+        {
+            t += kv.second;
+        }
+        return t;
+    }
+};
+
+} // namespace
+
+// Proves the send callback runs only after the whole SACK is processed
+// (§6.2.1, §7.2.4): a sender that refills its buffer from the callback, as
+// BulkSendApplication does, never sends while its flight size still counts
+// bytes the SACK being processed had already gap-acknowledged.
+TEST_F(SctpSenderRules, SendCallbackSeesTheWholeSackApplied)
+{
+    Session s("10Mbps", "20ms");
+    // 5 % of the client's DATA packets lost, from a fixed seed.
+    auto rng = std::make_shared<std::mt19937>(7);
+    s.link.toServer->SetPredicate([rng](const SeenPacket& p) {
+        return p.HasChunk(sctp::CHUNK_DATA) && std::uniform_real_distribution<double>(0, 1)(*rng) < 0.05;
+    });
+    struct Check
+    {
+        WireOutstanding wire;
+        SctpSocket* sock = nullptr;
+        uint32_t txChecks = 0;
+        uint32_t violations = 0;
+        uint32_t worst = 0;
+        uint32_t sent = 0;
+    } ck;
+    auto fill = [&ck](Ptr<Socket> so, uint32_t) {
+        while (so->GetTxAvailable() >= 1448 && so->Send(Pattern(1448, ck.sent)) == 1448)
+        {
+            ++ck.sent;
+        }
+    };
+    Simulator::Schedule(Seconds(0.2), [&] {
+        ck.sock = PeekPointer(s.client.sock);
+        s.client.sock->TraceConnectWithoutContext(
+            "Tx", MakeCallback(+[](Check* ck, Ptr<const Packet> p, Ptr<const SctpSocket>) {
+                      std::vector<uint8_t> b;
+                      ck->wire.Sent(Parse(p, b));
+                      ++ck->txChecks;
+                      uint32_t flight = ck->sock->GetPrimaryPath().flightSize;
+                      uint32_t onWire = ck->wire.Total();
+                      if (flight > onWire)
+                      {
+                          ++ck->violations;
+                          ck->worst = std::max(ck->worst, flight - onWire);
+                      }
+                  }).Bind(&ck));
+        s.client.sock->TraceConnectWithoutContext(
+            "Rx", MakeCallback(+[](Check* ck, Ptr<const Packet> p, Ptr<const SctpSocket>) {
+                      std::vector<uint8_t> b;
+                      ck->wire.Received(Parse(p, b));
+                  }).Bind(&ck));
+        s.client.sock->SetSendCallback(Callback<void, Ptr<Socket>, uint32_t>(fill));
+        fill(s.client.sock, 0);
+    });
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+    EXPECT_GT(s.client.sock->GetStats().fastRetransmissions, 20u); // loss recovery was exercised
+    EXPECT_GT(ck.txChecks, 1000u);
+    EXPECT_EQ(ck.violations, 0u) << "flight size above the wire's outstanding bytes by up to " << ck.worst;
+    EXPECT_GT(s.sink.got.size(), 1000u);
+}
+
+// Proves §9.2: once a SHUTDOWN has arrived no new user data is accepted, even
+// from the send callback that the SHUTDOWN's cumulative ack triggers.
+TEST_F(SctpSenderRules, NoSendAcceptedAfterShutdownArrived)
+{
+    Session s;
+    struct Seen
+    {
+        int calls = 0;
+        int accepted = 0;
+        Socket::SocketErrno err = Socket::ERROR_NOTERROR;
+    } seen;
+    auto onSpace = [&seen](Ptr<Socket> so, uint32_t) {
+        ++seen.calls;
+        if (so->Send(Pattern(100, 99)) >= 0)
+        {
+            ++seen.accepted;
+        }
+        else
+        {
+            seen.err = so->GetErrno();
+        }
+    };
+    Simulator::Schedule(Seconds(0.2), [&] {
+        s.client.sock->SetSendCallback(Callback<void, Ptr<Socket>, uint32_t>(onSpace));
+        s.client.sock->Send(Pattern(100, 0));
+    });
+    // The server closes while its SACK for that message is still delayed, so
+    // that its SHUTDOWN's cumulative TSN is what acknowledges the message.
+    Simulator::Schedule(Seconds(0.3), [&] { s.sink.conn->Close(); });
+    Simulator::Stop(Seconds(3));
+    Simulator::Run();
+    EXPECT_EQ(seen.calls, 1); // told once that the buffer emptied
+    EXPECT_EQ(seen.accepted, 0);
+    EXPECT_EQ(seen.err, Socket::ERROR_SHUTDOWN);
+    EXPECT_EQ(s.sink.got.size(), 1u);
+    EXPECT_TRUE(s.client.normalClose);
+    EXPECT_TRUE(s.sink.normalClose);
+}
