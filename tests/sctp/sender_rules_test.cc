@@ -7,7 +7,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
 
 using namespace ns3;
 using namespace sipim_test;
@@ -36,6 +38,31 @@ Parse(Ptr<const Packet> p, std::vector<uint8_t>& bytes)
     return v;
 }
 
+/// Queues `count` messages of `size` bytes, Pattern(size, 0), (size, 1) ...
+void
+QueuePatterns(Ptr<SctpSocket> sock, uint32_t count, uint32_t size)
+{
+    for (uint32_t i = 0; i < count; ++i)
+    {
+        ASSERT_EQ(sock->Send(Pattern(size, i)), int(size));
+    }
+}
+
+/// Calls f with each DATA chunk of the packet.
+template <class F>
+void
+ForEachData(const sctp::PacketView& v, F f)
+{
+    for (const auto& c : v.chunks)
+    {
+        sctp::DataChunk d;
+        if (c.type == sctp::CHUNK_DATA && sctp::DecodeData(c, d).Ok())
+        {
+            f(d);
+        }
+    }
+}
+
 /// What the wire says is outstanding: DATA bytes sent (Tx trace) and not yet
 /// covered by the cumulative ack or a gap block of a SACK received (Rx trace).
 struct WireOutstanding
@@ -44,14 +71,7 @@ struct WireOutstanding
 
     void Sent(const sctp::PacketView& v)
     {
-        for (const auto& c : v.chunks)
-        {
-            sctp::DataChunk d;
-            if (c.type == sctp::CHUNK_DATA && sctp::DecodeData(c, d).Ok())
-            {
-                bytes[d.tsn] = uint32_t(d.payloadLen);
-            }
-        }
+        ForEachData(v, [this](const sctp::DataChunk& d) { bytes[d.tsn] = uint32_t(d.payloadLen); });
     }
     void Received(const sctp::PacketView& v)
     {
@@ -182,4 +202,66 @@ TEST_F(SctpSenderRules, NoSendAcceptedAfterShutdownArrived)
     EXPECT_EQ(s.sink.got.size(), 1u);
     EXPECT_TRUE(s.client.normalClose);
     EXPECT_TRUE(s.sink.normalClose);
+}
+
+// Proves §7.2.4 step 3: only the first fast retransmission on entering fast
+// recovery may ignore cwnd; a second loss marked while already in fast
+// recovery waits for cwnd like any other packet.
+TEST_F(SctpSenderRules, OnlyTheFastRecoveryEntryIgnoresCwnd)
+{
+    Config::SetDefault("ns3::SctpSocket::SndBufSize", UintegerValue(1000000));
+    Session s;
+    // The first transmissions of the 41st and the 47th chunk are lost: the
+    // second is marked for fast retransmission during the first's recovery.
+    auto firstTsn = std::make_shared<std::optional<uint32_t>>();
+    auto dropped = std::make_shared<std::set<uint32_t>>();
+    s.link.toServer->SetPredicate([firstTsn, dropped](const SeenPacket& p) {
+        for (uint32_t t : p.Tsns())
+        {
+            if (!*firstTsn)
+            {
+                *firstTsn = t;
+            }
+            uint32_t k = t - **firstTsn;
+            if ((k == 40 || k == 46) && dropped->insert(k).second)
+            {
+                return true;
+            }
+        }
+        return false;
+    });
+    struct Count
+    {
+        SctpSocket* sock = nullptr;
+        uint32_t entries = 0;       // fast recovery entered
+        uint32_t overCwnd = 0;      // DATA packets sent in fast recovery with flight >= cwnd before them
+        bool wasInRecovery = false;
+    } n;
+    Simulator::Schedule(Seconds(0.2), [&] {
+        n.sock = PeekPointer(s.client.sock);
+        s.client.sock->TraceConnectWithoutContext(
+            "Tx", MakeCallback(+[](Count* n, Ptr<const Packet> p, Ptr<const SctpSocket>) {
+                      std::vector<uint8_t> b;
+                      sctp::PacketView v = Parse(p, b);
+                      uint32_t data = 0;
+                      ForEachData(v, [&data](const sctp::DataChunk& d) { data += uint32_t(d.payloadLen); });
+                      bool fr = n->sock->InFastRecovery();
+                      n->entries += fr && !n->wasInRecovery;
+                      n->wasInRecovery = fr;
+                      const SctpPath& path = n->sock->GetPrimaryPath();
+                      if (fr && data && path.flightSize - data >= path.cwnd)
+                      {
+                          ++n->overCwnd;
+                      }
+                  }).Bind(&n));
+        QueuePatterns(s.client.sock, 200, 1452);
+    });
+    Simulator::Stop(Seconds(5));
+    Simulator::Run();
+    ASSERT_EQ(s.sink.got.size(), 200u);
+    EXPECT_EQ(dropped->size(), 2u);
+    EXPECT_EQ(s.client.sock->GetStats().fastRetransmissions, 2u);
+    EXPECT_EQ(s.client.sock->GetStats().t3Expirations, 0u);
+    EXPECT_EQ(n.entries, 1u); // both losses repaired in one fast recovery
+    EXPECT_LE(n.overCwnd, 1u);  // only the entry's fast retransmission went over cwnd
 }

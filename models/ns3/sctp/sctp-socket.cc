@@ -2300,8 +2300,11 @@ SctpSocket::HandleSack(const ChunkView& c)
                         p.partialBytesAcked = 0;
                     }
                 }
+                // §7.2.4 step 3: "If not in Fast Recovery", one packet of the
+                // marked chunks may ignore cwnd: only on entering it. Chunks
+                // marked later in the same recovery wait for cwnd.
+                m_fastRtxPending = true;
             }
-            m_fastRtxPending = true;
         }
     }
 
