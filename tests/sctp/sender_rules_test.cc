@@ -265,3 +265,54 @@ TEST_F(SctpSenderRules, OnlyTheFastRecoveryEntryIgnoresCwnd)
     EXPECT_EQ(n.entries, 1u); // both losses repaired in one fast recovery
     EXPECT_LE(n.overCwnd, 1u);  // only the entry's fast retransmission went over cwnd
 }
+
+// Proves §6.2.1 D iv / §6.3.2 R4 on reneging: chunks gap-acked and then
+// missing from a later SACK are outstanding again (in flight, T3-rtx
+// running), and gap-acked once more they are not credited a second time.
+TEST_F(SctpSenderRules, RenegedChunksOutstandingAgainAndCreditedOnce)
+{
+    // Congestion avoidance from the start, so each SACK's newly acked
+    // bytes show in partial_bytes_acked (§7.2.2).
+    Config::SetDefault("ns3::SctpSocket::InitialSsthresh", UintegerValue(1480));
+    Session s;
+    // The server never gets the DATA: the SACKs are the test's own.
+    s.link.toServer->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_DATA); });
+    std::vector<uint32_t> tsns;
+    Simulator::Schedule(Seconds(0.2), [&] {
+        QueuePatterns(s.client.sock, 3, 1000); // one chunk per packet, all within the initial cwnd
+    });
+    auto sack = [&](uint32_t cum, std::vector<std::pair<uint16_t, uint16_t>> gaps) {
+        const SeenPacket& initAck = s.link.toClient->seen.at(0); // its tag and port are the client's
+        sctp::PacketBuilder b;
+        b.Begin(5000, initAck.view.dstPort, initAck.view.vtag);
+        b.AddSack(cum, 131072, gaps, {});
+        InjectBytes(s.link, 1, 0, b.Finish());
+    };
+    Simulator::Stop(Seconds(0.25));
+    Simulator::Run();
+    for (const SeenPacket& p : s.link.toServer->seen)
+    {
+        for (uint32_t t : p.Tsns())
+        {
+            tsns.push_back(t);
+        }
+    }
+    ASSERT_EQ(tsns.size(), 3u);
+    const uint32_t t0 = tsns[0];
+    const SctpPath& path = s.client.sock->GetPrimaryPath();
+    ASSERT_EQ(path.flightSize, 3000u);
+    ASSERT_GT(path.cwnd, path.ssthresh);
+
+    sack(t0 - 1, {{2, 3}}); // T0+1 and T0+2 arrived, T0 not
+    EXPECT_EQ(path.flightSize, 1000u);
+    EXPECT_EQ(path.partialBytesAcked, 2000u);
+
+    sack(t0, {}); // T0 arrived; T0+1 and T0+2 reneged
+    EXPECT_EQ(path.partialBytesAcked, 3000u);
+    EXPECT_EQ(path.flightSize, 2000u);     // outstanding again
+    EXPECT_TRUE(path.t3Rtx.IsRunning());   // R4: T3-rtx for their path
+
+    sack(t0, {{1, 2}}); // T0+1 and T0+2 acknowledged again
+    EXPECT_EQ(path.flightSize, 0u);
+    EXPECT_EQ(path.partialBytesAcked, 3000u); // no second credit
+}

@@ -2121,7 +2121,9 @@ SctpSocket::ProcessCumAck(uint32_t cum,
     {
         OutChunk& ch = m_outQueue.front();
         SctpPath& cp = PathAt(ch.path);
-        if (!ch.gapAcked && !ch.abandoned) // RFC 3758 A2: no cwnd credit
+        // RFC 3758 A2: no cwnd credit for an abandoned chunk; none for a
+        // reneged one either, credited when first gap-acked (§6.2.1 D iv).
+        if (!ch.gapAcked && !ch.abandoned && !ch.reneged)
         {
             bytesNewlyAcked += ch.len;
             cp.ackedNow += ch.len;
@@ -2195,6 +2197,7 @@ SctpSocket::HandleSack(const ChunkView& c)
     size_t block = 0;
     uint32_t highestReported = 0;
     bool anyGap = false;
+    uint32_t renegedPaths = 0; // bit i: a chunk sent on path i was reneged
     for (size_t i = 0; i < m_nextUnsent; ++i)
     {
         OutChunk& ch = m_outQueue[i];
@@ -2209,9 +2212,13 @@ SctpSocket::HandleSack(const ChunkView& c)
         {
             highestReported = ch.tsn;
             anyGap = true;
-            if (!ch.gapAcked && ch.abandoned)
+            if (!ch.gapAcked && (ch.abandoned || ch.reneged))
             {
-                ch.gapAcked = true; // arrived after all; A2: no cwnd credit
+                // Arrived after all (A2: no cwnd credit), or acknowledged
+                // again after reneging: its bytes, its HTNA and its RTT
+                // sample were counted when it was first gap-acked.
+                ch.gapAcked = true;
+                Settle(ch, PathAt(ch.path));
             }
             else if (!ch.gapAcked)
             {
@@ -2231,8 +2238,19 @@ SctpSocket::HandleSack(const ChunkView& c)
         }
         else if (ch.gapAcked)
         {
-            // Renege (§6.2.1 D iv): the peer dropped it; T3 will resend it.
+            // Renege (§6.2.1 D iv): the peer dropped it. It is outstanding
+            // again: back in its path's flight size (counted against cwnd
+            // and rwnd until acknowledged or marked lost by T3), and T3-rtx
+            // started for that path if not running (§6.3.2 R4), so that it
+            // is resent even if nothing else is outstanding there.
             ch.gapAcked = false;
+            if (!ch.abandoned)
+            {
+                ch.reneged = true;
+                ch.inFlight = true;
+                PathAt(ch.path).flightSize += ch.len;
+                renegedPaths |= 1u << ch.path;
+            }
         }
     }
 
@@ -2357,6 +2375,10 @@ SctpSocket::HandleSack(const ChunkView& c)
         else if (cumAdvanced)
         {
             RestartT3(i);
+        }
+        else if (renegedPaths & (1u << i))
+        {
+            StartT3IfIdle(i); // §6.3.2 R4
         }
     }
     if (m_prsctp)

@@ -291,6 +291,9 @@ class SctpSocket : public Socket
         bool fastRtx : 1;       // marked by fast retransmit (may skip cwnd once)
         bool wasFastRetransmitted : 1;
         bool abandoned : 1; // PR-SCTP: given up (RFC 3758 §3.4)
+        // Gap-acked, then missing from a later SACK (§6.2.1 D iv): its bytes
+        // were credited once already and are not counted as newly acked again.
+        bool reneged : 1;
         // The path it was last sent on (0: primary).
         uint8_t path = 0;
         uint32_t missIndications = 0;
@@ -303,7 +306,8 @@ class SctpSocket : public Socket
               markedRtx(false),
               fastRtx(false),
               wasFastRetransmitted(false),
-              abandoned(false)
+              abandoned(false),
+              reneged(false)
         {
         }
     };
