@@ -316,3 +316,50 @@ TEST_F(SctpSenderRules, RenegedChunksOutstandingAgainAndCreditedOnce)
     EXPECT_EQ(path.flightSize, 0u);
     EXPECT_EQ(path.partialBytesAcked, 3000u); // no second credit
 }
+
+// Proves §3.3.4's 16-bit gap block offsets are clamped: a run of TSNs held
+// above the cumulative TSN that goes past cum + 0xFFFF is reported up to
+// offset 0xFFFF, not with its end offset wrapped around.
+TEST_F(SctpSenderRules, GapBlockEndClampedToOffset0xFFFF)
+{
+    Session s;
+    // The server's SACKs are the test's to read; the client never sees them.
+    s.link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_SACK); });
+    Simulator::Stop(Seconds(0.2));
+    Simulator::Run();
+    ASSERT_EQ(s.sink.conn->GetState(), SCTP_ESTABLISHED);
+    const SeenPacket& init = s.link.toServer->seen.at(0);
+    sctp::InitChunk ic;
+    ASSERT_TRUE(sctp::DecodeInit(init.view.chunks.at(0), ic).Ok());
+    const SeenPacket& echo = s.link.toServer->seen.at(1); // its tag is the server's
+    // As the client: TSNs initial+1 .. initial+65540 (initial itself missing),
+    // one byte each, 72 chunks per packet.
+    const uint32_t first = ic.initialTsn + 1;
+    const uint32_t count = 65540;
+    const uint8_t byte = 0x5A;
+    for (uint32_t t = first; t < first + count;)
+    {
+        sctp::PacketBuilder b;
+        b.Begin(init.view.srcPort, 5000, echo.view.vtag);
+        for (uint32_t k = 0; k < 72 && t < first + count; ++k, ++t)
+        {
+            b.AddData(sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END | sctp::DATA_FLAG_UNORDERED, t, 0, 0, 0, &byte, 1);
+        }
+        InjectBytes(s.link, 0, 1, b.Finish());
+    }
+    Simulator::Stop(Seconds(0.3));
+    Simulator::Run();
+    EXPECT_EQ(s.sink.got.size(), count);
+    const SeenPacket* last = nullptr;
+    for (const SeenPacket& p : s.link.toClient->seen)
+    {
+        last = p.HasChunk(sctp::CHUNK_SACK) ? &p : last;
+    }
+    ASSERT_NE(last, nullptr);
+    sctp::SackChunk sk;
+    ASSERT_TRUE(sctp::DecodeSack(last->view.chunks.at(0), sk).Ok());
+    EXPECT_EQ(sk.cumTsnAck, ic.initialTsn - 1);
+    ASSERT_EQ(sk.gaps.size(), 1u);
+    EXPECT_EQ(sk.gaps[0].first, 2u);
+    EXPECT_EQ(sk.gaps[0].second, 0xFFFFu);
+}

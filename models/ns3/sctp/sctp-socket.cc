@@ -2048,6 +2048,12 @@ SctpSocket::BuildSack(PacketBuilder& b)
     static thread_local std::vector<std::pair<uint16_t, uint16_t>> gaps;
     gaps.clear();
     size_t maxItems = (m_path.Mtu() - kCommonHeaderSize - kSackHeaderSize) / 4;
+    // Offsets are 16 bits (§3.3.4): a block that starts within reach but
+    // runs past cum + 0xFFFF is reported up to 0xFFFF, not with its end
+    // offset wrapped round to a small number.
+    auto block = [this](uint64_t first, uint64_t last) {
+        gaps.emplace_back(uint16_t(first - m_rxCumExt), uint16_t(std::min<uint64_t>(last - m_rxCumExt, 0xFFFF)));
+    };
     uint64_t start = 0;
     uint64_t prev = 0;
     for (uint64_t t : m_rxAbove)
@@ -2059,7 +2065,7 @@ SctpSocket::BuildSack(PacketBuilder& b)
         }
         if (start)
         {
-            gaps.emplace_back(uint16_t(start - m_rxCumExt), uint16_t(prev - m_rxCumExt));
+            block(start, prev);
         }
         if (t - m_rxCumExt > 0xFFFF || gaps.size() >= maxItems)
         {
@@ -2070,7 +2076,7 @@ SctpSocket::BuildSack(PacketBuilder& b)
     }
     if (start && gaps.size() < maxItems)
     {
-        gaps.emplace_back(uint16_t(start - m_rxCumExt), uint16_t(prev - m_rxCumExt));
+        block(start, prev);
     }
     if (m_dupTsns.size() + gaps.size() > maxItems)
     {
