@@ -363,3 +363,40 @@ TEST_F(SctpSenderRules, GapBlockEndClampedToOffset0xFFFF)
     EXPECT_EQ(sk.gaps[0].first, 2u);
     EXPECT_EQ(sk.gaps[0].second, 0xFFFFu);
 }
+
+// Proves §8.3: a HEARTBEAT not acknowledged within one RTO counts as an
+// error (and doubles the path's RTO) then, not when the next HEARTBEAT is
+// due HB.interval + RTO later.
+TEST_F(SctpSenderRules, UnansweredHeartbeatCountsAfterOneRto)
+{
+    Config::SetDefault("ns3::SctpSocket::HeartbeatInterval", TimeValue(Seconds(5)));
+    Session s;
+    s.link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_HEARTBEAT_ACK); });
+    std::vector<Time> hb;
+    std::vector<std::pair<Time, Time>> rtos; // (when, new RTO)
+    Simulator::Schedule(Seconds(0.5), [&] {
+        s.client.sock->TraceConnectWithoutContext(
+            "Tx", MakeCallback(+[](std::vector<Time>* v, Ptr<const Packet> p, Ptr<const SctpSocket>) {
+                      std::vector<uint8_t> b;
+                      sctp::PacketView pv = Parse(p, b);
+                      if (!pv.chunks.empty() && pv.chunks[0].type == sctp::CHUNK_HEARTBEAT)
+                      {
+                          v->push_back(Simulator::Now());
+                      }
+                  }).Bind(&hb));
+        s.client.sock->TraceConnectWithoutContext(
+            "RTO", MakeCallback(+[](std::vector<std::pair<Time, Time>>* v, Time, Time n) {
+                       v->emplace_back(Simulator::Now(), n);
+                   }).Bind(&rtos));
+    });
+    // The first HEARTBEAT goes 5 s + RTO (1 s) +- 50 % after set-up, the
+    // second at least 5.5 s after the first: stop in between.
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+    ASSERT_EQ(hb.size(), 1u);
+    ASSERT_EQ(rtos.size(), 1u);
+    EXPECT_EQ(rtos[0].first, hb[0] + Seconds(1)); // one RTO after it went
+    EXPECT_EQ(rtos[0].second, Seconds(2));        // §8.3 back-off
+    EXPECT_EQ(s.client.sock->GetPrimaryPath().errorCount, 1u);
+    EXPECT_EQ(s.client.sock->GetState(), SCTP_ESTABLISHED);
+}

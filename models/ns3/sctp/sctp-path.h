@@ -55,6 +55,10 @@ struct SctpPath
     EventId hbTimer;
     bool hbOutstanding = false;
     uint32_t hbNonce = 0;
+    // §8.3: one RTO after a HEARTBEAT, if no HEARTBEAT ACK came, it counts
+    // as an error (once: hbErrorCounted); a later ACK still clears the count.
+    EventId hbAckTimer;
+    bool hbErrorCounted = false;
     uint32_t errorCount = 0;
     bool active = true;
     // §5.4: a peer address learnt from an INIT / INIT ACK parameter carries

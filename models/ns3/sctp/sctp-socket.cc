@@ -1333,6 +1333,7 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         {
             p.t3Rtx.Cancel();
             p.hbTimer.Cancel();
+            p.hbAckTimer.Cancel();
         }
         m_outSsn.clear();
         m_outMid.clear();
@@ -2616,6 +2617,7 @@ SctpSocket::SetPeerAddresses(const std::vector<SctpIpAddress>& addresses)
     {
         p.t3Rtx.Cancel();
         p.hbTimer.Cancel();
+        p.hbAckTimer.Cancel();
     }
     m_altPaths.clear();
     m_txPath = 0;
@@ -3707,20 +3709,16 @@ SctpSocket::HeartbeatTimer(size_t i)
     SctpPath& p = PathAt(i);
     if (p.hbOutstanding)
     {
+        // The previous HEARTBEAT is still unanswered and is replaced now (a
+        // late ACK for it no longer matches). Normally one RTO has passed
+        // and it was counted; if not (the next one can be due sooner when
+        // RTO is more than twice HB.interval), it counts now.
         p.hbOutstanding = false;
-        // §8.1: a lost HEARTBEAT counts against the association only on the
-        // path data is using; on the others (and unconfirmed ones) against the path.
-        bool countAssociation = p.confirmed && i == GetDataPathIndex();
-        if (CountError(i, countAssociation))
+        p.hbAckTimer.Cancel();
+        if (!p.hbErrorCounted && HeartbeatUnanswered(i))
         {
             return;
         }
-        // §8.3: exponential back-off of the path's RTO while its HEARTBEATs
-        // go unanswered, as after a T3 expiry (§6.3.3 E2), capped at
-        // RTO.Max. It spaces the next probe (confirmed: HB.interval + RTO,
-        // unconfirmed: RTO) and the path's T3; an RTT from a HEARTBEAT ACK
-        // or a SACK sets it by §6.3.1 again.
-        SetRto(p, std::min(p.rto * 2, m_rtoMax));
     }
     bool idle = !p.confirmed || Simulator::Now() - p.lastDataSent >= m_hbInterval;
     if (idle)
@@ -3742,9 +3740,51 @@ SctpSocket::HeartbeatTimer(size_t i)
             Transmit(m_builder, p);
         }
         p.hbOutstanding = true;
+        p.hbErrorCounted = false;
+        // §8.3: unacknowledged within one RTO, it counts as an error then.
+        // Scheduled before the next HEARTBEAT's timer (StartHeartbeat below),
+        // so when both fall at the same time (unconfirmed probes, RTO
+        // apart) the error is counted first.
+        p.hbAckTimer = Simulator::Schedule(p.rto, &SctpSocket::HeartbeatAckTimeout, this, p.hbNonce);
         ++m_stats.heartbeatsSent;
     }
     StartHeartbeat(i);
+}
+
+void
+SctpSocket::HeartbeatAckTimeout(uint32_t nonce)
+{
+    // By nonce, not path index: SetPrimaryPath may have swapped the paths.
+    for (size_t i = 0; i < GetPathCount(); ++i)
+    {
+        SctpPath& p = PathAt(i);
+        if (p.hbOutstanding && p.hbNonce == nonce && !p.hbErrorCounted)
+        {
+            HeartbeatUnanswered(i);
+            return;
+        }
+    }
+}
+
+bool
+SctpSocket::HeartbeatUnanswered(size_t i)
+{
+    SctpPath& p = PathAt(i);
+    p.hbErrorCounted = true;
+    // §8.1: a lost HEARTBEAT counts against the association only on the
+    // path data is using; on the others (and unconfirmed ones) against the path.
+    bool countAssociation = p.confirmed && i == GetDataPathIndex();
+    if (CountError(i, countAssociation))
+    {
+        return true;
+    }
+    // §8.3: exponential back-off of the path's RTO while its HEARTBEATs
+    // go unanswered, as after a T3 expiry (§6.3.3 E2), capped at
+    // RTO.Max. It spaces the next probe (confirmed: HB.interval + RTO,
+    // unconfirmed: RTO) and the path's T3; an RTT from a HEARTBEAT ACK
+    // or a SACK sets it by §6.3.1 again.
+    SetRto(p, std::min(p.rto * 2, m_rtoMax));
+    return false;
 }
 
 void
@@ -3789,6 +3829,7 @@ SctpSocket::HandleHeartbeatAck(const ChunkView& c)
     }
     SctpPath& p = PathAt(i);
     p.hbOutstanding = false;
+    p.hbAckTimer.Cancel();
     p.errorCount = 0;
     if (!p.confirmed)
     {
@@ -4036,10 +4077,12 @@ SctpSocket::CancelTimers()
     m_sackTimer.Cancel();
     m_path.t3Rtx.Cancel();
     m_path.hbTimer.Cancel();
+    m_path.hbAckTimer.Cancel();
     for (SctpPath& p : m_altPaths)
     {
         p.t3Rtx.Cancel();
         p.hbTimer.Cancel();
+        p.hbAckTimer.Cancel();
     }
 }
 

@@ -619,6 +619,11 @@ class SctpSocket : public Socket
     void StartHeartbeat();
     void StartHeartbeat(size_t i);
     void HeartbeatTimer(size_t i);
+    /// One RTO after the HEARTBEAT with this nonce went (§8.3).
+    void HeartbeatAckTimeout(uint32_t nonce);
+    /// Counts path i's outstanding HEARTBEAT as unanswered (§8.3): an error,
+    /// and its RTO doubled. True if that aborted the association.
+    bool HeartbeatUnanswered(size_t i);
     void HandleHeartbeat(const sctp::ChunkView& c, const SctpIpAddress& src, const SctpIpAddress& dst);
     void HandleHeartbeatAck(const sctp::ChunkView& c);
     void CheckShutdown();
