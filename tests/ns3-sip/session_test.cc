@@ -1,6 +1,9 @@
 // Session mode: the stripped MESSAGE and MSRP bytes, connection set-up.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <vector>
+
 #include "msrp/msrp.h"
 #include "sip/headers.h"
 #include "sip/stream_framer.h"
@@ -549,4 +552,103 @@ TEST(Session, RefusedSessionsImCarriesTheStatus) {
   std::size_t refusals = 0;
   for (const auto& r : tb.tx) refusals += r.node == "office" && r.type == std::to_string(tb.outcomes[0].status);
   EXPECT_EQ(refusals, 1u) << "status " << tb.outcomes[0].status;
+}
+
+namespace {
+
+// Per IM of `ids`: how many outcomes it got, and whether it failed although
+// it was delivered.
+struct ImAccounting {
+  int withoutOutcome = 0, failedButDelivered = 0, twice = 0, delivered = 0;
+};
+ImAccounting Account(const Testbed& tb, const std::vector<std::uint64_t>& ids) {
+  std::map<std::uint64_t, int> outcomes, deliveries;
+  std::map<std::uint64_t, bool> failed;
+  for (const auto& o : tb.outcomes) {
+    ++outcomes[o.imId];
+    failed[o.imId] = o.outcome == SipImOutcome::kFailed;
+  }
+  for (const auto& d : tb.deliveries) ++deliveries[d.imId];
+  ImAccounting a;
+  for (std::uint64_t id : ids) {
+    a.withoutOutcome += outcomes[id] == 0;
+    a.twice += outcomes[id] > 1;
+    a.failedButDelivered += outcomes[id] == 1 && failed[id] && deliveries[id] > 0;
+    a.delivered += outcomes[id] == 1 && !failed[id];
+  }
+  return a;
+}
+
+// Drops what either error model drops.
+class EitherError : public ErrorModel {
+ public:
+  EitherError(Ptr<ErrorModel> a, Ptr<ErrorModel> b) : m_a(a), m_b(b) {}
+
+ private:
+  bool DoCorrupt(Ptr<Packet> p) override { return m_a->IsCorrupt(p) || m_b->IsCorrupt(p); }
+  void DoReset() override {}
+  Ptr<ErrorModel> m_a, m_b;
+};
+
+}  // namespace
+
+// RFC 3261 15.1.2: an IM in flight when the peer's BYE arrives may still be
+// delivered (the peer reads until the 200 to its BYE reaches it), so it
+// is not failed at the BYE. Shirley sends an IM the instant Dan ends their
+// session; it is lost once on Dan's link (TCP repairs it about 1 s later)
+// and Dan's first copies of the 200 to his BYE are lost too: the IM is
+// delivered, and Shirley counts it delivered, once. Before, Shirley failed
+// it kSessionClosed at the BYE (2.016 s) and Dan received it at 3.016 s.
+TEST(Session, ImInFlightWhenThePeersByeArrivesKeepsItsTrueOutcome) {
+  Testbed tb;
+  tb.Record();
+  tb.links[0].Get(0)->SetAttribute(
+      "ReceiveErrorModel", PointerValue(Create<EitherError>(Create<sipim_test::DropFirstWith>(1, "MESSAGE sip:dan"),
+                                                            Create<sipim_test::DropFirstWith>(3, "BYE"))));
+  std::vector<std::uint64_t> ids;
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    ids.push_back(tb.shirley->SendIm("dan@home.com", 10, SipImMode::kSessionStripped));
+    tb.dan->EndSession("shirley@office.com");
+  });
+  Simulator::Stop(Seconds(8));
+  Simulator::Run();
+  const ImAccounting a = Account(tb, ids);
+  EXPECT_EQ(a.failedButDelivered, 0);
+  EXPECT_EQ(a.withoutOutcome, 0);
+  EXPECT_EQ(a.twice, 0);
+  EXPECT_EQ(a.delivered, 1);
+  Simulator::Destroy();
+}
+
+// Forking: the device that answered sends IMs to the caller while a late
+// copy of the forked INVITE (its first copy lost) reaches Shirley's second
+// device. Every IM Shirley sent is delivered and resolved once, and her
+// EndSession ends the session with a BYE. Before, the late device took
+// the delivery notices of 5 of Shirley's 10 IMs, which were left without
+// an outcome, and with them unresolved Shirley never sent her BYE.
+TEST(Session, LateForkedInviteCopyDoesNotTakeTheDeliveryNotices) {
+  Testbed::Options o;
+  o.extraShirleyDevices = 1;
+  Testbed tb(o);
+  tb.Record();
+  tb.links[3].Get(1)->SetAttribute("ReceiveErrorModel",
+                                   PointerValue(CreateObject<sipim_test::DropFirstWith>(1, "INVITE sip:")));
+  std::vector<std::uint64_t> ids;
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped); });
+  for (double at : {1.1, 1.505})
+    Simulator::Schedule(Seconds(at), [&]() {
+      for (int k = 0; k < 5; ++k) ids.push_back(tb.shirley->SendIm("dan@home.com", 10, SipImMode::kSessionStripped));
+    });
+  Simulator::Schedule(Seconds(3), [&]() { tb.shirley->EndSession("dan@home.com"); });
+  Simulator::Stop(Seconds(20));
+  Simulator::Run();
+  const ImAccounting a = Account(tb, ids);
+  EXPECT_EQ(a.withoutOutcome, 0);
+  EXPECT_EQ(a.delivered, 10);
+  std::size_t byes = 0;
+  for (const auto& r : tb.tx) byes += r.node == "shirley" && r.type == "BYE";
+  EXPECT_EQ(byes, 1u);
+  EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
+  Simulator::Destroy();
 }

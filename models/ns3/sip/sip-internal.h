@@ -48,6 +48,11 @@ struct SharedSession {
   // stripped response names no request either, so, as above, a FIFO does.
   std::deque<std::uint64_t> refusals[2];
   SipUserAgent* ends[2] = {nullptr, nullptr};
+  // The UA that sent each IM still in flight, told of its delivery: of the
+  // devices a forked INVITE reached, a late copy of the INVITE (which
+  // makes its device ends[1]) must not take the notices of IMs another
+  // device sent.
+  std::unordered_map<std::uint64_t, SipUserAgent*> imSenders;
   // Media connections opened and up, by the callee device they reach or
   // come from (its IPv4 address): a forked INVITE has one callee per device.
   std::unordered_map<std::uint32_t, std::uint32_t> connectionsUp;

@@ -135,6 +135,10 @@ struct SipUserAgent::Impl {
     bool established = false;  // 2xx and ACK done
     bool closing = false;      // EndSession asked
     bool byeSent = false;
+    // The peer's BYE came while IMs of ours were in flight: the session
+    // sends nothing more and waits (byeDrainTimer at most) for their outcome.
+    bool peerBye = false;
+    EventId byeDrainTimer;
     std::string ackBytes;      // caller: the ACK, resent on a 2xx retransmission
     Dest ackDest;
     std::string inviteBytes;   // callee: the INVITE, to answer after AnswerDelay
@@ -670,7 +674,7 @@ struct SipUserAgent::Impl {
     } else if (msg.method == "BYE") {
       Session* s = attr.kind == SipAttributionKind::kSession ? FindSession(attr.id) : nullptr;
       Respond(t, msg, s ? 200 : 481, {});
-      if (s) CloseSession(*s, SipFailReason::kSessionClosed, true);
+      if (s) OnPeerBye(*s);
     } else if (msg.method == "CANCEL") {
       OnCancel(t, msg, attr);
     } else if (msg.method == "OPTIONS") {
@@ -680,6 +684,25 @@ struct SipUserAgent::Impl {
       // RFC 3261 8.2.1: a 405 lists the methods this UA does implement.
       Respond(t, msg, 405, ids.Tag(), {}, {}, {}, "Allow: " + std::string(kAllow) + "\r\n");
     }
+  }
+
+  // RFC 3261 15.1.2: the peer ended the dialog. IMs of ours in flight may
+  // still be delivered, since the peer reads its media connections until
+  // the 200 to its BYE reaches it: the session sends nothing more and
+  // waits for their outcome (a delivery notice; the peer's connections
+  // closing fails the rest, and so does 64*T1 without either). IMs not yet
+  // sent go on a new session, as after our own BYE (CloseSession). Before,
+  // every IM in flight failed at once, and some were delivered after all.
+  void OnPeerBye(Session& s) {
+    s.peerBye = true;
+    if (s.unresolved.empty()) {
+      CloseSession(s, SipFailReason::kSessionClosed, true);
+      return;
+    }
+    const std::uint64_t sid = s.id;
+    s.byeDrainTimer = Simulator::Schedule(64 * timers.t1, [this, sid]() {
+      if (Session* ss = FindSession(sid)) CloseSession(*ss, SipFailReason::kSessionClosed, true);
+    });
   }
 
   // RFC 3261 13.3.1: a UAS answers every INVITE. A callee session that
@@ -1722,7 +1745,11 @@ struct SipUserAgent::Impl {
     // each of them either comes up (or binds) or closes when its transport
     // gives up, and the last one closing closes the session.
     if (anyLeft && mit != s->conns.end()) FailImsLostWith(*s, mit->second);
-    if (!anyLeft && !s->byeSent) {
+    if (!anyLeft && s->peerBye) {
+      // The peer, whose BYE we answered, closed its end: what it has not
+      // read by now it never will.
+      CloseSession(*s, SipFailReason::kSessionClosed, true);
+    } else if (!anyLeft && !s->byeSent) {
       // No media path left: the session cannot carry IMs, whether the
       // connection failed or the peer closed it (both ends of a connection
       // race can each keep the other's connection and close their own:
@@ -1905,6 +1932,11 @@ struct SipUserAgent::Impl {
     auto reg = sipns3::SessionRegistry().find(sid);
     if (reg == sipns3::SessionRegistry().end()) return;
     SipUserAgent* sender = reg->second->ends[senderDir];
+    auto& senders = reg->second->imSenders;
+    if (auto it = senders.find(imId); it != senders.end()) {
+      sender = it->second;
+      senders.erase(it);
+    }
     if (sender) sender->m_impl->OnPeerDelivered(sid, imId, delivered);
   }
 
@@ -2081,7 +2113,7 @@ struct SipUserAgent::Impl {
 
   // Hands queued IMs to the media connection once the session can carry them.
   void Flush(Session& s) {
-    if (!s.established || !s.sendConn || s.byeSent) return;
+    if (!s.established || !s.sendConn || s.byeSent || s.peerBye) return;
     if (s.crypto && !s.crypto->keyed) return;  // MIKEY not done: nothing to seal with yet
     while (!s.queue.empty()) {
       PendingIm im = std::move(s.queue.front());
@@ -2096,6 +2128,7 @@ struct SipUserAgent::Impl {
     // Of the devices a forked INVITE reached, the one that sends is the one
     // the caller talks to: it is told about deliveries.
     s.shared->ends[s.dir] = self;
+    s.shared->imSenders[im.imId] = self;
     if (s.crypto) {
       SendSealed(s, im);
       return;
@@ -2370,6 +2403,11 @@ struct SipUserAgent::Impl {
 
   // BYE once EndSession was asked and nothing of ours is left undelivered.
   void MaybeBye(Session& s) {
+    if (s.peerBye) {
+      // The dialog is over; the session only waited for these IMs.
+      if (s.unresolved.empty()) CloseSession(s, SipFailReason::kSessionClosed, true);
+      return;
+    }
     if (!s.closing || s.byeSent || !s.established || !s.queue.empty() || !s.unresolved.empty()) return;
     s.byeSent = true;
     auto txn = std::make_unique<ClientTxn>();
@@ -2407,9 +2445,11 @@ struct SipUserAgent::Impl {
     s.idleTimer.Cancel();
     s.mediaTimer.Cancel();
     s.cancelTimer.Cancel();
-    // IMs handed to us after our BYE went out wait for a new session.
+    s.byeDrainTimer.Cancel();
+    // IMs handed to us after our BYE went out, or not yet sent when the
+    // peer's came, wait for a new session.
     std::deque<PendingIm> later;
-    if (normal && s.byeSent && self->m_running) later.swap(s.queue);
+    if (normal && (s.byeSent || s.peerBye) && self->m_running) later.swap(s.queue);
     const std::string peer = s.peerAor;
     const SipImMode mode = s.mode;
     // The peer's crossed session, if it has one, takes this one's place;
@@ -2437,6 +2477,7 @@ struct SipUserAgent::Impl {
       s.listener->Close();
     }
     if (s.shared) {
+      for (std::uint64_t id : left) s.shared->imSenders.erase(id);
       if (s.shared->ends[s.dir] == self) s.shared->ends[s.dir] = nullptr;
       if (!s.shared->ends[0] && !s.shared->ends[1]) sipns3::SessionRegistry().erase(sid);
     }
