@@ -299,9 +299,11 @@ def section_session_transport(out):
                "then COOKIE ECHO / COOKIE ACK: the socket is connected on the COOKIE ACK) where TCP's is up after "
                "one (SYN / SYN-ACK). Under loss a lost SYN costs ns-3's TCP its 3 s connection timeout and a lost "
                "INIT costs SCTP its 1 s RTO.Initial (compare the first IM's 95th percentiles in the table).")
-    out.append("- Both ends send on one session and each end's conversation closes it with BYE when it ends, so "
-               "an IM still in flight on a session the other end closes fails `session-closed` "
-               "(models/ns3/sip/README.md).")
+    out.append("- Both ends send on one session and each end's conversation closes it with BYE when it ends. "
+               "An IM in flight when the other end's BYE arrives keeps its true outcome: the session waits for it "
+               "and fails it `session-closed` only if the other end closes its connections (or 64*T1 passes) "
+               "before reading it, which here happens when the connection is stalled by loss; IMs not yet sent "
+               "go on a new session (models/ns3/sip/README.md).")
     out.append("")
 
 
