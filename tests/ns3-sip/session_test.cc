@@ -652,3 +652,44 @@ TEST(Session, LateForkedInviteCopyDoesNotTakeTheDeliveryNotices) {
   EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
   Simulator::Destroy();
 }
+
+// RFC 3261 13.2.2.4: a 2xx to an INVITE the caller has given up is still
+// ACKed, and the unwanted dialog ended with BYE. Dan gives up his INVITE
+// (InviteTimeout 1 s) but his CANCEL never reaches Shirley (who, passive
+// under a=setup, waits for his connection), so 64*T1 later he abandons it;
+// Shirley answers 200 after her AnswerDelay of 40 s. Dan ACKs and BYEs
+// that 200, and his next IM to her, at 45 s (answered at once), sets up a
+// new session and is delivered. Before, the 200 was dropped as a stray:
+// Shirley resent it for 64*T1 and, her session half set up, refused Dan's
+// next INVITE 486, failing that IM.
+TEST(Session, TwoHundredToAnAbandonedInviteIsAckedAndByed) {
+  Testbed tb;
+  tb.Record();
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  tb.dan->SetAttribute("InviteTimeout", TimeValue(Seconds(1)));
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(40)));
+  tb.links[2].Get(1)->SetAttribute("ReceiveErrorModel",
+                                   PointerValue(CreateObject<sipim_test::DropFirstWith>(-1, "CANCEL sip:")));
+  std::vector<std::uint64_t> ids;
+  Simulator::Schedule(Seconds(1), [&]() { ids.push_back(tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped)); });
+  Simulator::Schedule(Seconds(44), [&]() {
+    tb.dan->SetAttribute("InviteTimeout", TimeValue(Seconds(0)));
+    tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(0)));
+  });
+  Simulator::Schedule(Seconds(45), [&]() { ids.push_back(tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped)); });
+  Simulator::Stop(Seconds(60));
+  Simulator::Run();
+  std::size_t acks = 0, byes = 0;
+  for (const auto& r : tb.TxAfter(40.0)) {
+    acks += r.node == "dan" && r.type == "ACK" && r.time < 45;
+    byes += r.node == "dan" && r.type == "BYE" && r.time < 45;
+  }
+  EXPECT_EQ(acks, 1u);
+  EXPECT_EQ(byes, 1u);
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  EXPECT_EQ(tb.outcomes[0].imId, ids[0]);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kCancelled);
+  EXPECT_EQ(tb.outcomes[1].imId, ids[1]);
+  EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kDelivered);
+  Simulator::Destroy();
+}

@@ -547,14 +547,20 @@ struct SipUserAgent::Impl {
       if (t && t->invite && msg.status_code >= 300 && !t->bytes.empty())
         SendSip(t->dest, t->bytes, attr, SipMsgType::kAck, 0, true);
       // A 2xx to INVITE after the first: a retransmission (ACK again) or,
-      // with forking, another device's answer (ACK it, then BYE it).
-      if (attr.kind == SipAttributionKind::kSession && msg.status_code >= 200 && msg.status_code < 300) {
-        if (Session* s = FindSession(attr.id)) {
-          if (!s->ackBytes.empty()) {
-            if (ToTag(msg) == s->remoteTag) SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, true);
-            else AckAndByeExtraDialog(*s, msg, attr);
-            return;
-          }
+      // with forking, another device's answer (ACK it, then BYE it). One
+      // whose session is gone (it gave up the INVITE, or closed) is ACKed
+      // and BYEd too, or the callee would resend it for 64*T1 and, its
+      // session half set up, refuse our next INVITE 486.
+      if (attr.kind == SipAttributionKind::kSession && msg.status_code >= 200 && msg.status_code < 300 &&
+          CSeqMethod(msg) == "INVITE") {
+        Session* s = FindSession(attr.id);
+        if (s && !s->ackBytes.empty() && ToTag(msg) == s->remoteTag) {
+          SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, true);
+          return;
+        }
+        if (!s || !s->ackBytes.empty()) {
+          AckAndByeExtraDialog(msg, attr);
+          return;
         }
       }
       Drop(t ? SipDropReason::kRetransmissionAbsorbed : SipDropReason::kStrayResponse, attr,
@@ -1083,6 +1089,13 @@ struct SipUserAgent::Impl {
     CloseSession(*s, SipFailReason::kCancelled, false);
   }
 
+  static std::string_view CSeqMethod(const sip::Message& msg) {
+    sip::CSeq cseq;
+    const sip::Header* h = msg.Find(sip::HeaderId::kCSeq);
+    if (!h || sip::ParseCSeq(h->value, &cseq, msg.input)) return {};
+    return cseq.method;
+  }
+
   static std::string ToTag(const sip::Message& msg) {
     sip::NameAddr na;
     const sip::Header* to = msg.Find(sip::HeaderId::kTo);
@@ -1091,8 +1104,22 @@ struct SipUserAgent::Impl {
   }
 
   // RFC 3261 13.2.2.4: every 2xx gets an ACK; a dialog we do not want (a
-  // second device answering a forked INVITE) is then ended with BYE.
-  void AckAndByeExtraDialog(Session& s, const sip::Message& msg, SipAttribution attr) {
+  // second device answering a forked INVITE, or an answer that comes
+  // after the session gave up its INVITE) is then ended with BYE. The
+  // dialog's fields are the 2xx's own (our From tag, its To, Call-ID and
+  // CSeq), so that no session is needed.
+  void AckAndByeExtraDialog(const sip::Message& msg, SipAttribution attr) {
+    sip::NameAddr from, to;
+    sip::CSeq cseq;
+    const sip::Header* fh = msg.Find(sip::HeaderId::kFrom);
+    const sip::Header* th = msg.Find(sip::HeaderId::kTo);
+    const sip::Header* ch = msg.Find(sip::HeaderId::kCSeq);
+    const sip::Header* idh = msg.Find(sip::HeaderId::kCallId);
+    if (!fh || !th || !ch || !idh || sip::ParseNameAddr(fh->value, &from, msg.input) ||
+        sip::ParseNameAddr(th->value, &to, msg.input) || sip::ParseCSeq(ch->value, &cseq, msg.input)) {
+      Drop(SipDropReason::kParseError, attr, msg.raw.size(), "2xx to INVITE without a usable From, To, CSeq or Call-ID");
+      return;
+    }
     std::string target, routeSet;
     if (const sip::Header* c = msg.Find(sip::HeaderId::kContact)) {
       sip::NameAddr na;
@@ -1113,16 +1140,16 @@ struct SipUserAgent::Impl {
       Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "2xx of another device without Contact");
       return;
     }
-    const std::string remoteTag = ToTag(msg);
+    const std::string localTag(from.tag), remoteTag(to.tag), peer(to.uri), callId(idh->value);
     for (const char* method : {"ACK", "BYE"}) {
       const bool bye = method[0] == 'B';
       auto txn = std::make_unique<ClientTxn>();
       txn->branch = ids.Branch();
-      sip::RequestSpec spec = UacSpec(method, target, d.transport, txn->branch, s.localTag);
-      spec.to_uri = s.peerAor;
+      sip::RequestSpec spec = UacSpec(method, target, d.transport, txn->branch, localTag);
+      spec.to_uri = peer;
       spec.to_tag = remoteTag;
-      spec.call_id = s.callId;
-      spec.cseq = bye ? s.inviteCseq + 1 : s.inviteCseq;
+      spec.call_id = callId;
+      spec.cseq = bye ? cseq.number + 1 : cseq.number;
       spec.route = routeSet;
       if (auto e = sip::BuildRequest(spec, &txn->bytes)) {
         Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), std::string(method) + " not built: " + e.ToString());
