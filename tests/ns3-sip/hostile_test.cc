@@ -1623,3 +1623,38 @@ TEST_F(Hostile, NonMessageInStrippedSessionIsChargedItsParse) {
   EXPECT_GT(shirleyMessages, 2u);
   EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(3))->GetBusyTime(), shirleyRx);
 }
+
+// RFC 3261 12.2.2: a BYE ends the dialog whose Call-ID and both tags it
+// carries, not any session with its Call-ID (the devices of a forked
+// INVITE share one). A raw BYE to Dan with the Call-ID of his session
+// with Shirley but other tags is answered 481 and traced, and the session
+// goes on: Dan's next IM is delivered on it without a new INVITE. Before,
+// the Call-ID alone matched and the BYE ended the session.
+TEST_F(Hostile, ByeWithTheSessionsCallIdButOtherTagsEndsNothing) {
+  std::vector<std::string> atHome;
+  sipim_test::SniffUdp(tb.links[0].Get(1), &atHome);
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(2), [this, &atHome]() {
+    std::string callId;
+    for (const std::string& m : atHome) {
+      if (m.compare(0, 7, "INVITE ") != 0) continue;
+      const std::size_t at = m.find("Call-ID: ");
+      callId = m.substr(at + 9, m.find("\r\n", at) - at - 9);
+    }
+    ASSERT_FALSE(callId.empty());
+    std::string bye = Request("BYE", "sip:dan@10.0.1.1",
+                              "Max-Forwards: 70\r\nFrom: <sip:shirley@office.com>;tag=other1\r\n"
+                              "To: <sip:dan@home.com>;tag=other2\r\nCall-ID: " + callId + "\r\nCSeq: 9 BYE\r\n");
+    raw.s->SendTo(Create<Packet>(reinterpret_cast<const std::uint8_t*>(bye.data()), static_cast<std::uint32_t>(bye.size())),
+                  0, InetSocketAddress(tb.addr[0], tb.dan->GetSipPort()));
+  });
+  Simulator::Schedule(Seconds(3), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  RunUntil(5);
+  EXPECT_EQ(CountResponses(raw.got, "481", "BYE"), 1u);
+  EXPECT_TRUE(tb.dan->HasSession("shirley@office.com"));
+  std::size_t invites = 0;
+  for (const auto& r : tb.TxAfter(0)) invites += r.node == "dan" && r.type == "INVITE";
+  EXPECT_EQ(invites, 1u);
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
+}

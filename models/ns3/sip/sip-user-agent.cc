@@ -679,6 +679,13 @@ struct SipUserAgent::Impl {
       OnInvite(t, msg, attr);
     } else if (msg.method == "BYE") {
       Session* s = attr.kind == SipAttributionKind::kSession ? FindSession(attr.id) : nullptr;
+      // RFC 3261 12.2.2: a request within a dialog matches it by Call-ID
+      // and both tags; the devices a forked INVITE reached share the
+      // Call-ID, and one whose dialog we did not keep must not end ours.
+      if (s && (TagOf(msg, sip::HeaderId::kFrom) != s->remoteTag || TagOf(msg, sip::HeaderId::kTo) != s->localTag)) {
+        Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "481 BYE matching no dialog (its tags)");
+        s = nullptr;
+      }
       Respond(t, msg, s ? 200 : 481, {});
       if (s) OnPeerBye(*s);
     } else if (msg.method == "CANCEL") {
@@ -1096,12 +1103,14 @@ struct SipUserAgent::Impl {
     return cseq.method;
   }
 
-  static std::string ToTag(const sip::Message& msg) {
+  // The tag of the From or To field; "" when absent or unreadable.
+  static std::string TagOf(const sip::Message& msg, sip::HeaderId field) {
     sip::NameAddr na;
-    const sip::Header* to = msg.Find(sip::HeaderId::kTo);
-    if (!to || sip::ParseNameAddr(to->value, &na, msg.input)) return std::string();
+    const sip::Header* h = msg.Find(field);
+    if (!h || sip::ParseNameAddr(h->value, &na, msg.input)) return std::string();
     return std::string(na.tag);
   }
+  static std::string ToTag(const sip::Message& msg) { return TagOf(msg, sip::HeaderId::kTo); }
 
   // RFC 3261 13.2.2.4: every 2xx gets an ACK; a dialog we do not want (a
   // second device answering a forked INVITE, or an answer that comes
