@@ -109,19 +109,16 @@ ClientTxn* ClientTxnTable::Find(std::string_view branch) {
 }
 
 ClientTxn* ClientTxnTable::FindForResponse(std::string_view branch, const sipim::sip::Message& response) {
-  // A CANCEL shares its INVITE's branch: the CSeq method says which of the
-  // two a response is for. It is read first, since the CANCEL's
-  // transaction outlives the INVITE's when a 2xx crossed the CANCEL.
+  ClientTxn* t = Find(branch);
+  // Only an INVITE's branch is shared (with its CANCEL), so only then, or
+  // when no transaction has the branch (a 2xx that crossed the CANCEL
+  // ended the INVITE's, not the CANCEL's), does the CSeq method decide.
+  if (t && !t->invite) return t;
   const sipim::sip::Header* h = response.Find(sipim::sip::HeaderId::kCSeq);
   sipim::sip::CSeq cseq;
-  if (h && !sipim::sip::ParseCSeq(h->value, &cseq, response.input) && cseq.method == "CANCEL") {
-    if (ClientTxn* c = Find(CancelKey(branch))) return c;
-    // A CANCEL sent as a request of its own (a proxy forwards one that
-    // matches no INVITE, RFC 3261 16.10) is keyed by its own branch.
-    ClientTxn* t = m_txns.Find(branch);
-    return t && !t->invite ? t : nullptr;
-  }
-  return Find(branch);
+  if (h && !sipim::sip::ParseCSeq(h->value, &cseq, response.input) && cseq.method == "CANCEL")
+    return m_txns.Find(CancelKey(branch));
+  return t;
 }
 
 std::unique_ptr<ClientTxn> ClientTxnTable::NewCancel(const ClientTxn& invite) {
