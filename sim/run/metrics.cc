@@ -435,6 +435,7 @@ void Collector::OnWire(bool rx, const SipWireEvent& ev) {
   if (!rx) ++wire_messages_;
   // Rx events carry the parse time their node's CPU was charged.
   const double cpu_s = rx ? ev.cpu.GetSeconds() : 0.0;
+  if (rx && ev.attr.kind == SipAttributionKind::kRegistration) ++registration_rx_[ev.nodeId];
   if (ev.attr.id == 0) return;
   if (ev.attr.kind == SipAttributionKind::kIm) {
     ImRecord& r = Im(ev.attr.id);

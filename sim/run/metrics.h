@@ -134,6 +134,11 @@ class Collector {
   std::uint64_t drops() const { return drops_; }
   std::uint64_t duplicate_deliveries() const { return duplicate_deliveries_; }
   std::uint64_t wire_messages() const { return wire_messages_; }
+  // Messages attributed to a registration that node `node` received.
+  std::uint64_t registration_rx(std::uint32_t node) const {
+    auto it = registration_rx_.find(node);
+    return it == registration_rx_.end() ? 0 : it->second;
+  }
   // With wire_trace, called for every packet a device transmits, in event
   // order: wire.csv streams its rows from here (none is kept).
   void SetWireListener(std::function<void(const WirePacket&)> listener) { on_wire_ = std::move(listener); }
@@ -194,6 +199,7 @@ class Collector {
   std::uint64_t total_packets_ = 0;
   std::uint64_t ims_sent_ = 0, ims_with_outcome_ = 0, drops_ = 0, duplicate_deliveries_ = 0;
   std::uint64_t wire_messages_ = 0;
+  std::unordered_map<std::uint32_t, std::uint64_t> registration_rx_;
   std::vector<std::string> anomalies_;
   std::function<void(const WirePacket&)> on_wire_;
   Composition parts_;  // scratch of OnMacTx (keeps its capacity)

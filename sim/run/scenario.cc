@@ -480,7 +480,10 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
     if (r.deliveries > 0) ++received;
     if (r.deliveries > 1) extra_deliveries += r.deliveries - 1;  // forked copies
     const double latency = Delta(r.send_time, r.first_delivery);
-    if (!std::isnan(latency)) latencies.push_back(latency);
+    // The summary's latency is that of delivered IMs: a failed IM that
+    // reached its recipient anyway (after its sender's timer F, say) keeps
+    // its latency in ims.csv only.
+    if (!std::isnan(latency) && outcome == "delivered") latencies.push_back(latency);
     im_total.AddShare(r.bytes, 1.0);
     retransmissions += r.retransmissions;
     im_cpu += r.cpu_s;
@@ -530,8 +533,8 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
   for (std::size_t i = 0; i < node_names.size(); ++i) {
     const NodeName n = node_names.Get(i);
     Ptr<NodeCpu> cpu = n.node->GetObject<NodeCpu>();
-    if (i < c.domains) {  // a proxy
-      proxy_handled += cpu ? cpu->GetMessagesHandled() : 0;
+    if (i < c.domains) {  // a proxy: the messages it handled for IMs and sessions, not registrations
+      proxy_handled += cpu ? cpu->GetMessagesHandled() - collector.registration_rx(n.node->GetId()) : 0;
       proxy_busy += cpu ? cpu->GetBusyTime().GetSeconds() : 0;
     }
     nodes.Add(label.point).Add(c.run).Add(n.node->GetId()).Add(n.role).Add(n.domain).Add(n.name);
@@ -563,10 +566,7 @@ Accounting RunPoint(const RunConfig& c, const PointLabel& label, const std::stri
     if (kv.first != "mode" && kv.first != "transport" && kv.first != "session_transport") summary.Add(kv.second);
   }
   std::sort(latencies.begin(), latencies.end());
-  auto quantile = [&](double q) {
-    if (latencies.empty()) return double(NAN);
-    return latencies[static_cast<std::size_t>(std::min<double>(latencies.size() - 1, std::floor(q * latencies.size())))];
-  };
+  auto quantile = [&](double q) { return NearestRankQuantile(latencies, q); };
   double latency_sum = 0;
   for (double l : latencies) latency_sum += l;
   std::string reason_text;

@@ -240,4 +240,11 @@ std::string FormatSeconds(double seconds) {
   return buf;
 }
 
+double NearestRankQuantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return std::nan("");
+  const double rank = std::ceil(q * static_cast<double>(sorted.size()));
+  const std::size_t index = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
 }  // namespace sipim::run

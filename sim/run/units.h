@@ -4,6 +4,7 @@
 // in `error` when the text is not one.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sipim::run {
 
@@ -37,5 +38,9 @@ bool ParseSizeDistribution(const std::string& text, SizeDistribution* out, std::
 
 // Canonical spelling of a duration in seconds ("0.005"), for keys and CSVs.
 std::string FormatSeconds(double seconds);
+
+// The q-quantile (0 < q <= 1) of `sorted` values by nearest rank: the
+// value at rank ceil(q*n), as analysis/simlib.py computes it; NaN when empty.
+double NearestRankQuantile(const std::vector<double>& sorted, double q);
 
 }  // namespace sipim::run

@@ -723,3 +723,19 @@ TEST(SimOptions, NumberFormatMatchesPrintf) {
 
 }  // namespace
 }  // namespace sipim::run
+
+// Quantiles by nearest rank, the value at rank ceil(q*n), as
+// analysis/simlib.py computes them. Before, summary.csv took the value at
+// index floor(q*n), one rank too high whenever q*n is whole: the p50 of
+// four values was the third, and the p95 of twenty the maximum.
+TEST(SimUnits, NearestRankQuantile) {
+  const std::vector<double> four{1, 2, 3, 4};
+  EXPECT_EQ(sipim::run::NearestRankQuantile(four, 0.5), 2);
+  EXPECT_EQ(sipim::run::NearestRankQuantile(four, 0.95), 4);
+  std::vector<double> twenty;
+  for (int i = 1; i <= 20; ++i) twenty.push_back(i);
+  EXPECT_EQ(sipim::run::NearestRankQuantile(twenty, 0.95), 19);
+  EXPECT_EQ(sipim::run::NearestRankQuantile(twenty, 0.5), 10);
+  EXPECT_EQ(sipim::run::NearestRankQuantile({7}, 0.5), 7);
+  EXPECT_TRUE(std::isnan(sipim::run::NearestRankQuantile({}, 0.5)));
+}
