@@ -74,20 +74,6 @@ std::size_t CountDrops(const Testbed& tb, SipDropReason reason) {
   return n;
 }
 
-// Loses every packet of IP protocol `proto` (on a point-to-point device,
-// whose receive error model sees the PPP header too).
-class DropProtocol : public ErrorModel {
- public:
-  explicit DropProtocol(std::uint8_t proto) : m_proto(proto) {}
-
- private:
-  bool DoCorrupt(Ptr<Packet> p) override {
-    return sipim_test::RemoveLinkAndIpHeaders(p->Copy()).GetProtocol() == m_proto;
-  }
-  void DoReset() override {}
-  std::uint8_t m_proto;
-};
-
 void RunUntil(double t) {
   Simulator::Stop(Seconds(t) - Simulator::Now());
   Simulator::Run();
@@ -263,7 +249,7 @@ TEST(ProxyRules, CalleeWhoseSessionEndsBeforeItAnswersAnswers500) {
   Testbed tb;
   tb.Record();
   tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(60)));
-  tb.links[0].Get(0)->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<DropProtocol>(6)));
+  tb.links[0].Get(0)->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropProtocol>(6)));
   Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 100, SipImMode::kSessionStripped); });
   RunUntil(40);
   Config::SetDefault("ns3::TcpSocket::ConnCount", UintegerValue(6));

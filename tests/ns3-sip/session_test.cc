@@ -693,3 +693,36 @@ TEST(Session, TwoHundredToAnAbandonedInviteIsAckedAndByed) {
   EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kDelivered);
   Simulator::Destroy();
 }
+
+// RFC 3261 15: a dialog that one end gives up for its own reason ends with
+// BYE. No TCP gets through to Shirley, so no media connection comes up;
+// Shirley gives up after her MediaConnectTimeout (2 s) while Dan would
+// wait for ever (0). Shirley's BYE ends Dan's session, and Dan's IM, never
+// sent, fails there rather than going on a new session that no media
+// could reach either. Before, Shirley closed without a word: Dan kept the
+// session and the IM without an outcome.
+TEST(Session, SessionClosedForALocalReasonEndsWithBye) {
+  Testbed tb;
+  tb.Record();
+  tb.shirley->SetAttribute("MediaConnectTimeout", TimeValue(Seconds(2)));
+  tb.dan->SetAttribute("MediaConnectTimeout", TimeValue(Seconds(0)));
+  for (std::uint32_t i = 0; i < 2; ++i)
+    tb.links[2].Get(i)->SetAttribute("ReceiveErrorModel", PointerValue(CreateObject<sipim_test::DropProtocol>(6)));
+  std::vector<std::uint64_t> ids;
+  Simulator::Schedule(Seconds(1), [&]() { ids.push_back(tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionStripped)); });
+  Simulator::Stop(Seconds(8));
+  Simulator::Run();
+  std::size_t shirleyByes = 0, danInvites = 0;
+  for (const auto& r : tb.tx) {
+    shirleyByes += r.node == "shirley" && r.type == "BYE";
+    danInvites += r.node == "dan" && r.type == "INVITE";
+  }
+  EXPECT_EQ(shirleyByes, 1u);
+  EXPECT_EQ(danInvites, 1u);
+  EXPECT_FALSE(tb.dan->HasSession("shirley@office.com"));
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].imId, ids[0]);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionClosed);
+  Simulator::Destroy();
+}

@@ -140,4 +140,16 @@ void SniffTcp(ns3::Ptr<ns3::NetDevice> dev, std::uint16_t notPort, std::string* 
 // fragments only) to `*out`, one string each.
 void SniffUdp(ns3::Ptr<ns3::NetDevice> dev, std::vector<std::string>* out);
 
+// Loses every packet of IP protocol `proto` (on a point-to-point device,
+// whose receive error model sees the PPP header too).
+class DropProtocol : public ns3::ErrorModel {
+ public:
+  explicit DropProtocol(std::uint8_t proto) : m_proto(proto) {}
+
+ private:
+  bool DoCorrupt(ns3::Ptr<ns3::Packet> p) override { return RemoveLinkAndIpHeaders(p->Copy()).GetProtocol() == m_proto; }
+  void DoReset() override {}
+  std::uint8_t m_proto;
+};
+
 }  // namespace sipim_test

@@ -163,6 +163,7 @@ struct SipUserAgent::Impl {
     msrp::IdGenerator msrpIds{0};
     std::unordered_map<std::uint64_t, MediaConn> conns;
     StreamConn* sendConn = nullptr;
+    bool mediaWasUp = false;  // a media connection came up at this end
     bool mediaStalled = false;  // the send queue went above MediaMaxQueuedBytes
     std::deque<PendingIm> queue;                 // not yet handed to a connection
     // Security = Mikey: the exchange and the keys (null otherwise); the
@@ -1713,6 +1714,7 @@ struct SipUserAgent::Impl {
     }
     if (!s->sendConn) {
       s->sendConn = &c;
+      s->mediaWasUp = true;
       s->mediaTimer.Cancel();
       SessionEvent(*s, SipSessionEvent::kConnected);
       Flush(*s);
@@ -2446,12 +2448,15 @@ struct SipUserAgent::Impl {
     }
     if (!s.closing || s.byeSent || !s.established || !s.queue.empty() || !s.unresolved.empty()) return;
     s.byeSent = true;
+    if (!StartBye(s, s.id)) CloseSession(s, SipFailReason::kSessionClosed, true);
+  }
+
+  // Sends the dialog's BYE; its answer closes the session with id `cookie`
+  // (0: none, the session being closed already). False when it could not go.
+  bool StartBye(Session& s, std::uint64_t cookie) {
     auto txn = std::make_unique<ClientTxn>();
     txn->branch = ids.Branch();
-    if (!InDialogDest(s, &txn->dest)) {
-      CloseSession(s, SipFailReason::kSessionClosed, true);
-      return;
-    }
+    if (!InDialogDest(s, &txn->dest)) return false;
     sip::RequestSpec spec = UacSpec("BYE", s.remoteTarget, txn->dest.transport, txn->branch, s.localTag);
     spec.to_uri = s.peerAor;
     spec.to_tag = s.remoteTag;
@@ -2460,14 +2465,13 @@ struct SipUserAgent::Impl {
     spec.route = s.routeSet;
     if (auto e = sip::BuildRequest(spec, &txn->bytes)) {
       NS_LOG_ERROR("BYE not built: " << e.ToString());
-      CloseSession(s, SipFailReason::kSessionClosed, true);
-      return;
+      return false;
     }
     txn->attr = SipAttribution{SipAttributionKind::kSession, s.id};
     txn->type = SipMsgType::kBye;
-    txn->cookie = s.id;
+    txn->cookie = cookie;
     SessionEvent(s, SipSessionEvent::kByeSent);
-    if (!ctx->Start(std::move(txn))) CloseSession(s, SipFailReason::kSessionClosed, true);
+    return ctx->Start(std::move(txn));
   }
 
   // Ends a session: every IM of ours not yet resolved fails with `reason`.
@@ -2476,6 +2480,11 @@ struct SipUserAgent::Impl {
   void CloseSession(Session& s, SipFailReason reason, bool normal, std::uint16_t status = 0) {
     const std::uint64_t sid = s.id;
     AnswerUnansweredInvite(s);
+    // A dialog this end gives up for its own reasons (no media path, a
+    // stalled peer, a failed key exchange) still ends with BYE (RFC 3261
+    // 15): else the peer keeps its half of the session, sending IMs into
+    // it, until its own timers notice.
+    if (s.established && !s.byeSent && !s.peerBye && self->m_running) StartBye(s, 0);
     s.okTimer.Cancel();
     s.answerTimer.Cancel();
     s.idleTimer.Cancel();
@@ -2483,9 +2492,12 @@ struct SipUserAgent::Impl {
     s.cancelTimer.Cancel();
     s.byeDrainTimer.Cancel();
     // IMs handed to us after our BYE went out, or not yet sent when the
-    // peer's came, wait for a new session.
+    // peer's came, wait for a new session; but not when no media path ever
+    // came up here: the peer may have given up for that reason (its BYE
+    // from the rule above), and a new session would meet the same fate,
+    // again and again until the run ends.
     std::deque<PendingIm> later;
-    if (normal && (s.byeSent || s.peerBye) && self->m_running) later.swap(s.queue);
+    if (normal && (s.byeSent || (s.peerBye && s.mediaWasUp)) && self->m_running) later.swap(s.queue);
     const std::string peer = s.peerAor;
     const SipImMode mode = s.mode;
     // The peer's crossed session, if it has one, takes this one's place;
