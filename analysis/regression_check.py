@@ -26,7 +26,8 @@ none, the check says so on stderr and still judges.
 
 exit status: 0 no regression; 1 a regression; 2 bad input (a file that
 cannot be read or is not Google Benchmark JSON, no reference benchmark or
-one with zero CPU time, or no benchmark left to judge).
+one with zero CPU time, or no benchmark left to judge, counting those with
+zero CPU time in the baseline as not judged).
 """
 import argparse
 import sys
@@ -95,7 +96,7 @@ def main():
     judged = sorted(n for n in wanted if n in base and n in new)
     if not judged:
         fail(f"no benchmark other than the reference is in both files{' under --filter ' + args.filter if args.filter else ''}")
-    regressions = 0
+    regressions = compared = 0
     print(f"{'benchmark':<48} {'baseline':>10} {'new':>10} {'change':>8}")
     for name in judged:
         b = base[name] / base[args.reference]
@@ -103,6 +104,7 @@ def main():
         if b == 0:
             print(f"{name:<48} {b:>10.3f} {n:>10.3f}      n/a  (zero CPU time in baseline: not judged)")
             continue
+        compared += 1
         change = n / b - 1.0
         flag = ""
         # The margin keeps a change of exactly the tolerance (e.g. 2.5 vs 2.0
@@ -114,6 +116,8 @@ def main():
     for name in sorted(n for n in wanted if (n in base) != (n in new)):
         print(f"{name:<48} only in {'baseline' if name in base else 'new run'}")
     print(f"times are CPU time / {args.reference} in the same run; tolerance {args.tolerance:.0%}")
+    if not compared:  # every one had zero baseline time: checking nothing is not a pass
+        fail("no benchmark was judged: every one in both files has zero CPU time in the baseline")
     if regressions:
         print(f"regression_check: {regressions} benchmark(s) regressed", file=sys.stderr)
         return 1

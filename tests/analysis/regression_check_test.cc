@@ -191,6 +191,17 @@ TEST_F(RegressionCheck, NothingToJudgeIsBadInput) {
   EXPECT_NE(r.err.find("BM_Typo"), std::string::npos) << Report(r);
 }
 
+// Proves: when every benchmark in both files took zero CPU time in the
+// baseline, nothing is judged, and that is an error (exit 2) rather than a
+// pass, even though the new run is a thousand times slower.
+TEST_F(RegressionCheck, NothingJudgedBecauseEveryBaselineTimeIsZeroIsBadInput) {
+  const Result r = Check({Iteration(kRef, 100), Iteration("BM_A", 0), Iteration("BM_B", 0)},
+                         {Iteration(kRef, 100), Iteration("BM_A", 1000), Iteration("BM_B", 1000)});
+  EXPECT_EQ(r.exit_code, 2) << Report(r);
+  EXPECT_NE(r.err.find("no benchmark was judged"), std::string::npos) << Report(r);
+  EXPECT_NE(LineStarting(r.out, "BM_A ").find("not judged"), std::string::npos) << Report(r);
+}
+
 // ---------------------------------------------------------------- bad input
 
 // A file that does not exist: exit 2 naming it.
