@@ -12,7 +12,8 @@ import proxy_hol
 import sctp_interleaving
 import security
 import session_transport
-from simlib import MODES, RESULTS, break_even, linear_fit, mean, num, parameters, quantile, read_table, results_dir
+from simlib import (MODES, break_even, linear_fit, mean, num, parameters, quantile, read_table, results_dir,
+                    results_root)
 from units import seconds
 
 
@@ -69,9 +70,10 @@ def first_attempt(ims, summary):
 
 
 def accounting_lines():
+    # The same folder as every other section reads (SIPIM_RESULTS included).
     lines = []
-    for scenario in sorted(os.listdir(RESULTS)):
-        meta = os.path.join(RESULTS, scenario, "metadata.json")
+    for scenario in sorted(os.listdir(results_root())):
+        meta = os.path.join(results_dir(scenario), "metadata.json")
         if not os.path.exists(meta):
             continue
         with open(meta) as f:
@@ -528,7 +530,7 @@ def main():
     out.append("|---|---|---|---|---|---|---|")
     out.extend(accounting_lines())
     out.append("")
-    path = os.path.join(os.path.dirname(results_dir("x")), "FINDINGS.md")
+    path = os.path.join(results_root(), "FINDINGS.md")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
     print(f"wrote {path}")

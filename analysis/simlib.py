@@ -18,8 +18,13 @@ MODE_LABEL = {"pager": "pager (MESSAGE via proxies, UDP)",
               "session-msrp": "session, MSRP (TCP)"}
 
 
+def results_root():
+    """The folder of every scenario's results: $SIPIM_RESULTS, else results/."""
+    return os.environ.get("SIPIM_RESULTS", RESULTS)
+
+
 def results_dir(scenario):
-    return os.path.join(os.environ.get("SIPIM_RESULTS", RESULTS), scenario)
+    return os.path.join(results_root(), scenario)
 
 
 def read_table(scenario, table):
