@@ -20,6 +20,7 @@
 #include "ns3/point-to-point-module.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -252,7 +253,13 @@ RunOne(const Params& p, Proto proto, double loss, uint32_t run)
     {
         sum += l;
     }
-    auto q = [&](double f) { return lat[std::min(lat.size() - 1, size_t(f * double(lat.size())))]; };
+    // Nearest rank, as sipim run and analysis/simlib.py take it: index
+    // ceil(f * n) - 1 (floor(f * n) took the rank above: p95 of 20 values
+    // was the maximum).
+    auto q = [&](double f) {
+        const double rank = std::ceil(f * double(lat.size()));
+        return lat[std::min(lat.size() - 1, rank < 1 ? size_t(0) : size_t(rank) - 1)];
+    };
     s.mean = sum / double(lat.size());
     s.p50 = q(0.50);
     s.p95 = q(0.95);
