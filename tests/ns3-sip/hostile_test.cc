@@ -1658,3 +1658,48 @@ TEST_F(Hostile, ByeWithTheSessionsCallIdButOtherTagsEndsNothing) {
   ASSERT_EQ(tb.outcomes.size(), 2u);
   for (const auto& o : tb.outcomes) EXPECT_EQ(o.outcome, SipImOutcome::kDelivered);
 }
+
+// RFC 3261 12.2.2 and 13.3.1.4: the ACK that completes a session is one of
+// its dialog: Call-ID and both tags. A raw ACK to Shirley with the Call-ID
+// of Dan's INVITE but other tags, sent while she waits to answer
+// (AnswerDelay 1 s), is traced and ignored: her session is established
+// only after her 200 went out, by Dan's ACK, and the IM is delivered.
+// Before, the Call-ID alone matched and the forged ACK "established" the
+// session before it was even answered.
+TEST_F(Hostile, AckWithTheSessionsCallIdButOtherTagsEstablishesNothing) {
+  tb.shirley->SetAttribute("AnswerDelay", TimeValue(Seconds(1)));
+  std::vector<std::string> atHome;
+  sipim_test::SniffUdp(tb.links[0].Get(1), &atHome);
+  double establishedAt = -1, okAt = -1;
+  tb.shirley->TraceConnectWithoutContext(
+      "Session", Callback<void, std::uint64_t, SipSessionEvent, const std::string&>(
+                     [&establishedAt](std::uint64_t, SipSessionEvent e, const std::string&) {
+                       if (e == SipSessionEvent::kEstablished) establishedAt = Simulator::Now().GetSeconds();
+                     }));
+  tb.shirley->TraceConnectWithoutContext("Tx", Callback<void, const SipWireEvent&>([&okAt](const SipWireEvent& w) {
+                                           if (w.status == 200 && okAt < 0) okAt = Simulator::Now().GetSeconds();
+                                         }));
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
+  Simulator::Schedule(Seconds(1.5), [this, &atHome]() {
+    std::string callId;
+    for (const std::string& m : atHome) {
+      if (m.compare(0, 7, "INVITE ") != 0) continue;
+      const std::size_t at = m.find("Call-ID: ");
+      callId = m.substr(at + 9, m.find("\r\n", at) - at - 9);
+    }
+    ASSERT_FALSE(callId.empty());
+    const std::string ack = Request("ACK", "sip:shirley@10.0.3.2",
+                                    "Max-Forwards: 70\r\nFrom: <sip:dan@home.com>;tag=other1\r\n"
+                                    "To: <sip:shirley@office.com>;tag=other2\r\nCall-ID: " + callId + "\r\nCSeq: 1 ACK\r\n");
+    raw.s->SendTo(Create<Packet>(reinterpret_cast<const std::uint8_t*>(ack.data()), static_cast<std::uint32_t>(ack.size())),
+                  0, InetSocketAddress(tb.addr[3], tb.shirley->GetSipPort()));
+  });
+  RunUntil(5);
+  std::size_t forged = 0;
+  for (const auto& d : tb.drops) forged += d.detail == "ACK matching no dialog (its tags)";
+  EXPECT_EQ(forged, 1u);
+  ASSERT_GT(okAt, 1.9);
+  EXPECT_GT(establishedAt, okAt);
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
+}

@@ -1630,6 +1630,17 @@ struct SipUserAgent::Impl {
       Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "ACK matching no transaction or session");
       return;
     }
+    // RFC 3261 12.2.2: as a BYE (OnRequest), the ACK of a 2xx belongs to
+    // the dialog of its Call-ID and both tags; before our 2xx there is no
+    // dialog for it to belong to.
+    if (TagOf(msg, sip::HeaderId::kFrom) != s->remoteTag || TagOf(msg, sip::HeaderId::kTo) != s->localTag) {
+      Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "ACK matching no dialog (its tags)");
+      return;
+    }
+    if (s->okBytes.empty() && !s->established) {
+      Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), "ACK before the session was answered");
+      return;
+    }
     if (s->established) return;  // a retransmitted ACK (for a retransmitted 2xx)
     s->established = true;
     s->okTimer.Cancel();
