@@ -1624,6 +1624,17 @@ TEST_F(Hostile, NonMessageInStrippedSessionIsChargedItsParse) {
   EXPECT_EQ(NodeCpu::GetOrCreate(tb.nodes.Get(3))->GetBusyTime(), shirleyRx);
 }
 
+// The Call-ID of the last INVITE among sniffed datagrams ("" if none).
+std::string InviteCallId(const std::vector<std::string>& datagrams) {
+  std::string callId;
+  for (const std::string& m : datagrams) {
+    if (m.compare(0, 7, "INVITE ") != 0) continue;
+    const std::size_t at = m.find("Call-ID: ");
+    callId = m.substr(at + 9, m.find("\r\n", at) - at - 9);
+  }
+  return callId;
+}
+
 // RFC 3261 12.2.2: a BYE ends the dialog whose Call-ID and both tags it
 // carries, not any session with its Call-ID (the devices of a forked
 // INVITE share one). A raw BYE to Dan with the Call-ID of his session
@@ -1635,12 +1646,7 @@ TEST_F(Hostile, ByeWithTheSessionsCallIdButOtherTagsEndsNothing) {
   sipim_test::SniffUdp(tb.links[0].Get(1), &atHome);
   Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
   Simulator::Schedule(Seconds(2), [this, &atHome]() {
-    std::string callId;
-    for (const std::string& m : atHome) {
-      if (m.compare(0, 7, "INVITE ") != 0) continue;
-      const std::size_t at = m.find("Call-ID: ");
-      callId = m.substr(at + 9, m.find("\r\n", at) - at - 9);
-    }
+    const std::string callId = InviteCallId(atHome);
     ASSERT_FALSE(callId.empty());
     std::string bye = Request("BYE", "sip:dan@10.0.1.1",
                               "Max-Forwards: 70\r\nFrom: <sip:shirley@office.com>;tag=other1\r\n"
@@ -1681,12 +1687,7 @@ TEST_F(Hostile, AckWithTheSessionsCallIdButOtherTagsEstablishesNothing) {
                                          }));
   Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionStripped); });
   Simulator::Schedule(Seconds(1.5), [this, &atHome]() {
-    std::string callId;
-    for (const std::string& m : atHome) {
-      if (m.compare(0, 7, "INVITE ") != 0) continue;
-      const std::size_t at = m.find("Call-ID: ");
-      callId = m.substr(at + 9, m.find("\r\n", at) - at - 9);
-    }
+    const std::string callId = InviteCallId(atHome);
     ASSERT_FALSE(callId.empty());
     const std::string ack = Request("ACK", "sip:shirley@10.0.3.2",
                                     "Max-Forwards: 70\r\nFrom: <sip:dan@home.com>;tag=other1\r\n"
