@@ -103,6 +103,10 @@ void ImSentSink(Collector* c, std::size_t ua, std::uint64_t im, const std::strin
 void SessionSink(Collector* c, std::size_t ua, std::uint64_t id, SipSessionEvent ev, const std::string& peer) {
   c->OnSession(ua, id, ev, peer);
 }
+void MediaConnectionSink(Collector* c, std::uint64_t id, Ipv4Address local, std::uint16_t localPort, Ipv4Address peer,
+                         std::uint16_t peerPort) {
+  c->OnMediaConnection(id, local, localPort, peer, peerPort);
+}
 void WireSink(Collector* c, bool rx, const SipWireEvent& ev) { c->OnWire(rx, ev); }
 
 }  // namespace
@@ -146,6 +150,7 @@ void Collector::Attach(const std::vector<Ptr<SipUserAgent>>& uas, const std::vec
     ua->TraceConnectWithoutContext("ImDelivered", MakeCallback(&Collector::OnImDelivered, this));
     ua->TraceConnectWithoutContext("ImOutcome", MakeCallback(&Collector::OnImOutcome, this));
     ua->TraceConnectWithoutContext("Session", MakeBoundCallback(&SessionSink, this, i));
+    ua->TraceConnectWithoutContext("MediaConnection", MakeBoundCallback(&MediaConnectionSink, this));
     wire(ua);
   }
   for (const auto& proxy : proxies) wire(proxy);
@@ -349,9 +354,19 @@ void Collector::OnMacTx(std::uint32_t link, std::uint32_t from_node, Ptr<const P
   }
 }
 
+void Collector::OnMediaConnection(std::uint64_t session, Ipv4Address local, std::uint16_t localPort, Ipv4Address peer,
+                                  std::uint16_t peerPort) {
+  // The key as packets make it (MacTx): address and port, 48 bits each.
+  const std::uint64_t a = (std::uint64_t{local.Get()} << 16) | localPort;
+  const std::uint64_t b = (std::uint64_t{peer.Get()} << 16) | peerPort;
+  connections_[a < b ? ConnKey{a, b} : ConnKey{b, a}].session = session;
+}
+
 void Collector::Finish() {
   for (auto& [key, conn] : connections_) {
-    if (conn.pending.packets > 0) unattributed_.AddShare(conn.pending, 1.0);
+    if (conn.pending.packets > 0) {
+      (conn.session != 0 ? Session(conn.session).setup_bytes : unattributed_).AddShare(conn.pending, 1.0);
+    }
     conn.pending = ByteCount{};
   }
   // Untagged payload is unattributed too; it is kept apart to show it.

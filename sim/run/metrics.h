@@ -11,9 +11,11 @@
 // FIN) belong to the connection: each goes to the attributions of the last
 // data the connection carried the other way (what it acknowledges), else to
 // the last data either way; a connection's SYN exchange, before any data,
-// waits and goes to the connection's first data. What never finds an owner
-// (a duplicate connection that carried nothing) is reported as unattributed,
-// so that the totals add up to every byte on every link.
+// waits and goes to the connection's first data. A session's media
+// connection that carried nothing (the duplicate of the paper's race, a
+// connect that never completed) goes to that session's set-up, whole. What
+// still finds no owner is reported as unattributed, so that the totals add
+// up to every byte on every link.
 //
 // Every hop counts: an IM relayed by two proxies is carried on three links
 // and its bytes are the sum over them.
@@ -155,6 +157,8 @@ class Collector {
   void OnImOutcome(std::uint64_t im, ns3::SipImOutcome outcome, ns3::SipFailReason reason,
                    std::uint16_t status);
   void OnSession(std::size_t ua, std::uint64_t session, ns3::SipSessionEvent ev, const std::string& peer);
+  void OnMediaConnection(std::uint64_t session, ns3::Ipv4Address local, std::uint16_t localPort,
+                         ns3::Ipv4Address peer, std::uint16_t peerPort);
   void OnWire(bool rx, const ns3::SipWireEvent& ev);
   void OnDrop(const ns3::SipDropEvent& ev);
   void OnCrypto(const ns3::SipCryptoEvent& ev);
@@ -169,6 +173,7 @@ class Collector {
   struct Connection {
     Composition last_data[2];  // by direction: 0 = from the lower endpoint
     ByteCount pending;         // control segments before any data
+    std::uint64_t session = 0;  // the session whose media it is (0: none known)
   };
 
   ImRecord& Im(std::uint64_t id);

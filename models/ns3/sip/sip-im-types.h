@@ -166,6 +166,14 @@ typedef void (*SipImOutcomeTracedCallback)(std::uint64_t imId, SipImOutcome outc
 // Session: life-cycle of one session (id from a counter, shared by both ends).
 typedef void (*SipSessionTracedCallback)(std::uint64_t sessionId, SipSessionEvent ev,
                                          const std::string& peer);
+// MediaConnection: a session's media connection was opened or accepted at
+// this end (each one, duplicates of the paper's race included; a connect
+// that never completes too), as its two ends: (address, port) here and at
+// the peer. Lets a byte count charge a connection that carries no message
+// (its handshake and close) to the session.
+typedef void (*SipMediaConnectionTracedCallback)(std::uint64_t sessionId, Ipv4Address local,
+                                                 std::uint16_t localPort, Ipv4Address peer,
+                                                 std::uint16_t peerPort);
 
 // Byte tag put on the bytes of every message the models send (see top).
 class SipAttributionTag : public Tag {

@@ -1692,6 +1692,12 @@ struct SipUserAgent::Impl {
     mc.initiatedHere = initiated;
     mc.held = held;
     const std::uint64_t sid = s.id;
+    Address local;
+    if (sock->GetSockName(local) == 0 && InetSocketAddress::IsMatchingType(local)) {
+      // A UA node has one interface: its address is the local one, also
+      // for a socket bound to any address before it connects.
+      self->m_mediaConnectionTrace(sid, ep->address(), InetSocketAddress::ConvertFrom(local).GetPort(), peer, port);
+    }
     mc.conn->onData = [this, sid](StreamConn& c, const std::uint8_t* d, std::size_t n) {
       OnMediaData(sid, c, d, n);
     };
@@ -2745,7 +2751,10 @@ TypeId SipUserAgent::GetTypeId() {
                           MakeTraceSourceAccessor(&SipUserAgent::m_imOutcomeTrace),
                           "ns3::SipImOutcomeTracedCallback")
           .AddTraceSource("Session", "Session life-cycle events.", MakeTraceSourceAccessor(&SipUserAgent::m_sessionTrace),
-                          "ns3::SipSessionTracedCallback");
+                          "ns3::SipSessionTracedCallback")
+          .AddTraceSource("MediaConnection", "A session's media connection was opened or accepted here.",
+                          MakeTraceSourceAccessor(&SipUserAgent::m_mediaConnectionTrace),
+                          "ns3::SipMediaConnectionTracedCallback");
   return tid;
 }
 

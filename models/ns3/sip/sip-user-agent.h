@@ -59,7 +59,7 @@
 //                               (default) = none (see sip-im-security.h)
 //
 // Trace sources: Tx, Rx (SipWireTracedCallback), Drop (SipDropTracedCallback),
-//   ImSent, ImRetransmitted, ImDelivered, ImOutcome, Session (see
+//   ImSent, ImRetransmitted, ImDelivered, ImOutcome, Session, MediaConnection (see
 //   sip-im-types.h for the signatures and exactly when each fires).
 //
 // Many UAs may share a node: give each its own LocalPort (0 picks a free
@@ -194,6 +194,7 @@ class SipUserAgent : public Application {
       m_imDeliveredTrace;
   TracedCallback<std::uint64_t, SipImOutcome, SipFailReason, std::uint16_t> m_imOutcomeTrace;
   TracedCallback<std::uint64_t, SipSessionEvent, const std::string&> m_sessionTrace;
+  TracedCallback<std::uint64_t, Ipv4Address, std::uint16_t, Ipv4Address, std::uint16_t> m_mediaConnectionTrace;
 };
 
 }  // namespace ns3
