@@ -240,9 +240,9 @@ ParseError ParseUri(std::string_view t, Uri* out) {
 }
 
 bool Uri::SameResource(const Uri& o) const {
-  int p1 = port < 0 ? kDefaultPort : port;
-  int p2 = o.port < 0 ? kDefaultPort : o.port;
-  return scheme == o.scheme && p1 == p2 && wire::EqualsNoCase(host, o.host) &&
+  // Section 6.1: an explicit port never equals an absent one, even 2855
+  // (port is -1 when absent, so plain equality says just that).
+  return scheme == o.scheme && port == o.port && wire::EqualsNoCase(host, o.host) &&
          session_id == o.session_id && wire::EqualsNoCase(transport, o.transport);
 }
 

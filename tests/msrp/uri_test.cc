@@ -118,15 +118,29 @@ TEST(MsrpUri, RoundTrips) {
   }
 }
 
-// Section 6.1 comparison: scheme/host case-insensitive, default port 2855,
-// session-id case-sensitive.
+// Section 6.1 comparison: scheme/host case-insensitive, session-id
+// case-sensitive.
 TEST(MsrpUri, SameResource) {
   Uri a, b, c;
   ASSERT_FALSE(ParseUri("msrp://Host.Example.com/abc;tcp", &a));
-  ASSERT_FALSE(ParseUri("MSRP://host.example.com:2855/abc;TCP", &b));
-  ASSERT_FALSE(ParseUri("msrp://host.example.com:2855/ABC;tcp", &c));
+  ASSERT_FALSE(ParseUri("MSRP://host.example.com/abc;TCP", &b));
+  ASSERT_FALSE(ParseUri("msrp://host.example.com/ABC;tcp", &c));
   EXPECT_TRUE(a.SameResource(b));
   EXPECT_FALSE(a.SameResource(c));
+}
+
+// Section 6.1: "A URI with an explicit port is never equivalent to another
+// with no port specified", even when the port is the default 2855.
+TEST(MsrpUri, ExplicitPortNeverEqualsAbsentPort) {
+  Uri none, dflt, dflt2, other;
+  ASSERT_FALSE(ParseUri("msrp://host.example.com/abc;tcp", &none));
+  ASSERT_FALSE(ParseUri("msrp://host.example.com:2855/abc;tcp", &dflt));
+  ASSERT_FALSE(ParseUri("msrp://HOST.example.com:2855/abc;tcp", &dflt2));
+  ASSERT_FALSE(ParseUri("msrp://host.example.com:2856/abc;tcp", &other));
+  EXPECT_FALSE(none.SameResource(dflt));
+  EXPECT_FALSE(dflt.SameResource(none));
+  EXPECT_TRUE(dflt.SameResource(dflt2));
+  EXPECT_FALSE(dflt.SameResource(other));
 }
 
 // Paths: each URI is visited; errors report the column within the path.
