@@ -31,8 +31,8 @@ enum CharClass : std::uint16_t {
   kClsUnreserved = 1 << 0,  // RFC 3986 unreserved: ALPHA DIGIT - . _ ~
   kClsSubDelim = 1 << 1,    // RFC 3986 sub-delims without ';' (it ends an MSRP authority)
   kClsSessionId = 1 << 2,   // RFC 4975 session-id: unreserved + = /
-  kClsSipToken = 1 << 3,    // RFC 3261 token: header names, URI parameters
-  kClsMimeToken = 1 << 4,   // RFC 2045 token: media types
+  kClsMimeToken = 1 << 4,   // RFC 2045 token: media types; RFC 4975's token
+                            // (header names, URI parameters) is the same set
   kClsIdent = 1 << 5,       // RFC 4975 ident-char: ALPHANUM . - + % =
   kClsUserinfo = 1 << 6,    // unreserved, sub-delims, ':'
   kClsHost = 1 << 7,        // reg-name: unreserved, sub-delims
@@ -60,7 +60,6 @@ constexpr CharTable MakeCharTable() {
     if (sub) b |= kClsSubDelim | kClsUserinfo | kClsHost;
     if (InSet("+=/", u)) b |= kClsSessionId;
     if (u == ':') b |= kClsUserinfo;
-    if (alnum || InSet("-.!%*_+`'~", u)) b |= kClsSipToken;
     if (u > 0x20 && u < 0x7F && !InSet("()<>@,;:\\\"/[]?=", u)) b |= kClsMimeToken;
     if (alnum || InSet(".-+%=", u)) b |= kClsIdent;
     t.bits[c] = b;
@@ -71,7 +70,6 @@ constexpr CharTable MakeCharTable() {
 inline constexpr CharTable kCharTable = MakeCharTable();
 
 inline bool HasClass(unsigned char c, std::uint16_t cls) { return (kCharTable.bits[c] & cls) != 0; }
-inline bool IsSipTokenChar(unsigned char c) { return HasClass(c, kClsSipToken); }
 inline bool IsMimeTokenChar(unsigned char c) { return HasClass(c, kClsMimeToken); }
 
 // Appends the decimal digits of v.

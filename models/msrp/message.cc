@@ -16,7 +16,6 @@ using wire::IsAlnum;
 using wire::IsAlpha;
 using wire::IsDigit;
 using wire::IsMimeTokenChar;
-using wire::IsSipTokenChar;
 
 namespace {
 
@@ -253,8 +252,9 @@ ParseError ParseHeaderLine(std::string_view d, std::size_t b, std::size_t e, Mes
   std::size_t colon = static_cast<std::size_t>(static_cast<const char*>(colon_p) - d.data());
   if (!IsAlpha(static_cast<unsigned char>(d[b])))
     return Err("header name must start with a letter", d, b);
+  // hname = ALPHA *token, RFC 4975's token (# $ & ^ { | } included).
   for (std::size_t i = b + 1; i < colon; ++i)
-    if (!IsSipTokenChar(static_cast<unsigned char>(d[i])))
+    if (!IsMimeTokenChar(static_cast<unsigned char>(d[i])))
       return Err("invalid character in a header name", d, i);
   if (colon + 1 >= e || d[colon + 1] != ' ')
     return Err("header name must be followed by \": \"", d, colon + 1);

@@ -226,12 +226,13 @@ ParseError ParseUri(std::string_view t, Uri* out) {
   std::size_t params_begin = pos;
   while (pos < t.size()) {
     if (t[pos] != ';') return Err("invalid character after the transport of an MSRP URI", t, pos);
+    // URI-parameter = token ["=" token], RFC 4975's token.
     std::size_t name = ++pos;
-    while (pos < t.size() && wire::IsSipTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
+    while (pos < t.size() && wire::IsMimeTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
     if (pos == name) return Err("empty URI parameter name in an MSRP URI", t, name);
     if (pos < t.size() && t[pos] == '=') {
       std::size_t value = ++pos;
-      while (pos < t.size() && wire::IsSipTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
+      while (pos < t.size() && wire::IsMimeTokenChar(static_cast<unsigned char>(t[pos]))) ++pos;
       if (pos == value) return Err("empty URI parameter value in an MSRP URI", t, value);
     }
   }

@@ -121,6 +121,27 @@ TEST(MsrpMessage, ParsesStarsReportsAndExtensions) {
   EXPECT_EQ(m.Find("nope"), nullptr);
 }
 
+// RFC 4975 section 9: hname = ALPHA *token, and MSRP's token takes
+// # $ % & ' * + - . ^ _ ` { | } ~ too: such extension headers are valid.
+TEST(MsrpMessage, HeaderNamesTakeEveryTokenChar) {
+  const std::string name = "X-a#b$c%d&e'f*g+h.i^j_k`l{m|n}o~p!q";
+  std::string s = "MSRP abcd1234 SEND\r\nTo-Path: msrp://a/1;tcp\r\nFrom-Path: msrp://b/2;tcp\r\n"
+                  "Message-ID: m1234\r\n" + name + ": v\r\n-------abcd1234$\r\n";
+  Message m;
+  ASSERT_FALSE(ParseText(s, &m)) << ParseText(s, &m).ToString();
+  ASSERT_NE(m.Find(name), nullptr);
+  EXPECT_EQ(m.Find(name)->value, "v");
+  std::string out;
+  AppendMessage(m, &out);
+  EXPECT_EQ(out, s);
+  // The separators stay out of a name.
+  for (char bad : {'"', '(', ')', ',', '/', ';', '<', '=', '>', '?', '@', '[', '\\', ']'}) {
+    std::string t = s;
+    t.replace(t.find("X-a#b") + 1, 1, 1, bad);
+    EXPECT_TRUE(ParseText(t, &m)) << bad;
+  }
+}
+
 // Unknown methods are preserved, not rejected.
 TEST(MsrpMessage, UnknownMethodPreserved) {
   std::string s = "MSRP abcd1234 AUTH\r\nTo-Path: msrp://a/1;tcp\r\nFrom-Path: msrp://b/2;tcp\r\n-------abcd1234$\r\n";

@@ -45,6 +45,16 @@ TEST(MsrpUri, SessionIdIsOptional) {
   EXPECT_EQ(u.port, 2855);
 }
 
+// RFC 4975 section 9: URI-parameter = token ["=" token], and MSRP's token
+// takes # $ & ^ { | } too.
+TEST(MsrpUri, ParametersTakeEveryTokenChar) {
+  Uri u;
+  ASSERT_FALSE(ParseUri("msrp://h.example/s;tcp;x#y=a$b&c^d{e|f}g;z", &u));
+  EXPECT_EQ(u.transport, "tcp");
+  EXPECT_EQ(u.params, ";x#y=a$b&c^d{e|f}g;z");
+  EXPECT_TRUE(ParseUri("msrp://h.example/s;tcp;a=b@c", &u));  // '@' is no token char
+}
+
 // Each malformed URI is rejected with the column of the fault.
 TEST(MsrpUri, RejectsMalformed) {
   struct Case {
