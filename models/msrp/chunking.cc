@@ -78,7 +78,11 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
   if (end > max_message_size_ || (!r.total_unknown && r.total > max_message_size_))
     return drop_and_fail("message larger than the reassembly limit");
 
-  if (it == partial_.end()) it = partial_.emplace(std::string(chunk.message_id), Partial{}).first;
+  if (it == partial_.end()) {
+    if (partial_.size() >= max_pending_messages_)
+      return fail("too many partial messages open (max_pending_messages)");
+    it = partial_.emplace(std::string(chunk.message_id), Partial{}).first;
+  }
   Partial& p = it->second;
   if (!r.total_unknown) {
     if (p.total_known && p.total != r.total) return drop_and_fail("chunks disagree on the message total");

@@ -46,18 +46,23 @@ std::size_t AppendChunkedSend(const SendParams& base, std::string_view body,
 // duplicates (overlaps with the same bytes) are tolerated and counted;
 // overlaps that disagree, ranges past the total, totals that change, a
 // Byte-Range whose end disagrees with the body length, messages beyond
-// max_message_size and partial messages beyond max_total_bytes together are
-// errors (the offending message is dropped). '#' aborts the message
-// (kAborted).
+// max_message_size, partial messages beyond max_total_bytes together and a
+// new Message-ID beyond max_pending_messages open ones are errors (the
+// offending message is dropped). '#' aborts the message (kAborted).
 class Reassembler {
  public:
   enum class Result : std::uint8_t { kIncomplete, kComplete, kAborted, kError };
 
   // max_message_size bounds one message; max_total_bytes bounds the buffers
-  // of all partial messages together (a peer may open many Message-IDs).
+  // of all partial messages together (a peer may open many Message-IDs);
+  // max_pending_messages bounds how many are open at once, as empty or
+  // one-byte chunks open Message-IDs that cost memory but few buffer bytes.
   explicit Reassembler(std::size_t max_message_size = 16 * 1024 * 1024,
-                       std::size_t max_total_bytes = 64 * 1024 * 1024)
-      : max_message_size_(max_message_size), max_total_bytes_(max_total_bytes) {}
+                       std::size_t max_total_bytes = 64 * 1024 * 1024,
+                       std::size_t max_pending_messages = 1024)
+      : max_message_size_(max_message_size),
+        max_total_bytes_(max_total_bytes),
+        max_pending_messages_(max_pending_messages) {}
 
   // Takes one SEND chunk (its body is copied). On kComplete, *complete holds
   // the whole message body and the state for that Message-ID is dropped.
@@ -89,6 +94,7 @@ class Reassembler {
 
   std::size_t max_message_size_;
   std::size_t max_total_bytes_;
+  std::size_t max_pending_messages_;
   std::size_t total_bytes_ = 0;
   std::map<std::string, Partial, std::less<>> partial_;
   std::uint64_t duplicate_bytes_ = 0;

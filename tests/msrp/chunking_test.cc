@@ -225,6 +225,40 @@ TEST(MsrpChunking, TotalBufferLimit) {
   EXPECT_EQ(r.pending_messages(), 2u);
 }
 
+// Empty '+' chunks open Message-IDs without buffering a byte, so
+// max_total_bytes never sees them: the count of open messages is bounded
+// too, by default and as configured, and the refusal names the limit.
+TEST(MsrpChunking, OpenMessageCountLimit) {
+  std::vector<std::string> mids;
+  for (int i = 0; i < 5000; ++i) mids.push_back("m" + std::to_string(100000 + i));
+  auto empty_chunk = [&](int i) {
+    Message m;
+    m.is_request = true;
+    m.method = Method::kSend;
+    m.method_name = "SEND";
+    m.message_id = mids[static_cast<std::size_t>(i)];
+    m.has_byte_range = true;
+    m.byte_range = ByteRange{1, 0, 0, false, true};  // "1-0/*"
+    m.flag = EndFlag::kMore;
+    return m;
+  };
+  std::string whole;
+  ParseError e;
+  Reassembler small(1 << 20, 1 << 20, 8);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(small.Add(empty_chunk(i), &whole, &e), Reassembler::Result::kIncomplete);
+  ASSERT_EQ(small.Add(empty_chunk(8), &whole, &e), Reassembler::Result::kError);
+  EXPECT_NE(std::string(e.reason).find("max_pending_messages"), std::string::npos);
+  EXPECT_EQ(small.pending_messages(), 8u);
+  EXPECT_EQ(small.Add(empty_chunk(3), &whole, &e), Reassembler::Result::kIncomplete);  // already open
+
+  Reassembler r;  // defaults
+  int refused = 0;
+  for (int i = 0; i < 5000; ++i) refused += r.Add(empty_chunk(i), &whole, &e) == Reassembler::Result::kError;
+  EXPECT_EQ(r.buffered_bytes(), 0u);
+  EXPECT_LE(r.pending_messages(), 1024u);
+  EXPECT_EQ(refused, 5000 - static_cast<int>(r.pending_messages()));
+}
+
 // Two messages interleaved chunk by chunk are kept apart by Message-ID.
 TEST(MsrpChunking, InterleavedMessages) {
   SendParams p1 = Base(), p2 = Base();
