@@ -128,6 +128,8 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
       }
     }
     p.have.resize(w + 1);
+    if (p.have.size() > kMaxRanges)
+      return drop_and_fail("chunk splits the message into more than kMaxRanges received ranges");
   }
   const bool whole = p.total_known && (p.total == 0 || (p.have.size() == 1 && p.have[0].first == 0 &&
                                                        p.have[0].second == p.total));

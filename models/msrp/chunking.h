@@ -46,12 +46,18 @@ std::size_t AppendChunkedSend(const SendParams& base, std::string_view body,
 // duplicates (overlaps with the same bytes) are tolerated and counted;
 // overlaps that disagree, ranges past the total, totals that change, a
 // Byte-Range whose end disagrees with the body length, messages beyond
-// max_message_size, partial messages beyond max_total_bytes together and a
-// new Message-ID beyond max_pending_messages open ones are errors (the
-// offending message is dropped). '#' aborts the message (kAborted).
+// max_message_size, partial messages beyond max_total_bytes together, a
+// new Message-ID beyond max_pending_messages open ones and a message split
+// into more than kMaxRanges received ranges are errors (the offending
+// message is dropped). '#' aborts the message (kAborted).
 class Reassembler {
  public:
   enum class Result : std::uint8_t { kIncomplete, kComplete, kAborted, kError };
+  // The most disjoint byte ranges one partial message may hold. Senders send
+  // chunks in order (RFC 4975 section 7.1.1), so only reordering opens gaps;
+  // each Add costs O(ranges log ranges), so a bound keeps a peer that sends
+  // every other byte from making reassembly quadratic.
+  static constexpr std::size_t kMaxRanges = 1024;
 
   // max_message_size bounds one message; max_total_bytes bounds the buffers
   // of all partial messages together (a peer may open many Message-IDs);

@@ -259,6 +259,38 @@ TEST(MsrpChunking, OpenMessageCountLimit) {
   EXPECT_EQ(refused, 5000 - static_cast<int>(r.pending_messages()));
 }
 
+// One-byte chunks at every other position, last first, would each add a
+// range (and each Add sorts them all: quadratic, 2 minutes for 40 000
+// chunks). The count of ranges is bounded: the chunk past it drops the
+// message with a reason; up to it, reassembly proceeds.
+TEST(MsrpChunking, RangeCountLimit) {
+  Message m;
+  m.is_request = true;
+  m.method = Method::kSend;
+  m.method_name = "SEND";
+  m.message_id = "mholes1";
+  m.has_byte_range = true;
+  m.flag = EndFlag::kMore;
+  m.body = "x";
+  const std::uint64_t n = Reassembler::kMaxRanges + 1;
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t at = 2 * (n - i) - 1;  // 2n-1, 2n-3, ..., 1
+    m.byte_range = ByteRange{at, at, 2 * n - 1, false, false};
+    const Reassembler::Result res = r.Add(m, &whole, &e);
+    if (i + 1 < n) {
+      ASSERT_EQ(res, Reassembler::Result::kIncomplete) << i << ": " << e.ToString();
+    } else {
+      ASSERT_EQ(res, Reassembler::Result::kError);
+      EXPECT_NE(std::string(e.reason).find("kMaxRanges"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(r.pending_messages(), 0u);
+  EXPECT_EQ(r.buffered_bytes(), 0u);
+}
+
 // Two messages interleaved chunk by chunk are kept apart by Message-ID.
 TEST(MsrpChunking, InterleavedMessages) {
   SendParams p1 = Base(), p2 = Base();
