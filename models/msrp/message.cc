@@ -146,9 +146,11 @@ ParseError CheckPartialStartLine(std::string_view msg) {
   std::size_t i = kPrefix.size();
   for (; i < msg.size() && msg[i] != ' '; ++i) {
     unsigned char c = static_cast<unsigned char>(msg[i]);
+    // The line's CR ends the id (the start line then lacks its method): it
+    // is no 33rd character.
+    if (c == '\r' && i + 1 == msg.size()) break;
     bool ok = i == kPrefix.size() ? IsAlnum(c) : IsIdentChar(c);
-    if (!ok && !(c == '\r' && i + 1 == msg.size()))
-      return Err("invalid character in the transaction id", msg, i);
+    if (!ok) return Err("invalid character in the transaction id", msg, i);
     if (i - kPrefix.size() >= 32) return Err("transaction id longer than 32 characters", msg, i);
   }
   return ParseError{};

@@ -5,6 +5,7 @@
 
 #include "msrp/builder.h"
 #include "msrp/message.h"
+#include "msrp/stream.h"
 #include "msrp_test_util.h"
 
 namespace sipim::msrp {
@@ -196,6 +197,26 @@ TEST(MsrpMessage, ErrorsNameLineAndColumn) {
     EXPECT_EQ(e.line, c.line) << c.text << " -> " << e.ToString();
     EXPECT_EQ(e.column, c.column) << c.text << " -> " << e.ToString();
   }
+}
+
+// A start line of "MSRP" and a 32-character transaction id but no method
+// is refused for the missing method, not as an overlong id (the CR ending
+// the line is no 33rd id character); a 33-character id is still overlong.
+TEST(MsrpMessage, StartLineWithLongestIdButNoMethod) {
+  const std::string tid(32, 'a');
+  const std::string rest = "To-Path: msrp://a/1;tcp\r\nFrom-Path: msrp://b/2;tcp\r\n-------" + tid + "$\r\n";
+  Message m;
+  ParseError e = ParseText("MSRP " + tid + "\r\n" + rest, &m);
+  ASSERT_TRUE(e);
+  EXPECT_STREQ(e.reason, "start line lacks the method or status code");
+  EXPECT_EQ(e.column, 38u);
+  StreamParser p;
+  ParseError se = p.FeedAll("MSRP " + tid + "\r\n" + rest, [](const Message&) {});
+  ASSERT_TRUE(se);
+  EXPECT_STREQ(se.reason, e.reason);
+  e = ParseText("MSRP " + tid + "a\r\n" + rest, &m);
+  ASSERT_TRUE(e);
+  EXPECT_STREQ(e.reason, "transaction id longer than 32 characters");
 }
 
 // ParsePrefix: a valid prefix asks for more; a complete message reports its
