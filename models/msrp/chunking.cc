@@ -64,8 +64,11 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
     return Result::kAborted;
   }
   const std::uint64_t len = chunk.body.size();
-  // Without Byte-Range the chunk is the whole message (1-<len>/<len>).
-  ByteRange r = chunk.has_byte_range ? chunk.byte_range : ByteRange{1, len, len, false, false};
+  // Without Byte-Range the chunk starts the message (1-<len>); it is the
+  // whole message only if '$' ends it: after '+' more chunks follow, so the
+  // total is unknown yet (section 7.1).
+  const bool last = chunk.flag == EndFlag::kComplete;
+  ByteRange r = chunk.has_byte_range ? chunk.byte_range : ByteRange{1, len, len, false, !last};
   const std::uint64_t begin = r.start - 1;  // 0-based
   const std::uint64_t end = begin + len;    // exclusive
   auto drop_and_fail = [&](const char* reason) {

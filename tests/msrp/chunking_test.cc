@@ -121,6 +121,26 @@ TEST(MsrpChunking, RfcChunksReassemble) {
   EXPECT_EQ(whole, "abcdEFGH");
 }
 
+// RFC 4975 section 7.1.1: the first chunk SHOULD (not MUST) carry
+// Byte-Range. Without it the chunk starts the message at byte 1, but a '+'
+// flag says more chunks follow (section 7.1): the message is not complete
+// yet, its total unknown. Only a '$' chunk without Byte-Range is whole.
+TEST(MsrpChunking, FirstChunkWithoutByteRange) {
+  std::string first = testing::kRfcChunk1;
+  first.erase(first.find("Byte-Range: 1-*/8\r\n"), 19);
+  Message a, b;
+  ASSERT_FALSE(Parse(first, &a)) << Parse(first, &a).ToString();
+  ASSERT_FALSE(a.has_byte_range);
+  ASSERT_FALSE(Parse(testing::kRfcChunk2, &b));
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  EXPECT_EQ(r.Add(a, &whole, &e), Reassembler::Result::kIncomplete);
+  EXPECT_EQ(r.Add(b, &whole, &e), Reassembler::Result::kComplete) << e.ToString();
+  EXPECT_EQ(whole, "abcdEFGH");
+  EXPECT_EQ(r.pending_messages(), 0u);
+}
+
 // Duplicates are tolerated and counted; an overlap with other bytes is an error.
 TEST(MsrpChunking, DuplicatesAndConflicts) {
   std::string wire;
