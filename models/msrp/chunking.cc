@@ -99,7 +99,8 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
     p.total = end;
     p.last_seen = true;
   }
-  if (p.total_known && !p.have.empty() && p.have.back().second > p.total)
+  // This chunk too: its own total may be '*' while an earlier one gave it.
+  if (p.total_known && (end > p.total || (!p.have.empty() && p.have.back().second > p.total)))
     return drop_and_fail("received bytes lie past the message total");
 
   // Compare overlaps with what is already here, then copy and merge.

@@ -141,6 +141,27 @@ TEST(MsrpChunking, FirstChunkWithoutByteRange) {
   EXPECT_EQ(r.pending_messages(), 0u);
 }
 
+// A chunk whose own total is '*' must still end within the total an
+// earlier chunk gave: bytes past it are an error, not bytes kept so that
+// the message can never be whole (its gap is then never filled).
+TEST(MsrpChunking, StarTotalChunkPastKnownTotal) {
+  Message a, past, b;
+  ASSERT_FALSE(Parse(testing::kRfcChunk1, &a));  // 1-*/8 "abcd" '+'
+  ASSERT_FALSE(Parse(testing::kRfcChunk2, &b));  // 5-8/8 "EFGH" '$'
+  past = b;
+  past.byte_range = ByteRange{5, 0, 0, true, true};  // "5-*/*"
+  past.body = "EFGHIJ";                              // ends at byte 10 > 8
+  past.flag = EndFlag::kMore;
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  EXPECT_EQ(r.Add(a, &whole, &e), Reassembler::Result::kIncomplete);
+  ASSERT_EQ(r.Add(past, &whole, &e), Reassembler::Result::kError);
+  EXPECT_NE(std::string(e.reason).find("past the message total"), std::string::npos);
+  EXPECT_EQ(r.pending_messages(), 0u);
+  EXPECT_EQ(r.buffered_bytes(), 0u);
+}
+
 // Duplicates are tolerated and counted; an overlap with other bytes is an error.
 TEST(MsrpChunking, DuplicatesAndConflicts) {
   std::string wire;
