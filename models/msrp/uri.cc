@@ -179,6 +179,33 @@ bool FastAuthority(std::string_view t, std::size_t begin, std::size_t* end, Uri*
   return true;
 }
 
+// The next character of a host at *i for comparison, lower-cased: a
+// percent-encoded unreserved character counts as itself (RFC 3986 6.2.2.2).
+char NextHostChar(std::string_view h, std::size_t* i) {
+  if (h[*i] == '%' && *i + 2 < h.size()) {
+    const unsigned char hi = static_cast<unsigned char>(h[*i + 1]), lo = static_cast<unsigned char>(h[*i + 2]);
+    if (IsHex(hi) && IsHex(lo)) {
+      auto nibble = [](unsigned char c) { return IsDigit(c) ? c - '0' : (c | 0x20) - 'a' + 10; };
+      const unsigned char c = static_cast<unsigned char>(nibble(hi) * 16 + nibble(lo));
+      if (wire::HasClass(c, wire::kClsUnreserved)) {
+        *i += 3;
+        return wire::ToLower(static_cast<char>(c));
+      }
+    }
+  }
+  return wire::ToLower(h[(*i)++]);
+}
+
+// Section 6.1: hosts compare case-insensitively after percent-decoding
+// unreserved characters ("%61lice.example" is "alice.example").
+bool SameHost(std::string_view a, std::string_view b) {
+  if (wire::EqualsNoCase(a, b)) return true;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size())
+    if (NextHostChar(a, &i) != NextHostChar(b, &j)) return false;
+  return i == a.size() && j == b.size();
+}
+
 }  // namespace
 
 ParseError ParseUri(std::string_view t, Uri* out) {
@@ -243,7 +270,7 @@ ParseError ParseUri(std::string_view t, Uri* out) {
 bool Uri::SameResource(const Uri& o) const {
   // Section 6.1: an explicit port never equals an absent one, even 2855
   // (port is -1 when absent, so plain equality says just that).
-  return scheme == o.scheme && port == o.port && wire::EqualsNoCase(host, o.host) &&
+  return scheme == o.scheme && port == o.port && SameHost(host, o.host) &&
          session_id == o.session_id && wire::EqualsNoCase(transport, o.transport);
 }
 

@@ -30,8 +30,9 @@ struct Uri {
                                 // transport, with their leading ';'; "" if none
   std::string_view text;        // the whole URI as written
 
-  // RFC 4975 section 6.1: scheme, host and transport compare
-  // case-insensitively, session-id exactly; a port must match exactly and
+  // RFC 4975 section 6.1: scheme, host (after decoding percent-encoded
+  // unreserved characters) and transport compare case-insensitively,
+  // session-id exactly; a port must match exactly and
   // an explicit port (even 2855) never equals an absent one; userinfo and
   // params are ignored.
   bool SameResource(const Uri& other) const;

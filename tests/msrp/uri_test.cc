@@ -153,6 +153,23 @@ TEST(MsrpUri, ExplicitPortNeverEqualsAbsentPort) {
   EXPECT_FALSE(dflt.SameResource(other));
 }
 
+// Section 6.1: percent-encoded unreserved characters in the authority are
+// decoded before comparison; reserved ones stay encoded (hex digits in
+// either case).
+TEST(MsrpUri, HostComparisonDecodesUnreservedEscapes) {
+  Uri plain, escaped, upper, reserved, reserved2;
+  ASSERT_FALSE(ParseUri("msrp://alice.example/s;tcp", &plain));
+  ASSERT_FALSE(ParseUri("msrp://%61lice%2Eexample/s;tcp", &escaped));
+  ASSERT_FALSE(ParseUri("msrp://%41LICE.example/s;tcp", &upper));
+  ASSERT_FALSE(ParseUri("msrp://a%2fb.example/s;tcp", &reserved));
+  ASSERT_FALSE(ParseUri("msrp://a%2Fb.example/s;tcp", &reserved2));
+  EXPECT_TRUE(plain.SameResource(escaped));
+  EXPECT_TRUE(escaped.SameResource(plain));
+  EXPECT_TRUE(plain.SameResource(upper));
+  EXPECT_TRUE(reserved.SameResource(reserved2));
+  EXPECT_FALSE(plain.SameResource(reserved));
+}
+
 // Paths: each URI is visited; errors report the column within the path.
 TEST(MsrpUri, PathsAreValidatedWithPositions) {
   std::vector<std::string_view> hosts;
