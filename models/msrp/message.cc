@@ -31,7 +31,8 @@ std::size_t SkipMimeToken(std::string_view v, std::size_t i) {
 }
 
 // media-type = type "/" subtype *( ";" gen-param ), gen-param = pname
-// ["=" (token / quoted-string)]. Liberal: whitespace around ';' is allowed,
+// ["=" (token / quoted-string)], quoted-string = DQUOTE *(qdtext / qd-esc)
+// DQUOTE. Liberal: whitespace around ';' is allowed,
 // as most stacks write "text/plain; charset=UTF-8". Returns the offset of the
 // first bad byte within `v` (v.size() when it ends too early), or npos when
 // the value is well formed.
@@ -59,9 +60,16 @@ std::size_t CheckMediaType(std::string_view v) {
           if (i >= v.size()) return i;
           unsigned char c = static_cast<unsigned char>(v[i]);
           if (c == '"') break;
-          if (c == '\\') {
-            if (i + 1 >= v.size()) return i;
+          if (c == '\\') {  // qd-esc: only \\ and \"
+            if (i + 1 >= v.size() || (v[i + 1] != '\\' && v[i + 1] != '"')) return i;
             i += 2;
+            continue;
+          }
+          if (c >= 0x80) {  // qdtext: UTF8-NONASCII, a whole sequence
+            std::size_t n = wire::Utf8SequenceLength(reinterpret_cast<const unsigned char*>(v.data()) + i,
+                                                     v.size() - i);
+            if (n == 0) return i;
+            i += n;
             continue;
           }
           if ((c < 0x20 && c != '\t') || c == 0x7F) return i;

@@ -143,6 +143,33 @@ TEST(MsrpMessage, HeaderNamesTakeEveryTokenChar) {
   }
 }
 
+// RFC 4975 section 9: a quoted-string parameter value holds qdtext (UTF-8
+// included) and the escapes \\ and \" only; any other escape or a byte that
+// is no UTF-8 is refused at its column.
+TEST(MsrpMessage, ContentTypeQuotedString) {
+  auto send = [](const std::string& ct) {
+    return "MSRP abcd1234 SEND\r\nTo-Path: msrp://a/1;tcp\r\nFrom-Path: msrp://b/2;tcp\r\n"
+           "Message-ID: m1234\r\nContent-Type: " + ct + "\r\n\r\nx\r\n-------abcd1234$\r\n";
+  };
+  Message m;
+  for (const char* ok : {"text/plain;a=\"x\\\\y\\\"z\"", "text/plain;a=\"caf\xc3\xa9 \t!\""})
+    EXPECT_FALSE(ParseText(send(ok), &m)) << ok << ": " << ParseText(send(ok), &m).ToString();
+  struct Case {
+    const char* ct;
+    std::uint32_t column;
+  } bad[] = {
+      {"text/plain;a=\"x\\y\"", 30},      // \y is no qd-esc
+      {"text/plain;a=\"\xff\"", 29},       // not UTF-8
+      {"text/plain;a=\"\xc3(\"", 29},      // a broken sequence
+  };
+  for (const Case& c : bad) {
+    ParseError e = ParseText(send(c.ct), &m);
+    ASSERT_TRUE(e) << c.ct;
+    EXPECT_EQ(e.line, 5u) << c.ct;
+    EXPECT_EQ(e.column, c.column) << c.ct << ": " << e.ToString();
+  }
+}
+
 // Unknown methods are preserved, not rejected.
 TEST(MsrpMessage, UnknownMethodPreserved) {
   std::string s = "MSRP abcd1234 AUTH\r\nTo-Path: msrp://a/1;tcp\r\nFrom-Path: msrp://b/2;tcp\r\n-------abcd1234$\r\n";
