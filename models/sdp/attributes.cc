@@ -108,10 +108,12 @@ ParseError ParseMaxSize(std::string_view v, std::uint64_t* out) {
 }
 
 ParseError ParseKeyMgmt(std::string_view v, KeyMgmt* out) {
-  std::size_t sp = v.find(' ');
+  // key-mgmt-att-value = 0*1SP prtcl-id SP keymgmt-data: one space may lead.
+  const std::size_t id = !v.empty() && v[0] == ' ' ? 1 : 0;
+  std::size_t sp = v.find(' ', id);
   if (sp == std::string_view::npos) return Err("a=key-mgmt must be <prtcl-id> <keymgmt-data>", v, v.size());
-  if (sp == 0) return Err("empty key management protocol id", v, 0);
-  for (std::size_t i = 0; i < sp; ++i)
+  if (sp == id) return Err("empty key management protocol id", v, id);
+  for (std::size_t i = id; i < sp; ++i)
     if (!wire::IsAlnum(static_cast<unsigned char>(v[i])))
       return Err("key management protocol id must be letters and digits", v, i);
   std::string_view data = v.substr(sp + 1);
@@ -119,7 +121,7 @@ ParseError ParseKeyMgmt(std::string_view v, KeyMgmt* out) {
   std::vector<std::uint8_t> scratch;
   if (ParseError e = Base64Decode(data, &scratch))
     return MakeParseError(e.reason, v.data(), v.size(), sp + 1 + e.offset);
-  out->protocol_id = v.substr(0, sp);
+  out->protocol_id = v.substr(id, sp - id);
   out->data_base64 = data;
   return ParseError{};
 }

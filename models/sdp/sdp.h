@@ -153,8 +153,9 @@ std::string_view ConnectionModeName(ConnectionMode c);
 // a=max-size:<bytes> (RFC 4975 section 8.6).
 ParseError ParseMaxSize(std::string_view value, std::uint64_t* out);
 
-// a=key-mgmt:<prtcl-id> <keymgmt-data> (RFC 4567 section 3.1). prtcl-id is
-// 1*(ALPHA/DIGIT), "mikey" for RFC 3830; data is base64 (checked here).
+// a=key-mgmt:[SP]<prtcl-id> <keymgmt-data> (RFC 4567 section 3.1: one
+// leading space is allowed). prtcl-id is 1*(ALPHA/DIGIT), "mikey" for
+// RFC 3830; data is base64 (checked here).
 struct KeyMgmt {
   std::string_view protocol_id;
   std::string_view data_base64;

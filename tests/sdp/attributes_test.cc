@@ -142,6 +142,20 @@ TEST(SdpAttributes, KeyMgmt) {
   EXPECT_EQ(dec, std::vector<std::uint8_t>(data, data + sizeof data));
 }
 
+// RFC 4567 section 3.1: key-mgmt-att-value = 0*1SP prtcl-id SP keymgmt-data,
+// so "a=key-mgmt: mikey <data>" is valid and names protocol "mikey"; a second
+// leading space is not (the protocol id would be empty).
+TEST(SdpAttributes, KeyMgmtOptionalLeadingSpace) {
+  KeyMgmt k;
+  ParseError e = ParseKeyMgmt(" mikey AQAF", &k);
+  ASSERT_FALSE(e) << e.ToString();
+  EXPECT_EQ(k.protocol_id, "mikey");
+  EXPECT_EQ(k.data_base64, "AQAF");
+  e = ParseKeyMgmt("  mikey AQAF", &k);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e.column, 2u);
+}
+
 // Relocate: a helper's error inside an attribute value becomes a position
 // in the whole description.
 TEST(SdpAttributes, RelocateIntoDescription) {
