@@ -50,7 +50,37 @@ void AddKeyMgmt(const std::uint8_t* mikey, std::size_t size, OfferText* text, Se
   sd->attributes.push_back(Attribute{"key-mgmt", text->key_mgmt, true});
 }
 
+// An offer has its one m= line; an answer one per offered m= line (RFC 3264
+// section 6), `m` in the place of the one it takes and the others rejected:
+// port 0, media, proto and formats as offered.
+void PlaceMedia(const AnswerTo& a, Media m, SessionDescription* sd) {
+  if (a.offer == nullptr || a.accepted >= a.offer->media.size()) {
+    sd->media.push_back(std::move(m));
+    return;
+  }
+  for (std::size_t i = 0; i < a.offer->media.size(); ++i) {
+    if (i == a.accepted) {
+      sd->media.push_back(m);
+      continue;
+    }
+    const Media& o = a.offer->media[i];
+    Media rejected;
+    rejected.media = o.media;
+    rejected.proto = o.proto;
+    rejected.formats = o.formats;
+    sd->media.push_back(std::move(rejected));
+  }
+}
+
 }  // namespace
+
+int FindMedia(const SessionDescription& sd, std::string_view media, std::string_view proto) {
+  for (std::size_t i = 0; i < sd.media.size(); ++i) {
+    const Media& m = sd.media[i];
+    if (m.media == media && m.proto == proto && m.port != 0) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 void AppendMsrpOffer(const MsrpOfferParams& p, std::string* out) {
   OfferText text;
@@ -68,7 +98,7 @@ void AppendMsrpOffer(const MsrpOfferParams& p, std::string* out) {
   m.attributes.push_back(Attribute{"path", path, true});
   m.attributes.push_back(Attribute{"setup", SetupName(p.setup), true});
   AddKeyMgmt(p.mikey, p.mikey_size, &text, &sd);
-  sd.media.push_back(std::move(m));
+  PlaceMedia(p.answer_to, std::move(m), &sd);
   Build(sd, out);
 }
 
@@ -80,7 +110,7 @@ void AppendTcpImOffer(const TcpImOfferParams& p, std::string* out) {
   m.attributes.push_back(Attribute{"setup", SetupName(p.setup), true});
   m.attributes.push_back(Attribute{"connection", ConnectionModeName(p.connection), true});
   AddKeyMgmt(p.mikey, p.mikey_size, &text, &sd);
-  sd.media.push_back(std::move(m));
+  PlaceMedia(p.answer_to, std::move(m), &sd);
   Build(sd, out);
 }
 

@@ -172,7 +172,23 @@ void AppendKeyMgmtValue(std::string_view protocol_id, const std::uint8_t* data, 
 ParseError Base64Decode(std::string_view text, std::vector<std::uint8_t>* out);
 void Base64Encode(const std::uint8_t* data, std::size_t size, std::string* out);
 
-// ---- offers the simulation sends ----
+// ---- offer/answer (RFC 3264) ----
+
+// The index of the first m= line with this media and proto whose port is
+// not 0 (port 0 marks a rejected stream, RFC 3264 section 8.2), or -1.
+int FindMedia(const SessionDescription& sd, std::string_view media, std::string_view proto);
+
+// Set in the parameters below, it makes the text an answer to `offer` that
+// takes its m= line `accepted`: RFC 3264 section 6 wants one m= line per
+// offered one, in the offer's order, and each stream the answerer does not
+// take rejected with port 0 (here its media, proto and formats as offered),
+// not left out. The offer's text must outlive the build.
+struct AnswerTo {
+  const SessionDescription* offer = nullptr;
+  std::size_t accepted = 0;
+};
+
+// ---- offers the simulation sends (and its answers, with AnswerTo) ----
 
 struct MsrpOfferParams {
   std::string_view username = "-";
@@ -189,6 +205,7 @@ struct MsrpOfferParams {
   const std::uint8_t* mikey = nullptr;
   std::size_t mikey_size = 0;
   std::string_view session_name = "-";
+  AnswerTo answer_to;  // an answer when answer_to.offer is set
 };
 // v=0, o=, s=, c=, t=0 0, [a=key-mgmt], m=message <port> TCP/MSRP *,
 // a=accept-types, a=path:msrp://<address>:<port>/<session>;tcp, a=setup.
@@ -206,6 +223,7 @@ struct TcpImOfferParams {  // Cui et al. 2010: the message media over plain TCP
   const std::uint8_t* mikey = nullptr;
   std::size_t mikey_size = 0;
   std::string_view session_name = "-";
+  AnswerTo answer_to;  // an answer when answer_to.offer is set
 };
 // v=0, o=, s=, c=, t=0 0, [a=key-mgmt], m=message <port> TCP *, a=setup,
 // a=connection.

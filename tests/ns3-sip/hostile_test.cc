@@ -763,17 +763,11 @@ namespace {
 // An INVITE from the raw socket (10.0.1.1:7000) as `user`@home.com, with a
 // session Call-ID (what the UA accepts INVITEs for) and an SDP offer for
 // stripped MESSAGEs in which the offerer connects (so the callee listens).
-std::string RawInvite(const std::string& ruri, const std::string& user, const std::string& branch,
-                      std::uint64_t sessionId) {
+// As RawInvite below, with `sdp` as its offer.
+std::string RawInviteWithSdp(const std::string& ruri, const std::string& user, const std::string& branch,
+                             std::uint64_t sessionId, const std::string& sdp) {
   char callId[40];
   std::snprintf(callId, sizeof callId, "s%015llx@10.0.1.1", static_cast<unsigned long long>(sessionId));
-  std::string sdp;
-  sipim::sdp::TcpImOfferParams p;
-  p.session_id = sessionId;
-  p.address = "10.0.1.1";
-  p.port = 9;
-  p.setup = sipim::sdp::Setup::kActive;
-  sipim::sdp::AppendTcpImOffer(p, &sdp);
   std::string m = Request("INVITE", ruri,
                           "Max-Forwards: 70\r\nFrom: <sip:" + user + "@home.com>;tag=i1\r\nTo: <" + ruri +
                               ">\r\nCall-ID: " + callId + "\r\nCSeq: 1 INVITE\r\nContact: <sip:" + user +
@@ -781,6 +775,18 @@ std::string RawInvite(const std::string& ruri, const std::string& user, const st
                           sdp);
   m.replace(m.find("z9hG4bKraw1"), 11, branch);
   return m;
+}
+
+std::string RawInvite(const std::string& ruri, const std::string& user, const std::string& branch,
+                      std::uint64_t sessionId) {
+  std::string sdp;
+  sipim::sdp::TcpImOfferParams p;
+  p.session_id = sessionId;
+  p.address = "10.0.1.1";
+  p.port = 9;
+  p.setup = sipim::sdp::Setup::kActive;
+  sipim::sdp::AppendTcpImOffer(p, &sdp);
+  return RawInviteWithSdp(ruri, user, branch, sessionId, sdp);
 }
 
 // The CANCEL of RawInvite(ruri, user, branch, id), built by the wire core.
@@ -854,6 +860,97 @@ TEST_F(Hostile, UaAnswersCancel) {
   EXPECT_EQ(CountResponses(raw.got, "200", "CANCEL"), 1u);
   EXPECT_EQ(CountResponses(raw.got, "487", "INVITE"), 0u);
   EXPECT_TRUE(tb.shirley->HasSession("eve2@home.com"));
+}
+
+namespace {
+
+// An offer from 10.0.1.1: v=, o=, s=, c=, t=, then `media` (CRLF lines).
+std::string OfferWith(const std::string& media) {
+  return "v=0\r\no=- 1 1 IN IP4 10.0.1.1\r\ns=-\r\nc=IN IP4 10.0.1.1\r\nt=0 0\r\n" + media;
+}
+
+// The body of the first response in `got` with status `status` to an INVITE
+// whose branch is `branch`, or "" when there is none.
+std::string AnswerBody(const std::vector<std::string>& got, const std::string& status, const std::string& branch) {
+  for (const auto& r : got) {
+    if (r.rfind("SIP/2.0 " + status + " ", 0) != 0 || r.find(branch) == std::string::npos ||
+        r.find(" INVITE\r\n") == std::string::npos)
+      continue;
+    const std::size_t b = r.find("\r\n\r\n");
+    return b == std::string::npos ? std::string() : r.substr(b + 4);
+  }
+  return {};
+}
+
+}  // namespace
+
+// RFC 3264 section 6: the answer has one m= line per offered m= line, in
+// the offer's order, and a stream the answerer does not take is rejected
+// with port 0, not left out. An offer whose first m= line is audio and
+// whose second is the message stream over TCP gets a 200 whose first m=
+// line is that audio stream at port 0 and whose second is Shirley's message
+// stream. Before, the UA took the first m= line (the audio stream) for its
+// message stream, and answered with that one m=message line.
+TEST_F(Hostile, AnswerRejectsOfferedStreamsItDoesNotTake) {
+  const std::string offer = OfferWith(
+      "m=audio 49170 RTP/AVP 0\r\n"
+      "m=message 9 TCP *\r\na=setup:active\r\na=connection:new\r\n");
+  raw.SendAt(1.0, tb.addr[3], RawInviteWithSdp("sip:shirley@10.0.3.2", "eve", "z9hG4bKmm1", 0xf1, offer));
+  RunUntil(3);
+  const std::string body = AnswerBody(raw.got, "200", "z9hG4bKmm1");
+  ASSERT_FALSE(body.empty());
+  sipim::sdp::SessionDescription sd;
+  ASSERT_FALSE(sipim::sdp::Parse(body, &sd)) << body;
+  ASSERT_EQ(sd.media.size(), 2u) << body;
+  EXPECT_EQ(sd.media[0].media, "audio");
+  EXPECT_EQ(sd.media[0].port, 0u);
+  EXPECT_EQ(sd.media[0].proto, "RTP/AVP");
+  EXPECT_EQ(sd.media[1].media, "message");
+  EXPECT_NE(sd.media[1].port, 0u);
+  EXPECT_EQ(sd.media[1].proto, "TCP");
+  const sipim::sdp::Attribute* setup = sipim::sdp::FindAttribute(sd, sd.media[1], "setup");
+  ASSERT_NE(setup, nullptr) << body;
+  EXPECT_EQ(setup->value, "passive");
+}
+
+// Offers the UA cannot take are refused 488 (RFC 3261 13.3.1.3), each
+// with no 200: one with no message stream (audio only); one whose message
+// stream is rejected already (port 0, RFC 3264 8.2); one with an a=setup
+// value RFC 4145 section 4 does not define; one with a=setup:holdconn (no
+// connection now, so no IM could go); MSRP over TLS (TCP/TLS/MSRP), which
+// the UA does not speak; and MSRP whose a=path is no MSRP URI (port 99999,
+// RFC 4975 8.2). Before, the first four were answered 200 as if they
+// offered a message stream with a=setup:actpass (the UA connected to the
+// audio port), the TLS offer was taken for the plain-TCP variant and
+// answered with m=message <port> TCP, and the bad path was taken as the
+// To-Path of every SEND.
+TEST_F(Hostile, OffersWithoutAStreamTheUaTakesAreRefused488) {
+  const std::vector<std::pair<std::string, std::string>> offers = {
+      {"audio", "m=audio 49170 RTP/AVP 0\r\n"},
+      {"port0", "m=message 0 TCP *\r\na=setup:active\r\n"},
+      {"badsetup", "m=message 7000 TCP *\r\na=setup:sideways\r\n"},
+      {"holdconn", "m=message 7000 TCP *\r\na=setup:holdconn\r\n"},
+      {"tls", "m=message 2855 TCP/TLS/MSRP *\r\na=accept-types:text/plain\r\n"
+              "a=path:msrps://10.0.1.1:2855/s1;tcp\r\na=setup:active\r\n"},
+      {"badpath", "m=message 2855 TCP/MSRP *\r\na=accept-types:text/plain\r\n"
+                  "a=path:msrp://10.0.1.1:99999/s1;tcp\r\na=setup:active\r\n"},
+  };
+  for (std::size_t i = 0; i < offers.size(); ++i) {
+    const std::string branch = "z9hG4bKref" + offers[i].first;
+    raw.SendAt(1.0 + 0.1 * static_cast<double>(i), tb.addr[3],
+               RawInviteWithSdp("sip:shirley@10.0.3.2", "eve" + offers[i].first, branch, 0xf10 + i,
+                                OfferWith(offers[i].second)));
+  }
+  RunUntil(4);
+  for (const auto& o : offers) {
+    const std::string branch = "z9hG4bKref" + o.first;
+    EXPECT_EQ(AnswerBody(raw.got, "200", branch), "") << o.first;
+    bool refused = false;
+    for (const auto& r : raw.got)
+      refused = refused || (r.rfind("SIP/2.0 488 ", 0) == 0 && r.find(branch) != std::string::npos);
+    EXPECT_TRUE(refused) << o.first;
+    EXPECT_FALSE(tb.shirley->HasSession("eve" + o.first + "@home.com")) << o.first;
+  }
 }
 
 // RFC 3261 16.10 at a stateful proxy: a CANCEL matching an INVITE it

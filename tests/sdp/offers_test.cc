@@ -85,6 +85,34 @@ TEST(SdpOffers, TcpImOffer) {
   EXPECT_EQ(sd.media[0].proto, "TCP");
 }
 
+// RFC 3264 section 6: an answer built with AnswerTo has one m= line per
+// offered m= line, in the offer's order; the one it takes is its message
+// stream, the others are rejected with port 0 and keep the offered media,
+// proto and formats. FindMedia skips a stream the offer rejected (port 0,
+// section 8.2) and one of another proto.
+TEST(SdpOffers, AnswerHasAnMLinePerOfferedOne) {
+  const std::string offer_text =
+      Crlf({"v=0", "o=- 1 1 IN IP4 10.0.0.1", "s=-", "c=IN IP4 10.0.0.1", "t=0 0", "m=audio 49170 RTP/AVP 0 8",
+            "m=message 0 TCP *", "m=message 7000 TCP/MSRP *", "m=message 7001 TCP *", "a=setup:active"});
+  SessionDescription offer;
+  ASSERT_FALSE(Parse(offer_text, &offer));
+  EXPECT_EQ(FindMedia(offer, "message", "TCP"), 3);
+  EXPECT_EQ(FindMedia(offer, "message", "TCP/MSRP"), 2);
+  EXPECT_EQ(FindMedia(offer, "message", "TCP/TLS/MSRP"), -1);
+  TcpImOfferParams p;
+  p.address = "10.0.0.2";
+  p.port = 5070;
+  p.answer_to = AnswerTo{&offer, 3};
+  std::string out;
+  AppendTcpImOffer(p, &out);
+  EXPECT_EQ(out, Crlf({"v=0", "o=- 0 0 IN IP4 10.0.0.2", "s=-", "c=IN IP4 10.0.0.2", "t=0 0",
+                       "m=audio 0 RTP/AVP 0 8", "m=message 0 TCP *", "m=message 0 TCP/MSRP *",
+                       "m=message 5070 TCP *", "a=setup:passive", "a=connection:new"}));
+  SessionDescription answer;
+  ASSERT_FALSE(Parse(out, &answer));
+  EXPECT_EQ(answer.media.size(), offer.media.size());
+}
+
 // Builders append: an offer after existing text leaves it alone.
 TEST(SdpOffers, Appends) {
   std::string out = "X";

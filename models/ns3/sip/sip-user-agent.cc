@@ -160,6 +160,7 @@ struct SipUserAgent::Impl {
     std::uint16_t peerMediaPort = 0;
     sdp::Setup peerSetup = sdp::Setup::kActpass;
     std::string myPath, peerPath;  // MSRP
+    std::size_t offerMedia = 0;    // callee: the offer's m= line the answer takes
     msrp::IdGenerator msrpIds{0};
     std::unordered_map<std::uint64_t, MediaConn> conns;
     StreamConn* sendConn = nullptr;
@@ -907,8 +908,11 @@ struct SipUserAgent::Impl {
     msrp::AppendSimpleUri(false, host, MediaPort(s), AttributedId(SipAttributionKind::kSession, s.id), &s.myPath);
   }
 
-  void AppendOffer(Session& s, sdp::Setup setup, std::string* out) {
+  // An offer, or with `offer` the answer to it (RFC 3264 section 6: its
+  // m= line s.offerMedia taken, any other rejected with port 0).
+  void AppendOffer(Session& s, sdp::Setup setup, std::string* out, const sdp::SessionDescription* offer = nullptr) {
     const std::uint16_t port = MediaPort(s);
+    const sdp::AnswerTo answerTo{offer, s.offerMedia};
     if (s.mode == SipImMode::kSessionMsrp) {
       BuildMyPath(s);
       sdp::MsrpOfferParams p;
@@ -919,6 +923,7 @@ struct SipUserAgent::Impl {
       p.setup = setup;
       p.mikey = s.mikeyOut.empty() ? nullptr : s.mikeyOut.data();
       p.mikey_size = s.mikeyOut.size();
+      p.answer_to = answerTo;
       sdp::AppendMsrpOffer(p, out);
     } else {
       sdp::TcpImOfferParams p;
@@ -928,28 +933,39 @@ struct SipUserAgent::Impl {
       p.setup = setup;
       p.mikey = s.mikeyOut.empty() ? nullptr : s.mikeyOut.data();
       p.mikey_size = s.mikeyOut.size();
+      p.answer_to = answerTo;
       sdp::AppendTcpImOffer(p, out);
     }
   }
 
-  // Reads the peer's media address, port, setup and MSRP path from its SDP.
-  // `keyMgmt`, when given, gets the a=key-mgmt value (RFC 4567), if any.
+  // Reads the peer's media address, port, setup and MSRP path from its SDP:
+  // from its first message stream in this session's mode (TCP/MSRP, or the
+  // paper's TCP) that is not rejected (port 0). False when there is none,
+  // or when its a=setup is not one RFC 4145 section 4 defines or is
+  // holdconn (no connection now, so no IM could go): the callee answers
+  // 488, the caller fails the session. `keyMgmt`, when given, gets the
+  // a=key-mgmt value (RFC 4567), if any.
   bool ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr) {
     sdp::SessionDescription sd;
-    if (sdp::Parse(body, &sd) || sd.media.empty()) return false;
-    const sdp::Media& m = sd.media[0];
+    if (sdp::Parse(body, &sd)) return false;
+    const int index = sdp::FindMedia(sd, "message", s.mode == SipImMode::kSessionMsrp ? "TCP/MSRP" : "TCP");
+    if (index < 0) return false;
+    s.offerMedia = static_cast<std::size_t>(index);
+    const sdp::Media& m = sd.media[s.offerMedia];
     std::string_view addr;
     if (!m.connections.empty()) addr = m.connections[0].address;
     else if (sd.connection) addr = sd.connection->address;
     if (!sipns3::HostToIpv4(addr, &s.peerMediaAddr)) return false;
     s.peerMediaPort = m.port;
     *setup = sdp::Setup::kActpass;
-    if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "setup")) sdp::ParseSetup(a->value, setup);
+    if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "setup"))
+      if (sdp::ParseSetup(a->value, setup) || *setup == sdp::Setup::kHoldconn) return false;
     if (keyMgmt)
       if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "key-mgmt")) *keyMgmt = std::string(a->value);
     if (s.mode == SipImMode::kSessionMsrp) {
       const sdp::Attribute* p = sdp::FindAttribute(sd, m, "path");
-      if (!p) return false;
+      std::vector<msrp::Uri> path;  // RFC 4975 8.2: MSRP URIs, or the IMs could not go
+      if (!p || sdp::ParsePath(p->value, &path)) return false;
       s.peerPath = std::string(p->value);
     }
     return true;
@@ -1376,7 +1392,10 @@ struct SipUserAgent::Impl {
       return;
     }
     auto reg = sipns3::SessionRegistry().find(attr.id);
-    const bool msrpMode = msg.body.find("TCP/MSRP") != std::string_view::npos;
+    // The mode is the offer's message stream's: MSRP (TCP/MSRP), else the
+    // paper's plain TCP (ReadSdp refuses an offer with neither).
+    sdp::SessionDescription offer;
+    const bool msrpMode = !sdp::Parse(msg.body, &offer) && sdp::FindMedia(offer, "message", "TCP/MSRP") >= 0;
     std::string from;
     if (const sip::Header* f = msg.Find(sip::HeaderId::kFrom)) {
       sip::NameAddr na;
@@ -1527,8 +1546,10 @@ struct SipUserAgent::Impl {
       // The answer's SDP as a 200's would be, with the error message in
       // a=key-mgmt and no listener (port 9, RFC 4145: not listening).
       s->mikeyOut = mikeyError;
+      sdp::SessionDescription offer;  // views into s->inviteBytes
+      (void)sdp::Parse(inv.body, &offer);
       std::string body;
-      AppendOffer(*s, AnswerSetup(s->peerSetup), &body);
+      AppendOffer(*s, AnswerSetup(s->peerSetup), &body, &offer);
       Respond(tx, inv, 488, s->localTag, {}, "application/sdp", body);
     }
     CloseSession(*s, SipFailReason::kSecurity, false);
@@ -1571,8 +1592,10 @@ struct SipUserAgent::Impl {
     ServerTxn* t = stx->FindById(s->inviteTxn);
     sip::Message inv;
     if (sip::Parse(s->inviteBytes, sip::Framing::kDatagram, &inv)) return;
+    sdp::SessionDescription offer;  // views into s->inviteBytes
+    (void)sdp::Parse(inv.body, &offer);
     std::string body;
-    AppendOffer(*s, AnswerSetup(s->peerSetup), &body);
+    AppendOffer(*s, AnswerSetup(s->peerSetup), &body, &offer);
     sip::ResponseSpec spec;
     spec.status = 200;
     spec.to_tag = s->localTag;
