@@ -37,8 +37,7 @@ int SessionRank(char t) {
     case 'p': return 6;
     case 'c': return 7;
     case 'b': return 8;
-    case 't': case 'r': return 9;
-    case 'z': return 10;
+    case 't': case 'r': case 'z': return 9;  // 1*(t [1*r [z]])
     case 'k': return 11;
     case 'a': return 12;
     case 'm': return 13;
@@ -56,11 +55,11 @@ int MediaRank(char t) {
     default: return -1;
   }
 }
-// Lines that may repeat: at session level *e *p *b 1*t *r *a; in a media
-// description *c *b *a (section 9).
+// Lines that may repeat: at session level *e *p *b 1*t *r *a (and a z= per
+// t=, which Line() checks); in a media description *c *b *a (section 9).
 bool Repeatable(char t, bool in_media) {
   if (in_media) return t == 'c' || t == 'b' || t == 'a';
-  return t == 'e' || t == 'p' || t == 'b' || t == 't' || t == 'r' || t == 'a';
+  return t == 'e' || t == 'p' || t == 'b' || t == 't' || t == 'r' || t == 'z' || t == 'a';
 }
 
 // Splits a line value into fields separated by exactly one space.
@@ -271,6 +270,8 @@ ParseError Parser::Line(char type, std::string_view v, std::size_t off) {
   if (r < rank_) return Err("line out of the order RFC 8866 section 9 requires", line_off);
   if (r == rank_ && !Repeatable(type, in_media_)) return Err("this line may appear only once here", line_off);
   if (!in_media_ && type == 'r' && last_ != 't' && last_ != 'r') return Err("r= must follow t= or r=", line_off);
+  // Section 5.11: z= modifies the r= lines it immediately follows (once).
+  if (!in_media_ && type == 'z' && last_ != 'r') return Err("z= must follow the r= lines of its t=", line_off);
   if (!in_media_ && r > SessionRank('t') && sd_->timings.empty())
     return Err("missing t= (at least one is required)", line_off);
   rank_ = r;
@@ -330,8 +331,8 @@ ParseError Parser::Line(char type, std::string_view v, std::size_t off) {
       sd_->timings.back().repeats.push_back(v);
       return ParseError{};
     case 'z':
-      sd_->zone = v;
-      sd_->has_zone = true;
+      sd_->timings.back().zone = v;
+      sd_->timings.back().has_zone = true;
       return ParseError{};
     case 'k':
       if (m) {
@@ -455,8 +456,8 @@ void Build(const SessionDescription& sd, std::string* out) {
     wire::AppendDecimal(t.stop, out);
     out->append("\r\n", 2);
     for (std::string_view r : t.repeats) AppendLine('r', r, out);
+    if (t.has_zone) AppendLine('z', t.zone, out);
   }
-  if (sd.has_zone) AppendLine('z', sd.zone, out);
   if (sd.has_key) AppendLine('k', sd.key, out);
   for (const Attribute& a : sd.attributes) AppendAttribute(a, out);
   for (const Media& m : sd.media) {
@@ -492,7 +493,8 @@ bool operator==(const Connection& a, const Connection& b) {
 }
 bool operator==(const Bandwidth& a, const Bandwidth& b) { return a.type == b.type && a.value == b.value; }
 bool operator==(const Timing& a, const Timing& b) {
-  return a.start == b.start && a.stop == b.stop && a.repeats == b.repeats;
+  return a.start == b.start && a.stop == b.stop && a.repeats == b.repeats && a.has_zone == b.has_zone &&
+         a.zone == b.zone;
 }
 bool operator==(const Attribute& a, const Attribute& b) {
   return a.name == b.name && a.has_value == b.has_value && a.value == b.value;
@@ -509,7 +511,7 @@ bool operator==(const SessionDescription& a, const SessionDescription& b) {
          a.has_information == b.has_information && a.information == b.information &&
          a.has_uri == b.has_uri && a.uri == b.uri && a.emails == b.emails && a.phones == b.phones &&
          a.connection == b.connection && a.bandwidths == b.bandwidths && a.timings == b.timings &&
-         a.has_zone == b.has_zone && a.zone == b.zone && a.has_key == b.has_key && a.key == b.key &&
+         a.has_key == b.has_key && a.key == b.key &&
          a.attributes == b.attributes && a.media == b.media;
 }
 

@@ -13,7 +13,9 @@
 //   parsers to be tolerant); a lone CR, or a last line without a line end, is
 //   an error. Build() always writes CRLF.
 // - The order of RFC 8866 section 9 is enforced: v o s [i] [u] *e *p [c] *b
-//   1*(t *r) [z] [k] *a then *(m [i] *c *b [k] *a). An unknown type letter
+//   1*(t [1*r [z]]) [k] *a then *(m [i] *c *b [k] *a): a z= line belongs to
+//   the time description whose r= lines it follows (section 5.11; RFC 4566
+//   had one z= after all of them). An unknown type letter
 //   is an error (section 5 allows ignoring or rejecting; we reject).
 // - s= may be empty (RFC 5118 section 4.8 and many stacks send "s="), though
 //   the grammar asks for one character.
@@ -50,10 +52,12 @@ struct Bandwidth {  // b=<bwtype>:<bandwidth>
   std::uint64_t value = 0;
 };
 
-struct Timing {  // t=<start> <stop>, then its r= lines
+struct Timing {  // t=<start> <stop>, then its r= lines and their z= line
   std::uint64_t start = 0;
   std::uint64_t stop = 0;
   std::vector<std::string_view> repeats;  // r= values, as written
+  std::string_view zone;                  // z=, as written (only after r=)
+  bool has_zone = false;
 };
 
 struct Attribute {  // a=<name>[:<value>]
@@ -90,8 +94,6 @@ struct SessionDescription {
   std::optional<Connection> connection;
   std::vector<Bandwidth> bandwidths;
   std::vector<Timing> timings;  // at least one
-  std::string_view zone;        // z=
-  bool has_zone = false;
   std::string_view key;  // k=
   bool has_key = false;
   std::vector<Attribute> attributes;  // session-level, in order

@@ -58,8 +58,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     const Origin& o = sd.origin;
     for (std::string_view v : {o.username, o.sess_id, o.sess_version, o.nettype, o.addrtype, o.address,
-                               sd.session_name, sd.information, sd.uri, sd.zone, sd.key})
+                               sd.session_name, sd.information, sd.uri, sd.key})
       Check(Inside(v, in));
+    for (const Timing& t : sd.timings) Check(Inside(t.zone, in));
     for (const Attribute& a : sd.attributes) CheckAttribute(a, in);
     for (const Media& m : sd.media) {
       Check(Inside(m.media, in) && Inside(m.proto, in));

@@ -202,6 +202,34 @@ TEST(Sdp, LineEnds) {
   EXPECT_NE(std::string(e.reason).find("CR"), std::string::npos);
 }
 
+// RFC 8866 sections 5.11 and 9: time-description = time-field
+// [repeat-description], repeat-description = 1*repeat-field [zone-field]. A
+// z= line belongs to the t= whose r= lines it follows, and another t= may
+// come after it; a z= with no r= before it, or a second one, is an error.
+// Before, z= was one line after all the t= lines (RFC 4566's place): this
+// valid description was rejected at its second t=, and z= right after a t=
+// without r= was accepted.
+TEST(Sdp, ZoneBelongsToItsTimeDescription) {
+  const std::string text = Crlf({"v=0", "o=- 1 1 IN IP4 h", "s=-", "c=IN IP4 h", "t=3034423619 3042462419",
+                                 "r=604800 3600 0 90000", "z=2882844526 -1h 2898848070 0", "t=0 0",
+                                 "r=7d 1h 0", "m=message 1 TCP *"});
+  SessionDescription sd;
+  ParseError e = Parse(text, &sd);
+  ASSERT_FALSE(e) << e.ToString();
+  ASSERT_EQ(sd.timings.size(), 2u);
+  EXPECT_TRUE(sd.timings[0].has_zone);
+  EXPECT_EQ(sd.timings[0].zone, "2882844526 -1h 2898848070 0");
+  EXPECT_FALSE(sd.timings[1].has_zone);
+  ExpectRoundTrip(text);
+
+  e = Parse(Crlf({"v=0", "o=- 1 1 IN IP4 h", "s=-", "t=0 0", "z=2882844526 -1h"}), &sd);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e.line, 5u);
+  e = Parse(Crlf({"v=0", "o=- 1 1 IN IP4 h", "s=-", "t=0 0", "r=1 1 0", "z=1 -1h", "z=2 0"}), &sd);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e.line, 7u);
+}
+
 // Errors carry the line and the column of the offending field.
 TEST(Sdp, ErrorColumns) {
   struct Case {
@@ -229,7 +257,7 @@ TEST(Sdp, BuildFromScratch) {
   sd.origin = Origin{"-", "42", "1", "IN", "IP4", "10.0.0.1"};
   sd.session_name = "-";
   sd.connection = Connection{"IN", "IP4", "10.0.0.1"};
-  sd.timings.push_back(Timing{0, 0, {}});
+  sd.timings.push_back(Timing{});
   Media m;
   m.media = "message";
   m.port = 2855;
