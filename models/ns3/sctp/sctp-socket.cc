@@ -1753,7 +1753,10 @@ SctpSocket::AcceptTsn(uint32_t tsn, uint16_t sid, uint8_t flags, size_t payloadL
 {
     if (payloadLen == 0)
     {
-        SendAbort(CAUSE_NO_USER_DATA, true); // §6.2
+        // §6.2; the cause carries the chunk's TSN (§3.3.10.9).
+        uint8_t tsnInfo[4];
+        Put32At(tsnInfo, tsn);
+        SendAbort(CAUSE_NO_USER_DATA, true, tsnInfo, sizeof tsnInfo);
         return false;
     }
     ++m_stats.dataChunksReceived;
@@ -4040,7 +4043,7 @@ SctpSocket::HandleError(const ChunkView& c)
 }
 
 void
-SctpSocket::SendAbort(uint16_t cause, bool notifyApp)
+SctpSocket::SendAbort(uint16_t cause, bool notifyApp, const uint8_t* info, size_t infoLen)
 {
     if (Bound() && m_state != SCTP_CLOSED && m_state != SCTP_LISTEN &&
         m_state != SCTP_COOKIE_WAIT)
@@ -4048,7 +4051,7 @@ SctpSocket::SendAbort(uint16_t cause, bool notifyApp)
         m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
         if (cause)
         {
-            m_builder.AddCause(CHUNK_ABORT, 0, cause, nullptr, 0);
+            m_builder.AddCause(CHUNK_ABORT, 0, cause, info, infoLen);
         }
         else
         {

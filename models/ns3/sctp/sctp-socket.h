@@ -635,7 +635,8 @@ class SctpSocket : public Socket
     void HandleShutdownComplete();
     void HandleAbort();
     void HandleError(const sctp::ChunkView& c);
-    void SendAbort(uint16_t cause, bool notifyApp);
+    /// An ABORT (with one cause, and its info bytes if it has any), then close.
+    void SendAbort(uint16_t cause, bool notifyApp, const uint8_t* info = nullptr, size_t infoLen = 0);
     void SendControl(uint8_t type, uint8_t flags = 0);
     /// Closes the association: stops timers, frees the end point, tells the app.
     enum class CloseReason

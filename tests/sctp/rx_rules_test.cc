@@ -1,0 +1,103 @@
+// Receiver-side and set-up rules of RFC 9260 found in a second hostile
+// review (the receiving end, its answers and its cookies): each test pins
+// one rule the model got wrong.
+#include "sctp_test_util.h"
+
+#include "sctp/sctp-cookie.h"
+
+#include <gtest/gtest.h>
+
+using namespace ns3;
+using namespace sipim_test;
+
+namespace
+{
+
+class SctpRxRules : public ::testing::Test
+{
+  protected:
+    void TearDown() override
+    {
+        Simulator::Destroy();
+        Config::Reset();
+    }
+};
+
+/// An association set up at t = 0 whose server-side answers (SACK, ERROR,
+/// ABORT) never reach the client: the test speaks for the client with
+/// hand-made packets and reads the answers from toClient->seen.
+struct RawPeer
+{
+    Session s;
+    uint32_t initialTsn = 0; // the client's, from its INIT
+    uint32_t serverTag = 0;  // the verification tag the server expects
+    uint16_t clientPort = 0;
+
+    RawPeer()
+    {
+        s.link.toClient->SetPredicate([](const SeenPacket& p) {
+            return p.HasChunk(sctp::CHUNK_SACK) || p.HasChunk(sctp::CHUNK_ERROR) ||
+                   p.HasChunk(sctp::CHUNK_ABORT);
+        });
+        Simulator::Stop(Seconds(0.2));
+        Simulator::Run();
+        EXPECT_EQ(s.sink.conn->GetState(), SCTP_ESTABLISHED);
+        const SeenPacket& init = s.link.toServer->seen.at(0);
+        sctp::InitChunk ic;
+        EXPECT_TRUE(sctp::DecodeInit(init.view.chunks.at(0), ic).Ok());
+        initialTsn = ic.initialTsn;
+        clientPort = init.view.srcPort;
+        serverTag = s.link.toServer->seen.at(1).view.vtag; // the COOKIE ECHO's
+    }
+    /// One DATA chunk from the client, handed to the server now.
+    void Data(uint32_t tsn, uint16_t sid, uint16_t ssn, uint8_t flags, const std::vector<uint8_t>& payload)
+    {
+        sctp::PacketBuilder b;
+        b.Begin(clientPort, 5000, serverTag);
+        b.AddData(flags, tsn, sid, ssn, 0, payload.data(), payload.size());
+        InjectBytes(s.link, 0, 1, b.Finish());
+    }
+};
+
+/// The causes of every chunk of type `type` the client's device saw.
+std::vector<std::pair<uint16_t, std::vector<uint8_t>>>
+CausesSeen(const SctpDropModel& m, uint8_t type)
+{
+    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> out;
+    for (const SeenPacket& p : m.seen)
+    {
+        for (const auto& c : p.view.chunks)
+        {
+            std::vector<sctp::ErrorCause> causes;
+            if (c.type == type && sctp::DecodeCauses(c, causes).Ok())
+            {
+                for (const auto& k : causes)
+                {
+                    out.emplace_back(k.code, std::vector<uint8_t>(k.info, k.info + k.infoLen));
+                }
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+// Proves §6.2 with §3.3.10.9: a DATA chunk without user data (Length 16) is
+// answered by an ABORT whose "No User Data" cause (9) is 8 bytes long and
+// carries that chunk's TSN. The model sent the cause with Length 4 and no
+// TSN, a cause the RFC does not define.
+TEST_F(SctpRxRules, NoUserDataAbortCarriesTheTsn)
+{
+    RawPeer r;
+    const uint32_t tsn = r.initialTsn;
+    r.Data(tsn, 0, 0, sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END, {});
+    Simulator::Stop(Seconds(0.3));
+    Simulator::Run();
+    EXPECT_TRUE(r.s.sink.errorClose);
+    auto causes = CausesSeen(*r.s.link.toClient, sctp::CHUNK_ABORT);
+    ASSERT_EQ(causes.size(), 1u);
+    EXPECT_EQ(causes[0].first, sctp::CAUSE_NO_USER_DATA);
+    ASSERT_EQ(causes[0].second.size(), 4u);
+    EXPECT_EQ(sctp::Get32(causes[0].second.data()), tsn);
+}
