@@ -101,3 +101,53 @@ TEST_F(SctpRxRules, NoUserDataAbortCarriesTheTsn)
     ASSERT_EQ(causes[0].second.size(), 4u);
     EXPECT_EQ(sctp::Get32(causes[0].second.data()), tsn);
 }
+
+// Proves §5.1 C with §3.3.10.2: an INIT ACK without its mandatory State
+// Cookie ends the set-up and is answered by an ABORT that carries the INIT
+// ACK's Initiate Tag and a "Missing Mandatory Parameter" cause naming one
+// missing parameter, State Cookie (7): Cause Length 10. The model meant to
+// send it but sent nothing (its ABORT routine stays silent in COOKIE-WAIT),
+// and built the cause with Length 4, without the count and the type.
+TEST_F(SctpRxRules, InitAckWithoutCookieAnsweredByAbortNamingIt)
+{
+    Link link;
+    Sink sink;
+    Client client;
+    sink.Start(link.Server(), 5000);
+    const uint32_t forgedTag = 0x1234ABCD;
+    link.toClient->SetPredicate([&link, forgedTag](const SeenPacket& p) {
+        if (!p.HasChunk(sctp::CHUNK_INIT_ACK))
+        {
+            return false;
+        }
+        // In its place: the same INIT ACK without the State Cookie.
+        sctp::InitChunk ia;
+        EXPECT_TRUE(sctp::DecodeInit(p.view.chunks.at(0), ia).Ok());
+        sctp::PacketBuilder b;
+        b.Begin(p.view.srcPort, p.view.dstPort, p.view.vtag);
+        b.AddInit(sctp::CHUNK_INIT_ACK, forgedTag, ia.aRwnd, ia.outStreams, ia.inStreams, ia.initialTsn,
+                  nullptr, 0);
+        std::vector<uint8_t> bytes = b.Finish();
+        Simulator::ScheduleNow([&link, bytes] { InjectBytes(link, 1, 0, bytes); });
+        return true;
+    });
+    Simulator::Schedule(Seconds(0), [&] { client.Start(link.Client(), link.ServerAddress(5000)); });
+    Simulator::Stop(Seconds(0.5));
+    Simulator::Run();
+    EXPECT_TRUE(client.failed);
+    EXPECT_EQ(client.sock->GetState(), SCTP_CLOSED);
+    const SeenPacket* abort = nullptr;
+    for (const SeenPacket& p : link.toServer->seen)
+    {
+        abort = p.HasChunk(sctp::CHUNK_ABORT) ? &p : abort;
+    }
+    ASSERT_NE(abort, nullptr) << "no ABORT answered the INIT ACK";
+    EXPECT_EQ(abort->view.vtag, forgedTag);
+    EXPECT_EQ(abort->view.chunks.at(0).flags & sctp::FLAG_T, 0);
+    auto causes = CausesSeen(*link.toServer, sctp::CHUNK_ABORT);
+    ASSERT_EQ(causes.size(), 1u);
+    EXPECT_EQ(causes[0].first, sctp::CAUSE_MISSING_PARAM);
+    ASSERT_EQ(causes[0].second.size(), 6u); // N (32 bits), one 16-bit type
+    EXPECT_EQ(sctp::Get32(causes[0].second.data()), 1u);
+    EXPECT_EQ(sctp::Get16(causes[0].second.data() + 4), sctp::PARAM_STATE_COOKIE);
+}

@@ -1095,8 +1095,24 @@ SctpSocket::HandleInitAck(const ChunkView& c)
     if (!st.Ok() || ia.initTag == 0 || !ia.cookie || ia.outStreams == 0 || ia.inStreams == 0)
     {
         NS_LOG_WARN(this << " bad INIT ACK: " << (st.Ok() ? "missing or invalid parameter" : st.ToString()));
-        m_peerTag = ia.initTag;
-        SendAbort(ia.cookie ? CAUSE_INVALID_PARAM : CAUSE_MISSING_PARAM, true);
+        if (ia.initTag != 0)
+        {
+            // The ABORT goes with the INIT ACK's tag, sent here: SendAbort
+            // sends nothing in COOKIE-WAIT (no peer tag). A missing State
+            // Cookie is named in the cause: N = 1, then its type (§3.3.10.2).
+            m_builder.Begin(m_localPort, m_peerPort, ia.initTag);
+            if (st.Ok() && !ia.cookie)
+            {
+                const uint8_t missing[6] = {0, 0, 0, 1, 0, uint8_t(PARAM_STATE_COOKIE)};
+                m_builder.AddCause(CHUNK_ABORT, 0, CAUSE_MISSING_PARAM, missing, sizeof missing);
+            }
+            else
+            {
+                m_builder.AddCause(CHUNK_ABORT, 0, CAUSE_INVALID_PARAM, nullptr, 0);
+            }
+            Transmit(m_builder);
+        }
+        CloseAssociation(CloseReason::ConnectFailed); // §3.3.3: an Initiate Tag of 0 too
         return;
     }
     InitAssociation(m_localTag,
