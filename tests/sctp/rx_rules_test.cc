@@ -151,3 +151,48 @@ TEST_F(SctpRxRules, InitAckWithoutCookieAnsweredByAbortNamingIt)
     EXPECT_EQ(sctp::Get32(causes[0].second.data()), 1u);
     EXPECT_EQ(sctp::Get16(causes[0].second.data() + 4), sctp::PARAM_STATE_COOKIE);
 }
+
+// Proves §5.1.5 step 3: a COOKIE ECHO whose ports are not the ones in its
+// State Cookie is silently discarded. The model compared the source port
+// only, so a cookie a node's listener on port 5000 issued, echoed to the
+// same node's listener on port 5001 (one cookie key per node), set up an
+// association there that the listener never saw an INIT for, answering
+// with a COOKIE ACK from port 5000.
+TEST_F(SctpRxRules, CookieEchoToAnotherPortSilentlyDiscarded)
+{
+    Link link;
+    Sink a;
+    Sink b;
+    a.Start(link.Server(), 5000);
+    b.Start(link.Server(), 5001);
+    Simulator::Schedule(MilliSeconds(1), [&link] {
+        sctp::CookieState ck;
+        ck.createdNs = uint64_t(Simulator::Now().GetNanoSeconds());
+        ck.lifetimeMs = 60000;
+        ck.localTag = 0x11111111;
+        ck.peerTag = 0x22222222;
+        ck.localInitialTsn = 100;
+        ck.peerInitialTsn = 200;
+        ck.peerRwnd = 131072;
+        ck.outStreams = 10;
+        ck.inStreams = 10;
+        ck.localPort = 5000; // issued by the listener on 5000 ...
+        ck.peerPort = 40000;
+        ck.localAddr = link.ifaces.GetAddress(1).Get();
+        ck.peerAddr = link.ifaces.GetAddress(0).Get();
+        std::vector<uint8_t> cookie;
+        ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
+        sctp::PacketBuilder pb;
+        pb.Begin(40000, 5001, ck.localTag); // ... echoed to the one on 5001
+        pb.AddCookieEcho(cookie.data(), cookie.size());
+        InjectBytes(link, 0, 1, pb.Finish());
+    });
+    Simulator::Stop(Seconds(0.2));
+    Simulator::Run();
+    EXPECT_FALSE(b.conn) << "an association on 5001 from a cookie of 5000";
+    EXPECT_FALSE(a.conn);
+    for (const SeenPacket& p : link.toClient->seen)
+    {
+        EXPECT_FALSE(p.HasChunk(sctp::CHUNK_COOKIE_ACK)) << "from port " << p.view.srcPort;
+    }
+}

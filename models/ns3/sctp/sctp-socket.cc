@@ -1259,9 +1259,13 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
     }
     if (m_state == SCTP_LISTEN)
     {
-        if (pkt.vtag != ck.localTag || ck.peerPort != pkt.srcPort ||
+        // §5.1.5 step 3: the packet's tag and both ports must be the
+        // cookie's (one key per node: another listener's cookie is valid).
+        if (pkt.vtag != ck.localTag || ck.peerPort != pkt.srcPort || ck.localPort != pkt.dstPort ||
             CookieAddress(ck.ipv6, ck.peerAddr, ck.peerAddr6) != src)
         {
+            NS_LOG_WARN(this << " COOKIE ECHO from " << src << " dropped: tag, ports or address "
+                                "not its cookie's");
             ++m_stats.badVtagDrops;
             return false;
         }
