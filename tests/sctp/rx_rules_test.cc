@@ -196,3 +196,49 @@ TEST_F(SctpRxRules, CookieEchoToAnotherPortSilentlyDiscarded)
         EXPECT_FALSE(p.HasChunk(sctp::CHUNK_COOKIE_ACK)) << "from port " << p.view.srcPort;
     }
 }
+
+// Proves the order of §5.1.5 steps 3 and 4: a COOKIE ECHO whose packet
+// verification tag is not the cookie's is silently discarded (step 3) even
+// when the cookie is also stale; only a COOKIE ECHO that passes step 3 gets
+// the "Stale Cookie" ERROR of step 4. The model tested the lifetime first
+// and answered anybody holding an old cookie, whatever tag they used.
+TEST_F(SctpRxRules, StaleCookieWithWrongTagSilentlyDiscarded)
+{
+    Link link;
+    Sink sink;
+    sink.Start(link.Server(), 5000);
+    auto echo = [&link](uint32_t vtag) {
+        sctp::CookieState ck;
+        ck.createdNs = 0; // at t = 0, 1 s of life: stale at 2 s
+        ck.lifetimeMs = 1000;
+        ck.localTag = 0x11111111;
+        ck.peerTag = 0x22222222;
+        ck.localInitialTsn = 100;
+        ck.peerInitialTsn = 200;
+        ck.peerRwnd = 131072;
+        ck.outStreams = 10;
+        ck.inStreams = 10;
+        ck.localPort = 5000;
+        ck.peerPort = 40000;
+        ck.localAddr = link.ifaces.GetAddress(1).Get();
+        ck.peerAddr = link.ifaces.GetAddress(0).Get();
+        std::vector<uint8_t> cookie;
+        ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
+        sctp::PacketBuilder pb;
+        pb.Begin(40000, 5000, vtag);
+        pb.AddCookieEcho(cookie.data(), cookie.size());
+        InjectBytes(link, 0, 1, pb.Finish());
+    };
+    Simulator::Schedule(Seconds(2), [&] { echo(0x33333333); }); // wrong tag
+    Simulator::Stop(Seconds(2.5));
+    Simulator::Run();
+    EXPECT_TRUE(CausesSeen(*link.toClient, sctp::CHUNK_ERROR).empty())
+        << "a Stale Cookie ERROR for a COOKIE ECHO with the wrong tag";
+    Simulator::Schedule(Seconds(0), [&] { echo(0x11111111); }); // the cookie's tag
+    Simulator::Stop(Seconds(3));
+    Simulator::Run();
+    auto causes = CausesSeen(*link.toClient, sctp::CHUNK_ERROR);
+    ASSERT_EQ(causes.size(), 1u);
+    EXPECT_EQ(causes[0].first, sctp::CAUSE_STALE_COOKIE);
+    EXPECT_FALSE(sink.conn);
+}

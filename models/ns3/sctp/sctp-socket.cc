@@ -1243,6 +1243,18 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         ++m_stats.badCookieDrops;
         return false;
     }
+    // §5.1.5 step 3, before the lifetime (step 4): the packet's tag and
+    // both ports must be the cookie's (one key per node: another
+    // listener's cookie is valid), else silently discarded.
+    if (m_state == SCTP_LISTEN &&
+        (pkt.vtag != ck.localTag || ck.peerPort != pkt.srcPort || ck.localPort != pkt.dstPort ||
+         CookieAddress(ck.ipv6, ck.peerAddr, ck.peerAddr6) != src))
+    {
+        NS_LOG_WARN(this << " COOKIE ECHO from " << src << " dropped: tag, ports or address "
+                            "not its cookie's");
+        ++m_stats.badVtagDrops;
+        return false;
+    }
     bool tagsMatch = ck.localTag == m_localTag && ck.peerTag == m_peerTag;
     uint64_t ageNs = uint64_t(Simulator::Now().GetNanoSeconds()) - ck.createdNs;
     if (!tagsMatch && ageNs > uint64_t(ck.lifetimeMs) * 1000000u)
@@ -1259,16 +1271,6 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
     }
     if (m_state == SCTP_LISTEN)
     {
-        // §5.1.5 step 3: the packet's tag and both ports must be the
-        // cookie's (one key per node: another listener's cookie is valid).
-        if (pkt.vtag != ck.localTag || ck.peerPort != pkt.srcPort || ck.localPort != pkt.dstPort ||
-            CookieAddress(ck.ipv6, ck.peerAddr, ck.peerAddr6) != src)
-        {
-            NS_LOG_WARN(this << " COOKIE ECHO from " << src << " dropped: tag, ports or address "
-                                "not its cookie's");
-            ++m_stats.badVtagDrops;
-            return false;
-        }
         Ptr<SctpSocket> child = Fork();
         if (ck.ipv6)
         {
