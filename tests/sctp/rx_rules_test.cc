@@ -242,3 +242,45 @@ TEST_F(SctpRxRules, StaleCookieWithWrongTagSilentlyDiscarded)
     EXPECT_EQ(causes[0].first, sctp::CAUSE_STALE_COOKIE);
     EXPECT_FALSE(sink.conn);
 }
+
+// Proves that a second ordered message with the SSN (I-DATA: MID) of one
+// already waiting on its stream is dropped and counted, and that the
+// receive window comes back whole once the application has read: the
+// model counted its bytes as waiting, but the map kept the first message,
+// so those bytes were never released and every later a_rwnd was short of
+// them (a peer with broken numbering shrank the window for good).
+TEST_F(SctpRxRules, DuplicateSsnOrMidDroppedWithoutShrinkingTheWindow)
+{
+    for (bool idata : {false, true})
+    {
+        SCOPED_TRACE(idata ? "I-DATA" : "DATA");
+        Config::SetDefault("ns3::SctpSocket::Interleaving", BooleanValue(idata));
+        RawPeer r;
+        ASSERT_EQ(r.s.sink.conn->IsIDataNegotiated(), idata);
+        const std::vector<uint8_t> pl(100, 0x42);
+        const uint8_t be = sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END;
+        // Sequence numbers 1, 1 again (a new TSN), then 0.
+        const uint32_t seqs[3] = {1, 1, 0};
+        for (uint32_t i = 0; i < 3; ++i)
+        {
+            sctp::PacketBuilder b;
+            b.Begin(r.clientPort, 5000, r.serverTag);
+            if (idata)
+            {
+                b.AddIData(be, r.initialTsn + i, 0, seqs[i], 0, pl.data(), pl.size());
+            }
+            else
+            {
+                b.AddData(be, r.initialTsn + i, 0, uint16_t(seqs[i]), 0, pl.data(), pl.size());
+            }
+            InjectBytes(r.s.link, 0, 1, b.Finish());
+        }
+        Simulator::Stop(Seconds(0.5));
+        Simulator::Run();
+        EXPECT_EQ(r.s.sink.got.size(), 2u);
+        EXPECT_EQ(r.s.sink.conn->GetStats().duplicateSeqDrops, 1u);
+        EXPECT_EQ(r.s.sink.conn->GetRxAvailable(), 0u);
+        EXPECT_EQ(r.s.sink.conn->GetLocalRwnd(), 131072u);
+        Simulator::Destroy();
+    }
+}

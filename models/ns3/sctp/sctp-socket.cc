@@ -1924,6 +1924,15 @@ SctpSocket::TryAssemble(uint64_t ext)
     uint16_t sid = msg.sid;
     if (msg.ssn != m_inNextSsn[sid])
     {
+        if (m_inPending[sid].count(msg.ssn))
+        {
+            // A second message with this SSN: it cannot take the first's
+            // place (nor be counted in the window while not held).
+            ++m_stats.duplicateSeqDrops;
+            NS_LOG_WARN(this << " message with SSN " << msg.ssn << " of stream " << sid
+                             << " already waiting: dropped");
+            return;
+        }
         m_pendingBytes += size; // head-of-line wait, this stream only
         m_inPending[sid].emplace(msg.ssn, std::move(msg));
         return;
@@ -1999,6 +2008,14 @@ SctpSocket::DeliverIData(RxMessage&& msg, uint32_t mid)
     bool ordered = !msg.unordered;
     if (ordered && mid != m_inNextMid[sid])
     {
+        if (m_inPendingMid[sid].count(mid))
+        {
+            // As for an SSN (TryAssemble): the first message keeps the MID.
+            ++m_stats.duplicateSeqDrops;
+            NS_LOG_WARN(this << " message with MID " << mid << " of stream " << sid
+                             << " already waiting: dropped");
+            return;
+        }
         m_pendingBytes += size; // head-of-line wait, this stream only
         m_inPendingMid[sid].emplace(mid, std::move(msg));
         return;

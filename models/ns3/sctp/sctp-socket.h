@@ -244,6 +244,10 @@ class SctpSocket : public Socket
         uint64_t protocolViolationAborts = 0;
         uint64_t idataMalformed = 0;
         uint64_t idataFragmentsDropped = 0;
+        // Whole ordered messages (DATA or I-DATA) dropped because one with
+        // the same SSN (MID) already waits for delivery on their stream: the
+        // peer's numbering is broken.
+        uint64_t duplicateSeqDrops = 0;
     };
     const Stats& GetStats() const
     {
