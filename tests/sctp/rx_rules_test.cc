@@ -284,3 +284,48 @@ TEST_F(SctpRxRules, DuplicateSsnOrMidDroppedWithoutShrinkingTheWindow)
         Simulator::Destroy();
     }
 }
+
+// Proves §8.4 rule 1: an out-of-the-blue packet sent to a broadcast address
+// (the link's subnet-directed one, or 255.255.255.255) or to a multicast
+// one is counted and silently discarded. The model answered it with an
+// ABORT whose source address was that broadcast / multicast address; the
+// same packet to the node's unicast address is still answered.
+TEST_F(SctpRxRules, OutOfTheBlueToNonUnicastAddressNotAnswered)
+{
+    Link link;
+    auto inject = [&link](Ipv4Address dst) {
+        sctp::PacketBuilder b;
+        b.Begin(40000, 7, 0x12345678); // nobody on port 7
+        const uint8_t byte = 1;
+        b.AddData(sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END, 1, 0, 0, 0, &byte, 1);
+        std::vector<uint8_t> bytes = b.Finish();
+        Ipv4Header ip;
+        ip.SetSource(link.ifaces.GetAddress(0));
+        ip.SetDestination(dst);
+        Ptr<Node> server = link.Server();
+        server->GetObject<SctpL4Protocol>()->Receive(Create<Packet>(bytes.data(), uint32_t(bytes.size())),
+                                                     ip,
+                                                     server->GetObject<Ipv4L3Protocol>()->GetInterface(1));
+    };
+    auto aborts = [&link] {
+        size_t n = 0;
+        for (const SeenPacket& p : link.toClient->seen)
+        {
+            n += p.HasChunk(sctp::CHUNK_ABORT);
+        }
+        return n;
+    };
+    Simulator::Schedule(MilliSeconds(1), [&] {
+        inject(Ipv4Address("10.1.1.255"));
+        inject(Ipv4Address::GetBroadcast());
+        inject(Ipv4Address("224.0.0.9"));
+    });
+    Simulator::Stop(Seconds(0.2));
+    Simulator::Run();
+    EXPECT_EQ(aborts(), 0u);
+    EXPECT_EQ(link.Server()->GetObject<SctpL4Protocol>()->GetOutOfTheBlue(), 3u);
+    Simulator::Schedule(Seconds(0), [&] { inject(link.ifaces.GetAddress(1)); });
+    Simulator::Stop(Seconds(0.4));
+    Simulator::Run();
+    EXPECT_EQ(aborts(), 1u);
+}

@@ -557,12 +557,52 @@ SctpL4Protocol::Receive(Ptr<Packet> p, const Ipv6Header& header, Ptr<Ipv6Interfa
     return DoReceive(p, header, m_endPoints6, m_owners6, incomingInterface);
 }
 
+namespace
+{
+/// Broadcast (limited, or directed to a subnet of one of node's IPv4
+/// interfaces), multicast or the unspecified address.
+bool
+NonUnicast(const SctpIpAddress& a, Ptr<Node> node)
+{
+    if (const Ipv6Address* a6 = std::get_if<Ipv6Address>(&a))
+    {
+        return a6->IsMulticast() || a6->IsAny();
+    }
+    const Ipv4Address a4 = std::get<Ipv4Address>(a);
+    if (a4.IsBroadcast() || a4.IsMulticast() || a4.IsAny())
+    {
+        return true;
+    }
+    Ptr<Ipv4> ipv4 = node ? node->GetObject<Ipv4>() : nullptr;
+    for (uint32_t i = 0; ipv4 && i < ipv4->GetNInterfaces(); ++i)
+    {
+        for (uint32_t j = 0; j < ipv4->GetNAddresses(i); ++j)
+        {
+            const Ipv4InterfaceAddress ia = ipv4->GetAddress(i, j);
+            const Ipv4Mask m = ia.GetMask();
+            if (a4.IsSubnetDirectedBroadcast(m) && a4.CombineMask(m) == ia.GetLocal().CombineMask(m))
+            {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+} // namespace
+
 void
 SctpL4Protocol::HandleOutOfTheBlue(const sctp::PacketView& pkt,
                                    const SctpIpAddress& src,
                                    const SctpIpAddress& dst)
 {
     ++m_ootb;
+    if (NonUnicast(dst, m_node) || NonUnicast(src, m_node))
+    {
+        // §8.4 rule 1: to or from a non-unicast address, never answered
+        // (an ABORT would go out from a broadcast or multicast source).
+        NS_LOG_LOGIC("out of the blue between " << src << " and " << dst << ": not unicast, dropped");
+        return;
+    }
     // RFC 9260 §8.4.
     bool sendShutdownComplete = false;
     uint32_t abortTag = pkt.vtag;
