@@ -41,9 +41,11 @@ struct RawDevice {
               0, InetSocketAddress(to, 5060));
   }
   // At `at` s, answers the first `method` request received with `status`
-  // (built by the wire core from that request), sent to `to`:5060.
-  void AnswerAt(double at, const std::string& method, int status, Ipv4Address to) {
-    Simulator::Schedule(Seconds(at), [this, method, status, to]() {
+  // (built by the wire core from that request), sent to `to`:5060; with
+  // `contact` and an SDP body when given.
+  void AnswerAt(double at, const std::string& method, int status, Ipv4Address to, const std::string& contact = {},
+                const std::string& sdp = {}) {
+    Simulator::Schedule(Seconds(at), [this, method, status, to, contact, sdp]() {
       for (const std::string& m : got) {
         if (m.compare(0, method.size() + 1, method + " ") != 0) continue;
         sipim::sip::Message req;
@@ -51,6 +53,9 @@ struct RawDevice {
         sipim::sip::ResponseSpec spec;
         spec.status = status;
         spec.to_tag = "raw";
+        spec.contact = contact;
+        if (!sdp.empty()) spec.content_type = "application/sdp";
+        spec.body = sdp;
         std::string out;
         ASSERT_FALSE(sipim::sip::BuildResponse(req, spec, &out));
         SendTo(to, out);
@@ -286,5 +291,33 @@ TEST(ProxyRules, ProvisionalAfterTheFinalResponseIsNotForwarded) {
   for (const std::string& m : b.got) cancels += m.compare(0, 7, "CANCEL ") == 0;
   EXPECT_GE(cancels, 1u);
   EXPECT_EQ(CountTx(tb, "home", "OTHER", false, 2.0), 1u);
+  Simulator::Destroy();
+}
+
+// RFC 3261 13.2.2.4: the caller ACKs every 2xx to its INVITE, even one whose
+// SDP answer it cannot use, and then ends that dialog with BYE. Eve's raw
+// device answers Shirley's session INVITE with a 200 whose only stream is
+// audio: Shirley ACKs it and sends BYE to its Contact, and her IM fails
+// session-setup-failed. Before, she closed the session without either,
+// and the callee would have resent its 200 for 64*T1.
+TEST(ProxyRules, TwoXxWithAnUnusableAnswerIsAckedThenByed) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000);
+  RegisterEve(tb, eve, {7000});
+  Simulator::Schedule(Seconds(2), [&]() { tb.shirley->SendIm("eve@home.com", 50, SipImMode::kSessionStripped); });
+  eve.AnswerAt(2.2, "INVITE", 200, tb.addr[1], "sip:eve@10.0.1.1:7000",
+               "v=0\r\no=- 1 1 IN IP4 10.0.1.1\r\ns=-\r\nc=IN IP4 10.0.1.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n");
+  RunUntil(3);
+  std::size_t acks = 0, byes = 0;
+  for (const std::string& m : eve.got) {
+    acks += m.compare(0, 4, "ACK ") == 0;
+    byes += m.compare(0, 4, "BYE ") == 0;
+  }
+  EXPECT_EQ(acks, 1u);
+  EXPECT_GE(byes, 1u);  // and its retransmissions: the raw device never answers it
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
   Simulator::Destroy();
 }

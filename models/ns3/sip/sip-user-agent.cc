@@ -1226,12 +1226,15 @@ struct SipUserAgent::Impl {
     }
     sdp::Setup setup;
     std::string keyMgmt;
-    if (!ReadSdp(*s, msg.body, &setup, &keyMgmt) || s->remoteTarget.empty()) {
+    const bool answerUsable = ReadSdp(*s, msg.body, &setup, &keyMgmt);
+    if (s->remoteTarget.empty()) {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
-    SettleHeldConns(*s);
-    if (FindSession(sid) != s) return;
+    if (answerUsable) {
+      SettleHeldConns(*s);
+      if (FindSession(sid) != s) return;
+    }
     // ACK (RFC 3261 13.2.2.4): a new transaction, straight to the target.
     sip::RequestSpec spec;
     const std::string branch = ids.Branch();
@@ -1261,12 +1264,37 @@ struct SipUserAgent::Impl {
     SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, false);
     s->established = true;
     SessionEvent(*s, SipSessionEvent::kEstablished);
+    if (!answerUsable) {
+      EndUnusableDialog(*s, attr, msg.body.size());
+      return;
+    }
     ArmIdle(*s);
     ArmMediaWait(*s);
     if (s->crypto && !s->crypto->keyed) FinishMikey(*s, keyMgmt);
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup()) && !HasLiveConn(*s)) ConnectMedia(*s);
     Flush(*s);
+  }
+
+  // RFC 3261 13.2.2.4: every 2xx to an INVITE is ACKed, even one whose
+  // answer this UA cannot use (no message stream it speaks, a bad a=setup
+  // or MSRP path: ReadSdp); the dialog it made is then ended with BYE and
+  // the IMs waiting on it fail. Before, the session closed unACKed: the
+  // callee resent its 2xx for 64*T1 and kept its half of the session.
+  void EndUnusableDialog(Session& s, SipAttribution attr, std::size_t bodyBytes) {
+    Drop(SipDropReason::kUnexpected, attr, bodyBytes, "2xx whose SDP answer has no stream this UA takes: ACKed, BYE");
+    FailDialog(s, SipFailReason::kSessionSetupFailed);
+  }
+
+  // A dialog that is up but can carry no IM: its queued IMs fail with
+  // `reason` and it ends with BYE.
+  void FailDialog(Session& s, SipFailReason reason) {
+    SessionEvent(s, SipSessionEvent::kFailed);
+    std::deque<PendingIm> queued;
+    queued.swap(s.queue);
+    for (const PendingIm& im : queued) Outcome(im.imId, SipImOutcome::kFailed, reason, 0);
+    s.closing = true;
+    MaybeBye(s);
   }
 
   // The caller's end of a 488 to its MIKEY offer: the error message its SDP
@@ -1323,12 +1351,7 @@ struct SipUserAgent::Impl {
   // up: its queued IMs fail kSecurity and the dialog ends with BYE.
   void MikeyFailed(Session& s, const std::string& why) {
     Drop(SipDropReason::kSecurity, SipAttribution{SipAttributionKind::kSession, s.id}, 0, why);
-    SessionEvent(s, SipSessionEvent::kFailed);
-    std::deque<PendingIm> queued;
-    queued.swap(s.queue);
-    for (const PendingIm& im : queued) Outcome(im.imId, SipImOutcome::kFailed, SipFailReason::kSecurity, 0);
-    s.closing = true;
-    MaybeBye(s);
+    FailDialog(s, SipFailReason::kSecurity);
   }
 
   bool HasLiveConn(const Session& s) const {
