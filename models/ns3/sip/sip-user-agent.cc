@@ -940,36 +940,40 @@ struct SipUserAgent::Impl {
 
   // Reads the peer's media address, port, setup and MSRP path from its SDP:
   // from its first message stream in this session's mode (TCP/MSRP, or the
-  // paper's TCP) that is not rejected (port 0). False when there is none,
-  // or when its a=setup is not one RFC 4145 section 4 defines or is
-  // holdconn (no connection now, so no IM could go): the callee answers
-  // 488, the caller fails the session. `keyMgmt`, when given, gets the
-  // a=key-mgmt value (RFC 4567), if any.
-  bool ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr) {
+  // paper's TCP) that is not rejected (port 0). Null when it could; else
+  // why not: no such stream, an a=setup RFC 4145 section 4 does not define
+  // or holdconn (no connection now, so no IM could go), no usable address
+  // or MSRP path. The callee then answers 488, the caller ends the dialog.
+  // `keyMgmt`, when given, gets the a=key-mgmt value (RFC 4567), if any.
+  const char* ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr) {
     sdp::SessionDescription sd;
-    if (sdp::Parse(body, &sd)) return false;
+    if (sdp::Parse(body, &sd)) return "no SDP that parses";
     const int index = sdp::FindMedia(sd, "message", s.mode == SipImMode::kSessionMsrp ? "TCP/MSRP" : "TCP");
-    if (index < 0) return false;
+    if (index < 0) return kNoMessageStream;
     s.offerMedia = static_cast<std::size_t>(index);
     const sdp::Media& m = sd.media[s.offerMedia];
     std::string_view addr;
     if (!m.connections.empty()) addr = m.connections[0].address;
     else if (sd.connection) addr = sd.connection->address;
-    if (!sipns3::HostToIpv4(addr, &s.peerMediaAddr)) return false;
+    if (!sipns3::HostToIpv4(addr, &s.peerMediaAddr)) return "no IPv4 address for the message stream";
     s.peerMediaPort = m.port;
     *setup = sdp::Setup::kActpass;
-    if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "setup"))
-      if (sdp::ParseSetup(a->value, setup) || *setup == sdp::Setup::kHoldconn) return false;
+    if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "setup")) {
+      if (sdp::ParseSetup(a->value, setup)) return "an a=setup value RFC 4145 does not define";
+      if (*setup == sdp::Setup::kHoldconn) return "a=setup:holdconn (no connection now)";
+    }
     if (keyMgmt)
       if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "key-mgmt")) *keyMgmt = std::string(a->value);
     if (s.mode == SipImMode::kSessionMsrp) {
       const sdp::Attribute* p = sdp::FindAttribute(sd, m, "path");
       std::vector<msrp::Uri> path;  // RFC 4975 8.2: MSRP URIs, or the IMs could not go
-      if (!p || sdp::ParsePath(p->value, &path)) return false;
+      if (!p) return "no a=path on the MSRP stream";
+      if (sdp::ParsePath(p->value, &path)) return "an a=path that is no list of MSRP URIs";
       s.peerPath = std::string(p->value);
     }
-    return true;
+    return nullptr;
   }
+  static constexpr const char* kNoMessageStream = "no message stream this UA takes (m=message, TCP or TCP/MSRP)";
 
   Session& NewSession(std::uint64_t id, const std::string& peer, SipImMode mode, bool caller,
                       const std::string& key) {
@@ -1226,12 +1230,12 @@ struct SipUserAgent::Impl {
     }
     sdp::Setup setup;
     std::string keyMgmt;
-    const bool answerUsable = ReadSdp(*s, msg.body, &setup, &keyMgmt);
+    const char* unusable = ReadSdp(*s, msg.body, &setup, &keyMgmt);
     if (s->remoteTarget.empty()) {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
-    if (answerUsable) {
+    if (!unusable) {
       SettleHeldConns(*s);
       if (FindSession(sid) != s) return;
     }
@@ -1264,8 +1268,8 @@ struct SipUserAgent::Impl {
     SendSip(s->ackDest, s->ackBytes, attr, SipMsgType::kAck, 0, false);
     s->established = true;
     SessionEvent(*s, SipSessionEvent::kEstablished);
-    if (!answerUsable) {
-      EndUnusableDialog(*s, attr, msg.body.size());
+    if (unusable) {
+      EndUnusableDialog(*s, attr, msg.body.size(), unusable);
       return;
     }
     ArmIdle(*s);
@@ -1281,8 +1285,8 @@ struct SipUserAgent::Impl {
   // or MSRP path: ReadSdp); the dialog it made is then ended with BYE and
   // the IMs waiting on it fail. Before, the session closed unACKed: the
   // callee resent its 2xx for 64*T1 and kept its half of the session.
-  void EndUnusableDialog(Session& s, SipAttribution attr, std::size_t bodyBytes) {
-    Drop(SipDropReason::kUnexpected, attr, bodyBytes, "2xx whose SDP answer has no stream this UA takes: ACKed, BYE");
+  void EndUnusableDialog(Session& s, SipAttribution attr, std::size_t bodyBytes, const char* why) {
+    Drop(SipDropReason::kUnexpected, attr, bodyBytes, std::string("2xx whose SDP answer has ") + why + ": ACKed, BYE");
     FailDialog(s, SipFailReason::kSessionSetupFailed);
   }
 
@@ -1480,8 +1484,15 @@ struct SipUserAgent::Impl {
     // finds a connection up when the 200 arrives does not open another.
     sdp::Setup offerSetup;
     std::string keyMgmt;
-    if (!ReadSdp(s, msg.body, &offerSetup, &keyMgmt) || s.remoteTarget.empty()) {
-      Respond(t, msg, 488, s.localTag);
+    const char* unusable = ReadSdp(s, msg.body, &offerSetup, &keyMgmt);
+    if (!unusable && s.remoteTarget.empty()) unusable = "an INVITE without a usable Contact";
+    if (unusable) {
+      // RFC 3261 20.43: a Warning says why (304 "media type not available"
+      // for a missing stream, else 399 with the reason).
+      Drop(SipDropReason::kUnexpected, attr, msg.raw.size(), std::string("488: ") + unusable);
+      const std::string warning = std::string("Warning: ") + (unusable == kNoMessageStream ? "304 " : "399 ") + host +
+                                  " \"" + unusable + "\"\r\n";
+      Respond(t, msg, 488, s.localTag, {}, {}, {}, warning);
       CloseSession(s, SipFailReason::kSessionSetupFailed, false);
       return;
     }
