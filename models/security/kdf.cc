@@ -199,7 +199,7 @@ Result<MessageKeys> DeriveMessageKeys(PrfFunc prf, const Bytes& key, std::uint32
                                       const Bytes& rand) {
   MessageKeys k;
   auto e = MikeyPrf(prf, key, KdfLabel(kdf_const::kMsgEncr, 0xFF, csb_id, rand), 16);
-  auto a = MikeyPrf(prf, key, KdfLabel(kdf_const::kMsgAuth, 0xFF, csb_id, rand), 20);
+  auto a = DeriveAuthKey(prf, key, csb_id, rand);
   auto s = MikeyPrf(prf, key, KdfLabel(kdf_const::kMsgSalt, 0xFF, csb_id, rand), 14);
   if (!e) return e.error();
   if (!a) return a.error();
@@ -208,6 +208,10 @@ Result<MessageKeys> DeriveMessageKeys(PrfFunc prf, const Bytes& key, std::uint32
   k.auth_key = std::move(*a);
   k.salt = std::move(*s);
   return k;
+}
+
+Result<Bytes> DeriveAuthKey(PrfFunc prf, const Bytes& key, std::uint32_t csb_id, const Bytes& rand) {
+  return MikeyPrf(prf, key, KdfLabel(kdf_const::kMsgAuth, 0xFF, csb_id, rand), 20);
 }
 
 Result<Bytes> Hmac(const char* digest, const Bytes& key, const unsigned char* data, std::size_t n) {

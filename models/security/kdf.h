@@ -57,6 +57,9 @@ struct MessageKeys {
 };
 Result<MessageKeys> DeriveMessageKeys(PrfFunc prf, const Bytes& psk_or_env_key,
                                       std::uint32_t csb_id, const Bytes& rand);
+// Only MessageKeys::auth_key: what a MAC check, a V message or DHHMAC's
+// KEMAC (no encrypted data) needs, without the two PRF runs for the others.
+Result<Bytes> DeriveAuthKey(PrfFunc prf, const Bytes& psk_or_env_key, std::uint32_t csb_id, const Bytes& rand);
 
 // HMAC (RFC 2104) with SHA-1 or SHA-256 whose key pads are absorbed once
 // (RFC 2104 §4's precomputation): each Mac() copies the two hash states and

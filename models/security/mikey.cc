@@ -782,9 +782,7 @@ Result<Bytes> ErrorVKey(const Config& c, const Message& i, Bytes* extra) {
   const IdPayload* idi = i.Find<IdPayload>(0);
   const IdPayload* idr = i.Find<IdPayload>(1);
   *extra = VExtra(idi ? Str(idi->id) : c.initiator_uri, idr ? Str(idr->id) : c.responder_uri, t->value);
-  auto mk = DeriveMessageKeys(i.hdr.prf, c.psk, i.hdr.csb_id, rp->rand);
-  if (!mk) return mk.error();
-  return std::move(mk->auth_key);
+  return DeriveAuthKey(i.hdr.prf, c.psk, i.hdr.csb_id, rp->rand);
 }
 
 }  // namespace
@@ -917,9 +915,9 @@ Result<Bytes> Initiator::BuildI() {
     m.payloads.push_back(DhPayloadOf(mode, cfg_.dh_group, own_dh_value_));
     if (mode == Mode::kDhhmac) {
       if (cfg_.psk.empty()) return MakeError(Errc::kMalformed, "DHHMAC without a pre-shared key");
-      auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
-      if (!mk) return mk.error();
-      bytes = EncodeWithKemacMac(m, KemacPayload{0, {}, 1, {}}, mk->auth_key);
+      auto auth_key = DeriveAuthKey(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
+      if (!auth_key) return auth_key.error();
+      bytes = EncodeWithKemacMac(m, KemacPayload{0, {}, 1, {}}, *auth_key);
     } else {
       if (cfg_.self == nullptr || !cfg_.self->key) return MakeError(Errc::kNoSignerCert, "no own key");
       bytes = EncodeSigned(m, *cfg_.self);
@@ -955,11 +953,11 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
       return MakeError(Errc::kMalformed, "R_MESSAGE must end with V");
     }
     const Bytes inkey = mode == Mode::kPsk ? cfg_.psk : env_key_;
-    auto mk = DeriveMessageKeys(cfg_.prf, inkey, cfg_.csb_id, rand_);
-    if (!mk) return mk.error();
+    auto auth_key = DeriveAuthKey(cfg_.prf, inkey, cfg_.csb_id, rand_);
+    if (!auth_key) return auth_key.error();
     const IdPayload* idr = m.Find<IdPayload>();
     const std::string idr_s = idr ? Str(idr->id) : cfg_.responder_uri;
-    if (Status st = CheckMac(mk->auth_key, raw, VMacOffset(m, vi), std::get<VPayload>(m.payloads[static_cast<std::size_t>(vi)]).mac,
+    if (Status st = CheckMac(*auth_key, raw, VMacOffset(m, vi), std::get<VPayload>(m.payloads[static_cast<std::size_t>(vi)]).mac,
                              "V", VExtra(cfg_.initiator_uri, idr_s, ts_));
         !st)
       return st.error();
@@ -978,9 +976,9 @@ Result<KeyMaterial> Initiator::ProcessR(const Bytes& raw) {
   }
   if (*dhi != own_dh_value_) return MakeError(Errc::kMalformed, "R_MESSAGE DHi is not the value we sent");
   if (mode == Mode::kDhhmac) {
-    auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
-    if (!mk) return mk.error();
-    if (Status st = CheckDhhmacKemac(m, raw, mk->auth_key, "R_MESSAGE"); !st) return st.error();
+    auto auth_key = DeriveAuthKey(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
+    if (!auth_key) return auth_key.error();
+    if (Status st = CheckDhhmacKemac(m, raw, *auth_key, "R_MESSAGE"); !st) return st.error();
   } else {
     auto who = VerifySignedByCert(m, raw, cfg_, cfg_.responder_uri);
     if (!who) return who.error();
@@ -1025,9 +1023,9 @@ Error Initiator::RefusalFrom(const Message& m, const Bytes& raw) const {
   Status st;
   if (keyed_by_psk) {
     if (static_cast<std::size_t>(vi) + 1 != m.payloads.size()) return MakeError(Errc::kMalformed, what + ": V is not last");
-    auto mk = DeriveMessageKeys(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
-    if (!mk) return mk.error();
-    st = CheckMac(mk->auth_key, raw, VMacOffset(m, vi), std::get<VPayload>(m.payloads[static_cast<std::size_t>(vi)]).mac,
+    auto auth_key = DeriveAuthKey(cfg_.prf, cfg_.psk, cfg_.csb_id, rand_);
+    if (!auth_key) return auth_key.error();
+    st = CheckMac(*auth_key, raw, VMacOffset(m, vi), std::get<VPayload>(m.payloads[static_cast<std::size_t>(vi)]).mac,
                   "V", VExtra(cfg_.initiator_uri, cfg_.responder_uri, ts_));
   } else if (mode == Mode::kPke) {
     // PKE carries no CERT of the responder's: the certificate we encrypted to is the one that signs.
@@ -1220,9 +1218,9 @@ Result<Bytes> Responder::ProcessI(const Bytes& raw) {
   // inputs: PSK, CSB ID, RAND), so it is derived once.
   Bytes dhhmac_auth_key;
   if (mode == Mode::kDhhmac) {
-    auto mk = DeriveMessageKeys(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
-    if (!mk) return mk.error();
-    dhhmac_auth_key = std::move(mk->auth_key);
+    auto auth_key = DeriveAuthKey(m.hdr.prf, cfg_.psk, m.hdr.csb_id, rp->rand);
+    if (!auth_key) return auth_key.error();
+    dhhmac_auth_key = std::move(*auth_key);
     if (Status st = CheckDhhmacKemac(m, raw, dhhmac_auth_key, "I_MESSAGE"); !st) {
       return Refuse(MacRefusalNo(st.code()), st.error());
     }

@@ -160,6 +160,24 @@ TEST(Kdf, SessionKeysAreSeparated) {
   EXPECT_EQ(ToHex(a->tek), ToHex(*direct));
 }
 
+// DeriveAuthKey is MessageKeys::auth_key alone, for both PRFs and inkeys of
+// 16, 32 and 48 bytes (one chunk, exactly one, a chunk and a half): the
+// MAC-only paths (V, DHHMAC's KEMAC) key with the same bytes as before.
+TEST(Kdf, AuthKeyAloneIsTheMessageKeysAuthKey) {
+  const Bytes rand = Rand16();
+  for (PrfFunc prf : {PrfFunc::kMikey1, PrfFunc::kHmacSha256}) {
+    for (std::size_t n : {16u, 32u, 48u}) {
+      const Bytes key = Inkey(n);
+      auto all = DeriveMessageKeys(prf, key, 0xCAFE, rand);
+      auto auth = DeriveAuthKey(prf, key, 0xCAFE, rand);
+      ASSERT_TRUE(all.ok() && auth.ok());
+      EXPECT_EQ(ToHex(*auth), ToHex(all->auth_key)) << n;
+      EXPECT_EQ(ToHex(*auth), ToHex(*MikeyPrf(prf, key, KdfLabel(kdf_const::kMsgAuth, 0xFF, 0xCAFE, rand), 20))) << n;
+    }
+  }
+  EXPECT_EQ(DeriveAuthKey(PrfFunc::kMikey1, {}, 1, rand).code(), Errc::kMalformed);
+}
+
 // Empty inkey and zero length are errors, not an all-zero key.
 TEST(Kdf, RejectsDegenerateInput) {
   EXPECT_EQ(MikeyPrf(PrfFunc::kMikey1, {}, TekLabel(), 16).code(), Errc::kMalformed);
