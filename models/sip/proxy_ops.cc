@@ -2,6 +2,7 @@
 #include "sip/proxy_ops.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "sip/headers.h"
@@ -175,27 +176,41 @@ ProxyEdit& ProxyEdit::SetRequestUri(std::string_view uri) {
 
 ParseError ProxyEdit::Apply(std::string* out) const {
   if (error_) return error_;
-  Splice sorted[kMaxSplices];
+  Splice sorted[kMaxSplices + 1];
   std::copy(splices_, splices_ + count_, sorted);
+  std::size_t count = count_;
+  // A message read from a datagram may lack Content-Length (its body is
+  // the rest of the datagram); the copy may leave on a stream, where the
+  // field is mandatory (RFC 3261 18.3, 20.14): write the body's length.
+  char content_length[48] = "Content-Length: ";
+  if (msg_.content_length < 0) {
+    char* p = std::to_chars(content_length + 16, content_length + 44, msg_.body.size()).ptr;
+    *p++ = '\r';
+    *p++ = '\n';
+    const auto n = static_cast<std::size_t>(p - content_length);
+    const auto end = static_cast<std::size_t>(msg_.body.data() - msg_.raw.data()) - 2;  // before the empty line
+    sorted[count] = Splice{end, end, std::string_view(content_length, n), count};
+    ++count;
+  }
   // By offset; at one offset insertions come before a removal starting
   // there, and insertions keep their call order.
-  std::sort(sorted, sorted + count_, [](const Splice& a, const Splice& b) {
+  std::sort(sorted, sorted + count, [](const Splice& a, const Splice& b) {
     if (a.begin != b.begin) return a.begin < b.begin;
     const bool ai = a.begin == a.end, bi = b.begin == b.end;
     if (ai != bi) return ai;
     return a.order < b.order;
   });
   std::size_t cursor = 0;
-  for (std::size_t i = 0; i < count_; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     if (sorted[i].begin < cursor) return ErrorAt(msg_, "proxy edits overlap", msg_.raw.data() + sorted[i].begin);
     cursor = std::max(cursor, sorted[i].end);
   }
   const std::string_view raw = msg_.raw;
   std::size_t extra = 0;
-  for (std::size_t i = 0; i < count_; ++i) extra += sorted[i].text.size();
+  for (std::size_t i = 0; i < count; ++i) extra += sorted[i].text.size();
   out->reserve(out->size() + raw.size() + extra);
   cursor = 0;
-  for (std::size_t i = 0; i < count_; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     out->append(raw.data() + cursor, sorted[i].begin - cursor);
     out->append(sorted[i].text);
     cursor = sorted[i].end;

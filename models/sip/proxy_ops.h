@@ -10,7 +10,9 @@
 //   edit.PushVia("SIP/2.0/UDP p1.example.com;branch=z9hG4bK...");
 //   ParseError e = edit.Apply(&out);  // appends the new message
 //
-// Edits touch only header fields, so Content-Length and the body are kept.
+// Edits touch only header fields, so Content-Length and the body are kept;
+// a message without Content-Length (a datagram's, whose body is the rest
+// of the datagram) gets one, since the copy may go out on a stream.
 // The first failing edit is remembered and returned by Apply().
 #include <cstddef>
 #include <string>

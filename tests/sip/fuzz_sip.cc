@@ -3,7 +3,8 @@
 // Invariants checked on every input (abort on violation):
 //  - a successful parse's views all lie inside the input;
 //  - the framer gives the same messages fed byte by byte as fed at once;
-//  - a proxy edit that applies yields a message that parses again;
+//  - a proxy edit that applies yields a message that parses again, also
+//    on a stream (it carries Content-Length, RFC 3261 18.3);
 //  - a response built for a valid request parses and validates;
 //  - the fast paths give exactly what the general code gives
 //    (fast_path_summary.h: errors with offsets, every view and typed field).
@@ -106,6 +107,7 @@ void ProxyEdits(const Message& m) {
   if (!edit.Apply(&out)) {
     Message again;
     Check(!Parse(out, Framing::kDatagram, &again));
+    Check(!Parse(out, Framing::kStream, &again) && again.size == out.size());
   }
 }
 

@@ -93,6 +93,45 @@ TEST(SipProxyOps, MaxForwards) {
   EXPECT_TRUE(ProxyEdit(resp).DecrementMaxForwards().Apply(&out));
 }
 
+// A request received over UDP may lack Content-Length (RFC 3261 18.3: the
+// body is the rest of the datagram). The forwarded copy may go out over
+// TCP or SCTP, where Content-Length is mandatory (18.3, 20.14): proves the
+// edited message carries one giving the body's length, so that a stream
+// receiver frames it with the same body.
+TEST(SipProxyOps, DatagramWithoutContentLengthForwardsOnAStream) {
+  const std::string in =
+      "MESSAGE sip:bob@b.example.com SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP ua.a.example.com;branch=z9hG4bK0\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:alice@a.example.com>;tag=1\r\n"
+      "To: <sip:bob@b.example.com>\r\n"
+      "Call-ID: c1\r\n"
+      "CSeq: 1 MESSAGE\r\n"
+      "Content-Type: text/plain\r\n"
+      "\r\n"
+      "hello";
+  const Message m = MustParse(in);
+  ASSERT_EQ(m.content_length, -1);
+  std::string out;
+  ASSERT_FALSE(ProxyEdit(m).DecrementMaxForwards().PushVia("SIP/2.0/TCP p1.example.com;branch=z9hG4bKp1").Apply(&out));
+  Message f;
+  const ParseError e = Parse(out, Framing::kStream, &f);
+  ASSERT_FALSE(e) << e.ToString() << "\n" << out;
+  EXPECT_EQ(f.content_length, 5);
+  EXPECT_EQ(f.body, "hello");
+  EXPECT_EQ(f.size, out.size());
+  EXPECT_FALSE(Validate(f)) << out;
+  // A response forwarded upstream (only its top Via popped) likewise.
+  const Message r = MustParse(
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP p1;branch=z9hG4bK1\r\nVia: SIP/2.0/TCP ua;branch=z9hG4bK0\r\n"
+      "From: <sip:a@a>;tag=1\r\nTo: <sip:b@b>;tag=2\r\nCall-ID: c\r\nCSeq: 1 MESSAGE\r\n\r\n");
+  out.clear();
+  ASSERT_FALSE(ProxyEdit(r).PopVia().Apply(&out));
+  EXPECT_EQ(out,
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP ua;branch=z9hG4bK0\r\nFrom: <sip:a@a>;tag=1\r\nTo: <sip:b@b>;tag=2\r\n"
+            "Call-ID: c\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
+}
+
 // Request-URI retargeting and errors for edits that cannot apply.
 TEST(SipProxyOps, RetargetAndErrors) {
   const Message m = MustParse(kRequest);
