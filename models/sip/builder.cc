@@ -67,6 +67,9 @@ void AppendHex64(std::uint64_t v, std::string* out) {
 }
 
 // Extra header lines: each "Name: value\r\n"; no empty line among them.
+// What Parse() accepts: a token name, then only SP/HT before the ':', and
+// no control byte but HT in the line; no Content-Length, which the
+// builders write (a second one is a parse error at the receiver).
 bool ValidExtraHeaders(std::string_view s) {
   if (s.empty()) return true;
   if (s.size() < 2 || s.substr(s.size() - 2) != "\r\n") return false;
@@ -75,9 +78,9 @@ bool ValidExtraHeaders(std::string_view s) {
     const std::size_t end = s.find("\r\n", line);
     const std::string_view l = s.substr(line, end - line);
     const std::size_t name = text::TokenLength(l);
-    if (name == 0 || l.find(':') == std::string_view::npos) return false;
-    for (char ch : l)
-      if (ch == '\n' || ch == '\r' || ch == '\0') return false;
+    const std::size_t colon = name + text::LwsFrom(l, name);
+    if (name == 0 || colon >= l.size() || l[colon] != ':' || text::HasCtl(l)) return false;
+    if (ClassifyHeader(l.substr(0, name)) == HeaderId::kContentLength) return false;
     line = end + 2;
   }
   return true;

@@ -269,6 +269,19 @@ TEST(SipBuilder, RefusesBadInput) {
   s.extra_headers = "X-Ok: 1\r\nSubject: hi\r\n";
   std::string fine;
   EXPECT_FALSE(BuildRequest(s, &fine));
+  s.extra_headers = "X-Ok : 1\r\nSubject:\thi\r\n";
+  EXPECT_FALSE(BuildRequest(s, &fine));
+  // Lines the parser would reject ("expected ':' after header field name",
+  // "control character in header field") are refused, not built: a name
+  // with a space or DEL in it, a control byte in the value.
+  // A Content-Length of the caller's next to the builder's is "duplicate
+  // Content-Length" at the receiver.
+  for (const char* bad : {"X Bad: 1\r\n", "X\x7f: 1\r\n", "X-Bad: a\x01b\r\n", "X-Ok: 1\r\nX-Bad 1:\r\n",
+                          "Content-Length: 0\r\n", "X-Ok: 1\r\nl: 0\r\n"}) {
+    SCOPED_TRACE(bad);
+    s.extra_headers = bad;
+    EXPECT_TRUE(refuses(s));
+  }
   Message req;
   ResponseSpec r;
   r.status = 99;
