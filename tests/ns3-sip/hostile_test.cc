@@ -1808,3 +1808,29 @@ TEST_F(Hostile, AckWithTheSessionsCallIdButOtherTagsEstablishesNothing) {
   ASSERT_EQ(tb.outcomes.size(), 1u);
   EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
 }
+
+// RFC 3261 8.2.6.2: a response an element makes itself carries a To tag
+// (but 100). home.com answers a MESSAGE for a user with no binding 480
+// and one with a bad Max-Forwards 400: both To fields carry a tag.
+// Before, the proxy's own responses had none.
+TEST_F(Hostile, ProxysOwnResponsesCarryAToTag) {
+  raw.SendAt(1.0, tb.addr[1],
+             Request("MESSAGE", "sip:nobody@home.com",
+                     "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:nobody@home.com>\r\n"
+                     "Call-ID: raw-404@10.0.1.1\r\nCSeq: 1 MESSAGE\r\n"));
+  std::string bad = Request("MESSAGE", "sip:shirley@office.com",
+                            "Max-Forwards: many\r\nFrom: <sip:eve@home.com>;tag=e1\r\nTo: <sip:shirley@office.com>\r\n"
+                            "Call-ID: raw-400@10.0.1.1\r\nCSeq: 1 MESSAGE\r\n");
+  bad.replace(bad.find("z9hG4bKraw1"), 11, "z9hG4bKraw2");
+  raw.SendAt(1.1, tb.addr[1], bad);
+  RunUntil(2);
+  std::size_t answered = 0;
+  for (const std::string& r : raw.got) {
+    if (r.rfind("SIP/2.0 480 ", 0) != 0 && r.rfind("SIP/2.0 400 ", 0) != 0) continue;
+    ++answered;
+    const std::size_t to = r.find("\r\nTo: ");
+    ASSERT_NE(to, std::string::npos) << r;
+    EXPECT_NE(r.substr(to, r.find("\r\n", to + 2) - to).find(";tag="), std::string::npos) << r;
+  }
+  EXPECT_EQ(answered, 2u);
+}

@@ -183,17 +183,24 @@ struct SipProxy::Impl {
     std::string out;
     sip::ResponseSpec spec;
     spec.status = status;
+    const std::string tag = OwnTag(status);
+    spec.to_tag = tag;
     if (sip::BuildResponse(req, spec, &out)) return;  // cannot even answer: already dropped
     SendRaw(sipns3::StatelessReplyDest(meta, req), out, attr, SipMsgType::kResponse,
             static_cast<std::uint16_t>(status), false);
   }
+
+  // RFC 3261 8.2.6.2: a response this element makes itself carries a To
+  // tag (BuildResponse keeps the request's when it has one), except 100.
+  std::string OwnTag(int status) { return status == 100 ? std::string() : ids.Tag(); }
 
   void Respond(ServerTxn* t, const sip::Message& req, int status, std::string_view toTag = {},
                std::string_view extra = {}) {
     std::string out;
     sip::ResponseSpec spec;
     spec.status = status;
-    spec.to_tag = toTag;
+    const std::string own = toTag.empty() ? OwnTag(status) : std::string();
+    spec.to_tag = toTag.empty() ? std::string_view(own) : toTag;
     spec.extra_headers = extra;
     if (auto e = sip::BuildResponse(req, spec, &out)) {
       Drop(SipDropReason::kParseError, t->attr, req.raw.size(), std::string("cannot answer: ") + e.ToString());
@@ -775,6 +782,8 @@ struct SipProxy::Impl {
   bool ResponseFromRequest(const Forward& f, int status, std::string* out) {
     sip::ResponseSpec spec;
     spec.status = status;
+    const std::string tag = OwnTag(status);
+    spec.to_tag = tag;
     if (auto e = sip::Parse(f.request, sip::Framing::kDatagram, &parsed)) {
       Drop(SipDropReason::kParseError, SipAttribution{}, f.request.size(),
            std::to_string(status) + " not built: request not readable: " + e.ToString());
