@@ -724,6 +724,24 @@ TEST(SimScenario, SessionWhoseMediaConnectionNeverComesUpFailsItsIms) {
   EXPECT_EQ(summary[0].at("failed_reasons"), "transport-error:5");
 }
 
+// Found by scripts/stress.py (seed 16, run 167): a conversation's last IMs
+// queued on a session whose peer sent BYE before its media came up fail
+// when the session closes; the last outcome ends the conversation, whose
+// EndSession, called from the outcome trace inside CloseSession, closed the
+// same session again and failed those IMs a second time ("IM 176 has 2
+// outcomes", accounting MISMATCH, exit 1). Every IM now has one outcome.
+TEST(SimScenario, ConversationEndingInsideASessionCloseFailsEachImOnce) {
+  const auto summary = RunProxyHolResolvingEveryIm(
+      "end-inside-close",
+      {"--seed", "122269", "--sweep.transport", "tcp", "--sweep.sctp_ordering", "unordered", "--sweep.core.loss",
+       "0.08", "--access.loss", "0", "--message_size", "200", "--mode", "session-msrp", "--security", "none",
+       "--session_transport", "tcp", "--connection_setup", "passive", "--answer_pause", "5ms", "--conversations",
+       "60", "--devices_per_user", "3"},
+      300, 290);
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].at("accounting"), "ok");
+}
+
 // The same run in MSRP mode: the callee, which connects, sends the bodiless
 // SEND RFC 4975 5.4 asks for as soon as it is connected, and that data
 // segment completes the caller's half-open handshake, so no session waits

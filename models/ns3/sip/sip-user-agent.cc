@@ -165,6 +165,9 @@ struct SipUserAgent::Impl {
     std::unordered_map<std::uint64_t, MediaConn> conns;
     StreamConn* sendConn = nullptr;
     bool mediaWasUp = false;  // a media connection came up at this end
+    // CloseSession has begun: an outcome it reports can make the user end
+    // the session (EndSession, from the outcome trace) inside it.
+    bool closed = false;
     bool mediaStalled = false;  // the send queue went above MediaMaxQueuedBytes
     std::deque<PendingIm> queue;                 // not yet handed to a connection
     // Security = Mikey: the exchange and the keys (null otherwise); the
@@ -2515,6 +2518,7 @@ struct SipUserAgent::Impl {
 
   // BYE once EndSession was asked and nothing of ours is left undelivered.
   void MaybeBye(Session& s) {
+    if (s.closed) return;
     if (s.peerBye) {
       // The dialog is over; the session only waited for these IMs.
       if (s.unresolved.empty()) CloseSession(s, SipFailReason::kSessionClosed, true);
@@ -2552,6 +2556,8 @@ struct SipUserAgent::Impl {
   // `status`: the SIP final response that ended it, if one did (an IM that
   // fails with the session carries it, as a pager IM carries its own).
   void CloseSession(Session& s, SipFailReason reason, bool normal, std::uint16_t status = 0) {
+    if (s.closed) return;  // re-entered through an outcome's trace: once is all
+    s.closed = true;
     const std::uint64_t sid = s.id;
     AnswerUnansweredInvite(s);
     // A dialog this end gives up for its own reasons (no media path, a
