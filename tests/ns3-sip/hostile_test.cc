@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "msrp/msrp.h"
 #include "sdp/sdp.h"
 #include "sip/builder.h"
 #include "sip/message.h"
@@ -1833,4 +1834,86 @@ TEST_F(Hostile, ProxysOwnResponsesCarryAToTag) {
     EXPECT_NE(r.substr(to, r.find("\r\n", to + 2) - to).find(";tag="), std::string::npos) << r;
   }
   EXPECT_EQ(answered, 2u);
+}
+
+namespace {
+
+// Records the a=path of the SDP in the first 200 seen on `dev` (MacRx).
+void SniffAnswerPath(Ptr<NetDevice> dev, std::string* path) {
+  dev->TraceConnectWithoutContext("MacRx", Callback<void, Ptr<const Packet>>(([path](Ptr<const Packet> p) {
+                                    std::string b(p->GetSize(), '\0');
+                                    p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+                                    const std::size_t a = b.find("a=path:");
+                                    if (!path->empty() || b.find("SIP/2.0 200") == std::string::npos ||
+                                        a == std::string::npos)
+                                      return;
+                                    *path = b.substr(a + 7, b.find("\r\n", a) - a - 7);
+                                  })));
+}
+
+// An MSRP SEND from the intruder: transaction `tid`, To-Path `to`, a body
+// of `body` (Message-ID "mid-<tid>"), and Failure-Report `fr`.
+std::string IntruderSend(const std::string& tid, const std::string& to, const std::string& body,
+                         sipim::msrp::ReportMode fr = sipim::msrp::ReportMode::kAbsent) {
+  sipim::msrp::SendParams p;
+  const std::string mid = "mid-" + tid;
+  p.transaction_id = tid;
+  p.to_path = to;
+  p.from_path = "msrp://10.0.1.1:7777/eve;tcp";
+  p.message_id = mid;
+  p.failure_report = fr;
+  p.has_body = !body.empty();
+  p.body = body;
+  std::string out;
+  sipim::msrp::AppendSend(p, &out);
+  return out;
+}
+
+// Makes `eve` keep what it receives in `*got`.
+void KeepReceived(Ptr<Socket> eve, std::string* got) {
+  eve->SetRecvCallback(Callback<void, Ptr<Socket>>([got](Ptr<Socket> sock) {
+    while (Ptr<Packet> p = sock->Recv()) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      *got += b;
+    }
+  }));
+}
+
+void SendOn(Ptr<Socket> s, const std::string& bytes) {
+  s->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<std::uint32_t>(bytes.size())));
+}
+
+}  // namespace
+
+// RFC 4975 7.3: an MSRP request whose To-Path is not the session's own
+// path is answered 481 and ignored. A host at the caller's address (the
+// media listener's only check) connects to Shirley's listener and sends a
+// SEND to another session-id: it is refused (481, a Drop) and delivers
+// nothing; the same host's SEND to Shirley's real path is taken (200).
+// Before, the To-Path was never looked at: the forged SEND was answered
+// 200 and delivered to Shirley as an IM of the session.
+TEST_F(Hostile, MsrpSendToAnotherSessionIsAnswered481) {
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  std::string path, got;
+  SniffAnswerPath(tb.links[0].Get(0), &path);
+  KeepReceived(eve, &got);
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    ASSERT_TRUE(connected);
+    ASSERT_NE(path.find("/s"), std::string::npos) << path;
+    std::string other = path;
+    other.replace(other.rfind('/') + 1, other.find(';') - other.rfind('/') - 1, "nosuchsession");
+    SendOn(eve, IntruderSend("evil1", other, "evil"));
+    SendOn(eve, IntruderSend("good1", path, "hello"));
+  });
+  RunUntil(4);
+  std::vector<std::uint32_t> bodies;
+  for (const auto& d : tb.deliveries) bodies.push_back(d.bodyBytes);
+  EXPECT_EQ(bodies, (std::vector<std::uint32_t>{20, 5}));
+  EXPECT_NE(got.find("MSRP evil1 481"), std::string::npos) << got;
+  EXPECT_EQ(got.find("MSRP evil1 200"), std::string::npos) << got;
+  EXPECT_NE(got.find("MSRP good1 200"), std::string::npos) << got;
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
 }

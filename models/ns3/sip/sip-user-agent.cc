@@ -2065,6 +2065,20 @@ struct SipUserAgent::Impl {
 
   // `took`: the parser's time for it (live CPU).
   void OnMsrp(Session& s, StreamConn& c, const msrp::Message& m, Time took) {
+    cpu->CountMessage();
+    const CpuWork parse{msrpParse, m.size, took};
+    SipMsgType type = SipMsgType::kMsrpResponse;
+    if (m.is_request) type = m.method == msrp::Method::kSend ? SipMsgType::kMsrpSend : SipMsgType::kMsrpReport;
+    SipAttribution attr = sipns3::ParseAttributedId(m.message_id);
+    if (attr.kind == SipAttributionKind::kNone) attr = SipAttribution{SipAttributionKind::kSession, s.id};
+    FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
+    if (m.is_request && !ToThisSession(s, m.to_path)) {
+      // Neither binds the connection nor counts as the session's activity.
+      RefuseMsrp(s, c, m, attr, 481, "Session does not exist",
+                 "an MSRP request whose To-Path is not this session's path");
+      cpu->Charge(parse, []() {});
+      return;
+    }
     MediaConn& mc = s.conns[c.id()];
     if (m.is_request && !mc.initiatedHere && !mc.bound) {
       mc.bound = true;
@@ -2079,13 +2093,6 @@ struct SipUserAgent::Impl {
       });
     }
     s.lastActivity = Simulator::Now();
-    cpu->CountMessage();
-    const CpuWork parse{msrpParse, m.size, took};
-    SipMsgType type = SipMsgType::kMsrpResponse;
-    if (m.is_request) type = m.method == msrp::Method::kSend ? SipMsgType::kMsrpSend : SipMsgType::kMsrpReport;
-    SipAttribution attr = sipns3::ParseAttributedId(m.message_id);
-    if (attr.kind == SipAttributionKind::kNone) attr = SipAttribution{SipAttributionKind::kSession, s.id};
-    FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
     if (type == SipMsgType::kMsrpReport && m.has_status && m.status.code >= 300 &&
         attr.kind == SipAttributionKind::kIm && (Smime() || Mikey())) {
       // A failure REPORT for one of our protected SENDs (its Message-ID
@@ -2156,6 +2163,30 @@ struct SipUserAgent::Impl {
       SendSuccessReport(ss, attr, report);
       NotifySender(sid, ss ? 1 - ss->dir : 0, imId);
     });
+  }
+
+  // RFC 4975 7.3: a request's To-Path is the one URI of this end of the
+  // session (no relays), compared as section 6.1 says. The session-id in
+  // it is what keeps a host that can reach the media port (the listener
+  // checks only the peer's address) out of the session.
+  bool ToThisSession(const Session& s, std::string_view toPath) const {
+    msrp::Uri to, mine;
+    std::size_t n = 0;
+    return !msrp::ValidatePath(toPath, &n) && n == 1 && !msrp::ParseUri(toPath, &to) &&
+           !msrp::ParseUri(s.myPath, &mine) && to.SameResource(mine);
+  }
+
+  // A request this end will not act on: traced, and answered `code` on its
+  // connection where RFC 4975 7.2 allows a failure response (a SEND not
+  // marked Failure-Report: no; never a REPORT, section 7.1.2).
+  void RefuseMsrp(Session& s, StreamConn& c, const msrp::Message& m, SipAttribution attr, std::uint16_t code,
+                  std::string_view comment, std::string why) {
+    const bool answer = m.method != msrp::Method::kReport && m.failure_report != msrp::ReportMode::kNo;
+    Drop(SipDropReason::kUnexpected, attr, m.size, why + (answer ? ": answered " + std::to_string(code) : ""));
+    if (!answer) return;
+    std::string out;
+    msrp::AppendResponse(m, code, comment, &out);
+    SendMedia(s, out, attr, SipMsgType::kMsrpResponse, code, &c);
   }
 
   // RFC 4975 has no 493: the refusal of an S/MIME body that does not open
