@@ -1917,3 +1917,28 @@ TEST_F(Hostile, MsrpSendToAnotherSessionIsAnswered481) {
   EXPECT_NE(got.find("MSRP good1 200"), std::string::npos) << got;
   EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
 }
+
+// RFC 4975 7.2: a SEND with Failure-Report: partial gets no 200 (only a
+// failure response would go back), one with Failure-Report: no none at
+// all; both are delivered. Before, "partial" was answered 200 as "yes" is.
+TEST_F(Hostile, MsrpSendWithFailureReportPartialGetsNo200) {
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  std::string path, got;
+  SniffAnswerPath(tb.links[0].Get(0), &path);
+  KeepReceived(eve, &got);
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    ASSERT_TRUE(connected);
+    SendOn(eve, IntruderSend("bind1", path, ""));
+    SendOn(eve, IntruderSend("part1", path, "partial", sipim::msrp::ReportMode::kPartial));
+    SendOn(eve, IntruderSend("none1", path, "no", sipim::msrp::ReportMode::kNo));
+  });
+  RunUntil(4);
+  std::vector<std::uint32_t> bodies;
+  for (const auto& d : tb.deliveries) bodies.push_back(d.bodyBytes);
+  EXPECT_EQ(bodies, (std::vector<std::uint32_t>{20, 7, 2}));
+  EXPECT_NE(got.find("MSRP bind1 200"), std::string::npos) << got;
+  EXPECT_EQ(got.find("MSRP part1 "), std::string::npos) << got;
+  EXPECT_EQ(got.find("MSRP none1 "), std::string::npos) << got;
+}

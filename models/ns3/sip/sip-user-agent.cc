@@ -2106,8 +2106,10 @@ struct SipUserAgent::Impl {
       cpu->Charge(parse, []() {});  // 200s and REPORTs cost their parse too
       return;
     }
-    // Answer (unless Failure-Report: no) and reassemble.
-    if (m.failure_report != msrp::ReportMode::kNo) {
+    // Answer and reassemble. RFC 4975 7.2: a 200 only when Failure-Report
+    // is yes (or absent): "partial" asks for failure responses only, "no"
+    // for none.
+    if (m.failure_report == msrp::ReportMode::kAbsent || m.failure_report == msrp::ReportMode::kYes) {
       std::string ok;
       msrp::AppendOk(m, &ok);
       SendMedia(s, ok, attr, SipMsgType::kMsrpResponse, 200, &c);
