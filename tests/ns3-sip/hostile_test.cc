@@ -1942,3 +1942,27 @@ TEST_F(Hostile, MsrpSendWithFailureReportPartialGetsNo200) {
   EXPECT_EQ(got.find("MSRP part1 "), std::string::npos) << got;
   EXPECT_EQ(got.find("MSRP none1 "), std::string::npos) << got;
 }
+
+// An MSRP request of a method the UA does not know (RFC 4975 10: 501) is
+// answered 501 and traced as a Drop; the session goes on. Before, it was
+// traced as a REPORT received and ignored, with no answer and no Drop.
+TEST_F(Hostile, MsrpUnknownMethodIsAnswered501) {
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  std::string path, got;
+  SniffAnswerPath(tb.links[0].Get(0), &path);
+  KeepReceived(eve, &got);
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    ASSERT_TRUE(connected);
+    SendOn(eve, "MSRP odd1 NICKNAME\r\nTo-Path: " + path + "\r\nFrom-Path: msrp://10.0.1.1:7777/eve;tcp\r\n-------odd1$\r\n");
+    SendOn(eve, IntruderSend("good1", path, "hello"));
+  });
+  RunUntil(4);
+  std::vector<std::uint32_t> bodies;
+  for (const auto& d : tb.deliveries) bodies.push_back(d.bodyBytes);
+  EXPECT_EQ(bodies, (std::vector<std::uint32_t>{20, 5}));
+  EXPECT_NE(got.find("MSRP odd1 501"), std::string::npos) << got;
+  EXPECT_NE(got.find("MSRP good1 200"), std::string::npos) << got;
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
+}

@@ -2079,6 +2079,13 @@ struct SipUserAgent::Impl {
       cpu->Charge(parse, []() {});
       return;
     }
+    if (m.is_request && m.method == msrp::Method::kOther) {
+      // RFC 4975 10 (501): a method this end does not understand.
+      RefuseMsrp(s, c, m, attr, 501, "Method not understood",
+                 "an MSRP request of a method other than SEND and REPORT");
+      cpu->Charge(parse, []() {});
+      return;
+    }
     MediaConn& mc = s.conns[c.id()];
     if (m.is_request && !mc.initiatedHere && !mc.bound) {
       mc.bound = true;
