@@ -94,6 +94,33 @@ TEST(Session, MsrpSendAnd200Parse) {
   EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);
 }
 
+// An MSRP response carries no Message-ID: the SEND it answers (by
+// transaction id) names the IM, so the sender's Rx of the IM's 200, and the
+// parse its CPU was charged, are the IM's, as the 200's Tx at the
+// recipient is; the 200s of the bodiless SENDs stay the session's. Before,
+// every received MSRP response was counted as the session's.
+TEST(Session, MsrpResponseIsAttributedToTheImItAnswers) {
+  Testbed tb;
+  tb.Record();
+  std::vector<SipWireEvent> atDan;
+  tb.dan->TraceConnectWithoutContext("Rx", Callback<void, const SipWireEvent&>([&atDan](const SipWireEvent& w) {
+                                       if (w.type == SipMsgType::kMsrpResponse) atDan.push_back(w);
+                                     }));
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 500, SipImMode::kSessionMsrp); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  std::size_t im = 0, session = 0;
+  for (const auto& w : atDan) {
+    EXPECT_EQ(w.status, 200);
+    im += w.attr.kind == SipAttributionKind::kIm && w.attr.id == tb.outcomes[0].imId;
+    session += w.attr.kind == SipAttributionKind::kSession;
+  }
+  EXPECT_EQ(im, 1u);       // the IM's SEND
+  EXPECT_EQ(session, 1u);  // Dan's bodiless SEND
+  for (const auto& d : tb.drops) EXPECT_NE(d.reason, SipDropReason::kStrayResponse) << d.detail;
+}
+
 // MSRP, a=setup active (Dan connects, Shirley listens): Shirley has an IM
 // for Dan queued before the connection comes up, and sends nothing on the
 // connection she accepted until Dan's bodiless SEND is on it (RFC 4975

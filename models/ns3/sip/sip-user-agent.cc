@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -176,6 +177,10 @@ struct SipUserAgent::Impl {
     sec::Bytes mikeyOut;
     std::unordered_set<std::uint64_t> unresolved;  // sent, outcome not yet known
     msrp::Reassembler reassembler;
+    // MSRP SENDs whose transaction response is still to come (not sent
+    // with Failure-Report: no), by transaction id: the IM each carries (0:
+    // a bodiless SEND that opens a connection).
+    std::map<std::string, std::uint64_t, std::less<>> awaiting;
   };
 
   // What a held media connection may buffer (the framers' own limit).
@@ -1822,6 +1827,7 @@ struct SipUserAgent::Impl {
     std::string send;
     msrp::AppendSend(p, &send);
     const SipAttribution attr{SipAttributionKind::kSession, s.id};
+    AwaitResponse(s, send, 0);
     c.Send(send, attr);
     FireTx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kMsrpSend, 0, send.size(), false);
   }
@@ -2071,8 +2077,22 @@ struct SipUserAgent::Impl {
     if (m.is_request) type = m.method == msrp::Method::kSend ? SipMsgType::kMsrpSend : SipMsgType::kMsrpReport;
     SipAttribution attr = sipns3::ParseAttributedId(m.message_id);
     if (attr.kind == SipAttributionKind::kNone) attr = SipAttribution{SipAttributionKind::kSession, s.id};
+    // A response carries no Message-ID: the SEND it answers (RFC 4975 7.2:
+    // by transaction id) names its IM, whose parse cost it is.
+    auto answered = m.is_request ? s.awaiting.end() : s.awaiting.find(m.transaction_id);
+    if (answered != s.awaiting.end() && answered->second != 0)
+      attr = SipAttribution{SipAttributionKind::kIm, answered->second};
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
-    if (m.is_request && !ToThisSession(s, m.to_path)) {
+    if (!m.is_request) {
+      if (answered == s.awaiting.end())
+        Drop(SipDropReason::kStrayResponse, attr, m.size, "an MSRP response to no SEND of the session awaiting one");
+      else
+        s.awaiting.erase(answered);
+      s.lastActivity = Simulator::Now();
+      cpu->Charge(parse, []() {});
+      return;
+    }
+    if (!ToThisSession(s, m.to_path)) {
       // Neither binds the connection nor counts as the session's activity.
       RefuseMsrp(s, c, m, attr, 481, "Session does not exist",
                  "an MSRP request whose To-Path is not this session's path");
@@ -2258,12 +2278,21 @@ struct SipUserAgent::Impl {
       return false;
     }
     conn->Send(bytes, attr);
+    if (type == SipMsgType::kMsrpSend) AwaitResponse(s, bytes, attr.kind == SipAttributionKind::kIm ? attr.id : 0);
     if (type == SipMsgType::kStrippedMessage || type == SipMsgType::kMsrpSend) {
       std::vector<std::uint64_t>& ims = s.conns[conn->id()].ims;
       if (ims.empty() || ims.back() != attr.id) ims.push_back(attr.id);  // an MSRP chunk adds no new IM
     }
     FireTx(conn->transport(), conn->peer(), conn->peerPort(), attr, type, status, bytes.size(), false);
     return true;
+  }
+
+  // Notes the transaction of an MSRP SEND built here ("MSRP <tid> SEND")
+  // as awaiting its response, unless it asked for none.
+  void AwaitResponse(Session& s, std::string_view send, std::uint64_t imId) {
+    if (!self->m_msrpFailureReport) return;
+    send.remove_prefix(5);
+    s.awaiting.emplace(std::string(send.substr(0, send.find(' '))), imId);
   }
 
   // Hands queued IMs to the media connection once the session can carry them.
