@@ -1966,3 +1966,47 @@ TEST_F(Hostile, MsrpUnknownMethodIsAnswered501) {
   EXPECT_NE(got.find("MSRP good1 200"), std::string::npos) << got;
   EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
 }
+
+// RFC 4975 7.2: a failure response to an IM's SEND means the recipient did
+// not take it. A host at the caller's address wins the race to Shirley's
+// listener (a=setup active: only Dan connects), binds its connection with
+// a bodiless SEND, so Shirley sends her IM on it, and answers that SEND
+// 481: the IM fails kFinalResponse with status 481 at once. Before, the
+// response was ignored and the IM had no outcome.
+TEST_F(Hostile, MsrpFailureResponseFailsTheIm) {
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  std::string path, got;
+  SniffAnswerPath(tb.links[0].Get(0), &path);
+  eve->SetConnectCallback(
+      Callback<void, Ptr<Socket>>([&path](Ptr<Socket> s) { SendOn(s, IntruderSend("bind1", path, "")); }),
+      Callback<void, Ptr<Socket>>([](Ptr<Socket>) {}));
+  sipim::msrp::StreamParser parser;
+  eve->SetRecvCallback(Callback<void, Ptr<Socket>>([&](Ptr<Socket> sock) {
+    while (Ptr<Packet> p = sock->Recv()) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      got += b;
+      parser.Feed(b);
+      sipim::msrp::Message m;
+      sipim::ParseError err;
+      while (parser.Next(&m, &err) == sipim::msrp::ParseResult::kMessage) {
+        if (!m.is_request) continue;
+        std::string answer;
+        sipim::msrp::AppendResponse(m, 481, "Session does not exist", &answer);
+        SendOn(sock, answer);
+      }
+    }
+  }));
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionMsrp); });
+  RunUntil(3);
+  ASSERT_TRUE(connected);
+  ASSERT_NE(got.find("Byte-Range: 1-30/30"), std::string::npos) << "Shirley's IM did not go on the intruder's connection";
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);  // Dan's
+  EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[1].reason, SipFailReason::kFinalResponse);
+  EXPECT_EQ(tb.outcomes[1].status, 481);
+  EXPECT_LT(tb.outcomes[1].time, 2.1);
+}

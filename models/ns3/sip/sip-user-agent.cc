@@ -2084,12 +2084,24 @@ struct SipUserAgent::Impl {
       attr = SipAttribution{SipAttributionKind::kIm, answered->second};
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
     if (!m.is_request) {
-      if (answered == s.awaiting.end())
+      std::uint64_t imId = 0;
+      if (answered == s.awaiting.end()) {
         Drop(SipDropReason::kStrayResponse, attr, m.size, "an MSRP response to no SEND of the session awaiting one");
-      else
+      } else {
+        imId = answered->second;
         s.awaiting.erase(answered);
+      }
       s.lastActivity = Simulator::Now();
-      cpu->Charge(parse, []() {});
+      if (imId == 0 || m.status_code == 200) {
+        cpu->Charge(parse, []() {});
+        return;
+      }
+      // RFC 4975 7.2: any other code is a failure response (481, 413,
+      // 415 ...): the recipient did not take the chunk, so the IM is not
+      // delivered and fails with that code.
+      const std::uint64_t sid = s.id;
+      const std::uint16_t status = m.status_code;
+      cpu->Charge(parse, [this, sid, imId, status]() { OnMsrpFailed(sid, imId, status); });
       return;
     }
     if (!ToThisSession(s, m.to_path)) {
@@ -2538,6 +2550,15 @@ struct SipUserAgent::Impl {
     Session* s = FindSession(sid);
     if (!s || s->unresolved.erase(imId) == 0) return;
     Outcome(imId, SipImOutcome::kFailed, SipFailReason::kSecurity, status);
+    MaybeBye(*s);
+  }
+
+  // The sender's end of a failure response to one of an IM's SENDs: the IM
+  // fails with its code (kFinalResponse), unless already resolved.
+  void OnMsrpFailed(std::uint64_t sid, std::uint64_t imId, std::uint16_t status) {
+    Session* s = FindSession(sid);
+    if (!s || s->unresolved.erase(imId) == 0) return;
+    Outcome(imId, SipImOutcome::kFailed, SipFailReason::kFinalResponse, status);
     MaybeBye(*s);
   }
 
