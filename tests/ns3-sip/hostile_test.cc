@@ -2010,3 +2010,40 @@ TEST_F(Hostile, MsrpFailureResponseFailsTheIm) {
   EXPECT_EQ(tb.outcomes[1].status, 481);
   EXPECT_LT(tb.outcomes[1].time, 2.1);
 }
+
+// An MSRP message its sender aborts (a chunk, then the end-line flag '#',
+// RFC 4975 7.1.1) is not delivered, and its discarding is traced as a
+// Drop; before, it vanished without one.
+TEST_F(Hostile, MsrpAbortedMessageIsTracedNotDelivered) {
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  std::string path;
+  SniffAnswerPath(tb.links[0].Get(0), &path);
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(2), [&]() {
+    ASSERT_TRUE(connected);
+    for (int i = 0; i < 2; ++i) {
+      sipim::msrp::SendParams p;
+      const std::string tid = "abort" + std::to_string(i);
+      p.transaction_id = tid;
+      p.to_path = path;
+      p.from_path = "msrp://10.0.1.1:7777/eve;tcp";
+      p.message_id = "mid-abort";
+      p.derive_byte_range = false;
+      p.byte_range.start = 1 + 4 * i;
+      p.byte_range.end = 4 + 4 * i;
+      p.byte_range.total = 12;
+      p.body = "four";
+      p.flag = i == 0 ? sipim::msrp::EndFlag::kMore : sipim::msrp::EndFlag::kAbort;
+      std::string out;
+      sipim::msrp::AppendSend(p, &out);
+      SendOn(eve, out);
+    }
+  });
+  RunUntil(4);
+  ASSERT_EQ(tb.deliveries.size(), 1u);
+  EXPECT_EQ(tb.deliveries[0].bodyBytes, 20u);
+  std::size_t aborted = 0;
+  for (const auto& d : tb.drops) aborted += d.detail.find("aborted") != std::string::npos;
+  EXPECT_EQ(aborted, 1u);
+}

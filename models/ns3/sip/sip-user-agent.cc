@@ -2171,6 +2171,10 @@ struct SipUserAgent::Impl {
         // parsed all the same: its parse is charged, as its Rx says.
         cpu->Charge(parse, []() {});
         if (r == msrp::Reassembler::Result::kError) Drop(SipDropReason::kParseError, attr, m.size, err.ToString());
+        // RFC 4975 7.1.1: '#' ends a message its sender gave up; what
+        // came of it is discarded, not delivered, and says so.
+        if (r == msrp::Reassembler::Result::kAborted)
+          Drop(SipDropReason::kUnexpected, attr, m.size, "an MSRP message its sender aborted ('#'): discarded");
         return;
       }
       bodyBytes = static_cast<std::uint32_t>(whole.size());
