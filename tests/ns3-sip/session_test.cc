@@ -383,6 +383,39 @@ TEST(Session, MsrpSuccessReportSendsReport) {
   EXPECT_EQ(fromShirley, (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
 }
 
+// The same with a=setup active (only Dan connects): the IM's SEND comes
+// right behind the bodiless SEND that binds Dan's connection at Shirley,
+// and her success REPORT goes on that connection though she has not yet
+// made it the one she sends on. Before, it was not sent at all (no
+// connection to send on), silently.
+TEST(Session, MsrpSuccessReportOnAConnectionJustBound) {
+  Testbed tb;
+  tb.dan->SetAttribute("MsrpSuccessReport", BooleanValue(true));
+  tb.dan->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  tb.Record();
+  std::string toDan;
+  sipim_test::SniffTcp(tb.links[0].Get(0), 5060, &toDan);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionMsrp); });
+  Simulator::Stop(Seconds(3));
+  Simulator::Run();
+  std::vector<std::string> fromShirley;
+  for (const auto& r : tb.TxAfter(1.0))
+    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0 && r.attrKind == SipAttributionKind::kIm)
+      fromShirley.push_back(r.type);
+  EXPECT_EQ(fromShirley, (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
+  int reports = 0;
+  sipim::msrp::StreamParser p;
+  p.FeedAll(toDan, [&](const sipim::msrp::Message& m) {
+    if (!m.is_request || m.method != sipim::msrp::Method::kReport) return;
+    ++reports;
+    EXPECT_EQ(m.status.code, 200);
+    EXPECT_EQ(m.byte_range.start, 1u);
+    EXPECT_EQ(m.byte_range.end, 10u);
+    EXPECT_EQ(m.byte_range.total, 10u);
+  });
+  EXPECT_EQ(reports, 1);
+}
+
 // Session mode with the callee on three devices: the forked INVITE is answered by all, the caller
 // keeps one dialog (ACK + BYE to the others), and each IM is delivered exactly once.
 TEST(Session, ForkedInviteDeliversOnce) {

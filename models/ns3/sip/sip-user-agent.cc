@@ -113,6 +113,7 @@ struct SipUserAgent::Impl {
   struct SuccessReport {
     std::string messageId;
     std::uint32_t bodyBytes = 0;
+    std::uint64_t connId = 0;  // the connection its (last) SEND came on
   };
   // How a session's protocol refuses a message whose S/MIME body does not
   // open: the bytes to send back (none when the protocol allows none), of
@@ -2183,7 +2184,7 @@ struct SipUserAgent::Impl {
     // so it leaves only once the body is accepted (opened, when protected),
     // never before a failure REPORT for the same message.
     std::optional<SuccessReport> report;
-    if (m.success_report == msrp::ReportMode::kYes) report = SuccessReport{std::string(m.message_id), bodyBytes};
+    if (m.success_report == msrp::ReportMode::kYes) report = SuccessReport{std::string(m.message_id), bodyBytes, c.id()};
     const std::uint64_t sid = s.id;
     const std::uint64_t imId = attr.kind == SipAttributionKind::kIm ? attr.id : 0;
     if (s.crypto) {
@@ -2607,7 +2608,15 @@ struct SipUserAgent::Impl {
   // its message is accepted; none when none was asked or the session ended.
   void SendSuccessReport(Session* s, SipAttribution attr, const std::optional<SuccessReport>& report) {
     if (!s || !report) return;
-    SendMedia(*s, MsrpReport(*s, report->messageId, report->bodyBytes, 200, "OK"), attr, SipMsgType::kMsrpReport, 0);
+    // With no connection to send on yet, on the one the message came on:
+    // an accepted connection whose binding SEND was just taken (it becomes
+    // the one to send on once that SEND is answered, an event later, and
+    // with no CPU cost the message behind it is delivered before that).
+    StreamConn* on = nullptr;
+    if (!s->sendConn)
+      if (auto it = s->conns.find(report->connId); it != s->conns.end()) on = it->second.conn.get();
+    SendMedia(*s, MsrpReport(*s, report->messageId, report->bodyBytes, 200, "OK"), attr, SipMsgType::kMsrpReport, 0,
+              on);
   }
 
   // BYE once EndSession was asked and nothing of ours is left undelivered.
