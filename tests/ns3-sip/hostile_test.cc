@@ -2047,3 +2047,56 @@ TEST_F(Hostile, MsrpAbortedMessageIsTracedNotDelivered) {
   for (const auto& d : tb.drops) aborted += d.detail.find("aborted") != std::string::npos;
   EXPECT_EQ(aborted, 1u);
 }
+
+// A failure REPORT (RFC 4975 7.1.2) for an IM's message says the recipient
+// did not take it: without security, the IM fails kFinalResponse with the
+// REPORT's code. The intruder wins Shirley's listener as above, answers
+// her IM's SEND 200 and then sends a REPORT with Status 000 413. Before,
+// a failure REPORT counted only with S/MIME or MIKEY on, and the IM here
+// had no outcome.
+TEST_F(Hostile, MsrpFailureReportFailsTheIm) {
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  std::string path, got;
+  SniffAnswerPath(tb.links[0].Get(0), &path);
+  eve->SetConnectCallback(
+      Callback<void, Ptr<Socket>>([&path](Ptr<Socket> s) { SendOn(s, IntruderSend("bind1", path, "")); }),
+      Callback<void, Ptr<Socket>>([](Ptr<Socket>) {}));
+  sipim::msrp::StreamParser parser;
+  eve->SetRecvCallback(Callback<void, Ptr<Socket>>([&](Ptr<Socket> sock) {
+    while (Ptr<Packet> p = sock->Recv()) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      got += b;
+      parser.Feed(b);
+      sipim::msrp::Message m;
+      sipim::ParseError err;
+      while (parser.Next(&m, &err) == sipim::msrp::ParseResult::kMessage) {
+        if (!m.is_request || !m.has_body) continue;
+        std::string answer;
+        sipim::msrp::AppendOk(m, &answer);
+        sipim::msrp::ReportParams rp;
+        rp.transaction_id = "report1";
+        rp.to_path = m.from_path;
+        rp.from_path = m.to_path;
+        rp.message_id = m.message_id;
+        rp.byte_range = m.byte_range;
+        rp.status_code = 413;
+        rp.reason = "Stop sending";
+        sipim::msrp::AppendReport(rp, &answer);
+        SendOn(sock, answer);
+      }
+    }
+  }));
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionMsrp); });
+  RunUntil(3);
+  ASSERT_TRUE(connected);
+  ASSERT_NE(got.find("Byte-Range: 1-30/30"), std::string::npos) << "Shirley's IM did not go on the intruder's connection";
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);  // Dan's
+  EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[1].reason, SipFailReason::kFinalResponse);
+  EXPECT_EQ(tb.outcomes[1].status, 413);
+  EXPECT_LT(tb.outcomes[1].time, 2.1);
+}

@@ -2134,12 +2134,17 @@ struct SipUserAgent::Impl {
     }
     s.lastActivity = Simulator::Now();
     if (type == SipMsgType::kMsrpReport && m.has_status && m.status.code >= 300 &&
-        attr.kind == SipAttributionKind::kIm && (Smime() || Mikey())) {
-      // A failure REPORT for one of our protected SENDs (its Message-ID
-      // names the IM): the recipient could not open the body.
+        attr.kind == SipAttributionKind::kIm) {
+      // A failure REPORT for one of our SENDs (its Message-ID names the
+      // IM; RFC 4975 7.1.2): the recipient did not take the message. With
+      // security on, the refusal of a body it could not open (kSecurity);
+      // else a failure of the REPORT's own code (413, 415 ...).
       const std::uint64_t sid = s.id, imId = attr.id;
       const std::uint16_t status = m.status.code;
-      cpu->Charge(parse, [this, sid, imId, status]() { OnRefused(sid, imId, status); });
+      if (Smime() || Mikey())
+        cpu->Charge(parse, [this, sid, imId, status]() { OnRefused(sid, imId, status); });
+      else
+        cpu->Charge(parse, [this, sid, imId, status]() { OnMsrpFailed(sid, imId, status); });
       return;
     }
     if (type != SipMsgType::kMsrpSend) {
@@ -2558,8 +2563,9 @@ struct SipUserAgent::Impl {
     MaybeBye(*s);
   }
 
-  // The sender's end of a failure response to one of an IM's SENDs: the IM
-  // fails with its code (kFinalResponse), unless already resolved.
+  // The sender's end of a failure response to one of an IM's SENDs, or of
+  // a failure REPORT on it without security: the IM fails with its code
+  // (kFinalResponse), unless already resolved.
   void OnMsrpFailed(std::uint64_t sid, std::uint64_t imId, std::uint16_t status) {
     Session* s = FindSession(sid);
     if (!s || s->unresolved.erase(imId) == 0) return;
