@@ -156,6 +156,8 @@ void SniffAnswerMediaPort(Ptr<NetDevice> dev, std::function<void(std::uint16_t)>
 }
 
 // Every test: the paper's testbed, recorded, and a raw sender on Dan's node.
+void SniffAnswerPath(Ptr<NetDevice> dev, std::string* path);  // below
+
 class Hostile : public ::testing::Test {
  protected:
   Hostile() { tb.Record(); }
@@ -172,6 +174,15 @@ class Hostile : public ::testing::Test {
                             "Call-ID: reg-2@10.0.1.1\r\nCSeq: " + std::to_string(n) + " REGISTER\r\n" + lines);
     m.replace(m.find("z9hG4bKraw1"), 11, "z9hG4bKreg" + std::to_string(n));
     raw.SendAt(at, tb.addr[1], m);
+  }
+  // MediaIntruder in an MSRP session: Dan sends Shirley a 20-byte IM at 1 s,
+  // and *path gets Shirley's a=path from her answer (the To-Path a SEND
+  // on the intruder's connection must carry).
+  Ptr<Socket> MsrpIntruder(bool* connected, std::string* path) {
+    Ptr<Socket> eve = MediaIntruder(connected);
+    SniffAnswerPath(tb.links[0].Get(0), path);
+    Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+    return eve;
   }
   // Both ends set up media connections actively; the returned TCP socket,
   // on Dan's node (the caller's address), connects to Shirley's media
@@ -2011,33 +2022,38 @@ TEST_F(Hostile, MsrpFailureResponseFailsTheIm) {
   EXPECT_LT(tb.outcomes[1].time, 2.1);
 }
 
+// A 4-byte chunk ("four", bytes start..start+3 of 12) of message `mid`
+// that the media intruder sends to Shirley's MSRP `path`.
+std::string IntruderChunk(const std::string& path, const std::string& tid, const std::string& mid,
+                          std::uint64_t start, sipim::msrp::EndFlag flag) {
+  sipim::msrp::SendParams p;
+  p.transaction_id = tid;
+  p.to_path = path;
+  p.from_path = "msrp://10.0.1.1:7777/eve;tcp";
+  p.message_id = mid;
+  p.derive_byte_range = false;
+  p.byte_range.start = start;
+  p.byte_range.end = start + 3;
+  p.byte_range.total = 12;
+  p.body = "four";
+  p.flag = flag;
+  std::string out;
+  sipim::msrp::AppendSend(p, &out);
+  return out;
+}
+
 // An MSRP message its sender aborts (a chunk, then the end-line flag '#',
 // RFC 4975 7.1.1) is not delivered, and its discarding is traced as a
 // Drop; before, it vanished without one.
 TEST_F(Hostile, MsrpAbortedMessageIsTracedNotDelivered) {
   bool connected = false;
-  Ptr<Socket> eve = MediaIntruder(&connected);
   std::string path;
-  SniffAnswerPath(tb.links[0].Get(0), &path);
-  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Ptr<Socket> eve = MsrpIntruder(&connected, &path);
   Simulator::Schedule(Seconds(2), [&]() {
     ASSERT_TRUE(connected);
     for (int i = 0; i < 2; ++i) {
-      sipim::msrp::SendParams p;
-      const std::string tid = "abort" + std::to_string(i);
-      p.transaction_id = tid;
-      p.to_path = path;
-      p.from_path = "msrp://10.0.1.1:7777/eve;tcp";
-      p.message_id = "mid-abort";
-      p.derive_byte_range = false;
-      p.byte_range.start = 1 + 4 * i;
-      p.byte_range.end = 4 + 4 * i;
-      p.byte_range.total = 12;
-      p.body = "four";
-      p.flag = i == 0 ? sipim::msrp::EndFlag::kMore : sipim::msrp::EndFlag::kAbort;
-      std::string out;
-      sipim::msrp::AppendSend(p, &out);
-      SendOn(eve, out);
+      SendOn(eve, IntruderChunk(path, "abort" + std::to_string(i), "mid-abort", 1 + 4 * i,
+                                i == 0 ? sipim::msrp::EndFlag::kMore : sipim::msrp::EndFlag::kAbort));
     }
   });
   RunUntil(4);
@@ -2099,4 +2115,30 @@ TEST_F(Hostile, MsrpFailureReportFailsTheIm) {
   EXPECT_EQ(tb.outcomes[1].reason, SipFailReason::kFinalResponse);
   EXPECT_EQ(tb.outcomes[1].status, 413);
   EXPECT_LT(tb.outcomes[1].time, 2.1);
+}
+
+// An MSRP message whose chunks stop short (the first of three, then
+// nothing) is not delivered, and when the session ends its partial bytes
+// are traced as a Drop naming what is missing; before, they went with the
+// session without a word.
+TEST_F(Hostile, IncompleteMsrpMessageAtSessionCloseIsTraced) {
+  bool connected = false;
+  std::string path;
+  Ptr<Socket> eve = MsrpIntruder(&connected, &path);
+  Simulator::Schedule(Seconds(2), [&]() {
+    ASSERT_TRUE(connected);
+    SendOn(eve, IntruderChunk(path, "partial0", "mid-partial", 1, sipim::msrp::EndFlag::kMore));
+  });
+  Simulator::Schedule(Seconds(3), [this]() { tb.dan->EndSession("shirley@office.com"); });
+  RunUntil(6);
+  ASSERT_EQ(tb.deliveries.size(), 1u);  // Dan's IM only
+  std::size_t incomplete = 0;
+  for (const auto& d : tb.drops) {
+    if (d.detail.find("incomplete MSRP message") == std::string::npos) continue;
+    ++incomplete;
+    EXPECT_NE(d.detail.find("mid-partial: missing 5-12"), std::string::npos) << d.detail;
+    EXPECT_EQ(d.bytes, 4u);
+  }
+  EXPECT_EQ(incomplete, 1u);
+  EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
 }

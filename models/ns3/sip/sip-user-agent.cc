@@ -2700,6 +2700,16 @@ struct SipUserAgent::Impl {
       s.queue.clear();
     }
     for (const PendingIm& im : s.queue) Outcome(im.imId, SipImOutcome::kFailed, reason, status);
+    if (s.reassembler.pending_messages() > 0) {
+      // MSRP messages whose chunks stopped short go with the session: said,
+      // not silently (RFC 4975 7.1.1 leaves a partial message to the
+      // receiver, which has nothing to deliver).
+      std::string detail;
+      s.reassembler.Finish(&detail);
+      Drop(SipDropReason::kUnexpected, SipAttribution{SipAttributionKind::kSession, s.id}, s.reassembler.buffered_bytes(),
+           "session closed with " + std::to_string(s.reassembler.pending_messages()) +
+               " incomplete MSRP message(s), not delivered: " + detail);
+    }
     std::vector<std::uint64_t> left(s.unresolved.begin(), s.unresolved.end());
     std::sort(left.begin(), left.end());  // deterministic order of the traces
     for (std::uint64_t id : left) Outcome(id, SipImOutcome::kFailed, reason, status);
