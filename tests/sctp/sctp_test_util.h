@@ -233,6 +233,8 @@ struct Received
     uint16_t sid = 0;
     uint16_t ssn = 0;
     bool unordered = false;
+    bool eor = true;     // false: a piece of a message (partial delivery or read)
+    bool aborted = false; // the mark of a message delivered in parts, abandoned
     std::vector<uint8_t> data;
 };
 
@@ -283,6 +285,8 @@ struct Sink
                 r.sid = tag.GetStreamId();
                 r.ssn = tag.GetSsn();
                 r.unordered = tag.IsUnordered();
+                r.eor = tag.IsEndOfRecord();
+                r.aborted = tag.IsPartialDeliveryAborted();
             }
             r.data.resize(p->GetSize());
             p->CopyData(r.data.data(), uint32_t(r.data.size()));

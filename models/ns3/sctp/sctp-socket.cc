@@ -1045,6 +1045,7 @@ SctpSocket::InitAssociation(uint32_t localTag,
     m_rxHighestExt = m_rxCumExt;
     m_rxAbove.clear();
     m_reasm.clear();
+    m_dataPartial = DataPartial{};
     m_reasmBytes = 0;
     m_outStreams = outStreams;
     m_inStreams = inStreams;
@@ -1653,6 +1654,7 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
     }
     if (gotData)
     {
+        MaybeStartPartialDelivery();
         AfterDataPacket(immediate);
     }
     if (m_newDataForApp)
@@ -1729,6 +1731,11 @@ SctpSocket::HandleData(const ChunkView& c, bool& immediate)
     InChunk& ic = m_reasm[ext];
     KeepFragment(ic, d.sid, d.ssn, d.ppid, d.flags, d.payload, d.payloadLen,
                  c.offset + kDataChunkHeaderSize);
+    if (m_dataPartial.active && ext == m_dataPartial.nextExt)
+    {
+        ContinueDataPartial();
+        return;
+    }
     TryAssemble(ext);
 }
 
@@ -1959,10 +1966,12 @@ SctpSocket::HandleIData(const ChunkView& c, bool& immediate)
         return;
     }
     bool unordered = d.flags & DATA_FLAG_UNORDERED;
-    IReasm& r = m_ireasm[{d.sid, unordered, d.mid}];
+    auto entry = m_ireasm.try_emplace({d.sid, unordered, d.mid}).first;
+    IReasm& r = entry->second;
     bool isEnd = d.flags & DATA_FLAG_END;
     if (r.frags.count(d.fsn) || (r.haveEnd && d.fsn > r.lastFsn) ||
-        (isEnd && !r.frags.empty() && r.frags.rbegin()->first > d.fsn))
+        (isEnd && !r.frags.empty() && r.frags.rbegin()->first > d.fsn) ||
+        (r.partial && d.fsn < r.nextFsn))
     {
         // A new TSN for a fragment already held, or beyond the message's
         // end: the peer's numbering is broken. The TSN stays acknowledged
@@ -1978,6 +1987,11 @@ SctpSocket::HandleIData(const ChunkView& c, bool& immediate)
     {
         r.haveEnd = true;
         r.lastFsn = d.fsn;
+    }
+    if (r.partial)
+    {
+        ContinueIDataPartial(entry);
+        return;
     }
     // Whole when FSNs 0..E are all here (unique keys, none above E).
     if (!r.haveEnd || r.frags.size() != size_t(r.lastFsn) + 1)
@@ -2028,6 +2042,174 @@ SctpSocket::DeliverIData(RxMessage&& msg, uint32_t mid)
         ++m_inNextMid[sid];
         DrainPending(m_inPendingMid[sid], m_inNextMid[sid]);
     }
+}
+
+void
+SctpSocket::QueueForApp(RxMessage&& msg)
+{
+    m_rxQueueBytes += msg.packet->GetSize();
+    m_rxQueue.push_back(std::move(msg));
+    m_newDataForApp = true;
+}
+
+void
+SctpSocket::MaybeStartPartialDelivery()
+{
+    // §6.9: a receiver out of buffer while it waits for more fragments
+    // dispatches part of the message, so that the rest can be received.
+    // Without it a message larger than the buffer never completes: the
+    // window stays shut and the sender probes it for ever.
+    if (m_reasmBytes == 0 || GetLocalRwnd() >= m_path.MaxDataPayload())
+    {
+        return;
+    }
+    if (m_idata)
+    {
+        for (auto it = m_ireasm.begin(); it != m_ireasm.end();)
+        {
+            auto cur = it++; // ContinueIDataPartial may erase it
+            const auto& [sid, unordered, mid] = cur->first;
+            IReasm& r = cur->second;
+            if (r.partial || r.frags.empty() || r.frags.begin()->first != 0 ||
+                (!unordered && mid != m_inNextMid[sid]))
+            {
+                continue;
+            }
+            r.partial = true;
+            r.ppid = r.frags.begin()->second.ppid;
+            ++m_stats.partialDeliveries;
+            ContinueIDataPartial(cur);
+        }
+        return;
+    }
+    if (m_dataPartial.active)
+    {
+        return;
+    }
+    for (const auto& [ext, f] : m_reasm)
+    {
+        const bool unordered = f.flags & DATA_FLAG_UNORDERED;
+        if (!(f.flags & DATA_FLAG_BEGIN) || (!unordered && f.ssn != m_inNextSsn[f.sid]))
+        {
+            continue; // not a message's start, or not next on its stream
+        }
+        m_dataPartial = DataPartial{true, ext, ext, f.sid, f.ssn, f.ppid, unordered};
+        ++m_stats.partialDeliveries;
+        NS_LOG_INFO(this << " receive buffer short: stream " << f.sid << " SSN " << f.ssn
+                         << " delivered in parts (§6.9)");
+        ContinueDataPartial();
+        return;
+    }
+}
+
+void
+SctpSocket::ContinueDataPartial()
+{
+    DataPartial& pd = m_dataPartial;
+    std::vector<const InChunk*> frags;
+    uint64_t t = pd.nextExt;
+    bool end = false;
+    bool broken = false;
+    for (auto it = m_reasm.find(t); it != m_reasm.end() && it->first == t && !end; ++it, ++t)
+    {
+        const InChunk& f = it->second;
+        // A message's fragments carry consecutive TSNs from B to E (§6.9):
+        // another stream's, or a second B, here means the peer's numbering
+        // is broken and this message cannot be completed.
+        if (f.sid != pd.sid || ((f.flags & DATA_FLAG_BEGIN) && t != pd.beginExt))
+        {
+            broken = true;
+            break;
+        }
+        frags.push_back(&f);
+        end = f.flags & DATA_FLAG_END;
+    }
+    if (!frags.empty())
+    {
+        RxMessage piece;
+        piece.sid = pd.sid;
+        piece.ssn = pd.ssn;
+        piece.ppid = pd.ppid;
+        piece.unordered = pd.unordered;
+        piece.eor = end;
+        piece.packet = JoinFragments(frags);
+        m_reasm.erase(m_reasm.find(pd.nextExt), m_reasm.lower_bound(t));
+        m_reasmBytes -= piece.packet->GetSize();
+        pd.nextExt = t;
+        QueueForApp(std::move(piece));
+    }
+    if (end)
+    {
+        pd.active = false;
+        if (!pd.unordered)
+        {
+            ++m_inNextSsn[pd.sid];
+            DeliverOrdered(pd.sid);
+        }
+        return;
+    }
+    if (broken)
+    {
+        pd.active = false;
+        AbortPartial(pd.sid, pd.ssn, pd.ppid, pd.unordered, "fragment numbering broken");
+        TryAssemble(t); // the chunk found there, as the start of its own message
+    }
+}
+
+void
+SctpSocket::ContinueIDataPartial(IReasmMap::iterator it)
+{
+    const auto [sid, unordered, mid] = it->first;
+    IReasm& r = it->second;
+    std::vector<const InChunk*> frags;
+    uint32_t next = r.nextFsn;
+    auto f = r.frags.begin();
+    for (; f != r.frags.end() && f->first == next; ++f, ++next)
+    {
+        frags.push_back(&f->second);
+    }
+    if (frags.empty())
+    {
+        return;
+    }
+    const bool end = r.haveEnd && next - 1 == r.lastFsn;
+    RxMessage piece;
+    piece.sid = sid;
+    piece.ssn = uint16_t(mid); // as for a whole message (HandleIData)
+    piece.ppid = r.ppid;
+    piece.unordered = unordered;
+    piece.eor = end;
+    piece.packet = JoinFragments(frags);
+    m_reasmBytes -= piece.packet->GetSize();
+    r.frags.erase(r.frags.begin(), f);
+    r.nextFsn = next;
+    QueueForApp(std::move(piece));
+    if (!end)
+    {
+        return;
+    }
+    m_ireasm.erase(it);
+    if (!unordered)
+    {
+        ++m_inNextMid[sid];
+        DrainPending(m_inPendingMid[sid], m_inNextMid[sid]);
+    }
+}
+
+void
+SctpSocket::AbortPartial(uint16_t sid, uint16_t ssn, uint32_t ppid, bool unordered, const char* why)
+{
+    ++m_stats.partialDeliveriesAborted;
+    NS_LOG_WARN(this << " message on stream " << sid << " (SSN/MID " << ssn << ") delivered in parts will not be completed: "
+                     << why);
+    RxMessage mark;
+    mark.packet = Create<Packet>();
+    mark.sid = sid;
+    mark.ssn = ssn;
+    mark.ppid = ppid;
+    mark.unordered = unordered;
+    mark.aborted = true;
+    QueueForApp(std::move(mark));
 }
 
 void
@@ -3098,6 +3280,13 @@ SctpSocket::HandleForwardTsn(const ChunkView& c, bool& immediate)
     {
         return;
     }
+    if (m_dataPartial.active && ext >= m_dataPartial.nextExt)
+    {
+        // The rest of the message being delivered in parts is skipped.
+        m_dataPartial.active = false;
+        AbortPartial(m_dataPartial.sid, m_dataPartial.ssn, m_dataPartial.ppid, m_dataPartial.unordered,
+                     "abandoned by the peer (FORWARD TSN)");
+    }
     // Partial messages missing a TSN at or below the new point never complete:
     // the fragments at or below it, and those just above whose start was.
     for (auto it = m_reasm.begin(); it != m_reasm.end() && it->first <= ext;)
@@ -3254,6 +3443,11 @@ SctpSocket::HandleIForwardTsn(const ChunkView& c, bool& immediate)
             for (const auto& kv : it->second.frags)
             {
                 m_reasmBytes -= uint32_t(kv.second.data.size());
+            }
+            if (it->second.partial)
+            {
+                AbortPartial(e.sid, uint16_t(std::get<2>(it->first)), it->second.ppid, e.unordered,
+                             "abandoned by the peer (I-FORWARD-TSN)");
             }
             it = m_ireasm.erase(it);
         }
@@ -4385,11 +4579,12 @@ SctpSocket::Recv(uint32_t maxSize, uint32_t)
     RxMessage& m = m_rxQueue.front();
     SctpStreamTag tag(m.sid, m.unordered, m.ppid);
     tag.SetSsn(m.ssn);
+    tag.SetPartialDeliveryAborted(m.aborted);
     Ptr<Packet> out;
     if (m.packet->GetSize() <= maxSize)
     {
         out = m.packet;
-        tag.SetEndOfRecord(true);
+        tag.SetEndOfRecord(m.eor);
         m_rxQueue.pop_front();
     }
     else

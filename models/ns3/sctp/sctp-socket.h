@@ -248,6 +248,12 @@ class SctpSocket : public Socket
         // the same SSN (MID) already waits for delivery on their stream: the
         // peer's numbering is broken.
         uint64_t duplicateSeqDrops = 0;
+        // §6.9: messages whose delivery to the application began before they
+        // were whole (the receive buffer ran short), and of those the ones
+        // never completed (abandoned by the peer, or its fragment numbering
+        // broken): the application got an aborted mark for each.
+        uint64_t partialDeliveries = 0;
+        uint64_t partialDeliveriesAborted = 0;
     };
     const Stats& GetStats() const
     {
@@ -334,6 +340,25 @@ class SctpSocket : public Socket
         std::map<uint32_t, InChunk> frags;
         bool haveEnd = false;
         uint32_t lastFsn = 0;
+        // §6.9: being delivered in parts; FSNs below nextFsn have gone.
+        bool partial = false;
+        uint32_t nextFsn = 0;
+        uint32_t ppid = 0; // from the first fragment, once that has gone
+    };
+    // By (stream, unordered, MID).
+    using IReasmMap = std::map<std::tuple<uint16_t, bool, uint32_t>, IReasm>;
+    // A DATA message being delivered in parts (§6.9): its fragments from
+    // beginExt up to, not including, nextExt have gone to the application.
+    // One at a time: without I-DATA fragments of messages never interleave.
+    struct DataPartial
+    {
+        bool active = false;
+        uint64_t beginExt = 0;
+        uint64_t nextExt = 0;
+        uint16_t sid = 0;
+        uint16_t ssn = 0;
+        uint32_t ppid = 0;
+        bool unordered = false;
     };
     struct RxMessage
     {
@@ -342,6 +367,8 @@ class SctpSocket : public Socket
         uint16_t ssn = 0;
         uint32_t ppid = 0;
         bool unordered = false;
+        bool eor = true;       // false: a piece of a message delivered in parts
+        bool aborted = false;  // that message will not be completed (empty packet)
     };
 
     // --- set-up --------------------------------------------------------------
@@ -499,6 +526,21 @@ class SctpSocket : public Socket
     void HandleIData(const sctp::ChunkView& c, bool& immediate);
     /// A whole I-DATA message: to the application, or to wait for its MID.
     void DeliverIData(RxMessage&& msg, uint32_t mid);
+    // --- partial delivery (§6.9) ---------------------------------------------
+    /// When the receive buffer cannot take another full chunk, the message
+    /// next in line whose first fragments are here starts going to the
+    /// application in parts (DATA: one message; I-DATA: each such message).
+    void MaybeStartPartialDelivery();
+    /// Hands the DATA partial message's fragments from nextExt on, as far as
+    /// they run unbroken, to the application; ends it at the E fragment.
+    void ContinueDataPartial();
+    /// The same for an I-DATA message (FSNs from nextFsn on); erases the
+    /// entry when its E fragment has gone.
+    void ContinueIDataPartial(IReasmMap::iterator it);
+    /// Queues the empty aborted mark for a message delivered in parts.
+    void AbortPartial(uint16_t sid, uint16_t ssn, uint32_t ppid, bool unordered, const char* why);
+    /// Queues one piece (or the whole) of a received message for the application.
+    void QueueForApp(RxMessage&& msg);
     /// RFC 8260 §2.2: DATA on an I-DATA association or the reverse.
     void ProtocolViolation(const char* what);
     /// RoundRobin with I-DATA: reorders the never-sent chunks one per stream
@@ -770,12 +812,13 @@ class SctpSocket : public Socket
     Ptr<const Packet> m_rxRaw; // the SCTP packet being processed (for its byte tags)
     bool m_rxRawTagged = false;
     std::map<uint64_t, InChunk> m_reasm;
+    DataPartial m_dataPartial;
     uint32_t m_reasmBytes = 0;
     std::vector<std::map<uint16_t, RxMessage>> m_inPending; // ordered, waiting for SSN
     std::vector<uint16_t> m_inNextSsn;
     // I-DATA: reassembly by (stream, unordered, MID), and per stream the
     // next ordered MID and the whole messages waiting for it.
-    std::map<std::tuple<uint16_t, bool, uint32_t>, IReasm> m_ireasm;
+    IReasmMap m_ireasm;
     std::vector<uint32_t> m_inNextMid;
     std::vector<std::map<uint32_t, RxMessage>> m_inPendingMid;
     uint32_t m_pendingBytes = 0;

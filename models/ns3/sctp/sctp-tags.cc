@@ -47,7 +47,7 @@ SctpStreamTag::Serialize(TagBuffer i) const
     i.WriteU16(m_sid);
     i.WriteU16(m_ssn);
     i.WriteU32(m_ppid);
-    i.WriteU8(uint8_t((m_unordered ? 1 : 0) | (m_eor ? 2 : 0)));
+    i.WriteU8(uint8_t((m_unordered ? 1 : 0) | (m_eor ? 2 : 0) | (m_pdAborted ? 4 : 0)));
 }
 
 void
@@ -59,13 +59,14 @@ SctpStreamTag::Deserialize(TagBuffer i)
     uint8_t f = i.ReadU8();
     m_unordered = f & 1;
     m_eor = f & 2;
+    m_pdAborted = f & 4;
 }
 
 void
 SctpStreamTag::Print(std::ostream& os) const
 {
     os << "sid=" << m_sid << " ssn=" << m_ssn << " ppid=" << m_ppid
-       << (m_unordered ? " unordered" : " ordered") << (m_eor ? " eor" : "");
+       << (m_unordered ? " unordered" : " ordered") << (m_eor ? " eor" : "") << (m_pdAborted ? " partial-delivery-aborted" : "");
 }
 
 NS_OBJECT_ENSURE_REGISTERED(SctpLifetimeTag);

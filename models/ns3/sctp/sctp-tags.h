@@ -2,7 +2,13 @@
 // On Send: stream id, unordered flag and payload protocol id (optional: without
 // the tag a message goes on the socket's default stream, ordered).
 // On Recv: the stream, SSN, PPID and unordered flag the message came with, and
-// whether this Recv returned the end of the message.
+// whether this Recv returned the end of the message. A message too large for
+// the receive buffer comes in several Recvs (partial delivery, RFC 9260 §6.9):
+// all but the last say not end of record, and Recvs of other messages may come
+// between them, so the stream, U flag and SSN (for I-DATA the MID's low 16
+// bits) tell which message a piece belongs to. If the peer abandons such a
+// message part-way (PR-SCTP), a Recv returns an empty packet whose tag says
+// IsPartialDeliveryAborted: the pieces already read are all there will be.
 #pragma once
 
 #include "ns3/nstime.h"
@@ -70,6 +76,16 @@ class SctpStreamTag : public Tag
     {
         m_eor = eor;
     }
+    /// Receive side: the message this stream, U flag and SSN name was being
+    /// delivered in parts and will not be completed (the packet is empty).
+    bool IsPartialDeliveryAborted() const
+    {
+        return m_pdAborted;
+    }
+    void SetPartialDeliveryAborted(bool aborted)
+    {
+        m_pdAborted = aborted;
+    }
 
   private:
     uint16_t m_sid = 0;
@@ -77,6 +93,7 @@ class SctpStreamTag : public Tag
     uint32_t m_ppid = 0;
     bool m_unordered = false;
     bool m_eor = true;
+    bool m_pdAborted = false;
 };
 
 /// PR-SCTP timed reliability (RFC 3758 §4.1) on Send: the message's
