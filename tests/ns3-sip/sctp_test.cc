@@ -297,49 +297,144 @@ TEST(Sctp, StreamsAndInterleavingReachTheWire) {
   }
 }
 
+namespace {
+// Two nodes on one 10 Mb/s link with SCTP, and a SipEndpoint on each
+// listening on 5060 (a sends, b receives).
+struct EndpointPair {
+  NodeContainer nodes;
+  Ipv4InterfaceContainer ifs;
+  std::unique_ptr<sipns3::SipEndpoint> a, b;
+  bool started = false;
+  EndpointPair() {
+    nodes.Create(2);
+    InternetStackHelper stack;
+    stack.Install(nodes);
+    PointToPointHelper p2p;
+    p2p.SetDeviceAttribute("DataRate", StringValue("10Mbps"));
+    p2p.SetChannelAttribute("Delay", StringValue("5ms"));
+    NetDeviceContainer devs = p2p.Install(nodes);
+    Ipv4AddressHelper addresses;
+    addresses.SetBase("10.9.0.0", "255.255.255.0");
+    ifs = addresses.Assign(devs);
+    SctpHelper().Install(nodes);
+    a = std::make_unique<sipns3::SipEndpoint>(nodes.Get(0), nullptr);
+    b = std::make_unique<sipns3::SipEndpoint>(nodes.Get(1), nullptr);
+    std::string err;
+    started = a->Start(5060, true, &err) && b->Start(5060, true, &err);
+    EXPECT_TRUE(started) << err;
+  }
+  ~EndpointPair() {
+    a.reset();
+    b.reset();
+    Simulator::Destroy();
+  }
+  sipns3::Dest ToB(SipTransportProtocol t) const {
+    sipns3::Dest d;
+    d.transport = t;
+    d.address = ifs.GetAddress(1);
+    d.port = 5060;
+    return d;
+  }
+};
+
+// An OPTIONS request from a to b over `t` with a body of `bodyBytes`.
+std::string Options(std::size_t bodyBytes, const char* transport = "TCP") {
+  return std::string("OPTIONS sip:x@10.9.0.2 SIP/2.0\r\nVia: SIP/2.0/") + transport +
+         " 10.9.0.1:5060;branch=z9hG4bKp1\r\nMax-Forwards: 70\r\n"
+         "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: p@x\r\nCSeq: 1 OPTIONS\r\n"
+         "Content-Type: text/plain\r\nContent-Length: " +
+         std::to_string(bodyBytes) + "\r\n\r\n" + std::string(bodyBytes, 'b');
+}
+
+// Restores an SCTP socket default when the test ends.
+struct SctpDefault {
+  std::string name;
+  std::uint64_t restore;
+  SctpDefault(const std::string& attr, std::uint64_t value, std::uint64_t initial)
+      : name("ns3::SctpSocket::" + attr), restore(initial) {
+    Config::SetDefault(name, UintegerValue(value));
+  }
+  ~SctpDefault() { Config::SetDefault(name, UintegerValue(restore)); }
+};
+}  // namespace
+
 // A TCP and an SCTP connection to one address and port are two
 // connections: messages alternating between the transports reuse them.
 // Before, the connection table's key left out the transport, so each send
 // found the other transport's connection, opened a new one and orphaned
 // the old one (1, 2, 3 ... 10 connections after ten sends).
 TEST(Sctp, TcpAndSctpConnectionsToOnePeerAreKeptApart) {
-  NodeContainer nodes;
-  nodes.Create(2);
-  InternetStackHelper stack;
-  stack.Install(nodes);
-  PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", StringValue("10Mbps"));
-  p2p.SetChannelAttribute("Delay", StringValue("5ms"));
-  NetDeviceContainer devs = p2p.Install(nodes);
-  Ipv4AddressHelper addresses;
-  addresses.SetBase("10.9.0.0", "255.255.255.0");
-  Ipv4InterfaceContainer ifs = addresses.Assign(devs);
-  SctpHelper().Install(nodes);
-  auto a = std::make_unique<sipns3::SipEndpoint>(nodes.Get(0), nullptr);
-  auto b = std::make_unique<sipns3::SipEndpoint>(nodes.Get(1), nullptr);
-  std::string err;
-  ASSERT_TRUE(a->Start(5060, true, &err)) << err;
-  ASSERT_TRUE(b->Start(5060, true, &err)) << err;
+  EndpointPair pair;
+  ASSERT_TRUE(pair.started);
   int received = 0;
-  b->SetRxHandler([&](const std::string&, const sipim::sip::Message&, const sipns3::RxMeta&) { ++received; });
-  const std::string msg =
-      "OPTIONS sip:x@10.9.0.2 SIP/2.0\r\nVia: SIP/2.0/TCP 10.9.0.1:5060;branch=z9hG4bKp1\r\nMax-Forwards: 70\r\n"
-      "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: p@x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  pair.b->SetRxHandler([&](const std::string&, const sipim::sip::Message&, const sipns3::RxMeta&) { ++received; });
+  const std::string msg = Options(0);
   std::vector<std::size_t> conns;
   for (int i = 0; i < 10; ++i)
     Simulator::Schedule(Seconds(1 + i), [&, i]() {
-      sipns3::Dest d;
-      d.transport = i % 2 ? SipTransportProtocol::kSctp : SipTransportProtocol::kTcp;
-      d.address = ifs.GetAddress(1);
-      d.port = 5060;
-      a->Send(d, msg, SipAttribution{});
-      conns.push_back(a->ConnectionCount());
+      pair.a->Send(pair.ToB(i % 2 ? SipTransportProtocol::kSctp : SipTransportProtocol::kTcp), msg, SipAttribution{});
+      conns.push_back(pair.a->ConnectionCount());
     });
   Simulator::Stop(Seconds(12));
   Simulator::Run();
   EXPECT_EQ(received, 10);
   EXPECT_EQ(conns, (std::vector<std::size_t>{1, 2, 2, 2, 2, 2, 2, 2, 2, 2}));
-  a.reset();
-  b.reset();
-  Simulator::Destroy();
+}
+
+// RFC 9260 §6.9 at the SIP layer: a SIP message three times the receiving
+// socket's buffer (50,000 bytes of body into 16,000) reaches the receiver
+// whole, put together from the pieces partial delivery hands it (before,
+// the SCTP model never delivered it), and the message after it too. Nothing
+// is dropped.
+TEST(Sctp, SipMessageLargerThanTheReceiveBufferArrivesWhole) {
+  SctpDefault rcv("RcvBufSize", 16000, 131072);
+  EndpointPair pair;
+  ASSERT_TRUE(pair.started);
+  std::vector<std::size_t> bodies;
+  pair.b->SetRxHandler([&](const std::string&, const sipim::sip::Message& m, const sipns3::RxMeta&) {
+    bodies.push_back(m.body.size());
+  });
+  std::vector<std::string> drops;
+  pair.b->SetDropHandler([&](SipDropReason, std::uint32_t, const std::string& d, const sipns3::RxMeta&) {
+    drops.push_back(d);
+  });
+  Simulator::Schedule(Seconds(1), [&]() {
+    pair.a->Send(pair.ToB(SipTransportProtocol::kSctp), Options(50000, "SCTP"), SipAttribution{});
+    pair.a->Send(pair.ToB(SipTransportProtocol::kSctp), Options(10, "SCTP"), SipAttribution{});
+  });
+  Simulator::Stop(Seconds(5));
+  Simulator::Run();
+  EXPECT_EQ(bodies, (std::vector<std::size_t>{50000, 10}));
+  EXPECT_TRUE(drops.empty()) << drops.front();
+}
+
+// The bound on a message read in pieces: an SCTP message of 1.1 MB (over
+// StreamConn::kMaxMessageBytes) is not kept whole; the receiver traces one
+// Drop (kFramingError) naming its size and the limit, keeps the
+// association, and reads the message after it.
+TEST(Sctp, SctpMessageOverTheLimitIsDroppedAndTracedNotHeld) {
+  SctpDefault snd("SndBufSize", 2000000, 131072);
+  EndpointPair pair;
+  ASSERT_TRUE(pair.started);
+  std::vector<std::size_t> bodies;
+  pair.b->SetRxHandler([&](const std::string&, const sipim::sip::Message& m, const sipns3::RxMeta&) {
+    bodies.push_back(m.body.size());
+  });
+  std::vector<std::pair<std::uint32_t, std::string>> drops;
+  pair.b->SetDropHandler([&](SipDropReason r, std::uint32_t bytes, const std::string& d, const sipns3::RxMeta&) {
+    EXPECT_EQ(r, SipDropReason::kFramingError);
+    drops.emplace_back(bytes, d);
+  });
+  const std::string huge = Options(1100000, "SCTP");
+  Simulator::Schedule(Seconds(1), [&]() {
+    pair.a->Send(pair.ToB(SipTransportProtocol::kSctp), huge, SipAttribution{});
+    pair.a->Send(pair.ToB(SipTransportProtocol::kSctp), Options(10, "SCTP"), SipAttribution{});
+  });
+  Simulator::Stop(Seconds(10));
+  Simulator::Run();
+  EXPECT_EQ(bodies, (std::vector<std::size_t>{10}));
+  ASSERT_EQ(drops.size(), 1u);
+  EXPECT_EQ(drops[0].first, huge.size());
+  EXPECT_NE(drops[0].second.find("over the 1048576-byte limit"), std::string::npos) << drops[0].second;
+  EXPECT_EQ(pair.b->ConnectionCount(), 1u);
 }

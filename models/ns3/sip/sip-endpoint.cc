@@ -173,12 +173,58 @@ void StreamConn::Flush() {
 void StreamConn::HandleRecv(Ptr<Socket> s) {
   static thread_local std::vector<uint8_t> buf;
   while (Ptr<Packet> p = s->Recv()) {
-    if (p->GetSize() == 0) break;
-    buf.resize(p->GetSize());
-    p->CopyData(buf.data(), p->GetSize());
+    SctpStreamTag tag;
+    if (m_messageMode && p->PeekPacketTag(tag)) {
+      if (!Assemble(p, tag.IsEndOfRecord(), tag.IsPartialDeliveryAborted(),
+                    {tag.GetStreamId(), tag.IsUnordered(), tag.GetSsn()}, buf)) {
+        if (m_closed) return;
+        continue;
+      }
+    } else {
+      if (p->GetSize() == 0) break;
+      buf.resize(p->GetSize());
+      p->CopyData(buf.data(), p->GetSize());
+    }
     if (onData) onData(*this, buf.data(), buf.size());
     if (m_closed) return;
   }
+}
+
+bool StreamConn::Assemble(Ptr<Packet> p, bool endOfRecord, bool aborted,
+                          std::tuple<std::uint16_t, bool, std::uint16_t> key, std::vector<std::uint8_t>& out) {
+  auto it = m_pieces.find(key);
+  if (aborted) {
+    const std::size_t lost = it == m_pieces.end() ? 0 : it->second.total;
+    if (it != m_pieces.end()) m_pieces.erase(it);
+    if (onMessageLost)
+      onMessageLost(*this, lost, "SCTP message abandoned by the peer while delivered in parts");
+    return false;
+  }
+  const std::size_t n = p->GetSize();
+  if (it == m_pieces.end() && endOfRecord) {
+    out.resize(n);
+    p->CopyData(out.data(), n);
+    return true;
+  }
+  Pieces& m = m_pieces[key];
+  m.total += n;
+  if (m.total <= kMaxMessageBytes) {
+    const std::size_t at = m.bytes.size();
+    m.bytes.resize(at + n);
+    p->CopyData(m.bytes.data() + at, n);
+  } else {
+    std::vector<std::uint8_t>().swap(m.bytes);  // past the limit: only counted
+  }
+  if (!endOfRecord) return false;
+  const std::size_t total = m.total;
+  const bool whole = total <= kMaxMessageBytes;
+  if (whole) out.swap(m.bytes);
+  m_pieces.erase(key);
+  if (!whole && onMessageLost)
+    onMessageLost(*this, total,
+                  "SCTP message of " + std::to_string(total) + " bytes, over the " +
+                      std::to_string(kMaxMessageBytes) + "-byte limit");
+  return whole;
 }
 
 // Bytes arriving on a TCP connection this end has closed are refused with
@@ -327,6 +373,9 @@ StreamConn* SipEndpoint::NewConn(Ptr<Socket> s, SipTransportProtocol t, Ipv4Addr
     OnStreamData(c, d, n);
   };
   st.conn->onClosed = [this](StreamConn& c, bool error) { OnStreamClosed(c, error); };
+  st.conn->onMessageLost = [this](StreamConn& c, std::size_t bytes, const std::string& why) {
+    TraceDrop(c, SipDropReason::kFramingError, bytes, why);
+  };
   if (t == SipTransportProtocol::kSctp) st.conn->SetMessageMode(m_sctpUnordered, m_sctpStreams);
   m_byRemote[Key(t, peer, peerPort)] = id;
   Touch(id, st);

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -101,12 +103,23 @@ class StreamConn {
   Ptr<Socket> socket() const { return m_socket; }
 
   std::function<void(StreamConn&, const std::uint8_t*, std::size_t)> onData;
+  // In message mode, an SCTP message that will not reach onData whole: one
+  // over kMaxMessageBytes, or one the peer abandoned while it was being
+  // delivered in parts. Its bytes and why.
+  std::function<void(StreamConn&, std::size_t, const std::string&)> onMessageLost;
+  // The largest message read whole (as the stream framer's limit).
+  static constexpr std::size_t kMaxMessageBytes = 1u << 20;
   std::function<void(StreamConn&)> onConnected;
   std::function<void(StreamConn&, bool error)> onClosed;
 
  private:
   void Flush();
   void HandleRecv(Ptr<Socket> s);
+  // Message mode: adds a received piece to its message (by the tag's stream,
+  // U flag and SSN: pieces of other messages may come between). True when
+  // `out` holds a whole message.
+  bool Assemble(Ptr<Packet> p, bool endOfRecord, bool aborted, std::tuple<std::uint16_t, bool, std::uint16_t> key,
+                std::vector<std::uint8_t>& out);
   void HandleClose(bool error);
 
   std::uint64_t m_id;
@@ -127,6 +140,13 @@ class StreamConn {
   SipAttribution m_firstAttr;
   std::uint64_t m_otherAttrMessages = 0;
   Time m_lastProgress;
+  // SCTP messages delivered in parts (RFC 9260 §6.9), not yet whole; a
+  // message past kMaxMessageBytes keeps only its count.
+  struct Pieces {
+    std::vector<std::uint8_t> bytes;
+    std::size_t total = 0;
+  };
+  std::map<std::tuple<std::uint16_t, bool, std::uint16_t>, Pieces> m_pieces;
 };
 
 // Where a received message came from.
@@ -285,7 +305,7 @@ class SipEndpoint {
   std::uint64_t m_nextConnId = 1;
   struct ConnState {
     std::unique_ptr<StreamConn> conn;
-    sipim::sip::StreamFramer framer{1u << 20};
+    sipim::sip::StreamFramer framer{StreamConn::kMaxMessageBytes};
     // The unfinished message: framer.consumed() when it began, and when.
     std::size_t partialMark = 0;
     Time partialSince;

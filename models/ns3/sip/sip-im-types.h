@@ -88,7 +88,8 @@ enum class SipImOutcome : std::uint8_t { kDelivered = 0, kFailed = 1 };
 // Why a received message was not acted on. Every drop fires a Drop trace.
 enum class SipDropReason : std::uint8_t {
   kParseError,           // the wire core's parser rejected the bytes
-  kFramingError,         // a stream could not be framed; the connection is closed
+  kFramingError,         // a stream could not be framed (the connection is closed), or an SCTP
+                         // message could not be read whole (too large, or abandoned part-way)
   kStrayResponse,        // a response matching no client transaction
   kRetransmissionAbsorbed,  // a request retransmission a server transaction answered
   kMaxForwardsExceeded,  // answered 483
