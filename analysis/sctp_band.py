@@ -15,6 +15,8 @@ import os
 import sys
 from collections import defaultdict
 
+import simlib
+
 PROTOCOLS = ("sctp", "tcp-newreno", "tcp-linuxreno")
 LABELS = {
     "sctp": "SCTP (sipim model)",
@@ -155,8 +157,7 @@ def chart(rows, mathis, out_dir):
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    for ext in ("png", "svg"):
-        fig.savefig(os.path.join(out_dir, f"band.{ext}"), dpi=120)
+    simlib.save_at(fig, os.path.join(out_dir, "band"), dpi=120)
     plt.close(fig)
 
 

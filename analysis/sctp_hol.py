@@ -17,6 +17,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+import simlib  # noqa: E402
+
 LABELS = {
     "sctp-multistream": "SCTP, one stream per conversation",
     "sctp-onestream": "SCTP, all conversations on one stream",
@@ -65,8 +67,7 @@ def main():
     fig.suptitle("Head-of-line blocking: 8 conversations sharing one transport, "
                  f"10 Mb/s, 20 ms one way (mean of {n_runs} runs, bars: min-max)")
     fig.tight_layout()
-    for ext in ("png", "svg"):
-        fig.savefig(os.path.join(out_dir, f"hol_latency.{ext}"), dpi=120)
+    simlib.save_at(fig, os.path.join(out_dir, "hol_latency"), dpi=120)
     # Also note send failures (TCP buffer full at high loss): they are not in the latency.
     for (proto, loss), rs in sorted(rows.items()):
         failed = sum(int(r["send_failed"]) for r in rs)

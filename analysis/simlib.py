@@ -109,11 +109,19 @@ def pyplot():
         return None
 
 
+def save_at(fig, base, **savefig_args):
+    """base.png and base.svg, the same bytes on every run of the same data:
+    no date or software version in them, SVG ids from a fixed salt."""
+    import matplotlib
+    with matplotlib.rc_context({"svg.hashsalt": "sipim"}):
+        fig.savefig(base + ".png", metadata={"Software": None}, **savefig_args)
+        fig.savefig(base + ".svg", metadata={"Date": None, "Creator": None}, **savefig_args)
+
+
 def save(fig, scenario, name):
-    """results/<scenario>/<name>.png and .svg (deterministic SVG ids, no date)."""
+    """results/<scenario>/<name>.png and .svg (see save_at)."""
     base = os.path.join(results_dir(scenario), name)
-    fig.savefig(base + ".png", bbox_inches="tight", metadata={"Software": None})
-    fig.savefig(base + ".svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    save_at(fig, base, bbox_inches="tight")
     print(f"wrote {base}.png, {base}.svg")
 
 
