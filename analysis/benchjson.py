@@ -7,8 +7,9 @@ Python table and a C++ report of one file agree:
   C++ map keeps the last assignment);
 - rows that report an error are left out with a warning on stderr naming
   the benchmark and its error_message;
-- a "/min_time:..." suffix is cut from names: it is how a benchmark was run,
-  not which benchmark it is, so runs with different min_time compare;
+- a "/min_time:..." or "/iterations:..." suffix is cut from names: it is how
+  a benchmark was run, not which benchmark it is, so runs with different
+  min_time or fixed iterations compare;
 - a row without "time_unit" or with an unknown one is an error (ValueError
   naming the file, the row and what is wrong), never silently read as ns.
 Median rows are keyed by their run_name, iteration rows by their name.
@@ -24,9 +25,12 @@ def _warn(message):
     print(f"benchjson: {message}", file=sys.stderr)
 
 
-def strip_min_time(name):
-    """The benchmark's name without a "/min_time:..." suffix."""
-    return name.split("/min_time:", 1)[0]
+def strip_run_options(name):
+    """The benchmark's name without its "/min_time:..." or "/iterations:..."
+    suffix (from the first of them, as report.cc's BaseName cuts)."""
+    for option in ("/min_time:", "/iterations:"):
+        name = name.split(option, 1)[0]
+    return name
 
 
 def _is_number(v):
@@ -92,7 +96,7 @@ def load(path):
                   (f": {message}" if isinstance(message, str) else ""))
             continue
         _checked_cpu_ns(b, where)
-        name, is_median = strip_min_time(key[0]), key[1]
+        name, is_median = strip_run_options(key[0]), key[1]
         if name in medians and not is_median:
             continue  # the median wins over the repetitions, in either order
         rows[name] = b

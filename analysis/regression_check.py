@@ -15,7 +15,8 @@ regression). Benchmarks present in only one file are listed, not judged.
 
 Both files are read by analysis/benchjson.py as the C++ reports read them:
 the median where a run has repetitions, errored runs left out with a
-warning, "/min_time:..." cut from names, every time_unit converted.
+warning, "/min_time:..." and "/iterations:..." cut from names, every
+time_unit converted.
 
 Normalising by the reference cancels a machine's speed, not its kind: the
 ratio between two benchmarks moves with the CPU model and the code paths
@@ -81,8 +82,8 @@ def main():
     ap.add_argument("--tolerance", type=tolerance, default=0.25, help="e.g. 0.25 for 25 %%")
     ap.add_argument("--filter", default="", help="only benchmarks whose name starts with this")
     args = ap.parse_args()
-    # Names are read without "/min_time:..."; so is the reference.
-    args.reference = benchjson.strip_min_time(args.reference)
+    # Names are read without "/min_time:..." or "/iterations:..."; so is the reference.
+    args.reference = benchjson.strip_run_options(args.reference)
 
     (base, base_machine), (new, new_machine) = load(args.baseline), load(args.new)
     for line in machine_warnings(args.baseline, base_machine, args.new, new_machine):

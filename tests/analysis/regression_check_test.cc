@@ -371,6 +371,21 @@ TEST_F(BenchJson, MinTimeSuffixIsStripped) {
   EXPECT_EQ(named.exit_code, 0) << Report(named);
 }
 
+// "/iterations:..." (Google Benchmark's name for a benchmark run a fixed
+// number of times, as bench_security --iterations runs them) is cut too, as
+// report.cc's BaseName cuts it, so such a run compares with a timed one.
+TEST_F(BenchJson, IterationsSuffixIsStripped) {
+  const Result r = Check({Iteration("BM_Ref", 100), Iteration("BM_A/8", 100), Iteration("BM_B/min_time:0.1", 100)},
+                      {Iteration("BM_Ref/iterations:50", 100), Iteration("BM_A/8/iterations:50", 200),
+                       Iteration("BM_B/min_time:0.1/iterations:50", 100)},
+                      {"--reference", "BM_Ref/iterations:50"});
+  EXPECT_EQ(r.exit_code, 1) << Report(r);
+  EXPECT_NE(LineStarting(r.out, "BM_A/8 ").find("REGRESSION"), std::string::npos) << Report(r);
+  EXPECT_NE(LineStarting(r.out, "BM_B ").find("+0.0%"), std::string::npos) << Report(r);
+  EXPECT_EQ(r.out.find("iterations:"), std::string::npos) << Report(r);
+  EXPECT_EQ(r.out.find("only in"), std::string::npos) << Report(r);
+}
+
 // load() as the other scripts use it: the file's context, whole rows (user
 // counters included) keyed by benchmark, and cpu_ns() in ns.
 TEST_F(BenchJson, LoadReturnsContextWholeRowsAndNanoseconds) {
