@@ -8,6 +8,7 @@
 #include "ns3/sip/sip-endpoint.h"
 #include "sctp/sctp-helper.h"
 #include "sctp/sctp-socket-factory.h"
+#include "sctp/sctp-socket.h"
 #include "sctp/sctp-wire.h"
 #include "sip/message.h"
 #include "testbed.h"
@@ -302,6 +303,7 @@ namespace {
 // listening on 5060 (a sends, b receives).
 struct EndpointPair {
   NodeContainer nodes;
+  NetDeviceContainer devs;
   Ipv4InterfaceContainer ifs;
   std::unique_ptr<sipns3::SipEndpoint> a, b;
   bool started = false;
@@ -312,7 +314,7 @@ struct EndpointPair {
     PointToPointHelper p2p;
     p2p.SetDeviceAttribute("DataRate", StringValue("10Mbps"));
     p2p.SetChannelAttribute("Delay", StringValue("5ms"));
-    NetDeviceContainer devs = p2p.Install(nodes);
+    devs = p2p.Install(nodes);
     Ipv4AddressHelper addresses;
     addresses.SetBase("10.9.0.0", "255.255.255.0");
     ifs = addresses.Assign(devs);
@@ -436,5 +438,78 @@ TEST(Sctp, SctpMessageOverTheLimitIsDroppedAndTracedNotHeld) {
   ASSERT_EQ(drops.size(), 1u);
   EXPECT_EQ(drops[0].first, huge.size());
   EXPECT_NE(drops[0].second.find("over the 1048576-byte limit"), std::string::npos) << drops[0].second;
+  EXPECT_EQ(pair.b->ConnectionCount(), 1u);
+}
+
+namespace {
+// Loses, for ever, every SCTP packet carrying the DATA chunk `k` places
+// after the first one with the B bit and at least 1000 bytes of payload.
+class DropFragmentOfLargeMessage : public ErrorModel {
+ public:
+  explicit DropFragmentOfLargeMessage(std::uint32_t k) : m_k(k) {}
+
+ private:
+  bool DoCorrupt(Ptr<Packet> p) override {
+    Ptr<Packet> c = p->Copy();
+    if (sipim_test::RemoveLinkAndIpHeaders(c).GetProtocol() != 132) return false;
+    std::vector<std::uint8_t> b(c->GetSize());
+    c->CopyData(b.data(), b.size());
+    sctp::PacketView pv;
+    if (!sctp::ParsePacket(b.data(), b.size(), pv).Ok()) return false;
+    for (const auto& ch : pv.chunks) {
+      sctp::DataChunk d;
+      if (ch.type != sctp::CHUNK_DATA || !sctp::DecodeData(ch, d).Ok()) continue;
+      if (!m_first && (d.flags & sctp::DATA_FLAG_BEGIN) && d.payloadLen >= 1000) m_first = d.tsn;
+      if (m_first && d.tsn == m_first + m_k) return true;
+    }
+    return false;
+  }
+  void DoReset() override {}
+  std::uint32_t m_k;
+  std::uint32_t m_first = 0;
+};
+}  // namespace
+
+// A SIP message abandoned part-way (PR-SCTP, RFC 3758, with partial
+// delivery): a peer sends b a 50,000-byte MESSAGE-sized request with a 1.5 s
+// lifetime whose 12th fragment is always lost; b's socket has delivered the
+// first pieces before the peer gives up. b traces one Drop (kFramingError)
+// naming the abandonment and the bytes it held, keeps the association, and
+// reads the request sent after it.
+TEST(Sctp, SipMessageAbandonedWhileDeliveredInPartsIsTraced) {
+  SctpDefault rcv("RcvBufSize", 16000, 131072);
+  Config::SetDefault("ns3::SctpSocket::PrSctpEnabled", BooleanValue(true));
+  struct Restore {
+    ~Restore() { Config::SetDefault("ns3::SctpSocket::PrSctpEnabled", BooleanValue(false)); }
+  } restore;
+  EndpointPair pair;
+  ASSERT_TRUE(pair.started);
+  pair.devs.Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(Create<DropFragmentOfLargeMessage>(11)));
+  std::vector<std::size_t> bodies;
+  pair.b->SetRxHandler([&](const std::string&, const sipim::sip::Message& m, const sipns3::RxMeta&) {
+    bodies.push_back(m.body.size());
+  });
+  std::vector<std::pair<std::uint32_t, std::string>> drops;
+  pair.b->SetDropHandler([&](SipDropReason r, std::uint32_t bytes, const std::string& d, const sipns3::RxMeta&) {
+    EXPECT_EQ(r, SipDropReason::kFramingError);
+    drops.emplace_back(bytes, d);
+  });
+  Ptr<SctpSocket> raw = DynamicCast<SctpSocket>(Socket::CreateSocket(pair.nodes.Get(0), SctpSocketFactory::GetTypeId()));
+  auto send = [&](const std::string& b, Time lifetime) {
+    raw->SendMsg(Create<Packet>(reinterpret_cast<const std::uint8_t*>(b.data()), static_cast<std::uint32_t>(b.size())),
+                 0, false, 0, lifetime);
+  };
+  Simulator::Schedule(Seconds(0.5), [&]() { raw->Connect(InetSocketAddress(pair.ifs.GetAddress(1), 5060)); });
+  Simulator::Schedule(Seconds(1), [&]() {
+    send(Options(50000, "SCTP"), Seconds(1.5));
+    send(Options(10, "SCTP"), Time());
+  });
+  Simulator::Stop(Seconds(10));
+  Simulator::Run();
+  EXPECT_EQ(raw->GetStats().messagesAbandoned, 1u);
+  EXPECT_EQ(bodies, (std::vector<std::size_t>{10}));
+  ASSERT_EQ(drops.size(), 1u);
+  EXPECT_EQ(drops[0].first, 11u * 1452u);  // the 11 fragments before the lost one
+  EXPECT_NE(drops[0].second.find("abandoned by the peer"), std::string::npos) << drops[0].second;
   EXPECT_EQ(pair.b->ConnectionCount(), 1u);
 }
