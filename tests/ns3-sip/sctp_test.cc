@@ -330,6 +330,22 @@ struct EndpointPair {
     b.reset();
     Simulator::Destroy();
   }
+  // What b received: the body size of each message it read, and its Drops.
+  struct Dropped {
+    SipDropReason reason;
+    std::uint32_t bytes;
+    std::string detail;
+  };
+  std::vector<std::size_t> bodies;
+  std::vector<Dropped> drops;
+  void RecordB() {
+    b->SetRxHandler([this](const std::string&, const sipim::sip::Message& m, const sipns3::RxMeta&) {
+      bodies.push_back(m.body.size());
+    });
+    b->SetDropHandler([this](SipDropReason r, std::uint32_t n, const std::string& d, const sipns3::RxMeta&) {
+      drops.push_back({r, n, d});
+    });
+  }
   sipns3::Dest ToB(SipTransportProtocol t) const {
     sipns3::Dest d;
     d.transport = t;
@@ -392,22 +408,15 @@ TEST(Sctp, SipMessageLargerThanTheReceiveBufferArrivesWhole) {
   SctpDefault rcv("RcvBufSize", 16000, 131072);
   EndpointPair pair;
   ASSERT_TRUE(pair.started);
-  std::vector<std::size_t> bodies;
-  pair.b->SetRxHandler([&](const std::string&, const sipim::sip::Message& m, const sipns3::RxMeta&) {
-    bodies.push_back(m.body.size());
-  });
-  std::vector<std::string> drops;
-  pair.b->SetDropHandler([&](SipDropReason, std::uint32_t, const std::string& d, const sipns3::RxMeta&) {
-    drops.push_back(d);
-  });
+  pair.RecordB();
   Simulator::Schedule(Seconds(1), [&]() {
     pair.a->Send(pair.ToB(SipTransportProtocol::kSctp), Options(50000, "SCTP"), SipAttribution{});
     pair.a->Send(pair.ToB(SipTransportProtocol::kSctp), Options(10, "SCTP"), SipAttribution{});
   });
   Simulator::Stop(Seconds(5));
   Simulator::Run();
-  EXPECT_EQ(bodies, (std::vector<std::size_t>{50000, 10}));
-  EXPECT_TRUE(drops.empty()) << drops.front();
+  EXPECT_EQ(pair.bodies, (std::vector<std::size_t>{50000, 10}));
+  EXPECT_TRUE(pair.drops.empty()) << pair.drops.front().detail;
 }
 
 // The bound on a message read in pieces: an SCTP message of 1.1 MB (over
@@ -418,15 +427,7 @@ TEST(Sctp, SctpMessageOverTheLimitIsDroppedAndTracedNotHeld) {
   SctpDefault snd("SndBufSize", 2000000, 131072);
   EndpointPair pair;
   ASSERT_TRUE(pair.started);
-  std::vector<std::size_t> bodies;
-  pair.b->SetRxHandler([&](const std::string&, const sipim::sip::Message& m, const sipns3::RxMeta&) {
-    bodies.push_back(m.body.size());
-  });
-  std::vector<std::pair<std::uint32_t, std::string>> drops;
-  pair.b->SetDropHandler([&](SipDropReason r, std::uint32_t bytes, const std::string& d, const sipns3::RxMeta&) {
-    EXPECT_EQ(r, SipDropReason::kFramingError);
-    drops.emplace_back(bytes, d);
-  });
+  pair.RecordB();
   const std::string huge = Options(1100000, "SCTP");
   Simulator::Schedule(Seconds(1), [&]() {
     pair.a->Send(pair.ToB(SipTransportProtocol::kSctp), huge, SipAttribution{});
@@ -434,10 +435,11 @@ TEST(Sctp, SctpMessageOverTheLimitIsDroppedAndTracedNotHeld) {
   });
   Simulator::Stop(Seconds(10));
   Simulator::Run();
-  EXPECT_EQ(bodies, (std::vector<std::size_t>{10}));
-  ASSERT_EQ(drops.size(), 1u);
-  EXPECT_EQ(drops[0].first, huge.size());
-  EXPECT_NE(drops[0].second.find("over the 1048576-byte limit"), std::string::npos) << drops[0].second;
+  EXPECT_EQ(pair.bodies, (std::vector<std::size_t>{10}));
+  ASSERT_EQ(pair.drops.size(), 1u);
+  EXPECT_EQ(pair.drops[0].reason, SipDropReason::kFramingError);
+  EXPECT_EQ(pair.drops[0].bytes, huge.size());
+  EXPECT_NE(pair.drops[0].detail.find("over the 1048576-byte limit"), std::string::npos) << pair.drops[0].detail;
   EXPECT_EQ(pair.b->ConnectionCount(), 1u);
 }
 
@@ -485,15 +487,7 @@ TEST(Sctp, SipMessageAbandonedWhileDeliveredInPartsIsTraced) {
   EndpointPair pair;
   ASSERT_TRUE(pair.started);
   pair.devs.Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(Create<DropFragmentOfLargeMessage>(11)));
-  std::vector<std::size_t> bodies;
-  pair.b->SetRxHandler([&](const std::string&, const sipim::sip::Message& m, const sipns3::RxMeta&) {
-    bodies.push_back(m.body.size());
-  });
-  std::vector<std::pair<std::uint32_t, std::string>> drops;
-  pair.b->SetDropHandler([&](SipDropReason r, std::uint32_t bytes, const std::string& d, const sipns3::RxMeta&) {
-    EXPECT_EQ(r, SipDropReason::kFramingError);
-    drops.emplace_back(bytes, d);
-  });
+  pair.RecordB();
   Ptr<SctpSocket> raw = DynamicCast<SctpSocket>(Socket::CreateSocket(pair.nodes.Get(0), SctpSocketFactory::GetTypeId()));
   auto send = [&](const std::string& b, Time lifetime) {
     raw->SendMsg(Create<Packet>(reinterpret_cast<const std::uint8_t*>(b.data()), static_cast<std::uint32_t>(b.size())),
@@ -507,9 +501,10 @@ TEST(Sctp, SipMessageAbandonedWhileDeliveredInPartsIsTraced) {
   Simulator::Stop(Seconds(10));
   Simulator::Run();
   EXPECT_EQ(raw->GetStats().messagesAbandoned, 1u);
-  EXPECT_EQ(bodies, (std::vector<std::size_t>{10}));
-  ASSERT_EQ(drops.size(), 1u);
-  EXPECT_EQ(drops[0].first, 11u * 1452u);  // the 11 fragments before the lost one
-  EXPECT_NE(drops[0].second.find("abandoned by the peer"), std::string::npos) << drops[0].second;
+  EXPECT_EQ(pair.bodies, (std::vector<std::size_t>{10}));
+  ASSERT_EQ(pair.drops.size(), 1u);
+  EXPECT_EQ(pair.drops[0].reason, SipDropReason::kFramingError);
+  EXPECT_EQ(pair.drops[0].bytes, 11u * 1452u);  // the 11 fragments before the lost one
+  EXPECT_NE(pair.drops[0].detail.find("abandoned by the peer"), std::string::npos) << pair.drops[0].detail;
   EXPECT_EQ(pair.b->ConnectionCount(), 1u);
 }
