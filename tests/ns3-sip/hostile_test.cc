@@ -2142,3 +2142,63 @@ TEST_F(Hostile, IncompleteMsrpMessageAtSessionCloseIsTraced) {
   EXPECT_EQ(incomplete, 1u);
   EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
 }
+
+namespace {
+
+// Answers, `at` s from now, the first INVITE `raw` got with a 200 carrying
+// Contact sip:eve@10.0.1.1:7000 and `sdp`, sent back to `to` (the proxy
+// the INVITE came through).
+void AnswerInviteAt(RawUdp& raw, double at, Ipv4Address to, const std::string& sdp) {
+  Simulator::Schedule(Seconds(at), [&raw, to, sdp]() {
+    for (const std::string& m : raw.got) {
+      if (m.rfind("INVITE ", 0) != 0) continue;
+      sipim::sip::Message req;
+      ASSERT_FALSE(sipim::sip::Parse(m, sipim::sip::Framing::kDatagram, &req));
+      sipim::sip::ResponseSpec spec;
+      spec.to_tag = "raw";
+      spec.contact = "sip:eve@10.0.1.1:7000";
+      spec.content_type = "application/sdp";
+      spec.body = sdp;
+      std::string out;
+      ASSERT_FALSE(sipim::sip::BuildResponse(req, spec, &out));
+      raw.SendAt(0, to, out);
+      return;
+    }
+    ADD_FAILURE() << "no INVITE arrived by " << Simulator::Now().GetSeconds() << " s";
+  });
+}
+
+}  // namespace
+
+// RFC 4145 section 4.1: an answer to an offer of a=setup:active must be
+// passive (to passive, active): one in which both ends are active leaves
+// no end listening, and no media path can come up. Shirley offers active;
+// Eve (a raw device) answers 200 with a=setup:active: Shirley ACKs the 2xx
+// (RFC 3261 13.2.2.4), ends the dialog with BYE and her IM fails
+// kSessionSetupFailed, with a Drop naming a=setup. Before, the answer's
+// a=setup was never looked at: Shirley connected to Eve's port 9 as if
+// Eve listened, and the IM waited on a media path that could not come up.
+TEST_F(Hostile, AnswerWhoseSetupTheOfferDoesNotAllowIsAckedThenByed) {
+  tb.shirley->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  RegisterAt(0.5, 1, "Contact: <sip:eve@10.0.1.1:7000>\r\nExpires: 3600\r\n");
+  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("eve@home.com", 50, SipImMode::kSessionMsrp); });
+  AnswerInviteAt(raw, 2.5, tb.addr[1],
+                 "v=0\r\no=- 1 1 IN IP4 10.0.1.1\r\ns=-\r\nc=IN IP4 10.0.1.1\r\nt=0 0\r\n"
+                 "m=message 9 TCP/MSRP *\r\na=accept-types:text/plain\r\n"
+                 "a=path:msrp://10.0.1.1:9/eve;tcp\r\na=setup:active\r\n");
+  RunUntil(4);
+  std::size_t acks = 0, byes = 0;
+  for (const std::string& m : raw.got) {
+    acks += m.rfind("ACK ", 0) == 0;
+    byes += m.rfind("BYE ", 0) == 0;
+  }
+  EXPECT_EQ(acks, 1u);
+  EXPECT_GE(byes, 1u);  // and its retransmissions: the raw device never answers it
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  std::size_t setupDrops = 0;
+  for (const auto& d : tb.drops) setupDrops += d.detail.find("a=setup") != std::string::npos;
+  EXPECT_EQ(setupDrops, 1u);
+}
+

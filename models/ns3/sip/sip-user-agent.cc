@@ -954,7 +954,10 @@ struct SipUserAgent::Impl {
   // or holdconn (no connection now, so no IM could go), no usable address
   // or MSRP path. The callee then answers 488, the caller ends the dialog.
   // `keyMgmt`, when given, gets the a=key-mgmt value (RFC 4567), if any.
-  const char* ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr) {
+  // `absent`: the setup of a stream without a=setup (RFC 4145 section 4.1:
+  // passive in an answer; an offer's stays the paper's actpass).
+  const char* ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr,
+                      sdp::Setup absent = sdp::Setup::kActpass) {
     sdp::SessionDescription sd;
     if (sdp::Parse(body, &sd)) return "no SDP that parses";
     const int index = sdp::FindMedia(sd, "message", s.mode == SipImMode::kSessionMsrp ? "TCP/MSRP" : "TCP");
@@ -966,7 +969,7 @@ struct SipUserAgent::Impl {
     else if (sd.connection) addr = sd.connection->address;
     if (!sipns3::HostToIpv4(addr, &s.peerMediaAddr)) return "no IPv4 address for the message stream";
     s.peerMediaPort = m.port;
-    *setup = sdp::Setup::kActpass;
+    *setup = absent;
     if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "setup")) {
       if (sdp::ParseSetup(a->value, setup)) return "an a=setup value RFC 4145 does not define";
       if (*setup == sdp::Setup::kHoldconn) return "a=setup:holdconn (no connection now)";
@@ -1239,7 +1242,8 @@ struct SipUserAgent::Impl {
     }
     sdp::Setup setup;
     std::string keyMgmt;
-    const char* unusable = ReadSdp(*s, msg.body, &setup, &keyMgmt);
+    const char* unusable = ReadSdp(*s, msg.body, &setup, &keyMgmt, sdp::Setup::kPassive);
+    if (!unusable) unusable = AnswerSetupMismatch(OfferSetup(), setup);
     if (s->remoteTarget.empty()) {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
@@ -1287,6 +1291,16 @@ struct SipUserAgent::Impl {
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup()) && !HasLiveConn(*s)) ConnectMedia(*s);
     Flush(*s);
+  }
+
+  // RFC 4145 section 4.1: the answer's a=setup must be one the offer's
+  // allows (to active, passive; to passive, active; to actpass, either, or
+  // actpass: the paper's race, which this UA's callee answers). Else both
+  // ends connect and neither listens, or the reverse, and no media path
+  // comes up. Null when it fits, else why not (for EndUnusableDialog).
+  static const char* AnswerSetupMismatch(sdp::Setup offer, sdp::Setup answer) {
+    if (offer == sdp::Setup::kActpass || answer == AnswerSetup(offer)) return nullptr;
+    return "an a=setup the offer's does not allow (RFC 4145 4.1)";
   }
 
   // RFC 3261 13.2.2.4: every 2xx to an INVITE is ACKed, even one whose
