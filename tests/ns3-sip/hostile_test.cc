@@ -2202,3 +2202,30 @@ TEST_F(Hostile, AnswerWhoseSetupTheOfferDoesNotAllowIsAckedThenByed) {
   EXPECT_EQ(setupDrops, 1u);
 }
 
+// RFC 4975 7.1.1: a SEND whose transaction response does not come within
+// 30 s has failed. The intruder wins Shirley's listener as above, binds its
+// connection and reads her IM's SEND but never answers it: the IM fails
+// kTimeout with status 408, 30 s after it was sent. Before, the IM waited
+// for ever, and so did the session's BYE (it waits for every IM's outcome).
+TEST_F(Hostile, MsrpSendWithoutResponseFailsTheImAfterTheTransactionTimeout) {
+  bool connected = false;
+  Ptr<Socket> eve = MediaIntruder(&connected);
+  std::string path, got;
+  SniffAnswerPath(tb.links[0].Get(0), &path);
+  eve->SetConnectCallback(
+      Callback<void, Ptr<Socket>>([&path](Ptr<Socket> s) { SendOn(s, IntruderSend("bind1", path, "")); }),
+      Callback<void, Ptr<Socket>>([](Ptr<Socket>) {}));
+  KeepReceived(eve, &got);
+  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
+  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionMsrp); });
+  RunUntil(31);
+  ASSERT_TRUE(connected);
+  ASSERT_NE(got.find("Byte-Range: 1-30/30"), std::string::npos) << "Shirley's IM did not go on the intruder's connection";
+  ASSERT_EQ(tb.outcomes.size(), 1u);  // Dan's, delivered; Shirley's still waits
+  RunUntil(33);
+  ASSERT_EQ(tb.outcomes.size(), 2u);
+  EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[1].reason, SipFailReason::kTimeout);
+  EXPECT_EQ(tb.outcomes[1].status, 408);
+  EXPECT_NEAR(tb.outcomes[1].time, 32.0, 0.1);
+}

@@ -180,8 +180,12 @@ struct SipUserAgent::Impl {
     msrp::Reassembler reassembler;
     // MSRP SENDs whose transaction response is still to come (not sent
     // with Failure-Report: no), by transaction id: the IM each carries (0:
-    // a bodiless SEND that opens a connection).
-    std::map<std::string, std::uint64_t, std::less<>> awaiting;
+    // a bodiless SEND that opens a connection) and its transaction timeout.
+    struct AwaitedSend {
+      std::uint64_t imId = 0;
+      EventId timer;
+    };
+    std::map<std::string, AwaitedSend, std::less<>> awaiting;
   };
 
   // What a held media connection may buffer (the framers' own limit).
@@ -2095,15 +2099,16 @@ struct SipUserAgent::Impl {
     // A response carries no Message-ID: the SEND it answers (RFC 4975 7.2:
     // by transaction id) names its IM, whose parse cost it is.
     auto answered = m.is_request ? s.awaiting.end() : s.awaiting.find(m.transaction_id);
-    if (answered != s.awaiting.end() && answered->second != 0)
-      attr = SipAttribution{SipAttributionKind::kIm, answered->second};
+    if (answered != s.awaiting.end() && answered->second.imId != 0)
+      attr = SipAttribution{SipAttributionKind::kIm, answered->second.imId};
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
     if (!m.is_request) {
       std::uint64_t imId = 0;
       if (answered == s.awaiting.end()) {
         Drop(SipDropReason::kStrayResponse, attr, m.size, "an MSRP response to no SEND of the session awaiting one");
       } else {
-        imId = answered->second;
+        imId = answered->second.imId;
+        answered->second.timer.Cancel();
         s.awaiting.erase(answered);
       }
       s.lastActivity = Simulator::Now();
@@ -2324,11 +2329,34 @@ struct SipUserAgent::Impl {
   }
 
   // Notes the transaction of an MSRP SEND built here ("MSRP <tid> SEND")
-  // as awaiting its response, unless it asked for none.
+  // as awaiting its response, unless it asked for none, for at most
+  // MsrpTransactionTimeout (SendTimedOut).
   void AwaitResponse(Session& s, std::string_view send, std::uint64_t imId) {
     if (!self->m_msrpFailureReport) return;
     send.remove_prefix(5);
-    s.awaiting.emplace(std::string(send.substr(0, send.find(' '))), imId);
+    std::string tid(send.substr(0, send.find(' ')));
+    Session::AwaitedSend& a = s.awaiting[tid];
+    a.imId = imId;
+    if (self->m_msrpTransactionTimeout.IsStrictlyPositive())
+      a.timer = Simulator::Schedule(self->m_msrpTransactionTimeout, &Impl::SendTimedOut, this, s.id, std::move(tid));
+  }
+
+  // RFC 4975 7.1.1: a SEND with no transaction response after the timeout
+  // (30 s by default) has failed, as if answered 408: its IM fails
+  // kTimeout (unless resolved already); a late response is then a stray.
+  // Before, the IM, and the session's BYE behind it, waited for ever.
+  void SendTimedOut(std::uint64_t sid, const std::string& tid) {
+    Session* s = FindSession(sid);
+    if (!s) return;
+    auto it = s->awaiting.find(tid);
+    if (it == s->awaiting.end()) return;
+    const std::uint64_t imId = it->second.imId;
+    s->awaiting.erase(it);
+    NS_LOG_WARN("session " << sid << ": MSRP SEND " << tid << " had no response within "
+                           << self->m_msrpTransactionTimeout.As(Time::S));
+    if (imId == 0 || s->unresolved.erase(imId) == 0) return;
+    Outcome(imId, SipImOutcome::kFailed, SipFailReason::kTimeout, 408);
+    MaybeBye(*s);
   }
 
   // Hands queued IMs to the media connection once the session can carry them.
@@ -2694,6 +2722,7 @@ struct SipUserAgent::Impl {
     s.mediaTimer.Cancel();
     s.cancelTimer.Cancel();
     s.byeDrainTimer.Cancel();
+    for (auto& kv : s.awaiting) kv.second.timer.Cancel();
     // IMs handed to us after our BYE went out, or not yet sent when the
     // peer's came, wait for a new session; but not when no media path ever
     // came up here: the peer may have given up for that reason (its BYE
@@ -2907,6 +2936,11 @@ TypeId SipUserAgent::GetTypeId() {
           .AddAttribute("MsrpFailureReport", "false sends Failure-Report: no (no 200 per SEND).",
                         BooleanValue(true), MakeBooleanAccessor(&SipUserAgent::m_msrpFailureReport),
                         MakeBooleanChecker())
+          .AddAttribute("MsrpTransactionTimeout",
+                        "How long an MSRP SEND waits for its transaction response (RFC 4975 7.1.1: 30 s); "
+                        "then its IM fails kTimeout, status 408. 0: for ever.",
+                        TimeValue(Seconds(30)), MakeTimeAccessor(&SipUserAgent::m_msrpTransactionTimeout),
+                        MakeTimeChecker(Time(0)))
           .AddAttribute("MsrpChunkSize",
                         "Split SEND bodies larger than this; 0 = at 64 KiB, the largest body the receiver's "
                         "MSRP parser takes in one SEND (a larger one is a framing error that closes the connection).",
