@@ -947,6 +947,34 @@ TEST_F(Hostile, AnswerRejectsOfferedStreamsItDoesNotTake) {
   EXPECT_EQ(setup->value, "passive");
 }
 
+// RFC 4145 section 4.1: an offer without a=setup is active (as RFC 4975's
+// offerer, which connects, always was), and the answer to it passive:
+// Shirley listens, answers a=setup:passive with her listener's port, and
+// does not connect to the offer's port 9. Before, a missing a=setup was
+// taken for actpass: Shirley answered actpass, which RFC 4145 does not
+// allow in an answer, and connected to port 9 too.
+TEST_F(Hostile, OfferWithoutSetupIsActiveAndAnsweredPassive) {
+  std::vector<std::uint16_t> peerPorts;  // of Shirley's media connections
+  tb.shirley->TraceConnectWithoutContext(
+      "MediaConnection", Callback<void, std::uint64_t, Ipv4Address, std::uint16_t, Ipv4Address, std::uint16_t>(
+                             [&peerPorts](std::uint64_t, Ipv4Address, std::uint16_t, Ipv4Address, std::uint16_t p) {
+                               peerPorts.push_back(p);
+                             }));
+  raw.SendAt(1.0, tb.addr[3],
+             RawInviteWithSdp("sip:shirley@10.0.3.2", "eve", "z9hG4bKns1", 0xf2,
+                              OfferWith("m=message 9 TCP *\r\na=connection:new\r\n")));
+  RunUntil(3);
+  const std::string body = AnswerBody(raw.got, "200", "z9hG4bKns1");
+  sipim::sdp::SessionDescription sd;
+  ASSERT_FALSE(sipim::sdp::Parse(body, &sd)) << body;
+  ASSERT_EQ(sd.media.size(), 1u) << body;
+  EXPECT_NE(sd.media[0].port, 9u);
+  const sipim::sdp::Attribute* setup = sipim::sdp::FindAttribute(sd, sd.media[0], "setup");
+  ASSERT_NE(setup, nullptr) << body;
+  EXPECT_EQ(setup->value, "passive");
+  EXPECT_EQ(std::count(peerPorts.begin(), peerPorts.end(), 9), 0);
+}
+
 // Offers the UA cannot take are refused 488 (RFC 3261 13.3.1.3), each
 // with no 200: one with no message stream (audio only); one whose message
 // stream is rejected already (port 0, RFC 3264 8.2); one with an a=setup

@@ -959,9 +959,9 @@ struct SipUserAgent::Impl {
   // or MSRP path. The callee then answers 488, the caller ends the dialog.
   // `keyMgmt`, when given, gets the a=key-mgmt value (RFC 4567), if any.
   // `absent`: the setup of a stream without a=setup (RFC 4145 section 4.1:
-  // passive in an answer; an offer's stays the paper's actpass).
-  const char* ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr,
-                      sdp::Setup absent = sdp::Setup::kActpass) {
+  // active in an offer, passive in an answer).
+  const char* ReadSdp(Session& s, std::string_view body, sdp::Setup absent, sdp::Setup* setup,
+                      std::string* keyMgmt = nullptr) {
     sdp::SessionDescription sd;
     if (sdp::Parse(body, &sd)) return "no SDP that parses";
     const int index = sdp::FindMedia(sd, "message", s.mode == SipImMode::kSessionMsrp ? "TCP/MSRP" : "TCP");
@@ -1246,7 +1246,7 @@ struct SipUserAgent::Impl {
     }
     sdp::Setup setup;
     std::string keyMgmt;
-    const char* unusable = ReadSdp(*s, msg.body, &setup, &keyMgmt, sdp::Setup::kPassive);
+    const char* unusable = ReadSdp(*s, msg.body, sdp::Setup::kPassive, &setup, &keyMgmt);
     if (!unusable) unusable = AnswerSetupMismatch(OfferSetup(), setup);
     if (s->remoteTarget.empty()) {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
@@ -1511,7 +1511,7 @@ struct SipUserAgent::Impl {
     // finds a connection up when the 200 arrives does not open another.
     sdp::Setup offerSetup;
     std::string keyMgmt;
-    const char* unusable = ReadSdp(s, msg.body, &offerSetup, &keyMgmt);
+    const char* unusable = ReadSdp(s, msg.body, sdp::Setup::kActive, &offerSetup, &keyMgmt);
     if (!unusable && s.remoteTarget.empty()) unusable = "an INVITE without a usable Contact";
     if (unusable) {
       // RFC 3261 20.43: a Warning says why (304 "media type not available"
