@@ -2135,6 +2135,25 @@ TEST_F(Hostile, MsrpFailureReportFailsTheIm) {
   EXPECT_LT(tb.outcomes[1].time, 2.1);
 }
 
+// A SEND chunk the receiver cannot take (here one whose bytes disagree
+// with those an earlier chunk of its message gave for the same range) is
+// answered 400 (RFC 4975 10), not 200, and its message is dropped with a
+// Drop: its sender learns the message will not arrive. Before, the chunk
+// was answered 200 before reassembly refused it, and the sender was told
+// that all was well with a message the receiver had discarded.
+TEST_F(Hostile, MsrpChunkTheReassemblerRefusesIsAnswered400) {
+  IntruderSendsAt2s(4, [](const std::string& path) {
+    return std::vector<std::string>{
+        IntruderChunk(path, "clash1", "mid-clash", "four", 1, 12, sipim::msrp::EndFlag::kMore),
+        IntruderChunk(path, "clash2", "mid-clash", "FOUR", 1, 12, sipim::msrp::EndFlag::kMore)};
+  });
+  EXPECT_NE(intruderGot.find("MSRP clash1 200"), std::string::npos) << intruderGot;
+  EXPECT_NE(intruderGot.find("MSRP clash2 400"), std::string::npos) << intruderGot;
+  EXPECT_EQ(intruderGot.find("MSRP clash2 200"), std::string::npos) << intruderGot;
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
+  EXPECT_EQ(DeliveredBodies(tb), (std::vector<std::uint32_t>{20}));
+}
+
 // An MSRP message whose chunks stop short (the first of three, then
 // nothing) is not delivered, and when the session ends its partial bytes
 // are traced as a Drop naming what is missing; before, they went with the

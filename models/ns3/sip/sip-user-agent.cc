@@ -2170,9 +2170,25 @@ struct SipUserAgent::Impl {
       cpu->Charge(parse, []() {});  // 200s and REPORTs cost their parse too
       return;
     }
-    // Answer and reassemble. RFC 4975 7.2: a 200 only when Failure-Report
-    // is yes (or absent): "partial" asks for failure responses only, "no"
-    // for none.
+    // Reassemble, then answer. A chunk the reassembler refuses (its bytes
+    // disagree with what came before, its range lies past the total, the
+    // message is too large) is not taken, so it gets no 200: it is
+    // answered 400 (RFC 4975 10: a request the recipient cannot take as
+    // it stands; 7.2: failure responses go unless Failure-Report is no),
+    // and its sender learns that the message will not arrive.
+    std::string whole;
+    sipim::ParseError err;
+    const bool chunked = m.has_body && (m.flag != msrp::EndFlag::kComplete ||
+                                        (m.has_byte_range && (m.byte_range.start != 1 || m.byte_range.total_unknown ||
+                                                              m.byte_range.end != m.byte_range.total)));
+    const auto r = chunked ? s.reassembler.Add(m, &whole, &err) : msrp::Reassembler::Result::kComplete;
+    if (r == msrp::Reassembler::Result::kError) {
+      RefuseChunk(s, c, m, attr, err);
+      cpu->Charge(parse, []() {});
+      return;
+    }
+    // RFC 4975 7.2: a 200 only when Failure-Report is yes (or absent):
+    // "partial" asks for failure responses only, "no" for none.
     if (m.failure_report == msrp::ReportMode::kAbsent || m.failure_report == msrp::ReportMode::kYes) {
       std::string ok;
       msrp::AppendOk(m, &ok);
@@ -2183,19 +2199,12 @@ struct SipUserAgent::Impl {
       cpu->Charge(parse, []() {});
       return;
     }
-    std::string whole;
-    sipim::ParseError err;
-    const bool chunked = m.flag != msrp::EndFlag::kComplete ||
-                         (m.has_byte_range && (m.byte_range.start != 1 || m.byte_range.total_unknown ||
-                                               m.byte_range.end != m.byte_range.total));
     std::uint32_t bodyBytes = static_cast<std::uint32_t>(m.body.size());
     if (chunked) {
-      const auto r = s.reassembler.Add(m, &whole, &err);
       if (r != msrp::Reassembler::Result::kComplete) {
-        // A chunk that does not complete its message (or breaks it) was
-        // parsed all the same: its parse is charged, as its Rx says.
+        // A chunk that does not complete its message was parsed all the
+        // same: its parse is charged, as its Rx says.
         cpu->Charge(parse, []() {});
-        if (r == msrp::Reassembler::Result::kError) Drop(SipDropReason::kParseError, attr, m.size, err.ToString());
         // RFC 4975 7.1.1: '#' ends a message its sender gave up; what
         // came of it is discarded, not delivered, and says so.
         if (r == msrp::Reassembler::Result::kAborted)
@@ -2233,6 +2242,18 @@ struct SipUserAgent::Impl {
       SendSuccessReport(ss, attr, report);
       NotifySender(sid, ss ? 1 - ss->dir : 0, imId);
     });
+  }
+
+  // A SEND chunk the reassembler refused (`err` says why; its message is
+  // dropped): traced, and answered 400 unless Failure-Report is no.
+  void RefuseChunk(Session& s, StreamConn& c, const msrp::Message& m, SipAttribution attr,
+                   const sipim::ParseError& err) {
+    const bool answer = m.failure_report != msrp::ReportMode::kNo;
+    Drop(SipDropReason::kParseError, attr, m.size, err.ToString() + (answer ? ": answered 400" : ""));
+    if (!answer) return;
+    std::string out;
+    msrp::AppendResponse(m, 400, "Bad Request", &out);
+    SendMedia(s, out, attr, SipMsgType::kMsrpResponse, 400, &c);
   }
 
   // RFC 4975 7.3: a request's To-Path is the one URI of this end of the
