@@ -75,7 +75,13 @@ Reassembler::Result Reassembler::Add(const Message& chunk, std::string* complete
     if (it != partial_.end()) Drop(it);
     return fail(reason);
   };
-  if (!r.end_unknown && r.end != begin + len)
+  // RFC 4975 7.1.1: a sender may interrupt a chunk, ending it with '+'
+  // before the end its Byte-Range announced; what it holds is what the
+  // receiver has, bytes start..start+len-1, and the rest follows in a
+  // later chunk. Any other disagreement (a longer body, or one that ends
+  // the message short) is an error.
+  const bool interrupted = chunk.flag == EndFlag::kMore && !r.end_unknown && r.end > begin + len;
+  if (!r.end_unknown && r.end != begin + len && !interrupted)
     return drop_and_fail("Byte-Range end disagrees with the chunk's body length");
   if (!r.total_unknown && end > r.total) return drop_and_fail("chunk goes past the Byte-Range total");
   if (end > max_message_size_ || (!r.total_unknown && r.total > max_message_size_))

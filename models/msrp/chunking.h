@@ -45,7 +45,8 @@ std::size_t AppendChunkedSend(const SendParams& base, std::string_view body,
 // Reassembles chunks by Message-ID. Chunks may arrive out of order;
 // duplicates (overlaps with the same bytes) are tolerated and counted;
 // overlaps that disagree, ranges past the total, totals that change, a
-// Byte-Range whose end disagrees with the body length, messages beyond
+// Byte-Range whose end disagrees with the body length (but for a chunk
+// interrupted with '+' before its end: its bytes are taken), messages beyond
 // max_message_size, partial messages beyond max_total_bytes together, a
 // new Message-ID beyond max_pending_messages open ones and a message split
 // into more than kMaxRanges received ranges are errors (the offending

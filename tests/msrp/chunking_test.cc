@@ -215,6 +215,44 @@ TEST(MsrpChunking, AbortDropsMessage) {
   EXPECT_EQ(r.pending_messages(), 0u);
 }
 
+// RFC 4975 7.1.1: a chunk its sender interrupted ends with '+' before the
+// end its Byte-Range announced (here 4 of 1-8/12); the receiver takes the
+// bytes it got, and the message completes when the rest (5-12/12) comes.
+// Before, the chunk was refused for its Byte-Range end and the message
+// lost. A '$' chunk shorter than its range, or any chunk longer, is still
+// an error.
+TEST(MsrpChunking, InterruptedChunkIsTakenByTheBytesReceived) {
+  auto chunk = [](const char* tid, const std::string& body, std::uint64_t start, std::uint64_t end, EndFlag flag) {
+    SendParams p = Base();
+    p.transaction_id = tid;
+    p.derive_byte_range = false;
+    p.byte_range = ByteRange{start, end, 12, false, false};
+    p.body = body;
+    p.flag = flag;
+    std::string out;
+    AppendSend(p, &out);
+    return out;
+  };
+  const std::string wire = chunk("tid00001", "four", 1, 8, EndFlag::kMore) +
+                           chunk("tid00002", "abcdefgh", 5, 12, EndFlag::kComplete);
+  std::vector<Message> c = ParseAll(wire);
+  ASSERT_EQ(c.size(), 2u);
+  Reassembler r;
+  std::string whole;
+  ParseError e;
+  EXPECT_EQ(r.Add(c[0], &whole, &e), Reassembler::Result::kIncomplete) << e.ToString();
+  EXPECT_EQ(r.Add(c[1], &whole, &e), Reassembler::Result::kComplete) << e.ToString();
+  EXPECT_EQ(whole, "fourabcdefgh");
+
+  const std::string bad = chunk("tid00003", "four", 1, 8, EndFlag::kComplete) +  // '$' short of its end
+                          chunk("tid00004", "fourfour", 1, 4, EndFlag::kMore);    // longer than its range
+  for (const Message& m : ParseAll(bad)) {
+    Reassembler fresh;
+    EXPECT_EQ(fresh.Add(m, &whole, &e), Reassembler::Result::kError);
+    EXPECT_NE(std::string(e.reason).find("body length"), std::string::npos) << e.ToString();
+  }
+}
+
 // Inconsistent chunks are errors with a reason.
 TEST(MsrpChunking, RejectsInconsistentChunks) {
   Message m;

@@ -184,6 +184,24 @@ class Hostile : public ::testing::Test {
     Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
     return eve;
   }
+  // MsrpIntruder, whose connection wins Shirley's listener (a=setup active:
+  // only Dan connects) and is bound at once, so that Shirley sends her IMs
+  // on it; it answers each of her MSRP requests with what `answer` appends
+  // (nothing: no answer). Shirley sends Dan a 30-byte IM at 2 s; runs until
+  // `until` s and checks that the IM went on the intruder's connection.
+  void ShirleysImOnTheIntruder(double until, std::function<void(const sipim::msrp::Message&, std::string*)> answer);
+  // MsrpIntruder, keeping what it receives in intruderGot, which sends
+  // Shirley at 2 s, one after the other, what `sends` makes for her a=path;
+  // runs until `until` s.
+  void IntruderSendsAt2s(double until, std::function<std::vector<std::string>(const std::string& path)> sends);
+  // Dan's IM was delivered, Shirley's failed with `reason` and `status`.
+  void ExpectShirleysImFailed(SipFailReason reason, std::uint16_t status) {
+    ASSERT_EQ(tb.outcomes.size(), 2u);
+    EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);  // Dan's
+    EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kFailed);
+    EXPECT_EQ(tb.outcomes[1].reason, reason);
+    EXPECT_EQ(tb.outcomes[1].status, status);
+  }
   // Both ends set up media connections actively; the returned TCP socket,
   // on Dan's node (the caller's address), connects to Shirley's media
   // listener as soon as the first 200 on Dan's link names its port, before
@@ -202,6 +220,10 @@ class Hostile : public ::testing::Test {
   }
   Testbed tb;
   RawUdp raw{tb.nodes.Get(0)};
+  // ShirleysImOnTheIntruder's intruder: connected, Shirley's a=path, and
+  // what it received.
+  bool intruderConnected = false;
+  std::string intruderPath, intruderGot;
 };
 
 }  // namespace
@@ -923,6 +945,34 @@ TEST_F(Hostile, AnswerRejectsOfferedStreamsItDoesNotTake) {
   const sipim::sdp::Attribute* setup = sipim::sdp::FindAttribute(sd, sd.media[1], "setup");
   ASSERT_NE(setup, nullptr) << body;
   EXPECT_EQ(setup->value, "passive");
+}
+
+// RFC 4145 section 4.1: an offer without a=setup is active (as RFC 4975's
+// offerer, which connects, always was), and the answer to it passive:
+// Shirley listens, answers a=setup:passive with her listener's port, and
+// does not connect to the offer's port 9. Before, a missing a=setup was
+// taken for actpass: Shirley answered actpass, which RFC 4145 does not
+// allow in an answer, and connected to port 9 too.
+TEST_F(Hostile, OfferWithoutSetupIsActiveAndAnsweredPassive) {
+  std::vector<std::uint16_t> peerPorts;  // of Shirley's media connections
+  tb.shirley->TraceConnectWithoutContext(
+      "MediaConnection", Callback<void, std::uint64_t, Ipv4Address, std::uint16_t, Ipv4Address, std::uint16_t>(
+                             [&peerPorts](std::uint64_t, Ipv4Address, std::uint16_t, Ipv4Address, std::uint16_t p) {
+                               peerPorts.push_back(p);
+                             }));
+  raw.SendAt(1.0, tb.addr[3],
+             RawInviteWithSdp("sip:shirley@10.0.3.2", "eve", "z9hG4bKns1", 0xf2,
+                              OfferWith("m=message 9 TCP *\r\na=connection:new\r\n")));
+  RunUntil(3);
+  const std::string body = AnswerBody(raw.got, "200", "z9hG4bKns1");
+  sipim::sdp::SessionDescription sd;
+  ASSERT_FALSE(sipim::sdp::Parse(body, &sd)) << body;
+  ASSERT_EQ(sd.media.size(), 1u) << body;
+  EXPECT_NE(sd.media[0].port, 9u);
+  const sipim::sdp::Attribute* setup = sipim::sdp::FindAttribute(sd, sd.media[0], "setup");
+  ASSERT_NE(setup, nullptr) << body;
+  EXPECT_EQ(setup->value, "passive");
+  EXPECT_EQ(std::count(peerPorts.begin(), peerPorts.end(), 9), 0);
 }
 
 // Offers the UA cannot take are refused 488 (RFC 3261 13.3.1.3), each
@@ -1862,22 +1912,38 @@ void SniffAnswerPath(Ptr<NetDevice> dev, std::string* path) {
                                   })));
 }
 
-// An MSRP SEND from the intruder: transaction `tid`, To-Path `to`, a body
-// of `body` (Message-ID "mid-<tid>"), and Failure-Report `fr`.
-std::string IntruderSend(const std::string& tid, const std::string& to, const std::string& body,
-                         sipim::msrp::ReportMode fr = sipim::msrp::ReportMode::kAbsent) {
+// A SEND chunk from the intruder to Shirley's MSRP `path`: transaction
+// `tid`, Message-ID `mid`, `body` (none when empty) as the bytes from
+// `start` of a message of `total` bytes (Byte-Range start-<end>/total),
+// ended with `flag`, and Failure-Report `fr`.
+std::string IntruderChunk(const std::string& path, const std::string& tid, const std::string& mid,
+                          const std::string& body, std::uint64_t start, std::uint64_t total,
+                          sipim::msrp::EndFlag flag,
+                          sipim::msrp::ReportMode fr = sipim::msrp::ReportMode::kAbsent) {
   sipim::msrp::SendParams p;
-  const std::string mid = "mid-" + tid;
   p.transaction_id = tid;
-  p.to_path = to;
+  p.to_path = path;
   p.from_path = "msrp://10.0.1.1:7777/eve;tcp";
   p.message_id = mid;
+  p.derive_byte_range = false;
+  p.byte_range.start = start;
+  p.byte_range.end = start + body.size() - 1;
+  p.byte_range.total = total;
   p.failure_report = fr;
   p.has_body = !body.empty();
   p.body = body;
+  p.flag = flag;
   std::string out;
   sipim::msrp::AppendSend(p, &out);
   return out;
+}
+
+// A whole message in one SEND from the intruder: transaction `tid`, To-Path
+// `to`, a body of `body` (none when empty; Message-ID "mid-<tid>"), and
+// Failure-Report `fr`.
+std::string IntruderSend(const std::string& tid, const std::string& to, const std::string& body,
+                         sipim::msrp::ReportMode fr = sipim::msrp::ReportMode::kAbsent) {
+  return IntruderChunk(to, tid, "mid-" + tid, body, 1, body.size(), sipim::msrp::EndFlag::kComplete, fr);
 }
 
 // Makes `eve` keep what it receives in `*got`.
@@ -1895,6 +1961,67 @@ void SendOn(Ptr<Socket> s, const std::string& bytes) {
   s->Send(Create<Packet>(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<std::uint32_t>(bytes.size())));
 }
 
+// Makes the intruder bind its connection at Shirley (a bodiless SEND to
+// `*path`) as soon as it is up: she then sends her IMs on it.
+void BindOnConnect(Ptr<Socket> eve, const std::string* path) {
+  eve->SetConnectCallback(
+      Callback<void, Ptr<Socket>>([path](Ptr<Socket> s) { SendOn(s, IntruderSend("bind1", *path, "")); }),
+      Callback<void, Ptr<Socket>>([](Ptr<Socket>) {}));
+}
+
+// Makes `eve` keep what it receives in `*got` and answer each MSRP request
+// in it with what `answer` appends for it (nothing: no answer).
+void AnswerRequests(Ptr<Socket> eve, std::string* got,
+                    std::function<void(const sipim::msrp::Message&, std::string*)> answer) {
+  auto parser = std::make_shared<sipim::msrp::StreamParser>();
+  eve->SetRecvCallback(Callback<void, Ptr<Socket>>([got, parser, answer](Ptr<Socket> sock) {
+    while (Ptr<Packet> p = sock->Recv()) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      *got += b;
+      parser->Feed(b);
+      sipim::msrp::Message m;
+      sipim::ParseError err;
+      while (parser->Next(&m, &err) == sipim::msrp::ParseResult::kMessage) {
+        if (!m.is_request) continue;
+        std::string out;
+        answer(m, &out);
+        if (!out.empty()) SendOn(sock, out);
+      }
+    }
+  }));
+}
+
+// The body sizes of the IMs delivered, in order.
+std::vector<std::uint32_t> DeliveredBodies(const Testbed& tb) {
+  std::vector<std::uint32_t> bodies;
+  for (const auto& d : tb.deliveries) bodies.push_back(d.bodyBytes);
+  return bodies;
+}
+
+void Hostile::IntruderSendsAt2s(double until,
+                                std::function<std::vector<std::string>(const std::string& path)> sends) {
+  Ptr<Socket> eve = MsrpIntruder(&intruderConnected, &intruderPath);
+  KeepReceived(eve, &intruderGot);
+  Simulator::Schedule(Seconds(2), [this, eve, sends]() {
+    ASSERT_TRUE(intruderConnected);
+    for (const std::string& bytes : sends(intruderPath)) SendOn(eve, bytes);
+  });
+  RunUntil(until);
+}
+
+void Hostile::ShirleysImOnTheIntruder(double until,
+                                      std::function<void(const sipim::msrp::Message&, std::string*)> answer) {
+  Ptr<Socket> eve = MsrpIntruder(&intruderConnected, &intruderPath);
+  BindOnConnect(eve, &intruderPath);
+  AnswerRequests(eve, &intruderGot, std::move(answer));
+  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionMsrp); });
+  RunUntil(until);
+  ASSERT_TRUE(intruderConnected);
+  ASSERT_NE(intruderGot.find("Byte-Range: 1-30/30"), std::string::npos)
+      << "Shirley's IM did not go on the intruder's connection";
+}
+
 }  // namespace
 
 // RFC 4975 7.3: an MSRP request whose To-Path is not the session's own
@@ -1905,24 +2032,14 @@ void SendOn(Ptr<Socket> s, const std::string& bytes) {
 // Before, the To-Path was never looked at: the forged SEND was answered
 // 200 and delivered to Shirley as an IM of the session.
 TEST_F(Hostile, MsrpSendToAnotherSessionIsAnswered481) {
-  bool connected = false;
-  Ptr<Socket> eve = MediaIntruder(&connected);
-  std::string path, got;
-  SniffAnswerPath(tb.links[0].Get(0), &path);
-  KeepReceived(eve, &got);
-  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
-  Simulator::Schedule(Seconds(2), [&]() {
-    ASSERT_TRUE(connected);
-    ASSERT_NE(path.find("/s"), std::string::npos) << path;
+  IntruderSendsAt2s(4, [](const std::string& path) {
+    EXPECT_NE(path.find("/s"), std::string::npos) << path;
     std::string other = path;
     other.replace(other.rfind('/') + 1, other.find(';') - other.rfind('/') - 1, "nosuchsession");
-    SendOn(eve, IntruderSend("evil1", other, "evil"));
-    SendOn(eve, IntruderSend("good1", path, "hello"));
+    return std::vector<std::string>{IntruderSend("evil1", other, "evil"), IntruderSend("good1", path, "hello")};
   });
-  RunUntil(4);
-  std::vector<std::uint32_t> bodies;
-  for (const auto& d : tb.deliveries) bodies.push_back(d.bodyBytes);
-  EXPECT_EQ(bodies, (std::vector<std::uint32_t>{20, 5}));
+  const std::string& got = intruderGot;
+  EXPECT_EQ(DeliveredBodies(tb), (std::vector<std::uint32_t>{20, 5}));
   EXPECT_NE(got.find("MSRP evil1 481"), std::string::npos) << got;
   EXPECT_EQ(got.find("MSRP evil1 200"), std::string::npos) << got;
   EXPECT_NE(got.find("MSRP good1 200"), std::string::npos) << got;
@@ -1933,22 +2050,13 @@ TEST_F(Hostile, MsrpSendToAnotherSessionIsAnswered481) {
 // failure response would go back), one with Failure-Report: no none at
 // all; both are delivered. Before, "partial" was answered 200 as "yes" is.
 TEST_F(Hostile, MsrpSendWithFailureReportPartialGetsNo200) {
-  bool connected = false;
-  Ptr<Socket> eve = MediaIntruder(&connected);
-  std::string path, got;
-  SniffAnswerPath(tb.links[0].Get(0), &path);
-  KeepReceived(eve, &got);
-  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
-  Simulator::Schedule(Seconds(2), [&]() {
-    ASSERT_TRUE(connected);
-    SendOn(eve, IntruderSend("bind1", path, ""));
-    SendOn(eve, IntruderSend("part1", path, "partial", sipim::msrp::ReportMode::kPartial));
-    SendOn(eve, IntruderSend("none1", path, "no", sipim::msrp::ReportMode::kNo));
+  IntruderSendsAt2s(4, [](const std::string& path) {
+    return std::vector<std::string>{IntruderSend("bind1", path, ""),
+                                    IntruderSend("part1", path, "partial", sipim::msrp::ReportMode::kPartial),
+                                    IntruderSend("none1", path, "no", sipim::msrp::ReportMode::kNo)};
   });
-  RunUntil(4);
-  std::vector<std::uint32_t> bodies;
-  for (const auto& d : tb.deliveries) bodies.push_back(d.bodyBytes);
-  EXPECT_EQ(bodies, (std::vector<std::uint32_t>{20, 7, 2}));
+  const std::string& got = intruderGot;
+  EXPECT_EQ(DeliveredBodies(tb), (std::vector<std::uint32_t>{20, 7, 2}));
   EXPECT_NE(got.find("MSRP bind1 200"), std::string::npos) << got;
   EXPECT_EQ(got.find("MSRP part1 "), std::string::npos) << got;
   EXPECT_EQ(got.find("MSRP none1 "), std::string::npos) << got;
@@ -1958,21 +2066,13 @@ TEST_F(Hostile, MsrpSendWithFailureReportPartialGetsNo200) {
 // answered 501 and traced as a Drop; the session goes on. Before, it was
 // traced as a REPORT received and ignored, with no answer and no Drop.
 TEST_F(Hostile, MsrpUnknownMethodIsAnswered501) {
-  bool connected = false;
-  Ptr<Socket> eve = MediaIntruder(&connected);
-  std::string path, got;
-  SniffAnswerPath(tb.links[0].Get(0), &path);
-  KeepReceived(eve, &got);
-  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
-  Simulator::Schedule(Seconds(2), [&]() {
-    ASSERT_TRUE(connected);
-    SendOn(eve, "MSRP odd1 NICKNAME\r\nTo-Path: " + path + "\r\nFrom-Path: msrp://10.0.1.1:7777/eve;tcp\r\n-------odd1$\r\n");
-    SendOn(eve, IntruderSend("good1", path, "hello"));
+  IntruderSendsAt2s(4, [](const std::string& path) {
+    return std::vector<std::string>{
+        "MSRP odd1 NICKNAME\r\nTo-Path: " + path + "\r\nFrom-Path: msrp://10.0.1.1:7777/eve;tcp\r\n-------odd1$\r\n",
+        IntruderSend("good1", path, "hello")};
   });
-  RunUntil(4);
-  std::vector<std::uint32_t> bodies;
-  for (const auto& d : tb.deliveries) bodies.push_back(d.bodyBytes);
-  EXPECT_EQ(bodies, (std::vector<std::uint32_t>{20, 5}));
+  const std::string& got = intruderGot;
+  EXPECT_EQ(DeliveredBodies(tb), (std::vector<std::uint32_t>{20, 5}));
   EXPECT_NE(got.find("MSRP odd1 501"), std::string::npos) << got;
   EXPECT_NE(got.find("MSRP good1 200"), std::string::npos) << got;
   EXPECT_EQ(CountDrops(tb, SipDropReason::kUnexpected), 1u);
@@ -1985,78 +2085,25 @@ TEST_F(Hostile, MsrpUnknownMethodIsAnswered501) {
 // 481: the IM fails kFinalResponse with status 481 at once. Before, the
 // response was ignored and the IM had no outcome.
 TEST_F(Hostile, MsrpFailureResponseFailsTheIm) {
-  bool connected = false;
-  Ptr<Socket> eve = MediaIntruder(&connected);
-  std::string path, got;
-  SniffAnswerPath(tb.links[0].Get(0), &path);
-  eve->SetConnectCallback(
-      Callback<void, Ptr<Socket>>([&path](Ptr<Socket> s) { SendOn(s, IntruderSend("bind1", path, "")); }),
-      Callback<void, Ptr<Socket>>([](Ptr<Socket>) {}));
-  sipim::msrp::StreamParser parser;
-  eve->SetRecvCallback(Callback<void, Ptr<Socket>>([&](Ptr<Socket> sock) {
-    while (Ptr<Packet> p = sock->Recv()) {
-      std::string b(p->GetSize(), '\0');
-      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
-      got += b;
-      parser.Feed(b);
-      sipim::msrp::Message m;
-      sipim::ParseError err;
-      while (parser.Next(&m, &err) == sipim::msrp::ParseResult::kMessage) {
-        if (!m.is_request) continue;
-        std::string answer;
-        sipim::msrp::AppendResponse(m, 481, "Session does not exist", &answer);
-        SendOn(sock, answer);
-      }
-    }
-  }));
-  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
-  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionMsrp); });
-  RunUntil(3);
-  ASSERT_TRUE(connected);
-  ASSERT_NE(got.find("Byte-Range: 1-30/30"), std::string::npos) << "Shirley's IM did not go on the intruder's connection";
-  ASSERT_EQ(tb.outcomes.size(), 2u);
-  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);  // Dan's
-  EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kFailed);
-  EXPECT_EQ(tb.outcomes[1].reason, SipFailReason::kFinalResponse);
-  EXPECT_EQ(tb.outcomes[1].status, 481);
+  ShirleysImOnTheIntruder(3, [](const sipim::msrp::Message& m, std::string* answer) {
+    sipim::msrp::AppendResponse(m, 481, "Session does not exist", answer);
+  });
+  ExpectShirleysImFailed(SipFailReason::kFinalResponse, 481);
   EXPECT_LT(tb.outcomes[1].time, 2.1);
-}
-
-// A 4-byte chunk ("four", bytes start..start+3 of 12) of message `mid`
-// that the media intruder sends to Shirley's MSRP `path`.
-std::string IntruderChunk(const std::string& path, const std::string& tid, const std::string& mid,
-                          std::uint64_t start, sipim::msrp::EndFlag flag) {
-  sipim::msrp::SendParams p;
-  p.transaction_id = tid;
-  p.to_path = path;
-  p.from_path = "msrp://10.0.1.1:7777/eve;tcp";
-  p.message_id = mid;
-  p.derive_byte_range = false;
-  p.byte_range.start = start;
-  p.byte_range.end = start + 3;
-  p.byte_range.total = 12;
-  p.body = "four";
-  p.flag = flag;
-  std::string out;
-  sipim::msrp::AppendSend(p, &out);
-  return out;
 }
 
 // An MSRP message its sender aborts (a chunk, then the end-line flag '#',
 // RFC 4975 7.1.1) is not delivered, and its discarding is traced as a
 // Drop; before, it vanished without one.
 TEST_F(Hostile, MsrpAbortedMessageIsTracedNotDelivered) {
-  bool connected = false;
-  std::string path;
-  Ptr<Socket> eve = MsrpIntruder(&connected, &path);
-  Simulator::Schedule(Seconds(2), [&]() {
-    ASSERT_TRUE(connected);
+  IntruderSendsAt2s(4, [](const std::string& path) {
+    std::vector<std::string> chunks;
     for (int i = 0; i < 2; ++i) {
-      SendOn(eve, IntruderChunk(path, "abort" + std::to_string(i), "mid-abort", 1 + 4 * i,
-                                i == 0 ? sipim::msrp::EndFlag::kMore : sipim::msrp::EndFlag::kAbort));
+      chunks.push_back(IntruderChunk(path, "abort" + std::to_string(i), "mid-abort", "four", 1 + 4 * i, 12,
+                                     i == 0 ? sipim::msrp::EndFlag::kMore : sipim::msrp::EndFlag::kAbort));
     }
+    return chunks;
   });
-  RunUntil(4);
   ASSERT_EQ(tb.deliveries.size(), 1u);
   EXPECT_EQ(tb.deliveries[0].bodyBytes, 20u);
   std::size_t aborted = 0;
@@ -2071,50 +2118,40 @@ TEST_F(Hostile, MsrpAbortedMessageIsTracedNotDelivered) {
 // a failure REPORT counted only with S/MIME or MIKEY on, and the IM here
 // had no outcome.
 TEST_F(Hostile, MsrpFailureReportFailsTheIm) {
-  bool connected = false;
-  Ptr<Socket> eve = MediaIntruder(&connected);
-  std::string path, got;
-  SniffAnswerPath(tb.links[0].Get(0), &path);
-  eve->SetConnectCallback(
-      Callback<void, Ptr<Socket>>([&path](Ptr<Socket> s) { SendOn(s, IntruderSend("bind1", path, "")); }),
-      Callback<void, Ptr<Socket>>([](Ptr<Socket>) {}));
-  sipim::msrp::StreamParser parser;
-  eve->SetRecvCallback(Callback<void, Ptr<Socket>>([&](Ptr<Socket> sock) {
-    while (Ptr<Packet> p = sock->Recv()) {
-      std::string b(p->GetSize(), '\0');
-      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
-      got += b;
-      parser.Feed(b);
-      sipim::msrp::Message m;
-      sipim::ParseError err;
-      while (parser.Next(&m, &err) == sipim::msrp::ParseResult::kMessage) {
-        if (!m.is_request || !m.has_body) continue;
-        std::string answer;
-        sipim::msrp::AppendOk(m, &answer);
-        sipim::msrp::ReportParams rp;
-        rp.transaction_id = "report1";
-        rp.to_path = m.from_path;
-        rp.from_path = m.to_path;
-        rp.message_id = m.message_id;
-        rp.byte_range = m.byte_range;
-        rp.status_code = 413;
-        rp.reason = "Stop sending";
-        sipim::msrp::AppendReport(rp, &answer);
-        SendOn(sock, answer);
-      }
-    }
-  }));
-  Simulator::Schedule(Seconds(1), [this]() { tb.dan->SendIm("shirley@office.com", 20, SipImMode::kSessionMsrp); });
-  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("dan@home.com", 30, SipImMode::kSessionMsrp); });
-  RunUntil(3);
-  ASSERT_TRUE(connected);
-  ASSERT_NE(got.find("Byte-Range: 1-30/30"), std::string::npos) << "Shirley's IM did not go on the intruder's connection";
-  ASSERT_EQ(tb.outcomes.size(), 2u);
-  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kDelivered);  // Dan's
-  EXPECT_EQ(tb.outcomes[1].outcome, SipImOutcome::kFailed);
-  EXPECT_EQ(tb.outcomes[1].reason, SipFailReason::kFinalResponse);
-  EXPECT_EQ(tb.outcomes[1].status, 413);
+  ShirleysImOnTheIntruder(3, [](const sipim::msrp::Message& m, std::string* answer) {
+    if (!m.has_body) return;
+    sipim::msrp::AppendOk(m, answer);
+    sipim::msrp::ReportParams rp;
+    rp.transaction_id = "report1";
+    rp.to_path = m.from_path;
+    rp.from_path = m.to_path;
+    rp.message_id = m.message_id;
+    rp.byte_range = m.byte_range;
+    rp.status_code = 413;
+    rp.reason = "Stop sending";
+    sipim::msrp::AppendReport(rp, answer);
+  });
+  ExpectShirleysImFailed(SipFailReason::kFinalResponse, 413);
   EXPECT_LT(tb.outcomes[1].time, 2.1);
+}
+
+// A SEND chunk the receiver cannot take (here one whose bytes disagree
+// with those an earlier chunk of its message gave for the same range) is
+// answered 400 (RFC 4975 10), not 200, and its message is dropped with a
+// Drop: its sender learns the message will not arrive. Before, the chunk
+// was answered 200 before reassembly refused it, and the sender was told
+// that all was well with a message the receiver had discarded.
+TEST_F(Hostile, MsrpChunkTheReassemblerRefusesIsAnswered400) {
+  IntruderSendsAt2s(4, [](const std::string& path) {
+    return std::vector<std::string>{
+        IntruderChunk(path, "clash1", "mid-clash", "four", 1, 12, sipim::msrp::EndFlag::kMore),
+        IntruderChunk(path, "clash2", "mid-clash", "FOUR", 1, 12, sipim::msrp::EndFlag::kMore)};
+  });
+  EXPECT_NE(intruderGot.find("MSRP clash1 200"), std::string::npos) << intruderGot;
+  EXPECT_NE(intruderGot.find("MSRP clash2 400"), std::string::npos) << intruderGot;
+  EXPECT_EQ(intruderGot.find("MSRP clash2 200"), std::string::npos) << intruderGot;
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
+  EXPECT_EQ(DeliveredBodies(tb), (std::vector<std::uint32_t>{20}));
 }
 
 // An MSRP message whose chunks stop short (the first of three, then
@@ -2122,15 +2159,11 @@ TEST_F(Hostile, MsrpFailureReportFailsTheIm) {
 // are traced as a Drop naming what is missing; before, they went with the
 // session without a word.
 TEST_F(Hostile, IncompleteMsrpMessageAtSessionCloseIsTraced) {
-  bool connected = false;
-  std::string path;
-  Ptr<Socket> eve = MsrpIntruder(&connected, &path);
-  Simulator::Schedule(Seconds(2), [&]() {
-    ASSERT_TRUE(connected);
-    SendOn(eve, IntruderChunk(path, "partial0", "mid-partial", 1, sipim::msrp::EndFlag::kMore));
-  });
   Simulator::Schedule(Seconds(3), [this]() { tb.dan->EndSession("shirley@office.com"); });
-  RunUntil(6);
+  IntruderSendsAt2s(6, [](const std::string& path) {
+    return std::vector<std::string>{
+        IntruderChunk(path, "partial0", "mid-partial", "four", 1, 12, sipim::msrp::EndFlag::kMore)};
+  });
   ASSERT_EQ(tb.deliveries.size(), 1u);  // Dan's IM only
   std::size_t incomplete = 0;
   for (const auto& d : tb.drops) {
@@ -2141,4 +2174,76 @@ TEST_F(Hostile, IncompleteMsrpMessageAtSessionCloseIsTraced) {
   }
   EXPECT_EQ(incomplete, 1u);
   EXPECT_FALSE(tb.shirley->HasSession("dan@home.com"));
+}
+
+namespace {
+
+// Answers, `at` s from now, the first INVITE `raw` got with a 200 carrying
+// Contact sip:eve@10.0.1.1:7000 and `sdp`, sent back to `to` (the proxy
+// the INVITE came through).
+void AnswerInviteAt(RawUdp& raw, double at, Ipv4Address to, const std::string& sdp) {
+  Simulator::Schedule(Seconds(at), [&raw, to, sdp]() {
+    for (const std::string& m : raw.got) {
+      if (m.rfind("INVITE ", 0) != 0) continue;
+      sipim::sip::Message req;
+      ASSERT_FALSE(sipim::sip::Parse(m, sipim::sip::Framing::kDatagram, &req));
+      sipim::sip::ResponseSpec spec;
+      spec.to_tag = "raw";
+      spec.contact = "sip:eve@10.0.1.1:7000";
+      spec.content_type = "application/sdp";
+      spec.body = sdp;
+      std::string out;
+      ASSERT_FALSE(sipim::sip::BuildResponse(req, spec, &out));
+      raw.SendAt(0, to, out);
+      return;
+    }
+    ADD_FAILURE() << "no INVITE arrived by " << Simulator::Now().GetSeconds() << " s";
+  });
+}
+
+}  // namespace
+
+// RFC 4145 section 4.1: an answer to an offer of a=setup:active must be
+// passive (to passive, active): one in which both ends are active leaves
+// no end listening, and no media path can come up. Shirley offers active;
+// Eve (a raw device) answers 200 with a=setup:active: Shirley ACKs the 2xx
+// (RFC 3261 13.2.2.4), ends the dialog with BYE and her IM fails
+// kSessionSetupFailed, with a Drop naming a=setup. Before, the answer's
+// a=setup was never looked at: Shirley connected to Eve's port 9 as if
+// Eve listened, and the IM waited on a media path that could not come up.
+TEST_F(Hostile, AnswerWhoseSetupTheOfferDoesNotAllowIsAckedThenByed) {
+  tb.shirley->SetAttribute("ConnectionSetup", EnumValue(SipUserAgent::ConnectionSetup::kActive));
+  RegisterAt(0.5, 1, "Contact: <sip:eve@10.0.1.1:7000>\r\nExpires: 3600\r\n");
+  Simulator::Schedule(Seconds(2), [this]() { tb.shirley->SendIm("eve@home.com", 50, SipImMode::kSessionMsrp); });
+  AnswerInviteAt(raw, 2.5, tb.addr[1],
+                 "v=0\r\no=- 1 1 IN IP4 10.0.1.1\r\ns=-\r\nc=IN IP4 10.0.1.1\r\nt=0 0\r\n"
+                 "m=message 9 TCP/MSRP *\r\na=accept-types:text/plain\r\n"
+                 "a=path:msrp://10.0.1.1:9/eve;tcp\r\na=setup:active\r\n");
+  RunUntil(4);
+  std::size_t acks = 0, byes = 0;
+  for (const std::string& m : raw.got) {
+    acks += m.rfind("ACK ", 0) == 0;
+    byes += m.rfind("BYE ", 0) == 0;
+  }
+  EXPECT_EQ(acks, 1u);
+  EXPECT_GE(byes, 1u);  // and its retransmissions: the raw device never answers it
+  ASSERT_EQ(tb.outcomes.size(), 1u);
+  EXPECT_EQ(tb.outcomes[0].outcome, SipImOutcome::kFailed);
+  EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
+  std::size_t setupDrops = 0;
+  for (const auto& d : tb.drops) setupDrops += d.detail.find("a=setup") != std::string::npos;
+  EXPECT_EQ(setupDrops, 1u);
+}
+
+// RFC 4975 7.1.1: a SEND whose transaction response does not come within
+// 30 s has failed. The intruder wins Shirley's listener as above, binds its
+// connection and reads her IM's SEND but never answers it: the IM fails
+// kTimeout with status 408, 30 s after it was sent. Before, the IM waited
+// for ever, and so did the session's BYE (it waits for every IM's outcome).
+TEST_F(Hostile, MsrpSendWithoutResponseFailsTheImAfterTheTransactionTimeout) {
+  ShirleysImOnTheIntruder(31, [](const sipim::msrp::Message&, std::string*) {});
+  ASSERT_EQ(tb.outcomes.size(), 1u);  // Dan's, delivered; Shirley's still waits
+  RunUntil(33);
+  ExpectShirleysImFailed(SipFailReason::kTimeout, 408);
+  EXPECT_NEAR(tb.outcomes[1].time, 32.0, 0.1);
 }

@@ -366,6 +366,21 @@ TEST(Session, RecordRouteKeepsProxiesOnThePath) {
   EXPECT_EQ(tb.deliveries.size(), 1u);
 }
 
+namespace {
+
+// The types of the MSRP messages Shirley sent after 1 s for the IM (those
+// attributed to it: not the bodiless SENDs that open connections, nor
+// their 200s, which belong to the session).
+std::vector<std::string> MsrpShirleySentForTheIm(const Testbed& tb) {
+  std::vector<std::string> types;
+  for (const auto& r : tb.TxAfter(1.0))
+    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0 && r.attrKind == SipAttributionKind::kIm)
+      types.push_back(r.type);
+  return types;
+}
+
+}  // namespace
+
 // MSRP Success-Report: yes makes the recipient send a REPORT after the 200
 // (the IM's messages: the bodiless SENDs that open connections, and their
 // 200s, belong to the session).
@@ -376,11 +391,7 @@ TEST(Session, MsrpSuccessReportSendsReport) {
   Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionMsrp); });
   Simulator::Stop(Seconds(3));
   Simulator::Run();
-  std::vector<std::string> fromShirley;
-  for (const auto& r : tb.TxAfter(1.0))
-    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0 && r.attrKind == SipAttributionKind::kIm)
-      fromShirley.push_back(r.type);
-  EXPECT_EQ(fromShirley, (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
+  EXPECT_EQ(MsrpShirleySentForTheIm(tb), (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
 }
 
 // The same with a=setup active (only Dan connects): the IM's SEND comes
@@ -398,11 +409,7 @@ TEST(Session, MsrpSuccessReportOnAConnectionJustBound) {
   Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 10, SipImMode::kSessionMsrp); });
   Simulator::Stop(Seconds(3));
   Simulator::Run();
-  std::vector<std::string> fromShirley;
-  for (const auto& r : tb.TxAfter(1.0))
-    if (r.node == "shirley" && r.type.rfind("MSRP", 0) == 0 && r.attrKind == SipAttributionKind::kIm)
-      fromShirley.push_back(r.type);
-  EXPECT_EQ(fromShirley, (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
+  EXPECT_EQ(MsrpShirleySentForTheIm(tb), (std::vector<std::string>{"MSRP-200", "MSRP-REPORT"}));
   int reports = 0;
   sipim::msrp::StreamParser p;
   p.FeedAll(toDan, [&](const sipim::msrp::Message& m) {

@@ -68,7 +68,8 @@ const char* ToString(SipMsgType t);
 // Why an IM failed (SipImOutcome::kFailed).
 enum class SipFailReason : std::uint8_t {
   kNone = 0,
-  kTimeout,            // timer F (pager) / timer B (INVITE): no final response
+  kTimeout,            // timer F (pager) / timer B (INVITE): no final response;
+                       // or no response to an MSRP SEND (MsrpTransactionTimeout, 408)
   kFinalResponse,      // a final non-2xx response (status in the event: 404, 480, 483, 513 ...)
   kTooLargeLocal,      // refused by the sender's own 1300-byte rule, nothing sent
   kTransportError,     // connection refused/reset/closed, or the send failed

@@ -180,8 +180,12 @@ struct SipUserAgent::Impl {
     msrp::Reassembler reassembler;
     // MSRP SENDs whose transaction response is still to come (not sent
     // with Failure-Report: no), by transaction id: the IM each carries (0:
-    // a bodiless SEND that opens a connection).
-    std::map<std::string, std::uint64_t, std::less<>> awaiting;
+    // a bodiless SEND that opens a connection) and its transaction timeout.
+    struct AwaitedSend {
+      std::uint64_t imId = 0;
+      EventId timer;
+    };
+    std::map<std::string, AwaitedSend, std::less<>> awaiting;
   };
 
   // What a held media connection may buffer (the framers' own limit).
@@ -954,7 +958,10 @@ struct SipUserAgent::Impl {
   // or holdconn (no connection now, so no IM could go), no usable address
   // or MSRP path. The callee then answers 488, the caller ends the dialog.
   // `keyMgmt`, when given, gets the a=key-mgmt value (RFC 4567), if any.
-  const char* ReadSdp(Session& s, std::string_view body, sdp::Setup* setup, std::string* keyMgmt = nullptr) {
+  // `absent`: the setup of a stream without a=setup (RFC 4145 section 4.1:
+  // active in an offer, passive in an answer).
+  const char* ReadSdp(Session& s, std::string_view body, sdp::Setup absent, sdp::Setup* setup,
+                      std::string* keyMgmt = nullptr) {
     sdp::SessionDescription sd;
     if (sdp::Parse(body, &sd)) return "no SDP that parses";
     const int index = sdp::FindMedia(sd, "message", s.mode == SipImMode::kSessionMsrp ? "TCP/MSRP" : "TCP");
@@ -966,7 +973,7 @@ struct SipUserAgent::Impl {
     else if (sd.connection) addr = sd.connection->address;
     if (!sipns3::HostToIpv4(addr, &s.peerMediaAddr)) return "no IPv4 address for the message stream";
     s.peerMediaPort = m.port;
-    *setup = sdp::Setup::kActpass;
+    *setup = absent;
     if (const sdp::Attribute* a = sdp::FindAttribute(sd, m, "setup")) {
       if (sdp::ParseSetup(a->value, setup)) return "an a=setup value RFC 4145 does not define";
       if (*setup == sdp::Setup::kHoldconn) return "a=setup:holdconn (no connection now)";
@@ -1239,7 +1246,8 @@ struct SipUserAgent::Impl {
     }
     sdp::Setup setup;
     std::string keyMgmt;
-    const char* unusable = ReadSdp(*s, msg.body, &setup, &keyMgmt);
+    const char* unusable = ReadSdp(*s, msg.body, sdp::Setup::kPassive, &setup, &keyMgmt);
+    if (!unusable) unusable = AnswerSetupMismatch(OfferSetup(), setup);
     if (s->remoteTarget.empty()) {
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
       return;
@@ -1287,6 +1295,16 @@ struct SipUserAgent::Impl {
     // The offer's a=setup decides who connects (our own offer).
     if (Connects(true, OfferSetup()) && !HasLiveConn(*s)) ConnectMedia(*s);
     Flush(*s);
+  }
+
+  // RFC 4145 section 4.1: the answer's a=setup must be one the offer's
+  // allows (to active, passive; to passive, active; to actpass, either, or
+  // actpass: the paper's race, which this UA's callee answers). Else both
+  // ends connect and neither listens, or the reverse, and no media path
+  // comes up. Null when it fits, else why not (for EndUnusableDialog).
+  static const char* AnswerSetupMismatch(sdp::Setup offer, sdp::Setup answer) {
+    if (offer == sdp::Setup::kActpass || answer == AnswerSetup(offer)) return nullptr;
+    return "an a=setup the offer's does not allow (RFC 4145 4.1)";
   }
 
   // RFC 3261 13.2.2.4: every 2xx to an INVITE is ACKed, even one whose
@@ -1493,7 +1511,7 @@ struct SipUserAgent::Impl {
     // finds a connection up when the 200 arrives does not open another.
     sdp::Setup offerSetup;
     std::string keyMgmt;
-    const char* unusable = ReadSdp(s, msg.body, &offerSetup, &keyMgmt);
+    const char* unusable = ReadSdp(s, msg.body, sdp::Setup::kActive, &offerSetup, &keyMgmt);
     if (!unusable && s.remoteTarget.empty()) unusable = "an INVITE without a usable Contact";
     if (unusable) {
       // RFC 3261 20.43: a Warning says why (304 "media type not available"
@@ -2081,15 +2099,16 @@ struct SipUserAgent::Impl {
     // A response carries no Message-ID: the SEND it answers (RFC 4975 7.2:
     // by transaction id) names its IM, whose parse cost it is.
     auto answered = m.is_request ? s.awaiting.end() : s.awaiting.find(m.transaction_id);
-    if (answered != s.awaiting.end() && answered->second != 0)
-      attr = SipAttribution{SipAttributionKind::kIm, answered->second};
+    if (answered != s.awaiting.end() && answered->second.imId != 0)
+      attr = SipAttribution{SipAttributionKind::kIm, answered->second.imId};
     FireRx(c.transport(), c.peer(), c.peerPort(), attr, type, m.status_code, m.size, cpu->Cost(parse));
     if (!m.is_request) {
       std::uint64_t imId = 0;
       if (answered == s.awaiting.end()) {
         Drop(SipDropReason::kStrayResponse, attr, m.size, "an MSRP response to no SEND of the session awaiting one");
       } else {
-        imId = answered->second;
+        imId = answered->second.imId;
+        answered->second.timer.Cancel();
         s.awaiting.erase(answered);
       }
       s.lastActivity = Simulator::Now();
@@ -2151,9 +2170,25 @@ struct SipUserAgent::Impl {
       cpu->Charge(parse, []() {});  // 200s and REPORTs cost their parse too
       return;
     }
-    // Answer and reassemble. RFC 4975 7.2: a 200 only when Failure-Report
-    // is yes (or absent): "partial" asks for failure responses only, "no"
-    // for none.
+    // Reassemble, then answer. A chunk the reassembler refuses (its bytes
+    // disagree with what came before, its range lies past the total, the
+    // message is too large) is not taken, so it gets no 200: it is
+    // answered 400 (RFC 4975 10: a request the recipient cannot take as
+    // it stands; 7.2: failure responses go unless Failure-Report is no),
+    // and its sender learns that the message will not arrive.
+    std::string whole;
+    sipim::ParseError err;
+    const bool chunked = m.has_body && (m.flag != msrp::EndFlag::kComplete ||
+                                        (m.has_byte_range && (m.byte_range.start != 1 || m.byte_range.total_unknown ||
+                                                              m.byte_range.end != m.byte_range.total)));
+    const auto r = chunked ? s.reassembler.Add(m, &whole, &err) : msrp::Reassembler::Result::kComplete;
+    if (r == msrp::Reassembler::Result::kError) {
+      RefuseChunk(s, c, m, attr, err);
+      cpu->Charge(parse, []() {});
+      return;
+    }
+    // RFC 4975 7.2: a 200 only when Failure-Report is yes (or absent):
+    // "partial" asks for failure responses only, "no" for none.
     if (m.failure_report == msrp::ReportMode::kAbsent || m.failure_report == msrp::ReportMode::kYes) {
       std::string ok;
       msrp::AppendOk(m, &ok);
@@ -2164,19 +2199,12 @@ struct SipUserAgent::Impl {
       cpu->Charge(parse, []() {});
       return;
     }
-    std::string whole;
-    sipim::ParseError err;
-    const bool chunked = m.flag != msrp::EndFlag::kComplete ||
-                         (m.has_byte_range && (m.byte_range.start != 1 || m.byte_range.total_unknown ||
-                                               m.byte_range.end != m.byte_range.total));
     std::uint32_t bodyBytes = static_cast<std::uint32_t>(m.body.size());
     if (chunked) {
-      const auto r = s.reassembler.Add(m, &whole, &err);
       if (r != msrp::Reassembler::Result::kComplete) {
-        // A chunk that does not complete its message (or breaks it) was
-        // parsed all the same: its parse is charged, as its Rx says.
+        // A chunk that does not complete its message was parsed all the
+        // same: its parse is charged, as its Rx says.
         cpu->Charge(parse, []() {});
-        if (r == msrp::Reassembler::Result::kError) Drop(SipDropReason::kParseError, attr, m.size, err.ToString());
         // RFC 4975 7.1.1: '#' ends a message its sender gave up; what
         // came of it is discarded, not delivered, and says so.
         if (r == msrp::Reassembler::Result::kAborted)
@@ -2214,6 +2242,18 @@ struct SipUserAgent::Impl {
       SendSuccessReport(ss, attr, report);
       NotifySender(sid, ss ? 1 - ss->dir : 0, imId);
     });
+  }
+
+  // A SEND chunk the reassembler refused (`err` says why; its message is
+  // dropped): traced, and answered 400 unless Failure-Report is no.
+  void RefuseChunk(Session& s, StreamConn& c, const msrp::Message& m, SipAttribution attr,
+                   const sipim::ParseError& err) {
+    const bool answer = m.failure_report != msrp::ReportMode::kNo;
+    Drop(SipDropReason::kParseError, attr, m.size, err.ToString() + (answer ? ": answered 400" : ""));
+    if (!answer) return;
+    std::string out;
+    msrp::AppendResponse(m, 400, "Bad Request", &out);
+    SendMedia(s, out, attr, SipMsgType::kMsrpResponse, 400, &c);
   }
 
   // RFC 4975 7.3: a request's To-Path is the one URI of this end of the
@@ -2310,11 +2350,34 @@ struct SipUserAgent::Impl {
   }
 
   // Notes the transaction of an MSRP SEND built here ("MSRP <tid> SEND")
-  // as awaiting its response, unless it asked for none.
+  // as awaiting its response, unless it asked for none, for at most
+  // MsrpTransactionTimeout (SendTimedOut).
   void AwaitResponse(Session& s, std::string_view send, std::uint64_t imId) {
     if (!self->m_msrpFailureReport) return;
     send.remove_prefix(5);
-    s.awaiting.emplace(std::string(send.substr(0, send.find(' '))), imId);
+    std::string tid(send.substr(0, send.find(' ')));
+    Session::AwaitedSend& a = s.awaiting[tid];
+    a.imId = imId;
+    if (self->m_msrpTransactionTimeout.IsStrictlyPositive())
+      a.timer = Simulator::Schedule(self->m_msrpTransactionTimeout, &Impl::SendTimedOut, this, s.id, std::move(tid));
+  }
+
+  // RFC 4975 7.1.1: a SEND with no transaction response after the timeout
+  // (30 s by default) has failed, as if answered 408: its IM fails
+  // kTimeout (unless resolved already); a late response is then a stray.
+  // Before, the IM, and the session's BYE behind it, waited for ever.
+  void SendTimedOut(std::uint64_t sid, const std::string& tid) {
+    Session* s = FindSession(sid);
+    if (!s) return;
+    auto it = s->awaiting.find(tid);
+    if (it == s->awaiting.end()) return;
+    const std::uint64_t imId = it->second.imId;
+    s->awaiting.erase(it);
+    NS_LOG_WARN("session " << sid << ": MSRP SEND " << tid << " had no response within "
+                           << self->m_msrpTransactionTimeout.As(Time::S));
+    if (imId == 0 || s->unresolved.erase(imId) == 0) return;
+    Outcome(imId, SipImOutcome::kFailed, SipFailReason::kTimeout, 408);
+    MaybeBye(*s);
   }
 
   // Hands queued IMs to the media connection once the session can carry them.
@@ -2680,6 +2743,7 @@ struct SipUserAgent::Impl {
     s.mediaTimer.Cancel();
     s.cancelTimer.Cancel();
     s.byeDrainTimer.Cancel();
+    for (auto& kv : s.awaiting) kv.second.timer.Cancel();
     // IMs handed to us after our BYE went out, or not yet sent when the
     // peer's came, wait for a new session; but not when no media path ever
     // came up here: the peer may have given up for that reason (its BYE
@@ -2893,6 +2957,11 @@ TypeId SipUserAgent::GetTypeId() {
           .AddAttribute("MsrpFailureReport", "false sends Failure-Report: no (no 200 per SEND).",
                         BooleanValue(true), MakeBooleanAccessor(&SipUserAgent::m_msrpFailureReport),
                         MakeBooleanChecker())
+          .AddAttribute("MsrpTransactionTimeout",
+                        "How long an MSRP SEND waits for its transaction response (RFC 4975 7.1.1: 30 s); "
+                        "then its IM fails kTimeout, status 408. 0: for ever.",
+                        TimeValue(Seconds(30)), MakeTimeAccessor(&SipUserAgent::m_msrpTransactionTimeout),
+                        MakeTimeChecker(Time(0)))
           .AddAttribute("MsrpChunkSize",
                         "Split SEND bodies larger than this; 0 = at 64 KiB, the largest body the receiver's "
                         "MSRP parser takes in one SEND (a larger one is a framing error that closes the connection).",

@@ -49,6 +49,8 @@
 //   MsrpSuccessReport   bool    ask for REPORT on success (false)
 //   MsrpFailureReport   bool    send 200 to SEND (true; false = "no")
 //   MsrpChunkSize       uint32  split SEND bodies larger than this; 0 = never
+//   MsrpTransactionTimeout Time a SEND with no response this long fails its IM
+//                               kTimeout, 408 (RFC 4975 7.1.1: 30 s); 0 = never
 //   MediaMaxQueuedBytes uint64  unsent bytes a media connection may hold (4 MiB);
 //                               above: session closed, its IMs fail kTransportError
 //   ConnectionIdleTimeout Time  close a SIP connection idle this long (120 s); 0 = never
@@ -165,6 +167,7 @@ class SipUserAgent : public Application {
   bool m_msrpSuccessReport = false;
   bool m_msrpFailureReport = true;
   std::uint32_t m_msrpChunkSize = 0;
+  Time m_msrpTransactionTimeout;
   std::uint64_t m_mediaMaxQueuedBytes = std::uint64_t{4} << 20;
   Time m_connectionIdleTimeout;
   bool m_sctpUnordered = true;
