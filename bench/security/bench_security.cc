@@ -425,6 +425,16 @@ void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached, Dh
   sec::mikey::Responder r0(f.cr, &c0);
   Bytes r = *Must(r0.ProcessI(i), "ProcessI");
   if (cached) Must(ini.ProcessR(r), "warm the certificate cache");
+  if (mode == sec::mikey::Mode::kDhhmac) {
+    // The KEMAC MACs' inputs (all but the 20-byte MAC) are the sizes the
+    // ratio lists' HMAC rows are made for.
+    const char* modp = group == DhGroup::kOakley1 ? "modp768" : group == DhGroup::kOakley2 ? "modp1024" : "modp1536";
+    const sipim::secreport::DhhmacMacBytes m = sipim::secreport::DhhmacMacInput(modp);
+    if (i.size() != m.i_mac + 20 || r.size() != m.r_mac + 20) {
+      state.SkipWithError("DHHMAC messages are not the sizes report.h's DhhmacMacInput names");
+      return;
+    }
+  }
   std::size_t out = 0;
   for (auto _ : state) {
     switch (op) {
@@ -1378,6 +1388,44 @@ template <class State>
 void PrimHmacSha256Ctx(State& state, std::size_t size) {
   PrimHmacShaCtx<SHA256_CTX, SHA256_Init, SHA256_Update, SHA256_Final, SHA256_DIGEST_LENGTH>(
       state, size, EVP_sha256(), "hmac-sha256-sha256ctx");
+}
+
+// HMAC-SHA1 under a key set up per call, from OpenSSL's low-level SHA_CTX
+// (RFC 2104 with a key of at most one block: key XOR ipad and key XOR opad
+// each absorbed into a fresh SHA_CTX, then the inner hash of the input and
+// the outer hash of that). A MIKEY PRF or MAC under a key first used there
+// costs this (hmac-sha1-sha1ctx then times a second MAC under the same
+// key). The key is 20 bytes; any key up to 64 bytes (the PRF's 32-byte PSK
+// chunk too) is the same work: it is zero-padded to the block.
+template <class State>
+void PrimHmacSha1Keyed(State& state, std::size_t size) {
+  const unsigned char key[20] = {1, 2, 3};
+  unsigned char ipad[64], opad[64], inner[SHA_DIGEST_LENGTH], out[SHA_DIGEST_LENGTH];
+  std::vector<unsigned char> in(size, 'm');
+  auto mac = [&] {
+    std::memset(ipad, 0x36, sizeof ipad);
+    std::memset(opad, 0x5c, sizeof opad);
+    for (std::size_t i = 0; i < sizeof key; ++i) {
+      ipad[i] ^= key[i];
+      opad[i] ^= key[i];
+    }
+    SHA_CTX c;
+    return SHA1_Init(&c) == 1 && SHA1_Update(&c, ipad, sizeof ipad) == 1 && SHA1_Update(&c, in.data(), size) == 1 &&
+           SHA1_Final(inner, &c) == 1 && SHA1_Init(&c) == 1 && SHA1_Update(&c, opad, sizeof opad) == 1 &&
+           SHA1_Update(&c, inner, sizeof inner) == 1 && SHA1_Final(out, &c) == 1;
+  };
+  {  // the MAC as OpenSSL's one-shot HMAC() computes it
+    unsigned char ref[EVP_MAX_MD_SIZE];
+    unsigned int ref_len = 0;
+    const bool ok = mac() && HMAC(EVP_sha1(), key, sizeof key, in.data(), size, ref, &ref_len) != nullptr &&
+                    ref_len == sizeof out && std::memcmp(out, ref, sizeof out) == 0;
+    if (!Verified(state, ok, "hmac-sha1-sha1ctx-keyed: not HMAC")) return;
+  }
+  for (auto _ : state) {
+    if (!mac()) state.SkipWithError("hmac-sha1-sha1ctx-keyed");
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["bytes_out"] = static_cast<double>(SHA_DIGEST_LENGTH);
 }
 
 // AES-CM's two raw calls back to back in one loop, as a seal or open of a
@@ -2338,6 +2386,23 @@ void RegisterPrimitives() {
       Register("BM_Primitive/aes128ctr-update/" + n, BENCH(PrimAesCtrUpdate), s)
           ->Apply(FastTiming);
     }
+  }
+  // DHHMAC's HMACs (report.h, DhhmacMacInput): the PRF's two (a key set up
+  // for the first), and the KEMAC MACs over I and R in each group.
+  Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(sipim::secreport::kMikeyPrfLabelBytes),
+           BENCH(PrimHmacSha1Keyed), sipim::secreport::kMikeyPrfLabelBytes)
+      ->Apply(FastTiming);
+  Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(sipim::secreport::kMikeyPrfSecondBytes),
+           BENCH(PrimHmacSha1Ctx), sipim::secreport::kMikeyPrfSecondBytes)
+      ->Apply(FastTiming);
+  for (const char* modp : {"modp1536", "modp768", "modp1024"}) {
+    const sipim::secreport::DhhmacMacBytes m = sipim::secreport::DhhmacMacInput(modp);
+    for (std::size_t n : {m.i_mac, m.r_mac}) {
+      Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(n), BENCH(PrimHmacSha1Keyed), n)
+          ->Apply(FastTiming);
+    }
+    Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(m.r_mac), BENCH(PrimHmacSha1Ctx), m.r_mac)
+        ->Apply(FastTiming);
   }
   // The lean encryption's two RAND_bytes; the RSA receive's rejection key
   // (HMAC-SHA-256 over the 256-byte encrypted content key).

@@ -830,11 +830,27 @@ void Tables::MikeyRatios() {
   Ratio("BM_Mikey/ecdh-ext/r_process", with_cert({imp_ec, ec_z}));
   Ratio("BM_Mikey/ecdh-ext/r_process", {{1, P + "sequence-r_process/ecdh-ext"}}, kSeqNote);
   Ratio("BM_Mikey/ecdh-ext/r_process-cached", {{1, rv}, imp_ec, ec_z});
-  Ratio("BM_Mikey/dhhmac/i_build", {gen_dh});
+  // DHHMAC's HMAC-SHA-1 work (DhhmacMacInput): the auth key from the MIKEY
+  // PRF on each side (a key set-up and an HMAC over the label, the same key
+  // over A_1 || label: hmac-sha1-sha1ctx-keyed + hmac-sha1-sha1ctx), then
+  // the KEMAC MACs under the auth key: i_build makes I's, r_process checks
+  // R's, i_process checks I's and makes R's (the second under the key the
+  // first set up: needed once).
+  const std::string hk = P + "hmac-sha1-sha1ctx-keyed/", hc = P + "hmac-sha1-sha1ctx/";
+  auto with_macs = [&](const std::string& modp, std::vector<Term> rest, const char* op) {
+    const DhhmacMacBytes m = DhhmacMacInput(modp);
+    const std::string op_s = op;
+    rest.push_back({1, hk + std::to_string(kMikeyPrfLabelBytes)});
+    rest.push_back({1, hc + std::to_string(kMikeyPrfSecondBytes)});
+    rest.push_back({1, hk + std::to_string(op_s == "r_process" ? m.r_mac : m.i_mac)});
+    if (op_s == "i_process") rest.push_back({1, hc + std::to_string(m.r_mac)});
+    return rest;
+  };
+  Ratio("BM_Mikey/dhhmac/i_build", with_macs("modp1536", {gen_dh}, "i_build"));
   Partial("BM_Mikey/dhhmac/i_process", {gen_dh, dh_chk, dh_z});
-  Ratio("BM_Mikey/dhhmac/i_process", {gen_dh, imp_dh, dh_chk, dh_z});
+  Ratio("BM_Mikey/dhhmac/i_process", with_macs("modp1536", {gen_dh, imp_dh, dh_chk, dh_z}, "i_process"));
   Partial("BM_Mikey/dhhmac/r_process", {dh_chk, dh_z});
-  Ratio("BM_Mikey/dhhmac/r_process", {imp_dh, dh_chk, dh_z});
+  Ratio("BM_Mikey/dhhmac/r_process", with_macs("modp1536", {imp_dh, dh_chk, dh_z}, "r_process"));
   // DH and DHHMAC in OAKLEY 1 and 2 (rows dh-oakley1, dhhmac-oakley2, ...):
   // the same calls in the group's size (keys from kept explicit parameters,
   // values imported with p and g), judged by the same complete lists and the
@@ -851,9 +867,9 @@ void Tables::MikeyRatios() {
     Ratio(dh + "r_process", with_cert({imp, chk, z}));
     Ratio(dh + "r_process", {{1, P + "sequence-r_process/dh-" + group}}, kSeqNote);
     Ratio(dh + "r_process-cached", {{1, rv}, imp, chk, z});
-    Ratio(hmac + "i_build", {gen});
-    Ratio(hmac + "i_process", {gen, imp, chk, z});
-    Ratio(hmac + "r_process", {imp, chk, z});
+    Ratio(hmac + "i_build", with_macs(m, {gen}, "i_build"));
+    Ratio(hmac + "i_process", with_macs(m, {gen, imp, chk, z}, "i_process"));
+    Ratio(hmac + "r_process", with_macs(m, {imp, chk, z}, "r_process"));
   }
 }
 
@@ -945,6 +961,15 @@ std::vector<RatioSpec> RatioSpecs() {
   t.CollectSpecs(&specs);
   t.Build();
   return specs;
+}
+
+DhhmacMacBytes DhhmacMacInput(std::string_view modp) {
+  // 131 bytes besides the DH value in I (HDR, T, RAND, IDi, IDr, SP, DH
+  // header, KEMAC up to its MAC); 84 besides DHr and DHi in R.
+  if (modp == "modp1536") return {323, 468};
+  if (modp == "modp768") return {227, 276};
+  if (modp == "modp1024") return {259, 340};
+  return {0, 0};
 }
 
 std::vector<std::string> TableBenchmarks() {

@@ -203,6 +203,24 @@ struct RatioSpec {
 };
 std::vector<RatioSpec> RatioSpecs();
 
+
+// The HMAC-SHA-1 work of a DHHMAC exchange (RFC 4650 §3 / RFC 3830 §4.1.4),
+// as bench_security's BM_Mikey fixture makes it (PRF func MIKEY-1, 32-byte
+// PSK, URIs sip:user0@home.com / sip:user1@home.com): the auth key comes
+// from the MIKEY PRF (§4.1.2; PSK inkey of 32 bytes = one 256-bit chunk,
+// 20 bytes out = one HMAC block: HMAC(psk, label) over the 25-byte label,
+// then HMAC(psk, A_1 || label) over 45 bytes, one key), and the KEMAC MAC
+// is HMAC-SHA-1 under the auth key over the message up to the MAC field.
+// MAC input sizes per group (its prime's name: modp1536, modp768, modp1024);
+// bench_security checks them against the real messages.
+constexpr std::size_t kMikeyPrfLabelBytes = 25;  // const (4) || cs_id || csb_id (4) || RAND (16)
+constexpr std::size_t kMikeyPrfSecondBytes = 20 + kMikeyPrfLabelBytes;  // A_1 || label
+struct DhhmacMacBytes {
+  std::size_t i_mac;  // I_MESSAGE up to its KEMAC MAC
+  std::size_t r_mac;  // R_MESSAGE up to its KEMAC MAC
+};
+// Zeros for a name that is not one of the three.
+DhhmacMacBytes DhhmacMacInput(std::string_view modp);
 // ------------------------------------------------------------ instruction counts
 //
 // count_instructions.sh runs bench_security twice under callgrind, with

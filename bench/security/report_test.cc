@@ -738,6 +738,46 @@ TEST(SecurityReportTables, ReceivesHaveASequenceLine) {
   }
 }
 
+// A DHHMAC operation's complete list holds its HMAC-SHA-1 work besides the
+// DH calls (RFC 4650 / RFC 3830 §4.1.2): the PRF deriving the auth key (a
+// key set up, HMAC over the 25-byte label, then over A_1 || label, 45
+// bytes) and the KEMAC MACs over the messages up to the MAC, I's in
+// i_build, R's in r_process, both in i_process (R's under the key already
+// set up). Counted by interposing SHA1_Init / SHA1_Update / SHA1_Final in
+// one exchange of the bench fixture: 4 / 6 / 4 SHA1_Init and 6 / 8 / 6
+// SHA1_Final (two per HMAC; i_process keys the auth key twice).
+TEST(SecurityReportTables, DhhmacListsHoldTheirHmacs) {
+  const std::string hk = "BM_Primitive/hmac-sha1-sha1ctx-keyed/", hc = "BM_Primitive/hmac-sha1-sha1ctx/";
+  const std::pair<std::string, std::string> groups[] = {
+      {"dhhmac", "modp1536"}, {"dhhmac-oakley1", "modp768"}, {"dhhmac-oakley2", "modp1024"}};
+  EXPECT_EQ(DhhmacMacInput("modp1536").i_mac, 323u);
+  EXPECT_EQ(DhhmacMacInput("modp768").r_mac, 276u);
+  EXPECT_EQ(DhhmacMacInput("modp2048").i_mac, 0u);
+  const std::vector<RatioSpec> specs = RatioSpecs();
+  for (const auto& [row, modp] : groups) {
+    const DhhmacMacBytes m = DhhmacMacInput(modp);
+    const std::map<std::string, std::vector<std::string>> want = {
+        {"i_build", {hk + "25", hc + "45", hk + std::to_string(m.i_mac)}},
+        {"i_process", {hk + "25", hc + "45", hk + std::to_string(m.i_mac), hc + std::to_string(m.r_mac)}},
+        {"r_process", {hk + "25", hc + "45", hk + std::to_string(m.r_mac)}}};
+    for (const auto& [op, hmacs] : want) {
+      const std::string name = "BM_Mikey/" + row + "/" + op;
+      int complete = 0;
+      for (const RatioSpec& s : specs) {
+        if (s.op != name || s.partial) continue;
+        ++complete;
+        std::vector<std::string> got;
+        for (const Term& t : s.terms) {
+          EXPECT_EQ(t.times, 1) << name << " " << t.bench;
+          if (t.bench.find("hmac-sha1") != std::string::npos) got.push_back(t.bench);
+        }
+        EXPECT_EQ(got, hmacs) << name;
+      }
+      EXPECT_EQ(complete, 1) << name;
+    }
+  }
+}
+
 // Seal + open meets the target at exactly 1 µs and misses it above.
 TEST(SecurityReportTables, SealOpenTargetIsOneMicrosecond) {
   Rows rows = AllTableRows(1);
