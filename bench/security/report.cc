@@ -791,7 +791,10 @@ void Tables::MikeyRatios() {
     rest.insert(rest.begin(), cert_rx.begin(), cert_rx.end());
     return rest;
   };
-  Ratio("BM_Mikey/pke/i_build", {{1, P + "encrypt/rsa2048-oaep"}, {1, rs}});
+  // Every I_MESSAGE draws its 16-byte RAND with RAND_bytes; PKE also its
+  // TGK and envelope key (16 bytes each).
+  const Term rand16{1, P + "rand_bytes/16"};
+  Ratio("BM_Mikey/pke/i_build", {{1, P + "encrypt/rsa2048-oaep"}, {1, rs}, {3, P + "rand_bytes/16"}});
   Partial("BM_Mikey/pke/i_process", {{2, rv}, {1, P + "decrypt/rsa2048-oaep"}});
   Ratio("BM_Mikey/pke/i_process", with_cert({{1, P + "decrypt/rsa2048-oaep"}}));
   Ratio("BM_Mikey/pke/i_process", {{1, P + "sequence-i_process/pke"}}, kSeqNote);
@@ -803,7 +806,7 @@ void Tables::MikeyRatios() {
   // (keygen/modp1536) and the peer's value imported by name (import_peer/modp1536).
   const Term dh_z{1, P + "derive-nocheck/modp1536"}, dh_chk{1, P + "legendre/modp1536"};
   const Term imp_dh{1, P + "import_peer/modp1536"}, gen_dh{1, P + "keygen/modp1536"};
-  Ratio("BM_Mikey/dh/i_build", {gen_dh, {1, rs}});
+  Ratio("BM_Mikey/dh/i_build", {gen_dh, {1, rs}, rand16});
   Partial("BM_Mikey/dh/i_process", {{2, rv}, gen_dh, dh_chk, dh_z, {1, rs}});
   // DH-family receivers also turn the peer's public value into a key (import_peer).
   Ratio("BM_Mikey/dh/i_process", with_cert({gen_dh, imp_dh, dh_chk, dh_z, {1, rs}}));
@@ -821,7 +824,7 @@ void Tables::MikeyRatios() {
   // check (derive-quickcheck, which includes the partial check).
   const Term ec_z{1, P + "derive-quickcheck/p256"}, imp_ec{1, P + "import_peer-kept/p256"},
       gen_ec{1, P + "keygen-kept/p256"};
-  Ratio("BM_Mikey/ecdh-ext/i_build", {gen_ec, {1, rs}});
+  Ratio("BM_Mikey/ecdh-ext/i_build", {gen_ec, {1, rs}, rand16});
   Partial("BM_Mikey/ecdh-ext/i_process", {{2, rv}, gen_ec, ec_z, {1, rs}});
   Ratio("BM_Mikey/ecdh-ext/i_process", with_cert({gen_ec, imp_ec, ec_z, {1, rs}}));
   Ratio("BM_Mikey/ecdh-ext/i_process", {{1, P + "sequence-i_process/ecdh-ext"}}, kSeqNote);
@@ -846,7 +849,7 @@ void Tables::MikeyRatios() {
     if (op_s == "i_process") rest.push_back({1, hc + std::to_string(m.r_mac)});
     return rest;
   };
-  Ratio("BM_Mikey/dhhmac/i_build", with_macs("modp1536", {gen_dh}, "i_build"));
+  Ratio("BM_Mikey/dhhmac/i_build", with_macs("modp1536", {gen_dh, rand16}, "i_build"));
   Partial("BM_Mikey/dhhmac/i_process", {gen_dh, dh_chk, dh_z});
   Ratio("BM_Mikey/dhhmac/i_process", with_macs("modp1536", {gen_dh, imp_dh, dh_chk, dh_z}, "i_process"));
   Partial("BM_Mikey/dhhmac/r_process", {dh_chk, dh_z});
@@ -860,14 +863,14 @@ void Tables::MikeyRatios() {
                       hmac = "BM_Mikey/dhhmac-" + std::string(group) + "/";
     const Term z{1, P + "derive-nocheck/" + m}, chk{1, P + "legendre/" + m}, imp{1, P + "import_peer/" + m},
         gen{1, P + "keygen/" + m};
-    Ratio(dh + "i_build", {gen, {1, rs}});
+    Ratio(dh + "i_build", {gen, {1, rs}, rand16});
     Ratio(dh + "i_process", with_cert({gen, imp, chk, z, {1, rs}}));
     Ratio(dh + "i_process", {{1, P + "sequence-i_process/dh-" + group}}, kSeqNote);
     Ratio(dh + "i_process-cached", {{1, rv}, gen, imp, chk, z, {1, rs}});
     Ratio(dh + "r_process", with_cert({imp, chk, z}));
     Ratio(dh + "r_process", {{1, P + "sequence-r_process/dh-" + group}}, kSeqNote);
     Ratio(dh + "r_process-cached", {{1, rv}, imp, chk, z});
-    Ratio(hmac + "i_build", with_macs(m, {gen}, "i_build"));
+    Ratio(hmac + "i_build", with_macs(m, {gen, rand16}, "i_build"));
     Ratio(hmac + "i_process", with_macs(m, {gen, imp, chk, z}, "i_process"));
     Ratio(hmac + "r_process", with_macs(m, {imp, chk, z}, "r_process"));
   }

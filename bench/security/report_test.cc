@@ -778,6 +778,23 @@ TEST(SecurityReportTables, DhhmacListsHoldTheirHmacs) {
   }
 }
 
+// Every MIKEY i_build's list draws what the I_MESSAGE draws with RAND_bytes
+// (counted by interposing RAND_bytes in one exchange): the 16-byte RAND,
+// and in PKE the TGK and the envelope key too (16 bytes each).
+TEST(SecurityReportTables, MikeyIBuildListsDrawTheirRandom) {
+  int lines = 0;
+  for (const RatioSpec& s : RatioSpecs()) {
+    if (s.op.rfind("BM_Mikey/", 0) != 0 || s.op.size() < 8 || s.op.substr(s.op.size() - 8) != "/i_build") continue;
+    ++lines;
+    int rand16 = 0;
+    for (const Term& t : s.terms) {
+      if (t.bench == "BM_Primitive/rand_bytes/16") rand16 += t.times;
+    }
+    EXPECT_EQ(rand16, s.op == "BM_Mikey/pke/i_build" ? 3 : 1) << s.op;
+  }
+  EXPECT_EQ(lines, 8);  // pke, dh, ecdh-ext, dhhmac; dh and dhhmac in OAKLEY 1 and 2
+}
+
 // Seal + open meets the target at exactly 1 µs and misses it above.
 TEST(SecurityReportTables, SealOpenTargetIsOneMicrosecond) {
   Rows rows = AllTableRows(1);
