@@ -410,6 +410,8 @@ MikeyFixture MakeMikey(sec::mikey::Mode mode, DhGroup group = DhGroup::kOakley5)
 
 enum class MikeyOp { kBuildI, kProcessI, kProcessR, kDecodeI, kDecodeR };
 
+std::string MikeyRowName(sec::mikey::Mode mode, DhGroup group);
+
 // cached = true: the receiving side keeps a certificate cache (warmed by
 // one message before timing), so the peer's CERT payload is not re-parsed
 // nor its chain re-validated (validity is re-checked per message).
@@ -425,6 +427,16 @@ void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached, Dh
   sec::mikey::Responder r0(f.cr, &c0);
   Bytes r = *Must(r0.ProcessI(i), "ProcessI");
   if (cached) Must(ini.ProcessR(r), "warm the certificate cache");
+  if (mode == sec::mikey::Mode::kPke || mode == sec::mikey::Mode::kDhSigned ||
+      mode == sec::mikey::Mode::kEcdhSigned) {
+    // The signed ranges (all but the 256-byte RSA-2048 signature) are the
+    // sizes the ratio lists' SHA-256 rows are made for; PKE's R (V) is not signed.
+    const sipim::secreport::MikeySignedBytes m = sipim::secreport::MikeySignedInput(MikeyRowName(mode, group));
+    if (i.size() != m.i_signed + 256 || (mode != sec::mikey::Mode::kPke && r.size() != m.r_signed + 256)) {
+      state.SkipWithError("signed MIKEY messages are not the sizes report.h's MikeySignedInput names");
+      return;
+    }
+  }
   if (mode == sec::mikey::Mode::kDhhmac) {
     // The KEMAC MACs' inputs (all but the 20-byte MAC) are the sizes the
     // ratio lists' HMAC rows are made for.
@@ -2003,24 +2015,35 @@ void PrimSequenceSmimeP256(State& state) {
 // computed here, once: the complete primitive lists do not count it.
 struct MikeyIParts {
   Bytes cert, sig, pke, dh;
+  Bytes signed_range;  // what SIGN signs
   unsigned char digest[32] = {0};
 };
 
-// SHA-256 of a signed MIKEY message's signed range (everything before the
-// SIGN payload's signature field, RFC 3830 §5.2) and that signature.
-bool MikeySignedRange(const Bytes& raw, const sec::mikey::Message& m, unsigned char digest[32], Bytes* sig) {
+// A signed MIKEY message's signed range (everything before the SIGN
+// payload's signature field, RFC 3830 §5.2), its SHA-256 and that signature.
+bool MikeySignedRange(const Bytes& raw, const sec::mikey::Message& m, unsigned char digest[32], Bytes* sig,
+                      Bytes* range) {
   const auto* s = m.payloads.empty() ? nullptr : std::get_if<sec::mikey::SignPayload>(&m.payloads.back());
   unsigned int len = 0;
   if (s == nullptr || m.offsets.back() + 2 > raw.size()) return false;
   *sig = s->signature;
+  range->assign(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(m.offsets.back() + 2));
   return EVP_Digest(raw.data(), m.offsets.back() + 2, digest, &len, EVP_sha256(), nullptr) == 1 && len == 32;
+}
+
+// SHA-256 as the code hashes a signed range (Sha256Of): a kept digest
+// context, the implementation fetched once (as sha256-kept).
+bool KeptSha256(EVP_MD_CTX* ctx, const Bytes& in, unsigned char out[32]) {
+  unsigned int len = 0;
+  return FetchedSha256() && EVP_DigestInit_ex2(ctx, FetchedSha256().get(), nullptr) == 1 &&
+         EVP_DigestUpdate(ctx, in.data(), in.size()) == 1 && EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32;
 }
 
 bool MikeyParts(sec::mikey::Mode mode, const Bytes& i, MikeyIParts* out, DhGroup group = DhGroup::kOakley5) {
   auto m = sec::mikey::Decode(i);
   if (!m.ok()) return false;
   const auto* cert = m->Find<sec::mikey::CertPayload>();
-  if (cert == nullptr || !MikeySignedRange(i, *m, out->digest, &out->sig)) return false;
+  if (cert == nullptr || !MikeySignedRange(i, *m, out->digest, &out->sig, &out->signed_range)) return false;
   out->cert = cert->data;
   if (mode == sec::mikey::Mode::kPke) {
     const auto* pke = m->Find<sec::mikey::PkePayload>();
@@ -2041,9 +2064,11 @@ bool MikeyParts(sec::mikey::Mode mode, const Bytes& i, MikeyIParts* out, DhGroup
 
 // The CERT check of a MIKEY receiver without a certificate cache
 // (VerifySignedByCert): d2i_X509, a fresh RSA/SHA-256 verify context for its
-// key (the code makes one per message), EVP_PKEY_verify, path validation
-// without a purpose.
-bool MikeyCertCheck(const MikeyIParts& in, X509_STORE* trust) {
+// key (the code makes one per message), the signed range's SHA-256 (`md`:
+// a kept context), EVP_PKEY_verify, path validation without a purpose.
+bool MikeyCertCheck(const MikeyIParts& in, X509_STORE* trust, EVP_MD_CTX* md) {
+  unsigned char digest[32];
+  if (!KeptSha256(md, in.signed_range, digest)) return false;
   const unsigned char* q = in.cert.data();
   sec::X509Ptr x(d2i_X509(nullptr, &q, static_cast<long>(in.cert.size())));
   EVP_PKEY* pub = x ? X509_get0_pubkey(x.get()) : nullptr;
@@ -2052,7 +2077,7 @@ bool MikeyCertCheck(const MikeyIParts& in, X509_STORE* trust) {
   return vctx && EVP_PKEY_verify_init(vctx.get()) == 1 &&
          EVP_PKEY_CTX_set_signature_md(vctx.get(), sec::Sha256Md()) == 1 &&
          EVP_PKEY_CTX_set_rsa_padding(vctx.get(), RSA_PKCS1_PADDING) == 1 &&
-         EVP_PKEY_verify(vctx.get(), in.sig.data(), in.sig.size(), in.digest, sizeof in.digest) == 1 && sc &&
+         EVP_PKEY_verify(vctx.get(), in.sig.data(), in.sig.size(), digest, sizeof digest) == 1 && sc &&
          X509_STORE_CTX_init(sc.get(), trust, x.get(), nullptr) == 1 && X509_verify_cert(sc.get()) == 1;
 }
 
@@ -2152,8 +2177,10 @@ bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, st
 // I_MESSAGE; the signed digest is that of a real R_MESSAGE, whose signature
 // the loop's must equal. Per-process state (trust store, P-256 parameters
 // and keygen context, OAKLEY 5's p, the signing context) is made before
-// timing, as in the code. Parsing, KDF, HMAC, AES-CM and the SHA-256 of the
-// signed ranges are not in the complete lists, so not here either.
+// timing, as in the code. The SHA-256 of each signed range (I's before the
+// verify, R's before the signature) is made in the loop with a kept digest
+// context, as Sha256Of does. Parsing, KDF, HMAC and AES-CM are not in the
+// complete lists, so not here either.
 template <class State>
 void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
   using sec::mikey::Mode;
@@ -2163,12 +2190,17 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
   if (!Verified(state, MikeyParts(mode, f.i, &in, group), "sequence: I_MESSAGE parts")) return;
   // The responder's own signature over a real R_MESSAGE (DH family).
   unsigned char r_digest[32] = {0};
-  Bytes r_sig;
+  Bytes r_sig, r_range;
   const bool signs = mode != Mode::kPke;
   if (signs) {
     auto r = sec::mikey::Decode(f.r);
-    if (!Verified(state, r.ok() && MikeySignedRange(f.r, *r, r_digest, &r_sig), "sequence: R_MESSAGE parts")) return;
+    if (!Verified(state, r.ok() && MikeySignedRange(f.r, *r, r_digest, &r_sig, &r_range),
+                  "sequence: R_MESSAGE parts")) {
+      return;
+    }
   }
+  sec::EvpMdCtxPtr md(EVP_MD_CTX_new());
+  if (!Verified(state, md != nullptr, "sequence: digest context")) return;
   EVP_PKEY* me = p.users[1].key.get();
   sec::EvpPkeyCtxPtr sctx(EVP_PKEY_CTX_new_from_pkey(nullptr, me, nullptr));
   if (!sctx || EVP_PKEY_sign_init(sctx.get()) != 1 || EVP_PKEY_CTX_set_signature_md(sctx.get(), sec::Sha256Md()) != 1 ||
@@ -2176,10 +2208,11 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
     state.SkipWithError("sequence: signing context");
     return;
   }
-  unsigned char sig[512];
+  unsigned char sig[512], digest[32];
   auto sign = [&] {
     std::size_t len = sizeof sig;
-    return EVP_PKEY_sign(sctx.get(), sig, &len, r_digest, sizeof r_digest) == 1 && len == r_sig.size();
+    return KeptSha256(md.get(), r_range, digest) && EVP_PKEY_sign(sctx.get(), sig, &len, digest, sizeof digest) == 1 &&
+           len == r_sig.size();
   };
   if (signs && !Verified(state, sign() && std::memcmp(sig, r_sig.data(), r_sig.size()) == 0,
                          "sequence: signature differs from the R_MESSAGE's")) {
@@ -2204,7 +2237,7 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
   const std::size_t want_secret = mode == Mode::kEcdhSigned ? 32 : DhBytes(group);
   std::size_t secret_len = 0;
   for (auto _ : state) {
-    bool ok = MikeyCertCheck(in, p.trust.get());
+    bool ok = MikeyCertCheck(in, p.trust.get(), md.get());
     switch (mode) {
       case Mode::kPke: ok = ok && MikeyPkeDecrypt(me, in.pke); break;
       case Mode::kDhSigned:
@@ -2226,8 +2259,8 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
 
 // The raw OpenSSL calls BM_Mikey/<mode>/r_process (no certificate cache)
 // makes, back to back in one loop iteration: the R_MESSAGE's CERT check
-// (d2i_X509, a fresh verify context, EVP_PKEY_verify, path validation
-// without a purpose), then the responder's value checked, imported and
+// (d2i_X509, a fresh verify context, the signed range's SHA-256,
+// EVP_PKEY_verify, path validation without a purpose), then the responder's value checked, imported and
 // derived with the initiator's key (made before timing, as BuildI made it).
 // Inputs are the parts of a real R_MESSAGE. A sequence because the separate
 // rows check a kept certificate with a kept key context: they leave out
@@ -2260,8 +2293,10 @@ void PrimSequenceMikeyR(State& state, sec::mikey::Mode mode, DhGroup group) {
   }
   const std::size_t want_secret = ec ? 32 : DhBytes(group);
   std::size_t secret_len = 0;
+  sec::EvpMdCtxPtr md(EVP_MD_CTX_new());
+  if (!Verified(state, md != nullptr, "sequence: digest context")) return;
   auto receive = [&] {
-    return MikeyCertCheck(in, p.trust.get()) &&
+    return MikeyCertCheck(in, p.trust.get(), md.get()) &&
            (ec ? MikeyEcdhDerive(own.get(), ec_params, in.dh, &secret_len)
                : MikeyDhDerive(own.get(), in.dh, prime, &secret_len, group)) &&
            secret_len == want_secret;
@@ -2385,6 +2420,15 @@ void RegisterPrimitives() {
     } else {
       Register("BM_Primitive/aes128ctr-update/" + n, BENCH(PrimAesCtrUpdate), s)
           ->Apply(FastTiming);
+    }
+  }
+  // The SHA-256 of the signed MIKEY messages (report.h, MikeySignedInput).
+  for (const char* row : {"pke", "dh", "ecdh-ext", "dh-oakley1", "dh-oakley2"}) {
+    const sipim::secreport::MikeySignedBytes m = sipim::secreport::MikeySignedInput(row);
+    for (std::size_t n : {m.i_signed, m.r_signed}) {
+      if (n != 0) {
+        Register("BM_Primitive/sha256-kept/" + std::to_string(n), BENCH(PrimSha256Kept), n)->Apply(FastTiming);
+      }
     }
   }
   // DHHMAC's HMACs (report.h, DhhmacMacInput): the PRF's two (a key set up

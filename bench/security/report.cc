@@ -794,11 +794,22 @@ void Tables::MikeyRatios() {
   // Every I_MESSAGE draws its 16-byte RAND with RAND_bytes; PKE also its
   // TGK and envelope key (16 bytes each).
   const Term rand16{1, P + "rand_bytes/16"};
-  Ratio("BM_Mikey/pke/i_build", {{1, P + "encrypt/rsa2048-oaep"}, {1, rs}, {3, P + "rand_bytes/16"}});
+  // A signer hashes the message up to the SIGN signature field with SHA-256
+  // (RsaSign: Sha256Of, sha256-kept) before sign/rsa2048, which signs the
+  // digest; a verifier hashes the same range before verify/rsa2048.
+  // MikeySignedInput names the ranges: I's (i_build, i_process) and R's
+  // (i_process, r_process).
+  auto sha_i = [&](const std::string& row) {
+    return Term{1, P + "sha256-kept/" + std::to_string(MikeySignedInput(row).i_signed)};
+  };
+  auto sha_r = [&](const std::string& row) {
+    return Term{1, P + "sha256-kept/" + std::to_string(MikeySignedInput(row).r_signed)};
+  };
+  Ratio("BM_Mikey/pke/i_build", {{1, P + "encrypt/rsa2048-oaep"}, {1, rs}, {3, P + "rand_bytes/16"}, sha_i("pke")});
   Partial("BM_Mikey/pke/i_process", {{2, rv}, {1, P + "decrypt/rsa2048-oaep"}});
-  Ratio("BM_Mikey/pke/i_process", with_cert({{1, P + "decrypt/rsa2048-oaep"}}));
+  Ratio("BM_Mikey/pke/i_process", with_cert({{1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")}));
   Ratio("BM_Mikey/pke/i_process", {{1, P + "sequence-i_process/pke"}}, kSeqNote);
-  Ratio("BM_Mikey/pke/i_process-cached", {{1, rv}, {1, P + "decrypt/rsa2048-oaep"}});
+  Ratio("BM_Mikey/pke/i_process-cached", {{1, rv}, {1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")});
   // OAKLEY 5 (DH, DHHMAC): the peer's value is checked by sipim as
   // 1 < y < p-1 and Legendre symbol (y|p) = 1 (BN_kronecker: legendre/modp1536),
   // then derived without OpenSSL's y^q check (derive-nocheck/modp1536), where
@@ -806,33 +817,34 @@ void Tables::MikeyRatios() {
   // (keygen/modp1536) and the peer's value imported by name (import_peer/modp1536).
   const Term dh_z{1, P + "derive-nocheck/modp1536"}, dh_chk{1, P + "legendre/modp1536"};
   const Term imp_dh{1, P + "import_peer/modp1536"}, gen_dh{1, P + "keygen/modp1536"};
-  Ratio("BM_Mikey/dh/i_build", {gen_dh, {1, rs}, rand16});
+  Ratio("BM_Mikey/dh/i_build", {gen_dh, {1, rs}, rand16, sha_i("dh")});
   Partial("BM_Mikey/dh/i_process", {{2, rv}, gen_dh, dh_chk, dh_z, {1, rs}});
   // DH-family receivers also turn the peer's public value into a key (import_peer).
-  Ratio("BM_Mikey/dh/i_process", with_cert({gen_dh, imp_dh, dh_chk, dh_z, {1, rs}}));
+  Ratio("BM_Mikey/dh/i_process", with_cert({gen_dh, imp_dh, dh_chk, dh_z, {1, rs}, sha_i("dh"), sha_r("dh")}));
   Ratio("BM_Mikey/dh/i_process", {{1, P + "sequence-i_process/dh"}}, kSeqNote);
-  Ratio("BM_Mikey/dh/i_process-cached", {{1, rv}, gen_dh, imp_dh, dh_chk, dh_z, {1, rs}});
+  Ratio("BM_Mikey/dh/i_process-cached", {{1, rv}, gen_dh, imp_dh, dh_chk, dh_z, {1, rs}, sha_i("dh"), sha_r("dh")});
   Partial("BM_Mikey/dh/r_process", {{2, rv}, dh_chk, dh_z});
-  Ratio("BM_Mikey/dh/r_process", with_cert({imp_dh, dh_chk, dh_z}));
+  Ratio("BM_Mikey/dh/r_process", with_cert({imp_dh, dh_chk, dh_z, sha_r("dh")}));
   // The same raw calls back to back on a real R_MESSAGE (sequence-r_process):
   // a new certificate's first-use costs, which the separate rows leave out.
   Ratio("BM_Mikey/dh/r_process", {{1, P + "sequence-r_process/dh"}}, kSeqNote);
-  Ratio("BM_Mikey/dh/r_process-cached", {{1, rv}, imp_dh, dh_chk, dh_z});
+  Ratio("BM_Mikey/dh/r_process-cached", {{1, rv}, imp_dh, dh_chk, dh_z, sha_r("dh")});
   // ECDH-ext: keys generated from a kept P-256 parameter key with a kept
   // keygen context (keygen-kept), peer points imported into a copy of it
   // (import_peer-kept), checked partially and derived without OpenSSL's full
   // check (derive-quickcheck, which includes the partial check).
   const Term ec_z{1, P + "derive-quickcheck/p256"}, imp_ec{1, P + "import_peer-kept/p256"},
       gen_ec{1, P + "keygen-kept/p256"};
-  Ratio("BM_Mikey/ecdh-ext/i_build", {gen_ec, {1, rs}, rand16});
+  Ratio("BM_Mikey/ecdh-ext/i_build", {gen_ec, {1, rs}, rand16, sha_i("ecdh-ext")});
   Partial("BM_Mikey/ecdh-ext/i_process", {{2, rv}, gen_ec, ec_z, {1, rs}});
-  Ratio("BM_Mikey/ecdh-ext/i_process", with_cert({gen_ec, imp_ec, ec_z, {1, rs}}));
+  const Term ec_si = sha_i("ecdh-ext"), ec_sr = sha_r("ecdh-ext");
+  Ratio("BM_Mikey/ecdh-ext/i_process", with_cert({gen_ec, imp_ec, ec_z, {1, rs}, ec_si, ec_sr}));
   Ratio("BM_Mikey/ecdh-ext/i_process", {{1, P + "sequence-i_process/ecdh-ext"}}, kSeqNote);
-  Ratio("BM_Mikey/ecdh-ext/i_process-cached", {{1, rv}, gen_ec, imp_ec, ec_z, {1, rs}});
+  Ratio("BM_Mikey/ecdh-ext/i_process-cached", {{1, rv}, gen_ec, imp_ec, ec_z, {1, rs}, ec_si, ec_sr});
   Partial("BM_Mikey/ecdh-ext/r_process", {{2, rv}, ec_z});
-  Ratio("BM_Mikey/ecdh-ext/r_process", with_cert({imp_ec, ec_z}));
+  Ratio("BM_Mikey/ecdh-ext/r_process", with_cert({imp_ec, ec_z, ec_sr}));
   Ratio("BM_Mikey/ecdh-ext/r_process", {{1, P + "sequence-r_process/ecdh-ext"}}, kSeqNote);
-  Ratio("BM_Mikey/ecdh-ext/r_process-cached", {{1, rv}, imp_ec, ec_z});
+  Ratio("BM_Mikey/ecdh-ext/r_process-cached", {{1, rv}, imp_ec, ec_z, ec_sr});
   // DHHMAC's HMAC-SHA-1 work (DhhmacMacInput): the auth key from the MIKEY
   // PRF on each side (a key set-up and an HMAC over the label, the same key
   // over A_1 || label: hmac-sha1-sha1ctx-keyed + hmac-sha1-sha1ctx), then
@@ -863,13 +875,15 @@ void Tables::MikeyRatios() {
                       hmac = "BM_Mikey/dhhmac-" + std::string(group) + "/";
     const Term z{1, P + "derive-nocheck/" + m}, chk{1, P + "legendre/" + m}, imp{1, P + "import_peer/" + m},
         gen{1, P + "keygen/" + m};
-    Ratio(dh + "i_build", {gen, {1, rs}, rand16});
-    Ratio(dh + "i_process", with_cert({gen, imp, chk, z, {1, rs}}));
+    const std::string row = "dh-" + std::string(group);
+    const Term si = sha_i(row), sr = sha_r(row);
+    Ratio(dh + "i_build", {gen, {1, rs}, rand16, si});
+    Ratio(dh + "i_process", with_cert({gen, imp, chk, z, {1, rs}, si, sr}));
     Ratio(dh + "i_process", {{1, P + "sequence-i_process/dh-" + group}}, kSeqNote);
-    Ratio(dh + "i_process-cached", {{1, rv}, gen, imp, chk, z, {1, rs}});
-    Ratio(dh + "r_process", with_cert({imp, chk, z}));
+    Ratio(dh + "i_process-cached", {{1, rv}, gen, imp, chk, z, {1, rs}, si, sr});
+    Ratio(dh + "r_process", with_cert({imp, chk, z, sr}));
     Ratio(dh + "r_process", {{1, P + "sequence-r_process/dh-" + group}}, kSeqNote);
-    Ratio(dh + "r_process-cached", {{1, rv}, imp, chk, z});
+    Ratio(dh + "r_process-cached", {{1, rv}, imp, chk, z, sr});
     Ratio(hmac + "i_build", with_macs(m, {gen, rand16}, "i_build"));
     Ratio(hmac + "i_process", with_macs(m, {gen, imp, chk, z}, "i_process"));
     Ratio(hmac + "r_process", with_macs(m, {imp, chk, z}, "r_process"));
@@ -964,6 +978,18 @@ std::vector<RatioSpec> RatioSpecs() {
   t.CollectSpecs(&specs);
   t.Build();
   return specs;
+}
+
+MikeySignedBytes MikeySignedInput(std::string_view row) {
+  // I: HDR, T, RAND, CERT (the 2048-bit RSA certificate), IDr, SP, then the
+  // DH value (DH) or PKE's KEMAC and PKE payload, and the SIGN header; R
+  // (DH): HDR, T, CERT, IDi, DHr, DHi, SIGN header.
+  if (row == "pke") return {1287, 0};
+  if (row == "dh") return {1156, 1301};
+  if (row == "ecdh-ext") return {1030, 1049};
+  if (row == "dh-oakley1") return {1060, 1109};
+  if (row == "dh-oakley2") return {1092, 1173};
+  return {0, 0};
 }
 
 DhhmacMacBytes DhhmacMacInput(std::string_view modp) {

@@ -204,6 +204,20 @@ struct RatioSpec {
 std::vector<RatioSpec> RatioSpecs();
 
 
+// The SHA-256 input of a signed MIKEY message (RFC 3830 §5.2: the message
+// up to the SIGN payload's signature field), as bench_security's BM_Mikey
+// fixture makes it (RSA-2048 certificates of its test CA in CERT, the URIs
+// named below), per row name ("pke", "dh", "ecdh-ext", "dh-oakley1",
+// "dh-oakley2"): the signer hashes it before signing the digest, the
+// receiver before verifying. PKE's R (a V message) is not signed: 0.
+// bench_security checks them against the real messages.
+struct MikeySignedBytes {
+  std::size_t i_signed;
+  std::size_t r_signed;
+};
+// Zeros for another row name.
+MikeySignedBytes MikeySignedInput(std::string_view row);
+
 // The HMAC-SHA-1 work of a DHHMAC exchange (RFC 4650 §3 / RFC 3830 §4.1.4),
 // as bench_security's BM_Mikey fixture makes it (PRF func MIKEY-1, 32-byte
 // PSK, URIs sip:user0@home.com / sip:user1@home.com): the auth key comes

@@ -795,6 +795,41 @@ TEST(SecurityReportTables, MikeyIBuildListsDrawTheirRandom) {
   EXPECT_EQ(lines, 8);  // pke, dh, ecdh-ext, dhhmac; dh and dhhmac in OAKLEY 1 and 2
 }
 
+// A signed MIKEY operation's complete lists hash what it signs or verifies
+// (RFC 3830 §5.2: the message up to the signature field) with SHA-256, as
+// sign/rsa2048 and verify/rsa2048 take a digest: I's range in i_build, I's
+// and R's in i_process (PKE: I's only, its V is a MAC), R's in r_process.
+// Counted by interposing EVP_DigestUpdate (calls from sipim's code): one
+// per SIGN made or checked, over exactly these sizes.
+TEST(SecurityReportTables, SignedMikeyListsHashTheirRanges) {
+  const std::string sha = "BM_Primitive/sha256-kept/";
+  int lines = 0;
+  for (const std::string row : {"pke", "dh", "ecdh-ext", "dh-oakley1", "dh-oakley2"}) {
+    const MikeySignedBytes m = MikeySignedInput(row);
+    ASSERT_NE(m.i_signed, 0u) << row;
+    const std::string i = sha + std::to_string(m.i_signed), r = sha + std::to_string(m.r_signed);
+    const std::map<std::string, std::vector<std::string>> want = {
+        {"i_build", {i}},
+        {"i_process", row == "pke" ? std::vector<std::string>{i} : std::vector<std::string>{i, r}},
+        {"i_process-cached", row == "pke" ? std::vector<std::string>{i} : std::vector<std::string>{i, r}},
+        {"r_process", {r}},
+        {"r_process-cached", {r}}};
+    for (const RatioSpec& s : RatioSpecs()) {
+      if (s.partial || !s.note.empty() || s.op.rfind("BM_Mikey/" + row + "/", 0) != 0) continue;
+      const std::string op = s.op.substr(("BM_Mikey/" + row + "/").size());
+      ASSERT_EQ(want.count(op), 1u) << s.op;
+      std::vector<std::string> got;
+      for (const Term& t : s.terms) {
+        if (t.bench.rfind(sha, 0) == 0) got.push_back(t.bench);
+      }
+      EXPECT_EQ(got, want.at(op)) << s.op;
+      ++lines;
+    }
+  }
+  EXPECT_EQ(lines, 3 + 4 * 5);  // pke: i_build, i_process(-cached); the rest all five
+  EXPECT_EQ(MikeySignedInput("dhhmac").i_signed, 0u);
+}
+
 // Seal + open meets the target at exactly 1 µs and misses it above.
 TEST(SecurityReportTables, SealOpenTargetIsOneMicrosecond) {
   Rows rows = AllTableRows(1);
