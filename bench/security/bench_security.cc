@@ -437,6 +437,21 @@ void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached, Dh
       return;
     }
   }
+  if (mode == sec::mikey::Mode::kPsk || mode == sec::mikey::Mode::kPke) {
+    // KEMAC's MAC input and key data, and V's MAC input (R up to the MAC,
+    // then IDi || IDr || T), are the sizes the ratio lists' rows are made for.
+    const sipim::secreport::MikeyKemacBytes m = sipim::secreport::MikeyKemacInput(sec::mikey::ModeName(mode));
+    auto d = sec::mikey::Decode(i);
+    const int ki = d.ok() ? d->IndexOf(sec::mikey::kKemac) : -1;
+    const auto* k =
+        ki < 0 ? nullptr : std::get_if<sec::mikey::KemacPayload>(&d->payloads[static_cast<std::size_t>(ki)]);
+    const std::size_t v_extra = f.ci.initiator_uri.size() + f.ci.responder_uri.size() + 8;
+    if (k == nullptr || d->offsets[static_cast<std::size_t>(ki)] + 4 + k->encr_data.size() + 1 != m.kemac_mac ||
+        k->encr_data.size() != m.key_data || r.size() - 20 + v_extra != m.v_mac) {
+      state.SkipWithError("PSK / PKE messages are not the sizes report.h's MikeyKemacInput names");
+      return;
+    }
+  }
   if (mode == sec::mikey::Mode::kDhhmac) {
     // The KEMAC MACs' inputs (all but the 20-byte MAC) are the sizes the
     // ratio lists' HMAC rows are made for.
@@ -1265,6 +1280,33 @@ Bytes GcmReference(const unsigned char* key, const unsigned char* iv, const unsi
   return out;
 }
 
+// AES-128-CTR under a new key per call, as MIKEY's AES-CM encrypts or
+// decrypts the KEMAC key data (RFC 3830 §4.2.3): a fresh context keyed and
+// given its IV with the cipher fetched once (EVP_EncryptInit_ex), one
+// EVP_EncryptUpdate, no Final.
+template <class State>
+void PrimAesCtrFetched(State& state, std::size_t size) {
+  static const sec::EvpCipherPtr ctr(EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr));
+  unsigned char key[16], iv[16] = {0};
+  RAND_bytes(key, sizeof key);
+  std::vector<unsigned char> in(size, 'm'), out(size + 16);
+  int len = 0;
+  auto pass = [&] {
+    sec::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    return ctr && ctx && EVP_EncryptInit_ex(ctx.get(), ctr.get(), nullptr, key, iv) == 1 &&
+           EVP_EncryptUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(size)) == 1;
+  };
+  {  // the keystream XOR the text, as a fresh EVP_aes_128_ctr() context gives it
+    const bool ok = pass() && Bytes(out.begin(), out.begin() + len) == CtrReference(key, iv, in.data(), size);
+    if (!Verified(state, ok, "aes128ctr-fetched: not AES-CTR")) return;
+  }
+  for (auto _ : state) {
+    if (!pass()) state.SkipWithError("CTR");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes_out"] = static_cast<double>(len);
+}
+
 // AES-128-CTR as sealing runs it for messages over kCmShortMax bytes: the
 // kept context given the message's IV (EVP_CipherInit_ex with the key and
 // cipher left as they are) and one EVP_CipherUpdate; no Final (a stream
@@ -2082,14 +2124,115 @@ bool MikeyCertCheck(const MikeyIParts& in, X509_STORE* trust, EVP_MD_CTX* md) {
 }
 
 // PKE: the envelope key, RSA-OAEP/SHA-256 with a fresh context (as ProcessI).
-bool MikeyPkeDecrypt(EVP_PKEY* key, const Bytes& pke) {
+bool MikeyPkeDecrypt(EVP_PKEY* key, const Bytes& pke, unsigned char env_key[16]) {
   sec::EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new(key, nullptr));
   unsigned char env[512];
   std::size_t len = sizeof env;
-  return dctx && EVP_PKEY_decrypt_init(dctx.get()) == 1 &&
-         EVP_PKEY_CTX_set_rsa_padding(dctx.get(), RSA_PKCS1_OAEP_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_oaep_md(dctx.get(), sec::Sha256Md()) == 1 &&
-         EVP_PKEY_decrypt(dctx.get(), env, &len, pke.data(), pke.size()) == 1 && len == 16;
+  const bool ok = dctx && EVP_PKEY_decrypt_init(dctx.get()) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_padding(dctx.get(), RSA_PKCS1_OAEP_PADDING) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_oaep_md(dctx.get(), sec::Sha256Md()) == 1 &&
+                  EVP_PKEY_decrypt(dctx.get(), env, &len, pke.data(), pke.size()) == 1 && len == 16;
+  if (ok) std::memcpy(env_key, env, 16);
+  return ok;
+}
+
+// HMAC-SHA1 from raw SHA_CTX pad states (RFC 2104; a key of at most one
+// block), as hmac-sha1-sha1ctx-keyed sets them up and hmac-sha1-sha1ctx
+// uses them.
+struct RawHmacSha1 {
+  SHA_CTX inner, outer;
+  bool Key(const unsigned char* key, std::size_t len) {
+    unsigned char ipad[64], opad[64];
+    std::memset(ipad, 0x36, sizeof ipad);
+    std::memset(opad, 0x5c, sizeof opad);
+    for (std::size_t i = 0; i < len && i < sizeof ipad; ++i) {
+      ipad[i] ^= key[i];
+      opad[i] ^= key[i];
+    }
+    return len <= sizeof ipad && SHA1_Init(&inner) == 1 && SHA1_Update(&inner, ipad, sizeof ipad) == 1 &&
+           SHA1_Init(&outer) == 1 && SHA1_Update(&outer, opad, sizeof opad) == 1;
+  }
+  bool Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+           unsigned char out[SHA_DIGEST_LENGTH]) const {
+    unsigned char ih[SHA_DIGEST_LENGTH];
+    SHA_CTX w = inner;
+    bool ok = SHA1_Update(&w, a, na) == 1 && (nb == 0 || SHA1_Update(&w, b, nb) == 1) && SHA1_Final(ih, &w) == 1;
+    w = outer;
+    return ok && SHA1_Update(&w, ih, sizeof ih) == 1 && SHA1_Final(out, &w) == 1;
+  }
+};
+
+// PKE's symmetric receive on a real exchange (ProcessI after the envelope
+// key): the three message keys by the MIKEY PRF under the envelope key
+// (RFC 3830 §4.1.2: one 256-bit chunk, one HMAC block each: HMAC over the
+// label, then over A_1 || label), the KEMAC MAC checked under the auth key,
+// the key data decrypted by AES-128-CTR (a fresh context, the cipher
+// fetched once), and the V MAC made under the auth key. The labels, the
+// AES-CM IV (the salt XOR CSB ID || T: sipim's work) and the MAC inputs
+// are taken from the real messages before timing.
+struct MikeyPkeSym {
+  Bytes labels[3];  // encr (16 bytes out), auth (20), salt (14)
+  Bytes kemac_in, kemac_mac, encr_data, v_in, v_extra, v_mac;
+  unsigned char iv[16] = {0};
+  unsigned char keys[3][SHA_DIGEST_LENGTH] = {};  // the PRF's output blocks, kept for the check
+};
+
+bool MikeyPkeSymmetric(const unsigned char env[16], MikeyPkeSym* s) {
+  static const sec::EvpCipherPtr ctr(EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr));
+  RawHmacSha1 prf, auth;
+  unsigned char a1[SHA_DIGEST_LENGTH], mac[SHA_DIGEST_LENGTH];
+  if (!prf.Key(env, 16)) return false;
+  for (int j = 0; j < 3; ++j) {
+    const Bytes& l = s->labels[j];
+    if (!prf.Mac(l.data(), l.size(), nullptr, 0, a1) || !prf.Mac(a1, sizeof a1, l.data(), l.size(), s->keys[j])) {
+      return false;
+    }
+  }
+  if (!auth.Key(s->keys[1], 20) || !auth.Mac(s->kemac_in.data(), s->kemac_in.size(), nullptr, 0, mac) ||
+      CRYPTO_memcmp(mac, s->kemac_mac.data(), sizeof mac) != 0) {
+    return false;
+  }
+  sec::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  unsigned char plain[256];
+  int len = 0;
+  if (!ctr || !ctx || s->encr_data.size() > sizeof plain ||
+      EVP_EncryptInit_ex(ctx.get(), ctr.get(), nullptr, s->keys[0], s->iv) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), plain, &len, s->encr_data.data(), static_cast<int>(s->encr_data.size())) != 1) {
+    return false;
+  }
+  return auth.Mac(s->v_in.data(), s->v_in.size(), s->v_extra.data(), s->v_extra.size(), mac) &&
+         CRYPTO_memcmp(mac, s->v_mac.data(), sizeof mac) == 0;
+}
+
+// MikeyPkeSym's inputs from a real PKE exchange, checked: the PRF's keys
+// equal sipim's DeriveMessageKeys, and both MACs verify.
+bool MikeyPkeSymInputs(const MikeyFixture& f, const unsigned char env[16], MikeyPkeSym* s) {
+  auto d = sec::mikey::Decode(f.i);
+  if (!d.ok()) return false;
+  const auto* rp = d->Find<sec::mikey::RandPayload>();
+  const auto* t = d->Find<sec::mikey::TPayload>();
+  const int ki = d->IndexOf(sec::mikey::kKemac);
+  if (rp == nullptr || t == nullptr || ki < 0) return false;
+  const auto& k = std::get<sec::mikey::KemacPayload>(d->payloads[static_cast<std::size_t>(ki)]);
+  const std::uint32_t csb = d->hdr.csb_id;
+  const std::uint32_t consts[3] = {sec::kdf_const::kMsgEncr, sec::kdf_const::kMsgAuth, sec::kdf_const::kMsgSalt};
+  for (int j = 0; j < 3; ++j) s->labels[j] = sec::KdfLabel(consts[j], 0xFF, csb, rp->rand);
+  const std::size_t mac_off = d->offsets[static_cast<std::size_t>(ki)] + 4 + k.encr_data.size() + 1;
+  s->kemac_in.assign(f.i.begin(), f.i.begin() + static_cast<std::ptrdiff_t>(mac_off));
+  s->kemac_mac = k.mac;
+  s->encr_data = k.encr_data;
+  if (f.r.size() < 20) return false;
+  s->v_in.assign(f.r.begin(), f.r.end() - 20);
+  s->v_mac.assign(f.r.end() - 20, f.r.end());
+  s->v_extra = sec::ToBytes(f.ci.initiator_uri + f.ci.responder_uri);
+  for (int b = 56; b >= 0; b -= 8) s->v_extra.push_back(static_cast<unsigned char>(t->value >> b));
+  auto mk = sec::DeriveMessageKeys(d->hdr.prf, Bytes(env, env + 16), csb, rp->rand);
+  if (!mk.ok()) return false;
+  std::memcpy(s->iv, mk->salt.data(), 14);
+  for (int b = 0; b < 4; ++b) s->iv[2 + b] ^= static_cast<unsigned char>(csb >> (24 - 8 * b));
+  for (int b = 0; b < 8; ++b) s->iv[6 + b] ^= static_cast<unsigned char>(t->value >> (56 - 8 * b));
+  return MikeyPkeSymmetric(env, s) && Bytes(s->keys[0], s->keys[0] + 16) == mk->encr_key &&
+         Bytes(s->keys[1], s->keys[1] + 20) == mk->auth_key && Bytes(s->keys[2], s->keys[2] + 14) == mk->salt;
 }
 
 // DH, the R_MESSAGE side (the initiator's key `own` exists already): the
@@ -2171,7 +2314,7 @@ bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, st
 // The raw OpenSSL calls BM_Mikey/<mode>/i_process (no certificate cache)
 // makes, in the code's order, back to back in one loop iteration: the CERT
 // check (d2i_X509, verify, chain), then for PKE the envelope key's
-// decryption, for DH / ECDH-ext key generation, the peer value's import and
+// decryption and the symmetric work, for DH / ECDH-ext key generation, the peer value's import and
 // check, the derivation, and the R_MESSAGE's RSA signature with the
 // identity's kept signing context. Inputs are the parts of a real
 // I_MESSAGE; the signed digest is that of a real R_MESSAGE, whose signature
@@ -2179,8 +2322,9 @@ bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, st
 // and keygen context, OAKLEY 5's p, the signing context) is made before
 // timing, as in the code. The SHA-256 of each signed range (I's before the
 // verify, R's before the signature) is made in the loop with a kept digest
-// context, as Sha256Of does. Parsing, KDF, HMAC and AES-CM are not in the
-// complete lists, so not here either.
+// context, as Sha256Of does. PKE then makes its symmetric calls
+// (MikeyPkeSymmetric: PRF, KEMAC MAC, AES-CTR, V MAC) as its complete list
+// has them. Parsing is in no list, so not here either.
 template <class State>
 void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
   using sec::mikey::Mode;
@@ -2234,12 +2378,19 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
     state.SkipWithError("sequence: P-256 keygen context");
     return;
   }
+  // PKE: the symmetric work's inputs from the real exchange (checked).
+  unsigned char env[16] = {0};
+  MikeyPkeSym sym;
+  if (mode == Mode::kPke && !Verified(state, MikeyPkeDecrypt(me, in.pke, env) && MikeyPkeSymInputs(f, env, &sym),
+                                      "sequence: PKE keys and MACs")) {
+    return;
+  }
   const std::size_t want_secret = mode == Mode::kEcdhSigned ? 32 : DhBytes(group);
   std::size_t secret_len = 0;
   for (auto _ : state) {
     bool ok = MikeyCertCheck(in, p.trust.get(), md.get());
     switch (mode) {
-      case Mode::kPke: ok = ok && MikeyPkeDecrypt(me, in.pke); break;
+      case Mode::kPke: ok = ok && MikeyPkeDecrypt(me, in.pke, env) && MikeyPkeSymmetric(env, &sym); break;
       case Mode::kDhSigned:
         ok = ok && MikeyDhAgree(in.dh, prime, &secret_len, group) && secret_len == want_secret;
         break;
@@ -2431,6 +2582,25 @@ void RegisterPrimitives() {
       }
     }
   }
+  // PSK's and PKE's symmetric work (report.h, MikeyKemacInput): the PRF's
+  // label HMACs under a kept key, the KEMAC MACs under a new key, the V MAC
+  // under a new key (r_process) or the kept one (i_process), AES-CM.
+  Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(sipim::secreport::kMikeyPrfLabelBytes),
+           BENCH(PrimHmacSha1Ctx), sipim::secreport::kMikeyPrfLabelBytes)
+      ->Apply(FastTiming);
+  for (const char* row : {"psk", "pke"}) {
+    const sipim::secreport::MikeyKemacBytes m = sipim::secreport::MikeyKemacInput(row);
+    Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(m.kemac_mac), BENCH(PrimHmacSha1Keyed),
+             m.kemac_mac)
+        ->Apply(FastTiming);
+    Register("BM_Primitive/aes128ctr-fetched/" + std::to_string(m.key_data), BENCH(PrimAesCtrFetched), m.key_data)
+        ->Apply(FastTiming);
+  }
+  const std::size_t v_mac = sipim::secreport::MikeyKemacInput("psk").v_mac;
+  Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(v_mac), BENCH(PrimHmacSha1Keyed), v_mac)
+      ->Apply(FastTiming);
+  Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(v_mac), BENCH(PrimHmacSha1Ctx), v_mac)
+      ->Apply(FastTiming);
   // DHHMAC's HMACs (report.h, DhhmacMacInput): the PRF's two (a key set up
   // for the first), and the KEMAC MACs over I and R in each group.
   Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(sipim::secreport::kMikeyPrfLabelBytes),

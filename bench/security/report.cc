@@ -805,11 +805,35 @@ void Tables::MikeyRatios() {
   auto sha_r = [&](const std::string& row) {
     return Term{1, P + "sha256-kept/" + std::to_string(MikeySignedInput(row).r_signed)};
   };
-  Ratio("BM_Mikey/pke/i_build", {{1, P + "encrypt/rsa2048-oaep"}, {1, rs}, {3, P + "rand_bytes/16"}, sha_i("pke")});
+  // PSK and PKE (MikeyKemacInput): the message keys (encr, auth, salt) from
+  // three PRF runs under one key (PSK or envelope key: set up once, then six
+  // HMACs, over each label and over A_1 || label), the key data's AES-CM
+  // (aes128ctr-fetched), the KEMAC MAC under the auth key (a new key), and
+  // in i_process the V MAC under the same auth key. Counted by interposing
+  // SHA1_Init / SHA1_Final and EVP_EncryptInit_ex / EVP_EncryptUpdate in one
+  // exchange (the code sets the PRF key up once per PRF run, three times).
+  auto kemac_terms = [&](const std::string& row, bool receive) {
+    const MikeyKemacBytes m = MikeyKemacInput(row);
+    std::vector<Term> t = {{1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(kMikeyPrfLabelBytes)},
+                           {2, P + "hmac-sha1-sha1ctx/" + std::to_string(kMikeyPrfLabelBytes)},
+                           {3, P + "hmac-sha1-sha1ctx/" + std::to_string(kMikeyPrfSecondBytes)},
+                           {1, P + "aes128ctr-fetched/" + std::to_string(m.key_data)},
+                           {1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(m.kemac_mac)}};
+    if (receive) t.push_back({1, P + "hmac-sha1-sha1ctx/" + std::to_string(m.v_mac)});
+    return t;
+  };
+  auto plus = [](std::vector<Term> a, const std::vector<Term>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  Ratio("BM_Mikey/pke/i_build", plus({{1, P + "encrypt/rsa2048-oaep"}, {1, rs}, {3, P + "rand_bytes/16"}, sha_i("pke")},
+                                     kemac_terms("pke", false)));
   Partial("BM_Mikey/pke/i_process", {{2, rv}, {1, P + "decrypt/rsa2048-oaep"}});
-  Ratio("BM_Mikey/pke/i_process", with_cert({{1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")}));
+  Ratio("BM_Mikey/pke/i_process",
+        with_cert(plus({{1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")}, kemac_terms("pke", true))));
   Ratio("BM_Mikey/pke/i_process", {{1, P + "sequence-i_process/pke"}}, kSeqNote);
-  Ratio("BM_Mikey/pke/i_process-cached", {{1, rv}, {1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")});
+  Ratio("BM_Mikey/pke/i_process-cached",
+        plus({{1, rv}, {1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")}, kemac_terms("pke", true)));
   // OAKLEY 5 (DH, DHHMAC): the peer's value is checked by sipim as
   // 1 < y < p-1 and Legendre symbol (y|p) = 1 (BN_kronecker: legendre/modp1536),
   // then derived without OpenSSL's y^q check (derive-nocheck/modp1536), where
@@ -978,6 +1002,14 @@ std::vector<RatioSpec> RatioSpecs() {
   t.CollectSpecs(&specs);
   t.Build();
   return specs;
+}
+
+MikeyKemacBytes MikeyKemacInput(std::string_view row) {
+  // V: R up to the MAC (HDR, T, IDr, V header: 53 bytes) and the 44 bytes
+  // of IDi || IDr || T. PKE's key data also carries IDi.
+  if (row == "psk") return {148, 20, 97};
+  if (row == "pke") return {1006, 42, 97};
+  return {0, 0, 0};
 }
 
 MikeySignedBytes MikeySignedInput(std::string_view row) {

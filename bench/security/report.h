@@ -218,6 +218,22 @@ struct MikeySignedBytes {
 // Zeros for another row name.
 MikeySignedBytes MikeySignedInput(std::string_view row);
 
+// The symmetric work of PSK and PKE (RFC 3830 §4.1.4, §4.2.3, §5.2), as
+// bench_security's BM_Mikey fixture makes it: the message keys come from
+// three PRF runs under the PSK or envelope key (encr 16, auth 20, salt 14
+// bytes out: each one HMAC over the label and one over A_1 || label, all
+// under one key); the key data (the TGK, PKE also IDi) is AES-CM
+// encrypted; the KEMAC MAC covers I up to its MAC field; the V MAC covers R
+// up to its MAC field, then IDi || IDr || T. Per row name ("psk", "pke");
+// bench_security checks them against the real messages.
+struct MikeyKemacBytes {
+  std::size_t kemac_mac;  // I up to the KEMAC MAC
+  std::size_t key_data;   // the AES-CM encrypted key data
+  std::size_t v_mac;      // V's MAC input
+};
+// Zeros for another row name.
+MikeyKemacBytes MikeyKemacInput(std::string_view row);
+
 // The HMAC-SHA-1 work of a DHHMAC exchange (RFC 4650 §3 / RFC 3830 §4.1.4),
 // as bench_security's BM_Mikey fixture makes it (PRF func MIKEY-1, 32-byte
 // PSK, URIs sip:user0@home.com / sip:user1@home.com): the auth key comes
