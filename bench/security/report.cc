@@ -826,6 +826,17 @@ void Tables::MikeyRatios() {
     a.insert(a.end(), b.begin(), b.end());
     return a;
   };
+  // PSK: the I_MESSAGE draws RAND and the TGK; the rest as PKE's
+  // symmetric work. The V check (psk and pke r_process): the auth key by one
+  // PRF run (two HMACs under a new key), then the V MAC under it.
+  const MikeyKemacBytes v = MikeyKemacInput("psk");
+  const std::vector<Term> v_check = {{1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(kMikeyPrfLabelBytes)},
+                                     {1, P + "hmac-sha1-sha1ctx/" + std::to_string(kMikeyPrfSecondBytes)},
+                                     {1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(v.v_mac)}};
+  Ratio("BM_Mikey/psk/i_build", plus({{2, P + "rand_bytes/16"}}, kemac_terms("psk", false)));
+  Ratio("BM_Mikey/psk/i_process", kemac_terms("psk", true));
+  Ratio("BM_Mikey/psk/r_process", v_check);
+  Ratio("BM_Mikey/pke/r_process", v_check);
   Ratio("BM_Mikey/pke/i_build", plus({{1, P + "encrypt/rsa2048-oaep"}, {1, rs}, {3, P + "rand_bytes/16"}, sha_i("pke")},
                                      kemac_terms("pke", false)));
   Partial("BM_Mikey/pke/i_process", {{2, rv}, {1, P + "decrypt/rsa2048-oaep"}});
