@@ -410,6 +410,8 @@ MikeyFixture MakeMikey(sec::mikey::Mode mode, DhGroup group = DhGroup::kOakley5)
 
 enum class MikeyOp { kBuildI, kProcessI, kProcessR, kDecodeI, kDecodeR };
 
+std::string MikeyRowName(sec::mikey::Mode mode, DhGroup group);
+
 // cached = true: the receiving side keeps a certificate cache (warmed by
 // one message before timing), so the peer's CERT payload is not re-parsed
 // nor its chain re-validated (validity is re-checked per message).
@@ -425,6 +427,41 @@ void MikeyBench(State& state, sec::mikey::Mode mode, MikeyOp op, bool cached, Dh
   sec::mikey::Responder r0(f.cr, &c0);
   Bytes r = *Must(r0.ProcessI(i), "ProcessI");
   if (cached) Must(ini.ProcessR(r), "warm the certificate cache");
+  if (mode == sec::mikey::Mode::kPke || mode == sec::mikey::Mode::kDhSigned ||
+      mode == sec::mikey::Mode::kEcdhSigned) {
+    // The signed ranges (all but the 256-byte RSA-2048 signature) are the
+    // sizes the ratio lists' SHA-256 rows are made for; PKE's R (V) is not signed.
+    const sipim::secreport::MikeySignedBytes m = sipim::secreport::MikeySignedInput(MikeyRowName(mode, group));
+    if (i.size() != m.i_signed + 256 || (mode != sec::mikey::Mode::kPke && r.size() != m.r_signed + 256)) {
+      state.SkipWithError("signed MIKEY messages are not the sizes report.h's MikeySignedInput names");
+      return;
+    }
+  }
+  if (mode == sec::mikey::Mode::kPsk || mode == sec::mikey::Mode::kPke) {
+    // KEMAC's MAC input and key data, and V's MAC input (R up to the MAC,
+    // then IDi || IDr || T), are the sizes the ratio lists' rows are made for.
+    const sipim::secreport::MikeyKemacBytes m = sipim::secreport::MikeyKemacInput(sec::mikey::ModeName(mode));
+    auto d = sec::mikey::Decode(i);
+    const int ki = d.ok() ? d->IndexOf(sec::mikey::kKemac) : -1;
+    const auto* k =
+        ki < 0 ? nullptr : std::get_if<sec::mikey::KemacPayload>(&d->payloads[static_cast<std::size_t>(ki)]);
+    const std::size_t v_extra = f.ci.initiator_uri.size() + f.ci.responder_uri.size() + 8;
+    if (k == nullptr || d->offsets[static_cast<std::size_t>(ki)] + 4 + k->encr_data.size() + 1 != m.kemac_mac ||
+        k->encr_data.size() != m.key_data || r.size() - 20 + v_extra != m.v_mac) {
+      state.SkipWithError("PSK / PKE messages are not the sizes report.h's MikeyKemacInput names");
+      return;
+    }
+  }
+  if (mode == sec::mikey::Mode::kDhhmac) {
+    // The KEMAC MACs' inputs (all but the 20-byte MAC) are the sizes the
+    // ratio lists' HMAC rows are made for.
+    const char* modp = group == DhGroup::kOakley1 ? "modp768" : group == DhGroup::kOakley2 ? "modp1024" : "modp1536";
+    const sipim::secreport::DhhmacMacBytes m = sipim::secreport::DhhmacMacInput(modp);
+    if (i.size() != m.i_mac + 20 || r.size() != m.r_mac + 20) {
+      state.SkipWithError("DHHMAC messages are not the sizes report.h's DhhmacMacInput names");
+      return;
+    }
+  }
   std::size_t out = 0;
   for (auto _ : state) {
     switch (op) {
@@ -1243,6 +1280,33 @@ Bytes GcmReference(const unsigned char* key, const unsigned char* iv, const unsi
   return out;
 }
 
+// AES-128-CTR under a new key per call, as MIKEY's AES-CM encrypts or
+// decrypts the KEMAC key data (RFC 3830 §4.2.3): a fresh context keyed and
+// given its IV with the cipher fetched once (EVP_EncryptInit_ex), one
+// EVP_EncryptUpdate, no Final.
+template <class State>
+void PrimAesCtrFetched(State& state, std::size_t size) {
+  static const sec::EvpCipherPtr ctr(EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr));
+  unsigned char key[16], iv[16] = {0};
+  RAND_bytes(key, sizeof key);
+  std::vector<unsigned char> in(size, 'm'), out(size + 16);
+  int len = 0;
+  auto pass = [&] {
+    sec::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    return ctr && ctx && EVP_EncryptInit_ex(ctx.get(), ctr.get(), nullptr, key, iv) == 1 &&
+           EVP_EncryptUpdate(ctx.get(), out.data(), &len, in.data(), static_cast<int>(size)) == 1;
+  };
+  {  // the keystream XOR the text, as a fresh EVP_aes_128_ctr() context gives it
+    const bool ok = pass() && Bytes(out.begin(), out.begin() + len) == CtrReference(key, iv, in.data(), size);
+    if (!Verified(state, ok, "aes128ctr-fetched: not AES-CTR")) return;
+  }
+  for (auto _ : state) {
+    if (!pass()) state.SkipWithError("CTR");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes_out"] = static_cast<double>(len);
+}
+
 // AES-128-CTR as sealing runs it for messages over kCmShortMax bytes: the
 // kept context given the message's IV (EVP_CipherInit_ex with the key and
 // cipher left as they are) and one EVP_CipherUpdate; no Final (a stream
@@ -1378,6 +1442,44 @@ template <class State>
 void PrimHmacSha256Ctx(State& state, std::size_t size) {
   PrimHmacShaCtx<SHA256_CTX, SHA256_Init, SHA256_Update, SHA256_Final, SHA256_DIGEST_LENGTH>(
       state, size, EVP_sha256(), "hmac-sha256-sha256ctx");
+}
+
+// HMAC-SHA1 under a key set up per call, from OpenSSL's low-level SHA_CTX
+// (RFC 2104 with a key of at most one block: key XOR ipad and key XOR opad
+// each absorbed into a fresh SHA_CTX, then the inner hash of the input and
+// the outer hash of that). A MIKEY PRF or MAC under a key first used there
+// costs this (hmac-sha1-sha1ctx then times a second MAC under the same
+// key). The key is 20 bytes; any key up to 64 bytes (the PRF's 32-byte PSK
+// chunk too) is the same work: it is zero-padded to the block.
+template <class State>
+void PrimHmacSha1Keyed(State& state, std::size_t size) {
+  const unsigned char key[20] = {1, 2, 3};
+  unsigned char ipad[64], opad[64], inner[SHA_DIGEST_LENGTH], out[SHA_DIGEST_LENGTH];
+  std::vector<unsigned char> in(size, 'm');
+  auto mac = [&] {
+    std::memset(ipad, 0x36, sizeof ipad);
+    std::memset(opad, 0x5c, sizeof opad);
+    for (std::size_t i = 0; i < sizeof key; ++i) {
+      ipad[i] ^= key[i];
+      opad[i] ^= key[i];
+    }
+    SHA_CTX c;
+    return SHA1_Init(&c) == 1 && SHA1_Update(&c, ipad, sizeof ipad) == 1 && SHA1_Update(&c, in.data(), size) == 1 &&
+           SHA1_Final(inner, &c) == 1 && SHA1_Init(&c) == 1 && SHA1_Update(&c, opad, sizeof opad) == 1 &&
+           SHA1_Update(&c, inner, sizeof inner) == 1 && SHA1_Final(out, &c) == 1;
+  };
+  {  // the MAC as OpenSSL's one-shot HMAC() computes it
+    unsigned char ref[EVP_MAX_MD_SIZE];
+    unsigned int ref_len = 0;
+    const bool ok = mac() && HMAC(EVP_sha1(), key, sizeof key, in.data(), size, ref, &ref_len) != nullptr &&
+                    ref_len == sizeof out && std::memcmp(out, ref, sizeof out) == 0;
+    if (!Verified(state, ok, "hmac-sha1-sha1ctx-keyed: not HMAC")) return;
+  }
+  for (auto _ : state) {
+    if (!mac()) state.SkipWithError("hmac-sha1-sha1ctx-keyed");
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["bytes_out"] = static_cast<double>(SHA_DIGEST_LENGTH);
 }
 
 // AES-CM's two raw calls back to back in one loop, as a seal or open of a
@@ -1955,24 +2057,35 @@ void PrimSequenceSmimeP256(State& state) {
 // computed here, once: the complete primitive lists do not count it.
 struct MikeyIParts {
   Bytes cert, sig, pke, dh;
+  Bytes signed_range;  // what SIGN signs
   unsigned char digest[32] = {0};
 };
 
-// SHA-256 of a signed MIKEY message's signed range (everything before the
-// SIGN payload's signature field, RFC 3830 §5.2) and that signature.
-bool MikeySignedRange(const Bytes& raw, const sec::mikey::Message& m, unsigned char digest[32], Bytes* sig) {
+// A signed MIKEY message's signed range (everything before the SIGN
+// payload's signature field, RFC 3830 §5.2), its SHA-256 and that signature.
+bool MikeySignedRange(const Bytes& raw, const sec::mikey::Message& m, unsigned char digest[32], Bytes* sig,
+                      Bytes* range) {
   const auto* s = m.payloads.empty() ? nullptr : std::get_if<sec::mikey::SignPayload>(&m.payloads.back());
   unsigned int len = 0;
   if (s == nullptr || m.offsets.back() + 2 > raw.size()) return false;
   *sig = s->signature;
+  range->assign(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(m.offsets.back() + 2));
   return EVP_Digest(raw.data(), m.offsets.back() + 2, digest, &len, EVP_sha256(), nullptr) == 1 && len == 32;
+}
+
+// SHA-256 as the code hashes a signed range (Sha256Of): a kept digest
+// context, the implementation fetched once (as sha256-kept).
+bool KeptSha256(EVP_MD_CTX* ctx, const Bytes& in, unsigned char out[32]) {
+  unsigned int len = 0;
+  return FetchedSha256() && EVP_DigestInit_ex2(ctx, FetchedSha256().get(), nullptr) == 1 &&
+         EVP_DigestUpdate(ctx, in.data(), in.size()) == 1 && EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32;
 }
 
 bool MikeyParts(sec::mikey::Mode mode, const Bytes& i, MikeyIParts* out, DhGroup group = DhGroup::kOakley5) {
   auto m = sec::mikey::Decode(i);
   if (!m.ok()) return false;
   const auto* cert = m->Find<sec::mikey::CertPayload>();
-  if (cert == nullptr || !MikeySignedRange(i, *m, out->digest, &out->sig)) return false;
+  if (cert == nullptr || !MikeySignedRange(i, *m, out->digest, &out->sig, &out->signed_range)) return false;
   out->cert = cert->data;
   if (mode == sec::mikey::Mode::kPke) {
     const auto* pke = m->Find<sec::mikey::PkePayload>();
@@ -1993,9 +2106,11 @@ bool MikeyParts(sec::mikey::Mode mode, const Bytes& i, MikeyIParts* out, DhGroup
 
 // The CERT check of a MIKEY receiver without a certificate cache
 // (VerifySignedByCert): d2i_X509, a fresh RSA/SHA-256 verify context for its
-// key (the code makes one per message), EVP_PKEY_verify, path validation
-// without a purpose.
-bool MikeyCertCheck(const MikeyIParts& in, X509_STORE* trust) {
+// key (the code makes one per message), the signed range's SHA-256 (`md`:
+// a kept context), EVP_PKEY_verify, path validation without a purpose.
+bool MikeyCertCheck(const MikeyIParts& in, X509_STORE* trust, EVP_MD_CTX* md) {
+  unsigned char digest[32];
+  if (!KeptSha256(md, in.signed_range, digest)) return false;
   const unsigned char* q = in.cert.data();
   sec::X509Ptr x(d2i_X509(nullptr, &q, static_cast<long>(in.cert.size())));
   EVP_PKEY* pub = x ? X509_get0_pubkey(x.get()) : nullptr;
@@ -2004,19 +2119,120 @@ bool MikeyCertCheck(const MikeyIParts& in, X509_STORE* trust) {
   return vctx && EVP_PKEY_verify_init(vctx.get()) == 1 &&
          EVP_PKEY_CTX_set_signature_md(vctx.get(), sec::Sha256Md()) == 1 &&
          EVP_PKEY_CTX_set_rsa_padding(vctx.get(), RSA_PKCS1_PADDING) == 1 &&
-         EVP_PKEY_verify(vctx.get(), in.sig.data(), in.sig.size(), in.digest, sizeof in.digest) == 1 && sc &&
+         EVP_PKEY_verify(vctx.get(), in.sig.data(), in.sig.size(), digest, sizeof digest) == 1 && sc &&
          X509_STORE_CTX_init(sc.get(), trust, x.get(), nullptr) == 1 && X509_verify_cert(sc.get()) == 1;
 }
 
 // PKE: the envelope key, RSA-OAEP/SHA-256 with a fresh context (as ProcessI).
-bool MikeyPkeDecrypt(EVP_PKEY* key, const Bytes& pke) {
+bool MikeyPkeDecrypt(EVP_PKEY* key, const Bytes& pke, unsigned char env_key[16]) {
   sec::EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new(key, nullptr));
   unsigned char env[512];
   std::size_t len = sizeof env;
-  return dctx && EVP_PKEY_decrypt_init(dctx.get()) == 1 &&
-         EVP_PKEY_CTX_set_rsa_padding(dctx.get(), RSA_PKCS1_OAEP_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_oaep_md(dctx.get(), sec::Sha256Md()) == 1 &&
-         EVP_PKEY_decrypt(dctx.get(), env, &len, pke.data(), pke.size()) == 1 && len == 16;
+  const bool ok = dctx && EVP_PKEY_decrypt_init(dctx.get()) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_padding(dctx.get(), RSA_PKCS1_OAEP_PADDING) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_oaep_md(dctx.get(), sec::Sha256Md()) == 1 &&
+                  EVP_PKEY_decrypt(dctx.get(), env, &len, pke.data(), pke.size()) == 1 && len == 16;
+  if (ok) std::memcpy(env_key, env, 16);
+  return ok;
+}
+
+// HMAC-SHA1 from raw SHA_CTX pad states (RFC 2104; a key of at most one
+// block), as hmac-sha1-sha1ctx-keyed sets them up and hmac-sha1-sha1ctx
+// uses them.
+struct RawHmacSha1 {
+  SHA_CTX inner, outer;
+  bool Key(const unsigned char* key, std::size_t len) {
+    unsigned char ipad[64], opad[64];
+    std::memset(ipad, 0x36, sizeof ipad);
+    std::memset(opad, 0x5c, sizeof opad);
+    for (std::size_t i = 0; i < len && i < sizeof ipad; ++i) {
+      ipad[i] ^= key[i];
+      opad[i] ^= key[i];
+    }
+    return len <= sizeof ipad && SHA1_Init(&inner) == 1 && SHA1_Update(&inner, ipad, sizeof ipad) == 1 &&
+           SHA1_Init(&outer) == 1 && SHA1_Update(&outer, opad, sizeof opad) == 1;
+  }
+  bool Mac(const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb,
+           unsigned char out[SHA_DIGEST_LENGTH]) const {
+    unsigned char ih[SHA_DIGEST_LENGTH];
+    SHA_CTX w = inner;
+    bool ok = SHA1_Update(&w, a, na) == 1 && (nb == 0 || SHA1_Update(&w, b, nb) == 1) && SHA1_Final(ih, &w) == 1;
+    w = outer;
+    return ok && SHA1_Update(&w, ih, sizeof ih) == 1 && SHA1_Final(out, &w) == 1;
+  }
+};
+
+// PKE's symmetric receive on a real exchange (ProcessI after the envelope
+// key): the three message keys by the MIKEY PRF under the envelope key
+// (RFC 3830 §4.1.2: one 256-bit chunk, one HMAC block each: HMAC over the
+// label, then over A_1 || label), the KEMAC MAC checked under the auth key,
+// the key data decrypted by AES-128-CTR (a fresh context, the cipher
+// fetched once), and the V MAC made under the auth key. The labels, the
+// AES-CM IV (the salt XOR CSB ID || T: sipim's work) and the MAC inputs
+// are taken from the real messages before timing.
+struct MikeyPkeSym {
+  Bytes labels[3];  // encr (16 bytes out), auth (20), salt (14)
+  Bytes kemac_in, kemac_mac, encr_data, v_in, v_extra, v_mac;
+  unsigned char iv[16] = {0};
+  unsigned char keys[3][SHA_DIGEST_LENGTH] = {};  // the PRF's output blocks, kept for the check
+};
+
+bool MikeyPkeSymmetric(const unsigned char env[16], MikeyPkeSym* s) {
+  static const sec::EvpCipherPtr ctr(EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr));
+  RawHmacSha1 prf, auth;
+  unsigned char a1[SHA_DIGEST_LENGTH], mac[SHA_DIGEST_LENGTH];
+  if (!prf.Key(env, 16)) return false;
+  for (int j = 0; j < 3; ++j) {
+    const Bytes& l = s->labels[j];
+    if (!prf.Mac(l.data(), l.size(), nullptr, 0, a1) || !prf.Mac(a1, sizeof a1, l.data(), l.size(), s->keys[j])) {
+      return false;
+    }
+  }
+  if (!auth.Key(s->keys[1], 20) || !auth.Mac(s->kemac_in.data(), s->kemac_in.size(), nullptr, 0, mac) ||
+      CRYPTO_memcmp(mac, s->kemac_mac.data(), sizeof mac) != 0) {
+    return false;
+  }
+  sec::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  unsigned char plain[256];
+  int len = 0;
+  if (!ctr || !ctx || s->encr_data.size() > sizeof plain ||
+      EVP_EncryptInit_ex(ctx.get(), ctr.get(), nullptr, s->keys[0], s->iv) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), plain, &len, s->encr_data.data(), static_cast<int>(s->encr_data.size())) != 1) {
+    return false;
+  }
+  return auth.Mac(s->v_in.data(), s->v_in.size(), s->v_extra.data(), s->v_extra.size(), mac) &&
+         CRYPTO_memcmp(mac, s->v_mac.data(), sizeof mac) == 0;
+}
+
+// MikeyPkeSym's inputs from a real PKE exchange, checked: the PRF's keys
+// equal sipim's DeriveMessageKeys, and both MACs verify.
+bool MikeyPkeSymInputs(const MikeyFixture& f, const unsigned char env[16], MikeyPkeSym* s) {
+  auto d = sec::mikey::Decode(f.i);
+  if (!d.ok()) return false;
+  const auto* rp = d->Find<sec::mikey::RandPayload>();
+  const auto* t = d->Find<sec::mikey::TPayload>();
+  const int ki = d->IndexOf(sec::mikey::kKemac);
+  if (rp == nullptr || t == nullptr || ki < 0) return false;
+  const auto& k = std::get<sec::mikey::KemacPayload>(d->payloads[static_cast<std::size_t>(ki)]);
+  const std::uint32_t csb = d->hdr.csb_id;
+  const std::uint32_t consts[3] = {sec::kdf_const::kMsgEncr, sec::kdf_const::kMsgAuth, sec::kdf_const::kMsgSalt};
+  for (int j = 0; j < 3; ++j) s->labels[j] = sec::KdfLabel(consts[j], 0xFF, csb, rp->rand);
+  const std::size_t mac_off = d->offsets[static_cast<std::size_t>(ki)] + 4 + k.encr_data.size() + 1;
+  s->kemac_in.assign(f.i.begin(), f.i.begin() + static_cast<std::ptrdiff_t>(mac_off));
+  s->kemac_mac = k.mac;
+  s->encr_data = k.encr_data;
+  if (f.r.size() < 20) return false;
+  s->v_in.assign(f.r.begin(), f.r.end() - 20);
+  s->v_mac.assign(f.r.end() - 20, f.r.end());
+  s->v_extra = sec::ToBytes(f.ci.initiator_uri + f.ci.responder_uri);
+  for (int b = 56; b >= 0; b -= 8) s->v_extra.push_back(static_cast<unsigned char>(t->value >> b));
+  auto mk = sec::DeriveMessageKeys(d->hdr.prf, Bytes(env, env + 16), csb, rp->rand);
+  if (!mk.ok()) return false;
+  std::memcpy(s->iv, mk->salt.data(), 14);
+  for (int b = 0; b < 4; ++b) s->iv[2 + b] ^= static_cast<unsigned char>(csb >> (24 - 8 * b));
+  for (int b = 0; b < 8; ++b) s->iv[6 + b] ^= static_cast<unsigned char>(t->value >> (56 - 8 * b));
+  return MikeyPkeSymmetric(env, s) && Bytes(s->keys[0], s->keys[0] + 16) == mk->encr_key &&
+         Bytes(s->keys[1], s->keys[1] + 20) == mk->auth_key && Bytes(s->keys[2], s->keys[2] + 14) == mk->salt;
 }
 
 // DH, the R_MESSAGE side (the initiator's key `own` exists already): the
@@ -2098,14 +2314,17 @@ bool MikeyEcdhAgree(EVP_PKEY_CTX* kctx, EVP_PKEY* params, const Bytes& point, st
 // The raw OpenSSL calls BM_Mikey/<mode>/i_process (no certificate cache)
 // makes, in the code's order, back to back in one loop iteration: the CERT
 // check (d2i_X509, verify, chain), then for PKE the envelope key's
-// decryption, for DH / ECDH-ext key generation, the peer value's import and
+// decryption and the symmetric work, for DH / ECDH-ext key generation, the peer value's import and
 // check, the derivation, and the R_MESSAGE's RSA signature with the
 // identity's kept signing context. Inputs are the parts of a real
 // I_MESSAGE; the signed digest is that of a real R_MESSAGE, whose signature
 // the loop's must equal. Per-process state (trust store, P-256 parameters
 // and keygen context, OAKLEY 5's p, the signing context) is made before
-// timing, as in the code. Parsing, KDF, HMAC, AES-CM and the SHA-256 of the
-// signed ranges are not in the complete lists, so not here either.
+// timing, as in the code. The SHA-256 of each signed range (I's before the
+// verify, R's before the signature) is made in the loop with a kept digest
+// context, as Sha256Of does. PKE then makes its symmetric calls
+// (MikeyPkeSymmetric: PRF, KEMAC MAC, AES-CTR, V MAC) as its complete list
+// has them. Parsing is in no list, so not here either.
 template <class State>
 void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
   using sec::mikey::Mode;
@@ -2115,12 +2334,17 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
   if (!Verified(state, MikeyParts(mode, f.i, &in, group), "sequence: I_MESSAGE parts")) return;
   // The responder's own signature over a real R_MESSAGE (DH family).
   unsigned char r_digest[32] = {0};
-  Bytes r_sig;
+  Bytes r_sig, r_range;
   const bool signs = mode != Mode::kPke;
   if (signs) {
     auto r = sec::mikey::Decode(f.r);
-    if (!Verified(state, r.ok() && MikeySignedRange(f.r, *r, r_digest, &r_sig), "sequence: R_MESSAGE parts")) return;
+    if (!Verified(state, r.ok() && MikeySignedRange(f.r, *r, r_digest, &r_sig, &r_range),
+                  "sequence: R_MESSAGE parts")) {
+      return;
+    }
   }
+  sec::EvpMdCtxPtr md(EVP_MD_CTX_new());
+  if (!Verified(state, md != nullptr, "sequence: digest context")) return;
   EVP_PKEY* me = p.users[1].key.get();
   sec::EvpPkeyCtxPtr sctx(EVP_PKEY_CTX_new_from_pkey(nullptr, me, nullptr));
   if (!sctx || EVP_PKEY_sign_init(sctx.get()) != 1 || EVP_PKEY_CTX_set_signature_md(sctx.get(), sec::Sha256Md()) != 1 ||
@@ -2128,10 +2352,11 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
     state.SkipWithError("sequence: signing context");
     return;
   }
-  unsigned char sig[512];
+  unsigned char sig[512], digest[32];
   auto sign = [&] {
     std::size_t len = sizeof sig;
-    return EVP_PKEY_sign(sctx.get(), sig, &len, r_digest, sizeof r_digest) == 1 && len == r_sig.size();
+    return KeptSha256(md.get(), r_range, digest) && EVP_PKEY_sign(sctx.get(), sig, &len, digest, sizeof digest) == 1 &&
+           len == r_sig.size();
   };
   if (signs && !Verified(state, sign() && std::memcmp(sig, r_sig.data(), r_sig.size()) == 0,
                          "sequence: signature differs from the R_MESSAGE's")) {
@@ -2153,12 +2378,19 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
     state.SkipWithError("sequence: P-256 keygen context");
     return;
   }
+  // PKE: the symmetric work's inputs from the real exchange (checked).
+  unsigned char env[16] = {0};
+  MikeyPkeSym sym;
+  if (mode == Mode::kPke && !Verified(state, MikeyPkeDecrypt(me, in.pke, env) && MikeyPkeSymInputs(f, env, &sym),
+                                      "sequence: PKE keys and MACs")) {
+    return;
+  }
   const std::size_t want_secret = mode == Mode::kEcdhSigned ? 32 : DhBytes(group);
   std::size_t secret_len = 0;
   for (auto _ : state) {
-    bool ok = MikeyCertCheck(in, p.trust.get());
+    bool ok = MikeyCertCheck(in, p.trust.get(), md.get());
     switch (mode) {
-      case Mode::kPke: ok = ok && MikeyPkeDecrypt(me, in.pke); break;
+      case Mode::kPke: ok = ok && MikeyPkeDecrypt(me, in.pke, env) && MikeyPkeSymmetric(env, &sym); break;
       case Mode::kDhSigned:
         ok = ok && MikeyDhAgree(in.dh, prime, &secret_len, group) && secret_len == want_secret;
         break;
@@ -2178,8 +2410,8 @@ void PrimSequenceMikey(State& state, sec::mikey::Mode mode, DhGroup group) {
 
 // The raw OpenSSL calls BM_Mikey/<mode>/r_process (no certificate cache)
 // makes, back to back in one loop iteration: the R_MESSAGE's CERT check
-// (d2i_X509, a fresh verify context, EVP_PKEY_verify, path validation
-// without a purpose), then the responder's value checked, imported and
+// (d2i_X509, a fresh verify context, the signed range's SHA-256,
+// EVP_PKEY_verify, path validation without a purpose), then the responder's value checked, imported and
 // derived with the initiator's key (made before timing, as BuildI made it).
 // Inputs are the parts of a real R_MESSAGE. A sequence because the separate
 // rows check a kept certificate with a kept key context: they leave out
@@ -2212,8 +2444,10 @@ void PrimSequenceMikeyR(State& state, sec::mikey::Mode mode, DhGroup group) {
   }
   const std::size_t want_secret = ec ? 32 : DhBytes(group);
   std::size_t secret_len = 0;
+  sec::EvpMdCtxPtr md(EVP_MD_CTX_new());
+  if (!Verified(state, md != nullptr, "sequence: digest context")) return;
   auto receive = [&] {
-    return MikeyCertCheck(in, p.trust.get()) &&
+    return MikeyCertCheck(in, p.trust.get(), md.get()) &&
            (ec ? MikeyEcdhDerive(own.get(), ec_params, in.dh, &secret_len)
                : MikeyDhDerive(own.get(), in.dh, prime, &secret_len, group)) &&
            secret_len == want_secret;
@@ -2338,6 +2572,51 @@ void RegisterPrimitives() {
       Register("BM_Primitive/aes128ctr-update/" + n, BENCH(PrimAesCtrUpdate), s)
           ->Apply(FastTiming);
     }
+  }
+  // The SHA-256 of the signed MIKEY messages (report.h, MikeySignedInput).
+  for (const char* row : {"pke", "dh", "ecdh-ext", "dh-oakley1", "dh-oakley2"}) {
+    const sipim::secreport::MikeySignedBytes m = sipim::secreport::MikeySignedInput(row);
+    for (std::size_t n : {m.i_signed, m.r_signed}) {
+      if (n != 0) {
+        Register("BM_Primitive/sha256-kept/" + std::to_string(n), BENCH(PrimSha256Kept), n)->Apply(FastTiming);
+      }
+    }
+  }
+  // PSK's and PKE's symmetric work (report.h, MikeyKemacInput): the PRF's
+  // label HMACs under a kept key, the KEMAC MACs under a new key, the V MAC
+  // under a new key (r_process) or the kept one (i_process), AES-CM.
+  Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(sipim::secreport::kMikeyPrfLabelBytes),
+           BENCH(PrimHmacSha1Ctx), sipim::secreport::kMikeyPrfLabelBytes)
+      ->Apply(FastTiming);
+  for (const char* row : {"psk", "pke"}) {
+    const sipim::secreport::MikeyKemacBytes m = sipim::secreport::MikeyKemacInput(row);
+    Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(m.kemac_mac), BENCH(PrimHmacSha1Keyed),
+             m.kemac_mac)
+        ->Apply(FastTiming);
+    Register("BM_Primitive/aes128ctr-fetched/" + std::to_string(m.key_data), BENCH(PrimAesCtrFetched), m.key_data)
+        ->Apply(FastTiming);
+  }
+  const std::size_t v_mac = sipim::secreport::MikeyKemacInput("psk").v_mac;
+  Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(v_mac), BENCH(PrimHmacSha1Keyed), v_mac)
+      ->Apply(FastTiming);
+  Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(v_mac), BENCH(PrimHmacSha1Ctx), v_mac)
+      ->Apply(FastTiming);
+  // DHHMAC's HMACs (report.h, DhhmacMacInput): the PRF's two (a key set up
+  // for the first), and the KEMAC MACs over I and R in each group.
+  Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(sipim::secreport::kMikeyPrfLabelBytes),
+           BENCH(PrimHmacSha1Keyed), sipim::secreport::kMikeyPrfLabelBytes)
+      ->Apply(FastTiming);
+  Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(sipim::secreport::kMikeyPrfSecondBytes),
+           BENCH(PrimHmacSha1Ctx), sipim::secreport::kMikeyPrfSecondBytes)
+      ->Apply(FastTiming);
+  for (const char* modp : {"modp1536", "modp768", "modp1024"}) {
+    const sipim::secreport::DhhmacMacBytes m = sipim::secreport::DhhmacMacInput(modp);
+    for (std::size_t n : {m.i_mac, m.r_mac}) {
+      Register("BM_Primitive/hmac-sha1-sha1ctx-keyed/" + std::to_string(n), BENCH(PrimHmacSha1Keyed), n)
+          ->Apply(FastTiming);
+    }
+    Register("BM_Primitive/hmac-sha1-sha1ctx/" + std::to_string(m.r_mac), BENCH(PrimHmacSha1Ctx), m.r_mac)
+        ->Apply(FastTiming);
   }
   // The lean encryption's two RAND_bytes; the RSA receive's rejection key
   // (HMAC-SHA-256 over the 256-byte encrypted content key).

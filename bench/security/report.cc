@@ -791,11 +791,60 @@ void Tables::MikeyRatios() {
     rest.insert(rest.begin(), cert_rx.begin(), cert_rx.end());
     return rest;
   };
-  Ratio("BM_Mikey/pke/i_build", {{1, P + "encrypt/rsa2048-oaep"}, {1, rs}});
+  // Every I_MESSAGE draws its 16-byte RAND with RAND_bytes; PKE also its
+  // TGK and envelope key (16 bytes each).
+  const Term rand16{1, P + "rand_bytes/16"};
+  // A signer hashes the message up to the SIGN signature field with SHA-256
+  // (RsaSign: Sha256Of, sha256-kept) before sign/rsa2048, which signs the
+  // digest; a verifier hashes the same range before verify/rsa2048.
+  // MikeySignedInput names the ranges: I's (i_build, i_process) and R's
+  // (i_process, r_process).
+  auto sha_i = [&](const std::string& row) {
+    return Term{1, P + "sha256-kept/" + std::to_string(MikeySignedInput(row).i_signed)};
+  };
+  auto sha_r = [&](const std::string& row) {
+    return Term{1, P + "sha256-kept/" + std::to_string(MikeySignedInput(row).r_signed)};
+  };
+  // PSK and PKE (MikeyKemacInput): the message keys (encr, auth, salt) from
+  // three PRF runs under one key (PSK or envelope key: set up once, then six
+  // HMACs, over each label and over A_1 || label), the key data's AES-CM
+  // (aes128ctr-fetched), the KEMAC MAC under the auth key (a new key), and
+  // in i_process the V MAC under the same auth key. Counted by interposing
+  // SHA1_Init / SHA1_Final and EVP_EncryptInit_ex / EVP_EncryptUpdate in one
+  // exchange (the code sets the PRF key up once per PRF run, three times).
+  auto kemac_terms = [&](const std::string& row, bool receive) {
+    const MikeyKemacBytes m = MikeyKemacInput(row);
+    std::vector<Term> t = {{1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(kMikeyPrfLabelBytes)},
+                           {2, P + "hmac-sha1-sha1ctx/" + std::to_string(kMikeyPrfLabelBytes)},
+                           {3, P + "hmac-sha1-sha1ctx/" + std::to_string(kMikeyPrfSecondBytes)},
+                           {1, P + "aes128ctr-fetched/" + std::to_string(m.key_data)},
+                           {1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(m.kemac_mac)}};
+    if (receive) t.push_back({1, P + "hmac-sha1-sha1ctx/" + std::to_string(m.v_mac)});
+    return t;
+  };
+  auto plus = [](std::vector<Term> a, const std::vector<Term>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  // PSK: the I_MESSAGE draws RAND and the TGK; the rest as PKE's
+  // symmetric work. The V check (psk and pke r_process): the auth key by one
+  // PRF run (two HMACs under a new key), then the V MAC under it.
+  const MikeyKemacBytes v = MikeyKemacInput("psk");
+  const std::vector<Term> v_check = {{1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(kMikeyPrfLabelBytes)},
+                                     {1, P + "hmac-sha1-sha1ctx/" + std::to_string(kMikeyPrfSecondBytes)},
+                                     {1, P + "hmac-sha1-sha1ctx-keyed/" + std::to_string(v.v_mac)}};
+  Ratio("BM_Mikey/psk/i_build", plus({{2, P + "rand_bytes/16"}}, kemac_terms("psk", false)));
+  Ratio("BM_Mikey/psk/i_process", kemac_terms("psk", true));
+  Ratio("BM_Mikey/psk/r_process", v_check);
+  Ratio("BM_Mikey/pke/r_process", v_check);
+  Ratio("BM_Mikey/pke/i_build", plus({{1, P + "encrypt/rsa2048-oaep"}, {1, rs}, {3, P + "rand_bytes/16"}, sha_i("pke")},
+                                     kemac_terms("pke", false)));
   Partial("BM_Mikey/pke/i_process", {{2, rv}, {1, P + "decrypt/rsa2048-oaep"}});
-  Ratio("BM_Mikey/pke/i_process", with_cert({{1, P + "decrypt/rsa2048-oaep"}}));
+  Ratio("BM_Mikey/pke/i_process",
+        with_cert(plus({{1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")}, kemac_terms("pke", true))));
   Ratio("BM_Mikey/pke/i_process", {{1, P + "sequence-i_process/pke"}}, kSeqNote);
-  Ratio("BM_Mikey/pke/i_process-cached", {{1, rv}, {1, P + "decrypt/rsa2048-oaep"}});
+  Ratio("BM_Mikey/pke/i_process-cached",
+        plus({{1, rv}, {1, P + "decrypt/rsa2048-oaep"}, sha_i("pke")}, kemac_terms("pke", true)));
   // OAKLEY 5 (DH, DHHMAC): the peer's value is checked by sipim as
   // 1 < y < p-1 and Legendre symbol (y|p) = 1 (BN_kronecker: legendre/modp1536),
   // then derived without OpenSSL's y^q check (derive-nocheck/modp1536), where
@@ -803,38 +852,55 @@ void Tables::MikeyRatios() {
   // (keygen/modp1536) and the peer's value imported by name (import_peer/modp1536).
   const Term dh_z{1, P + "derive-nocheck/modp1536"}, dh_chk{1, P + "legendre/modp1536"};
   const Term imp_dh{1, P + "import_peer/modp1536"}, gen_dh{1, P + "keygen/modp1536"};
-  Ratio("BM_Mikey/dh/i_build", {gen_dh, {1, rs}});
+  Ratio("BM_Mikey/dh/i_build", {gen_dh, {1, rs}, rand16, sha_i("dh")});
   Partial("BM_Mikey/dh/i_process", {{2, rv}, gen_dh, dh_chk, dh_z, {1, rs}});
   // DH-family receivers also turn the peer's public value into a key (import_peer).
-  Ratio("BM_Mikey/dh/i_process", with_cert({gen_dh, imp_dh, dh_chk, dh_z, {1, rs}}));
+  Ratio("BM_Mikey/dh/i_process", with_cert({gen_dh, imp_dh, dh_chk, dh_z, {1, rs}, sha_i("dh"), sha_r("dh")}));
   Ratio("BM_Mikey/dh/i_process", {{1, P + "sequence-i_process/dh"}}, kSeqNote);
-  Ratio("BM_Mikey/dh/i_process-cached", {{1, rv}, gen_dh, imp_dh, dh_chk, dh_z, {1, rs}});
+  Ratio("BM_Mikey/dh/i_process-cached", {{1, rv}, gen_dh, imp_dh, dh_chk, dh_z, {1, rs}, sha_i("dh"), sha_r("dh")});
   Partial("BM_Mikey/dh/r_process", {{2, rv}, dh_chk, dh_z});
-  Ratio("BM_Mikey/dh/r_process", with_cert({imp_dh, dh_chk, dh_z}));
+  Ratio("BM_Mikey/dh/r_process", with_cert({imp_dh, dh_chk, dh_z, sha_r("dh")}));
   // The same raw calls back to back on a real R_MESSAGE (sequence-r_process):
   // a new certificate's first-use costs, which the separate rows leave out.
   Ratio("BM_Mikey/dh/r_process", {{1, P + "sequence-r_process/dh"}}, kSeqNote);
-  Ratio("BM_Mikey/dh/r_process-cached", {{1, rv}, imp_dh, dh_chk, dh_z});
+  Ratio("BM_Mikey/dh/r_process-cached", {{1, rv}, imp_dh, dh_chk, dh_z, sha_r("dh")});
   // ECDH-ext: keys generated from a kept P-256 parameter key with a kept
   // keygen context (keygen-kept), peer points imported into a copy of it
   // (import_peer-kept), checked partially and derived without OpenSSL's full
   // check (derive-quickcheck, which includes the partial check).
   const Term ec_z{1, P + "derive-quickcheck/p256"}, imp_ec{1, P + "import_peer-kept/p256"},
       gen_ec{1, P + "keygen-kept/p256"};
-  Ratio("BM_Mikey/ecdh-ext/i_build", {gen_ec, {1, rs}});
+  Ratio("BM_Mikey/ecdh-ext/i_build", {gen_ec, {1, rs}, rand16, sha_i("ecdh-ext")});
   Partial("BM_Mikey/ecdh-ext/i_process", {{2, rv}, gen_ec, ec_z, {1, rs}});
-  Ratio("BM_Mikey/ecdh-ext/i_process", with_cert({gen_ec, imp_ec, ec_z, {1, rs}}));
+  const Term ec_si = sha_i("ecdh-ext"), ec_sr = sha_r("ecdh-ext");
+  Ratio("BM_Mikey/ecdh-ext/i_process", with_cert({gen_ec, imp_ec, ec_z, {1, rs}, ec_si, ec_sr}));
   Ratio("BM_Mikey/ecdh-ext/i_process", {{1, P + "sequence-i_process/ecdh-ext"}}, kSeqNote);
-  Ratio("BM_Mikey/ecdh-ext/i_process-cached", {{1, rv}, gen_ec, imp_ec, ec_z, {1, rs}});
+  Ratio("BM_Mikey/ecdh-ext/i_process-cached", {{1, rv}, gen_ec, imp_ec, ec_z, {1, rs}, ec_si, ec_sr});
   Partial("BM_Mikey/ecdh-ext/r_process", {{2, rv}, ec_z});
-  Ratio("BM_Mikey/ecdh-ext/r_process", with_cert({imp_ec, ec_z}));
+  Ratio("BM_Mikey/ecdh-ext/r_process", with_cert({imp_ec, ec_z, ec_sr}));
   Ratio("BM_Mikey/ecdh-ext/r_process", {{1, P + "sequence-r_process/ecdh-ext"}}, kSeqNote);
-  Ratio("BM_Mikey/ecdh-ext/r_process-cached", {{1, rv}, imp_ec, ec_z});
-  Ratio("BM_Mikey/dhhmac/i_build", {gen_dh});
+  Ratio("BM_Mikey/ecdh-ext/r_process-cached", {{1, rv}, imp_ec, ec_z, ec_sr});
+  // DHHMAC's HMAC-SHA-1 work (DhhmacMacInput): the auth key from the MIKEY
+  // PRF on each side (a key set-up and an HMAC over the label, the same key
+  // over A_1 || label: hmac-sha1-sha1ctx-keyed + hmac-sha1-sha1ctx), then
+  // the KEMAC MACs under the auth key: i_build makes I's, r_process checks
+  // R's, i_process checks I's and makes R's (the second under the key the
+  // first set up: needed once).
+  const std::string hk = P + "hmac-sha1-sha1ctx-keyed/", hc = P + "hmac-sha1-sha1ctx/";
+  auto with_macs = [&](const std::string& modp, std::vector<Term> rest, const char* op) {
+    const DhhmacMacBytes m = DhhmacMacInput(modp);
+    const std::string op_s = op;
+    rest.push_back({1, hk + std::to_string(kMikeyPrfLabelBytes)});
+    rest.push_back({1, hc + std::to_string(kMikeyPrfSecondBytes)});
+    rest.push_back({1, hk + std::to_string(op_s == "r_process" ? m.r_mac : m.i_mac)});
+    if (op_s == "i_process") rest.push_back({1, hc + std::to_string(m.r_mac)});
+    return rest;
+  };
+  Ratio("BM_Mikey/dhhmac/i_build", with_macs("modp1536", {gen_dh, rand16}, "i_build"));
   Partial("BM_Mikey/dhhmac/i_process", {gen_dh, dh_chk, dh_z});
-  Ratio("BM_Mikey/dhhmac/i_process", {gen_dh, imp_dh, dh_chk, dh_z});
+  Ratio("BM_Mikey/dhhmac/i_process", with_macs("modp1536", {gen_dh, imp_dh, dh_chk, dh_z}, "i_process"));
   Partial("BM_Mikey/dhhmac/r_process", {dh_chk, dh_z});
-  Ratio("BM_Mikey/dhhmac/r_process", {imp_dh, dh_chk, dh_z});
+  Ratio("BM_Mikey/dhhmac/r_process", with_macs("modp1536", {imp_dh, dh_chk, dh_z}, "r_process"));
   // DH and DHHMAC in OAKLEY 1 and 2 (rows dh-oakley1, dhhmac-oakley2, ...):
   // the same calls in the group's size (keys from kept explicit parameters,
   // values imported with p and g), judged by the same complete lists and the
@@ -844,16 +910,18 @@ void Tables::MikeyRatios() {
                       hmac = "BM_Mikey/dhhmac-" + std::string(group) + "/";
     const Term z{1, P + "derive-nocheck/" + m}, chk{1, P + "legendre/" + m}, imp{1, P + "import_peer/" + m},
         gen{1, P + "keygen/" + m};
-    Ratio(dh + "i_build", {gen, {1, rs}});
-    Ratio(dh + "i_process", with_cert({gen, imp, chk, z, {1, rs}}));
+    const std::string row = "dh-" + std::string(group);
+    const Term si = sha_i(row), sr = sha_r(row);
+    Ratio(dh + "i_build", {gen, {1, rs}, rand16, si});
+    Ratio(dh + "i_process", with_cert({gen, imp, chk, z, {1, rs}, si, sr}));
     Ratio(dh + "i_process", {{1, P + "sequence-i_process/dh-" + group}}, kSeqNote);
-    Ratio(dh + "i_process-cached", {{1, rv}, gen, imp, chk, z, {1, rs}});
-    Ratio(dh + "r_process", with_cert({imp, chk, z}));
+    Ratio(dh + "i_process-cached", {{1, rv}, gen, imp, chk, z, {1, rs}, si, sr});
+    Ratio(dh + "r_process", with_cert({imp, chk, z, sr}));
     Ratio(dh + "r_process", {{1, P + "sequence-r_process/dh-" + group}}, kSeqNote);
-    Ratio(dh + "r_process-cached", {{1, rv}, imp, chk, z});
-    Ratio(hmac + "i_build", {gen});
-    Ratio(hmac + "i_process", {gen, imp, chk, z});
-    Ratio(hmac + "r_process", {imp, chk, z});
+    Ratio(dh + "r_process-cached", {{1, rv}, imp, chk, z, sr});
+    Ratio(hmac + "i_build", with_macs(m, {gen, rand16}, "i_build"));
+    Ratio(hmac + "i_process", with_macs(m, {gen, imp, chk, z}, "i_process"));
+    Ratio(hmac + "r_process", with_macs(m, {imp, chk, z}, "r_process"));
   }
 }
 
@@ -945,6 +1013,35 @@ std::vector<RatioSpec> RatioSpecs() {
   t.CollectSpecs(&specs);
   t.Build();
   return specs;
+}
+
+MikeyKemacBytes MikeyKemacInput(std::string_view row) {
+  // V: R up to the MAC (HDR, T, IDr, V header: 53 bytes) and the 44 bytes
+  // of IDi || IDr || T. PKE's key data also carries IDi.
+  if (row == "psk") return {148, 20, 97};
+  if (row == "pke") return {1006, 42, 97};
+  return {0, 0, 0};
+}
+
+MikeySignedBytes MikeySignedInput(std::string_view row) {
+  // I: HDR, T, RAND, CERT (the 2048-bit RSA certificate), IDr, SP, then the
+  // DH value (DH) or PKE's KEMAC and PKE payload, and the SIGN header; R
+  // (DH): HDR, T, CERT, IDi, DHr, DHi, SIGN header.
+  if (row == "pke") return {1287, 0};
+  if (row == "dh") return {1156, 1301};
+  if (row == "ecdh-ext") return {1030, 1049};
+  if (row == "dh-oakley1") return {1060, 1109};
+  if (row == "dh-oakley2") return {1092, 1173};
+  return {0, 0};
+}
+
+DhhmacMacBytes DhhmacMacInput(std::string_view modp) {
+  // 131 bytes besides the DH value in I (HDR, T, RAND, IDi, IDr, SP, DH
+  // header, KEMAC up to its MAC); 84 besides DHr and DHi in R.
+  if (modp == "modp1536") return {323, 468};
+  if (modp == "modp768") return {227, 276};
+  if (modp == "modp1024") return {259, 340};
+  return {0, 0};
 }
 
 std::vector<std::string> TableBenchmarks() {

@@ -203,6 +203,54 @@ struct RatioSpec {
 };
 std::vector<RatioSpec> RatioSpecs();
 
+
+// The SHA-256 input of a signed MIKEY message (RFC 3830 §5.2: the message
+// up to the SIGN payload's signature field), as bench_security's BM_Mikey
+// fixture makes it (RSA-2048 certificates of its test CA in CERT, the URIs
+// named below), per row name ("pke", "dh", "ecdh-ext", "dh-oakley1",
+// "dh-oakley2"): the signer hashes it before signing the digest, the
+// receiver before verifying. PKE's R (a V message) is not signed: 0.
+// bench_security checks them against the real messages.
+struct MikeySignedBytes {
+  std::size_t i_signed;
+  std::size_t r_signed;
+};
+// Zeros for another row name.
+MikeySignedBytes MikeySignedInput(std::string_view row);
+
+// The symmetric work of PSK and PKE (RFC 3830 §4.1.4, §4.2.3, §5.2), as
+// bench_security's BM_Mikey fixture makes it: the message keys come from
+// three PRF runs under the PSK or envelope key (encr 16, auth 20, salt 14
+// bytes out: each one HMAC over the label and one over A_1 || label, all
+// under one key); the key data (the TGK, PKE also IDi) is AES-CM
+// encrypted; the KEMAC MAC covers I up to its MAC field; the V MAC covers R
+// up to its MAC field, then IDi || IDr || T. Per row name ("psk", "pke");
+// bench_security checks them against the real messages.
+struct MikeyKemacBytes {
+  std::size_t kemac_mac;  // I up to the KEMAC MAC
+  std::size_t key_data;   // the AES-CM encrypted key data
+  std::size_t v_mac;      // V's MAC input
+};
+// Zeros for another row name.
+MikeyKemacBytes MikeyKemacInput(std::string_view row);
+
+// The HMAC-SHA-1 work of a DHHMAC exchange (RFC 4650 §3 / RFC 3830 §4.1.4),
+// as bench_security's BM_Mikey fixture makes it (PRF func MIKEY-1, 32-byte
+// PSK, URIs sip:user0@home.com / sip:user1@home.com): the auth key comes
+// from the MIKEY PRF (§4.1.2; PSK inkey of 32 bytes = one 256-bit chunk,
+// 20 bytes out = one HMAC block: HMAC(psk, label) over the 25-byte label,
+// then HMAC(psk, A_1 || label) over 45 bytes, one key), and the KEMAC MAC
+// is HMAC-SHA-1 under the auth key over the message up to the MAC field.
+// MAC input sizes per group (its prime's name: modp1536, modp768, modp1024);
+// bench_security checks them against the real messages.
+constexpr std::size_t kMikeyPrfLabelBytes = 25;  // const (4) || cs_id || csb_id (4) || RAND (16)
+constexpr std::size_t kMikeyPrfSecondBytes = 20 + kMikeyPrfLabelBytes;  // A_1 || label
+struct DhhmacMacBytes {
+  std::size_t i_mac;  // I_MESSAGE up to its KEMAC MAC
+  std::size_t r_mac;  // R_MESSAGE up to its KEMAC MAC
+};
+// Zeros for a name that is not one of the three.
+DhhmacMacBytes DhhmacMacInput(std::string_view modp);
 // ------------------------------------------------------------ instruction counts
 //
 // count_instructions.sh runs bench_security twice under callgrind, with

@@ -738,6 +738,146 @@ TEST(SecurityReportTables, ReceivesHaveASequenceLine) {
   }
 }
 
+// A DHHMAC operation's complete list holds its HMAC-SHA-1 work besides the
+// DH calls (RFC 4650 / RFC 3830 §4.1.2): the PRF deriving the auth key (a
+// key set up, HMAC over the 25-byte label, then over A_1 || label, 45
+// bytes) and the KEMAC MACs over the messages up to the MAC, I's in
+// i_build, R's in r_process, both in i_process (R's under the key already
+// set up). Counted by interposing SHA1_Init / SHA1_Update / SHA1_Final in
+// one exchange of the bench fixture: 4 / 6 / 4 SHA1_Init and 6 / 8 / 6
+// SHA1_Final (two per HMAC; i_process keys the auth key twice).
+TEST(SecurityReportTables, DhhmacListsHoldTheirHmacs) {
+  const std::string hk = "BM_Primitive/hmac-sha1-sha1ctx-keyed/", hc = "BM_Primitive/hmac-sha1-sha1ctx/";
+  const std::pair<std::string, std::string> groups[] = {
+      {"dhhmac", "modp1536"}, {"dhhmac-oakley1", "modp768"}, {"dhhmac-oakley2", "modp1024"}};
+  EXPECT_EQ(DhhmacMacInput("modp1536").i_mac, 323u);
+  EXPECT_EQ(DhhmacMacInput("modp768").r_mac, 276u);
+  EXPECT_EQ(DhhmacMacInput("modp2048").i_mac, 0u);
+  const std::vector<RatioSpec> specs = RatioSpecs();
+  for (const auto& [row, modp] : groups) {
+    const DhhmacMacBytes m = DhhmacMacInput(modp);
+    const std::map<std::string, std::vector<std::string>> want = {
+        {"i_build", {hk + "25", hc + "45", hk + std::to_string(m.i_mac)}},
+        {"i_process", {hk + "25", hc + "45", hk + std::to_string(m.i_mac), hc + std::to_string(m.r_mac)}},
+        {"r_process", {hk + "25", hc + "45", hk + std::to_string(m.r_mac)}}};
+    for (const auto& [op, hmacs] : want) {
+      const std::string name = "BM_Mikey/" + row + "/" + op;
+      int complete = 0;
+      for (const RatioSpec& s : specs) {
+        if (s.op != name || s.partial) continue;
+        ++complete;
+        std::vector<std::string> got;
+        for (const Term& t : s.terms) {
+          EXPECT_EQ(t.times, 1) << name << " " << t.bench;
+          if (t.bench.find("hmac-sha1") != std::string::npos) got.push_back(t.bench);
+        }
+        EXPECT_EQ(got, hmacs) << name;
+      }
+      EXPECT_EQ(complete, 1) << name;
+    }
+  }
+}
+
+// Every MIKEY i_build's list draws what the I_MESSAGE draws with RAND_bytes
+// (counted by interposing RAND_bytes in one exchange): the 16-byte RAND,
+// in PSK and PKE the TGK too, and in PKE the envelope key (16 bytes each).
+TEST(SecurityReportTables, MikeyIBuildListsDrawTheirRandom) {
+  int lines = 0;
+  for (const RatioSpec& s : RatioSpecs()) {
+    if (s.op.rfind("BM_Mikey/", 0) != 0 || s.op.size() < 8 || s.op.substr(s.op.size() - 8) != "/i_build") continue;
+    ++lines;
+    int rand16 = 0;
+    for (const Term& t : s.terms) {
+      if (t.bench == "BM_Primitive/rand_bytes/16") rand16 += t.times;
+    }
+    EXPECT_EQ(rand16, s.op == "BM_Mikey/pke/i_build" ? 3 : s.op == "BM_Mikey/psk/i_build" ? 2 : 1) << s.op;
+  }
+  EXPECT_EQ(lines, 9);  // psk, pke, dh, ecdh-ext, dhhmac; dh and dhhmac in OAKLEY 1 and 2
+}
+
+// A signed MIKEY operation's complete lists hash what it signs or verifies
+// (RFC 3830 §5.2: the message up to the signature field) with SHA-256, as
+// sign/rsa2048 and verify/rsa2048 take a digest: I's range in i_build, I's
+// and R's in i_process (PKE: I's only, its V is a MAC), R's in r_process.
+// Counted by interposing EVP_DigestUpdate (calls from sipim's code): one
+// per SIGN made or checked, over exactly these sizes.
+TEST(SecurityReportTables, SignedMikeyListsHashTheirRanges) {
+  const std::string sha = "BM_Primitive/sha256-kept/";
+  int lines = 0;
+  for (const std::string row : {"pke", "dh", "ecdh-ext", "dh-oakley1", "dh-oakley2"}) {
+    const MikeySignedBytes m = MikeySignedInput(row);
+    ASSERT_NE(m.i_signed, 0u) << row;
+    const std::string i = sha + std::to_string(m.i_signed), r = sha + std::to_string(m.r_signed);
+    const std::map<std::string, std::vector<std::string>> want = {
+        {"i_build", {i}},
+        {"i_process", row == "pke" ? std::vector<std::string>{i} : std::vector<std::string>{i, r}},
+        {"i_process-cached", row == "pke" ? std::vector<std::string>{i} : std::vector<std::string>{i, r}},
+        {"r_process", row == "pke" ? std::vector<std::string>{} : std::vector<std::string>{r}},
+        {"r_process-cached", {r}}};
+    for (const RatioSpec& s : RatioSpecs()) {
+      if (s.partial || !s.note.empty() || s.op.rfind("BM_Mikey/" + row + "/", 0) != 0) continue;
+      const std::string op = s.op.substr(("BM_Mikey/" + row + "/").size());
+      ASSERT_EQ(want.count(op), 1u) << s.op;
+      std::vector<std::string> got;
+      for (const Term& t : s.terms) {
+        if (t.bench.rfind(sha, 0) == 0) got.push_back(t.bench);
+      }
+      EXPECT_EQ(got, want.at(op)) << s.op;
+      ++lines;
+    }
+  }
+  EXPECT_EQ(lines, 4 + 4 * 5);  // pke: i_build, i_process(-cached), r_process (V: no hash); the rest all five
+  EXPECT_EQ(MikeySignedInput("dhhmac").i_signed, 0u);
+}
+
+// PKE's complete lists hold its symmetric work (RFC 3830 §4.1.2, §4.2.3,
+// §5.2): three PRF runs under the envelope key (one key set-up, six HMACs),
+// AES-CM over the key data, the KEMAC MAC under the auth key, and on
+// receipt the V MAC under the same key. Counted by interposing SHA1_Init /
+// SHA1_Final / EVP_EncryptInit_ex in one exchange: i_build 8 SHA1_Init
+// (4 set-ups), 14 SHA1_Final (7 HMACs), 1 AES init; i_process 10 / 16 / 1.
+TEST(SecurityReportTables, PkeListsHoldTheirSymmetricWork) {
+  const MikeyKemacBytes m = MikeyKemacInput("pke");
+  ASSERT_EQ(m.kemac_mac, 1006u);
+  EXPECT_EQ(MikeyKemacInput("dh").kemac_mac, 0u);
+  const std::string hk = "hmac-sha1-sha1ctx-keyed/", hc = "hmac-sha1-sha1ctx/";
+  const std::string send = hk + "25 + 2×" + hc + "25 + 3×" + hc + "45 + aes128ctr-fetched/42 + " + hk + "1006";
+  int lines = 0;
+  for (const RatioSpec& s : RatioSpecs()) {
+    if (s.partial || !s.note.empty() || s.op.rfind("BM_Mikey/pke/", 0) != 0 || s.op == "BM_Mikey/pke/r_process") {
+      continue;
+    }
+    ++lines;
+    const std::string f = Formula(s.terms);
+    const std::string want = s.op == "BM_Mikey/pke/i_build" ? send : send + " + " + hc + "97";
+    EXPECT_NE(f.find(want), std::string::npos) << s.op << ": " << f;
+  }
+  EXPECT_EQ(lines, 3);
+}
+
+// Every MIKEY operation the benchmarks time has a complete list: PSK's
+// three (its keys, AES-CM and MACs only) and PKE's r_process (the V check:
+// the auth key by one PRF run, then the V MAC; counted by interposing
+// SHA1_Init / SHA1_Final: 2 key set-ups, 3 HMACs) too.
+TEST(SecurityReportTables, EveryMikeyOperationHasACompleteList) {
+  std::map<std::string, int> complete;
+  for (const RatioSpec& s : RatioSpecs()) {
+    if (!s.partial && s.note.empty()) ++complete[s.op];
+  }
+  for (const std::string mode : {"psk", "pke", "dh", "ecdh-ext", "dhhmac", "dh-oakley1", "dh-oakley2",
+                                 "dhhmac-oakley1", "dhhmac-oakley2"}) {
+    for (const std::string op : {"i_build", "i_process", "r_process"}) {
+      EXPECT_EQ(complete["BM_Mikey/" + mode + "/" + op], 1) << mode << "/" << op;
+    }
+  }
+  const std::string v = "hmac-sha1-sha1ctx-keyed/25 + hmac-sha1-sha1ctx/45 + hmac-sha1-sha1ctx-keyed/97";
+  for (const RatioSpec& s : RatioSpecs()) {
+    if (s.op == "BM_Mikey/psk/r_process" || s.op == "BM_Mikey/pke/r_process") {
+      EXPECT_EQ(Formula(s.terms), v) << s.op;
+    }
+  }
+}
+
 // Seal + open meets the target at exactly 1 µs and misses it above.
 TEST(SecurityReportTables, SealOpenTargetIsOneMicrosecond) {
   Rows rows = AllTableRows(1);
