@@ -910,3 +910,86 @@ TEST_F(SctpConformance, InitAckWithHostNameAddressIsAborted)
     ExpectUnresolvableAbort(s.link.toServer->seen,
                             sctp::Get32(s.link.toClient->seen.at(0).view.chunks.at(0).value));
 }
+
+namespace
+{
+
+/// Session s's client restarts (§5.2.2): the server gets a COOKIE ECHO of
+/// its own sealing with new tags (ck: 0x0A0A0A0A for the server,
+/// 0x0B0B0B0B for the client) and the current tags as tie-tags.
+void
+InjectRestart(Session& s, sctp::CookieState& ck)
+{
+    ck.localTag = 0x0A0A0A0Au;
+    ck.peerTag = 0x0B0B0B0Bu;
+    ck.localInitialTsn = 1000;
+    ck.peerInitialTsn = 2000;
+    ck.localTieTag = s.link.toServer->seen.at(1).view.vtag; // the COOKIE ECHO's
+    ck.peerTieTag = s.link.toClient->seen.at(0).view.vtag;  // the INIT ACK's
+    InjectCookieEcho(s.link, 0, 1, s.link.toClient->seen.at(0).view.dstPort, 5000, ck);
+}
+
+} // namespace
+
+// §5.2.4.1 action A: a restart is handled as an ABORT followed by a new
+// COOKIE ECHO, and all congestion control parameters MUST go back to their
+// initial values. Here the server is in fast recovery (a DATA chunk to the
+// client and every retransmission of it are lost) with a measured RTT when
+// the restart cookie arrives. The model reset cwnd and ssthresh but kept
+// fast recovery (its exit TSN from the old TSN space: no cwnd growth for up
+// to 2^31 TSNs), the RTT history and RTO, and the RTT measurement of an old
+// TSN (so no new one could start). Proves that the restarted association
+// starts out of fast recovery, with RTO.Initial, no RTT sample, no timed
+// TSN, no errors and nothing in flight.
+TEST_F(SctpConformance, RestartResetsCongestionAndRetransmissionState)
+{
+    Config::SetDefault("ns3::SctpSocket::RtoInitial", TimeValue(Seconds(3)));
+    Session s;
+    auto lostTsn = std::make_shared<uint32_t>(0);
+    s.link.toClient->SetPredicate([lostTsn](const SeenPacket& p) {
+        for (uint32_t tsn : p.Tsns())
+        {
+            if (*lostTsn == 0)
+            {
+                *lostTsn = tsn + 1; // the second DATA chunk
+            }
+            if (tsn == *lostTsn)
+            {
+                return true;
+            }
+        }
+        return false;
+    });
+    Simulator::Schedule(Seconds(0.2), [&s] {
+        for (uint32_t i = 0; i < 20; ++i)
+        {
+            s.sink.conn->Send(Pattern(1000, i));
+        }
+    });
+    Simulator::Stop(Seconds(0.6));
+    Simulator::Run();
+    Ptr<SctpSocket> conn = s.sink.conn;
+    ASSERT_TRUE(conn->InFastRecovery());
+    ASSERT_TRUE(conn->GetPrimaryPath().rttMeasured);
+    ASSERT_GT(conn->GetPrimaryPath().flightSize, 0u);
+
+    sctp::CookieState ck;
+    InjectRestart(s, ck);
+    ASSERT_EQ(conn, s.sink.conn); // restarted in place
+    EXPECT_EQ(conn->GetState(), SCTP_ESTABLISHED);
+    EXPECT_FALSE(conn->InFastRecovery());
+    const SctpPath& p = conn->GetPrimaryPath();
+    EXPECT_EQ(p.cwnd, 4380u); // min(4 MTU, max(2 MTU, 4380)), MTU 1480
+    EXPECT_EQ(p.ssthresh, 131072u); // the cookie's a_rwnd
+    EXPECT_EQ(p.rto, Seconds(3)); // RTO.Initial
+    EXPECT_FALSE(p.rttMeasured);
+    EXPECT_FALSE(p.timing);
+    EXPECT_EQ(p.flightSize, 0u);
+    EXPECT_EQ(p.partialBytesAcked, 0u);
+    EXPECT_EQ(p.errorCount, 0u);
+    EXPECT_FALSE(p.t3Rtx.IsRunning());
+    uint64_t t3Before = conn->GetStats().t3Expirations;
+    Simulator::Stop(Seconds(3));
+    Simulator::Run();
+    EXPECT_EQ(conn->GetStats().t3Expirations, t3Before); // nothing of the old association is resent
+}

@@ -70,6 +70,28 @@ CookieAddress(bool ipv6, uint32_t v4, std::array<uint8_t, 16> v6)
     return Ipv4Address(v4);
 }
 
+// §5.2.4.1 A: the primary path of a restarted association starts as a new
+// association's would: no RTT history or timed TSN, no errors, nothing in
+// flight, no HEARTBEAT outstanding and no T3-rtx. Where it leads, its MTU
+// and its HEARTBEAT timer stay; cwnd, ssthresh and RTO stay too, for the
+// caller to set through their traces.
+void
+ForgetPathHistory(SctpPath& p)
+{
+    p.t3Rtx.Cancel();
+    p.hbAckTimer.Cancel();
+    SctpPath fresh;
+    fresh.address = p.address;
+    fresh.local = p.local;
+    fresh.pmtu = p.pmtu;
+    fresh.ipHeader = p.ipHeader;
+    fresh.cwnd = p.cwnd;
+    fresh.ssthresh = p.ssthresh;
+    fresh.rto = p.rto;
+    fresh.hbTimer = p.hbTimer;
+    p = fresh;
+}
+
 } // namespace
 
 const char*
@@ -1343,14 +1365,25 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
             Transmit(m_builder);
             return false;
         }
-        // Case A: the peer restarted. Start over with the cookie's parameters.
-        NS_LOG_INFO(this << " peer restart detected");
+        // Case A: the peer restarted. As if an ABORT then a new COOKIE ECHO
+        // had come: start over with the cookie's parameters, and every
+        // congestion control and retransmission variable at its initial
+        // value (MUST): no fast recovery (its exit TSN is of the old TSN
+        // space), RTO.Initial, no RTT history.
+        NS_LOG_INFO(this << " peer restart detected: " << m_txBufBytes
+                         << " bytes of queued or unacknowledged user data dropped");
+        m_sendSpaceOpened = m_txBufBytes > 0;
         m_outQueue.clear();
         m_timedMsgs.clear();
         m_nextUnsent = 0;
         m_txBufBytes = 0;
         m_rtxCount = 0;
-        m_path.t3Rtx.Cancel();
+        m_inFastRecovery = false;
+        m_fastRecoveryExit = 0;
+        m_fastRtxPending = false;
+        m_packetLimit = 0;
+        m_sackSinceT3 = false;
+        ForgetPathHistory(m_path);
         for (SctpPath& p : m_altPaths)
         {
             p.t3Rtx.Cancel();
@@ -1361,6 +1394,7 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         m_outMid.clear();
         m_outUMid.clear();
         InitFromCookie(ck);
+        SetRto(m_rtoInitial);
         m_outSsn.assign(m_outStreams, 0);
         m_outMid.assign(m_outStreams, 0);
         m_outUMid.assign(m_outStreams, 0);
