@@ -993,3 +993,82 @@ TEST_F(SctpConformance, RestartResetsCongestionAndRetransmissionState)
     Simulator::Run();
     EXPECT_EQ(conn->GetStats().t3Expirations, t3Before); // nothing of the old association is resent
 }
+
+namespace
+{
+
+/// The server's association has DATA outstanding that never reaches the
+/// client (every DATA packet to it is lost) at 0.5 s; with clientCloses the
+/// client closed at 0.3 s (the server is in SHUTDOWN-RECEIVED), else the
+/// server's application did (SHUTDOWN-PENDING). Then the client restarts:
+/// a COOKIE ECHO whose tie-tags are the current tags, new tags in ck.
+Ptr<SctpSocket>
+RestartWhileShuttingDown(Session& s, bool clientCloses, sctp::CookieState& ck)
+{
+    s.link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_DATA); });
+    Simulator::Schedule(Seconds(0.2), [&s] { s.sink.conn->Send(Pattern(500, 1)); });
+    Simulator::Schedule(Seconds(0.3), [&s, clientCloses] {
+        if (clientCloses)
+        {
+            s.client.sock->Close();
+        }
+        else
+        {
+            s.sink.conn->Close();
+        }
+    });
+    Simulator::Stop(Seconds(0.5));
+    Simulator::Run();
+    Ptr<SctpSocket> conn = s.sink.conn;
+    EXPECT_EQ(conn->GetState(), clientCloses ? SCTP_SHUTDOWN_RECEIVED : SCTP_SHUTDOWN_PENDING);
+    InjectRestart(s, ck);
+    EXPECT_EQ(conn, s.sink.conn); // restarted in place
+    return conn;
+}
+
+} // namespace
+
+// §5.2.4.1 action A: after a restart "the endpoint shall enter the
+// ESTABLISHED state" (only SHUTDOWN-ACK-SENT refuses it). The SHUTDOWN that
+// put the server in SHUTDOWN-RECEIVED came from the old association. The
+// model stayed in SHUTDOWN-RECEIVED with nothing left to send, so no
+// SHUTDOWN ACK ever went and every DATA of the restarted peer was
+// discarded. Proves the server is ESTABLISHED again, delivers the new
+// peer's DATA and accepts its own application's messages.
+TEST_F(SctpConformance, RestartInShutdownReceivedReturnsToEstablished)
+{
+    Session s;
+    sctp::CookieState ck;
+    Ptr<SctpSocket> conn = RestartWhileShuttingDown(s, true, ck);
+    EXPECT_EQ(conn->GetState(), SCTP_ESTABLISHED);
+    sctp::PacketBuilder b;
+    b.Begin(s.link.toClient->seen.at(0).view.dstPort, 5000, ck.localTag);
+    const uint8_t payload[100] = {};
+    b.AddData(sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END, ck.peerInitialTsn, 0, 0, 0, payload, sizeof payload);
+    Inject(s.link, 0, 1, b);
+    EXPECT_EQ(s.sink.got.size(), 1u);
+    EXPECT_GE(conn->Send(Pattern(100, 2)), 0);
+}
+
+// §5.2.4.1 action A with a close the server's application asked for: the
+// restart drops the old association's outstanding DATA, so the graceful
+// close can go on at once on the new one (§9.2: SHUTDOWN once nothing is
+// outstanding). The model stayed in SHUTDOWN-PENDING with an empty queue
+// and no timer: no SHUTDOWN ever went and the close never completed.
+// Proves the SHUTDOWN leaves with the new peer's tag right after the
+// COOKIE ACK.
+TEST_F(SctpConformance, RestartInShutdownPendingGoesOnWithTheShutdown)
+{
+    Session s;
+    sctp::CookieState ck;
+    Ptr<SctpSocket> conn = RestartWhileShuttingDown(s, false, ck);
+    Simulator::Stop(MilliSeconds(15)); // less than RTO: only the answers are on their way
+    Simulator::Run();
+    EXPECT_EQ(conn->GetState(), SCTP_SHUTDOWN_SENT);
+    bool shutdown = false;
+    for (const SeenPacket& p : s.link.toClient->seen)
+    {
+        shutdown |= p.HasChunk(sctp::CHUNK_SHUTDOWN) && p.view.vtag == ck.peerTag;
+    }
+    EXPECT_TRUE(shutdown);
+}

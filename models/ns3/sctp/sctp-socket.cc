@@ -1399,6 +1399,20 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         m_outMid.assign(m_outStreams, 0);
         m_outUMid.assign(m_outStreams, 0);
         SendControl(CHUNK_COOKIE_ACK);
+        // "After this, the endpoint shall enter the ESTABLISHED state": a
+        // SHUTDOWN received went with the old association. A close our
+        // user asked for goes on with the new one: nothing is outstanding
+        // now, so its SHUTDOWN leaves at once (§9.2).
+        if (m_state == SCTP_SHUTDOWN_RECEIVED)
+        {
+            m_shutdownSend = false;
+            SetState(SCTP_ESTABLISHED);
+        }
+        else if (m_state == SCTP_SHUTDOWN_SENT)
+        {
+            SetState(SCTP_SHUTDOWN_PENDING);
+        }
+        CheckShutdown();
         return true;
     }
     bool wasConnecting = m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED;
