@@ -329,3 +329,72 @@ TEST_F(SctpRxRules, OutOfTheBlueToNonUnicastAddressNotAnswered)
     Simulator::Run();
     EXPECT_EQ(aborts(), 1u);
 }
+
+// Proves §9.2 with §6.10 and PMTU: the SACK that goes with a SHUTDOWN
+// (gaps to report) leaves room for it, so the packet fits the path MTU. The
+// SACK's Gap Ack Blocks were limited to fill the MTU alone, so with 362 or
+// more of them the 8-byte SHUTDOWN made the packet too big for the link
+// and IP fragmented it. Here 400 gaps are held (every other TSN) when the
+// server's application closes: the SACK carries the 361 blocks that fit.
+TEST_F(SctpRxRules, SackBundledWithShutdownFitsThePathMtu)
+{
+    RawPeer r;
+    const uint8_t flags = sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END | sctp::DATA_FLAG_UNORDERED;
+    for (uint32_t k = 0; k < 400; ++k)
+    {
+        r.Data(r.initialTsn + 1 + 2 * k, 0, 0, flags, {uint8_t(k)});
+    }
+    Simulator::Schedule(Seconds(0), [&r] { r.s.sink.conn->Close(); });
+    Simulator::Stop(Seconds(1)); // the link carries 400 SACKs first
+    Simulator::Run();
+    EXPECT_EQ(r.s.sink.got.size(), 400u);
+    const SeenPacket* shutdown = nullptr;
+    for (const SeenPacket& p : r.s.link.toClient->seen)
+    {
+        shutdown = !shutdown && p.HasChunk(sctp::CHUNK_SHUTDOWN) ? &p : shutdown;
+    }
+    // An IP fragment is no SCTP packet to the drop model: a SHUTDOWN too
+    // big for the link is not seen at all.
+    ASSERT_NE(shutdown, nullptr) << "no SHUTDOWN arrived in one piece";
+    EXPECT_LE(shutdown->ipBytes, 1500u);
+    ASSERT_EQ(shutdown->view.chunks.size(), 2u);
+    sctp::SackChunk sack;
+    ASSERT_TRUE(sctp::DecodeSack(shutdown->view.chunks[0], sack).Ok());
+    EXPECT_EQ(sack.gaps.size(), 361u); // (1480 - 12 - 16 - 8) / 4
+}
+
+// Proves RFC 3758 §3.5 F2 with the path MTU: a FORWARD TSN bundled after a
+// SACK (both due at one transmission) fits the packet. The SACK's Gap Ack
+// Blocks filled the MTU alone and the FORWARD TSN's 8 bytes (at least) came
+// on top, so IP fragmented the packet. Here the server holds 400 gaps when
+// a message of its own (PR-SCTP, 10 ms lifetime, its DATA lost) expires:
+// the next DATA it receives makes it send a SACK and the FORWARD TSN.
+TEST_F(SctpRxRules, ForwardTsnBundledWithSackFitsThePathMtu)
+{
+    Config::SetDefault("ns3::SctpSocket::PrSctpEnabled", BooleanValue(true));
+    RawPeer r;
+    ASSERT_TRUE(r.s.sink.conn->IsPrSctpNegotiated());
+    r.s.link.toClient->SetPredicate([](const SeenPacket& p) {
+        return p.HasChunk(sctp::CHUNK_SACK) || p.HasChunk(sctp::CHUNK_DATA);
+    });
+    const uint8_t flags = sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END | sctp::DATA_FLAG_UNORDERED;
+    for (uint32_t k = 0; k < 400; ++k)
+    {
+        r.Data(r.initialTsn + 1 + 2 * k, 0, 0, flags, {uint8_t(k)});
+    }
+    r.s.sink.conn->SendMsg(Pattern(100, 1), 0, false, 0, MilliSeconds(10));
+    Simulator::Schedule(MilliSeconds(50), [&r, flags] { r.Data(r.initialTsn + 801, 0, 0, flags, {1}); });
+    Simulator::Stop(Seconds(1)); // the link carries 400 SACKs first
+    Simulator::Run();
+    EXPECT_EQ(r.s.sink.conn->GetStats().messagesAbandoned, 1u);
+    const SeenPacket* fwd = nullptr;
+    for (const SeenPacket& p : r.s.link.toClient->seen)
+    {
+        fwd = !fwd && p.HasChunk(sctp::CHUNK_FORWARD_TSN) ? &p : fwd;
+    }
+    // An IP fragment is no SCTP packet to the drop model: a packet too big
+    // for the link is not seen at all.
+    ASSERT_NE(fwd, nullptr) << "no FORWARD TSN arrived in one piece";
+    EXPECT_LE(fwd->ipBytes, 1500u);
+    EXPECT_TRUE(fwd->HasChunk(sctp::CHUNK_SACK));
+}

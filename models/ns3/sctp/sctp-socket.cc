@@ -2133,12 +2133,12 @@ SctpSocket::SackTimerExpired()
 }
 
 void
-SctpSocket::BuildSack(PacketBuilder& b)
+SctpSocket::BuildSack(PacketBuilder& b, size_t reserve)
 {
     // Gap blocks from the TSNs held above the cumulative point (§3.3.4).
     static thread_local std::vector<std::pair<uint16_t, uint16_t>> gaps;
     gaps.clear();
-    size_t maxItems = (m_path.Mtu() - kCommonHeaderSize - kSackHeaderSize) / 4;
+    size_t maxItems = (m_path.Mtu() - kCommonHeaderSize - kSackHeaderSize - reserve) / 4;
     // Offsets are 16 bits (§3.3.4): a block that starts within reach but
     // runs past cum + 0xFFFF is reported up to 0xFFFF, not with its end
     // offset wrapped round to a small number.
@@ -3522,11 +3522,14 @@ SctpSocket::TrySend()
     {
         m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
         m_txTagSpans.clear();
+        bool fwdTsn = m_fwdTsnDue;
         if (m_sackDue)
         {
-            BuildSack(m_builder);
+            // Room for the FORWARD TSN bundled after it: its header, New
+            // Cumulative TSN and one stream entry (RFC 3758 §3.2, RFC 8260
+            // §2.3.1); it fits as many more entries as are left.
+            BuildSack(m_builder, fwdTsn ? kChunkHeaderSize + 4 + (m_idata ? 8 : 4) : 0);
         }
-        bool fwdTsn = m_fwdTsnDue;
         if (fwdTsn)
         {
             AddForwardTsn(m_builder); // F2: bundled before the DATA
@@ -3977,8 +3980,9 @@ SctpSocket::SendShutdown()
     if (!m_rxAbove.empty() || !m_dupTsns.empty())
     {
         // §9.2: the SHUTDOWN's cumulative TSN cannot report gaps or
-        // duplicates, so a SACK MUST go with it.
-        BuildSack(m_builder);
+        // duplicates, so a SACK MUST go with it, and leave it room (its
+        // header and Cumulative TSN Ack, §3.3.8).
+        BuildSack(m_builder, kChunkHeaderSize + 4);
     }
     m_builder.AddShutdown(uint32_t(m_rxCumExt));
     Transmit(m_builder);

@@ -508,7 +508,9 @@ class SctpSocket : public Socket
     uint32_t HeldBytes() const;
     void AfterDataPacket(bool immediate);
     void SackTimerExpired();
-    void BuildSack(sctp::PacketBuilder& b);
+    /// A SACK for what was received; its Gap Ack Blocks and duplicate TSNs
+    /// leave `reserve` bytes of the path MTU for the chunks bundled after it.
+    void BuildSack(sctp::PacketBuilder& b, size_t reserve = 0);
     void HandleSack(const sctp::ChunkView& c);
     void ProcessCumAck(uint32_t cum, uint32_t& bytesNewlyAcked, uint32_t& highestNewlyAcked, bool& haveHighest);
     void MaybeWindowUpdate();
