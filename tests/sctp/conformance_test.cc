@@ -1072,3 +1072,19 @@ TEST_F(SctpConformance, RestartInShutdownPendingGoesOnWithTheShutdown)
     }
     EXPECT_TRUE(shutdown);
 }
+
+// Proves that DATA reaching an endpoint that cannot take it yet (here
+// COOKIE-WAIT, its tag right) is counted as it is discarded: the model
+// dropped it without a counter or a log line.
+TEST_F(SctpConformance, DataBeforeEstablishedIsCounted)
+{
+    ClientInCookieWait w;
+    ASSERT_EQ(w.client.sock->GetState(), SCTP_COOKIE_WAIT);
+    const uint8_t byte = 7;
+    sctp::PacketBuilder b;
+    b.Begin(5000, w.clientPort, w.clientTag);
+    b.AddData(sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END, 1234, 0, 0, 0, &byte, 1);
+    Inject(w.link, 1, 0, b);
+    EXPECT_EQ(w.client.sock->GetStats().dataDiscardedState, 1u);
+    EXPECT_EQ(w.client.sock->GetState(), SCTP_COOKIE_WAIT);
+}

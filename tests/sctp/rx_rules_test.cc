@@ -398,3 +398,33 @@ TEST_F(SctpRxRules, ForwardTsnBundledWithSackFitsThePathMtu)
     EXPECT_LE(fwd->ipBytes, 1500u);
     EXPECT_TRUE(fwd->HasChunk(sctp::CHUNK_SACK));
 }
+
+// Proves that the chunks RFC 9260 has a receiver discard silently leave a
+// trace (the project's rule: nothing is dropped unseen): an unknown chunk
+// (§3.2) is counted whatever its type bits; with bits 00 the chunks after
+// it in the packet are discarded, and counted; with bits 10 they are
+// processed; a DATA chunk too short for its header is counted. The model
+// dropped all of these without a counter or a log line.
+TEST_F(SctpRxRules, SilentlyDiscardedChunksAreCounted)
+{
+    RawPeer r;
+    const uint8_t byte = 7;
+    const uint8_t be = sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END | sctp::DATA_FLAG_UNORDERED;
+    auto send = [&r, &byte, be](uint8_t first, uint32_t tsn) {
+        sctp::PacketBuilder b;
+        b.Begin(r.clientPort, 5000, r.serverTag);
+        b.AddEmpty(first, 0);
+        b.AddData(be, tsn, 0, 0, 0, &byte, 1);
+        InjectBytes(r.s.link, 0, 1, b.Finish());
+    };
+    send(0x3F, r.initialTsn);          // bits 00: stop; the DATA is discarded
+    send(0xBF, r.initialTsn);          // bits 10: skip; the DATA is taken
+    send(sctp::CHUNK_DATA, r.initialTsn + 1); // a 4-byte DATA chunk, then a good one
+    Simulator::Stop(Seconds(0.3));
+    Simulator::Run();
+    const SctpSocket::Stats& st = r.s.sink.conn->GetStats();
+    EXPECT_EQ(st.unknownChunks, 2u);
+    EXPECT_EQ(st.chunksDiscardedAfterUnknown, 1u);
+    EXPECT_EQ(st.dataMalformed, 1u);
+    EXPECT_EQ(r.s.sink.got.size(), 2u);
+}

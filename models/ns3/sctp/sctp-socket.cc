@@ -1600,7 +1600,7 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             if (idataChunk && !m_interleavingAttr)
             {
                 // An endpoint without I-DATA does not know type 64: as before.
-                if (UnknownChunk(c))
+                if (UnknownChunk(c, pkt.chunks.size() - i - 1))
                 {
                     i = pkt.chunks.size();
                 }
@@ -1621,10 +1621,23 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
                 {
                     HandleIData(c, immediate);
                 }
+                else if (c.valueLen < kDataChunkHeaderSize - kChunkHeaderSize)
+                {
+                    ++m_stats.dataMalformed;
+                    NS_LOG_WARN(this << " DATA chunk of " << c.length << " bytes, shorter than its header: ignored");
+                }
                 else
                 {
                     HandleData(c, immediate);
                 }
+            }
+            else
+            {
+                // Not before the association is up, nor once the peer has
+                // shut down (§9.2): discarded, counted.
+                ++m_stats.dataDiscardedState;
+                NS_LOG_WARN(this << " " << (idataChunk ? "I-DATA" : "DATA") << " chunk in "
+                                 << SctpStateName(m_state) << ": discarded");
             }
             break;
         }
@@ -1684,7 +1697,7 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             // it and report it in an ERROR, the rule below.
             [[fallthrough]];
         default:
-            if (UnknownChunk(c))
+            if (UnknownChunk(c, pkt.chunks.size() - i - 1))
             {
                 i = pkt.chunks.size(); // stop processing this packet
             }
@@ -1724,10 +1737,21 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
 }
 
 bool
-SctpSocket::UnknownChunk(const ChunkView& c)
+SctpSocket::UnknownChunk(const ChunkView& c, size_t following)
 {
     // §3.2: the two high bits of an unknown type say what to do.
     uint8_t action = c.type >> 6;
+    ++m_stats.unknownChunks;
+    if (action & 2)
+    {
+        NS_LOG_WARN(this << " unknown chunk type " << int(c.type) << ": skipped");
+    }
+    else
+    {
+        NS_LOG_WARN(this << " unknown chunk type " << int(c.type) << ": the " << following
+                         << " chunk(s) after it discarded");
+        m_stats.chunksDiscardedAfterUnknown += following;
+    }
     if (action & 1)
     {
         PacketBuilder b;

@@ -248,6 +248,17 @@ class SctpSocket : public Socket
         // the same SSN (MID) already waits for delivery on their stream: the
         // peer's numbering is broken.
         uint64_t duplicateSeqDrops = 0;
+        // Chunks that RFC 9260 discards without a word to the peer, counted
+        // (and logged) here: chunks of a type this endpoint does not know
+        // (§3.2, whatever their type bits), the chunks after one whose bits
+        // say to stop processing the packet (00 and 01), DATA chunks too
+        // short for their header, and DATA or I-DATA chunks in a state that
+        // takes none (COOKIE-WAIT, COOKIE-ECHOED, SHUTDOWN-RECEIVED,
+        // SHUTDOWN-ACK-SENT).
+        uint64_t unknownChunks = 0;
+        uint64_t chunksDiscardedAfterUnknown = 0;
+        uint64_t dataMalformed = 0;
+        uint64_t dataDiscardedState = 0;
     };
     const Stats& GetStats() const
     {
@@ -457,9 +468,10 @@ class SctpSocket : public Socket
 
     // --- data transfer ---------------------------------------------------------
     void HandleData(const sctp::ChunkView& c, bool& immediate);
-    /// §3.2: an unknown chunk type (reported if its type bits say so);
-    /// true if the rest of the packet is not to be processed.
-    bool UnknownChunk(const sctp::ChunkView& c);
+    /// §3.2: an unknown chunk type (reported if its type bits say so),
+    /// with `following` chunks after it in its packet; true if those are
+    /// not to be processed.
+    bool UnknownChunk(const sctp::ChunkView& c, size_t following);
     void TryAssemble(uint64_t ext);
     void DeliverOrdered(uint16_t sid);
     /// Moves the messages waiting in `pending` from sequence number `next`
