@@ -59,6 +59,36 @@ struct RawPeer
     }
 };
 
+/// Hands the server (node 1) a COOKIE ECHO from the client's address and
+/// port 40000, to port `toPort` with verification tag `vtag`. Its State
+/// Cookie is sealed under the server's key as the server's listener on port
+/// 5000 would issue it to that client (tags 0x11111111 / 0x22222222),
+/// created at `createdNs` with `lifetimeMs` of life.
+void
+EchoServerCookie(const Link& link, uint16_t toPort, uint32_t vtag, uint64_t createdNs, uint32_t lifetimeMs)
+{
+    sctp::CookieState ck;
+    ck.createdNs = createdNs;
+    ck.lifetimeMs = lifetimeMs;
+    ck.localTag = 0x11111111;
+    ck.peerTag = 0x22222222;
+    ck.localInitialTsn = 100;
+    ck.peerInitialTsn = 200;
+    ck.peerRwnd = 131072;
+    ck.outStreams = 10;
+    ck.inStreams = 10;
+    ck.localPort = 5000;
+    ck.peerPort = 40000;
+    ck.localAddr = link.ifaces.GetAddress(1).Get();
+    ck.peerAddr = link.ifaces.GetAddress(0).Get();
+    std::vector<uint8_t> cookie;
+    ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
+    sctp::PacketBuilder pb;
+    pb.Begin(40000, toPort, vtag);
+    pb.AddCookieEcho(cookie.data(), cookie.size());
+    InjectBytes(link, 0, 1, pb.Finish());
+}
+
 /// The causes of every chunk of type `type` the client's device saw.
 std::vector<std::pair<uint16_t, std::vector<uint8_t>>>
 CausesSeen(const SctpDropModel& m, uint8_t type)
@@ -166,26 +196,8 @@ TEST_F(SctpRxRules, CookieEchoToAnotherPortSilentlyDiscarded)
     a.Start(link.Server(), 5000);
     b.Start(link.Server(), 5001);
     Simulator::Schedule(MilliSeconds(1), [&link] {
-        sctp::CookieState ck;
-        ck.createdNs = uint64_t(Simulator::Now().GetNanoSeconds());
-        ck.lifetimeMs = 60000;
-        ck.localTag = 0x11111111;
-        ck.peerTag = 0x22222222;
-        ck.localInitialTsn = 100;
-        ck.peerInitialTsn = 200;
-        ck.peerRwnd = 131072;
-        ck.outStreams = 10;
-        ck.inStreams = 10;
-        ck.localPort = 5000; // issued by the listener on 5000 ...
-        ck.peerPort = 40000;
-        ck.localAddr = link.ifaces.GetAddress(1).Get();
-        ck.peerAddr = link.ifaces.GetAddress(0).Get();
-        std::vector<uint8_t> cookie;
-        ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
-        sctp::PacketBuilder pb;
-        pb.Begin(40000, 5001, ck.localTag); // ... echoed to the one on 5001
-        pb.AddCookieEcho(cookie.data(), cookie.size());
-        InjectBytes(link, 0, 1, pb.Finish());
+        // Issued by the listener on 5000, echoed to the one on 5001.
+        EchoServerCookie(link, 5001, 0x11111111, uint64_t(Simulator::Now().GetNanoSeconds()), 60000);
     });
     Simulator::Stop(Seconds(0.2));
     Simulator::Run();
@@ -207,28 +219,8 @@ TEST_F(SctpRxRules, StaleCookieWithWrongTagSilentlyDiscarded)
     Link link;
     Sink sink;
     sink.Start(link.Server(), 5000);
-    auto echo = [&link](uint32_t vtag) {
-        sctp::CookieState ck;
-        ck.createdNs = 0; // at t = 0, 1 s of life: stale at 2 s
-        ck.lifetimeMs = 1000;
-        ck.localTag = 0x11111111;
-        ck.peerTag = 0x22222222;
-        ck.localInitialTsn = 100;
-        ck.peerInitialTsn = 200;
-        ck.peerRwnd = 131072;
-        ck.outStreams = 10;
-        ck.inStreams = 10;
-        ck.localPort = 5000;
-        ck.peerPort = 40000;
-        ck.localAddr = link.ifaces.GetAddress(1).Get();
-        ck.peerAddr = link.ifaces.GetAddress(0).Get();
-        std::vector<uint8_t> cookie;
-        ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
-        sctp::PacketBuilder pb;
-        pb.Begin(40000, 5000, vtag);
-        pb.AddCookieEcho(cookie.data(), cookie.size());
-        InjectBytes(link, 0, 1, pb.Finish());
-    };
+    // Created at t = 0 with 1 s of life: stale at 2 s.
+    auto echo = [&link](uint32_t vtag) { EchoServerCookie(link, 5000, vtag, 0, 1000); };
     Simulator::Schedule(Seconds(2), [&] { echo(0x33333333); }); // wrong tag
     Simulator::Stop(Seconds(2.5));
     Simulator::Run();
