@@ -40,19 +40,7 @@ InjectCookieEcho(const Link& link, uint32_t from, uint32_t to, uint16_t fromPort
 {
     ck.createdNs = uint64_t(Simulator::Now().GetNanoSeconds());
     ck.lifetimeMs = 60000;
-    ck.peerRwnd = 131072;
-    ck.outStreams = 10;
-    ck.inStreams = 10;
-    ck.localPort = toPort;
-    ck.peerPort = fromPort;
-    ck.localAddr = link.ifaces.GetAddress(to).Get();
-    ck.peerAddr = link.ifaces.GetAddress(from).Get();
-    std::vector<uint8_t> cookie;
-    ASSERT_TRUE(sctp::SealCookie(ck, link.nodes.Get(to)->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
-    sctp::PacketBuilder b;
-    b.Begin(fromPort, toPort, ck.localTag);
-    b.AddCookieEcho(cookie.data(), cookie.size());
-    Inject(link, from, to, b);
+    InjectSealedCookie(link, from, to, fromPort, toPort, toPort, ck.localTag, ck);
 }
 
 /// The client closes at 0.5 s and every SHUTDOWN ACK to it is lost, so the
@@ -183,23 +171,10 @@ struct InitAckWithParams
         return nullptr;
     }
     /// The causes of the ERROR chunks in that packet.
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> EchoErrors() const
+    CauseList EchoErrors() const
     {
-        std::vector<std::pair<uint16_t, std::vector<uint8_t>>> out;
         const SeenPacket* e = Echo();
-        for (size_t i = 0; e && i < e->view.chunks.size(); ++i)
-        {
-            std::vector<sctp::ErrorCause> causes;
-            const sctp::ChunkView& c = e->view.chunks[i];
-            if (c.type == sctp::CHUNK_ERROR && sctp::DecodeCauses(c, causes).Ok())
-            {
-                for (const auto& k : causes)
-                {
-                    out.emplace_back(k.code, std::vector<uint8_t>(k.info, k.info + k.infoLen));
-                }
-            }
-        }
-        return out;
+        return e ? ChunkCauses(*e, sctp::CHUNK_ERROR) : CauseList{};
     }
 };
 

@@ -74,41 +74,7 @@ EchoServerCookie(const Link& link, uint16_t toPort, uint32_t vtag, uint64_t crea
     ck.peerTag = 0x22222222;
     ck.localInitialTsn = 100;
     ck.peerInitialTsn = 200;
-    ck.peerRwnd = 131072;
-    ck.outStreams = 10;
-    ck.inStreams = 10;
-    ck.localPort = 5000;
-    ck.peerPort = 40000;
-    ck.localAddr = link.ifaces.GetAddress(1).Get();
-    ck.peerAddr = link.ifaces.GetAddress(0).Get();
-    std::vector<uint8_t> cookie;
-    ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
-    sctp::PacketBuilder pb;
-    pb.Begin(40000, toPort, vtag);
-    pb.AddCookieEcho(cookie.data(), cookie.size());
-    InjectBytes(link, 0, 1, pb.Finish());
-}
-
-/// The causes of every chunk of type `type` the client's device saw.
-std::vector<std::pair<uint16_t, std::vector<uint8_t>>>
-CausesSeen(const SctpDropModel& m, uint8_t type)
-{
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> out;
-    for (const SeenPacket& p : m.seen)
-    {
-        for (const auto& c : p.view.chunks)
-        {
-            std::vector<sctp::ErrorCause> causes;
-            if (c.type == type && sctp::DecodeCauses(c, causes).Ok())
-            {
-                for (const auto& k : causes)
-                {
-                    out.emplace_back(k.code, std::vector<uint8_t>(k.info, k.info + k.infoLen));
-                }
-            }
-        }
-    }
-    return out;
+    InjectSealedCookie(link, 0, 1, 40000, toPort, 5000, vtag, ck);
 }
 
 } // namespace
