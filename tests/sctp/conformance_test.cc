@@ -1063,3 +1063,30 @@ TEST_F(SctpConformance, DataBeforeEstablishedIsCounted)
     EXPECT_EQ(w.client.sock->GetStats().dataDiscardedState, 1u);
     EXPECT_EQ(w.client.sock->GetState(), SCTP_COOKIE_WAIT);
 }
+
+// §5.2.4 case C: a COOKIE ECHO whose cookie has a new local tag but the
+// peer's current tag and no tie-tags (the late answer to an old INIT) is
+// silently discarded. The model discarded it (and the rest of its packet)
+// without a counter or a log line. Proves it is counted in badCookieDrops
+// and that the association neither answers nor changes.
+TEST_F(SctpConformance, CookieEchoOfCaseCIsCounted)
+{
+    Session s;
+    Simulator::Stop(Seconds(0.2));
+    Simulator::Run();
+    Ptr<SctpSocket> conn = s.sink.conn;
+    ASSERT_EQ(conn->GetState(), SCTP_ESTABLISHED);
+    const uint64_t before = conn->GetStats().badCookieDrops;
+    const size_t sent = s.link.toClient->seen.size();
+    sctp::CookieState ck;
+    ck.localTag = 0x0C0C0C0Cu;
+    ck.peerTag = s.link.toClient->seen.at(0).view.vtag; // the client's current tag
+    ck.localInitialTsn = 1000;
+    ck.peerInitialTsn = 2000;
+    InjectCookieEcho(s.link, 0, 1, s.link.toClient->seen.at(0).view.dstPort, 5000, ck);
+    EXPECT_EQ(conn->GetStats().badCookieDrops, before + 1);
+    Simulator::Stop(MilliSeconds(15));
+    Simulator::Run();
+    EXPECT_EQ(s.link.toClient->seen.size(), sent);
+    EXPECT_EQ(conn->GetState(), SCTP_ESTABLISHED);
+}

@@ -1434,7 +1434,11 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
     }
     else if (!tagsMatch)
     {
-        return false; // case C, or no match: silently discard
+        // Case C (an old INIT's late cookie), or no case: silently
+        // discarded, with the packet's other chunks; counted.
+        NS_LOG_WARN(this << " COOKIE ECHO from " << src << " matches no case of §5.2.4: dropped");
+        ++m_stats.badCookieDrops;
+        return false;
     }
     // Cases B and D: stay in, or enter, ESTABLISHED (a shutdown under way goes on).
     SendControl(CHUNK_COOKIE_ACK);
