@@ -40,19 +40,7 @@ InjectCookieEcho(const Link& link, uint32_t from, uint32_t to, uint16_t fromPort
 {
     ck.createdNs = uint64_t(Simulator::Now().GetNanoSeconds());
     ck.lifetimeMs = 60000;
-    ck.peerRwnd = 131072;
-    ck.outStreams = 10;
-    ck.inStreams = 10;
-    ck.localPort = toPort;
-    ck.peerPort = fromPort;
-    ck.localAddr = link.ifaces.GetAddress(to).Get();
-    ck.peerAddr = link.ifaces.GetAddress(from).Get();
-    std::vector<uint8_t> cookie;
-    ASSERT_TRUE(sctp::SealCookie(ck, link.nodes.Get(to)->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
-    sctp::PacketBuilder b;
-    b.Begin(fromPort, toPort, ck.localTag);
-    b.AddCookieEcho(cookie.data(), cookie.size());
-    Inject(link, from, to, b);
+    InjectSealedCookie(link, from, to, fromPort, toPort, toPort, ck.localTag, ck);
 }
 
 /// The client closes at 0.5 s and every SHUTDOWN ACK to it is lost, so the
@@ -183,23 +171,10 @@ struct InitAckWithParams
         return nullptr;
     }
     /// The causes of the ERROR chunks in that packet.
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> EchoErrors() const
+    CauseList EchoErrors() const
     {
-        std::vector<std::pair<uint16_t, std::vector<uint8_t>>> out;
         const SeenPacket* e = Echo();
-        for (size_t i = 0; e && i < e->view.chunks.size(); ++i)
-        {
-            std::vector<sctp::ErrorCause> causes;
-            const sctp::ChunkView& c = e->view.chunks[i];
-            if (c.type == sctp::CHUNK_ERROR && sctp::DecodeCauses(c, causes).Ok())
-            {
-                for (const auto& k : causes)
-                {
-                    out.emplace_back(k.code, std::vector<uint8_t>(k.info, k.info + k.infoLen));
-                }
-            }
-        }
-        return out;
+        return e ? ChunkCauses(*e, sctp::CHUNK_ERROR) : CauseList{};
     }
 };
 
@@ -909,4 +884,209 @@ TEST_F(SctpConformance, InitAckWithHostNameAddressIsAborted)
     // The INIT ACK's Initiate Tag.
     ExpectUnresolvableAbort(s.link.toServer->seen,
                             sctp::Get32(s.link.toClient->seen.at(0).view.chunks.at(0).value));
+}
+
+namespace
+{
+
+/// Session s's client restarts (§5.2.2): the server gets a COOKIE ECHO of
+/// its own sealing with new tags (ck: 0x0A0A0A0A for the server,
+/// 0x0B0B0B0B for the client) and the current tags as tie-tags.
+void
+InjectRestart(Session& s, sctp::CookieState& ck)
+{
+    ck.localTag = 0x0A0A0A0Au;
+    ck.peerTag = 0x0B0B0B0Bu;
+    ck.localInitialTsn = 1000;
+    ck.peerInitialTsn = 2000;
+    ck.localTieTag = s.link.toServer->seen.at(1).view.vtag; // the COOKIE ECHO's
+    ck.peerTieTag = s.link.toClient->seen.at(0).view.vtag;  // the INIT ACK's
+    InjectCookieEcho(s.link, 0, 1, s.link.toClient->seen.at(0).view.dstPort, 5000, ck);
+}
+
+} // namespace
+
+// §5.2.4.1 action A: a restart is handled as an ABORT followed by a new
+// COOKIE ECHO, and all congestion control parameters MUST go back to their
+// initial values. Here the server is in fast recovery (a DATA chunk to the
+// client and every retransmission of it are lost) with a measured RTT when
+// the restart cookie arrives. The model reset cwnd and ssthresh but kept
+// fast recovery (its exit TSN from the old TSN space: no cwnd growth for up
+// to 2^31 TSNs), the RTT history and RTO, and the RTT measurement of an old
+// TSN (so no new one could start). Proves that the restarted association
+// starts out of fast recovery, with RTO.Initial, no RTT sample, no timed
+// TSN, no errors and nothing in flight.
+TEST_F(SctpConformance, RestartResetsCongestionAndRetransmissionState)
+{
+    Config::SetDefault("ns3::SctpSocket::RtoInitial", TimeValue(Seconds(3)));
+    Session s;
+    auto lostTsn = std::make_shared<uint32_t>(0);
+    s.link.toClient->SetPredicate([lostTsn](const SeenPacket& p) {
+        for (uint32_t tsn : p.Tsns())
+        {
+            if (*lostTsn == 0)
+            {
+                *lostTsn = tsn + 1; // the second DATA chunk
+            }
+            if (tsn == *lostTsn)
+            {
+                return true;
+            }
+        }
+        return false;
+    });
+    Simulator::Schedule(Seconds(0.2), [&s] {
+        for (uint32_t i = 0; i < 20; ++i)
+        {
+            s.sink.conn->Send(Pattern(1000, i));
+        }
+    });
+    Simulator::Stop(Seconds(0.6));
+    Simulator::Run();
+    Ptr<SctpSocket> conn = s.sink.conn;
+    ASSERT_TRUE(conn->InFastRecovery());
+    ASSERT_TRUE(conn->GetPrimaryPath().rttMeasured);
+    ASSERT_GT(conn->GetPrimaryPath().flightSize, 0u);
+
+    sctp::CookieState ck;
+    InjectRestart(s, ck);
+    ASSERT_EQ(conn, s.sink.conn); // restarted in place
+    EXPECT_EQ(conn->GetState(), SCTP_ESTABLISHED);
+    EXPECT_FALSE(conn->InFastRecovery());
+    const SctpPath& p = conn->GetPrimaryPath();
+    EXPECT_EQ(p.cwnd, 4380u); // min(4 MTU, max(2 MTU, 4380)), MTU 1480
+    EXPECT_EQ(p.ssthresh, 131072u); // the cookie's a_rwnd
+    EXPECT_EQ(p.rto, Seconds(3)); // RTO.Initial
+    EXPECT_FALSE(p.rttMeasured);
+    EXPECT_FALSE(p.timing);
+    EXPECT_EQ(p.flightSize, 0u);
+    EXPECT_EQ(p.partialBytesAcked, 0u);
+    EXPECT_EQ(p.errorCount, 0u);
+    EXPECT_FALSE(p.t3Rtx.IsRunning());
+    uint64_t t3Before = conn->GetStats().t3Expirations;
+    Simulator::Stop(Seconds(3));
+    Simulator::Run();
+    EXPECT_EQ(conn->GetStats().t3Expirations, t3Before); // nothing of the old association is resent
+}
+
+namespace
+{
+
+/// The server's association has DATA outstanding that never reaches the
+/// client (every DATA packet to it is lost) at 0.5 s; with clientCloses the
+/// client closed at 0.3 s (the server is in SHUTDOWN-RECEIVED), else the
+/// server's application did (SHUTDOWN-PENDING). Then the client restarts:
+/// a COOKIE ECHO whose tie-tags are the current tags, new tags in ck.
+Ptr<SctpSocket>
+RestartWhileShuttingDown(Session& s, bool clientCloses, sctp::CookieState& ck)
+{
+    s.link.toClient->SetPredicate([](const SeenPacket& p) { return p.HasChunk(sctp::CHUNK_DATA); });
+    Simulator::Schedule(Seconds(0.2), [&s] { s.sink.conn->Send(Pattern(500, 1)); });
+    Simulator::Schedule(Seconds(0.3), [&s, clientCloses] {
+        if (clientCloses)
+        {
+            s.client.sock->Close();
+        }
+        else
+        {
+            s.sink.conn->Close();
+        }
+    });
+    Simulator::Stop(Seconds(0.5));
+    Simulator::Run();
+    Ptr<SctpSocket> conn = s.sink.conn;
+    EXPECT_EQ(conn->GetState(), clientCloses ? SCTP_SHUTDOWN_RECEIVED : SCTP_SHUTDOWN_PENDING);
+    InjectRestart(s, ck);
+    EXPECT_EQ(conn, s.sink.conn); // restarted in place
+    return conn;
+}
+
+} // namespace
+
+// §5.2.4.1 action A: after a restart "the endpoint shall enter the
+// ESTABLISHED state" (only SHUTDOWN-ACK-SENT refuses it). The SHUTDOWN that
+// put the server in SHUTDOWN-RECEIVED came from the old association. The
+// model stayed in SHUTDOWN-RECEIVED with nothing left to send, so no
+// SHUTDOWN ACK ever went and every DATA of the restarted peer was
+// discarded. Proves the server is ESTABLISHED again, delivers the new
+// peer's DATA and accepts its own application's messages.
+TEST_F(SctpConformance, RestartInShutdownReceivedReturnsToEstablished)
+{
+    Session s;
+    sctp::CookieState ck;
+    Ptr<SctpSocket> conn = RestartWhileShuttingDown(s, true, ck);
+    EXPECT_EQ(conn->GetState(), SCTP_ESTABLISHED);
+    sctp::PacketBuilder b;
+    b.Begin(s.link.toClient->seen.at(0).view.dstPort, 5000, ck.localTag);
+    const uint8_t payload[100] = {};
+    b.AddData(sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END, ck.peerInitialTsn, 0, 0, 0, payload, sizeof payload);
+    Inject(s.link, 0, 1, b);
+    EXPECT_EQ(s.sink.got.size(), 1u);
+    EXPECT_GE(conn->Send(Pattern(100, 2)), 0);
+}
+
+// §5.2.4.1 action A with a close the server's application asked for: the
+// restart drops the old association's outstanding DATA, so the graceful
+// close can go on at once on the new one (§9.2: SHUTDOWN once nothing is
+// outstanding). The model stayed in SHUTDOWN-PENDING with an empty queue
+// and no timer: no SHUTDOWN ever went and the close never completed.
+// Proves the SHUTDOWN leaves with the new peer's tag right after the
+// COOKIE ACK.
+TEST_F(SctpConformance, RestartInShutdownPendingGoesOnWithTheShutdown)
+{
+    Session s;
+    sctp::CookieState ck;
+    Ptr<SctpSocket> conn = RestartWhileShuttingDown(s, false, ck);
+    Simulator::Stop(MilliSeconds(15)); // less than RTO: only the answers are on their way
+    Simulator::Run();
+    EXPECT_EQ(conn->GetState(), SCTP_SHUTDOWN_SENT);
+    bool shutdown = false;
+    for (const SeenPacket& p : s.link.toClient->seen)
+    {
+        shutdown |= p.HasChunk(sctp::CHUNK_SHUTDOWN) && p.view.vtag == ck.peerTag;
+    }
+    EXPECT_TRUE(shutdown);
+}
+
+// Proves that DATA reaching an endpoint that cannot take it yet (here
+// COOKIE-WAIT, its tag right) is counted as it is discarded: the model
+// dropped it without a counter or a log line.
+TEST_F(SctpConformance, DataBeforeEstablishedIsCounted)
+{
+    ClientInCookieWait w;
+    ASSERT_EQ(w.client.sock->GetState(), SCTP_COOKIE_WAIT);
+    const uint8_t byte = 7;
+    sctp::PacketBuilder b;
+    b.Begin(5000, w.clientPort, w.clientTag);
+    b.AddData(sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END, 1234, 0, 0, 0, &byte, 1);
+    Inject(w.link, 1, 0, b);
+    EXPECT_EQ(w.client.sock->GetStats().dataDiscardedState, 1u);
+    EXPECT_EQ(w.client.sock->GetState(), SCTP_COOKIE_WAIT);
+}
+
+// §5.2.4 case C: a COOKIE ECHO whose cookie has a new local tag but the
+// peer's current tag and no tie-tags (the late answer to an old INIT) is
+// silently discarded. The model discarded it (and the rest of its packet)
+// without a counter or a log line. Proves it is counted in badCookieDrops
+// and that the association neither answers nor changes.
+TEST_F(SctpConformance, CookieEchoOfCaseCIsCounted)
+{
+    Session s;
+    Simulator::Stop(Seconds(0.2));
+    Simulator::Run();
+    Ptr<SctpSocket> conn = s.sink.conn;
+    ASSERT_EQ(conn->GetState(), SCTP_ESTABLISHED);
+    const uint64_t before = conn->GetStats().badCookieDrops;
+    const size_t sent = s.link.toClient->seen.size();
+    sctp::CookieState ck;
+    ck.localTag = 0x0C0C0C0Cu;
+    ck.peerTag = s.link.toClient->seen.at(0).view.vtag; // the client's current tag
+    ck.localInitialTsn = 1000;
+    ck.peerInitialTsn = 2000;
+    InjectCookieEcho(s.link, 0, 1, s.link.toClient->seen.at(0).view.dstPort, 5000, ck);
+    EXPECT_EQ(conn->GetStats().badCookieDrops, before + 1);
+    Simulator::Stop(MilliSeconds(15));
+    Simulator::Run();
+    EXPECT_EQ(s.link.toClient->seen.size(), sent);
+    EXPECT_EQ(conn->GetState(), SCTP_ESTABLISHED);
 }

@@ -59,26 +59,22 @@ struct RawPeer
     }
 };
 
-/// The causes of every chunk of type `type` the client's device saw.
-std::vector<std::pair<uint16_t, std::vector<uint8_t>>>
-CausesSeen(const SctpDropModel& m, uint8_t type)
+/// Hands the server (node 1) a COOKIE ECHO from the client's address and
+/// port 40000, to port `toPort` with verification tag `vtag`. Its State
+/// Cookie is sealed under the server's key as the server's listener on port
+/// 5000 would issue it to that client (tags 0x11111111 / 0x22222222),
+/// created at `createdNs` with `lifetimeMs` of life.
+void
+EchoServerCookie(const Link& link, uint16_t toPort, uint32_t vtag, uint64_t createdNs, uint32_t lifetimeMs)
 {
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> out;
-    for (const SeenPacket& p : m.seen)
-    {
-        for (const auto& c : p.view.chunks)
-        {
-            std::vector<sctp::ErrorCause> causes;
-            if (c.type == type && sctp::DecodeCauses(c, causes).Ok())
-            {
-                for (const auto& k : causes)
-                {
-                    out.emplace_back(k.code, std::vector<uint8_t>(k.info, k.info + k.infoLen));
-                }
-            }
-        }
-    }
-    return out;
+    sctp::CookieState ck;
+    ck.createdNs = createdNs;
+    ck.lifetimeMs = lifetimeMs;
+    ck.localTag = 0x11111111;
+    ck.peerTag = 0x22222222;
+    ck.localInitialTsn = 100;
+    ck.peerInitialTsn = 200;
+    InjectSealedCookie(link, 0, 1, 40000, toPort, 5000, vtag, ck);
 }
 
 } // namespace
@@ -166,26 +162,8 @@ TEST_F(SctpRxRules, CookieEchoToAnotherPortSilentlyDiscarded)
     a.Start(link.Server(), 5000);
     b.Start(link.Server(), 5001);
     Simulator::Schedule(MilliSeconds(1), [&link] {
-        sctp::CookieState ck;
-        ck.createdNs = uint64_t(Simulator::Now().GetNanoSeconds());
-        ck.lifetimeMs = 60000;
-        ck.localTag = 0x11111111;
-        ck.peerTag = 0x22222222;
-        ck.localInitialTsn = 100;
-        ck.peerInitialTsn = 200;
-        ck.peerRwnd = 131072;
-        ck.outStreams = 10;
-        ck.inStreams = 10;
-        ck.localPort = 5000; // issued by the listener on 5000 ...
-        ck.peerPort = 40000;
-        ck.localAddr = link.ifaces.GetAddress(1).Get();
-        ck.peerAddr = link.ifaces.GetAddress(0).Get();
-        std::vector<uint8_t> cookie;
-        ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
-        sctp::PacketBuilder pb;
-        pb.Begin(40000, 5001, ck.localTag); // ... echoed to the one on 5001
-        pb.AddCookieEcho(cookie.data(), cookie.size());
-        InjectBytes(link, 0, 1, pb.Finish());
+        // Issued by the listener on 5000, echoed to the one on 5001.
+        EchoServerCookie(link, 5001, 0x11111111, uint64_t(Simulator::Now().GetNanoSeconds()), 60000);
     });
     Simulator::Stop(Seconds(0.2));
     Simulator::Run();
@@ -207,28 +185,8 @@ TEST_F(SctpRxRules, StaleCookieWithWrongTagSilentlyDiscarded)
     Link link;
     Sink sink;
     sink.Start(link.Server(), 5000);
-    auto echo = [&link](uint32_t vtag) {
-        sctp::CookieState ck;
-        ck.createdNs = 0; // at t = 0, 1 s of life: stale at 2 s
-        ck.lifetimeMs = 1000;
-        ck.localTag = 0x11111111;
-        ck.peerTag = 0x22222222;
-        ck.localInitialTsn = 100;
-        ck.peerInitialTsn = 200;
-        ck.peerRwnd = 131072;
-        ck.outStreams = 10;
-        ck.inStreams = 10;
-        ck.localPort = 5000;
-        ck.peerPort = 40000;
-        ck.localAddr = link.ifaces.GetAddress(1).Get();
-        ck.peerAddr = link.ifaces.GetAddress(0).Get();
-        std::vector<uint8_t> cookie;
-        ASSERT_TRUE(sctp::SealCookie(ck, link.Server()->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
-        sctp::PacketBuilder pb;
-        pb.Begin(40000, 5000, vtag);
-        pb.AddCookieEcho(cookie.data(), cookie.size());
-        InjectBytes(link, 0, 1, pb.Finish());
-    };
+    // Created at t = 0 with 1 s of life: stale at 2 s.
+    auto echo = [&link](uint32_t vtag) { EchoServerCookie(link, 5000, vtag, 0, 1000); };
     Simulator::Schedule(Seconds(2), [&] { echo(0x33333333); }); // wrong tag
     Simulator::Stop(Seconds(2.5));
     Simulator::Run();
@@ -328,4 +286,103 @@ TEST_F(SctpRxRules, OutOfTheBlueToNonUnicastAddressNotAnswered)
     Simulator::Stop(Seconds(0.4));
     Simulator::Run();
     EXPECT_EQ(aborts(), 1u);
+}
+
+// Proves §9.2 with §6.10 and PMTU: the SACK that goes with a SHUTDOWN
+// (gaps to report) leaves room for it, so the packet fits the path MTU. The
+// SACK's Gap Ack Blocks were limited to fill the MTU alone, so with 362 or
+// more of them the 8-byte SHUTDOWN made the packet too big for the link
+// and IP fragmented it. Here 400 gaps are held (every other TSN) when the
+// server's application closes: the SACK carries the 361 blocks that fit.
+TEST_F(SctpRxRules, SackBundledWithShutdownFitsThePathMtu)
+{
+    RawPeer r;
+    const uint8_t flags = sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END | sctp::DATA_FLAG_UNORDERED;
+    for (uint32_t k = 0; k < 400; ++k)
+    {
+        r.Data(r.initialTsn + 1 + 2 * k, 0, 0, flags, {uint8_t(k)});
+    }
+    Simulator::Schedule(Seconds(0), [&r] { r.s.sink.conn->Close(); });
+    Simulator::Stop(Seconds(1)); // the link carries 400 SACKs first
+    Simulator::Run();
+    EXPECT_EQ(r.s.sink.got.size(), 400u);
+    const SeenPacket* shutdown = nullptr;
+    for (const SeenPacket& p : r.s.link.toClient->seen)
+    {
+        shutdown = !shutdown && p.HasChunk(sctp::CHUNK_SHUTDOWN) ? &p : shutdown;
+    }
+    // An IP fragment is no SCTP packet to the drop model: a SHUTDOWN too
+    // big for the link is not seen at all.
+    ASSERT_NE(shutdown, nullptr) << "no SHUTDOWN arrived in one piece";
+    EXPECT_LE(shutdown->ipBytes, 1500u);
+    ASSERT_EQ(shutdown->view.chunks.size(), 2u);
+    sctp::SackChunk sack;
+    ASSERT_TRUE(sctp::DecodeSack(shutdown->view.chunks[0], sack).Ok());
+    EXPECT_EQ(sack.gaps.size(), 361u); // (1480 - 12 - 16 - 8) / 4
+}
+
+// Proves RFC 3758 §3.5 F2 with the path MTU: a FORWARD TSN bundled after a
+// SACK (both due at one transmission) fits the packet. The SACK's Gap Ack
+// Blocks filled the MTU alone and the FORWARD TSN's 8 bytes (at least) came
+// on top, so IP fragmented the packet. Here the server holds 400 gaps when
+// a message of its own (PR-SCTP, 10 ms lifetime, its DATA lost) expires:
+// the next DATA it receives makes it send a SACK and the FORWARD TSN.
+TEST_F(SctpRxRules, ForwardTsnBundledWithSackFitsThePathMtu)
+{
+    Config::SetDefault("ns3::SctpSocket::PrSctpEnabled", BooleanValue(true));
+    RawPeer r;
+    ASSERT_TRUE(r.s.sink.conn->IsPrSctpNegotiated());
+    r.s.link.toClient->SetPredicate([](const SeenPacket& p) {
+        return p.HasChunk(sctp::CHUNK_SACK) || p.HasChunk(sctp::CHUNK_DATA);
+    });
+    const uint8_t flags = sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END | sctp::DATA_FLAG_UNORDERED;
+    for (uint32_t k = 0; k < 400; ++k)
+    {
+        r.Data(r.initialTsn + 1 + 2 * k, 0, 0, flags, {uint8_t(k)});
+    }
+    r.s.sink.conn->SendMsg(Pattern(100, 1), 0, false, 0, MilliSeconds(10));
+    Simulator::Schedule(MilliSeconds(50), [&r, flags] { r.Data(r.initialTsn + 801, 0, 0, flags, {1}); });
+    Simulator::Stop(Seconds(1)); // the link carries 400 SACKs first
+    Simulator::Run();
+    EXPECT_EQ(r.s.sink.conn->GetStats().messagesAbandoned, 1u);
+    const SeenPacket* fwd = nullptr;
+    for (const SeenPacket& p : r.s.link.toClient->seen)
+    {
+        fwd = !fwd && p.HasChunk(sctp::CHUNK_FORWARD_TSN) ? &p : fwd;
+    }
+    // An IP fragment is no SCTP packet to the drop model: a packet too big
+    // for the link is not seen at all.
+    ASSERT_NE(fwd, nullptr) << "no FORWARD TSN arrived in one piece";
+    EXPECT_LE(fwd->ipBytes, 1500u);
+    EXPECT_TRUE(fwd->HasChunk(sctp::CHUNK_SACK));
+}
+
+// Proves that the chunks RFC 9260 has a receiver discard silently leave a
+// trace (the project's rule: nothing is dropped unseen): an unknown chunk
+// (§3.2) is counted whatever its type bits; with bits 00 the chunks after
+// it in the packet are discarded, and counted; with bits 10 they are
+// processed; a DATA chunk too short for its header is counted. The model
+// dropped all of these without a counter or a log line.
+TEST_F(SctpRxRules, SilentlyDiscardedChunksAreCounted)
+{
+    RawPeer r;
+    const uint8_t byte = 7;
+    const uint8_t be = sctp::DATA_FLAG_BEGIN | sctp::DATA_FLAG_END | sctp::DATA_FLAG_UNORDERED;
+    auto send = [&r, &byte, be](uint8_t first, uint32_t tsn) {
+        sctp::PacketBuilder b;
+        b.Begin(r.clientPort, 5000, r.serverTag);
+        b.AddEmpty(first, 0);
+        b.AddData(be, tsn, 0, 0, 0, &byte, 1);
+        InjectBytes(r.s.link, 0, 1, b.Finish());
+    };
+    send(0x3F, r.initialTsn);          // bits 00: stop; the DATA is discarded
+    send(0xBF, r.initialTsn);          // bits 10: skip; the DATA is taken
+    send(sctp::CHUNK_DATA, r.initialTsn + 1); // a 4-byte DATA chunk, then a good one
+    Simulator::Stop(Seconds(0.3));
+    Simulator::Run();
+    const SctpSocket::Stats& st = r.s.sink.conn->GetStats();
+    EXPECT_EQ(st.unknownChunks, 2u);
+    EXPECT_EQ(st.chunksDiscardedAfterUnknown, 1u);
+    EXPECT_EQ(st.dataMalformed, 1u);
+    EXPECT_EQ(r.s.sink.got.size(), 2u);
 }

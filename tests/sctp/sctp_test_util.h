@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sctp/crc32c.h"
+#include "sctp/sctp-cookie.h"
 #include "sctp/sctp-helper.h"
 #include "sctp/sctp-l4-protocol.h"
 #include "sctp/sctp-socket.h"
@@ -448,6 +449,71 @@ InjectBytes(const Link& link, uint32_t from, uint32_t to, const std::vector<uint
     node->GetObject<SctpL4Protocol>()->Receive(Create<Packet>(bytes.data(), uint32_t(bytes.size())),
                                                ip,
                                                node->GetObject<Ipv4L3Protocol>()->GetInterface(1));
+}
+
+/// Hands node `to` a COOKIE ECHO from node `from` (IPv4; ports fromPort ->
+/// toPort, verification tag vtag) whose State Cookie is sealed under `to`'s
+/// own key, as if `to`'s listener on cookiePort had issued it in an INIT
+/// ACK: ck gives the tags, TSNs, creation time and lifetime; this fills in
+/// the addresses, the ports and the usual a_rwnd and stream counts.
+inline void
+InjectSealedCookie(const Link& link,
+                   uint32_t from,
+                   uint32_t to,
+                   uint16_t fromPort,
+                   uint16_t toPort,
+                   uint16_t cookiePort,
+                   uint32_t vtag,
+                   sctp::CookieState ck)
+{
+    ck.peerRwnd = 131072;
+    ck.outStreams = 10;
+    ck.inStreams = 10;
+    ck.localPort = cookiePort;
+    ck.peerPort = fromPort;
+    ck.localAddr = link.ifaces.GetAddress(to).Get();
+    ck.peerAddr = link.ifaces.GetAddress(from).Get();
+    std::vector<uint8_t> cookie;
+    ASSERT_TRUE(sctp::SealCookie(ck, link.nodes.Get(to)->GetObject<SctpL4Protocol>()->GetCookieKey(), cookie));
+    sctp::PacketBuilder b;
+    b.Begin(fromPort, toPort, vtag);
+    b.AddCookieEcho(cookie.data(), cookie.size());
+    InjectBytes(link, from, to, b.Finish());
+}
+
+/// Error causes, each as (code, info bytes).
+using CauseList = std::vector<std::pair<uint16_t, std::vector<uint8_t>>>;
+
+/// The causes of the chunks of type `type` (ERROR or ABORT) in one packet.
+inline CauseList
+ChunkCauses(const SeenPacket& p, uint8_t type)
+{
+    CauseList out;
+    for (const auto& c : p.view.chunks)
+    {
+        std::vector<sctp::ErrorCause> causes;
+        if (c.type == type && sctp::DecodeCauses(c, causes).Ok())
+        {
+            for (const auto& k : causes)
+            {
+                out.emplace_back(k.code, std::vector<uint8_t>(k.info, k.info + k.infoLen));
+            }
+        }
+    }
+    return out;
+}
+
+/// The causes of every chunk of type `type` a drop model saw.
+inline CauseList
+CausesSeen(const SctpDropModel& m, uint8_t type)
+{
+    CauseList out;
+    for (const SeenPacket& p : m.seen)
+    {
+        CauseList more = ChunkCauses(p, type);
+        out.insert(out.end(), more.begin(), more.end());
+    }
+    return out;
 }
 
 /// A message whose bytes encode (tag, index) so that content can be checked.

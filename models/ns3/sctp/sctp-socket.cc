@@ -70,6 +70,28 @@ CookieAddress(bool ipv6, uint32_t v4, std::array<uint8_t, 16> v6)
     return Ipv4Address(v4);
 }
 
+// §5.2.4.1 A: the primary path of a restarted association starts as a new
+// association's would: no RTT history or timed TSN, no errors, nothing in
+// flight, no HEARTBEAT outstanding and no T3-rtx. Where it leads, its MTU
+// and its HEARTBEAT timer stay; cwnd, ssthresh and RTO stay too, for the
+// caller to set through their traces.
+void
+ForgetPathHistory(SctpPath& p)
+{
+    p.t3Rtx.Cancel();
+    p.hbAckTimer.Cancel();
+    SctpPath fresh;
+    fresh.address = p.address;
+    fresh.local = p.local;
+    fresh.pmtu = p.pmtu;
+    fresh.ipHeader = p.ipHeader;
+    fresh.cwnd = p.cwnd;
+    fresh.ssthresh = p.ssthresh;
+    fresh.rto = p.rto;
+    fresh.hbTimer = p.hbTimer;
+    p = fresh;
+}
+
 } // namespace
 
 const char*
@@ -1344,14 +1366,25 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
             Transmit(m_builder);
             return false;
         }
-        // Case A: the peer restarted. Start over with the cookie's parameters.
-        NS_LOG_INFO(this << " peer restart detected");
+        // Case A: the peer restarted. As if an ABORT then a new COOKIE ECHO
+        // had come: start over with the cookie's parameters, and every
+        // congestion control and retransmission variable at its initial
+        // value (MUST): no fast recovery (its exit TSN is of the old TSN
+        // space), RTO.Initial, no RTT history.
+        NS_LOG_INFO(this << " peer restart detected: " << m_txBufBytes
+                         << " bytes of queued or unacknowledged user data dropped");
+        m_sendSpaceOpened = m_txBufBytes > 0;
         m_outQueue.clear();
         m_timedMsgs.clear();
         m_nextUnsent = 0;
         m_txBufBytes = 0;
         m_rtxCount = 0;
-        m_path.t3Rtx.Cancel();
+        m_inFastRecovery = false;
+        m_fastRecoveryExit = 0;
+        m_fastRtxPending = false;
+        m_packetLimit = 0;
+        m_sackSinceT3 = false;
+        ForgetPathHistory(m_path);
         for (SctpPath& p : m_altPaths)
         {
             p.t3Rtx.Cancel();
@@ -1362,10 +1395,25 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         m_outMid.clear();
         m_outUMid.clear();
         InitFromCookie(ck);
+        SetRto(m_rtoInitial);
         m_outSsn.assign(m_outStreams, 0);
         m_outMid.assign(m_outStreams, 0);
         m_outUMid.assign(m_outStreams, 0);
         SendControl(CHUNK_COOKIE_ACK);
+        // "After this, the endpoint shall enter the ESTABLISHED state": a
+        // SHUTDOWN received went with the old association. A close our
+        // user asked for goes on with the new one: nothing is outstanding
+        // now, so its SHUTDOWN leaves at once (§9.2).
+        if (m_state == SCTP_SHUTDOWN_RECEIVED)
+        {
+            m_shutdownSend = false;
+            SetState(SCTP_ESTABLISHED);
+        }
+        else if (m_state == SCTP_SHUTDOWN_SENT)
+        {
+            SetState(SCTP_SHUTDOWN_PENDING);
+        }
+        CheckShutdown();
         return true;
     }
     bool wasConnecting = m_state == SCTP_COOKIE_WAIT || m_state == SCTP_COOKIE_ECHOED;
@@ -1387,7 +1435,11 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
     }
     else if (!tagsMatch)
     {
-        return false; // case C, or no match: silently discard
+        // Case C (an old INIT's late cookie), or no case: silently
+        // discarded, with the packet's other chunks; counted.
+        NS_LOG_WARN(this << " COOKIE ECHO from " << src << " matches no case of §5.2.4: dropped");
+        ++m_stats.badCookieDrops;
+        return false;
     }
     // Cases B and D: stay in, or enter, ESTABLISHED (a shutdown under way goes on).
     SendControl(CHUNK_COOKIE_ACK);
@@ -1553,7 +1605,7 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             if (idataChunk && !m_interleavingAttr)
             {
                 // An endpoint without I-DATA does not know type 64: as before.
-                if (UnknownChunk(c))
+                if (UnknownChunk(c, pkt.chunks.size() - i - 1))
                 {
                     i = pkt.chunks.size();
                 }
@@ -1574,10 +1626,23 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
                 {
                     HandleIData(c, immediate);
                 }
+                else if (c.valueLen < kDataChunkHeaderSize - kChunkHeaderSize)
+                {
+                    ++m_stats.dataMalformed;
+                    NS_LOG_WARN(this << " DATA chunk of " << c.length << " bytes, shorter than its header: ignored");
+                }
                 else
                 {
                     HandleData(c, immediate);
                 }
+            }
+            else
+            {
+                // Not before the association is up, nor once the peer has
+                // shut down (§9.2): discarded, counted.
+                ++m_stats.dataDiscardedState;
+                NS_LOG_WARN(this << " " << (idataChunk ? "I-DATA" : "DATA") << " chunk in "
+                                 << SctpStateName(m_state) << ": discarded");
             }
             break;
         }
@@ -1637,7 +1702,7 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
             // it and report it in an ERROR, the rule below.
             [[fallthrough]];
         default:
-            if (UnknownChunk(c))
+            if (UnknownChunk(c, pkt.chunks.size() - i - 1))
             {
                 i = pkt.chunks.size(); // stop processing this packet
             }
@@ -1678,10 +1743,21 @@ SctpSocket::ReceivePacket(Ptr<const Packet> raw,
 }
 
 bool
-SctpSocket::UnknownChunk(const ChunkView& c)
+SctpSocket::UnknownChunk(const ChunkView& c, size_t following)
 {
     // §3.2: the two high bits of an unknown type say what to do.
     uint8_t action = c.type >> 6;
+    ++m_stats.unknownChunks;
+    if (action & 2)
+    {
+        NS_LOG_WARN(this << " unknown chunk type " << int(c.type) << ": skipped");
+    }
+    else
+    {
+        NS_LOG_WARN(this << " unknown chunk type " << int(c.type) << ": the " << following
+                         << " chunk(s) after it discarded");
+        m_stats.chunksDiscardedAfterUnknown += following;
+    }
     if (action & 1)
     {
         PacketBuilder b;
@@ -2267,12 +2343,12 @@ SctpSocket::SackTimerExpired()
 }
 
 void
-SctpSocket::BuildSack(PacketBuilder& b)
+SctpSocket::BuildSack(PacketBuilder& b, size_t reserve)
 {
     // Gap blocks from the TSNs held above the cumulative point (§3.3.4).
     static thread_local std::vector<std::pair<uint16_t, uint16_t>> gaps;
     gaps.clear();
-    size_t maxItems = (m_path.Mtu() - kCommonHeaderSize - kSackHeaderSize) / 4;
+    size_t maxItems = (m_path.Mtu() - kCommonHeaderSize - kSackHeaderSize - reserve) / 4;
     // Offsets are 16 bits (§3.3.4): a block that starts within reach but
     // runs past cum + 0xFFFF is reported up to 0xFFFF, not with its end
     // offset wrapped round to a small number.
@@ -3668,11 +3744,14 @@ SctpSocket::TrySend()
     {
         m_builder.Begin(m_localPort, m_peerPort, m_peerTag);
         m_txTagSpans.clear();
+        bool fwdTsn = m_fwdTsnDue;
         if (m_sackDue)
         {
-            BuildSack(m_builder);
+            // Room for the FORWARD TSN bundled after it: its header, New
+            // Cumulative TSN and one stream entry (RFC 3758 §3.2, RFC 8260
+            // §2.3.1); it fits as many more entries as are left.
+            BuildSack(m_builder, fwdTsn ? kChunkHeaderSize + 4 + (m_idata ? 8 : 4) : 0);
         }
-        bool fwdTsn = m_fwdTsnDue;
         if (fwdTsn)
         {
             AddForwardTsn(m_builder); // F2: bundled before the DATA
@@ -4123,8 +4202,9 @@ SctpSocket::SendShutdown()
     if (!m_rxAbove.empty() || !m_dupTsns.empty())
     {
         // §9.2: the SHUTDOWN's cumulative TSN cannot report gaps or
-        // duplicates, so a SACK MUST go with it.
-        BuildSack(m_builder);
+        // duplicates, so a SACK MUST go with it, and leave it room (its
+        // header and Cumulative TSN Ack, §3.3.8).
+        BuildSack(m_builder, kChunkHeaderSize + 4);
     }
     m_builder.AddShutdown(uint32_t(m_rxCumExt));
     Transmit(m_builder);

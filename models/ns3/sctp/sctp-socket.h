@@ -254,6 +254,17 @@ class SctpSocket : public Socket
         // broken): the application got an aborted mark for each.
         uint64_t partialDeliveries = 0;
         uint64_t partialDeliveriesAborted = 0;
+        // Chunks that RFC 9260 discards without a word to the peer, counted
+        // (and logged) here: chunks of a type this endpoint does not know
+        // (§3.2, whatever their type bits), the chunks after one whose bits
+        // say to stop processing the packet (00 and 01), DATA chunks too
+        // short for their header, and DATA or I-DATA chunks in a state that
+        // takes none (COOKIE-WAIT, COOKIE-ECHOED, SHUTDOWN-RECEIVED,
+        // SHUTDOWN-ACK-SENT).
+        uint64_t unknownChunks = 0;
+        uint64_t chunksDiscardedAfterUnknown = 0;
+        uint64_t dataMalformed = 0;
+        uint64_t dataDiscardedState = 0;
     };
     const Stats& GetStats() const
     {
@@ -484,9 +495,10 @@ class SctpSocket : public Socket
 
     // --- data transfer ---------------------------------------------------------
     void HandleData(const sctp::ChunkView& c, bool& immediate);
-    /// §3.2: an unknown chunk type (reported if its type bits say so);
-    /// true if the rest of the packet is not to be processed.
-    bool UnknownChunk(const sctp::ChunkView& c);
+    /// §3.2: an unknown chunk type (reported if its type bits say so),
+    /// with `following` chunks after it in its packet; true if those are
+    /// not to be processed.
+    bool UnknownChunk(const sctp::ChunkView& c, size_t following);
     void TryAssemble(uint64_t ext);
     void DeliverOrdered(uint16_t sid);
     /// Moves the messages waiting in `pending` from sequence number `next`
@@ -550,7 +562,9 @@ class SctpSocket : public Socket
     uint32_t HeldBytes() const;
     void AfterDataPacket(bool immediate);
     void SackTimerExpired();
-    void BuildSack(sctp::PacketBuilder& b);
+    /// A SACK for what was received; its Gap Ack Blocks and duplicate TSNs
+    /// leave `reserve` bytes of the path MTU for the chunks bundled after it.
+    void BuildSack(sctp::PacketBuilder& b, size_t reserve = 0);
     void HandleSack(const sctp::ChunkView& c);
     void ProcessCumAck(uint32_t cum, uint32_t& bytesNewlyAcked, uint32_t& highestNewlyAcked, bool& haveHighest);
     void MaybeWindowUpdate();
