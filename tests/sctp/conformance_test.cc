@@ -969,6 +969,54 @@ TEST_F(SctpConformance, RestartResetsCongestionAndRetransmissionState)
     EXPECT_EQ(conn->GetStats().t3Expirations, t3Before); // nothing of the old association is resent
 }
 
+// §5.2.4.1 A with partial delivery (§6.9): the client's 40,000-byte message
+// to a server with an 8,000-byte receive buffer loses its 12th fragment for
+// ever, and its first pieces have reached the server's application when the
+// client restarts. What the server held of it (fragments after the hole)
+// goes with the old association: counted in restartUndeliveredBytes, and
+// the application gets the aborted mark (an empty Recv) for the message.
+// Before, the restart dropped them without a trace and left the application
+// holding the start of a message that would never end.
+TEST_F(SctpConformance, RestartDuringAPartialDeliveryAbortsIt)
+{
+    Config::SetDefault("ns3::SctpSocket::RcvBufSize", UintegerValue(8000));
+    Session s;
+    auto first = std::make_shared<std::pair<bool, uint32_t>>(false, 0);
+    s.link.toServer->SetPredicate([first](const SeenPacket& p) {
+        for (uint32_t tsn : p.Tsns())
+        {
+            if (!first->first)
+            {
+                *first = {true, tsn};
+            }
+            if (tsn == first->second + 11)
+            {
+                return true;
+            }
+        }
+        return false;
+    });
+    Simulator::Schedule(Seconds(0.2), [&s] { s.client.sock->Send(Pattern(40000, 1)); });
+    Simulator::Stop(Seconds(0.6));
+    Simulator::Run();
+    Ptr<SctpSocket> conn = s.sink.conn;
+    ASSERT_TRUE(conn);
+    ASSERT_EQ(conn->GetStats().partialDeliveries, 1u);
+    ASSERT_FALSE(s.sink.got.empty());
+    ASSERT_FALSE(s.sink.got.back().eor);
+    ASSERT_GT(conn->GetLocalRwnd(), 0u);
+    ASSERT_LT(conn->GetLocalRwnd(), 8000u); // fragments after the hole held
+
+    sctp::CookieState ck;
+    InjectRestart(s, ck);
+    ASSERT_EQ(conn, s.sink.conn); // restarted in place
+    EXPECT_EQ(conn->GetStats().partialDeliveriesAborted, 1u);
+    EXPECT_GT(conn->GetStats().restartUndeliveredBytes, 0u);
+    EXPECT_TRUE(s.sink.got.back().aborted);
+    EXPECT_TRUE(s.sink.got.back().data.empty());
+    EXPECT_EQ(conn->GetLocalRwnd(), 8000u);
+}
+
 namespace
 {
 

@@ -1373,6 +1373,7 @@ SctpSocket::HandleCookieEcho(const ChunkView& c,
         // space), RTO.Initial, no RTT history.
         NS_LOG_INFO(this << " peer restart detected: " << m_txBufBytes
                          << " bytes of queued or unacknowledged user data dropped");
+        DiscardUndeliveredData();
         m_sendSpaceOpened = m_txBufBytes > 0;
         m_outQueue.clear();
         m_timedMsgs.clear();
@@ -2270,6 +2271,35 @@ SctpSocket::ContinueIDataPartial(IReasmMap::iterator it)
         ++m_inNextMid[sid];
         DrainPending(m_inPendingMid[sid], m_inNextMid[sid]);
     }
+}
+
+void
+SctpSocket::DiscardUndeliveredData()
+{
+    // What the old association received but had not delivered goes with it
+    // (the new one starts its TSNs and SSNs afresh): counted, and a message
+    // being delivered in parts gets its aborted mark.
+    const uint32_t held = m_reasmBytes + m_pendingBytes;
+    if (m_dataPartial.active)
+    {
+        m_dataPartial.active = false;
+        AbortPartial(m_dataPartial.sid, m_dataPartial.ssn, m_dataPartial.ppid, m_dataPartial.unordered,
+                     "the peer restarted");
+    }
+    for (const auto& [key, r] : m_ireasm)
+    {
+        if (r.partial)
+        {
+            AbortPartial(std::get<0>(key), uint16_t(std::get<2>(key)), r.ppid, std::get<1>(key),
+                         "the peer restarted");
+        }
+    }
+    if (held > 0)
+    {
+        m_stats.restartUndeliveredBytes += held;
+        NS_LOG_WARN(this << " peer restart: " << held << " received bytes not yet deliverable discarded");
+    }
+    m_dupTsns.clear(); // of the old TSN space
 }
 
 void

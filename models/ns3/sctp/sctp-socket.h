@@ -254,6 +254,10 @@ class SctpSocket : public Socket
         // broken): the application got an aborted mark for each.
         uint64_t partialDeliveries = 0;
         uint64_t partialDeliveriesAborted = 0;
+        // Bytes received but not yet deliverable (fragments, messages
+        // waiting for their SSN / MID) when the peer restarted (§5.2.4.1 A):
+        // they went with the old association.
+        uint64_t restartUndeliveredBytes = 0;
         // Chunks that RFC 9260 discards without a word to the peer, counted
         // (and logged) here: chunks of a type this endpoint does not know
         // (§3.2, whatever their type bits), the chunks after one whose bits
@@ -549,6 +553,9 @@ class SctpSocket : public Socket
     /// The same for an I-DATA message (FSNs from nextFsn on); erases the
     /// entry when its E fragment has gone.
     void ContinueIDataPartial(IReasmMap::iterator it);
+    /// A peer restart: counts the received bytes not yet deliverable and
+    /// gives each message being delivered in parts its aborted mark.
+    void DiscardUndeliveredData();
     /// Queues the empty aborted mark for a message delivered in parts.
     void AbortPartial(uint16_t sid, uint16_t ssn, uint32_t ppid, bool unordered, const char* why);
     /// Queues one piece (or the whole) of a received message for the application.
