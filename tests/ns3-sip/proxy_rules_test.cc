@@ -321,3 +321,70 @@ TEST(ProxyRules, TwoXxWithAnUnusableAnswerIsAckedThenByed) {
   EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
   Simulator::Destroy();
 }
+
+// RFC 3261 21.5.6 (RFC 4475 3.3.8 badvers): a request of another SIP
+// version is answered 505 Version Not Supported, built from its Via, From,
+// To, Call-ID and CSeq, and the refusal is traced. A raw device on Dan's
+// node sends home.com an OPTIONS "SIP/7.0" over UDP: it gets one 505 back
+// on its source port, and home.com traces the 505 and a parse-error drop.
+// Before, the wire core stopped at the start line and the request was
+// only dropped: the sender retransmitted it until its timer F fired.
+TEST(ProxyRules, RequestOfAnotherSipVersionIsAnswered505) {
+  Testbed tb;
+  tb.Record();
+  RawDevice dev(tb.nodes.Get(0), 7000);
+  const std::string req =
+      "OPTIONS sip:home.com SIP/7.0\r\nVia: SIP/7.0/UDP 10.0.1.1:7000;branch=z9hG4bKv7\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=v7\r\nTo: <sip:home.com>\r\n"
+      "Call-ID: v7@10.0.1.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  const Ipv4Address home = tb.addr[1];
+  Simulator::Schedule(Seconds(1), [&dev, home, req]() { dev.SendTo(home, req); });
+  RunUntil(2);
+  ASSERT_EQ(dev.got.size(), 1u);
+  EXPECT_EQ(dev.got[0].compare(0, 12, "SIP/2.0 505 "), 0) << dev.got[0];
+  EXPECT_NE(dev.got[0].find("Call-ID: v7@10.0.1.1\r\n"), std::string::npos) << dev.got[0];
+  EXPECT_EQ(CountTx(tb, "home", "505", false), 1u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
+  Simulator::Destroy();
+}
+
+// The same over TCP: the SIP/7.0 OPTIONS is answered 505 on its connection,
+// which stays open, and the OPTIONS for home.com sent after it on the same
+// connection is answered 200. Before, the framer took the request for a
+// framing error and home.com closed the connection: neither was answered.
+TEST(ProxyRules, RequestOfAnotherSipVersionIsAnswered505OverTcp) {
+  Testbed tb;
+  tb.Record();
+  const auto options = [](const char* version, const char* tag) {
+    return std::string("OPTIONS sip:home.com ") + version + "\r\nVia: " + version +
+           "/TCP 10.0.1.1:7000;branch=z9hG4bK" + tag +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=" + tag +
+           "\r\nTo: <sip:home.com>\r\nCall-ID: " + tag + "@10.0.1.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  };
+  const std::string bytes = options("SIP/7.0", "t7") + options("SIP/2.0", "t2");
+  Ptr<Socket> sock = Socket::CreateSocket(tb.nodes.Get(0), TcpSocketFactory::GetTypeId());
+  ASSERT_EQ(sock->Bind(InetSocketAddress(Ipv4Address::GetAny(), 7000)), 0);
+  std::string got;
+  bool closed = false;
+  sock->SetRecvCallback(Callback<void, Ptr<Socket>>([&got](Ptr<Socket> s) {
+    while (Ptr<Packet> p = s->Recv()) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      got += b;
+    }
+  }));
+  sock->SetCloseCallbacks(Callback<void, Ptr<Socket>>([&closed](Ptr<Socket>) { closed = true; }),
+                          Callback<void, Ptr<Socket>>([&closed](Ptr<Socket>) { closed = true; }));
+  const Ipv4Address home = tb.addr[1];
+  Simulator::Schedule(Seconds(1), [sock, home, bytes]() {
+    sock->Connect(InetSocketAddress(home, 5060));
+    sock->Send(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<std::uint32_t>(bytes.size()), 0);
+  });
+  RunUntil(2);
+  EXPECT_EQ(got.compare(0, 12, "SIP/2.0 505 "), 0) << got;
+  EXPECT_NE(got.find("SIP/2.0 200 "), std::string::npos) << got;
+  EXPECT_NE(got.find("Call-ID: t2@10.0.1.1\r\n"), std::string::npos) << got;
+  EXPECT_FALSE(closed);
+  sock->Close();
+  Simulator::Destroy();
+}
