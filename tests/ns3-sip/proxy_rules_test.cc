@@ -388,3 +388,44 @@ TEST(ProxyRules, RequestOfAnotherSipVersionIsAnswered505OverTcp) {
   sock->Close();
   Simulator::Destroy();
 }
+
+// A MESSAGE from `host`:`port` to `ruri`, with `route` ("" for none), as a
+// raw device sends it.
+std::string RawMessage(const std::string& ruri, const std::string& host, std::uint16_t port,
+                       const std::string& route, const std::string& tag) {
+  return "MESSAGE " + ruri + " SIP/2.0\r\nVia: SIP/2.0/UDP " + host + ":" + std::to_string(port) +
+         ";branch=z9hG4bK" + tag + "\r\nMax-Forwards: 70\r\n" + (route.empty() ? "" : "Route: " + route + "\r\n") +
+         "From: <sip:x@office.com>;tag=" + tag + "\r\nTo: <" + ruri + ">\r\nCall-ID: " + tag +
+         "@raw\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+}
+
+std::size_t CountStarting(const std::vector<std::string>& got, const std::string& start) {
+  std::size_t n = 0;
+  for (const std::string& m : got) n += m.compare(0, start.size(), start) == 0;
+  return n;
+}
+
+// RFC 3261 16.4: a top Route naming this proxy is removed, whichever of its
+// addresses it names. A MESSAGE to home.com whose Route names home.com's
+// second interface (10.0.2.1, towards office.com) reaches eve in one hop,
+// its Route gone. Before, home.com took only its first interface for
+// itself: it forwarded the request to 10.0.2.1, that is to itself, again
+// and again, until Max-Forwards ran out.
+TEST(ProxyRules, RouteNamingAnotherAddressOfTheProxyIsPopped) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address home = tb.addr[1];
+  const std::string req = RawMessage("sip:eve@home.com", "10.0.1.1", 7002, "<sip:10.0.2.1;lr>", "route1");
+  Simulator::Schedule(Seconds(1), [&sender, home, req]() { sender.SendTo(home, req); });
+  RunUntil(2);
+  ASSERT_GE(CountStarting(eve.got, "MESSAGE "), 1u);  // and retransmissions
+  for (const std::string& m : eve.got) {
+    if (m.compare(0, 8, "MESSAGE ") != 0) continue;
+    EXPECT_EQ(m.find("Route:"), std::string::npos) << m;
+    EXPECT_NE(m.find("Max-Forwards: 69\r\n"), std::string::npos) << m;
+  }
+  EXPECT_EQ(CountStarting(sender.got, "SIP/2.0 483"), 0u);
+  Simulator::Destroy();
+}

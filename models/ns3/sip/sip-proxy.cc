@@ -6,6 +6,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/enum.h"
+#include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 #include "ns3/sip/node-cpu.h"
@@ -42,6 +43,7 @@ struct SipProxy::Impl {
   std::string host;       // "10.0.1.1"
   std::string recordRoute;  // "<sip:10.0.1.1:5060;lr>"
   std::uint32_t nodeId = 0;
+  Ptr<Ipv4> ipv4;
 
   struct DomainRoute {
     Ipv4Address address;
@@ -87,11 +89,15 @@ struct SipProxy::Impl {
   // server transaction has id 0, so their responses reach no one upstream.
   static constexpr std::uint64_t kOwnRequest = 0;
 
-  // A SIP URI naming this proxy: its own address and port.
+  // A SIP URI naming this proxy: one of its addresses and its port.
   bool IsMe(const sip::Uri& u) const {
     Ipv4Address a;
-    return sipns3::HostToIpv4(u.host, &a) && a == ep->address() && (u.port <= 0 ? 5060 : u.port) == ep->port();
+    return sipns3::HostToIpv4(u.host, &a) && IsOwnAddress(a) && (u.port <= 0 ? 5060 : u.port) == ep->port();
   }
+  // Any of the node's interface addresses, not only the first one the
+  // endpoint names itself by: a Route or Via naming another of them still
+  // names this proxy (RFC 3261 16.4), and sending there would loop back.
+  bool IsOwnAddress(Ipv4Address a) const { return a == ep->address() || (ipv4 && ipv4->GetInterfaceForAddress(a) >= 0); }
 
   void FireTx(const Dest& d, SipAttribution attr, SipMsgType type, std::uint16_t status,
               std::size_t bytes, bool retx) {
@@ -114,6 +120,7 @@ struct SipProxy::Impl {
     timers.t2 = self->m_t2;
     timers.t4 = self->m_t4;
     nodeId = self->GetNode()->GetId();
+    ipv4 = self->GetNode()->GetObject<Ipv4>();
     Ptr<NodeCpu> cpu = NodeCpu::GetOrCreate(self->GetNode());
     ep = std::make_unique<sipns3::SipEndpoint>(self->GetNode(), cpu);
     std::string err;
@@ -537,7 +544,7 @@ struct SipProxy::Impl {
       if (!sip::ParseNameAddrList(rh->value, &routes, msg.input) && !routes.empty()) {
         sip::Uri ru;
         Ipv4Address a;
-        if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) && a == ep->address()) {
+        if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) && IsOwnAddress(a)) {
           popRoute = true;
           if (routes.size() > 1) routeNext = std::string(routes[1].uri);
         } else {
@@ -853,7 +860,7 @@ struct SipProxy::Impl {
       return;
     }
     Ipv4Address me;
-    if (!sipns3::HostToIpv4(vias[0].host, &me) || me != ep->address()) {
+    if (!sipns3::HostToIpv4(vias[0].host, &me) || !IsOwnAddress(me)) {
       Drop(SipDropReason::kStrayResponse, attr, msg.raw.size(), "top Via is not ours");
       return;
     }
