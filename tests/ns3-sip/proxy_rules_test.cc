@@ -405,6 +405,26 @@ std::size_t CountStarting(const std::vector<std::string>& got, const std::string
   return n;
 }
 
+// RFC 3261 19.1.4: the host of a SIP URI compares case-insensitively, so a
+// MESSAGE to sip:eve@HOME.Com is routed by office.com to home.com (its
+// domain route) and by home.com to eve's binding (its own domain). Before,
+// office.com compared the host byte for byte and answered 404 "unknown
+// domain".
+TEST(ProxyRules, DomainOfTheRequestUriComparesCaseInsensitively) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(3), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address office = tb.addr[2];
+  const std::string req = RawMessage("sip:eve@HOME.Com", "10.0.3.2", 7002, "", "case1");
+  Simulator::Schedule(Seconds(1), [&sender, office, req]() { sender.SendTo(office, req); });
+  RunUntil(2);
+  // (and its retransmissions: eve's raw device never answers)
+  EXPECT_GE(CountStarting(eve.got, "MESSAGE sip:eve@10.0.1.1:7000 "), 1u);
+  EXPECT_EQ(CountStarting(sender.got, "SIP/2.0 404"), 0u);
+  Simulator::Destroy();
+}
+
 // RFC 3261 16.4: a top Route naming this proxy is removed, whichever of its
 // addresses it names. A MESSAGE to home.com whose Route names home.com's
 // second interface (10.0.2.1, towards office.com) reaches eve in one hop,

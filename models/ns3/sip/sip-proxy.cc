@@ -20,6 +20,7 @@
 #include "sip/builder.h"
 #include "sip/headers.h"
 #include "sip/proxy_ops.h"
+#include "sip/text.h"
 #include "sip/uri.h"
 
 namespace ns3 {
@@ -98,6 +99,9 @@ struct SipProxy::Impl {
   // endpoint names itself by: a Route or Via naming another of them still
   // names this proxy (RFC 3261 16.4), and sending there would loop back.
   bool IsOwnAddress(Ipv4Address a) const { return a == ep->address() || (ipv4 && ipv4->GetInterfaceForAddress(a) >= 0); }
+
+  // RFC 3261 19.1.4: the host of a SIP URI compares case-insensitively.
+  bool IsMyDomain(std::string_view host) const { return sip::text::IEquals(host, self->m_domain); }
 
   void FireTx(const Dest& d, SipAttribution attr, SipMsgType type, std::uint16_t status,
               std::size_t bytes, bool retx) {
@@ -282,7 +286,7 @@ struct SipProxy::Impl {
       Respond(t, msg, 400);
       return;
     }
-    const bool mine = ruri.is_sip() && ruri.host == self->m_domain;
+    const bool mine = ruri.is_sip() && IsMyDomain(ruri.host);
     if (msg.method == "REGISTER" && mine) {
       Register(t, msg, meta);
       return;
@@ -359,7 +363,7 @@ struct SipProxy::Impl {
       if (sipns3::UriDest(ruri, self->m_transport, &tg.dest)) {
         targets.push_back(tg);  // a contact address (in-dialog request)
       } else {
-        auto it = domains.find(std::string(ruri.host));
+        auto it = domains.find(sipns3::LowerCase(ruri.host));
         if (it == domains.end()) {
           Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "404 unknown domain");
           Respond(t, msg, 404);
@@ -970,7 +974,7 @@ void SipProxy::StartApplication() { m_impl->Start(); }
 void SipProxy::StopApplication() { m_impl->Stop(); }
 
 void SipProxy::AddDomainRoute(const std::string& domain, Ipv4Address address, std::uint16_t port) {
-  m_impl->domains[domain] = Impl::DomainRoute{address, port};
+  m_impl->domains[sipns3::LowerCase(domain)] = Impl::DomainRoute{address, port};
 }
 
 void SipProxy::AddStaticBinding(const std::string& aor, Ipv4Address contact, std::uint16_t port,
