@@ -10,12 +10,12 @@
 
 namespace sipim::sip {
 
-void ProxyEdit::Add(std::size_t begin, std::size_t end, std::string_view text) {
+void ProxyEdit::Add(std::size_t begin, std::size_t end, std::string_view text, std::size_t order) {
   if (count_ == kMaxSplices) {
     Fail("too many proxy edits on one message", msg_.raw.data());
     return;
   }
-  splices_[count_] = Splice{begin, end, text, count_};
+  splices_[count_] = Splice{begin, end, text, order == kCallOrder ? count_ : order};
   ++count_;
 }
 
@@ -35,9 +35,12 @@ ProxyEdit& ProxyEdit::PushVia(std::string_view via_value) {
   // Above the current top Via, or first of all fields when there is none.
   const char* at = top != nullptr ? top->line.data() : msg_.start_line.data() + msg_.start_line.size() + 2;
   const std::size_t off = SIPIM_OFF(at);
-  Add(off, off, "Via: ");
-  Add(off, off, via_value);
-  Add(off, off, "\r\n");
+  // Each push goes above the ones before it at the same offset: its three
+  // parts sort before theirs (orders count down from kViaOrder).
+  const std::size_t order = kViaOrder - 3 * vias_pushed_++;
+  Add(off, off, "Via: ", order);
+  Add(off, off, via_value, order + 1);
+  Add(off, off, "\r\n", order + 2);
   return *this;
 }
 

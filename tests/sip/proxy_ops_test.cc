@@ -57,6 +57,25 @@ TEST(SipProxyOps, ForwardRequest) {
   EXPECT_EQ(f.size, out.size());
 }
 
+// PushVia adds its Via above all others, so a second push goes above the
+// first (the order the two hops would have added them). Before, the
+// second Via went below the first.
+TEST(SipProxyOps, SecondPushedViaGoesOnTop) {
+  const std::string in = kRequest;
+  const Message m = MustParse(in);
+  ProxyEdit edit(m);
+  edit.PushVia("SIP/2.0/UDP p1.example.com;branch=z9hG4bK1").PushVia("SIP/2.0/UDP p2.example.com;branch=z9hG4bK2");
+  std::string out;
+  ASSERT_FALSE(edit.Apply(&out));
+  const Message f = MustParse(out);
+  std::vector<Via> vias;
+  ASSERT_FALSE(AllVias(f, &vias));
+  ASSERT_EQ(vias.size(), 3u);
+  EXPECT_EQ(vias[0].branch, "z9hG4bK2");
+  EXPECT_EQ(vias[1].branch, "z9hG4bK1");
+  EXPECT_EQ(vias[2].branch, "z9hG4bK0");
+}
+
 // Popping the only value removes the line; the next field takes over.
 TEST(SipProxyOps, PopWholeLines) {
   const std::string resp =
