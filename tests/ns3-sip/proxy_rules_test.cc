@@ -449,3 +449,58 @@ TEST(ProxyRules, RouteNamingAnotherAddressOfTheProxyIsPopped) {
   EXPECT_EQ(CountStarting(sender.got, "SIP/2.0 483"), 0u);
   Simulator::Destroy();
 }
+
+// RFC 3261 18.2.1: a server adds received=<source address> to the top Via
+// of a request whose sent-by host is not the packet's source; RFC 3581 4:
+// one with a bare rport gets received and rport=<source port>. The
+// responses carry them back. Three cases:
+// - home.com's Via names its first interface (10.0.1.2) while it sends to
+//   office.com from 10.0.2.1: the MESSAGE office.com forwards to Shirley
+//   has received=10.0.2.1 on home.com's Via, and so has the 200 office.com
+//   passes back to home.com;
+// - a raw device's Via with rport: eve gets the request with rport=7002
+//   and received=10.0.1.1 on it;
+// - a raw device's Via naming another host (192.0.2.55): the 480 home.com
+//   answers itself carries received=10.0.1.1.
+// Before, no Via got either parameter.
+TEST(ProxyRules, TopViaRecordsTheSourceOfTheRequest) {
+  Testbed tb;
+  tb.Record();
+  std::vector<std::string> atShirley, atHome;
+  sipim_test::SniffUdp(tb.links[2].Get(1), &atShirley);
+  sipim_test::SniffUdp(tb.links[1].Get(0), &atHome);
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address home = tb.addr[1];
+  const std::string rport = "MESSAGE sip:eve@home.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.1.1:7002;rport;branch=z9hG4bKrp1"
+                            "\r\nMax-Forwards: 70\r\nFrom: <sip:x@home.com>;tag=rp1\r\nTo: <sip:eve@home.com>\r\n"
+                            "Call-ID: rp1@raw\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+  const std::string other = RawMessage("sip:nobody@home.com", "192.0.2.55", 7002, "", "rp2");
+  Simulator::Schedule(Seconds(1), [&sender, home, rport, other]() {
+    sender.SendTo(home, rport);
+    sender.SendTo(home, other);
+  });
+  Simulator::Schedule(Seconds(2), [&]() { tb.dan->SendIm("shirley@office.com", 50, SipImMode::kPager); });
+  RunUntil(4);
+  std::size_t marked = 0;
+  for (const std::string& m : eve.got)
+    marked += m.find("Via: SIP/2.0/UDP 10.0.1.1:7002;rport=7002;branch=z9hG4bKrp1;received=10.0.1.1\r\n") !=
+              std::string::npos;
+  EXPECT_GE(marked, 1u);  // and retransmissions, each marked
+  EXPECT_EQ(marked, CountStarting(eve.got, "MESSAGE "));
+  std::size_t answered = 0;
+  for (const std::string& m : sender.got)
+    answered += m.compare(0, 12, "SIP/2.0 480 ") == 0 &&
+                m.find("Via: SIP/2.0/UDP 192.0.2.55:7002;branch=z9hG4bKrp2;received=10.0.1.1\r\n") != std::string::npos;
+  EXPECT_EQ(answered, 1u);
+  std::size_t forwarded = 0, back = 0;
+  for (const std::string& m : atShirley)
+    forwarded += m.compare(0, 8, "MESSAGE ") == 0 && m.find("Via: SIP/2.0/UDP 10.0.1.2:5060;branch=") != std::string::npos &&
+                 m.find(";received=10.0.2.1\r\n") != std::string::npos;
+  for (const std::string& m : atHome)
+    back += m.compare(0, 12, "SIP/2.0 200 ") == 0 && m.find(" MESSAGE\r\n") != std::string::npos &&
+            m.find(";received=10.0.2.1\r\n") != std::string::npos;
+  EXPECT_EQ(forwarded, 1u);
+  EXPECT_EQ(back, 1u);
+  Simulator::Destroy();
+}

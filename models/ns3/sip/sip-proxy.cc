@@ -189,6 +189,32 @@ struct SipProxy::Impl {
     else OnResponse(msg, attr);
   }
 
+  // RFC 3261 18.2.1: the top Via of a request whose sent-by host is not
+  // the packet's source address gets received=<source>; RFC 3581 4: one
+  // with rport gets received and rport=<source port>. True with the
+  // request so marked in *bytes and *out; false when it needs nothing
+  // (or cannot be marked: it is then used as it came).
+  static bool MarkSource(const sip::Message& req, Ipv4Address src, std::uint16_t port, std::string* bytes,
+                         sip::Message* out) {
+    sip::ProxyEdit edit(req);
+    std::string address;
+    MarkSourceIn(&edit, req, src, port, &address);
+    return !address.empty() && !edit.Apply(bytes) && !sip::Parse(*bytes, sip::Framing::kDatagram, out);
+  }
+
+  // The same as an edit of a request being forwarded; `address` keeps the
+  // text the edit views.
+  static void MarkSourceIn(sip::ProxyEdit* edit, const sip::Message& req, Ipv4Address src, std::uint16_t port,
+                           std::string* address) {
+    sip::Via top;
+    Ipv4Address host;
+    if (sip::TopVia(req, &top) ||
+        (!top.has_rport && top.received.empty() && sipns3::HostToIpv4(top.host, &host) && host == src))
+      return;
+    *address = sipns3::Ipv4ToString(src);
+    edit->SetViaSource(*address, port);
+  }
+
   // A stateless response to a request that has no transaction (yet).
   void RespondStateless(const sip::Message& req, const RxMeta& meta, SipAttribution attr, int status) {
     std::string out;
@@ -196,7 +222,10 @@ struct SipProxy::Impl {
     spec.status = status;
     const std::string tag = OwnTag(status);
     spec.to_tag = tag;
-    if (sip::BuildResponse(req, spec, &out)) return;  // cannot even answer: already dropped
+    std::string marked;
+    sip::Message markedMsg;
+    const bool mark = MarkSource(req, meta.from, meta.fromPort, &marked, &markedMsg);
+    if (sip::BuildResponse(mark ? markedMsg : req, spec, &out)) return;  // cannot even answer: already dropped
     SendRaw(sipns3::StatelessReplyDest(meta, req), out, attr, SipMsgType::kResponse,
             static_cast<std::uint16_t>(status), false);
   }
@@ -213,7 +242,10 @@ struct SipProxy::Impl {
     const std::string own = toTag.empty() ? OwnTag(status) : std::string();
     spec.to_tag = toTag.empty() ? std::string_view(own) : toTag;
     spec.extra_headers = extra;
-    if (auto e = sip::BuildResponse(req, spec, &out)) {
+    std::string marked;
+    sip::Message markedMsg;
+    const bool mark = MarkSource(req, t->source, t->sourcePort, &marked, &markedMsg);
+    if (auto e = sip::BuildResponse(mark ? markedMsg : req, spec, &out)) {
       Drop(SipDropReason::kParseError, t->attr, req.raw.size(), std::string("cannot answer: ") + e.ToString());
       return;
     }
@@ -260,7 +292,7 @@ struct SipProxy::Impl {
         stx->OnAck(t);
         return;
       }
-      ForwardStateless(msg, attr);  // ACK for a 2xx through a Record-Route
+      ForwardStateless(msg, meta, attr);  // ACK for a 2xx through a Record-Route
       return;
     }
     if (ServerTxn* t = stx->Find(key)) {
@@ -270,6 +302,8 @@ struct SipProxy::Impl {
     }
     const bool invite = msg.method == "INVITE";
     ServerTxn* t = stx->Create(key, invite, sipns3::ReplyDest(meta, top), attr);
+    t->source = meta.from;
+    t->sourcePort = meta.fromPort;
     if (invite) Respond(t, msg, 100);
     if (msg.method == "CANCEL" && Cancel(t, msg, top.branch)) return;
 
@@ -375,7 +409,10 @@ struct SipProxy::Impl {
     }
 
     Forward& f = forwards[t->id];
-    f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
+    // The request the responses this proxy may build later (408, 500)
+    // come from: with its source marked in the top Via, as they need.
+    if (!MarkSource(msg, meta.from, meta.fromPort, &f.request, &parsed))
+      f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
     f.invite = invite;
     if (targets.size() > 1) self->m_forkTrace(attr, static_cast<std::uint32_t>(targets.size()));
     std::uint32_t index = 0;
@@ -435,6 +472,10 @@ struct SipProxy::Impl {
                     const std::string& retarget, bool popRoute, std::uint32_t index) {
     sip::ProxyEdit edit(msg);
     edit.DecrementMaxForwards();
+    // RFC 3261 18.2.1 / RFC 3581 4: the source of the request, recorded in
+    // its top Via, goes on with it (the responses come back with it).
+    std::string source;
+    if (ServerTxn* st = stx->FindById(stxId)) MarkSourceIn(&edit, msg, st->source, st->sourcePort, &source);
     if (edit.error()) {
       // RFC 3261 16.3: 0 is 483 (step 3); a Max-Forwards that is not a
       // number of 0-255 makes the request malformed (step 1): 400.
@@ -538,7 +579,7 @@ struct SipProxy::Impl {
   }
 
   // ACK for a 2xx (its own transaction): forward without state.
-  void ForwardStateless(const sip::Message& msg, SipAttribution attr) {
+  void ForwardStateless(const sip::Message& msg, const RxMeta& meta, SipAttribution attr) {
     sip::Uri ruri;
     Dest d;
     std::string routeNext;
@@ -563,6 +604,8 @@ struct SipProxy::Impl {
     }
     sip::ProxyEdit edit(msg);
     edit.DecrementMaxForwards();
+    std::string source;
+    MarkSourceIn(&edit, msg, meta.from, meta.fromPort, &source);
     if (popRoute) edit.PopRoute();
     std::string via = "SIP/2.0/";
     via += sipns3::ViaTransportName(d.transport);
