@@ -504,3 +504,39 @@ TEST(ProxyRules, TopViaRecordsTheSourceOfTheRequest) {
   EXPECT_EQ(back, 1u);
   Simulator::Destroy();
 }
+
+// RFC 3261 16.7 step 3: a response that has no Via left once the proxy's
+// own is removed is not forwarded. Eve's raw device answers a MESSAGE
+// home.com forwarded with a 200 holding home.com's Via only: home.com
+// traces it and sends nothing to the sender. Before, it forwarded a 200
+// without any Via upstream.
+TEST(ProxyRules, ResponseWithNoViaBelowTheProxysIsNotForwarded) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address home = tb.addr[1];
+  const std::string req = RawMessage("sip:eve@home.com", "10.0.1.1", 7002, "", "novia1");
+  Simulator::Schedule(Seconds(1), [&sender, home, req]() { sender.SendTo(home, req); });
+  Simulator::Schedule(Seconds(1.2), [&eve, home]() {
+    for (const std::string& m : eve.got) {
+      if (m.compare(0, 8, "MESSAGE ") != 0) continue;
+      sipim::sip::Message r;
+      ASSERT_FALSE(sipim::sip::Parse(m, sipim::sip::Framing::kDatagram, &r));
+      sipim::sip::ResponseSpec spec;
+      spec.to_tag = "raw";
+      std::string out;
+      ASSERT_FALSE(sipim::sip::BuildResponse(r, spec, &out));
+      const std::size_t at = out.find("Via: SIP/2.0/UDP 10.0.1.1:7002");
+      ASSERT_NE(at, std::string::npos) << out;
+      out.erase(at, out.find("\r\n", at) + 2 - at);
+      eve.SendTo(home, out);
+    }
+  });
+  RunUntil(2);
+  EXPECT_EQ(CountStarting(sender.got, "SIP/2.0"), 0u);
+  std::size_t traced = 0;
+  for (const auto& d : tb.drops) traced += d.detail == "response with no Via below ours: not forwarded";
+  EXPECT_EQ(traced, 1u);
+  Simulator::Destroy();
+}

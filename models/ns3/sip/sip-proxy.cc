@@ -756,6 +756,14 @@ struct SipProxy::Impl {
       else ctx->OnFinal(txn);
       return;
     }
+    // RFC 3261 16.7 step 3: a response with no Via left once ours is
+    // removed was meant for this element and is not forwarded; for a
+    // request it forwarded, that is a broken response (8.1.3.3): discarded,
+    // the branch waits on as if it had not come.
+    if (!HasViaBelowTop(msg)) {
+      Drop(SipDropReason::kStrayResponse, attr, msg.raw.size(), "response with no Via below ours: not forwarded");
+      return;
+    }
     if (status < 200) {
       ctx->OnProvisional(txn);
       auto fit = forwards.find(stxId);
@@ -800,6 +808,17 @@ struct SipProxy::Impl {
       if (status >= 600 && f.invite) CancelPending(stxId, f);
     }
     FinishIfDone(stxId);
+  }
+
+  // Whether the response has a via-parm below the top one (in the first
+  // Via field or in a later one).
+  static bool HasViaBelowTop(const sip::Message& m) {
+    const sip::Header* h = m.Find(sip::HeaderId::kVia);
+    if (h == nullptr) return false;
+    if (m.FindNext(h) != nullptr) return true;
+    sip::ValueSplitter values(h->value);
+    std::string_view v;
+    return values.Next(&v) && values.Next(&v);
   }
 
   // RFC 3261 16.7 step 6: a 6xx is chosen over any other final response,
