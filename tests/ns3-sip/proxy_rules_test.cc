@@ -540,3 +540,31 @@ TEST(ProxyRules, ResponseWithNoViaBelowTheProxysIsNotForwarded) {
   EXPECT_EQ(traced, 1u);
   Simulator::Destroy();
 }
+
+// RFC 3261 16.12 / 16.6 step 7: the ACK of a 2xx follows the route set as
+// any request does, whether its values share one Route field or each has
+// its own. An ACK to eve with "Route: <home.com>" and "Route: <office.com>"
+// goes from home.com to office.com, and from there to eve (Max-Forwards
+// 68). Before, the stateless ACK path looked at the first Route field only:
+// once home.com popped itself it sent the ACK straight to the Request-URI,
+// past office.com.
+TEST(ProxyRules, AckOfATwoXxFollowsARouteSetSplitAcrossFields) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  const Ipv4Address home = tb.addr[1];
+  const std::string ack =
+      "ACK sip:eve@10.0.1.1:7000 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.1.1:7002;branch=z9hG4bKack2\r\n"
+      "Max-Forwards: 70\r\nRoute: <sip:10.0.1.2;lr>\r\nRoute: <sip:10.0.2.2;lr>\r\n"
+      "From: <sip:x@home.com>;tag=a1\r\nTo: <sip:eve@home.com>;tag=a2\r\nCall-ID: ack2@raw\r\n"
+      "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+  Simulator::Schedule(Seconds(1), [&sender, home, ack]() { sender.SendTo(home, ack); });
+  RunUntil(2);
+  std::size_t viaOffice = 0;
+  for (const auto& r : tb.TxAfter(0)) viaOffice += r.node == "home" && r.type == "ACK" && r.peer == "office";
+  EXPECT_EQ(viaOffice, 1u);
+  ASSERT_EQ(CountStarting(eve.got, "ACK "), 1u);
+  EXPECT_NE(eve.got[0].find("Max-Forwards: 68\r\n"), std::string::npos) << eve.got[0];
+  EXPECT_EQ(eve.got[0].find("Route:"), std::string::npos) << eve.got[0];
+  Simulator::Destroy();
+}

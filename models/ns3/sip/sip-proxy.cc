@@ -588,10 +588,15 @@ struct SipProxy::Impl {
       std::vector<sip::NameAddr> routes;
       if (!sip::ParseNameAddrList(rh->value, &routes, msg.input) && !routes.empty()) {
         sip::Uri ru;
-        Ipv4Address a;
-        if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) && IsOwnAddress(a)) {
+        if (!sip::ParseUri(routes[0].uri, &ru) && IsMe(ru)) {
           popRoute = true;
+          // As for any request: the next Route value, in this field or the next.
           if (routes.size() > 1) routeNext = std::string(routes[1].uri);
+          else if (const sip::Header* r2 = msg.FindNext(rh)) {
+            std::vector<sip::NameAddr> more;
+            if (!sip::ParseNameAddrList(r2->value, &more, msg.input) && !more.empty())
+              routeNext = std::string(more[0].uri);
+          }
         } else {
           routeNext = std::string(routes[0].uri);
         }
