@@ -325,6 +325,9 @@ class MessageParser {
   ParseError NameError(std::size_t line) const;
   ParseError ContentLength(const Header& h);
   [[gnu::always_inline]] inline ParseError Body();
+  // A request line with a SIP-Version other than 2.0: where it starts, or
+  // 0. The rest is still parsed, so that the receiver can answer 505.
+  std::size_t bad_version_ = 0;
   // The first byte of [begin, end) that a Request-URI may not hold raw
   // (kUriStop), or end. Sixteen bytes per step while the buffer has them.
   std::size_t FindUriStop(std::size_t k, std::size_t end) const {
@@ -378,10 +381,14 @@ inline ParseError MessageParser::Run() {
     if (ParseError e = GeneralStartLine(begin, &cr)) return e;
   }
   pos_ = cr + 2;
-  if (ParseError e = Fields()) return e;
-  if (ParseError e = Body()) return e;
+  if (ParseError e = Fields()) return bad_version_ ? Fail(kBadVersionMalformed, bad_version_) : e;
+  if (ParseError e = Body()) {
+    // A body still arriving on a stream is waited for whatever the version.
+    return bad_version_ && e.reason != kTruncatedBody ? Fail(kBadVersionMalformed, bad_version_) : e;
+  }
   m_->raw = std::string_view(d_ + begin, pos_ - begin);
   m_->size = pos_;
+  if (bad_version_ != 0) return Fail(kUnsupportedVersion, bad_version_);
   return {};
 }
 
@@ -545,9 +552,15 @@ ParseError MessageParser::RequestLine(std::size_t begin, std::size_t end) {
   if (k == uri_end || d_[k] != ':') return Fail("request line: Request-URI has no scheme", k);
   m_->request_uri = std::string_view(d_ + uri_begin, uri_end - uri_begin);
   if (!IsVersion(version_begin, end)) {
-    if (end - version_begin >= 4 && IEquals(std::string_view(d_ + version_begin, 4), "SIP/"))
-      return Fail("unsupported SIP version (505)", version_begin);
-    return Fail("request line: bad SIP-Version", version_begin);
+    if (end - version_begin < 4 || !IEquals(std::string_view(d_ + version_begin, 4), "SIP/"))
+      return Fail("request line: bad SIP-Version", version_begin);
+    // RFC 3261 21.5.6: a request of another SIP version is answered 505,
+    // which needs its header fields: they are parsed before the error
+    // (kUnsupportedVersion) is returned.
+    m_->version = std::string_view(d_ + version_begin, end - version_begin);
+    m_->is_request = true;
+    bad_version_ = version_begin;
+    return {};
   }
   m_->version = std::string_view(d_ + version_begin, 7);
   m_->is_request = true;
@@ -838,6 +851,8 @@ inline ParseError MessageParser::Body() {
 bool internal::g_general_only = false;
 
 const char kTruncatedBody[] = "truncated body: Content-Length larger than the message";
+const char kUnsupportedVersion[] = "unsupported SIP version (505)";
+const char kBadVersionMalformed[] = "unsupported SIP version (505), and the message is malformed";
 
 HeaderId ClassifyHeader(std::string_view name) { return Classify(name); }
 

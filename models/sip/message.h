@@ -132,7 +132,8 @@ struct Message {
   // Request line (is_request).
   std::string_view method;
   std::string_view request_uri;
-  // "SIP/2.0" on both kinds of start line.
+  // "SIP/2.0" on both kinds of start line (a request Parse() refused
+  // with kUnsupportedVersion: the version it has).
   std::string_view version;
   // Status line (!is_request).
   int status_code = 0;
@@ -193,6 +194,15 @@ ParseError Parse(std::string_view data, Framing framing, Message* out);
 // (compare the pointer): on a stream it means "wait for more bytes". Then
 // out->content_length is set and out->body.data() is where the body begins.
 extern const char kTruncatedBody[];
+
+// The reason Parse() gives for a request whose SIP-Version is not 2.0 and
+// whose header section and body parse (compare the pointer): *out then
+// holds the whole message (out->size and raw set, out->version the text
+// received), so that a server can answer 505 (RFC 3261 21.5.6). A
+// malformed request of another version gets kBadVersionMalformed, and a
+// status line of another version a plain error (a response is discarded).
+extern const char kUnsupportedVersion[];
+extern const char kBadVersionMalformed[];
 
 // The error for `reason` at pointer `at` (inside msg.input, or at its end).
 ParseError ErrorAt(const Message& msg, const char* reason, const char* at);

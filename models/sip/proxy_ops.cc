@@ -10,12 +10,12 @@
 
 namespace sipim::sip {
 
-void ProxyEdit::Add(std::size_t begin, std::size_t end, std::string_view text) {
+void ProxyEdit::Add(std::size_t begin, std::size_t end, std::string_view text, std::size_t order) {
   if (count_ == kMaxSplices) {
     Fail("too many proxy edits on one message", msg_.raw.data());
     return;
   }
-  splices_[count_] = Splice{begin, end, text, count_};
+  splices_[count_] = Splice{begin, end, text, order == kCallOrder ? count_ : order};
   ++count_;
 }
 
@@ -35,9 +35,49 @@ ProxyEdit& ProxyEdit::PushVia(std::string_view via_value) {
   // Above the current top Via, or first of all fields when there is none.
   const char* at = top != nullptr ? top->line.data() : msg_.start_line.data() + msg_.start_line.size() + 2;
   const std::size_t off = SIPIM_OFF(at);
-  Add(off, off, "Via: ");
-  Add(off, off, via_value);
-  Add(off, off, "\r\n");
+  // Each push goes above the ones before it at the same offset: its three
+  // parts sort before theirs (orders count down from kViaOrder).
+  const std::size_t order = kViaOrder - 3 * vias_pushed_++;
+  Add(off, off, "Via: ", order);
+  Add(off, off, via_value, order + 1);
+  Add(off, off, "\r\n", order + 2);
+  return *this;
+}
+
+ProxyEdit& ProxyEdit::SetViaSource(std::string_view address, std::uint16_t port) {
+  if (!msg_.is_request) {
+    Fail("received and rport are set on requests only", msg_.raw.data());
+    return *this;
+  }
+  if (address.empty() || text::HasCtl(address) || address.find_first_of(" ;,") != std::string_view::npos) {
+    Fail("received address is empty or not a single token", msg_.raw.data());
+    return *this;
+  }
+  Via v;
+  if (ParseError e = TopVia(msg_, &v)) {
+    if (!error_) error_ = e;
+    return *this;
+  }
+  if (v.text.empty()) {
+    Fail("no Via to set received on", msg_.raw.data());
+    return *this;
+  }
+  // The bare rport first: when it ends the via-parm, its value goes
+  // before the received added there.
+  Param rp;
+  if (v.has_rport && v.params.Find("rport", &rp) && !rp.has_value) {
+    rport_[0] = '=';
+    const char* end = std::to_chars(rport_ + 1, rport_ + sizeof rport_, port).ptr;
+    const std::size_t at = SIPIM_OFF(rp.name.data() + rp.name.size());
+    Add(at, at, std::string_view(rport_, static_cast<std::size_t>(end - rport_)));
+  }
+  if (!v.received.empty()) {
+    if (v.received != address) Add(SIPIM_OFF(v.received.data()), SIPIM_OFF(v.received.data() + v.received.size()), address);
+  } else if (v.has_rport || !text::IEquals(v.host, address)) {
+    const std::size_t at = SIPIM_OFF(v.text.data() + v.text.size());
+    Add(at, at, ";received=");
+    Add(at, at, address);
+  }
   return *this;
 }
 

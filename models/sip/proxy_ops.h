@@ -36,6 +36,12 @@ class ProxyEdit {
 
   // Adds a Via field with `via_value` above all others.
   ProxyEdit& PushVia(std::string_view via_value);
+  // RFC 3261 18.2.1 and RFC 3581 section 4, on a received request: the
+  // top Via gets ";received=<address>" when its sent-by host is not
+  // `address` (a received already there takes that value) or it has
+  // rport, and a bare ";rport" gets "=<port>". Nothing otherwise.
+  // `address` must outlive the edit.
+  ProxyEdit& SetViaSource(std::string_view address, std::uint16_t port);
   // Removes the top via-parm: the whole first Via field if it has one
   // value, else only its first value (RFC 3261 section 16.7 step 3).
   ProxyEdit& PopVia();
@@ -61,18 +67,24 @@ class ProxyEdit {
     std::string_view text;   // inserted text (views into the caller or below)
     std::size_t order;       // call order: insertions at one offset keep it
   };
-  void Add(std::size_t begin, std::size_t end, std::string_view text);
+  // `order` ranks insertions at one offset; by default the call order.
+  static constexpr std::size_t kCallOrder = ~std::size_t{0};
+  void Add(std::size_t begin, std::size_t end, std::string_view text, std::size_t order = kCallOrder);
   void Fail(const char* reason, const char* at);
   // Removes the first value of the first `id` field (PopVia, PopRoute).
   void PopFirst(HeaderId id, bool* done, const char* twice, const char* none);
 
   static constexpr std::size_t kMaxSplices = 16;
+  // Above every call order (< kMaxSplices), with room for kMaxSplices pushes.
+  static constexpr std::size_t kViaOrder = 4 * kMaxSplices;
   const Message& msg_;
   Splice splices_[kMaxSplices];
   std::size_t count_ = 0;
   ParseError error_;
   char max_forwards_[8] = {};  // the new Max-Forwards digits
   std::size_t max_forwards_len_ = 0;
+  char rport_[7] = {};  // "=" and the source port's digits
+  std::size_t vias_pushed_ = 0;
   bool popped_via_ = false;
   bool popped_route_ = false;
 };

@@ -5,7 +5,8 @@
 
 namespace sipim::sip {
 
-StreamFramer::StreamFramer(std::size_t max_message_size) : max_(max_message_size) {}
+StreamFramer::StreamFramer(std::size_t max_message_size, bool pass_other_versions)
+    : max_(max_message_size), pass_other_versions_(pass_other_versions) {}
 
 void StreamFramer::Append(std::string_view bytes) {
   if (failed_) return;  // the stream is dead; keep no more bytes
@@ -75,7 +76,9 @@ StreamFramer::Status StreamFramer::Next(Message* out, ParseError* error) {
     need_ = total;
     return Status::kNeedMore;
   }
-  if (e) {
+  // A whole request of another SIP version is a message to answer (505),
+  // not a loss of framing, for a caller that asked for it (and re-parses).
+  if (e && !(pass_other_versions_ && e.reason == kUnsupportedVersion)) {
     failed_ = true;
     error_ = e;
     *error = e;

@@ -23,14 +23,19 @@ class StreamFramer {
  public:
   enum class Status { kMessage, kNeedMore, kError };
 
-  explicit StreamFramer(std::size_t max_message_size = 65536);
+  // With `pass_other_versions`, a whole request of a SIP version other
+  // than 2.0 is returned as a message (see Next) instead of ending the
+  // stream, for a receiver that answers it 505 and goes on.
+  explicit StreamFramer(std::size_t max_message_size = 65536, bool pass_other_versions = false);
 
   // Adds bytes read from the stream. Views from the previous Next() become
   // invalid.
   void Append(std::string_view bytes);
 
   // kMessage: *out is the next message (views into the framer's buffer,
-  // valid until the next Append()). kNeedMore: wait for more bytes.
+  // valid until the next Append()); with pass_other_versions, a request
+  // of another SIP version is one too (Parse() on its bytes gives
+  // kUnsupportedVersion): the caller must check. kNeedMore: wait for more bytes.
   // kError: *error says why; the stream is unusable from now on.
   Status Next(Message* out, ParseError* error);
 
@@ -47,6 +52,7 @@ class StreamFramer {
   std::size_t need_ = 0;  // bytes from start_ the current message needs
   std::size_t max_;
   std::size_t consumed_ = 0;
+  bool pass_other_versions_;
   bool failed_ = false;
   ParseError error_;
 };

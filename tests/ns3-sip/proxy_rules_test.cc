@@ -321,3 +321,250 @@ TEST(ProxyRules, TwoXxWithAnUnusableAnswerIsAckedThenByed) {
   EXPECT_EQ(tb.outcomes[0].reason, SipFailReason::kSessionSetupFailed);
   Simulator::Destroy();
 }
+
+// RFC 3261 21.5.6 (RFC 4475 3.3.8 badvers): a request of another SIP
+// version is answered 505 Version Not Supported, built from its Via, From,
+// To, Call-ID and CSeq, and the refusal is traced. A raw device on Dan's
+// node sends home.com an OPTIONS "SIP/7.0" over UDP: it gets one 505 back
+// on its source port, and home.com traces the 505 and a parse-error drop.
+// Before, the wire core stopped at the start line and the request was
+// only dropped: the sender retransmitted it until its timer F fired.
+TEST(ProxyRules, RequestOfAnotherSipVersionIsAnswered505) {
+  Testbed tb;
+  tb.Record();
+  RawDevice dev(tb.nodes.Get(0), 7000);
+  const std::string req =
+      "OPTIONS sip:home.com SIP/7.0\r\nVia: SIP/7.0/UDP 10.0.1.1:7000;branch=z9hG4bKv7\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=v7\r\nTo: <sip:home.com>\r\n"
+      "Call-ID: v7@10.0.1.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  const Ipv4Address home = tb.addr[1];
+  Simulator::Schedule(Seconds(1), [&dev, home, req]() { dev.SendTo(home, req); });
+  RunUntil(2);
+  ASSERT_EQ(dev.got.size(), 1u);
+  EXPECT_EQ(dev.got[0].compare(0, 12, "SIP/2.0 505 "), 0) << dev.got[0];
+  EXPECT_NE(dev.got[0].find("Call-ID: v7@10.0.1.1\r\n"), std::string::npos) << dev.got[0];
+  EXPECT_EQ(CountTx(tb, "home", "505", false), 1u);
+  EXPECT_EQ(CountDrops(tb, SipDropReason::kParseError), 1u);
+  Simulator::Destroy();
+}
+
+// The same over TCP: the SIP/7.0 OPTIONS is answered 505 on its connection,
+// which stays open, and the OPTIONS for home.com sent after it on the same
+// connection is answered 200. Before, the framer took the request for a
+// framing error and home.com closed the connection: neither was answered.
+TEST(ProxyRules, RequestOfAnotherSipVersionIsAnswered505OverTcp) {
+  Testbed tb;
+  tb.Record();
+  const auto options = [](const char* version, const char* tag) {
+    return std::string("OPTIONS sip:home.com ") + version + "\r\nVia: " + version +
+           "/TCP 10.0.1.1:7000;branch=z9hG4bK" + tag +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:eve@home.com>;tag=" + tag +
+           "\r\nTo: <sip:home.com>\r\nCall-ID: " + tag + "@10.0.1.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  };
+  const std::string bytes = options("SIP/7.0", "t7") + options("SIP/2.0", "t2");
+  Ptr<Socket> sock = Socket::CreateSocket(tb.nodes.Get(0), TcpSocketFactory::GetTypeId());
+  ASSERT_EQ(sock->Bind(InetSocketAddress(Ipv4Address::GetAny(), 7000)), 0);
+  std::string got;
+  bool closed = false;
+  sock->SetRecvCallback(Callback<void, Ptr<Socket>>([&got](Ptr<Socket> s) {
+    while (Ptr<Packet> p = s->Recv()) {
+      std::string b(p->GetSize(), '\0');
+      p->CopyData(reinterpret_cast<std::uint8_t*>(&b[0]), p->GetSize());
+      got += b;
+    }
+  }));
+  sock->SetCloseCallbacks(Callback<void, Ptr<Socket>>([&closed](Ptr<Socket>) { closed = true; }),
+                          Callback<void, Ptr<Socket>>([&closed](Ptr<Socket>) { closed = true; }));
+  const Ipv4Address home = tb.addr[1];
+  Simulator::Schedule(Seconds(1), [sock, home, bytes]() {
+    sock->Connect(InetSocketAddress(home, 5060));
+    sock->Send(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<std::uint32_t>(bytes.size()), 0);
+  });
+  RunUntil(2);
+  EXPECT_EQ(got.compare(0, 12, "SIP/2.0 505 "), 0) << got;
+  EXPECT_NE(got.find("SIP/2.0 200 "), std::string::npos) << got;
+  EXPECT_NE(got.find("Call-ID: t2@10.0.1.1\r\n"), std::string::npos) << got;
+  EXPECT_FALSE(closed);
+  sock->Close();
+  Simulator::Destroy();
+}
+
+// A MESSAGE from `host`:`port` to `ruri`, with `route` ("" for none), as a
+// raw device sends it.
+std::string RawMessage(const std::string& ruri, const std::string& host, std::uint16_t port,
+                       const std::string& route, const std::string& tag) {
+  return "MESSAGE " + ruri + " SIP/2.0\r\nVia: SIP/2.0/UDP " + host + ":" + std::to_string(port) +
+         ";branch=z9hG4bK" + tag + "\r\nMax-Forwards: 70\r\n" + (route.empty() ? "" : "Route: " + route + "\r\n") +
+         "From: <sip:x@office.com>;tag=" + tag + "\r\nTo: <" + ruri + ">\r\nCall-ID: " + tag +
+         "@raw\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+}
+
+std::size_t CountStarting(const std::vector<std::string>& got, const std::string& start) {
+  std::size_t n = 0;
+  for (const std::string& m : got) n += m.compare(0, start.size(), start) == 0;
+  return n;
+}
+
+// RFC 3261 19.1.4: the host of a SIP URI compares case-insensitively, so a
+// MESSAGE to sip:eve@HOME.Com is routed by office.com to home.com (its
+// domain route) and by home.com to eve's binding (its own domain). Before,
+// office.com compared the host byte for byte and answered 404 "unknown
+// domain".
+TEST(ProxyRules, DomainOfTheRequestUriComparesCaseInsensitively) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(3), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address office = tb.addr[2];
+  const std::string req = RawMessage("sip:eve@HOME.Com", "10.0.3.2", 7002, "", "case1");
+  Simulator::Schedule(Seconds(1), [&sender, office, req]() { sender.SendTo(office, req); });
+  RunUntil(2);
+  // (and its retransmissions: eve's raw device never answers)
+  EXPECT_GE(CountStarting(eve.got, "MESSAGE sip:eve@10.0.1.1:7000 "), 1u);
+  EXPECT_EQ(CountStarting(sender.got, "SIP/2.0 404"), 0u);
+  Simulator::Destroy();
+}
+
+// RFC 3261 16.4: a top Route naming this proxy is removed, whichever of its
+// addresses it names. A MESSAGE to home.com whose Route names home.com's
+// second interface (10.0.2.1, towards office.com) reaches eve in one hop,
+// its Route gone. Before, home.com took only its first interface for
+// itself: it forwarded the request to 10.0.2.1, that is to itself, again
+// and again, until Max-Forwards ran out.
+TEST(ProxyRules, RouteNamingAnotherAddressOfTheProxyIsPopped) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address home = tb.addr[1];
+  const std::string req = RawMessage("sip:eve@home.com", "10.0.1.1", 7002, "<sip:10.0.2.1;lr>", "route1");
+  Simulator::Schedule(Seconds(1), [&sender, home, req]() { sender.SendTo(home, req); });
+  RunUntil(2);
+  ASSERT_GE(CountStarting(eve.got, "MESSAGE "), 1u);  // and retransmissions
+  for (const std::string& m : eve.got) {
+    if (m.compare(0, 8, "MESSAGE ") != 0) continue;
+    EXPECT_EQ(m.find("Route:"), std::string::npos) << m;
+    EXPECT_NE(m.find("Max-Forwards: 69\r\n"), std::string::npos) << m;
+  }
+  EXPECT_EQ(CountStarting(sender.got, "SIP/2.0 483"), 0u);
+  Simulator::Destroy();
+}
+
+// RFC 3261 18.2.1: a server adds received=<source address> to the top Via
+// of a request whose sent-by host is not the packet's source; RFC 3581 4:
+// one with a bare rport gets received and rport=<source port>. The
+// responses carry them back. Three cases:
+// - home.com's Via names its first interface (10.0.1.2) while it sends to
+//   office.com from 10.0.2.1: the MESSAGE office.com forwards to Shirley
+//   has received=10.0.2.1 on home.com's Via, and so has the 200 office.com
+//   passes back to home.com;
+// - a raw device's Via with rport: eve gets the request with rport=7002
+//   and received=10.0.1.1 on it;
+// - a raw device's Via naming another host (192.0.2.55): the 480 home.com
+//   answers itself carries received=10.0.1.1.
+// Before, no Via got either parameter.
+TEST(ProxyRules, TopViaRecordsTheSourceOfTheRequest) {
+  Testbed tb;
+  tb.Record();
+  std::vector<std::string> atShirley, atHome;
+  sipim_test::SniffUdp(tb.links[2].Get(1), &atShirley);
+  sipim_test::SniffUdp(tb.links[1].Get(0), &atHome);
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address home = tb.addr[1];
+  const std::string rport = "MESSAGE sip:eve@home.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.1.1:7002;rport;branch=z9hG4bKrp1"
+                            "\r\nMax-Forwards: 70\r\nFrom: <sip:x@home.com>;tag=rp1\r\nTo: <sip:eve@home.com>\r\n"
+                            "Call-ID: rp1@raw\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+  const std::string other = RawMessage("sip:nobody@home.com", "192.0.2.55", 7002, "", "rp2");
+  Simulator::Schedule(Seconds(1), [&sender, home, rport, other]() {
+    sender.SendTo(home, rport);
+    sender.SendTo(home, other);
+  });
+  Simulator::Schedule(Seconds(2), [&]() { tb.dan->SendIm("shirley@office.com", 50, SipImMode::kPager); });
+  RunUntil(4);
+  std::size_t marked = 0;
+  for (const std::string& m : eve.got)
+    marked += m.find("Via: SIP/2.0/UDP 10.0.1.1:7002;rport=7002;branch=z9hG4bKrp1;received=10.0.1.1\r\n") !=
+              std::string::npos;
+  EXPECT_GE(marked, 1u);  // and retransmissions, each marked
+  EXPECT_EQ(marked, CountStarting(eve.got, "MESSAGE "));
+  std::size_t answered = 0;
+  for (const std::string& m : sender.got)
+    answered += m.compare(0, 12, "SIP/2.0 480 ") == 0 &&
+                m.find("Via: SIP/2.0/UDP 192.0.2.55:7002;branch=z9hG4bKrp2;received=10.0.1.1\r\n") != std::string::npos;
+  EXPECT_EQ(answered, 1u);
+  std::size_t forwarded = 0, back = 0;
+  for (const std::string& m : atShirley)
+    forwarded += m.compare(0, 8, "MESSAGE ") == 0 && m.find("Via: SIP/2.0/UDP 10.0.1.2:5060;branch=") != std::string::npos &&
+                 m.find(";received=10.0.2.1\r\n") != std::string::npos;
+  for (const std::string& m : atHome)
+    back += m.compare(0, 12, "SIP/2.0 200 ") == 0 && m.find(" MESSAGE\r\n") != std::string::npos &&
+            m.find(";received=10.0.2.1\r\n") != std::string::npos;
+  EXPECT_EQ(forwarded, 1u);
+  EXPECT_EQ(back, 1u);
+  Simulator::Destroy();
+}
+
+// RFC 3261 16.7 step 3: a response that has no Via left once the proxy's
+// own is removed is not forwarded. Eve's raw device answers a MESSAGE
+// home.com forwarded with a 200 holding home.com's Via only: home.com
+// traces it and sends nothing to the sender. Before, it forwarded a 200
+// without any Via upstream.
+TEST(ProxyRules, ResponseWithNoViaBelowTheProxysIsNotForwarded) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  RegisterEve(tb, eve, {7000});
+  const Ipv4Address home = tb.addr[1];
+  const std::string req = RawMessage("sip:eve@home.com", "10.0.1.1", 7002, "", "novia1");
+  Simulator::Schedule(Seconds(1), [&sender, home, req]() { sender.SendTo(home, req); });
+  Simulator::Schedule(Seconds(1.2), [&eve, home]() {
+    for (const std::string& m : eve.got) {
+      if (m.compare(0, 8, "MESSAGE ") != 0) continue;
+      sipim::sip::Message r;
+      ASSERT_FALSE(sipim::sip::Parse(m, sipim::sip::Framing::kDatagram, &r));
+      sipim::sip::ResponseSpec spec;
+      spec.to_tag = "raw";
+      std::string out;
+      ASSERT_FALSE(sipim::sip::BuildResponse(r, spec, &out));
+      const std::size_t at = out.find("Via: SIP/2.0/UDP 10.0.1.1:7002");
+      ASSERT_NE(at, std::string::npos) << out;
+      out.erase(at, out.find("\r\n", at) + 2 - at);
+      eve.SendTo(home, out);
+    }
+  });
+  RunUntil(2);
+  EXPECT_EQ(CountStarting(sender.got, "SIP/2.0"), 0u);
+  std::size_t traced = 0;
+  for (const auto& d : tb.drops) traced += d.detail == "response with no Via below ours: not forwarded";
+  EXPECT_EQ(traced, 1u);
+  Simulator::Destroy();
+}
+
+// RFC 3261 16.12 / 16.6 step 7: the ACK of a 2xx follows the route set as
+// any request does, whether its values share one Route field or each has
+// its own. An ACK to eve with "Route: <home.com>" and "Route: <office.com>"
+// goes from home.com to office.com, and from there to eve (Max-Forwards
+// 68). Before, the stateless ACK path looked at the first Route field only:
+// once home.com popped itself it sent the ACK straight to the Request-URI,
+// past office.com.
+TEST(ProxyRules, AckOfATwoXxFollowsARouteSetSplitAcrossFields) {
+  Testbed tb;
+  tb.Record();
+  RawDevice eve(tb.nodes.Get(0), 7000), sender(tb.nodes.Get(0), 7002);
+  const Ipv4Address home = tb.addr[1];
+  const std::string ack =
+      "ACK sip:eve@10.0.1.1:7000 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.1.1:7002;branch=z9hG4bKack2\r\n"
+      "Max-Forwards: 70\r\nRoute: <sip:10.0.1.2;lr>\r\nRoute: <sip:10.0.2.2;lr>\r\n"
+      "From: <sip:x@home.com>;tag=a1\r\nTo: <sip:eve@home.com>;tag=a2\r\nCall-ID: ack2@raw\r\n"
+      "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+  Simulator::Schedule(Seconds(1), [&sender, home, ack]() { sender.SendTo(home, ack); });
+  RunUntil(2);
+  std::size_t viaOffice = 0;
+  for (const auto& r : tb.TxAfter(0)) viaOffice += r.node == "home" && r.type == "ACK" && r.peer == "office";
+  EXPECT_EQ(viaOffice, 1u);
+  ASSERT_EQ(CountStarting(eve.got, "ACK "), 1u);
+  EXPECT_NE(eve.got[0].find("Max-Forwards: 68\r\n"), std::string::npos) << eve.got[0];
+  EXPECT_EQ(eve.got[0].find("Route:"), std::string::npos) << eve.got[0];
+  Simulator::Destroy();
+}

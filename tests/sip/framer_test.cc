@@ -17,8 +17,8 @@ const char kC[] = "MESSAGE sip:b@b SIP/2.0\r\nCall-ID: 3\r\nContent-Length: 3\r\
 
 // Feeds `stream` in pieces of `piece` bytes and collects the messages.
 std::vector<std::string> Frame(const std::string& stream, std::size_t piece, ParseError* err,
-                               std::size_t max = 65536) {
-  StreamFramer f(max);
+                               std::size_t max = 65536, bool pass_other_versions = false) {
+  StreamFramer f(max, pass_other_versions);
   std::vector<std::string> out;
   Message m;
   for (std::size_t i = 0; i < stream.size(); i += piece) {
@@ -64,6 +64,23 @@ TEST(SipFramer, NeedMoreUntilComplete) {
   EXPECT_EQ(f.Next(&m, &e), StreamFramer::Status::kNeedMore);
   EXPECT_EQ(f.buffered(), 0u);
   EXPECT_EQ(f.consumed(), a.size());
+}
+
+// With pass_other_versions, a whole request of another SIP version is a
+// message (Parse() on it reports kUnsupportedVersion, for a 505), and the
+// stream goes on with the next one; without, it stays a framing error.
+// Before, it was a framing error that closed the connection either way.
+TEST(SipFramer, OtherSipVersionKeepsTheStream) {
+  const std::string v3 = "MESSAGE sip:b@b SIP/3.0\r\nCall-ID: 9\r\nContent-Length: 2\r\n\r\nhi";
+  ParseError e;
+  EXPECT_TRUE(Frame(v3 + kB, 1, &e).empty());
+  EXPECT_EQ(e.reason, kUnsupportedVersion);
+  const std::vector<std::string> got = Frame(v3 + kB, 1, &e, 65536, true);
+  ASSERT_EQ(got.size(), 2u) << e.ToString();
+  EXPECT_EQ(got[0], v3);
+  EXPECT_EQ(got[1], kB);
+  Message m;
+  EXPECT_EQ(Parse(got[0], Framing::kStream, &m).reason, kUnsupportedVersion);
 }
 
 // A missing Content-Length is fatal on a stream, and stays fatal.

@@ -142,6 +142,35 @@ struct Bad {
   std::uint32_t column;
 };
 
+// RFC 3261 21.5.6: a request of another SIP version is refused with
+// kUnsupportedVersion, but only after its header fields and body parsed,
+// so that the receiver can answer it 505 (it needs Via, From, To, Call-ID
+// and CSeq); a malformed one gets kBadVersionMalformed and no answer.
+// Before, parsing stopped at the start line and nothing could be answered.
+TEST(SipMessage, OtherSipVersionIsParsedForA505) {
+  const std::string req =
+      "OPTIONS sip:t@example.org SIP/7.0\r\nVia: SIP/7.0/UDP c.example.com;branch=z9hG4bKv\r\n"
+      "From: <sip:a@example.com>;tag=1\r\nTo: <sip:t@example.org>\r\nCall-ID: v7\r\nCSeq: 1 OPTIONS\r\n"
+      "l: 0\r\n\r\n";
+  Message m;
+  for (Framing f : {Framing::kDatagram, Framing::kStream}) {
+    const ParseError e = Parse(req, f, &m);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e.reason, kUnsupportedVersion) << e.ToString();
+    EXPECT_EQ(e.column, 27u);
+    EXPECT_TRUE(m.is_request);
+    EXPECT_EQ(m.method, "OPTIONS");
+    EXPECT_EQ(m.version, "SIP/7.0");
+    EXPECT_EQ(m.size, req.size());
+    ASSERT_NE(m.Find(HeaderId::kCSeq), nullptr);
+    EXPECT_EQ(m.Find(HeaderId::kCSeq)->value, "1 OPTIONS");
+  }
+  const ParseError bad = ParseDatagram("OPTIONS sip:t@example.org SIP/3.0\r\nX y: z\r\n\r\n", &m);
+  EXPECT_EQ(bad.reason, kBadVersionMalformed) << bad.ToString();
+  // On a stream, a body still arriving is waited for, whatever the version.
+  EXPECT_EQ(Parse(req.substr(0, req.size() - 8) + "l: 3\r\n\r\nab", Framing::kStream, &m).reason, kTruncatedBody);
+}
+
 // Each malformed envelope is rejected with its reason, line and column.
 TEST(SipMessage, RejectsWithReasonLineColumn) {
   const std::string nul_in_value("SIP/2.0 200 OK\r\nX: a\0b\r\n\r\n", 26);

@@ -57,6 +57,59 @@ TEST(SipProxyOps, ForwardRequest) {
   EXPECT_EQ(f.size, out.size());
 }
 
+// PushVia adds its Via above all others, so a second push goes above the
+// first (the order the two hops would have added them). Before, the
+// second Via went below the first.
+TEST(SipProxyOps, SecondPushedViaGoesOnTop) {
+  const std::string in = kRequest;
+  const Message m = MustParse(in);
+  ProxyEdit edit(m);
+  edit.PushVia("SIP/2.0/UDP p1.example.com;branch=z9hG4bK1").PushVia("SIP/2.0/UDP p2.example.com;branch=z9hG4bK2");
+  std::string out;
+  ASSERT_FALSE(edit.Apply(&out));
+  const Message f = MustParse(out);
+  std::vector<Via> vias;
+  ASSERT_FALSE(AllVias(f, &vias));
+  ASSERT_EQ(vias.size(), 3u);
+  EXPECT_EQ(vias[0].branch, "z9hG4bK2");
+  EXPECT_EQ(vias[1].branch, "z9hG4bK1");
+  EXPECT_EQ(vias[2].branch, "z9hG4bK0");
+}
+
+// RFC 3261 18.2.1 and RFC 3581 4: the top Via records the source of the
+// request: received when its sent-by host is another (or it asks for
+// rport), rport's value when it is bare; nothing when the host is the
+// source's and there is no rport.
+TEST(SipProxyOps, SetViaSourceAddsReceivedAndRport) {
+  struct Case {
+    const char* via;
+    const char* want;  // the top Via value after the edit
+  } cases[] = {
+      {"SIP/2.0/UDP 10.0.1.2:5060;branch=z9hG4bKa", "SIP/2.0/UDP 10.0.1.2:5060;branch=z9hG4bKa;received=10.0.2.1"},
+      {"SIP/2.0/UDP 10.0.2.1;branch=z9hG4bKa", "SIP/2.0/UDP 10.0.2.1;branch=z9hG4bKa"},
+      {"SIP/2.0/UDP 10.0.2.1;rport;branch=z9hG4bKa", "SIP/2.0/UDP 10.0.2.1;rport=5070;branch=z9hG4bKa;received=10.0.2.1"},
+      {"SIP/2.0/UDP ua.example.com;branch=z9hG4bKa;rport", "SIP/2.0/UDP ua.example.com;branch=z9hG4bKa;rport=5070;received=10.0.2.1"},
+      {"SIP/2.0/UDP 10.0.1.2;received=192.0.2.9;branch=z9hG4bKa", "SIP/2.0/UDP 10.0.1.2;received=10.0.2.1;branch=z9hG4bKa"},
+      {"SIP/2.0/UDP 10.0.1.2;branch=z9hG4bKa, SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb",
+       "SIP/2.0/UDP 10.0.1.2;branch=z9hG4bKa;received=10.0.2.1"},
+  };
+  for (const Case& c : cases) {
+    const std::string in = std::string("MESSAGE sip:b@example.com SIP/2.0\r\nVia: ") + c.via +
+                           "\r\nCall-ID: 1\r\nContent-Length: 0\r\n\r\n";
+    const Message m = MustParse(in);
+    ProxyEdit edit(m);
+    edit.SetViaSource("10.0.2.1", 5070);
+    std::string out;
+    ASSERT_FALSE(edit.Apply(&out)) << c.via;
+    const Message f = MustParse(out);
+    Via top;
+    ASSERT_FALSE(TopVia(f, &top)) << out;
+    EXPECT_EQ(top.text, c.want);
+    std::vector<Via> all;
+    EXPECT_FALSE(AllVias(f, &all)) << out;
+  }
+}
+
 // Popping the only value removes the line; the next field takes over.
 TEST(SipProxyOps, PopWholeLines) {
   const std::string resp =

@@ -78,6 +78,12 @@ bool UriDest(const sipim::sip::Uri& uri, SipTransportProtocol def, Dest* out) {
   return true;
 }
 
+std::string LowerCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+  return out;
+}
+
 std::string AorKey(const sipim::sip::Uri& uri) {
   if (!uri.is_sip() || !uri.has_user) return std::string();
   std::string k(uri.user);

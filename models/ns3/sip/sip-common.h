@@ -36,6 +36,8 @@ inline SipTransportProtocol ApplySizeSwitch(SipTransportProtocol t, std::size_t 
   return t;
 }
 std::string Ipv4ToString(Ipv4Address a);
+// ASCII letters lowered (a host or domain as a case-insensitive key).
+std::string LowerCase(std::string_view s);
 
 // Where the responses to a request go (RFC 3261 18.2.2): over UDP its
 // source address and port; over a stream the connection it came on, and

@@ -805,6 +805,10 @@ void SipEndpoint::Process(const std::string& b, const RxMeta& meta, sipim::sip::
     if (m_onReject && framing == sipim::sip::Framing::kDatagram && err.reason == sipim::sip::kTruncatedBody &&
         m_scratch.is_request && m_scratch.method != "ACK")
       m_onReject(m_scratch, meta, 400);
+    // RFC 3261 21.5.6 (RFC 4475 3.3.8): a whole request of another SIP
+    // version gets 505 on any transport (no ACK is answered).
+    if (m_onReject && err.reason == sipim::sip::kUnsupportedVersion && m_scratch.method != "ACK")
+      m_onReject(m_scratch, meta, 505);
     return;
   }
   if (framing == sipim::sip::Framing::kDatagram && m_scratch.size < b.size() && m_onDrop) {

@@ -305,7 +305,9 @@ class SipEndpoint {
   std::uint64_t m_nextConnId = 1;
   struct ConnState {
     std::unique_ptr<StreamConn> conn;
-    sipim::sip::StreamFramer framer{StreamConn::kMaxMessageBytes};
+    // Process() re-parses every message, so a request of another SIP
+    // version passes the framer and is answered 505 (RFC 3261 21.5.6).
+    sipim::sip::StreamFramer framer{StreamConn::kMaxMessageBytes, /*pass_other_versions=*/true};
     // The unfinished message: framer.consumed() when it began, and when.
     std::size_t partialMark = 0;
     Time partialSince;

@@ -6,6 +6,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/enum.h"
+#include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 #include "ns3/sip/node-cpu.h"
@@ -19,6 +20,7 @@
 #include "sip/builder.h"
 #include "sip/headers.h"
 #include "sip/proxy_ops.h"
+#include "sip/text.h"
 #include "sip/uri.h"
 
 namespace ns3 {
@@ -42,6 +44,7 @@ struct SipProxy::Impl {
   std::string host;       // "10.0.1.1"
   std::string recordRoute;  // "<sip:10.0.1.1:5060;lr>"
   std::uint32_t nodeId = 0;
+  Ptr<Ipv4> ipv4;
 
   struct DomainRoute {
     Ipv4Address address;
@@ -87,11 +90,18 @@ struct SipProxy::Impl {
   // server transaction has id 0, so their responses reach no one upstream.
   static constexpr std::uint64_t kOwnRequest = 0;
 
-  // A SIP URI naming this proxy: its own address and port.
+  // A SIP URI naming this proxy: one of its addresses and its port.
   bool IsMe(const sip::Uri& u) const {
     Ipv4Address a;
-    return sipns3::HostToIpv4(u.host, &a) && a == ep->address() && (u.port <= 0 ? 5060 : u.port) == ep->port();
+    return sipns3::HostToIpv4(u.host, &a) && IsOwnAddress(a) && (u.port <= 0 ? 5060 : u.port) == ep->port();
   }
+  // Any of the node's interface addresses, not only the first one the
+  // endpoint names itself by: a Route or Via naming another of them still
+  // names this proxy (RFC 3261 16.4), and sending there would loop back.
+  bool IsOwnAddress(Ipv4Address a) const { return a == ep->address() || (ipv4 && ipv4->GetInterfaceForAddress(a) >= 0); }
+
+  // RFC 3261 19.1.4: the host of a SIP URI compares case-insensitively.
+  bool IsMyDomain(std::string_view host) const { return sip::text::IEquals(host, self->m_domain); }
 
   void FireTx(const Dest& d, SipAttribution attr, SipMsgType type, std::uint16_t status,
               std::size_t bytes, bool retx) {
@@ -114,6 +124,7 @@ struct SipProxy::Impl {
     timers.t2 = self->m_t2;
     timers.t4 = self->m_t4;
     nodeId = self->GetNode()->GetId();
+    ipv4 = self->GetNode()->GetObject<Ipv4>();
     Ptr<NodeCpu> cpu = NodeCpu::GetOrCreate(self->GetNode());
     ep = std::make_unique<sipns3::SipEndpoint>(self->GetNode(), cpu);
     std::string err;
@@ -178,6 +189,32 @@ struct SipProxy::Impl {
     else OnResponse(msg, attr);
   }
 
+  // RFC 3261 18.2.1: the top Via of a request whose sent-by host is not
+  // the packet's source address gets received=<source>; RFC 3581 4: one
+  // with rport gets received and rport=<source port>. True with the
+  // request so marked in *bytes and *out; false when it needs nothing
+  // (or cannot be marked: it is then used as it came).
+  static bool MarkSource(const sip::Message& req, Ipv4Address src, std::uint16_t port, std::string* bytes,
+                         sip::Message* out) {
+    sip::ProxyEdit edit(req);
+    std::string address;
+    MarkSourceIn(&edit, req, src, port, &address);
+    return !address.empty() && !edit.Apply(bytes) && !sip::Parse(*bytes, sip::Framing::kDatagram, out);
+  }
+
+  // The same as an edit of a request being forwarded; `address` keeps the
+  // text the edit views.
+  static void MarkSourceIn(sip::ProxyEdit* edit, const sip::Message& req, Ipv4Address src, std::uint16_t port,
+                           std::string* address) {
+    sip::Via top;
+    Ipv4Address host;
+    if (sip::TopVia(req, &top) ||
+        (!top.has_rport && top.received.empty() && sipns3::HostToIpv4(top.host, &host) && host == src))
+      return;
+    *address = sipns3::Ipv4ToString(src);
+    edit->SetViaSource(*address, port);
+  }
+
   // A stateless response to a request that has no transaction (yet).
   void RespondStateless(const sip::Message& req, const RxMeta& meta, SipAttribution attr, int status) {
     std::string out;
@@ -185,7 +222,10 @@ struct SipProxy::Impl {
     spec.status = status;
     const std::string tag = OwnTag(status);
     spec.to_tag = tag;
-    if (sip::BuildResponse(req, spec, &out)) return;  // cannot even answer: already dropped
+    std::string marked;
+    sip::Message markedMsg;
+    const bool mark = MarkSource(req, meta.from, meta.fromPort, &marked, &markedMsg);
+    if (sip::BuildResponse(mark ? markedMsg : req, spec, &out)) return;  // cannot even answer: already dropped
     SendRaw(sipns3::StatelessReplyDest(meta, req), out, attr, SipMsgType::kResponse,
             static_cast<std::uint16_t>(status), false);
   }
@@ -202,7 +242,10 @@ struct SipProxy::Impl {
     const std::string own = toTag.empty() ? OwnTag(status) : std::string();
     spec.to_tag = toTag.empty() ? std::string_view(own) : toTag;
     spec.extra_headers = extra;
-    if (auto e = sip::BuildResponse(req, spec, &out)) {
+    std::string marked;
+    sip::Message markedMsg;
+    const bool mark = MarkSource(req, t->source, t->sourcePort, &marked, &markedMsg);
+    if (auto e = sip::BuildResponse(mark ? markedMsg : req, spec, &out)) {
       Drop(SipDropReason::kParseError, t->attr, req.raw.size(), std::string("cannot answer: ") + e.ToString());
       return;
     }
@@ -249,7 +292,7 @@ struct SipProxy::Impl {
         stx->OnAck(t);
         return;
       }
-      ForwardStateless(msg, attr);  // ACK for a 2xx through a Record-Route
+      ForwardStateless(msg, meta, attr);  // ACK for a 2xx through a Record-Route
       return;
     }
     if (ServerTxn* t = stx->Find(key)) {
@@ -259,6 +302,8 @@ struct SipProxy::Impl {
     }
     const bool invite = msg.method == "INVITE";
     ServerTxn* t = stx->Create(key, invite, sipns3::ReplyDest(meta, top), attr);
+    t->source = meta.from;
+    t->sourcePort = meta.fromPort;
     if (invite) Respond(t, msg, 100);
     if (msg.method == "CANCEL" && Cancel(t, msg, top.branch)) return;
 
@@ -275,7 +320,7 @@ struct SipProxy::Impl {
       Respond(t, msg, 400);
       return;
     }
-    const bool mine = ruri.is_sip() && ruri.host == self->m_domain;
+    const bool mine = ruri.is_sip() && IsMyDomain(ruri.host);
     if (msg.method == "REGISTER" && mine) {
       Register(t, msg, meta);
       return;
@@ -352,7 +397,7 @@ struct SipProxy::Impl {
       if (sipns3::UriDest(ruri, self->m_transport, &tg.dest)) {
         targets.push_back(tg);  // a contact address (in-dialog request)
       } else {
-        auto it = domains.find(std::string(ruri.host));
+        auto it = domains.find(sipns3::LowerCase(ruri.host));
         if (it == domains.end()) {
           Drop(SipDropReason::kNoRoute, attr, msg.raw.size(), "404 unknown domain");
           Respond(t, msg, 404);
@@ -364,7 +409,10 @@ struct SipProxy::Impl {
     }
 
     Forward& f = forwards[t->id];
-    f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
+    // The request the responses this proxy may build later (408, 500)
+    // come from: with its source marked in the top Via, as they need.
+    if (!MarkSource(msg, meta.from, meta.fromPort, &f.request, &parsed))
+      f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
     f.invite = invite;
     if (targets.size() > 1) self->m_forkTrace(attr, static_cast<std::uint32_t>(targets.size()));
     std::uint32_t index = 0;
@@ -424,6 +472,10 @@ struct SipProxy::Impl {
                     const std::string& retarget, bool popRoute, std::uint32_t index) {
     sip::ProxyEdit edit(msg);
     edit.DecrementMaxForwards();
+    // RFC 3261 18.2.1 / RFC 3581 4: the source of the request, recorded in
+    // its top Via, goes on with it (the responses come back with it).
+    std::string source;
+    if (ServerTxn* st = stx->FindById(stxId)) MarkSourceIn(&edit, msg, st->source, st->sourcePort, &source);
     if (edit.error()) {
       // RFC 3261 16.3: 0 is 483 (step 3); a Max-Forwards that is not a
       // number of 0-255 makes the request malformed (step 1): 400.
@@ -527,7 +579,7 @@ struct SipProxy::Impl {
   }
 
   // ACK for a 2xx (its own transaction): forward without state.
-  void ForwardStateless(const sip::Message& msg, SipAttribution attr) {
+  void ForwardStateless(const sip::Message& msg, const RxMeta& meta, SipAttribution attr) {
     sip::Uri ruri;
     Dest d;
     std::string routeNext;
@@ -536,10 +588,15 @@ struct SipProxy::Impl {
       std::vector<sip::NameAddr> routes;
       if (!sip::ParseNameAddrList(rh->value, &routes, msg.input) && !routes.empty()) {
         sip::Uri ru;
-        Ipv4Address a;
-        if (!sip::ParseUri(routes[0].uri, &ru) && sipns3::HostToIpv4(ru.host, &a) && a == ep->address()) {
+        if (!sip::ParseUri(routes[0].uri, &ru) && IsMe(ru)) {
           popRoute = true;
+          // As for any request: the next Route value, in this field or the next.
           if (routes.size() > 1) routeNext = std::string(routes[1].uri);
+          else if (const sip::Header* r2 = msg.FindNext(rh)) {
+            std::vector<sip::NameAddr> more;
+            if (!sip::ParseNameAddrList(r2->value, &more, msg.input) && !more.empty())
+              routeNext = std::string(more[0].uri);
+          }
         } else {
           routeNext = std::string(routes[0].uri);
         }
@@ -552,6 +609,8 @@ struct SipProxy::Impl {
     }
     sip::ProxyEdit edit(msg);
     edit.DecrementMaxForwards();
+    std::string source;
+    MarkSourceIn(&edit, msg, meta.from, meta.fromPort, &source);
     if (popRoute) edit.PopRoute();
     std::string via = "SIP/2.0/";
     via += sipns3::ViaTransportName(d.transport);
@@ -702,6 +761,14 @@ struct SipProxy::Impl {
       else ctx->OnFinal(txn);
       return;
     }
+    // RFC 3261 16.7 step 3: a response with no Via left once ours is
+    // removed was meant for this element and is not forwarded; for a
+    // request it forwarded, that is a broken response (8.1.3.3): discarded,
+    // the branch waits on as if it had not come.
+    if (!HasViaBelowTop(msg)) {
+      Drop(SipDropReason::kStrayResponse, attr, msg.raw.size(), "response with no Via below ours: not forwarded");
+      return;
+    }
     if (status < 200) {
       ctx->OnProvisional(txn);
       auto fit = forwards.find(stxId);
@@ -746,6 +813,17 @@ struct SipProxy::Impl {
       if (status >= 600 && f.invite) CancelPending(stxId, f);
     }
     FinishIfDone(stxId);
+  }
+
+  // Whether the response has a via-parm below the top one (in the first
+  // Via field or in a later one).
+  static bool HasViaBelowTop(const sip::Message& m) {
+    const sip::Header* h = m.Find(sip::HeaderId::kVia);
+    if (h == nullptr) return false;
+    if (m.FindNext(h) != nullptr) return true;
+    sip::ValueSplitter values(h->value);
+    std::string_view v;
+    return values.Next(&v) && values.Next(&v);
   }
 
   // RFC 3261 16.7 step 6: a 6xx is chosen over any other final response,
@@ -853,7 +931,7 @@ struct SipProxy::Impl {
       return;
     }
     Ipv4Address me;
-    if (!sipns3::HostToIpv4(vias[0].host, &me) || me != ep->address()) {
+    if (!sipns3::HostToIpv4(vias[0].host, &me) || !IsOwnAddress(me)) {
       Drop(SipDropReason::kStrayResponse, attr, msg.raw.size(), "top Via is not ours");
       return;
     }
@@ -963,7 +1041,7 @@ void SipProxy::StartApplication() { m_impl->Start(); }
 void SipProxy::StopApplication() { m_impl->Stop(); }
 
 void SipProxy::AddDomainRoute(const std::string& domain, Ipv4Address address, std::uint16_t port) {
-  m_impl->domains[domain] = Impl::DomainRoute{address, port};
+  m_impl->domains[sipns3::LowerCase(domain)] = Impl::DomainRoute{address, port};
 }
 
 void SipProxy::AddStaticBinding(const std::string& aor, Ipv4Address contact, std::uint16_t port,

@@ -297,6 +297,10 @@ struct ServerTxn {
   std::string key;  // branch + method class
   bool invite = false;
   Dest replyTo;     // where responses go (the request's source/connection)
+  // The request's source address and port (RFC 3261 18.2.1 received,
+  // RFC 3581 rport), for owners that record them; set after Create.
+  Ipv4Address source;
+  std::uint16_t sourcePort = 0;
   SipAttribution attr;
   std::string lastResponse;  // "" until the first response
   std::uint16_t lastStatus = 0;
