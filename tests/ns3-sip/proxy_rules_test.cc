@@ -505,6 +505,32 @@ TEST(ProxyRules, TopViaRecordsTheSourceOfTheRequest) {
   Simulator::Destroy();
 }
 
+// RFC 3261 18.2.1 at a UAS: the UA's server transport marks the request's
+// top Via as the proxy's does. office.com's Via names its first interface
+// (10.0.2.2) while it sends to Shirley from 10.0.3.1, so Shirley's 200 to
+// the MESSAGE carries office.com's Via with received=10.0.3.1 (home.com's
+// below it keeps the received office.com gave it). Before, the UA answered
+// with the Via as it came.
+TEST(ProxyRules, UasRecordsTheSourceOfTheRequestInItsResponse) {
+  Testbed tb;
+  tb.Record();
+  std::vector<std::string> atOffice;
+  sipim_test::SniffUdp(tb.links[2].Get(0), &atOffice);
+  Simulator::Schedule(Seconds(1), [&]() { tb.dan->SendIm("shirley@office.com", 50, SipImMode::kPager); });
+  RunUntil(3);
+  std::size_t marked = 0;
+  for (const std::string& m : atOffice) {
+    if (m.compare(0, 12, "SIP/2.0 200 ") != 0 || m.find(" MESSAGE\r\n") == std::string::npos) continue;
+    const std::size_t via = m.find("\r\nVia: ");
+    const std::string top = m.substr(via + 2, m.find("\r\n", via + 2) - via - 2);
+    const std::string received = ";received=10.0.3.1";
+    marked += top.rfind("Via: SIP/2.0/UDP 10.0.2.2:5060;branch=", 0) == 0 && top.size() > received.size() &&
+              top.compare(top.size() - received.size(), received.size(), received) == 0;
+  }
+  EXPECT_EQ(marked, 1u);
+  Simulator::Destroy();
+}
+
 // RFC 3261 16.7 step 3: a response that has no Via left once the proxy's
 // own is removed is not forwarded. Eve's raw device answers a MESSAGE
 // home.com forwarded with a 200 holding home.com's Via only: home.com

@@ -129,6 +129,26 @@ Dest StatelessReplyDest(const RxMeta& meta, const sipim::sip::Message& request) 
   return ReplyDest(meta, top);
 }
 
+void MarkViaSourceIn(sipim::sip::ProxyEdit* edit, const sipim::sip::Message& req, Ipv4Address src,
+                     std::uint16_t port, std::string* address) {
+  sipim::sip::Via top;
+  Ipv4Address host;
+  if (sipim::sip::TopVia(req, &top) ||
+      (!top.has_rport && top.received.empty() && HostToIpv4(top.host, &host) && host == src))
+    return;
+  *address = Ipv4ToString(src);
+  edit->SetViaSource(*address, port);
+}
+
+bool MarkViaSource(const sipim::sip::Message& req, Ipv4Address src, std::uint16_t port, std::string* bytes,
+                   sipim::sip::Message* out) {
+  sipim::sip::ProxyEdit edit(req);
+  std::string address;
+  MarkViaSourceIn(&edit, req, src, port, &address);
+  return !address.empty() && !edit.Apply(bytes) &&
+         !sipim::sip::Parse(*bytes, sipim::sip::Framing::kDatagram, out);
+}
+
 std::string OptionsCapabilities(std::string_view allow) {
   std::string out = "Allow: ";
   out += allow;

@@ -9,6 +9,7 @@
 #include "ns3/sip/sip-im-types.h"
 #include "sip/headers.h"
 #include "sip/message.h"
+#include "sip/proxy_ops.h"
 #include "sip/uri.h"
 
 namespace ns3 {
@@ -47,6 +48,18 @@ Dest ReplyDest(const RxMeta& meta, const sipim::sip::Via& top);
 // The same for a response sent without a transaction: from the request's
 // top Via when it has one, else to the request's source address and port.
 Dest StatelessReplyDest(const RxMeta& meta, const sipim::sip::Message& request);
+
+// RFC 3261 18.2.1: the top Via of a request whose sent-by host is not the
+// packet's source address `src` gets received=<src>; RFC 3581 4: one with
+// rport gets received and rport=<port>. True with the request so marked in
+// *bytes and *out (a response built from it then carries the marks); false
+// when it needs nothing (or cannot be marked: it is then used as it came).
+bool MarkViaSource(const sipim::sip::Message& req, Ipv4Address src, std::uint16_t port, std::string* bytes,
+                   sipim::sip::Message* out);
+// The same as one edit among others of a request being forwarded;
+// `address` keeps the text the edit views.
+void MarkViaSourceIn(sipim::sip::ProxyEdit* edit, const sipim::sip::Message& req, Ipv4Address src,
+                     std::uint16_t port, std::string* address);
 
 // RFC 3261 8.2.2.3 / 16.3 step 5: this stack supports no SIP extension, so
 // every option-tag of every `id` field (Require or Proxy-Require) is

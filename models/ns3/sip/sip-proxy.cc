@@ -189,32 +189,6 @@ struct SipProxy::Impl {
     else OnResponse(msg, attr);
   }
 
-  // RFC 3261 18.2.1: the top Via of a request whose sent-by host is not
-  // the packet's source address gets received=<source>; RFC 3581 4: one
-  // with rport gets received and rport=<source port>. True with the
-  // request so marked in *bytes and *out; false when it needs nothing
-  // (or cannot be marked: it is then used as it came).
-  static bool MarkSource(const sip::Message& req, Ipv4Address src, std::uint16_t port, std::string* bytes,
-                         sip::Message* out) {
-    sip::ProxyEdit edit(req);
-    std::string address;
-    MarkSourceIn(&edit, req, src, port, &address);
-    return !address.empty() && !edit.Apply(bytes) && !sip::Parse(*bytes, sip::Framing::kDatagram, out);
-  }
-
-  // The same as an edit of a request being forwarded; `address` keeps the
-  // text the edit views.
-  static void MarkSourceIn(sip::ProxyEdit* edit, const sip::Message& req, Ipv4Address src, std::uint16_t port,
-                           std::string* address) {
-    sip::Via top;
-    Ipv4Address host;
-    if (sip::TopVia(req, &top) ||
-        (!top.has_rport && top.received.empty() && sipns3::HostToIpv4(top.host, &host) && host == src))
-      return;
-    *address = sipns3::Ipv4ToString(src);
-    edit->SetViaSource(*address, port);
-  }
-
   // A stateless response to a request that has no transaction (yet).
   void RespondStateless(const sip::Message& req, const RxMeta& meta, SipAttribution attr, int status) {
     std::string out;
@@ -224,7 +198,7 @@ struct SipProxy::Impl {
     spec.to_tag = tag;
     std::string marked;
     sip::Message markedMsg;
-    const bool mark = MarkSource(req, meta.from, meta.fromPort, &marked, &markedMsg);
+    const bool mark = sipns3::MarkViaSource(req, meta.from, meta.fromPort, &marked, &markedMsg);
     if (sip::BuildResponse(mark ? markedMsg : req, spec, &out)) return;  // cannot even answer: already dropped
     SendRaw(sipns3::StatelessReplyDest(meta, req), out, attr, SipMsgType::kResponse,
             static_cast<std::uint16_t>(status), false);
@@ -244,7 +218,7 @@ struct SipProxy::Impl {
     spec.extra_headers = extra;
     std::string marked;
     sip::Message markedMsg;
-    const bool mark = MarkSource(req, t->source, t->sourcePort, &marked, &markedMsg);
+    const bool mark = sipns3::MarkViaSource(req, t->source, t->sourcePort, &marked, &markedMsg);
     if (auto e = sip::BuildResponse(mark ? markedMsg : req, spec, &out)) {
       Drop(SipDropReason::kParseError, t->attr, req.raw.size(), std::string("cannot answer: ") + e.ToString());
       return;
@@ -411,7 +385,7 @@ struct SipProxy::Impl {
     Forward& f = forwards[t->id];
     // The request the responses this proxy may build later (408, 500)
     // come from: with its source marked in the top Via, as they need.
-    if (!MarkSource(msg, meta.from, meta.fromPort, &f.request, &parsed))
+    if (!sipns3::MarkViaSource(msg, meta.from, meta.fromPort, &f.request, &parsed))
       f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
     f.invite = invite;
     if (targets.size() > 1) self->m_forkTrace(attr, static_cast<std::uint32_t>(targets.size()));
@@ -475,7 +449,7 @@ struct SipProxy::Impl {
     // RFC 3261 18.2.1 / RFC 3581 4: the source of the request, recorded in
     // its top Via, goes on with it (the responses come back with it).
     std::string source;
-    if (ServerTxn* st = stx->FindById(stxId)) MarkSourceIn(&edit, msg, st->source, st->sourcePort, &source);
+    if (ServerTxn* st = stx->FindById(stxId)) sipns3::MarkViaSourceIn(&edit, msg, st->source, st->sourcePort, &source);
     if (edit.error()) {
       // RFC 3261 16.3: 0 is 483 (step 3); a Max-Forwards that is not a
       // number of 0-255 makes the request malformed (step 1): 400.
@@ -610,7 +584,7 @@ struct SipProxy::Impl {
     sip::ProxyEdit edit(msg);
     edit.DecrementMaxForwards();
     std::string source;
-    MarkSourceIn(&edit, msg, meta.from, meta.fromPort, &source);
+    sipns3::MarkViaSourceIn(&edit, msg, meta.from, meta.fromPort, &source);
     if (popRoute) edit.PopRoute();
     std::string via = "SIP/2.0/";
     via += sipns3::ViaTransportName(d.transport);

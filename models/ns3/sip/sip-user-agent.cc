@@ -548,7 +548,10 @@ struct SipUserAgent::Impl {
     std::string out;
     sip::ResponseSpec spec;
     spec.status = status;
-    if (sip::BuildResponse(req, spec, &out)) return false;
+    std::string marked;
+    sip::Message markedMsg;
+    const bool mark = sipns3::MarkViaSource(req, meta.from, meta.fromPort, &marked, &markedMsg);
+    if (sip::BuildResponse(mark ? markedMsg : req, spec, &out)) return false;
     return SendSip(sipns3::StatelessReplyDest(meta, req), out, attr, SipMsgType::kResponse,
                    static_cast<std::uint16_t>(status), false);
   }
@@ -634,7 +637,12 @@ struct SipUserAgent::Impl {
     spec.contact = contactUri;
     spec.content_type = ctype;
     spec.body = body;
-    if (auto e = sip::BuildResponse(req, spec, &out)) {
+    // RFC 3261 18.2.1 (a UAS's server transport too): the response's top
+    // Via says where the request really came from.
+    std::string marked;
+    sip::Message markedMsg;
+    const bool mark = sipns3::MarkViaSource(req, t->source, t->sourcePort, &marked, &markedMsg);
+    if (auto e = sip::BuildResponse(mark ? markedMsg : req, spec, &out)) {
       Drop(SipDropReason::kParseError, t->attr, req.raw.size(), "cannot answer: " + e.ToString());
       return;
     }
@@ -661,6 +669,8 @@ struct SipUserAgent::Impl {
     }
     ServerTxn* t = stx->Create(key, msg.method == "INVITE",
                                sipns3::ReplyDest(meta, m_top), attr);
+    t->source = meta.from;
+    t->sourcePort = meta.fromPort;
     // RFC 3261 8.2.2.1: only a sip/sips Request-URI naming this UA's user
     // (or no user) is for this UA: 416 for another scheme, 404 for another user.
     sip::Uri ruri;
@@ -1664,7 +1674,10 @@ struct SipUserAgent::Impl {
     spec.content_type = "application/sdp";
     spec.body = body;
     s->okBytes.clear();
-    if (auto e = sip::BuildResponse(inv, spec, &s->okBytes)) {
+    std::string marked;
+    sip::Message markedInv;
+    const bool mark = t && sipns3::MarkViaSource(inv, t->source, t->sourcePort, &marked, &markedInv);
+    if (auto e = sip::BuildResponse(mark ? markedInv : inv, spec, &s->okBytes)) {
       NS_LOG_ERROR("200 to INVITE not built: " << e.ToString());
       if (t) Respond(t, inv, 500, s->localTag);
       CloseSession(*s, SipFailReason::kSessionSetupFailed, false);
