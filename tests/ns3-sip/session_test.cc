@@ -222,6 +222,27 @@ TEST(Session, MsrpImOver64KiBIsChunkedByDefault) {
   for (const auto& d : tb.drops) EXPECT_NE(d.reason, SipDropReason::kFramingError) << d.detail;
 }
 
+// RFC 4975 7.1.1's transaction timeout runs from when a SEND was sent,
+// not from when the UA queued it: over 200 kb/s links, three 400 kB IMs
+// queue behind each other at Dan (the last one's SENDs wait in his send
+// queue for over 30 s), and all three are delivered, none failing
+// timeout-408, because each SEND's timer starts when the socket takes its
+// last byte. With the timer started at queueing, the queued IMs failed.
+TEST(Session, MsrpTransactionTimerStartsWhenTheSendLeavesTheQueue) {
+  Testbed::Options o;
+  o.linkRate = "200kbps";
+  Testbed tb(o);
+  tb.Record();
+  Simulator::Schedule(Seconds(1), [&]() {
+    for (int i = 0; i < 3; ++i) tb.dan->SendIm("shirley@office.com", 400000, SipImMode::kSessionMsrp);
+  });
+  Simulator::Stop(Seconds(120));
+  Simulator::Run();
+  ASSERT_EQ(tb.outcomes.size(), 3u);
+  for (const auto& out : tb.outcomes) EXPECT_EQ(out.outcome, SipImOutcome::kDelivered) << "IM " << out.imId;
+  EXPECT_GT(tb.outcomes[2].time, 1.0 + 35.0) << "the last IM did not wait long enough to test the timer";
+}
+
 // The paper's race: both ends connect; without a pause the caller gets the 200 before the callee's
 // connection is up and opens a second one (counted); a 100 ms pause before answering lets the
 // callee's connection win (none); RFC 4145 active (only the caller connects): none.

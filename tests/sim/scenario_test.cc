@@ -645,16 +645,16 @@ std::vector<Row> RunProxyHolResolvingEveryIm(const std::string& name, std::vecto
 
 // Session `mode` over `transport` with both ends connecting, 60
 // conversations of IMs up to 70 kB, `coreLoss` on the core link and
-// `accessLoss` on the access links: 300 IMs, at least 290 delivered.
+// `accessLoss` on the access links: 300 IMs, at least `minDelivered`.
 std::vector<Row> RunSessionUnderLoss(const std::string& name, const std::string& seed, const std::string& mode,
                                      const std::string& transport, const std::string& coreLoss,
-                                     const std::string& accessLoss) {
+                                     const std::string& accessLoss, int minDelivered = 290) {
   return RunProxyHolResolvingEveryIm(
       name,
       {"--seed", seed, "--sweep.transport", "udp", "--sweep.sctp_ordering", "unordered", "--sweep.core.loss", coreLoss,
        "--access.loss", accessLoss, "--message_size", "uniform:10:70000", "--mode", mode, "--session_transport",
        transport, "--connection_setup", "both", "--conversations", "60"},
-      300, 290);
+      300, minDelivered);
 }
 
 // The paper's connection race over SCTP under loss: both ends connect,
@@ -691,12 +691,16 @@ TEST(SimScenario, SctpConnectionRaceUnderLossLeavesNoImUnfinished) {
 // every change of bytes or timing; seed 30 is a run with that failure
 // since the peer's BYE no longer fails IMs in flight: 4 IMs, which
 // without FailImsLostWith fail only later, session-closed, when the
-// session ends.)
+// session ends.) In session-msrp a SEND with no response 30 s after the
+// socket took it fails its IM timeout-408 (MsrpTransactionTimeout, RFC
+// 4975 7.1.1): over TCP stalled by this loss, 11 at seed 30, which the run
+// used to deliver later; so at least 280 delivered there.
 TEST(SimScenario, TcpMediaUnderHeavyLossNeitherCrashesNorLeavesImsUnfinished) {
   for (const auto& [seed, mode] :
        {std::pair<const char*, const char*>{"7", "session-stripped"}, {"30", "session-msrp"}}) {
     SCOPED_TRACE(std::string(mode) + " seed " + seed);
-    const auto summary = RunSessionUnderLoss(std::string("tcp-heavy-loss-") + mode, seed, mode, "tcp", "0.08", "0.04");
+    const auto summary = RunSessionUnderLoss(std::string("tcp-heavy-loss-") + mode, seed, mode, "tcp", "0.08", "0.04",
+                                             std::string(mode) == "session-msrp" ? 280 : 290);
     ASSERT_EQ(summary.size(), 1u);
     if (std::string(seed) == "30") {
       EXPECT_NE((";" + summary[0].at("failed_reasons") + ";").find(";transport-error:4;"), std::string::npos)
@@ -712,16 +716,31 @@ TEST(SimScenario, TcpMediaUnderHeavyLossNeitherCrashesNorLeavesImsUnfinished) {
 // 3,600 s stop ("unfinished"; still so with MediaConnectTimeout=0s). The
 // UA's MediaConnectTimeout (32 s) now closes such a session and fails its
 // IMs (transport-error). (Before 3c406df a second session of this run was
-// stuck too, by its callee's 2xx not being retransmitted over TCP.)
+// stuck too, by its callee's 2xx not being retransmitted over TCP.) Seeds
+// move with every change of bytes or timing (received= on Via moved this
+// one to two such sessions), so the test checks the mechanism: every IM
+// that failed is a whole conversation's 5, transport-error, in a session
+// closed MediaConnectTimeout (32 s) after its INVITE.
 TEST(SimScenario, SessionWhoseMediaConnectionNeverComesUpFailsItsIms) {
+  const std::string out = OutDir("passive-media-never-up");
   const auto summary = RunProxyHolResolvingEveryIm(
       "passive-media-never-up",
       {"--seed", "341150", "--sweep.transport", "tcp", "--sweep.sctp_ordering", "unordered", "--sweep.core.loss",
        "0.08", "--access.loss", "0", "--message_size", "200", "--mode", "session-stripped", "--session_transport",
        "tcp", "--connection_setup", "passive", "--conversations", "20"},
-      100, 95);
+      100, 85);
   ASSERT_EQ(summary.size(), 1u);
-  EXPECT_EQ(summary[0].at("failed_reasons"), "transport-error:5");
+  const int failed = std::stoi(summary[0].at("failed"));
+  EXPECT_GE(failed, 5) << "no session of this seed met the stuck handshake";
+  EXPECT_EQ(failed % 5, 0);
+  EXPECT_EQ(summary[0].at("failed_reasons"), "transport-error:" + std::to_string(failed));
+  int stuck = 0;
+  for (const Row& r : ReadCsv(out + "/sessions.csv")) {
+    if (r.at("failed") != "1") continue;
+    ++stuck;
+    EXPECT_NEAR(std::stod(r.at("bye_time")) - std::stod(r.at("invite_time")), 32.0, 0.5) << "session " << r.at("session");
+  }
+  EXPECT_EQ(stuck * 5, failed);
 }
 
 // Found by scripts/stress.py (seed 16, run 167): a conversation's last IMs

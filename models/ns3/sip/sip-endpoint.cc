@@ -138,6 +138,7 @@ void StreamConn::Flush() {
   // ns-3 TCP buffers data given while the SYN is outstanding, so sending
   // before the connection is up is fine (SCTP too, in COOKIE-WAIT); what
   // does not fit waits for the send callback.
+  const std::uint64_t handedBefore = m_handedMessages;
   while (!m_closed && m_head < m_queue.size()) {
     const uint32_t avail = m_socket->GetTxAvailable();
     if (avail == 0) return;
@@ -157,6 +158,7 @@ void StreamConn::Flush() {
       m_queuedBytes -= p->GetSize();
       m_queue[m_head] = nullptr;
       ++m_head;
+      ++m_handedMessages;
     } else {
       if (m_socket->Send(p->CreateFragment(0, avail)) < 0) return;
       m_queuedBytes -= avail;
@@ -168,6 +170,7 @@ void StreamConn::Flush() {
     m_queue.clear();
     m_head = 0;
   }
+  if (m_handedMessages != handedBefore && !m_closed && onHanded) onHanded(*this);
 }
 
 void StreamConn::HandleRecv(Ptr<Socket> s) {

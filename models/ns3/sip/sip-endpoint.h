@@ -85,6 +85,10 @@ class StreamConn {
   // Messages and bytes handed to Send so far: if the connection never
   // comes up, none of them reached the peer.
   std::uint64_t sentMessages() const { return m_sentMessages; }
+  // Of those, the ones whose last byte the socket has taken (the k-th Send
+  // is handed once this reaches k); onHanded runs when it grows.
+  std::uint64_t handedMessages() const { return m_handedMessages; }
+  std::function<void(StreamConn&)> onHanded;
   std::uint64_t sentBytes() const { return m_sentBytes; }
   // What the first message handed to Send belonged to, and how many of the
   // later ones belonged to something else: a Drop of everything sent on a
@@ -137,6 +141,7 @@ class StreamConn {
   std::size_t m_queuedBytes = 0;  // in m_queue from m_head on
   std::uint64_t m_sentMessages = 0;
   std::uint64_t m_sentBytes = 0;
+  std::uint64_t m_handedMessages = 0;
   SipAttribution m_firstAttr;
   std::uint64_t m_otherAttrMessages = 0;
   Time m_lastProgress;

@@ -183,6 +183,11 @@ struct SipUserAgent::Impl {
     // a bodiless SEND that opens a connection) and its transaction timeout.
     struct AwaitedSend {
       std::uint64_t imId = 0;
+      // The SEND is the connection's seq-th message; its timer starts once
+      // the socket has taken its last byte (a SEND still queued behind
+      // others has not been sent).
+      std::uint64_t connId = 0;
+      std::uint64_t seq = 0;
       EventId timer;
     };
     std::map<std::string, AwaitedSend, std::less<>> awaiting;
@@ -1800,6 +1805,7 @@ struct SipUserAgent::Impl {
     };
     mc.conn->onConnected = [this, sid](StreamConn& c) { OnMediaUp(sid, c); };
     mc.conn->onClosed = [this, sid](StreamConn& c, bool error) { OnMediaClosed(sid, c, error); };
+    mc.conn->onHanded = [this, sid](StreamConn& c) { OnMediaHanded(sid, c); };
     if (connected && !held) OnMediaUp(sid, *mc.conn);
     return mc.conn.get();
   }
@@ -1859,8 +1865,8 @@ struct SipUserAgent::Impl {
     std::string send;
     msrp::AppendSend(p, &send);
     const SipAttribution attr{SipAttributionKind::kSession, s.id};
-    AwaitResponse(s, send, 0);
     c.Send(send, attr);
+    AwaitResponse(s, c, send, 0);
     FireTx(c.transport(), c.peer(), c.peerPort(), attr, SipMsgType::kMsrpSend, 0, send.size(), false);
   }
 
@@ -2353,7 +2359,8 @@ struct SipUserAgent::Impl {
       return false;
     }
     conn->Send(bytes, attr);
-    if (type == SipMsgType::kMsrpSend) AwaitResponse(s, bytes, attr.kind == SipAttributionKind::kIm ? attr.id : 0);
+    if (type == SipMsgType::kMsrpSend)
+      AwaitResponse(s, *conn, bytes, attr.kind == SipAttributionKind::kIm ? attr.id : 0);
     if (type == SipMsgType::kStrippedMessage || type == SipMsgType::kMsrpSend) {
       std::vector<std::uint64_t>& ims = s.conns[conn->id()].ims;
       if (ims.empty() || ims.back() != attr.id) ims.push_back(attr.id);  // an MSRP chunk adds no new IM
@@ -2362,17 +2369,33 @@ struct SipUserAgent::Impl {
     return true;
   }
 
-  // Notes the transaction of an MSRP SEND built here ("MSRP <tid> SEND")
-  // as awaiting its response, unless it asked for none, for at most
-  // MsrpTransactionTimeout (SendTimedOut).
-  void AwaitResponse(Session& s, std::string_view send, std::uint64_t imId) {
+  // Notes the transaction of an MSRP SEND just given to `conn` ("MSRP
+  // <tid> SEND") as awaiting its response, unless it asked for none, for at
+  // most MsrpTransactionTimeout from when the socket took its last byte
+  // (SendTimedOut).
+  void AwaitResponse(Session& s, const StreamConn& conn, std::string_view send, std::uint64_t imId) {
     if (!self->m_msrpFailureReport) return;
     send.remove_prefix(5);
     std::string tid(send.substr(0, send.find(' ')));
     Session::AwaitedSend& a = s.awaiting[tid];
     a.imId = imId;
-    if (self->m_msrpTransactionTimeout.IsStrictlyPositive())
-      a.timer = Simulator::Schedule(self->m_msrpTransactionTimeout, &Impl::SendTimedOut, this, s.id, std::move(tid));
+    a.connId = conn.id();
+    a.seq = conn.sentMessages();
+    if (conn.handedMessages() >= a.seq) StartSendTimer(s, tid, a);
+  }
+
+  void StartSendTimer(Session& s, const std::string& tid, Session::AwaitedSend& a) {
+    if (self->m_msrpTransactionTimeout.IsStrictlyPositive() && !a.timer.IsRunning())
+      a.timer = Simulator::Schedule(self->m_msrpTransactionTimeout, &Impl::SendTimedOut, this, s.id, tid);
+  }
+
+  // Media connection `c` of session `sid` handed more messages to its
+  // socket: the SENDs among them start their transaction timers.
+  void OnMediaHanded(std::uint64_t sid, const StreamConn& c) {
+    Session* s = FindSession(sid);
+    if (!s) return;
+    for (auto& [tid, a] : s->awaiting)
+      if (a.connId == c.id() && a.seq <= c.handedMessages()) StartSendTimer(*s, tid, a);
   }
 
   // RFC 4975 7.1.1: a SEND with no transaction response after the timeout
