@@ -61,6 +61,8 @@ struct SipProxy::Impl {
   // A request being forwarded: its server transaction and branches.
   struct Forward {
     std::string request;  // the original request (to build 408/480 from)
+    Ipv4Address source;   // where it came from: its top Via is marked (18.2.1)
+    std::uint16_t sourcePort = 0;  // only if such a response is built
     bool invite = false;
     std::uint32_t pending = 0;
     bool answered = false;  // a 2xx went upstream
@@ -383,10 +385,9 @@ struct SipProxy::Impl {
     }
 
     Forward& f = forwards[t->id];
-    // The request the responses this proxy may build later (408, 500)
-    // come from: with its source marked in the top Via, as they need.
-    if (!sipns3::MarkViaSource(msg, meta.from, meta.fromPort, &f.request, &parsed))
-      f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
+    f.request = bytes.substr(static_cast<std::size_t>(msg.raw.data() - bytes.data()), msg.raw.size());
+    f.source = meta.from;
+    f.sourcePort = meta.fromPort;
     f.invite = invite;
     if (targets.size() > 1) self->m_forkTrace(attr, static_cast<std::uint32_t>(targets.size()));
     std::uint32_t index = 0;
@@ -841,7 +842,11 @@ struct SipProxy::Impl {
            std::to_string(status) + " not built: request not readable: " + e.ToString());
       return false;
     }
-    if (auto e = sip::BuildResponse(parsed, spec, out)) {
+    // Marked here, on this rare path, not on every request forwarded.
+    std::string marked;
+    sip::Message markedMsg;
+    const bool mark = sipns3::MarkViaSource(parsed, f.source, f.sourcePort, &marked, &markedMsg);
+    if (auto e = sip::BuildResponse(mark ? markedMsg : parsed, spec, out)) {
       Drop(SipDropReason::kParseError, sipns3::AttributionOf(parsed), f.request.size(),
            std::to_string(status) + " not built: " + e.ToString());
       return false;
